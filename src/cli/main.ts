@@ -1,0 +1,34 @@
+import { Command } from "commander";
+import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name("tessera")
+    .description(
+      "Tessera: a Mesos-compatible data-center kernel (master, agents, DRF allocator, v1 APIs).",
+    )
+    .version(
+      `tessera ${TESSERA_VERSION} (Mesos API ${MESOS_COMPATIBLE_VERSION})`,
+      "-V, --version",
+      "print the version",
+    );
+
+  program
+    .command("version")
+    .description("print the Tessera version and the Mesos API version it speaks")
+    .option("--json", "print as JSON")
+    .action((opts: { json?: boolean }) => {
+      if (opts.json) {
+        console.log(
+          JSON.stringify({ version: TESSERA_VERSION, mesos_api: MESOS_COMPATIBLE_VERSION }),
+        );
+      } else {
+        console.log(`tessera ${TESSERA_VERSION} (Mesos API ${MESOS_COMPATIBLE_VERSION})`);
+      }
+    });
+
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);

@@ -1,0 +1,211 @@
+// The Mesos JSON dialect (reference §0.1), as building blocks for the wire schemas.
+//
+// Mesos maps protobuf to JSON with its own rules, not proto3's canonical JSON:
+// - field names are the proto's snake_case names; unknown keys are ignored;
+// - `null` means "unset" (handled once, by `stripNulls`, before validation);
+// - integers are emitted as numbers but accepted as numbers or numeric strings;
+// - doubles also accept "Infinity" / "-Infinity" / "NaN" and are emitted as bare tokens;
+// - bools also accept "true" / "false";
+// - enums are names; an unknown name in an optional field leaves it unset, in a required
+//   field it is an error "Failed to find enum for '<name>'";
+// - bytes are standard padded base64;
+// - optional fields with a declared default are emitted on output (schemas use `.default`);
+// - empty repeated fields are omitted on output.
+//
+// Convention for every schema in src/wire: `z.input<typeof X>` is what code builds to send,
+// `z.output<typeof X>` is what a parse returns. `encodeWire` parses before it prints, so
+// declared defaults always appear on the wire.
+import { z } from "zod";
+
+export type Schema<T = unknown> = z.ZodType<T>;
+
+const INTEGER = /^-?\d+$/;
+const DECIMAL = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+
+function integer(min: number, max: number) {
+  const fromString = z
+    .string()
+    .regex(INTEGER, { error: "expected an integer" })
+    .transform((s) => Number(s));
+  return z
+    .union([z.number(), fromString], { error: "expected an integer" })
+    .pipe(z.number().int({ error: "expected an integer" }).min(min).max(max));
+}
+
+// JavaScript numbers hold 53 bits exactly; Mesos's int64 fields in practice (timestamps in
+// nanoseconds up to year 2255, counters, ports) stay inside that range.
+export const int32 = integer(-(2 ** 31), 2 ** 31 - 1);
+export const uint32 = integer(0, 2 ** 32 - 1);
+export const int64 = integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+export const uint64 = integer(0, Number.MAX_SAFE_INTEGER);
+
+const SPECIAL_DOUBLES: Record<string, number> = {
+  Infinity: Number.POSITIVE_INFINITY,
+  "+Infinity": Number.POSITIVE_INFINITY,
+  "-Infinity": Number.NEGATIVE_INFINITY,
+  NaN: Number.NaN,
+};
+
+export const double = z.union(
+  [
+    z.number(),
+    z.string().transform((s, ctx) => {
+      const special = SPECIAL_DOUBLES[s];
+      if (special !== undefined) return special;
+      if (DECIMAL.test(s.trim())) return Number(s);
+      ctx.issues.push({ code: "custom", message: `expected a number, got '${s}'`, input: s });
+      return z.NEVER;
+    }),
+  ],
+  { error: "expected a number" },
+);
+
+export const bool = z.union(
+  [z.boolean(), z.enum(["true", "false"]).transform((s) => s === "true")],
+  { error: "expected a boolean" },
+);
+
+export const str = z.string({ error: "expected a string" });
+
+/** Protobuf `bytes`: standard, padded base64 text; kept as text, decode where used. */
+export const bytes = z.string().regex(BASE64, { error: "expected base64-encoded bytes" });
+
+/**
+ * A proto enum in a field. Required fields reject unknown names the way Mesos does;
+ * use `optionalEnum` for optional fields, where unknown names leave the field unset.
+ */
+export function protoEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values, {
+    error: (issue) =>
+      issue.input === undefined ? undefined : `Failed to find enum for '${String(issue.input)}'`,
+  });
+}
+
+export function optionalEnum<const T extends readonly [string, ...string[]]>(values: T) {
+  return z.enum(values).optional().catch(undefined);
+}
+
+/** A proto `repeated` field: an array, absent when empty on output. */
+export function repeated<S extends z.ZodType>(item: S) {
+  return z.array(item, { error: "expected an array" }).optional();
+}
+
+/** Removes `null` members recursively: in Mesos's JSON a null field is an unset field. */
+export function stripNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(stripNulls);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) {
+      if (v !== null) out[k] = stripNulls(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export type WireResult<T> = { ok: true; value: T } | { ok: false; error: string };
+
+/**
+ * Validates JSON (already `JSON.parse`d) against a wire schema. Errors are phrased like
+ * Mesos's: "Missing required fields: a.b, c" first, then one line per other problem,
+ * each naming the field path.
+ */
+export function parseWire<S extends z.ZodType>(schema: S, json: unknown): WireResult<z.output<S>> {
+  const result = schema.safeParse(stripNulls(json), { reportInput: true });
+  if (result.success) return { ok: true, value: result.data };
+  return { ok: false, error: formatWireError(result.error) };
+}
+
+export function formatWireError(error: z.ZodError): string {
+  const missing: string[] = [];
+  const other: string[] = [];
+  for (const issue of flattenIssues(error.issues)) {
+    const path = formatPath(issue.path);
+    if (issue.input === undefined && path !== "" && issue.code !== "custom") {
+      missing.push(path);
+    } else {
+      other.push(path === "" ? issue.message : `${path}: ${issue.message}`);
+    }
+  }
+  const parts: string[] = [];
+  if (missing.length > 0) parts.push(`Missing required fields: ${missing.join(", ")}`);
+  parts.push(...other);
+  return parts.join("; ");
+}
+
+type Issue = z.core.$ZodIssue;
+
+// A union reports its branches' issues nested; surface the most relevant branch so the
+// message names the innermost field instead of "invalid input".
+function flattenIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): Issue[] {
+  const out: Issue[] = [];
+  for (const issue of issues) {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === "invalid_union" && issue.errors.length > 0) {
+      const best = issue.errors.reduce((a, b) => (deepest(b) > deepest(a) ? b : a));
+      if (deepest(best) > 0) {
+        out.push(...flattenIssues(best, path));
+        continue;
+      }
+    }
+    out.push({ ...issue, path } as Issue);
+  }
+  return out;
+}
+
+function deepest(issues: readonly Issue[]): number {
+  return Math.max(0, ...issues.map((i) => i.path.length));
+}
+
+function formatPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const key of path) {
+    if (typeof key === "number") out += `[${key}]`;
+    else out += out === "" ? String(key) : `.${String(key)}`;
+  }
+  return out;
+}
+
+const INF = "\u0000+Infinity\u0000";
+const NEG_INF = "\u0000-Infinity\u0000";
+const NAN = "\u0000NaN\u0000";
+
+/**
+ * Prints a value in Mesos's JSON dialect: empty arrays omitted, non-finite doubles as the
+ * bare tokens `Infinity`, `-Infinity`, `NaN` (as Mesos does, although strict JSON has none).
+ */
+export function stringifyWire(value: unknown): string {
+  const text = JSON.stringify(value, (key, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) {
+      return Number.isNaN(v) ? NAN : v > 0 ? INF : NEG_INF;
+    }
+    if (key !== "" && Array.isArray(v) && v.length === 0) return undefined;
+    return v;
+  });
+  if (!text.includes("\\u0000")) return text;
+  return text
+    .replaceAll(JSON.stringify(INF), "Infinity")
+    .replaceAll(JSON.stringify(NEG_INF), "-Infinity")
+    .replaceAll(JSON.stringify(NAN), "NaN");
+}
+
+/** Parses text in Mesos's JSON dialect: strict JSON plus bare Infinity / -Infinity / NaN. */
+export function parseWireText(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (strictError) {
+    if (!/Infinity|NaN/.test(text)) throw strictError;
+    // Quote the bare tokens outside strings; the schemas' `double` accepts them as strings.
+    const quoted = text.replace(
+      /("(?:[^"\\]|\\.)*")|(-?Infinity|NaN)/g,
+      (_m, s: string | undefined, token: string | undefined) => s ?? `"${token}"`,
+    );
+    return JSON.parse(quoted);
+  }
+}
+
+/** Validates then prints: what the shells call to put a message on the wire. */
+export function encodeWire<S extends z.ZodType>(schema: S, value: z.input<S>): string {
+  return stringifyWire(schema.parse(value));
+}

@@ -1,0 +1,133 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { z } from "zod";
+import {
+  bool,
+  bytes,
+  double,
+  encodeWire,
+  int64,
+  optionalEnum,
+  parseWire,
+  parseWireText,
+  protoEnum,
+  repeated,
+  str,
+  stringifyWire,
+} from "../../src/wire/json.ts";
+
+const Sample = z.object({
+  name: str,
+  count: int64.optional(),
+  weight: double.default(1.0),
+  enabled: bool.optional(),
+  state: protoEnum(["A", "B"]),
+  kind: optionalEnum(["X", "Y"]),
+  data: bytes.optional(),
+  tags: repeated(str),
+  inner: z.object({ value: str }).optional(),
+});
+
+test("integers are accepted as numbers or numeric strings", () => {
+  const r = parseWire(Sample, { name: "n", state: "A", count: "42" });
+  assert.ok(r.ok);
+  assert.equal(r.value.count, 42);
+  const r2 = parseWire(Sample, { name: "n", state: "A", count: 7 });
+  assert.ok(r2.ok && r2.value.count === 7);
+});
+
+test("a non-integer in an integer field is rejected with the field path", () => {
+  const r = parseWire(Sample, { name: "n", state: "A", count: "4.5" });
+  assert.ok(!r.ok);
+  assert.match(r.error, /^count: /);
+});
+
+test("doubles accept numeric strings and the Infinity spellings", () => {
+  for (const [input, expected] of [
+    ["2.5", 2.5],
+    ["Infinity", Number.POSITIVE_INFINITY],
+    ["-Infinity", Number.NEGATIVE_INFINITY],
+    [3, 3],
+  ] as const) {
+    const r = parseWire(Sample, { name: "n", state: "A", weight: input });
+    assert.ok(r.ok, String(input));
+    assert.equal(r.value.weight, expected);
+  }
+  assert.ok(!parseWire(Sample, { name: "n", state: "A", weight: "abc" }).ok);
+});
+
+test("bools accept the strings true and false", () => {
+  const r = parseWire(Sample, { name: "n", state: "A", enabled: "false" });
+  assert.ok(r.ok && r.value.enabled === false);
+});
+
+test("unknown keys are ignored and null means unset", () => {
+  const r = parseWire(Sample, { name: "n", state: "A", surprise: 1, count: null });
+  assert.ok(r.ok);
+  assert.equal("surprise" in r.value, false);
+  assert.equal(r.value.count, undefined);
+});
+
+test("missing required fields are reported Mesos-style with their paths", () => {
+  const r = parseWire(Sample, { inner: {} });
+  assert.ok(!r.ok);
+  assert.equal(r.error, "Missing required fields: name, state, inner.value");
+});
+
+test("a null required field counts as missing", () => {
+  const r = parseWire(Sample, { name: null, state: "A" });
+  assert.ok(!r.ok);
+  assert.equal(r.error, "Missing required fields: name");
+});
+
+test("an unknown name in a required enum fails; in an optional enum it is dropped", () => {
+  const bad = parseWire(Sample, { name: "n", state: "C" });
+  assert.ok(!bad.ok);
+  assert.equal(bad.error, "state: Failed to find enum for 'C'");
+  const ok = parseWire(Sample, { name: "n", state: "B", kind: "Z" });
+  assert.ok(ok.ok);
+  assert.equal(ok.value.kind, undefined);
+});
+
+test("bytes must be padded base64", () => {
+  assert.ok(parseWire(Sample, { name: "n", state: "A", data: "aGVsbG8=" }).ok);
+  assert.ok(!parseWire(Sample, { name: "n", state: "A", data: "not base64!" }).ok);
+});
+
+test("declared defaults are emitted and empty repeated fields omitted on output", () => {
+  const text = encodeWire(Sample, { name: "n", state: "A", tags: [] });
+  assert.deepEqual(JSON.parse(text), { name: "n", state: "A", weight: 1 });
+});
+
+test("non-finite doubles print as bare tokens and parse back", () => {
+  const text = stringifyWire({ limits: { cpus: Number.POSITIVE_INFINITY, mem: 5 } });
+  assert.equal(text, '{"limits":{"cpus":Infinity,"mem":5}}');
+  const back = parseWireText(text) as { limits: { cpus: unknown } };
+  assert.equal(back.limits.cpus, "Infinity");
+  const r = parseWire(z.object({ limits: z.record(z.string(), double) }), back);
+  assert.ok(r.ok && r.value.limits.cpus === Number.POSITIVE_INFINITY);
+});
+
+test("the Infinity rewrite leaves strings containing the word alone", () => {
+  const text = '{"message":"to Infinity and beyond","x":-Infinity}';
+  assert.deepEqual(parseWireText(text), { message: "to Infinity and beyond", x: "-Infinity" });
+});
+
+test("stringify then parse round-trips arbitrary JSON-safe values with finite numbers", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), (v) => {
+      const text = stringifyWire(v);
+      assert.equal(
+        typeof parseWireText(text === undefined ? "null" : text),
+        typeof JSON.parse(JSON.stringify(v) ?? "null"),
+      );
+    }),
+  );
+});
+
+test("a present field of the wrong type is not reported as missing", () => {
+  const r = parseWire(Sample, { name: 5, state: "A" });
+  assert.ok(!r.ok);
+  assert.match(r.error, /^name: /);
+});
