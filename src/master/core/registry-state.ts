@@ -1,0 +1,511 @@
+// The master's registry: what the master cannot learn again after a failover (reference §5.8),
+// as plain data plus the operations that change it. Pure: no I/O, no clock (times come in the
+// operations). The registry shell (src/master/registry) makes each change durable before the
+// master acts on it; the master core applies the same operations to its own copy once the shell
+// reports them durable.
+//
+// Like Mesos's registry it holds admitted, unreachable and gone agents, role weights, quota
+// configs, the maintenance schedule with each scheduled machine's mode, and the last leader's
+// MasterInfo. It does not hold frameworks, tasks, offers or reservations: those are rebuilt from
+// re-registering agents and re-subscribing frameworks.
+import type {
+  AgentInfo,
+  DrainConfig,
+  DrainInfo,
+  MachineID,
+  MasterInfo,
+  Unavailability,
+} from "../../wire/framework.ts";
+import { validateRole } from "../../wire/ids.ts";
+
+export interface AdmittedAgent {
+  /** `info.id` is always set and equals the key this entry is stored under. */
+  info: AgentInfo;
+  drainInfo?: DrainInfo;
+  /** A deactivated agent gets no offers; draining implies deactivated. */
+  deactivated: boolean;
+}
+
+/** Mesos keeps only the id of an unreachable agent; its AgentInfo comes back when it re-registers. */
+export interface UnreachableAgent {
+  agentId: string;
+  unreachableTimeMs: number;
+  drainInfo?: DrainInfo;
+  deactivated: boolean;
+}
+
+export interface GoneAgent {
+  agentId: string;
+  goneTimeMs: number;
+}
+
+/** Quota of one role (Mesos QuotaConfig): scalar quantities by resource name. */
+export interface QuotaConfig {
+  role: string;
+  guarantees: Record<string, number>;
+  limits: Record<string, number>;
+}
+
+export interface WeightUpdate {
+  role: string;
+  weight: number;
+}
+
+export interface MaintenanceWindow {
+  machineIds: MachineID[];
+  unavailability: Unavailability;
+}
+
+/** Machines not in the schedule are UP; Mesos records only DRAINING and DOWN machines. */
+export type ScheduledMachineMode = "DRAINING" | "DOWN";
+
+export interface ScheduledMachine {
+  id: MachineID;
+  mode: ScheduledMachineMode;
+  unavailability: Unavailability;
+}
+
+export interface RegistryState {
+  masterInfo?: MasterInfo;
+  admitted: Map<string, AdmittedAgent>;
+  unreachable: Map<string, UnreachableAgent>;
+  gone: Map<string, GoneAgent>;
+  weights: Map<string, number>;
+  quotas: Map<string, QuotaConfig>;
+  maintenance: {
+    windows: MaintenanceWindow[];
+    /** Keyed by `machineKey(id)`. */
+    machines: Map<string, ScheduledMachine>;
+  };
+}
+
+/** The registry operations, named after Mesos's (src/master/registry_operations.hpp). */
+export type RegistryOperation =
+  | { type: "SetMasterInfo"; info: MasterInfo }
+  | { type: "AdmitAgent"; info: AgentInfo }
+  | { type: "UpdateAgentInfo"; info: AgentInfo }
+  | { type: "MarkAgentUnreachable"; agentId: string; unreachableTimeMs: number }
+  | { type: "MarkAgentReachable"; info: AgentInfo }
+  | { type: "MarkAgentGone"; agentId: string; goneTimeMs: number }
+  | { type: "PruneUnreachable"; unreachable: string[]; gone: string[] }
+  | { type: "RemoveAgent"; agentId: string }
+  | { type: "UpdateWeights"; weights: WeightUpdate[] }
+  | { type: "UpdateQuota"; configs: QuotaConfig[] }
+  | { type: "DrainAgent"; agentId: string; config: DrainConfig }
+  | { type: "MarkAgentDrained"; agentId: string }
+  | { type: "DeactivateAgent"; agentId: string }
+  | { type: "ReactivateAgent"; agentId: string }
+  | { type: "UpdateMaintenanceSchedule"; windows: MaintenanceWindow[] }
+  | { type: "StartMaintenance"; machines: MachineID[] }
+  | { type: "StopMaintenance"; machines: MachineID[] };
+
+export type RegistryOperationType = RegistryOperation["type"];
+
+export type RegistryErrorCode =
+  | "invalid_operation"
+  | "agent_already_admitted"
+  | "agent_not_found"
+  | "agent_gone"
+  | "agent_not_draining"
+  | "agent_draining"
+  | "invalid_weight"
+  | "invalid_quota"
+  | "invalid_schedule"
+  | "machine_not_scheduled"
+  | "machine_not_draining"
+  | "machine_not_down";
+
+export interface RegistryError {
+  code: RegistryErrorCode;
+  message: string;
+}
+
+/** `changed: false` without an error is a no-op that needs no durable write. */
+export interface RegistryApplyResult {
+  changed: boolean;
+  error?: RegistryError;
+}
+
+export function emptyRegistryState(): RegistryState {
+  return {
+    admitted: new Map(),
+    unreachable: new Map(),
+    gone: new Map(),
+    weights: new Map(),
+    quotas: new Map(),
+    maintenance: { windows: [], machines: new Map() },
+  };
+}
+
+export function cloneRegistryState(state: RegistryState): RegistryState {
+  return structuredClone(state);
+}
+
+/** Mesos compares machine hostnames case-insensitively. */
+export function machineKey(id: MachineID): string {
+  return `${(id.hostname ?? "").toLowerCase()}|${id.ip ?? ""}`;
+}
+
+const NO_CHANGE: RegistryApplyResult = { changed: false };
+const CHANGED: RegistryApplyResult = { changed: true };
+
+function fail(code: RegistryErrorCode, message: string): RegistryApplyResult {
+  return { changed: false, error: { code, message } };
+}
+
+/**
+ * Applies one operation to `state` in place. An operation that fails returns an error and
+ * leaves the state exactly as it was: every check runs before the first mutation.
+ */
+export function applyRegistryOperation(
+  state: RegistryState,
+  op: RegistryOperation,
+): RegistryApplyResult {
+  switch (op.type) {
+    case "SetMasterInfo":
+      if (state.masterInfo !== undefined && sameJson(state.masterInfo, op.info)) return NO_CHANGE;
+      state.masterInfo = op.info;
+      return CHANGED;
+    case "AdmitAgent":
+      return admitAgent(state, op.info);
+    case "UpdateAgentInfo":
+      return updateAgentInfo(state, op.info);
+    case "MarkAgentUnreachable":
+      return markUnreachable(state, op.agentId, op.unreachableTimeMs);
+    case "MarkAgentReachable":
+      return markReachable(state, op.info);
+    case "MarkAgentGone":
+      return markGone(state, op.agentId, op.goneTimeMs);
+    case "PruneUnreachable": {
+      // Registry GC (§5.2): entries already gone from the lists are simply skipped.
+      let changed = false;
+      for (const id of op.unreachable) changed = state.unreachable.delete(id) || changed;
+      for (const id of op.gone) changed = state.gone.delete(id) || changed;
+      return { changed };
+    }
+    case "RemoveAgent":
+      // Mesos removes only admitted agents (graceful unregister); anything else is a no-op.
+      return { changed: state.admitted.delete(op.agentId) };
+    case "UpdateWeights":
+      return updateWeights(state, op.weights);
+    case "UpdateQuota":
+      return updateQuota(state, op.configs);
+    case "DrainAgent":
+    case "MarkAgentDrained":
+    case "DeactivateAgent":
+    case "ReactivateAgent":
+      return changeAgentActivity(state, op);
+    case "UpdateMaintenanceSchedule":
+      return updateSchedule(state, op.windows);
+    case "StartMaintenance":
+    case "StopMaintenance":
+      return changeMachineModes(state, op.type === "StartMaintenance", op.machines);
+  }
+}
+
+function agentIdOf(info: AgentInfo): string | undefined {
+  const id = info.id?.value;
+  return id === undefined || id === "" ? undefined : id;
+}
+
+function admitAgent(state: RegistryState, info: AgentInfo): RegistryApplyResult {
+  const id = agentIdOf(info);
+  if (id === undefined) return fail("invalid_operation", "AgentInfo has no agent id");
+  // The master assigns fresh ids to new agents, so any known id here is a master bug or a race.
+  if (state.admitted.has(id) || state.unreachable.has(id) || state.gone.has(id)) {
+    return fail("agent_already_admitted", `Agent ${id} already admitted`);
+  }
+  state.admitted.set(id, { info, deactivated: false });
+  return CHANGED;
+}
+
+function updateAgentInfo(state: RegistryState, info: AgentInfo): RegistryApplyResult {
+  const id = agentIdOf(info);
+  if (id === undefined) return fail("invalid_operation", "AgentInfo has no agent id");
+  const entry = state.admitted.get(id);
+  if (entry === undefined) return fail("agent_not_found", `Failed to find agent ${id}`);
+  if (sameJson(entry.info, info)) return NO_CHANGE;
+  entry.info = info;
+  return CHANGED;
+}
+
+function markUnreachable(state: RegistryState, id: string, timeMs: number): RegistryApplyResult {
+  const entry = state.admitted.get(id);
+  // The master only marks admitted agents unreachable (Mesos: "Agent ... not yet admitted").
+  if (entry === undefined) return fail("agent_not_found", `Agent ${id} not yet admitted`);
+  state.admitted.delete(id);
+  const unreachable: UnreachableAgent = {
+    agentId: id,
+    unreachableTimeMs: timeMs,
+    deactivated: entry.deactivated,
+  };
+  if (entry.drainInfo !== undefined) unreachable.drainInfo = entry.drainInfo;
+  state.unreachable.set(id, unreachable);
+  return CHANGED;
+}
+
+function markReachable(state: RegistryState, info: AgentInfo): RegistryApplyResult {
+  const id = agentIdOf(info);
+  if (id === undefined) return fail("invalid_operation", "AgentInfo has no agent id");
+  if (state.admitted.has(id)) return NO_CHANGE;
+  if (state.gone.has(id)) return fail("agent_gone", `Agent ${id} has been marked gone`);
+  // Mesos's registry is never strict (§5.8): an agent missing from the unreachable list (e.g.
+  // pruned by the registry GC) is admitted again as well.
+  const previous = state.unreachable.get(id);
+  state.unreachable.delete(id);
+  const admitted: AdmittedAgent = { info, deactivated: previous?.deactivated ?? false };
+  if (previous?.drainInfo !== undefined) admitted.drainInfo = previous.drainInfo;
+  state.admitted.set(id, admitted);
+  return CHANGED;
+}
+
+function markGone(state: RegistryState, id: string, timeMs: number): RegistryApplyResult {
+  // MARK_AGENT_GONE is idempotent (§4.2).
+  if (state.gone.has(id)) return NO_CHANGE;
+  if (!state.admitted.delete(id) && !state.unreachable.delete(id)) {
+    return fail("agent_not_found", `Agent ${id} not found`);
+  }
+  state.gone.set(id, { agentId: id, goneTimeMs: timeMs });
+  return CHANGED;
+}
+
+function updateWeights(state: RegistryState, weights: WeightUpdate[]): RegistryApplyResult {
+  for (const { role, weight } of weights) {
+    const roleError = validateRole(role);
+    if (roleError !== undefined) return fail("invalid_weight", roleError);
+    if (!Number.isFinite(weight) || weight <= 0) {
+      return fail("invalid_weight", `Invalid weight '${weight}' for role '${role}': must be > 0`);
+    }
+  }
+  let changed = false;
+  for (const { role, weight } of weights) {
+    if (state.weights.get(role) === weight) continue;
+    state.weights.set(role, weight);
+    changed = true;
+  }
+  return { changed };
+}
+
+function quantitiesError(what: string, quantities: Record<string, number>): string | undefined {
+  for (const [name, value] of Object.entries(quantities)) {
+    if (name === "") return `${what} has an empty resource name`;
+    if (!Number.isFinite(value) || value < 0) {
+      return `${what} of '${name}' must be a non-negative number, got ${value}`;
+    }
+  }
+  return undefined;
+}
+
+function updateQuota(state: RegistryState, configs: QuotaConfig[]): RegistryApplyResult {
+  // All or nothing, like UPDATE_QUOTA (§4.2): validate every config before changing any.
+  const seen = new Set<string>();
+  for (const config of configs) {
+    const roleError = validateRole(config.role);
+    if (roleError !== undefined) return fail("invalid_quota", roleError);
+    if (seen.has(config.role)) return fail("invalid_quota", `Duplicate role '${config.role}'`);
+    seen.add(config.role);
+    const error =
+      quantitiesError("Guarantee", config.guarantees) ?? quantitiesError("Limit", config.limits);
+    if (error !== undefined) return fail("invalid_quota", `Role '${config.role}': ${error}`);
+    for (const [name, guarantee] of Object.entries(config.guarantees)) {
+      const limit = config.limits[name];
+      if (limit !== undefined && guarantee > limit) {
+        return fail(
+          "invalid_quota",
+          `Role '${config.role}': guarantee ${guarantee} of '${name}' exceeds its limit ${limit}`,
+        );
+      }
+    }
+  }
+  let changed = false;
+  for (const config of configs) {
+    const current = state.quotas.get(config.role);
+    // Empty guarantees and limits reset the role to the default (no quota).
+    if (Object.keys(config.guarantees).length === 0 && Object.keys(config.limits).length === 0) {
+      changed = state.quotas.delete(config.role) || changed;
+      continue;
+    }
+    if (current !== undefined && sameJson(current, config)) continue;
+    state.quotas.set(config.role, config);
+    changed = true;
+  }
+  return { changed };
+}
+
+type ActivityOp = Extract<
+  RegistryOperation,
+  { type: "DrainAgent" | "MarkAgentDrained" | "DeactivateAgent" | "ReactivateAgent" }
+>;
+
+/** Drain and (de)activation apply to admitted and unreachable agents alike (Mesos keeps both). */
+function changeAgentActivity(state: RegistryState, op: ActivityOp): RegistryApplyResult {
+  const id = op.agentId;
+  const entry = state.admitted.get(id) ?? state.unreachable.get(id);
+  if (entry === undefined) {
+    if (state.gone.has(id)) return fail("agent_gone", `Agent ${id} has been marked gone`);
+    return fail("agent_not_found", `Unknown agent ${id}`);
+  }
+  switch (op.type) {
+    case "DrainAgent": {
+      // Draining an agent again replaces its drain config; an agent already drained stays so.
+      const drainState = entry.drainInfo?.state === "DRAINED" ? "DRAINED" : "DRAINING";
+      const drainInfo: DrainInfo = { state: drainState, config: op.config };
+      if (entry.deactivated && entry.drainInfo && sameJson(entry.drainInfo, drainInfo)) {
+        return NO_CHANGE;
+      }
+      entry.drainInfo = drainInfo;
+      entry.deactivated = true;
+      return CHANGED;
+    }
+    case "MarkAgentDrained":
+      if (entry.drainInfo === undefined) {
+        return fail("agent_not_draining", `Agent ${id} is not draining`);
+      }
+      if (entry.drainInfo.state === "DRAINED") return NO_CHANGE;
+      entry.drainInfo = { ...entry.drainInfo, state: "DRAINED" };
+      return CHANGED;
+    case "DeactivateAgent":
+      if (entry.deactivated) return NO_CHANGE;
+      entry.deactivated = true;
+      return CHANGED;
+    case "ReactivateAgent":
+      // §4.2: an agent cannot be reactivated while it is still draining; once drained it can,
+      // and reactivation forgets the drain.
+      if (entry.drainInfo?.state === "DRAINING") {
+        return fail("agent_draining", `Agent ${id} is still draining and cannot be reactivated`);
+      }
+      if (!entry.deactivated && entry.drainInfo === undefined) return NO_CHANGE;
+      entry.deactivated = false;
+      delete entry.drainInfo;
+      return CHANGED;
+  }
+}
+
+function machineIdError(id: MachineID): string | undefined {
+  if ((id.hostname ?? "") === "" && (id.ip ?? "") === "") {
+    return "Both 'hostname' and 'ip' for a machine are empty";
+  }
+  return undefined;
+}
+
+function describeMachine(id: MachineID): string {
+  return JSON.stringify({ hostname: id.hostname, ip: id.ip });
+}
+
+function updateSchedule(state: RegistryState, windows: MaintenanceWindow[]): RegistryApplyResult {
+  const scheduled = new Map<string, { id: MachineID; unavailability: Unavailability }>();
+  for (const window of windows) {
+    if (window.machineIds.length === 0) {
+      return fail("invalid_schedule", "List of machines in the maintenance window is empty");
+    }
+    for (const id of window.machineIds) {
+      const error = machineIdError(id);
+      if (error !== undefined) return fail("invalid_schedule", error);
+      const key = machineKey(id);
+      if (scheduled.has(key)) {
+        return fail("invalid_schedule", `Machine ${describeMachine(id)} appears more than once`);
+      }
+      scheduled.set(key, { id, unavailability: window.unavailability });
+    }
+  }
+  // A machine that is DOWN must be brought UP before it may leave the schedule (Mesos).
+  for (const [key, machine] of state.maintenance.machines) {
+    if (machine.mode === "DOWN" && !scheduled.has(key)) {
+      return fail(
+        "invalid_schedule",
+        `Machine ${describeMachine(machine.id)} is DOWN and cannot be removed from the schedule`,
+      );
+    }
+  }
+  if (sameJson(state.maintenance.windows, windows)) return NO_CHANGE;
+  const machines = new Map<string, ScheduledMachine>();
+  for (const [key, { id, unavailability }] of scheduled) {
+    // Newly scheduled machines start DRAINING; machines left out of the schedule are UP again.
+    const mode = state.maintenance.machines.get(key)?.mode ?? "DRAINING";
+    machines.set(key, { id, mode, unavailability });
+  }
+  state.maintenance = { windows, machines };
+  return CHANGED;
+}
+
+function changeMachineModes(
+  state: RegistryState,
+  down: boolean,
+  ids: MachineID[],
+): RegistryApplyResult {
+  if (ids.length === 0) return fail("invalid_schedule", "List of machines is empty");
+  const keys = new Set<string>();
+  for (const id of ids) {
+    const error = machineIdError(id);
+    if (error !== undefined) return fail("invalid_schedule", error);
+    const key = machineKey(id);
+    const machine = state.maintenance.machines.get(key);
+    if (machine === undefined) {
+      return fail(
+        "machine_not_scheduled",
+        `Machine ${describeMachine(id)} is not part of a maintenance schedule`,
+      );
+    }
+    if (down && machine.mode !== "DRAINING") {
+      return fail("machine_not_draining", `Machine ${describeMachine(id)} is not in DRAINING mode`);
+    }
+    if (!down && machine.mode !== "DOWN") {
+      return fail("machine_not_down", `Machine ${describeMachine(id)} is not in DOWN mode`);
+    }
+    keys.add(key);
+  }
+  if (down) {
+    for (const key of keys) state.maintenance.machines.get(key)!.mode = "DOWN";
+    return CHANGED;
+  }
+  // Bringing a machine up ends its maintenance: it leaves the machine list and the schedule.
+  for (const key of keys) state.maintenance.machines.delete(key);
+  state.maintenance.windows = state.maintenance.windows
+    .map((window) => ({
+      ...window,
+      machineIds: window.machineIds.filter((id) => !keys.has(machineKey(id))),
+    }))
+    .filter((window) => window.machineIds.length > 0);
+  return CHANGED;
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * Checks the registry's invariants over the whole state (O(agents)): for tests, simulations and
+ * after recovery, not on every operation. Returns the violations found.
+ */
+export function registryInvariantViolations(state: RegistryState): string[] {
+  const violations: string[] = [];
+  for (const [id, agent] of state.admitted) {
+    if (agent.info.id?.value !== id) violations.push(`admitted agent ${id} has info id mismatch`);
+    if (state.unreachable.has(id)) violations.push(`agent ${id} both admitted and unreachable`);
+    if (state.gone.has(id)) violations.push(`agent ${id} both admitted and gone`);
+    if (agent.drainInfo !== undefined && !agent.deactivated) {
+      violations.push(`draining agent ${id} is not deactivated`);
+    }
+  }
+  for (const [id, agent] of state.unreachable) {
+    if (agent.agentId !== id) violations.push(`unreachable agent ${id} has id mismatch`);
+    if (state.gone.has(id)) violations.push(`agent ${id} both unreachable and gone`);
+  }
+  for (const [id, agent] of state.gone) {
+    if (agent.agentId !== id) violations.push(`gone agent ${id} has id mismatch`);
+  }
+  for (const [role, weight] of state.weights) {
+    if (!(weight > 0)) violations.push(`role ${role} has non-positive weight ${weight}`);
+  }
+  const inSchedule = new Set<string>();
+  for (const window of state.maintenance.windows) {
+    for (const id of window.machineIds) inSchedule.add(machineKey(id));
+  }
+  if (inSchedule.size !== state.maintenance.machines.size) {
+    violations.push("scheduled machines and machine modes disagree");
+  }
+  for (const key of state.maintenance.machines.keys()) {
+    if (!inSchedule.has(key)) violations.push(`machine ${key} has a mode but no window`);
+  }
+  return violations;
+}
