@@ -3,7 +3,7 @@
 // survives a simulated master restart, like a disk would.
 
 import type { MasterInfo } from "../../wire/framework.ts";
-import type { QuotaConfig } from "../core/registry-state.ts";
+import { cloneRegistryState, type QuotaConfig } from "../core/registry-state.ts";
 import { stateFromRows } from "./registry-rows.ts";
 import {
   type AgentRecord,
@@ -36,16 +36,15 @@ export class MemoryRegistryBackend implements RegistryBackend {
   async load(): Promise<LoadedRegistry> {
     this.#checkOpen();
     const s = this.storage;
-    const state = stateFromRows(
-      structuredClone({
-        agents: [...s.agents],
-        weights: [...s.weights],
-        quotas: [...s.quotas],
-        maintenance: s.maintenance,
-        masterInfo: s.masterInfo,
-      }),
-    );
-    return { state, version: s.version };
+    const rows = { agents: s.agents, weights: s.weights, quotas: s.quotas };
+    const stored = stateFromRows({
+      ...rows,
+      ...(s.maintenance === undefined ? {} : { maintenance: s.maintenance }),
+      ...(s.masterInfo === undefined ? {} : { masterInfo: s.masterInfo }),
+    });
+    // The stored values were copied in by `commit` and are never changed in place; copying the
+    // entries (which the registrar mutates) is enough to keep the "disk" private.
+    return { state: cloneRegistryState(stored), version: s.version };
   }
 
   async commit(fromVersion: number, change: RegistryChange): Promise<void> {
