@@ -1,0 +1,64 @@
+// Public API of src/resources: resource arithmetic (reference §0.5, §2.4, §6.1).
+export { assert, InvariantError } from "./assert.ts";
+export { ResourceQuantities } from "./quantities.ts";
+export {
+  addRanges,
+  containsRanges,
+  EMPTY_RANGES,
+  formatRanges,
+  intersectRanges,
+  isNormalized,
+  normalizeRanges,
+  type Ranges,
+  rangePairs,
+  rangesEqual,
+  rangesSize,
+  subtractRanges,
+  validateRangePairs,
+} from "./ranges.ts";
+export {
+  canonicalJson,
+  type DiskInfo,
+  describeResource,
+  diskInfo,
+  isAtomic,
+  isDynamicallyReserved,
+  isEmptyResource,
+  isPersistentVolume,
+  isUnreserved,
+  type Label,
+  type RangesResource,
+  type Reservation,
+  type ReservationType,
+  type Resource,
+  type ResourceKind,
+  type ResourceOptions,
+  rangesResource,
+  reservationRole,
+  type ScalarResource,
+  type SetResource,
+  scalarResource,
+  setResource,
+  withOptions,
+} from "./resource.ts";
+export { Resources } from "./resources.ts";
+export { DEFAULT_ROLE, isStrictSubroleOf, parentRole, validateRole } from "./roles.ts";
+export {
+  formatMilli,
+  fromMilli,
+  MILLI_PER_UNIT,
+  type Milli,
+  parseMilli,
+  roundScalar,
+  toMilli,
+} from "./scalar.ts";
+export {
+  EMPTY_SET,
+  formatSet,
+  normalizeSet,
+  setContains,
+  setDifference,
+  setEqual,
+  setUnion,
+  type ValueSet,
+} from "./value-set.ts";

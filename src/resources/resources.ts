@@ -1,0 +1,406 @@
+// `Resources`: a collection of resources in canonical form (Mesos `Resources`), the
+// allocator's hot path.
+//
+// Canonical form: at most one entry per key (see resource.ts); mergeable resources are merged
+// on add (scalars summed, ranges and sets unioned); empty resources are never stored; atomic
+// resources (shared, persistent volumes, whole-device disks) are counted, not merged.
+//
+// Mutability: every method returns a new collection and leaves `this` unchanged, except the
+// explicit `addInPlace` / `subtractInPlace`, which exist for owners of a collection on hot paths
+// (e.g. an agent's available resources in the allocator). A collection is two small arrays;
+// an immutable op copies them once, so no operation allocates more than O(entries).
+//
+// Subtraction follows Mesos (`Resources::subtract`): it never goes below zero. A scalar that
+// would become zero or negative is dropped, ranges and sets lose only what they hold, a counted
+// resource loses its count. Callers that require `a.contains(b)` before `a - b` (Mesos
+// CHECKs that in the allocator) should use `subtractContained`, which throws on a violation:
+// that is a bug, not an expected failure.
+import { assert } from "./assert.ts";
+import { ResourceQuantities } from "./quantities.ts";
+import { addRanges, containsRanges, rangesEqual, subtractRanges } from "./ranges.ts";
+import {
+  describeResource,
+  isAtomic,
+  isEmptyResource,
+  isUnreserved,
+  type Reservation,
+  type Resource,
+  reservationRole,
+  withOptions,
+  withRanges,
+  withScalar,
+  withSet,
+} from "./resource.ts";
+import { isStrictSubroleOf } from "./roles.ts";
+import type { Milli } from "./scalar.ts";
+import { setContains, setDifference, setEqual, setUnion } from "./value-set.ts";
+
+function mergeValues(a: Resource, b: Resource): Resource {
+  if (a.kind === "scalar" && b.kind === "scalar") return withScalar(a, a.scalar + b.scalar);
+  if (a.kind === "ranges" && b.kind === "ranges")
+    return withRanges(a, addRanges(a.ranges, b.ranges));
+  if (a.kind === "set" && b.kind === "set") return withSet(a, setUnion(a.set, b.set));
+  throw new Error(`bug: merging ${a.kind} with ${b.kind} under one key`);
+}
+
+/** a - b for same-key resources, clamped (scalars at 0, ranges/sets by set difference). */
+function subtractValues(a: Resource, b: Resource): Resource {
+  if (a.kind === "scalar" && b.kind === "scalar") {
+    return withScalar(a, a.scalar > b.scalar ? a.scalar - b.scalar : 0);
+  }
+  if (a.kind === "ranges" && b.kind === "ranges") {
+    return withRanges(a, subtractRanges(a.ranges, b.ranges));
+  }
+  if (a.kind === "set" && b.kind === "set") return withSet(a, setDifference(a.set, b.set));
+  throw new Error(`bug: subtracting ${b.kind} from ${a.kind} under one key`);
+}
+
+function containsValue(a: Resource, b: Resource): boolean {
+  if (a.kind === "scalar" && b.kind === "scalar") return a.scalar >= b.scalar;
+  if (a.kind === "ranges" && b.kind === "ranges") return containsRanges(a.ranges, b.ranges);
+  if (a.kind === "set" && b.kind === "set") return setContains(a.set, b.set);
+  return false;
+}
+
+function equalValue(a: Resource, b: Resource): boolean {
+  if (a.kind === "scalar" && b.kind === "scalar") return a.scalar === b.scalar;
+  if (a.kind === "ranges" && b.kind === "ranges") return rangesEqual(a.ranges, b.ranges);
+  if (a.kind === "set" && b.kind === "set") return setEqual(a.set, b.set);
+  return false;
+}
+
+export class Resources implements Iterable<Resource> {
+  // Parallel arrays: entry i is items[i] held counts[i] times (counts[i] is 1 unless atomic).
+  private readonly items: Resource[];
+  private readonly counts: number[];
+
+  private constructor(items: Resource[], counts: number[]) {
+    this.items = items;
+    this.counts = counts;
+  }
+
+  static empty(): Resources {
+    return new Resources([], []);
+  }
+
+  /** A collection holding the given resources (merged; empty ones dropped). */
+  static of(...resources: readonly Resource[]): Resources {
+    return Resources.from(resources);
+  }
+
+  static from(resources: Iterable<Resource>): Resources {
+    const out = Resources.empty();
+    for (const r of resources) out.addOne(r, 1);
+    return out;
+  }
+
+  /** Number of distinct entries (not counting repeats of shared resources). */
+  get size(): number {
+    return this.items.length;
+  }
+
+  isEmpty(): boolean {
+    return this.items.length === 0;
+  }
+
+  [Symbol.iterator](): Iterator<Resource> {
+    return this.items[Symbol.iterator]();
+  }
+
+  /** The entries as an array (a copy). */
+  toArray(): Resource[] {
+    return this.items.slice();
+  }
+
+  /** How many times an atomic (e.g. shared) resource is held; 0 when absent. */
+  count(resource: Resource): number {
+    const i = this.indexOf(resource.key);
+    if (i < 0) return 0;
+    return isAtomic(resource) ? this.counts[i]! : equalValue(this.items[i]!, resource) ? 1 : 0;
+  }
+
+  clone(): Resources {
+    return new Resources(this.items.slice(), this.counts.slice());
+  }
+
+  // --- arithmetic -------------------------------------------------------------------------
+
+  add(other: Resources | Resource): Resources {
+    return this.clone().addInPlace(other);
+  }
+
+  subtract(other: Resources | Resource): Resources {
+    return this.clone().subtractInPlace(other);
+  }
+
+  /** Mutates `this`; returns it. Only for owners of the collection. */
+  addInPlace(other: Resources | Resource): this {
+    if (other instanceof Resources) {
+      for (let j = 0; j < other.items.length; j++) this.addOne(other.items[j]!, other.counts[j]!);
+    } else {
+      this.addOne(other, 1);
+    }
+    return this;
+  }
+
+  /** Mutates `this`; returns it. Clamped like `subtract`. Only for owners of the collection. */
+  subtractInPlace(other: Resources | Resource): this {
+    if (other instanceof Resources) {
+      for (let j = 0; j < other.items.length; j++) {
+        this.subtractOne(other.items[j]!, other.counts[j]!);
+      }
+    } else {
+      this.subtractOne(other, 1);
+    }
+    return this;
+  }
+
+  /** `this - other`, throwing (a bug) unless `this` contains `other`. */
+  subtractContained(other: Resources | Resource): Resources {
+    if (!this.contains(other)) {
+      const text = other instanceof Resources ? other.toString() : describeResource(other);
+      throw new Error(`bug: subtracting ${text} from ${this.toString()} which does not contain it`);
+    }
+    return this.subtract(other);
+  }
+
+  /** True when every resource of `other` is held here (Mesos `Resources::contains`). */
+  contains(other: Resources | Resource): boolean {
+    if (other instanceof Resources) {
+      for (let j = 0; j < other.items.length; j++) {
+        if (!this.containsOne(other.items[j]!, other.counts[j]!)) return false;
+      }
+      return true;
+    }
+    return isEmptyResource(other) || this.containsOne(other, 1);
+  }
+
+  equals(other: Resources): boolean {
+    if (this.items.length !== other.items.length) return false;
+    for (let j = 0; j < other.items.length; j++) {
+      const i = this.indexOf(other.items[j]!.key);
+      if (i < 0 || this.counts[i] !== other.counts[j]) return false;
+      if (!equalValue(this.items[i]!, other.items[j]!)) return false;
+    }
+    return true;
+  }
+
+  private indexOf(key: string): number {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) if (items[i]!.key === key) return i;
+    return -1;
+  }
+
+  private addOne(r: Resource, count: number): void {
+    if (isEmptyResource(r) || count <= 0) return;
+    const i = this.indexOf(r.key);
+    if (i < 0) {
+      this.items.push(r);
+      this.counts.push(isAtomic(r) ? count : 1);
+    } else if (isAtomic(r)) {
+      this.counts[i]! += count;
+    } else {
+      this.items[i] = mergeValues(this.items[i]!, r);
+    }
+  }
+
+  private subtractOne(r: Resource, count: number): void {
+    if (isEmptyResource(r) || count <= 0) return;
+    const i = this.indexOf(r.key);
+    if (i < 0) return;
+    if (isAtomic(r)) {
+      const left = this.counts[i]! - count;
+      if (left > 0) this.counts[i] = left;
+      else this.removeAt(i);
+      return;
+    }
+    const next = subtractValues(this.items[i]!, r);
+    if (isEmptyResource(next)) this.removeAt(i);
+    else this.items[i] = next;
+  }
+
+  private containsOne(r: Resource, count: number): boolean {
+    const i = this.indexOf(r.key);
+    if (i < 0) return false;
+    if (isAtomic(r)) return this.counts[i]! >= count;
+    return containsValue(this.items[i]!, r);
+  }
+
+  private removeAt(i: number): void {
+    // Order is not meaningful; swap-remove keeps this O(1).
+    const last = this.items.length - 1;
+    this.items[i] = this.items[last]!;
+    this.counts[i] = this.counts[last]!;
+    this.items.pop();
+    this.counts.pop();
+  }
+
+  // --- filters (Mesos `Resources::filter` family) -----------------------------------------
+
+  filter(predicate: (r: Resource) => boolean): Resources {
+    const items: Resource[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < this.items.length; i++) {
+      const r = this.items[i]!;
+      if (predicate(r)) {
+        items.push(r);
+        counts.push(this.counts[i]!);
+      }
+    }
+    return new Resources(items, counts);
+  }
+
+  /** Reserved resources; with a role, only those whose current reservation is that role. */
+  reserved(role?: string): Resources {
+    return this.filter(
+      (r) => r.reservations.length > 0 && (role === undefined || reservationRole(r) === role),
+    );
+  }
+
+  unreserved(): Resources {
+    return this.filter(isUnreserved);
+  }
+
+  /**
+   * Resources reserved to `role` or to any of its descendants (Mesos
+   * `isReservedToRoleSubtree`): what a role subtree's quota consumption counts.
+   */
+  reservedToSubtree(role: string): Resources {
+    return this.filter((r) => {
+      if (r.reservations.length === 0) return false;
+      const current = reservationRole(r);
+      return current === role || isStrictSubroleOf(current, role);
+    });
+  }
+
+  /**
+   * What may be offered to `role` (Mesos `isAllocatableTo`): unreserved resources plus those
+   * reserved to the role itself or to one of its ancestors.
+   */
+  allocatableTo(role: string): Resources {
+    return this.filter((r) => {
+      if (r.reservations.length === 0) return true;
+      const current = reservationRole(r);
+      return current === role || isStrictSubroleOf(role, current);
+    });
+  }
+
+  /** Resources whose `allocation_info.role` is `role`. */
+  allocatedTo(role: string): Resources {
+    return this.filter((r) => r.allocationRole === role);
+  }
+
+  revocable(): Resources {
+    return this.filter((r) => r.revocable);
+  }
+
+  nonRevocable(): Resources {
+    return this.filter((r) => !r.revocable);
+  }
+
+  shared(): Resources {
+    return this.filter((r) => r.shared);
+  }
+
+  nonShared(): Resources {
+    return this.filter((r) => !r.shared);
+  }
+
+  scalars(): Resources {
+    return this.filter((r) => r.kind === "scalar");
+  }
+
+  nonScalars(): Resources {
+    return this.filter((r) => r.kind !== "scalar");
+  }
+
+  persistentVolumes(): Resources {
+    return this.filter((r) => r.disk?.persistenceId !== undefined);
+  }
+
+  named(name: string): Resources {
+    return this.filter((r) => r.name === name);
+  }
+
+  // --- transforms -------------------------------------------------------------------------
+
+  /** Applies `fn` to every entry and re-merges (keys may now coincide). */
+  map(fn: (r: Resource) => Resource): Resources {
+    const out = Resources.empty();
+    for (let i = 0; i < this.items.length; i++) out.addOne(fn(this.items[i]!), this.counts[i]!);
+    return out;
+  }
+
+  /** Sets `allocation_info.role` on every resource (Mesos `Resources::allocate`). */
+  allocate(role: string): Resources {
+    return this.map((r) =>
+      r.allocationRole === role ? r : withOptions(r, { allocationRole: role }),
+    );
+  }
+
+  /** Clears `allocation_info` (Mesos `Resources::unallocate`). */
+  unallocate(): Resources {
+    return this.map((r) =>
+      r.allocationRole === undefined ? r : withOptions(r, { allocationRole: undefined }),
+    );
+  }
+
+  /**
+   * Drops every reservation (Mesos `Resources::toUnreserved` / `flatten()`); with a role other
+   * than "*", makes everything statically reserved to that role instead.
+   */
+  flatten(role?: string): Resources {
+    const reservations: readonly Reservation[] =
+      role === undefined || role === "*" ? [] : [{ type: "STATIC", role }];
+    return this.map((r) => withOptions(r, { reservations }));
+  }
+
+  /** Adds a reservation on top of each resource's stack (RESERVE; refinement when stacked). */
+  pushReservation(reservation: Reservation): Resources {
+    return this.map((r) => withOptions(r, { reservations: [...r.reservations, reservation] }));
+  }
+
+  /** Removes the current reservation of each resource (UNRESERVE). */
+  popReservation(): Resources {
+    return this.map((r) => {
+      assert(r.reservations.length > 0, `cannot pop the reservation of unreserved ${r.name}`);
+      return withOptions(r, { reservations: r.reservations.slice(0, -1) });
+    });
+  }
+
+  // --- totals -----------------------------------------------------------------------------
+
+  /** Sum of the scalar resources named `name`, in thousandths (Mesos `get<Scalar>(name)`). */
+  get(name: string): Milli {
+    let total = 0;
+    for (const r of this.items) if (r.kind === "scalar" && r.name === name) total += r.scalar;
+    return total;
+  }
+
+  /** Distinct names, sorted. */
+  names(): string[] {
+    const names = new Set<string>();
+    for (const r of this.items) names.add(r.name);
+    return [...names].sort();
+  }
+
+  /**
+   * Scalar totals by name, dropping everything else (Mesos
+   * `ResourceQuantities::fromScalarResources`); a shared resource counts once.
+   */
+  toQuantities(): ResourceQuantities {
+    const q = ResourceQuantities.empty();
+    for (const r of this.items) if (r.kind === "scalar") q.addInPlace(r.name, r.scalar);
+    return q;
+  }
+
+  /** Human-readable form for logs: `cpus:2; mem:1024; ports:[31000-32000]`. */
+  toString(): string {
+    const parts: string[] = [];
+    for (let i = 0; i < this.items.length; i++) {
+      const text = describeResource(this.items[i]!);
+      parts.push(this.counts[i]! > 1 ? `${text}<x${this.counts[i]}>` : text);
+    }
+    return parts.join("; ");
+  }
+}
