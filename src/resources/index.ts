@@ -1,5 +1,11 @@
 // Public API of src/resources: resource arithmetic (reference §0.5, §2.4, §6.1).
 export { assert, InvariantError } from "./assert.ts";
+export {
+  type Attribute,
+  formatAttributesText,
+  formatAttributeValue,
+  parseAttributesText,
+} from "./attributes.ts";
 export { ResourceQuantities } from "./quantities.ts";
 export {
   addRanges,
@@ -42,6 +48,7 @@ export {
   withOptions,
 } from "./resource.ts";
 export { Resources } from "./resources.ts";
+export { fail, ok, type ParseResult, type ResourcesErrorCode } from "./result.ts";
 export { DEFAULT_ROLE, isStrictSubroleOf, parentRole, validateRole } from "./roles.ts";
 export {
   formatMilli,
@@ -52,6 +59,13 @@ export {
   roundScalar,
   toMilli,
 } from "./scalar.ts";
+export {
+  formatResourcesText,
+  parseQuantitiesText,
+  parseResourcesText,
+  parseValue,
+  type TextValue,
+} from "./text-format.ts";
 export {
   EMPTY_SET,
   formatSet,
