@@ -19,6 +19,7 @@ import {
   reservationRole,
   scalarResource,
   setResource,
+  withOptions,
 } from "./resource.ts";
 import { Resources } from "./resources.ts";
 import { fail, ok, type ParseResult } from "./result.ts";
@@ -150,8 +151,24 @@ function formatValue(r: Resource): string {
  * refinements, allocation, revocable, shared and disk info are not printed.
  */
 export function formatResourcesText(resources: Iterable<Resource>): string {
-  const parts: [string, string][] = [];
+  // Project onto what the form expresses first, so that entries differing only in what is
+  // dropped are merged and print(parse(print(x))) == print(x).
+  const projected = Resources.empty();
   for (const r of resources) {
+    const role = reservationRole(r);
+    projected.addInPlace(
+      withOptions(r, {
+        reservations: role === "*" ? [] : [{ type: "STATIC", role }],
+        allocationRole: undefined,
+        revocable: false,
+        shared: false,
+        disk: undefined,
+        providerId: undefined,
+      }),
+    );
+  }
+  const parts: [string, string][] = [];
+  for (const r of projected) {
     const role = reservationRole(r);
     const head = role === "*" ? r.name : `${r.name}(${role})`;
     parts.push([`${r.name}\u0000${role}`, `${head}:${formatValue(r)}`]);
