@@ -66,6 +66,7 @@ export {
   parseValue,
   type TextValue,
 } from "./text-format.ts";
+export { validateResource, validateResources } from "./validation.ts";
 export {
   EMPTY_SET,
   formatSet,
