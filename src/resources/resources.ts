@@ -368,6 +368,33 @@ export class Resources implements Iterable<Resource> {
     });
   }
 
+  /**
+   * Keeps at most `limits.get(name)` of each limited scalar name (Mesos `shrinkResources`, the
+   * allocator's quota "chopping"); names without a limit, and non-scalars, are kept whole.
+   * Splittable scalars are cut to fit; atomic ones (shared, persistent volumes, whole-device
+   * disks) are kept only if they fit entirely. Entries are taken in collection order.
+   */
+  shrink(limits: ReadonlyMap<string, Milli>): Resources {
+    const left = new Map(limits);
+    const out = Resources.empty();
+    for (let i = 0; i < this.items.length; i++) {
+      const r = this.items[i]!;
+      const limit = r.kind === "scalar" ? left.get(r.name) : undefined;
+      if (r.kind !== "scalar" || limit === undefined) {
+        out.addOne(r, this.counts[i]!);
+        continue;
+      }
+      if (r.scalar <= limit) {
+        out.addOne(r, this.counts[i]!);
+        left.set(r.name, limit - r.scalar);
+      } else if (!isAtomic(r) && limit > 0) {
+        out.addOne(withScalar(r, limit), 1);
+        left.set(r.name, 0);
+      }
+    }
+    return out;
+  }
+
   // --- totals -----------------------------------------------------------------------------
 
   /** Sum of the scalar resources named `name`, in thousandths (Mesos `get<Scalar>(name)`). */

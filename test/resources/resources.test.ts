@@ -146,6 +146,27 @@ describe("Resources filters", () => {
   });
 });
 
+describe("Resources shrink", () => {
+  it("cuts limited scalars to fit and keeps unlimited names and non-scalars whole", () => {
+    const r = parse("cpus:4;cpus(eng):4;mem:100;ports:[1-10]");
+    const shrunk = r.shrink(new Map([["cpus", 5000]]));
+    assert.equal(shrunk.get("cpus"), 5000);
+    assert.equal(shrunk.get("mem"), 100_000);
+    assert.ok(shrunk.contains(parse("ports:[1-10]")));
+    assert.ok(r.contains(shrunk));
+    assert.ok(r.shrink(new Map([["cpus", 0]])).equals(parse("mem:100;ports:[1-10]")));
+  });
+
+  it("keeps an atomic volume only when it fits entirely", () => {
+    const volume = scalarResource("disk", 64_000, {
+      disk: diskInfo({ persistence: { id: "v1" } }),
+    });
+    const r = Resources.of(volume);
+    assert.ok(r.shrink(new Map([["disk", 10_000]])).isEmpty());
+    assert.ok(r.shrink(new Map([["disk", 64_000]])).equals(r));
+  });
+});
+
 describe("Resources algebraic laws", () => {
   it("add is commutative and associative", () => {
     fc.assert(
