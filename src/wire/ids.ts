@@ -1,0 +1,138 @@
+// IDs and small shared messages of mesos.proto (reference §2.1), plus the ID and role name
+// checks Mesos applies to them (§0.4).
+import { z } from "zod";
+import { double, int32, int64, repeated, str } from "./json.ts";
+
+const idMessage = () => z.object({ value: str });
+
+export const FrameworkID = idMessage();
+export type FrameworkID = z.output<typeof FrameworkID>;
+export const OfferID = idMessage();
+export type OfferID = z.output<typeof OfferID>;
+export const AgentID = idMessage();
+export type AgentID = z.output<typeof AgentID>;
+export const TaskID = idMessage();
+export type TaskID = z.output<typeof TaskID>;
+export const ExecutorID = idMessage();
+export type ExecutorID = z.output<typeof ExecutorID>;
+export const ResourceProviderID = idMessage();
+export type ResourceProviderID = z.output<typeof ResourceProviderID>;
+export const OperationID = idMessage();
+export type OperationID = z.output<typeof OperationID>;
+
+/** A container's id; nested containers point at their parent (sandbox `containers/<child>`). */
+export type ContainerID = { value: string; parent?: ContainerID | undefined };
+export const ContainerID: z.ZodType<ContainerID> = z.object({
+  value: str,
+  get parent() {
+    return ContainerID.optional();
+  },
+});
+
+/** `UUID { value: bytes }`: 16 raw bytes, base64 on the wire (Operation/OperationStatus). */
+export const UUID = z.object({ value: z.string().refine(isUuidBytes, "expected 16 base64 bytes") });
+export type UUID = z.output<typeof UUID>;
+
+export const TimeInfo = z.object({ nanoseconds: int64 });
+export type TimeInfo = z.output<typeof TimeInfo>;
+
+export const DurationInfo = z.object({ nanoseconds: int64 });
+export type DurationInfo = z.output<typeof DurationInfo>;
+
+/**
+ * google.protobuf.Duration, which Mesos's JSON treats as an ordinary message
+ * (`{"seconds": 600, "nanos": 0}`), not proto3's "600s" string (§10: DRAIN_AGENT).
+ */
+export const Duration = z.object({ seconds: int64.optional(), nanos: int32.optional() });
+export type Duration = z.output<typeof Duration>;
+
+export const Label = z.object({ key: str, value: str.optional() });
+export type Label = z.output<typeof Label>;
+export const Labels = z.object({ labels: repeated(Label) });
+export type Labels = z.output<typeof Labels>;
+
+export const Parameter = z.object({ key: str, value: str });
+export type Parameter = z.output<typeof Parameter>;
+export const Parameters = z.object({ parameter: repeated(Parameter) });
+export type Parameters = z.output<typeof Parameters>;
+
+export const Address = z.object({
+  hostname: str.optional(),
+  ip: str.optional(),
+  port: int32,
+});
+export type Address = z.output<typeof Address>;
+
+export const URL = z.object({
+  scheme: str,
+  address: Address,
+  path: str.optional(),
+  query: repeated(Parameter),
+  fragment: str.optional(),
+});
+export type URL = z.output<typeof URL>;
+
+/**
+ * Offer filters sent with DECLINE/ACCEPT. The master later caps the value and treats invalid
+ * ones as the default; the schema only carries it (default 5 s, always emitted).
+ */
+export const Filters = z.object({ refuse_seconds: double.default(5.0) });
+export type Filters = z.output<typeof Filters>;
+
+/** Linux NAME_MAX: the longest ID Mesos accepts (IDs become path components). */
+export const ID_MAX_LENGTH = 255;
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we reject
+const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+
+/**
+ * Mesos's `common::validation::validateID` for task, executor, framework and agent IDs:
+ * they become sandbox path components, so they must be safe file names.
+ */
+export function validateId(value: string): string | undefined {
+  if (value.length === 0) return "ID must not be empty";
+  if (value.length > ID_MAX_LENGTH) {
+    return `ID must not be greater than ${ID_MAX_LENGTH} characters`;
+  }
+  if (value === "." || value === "..") return `'${value}' is disallowed`;
+  if (CONTROL_CHARS.test(value)) return `ID '${value}' contains control characters`;
+  if (value.includes("/") || value.includes("\\")) {
+    return `ID '${value}' contains invalid characters '/' or '\\'`;
+  }
+  return undefined;
+}
+
+// Whitespace and backspace, which Mesos's `roles::validate` forbids in a role component.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: backspace and whitespace are what we reject
+const ROLE_FORBIDDEN_CHARS = /[\u0008\t\n\u000b\f\r ]/;
+
+/**
+ * Mesos's `roles::validate`: `*`, or a `/`-separated path of components that are not
+ * `.`, `..` or `*`, do not start with `-` and hold no whitespace or backspace.
+ */
+export function validateRole(name: string): string | undefined {
+  if (name === "*") return undefined;
+  if (name.length === 0) return "Empty role name is invalid";
+  if (name.startsWith("/")) return `Role '${name}' cannot start with a slash`;
+  if (name.endsWith("/")) return `Role '${name}' cannot end with a slash`;
+  if (name.includes("//")) return `Role '${name}' cannot contain two adjacent slashes`;
+  for (const component of name.split("/")) {
+    if (component === "." || component === ".." || component === "*") {
+      return `Role '${name}' cannot include '${component}' as a path component`;
+    }
+    if (component.startsWith("-")) {
+      return `Role component '${component}' is invalid because it starts with a dash`;
+    }
+    if (ROLE_FORBIDDEN_CHARS.test(component)) {
+      return `Role component '${component}' is invalid because it contains backspace or whitespace`;
+    }
+  }
+  return undefined;
+}
+
+const UUID_BASE64 = /^[A-Za-z0-9+/]{21}[AQgw]==$/;
+
+/** True when `base64` is standard padded base64 of exactly 16 bytes (a raw UUID). */
+export function isUuidBytes(base64: string): boolean {
+  return UUID_BASE64.test(base64);
+}
