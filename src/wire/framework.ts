@@ -13,7 +13,7 @@ import {
   uint32,
   uint64,
 } from "./json.ts";
-import { Attribute, Resource, ResourceQuantities, Scalar } from "./resource.ts";
+import { Attribute, Resource, ResourceQuantities } from "./resource.ts";
 
 export const FRAMEWORK_CAPABILITY_TYPES = [
   "UNKNOWN",
