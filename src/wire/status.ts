@@ -1,0 +1,197 @@
+// TaskStatus and its enums (reference §2.10): what frameworks receive in UPDATE events.
+import { z } from "zod";
+import { AgentID, ContainerID, ExecutorID, Labels, TaskID, TimeInfo } from "./ids.ts";
+import {
+  bool,
+  bytes,
+  double,
+  int32,
+  optionalEnum,
+  protoEnum,
+  repeated,
+  str,
+  uint32,
+} from "./json.ts";
+import { Resource } from "./resource.ts";
+
+/** TaskState names with their proto numbers (the order Mesos added them, not lifecycle order). */
+export const TASK_STATE_NUMBERS = {
+  TASK_STAGING: 6,
+  TASK_STARTING: 0,
+  TASK_RUNNING: 1,
+  TASK_KILLING: 8,
+  TASK_FINISHED: 2,
+  TASK_FAILED: 3,
+  TASK_KILLED: 4,
+  TASK_ERROR: 7,
+  TASK_LOST: 5,
+  TASK_DROPPED: 9,
+  TASK_UNREACHABLE: 10,
+  TASK_GONE: 11,
+  TASK_GONE_BY_OPERATOR: 12,
+  TASK_UNKNOWN: 13,
+} as const;
+
+export const TASK_STATES = [
+  "TASK_STAGING",
+  "TASK_STARTING",
+  "TASK_RUNNING",
+  "TASK_KILLING",
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_ERROR",
+  "TASK_LOST",
+  "TASK_DROPPED",
+  "TASK_UNREACHABLE",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+  "TASK_UNKNOWN",
+] as const satisfies readonly (keyof typeof TASK_STATE_NUMBERS)[];
+
+export const TaskState = protoEnum(TASK_STATES);
+export type TaskState = z.output<typeof TaskState>;
+
+/** Mesos's `protobuf::isTerminalState`: no update can follow one of these. */
+export const TERMINAL_TASK_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_ERROR",
+  "TASK_LOST",
+  "TASK_DROPPED",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+]);
+
+export function isTerminalState(state: TaskState): boolean {
+  return TERMINAL_TASK_STATES.has(state);
+}
+
+/** States only PARTITION_AWARE frameworks see; the others get TASK_LOST instead. */
+export const PARTITION_AWARE_ONLY_STATES: ReadonlySet<TaskState> = new Set<TaskState>([
+  "TASK_DROPPED",
+  "TASK_UNREACHABLE",
+  "TASK_GONE",
+  "TASK_GONE_BY_OPERATOR",
+  "TASK_UNKNOWN",
+]);
+
+export const SOURCES = ["SOURCE_MASTER", "SOURCE_AGENT", "SOURCE_EXECUTOR"] as const;
+export const Source = protoEnum(SOURCES);
+export type Source = z.output<typeof Source>;
+
+/** Every TaskStatus.Reason of the v1 API with its proto number (v0 spells AGENT as SLAVE). */
+export const REASON_NUMBERS = {
+  REASON_COMMAND_EXECUTOR_FAILED: 0,
+  REASON_CONTAINER_LAUNCH_FAILED: 21,
+  REASON_CONTAINER_LIMITATION: 19,
+  REASON_CONTAINER_LIMITATION_DISK: 20,
+  REASON_CONTAINER_LIMITATION_MEMORY: 8,
+  REASON_CONTAINER_PREEMPTED: 17,
+  REASON_CONTAINER_UPDATE_FAILED: 22,
+  REASON_MAX_COMPLETION_TIME_REACHED: 33,
+  REASON_EXECUTOR_REGISTRATION_TIMEOUT: 23,
+  REASON_EXECUTOR_REREGISTRATION_TIMEOUT: 24,
+  REASON_EXECUTOR_TERMINATED: 1,
+  REASON_EXECUTOR_UNREGISTERED: 2,
+  REASON_FRAMEWORK_REMOVED: 3,
+  REASON_GC_ERROR: 4,
+  REASON_INVALID_FRAMEWORKID: 5,
+  REASON_INVALID_OFFERS: 6,
+  REASON_IO_SWITCHBOARD_EXITED: 27,
+  REASON_MASTER_DISCONNECTED: 7,
+  REASON_RECONCILIATION: 9,
+  REASON_RESOURCES_UNKNOWN: 18,
+  REASON_AGENT_DISCONNECTED: 10,
+  REASON_AGENT_DRAINING: 34,
+  REASON_AGENT_REMOVED: 11,
+  REASON_AGENT_REMOVED_BY_OPERATOR: 31,
+  REASON_AGENT_REREGISTERED: 32,
+  REASON_AGENT_RESTARTED: 12,
+  REASON_AGENT_UNKNOWN: 13,
+  REASON_TASK_KILLED_DURING_LAUNCH: 30,
+  REASON_TASK_CHECK_STATUS_UPDATED: 28,
+  REASON_TASK_HEALTH_CHECK_STATUS_UPDATED: 29,
+  REASON_TASK_GROUP_INVALID: 25,
+  REASON_TASK_GROUP_UNAUTHORIZED: 26,
+  REASON_TASK_INVALID: 14,
+  REASON_TASK_UNAUTHORIZED: 15,
+  REASON_TASK_UNKNOWN: 16,
+} as const;
+
+export const REASONS = Object.keys(REASON_NUMBERS) as [
+  keyof typeof REASON_NUMBERS,
+  ...(keyof typeof REASON_NUMBERS)[],
+];
+export const Reason = protoEnum(REASONS);
+export type Reason = z.output<typeof Reason>;
+
+export const CHECK_TYPES = ["UNKNOWN", "COMMAND", "HTTP", "TCP"] as const;
+
+export const CheckStatusInfo = z.object({
+  type: optionalEnum(CHECK_TYPES),
+  command: z.object({ exit_code: int32.optional() }).optional(),
+  http: z.object({ status_code: uint32.optional() }).optional(),
+  tcp: z.object({ succeeded: bool.optional() }).optional(),
+});
+export type CheckStatusInfo = z.output<typeof CheckStatusInfo>;
+
+export const IpAddress = z.object({
+  protocol: optionalEnum(["IPv4", "IPv6"] as const),
+  ip_address: str.optional(),
+});
+export type IpAddress = z.output<typeof IpAddress>;
+
+export const PortMapping = z.object({
+  host_port: uint32,
+  container_port: uint32,
+  protocol: str.optional(),
+});
+export type PortMapping = z.output<typeof PortMapping>;
+
+/** `NetworkInfo` of ContainerInfo and ContainerStatus. */
+export const NetworkInfo = z.object({
+  ip_addresses: repeated(IpAddress),
+  name: str.optional(),
+  groups: repeated(str),
+  labels: Labels.optional(),
+  port_mappings: repeated(PortMapping),
+});
+export type NetworkInfo = z.output<typeof NetworkInfo>;
+
+export const ContainerStatus = z.object({
+  container_id: ContainerID.optional(),
+  network_infos: repeated(NetworkInfo),
+  cgroup_info: z
+    .object({ net_cls: z.object({ classid: uint32.optional() }).optional() })
+    .optional(),
+  executor_pid: uint32.optional(),
+});
+export type ContainerStatus = z.output<typeof ContainerStatus>;
+
+/** Which resource limit a container hit (with REASON_CONTAINER_LIMITATION_*). */
+export const TaskResourceLimitation = z.object({ resources: repeated(Resource) });
+export type TaskResourceLimitation = z.output<typeof TaskResourceLimitation>;
+
+export const TaskStatus = z.object({
+  task_id: TaskID,
+  state: TaskState,
+  message: str.optional(),
+  source: optionalEnum(SOURCES),
+  reason: optionalEnum(REASONS),
+  data: bytes.optional(),
+  agent_id: AgentID.optional(),
+  executor_id: ExecutorID.optional(),
+  // Seconds since the epoch, as a double.
+  timestamp: double.optional(),
+  // Raw bytes (a UUID from the agent); present => the framework must acknowledge it.
+  uuid: bytes.optional(),
+  healthy: bool.optional(),
+  check_status: CheckStatusInfo.optional(),
+  labels: Labels.optional(),
+  container_status: ContainerStatus.optional(),
+  unreachable_time: TimeInfo.optional(),
+  limitation: TaskResourceLimitation.optional(),
+});
+export type TaskStatus = z.output<typeof TaskStatus>;
