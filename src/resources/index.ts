@@ -77,3 +77,12 @@ export {
   setUnion,
   type ValueSet,
 } from "./value-set.ts";
+export {
+  hasRefinedReservation,
+  parseResourcesFlag,
+  type ResourceFormat,
+  resourceFromWire,
+  resourcesFromWire,
+  resourcesToWire,
+  resourceToWire,
+} from "./wire-format.ts";

@@ -18,30 +18,5 @@ export function parentRole(role: string): string | undefined {
   return slash < 0 ? undefined : role.slice(0, slash);
 }
 
-// Mesos rejects these characters anywhere in a role name (roles.cpp: whitespace, control, '\\').
-function hasInvalidRoleChar(role: string): boolean {
-  for (let i = 0; i < role.length; i++) {
-    const c = role.charCodeAt(i);
-    if (c <= 32 || c === 127 || c === 92 /* backslash */) return true;
-  }
-  return /\s/.test(role);
-}
-
-/** Validates a role name the way Mesos does; returns an error message or undefined. */
-export function validateRole(role: string): string | undefined {
-  if (role === DEFAULT_ROLE) return undefined;
-  if (role.length === 0) return "Empty role name is invalid";
-  if (role.startsWith("/")) return `Role '${role}' cannot start with a slash`;
-  if (role.endsWith("/")) return `Role '${role}' cannot end with a slash`;
-  if (hasInvalidRoleChar(role)) {
-    return `Role '${role}' cannot contain whitespace, control characters or backslashes`;
-  }
-  for (const part of role.split("/")) {
-    if (part.length === 0) return `Role '${role}' cannot contain two adjacent slashes`;
-    if (part === ".") return `Role '${role}' cannot contain '.' as a path component`;
-    if (part === "..") return `Role '${role}' cannot contain '..' as a path component`;
-    if (part === "*") return `Role '${role}' cannot contain '*' as a path component`;
-    if (part.startsWith("-")) return `Role '${role}' cannot have a component starting with '-'`;
-  }
-  return undefined;
-}
+// Role name validation is a wire fact (reference §0.4); one implementation, in src/wire.
+export { validateRole } from "../wire/ids.ts";
