@@ -11,7 +11,11 @@ import {
   resourcesToWire,
   resourceToWire,
 } from "../../src/resources/wire-format.ts";
-import type { Resource as WireResource } from "../../src/wire/resource.ts";
+import { encodeWire, parseWire, parseWireText, repeated } from "../../src/wire/json.ts";
+import {
+  type Resource as WireResource,
+  Resource as WireResourceSchema,
+} from "../../src/wire/resource.ts";
 import { arbResources } from "./arbitraries.ts";
 
 function fromWire(list: unknown[]): Resources {
@@ -199,6 +203,26 @@ describe("wire resources", () => {
             expressible,
           ),
         );
+      }),
+    );
+  });
+
+  it("produces messages that survive the Mesos JSON codec in every format", () => {
+    const schema = repeated(WireResourceSchema);
+    fc.assert(
+      fc.property(arbResources, (r) => {
+        const expressible = r.filter((x) => !hasRefinedReservation(x));
+        for (const format of [
+          "POST_RESERVATION_REFINEMENT",
+          "PRE_RESERVATION_REFINEMENT",
+          "ENDPOINT",
+        ] as const) {
+          const text = encodeWire(schema, resourcesToWire(expressible, format));
+          const parsed = parseWire(schema, parseWireText(text));
+          assert.ok(parsed.ok, format);
+          if (parsed.ok)
+            assert.ok(sameIgnoringCounts(fromWire(parsed.value ?? []), expressible), format);
+        }
       }),
     );
   });
