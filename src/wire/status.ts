@@ -1,5 +1,6 @@
 // TaskStatus and its enums (reference §2.10): what frameworks receive in UPDATE events.
 import { z } from "zod";
+import { enumWithDefault } from "./enum-default.ts";
 import { AgentID, ContainerID, ExecutorID, Labels, TaskID, TimeInfo } from "./ids.ts";
 import {
   bool,
@@ -138,7 +139,7 @@ export const CheckStatusInfo = z.object({
 export type CheckStatusInfo = z.output<typeof CheckStatusInfo>;
 
 export const IpAddress = z.object({
-  protocol: optionalEnum(["IPv4", "IPv6"] as const),
+  protocol: enumWithDefault(["IPv4", "IPv6"] as const, "IPv4"),
   ip_address: str.optional(),
 });
 export type IpAddress = z.output<typeof IpAddress>;
