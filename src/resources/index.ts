@@ -1,4 +1,14 @@
 // Public API of src/resources: resource arithmetic (reference §0.5, §2.4, §6.1).
+//
+// - Scalars are integer thousandths (`Milli`, `toMilli`/`fromMilli`), as Mesos computes them.
+// - `Resource` is an immutable domain value (build with scalarResource / rangesResource /
+//   setResource); `Resources` is a canonical collection. Its methods return new collections,
+//   except `addInPlace` / `subtractInPlace` for owners on hot paths. `subtract` is clamped like
+//   Mesos (never negative); `subtractContained` throws when the operand is not contained (a bug).
+// - `ResourceQuantities` (name -> Milli, sorted arrays) for quota / headroom / DRF math.
+// - Text forms (parseResourcesText, parseAttributesText, parseQuantitiesText) and the wire forms
+//   (resourcesFromWire / resourcesToWire in the three Mesos formats, parseResourcesFlag) return
+//   `ParseResult` values with a stable code on bad input.
 export { assert, InvariantError } from "./assert.ts";
 export {
   type Attribute,

@@ -17,7 +17,6 @@
 // that is a bug, not an expected failure.
 import { assert } from "./assert.ts";
 import { ResourceQuantities } from "./quantities.ts";
-import { addRanges, containsRanges, rangesEqual, subtractRanges } from "./ranges.ts";
 import {
   describeResource,
   isAtomic,
@@ -27,47 +26,11 @@ import {
   type Resource,
   reservationRole,
   withOptions,
-  withRanges,
   withScalar,
-  withSet,
 } from "./resource.ts";
+import { containsValue, equalValue, mergeValues, subtractValues } from "./resource-values.ts";
 import { isStrictSubroleOf } from "./roles.ts";
 import type { Milli } from "./scalar.ts";
-import { setContains, setDifference, setEqual, setUnion } from "./value-set.ts";
-
-function mergeValues(a: Resource, b: Resource): Resource {
-  if (a.kind === "scalar" && b.kind === "scalar") return withScalar(a, a.scalar + b.scalar);
-  if (a.kind === "ranges" && b.kind === "ranges")
-    return withRanges(a, addRanges(a.ranges, b.ranges));
-  if (a.kind === "set" && b.kind === "set") return withSet(a, setUnion(a.set, b.set));
-  throw new Error(`bug: merging ${a.kind} with ${b.kind} under one key`);
-}
-
-/** a - b for same-key resources, clamped (scalars at 0, ranges/sets by set difference). */
-function subtractValues(a: Resource, b: Resource): Resource {
-  if (a.kind === "scalar" && b.kind === "scalar") {
-    return withScalar(a, a.scalar > b.scalar ? a.scalar - b.scalar : 0);
-  }
-  if (a.kind === "ranges" && b.kind === "ranges") {
-    return withRanges(a, subtractRanges(a.ranges, b.ranges));
-  }
-  if (a.kind === "set" && b.kind === "set") return withSet(a, setDifference(a.set, b.set));
-  throw new Error(`bug: subtracting ${b.kind} from ${a.kind} under one key`);
-}
-
-function containsValue(a: Resource, b: Resource): boolean {
-  if (a.kind === "scalar" && b.kind === "scalar") return a.scalar >= b.scalar;
-  if (a.kind === "ranges" && b.kind === "ranges") return containsRanges(a.ranges, b.ranges);
-  if (a.kind === "set" && b.kind === "set") return setContains(a.set, b.set);
-  return false;
-}
-
-function equalValue(a: Resource, b: Resource): boolean {
-  if (a.kind === "scalar" && b.kind === "scalar") return a.scalar === b.scalar;
-  if (a.kind === "ranges" && b.kind === "ranges") return rangesEqual(a.ranges, b.ranges);
-  if (a.kind === "set" && b.kind === "set") return setEqual(a.set, b.set);
-  return false;
-}
 
 export class Resources implements Iterable<Resource> {
   // Parallel arrays: entry i is items[i] held counts[i] times (counts[i] is 1 unless atomic).
