@@ -1,0 +1,12 @@
+// The Mesos v1 wire: JSON dialect primitives and every core message schema (mesos.proto).
+export * from "./enum-default.ts";
+export * from "./framework.ts";
+export * from "./ids.ts";
+export * from "./json.ts";
+export * from "./offer.ts";
+export * from "./resource.ts";
+export * from "./status.ts";
+export * from "./task.ts";
+export * from "./usage.ts";
+export * from "./volume.ts";
+// API unions (scheduler, executor, operator) are re-exported below.
