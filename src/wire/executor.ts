@@ -1,0 +1,160 @@
+// The v1 executor HTTP API (reference §3.2, §3.3, errata §10.1): the Call an executor POSTs
+// to the agent's /api/v1/executor and the Events the agent streams back in RecordIO.
+import { z } from "zod";
+import { AgentInfo, FrameworkInfo } from "./framework.ts";
+import { ContainerID, ExecutorID, FrameworkID, isUuidBytes, TaskID } from "./ids.ts";
+import { bytes, optionalEnum, repeated, str } from "./json.ts";
+import { TaskStatus } from "./status.ts";
+import { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "./task.ts";
+
+export const EXECUTOR_CALL_TYPES = [
+  "UNKNOWN",
+  "SUBSCRIBE",
+  "UPDATE",
+  "MESSAGE",
+  "HEARTBEAT",
+] as const;
+export type ExecutorCallType = (typeof EXECUTOR_CALL_TYPES)[number];
+
+/** `Call.Update`: only `status` (the docs' `framework_id` in updates does not exist, §10.1). */
+export const ExecutorCallUpdate = z.object({ status: TaskStatus });
+export type ExecutorCallUpdate = z.output<typeof ExecutorCallUpdate>;
+
+export const ExecutorCall = z.object({
+  executor_id: ExecutorID,
+  framework_id: FrameworkID,
+  // Optional in the proto: an unknown name leaves it unset, and validation then answers
+  // "Expecting 'type' to be present" (Mesos's own order of checks).
+  type: optionalEnum(EXECUTOR_CALL_TYPES),
+  subscribe: z
+    .object({
+      // Tasks the executor received but has no acknowledged update for (re-subscription
+      // after an agent restart), and the updates it sent that were not acknowledged.
+      unacknowledged_tasks: repeated(TaskInfo),
+      unacknowledged_updates: repeated(ExecutorCallUpdate),
+    })
+    .optional(),
+  update: ExecutorCallUpdate.optional(),
+  message: z.object({ data: bytes }).optional(),
+});
+export type ExecutorCall = z.output<typeof ExecutorCall>;
+
+/**
+ * The agent's executor call validation (`executor::call::validate`), run after the body has
+ * parsed. Returns Mesos's message (the HTTP layer prefixes "Failed to validate
+ * Executor::Call: ") or undefined when the call is valid.
+ */
+export function validateExecutorCall(call: ExecutorCall): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  switch (call.type) {
+    case "SUBSCRIBE":
+      return call.subscribe === undefined ? "Expecting 'subscribe' to be present" : undefined;
+    case "UPDATE":
+      return call.update === undefined
+        ? "Expecting 'update' to be present"
+        : validateUpdate(call, call.update.status);
+    case "MESSAGE":
+      return call.message === undefined ? "Expecting 'message' to be present" : undefined;
+    case "HEARTBEAT":
+    case "UNKNOWN":
+      return undefined;
+  }
+}
+
+function validateUpdate(call: ExecutorCall, status: TaskStatus): string | undefined {
+  const executor = call.executor_id.value;
+  const framework = call.framework_id.value;
+  if (status.uuid === undefined) return "Expecting 'uuid' to be present";
+  if (!isUuidBytes(status.uuid)) return "Not a valid UUID";
+  if (status.executor_id !== undefined && status.executor_id.value !== executor) {
+    return `ExecutorID in Call: ${executor} does not match ExecutorID in TaskStatus: ${status.executor_id.value}`;
+  }
+  // An unset source reads as the enum's first value, SOURCE_MASTER, so it fails too.
+  if (status.source !== "SOURCE_EXECUTOR") {
+    return `Received Call from executor ${executor} of framework ${framework} with invalid source, expecting 'SOURCE_EXECUTOR'`;
+  }
+  if (status.state === "TASK_STAGING") {
+    return `Received TASK_STAGING from executor ${executor} of framework ${framework} which is not allowed`;
+  }
+  const check = status.check_status;
+  if (check !== undefined) {
+    // Mesos's `checks::validation::checkStatusInfo`.
+    if (check.type === undefined) return "CheckStatusInfo must specify 'type'";
+    switch (check.type) {
+      case "COMMAND":
+        if (check.command === undefined) {
+          return "Expecting 'command' to be set for COMMAND check's status";
+        }
+        break;
+      case "HTTP":
+        if (check.http === undefined) return "Expecting 'http' to be set for HTTP check's status";
+        break;
+      case "TCP":
+        if (check.tcp === undefined) return "Expecting 'tcp' to be set for TCP check's status";
+        break;
+      case "UNKNOWN":
+        return "'UNKNOWN' is not a valid check's status type";
+    }
+  }
+  return undefined;
+}
+
+export const EXECUTOR_EVENT_TYPES = [
+  "UNKNOWN",
+  "SUBSCRIBED",
+  "LAUNCH",
+  "LAUNCH_GROUP",
+  "KILL",
+  "ACKNOWLEDGED",
+  "MESSAGE",
+  "ERROR",
+  "SHUTDOWN",
+  "HEARTBEAT",
+] as const;
+export type ExecutorEventType = (typeof EXECUTOR_EVENT_TYPES)[number];
+
+export const ExecutorEvent = z.object({
+  type: optionalEnum(EXECUTOR_EVENT_TYPES),
+  // The real shape (§10.1): `agent_info.hostname`, a `container_id`, no top-level agent_id.
+  subscribed: z
+    .object({
+      executor_info: ExecutorInfo,
+      framework_info: FrameworkInfo,
+      agent_info: AgentInfo,
+      container_id: ContainerID.optional(),
+    })
+    .optional(),
+  // Only `task`: the docs' `launch.framework_info` does not exist (§10.1).
+  launch: z.object({ task: TaskInfo }).optional(),
+  launch_group: z.object({ task_group: TaskGroupInfo }).optional(),
+  // `kill_policy` here overrides the task's own.
+  kill: z.object({ task_id: TaskID, kill_policy: KillPolicy.optional() }).optional(),
+  // The agent has checkpointed the update (not: the scheduler acknowledged it).
+  acknowledged: z.object({ task_id: TaskID, uuid: bytes }).optional(),
+  message: z.object({ data: bytes }).optional(),
+  error: z.object({ message: str }).optional(),
+});
+export type ExecutorEvent = z.output<typeof ExecutorEvent>;
+
+const EVENT_FIELDS: Partial<Record<ExecutorEventType, keyof ExecutorEvent>> = {
+  SUBSCRIBED: "subscribed",
+  LAUNCH: "launch",
+  LAUNCH_GROUP: "launch_group",
+  KILL: "kill",
+  ACKNOWLEDGED: "acknowledged",
+  MESSAGE: "message",
+  ERROR: "error",
+};
+
+/**
+ * Checks an event the executor library received: a known type with its sub-message
+ * (SHUTDOWN and HEARTBEAT carry none). Returns a message, or undefined when usable.
+ */
+export function validateExecutorEvent(event: ExecutorEvent): string | undefined {
+  if (event.type === undefined) return "Expecting 'type' to be present";
+  const field = EVENT_FIELDS[event.type];
+  if (field !== undefined && event[field] === undefined) {
+    return `Expecting '${field}' to be present`;
+  }
+  return undefined;
+}
