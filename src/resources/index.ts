@@ -12,6 +12,8 @@
 export { assert, InvariantError } from "./assert.ts";
 export {
   type Attribute,
+  attributeFromWire,
+  attributeToWire,
   formatAttributesText,
   formatAttributeValue,
   parseAttributesText,

@@ -4,8 +4,10 @@
 //
 // Canonical form: names sorted, every amount > 0 (a name at zero is absent). Subtraction is
 // clamped at zero. Immutable methods return new objects; `*InPlace` variants mutate.
+
+import type { ResourceQuantities as WireResourceQuantities } from "../wire/resource.ts";
 import { assert } from "./assert.ts";
-import { formatMilli, type Milli } from "./scalar.ts";
+import { formatMilli, fromMilli, type Milli, toMilli } from "./scalar.ts";
 
 export class ResourceQuantities {
   private names: string[];
@@ -30,6 +32,27 @@ export class ResourceQuantities {
   /** From a record of thousandths: `{ cpus: 1500, mem: 32000 }`. */
   static fromRecord(record: Readonly<Record<string, Milli>>): ResourceQuantities {
     return ResourceQuantities.from(Object.entries(record));
+  }
+
+  /**
+   * From the wire `ResourceQuantities { quantities: map<string, Scalar> }` (OfferFilters).
+   * Returns undefined for a negative or non-finite amount (the caller reports it).
+   */
+  static fromWire(w: WireResourceQuantities): ResourceQuantities | undefined {
+    const q = ResourceQuantities.empty();
+    for (const [name, scalar] of Object.entries(w.quantities ?? {})) {
+      if (!Number.isFinite(scalar.value) || scalar.value < 0) return undefined;
+      q.addInPlace(name, toMilli(scalar.value));
+    }
+    return q;
+  }
+
+  toWire(): WireResourceQuantities {
+    const quantities: Record<string, { value: number }> = {};
+    for (let i = 0; i < this.names.length; i++) {
+      quantities[this.names[i]!] = { value: fromMilli(this.millis[i]!) };
+    }
+    return { quantities };
   }
 
   get size(): number {

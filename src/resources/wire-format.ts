@@ -149,10 +149,15 @@ export function resourceFromWire(w: WireResource): ParseResult<Resource> {
   return error === undefined ? ok(resource) : invalid(error);
 }
 
-/** Converts and validates a list; empty resources are dropped, like Mesos. */
-export function resourcesFromWire(list: readonly WireResource[]): ParseResult<Resources> {
+/**
+ * Converts and validates a list (an unset repeated field reads as empty); empty resources are
+ * dropped, like Mesos.
+ */
+export function resourcesFromWire(
+  list: readonly WireResource[] | undefined,
+): ParseResult<Resources> {
   const out = Resources.empty();
-  for (const w of list) {
+  for (const w of list ?? []) {
     const r = resourceFromWire(w);
     if (!r.ok) return r;
     out.addInPlace(r.value);

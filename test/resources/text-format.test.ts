@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { formatAttributesText, parseAttributesText } from "../../src/resources/attributes.ts";
+import {
+  attributeFromWire,
+  attributeToWire,
+  formatAttributesText,
+  parseAttributesText,
+} from "../../src/resources/attributes.ts";
+import { ResourceQuantities } from "../../src/resources/quantities.ts";
 import {
   formatResourcesText,
   parseQuantitiesText,
@@ -106,5 +112,27 @@ describe("quantities text form", () => {
     assert.ok(result.ok && result.value.get("cpus") === 10 && result.value.get("mem") === 32_000);
     assert.equal(parseQuantitiesText("cpus:-1").ok, false);
     assert.equal(parseQuantitiesText("ports:[1-2]").ok, false);
+  });
+});
+
+describe("attributes and quantities on the wire", () => {
+  it("round-trips every attribute kind through the wire message", () => {
+    const parsed = parseAttributesText("rack:abc;level:10.5;keys:[1000-1500];tags:{x,y}");
+    assert.ok(parsed.ok);
+    if (!parsed.ok) return;
+    for (const a of parsed.value) {
+      const back = attributeFromWire(attributeToWire(a));
+      assert.ok(back.ok);
+      if (back.ok) assert.deepEqual(back.value, a);
+    }
+  });
+
+  it("converts quantity maps and refuses negative amounts", () => {
+    const q = ResourceQuantities.fromWire({
+      quantities: { cpus: { value: 0.5 }, mem: { value: 32 } },
+    });
+    assert.deepEqual(q?.toRecord(), { cpus: 500, mem: 32_000 });
+    assert.deepEqual(q?.toWire(), { quantities: { cpus: { value: 0.5 }, mem: { value: 32 } } });
+    assert.equal(ResourceQuantities.fromWire({ quantities: { cpus: { value: -1 } } }), undefined);
   });
 });
