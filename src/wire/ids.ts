@@ -33,10 +33,34 @@ export const ContainerID: z.ZodType<ContainerID> = z.object({
 export const UUID = z.object({ value: z.string().refine(isUuidBytes, "expected 16 base64 bytes") });
 export type UUID = z.output<typeof UUID>;
 
-export const TimeInfo = z.object({ nanoseconds: int64 });
+/**
+ * A signed 64-bit count of nanoseconds. json.ts's `int64` stops at 2^53 (about 104 days in
+ * nanoseconds), but TimeInfo carries epoch times (~1.7e18 ns), so this accepts the whole int64
+ * range; beyond 2^53 the value is rounded to the nearest double (a few hundred ns at most).
+ */
+export const nanoseconds = z
+  .union(
+    [
+      z.number(),
+      z
+        .string()
+        .regex(/^-?\d+$/)
+        .transform(Number),
+    ],
+    {
+      error: "expected an integer",
+    },
+  )
+  .pipe(
+    z
+      .number()
+      .refine((n) => Number.isInteger(n) && Math.abs(n) <= 2 ** 63, "expected a 64-bit integer"),
+  );
+
+export const TimeInfo = z.object({ nanoseconds });
 export type TimeInfo = z.output<typeof TimeInfo>;
 
-export const DurationInfo = z.object({ nanoseconds: int64 });
+export const DurationInfo = z.object({ nanoseconds });
 export type DurationInfo = z.output<typeof DurationInfo>;
 
 /**
