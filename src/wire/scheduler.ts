@@ -1,0 +1,292 @@
+// The v1 scheduler HTTP API (reference §1.2-§1.4, errata §10.1): the Call a framework POSTs to
+// /api/v1/scheduler, Mesos's call validation, and the Events streamed back in RecordIO.
+import { z } from "zod";
+import { FrameworkInfo, MasterInfo } from "./framework.ts";
+import {
+  AgentID,
+  ExecutorID,
+  Filters,
+  FrameworkID,
+  isUuidBytes,
+  OfferID,
+  OperationID,
+  ResourceProviderID,
+  TaskID,
+} from "./ids.ts";
+import { bytes, double, int32, optionalEnum, repeated, str } from "./json.ts";
+import { InverseOffer, Offer, OfferOperation, OperationStatus, Request } from "./offer.ts";
+import { TaskStatus } from "./status.ts";
+import { KillPolicy } from "./task.ts";
+
+// --- OfferConstraints (scheduler.proto): per-role attribute constraints on offers --------
+
+const textValue = z.object({ value: str.optional() });
+const textRegex = z.object({ regex: str.optional() });
+
+export const AttributeConstraint = z.object({
+  // A oneof: the agent pseudo-attribute ("HOSTNAME", "REGION", "ZONE") or an attribute name.
+  selector: z.object({ pseudoattribute_type: str.optional(), attribute_name: str.optional() }),
+  // A oneof of predicates on the selected value.
+  predicate: z.object({
+    exists: z.object({}).optional(),
+    not_exists: z.object({}).optional(),
+    text_equals: textValue.optional(),
+    text_not_equals: textValue.optional(),
+    text_matches: textRegex.optional(),
+    text_not_matches: textRegex.optional(),
+  }),
+});
+export type AttributeConstraint = z.output<typeof AttributeConstraint>;
+
+export const OfferConstraints = z.object({
+  role_constraints: z
+    .record(
+      z.string(),
+      z.object({
+        // An offer passes when all constraints of at least one group hold.
+        groups: repeated(z.object({ attribute_constraints: repeated(AttributeConstraint) })),
+      }),
+    )
+    .optional(),
+});
+export type OfferConstraints = z.output<typeof OfferConstraints>;
+
+// --- Call -----------------------------------------------------------------------------------
+
+export const SCHEDULER_CALL_TYPE_NUMBERS = {
+  UNKNOWN: 0,
+  SUBSCRIBE: 1,
+  TEARDOWN: 2,
+  ACCEPT: 3,
+  DECLINE: 4,
+  ACCEPT_INVERSE_OFFERS: 13,
+  DECLINE_INVERSE_OFFERS: 14,
+  REVIVE: 5,
+  KILL: 6,
+  SHUTDOWN: 7,
+  ACKNOWLEDGE: 8,
+  ACKNOWLEDGE_OPERATION_STATUS: 15,
+  RECONCILE: 9,
+  RECONCILE_OPERATIONS: 16,
+  MESSAGE: 10,
+  REQUEST: 11,
+  SUPPRESS: 12,
+  UPDATE_FRAMEWORK: 17,
+} as const;
+export type SchedulerCallType = keyof typeof SCHEDULER_CALL_TYPE_NUMBERS;
+export const SCHEDULER_CALL_TYPES = Object.keys(SCHEDULER_CALL_TYPE_NUMBERS) as [
+  SchedulerCallType,
+  ...SchedulerCallType[],
+];
+
+const acceptInverse = z.object({
+  inverse_offer_ids: repeated(OfferID),
+  filters: Filters.optional(),
+});
+// SUBSCRIBE and UPDATE_FRAMEWORK carry the same three fields.
+const frameworkSubscription = z.object({
+  framework_info: FrameworkInfo,
+  suppressed_roles: repeated(str),
+  offer_constraints: OfferConstraints.optional(),
+});
+
+export const SchedulerCall = z.object({
+  // Required for every call but SUBSCRIBE: a validation rule, not a proto one.
+  framework_id: FrameworkID.optional(),
+  // Optional in the proto: an unknown name leaves it unset, and validation then answers
+  // "Expecting 'type' to be present".
+  type: optionalEnum(SCHEDULER_CALL_TYPES),
+  subscribe: frameworkSubscription.optional(),
+  accept: z
+    .object({
+      offer_ids: repeated(OfferID),
+      operations: repeated(OfferOperation),
+      filters: Filters.optional(),
+    })
+    .optional(),
+  decline: z.object({ offer_ids: repeated(OfferID), filters: Filters.optional() }).optional(),
+  accept_inverse_offers: acceptInverse.optional(),
+  decline_inverse_offers: acceptInverse.optional(),
+  // `roles` (empty: all roles); the docs' `role` key does not exist and is ignored (§10.1).
+  revive: z.object({ roles: repeated(str) }).optional(),
+  kill: z
+    .object({ task_id: TaskID, agent_id: AgentID.optional(), kill_policy: KillPolicy.optional() })
+    .optional(),
+  shutdown: z.object({ executor_id: ExecutorID, agent_id: AgentID }).optional(),
+  acknowledge: z.object({ agent_id: AgentID, task_id: TaskID, uuid: bytes }).optional(),
+  acknowledge_operation_status: z
+    .object({
+      // Optional in the proto but required by validation.
+      agent_id: AgentID.optional(),
+      resource_provider_id: ResourceProviderID.optional(),
+      uuid: bytes,
+      // An OperationID object, not the docs' bare string (§10.1).
+      operation_id: OperationID,
+    })
+    .optional(),
+  reconcile: z
+    .object({ tasks: repeated(z.object({ task_id: TaskID, agent_id: AgentID.optional() })) })
+    .optional(),
+  reconcile_operations: z
+    .object({
+      operations: repeated(
+        z.object({
+          operation_id: OperationID,
+          agent_id: AgentID.optional(),
+          resource_provider_id: ResourceProviderID.optional(),
+        }),
+      ),
+    })
+    .optional(),
+  message: z.object({ agent_id: AgentID, executor_id: ExecutorID, data: bytes }).optional(),
+  // `request.requests`, not the docs' top-level `requests` (§10.1).
+  request: z.object({ requests: repeated(Request) }).optional(),
+  suppress: z.object({ roles: repeated(str) }).optional(),
+  update_framework: frameworkSubscription.optional(),
+});
+export type SchedulerCall = z.output<typeof SchedulerCall>;
+
+// The sub-message each type needs; TEARDOWN, REVIVE, SUPPRESS and UNKNOWN need none.
+const CALL_FIELDS: Partial<Record<SchedulerCallType, keyof SchedulerCall>> = {
+  ACCEPT: "accept",
+  DECLINE: "decline",
+  ACCEPT_INVERSE_OFFERS: "accept_inverse_offers",
+  DECLINE_INVERSE_OFFERS: "decline_inverse_offers",
+  KILL: "kill",
+  SHUTDOWN: "shutdown",
+  ACKNOWLEDGE: "acknowledge",
+  ACKNOWLEDGE_OPERATION_STATUS: "acknowledge_operation_status",
+  RECONCILE: "reconcile",
+  RECONCILE_OPERATIONS: "reconcile_operations",
+  MESSAGE: "message",
+  REQUEST: "request",
+  UPDATE_FRAMEWORK: "update_framework",
+};
+
+// Mesos compares FrameworkIDs by value, and an unset one reads as the empty value.
+function sameFrameworkId(a: FrameworkID | undefined, b: FrameworkID | undefined): boolean {
+  return (a?.value ?? "") === (b?.value ?? "");
+}
+
+/**
+ * Mesos's `scheduler::call::validate` (reference §1.3), in its order of checks, run after the
+ * body parsed. `principal` is the authenticated principal, if any. Returns Mesos's message
+ * (the HTTP layer answers 400 "Failed to validate scheduler::Call: <message>") or undefined.
+ * UNKNOWN passes: the HTTP layer answers it with 501.
+ */
+export function validateSchedulerCall(call: SchedulerCall, principal?: string): string | undefined {
+  if (call.type === undefined) return "Expecting 'type' to be present";
+  if (call.type === "SUBSCRIBE") {
+    if (call.subscribe === undefined) return "Expecting 'subscribe' to be present";
+    const info = call.subscribe.framework_info;
+    if (!sameFrameworkId(info.id, call.framework_id)) {
+      return "'framework_id' differs from 'subscribe.framework_info.id'";
+    }
+    if (principal !== undefined && info.principal !== undefined && principal !== info.principal) {
+      return `Authenticated principal '${principal}' does not match principal '${info.principal}' set in \`FrameworkInfo\``;
+    }
+    return undefined;
+  }
+  if (call.framework_id === undefined) return "Expecting 'framework_id' to be present";
+  const field = CALL_FIELDS[call.type];
+  if (field !== undefined && call[field] === undefined) {
+    return `Expecting '${field}' to be present`;
+  }
+  switch (call.type) {
+    case "ACKNOWLEDGE":
+      // stout's UUID::fromBytes: anything but 16 bytes.
+      return isUuidBytes(call.acknowledge?.uuid ?? "") ? undefined : "Not a valid UUID";
+    case "ACKNOWLEDGE_OPERATION_STATUS": {
+      const ack = call.acknowledge_operation_status;
+      if (!isUuidBytes(ack?.uuid ?? "")) return "Not a valid UUID";
+      return ack?.agent_id === undefined ? "Expecting 'agent_id' to be present" : undefined;
+    }
+    case "UPDATE_FRAMEWORK":
+      return sameFrameworkId(call.update_framework?.framework_info.id, call.framework_id)
+        ? undefined
+        : "'framework_id' differs from 'update_framework.framework_info.id'";
+    default:
+      return undefined;
+  }
+}
+
+// --- Event ----------------------------------------------------------------------------------
+
+export const SCHEDULER_EVENT_TYPE_NUMBERS = {
+  UNKNOWN: 0,
+  SUBSCRIBED: 1,
+  OFFERS: 2,
+  INVERSE_OFFERS: 9,
+  RESCIND: 3,
+  RESCIND_INVERSE_OFFER: 10,
+  UPDATE: 4,
+  UPDATE_OPERATION_STATUS: 11,
+  MESSAGE: 5,
+  FAILURE: 6,
+  ERROR: 7,
+  HEARTBEAT: 8,
+} as const;
+export type SchedulerEventType = keyof typeof SCHEDULER_EVENT_TYPE_NUMBERS;
+export const SCHEDULER_EVENT_TYPES = Object.keys(SCHEDULER_EVENT_TYPE_NUMBERS) as [
+  SchedulerEventType,
+  ...SchedulerEventType[],
+];
+
+/** Mesos's fixed scheduler heartbeat interval (not configurable), in seconds. */
+export const SCHEDULER_HEARTBEAT_INTERVAL_SECONDS = 15;
+
+export const SchedulerEvent = z.object({
+  type: optionalEnum(SCHEDULER_EVENT_TYPES),
+  subscribed: z
+    .object({
+      framework_id: FrameworkID,
+      heartbeat_interval_seconds: double.optional(),
+      master_info: MasterInfo.optional(),
+    })
+    .optional(),
+  offers: z.object({ offers: repeated(Offer) }).optional(),
+  inverse_offers: z.object({ inverse_offers: repeated(InverseOffer) }).optional(),
+  rescind: z.object({ offer_id: OfferID }).optional(),
+  rescind_inverse_offer: z.object({ inverse_offer_id: OfferID }).optional(),
+  // `uuid` in the status only when the update must be acknowledged.
+  update: z.object({ status: TaskStatus }).optional(),
+  update_operation_status: z.object({ status: OperationStatus }).optional(),
+  message: z.object({ agent_id: AgentID, executor_id: ExecutorID, data: bytes }).optional(),
+  // Agent lost (only agent_id) or a custom executor exited (with its wait status).
+  failure: z
+    .object({
+      agent_id: AgentID.optional(),
+      executor_id: ExecutorID.optional(),
+      status: int32.optional(),
+    })
+    .optional(),
+  // `{"type":"ERROR","error":{"message":...}}`, not the docs' top-level message (§10.1).
+  error: z.object({ message: str }).optional(),
+});
+export type SchedulerEvent = z.output<typeof SchedulerEvent>;
+
+const EVENT_FIELDS: Partial<Record<SchedulerEventType, keyof SchedulerEvent>> = {
+  SUBSCRIBED: "subscribed",
+  OFFERS: "offers",
+  INVERSE_OFFERS: "inverse_offers",
+  RESCIND: "rescind",
+  RESCIND_INVERSE_OFFER: "rescind_inverse_offer",
+  UPDATE: "update",
+  UPDATE_OPERATION_STATUS: "update_operation_status",
+  MESSAGE: "message",
+  FAILURE: "failure",
+  ERROR: "error",
+};
+
+/**
+ * Checks an event a scheduler library received: a known type with its sub-message
+ * (HEARTBEAT carries none). Returns a message, or undefined when usable.
+ */
+export function validateSchedulerEvent(event: SchedulerEvent): string | undefined {
+  if (event.type === undefined) return "Expecting 'type' to be present";
+  const field = EVENT_FIELDS[event.type];
+  if (field !== undefined && event[field] === undefined) {
+    return `Expecting '${field}' to be present`;
+  }
+  return undefined;
+}
