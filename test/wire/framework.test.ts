@@ -195,3 +195,10 @@ test("version, flag, metric, weight, role and file messages parse", () => {
   assert.ok(file.ok && file.value.size === 1024);
   assert.equal(errorOf(parseWire(FileInfo, { size: 1 })), "Missing required fields: path");
 });
+
+test("agent_info names its host `hostname`; the docs' `host` key is ignored", () => {
+  assert.equal(
+    errorOf(parseWire(AgentInfo, { host: "agent1", port: 5051 })),
+    "Missing required fields: hostname",
+  );
+});

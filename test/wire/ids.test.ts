@@ -135,3 +135,8 @@ test("validateRole follows Mesos's role name rules", () => {
     assert.match(validateRole(name) ?? "", message, JSON.stringify(name));
   }
 });
+
+test("an operation id is a message {value}, not the bare string the docs show", () => {
+  assert.ok(parseWire(OperationID, { value: "abc" }).ok);
+  assert.ok(!parseWire(OperationID, "abc").ok);
+});
