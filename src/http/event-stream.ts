@@ -1,0 +1,197 @@
+// A long-lived RecordIO event stream on one HTTP response (reference §0.3): the scheduler,
+// executor and operator SUBSCRIBE responses and the master -> agent channel all use it.
+//
+// Mesos answers SUBSCRIBE with `200 OK`, `Content-Type` per the Accept negotiation, a
+// `Mesos-Stream-Id` header (a UUID, new per subscription; scheduler API only) and a chunked
+// body of records that ends only when either side closes. Each `send` frames one payload with
+// `encodeRecord`; chunk boundaries carry no meaning for readers.
+//
+// Every buffer has a stated limit: a consumer that does not read while records keep coming
+// would make Node queue them in memory without bound, so once the unsent backlog passes
+// `maxBufferedBytes` the stream is disconnected instead (the client sees the connection drop,
+// as it would on a network failure, and re-subscribes).
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { encodeRecord } from "../wire/recordio.ts";
+import { APPLICATION_JSON } from "./response.ts";
+
+/**
+ * Default backlog limit: 16 MiB of records written but not yet taken by the socket. One record
+ * larger than this (a big SUBSCRIBED state) is still accepted when the backlog is empty.
+ */
+export const EVENT_STREAM_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
+
+/** Repeating timer handed in, so tests and the simulator can drive heartbeats themselves. */
+export interface HeartbeatTimer {
+  /** Calls `tick` every `intervalMs` until the returned function is called. */
+  every(intervalMs: number, tick: () => void): () => void;
+}
+
+/** Real timers; `unref`'d so an idle stream alone does not keep the process alive. */
+export const realHeartbeatTimer: HeartbeatTimer = {
+  every(intervalMs, tick) {
+    const handle = setInterval(tick, intervalMs);
+    handle.unref();
+    return () => clearInterval(handle);
+  },
+};
+
+export interface HeartbeatOptions {
+  /** Mesos uses 15 s for schedulers (DEFAULT_HEARTBEAT_INTERVAL) and operator subscribers. */
+  readonly intervalMs: number;
+  /** The payload of one heartbeat record, e.g. `{"type":"HEARTBEAT"}`. */
+  readonly record: () => string | Uint8Array;
+  readonly timer?: HeartbeatTimer;
+}
+
+export interface EventStreamOptions {
+  /** The negotiated media type of the records; defaults to `application/json`. */
+  readonly contentType?: string;
+  /** The `Mesos-Stream-Id` to send; `false` sends none (executor and operator APIs). */
+  readonly streamId?: string | false;
+  readonly maxBufferedBytes?: number;
+  readonly heartbeat?: HeartbeatOptions;
+}
+
+/** Why a stream ended, reported once to every `onClose` callback. */
+export type EventStreamCloseReason =
+  | "closed" // `close()` was called
+  | "client_disconnected" // the client went away (or the socket failed)
+  | "slow_consumer" // the backlog passed maxBufferedBytes
+  | "server_closing"; // the server is shutting down
+
+export class EventStream {
+  /** The `Mesos-Stream-Id` sent with the response, if any. */
+  readonly streamId: string | undefined;
+  readonly maxBufferedBytes: number;
+  private readonly res: ServerResponse;
+  private readonly heartbeat: HeartbeatOptions | undefined;
+  private stopHeartbeats: (() => void) | undefined;
+  private closeReason: EventStreamCloseReason | undefined;
+  private readonly closeCallbacks: Array<(reason: EventStreamCloseReason) => void> = [];
+  private recordsSent = 0;
+
+  /** Sends the `200` head at once, so the client learns the stream id before any record. */
+  constructor(res: ServerResponse, options: EventStreamOptions = {}) {
+    assert(!res.headersSent, "EventStream: response headers already sent");
+    this.res = res;
+    this.maxBufferedBytes = options.maxBufferedBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES;
+    assert(
+      Number.isSafeInteger(this.maxBufferedBytes) && this.maxBufferedBytes > 0,
+      "EventStream: maxBufferedBytes must be a positive integer",
+    );
+    this.heartbeat = options.heartbeat;
+    if (this.heartbeat) {
+      assert(this.heartbeat.intervalMs > 0, "EventStream: heartbeat interval must be positive");
+    }
+    const streamId = options.streamId === undefined ? randomUUID() : options.streamId;
+    this.streamId = streamId === false ? undefined : streamId;
+    // Mesos bounds the stream id at 128 bytes (reference §1.1).
+    assert(
+      this.streamId === undefined || Buffer.byteLength(this.streamId) <= 128,
+      "EventStream: Mesos-Stream-Id longer than 128 bytes",
+    );
+
+    const headers: Record<string, string> = {
+      "Content-Type": options.contentType ?? APPLICATION_JSON,
+      // Proxies must not hold back records waiting for more (e.g. nginx buffering).
+      "Cache-Control": "no-cache",
+    };
+    if (this.streamId !== undefined) headers["Mesos-Stream-Id"] = this.streamId;
+    res.writeHead(200, headers);
+    res.flushHeaders();
+    // 'close' fires when the response finished or the connection went away, whichever first.
+    res.on("close", () => this.finish("client_disconnected"));
+    res.on("error", () => this.finish("client_disconnected"));
+  }
+
+  /** True until the stream ended for any reason. */
+  get isOpen(): boolean {
+    return this.closeReason === undefined;
+  }
+
+  /** Why it ended, once it has. */
+  get closedBecause(): EventStreamCloseReason | undefined {
+    return this.closeReason;
+  }
+
+  /** Bytes written but not yet taken by the socket. */
+  get bufferedBytes(): number {
+    return this.res.writableLength;
+  }
+
+  get sentRecords(): number {
+    return this.recordsSent;
+  }
+
+  /**
+   * Writes one record. Returns false if the stream is closed, or was just disconnected because
+   * the client is too slow; the record is dropped in both cases (as Mesos drops events for a
+   * disconnected subscriber).
+   */
+  send(payload: string | Uint8Array): boolean {
+    if (!this.isOpen) return false;
+    if (this.res.writableLength > this.maxBufferedBytes) {
+      this.disconnect("slow_consumer");
+      return false;
+    }
+    this.res.write(encodeRecord(payload));
+    this.recordsSent += 1;
+    return true;
+  }
+
+  /**
+   * Sends one heartbeat now and then every interval until the stream ends. Mesos sends the
+   * first scheduler HEARTBEAT right after SUBSCRIBED, so callers start heartbeats after
+   * writing their first record.
+   */
+  startHeartbeats(): void {
+    const heartbeat = this.heartbeat;
+    assert(heartbeat, "EventStream: startHeartbeats without heartbeat options");
+    assert(this.stopHeartbeats === undefined, "EventStream: heartbeats already started");
+    if (!this.isOpen) return;
+    this.send(heartbeat.record());
+    const timer = heartbeat.timer ?? realHeartbeatTimer;
+    this.stopHeartbeats = timer.every(heartbeat.intervalMs, () => {
+      this.send(heartbeat.record());
+    });
+    // The stream may have been disconnected by that first send.
+    if (!this.isOpen) this.clearHeartbeats();
+  }
+
+  /** Registers a callback for the end of the stream; called at once if it already ended. */
+  onClose(callback: (reason: EventStreamCloseReason) => void): void {
+    if (this.closeReason !== undefined) {
+      callback(this.closeReason);
+      return;
+    }
+    this.closeCallbacks.push(callback);
+  }
+
+  /** Ends the response cleanly (final chunk); records already written are still delivered. */
+  close(reason: "closed" | "server_closing" = "closed"): void {
+    if (!this.isOpen) return;
+    this.finish(reason);
+    this.res.end();
+  }
+
+  private disconnect(reason: EventStreamCloseReason): void {
+    this.finish(reason);
+    // Destroying drops the backlog at once; the client sees the connection reset.
+    this.res.destroy();
+  }
+
+  private finish(reason: EventStreamCloseReason): void {
+    if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
+    this.clearHeartbeats();
+    const callbacks = this.closeCallbacks.splice(0);
+    for (const callback of callbacks) callback(reason);
+  }
+
+  private clearHeartbeats(): void {
+    this.stopHeartbeats?.();
+    this.stopHeartbeats = undefined;
+  }
+}

@@ -1,0 +1,293 @@
+// The HTTP server every Tessera endpoint stands on: a route table, method checks, a body limit,
+// gzip for complete responses, RecordIO streams, graceful close.
+//
+// Why Node's `http` module and not a framework: the Mesos APIs need byte-exact control over
+// status codes and headers (an exact-match `Content-Type` check, `Allow` on 405, a
+// protocol-relative `Location` on 307, `Mesos-Stream-Id`), checks in Mesos's order (leader and
+// recovery before the method), and responses that stay open for hours as chunked RecordIO
+// streams. Fastify would have to be talked out of its own content-type parsing, body handling
+// and reply lifecycle for each of those (raw bodies, `reply.hijack()` for streams), so the thin
+// layer here, with no dependency, is the smaller and clearer thing to own.
+import assert from "node:assert/strict";
+import { once } from "node:events";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { gzipSync } from "node:zlib";
+import { EventStream } from "./event-stream.ts";
+import {
+  failureResponse,
+  type HttpFailure,
+  type HttpResponse,
+  type Reply,
+  textResponse,
+} from "./response.ts";
+
+/** Largest request body accepted: 4 MiB, far above any real Call (a big ACCEPT is ~100 KiB). */
+export const HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
+
+/**
+ * libprocess compresses a complete response only when the client accepts gzip and the body is
+ * at least this long (GZIP_MINIMUM_BODY_LENGTH); streams are never compressed.
+ */
+export const GZIP_MINIMUM_BODY_BYTES = 1024;
+
+/** How long `close()` waits for in-flight requests before dropping their connections. */
+export const HTTP_CLOSE_GRACE_MS = 5_000;
+
+export interface HttpRequest {
+  readonly method: string;
+  /** The decoded path as received, prefix included (`/master/api/v1/scheduler`). */
+  readonly path: string;
+  /** Path and query exactly as received, for redirects (`/api/v1/scheduler?x=1`). */
+  readonly url: string;
+  readonly query: URLSearchParams;
+  /** Header names lower-cased, as Node delivers them. */
+  readonly headers: IncomingMessage["headers"];
+  /** The whole body (empty for bodiless requests), at most the server's body limit. */
+  readonly body: Buffer;
+}
+
+/** Runs before the method check and before the body is read (Mesos's leader/recovery checks). */
+export type RouteGuard = (request: HttpRequest) => HttpFailure | undefined;
+
+export interface Route {
+  /** Path below the prefix without a leading slash: `api/v1/scheduler`, `metrics/snapshot`. */
+  readonly name: string;
+  readonly methods: readonly string[];
+  /** False for libprocess-level endpoints served only at `/<name>` (`/version`). */
+  readonly prefixed?: boolean;
+  readonly guard?: RouteGuard;
+  readonly handler: (request: HttpRequest) => Reply | Promise<Reply>;
+}
+
+export interface HttpServerOptions {
+  /** The process id prefix: `/master` for the master, `/slave(1)` for the agent. */
+  readonly prefix?: string;
+  readonly maxBodyBytes?: number;
+  /** Told about handler exceptions (bugs), which are answered with 500. */
+  readonly onHandlerError?: (error: unknown, request: HttpRequest) => void;
+}
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export class HttpServer {
+  readonly prefix: string;
+  readonly maxBodyBytes: number;
+  private readonly routes = new Map<string, Route>();
+  private readonly streams = new Set<EventStream>();
+  private readonly server: Server;
+  private readonly onHandlerError: HttpServerOptions["onHandlerError"];
+  private closing = false;
+
+  constructor(options: HttpServerOptions = {}) {
+    const prefix = options.prefix ?? "";
+    assert(
+      prefix === "" || (prefix.startsWith("/") && !prefix.endsWith("/")),
+      `HttpServer: prefix '${prefix}' must be empty or '/name'`,
+    );
+    this.prefix = prefix;
+    this.maxBodyBytes = options.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
+    this.onHandlerError = options.onHandlerError;
+    this.server = createServer((req, res) => {
+      this.serve(req, res).catch((error: unknown) => {
+        // serve() handles its own failures; reaching here means writing the answer failed.
+        res.destroy(error instanceof Error ? error : undefined);
+      });
+    });
+  }
+
+  /** Registers a route once; it is served at `<prefix>/<name>` and at `/<name>`. */
+  route(route: Route): void {
+    assert(!route.name.startsWith("/"), `HttpServer: route name '${route.name}' starts with /`);
+    assert(route.methods.length > 0, `HttpServer: route '${route.name}' has no methods`);
+    const paths = [`/${route.name}`];
+    if (route.prefixed !== false && this.prefix !== "") paths.push(`${this.prefix}/${route.name}`);
+    for (const path of paths) {
+      assert(!this.routes.has(path), `HttpServer: route '${path}' registered twice`);
+      this.routes.set(path, route);
+    }
+  }
+
+  async listen(address: { host?: string; port?: number } = {}): Promise<ListenAddress> {
+    this.server.listen(address.port ?? 0, address.host ?? "127.0.0.1");
+    await once(this.server, "listening");
+    const bound = this.server.address() as AddressInfo;
+    return { host: bound.address, port: bound.port };
+  }
+
+  /** Streams currently open, for tests and metrics. */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /**
+   * Stops accepting connections, ends every open stream cleanly (clients see the stream end),
+   * lets in-flight requests finish for up to HTTP_CLOSE_GRACE_MS, then drops what is left.
+   */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const closed = once(this.server, "close");
+    this.server.close();
+    for (const stream of [...this.streams]) stream.close("server_closing");
+    this.server.closeIdleConnections();
+    const grace = setTimeout(() => this.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
+    grace.unref();
+    await closed;
+    clearTimeout(grace);
+  }
+
+  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const rawUrl = req.url ?? "/";
+    const parsed = new URL(rawUrl, "http://localhost");
+    const path = decodePath(parsed.pathname);
+    const request: HttpRequest = {
+      method: req.method ?? "GET",
+      path,
+      url: rawUrl,
+      query: parsed.searchParams,
+      headers: req.headers,
+      body: EMPTY_BODY,
+    };
+    const route = this.routes.get(path);
+    if (route === undefined) {
+      return this.answer(req, res, textResponse(404, ""));
+    }
+    const guardFailure = route.guard?.(request);
+    if (guardFailure) return this.answer(req, res, failureResponse(guardFailure));
+    if (!route.methods.includes(request.method)) {
+      const failure: HttpFailure = {
+        code: "METHOD_NOT_ALLOWED",
+        message: `Expecting one of { '${route.methods.join("', '")}' }, but received '${request.method}'`,
+        headers: { Allow: route.methods.join(", ") },
+      };
+      return this.answer(req, res, failureResponse(failure));
+    }
+
+    const body = await readBody(req, this.maxBodyBytes);
+    if (body === "too_large") {
+      const failure: HttpFailure = {
+        code: "BODY_TOO_LARGE",
+        message: `Request body exceeds the limit of ${this.maxBodyBytes} bytes`,
+      };
+      return this.answer(req, res, failureResponse(failure));
+    }
+    if (body === "aborted") return;
+
+    const withBody: HttpRequest = { ...request, body };
+    let reply: Reply;
+    try {
+      reply = await route.handler(withBody);
+    } catch (error) {
+      this.onHandlerError?.(error, withBody);
+      reply = failureResponse({ code: "INTERNAL_ERROR", message: "Internal Server Error" });
+    }
+    if (reply.kind === "response") return this.answer(req, res, reply);
+    this.openStream(res, reply.options, reply.onOpen);
+  }
+
+  private openStream(
+    res: ServerResponse,
+    options: ConstructorParameters<typeof EventStream>[1],
+    onOpen: (stream: EventStream) => void,
+  ): void {
+    if (this.closing || res.destroyed) {
+      res.destroy();
+      return;
+    }
+    const stream = new EventStream(res, options);
+    this.streams.add(stream);
+    stream.onClose(() => this.streams.delete(stream));
+    onOpen(stream);
+  }
+
+  /** Writes a complete response. */
+  private answer(req: IncomingMessage, res: ServerResponse, reply: HttpResponse): void {
+    if (res.destroyed) return;
+    const headers: Record<string, string | number> = { ...reply.headers };
+    let body: Uint8Array | string = reply.body;
+    const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    if (length >= GZIP_MINIMUM_BODY_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
+      body = gzipSync(body);
+      headers["Content-Encoding"] = "gzip";
+      headers.Vary = "Accept-Encoding";
+    }
+    headers["Content-Length"] = typeof body === "string" ? Buffer.byteLength(body) : body.length;
+    // A body left unread (refused early) is discarded as it arrives, so the client can finish
+    // sending and read this answer; closing now would reset the connection under it. Node's
+    // requestTimeout bounds a client that never stops sending.
+    if (!req.complete) req.resume();
+    res.writeHead(reply.status, headers);
+    res.end(body);
+  }
+}
+
+const EMPTY_BODY = Buffer.alloc(0);
+
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname;
+  }
+}
+
+/**
+ * Reads the body up to `maxBytes`. A declared Content-Length over the limit is refused before
+ * reading; a chunked body is refused as soon as it passes the limit. What is left of a refused
+ * body is discarded as it arrives (see `answer`), never held.
+ */
+function readBody(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<Buffer | "too_large" | "aborted"> {
+  const declared = Number(req.headers["content-length"] ?? 0);
+  if (declared > maxBytes) return Promise.resolve("too_large");
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total > maxBytes) {
+        cleanUp();
+        resolve("too_large");
+        return;
+      }
+      chunks.push(chunk);
+    };
+    const onEnd = () => {
+      cleanUp();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onAbort = () => {
+      cleanUp();
+      resolve("aborted");
+    };
+    const cleanUp = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onAbort);
+      req.off("close", onAbort);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onAbort);
+    req.on("close", onAbort);
+  });
+}
+
+/** True when `Accept-Encoding` lists gzip (or `*`) with a non-zero quality. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (header === undefined) return false;
+  for (const part of header.split(",")) {
+    const [coding, ...params] = part.trim().split(";");
+    const name = coding?.trim().toLowerCase();
+    if (name !== "gzip" && name !== "*") continue;
+    const q = params.map((p) => p.trim()).find((p) => p.toLowerCase().startsWith("q="));
+    if (q === undefined || Number(q.slice(2)) > 0) return true;
+  }
+  return false;
+}
