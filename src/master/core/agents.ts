@@ -1,0 +1,507 @@
+// Agents: register, re-register (known, unreachable, recovered from the registry), liveness by
+// pings, disconnection, unreachable after the ping or re-register timeout, gone (reference §5.1,
+// §5.2). Registry writes come first: the agent is told it is registered only once AdmitAgent is
+// durable, tasks become unreachable only once MarkAgentUnreachable is.
+import { Resources } from "../../resources/index.ts";
+import { resourcesFromWire } from "../../resources/wire-format.ts";
+import type { AgentSubscribe } from "../../wire/agent-channel.ts";
+import { newFrameworkRecord } from "./frameworks.ts";
+import { rescindOffers } from "./offers.ts";
+import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
+import { taskKey } from "./state.ts";
+import { isTerminal, stateFor } from "./task-states.ts";
+import { addTask, masterStatus, removeTask, transitionByMaster } from "./tasks.ts";
+import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
+
+export function pingTimerId(agentId: string): string {
+  return `ping:${agentId}`;
+}
+
+export function reregisterTimerId(agentId: string): string {
+  return `reregister:${agentId}`;
+}
+
+function toResources(list: AgentInfo["resources"]): Resources {
+  const parsed = resourcesFromWire(list ?? []);
+  return parsed.ok ? parsed.value : Resources.empty();
+}
+
+/** SUBSCRIBE from an agent on a new stream: register, or re-register with what it runs. */
+export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
+  const id = sub.agent_id?.value;
+  if (id === undefined) {
+    registerNew(ctx, streamId, sub);
+    return;
+  }
+  if (ctx.s.goneAgents.has(id)) {
+    // A gone agent is told to shut down if it ever comes back (reference §5.2).
+    ctx.out.push({
+      kind: "agent_event",
+      agentStreamId: streamId,
+      event: { type: "SHUTDOWN", shutdown: { message: "Agent has been marked gone" } },
+    });
+    ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
+    return;
+  }
+  const known = ctx.s.agents.get(id);
+  if (known !== undefined) {
+    // Re-registration is ignored while the agent is being removed; the agent retries.
+    if (known.removing) return;
+    reregisterKnown(ctx, known, streamId, sub);
+    return;
+  }
+  const info: AgentInfo = { ...sub.agent_info, id: { value: id } };
+  if (ctx.s.recoveredAgents.has(id)) {
+    // Admitted before this master started: nothing to persist.
+    readmit(ctx, streamId, info, sub, false);
+    return;
+  }
+  const key = `reregister:${id}`;
+  if (ctx.s.registering.has(key)) {
+    ctx.s.registering.set(key, streamId);
+    return;
+  }
+  ctx.s.registering.set(key, streamId);
+  const wasUnreachable = ctx.s.unreachableAgents.has(id);
+  const op = wasUnreachable
+    ? ({ type: "MarkAgentReachable", info } as const)
+    : ({ type: "AdmitAgent", info } as const);
+  ctx.persist([op], (next) => {
+    const latest = next.s.registering.get(key) ?? streamId;
+    next.s.registering.delete(key);
+    next.s.unreachableAgents.delete(id);
+    readmit(next, latest, info, sub, true);
+  });
+}
+
+function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
+  const key = `register:${sub.agent_info.hostname}:${sub.agent_info.port ?? 5051}`;
+  if (ctx.s.registering.has(key)) {
+    // A retried registration while AdmitAgent is in flight: answer on the newest stream.
+    ctx.s.registering.set(key, streamId);
+    return;
+  }
+  ctx.s.registering.set(key, streamId);
+  const id = `${ctx.s.masterInfo.id}-S${ctx.s.nextAgentNumber++}`;
+  const info: AgentInfo = { ...sub.agent_info, id: { value: id } };
+  ctx.persist([{ type: "AdmitAgent", info }], (next) => {
+    const latest = next.s.registering.get(key) ?? streamId;
+    next.s.registering.delete(key);
+    const agent = newAgentRecord(next, id, info, latest, sub);
+    next.s.agents.set(id, agent);
+    next.allocator.addAgent(id, {
+      hostname: info.hostname,
+      total: agent.total,
+      used: new Map(),
+      active: true,
+    });
+    subscribed(next, agent, []);
+    next.operator({ type: "AGENT_ADDED", agentId: id });
+  });
+}
+
+function newAgentRecord(
+  ctx: Ctx,
+  id: string,
+  info: AgentInfo,
+  streamId: string,
+  sub: AgentSubscribe,
+): AgentRecord {
+  ctx.s.agentStreams.set(streamId, id);
+  return {
+    id,
+    info,
+    connection: "registered",
+    streamId,
+    version: sub.version,
+    capabilities: (sub.capabilities ?? []).flatMap((c) => (c.type === undefined ? [] : [c.type])),
+    total: toResources(
+      (sub.total_resources ?? []).length > 0 ? (sub.total_resources ?? []) : (info.resources ?? []),
+    ),
+    registeredTimeMs: ctx.nowMs,
+    reregisteredTimeMs: undefined,
+    tasks: new Set(),
+    pongSinceLastPing: true,
+    missedPings: 0,
+    removing: false,
+  };
+}
+
+/** Sends SUBSCRIBED and starts health checking. */
+function subscribed(
+  ctx: Ctx,
+  agent: AgentRecord,
+  reconciliations: {
+    framework_id: { value: string };
+    task_id: { value: string };
+    state?: string;
+  }[],
+): void {
+  const pingSeconds = ctx.flags.agentPingTimeoutMs / 1000;
+  ctx.toAgent(agent, {
+    type: "SUBSCRIBED",
+    subscribed: {
+      agent_id: { value: agent.id },
+      ping_interval_seconds: pingSeconds,
+      total_ping_timeout_seconds: pingSeconds * ctx.flags.maxAgentPingTimeouts,
+      reconciliations: reconciliations as never,
+    },
+  });
+  agent.pongSinceLastPing = true;
+  agent.missedPings = 0;
+  ctx.setTimer(pingTimerId(agent.id), ctx.nowMs + ctx.flags.agentPingTimeoutMs);
+}
+
+/** A registered or disconnected agent subscribes again (new stream, e.g. after a restart). */
+function reregisterKnown(
+  ctx: Ctx,
+  agent: AgentRecord,
+  streamId: string,
+  sub: AgentSubscribe,
+): void {
+  if (agent.streamId !== undefined && agent.streamId !== streamId) {
+    ctx.s.agentStreams.delete(agent.streamId);
+  }
+  const wasDisconnected = agent.connection === "disconnected";
+  agent.streamId = streamId;
+  agent.connection = "registered";
+  agent.reregisteredTimeMs = ctx.nowMs;
+  agent.version = sub.version;
+  ctx.s.agentStreams.set(streamId, agent.id);
+  ctx.cancelTimer(reregisterTimerId(agent.id));
+  if (wasDisconnected) ctx.allocator.activateAgent(agent.id);
+
+  const reported = new Set(
+    (sub.tasks ?? []).map((t) => taskKey(t.framework_id.value, t.task_id.value)),
+  );
+  // Tasks the master has but the agent does not report: the agent answers for them.
+  const reconciliations = [];
+  for (const key of agent.tasks) {
+    if (reported.has(key)) continue;
+    const task = findByKey(ctx, key);
+    if (task === undefined) continue;
+    reconciliations.push({
+      framework_id: { value: task.frameworkId },
+      task_id: { value: task.taskId },
+      state: task.state,
+    });
+  }
+  // Tasks the agent reports that the master lost track of are learnt again.
+  for (const task of sub.tasks ?? []) {
+    const key = taskKey(task.framework_id.value, task.task_id.value);
+    if (!agent.tasks.has(key)) learnTask(ctx, agent.id, task, sub);
+  }
+  shutdownCompletedFrameworks(ctx, agent, sub);
+  subscribed(ctx, agent, reconciliations);
+  ctx.operator({ type: "AGENT_ADDED", agentId: agent.id });
+}
+
+function findByKey(ctx: Ctx, key: string): TaskRecord | undefined {
+  const slash = key.indexOf("/");
+  return ctx.s.frameworks.get(key.slice(0, slash))?.tasks.get(key.slice(slash + 1));
+}
+
+/**
+ * An agent the master had no record of comes back (unreachable, recovered from the registry, or
+ * unknown): its tasks are re-added. Tasks that were unreachable are reported to their connected
+ * frameworks with REASON_AGENT_REREGISTERED (reference §5.1).
+ */
+function readmit(
+  ctx: Ctx,
+  streamId: string,
+  info: AgentInfo,
+  sub: AgentSubscribe,
+  notifyReregistered: boolean,
+): void {
+  const id = info.id?.value ?? "";
+  ctx.s.recoveredAgents.delete(id);
+  ctx.cancelTimer(reregisterTimerId(id));
+  const agent = newAgentRecord(ctx, id, info, streamId, sub);
+  agent.reregisteredTimeMs = ctx.nowMs;
+  ctx.s.agents.set(id, agent);
+  const used = new Map<string, Resources>();
+  for (const task of sub.tasks ?? []) {
+    const record = learnTask(ctx, id, task, sub);
+    if (record === undefined) continue;
+    if (!isTerminal(record.state)) {
+      const fw = record.frameworkId;
+      used.set(fw, (used.get(fw) ?? Resources.empty()).add(record.resources));
+    }
+    const framework = ctx.s.frameworks.get(record.frameworkId);
+    if (notifyReregistered && framework !== undefined && !isTerminal(record.state)) {
+      const status: TaskStatus = {
+        ...masterStatus(
+          ctx,
+          record,
+          record.state,
+          "REASON_AGENT_REREGISTERED",
+          "Unreachable agent re-reregistered",
+        ),
+      };
+      ctx.toFramework(framework, { type: "UPDATE", update: { status } });
+    }
+  }
+  for (const executor of sub.executors ?? []) {
+    const fw = executor.framework_id?.value;
+    const framework = fw === undefined ? undefined : ctx.s.frameworks.get(fw);
+    if (framework === undefined || fw === undefined) continue;
+    const resources = toResources(executor.resources);
+    const byAgent = framework.executors.get(id) ?? new Map();
+    byAgent.set(executor.executor_id.value, { info: executor, resources });
+    framework.executors.set(id, byAgent);
+    used.set(fw, (used.get(fw) ?? Resources.empty()).add(resources));
+  }
+  ctx.allocator.addAgent(id, { hostname: info.hostname, total: agent.total, used, active: true });
+  shutdownCompletedFrameworks(ctx, agent, sub);
+  subscribed(ctx, agent, []);
+  ctx.operator({ type: "AGENT_ADDED", agentId: id });
+}
+
+/** Frameworks removed at the master are shut down on agents that still run them. */
+function shutdownCompletedFrameworks(ctx: Ctx, agent: AgentRecord, sub: AgentSubscribe): void {
+  const ids = new Set((sub.tasks ?? []).map((t) => t.framework_id.value));
+  for (const fw of ids) {
+    if (ctx.s.completedFrameworks.some((f) => f.id === fw)) {
+      ctx.toAgent(agent, {
+        type: "SHUTDOWN_FRAMEWORK",
+        shutdown_framework: { framework_id: { value: fw } },
+      });
+    }
+  }
+}
+
+/** Adds a task reported by an agent; the framework is created as "recovered" if unknown. */
+function learnTask(
+  ctx: Ctx,
+  agentId: string,
+  task: Task,
+  sub: AgentSubscribe,
+): TaskRecord | undefined {
+  const fwId = task.framework_id.value;
+  if (ctx.s.completedFrameworks.some((f) => f.id === fwId)) return undefined;
+  let framework = ctx.s.frameworks.get(fwId);
+  if (framework === undefined) {
+    const info = (sub.frameworks ?? []).find((f) => f.id?.value === fwId);
+    if (info === undefined) return undefined;
+    framework = newFrameworkRecord(fwId, info, "recovered", ctx.nowMs);
+    ctx.s.frameworks.set(fwId, framework);
+    // A recovered framework has no failover timer (reference §5.3, MESOS-1719).
+    ctx.allocator.addFramework(fwId, {
+      roles: framework.roles,
+      suppressedRoles: [],
+      active: false,
+    });
+    ctx.operator({ type: "FRAMEWORK_ADDED", frameworkId: fwId });
+  }
+  framework.unreachableTasks.delete(task.task_id.value);
+  const existing = framework.tasks.get(task.task_id.value);
+  if (existing !== undefined) return existing;
+  const resources = toResources(task.resources);
+  const record: TaskRecord = {
+    frameworkId: fwId,
+    taskId: task.task_id.value,
+    agentId,
+    executorId: task.executor_id?.value,
+    info: {
+      name: task.name,
+      task_id: task.task_id,
+      agent_id: { value: agentId },
+      resources: task.resources,
+    },
+    role: roleOf(task.resources, framework),
+    resources,
+    state: task.state,
+    statusUpdateState: task.status_update_state,
+    statusUpdateUuid: task.status_update_uuid,
+    statuses: [...(task.statuses ?? [])],
+    released: isTerminal(task.state),
+    unreachableTimeMs: undefined,
+  };
+  addTask(ctx, framework, record);
+  return record;
+}
+
+function roleOf(resources: Task["resources"], framework: FrameworkRecord): string {
+  return (
+    (resources ?? []).find((r) => r.allocation_info?.role !== undefined)?.allocation_info?.role ??
+    framework.roles[0] ??
+    "*"
+  );
+}
+
+export function pong(agent: AgentRecord): void {
+  agent.pongSinceLastPing = true;
+  agent.missedPings = 0;
+}
+
+/** The ping timer fired: count a missed pong, or ping again (reference §5.2). */
+export function pingTimeout(ctx: Ctx, agent: AgentRecord): void {
+  if (agent.connection !== "registered" || agent.removing) return;
+  if (!agent.pongSinceLastPing) agent.missedPings++;
+  if (agent.missedPings >= ctx.flags.maxAgentPingTimeouts) {
+    ctx.count("master/slave_removals/reason_unhealthy");
+    markUnreachable(ctx, agent, "health check timed out");
+    return;
+  }
+  agent.pongSinceLastPing = false;
+  ctx.toAgent(agent, { type: "PING", ping: { connected: true } });
+  ctx.setTimer(pingTimerId(agent.id), ctx.nowMs + ctx.flags.agentPingTimeoutMs);
+}
+
+/**
+ * The agent's stream broke: no offers, offers rescinded; tasks of non-checkpointing frameworks
+ * are lost right away (TASK_LOST, REASON_AGENT_DISCONNECTED, whatever the capability); the agent
+ * has --agent_reregister_timeout to come back before it is unreachable.
+ */
+export function agentDisconnected(ctx: Ctx, agent: AgentRecord): void {
+  if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
+  agent.streamId = undefined;
+  if (agent.connection !== "registered") return;
+  agent.connection = "disconnected";
+  ctx.cancelTimer(pingTimerId(agent.id));
+  ctx.allocator.deactivateAgent(agent.id);
+  rescindOffers(ctx, (o) => o.agentId === agent.id);
+  for (const key of [...agent.tasks]) {
+    const task = findByKey(ctx, key);
+    const framework = task && ctx.s.frameworks.get(task.frameworkId);
+    if (task === undefined || framework === undefined || framework.info.checkpoint) continue;
+    const status = masterStatus(
+      ctx,
+      task,
+      "TASK_LOST",
+      "REASON_AGENT_DISCONNECTED",
+      "Agent disconnected",
+    );
+    transitionByMaster(ctx, framework, task, status, "completed", true);
+  }
+  ctx.setTimer(reregisterTimerId(agent.id), ctx.nowMs + ctx.flags.agentReregisterTimeoutMs);
+}
+
+/** The re-register timer fired for a disconnected agent or one recovered from the registry. */
+export function reregisterTimeout(ctx: Ctx, agentId: string): void {
+  const agent = ctx.s.agents.get(agentId);
+  const message = `Agent did not reregister within ${ctx.flags.agentReregisterTimeoutMs / 1000}secs`;
+  if (agent !== undefined) {
+    if (agent.connection === "disconnected" && !agent.removing)
+      markUnreachable(ctx, agent, message);
+    return;
+  }
+  if (!ctx.s.recoveredAgents.has(agentId)) return;
+  ctx.persist([{ type: "MarkAgentUnreachable", agentId, unreachableTimeMs: ctx.nowMs }], (next) => {
+    if (!next.s.recoveredAgents.delete(agentId)) return;
+    next.s.unreachableAgents.set(agentId, { unreachableTimeMs: ctx.nowMs });
+    next.operator({ type: "AGENT_REMOVED", agentId });
+  });
+}
+
+/**
+ * Marks an agent unreachable: MarkAgentUnreachable first, then tasks -> TASK_UNREACHABLE
+ * (PARTITION_AWARE, with unreachable_time) or TASK_LOST, REASON_AGENT_REMOVED; offers rescinded;
+ * FAILURE to every connected framework; AGENT_REMOVED (reference §5.2).
+ */
+export function markUnreachable(ctx: Ctx, agent: AgentRecord, message: string): void {
+  agent.removing = true;
+  ctx.cancelTimer(pingTimerId(agent.id));
+  ctx.cancelTimer(reregisterTimerId(agent.id));
+  const unreachableTimeMs = ctx.nowMs;
+  ctx.persist([{ type: "MarkAgentUnreachable", agentId: agent.id, unreachableTimeMs }], (next) => {
+    next.s.unreachableAgents.set(agent.id, { unreachableTimeMs });
+    removeAgent(next, agent, (task, framework) => {
+      const status = masterStatus(next, task, "TASK_UNREACHABLE", "REASON_AGENT_REMOVED", message);
+      status.unreachable_time = { nanoseconds: unreachableTimeMs * 1_000_000 };
+      task.unreachableTimeMs = unreachableTimeMs;
+      transitionTo(next, framework, task, status, "unreachable");
+    });
+  });
+}
+
+/** Marks an agent gone (operator): tasks -> TASK_GONE_BY_OPERATOR / TASK_LOST. */
+export function markGone(ctx: Ctx, agentId: string, then: (ctx: Ctx) => void): void {
+  const goneTimeMs = ctx.nowMs;
+  const agent = ctx.s.agents.get(agentId);
+  if (agent !== undefined) agent.removing = true;
+  ctx.persist([{ type: "MarkAgentGone", agentId, goneTimeMs }], (next) => {
+    next.s.goneAgents.set(agentId, { goneTimeMs });
+    next.s.recoveredAgents.delete(agentId);
+    next.s.unreachableAgents.delete(agentId);
+    next.cancelTimer(reregisterTimerId(agentId));
+    const gone = (task: TaskRecord, framework: FrameworkRecord) => {
+      const pa = framework.partitionAware;
+      const status = masterStatus(
+        next,
+        task,
+        "TASK_GONE_BY_OPERATOR",
+        pa ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+        "Agent has been marked gone",
+      );
+      transitionTo(next, framework, task, status, "completed");
+    };
+    if (agent !== undefined) {
+      if (agent.streamId !== undefined) {
+        next.toAgent(agent, { type: "SHUTDOWN", shutdown: { message: "Agent marked gone" } });
+        next.out.push({ kind: "close_agent_stream", agentStreamId: agent.streamId });
+      }
+      removeAgent(next, agent, gone);
+    }
+    // Tasks that were already unreachable on that agent are gone too.
+    for (const framework of next.s.frameworks.values()) {
+      for (const task of [...framework.unreachableTasks.values()]) {
+        if (task.agentId !== agentId) continue;
+        framework.unreachableTasks.delete(task.taskId);
+        task.state = "TASK_GONE_BY_OPERATOR";
+        framework.completedTasks.push(task);
+        const status = masterStatus(
+          next,
+          task,
+          stateFor(framework.partitionAware, "TASK_GONE_BY_OPERATOR"),
+          framework.partitionAware ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
+          "Agent has been marked gone",
+        );
+        next.toFramework(framework, { type: "UPDATE", update: { status } });
+      }
+    }
+    then(next);
+  });
+}
+
+/** Records `status` and tells the framework the state it may see (TASK_LOST if not PA). */
+function transitionTo(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  task: TaskRecord,
+  status: TaskStatus,
+  to: "unreachable" | "completed",
+): void {
+  transitionByMaster(ctx, framework, task, status, to, false);
+  const seen = stateFor(framework.partitionAware, status.state);
+  const sent: TaskStatus = { ...status, state: seen };
+  if (seen !== status.state) delete sent.unreachable_time;
+  ctx.toFramework(framework, { type: "UPDATE", update: { status: sent } });
+}
+
+function removeAgent(
+  ctx: Ctx,
+  agent: AgentRecord,
+  onTask: (task: TaskRecord, framework: FrameworkRecord) => void,
+): void {
+  ctx.cancelTimer(pingTimerId(agent.id));
+  rescindOffers(ctx, (o) => o.agentId === agent.id);
+  for (const key of [...agent.tasks]) {
+    const task = findByKey(ctx, key);
+    const framework = task && ctx.s.frameworks.get(task.frameworkId);
+    if (task === undefined || framework === undefined) continue;
+    if (isTerminal(task.state)) {
+      removeTask(ctx, framework, task, "completed");
+      continue;
+    }
+    onTask(task, framework);
+  }
+  for (const framework of ctx.s.frameworks.values()) {
+    framework.executors.delete(agent.id);
+    ctx.toFramework(framework, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
+  }
+  ctx.allocator.removeAgent(agent.id);
+  if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
+  ctx.s.agents.delete(agent.id);
+  ctx.operator({ type: "AGENT_REMOVED", agentId: agent.id });
+}

@@ -1,0 +1,479 @@
+// MasterCore: the pure master state machine (DESIGN.md "Pure core, thin shell"). The shell hands
+// in inputs with the current time and carries out the returned outputs in order; nothing here
+// reads a clock, opens a socket or touches a disk.
+import { Resources } from "../../resources/index.ts";
+import { accept, decline } from "./accept.ts";
+import {
+  agentDisconnected,
+  agentSubscribe,
+  pingTimeout,
+  pong,
+  reregisterTimeout,
+  reregisterTimerId,
+} from "./agents.ts";
+import type { AllocatorPort } from "./allocator-port.ts";
+import {
+  disconnect,
+  failoverTimeout,
+  removeFramework,
+  revive,
+  subscribe,
+  suppress,
+  updateFramework,
+} from "./frameworks.ts";
+import { metrics } from "./metrics.ts";
+import { createOffers, removeOffer } from "./offers.ts";
+import { type MasterSnapshot, operatorMarkGone, operatorTeardown, snapshot } from "./operator.ts";
+import { reconcile } from "./reconciliation.ts";
+import type { RegistryState } from "./registry-state.ts";
+import { Ctx, type MasterState, taskKey } from "./state.ts";
+import { acknowledge, statusUpdate } from "./status-updates.ts";
+import { isTerminal } from "./task-states.ts";
+import {
+  DEFAULT_MASTER_FLAGS,
+  type MasterConfig,
+  type MasterInput,
+  type MasterOutput,
+  type SchedulerCallReply,
+} from "./types.ts";
+import type { AgentCall, SchedulerCall } from "./wire-types.ts";
+
+export const ALLOCATION_TIMER_ID = "allocation";
+
+export interface MasterDeps {
+  allocator: AllocatorPort;
+}
+
+const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
+
+export class MasterCore {
+  readonly #s: MasterState;
+  readonly #allocator: AllocatorPort;
+  #startedAtMs = 0;
+
+  constructor(config: MasterConfig, deps: MasterDeps) {
+    this.#allocator = deps.allocator;
+    this.#s = {
+      masterInfo: config.masterInfo,
+      flags: { ...DEFAULT_MASTER_FLAGS, ...config.flags },
+      frameworks: new Map(),
+      completedFrameworks: [],
+      agents: new Map(),
+      recoveredAgents: new Map(),
+      unreachableAgents: new Map(),
+      goneAgents: new Map(),
+      offers: new Map(),
+      streams: new Map(),
+      agentStreams: new Map(),
+      timers: new Map(),
+      nextFrameworkNumber: 0,
+      nextAgentNumber: 0,
+      nextOfferNumber: 0,
+      nextToken: 1,
+      pending: new Map(),
+      registering: new Map(),
+      recovered: false,
+      metrics: new Map(),
+    };
+  }
+
+  get masterId(): string {
+    return this.#s.masterInfo.id;
+  }
+
+  /** Whether `recover` ran; until then the shell answers 503 "Master has not finished recovery". */
+  get recovered(): boolean {
+    return this.#s.recovered;
+  }
+
+  handle(input: MasterInput, nowMs: number): MasterOutput[] {
+    const ctx = new Ctx(this.#s, this.#allocator, nowMs);
+    if (input.kind !== "recover" && !this.#s.recovered) {
+      throw new Error(`master core got '${input.kind}' before recover`);
+    }
+    switch (input.kind) {
+      case "recover":
+        this.#recover(ctx, input.registry);
+        break;
+      case "scheduler_subscribe": {
+        const sub = input.call.subscribe;
+        if (sub === undefined) throw new Error("SUBSCRIBE without subscribe (shell must validate)");
+        subscribe(ctx, input.streamId, sub.framework_info, sub.suppressed_roles ?? []);
+        break;
+      }
+      case "scheduler_call": {
+        const reply = this.#schedulerCall(ctx, input.streamId, input.call);
+        ctx.out.push({ kind: "reply", requestId: input.requestId, reply });
+        break;
+      }
+      case "scheduler_stream_closed": {
+        const frameworkId = this.#s.streams.get(input.streamId);
+        const framework =
+          frameworkId === undefined ? undefined : this.#s.frameworks.get(frameworkId);
+        if (framework !== undefined && framework.streamId === input.streamId)
+          disconnect(ctx, framework);
+        break;
+      }
+      case "agent_subscribe":
+        if (input.call.subscribe !== undefined) {
+          agentSubscribe(ctx, input.agentStreamId, input.call.subscribe);
+        }
+        break;
+      case "agent_call":
+        this.#agentCall(ctx, input.agentId, input.call);
+        break;
+      case "agent_stream_closed": {
+        const agentId = this.#s.agentStreams.get(input.agentStreamId);
+        const agent = agentId === undefined ? undefined : this.#s.agents.get(agentId);
+        if (agent !== undefined) agentDisconnected(ctx, agent);
+        break;
+      }
+      case "timer_fired":
+        this.#timer(ctx, input.timerId);
+        break;
+      case "registry_result": {
+        const then = this.#s.pending.get(input.token);
+        this.#s.pending.delete(input.token);
+        if (!input.ok) {
+          ctx.out.push({ kind: "abort", message: "Failed to update the registry" });
+        } else if (then !== undefined) {
+          then(ctx);
+        }
+        break;
+      }
+      case "operator_call": {
+        const requestId = input.requestId;
+        const reply =
+          input.call.type === "TEARDOWN"
+            ? operatorTeardown(ctx, input.call.frameworkId)
+            : operatorMarkGone(ctx, input.call.agentId, (next, r) =>
+                next.out.push({ kind: "reply", requestId, reply: r }),
+              );
+        if (reply !== undefined) ctx.out.push({ kind: "reply", requestId, reply });
+        break;
+      }
+    }
+    return ctx.out;
+  }
+
+  snapshot(nowMs: number): MasterSnapshot {
+    return snapshot(new Ctx(this.#s, this.#allocator, nowMs));
+  }
+
+  metrics(nowMs: number): Record<string, number> {
+    return metrics(new Ctx(this.#s, this.#allocator, nowMs), this.#startedAtMs);
+  }
+
+  /** After a (re)start: agents admitted in the registry await re-registration (reference §5.8). */
+  #recover(ctx: Ctx, registry: RegistryState): void {
+    if (this.#s.recovered) throw new Error("master core recovered twice");
+    this.#s.recovered = true;
+    this.#startedAtMs = ctx.nowMs;
+    for (const [id, agent] of registry.admitted) {
+      this.#s.recoveredAgents.set(id, agent.info);
+      ctx.setTimer(reregisterTimerId(id), ctx.nowMs + ctx.flags.agentReregisterTimeoutMs);
+    }
+    for (const [id, agent] of registry.unreachable) {
+      this.#s.unreachableAgents.set(id, { unreachableTimeMs: agent.unreachableTimeMs });
+    }
+    for (const [id, agent] of registry.gone) {
+      this.#s.goneAgents.set(id, { goneTimeMs: agent.goneTimeMs });
+    }
+    ctx.persist([{ type: "SetMasterInfo", info: this.#s.masterInfo }], () => {});
+    ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
+  }
+
+  #schedulerCall(ctx: Ctx, streamId: string | undefined, call: SchedulerCall): SchedulerCallReply {
+    const frameworkId = call.framework_id?.value ?? "";
+    const framework = this.#s.frameworks.get(frameworkId);
+    if (framework === undefined) {
+      return {
+        ok: false,
+        error: { code: "framework_not_found", message: "Framework cannot be found" },
+      };
+    }
+    if (framework.connection !== "connected") {
+      return {
+        ok: false,
+        error: { code: "not_subscribed", message: "Framework is not subscribed" },
+      };
+    }
+    if (streamId === undefined) {
+      return {
+        ok: false,
+        error: {
+          code: "stream_id_mismatch",
+          message: "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+        },
+      };
+    }
+    if (streamId !== framework.streamId) {
+      return {
+        ok: false,
+        error: {
+          code: "stream_id_mismatch",
+          message: `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+        },
+      };
+    }
+    switch (call.type) {
+      case "TEARDOWN":
+        removeFramework(ctx, framework);
+        return ACCEPTED;
+      case "ACCEPT": {
+        const a = call.accept;
+        if (a === undefined) break;
+        accept(
+          ctx,
+          framework,
+          (a.offer_ids ?? []).map((o) => o.value),
+          a.operations ?? [],
+          a.filters,
+        );
+        return ACCEPTED;
+      }
+      case "DECLINE": {
+        const d = call.decline;
+        if (d === undefined) break;
+        decline(
+          ctx,
+          framework,
+          (d.offer_ids ?? []).map((o) => o.value),
+          d.filters,
+        );
+        return ACCEPTED;
+      }
+      case "REVIVE":
+        revive(ctx, framework, call.revive?.roles ?? []);
+        ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs);
+        return ACCEPTED;
+      case "SUPPRESS":
+        suppress(ctx, framework, call.suppress?.roles ?? []);
+        return ACCEPTED;
+      case "KILL": {
+        const k = call.kill;
+        if (k === undefined) break;
+        const task = framework.tasks.get(k.task_id.value);
+        if (task === undefined) {
+          // Killing an unknown task is an explicit reconciliation of it (reference §1.5).
+          reconcile(ctx, framework, [{ taskId: k.task_id.value, agentId: k.agent_id?.value }]);
+          return ACCEPTED;
+        }
+        if (k.agent_id !== undefined && k.agent_id.value !== task.agentId) return ACCEPTED;
+        const agent = this.#s.agents.get(task.agentId);
+        if (agent !== undefined) {
+          const killTask: {
+            framework_id: { value: string };
+            task_id: { value: string };
+            kill_policy?: typeof k.kill_policy;
+          } = {
+            framework_id: { value: framework.id },
+            task_id: k.task_id,
+          };
+          if (k.kill_policy !== undefined) killTask.kill_policy = k.kill_policy;
+          ctx.toAgent(agent, { type: "KILL_TASK", kill_task: killTask });
+        }
+        return ACCEPTED;
+      }
+      case "SHUTDOWN": {
+        const sh = call.shutdown;
+        if (sh === undefined) break;
+        const agent = this.#s.agents.get(sh.agent_id.value);
+        if (agent !== undefined) {
+          ctx.toAgent(agent, {
+            type: "SHUTDOWN_EXECUTOR",
+            shutdown_executor: {
+              framework_id: { value: framework.id },
+              executor_id: sh.executor_id,
+            },
+          });
+        }
+        return ACCEPTED;
+      }
+      case "ACKNOWLEDGE": {
+        const ack = call.acknowledge;
+        if (ack === undefined) break;
+        acknowledge(ctx, framework, {
+          agentId: ack.agent_id.value,
+          taskId: ack.task_id.value,
+          uuid: ack.uuid,
+        });
+        return ACCEPTED;
+      }
+      case "RECONCILE":
+        reconcile(
+          ctx,
+          framework,
+          (call.reconcile?.tasks ?? []).map((t) => ({
+            taskId: t.task_id.value,
+            agentId: t.agent_id?.value,
+          })),
+        );
+        return ACCEPTED;
+      case "MESSAGE": {
+        const m = call.message;
+        if (m === undefined) break;
+        const agent = this.#s.agents.get(m.agent_id.value);
+        if (agent !== undefined) {
+          ctx.toAgent(agent, {
+            type: "FRAMEWORK_MESSAGE",
+            framework_message: {
+              framework_id: { value: framework.id },
+              executor_id: m.executor_id,
+              data: m.data,
+            },
+          });
+        }
+        return ACCEPTED;
+      }
+      case "UPDATE_FRAMEWORK": {
+        const u = call.update_framework;
+        if (u === undefined) break;
+        const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
+        return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
+      }
+      // No-ops with the hierarchical allocator / operations not implemented yet: 202 as Mesos.
+      case "REQUEST":
+      case "ACCEPT_INVERSE_OFFERS":
+      case "DECLINE_INVERSE_OFFERS":
+      case "ACKNOWLEDGE_OPERATION_STATUS":
+      case "RECONCILE_OPERATIONS":
+        return ACCEPTED;
+      default:
+        return {
+          ok: false,
+          error: {
+            code: "not_implemented",
+            message: `Unsupported call type '${call.type ?? "UNKNOWN"}'`,
+          },
+        };
+    }
+    return {
+      ok: false,
+      error: {
+        code: "invalid_call",
+        message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
+      },
+    };
+  }
+
+  #agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
+    const agent = this.#s.agents.get(agentId);
+    if (agent === undefined || agent.connection !== "registered" || agent.removing) return;
+    switch (call.type) {
+      case "UPDATE":
+        if (call.update !== undefined) statusUpdate(ctx, agent, call.update);
+        break;
+      case "PONG":
+      case "HEARTBEAT":
+        pong(agent);
+        break;
+      case "EXECUTOR_EXITED": {
+        const e = call.executor_exited;
+        if (e === undefined) break;
+        const framework = this.#s.frameworks.get(e.framework_id.value);
+        const executor = framework?.executors.get(agent.id)?.get(e.executor_id.value);
+        if (framework === undefined || executor === undefined) break;
+        framework.executors.get(agent.id)?.delete(e.executor_id.value);
+        ctx.allocator.recoverResources(framework.id, agent.id, executor.resources, 0, ctx.nowMs);
+        ctx.toFramework(framework, {
+          type: "FAILURE",
+          failure: { agent_id: { value: agent.id }, executor_id: e.executor_id, status: e.status },
+        });
+        break;
+      }
+      case "FRAMEWORK_MESSAGE": {
+        const m = call.framework_message;
+        const framework =
+          m === undefined ? undefined : this.#s.frameworks.get(m.framework_id.value);
+        if (m === undefined || framework === undefined) break;
+        ctx.toFramework(framework, {
+          type: "MESSAGE",
+          message: { agent_id: { value: agent.id }, executor_id: m.executor_id, data: m.data },
+        });
+        break;
+      }
+      case "UPDATE_RESOURCES":
+        // Resizing an agent is not implemented yet: its offers would need rescinding and the
+        // allocator its new total. Ignored, and counted.
+        ctx.count("master/ignored_agent_resource_updates");
+        break;
+      default:
+        break;
+    }
+  }
+
+  #timer(ctx: Ctx, timerId: string): void {
+    const atMs = this.#s.timers.get(timerId);
+    if (atMs === undefined || atMs > ctx.nowMs) return;
+    this.#s.timers.delete(timerId);
+    const colon = timerId.indexOf(":");
+    const kind = colon < 0 ? timerId : timerId.slice(0, colon);
+    const id = colon < 0 ? "" : timerId.slice(colon + 1);
+    switch (kind) {
+      case ALLOCATION_TIMER_ID:
+        createOffers(ctx, this.#allocator.allocate(ctx.nowMs));
+        ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
+        break;
+      case "offer": {
+        const offer = this.#s.offers.get(id);
+        // --offer_timeout: rescinded, resources back without a filter.
+        if (offer !== undefined)
+          removeOffer(ctx, offer, { rescind: true, recover: true, refuseSeconds: 0 });
+        break;
+      }
+      case "failover": {
+        const framework = this.#s.frameworks.get(id);
+        if (framework !== undefined) failoverTimeout(ctx, framework);
+        break;
+      }
+      case "ping": {
+        const agent = this.#s.agents.get(id);
+        if (agent !== undefined) pingTimeout(ctx, agent);
+        break;
+      }
+      case "reregister":
+        reregisterTimeout(ctx, id);
+        break;
+      default:
+        throw new Error(`unknown timer '${timerId}'`);
+    }
+  }
+
+  /**
+   * Invariant violations (empty when all hold): every agent's in-use resources fit its total,
+   * no task is both active and completed, every task an agent lists exists. Cheap enough for
+   * the simulator to check after every step.
+   */
+  invariantViolations(): string[] {
+    const problems: string[] = [];
+    const completed = new Set<string>();
+    for (const f of [...this.#s.frameworks.values(), ...this.#s.completedFrameworks]) {
+      for (const t of f.completedTasks) completed.add(taskKey(f.id, t.taskId));
+    }
+    for (const agent of this.#s.agents.values()) {
+      let used = Resources.empty();
+      for (const key of agent.tasks) {
+        const slash = key.indexOf("/");
+        const task = this.#s.frameworks.get(key.slice(0, slash))?.tasks.get(key.slice(slash + 1));
+        if (task === undefined) {
+          problems.push(`agent ${agent.id} lists unknown task ${key}`);
+          continue;
+        }
+        if (completed.has(key) && !isTerminal(task.state)) {
+          problems.push(`task ${key} is both active and completed`);
+        }
+        if (!task.released) used = used.add(task.resources.unallocate());
+      }
+      for (const offer of this.#s.offers.values()) {
+        if (offer.agentId === agent.id) used = used.add(offer.resources.unallocate());
+      }
+      if (!agent.total.contains(used)) {
+        problems.push(
+          `agent ${agent.id} uses ${used.toString()} beyond its total ${agent.total.toString()}`,
+        );
+      }
+    }
+    return problems;
+  }
+}

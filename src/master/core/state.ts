@@ -1,0 +1,197 @@
+// The master's in-memory state, split by concern into records, plus the context every handler
+// works in: the state, the current time, and the list of outputs being built.
+import type { Resources } from "../../resources/index.ts";
+import type { AllocatorPort } from "./allocator-port.ts";
+import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
+import type {
+  AgentInfo,
+  ExecutorInfo,
+  FrameworkInfo,
+  MasterInfo,
+  Offer,
+  SchedulerEvent,
+  TaskInfo,
+  TaskState,
+  TaskStatus,
+} from "./wire-types.ts";
+
+export interface TaskRecord {
+  frameworkId: string;
+  taskId: string;
+  agentId: string;
+  executorId: string | undefined;
+  info: TaskInfo;
+  role: string;
+  resources: Resources;
+  /** Latest known state (runs ahead of statusUpdateState thanks to `latest_state`). */
+  state: TaskState;
+  /** State of the update being delivered; the one reconciliation reports first. */
+  statusUpdateState: TaskState | undefined;
+  /** uuid of the update awaiting the framework's acknowledgement. */
+  statusUpdateUuid: string | undefined;
+  statuses: TaskStatus[];
+  /** Set once a terminal latest state gave the resources back to the allocator. */
+  released: boolean;
+  unreachableTimeMs: number | undefined;
+}
+
+export type FrameworkConnection = "connected" | "disconnected" | "recovered";
+
+export interface FrameworkRecord {
+  id: string;
+  info: FrameworkInfo;
+  connection: FrameworkConnection;
+  /** Inactive frameworks get no offers (disconnected or deactivated). */
+  active: boolean;
+  streamId: string | undefined;
+  roles: string[];
+  suppressedRoles: Set<string>;
+  partitionAware: boolean;
+  registeredTimeMs: number;
+  reregisteredTimeMs: number | undefined;
+  unregisteredTimeMs: number | undefined;
+  /** Active tasks: non-terminal ones and terminal ones whose update is not yet acknowledged. */
+  tasks: Map<string, TaskRecord>;
+  /** Tasks on unreachable agents (bounded by --max_unreachable_tasks_per_framework). */
+  unreachableTasks: Map<string, TaskRecord>;
+  /** Bounded by --max_completed_tasks_per_framework, oldest dropped first. */
+  completedTasks: TaskRecord[];
+  /** Executors by agent id, then executor id. */
+  executors: Map<string, Map<string, ExecutorRecord>>;
+}
+
+export interface ExecutorRecord {
+  info: ExecutorInfo;
+  resources: Resources;
+}
+
+export type AgentConnection = "registered" | "disconnected";
+
+export interface AgentRecord {
+  id: string;
+  info: AgentInfo;
+  connection: AgentConnection;
+  streamId: string | undefined;
+  version: string;
+  capabilities: string[];
+  total: Resources;
+  registeredTimeMs: number;
+  reregisteredTimeMs: number | undefined;
+  /** Keys `frameworkId/taskId` of the tasks on this agent. */
+  tasks: Set<string>;
+  pongSinceLastPing: boolean;
+  missedPings: number;
+  /** Set while MarkAgentUnreachable / RemoveAgent is being made durable. */
+  removing: boolean;
+}
+
+export interface OfferRecord {
+  id: string;
+  frameworkId: string;
+  agentId: string;
+  role: string;
+  resources: Resources;
+  offer: Offer;
+}
+
+export interface MasterState {
+  masterInfo: MasterInfo;
+  flags: MasterFlags;
+  frameworks: Map<string, FrameworkRecord>;
+  /** Removed frameworks, oldest first, bounded by --max_completed_frameworks. */
+  completedFrameworks: FrameworkRecord[];
+  agents: Map<string, AgentRecord>;
+  /** Admitted in the registry, not yet re-registered since this master started. */
+  recoveredAgents: Map<string, AgentInfo>;
+  unreachableAgents: Map<string, { unreachableTimeMs: number }>;
+  goneAgents: Map<string, { goneTimeMs: number }>;
+  offers: Map<string, OfferRecord>;
+  streams: Map<string, string>;
+  agentStreams: Map<string, string>;
+  /** Pending deadlines by timer id; a firing whose id is absent (cancelled) is ignored. */
+  timers: Map<string, number>;
+  nextFrameworkNumber: number;
+  nextAgentNumber: number;
+  nextOfferNumber: number;
+  nextToken: number;
+  /** Continuations waiting for a registry write, by persist token. */
+  pending: Map<number, (ctx: Ctx) => void>;
+  /** New agents whose AdmitAgent is in flight, by `hostname:port`, with their latest stream. */
+  registering: Map<string, string>;
+  recovered: boolean;
+  metrics: Map<string, number>;
+}
+
+export class Ctx {
+  readonly out: MasterOutput[] = [];
+  constructor(
+    readonly s: MasterState,
+    readonly allocator: AllocatorPort,
+    readonly nowMs: number,
+  ) {}
+
+  get flags(): MasterFlags {
+    return this.s.flags;
+  }
+
+  count(metric: string, by = 1): void {
+    this.s.metrics.set(metric, (this.s.metrics.get(metric) ?? 0) + by);
+  }
+
+  /** Sends to the framework if it is connected; events for others are dropped, as in Mesos. */
+  toFramework(framework: FrameworkRecord, event: SchedulerEvent): boolean {
+    if (framework.connection !== "connected" || framework.streamId === undefined) return false;
+    this.out.push({
+      kind: "framework_event",
+      streamId: framework.streamId,
+      frameworkId: framework.id,
+      event,
+    });
+    this.count(`master/events_${(event.type ?? "unknown").toLowerCase()}`);
+    return true;
+  }
+
+  toAgent(agent: AgentRecord, event: Parameters<typeof agentEvent>[0]): boolean {
+    if (agent.connection !== "registered" || agent.streamId === undefined) return false;
+    this.out.push(agentEvent(event, agent.streamId));
+    return true;
+  }
+
+  operator(event: OperatorEvent): void {
+    this.out.push({ kind: "operator_event", event });
+  }
+
+  setTimer(timerId: string, atMs: number): void {
+    this.s.timers.set(timerId, atMs);
+    this.out.push({ kind: "set_timer", timerId, atMs });
+  }
+
+  cancelTimer(timerId: string): void {
+    if (this.s.timers.delete(timerId)) this.out.push({ kind: "cancel_timer", timerId });
+  }
+
+  /** Persists registry operations; `then` runs once the shell reports them durable. */
+  persist(ops: Parameters<typeof persistOutput>[1], then: (ctx: Ctx) => void): void {
+    const token = this.s.nextToken++;
+    this.s.pending.set(token, then);
+    this.out.push(persistOutput(token, ops));
+  }
+}
+
+function agentEvent(
+  event: Extract<MasterOutput, { kind: "agent_event" }>["event"],
+  agentStreamId: string,
+): MasterOutput {
+  return { kind: "agent_event", agentStreamId, event };
+}
+
+function persistOutput(
+  token: number,
+  ops: Extract<MasterOutput, { kind: "persist" }>["ops"],
+): MasterOutput {
+  return { kind: "persist", token, ops };
+}
+
+export function taskKey(frameworkId: string, taskId: string): string {
+  return `${frameworkId}/${taskId}`;
+}

@@ -1,0 +1,140 @@
+// The MasterCore's inputs, outputs, configuration and expected failures (reference §1, §5).
+// The core is pure: the shell turns HTTP requests, stream closes, timer firings and registry
+// results into `MasterInput`s and carries out the `MasterOutput`s the core returns, in order.
+import type { RegistryOperation, RegistryState } from "./registry-state.ts";
+import type {
+  AgentCall,
+  AgentEvent,
+  MasterInfo,
+  SchedulerCall,
+  SchedulerEvent,
+} from "./wire-types.ts";
+
+export interface MasterFlags {
+  /** `--allocation_interval` (1 s). */
+  allocationIntervalMs: number;
+  /** `--offer_timeout` (none): outstanding offers are rescinded after it, without a filter. */
+  offerTimeoutMs: number | undefined;
+  /** `--agent_ping_timeout` (15 s) and `--max_agent_ping_timeouts` (5). */
+  agentPingTimeoutMs: number;
+  maxAgentPingTimeouts: number;
+  /** `--agent_reregister_timeout` (10 min): after it a disconnected/recovered agent is unreachable. */
+  agentReregisterTimeoutMs: number;
+  /** `--max_completed_frameworks` (50), `--max_completed_tasks_per_framework` (1000). */
+  maxCompletedFrameworks: number;
+  maxCompletedTasksPerFramework: number;
+  /** `--max_unreachable_tasks_per_framework` (1000). */
+  maxUnreachableTasksPerFramework: number;
+  /** `--roles` whitelist (deprecated in Mesos); undefined = any valid role. */
+  rolesWhitelist: readonly string[] | undefined;
+  /** `--root_submissions` (true). */
+  rootSubmissions: boolean;
+}
+
+export const DEFAULT_MASTER_FLAGS: MasterFlags = {
+  allocationIntervalMs: 1000,
+  offerTimeoutMs: undefined,
+  agentPingTimeoutMs: 15_000,
+  maxAgentPingTimeouts: 5,
+  agentReregisterTimeoutMs: 600_000,
+  maxCompletedFrameworks: 50,
+  maxCompletedTasksPerFramework: 1000,
+  maxUnreachableTasksPerFramework: 1000,
+  rolesWhitelist: undefined,
+  rootSubmissions: true,
+};
+
+export interface MasterConfig {
+  masterInfo: MasterInfo;
+  flags?: Partial<MasterFlags>;
+}
+
+/** Randomness handed in, so that a simulation replays from a seed. */
+export interface MasterIdSource {
+  /** 16 random bytes, base64 (status update uuids the master never makes; kept for streams). */
+  newStreamId(): string;
+}
+
+export type SchedulerCallReply =
+  | { ok: true; status: 200 | 202 }
+  | { ok: false; error: MasterError };
+
+export type MasterErrorCode =
+  | "framework_not_found"
+  | "framework_removed"
+  | "not_subscribed"
+  | "stream_id_mismatch"
+  | "invalid_framework_info"
+  | "not_implemented"
+  | "agent_not_found"
+  | "invalid_call";
+
+/** An expected failure; the shell maps `code` to an HTTP status in one place. */
+export interface MasterError {
+  code: MasterErrorCode;
+  message: string;
+}
+
+/** HTTP status Mesos answers with for each expected failure (reference §1.1, §4.1). */
+export const MASTER_ERROR_STATUS: Record<MasterErrorCode, number> = {
+  framework_not_found: 400,
+  framework_removed: 400,
+  not_subscribed: 403,
+  stream_id_mismatch: 400,
+  invalid_framework_info: 400,
+  not_implemented: 501,
+  agent_not_found: 404,
+  invalid_call: 400,
+};
+
+export type OperatorCall =
+  | { type: "TEARDOWN"; frameworkId: string }
+  | { type: "MARK_AGENT_GONE"; agentId: string };
+
+export type MasterInput =
+  /** A SUBSCRIBE call on a new scheduler stream; the shell has already answered 200. */
+  | { kind: "scheduler_subscribe"; streamId: string; call: SchedulerCall }
+  /** Any other scheduler call; answered by a `reply` output with the same requestId. */
+  | {
+      kind: "scheduler_call";
+      requestId: number;
+      streamId: string | undefined;
+      call: SchedulerCall;
+    }
+  | { kind: "scheduler_stream_closed"; streamId: string }
+  /** An agent SUBSCRIBE on a new agent stream (register or re-register). */
+  | { kind: "agent_subscribe"; agentStreamId: string; call: AgentCall }
+  /** Any other agent call (UPDATE, PONG, EXECUTOR_EXITED, ...), from a subscribed agent. */
+  | { kind: "agent_call"; agentId: string; call: AgentCall }
+  | { kind: "agent_stream_closed"; agentStreamId: string }
+  | { kind: "timer_fired"; timerId: string }
+  /** The registry shell made the operations of `persist` output `token` durable (or failed). */
+  | { kind: "registry_result"; token: number; ok: boolean }
+  | { kind: "operator_call"; requestId: number; call: OperatorCall }
+  /** First input after a (re)start: the registry as recovered from the store. */
+  | { kind: "recover"; registry: RegistryState };
+
+export type MasterOutput =
+  | { kind: "framework_event"; streamId: string; frameworkId: string; event: SchedulerEvent }
+  /** Close a scheduler stream; an ERROR, if any, was sent just before as a framework_event. */
+  | { kind: "close_framework_stream"; streamId: string }
+  | { kind: "agent_event"; agentStreamId: string; event: AgentEvent }
+  | { kind: "close_agent_stream"; agentStreamId: string }
+  /** Make these registry operations durable, then feed back `registry_result` with the token. */
+  | { kind: "persist"; token: number; ops: RegistryOperation[] }
+  | { kind: "set_timer"; timerId: string; atMs: number }
+  | { kind: "cancel_timer"; timerId: string }
+  | { kind: "operator_event"; event: OperatorEvent }
+  | { kind: "reply"; requestId: number; reply: SchedulerCallReply }
+  /** A registry write failed: like Mesos, the master must exit (a standby takes over). */
+  | { kind: "abort"; message: string };
+
+/** Operator event stream payloads (reference §4.3), as plain ids; the shell renders them. */
+export type OperatorEvent =
+  | { type: "TASK_ADDED"; frameworkId: string; taskId: string }
+  | { type: "TASK_UPDATED"; frameworkId: string; taskId: string; state: string; status: unknown }
+  | { type: "AGENT_ADDED"; agentId: string }
+  | { type: "AGENT_REMOVED"; agentId: string }
+  | { type: "FRAMEWORK_ADDED"; frameworkId: string }
+  | { type: "FRAMEWORK_UPDATED"; frameworkId: string }
+  | { type: "FRAMEWORK_REMOVED"; frameworkId: string };
