@@ -1,0 +1,87 @@
+// A scheduler-like v1 endpoint built only from the shell's pieces, the way the master will
+// build its own: leader guard, POST only, Content-Type, JSON, Call conversion, Accept check for
+// SUBSCRIBE, then a RecordIO stream for SUBSCRIBE and 202 for the rest.
+import type { EventStream, HeartbeatTimer } from "../../src/http/event-stream.ts";
+import { type LeadershipView, leaderGuard } from "../../src/http/leader.ts";
+import { failureResponse, response, streamReply } from "../../src/http/response.ts";
+import type { HttpServer } from "../../src/http/server.ts";
+import { negotiateAccept, readV1Call } from "../../src/http/v1-request.ts";
+import { SchedulerCall } from "../../src/wire/scheduler.ts";
+
+export interface SchedulerLikeEndpoint {
+  view: LeadershipView;
+  readonly streams: EventStream[];
+  readonly calls: SchedulerCall[];
+}
+
+export function registerSchedulerLike(
+  server: HttpServer,
+  options: { heartbeatTimer?: HeartbeatTimer; maxBufferedBytes?: number } = {},
+): SchedulerLikeEndpoint {
+  const state: SchedulerLikeEndpoint = {
+    view: { kind: "leading", recovered: true },
+    streams: [],
+    calls: [],
+  };
+  server.route({
+    name: "api/v1/scheduler",
+    methods: ["POST"],
+    guard: leaderGuard(() => state.view),
+    handler: (request) => {
+      const read = readV1Call(request, SchedulerCall);
+      if (!read.ok) return failureResponse(read.failure);
+      const { call } = read.value;
+      state.calls.push(call);
+      if (call.type !== "SUBSCRIBE") return response(202);
+      const accept = negotiateAccept(request);
+      if (!accept.ok) return failureResponse(accept.failure);
+      return streamReply(
+        {
+          contentType: accept.value,
+          ...(options.maxBufferedBytes ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+          heartbeat: {
+            intervalMs: 15_000,
+            record: () => '{"type":"HEARTBEAT"}',
+            ...(options.heartbeatTimer ? { timer: options.heartbeatTimer } : {}),
+          },
+        },
+        (stream) => {
+          state.streams.push(stream);
+          stream.send(
+            JSON.stringify({
+              type: "SUBSCRIBED",
+              subscribed: { framework_id: { value: "fw-1" }, heartbeat_interval_seconds: 15 },
+            }),
+          );
+          stream.startHeartbeats();
+        },
+      );
+    },
+  });
+  return state;
+}
+
+export const SUBSCRIBE_CALL = JSON.stringify({
+  type: "SUBSCRIBE",
+  subscribe: { framework_info: { user: "alice", name: "test framework" } },
+});
+
+/** A heartbeat timer the test fires by hand. */
+export class ManualTimer implements HeartbeatTimer {
+  private readonly ticks = new Set<() => void>();
+  intervalMs: number | undefined;
+
+  every(intervalMs: number, tick: () => void): () => void {
+    this.intervalMs = intervalMs;
+    this.ticks.add(tick);
+    return () => this.ticks.delete(tick);
+  }
+
+  fire(): void {
+    for (const tick of [...this.ticks]) tick();
+  }
+
+  get active(): number {
+    return this.ticks.size;
+  }
+}
