@@ -28,17 +28,19 @@ function integer(min: number, max: number) {
     .string()
     .regex(INTEGER, { error: "expected an integer" })
     .transform((s) => Number(s));
-  return z
-    .union([z.number(), fromString], { error: "expected an integer" })
-    .pipe(z.number().int({ error: "expected an integer" }).min(min).max(max));
+  return z.union([z.number(), fromString], { error: "expected an integer" }).pipe(
+    // Not z.number().int(): zod 4 limits that to safe integers.
+    z.number().refine(Number.isInteger, { error: "expected an integer" }).min(min).max(max),
+  );
 }
 
-// JavaScript numbers hold 53 bits exactly; Mesos's int64 fields in practice (timestamps in
-// nanoseconds up to year 2255, counters, ports) stay inside that range.
+// JavaScript numbers hold 53 bits exactly. 64-bit fields accept their whole range, so that
+// epoch times in nanoseconds (~1.7e18) parse; beyond 2^53 they round to the nearest double
+// (a few hundred nanoseconds at most), which no Mesos field's meaning depends on.
 export const int32 = integer(-(2 ** 31), 2 ** 31 - 1);
 export const uint32 = integer(0, 2 ** 32 - 1);
-export const int64 = integer(Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
-export const uint64 = integer(0, Number.MAX_SAFE_INTEGER);
+export const int64 = integer(-(2 ** 63), 2 ** 63);
+export const uint64 = integer(0, 2 ** 64);
 
 const SPECIAL_DOUBLES: Record<string, number> = {
   Infinity: Number.POSITIVE_INFINITY,
@@ -47,9 +49,12 @@ const SPECIAL_DOUBLES: Record<string, number> = {
   NaN: Number.NaN,
 };
 
+// zod's z.number() refuses non-finite values; an already-parsed Infinity must re-encode.
+const anyNumber = z.custom<number>((v) => typeof v === "number", { error: "expected a number" });
+
 export const double = z.union(
   [
-    z.number(),
+    anyNumber,
     z.string().transform((s, ctx) => {
       const special = SPECIAL_DOUBLES[s];
       if (special !== undefined) return special;

@@ -131,3 +131,16 @@ test("a present field of the wrong type is not reported as missing", () => {
   assert.ok(!r.ok);
   assert.match(r.error, /^name: /);
 });
+
+test("an already-parsed Infinity re-encodes (parse is idempotent on doubles)", () => {
+  const Limits = z.object({ cpus: double });
+  const first = parseWire(Limits, { cpus: "Infinity" });
+  assert.ok(first.ok);
+  assert.equal(encodeWire(Limits, first.value), '{"cpus":Infinity}');
+});
+
+test("64-bit integers accept epoch times in nanoseconds", () => {
+  const r = parseWire(z.object({ t: int64 }), { t: "1724431234123456789" });
+  assert.ok(r.ok);
+  assert.ok(Math.abs(r.value.t - 1724431234123456800) < 1e3);
+});
