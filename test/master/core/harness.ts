@@ -260,3 +260,51 @@ export function uuidOf(n: number): string {
   bytes.writeUInt32BE(n, 12);
   return bytes.toString("base64");
 }
+
+/** Offers, accepts and launches `taskIds` on the agent; returns nothing, asserts success. */
+export function launchTasks(
+  h: Harness,
+  fw: { frameworkId: string; streamId: string },
+  agentId: string,
+  taskIds: string[],
+  resources = "cpus:1;mem:128",
+): void {
+  h.allocate();
+  const offer = h
+    .offers(fw.streamId)
+    .filter((o) => o.agent_id.value === agentId)
+    .at(-1);
+  if (offer === undefined) throw new Error(`no offer for ${agentId}`);
+  h.call(fw.streamId, fw.frameworkId, {
+    type: "ACCEPT",
+    accept: {
+      offer_ids: [offer.id],
+      operations: [
+        {
+          type: "LAUNCH",
+          launch: { task_infos: taskIds.map((id) => commandTask(id, agentId, resources)) },
+        },
+      ],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+}
+
+/** The agent sends a status update for a task. */
+export function agentUpdate(
+  h: Harness,
+  agentId: string,
+  frameworkId: string,
+  taskId: string,
+  state: Task["state"],
+  uuid: string | undefined,
+  latestState?: Task["state"],
+): MasterOutput[] {
+  const status: AgentCall["update"] = {
+    framework_id: { value: frameworkId },
+    status: { task_id: { value: taskId }, state, source: "SOURCE_EXECUTOR" },
+  };
+  if (uuid !== undefined) status.status.uuid = uuid;
+  if (latestState !== undefined) status.latest_state = latestState;
+  return h.agentCall(agentId, { type: "UPDATE", agent_id: { value: agentId }, update: status });
+}
