@@ -10,3 +10,9 @@ export * from "./task.ts";
 export * from "./usage.ts";
 export * from "./volume.ts";
 // API unions (scheduler, executor, operator) are re-exported below.
+export * from "./executor.ts";
+export * from "./operator-agent.ts";
+export * from "./operator-common.ts";
+export * from "./operator-master.ts";
+export * from "./recordio.ts";
+export * from "./scheduler.ts";
