@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { EventStream } from "./event-stream.ts";
 import {
@@ -78,6 +78,8 @@ export class HttpServer {
   readonly maxBodyBytes: number;
   private readonly routes = new Map<string, Route>();
   private readonly streams = new Set<EventStream>();
+  /** Open connections and how many of their requests are not yet answered. */
+  private readonly connections = new Map<Socket, number>();
   private readonly server: Server;
   private readonly onHandlerError: HttpServerOptions["onHandlerError"];
   private closing = false;
@@ -92,10 +94,21 @@ export class HttpServer {
     this.maxBodyBytes = options.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
     this.onHandlerError = options.onHandlerError;
     this.server = createServer((req, res) => {
+      const socket = req.socket;
+      this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
+      res.on("close", () => {
+        const pending = (this.connections.get(socket) ?? 1) - 1;
+        if (this.connections.has(socket)) this.connections.set(socket, pending);
+        if (this.closing && pending === 0) socket.destroy();
+      });
       this.serve(req, res).catch((error: unknown) => {
         // serve() handles its own failures; reaching here means writing the answer failed.
         res.destroy(error instanceof Error ? error : undefined);
       });
+    });
+    this.server.on("connection", (socket: Socket) => {
+      this.connections.set(socket, 0);
+      socket.on("close", () => this.connections.delete(socket));
     });
   }
 
@@ -133,7 +146,9 @@ export class HttpServer {
     const closed = once(this.server, "close");
     this.server.close();
     for (const stream of [...this.streams]) stream.close("server_closing");
-    this.server.closeIdleConnections();
+    // Node's closeIdleConnections misses connections that never sent a request (clients
+    // open spare ones), so idle sockets are found from our own count.
+    for (const [socket, pending] of this.connections) if (pending === 0) socket.destroy();
     const grace = setTimeout(() => this.server.closeAllConnections(), HTTP_CLOSE_GRACE_MS);
     grace.unref();
     await closed;

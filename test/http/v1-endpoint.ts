@@ -12,16 +12,20 @@ export interface SchedulerLikeEndpoint {
   view: LeadershipView;
   readonly streams: EventStream[];
   readonly calls: SchedulerCall[];
+  /** Resolves with the next stream the endpoint opens. */
+  nextStream(): Promise<EventStream>;
 }
 
 export function registerSchedulerLike(
   server: HttpServer,
   options: { heartbeatTimer?: HeartbeatTimer; maxBufferedBytes?: number } = {},
 ): SchedulerLikeEndpoint {
+  const waiting: Array<(stream: EventStream) => void> = [];
   const state: SchedulerLikeEndpoint = {
     view: { kind: "leading", recovered: true },
     streams: [],
     calls: [],
+    nextStream: () => new Promise((resolve) => waiting.push(resolve)),
   };
   server.route({
     name: "api/v1/scheduler",
@@ -54,6 +58,7 @@ export function registerSchedulerLike(
             }),
           );
           stream.startHeartbeats();
+          for (const resolve of waiting.splice(0)) resolve(stream);
         },
       );
     },
