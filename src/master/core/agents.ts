@@ -147,8 +147,11 @@ function subscribed(
       reconciliations: reconciliations as never,
     },
   });
-  agent.pongSinceLastPing = true;
+  // Health checking starts with a ping right away, as Mesos's SlaveObserver does; each
+  // agent_ping_timeout without a pong counts one miss.
   agent.missedPings = 0;
+  agent.pongSinceLastPing = false;
+  ctx.toAgent(agent, { type: "PING", ping: { connected: true } });
   ctx.setTimer(pingTimerId(agent.id), ctx.nowMs + ctx.flags.agentPingTimeoutMs);
 }
 
