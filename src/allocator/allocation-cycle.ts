@@ -1,0 +1,238 @@
+// One allocation cycle (Mesos `__generateOffers`, reference §6.3): candidate agents in a
+// seeded random order, two stages.
+//
+// Stage 1 (quota guarantees): for each agent, roles with unsatisfied guarantees in sorter
+// order, their frameworks in sorter order; the offer holds unreserved non-revocable scalars
+// cut to the unsatisfied guarantees (plus names without a guarantee, within limits and the
+// headroom surplus), the role's reservations, non-scalars and revocable resources.
+// Stage 2 (fair share): agents re-shuffled; every active role and framework in sorter order;
+// the offer is everything allocatable to the role with unreserved non-revocable scalars cut
+// to the role's quota limits and to the headroom surplus.
+//
+// In both stages a framework is skipped when an offer filter refuses the candidate, when it
+// is not allocatable (`min_allocatable_resources`) or when its capabilities exclude the agent.
+// An agent is one greedy pass: the first framework asked typically takes all of it.
+import type { Resource, Resources } from "../resources/index.ts";
+import type { AllocatorState } from "./allocator-state.ts";
+import { type OfferFilter, OfferFilters } from "./offer-filters.ts";
+import {
+  Headroom,
+  isAllocatable,
+  isQuotaGoverned,
+  remainingLimits,
+  tightest,
+  unsatisfiedGuarantees,
+} from "./quota.ts";
+import type { AgentState, FrameworkState, RoleState } from "./records.ts";
+import type { Offer } from "./types.ts";
+
+interface MutableOffer {
+  readonly frameworkId: string;
+  readonly role: string;
+  readonly agentId: string;
+  readonly resources: Resources;
+}
+
+const notGoverned = (r: Resource) => !isQuotaGoverned(r);
+const governed = (r: Resource) => isQuotaGoverned(r);
+const nonRevocable = (r: Resource) => !r.revocable;
+const nonShared = (r: Resource) => !r.shared;
+const notRefined = (r: Resource) => r.reservations.length <= 1;
+
+/** What the role may be offered on the agent before framework-specific stripping. */
+interface Candidate {
+  readonly resources: Resources;
+  readonly hasRevocable: boolean;
+  readonly hasShared: boolean;
+  readonly hasRefined: boolean;
+}
+
+function candidate(resources: Resources): Candidate {
+  let hasRevocable = false;
+  let hasShared = false;
+  let hasRefined = false;
+  for (const r of resources) {
+    if (r.revocable) hasRevocable = true;
+    if (r.shared) hasShared = true;
+    if (r.reservations.length > 1) hasRefined = true;
+  }
+  return { resources, hasRevocable, hasShared, hasRefined };
+}
+
+/** The candidate with what the framework cannot accept removed. */
+function forFramework(c: Candidate, fw: FrameworkState): Resources {
+  let out = c.resources;
+  const caps = fw.capabilities;
+  if (c.hasRevocable && !caps.revocableResources) out = out.filter(nonRevocable);
+  if (c.hasShared && !caps.sharedResources) out = out.filter(nonShared);
+  if (c.hasRefined && !caps.reservationRefinement) out = out.filter(notRefined);
+  return out;
+}
+
+export class AllocationCycle {
+  private readonly headroom: Headroom;
+  private readonly out: MutableOffer[] = [];
+  /** Offers made in stage 1, so that stage 2 merges into them (one offer per triple). */
+  private readonly stage1 = new Map<AgentState, MutableOffer[]>();
+  private filtersHere: ReadonlyMap<number, readonly OfferFilter[]> | undefined;
+
+  constructor(private readonly state: AllocatorState) {
+    this.headroom = new Headroom(state.unallocatedGoverned);
+    this.headroom.recompute(state.quotaRoles);
+  }
+
+  run(agents: AgentState[]): Offer[] {
+    const rng = this.state.rng;
+    if (!this.headroom.unconstrained) {
+      rng.shuffle(agents);
+      for (const agent of agents) if (!agent.available.isEmpty()) this.guarantees(agent);
+    }
+    rng.shuffle(agents);
+    for (const agent of agents) if (!agent.available.isEmpty()) this.fairShare(agent);
+    return this.out;
+  }
+
+  private eligible(fw: FrameworkState, role: RoleState, agent: AgentState): boolean {
+    if (this.state.options.filterGpuResources && agent.hasGpus && !fw.capabilities.gpuResources) {
+      return false;
+    }
+    if (fw.capabilities.multiRole && !agent.capabilities.multiRole) return false;
+    if (!agent.capabilities.hierarchicalRole && role.path.includes("/")) return false;
+    return true;
+  }
+
+  /** False when a filter refuses the offer or it is below the minimum allocatable. */
+  private wanted(fw: FrameworkState, role: RoleState, offer: Resources): boolean {
+    if (offer.isEmpty()) return false;
+    const filters = this.filtersHere;
+    if (filters !== undefined) {
+      const list = filters.get(this.state.subscription(fw, role.path));
+      if (OfferFilters.filters(list, offer)) return false;
+    }
+    const min = fw.minAllocatable.get(role.path) ?? this.state.options.minAllocatableResources;
+    return isAllocatable(offer, min);
+  }
+
+  private give(
+    fw: FrameworkState,
+    role: RoleState,
+    agent: AgentState,
+    offer: Resources,
+    stage: 1 | 2,
+  ) {
+    const top = this.state.topOf(role);
+    const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top);
+    const allocated = this.state.allocate(fw, role, agent, offer);
+    if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top));
+    const earlier = stage === 2 ? this.stage1.get(agent) : undefined;
+    const same = earlier?.find((o) => o.frameworkId === fw.id && o.role === role.path);
+    if (same !== undefined) {
+      same.resources.addInPlace(allocated);
+      return;
+    }
+    const made: MutableOffer = {
+      frameworkId: fw.id,
+      role: role.path,
+      agentId: agent.id,
+      resources: allocated,
+    };
+    this.out.push(made);
+    if (stage === 1) {
+      const list = this.stage1.get(agent);
+      if (list === undefined) this.stage1.set(agent, [made]);
+      else list.push(made);
+    }
+  }
+
+  // --- stage 1 -----------------------------------------------------------------------------
+
+  private guarantees(agent: AgentState): void {
+    this.filtersHere = this.state.filters.forAgent(agent);
+    this.state.roleSorter.walk((role) => {
+      if (agent.available.isEmpty()) return false;
+      // Quota is set on top-level roles only; their own frameworks get stage 1.
+      if (role.top !== role.path || role.quota === undefined) return true;
+      if (role.quota.guarantees.isEmpty()) return true;
+      let unsatisfied = unsatisfiedGuarantees(role);
+      if (unsatisfied.isEmpty()) return true;
+      let base = candidate(agent.available.allocatableTo(role.path));
+      role.frameworkSorter.walk((fw) => {
+        if (!this.eligible(fw, role, agent)) return true;
+        const offer = this.guaranteeOffer(role, forFramework(base, fw), unsatisfied);
+        if (offer === undefined || !this.wanted(fw, role, offer)) return true;
+        this.give(fw, role, agent, offer, 1);
+        unsatisfied = unsatisfiedGuarantees(role);
+        if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
+        base = candidate(agent.available.allocatableTo(role.path));
+        return true;
+      });
+      return true;
+    });
+  }
+
+  private guaranteeOffer(
+    top: RoleState,
+    resources: Resources,
+    unsatisfied: ReturnType<typeof unsatisfiedGuarantees>,
+  ): Resources | undefined {
+    const guarantees = top.quota!.guarantees;
+    const limits = remainingLimits(top);
+    const pool = resources.filter(governed);
+    const towardGuarantee = pool
+      .filter((r) => guarantees.has(r.name))
+      .shrink(tightest(new Map(unsatisfied), limits)!);
+    if (towardGuarantee.isEmpty()) return undefined; // no progress possible here
+    const bounds = tightest(limits, this.headroom.bounds(unsatisfied));
+    let beyond = pool.filter((r) => !guarantees.has(r.name));
+    if (bounds !== undefined) beyond = beyond.shrink(bounds);
+    return resources.filter(notGoverned).addInPlace(towardGuarantee).addInPlace(beyond);
+  }
+
+  // --- stage 2 -----------------------------------------------------------------------------
+
+  private fairShare(agent: AgentState): void {
+    const state = this.state;
+    this.filtersHere = state.filters.forAgent(agent);
+    let offered = false;
+    let chopped = false;
+    state.roleSorter.walk((role) => {
+      if (agent.available.isEmpty()) return false;
+      const first = this.fairShareCandidate(role, agent);
+      if (first.chopped) chopped = true;
+      let c = first.candidate;
+      if (c === undefined) return true;
+      role.frameworkSorter.walk((fw) => {
+        if (!this.eligible(fw, role, agent)) return true;
+        const offer = forFramework(c!, fw);
+        if (!this.wanted(fw, role, offer)) return true;
+        this.give(fw, role, agent, offer, 2);
+        offered = true;
+        c = this.fairShareCandidate(role, agent).candidate;
+        return c !== undefined;
+      });
+      return true;
+    });
+    if (!offered && !chopped) agent.settledEpoch = state.epoch;
+  }
+
+  /** Everything allocatable to the role, governed scalars cut to limits and headroom. */
+  private fairShareCandidate(
+    role: RoleState,
+    agent: AgentState,
+  ): { candidate: Candidate | undefined; chopped: boolean } {
+    const all = agent.available.allocatableTo(role.path);
+    if (all.isEmpty()) return { candidate: undefined, chopped: false };
+    const top = this.state.topOf(role);
+    const limits = top.quota === undefined ? undefined : remainingLimits(top);
+    const headroom = this.headroom.unconstrained
+      ? undefined
+      : this.headroom.bounds(unsatisfiedGuarantees(top));
+    const bounds = tightest(limits, headroom);
+    if (bounds === undefined) return { candidate: candidate(all), chopped: false };
+    const pool = all.filter(governed);
+    const cut = pool.shrink(bounds);
+    if (cut.contains(pool)) return { candidate: candidate(all), chopped: false };
+    const resources = all.filter(notGoverned).addInPlace(cut);
+    return { candidate: resources.isEmpty() ? undefined : candidate(resources), chopped: true };
+  }
+}

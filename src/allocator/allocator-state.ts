@@ -1,0 +1,322 @@
+// The allocator's state and its bookkeeping: what is allocated where, role and framework
+// tracking in the sorters, quota consumption, cluster totals. Every change of allocation goes
+// through `allocate` / `unallocate`, which keep the sorters, quota counters and headroom in
+// step incrementally (no recomputation over the cluster).
+import {
+  assert,
+  parentRole,
+  ResourceQuantities,
+  type Resources,
+  reservationRole,
+} from "../resources/index.ts";
+import { OfferFilters } from "./offer-filters.ts";
+import { SeededRandom } from "./prng.ts";
+import { quotaGovernedQuantities, remainingLimits } from "./quota.ts";
+import { type AgentState, type FrameworkState, RoleState } from "./records.ts";
+import { NameIndex, scalarDelta } from "./scalar-vector.ts";
+import { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
+
+export interface NormalizedOptions {
+  readonly allocationIntervalMs: number;
+  readonly minAllocatableResources: readonly ResourceQuantities[];
+  readonly filterGpuResources: boolean;
+  readonly sorter: SorterKind;
+  readonly seed: number;
+}
+
+export function topLevel(role: string): string {
+  const slash = role.indexOf("/");
+  return slash < 0 ? role : role.slice(0, slash);
+}
+
+export class AllocatorState {
+  readonly names = new NameIndex();
+  readonly context: SorterContext = { total: [], totalVersion: 0, excluded: [] };
+  readonly rng: SeededRandom;
+  readonly roleSorter: Sorter<RoleState>;
+  readonly roles = new Map<string, RoleState>();
+  /** Top-level roles with a quota set. */
+  readonly quotaRoles = new Set<RoleState>();
+  readonly weights = new Map<string, number>();
+  readonly frameworks = new Map<string, FrameworkState>();
+  readonly agents = new Map<string, AgentState>();
+  readonly filters = new OfferFilters<AgentState>();
+  /** Unallocated unreserved non-revocable scalars over all agents (the available headroom). */
+  readonly unallocatedGoverned = ResourceQuantities.empty();
+  /** Unreserved resource names in the cluster, with the number of agents having each. */
+  private readonly unreservedNames = new Map<string, number>();
+  private revocableAgents = 0;
+  /** Bumped by every change that may make a refused agent worth offering again. */
+  epoch = 0;
+  pendingAll = false;
+  readonly pendingAgents = new Set<AgentState>();
+  private nextSubscription = 0;
+  nextAgentOrder = 0;
+
+  constructor(
+    readonly options: NormalizedOptions,
+    excludedNames: readonly string[],
+  ) {
+    this.rng = new SeededRandom(options.seed);
+    for (const name of excludedNames) this.context.excluded[this.names.id(name)] = true;
+    this.roleSorter = this.newSorter(true, (path) => this.weights.get(path) ?? 1);
+  }
+
+  private newSorter<T>(hierarchical: boolean, weightOf: (path: string) => number): Sorter<T> {
+    return new Sorter<T>(this.options.sorter, this.context, hierarchical, weightOf, this.rng);
+  }
+
+  /** Something changed that may let a refused agent be offered again. */
+  unsettleAll(): void {
+    this.epoch++;
+  }
+
+  // --- roles and framework tracking --------------------------------------------------------
+
+  role(path: string): RoleState {
+    let role = this.roles.get(path);
+    if (role === undefined) {
+      const top = topLevel(path);
+      role = new RoleState(
+        path,
+        top,
+        this.newSorter(false, () => 1),
+      );
+      this.roles.set(path, role);
+      if (top !== path) this.role(top).subtree.add(role);
+      else role.subtree.add(role);
+    }
+    return role;
+  }
+
+  topOf(role: RoleState): RoleState {
+    return role.top === role.path ? role : this.role(role.top);
+  }
+
+  subscription(fw: FrameworkState, role: string): number {
+    const id = fw.subscriptions.get(role);
+    if (id === undefined) throw new Error(`bug: ${fw.id} is not tracked under ${role}`);
+    return id;
+  }
+
+  /** Tracks the framework under the role (subscribed, or holding resources there). */
+  track(fw: FrameworkState, path: string): void {
+    const role = this.role(path);
+    if (role.frameworks.has(fw)) return;
+    role.frameworks.add(fw);
+    fw.subscriptions.set(path, this.nextSubscription++);
+    role.frameworkSorter.add(fw.id, fw);
+    if (!role.inRoleSorter) {
+      role.inRoleSorter = true;
+      this.roleSorter.add(path, role);
+    }
+    this.refreshFramework(fw, path);
+  }
+
+  /** Stops tracking when the framework neither subscribes to nor holds anything in the role. */
+  untrackIfUnused(fw: FrameworkState, path: string): void {
+    const role = this.roles.get(path);
+    if (role === undefined || !role.frameworks.has(fw)) return;
+    if (fw.roles.has(path) || (fw.heldRoles.get(path) ?? 0) > 0) return;
+    if (role.frameworkSorter.isActive(fw.id)) role.activeFrameworks--;
+    role.frameworkSorter.remove(fw.id);
+    role.frameworks.delete(fw);
+    const subscription = fw.subscriptions.get(path)!;
+    fw.subscriptions.delete(path);
+    this.filters.removeSubscription(subscription, (agent) => {
+      agent.settledEpoch = -1;
+    });
+    if (role.frameworks.size === 0) {
+      role.inRoleSorter = false;
+      this.roleSorter.remove(path);
+    } else {
+      this.refreshRole(role);
+    }
+  }
+
+  /** Re-derives whether the framework is active in the role's framework sorter. */
+  refreshFramework(fw: FrameworkState, path: string): void {
+    const role = this.roles.get(path);
+    if (role === undefined || !role.frameworks.has(fw)) return;
+    const want = fw.wantsOffers(path);
+    const sorter = role.frameworkSorter;
+    if (want !== sorter.isActive(fw.id)) {
+      if (want) sorter.activate(fw.id);
+      else sorter.deactivate(fw.id);
+      role.activeFrameworks += want ? 1 : -1;
+    }
+    this.refreshRole(role);
+  }
+
+  /** A role is offered when it has an active framework and quota does not block it. */
+  refreshRole(role: RoleState): void {
+    if (!role.inRoleSorter) return;
+    const wasBlocked = role.blocked;
+    role.blocked = this.isBlocked(role);
+    if (wasBlocked && !role.blocked) this.unsettleAll();
+    const want = role.activeFrameworks > 0 && !role.blocked;
+    if (want !== this.roleSorter.isActive(role.path)) {
+      if (want) this.roleSorter.activate(role.path);
+      else this.roleSorter.deactivate(role.path);
+    }
+  }
+
+  refreshSubtree(top: RoleState): void {
+    for (const role of top.subtree) this.refreshRole(role);
+  }
+
+  refreshQuotaRoles(): void {
+    for (const top of this.quotaRoles) this.refreshSubtree(top);
+  }
+
+  /**
+   * True when the role's quota limits leave nothing it could be offered on any agent: every
+   * unreserved name in the cluster is limited and used up, there are no revocable resources,
+   * and nothing is reserved to the role or an ancestor. Such roles are left out of the walk
+   * entirely (Mesos visits them on every agent and offers nothing).
+   */
+  private isBlocked(role: RoleState): boolean {
+    const top = this.topOf(role);
+    if (top.quota === undefined || top.quota.limits.size === 0) return false;
+    if (this.revocableAgents > 0) return false;
+    for (let p: string | undefined = role.path; p !== undefined; p = parentRole(p)) {
+      if ((this.roles.get(p)?.reservationAgents ?? 0) > 0) return false;
+    }
+    const remaining = remainingLimits(top)!;
+    for (const name of this.unreservedNames.keys()) {
+      const left = remaining.get(name);
+      if (left === undefined || left > 0) return false;
+    }
+    return true;
+  }
+
+  // --- allocation bookkeeping --------------------------------------------------------------
+
+  /** Allocates `offer` (unallocated resources from the agent's available) to (fw, role). */
+  allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
+    assert(agent.available.contains(offer), "allocation exceeds the agent's available resources");
+    agent.available.subtractInPlace(offer);
+    agent.allocatedTotal.addInPlace(offer);
+    const allocated = offer.allocate(role.path);
+    this.hold(fw, role.path, agent, allocated);
+    const delta = scalarDelta(offer, this.names);
+    this.roleSorter.allocated(role.path, delta);
+    role.frameworkSorter.allocated(fw.id, delta);
+    const governed = quotaGovernedQuantities(offer);
+    if (!governed.isEmpty()) {
+      const top = this.topOf(role);
+      top.allocatedUnreserved.addAllInPlace(governed);
+      this.unallocatedGoverned.subtractAllInPlace(governed);
+      if (top.quota !== undefined) this.refreshSubtree(top);
+    }
+    agent.settledEpoch = -1;
+    return allocated;
+  }
+
+  /** Records resources (carrying their allocation role) as held by the framework. */
+  hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
+    let perFw = agent.allocations.get(fw);
+    if (perFw === undefined) {
+      perFw = new Map();
+      agent.allocations.set(fw, perFw);
+      fw.agents.add(agent);
+    }
+    const held = perFw.get(path);
+    if (held === undefined) {
+      perFw.set(path, allocated.clone());
+      fw.heldRoles.set(path, (fw.heldRoles.get(path) ?? 0) + 1);
+    } else {
+      held.addInPlace(allocated);
+    }
+  }
+
+  /** Returns resources (carrying their allocation role `path`) to the agent's available. */
+  unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): void {
+    const perFw = agent.allocations.get(fw);
+    const held = perFw?.get(path);
+    if (perFw === undefined || held === undefined || !held.contains(resources)) {
+      throw new Error(
+        `bug: recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
+      );
+    }
+    held.subtractInPlace(resources);
+    const role = this.role(path);
+    const unallocated = resources.unallocate();
+    assert(agent.allocatedTotal.contains(unallocated), "allocated total out of step");
+    agent.allocatedTotal.subtractInPlace(unallocated);
+    agent.available.addInPlace(unallocated);
+    const delta = scalarDelta(unallocated, this.names);
+    this.roleSorter.unallocated(path, delta);
+    role.frameworkSorter.unallocated(fw.id, delta);
+    const governed = quotaGovernedQuantities(unallocated);
+    if (!governed.isEmpty()) {
+      const top = this.topOf(role);
+      top.allocatedUnreserved.subtractAllInPlace(governed);
+      this.unallocatedGoverned.addAllInPlace(governed);
+      if (top.quota !== undefined) this.refreshSubtree(top);
+    }
+    agent.settledEpoch = -1;
+    if (held.isEmpty()) {
+      perFw.delete(path);
+      if (perFw.size === 0) {
+        agent.allocations.delete(fw);
+        fw.agents.delete(agent);
+      }
+      const left = (fw.heldRoles.get(path) ?? 0) - 1;
+      if (left > 0) fw.heldRoles.set(path, left);
+      else {
+        fw.heldRoles.delete(path);
+        this.untrackIfUnused(fw, path);
+      }
+    }
+  }
+
+  // --- cluster totals ----------------------------------------------------------------------
+
+  /** Adds (sign 1) or removes (sign -1) an agent's total from every cluster-wide count. */
+  countAgentTotal(agent: AgentState, sign: 1 | -1): void {
+    const total = this.context.total;
+    let namesChanged = false;
+    let hasRevocable = false;
+    const reservedRoles = new Set<string>();
+    const reservedTops = new Set<RoleState>();
+    for (const r of agent.total) {
+      if (r.kind === "scalar") {
+        const id = this.names.id(r.name);
+        while (total.length <= id) total.push(0);
+        total[id]! += sign * r.scalar;
+      }
+      if (r.revocable) hasRevocable = true;
+      if (r.reservations.length === 0) {
+        const before = this.unreservedNames.get(r.name) ?? 0;
+        const after = before + sign;
+        if (after > 0) this.unreservedNames.set(r.name, after);
+        else this.unreservedNames.delete(r.name);
+        if ((before === 0) !== (after === 0)) namesChanged = true;
+      } else {
+        const path = reservationRole(r);
+        reservedRoles.add(path);
+        const top = this.role(topLevel(path));
+        reservedTops.add(top);
+        if (r.kind === "scalar") {
+          if (sign > 0) top.reserved.addInPlace(r.name, r.scalar);
+          else top.reserved.subtractInPlace(r.name, r.scalar);
+        }
+      }
+    }
+    for (const path of reservedRoles) this.role(path).reservationAgents += sign;
+    agent.reservedRoles = sign > 0 ? reservedRoles : new Set();
+    agent.hasGpus = agent.total.get("gpus") > 0;
+    if (hasRevocable) {
+      const before = this.revocableAgents;
+      this.revocableAgents += sign;
+      if ((before === 0) !== (this.revocableAgents === 0)) namesChanged = true;
+    }
+    const governed = quotaGovernedQuantities(agent.available);
+    if (sign > 0) this.unallocatedGoverned.addAllInPlace(governed);
+    else this.unallocatedGoverned.subtractAllInPlace(governed);
+    this.context.totalVersion++;
+    if (namesChanged) this.refreshQuotaRoles();
+    else for (const top of reservedTops) if (top.quota !== undefined) this.refreshSubtree(top);
+  }
+}

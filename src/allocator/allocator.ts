@@ -1,0 +1,435 @@
+// The allocator's public API (reference §6): a pure object the master drives. It is told
+// about frameworks, agents, recovered resources, weights and quota, and answers "who gets
+// what" when asked with `allocate(nowMs)`. No timers, no I/O: time is an argument and all
+// randomness comes from the seed.
+//
+// Batched triggering (reference §6.2): events only mark what changed — adding or activating a
+// framework and REVIVE mark every agent, adding or updating an agent marks that agent. The
+// master asks `needsAllocation()` after a burst of events and runs one `allocate(nowMs)`,
+// which serves all of them; the periodic cycle is `allocate(nowMs, { full: true })`.
+// Agents whose last visit offered nothing to anyone, and that nothing has changed for since,
+// are skipped, so a cycle with no work is cheap.
+import { ResourceQuantities, Resources, toMilli, validateRole } from "../resources/index.ts";
+import { AllocationCycle } from "./allocation-cycle.ts";
+import { AllocatorState } from "./allocator-state.ts";
+import { filterTimeoutMs } from "./offer-filters.ts";
+import { consumedQuota } from "./quota.ts";
+import { AgentState, FrameworkState } from "./records.ts";
+import {
+  type AgentId,
+  type AgentSpec,
+  type AllocatorOptions,
+  type AllocatorResult,
+  type FrameworkId,
+  type FrameworkSpec,
+  failure,
+  type Offer,
+  OK,
+  type Quota,
+} from "./types.ts";
+
+const DEFAULT_MIN_ALLOCATABLE: readonly ResourceQuantities[] = [
+  ResourceQuantities.fromRecord({ cpus: toMilli(0.01) }),
+  ResourceQuantities.fromRecord({ mem: toMilli(32) }),
+];
+
+export class Allocator {
+  private readonly state: AllocatorState;
+
+  constructor(options: AllocatorOptions = {}) {
+    this.state = new AllocatorState(
+      {
+        allocationIntervalMs: options.allocationIntervalMs ?? 1000,
+        minAllocatableResources: options.minAllocatableResources ?? DEFAULT_MIN_ALLOCATABLE,
+        filterGpuResources: options.filterGpuResources ?? true,
+        sorter: options.sorter ?? "drf",
+        seed: options.seed ?? 1,
+      },
+      options.fairnessExcludedResourceNames ?? [],
+    );
+  }
+
+  // --- frameworks --------------------------------------------------------------------------
+
+  addFramework(id: FrameworkId, spec: FrameworkSpec): void {
+    const existing = this.state.frameworks.get(id);
+    if (existing?.known === true) throw new Error(`bug: framework ${id} added twice`);
+    const fw = existing ?? new FrameworkState(id);
+    fw.known = true;
+    this.state.frameworks.set(id, fw);
+    this.apply(fw, spec);
+  }
+
+  /** Replaces roles, suppressed roles, capabilities and per-role minimums (UPDATE_FRAMEWORK). */
+  updateFramework(id: FrameworkId, spec: FrameworkSpec): void {
+    this.apply(this.framework(id), spec);
+  }
+
+  private apply(fw: FrameworkState, spec: FrameworkSpec): void {
+    const state = this.state;
+    const oldRoles = fw.roles;
+    fw.roles = new Set(spec.roles);
+    fw.suppressed = new Set(spec.suppressedRoles ?? []);
+    fw.active = spec.active ?? true;
+    fw.capabilities = {
+      gpuResources: spec.capabilities?.gpuResources ?? false,
+      revocableResources: spec.capabilities?.revocableResources ?? false,
+      sharedResources: spec.capabilities?.sharedResources ?? false,
+      reservationRefinement: spec.capabilities?.reservationRefinement ?? false,
+      multiRole: spec.capabilities?.multiRole ?? spec.roles.length > 1,
+    };
+    fw.minAllocatable = spec.minAllocatable ?? new Map();
+    for (const role of fw.roles) state.track(fw, role);
+    for (const role of fw.subscriptions.keys()) state.refreshFramework(fw, role);
+    for (const role of oldRoles) if (!fw.roles.has(role)) state.untrackIfUnused(fw, role);
+    state.unsettleAll();
+    state.pendingAll = true;
+  }
+
+  /** Forgets the framework and releases everything it holds (Mesos `removeFramework`). */
+  removeFramework(id: FrameworkId): void {
+    const fw = this.state.frameworks.get(id);
+    if (fw === undefined) return;
+    this.releaseAll(fw);
+    fw.roles = new Set();
+    for (const role of [...fw.subscriptions.keys()]) this.state.untrackIfUnused(fw, role);
+    this.state.frameworks.delete(id);
+  }
+
+  private releaseAll(fw: FrameworkState): void {
+    for (const agent of [...fw.agents]) {
+      const perFw = agent.allocations.get(fw);
+      if (perFw === undefined) continue;
+      for (const [role, held] of [...perFw]) this.state.unallocate(fw, role, agent, held.clone());
+    }
+  }
+
+  activateFramework(id: FrameworkId): void {
+    const fw = this.framework(id);
+    fw.active = true;
+    for (const role of fw.subscriptions.keys()) this.state.refreshFramework(fw, role);
+    this.state.unsettleAll();
+    this.state.pendingAll = true;
+  }
+
+  /** No offers until re-activated; its offer filters are dropped (they would be stale). */
+  deactivateFramework(id: FrameworkId): void {
+    const fw = this.framework(id);
+    fw.active = false;
+    for (const role of fw.subscriptions.keys()) this.state.refreshFramework(fw, role);
+    this.clearFilters(fw, [...fw.subscriptions.keys()]);
+  }
+
+  suppressRoles(id: FrameworkId, roles: readonly string[]): void {
+    const fw = this.framework(id);
+    const suppressed = new Set(fw.suppressed);
+    for (const role of roles) if (fw.roles.has(role)) suppressed.add(role);
+    fw.suppressed = suppressed;
+    for (const role of roles) this.state.refreshFramework(fw, role);
+  }
+
+  /** Un-suppresses the roles (all subscribed roles when empty) and drops their filters. */
+  reviveRoles(id: FrameworkId, roles: readonly string[]): void {
+    const fw = this.framework(id);
+    const targets = roles.length === 0 ? [...fw.roles] : roles.filter((r) => fw.roles.has(r));
+    const suppressed = new Set(fw.suppressed);
+    for (const role of targets) suppressed.delete(role);
+    fw.suppressed = suppressed;
+    for (const role of targets) this.state.refreshFramework(fw, role);
+    this.clearFilters(fw, targets);
+    this.state.unsettleAll();
+    this.state.pendingAll = true;
+  }
+
+  private clearFilters(fw: FrameworkState, roles: readonly string[]): void {
+    for (const role of roles) {
+      const subscription = fw.subscriptions.get(role);
+      if (subscription === undefined) continue;
+      this.state.filters.removeSubscription(subscription, (agent) => {
+        agent.settledEpoch = -1;
+      });
+    }
+  }
+
+  private framework(id: FrameworkId): FrameworkState {
+    const fw = this.state.frameworks.get(id);
+    if (fw === undefined) throw new Error(`bug: unknown framework ${id}`);
+    return fw;
+  }
+
+  // --- agents ------------------------------------------------------------------------------
+
+  /**
+   * Adds an agent with what frameworks already use on it (re-registration). Used resources
+   * carry their allocation role; a framework not added yet is remembered as inactive.
+   */
+  addAgent(id: AgentId, spec: AgentSpec, used: ReadonlyMap<FrameworkId, Resources> = new Map()) {
+    const state = this.state;
+    if (state.agents.has(id)) throw new Error(`bug: agent ${id} added twice`);
+    const agent = new AgentState(
+      id,
+      state.nextAgentOrder++,
+      spec.hostname,
+      spec.total,
+      {
+        multiRole: spec.capabilities?.multiRole ?? true,
+        hierarchicalRole: spec.capabilities?.hierarchicalRole ?? true,
+      },
+      spec.active ?? true,
+    );
+    state.agents.set(id, agent);
+    state.countAgentTotal(agent, 1);
+    for (const [frameworkId, resources] of used) this.addUsed(frameworkId, id, resources);
+    state.pendingAgents.add(agent);
+  }
+
+  /** Marks resources as used by a framework on an agent (learnt from the agent). */
+  addUsed(frameworkId: FrameworkId, agentId: AgentId, resources: Resources): void {
+    const state = this.state;
+    const agent = this.agent(agentId);
+    let fw = state.frameworks.get(frameworkId);
+    if (fw === undefined) {
+      fw = new FrameworkState(frameworkId);
+      fw.known = false;
+      fw.active = false;
+      state.frameworks.set(frameworkId, fw);
+    }
+    for (const [role, part] of this.byRole(fw, resources)) {
+      state.track(fw, role);
+      state.allocate(fw, state.role(role), agent, part.unallocate());
+    }
+  }
+
+  removeAgent(id: AgentId): void {
+    const state = this.state;
+    const agent = state.agents.get(id);
+    if (agent === undefined) return;
+    for (const [fw, perFw] of [...agent.allocations]) {
+      for (const [role, held] of [...perFw]) state.unallocate(fw, role, agent, held.clone());
+    }
+    state.countAgentTotal(agent, -1);
+    state.filters.removeAgent(agent);
+    state.pendingAgents.delete(agent);
+    state.agents.delete(id);
+  }
+
+  /**
+   * Replaces an agent's total (oversubscription estimate, operator reservations). What is
+   * allocated stays allocated; its offer filters are dropped (Mesos `updateSlave`).
+   */
+  updateAgent(id: AgentId, total: Resources): void {
+    const state = this.state;
+    const agent = this.agent(id);
+    state.countAgentTotal(agent, -1);
+    agent.total = total;
+    agent.available = total.subtract(agent.allocatedTotal);
+    state.countAgentTotal(agent, 1);
+    state.filters.removeAgent(agent);
+    agent.settledEpoch = -1;
+    state.pendingAgents.add(agent);
+  }
+
+  /** Deactivated (and draining) agents are not offered. */
+  deactivateAgent(id: AgentId): void {
+    this.agent(id).active = false;
+  }
+
+  activateAgent(id: AgentId): void {
+    const agent = this.agent(id);
+    agent.active = true;
+    agent.settledEpoch = -1;
+    this.state.pendingAgents.add(agent);
+  }
+
+  private agent(id: AgentId): AgentState {
+    const agent = this.state.agents.get(id);
+    if (agent === undefined) throw new Error(`bug: unknown agent ${id}`);
+    return agent;
+  }
+
+  // --- resources ---------------------------------------------------------------------------
+
+  /**
+   * Gives resources back (declined, unused part of an accepted offer, rescinded, released by
+   * a terminal task). With `filter.refuseSeconds`, the framework is not offered these again
+   * on this agent in that role until the filter expires. Unknown framework or agent (a race
+   * with their removal) is ignored, as in Mesos.
+   */
+  recoverResources(
+    frameworkId: FrameworkId,
+    agentId: AgentId,
+    resources: Resources,
+    filter: { readonly refuseSeconds: number } | undefined,
+    nowMs: number,
+  ): void {
+    const state = this.state;
+    const fw = state.frameworks.get(frameworkId);
+    const agent = state.agents.get(agentId);
+    if (fw === undefined || agent === undefined) return;
+    for (const [role, part] of this.byRole(fw, resources)) {
+      state.unallocate(fw, role, agent, part);
+      if (filter === undefined) continue;
+      const timeoutMs = filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
+      const subscription = fw.subscriptions.get(role);
+      if (timeoutMs > 0 && subscription !== undefined) {
+        state.filters.add(agent, subscription, part.unallocate(), nowMs + timeoutMs);
+      }
+    }
+  }
+
+  /** Splits resources by allocation role (a single-role framework's may omit it). */
+  private byRole(fw: FrameworkState, resources: Resources): Map<string, Resources> {
+    const out = new Map<string, Resources>();
+    const only = fw.roles.size === 1 ? [...fw.roles][0] : undefined;
+    for (const r of resources) {
+      const role = r.allocationRole ?? only;
+      if (role === undefined) {
+        throw new Error(`bug: resources of multi-role framework ${fw.id} without allocation role`);
+      }
+      const part = out.get(role);
+      const withRole = r.allocationRole === undefined ? Resources.of(r).allocate(role) : r;
+      if (part === undefined) out.set(role, Resources.empty().addInPlace(withRole));
+      else part.addInPlace(withRole);
+    }
+    return out;
+  }
+
+  // --- weights and quota -------------------------------------------------------------------
+
+  /** Sets role weights (UPDATE_WEIGHTS); roles not named keep theirs. */
+  updateWeights(weights: Iterable<readonly [string, number]>): AllocatorResult {
+    const entries = [...weights];
+    for (const [role, weight] of entries) {
+      const invalid = validateRole(role);
+      if (invalid !== undefined) return failure("INVALID_ROLE", invalid);
+      if (!Number.isFinite(weight) || weight <= 0) {
+        return failure("INVALID_WEIGHT", `weight of role '${role}' must be positive: ${weight}`);
+      }
+    }
+    for (const [role, weight] of entries) {
+      if (weight === 1) this.state.weights.delete(role);
+      else this.state.weights.set(role, weight);
+      this.state.role(role).weight = weight;
+    }
+    this.state.roleSorter.refreshWeights();
+    return OK;
+  }
+
+  /** Sets (or with undefined, removes) the quota of a top-level role. */
+  updateQuota(role: string, quota: Quota | undefined): AllocatorResult {
+    const invalid = validateRole(role);
+    if (invalid !== undefined) return failure("INVALID_ROLE", invalid);
+    if (role === "*" || role.includes("/")) {
+      return failure("INVALID_QUOTA", `quota can only be set on top-level roles other than '*'`);
+    }
+    if (quota !== undefined) {
+      for (const [name, guarantee] of quota.guarantees) {
+        const limit = quota.limits.get(name);
+        if (limit !== undefined && limit < guarantee) {
+          return failure("INVALID_QUOTA", `guarantee of '${name}' exceeds its limit in '${role}'`);
+        }
+      }
+    }
+    const state = this.state;
+    const top = state.role(role);
+    top.quota = quota;
+    if (quota === undefined) state.quotaRoles.delete(top);
+    else state.quotaRoles.add(top);
+    state.refreshSubtree(top);
+    state.unsettleAll();
+    return OK;
+  }
+
+  // --- allocation --------------------------------------------------------------------------
+
+  /** True when events since the last cycle ask for an allocation run. */
+  needsAllocation(): boolean {
+    return this.state.pendingAll || this.state.pendingAgents.size > 0;
+  }
+
+  /**
+   * Runs one allocation cycle at `nowMs` over the agents marked by events since the last
+   * cycle, or over every agent with `full` (the periodic cycle), and returns the offers.
+   */
+  allocate(nowMs: number, options: { readonly full?: boolean } = {}): Offer[] {
+    const state = this.state;
+    state.filters.expire(nowMs, (agent) => {
+      agent.settledEpoch = -1;
+    });
+    const all = options.full === true || state.pendingAll;
+    const candidates: AgentState[] = [];
+    for (const agent of all ? state.agents.values() : state.pendingAgents) {
+      if (!agent.active || agent.settledEpoch === state.epoch || agent.available.isEmpty())
+        continue;
+      candidates.push(agent);
+    }
+    state.pendingAll = false;
+    state.pendingAgents.clear();
+    if (candidates.length === 0) return [];
+    return new AllocationCycle(state).run(candidates);
+  }
+
+  // --- read-only views (master, metrics, tests) --------------------------------------------
+
+  agentIds(): AgentId[] {
+    return [...this.state.agents.keys()];
+  }
+
+  total(agentId: AgentId): Resources {
+    return this.agent(agentId).total;
+  }
+
+  available(agentId: AgentId): Resources {
+    return this.agent(agentId).available.clone();
+  }
+
+  /** Everything allocated on the agent (offered or used), without allocation info. */
+  allocatedOn(agentId: AgentId): Resources {
+    return this.agent(agentId).allocatedTotal.clone();
+  }
+
+  /** What a framework holds (offered or used), optionally in one role, over all agents. */
+  allocatedTo(frameworkId: FrameworkId, role?: string): Resources {
+    const out = Resources.empty();
+    const fw = this.state.frameworks.get(frameworkId);
+    if (fw === undefined) return out;
+    for (const agent of fw.agents) {
+      for (const [r, held] of agent.allocations.get(fw) ?? []) {
+        if (role === undefined || r === role) out.addInPlace(held);
+      }
+    }
+    return out;
+  }
+
+  /** The role's weighted dominant share (0 for roles without frameworks). */
+  roleShare(role: string): number {
+    const sorter = this.state.roleSorter;
+    return sorter.has(role) ? sorter.share(role) : 0;
+  }
+
+  /** Roles that would be asked, in the order they would be asked now. */
+  roleOrder(): string[] {
+    return this.state.roleSorter.sorted();
+  }
+
+  /** Frameworks of a role that would be asked, in order. */
+  frameworkOrder(role: string): string[] {
+    return this.state.roles.get(role)?.frameworkSorter.sorted() ?? [];
+  }
+
+  /** Consumed quota of a top-level role (allocated unreserved + reservations of its subtree). */
+  quotaConsumed(role: string): ResourceQuantities {
+    const state = this.state;
+    const top = state.roles.get(role);
+    return top === undefined ? ResourceQuantities.empty() : consumedQuota(state.topOf(top));
+  }
+
+  isSuppressed(frameworkId: FrameworkId, role: string): boolean {
+    return this.state.frameworks.get(frameworkId)?.suppressed.has(role) ?? false;
+  }
+
+  /** Offer filters in force. */
+  filterCount(): number {
+    return this.state.filters.size;
+  }
+}

@@ -1,0 +1,18 @@
+// Public API of src/allocator: the hierarchical DRF allocator (reference §6).
+export { Allocator } from "./allocator.ts";
+export { DEFAULT_REFUSE_SECONDS, filterTimeoutMs, MAX_REFUSE_SECONDS } from "./offer-filters.ts";
+export { SeededRandom } from "./prng.ts";
+export { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
+export type {
+  AgentCapabilities,
+  AgentId,
+  AgentSpec,
+  AllocatorErrorCode,
+  AllocatorOptions,
+  AllocatorResult,
+  FrameworkCapabilities,
+  FrameworkId,
+  FrameworkSpec,
+  Offer,
+  Quota,
+} from "./types.ts";

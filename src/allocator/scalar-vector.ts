@@ -1,0 +1,79 @@
+// Dense scalar vectors for the sorters' hot math (DESIGN.md: "Resource vectors and DRF shares
+// are plain numbers in arrays, updated incrementally"). Resource names are interned to small
+// integer ids once; a vector is a plain array of thousandths indexed by id (missing = 0).
+// The arithmetic on `Resources` itself stays in src/resources; these vectors are only derived
+// from it.
+import type { Resources } from "../resources/index.ts";
+
+export type ScalarVector = number[];
+
+/** Interns resource names to dense ids, shared by every vector of one allocator. */
+export class NameIndex {
+  private readonly ids = new Map<string, number>();
+  private readonly names: string[] = [];
+
+  id(name: string): number {
+    let id = this.ids.get(name);
+    if (id === undefined) {
+      id = this.names.length;
+      this.ids.set(name, id);
+      this.names.push(name);
+    }
+    return id;
+  }
+
+  lookup(name: string): number | undefined {
+    return this.ids.get(name);
+  }
+
+  name(id: number): string {
+    return this.names[id]!;
+  }
+
+  get size(): number {
+    return this.names.length;
+  }
+}
+
+/**
+ * The scalar part of `resources` as a sparse list of (id, thousandths) pairs: what one
+ * allocation adds to (or one recovery removes from) a sorter node.
+ */
+export interface ScalarDelta {
+  readonly ids: number[];
+  readonly millis: number[];
+}
+
+export function scalarDelta(resources: Resources, names: NameIndex): ScalarDelta {
+  const ids: number[] = [];
+  const millis: number[] = [];
+  for (const r of resources) {
+    if (r.kind !== "scalar") continue;
+    const id = names.id(r.name);
+    const at = ids.indexOf(id);
+    if (at >= 0) millis[at]! += r.scalar;
+    else {
+      ids.push(id);
+      millis.push(r.scalar);
+    }
+  }
+  return { ids, millis };
+}
+
+/** `v += sign * delta` (in place). */
+export function applyDelta(v: ScalarVector, delta: ScalarDelta, sign: 1 | -1): void {
+  const { ids, millis } = delta;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i]!;
+    while (v.length <= id) v.push(0);
+    const next = v[id]! + sign * millis[i]!;
+    // Allocations are integer thousandths, so an exact zero floor is an invariant.
+    if (next < 0) throw new Error(`bug: sorter allocation of resource ${id} went negative`);
+    v[id] = next;
+  }
+}
+
+export function isZeroVector(v: ScalarVector): boolean {
+  for (let i = 0; i < v.length; i++) if (v[i] !== 0) return false;
+  return true;
+}
