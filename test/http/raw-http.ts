@@ -72,12 +72,3 @@ export function rawRequest(port: number, req: RawRequest): Promise<RawResponse> 
     }
   });
 }
-
-/** Resolves when `predicate` holds, checking on each event-loop turn; rejects after `maxTurns`. */
-export async function eventually(predicate: () => boolean, maxTurns = 10_000): Promise<void> {
-  for (let turn = 0; turn < maxTurns; turn++) {
-    if (predicate()) return;
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-  throw new Error("condition not reached");
-}

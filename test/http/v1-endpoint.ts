@@ -18,7 +18,12 @@ export interface SchedulerLikeEndpoint {
 
 export function registerSchedulerLike(
   server: HttpServer,
-  options: { heartbeatTimer?: HeartbeatTimer; maxBufferedBytes?: number } = {},
+  options: {
+    heartbeatTimer?: HeartbeatTimer;
+    maxBufferedBytes?: number;
+    /** Called after the first records are written (the fuzz test closes streams here). */
+    afterOpen?: (stream: EventStream) => void;
+  } = {},
 ): SchedulerLikeEndpoint {
   const waiting: Array<(stream: EventStream) => void> = [];
   const state: SchedulerLikeEndpoint = {
@@ -59,6 +64,7 @@ export function registerSchedulerLike(
           );
           stream.startHeartbeats();
           for (const resolve of waiting.splice(0)) resolve(stream);
+          options.afterOpen?.(stream);
         },
       );
     },
