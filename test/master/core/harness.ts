@@ -15,6 +15,7 @@ import type {
   OperatorCall,
 } from "../../../src/master/core/types.ts";
 import type { AgentEvent, SchedulerEvent } from "../../../src/master/core/wire-types.ts";
+import type { RegistryStore } from "../../../src/master/registry/index.ts";
 import { parseResourcesText } from "../../../src/resources/index.ts";
 import { resourcesToWire } from "../../../src/resources/wire-format.ts";
 import type { AgentCall, AgentSubscribe } from "../../../src/wire/agent-channel.ts";
@@ -31,6 +32,8 @@ export interface HarnessOptions {
   holdRegistry?: boolean;
   registry?: RegistryState;
   startMs?: number;
+  /** A restarted master gets a new id, as Mesos's does. */
+  masterId?: string;
 }
 
 export class Harness {
@@ -53,7 +56,12 @@ export class Harness {
     this.registry = options.registry ?? emptyRegistryState();
     this.master = new MasterCore(
       {
-        masterInfo: { id: MASTER_ID, ip: 16777343, port: 5050, hostname: "master" },
+        masterInfo: {
+          id: options.masterId ?? MASTER_ID,
+          ip: 16777343,
+          port: 5050,
+          hostname: "master",
+        },
         ...(options.flags === undefined ? {} : { flags: options.flags }),
       },
       { allocator: this.allocator },
@@ -82,6 +90,17 @@ export class Harness {
   #commit(o: Extract<MasterOutput, { kind: "persist" }>): void {
     for (const op of o.ops) applyRegistryOperation(this.registry, op);
     this.step({ kind: "registry_result", token: o.token, ok: true });
+  }
+
+  /** Makes the held writes durable in a real registry store, then feeds back the results. */
+  async releaseTo(store: RegistryStore): Promise<void> {
+    while (this.heldWrites.length > 0) {
+      const write = this.heldWrites.shift();
+      if (write === undefined) break;
+      await store.apply(write.ops);
+      for (const op of write.ops) applyRegistryOperation(this.registry, op);
+      this.step({ kind: "registry_result", token: write.token, ok: true });
+    }
   }
 
   releaseRegistry(): void {
