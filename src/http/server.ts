@@ -157,13 +157,14 @@ export class HttpServer {
 
   private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? "/";
-    const parsed = new URL(rawUrl, "http://localhost");
-    const path = decodePath(parsed.pathname);
+    // Split by hand: `new URL` would read a path starting with `//` as a host name.
+    const queryAt = rawUrl.indexOf("?");
+    const path = decodePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
     const request: HttpRequest = {
       method: req.method ?? "GET",
       path,
       url: rawUrl,
-      query: parsed.searchParams,
+      query: new URLSearchParams(queryAt === -1 ? "" : rawUrl.slice(queryAt + 1)),
       headers: req.headers,
       body: EMPTY_BODY,
     };

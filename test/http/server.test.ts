@@ -19,7 +19,15 @@ describe("HttpServer", () => {
           name: "api/v1/echo",
           methods: ["POST"],
           handler: (req) =>
-            jsonResponse(200, JSON.stringify({ path: req.path, body: req.body.toString() })),
+            jsonResponse(
+              200,
+              JSON.stringify({
+                path: req.path,
+                url: req.url,
+                query: Object.fromEntries(req.query),
+                body: req.body.toString(),
+              }),
+            ),
         });
         server.route({
           name: "big",
@@ -61,7 +69,9 @@ describe("HttpServer", () => {
       const res = await rawRequest(running.port, { path, body: "hi" });
       assert.equal(res.status, 200, path);
       assert.equal(res.headers["content-type"], "application/json");
-      assert.deepEqual(JSON.parse(res.text), { path: decodeURIComponent(path), body: "hi" });
+      const echoed = JSON.parse(res.text);
+      assert.equal(echoed.path, decodeURIComponent(path));
+      assert.equal(echoed.body, "hi");
     }
   });
 
@@ -81,6 +91,17 @@ describe("HttpServer", () => {
     const res = await rawRequest(running.port, { method: "GET", path: "/nope?x=1" });
     assert.equal(res.status, 404);
     assert.equal(res.text, "");
+    const doubleSlash = await rawRequest(running.port, { path: "//api/v1/echo", body: "" });
+    assert.equal(doubleSlash.status, 404);
+  });
+
+  test("the query string is parsed and the raw path kept for redirects", async () => {
+    const res = await rawRequest(running.port, { path: "/api/v1/echo?a=1&b=%2F", body: "" });
+    assert.equal(res.status, 200);
+    const echoed = JSON.parse(res.text);
+    assert.equal(echoed.path, "/api/v1/echo");
+    assert.equal(echoed.url, "/api/v1/echo?a=1&b=%2F");
+    assert.deepEqual(echoed.query, { a: "1", b: "/" });
   });
 
   test("a wrong method answers 405 with Allow listing the route's methods", async () => {
