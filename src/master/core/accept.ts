@@ -250,13 +250,7 @@ export function accept(
         break;
     }
   }
-  ctx.allocator.recoverResources(
-    framework.id,
-    agentId,
-    available,
-    refuseSecondsOf(filters),
-    ctx.nowMs,
-  );
+  ctx.recover(framework.id, agentId, available, refuseSecondsOf(filters));
 }
 
 type GroupCheck =

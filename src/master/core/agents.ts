@@ -5,13 +5,30 @@
 import { Resources } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import type { AgentSubscribe } from "../../wire/agent-channel.ts";
+import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
+import { allocatorSpec } from "./frameworks-info.ts";
 import { rescindOffers } from "./offers.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal, stateFor } from "./task-states.ts";
+import { operationResources } from "./task-validation.ts";
 import { addTask, masterStatus, removeTask, transitionByMaster } from "./tasks.ts";
 import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
+
+/** What the allocator needs to know of an agent; agents without capabilities are assumed current. */
+function agentSpec(agent: AgentRecord): AgentSpec {
+  const caps = agent.capabilities;
+  return {
+    hostname: agent.info.hostname,
+    total: agent.total,
+    active: true,
+    capabilities: {
+      multiRole: caps.length === 0 || caps.includes("MULTI_ROLE"),
+      hierarchicalRole: caps.length === 0 || caps.includes("HIERARCHICAL_ROLE"),
+    },
+  };
+}
 
 export function pingTimerId(agentId: string): string {
   return `ping:${agentId}`;
@@ -89,12 +106,7 @@ function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
     next.s.registering.delete(key);
     const agent = newAgentRecord(next, id, info, latest, sub);
     next.s.agents.set(id, agent);
-    next.allocator.addAgent(id, {
-      hostname: info.hostname,
-      total: agent.total,
-      used: new Map(),
-      active: true,
-    });
+    next.allocator.addAgent(id, agentSpec(agent));
     subscribed(next, agent, []);
     next.operator({ type: "AGENT_ADDED", agentId: id });
   });
@@ -192,7 +204,11 @@ function reregisterKnown(
   // Tasks the agent reports that the master lost track of are learnt again.
   for (const task of sub.tasks ?? []) {
     const key = taskKey(task.framework_id.value, task.task_id.value);
-    if (!agent.tasks.has(key)) learnTask(ctx, agent.id, task, sub);
+    if (agent.tasks.has(key)) continue;
+    const record = learnTask(ctx, agent.id, task, sub);
+    if (record !== undefined && !record.released) {
+      ctx.allocator.addUsed(record.frameworkId, agent.id, record.resources);
+    }
   }
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, reconciliations);
@@ -248,13 +264,17 @@ function readmit(
     const fw = executor.framework_id?.value;
     const framework = fw === undefined ? undefined : ctx.s.frameworks.get(fw);
     if (framework === undefined || fw === undefined) continue;
-    const resources = toResources(executor.resources);
+    const converted = operationResources(
+      executor.resources ?? [],
+      roleOf(executor.resources, framework),
+    );
+    const resources = converted.ok ? converted.value : Resources.empty();
     const byAgent = framework.executors.get(id) ?? new Map();
     byAgent.set(executor.executor_id.value, { info: executor, resources });
     framework.executors.set(id, byAgent);
     used.set(fw, (used.get(fw) ?? Resources.empty()).add(resources));
   }
-  ctx.allocator.addAgent(id, { hostname: info.hostname, total: agent.total, used, active: true });
+  ctx.allocator.addAgent(id, agentSpec(agent), used);
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, []);
   ctx.operator({ type: "AGENT_ADDED", agentId: id });
@@ -289,17 +309,16 @@ function learnTask(
     framework = newFrameworkRecord(fwId, info, "recovered", ctx.nowMs);
     ctx.s.frameworks.set(fwId, framework);
     // A recovered framework has no failover timer (reference §5.3, MESOS-1719).
-    ctx.allocator.addFramework(fwId, {
-      roles: framework.roles,
-      suppressedRoles: [],
-      active: false,
-    });
+    ctx.allocator.addFramework(fwId, allocatorSpec(framework.info, framework.roles, [], false));
     ctx.operator({ type: "FRAMEWORK_ADDED", frameworkId: fwId });
   }
   framework.unreachableTasks.delete(task.task_id.value);
   const existing = framework.tasks.get(task.task_id.value);
   if (existing !== undefined) return existing;
-  const resources = toResources(task.resources);
+  const role = roleOf(task.resources, framework);
+  // Resources in use carry their allocation role, as the allocator tracks them per role.
+  const converted = operationResources(task.resources ?? [], role);
+  const resources = converted.ok ? converted.value : Resources.empty();
   const record: TaskRecord = {
     frameworkId: fwId,
     taskId: task.task_id.value,
@@ -311,7 +330,7 @@ function learnTask(
       agent_id: { value: agentId },
       resources: task.resources,
     },
-    role: roleOf(task.resources, framework),
+    role,
     resources,
     state: task.state,
     statusUpdateState: task.status_update_state,

@@ -1,56 +1,29 @@
-// What the master core needs from an allocator (reference §6). The core drives it: it tells it
-// about frameworks, agents and recovered resources, and asks it for offers when the allocation
-// timer fires. Resources are domain `Resources` (src/resources); offered resources carry their
-// allocation role.
-import type { Resources } from "../../resources/index.ts";
+// What the master core needs from an allocator (reference §6): the parts of src/allocator's
+// `Allocator` it drives. Tests may hand in a simpler implementation of the same surface.
+import type { Allocator } from "../../allocator/index.ts";
 
-export interface AllocatorFramework {
-  roles: readonly string[];
-  suppressedRoles: readonly string[];
-  active: boolean;
-}
+export type AllocatorPort = Pick<
+  Allocator,
+  | "addFramework"
+  | "updateFramework"
+  | "removeFramework"
+  | "activateFramework"
+  | "deactivateFramework"
+  | "suppressRoles"
+  | "reviveRoles"
+  | "addAgent"
+  | "addUsed"
+  | "removeAgent"
+  | "updateAgent"
+  | "activateAgent"
+  | "deactivateAgent"
+  | "recoverResources"
+  | "needsAllocation"
+  | "allocate"
+>;
 
-export interface AllocatorAgent {
-  hostname: string;
-  total: Resources;
-  /** Resources already in use by frameworks (tasks and executors), keyed by framework id. */
-  used: ReadonlyMap<string, Resources>;
-  active: boolean;
-}
-
-/** One offer the allocator decided on: one framework, one role, one agent. */
-export interface AllocatorOffer {
-  frameworkId: string;
-  role: string;
-  agentId: string;
-  resources: Resources;
-}
-
-export interface AllocatorPort {
-  addFramework(frameworkId: string, framework: AllocatorFramework): void;
-  updateFramework(frameworkId: string, framework: AllocatorFramework): void;
-  removeFramework(frameworkId: string): void;
-  activateFramework(frameworkId: string): void;
-  deactivateFramework(frameworkId: string): void;
-  addAgent(agentId: string, agent: AllocatorAgent): void;
-  removeAgent(agentId: string): void;
-  activateAgent(agentId: string): void;
-  deactivateAgent(agentId: string): void;
-  /**
-   * Gives resources back (declined, unused part of an accepted offer, rescinded, released by a
-   * terminal task). `refuseSeconds` > 0 installs an offer filter for the framework on the agent.
-   */
-  recoverResources(
-    frameworkId: string,
-    agentId: string,
-    resources: Resources,
-    refuseSeconds: number,
-    nowMs: number,
-  ): void;
-  /** Marks resources used by a framework (a task the master learnt from a re-registering agent). */
-  addUsed(frameworkId: string, agentId: string, resources: Resources): void;
-  suppressRoles(frameworkId: string, roles: readonly string[]): void;
-  /** Unsuppresses the roles and clears their offer filters. */
-  reviveRoles(frameworkId: string, roles: readonly string[]): void;
-  allocate(nowMs: number): AllocatorOffer[];
-}
+export type {
+  AgentSpec,
+  FrameworkSpec,
+  Offer as AllocatorOffer,
+} from "../../allocator/index.ts";

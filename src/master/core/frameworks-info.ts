@@ -1,6 +1,7 @@
 // Reading a FrameworkInfo: capabilities, roles, and Mesos's validation of it at SUBSCRIBE and
 // UPDATE_FRAMEWORK (reference §1.3, §2.2).
 import { validateId, validateRole } from "../../wire/ids.ts";
+import type { FrameworkSpec } from "./allocator-port.ts";
 import type { MasterFlags } from "./types.ts";
 import type { FrameworkInfo } from "./wire-types.ts";
 
@@ -12,6 +13,27 @@ export function hasCapability(info: FrameworkInfo, type: string): boolean {
 export function frameworkRoles(info: FrameworkInfo): string[] {
   if (hasCapability(info, "MULTI_ROLE")) return [...(info.roles ?? [])];
   return [info.role ?? "*"];
+}
+
+/** What the allocator needs to know of a framework. */
+export function allocatorSpec(
+  info: FrameworkInfo,
+  roles: readonly string[],
+  suppressedRoles: Iterable<string>,
+  active: boolean,
+): FrameworkSpec {
+  return {
+    roles,
+    suppressedRoles: [...suppressedRoles],
+    active,
+    capabilities: {
+      gpuResources: hasCapability(info, "GPU_RESOURCES"),
+      revocableResources: hasCapability(info, "REVOCABLE_RESOURCES"),
+      sharedResources: hasCapability(info, "SHARED_RESOURCES"),
+      reservationRefinement: hasCapability(info, "RESERVATION_REFINEMENT"),
+      multiRole: hasCapability(info, "MULTI_ROLE"),
+    },
+  };
 }
 
 /** Returns the Mesos-shaped error message, or undefined when the FrameworkInfo is valid. */

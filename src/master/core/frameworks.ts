@@ -2,8 +2,12 @@
 // removal (teardown, timeout), suppress/revive, UPDATE_FRAMEWORK (reference §1.1, §1.3, §5.3).
 
 import { SCHEDULER_HEARTBEAT_INTERVAL_SECONDS } from "../../wire/scheduler.ts";
-import type { AllocatorFramework } from "./allocator-port.ts";
-import { frameworkRoles, hasCapability, validateFrameworkInfo } from "./frameworks-info.ts";
+import {
+  allocatorSpec,
+  frameworkRoles,
+  hasCapability,
+  validateFrameworkInfo,
+} from "./frameworks-info.ts";
 import { discardOffers, rescindOffers } from "./offers.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { masterStatus, transitionByMaster } from "./tasks.ts";
@@ -14,12 +18,13 @@ export function failoverTimerId(frameworkId: string): string {
   return `failover:${frameworkId}`;
 }
 
-function allocatorView(framework: FrameworkRecord): AllocatorFramework {
-  return {
-    roles: framework.roles,
-    suppressedRoles: [...framework.suppressedRoles],
-    active: framework.active,
-  };
+function allocatorView(framework: FrameworkRecord) {
+  return allocatorSpec(
+    framework.info,
+    framework.roles,
+    framework.suppressedRoles,
+    framework.active,
+  );
 }
 
 export function newFrameworkRecord(

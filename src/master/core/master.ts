@@ -153,7 +153,20 @@ export class MasterCore {
         break;
       }
     }
+    this.#triggerAllocation(ctx, input);
     return ctx.out;
+  }
+
+  /**
+   * Events that changed what can be offered (an agent added, resources recovered, a framework
+   * revived) ask the allocator for a run; like Mesos, the run is batched: it happens once, at
+   * the current time, after the event (the shell fires the timer on its next turn).
+   */
+  #triggerAllocation(ctx: Ctx, input: MasterInput): void {
+    if (input.kind === "timer_fired" && input.timerId === ALLOCATION_TIMER_ID) return;
+    if (!this.#s.recovered || !this.#allocator.needsAllocation()) return;
+    const atMs = this.#s.timers.get(ALLOCATION_TIMER_ID);
+    if (atMs === undefined || atMs > ctx.nowMs) ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs);
   }
 
   snapshot(nowMs: number): MasterSnapshot {
@@ -375,7 +388,7 @@ export class MasterCore {
         const executor = framework?.executors.get(agent.id)?.get(e.executor_id.value);
         if (framework === undefined || executor === undefined) break;
         framework.executors.get(agent.id)?.delete(e.executor_id.value);
-        ctx.allocator.recoverResources(framework.id, agent.id, executor.resources, 0, ctx.nowMs);
+        ctx.recover(framework.id, agent.id, executor.resources, 0);
         ctx.toFramework(framework, {
           type: "FAILURE",
           failure: { agent_id: { value: agent.id }, executor_id: e.executor_id, status: e.status },
@@ -412,7 +425,7 @@ export class MasterCore {
     const id = colon < 0 ? "" : timerId.slice(colon + 1);
     switch (kind) {
       case ALLOCATION_TIMER_ID:
-        createOffers(ctx, this.#allocator.allocate(ctx.nowMs));
+        createOffers(ctx, this.#allocator.allocate(ctx.nowMs, { full: true }));
         ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
         break;
       case "offer": {

@@ -40,13 +40,7 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       agent.removing
     ) {
       // Mesos's master hands back offers it can no longer make, without a filter.
-      ctx.allocator.recoverResources(
-        allocation.frameworkId,
-        allocation.agentId,
-        allocation.resources,
-        0,
-        ctx.nowMs,
-      );
+      ctx.recover(allocation.frameworkId, allocation.agentId, allocation.resources, 0);
       continue;
     }
     const id = `${ctx.s.masterInfo.id}-O${ctx.s.nextOfferNumber++}`;
@@ -110,13 +104,7 @@ export function removeOffer(
     }
   }
   if (options.recover) {
-    ctx.allocator.recoverResources(
-      offer.frameworkId,
-      offer.agentId,
-      offer.resources,
-      options.refuseSeconds,
-      ctx.nowMs,
-    );
+    ctx.recover(offer.frameworkId, offer.agentId, offer.resources, options.refuseSeconds);
   }
 }
 

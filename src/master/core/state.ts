@@ -134,6 +134,15 @@ export class Ctx {
     return this.s.flags;
   }
 
+  /**
+   * Gives resources back to the allocator; `refuseSeconds` > 0 installs an offer filter for the
+   * framework on the agent (declined / unused offers), 0 none.
+   */
+  recover(frameworkId: string, agentId: string, resources: Resources, refuseSeconds: number): void {
+    const filter = refuseSeconds > 0 ? { refuseSeconds } : undefined;
+    this.allocator.recoverResources(frameworkId, agentId, resources, filter, this.nowMs);
+  }
+
   count(metric: string, by = 1): void {
     this.s.metrics.set(metric, (this.s.metrics.get(metric) ?? 0) + by);
   }

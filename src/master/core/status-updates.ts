@@ -44,15 +44,24 @@ export interface Acknowledgement {
   uuid: string;
 }
 
-/** ACKNOWLEDGE from the framework; duplicate or unknown acks are ignored and counted. */
+/**
+ * ACKNOWLEDGE from the framework, relayed to the agent's status update manager, which ignores
+ * duplicate and unexpected ones (Mesos's master relays them too: after a lost ack the agent
+ * retries the update, and only a relayed duplicate ack unblocks it). The master itself refuses
+ * acks it cannot deliver (agent not registered or disconnected) or that cannot be for a pending
+ * update (the task never had one), and counts them.
+ */
 export function acknowledge(ctx: Ctx, framework: FrameworkRecord, ack: Acknowledgement): void {
   const agent = ctx.s.agents.get(ack.agentId);
   const task = framework.tasks.get(ack.taskId);
-  const stale =
-    task === undefined
-      ? framework.completedTasks.some((t) => t.taskId === ack.taskId && t.agentId === ack.agentId)
-      : task.statusUpdateUuid !== ack.uuid || task.agentId !== ack.agentId;
-  if (agent === undefined || agent.connection !== "registered" || stale) {
+  const noPendingUpdate =
+    task !== undefined && (task.statusUpdateState === undefined || task.agentId !== ack.agentId);
+  if (
+    agent === undefined ||
+    agent.connection !== "registered" ||
+    agent.removing ||
+    noPendingUpdate
+  ) {
     ctx.count("master/invalid_status_update_acknowledgements");
     return;
   }
@@ -65,9 +74,13 @@ export function acknowledge(ctx: Ctx, framework: FrameworkRecord, ack: Acknowled
       uuid: ack.uuid,
     },
   });
-  if (task === undefined) return;
-  task.statusUpdateUuid = undefined;
-  if (task.statusUpdateState !== undefined && isTerminal(task.statusUpdateState)) {
+  // The acknowledged terminal update ends the task's life at the master.
+  if (
+    task !== undefined &&
+    task.statusUpdateUuid === ack.uuid &&
+    task.statusUpdateState !== undefined &&
+    isTerminal(task.statusUpdateState)
+  ) {
     removeTask(ctx, framework, task, "completed");
   }
 }

@@ -71,7 +71,7 @@ export function releaseResources(ctx: Ctx, task: TaskRecord): void {
   if (task.released) return;
   task.released = true;
   if (ctx.s.agents.get(task.agentId) === undefined) return;
-  ctx.allocator.recoverResources(task.frameworkId, task.agentId, task.resources, 0, ctx.nowMs);
+  ctx.recover(task.frameworkId, task.agentId, task.resources, 0);
 }
 
 export type TaskRemoval = "completed" | "unreachable";

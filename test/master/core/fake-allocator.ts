@@ -3,11 +3,19 @@
 // been offered least, honouring refuse filters. The real DRF allocator is tested on its own.
 
 import type {
-  AllocatorAgent,
-  AllocatorFramework,
+  AgentSpec,
   AllocatorOffer,
   AllocatorPort,
+  FrameworkSpec,
 } from "../../../src/master/core/allocator-port.ts";
+
+type FrameworkState = {
+  roles: string[];
+  suppressedRoles: string[];
+  active: boolean;
+  offered: number;
+};
+
 import { Resources } from "../../../src/resources/index.ts";
 
 interface AgentState {
@@ -17,18 +25,17 @@ interface AgentState {
 }
 
 export class FakeAllocator implements AllocatorPort {
-  readonly frameworks = new Map<string, AllocatorFramework & { offered: number }>();
+  readonly frameworks = new Map<string, FrameworkState>();
   readonly agents = new Map<string, AgentState>();
   /** `frameworkId|agentId` -> refused until (ms). */
   readonly filters = new Map<string, number>();
   readonly calls: string[] = [];
 
-  addFramework(id: string, f: AllocatorFramework): void {
-    this.frameworks.set(id, { ...f, offered: 0 });
+  addFramework(id: string, f: FrameworkSpec): void {
+    this.frameworks.set(id, state(f, 0));
   }
-  updateFramework(id: string, f: AllocatorFramework): void {
-    const old = this.frameworks.get(id);
-    this.frameworks.set(id, { ...f, offered: old?.offered ?? 0 });
+  updateFramework(id: string, f: FrameworkSpec): void {
+    this.frameworks.set(id, state(f, this.frameworks.get(id)?.offered ?? 0));
   }
   removeFramework(id: string): void {
     this.frameworks.delete(id);
@@ -41,10 +48,17 @@ export class FakeAllocator implements AllocatorPort {
     const f = this.frameworks.get(id);
     if (f !== undefined) f.active = false;
   }
-  addAgent(id: string, a: AllocatorAgent): void {
+  addAgent(id: string, a: AgentSpec, used: ReadonlyMap<string, Resources> = new Map()): void {
     let allocated = Resources.empty();
-    for (const r of a.used.values()) allocated = allocated.add(r.unallocate());
-    this.agents.set(id, { total: a.total, allocated, active: a.active });
+    for (const r of used.values()) allocated = allocated.add(r.unallocate());
+    this.agents.set(id, { total: a.total, allocated, active: a.active ?? true });
+  }
+  updateAgent(id: string, total: Resources): void {
+    const agent = this.agents.get(id);
+    if (agent !== undefined) agent.total = total;
+  }
+  needsAllocation(): boolean {
+    return false;
   }
   removeAgent(id: string): void {
     this.agents.delete(id);
@@ -61,9 +75,10 @@ export class FakeAllocator implements AllocatorPort {
     frameworkId: string,
     agentId: string,
     resources: Resources,
-    refuseSeconds: number,
+    filter: { readonly refuseSeconds: number } | undefined,
     nowMs: number,
   ): void {
+    const refuseSeconds = filter?.refuseSeconds ?? 0;
     this.calls.push(`recover ${frameworkId} ${agentId} ${resources.toString()} ${refuseSeconds}`);
     const agent = this.agents.get(agentId);
     if (agent === undefined) return;
@@ -86,7 +101,7 @@ export class FakeAllocator implements AllocatorPort {
       if (key.startsWith(`${frameworkId}|`)) this.filters.delete(key);
     }
   }
-  allocate(nowMs: number): AllocatorOffer[] {
+  allocate(nowMs: number, _options?: { readonly full?: boolean }): AllocatorOffer[] {
     const out: AllocatorOffer[] = [];
     for (const [agentId, agent] of [...this.agents].sort(([a], [b]) => a.localeCompare(b))) {
       if (!agent.active) continue;
@@ -114,4 +129,13 @@ export class FakeAllocator implements AllocatorPort {
     }
     return out;
   }
+}
+
+function state(f: FrameworkSpec, offered: number): FrameworkState {
+  return {
+    roles: [...f.roles],
+    suppressedRoles: [...(f.suppressedRoles ?? [])],
+    active: f.active ?? true,
+    offered,
+  };
 }

@@ -23,7 +23,7 @@ describe("status updates", () => {
     assert.equal(task?.statusUpdateState, "TASK_RUNNING");
   });
 
-  it("the framework's ACKNOWLEDGE is relayed to the agent; a duplicate ack is ignored and counted", () => {
+  it("the framework's ACKNOWLEDGE is relayed to the agent, duplicates too (the agent's status update manager drops them)", () => {
     const { h, agent, fw } = running();
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
     const ack = {
@@ -37,13 +37,25 @@ describe("status updates", () => {
     h.call(fw.streamId, fw.frameworkId, ack);
     h.call(fw.streamId, fw.frameworkId, ack);
     const acks = h.agentEventsOn(agent.streamId).filter((e) => e.type === "ACKNOWLEDGE");
-    assert.equal(acks.length, 1);
+    assert.equal(acks.length, 2);
     assert.deepEqual(acks[0]?.acknowledge, {
       framework_id: { value: fw.frameworkId },
       task_id: { value: "t1" },
       uuid: uuidOf(1),
     });
-    assert.equal(h.master.metrics(h.nowMs)["master/invalid_status_update_acknowledgements"], 1);
+    assert.equal(h.master.metrics(h.nowMs)["master/valid_status_update_acknowledgements"], 2);
+  });
+
+  it("an acknowledgement for a task with no update sent, or for an agent that is not registered, is dropped and counted", () => {
+    const { h, agent, fw } = running();
+    const ack = (agentId: string) => ({
+      type: "ACKNOWLEDGE" as const,
+      acknowledge: { agent_id: { value: agentId }, task_id: { value: "t1" }, uuid: uuidOf(1) },
+    });
+    h.call(fw.streamId, fw.frameworkId, ack(agent.agentId));
+    h.call(fw.streamId, fw.frameworkId, ack("M-S42"));
+    assert.equal(h.agentEventsOn(agent.streamId).filter((e) => e.type === "ACKNOWLEDGE").length, 0);
+    assert.equal(h.master.metrics(h.nowMs)["master/invalid_status_update_acknowledgements"], 2);
   });
 
   it("a terminal latest_state releases the task's resources before the terminal update is acknowledged", () => {
