@@ -1,0 +1,162 @@
+// The agent's containerizer: the interface the agent core's shell uses, and the factory that
+// detects the machine, chooses isolators from `--isolation` and builds the implementation.
+//
+//   const made = createContainerizer({ isolation: "cgroups/cpu,cgroups/mem" });
+//   if (!made.ok) fail(made.message);             // unknown / unavailable isolator, nothing created
+//   log(made.value.explanation);                 // which isolators are on, and why others are off
+//   const c = made.value.containerizer;
+//   await c.launch(id, { sandboxDir, command: { shell: true, value: "echo hi" }, env: {},
+//                        resources: { cpus: 0.5, memMb: 64 } })       -> { pid }
+//   await c.wait(id)                              -> Termination (exit status, limitation?)
+//   c.usage(id)                                   -> ResourceStatistics
+//   await c.update(id, resources)                 -> raise/lower cpu, raise memory limit
+//   await c.destroy(id, { gracePeriodMs: 3000 })  -> SIGTERM the tree, SIGKILL after grace
+//   await c.recover([{ containerId, pid }])       -> after an agent restart
+//   c.containers(); c.close();
+//
+// Mesos behaviours matched: a container ends when its first process ends (the rest of its tree
+// is killed and its cgroups removed before wait() resolves); an OOM kill or a limit breach
+// destroys the container and is reported as a limitation with
+// REASON_CONTAINER_LIMITATION_MEMORY; the hard memory limit is only ever raised; containers
+// survive an agent restart and are re-attached by pid. Launching is one spawn (plus cgroup
+// setup: a mkdir and a few writes per hierarchy); nothing polls on the launch/exit path.
+
+import type { ResourceStatistics } from "../../wire/usage.ts";
+import type { ContainerResources } from "./cgroup-limits.ts";
+import { detectCgroups } from "./cgroups-detect.ts";
+import {
+  type Availability,
+  chooseIsolators,
+  type IsolationErrorCode,
+  type IsolatorName,
+  parseIsolation,
+} from "./isolation-flags.ts";
+import type { CommandSpec } from "./launcher.ts";
+import { LinuxContainerizer } from "./linux-containerizer.ts";
+import { detectNamespaces, findTools } from "./namespaces-detect.ts";
+import type { Termination } from "./termination.ts";
+
+export type { ContainerResources } from "./cgroup-limits.ts";
+export type { CommandSpec } from "./launcher.ts";
+export type { Limitation, LimitationReason, Termination } from "./termination.ts";
+
+export interface LaunchConfig {
+  /** The container's sandbox (Mesos: .../runs/<container_id>); created if missing. */
+  readonly sandboxDir: string;
+  readonly command: CommandSpec;
+  /** The complete environment of the container's process (nothing is inherited). */
+  readonly env: Readonly<Record<string, string>>;
+  /** Run as this user (needs root unless it is the agent's own user). */
+  readonly user?: string | undefined;
+  readonly resources: ContainerResources;
+}
+
+export type ContainerizerErrorCode =
+  | IsolationErrorCode
+  | "INVALID_CONTAINER_ID"
+  | "INVALID_RESOURCES"
+  | "CONTAINER_EXISTS"
+  | "UNKNOWN_CONTAINER"
+  | "UNKNOWN_USER"
+  | "USER_SWITCH_NOT_PERMITTED"
+  | "CGROUP_ERROR"
+  | "LAUNCH_FAILED";
+
+export type ContainerizerResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly code: ContainerizerErrorCode; readonly message: string };
+
+export interface RecoverResult {
+  /** Live containers re-attached (wait/usage/destroy work on them). */
+  readonly recovered: readonly string[];
+  /** Known containers whose process had ended; their cgroups were removed. */
+  readonly gone: readonly string[];
+  /** Cgroups of containers the agent did not know about, killed and removed. */
+  readonly orphansRemoved: readonly string[];
+}
+
+export interface Containerizer {
+  readonly isolators: readonly IsolatorName[];
+  launch(containerId: string, config: LaunchConfig): Promise<ContainerizerResult<{ pid: number }>>;
+  /** Resolves when the container has ended and been cleaned up. For a recovered container
+   *  (not the agent's child) the end is seen by polling its pid every `pollIntervalMs`
+   *  (Node has no pidfd), and the exit status is unknown (null), as in Mesos. */
+  wait(containerId: string): Promise<ContainerizerResult<Termination>>;
+  update(containerId: string, resources: ContainerResources): ContainerizerResult<void>;
+  usage(containerId: string): ContainerizerResult<ResourceStatistics>;
+  destroy(
+    containerId: string,
+    options: { gracePeriodMs: number },
+  ): Promise<ContainerizerResult<Termination>>;
+  recover(
+    known: readonly { containerId: string; pid: number; resources?: ContainerResources }[],
+  ): Promise<RecoverResult>;
+  containers(): string[];
+  /** Stops polling and removes the (empty) cgroups root. Running containers are left alone. */
+  close(): void;
+}
+
+export interface ContainerizerOptions {
+  /** `--isolation`; absent means the strongest set that works here. */
+  readonly isolation?: string | undefined;
+  /** Mesos `--cgroups_root` (default "mesos"; Tessera's is "tessera"). */
+  readonly cgroupsRoot?: string | undefined;
+  /** Set the CFS quota from cpus (default true; Mesos's `--cgroups_enable_cfs` is false). */
+  readonly enableCfs?: boolean | undefined;
+  /** How often posix/mem, OOM and recovered-pid checks run (default 500 ms). */
+  readonly pollIntervalMs?: number | undefined;
+  /** Mesos `--sandbox_directory`: where filesystem/linux shows the sandbox. */
+  readonly sandboxMountPoint?: string | undefined;
+}
+
+export interface CreatedContainerizer {
+  readonly containerizer: Containerizer;
+  /** One line per isolator: on (with what) or off (and why), for the agent's start-up log. */
+  readonly explanation: readonly string[];
+}
+
+export const DEFAULT_CGROUPS_ROOT = "tessera";
+export const DEFAULT_POLL_INTERVAL_MS = 500;
+export const DEFAULT_SANDBOX_MOUNT_POINT = "/mnt/mesos/sandbox";
+
+/** Detects the machine and builds a containerizer; a bad `--isolation` creates nothing. */
+export function createContainerizer(
+  options: ContainerizerOptions = {},
+): ContainerizerResult<CreatedContainerizer> {
+  // Parse first: an unknown isolator must fail before anything is probed or created.
+  let requested: IsolatorName[] | undefined;
+  if (options.isolation !== undefined) {
+    const parsed = parseIsolation(options.isolation);
+    if (!parsed.ok) return parsed;
+    requested = parsed.value;
+  }
+  const cgroupsRoot = options.cgroupsRoot ?? DEFAULT_CGROUPS_ROOT;
+  if (!/^[A-Za-z0-9_.-]+$/.test(cgroupsRoot)) {
+    return { ok: false, code: "CGROUP_ERROR", message: `invalid cgroups root '${cgroupsRoot}'` };
+  }
+  const tools = findTools();
+  const cgroups = detectCgroups(cgroupsRoot);
+  const namespaces = detectNamespaces(tools);
+  const posix = { ok: true, detail: "usage from /proc" };
+  const availability: Availability = {
+    "posix/cpu": posix,
+    "posix/mem": { ok: true, detail: "usage from /proc, limit enforced by polling" },
+    "cgroups/cpu": cgroups.cpu,
+    "cgroups/mem": cgroups.mem,
+    "namespaces/pid": namespaces.pid,
+    "filesystem/linux": namespaces.filesystem,
+  };
+  const chosen = chooseIsolators(requested, availability);
+  if (!chosen.ok) return chosen;
+  const made = LinuxContainerizer.create({
+    isolators: chosen.value.isolators,
+    cgroups,
+    tools,
+    cgroupsRoot,
+    enableCfs: options.enableCfs ?? true,
+    pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
+    sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
+  });
+  if (!made.ok) return made;
+  return { ok: true, value: { containerizer: made.value, explanation: chosen.value.explanation } };
+}

@@ -1,0 +1,152 @@
+// Starts a container's first process. The process is inside its cgroups before any user code
+// runs, in its own session and process group, detached so that it outlives the agent (Mesos's
+// executors survive an agent restart, §8.3), with stdout/stderr appended to sandbox files.
+//
+// The argv is built by a pure function as a chain of small exec wrappers, outermost first:
+//   1. cgroups: `/bin/sh -c 'echo $$ >"$1" && ... && shift N && exec "$@"'` — the shell writes
+//      its own pid into each cgroup.procs, then execs the rest, so everything after it (and
+//      every descendant) starts inside the cgroups. No race: nothing else has run yet.
+//   2. namespaces: `unshare --pid --fork --mount-proc --kill-child` (a private /proc showing
+//      only the container) and/or `--mount`; with filesystem/linux a root shell then bind-mounts
+//      `<sandbox>/tmp` on /tmp and the sandbox on the fixed path before exec'ing on.
+//   3. user: `setpriv --reuid --regid --init-groups` (root-only steps above run first).
+//   4. the command: `/bin/sh -c <value>` or `<value> <arguments[1..]>` (Mesos CommandInfo).
+// With none of 1-3 the command is spawned directly: one exec, the cheapest launch possible.
+
+import { type ChildProcess, spawn } from "node:child_process";
+import { chownSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { join } from "node:path";
+
+export interface CommandSpec {
+  /** Mesos CommandInfo.shell (default true): run `value` through `/bin/sh -c`. */
+  readonly shell: boolean;
+  readonly value: string;
+  /** With shell=false: argv, where arguments[0] is argv[0] (as in Mesos). */
+  readonly arguments?: readonly string[] | undefined;
+}
+
+export interface LaunchPlanInput {
+  readonly command: CommandSpec;
+  readonly cgroupProcsFiles: readonly string[];
+  readonly pidNamespace: boolean;
+  /** filesystem/linux: the host sandbox path and where it appears inside the container. */
+  readonly filesystem: { readonly sandboxDir: string; readonly mountPoint: string } | null;
+  readonly user: { readonly uid: number; readonly gid: number } | null;
+  readonly tools: { readonly sh: string; readonly unshare: string; readonly setpriv: string };
+}
+
+export interface LaunchPlan {
+  readonly file: string;
+  readonly args: readonly string[];
+  /** argv[0] when the command runs without wrappers (Mesos honours arguments[0]). */
+  readonly argv0?: string | undefined;
+}
+
+// Exit status of the cgroup wrapper when it cannot join a cgroup: the container then ends at
+// once, rather than running unconfined.
+export const CGROUP_JOIN_FAILED_EXIT = 125;
+
+// Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
+const MOUNT_SCRIPT =
+  'mkdir -p "$1/tmp" && mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && shift 2 && exec "$@"';
+
+/** The argv that starts a container as described in the header. Pure. */
+export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
+  const { command, tools } = input;
+  let argv: string[] = command.shell
+    ? [tools.sh, "-c", command.value]
+    : [command.value, ...(command.arguments ?? []).slice(1)];
+  const argv0 = command.shell ? undefined : command.arguments?.[0];
+  let wrapped = false;
+  if (input.user !== null) {
+    argv = [
+      tools.setpriv,
+      `--reuid=${input.user.uid}`,
+      `--regid=${input.user.gid}`,
+      "--init-groups",
+      "--",
+      ...argv,
+    ];
+    wrapped = true;
+  }
+  if (input.filesystem !== null) {
+    argv = [
+      tools.sh,
+      "-c",
+      MOUNT_SCRIPT,
+      "tessera-mount",
+      input.filesystem.sandboxDir,
+      input.filesystem.mountPoint,
+      ...argv,
+    ];
+  }
+  if (input.pidNamespace || input.filesystem !== null) {
+    const flags = input.pidNamespace ? ["--pid", "--mount-proc", "--kill-child"] : [];
+    // --mount-proc implies a mount namespace; filesystem/linux alone asks for one.
+    if (!input.pidNamespace) flags.push("--mount");
+    // Mounts made inside must not propagate back to the host.
+    flags.push("--propagation", "private");
+    argv = [tools.unshare, ...flags, "--", ...argv];
+    wrapped = true;
+  }
+  const n = input.cgroupProcsFiles.length;
+  if (n > 0) {
+    const joins = input.cgroupProcsFiles.map((_, i) => `echo $$ >"$${i + 1}"`).join(" && ");
+    const script = `{ ${joins}; } || { echo "tessera: cannot join the container's cgroups" >&2; exit ${CGROUP_JOIN_FAILED_EXIT}; }; shift ${n}; exec "$@"`;
+    argv = [tools.sh, "-c", script, "tessera-launch", ...input.cgroupProcsFiles, ...argv];
+    wrapped = true;
+  }
+  const [file, ...args] = argv;
+  if (file === undefined) throw new Error("empty launch argv");
+  return { file, args, argv0: wrapped ? undefined : argv0 };
+}
+
+export interface SpawnInput {
+  readonly plan: LaunchPlan;
+  readonly sandboxDir: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Owner for the sandbox's stdout/stderr when the container runs as another user. */
+  readonly owner: { readonly uid: number; readonly gid: number } | null;
+}
+
+export type SpawnResult =
+  | { readonly ok: true; readonly pid: number; readonly child: ChildProcess }
+  | { readonly ok: false; readonly code: "LAUNCH_FAILED"; readonly message: string };
+
+/** Spawns the plan detached (setsid: its own session and process group, pgid = sid = pid). */
+export function spawnContainer(input: SpawnInput): SpawnResult {
+  let out: number | null = null;
+  let err: number | null = null;
+  try {
+    mkdirSync(input.sandboxDir, { recursive: true });
+    out = openSync(join(input.sandboxDir, "stdout"), "a");
+    err = openSync(join(input.sandboxDir, "stderr"), "a");
+    if (input.owner !== null) {
+      chownSync(input.sandboxDir, input.owner.uid, input.owner.gid);
+      chownSync(join(input.sandboxDir, "stdout"), input.owner.uid, input.owner.gid);
+      chownSync(join(input.sandboxDir, "stderr"), input.owner.uid, input.owner.gid);
+    }
+    const child = spawn(input.plan.file, [...input.plan.args], {
+      cwd: input.sandboxDir,
+      env: input.env,
+      detached: true,
+      stdio: ["ignore", out, err],
+      argv0: input.plan.argv0,
+    });
+    if (child.pid === undefined) {
+      // The 'error' event follows on the next tick; the failure is reported here instead.
+      child.on("error", () => {});
+      return {
+        ok: false,
+        code: "LAUNCH_FAILED",
+        message: `cannot start '${input.plan.file}' in ${input.sandboxDir}`,
+      };
+    }
+    return { ok: true, pid: child.pid, child };
+  } catch (e) {
+    return { ok: false, code: "LAUNCH_FAILED", message: (e as Error).message };
+  } finally {
+    if (out !== null) closeSync(out);
+    if (err !== null) closeSync(err);
+  }
+}

@@ -1,0 +1,487 @@
+// The one Containerizer implementation, combining the chosen isolators: cgroups (v1 or v2)
+// and/or posix for cpu and memory, a pid namespace, and filesystem/linux. See containerizer.ts
+// for the contract and launcher.ts for how a process is started.
+
+import type { ChildProcess } from "node:child_process";
+import { mkdirSync, readFileSync } from "node:fs";
+import { assert } from "../../resources/assert.ts";
+import type { ResourceStatistics } from "../../wire/usage.ts";
+import type { CgroupBackend } from "./cgroup-fs.ts";
+import {
+  BYTES_PER_MB,
+  type ContainerResources,
+  cgroupLimits,
+  validateResources,
+} from "./cgroup-limits.ts";
+import type { CgroupsSupport } from "./cgroups-detect.ts";
+import { CgroupsV1 } from "./cgroups-v1.ts";
+import { CgroupsV2 } from "./cgroups-v2.ts";
+import type {
+  Containerizer,
+  ContainerizerErrorCode,
+  ContainerizerResult,
+  LaunchConfig,
+  RecoverResult,
+} from "./containerizer.ts";
+import type { IsolatorName } from "./isolation-flags.ts";
+import { buildLaunchPlan, spawnContainer } from "./launcher.ts";
+import type { Tools } from "./namespaces-detect.ts";
+import {
+  containerMembers,
+  posixStatistics,
+  processEnded,
+  readProcStat,
+  scanProcesses,
+} from "./posix-isolator.ts";
+import { findPasswdEntry } from "./proc-parse.ts";
+import {
+  type Limitation,
+  memoryLimitation,
+  polledMemoryLimitation,
+  type Termination,
+  waitStatusOf,
+} from "./termination.ts";
+
+export interface LinuxContainerizerConfig {
+  readonly isolators: readonly IsolatorName[];
+  readonly cgroups: CgroupsSupport;
+  readonly tools: Tools;
+  readonly cgroupsRoot: string;
+  readonly enableCfs: boolean;
+  readonly pollIntervalMs: number;
+  readonly sandboxMountPoint: string;
+}
+
+interface Container {
+  readonly id: string;
+  readonly pid: number;
+  /** null for a recovered container: not our child, its end is found by polling. */
+  readonly child: ChildProcess | null;
+  readonly startTimeTicks: number | null;
+  resources: ContainerResources | null;
+  readonly inCgroups: boolean;
+  limitation: Limitation | undefined;
+  destroyRequested: boolean;
+  ended: boolean;
+  readonly termination: Promise<Termination>;
+  readonly resolve: (t: Termination) => void;
+}
+
+// Container ids become cgroup and path names: keep them to a safe alphabet (Mesos's are UUIDs).
+const CONTAINER_ID_PATTERN = /^[A-Za-z0-9_.-]{1,200}$/;
+// How many ended containers' terminations are kept for a late wait() (oldest dropped first).
+const MAX_REMEMBERED_TERMINATIONS = 1024;
+// While destroying a recovered container, how often to look whether its process is gone.
+const DESTROY_POLL_MS = 10;
+
+export class LinuxContainerizer implements Containerizer {
+  private readonly live = new Map<string, Container>();
+  private readonly ended = new Map<string, Termination>();
+  private timer: NodeJS.Timeout | null = null;
+  private readonly posixMem: boolean;
+  private readonly cgroupMem: boolean;
+
+  private constructor(
+    private readonly config: LinuxContainerizerConfig,
+    private readonly backend: (CgroupBackend & { cpuUsageSecs(id: string): number | null }) | null,
+  ) {
+    this.posixMem = config.isolators.includes("posix/mem");
+    this.cgroupMem = config.isolators.includes("cgroups/mem");
+  }
+
+  get isolators(): readonly IsolatorName[] {
+    return this.config.isolators;
+  }
+
+  static create(config: LinuxContainerizerConfig): ContainerizerResult<LinuxContainerizer> {
+    const cpu = config.isolators.includes("cgroups/cpu");
+    const mem = config.isolators.includes("cgroups/mem");
+    let backend: CgroupBackend | null = null;
+    const version = cpu ? config.cgroups.cpu.version : mem ? config.cgroups.mem.version : null;
+    try {
+      if (version === 1) {
+        const d = config.cgroups.detection.v1;
+        const base = (p: typeof d.cpu) => (p.ok ? p.base : undefined);
+        backend = new CgroupsV1(
+          {
+            cpu: cpu ? base(d.cpu) : undefined,
+            cpuacct: cpu ? base(d.cpuacct) : undefined,
+            memory: mem ? base(d.memory) : undefined,
+          },
+          config.cgroupsRoot,
+        );
+      } else if (version === 2) {
+        const d = config.cgroups.detection.v2;
+        const probe = cpu ? d.cpu : d.memory;
+        assert(probe.ok, "a chosen cgroups v2 isolator has a usable base");
+        const opened = CgroupsV2.open({ base: probe.base, cpu, memory: mem }, config.cgroupsRoot);
+        if (!opened.ok) return opened;
+        backend = opened.value;
+      }
+      if (config.isolators.includes("filesystem/linux")) {
+        // The mount point must exist on the host to bind the sandbox onto it (as in Mesos).
+        mkdirSync(config.sandboxMountPoint, { recursive: true });
+      }
+    } catch (e) {
+      return { ok: false, code: "CGROUP_ERROR", message: (e as Error).message };
+    }
+    return { ok: true, value: new LinuxContainerizer(config, backend) };
+  }
+
+  containers(): string[] {
+    return [...this.live.keys()];
+  }
+
+  async launch(
+    containerId: string,
+    launch: LaunchConfig,
+  ): Promise<ContainerizerResult<{ pid: number }>> {
+    if (!CONTAINER_ID_PATTERN.test(containerId)) {
+      return fail("INVALID_CONTAINER_ID", `invalid container id '${containerId}'`);
+    }
+    if (this.live.has(containerId) || this.backend?.exists(containerId)) {
+      return fail("CONTAINER_EXISTS", `container '${containerId}' already exists`);
+    }
+    const invalid = validateResources(launch.resources);
+    if (invalid !== null) return fail("INVALID_RESOURCES", invalid);
+    const user = this.resolveUser(launch.user);
+    if (!user.ok) return user;
+
+    let procsFiles: string[] = [];
+    if (this.backend !== null) {
+      const made = this.backend.create(
+        containerId,
+        cgroupLimits(launch.resources, this.config.enableCfs),
+      );
+      if (!made.ok) {
+        await this.backend.destroy(containerId);
+        return made;
+      }
+      procsFiles = made.value;
+    }
+    const tools = this.config.tools;
+    const plan = buildLaunchPlan({
+      command: launch.command,
+      cgroupProcsFiles: procsFiles,
+      pidNamespace: this.config.isolators.includes("namespaces/pid"),
+      filesystem: this.config.isolators.includes("filesystem/linux")
+        ? { sandboxDir: launch.sandboxDir, mountPoint: this.config.sandboxMountPoint }
+        : null,
+      user: user.value,
+      tools: {
+        sh: tools.sh,
+        unshare: tools.unshare ?? "unshare",
+        setpriv: tools.setpriv ?? "setpriv",
+      },
+    });
+    const spawned = spawnContainer({
+      plan,
+      sandboxDir: launch.sandboxDir,
+      env: launch.env,
+      owner: user.value,
+    });
+    if (!spawned.ok) {
+      if (this.backend !== null) await this.backend.destroy(containerId);
+      return spawned;
+    }
+    const container = this.track(containerId, spawned.pid, spawned.child, launch.resources, null);
+    spawned.child.once("exit", (code, signal) => {
+      void this.finish(container, code, signal);
+    });
+    return { ok: true, value: { pid: spawned.pid } };
+  }
+
+  private resolveUser(
+    user: string | undefined,
+  ): ContainerizerResult<{ uid: number; gid: number } | null> {
+    if (user === undefined) return { ok: true, value: null };
+    let entry: ReturnType<typeof findPasswdEntry> = null;
+    try {
+      entry = findPasswdEntry(readFileSync("/etc/passwd", "utf8"), user);
+    } catch {
+      // No passwd file: every user is unknown.
+    }
+    if (entry === null) {
+      return fail("UNKNOWN_USER", `Failed to launch as user '${user}': no such user on this agent`);
+    }
+    if (entry.uid === process.getuid?.()) return { ok: true, value: null };
+    if (process.getuid?.() !== 0) {
+      return fail(
+        "USER_SWITCH_NOT_PERMITTED",
+        `Failed to launch as user '${user}': the agent is not running as root`,
+      );
+    }
+    if (this.config.tools.setpriv === null) {
+      return fail("USER_SWITCH_NOT_PERMITTED", `Failed to launch as user '${user}': no setpriv`);
+    }
+    return { ok: true, value: { uid: entry.uid, gid: entry.gid } };
+  }
+
+  private track(
+    id: string,
+    pid: number,
+    child: ChildProcess | null,
+    resources: ContainerResources | null,
+    startTimeTicks: number | null,
+  ): Container {
+    let resolve!: (t: Termination) => void;
+    const termination = new Promise<Termination>((r) => {
+      resolve = r;
+    });
+    const container: Container = {
+      id,
+      pid,
+      child,
+      startTimeTicks,
+      resources,
+      inCgroups: this.backend?.exists(id) ?? false,
+      limitation: undefined,
+      destroyRequested: false,
+      ended: false,
+      termination,
+      resolve,
+    };
+    this.live.set(id, container);
+    if (this.needsPolling(container)) this.armPoller();
+    return container;
+  }
+
+  private needsPolling(c: Container): boolean {
+    return c.child === null || this.posixMem || (this.cgroupMem && c.inCgroups);
+  }
+
+  /** The first process ended: kill the rest, remove cgroups, then resolve wait(). */
+  private async finish(
+    c: Container,
+    exitCode: number | null,
+    signal: NodeJS.Signals | null,
+  ): Promise<void> {
+    if (c.ended) return;
+    c.ended = true;
+    if (c.limitation === undefined && this.cgroupMem && c.inCgroups) {
+      c.limitation = this.oomLimitation(c);
+    }
+    killGroup(c.pid, "SIGKILL");
+    if (this.backend !== null && c.inCgroups) {
+      const removed = await this.backend.destroy(c.id);
+      assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
+    }
+    const termination: Termination = {
+      exitCode,
+      signal,
+      waitStatus: waitStatusOf(exitCode, signal),
+      limitation: c.limitation,
+      destroyed: c.destroyRequested,
+    };
+    this.live.delete(c.id);
+    this.ended.set(c.id, termination);
+    if (this.ended.size > MAX_REMEMBERED_TERMINATIONS) {
+      const oldest = this.ended.keys().next().value;
+      if (oldest !== undefined) this.ended.delete(oldest);
+    }
+    if (this.live.size === 0) this.disarmPoller();
+    c.resolve(termination);
+  }
+
+  private oomLimitation(c: Container): Limitation | undefined {
+    if (this.backend === null || this.backend.oomKillCount(c.id) === 0) return undefined;
+    const limit = c.resources === null ? 0 : c.resources.memMb * BYTES_PER_MB;
+    return memoryLimitation(limit, this.backend.memPeakBytes(c.id));
+  }
+
+  async wait(containerId: string): Promise<ContainerizerResult<Termination>> {
+    const c = this.live.get(containerId);
+    if (c !== undefined) return { ok: true, value: await c.termination };
+    const t = this.ended.get(containerId);
+    if (t !== undefined) return { ok: true, value: t };
+    return fail("UNKNOWN_CONTAINER", `unknown container '${containerId}'`);
+  }
+
+  update(containerId: string, resources: ContainerResources): ContainerizerResult<void> {
+    const c = this.live.get(containerId);
+    if (c === undefined) return fail("UNKNOWN_CONTAINER", `unknown container '${containerId}'`);
+    const invalid = validateResources(resources);
+    if (invalid !== null) return fail("INVALID_RESOURCES", invalid);
+    c.resources = resources;
+    if (this.backend !== null && c.inCgroups) {
+      const updated = this.backend.update(
+        containerId,
+        cgroupLimits(resources, this.config.enableCfs),
+      );
+      if (!updated.ok) return updated;
+    }
+    return { ok: true, value: undefined };
+  }
+
+  usage(containerId: string): ContainerizerResult<ResourceStatistics> {
+    const c = this.live.get(containerId);
+    if (c === undefined) return fail("UNKNOWN_CONTAINER", `unknown container '${containerId}'`);
+    const stats: ResourceStatistics = { timestamp: Date.now() / 1000 };
+    if (this.config.isolators.some((i) => i.startsWith("posix/")) || !c.inCgroups) {
+      Object.assign(stats, posixStatistics(containerMembers(scanProcesses(), c.pid)));
+    }
+    if (c.resources !== null) {
+      stats.cpus_limit = c.resources.cpus;
+      stats.mem_limit_bytes = c.resources.memMb * BYTES_PER_MB;
+    }
+    if (this.backend !== null && c.inCgroups) {
+      Object.assign(stats, this.backend.statistics(containerId));
+    }
+    return { ok: true, value: stats };
+  }
+
+  /** CPU seconds used, from the cgroup when there is one (finer than ResourceStatistics). */
+  cpuUsageSecs(containerId: string): number | null {
+    const c = this.live.get(containerId);
+    if (c === undefined || this.backend === null || !c.inCgroups) return null;
+    return this.backend.cpuUsageSecs(containerId);
+  }
+
+  async destroy(
+    containerId: string,
+    options: { gracePeriodMs: number },
+  ): Promise<ContainerizerResult<Termination>> {
+    const c = this.live.get(containerId);
+    if (c === undefined) {
+      const t = this.ended.get(containerId);
+      if (t !== undefined) return { ok: true, value: t };
+      return fail("UNKNOWN_CONTAINER", `unknown container '${containerId}'`);
+    }
+    c.destroyRequested = true;
+    // Mesos's command executor: SIGTERM to the whole tree, SIGKILL after the grace period.
+    // In a pid namespace the first process is `unshare`, which would die at once on SIGTERM
+    // and take the namespace with it; it is spared so the processes inside get their grace
+    // (like any pid 1, the namespace's init only receives the signals it handles).
+    const namespaced = this.config.isolators.includes("namespaces/pid");
+    this.signalTree(c, "SIGTERM", namespaced ? c.pid : null);
+    if (options.gracePeriodMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      const graceOver = new Promise<"grace">((r) => {
+        timer = setTimeout(() => r("grace"), options.gracePeriodMs);
+      });
+      await Promise.race([c.termination, graceOver, this.watchRecovered(c)]);
+      clearTimeout(timer);
+    }
+    if (!c.ended) this.signalTree(c, "SIGKILL", null);
+    await Promise.race([c.termination, this.watchRecovered(c)]);
+    return { ok: true, value: await c.termination };
+  }
+
+  /** For a recovered container, polls its pid quickly and finishes it when gone. */
+  private async watchRecovered(c: Container): Promise<void> {
+    if (c.child !== null) return new Promise(() => {});
+    while (!c.ended && !processEnded(c.pid, c.startTimeTicks)) {
+      await new Promise((r) => setTimeout(r, DESTROY_POLL_MS));
+    }
+    await this.finish(c, null, null);
+  }
+
+  private signalTree(c: Container, signal: NodeJS.Signals, spare: number | null): void {
+    const pids = new Set<number>();
+    if (this.backend !== null && c.inCgroups) {
+      for (const pid of this.backend.pids(c.id)) pids.add(pid);
+    } else {
+      for (const p of containerMembers(scanProcesses(), c.pid)) pids.add(p.pid);
+    }
+    if (spare === null) {
+      killGroup(c.pid, signal);
+    } else {
+      pids.delete(spare);
+    }
+    for (const pid of pids) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  async recover(
+    known: readonly { containerId: string; pid: number; resources?: ContainerResources }[],
+  ): Promise<RecoverResult> {
+    const recovered: string[] = [];
+    const gone: string[] = [];
+    const knownIds = new Set(known.map((k) => k.containerId));
+    for (const k of known) {
+      if (this.live.has(k.containerId)) continue;
+      const stat = readProcStat(k.pid);
+      // Our container leaders are session leaders (setsid); anything else is a reused pid.
+      const alive = stat !== null && stat.state !== "Z" && stat.session === k.pid;
+      const c = this.track(
+        k.containerId,
+        k.pid,
+        null,
+        k.resources ?? null,
+        stat?.startTimeTicks ?? null,
+      );
+      if (alive) {
+        recovered.push(k.containerId);
+      } else {
+        gone.push(k.containerId);
+        await this.finish(c, null, null);
+      }
+    }
+    const orphansRemoved: string[] = [];
+    if (this.backend !== null) {
+      for (const id of this.backend.list()) {
+        if (knownIds.has(id) || this.live.has(id)) continue;
+        const removed = await this.backend.destroy(id);
+        if (removed.ok) orphansRemoved.push(id);
+      }
+    }
+    return { recovered, gone, orphansRemoved };
+  }
+
+  close(): void {
+    this.disarmPoller();
+    // Running containers must not keep the agent's process alive once it is done with them.
+    for (const c of this.live.values()) c.child?.unref();
+    this.backend?.removeRoot();
+  }
+
+  private armPoller(): void {
+    if (this.timer !== null) return;
+    this.timer = setInterval(() => this.poll(), this.config.pollIntervalMs);
+    this.timer.unref();
+  }
+
+  private disarmPoller(): void {
+    if (this.timer === null) return;
+    clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass: memory limits (posix), OOM kills (cgroups), and recovered containers' ends. */
+  private poll(): void {
+    const all = this.posixMem ? scanProcesses() : null;
+    for (const c of this.live.values()) {
+      if (c.ended) continue;
+      if (c.child === null && processEnded(c.pid, c.startTimeTicks)) {
+        void this.finish(c, null, null);
+        continue;
+      }
+      if (c.limitation !== undefined) continue;
+      if (this.cgroupMem && c.inCgroups) {
+        c.limitation = this.oomLimitation(c);
+      } else if (all !== null && c.resources !== null) {
+        const rss = posixStatistics(containerMembers(all, c.pid)).mem_rss_bytes ?? 0;
+        c.limitation = polledMemoryLimitation(rss, c.resources.memMb * BYTES_PER_MB) ?? undefined;
+      }
+      // Mesos destroys a container as soon as an isolator reports a limitation.
+      if (c.limitation !== undefined) this.signalTree(c, "SIGKILL", null);
+    }
+  }
+}
+
+function killGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // The group is empty.
+  }
+}
+
+function fail<T>(code: ContainerizerErrorCode, message: string): ContainerizerResult<T> {
+  return { ok: false, code, message };
+}
