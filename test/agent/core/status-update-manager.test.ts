@@ -439,7 +439,7 @@ function runScript(plans: TaskState[][], actions: Action[]): void {
     for (let task = 0; task < TASKS; task++) {
       const pending = w.sum.pendingUpdates(FW, `t${task}`);
       const uuid = w.lastForwarded.get(`t${task}`);
-      if (pending.length > 0 && uuid === pending[0]?.status.uuid) {
+      if (uuid !== undefined && uuid === pending[0]?.status.uuid) {
         ack(`t${task}`, uuid);
         progressed = true;
       }
