@@ -77,7 +77,7 @@ export class AllocationCycle {
   private filtersHere: ReadonlyMap<number, readonly OfferFilter[]> | undefined;
 
   constructor(private readonly state: AllocatorState) {
-    this.headroom = new Headroom(state.unallocatedGoverned);
+    this.headroom = new Headroom(state.unallocatedGoverned, state.names);
     this.headroom.recompute(state.quotaRoles);
   }
 
@@ -121,9 +121,10 @@ export class AllocationCycle {
     stage: 1 | 2,
   ) {
     const top = this.state.topOf(role);
-    const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top);
+    const names = this.state.names;
+    const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top, names);
     const allocated = this.state.allocate(fw, role, agent, offer);
-    if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top));
+    if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top, names));
     const earlier = stage === 2 ? this.stage1.get(agent) : undefined;
     const same = earlier?.find((o) => o.frameworkId === fw.id && o.role === role.path);
     if (same !== undefined) {
@@ -153,7 +154,7 @@ export class AllocationCycle {
       // Quota is set on top-level roles only; their own frameworks get stage 1.
       if (role.top !== role.path || role.quota === undefined) return true;
       if (role.quota.guarantees.isEmpty()) return true;
-      let unsatisfied = unsatisfiedGuarantees(role);
+      let unsatisfied = unsatisfiedGuarantees(role, this.state.names);
       if (unsatisfied.isEmpty()) return true;
       let base = candidate(agent.available.allocatableTo(role.path));
       role.frameworkSorter.walk((fw) => {
@@ -161,7 +162,7 @@ export class AllocationCycle {
         const offer = this.guaranteeOffer(role, forFramework(base, fw), unsatisfied);
         if (offer === undefined || !this.wanted(fw, role, offer)) return true;
         this.give(fw, role, agent, offer, 1);
-        unsatisfied = unsatisfiedGuarantees(role);
+        unsatisfied = unsatisfiedGuarantees(role, this.state.names);
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
         base = candidate(agent.available.allocatableTo(role.path));
         return true;
@@ -176,7 +177,7 @@ export class AllocationCycle {
     unsatisfied: ReturnType<typeof unsatisfiedGuarantees>,
   ): Resources | undefined {
     const guarantees = top.quota!.guarantees;
-    const limits = remainingLimits(top);
+    const limits = remainingLimits(top, this.state.names);
     const pool = resources.filter(governed);
     const towardGuarantee = pool
       .filter((r) => guarantees.has(r.name))
@@ -223,10 +224,11 @@ export class AllocationCycle {
     const all = agent.available.allocatableTo(role.path);
     if (all.isEmpty()) return { candidate: undefined, chopped: false };
     const top = this.state.topOf(role);
-    const limits = top.quota === undefined ? undefined : remainingLimits(top);
+    const names = this.state.names;
+    const limits = top.quota === undefined ? undefined : remainingLimits(top, names);
     const headroom = this.headroom.unconstrained
       ? undefined
-      : this.headroom.bounds(unsatisfiedGuarantees(top));
+      : this.headroom.bounds(unsatisfiedGuarantees(top, names));
     const bounds = tightest(limits, headroom);
     if (bounds === undefined) return { candidate: candidate(all), chopped: false };
     const pool = all.filter(governed);

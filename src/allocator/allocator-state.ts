@@ -3,17 +3,16 @@
 // through `allocate` / `unallocate`, which keep the sorters, quota counters and headroom in
 // step incrementally (no recomputation over the cluster).
 import {
-  assert,
   parentRole,
-  ResourceQuantities,
+  type ResourceQuantities,
   type Resources,
   reservationRole,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
 import { SeededRandom } from "./prng.ts";
-import { quotaGovernedQuantities, remainingLimits } from "./quota.ts";
+import { remainingLimits } from "./quota.ts";
 import { type AgentState, type FrameworkState, RoleState } from "./records.ts";
-import { NameIndex, scalarDelta } from "./scalar-vector.ts";
+import { applyDelta, NameIndex, type ScalarVector, scalarDeltas } from "./scalar-vector.ts";
 import { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 
 export interface NormalizedOptions {
@@ -42,7 +41,7 @@ export class AllocatorState {
   readonly agents = new Map<string, AgentState>();
   readonly filters = new OfferFilters<AgentState>();
   /** Unallocated unreserved non-revocable scalars over all agents (the available headroom). */
-  readonly unallocatedGoverned = ResourceQuantities.empty();
+  readonly unallocatedGoverned: ScalarVector = [];
   /** Unreserved resource names in the cluster, with the number of agents having each. */
   private readonly unreservedNames = new Map<string, number>();
   private revocableAgents = 0;
@@ -182,7 +181,7 @@ export class AllocatorState {
     for (let p: string | undefined = role.path; p !== undefined; p = parentRole(p)) {
       if ((this.roles.get(p)?.reservationAgents ?? 0) > 0) return false;
     }
-    const remaining = remainingLimits(top)!;
+    const remaining = remainingLimits(top, this.names)!;
     for (const name of this.unreservedNames.keys()) {
       const left = remaining.get(name);
       if (left === undefined || left > 0) return false;
@@ -194,19 +193,18 @@ export class AllocatorState {
 
   /** Allocates `offer` (unallocated resources from the agent's available) to (fw, role). */
   allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
-    assert(agent.available.contains(offer), "allocation exceeds the agent's available resources");
+    // `offer` is cut from `agent.available` by the cycle, so it is contained by construction;
+    // the property tests check allocated + available = total after every step.
     agent.available.subtractInPlace(offer);
-    agent.allocatedTotal.addInPlace(offer);
     const allocated = offer.allocate(role.path);
     this.hold(fw, role.path, agent, allocated);
-    const delta = scalarDelta(offer, this.names);
-    this.roleSorter.allocated(role.path, delta);
-    role.frameworkSorter.allocated(fw.id, delta);
-    const governed = quotaGovernedQuantities(offer);
-    if (!governed.isEmpty()) {
+    const { all, governed } = scalarDeltas(offer, this.names);
+    this.roleSorter.allocated(role.path, all);
+    role.frameworkSorter.allocated(fw.id, all);
+    if (governed.ids.length > 0) {
       const top = this.topOf(role);
-      top.allocatedUnreserved.addAllInPlace(governed);
-      this.unallocatedGoverned.subtractAllInPlace(governed);
+      applyDelta(top.allocatedUnreserved, governed, 1);
+      applyDelta(this.unallocatedGoverned, governed, -1);
       if (top.quota !== undefined) this.refreshSubtree(top);
     }
     agent.settledEpoch = -1;
@@ -242,17 +240,14 @@ export class AllocatorState {
     held.subtractInPlace(resources);
     const role = this.role(path);
     const unallocated = resources.unallocate();
-    assert(agent.allocatedTotal.contains(unallocated), "allocated total out of step");
-    agent.allocatedTotal.subtractInPlace(unallocated);
     agent.available.addInPlace(unallocated);
-    const delta = scalarDelta(unallocated, this.names);
-    this.roleSorter.unallocated(path, delta);
-    role.frameworkSorter.unallocated(fw.id, delta);
-    const governed = quotaGovernedQuantities(unallocated);
-    if (!governed.isEmpty()) {
+    const { all, governed } = scalarDeltas(unallocated, this.names);
+    this.roleSorter.unallocated(path, all);
+    role.frameworkSorter.unallocated(fw.id, all);
+    if (governed.ids.length > 0) {
       const top = this.topOf(role);
-      top.allocatedUnreserved.subtractAllInPlace(governed);
-      this.unallocatedGoverned.addAllInPlace(governed);
+      applyDelta(top.allocatedUnreserved, governed, -1);
+      applyDelta(this.unallocatedGoverned, governed, 1);
       if (top.quota !== undefined) this.refreshSubtree(top);
     }
     agent.settledEpoch = -1;
@@ -312,9 +307,7 @@ export class AllocatorState {
       this.revocableAgents += sign;
       if ((before === 0) !== (this.revocableAgents === 0)) namesChanged = true;
     }
-    const governed = quotaGovernedQuantities(agent.available);
-    if (sign > 0) this.unallocatedGoverned.addAllInPlace(governed);
-    else this.unallocatedGoverned.subtractAllInPlace(governed);
+    applyDelta(this.unallocatedGoverned, scalarDeltas(agent.available, this.names).governed, sign);
     this.context.totalVersion++;
     if (namesChanged) this.refreshQuotaRoles();
     else for (const top of reservedTops) if (top.quota !== undefined) this.refreshSubtree(top);

@@ -222,7 +222,7 @@ export class Allocator {
     const agent = this.agent(id);
     state.countAgentTotal(agent, -1);
     agent.total = total;
-    agent.available = total.subtract(agent.allocatedTotal);
+    agent.available = total.subtract(agent.allocatedTotal());
     state.countAgentTotal(agent, 1);
     state.filters.removeAgent(agent);
     agent.settledEpoch = -1;
@@ -385,7 +385,7 @@ export class Allocator {
 
   /** Everything allocated on the agent (offered or used), without allocation info. */
   allocatedOn(agentId: AgentId): Resources {
-    return this.agent(agentId).allocatedTotal.clone();
+    return this.agent(agentId).allocatedTotal();
   }
 
   /** What a framework holds (offered or used), optionally in one role, over all agents. */
@@ -421,7 +421,9 @@ export class Allocator {
   quotaConsumed(role: string): ResourceQuantities {
     const state = this.state;
     const top = state.roles.get(role);
-    return top === undefined ? ResourceQuantities.empty() : consumedQuota(state.topOf(top));
+    return top === undefined
+      ? ResourceQuantities.empty()
+      : consumedQuota(state.topOf(top), state.names);
   }
 
   isSuppressed(frameworkId: FrameworkId, role: string): boolean {

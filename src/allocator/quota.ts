@@ -3,6 +3,7 @@
 // guarantees, and the "chopping" bounds applied to unreserved non-revocable scalars.
 import { type Milli, ResourceQuantities, type Resources } from "../resources/index.ts";
 import type { RoleState } from "./records.ts";
+import { type NameIndex, type ScalarVector, vectorQuantities } from "./scalar-vector.ts";
 
 /** Unreserved, non-revocable scalars: the part of resources that quota and headroom govern. */
 export function isQuotaGoverned(r: {
@@ -13,30 +14,23 @@ export function isQuotaGoverned(r: {
   return r.kind === "scalar" && r.reservations.length === 0 && !r.revocable;
 }
 
-export function quotaGovernedQuantities(resources: Resources): ResourceQuantities {
-  const q = ResourceQuantities.empty();
-  for (const r of resources)
-    if (r.kind === "scalar" && isQuotaGoverned(r)) q.addInPlace(r.name, r.scalar);
-  return q;
-}
-
 /** Consumed quota of a top-level role: allocated unreserved + every reservation of its subtree. */
-export function consumedQuota(top: RoleState): ResourceQuantities {
-  return top.allocatedUnreserved.add(top.reserved);
+export function consumedQuota(top: RoleState, names: NameIndex): ResourceQuantities {
+  return vectorQuantities(top.allocatedUnreserved, names).addAllInPlace(top.reserved);
 }
 
 /** What the role's guarantees still lack (empty when satisfied or without guarantees). */
-export function unsatisfiedGuarantees(top: RoleState): ResourceQuantities {
+export function unsatisfiedGuarantees(top: RoleState, names: NameIndex): ResourceQuantities {
   const guarantees = top.quota?.guarantees;
   if (guarantees === undefined || guarantees.isEmpty()) return ResourceQuantities.empty();
-  return guarantees.subtract(consumedQuota(top));
+  return guarantees.subtract(consumedQuota(top, names));
 }
 
 /** Per limited name, what may still be allocated to the subtree; undefined when unlimited. */
-export function remainingLimits(top: RoleState): Map<string, Milli> | undefined {
+export function remainingLimits(top: RoleState, names: NameIndex): Map<string, Milli> | undefined {
   const limits = top.quota?.limits;
   if (limits === undefined || limits.size === 0) return undefined;
-  const consumed = consumedQuota(top);
+  const consumed = consumedQuota(top, names);
   const out = new Map<string, Milli>();
   for (const [name, limit] of limits) out.set(name, Math.max(0, limit - consumed.get(name)));
   return out;
@@ -52,13 +46,14 @@ export class Headroom {
   required = ResourceQuantities.empty();
 
   constructor(
-    /** The allocator's live count of unallocated unreserved non-revocable scalars. */
-    private readonly available: ResourceQuantities,
+    /** The allocator's live unallocated unreserved non-revocable scalars, per name id. */
+    private readonly available: ScalarVector,
+    private readonly names: NameIndex,
   ) {}
 
   recompute(quotaRoles: Iterable<RoleState>): void {
     const required = ResourceQuantities.empty();
-    for (const role of quotaRoles) required.addAllInPlace(unsatisfiedGuarantees(role));
+    for (const role of quotaRoles) required.addAllInPlace(unsatisfiedGuarantees(role, this.names));
     this.required = required;
   }
 
@@ -79,7 +74,9 @@ export class Headroom {
   bounds(ownUnsatisfied: ResourceQuantities): Map<string, Milli> {
     const out = new Map<string, Milli>();
     for (const [name, required] of this.required) {
-      const surplus = Math.max(0, this.available.get(name) - required);
+      const id = this.names.lookup(name);
+      const available = id === undefined ? 0 : (this.available[id] ?? 0);
+      const surplus = Math.max(0, available - required);
       out.set(name, surplus + ownUnsatisfied.get(name));
     }
     return out;
@@ -107,7 +104,15 @@ export function isAllocatable(
 ): boolean {
   if (offer.isEmpty()) return false;
   if (minAllocatable.length === 0) return true;
-  const quantities = offer.toQuantities();
-  for (const q of minAllocatable) if (quantities.contains(q)) return true;
+  for (const q of minAllocatable) {
+    let enough = true;
+    for (const [name, milli] of q) {
+      if (offer.get(name) < milli) {
+        enough = false;
+        break;
+      }
+    }
+    if (enough) return true;
+  }
   return false;
 }

@@ -1,6 +1,7 @@
 // The allocator's bookkeeping records: one per agent, framework and role. Plain mutable state
 // owned by `AllocatorState`; nothing here decides anything.
 import { ResourceQuantities, Resources } from "../resources/index.ts";
+import type { ScalarVector } from "./scalar-vector.ts";
 import type { Sorter } from "./sorter.ts";
 import type {
   AgentCapabilities,
@@ -13,8 +14,6 @@ import type {
 export class AgentState {
   /** Unallocated resources (total − allocated); owned, mutated in place. */
   available: Resources;
-  /** Everything allocated (offered or used), without allocation info. */
-  readonly allocatedTotal = Resources.empty();
   /** Allocations (carrying their allocation role) per framework and role. */
   readonly allocations = new Map<FrameworkState, Map<string, Resources>>();
   /** Roles holding reservations on this agent (current reservation role). */
@@ -26,6 +25,15 @@ export class AgentState {
    * next visit would end the same way and is skipped. -1 when unsettled.
    */
   settledEpoch = -1;
+
+  /** Everything allocated (offered or used), without allocation info. */
+  allocatedTotal(): Resources {
+    const out = Resources.empty();
+    for (const perFw of this.allocations.values()) {
+      for (const held of perFw.values()) out.addInPlace(held.unallocate());
+    }
+    return out;
+  }
 
   constructor(
     readonly id: AgentId,
@@ -79,7 +87,8 @@ export class RoleState {
   // Quota accounting, kept on top-level roles for their whole subtree (reference §6.1:
   // consumed = allocated unreserved non-revocable + all reservations of the subtree).
   quota: Quota | undefined;
-  readonly allocatedUnreserved = ResourceQuantities.empty();
+  /** Allocated unreserved non-revocable scalars of the subtree, per name id. */
+  readonly allocatedUnreserved: ScalarVector = [];
   readonly reserved = ResourceQuantities.empty();
   /** Roles of this top-level role's subtree that are tracked (including itself). */
   readonly subtree = new Set<RoleState>();

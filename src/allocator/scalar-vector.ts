@@ -3,7 +3,7 @@
 // integer ids once; a vector is a plain array of thousandths indexed by id (missing = 0).
 // The arithmetic on `Resources` itself stays in src/resources; these vectors are only derived
 // from it.
-import type { Resources } from "../resources/index.ts";
+import { ResourceQuantities, type Resources } from "../resources/index.ts";
 
 export type ScalarVector = number[];
 
@@ -44,20 +44,39 @@ export interface ScalarDelta {
   readonly millis: number[];
 }
 
-export function scalarDelta(resources: Resources, names: NameIndex): ScalarDelta {
-  const ids: number[] = [];
-  const millis: number[] = [];
+/**
+ * The scalars of `resources` (`all`) and, separately, the unreserved non-revocable ones that
+ * quota and headroom govern (`governed`), in one pass.
+ */
+export function scalarDeltas(
+  resources: Resources,
+  names: NameIndex,
+): { all: ScalarDelta; governed: ScalarDelta } {
+  const all: ScalarDelta = { ids: [], millis: [] };
+  const governed: ScalarDelta = { ids: [], millis: [] };
   for (const r of resources) {
     if (r.kind !== "scalar") continue;
     const id = names.id(r.name);
-    const at = ids.indexOf(id);
-    if (at >= 0) millis[at]! += r.scalar;
-    else {
-      ids.push(id);
-      millis.push(r.scalar);
-    }
+    addTo(all, id, r.scalar);
+    if (r.reservations.length === 0 && !r.revocable) addTo(governed, id, r.scalar);
   }
-  return { ids, millis };
+  return { all, governed };
+}
+
+function addTo(delta: ScalarDelta, id: number, milli: number): void {
+  const at = delta.ids.indexOf(id);
+  if (at >= 0) delta.millis[at]! += milli;
+  else {
+    delta.ids.push(id);
+    delta.millis.push(milli);
+  }
+}
+
+/** A vector as quantities by name (zeros dropped). */
+export function vectorQuantities(v: ScalarVector, names: NameIndex): ResourceQuantities {
+  const q = ResourceQuantities.empty();
+  for (let i = 0; i < v.length; i++) if (v[i]! > 0) q.addInPlace(names.name(i), v[i]!);
+  return q;
 }
 
 /** `v += sign * delta` (in place). */

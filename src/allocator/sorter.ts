@@ -49,6 +49,9 @@ class SorterNode<T> {
   count = 0;
   share = 0;
   weight = 1;
+  /** The key this node was placed in its parent's list with (to find it by binary search). */
+  listShare = 0;
+  listCount = 0;
 
   constructor(
     readonly path: string,
@@ -325,8 +328,7 @@ export class Sorter<T> {
       }
       for (const n of pending) {
         if (n.inList) {
-          const at = parent.list.indexOf(n);
-          parent.list.splice(at, 1);
+          parent.list.splice(this.positionOf(parent.list, n), 1);
           n.inList = false;
         }
         n.share = this.computeShare(n.alloc, n.weight);
@@ -336,8 +338,32 @@ export class Sorter<T> {
     this.dirtyParents.length = 0;
   }
 
+  /** Index of `n` in its parent's list, found by the key it was placed with. */
+  private positionOf(list: SorterNode<T>[], n: SorterNode<T>): number {
+    if (this.kind === "drf") {
+      let lo = 0;
+      let hi = list.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        const m = list[mid]!;
+        const before =
+          m.listShare < n.listShare ||
+          (m.listShare === n.listShare &&
+            (m.listCount < n.listCount || (m.listCount === n.listCount && m.path < n.path)));
+        if (before) lo = mid + 1;
+        else hi = mid;
+      }
+      if (list[lo] === n) return lo;
+    }
+    const at = list.indexOf(n);
+    if (at < 0) throw new Error(`bug: sorter node ${n.path} missing from its list`);
+    return at;
+  }
+
   private insert(list: SorterNode<T>[], n: SorterNode<T>): void {
     n.inList = true;
+    n.listShare = n.share;
+    n.listCount = n.count;
     if (this.kind === "random") {
       list.push(n);
       return;
@@ -358,6 +384,8 @@ export class Sorter<T> {
     for (const n of parent.children) {
       if (n.active) {
         n.inList = true;
+        n.listShare = n.share;
+        n.listCount = n.count;
         list.push(n);
       }
     }

@@ -1,6 +1,7 @@
 // Shared helpers for allocator tests: resources from Mesos text, offers as comparable text.
-import { parseResourcesText, type Resources } from "../../src/resources/index.ts";
+
 import type { Offer } from "../../src/allocator/index.ts";
+import { parseResourcesText, type Resources } from "../../src/resources/index.ts";
 
 export function res(text: string): Resources {
   const parsed = parseResourcesText(text);

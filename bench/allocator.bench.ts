@@ -1,0 +1,211 @@
+// Allocator benchmarks: Mesos's own allocator benchmark scenarios (reference §6.5), driven
+// directly (no master), time advanced by hand.
+//
+// - DeclineOffers (hierarchical_allocator_tests.cpp): agents `cpus:24;mem:4096;disk:4096;
+//   ports:[31000-32000]`, each with `cpus:16;mem:2014;disk:1024` and 16 ports used by one
+//   framework (round-robin); every offer is declined with an effectively infinite filter;
+//   timed: allocate() per round. Mesos: ~1.06 s per round at 10,000 agents x 1,000 frameworks.
+// - LargeAndSmallQuota/2 (hierarchical_allocator_benchmarks.cpp): 2,500 small-quota roles
+//   (half an agent each) and 500 large-quota roles (two agents each), one framework per role,
+//   3,000 agents of `cpus:2;mem:2048;disk:2048`; timed: the first cycle (3,500 allocations)
+//   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s.
+// - No-work rounds: a cycle when nothing changed (event-triggered with no events, and a full
+//   periodic cycle over a cluster whose resources are all offered).
+import { Allocator, type Offer, type Quota } from "../src/allocator/index.ts";
+import { parseResourcesText, ResourceQuantities, type Resources } from "../src/resources/index.ts";
+import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round, summarise } from "./harness.ts";
+
+function parse(text: string): Resources {
+  const result = parseResourcesText(text);
+  if (!result.ok) throw new Error(result.message);
+  return result.value;
+}
+
+const INT_MAX_SECONDS = 2_147_483_647;
+
+interface DeclineResult {
+  rows: BenchRow[];
+  allocator: Allocator;
+  nowMs: number;
+}
+
+function declineOffers(agents: number, frameworks: number, rounds: number): DeclineResult {
+  const allocator = new Allocator({ seed: 42 });
+  const total = parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
+  const used = parse("cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
+  const label = `DeclineOffers ${agents}x${frameworks}`;
+
+  let start = nowMs();
+  for (let f = 0; f < frameworks; f++) allocator.addFramework(`fw-${f}`, { roles: ["*"] });
+  for (let a = 0; a < agents; a++) {
+    allocator.addAgent(
+      `agent-${a}`,
+      { hostname: `host-${a}`, total },
+      new Map([[`fw-${a % frameworks}`, used]]),
+    );
+  }
+  const addMs = nowMs() - start;
+
+  let now = 0;
+  const samples: number[] = [];
+  let offers: Offer[] = [];
+  let firstOffers = 0;
+  for (let round = 0; round < rounds; round++) {
+    start = nowMs();
+    offers = allocator.allocate(now, { full: true });
+    samples.push(nowMs() - start);
+    if (round === 0) firstOffers = offers.length;
+    for (const o of offers) {
+      allocator.recoverResources(
+        o.frameworkId,
+        o.agentId,
+        o.resources,
+        { refuseSeconds: INT_MAX_SECONDS },
+        now,
+      );
+    }
+    now += 1000;
+  }
+  const t = summarise(samples);
+  const rows: BenchRow[] = [
+    {
+      name: `${label} allocate() per round`,
+      value: t.medianMs,
+      unit: "ms",
+      minMs: t.minMs,
+      maxMs: t.maxMs,
+      rounds: t.runs,
+      offersRound0: firstOffers,
+      offersLast: offers.length,
+      filters: allocator.filterCount(),
+      addAgentsMs: round(addMs),
+      heapMb: heapUsedMb(),
+    },
+  ];
+  return { rows, allocator, nowMs: now };
+}
+
+/** Cycles with nothing to do on the DeclineOffers cluster once every agent is offered out. */
+function noWork(agents: number, frameworks: number): BenchRow[] {
+  const { allocator, nowMs: now } = declineOffers(agents, frameworks, 1);
+  // Round 1's offers were declined; this round offers every agent again and keeps them out.
+  const outstanding = allocator.allocate(now, { full: true }).length;
+  const triggered: number[] = [];
+  const full: number[] = [];
+  let made = 0;
+  for (let i = 0; i < 7; i++) {
+    let start = nowMs();
+    made += allocator.allocate(now + 1000 * (i + 1)).length;
+    triggered.push(nowMs() - start);
+    start = nowMs();
+    made += allocator.allocate(now + 1000 * (i + 1), { full: true }).length;
+    full.push(nowMs() - start);
+  }
+  const tt = summarise(triggered);
+  const tf = summarise(full);
+  const label = `no-work ${agents}x${frameworks}`;
+  return [
+    {
+      name: `${label} event-triggered cycle, no events`,
+      value: tt.medianMs,
+      unit: "ms",
+      minMs: tt.minMs,
+      maxMs: tt.maxMs,
+      rounds: tt.runs,
+      offers: made,
+    },
+    {
+      name: `${label} full cycle, all resources offered`,
+      value: tf.medianMs,
+      unit: "ms",
+      minMs: tf.minMs,
+      maxMs: tf.maxMs,
+      rounds: tf.runs,
+      outstandingOffers: outstanding,
+      offers: made,
+    },
+  ];
+}
+
+function largeAndSmallQuota(
+  smallRoles: number,
+  largeRoles: number,
+  sorter: "drf" | "random",
+): BenchRow[] {
+  const allocator = new Allocator({ seed: 7, sorter });
+  const agents = smallRoles / 5 + 5 * largeRoles;
+  const total = parse("cpus:2;mem:2048;disk:2048");
+  const quota = (cpus: number, mem: number): Quota => {
+    const q = ResourceQuantities.fromRecord({
+      cpus: cpus * 1000,
+      mem: mem * 1000,
+      disk: mem * 1000,
+    });
+    return { guarantees: q, limits: new Map(q) };
+  };
+  const small = quota(1, 1024);
+  const large = quota(4, 4096);
+  let start = nowMs();
+  for (let a = 0; a < agents; a++) allocator.addAgent(`agent-${a}`, { hostname: `h${a}`, total });
+  const addAgentsMs = nowMs() - start;
+  start = nowMs();
+  for (let i = 0; i < smallRoles; i++) {
+    allocator.updateQuota(`small-${i}`, small);
+    allocator.addFramework(`fw-small-${i}`, { roles: [`small-${i}`] });
+  }
+  for (let i = 0; i < largeRoles; i++) {
+    allocator.updateQuota(`large-${i}`, large);
+    allocator.addFramework(`fw-large-${i}`, { roles: [`large-${i}`] });
+  }
+  const addFrameworksMs = nowMs() - start;
+  start = nowMs();
+  const first = allocator.allocate(0, { full: true });
+  const firstMs = nowMs() - start;
+  start = nowMs();
+  const second = allocator.allocate(1000, { full: true });
+  const secondMs = nowMs() - start;
+  const label = `LargeAndSmallQuota ${sorter} ${agents} agents, ${smallRoles + largeRoles} roles`;
+  return [
+    {
+      name: `${label}: first cycle`,
+      value: round(firstMs),
+      unit: "ms",
+      allocations: first.length,
+      addAgentsMs: round(addAgentsMs),
+      addFrameworksMs: round(addFrameworksMs),
+    },
+    {
+      name: `${label}: second (no-op) cycle`,
+      value: round(secondMs),
+      unit: "ms",
+      allocations: second.length,
+      heapMb: heapUsedMb(),
+    },
+  ];
+}
+
+export const suite: BenchSuite = {
+  name: "allocator",
+  description:
+    "Mesos allocator benchmark scenarios: DeclineOffers grid, LargeAndSmallQuota, no-work cycles",
+  run() {
+    const only = process.env.ALLOCATOR_BENCH_ONLY;
+    const rows: BenchRow[] = [];
+    const points: [number, number, number][] = [
+      [1_000, 50, 9],
+      [5_000, 200, 7],
+      [10_000, 1_000, 7],
+      [50_000, 1_000, 3],
+    ];
+    for (const [agents, frameworks, rounds] of points) {
+      if (only !== undefined && !`${agents}x${frameworks}`.includes(only)) continue;
+      rows.push(...declineOffers(agents, frameworks, rounds).rows);
+    }
+    if (only === undefined || only === "quota") {
+      rows.push(...largeAndSmallQuota(2_500, 500, "drf"));
+      rows.push(...largeAndSmallQuota(2_500, 500, "random"));
+    }
+    if (only === undefined || only === "nowork") rows.push(...noWork(10_000, 1_000));
+    return rows;
+  },
+};
