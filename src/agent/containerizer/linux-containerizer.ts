@@ -262,6 +262,8 @@ export class LinuxContainerizer implements Containerizer {
       c.limitation = this.oomLimitation(c);
     }
     killGroup(c.pid, "SIGKILL");
+    // With cgroups, emptying the cgroup below catches every descendant.
+    if (!c.inCgroups) await killSessionRest(c.pid);
     if (this.backend !== null && c.inCgroups) {
       const removed = await this.backend.destroy(c.id);
       assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
@@ -471,6 +473,37 @@ export class LinuxContainerizer implements Containerizer {
       // Mesos destroys a container as soon as an isolator reports a limitation.
       if (c.limitation !== undefined) this.signalTree(c, "SIGKILL", null);
     }
+  }
+}
+
+// After SIGKILL the kernel still needs a moment to tear processes down; one alive past this
+// bound is stuck in the kernel (D state) and is left behind rather than hanging wait().
+const SESSION_GONE_TIMEOUT_MS = 5_000;
+const SESSION_GONE_POLL_MS = 5;
+
+/**
+ * SIGKILLs what is left of a posix container's session and process group until nothing
+ * (but zombies) remains. Orphaned zombies are ignored: reaping them is init's job, and a slow
+ * init must not delay the container's end. The common case (nothing left) costs one kill(2).
+ */
+async function killSessionRest(leaderPid: number): Promise<void> {
+  try {
+    process.kill(-leaderPid, 0);
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + SESSION_GONE_TIMEOUT_MS;
+  for (;;) {
+    const members = containerMembers(scanProcesses(), leaderPid);
+    if (members.length === 0 || Date.now() > deadline) return;
+    for (const p of members) {
+      try {
+        process.kill(p.pid, "SIGKILL");
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    await new Promise((r) => setTimeout(r, SESSION_GONE_POLL_MS));
   }
 }
 

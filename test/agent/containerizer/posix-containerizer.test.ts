@@ -1,0 +1,193 @@
+// The containerizer with posix/cpu,posix/mem only: real processes in their own session and
+// process group, usage from /proc, the memory limit enforced by polling.
+
+import assert from "node:assert/strict";
+import { after, test } from "node:test";
+import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
+
+const sandboxes = makeSandboxParent();
+const containerizer = make({ isolation: "posix/cpu,posix/mem", pollIntervalMs: 20 });
+after(() => {
+  containerizer.close();
+  sandboxes.remove();
+});
+
+const small = { cpus: 0.5, memMb: 64 };
+
+test("`true` exits 0 and its termination says so", async () => {
+  const launched = await containerizer.launch("p-true", {
+    sandboxDir: sandboxes.sandbox("p-true"),
+    command: { shell: true, value: "true" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  const waited = await containerizer.wait("p-true");
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0);
+  assert.equal(waited.value.waitStatus, 0);
+  assert.equal(waited.value.limitation, undefined);
+  assert.deepEqual(containerizer.containers(), []);
+});
+
+test("`exit 3` ends with status 3 (wait status 3 << 8)", async () => {
+  await containerizer.launch("p-exit3", {
+    sandboxDir: sandboxes.sandbox("p-exit3"),
+    command: { shell: true, value: "exit 3" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  const waited = await containerizer.wait("p-exit3");
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 3);
+  assert.equal(waited.value.waitStatus, 3 << 8);
+});
+
+test("stdout and stderr land in the sandbox files and the given env is the whole env", async () => {
+  const sandbox = sandboxes.sandbox("p-io");
+  await containerizer.launch("p-io", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: 'echo "out $GREETING"; echo "err $HOME-unset" >&2' },
+    env: { ...PATH_ENV, GREETING: "hello" },
+    resources: small,
+  });
+  await containerizer.wait("p-io");
+  assert.equal(readSandbox(sandbox, "stdout"), "out hello\n");
+  assert.equal(readSandbox(sandbox, "stderr"), "err -unset\n");
+});
+
+test("a command without a shell runs the program with the given arguments", async () => {
+  const sandbox = sandboxes.sandbox("p-argv");
+  await containerizer.launch("p-argv", {
+    sandboxDir: sandbox,
+    command: { shell: false, value: "/bin/echo", arguments: ["echo", "a b", "c"] },
+    env: PATH_ENV,
+    resources: small,
+  });
+  await containerizer.wait("p-argv");
+  assert.equal(readSandbox(sandbox, "stdout"), "a b c\n");
+});
+
+test("destroy kills a process that traps TERM, and its children, after the grace period", async () => {
+  const sandbox = sandboxes.sandbox("p-trap");
+  const launched = await containerizer.launch("p-trap", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "trap '' TERM; sleep 1000 & sleep 1000 & echo ready; wait" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  await waitFor("the trap to be set", () => readSandbox(sandbox, "stdout") === "ready\n");
+  const destroyed = await containerizer.destroy("p-trap", { gracePeriodMs: 200 });
+  assert.ok(destroyed.ok);
+  // Killed by SIGKILL: SIGTERM was ignored, so only the escalation after the grace ended it.
+  assert.equal(destroyed.value.signal, "SIGKILL");
+  assert.equal(destroyed.value.destroyed, true);
+  assert.equal(groupAlive(launched.value.pid), false, "no process of the group is left");
+});
+
+test("destroy ends a process that obeys SIGTERM with SIGTERM", async () => {
+  const launched = await containerizer.launch("p-term", {
+    sandboxDir: sandboxes.sandbox("p-term"),
+    command: { shell: false, value: "/bin/sleep", arguments: ["sleep", "1000"] },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  const destroyed = await containerizer.destroy("p-term", { gracePeriodMs: 30_000 });
+  assert.ok(destroyed.ok);
+  assert.equal(destroyed.value.signal, "SIGTERM");
+  assert.equal(groupAlive(launched.value.pid), false);
+});
+
+test("usage sums the container's processes from /proc", async () => {
+  const sandbox = sandboxes.sandbox("p-usage");
+  const launched = await containerizer.launch("p-usage", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
+    env: PATH_ENV,
+    resources: { cpus: 1.5, memMb: 128 },
+  });
+  assert.ok(launched.ok);
+  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  const usage = containerizer.usage("p-usage");
+  assert.ok(usage.ok);
+  assert.equal(usage.value.processes, 2);
+  assert.ok((usage.value.mem_rss_bytes ?? 0) > 0);
+  assert.equal(usage.value.cpus_limit, 1.5);
+  assert.equal(usage.value.mem_limit_bytes, 128 * 1024 * 1024);
+  await containerizer.destroy("p-usage", { gracePeriodMs: 0 });
+});
+
+test("a memory hog over its limit is killed by polling with the memory-limitation reason", async () => {
+  const launched = await containerizer.launch("p-hog", {
+    sandboxDir: sandboxes.sandbox("p-hog"),
+    command: {
+      shell: false,
+      value: process.execPath,
+      arguments: ["node", "-e", "Buffer.alloc(400 * 1024 * 1024, 1); setTimeout(() => {}, 60000)"],
+    },
+    env: PATH_ENV,
+    resources: { cpus: 1, memMb: 64 },
+  });
+  assert.ok(launched.ok);
+  const waited = await containerizer.wait("p-hog");
+  assert.ok(waited.ok);
+  assert.equal(waited.value.limitation?.reason, "REASON_CONTAINER_LIMITATION_MEMORY");
+  assert.match(waited.value.limitation?.message ?? "", /Memory limit exceeded: Requested: 64MB/);
+  assert.equal(waited.value.signal, "SIGKILL");
+  assert.equal(groupAlive(launched.value.pid), false);
+});
+
+test("a program that cannot be started is a launch error, not a container", async () => {
+  const launched = await containerizer.launch("p-missing", {
+    sandboxDir: sandboxes.sandbox("p-missing"),
+    command: { shell: false, value: "/nonexistent/program" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.equal(launched.ok, false);
+  assert.ok(!launched.ok && launched.code === "LAUNCH_FAILED");
+  assert.equal(containerizer.containers().includes("p-missing"), false);
+});
+
+test("an unknown user is a clear error and nothing is started", async () => {
+  const launched = await containerizer.launch("p-user", {
+    sandboxDir: sandboxes.sandbox("p-user"),
+    command: { shell: true, value: "true" },
+    env: PATH_ENV,
+    user: "no-such-user-tessera",
+    resources: small,
+  });
+  assert.ok(!launched.ok);
+  assert.equal(launched.code, "UNKNOWN_USER");
+  assert.match(launched.message, /no-such-user-tessera/);
+  assert.deepEqual(containerizer.containers(), []);
+});
+
+test("the same container id cannot be launched twice while it runs", async () => {
+  const first = await containerizer.launch("p-dup", {
+    sandboxDir: sandboxes.sandbox("p-dup"),
+    command: { shell: true, value: "sleep 1000" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(first.ok);
+  const second = await containerizer.launch("p-dup", {
+    sandboxDir: sandboxes.sandbox("p-dup2"),
+    command: { shell: true, value: "true" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(!second.ok && second.code === "CONTAINER_EXISTS");
+  await containerizer.destroy("p-dup", { gracePeriodMs: 0 });
+});
+
+test("wait, usage and destroy of an unknown container report UNKNOWN_CONTAINER", async () => {
+  const waited = await containerizer.wait("nope");
+  assert.ok(!waited.ok && waited.code === "UNKNOWN_CONTAINER");
+  const usage = containerizer.usage("nope");
+  assert.ok(!usage.ok && usage.code === "UNKNOWN_CONTAINER");
+  const destroyed = await containerizer.destroy("nope", { gracePeriodMs: 0 });
+  assert.ok(!destroyed.ok && destroyed.code === "UNKNOWN_CONTAINER");
+});
