@@ -79,9 +79,9 @@ const arbEvent: fc.Arbitrary<Event> = fc.oneof(
 
 const arbFrameworkRoles = fc.uniqueArray(fc.nat(3), { minLength: 1, maxLength: 3 });
 
-function reservedOk(r: { reservations: readonly unknown[] }, resource: Resources, role: string) {
-  void r;
-  for (const x of resource) {
+/** True when every reserved resource offered to `role` is reserved to it or an ancestor. */
+function reservedOk(resources: Resources, role: string): boolean {
+  for (const x of resources) {
     if (x.reservations.length === 0) continue;
     const owner = reservationRole(x);
     if (owner !== role && !isStrictSubroleOf(role, owner)) return false;
@@ -135,7 +135,7 @@ describe("allocator properties", () => {
               assert.ok(fw.active, "offer to an inactive framework");
               assert.ok(fw.roles.has(o.role), "offer in a role the framework left");
               assert.ok(!fw.suppressed.has(o.role), `offer in suppressed role ${o.role}`);
-              assert.ok(reservedOk(o, o.resources, o.role), "reservation leaked to another role");
+              assert.ok(reservedOk(o.resources, o.role), "reservation leaked to another role");
               for (const r of o.resources) assert.equal(r.allocationRole, o.role);
             }
             for (const id of agents) {
@@ -231,7 +231,7 @@ describe("allocator properties", () => {
             a.addAgent(`a${i}`, { hostname: `h${i}`, total: res("cpus:1;mem:1024") });
           }
           a.updateWeights(weights.map((w, i) => [`r${i}`, w] as const));
-          weights.forEach((_, i) => a.addFramework(`f${i}`, { roles: [`r${i}`] }));
+          for (let i = 0; i < weights.length; i++) a.addFramework(`f${i}`, { roles: [`r${i}`] });
           a.allocate(0);
           // Every role wants everything; weighted shares differ by at most one agent.
           // roleShare is already divided by the weight.
@@ -264,7 +264,7 @@ describe("allocator properties", () => {
             a.addAgent(`a${i}`, { hostname: `h${i}`, total: res("cpus:1;mem:1024") });
           }
           a.updateWeights(roles.map(([w], i) => [`r${i}`, w] as const));
-          roles.forEach((_, i) => a.addFramework(`f${i}`, { roles: [`r${i}`] }));
+          for (let i = 0; i < roles.length; i++) a.addFramework(`f${i}`, { roles: [`r${i}`] });
           const got = roles.map(() => 0);
           let now = 0;
           for (let cycle = 0; cycle < 50; cycle++) {
