@@ -1,0 +1,176 @@
+// namespaces/pid and filesystem/linux on real namespaces, a user switch, recovery of
+// containers launched by another containerizer instance, and `--isolation` errors that leave
+// nothing behind. Namespace tests are skipped, with the reason, where they cannot work.
+
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { createContainerizer } from "../../../src/agent/containerizer/containerizer.ts";
+import { detectNamespaces, findTools } from "../../../src/agent/containerizer/namespaces-detect.ts";
+import {
+  cgroupRootDirs,
+  cgroupsUnavailable,
+  groupAlive,
+  leftoverCgroups,
+  make,
+  makeSandboxParent,
+  PATH_ENV,
+  readSandbox,
+  uniqueRoot,
+  waitFor,
+} from "./helpers.ts";
+
+const sandboxes = makeSandboxParent();
+const namespaces = detectNamespaces(findTools());
+after(() => sandboxes.remove());
+const small = { cpus: 0.5, memMb: 64 };
+
+test("in a pid namespace the container sees only its own few processes", async (t) => {
+  if (!namespaces.pid.ok) return t.skip(namespaces.pid.detail);
+  const c = make({ isolation: "posix/cpu,posix/mem,namespaces/pid" });
+  const sandbox = sandboxes.sandbox("ns-pid");
+  await c.launch("ns-pid", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "echo $$; ls /proc | grep -c '^[0-9]'" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  const waited = await c.wait("ns-pid");
+  c.close();
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0);
+  const [self, count] = readSandbox(sandbox, "stdout").trim().split("\n");
+  assert.equal(self, "1", "the shell is pid 1 of its namespace");
+  assert.ok(Number(count) <= 3, `only the container's processes are visible (${count})`);
+});
+
+test("destroy of a pid-namespaced container leaves no process behind", async (t) => {
+  if (!namespaces.pid.ok) return t.skip(namespaces.pid.detail);
+  const c = make({ isolation: "posix/cpu,posix/mem,namespaces/pid" });
+  const sandbox = sandboxes.sandbox("ns-kill");
+  const launched = await c.launch("ns-kill", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  const destroyed = await c.destroy("ns-kill", { gracePeriodMs: 100 });
+  c.close();
+  assert.ok(destroyed.ok);
+  assert.equal(groupAlive(launched.value.pid), false);
+});
+
+test("filesystem/linux gives a private /tmp and shows the sandbox at /mnt/mesos/sandbox", async (t) => {
+  if (!namespaces.filesystem.ok) return t.skip(namespaces.filesystem.detail);
+  const c = make({ isolation: "posix/cpu,posix/mem,filesystem/linux" });
+  const sandbox = sandboxes.sandbox("fs");
+  const marker = `tessera-fs-${process.pid}`;
+  await c.launch("fs", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: `echo inside > /tmp/${marker}; ls /mnt/mesos/sandbox` },
+    env: PATH_ENV,
+    resources: small,
+  });
+  const waited = await c.wait("fs");
+  c.close();
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
+  assert.equal(existsSync(`/tmp/${marker}`), false, "the host's /tmp is untouched");
+  assert.equal(readFileSync(join(sandbox, "tmp", marker), "utf8"), "inside\n");
+  assert.match(readSandbox(sandbox, "stdout"), /stdout/);
+});
+
+test("a container runs as the given user when the agent is root", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root to switch users");
+  if (findTools().setpriv === null) return t.skip("setpriv not found");
+  const c = make({ isolation: "posix/cpu,posix/mem" });
+  const sandbox = sandboxes.sandbox("user");
+  await c.launch("user", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "id -u" },
+    env: PATH_ENV,
+    user: "nobody",
+    resources: small,
+  });
+  const waited = await c.wait("user");
+  c.close();
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
+  assert.notEqual(readSandbox(sandbox, "stdout").trim(), "0");
+});
+
+test("recover re-attaches to a container launched by another instance, then waits and destroys it", async () => {
+  const root = uniqueRoot("rec");
+  const cgroups = cgroupsUnavailable(root) === null;
+  const isolation = cgroups ? "cgroups/cpu,cgroups/mem" : "posix/cpu,posix/mem";
+  const first = make({ isolation, cgroupsRoot: root });
+  const sandbox = sandboxes.sandbox("rec");
+  const launched = await first.launch("rec", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  // A container the restarted agent does not know about: its cgroup is an orphan.
+  await first.launch("orphan", {
+    sandboxDir: sandboxes.sandbox("orphan"),
+    command: { shell: true, value: "sleep 1000" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+
+  const second = make({ isolation, cgroupsRoot: root, pollIntervalMs: 20 });
+  const result = await second.recover([
+    { containerId: "rec", pid: launched.value.pid, resources: small },
+    { containerId: "gone", pid: 999_999_999 },
+  ]);
+  assert.deepEqual(result.recovered, ["rec"]);
+  assert.deepEqual(result.gone, ["gone"]);
+  if (cgroups) assert.deepEqual(result.orphansRemoved, ["orphan"]);
+  else await first.destroy("orphan", { gracePeriodMs: 0 });
+
+  const usage = second.usage("rec");
+  assert.ok(usage.ok);
+  assert.ok((usage.value.processes ?? 0) >= 2);
+  const waiting = second.wait("rec");
+  const destroyed = await second.destroy("rec", { gracePeriodMs: 1000 });
+  assert.ok(destroyed.ok);
+  assert.equal(destroyed.value.destroyed, true);
+  // Not our child: the exit status cannot be collected.
+  assert.equal(destroyed.value.waitStatus, null);
+  const waited = await waiting;
+  assert.ok(waited.ok);
+  assert.equal(groupAlive(launched.value.pid), false);
+  // The first instance sees its child end too.
+  assert.ok((await first.wait("rec")).ok);
+  const goneWait = await second.wait("gone");
+  assert.ok(goneWait.ok && goneWait.value.exitCode === null);
+  first.close();
+  second.close();
+  assert.deepEqual(leftoverCgroups(root), []);
+  assert.deepEqual(cgroupRootDirs(root), []);
+});
+
+test("an unknown isolator is an error naming it, and creates no cgroups", () => {
+  const root = uniqueRoot("bad");
+  const made = createContainerizer({ isolation: "cgroups/cpu,bogus/thing", cgroupsRoot: root });
+  assert.ok(!made.ok);
+  assert.equal(made.code, "UNKNOWN_ISOLATOR");
+  assert.match(made.message, /'bogus\/thing'/);
+  assert.deepEqual(cgroupRootDirs(root), []);
+});
+
+test("the default isolation explains every isolator, on or off", () => {
+  const root = uniqueRoot("default");
+  const made = createContainerizer({ cgroupsRoot: root });
+  assert.ok(made.ok);
+  made.value.containerizer.close();
+  assert.equal(made.value.explanation.length, 6);
+  for (const line of made.value.explanation) assert.match(line, /^[a-z/]+: (on|off) \(.+\)$/);
+  assert.deepEqual(cgroupRootDirs(root), []);
+});
