@@ -228,8 +228,11 @@ export class AllocatorState {
     }
   }
 
-  /** Returns resources (carrying their allocation role `path`) to the agent's available. */
-  unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): void {
+  /**
+   * Returns resources (carrying their allocation role `path`) to the agent's available;
+   * answers them without allocation info.
+   */
+  unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): Resources {
     const perFw = agent.allocations.get(fw);
     const held = perFw?.get(path);
     if (perFw === undefined || held === undefined || !held.contains(resources)) {
@@ -264,6 +267,7 @@ export class AllocatorState {
         this.untrackIfUnused(fw, path);
       }
     }
+    return unallocated;
   }
 
   // --- cluster totals ----------------------------------------------------------------------

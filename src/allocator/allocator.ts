@@ -267,12 +267,12 @@ export class Allocator {
     const agent = state.agents.get(agentId);
     if (fw === undefined || agent === undefined) return;
     for (const [role, part] of this.byRole(fw, resources)) {
-      state.unallocate(fw, role, agent, part);
+      const unallocated = state.unallocate(fw, role, agent, part);
       if (filter === undefined) continue;
       const timeoutMs = filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
       const subscription = fw.subscriptions.get(role);
       if (timeoutMs > 0 && subscription !== undefined) {
-        state.filters.add(agent, subscription, part.unallocate(), nowMs + timeoutMs);
+        state.filters.add(agent, subscription, unallocated, nowMs + timeoutMs);
       }
     }
   }
