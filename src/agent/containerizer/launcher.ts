@@ -47,8 +47,8 @@ export interface LaunchPlan {
 export const CGROUP_JOIN_FAILED_EXIT = 125;
 
 // Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
-const MOUNT_SCRIPT =
-  'mkdir -p "$1/tmp" && mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && shift 2 && exec "$@"';
+// `<sandbox>/tmp` is created by spawnContainer beforehand (one exec fewer on the launch path).
+const MOUNT_SCRIPT = 'mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && shift 2 && exec "$@"';
 
 /** The argv that starts a container as described in the header. Pure. */
 export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
@@ -118,11 +118,13 @@ export function spawnContainer(input: SpawnInput): SpawnResult {
   let out: number | null = null;
   let err: number | null = null;
   try {
-    mkdirSync(input.sandboxDir, { recursive: true });
+    // The private /tmp of filesystem/linux lives in the sandbox (see MOUNT_SCRIPT).
+    mkdirSync(join(input.sandboxDir, "tmp"), { recursive: true });
     out = openSync(join(input.sandboxDir, "stdout"), "a");
     err = openSync(join(input.sandboxDir, "stderr"), "a");
     if (input.owner !== null) {
       chownSync(input.sandboxDir, input.owner.uid, input.owner.gid);
+      chownSync(join(input.sandboxDir, "tmp"), input.owner.uid, input.owner.gid);
       chownSync(join(input.sandboxDir, "stdout"), input.owner.uid, input.owner.gid);
       chownSync(join(input.sandboxDir, "stderr"), input.owner.uid, input.owner.gid);
     }
