@@ -1,0 +1,265 @@
+// The master's event loop: turns each HTTP request, stream close, agent call, timer firing and
+// registry result into a MasterCore input, and carries out the outputs the core returns, in
+// order (DESIGN.md "Pure core, thin shell"). Inputs are queued, so an output whose execution
+// causes another input (a stream dropped while being written) is handled after the current
+// batch, never in the middle of it.
+import type { Logger } from "pino";
+import type { EventStream, EventStreamCloseReason } from "../http/event-stream.ts";
+import { AgentEvent } from "../wire/agent-channel.ts";
+import { encodeWire } from "../wire/json.ts";
+import { SchedulerEvent } from "../wire/scheduler.ts";
+import type { MasterCore } from "./core/master.ts";
+import type {
+  MasterInput,
+  MasterOutput,
+  OperatorCall,
+  OperatorEvent,
+  SchedulerCallReply,
+} from "./core/types.ts";
+import type { AgentCall, SchedulerCall } from "./core/wire-types.ts";
+import type { RegistryStore } from "./registry/index.ts";
+import { TimerTable } from "./timers.ts";
+
+export interface DispatcherOptions {
+  core: MasterCore;
+  registry: RegistryStore;
+  logger: Logger;
+  /** Operator event stream fan-out (rendered by the operator API). */
+  onOperatorEvent: (event: OperatorEvent) => void;
+  /** A registry write failed: the master must stop (Mesos aborts; a standby takes over). */
+  onAbort: (message: string) => void;
+}
+
+interface Pending {
+  resolve: (reply: SchedulerCallReply) => void;
+  reject: (error: Error) => void;
+}
+
+/** Stream ends the core must hear about: the other side went away, not us closing it. */
+function lostByPeer(reason: EventStreamCloseReason): boolean {
+  return reason === "client_disconnected" || reason === "slow_consumer";
+}
+
+export class MasterDispatcher {
+  readonly core: MasterCore;
+  readonly #registry: RegistryStore;
+  readonly #log: Logger;
+  readonly #onOperatorEvent: (event: OperatorEvent) => void;
+  readonly #onAbort: (message: string) => void;
+  readonly #timers: TimerTable;
+  readonly #schedulerStreams = new Map<string, EventStream>();
+  readonly #agentStreams = new Map<string, EventStream>();
+  readonly #agentIdByStream = new Map<string, string>();
+  readonly #pending = new Map<number, Pending>();
+  readonly #queue: { input: MasterInput; atMs: number | undefined }[] = [];
+  #draining = false;
+  #nextRequestId = 1;
+  #lastNowMs = 0;
+  #closed = false;
+  /** Inputs handled, for metrics and benchmarks. */
+  inputsHandled = 0;
+
+  constructor(options: DispatcherOptions) {
+    this.core = options.core;
+    this.#registry = options.registry;
+    this.#log = options.logger;
+    this.#onOperatorEvent = options.onOperatorEvent;
+    this.#onAbort = options.onAbort;
+    this.#timers = new TimerTable(this, (timerId, atMs) =>
+      this.dispatch({ kind: "timer_fired", timerId }, atMs),
+    );
+  }
+
+  /** Wall-clock milliseconds, never going backwards (the core assumes time only advances). */
+  nowMs(): number {
+    this.#lastNowMs = Math.max(this.#lastNowMs, Date.now());
+    return this.#lastNowMs;
+  }
+
+  get recovered(): boolean {
+    return this.core.recovered;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Queues an input; `atMs` raises the clock for timers that fire a little early. */
+  dispatch(input: MasterInput, atMs?: number): void {
+    if (this.#closed) return;
+    this.#queue.push({ input, atMs });
+    if (this.#draining) return;
+    this.#draining = true;
+    try {
+      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+        this.#handle(next.input, next.atMs);
+        if (this.#closed) break;
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  #handle(input: MasterInput, atMs: number | undefined): void {
+    if (atMs !== undefined) this.#lastNowMs = Math.max(this.#lastNowMs, atMs);
+    let outputs: MasterOutput[];
+    try {
+      outputs = this.core.handle(input, this.nowMs());
+    } catch (error) {
+      // A bug in the core: answer the request (500) rather than leave it hanging.
+      this.#log.error({ err: error, input: input.kind }, "master core failed on input");
+      if (input.kind === "scheduler_call" || input.kind === "operator_call") {
+        this.#pending.get(input.requestId)?.reject(error as Error);
+        this.#pending.delete(input.requestId);
+      }
+      return;
+    }
+    this.inputsHandled++;
+    for (const output of outputs) {
+      try {
+        this.#execute(output);
+      } catch (error) {
+        this.#log.error({ err: error, output: output.kind }, "failed to carry out a core output");
+      }
+    }
+  }
+
+  #execute(o: MasterOutput): void {
+    switch (o.kind) {
+      case "framework_event": {
+        const stream = this.#schedulerStreams.get(o.streamId);
+        if (stream === undefined) return;
+        stream.send(encodeWire(SchedulerEvent, o.event));
+        // Mesos sends the first HEARTBEAT right after SUBSCRIBED, then every 15 s.
+        if (o.event.type === "SUBSCRIBED") stream.startHeartbeats();
+        return;
+      }
+      case "close_framework_stream":
+        this.#schedulerStreams.get(o.streamId)?.close();
+        this.#schedulerStreams.delete(o.streamId);
+        return;
+      case "agent_event": {
+        const stream = this.#agentStreams.get(o.agentStreamId);
+        if (stream === undefined) return;
+        const agentId = o.event.subscribed?.agent_id.value;
+        if (o.event.type === "SUBSCRIBED" && agentId !== undefined) {
+          this.#agentIdByStream.set(o.agentStreamId, agentId);
+        }
+        stream.send(encodeWire(AgentEvent, o.event));
+        return;
+      }
+      case "close_agent_stream":
+        this.#agentStreams.get(o.agentStreamId)?.close();
+        this.#agentStreams.delete(o.agentStreamId);
+        this.#agentIdByStream.delete(o.agentStreamId);
+        return;
+      case "persist": {
+        const token = o.token;
+        this.#registry.apply(o.ops).then(
+          () => this.dispatch({ kind: "registry_result", token, ok: true }),
+          (error: unknown) => {
+            this.#log.error({ err: error }, "registry write failed");
+            this.dispatch({ kind: "registry_result", token, ok: false });
+          },
+        );
+        return;
+      }
+      case "set_timer":
+        this.#timers.set(o.timerId, o.atMs);
+        return;
+      case "cancel_timer":
+        this.#timers.cancel(o.timerId);
+        return;
+      case "operator_event":
+        this.#onOperatorEvent(o.event);
+        return;
+      case "reply": {
+        const pending = this.#pending.get(o.requestId);
+        this.#pending.delete(o.requestId);
+        pending?.resolve(o.reply);
+        return;
+      }
+      case "abort":
+        this.#log.fatal({ reason: o.message }, "master aborting");
+        this.#onAbort(o.message);
+        return;
+    }
+  }
+
+  // --- scheduler API ---------------------------------------------------------------------
+
+  /** A SUBSCRIBE answered with `stream` (already 200); the core writes its first records. */
+  openSchedulerStream(stream: EventStream, call: SchedulerCall): void {
+    const streamId = stream.streamId;
+    if (streamId === undefined) throw new Error("scheduler stream without a Mesos-Stream-Id");
+    this.#schedulerStreams.set(streamId, stream);
+    stream.onClose((reason) => {
+      if (this.#schedulerStreams.get(streamId) === stream) this.#schedulerStreams.delete(streamId);
+      if (lostByPeer(reason)) this.dispatch({ kind: "scheduler_stream_closed", streamId });
+    });
+    this.dispatch({ kind: "scheduler_subscribe", streamId, call });
+  }
+
+  /** Any other scheduler call; resolves with the core's answer. */
+  schedulerCall(streamId: string | undefined, call: SchedulerCall): Promise<SchedulerCallReply> {
+    return this.#request((requestId) => ({ kind: "scheduler_call", requestId, streamId, call }));
+  }
+
+  operatorCall(call: OperatorCall): Promise<SchedulerCallReply> {
+    return this.#request((requestId) => ({ kind: "operator_call", requestId, call }));
+  }
+
+  #request(input: (requestId: number) => MasterInput): Promise<SchedulerCallReply> {
+    if (this.#closed) return Promise.reject(new Error("master is shutting down"));
+    const requestId = this.#nextRequestId++;
+    return new Promise((resolve, reject) => {
+      this.#pending.set(requestId, { resolve, reject });
+      this.dispatch(input(requestId));
+    });
+  }
+
+  // --- agent channel ---------------------------------------------------------------------
+
+  openAgentStream(stream: EventStream, call: AgentCall): void {
+    const streamId = stream.streamId;
+    if (streamId === undefined) throw new Error("agent stream without a Mesos-Stream-Id");
+    this.#agentStreams.set(streamId, stream);
+    stream.onClose((reason) => {
+      if (this.#agentStreams.get(streamId) === stream) this.#agentStreams.delete(streamId);
+      this.#agentIdByStream.delete(streamId);
+      if (lostByPeer(reason))
+        this.dispatch({ kind: "agent_stream_closed", agentStreamId: streamId });
+    });
+    this.dispatch({ kind: "agent_subscribe", agentStreamId: streamId, call });
+  }
+
+  /** The agent registered on this stream, once the core said SUBSCRIBED on it. */
+  agentIdForStream(streamId: string): string | undefined {
+    return this.#agentIdByStream.get(streamId);
+  }
+
+  agentCall(agentId: string, call: AgentCall): void {
+    this.dispatch({ kind: "agent_call", agentId, call });
+  }
+
+  // --- lifecycle -------------------------------------------------------------------------
+
+  get openSchedulerStreams(): number {
+    return this.#schedulerStreams.size;
+  }
+
+  get openAgentStreams(): number {
+    return this.#agentStreams.size;
+  }
+
+  /** Stops timers and refuses further inputs; pending requests fail (answered 500/503). */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timers.close();
+    for (const pending of this.#pending.values()) {
+      pending.reject(new Error("master is shutting down"));
+    }
+    this.#pending.clear();
+  }
+}

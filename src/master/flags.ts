@@ -1,0 +1,351 @@
+// The master's command-line flags (reference §5.9): Mesos's names and defaults, Mesos's
+// duration syntax, and the `TESSERA_<FLAG>` environment variables (Mesos reads `MESOS_<FLAG>`
+// the same way). Pure: the CLI hands in the raw strings, this returns typed flags or the first
+// error, naming the flag.
+import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
+
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
+
+export interface MasterCommandFlags {
+  ip: string;
+  port: number;
+  hostname: string | undefined;
+  workDir: string | undefined;
+  registry: "sqlite" | "in_memory";
+  cluster: string | undefined;
+  /** `--weights role=weight,...` (deprecated in Mesos, still honoured at startup). */
+  weights: ReadonlyMap<string, number>;
+  quiet: boolean;
+  logLevel: LogLevel;
+  maxOperatorEventStreamSubscribers: number;
+  /** The core's part. */
+  core: MasterFlags;
+}
+
+type FlagKind = "string" | "port" | "count" | "duration" | "bool" | "registry" | "log_level";
+
+export interface FlagSpec {
+  readonly name: string;
+  readonly kind: FlagKind;
+  /** As `--help` prints it; undefined = no default. */
+  readonly default: string | undefined;
+  readonly help: string;
+}
+
+/** Every flag `tessera master` takes, in `--help` order. */
+export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
+  { name: "ip", kind: "string", default: "0.0.0.0", help: "IP address to listen on" },
+  { name: "port", kind: "port", default: "5050", help: "port to listen on (0 = any free port)" },
+  {
+    name: "hostname",
+    kind: "string",
+    default: undefined,
+    help: "hostname the master advertises (default: the machine's hostname)",
+  },
+  {
+    name: "work_dir",
+    kind: "string",
+    default: undefined,
+    help: "directory for the registry; required with --registry=sqlite",
+  },
+  {
+    name: "registry",
+    kind: "registry",
+    default: "sqlite",
+    help: "where the registry is kept: sqlite (durable, under --work_dir) or in_memory",
+  },
+  { name: "cluster", kind: "string", default: undefined, help: "human-readable cluster name" },
+  {
+    name: "allocation_interval",
+    kind: "duration",
+    default: "1secs",
+    help: "time between batch allocations",
+  },
+  {
+    name: "offer_timeout",
+    kind: "duration",
+    default: undefined,
+    help: "rescind offers not answered within this time (default: never)",
+  },
+  {
+    name: "agent_ping_timeout",
+    kind: "duration",
+    default: "15secs",
+    help: "time to wait for an agent's answer to a ping",
+  },
+  {
+    name: "max_agent_ping_timeouts",
+    kind: "count",
+    default: "5",
+    help: "missed pings after which an agent is unreachable",
+  },
+  {
+    name: "agent_reregister_timeout",
+    kind: "duration",
+    default: "10mins",
+    help: "time agents have to re-register after a master failover (at least 10mins)",
+  },
+  {
+    name: "max_completed_frameworks",
+    kind: "count",
+    default: "50",
+    help: "completed frameworks kept in memory",
+  },
+  {
+    name: "max_completed_tasks_per_framework",
+    kind: "count",
+    default: "1000",
+    help: "completed tasks kept per framework",
+  },
+  {
+    name: "max_unreachable_tasks_per_framework",
+    kind: "count",
+    default: "1000",
+    help: "unreachable tasks kept per framework",
+  },
+  {
+    name: "max_operator_event_stream_subscribers",
+    kind: "count",
+    default: "1000",
+    help: "operator SUBSCRIBE streams at once; the oldest is closed beyond it",
+  },
+  {
+    name: "roles",
+    kind: "string",
+    default: undefined,
+    help: "comma-separated role whitelist (deprecated in Mesos; default: any role)",
+  },
+  {
+    name: "weights",
+    kind: "string",
+    default: undefined,
+    help: "role weights as role=weight,... (deprecated in Mesos)",
+  },
+  {
+    name: "root_submissions",
+    kind: "bool",
+    default: "true",
+    help: "whether frameworks may run tasks as root",
+  },
+  { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
+  {
+    name: "log_level",
+    kind: "log_level",
+    default: "INFO",
+    help: "INFO, WARNING or ERROR (also debug, trace, silent)",
+  },
+];
+
+export type FlagsResult =
+  | { ok: true; flags: MasterCommandFlags }
+  | { ok: false; flag: string; message: string };
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
+  ns: 1e-6,
+  us: 1e-3,
+  ms: 1,
+  secs: 1000,
+  mins: 60_000,
+  hrs: 3_600_000,
+  days: 86_400_000,
+  weeks: 604_800_000,
+};
+
+/** Mesos's `Duration::parse`: `<number><ns|us|ms|secs|mins|hrs|days|weeks>`, in ms. */
+export function parseDurationMs(text: string): number | undefined {
+  const match = /^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*$/.exec(text);
+  if (match === null) return undefined;
+  const unit = DURATION_UNITS_MS[match[2] ?? ""];
+  if (unit === undefined) return undefined;
+  const value = Number(match[1]) * unit;
+  return Number.isFinite(value) ? value : undefined;
+}
+
+/** Prints a duration in the largest unit that gives a whole number, as Mesos does. */
+export function formatDuration(ms: number): string {
+  for (const unit of ["weeks", "days", "hrs", "mins", "secs", "ms"] as const) {
+    const size = DURATION_UNITS_MS[unit]!;
+    if (ms >= size && Number.isInteger(ms / size)) return `${ms / size}${unit}`;
+  }
+  if (ms === 0) return "0ns";
+  return `${Math.round(ms * 1e6)}ns`;
+}
+
+/** The env variable read for a flag: `TESSERA_PORT`, `TESSERA_WORK_DIR`. */
+export function envName(flag: string): string {
+  return `TESSERA_${flag.toUpperCase()}`;
+}
+
+/**
+ * Parses flags. `given` holds the values from the command line by flag name (a bare boolean
+ * flag as `true`), `env` the environment; the command line wins over the environment, which
+ * wins over the default.
+ */
+export function parseMasterFlags(
+  given: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): FlagsResult {
+  const raw = new Map<string, string | undefined>();
+  for (const spec of MASTER_FLAG_SPECS) {
+    const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
+    raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
+  }
+  const known = new Set(MASTER_FLAG_SPECS.map((s) => s.name));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name) && given[name] !== undefined) {
+      return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
+    }
+  }
+  const errors: { flag: string; message: string }[] = [];
+  const fail = (flag: string, message: string) => {
+    errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });
+  };
+  const str = (name: string) => {
+    const v = raw.get(name);
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const num = (name: string, min: number, max: number): number => {
+    const v = str(name) ?? "";
+    const n = /^[0-9]+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
+    if (!(n >= min && n <= max)) fail(name, `'${v}' is not an integer in [${min}, ${max}]`);
+    return n;
+  };
+  const duration = (name: string): number | undefined => {
+    const v = str(name);
+    if (v === undefined) return undefined;
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms < 0) {
+      fail(
+        name,
+        `'${v}' is not a duration (e.g. 10secs; units ns, us, ms, secs, mins, hrs, days, weeks)`,
+      );
+    }
+    return ms;
+  };
+  const bool = (name: string): boolean => {
+    const v = (str(name) ?? "").toLowerCase();
+    if (v === "true" || v === "1") return true;
+    if (v === "false" || v === "0") return false;
+    fail(name, `'${v}' is not a boolean (true or false)`);
+    return false;
+  };
+
+  const registry = str("registry");
+  if (registry !== "sqlite" && registry !== "in_memory") {
+    fail("registry", `'${registry ?? ""}' is not one of sqlite, in_memory`);
+  }
+  const workDir = str("work_dir");
+  if (registry === "sqlite" && workDir === undefined) {
+    fail("work_dir", "--work_dir is required with --registry=sqlite (or use --registry=in_memory)");
+  }
+  const logLevel = parseLogLevel(str("log_level") ?? "");
+  if (logLevel === undefined) fail("log_level", `'${str("log_level")}' is not a log level`);
+  const port = num("port", 0, 65535);
+  const allocationIntervalMs = duration("allocation_interval") ?? 1000;
+  if (allocationIntervalMs <= 0) fail("allocation_interval", "must be positive");
+  const agentPingTimeoutMs = duration("agent_ping_timeout") ?? 15_000;
+  if (agentPingTimeoutMs <= 0) fail("agent_ping_timeout", "must be positive");
+  const agentReregisterTimeoutMs = duration("agent_reregister_timeout") ?? 600_000;
+  // Mesos refuses anything shorter than 10 minutes (MIN_AGENT_REREGISTER_TIMEOUT).
+  if (agentReregisterTimeoutMs < 600_000) {
+    fail("agent_reregister_timeout", "must be at least 10mins");
+  }
+  const rolesText = str("roles");
+  const roles = rolesText?.split(",").map((r) => r.trim());
+  if (roles?.some((r) => r === "")) fail("roles", `'${rolesText}' has an empty role`);
+  const weights = new Map<string, number>();
+  for (const part of (str("weights") ?? "").split(",")) {
+    if (part.trim() === "") continue;
+    const [role, weight, extra] = part.split("=").map((s) => s.trim());
+    const w = Number(weight);
+    if (role === undefined || role === "" || extra !== undefined || !(w > 0)) {
+      fail("weights", `'${part}' is not role=weight with a positive weight`);
+      continue;
+    }
+    weights.set(role, w);
+  }
+  const flags: MasterCommandFlags = {
+    ip: str("ip") ?? "0.0.0.0",
+    port,
+    hostname: str("hostname"),
+    workDir,
+    registry: registry === "in_memory" ? "in_memory" : "sqlite",
+    cluster: str("cluster"),
+    weights,
+    quiet: bool("quiet"),
+    logLevel: logLevel ?? "info",
+    maxOperatorEventStreamSubscribers: num("max_operator_event_stream_subscribers", 1, 1_000_000),
+    core: {
+      ...DEFAULT_MASTER_FLAGS,
+      allocationIntervalMs,
+      offerTimeoutMs: duration("offer_timeout"),
+      agentPingTimeoutMs,
+      maxAgentPingTimeouts: num("max_agent_ping_timeouts", 1, 1_000_000),
+      agentReregisterTimeoutMs,
+      maxCompletedFrameworks: num("max_completed_frameworks", 0, 1_000_000),
+      maxCompletedTasksPerFramework: num("max_completed_tasks_per_framework", 0, 10_000_000),
+      maxUnreachableTasksPerFramework: num("max_unreachable_tasks_per_framework", 0, 10_000_000),
+      rolesWhitelist: roles,
+      rootSubmissions: bool("root_submissions"),
+    },
+  };
+  const first = errors[0];
+  if (first !== undefined) return { ok: false, ...first };
+  return { ok: true, flags };
+}
+
+function parseLogLevel(text: string): LogLevel | undefined {
+  switch (text.toLowerCase()) {
+    case "info":
+      return "info";
+    case "warning":
+    case "warn":
+      return "warn";
+    case "error":
+      return "error";
+    case "debug":
+      return "debug";
+    case "trace":
+      return "trace";
+    case "fatal":
+      return "fatal";
+    case "silent":
+      return "silent";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * The flags as GET_FLAGS and `/master/state` report them: every flag by name with its value as
+ * a string (unset flags without a default are left out, as Mesos does).
+ */
+export function flagValues(flags: MasterCommandFlags): Record<string, string> {
+  const out: Record<string, string> = {
+    ip: flags.ip,
+    port: String(flags.port),
+    registry: flags.registry,
+    allocation_interval: formatDuration(flags.core.allocationIntervalMs),
+    agent_ping_timeout: formatDuration(flags.core.agentPingTimeoutMs),
+    max_agent_ping_timeouts: String(flags.core.maxAgentPingTimeouts),
+    agent_reregister_timeout: formatDuration(flags.core.agentReregisterTimeoutMs),
+    max_completed_frameworks: String(flags.core.maxCompletedFrameworks),
+    max_completed_tasks_per_framework: String(flags.core.maxCompletedTasksPerFramework),
+    max_unreachable_tasks_per_framework: String(flags.core.maxUnreachableTasksPerFramework),
+    max_operator_event_stream_subscribers: String(flags.maxOperatorEventStreamSubscribers),
+    root_submissions: String(flags.core.rootSubmissions),
+    quiet: String(flags.quiet),
+    log_level: flags.logLevel.toUpperCase(),
+  };
+  if (flags.hostname !== undefined) out.hostname = flags.hostname;
+  if (flags.workDir !== undefined) out.work_dir = flags.workDir;
+  if (flags.cluster !== undefined) out.cluster = flags.cluster;
+  if (flags.core.offerTimeoutMs !== undefined) {
+    out.offer_timeout = formatDuration(flags.core.offerTimeoutMs);
+  }
+  if (flags.core.rolesWhitelist !== undefined) out.roles = flags.core.rolesWhitelist.join(",");
+  if (flags.weights.size > 0) {
+    out.weights = [...flags.weights].map(([r, w]) => `${r}=${w}`).join(",");
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+// The master's end of the master <-> agent channel (DESIGN.md "Master <-> agent channel"): not
+// a public Mesos API, so it is ours, but built from the v1 machinery. The agent POSTs SUBSCRIBE
+// and keeps the 200 RecordIO response open as the master -> agent event stream (its
+// `Mesos-Stream-Id` names the connection); every other agent call is a separate POST carrying
+// that stream id, answered 202. Versioned by path and by the optional
+// `Tessera-Agent-Channel-Version` header; bad calls get a 400 that says what is wrong.
+import { randomUUID } from "node:crypto";
+import { leaderGuard } from "../../http/leader.ts";
+import {
+  failureResponse,
+  type Reply,
+  response,
+  streamReply,
+  textResponse,
+} from "../../http/response.ts";
+import type { HttpRequest, HttpServer } from "../../http/server.ts";
+import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { AGENT_CHANNEL_VERSION, AgentCall } from "../../wire/agent-channel.ts";
+import type { MasterHttpContext } from "./context.ts";
+
+/** Served at `/master/api/v1/agent_channel` and `/api/v1/agent_channel`. */
+export const AGENT_CHANNEL_PATH = "api/v1/agent_channel";
+export const AGENT_CHANNEL_VERSION_HEADER = "Tessera-Agent-Channel-Version";
+
+/** The sub-message each agent call type must carry. */
+const CALL_FIELDS = {
+  SUBSCRIBE: "subscribe",
+  UPDATE: "update",
+  EXECUTOR_EXITED: "executor_exited",
+  UPDATE_RESOURCES: "update_resources",
+  FRAMEWORK_MESSAGE: "framework_message",
+} as const satisfies Partial<Record<AgentCall["type"], keyof AgentCall>>;
+
+/** Mesos-like validation of an agent call; returns the problem or undefined. */
+export function validateAgentCall(call: AgentCall): string | undefined {
+  if (call.type === "UNKNOWN") return "Unsupported agent call type 'UNKNOWN'";
+  const field = (CALL_FIELDS as Partial<Record<string, keyof AgentCall>>)[call.type];
+  if (field !== undefined && call[field] === undefined) return `Expecting '${field}' to be present`;
+  if (call.type !== "SUBSCRIBE" && call.agent_id === undefined) {
+    return "Expecting 'agent_id' to be present";
+  }
+  if (call.type === "SUBSCRIBE" && call.subscribe !== undefined) {
+    const inner = call.subscribe.agent_id?.value;
+    if (inner !== call.agent_id?.value) return "'agent_id' differs from 'subscribe.agent_id'";
+  }
+  return undefined;
+}
+
+export function registerAgentChannel(server: HttpServer, ctx: MasterHttpContext): void {
+  server.route({
+    name: AGENT_CHANNEL_PATH,
+    methods: ["POST"],
+    guard: leaderGuard(ctx.view),
+    handler: (request) => handleAgentCall(ctx, request),
+  });
+}
+
+function header(request: HttpRequest, name: string): string | undefined {
+  const value = request.headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
+  const version = header(request, AGENT_CHANNEL_VERSION_HEADER);
+  if (version !== undefined && version !== AGENT_CHANNEL_VERSION) {
+    return textResponse(
+      400,
+      `Unsupported agent channel version '${version}': this master speaks version '${AGENT_CHANNEL_VERSION}'`,
+    );
+  }
+  const read = readV1Call(request, AgentCall);
+  if (!read.ok) return failureResponse(read.failure);
+  const { call } = read.value;
+  const invalid = validateAgentCall(call);
+  if (invalid !== undefined) return textResponse(400, `Failed to validate agent Call: ${invalid}`);
+  const streamId = header(request, "Mesos-Stream-Id");
+
+  if (call.type === "SUBSCRIBE") {
+    const accept = negotiateAccept(request);
+    if (!accept.ok) return failureResponse(accept.failure);
+    if (streamId !== undefined) {
+      return textResponse(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+    }
+    return streamReply({ contentType: accept.value, streamId: randomUUID() }, (stream) =>
+      ctx.dispatcher.openAgentStream(stream, call),
+    );
+  }
+  if (streamId === undefined) {
+    return textResponse(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+  }
+  const agentId = ctx.dispatcher.agentIdForStream(streamId);
+  if (agentId === undefined) {
+    return textResponse(403, `Agent is not subscribed on stream '${streamId}'`);
+  }
+  if (call.agent_id?.value !== agentId) {
+    return textResponse(
+      400,
+      `The agent ID '${call.agent_id?.value ?? ""}' does not match the agent '${agentId}' subscribed on stream '${streamId}'`,
+    );
+  }
+  ctx.dispatcher.agentCall(agentId, call);
+  return response(202);
+}

@@ -1,0 +1,235 @@
+// The master's legacy (v0) JSON endpoints (reference §4.5): /master/state (and /state),
+// /master/state-summary, /master/frameworks, /master/slaves, /master/tasks (paged),
+// /master/roles, /master/flags and /master/redirect. All GET, leader-only (307/503 otherwise),
+// and `?jsonp=<callback>` wraps the answer as Mesos does.
+import { versionInfo } from "../../http/endpoints.ts";
+import { leaderGuard } from "../../http/leader.ts";
+import { jsonResponse, type Reply, response, textResponse } from "../../http/response.ts";
+import type { HttpRequest, HttpServer } from "../../http/server.ts";
+import { Resources } from "../../resources/index.ts";
+import type { MasterInfo } from "../../wire/framework.ts";
+import { stringifyWire } from "../../wire/json.ts";
+import type { MasterSnapshot } from "../core/operator.ts";
+import type { TaskRecord } from "../core/state.ts";
+import type { MasterHttpContext } from "./context.ts";
+import {
+  type Json,
+  legacyAgent,
+  legacyFramework,
+  legacyTask,
+  resourcesObject,
+  stateCounts,
+} from "./legacy-render.ts";
+import type { OperatorAdmin } from "./operator-admin.ts";
+import { agentUsage } from "./operator-render.ts";
+
+export interface LegacyContext extends MasterHttpContext {
+  readonly admin: OperatorAdmin;
+  readonly masterInfo: MasterInfo;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly startTimeMs: number;
+  readonly electedTimeMs: number;
+  readonly cluster: string | undefined;
+}
+
+/** `/master/tasks` answers at most this many tasks per page unless `limit` says otherwise. */
+export const TASKS_DEFAULT_LIMIT = 100;
+
+const JSONP_CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
+
+function json(request: HttpRequest, body: unknown): Reply {
+  const text = stringifyWire(body);
+  const callback = request.query.get("jsonp");
+  if (callback === null) return jsonResponse(200, text);
+  if (!JSONP_CALLBACK.test(callback)) return textResponse(400, "Invalid 'jsonp' callback name");
+  return response(200, `${callback}(${text});`, { "Content-Type": "text/javascript" });
+}
+
+export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext): void {
+  const guard = leaderGuard(ctx.view);
+  const snapshot = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+  const get = (name: string, handler: (request: HttpRequest) => Reply) =>
+    server.route({ name, methods: ["GET"], guard, handler });
+
+  get("state", (request) => json(request, state(ctx, snapshot())));
+  get("state-summary", (request) => json(request, stateSummary(ctx, snapshot())));
+  get("frameworks", (request) => {
+    const s = snapshot();
+    const only = request.query.get("framework_id");
+    const pick = (list: MasterSnapshot["frameworks"]) =>
+      list.filter((f) => only === null || f.id === only).map((f) => legacyFramework(f, s));
+    return json(request, {
+      frameworks: pick(s.frameworks),
+      completed_frameworks: pick(s.completedFrameworks),
+      unregistered_frameworks: [],
+    });
+  });
+  get("slaves", (request) => {
+    const s = snapshot();
+    const only = request.query.get("slave_id");
+    return json(request, {
+      slaves: agents(ctx, s).filter((a) => only === null || a.id === only),
+      recovered_slaves: recoveredAgents(s),
+    });
+  });
+  get("tasks", (request) => tasks(request, snapshot()));
+  get("roles", (request) => json(request, { roles: roles(ctx, snapshot()) }));
+  get("flags", (request) => json(request, { flags: ctx.flags }));
+  server.route({
+    name: "redirect",
+    methods: ["GET"],
+    // The leader redirects to itself: the bare base URL, to avoid loops (reference §4.5).
+    handler: () => {
+      const view = ctx.view();
+      if (view.kind === "no_leader") return textResponse(503, "No leader elected");
+      const leader =
+        view.kind === "following"
+          ? view.leader
+          : { hostname: ctx.masterInfo.hostname ?? "", port: ctx.masterInfo.port };
+      return response(307, "", { Location: `//${leader.hostname}:${leader.port}` });
+    },
+  });
+}
+
+function agents(ctx: LegacyContext, s: MasterSnapshot): Json[] {
+  const usage = agentUsage(s);
+  return s.agents.map((a) => legacyAgent(a, usage.get(a.id), ctx.admin.deactivated.has(a.id)));
+}
+
+function recoveredAgents(s: MasterSnapshot): Json[] {
+  return s.recoveredAgents.map((info) => ({
+    id: info.id?.value ?? "",
+    hostname: info.hostname,
+    port: info.port ?? 5051,
+    attributes: {},
+  }));
+}
+
+function state(ctx: LegacyContext, s: MasterSnapshot): Json {
+  const version = versionInfo();
+  const info = ctx.masterInfo;
+  const slaves = agents(ctx, s);
+  const out: Json = {
+    version: version.version,
+    build_date: version.build_date,
+    build_time: version.build_time,
+    build_user: version.build_user,
+    start_time: ctx.startTimeMs / 1000,
+    elected_time: ctx.electedTimeMs / 1000,
+    id: info.id,
+    pid: info.pid,
+    hostname: info.hostname,
+    capabilities: (info.capabilities ?? []).flatMap((c) => (c.type ? [c.type] : [])),
+    activated_slaves: slaves.filter((a) => a.active === true).length,
+    deactivated_slaves: slaves.filter((a) => a.active !== true).length,
+    unreachable_slaves: s.unreachableAgents.size,
+    leader: info.pid,
+    leader_info: { id: info.id, pid: info.pid, port: info.port, hostname: info.hostname },
+    flags: ctx.flags,
+    slaves,
+    recovered_slaves: recoveredAgents(s),
+    frameworks: s.frameworks.map((f) => legacyFramework(f, s)),
+    completed_frameworks: s.completedFrameworks.map((f) => legacyFramework(f, s)),
+    orphan_tasks: [],
+    unregistered_frameworks: [],
+  };
+  if (ctx.cluster !== undefined) out.cluster = ctx.cluster;
+  return out;
+}
+
+function stateSummary(ctx: LegacyContext, s: MasterSnapshot): Json {
+  const allTasks = [...s.tasks, ...s.unreachableTasks, ...s.completedTasks];
+  const usage = agentUsage(s);
+  const out: Json = {
+    hostname: ctx.masterInfo.hostname,
+    slaves: s.agents.map((a) => {
+      const mine = allTasks.filter((t) => t.agentId === a.id);
+      return {
+        ...legacyAgent(a, usage.get(a.id), ctx.admin.deactivated.has(a.id)),
+        ...stateCounts(mine),
+        framework_ids: [...new Set(mine.map((t) => t.frameworkId))],
+      };
+    }),
+    frameworks: s.frameworks.map((f) => {
+      const {
+        tasks: _t,
+        unreachable_tasks: _u,
+        completed_tasks: _c,
+        offers: _o,
+        executors: _e,
+        ...summary
+      } = legacyFramework(f, s);
+      const mine = allTasks.filter((t) => t.frameworkId === f.id);
+      return {
+        ...summary,
+        ...stateCounts(mine),
+        slave_ids: [...new Set(mine.map((t) => t.agentId))],
+      };
+    }),
+  };
+  if (ctx.cluster !== undefined) out.cluster = ctx.cluster;
+  return out;
+}
+
+/**
+ * `/master/tasks?framework_id=&task_id=&limit=100&offset=0&order=des|asc`: active, unreachable
+ * and completed tasks sorted by the timestamp of their first status (none first when ascending).
+ */
+function tasks(request: HttpRequest, s: MasterSnapshot): Reply {
+  const q = request.query;
+  const limit = q.has("limit") ? Number(q.get("limit")) : TASKS_DEFAULT_LIMIT;
+  const offset = q.has("offset") ? Number(q.get("offset")) : 0;
+  const order = q.get("order") ?? "des";
+  if (!Number.isInteger(limit) || limit < 0) {
+    return textResponse(400, "Failed to parse 'limit': not a non-negative integer");
+  }
+  if (!Number.isInteger(offset) || offset < 0) {
+    return textResponse(400, "Failed to parse 'offset': not a non-negative integer");
+  }
+  if (order !== "asc" && order !== "des") {
+    return textResponse(400, "Failed to parse 'order': expecting 'asc' or 'des'");
+  }
+  const frameworkId = q.get("framework_id");
+  const taskId = q.get("task_id");
+  const first = (t: TaskRecord) => Number(t.statuses[0]?.timestamp ?? Number.NEGATIVE_INFINITY);
+  const selected = [...s.tasks, ...s.unreachableTasks, ...s.completedTasks]
+    .filter((t) => frameworkId === null || t.frameworkId === frameworkId)
+    .filter((t) => taskId === null || t.taskId === taskId)
+    .sort((a, b) => (order === "asc" ? first(a) - first(b) : first(b) - first(a)) || 0);
+  return json(request, { tasks: selected.slice(offset, offset + limit).map(legacyTask) });
+}
+
+function roles(ctx: LegacyContext, s: MasterSnapshot): Json[] {
+  const names = new Set<string>([...ctx.admin.weights.keys(), ...ctx.admin.quotas.keys()]);
+  for (const f of s.frameworks) for (const r of f.roles) names.add(r);
+  for (const r of (ctx.flags.roles ?? "").split(",")) if (r !== "") names.add(r);
+  return [...names].sort().map((name) => {
+    const allocatedTasks = s.tasks.filter((t) => t.role === name && !t.released);
+    const allocated = resourcesObject(sum(allocatedTasks.map((t) => t.resources)));
+    const offeredList = s.offers.filter((o) => o.role === name).map((o) => o.resources);
+    const offered = resourcesObject(sum(offeredList));
+    const both = resourcesObject(sum([...allocatedTasks.map((t) => t.resources), ...offeredList]));
+    const quota = ctx.admin.quotas.get(name);
+    return {
+      name,
+      weight: ctx.admin.weights.get(name) ?? 1,
+      quota: {
+        role: name,
+        guarantee: quota?.guarantees ?? {},
+        limit: quota?.limits ?? {},
+        consumed: allocated,
+      },
+      resources: both,
+      allocated,
+      offered,
+      reserved: {},
+      frameworks: s.frameworks.filter((f) => f.roles.includes(name)).map((f) => f.id),
+    };
+  });
+}
+
+function sum(list: readonly Resources[]): Resources {
+  let total = Resources.empty();
+  for (const r of list) total = total.add(r);
+  return total;
+}

@@ -1,0 +1,203 @@
+// POST /api/v1 (also /master/api/v1): the master's v1 operator API (reference §4.1, §4.2).
+// Order as Mesos: leader guard (307/503) and method (405) in the server, then Content-Type,
+// body, Call conversion, `master::call::validate` (400), Accept (406, for every call here),
+// then the call. Reads answer 200 with `{type, get_xxx}`; mutations answer 200 with an empty
+// body once durable; SUBSCRIBE opens the event stream (operator-events.ts).
+import type { z } from "zod";
+import { versionInfo } from "../../http/endpoints.ts";
+import { leaderGuard } from "../../http/leader.ts";
+import {
+  failureResponse,
+  jsonResponse,
+  type Reply,
+  response,
+  streamReply,
+  textResponse,
+} from "../../http/response.ts";
+import type { HttpRequest, HttpServer } from "../../http/server.ts";
+import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { Resources } from "../../resources/index.ts";
+import { resourcesToWire } from "../../resources/wire-format.ts";
+import type { MasterInfo } from "../../wire/framework.ts";
+import { encodeWire } from "../../wire/json.ts";
+import { MasterCall, MasterResponse, validateMasterCall } from "../../wire/operator-master.ts";
+import type { MasterSnapshot } from "../core/operator.ts";
+import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
+import type { AdminResult, OperatorAdmin } from "./operator-admin.ts";
+import { OPERATOR_HEARTBEAT_RECORD, type OperatorEventHub } from "./operator-events.ts";
+import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./operator-render.ts";
+import { replyResponse } from "./scheduler-api.ts";
+
+export const OPERATOR_API_PATH = "api/v1";
+
+export interface OperatorContext extends MasterHttpContext {
+  readonly hub: OperatorEventHub;
+  readonly admin: OperatorAdmin;
+  readonly masterInfo: MasterInfo;
+  readonly flags: Readonly<Record<string, string>>;
+  readonly metrics: () => Record<string, number>;
+  readonly startTimeMs: number;
+  readonly electedTimeMs: number;
+}
+
+type ResponseIn = z.input<typeof MasterResponse>;
+
+export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): void {
+  server.route({
+    name: OPERATOR_API_PATH,
+    methods: ["POST"],
+    guard: leaderGuard(ctx.view),
+    handler: (request) => handleOperatorCall(ctx, request),
+  });
+}
+
+function ok(body: ResponseIn): Reply {
+  return jsonResponse(200, encodeWire(MasterResponse, body));
+}
+
+function adminReply(result: AdminResult): Reply {
+  return result.ok ? response(200) : textResponse(result.status, result.message);
+}
+
+async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): Promise<Reply> {
+  const read = readV1Call(request, MasterCall);
+  if (!read.ok) return failureResponse(read.failure);
+  const { call } = read.value;
+  const invalid = validateMasterCall(call);
+  if (invalid !== undefined)
+    return textResponse(400, `Failed to validate master::Call: ${invalid}`);
+  const accept = negotiateAccept(request);
+  if (!accept.ok) return failureResponse(accept.failure);
+  const snapshot = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+
+  switch (call.type) {
+    case "GET_HEALTH":
+      return ok({ type: "GET_HEALTH", get_health: { healthy: true } });
+    case "GET_FLAGS":
+      return ok({
+        type: "GET_FLAGS",
+        get_flags: { flags: Object.entries(ctx.flags).map(([name, value]) => ({ name, value })) },
+      });
+    case "GET_VERSION": {
+      const { tessera_version: _, ...info } = versionInfo();
+      return ok({ type: "GET_VERSION", get_version: { version_info: info } });
+    }
+    case "GET_METRICS":
+      return ok({
+        type: "GET_METRICS",
+        get_metrics: {
+          metrics: Object.entries(ctx.metrics()).map(([name, value]) => ({ name, value })),
+        },
+      });
+    case "GET_STATE":
+      return ok({ type: "GET_STATE", get_state: getState(snapshot()) });
+    case "GET_AGENTS":
+      return ok({ type: "GET_AGENTS", get_agents: getAgents(snapshot()) });
+    case "GET_FRAMEWORKS":
+      return ok({ type: "GET_FRAMEWORKS", get_frameworks: getFrameworks(snapshot()) });
+    case "GET_EXECUTORS":
+      return ok({ type: "GET_EXECUTORS", get_executors: getExecutors(snapshot()) });
+    case "GET_TASKS":
+      return ok({ type: "GET_TASKS", get_tasks: getTasks(snapshot()) });
+    case "GET_ROLES":
+      return ok({ type: "GET_ROLES", get_roles: { roles: roles(ctx, snapshot()) } });
+    case "GET_WEIGHTS":
+      return ok({
+        type: "GET_WEIGHTS",
+        get_weights: {
+          weight_infos: [...ctx.admin.weights].map(([role, weight]) => ({ role, weight })),
+        },
+      });
+    case "GET_MASTER":
+      return ok({
+        type: "GET_MASTER",
+        get_master: {
+          master_info: ctx.masterInfo,
+          start_time: ctx.startTimeMs / 1000,
+          elected_time: ctx.electedTimeMs / 1000,
+        },
+      });
+    case "GET_QUOTA":
+      return ok({
+        type: "GET_QUOTA",
+        get_quota: {
+          status: {
+            configs: [...ctx.admin.quotas.values()].map((q) => ({
+              role: q.role,
+              guarantees: scalarMap(q.guarantees),
+              limits: scalarMap(q.limits),
+            })),
+          },
+        },
+      });
+    case "SUBSCRIBE":
+      return streamReply(
+        {
+          contentType: accept.value,
+          streamId: false,
+          heartbeat: {
+            intervalMs: HEARTBEAT_INTERVAL_MS,
+            record: () => OPERATOR_HEARTBEAT_RECORD,
+            ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
+          },
+        },
+        (stream) => ctx.hub.add(stream),
+      );
+    case "UPDATE_WEIGHTS":
+      return adminReply(await ctx.admin.updateWeights(call.update_weights!));
+    case "UPDATE_QUOTA":
+      return adminReply(await ctx.admin.updateQuota(call.update_quota!));
+    case "DEACTIVATE_AGENT":
+      return adminReply(await ctx.admin.deactivateAgent(call.deactivate_agent!.agent_id.value));
+    case "REACTIVATE_AGENT":
+      return adminReply(await ctx.admin.reactivateAgent(call.reactivate_agent!.agent_id.value));
+    case "DRAIN_AGENT":
+      return adminReply(await ctx.admin.drainAgent(call.drain_agent!));
+    case "TEARDOWN":
+      return replyResponse(
+        await ctx.dispatcher.operatorCall({
+          type: "TEARDOWN",
+          frameworkId: call.teardown!.framework_id.value,
+        }),
+      );
+    case "MARK_AGENT_GONE":
+      return replyResponse(
+        await ctx.dispatcher.operatorCall({
+          type: "MARK_AGENT_GONE",
+          agentId: call.mark_agent_gone!.agent_id.value,
+        }),
+      );
+    case "UNKNOWN":
+      return textResponse(501, "Unsupported call type 'UNKNOWN'");
+    default:
+      return textResponse(501, `Tessera does not implement master::Call '${call.type}' yet`);
+  }
+}
+
+function scalarMap(record: Record<string, number>): Record<string, { value: number }> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, { value: v }]));
+}
+
+/** GET_ROLES: roles with frameworks, weights, quota or in the whitelist (reference §4.5). */
+function roles(ctx: OperatorContext, s: MasterSnapshot) {
+  const names = new Set<string>([...ctx.admin.weights.keys(), ...ctx.admin.quotas.keys()]);
+  const frameworks = new Map<string, string[]>();
+  for (const f of s.frameworks) {
+    for (const role of f.roles) {
+      names.add(role);
+      frameworks.set(role, [...(frameworks.get(role) ?? []), f.id]);
+    }
+  }
+  for (const role of (ctx.flags.roles ?? "").split(",")) if (role !== "") names.add(role);
+  const used = new Map<string, Resources>();
+  const add = (role: string, r: Resources) =>
+    used.set(role, (used.get(role) ?? Resources.empty()).add(r));
+  for (const t of s.tasks) if (!t.released) add(t.role, t.resources);
+  for (const o of s.offers) add(o.role, o.resources);
+  return [...names].sort().map((name) => ({
+    name,
+    weight: ctx.admin.weights.get(name) ?? 1,
+    frameworks: (frameworks.get(name) ?? []).map((value) => ({ value })),
+    resources: resourcesToWire(used.get(name) ?? Resources.empty(), "ENDPOINT"),
+  }));
+}

@@ -1,0 +1,170 @@
+// Test helpers for the master's HTTP conformance tests: a real master on port 0 with a silent
+// logger, a scheduler client on fetch (src/http/recordio-client.ts), and an event reader that
+// waits for the next matching event with a bound instead of sleeping.
+import assert from "node:assert/strict";
+import { pino } from "pino";
+import { postCall, subscribe } from "../../../src/http/recordio-client.ts";
+import {
+  type RunningMaster,
+  type StartMasterOptions,
+  startMaster,
+} from "../../../src/master/server.ts";
+
+/** Longest a test waits for an expected event before failing. */
+export const EVENT_WAIT_MS = 10_000;
+
+export type Event = Record<string, unknown> & { type?: string };
+
+export async function startTestMaster(
+  flags: Record<string, string> = {},
+  options: Omit<StartMasterOptions, "flags" | "logger"> = {},
+): Promise<RunningMaster> {
+  return startMaster({
+    flags: { registry: "in_memory", port: "0", ip: "127.0.0.1", hostname: "localhost", ...flags },
+    logger: pino({ level: "silent" }),
+    ...options,
+  });
+}
+
+/** Reads a RecordIO event stream; `next` waits (bounded) for the next event that matches. */
+export class EventReader {
+  readonly seen: Event[] = [];
+  readonly #iterator: AsyncIterator<unknown>;
+  #ended = false;
+
+  constructor(events: AsyncIterable<unknown>) {
+    this.#iterator = events[Symbol.asyncIterator]();
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  /** The next event (heartbeats included), or undefined when the stream ended. */
+  async nextAny(timeoutMs = EVENT_WAIT_MS): Promise<Event | undefined> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no event within ${timeoutMs} ms`)), timeoutMs);
+    });
+    try {
+      const result = await Promise.race([this.#iterator.next(), timeout]);
+      if (result.done) {
+        this.#ended = true;
+        return undefined;
+      }
+      const event = result.value as Event;
+      this.seen.push(event);
+      return event;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Skips heartbeats and events not matching `type` until one matches. */
+  async next(type: string, timeoutMs = EVENT_WAIT_MS): Promise<Event> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const event = await this.nextAny(Math.max(1, deadline - Date.now()));
+      assert.ok(event !== undefined, `stream ended while waiting for ${type}`);
+      if (event.type === type) return event;
+    }
+  }
+
+  /** Waits until the server ends the stream (bounded). */
+  async end(timeoutMs = EVENT_WAIT_MS): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!this.#ended) await this.nextAny(Math.max(1, deadline - Date.now()));
+  }
+}
+
+export interface TestScheduler {
+  frameworkId: string;
+  streamId: string;
+  events: EventReader;
+  headers: Record<string, string>;
+  /** POSTs a call with this subscription's stream id and framework id. */
+  call(body: Record<string, unknown>): Promise<{ status: number; body: string }>;
+  close(): void;
+}
+
+export const DEFAULT_FRAMEWORK_INFO = {
+  user: "alice",
+  name: "conformance",
+  roles: ["web"],
+  capabilities: [{ type: "MULTI_ROLE" }],
+};
+
+export function schedulerUrl(master: RunningMaster, prefixed = false): string {
+  return `${master.url}${prefixed ? "/master" : ""}/api/v1/scheduler`;
+}
+
+/** Subscribes a framework and reads SUBSCRIBED (and the HEARTBEAT after it). */
+export async function subscribeScheduler(
+  master: RunningMaster,
+  frameworkInfo: Record<string, unknown> = DEFAULT_FRAMEWORK_INFO,
+  frameworkId?: string,
+): Promise<TestScheduler> {
+  const body: Record<string, unknown> = {
+    type: "SUBSCRIBE",
+    subscribe: {
+      framework_info: frameworkId
+        ? { ...frameworkInfo, id: { value: frameworkId } }
+        : frameworkInfo,
+    },
+  };
+  if (frameworkId) body.framework_id = { value: frameworkId };
+  const sub = await subscribe(schedulerUrl(master), JSON.stringify(body));
+  assert.ok(
+    sub.ok,
+    `SUBSCRIBE refused: ${sub.ok ? "" : `${sub.response.status} ${sub.response.body}`}`,
+  );
+  const events = new EventReader(sub.events);
+  const subscribed = await events.next("SUBSCRIBED");
+  const id = (subscribed.subscribed as { framework_id: { value: string } }).framework_id.value;
+  const streamId = sub.streamId ?? "";
+  return {
+    frameworkId: id,
+    streamId,
+    events,
+    headers: sub.headers,
+    call: (call) =>
+      postCall(schedulerUrl(master), JSON.stringify({ framework_id: { value: id }, ...call }), {
+        headers: { "Mesos-Stream-Id": streamId },
+      }),
+    close: () => sub.close(),
+  };
+}
+
+/** POSTs an operator call and parses the JSON answer (if any). */
+export async function operatorCall(
+  master: RunningMaster,
+  call: Record<string, unknown>,
+): Promise<{ status: number; body: string; json: Record<string, unknown> | undefined }> {
+  const res = await postCall(`${master.url}/api/v1`, JSON.stringify(call));
+  const json =
+    res.status === 200 && res.body !== ""
+      ? (JSON.parse(res.body) as Record<string, unknown>)
+      : undefined;
+  return { status: res.status, body: res.body, json };
+}
+
+/** GET_STATE with volatile fields (times, heartbeats) removed, for before/after comparisons. */
+export async function stableState(master: RunningMaster): Promise<unknown> {
+  const res = await operatorCall(master, { type: "GET_STATE" });
+  assert.equal(res.status, 200);
+  return JSON.parse(res.body, (key, value) =>
+    key === "registered_time" || key === "reregistered_time" || key === "unregistered_time"
+      ? undefined
+      : value,
+  );
+}
+
+export async function getJson(url: string): Promise<{ status: number; json: Loose }> {
+  const res = await fetch(url);
+  const text = await res.text();
+  return { status: res.status, json: text === "" ? undefined : JSON.parse(text) };
+}
+
+/** Parsed JSON the tests read by path; the assertions check the shape. */
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path in assertions
+export type Loose = any;
