@@ -1,0 +1,150 @@
+// Leader detection through ZooKeeper, as Mesos's masters, agents and scheduler libraries do it
+// (reference §7): list `<path>`'s children with a watch, take the lowest `json.info_` sequence,
+// read its MasterInfo JSON; re-evaluate whenever the children change. Other children are
+// ignored. While the session is lost (expired, or no server contact for the lease, see
+// zk-session.ts) no leader is known, as Mesos's detector reports none on expiry.
+import type { MasterInfo } from "../../wire/framework.ts";
+import { type DetectorListener, type LeaderDetector, sameLeader } from "./election.ts";
+import { decodeMasterInfo } from "./master-info.ts";
+import { childPath, leaderCandidacy } from "./zk-layout.ts";
+import { ZkError, ZkSession } from "./zk-session.ts";
+import type { ZkUrl } from "./zk-url.ts";
+
+export interface ZkDetectorOptions {
+  url: ZkUrl;
+  sessionTimeoutMs?: number;
+}
+
+interface Round {
+  session: ZkSession;
+  done: boolean;
+  /** Evaluations may overlap when watches fire quickly; only the newest one applies. */
+  generation: number;
+}
+
+export class ZkDetector implements LeaderDetector {
+  readonly #options: ZkDetectorOptions;
+  readonly #listeners = new Set<DetectorListener>();
+  #round: Round | undefined;
+  #leader: MasterInfo | undefined;
+  /** False until the first read completes: `detect()` waits for a real answer. */
+  #known = false;
+  #closed = false;
+  /** The last leader znode that could not be read as MasterInfo, for diagnostics. */
+  lastError: string | undefined;
+
+  constructor(options: ZkDetectorOptions) {
+    this.#options = options;
+    this.#startRound();
+  }
+
+  current(): MasterInfo | undefined {
+    return this.#leader;
+  }
+
+  detect(previous?: MasterInfo): Promise<MasterInfo | undefined> {
+    if (this.#known && !sameLeader(this.#leader, previous)) return Promise.resolve(this.#leader);
+    return new Promise((resolve) => {
+      const off = this.onChange((leader) => {
+        if (sameLeader(leader, previous)) return;
+        off();
+        resolve(leader);
+      });
+    });
+  }
+
+  onChange(listener: DetectorListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const round = this.#round;
+    if (round !== undefined) {
+      round.done = true;
+      round.session.close();
+    }
+    this.#listeners.clear();
+  }
+
+  #set(leader: MasterInfo | undefined): void {
+    const changed = !this.#known || !sameLeader(this.#leader, leader);
+    this.#known = true;
+    this.#leader = leader;
+    if (!changed) return;
+    for (const listener of [...this.#listeners]) listener(leader);
+  }
+
+  #startRound(): void {
+    const round: Round = {
+      done: false,
+      generation: 0,
+      session: new ZkSession({
+        url: this.#options.url,
+        ...(this.#options.sessionTimeoutMs === undefined
+          ? {}
+          : { sessionTimeoutMs: this.#options.sessionTimeoutMs }),
+        onFailure: () => this.#endRound(round),
+      }),
+    };
+    this.#round = round;
+    void round.session
+      .ready()
+      .then(() => this.#evaluate(round))
+      .catch(() => this.#endRound(round));
+  }
+
+  #endRound(round: Round): void {
+    if (round.done) return;
+    round.done = true;
+    round.session.close();
+    if (this.#closed) return;
+    this.#set(undefined);
+    this.#startRound();
+  }
+
+  #reevaluate(round: Round): void {
+    this.#evaluate(round).catch(() => this.#endRound(round));
+  }
+
+  async #evaluate(round: Round): Promise<void> {
+    if (round.done) return;
+    const generation = ++round.generation;
+    const path = this.#options.url.path;
+    const watch = () => this.#reevaluate(round);
+    let children: string[];
+    try {
+      children = await round.session.getChildren(path, watch);
+    } catch (error) {
+      if (!(error instanceof ZkError && error.code === "NO_NODE")) throw error;
+      // No master has contended yet: wait for the path to appear.
+      const stat = await round.session.exists(path, watch);
+      if (stat !== undefined) return this.#evaluate(round);
+      children = [];
+    }
+    if (round.done || generation !== round.generation) return;
+    const candidacy = leaderCandidacy(children);
+    if (candidacy === undefined) {
+      this.#set(undefined);
+      return;
+    }
+    let data: Buffer | undefined;
+    try {
+      data = await round.session.getData(childPath(path, candidacy.name));
+    } catch (error) {
+      // Gone between the listing and the read; the children watch brings the next answer.
+      if (error instanceof ZkError && error.code === "NO_NODE") return;
+      throw error;
+    }
+    if (round.done || generation !== round.generation) return;
+    const decoded = decodeMasterInfo(data);
+    if (decoded.ok) {
+      this.lastError = undefined;
+      this.#set(decoded.info);
+    } else {
+      this.lastError = `${candidacy.name}: ${decoded.error.message}`;
+      this.#set(undefined);
+    }
+  }
+}

@@ -1,0 +1,73 @@
+// Test helper: one ordered log of every contender's and detector's events, so tests can assert
+// what happened before what, and wait (bounded) for an event instead of sleeping.
+import type { ContenderEvent, LeaderContender } from "../../../src/master/election/index.ts";
+import type { MasterInfo } from "../../../src/wire/framework.ts";
+
+export type LogEntry =
+  | { who: string; kind: "contender"; event: ContenderEvent }
+  | { who: string; kind: "detector"; leader: string | undefined };
+
+/** Bound on waiting for an election event; generous for a loaded CI machine. */
+export const EVENT_TIMEOUT_MS = 30_000;
+
+export class ElectionLog {
+  readonly entries: LogEntry[] = [];
+  #waiters: (() => void)[] = [];
+
+  add(entry: LogEntry): void {
+    this.entries.push(entry);
+    for (const wake of this.#waiters.splice(0)) wake();
+  }
+
+  contend(who: string, contender: LeaderContender): void {
+    contender.contend((event) => this.add({ who, kind: "contender", event }));
+  }
+
+  detector(who: string): (leader: MasterInfo | undefined) => void {
+    return (leader) => this.add({ who, kind: "detector", leader: leader?.id });
+  }
+
+  /** Index of the first entry at or after `from` matching `match`, or -1. */
+  indexOf(match: (entry: LogEntry) => boolean, from = 0): number {
+    for (let i = from; i < this.entries.length; i++) {
+      const entry = this.entries[i];
+      if (entry !== undefined && match(entry)) return i;
+    }
+    return -1;
+  }
+
+  /** Waits until an entry at or after `from` matches; resolves with its index. */
+  async waitFor(
+    what: string,
+    match: (entry: LogEntry) => boolean,
+    from = 0,
+    timeoutMs = EVENT_TIMEOUT_MS,
+  ): Promise<number> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const index = this.indexOf(match, from);
+      if (index >= 0) return index;
+      const leftMs = deadline - Date.now();
+      if (leftMs <= 0) {
+        throw new Error(`timed out waiting for ${what}; log: ${JSON.stringify(this.entries)}`);
+      }
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, leftMs);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+export const isEvent =
+  (who: string, type: ContenderEvent["type"]) =>
+  (entry: LogEntry): boolean =>
+    entry.kind === "contender" && entry.who === who && entry.event.type === type;
+
+export const detected =
+  (who: string, leader: string | undefined) =>
+  (entry: LogEntry): boolean =>
+    entry.kind === "detector" && entry.who === who && entry.leader === leader;
