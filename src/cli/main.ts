@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { masterCommand } from "./master.ts";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -27,6 +28,8 @@ export function buildProgram(): Command {
         console.log(`tessera ${TESSERA_VERSION} (Mesos API ${MESOS_COMPATIBLE_VERSION})`);
       }
     });
+
+  program.addCommand(masterCommand());
 
   return program;
 }

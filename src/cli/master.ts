@@ -1,0 +1,40 @@
+// `tessera master`: runs a master with Mesos-style flags (reference §5.9). Every flag can also
+// come from a `TESSERA_<FLAG>` environment variable; the command line wins.
+import { Command, Option } from "commander";
+import { envName, MASTER_FLAG_SPECS } from "../master/flags.ts";
+import { MasterStartError, startMaster } from "../master/server.ts";
+
+export function masterCommand(): Command {
+  const command = new Command("master")
+    .description("run a Tessera master (Mesos-compatible scheduler, operator and agent APIs)")
+    .allowExcessArguments(false);
+  for (const spec of MASTER_FLAG_SPECS) {
+    const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
+    const flag = spec.kind === "bool" ? `--${spec.name} [bool]` : `--${spec.name} <value>`;
+    command.addOption(new Option(flag, `${spec.help}${shown}; env ${envName(spec.name)}`));
+  }
+  command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    let master: Awaited<ReturnType<typeof startMaster>>;
+    try {
+      master = await startMaster({ flags: opts, env: process.env });
+    } catch (error) {
+      if (error instanceof MasterStartError) {
+        process.stderr.write(`tessera master: ${error.message}\n`);
+        process.exitCode = 1;
+        return;
+      }
+      throw error;
+    }
+    process.stdout.write(`Tessera master ${master.masterInfo.id} listening on ${master.url}\n`);
+    const stop = () => {
+      process.stdout.write("Stopping the master\n");
+      void master.close();
+    };
+    process.once("SIGINT", stop);
+    process.once("SIGTERM", stop);
+    await master.stopped;
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
+  });
+  return command;
+}
