@@ -1,0 +1,306 @@
+// Conformance: every status code path of the scheduler endpoint (reference §1.1 handler order)
+// with Mesos's exact body text; each refused call leaves the master's state unchanged.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { subscribe } from "../../../src/http/recordio-client.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import {
+  EventReader,
+  type Loose,
+  operatorCall,
+  schedulerUrl,
+  stableState,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+} from "./helpers.ts";
+import { TestAgent } from "./test-agent.ts";
+
+async function post(
+  master: RunningMaster,
+  body: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, string> }> {
+  const res = await fetch(schedulerUrl(master), {
+    method: "POST",
+    headers: { "Content-Type": "application/json", ...headers },
+    body,
+    redirect: "manual",
+  });
+  const out: Record<string, string> = {};
+  res.headers.forEach((v, k) => {
+    out[k] = v;
+  });
+  return { status: res.status, body: await res.text(), headers: out };
+}
+
+describe("scheduler API status codes", () => {
+  let master: RunningMaster;
+  let scheduler: TestScheduler;
+  let stateBefore: unknown;
+  before(async () => {
+    master = await startTestMaster();
+    scheduler = await subscribeScheduler(master);
+    stateBefore = await stableState(master);
+  });
+  after(async () => {
+    // Every refusal above left the state as it was.
+    assert.deepEqual(await stableState(master), stateBefore);
+    scheduler.close();
+    await master.close();
+  });
+
+  it("a GET is answered 405 with Allow: POST", async () => {
+    const res = await fetch(schedulerUrl(master));
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get("allow"), "POST");
+  });
+
+  it("a missing Content-Type is answered 400", async () => {
+    // A byte body, so that fetch adds no Content-Type of its own.
+    const res = await fetch(schedulerUrl(master), {
+      method: "POST",
+      body: new TextEncoder().encode("{}"),
+    });
+    assert.equal(res.status, 400);
+    assert.equal(await res.text(), "Expecting 'Content-Type' to be present");
+  });
+
+  it("an unsupported Content-Type is answered 415", async () => {
+    const res = await post(master, "{}", { "Content-Type": "text/plain" });
+    assert.equal(res.status, 415);
+  });
+
+  it("a protobuf body is answered 415 saying protobuf is not supported yet", async () => {
+    const res = await post(master, "\x08\x01", { "Content-Type": "application/x-protobuf" });
+    assert.equal(res.status, 415);
+    assert.match(res.body, /does not support protobuf/);
+  });
+
+  it("malformed JSON is answered 400 'Failed to parse body into JSON'", async () => {
+    const res = await post(master, "{not json");
+    assert.equal(res.status, 400);
+    assert.match(res.body, /^Failed to parse body into JSON: /);
+  });
+
+  it("JSON that is not a Call is answered 400 'Failed to convert JSON into Call protobuf'", async () => {
+    const res = await post(master, JSON.stringify({ type: "SUBSCRIBE", subscribe: 42 }));
+    assert.equal(res.status, 400);
+    assert.match(res.body, /^Failed to convert JSON into Call protobuf: .*subscribe/);
+  });
+
+  it("an unknown call type name leaves the optional type unset: 400 'Expecting 'type' to be present'", async () => {
+    const res = await post(master, JSON.stringify({ type: "NO_SUCH_CALL" }));
+    assert.equal(res.status, 400);
+    assert.equal(res.body, "Failed to validate scheduler::Call: Expecting 'type' to be present");
+  });
+
+  it("a call failing validation is answered 400 'Failed to validate scheduler::Call'", async () => {
+    const res = await post(master, JSON.stringify({ type: "DECLINE" }));
+    assert.equal(res.status, 400);
+    assert.equal(
+      res.body,
+      "Failed to validate scheduler::Call: Expecting 'framework_id' to be present",
+    );
+  });
+
+  it("an oversized body is answered 413 without being read", async () => {
+    const res = await post(master, " ".repeat(5 * 1024 * 1024));
+    assert.equal(res.status, 413);
+  });
+
+  it("SUBSCRIBE accepting only protobuf is answered 406", async () => {
+    const res = await post(
+      master,
+      JSON.stringify({
+        type: "SUBSCRIBE",
+        subscribe: { framework_info: { user: "a", name: "b" } },
+      }),
+      { Accept: "application/x-protobuf" },
+    );
+    assert.equal(res.status, 406);
+  });
+
+  it("SUBSCRIBE with a Mesos-Stream-Id header is answered 400", async () => {
+    const res = await post(
+      master,
+      JSON.stringify({
+        type: "SUBSCRIBE",
+        subscribe: { framework_info: { user: "a", name: "b" } },
+      }),
+      { "Mesos-Stream-Id": "x" },
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
+  });
+
+  it("a call for an unknown framework is answered 400 'Framework cannot be found'", async () => {
+    const res = await post(
+      master,
+      JSON.stringify({ type: "REVIVE", framework_id: { value: "unknown" } }),
+      { "Mesos-Stream-Id": scheduler.streamId },
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body, "Framework cannot be found");
+  });
+
+  it("a call without Mesos-Stream-Id is answered 400", async () => {
+    const res = await post(
+      master,
+      JSON.stringify({ type: "REVIVE", framework_id: { value: scheduler.frameworkId } }),
+    );
+    assert.equal(res.status, 400);
+    assert.equal(res.body, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+  });
+
+  it("a call with another stream's id is answered 400", async () => {
+    const res = await post(
+      master,
+      JSON.stringify({ type: "REVIVE", framework_id: { value: scheduler.frameworkId } }),
+      { "Mesos-Stream-Id": "00000000-0000-0000-0000-000000000000" },
+    );
+    assert.equal(res.status, 400);
+    assert.match(res.body, /didn't match the stream ID currently associated with framework ID/);
+  });
+
+  it("an UNKNOWN call is answered 501", async () => {
+    const res = await scheduler.call({ type: "UNKNOWN" });
+    assert.equal(res.status, 501);
+  });
+
+  it("SUBSCRIBE with an invalid FrameworkInfo answers 200 with a single ERROR and closes", async () => {
+    const sub = await subscribe(
+      schedulerUrl(master),
+      JSON.stringify({
+        type: "SUBSCRIBE",
+        subscribe: {
+          framework_info: {
+            user: "a",
+            name: "b",
+            role: "x",
+            roles: ["y"],
+            capabilities: [{ type: "MULTI_ROLE" }],
+          },
+        },
+      }),
+    );
+    assert.ok(sub.ok);
+    const events = new EventReader(sub.events);
+    const error = await events.nextAny();
+    assert.equal(error?.type, "ERROR");
+    assert.equal(typeof (error?.error as Loose).message, "string");
+    await events.end();
+  });
+});
+
+describe("scheduler API calls needing a subscription", () => {
+  let master: RunningMaster;
+  before(async () => {
+    master = await startTestMaster();
+  });
+  after(async () => {
+    await master.close();
+  });
+
+  it("UPDATE_FRAMEWORK is answered 200 synchronously", async () => {
+    const scheduler = await subscribeScheduler(master);
+    try {
+      const res = await scheduler.call({
+        type: "UPDATE_FRAMEWORK",
+        update_framework: {
+          framework_info: {
+            id: { value: scheduler.frameworkId },
+            user: "alice",
+            name: "renamed",
+            roles: ["web"],
+            capabilities: [{ type: "MULTI_ROLE" }],
+          },
+        },
+      });
+      assert.equal(res.status, 200, res.body);
+      assert.equal(res.body, "");
+      const frameworks = await operatorCall(master, { type: "GET_FRAMEWORKS" });
+      const names = (frameworks.json as Loose).get_frameworks.frameworks.map(
+        (f: Loose) => f.framework_info.name,
+      );
+      assert.deepEqual(names, ["renamed"]);
+    } finally {
+      scheduler.close();
+    }
+  });
+
+  it("a framework whose stream broke is answered 403 'Framework is not subscribed'", async () => {
+    // A failover timeout keeps the framework known while it is disconnected.
+    const scheduler = await subscribeScheduler(master, {
+      user: "alice",
+      name: "away",
+      failover_timeout: 3600,
+    });
+    scheduler.close();
+    // Wait (bounded) until the master saw the connection go.
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const res = await scheduler.call({ type: "REVIVE" });
+      if (res.status === 403) {
+        assert.equal(res.body, "Framework is not subscribed");
+        break;
+      }
+      assert.ok(Date.now() < deadline, `still ${res.status}`);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  });
+
+  it("ACCEPT with an invalid TaskInfo answers 202, sends TASK_ERROR and adds no task", async () => {
+    const agent = await TestAgent.start(master.url, { hostname: "bad-task-agent" });
+    const scheduler = await subscribeScheduler(master, {
+      user: "alice",
+      name: "invalid",
+      roles: ["web"],
+      capabilities: [{ type: "MULTI_ROLE" }],
+    });
+    try {
+      const offers = (await scheduler.events.next("OFFERS")).offers as Loose;
+      const offer = offers.offers[0];
+      const res = await scheduler.call({
+        type: "ACCEPT",
+        accept: {
+          offer_ids: [offer.id],
+          operations: [
+            {
+              type: "LAUNCH",
+              launch: {
+                task_infos: [
+                  {
+                    name: "too big",
+                    task_id: { value: "too-big" },
+                    agent_id: offer.agent_id,
+                    resources: [
+                      {
+                        name: "cpus",
+                        type: "SCALAR",
+                        scalar: { value: 1000 },
+                        allocation_info: { role: "web" },
+                      },
+                    ],
+                    command: { value: "true" },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      });
+      assert.equal(res.status, 202, res.body);
+      const update = (await scheduler.events.next("UPDATE")).update as Loose;
+      assert.equal(update.status.task_id.value, "too-big");
+      assert.equal(update.status.state, "TASK_ERROR");
+      assert.equal(update.status.reason, "REASON_TASK_INVALID");
+      const tasks = (await operatorCall(master, { type: "GET_TASKS" })).json as Loose;
+      assert.equal(tasks.get_tasks.tasks, undefined);
+      assert.equal(agent.events.filter((e) => e.type === "RUN_TASK").length, 0);
+    } finally {
+      scheduler.close();
+      agent.close();
+    }
+  });
+});
