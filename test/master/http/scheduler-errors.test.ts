@@ -188,7 +188,7 @@ describe("scheduler API status codes", () => {
     const events = new EventReader(sub.events);
     const error = await events.nextAny();
     assert.equal(error?.type, "ERROR");
-    assert.equal(typeof (error?.error as Loose).message, "string");
+    assert.equal(typeof (error as Loose).error.message, "string");
     await events.end();
   });
 });
