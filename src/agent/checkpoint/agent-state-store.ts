@@ -1,0 +1,163 @@
+// The agent's checkpoint on disk (reference §8.2): carries out the core's `checkpoint` writes
+// under `<work_dir>/meta/...` and reads everything back for recovery (`readAgentState`).
+// Files hold JSON of the wire-shaped values; `task.updates` holds one record per line.
+import { readdir, readlink } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  agentInfoPath,
+  agentMetaDir,
+  bootIdPath,
+  executorInfoPath,
+  executorMetaDir,
+  frameworkInfoPath,
+  frameworkMetaDir,
+  latestAgentLink,
+  runMetaDir,
+  taskMetaDir,
+} from "../core/paths.ts";
+import type { StatusUpdateRecord } from "../core/status-update-types.ts";
+import type {
+  CheckpointWrite,
+  RecoveredAgentState,
+  RecoveredExecutor,
+  RecoveredFramework,
+  RecoveredTask,
+} from "../core/types.ts";
+import {
+  appendRecord,
+  readIfExists,
+  readRecords,
+  removeTree,
+  symlinkAtomic,
+  writeFileAtomic,
+} from "./durable-files.ts";
+
+const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
+
+/** The host's boot id (changes on reboot); undefined where the kernel does not expose one. */
+export async function currentBootId(): Promise<string | undefined> {
+  return (await readIfExists(BOOT_ID_FILE))?.toString("utf8").trim();
+}
+
+/** Applies one checkpoint write; resolves once it is durable. */
+export async function applyCheckpointWrite(workDir: string, write: CheckpointWrite): Promise<void> {
+  switch (write.type) {
+    case "agent": {
+      await writeFileAtomic(agentInfoPath(workDir, write.agentId), JSON.stringify(write.info));
+      await writeFileAtomic(bootIdPath(workDir), (await currentBootId()) ?? "");
+      await symlinkAtomic(write.agentId, latestAgentLink(workDir));
+      return;
+    }
+    case "framework":
+      await writeFileAtomic(
+        frameworkInfoPath(workDir, write.agentId, write.frameworkId),
+        JSON.stringify(write.info),
+      );
+      return;
+    case "executor": {
+      const { agentId, frameworkId, executorId, containerId } = write;
+      await writeFileAtomic(
+        executorInfoPath(workDir, agentId, frameworkId, executorId),
+        JSON.stringify(write.info),
+      );
+      await symlinkAtomic(
+        containerId,
+        join(executorMetaDir(workDir, agentId, frameworkId, executorId), "runs", "latest"),
+      );
+      return;
+    }
+    case "task": {
+      const dir = taskMetaDir(
+        workDir,
+        write.agentId,
+        write.frameworkId,
+        write.executorId,
+        write.containerId,
+        write.task.task_id.value,
+      );
+      await writeFileAtomic(join(dir, "task.info"), JSON.stringify(write.task));
+      return;
+    }
+    case "status_update": {
+      const { frameworkId, executorId, containerId, taskId } = write.at;
+      const dir = taskMetaDir(workDir, write.agentId, frameworkId, executorId, containerId, taskId);
+      await appendRecord(join(dir, "task.updates"), write.record);
+      return;
+    }
+    case "remove_executor":
+      await removeTree(
+        executorMetaDir(workDir, write.agentId, write.frameworkId, write.executorId),
+      );
+      return;
+    case "remove_framework":
+      await removeTree(frameworkMetaDir(workDir, write.agentId, write.frameworkId));
+      return;
+  }
+}
+
+async function readJson<T>(path: string): Promise<T | undefined> {
+  const data = await readIfExists(path);
+  return data === undefined ? undefined : (JSON.parse(data.toString("utf8")) as T);
+}
+
+async function list(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).filter((name) => name !== "latest" && !name.includes(".tmp-"));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw error;
+  }
+}
+
+async function linkTarget(path: string): Promise<string | undefined> {
+  try {
+    return await readlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Everything the core needs to recover, from `<work_dir>/meta`: undefined when the agent never
+ * registered. Entries missing their info file (a crash while creating them) are skipped.
+ */
+export async function readAgentState(workDir: string): Promise<RecoveredAgentState | undefined> {
+  const agentId = await linkTarget(latestAgentLink(workDir));
+  if (agentId === undefined) return undefined;
+  const agentInfo = await readJson<RecoveredAgentState["agentInfo"]>(
+    agentInfoPath(workDir, agentId),
+  );
+  if (agentInfo === undefined) return undefined;
+  const savedBootId = (await readIfExists(bootIdPath(workDir)))?.toString("utf8").trim();
+  const bootId = await currentBootId();
+  const rebooted = savedBootId !== undefined && bootId !== undefined && savedBootId !== bootId;
+  const frameworks: RecoveredFramework[] = [];
+  for (const fw of await list(join(agentMetaDir(workDir, agentId), "frameworks"))) {
+    const info = await readJson<RecoveredFramework["info"]>(
+      frameworkInfoPath(workDir, agentId, fw),
+    );
+    if (info === undefined) continue;
+    const executors: RecoveredExecutor[] = [];
+    for (const ex of await list(join(frameworkMetaDir(workDir, agentId, fw), "executors"))) {
+      const exInfo = await readJson<RecoveredExecutor["info"]>(
+        executorInfoPath(workDir, agentId, fw, ex),
+      );
+      const dir = executorMetaDir(workDir, agentId, fw, ex);
+      const containerId = await linkTarget(join(dir, "runs", "latest"));
+      if (exInfo === undefined || containerId === undefined) continue;
+      const tasks: RecoveredTask[] = [];
+      const tasksDir = join(runMetaDir(workDir, agentId, fw, ex, containerId), "tasks");
+      for (const taskId of await list(tasksDir)) {
+        const taskDir = join(tasksDir, taskId);
+        const task = await readJson<RecoveredTask["task"]>(join(taskDir, "task.info"));
+        if (task === undefined) continue;
+        const records = (await readRecords(join(taskDir, "task.updates"))) as StatusUpdateRecord[];
+        tasks.push({ task, records });
+      }
+      executors.push({ info: exInfo, containerId, tasks });
+    }
+    frameworks.push({ info, executors });
+  }
+  return { agentId, agentInfo, rebooted, frameworks };
+}
