@@ -8,7 +8,6 @@ import { jsonResponse, type Reply, response, textResponse } from "../../http/res
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { Resources } from "../../resources/index.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
-import { stringifyWire } from "../../wire/json.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { TaskRecord } from "../core/state.ts";
 import type { MasterHttpContext } from "./context.ts";
@@ -38,7 +37,9 @@ export const TASKS_DEFAULT_LIMIT = 100;
 const JSONP_CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
 
 function json(request: HttpRequest, body: unknown): Reply {
-  const text = stringifyWire(body);
+  // Legacy endpoints are Mesos's own serializers, not protobuf JSON: empty arrays are kept
+  // (`"orphan_tasks": []`), which the protobuf printer (stringifyWire) would drop.
+  const text = JSON.stringify(body);
   const callback = request.query.get("jsonp");
   if (callback === null) return jsonResponse(200, text);
   if (!JSONP_CALLBACK.test(callback)) return textResponse(400, "Invalid 'jsonp' callback name");
