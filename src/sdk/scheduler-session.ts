@@ -38,6 +38,9 @@ export type SessionAction =
   | { readonly kind: "retry"; readonly delayMs: number; readonly reason: string }
   | { readonly kind: "give_up"; readonly code: "SUBSCRIBE_REJECTED"; readonly message: string };
 
+/** What to do after a failed attempt or a lost stream. */
+export type ReconnectAction = Exclude<SessionAction, { kind: "read_stream" }>;
+
 export interface PendingAcknowledgement {
   readonly agentId: string;
   readonly taskId: string;
@@ -183,7 +186,7 @@ export class SchedulerSession {
   }
 
   /** The stream ended, broke or went silent. Returns when to try again. */
-  onDisconnected(reason: string): SessionAction {
+  onDisconnected(reason: string): ReconnectAction {
     if (this.currentPhase === "stopped") return { kind: "give_up", ...stoppedFailure };
     this.currentPhase = "disconnected";
     this.currentStreamId = undefined;
@@ -231,7 +234,7 @@ export class SchedulerSession {
     this.redirectsInARow = 0;
   }
 
-  private retry(reason: string): SessionAction {
+  private retry(reason: string): ReconnectAction {
     return { kind: "retry", delayMs: this.backoff.next(), reason };
   }
 }

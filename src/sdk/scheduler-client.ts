@@ -1,0 +1,448 @@
+// `SchedulerClient`: the shell around SchedulerSession that talks to the master's v1 scheduler
+// API (reference §1). It subscribes, follows 307s to the leader, retries 503s and unreachable
+// masters with backoff, reads the RecordIO event stream, reconnects after a broken or silent
+// stream (resubscribing with its framework id, so a master restart keeps its tasks when the
+// author set `failover_timeout`), sends `Mesos-Stream-Id` on every call, and acknowledges
+// updates that carry a uuid after the user's handler returned.
+//
+//   const client = new SchedulerClient({ master: "http://127.0.0.1:5050",
+//     frameworkInfo: { user: "me", name: "demo", failover_timeout: 3600 } });
+//   client.on("offers", async (offers) => { ... await client.launch([offer.id.value], tasks) });
+//   client.on("update", (status) => { ... });          // acknowledged after it returns
+//   const stopped = await client.start();               // until stop(), ERROR or teardown
+import { postCall, subscribe } from "../http/recordio-client.ts";
+import { encodeWire, parseWire } from "../wire/json.ts";
+import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
+import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
+import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
+import type {
+  FrameworkInfoInput,
+  OfferFilterOptions,
+  SchedulerCallInput,
+} from "./scheduler-calls.ts";
+import * as calls from "./scheduler-calls.ts";
+import type { SchedulerHandlers } from "./scheduler-events.ts";
+import { HandlerRegistry } from "./scheduler-events.ts";
+import {
+  type ReconnectAction,
+  SchedulerSession,
+  type SubscribeAnswer,
+} from "./scheduler-session.ts";
+import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
+
+/** A SUBSCRIBE that got no answer in this long is abandoned and retried. */
+export const SUBSCRIBE_ANSWER_TIMEOUT_MS = 30_000;
+
+export interface SchedulerClientOptions {
+  /** One master URL or several (tried in turn); 307s lead from any of them to the leader. */
+  readonly master: string | readonly string[];
+  readonly frameworkInfo: FrameworkInfoInput;
+  /** Resume an existing framework (a restarted scheduler that stored its id). */
+  readonly frameworkId?: string;
+  readonly suppressedRoles?: readonly string[];
+  /** Acknowledge updates once the `update` handlers returned (default true). */
+  readonly autoAcknowledge?: boolean;
+  /** Run the recommended reconciliation after each (re)subscription over these tasks. */
+  readonly reconcile?: ReconcileOptions & { readonly tasks: () => readonly ReconcileTask[] };
+  /** Extra headers on every request (e.g. `Authorization`). */
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly logger?: SdkLogger;
+  readonly missedHeartbeatsMax?: number;
+  readonly backoffInitialMs?: number;
+  readonly backoffMaxMs?: number;
+  readonly seed?: number;
+}
+
+/** The result of a call: expected failures are values with a stable code. */
+export type CallResult =
+  | { readonly ok: true }
+  | {
+      readonly ok: false;
+      readonly code: "NOT_SUBSCRIBED" | "REJECTED" | "UNREACHABLE";
+      readonly status?: number;
+      readonly message: string;
+    };
+
+export interface ClientStopped {
+  readonly code: "STOPPED" | "ERROR_EVENT" | "SUBSCRIBE_REJECTED" | "TORN_DOWN";
+  readonly message: string;
+}
+
+export class SchedulerClient {
+  private readonly options: SchedulerClientOptions;
+  private readonly session: SchedulerSession;
+  private readonly handlers = new HandlerRegistry();
+  private readonly log: SdkLogger;
+  private readonly reconciliation: Reconciliation | undefined;
+  private readonly lifetime = new AbortController();
+  private closeStream: (() => void) | undefined;
+  private watchdog: NodeJS.Timeout | undefined;
+  private reconcileTimer: NodeJS.Timeout | undefined;
+  private stopReason: ClientStopped | undefined;
+  private running: Promise<ClientStopped> | undefined;
+
+  constructor(options: SchedulerClientOptions) {
+    this.options = options;
+    const masters = typeof options.master === "string" ? [options.master] : options.master;
+    this.session = new SchedulerSession({
+      masters,
+      ...(options.frameworkId !== undefined ? { frameworkId: options.frameworkId } : {}),
+      ...(options.missedHeartbeatsMax !== undefined
+        ? { missedHeartbeatsMax: options.missedHeartbeatsMax }
+        : {}),
+      ...(options.backoffInitialMs !== undefined
+        ? { backoffInitialMs: options.backoffInitialMs }
+        : {}),
+      ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
+      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+    });
+    this.log = options.logger ?? NO_LOG;
+    this.reconciliation = options.reconcile ? new Reconciliation(options.reconcile) : undefined;
+    this.handlers.onHandlerError = (kind, error) =>
+      this.log.error({ kind, error: String(error) }, "an event handler threw");
+  }
+
+  get frameworkId(): string | undefined {
+    return this.session.frameworkId;
+  }
+  get phase() {
+    return this.session.phase;
+  }
+  /** The scheduler endpoint of the master in use (the leader after a redirect). */
+  get endpoint(): string {
+    return this.session.endpoint;
+  }
+
+  /** Adds a handler; handlers run one event at a time, in order, each awaited. */
+  on<K extends keyof SchedulerHandlers>(kind: K, handler: SchedulerHandlers[K]): this {
+    this.handlers.add(kind, handler);
+    return this;
+  }
+
+  /** Connects and keeps connected; resolves when the client stops for good. */
+  start(): Promise<ClientStopped> {
+    this.running ??= this.run();
+    return this.running;
+  }
+
+  /** Drops the connection and stops reconnecting (the framework stays registered). */
+  async stop(): Promise<void> {
+    this.finish({ code: "STOPPED", message: "stop() was called" });
+    await this.running;
+  }
+
+  // --- calls ------------------------------------------------------------------------------
+
+  accept(
+    offerIds: readonly string[],
+    operations: readonly OfferOperationInput[],
+    filters?: OfferFilterOptions,
+  ) {
+    return this.send(calls.acceptCall(offerIds, operations, filters));
+  }
+  /** ACCEPT with one LAUNCH of `tasks` (offers must all be from one agent). */
+  launch(
+    offerIds: readonly string[],
+    tasks: readonly TaskInfoInput[],
+    filters?: OfferFilterOptions,
+  ) {
+    return this.send(calls.launchCall(offerIds, tasks, filters));
+  }
+  decline(offerIds: readonly string[], filters?: OfferFilterOptions) {
+    return this.send(calls.declineCall(offerIds, filters));
+  }
+  revive(roles?: readonly string[]) {
+    return this.send(calls.reviveCall(roles));
+  }
+  suppress(roles?: readonly string[]) {
+    return this.send(calls.suppressCall(roles));
+  }
+  kill(taskId: string, agentId?: string, gracePeriodMs?: number) {
+    return this.send(calls.killCall(taskId, agentId, gracePeriodMs));
+  }
+  shutdown(executorId: string, agentId: string) {
+    return this.send(calls.shutdownCall(executorId, agentId));
+  }
+  /** Explicit reconciliation of `tasks`, or implicit (every task) for an empty list. */
+  reconcile(tasks: readonly ReconcileTask[] = []) {
+    return this.send(calls.reconcileCall(tasks));
+  }
+  message(agentId: string, executorId: string, data: Uint8Array | string) {
+    return this.send(calls.messageCall(agentId, executorId, data));
+  }
+  updateFramework(frameworkInfo: FrameworkInfoInput, suppressedRoles?: readonly string[]) {
+    const id = this.session.frameworkId;
+    if (id === undefined) return Promise.resolve(notSubscribed);
+    return this.send(calls.updateFrameworkCall(frameworkInfo, id, suppressedRoles));
+  }
+  /** Removes the framework from the cluster (all its tasks are killed), then stops. */
+  async teardown(): Promise<CallResult> {
+    const result = await this.send(calls.teardownCall());
+    if (result.ok) this.finish({ code: "TORN_DOWN", message: "the framework was torn down" });
+    return result;
+  }
+
+  /**
+   * Acknowledges an update (only those with a uuid need it). With auto-acknowledgement on, the
+   * client does this itself; an acknowledgement that could not be sent is retried after the
+   * next subscription (duplicates are ignored by the agent, reference §1.5).
+   */
+  async acknowledge(status: import("../wire/status.ts").TaskStatus): Promise<CallResult> {
+    const call = calls.acknowledgeCall(status);
+    if (call === undefined || status.agent_id === undefined || status.uuid === undefined) {
+      return { ok: true };
+    }
+    const ack = { agentId: status.agent_id.value, taskId: status.task_id.value, uuid: status.uuid };
+    this.session.owe(ack);
+    const result = await this.send(call);
+    if (result.ok || result.code === "REJECTED") this.session.acknowledged(ack);
+    return result;
+  }
+
+  /** Sends any call; `framework_id` is filled in. */
+  async send(call: SchedulerCallInput): Promise<CallResult> {
+    const frameworkId = this.session.frameworkId;
+    const streamId = this.session.streamId;
+    if (this.session.phase !== "subscribed" || frameworkId === undefined) return notSubscribed;
+    const body = encodeWire(SchedulerCall, { ...call, framework_id: { value: frameworkId } });
+    const headers: Record<string, string> = { ...this.options.headers };
+    if (streamId !== undefined) headers["Mesos-Stream-Id"] = streamId;
+    try {
+      const res = await postCall(this.session.endpoint, body, { headers });
+      if (res.status === 202 || res.status === 200) return { ok: true };
+      this.log.warn({ call: call.type, status: res.status, body: res.body }, "call refused");
+      return { ok: false, code: "REJECTED", status: res.status, message: res.body };
+    } catch (error) {
+      return { ok: false, code: "UNREACHABLE", message: String(error) };
+    }
+  }
+
+  // --- the connection loop ----------------------------------------------------------------
+
+  private async run(): Promise<ClientStopped> {
+    const signal = this.lifetime.signal;
+    while (this.stopReason === undefined) {
+      this.session.beginSubscribe();
+      const action = await this.subscribeOnce();
+      if (action.kind === "give_up") {
+        this.finish({ code: "SUBSCRIBE_REJECTED", message: action.message });
+        break;
+      }
+      if (action.delayMs > 0) {
+        this.log.info({ delayMs: action.delayMs, reason: action.reason }, "reconnecting");
+      }
+      await abortableSleep(action.delayMs, signal);
+    }
+    this.clearTimers();
+    return this.stopReason ?? { code: "STOPPED", message: "stopped" };
+  }
+
+  /** One SUBSCRIBE and, when it opens, the whole life of its stream. */
+  private async subscribeOnce(): Promise<ReconnectAction> {
+    const call = calls.subscribeCall(
+      this.options.frameworkInfo,
+      this.session.frameworkId,
+      this.options.suppressedRoles,
+    );
+    const abort = new AbortController();
+    const timer = setTimeout(() => abort.abort(), SUBSCRIBE_ANSWER_TIMEOUT_MS);
+    const signal = AbortSignal.any([abort.signal, this.lifetime.signal]);
+    let answer: SubscribeAnswer;
+    let sub: Awaited<ReturnType<typeof subscribe>> | undefined;
+    try {
+      sub = await subscribe(this.session.endpoint, encodeWire(SchedulerCall, call), {
+        signal,
+        ...(this.options.headers ? { headers: { ...this.options.headers } } : {}),
+      });
+      answer = toAnswer(sub);
+    } catch (error) {
+      answer = { kind: "unreachable", message: String(error) };
+    } finally {
+      clearTimeout(timer);
+    }
+    const action = this.session.onSubscribeAnswer(answer);
+    if (action.kind !== "read_stream") return action;
+    if (sub === undefined || !sub.ok) throw new Error("bug: a stream answer without a stream");
+    this.closeStream = () => sub.close();
+    const reason = await this.readStream(sub.events);
+    this.closeStream = undefined;
+    sub.close();
+    this.clearTimers();
+    this.reconciliation?.pause();
+    if (this.stopReason !== undefined)
+      return { kind: "give_up", code: "SUBSCRIBE_REJECTED", message: reason };
+    const next = this.session.onDisconnected(reason);
+    this.log.warn({ reason }, "disconnected from the master");
+    await this.handlers.emit("disconnected", reason);
+    return next;
+  }
+
+  /** Reads events until the stream ends; returns why it ended. */
+  private async readStream(events: AsyncIterable<unknown>): Promise<string> {
+    // The open stream counts as a sign of life until SUBSCRIBED sets the real interval.
+    this.session.onEvent(Date.now());
+    this.armWatchdog();
+    try {
+      for await (const raw of events) {
+        this.session.onEvent(Date.now());
+        this.armWatchdog();
+        await this.dispatch(raw);
+        if (this.stopReason !== undefined) return this.stopReason.message;
+      }
+      return this.session.heartbeatExpired(Date.now()) ? "missed heartbeats" : "the stream ended";
+    } catch (error) {
+      return `the stream broke: ${String(error)}`;
+    }
+  }
+
+  private async dispatch(raw: unknown): Promise<unknown> {
+    const parsed = parseWire(SchedulerEvent, raw);
+    const invalid = parsed.ok ? validateSchedulerEvent(parsed.value) : parsed.error;
+    if (!parsed.ok || invalid !== undefined) {
+      this.log.warn({ error: invalid }, "ignored an event that does not parse");
+      return;
+    }
+    const event = parsed.value;
+    switch (event.type) {
+      case "SUBSCRIBED": {
+        const s = event.subscribed!;
+        const { resubscribed } = this.session.onSubscribed(
+          s.framework_id.value,
+          s.heartbeat_interval_seconds,
+          Date.now(),
+        );
+        this.log.info({ frameworkId: s.framework_id.value, resubscribed }, "subscribed");
+        for (const ack of this.session.pendingAcknowledgements) {
+          void this.resendAcknowledgement(ack);
+        }
+        this.startReconciliation();
+        await this.handlers.emit("subscribed", {
+          frameworkId: s.framework_id.value,
+          resubscribed,
+          ...(s.master_info ? { masterInfo: s.master_info } : {}),
+        });
+        return;
+      }
+      case "OFFERS":
+        return this.handlers.emit("offers", event.offers?.offers ?? []);
+      case "INVERSE_OFFERS":
+        return this.handlers.emit("inverseOffers", event.inverse_offers?.inverse_offers ?? []);
+      case "RESCIND":
+        return this.handlers.emit("rescind", event.rescind!.offer_id.value);
+      case "RESCIND_INVERSE_OFFER":
+        return this.handlers.emit(
+          "rescindInverseOffer",
+          event.rescind_inverse_offer!.inverse_offer_id.value,
+        );
+      case "UPDATE": {
+        const status = event.update!.status;
+        this.reconciliation?.onUpdate(status.task_id.value);
+        const handled = await this.handlers.emit("update", status);
+        if (handled && this.options.autoAcknowledge !== false) await this.acknowledge(status);
+        return;
+      }
+      case "UPDATE_OPERATION_STATUS":
+        return this.handlers.emit("operationUpdate", event.update_operation_status!.status);
+      case "MESSAGE": {
+        const m = event.message!;
+        return this.handlers.emit("message", {
+          agentId: m.agent_id.value,
+          executorId: m.executor_id.value,
+          data: Buffer.from(m.data, "base64"),
+        });
+      }
+      case "FAILURE": {
+        const f = event.failure!;
+        return this.handlers.emit("failure", {
+          ...(f.agent_id ? { agentId: f.agent_id.value } : {}),
+          ...(f.executor_id ? { executorId: f.executor_id.value } : {}),
+          ...(f.status !== undefined ? { status: f.status } : {}),
+        });
+      }
+      case "ERROR": {
+        // Mesos ends the stream after ERROR (e.g. "Framework has been removed", or another
+        // scheduler failed over this framework): reconnecting would not help.
+        const message = event.error!.message;
+        this.log.error({ message }, "the master sent ERROR");
+        this.finish({ code: "ERROR_EVENT", message });
+        await this.handlers.emit("error", message);
+        return;
+      }
+      case "HEARTBEAT":
+        return this.handlers.emit("heartbeat", undefined);
+      default:
+        return;
+    }
+  }
+
+  private async resendAcknowledgement(ack: { agentId: string; taskId: string; uuid: string }) {
+    const result = await this.send({
+      type: "ACKNOWLEDGE",
+      acknowledge: {
+        agent_id: { value: ack.agentId },
+        task_id: { value: ack.taskId },
+        uuid: ack.uuid,
+      },
+    });
+    if (result.ok || result.code === "REJECTED") this.session.acknowledged(ack);
+  }
+
+  private startReconciliation(): void {
+    const r = this.reconciliation;
+    if (r === undefined || this.options.reconcile === undefined) return;
+    this.sendReconcileSteps(r.start(this.options.reconcile.tasks(), Date.now()));
+  }
+
+  private sendReconcileSteps(steps: ReturnType<Reconciliation["due"]>): void {
+    for (const step of steps) {
+      void this.reconcile(step.kind === "explicit" ? step.tasks : []);
+    }
+    clearTimeout(this.reconcileTimer);
+    const wake = this.reconciliation?.nextWakeMs;
+    if (wake === undefined) return;
+    this.reconcileTimer = setTimeout(
+      () => this.sendReconcileSteps(this.reconciliation?.due(Date.now()) ?? []),
+      Math.max(0, wake - Date.now()),
+    );
+    this.reconcileTimer.unref();
+  }
+
+  // A stream that stays silent past the heartbeat deadline is dead (a half-open connection
+  // after a master crash shows no error): close it, which ends readStream.
+  private armWatchdog(): void {
+    clearTimeout(this.watchdog);
+    const delayMs = Math.max(0, this.session.heartbeatDeadlineMs - Date.now());
+    this.watchdog = setTimeout(() => this.closeStream?.(), delayMs);
+    this.watchdog.unref();
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.watchdog);
+    clearTimeout(this.reconcileTimer);
+  }
+
+  private finish(reason: ClientStopped): void {
+    if (this.stopReason !== undefined) return;
+    this.stopReason = reason;
+    this.session.stop();
+    this.closeStream?.();
+    this.clearTimers();
+    this.lifetime.abort();
+  }
+}
+
+const notSubscribed: CallResult = {
+  ok: false,
+  code: "NOT_SUBSCRIBED",
+  message: "the client is not subscribed to a master",
+};
+
+function toAnswer(sub: Awaited<ReturnType<typeof subscribe>>): SubscribeAnswer {
+  if (sub.ok) return { kind: "stream", streamId: sub.streamId };
+  const { status, headers, body } = sub.response;
+  if (status === 307 && headers.location !== undefined) {
+    return { kind: "redirect", location: headers.location };
+  }
+  if (status === 503 || status >= 500) return { kind: "unavailable", message: `${status} ${body}` };
+  return { kind: "rejected", status, message: body };
+}
