@@ -1,0 +1,95 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import {
+  flagValues,
+  formatDuration,
+  parseDurationMs,
+  parseMasterFlags,
+} from "../../src/master/flags.ts";
+
+describe("master flags", () => {
+  it("defaults match Mesos's (port 5050, 1secs allocation, 15secs x 5 pings, 10mins re-register)", () => {
+    const r = parseMasterFlags({ registry: "in_memory" });
+    assert.ok(r.ok);
+    assert.equal(r.flags.port, 5050);
+    assert.equal(r.flags.core.allocationIntervalMs, 1000);
+    assert.equal(r.flags.core.agentPingTimeoutMs, 15_000);
+    assert.equal(r.flags.core.maxAgentPingTimeouts, 5);
+    assert.equal(r.flags.core.agentReregisterTimeoutMs, 600_000);
+    assert.equal(r.flags.core.offerTimeoutMs, undefined);
+    assert.equal(r.flags.logLevel, "info");
+  });
+
+  it("durations take Mesos's units", () => {
+    assert.equal(parseDurationMs("10secs"), 10_000);
+    assert.equal(parseDurationMs("1.5mins"), 90_000);
+    assert.equal(parseDurationMs("250ms"), 250);
+    assert.equal(parseDurationMs("2weeks"), 2 * 604_800_000);
+    assert.equal(parseDurationMs("5000us"), 5);
+    assert.equal(parseDurationMs("10"), undefined);
+    assert.equal(parseDurationMs("10s"), undefined);
+  });
+
+  it("a duration prints in the largest whole unit and parses back", () => {
+    assert.equal(formatDuration(600_000), "10mins");
+    assert.equal(formatDuration(1500), "1500ms");
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 10 ** 9 }), (ms) => {
+        assert.equal(parseDurationMs(formatDuration(ms)), ms);
+      }),
+    );
+  });
+
+  it("the command line wins over TESSERA_* variables, which win over defaults", () => {
+    const env = { TESSERA_PORT: "6060", TESSERA_REGISTRY: "in_memory", TESSERA_QUIET: "true" };
+    const fromEnv = parseMasterFlags({}, env);
+    assert.ok(fromEnv.ok);
+    assert.equal(fromEnv.flags.port, 6060);
+    assert.equal(fromEnv.flags.quiet, true);
+    const fromArgs = parseMasterFlags({ port: "7070" }, env);
+    assert.ok(fromArgs.ok);
+    assert.equal(fromArgs.flags.port, 7070);
+  });
+
+  it("validation errors name the flag", () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ registry: "in_memory", port: "99999" }, "port"],
+      [{ registry: "in_memory", allocation_interval: "soon" }, "allocation_interval"],
+      [{ registry: "in_memory", agent_reregister_timeout: "5mins" }, "agent_reregister_timeout"],
+      [{ registry: "zookeeper" }, "registry"],
+      [{}, "work_dir"],
+      [{ registry: "in_memory", weights: "web=-1" }, "weights"],
+      [{ registry: "in_memory", log_level: "LOUD" }, "log_level"],
+      [{ registry: "in_memory", bogus: "1" }, "bogus"],
+    ];
+    for (const [given, flag] of cases) {
+      const r = parseMasterFlags(given);
+      assert.ok(!r.ok, JSON.stringify(given));
+      assert.equal(r.flag, flag);
+      assert.match(r.message, new RegExp(`'${flag}'`));
+    }
+  });
+
+  it("--roles, --weights and --offer_timeout are parsed and reported back as strings", () => {
+    const r = parseMasterFlags({
+      registry: "in_memory",
+      roles: "web,batch",
+      weights: "web=2,batch=0.5",
+      offer_timeout: "30secs",
+    });
+    assert.ok(r.ok);
+    assert.deepEqual(r.flags.core.rolesWhitelist, ["web", "batch"]);
+    assert.deepEqual(
+      [...r.flags.weights],
+      [
+        ["web", 2],
+        ["batch", 0.5],
+      ],
+    );
+    const values = flagValues(r.flags);
+    assert.equal(values.offer_timeout, "30secs");
+    assert.equal(values.weights, "web=2,batch=0.5");
+    assert.equal(values.port, "5050");
+  });
+});

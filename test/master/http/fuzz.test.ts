@@ -1,0 +1,118 @@
+// Fuzz: random bodies at every POST endpoint of the master (scheduler API, operator API, agent
+// channel). The master answers each with a status below 500, stays up, and its state is the
+// same afterwards (reference §10: bad input gets a clear error and changes nothing).
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import fc from "fast-check";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { stableState, startTestMaster, subscribeScheduler, type TestScheduler } from "./helpers.ts";
+import { TestAgent } from "./test-agent.ts";
+
+const ENDPOINTS = [
+  "/api/v1/scheduler",
+  "/master/api/v1/scheduler",
+  "/api/v1",
+  "/master/api/v1",
+  "/master/api/v1/agent_channel",
+] as const;
+
+// Call types that read or are refused; SUBSCRIBE (which opens streams and creates frameworks
+// or agents) and the operator mutations are left out so that "state unchanged" is the claim.
+const TYPES = [
+  "DECLINE",
+  "ACCEPT",
+  "KILL",
+  "ACKNOWLEDGE",
+  "RECONCILE",
+  "UNKNOWN",
+  "UPDATE",
+  "PONG",
+  "EXECUTOR_EXITED",
+  "GET_HEALTH",
+  "GET_STATE",
+  "GET_TASKS",
+  "NOPE",
+];
+
+const callArb = fc
+  .record(
+    {
+      type: fc.oneof(fc.constantFrom(...TYPES), fc.string()),
+      framework_id: fc.oneof(fc.record({ value: fc.string() }), fc.anything()),
+      agent_id: fc.oneof(fc.record({ value: fc.string() }), fc.anything()),
+      decline: fc.anything(),
+      accept: fc.anything(),
+      kill: fc.anything(),
+      acknowledge: fc.anything(),
+      update: fc.anything(),
+      reconcile: fc.anything(),
+    },
+    { requiredKeys: ["type"] },
+  )
+  .map((call) => JSON.stringify(call));
+
+const bodyArb = fc.oneof(
+  callArb,
+  fc.json(),
+  fc.string({ maxLength: 512 }),
+  fc.uint8Array({ maxLength: 512 }).map((bytes) => Buffer.from(bytes).toString("latin1")),
+);
+
+const contentTypeArb = fc.constantFrom(
+  "application/json",
+  "application/json",
+  "application/x-protobuf",
+  "text/plain",
+);
+
+describe("master POST endpoints under random input", () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  let scheduler: TestScheduler;
+  before(async () => {
+    master = await startTestMaster();
+    agent = await TestAgent.start(master.url, { hostname: "fuzz-agent" });
+    scheduler = await subscribeScheduler(master, {
+      user: "eve",
+      name: "fuzz",
+      failover_timeout: 3600,
+    });
+    await scheduler.events.next("OFFERS");
+  });
+  after(async () => {
+    scheduler.close();
+    agent.close();
+    await master.close();
+  });
+
+  it("answers every random body below 500 and leaves the state unchanged", async () => {
+    const before = await stableState(master);
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(...ENDPOINTS),
+        bodyArb,
+        contentTypeArb,
+        fc.constantFrom(undefined, "scheduler", "agent", "bogus"),
+        async (path, body, contentType, streamIdOf) => {
+          const headers: Record<string, string> = { "Content-Type": contentType };
+          if (streamIdOf === "scheduler") headers["Mesos-Stream-Id"] = scheduler.streamId;
+          if (streamIdOf === "agent") headers["Mesos-Stream-Id"] = agent.streamId;
+          if (streamIdOf === "bogus") headers["Mesos-Stream-Id"] = "bogus";
+          const abort = new AbortController();
+          const res = await fetch(`${master.url}${path}`, {
+            method: "POST",
+            headers,
+            body,
+            signal: abort.signal,
+          });
+          if (res.headers.get("content-length") === null) abort.abort();
+          else await res.text();
+          assert.ok(res.status < 500, `${path} answered ${res.status} to ${body}`);
+        },
+      ),
+      { numRuns: 300, seed: 4242 },
+    );
+    assert.equal((await fetch(`${master.url}/health`)).status, 200);
+    assert.deepEqual(await stableState(master), before);
+  });
+});
