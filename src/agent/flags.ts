@@ -1,0 +1,240 @@
+// `tessera agent` flags (reference §8.7): Mesos's names and defaults, Mesos's duration syntax,
+// `TESSERA_<FLAG>` environment variables (the command line wins over the environment, which
+// wins over the default). Pure: raw strings in, typed flags or the first error out.
+import { envName, formatDuration, type LogLevel, parseDurationMs } from "../master/flags.ts";
+
+export interface AgentCommandFlags {
+  /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
+  master: string | undefined;
+  workDir: string;
+  ip: string;
+  port: number;
+  hostname: string | undefined;
+  /** `--resources` as given (merged over detected defaults by resources-detect.ts). */
+  resources: string | undefined;
+  attributes: string | undefined;
+  isolation: string | undefined;
+  recover: "reconnect" | "cleanup";
+  executorRegistrationTimeoutMs: number;
+  executorReregistrationTimeoutMs: number;
+  executorShutdownGracePeriodMs: number;
+  recoveryTimeoutMs: number;
+  registrationBackoffFactorMs: number;
+  cgroupsRoot: string | undefined;
+  logLevel: LogLevel;
+}
+
+type FlagKind = "string" | "port" | "duration" | "recover" | "log_level";
+
+export interface AgentFlagSpec {
+  readonly name: string;
+  readonly kind: FlagKind;
+  readonly default: string | undefined;
+  readonly help: string;
+}
+
+export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
+  { name: "master", kind: "string", default: undefined, help: "master as host:port or zk://…" },
+  {
+    name: "work_dir",
+    kind: "string",
+    default: undefined,
+    help: "directory for sandboxes and checkpoints (required)",
+  },
+  { name: "ip", kind: "string", default: "0.0.0.0", help: "IP address to listen on" },
+  { name: "port", kind: "port", default: "5051", help: "port to listen on (0 = any free port)" },
+  {
+    name: "hostname",
+    kind: "string",
+    default: undefined,
+    help: "hostname the agent advertises (default: the machine's hostname)",
+  },
+  {
+    name: "resources",
+    kind: "string",
+    default: undefined,
+    help: "total resources, text (cpus:2;mem:1024) or JSON; unset ones are detected",
+  },
+  {
+    name: "attributes",
+    kind: "string",
+    default: undefined,
+    help: "attributes as name:value;...",
+  },
+  {
+    name: "isolation",
+    kind: "string",
+    default: undefined,
+    help: "isolators, e.g. cgroups/cpu,cgroups/mem,namespaces/pid (default: strongest that works)",
+  },
+  {
+    name: "cgroups_root",
+    kind: "string",
+    default: undefined,
+    help: "name of the root cgroup (default: tessera)",
+  },
+  {
+    name: "recover",
+    kind: "recover",
+    default: "reconnect",
+    help: "reconnect to running executors after a restart, or cleanup (kill them)",
+  },
+  {
+    name: "executor_registration_timeout",
+    kind: "duration",
+    default: "1mins",
+    help: "time an executor has to subscribe",
+  },
+  {
+    name: "executor_reregistration_timeout",
+    kind: "duration",
+    default: "2secs",
+    help: "time recovered executors have to re-subscribe (max 15secs)",
+  },
+  {
+    name: "executor_shutdown_grace_period",
+    kind: "duration",
+    default: "5secs",
+    help: "time an executor has to shut down before it is killed",
+  },
+  {
+    name: "recovery_timeout",
+    kind: "duration",
+    default: "15mins",
+    help: "time executors wait for a restarting agent",
+  },
+  {
+    name: "registration_backoff_factor",
+    kind: "duration",
+    default: "1secs",
+    help: "bound of the first random registration delay (doubles up to 1mins)",
+  },
+  { name: "log_level", kind: "log_level", default: "INFO", help: "INFO, WARNING or ERROR" },
+];
+
+export type AgentFlagsResult =
+  | { ok: true; flags: AgentCommandFlags }
+  | { ok: false; flag: string; message: string };
+
+const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
+  info: "info",
+  warning: "warn",
+  warn: "warn",
+  error: "error",
+  debug: "debug",
+  trace: "trace",
+  fatal: "fatal",
+  silent: "silent",
+};
+
+export function parseAgentFlags(
+  given: Readonly<Record<string, string | boolean | undefined>>,
+  env: Readonly<Record<string, string | undefined>> = {},
+): AgentFlagsResult {
+  const known = new Set(AGENT_FLAG_SPECS.map((s) => s.name));
+  for (const name of Object.keys(given)) {
+    if (!known.has(name) && given[name] !== undefined) {
+      return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
+    }
+  }
+  const raw = new Map<string, string | undefined>();
+  for (const spec of AGENT_FLAG_SPECS) {
+    const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
+    raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
+  }
+  const errors: { flag: string; message: string }[] = [];
+  const fail = (flag: string, message: string) =>
+    errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });
+  const str = (name: string) => {
+    const v = raw.get(name);
+    return v === undefined || v === "" ? undefined : v;
+  };
+  const duration = (name: string): number => {
+    const v = str(name) ?? "";
+    const ms = parseDurationMs(v);
+    if (ms === undefined || ms < 0) {
+      fail(
+        name,
+        `'${v}' is not a duration (e.g. 10secs; units ns, us, ms, secs, mins, hrs, days, weeks)`,
+      );
+      return 0;
+    }
+    return ms;
+  };
+  const workDir = str("work_dir");
+  if (workDir === undefined) fail("work_dir", "--work_dir is required");
+  const portText = (str("port") ?? "").trim();
+  const port = /^[0-9]+$/.test(portText) ? Number(portText) : Number.NaN;
+  if (!(port >= 0 && port <= 65535)) fail("port", `'${portText}' is not an integer in [0, 65535]`);
+  const recover = str("recover");
+  if (recover !== "reconnect" && recover !== "cleanup") {
+    fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
+  }
+  const logLevel = LOG_LEVELS[(str("log_level") ?? "").toLowerCase()];
+  if (logLevel === undefined) fail("log_level", `'${str("log_level")}' is not a log level`);
+  const executorReregistrationTimeoutMs = duration("executor_reregistration_timeout");
+  // Mesos caps it at MAX_EXECUTOR_REREGISTRATION_TIMEOUT (15 s).
+  if (executorReregistrationTimeoutMs > 15_000) {
+    fail("executor_reregistration_timeout", "must be at most 15secs");
+  }
+  const flags: AgentCommandFlags = {
+    master: str("master"),
+    workDir: workDir ?? "",
+    ip: str("ip") ?? "0.0.0.0",
+    port,
+    hostname: str("hostname"),
+    resources: str("resources"),
+    attributes: str("attributes"),
+    isolation: str("isolation"),
+    recover: recover === "cleanup" ? "cleanup" : "reconnect",
+    executorRegistrationTimeoutMs: duration("executor_registration_timeout"),
+    executorReregistrationTimeoutMs,
+    executorShutdownGracePeriodMs: duration("executor_shutdown_grace_period"),
+    recoveryTimeoutMs: duration("recovery_timeout"),
+    registrationBackoffFactorMs: duration("registration_backoff_factor"),
+    cgroupsRoot: str("cgroups_root"),
+    logLevel: logLevel ?? "info",
+  };
+  const first = errors[0];
+  if (first !== undefined) return { ok: false, ...first };
+  return { ok: true, flags };
+}
+
+/** The flags as `/flags` and GET_FLAGS report them (values as strings, unset ones left out). */
+export function agentFlagValues(flags: AgentCommandFlags): Record<string, string> {
+  const out: Record<string, string> = {
+    work_dir: flags.workDir,
+    ip: flags.ip,
+    port: String(flags.port),
+    recover: flags.recover,
+    executor_registration_timeout: formatDuration(flags.executorRegistrationTimeoutMs),
+    executor_reregistration_timeout: formatDuration(flags.executorReregistrationTimeoutMs),
+    executor_shutdown_grace_period: formatDuration(flags.executorShutdownGracePeriodMs),
+    recovery_timeout: formatDuration(flags.recoveryTimeoutMs),
+    registration_backoff_factor: formatDuration(flags.registrationBackoffFactorMs),
+    log_level: flags.logLevel.toUpperCase(),
+  };
+  const optional: [string, string | undefined][] = [
+    ["master", flags.master],
+    ["hostname", flags.hostname],
+    ["resources", flags.resources],
+    ["attributes", flags.attributes],
+    ["isolation", flags.isolation],
+    ["cgroups_root", flags.cgroupsRoot],
+  ];
+  for (const [name, value] of optional) if (value !== undefined) out[name] = value;
+  return out;
+}
+
+/** `--master` as the base URL of the master's HTTP API; zk:// is not resolved here. */
+export function masterBaseUrl(master: string): string | undefined {
+  if (master.startsWith("zk://") || master.startsWith("file://")) return undefined;
+  const text =
+    master.startsWith("http://") || master.startsWith("https://") ? master : `http://${master}`;
+  try {
+    const url = new URL(text);
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return undefined;
+  }
+}

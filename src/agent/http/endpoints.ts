@@ -1,0 +1,329 @@
+// The agent's own endpoints (reference §4.4, §4.5, §4.6): `/state` (503 while recovering),
+// `/monitor/statistics`, `/containers`, `/flags`, `/files/{browse,read,download}`, the agent
+// operator API v1 (`POST /api/v1`: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_STATE,
+// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT) and the `slave/*`
+// metrics. /health, /version, /metrics/snapshot and /metrics are the common ones
+// (src/http/endpoints.ts), registered by the server.
+import { versionInfo } from "../../http/endpoints.ts";
+import type { MetricsRegistry } from "../../http/metrics.ts";
+import { failureResponse, jsonResponse, textResponse } from "../../http/response.ts";
+import type { HttpServer } from "../../http/server.ts";
+import { readV1Call } from "../../http/v1-request.ts";
+import type { AgentInfo } from "../../wire/framework.ts";
+import { encodeWire, stringifyWire } from "../../wire/json.ts";
+import {
+  AgentOperatorCall,
+  AgentOperatorResponse,
+  validateAgentOperatorCall,
+} from "../../wire/operator-agent.ts";
+import type { Task } from "../../wire/task.ts";
+import type { Containerizer } from "../containerizer/containerizer.ts";
+import type { AgentCore } from "../core/agent.ts";
+import { agentSandboxRoot } from "../core/paths.ts";
+import { browse, download, type FilesContext, read } from "./files.ts";
+import { attributesObject, legacyFramework, resourcesObject } from "./state-render.ts";
+
+export interface AgentEndpointsContext {
+  core: AgentCore;
+  containerizer: Containerizer;
+  metrics: MetricsRegistry;
+  /** Flag values as strings (agentFlagValues). */
+  flags: Record<string, string>;
+  workDir: string;
+  /** hostname, port, resources, attributes (the id is the core's). */
+  agentInfo: AgentInfo;
+  startTimeMs: number;
+  pid: string;
+  masterHostname(): string | undefined;
+  recovered(): boolean;
+}
+
+const recoveringGuard = (ctx: AgentEndpointsContext) => () =>
+  ctx.recovered()
+    ? undefined
+    : { code: "RECOVERING" as const, message: "Agent has not finished recovery" };
+
+function executorsOf(core: AgentCore) {
+  return [...core.frameworks.values()].flatMap((f) => [...f.executors.values()]);
+}
+
+export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
+  const { core, metrics } = ctx;
+  const executors = () => executorsOf(core);
+  const tasks = () => executors().flatMap((e) => [...e.tasks.values()]);
+  metrics.pullGauge("slave/registered", () => (core.connection === "registered" ? 1 : 0));
+  metrics.pullGauge("slave/uptime_secs", () => (Date.now() - ctx.startTimeMs) / 1000);
+  metrics.pullGauge("slave/frameworks_active", () => core.frameworks.size);
+  for (const phase of ["registering", "running", "terminating", "terminated"] as const) {
+    metrics.pullGauge(
+      `slave/executors_${phase}`,
+      () => executors().filter((e) => e.phase === phase).length,
+    );
+  }
+  for (const state of ["staging", "starting", "running", "killing"] as const) {
+    const name = `TASK_${state.toUpperCase()}`;
+    metrics.pullGauge(
+      `slave/tasks_${state}`,
+      () => tasks().filter((t) => t.task.state === name).length,
+    );
+  }
+  const total = (name: string) => {
+    let sum = 0;
+    for (const r of ctx.agentInfo.resources ?? []) {
+      if (r.name === name && r.scalar !== undefined) sum += r.scalar.value;
+    }
+    return sum;
+  };
+  const used = (name: string) => {
+    let sum = 0;
+    for (const e of executors()) {
+      if (e.phase === "terminated") continue;
+      for (const r of e.info.resources ?? []) if (r.name === name) sum += r.scalar?.value ?? 0;
+      for (const t of e.tasks.values()) {
+        if (t.stage === "terminated") continue;
+        for (const r of t.task.resources ?? []) if (r.name === name) sum += r.scalar?.value ?? 0;
+      }
+    }
+    return sum;
+  };
+  for (const name of ["cpus", "gpus", "mem", "disk"]) {
+    metrics.pullGauge(`slave/${name}_total`, () => total(name));
+    metrics.pullGauge(`slave/${name}_used`, () => used(name));
+    metrics.pullGauge(`slave/${name}_percent`, () =>
+      total(name) > 0 ? used(name) / total(name) : 0,
+    );
+  }
+}
+
+export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsContext): void {
+  registerAgentMetrics(ctx);
+  const guard = recoveringGuard(ctx);
+  server.route({
+    name: "state",
+    methods: ["GET"],
+    guard,
+    handler: () => jsonResponse(200, stringifyWire(stateJson(ctx))),
+  });
+  server.route({
+    name: "flags",
+    methods: ["GET"],
+    handler: () => jsonResponse(200, stringifyWire({ flags: ctx.flags })),
+  });
+  server.route({
+    name: "monitor/statistics",
+    prefixed: false,
+    methods: ["GET"],
+    handler: () => jsonResponse(200, stringifyWire(statistics(ctx, false))),
+  });
+  server.route({
+    name: "containers",
+    methods: ["GET"],
+    handler: () => jsonResponse(200, stringifyWire(statistics(ctx, true))),
+  });
+  const files: FilesContext = {
+    sandboxRoot: () => {
+      const id = ctx.core.agentId;
+      return id === undefined ? undefined : agentSandboxRoot(ctx.workDir, id);
+    },
+    latestRun: (fw, ex) => ctx.core.frameworks.get(fw)?.executors.get(ex)?.containerId,
+  };
+  server.route({
+    name: "files/browse",
+    prefixed: false,
+    methods: ["GET"],
+    handler: (r) => browse(files, r.query),
+  });
+  server.route({
+    name: "files/read",
+    prefixed: false,
+    methods: ["GET"],
+    handler: (r) => read(files, r.query),
+  });
+  server.route({
+    name: "files/download",
+    prefixed: false,
+    methods: ["GET"],
+    handler: (r) => download(files, r.query),
+  });
+  server.route({
+    name: "api/v1",
+    methods: ["POST"],
+    guard,
+    handler: (request) => {
+      const parsed = readV1Call(request, AgentOperatorCall);
+      if (!parsed.ok) return failureResponse(parsed.failure);
+      const call = parsed.value.call;
+      const invalid = validateAgentOperatorCall(call);
+      if (invalid !== undefined)
+        return textResponse(400, `Failed to validate agent::Call: ${invalid}`);
+      const body = operatorAnswer(ctx, call);
+      if (body === undefined)
+        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
+      return jsonResponse(200, encodeWire(AgentOperatorResponse, body));
+    },
+  });
+}
+
+function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {
+  const { core } = ctx;
+  const info = ctx.agentInfo;
+  const agentId = core.agentId ?? "";
+  const v = versionInfo();
+  const frameworks = [...core.frameworks.values()];
+  const master = ctx.masterHostname();
+  return {
+    version: v.version,
+    build_date: v.build_date,
+    build_time: v.build_time,
+    build_user: v.build_user,
+    start_time: ctx.startTimeMs / 1000,
+    id: agentId,
+    pid: ctx.pid,
+    hostname: info.hostname,
+    capabilities: [
+      "MULTI_ROLE",
+      "HIERARCHICAL_ROLE",
+      "RESERVATION_REFINEMENT",
+      "AGENT_DRAINING",
+      "TASK_RESOURCE_LIMITS",
+    ],
+    resources: resourcesObject(info.resources ?? []),
+    reserved_resources: {},
+    unreserved_resources: resourcesObject(info.resources ?? []),
+    reserved_resources_full: {},
+    unreserved_resources_full: info.resources ?? [],
+    reserved_resources_allocated: {},
+    unreserved_resources_allocated: [],
+    resource_providers: [],
+    attributes: attributesObject(info.attributes),
+    ...(master === undefined ? {} : { master_hostname: master }),
+    flags: ctx.flags,
+    frameworks: frameworks
+      .filter((f) => f.phase === "running")
+      .map((f) => legacyFramework(f, ctx.workDir, agentId)),
+    completed_frameworks: frameworks
+      .filter((f) => f.phase !== "running")
+      .map((f) => legacyFramework(f, ctx.workDir, agentId)),
+  };
+}
+
+/** `/monitor/statistics` (and `/containers` with the container id) of live executors. */
+function statistics(ctx: AgentEndpointsContext, withContainer: boolean): unknown[] {
+  const out: unknown[] = [];
+  for (const e of executorsOf(ctx.core)) {
+    if (e.phase === "terminated") continue;
+    const usage = ctx.containerizer.usage(e.containerId);
+    out.push({
+      framework_id: e.frameworkId,
+      executor_id: e.id,
+      executor_name: e.info.name ?? "",
+      source: e.info.source ?? "",
+      ...(withContainer ? { container_id: e.containerId } : {}),
+      ...(usage.ok ? { statistics: usage.value } : withContainer ? {} : { statistics: {} }),
+    });
+  }
+  return out;
+}
+
+function operatorAnswer(
+  ctx: AgentEndpointsContext,
+  call: AgentOperatorCall,
+): Parameters<typeof encodeWire<typeof AgentOperatorResponse>>[1] | undefined {
+  const { core } = ctx;
+  const frameworks = [...core.frameworks.values()];
+  const executors = executorsOf(core);
+  const getFrameworks = () => ({
+    frameworks: frameworks.map((f) => ({ framework_info: f.info })),
+    completed_frameworks: [],
+  });
+  const getExecutors = () => ({
+    executors: executors
+      .filter((e) => e.phase !== "terminated")
+      .map((e) => ({ executor_info: e.info })),
+    completed_executors: executors
+      .filter((e) => e.phase === "terminated")
+      .map((e) => ({ executor_info: e.info })),
+  });
+  const getTasks = () => {
+    const queued: Task[] = [];
+    const launched: Task[] = [];
+    const terminated: Task[] = [];
+    for (const e of executors) {
+      for (const t of e.tasks.values()) {
+        if (t.stage === "queued") queued.push(t.task);
+        else if (t.stage === "terminated") terminated.push(t.task);
+        else launched.push(t.task);
+      }
+    }
+    return {
+      pending_tasks: [],
+      queued_tasks: queued,
+      launched_tasks: launched,
+      terminated_tasks: terminated,
+      completed_tasks: [],
+    };
+  };
+  switch (call.type) {
+    case "GET_HEALTH":
+      return { type: "GET_HEALTH", get_health: { healthy: true } };
+    case "GET_FLAGS":
+      return {
+        type: "GET_FLAGS",
+        get_flags: { flags: Object.entries(ctx.flags).map(([name, value]) => ({ name, value })) },
+      };
+    case "GET_VERSION":
+      return { type: "GET_VERSION", get_version: { version_info: versionInfo() } };
+    case "GET_METRICS":
+      return {
+        type: "GET_METRICS",
+        get_metrics: {
+          metrics: Object.entries(ctx.metrics.snapshot()).map(([name, value]) => ({ name, value })),
+        },
+      };
+    case "GET_STATE":
+      return {
+        type: "GET_STATE",
+        get_state: {
+          get_tasks: getTasks(),
+          get_executors: getExecutors(),
+          get_frameworks: getFrameworks(),
+        },
+      };
+    case "GET_CONTAINERS":
+      return {
+        type: "GET_CONTAINERS",
+        get_containers: {
+          containers: executors
+            .filter((e) => e.phase !== "terminated")
+            .map((e) => {
+              const usage = ctx.containerizer.usage(e.containerId);
+              return {
+                framework_id: { value: e.frameworkId },
+                executor_id: { value: e.id },
+                executor_name: e.info.name ?? "",
+                container_id: { value: e.containerId },
+                ...(usage.ok ? { resource_statistics: usage.value } : {}),
+              };
+            }),
+        },
+      };
+    case "GET_FRAMEWORKS":
+      return { type: "GET_FRAMEWORKS", get_frameworks: getFrameworks() };
+    case "GET_EXECUTORS":
+      return { type: "GET_EXECUTORS", get_executors: getExecutors() };
+    case "GET_TASKS":
+      return { type: "GET_TASKS", get_tasks: getTasks() };
+    case "GET_AGENT":
+      return {
+        type: "GET_AGENT",
+        get_agent: {
+          agent_info: {
+            ...ctx.agentInfo,
+            ...(core.agentId === undefined ? {} : { id: { value: core.agentId } }),
+          },
+        },
+      };
+    default:
+      return undefined;
+  }
+}

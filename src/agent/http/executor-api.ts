@@ -1,0 +1,66 @@
+// The v1 executor HTTP API endpoint (reference §3.1): `POST /api/v1/executor`, also at
+// `/slave(1)/api/v1/executor`. Checks in Mesos's order: 503 until the agent has read its
+// checkpoint (a route guard, before the method check), 405, Content-Type 415/400, body 400,
+// validation 400 "Failed to validate Executor::Call: ...", SUBSCRIBE's Accept 406; then the
+// agent core answers (HEARTBEAT 202 first, 503 while reconnecting, 400 unknown framework or
+// executor, 403 not subscribed, 200 stream for SUBSCRIBE, 202 for UPDATE/MESSAGE).
+import { randomUUID } from "node:crypto";
+import type { EventStream } from "../../http/event-stream.ts";
+import {
+  fail,
+  failureResponse,
+  type Reply,
+  response,
+  streamReply,
+  textResponse,
+} from "../../http/response.ts";
+import type { HttpServer } from "../../http/server.ts";
+import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { ExecutorCall, validateExecutorCall } from "../../wire/executor.ts";
+import type { ExecutorReply } from "../core/types.ts";
+
+export const EXECUTOR_API_PATH = "api/v1/executor";
+
+export interface ExecutorApiPort {
+  /** False until the agent has read its checkpoint and fed it to the core. */
+  recovered(): boolean;
+  /** Hands the call to the core; for SUBSCRIBE `streamId` names the stream to be opened. */
+  call(call: ExecutorCall, streamId: string | undefined): ExecutorReply;
+  /** The SUBSCRIBE response stream is open: flush what the core sent to it so far. */
+  attach(streamId: string, stream: EventStream): void;
+  /** SUBSCRIBE was refused: forget the stream id. */
+  abandon(streamId: string): void;
+}
+
+export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): void {
+  server.route({
+    name: EXECUTOR_API_PATH,
+    methods: ["POST"],
+    guard: () =>
+      port.recovered() ? undefined : fail("RECOVERING", "Agent has not finished recovery").failure,
+    handler: (request): Reply => {
+      const read = readV1Call(request, ExecutorCall);
+      if (!read.ok) return failureResponse(read.failure);
+      const { call } = read.value;
+      const invalid = validateExecutorCall(call);
+      if (invalid !== undefined) {
+        return textResponse(400, `Failed to validate Executor::Call: ${invalid}`);
+      }
+      if (call.type !== "SUBSCRIBE") {
+        const reply = port.call(call, undefined);
+        return reply.ok ? response(reply.status) : textResponse(reply.status, reply.message);
+      }
+      const accept = negotiateAccept(request);
+      if (!accept.ok) return failureResponse(accept.failure);
+      const streamId = randomUUID();
+      const reply = port.call(call, streamId);
+      if (!reply.ok) {
+        port.abandon(streamId);
+        return textResponse(reply.status, reply.message);
+      }
+      return streamReply({ contentType: accept.value, streamId: false }, (stream) =>
+        port.attach(streamId, stream),
+      );
+    },
+  });
+}

@@ -1,0 +1,135 @@
+// The agent's end of the master <-> agent channel (src/wire/agent-channel.ts; the master's end
+// is src/master/http/agent-channel.ts): SUBSCRIBE is POSTed and its 200 RecordIO response read
+// as the master's event stream; every other call is its own POST carrying the stream's
+// `Mesos-Stream-Id`. A 307 names the leading master: the link follows it on the next attempt.
+// Retries and their backoff belong to the agent core (registration timer), so a refused or
+// broken subscription is reported as a disconnection and the core decides when to try again.
+import type { Logger } from "pino";
+import { postCall, type Subscription, subscribe } from "../http/recordio-client.ts";
+import { AGENT_CHANNEL_VERSION, AgentCall, AgentEvent } from "../wire/agent-channel.ts";
+import { encodeWire, parseWire } from "../wire/json.ts";
+import type { MasterCall } from "./core/types.ts";
+
+export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
+
+export interface MasterLinkEvents {
+  event(event: AgentEvent): void;
+  /** The current stream ended or could not be opened. */
+  disconnected(): void;
+}
+
+export class MasterLink {
+  #baseUrl: string;
+  #subscription: Subscription | undefined;
+  #streamId: string | undefined;
+  #generation = 0;
+  #closed = false;
+  /** A SUBSCRIBE is in flight, or its stream is open but nothing came on it yet. */
+  #awaitingFirstEvent = false;
+
+  constructor(
+    baseUrl: string,
+    private readonly events: MasterLinkEvents,
+    private readonly logger: Logger,
+  ) {
+    this.#baseUrl = baseUrl;
+  }
+
+  get baseUrl(): string {
+    return this.#baseUrl;
+  }
+
+  #headers(): Record<string, string> {
+    return { "Tessera-Agent-Channel-Version": AGENT_CHANNEL_VERSION };
+  }
+
+  /** Opens a new event stream with this SUBSCRIBE call, replacing the old one. */
+  subscribe(call: MasterCall): void {
+    if (this.#closed) return;
+    // A retry while the master has not answered the last SUBSCRIBE would register the agent a
+    // second time (the channel knows agents by their subscription): let the first one finish.
+    if (this.#awaitingFirstEvent) return;
+    this.#awaitingFirstEvent = true;
+    const generation = ++this.#generation;
+    this.#subscription?.close();
+    this.#subscription = undefined;
+    this.#streamId = undefined;
+    void this.#run(generation, encodeWire(AgentCall, call));
+  }
+
+  async #run(generation: number, body: string): Promise<void> {
+    let sub: Awaited<ReturnType<typeof subscribe>>;
+    try {
+      sub = await subscribe(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
+        headers: this.#headers(),
+      });
+    } catch (error) {
+      this.logger.debug({ err: error }, "master not reachable");
+      if (generation === this.#generation) this.#lost();
+      return;
+    }
+    if (!sub.ok) {
+      const { status, headers, body: text } = sub.response;
+      const location = headers.location;
+      if (status === 307 && location !== undefined) {
+        // Protocol-relative `//host:port/master/...`: keep the scheme, take the host.
+        const url = new URL(location, this.#baseUrl);
+        this.#baseUrl = `${url.protocol}//${url.host}`;
+        this.logger.info({ leader: this.#baseUrl }, "following the leading master");
+      } else {
+        this.logger.warn({ status, body: text }, "master refused the subscription");
+      }
+      if (generation === this.#generation) this.#lost();
+      return;
+    }
+    if (generation !== this.#generation || this.#closed) {
+      sub.close();
+      return;
+    }
+    this.#subscription = sub;
+    this.#streamId = sub.streamId;
+    try {
+      for await (const json of sub.events) {
+        if (generation !== this.#generation) break;
+        this.#awaitingFirstEvent = false;
+        const parsed = parseWire(AgentEvent, json);
+        if (parsed.ok) this.events.event(parsed.value);
+        else this.logger.warn({ error: parsed.error }, "bad event from the master");
+      }
+    } catch (error) {
+      this.logger.debug({ err: error }, "master stream broke");
+    }
+    if (generation === this.#generation && !this.#closed) {
+      this.#subscription = undefined;
+      this.#streamId = undefined;
+      this.#lost();
+    }
+  }
+
+  #lost(): void {
+    this.#awaitingFirstEvent = false;
+    this.events.disconnected();
+  }
+
+  /** Any call but SUBSCRIBE; dropped without a stream (the core resends what matters). */
+  send(call: MasterCall): void {
+    const streamId = this.#streamId;
+    if (streamId === undefined || this.#closed) return;
+    const body = encodeWire(AgentCall, call);
+    postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
+      headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
+    }).then(
+      (res) => {
+        if (res.status !== 202)
+          this.logger.warn({ status: res.status, body: res.body }, "agent call refused");
+      },
+      (error: unknown) => this.logger.debug({ err: error }, "agent call failed"),
+    );
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#generation++;
+    this.#subscription?.close();
+  }
+}

@@ -1,0 +1,736 @@
+// startAgent: a running Tessera agent. Wires the pure AgentCore to the world: the checkpoint
+// (writes made durable in order, completion fed back), the containerizer (launch/destroy
+// outputs; container ends fed back as `container_exited`), real timers, the master link, the
+// hosted command executors (src/agent/executor/command-executor.ts) and the HTTP server
+// (executor API, /state, /monitor/statistics, /files, operator API, /health, /metrics).
+//
+// Recovery on start (reference §8.3): the checkpoint is read, the containers of checkpointing
+// frameworks are re-attached by the pid in `runs/<c>/pids/forked.pid`, and the core decides:
+// with --recover=reconnect running tasks keep running (command executors are re-created here
+// and re-subscribe; custom executors re-subscribe on their own), with --recover=cleanup every
+// container is destroyed and its tasks reported.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { hostname as osHostname, userInfo } from "node:os";
+import { join } from "node:path";
+import { destination, type Logger, pino } from "pino";
+import { registerCommonEndpoints } from "../http/endpoints.ts";
+import type { EventStream } from "../http/event-stream.ts";
+import { MetricsRegistry } from "../http/metrics.ts";
+import { HttpServer } from "../http/server.ts";
+import { attributeToWire, parseAttributesText } from "../resources/attributes.ts";
+import { resourcesToWire } from "../resources/index.ts";
+import type { ExecutorCall } from "../wire/executor.ts";
+import { ExecutorEvent } from "../wire/executor.ts";
+import type { AgentInfo } from "../wire/framework.ts";
+import { encodeWire } from "../wire/json.ts";
+import type { Resource } from "../wire/resource.ts";
+import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
+import { applyCheckpointWrite, readAgentState } from "./checkpoint/index.ts";
+import type {
+  Containerizer,
+  ContainerResources,
+  Termination,
+} from "./containerizer/containerizer.ts";
+import { createContainerizer } from "./containerizer/containerizer.ts";
+import { AgentCore } from "./core/agent.ts";
+import { runMetaDir } from "./core/paths.ts";
+import type {
+  AgentInput,
+  AgentOutput,
+  ContainerLaunch,
+  ExecutorReply,
+  RecoveredAgentState,
+} from "./core/types.ts";
+import { type ExecutorOutcome, HostedCommandExecutor } from "./executor/command-executor.ts";
+import { fetchUris } from "./executor/fetcher.ts";
+import {
+  type AgentCommandFlags,
+  agentFlagValues,
+  masterBaseUrl,
+  parseAgentFlags,
+} from "./flags.ts";
+import { registerAgentEndpoints } from "./http/endpoints.ts";
+import { registerExecutorApi } from "./http/executor-api.ts";
+import { MasterLink } from "./master-link.ts";
+import { agentResources, detectMachine } from "./resources-detect.ts";
+
+export interface StartAgentOptions {
+  /** Flag values by Mesos name (`master`, `work_dir`, `port`, ...), as on the command line. */
+  flags?: Readonly<Record<string, string | boolean | undefined>>;
+  /** Environment for `TESSERA_<FLAG>` variables (default: none; the CLI passes process.env). */
+  env?: Readonly<Record<string, string | undefined>>;
+  logger?: Logger;
+}
+
+export interface RunningAgent {
+  readonly url: string;
+  readonly port: number;
+  readonly flags: AgentCommandFlags;
+  readonly core: AgentCore;
+  agentId(): string | undefined;
+  /** Resolves once the agent stopped (close(), or the master told it to shut down). */
+  readonly stopped: Promise<void>;
+  /** Stops the agent; running tasks are left running (they are recovered on restart). */
+  close(): Promise<void>;
+}
+
+export class AgentStartError extends Error {
+  readonly flag: string | undefined;
+  constructor(message: string, flag?: string) {
+    super(message);
+    this.name = "AgentStartError";
+    this.flag = flag;
+  }
+}
+
+/** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
+export function containerResources(resources: readonly Resource[]): ContainerResources {
+  let cpus = 0;
+  let memMb = 0;
+  let diskMb = 0;
+  for (const r of resources) {
+    const value = r.scalar?.value ?? 0;
+    if (r.name === "cpus") cpus += value;
+    else if (r.name === "mem") memMb += value;
+    else if (r.name === "disk") diskMb += value;
+  }
+  return { cpus: cpus > 0 ? cpus : 0.1, memMb: memMb > 0 ? memMb : 32, diskMb };
+}
+
+function pidFile(
+  workDir: string,
+  agentId: string,
+  l: { frameworkId: string; executorId: string; containerId: string },
+) {
+  return join(
+    runMetaDir(workDir, agentId, l.frameworkId, l.executorId, l.containerId),
+    "pids",
+    "forked.pid",
+  );
+}
+
+interface ExecutorStreamSlot {
+  stream: EventStream | undefined;
+  buffered: string[];
+  closed: boolean;
+}
+
+export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
+  const parsed = parseAgentFlags(options.flags ?? {}, options.env ?? {});
+  if (!parsed.ok) throw new AgentStartError(parsed.message, parsed.flag);
+  const flags = parsed.flags;
+  const logger = options.logger ?? pino({ level: flags.logLevel }, destination(2));
+
+  const machine = detectMachine(flags.workDir);
+  const resources = agentResources(flags.resources, machine);
+  if (!resources.ok)
+    throw new AgentStartError(`Failed to load flag 'resources': ${resources.message}`, "resources");
+  let attributes: ReturnType<typeof attributeToWire>[] = [];
+  if (flags.attributes !== undefined) {
+    const attrs = parseAttributesText(flags.attributes);
+    if (!attrs.ok)
+      throw new AgentStartError(`Failed to load flag 'attributes': ${attrs.message}`, "attributes");
+    attributes = attrs.value.map(attributeToWire);
+  }
+  const made = createContainerizer({
+    isolation: flags.isolation,
+    ...(flags.cgroupsRoot === undefined ? {} : { cgroupsRoot: flags.cgroupsRoot }),
+  });
+  if (!made.ok)
+    throw new AgentStartError(`Failed to create a containerizer: ${made.message}`, "isolation");
+  const containerizer = made.value.containerizer;
+  for (const line of made.value.explanation) logger.info(`isolation: ${line}`);
+  await mkdir(flags.workDir, { recursive: true });
+
+  const runtime = new AgentRuntime(flags, logger, containerizer);
+  const server = new HttpServer({
+    prefix: "/slave(1)",
+    onHandlerError: (error, request) =>
+      logger.error({ err: error, path: request.path }, "HTTP handler failed"),
+  });
+  const bound = await server.listen({ host: flags.ip, port: flags.port });
+  const advertisedIp = flags.ip === "0.0.0.0" ? "127.0.0.1" : flags.ip;
+  const hostname = flags.hostname ?? (flags.ip === "0.0.0.0" ? osHostname() : flags.ip);
+  const agentInfo: AgentInfo = {
+    hostname,
+    port: bound.port,
+    resources: resourcesToWire(resources.value) as Resource[],
+    attributes: attributes as AgentInfo["attributes"],
+  };
+  const core = new AgentCore(
+    {
+      agentInfo,
+      endpoint: { ip: advertisedIp, port: bound.port },
+      workDir: flags.workDir,
+      flags: {
+        executorRegistrationTimeoutMs: flags.executorRegistrationTimeoutMs,
+        executorReregistrationTimeoutMs: flags.executorReregistrationTimeoutMs,
+        executorShutdownGracePeriodMs: flags.executorShutdownGracePeriodMs,
+        recoveryTimeoutMs: flags.recoveryTimeoutMs,
+        registrationBackoffFactorMs: flags.registrationBackoffFactorMs,
+        recover: flags.recover,
+      },
+    },
+    {
+      random: Math.random,
+      uuid: () => randomBytes(16).toString("base64"),
+      containerId: () => randomUUID(),
+    },
+  );
+  const url = `http://${advertisedIp}:${bound.port}`;
+  runtime.attach(core, url);
+
+  const metrics = new MetricsRegistry();
+  registerCommonEndpoints(server, { metrics, healthy: () => !runtime.closed });
+  registerExecutorApi(server, {
+    recovered: () => runtime.recovered(),
+    call: (call, streamId) => runtime.call(call, streamId),
+    attach: (streamId, stream) => runtime.attachStream(streamId, stream),
+    abandon: (streamId) => runtime.abandon(streamId),
+  });
+  const startTimeMs = Date.now();
+  registerAgentEndpoints(server, {
+    core,
+    containerizer,
+    metrics,
+    agentInfo,
+    flags: agentFlagValues(flags),
+    workDir: flags.workDir,
+    startTimeMs,
+    pid: `slave(1)@${advertisedIp}:${bound.port}`,
+    masterHostname: () => runtime.masterHostname(),
+    recovered: () => runtime.recovered(),
+  });
+
+  await runtime.recover();
+  if (flags.master !== undefined) {
+    const base = masterBaseUrl(flags.master);
+    if (base === undefined) {
+      await server.close();
+      containerizer.close();
+      throw new AgentStartError(
+        `Cannot reach master '${flags.master}': only host:port is supported yet`,
+        "master",
+      );
+    }
+    runtime.connect(base);
+  }
+
+  let resolveStopped: () => void = () => {};
+  const stopped = new Promise<void>((resolve) => {
+    resolveStopped = resolve;
+  });
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      await runtime.close();
+      await server.close();
+      containerizer.close();
+      logger.info("agent stopped");
+      resolveStopped();
+    })();
+    return closing;
+  };
+  runtime.onShutdown = () => void close();
+  logger.info(
+    { url, resources: flags.resources, isolators: containerizer.isolators },
+    "agent started",
+  );
+  return {
+    url,
+    port: bound.port,
+    flags,
+    core,
+    agentId: () => core.agentId,
+    stopped,
+    close,
+  };
+}
+
+/** The shell around the core: carries out its outputs and feeds it the world's inputs. */
+class AgentRuntime {
+  #core: AgentCore | undefined;
+  #url = "";
+  #link: MasterLink | undefined;
+  #recovered = false;
+  closed = false;
+  onShutdown: () => void = () => {};
+  readonly #queue: AgentInput[] = [];
+  #dispatching = false;
+  #requestId = 0;
+  readonly #replies = new Map<number, ExecutorReply>();
+  readonly #streams = new Map<string, ExecutorStreamSlot>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #checkpoints: Promise<void> = Promise.resolve();
+  readonly #hosted = new Map<string, HostedCommandExecutor>();
+  readonly #waited = new Set<string>();
+  readonly #user = userInfo().username;
+
+  constructor(
+    private readonly flags: AgentCommandFlags,
+    private readonly logger: Logger,
+    private readonly containerizer: Containerizer,
+  ) {}
+
+  attach(core: AgentCore, url: string): void {
+    this.#core = core;
+    this.#url = url;
+  }
+
+  get core(): AgentCore {
+    if (this.#core === undefined) throw new Error("agent: runtime used before attach");
+    return this.#core;
+  }
+
+  recovered(): boolean {
+    return this.#recovered;
+  }
+
+  masterHostname(): string | undefined {
+    if (this.#link === undefined) return undefined;
+    return new URL(this.#link.baseUrl).hostname;
+  }
+
+  dispatch(input: AgentInput): void {
+    if (this.closed) return;
+    this.#queue.push(input);
+    if (this.#dispatching) return;
+    this.#dispatching = true;
+    try {
+      for (let next = this.#queue.shift(); next !== undefined; next = this.#queue.shift()) {
+        for (const output of this.core.handle(next, Date.now())) this.#output(output);
+      }
+    } finally {
+      this.#dispatching = false;
+    }
+  }
+
+  // --- executor API port -------------------------------------------------------------------
+
+  call(call: ExecutorCall, streamId: string | undefined): ExecutorReply {
+    const requestId = ++this.#requestId;
+    if (streamId !== undefined)
+      this.#streams.set(streamId, { stream: undefined, buffered: [], closed: false });
+    this.dispatch({
+      kind: "executor_call",
+      requestId,
+      call,
+      ...(streamId === undefined ? {} : { streamId }),
+    });
+    const reply = this.#replies.get(requestId);
+    this.#replies.delete(requestId);
+    return reply ?? { ok: false, status: 503, message: "Agent is shutting down" };
+  }
+
+  attachStream(streamId: string, stream: EventStream): void {
+    const slot = this.#streams.get(streamId);
+    if (slot === undefined || slot.closed) {
+      stream.close();
+      return;
+    }
+    slot.stream = stream;
+    for (const record of slot.buffered) stream.send(record);
+    slot.buffered = [];
+    stream.onClose(() => {
+      this.#streams.delete(streamId);
+      this.dispatch({ kind: "executor_stream_closed", streamId });
+    });
+  }
+
+  abandon(streamId: string): void {
+    this.#streams.delete(streamId);
+  }
+
+  // --- outputs -----------------------------------------------------------------------------
+
+  #output(o: AgentOutput): void {
+    switch (o.kind) {
+      case "master_subscribe":
+        this.#link?.subscribe(o.call);
+        break;
+      case "master_call":
+        this.#link?.send(o.call);
+        break;
+      case "executor_reply":
+        this.#replies.set(o.requestId, o.reply);
+        break;
+      case "executor_event": {
+        const slot = this.#streams.get(o.streamId);
+        if (slot === undefined || slot.closed) break;
+        const record = encodeWire(ExecutorEvent, o.event);
+        if (slot.stream === undefined) slot.buffered.push(record);
+        else slot.stream.send(record);
+        break;
+      }
+      case "close_executor_stream": {
+        const slot = this.#streams.get(o.streamId);
+        if (slot === undefined) break;
+        slot.closed = true;
+        if (slot.stream !== undefined) {
+          // Let the records already written go out first.
+          const stream = slot.stream;
+          setImmediate(() => stream.close());
+        }
+        break;
+      }
+      case "launch_container":
+        void this.#launch(o.launch);
+        break;
+      case "destroy_container":
+        void this.#destroy(o.containerId);
+        break;
+      case "checkpoint": {
+        const { token, write } = o;
+        this.#checkpoints = this.#checkpoints
+          .then(() => applyCheckpointWrite(this.flags.workDir, write))
+          .then(
+            () => this.dispatch({ kind: "checkpoint_written", token }),
+            (error: unknown) =>
+              this.logger.error({ err: error, write: write.type }, "checkpoint write failed"),
+          );
+        break;
+      }
+      case "set_timer": {
+        const old = this.#timers.get(o.timerId);
+        if (old !== undefined) clearTimeout(old);
+        const { timerId } = o;
+        this.#timers.set(
+          timerId,
+          setTimeout(
+            () => {
+              this.#timers.delete(timerId);
+              this.dispatch({ kind: "timer_fired", timerId });
+            },
+            Math.max(0, o.atMs - Date.now()),
+          ),
+        );
+        break;
+      }
+      case "cancel_timer": {
+        const old = this.#timers.get(o.timerId);
+        if (old !== undefined) clearTimeout(old);
+        this.#timers.delete(o.timerId);
+        break;
+      }
+      case "shutdown":
+        this.logger.warn({ message: o.message }, "the master asked the agent to shut down");
+        setTimeout(() => this.onShutdown(), 100);
+        break;
+    }
+  }
+
+  // --- containers --------------------------------------------------------------------------
+
+  #shutdownGraceMs(info: ExecutorInfo): number {
+    const ns = info.shutdown_grace_period?.nanoseconds;
+    return ns === undefined ? this.flags.executorShutdownGracePeriodMs : ns / 1e6;
+  }
+
+  #userFor(user: string): string | undefined {
+    return user === "" || user === this.#user ? undefined : user;
+  }
+
+  async #launch(launch: ContainerLaunch): Promise<void> {
+    const { containerId } = launch;
+    try {
+      await mkdir(launch.directory, { recursive: true });
+    } catch (error) {
+      this.dispatch({ kind: "container_launch_failed", containerId, message: String(error) });
+      return;
+    }
+    const uris = launch.executorInfo.command?.uris ?? [];
+    if (uris.length > 0) {
+      const fetched = await fetchUris(uris, launch.directory);
+      if (!fetched.ok) {
+        this.dispatch({ kind: "container_launch_failed", containerId, message: fetched.message });
+        return;
+      }
+    }
+    const env: Record<string, string> = { ...inheritedEnv(), ...launch.env };
+    const user = this.#userFor(launch.user);
+    const resources = containerResources(launch.resources);
+    if (launch.commandExecutor) {
+      const hosted = this.#hostedExecutor(
+        launch,
+        env,
+        user,
+        resources,
+        this.#shutdownGraceMs(launch.executorInfo),
+        undefined,
+        undefined,
+      );
+      this.dispatch({ kind: "container_launched", containerId });
+      void hosted.start();
+      return;
+    }
+    const command = launch.executorInfo.command;
+    if (command?.value === undefined) {
+      this.dispatch({
+        kind: "container_launch_failed",
+        containerId,
+        message: "ExecutorInfo has no command",
+      });
+      return;
+    }
+    const started = await this.containerizer.launch(containerId, {
+      sandboxDir: launch.directory,
+      command: {
+        shell: command.shell !== false,
+        value: command.value,
+        arguments: command.arguments,
+      },
+      env,
+      user,
+      resources,
+    });
+    if (!started.ok) {
+      this.dispatch({ kind: "container_launch_failed", containerId, message: started.message });
+      return;
+    }
+    await this.#writePid(launch, started.value.pid);
+    this.dispatch({ kind: "container_launched", containerId });
+    this.#watch(containerId, this.containerizer.wait(containerId));
+  }
+
+  #hostedExecutor(
+    launch: Pick<
+      ContainerLaunch,
+      "containerId" | "frameworkId" | "executorId" | "directory" | "checkpoint"
+    >,
+    env: Record<string, string>,
+    user: string | undefined,
+    resources: ContainerResources,
+    shutdownGraceMs: number,
+    recovered: { taskId: string; unacknowledgedTasks: TaskInfo[] } | undefined,
+    recoveredWait: Promise<Termination | undefined> | undefined,
+  ): HostedCommandExecutor {
+    const { containerId } = launch;
+    let waitPromise = recoveredWait;
+    const hosted = new HostedCommandExecutor({
+      agentUrl: this.#url.replace(/^http:\/\/[^/:]+/, "http://127.0.0.1"),
+      frameworkId: launch.frameworkId,
+      executorId: launch.executorId,
+      env,
+      sandboxDir: launch.directory,
+      shutdownGracePeriodMs: shutdownGraceMs,
+      recovered,
+      runner: {
+        launch: async (command, taskEnv) => {
+          const started = await this.containerizer.launch(containerId, {
+            sandboxDir: launch.directory,
+            command,
+            env: taskEnv,
+            user,
+            resources,
+          });
+          if (!started.ok) return { ok: false, message: started.message };
+          waitPromise = this.containerizer
+            .wait(containerId)
+            .then((r) => (r.ok ? r.value : undefined));
+          if (launch.checkpoint) await this.#writePid(launch, started.value.pid);
+          return { ok: true };
+        },
+        wait: () => waitPromise ?? Promise.resolve(undefined),
+        kill: async (gracePeriodMs) => {
+          await this.containerizer.destroy(containerId, { gracePeriodMs });
+        },
+      },
+      onExit: (outcome) => this.#hostedExit(containerId, outcome),
+    });
+    this.#hosted.set(containerId, hosted);
+    return hosted;
+  }
+
+  #hostedExit(containerId: string, outcome: ExecutorOutcome): void {
+    this.#hosted.delete(containerId);
+    if (outcome.kind === "launch_failed") {
+      this.dispatch({ kind: "container_launch_failed", containerId, message: outcome.message });
+      return;
+    }
+    this.#exited(containerId, outcome.termination);
+  }
+
+  #exited(containerId: string, t: Termination | undefined): void {
+    const limitation = t?.limitation;
+    this.dispatch({
+      kind: "container_exited",
+      containerId,
+      ...(t?.waitStatus === null || t === undefined ? {} : { status: t.waitStatus }),
+      ...(limitation === undefined
+        ? {}
+        : { reason: limitation.reason, message: limitation.message }),
+    });
+  }
+
+  #watch(
+    containerId: string,
+    wait: Promise<{ ok: true; value: Termination } | { ok: false }>,
+  ): void {
+    this.#waited.add(containerId);
+    void wait.then((r) => {
+      this.#waited.delete(containerId);
+      this.#exited(containerId, r.ok ? r.value : undefined);
+    });
+  }
+
+  async #writePid(
+    l: { frameworkId: string; executorId: string; containerId: string; checkpoint: boolean },
+    pid: number,
+  ): Promise<void> {
+    const agentId = this.core.agentId;
+    if (!l.checkpoint || agentId === undefined) return;
+    const path = pidFile(this.flags.workDir, agentId, l);
+    await mkdir(join(path, ".."), { recursive: true });
+    await writeFile(path, String(pid));
+  }
+
+  async #destroy(containerId: string): Promise<void> {
+    const hosted = this.#hosted.get(containerId);
+    if (hosted !== undefined) {
+      await hosted.destroy();
+      return;
+    }
+    const result = await this.containerizer.destroy(containerId, { gracePeriodMs: 0 });
+    // Nothing waits on a container that never started: report its end here.
+    if (!result.ok && !this.#waited.has(containerId)) this.#exited(containerId, undefined);
+  }
+
+  // --- recovery and the master -------------------------------------------------------------
+
+  async recover(): Promise<void> {
+    let state: RecoveredAgentState | undefined;
+    try {
+      state = await readAgentState(this.flags.workDir);
+    } catch (error) {
+      this.logger.error({ err: error }, "could not read the checkpoint; starting afresh");
+    }
+    const live = new Map<string, Promise<{ ok: true; value: Termination } | { ok: false }>>();
+    if (state !== undefined && !state.rebooted) {
+      const known: { containerId: string; pid: number }[] = [];
+      for (const fw of state.frameworks) {
+        if (fw.info.checkpoint !== true || fw.info.id === undefined) continue;
+        for (const ex of fw.executors) {
+          const path = pidFile(this.flags.workDir, state.agentId, {
+            frameworkId: fw.info.id.value,
+            executorId: ex.info.executor_id.value,
+            containerId: ex.containerId,
+          });
+          const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
+          if (Number.isInteger(pid) && pid > 0) known.push({ containerId: ex.containerId, pid });
+        }
+      }
+      const result = await this.containerizer.recover(known);
+      for (const id of result.recovered) live.set(id, this.containerizer.wait(id));
+      this.logger.info(
+        {
+          recovered: result.recovered.length,
+          gone: result.gone.length,
+          orphans: result.orphansRemoved.length,
+        },
+        "containers recovered",
+      );
+    }
+    this.#recovered = true;
+    this.dispatch({ kind: "recover", state });
+    if (state === undefined) return;
+    for (const fw of state.frameworks) {
+      const frameworkId = fw.info.id?.value;
+      if (fw.info.checkpoint !== true || frameworkId === undefined) continue;
+      for (const ex of fw.executors) {
+        const wait = live.get(ex.containerId);
+        const executor = this.core.frameworks
+          .get(frameworkId)
+          ?.executors.get(ex.info.executor_id.value);
+        if (wait === undefined) {
+          // Its process is gone: the core reports its tasks.
+          if (executor !== undefined && executor.phase !== "terminated")
+            this.#exited(ex.containerId, undefined);
+          continue;
+        }
+        const isCommand = ex.info.source === ex.info.executor_id.value;
+        const task = ex.tasks[0]?.task;
+        if (
+          isCommand &&
+          this.flags.recover === "reconnect" &&
+          executor?.phase === "running" &&
+          task !== undefined
+        ) {
+          const directory = join(
+            this.flags.workDir,
+            "slaves",
+            state.agentId,
+            "frameworks",
+            frameworkId,
+            "executors",
+            ex.info.executor_id.value,
+            "runs",
+            ex.containerId,
+          );
+          const staging = task.state === "TASK_STAGING";
+          const hosted = this.#hostedExecutor(
+            {
+              containerId: ex.containerId,
+              frameworkId,
+              executorId: ex.info.executor_id.value,
+              directory,
+              checkpoint: true,
+            },
+            {},
+            undefined,
+            { cpus: 0.1, memMb: 32 },
+            this.#shutdownGraceMs(ex.info),
+            {
+              taskId: task.task_id.value,
+              unacknowledgedTasks: staging
+                ? [
+                    {
+                      name: task.name,
+                      task_id: task.task_id,
+                      agent_id: task.agent_id,
+                      resources: task.resources,
+                    } as TaskInfo,
+                  ]
+                : [],
+            },
+            wait.then((r) => (r.ok ? r.value : undefined)),
+          );
+          void hosted.start();
+        } else {
+          this.#watch(ex.containerId, wait);
+        }
+      }
+    }
+  }
+
+  connect(baseUrl: string): void {
+    this.#link = new MasterLink(
+      baseUrl,
+      {
+        event: (event) => this.dispatch({ kind: "master_event", event }),
+        disconnected: () => this.dispatch({ kind: "master_disconnected", masterKnown: true }),
+      },
+      this.logger,
+    );
+    this.dispatch({ kind: "master_connected" });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.#link?.close();
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const hosted of this.#hosted.values()) hosted.detach();
+    await this.#checkpoints;
+  }
+}
+
+/** What executors inherit from the agent when --executor_environment_variables is unset. */
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("TESSERA_")) out[name] = value;
+  }
+  return out;
+}

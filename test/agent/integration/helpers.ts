@@ -1,0 +1,199 @@
+// Helpers for the agent's integration tests: a real master (port 0, in-memory registry), a real
+// agent launching real processes in a temporary work dir, and a scheduler that accepts offers,
+// launches tasks and acknowledges every update while waiting (bounded) for task states.
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import {
+  EVENT_WAIT_MS,
+  type Event,
+  type Loose,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+} from "../../master/http/helpers.ts";
+
+export { EVENT_WAIT_MS, type Loose };
+
+export const TEST_RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31100]";
+
+export async function tempWorkDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), "tessera-agent-"));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export async function startMasterForAgents(): Promise<RunningMaster> {
+  return startTestMaster({ allocation_interval: "20ms" });
+}
+
+export async function startTestAgent(
+  master: RunningMaster | undefined,
+  workDir: string,
+  flags: Record<string, string> = {},
+): Promise<RunningAgent> {
+  return startAgent({
+    flags: {
+      ...(master === undefined ? {} : { master: master.url.replace("http://", "") }),
+      work_dir: workDir,
+      port: "0",
+      ip: "127.0.0.1",
+      hostname: "localhost",
+      resources: TEST_RESOURCES,
+      registration_backoff_factor: "10ms",
+      ...flags,
+    },
+    logger: pino({ level: process.env.TESSERA_TEST_LOG ?? "silent" }),
+  });
+}
+
+export const FRAMEWORK_INFO = {
+  user: "root",
+  name: "agent-integration",
+  roles: ["*"],
+  checkpoint: true,
+  capabilities: [{ type: "MULTI_ROLE" }],
+};
+
+export interface TaskUpdate {
+  taskId: string;
+  state: string;
+  status: Loose;
+}
+
+/** A scheduler that acknowledges every update and lets tests wait for task states. */
+export class Framework {
+  readonly updates: TaskUpdate[] = [];
+  readonly offers: Loose[] = [];
+  #waiters: Array<() => void> = [];
+  #pump: Promise<void>;
+  autoAck = true;
+
+  private constructor(readonly scheduler: TestScheduler) {
+    this.#pump = this.#read();
+  }
+
+  static async subscribe(master: RunningMaster, info: Record<string, unknown> = FRAMEWORK_INFO) {
+    return new Framework(await subscribeScheduler(master, info));
+  }
+
+  get id(): string {
+    return this.scheduler.frameworkId;
+  }
+
+  async #read(): Promise<void> {
+    for (;;) {
+      let event: Event | undefined;
+      try {
+        event = await this.scheduler.events.nextAny(3_600_000);
+      } catch {
+        return;
+      }
+      if (event === undefined) return;
+      if (event.type === "OFFERS") {
+        for (const offer of (event.offers as Loose).offers ?? []) this.offers.push(offer);
+      } else if (event.type === "UPDATE") {
+        const status = (event.update as Loose).status;
+        this.updates.push({ taskId: status.task_id.value, state: status.state, status });
+        if (this.autoAck && status.uuid !== undefined) await this.ack(status);
+      }
+      for (const w of this.#waiters.splice(0)) w();
+    }
+  }
+
+  async ack(status: Loose): Promise<void> {
+    await this.scheduler.call({
+      type: "ACKNOWLEDGE",
+      acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+    });
+  }
+
+  /** Waits (bounded) until `predicate` holds after some event. */
+  async until<T>(
+    what: string,
+    predicate: () => T | undefined,
+    timeoutMs = EVENT_WAIT_MS,
+  ): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = predicate();
+      if (value !== undefined && value !== false) return value;
+      const left = deadline - Date.now();
+      assert.ok(
+        left > 0,
+        `timed out waiting for ${what}; updates: ${JSON.stringify(this.updates.map((u) => [u.taskId, u.state]))}`,
+      );
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.#waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async offer(): Promise<Loose> {
+    return this.until("an offer", () => this.offers.shift());
+  }
+
+  async state(taskId: string, state: string, timeoutMs = EVENT_WAIT_MS): Promise<TaskUpdate> {
+    return this.until(
+      `${taskId} in ${state}`,
+      () => this.updates.find((u) => u.taskId === taskId && u.state === state),
+      timeoutMs,
+    );
+  }
+
+  /** Launches command tasks on one offer; each task gets cpus 0.1 and mem 32 unless given. */
+  async launch(offer: Loose, tasks: Loose[]): Promise<void> {
+    const infos = tasks.map((t) => ({
+      agent_id: offer.agent_id,
+      resources: [
+        { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
+        { name: "mem", type: "SCALAR", scalar: { value: 32 } },
+      ],
+      ...t,
+      name: t.name ?? t.task_id.value,
+    }));
+    const res = await this.scheduler.call({
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: "LAUNCH", launch: { task_infos: infos } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+    assert.equal(res.status, 202, res.body);
+  }
+
+  async kill(agentId: Loose, taskId: string): Promise<void> {
+    const res = await this.scheduler.call({
+      type: "KILL",
+      kill: { task_id: { value: taskId }, agent_id: agentId },
+    });
+    assert.equal(res.status, 202, res.body);
+  }
+
+  close(): void {
+    this.scheduler.close();
+    void this.#pump;
+  }
+}
+
+export function commandTask(id: string, command: string, extra: Record<string, unknown> = {}) {
+  return { task_id: { value: id }, command: { value: command }, ...extra };
+}
+
+/** True if a process with this pid exists. */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

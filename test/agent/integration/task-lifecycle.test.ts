@@ -1,0 +1,85 @@
+// A real master and a real agent launching real processes: a task runs, prints into its
+// sandbox, and ends FINISHED (exit 0), FAILED (exit 1) or KILLED (after the grace period).
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import type { RunningAgent } from "../../../src/agent/server.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import {
+  commandTask,
+  Framework,
+  startMasterForAgents,
+  startTestAgent,
+  tempWorkDir,
+} from "./helpers.ts";
+
+describe("agent task lifecycle with a real master", () => {
+  let master: RunningMaster;
+  let agent: RunningAgent;
+  let framework: Framework;
+  let work: Awaited<ReturnType<typeof tempWorkDir>>;
+
+  before(async () => {
+    work = await tempWorkDir();
+    master = await startMasterForAgents();
+    agent = await startTestAgent(master, work.dir);
+    framework = await Framework.subscribe(master);
+  });
+
+  after(async () => {
+    framework.close();
+    await agent.close();
+    await master.close();
+    await work.remove();
+  });
+
+  it("a task that prints and exits 0 goes STARTING, RUNNING, FINISHED with its output in the sandbox", async () => {
+    const offer = await framework.offer();
+    await framework.launch(offer, [commandTask("hello", "echo hello from tessera")]);
+    await framework.state("hello", "TASK_STARTING");
+    await framework.state("hello", "TASK_RUNNING");
+    const finished = await framework.state("hello", "TASK_FINISHED");
+    assert.equal(finished.status.message, "Command exited with status 0");
+    assert.equal(finished.status.source, "SOURCE_EXECUTOR");
+    const states = framework.updates.filter((u) => u.taskId === "hello").map((u) => u.state);
+    assert.deepEqual(states, ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
+    const sandbox = join(
+      work.dir,
+      "slaves",
+      offer.agent_id.value,
+      "frameworks",
+      framework.id,
+      "executors",
+      "hello",
+      "runs",
+    );
+    const state = (await (await fetch(`${agent.url}/state`)).json()) as { id: string };
+    assert.equal(state.id, offer.agent_id.value);
+    const { readdir } = await import("node:fs/promises");
+    const runs = (await readdir(sandbox)).filter((r) => r !== "latest");
+    assert.equal(runs.length, 1);
+    const stdout = await readFile(join(sandbox, runs[0] ?? "", "stdout"), "utf8");
+    assert.match(stdout, /hello from tessera/);
+  });
+
+  it("a task that exits 1 is TASK_FAILED with Mesos's message", async () => {
+    const offer = await framework.offer();
+    await framework.launch(offer, [commandTask("fails", "exit 1")]);
+    const failed = await framework.state("fails", "TASK_FAILED");
+    assert.equal(failed.status.message, "Command exited with status 1");
+  });
+
+  it("a killed task gets SIGTERM, then SIGKILL after its grace period, and is TASK_KILLED", async () => {
+    const offer = await framework.offer();
+    await framework.launch(offer, [
+      commandTask("stubborn", "trap '' TERM; while true; do sleep 0.05; done", {
+        kill_policy: { grace_period: { nanoseconds: 300_000_000 } },
+      }),
+    ]);
+    await framework.state("stubborn", "TASK_RUNNING");
+    await framework.kill(offer.agent_id, "stubborn");
+    const killed = await framework.state("stubborn", "TASK_KILLED");
+    assert.equal(killed.status.message, "Command terminated with signal Killed");
+  });
+});
