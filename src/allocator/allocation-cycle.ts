@@ -39,6 +39,8 @@ const nonRevocable = (r: Resource) => !r.revocable;
 const nonShared = (r: Resource) => !r.shared;
 const notRefined = (r: Resource) => r.reservations.length <= 1;
 
+const NOTHING = { candidate: undefined, chopped: false } as const;
+
 /** What the role may be offered on the agent before framework-specific stripping. */
 interface Candidate {
   readonly resources: Resources;
@@ -221,8 +223,9 @@ export class AllocationCycle {
     role: RoleState,
     agent: AgentState,
   ): { candidate: Candidate | undefined; chopped: boolean } {
+    if (agent.available.isEmpty()) return NOTHING;
     const all = agent.available.allocatableTo(role.path);
-    if (all.isEmpty()) return { candidate: undefined, chopped: false };
+    if (all.isEmpty()) return NOTHING;
     const top = this.state.topOf(role);
     const names = this.state.names;
     const limits = top.quota === undefined ? undefined : remainingLimits(top, names);

@@ -12,7 +12,13 @@ import { OfferFilters } from "./offer-filters.ts";
 import { SeededRandom } from "./prng.ts";
 import { remainingLimits } from "./quota.ts";
 import { type AgentState, type FrameworkState, RoleState } from "./records.ts";
-import { applyDelta, NameIndex, type ScalarVector, scalarDeltas } from "./scalar-vector.ts";
+import {
+  applyDelta,
+  emptyDeltas,
+  NameIndex,
+  type ScalarVector,
+  scalarDeltas,
+} from "./scalar-vector.ts";
 import { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 
 export interface NormalizedOptions {
@@ -50,6 +56,8 @@ export class AllocatorState {
   pendingAll = false;
   readonly pendingAgents = new Set<AgentState>();
   private nextSubscription = 0;
+  /** Scratch for the scalar deltas of one allocation or recovery (applied at once). */
+  private readonly deltas = emptyDeltas();
   nextAgentOrder = 0;
 
   constructor(
@@ -198,7 +206,7 @@ export class AllocatorState {
     agent.available.subtractInPlace(offer);
     const allocated = offer.allocate(role.path);
     this.hold(fw, role.path, agent, allocated);
-    const { all, governed } = scalarDeltas(offer, this.names);
+    const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
     this.roleSorter.allocated(role.path, all);
     role.frameworkSorter.allocated(fw.id, all);
     if (governed.ids.length > 0) {
@@ -244,7 +252,7 @@ export class AllocatorState {
     const role = this.role(path);
     const unallocated = resources.unallocate();
     agent.available.addInPlace(unallocated);
-    const { all, governed } = scalarDeltas(unallocated, this.names);
+    const { all, governed } = scalarDeltas(unallocated, this.names, this.deltas);
     this.roleSorter.unallocated(path, all);
     role.frameworkSorter.unallocated(fw.id, all);
     if (governed.ids.length > 0) {

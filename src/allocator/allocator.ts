@@ -280,6 +280,17 @@ export class Allocator {
   /** Splits resources by allocation role (a single-role framework's may omit it). */
   private byRole(fw: FrameworkState, resources: Resources): Map<string, Resources> {
     const out = new Map<string, Resources>();
+    // Common case (every recovery of an offer): all of it carries one allocation role; the
+    // collection is used as it is (callers only read it).
+    let single: string | undefined;
+    for (const r of resources) {
+      if (r.allocationRole === undefined || (single !== undefined && r.allocationRole !== single)) {
+        single = undefined;
+        break;
+      }
+      single = r.allocationRole;
+    }
+    if (single !== undefined) return out.set(single, resources);
     const only = fw.roles.size === 1 ? [...fw.roles][0] : undefined;
     for (const r of resources) {
       const role = r.allocationRole ?? only;

@@ -48,12 +48,29 @@ export interface ScalarDelta {
  * The scalars of `resources` (`all`) and, separately, the unreserved non-revocable ones that
  * quota and headroom govern (`governed`), in one pass.
  */
+export interface ScalarDeltas {
+  readonly all: ScalarDelta;
+  readonly governed: ScalarDelta;
+}
+
+export function emptyDeltas(): ScalarDeltas {
+  return { all: { ids: [], millis: [] }, governed: { ids: [], millis: [] } };
+}
+
+/**
+ * With `into`, its arrays are cleared and refilled (a scratch buffer reused by every
+ * allocation: deltas are applied at once and never kept).
+ */
 export function scalarDeltas(
   resources: Resources,
   names: NameIndex,
-): { all: ScalarDelta; governed: ScalarDelta } {
-  const all: ScalarDelta = { ids: [], millis: [] };
-  const governed: ScalarDelta = { ids: [], millis: [] };
+  into: ScalarDeltas = emptyDeltas(),
+): ScalarDeltas {
+  const { all, governed } = into;
+  all.ids.length = 0;
+  all.millis.length = 0;
+  governed.ids.length = 0;
+  governed.millis.length = 0;
   for (const r of resources) {
     if (r.kind !== "scalar") continue;
     const id = names.id(r.name);

@@ -327,6 +327,12 @@ export class Sorter<T> {
         continue;
       }
       for (const n of pending) {
+        if (n.inList && this.kind === "drf" && n.active && !n.removed) {
+          const from = this.positionOf(parent.list, n);
+          n.share = this.computeShare(n.alloc, n.weight);
+          this.move(parent.list, from, n);
+          continue;
+        }
         if (n.inList) {
           parent.list.splice(this.positionOf(parent.list, n), 1);
           n.inList = false;
@@ -376,6 +382,26 @@ export class Sorter<T> {
       else hi = mid;
     }
     list.splice(lo, 0, n);
+  }
+
+  /**
+   * Re-positions `n` (at `list[from]`, its key just changed) by shifting only the entries
+   * between its old and new place: no allocation, unlike a splice out and a splice in.
+   */
+  private move(list: SorterNode<T>[], from: number, n: SorterNode<T>): void {
+    // Binary search over the list without `n` (index i stands for list[i < from ? i : i + 1]).
+    let lo = 0;
+    let hi = list.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (Sorter.compare(list[mid < from ? mid : mid + 1]!, n) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < from) for (let i = from; i > lo; i--) list[i] = list[i - 1]!;
+    else for (let i = from; i < lo; i++) list[i] = list[i + 1]!;
+    list[lo] = n;
+    n.listShare = n.share;
+    n.listCount = n.count;
   }
 
   private relist(parent: SorterNode<T>): void {

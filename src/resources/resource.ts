@@ -150,13 +150,19 @@ function computeKey(kind: ResourceKind, m: Meta, value: Record<string, unknown>)
 
 // Objects are always built by these three literals, fields in one order, so that every
 // resource of a kind shares one hidden class (object spread is several times slower and
-// produces other shapes; this is the allocator's hot path).
-function scalarObject(m: Meta, key: string, scalar: Milli): ScalarResource {
+// produces other shapes; this is the allocator's hot path). The allocation role is passed
+// separately so that `withAllocationRole` can reuse the other metadata as it is.
+function scalarObject(
+  m: Meta,
+  allocationRole: string | undefined,
+  key: string,
+  scalar: Milli,
+): ScalarResource {
   return {
     kind: "scalar",
     name: m.name,
     reservations: m.reservations,
-    allocationRole: m.allocationRole,
+    allocationRole,
     revocable: m.revocable,
     shared: m.shared,
     disk: m.disk,
@@ -166,12 +172,17 @@ function scalarObject(m: Meta, key: string, scalar: Milli): ScalarResource {
   };
 }
 
-function rangesObject(m: Meta, key: string, ranges: Ranges): RangesResource {
+function rangesObject(
+  m: Meta,
+  allocationRole: string | undefined,
+  key: string,
+  ranges: Ranges,
+): RangesResource {
   return {
     kind: "ranges",
     name: m.name,
     reservations: m.reservations,
-    allocationRole: m.allocationRole,
+    allocationRole,
     revocable: m.revocable,
     shared: m.shared,
     disk: m.disk,
@@ -181,12 +192,17 @@ function rangesObject(m: Meta, key: string, ranges: Ranges): RangesResource {
   };
 }
 
-function setObject(m: Meta, key: string, set: ValueSet): SetResource {
+function setObject(
+  m: Meta,
+  allocationRole: string | undefined,
+  key: string,
+  set: ValueSet,
+): SetResource {
   return {
     kind: "set",
     name: m.name,
     reservations: m.reservations,
-    allocationRole: m.allocationRole,
+    allocationRole,
     revocable: m.revocable,
     shared: m.shared,
     disk: m.disk,
@@ -210,12 +226,18 @@ function meta(name: string, opts: ResourceOptions | undefined): Meta {
 }
 
 export function scalarResource(name: string, milli: Milli, opts?: ResourceOptions): ScalarResource {
-  assert(
-    Number.isSafeInteger(milli) && milli >= 0,
-    `scalar ${name} must be non-negative integer thousandths, got ${milli}`,
-  );
+  // The message is built only on failure (a template literal argument would be built on
+  // every call, and this runs for every resource the allocator creates).
+  if (!(Number.isSafeInteger(milli) && milli >= 0)) {
+    assert(false, `scalar ${name} must be non-negative integer thousandths, got ${milli}`);
+  }
   const m = meta(name, opts);
-  return scalarObject(m, computeKey("scalar", m, { scalar: milli }), milli);
+  return scalarObject(
+    m,
+    m.allocationRole,
+    internKey(computeKey("scalar", m, { scalar: milli })),
+    milli,
+  );
 }
 
 export function rangesResource(
@@ -223,14 +245,14 @@ export function rangesResource(
   ranges: Ranges,
   opts?: ResourceOptions,
 ): RangesResource {
-  assert(isNormalized(ranges), `ranges of ${name} must be normalised`);
+  if (!isNormalized(ranges)) assert(false, `ranges of ${name} must be normalised`);
   const m = meta(name, opts);
-  return rangesObject(m, computeKey("ranges", m, { ranges }), ranges);
+  return rangesObject(m, m.allocationRole, internKey(computeKey("ranges", m, { ranges })), ranges);
 }
 
 export function setResource(name: string, set: ValueSet, opts?: ResourceOptions): SetResource {
   const m = meta(name, opts);
-  return setObject(m, computeKey("set", m, { set }), set);
+  return setObject(m, m.allocationRole, internKey(computeKey("set", m, { set })), set);
 }
 
 /** The same resource with some metadata replaced (key recomputed). */
@@ -257,13 +279,92 @@ export function withOptions(r: Resource, changes: ResourceOptions): Resource {
 // The same metadata with a new value of the same kind. Only for non-atomic resources, whose
 // key does not include the value, so the key is reused.
 export function withScalar(r: ScalarResource, milli: Milli): ScalarResource {
-  return scalarObject(r, r.key, milli);
+  return scalarObject(r, r.allocationRole, r.key, milli);
 }
 export function withRanges(r: RangesResource, ranges: Ranges): RangesResource {
-  return rangesObject(r, r.key, ranges);
+  return rangesObject(r, r.allocationRole, r.key, ranges);
 }
 export function withSet(r: SetResource, set: ValueSet): SetResource {
-  return setObject(r, r.key, set);
+  return setObject(r, r.allocationRole, r.key, set);
+}
+
+/**
+ * The same resource with `allocation_info.role` set (or cleared with undefined): what Mesos
+ * `Resources::allocate` / `unallocate` do to every offer and recovery. Equal to
+ * `withOptions(r, { allocationRole })`, but the new key comes from a cache keyed by the old
+ * key and the role, and the other metadata is shared, so only the object itself is new.
+ */
+export function withAllocationRole(r: Resource, allocationRole: string | undefined): Resource {
+  if (r.allocationRole === allocationRole) return r;
+  const key = allocationKey(r, allocationRole);
+  switch (r.kind) {
+    case "scalar":
+      return scalarObject(r, allocationRole, key, r.scalar);
+    case "ranges":
+      return rangesObject(r, allocationRole, key, r.ranges);
+    case "set":
+      return setObject(r, allocationRole, key, r.set);
+  }
+}
+
+// Keys are interned: equal keys are then usually one string, so the `===` comparisons of
+// `Resources` succeed on identity, and a key is hashed (for the caches below) only once. The
+// caches are bounded: when one grows past its limit it is dropped and rebuilt on demand
+// (atomic resources put their value in the key, so the set of keys is unbounded).
+const KEY_CACHE_LIMIT = 100_000;
+let internedKeys = new Map<string, string>();
+let allocationKeys = new Map<string, Map<string, string>>();
+let allocationKeyCount = 0;
+
+function internKey(key: string): string {
+  const known = internedKeys.get(key);
+  if (known !== undefined) return known;
+  if (internedKeys.size >= KEY_CACHE_LIMIT) internedKeys = new Map();
+  internedKeys.set(key, key);
+  return key;
+}
+
+function allocationKey(r: Resource, allocationRole: string | undefined): string {
+  const role = allocationRole ?? "";
+  let perKey = allocationKeys.get(r.key);
+  let key = perKey?.get(role);
+  if (key !== undefined) return key;
+  key = internKey(computeKey(r.kind, { ...metaOf(r), allocationRole }, valueOf(r)));
+  if (allocationKeyCount >= KEY_CACHE_LIMIT) {
+    allocationKeys = new Map();
+    allocationKeyCount = 0;
+    perKey = undefined;
+  }
+  if (perKey === undefined) {
+    perKey = new Map();
+    allocationKeys.set(r.key, perKey);
+  }
+  perKey.set(role, key);
+  allocationKeyCount++;
+  return key;
+}
+
+function metaOf(r: Resource): Meta {
+  return {
+    name: r.name,
+    reservations: r.reservations,
+    allocationRole: r.allocationRole,
+    revocable: r.revocable,
+    shared: r.shared,
+    disk: r.disk,
+    providerId: r.providerId,
+  };
+}
+
+function valueOf(r: Resource): Record<string, unknown> {
+  switch (r.kind) {
+    case "scalar":
+      return { scalar: r.scalar };
+    case "ranges":
+      return { ranges: r.ranges };
+    case "set":
+      return { set: r.set };
+  }
 }
 
 export function isEmptyResource(r: Resource): boolean {

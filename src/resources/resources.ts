@@ -25,6 +25,7 @@ import {
   type Reservation,
   type Resource,
   reservationRole,
+  withAllocationRole,
   withOptions,
   withScalar,
 } from "./resource.ts";
@@ -177,7 +178,14 @@ export class Resources implements Iterable<Resource> {
       else this.removeAt(i);
       return;
     }
-    const next = subtractValues(this.items[i]!, r);
+    const held = this.items[i]!;
+    // Taking all of a scalar is the common case (a whole agent offered, a whole offer
+    // declined): drop the entry without building the empty intermediate.
+    if (held.kind === "scalar" && r.kind === "scalar" && r.scalar >= held.scalar) {
+      this.removeAt(i);
+      return;
+    }
+    const next = subtractValues(held, r);
     if (isEmptyResource(next)) this.removeAt(i);
     else this.items[i] = next;
   }
@@ -241,6 +249,7 @@ export class Resources implements Iterable<Resource> {
    * reserved to the role itself or to one of its ancestors.
    */
   allocatableTo(role: string): Resources {
+    if (this.items.every(isUnreserved)) return this.clone();
     return this.filter((r) => {
       if (r.reservations.length === 0) return true;
       const current = reservationRole(r);
@@ -296,16 +305,31 @@ export class Resources implements Iterable<Resource> {
 
   /** Sets `allocation_info.role` on every resource (Mesos `Resources::allocate`). */
   allocate(role: string): Resources {
-    return this.map((r) =>
-      r.allocationRole === role ? r : withOptions(r, { allocationRole: role }),
-    );
+    return this.withAllocationRole(role);
   }
 
   /** Clears `allocation_info` (Mesos `Resources::unallocate`). */
   unallocate(): Resources {
-    return this.map((r) =>
-      r.allocationRole === undefined ? r : withOptions(r, { allocationRole: undefined }),
-    );
+    return this.withAllocationRole(undefined);
+  }
+
+  // `map(withAllocationRole)` without the closure, and a plain copy when nothing changes
+  // (every offer and every recovery of the allocator goes through here).
+  private withAllocationRole(role: string | undefined): Resources {
+    const items = this.items;
+    let same = true;
+    for (let i = 0; i < items.length; i++) {
+      if (items[i]!.allocationRole !== role) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return this.clone();
+    const out = Resources.empty();
+    for (let i = 0; i < items.length; i++) {
+      out.addOne(withAllocationRole(items[i]!, role), this.counts[i]!);
+    }
+    return out;
   }
 
   /**
