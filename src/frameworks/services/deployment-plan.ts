@@ -63,7 +63,9 @@ export function buildPlan(
   const layers: DeploymentAction[][] = [];
   for (const [app, action] of [...affected].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const d = depthOf(app, new Set());
-    (layers[d] ??= []).push({ action, app });
+    const layer = layers[d] ?? [];
+    layer.push({ action, app });
+    layers[d] = layer;
   }
   for (const layer of layers) if (layer !== undefined && layer.length > 0) steps.push(layer);
   return steps;

@@ -1,0 +1,472 @@
+// The Marathon REST API v2, tier 1 (reference §1.6, §6), as one router over ServicesState.
+// Routes are matched here because app ids contain slashes (`/v2/apps/prod/web/restart`), which
+// src/http's exact-match route table cannot express (see api-http.ts). Every state change is
+// committed to the store by ServicesState before the answer is built.
+
+import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
+import type { AppDefinition } from "./app-definition.ts";
+import { mergePartialUpdate } from "./app-json.ts";
+import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
+import { isScheduled } from "./instance.ts";
+import { type AppId, parseAppId } from "./path-id.ts";
+import type {
+  DeploymentResult,
+  ServiceEvent,
+  ServicesEffect,
+  ServicesError,
+  ServicesState,
+} from "./services-state.ts";
+import { parseTaskId } from "./task-info.ts";
+
+export interface ApiRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: string;
+  readonly clientIp: string;
+}
+
+export type ApiReply =
+  | {
+      readonly kind: "json";
+      readonly status: number;
+      readonly body: unknown;
+      readonly headers?: Record<string, string>;
+    }
+  | { readonly kind: "text"; readonly status: number; readonly body: string }
+  | { readonly kind: "events"; readonly filter: ReadonlySet<string> | undefined };
+
+export interface ServicesApiOptions {
+  readonly state: ServicesState;
+  readonly nowMs: () => number;
+  /** Where launches/kills/declines go (the Mesos adapter); tests collect them. */
+  readonly effects: (effects: ServicesEffect[]) => void;
+  /** `host:port` of this API, reported by /v2/leader and /v2/info. */
+  readonly leader: string;
+  readonly version?: string;
+}
+
+const json = (status: number, body: unknown, headers?: Record<string, string>): ApiReply =>
+  headers === undefined ? { kind: "json", status, body } : { kind: "json", status, body, headers };
+
+const message = (status: number, text: string): ApiReply => json(status, { message: text });
+
+const ERROR_STATUS: Record<ServicesError["code"], number> = {
+  APP_NOT_FOUND: 404,
+  APP_EXISTS: 409,
+  APP_LOCKED: 409,
+  DEPLOYMENT_NOT_FOUND: 404,
+  TASK_NOT_FOUND: 404,
+};
+
+function errorReply(error: ServicesError): ApiReply {
+  const body: Record<string, unknown> = { message: error.message };
+  if (error.deployments !== undefined) body.deployments = error.deployments.map((id) => ({ id }));
+  return json(ERROR_STATUS[error.code], body);
+}
+
+const invalid = (f: ValidationFailure): ApiReply => json(f.status, f.body);
+
+const flag = (q: URLSearchParams, name: string, fallback = false) => {
+  const v = q.get(name);
+  return v === null ? fallback : v === "" || v === "true";
+};
+
+const deployed = (r: DeploymentResult, status = 200): ApiReply =>
+  json(
+    status,
+    { deploymentId: r.deploymentId, version: r.version },
+    { "Marathon-Deployment-Id": r.deploymentId },
+  );
+
+export class ServicesApi {
+  readonly counters = { requests: 0, appsCreated: 0, deployments: 0 };
+  private readonly state: ServicesState;
+  private readonly options: ServicesApiOptions;
+  /** `host:port` reported as the leader; the shell sets it once it knows its address. */
+  leader: string;
+
+  constructor(options: ServicesApiOptions) {
+    this.options = options;
+    this.state = options.state;
+    this.leader = options.leader;
+  }
+
+  private now(): number {
+    return this.options.nowMs();
+  }
+
+  private flush(): void {
+    this.options.effects(this.state.advance(this.now()));
+  }
+
+  handle(req: ApiRequest): ApiReply {
+    this.counters.requests += 1;
+    const { path, method } = req;
+    if (path === "/ping") return { kind: "text", status: 200, body: "pong" };
+    if (path === "/metrics") return json(200, this.metrics());
+    if (path === "/v2/info") return json(200, this.info());
+    if (path === "/v2/leader") {
+      if (method === "DELETE") return message(200, "Leadership abdicated");
+      return json(200, { leader: this.leader });
+    }
+    if (path === "/v2/events") return { kind: "events", filter: eventFilter(req.query) };
+    if (path === "/v2/queue")
+      return json(200, {
+        queue: queueJson(
+          this.state,
+          this.now(),
+          req.query.getAll("embed").includes("lastUnusedOffers"),
+        ),
+      });
+    const delay = /^\/v2\/queue\/(.+)\/delay$/.exec(path);
+    if (delay !== null && method === "DELETE") {
+      const id = parseAppId(delay[1] as string);
+      if (!id.ok || !this.state.resetDelay(id.id))
+        return message(404, `Application ${delay[1]} not found in tasks queue.`);
+      return { kind: "text", status: 204, body: "" };
+    }
+    if (path === "/v2/tasks") return json(200, { tasks: this.allTasks(req.query) });
+    if (path === "/v2/tasks/delete" && method === "POST") return this.deleteTasks(req);
+    if (path === "/v2/deployments") return json(200, this.state.deployments().map(deploymentJson));
+    const deployment = /^\/v2\/deployments\/([^/]+)$/.exec(path);
+    if (deployment !== null && method === "DELETE")
+      return this.cancelDeployment(deployment[1] as string, req);
+    if (path === "/v2/apps" || path === "/v2/apps/") return this.appsRoot(req);
+    if (path.startsWith("/v2/apps/")) return this.appRoute(req, path.slice("/v2/apps".length));
+    return message(404, "URI not found");
+  }
+
+  // ---- /v2/apps ----------------------------------------------------------------------------
+
+  private appsRoot(req: ApiRequest): ApiReply {
+    switch (req.method) {
+      case "GET":
+        return json(200, { apps: this.listApps(req.query) });
+      case "POST":
+        return this.createApp(req);
+      case "PUT":
+      case "PATCH":
+        return this.updateMany(req);
+      default:
+        return message(405, "Method not allowed");
+    }
+  }
+
+  private listApps(q: URLSearchParams): unknown[] {
+    const cmd = q.get("cmd")?.toLowerCase();
+    const idPart = q.get("id");
+    const label = q.get("label");
+    const embedTasks = q.getAll("embed").includes("apps.tasks");
+    return this.state
+      .apps()
+      .filter((v) => cmd === undefined || (v.app.cmd ?? "").toLowerCase().includes(cmd))
+      .filter((v) => idPart === null || v.app.id.includes(idPart))
+      .filter((v) => label === null || matchesLabelSelector(label, v.app.labels))
+      .map((v) => appInfoJson(this.state, v, embedTasks));
+  }
+
+  private body(req: ApiRequest): { ok: true; value: unknown } | { ok: false; reply: ApiReply } {
+    const parsed = parseJsonText(req.body);
+    return parsed.ok ? parsed : { ok: false, reply: invalid(parsed.failure) };
+  }
+
+  private createApp(req: ApiRequest): ApiReply {
+    const body = this.body(req);
+    if (!body.ok) return body.reply;
+    const parsed = parseAppDefinition(body.value);
+    if (!parsed.ok) return invalid(parsed.failure);
+    const id = parsed.app.id as AppId;
+    if (this.state.app(id) !== undefined)
+      return message(409, `An app with id [${id}] already exists.`);
+    const result = this.state.deploy(
+      { upsert: [parsed.app] },
+      flag(req.query, "force"),
+      this.now(),
+    );
+    if (!result.ok) return errorReply(result.error);
+    this.counters.appsCreated += 1;
+    const stored = this.state.app(id);
+    if (stored !== undefined) this.apiPostEvent(req, stored.app);
+    this.flush();
+    const created = this.state.app(id);
+    return json(201, created === undefined ? {} : appInfoJson(this.state, created, false), {
+      Location: `/v2/apps${id}`,
+      "Marathon-Deployment-Id": result.value.deploymentId,
+    });
+  }
+
+  private apiPostEvent(req: ApiRequest, app: AppDefinition): void {
+    const v = this.state.app(app.id as AppId);
+    this.state.emit("api_post_event", this.now(), {
+      clientIp: req.clientIp,
+      uri: req.path,
+      appDefinition: v === undefined ? app : v.app,
+    });
+  }
+
+  /** PUT/PATCH /v2/apps: several apps in one deployment. */
+  private updateMany(req: ApiRequest): ApiReply {
+    const body = this.body(req);
+    if (!body.ok) return body.reply;
+    if (!Array.isArray(body.value))
+      return json(400, {
+        message: "Invalid JSON",
+        details: [{ path: "/", errors: ["error.expected.jsarray"] }],
+      });
+    const partial = req.method === "PATCH" || flag(req.query, "partialUpdate", true);
+    const upsert: AppDefinition[] = [];
+    for (const [index, item] of body.value.entries()) {
+      const rawId =
+        typeof item === "object" && item !== null
+          ? (item as Record<string, unknown>).id
+          : undefined;
+      const id = typeof rawId === "string" ? parseAppId(rawId) : undefined;
+      const current = id?.ok ? this.state.app(id.id) : undefined;
+      if (req.method === "PATCH" && current === undefined)
+        return message(404, `App '${String(rawId)}' does not exist`);
+      const input =
+        partial && current !== undefined
+          ? mergePartialUpdate(current.app, item as Record<string, unknown>)
+          : item;
+      const parsed = parseAppDefinition(input);
+      if (!parsed.ok) {
+        const details = parsed.failure.body.details.map((d) => ({
+          ...d,
+          path: `/(${index})${d.path}`,
+        }));
+        return json(parsed.failure.status, { ...parsed.failure.body, details });
+      }
+      upsert.push(parsed.app);
+    }
+    const result = this.state.deploy({ upsert }, flag(req.query, "force"), this.now());
+    if (!result.ok) return errorReply(result.error);
+    this.flush();
+    return deployed(result.value);
+  }
+
+  private appRoute(req: ApiRequest, rest: string): ApiReply {
+    const tail = /^(.*?)\/(restart|tasks|versions)(?:\/(.*))?$/.exec(rest);
+    const rawId = tail === null ? rest : (tail[1] as string);
+    const id = parseAppId(rawId);
+    if (!id.ok) return message(404, `App '${rawId}' does not exist`);
+    const sub = tail?.[2];
+    const arg = tail?.[3];
+    if (sub === undefined) return this.appItem(req, id.id);
+    const current = this.state.app(id.id);
+    if (current === undefined) return message(404, `App '${id.id}' does not exist`);
+    if (sub === "restart" && req.method === "POST") {
+      const result = this.state.deploy({ restart: [id.id] }, flag(req.query, "force"), this.now());
+      if (!result.ok) return errorReply(result.error);
+      this.flush();
+      return deployed(result.value);
+    }
+    if (sub === "versions" && req.method === "GET") {
+      if (arg === undefined || arg === "")
+        return json(200, { versions: this.state.versions(id.id) });
+      const v = this.state.version(id.id, arg);
+      if (v === undefined) return message(404, `App '${id.id}' does not exist in version ${arg}`);
+      return json(200, appInfoJson(this.state, v, false));
+    }
+    if (sub === "tasks") {
+      if (req.method === "GET") return json(200, { tasks: tasksOf(this.state, id.id) });
+      if (req.method === "DELETE") {
+        const ids =
+          arg !== undefined && arg !== ""
+            ? [arg]
+            : this.state
+                .instancesOf(id.id)
+                .filter(
+                  (i) =>
+                    !isScheduled(i) &&
+                    (req.query.get("host") === null || i.agent?.hostname === req.query.get("host")),
+                )
+                .map((i) => `${i.instanceId}._app.${i.incarnation}`);
+        return this.kill(ids, req, arg !== undefined && arg !== "");
+      }
+    }
+    return message(405, "Method not allowed");
+  }
+
+  private appItem(req: ApiRequest, id: AppId): ApiReply {
+    const current = this.state.app(id);
+    switch (req.method) {
+      case "GET":
+        if (current === undefined) return message(404, `App '${id}' does not exist`);
+        return json(200, { app: appInfoJson(this.state, current, true) });
+      case "DELETE": {
+        if (current === undefined) return message(404, `App '${id}' does not exist`);
+        // Marathon's code defaults `force` to true here.
+        const result = this.state.deploy(
+          { remove: [id] },
+          flag(req.query, "force", true),
+          this.now(),
+        );
+        if (!result.ok) return errorReply(result.error);
+        this.flush();
+        return deployed(result.value);
+      }
+      case "PUT":
+      case "PATCH": {
+        if (req.method === "PATCH" && current === undefined)
+          return message(404, `App '${id}' does not exist`);
+        const body = this.body(req);
+        if (!body.ok) return body.reply;
+        const value = body.value as Record<string, unknown>;
+        const force = flag(req.query, "force");
+        // A body of only {"version": ts} rolls the app back to that stored version.
+        if (
+          current !== undefined &&
+          typeof value === "object" &&
+          value !== null &&
+          Object.keys(value).length === 1 &&
+          typeof value.version === "string"
+        ) {
+          const old = this.state.version(id, value.version);
+          if (old === undefined)
+            return message(404, `App '${id}' does not exist in version ${value.version}`);
+          const result = this.state.deploy({ rollbackTo: [old] }, force, this.now());
+          if (!result.ok) return errorReply(result.error);
+          this.flush();
+          return deployed(result.value);
+        }
+        const partial = req.method === "PATCH" || flag(req.query, "partialUpdate", true);
+        const input =
+          current !== undefined &&
+          partial &&
+          typeof value === "object" &&
+          value !== null &&
+          !Array.isArray(value)
+            ? mergePartialUpdate(current.app, value)
+            : { ...(value as object), id };
+        const parsed = parseAppDefinition(input);
+        if (!parsed.ok) return invalid(parsed.failure);
+        const app = { ...parsed.app, id };
+        const result = this.state.deploy({ upsert: [app] }, force, this.now());
+        if (!result.ok) return errorReply(result.error);
+        this.apiPostEvent(req, app);
+        this.flush();
+        return deployed(result.value, current === undefined ? 201 : 200);
+      }
+      default:
+        return message(405, "Method not allowed");
+    }
+  }
+
+  // ---- tasks, deployments --------------------------------------------------------------------
+
+  private allTasks(q: URLSearchParams): unknown[] {
+    const wanted = [...q.getAll("status"), ...q.getAll("status[]")].map(
+      (s) => `TASK_${s.toUpperCase()}`,
+    );
+    return this.state
+      .instances()
+      .filter((i) => !isScheduled(i))
+      .filter((i) => wanted.length === 0 || wanted.includes(i.state ?? ""))
+      .map((i) => taskJson(i, this.state.app(i.appId)));
+  }
+
+  private deleteTasks(req: ApiRequest): ApiReply {
+    const body = this.body(req);
+    if (!body.ok) return body.reply;
+    const ids = (body.value as { ids?: unknown })?.ids;
+    if (!Array.isArray(ids) || ids.some((x) => typeof x !== "string")) {
+      return json(400, {
+        message: "Invalid JSON",
+        details: [{ path: "/ids", errors: ["error.expected.jsarray"] }],
+      });
+    }
+    for (const taskId of ids as string[])
+      if (parseTaskId(taskId) === undefined) return message(400, `Invalid task id '${taskId}'`);
+    return this.kill(ids as string[], req, false);
+  }
+
+  private kill(taskIds: string[], req: ApiRequest, single: boolean): ApiReply {
+    const result = this.state.killTasks(taskIds, flag(req.query, "scale"), this.now());
+    if (!result.ok) return errorReply(result.error);
+    this.flush();
+    if (result.value.deployment !== undefined) return deployed(result.value.deployment);
+    const tasks = result.value.killed.map((i) => taskJson(i, this.state.app(i.appId)));
+    return single ? json(200, { task: tasks[0] }) : json(200, { tasks });
+  }
+
+  private cancelDeployment(id: string, req: ApiRequest): ApiReply {
+    const force = flag(req.query, "force");
+    const result = this.state.cancelDeployment(id, force, this.now());
+    if (!result.ok) return errorReply(result.error);
+    this.flush();
+    if (result.value === undefined) return { kind: "text", status: 202, body: "" };
+    return deployed(result.value);
+  }
+
+  // ---- info ----------------------------------------------------------------------------------
+
+  private info(): Record<string, unknown> {
+    return {
+      name: "marathon",
+      version: this.options.version ?? "1.11.0",
+      buildref: "tessera",
+      elected: true,
+      leader: this.leader,
+      frameworkId: this.state.frameworkId() ?? null,
+      marathon_config: {
+        framework_name: "marathon",
+        max_instances_per_offer: 5,
+        decline_offer_duration: 120000,
+        mesos_role: "*",
+      },
+      http_config: { http_port: Number(this.leader.split(":")[1] ?? 8080) },
+    };
+  }
+
+  private metrics(): Record<string, unknown> {
+    const gauge = (value: number) => ({ value });
+    return {
+      version: "4.0.0",
+      gauges: {
+        "marathon.apps.active.gauge": gauge(this.state.apps().length),
+        "marathon.deployments.active.gauge": gauge(this.state.deployments().length),
+        "marathon.instances.running.gauge": gauge(
+          this.state.instances().filter((i) => i.state === "TASK_RUNNING").length,
+        ),
+      },
+      counters: {
+        "marathon.http.requests.counter": { count: this.counters.requests },
+        "marathon.apps.created.counter": { count: this.counters.appsCreated },
+      },
+      histograms: {},
+      meters: {},
+      timers: {},
+    };
+  }
+}
+
+function eventFilter(q: URLSearchParams): ReadonlySet<string> | undefined {
+  const types = q.getAll("event_type");
+  return types.length === 0 ? undefined : new Set(types);
+}
+
+/** Marathon's label selector subset: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma = AND. */
+export function matchesLabelSelector(selector: string, labels: Record<string, string>): boolean {
+  const terms = selector
+    .split(/,(?![^()]*\))/)
+    .map((t) => t.trim())
+    .filter((t) => t !== "");
+  return terms.every((term) => {
+    const set = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(term);
+    if (set !== null) {
+      const values = (set[3] as string).split(",").map((s) => s.trim());
+      const v = labels[set[1] as string];
+      return set[2] === "in"
+        ? v !== undefined && values.includes(v)
+        : v === undefined || !values.includes(v);
+    }
+    const ne = /^(.+?)!=(.*)$/.exec(term);
+    if (ne !== null) return labels[(ne[1] as string).trim()] !== (ne[2] as string).trim();
+    const eq = /^(.+?)==(.*)$/.exec(term);
+    if (eq !== null) return labels[(eq[1] as string).trim()] === (eq[2] as string).trim();
+    return term in labels;
+  });
+}
+
+export type { ServiceEvent };
