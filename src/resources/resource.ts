@@ -329,7 +329,7 @@ function allocationKey(r: Resource, allocationRole: string | undefined): string 
   let perKey = allocationKeys.get(r.key);
   let key = perKey?.get(role);
   if (key !== undefined) return key;
-  key = internKey(computeKey(r.kind, { ...metaOf(r), allocationRole }, valueOf(r)));
+  key = internKey(computeKey(r.kind, { ...metaOf(r), allocationRole }, valueFields(r)));
   if (allocationKeyCount >= KEY_CACHE_LIMIT) {
     allocationKeys = new Map();
     allocationKeyCount = 0;
@@ -356,7 +356,7 @@ function metaOf(r: Resource): Meta {
   };
 }
 
-function valueOf(r: Resource): Record<string, unknown> {
+function valueFields(r: Resource): Record<string, unknown> {
   switch (r.kind) {
     case "scalar":
       return { scalar: r.scalar };
