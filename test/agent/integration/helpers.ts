@@ -2,6 +2,7 @@
 // agent launching real processes in a temporary work dir, and a scheduler that accepts offers,
 // launches tasks and acknowledges every update while waiting (bounded) for task states.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -188,11 +189,11 @@ export function commandTask(id: string, command: string, extra: Record<string, u
   return { task_id: { value: id }, command: { value: command }, ...extra };
 }
 
-/** True if a process with this pid exists. */
+/** True if a process with this pid exists and is not a zombie waiting to be reaped. */
 export function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
   } catch {
     return false;
   }
