@@ -401,7 +401,8 @@ class Sim {
     } else if (this.nowMs - agent.lastSubscribeMs > 5_000) {
       this.agentSubscribe(agent);
     }
-    if (this.chance(0.01)) {
+    const roll = this.faults ? this.rng.nextFloat() : 1;
+    if (roll < 0.01) {
       // Crash: the stream breaks; the agent restarts from its checkpoint a little later.
       const stream = agent.streamId;
       agent.down = true;
@@ -412,7 +413,7 @@ class Sim {
         agent.down = false;
         this.agentSubscribe(agent);
       });
-    } else if (this.chance(0.01)) {
+    } else if (roll < 0.02) {
       agent.partitionedUntilMs = this.nowMs + 10_000 + this.rng.nextInt(200_000);
     }
   }
