@@ -14,6 +14,7 @@ import { taskKey } from "./state.ts";
 import { isTerminal, stateFor } from "./task-states.ts";
 import { operationResources } from "./task-validation.ts";
 import { addTask, masterStatus, removeTask, transitionByMaster } from "./tasks.ts";
+import { renderAgent, renderFramework } from "./views.ts";
 import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
 
 /** What the allocator needs to know of an agent; agents without capabilities are assumed current. */
@@ -108,7 +109,7 @@ function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
     next.s.agents.set(id, agent);
     next.allocator.addAgent(id, agentSpec(agent));
     subscribed(next, agent, []);
-    next.operator({ type: "AGENT_ADDED", agentId: id });
+    next.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(next.s, agent) } });
   });
 }
 
@@ -212,7 +213,7 @@ function reregisterKnown(
   }
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, reconciliations);
-  ctx.operator({ type: "AGENT_ADDED", agentId: agent.id });
+  ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
 }
 
 function findByKey(ctx: Ctx, key: string): TaskRecord | undefined {
@@ -277,7 +278,7 @@ function readmit(
   ctx.allocator.addAgent(id, agentSpec(agent), used);
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, []);
-  ctx.operator({ type: "AGENT_ADDED", agentId: id });
+  ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
 }
 
 /** Frameworks removed at the master are shut down on agents that still run them. */
@@ -310,7 +311,10 @@ function learnTask(
     ctx.s.frameworks.set(fwId, framework);
     // A recovered framework has no failover timer (reference §5.3, MESOS-1719).
     ctx.allocator.addFramework(fwId, allocatorSpec(framework.info, framework.roles, [], false));
-    ctx.operator({ type: "FRAMEWORK_ADDED", frameworkId: fwId });
+    ctx.operator({
+      type: "FRAMEWORK_ADDED",
+      framework_added: { framework: renderFramework(ctx.s, framework) },
+    });
   }
   framework.unreachableTasks.delete(task.task_id.value);
   const existing = framework.tasks.get(task.task_id.value);
@@ -412,7 +416,7 @@ export function reregisterTimeout(ctx: Ctx, agentId: string): void {
   ctx.persist([{ type: "MarkAgentUnreachable", agentId, unreachableTimeMs: ctx.nowMs }], (next) => {
     if (!next.s.recoveredAgents.delete(agentId)) return;
     next.s.unreachableAgents.set(agentId, { unreachableTimeMs: ctx.nowMs });
-    next.operator({ type: "AGENT_REMOVED", agentId });
+    next.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agentId } } });
   });
 }
 
@@ -525,5 +529,5 @@ function removeAgent(
   ctx.allocator.removeAgent(agent.id);
   if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
   ctx.s.agents.delete(agent.id);
-  ctx.operator({ type: "AGENT_REMOVED", agentId: agent.id });
+  ctx.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent.id } } });
 }

@@ -12,6 +12,7 @@ import { discardOffers, rescindOffers } from "./offers.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { masterStatus, transitionByMaster } from "./tasks.ts";
 import type { MasterError } from "./types.ts";
+import { renderFramework } from "./views.ts";
 import type { FrameworkInfo } from "./wire-types.ts";
 
 export function failoverTimerId(frameworkId: string): string {
@@ -92,7 +93,10 @@ export function subscribe(
     framework.suppressedRoles = new Set(suppressedRoles);
     ctx.s.frameworks.set(id, framework);
     ctx.allocator.addFramework(id, allocatorView(framework));
-    ctx.operator({ type: "FRAMEWORK_ADDED", frameworkId: id });
+    ctx.operator({
+      type: "FRAMEWORK_ADDED",
+      framework_added: { framework: renderFramework(ctx.s, framework) },
+    });
   } else {
     const error = resubscribeError(framework.info, info);
     if (error !== undefined) {
@@ -116,7 +120,10 @@ export function subscribe(
       framework.active = true;
       ctx.allocator.activateFramework(id);
     }
-    ctx.operator({ type: "FRAMEWORK_UPDATED", frameworkId: id });
+    ctx.operator({
+      type: "FRAMEWORK_UPDATED",
+      framework_updated: { framework: renderFramework(ctx.s, framework) },
+    });
   }
   framework.streamId = streamId;
   ctx.s.streams.set(streamId, framework.id);
@@ -213,7 +220,10 @@ export function updateFramework(
     };
   }
   applyMutableFields(ctx, framework, info, suppressedRoles);
-  ctx.operator({ type: "FRAMEWORK_UPDATED", frameworkId: framework.id });
+  ctx.operator({
+    type: "FRAMEWORK_UPDATED",
+    framework_updated: { framework: renderFramework(ctx.s, framework) },
+  });
   broadcastFrameworkInfo(ctx, framework);
   return undefined;
 }
@@ -307,7 +317,10 @@ export function removeFramework(ctx: Ctx, framework: FrameworkRecord): void {
   ctx.s.completedFrameworks.push(framework);
   const excess = ctx.s.completedFrameworks.length - ctx.flags.maxCompletedFrameworks;
   if (excess > 0) ctx.s.completedFrameworks.splice(0, excess);
-  ctx.operator({ type: "FRAMEWORK_REMOVED", frameworkId: id });
+  ctx.operator({
+    type: "FRAMEWORK_REMOVED",
+    framework_removed: { framework_info: framework.info },
+  });
 }
 
 /** SUPPRESS: the roles (all when empty) stop receiving offers; outstanding offers stay. */

@@ -36,6 +36,7 @@ import {
   type MasterOutput,
   type SchedulerCallReply,
 } from "./types.ts";
+import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./views.ts";
 import type { AgentCall, SchedulerCall } from "./wire-types.ts";
 
 export const ALLOCATION_TIMER_ID = "allocation";
@@ -171,6 +172,27 @@ export class MasterCore {
 
   snapshot(nowMs: number): MasterSnapshot {
     return snapshot(new Ctx(this.#s, this.#allocator, nowMs));
+  }
+
+  /** GET_STATE / GET_AGENTS / GET_FRAMEWORKS / GET_TASKS / GET_EXECUTORS payloads (wire values). */
+  getState(): ReturnType<typeof getState> {
+    return getState(this.#s);
+  }
+
+  getAgents(): ReturnType<typeof getAgents> {
+    return getAgents(this.#s);
+  }
+
+  getFrameworks(): ReturnType<typeof getFrameworks> {
+    return getFrameworks(this.#s);
+  }
+
+  getTasks(): ReturnType<typeof getTasks> {
+    return getTasks(this.#s);
+  }
+
+  getExecutors(): ReturnType<typeof getExecutors> {
+    return getExecutors(this.#s);
   }
 
   metrics(nowMs: number): Record<string, number> {

@@ -1,6 +1,7 @@
 // The master's in-memory state, split by concern into records, plus the context every handler
 // works in: the state, the current time, and the list of outputs being built.
 import type { Resources } from "../../resources/index.ts";
+import type { AgentCapabilityType } from "../../wire/framework.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
 import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
 import type {
@@ -73,7 +74,7 @@ export interface AgentRecord {
   connection: AgentConnection;
   streamId: string | undefined;
   version: string;
-  capabilities: string[];
+  capabilities: AgentCapabilityType[];
   total: Resources;
   registeredTimeMs: number;
   reregisteredTimeMs: number | undefined;

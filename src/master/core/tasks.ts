@@ -3,6 +3,7 @@
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
+import { renderTask } from "./views.ts";
 import type { TaskState, TaskStatus } from "./wire-types.ts";
 
 export type TaskReason = NonNullable<TaskStatus["reason"]>;
@@ -31,7 +32,7 @@ export function masterStatus(
 export function addTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRecord): void {
   framework.tasks.set(task.taskId, task);
   ctx.s.agents.get(task.agentId)?.tasks.add(taskKey(framework.id, task.taskId));
-  ctx.operator({ type: "TASK_ADDED", frameworkId: framework.id, taskId: task.taskId });
+  ctx.operator({ type: "TASK_ADDED", task_added: { task: renderTask(task, framework.info.user) } });
 }
 
 /**
@@ -57,10 +58,7 @@ export function applyStatus(
   }
   ctx.operator({
     type: "TASK_UPDATED",
-    frameworkId: task.frameworkId,
-    taskId: task.taskId,
-    state: task.state,
-    status,
+    task_updated: { framework_id: { value: task.frameworkId }, status, state: task.state },
   });
   if (isTerminal(task.state)) releaseResources(ctx, task);
   return true;

@@ -1,6 +1,8 @@
 // The MasterCore's inputs, outputs, configuration and expected failures (reference §1, §5).
 // The core is pure: the shell turns HTTP requests, stream closes, timer firings and registry
 // results into `MasterInput`s and carries out the `MasterOutput`s the core returns, in order.
+import type { z } from "zod";
+import type { MasterEvent } from "../../wire/operator-master.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
 import type {
   AgentCall,
@@ -129,12 +131,8 @@ export type MasterOutput =
   /** A registry write failed: like Mesos, the master must exit (a standby takes over). */
   | { kind: "abort"; message: string };
 
-/** Operator event stream payloads (reference §4.3), as plain ids; the shell renders them. */
-export type OperatorEvent =
-  | { type: "TASK_ADDED"; frameworkId: string; taskId: string }
-  | { type: "TASK_UPDATED"; frameworkId: string; taskId: string; state: string; status: unknown }
-  | { type: "AGENT_ADDED"; agentId: string }
-  | { type: "AGENT_REMOVED"; agentId: string }
-  | { type: "FRAMEWORK_ADDED"; frameworkId: string }
-  | { type: "FRAMEWORK_UPDATED"; frameworkId: string }
-  | { type: "FRAMEWORK_REMOVED"; frameworkId: string };
+/**
+ * An operator event stream record (reference §4.3) as a value of the wire MasterEvent; the
+ * shell puts it on every subscriber's stream (after its own authorization filtering).
+ */
+export type OperatorEvent = z.input<typeof MasterEvent>;
