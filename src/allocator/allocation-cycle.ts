@@ -39,8 +39,6 @@ const nonRevocable = (r: Resource) => !r.revocable;
 const nonShared = (r: Resource) => !r.shared;
 const notRefined = (r: Resource) => r.reservations.length <= 1;
 
-const NOTHING = { candidate: undefined, chopped: false } as const;
-
 /** What the role may be offered on the agent before framework-specific stripping. */
 interface Candidate {
   readonly resources: Resources;
@@ -77,6 +75,8 @@ export class AllocationCycle {
   /** Offers made in stage 1, so that stage 2 merges into them (one offer per triple). */
   private readonly stage1 = new Map<AgentState, MutableOffer[]>();
   private filtersHere: ReadonlyMap<number, readonly OfferFilter[]> | undefined;
+  /** Set by `fairShareCandidate`: whether quota limits or headroom cut its last result. */
+  private chopped = false;
 
   constructor(private readonly state: AllocatorState) {
     this.headroom = new Headroom(state.unallocatedGoverned, state.names);
@@ -200,9 +200,8 @@ export class AllocationCycle {
     let chopped = false;
     state.roleSorter.walk((role) => {
       if (agent.available.isEmpty()) return false;
-      const first = this.fairShareCandidate(role, agent);
-      if (first.chopped) chopped = true;
-      let c = first.candidate;
+      let c = this.fairShareCandidate(role, agent);
+      if (this.chopped) chopped = true;
       if (c === undefined) return true;
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
@@ -210,7 +209,7 @@ export class AllocationCycle {
         if (!this.wanted(fw, role, offer)) return true;
         this.give(fw, role, agent, offer, 2);
         offered = true;
-        c = this.fairShareCandidate(role, agent).candidate;
+        c = this.fairShareCandidate(role, agent);
         return c !== undefined;
       });
       return true;
@@ -218,14 +217,15 @@ export class AllocationCycle {
     if (!offered && !chopped) agent.settledEpoch = state.epoch;
   }
 
-  /** Everything allocatable to the role, governed scalars cut to limits and headroom. */
-  private fairShareCandidate(
-    role: RoleState,
-    agent: AgentState,
-  ): { candidate: Candidate | undefined; chopped: boolean } {
-    if (agent.available.isEmpty()) return NOTHING;
+  /**
+   * Everything allocatable to the role, governed scalars cut to limits and headroom; sets
+   * `chopped` when the cut removed something (no result object: this runs per agent).
+   */
+  private fairShareCandidate(role: RoleState, agent: AgentState): Candidate | undefined {
+    this.chopped = false;
+    if (agent.available.isEmpty()) return undefined;
     const all = agent.available.allocatableTo(role.path);
-    if (all.isEmpty()) return NOTHING;
+    if (all.isEmpty()) return undefined;
     const top = this.state.topOf(role);
     const names = this.state.names;
     const limits = top.quota === undefined ? undefined : remainingLimits(top, names);
@@ -233,11 +233,12 @@ export class AllocationCycle {
       ? undefined
       : this.headroom.bounds(unsatisfiedGuarantees(top, names));
     const bounds = tightest(limits, headroom);
-    if (bounds === undefined) return { candidate: candidate(all), chopped: false };
+    if (bounds === undefined) return candidate(all);
     const pool = all.filter(governed);
     const cut = pool.shrink(bounds);
-    if (cut.contains(pool)) return { candidate: candidate(all), chopped: false };
+    if (cut.contains(pool)) return candidate(all);
     const resources = all.filter(notGoverned).addInPlace(cut);
-    return { candidate: resources.isEmpty() ? undefined : candidate(resources), chopped: true };
+    this.chopped = true;
+    return resources.isEmpty() ? undefined : candidate(resources);
   }
 }

@@ -106,8 +106,8 @@ export function isAllocatable(
   if (minAllocatable.length === 0) return true;
   for (const q of minAllocatable) {
     let enough = true;
-    for (const [name, milli] of q) {
-      if (offer.get(name) < milli) {
+    for (let i = 0; i < q.size; i++) {
+      if (offer.get(q.nameAt(i)) < q.amountAt(i)) {
         enough = false;
         break;
       }

@@ -19,6 +19,7 @@
 // same effect as Mesos calling `sort()` once per agent). A change of the cluster total
 // changes every share, so it triggers one full re-sort at the next walk.
 import { parentRole } from "../resources/index.ts";
+import { ChunkedList } from "./chunked-list.ts";
 import type { SeededRandom } from "./prng.ts";
 import { applyDelta, type ScalarDelta, type ScalarVector } from "./scalar-vector.ts";
 
@@ -37,7 +38,7 @@ export interface SorterContext {
 class SorterNode<T> {
   readonly children: SorterNode<T>[] = [];
   /** Active children; in DRF order for "drf" sorters once flushed. */
-  list: SorterNode<T>[] = [];
+  list = new ChunkedList<SorterNode<T>>();
   /** Children whose key or activity changed since the last flush. */
   pending: SorterNode<T>[] = [];
   activeChildren = 0;
@@ -317,56 +318,56 @@ export class Sorter<T> {
     }
     for (let i = 0; i < this.dirtyParents.length; i++) {
       const parent = this.dirtyParents[i]!;
+      // The pending array is emptied when done, not replaced (one flush per agent visited).
       const pending = parent.pending;
-      parent.pending = [];
       for (const n of pending) n.isPending = false;
-      if (parent.removed && parent !== this.root) continue;
-      if (pending.length * REBUILD_FRACTION > parent.list.length) {
+      if (parent.removed && parent !== this.root) {
+        pending.length = 0;
+        continue;
+      }
+      // (A DRF list's order is fully determined by the keys, so one changed node is always
+      // re-positioned; a random sorter's list keeps the order the rebuild gives it.)
+      const single = this.kind === "drf" && pending.length === 1;
+      if (!single && pending.length * REBUILD_FRACTION > parent.list.length) {
         for (const n of pending) n.share = this.computeShare(n.alloc, n.weight);
+        pending.length = 0;
         this.relist(parent);
         continue;
       }
       for (const n of pending) {
-        if (n.inList && this.kind === "drf" && n.active && !n.removed) {
-          const from = this.positionOf(parent.list, n);
-          n.share = this.computeShare(n.alloc, n.weight);
-          this.move(parent.list, from, n);
-          continue;
-        }
         if (n.inList) {
-          parent.list.splice(this.positionOf(parent.list, n), 1);
+          const at = this.positionOf(parent.list, n);
+          parent.list.removeAt(at.chunk, at.index);
           n.inList = false;
         }
         n.share = this.computeShare(n.alloc, n.weight);
         if (n.active && !n.removed) this.insert(parent.list, n);
       }
+      pending.length = 0;
     }
     this.dirtyParents.length = 0;
   }
 
-  /** Index of `n` in its parent's list, found by the key it was placed with. */
-  private positionOf(list: SorterNode<T>[], n: SorterNode<T>): number {
+  /** Where `n` is in its parent's list, found by the key it was placed with. */
+  private positionOf(
+    list: ChunkedList<SorterNode<T>>,
+    n: SorterNode<T>,
+  ): { chunk: number; index: number } {
     if (this.kind === "drf") {
-      let lo = 0;
-      let hi = list.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        const m = list[mid]!;
-        const before =
+      const at = list.search(
+        (m) =>
           m.listShare < n.listShare ||
           (m.listShare === n.listShare &&
-            (m.listCount < n.listCount || (m.listCount === n.listCount && m.path < n.path)));
-        if (before) lo = mid + 1;
-        else hi = mid;
-      }
-      if (list[lo] === n) return lo;
+            (m.listCount < n.listCount || (m.listCount === n.listCount && m.path < n.path))),
+      );
+      if (list.chunks[at.chunk]?.[at.index] === n) return at;
     }
     const at = list.indexOf(n);
-    if (at < 0) throw new Error(`bug: sorter node ${n.path} missing from its list`);
+    if (at === undefined) throw new Error(`bug: sorter node ${n.path} missing from its list`);
     return at;
   }
 
-  private insert(list: SorterNode<T>[], n: SorterNode<T>): void {
+  private insert(list: ChunkedList<SorterNode<T>>, n: SorterNode<T>): void {
     n.inList = true;
     n.listShare = n.share;
     n.listCount = n.count;
@@ -374,38 +375,12 @@ export class Sorter<T> {
       list.push(n);
       return;
     }
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (Sorter.compare(list[mid]!, n) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    list.splice(lo, 0, n);
-  }
-
-  /**
-   * Re-positions `n` (at `list[from]`, its key just changed) by shifting only the entries
-   * between its old and new place: no allocation, unlike a splice out and a splice in.
-   */
-  private move(list: SorterNode<T>[], from: number, n: SorterNode<T>): void {
-    // Binary search over the list without `n` (index i stands for list[i < from ? i : i + 1]).
-    let lo = 0;
-    let hi = list.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (Sorter.compare(list[mid < from ? mid : mid + 1]!, n) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < from) for (let i = from; i > lo; i--) list[i] = list[i - 1]!;
-    else for (let i = from; i < lo; i++) list[i] = list[i + 1]!;
-    list[lo] = n;
-    n.listShare = n.share;
-    n.listCount = n.count;
+    const at = list.search((m) => Sorter.compare(m, n) <= 0);
+    list.insertAt(at.chunk, at.index, n);
   }
 
   private relist(parent: SorterNode<T>): void {
-    for (const n of parent.list) n.inList = false;
+    for (const chunk of parent.list.chunks) for (const n of chunk) n.inList = false;
     const list: SorterNode<T>[] = [];
     for (const n of parent.children) {
       if (n.active) {
@@ -416,7 +391,7 @@ export class Sorter<T> {
       }
     }
     if (this.kind === "drf") list.sort(Sorter.compare);
-    parent.list = list;
+    parent.list = ChunkedList.from(list);
   }
 
   private rebuild(node: SorterNode<T>): void {
@@ -428,18 +403,21 @@ export class Sorter<T> {
   }
 
   private walkOrdered(node: SorterNode<T>, visit: (payload: T) => boolean): boolean {
-    const list = node.list;
-    for (let i = 0; i < list.length; i++) {
-      const child = list[i]!;
-      if (child.payload !== undefined) {
-        if (!visit(child.payload)) return false;
-      } else if (!this.walkOrdered(child, visit)) return false;
+    const chunks = node.list.chunks;
+    for (let k = 0; k < chunks.length; k++) {
+      const chunk = chunks[k]!;
+      for (let i = 0; i < chunk.length; i++) {
+        const child = chunk[i]!;
+        if (child.payload !== undefined) {
+          if (!visit(child.payload)) return false;
+        } else if (!this.walkOrdered(child, visit)) return false;
+      }
     }
     return true;
   }
 
   private walkRandom(node: SorterNode<T>, visit: (payload: T) => boolean): boolean {
-    const order = node.list.slice();
+    const order = node.list.toArray();
     const n = order.length;
     const equal = order.every((c) => c.weight === order[0]!.weight);
     if (!equal) {

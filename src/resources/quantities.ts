@@ -86,6 +86,16 @@ export class ResourceQuantities {
     return this.entries();
   }
 
+  /** The i-th name in name order (0 <= i < size); with `amountAt`, iteration without garbage. */
+  nameAt(i: number): string {
+    return this.names[i]!;
+  }
+
+  /** The amount of the i-th name, in thousandths. */
+  amountAt(i: number): Milli {
+    return this.millis[i]!;
+  }
+
   nameList(): readonly string[] {
     return this.names.slice();
   }
@@ -110,7 +120,9 @@ export class ResourceQuantities {
 
   /** Sets the amount of `name` (mutates); 0 removes it. */
   setInPlace(name: string, milli: Milli): this {
-    assert(Number.isSafeInteger(milli) && milli >= 0, `quantity ${name} must be >= 0: ${milli}`);
+    if (!(Number.isSafeInteger(milli) && milli >= 0)) {
+      assert(false, `quantity ${name} must be >= 0: ${milli}`);
+    }
     const i = this.find(name);
     const present = i < this.names.length && this.names[i] === name;
     if (milli === 0) {

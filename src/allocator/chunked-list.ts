@@ -1,0 +1,96 @@
+// An ordered list stored as a sequence of short arrays ("chunks"), for the sorters' lists of
+// active children. A DRF allocation usually moves one client from the front of a list of
+// thousands to near its back; in one flat array that shifts every entry in between, here it
+// shifts at most one chunk's worth at each end, plus a binary search over the chunks.
+// Order is whatever the caller's positions make it: the list neither sorts nor compares.
+
+/** Chunks are split when they grow past twice this length. */
+const CHUNK = 64;
+
+export class ChunkedList<E> {
+  /** Never empty chunks; `chunks.length === 0` when the list is empty. */
+  readonly chunks: E[][] = [];
+  length = 0;
+
+  static from<E>(items: readonly E[]): ChunkedList<E> {
+    const list = new ChunkedList<E>();
+    for (let i = 0; i < items.length; i += CHUNK) list.chunks.push(items.slice(i, i + CHUNK));
+    list.length = items.length;
+    return list;
+  }
+
+  toArray(): E[] {
+    const out: E[] = [];
+    for (const chunk of this.chunks) for (const e of chunk) out.push(e);
+    return out;
+  }
+
+  /**
+   * The position of the first entry for which `before(entry)` is false, assuming `before` is
+   * true for a prefix of the list and false after it (a binary search). Returned as
+   * (chunk, index); chunk === chunks.length means the end.
+   */
+  search(before: (e: E) => boolean): { chunk: number; index: number } {
+    const chunks = this.chunks;
+    let lo = 0;
+    let hi = chunks.length;
+    // First chunk whose last entry is not before.
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const c = chunks[mid]!;
+      if (before(c[c.length - 1]!)) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo === chunks.length) return { chunk: lo, index: 0 };
+    const c = chunks[lo]!;
+    let a = 0;
+    let b = c.length;
+    while (a < b) {
+      const mid = (a + b) >> 1;
+      if (before(c[mid]!)) a = mid + 1;
+      else b = mid;
+    }
+    return { chunk: lo, index: a };
+  }
+
+  /** Inserts `e` before the entry at (chunk, index), or at the end when chunk is past it. */
+  insertAt(chunk: number, index: number, e: E): void {
+    const chunks = this.chunks;
+    this.length++;
+    if (chunks.length === 0) {
+      chunks.push([e]);
+      return;
+    }
+    let c: E[];
+    if (chunk >= chunks.length) {
+      c = chunks[chunks.length - 1]!;
+      c.push(e);
+      chunk = chunks.length - 1;
+    } else {
+      c = chunks[chunk]!;
+      c.splice(index, 0, e);
+    }
+    if (c.length > 2 * CHUNK) chunks.splice(chunk + 1, 0, c.splice(CHUNK));
+  }
+
+  push(e: E): void {
+    this.insertAt(this.chunks.length, 0, e);
+  }
+
+  removeAt(chunk: number, index: number): void {
+    const c = this.chunks[chunk]!;
+    c.splice(index, 1);
+    this.length--;
+    if (c.length === 0) this.chunks.splice(chunk, 1);
+  }
+
+  /** Position of `e` by identity (a linear scan; for lists not kept in key order). */
+  indexOf(e: E): { chunk: number; index: number } | undefined {
+    const chunks = this.chunks;
+    for (let k = 0; k < chunks.length; k++) {
+      const index = chunks[k]!.indexOf(e);
+      if (index >= 0) return { chunk: k, index };
+    }
+    return undefined;
+  }
+}
