@@ -20,6 +20,8 @@ export type AllocatorPort = Pick<
   | "recoverResources"
   | "needsAllocation"
   | "allocate"
+  | "updateWeights"
+  | "updateQuota"
 >;
 
 export type {

@@ -1,7 +1,9 @@
 // MasterCore: the pure master state machine (DESIGN.md "Pure core, thin shell"). The shell hands
 // in inputs with the current time and carries out the returned outputs in order; nothing here
 // reads a clock, opens a socket or touches a disk.
-import { Resources } from "../../resources/index.ts";
+import { Allocator } from "../../allocator/index.ts";
+import { assert, ResourceQuantities, Resources, toMilli } from "../../resources/index.ts";
+import { resourcesFromWire } from "../../resources/wire-format.ts";
 import { accept, decline } from "./accept.ts";
 import {
   agentDisconnected,
@@ -22,8 +24,14 @@ import {
   updateFramework,
 } from "./frameworks.ts";
 import { metrics } from "./metrics.ts";
-import { createOffers, removeOffer } from "./offers.ts";
-import { type MasterSnapshot, operatorMarkGone, operatorTeardown, snapshot } from "./operator.ts";
+import { createOffers, removeOffer, rescindOffers } from "./offers.ts";
+import {
+  type MasterSnapshot,
+  operatorMarkGone,
+  operatorTeardown,
+  operatorUpdateWeights,
+  snapshot,
+} from "./operator.ts";
 import { reconcile } from "./reconciliation.ts";
 import type { RegistryState } from "./registry-state.ts";
 import { Ctx, type MasterState, taskKey } from "./state.ts";
@@ -42,7 +50,10 @@ import type { AgentCall, SchedulerCall } from "./wire-types.ts";
 export const ALLOCATION_TIMER_ID = "allocation";
 
 export interface MasterDeps {
-  allocator: AllocatorPort;
+  /** Default: src/allocator's DRF Allocator with the master's allocation interval. */
+  allocator?: AllocatorPort;
+  /** Seed of the default allocator's random choices. */
+  seed?: number;
 }
 
 const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
@@ -52,11 +63,17 @@ export class MasterCore {
   readonly #allocator: AllocatorPort;
   #startedAtMs = 0;
 
-  constructor(config: MasterConfig, deps: MasterDeps) {
-    this.#allocator = deps.allocator;
+  constructor(config: MasterConfig, deps: MasterDeps = {}) {
+    const flags = { ...DEFAULT_MASTER_FLAGS, ...config.flags };
+    this.#allocator =
+      deps.allocator ??
+      new Allocator({
+        allocationIntervalMs: flags.allocationIntervalMs,
+        ...(deps.seed === undefined ? {} : { seed: deps.seed }),
+      });
     this.#s = {
       masterInfo: config.masterInfo,
-      flags: { ...DEFAULT_MASTER_FLAGS, ...config.flags },
+      flags,
       frameworks: new Map(),
       completedFrameworks: [],
       agents: new Map(),
@@ -144,12 +161,15 @@ export class MasterCore {
       }
       case "operator_call": {
         const requestId = input.requestId;
+        const later = (next: Ctx, r: SchedulerCallReply) =>
+          next.out.push({ kind: "reply", requestId, reply: r });
+        const call = input.call;
         const reply =
-          input.call.type === "TEARDOWN"
-            ? operatorTeardown(ctx, input.call.frameworkId)
-            : operatorMarkGone(ctx, input.call.agentId, (next, r) =>
-                next.out.push({ kind: "reply", requestId, reply: r }),
-              );
+          call.type === "TEARDOWN"
+            ? operatorTeardown(ctx, call.frameworkId)
+            : call.type === "MARK_AGENT_GONE"
+              ? operatorMarkGone(ctx, call.agentId, later)
+              : operatorUpdateWeights(ctx, call.weights, later);
         if (reply !== undefined) ctx.out.push({ kind: "reply", requestId, reply });
         break;
       }
@@ -213,6 +233,18 @@ export class MasterCore {
     }
     for (const [id, agent] of registry.gone) {
       this.#s.goneAgents.set(id, { goneTimeMs: agent.goneTimeMs });
+    }
+    // Weights and quota live in the registry; the allocator learns them again.
+    const weights = this.#allocator.updateWeights(registry.weights);
+    assert(weights.ok, `registry weights rejected by the allocator: ${JSON.stringify(weights)}`);
+    for (const [role, config] of registry.quotas) {
+      const toMilliMap = (r: Record<string, number>) =>
+        new Map(Object.entries(r).map(([name, value]) => [name, toMilli(value)] as const));
+      const quota = this.#allocator.updateQuota(role, {
+        guarantees: ResourceQuantities.from(toMilliMap(config.guarantees)),
+        limits: toMilliMap(config.limits),
+      });
+      assert(quota.ok, `registry quota of '${role}' rejected by the allocator`);
     }
     ctx.persist([{ type: "SetMasterInfo", info: this.#s.masterInfo }], () => {});
     ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
@@ -428,11 +460,19 @@ export class MasterCore {
         });
         break;
       }
-      case "UPDATE_RESOURCES":
-        // Resizing an agent is not implemented yet: its offers would need rescinding and the
-        // allocator its new total. Ignored, and counted.
-        ctx.count("master/ignored_agent_resource_updates");
+      case "UPDATE_RESOURCES": {
+        // The agent's total changed (oversubscription, operator reservations): outstanding
+        // offers are rescinded, the allocator gets the new total (reference §1.5).
+        const parsed = resourcesFromWire(call.update_resources?.total_resources ?? []);
+        if (!parsed.ok) {
+          ctx.count("master/invalid_agent_resource_updates");
+          break;
+        }
+        rescindOffers(ctx, (o) => o.agentId === agent.id);
+        agent.total = parsed.value;
+        ctx.allocator.updateAgent(agent.id, agent.total);
         break;
+      }
       default:
         break;
     }

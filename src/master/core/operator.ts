@@ -1,6 +1,8 @@
 // Operator mutations the core owns (TEARDOWN, MARK_AGENT_GONE) and a read-only snapshot of the
 // master's state, from which the shell renders GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_TASKS,
 // GET_EXECUTORS and the legacy /state (reference §4.2, §4.5).
+import { assert } from "../../resources/index.ts";
+import { validateRole } from "../../wire/ids.ts";
 import { markGone } from "./agents.ts";
 import { removeFramework } from "./frameworks.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
@@ -41,6 +43,34 @@ export function operatorMarkGone(
     };
   }
   markGone(ctx, agentId, (next) => reply(next, { ok: true, status: 200 }));
+  return undefined;
+}
+
+/** UPDATE_WEIGHTS: validated, made durable, then applied to the allocator (reference §4.2). */
+export function operatorUpdateWeights(
+  ctx: Ctx,
+  weights: readonly { role: string; weight: number }[],
+  reply: (ctx: Ctx, r: SchedulerCallReply) => void,
+): SchedulerCallReply | undefined {
+  for (const { role, weight } of weights) {
+    const invalid = validateRole(role);
+    if (invalid !== undefined)
+      return { ok: false, error: { code: "invalid_call", message: invalid } };
+    if (!Number.isFinite(weight) || weight <= 0) {
+      return {
+        ok: false,
+        error: {
+          code: "invalid_call",
+          message: `Invalid weight '${weight}': weights must be positive`,
+        },
+      };
+    }
+  }
+  ctx.persist([{ type: "UpdateWeights", weights: [...weights] }], (next) => {
+    const applied = next.allocator.updateWeights(weights.map((w) => [w.role, w.weight] as const));
+    assert(applied.ok, "weights validated before they were persisted");
+    reply(next, { ok: true, status: 200 });
+  });
   return undefined;
 }
 

@@ -91,7 +91,9 @@ export const MASTER_ERROR_STATUS: Record<MasterErrorCode, number> = {
 
 export type OperatorCall =
   | { type: "TEARDOWN"; frameworkId: string }
-  | { type: "MARK_AGENT_GONE"; agentId: string };
+  | { type: "MARK_AGENT_GONE"; agentId: string }
+  /** UPDATE_WEIGHTS: answered 200 once UpdateWeights is durable. */
+  | { type: "UPDATE_WEIGHTS"; weights: { role: string; weight: number }[] };
 
 export type MasterInput =
   /** A SUBSCRIBE call on a new scheduler stream; the shell has already answered 200. */

@@ -60,6 +60,16 @@ export class FakeAllocator implements AllocatorPort {
   needsAllocation(): boolean {
     return false;
   }
+  readonly weights = new Map<string, number>();
+  updateWeights(weights: Iterable<readonly [string, number]>): { readonly ok: true } {
+    for (const [role, weight] of weights) this.weights.set(role, weight);
+    return { ok: true };
+  }
+  readonly quotas = new Map<string, unknown>();
+  updateQuota(role: string, quota: unknown): { readonly ok: true } {
+    this.quotas.set(role, quota);
+    return { ok: true };
+  }
   removeAgent(id: string): void {
     this.agents.delete(id);
   }

@@ -220,3 +220,45 @@ describe("scheduler calls", () => {
     );
   });
 });
+
+describe("weights and agent resources", () => {
+  it("UPDATE_WEIGHTS answers once UpdateWeights is durable and reaches the allocator; after a restart the allocator learns them from the registry", () => {
+    const h = new Harness({ holdRegistry: true });
+    h.releaseRegistry();
+    const request = h.operator({ type: "UPDATE_WEIGHTS", weights: [{ role: "web", weight: 2 }] });
+    assert.equal(h.replies.get(request), undefined);
+    h.releaseRegistry();
+    const reply = h.replies.get(request);
+    assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 200 });
+    assert.equal(h.allocator.weights.get("web"), 2);
+    const restarted = new Harness({ registry: h.registry, masterId: "M2" });
+    assert.equal(restarted.allocator.weights.get("web"), 2);
+    const bad = h.operator({ type: "UPDATE_WEIGHTS", weights: [{ role: "web", weight: 0 }] });
+    const badReply = h.replies.get(bad);
+    assert.equal(
+      badReply?.kind === "reply" && !badReply.reply.ok && badReply.reply.error.code,
+      "invalid_call",
+    );
+  });
+
+  it("an agent's resource update rescinds its offers and changes its total", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1", "cpus:4;mem:1024");
+    const fw = h.subscribe();
+    h.allocate();
+    h.agentCall(agent.agentId, {
+      type: "UPDATE_RESOURCES",
+      update_resources: { total_resources: wireResources("cpus:8;mem:1024") },
+    });
+    assert.equal(h.frameworkEvents(fw.streamId).at(-1)?.type, "RESCIND");
+    assert.equal(h.master.metrics(h.nowMs)["master/cpus_total"], 8);
+    h.allocate();
+    assert.equal(
+      h
+        .offers(fw.streamId)
+        .at(-1)
+        ?.resources?.find((r) => r.name === "cpus")?.scalar?.value,
+      8,
+    );
+  });
+});
