@@ -90,6 +90,7 @@ export const AGENT_EVENT_TYPES = [
   "FRAMEWORK_MESSAGE",
   "UPDATE_FRAMEWORK",
   "RECONCILE_TASKS",
+  "CHECKPOINT_RESOURCES",
   "PING",
   "HEARTBEAT",
   "SHUTDOWN",
@@ -141,6 +142,11 @@ export const AgentEvent = z.object({
     .optional(),
   update_framework: z.object({ framework_info: FrameworkInfo }).optional(),
   reconcile_tasks: z.object({ tasks: repeated(TaskReconciliation) }).optional(),
+  /**
+   * The agent's complete set of checkpointed resources (dynamic reservations, persistent
+   * volumes) after RESERVE/UNRESERVE at the master (Mesos's CheckpointResourcesMessage).
+   */
+  checkpoint_resources: z.object({ resources: repeated(Resource) }).optional(),
   /** `connected`: whether the master considers the agent registered. */
   ping: z.object({ connected: bool }).optional(),
   /** The agent is gone (marked by an operator) or refused: it must shut down. */

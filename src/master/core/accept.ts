@@ -4,6 +4,7 @@
 // gets TASK_ERROR and changes nothing else.
 import { Resources } from "../../resources/index.ts";
 import { refuseSecondsOf, removeOffer } from "./offers.ts";
+import { reserve, unreserve } from "./reservations.ts";
 import type { Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
 import {
@@ -242,15 +243,66 @@ export function accept(
         });
         break;
       }
+      case "RESERVE":
+      case "UNRESERVE": {
+        const agent = ctx.s.agents.get(agentId)!;
+        const c = { framework, agent, role, available };
+        const outcome =
+          operation.type === "RESERVE"
+            ? operation.reserve === undefined
+              ? undefined
+              : reserve(ctx, c, operation.reserve)
+            : operation.unreserve === undefined
+              ? undefined
+              : unreserve(ctx, c, operation.unreserve);
+        if (outcome?.ok === true) {
+          available = outcome.available;
+          break;
+        }
+        operationError(ctx, framework, operation, agentId, outcome?.message ?? "Missing operation");
+        break;
+      }
       default:
-        // RESERVE/UNRESERVE/CREATE/DESTROY/... are not implemented yet: nothing is applied and
-        // the offered resources are returned with the rest.
-        ctx.count("master/invalid_operations");
+        // CREATE/DESTROY/GROW_VOLUME/... are not implemented yet: nothing is applied and the
+        // offered resources are returned with the rest.
+        operationError(
+          ctx,
+          framework,
+          operation,
+          agentId,
+          `Operation ${operation.type ?? "UNKNOWN"} is not supported yet`,
+        );
         ctx.count("master/unsupported_operations");
         break;
     }
   }
   ctx.recover(framework.id, agentId, available, refuseSecondsOf(filters));
+}
+
+/**
+ * An invalid non-launch operation: with an operation id the framework asked for feedback and
+ * gets OPERATION_ERROR; without, Mesos drops it (and so do we, counting it).
+ */
+function operationError(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  operation: OfferOperation,
+  agentId: string,
+  message: string,
+): void {
+  ctx.count("master/invalid_operations");
+  if (operation.id === undefined) return;
+  ctx.toFramework(framework, {
+    type: "UPDATE_OPERATION_STATUS",
+    update_operation_status: {
+      status: {
+        operation_id: operation.id,
+        state: "OPERATION_ERROR",
+        message,
+        agent_id: { value: agentId },
+      },
+    },
+  });
 }
 
 type GroupCheck =

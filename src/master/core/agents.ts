@@ -131,6 +131,7 @@ function newAgentRecord(
     total: toResources(
       (sub.total_resources ?? []).length > 0 ? (sub.total_resources ?? []) : (info.resources ?? []),
     ),
+    checkpointed: toResources(sub.checkpointed_resources ?? []),
     registeredTimeMs: ctx.nowMs,
     reregisteredTimeMs: undefined,
     tasks: new Set(),

@@ -76,6 +76,8 @@ export interface AgentRecord {
   version: string;
   capabilities: AgentCapabilityType[];
   total: Resources;
+  /** Dynamic reservations and persistent volumes the agent checkpoints. */
+  checkpointed: Resources;
   registeredTimeMs: number;
   reregisteredTimeMs: number | undefined;
   /** Keys `frameworkId/taskId` of the tasks on this agent. */

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { Harness } from "./harness.ts";
+
+const reservedCpus = (principal?: string) => ({
+  name: "cpus",
+  type: "SCALAR" as const,
+  scalar: { value: 1 },
+  role: "web",
+  reservation: principal === undefined ? {} : { principal },
+});
+
+function setup(principal?: string) {
+  const h = new Harness();
+  const agent = h.addAgent("a1", "cpus:4;mem:1024");
+  const fw = h.subscribe({ role: "web", ...(principal === undefined ? {} : { principal }) });
+  h.allocate();
+  const offer = h.offers(fw.streamId)[0];
+  assert.ok(offer);
+  return { h, agent, fw, offer };
+}
+
+describe("RESERVE and UNRESERVE", () => {
+  it("RESERVE converts offered resources, tells the agent to checkpoint them, and the reservation is offered back", () => {
+    const { h, agent, fw, offer } = setup("p");
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: "RESERVE", reserve: { resources: [reservedCpus("p")] } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+    const checkpoint = h
+      .agentEventsOn(agent.streamId)
+      .find((e) => e.type === "CHECKPOINT_RESOURCES");
+    assert.deepEqual(
+      checkpoint?.checkpoint_resources?.resources?.map((r) => [
+        r.name,
+        r.scalar?.value,
+        r.reservations?.[0]?.role,
+        r.reservations?.[0]?.type,
+      ]),
+      [["cpus", 1, "web", "DYNAMIC"]],
+    );
+    h.allocate();
+    const next = h.offers(fw.streamId).at(-1);
+    const reserved = next?.resources?.find((r) => r.name === "cpus" && r.role === "web");
+    assert.equal(reserved?.scalar?.value, 1);
+    assert.deepEqual(reserved?.reservation, { principal: "p" });
+    const unreserved = next?.resources?.find((r) => r.name === "cpus" && r.role === "*");
+    assert.equal(unreserved?.scalar?.value, 3);
+    assert.deepEqual(h.master.invariantViolations(), []);
+
+    // UNRESERVE gives them back to "*".
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [next!.id],
+        operations: [{ type: "UNRESERVE", unreserve: { resources: [reservedCpus("p")] } }],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+    const last = h
+      .agentEventsOn(agent.streamId)
+      .filter((e) => e.type === "CHECKPOINT_RESOURCES")
+      .at(-1);
+    assert.deepEqual(last?.checkpoint_resources?.resources ?? [], []);
+    h.allocate();
+    const cpus = h
+      .offers(fw.streamId)
+      .at(-1)
+      ?.resources?.filter((r) => r.name === "cpus");
+    assert.deepEqual(
+      cpus?.map((r) => [r.role, r.scalar?.value]),
+      [["*", 4]],
+    );
+  });
+
+  it("a RESERVE with another principal, or of more than offered, changes nothing; with an operation id it gets OPERATION_ERROR", () => {
+    const { h, agent, fw, offer } = setup("p");
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [
+          { type: "RESERVE", id: { value: "op1" }, reserve: { resources: [reservedCpus("q")] } },
+          {
+            type: "RESERVE",
+            reserve: { resources: [{ ...reservedCpus("p"), scalar: { value: 9 } }] },
+          },
+        ],
+      },
+    });
+    const error = h.frameworkEvents(fw.streamId).find((e) => e.type === "UPDATE_OPERATION_STATUS");
+    assert.equal(error?.update_operation_status?.status.state, "OPERATION_ERROR");
+    assert.match(
+      error?.update_operation_status?.status.message ?? "",
+      /^Invalid RESERVE Operation: the reservation's principal 'q'/,
+    );
+    assert.equal(
+      h.agentEventsOn(agent.streamId).filter((e) => e.type === "CHECKPOINT_RESOURCES").length,
+      0,
+    );
+    assert.equal(h.master.metrics(h.nowMs)["master/invalid_operations"], 2);
+    assert.match(
+      h.allocator.calls.at(-1) ?? "",
+      /cpus\{allocated:web\}:4; mem\{allocated:web\}:1024 5$/,
+    );
+  });
+
+  it("operations not implemented yet (CREATE) are answered OPERATION_ERROR when they carry an id", () => {
+    const { h, fw, offer } = setup();
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [{ type: "CREATE", id: { value: "v" }, create: { volumes: [] } }],
+      },
+    });
+    const status = h.frameworkEvents(fw.streamId).find((e) => e.type === "UPDATE_OPERATION_STATUS");
+    assert.equal(
+      status?.update_operation_status?.status.message,
+      "Operation CREATE is not supported yet",
+    );
+  });
+});
