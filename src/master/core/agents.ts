@@ -1,19 +1,18 @@
-// Agents: register, re-register (known, unreachable, recovered from the registry), liveness by
-// pings, disconnection, unreachable after the ping or re-register timeout, gone (reference §5.1,
-// §5.2). Registry writes come first: the agent is told it is registered only once AdmitAgent is
-// durable, tasks become unreachable only once MarkAgentUnreachable is.
+// Agents joining: register and re-register (known, unreachable, recovered from the registry,
+// unknown), with the tasks and executors they report (reference §5.1). Registry writes come
+// first: the agent is told it is registered only once AdmitAgent (or MarkAgentReachable) is
+// durable. Health checking and removal are in agent-health.ts.
 import { Resources } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import type { AgentSubscribe } from "../../wire/agent-channel.ts";
 import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
 import { allocatorSpec } from "./frameworks-info.ts";
-import { rescindOffers } from "./offers.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
-import { isTerminal, stateFor } from "./task-states.ts";
+import { isTerminal } from "./task-states.ts";
 import { operationResources } from "./task-validation.ts";
-import { addTask, masterStatus, removeTask, transitionByMaster } from "./tasks.ts";
+import { addTask, masterStatus } from "./tasks.ts";
 import { renderAgent, renderFramework } from "./views.ts";
 import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
 
@@ -217,7 +216,7 @@ function reregisterKnown(
   ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
 }
 
-function findByKey(ctx: Ctx, key: string): TaskRecord | undefined {
+export function findByKey(ctx: Ctx, key: string): TaskRecord | undefined {
   const slash = key.indexOf("/");
   return ctx.s.frameworks.get(key.slice(0, slash))?.tasks.get(key.slice(slash + 1));
 }
@@ -354,181 +353,4 @@ function roleOf(resources: Task["resources"], framework: FrameworkRecord): strin
     framework.roles[0] ??
     "*"
   );
-}
-
-export function pong(agent: AgentRecord): void {
-  agent.pongSinceLastPing = true;
-  agent.missedPings = 0;
-}
-
-/** The ping timer fired: count a missed pong, or ping again (reference §5.2). */
-export function pingTimeout(ctx: Ctx, agent: AgentRecord): void {
-  if (agent.connection !== "registered" || agent.removing) return;
-  if (!agent.pongSinceLastPing) agent.missedPings++;
-  if (agent.missedPings >= ctx.flags.maxAgentPingTimeouts) {
-    ctx.count("master/slave_removals/reason_unhealthy");
-    markUnreachable(ctx, agent, "health check timed out");
-    return;
-  }
-  agent.pongSinceLastPing = false;
-  ctx.toAgent(agent, { type: "PING", ping: { connected: true } });
-  ctx.setTimer(pingTimerId(agent.id), ctx.nowMs + ctx.flags.agentPingTimeoutMs);
-}
-
-/**
- * The agent's stream broke: no offers, offers rescinded; tasks of non-checkpointing frameworks
- * are lost right away (TASK_LOST, REASON_AGENT_DISCONNECTED, whatever the capability); the agent
- * has --agent_reregister_timeout to come back before it is unreachable.
- */
-export function agentDisconnected(ctx: Ctx, agent: AgentRecord): void {
-  if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
-  agent.streamId = undefined;
-  if (agent.connection !== "registered") return;
-  agent.connection = "disconnected";
-  ctx.cancelTimer(pingTimerId(agent.id));
-  ctx.allocator.deactivateAgent(agent.id);
-  rescindOffers(ctx, (o) => o.agentId === agent.id);
-  for (const key of [...agent.tasks]) {
-    const task = findByKey(ctx, key);
-    const framework = task && ctx.s.frameworks.get(task.frameworkId);
-    if (task === undefined || framework === undefined || framework.info.checkpoint) continue;
-    const status = masterStatus(
-      ctx,
-      task,
-      "TASK_LOST",
-      "REASON_AGENT_DISCONNECTED",
-      "Agent disconnected",
-    );
-    transitionByMaster(ctx, framework, task, status, "completed", true);
-  }
-  ctx.setTimer(reregisterTimerId(agent.id), ctx.nowMs + ctx.flags.agentReregisterTimeoutMs);
-}
-
-/** The re-register timer fired for a disconnected agent or one recovered from the registry. */
-export function reregisterTimeout(ctx: Ctx, agentId: string): void {
-  const agent = ctx.s.agents.get(agentId);
-  const message = `Agent did not reregister within ${ctx.flags.agentReregisterTimeoutMs / 1000}secs`;
-  if (agent !== undefined) {
-    if (agent.connection === "disconnected" && !agent.removing)
-      markUnreachable(ctx, agent, message);
-    return;
-  }
-  if (!ctx.s.recoveredAgents.has(agentId)) return;
-  ctx.persist([{ type: "MarkAgentUnreachable", agentId, unreachableTimeMs: ctx.nowMs }], (next) => {
-    if (!next.s.recoveredAgents.delete(agentId)) return;
-    next.s.unreachableAgents.set(agentId, { unreachableTimeMs: ctx.nowMs });
-    next.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agentId } } });
-  });
-}
-
-/**
- * Marks an agent unreachable: MarkAgentUnreachable first, then tasks -> TASK_UNREACHABLE
- * (PARTITION_AWARE, with unreachable_time) or TASK_LOST, REASON_AGENT_REMOVED; offers rescinded;
- * FAILURE to every connected framework; AGENT_REMOVED (reference §5.2).
- */
-export function markUnreachable(ctx: Ctx, agent: AgentRecord, message: string): void {
-  agent.removing = true;
-  ctx.cancelTimer(pingTimerId(agent.id));
-  ctx.cancelTimer(reregisterTimerId(agent.id));
-  const unreachableTimeMs = ctx.nowMs;
-  ctx.persist([{ type: "MarkAgentUnreachable", agentId: agent.id, unreachableTimeMs }], (next) => {
-    next.s.unreachableAgents.set(agent.id, { unreachableTimeMs });
-    removeAgent(next, agent, (task, framework) => {
-      const status = masterStatus(next, task, "TASK_UNREACHABLE", "REASON_AGENT_REMOVED", message);
-      status.unreachable_time = { nanoseconds: unreachableTimeMs * 1_000_000 };
-      task.unreachableTimeMs = unreachableTimeMs;
-      transitionTo(next, framework, task, status, "unreachable");
-    });
-  });
-}
-
-/** Marks an agent gone (operator): tasks -> TASK_GONE_BY_OPERATOR / TASK_LOST. */
-export function markGone(ctx: Ctx, agentId: string, then: (ctx: Ctx) => void): void {
-  const goneTimeMs = ctx.nowMs;
-  const agent = ctx.s.agents.get(agentId);
-  if (agent !== undefined) agent.removing = true;
-  ctx.persist([{ type: "MarkAgentGone", agentId, goneTimeMs }], (next) => {
-    next.s.goneAgents.set(agentId, { goneTimeMs });
-    next.s.recoveredAgents.delete(agentId);
-    next.s.unreachableAgents.delete(agentId);
-    next.cancelTimer(reregisterTimerId(agentId));
-    const gone = (task: TaskRecord, framework: FrameworkRecord) => {
-      const pa = framework.partitionAware;
-      const status = masterStatus(
-        next,
-        task,
-        "TASK_GONE_BY_OPERATOR",
-        pa ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
-        "Agent has been marked gone",
-      );
-      transitionTo(next, framework, task, status, "completed");
-    };
-    if (agent !== undefined) {
-      if (agent.streamId !== undefined) {
-        next.toAgent(agent, { type: "SHUTDOWN", shutdown: { message: "Agent marked gone" } });
-        next.out.push({ kind: "close_agent_stream", agentStreamId: agent.streamId });
-      }
-      removeAgent(next, agent, gone);
-    }
-    // Tasks that were already unreachable on that agent are gone too.
-    for (const framework of next.s.frameworks.values()) {
-      for (const task of [...framework.unreachableTasks.values()]) {
-        if (task.agentId !== agentId) continue;
-        framework.unreachableTasks.delete(task.taskId);
-        task.state = "TASK_GONE_BY_OPERATOR";
-        framework.completedTasks.push(task);
-        const status = masterStatus(
-          next,
-          task,
-          stateFor(framework.partitionAware, "TASK_GONE_BY_OPERATOR"),
-          framework.partitionAware ? "REASON_AGENT_REMOVED_BY_OPERATOR" : "REASON_AGENT_REMOVED",
-          "Agent has been marked gone",
-        );
-        next.toFramework(framework, { type: "UPDATE", update: { status } });
-      }
-    }
-    then(next);
-  });
-}
-
-/** Records `status` and tells the framework the state it may see (TASK_LOST if not PA). */
-function transitionTo(
-  ctx: Ctx,
-  framework: FrameworkRecord,
-  task: TaskRecord,
-  status: TaskStatus,
-  to: "unreachable" | "completed",
-): void {
-  transitionByMaster(ctx, framework, task, status, to, false);
-  const seen = stateFor(framework.partitionAware, status.state);
-  const sent: TaskStatus = { ...status, state: seen };
-  if (seen !== status.state) delete sent.unreachable_time;
-  ctx.toFramework(framework, { type: "UPDATE", update: { status: sent } });
-}
-
-function removeAgent(
-  ctx: Ctx,
-  agent: AgentRecord,
-  onTask: (task: TaskRecord, framework: FrameworkRecord) => void,
-): void {
-  ctx.cancelTimer(pingTimerId(agent.id));
-  rescindOffers(ctx, (o) => o.agentId === agent.id);
-  for (const key of [...agent.tasks]) {
-    const task = findByKey(ctx, key);
-    const framework = task && ctx.s.frameworks.get(task.frameworkId);
-    if (task === undefined || framework === undefined) continue;
-    if (isTerminal(task.state)) {
-      removeTask(ctx, framework, task, "completed");
-      continue;
-    }
-    onTask(task, framework);
-  }
-  for (const framework of ctx.s.frameworks.values()) {
-    framework.executors.delete(agent.id);
-    ctx.toFramework(framework, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
-  }
-  ctx.allocator.removeAgent(agent.id);
-  if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
-  ctx.s.agents.delete(agent.id);
-  ctx.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent.id } } });
 }

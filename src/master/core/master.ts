@@ -3,28 +3,13 @@
 // reads a clock, opens a socket or touches a disk.
 import { Allocator } from "../../allocator/index.ts";
 import { assert, ResourceQuantities, Resources, toMilli } from "../../resources/index.ts";
-import { resourcesFromWire } from "../../resources/wire-format.ts";
-import { accept, decline } from "./accept.ts";
-import {
-  agentDisconnected,
-  agentSubscribe,
-  pingTimeout,
-  pong,
-  reregisterTimeout,
-  reregisterTimerId,
-} from "./agents.ts";
+import { agentCall } from "./agent-calls.ts";
+import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-health.ts";
+import { agentSubscribe, reregisterTimerId } from "./agents.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
-import {
-  disconnect,
-  failoverTimeout,
-  removeFramework,
-  revive,
-  subscribe,
-  suppress,
-  updateFramework,
-} from "./frameworks.ts";
+import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
 import { metrics } from "./metrics.ts";
-import { createOffers, removeOffer, rescindOffers } from "./offers.ts";
+import { createOffers, removeOffer } from "./offers.ts";
 import {
   type MasterSnapshot,
   operatorMarkGone,
@@ -32,10 +17,9 @@ import {
   operatorUpdateWeights,
   snapshot,
 } from "./operator.ts";
-import { reconcile } from "./reconciliation.ts";
 import type { RegistryState } from "./registry-state.ts";
+import { ALLOCATION_TIMER_ID, schedulerCall } from "./scheduler-calls.ts";
 import { Ctx, type MasterState, taskKey } from "./state.ts";
-import { acknowledge, statusUpdate } from "./status-updates.ts";
 import { isTerminal } from "./task-states.ts";
 import {
   DEFAULT_MASTER_FLAGS,
@@ -45,9 +29,8 @@ import {
   type SchedulerCallReply,
 } from "./types.ts";
 import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./views.ts";
-import type { AgentCall, SchedulerCall } from "./wire-types.ts";
 
-export const ALLOCATION_TIMER_ID = "allocation";
+export { ALLOCATION_TIMER_ID };
 
 export interface MasterDeps {
   /** Default: src/allocator's DRF Allocator with the master's allocation interval. */
@@ -55,8 +38,6 @@ export interface MasterDeps {
   /** Seed of the default allocator's random choices. */
   seed?: number;
 }
-
-const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
 
 export class MasterCore {
   readonly #s: MasterState;
@@ -120,7 +101,7 @@ export class MasterCore {
         break;
       }
       case "scheduler_call": {
-        const reply = this.#schedulerCall(ctx, input.streamId, input.call);
+        const reply = schedulerCall(ctx, input.streamId, input.call);
         ctx.out.push({ kind: "reply", requestId: input.requestId, reply });
         break;
       }
@@ -138,7 +119,7 @@ export class MasterCore {
         }
         break;
       case "agent_call":
-        this.#agentCall(ctx, input.agentId, input.call);
+        agentCall(ctx, input.agentId, input.call);
         break;
       case "agent_stream_closed": {
         const agentId = this.#s.agentStreams.get(input.agentStreamId);
@@ -248,234 +229,6 @@ export class MasterCore {
     }
     ctx.persist([{ type: "SetMasterInfo", info: this.#s.masterInfo }], () => {});
     ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
-  }
-
-  #schedulerCall(ctx: Ctx, streamId: string | undefined, call: SchedulerCall): SchedulerCallReply {
-    const frameworkId = call.framework_id?.value ?? "";
-    const framework = this.#s.frameworks.get(frameworkId);
-    if (framework === undefined) {
-      return {
-        ok: false,
-        error: { code: "framework_not_found", message: "Framework cannot be found" },
-      };
-    }
-    if (framework.connection !== "connected") {
-      return {
-        ok: false,
-        error: { code: "not_subscribed", message: "Framework is not subscribed" },
-      };
-    }
-    if (streamId === undefined) {
-      return {
-        ok: false,
-        error: {
-          code: "stream_id_mismatch",
-          message: "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
-        },
-      };
-    }
-    if (streamId !== framework.streamId) {
-      return {
-        ok: false,
-        error: {
-          code: "stream_id_mismatch",
-          message: `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
-        },
-      };
-    }
-    switch (call.type) {
-      case "TEARDOWN":
-        removeFramework(ctx, framework);
-        return ACCEPTED;
-      case "ACCEPT": {
-        const a = call.accept;
-        if (a === undefined) break;
-        accept(
-          ctx,
-          framework,
-          (a.offer_ids ?? []).map((o) => o.value),
-          a.operations ?? [],
-          a.filters,
-        );
-        return ACCEPTED;
-      }
-      case "DECLINE": {
-        const d = call.decline;
-        if (d === undefined) break;
-        decline(
-          ctx,
-          framework,
-          (d.offer_ids ?? []).map((o) => o.value),
-          d.filters,
-        );
-        return ACCEPTED;
-      }
-      case "REVIVE":
-        revive(ctx, framework, call.revive?.roles ?? []);
-        ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs);
-        return ACCEPTED;
-      case "SUPPRESS":
-        suppress(ctx, framework, call.suppress?.roles ?? []);
-        return ACCEPTED;
-      case "KILL": {
-        const k = call.kill;
-        if (k === undefined) break;
-        const task = framework.tasks.get(k.task_id.value);
-        if (task === undefined) {
-          // Killing an unknown task is an explicit reconciliation of it (reference §1.5).
-          reconcile(ctx, framework, [{ taskId: k.task_id.value, agentId: k.agent_id?.value }]);
-          return ACCEPTED;
-        }
-        if (k.agent_id !== undefined && k.agent_id.value !== task.agentId) return ACCEPTED;
-        const agent = this.#s.agents.get(task.agentId);
-        if (agent !== undefined) {
-          const killTask: {
-            framework_id: { value: string };
-            task_id: { value: string };
-            kill_policy?: typeof k.kill_policy;
-          } = {
-            framework_id: { value: framework.id },
-            task_id: k.task_id,
-          };
-          if (k.kill_policy !== undefined) killTask.kill_policy = k.kill_policy;
-          ctx.toAgent(agent, { type: "KILL_TASK", kill_task: killTask });
-        }
-        return ACCEPTED;
-      }
-      case "SHUTDOWN": {
-        const sh = call.shutdown;
-        if (sh === undefined) break;
-        const agent = this.#s.agents.get(sh.agent_id.value);
-        if (agent !== undefined) {
-          ctx.toAgent(agent, {
-            type: "SHUTDOWN_EXECUTOR",
-            shutdown_executor: {
-              framework_id: { value: framework.id },
-              executor_id: sh.executor_id,
-            },
-          });
-        }
-        return ACCEPTED;
-      }
-      case "ACKNOWLEDGE": {
-        const ack = call.acknowledge;
-        if (ack === undefined) break;
-        acknowledge(ctx, framework, {
-          agentId: ack.agent_id.value,
-          taskId: ack.task_id.value,
-          uuid: ack.uuid,
-        });
-        return ACCEPTED;
-      }
-      case "RECONCILE":
-        reconcile(
-          ctx,
-          framework,
-          (call.reconcile?.tasks ?? []).map((t) => ({
-            taskId: t.task_id.value,
-            agentId: t.agent_id?.value,
-          })),
-        );
-        return ACCEPTED;
-      case "MESSAGE": {
-        const m = call.message;
-        if (m === undefined) break;
-        const agent = this.#s.agents.get(m.agent_id.value);
-        if (agent !== undefined) {
-          ctx.toAgent(agent, {
-            type: "FRAMEWORK_MESSAGE",
-            framework_message: {
-              framework_id: { value: framework.id },
-              executor_id: m.executor_id,
-              data: m.data,
-            },
-          });
-        }
-        return ACCEPTED;
-      }
-      case "UPDATE_FRAMEWORK": {
-        const u = call.update_framework;
-        if (u === undefined) break;
-        const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
-        return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
-      }
-      // No-ops with the hierarchical allocator / operations not implemented yet: 202 as Mesos.
-      case "REQUEST":
-      case "ACCEPT_INVERSE_OFFERS":
-      case "DECLINE_INVERSE_OFFERS":
-      case "ACKNOWLEDGE_OPERATION_STATUS":
-      case "RECONCILE_OPERATIONS":
-        return ACCEPTED;
-      default:
-        return {
-          ok: false,
-          error: {
-            code: "not_implemented",
-            message: `Unsupported call type '${call.type ?? "UNKNOWN"}'`,
-          },
-        };
-    }
-    return {
-      ok: false,
-      error: {
-        code: "invalid_call",
-        message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
-      },
-    };
-  }
-
-  #agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
-    const agent = this.#s.agents.get(agentId);
-    if (agent === undefined || agent.connection !== "registered" || agent.removing) return;
-    switch (call.type) {
-      case "UPDATE":
-        if (call.update !== undefined) statusUpdate(ctx, agent, call.update);
-        break;
-      case "PONG":
-      case "HEARTBEAT":
-        pong(agent);
-        break;
-      case "EXECUTOR_EXITED": {
-        const e = call.executor_exited;
-        if (e === undefined) break;
-        const framework = this.#s.frameworks.get(e.framework_id.value);
-        const executor = framework?.executors.get(agent.id)?.get(e.executor_id.value);
-        if (framework === undefined || executor === undefined) break;
-        framework.executors.get(agent.id)?.delete(e.executor_id.value);
-        ctx.recover(framework.id, agent.id, executor.resources, 0);
-        ctx.toFramework(framework, {
-          type: "FAILURE",
-          failure: { agent_id: { value: agent.id }, executor_id: e.executor_id, status: e.status },
-        });
-        break;
-      }
-      case "FRAMEWORK_MESSAGE": {
-        const m = call.framework_message;
-        const framework =
-          m === undefined ? undefined : this.#s.frameworks.get(m.framework_id.value);
-        if (m === undefined || framework === undefined) break;
-        ctx.toFramework(framework, {
-          type: "MESSAGE",
-          message: { agent_id: { value: agent.id }, executor_id: m.executor_id, data: m.data },
-        });
-        break;
-      }
-      case "UPDATE_RESOURCES": {
-        // The agent's total changed (oversubscription, operator reservations): outstanding
-        // offers are rescinded, the allocator gets the new total (reference §1.5).
-        const parsed = resourcesFromWire(call.update_resources?.total_resources ?? []);
-        if (!parsed.ok) {
-          ctx.count("master/invalid_agent_resource_updates");
-          break;
-        }
-        rescindOffers(ctx, (o) => o.agentId === agent.id);
-        agent.total = parsed.value;
-        ctx.allocator.updateAgent(agent.id, agent.total);
-        break;
-      }
-      default:
-        break;
-    }
   }
 
   #timer(ctx: Ctx, timerId: string): void {

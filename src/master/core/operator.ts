@@ -3,7 +3,7 @@
 // GET_EXECUTORS and the legacy /state (reference §4.2, §4.5).
 import { assert } from "../../resources/index.ts";
 import { validateRole } from "../../wire/ids.ts";
-import { markGone } from "./agents.ts";
+import { markGone } from "./agent-health.ts";
 import { removeFramework } from "./frameworks.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
 import type { SchedulerCallReply } from "./types.ts";

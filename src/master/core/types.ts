@@ -51,12 +51,6 @@ export interface MasterConfig {
   flags?: Partial<MasterFlags>;
 }
 
-/** Randomness handed in, so that a simulation replays from a seed. */
-export interface MasterIdSource {
-  /** 16 random bytes, base64 (status update uuids the master never makes; kept for streams). */
-  newStreamId(): string;
-}
-
 export type SchedulerCallReply =
   | { ok: true; status: 200 | 202 }
   | { ok: false; error: MasterError };

@@ -1,0 +1,61 @@
+// Calls an agent makes on its channel besides SUBSCRIBE: status updates, pongs, executor exits,
+// executor-to-framework messages, resource changes (DESIGN.md "Master <-> agent channel").
+import { resourcesFromWire } from "../../resources/wire-format.ts";
+import { pong } from "./agent-health.ts";
+import { rescindOffers } from "./offers.ts";
+import type { Ctx } from "./state.ts";
+import { statusUpdate } from "./status-updates.ts";
+import type { AgentCall } from "./wire-types.ts";
+
+export function agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
+  const agent = ctx.s.agents.get(agentId);
+  if (agent === undefined || agent.connection !== "registered" || agent.removing) return;
+  switch (call.type) {
+    case "UPDATE":
+      if (call.update !== undefined) statusUpdate(ctx, agent, call.update);
+      break;
+    case "PONG":
+    case "HEARTBEAT":
+      pong(agent);
+      break;
+    case "EXECUTOR_EXITED": {
+      const e = call.executor_exited;
+      if (e === undefined) break;
+      const framework = ctx.s.frameworks.get(e.framework_id.value);
+      const executor = framework?.executors.get(agent.id)?.get(e.executor_id.value);
+      if (framework === undefined || executor === undefined) break;
+      framework.executors.get(agent.id)?.delete(e.executor_id.value);
+      ctx.recover(framework.id, agent.id, executor.resources, 0);
+      ctx.toFramework(framework, {
+        type: "FAILURE",
+        failure: { agent_id: { value: agent.id }, executor_id: e.executor_id, status: e.status },
+      });
+      break;
+    }
+    case "FRAMEWORK_MESSAGE": {
+      const m = call.framework_message;
+      const framework = m === undefined ? undefined : ctx.s.frameworks.get(m.framework_id.value);
+      if (m === undefined || framework === undefined) break;
+      ctx.toFramework(framework, {
+        type: "MESSAGE",
+        message: { agent_id: { value: agent.id }, executor_id: m.executor_id, data: m.data },
+      });
+      break;
+    }
+    case "UPDATE_RESOURCES": {
+      // The agent's total changed (oversubscription, operator reservations): outstanding
+      // offers are rescinded, the allocator gets the new total (reference §1.5).
+      const parsed = resourcesFromWire(call.update_resources?.total_resources ?? []);
+      if (!parsed.ok) {
+        ctx.count("master/invalid_agent_resource_updates");
+        break;
+      }
+      rescindOffers(ctx, (o) => o.agentId === agent.id);
+      agent.total = parsed.value;
+      ctx.allocator.updateAgent(agent.id, agent.total);
+      break;
+    }
+    default:
+      break;
+  }
+}

@@ -1,0 +1,192 @@
+// Scheduler calls other than SUBSCRIBE (reference §1.1, §1.5): the checks every call goes
+// through (framework known, subscribed, on its current stream), then one handler per type.
+// Returns the synchronous answer the shell turns into the HTTP status.
+import { accept, decline } from "./accept.ts";
+import { removeFramework, revive, suppress, updateFramework } from "./frameworks.ts";
+import { reconcile } from "./reconciliation.ts";
+import type { Ctx } from "./state.ts";
+import { acknowledge } from "./status-updates.ts";
+import type { SchedulerCallReply } from "./types.ts";
+import type { SchedulerCall } from "./wire-types.ts";
+
+export const ALLOCATION_TIMER_ID = "allocation";
+
+const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
+
+export function schedulerCall(
+  ctx: Ctx,
+  streamId: string | undefined,
+  call: SchedulerCall,
+): SchedulerCallReply {
+  const frameworkId = call.framework_id?.value ?? "";
+  const framework = ctx.s.frameworks.get(frameworkId);
+  if (framework === undefined) {
+    return {
+      ok: false,
+      error: { code: "framework_not_found", message: "Framework cannot be found" },
+    };
+  }
+  if (framework.connection !== "connected") {
+    return {
+      ok: false,
+      error: { code: "not_subscribed", message: "Framework is not subscribed" },
+    };
+  }
+  if (streamId === undefined) {
+    return {
+      ok: false,
+      error: {
+        code: "stream_id_mismatch",
+        message: "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+      },
+    };
+  }
+  if (streamId !== framework.streamId) {
+    return {
+      ok: false,
+      error: {
+        code: "stream_id_mismatch",
+        message: `The stream ID '${streamId}' included in this request didn't match the stream ID currently associated with framework ID ${frameworkId}`,
+      },
+    };
+  }
+  switch (call.type) {
+    case "TEARDOWN":
+      removeFramework(ctx, framework);
+      return ACCEPTED;
+    case "ACCEPT": {
+      const a = call.accept;
+      if (a === undefined) break;
+      accept(
+        ctx,
+        framework,
+        (a.offer_ids ?? []).map((o) => o.value),
+        a.operations ?? [],
+        a.filters,
+      );
+      return ACCEPTED;
+    }
+    case "DECLINE": {
+      const d = call.decline;
+      if (d === undefined) break;
+      decline(
+        ctx,
+        framework,
+        (d.offer_ids ?? []).map((o) => o.value),
+        d.filters,
+      );
+      return ACCEPTED;
+    }
+    case "REVIVE":
+      revive(ctx, framework, call.revive?.roles ?? []);
+      ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs);
+      return ACCEPTED;
+    case "SUPPRESS":
+      suppress(ctx, framework, call.suppress?.roles ?? []);
+      return ACCEPTED;
+    case "KILL": {
+      const k = call.kill;
+      if (k === undefined) break;
+      const task = framework.tasks.get(k.task_id.value);
+      if (task === undefined) {
+        // Killing an unknown task is an explicit reconciliation of it (reference §1.5).
+        reconcile(ctx, framework, [{ taskId: k.task_id.value, agentId: k.agent_id?.value }]);
+        return ACCEPTED;
+      }
+      if (k.agent_id !== undefined && k.agent_id.value !== task.agentId) return ACCEPTED;
+      const agent = ctx.s.agents.get(task.agentId);
+      if (agent !== undefined) {
+        const killTask: {
+          framework_id: { value: string };
+          task_id: { value: string };
+          kill_policy?: typeof k.kill_policy;
+        } = {
+          framework_id: { value: framework.id },
+          task_id: k.task_id,
+        };
+        if (k.kill_policy !== undefined) killTask.kill_policy = k.kill_policy;
+        ctx.toAgent(agent, { type: "KILL_TASK", kill_task: killTask });
+      }
+      return ACCEPTED;
+    }
+    case "SHUTDOWN": {
+      const sh = call.shutdown;
+      if (sh === undefined) break;
+      const agent = ctx.s.agents.get(sh.agent_id.value);
+      if (agent !== undefined) {
+        ctx.toAgent(agent, {
+          type: "SHUTDOWN_EXECUTOR",
+          shutdown_executor: {
+            framework_id: { value: framework.id },
+            executor_id: sh.executor_id,
+          },
+        });
+      }
+      return ACCEPTED;
+    }
+    case "ACKNOWLEDGE": {
+      const ack = call.acknowledge;
+      if (ack === undefined) break;
+      acknowledge(ctx, framework, {
+        agentId: ack.agent_id.value,
+        taskId: ack.task_id.value,
+        uuid: ack.uuid,
+      });
+      return ACCEPTED;
+    }
+    case "RECONCILE":
+      reconcile(
+        ctx,
+        framework,
+        (call.reconcile?.tasks ?? []).map((t) => ({
+          taskId: t.task_id.value,
+          agentId: t.agent_id?.value,
+        })),
+      );
+      return ACCEPTED;
+    case "MESSAGE": {
+      const m = call.message;
+      if (m === undefined) break;
+      const agent = ctx.s.agents.get(m.agent_id.value);
+      if (agent !== undefined) {
+        ctx.toAgent(agent, {
+          type: "FRAMEWORK_MESSAGE",
+          framework_message: {
+            framework_id: { value: framework.id },
+            executor_id: m.executor_id,
+            data: m.data,
+          },
+        });
+      }
+      return ACCEPTED;
+    }
+    case "UPDATE_FRAMEWORK": {
+      const u = call.update_framework;
+      if (u === undefined) break;
+      const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
+      return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
+    }
+    // No-ops with the hierarchical allocator / operations not implemented yet: 202 as Mesos.
+    case "REQUEST":
+    case "ACCEPT_INVERSE_OFFERS":
+    case "DECLINE_INVERSE_OFFERS":
+    case "ACKNOWLEDGE_OPERATION_STATUS":
+    case "RECONCILE_OPERATIONS":
+      return ACCEPTED;
+    default:
+      return {
+        ok: false,
+        error: {
+          code: "not_implemented",
+          message: `Unsupported call type '${call.type ?? "UNKNOWN"}'`,
+        },
+      };
+  }
+  return {
+    ok: false,
+    error: {
+      code: "invalid_call",
+      message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
+    },
+  };
+}
