@@ -11,6 +11,13 @@
 //   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s.
 // - No-work rounds: a cycle when nothing changed (event-triggered with no events, and a full
 //   periodic cycle over a cluster whose resources are all offered).
+//
+// Garbage collection: a full collection runs before every timed cycle (outside the timing),
+// so that a cycle is not charged for garbage left by the setup or by the previous round's
+// declines, and rounds are comparable. `ALLOCATOR_BENCH_GC=0` turns this off. heapMb is the
+// heap in use after a full collection at the end of each point.
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Allocator, type Offer, type Quota } from "../src/allocator/index.ts";
 import { parseResourcesText, ResourceQuantities, type Resources } from "../src/resources/index.ts";
 import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round, summarise } from "./harness.ts";
@@ -22,6 +29,24 @@ function parse(text: string): Resources {
 }
 
 const INT_MAX_SECONDS = 2_147_483_647;
+
+/** `gc()` without `--expose-gc` on the command line (bench/run.ts starts node plainly). */
+function exposeGc(): (() => void) | undefined {
+  const existing = (globalThis as { gc?: () => void }).gc;
+  if (typeof existing === "function") return existing;
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as (() => void) | undefined;
+  // The harness's heapUsedMb() collects first when `gc` is global.
+  if (gc !== undefined) (globalThis as { gc?: () => void }).gc = gc;
+  return gc;
+}
+
+const fullGc = process.env.ALLOCATOR_BENCH_GC === "0" ? undefined : exposeGc();
+
+/** Collects garbage before a timed section (when enabled). */
+function settle(): void {
+  fullGc?.();
+}
 
 interface DeclineResult {
   rows: BenchRow[];
@@ -51,6 +76,7 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
   let offers: Offer[] = [];
   let firstOffers = 0;
   for (let round = 0; round < rounds; round++) {
+    settle();
     start = nowMs();
     offers = allocator.allocate(now, { full: true });
     samples.push(nowMs() - start);
@@ -79,6 +105,7 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
       offersLast: offers.length,
       filters: allocator.filterCount(),
       addAgentsMs: round(addMs),
+      gcBeforeRounds: fullGc !== undefined,
       heapMb: heapUsedMb(),
     },
   ];
@@ -94,9 +121,11 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
   const full: number[] = [];
   let made = 0;
   for (let i = 0; i < 7; i++) {
+    settle();
     let start = nowMs();
     made += allocator.allocate(now + 1000 * (i + 1)).length;
     triggered.push(nowMs() - start);
+    settle();
     start = nowMs();
     made += allocator.allocate(now + 1000 * (i + 1), { full: true }).length;
     full.push(nowMs() - start);
@@ -123,6 +152,7 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
       rounds: tf.runs,
       outstandingOffers: outstanding,
       offers: made,
+      heapMb: heapUsedMb(),
     },
   ];
 }
@@ -158,9 +188,11 @@ function largeAndSmallQuota(
     allocator.addFramework(`fw-large-${i}`, { roles: [`large-${i}`] });
   }
   const addFrameworksMs = nowMs() - start;
+  settle();
   start = nowMs();
   const first = allocator.allocate(0, { full: true });
   const firstMs = nowMs() - start;
+  settle();
   start = nowMs();
   const second = allocator.allocate(1000, { full: true });
   const secondMs = nowMs() - start;

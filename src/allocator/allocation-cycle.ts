@@ -223,8 +223,12 @@ export class AllocationCycle {
    */
   private fairShareCandidate(role: RoleState, agent: AgentState): Candidate | undefined {
     this.chopped = false;
-    if (agent.available.isEmpty()) return undefined;
-    const all = agent.available.allocatableTo(role.path);
+    const available = agent.available;
+    if (available.isEmpty()) return undefined;
+    // Without reservations on the agent everything is allocatable: the candidate is the
+    // available collection itself, and an offer of all of it is taken over whole by
+    // `AllocatorState.allocate` (no copy, no subtraction).
+    const all = agent.reservedRoles.size === 0 ? available : available.allocatableTo(role.path);
     if (all.isEmpty()) return undefined;
     const top = this.state.topOf(role);
     const names = this.state.names;

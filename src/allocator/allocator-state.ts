@@ -5,7 +5,7 @@
 import {
   parentRole,
   type ResourceQuantities,
-  type Resources,
+  Resources,
   reservationRole,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
@@ -202,8 +202,11 @@ export class AllocatorState {
   /** Allocates `offer` (unallocated resources from the agent's available) to (fw, role). */
   allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
     // `offer` is cut from `agent.available` by the cycle, so it is contained by construction;
-    // the property tests check allocated + available = total after every step.
-    agent.available.subtractInPlace(offer);
+    // the property tests check allocated + available = total after every step. An offer of
+    // everything may be the available collection itself: it is then replaced, not emptied,
+    // since it is read below.
+    if (offer === agent.available) agent.available = Resources.empty();
+    else agent.available.subtractInPlace(offer);
     const allocated = offer.allocate(role.path);
     this.hold(fw, role.path, agent, allocated);
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);

@@ -11,6 +11,9 @@ export class ChunkedList<E> {
   /** Never empty chunks; `chunks.length === 0` when the list is empty. */
   readonly chunks: E[][] = [];
   length = 0;
+  /** The position found by the last `search` or `find` (no result object per call). */
+  atChunk = 0;
+  atIndex = 0;
 
   static from<E>(items: readonly E[]): ChunkedList<E> {
     const list = new ChunkedList<E>();
@@ -26,11 +29,12 @@ export class ChunkedList<E> {
   }
 
   /**
-   * The position of the first entry for which `before(entry)` is false, assuming `before` is
-   * true for a prefix of the list and false after it (a binary search). Returned as
-   * (chunk, index); chunk === chunks.length means the end.
+   * Finds the first entry for which `before(entry, key)` is false, assuming it is true for a
+   * prefix of the list and false after it (a binary search), and leaves its position in
+   * (atChunk, atIndex); atChunk === chunks.length means the end. `before` should be a
+   * module-level function, so that a search allocates nothing.
    */
-  search(before: (e: E) => boolean): { chunk: number; index: number } {
+  search<K>(before: (e: E, key: K) => boolean, key: K): void {
     const chunks = this.chunks;
     let lo = 0;
     let hi = chunks.length;
@@ -38,19 +42,26 @@ export class ChunkedList<E> {
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       const c = chunks[mid]!;
-      if (before(c[c.length - 1]!)) lo = mid + 1;
+      if (before(c[c.length - 1]!, key)) lo = mid + 1;
       else hi = mid;
     }
-    if (lo === chunks.length) return { chunk: lo, index: 0 };
+    this.atChunk = lo;
+    this.atIndex = 0;
+    if (lo === chunks.length) return;
     const c = chunks[lo]!;
     let a = 0;
     let b = c.length;
     while (a < b) {
       const mid = (a + b) >> 1;
-      if (before(c[mid]!)) a = mid + 1;
+      if (before(c[mid]!, key)) a = mid + 1;
       else b = mid;
     }
-    return { chunk: lo, index: a };
+    this.atIndex = a;
+  }
+
+  /** The entry at (atChunk, atIndex), undefined at the end. */
+  atFound(): E | undefined {
+    return this.chunks[this.atChunk]?.[this.atIndex];
   }
 
   /** Inserts `e` before the entry at (chunk, index), or at the end when chunk is past it. */
@@ -84,13 +95,20 @@ export class ChunkedList<E> {
     if (c.length === 0) this.chunks.splice(chunk, 1);
   }
 
-  /** Position of `e` by identity (a linear scan; for lists not kept in key order). */
-  indexOf(e: E): { chunk: number; index: number } | undefined {
+  /**
+   * Finds `e` by identity (a linear scan; for lists not kept in key order); leaves its
+   * position in (atChunk, atIndex) and answers whether it is there.
+   */
+  find(e: E): boolean {
     const chunks = this.chunks;
     for (let k = 0; k < chunks.length; k++) {
       const index = chunks[k]!.indexOf(e);
-      if (index >= 0) return { chunk: k, index };
+      if (index >= 0) {
+        this.atChunk = k;
+        this.atIndex = index;
+        return true;
+      }
     }
-    return undefined;
+    return false;
   }
 }

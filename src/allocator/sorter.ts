@@ -67,6 +67,27 @@ class SorterNode<T> {
 
 const REBUILD_FRACTION = 8;
 
+/** DRF order: share, then allocation count, then path. */
+function compareNodes<T>(a: SorterNode<T>, b: SorterNode<T>): number {
+  if (a.share !== b.share) return a.share - b.share;
+  if (a.count !== b.count) return a.count - b.count;
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
+/** Insertion point: after every node that is not after `n` (stable among equals). */
+function orderedNotAfter<T>(m: SorterNode<T>, n: SorterNode<T>): boolean {
+  return compareNodes(m, n) <= 0;
+}
+
+/** Lookup by the key a node was placed with (its current key may have changed since). */
+function placedBefore<T>(m: SorterNode<T>, n: SorterNode<T>): boolean {
+  return (
+    m.listShare < n.listShare ||
+    (m.listShare === n.listShare &&
+      (m.listCount < n.listCount || (m.listCount === n.listCount && m.path < n.path)))
+  );
+}
+
 export class Sorter<T> {
   private readonly root = new SorterNode<T>("", undefined, undefined);
   private readonly leaves = new Map<string, SorterNode<T>>();
@@ -300,9 +321,7 @@ export class Sorter<T> {
   }
 
   private static compare<T>(a: SorterNode<T>, b: SorterNode<T>): number {
-    if (a.share !== b.share) return a.share - b.share;
-    if (a.count !== b.count) return a.count - b.count;
-    return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+    return compareNodes(a, b);
   }
 
   private flush(): void {
@@ -336,8 +355,8 @@ export class Sorter<T> {
       }
       for (const n of pending) {
         if (n.inList) {
-          const at = this.positionOf(parent.list, n);
-          parent.list.removeAt(at.chunk, at.index);
+          this.positionOf(parent.list, n);
+          parent.list.removeAt(parent.list.atChunk, parent.list.atIndex);
           n.inList = false;
         }
         n.share = this.computeShare(n.alloc, n.weight);
@@ -348,23 +367,13 @@ export class Sorter<T> {
     this.dirtyParents.length = 0;
   }
 
-  /** Where `n` is in its parent's list, found by the key it was placed with. */
-  private positionOf(
-    list: ChunkedList<SorterNode<T>>,
-    n: SorterNode<T>,
-  ): { chunk: number; index: number } {
+  /** Leaves in the list's (atChunk, atIndex) where `n` is, found by the key it was placed with. */
+  private positionOf(list: ChunkedList<SorterNode<T>>, n: SorterNode<T>): void {
     if (this.kind === "drf") {
-      const at = list.search(
-        (m) =>
-          m.listShare < n.listShare ||
-          (m.listShare === n.listShare &&
-            (m.listCount < n.listCount || (m.listCount === n.listCount && m.path < n.path))),
-      );
-      if (list.chunks[at.chunk]?.[at.index] === n) return at;
+      list.search(placedBefore, n);
+      if (list.atFound() === n) return;
     }
-    const at = list.indexOf(n);
-    if (at === undefined) throw new Error(`bug: sorter node ${n.path} missing from its list`);
-    return at;
+    if (!list.find(n)) throw new Error(`bug: sorter node ${n.path} missing from its list`);
   }
 
   private insert(list: ChunkedList<SorterNode<T>>, n: SorterNode<T>): void {
@@ -375,8 +384,8 @@ export class Sorter<T> {
       list.push(n);
       return;
     }
-    const at = list.search((m) => Sorter.compare(m, n) <= 0);
-    list.insertAt(at.chunk, at.index, n);
+    list.search(orderedNotAfter, n);
+    list.insertAt(list.atChunk, list.atIndex, n);
   }
 
   private relist(parent: SorterNode<T>): void {
