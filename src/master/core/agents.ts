@@ -12,7 +12,7 @@ import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import { operationResources } from "./task-validation.ts";
-import { addTask, masterStatus } from "./tasks.ts";
+import { addTask, masterStatus, sendKill } from "./tasks.ts";
 import { renderAgent, renderFramework } from "./views.ts";
 import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
 
@@ -203,16 +203,33 @@ function reregisterKnown(
     });
   }
   // Tasks the agent reports that the master lost track of are learnt again.
+  // SUBSCRIBED first: everything else on the new stream follows it.
+  subscribed(ctx, agent, reconciliations);
   for (const task of sub.tasks ?? []) {
     const key = taskKey(task.framework_id.value, task.task_id.value);
-    if (agent.tasks.has(key)) continue;
+    const known = findByKey(ctx, key);
+    if (agent.tasks.has(key)) {
+      // Kills requested while the agent was away are sent again.
+      if (known?.killRequested !== undefined && !isTerminal(known.state)) sendKill(ctx, known);
+      continue;
+    }
+    const lost = ctx.s.frameworks
+      .get(task.framework_id.value)
+      ?.completedTasks.find((t) => t.taskId === task.task_id.value && t.agentId === agent.id);
+    if (lost !== undefined) {
+      // Already declared lost (non-checkpointing framework, agent disconnected): Mesos kills it.
+      ctx.toAgent(agent, {
+        type: "KILL_TASK",
+        kill_task: { framework_id: task.framework_id, task_id: task.task_id },
+      });
+      continue;
+    }
     const record = learnTask(ctx, agent.id, task, sub);
     if (record !== undefined && !record.released) {
       ctx.allocator.addUsed(record.frameworkId, agent.id, record.resources);
     }
   }
   shutdownCompletedFrameworks(ctx, agent, sub);
-  subscribed(ctx, agent, reconciliations);
   ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
 }
 

@@ -6,6 +6,7 @@ import { removeFramework, revive, suppress, updateFramework } from "./frameworks
 import { reconcile } from "./reconciliation.ts";
 import type { Ctx } from "./state.ts";
 import { acknowledge } from "./status-updates.ts";
+import { sendKill } from "./tasks.ts";
 import type { SchedulerCallReply } from "./types.ts";
 import type { SchedulerCall } from "./wire-types.ts";
 
@@ -94,19 +95,9 @@ export function schedulerCall(
         return ACCEPTED;
       }
       if (k.agent_id !== undefined && k.agent_id.value !== task.agentId) return ACCEPTED;
-      const agent = ctx.s.agents.get(task.agentId);
-      if (agent !== undefined) {
-        const killTask: {
-          framework_id: { value: string };
-          task_id: { value: string };
-          kill_policy?: typeof k.kill_policy;
-        } = {
-          framework_id: { value: framework.id },
-          task_id: k.task_id,
-        };
-        if (k.kill_policy !== undefined) killTask.kill_policy = k.kill_policy;
-        ctx.toAgent(agent, { type: "KILL_TASK", kill_task: killTask });
-      }
+      // Sent now if the agent is connected, and again when it re-registers.
+      task.killRequested = { policy: k.kill_policy };
+      sendKill(ctx, task);
       return ACCEPTED;
     }
     case "SHUTDOWN": {

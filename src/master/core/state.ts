@@ -8,6 +8,7 @@ import type {
   AgentInfo,
   ExecutorInfo,
   FrameworkInfo,
+  KillPolicy,
   MasterInfo,
   Offer,
   SchedulerEvent,
@@ -34,6 +35,8 @@ export interface TaskRecord {
   /** Set once a terminal latest state gave the resources back to the allocator. */
   released: boolean;
   unreachableTimeMs: number | undefined;
+  /** Set by KILL; re-sent when the agent re-registers, as Mesos does for a disconnected agent. */
+  killRequested?: { policy: KillPolicy | undefined };
 }
 
 export type FrameworkConnection = "connected" | "disconnected" | "recovered";

@@ -117,6 +117,18 @@ export function transitionByMaster(
   removeTask(ctx, framework, task, to);
 }
 
+/** KILL_TASK for a task whose kill was requested (sent again after the agent re-registers). */
+export function sendKill(ctx: Ctx, task: TaskRecord): void {
+  const agent = ctx.s.agents.get(task.agentId);
+  if (agent === undefined || task.killRequested === undefined) return;
+  const killTask: NonNullable<Parameters<Ctx["toAgent"]>[1]["kill_task"]> = {
+    framework_id: { value: task.frameworkId },
+    task_id: { value: task.taskId },
+  };
+  if (task.killRequested.policy !== undefined) killTask.kill_policy = task.killRequested.policy;
+  ctx.toAgent(agent, { type: "KILL_TASK", kill_task: killTask });
+}
+
 export function findTask(framework: FrameworkRecord, taskId: string): TaskRecord | undefined {
   return framework.tasks.get(taskId);
 }

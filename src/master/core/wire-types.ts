@@ -15,12 +15,13 @@ import type {
   SchedulerEvent as EventSchema,
 } from "../../wire/scheduler.ts";
 import type { TaskState, TaskStatus as TaskStatusSchema } from "../../wire/status.ts";
-import type { ExecutorInfo, Task, TaskGroupInfo, TaskInfo } from "../../wire/task.ts";
+import type { ExecutorInfo, KillPolicy, Task, TaskGroupInfo, TaskInfo } from "../../wire/task.ts";
 
 export type {
   AgentInfo,
   ExecutorInfo,
   FrameworkInfo,
+  KillPolicy,
   MasterInfo,
   OfferOperation,
   Resource,

@@ -219,3 +219,45 @@ describe("agent failure", () => {
     assert.equal(h.master.snapshot(h.nowMs).offers.length, 0);
   });
 });
+
+describe("kills across an agent disconnection", () => {
+  it("a KILL requested while the agent is disconnected is sent when it re-registers", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1");
+    const fw = h.subscribe({ checkpoint: true });
+    launchTasks(h, fw, agent.agentId, ["t1"]);
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
+    h.call(fw.streamId, fw.frameworkId, { type: "KILL", kill: { task_id: { value: "t1" } } });
+    h.step({
+      kind: "agent_subscribe",
+      agentStreamId: "back",
+      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
+        agent_id: { value: agent.agentId },
+        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
+      }),
+    });
+    assert.deepEqual(
+      h.agentEventsOn("back").map((e) => e.type),
+      ["SUBSCRIBED", "PING", "KILL_TASK"],
+    );
+  });
+
+  it("tasks of a non-checkpointing framework, lost when the agent disconnected, are killed when it comes back", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1");
+    const fw = h.subscribe();
+    launchTasks(h, fw, agent.agentId, ["t1"]);
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
+    assert.equal(h.updates(fw.streamId).at(-1)?.state, "TASK_LOST");
+    h.step({
+      kind: "agent_subscribe",
+      agentStreamId: "back",
+      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
+        agent_id: { value: agent.agentId },
+        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
+      }),
+    });
+    assert.equal(h.agentEventsOn("back").at(-1)?.kill_task?.task_id.value, "t1");
+    assert.equal(h.master.snapshot(h.nowMs).tasks.length, 0, "the lost task is not resurrected");
+  });
+});
