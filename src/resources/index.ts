@@ -57,6 +57,7 @@ export {
   type SetResource,
   scalarResource,
   setResource,
+  withAllocationRole,
   withOptions,
 } from "./resource.ts";
 export { Resources } from "./resources.ts";
