@@ -11,7 +11,7 @@ import {
 import { OfferFilters } from "./offer-filters.ts";
 import { SeededRandom } from "./prng.ts";
 import { remainingLimits } from "./quota.ts";
-import { type AgentState, type FrameworkState, RoleState } from "./records.ts";
+import { type AgentState, type FrameworkState, Holding, RoleState } from "./records.ts";
 import {
   applyDelta,
   emptyDeltas,
@@ -224,12 +224,13 @@ export class AllocatorState {
 
   /** Records resources (carrying their allocation role) as held by the framework. */
   hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
-    let perFw = agent.allocations.get(fw);
-    if (perFw === undefined) {
-      perFw = new Map();
-      agent.allocations.set(fw, perFw);
-      fw.agents.add(agent);
+    let holding = agent.allocations.get(fw);
+    if (holding === undefined) {
+      holding = new Holding(fw, agent);
+      agent.allocations.set(fw, holding);
+      fw.link(holding);
     }
+    const perFw = holding.byRole;
     const held = perFw.get(path);
     if (held === undefined) {
       perFw.set(path, allocated.clone());
@@ -244,9 +245,15 @@ export class AllocatorState {
    * answers them without allocation info.
    */
   unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): Resources {
-    const perFw = agent.allocations.get(fw);
+    const holding = agent.allocations.get(fw);
+    const perFw = holding?.byRole;
     const held = perFw?.get(path);
-    if (perFw === undefined || held === undefined || !held.contains(resources)) {
+    if (
+      holding === undefined ||
+      perFw === undefined ||
+      held === undefined ||
+      !held.contains(resources)
+    ) {
       throw new Error(
         `bug: recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
       );
@@ -269,7 +276,7 @@ export class AllocatorState {
       perFw.delete(path);
       if (perFw.size === 0) {
         agent.allocations.delete(fw);
-        fw.agents.delete(agent);
+        fw.unlink(holding);
       }
       const left = (fw.heldRoles.get(path) ?? 0) - 1;
       if (left > 0) fw.heldRoles.set(path, left);

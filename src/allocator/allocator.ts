@@ -97,10 +97,10 @@ export class Allocator {
   }
 
   private releaseAll(fw: FrameworkState): void {
-    for (const agent of [...fw.agents]) {
-      const perFw = agent.allocations.get(fw);
-      if (perFw === undefined) continue;
-      for (const [role, held] of [...perFw]) this.state.unallocate(fw, role, agent, held.clone());
+    for (const holding of fw.holdings()) {
+      for (const [role, held] of [...holding.byRole]) {
+        this.state.unallocate(fw, role, holding.agent, held.clone());
+      }
     }
   }
 
@@ -204,8 +204,10 @@ export class Allocator {
     const state = this.state;
     const agent = state.agents.get(id);
     if (agent === undefined) return;
-    for (const [fw, perFw] of [...agent.allocations]) {
-      for (const [role, held] of [...perFw]) state.unallocate(fw, role, agent, held.clone());
+    for (const [fw, holding] of [...agent.allocations]) {
+      for (const [role, held] of [...holding.byRole]) {
+        state.unallocate(fw, role, agent, held.clone());
+      }
     }
     state.countAgentTotal(agent, -1);
     state.filters.removeAgent(agent);
@@ -404,8 +406,8 @@ export class Allocator {
     const out = Resources.empty();
     const fw = this.state.frameworks.get(frameworkId);
     if (fw === undefined) return out;
-    for (const agent of fw.agents) {
-      for (const [r, held] of agent.allocations.get(fw) ?? []) {
+    for (const holding of fw.holdings()) {
+      for (const [r, held] of holding.byRole) {
         if (role === undefined || r === role) out.addInPlace(held);
       }
     }

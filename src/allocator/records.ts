@@ -14,8 +14,8 @@ import type {
 export class AgentState {
   /** Unallocated resources (total − allocated); owned, mutated in place. */
   available: Resources;
-  /** Allocations (carrying their allocation role) per framework and role. */
-  readonly allocations = new Map<FrameworkState, Map<string, Resources>>();
+  /** Allocations (carrying their allocation role) per framework, by role. */
+  readonly allocations = new Map<FrameworkState, Holding>();
   /** Roles holding reservations on this agent (current reservation role). */
   reservedRoles: ReadonlySet<string> = new Set();
   hasGpus = false;
@@ -29,8 +29,8 @@ export class AgentState {
   /** Everything allocated (offered or used), without allocation info. */
   allocatedTotal(): Resources {
     const out = Resources.empty();
-    for (const perFw of this.allocations.values()) {
-      for (const held of perFw.values()) out.addInPlace(held.unallocate());
+    for (const holding of this.allocations.values()) {
+      for (const held of holding.byRole.values()) out.addInPlace(held.unallocate());
     }
     return out;
   }
@@ -65,15 +65,55 @@ export class FrameworkState {
   readonly subscriptions = new Map<string, number>();
   /** Per role: on how many agents the framework holds an allocation in that role. */
   readonly heldRoles = new Map<string, number>();
-  /** Agents on which the framework holds anything. */
-  readonly agents = new Set<AgentState>();
+  // Its holdings on agents, a list linked through `Holding.prev/next` in the order they were
+  // made (the order a Set of agents would iterate in). A linked list, not a Set: every offer
+  // adds one and every decline removes it, and hash-set churn was a measurable part of a
+  // DeclineOffers round.
+  private firstHolding: Holding | undefined;
+  private lastHolding: Holding | undefined;
 
   constructor(readonly id: FrameworkId) {}
+
+  link(h: Holding): void {
+    h.prev = this.lastHolding;
+    h.next = undefined;
+    if (this.lastHolding === undefined) this.firstHolding = h;
+    else this.lastHolding.next = h;
+    this.lastHolding = h;
+  }
+
+  unlink(h: Holding): void {
+    if (h.prev === undefined) this.firstHolding = h.next;
+    else h.prev.next = h.next;
+    if (h.next === undefined) this.lastHolding = h.prev;
+    else h.next.prev = h.prev;
+    h.prev = undefined;
+    h.next = undefined;
+  }
+
+  /** The holdings, oldest first (a snapshot: callers may release while iterating it). */
+  holdings(): Holding[] {
+    const out: Holding[] = [];
+    for (let h = this.firstHolding; h !== undefined; h = h.next) out.push(h);
+    return out;
+  }
 
   /** Whether the framework wants offers in the role now. */
   wantsOffers(role: string): boolean {
     return this.active && this.roles.has(role) && !this.suppressed.has(role);
   }
+}
+
+/** What one framework holds on one agent, by role (resources carry their allocation role). */
+export class Holding {
+  readonly byRole = new Map<string, Resources>();
+  prev: Holding | undefined;
+  next: Holding | undefined;
+
+  constructor(
+    readonly fw: FrameworkState,
+    readonly agent: AgentState,
+  ) {}
 }
 
 export class RoleState {
