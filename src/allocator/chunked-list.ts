@@ -78,8 +78,11 @@ export class ChunkedList<E> {
       c.push(e);
       chunk = chunks.length - 1;
     } else {
+      // Shifting by hand: `splice` would allocate its result array on every call.
       c = chunks[chunk]!;
-      c.splice(index, 0, e);
+      c.push(e);
+      for (let i = c.length - 1; i > index; i--) c[i] = c[i - 1]!;
+      c[index] = e;
     }
     if (c.length > 2 * CHUNK) chunks.splice(chunk + 1, 0, c.splice(CHUNK));
   }
@@ -90,7 +93,8 @@ export class ChunkedList<E> {
 
   removeAt(chunk: number, index: number): void {
     const c = this.chunks[chunk]!;
-    c.splice(index, 1);
+    for (let i = index; i < c.length - 1; i++) c[i] = c[i + 1]!;
+    c.pop();
     this.length--;
     if (c.length === 0) this.chunks.splice(chunk, 1);
   }

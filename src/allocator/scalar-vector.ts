@@ -58,8 +58,9 @@ export function emptyDeltas(): ScalarDeltas {
 }
 
 /**
- * With `into`, its arrays are cleared and refilled (a scratch buffer reused by every
- * allocation: deltas are applied at once and never kept).
+ * With `into`, its arrays are overwritten (a scratch buffer reused by every allocation:
+ * deltas are applied at once and never kept). Entries are written by index and the arrays
+ * cut to size at the end: `length = 0` would drop their backing stores every time.
  */
 export function scalarDeltas(
   resources: Resources,
@@ -67,25 +68,39 @@ export function scalarDeltas(
   into: ScalarDeltas = emptyDeltas(),
 ): ScalarDeltas {
   const { all, governed } = into;
-  all.ids.length = 0;
-  all.millis.length = 0;
-  governed.ids.length = 0;
-  governed.millis.length = 0;
+  let allSize = 0;
+  let governedSize = 0;
   for (const r of resources) {
     if (r.kind !== "scalar") continue;
     const id = names.id(r.name);
-    addTo(all, id, r.scalar);
-    if (r.reservations.length === 0 && !r.revocable) addTo(governed, id, r.scalar);
+    allSize = addTo(all, allSize, id, r.scalar);
+    if (r.reservations.length === 0 && !r.revocable) {
+      governedSize = addTo(governed, governedSize, id, r.scalar);
+    }
   }
-  return { all, governed };
+  truncate(all, allSize);
+  truncate(governed, governedSize);
+  return into;
 }
 
-function addTo(delta: ScalarDelta, id: number, milli: number): void {
-  const at = delta.ids.indexOf(id);
-  if (at >= 0) delta.millis[at]! += milli;
-  else {
-    delta.ids.push(id);
-    delta.millis.push(milli);
+/** Adds `milli` to `id` among the first `size` entries; answers the new size. */
+function addTo(delta: ScalarDelta, size: number, id: number, milli: number): number {
+  const { ids, millis } = delta;
+  for (let i = 0; i < size; i++) {
+    if (ids[i] === id) {
+      millis[i]! += milli;
+      return size;
+    }
+  }
+  ids[size] = id;
+  millis[size] = milli;
+  return size + 1;
+}
+
+function truncate(delta: ScalarDelta, size: number): void {
+  if (delta.ids.length !== size) {
+    delta.ids.length = size;
+    delta.millis.length = size;
   }
 }
 
