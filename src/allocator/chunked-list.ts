@@ -96,7 +96,11 @@ export class ChunkedList<E> {
     for (let i = index; i < c.length - 1; i++) c[i] = c[i + 1]!;
     c.pop();
     this.length--;
-    if (c.length === 0) this.chunks.splice(chunk, 1);
+    if (c.length === 0) {
+      const chunks = this.chunks;
+      for (let k = chunk; k < chunks.length - 1; k++) chunks[k] = chunks[k + 1]!;
+      chunks.pop();
+    }
   }
 
   /**

@@ -354,6 +354,13 @@ export class Sorter<T> {
         continue;
       }
       for (const n of pending) {
+        if (n.inList && parent.list.length === 1 && n.active && !n.removed) {
+          // The only entry stays where it is (e.g. role "*" alone in the role sorter).
+          n.share = this.computeShare(n.alloc, n.weight);
+          n.listShare = n.share;
+          n.listCount = n.count;
+          continue;
+        }
         if (n.inList) {
           this.positionOf(parent.list, n);
           parent.list.removeAt(parent.list.atChunk, parent.list.atIndex);
