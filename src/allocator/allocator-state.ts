@@ -230,10 +230,9 @@ export class AllocatorState {
       agent.allocations.set(fw, holding);
       fw.link(holding);
     }
-    const perFw = holding.byRole;
-    const held = perFw.get(path);
+    const held = holding.get(path);
     if (held === undefined) {
-      perFw.set(path, allocated.clone());
+      holding.add(path, allocated.clone());
       fw.heldRoles.set(path, (fw.heldRoles.get(path) ?? 0) + 1);
     } else {
       held.addInPlace(allocated);
@@ -246,14 +245,8 @@ export class AllocatorState {
    */
   unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): Resources {
     const holding = agent.allocations.get(fw);
-    const perFw = holding?.byRole;
-    const held = perFw?.get(path);
-    if (
-      holding === undefined ||
-      perFw === undefined ||
-      held === undefined ||
-      !held.contains(resources)
-    ) {
+    const held = holding?.get(path);
+    if (holding === undefined || held === undefined || !held.contains(resources)) {
       throw new Error(
         `bug: recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
       );
@@ -273,8 +266,8 @@ export class AllocatorState {
     }
     agent.settledEpoch = -1;
     if (held.isEmpty()) {
-      perFw.delete(path);
-      if (perFw.size === 0) {
+      holding.delete(path);
+      if (holding.isEmpty()) {
         agent.allocations.delete(fw);
         fw.unlink(holding);
       }

@@ -98,7 +98,7 @@ export class Allocator {
 
   private releaseAll(fw: FrameworkState): void {
     for (const holding of fw.holdings()) {
-      for (const [role, held] of [...holding.byRole]) {
+      for (const [role, held] of holding.entries()) {
         this.state.unallocate(fw, role, holding.agent, held.clone());
       }
     }
@@ -205,7 +205,7 @@ export class Allocator {
     const agent = state.agents.get(id);
     if (agent === undefined) return;
     for (const [fw, holding] of [...agent.allocations]) {
-      for (const [role, held] of [...holding.byRole]) {
+      for (const [role, held] of holding.entries()) {
         state.unallocate(fw, role, agent, held.clone());
       }
     }
@@ -407,7 +407,7 @@ export class Allocator {
     const fw = this.state.frameworks.get(frameworkId);
     if (fw === undefined) return out;
     for (const holding of fw.holdings()) {
-      for (const [r, held] of holding.byRole) {
+      for (const [r, held] of holding.entries()) {
         if (role === undefined || r === role) out.addInPlace(held);
       }
     }

@@ -30,7 +30,7 @@ export class AgentState {
   allocatedTotal(): Resources {
     const out = Resources.empty();
     for (const holding of this.allocations.values()) {
-      for (const held of holding.byRole.values()) out.addInPlace(held.unallocate());
+      for (const [, held] of holding.entries()) out.addInPlace(held.unallocate());
     }
     return out;
   }
@@ -104,9 +104,16 @@ export class FrameworkState {
   }
 }
 
-/** What one framework holds on one agent, by role (resources carry their allocation role). */
+/**
+ * What one framework holds on one agent, by role (resources carry their allocation role).
+ * Behaves like a Map from role to resources, insertion order included, but the first role
+ * is kept inline: nearly every holding has one role, and one Map per offer was measurable.
+ * The inline slot is only filled while no other role is held, so it is always the oldest.
+ */
 export class Holding {
-  readonly byRole = new Map<string, Resources>();
+  private firstRole: string | undefined;
+  private firstHeld: Resources | undefined;
+  private more: Map<string, Resources> | undefined;
   prev: Holding | undefined;
   next: Holding | undefined;
 
@@ -114,6 +121,42 @@ export class Holding {
     readonly fw: FrameworkState,
     readonly agent: AgentState,
   ) {}
+
+  get(role: string): Resources | undefined {
+    return this.firstRole === role ? this.firstHeld : this.more?.get(role);
+  }
+
+  /** Adds a role not held yet. */
+  add(role: string, held: Resources): void {
+    if (this.firstRole === undefined && (this.more === undefined || this.more.size === 0)) {
+      this.firstRole = role;
+      this.firstHeld = held;
+    } else {
+      this.more ??= new Map();
+      this.more.set(role, held);
+    }
+  }
+
+  delete(role: string): void {
+    if (this.firstRole === role) {
+      this.firstRole = undefined;
+      this.firstHeld = undefined;
+    } else {
+      this.more?.delete(role);
+    }
+  }
+
+  isEmpty(): boolean {
+    return this.firstRole === undefined && (this.more === undefined || this.more.size === 0);
+  }
+
+  /** (role, resources) in the order the roles were added (a snapshot). */
+  entries(): [string, Resources][] {
+    const out: [string, Resources][] = [];
+    if (this.firstRole !== undefined) out.push([this.firstRole, this.firstHeld!]);
+    if (this.more !== undefined) for (const entry of this.more) out.push(entry);
+    return out;
+  }
 }
 
 export class RoleState {

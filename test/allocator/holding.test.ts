@@ -1,0 +1,67 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import fc from "fast-check";
+import { AgentState, FrameworkState, Holding } from "../../src/allocator/records.ts";
+import { Resources } from "../../src/resources/index.ts";
+import { res } from "./helpers.ts";
+
+describe("holdings of a framework on an agent", () => {
+  it("behave like a Map from role to resources, insertion order included", () => {
+    const roles = ["a", "b", "c", "d/e"];
+    const op = fc.tuple(fc.constantFrom(...roles), fc.boolean());
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const fw = new FrameworkState("f");
+        const agent = new AgentState(
+          "a0",
+          0,
+          "h",
+          res("cpus:1"),
+          { multiRole: true, hierarchicalRole: true },
+          true,
+        );
+        const h = new Holding(fw, agent);
+        const model = new Map<string, Resources>();
+        for (const [role, add] of ops) {
+          if (add && !model.has(role)) {
+            const held = Resources.empty();
+            model.set(role, held);
+            h.add(role, held);
+          } else if (!add) {
+            model.delete(role);
+            h.delete(role);
+          }
+          assert.deepEqual(h.entries(), [...model]);
+          assert.equal(h.isEmpty(), model.size === 0);
+          for (const r of roles) assert.equal(h.get(r), model.get(r));
+        }
+      }),
+    );
+  });
+
+  it("are listed per framework in the order they were made, without the unlinked ones", () => {
+    const fw = new FrameworkState("f");
+    const agents = [0, 1, 2, 3].map(
+      (i) =>
+        new AgentState(
+          `a${i}`,
+          i,
+          "h",
+          res("cpus:1"),
+          { multiRole: true, hierarchicalRole: true },
+          true,
+        ),
+    );
+    const hs = agents.map((a) => new Holding(fw, a));
+    for (const h of hs) fw.link(h);
+    fw.unlink(hs[0]!);
+    fw.unlink(hs[2]!);
+    fw.link(hs[0]!);
+    assert.deepEqual(
+      fw.holdings().map((h) => h.agent.id),
+      ["a1", "a3", "a0"],
+    );
+    for (const h of fw.holdings()) fw.unlink(h);
+    assert.deepEqual(fw.holdings(), []);
+  });
+});
