@@ -224,10 +224,10 @@ export class AllocatorState {
 
   /** Records resources (carrying their allocation role) as held by the framework. */
   hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
-    let holding = agent.allocations.get(fw);
+    let holding = agent.holdingOf(fw);
     if (holding === undefined) {
       holding = new Holding(fw, agent);
-      agent.allocations.set(fw, holding);
+      agent.addHolding(holding);
       fw.link(holding);
     }
     const held = holding.get(path);
@@ -244,7 +244,7 @@ export class AllocatorState {
    * answers them without allocation info.
    */
   unallocate(fw: FrameworkState, path: string, agent: AgentState, resources: Resources): Resources {
-    const holding = agent.allocations.get(fw);
+    const holding = agent.holdingOf(fw);
     const held = holding?.get(path);
     if (holding === undefined || held === undefined || !held.contains(resources)) {
       throw new Error(
@@ -268,7 +268,7 @@ export class AllocatorState {
     if (held.isEmpty()) {
       holding.delete(path);
       if (holding.isEmpty()) {
-        agent.allocations.delete(fw);
+        agent.removeHolding(holding);
         fw.unlink(holding);
       }
       const left = (fw.heldRoles.get(path) ?? 0) - 1;

@@ -204,7 +204,8 @@ export class Allocator {
     const state = this.state;
     const agent = state.agents.get(id);
     if (agent === undefined) return;
-    for (const [fw, holding] of [...agent.allocations]) {
+    for (const holding of agent.holdings()) {
+      const fw = holding.fw;
       for (const [role, held] of holding.entries()) {
         state.unallocate(fw, role, agent, held.clone());
       }

@@ -11,11 +11,18 @@ import type {
   Quota,
 } from "./types.ts";
 
+/** Past this many frameworks holding resources on one agent, lookups go through a Map. */
+const INDEXED_HOLDINGS = 8;
+
 export class AgentState {
   /** Unallocated resources (total − allocated); owned, mutated in place. */
   available: Resources;
-  /** Allocations (carrying their allocation role) per framework, by role. */
-  readonly allocations = new Map<FrameworkState, Holding>();
+  // Allocations (carrying their allocation role) per framework, by role: an array in the
+  // order the holdings were made (as a Map would iterate), searched linearly while short
+  // (an agent usually serves a few frameworks; a Map's add/delete churn per offer was
+  // measurable), with a Map index once it grows past INDEXED_HOLDINGS.
+  private readonly holdingList: Holding[] = [];
+  private holdingIndex: Map<FrameworkState, Holding> | undefined;
   /** Roles holding reservations on this agent (current reservation role). */
   reservedRoles: ReadonlySet<string> = new Set();
   hasGpus = false;
@@ -29,10 +36,40 @@ export class AgentState {
   /** Everything allocated (offered or used), without allocation info. */
   allocatedTotal(): Resources {
     const out = Resources.empty();
-    for (const holding of this.allocations.values()) {
+    for (const holding of this.holdingList) {
       for (const [, held] of holding.entries()) out.addInPlace(held.unallocate());
     }
     return out;
+  }
+
+  holdingOf(fw: FrameworkState): Holding | undefined {
+    if (this.holdingIndex !== undefined) return this.holdingIndex.get(fw);
+    const list = this.holdingList;
+    for (let i = 0; i < list.length; i++) if (list[i]!.fw === fw) return list[i];
+    return undefined;
+  }
+
+  addHolding(h: Holding): void {
+    this.holdingList.push(h);
+    if (this.holdingIndex !== undefined) this.holdingIndex.set(h.fw, h);
+    else if (this.holdingList.length > INDEXED_HOLDINGS) {
+      this.holdingIndex = new Map(this.holdingList.map((x) => [x.fw, x]));
+    }
+  }
+
+  removeHolding(h: Holding): void {
+    const list = this.holdingList;
+    const at = list.indexOf(h);
+    if (at < 0) throw new Error(`bug: holding of ${h.fw.id} missing on ${this.id}`);
+    for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1]!;
+    list.pop();
+    this.holdingIndex?.delete(h.fw);
+    if (list.length === 0) this.holdingIndex = undefined;
+  }
+
+  /** The holdings in the order they were made (a snapshot). */
+  holdings(): Holding[] {
+    return this.holdingList.slice();
   }
 
   constructor(

@@ -65,3 +65,48 @@ describe("holdings of a framework on an agent", () => {
     assert.deepEqual(fw.holdings(), []);
   });
 });
+
+describe("holdings on an agent", () => {
+  it("are found by framework and kept in the order made, past the indexed size too", () => {
+    const agent = new AgentState(
+      "a0",
+      0,
+      "h",
+      res("cpus:1"),
+      { multiRole: true, hierarchicalRole: true },
+      true,
+    );
+    const fws = Array.from({ length: 20 }, (_, i) => new FrameworkState(`f${i}`));
+    const hs = fws.map((fw) => new Holding(fw, agent));
+    const model: Holding[] = [];
+    const check = () => {
+      assert.deepEqual(agent.holdings(), model);
+      for (const fw of fws)
+        assert.equal(
+          agent.holdingOf(fw),
+          model.find((h) => h.fw === fw),
+        );
+    };
+    for (const h of hs) {
+      agent.addHolding(h);
+      model.push(h);
+      check();
+    }
+    for (const i of [3, 0, 19, 10, 11]) {
+      agent.removeHolding(hs[i]!);
+      model.splice(model.indexOf(hs[i]!), 1);
+      check();
+    }
+    agent.addHolding(hs[3]!);
+    model.push(hs[3]!);
+    check();
+    for (const h of [...model]) {
+      agent.removeHolding(h);
+      model.splice(model.indexOf(h), 1);
+      check();
+    }
+    agent.addHolding(hs[5]!);
+    model.push(hs[5]!);
+    check();
+  });
+});
