@@ -269,31 +269,39 @@ export class Allocator {
     const fw = state.frameworks.get(frameworkId);
     const agent = state.agents.get(agentId);
     if (fw === undefined || agent === undefined) return;
+    // Common case (every recovery of an offer): all of it carries one allocation role, and
+    // the collection is used as it is (unallocate only reads it).
+    const single = singleAllocationRole(resources);
+    if (single !== undefined) {
+      this.recoverPart(fw, agent, single, resources, filter, nowMs);
+      return;
+    }
     for (const [role, part] of this.byRole(fw, resources)) {
-      const unallocated = state.unallocate(fw, role, agent, part);
-      if (filter === undefined) continue;
-      const timeoutMs = filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
-      const subscription = fw.subscriptions.get(role);
-      if (timeoutMs > 0 && subscription !== undefined) {
-        state.filters.add(agent, subscription, unallocated, nowMs + timeoutMs);
-      }
+      this.recoverPart(fw, agent, role, part, filter, nowMs);
+    }
+  }
+
+  private recoverPart(
+    fw: FrameworkState,
+    agent: AgentState,
+    role: string,
+    part: Resources,
+    filter: { readonly refuseSeconds: number } | undefined,
+    nowMs: number,
+  ): void {
+    const state = this.state;
+    const unallocated = state.unallocate(fw, role, agent, part);
+    if (filter === undefined) return;
+    const timeoutMs = filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
+    const subscription = fw.subscriptions.get(role);
+    if (timeoutMs > 0 && subscription !== undefined) {
+      state.filters.add(agent, subscription, unallocated, nowMs + timeoutMs);
     }
   }
 
   /** Splits resources by allocation role (a single-role framework's may omit it). */
   private byRole(fw: FrameworkState, resources: Resources): Map<string, Resources> {
     const out = new Map<string, Resources>();
-    // Common case (every recovery of an offer): all of it carries one allocation role; the
-    // collection is used as it is (callers only read it).
-    let single: string | undefined;
-    for (const r of resources) {
-      if (r.allocationRole === undefined || (single !== undefined && r.allocationRole !== single)) {
-        single = undefined;
-        break;
-      }
-      single = r.allocationRole;
-    }
-    if (single !== undefined) return out.set(single, resources);
     const only = fw.roles.size === 1 ? [...fw.roles][0] : undefined;
     for (const r of resources) {
       const role = r.allocationRole ?? only;
@@ -448,4 +456,16 @@ export class Allocator {
   filterCount(): number {
     return this.state.filters.size;
   }
+}
+
+/** The allocation role every resource carries, or undefined (none, several, or missing). */
+function singleAllocationRole(resources: Resources): string | undefined {
+  let single: string | undefined;
+  for (const r of resources) {
+    if (r.allocationRole === undefined || (single !== undefined && r.allocationRole !== single)) {
+      return undefined;
+    }
+    single = r.allocationRole;
+  }
+  return single;
 }

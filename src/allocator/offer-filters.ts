@@ -33,11 +33,10 @@ export interface OfferFilter {
   readonly expiresAtMs: number;
 }
 
-interface HeapEntry<A> {
-  readonly expiresAtMs: number;
+/** A filter is its own expiry-heap entry (one object per decline, not two). */
+interface HeapEntry<A> extends OfferFilter {
   readonly agent: A;
   readonly subscription: number;
-  readonly filter: OfferFilter;
 }
 
 // Removed filters leave their heap entry behind until it surfaces; past this much garbage the
@@ -61,7 +60,7 @@ export class OfferFilters<A> {
       perAgent = new Map();
       this.byAgent.set(agent, perAgent);
     }
-    const filter: OfferFilter = { refused, expiresAtMs };
+    const filter: HeapEntry<A> = { refused, expiresAtMs, agent, subscription };
     const list = perAgent.get(subscription);
     if (list === undefined) perAgent.set(subscription, [filter]);
     else list.push(filter);
@@ -72,7 +71,7 @@ export class OfferFilters<A> {
     }
     agents.add(agent);
     this.count++;
-    this.push({ expiresAtMs, agent, subscription, filter });
+    this.push(filter);
     if (this.heap.length > 4 * this.count + HEAP_SLACK) this.compact();
   }
 
@@ -93,7 +92,7 @@ export class OfferFilters<A> {
     const heap = this.heap;
     while (heap.length > 0 && heap[0]!.expiresAtMs <= nowMs) {
       const top = this.pop();
-      if (this.removeOne(top.agent, top.subscription, top.filter)) touched(top.agent);
+      if (this.removeOne(top.agent, top.subscription, top)) touched(top.agent);
     }
   }
 
@@ -143,7 +142,7 @@ export class OfferFilters<A> {
 
   private compact(): void {
     const live = this.heap.filter(
-      (e) => this.byAgent.get(e.agent)?.get(e.subscription)?.includes(e.filter) === true,
+      (e) => this.byAgent.get(e.agent)?.get(e.subscription)?.includes(e) === true,
     );
     this.heap.length = 0;
     for (const e of live) this.push(e);
