@@ -12,7 +12,9 @@ export function agentCommand(): Command {
     .allowExcessArguments(false);
   for (const spec of AGENT_FLAG_SPECS) {
     const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
-    command.addOption(new Option(`--${spec.name} <value>`, `${spec.help}${shown}; env ${envName(spec.name)}`));
+    command.addOption(
+      new Option(`--${spec.name} <value>`, `${spec.help}${shown}; env ${envName(spec.name)}`),
+    );
   }
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
     let agent: Awaited<ReturnType<typeof startAgent>>;
