@@ -159,7 +159,7 @@ export class ZooKeeperCluster {
     const child = spawn(
       "java",
       [
-        "-Xmx256m",
+        "-Xmx512m",
         "-XX:+UseSerialGC",
         `-Dzookeeper.log.dir=${nodeDir}`,
         "-cp",
