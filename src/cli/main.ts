@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { agentCommand } from "./agent.ts";
+import { devCommand } from "./dev.ts";
 import { masterCommand } from "./master.ts";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
       }
     });
 
+  program.addCommand(devCommand());
   program.addCommand(masterCommand());
   program.addCommand(agentCommand());
 

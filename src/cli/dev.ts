@@ -1,0 +1,130 @@
+// `tessera dev`: a whole local cluster in one process — a master with its SQLite registry and
+// N agents launching real processes — with every state file under one data directory, so that
+// a new user gets from `npm install` to a running cluster in one command (like `nomad agent -dev`).
+// One process keeps start-up fast and Ctrl-C simple; agents still launch tasks as separate,
+// isolated processes, and state survives a restart unless --fresh.
+import { mkdirSync, rmSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { Command, Option } from "commander";
+import { AgentStartError, type RunningAgent, startAgent } from "../agent/server.ts";
+import { MasterStartError, startMaster } from "../master/server.ts";
+
+interface DevOptions {
+  port: string;
+  data_dir: string;
+  agents: string;
+  fresh?: boolean;
+  log_level: string;
+}
+
+/** Splits this machine's cpus and memory evenly when several agents share it. */
+export function splitResources(agents: number, cpuCount: number, memMb: number): string {
+  const cpusEach = Math.max(0.1, Math.floor((cpuCount / agents) * 10) / 10);
+  const memEach = Math.max(64, Math.floor((memMb - 1024) / agents));
+  return `cpus:${cpusEach};mem:${memEach}`;
+}
+
+export function devCommand(): Command {
+  return new Command("dev")
+    .description("start a local cluster: a master and agents with embedded defaults")
+    .addOption(
+      new Option("--port <port>", "master port; agents use the next ports").default("5050"),
+    )
+    .addOption(new Option("--data_dir <dir>", "where all state lives").default(".tessera"))
+    .addOption(new Option("--agents <n>", "number of agents on this machine").default("1"))
+    .addOption(new Option("--fresh", "forget the state of earlier runs"))
+    .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
+    .allowExcessArguments(false)
+    .action(async (opts: DevOptions) => {
+      const port = Number(opts.port);
+      const agents = Number(opts.agents);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`tessera dev: --port must be a port number, got '${opts.port}'\n`);
+        process.exitCode = 2;
+        return;
+      }
+      if (!Number.isInteger(agents) || agents < 1 || agents > 64) {
+        process.stderr.write(`tessera dev: --agents must be 1..64, got '${opts.agents}'\n`);
+        process.exitCode = 2;
+        return;
+      }
+      const dataDir = resolve(opts.data_dir);
+      if (opts.fresh) rmSync(dataDir, { recursive: true, force: true });
+      mkdirSync(join(dataDir, "master"), { recursive: true });
+
+      let master: Awaited<ReturnType<typeof startMaster>>;
+      try {
+        master = await startMaster({
+          flags: {
+            port: String(port),
+            ip: "127.0.0.1",
+            work_dir: join(dataDir, "master"),
+            registry: "sqlite",
+            log_level: opts.log_level,
+          },
+          env: process.env,
+        });
+      } catch (error) {
+        if (error instanceof MasterStartError) {
+          process.stderr.write(`tessera dev: master: ${error.message}\n`);
+          process.exitCode = 1;
+          return;
+        }
+        throw error;
+      }
+
+      const running: RunningAgent[] = [];
+      const masterAddress = `127.0.0.1:${master.port}`;
+      for (let i = 0; i < agents; i++) {
+        const workDir = join(dataDir, `agent-${i}`);
+        mkdirSync(workDir, { recursive: true });
+        const flags: Record<string, string> = {
+          master: masterAddress,
+          work_dir: workDir,
+          port: String(port === 0 ? 0 : port + 1 + i),
+          ip: "127.0.0.1",
+          log_level: opts.log_level,
+        };
+        if (agents > 1) {
+          flags.resources = splitResources(agents, cpus().length, Math.floor(totalmem() / 2 ** 20));
+        }
+        try {
+          running.push(await startAgent({ flags, env: process.env }));
+        } catch (error) {
+          if (error instanceof AgentStartError) {
+            process.stderr.write(`tessera dev: agent ${i}: ${error.message}\n`);
+            for (const a of running) await a.close();
+            await master.close();
+            process.exitCode = 1;
+            return;
+          }
+          throw error;
+        }
+      }
+
+      process.stdout.write(
+        [
+          "Tessera dev cluster is up.",
+          `  master:  ${master.url}   (state: ${master.url}/master/state)`,
+          ...running.map((a, i) => `  agent ${i}: ${a.url}`),
+          `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
+          `Try: curl ${master.url}/master/state      Stop: Ctrl-C`,
+          "",
+        ].join("\n"),
+      );
+
+      let stopping = false;
+      const stop = async () => {
+        if (stopping) return;
+        stopping = true;
+        process.stdout.write("Stopping the dev cluster\n");
+        for (const a of running) await a.close();
+        await master.close();
+      };
+      process.once("SIGINT", () => void stop());
+      process.once("SIGTERM", () => void stop());
+      await master.stopped;
+      await stop();
+    });
+}

@@ -1,0 +1,57 @@
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+
+const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
+
+test("`tessera dev` starts a master with a registered agent and stops cleanly on SIGINT", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-"));
+  const child = spawn(
+    process.execPath,
+    [bin, "dev", "--fresh", "--data_dir", dataDir, "--port", "0"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  try {
+    let out = "";
+    const masterUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no start-up banner: ${out}`)), 60_000);
+      child.stdout.on("data", (chunk: Buffer) => {
+        out += chunk.toString();
+        const m = /master:\s+(http:\/\/\S+)/.exec(out);
+        if (m?.[1] && out.includes("agent 0:")) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
+    });
+
+    // The agent registers asynchronously after the banner; wait for it (bounded).
+    let agents: { active: boolean }[] = [];
+    for (let i = 0; i < 100 && agents.length === 0; i++) {
+      const res = await fetch(`${masterUrl}/api/v1`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ type: "GET_AGENTS" }),
+      });
+      assert.equal(res.status, 200);
+      const body = (await res.json()) as { get_agents: { agents?: { active: boolean }[] } };
+      agents = body.get_agents.agents ?? [];
+      if (agents.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(agents.length, 1);
+    assert.equal(agents[0]?.active, true);
+
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    child.kill("SIGINT");
+    assert.equal(await exited, 0);
+  } finally {
+    if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
