@@ -1,0 +1,139 @@
+// Connects ServicesState to a Mesos master through the SDK's SchedulerClient: offers and status
+// updates go in, effects (launch/decline/kill) come out as scheduler calls. Time is driven by a
+// ~1 s tick, as Marathon's scheduler actor reviews its launch queue periodically.
+import { launchOperation } from "../../sdk/offer-matching.ts";
+import { SchedulerClient } from "../../sdk/scheduler-client.ts";
+import type { TaskStatus } from "../../wire/status.ts";
+import { isScheduled } from "./instance.ts";
+import type { ServicesEffect, ServicesState } from "./services-state.ts";
+import { taskIdFor } from "./task-info.ts";
+
+/** Marathon's default failover timeout is one week: tasks survive a framework restart. */
+export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
+export const SERVICES_ROLE = "services";
+export const SERVICES_TICK_MS = 1000;
+
+/** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */
+export interface AdapterClient {
+  accept(offerIds: readonly string[], ops: ReturnType<typeof launchOperation>[]): unknown;
+  decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
+  kill(taskId: string, agentId?: string): unknown;
+  revive(roles?: readonly string[]): unknown;
+}
+
+export interface ServicesAdapterOptions {
+  readonly state: ServicesState;
+  readonly nowMs: () => number;
+  readonly role?: string;
+}
+
+/** Maps state effects onto scheduler calls; pure apart from the client it is given. */
+export class ServicesAdapter {
+  private readonly state: ServicesState;
+  private readonly nowMs: () => number;
+  readonly role: string;
+  client: AdapterClient | undefined;
+  private wantedOffers = false;
+
+  constructor(options: ServicesAdapterOptions) {
+    this.state = options.state;
+    this.nowMs = options.nowMs;
+    this.role = options.role ?? SERVICES_ROLE;
+  }
+
+  /** Carries out effects (from the API, offers, updates or ticks). */
+  apply(effects: readonly ServicesEffect[]): void {
+    const client = this.client;
+    if (client === undefined) return; // not connected: the tick re-derives launches later
+    for (const e of effects) {
+      if (e.kind === "launch") client.accept([e.offerId], [launchOperation(e.tasks)]);
+      else if (e.kind === "decline")
+        client.decline([e.offerId], { refuseSeconds: e.refuseSeconds });
+      else client.kill(e.taskId, e.agentId);
+    }
+    this.reviveIfNeeded();
+  }
+
+  /** Revive when instances wait for offers (after declines with refuse_seconds). */
+  reviveIfNeeded(): void {
+    const waiting = this.state.instances().some((i) => isScheduled(i));
+    if (waiting && !this.wantedOffers) this.client?.revive([this.role]);
+    this.wantedOffers = waiting;
+  }
+
+  onOffers(offers: Parameters<ServicesState["handleOffers"]>[0]): void {
+    this.apply(this.state.handleOffers(offers, this.nowMs()));
+  }
+
+  onUpdate(status: TaskStatus): void {
+    const update = {
+      taskId: status.task_id.value,
+      state: status.state,
+      ...(status.agent_id !== undefined ? { agentId: status.agent_id.value } : {}),
+      ...(status.healthy !== undefined ? { healthy: status.healthy } : {}),
+      ...(status.message !== undefined ? { message: status.message } : {}),
+    };
+    this.apply(this.state.handleStatus(update, this.nowMs()));
+  }
+
+  tick(): void {
+    this.apply(this.state.tick(this.nowMs()));
+  }
+
+  onSubscribed(frameworkId: string): void {
+    this.state.setFrameworkId(frameworkId);
+    this.wantedOffers = false;
+    this.reviveIfNeeded();
+  }
+
+  /** The tasks to reconcile explicitly after each (re)subscription. */
+  reconcileTasks(): { taskId: string; agentId?: string }[] {
+    const out: { taskId: string; agentId?: string }[] = [];
+    for (const i of this.state.instances()) {
+      if (isScheduled(i)) continue;
+      const taskId = taskIdFor(i.instanceId, i.incarnation);
+      out.push(i.agentId === undefined ? { taskId } : { taskId, agentId: i.agentId });
+    }
+    return out;
+  }
+}
+
+/** Builds the SchedulerClient for the adapter and wires its handlers and tick timer. */
+export function connectServices(
+  adapter: ServicesAdapter,
+  state: ServicesState,
+  master: string,
+): { client: SchedulerClient; stop(): Promise<void> } {
+  const frameworkId = state.frameworkId();
+  const client = new SchedulerClient({
+    master,
+    frameworkInfo: {
+      user: "root",
+      name: "tessera-services",
+      roles: [adapter.role],
+      failover_timeout: SERVICES_FAILOVER_TIMEOUT_SECONDS,
+      checkpoint: true,
+      capabilities: [
+        { type: "MULTI_ROLE" },
+        { type: "PARTITION_AWARE" },
+        { type: "TASK_KILLING_STATE" },
+      ],
+    },
+    ...(frameworkId !== undefined ? { frameworkId } : {}),
+    reconcile: { tasks: () => adapter.reconcileTasks() },
+  });
+  adapter.client = client;
+  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
+  client.on("offers", (offers) => adapter.onOffers(offers));
+  client.on("update", (status) => adapter.onUpdate(status));
+  const timer = setInterval(() => adapter.tick(), SERVICES_TICK_MS);
+  void client.start();
+  return {
+    client,
+    async stop() {
+      clearInterval(timer);
+      adapter.client = undefined;
+      await client.stop();
+    },
+  };
+}

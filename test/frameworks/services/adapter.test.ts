@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
+import {
+  type AdapterClient,
+  ServicesAdapter,
+} from "../../../src/frameworks/services/mesos-adapter.ts";
+import { ServicesState } from "../../../src/frameworks/services/services-state.ts";
+
+function recorder() {
+  const calls: { call: string; args: unknown[] }[] = [];
+  const client: AdapterClient = {
+    accept: (...args) => calls.push({ call: "accept", args }),
+    decline: (...args) => calls.push({ call: "decline", args }),
+    kill: (...args) => calls.push({ call: "kill", args }),
+    revive: (...args) => calls.push({ call: "revive", args }),
+  };
+  return { calls, client };
+}
+
+function setup() {
+  let n = 0;
+  const state = new ServicesState({ store: new MemoryAppStore(), newId: () => `id-${++n}` });
+  const adapter = new ServicesAdapter({ state, nowMs: () => 1_000 });
+  const { calls, client } = recorder();
+  adapter.client = client;
+  return { state, adapter, calls };
+}
+
+describe("services mesos adapter", () => {
+  it("maps launch, decline and kill effects onto accept, decline and kill calls", () => {
+    const { adapter, calls } = setup();
+    adapter.apply([
+      { kind: "launch", offerId: "o1", agentId: "a1", tasks: [] },
+      { kind: "decline", offerId: "o2", refuseSeconds: 120 },
+      { kind: "kill", taskId: "t1", agentId: "a1" },
+    ]);
+    assert.deepEqual(
+      calls.map((c) => c.call),
+      ["accept", "decline", "kill"],
+    );
+    assert.deepEqual(calls[0]?.args, [["o1"], [{ type: "LAUNCH", launch: { task_infos: [] } }]]);
+    assert.deepEqual(calls[1]?.args, [["o2"], { refuseSeconds: 120 }]);
+    assert.deepEqual(calls[2]?.args, ["t1", "a1"]);
+  });
+
+  it("kills a running task it does not know about and saves the framework id on subscription", () => {
+    const { state, adapter, calls } = setup();
+    adapter.onSubscribed("fw-1");
+    assert.equal(state.frameworkId(), "fw-1");
+    adapter.onUpdate({
+      task_id: { value: "unknown.task" },
+      state: "TASK_RUNNING",
+      agent_id: { value: "a9" },
+    } as Parameters<ServicesAdapter["onUpdate"]>[0]);
+    assert.deepEqual(calls.at(-1), { call: "kill", args: ["unknown.task", "a9"] });
+  });
+
+  it("does nothing while no client is connected", () => {
+    const { adapter, calls } = setup();
+    adapter.client = undefined;
+    adapter.apply([{ kind: "decline", offerId: "o", refuseSeconds: 5 }]);
+    assert.equal(calls.length, 0);
+  });
+});
