@@ -2,6 +2,7 @@ import { Command } from "commander";
 import { agentCommand } from "./agent.ts";
 import { devCommand } from "./dev.ts";
 import { masterCommand } from "./master.ts";
+import { servicesCommand } from "./services.ts";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(devCommand());
   program.addCommand(masterCommand());
   program.addCommand(agentCommand());
+  program.addCommand(servicesCommand());
 
   return program;
 }
