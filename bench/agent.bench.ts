@@ -1,0 +1,284 @@
+// Agent benchmarks with a real master and a real agent in this process, launching real `true`
+// processes through the containerizer and the hosted command executor: ACCEPT -> TASK_RUNNING
+// and ACCEPT -> TASK_FINISHED latency (p50/p99, one task at a time, measured at the scheduler),
+// launch throughput (tasks/s of `true` to TASK_FINISHED on one agent), and the memory a running
+// task's executor costs (heap + RSS delta per `sleep` task; master records included, so an
+// upper bound). The scheduler acknowledges every update at once, as a real one would.
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { startAgent } from "../src/agent/server.ts";
+import { postCall, subscribe } from "../src/http/recordio-client.ts";
+import { startMaster } from "../src/master/server.ts";
+import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round } from "./harness.ts";
+
+const LATENCY_TASKS = 60;
+const THROUGHPUT_TASKS = 400;
+const MEMORY_TASKS = 50;
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path
+type Loose = Record<string, any>;
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
+}
+
+class BenchScheduler {
+  offers: Loose[] = [];
+  readonly seen = new Map<string, Map<string, number>>();
+  #waiters: Array<() => void> = [];
+  constructor(
+    readonly url: string,
+    readonly frameworkId: string,
+    readonly streamId: string,
+  ) {}
+
+  static async start(masterUrl: string, checkpoint: boolean): Promise<BenchScheduler> {
+    const url = `${masterUrl}/api/v1/scheduler`;
+    const sub = await subscribe(
+      url,
+      JSON.stringify({
+        type: "SUBSCRIBE",
+        subscribe: { framework_info: { user: "root", name: "agent-bench", checkpoint } },
+      }),
+    );
+    if (!sub.ok) throw new Error(`subscribe failed: ${sub.response.status}`);
+    const iterator = sub.events[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value as Loose;
+    const scheduler = new BenchScheduler(
+      url,
+      first.subscribed.framework_id.value,
+      sub.streamId ?? "",
+    );
+    void scheduler.#pump(iterator);
+    return scheduler;
+  }
+
+  async #pump(iterator: AsyncIterator<unknown>): Promise<void> {
+    for (;;) {
+      const next = await iterator.next().catch(() => ({ done: true, value: undefined }));
+      if (next.done === true) return;
+      const event = next.value as Loose;
+      if (event.type === "OFFERS") this.offers.push(...event.offers.offers);
+      if (event.type === "UPDATE") {
+        const status = event.update.status;
+        const id = status.task_id.value as string;
+        let states = this.seen.get(id);
+        if (states === undefined) {
+          states = new Map();
+          this.seen.set(id, states);
+        }
+        states.set(status.state, nowMs());
+        if (status.uuid !== undefined) {
+          void this.call({
+            type: "ACKNOWLEDGE",
+            acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+          }).catch(() => undefined);
+        }
+      }
+      for (const w of this.#waiters.splice(0)) w();
+    }
+  }
+
+  call(body: Loose) {
+    return postCall(
+      this.url,
+      JSON.stringify({ framework_id: { value: this.frameworkId }, ...body }),
+      {
+        headers: { "Mesos-Stream-Id": this.streamId },
+      },
+    );
+  }
+
+  async until<T>(predicate: () => T | undefined): Promise<T> {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const v = predicate();
+      if (v !== undefined) return v;
+      if (Date.now() > deadline) throw new Error("bench: timed out");
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  async accept(offer: Loose, tasks: { id: string; command: string }[]): Promise<void> {
+    const res = await this.call({
+      type: "ACCEPT",
+      accept: {
+        offer_ids: [offer.id],
+        operations: [
+          {
+            type: "LAUNCH",
+            launch: {
+              task_infos: tasks.map((t) => ({
+                name: t.id,
+                task_id: { value: t.id },
+                agent_id: offer.agent_id,
+                command: { value: t.command },
+                resources: [
+                  { name: "cpus", type: "SCALAR", scalar: { value: 0.01 } },
+                  { name: "mem", type: "SCALAR", scalar: { value: 1 } },
+                ],
+              })),
+            },
+          },
+        ],
+        filters: { refuse_seconds: 0 },
+      },
+    });
+    if (res.status !== 202) throw new Error(`accept: ${res.status} ${res.body}`);
+  }
+}
+
+async function withCluster<T>(
+  isolation: string | undefined,
+  checkpoint: boolean,
+  body: (s: BenchScheduler) => Promise<T>,
+): Promise<T> {
+  const workDir = await mkdtemp(join(tmpdir(), "tessera-agent-bench-"));
+  const logger = pino({ level: "silent" });
+  const master = await startMaster({
+    flags: { registry: "in_memory", port: "0", ip: "127.0.0.1", allocation_interval: "1ms" },
+    logger,
+  });
+  const agent = await startAgent({
+    flags: {
+      master: master.url.replace("http://", ""),
+      work_dir: workDir,
+      port: "0",
+      ip: "127.0.0.1",
+      resources: "cpus:64;mem:65536;disk:1000;ports:[31000-31100]",
+      registration_backoff_factor: "1ms",
+      ...(isolation === undefined ? {} : { isolation }),
+    },
+    logger,
+  });
+  try {
+    const scheduler = await BenchScheduler.start(master.url, checkpoint);
+    return await body(scheduler);
+  } finally {
+    await agent.close();
+    await master.close();
+    await rm(workDir, { recursive: true, force: true });
+  }
+}
+
+async function latency(isolation: string | undefined, checkpoint: boolean): Promise<BenchRow[]> {
+  return withCluster(isolation, checkpoint, async (s) => {
+    const running: number[] = [];
+    const finished: number[] = [];
+    for (let i = 0; i < LATENCY_TASKS + 5; i++) {
+      const offer = await s.until(() => s.offers.shift());
+      const id = `lat-${i}`;
+      const start = nowMs();
+      await s.accept(offer, [{ id, command: "true" }]);
+      const states = await s.until(() => {
+        const m = s.seen.get(id);
+        return m?.has("TASK_FINISHED") || m?.has("TASK_FAILED") ? m : undefined;
+      });
+      if (i < 5) continue; // warm-up
+      running.push((states.get("TASK_RUNNING") ?? Number.NaN) - start);
+      finished.push((states.get("TASK_FINISHED") ?? Number.NaN) - start);
+    }
+    const ctx = { isolation: isolation ?? "default (strongest)", checkpoint, tasks: LATENCY_TASKS };
+    return [
+      { name: "ACCEPT->TASK_RUNNING p50", value: percentile(running, 50), unit: "ms", ...ctx },
+      { name: "ACCEPT->TASK_RUNNING p99", value: percentile(running, 99), unit: "ms", ...ctx },
+      { name: "ACCEPT->TASK_FINISHED p50", value: percentile(finished, 50), unit: "ms", ...ctx },
+      { name: "ACCEPT->TASK_FINISHED p99", value: percentile(finished, 99), unit: "ms", ...ctx },
+    ];
+  });
+}
+
+async function throughput(isolation: string | undefined): Promise<BenchRow> {
+  return withCluster(isolation, false, async (s) => {
+    let launched = 0;
+    const start = nowMs();
+    while (launched < THROUGHPUT_TASKS) {
+      const offer = await s.until(() => s.offers.shift());
+      const batch = Math.min(200, THROUGHPUT_TASKS - launched);
+      const tasks = Array.from({ length: batch }, (_, k) => ({
+        id: `tp-${launched + k}`,
+        command: "true",
+      }));
+      launched += batch;
+      await s.accept(offer, tasks);
+    }
+    await s.until(() => {
+      let done = 0;
+      for (const m of s.seen.values()) if (m.has("TASK_FINISHED") || m.has("TASK_FAILED")) done++;
+      return done >= THROUGHPUT_TASKS ? true : undefined;
+    });
+    const seconds = (nowMs() - start) / 1000;
+    return {
+      name: "tasks/s of `true` to TASK_FINISHED (one agent)",
+      value: Math.round(THROUGHPUT_TASKS / seconds),
+      unit: "tasks/s",
+      isolation: isolation ?? "default (strongest)",
+      tasks: THROUGHPUT_TASKS,
+    };
+  });
+}
+
+async function memory(): Promise<BenchRow[]> {
+  return withCluster("posix/cpu,posix/mem", false, async (s) => {
+    const heapBefore = heapUsedMb();
+    const rssBefore = process.memoryUsage().rss / (1024 * 1024);
+    const offer = await s.until(() => s.offers.shift());
+    const tasks = Array.from({ length: MEMORY_TASKS }, (_, k) => ({
+      id: `mem-${k}`,
+      command: "sleep 30",
+    }));
+    await s.accept(offer, tasks);
+    await s.until(() =>
+      tasks.every((t) => s.seen.get(t.id)?.has("TASK_RUNNING")) ? true : undefined,
+    );
+    const heapAfter = heapUsedMb();
+    const rssAfter = process.memoryUsage().rss / (1024 * 1024);
+    for (const t of tasks) {
+      await s.call({ type: "KILL", kill: { task_id: { value: t.id }, agent_id: offer.agent_id } });
+    }
+    await s.until(() =>
+      tasks.every((t) => s.seen.get(t.id)?.has("TASK_KILLED")) ? true : undefined,
+    );
+    const ctx = { tasks: MEMORY_TASKS, note: "agent+master in one process: upper bound" };
+    return [
+      {
+        name: "executor heap per running task",
+        value: round(((heapAfter - heapBefore) * 1024) / MEMORY_TASKS),
+        unit: "KiB",
+        ...ctx,
+      },
+      {
+        name: "agent-process RSS per running task",
+        value: round(((rssAfter - rssBefore) * 1024) / MEMORY_TASKS),
+        unit: "KiB",
+        ...ctx,
+      },
+    ];
+  });
+}
+
+export const suite: BenchSuite = {
+  name: "agent",
+  description:
+    "real master + agent: ACCEPT->RUNNING/FINISHED latency for `true`, tasks/s, executor memory per task",
+  async run() {
+    const rows: BenchRow[] = [];
+    rows.push(...(await latency("posix/cpu,posix/mem", false)));
+    rows.push(...(await latency("cgroups/cpu,cgroups/mem", false)));
+    rows.push(...(await latency(undefined, false)));
+    rows.push(...(await latency("cgroups/cpu,cgroups/mem", true)));
+    rows.push(await throughput("posix/cpu,posix/mem"));
+    rows.push(await throughput("cgroups/cpu,cgroups/mem"));
+    rows.push(...(await memory()));
+    return rows;
+  },
+};
