@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import { AgentStartError, type RunningAgent, startAgent } from "../agent/server.ts";
+import { type RunningServices, startServices } from "../frameworks/services/start.ts";
 import { MasterStartError, startMaster } from "../master/server.ts";
 
 interface DevOptions {
@@ -15,6 +16,7 @@ interface DevOptions {
   data_dir: string;
   agents: string;
   fresh?: boolean;
+  services_port: string;
   log_level: string;
 }
 
@@ -34,6 +36,11 @@ export function devCommand(): Command {
     .addOption(new Option("--data_dir <dir>", "where all state lives").default(".tessera"))
     .addOption(new Option("--agents <n>", "number of agents on this machine").default("1"))
     .addOption(new Option("--fresh", "forget the state of earlier runs"))
+    .addOption(
+      new Option("--services_port <port>", "services (Marathon API) port; 'off' to skip").default(
+        "8080",
+      ),
+    )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .allowExcessArguments(false)
     .action(async (opts: DevOptions) => {
@@ -103,11 +110,29 @@ export function devCommand(): Command {
         }
       }
 
+      let services: RunningServices | undefined;
+      if (opts.services_port !== "off") {
+        try {
+          mkdirSync(join(dataDir, "services"), { recursive: true });
+          services = await startServices({
+            master: master.url,
+            dataDir: join(dataDir, "services"),
+            httpPort: Number(opts.services_port),
+            host: "127.0.0.1",
+          });
+        } catch (error) {
+          process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
+        }
+      }
+
       process.stdout.write(
         [
           "Tessera dev cluster is up.",
           `  master:  ${master.url}   (state: ${master.url}/master/state)`,
           ...running.map((a, i) => `  agent ${i}: ${a.url}`),
+          ...(services
+            ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
+            : []),
           `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
           `Try: curl ${master.url}/master/state      Stop: Ctrl-C`,
           "",
@@ -119,6 +144,7 @@ export function devCommand(): Command {
         if (stopping) return;
         stopping = true;
         process.stdout.write("Stopping the dev cluster\n");
+        await services?.close();
         for (const a of running) await a.close();
         await master.close();
       };

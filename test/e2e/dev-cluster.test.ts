@@ -7,11 +7,11 @@ import { test } from "node:test";
 
 const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
 
-test("`tessera dev` starts a master with a registered agent and stops cleanly on SIGINT", async () => {
+test("`tessera dev` starts a master with a registered agent and the services API, and stops cleanly on SIGINT", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-"));
   const child = spawn(
     process.execPath,
-    [bin, "dev", "--fresh", "--data_dir", dataDir, "--port", "0"],
+    [bin, "dev", "--fresh", "--data_dir", dataDir, "--port", "0", "--services_port", "0"],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -23,7 +23,7 @@ test("`tessera dev` starts a master with a registered agent and stops cleanly on
       child.stdout.on("data", (chunk: Buffer) => {
         out += chunk.toString();
         const m = /master:\s+(http:\/\/\S+)/.exec(out);
-        if (m?.[1] && out.includes("agent 0:")) {
+        if (m?.[1] && out.includes("agent 0:") && out.includes("services:")) {
           clearTimeout(timer);
           resolve(m[1]);
         }
@@ -46,6 +46,10 @@ test("`tessera dev` starts a master with a registered agent and stops cleanly on
     }
     assert.equal(agents.length, 1);
     assert.equal(agents[0]?.active, true);
+
+    const services = /services:\s+(http:\/\/\S+)/.exec(out)?.[1];
+    const ping = await fetch(`${services}/ping`);
+    assert.equal(ping.status, 200);
 
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
