@@ -10,7 +10,9 @@ import { taskIdFor } from "./task-info.ts";
 
 /** Marathon's default failover timeout is one week: tasks survive a framework restart. */
 export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
-export const SERVICES_ROLE = "services";
+/** Marathon's default `--mesos_role` is "*": apps default to it, and placement only uses offers
+ * allocated to the app's role, so the framework subscribes with the same role. */
+export const SERVICES_ROLE = "*";
 export const SERVICES_TICK_MS = 1000;
 
 /** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */
