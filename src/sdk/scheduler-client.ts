@@ -13,6 +13,7 @@
 import { postCall, subscribe } from "../http/recordio-client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
+import { HandlerRegistry } from "./handler-registry.ts";
 import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
 import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
 import type {
@@ -22,7 +23,6 @@ import type {
 } from "./scheduler-calls.ts";
 import * as calls from "./scheduler-calls.ts";
 import type { SchedulerHandlers } from "./scheduler-events.ts";
-import { HandlerRegistry } from "./scheduler-events.ts";
 import {
   type ReconnectAction,
   SchedulerSession,
@@ -71,7 +71,7 @@ export interface ClientStopped {
 export class SchedulerClient {
   private readonly options: SchedulerClientOptions;
   private readonly session: SchedulerSession;
-  private readonly handlers = new HandlerRegistry();
+  private readonly handlers = new HandlerRegistry<SchedulerHandlers>();
   private readonly log: SdkLogger;
   private readonly reconciliation: Reconciliation | undefined;
   private readonly lifetime = new AbortController();
