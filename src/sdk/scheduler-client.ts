@@ -13,6 +13,7 @@
 import { postCall, subscribe } from "../http/recordio-client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
+import type { TaskStatus } from "../wire/status.ts";
 import { HandlerRegistry } from "./handler-registry.ts";
 import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
 import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
@@ -187,7 +188,7 @@ export class SchedulerClient {
    * client does this itself; an acknowledgement that could not be sent is retried after the
    * next subscription (duplicates are ignored by the agent, reference §1.5).
    */
-  async acknowledge(status: import("../wire/status.ts").TaskStatus): Promise<CallResult> {
+  async acknowledge(status: TaskStatus): Promise<CallResult> {
     const call = calls.acknowledgeCall(status);
     if (call === undefined || status.agent_id === undefined || status.uuid === undefined) {
       return { ok: true };
