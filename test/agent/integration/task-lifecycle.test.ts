@@ -73,11 +73,33 @@ describe("agent task lifecycle with a real master", () => {
   it("a killed task gets SIGTERM, then SIGKILL after its grace period, and is TASK_KILLED", async () => {
     const offer = await framework.offer();
     await framework.launch(offer, [
-      commandTask("stubborn", "trap '' TERM; while true; do sleep 0.05; done", {
+      commandTask("stubborn", "trap '' TERM; echo trapped; while true; do sleep 0.05; done", {
         kill_policy: { grace_period: { nanoseconds: 300_000_000 } },
       }),
     ]);
     await framework.state("stubborn", "TASK_RUNNING");
+    // Kill only once the trap is in place; a SIGTERM before it would end the shell at once.
+    const runsDir = join(
+      work.dir,
+      "slaves",
+      offer.agent_id.value,
+      "frameworks",
+      framework.id,
+      "executors",
+      "stubborn",
+      "runs",
+    );
+    let trapped = false;
+    for (let i = 0; i < 200 && !trapped; i++) {
+      const { readdir } = await import("node:fs/promises");
+      const runs = (await readdir(runsDir).catch(() => [])).filter((r) => r !== "latest");
+      const out = await readFile(join(runsDir, runs[0] ?? "none", "stdout"), "utf8").catch(
+        () => "",
+      );
+      trapped = out.includes("trapped");
+      if (!trapped) await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(trapped, "the task never reported its TERM trap");
     await framework.kill(offer.agent_id, "stubborn");
     const killed = await framework.state("stubborn", "TASK_KILLED");
     assert.equal(killed.status.message, "Command terminated with signal Killed");
