@@ -1,0 +1,132 @@
+// One real master, one real agent (in this process, launching real processes) and a scheduler,
+// for the themed integration tests (cgroups, namespaces, health checks, bad input, fetcher).
+// Each cluster gets its own work dir and its own cgroups root, so that a test can assert that
+// nothing is left under it; `stop()` ends everything it started.
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RunningAgent } from "../../../src/agent/server.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { leftoverCgroups } from "../containerizer/helpers.ts";
+import {
+  Framework,
+  type Loose,
+  startMasterForAgents,
+  startTestAgent,
+  tempWorkDir,
+} from "./helpers.ts";
+
+export interface Cluster {
+  readonly master: RunningMaster;
+  readonly agent: RunningAgent;
+  readonly framework: Framework;
+  readonly workDir: string;
+  readonly cgroupsRoot: string;
+  /** Launches command tasks on the next offer; returns that offer's agent id. */
+  launch(tasks: Loose[]): Promise<Loose>;
+  /** The sandbox (run directory) of the command executor of `taskId`, or undefined. */
+  sandbox(taskId: string): string | undefined;
+  /** Container cgroups still present under this cluster's cgroups root. */
+  leftoverCgroups(): string[];
+  stop(): Promise<void>;
+}
+
+let clusters = 0;
+
+export async function startCluster(
+  tag: string,
+  flags: Record<string, string> = {},
+  frameworkInfo?: Record<string, unknown>,
+): Promise<Cluster> {
+  const work = await tempWorkDir();
+  const cgroupsRoot = `tessera-it-${tag}-${process.pid}-${++clusters}`;
+  const master = await startMasterForAgents();
+  let agent: RunningAgent;
+  try {
+    agent = await startTestAgent(master, work.dir, { cgroups_root: cgroupsRoot, ...flags });
+  } catch (error) {
+    await master.close();
+    await work.remove();
+    throw error;
+  }
+  const framework = await Framework.subscribe(master, frameworkInfo);
+  const sandbox = (taskId: string): string | undefined => {
+    const agentId = agent.agentId();
+    if (agentId === undefined) return undefined;
+    const runs = join(
+      work.dir,
+      "slaves",
+      agentId,
+      "frameworks",
+      framework.id,
+      "executors",
+      taskId,
+      "runs",
+    );
+    try {
+      const run = readdirSync(runs).find((r) => r !== "latest");
+      return run === undefined ? undefined : join(runs, run);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    master,
+    agent,
+    framework,
+    workDir: work.dir,
+    cgroupsRoot,
+    async launch(tasks) {
+      const offer = await framework.offer();
+      await framework.launch(offer, tasks);
+      return offer.agent_id;
+    },
+    sandbox,
+    leftoverCgroups: () => leftoverCgroups(cgroupsRoot),
+    async stop() {
+      framework.close();
+      await agent.close();
+      await master.close();
+      await work.remove();
+    },
+  };
+}
+
+/** Pids of live processes whose command line contains `marker` (pgrep -f). */
+export function processesWith(marker: string): number[] {
+  try {
+    return execFileSync("pgrep", ["-f", marker], { encoding: "utf8" })
+      .split("\n")
+      .filter((l) => l.trim() !== "")
+      .map(Number)
+      .filter((pid) => pid !== process.pid);
+  } catch {
+    // pgrep exits 1 when nothing matches.
+    return [];
+  }
+}
+
+/** Reads a file of the sandbox, or "" when it does not exist (yet). */
+export function sandboxFile(dir: string | undefined, name: string): string {
+  if (dir === undefined) return "";
+  try {
+    return readFileSync(join(dir, name), "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/** Waits (bounded, re-checking every few ms) until `value()` is defined. */
+export async function eventually<T>(
+  what: string,
+  value: () => T | undefined,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = value();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
