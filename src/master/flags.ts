@@ -2,7 +2,9 @@
 // duration syntax, and the `TESSERA_<FLAG>` environment variables (Mesos reads `MESOS_<FLAG>`
 // the same way). Pure: the CLI hands in the raw strings, this returns typed flags or the first
 // error, naming the flag.
+import { readFileSync } from "node:fs";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
+import { formatZkUrl, resolveZkUrl, type ZkUrl } from "./election/zk-url.ts";
 
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
@@ -11,7 +13,11 @@ export interface MasterCommandFlags {
   port: number;
   hostname: string | undefined;
   workDir: string | undefined;
-  registry: "sqlite" | "in_memory";
+  registry: "sqlite" | "in_memory" | "zk";
+  /** `--zk`: contend for leadership (and keep the zk registry) there; undefined = standalone. */
+  zk: ZkUrl | undefined;
+  /** `--zk_session_timeout`. */
+  zkSessionTimeoutMs: number;
   cluster: string | undefined;
   /** `--weights role=weight,...` (deprecated in Mesos, still honoured at startup). */
   weights: ReadonlyMap<string, number>;
@@ -51,8 +57,20 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
   {
     name: "registry",
     kind: "registry",
-    default: "sqlite",
-    help: "where the registry is kept: sqlite (durable, under --work_dir) or in_memory",
+    default: undefined,
+    help: "where the registry is kept: sqlite (durable, under --work_dir), in_memory, or zk (replicated in ZooKeeper under --zk); default zk with --zk, else sqlite",
+  },
+  {
+    name: "zk",
+    kind: "string",
+    default: undefined,
+    help: "ZooKeeper URL zk://[user:pass@]host:port[,host:port...]/path (or file:///file holding one): masters elect their leader there (high availability); unset = standalone",
+  },
+  {
+    name: "zk_session_timeout",
+    kind: "duration",
+    default: "2secs",
+    help: "ZooKeeper session timeout: a crashed leader is replaced about this long after it died, and a leader cut off from ZooKeeper steps down after 2/3 of it. Mesos uses 10secs; 2secs keeps failover under 5 s and still rides out 1.3 s of silence (ZooKeeper's tickTime must be at most 1 s for it to be granted)",
   },
   { name: "cluster", kind: "string", default: undefined, help: "human-readable cluster name" },
   {
@@ -135,6 +153,9 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     help: "INFO, WARNING or ERROR (also debug, trace, silent)",
   },
 ];
+
+/** `--zk_session_timeout`'s default (see its help; Mesos's is 10 s). */
+export const DEFAULT_ZK_SESSION_TIMEOUT_MS = 2_000;
 
 export type FlagsResult =
   | { ok: true; flags: MasterCommandFlags }
@@ -230,9 +251,21 @@ export function parseMasterFlags(
     return false;
   };
 
-  const registry = str("registry");
-  if (registry !== "sqlite" && registry !== "in_memory") {
-    fail("registry", `'${registry ?? ""}' is not one of sqlite, in_memory`);
+  const zkText = str("zk");
+  let zk: ZkUrl | undefined;
+  if (zkText !== undefined) {
+    const parsed = resolveZkUrl(zkText, (path) => readFileSync(path, "utf8"));
+    if (parsed.ok) zk = parsed.url;
+    else fail("zk", parsed.error.message);
+  }
+  const zkSessionTimeoutMs = duration("zk_session_timeout") ?? DEFAULT_ZK_SESSION_TIMEOUT_MS;
+  if (zkSessionTimeoutMs < 1) fail("zk_session_timeout", "must be at least 1ms");
+  const registry = str("registry") ?? (zkText === undefined ? "sqlite" : "zk");
+  if (registry !== "sqlite" && registry !== "in_memory" && registry !== "zk") {
+    fail("registry", `'${registry}' is not one of sqlite, in_memory, zk`);
+  }
+  if (registry === "zk" && zkText === undefined) {
+    fail("registry", "--registry=zk needs --zk (the ZooKeeper ensemble that keeps it)");
   }
   const workDir = str("work_dir");
   if (registry === "sqlite" && workDir === undefined) {
@@ -269,7 +302,9 @@ export function parseMasterFlags(
     port,
     hostname: str("hostname"),
     workDir,
-    registry: registry === "in_memory" ? "in_memory" : "sqlite",
+    registry: registry === "in_memory" || registry === "zk" ? registry : "sqlite",
+    zk,
+    zkSessionTimeoutMs,
     cluster: str("cluster"),
     weights,
     quiet: bool("quiet"),
@@ -337,6 +372,10 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
     quiet: String(flags.quiet),
     log_level: flags.logLevel.toUpperCase(),
   };
+  if (flags.zk !== undefined) {
+    out.zk = formatZkUrl(flags.zk);
+    out.zk_session_timeout = formatDuration(flags.zkSessionTimeoutMs);
+  }
   if (flags.hostname !== undefined) out.hostname = flags.hostname;
   if (flags.workDir !== undefined) out.work_dir = flags.workDir;
   if (flags.cluster !== undefined) out.cluster = flags.cluster;

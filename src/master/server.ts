@@ -2,6 +2,12 @@
 // Allocator), the registry store, real timers, the HTTP server and its streams, and the APIs:
 // scheduler (/api/v1/scheduler), agent channel, operator (/api/v1), legacy JSON endpoints,
 // /version, /health, /metrics/snapshot and /metrics.
+//
+// Leadership (election/leadership.ts): standalone, the master leads at once; with --zk it
+// contends in ZooKeeper and is a standby (307 to the leader, 503 while none is known) until
+// elected. Elected, it opens and recovers the registry and builds its "reign" (core, allocator,
+// dispatcher, operator state) from it; losing leadership closes the reign at once and stops the
+// master, for its supervisor to restart as a standby (docs/ha.md).
 import { randomUUID } from "node:crypto";
 import { networkInterfaces, hostname as osHostname } from "node:os";
 import { destination, type Logger, pino } from "pino";
@@ -14,6 +20,11 @@ import { HttpServer } from "../http/server.ts";
 import type { MasterInfo } from "../wire/framework.ts";
 import { MasterCore } from "./core/master.ts";
 import { MasterDispatcher } from "./dispatcher.ts";
+import { ZkContender } from "./election/contender.ts";
+import { ZkDetector } from "./election/detector.ts";
+import { type LeadershipRecord, MasterLeadership } from "./election/leadership.ts";
+import { StandaloneContender } from "./election/standalone.ts";
+import { connectString, formatZkUrl } from "./election/zk-url.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
 import type { MasterHttpContext } from "./http/context.ts";
@@ -23,7 +34,12 @@ import { OperatorAdmin } from "./http/operator-admin.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
-import { type MemoryRegistryStorage, openRegistry } from "./registry/index.ts";
+import {
+  type MemoryRegistryStorage,
+  type OpenRegistryOptions,
+  openRegistry,
+  type RegistryStore,
+} from "./registry/index.ts";
 
 export interface StartMasterOptions {
   /** Flag values by Mesos name (`port`, `work_dir`, `registry`, ...), as on the command line. */
@@ -45,8 +61,15 @@ export interface RunningMaster {
   readonly port: number;
   readonly masterInfo: MasterInfo;
   readonly flags: MasterCommandFlags;
-  readonly dispatcher: MasterDispatcher;
-  /** Resolves once the master stopped (close() or a registry failure). */
+  /** The leading reign's dispatcher; undefined while a standby (or after stepping down). */
+  readonly dispatcher: MasterDispatcher | undefined;
+  /** What this master answers about leadership right now. */
+  readonly leadership: LeadershipView;
+  /** This master's leadership steps with their wall-clock times (standby, elected, ...). */
+  readonly leadershipRecords: readonly LeadershipRecord[];
+  /** Resolves once this master acts as the leader; rejects if it steps down first. */
+  readonly acting: Promise<void>;
+  /** Resolves once the master stopped (close(), a registry failure, or lost leadership). */
   readonly stopped: Promise<void>;
   close(): Promise<void>;
 }
@@ -77,6 +100,43 @@ function advertisedIp(listenIp: string): string {
   return "127.0.0.1";
 }
 
+/** The registry this master's flags name (a new store per leadership: see `lead`). */
+function registryOptions(
+  flags: MasterCommandFlags,
+  options: StartMasterOptions,
+): OpenRegistryOptions {
+  switch (flags.registry) {
+    case "sqlite":
+      return { kind: "sqlite", workDir: flags.workDir ?? "." };
+    case "in_memory":
+      return {
+        kind: "in_memory",
+        ...(options.registryStorage === undefined ? {} : { storage: options.registryStorage }),
+      };
+    case "zk": {
+      const zk = flags.zk;
+      if (zk === undefined) throw new Error("bug: --registry=zk without --zk passed the flags");
+      return {
+        kind: "zk",
+        connectString: connectString(zk),
+        path: zk.path,
+        sessionTimeoutMs: flags.zkSessionTimeoutMs,
+        ...(zk.digest === undefined ? {} : { digest: zk.digest }),
+      };
+    }
+  }
+}
+
+/** What exists only while this master leads: built on election from the recovered registry. */
+interface Reign {
+  readonly registry: RegistryStore;
+  readonly core: MasterCore;
+  readonly dispatcher: MasterDispatcher;
+  readonly hub: OperatorEventHub;
+  readonly admin: OperatorAdmin;
+  readonly electedTimeMs: number;
+}
+
 export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
   const parsed = parseMasterFlags(options.flags ?? {}, options.env ?? {});
   if (!parsed.ok) throw new MasterStartError(parsed.message, parsed.flag);
@@ -84,17 +144,6 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   const logger =
     options.logger ?? pino({ level: flags.quiet ? "error" : flags.logLevel }, destination(2));
 
-  const registry = await openRegistry(
-    flags.registry === "sqlite"
-      ? { kind: "sqlite", workDir: flags.workDir ?? "." }
-      : {
-          kind: "in_memory",
-          ...(options.registryStorage === undefined ? {} : { storage: options.registryStorage }),
-        },
-  );
-  const recovered = await registry.recover();
-
-  let view: LeadershipView = { kind: "leading", recovered: false };
   const server = new HttpServer({
     prefix: "/master",
     onHandlerError: (error, request) =>
@@ -114,67 +163,125 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     address: { hostname, ip, port: bound.port },
     capabilities: [{ type: "AGENT_UPDATE" }, { type: "AGENT_DRAINING" }, { type: "QUOTA_V2" }],
   };
-  const allocator = new Allocator({
-    allocationIntervalMs: flags.core.allocationIntervalMs,
-    ...(options.seed === undefined ? {} : { seed: options.seed }),
-  });
-  const core = new MasterCore({ masterInfo, flags: flags.core }, { allocator });
+  const startTimeMs = Date.now();
 
-  let hub: OperatorEventHub | undefined;
+  let reign: Reign | undefined;
   let stop: (() => Promise<void>) | undefined;
-  const dispatcher = new MasterDispatcher({
-    core,
-    registry,
-    logger,
-    onOperatorEvent: (event) => hub?.publish(event),
-    onAbort: () => void stop?.(),
-  });
-  const snapshot = () => core.snapshot(dispatcher.nowMs());
-  hub = new OperatorEventHub(snapshot, flags.maxOperatorEventStreamSubscribers);
-  const admin = new OperatorAdmin(registry, allocator, recovered.state, (agentId) =>
-    snapshot().agents.some((a) => a.id === agentId),
-  );
-  if (recovered.state.weights.size === 0 && flags.weights.size > 0) {
-    // --weights seeds the weights of a fresh cluster; the registry's win afterwards (Mesos).
-    allocator.updateWeights(flags.weights);
-    for (const [role, weight] of flags.weights) admin.weights.set(role, weight);
-  }
-  const startTimeMs = dispatcher.nowMs();
-  dispatcher.dispatch({ kind: "recover", registry: recovered.state });
-  view = { kind: "leading", recovered: core.recovered };
-
-  const operatorHub = hub;
-  const metrics = new MasterMetrics(() => core.metrics(dispatcher.nowMs()), {
-    "master/operator_event_stream_subscribers": () => operatorHub.size,
-  });
-  const ctx: MasterHttpContext = {
-    dispatcher,
-    view: () => view,
-    ...(options.heartbeatTimer === undefined ? {} : { heartbeatTimer: options.heartbeatTimer }),
+  const reigning = (): Reign => {
+    // Routes that use the reign sit behind the leader guard, which passes only while leading.
+    if (reign === undefined) throw new Error("bug: a leader-only route ran on a standby");
+    return reign;
   };
-  registerCommonEndpoints(server, { metrics, healthy: () => !dispatcher.closed });
-  registerSchedulerApi(server, ctx);
-  registerAgentChannel(server, ctx);
-  const flagText = flagValues(flags);
-  registerOperatorApi(server, {
-    ...ctx,
-    hub,
-    admin,
+
+  /** Elected: recover the registry and start acting on it (reference §5.8). */
+  const lead = async (): Promise<void> => {
+    const electedTimeMs = Date.now();
+    const registry = await openRegistry(registryOptions(flags, options));
+    let recovered: Awaited<ReturnType<RegistryStore["recover"]>>;
+    try {
+      recovered = await registry.recover();
+    } catch (error) {
+      await registry.close().catch(() => undefined);
+      throw error;
+    }
+    if (leadership.phase !== "elected") {
+      await registry.close().catch(() => undefined);
+      return;
+    }
+    const allocator = new Allocator({
+      allocationIntervalMs: flags.core.allocationIntervalMs,
+      ...(options.seed === undefined ? {} : { seed: options.seed }),
+    });
+    const core = new MasterCore({ masterInfo, flags: flags.core }, { allocator });
+    let hub: OperatorEventHub | undefined;
+    const dispatcher = new MasterDispatcher({
+      core,
+      registry,
+      logger,
+      onOperatorEvent: (event) => hub?.publish(event),
+      onAbort: () => void stop?.(),
+    });
+    const snapshot = () => core.snapshot(dispatcher.nowMs());
+    hub = new OperatorEventHub(snapshot, flags.maxOperatorEventStreamSubscribers);
+    const admin = new OperatorAdmin(registry, allocator, recovered.state, (agentId) =>
+      snapshot().agents.some((a) => a.id === agentId),
+    );
+    if (recovered.state.weights.size === 0 && flags.weights.size > 0) {
+      // --weights seeds the weights of a fresh cluster; the registry's win afterwards (Mesos).
+      allocator.updateWeights(flags.weights);
+      for (const [role, weight] of flags.weights) admin.weights.set(role, weight);
+    }
+    reign = { registry, core, dispatcher, hub, admin, electedTimeMs };
+    // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
+    // back in time are marked unreachable (the core's recovery, reference §5.8).
+    dispatcher.dispatch({ kind: "recover", registry: recovered.state });
+    logger.info(
+      { id: masterInfo.id, agents: recovered.state.admitted.size, version: recovered.version },
+      "elected: recovered the registry, acting as the leading master",
+    );
+  };
+
+  const zk = flags.zk;
+  const leadership = new MasterLeadership({
+    self: masterInfo,
+    contender:
+      zk === undefined
+        ? new StandaloneContender()
+        : new ZkContender({ url: zk, masterInfo, sessionTimeoutMs: flags.zkSessionTimeoutMs }),
+    ...(zk === undefined
+      ? {}
+      : { detector: new ZkDetector({ url: zk, sessionTimeoutMs: flags.zkSessionTimeoutMs }) }),
+    recovered: () => reign?.dispatcher.recovered ?? false,
+    hooks: {
+      lead,
+      stepDown: (reason, message) => {
+        // Stop acting now (no timer fires, no write starts, the guard answers 503), then exit.
+        reign?.dispatcher.close();
+        reign?.hub.close();
+        logger.error({ reason, message }, "not the leading master any more: stopping");
+        void stop?.();
+      },
+    },
+  });
+
+  const metrics = new MasterMetrics(
+    () => (reign === undefined ? {} : reign.core.metrics(reign.dispatcher.nowMs())),
+    {
+      "master/elected": () => (leadership.phase === "leading" ? 1 : 0),
+      "master/operator_event_stream_subscribers": () => reign?.hub.size ?? 0,
+    },
+  );
+  // One context for every API: the reign's parts are read per request, so routes registered
+  // now serve whichever reign is current (none while a standby; the guard keeps them out).
+  const ctx = {
+    get dispatcher() {
+      return reigning().dispatcher;
+    },
+    get hub() {
+      return reigning().hub;
+    },
+    get admin() {
+      return reigning().admin;
+    },
+    get electedTimeMs() {
+      return reign?.electedTimeMs ?? startTimeMs;
+    },
+    view: () => leadership.view(),
     masterInfo,
-    flags: flagText,
+    flags: flagValues(flags),
     metrics: () => metrics.snapshot(),
     startTimeMs,
-    electedTimeMs: startTimeMs,
-  });
-  registerLegacyEndpoints(server, {
-    ...ctx,
-    admin,
-    masterInfo,
-    flags: flagText,
-    startTimeMs,
-    electedTimeMs: startTimeMs,
     cluster: flags.cluster,
+    ...(options.heartbeatTimer === undefined ? {} : { heartbeatTimer: options.heartbeatTimer }),
+  };
+  registerCommonEndpoints(server, {
+    metrics,
+    healthy: () => leadership.phase !== "stepped_down",
   });
+  registerSchedulerApi(server, ctx);
+  registerAgentChannel(server, ctx);
+  registerOperatorApi(server, ctx);
+  registerLegacyEndpoints(server, ctx);
 
   let resolveStopped: () => void = () => {};
   const stopped = new Promise<void>((resolve) => {
@@ -183,10 +290,11 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   let closing: Promise<void> | undefined;
   stop = () => {
     closing ??= (async () => {
-      dispatcher.close();
-      operatorHub.close();
+      reign?.dispatcher.close();
+      reign?.hub.close();
+      await leadership.close();
       await server.close();
-      await registry.close().catch((error: unknown) => {
+      await reign?.registry.close().catch((error: unknown) => {
         logger.error({ err: error }, "closing the registry failed");
       });
       logger.info("master stopped");
@@ -197,6 +305,41 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
 
   const host = flags.ip === "0.0.0.0" ? "127.0.0.1" : bound.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
-  logger.info({ url, id: masterInfo.id, registry: flags.registry }, "master started");
-  return { url, port: bound.port, masterInfo, flags, dispatcher, stopped, close: stop };
+  leadership.start();
+  if (zk === undefined) {
+    // Standalone: the only master leads at once; a registry it cannot open fails the start.
+    try {
+      await leadership.acting;
+    } catch (error) {
+      await stop();
+      throw error;
+    }
+  }
+  logger.info(
+    {
+      url,
+      id: masterInfo.id,
+      registry: flags.registry,
+      ...(zk === undefined ? {} : { zk: formatZkUrl(zk) }),
+    },
+    zk === undefined ? "master started" : "master started: contending for leadership",
+  );
+  return {
+    url,
+    port: bound.port,
+    masterInfo,
+    flags,
+    get dispatcher() {
+      return reign?.dispatcher;
+    },
+    get leadership() {
+      return leadership.view();
+    },
+    get leadershipRecords() {
+      return leadership.records;
+    },
+    acting: leadership.acting,
+    stopped,
+    close: stop,
+  };
 }

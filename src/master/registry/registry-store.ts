@@ -20,7 +20,7 @@ import type {
   UnreachableAgent,
 } from "../core/registry-state.ts";
 
-export type RegistryKind = "in_memory" | "sqlite";
+export type RegistryKind = "in_memory" | "sqlite" | "zk";
 
 export interface RecoveredRegistry {
   /** A private copy: later `apply` calls do not change it. */

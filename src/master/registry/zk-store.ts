@@ -48,9 +48,7 @@ import {
   TRANSACTION_BYTES_MAX,
 } from "./zk-shards.ts";
 
-// RegistryKind (registry-store.ts, not this backend's file) does not list "zk" yet; the cast
-// goes once it does.
-const ZK_KIND = "zk" as RegistryKind;
+const ZK_KIND: RegistryKind = "zk";
 
 /** Znode version of the header when the registry is at version 0 (see the file comment). */
 const ZNODE_VERSION_OFFSET = 1;
