@@ -92,6 +92,25 @@ export async function startCluster(
   };
 }
 
+const TERMINAL = new Set([
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_ERROR",
+  "TASK_LOST",
+  "TASK_DROPPED",
+  "TASK_GONE",
+]);
+
+/** Waits for the task's terminal update (whatever it is), so a test can assert on it. */
+export async function terminal(framework: Framework, taskId: string, timeoutMs = 20_000) {
+  return framework.until(
+    `${taskId} to end`,
+    () => framework.updates.find((u) => u.taskId === taskId && TERMINAL.has(u.state)),
+    timeoutMs,
+  );
+}
+
 /** Pids of live processes whose command line contains `marker` (pgrep -f). */
 export function processesWith(marker: string): number[] {
   try {
