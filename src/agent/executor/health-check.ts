@@ -3,14 +3,16 @@
 // first after `delay_seconds`, then every `interval_seconds`, each bounded by
 // `timeout_seconds`. Failures within `grace_period_seconds` of the start are ignored until the
 // first success; `consecutive_failures` failures in a row tell the executor to kill the task.
-// Health changes are reported (healthy true/false) as TaskStatus.healthy with
-// REASON_TASK_HEALTH_CHECK_STATUS_UPDATED by the executor.
+// As Mesos's HealthChecker does, every counted failure is reported (healthy=false, the last one
+// just before the kill), and a success only when it is the first or follows a failure; the
+// executor sends each as TaskStatus.healthy with REASON_TASK_HEALTH_CHECK_STATUS_UPDATED.
 import { spawn } from "node:child_process";
 import { connect } from "node:net";
 import type { HealthCheck } from "../../wire/task.ts";
 
 export interface HealthCheckEvents {
-  /** The health changed (first result, or flipped). */
+  /** A result to report: every failure outside the grace period, and a success that is the
+   *  first one or ends a run of failures. */
   healthChanged(healthy: boolean): void;
   /** `consecutive_failures` reached: the task must be killed. */
   unhealthy(failures: number): void;
@@ -152,10 +154,8 @@ export class HealthChecker {
         !this.#succeeded && Date.now() - this.#startMs < this.check.grace_period_seconds * 1000;
       if (!inGrace) {
         this.#failures += 1;
-        if (this.#healthy !== false) {
-          this.#healthy = false;
-          this.events.healthChanged(false);
-        }
+        this.#healthy = false;
+        this.events.healthChanged(false);
         if (this.#failures >= this.check.consecutive_failures) {
           this.stop();
           this.events.unhealthy(this.#failures);
