@@ -1,6 +1,8 @@
 // `tessera agent` flags (reference §8.7): Mesos's names and defaults, Mesos's duration syntax,
 // `TESSERA_<FLAG>` environment variables (the command line wins over the environment, which
 // wins over the default). Pure: raw strings in, typed flags or the first error out.
+import { readFileSync } from "node:fs";
+import { resolveZkUrl } from "../master/election/zk-url.ts";
 import { envName, formatDuration, type LogLevel, parseDurationMs } from "../master/flags.ts";
 
 export interface AgentCommandFlags {
@@ -177,8 +179,18 @@ export function parseAgentFlags(
   if (executorReregistrationTimeoutMs > 15_000) {
     fail("executor_reregistration_timeout", "must be at most 15secs");
   }
+  const master = str("master");
+  if (master !== undefined && masterBaseUrl(master) === undefined) {
+    const zk = isZkMaster(master) ? resolveZkUrl(master, readText) : undefined;
+    fail(
+      "master",
+      zk !== undefined && !zk.ok
+        ? zk.error.message
+        : `'${master}' is not host:port, http://host:port or zk://host:port[,...]/path`,
+    );
+  }
   const flags: AgentCommandFlags = {
-    master: str("master"),
+    master,
     workDir: workDir ?? "",
     ip: str("ip") ?? "0.0.0.0",
     port,
@@ -226,9 +238,26 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
   return out;
 }
 
-/** `--master` as the base URL of the master's HTTP API; zk:// is not resolved here. */
+function readText(path: string): string {
+  return readFileSync(path, "utf8");
+}
+
+function isZkMaster(master: string): boolean {
+  return master.startsWith("zk://") || master.startsWith("file://");
+}
+
+/**
+ * `--master` as MasterLink takes it: the base URL of the master's HTTP API for host:port, or
+ * the zk:// URL (a file:// URL's content) whose leader MasterLink follows through a detector.
+ * Undefined for anything else.
+ */
 export function masterBaseUrl(master: string): string | undefined {
-  if (master.startsWith("zk://") || master.startsWith("file://")) return undefined;
+  if (isZkMaster(master)) {
+    const trimmed = master.trim();
+    if (!resolveZkUrl(trimmed, readText).ok) return undefined;
+    // Mesos reads a file:// URL's file once, at startup; so do we.
+    return trimmed.startsWith("zk://") ? trimmed : readText(trimmed.slice("file://".length)).trim();
+  }
   const text =
     master.startsWith("http://") || master.startsWith("https://") ? master : `http://${master}`;
   try {

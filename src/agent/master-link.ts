@@ -4,13 +4,27 @@
 // `Mesos-Stream-Id`. A 307 names the leading master: the link follows it on the next attempt.
 // Retries and their backoff belong to the agent core (registration timer), so a refused or
 // broken subscription is reported as a disconnection and the core decides when to try again.
+//
+// `--master=zk://…` (reference §7): a ZkDetector follows the leading master. On every change of
+// leader the link drops its stream and reports a disconnection, so the core starts registering
+// afresh (SUBSCRIBE carries the agent id, its tasks and executors, and each task's
+// unacknowledged update; the status update manager resends those until acknowledged), as
+// Mesos's agent does when its detector names a new master. While no leader is known a SUBSCRIBE
+// is dropped: the registration timer tries again, and the next leader restarts registration.
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/recordio-client.ts";
+import { ZkDetector } from "../master/election/detector.ts";
+import { masterInfoUrl } from "../master/election/master-info.ts";
+import { parseZkUrl } from "../master/election/zk-url.ts";
 import { AGENT_CHANNEL_VERSION, AgentCall, AgentEvent } from "../wire/agent-channel.ts";
+import type { MasterInfo } from "../wire/framework.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import type { MasterCall } from "./core/types.ts";
 
 export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
+
+/** `baseUrl` before a zk:// link has seen any leader (an address nothing answers on). */
+export const UNKNOWN_MASTER_URL = "http://0.0.0.0:0";
 
 export interface MasterLinkEvents {
   event(event: AgentEvent): void;
@@ -26,17 +40,47 @@ export class MasterLink {
   #closed = false;
   /** A SUBSCRIBE is in flight, or its stream is open but nothing came on it yet. */
   #awaitingFirstEvent = false;
+  /** Set for `zk://` masters: who leads, and whether anyone does. */
+  #detector: ZkDetector | undefined;
+  #leaderKnown = true;
 
+  /** `master`: a master's base URL (`http://host:port`), or a `zk://` URL to follow. */
   constructor(
-    baseUrl: string,
+    master: string,
     private readonly events: MasterLinkEvents,
     private readonly logger: Logger,
   ) {
-    this.#baseUrl = baseUrl;
+    this.#baseUrl = master;
+    if (master.startsWith("zk://")) {
+      const parsed = parseZkUrl(master);
+      if (!parsed.ok) throw new Error(`MasterLink: ${parsed.error.message}`);
+      this.#baseUrl = UNKNOWN_MASTER_URL;
+      this.#leaderKnown = false;
+      this.#detector = new ZkDetector({ url: parsed.url });
+      this.#detector.onChange((leader) => this.#leaderChanged(leader));
+    }
   }
 
+  /** The master in use: the leader last detected or redirected to. */
   get baseUrl(): string {
     return this.#baseUrl;
+  }
+
+  #leaderChanged(leader: MasterInfo | undefined): void {
+    if (this.#closed) return;
+    this.#leaderKnown = leader !== undefined;
+    if (leader === undefined) {
+      this.logger.warn("no leading master is known");
+      return; // the stream to the old leader ends on its own, or stays if it still leads
+    }
+    this.#baseUrl = masterInfoUrl(leader);
+    this.logger.info({ leader: this.#baseUrl, id: leader.id }, "new leading master detected");
+    // Drop whatever we had with the previous leader and re-register with this one.
+    this.#generation++;
+    this.#subscription?.close();
+    this.#subscription = undefined;
+    this.#streamId = undefined;
+    this.#lost();
   }
 
   #headers(): Record<string, string> {
@@ -49,6 +93,7 @@ export class MasterLink {
     // A retry while the master has not answered the last SUBSCRIBE would register the agent a
     // second time (the channel knows agents by their subscription): let the first one finish.
     if (this.#awaitingFirstEvent) return;
+    if (!this.#leaderKnown) return; // the registration timer retries; a new leader restarts it
     this.#awaitingFirstEvent = true;
     const generation = ++this.#generation;
     this.#subscription?.close();
@@ -131,5 +176,6 @@ export class MasterLink {
     this.#closed = true;
     this.#generation++;
     this.#subscription?.close();
+    void this.#detector?.close();
   }
 }

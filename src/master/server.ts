@@ -27,7 +27,6 @@ import { StandaloneContender } from "./election/standalone.ts";
 import { connectString, formatZkUrl } from "./election/zk-url.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
-import type { MasterHttpContext } from "./http/context.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
 import { OperatorAdmin } from "./http/operator-admin.ts";

@@ -10,6 +10,10 @@
 //   client.on("offers", async (offers) => { ... await client.launch([offer.id.value], tasks) });
 //   client.on("update", (status) => { ... });          // acknowledged after it returns
 //   const stopped = await client.start();               // until stop(), ERROR or teardown
+//
+// With `master: "zk://host:port,.../path"` the client follows the leading master through
+// ZooKeeper (zk-leader.ts): it subscribes to whoever leads, leaves a stream to a master that no
+// longer leads, and retries at once when a new leader appears instead of waiting its backoff.
 import { postCall, subscribe } from "../http/recordio-client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
@@ -28,14 +32,19 @@ import {
   type ReconnectAction,
   SchedulerSession,
   type SubscribeAnswer,
+  schedulerEndpoint,
 } from "./scheduler-session.ts";
 import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
+import { isZkMaster, ZkLeader } from "./zk-leader.ts";
 
 /** A SUBSCRIBE that got no answer in this long is abandoned and retried. */
 export const SUBSCRIBE_ANSWER_TIMEOUT_MS = 30_000;
 
 export interface SchedulerClientOptions {
-  /** One master URL or several (tried in turn); 307s lead from any of them to the leader. */
+  /**
+   * One master URL or several (tried in turn); 307s lead from any of them to the leader. Or a
+   * `zk://host:port[,...]/path` URL: the leader is found and followed through ZooKeeper.
+   */
   readonly master: string | readonly string[];
   readonly frameworkInfo: FrameworkInfoInput;
   /** Resume an existing framework (a restarted scheduler that stored its id). */
@@ -81,10 +90,28 @@ export class SchedulerClient {
   private reconcileTimer: NodeJS.Timeout | undefined;
   private stopReason: ClientStopped | undefined;
   private running: Promise<ClientStopped> | undefined;
+  /** The zk:// URL to follow, or undefined for plain master URLs. */
+  private readonly zkMaster: string | undefined;
+  /** Set when a new leader appeared: the next attempt goes out without waiting its backoff. */
+  private leaderMoved = false;
+  private cutSleep: AbortController | undefined;
+  private cutSubscribe: (() => void) | undefined;
 
   constructor(options: SchedulerClientOptions) {
     this.options = options;
-    const masters = typeof options.master === "string" ? [options.master] : options.master;
+    const zk = typeof options.master === "string" && isZkMaster(options.master);
+    const masters = zk
+      ? []
+      : typeof options.master === "string"
+        ? [options.master]
+        : options.master;
+    if (zk) {
+      const opened = ZkLeader.check(options.master as string);
+      if (opened !== undefined) throw new Error(`SchedulerClient: ${opened}`);
+    } else if (masters.length === 0) {
+      throw new Error("SchedulerClient: at least one master URL is needed");
+    }
+    this.zkMaster = zk ? (options.master as string) : undefined;
     this.session = new SchedulerSession({
       masters,
       ...(options.frameworkId !== undefined ? { frameworkId: options.frameworkId } : {}),
@@ -222,20 +249,48 @@ export class SchedulerClient {
 
   private async run(): Promise<ClientStopped> {
     const signal = this.lifetime.signal;
+    const zk = this.zkMaster === undefined ? undefined : new ZkLeader(this.zkMaster);
+    const offLeader = zk?.onChange((url) => {
+      if (url === undefined || schedulerEndpoint(url) === this.session.endpoint) return;
+      // A new leader: leave the old one's stream and stop waiting out a backoff.
+      this.log.info({ leader: url }, "a new leading master was detected");
+      this.leaderMoved = true;
+      this.cutSleep?.abort();
+      this.cutSubscribe?.();
+      this.closeStream?.();
+    });
+    try {
+      await this.loop(signal, zk);
+    } finally {
+      offLeader?.();
+      await zk?.close();
+    }
+    this.clearTimers();
+    return this.stopReason ?? { code: "STOPPED", message: "stopped" };
+  }
+
+  private async loop(signal: AbortSignal, zk: ZkLeader | undefined): Promise<void> {
     while (this.stopReason === undefined) {
+      if (zk !== undefined && !this.session.knowsLeader) {
+        const url = await zk.next(undefined, signal);
+        if (url === undefined) break; // stopped while no leader was known
+        this.session.followLeader(url);
+      }
+      this.leaderMoved = false;
       this.session.beginSubscribe();
       const action = await this.subscribeOnce();
       if (action.kind === "give_up") {
         this.finish({ code: "SUBSCRIBE_REJECTED", message: action.message });
         break;
       }
-      if (action.delayMs > 0) {
-        this.log.info({ delayMs: action.delayMs, reason: action.reason }, "reconnecting");
+      const delayMs = this.leaderMoved ? 0 : action.delayMs;
+      if (delayMs > 0) {
+        this.log.info({ delayMs, reason: action.reason }, "reconnecting");
       }
-      await abortableSleep(action.delayMs, signal);
+      this.cutSleep = new AbortController();
+      await abortableSleep(delayMs, AbortSignal.any([signal, this.cutSleep.signal]));
+      this.cutSleep = undefined;
     }
-    this.clearTimers();
-    return this.stopReason ?? { code: "STOPPED", message: "stopped" };
   }
 
   /** One SUBSCRIBE and, when it opens, the whole life of its stream. */
@@ -246,6 +301,7 @@ export class SchedulerClient {
       this.options.suppressedRoles,
     );
     const abort = new AbortController();
+    this.cutSubscribe = () => abort.abort();
     const timer = setTimeout(() => abort.abort(), SUBSCRIBE_ANSWER_TIMEOUT_MS);
     const signal = AbortSignal.any([abort.signal, this.lifetime.signal]);
     let answer: SubscribeAnswer;
@@ -260,6 +316,7 @@ export class SchedulerClient {
       answer = { kind: "unreachable", message: String(error) };
     } finally {
       clearTimeout(timer);
+      this.cutSubscribe = undefined;
     }
     const action = this.session.onSubscribeAnswer(answer);
     if (action.kind !== "read_stream") return action;

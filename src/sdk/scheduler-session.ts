@@ -14,7 +14,10 @@ export const MAX_REDIRECTS_IN_A_ROW = 5;
 export const MAX_PENDING_ACKNOWLEDGEMENTS = 10_000;
 
 export interface SchedulerSessionOptions {
-  /** Master URLs to try, in order, until one answers (a base URL or the endpoint itself). */
+  /**
+   * Master URLs to try, in order, until one answers (a base URL or the endpoint itself). Empty
+   * when the shell names the leader itself through `followLeader` (a zk:// master).
+   */
   readonly masters: readonly string[];
   /** Heartbeats that may be missed before the connection is deemed dead (Mesos sends one every 15 s). */
   readonly missedHeartbeatsMax?: number;
@@ -74,7 +77,6 @@ export class SchedulerSession {
   private readonly acks = new Map<string, PendingAcknowledgement>();
 
   constructor(options: SchedulerSessionOptions) {
-    assert(options.masters.length > 0, "SchedulerSession: at least one master URL is needed");
     this.candidates = options.masters.map(schedulerEndpoint);
     this.missedHeartbeatsMax = options.missedHeartbeatsMax ?? 2;
     assert(this.missedHeartbeatsMax >= 0, "SchedulerSession: missedHeartbeatsMax must be >= 0");
@@ -97,7 +99,17 @@ export class SchedulerSession {
   }
   /** The endpoint calls go to: the leader we were redirected to, else the current candidate. */
   get endpoint(): string {
-    return this.leaderUrl ?? (this.candidates[this.candidateIndex] as string);
+    return this.leaderUrl ?? this.candidates[this.candidateIndex] ?? "";
+  }
+  /** Whether a leader is known (redirected to, or named by `followLeader`). */
+  get knowsLeader(): boolean {
+    return this.leaderUrl !== undefined;
+  }
+
+  /** The shell's detector names the leading master (its base URL): subscribe there next. */
+  followLeader(masterUrl: string): void {
+    this.leaderUrl = schedulerEndpoint(masterUrl);
+    this.redirectsInARow = 0;
   }
   /** How many SUBSCRIBED events this session has seen. */
   get subscriptionCount(): number {
@@ -227,7 +239,7 @@ export class SchedulerSession {
 
   /** Nobody answered at `endpoint`: drop the redirect target, or move to the next master. */
   private forgetLeader(): void {
-    if (this.leaderUrl === undefined) {
+    if (this.leaderUrl === undefined && this.candidates.length > 0) {
       this.candidateIndex = (this.candidateIndex + 1) % this.candidates.length;
     }
     this.leaderUrl = undefined;

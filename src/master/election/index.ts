@@ -17,6 +17,7 @@ export {
   MASTER_CAPABILITIES,
   type MasterIdentity,
   makeMasterInfo,
+  masterInfoUrl,
   mesosUint32ToIpv4,
 } from "./master-info.ts";
 export { StandaloneContender, StandaloneDetector } from "./standalone.ts";

@@ -92,3 +92,13 @@ export function decodeMasterInfo(data: Buffer | undefined): MasterInfoParse {
   const parsed = parseWire(MasterInfo, json);
   return parsed.ok ? { ok: true, info: parsed.value } : bad(parsed.error);
 }
+
+/**
+ * The base URL of a master's HTTP API from its MasterInfo, as a Mesos client builds it:
+ * `http://<address.ip>:<address.port>`, falling back to the packed `ip` and `port` fields.
+ */
+export function masterInfoUrl(info: MasterInfo): string {
+  const ip = info.address?.ip ?? mesosUint32ToIpv4(info.ip);
+  const port = info.address?.port ?? info.port;
+  return `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
+}
