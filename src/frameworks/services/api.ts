@@ -44,6 +44,8 @@ export interface ServicesApiOptions {
   /** `host:port` of this API, reported by /v2/leader and /v2/info. */
   readonly leader: string;
   readonly version?: string;
+  /** The framework's role: apps that name none run under it (Marathon's `--mesos_role`). */
+  readonly role?: string;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): ApiReply =>
@@ -90,6 +92,10 @@ export class ServicesApi {
     this.options = options;
     this.state = options.state;
     this.leader = options.leader;
+  }
+
+  private parseOptions(): { defaultRole: string } {
+    return { defaultRole: this.options.role ?? "*" };
   }
 
   private now(): number {
@@ -174,7 +180,7 @@ export class ServicesApi {
   private createApp(req: ApiRequest): ApiReply {
     const body = this.body(req);
     if (!body.ok) return body.reply;
-    const parsed = parseAppDefinition(body.value);
+    const parsed = parseAppDefinition(body.value, this.parseOptions());
     if (!parsed.ok) return invalid(parsed.failure);
     const id = parsed.app.id as AppId;
     if (this.state.app(id) !== undefined)
@@ -229,7 +235,7 @@ export class ServicesApi {
         partial && current !== undefined
           ? mergePartialUpdate(current.app, item as Record<string, unknown>)
           : item;
-      const parsed = parseAppDefinition(input);
+      const parsed = parseAppDefinition(input, this.parseOptions());
       if (!parsed.ok) {
         const details = parsed.failure.body.details.map((d) => ({
           ...d,
@@ -339,7 +345,7 @@ export class ServicesApi {
           !Array.isArray(value)
             ? mergePartialUpdate(current.app, value)
             : { ...(value as object), id };
-        const parsed = parseAppDefinition(input);
+        const parsed = parseAppDefinition(input, this.parseOptions());
         if (!parsed.ok) return invalid(parsed.failure);
         const app = { ...parsed.app, id };
         const result = this.state.deploy({ upsert: [app] }, force, this.now());
@@ -413,7 +419,7 @@ export class ServicesApi {
         framework_name: "marathon",
         max_instances_per_offer: 5,
         decline_offer_duration: 120000,
-        mesos_role: "*",
+        mesos_role: this.options.role ?? "*",
       },
       http_config: { http_port: Number(this.leader.split(":")[1] ?? 8080) },
     };

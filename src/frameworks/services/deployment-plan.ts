@@ -161,7 +161,11 @@ export function restartBounds(app: AppDefinition, old: readonly Instance[]): Res
   const healthy = oldRunning.filter((i) => isHealthyAndReady(i, hasChecks)).length;
   // Marathon's surge slot: with no room either way nothing could progress, so allow one extra.
   if (minHealthy === maxCapacity && maxCapacity <= healthy) maxCapacity += 1;
-  const killAtStart = Math.max(0, healthy - minHealthy, oldRunning.length - n);
+  // Old instances that are not healthy give no capacity: they may go at once too. Without this
+  // an unhealthy old instance (say, of a failed version being rolled back) under
+  // maximumOverCapacity 0 would hold its slot forever and the restart could never progress.
+  const unhealthy = oldRunning.length - healthy;
+  const killAtStart = Math.max(0, healthy - minHealthy + unhealthy, oldRunning.length - n);
   return { minHealthy, maxCapacity, oldAtStart: oldRunning.length, killAtStart };
 }
 

@@ -10,9 +10,11 @@ import { taskIdFor } from "./task-info.ts";
 
 /** Marathon's default failover timeout is one week: tasks survive a framework restart. */
 export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
-/** Marathon's default `--mesos_role` is "*": apps default to it, and placement only uses offers
- * allocated to the app's role, so the framework subscribes with the same role. */
-export const SERVICES_ROLE = "*";
+/** The framework's own role (`--role`): apps that name no role run under it, and placement only
+ * uses offers allocated to the app's role, so the API's default role and the subscription's
+ * role are the same value. Marathon's default is "*"; Tessera's services get their own role so
+ * that operators can weight and reserve for them. */
+export const SERVICES_ROLE = "services";
 export const SERVICES_TICK_MS = 1000;
 
 /** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */

@@ -240,12 +240,9 @@ export class ServicesState {
       });
     }
     for (const v of change.rollbackTo ?? []) {
-      target.set(v.app.id as AppId, {
-        ...v,
-        version,
-        lastScalingAt: version,
-        lastConfigChangeAt: version,
-      });
+      // The restored definition keeps its lastConfigChangeAt: instances still running that
+      // config are current again and stay; only the others are replaced.
+      target.set(v.app.id as AppId, { ...v, version, lastScalingAt: version });
     }
     for (const id of change.restart ?? []) {
       const current = this.appMap.get(id) as AppVersion;
@@ -555,6 +552,14 @@ export class ServicesState {
   /** Matches offers against scheduled instances; every offer is either used or declined. */
   handleOffers(offers: readonly Offer[], nowMs: number): ServicesEffect[] {
     const effects: ServicesEffect[] = [];
+    // Instances held back by a launch delay must not lose their offers for the whole decline
+    // duration: such declines refuse only until the earliest delay ends (Marathon revives then).
+    let refuseSeconds = this.refuseSeconds;
+    for (const [id, backoff] of this.backoffs) {
+      if (backoff.untilMs <= nowMs) continue;
+      if (!this.instancesOf(id).some((i) => isScheduled(i) && i.goal === "Running")) continue;
+      refuseSeconds = Math.min(refuseSeconds, Math.ceil((backoff.untilMs - nowMs) / 1000));
+    }
     for (const offer of offers) {
       const view = offerView(offer, nowMs);
       const tasks: TaskInfoInput[] = [];
@@ -607,8 +612,7 @@ export class ServicesState {
       }
       if (tasks.length > 0)
         effects.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
-      else
-        effects.push({ kind: "decline", offerId: view.offerId, refuseSeconds: this.refuseSeconds });
+      else effects.push({ kind: "decline", offerId: view.offerId, refuseSeconds });
     }
     // Refreshes the deployments' "waiting because ..." with what these offers showed.
     return [...effects, ...this.advance(nowMs)];

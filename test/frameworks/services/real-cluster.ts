@@ -1,0 +1,180 @@
+// A real cluster for the services framework's integration tests: a master (in-memory registry,
+// fast allocation, agents unreachable after ~1 s of missed pings), two agents launching real
+// processes with disjoint port ranges, and the services framework on a SQLite store. Tasks are
+// test/fixtures/services/http-app.mjs. A stopped agent leaves its tasks running (as a Mesos
+// agent does); cleanup kills every container leader by the pid the agent checkpointed
+// (`runs/<id>/pids/forked.pid`; the leader is the session leader, and pid-namespace init).
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
+import { type RunningServices, startServices } from "../../../src/frameworks/services/start.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
+
+export const HTTP_APP = new URL("../../fixtures/services/http-app.mjs", import.meta.url).pathname;
+
+/** Upper bound on any wait for the cluster to reach a state (real processes, loaded CI box). */
+export const CLUSTER_WAIT_MS = 90_000;
+
+const AGENT_PORTS = ["[31000-31099]", "[31100-31199]"] as const;
+
+export interface RealCluster {
+  readonly master: RunningMaster;
+  readonly agents: (RunningAgent | undefined)[];
+  services: RunningServices | undefined;
+  readonly dir: string;
+  /** Starts (or restarts, on the same store) the services framework. */
+  startServices(options?: { role?: string }): Promise<RunningServices>;
+  stopAgent(index: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startRealCluster(): Promise<RealCluster> {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-services-it-"));
+  const master = await startTestMaster({
+    allocation_interval: "20ms",
+    agent_ping_timeout: "500ms",
+    max_agent_ping_timeouts: "2",
+  });
+  const agents: (RunningAgent | undefined)[] = [];
+  for (const [index, ports] of AGENT_PORTS.entries()) {
+    const workDir = join(dir, `agent-${index}`);
+    mkdirSync(workDir);
+    agents.push(
+      await startAgent({
+        flags: {
+          master: master.url.replace("http://", ""),
+          work_dir: workDir,
+          port: "0",
+          ip: "127.0.0.1",
+          hostname: `agent-${index}`,
+          resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
+          registration_backoff_factor: "10ms",
+        },
+        logger: pino({ level: process.env.TESSERA_TEST_LOG ?? "silent" }),
+      }),
+    );
+  }
+  const cluster: RealCluster = {
+    master,
+    agents,
+    services: undefined,
+    dir,
+    async startServices(options = {}) {
+      assert.equal(cluster.services, undefined, "services already running");
+      cluster.services = await startServices({
+        master: master.url,
+        dataDir: join(dir, "services"),
+        httpPort: 0,
+        ...(options.role === undefined ? {} : { role: options.role }),
+      });
+      return cluster.services;
+    },
+    async stopAgent(index) {
+      await agents[index]?.close();
+      agents[index] = undefined;
+    },
+    async close() {
+      await cluster.services?.close();
+      cluster.services = undefined;
+      for (const a of agents) await a?.close();
+      for (const pid of containerPids(dir)) {
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // already gone
+        }
+      }
+      await master.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return cluster;
+}
+
+/** Host pids of every container the agents under `dir` checkpointed. */
+function containerPids(dir: string): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
+    if (!entry.endsWith(join("pids", "forked.pid"))) continue;
+    const pid = Number(readFileSync(join(dir, entry), "utf8").trim());
+    if (Number.isInteger(pid) && pid > 1) out.push(pid);
+  }
+  return out;
+}
+
+/** Polls `probe` every `everyMs` until it returns a value (bounded by CLUSTER_WAIT_MS). */
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  everyMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + CLUSTER_WAIT_MS;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ""}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export async function api(
+  base: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; headers: Headers; body: Loose }> {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === "" ? undefined : JSON.parse(text);
+  } catch {
+    // plain text answers (/ping)
+  }
+  return { status: res.status, headers: res.headers, body: parsed };
+}
+
+/** An app of the fixture HTTP service with an HTTP health check every second. */
+export function httpApp(
+  id: string,
+  options: { instances?: number; label?: string; unhealthy?: boolean; extra?: object } = {},
+) {
+  const args = [
+    ...(options.label === undefined ? [] : [`--label=${options.label}`]),
+    ...(options.unhealthy ? ["--unhealthy"] : []),
+  ];
+  return {
+    id,
+    cmd: [process.execPath, HTTP_APP, ...args].join(" "),
+    instances: options.instances ?? 3,
+    cpus: 0.1,
+    mem: 128,
+    portDefinitions: [{ port: 0, name: "http" }],
+    healthChecks: [
+      {
+        protocol: "HTTP",
+        path: "/health",
+        portIndex: 0,
+        gracePeriodSeconds: 30,
+        intervalSeconds: 1,
+        timeoutSeconds: 1,
+        maxConsecutiveFailures: 0,
+      },
+    ],
+    ...options.extra,
+  };
+}
