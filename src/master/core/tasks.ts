@@ -1,10 +1,11 @@
 // Task records: creation, state changes the master makes itself, and removal to the unreachable
 // or completed (bounded) lists (reference §2.7, §5.5, §5.6).
+import type { Resources } from "../../resources/index.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import { renderTask } from "./views.ts";
-import type { TaskState, TaskStatus } from "./wire-types.ts";
+import type { TaskInfo, TaskState, TaskStatus } from "./wire-types.ts";
 
 export type TaskReason = NonNullable<TaskStatus["reason"]>;
 
@@ -29,7 +30,50 @@ export function masterStatus(
   return status;
 }
 
+/**
+ * The part of a TaskInfo the master keeps once the task is launched: what the operator views
+ * render (reference §4.2 Task) and what kills need. Like Mesos, which keeps a `Task` rather than
+ * the `TaskInfo`, the rest (resources, kept as `TaskRecord.resources`; command; executor, kept
+ * in the framework's executors; data) is not held for the task's lifetime: with a million tasks
+ * the full TaskInfo objects were the largest part of the master's heap.
+ */
+export function retainedTaskInfo(info: TaskInfo): TaskInfo {
+  const kept: TaskInfo = { name: info.name, task_id: info.task_id, agent_id: info.agent_id };
+  if (info.labels !== undefined) kept.labels = info.labels;
+  if (info.discovery !== undefined) kept.discovery = info.discovery;
+  if (info.container !== undefined) kept.container = info.container;
+  if (info.health_check !== undefined) kept.health_check = info.health_check;
+  if (info.kill_policy !== undefined) kept.kill_policy = info.kill_policy;
+  if (info.limits !== undefined) kept.limits = info.limits;
+  if (info.command?.user !== undefined) kept.command = info.command;
+  return kept;
+}
+
+/** Shared task resources by content; cleared when full so that it stays bounded. */
+const sharedTaskResources = new Map<string, Resources>();
+const SHARED_TASK_RESOURCES_MAX = 4096;
+
+/**
+ * Tasks launched from one template carry equal resources; they share one (never mutated)
+ * collection instead of a copy each. Only plain scalars are shared (no shared or disk
+ * resources, whose identity matters); the key is each resource's metadata key and value.
+ */
+export function sharedResources(resources: Resources): Resources {
+  let key = "";
+  for (const r of resources) {
+    if (r.kind !== "scalar" || r.shared || r.disk !== undefined) return resources;
+    key += `${r.key}\u0000${r.scalar}\u0001`;
+  }
+  const known = sharedTaskResources.get(key);
+  if (known !== undefined) return known;
+  if (sharedTaskResources.size >= SHARED_TASK_RESOURCES_MAX) sharedTaskResources.clear();
+  sharedTaskResources.set(key, resources);
+  return resources;
+}
+
 export function addTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRecord): void {
+  task.info = retainedTaskInfo(task.info);
+  task.resources = sharedResources(task.resources);
   framework.tasks.set(task.taskId, task);
   ctx.s.agents.get(task.agentId)?.tasks.add(taskKey(framework.id, task.taskId));
   ctx.operator({ type: "TASK_ADDED", task_added: { task: renderTask(task, framework.info.user) } });
@@ -52,7 +96,10 @@ export function applyStatus(
   if (!isTerminal(before)) task.state = latestState ?? status.state;
   task.statusUpdateState = status.state;
   task.statusUpdateUuid = status.uuid;
-  task.statuses.push(status);
+  // Most tasks see two or three updates: exact-size copies instead of a push, which would
+  // give the array room for 17 (and views already handed out keep the statuses they had).
+  if (task.statuses.length < 8) task.statuses = [...task.statuses, status];
+  else task.statuses.push(status);
   if (task.state !== before) {
     ctx.count(`master/tasks_${task.state.slice(5).toLowerCase()}`);
   }
