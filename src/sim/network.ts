@@ -29,6 +29,11 @@ export interface SendOptions {
   ordered: boolean;
   /** A short label for the trace (message type). */
   label: string;
+  /**
+   * Called when a partition swallows the message. Event streams use it to model what a real
+   * connection would do: the message is not silently skipped, the stream breaks.
+   */
+  onLost?: () => void;
 }
 
 export class SimNetwork {
@@ -82,6 +87,8 @@ export class SimNetwork {
       this.clock.at(atMs, () => {
         if (this.isPartitioned(from) || this.isPartitioned(to)) {
           this.dropped++;
+          this.trace.add(`${this.clock.nowMs}|${from}>${to}|${options.label}|lost`);
+          options.onLost?.();
           return;
         }
         this.delivered++;
