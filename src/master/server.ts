@@ -29,7 +29,6 @@ import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.t
 import { registerAgentChannel } from "./http/agent-channel.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
-import { OperatorAdmin } from "./http/operator-admin.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
@@ -132,7 +131,6 @@ interface Reign {
   readonly core: MasterCore;
   readonly dispatcher: MasterDispatcher;
   readonly hub: OperatorEventHub;
-  readonly admin: OperatorAdmin;
   readonly electedTimeMs: number;
 }
 
@@ -191,7 +189,11 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       allocationIntervalMs: flags.core.allocationIntervalMs,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
     });
-    const core = new MasterCore({ masterInfo, flags: flags.core }, { allocator });
+    // --weights counts only while the registry holds none (the core's recovery).
+    const core = new MasterCore(
+      { masterInfo, flags: flags.core, defaultWeights: flags.weights },
+      { allocator },
+    );
     let hub: OperatorEventHub | undefined;
     const dispatcher = new MasterDispatcher({
       core,
@@ -200,17 +202,8 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       onOperatorEvent: (event) => hub?.publish(event),
       onAbort: () => void stop?.(),
     });
-    const snapshot = () => core.snapshot(dispatcher.nowMs());
-    hub = new OperatorEventHub(snapshot, flags.maxOperatorEventStreamSubscribers);
-    const admin = new OperatorAdmin(registry, allocator, recovered.state, (agentId) =>
-      snapshot().agents.some((a) => a.id === agentId),
-    );
-    if (recovered.state.weights.size === 0 && flags.weights.size > 0) {
-      // --weights seeds the weights of a fresh cluster; the registry's win afterwards (Mesos).
-      allocator.updateWeights(flags.weights);
-      for (const [role, weight] of flags.weights) admin.weights.set(role, weight);
-    }
-    reign = { registry, core, dispatcher, hub, admin, electedTimeMs };
+    hub = new OperatorEventHub(() => core.getState(), flags.maxOperatorEventStreamSubscribers);
+    reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
     // back in time are marked unreachable (the core's recovery, reference §5.8).
     dispatcher.dispatch({ kind: "recover", registry: recovered.state });
@@ -258,9 +251,6 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     },
     get hub() {
       return reigning().hub;
-    },
-    get admin() {
-      return reigning().admin;
     },
     get electedTimeMs() {
       return reign?.electedTimeMs ?? startTimeMs;

@@ -1,6 +1,7 @@
 // Calls an agent makes on its channel besides SUBSCRIBE: status updates, pongs, executor exits,
 // executor-to-framework messages, resource changes (DESIGN.md "Master <-> agent channel").
 import { resourcesFromWire } from "../../resources/wire-format.ts";
+import { checkDrained } from "./agent-activity.ts";
 import { pong } from "./agent-health.ts";
 import { rescindOffers } from "./offers.ts";
 import type { Ctx } from "./state.ts";
@@ -12,7 +13,11 @@ export function agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
   if (agent === undefined || agent.connection !== "registered" || agent.removing) return;
   switch (call.type) {
     case "UPDATE":
-      if (call.update !== undefined) statusUpdate(ctx, agent, call.update);
+      if (call.update !== undefined) {
+        statusUpdate(ctx, agent, call.update);
+        // A draining agent is drained once its last task is terminal.
+        checkDrained(ctx, agent.id);
+      }
       break;
     case "PONG":
     case "HEARTBEAT":

@@ -5,6 +5,7 @@
 import { Resources } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import type { AgentSubscribe } from "../../wire/agent-channel.ts";
+import { isDeactivated, resumeDrain } from "./agent-activity.ts";
 import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
 import { allocatorSpec } from "./frameworks-info.ts";
@@ -16,13 +17,16 @@ import { addTask, masterStatus, sendKill } from "./tasks.ts";
 import { renderAgent, renderFramework } from "./views.ts";
 import type { AgentInfo, Task, TaskStatus } from "./wire-types.ts";
 
-/** What the allocator needs to know of an agent; agents without capabilities are assumed current. */
-function agentSpec(agent: AgentRecord): AgentSpec {
+/**
+ * What the allocator needs to know of an agent; agents without capabilities are assumed
+ * current. An agent the operator deactivated (or is draining) stays inactive.
+ */
+function agentSpec(ctx: Ctx, agent: AgentRecord): AgentSpec {
   const caps = agent.capabilities;
   return {
     hostname: agent.info.hostname,
     total: agent.total,
-    active: true,
+    active: !isDeactivated(ctx, agent.id),
     capabilities: {
       multiRole: caps.length === 0 || caps.includes("MULTI_ROLE"),
       hierarchicalRole: caps.length === 0 || caps.includes("HIERARCHICAL_ROLE"),
@@ -106,7 +110,7 @@ function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
     next.s.registering.delete(key);
     const agent = newAgentRecord(next, id, info, latest, sub);
     next.s.agents.set(id, agent);
-    next.allocator.addAgent(id, agentSpec(agent));
+    next.allocator.addAgent(id, agentSpec(next, agent));
     subscribed(next, agent, []);
     next.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(next.s, agent) } });
   });
@@ -185,7 +189,7 @@ function reregisterKnown(
   agent.version = sub.version;
   ctx.s.agentStreams.set(streamId, agent.id);
   ctx.cancelTimer(reregisterTimerId(agent.id));
-  if (wasDisconnected) ctx.allocator.activateAgent(agent.id);
+  if (wasDisconnected && !isDeactivated(ctx, agent.id)) ctx.allocator.activateAgent(agent.id);
 
   const reported = new Set(
     (sub.tasks ?? []).map((t) => taskKey(t.framework_id.value, t.task_id.value)),
@@ -231,6 +235,7 @@ function reregisterKnown(
   }
   shutdownCompletedFrameworks(ctx, agent, sub);
   ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
+  resumeDrain(ctx, agent);
 }
 
 export function findByKey(ctx: Ctx, key: string): TaskRecord | undefined {
@@ -292,10 +297,11 @@ function readmit(
     framework.executors.set(id, byAgent);
     used.set(fw, (used.get(fw) ?? Resources.empty()).add(resources));
   }
-  ctx.allocator.addAgent(id, agentSpec(agent), used);
+  ctx.allocator.addAgent(id, agentSpec(ctx, agent), used);
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, []);
   ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });
+  resumeDrain(ctx, agent);
 }
 
 /** Frameworks removed at the master are shut down on agents that still run them. */

@@ -2,7 +2,7 @@
 // in inputs with the current time and carries out the returned outputs in order; nothing here
 // reads a clock, opens a socket or touches a disk.
 import { Allocator } from "../../allocator/index.ts";
-import { assert, ResourceQuantities, Resources, toMilli } from "../../resources/index.ts";
+import { assert, Resources } from "../../resources/index.ts";
 import { agentCall } from "./agent-calls.ts";
 import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-health.ts";
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
@@ -10,14 +10,14 @@ import type { AllocatorPort } from "./allocator-port.ts";
 import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
 import { metrics } from "./metrics.ts";
 import { createOffers, removeOffer } from "./offers.ts";
+import { type MasterSnapshot, operatorCall, quotaOf, snapshot } from "./operator.ts";
 import {
-  type MasterSnapshot,
-  operatorMarkGone,
-  operatorTeardown,
-  operatorUpdateWeights,
-  snapshot,
-} from "./operator.ts";
-import type { RegistryState } from "./registry-state.ts";
+  applyRegistryOperation,
+  cloneRegistryState,
+  emptyRegistryState,
+  type RegistryOperation,
+  type RegistryState,
+} from "./registry-state.ts";
 import { ALLOCATION_TIMER_ID, schedulerCall } from "./scheduler-calls.ts";
 import { Ctx, type MasterState, taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
@@ -42,10 +42,12 @@ export interface MasterDeps {
 export class MasterCore {
   readonly #s: MasterState;
   readonly #allocator: AllocatorPort;
+  readonly #defaultWeights: ReadonlyMap<string, number>;
   #startedAtMs = 0;
 
   constructor(config: MasterConfig, deps: MasterDeps = {}) {
     const flags = { ...DEFAULT_MASTER_FLAGS, ...config.flags };
+    this.#defaultWeights = config.defaultWeights ?? new Map();
     this.#allocator =
       deps.allocator ??
       new Allocator({
@@ -70,6 +72,8 @@ export class MasterCore {
       nextOfferNumber: 0,
       nextToken: 1,
       pending: new Map(),
+      registry: emptyRegistryState(),
+      markingDrained: new Set(),
       registering: new Map(),
       recovered: false,
       metrics: new Map(),
@@ -131,12 +135,14 @@ export class MasterCore {
         this.#timer(ctx, input.timerId);
         break;
       case "registry_result": {
-        const then = this.#s.pending.get(input.token);
+        const pending = this.#s.pending.get(input.token);
         this.#s.pending.delete(input.token);
         if (!input.ok) {
           ctx.out.push({ kind: "abort", message: "Failed to update the registry" });
-        } else if (then !== undefined) {
-          then(ctx);
+        } else if (pending !== undefined) {
+          // The core's copy of the registry follows the store: the same operations, in order.
+          for (const op of pending.ops) applyRegistryOperation(this.#s.registry, op);
+          pending.then(ctx);
         }
         break;
       }
@@ -144,13 +150,7 @@ export class MasterCore {
         const requestId = input.requestId;
         const later = (next: Ctx, r: SchedulerCallReply) =>
           next.out.push({ kind: "reply", requestId, reply: r });
-        const call = input.call;
-        const reply =
-          call.type === "TEARDOWN"
-            ? operatorTeardown(ctx, call.frameworkId)
-            : call.type === "MARK_AGENT_GONE"
-              ? operatorMarkGone(ctx, call.agentId, later)
-              : operatorUpdateWeights(ctx, call.weights, later);
+        const reply = operatorCall(ctx, input.call, later);
         if (reply !== undefined) ctx.out.push({ kind: "reply", requestId, reply });
         break;
       }
@@ -205,6 +205,7 @@ export class MasterCore {
     if (this.#s.recovered) throw new Error("master core recovered twice");
     this.#s.recovered = true;
     this.#startedAtMs = ctx.nowMs;
+    this.#s.registry = cloneRegistryState(registry);
     for (const [id, agent] of registry.admitted) {
       this.#s.recoveredAgents.set(id, agent.info);
       ctx.setTimer(reregisterTimerId(id), ctx.nowMs + ctx.flags.agentReregisterTimeoutMs);
@@ -215,19 +216,23 @@ export class MasterCore {
     for (const [id, agent] of registry.gone) {
       this.#s.goneAgents.set(id, { goneTimeMs: agent.goneTimeMs });
     }
-    // Weights and quota live in the registry; the allocator learns them again.
-    const weights = this.#allocator.updateWeights(registry.weights);
+    // Weights and quota live in the registry; the allocator learns them again. --weights counts
+    // only while the registry holds none, and is then written to it (Mesos's _recover).
+    const useFlag = registry.weights.size === 0 && this.#defaultWeights.size > 0;
+    const weights = this.#allocator.updateWeights(
+      useFlag ? this.#defaultWeights : registry.weights,
+    );
     assert(weights.ok, `registry weights rejected by the allocator: ${JSON.stringify(weights)}`);
     for (const [role, config] of registry.quotas) {
-      const toMilliMap = (r: Record<string, number>) =>
-        new Map(Object.entries(r).map(([name, value]) => [name, toMilli(value)] as const));
-      const quota = this.#allocator.updateQuota(role, {
-        guarantees: ResourceQuantities.from(toMilliMap(config.guarantees)),
-        limits: toMilliMap(config.limits),
-      });
+      const quota = this.#allocator.updateQuota(role, quotaOf(config));
       assert(quota.ok, `registry quota of '${role}' rejected by the allocator`);
     }
-    ctx.persist([{ type: "SetMasterInfo", info: this.#s.masterInfo }], () => {});
+    const ops: RegistryOperation[] = [{ type: "SetMasterInfo", info: this.#s.masterInfo }];
+    if (useFlag) {
+      const list = [...this.#defaultWeights].map(([role, weight]) => ({ role, weight }));
+      ops.push({ type: "UpdateWeights", weights: list });
+    }
+    ctx.persist(ops, () => {});
     ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
   }
 

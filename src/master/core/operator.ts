@@ -1,13 +1,50 @@
-// Operator mutations the core owns (TEARDOWN, MARK_AGENT_GONE) and a read-only snapshot of the
-// master's state, from which the shell renders GET_STATE, GET_AGENTS, GET_FRAMEWORKS, GET_TASKS,
-// GET_EXECUTORS and the legacy /state (reference §4.2, §4.5).
-import { assert } from "../../resources/index.ts";
+// Operator mutations the core owns (TEARDOWN, MARK_AGENT_GONE, UPDATE_WEIGHTS, UPDATE_QUOTA, and
+// through agent-activity.ts DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT) and a read-only
+// snapshot of the master's state, from which the shell renders GET_ROLES, GET_WEIGHTS,
+// GET_QUOTA and the legacy endpoints (reference §4.2, §4.5).
+import { assert, ResourceQuantities, toMilli } from "../../resources/index.ts";
 import { validateRole } from "../../wire/ids.ts";
+import {
+  operatorDeactivateAgent,
+  operatorDrainAgent,
+  operatorReactivateAgent,
+} from "./agent-activity.ts";
 import { markGone } from "./agent-health.ts";
 import { removeFramework } from "./frameworks.ts";
+import { applyRegistryOperation, emptyRegistryState, type QuotaConfig } from "./registry-state.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
-import type { SchedulerCallReply } from "./types.ts";
-import type { AgentInfo } from "./wire-types.ts";
+import type { OperatorCall, SchedulerCallReply } from "./types.ts";
+import { agentActivity } from "./views.ts";
+import type { AgentInfo, DrainInfo } from "./wire-types.ts";
+
+type Reply = (ctx: Ctx, r: SchedulerCallReply) => void;
+
+/**
+ * Runs one operator call. Returns the answer when it is known at once (refusals, TEARDOWN);
+ * undefined when it comes later, through `reply`, once the registry write is durable.
+ */
+export function operatorCall(
+  ctx: Ctx,
+  call: OperatorCall,
+  reply: Reply,
+): SchedulerCallReply | undefined {
+  switch (call.type) {
+    case "TEARDOWN":
+      return operatorTeardown(ctx, call.frameworkId);
+    case "MARK_AGENT_GONE":
+      return operatorMarkGone(ctx, call.agentId, reply);
+    case "UPDATE_WEIGHTS":
+      return operatorUpdateWeights(ctx, call.weights, reply);
+    case "UPDATE_QUOTA":
+      return operatorUpdateQuota(ctx, call.configs, call.force, reply);
+    case "DEACTIVATE_AGENT":
+      return operatorDeactivateAgent(ctx, call.agentId, reply);
+    case "REACTIVATE_AGENT":
+      return operatorReactivateAgent(ctx, call.agentId, reply);
+    case "DRAIN_AGENT":
+      return operatorDrainAgent(ctx, call.agentId, call.config, reply);
+  }
+}
 
 /** Operator TEARDOWN: 200 once done; unknown framework -> 400. */
 export function operatorTeardown(ctx: Ctx, frameworkId: string): SchedulerCallReply {
@@ -29,7 +66,7 @@ export function operatorTeardown(ctx: Ctx, frameworkId: string): SchedulerCallRe
 export function operatorMarkGone(
   ctx: Ctx,
   agentId: string,
-  reply: (ctx: Ctx, r: SchedulerCallReply) => void,
+  reply: Reply,
 ): SchedulerCallReply | undefined {
   if (ctx.s.goneAgents.has(agentId)) return { ok: true, status: 200 };
   const known =
@@ -50,7 +87,7 @@ export function operatorMarkGone(
 export function operatorUpdateWeights(
   ctx: Ctx,
   weights: readonly { role: string; weight: number }[],
-  reply: (ctx: Ctx, r: SchedulerCallReply) => void,
+  reply: Reply,
 ): SchedulerCallReply | undefined {
   for (const { role, weight } of weights) {
     const invalid = validateRole(role);
@@ -74,6 +111,98 @@ export function operatorUpdateWeights(
   return undefined;
 }
 
+/** The allocator's form of a registry QuotaConfig. */
+export function quotaOf(config: QuotaConfig): {
+  guarantees: ResourceQuantities;
+  limits: Map<string, number>;
+} {
+  const milli = (r: Record<string, number>) =>
+    new Map(Object.entries(r).map(([name, value]) => [name, toMilli(value)] as const));
+  return {
+    guarantees: ResourceQuantities.from(milli(config.guarantees)),
+    limits: milli(config.limits),
+  };
+}
+
+function isReset(config: QuotaConfig): boolean {
+  return Object.keys(config.guarantees).length === 0 && Object.keys(config.limits).length === 0;
+}
+
+/**
+ * UPDATE_QUOTA (reference §4.2): all or nothing. Nested roles and '*' are refused, roles must
+ * be valid (and whitelisted under --roles), guarantees must not exceed limits; without `force`
+ * the guarantees of all roles together must fit the cluster's non-revocable scalar capacity.
+ * An empty config resets the role. Durable first, then the allocator learns it.
+ */
+export function operatorUpdateQuota(
+  ctx: Ctx,
+  configs: readonly QuotaConfig[],
+  force: boolean,
+  reply: Reply,
+): SchedulerCallReply | undefined {
+  const bad = (message: string): SchedulerCallReply => ({
+    ok: false,
+    error: { code: "invalid_call", message: `Invalid QuotaConfig: ${message}` },
+  });
+  for (const config of configs) {
+    const invalid = validateRole(config.role);
+    if (invalid !== undefined) return bad(invalid);
+    if (config.role === "*") return bad("setting quota on role '*' is not allowed");
+    if (config.role.includes("/")) {
+      return bad(`setting quota on nested role '${config.role}' is not supported yet`);
+    }
+    const whitelist = ctx.flags.rolesWhitelist;
+    if (whitelist !== undefined && !whitelist.includes(config.role)) {
+      return bad(`role '${config.role}' is not in the --roles whitelist`);
+    }
+  }
+  // The registry's own checks (duplicates, negative values, guarantee > limit) on a scratch
+  // registry, so that a refusal changes nothing.
+  const check = applyRegistryOperation(emptyRegistryState(), {
+    type: "UpdateQuota",
+    configs: [...configs],
+  });
+  if (check.error !== undefined) return bad(check.error.message);
+  if (!force) {
+    const overCapacity = capacityError(ctx, configs);
+    if (overCapacity !== undefined) return bad(overCapacity);
+  }
+  ctx.persist([{ type: "UpdateQuota", configs: [...configs] }], (next) => {
+    for (const config of configs) {
+      const applied = next.allocator.updateQuota(
+        config.role,
+        isReset(config) ? undefined : quotaOf(config),
+      );
+      assert(applied.ok, `quota of '${config.role}' validated before it was persisted`);
+    }
+    reply(next, { ok: true, status: 200 });
+  });
+  return undefined;
+}
+
+/** Mesos's capacity heuristic: total guarantees after the update vs registered agents' totals. */
+function capacityError(ctx: Ctx, configs: readonly QuotaConfig[]): string | undefined {
+  const guarantees = new Map<string, number>();
+  const updated = new Set(configs.map((c) => c.role));
+  const all = [
+    ...[...ctx.s.registry.quotas.values()].filter((q) => !updated.has(q.role)),
+    ...configs,
+  ];
+  for (const q of all) {
+    for (const [name, value] of Object.entries(q.guarantees)) {
+      guarantees.set(name, (guarantees.get(name) ?? 0) + toMilli(value));
+    }
+  }
+  for (const [name, wanted] of guarantees) {
+    let capacity = 0;
+    for (const agent of ctx.s.agents.values()) capacity += agent.total.nonRevocable().get(name);
+    if (wanted > capacity) {
+      return `total quota guarantees of '${name}' (${wanted / 1000}) exceed the cluster capacity (${capacity / 1000}); use 'force' to set it anyway`;
+    }
+  }
+  return undefined;
+}
+
 /** A read-only view of the master's state; records are shared, callers must not mutate them. */
 export interface MasterSnapshot {
   frameworks: readonly FrameworkRecord[];
@@ -86,6 +215,11 @@ export interface MasterSnapshot {
   tasks: readonly TaskRecord[];
   unreachableTasks: readonly TaskRecord[];
   completedTasks: readonly TaskRecord[];
+  /** Weights by role as the registry holds them (roles without one weigh 1). */
+  weights: ReadonlyMap<string, number>;
+  quotas: ReadonlyMap<string, QuotaConfig>;
+  /** Operator deactivation and drain state of admitted agents. */
+  activity: (agentId: string) => { deactivated: boolean; drainInfo: DrainInfo | undefined };
 }
 
 export function snapshot(ctx: Ctx): MasterSnapshot {
@@ -102,5 +236,8 @@ export function snapshot(ctx: Ctx): MasterSnapshot {
     tasks: frameworks.flatMap((f) => [...f.tasks.values()]),
     unreachableTasks: frameworks.flatMap((f) => [...f.unreachableTasks.values()]),
     completedTasks: all.flatMap((f) => f.completedTasks),
+    weights: ctx.s.registry.weights,
+    quotas: ctx.s.registry.quotas,
+    activity: (agentId) => agentActivity(ctx.s.registry, agentId),
   };
 }

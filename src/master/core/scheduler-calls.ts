@@ -14,6 +14,14 @@ export const ALLOCATION_TIMER_ID = "allocation";
 
 const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
 
+/** ACCEPT operations the master carries out; any other refuses the whole call. */
+const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
+  "LAUNCH",
+  "LAUNCH_GROUP",
+  "RESERVE",
+  "UNRESERVE",
+]);
+
 export function schedulerCall(
   ctx: Ctx,
   streamId: string | undefined,
@@ -58,6 +66,19 @@ export function schedulerCall(
     case "ACCEPT": {
       const a = call.accept;
       if (a === undefined) break;
+      const unsupported = (a.operations ?? []).find(
+        (o) => o.type === undefined || !SUPPORTED_OPERATIONS.has(o.type),
+      );
+      if (unsupported !== undefined) {
+        // Refused before anything is applied: the offers stay outstanding, nothing changes.
+        return {
+          ok: false,
+          error: {
+            code: "not_implemented",
+            message: `Offer operation '${unsupported.type ?? "UNKNOWN"}' is not implemented (supported: ${[...SUPPORTED_OPERATIONS].join(", ")}); nothing in this ACCEPT was applied`,
+          },
+        };
+      }
       accept(
         ctx,
         framework,

@@ -3,6 +3,7 @@
 import type { Resources } from "../../resources/index.ts";
 import type { AgentCapabilityType } from "../../wire/framework.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
+import type { RegistryOperation, RegistryState } from "./registry-state.ts";
 import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
 import type {
   AgentInfo,
@@ -120,8 +121,15 @@ export interface MasterState {
   nextAgentNumber: number;
   nextOfferNumber: number;
   nextToken: number;
-  /** Continuations waiting for a registry write, by persist token. */
-  pending: Map<number, (ctx: Ctx) => void>;
+  /** Registry writes in flight, by persist token: the operations and what runs once durable. */
+  pending: Map<number, { ops: RegistryOperation[]; then: (ctx: Ctx) => void }>;
+  /**
+   * The registry as it is durable: recovered at start, then every persisted operation applied
+   * once the shell reports it durable. Weights, quota, drain and deactivation are read here.
+   */
+  registry: RegistryState;
+  /** Draining agents whose MarkAgentDrained is in flight. */
+  markingDrained: Set<string>;
   /** New agents whose AdmitAgent is in flight, by `hostname:port`, with their latest stream. */
   registering: Map<string, string>;
   recovered: boolean;
@@ -186,9 +194,9 @@ export class Ctx {
   }
 
   /** Persists registry operations; `then` runs once the shell reports them durable. */
-  persist(ops: Parameters<typeof persistOutput>[1], then: (ctx: Ctx) => void): void {
+  persist(ops: RegistryOperation[], then: (ctx: Ctx) => void): void {
     const token = this.s.nextToken++;
-    this.s.pending.set(token, then);
+    this.s.pending.set(token, { ops, then });
     this.out.push(persistOutput(token, ops));
   }
 }

@@ -3,7 +3,7 @@
 // the update (with its uuid) to the framework if connected, and relays the framework's ACK to the
 // agent. The task leaves the active set once its terminal update is acknowledged.
 import type { AgentStatusUpdate } from "../../wire/agent-channel.ts";
-import type { AgentRecord, Ctx, FrameworkRecord } from "./state.ts";
+import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import { applyStatus, removeTask } from "./tasks.ts";
 import type { TaskStatus } from "./wire-types.ts";
@@ -24,8 +24,8 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
   if (task !== undefined && task.agentId === agent.id) {
     const duplicate =
       status.uuid !== undefined && task.statuses.some((s) => s.uuid === status.uuid);
-    // A duplicate is forwarded again (its ack may have been lost) without changing the task.
-    if (!duplicate) applyStatus(ctx, task, status, update.latest_state);
+    if (duplicate) retried(task, status);
+    else applyStatus(ctx, task, status, update.latest_state);
   }
   ctx.count("master/valid_status_updates");
   if (!ctx.toFramework(framework, { type: "UPDATE", update: { status } })) {
@@ -36,6 +36,19 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
     // Nothing will acknowledge an update without uuid.
     removeTask(ctx, framework, task, "completed");
   }
+}
+
+/**
+ * An update the master already recorded, sent again by the agent (its ack was lost, or the
+ * retry crossed a newer update). It is forwarded again and, as Mesos's updateTask does for every
+ * update it forwards, becomes the update awaiting the framework's acknowledgement; the task's
+ * history and latest state stay as they are. A retry that would move a task whose latest state
+ * is terminal back to a non-terminal one is out of order and changes nothing (Mesos too).
+ */
+function retried(task: TaskRecord, status: TaskStatus): void {
+  if (isTerminal(task.state) && !isTerminal(status.state)) return;
+  task.statusUpdateState = status.state;
+  task.statusUpdateUuid = status.uuid;
 }
 
 export interface Acknowledgement {

@@ -2,8 +2,9 @@
 // The core is pure: the shell turns HTTP requests, stream closes, timer firings and registry
 // results into `MasterInput`s and carries out the `MasterOutput`s the core returns, in order.
 import type { z } from "zod";
+import type { DrainConfig } from "../../wire/framework.ts";
 import type { MasterEvent } from "../../wire/operator-master.ts";
-import type { RegistryOperation, RegistryState } from "./registry-state.ts";
+import type { QuotaConfig, RegistryOperation, RegistryState } from "./registry-state.ts";
 import type {
   AgentCall,
   AgentEvent,
@@ -49,6 +50,11 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
 export interface MasterConfig {
   masterInfo: MasterInfo;
   flags?: Partial<MasterFlags>;
+  /**
+   * `--weights`: used, and written to the registry, only when the recovered registry holds no
+   * weights; once the registry has weights the flag is ignored (Mesos's Master::_recover).
+   */
+  defaultWeights?: ReadonlyMap<string, number>;
 }
 
 export type SchedulerCallReply =
@@ -63,6 +69,7 @@ export type MasterErrorCode =
   | "invalid_framework_info"
   | "not_implemented"
   | "agent_not_found"
+  /** Mesos's 400s: a malformed call, bad weights or quota, an unknown or draining agent. */
   | "invalid_call";
 
 /** An expected failure; the shell maps `code` to an HTTP status in one place. */
@@ -87,7 +94,13 @@ export type OperatorCall =
   | { type: "TEARDOWN"; frameworkId: string }
   | { type: "MARK_AGENT_GONE"; agentId: string }
   /** UPDATE_WEIGHTS: answered 200 once UpdateWeights is durable. */
-  | { type: "UPDATE_WEIGHTS"; weights: { role: string; weight: number }[] };
+  | { type: "UPDATE_WEIGHTS"; weights: { role: string; weight: number }[] }
+  /** UPDATE_QUOTA: all or nothing; `force` skips the cluster-capacity check. */
+  | { type: "UPDATE_QUOTA"; configs: QuotaConfig[]; force: boolean }
+  | { type: "DEACTIVATE_AGENT"; agentId: string }
+  | { type: "REACTIVATE_AGENT"; agentId: string }
+  /** DRAIN_AGENT: `config.max_grace_period` caps the kill grace of the agent's tasks. */
+  | { type: "DRAIN_AGENT"; agentId: string; config: DrainConfig };
 
 export type MasterInput =
   /** A SUBSCRIBE call on a new scheduler stream; the shell has already answered 200. */

@@ -5,6 +5,7 @@
 import type { z } from "zod";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
+import type { DrainInfo } from "../../wire/framework.ts";
 import type {
   MasterAgent,
   MasterFramework,
@@ -15,16 +16,25 @@ import type {
   MasterGetTasks,
 } from "../../wire/operator-master.ts";
 import type { Task as TaskSchema } from "../../wire/task.ts";
-import type { AgentRecord, FrameworkRecord, MasterState, TaskRecord } from "./state.ts";
+import type { RegistryState } from "./registry-state.ts";
+import type {
+  AgentRecord,
+  FrameworkRecord,
+  MasterState,
+  OfferRecord,
+  TaskRecord,
+} from "./state.ts";
 
 type In<T extends z.ZodType> = z.input<T>;
 export type TaskView = In<typeof TaskSchema>;
 export type AgentView = In<typeof MasterAgent>;
 export type FrameworkView = In<typeof MasterFramework>;
 
-function timeInfo(ms: number): { nanoseconds: number } {
-  return { nanoseconds: ms * 1_000_000 };
+export function timeInfo(ms: number): { nanoseconds: number } {
+  return { nanoseconds: Math.round(ms) * 1_000_000 };
 }
+
+const NO_USAGE: AgentUsage = { allocated: Resources.empty(), offered: Resources.empty() };
 
 function endpoint(resources: Resources) {
   return resourcesToWire(resources, "ENDPOINT");
@@ -55,33 +65,91 @@ export function renderTask(task: TaskRecord, user?: string): TaskView {
   return view;
 }
 
-/** Resources in use by the framework's tasks and executors on `agentId` (all agents if omitted). */
-function allocated(framework: FrameworkRecord, agentId?: string): Resources {
+/** Resources in use by the framework's tasks and executors (tasks released once terminal). */
+function allocated(framework: FrameworkRecord): Resources {
   const out = Resources.empty();
-  for (const task of framework.tasks.values()) {
-    if (!task.released && (agentId === undefined || task.agentId === agentId)) {
-      out.addInPlace(task.resources);
-    }
-  }
-  for (const [agent, executors] of framework.executors) {
-    if (agentId !== undefined && agent !== agentId) continue;
+  for (const task of framework.tasks.values()) if (!task.released) out.addInPlace(task.resources);
+  for (const executors of framework.executors.values()) {
     for (const executor of executors.values()) out.addInPlace(executor.resources);
   }
   return out;
 }
 
-export function renderAgent(s: MasterState, agent: AgentRecord): AgentView {
+/** Resources in use on an agent (unreleased tasks and executors) and offered from it. */
+export interface AgentUsage {
+  allocated: Resources;
+  offered: Resources;
+}
+
+/** Every agent's usage in one pass over tasks, executors and offers. */
+export function agentUsage(
+  frameworks: Iterable<FrameworkRecord>,
+  offers: Iterable<OfferRecord>,
+): Map<string, AgentUsage> {
+  const usage = new Map<string, AgentUsage>();
+  const of = (agentId: string) => {
+    let u = usage.get(agentId);
+    if (u === undefined) {
+      u = { allocated: Resources.empty(), offered: Resources.empty() };
+      usage.set(agentId, u);
+    }
+    return u;
+  };
+  for (const f of frameworks) {
+    for (const t of f.tasks.values())
+      if (!t.released) of(t.agentId).allocated.addInPlace(t.resources);
+    for (const [agentId, executors] of f.executors) {
+      for (const e of executors.values()) of(agentId).allocated.addInPlace(e.resources);
+    }
+  }
+  for (const o of offers) of(o.agentId).offered.addInPlace(o.resources);
+  return usage;
+}
+
+/** One agent's usage, from its own task list (for single-agent events). */
+function usageOf(s: MasterState, agent: AgentRecord): AgentUsage {
   const used = Resources.empty();
-  for (const framework of s.frameworks.values()) used.addInPlace(allocated(framework, agent.id));
+  for (const key of agent.tasks) {
+    const slash = key.indexOf("/");
+    const task = s.frameworks.get(key.slice(0, slash))?.tasks.get(key.slice(slash + 1));
+    if (task !== undefined && !task.released) used.addInPlace(task.resources);
+  }
+  for (const framework of s.frameworks.values()) {
+    for (const executor of framework.executors.get(agent.id)?.values() ?? []) {
+      used.addInPlace(executor.resources);
+    }
+  }
   const offered = Resources.empty();
   for (const offer of s.offers.values()) {
     if (offer.agentId === agent.id) offered.addInPlace(offer.resources);
   }
+  return { allocated: used, offered };
+}
+
+/** Operator deactivation and drain state of an admitted agent, as the registry holds it. */
+export function agentActivity(
+  registry: RegistryState,
+  agentId: string,
+): { deactivated: boolean; drainInfo: DrainInfo | undefined } {
+  const entry = registry.admitted.get(agentId);
+  return { deactivated: entry?.deactivated ?? false, drainInfo: entry?.drainInfo };
+}
+
+/** The agent's libprocess PID as Mesos shows it (`slave(1)@host:port`). */
+export function agentPid(agent: AgentRecord): string {
+  return `slave(1)@${agent.info.hostname}:${agent.info.port ?? 5051}`;
+}
+
+/** GetAgents.Agent; `usage` from agentUsage() when rendering many agents at once. */
+export function renderAgent(s: MasterState, agent: AgentRecord, usage?: AgentUsage): AgentView {
+  const { allocated: used, offered } = usage ?? usageOf(s, agent);
+  const activity = agentActivity(s.registry, agent.id);
   const view: AgentView = {
     agent_info: agent.info,
-    active: agent.connection === "registered",
-    deactivated: false,
+    active: agent.connection === "registered" && !activity.deactivated,
+    deactivated: activity.deactivated,
     version: agent.version,
+    pid: agentPid(agent),
     registered_time: timeInfo(agent.registeredTimeMs),
     total_resources: endpoint(agent.total),
     allocated_resources: endpoint(used),
@@ -91,6 +159,7 @@ export function renderAgent(s: MasterState, agent: AgentRecord): AgentView {
   if (agent.reregisteredTimeMs !== undefined) {
     view.reregistered_time = timeInfo(agent.reregisteredTimeMs);
   }
+  if (activity.drainInfo !== undefined) view.drain_info = activity.drainInfo;
   return view;
 }
 
@@ -118,8 +187,9 @@ export function renderFramework(s: MasterState, framework: FrameworkRecord): Fra
 }
 
 export function getAgents(s: MasterState): In<typeof MasterGetAgents> {
+  const usage = agentUsage(s.frameworks.values(), s.offers.values());
   return {
-    agents: [...s.agents.values()].map((a) => renderAgent(s, a)),
+    agents: [...s.agents.values()].map((a) => renderAgent(s, a, usage.get(a.id) ?? NO_USAGE)),
     recovered_agents: [...s.recoveredAgents.values()],
   };
 }

@@ -7,7 +7,13 @@ import type {
   AgentCall as AgentCallSchema,
   AgentEvent as AgentEventSchema,
 } from "../../wire/agent-channel.ts";
-import type { AgentInfo, FrameworkInfo, MasterInfo } from "../../wire/framework.ts";
+import type {
+  AgentInfo,
+  DrainConfig,
+  DrainInfo,
+  FrameworkInfo,
+  MasterInfo,
+} from "../../wire/framework.ts";
 import type { OfferOperation, Offer as OfferSchema } from "../../wire/offer.ts";
 import type { Resource } from "../../wire/resource.ts";
 import type {
@@ -19,6 +25,8 @@ import type { ExecutorInfo, KillPolicy, Task, TaskGroupInfo, TaskInfo } from "..
 
 export type {
   AgentInfo,
+  DrainConfig,
+  DrainInfo,
   ExecutorInfo,
   FrameworkInfo,
   KillPolicy,

@@ -3,10 +3,10 @@
 // resources as `{cpus, gpus, mem, disk, ports: "[a-b, c-d]"}` objects, times as epoch seconds,
 // `executor_id: ""` for command tasks, `role` or `roles` by the framework's MULTI_ROLE.
 import { fromMilli, Resources, rangePairs } from "../../resources/index.ts";
-import type { AgentInfo } from "../../wire/framework.ts";
+import type { AgentInfo, DrainInfo } from "../../wire/framework.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { AgentRecord, FrameworkRecord, TaskRecord } from "../core/state.ts";
-import type { AgentUsage } from "./operator-render.ts";
+import { type AgentUsage, agentPid } from "../core/views.ts";
 
 export type Json = Record<string, unknown>;
 
@@ -82,8 +82,9 @@ export function legacyTask(t: TaskRecord): Json {
 export function legacyAgent(
   a: AgentRecord,
   usage: AgentUsage | undefined,
-  deactivated: boolean,
+  activity: { deactivated: boolean; drainInfo: DrainInfo | undefined },
 ): Json {
+  const deactivated = activity.deactivated;
   const used = usage?.allocated ?? Resources.empty();
   const reserved: Json = {};
   const roles = new Set<string>();
@@ -97,7 +98,7 @@ export function legacyAgent(
     hostname: a.info.hostname,
     port: a.info.port ?? 5051,
     attributes: attributesObject(a.info.attributes),
-    pid: `slave(1)@${a.info.hostname}:${a.info.port ?? 5051}`,
+    pid: agentPid(a),
     registered_time: secs(a.registeredTimeMs),
     resources: resourcesObject(a.total),
     used_resources: resourcesObject(used),
@@ -111,6 +112,8 @@ export function legacyAgent(
   };
   if (a.info.domain !== undefined) agent.domain = a.info.domain;
   if (a.reregisteredTimeMs !== undefined) agent.reregistered_time = secs(a.reregisteredTimeMs);
+  // Mesos renders drain_info as protobuf JSON.
+  if (activity.drainInfo !== undefined) agent.drain_info = activity.drainInfo as unknown as Json;
   return agent;
 }
 

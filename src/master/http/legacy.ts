@@ -10,6 +10,7 @@ import { Resources } from "../../resources/index.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { TaskRecord } from "../core/state.ts";
+import { agentUsage } from "../core/views.ts";
 import type { MasterHttpContext } from "./context.ts";
 import {
   type Json,
@@ -19,11 +20,8 @@ import {
   resourcesObject,
   stateCounts,
 } from "./legacy-render.ts";
-import type { OperatorAdmin } from "./operator-admin.ts";
-import { agentUsage } from "./operator-render.ts";
 
 export interface LegacyContext extends MasterHttpContext {
-  readonly admin: OperatorAdmin;
   readonly masterInfo: MasterInfo;
   readonly flags: Readonly<Record<string, string>>;
   readonly startTimeMs: number;
@@ -69,7 +67,7 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
     const s = snapshot();
     const only = request.query.get("slave_id");
     return json(request, {
-      slaves: agents(ctx, s).filter((a) => only === null || a.id === only),
+      slaves: agents(s).filter((a) => only === null || a.id === only),
       recovered_slaves: recoveredAgents(s),
     });
   });
@@ -92,9 +90,9 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
   });
 }
 
-function agents(ctx: LegacyContext, s: MasterSnapshot): Json[] {
-  const usage = agentUsage(s);
-  return s.agents.map((a) => legacyAgent(a, usage.get(a.id), ctx.admin.deactivated.has(a.id)));
+function agents(s: MasterSnapshot): Json[] {
+  const usage = agentUsage(s.frameworks, s.offers);
+  return s.agents.map((a) => legacyAgent(a, usage.get(a.id), s.activity(a.id)));
 }
 
 function recoveredAgents(s: MasterSnapshot): Json[] {
@@ -109,7 +107,7 @@ function recoveredAgents(s: MasterSnapshot): Json[] {
 function state(ctx: LegacyContext, s: MasterSnapshot): Json {
   const version = versionInfo();
   const info = ctx.masterInfo;
-  const slaves = agents(ctx, s);
+  const slaves = agents(s);
   const out: Json = {
     version: version.version,
     build_date: version.build_date,
@@ -139,14 +137,24 @@ function state(ctx: LegacyContext, s: MasterSnapshot): Json {
 }
 
 function stateSummary(ctx: LegacyContext, s: MasterSnapshot): Json {
-  const allTasks = [...s.tasks, ...s.unreachableTasks, ...s.completedTasks];
-  const usage = agentUsage(s);
+  const byAgent = new Map<string, TaskRecord[]>();
+  const byFramework = new Map<string, TaskRecord[]>();
+  const group = (map: Map<string, TaskRecord[]>, key: string, t: TaskRecord) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [t]);
+    else list.push(t);
+  };
+  for (const t of [...s.tasks, ...s.unreachableTasks, ...s.completedTasks]) {
+    group(byAgent, t.agentId, t);
+    group(byFramework, t.frameworkId, t);
+  }
+  const usage = agentUsage(s.frameworks, s.offers);
   const out: Json = {
     hostname: ctx.masterInfo.hostname,
     slaves: s.agents.map((a) => {
-      const mine = allTasks.filter((t) => t.agentId === a.id);
+      const mine = byAgent.get(a.id) ?? [];
       return {
-        ...legacyAgent(a, usage.get(a.id), ctx.admin.deactivated.has(a.id)),
+        ...legacyAgent(a, usage.get(a.id), s.activity(a.id)),
         ...stateCounts(mine),
         framework_ids: [...new Set(mine.map((t) => t.frameworkId))],
       };
@@ -160,7 +168,7 @@ function stateSummary(ctx: LegacyContext, s: MasterSnapshot): Json {
         executors: _e,
         ...summary
       } = legacyFramework(f, s);
-      const mine = allTasks.filter((t) => t.frameworkId === f.id);
+      const mine = byFramework.get(f.id) ?? [];
       return {
         ...summary,
         ...stateCounts(mine),
@@ -201,7 +209,7 @@ function tasks(request: HttpRequest, s: MasterSnapshot): Reply {
 }
 
 function roles(ctx: LegacyContext, s: MasterSnapshot): Json[] {
-  const names = new Set<string>([...ctx.admin.weights.keys(), ...ctx.admin.quotas.keys()]);
+  const names = new Set<string>([...s.weights.keys(), ...s.quotas.keys()]);
   for (const f of s.frameworks) for (const r of f.roles) names.add(r);
   for (const r of (ctx.flags.roles ?? "").split(",")) if (r !== "") names.add(r);
   return [...names].sort().map((name) => {
@@ -210,10 +218,10 @@ function roles(ctx: LegacyContext, s: MasterSnapshot): Json[] {
     const offeredList = s.offers.filter((o) => o.role === name).map((o) => o.resources);
     const offered = resourcesObject(sum(offeredList));
     const both = resourcesObject(sum([...allocatedTasks.map((t) => t.resources), ...offeredList]));
-    const quota = ctx.admin.quotas.get(name);
+    const quota = s.quotas.get(name);
     return {
       name,
-      weight: ctx.admin.weights.get(name) ?? 1,
+      weight: s.weights.get(name) ?? 1,
       quota: {
         role: name,
         guarantee: quota?.guarantees ?? {},

@@ -10,7 +10,6 @@ import {
   failureResponse,
   jsonResponse,
   type Reply,
-  response,
   streamReply,
   textResponse,
 } from "../../http/response.ts";
@@ -20,19 +19,23 @@ import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
 import { encodeWire } from "../../wire/json.ts";
-import { MasterCall, MasterResponse, validateMasterCall } from "../../wire/operator-master.ts";
+import {
+  MasterCall,
+  type MasterCallType,
+  MasterResponse,
+  validateMasterCall,
+} from "../../wire/operator-master.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
+import type { QuotaConfig } from "../core/registry-state.ts";
+import type { OperatorCall } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
-import type { AdminResult, OperatorAdmin } from "./operator-admin.ts";
 import { OPERATOR_HEARTBEAT_RECORD, type OperatorEventHub } from "./operator-events.ts";
-import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./operator-render.ts";
 import { replyResponse } from "./scheduler-api.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
 
 export interface OperatorContext extends MasterHttpContext {
   readonly hub: OperatorEventHub;
-  readonly admin: OperatorAdmin;
   readonly masterInfo: MasterInfo;
   readonly flags: Readonly<Record<string, string>>;
   readonly metrics: () => Record<string, number>;
@@ -55,8 +58,44 @@ function ok(body: ResponseIn): Reply {
   return jsonResponse(200, encodeWire(MasterResponse, body));
 }
 
-function adminReply(result: AdminResult): Reply {
-  return result.ok ? response(200) : textResponse(result.status, result.message);
+/**
+ * Calls Tessera does not carry out yet, with what they need. Mesos answers every call it
+ * knows; these are answered 501 Not Implemented with a message naming the call, and change
+ * nothing (the request is refused before it reaches the master).
+ */
+const NOT_IMPLEMENTED: Partial<Record<MasterCallType, string>> = {
+  GET_LOGGING_LEVEL: "runtime logging control",
+  SET_LOGGING_LEVEL: "runtime logging control",
+  LIST_FILES: "the master's file browser",
+  READ_FILE: "the master's file browser",
+  RESERVE_RESOURCES: "operator reservations",
+  UNRESERVE_RESOURCES: "operator reservations",
+  CREATE_VOLUMES: "persistent volumes",
+  DESTROY_VOLUMES: "persistent volumes",
+  GROW_VOLUME: "persistent volumes",
+  SHRINK_VOLUME: "persistent volumes",
+  GET_MAINTENANCE_STATUS: "maintenance (inverse offers)",
+  GET_MAINTENANCE_SCHEDULE: "maintenance (inverse offers)",
+  UPDATE_MAINTENANCE_SCHEDULE: "maintenance (inverse offers)",
+  START_MAINTENANCE: "maintenance (inverse offers)",
+  STOP_MAINTENANCE: "maintenance (inverse offers)",
+  SET_QUOTA: "the deprecated quota calls (use UPDATE_QUOTA)",
+  REMOVE_QUOTA: "the deprecated quota calls (use UPDATE_QUOTA)",
+};
+
+/** Mutations the master core carries out; answered once durable (or refused). */
+async function coreCall(ctx: OperatorContext, call: OperatorCall): Promise<Reply> {
+  return replyResponse(await ctx.dispatcher.operatorCall(call));
+}
+
+function quotaConfigs(call: NonNullable<MasterCall["update_quota"]>): QuotaConfig[] {
+  const values = (m: Record<string, { value: number }> | undefined) =>
+    Object.fromEntries(Object.entries(m ?? {}).map(([name, v]) => [name, v.value]));
+  return (call.quota_configs ?? []).map((c) => ({
+    role: c.role,
+    guarantees: values(c.guarantees),
+    limits: values(c.limits),
+  }));
 }
 
 async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): Promise<Reply> {
@@ -68,7 +107,8 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
     return textResponse(400, `Failed to validate master::Call: ${invalid}`);
   const accept = negotiateAccept(request);
   if (!accept.ok) return failureResponse(accept.failure);
-  const snapshot = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+  const core = ctx.dispatcher.core;
+  const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
 
   switch (call.type) {
     case "GET_HEALTH":
@@ -90,22 +130,25 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
         },
       });
     case "GET_STATE":
-      return ok({ type: "GET_STATE", get_state: getState(snapshot()) });
+      return ok({ type: "GET_STATE", get_state: core.getState() });
     case "GET_AGENTS":
-      return ok({ type: "GET_AGENTS", get_agents: getAgents(snapshot()) });
+      return ok({ type: "GET_AGENTS", get_agents: core.getAgents() });
     case "GET_FRAMEWORKS":
-      return ok({ type: "GET_FRAMEWORKS", get_frameworks: getFrameworks(snapshot()) });
+      return ok({ type: "GET_FRAMEWORKS", get_frameworks: core.getFrameworks() });
     case "GET_EXECUTORS":
-      return ok({ type: "GET_EXECUTORS", get_executors: getExecutors(snapshot()) });
+      return ok({ type: "GET_EXECUTORS", get_executors: core.getExecutors() });
     case "GET_TASKS":
-      return ok({ type: "GET_TASKS", get_tasks: getTasks(snapshot()) });
+      return ok({ type: "GET_TASKS", get_tasks: core.getTasks() });
+    case "GET_OPERATIONS":
+      // Operations with feedback (operation ids) are not tracked: none are pending.
+      return ok({ type: "GET_OPERATIONS", get_operations: { operations: [] } });
     case "GET_ROLES":
       return ok({ type: "GET_ROLES", get_roles: { roles: roles(ctx, snapshot()) } });
     case "GET_WEIGHTS":
       return ok({
         type: "GET_WEIGHTS",
         get_weights: {
-          weight_infos: [...ctx.admin.weights].map(([role, weight]) => ({ role, weight })),
+          weight_infos: [...snapshot().weights].map(([role, weight]) => ({ role, weight })),
         },
       });
     case "GET_MASTER":
@@ -122,7 +165,7 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
         type: "GET_QUOTA",
         get_quota: {
           status: {
-            configs: [...ctx.admin.quotas.values()].map((q) => ({
+            configs: [...snapshot().quotas.values()].map((q) => ({
               role: q.role,
               guarantees: scalarMap(q.guarantees),
               limits: scalarMap(q.limits),
@@ -144,33 +187,65 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
         (stream) => ctx.hub.add(stream),
       );
     case "UPDATE_WEIGHTS":
-      return adminReply(await ctx.admin.updateWeights(call.update_weights!));
+      return coreCall(ctx, {
+        type: "UPDATE_WEIGHTS",
+        weights: (call.update_weights?.weight_infos ?? []).map((w) => ({
+          role: w.role ?? "",
+          weight: w.weight,
+        })),
+      });
     case "UPDATE_QUOTA":
-      return adminReply(await ctx.admin.updateQuota(call.update_quota!));
+      return coreCall(ctx, {
+        type: "UPDATE_QUOTA",
+        configs: quotaConfigs(call.update_quota!),
+        force: call.update_quota!.force ?? false,
+      });
     case "DEACTIVATE_AGENT":
-      return adminReply(await ctx.admin.deactivateAgent(call.deactivate_agent!.agent_id.value));
+      return coreCall(ctx, {
+        type: "DEACTIVATE_AGENT",
+        agentId: call.deactivate_agent!.agent_id.value,
+      });
     case "REACTIVATE_AGENT":
-      return adminReply(await ctx.admin.reactivateAgent(call.reactivate_agent!.agent_id.value));
-    case "DRAIN_AGENT":
-      return adminReply(await ctx.admin.drainAgent(call.drain_agent!));
+      return coreCall(ctx, {
+        type: "REACTIVATE_AGENT",
+        agentId: call.reactivate_agent!.agent_id.value,
+      });
+    case "DRAIN_AGENT": {
+      const drain = call.drain_agent!;
+      const grace = drain.max_grace_period;
+      return coreCall(ctx, {
+        type: "DRAIN_AGENT",
+        agentId: drain.agent_id.value,
+        // The call carries google.protobuf.Duration; DrainConfig keeps Mesos's DurationInfo.
+        config: {
+          mark_gone: drain.mark_gone ?? false,
+          ...(grace === undefined
+            ? {}
+            : {
+                max_grace_period: {
+                  nanoseconds: (grace.seconds ?? 0) * 1_000_000_000 + (grace.nanos ?? 0),
+                },
+              }),
+        },
+      });
+    }
     case "TEARDOWN":
-      return replyResponse(
-        await ctx.dispatcher.operatorCall({
-          type: "TEARDOWN",
-          frameworkId: call.teardown!.framework_id.value,
-        }),
-      );
+      return coreCall(ctx, { type: "TEARDOWN", frameworkId: call.teardown!.framework_id.value });
     case "MARK_AGENT_GONE":
-      return replyResponse(
-        await ctx.dispatcher.operatorCall({
-          type: "MARK_AGENT_GONE",
-          agentId: call.mark_agent_gone!.agent_id.value,
-        }),
+      return coreCall(ctx, {
+        type: "MARK_AGENT_GONE",
+        agentId: call.mark_agent_gone!.agent_id.value,
+      });
+    default: {
+      const what = call.type === undefined ? undefined : NOT_IMPLEMENTED[call.type];
+      if (call.type === "UNKNOWN" || what === undefined) {
+        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
+      }
+      return textResponse(
+        501,
+        `master::Call '${call.type}' is not implemented: Tessera does not support ${what} yet`,
       );
-    case "UNKNOWN":
-      return textResponse(501, "Unsupported call type 'UNKNOWN'");
-    default:
-      return textResponse(501, `Tessera does not implement master::Call '${call.type}' yet`);
+    }
   }
 }
 
@@ -180,7 +255,7 @@ function scalarMap(record: Record<string, number>): Record<string, { value: numb
 
 /** GET_ROLES: roles with frameworks, weights, quota or in the whitelist (reference §4.5). */
 function roles(ctx: OperatorContext, s: MasterSnapshot) {
-  const names = new Set<string>([...ctx.admin.weights.keys(), ...ctx.admin.quotas.keys()]);
+  const names = new Set<string>([...s.weights.keys(), ...s.quotas.keys()]);
   const frameworks = new Map<string, string[]>();
   for (const f of s.frameworks) {
     for (const role of f.roles) {
@@ -196,7 +271,7 @@ function roles(ctx: OperatorContext, s: MasterSnapshot) {
   for (const o of s.offers) add(o.role, o.resources);
   return [...names].sort().map((name) => ({
     name,
-    weight: ctx.admin.weights.get(name) ?? 1,
+    weight: s.weights.get(name) ?? 1,
     frameworks: (frameworks.get(name) ?? []).map((value) => ({ value })),
     resources: resourcesToWire(used.get(name) ?? Resources.empty(), "ENDPOINT"),
   }));

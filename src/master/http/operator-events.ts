@@ -6,19 +6,21 @@
 import type { EventStream } from "../../http/event-stream.ts";
 import { encodeWire } from "../../wire/json.ts";
 import { MasterEvent } from "../../wire/operator-master.ts";
-import type { MasterSnapshot } from "../core/operator.ts";
 import type { OperatorEvent } from "../core/types.ts";
-import { getState } from "./operator-render.ts";
+import type { getState } from "../core/views.ts";
+
+/** The GET_STATE payload, as the core renders it (MasterCore.getState). */
+type StatePayload = ReturnType<typeof getState>;
 
 export const OPERATOR_HEARTBEAT_RECORD = '{"type":"HEARTBEAT"}';
 
 export class OperatorEventHub {
   readonly #subscribers: EventStream[] = [];
   readonly #maxSubscribers: number;
-  readonly #snapshot: () => MasterSnapshot;
+  readonly #state: () => StatePayload;
 
-  constructor(snapshot: () => MasterSnapshot, maxSubscribers: number) {
-    this.#snapshot = snapshot;
+  constructor(state: () => StatePayload, maxSubscribers: number) {
+    this.#state = state;
     this.#maxSubscribers = maxSubscribers;
   }
 
@@ -37,7 +39,7 @@ export class OperatorEventHub {
     stream.send(
       encodeWire(MasterEvent, {
         type: "SUBSCRIBED",
-        subscribed: { get_state: getState(this.#snapshot()), heartbeat_interval_seconds: 15 },
+        subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
       }),
     );
     stream.startHeartbeats();

@@ -109,19 +109,29 @@ describe("RESERVE and UNRESERVE", () => {
     );
   });
 
-  it("operations not implemented yet (CREATE) are answered OPERATION_ERROR when they carry an id", () => {
+  it("an ACCEPT with an operation not implemented (CREATE) is refused 501 and leaves the offer outstanding", () => {
     const { h, fw, offer } = setup();
-    h.call(fw.streamId, fw.frameworkId, {
+    const allocatorCalls = h.allocator.calls.length;
+    const reply = h.call(fw.streamId, fw.frameworkId, {
       type: "ACCEPT",
       accept: {
         offer_ids: [offer.id],
-        operations: [{ type: "CREATE", id: { value: "v" }, create: { volumes: [] } }],
+        operations: [
+          { type: "RESERVE", reserve: { resources: [] } },
+          { type: "CREATE", id: { value: "v" }, create: { volumes: [] } },
+        ],
       },
     });
-    const status = h.frameworkEvents(fw.streamId).find((e) => e.type === "UPDATE_OPERATION_STATUS");
+    assert.equal(reply?.kind, "reply");
+    const answer = reply?.kind === "reply" ? reply.reply : undefined;
+    assert.equal(answer?.ok, false);
+    assert.equal(answer?.ok === false ? answer.error.code : "", "not_implemented");
+    assert.match(answer?.ok === false ? answer.error.message : "", /'CREATE' is not implemented/);
+    assert.ok(h.master.snapshot(h.nowMs).offers.some((o) => o.id === offer.id.value));
+    assert.equal(h.allocator.calls.length, allocatorCalls);
     assert.equal(
-      status?.update_operation_status?.status.message,
-      "Operation CREATE is not supported yet",
+      h.frameworkEvents(fw.streamId).some((e) => e.type === "UPDATE_OPERATION_STATUS"),
+      false,
     );
   });
 });
