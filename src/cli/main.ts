@@ -1,7 +1,10 @@
+import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { agentCommand } from "./agent.ts";
+import { isEntryPoint, runCli } from "./cli-runner.ts";
 import { devCommand } from "./dev.ts";
 import { masterCommand } from "./master.ts";
+import { addOperatorCommands } from "./operator-commands.ts";
 import { servicesCommand } from "./services.ts";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
@@ -36,8 +39,15 @@ export function buildProgram(): Command {
   program.addCommand(masterCommand());
   program.addCommand(agentCommand());
   program.addCommand(servicesCommand());
+  addOperatorCommands(program);
 
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+// Parse only when run as the `tessera` command (bin/tessera.mjs or `tsx src/cli/main.ts`), so
+// that the reference generator (reference.ts) can import the program's definitions.
+const entryFiles = [
+  fileURLToPath(import.meta.url),
+  fileURLToPath(new URL("../../bin/tessera.mjs", import.meta.url)),
+];
+if (isEntryPoint(entryFiles)) await runCli(buildProgram(), process.argv);

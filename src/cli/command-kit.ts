@@ -1,0 +1,57 @@
+// What every operator command shares: the `--master` option (and `--json` where it prints
+// rows), and the action wrapper that turns a CliError into one line on stderr and an exit
+// code, so that no expected failure ever shows a stack trace.
+import { Command, Option } from "commander";
+import { CliError } from "./cli-error.ts";
+import { DEFAULT_MASTER, MASTER_ENV } from "./master-address.ts";
+import { MasterClient } from "./operator-client.ts";
+
+export interface MasterOptions {
+  master?: string;
+}
+export interface JsonOptions {
+  json?: boolean;
+}
+
+export function masterOption(): Option {
+  return new Option(
+    "--master <address>",
+    `master URL, HOST:PORT or zk://HOST:PORT/PATH (env ${MASTER_ENV}; default ${DEFAULT_MASTER})`,
+  );
+}
+
+export function jsonOption(): Option {
+  return new Option("--json", "print JSON for scripts instead of a table");
+}
+
+/** A command that talks to a master: `--master` added, extra arguments refused. */
+export function operatorCommand(name: string, description: string): Command {
+  return new Command(name)
+    .description(description)
+    .addOption(masterOption())
+    .allowExcessArguments(false);
+}
+
+export function connect(opts: MasterOptions): Promise<MasterClient> {
+  return MasterClient.connect(opts.master);
+}
+
+/** Writes a failure as the command's one line on stderr and sets the exit code. */
+export function reportFailure(error: CliError): void {
+  process.stderr.write(`error: ${error.message}\n`);
+  process.exitCode = error.exitCode;
+}
+
+/** Wraps an action: CliErrors become one stderr line and their exit code; bugs still throw. */
+export function runAction<A extends unknown[]>(
+  action: (...args: A) => Promise<void>,
+): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      if (error instanceof CliError) reportFailure(error);
+      else throw error;
+    }
+  };
+}
