@@ -93,6 +93,38 @@ describe("status updates", () => {
     assert.equal(h.allocator.calls.length, before + 1, "resources released once");
   });
 
+  it("a retried update the master already forwarded is forwarded again and becomes the one awaiting acknowledgement", () => {
+    const { h, agent, fw } = running();
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_STARTING", uuidOf(1), "TASK_RUNNING");
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(2));
+    // The agent's retry of the first update crossed the second one (reordered channel).
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_STARTING", uuidOf(1), "TASK_RUNNING");
+    assert.deepEqual(
+      h.updates(fw.streamId).map((s) => [s.state, s.uuid]),
+      [
+        ["TASK_STARTING", uuidOf(1)],
+        ["TASK_RUNNING", uuidOf(2)],
+        ["TASK_STARTING", uuidOf(1)],
+      ],
+    );
+    const task = h.master.getTasks().tasks?.[0];
+    assert.equal(task?.status_update_uuid, uuidOf(1));
+    assert.equal(task?.status_update_state, "TASK_STARTING");
+    assert.equal(task?.state, "TASK_RUNNING");
+    assert.equal(task?.statuses?.length, 2, "the retry is not recorded twice");
+  });
+
+  it("a retried non-terminal update after a terminal latest state changes nothing but is forwarded", () => {
+    const { h, agent, fw } = running();
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_FINISHED", uuidOf(2));
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
+    const task = h.master.getTasks().tasks?.[0];
+    assert.equal(task?.status_update_uuid, uuidOf(2));
+    assert.equal(task?.state, "TASK_FINISHED");
+    assert.equal(h.updates(fw.streamId).length, 3);
+  });
+
   it("a duplicated terminal update is forwarded again without changing the task", () => {
     const { h, agent, fw } = running();
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_FAILED", uuidOf(1));
