@@ -77,9 +77,31 @@ export async function startCluster(
     workDir: work.dir,
     cgroupsRoot,
     async launch(tasks) {
-      const offer = await framework.offer();
-      await framework.launch(offer, tasks);
-      return offer.agent_id;
+      // Resources come back in pieces (one offer per freed task): take every offer held, and
+      // decline them all to get them re-offered together when they are not enough.
+      const need = (name: string, fallback: number) =>
+        tasks.reduce((sum: number, t: Loose) => {
+          const r = (t.resources ?? []).find((x: Loose) => x.name === name);
+          return sum + (r?.scalar?.value ?? fallback);
+        }, 0);
+      const deadline = Date.now() + 20_000;
+      for (;;) {
+        const held = [await framework.offer(), ...framework.offers.splice(0)];
+        const has = (name: string) =>
+          held
+            .flatMap((o) => o.resources ?? [])
+            .filter((r: Loose) => r.name === name)
+            .reduce((sum: number, r: Loose) => sum + (r.scalar?.value ?? 0), 0);
+        if (has("cpus") >= need("cpus", 0.1) - 1e-9 && has("mem") >= need("mem", 32)) {
+          await acceptAll(framework, held, tasks);
+          return held[0].agent_id;
+        }
+        await framework.scheduler.call({
+          type: "DECLINE",
+          decline: { offer_ids: held.map((o) => o.id), filters: { refuse_seconds: 0 } },
+        });
+        if (Date.now() > deadline) throw new Error("no offer large enough for the tasks");
+      }
     },
     sandbox,
     leftoverCgroups: () => leftoverCgroups(cgroupsRoot),
@@ -90,6 +112,29 @@ export async function startCluster(
       await work.remove();
     },
   };
+}
+
+/** Launches command tasks (cpus 0.1, mem 32 unless given) on several offers of one agent. */
+async function acceptAll(framework: Framework, offers: Loose[], tasks: Loose[]): Promise<void> {
+  const agentId = offers[0].agent_id;
+  const infos = tasks.map((t) => ({
+    agent_id: agentId,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 32 } },
+    ],
+    ...t,
+    name: t.name ?? t.task_id.value,
+  }));
+  const res = await framework.scheduler.call({
+    type: "ACCEPT",
+    accept: {
+      offer_ids: offers.map((o) => o.id),
+      operations: [{ type: "LAUNCH", launch: { task_infos: infos } }],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+  if (res.status !== 202) throw new Error(`ACCEPT answered ${res.status}: ${res.body}`);
 }
 
 const TERMINAL = new Set([
