@@ -1,0 +1,198 @@
+// Masters under ZooKeeper election, in this process (no SIGKILL needed): what standbys answer,
+// a reader written only from ZooKeeper's and Mesos's public layout, and a partitioned leader
+// stepping down before its successor acts.
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import zookeeper from "node-zookeeper-client";
+import { pino } from "pino";
+import { type RunningMaster, startMaster } from "../../src/master/server.ts";
+import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../support/zookeeper.ts";
+import { waitFor } from "./cluster.ts";
+
+const skip = zooKeeperSkip();
+let zk: ZooKeeperCluster;
+let pathCounter = 0;
+const running: RunningMaster[] = [];
+
+before(async () => {
+  if (skip.skip === undefined) zk = await ZooKeeperCluster.start(1);
+});
+after(async () => {
+  for (const m of running) await m.close();
+  await zk?.stop();
+});
+
+function freshPath(): string {
+  pathCounter++;
+  return `/tessera-ha/standby-${process.pid}-${pathCounter}`;
+}
+
+async function master(zkUrl: string, flags: Record<string, string> = {}): Promise<RunningMaster> {
+  const m = await startMaster({
+    flags: { ip: "127.0.0.1", port: "0", zk: zkUrl, zk_session_timeout: "2secs", ...flags },
+    logger: pino({ level: process.env.TESSERA_TEST_LOG ?? "silent" }),
+  });
+  running.push(m);
+  return m;
+}
+
+const SUBSCRIBE = JSON.stringify({
+  type: "SUBSCRIBE",
+  subscribe: { framework_info: { user: "root", name: "ha-standby" } },
+});
+
+async function post(url: string, body: string) {
+  const res = await fetch(url, {
+    method: "POST",
+    body,
+    redirect: "manual",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+  });
+  const status = res.status;
+  const location = res.headers.get("location");
+  await res.body?.cancel();
+  return { status, location };
+}
+
+/** A plain ZooKeeper client, as a third-party tool would use it. */
+async function plainClient(connect: string): Promise<zookeeper.Client> {
+  const client = zookeeper.createClient(connect, { sessionTimeout: 5_000 });
+  const connected = new Promise<void>((resolve) => client.once("connected", () => resolve()));
+  client.connect();
+  await connected;
+  return client;
+}
+
+function call<T>(fn: (done: (error: unknown, value: T) => void) => void): Promise<T> {
+  return new Promise((resolve, reject) =>
+    fn((error, value) => (error ? reject(error) : resolve(value))),
+  );
+}
+
+describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000 }, () => {
+  test("standbys answer scheduler and operator calls with 307 to the leader", async () => {
+    const url = zk.url(freshPath());
+    const first = await master(url);
+    await first.acting;
+    const second = await master(url);
+    await waitFor("the standby to know the leader", () => second.leadership.kind === "following");
+    const location = `//127.0.0.1:${first.port}`;
+    const scheduler = await post(`${second.url}/api/v1/scheduler`, SUBSCRIBE);
+    assert.deepEqual(scheduler, { status: 307, location: `${location}/api/v1/scheduler` });
+    const operator = await post(`${second.url}/api/v1`, JSON.stringify({ type: "GET_MASTER" }));
+    assert.deepEqual(operator, { status: 307, location: `${location}/api/v1` });
+    const state = await fetch(`${second.url}/master/state`, { redirect: "manual" });
+    await state.body?.cancel();
+    assert.equal(state.status, 307);
+    assert.equal(state.headers.get("location"), `${location}/master/state`);
+    const metrics = (await (await fetch(`${second.url}/metrics/snapshot`)).json()) as Record<
+      string,
+      number
+    >;
+    assert.equal(metrics["master/elected"], 0);
+    const leaderMetrics = (await (await fetch(`${first.url}/metrics/snapshot`)).json()) as Record<
+      string,
+      number
+    >;
+    assert.equal(leaderMetrics["master/elected"], 1);
+  });
+
+  test("a standby answers 503 while the leading member is not a master it can read", async () => {
+    const path = freshPath();
+    const client = await plainClient(zk.hosts);
+    try {
+      await call<string>((done) =>
+        client.mkdirp(path, zookeeper.CreateMode.PERSISTENT, (e, p) => done(e, p)),
+      );
+      // The lowest json.info_ member leads; this one holds no MasterInfo.
+      await call<string>((done) =>
+        client.create(
+          `${path}/json.info_`,
+          Buffer.from("not a MasterInfo"),
+          zookeeper.CreateMode.EPHEMERAL_SEQUENTIAL,
+          (e, p) => done(e, p),
+        ),
+      );
+      const standby = await master(zk.url(path));
+      await waitFor("the standby to register", () =>
+        standby.leadershipRecords.some((r) => r.phase === "standby"),
+      );
+      const answer = await post(`${standby.url}/api/v1/scheduler`, SUBSCRIBE);
+      assert.deepEqual(answer, { status: 503, location: null });
+      const redirect = await fetch(`${standby.url}/master/redirect`, { redirect: "manual" });
+      assert.equal(redirect.status, 503);
+      assert.equal(await redirect.text(), "No leader elected");
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a reader built only on ZooKeeper's and Mesos's public layout finds the leader and subscribes there", async () => {
+    const path = freshPath();
+    const url = zk.url(path);
+    const leader = await master(url);
+    await leader.acting;
+    await master(url);
+    await master(url);
+    const client = await plainClient(zk.hosts);
+    try {
+      // Mesos's layout: ephemeral sequential `json.info_<10 digits>` children; the lowest leads
+      // and holds the MasterInfo as JSON; other children are not masters.
+      const members = await waitFor("three masters registered", async () => {
+        const children = await call<string[]>((done) => client.getChildren(path, done));
+        const found = children
+          .filter((name) => /^json\.info_\d{10}$/.test(name))
+          .sort((a, b) => Number(a.slice(10)) - Number(b.slice(10)));
+        return found.length === 3 ? found : undefined;
+      });
+      const data = await call<Buffer>((done) => client.getData(`${path}/${members[0]}`, done));
+      const info = JSON.parse(data.toString("utf8")) as {
+        id: string;
+        address: { ip: string; port: number };
+      };
+      assert.equal(info.id, leader.masterInfo.id);
+      const endpoint = `http://${info.address.ip}:${info.address.port}/api/v1/scheduler`;
+      const res = await fetch(endpoint, {
+        method: "POST",
+        body: SUBSCRIBE,
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+      });
+      assert.equal(res.status, 200);
+      assert.ok(res.headers.get("mesos-stream-id"));
+      await res.body?.cancel();
+    } finally {
+      client.close();
+    }
+  });
+
+  test("a leader cut off from ZooKeeper stops acting before the next leader starts acting", async () => {
+    const path = freshPath();
+    const node = zk.nodes[0];
+    assert.ok(node !== undefined);
+    const proxy = await FreezableProxy.start(node.clientPort);
+    try {
+      const old = await master(`zk://127.0.0.1:${proxy.port}${path}`);
+      await old.acting;
+      const successor = await master(zk.url(path));
+      await waitFor("the successor to stand by", () => successor.leadership.kind === "following");
+      proxy.freeze();
+      await successor.acting;
+      await old.stopped;
+      const stepped = old.leadershipRecords.find((r) => r.phase === "stepped_down");
+      const elected = successor.leadershipRecords.find((r) => r.phase === "elected");
+      assert.ok(stepped !== undefined && elected !== undefined);
+      assert.ok(
+        stepped.atMs < elected.atMs,
+        `old leader stepped down at ${stepped.atMs}, successor elected at ${elected.atMs}`,
+      );
+      assert.match(stepped.reason ?? "", /^connection_lost/);
+      // The old leader answers nothing any more; the successor serves.
+      const answer = await post(`${successor.url}/api/v1/scheduler`, SUBSCRIBE).catch(() => ({
+        status: 0,
+      }));
+      assert.equal(answer.status, 200);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
