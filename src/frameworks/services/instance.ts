@@ -27,6 +27,8 @@ export interface Instance {
   ready: boolean;
   stagedAtMs: number | undefined;
   startedAtMs: number | undefined;
+  /** When its task was first reported TASK_UNREACHABLE (unreachableStrategy); cleared on return. */
+  unreachableSinceMs?: number | undefined;
   /** When this instance was created: kill selection orders by it. */
   readonly createdAtMs: number;
 }
@@ -35,8 +37,13 @@ export function isScheduled(i: Instance): boolean {
   return i.state === undefined;
 }
 
-/** Launched and not yet terminal: it still holds resources on an agent. */
+/**
+ * Launched and not yet terminal: it still holds resources on an agent. An unreachable instance
+ * that was already replaced (inactive, goal Decommissioned) no longer counts: nothing waits for
+ * its kill, which only happens if it comes back.
+ */
 export function isAlive(i: Instance): boolean {
+  if (i.state === "TASK_UNREACHABLE" && i.goal === "Decommissioned") return false;
   return i.state !== undefined && !isTerminalState(i.state);
 }
 

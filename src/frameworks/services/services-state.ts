@@ -24,6 +24,7 @@ import { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
 import { offerView, placeInstance } from "./placement.ts";
 import { buildTaskInfo, instanceIdFor, parseTaskId, taskIdFor } from "./task-info.ts";
+import { reviewUnreachable } from "./unreachable.ts";
 
 export type ServicesEffect =
   | {
@@ -664,21 +665,38 @@ export class ServicesState {
       });
       if (!update.healthy) this.noteWatchFailure(i, nowMs);
     }
+    const wasUnreachable = i.state === "TASK_UNREACHABLE";
     i.state = update.state;
     if (update.state === "TASK_RUNNING" && i.startedAtMs === undefined) i.startedAtMs = nowMs;
     if (isTerminalState(update.state)) {
       if (i.goal === "Decommissioned") this.remove(i);
       else this.relaunchLater(i, update.state, app, nowMs);
-    } else if (
-      update.state === "TASK_UNREACHABLE" &&
-      app !== undefined &&
-      app.app.unreachableStrategy !== "disabled"
-    ) {
-      // unreachableStrategy with inactiveAfterSeconds 0: replace at once, kill if it returns.
-      this.decommission(i, nowMs);
-      this.schedule(app, nowMs);
-    } else this.save(i);
+    } else if (update.state === "TASK_UNREACHABLE") {
+      i.unreachableSinceMs ??= nowMs;
+      this.save(i);
+    } else {
+      i.unreachableSinceMs = undefined;
+      this.save(i);
+      // A replaced unreachable task came back: it goes (Marathon kills it on its return).
+      if (wasUnreachable && i.goal === "Decommissioned") this.pendingKills.push(i);
+    }
+    this.applyUnreachableStrategy(nowMs);
     return [...this.drainKills(), ...this.advance(nowMs)];
+  }
+
+  private applyUnreachableStrategy(nowMs: number): void {
+    const review = reviewUnreachable(
+      this.instanceMap.values(),
+      (i) => this.appMap.get(i.appId)?.app,
+      nowMs,
+    );
+    for (const i of review.replace) {
+      const app = this.appMap.get(i.appId);
+      i.goal = "Decommissioned";
+      this.save(i);
+      if (app !== undefined && this.deploymentsOf(i.appId).length === 0) this.schedule(app, nowMs);
+    }
+    for (const i of review.expunge) this.remove(i);
   }
 
   private noteWatchFailure(i: Instance, nowMs: number): void {
@@ -735,6 +753,7 @@ export class ServicesState {
 
   /** Timers: deployments, and Marathon's scale check for apps outside deployments. */
   tick(nowMs: number): ServicesEffect[] {
+    this.applyUnreachableStrategy(nowMs);
     for (const v of this.apps()) {
       const id = v.app.id as AppId;
       if (this.deploymentsOf(id).length > 0) continue;

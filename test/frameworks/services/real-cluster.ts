@@ -1,6 +1,9 @@
 // A real cluster for the services framework's integration tests: a master (in-memory registry,
-// fast allocation, agents unreachable after ~1 s of missed pings), two agents launching real
-// processes with disjoint port ranges, and the services framework on a SQLite store. Tasks are
+// fast allocation, agents unreachable after ~1 s of missed pings), two `tessera agent` child
+// processes launching real processes with disjoint port ranges, and the services framework on
+// a SQLite store. `freezeAgent` SIGSTOPs an agent: its connection stays open but it answers no
+// more pings, so the master marks it unreachable (reference §5.2) — the failure the services
+// framework must replace instances after. Tasks are
 // test/fixtures/services/http-app.mjs. A stopped agent leaves its tasks running (as a Mesos
 // agent does); cleanup kills every container leader by the pid the agent checkpointed
 // (`runs/<id>/pids/forked.pid`; the leader is the session leader, and pid-namespace init).
@@ -8,10 +11,9 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pino } from "pino";
-import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
 import { type RunningServices, startServices } from "../../../src/frameworks/services/start.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
 import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
 
 export const HTTP_APP = new URL("../../fixtures/services/http-app.mjs", import.meta.url).pathname;
@@ -23,12 +25,13 @@ const AGENT_PORTS = ["[31000-31099]", "[31100-31199]"] as const;
 
 export interface RealCluster {
   readonly master: RunningMaster;
-  readonly agents: (RunningAgent | undefined)[];
+  readonly agents: AgentProcess[];
   services: RunningServices | undefined;
   readonly dir: string;
   /** Starts (or restarts, on the same store) the services framework. */
   startServices(options?: { role?: string }): Promise<RunningServices>;
-  stopAgent(index: number): Promise<void>;
+  /** SIGSTOPs agent `index` (it hangs; its tasks keep running until cleanup). */
+  freezeAgent(index: number): void;
   close(): Promise<void>;
 }
 
@@ -39,22 +42,20 @@ export async function startRealCluster(): Promise<RealCluster> {
     agent_ping_timeout: "500ms",
     max_agent_ping_timeouts: "2",
   });
-  const agents: (RunningAgent | undefined)[] = [];
+  const agents: AgentProcess[] = [];
   for (const [index, ports] of AGENT_PORTS.entries()) {
     const workDir = join(dir, `agent-${index}`);
     mkdirSync(workDir);
     agents.push(
-      await startAgent({
-        flags: {
-          master: master.url.replace("http://", ""),
-          work_dir: workDir,
-          port: "0",
-          ip: "127.0.0.1",
-          hostname: `agent-${index}`,
-          resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
-          registration_backoff_factor: "10ms",
-        },
-        logger: pino({ level: process.env.TESSERA_TEST_LOG ?? "silent" }),
+      await spawnAgent({
+        master: master.url.replace("http://", ""),
+        work_dir: workDir,
+        port: String(await freePort()),
+        ip: "127.0.0.1",
+        hostname: `agent-${index}`,
+        resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
+        registration_backoff_factor: "10ms",
+        log_level: "error",
       }),
     );
   }
@@ -73,19 +74,22 @@ export async function startRealCluster(): Promise<RealCluster> {
       });
       return cluster.services;
     },
-    async stopAgent(index) {
-      await agents[index]?.close();
-      agents[index] = undefined;
+    freezeAgent(index) {
+      const pid = agents[index]?.child.pid;
+      assert.ok(pid !== undefined, `no agent ${index}`);
+      process.kill(pid, "SIGSTOP");
     },
     async close() {
       await cluster.services?.close();
       cluster.services = undefined;
-      for (const a of agents) await a?.close();
+      for (const a of agents) await a.kill9();
       for (const pid of containerPids(dir)) {
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // already gone
+        for (const target of [-pid, pid]) {
+          try {
+            process.kill(target, "SIGKILL");
+          } catch {
+            // not a group leader, or already gone
+          }
         }
       }
       await master.close();
@@ -95,15 +99,28 @@ export async function startRealCluster(): Promise<RealCluster> {
   return cluster;
 }
 
-/** Host pids of every container the agents under `dir` checkpointed. */
+/**
+ * Host pids of every container the agents under `dir` started: the checkpointed leaders, and
+ * any process whose command line names `dir` (namespaced launchers carry the sandbox path), in
+ * case an agent was stopped before it checkpointed a pid.
+ */
 function containerPids(dir: string): number[] {
-  const out: number[] = [];
+  const out = new Set<number>();
   for (const entry of readdirSync(dir, { recursive: true, encoding: "utf8" })) {
     if (!entry.endsWith(join("pids", "forked.pid"))) continue;
     const pid = Number(readFileSync(join(dir, entry), "utf8").trim());
-    if (Number.isInteger(pid) && pid > 1) out.push(pid);
+    if (Number.isInteger(pid) && pid > 1) out.add(pid);
   }
-  return out;
+  for (const name of readdirSync("/proc")) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${name}/cmdline`, "utf8").includes(dir)) out.add(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return [...out];
 }
 
 /** Polls `probe` every `everyMs` until it returns a value (bounded by CLUSTER_WAIT_MS). */
