@@ -1,0 +1,105 @@
+// The v1 executor API's status codes (reference §3.1) on a real agent with a real master and
+// one running command task (so one framework and executor are known): both paths,
+// `/api/v1/executor` and `/slave(1)/api/v1/executor`, answer 405 to GET, 415 to a wrong
+// Content-Type, 400 to bad JSON, to JSON that is not a Call and to calls that fail validation,
+// 406 to SUBSCRIBE without an acceptable Accept, 202 to HEARTBEAT, and 400 "Framework cannot
+// be found" / "Executor cannot be found" to unknown ids.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { type Cluster, startCluster } from "../integration/cluster.ts";
+import { commandTask } from "../integration/helpers.ts";
+
+describe("the v1 executor API's status codes", () => {
+  let cluster: Cluster;
+  let agentId: unknown;
+
+  before(async () => {
+    cluster = await startCluster("execapi", { isolation: "posix/cpu,posix/mem" });
+    agentId = await cluster.launch([commandTask("long", "sleep 1000")]);
+    await cluster.framework.state("long", "TASK_RUNNING");
+  });
+
+  after(async () => {
+    await cluster.framework.kill(agentId, "long");
+    await cluster.framework.state("long", "TASK_KILLED");
+    await cluster.stop();
+  });
+
+  const call = (over: Record<string, unknown> = {}) =>
+    JSON.stringify({
+      type: "HEARTBEAT",
+      framework_id: { value: cluster.framework.id },
+      executor_id: { value: "long" },
+      ...over,
+    });
+
+  for (const path of ["/api/v1/executor", "/slave(1)/api/v1/executor"]) {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      fetch(`${cluster.agent.url}${path}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body,
+      });
+
+    it(`${path}: GET is 405`, async () => {
+      const res = await fetch(`${cluster.agent.url}${path}`);
+      assert.equal(res.status, 405);
+    });
+
+    it(`${path}: a wrong Content-Type is 415`, async () => {
+      const res = await post(call(), { "content-type": "text/plain" });
+      assert.equal(res.status, 415);
+    });
+
+    it(`${path}: a body that is not JSON is 400`, async () => {
+      const res = await post("{not json");
+      assert.equal(res.status, 400);
+    });
+
+    it(`${path}: a call without its required executor_id is 400 (the JSON is not a Call)`, async () => {
+      const res = await post(JSON.stringify({ type: "HEARTBEAT", framework_id: { value: "f" } }));
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /executor_id/);
+    });
+
+    it(`${path}: an UPDATE without its update fails validation with 400`, async () => {
+      const res = await post(call({ type: "UPDATE" }));
+      assert.equal(res.status, 400);
+      assert.match(await res.text(), /^Failed to validate Executor::Call: /);
+    });
+
+    it(`${path}: HEARTBEAT is 202`, async () => {
+      const res = await post(call());
+      assert.equal(res.status, 202);
+    });
+
+    it(`${path}: SUBSCRIBE without an acceptable Accept (not JSON, not recordio's) is 406`, async () => {
+      const res = await post(call({ type: "SUBSCRIBE", subscribe: {} }), { accept: "text/html" });
+      assert.equal(res.status, 406);
+    });
+
+    it(`${path}: an unknown framework is 400 "Framework cannot be found"`, async () => {
+      const res = await post(
+        call({
+          type: "MESSAGE",
+          framework_id: { value: "no-such-framework" },
+          message: { data: "aGk=" },
+        }),
+      );
+      assert.equal(res.status, 400);
+      assert.equal(await res.text(), "Framework cannot be found");
+    });
+
+    it(`${path}: an unknown executor of a known framework is 400 "Executor cannot be found"`, async () => {
+      const res = await post(
+        call({
+          type: "MESSAGE",
+          executor_id: { value: "no-such-executor" },
+          message: { data: "aGk=" },
+        }),
+      );
+      assert.equal(res.status, 400);
+      assert.equal(await res.text(), "Executor cannot be found");
+    });
+  }
+});
