@@ -170,7 +170,7 @@ export class Ctx {
       frameworkId: framework.id,
       event,
     });
-    this.count(`master/events_${(event.type ?? "unknown").toLowerCase()}`);
+    this.count(eventMetric(event.type ?? "UNKNOWN"));
     return true;
   }
 
@@ -213,6 +213,30 @@ function persistOutput(
   ops: Extract<MasterOutput, { kind: "persist" }>["ops"],
 ): MasterOutput {
   return { kind: "persist", token, ops };
+}
+
+// Metric names by event type and task state, built once: these are counted for every event
+// sent and every state change, a million times in a large launch.
+const eventMetrics = new Map<string, string>();
+const stateMetrics = new Map<string, string>();
+
+function eventMetric(type: string): string {
+  let name = eventMetrics.get(type);
+  if (name === undefined) {
+    name = `master/events_${type.toLowerCase()}`;
+    eventMetrics.set(type, name);
+  }
+  return name;
+}
+
+/** `master/tasks_running` for TASK_RUNNING, and so on. */
+export function taskStateMetric(state: TaskState): string {
+  let name = stateMetrics.get(state);
+  if (name === undefined) {
+    name = `master/tasks_${state.slice(5).toLowerCase()}`;
+    stateMetrics.set(state, name);
+  }
+  return name;
 }
 
 export function taskKey(frameworkId: string, taskId: string): string {

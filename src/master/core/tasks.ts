@@ -2,7 +2,7 @@
 // or completed (bounded) lists (reference §2.7, §5.5, §5.6).
 import type { Resources } from "../../resources/index.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
-import { taskKey } from "./state.ts";
+import { taskKey, taskStateMetric } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import { renderTask } from "./views.ts";
 import type { TaskInfo, TaskState, TaskStatus } from "./wire-types.ts";
@@ -101,7 +101,7 @@ export function applyStatus(
   if (task.statuses.length < 8) task.statuses = [...task.statuses, status];
   else task.statuses.push(status);
   if (task.state !== before) {
-    ctx.count(`master/tasks_${task.state.slice(5).toLowerCase()}`);
+    ctx.count(taskStateMetric(task.state));
   }
   ctx.operator({
     type: "TASK_UPDATED",
