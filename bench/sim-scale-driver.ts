@@ -55,7 +55,7 @@ export class ScaleCluster {
   readonly clock = new VirtualClock();
   readonly core: MasterCore;
   readonly #timers = new Map<string, ScheduledEvent>();
-  readonly #queue: MasterInput[] = [];
+  readonly #queue: (MasterInput | undefined)[] = [];
   #draining = false;
   #requestId = 1;
   #uuid = 0;
@@ -87,7 +87,11 @@ export class ScaleCluster {
     this.deliver({ kind: "recover", registry: emptyRegistryState() });
   }
 
-  /** Hands an input to the core, then everything it causes, to quiescence. */
+  /**
+   * Hands an input to the core, then everything it causes, to quiescence. Each handled input's
+   * slot is cleared at once: a cycle queues hundreds of thousands of calls, and holding them
+   * all until the end would make the garbage collector copy every one of them.
+   */
   deliver(input: MasterInput): void {
     this.#queue.push(input);
     if (this.#draining) return;
@@ -95,6 +99,7 @@ export class ScaleCluster {
     try {
       for (let i = 0; i < this.#queue.length; i++) {
         const next = this.#queue[i]!;
+        this.#queue[i] = undefined;
         for (const output of this.core.handle(next, this.clock.nowMs)) this.#carryOut(output);
       }
     } finally {

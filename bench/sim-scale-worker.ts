@@ -131,6 +131,7 @@ function main(): void {
     placementSimSeconds: placementSimMs / 1000,
     placementAllocatorMs: round(cluster.allocatorMs - allocatorMsBefore, 1),
     tasksPerSecond: Math.round((cluster.tasksRunning / placementWallMs) * 1000),
+    tasksPerCpuSecond: Math.round((cluster.tasksRunning / placementCpuMs) * 1000),
     offers: cluster.offersReceived,
     heapWithTasksMb: round(heapTasks / MIB, 1),
     heapPerTaskKiB: round((heapTasks - heapAgents) / cluster.tasksRunning / 1024, 3),

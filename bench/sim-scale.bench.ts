@@ -36,6 +36,7 @@ interface WorkerResult {
   placementSimSeconds: number;
   placementAllocatorMs: number;
   tasksPerSecond: number;
+  tasksPerCpuSecond: number;
   offers: number;
   heapWithTasksMb: number;
   heapPerTaskKiB: number;
@@ -106,7 +107,9 @@ export const suite: BenchSuite = {
         value: r.tasksPerSecond,
         unit: "tasks/s",
         ...size,
+        perCpuSecond: r.tasksPerCpuSecond,
         wallMs: r.placementWallMs,
+        cpuMs: r.placementCpuMs,
         allocatorMs: r.placementAllocatorMs,
         offers: r.offers,
         simSeconds: r.placementSimSeconds,
