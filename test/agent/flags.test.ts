@@ -1,0 +1,212 @@
+// `tessera agent` flags (reference §8.1, §8.7): Mesos's defaults, command line over
+// TESSERA_* variables over defaults, resources detected as Mesos does (cpus, memory minus a
+// 1 GB reserve, the work dir's disk minus a 5 GB reserve, ports 31000-32000) and overridden
+// per name by --resources, and bad values refused with one line naming the flag.
+import assert from "node:assert/strict";
+import { statfsSync } from "node:fs";
+import { availableParallelism, tmpdir, totalmem } from "node:os";
+import { describe, it } from "node:test";
+import { agentFlagValues, parseAgentFlags } from "../../src/agent/flags.ts";
+import {
+  agentResources,
+  defaultDiskMb,
+  defaultMemMb,
+  defaultResourcesText,
+  detectMachine,
+} from "../../src/agent/resources-detect.ts";
+import { AgentStartError, startAgent } from "../../src/agent/server.ts";
+
+const MB = 1024 * 1024;
+const GB = 1024 * MB;
+
+function parsed(given: Record<string, string>, env: Record<string, string> = {}) {
+  const r = parseAgentFlags(given, env);
+  assert.ok(r.ok, r.ok ? "" : r.message);
+  return r.flags;
+}
+
+function refused(given: Record<string, string>, env: Record<string, string> = {}) {
+  const r = parseAgentFlags(given, env);
+  assert.ok(!r.ok, "the flags were accepted");
+  assert.doesNotMatch(r.message, /\n/, "the error is one line");
+  return r;
+}
+
+describe("agent flag defaults", () => {
+  it("only --work_dir is required; the rest default as in Mesos (port 5051, reconnect, timeouts)", () => {
+    const f = parsed({ work_dir: "/var/lib/tessera" });
+    assert.equal(f.port, 5051);
+    assert.equal(f.ip, "0.0.0.0");
+    assert.equal(f.master, undefined);
+    assert.equal(f.recover, "reconnect");
+    assert.equal(f.executorRegistrationTimeoutMs, 60_000);
+    assert.equal(f.executorReregistrationTimeoutMs, 2_000);
+    assert.equal(f.executorShutdownGracePeriodMs, 5_000);
+    assert.equal(f.recoveryTimeoutMs, 15 * 60_000);
+    assert.equal(f.registrationBackoffFactorMs, 1_000);
+    assert.equal(f.isolation, undefined, "the strongest isolation that works is chosen later");
+    assert.equal(f.resources, undefined, "resources are detected");
+  });
+
+  it("/flags shows the defaults in Mesos's duration format", () => {
+    const values = agentFlagValues(parsed({ work_dir: "/w" }));
+    assert.equal(values.port, "5051");
+    assert.equal(values.executor_registration_timeout, "1mins");
+    assert.equal(values.executor_reregistration_timeout, "2secs");
+    assert.equal(values.recovery_timeout, "15mins");
+    assert.equal(values.recover, "reconnect");
+  });
+});
+
+describe("detected resources", () => {
+  it("memory is RAM minus 1 GB from 2 GB up, else half; disk is the filesystem minus 5 GB from 10 GB up, else half", () => {
+    assert.equal(defaultMemMb(16 * GB), 15 * 1024);
+    assert.equal(defaultMemMb(2 * GB), 1024);
+    assert.equal(defaultMemMb(1 * GB), 512);
+    assert.equal(defaultMemMb(undefined), 1024);
+    assert.equal(defaultDiskMb(100 * GB), 95 * 1024);
+    assert.equal(defaultDiskMb(10 * GB), 5 * 1024);
+    assert.equal(defaultDiskMb(4 * GB), 2 * 1024);
+    assert.equal(defaultDiskMb(undefined), 10 * 1024);
+  });
+
+  it("on this machine: cpus online, memory and the work dir's disk less their reserves, ports 31000-32000", () => {
+    const facts = detectMachine(tmpdir());
+    assert.equal(facts.cpus, availableParallelism());
+    assert.equal(facts.memBytes, totalmem());
+    const st = statfsSync(tmpdir());
+    assert.equal(facts.diskBytes, st.blocks * st.bsize);
+    const r = agentResources(undefined, facts);
+    assert.ok(r.ok);
+    assert.equal(r.value.get("cpus"), availableParallelism() * 1000);
+    assert.equal(r.value.get("mem"), defaultMemMb(totalmem()) * 1000);
+    assert.equal(r.value.get("disk"), defaultDiskMb(st.blocks * st.bsize) * 1000);
+    const ports = r.value.toArray().find((x) => x.name === "ports");
+    assert.match(JSON.stringify(ports), /31000/);
+    assert.match(JSON.stringify(ports), /32000/);
+  });
+
+  it("--resources overrides only the names it gives; the rest stay detected", () => {
+    const facts = { cpus: 8, memBytes: 16 * GB, diskBytes: 100 * GB };
+    assert.equal(
+      defaultResourcesText(facts, ["cpus"]),
+      `mem:${15 * 1024};disk:${95 * 1024};ports:[31000-32000]`,
+    );
+    const r = agentResources("cpus:2;gpus:1", facts);
+    assert.ok(r.ok);
+    assert.equal(r.value.get("cpus"), 2000);
+    assert.equal(r.value.get("gpus"), 1000);
+    assert.equal(r.value.get("mem"), 15 * 1024 * 1000);
+    assert.equal(r.value.get("disk"), 95 * 1024 * 1000);
+  });
+
+  it("--resources as a JSON array is accepted too", () => {
+    const facts = { cpus: 4, memBytes: 8 * GB, diskBytes: 50 * GB };
+    const r = agentResources(
+      JSON.stringify([{ name: "mem", type: "SCALAR", scalar: { value: 512 } }]),
+      facts,
+    );
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.equal(r.value.get("mem"), 512 * 1000);
+    assert.equal(r.value.get("cpus"), 4000);
+  });
+});
+
+describe("flag sources", () => {
+  it("TESSERA_* variables set flags, and the command line wins over them", () => {
+    const env = {
+      TESSERA_WORK_DIR: "/from-env",
+      TESSERA_PORT: "5999",
+      TESSERA_RECOVER: "cleanup",
+      TESSERA_EXECUTOR_REGISTRATION_TIMEOUT: "30secs",
+      TESSERA_ISOLATION: "posix/cpu,posix/mem",
+    };
+    const fromEnv = parsed({}, env);
+    assert.equal(fromEnv.workDir, "/from-env");
+    assert.equal(fromEnv.port, 5999);
+    assert.equal(fromEnv.recover, "cleanup");
+    assert.equal(fromEnv.executorRegistrationTimeoutMs, 30_000);
+    assert.equal(fromEnv.isolation, "posix/cpu,posix/mem");
+    const both = parsed({ work_dir: "/from-cli", port: "0" }, env);
+    assert.equal(both.workDir, "/from-cli");
+    assert.equal(both.port, 0);
+    assert.equal(both.recover, "cleanup");
+  });
+
+  it("overrides on the command line replace the defaults", () => {
+    const f = parsed({
+      work_dir: "/w",
+      master: "10.0.0.1:5050",
+      ip: "127.0.0.1",
+      port: "5052",
+      hostname: "agent-7",
+      attributes: "rack:r1",
+      executor_shutdown_grace_period: "250ms",
+      registration_backoff_factor: "10ms",
+      cgroups_root: "custom",
+      log_level: "WARNING",
+    });
+    assert.equal(f.master, "10.0.0.1:5050");
+    assert.equal(f.ip, "127.0.0.1");
+    assert.equal(f.port, 5052);
+    assert.equal(f.hostname, "agent-7");
+    assert.equal(f.attributes, "rack:r1");
+    assert.equal(f.executorShutdownGracePeriodMs, 250);
+    assert.equal(f.registrationBackoffFactorMs, 10);
+    assert.equal(f.cgroupsRoot, "custom");
+    assert.equal(f.logLevel, "warn");
+  });
+});
+
+describe("bad flag values", () => {
+  it("a missing --work_dir is refused naming it", () => {
+    const r = refused({});
+    assert.equal(r.flag, "work_dir");
+    assert.match(r.message, /work_dir/);
+  });
+
+  for (const [flag, value] of [
+    ["port", "50x1"],
+    ["port", "70000"],
+    ["recover", "sometimes"],
+    ["executor_registration_timeout", "soon"],
+    ["executor_reregistration_timeout", "16secs"],
+    ["log_level", "LOUD"],
+  ] as const) {
+    it(`--${flag}=${value} is refused with one line naming the flag`, () => {
+      const r = refused({ work_dir: "/w", [flag]: value });
+      assert.equal(r.flag, flag);
+      assert.match(r.message, new RegExp(`'${flag}'`));
+    });
+  }
+
+  it("a bad value from a TESSERA_* variable is refused the same way", () => {
+    const r = refused({ work_dir: "/w" }, { TESSERA_PORT: "eighty" });
+    assert.equal(r.flag, "port");
+    assert.match(r.message, /eighty/);
+  });
+
+  it("an unknown flag is refused naming it", () => {
+    const r = refused({ work_dir: "/w", no_such_flag: "1" });
+    assert.equal(r.flag, "no_such_flag");
+    assert.match(r.message, /no_such_flag/);
+  });
+
+  it("a bad --resources or --attributes stops startAgent with one line naming the flag", async () => {
+    for (const [flag, value] of [
+      ["resources", "cpus:lots"],
+      ["attributes", "::"],
+    ] as const) {
+      await assert.rejects(
+        startAgent({ flags: { work_dir: tmpdir(), port: "0", ip: "127.0.0.1", [flag]: value } }),
+        (error: unknown) => {
+          assert.ok(error instanceof AgentStartError, String(error));
+          assert.equal(error.flag, flag);
+          assert.match(error.message, new RegExp(`'${flag}'`));
+          assert.doesNotMatch(error.message, /\n/);
+          return true;
+        },
+      );
+    }
+  });
+});
