@@ -1,6 +1,7 @@
 // What must hold in a simulated cluster. `checkStep` runs after every master step (cheap on
 // small clusters); `checkEnd` runs once the calm is over and everything in flight has settled.
 // A violation is thrown as a SimInvariantError naming the seed and the step that replay it.
+import { fromMilli } from "../resources/index.ts";
 import { isTerminalState } from "../wire/status.ts";
 import type { Simulation } from "./simulation.ts";
 
@@ -126,8 +127,8 @@ export function dominantShares(sim: Simulation): Map<string, number> {
     for (const t of sim.master.core.snapshot(sim.clock.nowMs).tasks) {
       if (isTerminalState(t.state)) continue;
       const h = held.get(t.role) ?? { cpus: 0, mem: 0 };
-      h.cpus += scalarOf(t.info.resources, "cpus");
-      h.mem += scalarOf(t.info.resources, "mem");
+      h.cpus += fromMilli(t.resources.get("cpus"));
+      h.mem += fromMilli(t.resources.get("mem"));
       held.set(t.role, h);
     }
   }

@@ -34,6 +34,8 @@ export interface SendOptions {
    * connection would do: the message is not silently skipped, the stream breaks.
    */
   onLost?: () => void;
+  /** False for calls that must not be replayed (see Simulation: a scheduler's ACCEPT). */
+  duplicable?: boolean;
 }
 
 export class SimNetwork {
@@ -75,7 +77,8 @@ export class SimNetwork {
       this.dropped++;
       return;
     }
-    const copies = !options.ordered && chance(this.rng, f.duplicateRate) ? 2 : 1;
+    const copies =
+      !options.ordered && options.duplicable !== false && chance(this.rng, f.duplicateRate) ? 2 : 1;
     if (copies === 2) this.duplicated++;
     for (let i = 0; i < copies; i++) {
       let atMs = this.clock.nowMs + uniformMs(this.rng, f.minLatencyMs, f.maxLatencyMs);

@@ -45,7 +45,10 @@ export interface SimConfig {
     schedule: Fault[];
   };
   master: { allocationIntervalMs: number; offerTimeoutMs: number | undefined };
-  /** Check the per-step invariants after every master step (off only for big benchmarks). */
+  /**
+   * Check the per-step invariants after every master step; when false, at every sample (the
+   * master core's own check walks every agent and offer: too slow per step on big clusters).
+   */
   checkEveryStep: boolean;
 }
 

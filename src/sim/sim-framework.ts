@@ -316,10 +316,14 @@ export class SimFramework {
       seen.add(uuid);
       this.terminalUuids.set(task.id, seen);
     }
-    if (task.terminal !== undefined) return;
+    if (task.terminal !== undefined) {
+      // A task we took for gone is running after all (e.g. its agent came back): kill it.
+      if (state === "TASK_RUNNING") this.#kill(task);
+      return;
+    }
     if (state === "TASK_RUNNING") {
       task.runningAtMs ??= now;
-      if (task.replaced) this.#call({ type: "KILL", kill: { task_id: status.task_id } });
+      if (task.replaced) this.#kill(task);
     }
     // An answer that the master never heard of a launch is only believed for old launches.
     if (state === "TASK_UNKNOWN" && now - (task.launchedAtMs ?? now) < 30_000) return;
@@ -405,6 +409,16 @@ export class SimFramework {
   }
 
   killAll = false;
+
+  #kill(task: FwTask): void {
+    this.#call({
+      type: "KILL",
+      kill: {
+        task_id: { value: task.id },
+        ...(task.agentId === undefined ? {} : { agent_id: { value: task.agentId } }),
+      },
+    });
+  }
 
   #killStopped(): void {
     for (const task of this.tasks.values()) {

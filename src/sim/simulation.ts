@@ -172,6 +172,16 @@ export class Simulation {
     for (const fw of this.frameworks) this.clock.after(500, () => fw.start());
     for (const fault of this.faults) this.clock.at(fault.atMs, () => this.#apply(fault));
     this.metrics.start();
+    if (!this.config.checkEveryStep) {
+      // Big runs: the per-step invariants at every sample instead (see SimConfig).
+      for (
+        let t = this.config.sampleMs;
+        t < this.config.untilMs + this.config.calmMs;
+        t += this.config.sampleMs
+      ) {
+        this.clock.at(t, () => this.#check(() => checkStep(this), "sample"));
+      }
+    }
     const endMs = this.config.untilMs + this.config.calmMs;
     const sliceMs = Math.max(1000, Math.floor(endMs / 100));
     for (let t = 0; t < this.config.untilMs; t += sliceMs) {
@@ -411,7 +421,14 @@ export class Simulation {
   #frameworkCall(fw: SimFramework, call: SchedulerCall): void {
     const streamId = fw.streamId;
     if (streamId === undefined || !this.#masterHas(streamId)) return;
-    this.network.send(fw.name, MASTER, { ordered: false, label: call.type ?? "UNKNOWN" }, () => {
+    // An HTTP client does not replay a POST, and a replayed ACCEPT is not harmless: Mesos
+    // answers the copy with TASK_DROPPED (invalid offers) for task ids that are running.
+    const options = {
+      ordered: false,
+      label: call.type ?? "UNKNOWN",
+      duplicable: call.type !== "ACCEPT",
+    };
+    this.network.send(fw.name, MASTER, options, () => {
       if (!this.#masterHas(streamId)) return;
       this.master.handle({
         kind: "scheduler_call",
