@@ -6,6 +6,7 @@ import { devCommand } from "./dev.ts";
 import { masterCommand } from "./master.ts";
 import { addOperatorCommands } from "./operator-commands.ts";
 import { servicesCommand } from "./services.ts";
+import { addSimulateCommand } from "./simulate.ts";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
@@ -40,6 +41,7 @@ export function buildProgram(): Command {
   program.addCommand(agentCommand());
   program.addCommand(servicesCommand());
   addOperatorCommands(program);
+  addSimulateCommand(program);
 
   return program;
 }
