@@ -12,10 +12,10 @@ import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   EventReader,
   type Loose,
+  launchRunning,
   operatorCall,
   startTestMaster,
   subscribeScheduler,
-  type TestScheduler,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
@@ -26,44 +26,6 @@ const FRAMEWORK = {
   failover_timeout: 3600,
   capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
 };
-
-/** Launches one task from the scheduler's next offer and reports it RUNNING from the agent. */
-async function runTask(scheduler: TestScheduler, agent: TestAgent, taskId: string) {
-  const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
-  const res = await scheduler.call({
-    type: "ACCEPT",
-    accept: {
-      offer_ids: [offer.id],
-      operations: [
-        {
-          type: "LAUNCH",
-          launch: {
-            task_infos: [
-              {
-                name: taskId,
-                task_id: { value: taskId },
-                agent_id: offer.agent_id,
-                resources: [
-                  {
-                    name: "cpus",
-                    type: "SCALAR",
-                    scalar: { value: 1 },
-                    allocation_info: { role: "web" },
-                  },
-                ],
-                command: { value: "sleep 100" },
-              },
-            ],
-          },
-        },
-      ],
-    },
-  });
-  assert.equal(res.status, 202, res.body);
-  await agent.waitFor("RUN_TASK");
-  await agent.sendUpdate(scheduler.frameworkId, taskId, "TASK_RUNNING");
-  await scheduler.events.next("UPDATE");
-}
 
 async function agentView(master: RunningMaster, agentId: string): Promise<Loose> {
   const res = await operatorCall(master, { type: "GET_AGENTS" });
@@ -86,7 +48,7 @@ describe("draining an agent", () => {
       await operatorEvents.next("SUBSCRIBED");
       const agent = await TestAgent.start(master.url, { hostname: "drain-me" });
       const scheduler = await subscribeScheduler(master, FRAMEWORK);
-      await runTask(scheduler, agent, "d-1");
+      await launchRunning(scheduler, agent, "d-1");
 
       const drained = await operatorCall(master, {
         type: "DRAIN_AGENT",
@@ -138,7 +100,7 @@ describe("draining an agent", () => {
       agentId = agent.agentId;
       const scheduler = await subscribeScheduler(first, FRAMEWORK);
       frameworkId = scheduler.frameworkId;
-      await runTask(scheduler, agent, "d-2");
+      await launchRunning(scheduler, agent, "d-2");
       const drained = await operatorCall(first, {
         type: "DRAIN_AGENT",
         drain_agent: { agent_id: { value: agentId } },

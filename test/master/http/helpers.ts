@@ -9,6 +9,7 @@ import {
   type StartMasterOptions,
   startMaster,
 } from "../../../src/master/server.ts";
+import type { TestAgent } from "./test-agent.ts";
 
 /** Longest a test waits for an expected event before failing. */
 export const EVENT_WAIT_MS = 10_000;
@@ -168,3 +169,46 @@ export async function getJson(url: string): Promise<{ status: number; json: Loos
 /** Parsed JSON the tests read by path; the assertions check the shape. */
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path in assertions
 export type Loose = any;
+
+/** A command TaskInfo using 1 cpu of `role` on the offer's agent. */
+export function taskInfo(offer: Loose, taskId: string, role = "web", cpus = 1): Loose {
+  return {
+    name: taskId,
+    task_id: { value: taskId },
+    agent_id: offer.agent_id,
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: cpus }, allocation_info: { role } },
+    ],
+    command: { value: "sleep 100" },
+  };
+}
+
+/** ACCEPT of `offerIds` with one LAUNCH of `tasks` (refuse_seconds 0: re-offered at once). */
+export function acceptLaunch(
+  scheduler: TestScheduler,
+  offerIds: Loose[],
+  tasks: Loose[],
+): Promise<{ status: number; body: string }> {
+  return scheduler.call({
+    type: "ACCEPT",
+    accept: {
+      offer_ids: offerIds,
+      operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
+      filters: { refuse_seconds: 0 },
+    },
+  });
+}
+
+/** Launches one task from the scheduler's next offer; the agent reports it RUNNING. */
+export async function launchRunning(
+  scheduler: TestScheduler,
+  agent: TestAgent,
+  taskId: string,
+): Promise<void> {
+  const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
+  const res = await acceptLaunch(scheduler, [offer.id], [taskInfo(offer, taskId)]);
+  assert.equal(res.status, 202, res.body);
+  await agent.waitFor("RUN_TASK");
+  await agent.sendUpdate(scheduler.frameworkId, taskId, "TASK_RUNNING");
+  await scheduler.events.next("UPDATE");
+}
