@@ -1,12 +1,13 @@
 // The agent's own endpoints (reference §4.4, §4.5, §4.6): `/state` (503 while recovering),
 // `/monitor/statistics`, `/containers`, `/flags`, `/files/{browse,read,download}`, the agent
 // operator API v1 (`POST /api/v1`: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_STATE,
-// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT) and the `slave/*`
+// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT, KILL_CONTAINER when
+// the runtime offers it) and the `slave/*`
 // metrics. /health, /version, /metrics/snapshot and /metrics are the common ones
 // (src/http/endpoints.ts), registered by the server.
 import { versionInfo } from "../../http/endpoints.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import { failureResponse, jsonResponse, textResponse } from "../../http/response.ts";
+import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
 import { readV1Call } from "../../http/v1-request.ts";
 import type { AgentInfo } from "../../wire/framework.ts";
@@ -36,7 +37,17 @@ export interface AgentEndpointsContext {
   pid: string;
   masterHostname(): string | undefined;
   recovered(): boolean;
+  /**
+   * KILL_CONTAINER (reference §4.4): signal a top-level container (`signal` unset = SIGKILL).
+   * Absent until the agent runtime offers a way to kill one container through its executor
+   * (so that a command task ends TASK_KILLED); the call then answers 501.
+   */
+  killContainer?(containerId: string, signal: number | undefined): Promise<KillContainerResult>;
 }
+
+export type KillContainerResult =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly status: 404 | 500; readonly message: string };
 
 const recoveringGuard = (ctx: AgentEndpointsContext) => () =>
   ctx.recovered()
@@ -156,6 +167,13 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       const invalid = validateAgentOperatorCall(call);
       if (invalid !== undefined)
         return textResponse(400, `Failed to validate agent::Call: ${invalid}`);
+      if (call.type === "KILL_CONTAINER" && call.kill_container !== undefined) {
+        return killContainer(
+          ctx,
+          call.kill_container.container_id.value,
+          call.kill_container.signal,
+        );
+      }
       const body = operatorAnswer(ctx, call);
       if (body === undefined)
         return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
@@ -223,6 +241,25 @@ function statistics(ctx: AgentEndpointsContext, withContainer: boolean): unknown
     });
   }
   return out;
+}
+
+/** KILL_CONTAINER: 404 for a container the agent does not run (as Mesos), else the kill. */
+async function killContainer(
+  ctx: AgentEndpointsContext,
+  containerId: string,
+  signal: number | undefined,
+): Promise<Reply> {
+  const running = executorsOf(ctx.core).some(
+    (e) => e.containerId === containerId && e.phase !== "terminated",
+  );
+  if (!running) return textResponse(404, `Container ${containerId} cannot be found`);
+  if (ctx.killContainer === undefined) {
+    // TODO(KILL_CONTAINER): the agent runtime (server.ts) has no call to kill one container
+    // through its executor yet; `tessera kill TASK` needs it (the task must end TASK_KILLED).
+    return textResponse(501, "KILL_CONTAINER is not implemented by this agent yet");
+  }
+  const killed = await ctx.killContainer(containerId, signal);
+  return killed.ok ? textResponse(200, "") : textResponse(killed.status, killed.message);
 }
 
 function operatorAnswer(
