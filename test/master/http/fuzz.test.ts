@@ -5,7 +5,13 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import fc from "fast-check";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { stableState, startTestMaster, subscribeScheduler, type TestScheduler } from "./helpers.ts";
+import {
+  operatorCall,
+  stableState,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+} from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
 const ENDPOINTS = [
@@ -17,7 +23,8 @@ const ENDPOINTS = [
 ] as const;
 
 // Call types that read or are refused; SUBSCRIBE (which opens streams and creates frameworks
-// or agents) and the operator mutations are left out so that "state unchanged" is the claim.
+// or agents) is left out so that "state unchanged" is the claim. Operator mutations are in, with
+// random sub-messages: they name agents and frameworks that do not exist, or fail validation.
 const TYPES = [
   "DECLINE",
   "ACCEPT",
@@ -31,8 +38,19 @@ const TYPES = [
   "GET_HEALTH",
   "GET_STATE",
   "GET_TASKS",
+  "DRAIN_AGENT",
+  "DEACTIVATE_AGENT",
+  "REACTIVATE_AGENT",
+  "MARK_AGENT_GONE",
+  "TEARDOWN",
+  "UPDATE_QUOTA",
+  "UPDATE_WEIGHTS",
+  "CREATE_VOLUMES",
   "NOPE",
 ];
+
+/** A role name the random weights and quota may use (valid, so validation is not all). */
+const roleArb = fc.constantFrom("web", "batch", "*", "a/b", "");
 
 const callArb = fc
   .record(
@@ -46,6 +64,34 @@ const callArb = fc
       acknowledge: fc.anything(),
       update: fc.anything(),
       reconcile: fc.anything(),
+      drain_agent: fc.oneof(
+        fc.record({ agent_id: fc.record({ value: fc.string() }) }),
+        fc.anything(),
+      ),
+      deactivate_agent: fc.anything(),
+      reactivate_agent: fc.anything(),
+      mark_agent_gone: fc.anything(),
+      teardown: fc.anything(),
+      // Weights and quota that validation refuses (non-positive weight, guarantee > limit).
+      update_weights: fc.oneof(
+        fc.record({
+          weight_infos: fc.array(fc.record({ role: roleArb, weight: fc.double({ max: 0 }) })),
+        }),
+        fc.anything(),
+      ),
+      update_quota: fc.oneof(
+        fc.record({
+          quota_configs: fc.array(
+            fc.record({
+              role: roleArb,
+              guarantees: fc.constant({ cpus: { value: 2 } }),
+              limits: fc.constant({ cpus: { value: 1 } }),
+            }),
+            { minLength: 1 },
+          ),
+        }),
+        fc.anything(),
+      ),
     },
     { requiredKeys: ["type"] },
   )
@@ -85,8 +131,15 @@ describe("master POST endpoints under random input", () => {
     await master.close();
   });
 
+  /** GET_STATE plus what it does not show: weights and quota. */
+  async function everything(): Promise<unknown> {
+    const weights = await operatorCall(master, { type: "GET_WEIGHTS" });
+    const quota = await operatorCall(master, { type: "GET_QUOTA" });
+    return { state: await stableState(master), weights: weights.body, quota: quota.body };
+  }
+
   it("answers every random body below 500 and leaves the state unchanged", async () => {
-    const before = await stableState(master);
+    const before = await everything();
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...ENDPOINTS),
@@ -113,6 +166,6 @@ describe("master POST endpoints under random input", () => {
       { numRuns: 300, seed: 4242 },
     );
     assert.equal((await fetch(`${master.url}/health`)).status, 200);
-    assert.deepEqual(await stableState(master), before);
+    assert.deepEqual(await everything(), before);
   });
 });
