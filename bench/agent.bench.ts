@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { startAgent } from "../src/agent/server.ts";
-import { postCall, subscribe } from "../src/http/recordio-client.ts";
+import { postCall, subscribe } from "../src/http/keepalive-client.ts";
 import { startMaster } from "../src/master/server.ts";
 import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round } from "./harness.ts";
 
@@ -143,7 +143,7 @@ async function withCluster<T>(
   body: (s: BenchScheduler) => Promise<T>,
 ): Promise<T> {
   const workDir = await mkdtemp(join(tmpdir(), "tessera-agent-bench-"));
-  const logger = pino({ level: "silent" });
+  const logger = pino({ level: process.env.BENCH_LOG ?? "silent" });
   const master = await startMaster({
     flags: { registry: "in_memory", port: "0", ip: "127.0.0.1", allocation_interval: "1ms" },
     logger,
@@ -170,7 +170,10 @@ async function withCluster<T>(
   }
 }
 
-async function latency(isolation: string | undefined, checkpoint: boolean): Promise<BenchRow[]> {
+export async function latency(
+  isolation: string | undefined,
+  checkpoint: boolean,
+): Promise<BenchRow[]> {
   return withCluster(isolation, checkpoint, async (s) => {
     const running: number[] = [];
     const finished: number[] = [];
@@ -197,7 +200,7 @@ async function latency(isolation: string | undefined, checkpoint: boolean): Prom
   });
 }
 
-async function throughput(isolation: string | undefined): Promise<BenchRow> {
+export async function throughput(isolation: string | undefined): Promise<BenchRow> {
   return withCluster(isolation, false, async (s) => {
     let launched = 0;
     const start = nowMs();
@@ -227,7 +230,7 @@ async function throughput(isolation: string | undefined): Promise<BenchRow> {
   });
 }
 
-async function memory(): Promise<BenchRow[]> {
+export async function memory(): Promise<BenchRow[]> {
   return withCluster("posix/cpu,posix/mem", false, async (s) => {
     const heapBefore = heapUsedMb();
     const rssBefore = process.memoryUsage().rss / (1024 * 1024);

@@ -11,19 +11,16 @@
 // container is destroyed and its tasks reported.
 import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
-import { hostname as osHostname, userInfo } from "node:os";
+import { constants as osConstants, hostname as osHostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { destination, type Logger, pino } from "pino";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
-import type { EventStream } from "../http/event-stream.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import { HttpServer } from "../http/server.ts";
 import { attributeToWire, parseAttributesText } from "../resources/attributes.ts";
 import { resourcesToWire } from "../resources/index.ts";
 import type { ExecutorCall } from "../wire/executor.ts";
-import { ExecutorEvent } from "../wire/executor.ts";
 import type { AgentInfo } from "../wire/framework.ts";
-import { encodeWire } from "../wire/json.ts";
 import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
 import { applyCheckpointWrite, readAgentState } from "./checkpoint/index.ts";
@@ -39,10 +36,20 @@ import type {
   AgentInput,
   AgentOutput,
   ContainerLaunch,
+  ExecutorEventOut,
   ExecutorReply,
   RecoveredAgentState,
 } from "./core/types.ts";
-import { type ExecutorOutcome, HostedCommandExecutor } from "./executor/command-executor.ts";
+import {
+  DEFAULT_KILL_GRACE_MS,
+  type ExecutorOutcome,
+  HostedCommandExecutor,
+} from "./executor/command-executor.ts";
+import {
+  type ExecutorEventStream,
+  type ExecutorTransport,
+  LocalExecutorTransport,
+} from "./executor/executor-transport.ts";
 import { fetchUris } from "./executor/fetcher.ts";
 import {
   type AgentCommandFlags,
@@ -50,7 +57,7 @@ import {
   masterBaseUrl,
   parseAgentFlags,
 } from "./flags.ts";
-import { registerAgentEndpoints } from "./http/endpoints.ts";
+import { type KillContainerResult, registerAgentEndpoints } from "./http/endpoints.ts";
 import { registerExecutorApi } from "./http/executor-api.ts";
 import { MasterLink } from "./master-link.ts";
 import { agentResources, detectMachine } from "./resources-detect.ts";
@@ -111,8 +118,8 @@ function pidFile(
 }
 
 interface ExecutorStreamSlot {
-  stream: EventStream | undefined;
-  buffered: string[];
+  stream: ExecutorEventStream | undefined;
+  buffered: ExecutorEventOut[];
   closed: boolean;
 }
 
@@ -179,7 +186,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     },
   );
   const url = `http://${advertisedIp}:${bound.port}`;
-  runtime.attach(core, url);
+  runtime.attach(core);
 
   const metrics = new MetricsRegistry();
   registerCommonEndpoints(server, { metrics, healthy: () => !runtime.closed });
@@ -201,6 +208,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     pid: `slave(1)@${advertisedIp}:${bound.port}`,
     masterHostname: () => runtime.masterHostname(),
     recovered: () => runtime.recovered(),
+    killContainer: (containerId, signal) => runtime.killContainer(containerId, signal),
   });
 
   await runtime.recover();
@@ -251,7 +259,6 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
 /** The shell around the core: carries out its outputs and feeds it the world's inputs. */
 class AgentRuntime {
   #core: AgentCore | undefined;
-  #url = "";
   #link: MasterLink | undefined;
   #recovered = false;
   closed = false;
@@ -266,6 +273,13 @@ class AgentRuntime {
   readonly #hosted = new Map<string, HostedCommandExecutor>();
   readonly #waited = new Set<string>();
   readonly #user = userInfo().username;
+  /** How hosted command executors reach this agent (in-process, see executor-transport.ts). */
+  readonly #transport: ExecutorTransport = new LocalExecutorTransport({
+    recovered: () => this.recovered(),
+    call: (call, streamId) => this.call(call, streamId),
+    attach: (streamId, stream) => this.attachStream(streamId, stream),
+    abandon: (streamId) => this.abandon(streamId),
+  });
 
   constructor(
     private readonly flags: AgentCommandFlags,
@@ -273,9 +287,8 @@ class AgentRuntime {
     private readonly containerizer: Containerizer,
   ) {}
 
-  attach(core: AgentCore, url: string): void {
+  attach(core: AgentCore): void {
     this.#core = core;
-    this.#url = url;
   }
 
   get core(): AgentCore {
@@ -323,7 +336,7 @@ class AgentRuntime {
     return reply ?? { ok: false, status: 503, message: "Agent is shutting down" };
   }
 
-  attachStream(streamId: string, stream: EventStream): void {
+  attachStream(streamId: string, stream: ExecutorEventStream): void {
     const slot = this.#streams.get(streamId);
     if (slot === undefined || slot.closed) {
       stream.close();
@@ -358,9 +371,8 @@ class AgentRuntime {
       case "executor_event": {
         const slot = this.#streams.get(o.streamId);
         if (slot === undefined || slot.closed) break;
-        const record = encodeWire(ExecutorEvent, o.event);
-        if (slot.stream === undefined) slot.buffered.push(record);
-        else slot.stream.send(record);
+        if (slot.stream === undefined) slot.buffered.push(o.event);
+        else slot.stream.send(o.event);
         break;
       }
       case "close_executor_stream": {
@@ -508,7 +520,7 @@ class AgentRuntime {
     const { containerId } = launch;
     let waitPromise = recoveredWait;
     const hosted = new HostedCommandExecutor({
-      agentUrl: this.#url.replace(/^http:\/\/[^/:]+/, "http://127.0.0.1"),
+      transport: this.#transport,
       frameworkId: launch.frameworkId,
       executorId: launch.executorId,
       env,
@@ -525,8 +537,10 @@ class AgentRuntime {
             resources,
           });
           if (!started.ok) return { ok: false, message: started.message };
+          // The task's end is reported when its process ends (Mesos's executor reaps its
+          // child); the container's cleanup runs meanwhile and is awaited in #hostedExit.
           waitPromise = this.containerizer
-            .wait(containerId)
+            .exited(containerId)
             .then((r) => (r.ok ? r.value : undefined));
           if (launch.checkpoint) await this.#writePid(launch, started.value.pid);
           return { ok: true };
@@ -548,7 +562,10 @@ class AgentRuntime {
       this.dispatch({ kind: "container_launch_failed", containerId, message: outcome.message });
       return;
     }
-    this.#exited(containerId, outcome.termination);
+    // The executor is done; its container has ended once the cleanup finished too.
+    void this.containerizer
+      .wait(containerId)
+      .then(() => this.#exited(containerId, outcome.termination));
   }
 
   #exited(containerId: string, t: Termination | undefined): void {
@@ -583,6 +600,27 @@ class AgentRuntime {
     const path = pidFile(this.flags.workDir, agentId, l);
     await mkdir(join(path, ".."), { recursive: true });
     await writeFile(path, String(pid));
+  }
+
+  /**
+   * KILL_CONTAINER: SIGKILL (the default, or signal 9) kills at once; any other signal is
+   * taken as a request to stop, SIGTERM then SIGKILL after the default grace period. A command
+   * task is killed through its executor, so it ends TASK_KILLED; any other container is
+   * destroyed and the agent reports its executor's end.
+   */
+  async killContainer(
+    containerId: string,
+    signal: number | undefined,
+  ): Promise<KillContainerResult> {
+    const graceMs =
+      signal === undefined || signal === osConstants.signals.SIGKILL ? 0 : DEFAULT_KILL_GRACE_MS;
+    const hosted = this.#hosted.get(containerId);
+    if (hosted !== undefined) {
+      await hosted.killTask(graceMs);
+      return { ok: true };
+    }
+    const destroyed = await this.containerizer.destroy(containerId, { gracePeriodMs: graceMs });
+    return destroyed.ok ? { ok: true } : { ok: false, status: 404, message: destroyed.message };
   }
 
   async #destroy(containerId: string): Promise<void> {

@@ -8,6 +8,7 @@
 //   await c.launch(id, { sandboxDir, command: { shell: true, value: "echo hi" }, env: {},
 //                        resources: { cpus: 0.5, memMb: 64 } })       -> { pid }
 //   await c.wait(id)                              -> Termination (exit status, limitation?)
+//   await c.exited(id)                            -> the same, before the cleanup
 //   c.usage(id)                                   -> ResourceStatistics
 //   await c.update(id, resources)                 -> raise/lower cpu, raise memory limit
 //   await c.destroy(id, { gracePeriodMs: 3000 })  -> SIGTERM the tree, SIGKILL after grace
@@ -82,6 +83,11 @@ export interface Containerizer {
    *  (not the agent's child) the end is seen by polling its pid every `pollIntervalMs`
    *  (Node has no pidfd), and the exit status is unknown (null), as in Mesos. */
   wait(containerId: string): Promise<ContainerizerResult<Termination>>;
+  /** Resolves as soon as the container's first process has ended, with what wait() will
+   *  resolve with, but before the rest of its tree is killed and its cgroups removed. Mesos's
+   *  command executor reports its task's end when it reaps the task, not once the container is
+   *  cleaned up; the cleanup then runs off that path. */
+  exited(containerId: string): Promise<ContainerizerResult<Termination>>;
   update(containerId: string, resources: ContainerResources): ContainerizerResult<void>;
   usage(containerId: string): ContainerizerResult<ResourceStatistics>;
   destroy(

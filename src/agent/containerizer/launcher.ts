@@ -12,8 +12,8 @@
 //   3. user: `setpriv --reuid --regid --init-groups` (root-only steps above run first).
 //   4. the command: `/bin/sh -c <value>` or `<value> <arguments[1..]>` (Mesos CommandInfo).
 // With none of 1-3 the command is spawned directly: one exec, the cheapest launch possible.
+// The spawn itself (detached: setsid) is done by the spawn helper (spawn-helper.ts).
 
-import { type ChildProcess, spawn } from "node:child_process";
 import { chownSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 
@@ -101,54 +101,23 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
   return { file, args, argv0: wrapped ? undefined : argv0 };
 }
 
-export interface SpawnInput {
-  readonly plan: LaunchPlan;
-  readonly sandboxDir: string;
-  readonly env: Readonly<Record<string, string>>;
-  /** Owner for the sandbox's stdout/stderr when the container runs as another user. */
-  readonly owner: { readonly uid: number; readonly gid: number } | null;
-}
-
-export type SpawnResult =
-  | { readonly ok: true; readonly pid: number; readonly child: ChildProcess }
-  | { readonly ok: false; readonly code: "LAUNCH_FAILED"; readonly message: string };
-
-/** Spawns the plan detached (setsid: its own session and process group, pgid = sid = pid). */
-export function spawnContainer(input: SpawnInput): SpawnResult {
-  let out: number | null = null;
-  let err: number | null = null;
-  try {
-    // The private /tmp of filesystem/linux lives in the sandbox (see MOUNT_SCRIPT).
-    mkdirSync(join(input.sandboxDir, "tmp"), { recursive: true });
-    out = openSync(join(input.sandboxDir, "stdout"), "a");
-    err = openSync(join(input.sandboxDir, "stderr"), "a");
-    if (input.owner !== null) {
-      chownSync(input.sandboxDir, input.owner.uid, input.owner.gid);
-      chownSync(join(input.sandboxDir, "tmp"), input.owner.uid, input.owner.gid);
-      chownSync(join(input.sandboxDir, "stdout"), input.owner.uid, input.owner.gid);
-      chownSync(join(input.sandboxDir, "stderr"), input.owner.uid, input.owner.gid);
-    }
-    const child = spawn(input.plan.file, [...input.plan.args], {
-      cwd: input.sandboxDir,
-      env: input.env,
-      detached: true,
-      stdio: ["ignore", out, err],
-      argv0: input.plan.argv0,
-    });
-    if (child.pid === undefined) {
-      // The 'error' event follows on the next tick; the failure is reported here instead.
-      child.on("error", () => {});
-      return {
-        ok: false,
-        code: "LAUNCH_FAILED",
-        message: `cannot start '${input.plan.file}' in ${input.sandboxDir}`,
-      };
-    }
-    return { ok: true, pid: child.pid, child };
-  } catch (e) {
-    return { ok: false, code: "LAUNCH_FAILED", message: (e as Error).message };
-  } finally {
-    if (out !== null) closeSync(out);
-    if (err !== null) closeSync(err);
+/**
+ * Readies the sandbox for a launch: the private /tmp of filesystem/linux (see MOUNT_SCRIPT)
+ * and the stdout/stderr files, owned by the container's user when it runs as another one.
+ * Returns the log files' paths; throws what the file system threw.
+ */
+export function prepareSandbox(
+  sandboxDir: string,
+  owner: { readonly uid: number; readonly gid: number } | null,
+): { stdout: string; stderr: string } {
+  const tmp = join(sandboxDir, "tmp");
+  const stdout = join(sandboxDir, "stdout");
+  const stderr = join(sandboxDir, "stderr");
+  mkdirSync(tmp, { recursive: true });
+  closeSync(openSync(stdout, "a"));
+  closeSync(openSync(stderr, "a"));
+  if (owner !== null) {
+    for (const path of [sandboxDir, tmp, stdout, stderr]) chownSync(path, owner.uid, owner.gid);
   }
+  return { stdout, stderr };
 }

@@ -2,7 +2,6 @@
 // and/or posix for cpu and memory, a pid namespace, and filesystem/linux. See containerizer.ts
 // for the contract and launcher.ts for how a process is started.
 
-import type { ChildProcess } from "node:child_process";
 import { mkdirSync, readFileSync } from "node:fs";
 import { assert } from "../../resources/assert.ts";
 import type { ResourceStatistics } from "../../wire/usage.ts";
@@ -24,7 +23,7 @@ import type {
   RecoverResult,
 } from "./containerizer.ts";
 import type { IsolatorName } from "./isolation-flags.ts";
-import { buildLaunchPlan, spawnContainer } from "./launcher.ts";
+import { buildLaunchPlan, prepareSandbox } from "./launcher.ts";
 import type { Tools } from "./namespaces-detect.ts";
 import {
   containerMembers,
@@ -34,6 +33,7 @@ import {
   scanProcesses,
 } from "./posix-isolator.ts";
 import { findPasswdEntry } from "./proc-parse.ts";
+import { type HelperExit, SpawnHelper } from "./spawn-helper.ts";
 import {
   type Limitation,
   memoryLimitation,
@@ -55,9 +55,10 @@ export interface LinuxContainerizerConfig {
 interface Container {
   readonly id: string;
   readonly pid: number;
-  /** null for a recovered container: not our child, its end is found by polling. */
-  readonly child: ChildProcess | null;
-  readonly startTimeTicks: number | null;
+  /** Started by our spawn helper, which reports its end. False for a recovered container
+   *  (not ours) or when the helper died: its end is found by polling its pid. */
+  ownChild: boolean;
+  startTimeTicks: number | null;
   resources: ContainerResources | null;
   readonly inCgroups: boolean;
   limitation: Limitation | undefined;
@@ -65,6 +66,9 @@ interface Container {
   ended: boolean;
   readonly termination: Promise<Termination>;
   readonly resolve: (t: Termination) => void;
+  /** Resolved when the first process ended, before the cleanup (see Containerizer.exited). */
+  readonly exited: Promise<Termination>;
+  readonly resolveExited: (t: Termination) => void;
 }
 
 // Container ids become cgroup and path names: keep them to a safe alphabet (Mesos's are UUIDs).
@@ -77,6 +81,10 @@ const DESTROY_POLL_MS = 10;
 export class LinuxContainerizer implements Containerizer {
   private readonly live = new Map<string, Container>();
   private readonly ended = new Map<string, Termination>();
+  /** Forks containers' first processes from a small process (see spawn-helper.ts). */
+  private readonly helper = new SpawnHelper();
+  /** Containers whose first process is being started, by id. */
+  private readonly launching = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
   private readonly posixMem: boolean;
   private readonly cgroupMem: boolean;
@@ -139,7 +147,11 @@ export class LinuxContainerizer implements Containerizer {
     if (!CONTAINER_ID_PATTERN.test(containerId)) {
       return fail("INVALID_CONTAINER_ID", `invalid container id '${containerId}'`);
     }
-    if (this.live.has(containerId) || this.backend?.exists(containerId)) {
+    if (
+      this.live.has(containerId) ||
+      this.launching.has(containerId) ||
+      this.backend?.exists(containerId)
+    ) {
       return fail("CONTAINER_EXISTS", `container '${containerId}' already exists`);
     }
     const invalid = validateResources(launch.resources);
@@ -174,21 +186,42 @@ export class LinuxContainerizer implements Containerizer {
         setpriv: tools.setpriv ?? "setpriv",
       },
     });
-    const spawned = spawnContainer({
+    let logs: { stdout: string; stderr: string };
+    try {
+      logs = prepareSandbox(launch.sandboxDir, user.value);
+    } catch (e) {
+      if (this.backend !== null) await this.backend.destroy(containerId);
+      return fail("LAUNCH_FAILED", (e as Error).message);
+    }
+    const started = this.helper.spawn({
       plan,
-      sandboxDir: launch.sandboxDir,
+      cwd: launch.sandboxDir,
       env: launch.env,
-      owner: user.value,
+      stdoutPath: logs.stdout,
+      stderrPath: logs.stderr,
     });
+    // destroy() of a container still being started waits for the start (see destroy()).
+    this.launching.set(containerId, started);
+    const spawned = await started;
+    this.launching.delete(containerId);
     if (!spawned.ok) {
       if (this.backend !== null) await this.backend.destroy(containerId);
-      return spawned;
+      return fail("LAUNCH_FAILED", spawned.message);
     }
-    const container = this.track(containerId, spawned.pid, spawned.child, launch.resources, null);
-    spawned.child.once("exit", (code, signal) => {
-      void this.finish(container, code, signal);
-    });
+    const container = this.track(containerId, spawned.pid, true, launch.resources, null);
+    void spawned.exit.then((exit) => this.childEnded(container, exit));
     return { ok: true, value: { pid: spawned.pid } };
+  }
+
+  private childEnded(c: Container, exit: HelperExit): void {
+    if (!exit.lost) {
+      void this.finish(c, exit.code, exit.signal);
+      return;
+    }
+    // The spawn helper died: watch the pid from now on, as for a recovered container.
+    c.ownChild = false;
+    c.startTimeTicks = readProcStat(c.pid)?.startTimeTicks ?? null;
+    if (!c.ended) this.armPoller();
   }
 
   private resolveUser(
@@ -220,7 +253,7 @@ export class LinuxContainerizer implements Containerizer {
   private track(
     id: string,
     pid: number,
-    child: ChildProcess | null,
+    ownChild: boolean,
     resources: ContainerResources | null,
     startTimeTicks: number | null,
   ): Container {
@@ -228,10 +261,14 @@ export class LinuxContainerizer implements Containerizer {
     const termination = new Promise<Termination>((r) => {
       resolve = r;
     });
+    let resolveExited!: (t: Termination) => void;
+    const exited = new Promise<Termination>((r) => {
+      resolveExited = r;
+    });
     const container: Container = {
       id,
       pid,
-      child,
+      ownChild,
       startTimeTicks,
       resources,
       inCgroups: this.backend?.exists(id) ?? false,
@@ -240,6 +277,8 @@ export class LinuxContainerizer implements Containerizer {
       ended: false,
       termination,
       resolve,
+      exited,
+      resolveExited,
     };
     this.live.set(id, container);
     if (this.needsPolling(container)) this.armPoller();
@@ -247,7 +286,7 @@ export class LinuxContainerizer implements Containerizer {
   }
 
   private needsPolling(c: Container): boolean {
-    return c.child === null || this.posixMem || (this.cgroupMem && c.inCgroups);
+    return !c.ownChild || this.posixMem || (this.cgroupMem && c.inCgroups);
   }
 
   /** The first process ended: kill the rest, remove cgroups, then resolve wait(). */
@@ -261,13 +300,6 @@ export class LinuxContainerizer implements Containerizer {
     if (c.limitation === undefined && this.cgroupMem && c.inCgroups) {
       c.limitation = this.oomLimitation(c);
     }
-    killGroup(c.pid, "SIGKILL");
-    // With cgroups, emptying the cgroup below catches every descendant.
-    if (!c.inCgroups) await killSessionRest(c.pid);
-    if (this.backend !== null && c.inCgroups) {
-      const removed = await this.backend.destroy(c.id);
-      assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
-    }
     const termination: Termination = {
       exitCode,
       signal,
@@ -275,6 +307,14 @@ export class LinuxContainerizer implements Containerizer {
       limitation: c.limitation,
       destroyed: c.destroyRequested,
     };
+    c.resolveExited(termination);
+    killGroup(c.pid, "SIGKILL");
+    // With cgroups, emptying the cgroup below catches every descendant.
+    if (!c.inCgroups) await killSessionRest(c.pid);
+    if (this.backend !== null && c.inCgroups) {
+      const removed = await this.backend.destroy(c.id);
+      assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
+    }
     this.live.delete(c.id);
     this.ended.set(c.id, termination);
     if (this.ended.size > MAX_REMEMBERED_TERMINATIONS) {
@@ -297,6 +337,12 @@ export class LinuxContainerizer implements Containerizer {
     const t = this.ended.get(containerId);
     if (t !== undefined) return { ok: true, value: t };
     return fail("UNKNOWN_CONTAINER", `unknown container '${containerId}'`);
+  }
+
+  async exited(containerId: string): Promise<ContainerizerResult<Termination>> {
+    const c = this.live.get(containerId);
+    if (c !== undefined) return { ok: true, value: await c.exited };
+    return this.wait(containerId);
   }
 
   update(containerId: string, resources: ContainerResources): ContainerizerResult<void> {
@@ -343,6 +389,7 @@ export class LinuxContainerizer implements Containerizer {
     containerId: string,
     options: { gracePeriodMs: number },
   ): Promise<ContainerizerResult<Termination>> {
+    await this.launching.get(containerId);
     const c = this.live.get(containerId);
     if (c === undefined) {
       const t = this.ended.get(containerId);
@@ -371,7 +418,7 @@ export class LinuxContainerizer implements Containerizer {
 
   /** For a recovered container, polls its pid quickly and finishes it when gone. */
   private async watchRecovered(c: Container): Promise<void> {
-    if (c.child !== null) return new Promise(() => {});
+    if (c.ownChild) return new Promise(() => {});
     while (!c.ended && !processEnded(c.pid, c.startTimeTicks)) {
       await new Promise((r) => setTimeout(r, DESTROY_POLL_MS));
     }
@@ -413,7 +460,7 @@ export class LinuxContainerizer implements Containerizer {
       const c = this.track(
         k.containerId,
         k.pid,
-        null,
+        false,
         k.resources ?? null,
         stat?.startTimeTicks ?? null,
       );
@@ -438,7 +485,7 @@ export class LinuxContainerizer implements Containerizer {
   close(): void {
     this.disarmPoller();
     // Running containers must not keep the agent's process alive once it is done with them.
-    for (const c of this.live.values()) c.child?.unref();
+    this.helper.close();
     this.backend?.removeRoot();
   }
 
@@ -459,7 +506,7 @@ export class LinuxContainerizer implements Containerizer {
     const all = this.posixMem ? scanProcesses() : null;
     for (const c of this.live.values()) {
       if (c.ended) continue;
-      if (c.child === null && processEnded(c.pid, c.startTimeTicks)) {
+      if (!c.ownChild && processEnded(c.pid, c.startTimeTicks)) {
         void this.finish(c, null, null);
         continue;
       }

@@ -2,11 +2,14 @@
 //
 // Why hosted, not one Node process per task: the issue's targets (ACCEPT→TASK_FINISHED p50
 // under 27 ms, over 330 tasks/s on a 2-core machine) leave no room for a Node.js start-up
-// (~40 ms, ~40 MB) per task. Each hosted executor is still an ordinary v1 HTTP executor: it
-// SUBSCRIBEs to the agent's `/api/v1/executor` with its own framework_id/executor_id over a
-// keep-alive loopback connection and gets SUBSCRIBED/LAUNCH/KILL/ACKNOWLEDGED/SHUTDOWN on its
-// RecordIO stream, so the agent core treats it exactly like a custom executor. Its per-task
-// cost is a few objects and one stream (see bench/agent.bench.ts for the measured overhead).
+// (~40 ms, ~40 MB) per task. Each hosted executor is still an ordinary v1 executor: it
+// SUBSCRIBEs with its own framework_id/executor_id and sends UPDATE calls, and gets
+// SUBSCRIBED/LAUNCH/KILL/ACKNOWLEDGED/SHUTDOWN events, so the agent core treats it exactly like
+// a custom executor. Only the transport differs (`ExecutorTransport`): the agent hands the
+// calls and events across in-process (executor-transport.ts) instead of through a loopback
+// HTTP connection, which would cost more CPU than the rest of a `true` task's launch; the HTTP
+// transport remains for anything outside the agent. Its per-task cost is a few objects (see
+// bench/agent.bench.ts for the measured overhead).
 // The task's process is the container's first process, launched through the containerizer
 // (`TaskRunner`: cgroups joined by the sh wrapper before exec, own session, detached), so it
 // keeps running when the agent dies and is re-attached by pid on recovery; the re-created
@@ -24,13 +27,12 @@
 // A container limitation (OOM) ends the executor without an update: the agent then reports
 // TASK_FAILED with the containerizer's reason, as Mesos does.
 import { randomBytes } from "node:crypto";
-import { postCall, type Subscription, subscribe } from "../../http/recordio-client.ts";
-import { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
+import type { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
-import { encodeWire, parseWire } from "../../wire/json.ts";
 import type { Reason, TaskState, TaskStatus } from "../../wire/status.ts";
 import type { TaskInfo } from "../../wire/task.ts";
 import type { CommandSpec, Termination } from "../containerizer/containerizer.ts";
+import type { ExecutorConnection, ExecutorTransport } from "./executor-transport.ts";
 import { HealthChecker } from "./health-check.ts";
 
 export const DEFAULT_KILL_GRACE_MS = 3_000;
@@ -60,8 +62,8 @@ export type ExecutorOutcome =
   | { kind: "container_ended"; termination: Termination | undefined };
 
 export interface CommandExecutorOptions {
-  /** `http://127.0.0.1:<port>` of the agent. */
-  agentUrl: string;
+  /** How calls reach the agent and events come back. */
+  transport: ExecutorTransport;
   frameworkId: string;
   executorId: string;
   /** The executor's environment (§3.4), which the task inherits. */
@@ -110,8 +112,7 @@ export function terminationMessage(t: Termination | undefined): string {
 
 export class HostedCommandExecutor {
   readonly #o: CommandExecutorOptions;
-  readonly #url: string;
-  #subscription: Subscription | undefined;
+  #subscription: ExecutorConnection | undefined;
   #framework: FrameworkInfo | undefined;
   #task: TaskInfo | undefined;
   #taskId: string | undefined;
@@ -127,7 +128,6 @@ export class HostedCommandExecutor {
 
   constructor(options: CommandExecutorOptions) {
     this.#o = options;
-    this.#url = `${options.agentUrl}/api/v1/executor`;
     if (options.recovered !== undefined) {
       this.#taskId = options.recovered.taskId;
       this.#launched = true;
@@ -142,7 +142,7 @@ export class HostedCommandExecutor {
   /** Subscribes, retrying every second as Mesos's executor does. */
   async start(): Promise<void> {
     for (let attempt = 0; attempt < SUBSCRIBE_ATTEMPTS && !this.#closed; attempt++) {
-      const call = encodeWire(ExecutorCall, {
+      const call: ExecutorCall = {
         type: "SUBSCRIBE",
         framework_id: { value: this.#o.frameworkId },
         executor_id: { value: this.#o.executorId },
@@ -150,31 +150,22 @@ export class HostedCommandExecutor {
           unacknowledged_tasks: this.#o.recovered?.unacknowledgedTasks ?? [],
           unacknowledged_updates: [...this.#unacked.values()].map((status) => ({ status })),
         },
+      };
+      const connection = await this.#o.transport.subscribe(call, {
+        event: (event) => this.#event(event),
+        closed: () => this.#streamClosed(),
       });
-      try {
-        const sub = await subscribe(this.#url, call);
-        if (sub.ok) {
-          this.#subscription = sub;
-          await this.#read(sub);
-          return;
-        }
-      } catch {
-        // The agent is not answering yet: retry.
+      if (connection !== undefined) {
+        this.#subscription = connection;
+        return;
       }
+      // The agent is not answering yet: retry.
       await new Promise((resolve) => setTimeout(resolve, SUBSCRIBE_RETRY_MS));
     }
     this.#end({ kind: "container_ended", termination: undefined });
   }
 
-  async #read(sub: Subscription): Promise<void> {
-    try {
-      for await (const json of sub.events) {
-        const parsed = parseWire(ExecutorEvent, json);
-        if (parsed.ok) this.#event(parsed.value);
-      }
-    } catch {
-      // The connection broke: the agent is gone or closed it.
-    }
+  #streamClosed(): void {
     // A closed stream ends a non-checkpointing executor; the agent is in this process, so a
     // broken stream means the executor is being shut down in any case.
     if (!this.#ended && !this.#launched)
@@ -321,20 +312,16 @@ export class HostedCommandExecutor {
     if (state !== "TASK_STARTING" && state !== "TASK_RUNNING" && state !== "TASK_KILLING") {
       this.#terminalUuid = uuid;
     }
-    const body = encodeWire(ExecutorCall, {
+    const call: ExecutorCall = {
       type: "UPDATE",
       framework_id: { value: this.#o.frameworkId },
       executor_id: { value: this.#o.executorId },
       update: { status },
-    });
+    };
     // One call at a time: the agent must see a task's updates in the order they were made.
-    this.#sendChain = this.#sendChain.then(async () => {
-      try {
-        await postCall(this.#url, body);
-      } catch {
-        // The agent is gone; a re-subscription carries the unacknowledged updates.
-      }
-    });
+    // A failed call (the agent is gone) is carried by the next subscription's unacknowledged
+    // updates.
+    this.#sendChain = this.#sendChain.then(() => this.#o.transport.post(call));
   }
 
   #finish(): void {
@@ -348,6 +335,12 @@ export class HostedCommandExecutor {
     for (const t of this.#timers) clearTimeout(t);
     this.#subscription?.close();
     this.#o.onExit(outcome);
+  }
+
+  /** An operator killed the container (KILL_CONTAINER): the task ends TASK_KILLED, as if the
+   *  framework had killed it with this grace period. */
+  async killTask(gracePeriodMs: number): Promise<void> {
+    await this.#kill(gracePeriodMs, {});
   }
 
   /** The agent destroys the container (shutdown timeout, framework removed, agent stopping). */

@@ -5,7 +5,6 @@
 // agent core answers (HEARTBEAT 202 first, 503 while reconnecting, 400 unknown framework or
 // executor, 403 not subscribed, 200 stream for SUBSCRIBE, 202 for UPDATE/MESSAGE).
 import { randomUUID } from "node:crypto";
-import type { EventStream } from "../../http/event-stream.ts";
 import {
   fail,
   failureResponse,
@@ -16,21 +15,14 @@ import {
 } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
-import { ExecutorCall, validateExecutorCall } from "../../wire/executor.ts";
-import type { ExecutorReply } from "../core/types.ts";
+import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
+import { encodeWire } from "../../wire/json.ts";
+import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
 
 export const EXECUTOR_API_PATH = "api/v1/executor";
 
-export interface ExecutorApiPort {
-  /** False until the agent has read its checkpoint and fed it to the core. */
-  recovered(): boolean;
-  /** Hands the call to the core; for SUBSCRIBE `streamId` names the stream to be opened. */
-  call(call: ExecutorCall, streamId: string | undefined): ExecutorReply;
-  /** The SUBSCRIBE response stream is open: flush what the core sent to it so far. */
-  attach(streamId: string, stream: EventStream): void;
-  /** SUBSCRIBE was refused: forget the stream id. */
-  abandon(streamId: string): void;
-}
+/** The agent's executor entry points, shared with the in-process transport. */
+export type ExecutorApiPort = LocalExecutorEndpoint;
 
 export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): void {
   server.route({
@@ -59,7 +51,11 @@ export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): 
         return textResponse(reply.status, reply.message);
       }
       return streamReply({ contentType: accept.value, streamId: false }, (stream) =>
-        port.attach(streamId, stream),
+        port.attach(streamId, {
+          send: (event) => stream.send(encodeWire(ExecutorEvent, event)),
+          close: () => stream.close(),
+          onClose: (callback) => stream.onClose(() => callback()),
+        }),
       );
     },
   });
