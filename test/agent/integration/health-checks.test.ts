@@ -121,4 +121,35 @@ describe("health checks with a real master and agent", () => {
       if (!closed) server.close();
     }
   });
+
+  it("a COMMAND check (not a health check) reports check_status with REASON_TASK_CHECK_STATUS_UPDATED", {
+    todo: "PERF: command-executor.ts does not run TaskInfo.check yet; src/agent/executor/checks.ts (Checker, emptyCheckStatus) is ready to wire",
+  }, async () => {
+    const agentId = await cluster.launch([
+      commandTask("checked", "sleep 1000", {
+        check: {
+          type: "COMMAND",
+          command: { command: { value: "exit 3" } },
+          delay_seconds: 0,
+          interval_seconds: 0.1,
+          timeout_seconds: 2,
+        },
+      }),
+    ]);
+    try {
+      const update = await cluster.framework.until(
+        "a check_status update",
+        () =>
+          cluster.framework.updates.find(
+            (u) => u.taskId === "checked" && u.status.check_status?.command?.exit_code === 3,
+          ),
+        3_000,
+      );
+      assert.equal(update.state, "TASK_RUNNING");
+      assert.equal(update.status.reason, "REASON_TASK_CHECK_STATUS_UPDATED");
+    } finally {
+      await cluster.framework.kill(agentId, "checked");
+      await terminal(cluster.framework, "checked");
+    }
+  });
 });

@@ -1,0 +1,163 @@
+// General checks of the built-in executors (reference §2.9; Mesos's `checks::Checker`), as
+// opposed to health checks: a CheckInfo (COMMAND, HTTP or TCP) is probed first after
+// `delay_seconds`, then every `interval_seconds`, each probe bounded by `timeout_seconds`; the
+// result is a CheckStatusInfo (`command.exit_code`, `http.status_code`, `tcp.succeeded`) that
+// the executor sends as TaskStatus.check_status with REASON_TASK_CHECK_STATUS_UPDATED whenever
+// it differs from the last one sent. A probe that could not produce a result (timed out, could
+// not start, HTTP connection failed) gives the empty result of its type, as Mesos does. Checks
+// never kill the task.
+//
+// Wiring (command-executor.ts): send `emptyCheckStatus(task.check)` with the first TASK_RUNNING,
+// then `new Checker(task.check, env, sandbox, { checkUpdated: (s) => update(RUNNING, s) })`,
+// and `stop()` it when the task ends.
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import type { CheckStatusInfo } from "../../wire/status.ts";
+import type { CheckInfo } from "../../wire/task.ts";
+
+export interface CheckEvents {
+  /** The check's result changed: send it as TaskStatus.check_status. */
+  checkUpdated(status: CheckStatusInfo): void;
+}
+
+/** What TASK_RUNNING carries before the first result: the type and an empty sub-message. */
+export function emptyCheckStatus(check: CheckInfo): CheckStatusInfo {
+  switch (check.type) {
+    case "COMMAND":
+      return { type: "COMMAND", command: {} };
+    case "HTTP":
+      return { type: "HTTP", http: {} };
+    case "TCP":
+      return { type: "TCP", tcp: {} };
+    default:
+      return { type: "UNKNOWN" };
+  }
+}
+
+function commandProbe(
+  check: CheckInfo,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  timeoutMs: number,
+): Promise<CheckStatusInfo> {
+  const command = check.command?.command;
+  const empty: CheckStatusInfo = { type: "COMMAND", command: {} };
+  if (command?.value === undefined) return Promise.resolve(empty);
+  const argv =
+    command.shell !== false
+      ? ["/bin/sh", "-c", command.value]
+      : [command.value, ...(command.arguments ?? []).slice(1)];
+  const extraEnv: Record<string, string> = {};
+  for (const v of command.environment?.variables ?? []) {
+    if (v.value !== undefined) extraEnv[v.name] = v.value;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] ?? "/bin/sh", argv.slice(1), {
+      env: { ...env, ...extraEnv },
+      cwd,
+      stdio: "ignore",
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      resolve(empty);
+    }, timeoutMs);
+    child.on("error", () => {
+      clearTimeout(timer);
+      resolve(empty);
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      // Killed by a signal: no exit code to report.
+      resolve(code === null ? empty : { type: "COMMAND", command: { exit_code: code } });
+    });
+  });
+}
+
+async function httpProbe(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
+  const http = check.http;
+  if (http === undefined) return { type: "HTTP", http: {} };
+  try {
+    const res = await fetch(`http://127.0.0.1:${http.port}${http.path ?? "/"}`, {
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    await res.arrayBuffer();
+    return { type: "HTTP", http: { status_code: res.status } };
+  } catch {
+    return { type: "HTTP", http: {} };
+  }
+}
+
+function tcpProbe(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
+  const port = check.tcp?.port;
+  if (port === undefined) return Promise.resolve({ type: "TCP", tcp: {} });
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = (succeeded: boolean) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ type: "TCP", tcp: { succeeded } });
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    socket.once("connect", () => done(true));
+    socket.once("error", () => done(false));
+  });
+}
+
+/** Runs one probe of a check and returns its result. */
+export function probeCheck(
+  check: CheckInfo,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+): Promise<CheckStatusInfo> {
+  const timeoutMs = check.timeout_seconds * 1000;
+  switch (check.type) {
+    case "COMMAND":
+      return commandProbe(check, env, cwd, timeoutMs);
+    case "HTTP":
+      return httpProbe(check, timeoutMs);
+    case "TCP":
+      return tcpProbe(check, timeoutMs);
+    default:
+      return Promise.resolve({ type: "UNKNOWN" });
+  }
+}
+
+export class Checker {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  #last: string;
+
+  constructor(
+    private readonly check: CheckInfo,
+    private readonly env: Readonly<Record<string, string>>,
+    private readonly cwd: string,
+    private readonly events: CheckEvents,
+  ) {
+    this.#last = JSON.stringify(emptyCheckStatus(check));
+    this.#schedule(check.delay_seconds * 1000);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#run(), Math.max(0, delayMs));
+  }
+
+  async #run(): Promise<void> {
+    const status = await probeCheck(this.check, this.env, this.cwd);
+    if (this.#stopped) return;
+    const key = JSON.stringify(status);
+    if (key !== this.#last) {
+      this.#last = key;
+      this.events.checkUpdated(status);
+    }
+    this.#schedule(this.check.interval_seconds * 1000);
+  }
+}
