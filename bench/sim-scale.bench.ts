@@ -11,6 +11,10 @@ import { fileURLToPath } from "node:url";
 import type { BenchRow, BenchSuite } from "./harness.ts";
 
 const HEAP_LIMIT_MB = 6144;
+// A young generation that holds an allocation cycle's calls in flight (tens of thousands of
+// ACCEPTs and updates) without promoting them; measured ~10% less CPU per task than the
+// default 16 MB here (noisy machine), and a master process can be started with it too.
+const SEMI_SPACE_MB = 64;
 const TARGET_HEAP_MB = 4096;
 const TARGET_TASKS_PER_SECOND = 20_000;
 
@@ -50,7 +54,14 @@ function runWorker(): WorkerResult {
   const worker = fileURLToPath(new URL("./sim-scale-worker.ts", import.meta.url));
   const child = spawnSync(
     process.execPath,
-    [`--max-old-space-size=${HEAP_LIMIT_MB}`, "--expose-gc", "--import", "tsx", worker],
+    [
+      `--max-old-space-size=${HEAP_LIMIT_MB}`,
+      `--max-semi-space-size=${SEMI_SPACE_MB}`,
+      "--expose-gc",
+      "--import",
+      "tsx",
+      worker,
+    ],
     {
       cwd: fileURLToPath(new URL("..", import.meta.url)),
       encoding: "utf8",
