@@ -255,6 +255,7 @@ export class SchedulerClient {
       // A new leader: leave the old one's stream and stop waiting out a backoff.
       this.log.info({ leader: url }, "a new leading master was detected");
       this.leaderMoved = true;
+      this.session.leaderChanged();
       this.cutSleep?.abort();
       this.cutSubscribe?.();
       this.closeStream?.();

@@ -106,6 +106,11 @@ export class SchedulerSession {
     return this.leaderUrl !== undefined;
   }
 
+  /** A new leader was detected: earlier failures say nothing about it, so start backoff over. */
+  leaderChanged(): void {
+    this.backoff.reset();
+  }
+
   /** The shell's detector names the leading master (its base URL): subscribe there next. */
   followLeader(masterUrl: string): void {
     this.leaderUrl = schedulerEndpoint(masterUrl);

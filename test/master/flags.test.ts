@@ -92,4 +92,51 @@ describe("master flags", () => {
     assert.equal(values.weights, "web=2,batch=0.5");
     assert.equal(values.port, "5050");
   });
+  it("--zk makes the master contend there, keeps the registry in ZooKeeper and reports both", () => {
+    const r = parseMasterFlags({ zk: "zk://u:p@10.0.0.1:2181,10.0.0.2/tessera" });
+    assert.ok(r.ok, JSON.stringify(r));
+    assert.equal(r.flags.registry, "zk");
+    assert.deepEqual(r.flags.zk, {
+      servers: [
+        { host: "10.0.0.1", port: 2181 },
+        { host: "10.0.0.2", port: 2181 },
+      ],
+      path: "/tessera",
+      digest: "u:p",
+    });
+    assert.equal(r.flags.zkSessionTimeoutMs, 2_000);
+    const values = flagValues(r.flags);
+    // Reported without the credentials.
+    assert.equal(values.zk, "zk://10.0.0.1:2181,10.0.0.2:2181/tessera");
+    assert.equal(values.zk_session_timeout, "2secs");
+    assert.equal(values.registry, "zk");
+  });
+
+  it("--zk keeps an explicitly chosen registry, and standalone masters keep sqlite", () => {
+    const withZk = parseMasterFlags({ zk: "zk://z:2181/t", registry: "in_memory" });
+    assert.ok(withZk.ok);
+    assert.equal(withZk.flags.registry, "in_memory");
+    const standalone = parseMasterFlags({ work_dir: "/var/lib/tessera" });
+    assert.ok(standalone.ok);
+    assert.equal(standalone.flags.registry, "sqlite");
+    assert.equal(standalone.flags.zk, undefined);
+    assert.equal(flagValues(standalone.flags).zk, undefined);
+  });
+
+  it("a bad --zk, --zk_session_timeout or --registry=zk without --zk is refused, naming the flag", () => {
+    const cases: [Record<string, string>, string, RegExp][] = [
+      [{ zk: "http://z:2181/t" }, "zk", /zk:\/\//],
+      [{ zk: "zk://z:99999/t" }, "zk", /out of range/],
+      [{ zk: "zk://z:2181/t/" }, "zk", /must not end with/],
+      [{ zk: "file:///nonexistent/tessera-zk-url" }, "zk", /cannot read/],
+      [{ zk: "zk://z:2181/t", zk_session_timeout: "soon" }, "zk_session_timeout", /duration/],
+      [{ registry: "zk" }, "registry", /needs --zk/],
+    ];
+    for (const [given, flag, message] of cases) {
+      const r = parseMasterFlags(given);
+      assert.ok(!r.ok, JSON.stringify(given));
+      assert.equal(r.flag, flag);
+      assert.match(r.message, message);
+    }
+  });
 });
