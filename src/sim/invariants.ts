@@ -62,6 +62,13 @@ export function checkEnd(sim: Simulation): string[] {
       continue;
     }
     if (task.terminal !== undefined) continue;
+    // Without a final kill, a run may end with tasks still running (checked against the agents
+    // below): only those settled in a non-running state are suspect.
+    if (
+      !sim.config.killAllAtEnd &&
+      (task.state === "TASK_RUNNING" || task.state === "TASK_STAGING")
+    )
+      continue;
     // A partition-aware framework keeps an unreachable task as such while its agent never
     // comes back under the same id (Mesos does the same until the agent is marked gone).
     if (task.state === "TASK_UNREACHABLE" && sim.wipedAgents.has(agentName)) continue;
@@ -111,6 +118,26 @@ export function checkEnd(sim: Simulation): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * DRF in saturated steady state: while every framework has work queued (its demand exceeds
+ * what it holds), weighted dominant shares (share / weight) differ by at most `bound`.
+ * Unsaturated moments are skipped: a framework with nothing to run holds less by choice.
+ */
+export function checkDrf(sim: Simulation, bound: number): string[] {
+  if (!sim.master.up || sim.frameworks.some((f) => f.queue.length === 0 || !f.subscribed))
+    return [];
+  const weights = new Map(sim.config.frameworks.map((f) => [f.role, f.weight ?? 1] as const));
+  const shares = [...dominantShares(sim)].map(
+    ([role, share]) => [role, share / (weights.get(role) ?? 1)] as const,
+  );
+  const values = shares.map(([, s]) => s);
+  const spread = Math.max(...values) - Math.min(...values);
+  if (spread <= bound + EPSILON) return [];
+  return [
+    `weighted dominant shares ${shares.map(([r, s]) => `${r}=${s.toFixed(3)}`).join(" ")} differ by ${spread.toFixed(3)} > ${bound}`,
+  ];
 }
 
 /** Dominant share per role of what the master's live tasks hold (cpus and mem of all agents). */

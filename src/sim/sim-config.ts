@@ -50,6 +50,8 @@ export interface SimConfig {
    * master core's own check walks every agent and offer: too slow per step on big clusters).
    */
   checkEveryStep: boolean;
+  /** When set, DRF bounds are checked at every sample once the run is past `fromMs`. */
+  drf?: { bound: number; fromMs: number };
 }
 
 export function defaultSimConfig(overrides: Partial<SimConfig> = {}): SimConfig {

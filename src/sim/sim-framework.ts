@@ -26,8 +26,10 @@ export interface SimFrameworkOptions {
   partitionAware: boolean;
   workloads: readonly WorkloadSpec[];
   sink: SimFrameworkSink;
-  /** Agents this framework may use (static partitioning); undefined: any. */
-  usesAgent?: (agentId: string) => boolean;
+  /** Agents this framework may use, by the offer's agent attributes (static partitioning). */
+  usesAgent?: (
+    attributes: readonly { name: string; text?: { value: string } | undefined }[],
+  ) => boolean;
   /** Relaunches of a lost task before giving up on it. */
   maxAttempts?: number;
 }
@@ -232,7 +234,8 @@ export class SimFramework {
         else if (r.name === "mem") memMb += Number(r.scalar?.value ?? 0);
       }
       const launch: TaskInfo[] = [];
-      if (this.#options.usesAgent === undefined || this.#options.usesAgent(agentId)) {
+      const allowed = this.#options.usesAgent?.(offer.attributes ?? []) ?? true;
+      if (allowed) {
         for (let i = 0; i < this.queue.length; ) {
           const task = this.queue[i] as FwTask;
           if (task.spec.cpus <= cpus + 1e-9 && task.spec.memMb <= memMb + 1e-9) {
@@ -246,7 +249,7 @@ export class SimFramework {
       if (launch.length === 0) {
         this.counters.offersDeclined++;
         // Partitioned off this agent: a long filter, as a statically partitioned cluster would.
-        const refuseSeconds = this.#options.usesAgent?.(agentId) === false ? 3600 : 5;
+        const refuseSeconds = allowed ? 5 : 3600;
         this.#call({
           type: "DECLINE",
           decline: { offer_ids: [offer.id], filters: { refuse_seconds: refuseSeconds } },

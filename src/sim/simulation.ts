@@ -117,7 +117,7 @@ export class Simulation {
             this.clock.after(10_000, () => this.#startAgent(a));
           }),
       },
-      violation: (message) => this.#fail(message),
+      violation: (message) => this.fail(message),
     });
     agent.containers.onLaunch = (frameworkId, taskId) =>
       this.launchedTasks.set(`${frameworkId}/${taskId}`, name);
@@ -128,7 +128,8 @@ export class Simulation {
     const pool = config.pool;
     const usesAgent =
       this.config.staticPools && pool !== undefined
-        ? (agentId: string) => this.#agentPool(agentId) === pool
+        ? (attributes: readonly { name: string; text?: { value: string } | undefined }[]) =>
+            attributes.some((a) => a.name === "pool" && a.text?.value === pool)
         : undefined;
     return new SimFramework({
       name: config.name,
@@ -144,11 +145,6 @@ export class Simulation {
         call: (fw, call) => this.#frameworkCall(fw, call),
       },
     });
-  }
-
-  #agentPool(agentId: string): string | undefined {
-    const agent = this.agents.find((a) => a.up && a.core.agentId === agentId);
-    return agent?.info.attributes?.find((a) => a.name === "pool")?.text?.value;
   }
 
   /** Runs the whole scenario: workload and faults, then the calm, then the end checks. */
@@ -212,10 +208,13 @@ export class Simulation {
 
   #check(run: () => string[], what: string): void {
     const problems = run();
-    if (problems.length > 0) this.#fail(`${problems.join("; ")} (after ${what})`);
+    if (problems.length === 0) return;
+    const more = problems.length > 5 ? `; and ${problems.length - 5} more` : "";
+    this.fail(`${problems.slice(0, 5).join("; ")}${more} (after ${what})`);
   }
 
-  #fail(message: string): never {
+  /** Stops the run with a SimInvariantError naming the seed and the step. */
+  fail(message: string): never {
     throw new SimInvariantError(this.config.seed, this.clock.steps, this.clock.nowMs, message);
   }
 
