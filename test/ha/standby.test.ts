@@ -6,6 +6,8 @@ import { after, before, describe, test } from "node:test";
 import zookeeper from "node-zookeeper-client";
 import { pino } from "pino";
 import { type RunningMaster, startMaster } from "../../src/master/server.ts";
+import { SchedulerClient } from "../../src/sdk/index.ts";
+import { ZkLeader } from "../../src/sdk/zk-leader.ts";
 import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../support/zookeeper.ts";
 import { waitFor } from "./cluster.ts";
 
@@ -194,5 +196,36 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
     } finally {
       await proxy.close();
     }
+  });
+  test("the SDK's ZkLeader names the leading master and moves to the next one when it goes", async () => {
+    const url = zk.url(freshPath());
+    const first = await master(url);
+    await first.acting;
+    const second = await master(url);
+    await waitFor("the second master to stand by", () => second.leadership.kind === "following");
+    const leader = new ZkLeader(url);
+    try {
+      const lifetime = new AbortController();
+      assert.equal(await leader.next(undefined, lifetime.signal), first.url);
+      const moved = leader.next(first.url, lifetime.signal);
+      await first.close();
+      assert.equal(await moved, second.url);
+      await second.acting;
+    } finally {
+      await leader.close();
+    }
+  });
+
+  test("a SchedulerClient given a malformed zk:// master refuses it at once", () => {
+    assert.throws(
+      () =>
+        new SchedulerClient({
+          master: "zk://zk1:2181/tessera/",
+          frameworkInfo: { user: "u", name: "n" },
+        }),
+      /must not end with '\/'/,
+    );
+    assert.equal(ZkLeader.check("zk://zk1:99999/tessera")?.includes("out of range"), true);
+    assert.equal(ZkLeader.check("zk://zk1:2181,zk2:2181/tessera"), undefined);
   });
 });
