@@ -50,6 +50,7 @@ export async function startCluster(
     throw error;
   }
   const framework = await Framework.subscribe(master, frameworkInfo);
+  const launched: { agentId: Loose; taskId: string }[] = [];
   const sandbox = (taskId: string): string | undefined => {
     const agentId = agent.agentId();
     if (agentId === undefined) return undefined;
@@ -93,6 +94,8 @@ export async function startCluster(
             .filter((r: Loose) => r.name === name)
             .reduce((sum: number, r: Loose) => sum + (r.scalar?.value ?? 0), 0);
         if (has("cpus") >= need("cpus", 0.1) - 1e-9 && has("mem") >= need("mem", 32)) {
+          for (const t of tasks)
+            launched.push({ agentId: held[0].agent_id, taskId: t.task_id.value });
           await acceptAll(framework, held, tasks);
           return held[0].agent_id;
         }
@@ -106,6 +109,17 @@ export async function startCluster(
     sandbox,
     leftoverCgroups: () => leftoverCgroups(cgroupsRoot),
     async stop() {
+      // The agent leaves tasks running when it closes (they are recovered on restart): kill
+      // what a failed test left running, so that no process or cgroup outlives the test.
+      for (const { agentId, taskId } of launched) {
+        if (framework.updates.some((u) => u.taskId === taskId && TERMINAL.has(u.state))) continue;
+        try {
+          await framework.kill(agentId, taskId);
+          await terminal(framework, taskId);
+        } catch {
+          // Reported by the test that failed; keep stopping.
+        }
+      }
       framework.close();
       await agent.close();
       await master.close();
