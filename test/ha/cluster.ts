@@ -60,6 +60,12 @@ export async function getJson(url: string): Promise<{ status: number; json: unkn
   }
 }
 
+/** Master processes not yet reaped: killed if this process exits first (as the ZooKeeper harness does). */
+const liveMasters = new Set<ChildProcess>();
+process.on("exit", () => {
+  for (const child of liveMasters) child.kill("SIGKILL");
+});
+
 export class MasterProcess {
   readonly exited: Promise<number | null>;
   #exitCode: number | null | undefined;
@@ -68,8 +74,10 @@ export class MasterProcess {
     readonly child: ChildProcess,
     readonly logFile: string,
   ) {
+    liveMasters.add(child);
     this.exited = new Promise((resolve) =>
       child.once("exit", (code) => {
+        liveMasters.delete(child);
         this.#exitCode = code;
         resolve(code);
       }),

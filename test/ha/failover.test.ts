@@ -108,12 +108,16 @@ async function failover(zkServers: 1 | 3): Promise<void> {
   assert.equal(fw.subscriptions.at(-1)?.frameworkId, frameworkId);
 }
 
-describe("master failover with ZooKeeper", { skip: skip.skip, timeout: 240_000 }, () => {
-  test("killing the leading master with SIGKILL loses no task and no update, and the framework keeps launching", async () => {
+describe("master failover with ZooKeeper", { skip: skip.skip, timeout: 600_000 }, () => {
+  test("killing the leading master with SIGKILL loses no task and no update, and the framework keeps launching", {
+    timeout: 300_000,
+  }, async () => {
     await failover(1);
   });
 
-  test("the same holds when the ZooKeeper ensemble's leader is killed along with the leading master", async () => {
+  test("the same holds when the ZooKeeper ensemble's leader is killed along with the leading master", {
+    timeout: 300_000,
+  }, async () => {
     await failover(3);
   });
 });
