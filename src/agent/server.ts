@@ -23,7 +23,7 @@ import type { ExecutorCall } from "../wire/executor.ts";
 import type { AgentInfo } from "../wire/framework.ts";
 import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
-import { applyCheckpointWrite, readAgentState } from "./checkpoint/index.ts";
+import { applyCheckpointWrites, readAgentState } from "./checkpoint/index.ts";
 import type {
   Containerizer,
   ContainerResources,
@@ -35,6 +35,7 @@ import { runMetaDir } from "./core/paths.ts";
 import type {
   AgentInput,
   AgentOutput,
+  CheckpointWrite,
   ContainerLaunch,
   ExecutorEventOut,
   ExecutorReply,
@@ -269,7 +270,9 @@ class AgentRuntime {
   readonly #replies = new Map<number, ExecutorReply>();
   readonly #streams = new Map<string, ExecutorStreamSlot>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
-  #checkpoints: Promise<void> = Promise.resolve();
+  /** Checkpoint writes not yet started, and the writer while one runs (see below). */
+  readonly #unwritten: { token: number; write: CheckpointWrite }[] = [];
+  #checkpoints: Promise<void> | undefined;
   readonly #hosted = new Map<string, HostedCommandExecutor>();
   readonly #waited = new Set<string>();
   readonly #user = userInfo().username;
@@ -392,17 +395,10 @@ class AgentRuntime {
       case "destroy_container":
         void this.#destroy(o.containerId);
         break;
-      case "checkpoint": {
-        const { token, write } = o;
-        this.#checkpoints = this.#checkpoints
-          .then(() => applyCheckpointWrite(this.flags.workDir, write))
-          .then(
-            () => this.dispatch({ kind: "checkpoint_written", token }),
-            (error: unknown) =>
-              this.logger.error({ err: error, write: write.type }, "checkpoint write failed"),
-          );
+      case "checkpoint":
+        this.#unwritten.push({ token: o.token, write: o.write });
+        this.#checkpoints ??= this.#writeCheckpoints();
         break;
-      }
       case "set_timer": {
         const old = this.#timers.get(o.timerId);
         if (old !== undefined) clearTimeout(old);
@@ -430,6 +426,33 @@ class AgentRuntime {
         setTimeout(() => this.onShutdown(), 100);
         break;
     }
+  }
+
+  /**
+   * Group commit: every write the core asked for while the previous batch was being made
+   * durable goes into the next batch, in order, and shares its fsyncs
+   * (applyCheckpointWrites). Each write is reported durable (`checkpoint_written`) only once
+   * its whole batch is, so nothing is forwarded or acknowledged before it is on disk.
+   */
+  async #writeCheckpoints(): Promise<void> {
+    // Let the rest of the current dispatch add its writes to this batch.
+    await Promise.resolve();
+    while (this.#unwritten.length > 0) {
+      const batch = this.#unwritten.splice(0);
+      try {
+        await applyCheckpointWrites(
+          this.flags.workDir,
+          batch.map((b) => b.write),
+        );
+        for (const { token } of batch) this.dispatch({ kind: "checkpoint_written", token });
+      } catch (error) {
+        this.logger.error(
+          { err: error, writes: batch.map((b) => b.write.type) },
+          "checkpoint write failed",
+        );
+      }
+    }
+    this.#checkpoints = undefined;
   }
 
   // --- containers --------------------------------------------------------------------------

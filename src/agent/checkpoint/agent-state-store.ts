@@ -23,14 +23,7 @@ import type {
   RecoveredFramework,
   RecoveredTask,
 } from "../core/types.ts";
-import {
-  appendRecord,
-  readIfExists,
-  readRecords,
-  removeTree,
-  symlinkAtomic,
-  writeFileAtomic,
-} from "./durable-files.ts";
+import { applyDurably, type DurableOp, readIfExists, readRecords } from "./durable-files.ts";
 
 const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
 
@@ -41,30 +34,56 @@ export async function currentBootId(): Promise<string | undefined> {
 
 /** Applies one checkpoint write; resolves once it is durable. */
 export async function applyCheckpointWrite(workDir: string, write: CheckpointWrite): Promise<void> {
+  await applyDurably(await checkpointOps(workDir, write));
+}
+
+/**
+ * Applies several checkpoint writes as one group commit (durable-files.ts applyDurably): the
+ * same files as one by one, in order, with the fsyncs shared. Resolves once all are durable.
+ */
+export async function applyCheckpointWrites(
+  workDir: string,
+  writes: readonly CheckpointWrite[],
+): Promise<void> {
+  const ops = await Promise.all(writes.map((write) => checkpointOps(workDir, write)));
+  await applyDurably(ops.flat());
+}
+
+/** The file operations one checkpoint write is made of. */
+async function checkpointOps(workDir: string, write: CheckpointWrite): Promise<DurableOp[]> {
   switch (write.type) {
-    case "agent": {
-      await writeFileAtomic(agentInfoPath(workDir, write.agentId), JSON.stringify(write.info));
-      await writeFileAtomic(bootIdPath(workDir), (await currentBootId()) ?? "");
-      await symlinkAtomic(write.agentId, latestAgentLink(workDir));
-      return;
-    }
+    case "agent":
+      return [
+        {
+          kind: "replace",
+          path: agentInfoPath(workDir, write.agentId),
+          data: JSON.stringify(write.info),
+        },
+        { kind: "replace", path: bootIdPath(workDir), data: (await currentBootId()) ?? "" },
+        { kind: "link", path: latestAgentLink(workDir), target: write.agentId },
+      ];
     case "framework":
-      await writeFileAtomic(
-        frameworkInfoPath(workDir, write.agentId, write.frameworkId),
-        JSON.stringify(write.info),
-      );
-      return;
+      return [
+        {
+          kind: "replace",
+          path: frameworkInfoPath(workDir, write.agentId, write.frameworkId),
+          data: JSON.stringify(write.info),
+        },
+      ];
     case "executor": {
       const { agentId, frameworkId, executorId, containerId } = write;
-      await writeFileAtomic(
-        executorInfoPath(workDir, agentId, frameworkId, executorId),
-        JSON.stringify(write.info),
-      );
-      await symlinkAtomic(
-        containerId,
-        join(executorMetaDir(workDir, agentId, frameworkId, executorId), "runs", "latest"),
-      );
-      return;
+      return [
+        {
+          kind: "replace",
+          path: executorInfoPath(workDir, agentId, frameworkId, executorId),
+          data: JSON.stringify(write.info),
+        },
+        {
+          kind: "link",
+          path: join(executorMetaDir(workDir, agentId, frameworkId, executorId), "runs", "latest"),
+          target: containerId,
+        },
+      ];
     }
     case "task": {
       const dir = taskMetaDir(
@@ -75,23 +94,29 @@ export async function applyCheckpointWrite(workDir: string, write: CheckpointWri
         write.containerId,
         write.task.task_id.value,
       );
-      await writeFileAtomic(join(dir, "task.info"), JSON.stringify(write.task));
-      return;
+      // task.updates is created with task.info, so that the first update's append needs no
+      // directory fsync of its own.
+      return [
+        { kind: "replace", path: join(dir, "task.info"), data: JSON.stringify(write.task) },
+        { kind: "create", path: join(dir, "task.updates") },
+      ];
     }
     case "status_update": {
       const { frameworkId, executorId, containerId, taskId } = write.at;
       const dir = taskMetaDir(workDir, write.agentId, frameworkId, executorId, containerId, taskId);
-      await appendRecord(join(dir, "task.updates"), write.record);
-      return;
+      return [{ kind: "append", path: join(dir, "task.updates"), value: write.record }];
     }
     case "remove_executor":
-      await removeTree(
-        executorMetaDir(workDir, write.agentId, write.frameworkId, write.executorId),
-      );
-      return;
+      return [
+        {
+          kind: "remove",
+          path: executorMetaDir(workDir, write.agentId, write.frameworkId, write.executorId),
+        },
+      ];
     case "remove_framework":
-      await removeTree(frameworkMetaDir(workDir, write.agentId, write.frameworkId));
-      return;
+      return [
+        { kind: "remove", path: frameworkMetaDir(workDir, write.agentId, write.frameworkId) },
+      ];
   }
 }
 
