@@ -85,9 +85,11 @@ export async function startCluster(
           const r = (t.resources ?? []).find((x: Loose) => x.name === name);
           return sum + (r?.scalar?.value ?? fallback);
         }, 0);
-      const deadline = Date.now() + 20_000;
+      const deadline = Date.now() + 30_000;
       for (;;) {
-        const held = [await framework.offer(), ...framework.offers.splice(0)];
+        // Bounded generously: on a loaded machine registration and allocation take a while.
+        const first = await framework.until("an offer", () => framework.offers.shift(), 30_000);
+        const held = [first, ...framework.offers.splice(0)];
         const has = (name: string) =>
           held
             .flatMap((o) => o.resources ?? [])
@@ -162,7 +164,7 @@ const TERMINAL = new Set([
 ]);
 
 /** Waits for the task's terminal update (whatever it is), so a test can assert on it. */
-export async function terminal(framework: Framework, taskId: string, timeoutMs = 20_000) {
+export async function terminal(framework: Framework, taskId: string, timeoutMs = 30_000) {
   return framework.until(
     `${taskId} to end`,
     () => framework.updates.find((u) => u.taskId === taskId && TERMINAL.has(u.state)),
