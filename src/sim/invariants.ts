@@ -78,7 +78,7 @@ export function checkEnd(sim: Simulation): string[] {
   }
   for (const agent of sim.agents) {
     if (sim.wipedAgents.has(agent.name)) continue;
-    for (const [uuid, key] of agent.containers.executorAcked) {
+    for (const [uuid, { key }] of agent.containers.executorAcked) {
       const slash = key.indexOf("/");
       const fw = byId.get(key.slice(0, slash));
       if (fw === undefined || fw.receivedUuids.has(uuid)) continue;

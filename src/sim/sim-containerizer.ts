@@ -73,7 +73,7 @@ export class SimContainerizer {
   #nextStream = 0;
   #nextUuid = 0;
   /** Updates the agent ACKNOWLEDGED to executors (it took them over: they must reach the framework). */
-  readonly executorAcked = new Map<string, string>();
+  readonly executorAcked = new Map<string, { key: string; checkpoint: boolean }>();
   /** Told of every task an executor was handed (`frameworkId`, `taskId`). */
   onLaunch: ((frameworkId: string, taskId: string) => void) | undefined;
 
@@ -158,6 +158,10 @@ export class SimContainerizer {
 
   /** The agent restarted: every executor stream broke. */
   agentCrashed(wiped: boolean): void {
+    // Updates of frameworks that do not checkpoint live only in the agent's memory: a crash
+    // loses them (Mesos: such frameworks' tasks are lost with the agent).
+    for (const [uuid, acked] of this.executorAcked)
+      if (!acked.checkpoint) this.executorAcked.delete(uuid);
     for (const c of this.containers.values()) {
       if (c.streamId !== undefined) this.#byStream.delete(c.streamId);
       c.streamId = undefined;
@@ -226,10 +230,10 @@ export class SimContainerizer {
         const uuid = event.acknowledged?.uuid;
         if (uuid === undefined) break;
         container.unacked.delete(uuid);
-        this.executorAcked.set(
-          uuid,
-          `${container.launch.frameworkId}/${event.acknowledged?.task_id.value ?? ""}`,
-        );
+        this.executorAcked.set(uuid, {
+          key: `${container.launch.frameworkId}/${event.acknowledged?.task_id.value ?? ""}`,
+          checkpoint: container.launch.checkpoint,
+        });
         const done = [...container.tasks.values()].every((t) => isTerminal(t.state));
         if (done && container.unacked.size === 0 && container.tasks.size > 0) {
           const code = [...container.tasks.values()][0]?.plan.exitCode ?? 0;
