@@ -134,12 +134,13 @@ export class MasterLeadership {
       },
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        this.#stepDown("cannot_lead", message);
+        this.#stepDown("cannot_lead", message, error);
       },
     );
   }
 
-  #stepDown(reason: LostReason | "cannot_lead", message: string): void {
+  /** `cause`: what made `lead` fail; `acting` rejects with it, so callers see the real error. */
+  #stepDown(reason: LostReason | "cannot_lead", message: string, cause?: unknown): void {
     if (this.#phase === "stepped_down") return;
     const wasLeader = this.#phase !== "standby";
     this.#phase = "stepped_down";
@@ -149,7 +150,7 @@ export class MasterLeadership {
     // A contender re-contends after a loss (standbys keep their place that way); a master that
     // stepped down exits instead, so its next candidacy is withdrawn at once.
     void this.#options.contender.withdraw();
-    this.#rejectActing(new Error(`${reason}: ${message}`));
+    this.#rejectActing(cause instanceof Error ? cause : new Error(`${reason}: ${message}`));
   }
 
   #record(phase: LeadershipPhase, reason?: string): void {
