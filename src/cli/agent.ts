@@ -3,7 +3,6 @@
 // the agent; its tasks keep running and are recovered by the next start (Mesos's behaviour).
 import { Command, Option } from "commander";
 import { AGENT_FLAG_SPECS } from "../agent/flags.ts";
-import { AgentStartError, startAgent } from "../agent/server.ts";
 import { envName } from "../master/flags.ts";
 
 export function agentCommand(): Command {
@@ -17,6 +16,8 @@ export function agentCommand(): Command {
     );
   }
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    // Loaded on use, so that the other commands start without compiling the servers.
+    const { AgentStartError, startAgent } = await import("../agent/server.ts");
     let agent: Awaited<ReturnType<typeof startAgent>>;
     try {
       agent = await startAgent({ flags: opts, env: process.env });

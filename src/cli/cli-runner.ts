@@ -9,7 +9,7 @@ import { EXIT_USAGE } from "./cli-error.ts";
 function configure(command: Command): void {
   command.exitOverride();
   command.showHelpAfterError(false);
-  command.showSuggestionAfterError(true);
+  command.showSuggestionAfterError(false);
   for (const sub of command.commands) configure(sub);
 }
 

@@ -7,9 +7,8 @@ import { mkdirSync, rmSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
-import { AgentStartError, type RunningAgent, startAgent } from "../agent/server.ts";
-import { type RunningServices, startServices } from "../frameworks/services/start.ts";
-import { MasterStartError, startMaster } from "../master/server.ts";
+import type { RunningAgent } from "../agent/server.ts";
+import type { RunningServices } from "../frameworks/services/start.ts";
 
 interface DevOptions {
   port: string;
@@ -44,6 +43,10 @@ export function devCommand(): Command {
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .allowExcessArguments(false)
     .action(async (opts: DevOptions) => {
+      // Loaded on use, so that the other commands start without compiling the servers.
+      const { MasterStartError, startMaster } = await import("../master/server.ts");
+      const { AgentStartError, startAgent } = await import("../agent/server.ts");
+      const { startServices } = await import("../frameworks/services/start.ts");
       const port = Number(opts.port);
       const agents = Number(opts.agents);
       if (!Number.isInteger(port) || port < 0 || port > 65535) {

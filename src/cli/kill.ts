@@ -4,7 +4,7 @@
 // and killing the container of a command task (executor id = task id) ends the task, which the
 // executor reports as TASK_KILLED/TASK_FAILED. The command then waits for the terminal state.
 import type { Command } from "commander";
-import { isTerminalState, type TaskState } from "../sdk/index.ts";
+import type { TaskState } from "../wire/status.ts";
 import { CliError } from "./cli-error.ts";
 import { agentUrl, clusterState, findTask } from "./cluster-views.ts";
 import { connect, type MasterOptions, operatorCommand, runAction } from "./command-kit.ts";
@@ -31,6 +31,7 @@ export function killCommand(): Command {
     .argument("<task>", "task id (see `tessera tasks`)")
     .action(
       runAction(async (taskId: string, opts: MasterOptions) => {
+        const { isTerminalState } = await import("../wire/status.ts");
         const master = await connect(opts);
         const found = findTask(await clusterState(master), taskId);
         if (!found.live || isTerminalState(found.task.state as TaskState)) {

@@ -3,7 +3,7 @@
 // names the sandbox; /files/read is polled from an offset. With -f it keeps following until the
 // task is terminal, then prints what is left and exits.
 import type { Command } from "commander";
-import { isTerminalState, type TaskState } from "../sdk/index.ts";
+import type { TaskState } from "../wire/status.ts";
 import { CliError } from "./cli-error.ts";
 import { agentUrl, clusterState, findTask } from "./cluster-views.ts";
 import { connect, type MasterOptions, operatorCommand, runAction } from "./command-kit.ts";
@@ -19,6 +19,7 @@ export function logsCommand(): Command {
     .action(
       runAction(
         async (taskId: string, opts: MasterOptions & { follow?: boolean; stderr?: boolean }) => {
+          const { isTerminalState } = await import("../wire/status.ts");
           const master = await connect(opts);
           const found = findTask(await clusterState(master), taskId);
           if (found.agent === undefined) {

@@ -4,8 +4,7 @@
 // for which the leading master is read from ZooKeeper's `json.info_` znodes by the master's own
 // detector (reference §7) and turned into a URL.
 import { readFileSync } from "node:fs";
-import { mesosUint32ToIpv4, resolveZkUrl, ZkDetector } from "../master/election/index.ts";
-import type { MasterInfo } from "../wire/framework.ts";
+import { resolveZkUrl } from "../master/election/zk-url.ts";
 import { CliError } from "./cli-error.ts";
 
 export const DEFAULT_MASTER = "http://127.0.0.1:5050";
@@ -48,13 +47,6 @@ function badAddress(text: string): CliError {
   );
 }
 
-/** The URL of a master described by its MasterInfo (address first, then the uint32 ip). */
-export function masterInfoUrl(info: MasterInfo): string {
-  const host = info.address?.ip ?? info.address?.hostname ?? mesosUint32ToIpv4(info.ip);
-  const port = info.address?.port ?? info.port;
-  return `http://${host}:${port}`;
-}
-
 /** Resolves the address to the base URL of a master (the leader, for zk:// addresses). */
 export async function resolveMasterUrl(text: string): Promise<string> {
   if (!text.startsWith("zk://") && !text.startsWith("file://")) return httpMasterUrl(text);
@@ -66,6 +58,8 @@ export async function resolveMasterUrl(text: string): Promise<string> {
       2,
     );
   }
+  // Loaded on use: only zk:// addresses need the ZooKeeper client.
+  const { ZkDetector, masterInfoUrl } = await import("./zk-leader.ts");
   const detector = new ZkDetector({ url: parsed.url });
   let timer: NodeJS.Timeout | undefined;
   try {

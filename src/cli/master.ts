@@ -2,7 +2,6 @@
 // come from a `TESSERA_<FLAG>` environment variable; the command line wins.
 import { Command, Option } from "commander";
 import { envName, MASTER_FLAG_SPECS } from "../master/flags.ts";
-import { MasterStartError, startMaster } from "../master/server.ts";
 
 export function masterCommand(): Command {
   const command = new Command("master")
@@ -14,6 +13,8 @@ export function masterCommand(): Command {
     command.addOption(new Option(flag, `${spec.help}${shown}; env ${envName(spec.name)}`));
   }
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
+    // Loaded on use, so that the other commands start without compiling the servers.
+    const { MasterStartError, startMaster } = await import("../master/server.ts");
     let master: Awaited<ReturnType<typeof startMaster>>;
     try {
       master = await startMaster({ flags: opts, env: process.env });

@@ -2,7 +2,6 @@
 // its Marathon REST API (deploy/list/show/scale/restart/rollback/delete).
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { startServices } from "../frameworks/services/start.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
 const POLL_MS = 500;
@@ -40,25 +39,89 @@ function progressBar(done: number, total: number, width = 30): string {
   return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`;
 }
 
-/** Follows a deployment until it leaves /v2/deployments; true when the app is then healthy. */
-async function follow(url: string, appId: string, deploymentId: string, timeoutMs: number) {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const deployments = (await api(url, "GET", "/v2/deployments")).body as { id: string }[];
-    const app = (await api(url, "GET", appPath(appId))).body as {
-      app?: { instances?: number; tasksHealthy?: number; tasksRunning?: number };
-    };
-    const total = app.app?.instances ?? 0;
-    const done = app.app?.tasksHealthy ?? app.app?.tasksRunning ?? 0;
-    process.stderr.write(`\r${progressBar(done, total)}`);
-    if (!deployments.some((d) => d.id === deploymentId)) {
-      process.stderr.write("\n");
-      return true;
+type Outcome = { ok: true } | { ok: false; reason: string };
+
+/**
+ * Subscribes to the API's deployment_success/deployment_failed events (`/v2/events`) before the
+ * change is sent, so a deployment that ends at once is not missed. `outcome(id)` resolves with
+ * the deployment's end: success, or failure (cancelled, rolled back, replaced by a forced one).
+ */
+async function watchDeployments(url: string) {
+  const controller = new AbortController();
+  const res = await fetch(
+    `${url}/v2/events?event_type=deployment_success&event_type=deployment_failed`,
+    { headers: { Accept: "text/event-stream" }, signal: controller.signal },
+  );
+  if (res.body === null) throw new Error("no event stream");
+  const ended = new Map<string, Outcome>();
+  const waiters = new Map<string, (o: Outcome) => void>();
+  const reader = res.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = "";
+  const onFrame = (frame: string) => {
+    const data = frame.split("\n").find((l) => l.startsWith("data: "));
+    if (data === undefined) return;
+    const event = JSON.parse(data.slice(6)) as { eventType: string; id: string; reason?: string };
+    const outcome: Outcome =
+      event.eventType === "deployment_success"
+        ? { ok: true }
+        : { ok: false, reason: event.reason ?? "cancelled or superseded" };
+    ended.set(event.id, outcome);
+    waiters.get(event.id)?.(outcome);
+  };
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+          onFrame(buffer.slice(0, end));
+          buffer = buffer.slice(end + 2);
+        }
+      }
+    } catch {
+      // aborted by close()
     }
-    await new Promise((r) => setTimeout(r, POLL_MS));
+  })();
+  return {
+    outcome(id: string): Promise<Outcome> {
+      const known = ended.get(id);
+      if (known !== undefined) return Promise.resolve(known);
+      return new Promise((resolve) => waiters.set(id, resolve));
+    },
+    close() {
+      controller.abort();
+    },
+  };
+}
+
+interface AppCounts {
+  app?: { instances?: number; tasksHealthy?: number; tasksRunning?: number; healthChecks?: [] };
+}
+
+/** Draws the app's progress (healthy, or running without checks) until `done` settles. */
+async function follow(
+  url: string,
+  appId: string,
+  done: Promise<Outcome>,
+  timeoutMs: number,
+): Promise<Outcome> {
+  let settled: Outcome | undefined;
+  void done.then((o) => {
+    settled = o;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (settled === undefined && Date.now() < deadline) {
+    const app = (await api(url, "GET", appPath(appId))).body as AppCounts;
+    const total = app.app?.instances ?? 0;
+    const checked = (app.app?.healthChecks?.length ?? 0) > 0;
+    const count = (checked ? app.app?.tasksHealthy : app.app?.tasksRunning) ?? 0;
+    process.stderr.write(`\r${progressBar(count, total)} ${checked ? "healthy" : "running"}`);
+    await Promise.race([done, new Promise((r) => setTimeout(r, POLL_MS))]);
   }
   process.stderr.write("\n");
-  return false;
+  return settled ?? { ok: false, reason: `still deploying after ${timeoutMs / 1000} s` };
 }
 
 export function servicesCommand(): Command {
@@ -73,11 +136,15 @@ export function servicesCommand(): Command {
     .option("--master <url>", "master URL", "http://127.0.0.1:5050")
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
-    .action(async (o: { master: string; http_port: string; data_dir: string }) => {
+    .option("--role <role>", "the framework's role, also apps' default role (default: services)")
+    .action(async (o: { master: string; http_port: string; data_dir: string; role?: string }) => {
+      // Loaded on use, so that the other commands start without compiling the framework.
+      const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({
         master: o.master,
         dataDir: o.data_dir,
         httpPort: Number(o.http_port),
+        ...(o.role === undefined ? {} : { role: o.role }),
       });
       console.log(`services API on ${running.url}`);
       const shutdown = () => void running.close().then(() => process.exit(0));
@@ -89,19 +156,27 @@ export function servicesCommand(): Command {
     .option("--timeout_s <s>", "give up following after this long", "600")
     .action(async (file: string, o: { url: string; timeout_s: string }) => {
       const app = JSON.parse(readFileSync(file, "utf8")) as { id: string };
-      const exists = (await api(o.url, "GET", appPath(app.id))).status === 200;
-      const answer = exists
-        ? await api(o.url, "PUT", appPath(app.id), app)
-        : await api(o.url, "POST", "/v2/apps", app);
-      if (answer.status >= 400) return print(answer);
-      const body = answer.body as { deploymentId?: string; deployments?: { id: string }[] };
-      const deploymentId = body.deploymentId ?? body.deployments?.[0]?.id;
-      if (deploymentId === undefined) return print(answer);
-      const ok = await follow(o.url, app.id, deploymentId, Number(o.timeout_s) * 1000);
-      console.log(
-        ok ? `deployment ${deploymentId} succeeded` : `deployment ${deploymentId} failed`,
-      );
-      if (!ok) process.exitCode = 1;
+      const watch = await watchDeployments(o.url);
+      try {
+        const exists = (await api(o.url, "GET", appPath(app.id))).status === 200;
+        const answer = exists
+          ? await api(o.url, "PUT", appPath(app.id), app)
+          : await api(o.url, "POST", "/v2/apps", app);
+        if (answer.status >= 400) return print(answer);
+        const body = answer.body as { deploymentId?: string; deployments?: { id: string }[] };
+        const deploymentId = body.deploymentId ?? body.deployments?.[0]?.id;
+        if (deploymentId === undefined) return print(answer);
+        console.log(`deployment ${deploymentId} started`);
+        const timeoutMs = Number(o.timeout_s) * 1000;
+        const outcome = await follow(o.url, app.id, watch.outcome(deploymentId), timeoutMs);
+        if (outcome.ok) console.log(`deployment ${deploymentId} succeeded`);
+        else {
+          console.log(`deployment ${deploymentId} failed: ${outcome.reason}`);
+          process.exitCode = 1;
+        }
+      } finally {
+        watch.close();
+      }
     });
 
   withUrl(cmd.command("list").description("list apps")).action(async (o: { url: string }) =>

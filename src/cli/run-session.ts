@@ -1,0 +1,224 @@
+// The life of one `tessera run` (see run.ts for the command): subscribe, launch into the
+// first offer that fits, report state changes, stream the sandbox, tear down, exit code.
+import { userInfo } from "node:os";
+import {
+  type ClientStopped,
+  isTerminalState,
+  type Offer,
+  RemainingOffer,
+  SchedulerClient,
+  type TaskStatus,
+} from "../sdk/index.ts";
+import { commandTask } from "../sdk/offer-matching.ts";
+import { CliError } from "./cli-error.ts";
+import { agentAddress, agentUrl, clusterState, type WireAgent } from "./cluster-views.ts";
+import type { MasterOptions } from "./command-kit.ts";
+import { exitCodeOf } from "./exit-status.ts";
+import { MasterClient } from "./operator-client.ts";
+import type { RunSpec } from "./run-spec.ts";
+import { FileTail, findSandbox, POLL_INTERVAL_MS } from "./sandbox.ts";
+
+/** A detached task's framework waits this long for a scheduler before the master removes it. */
+const DETACHED_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** Declined offers are not re-offered to us for this long (we need one offer only). */
+const DECLINE_REFUSE_SECONDS = 3600;
+/** Exit code after Ctrl-C, as a shell reports SIGINT. */
+const EXIT_INTERRUPTED = 130;
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Copies a task's sandbox stdout/stderr to ours while the task runs. */
+class OutputStream {
+  #tails: FileTail[] | undefined;
+  #loop: Promise<void> | undefined;
+  #stopping = false;
+
+  constructor(
+    private readonly master: MasterClient,
+    private readonly spec: RunSpec,
+    private readonly frameworkId: () => string | undefined,
+    private readonly agents: Map<string, WireAgent>,
+  ) {}
+
+  /** Finds the sandbox (once) and starts polling it. */
+  start(status: TaskStatus): void {
+    this.#loop ??= this.#run(status);
+  }
+
+  async #locate(status: TaskStatus): Promise<FileTail[]> {
+    const agentId = status.agent_id?.value ?? "";
+    let agent = this.agents.get(agentId);
+    if (agent === undefined) {
+      for (const a of (await clusterState(this.master)).agents) {
+        this.agents.set(a.agent_info.id?.value ?? "", a);
+      }
+      agent = this.agents.get(agentId);
+    }
+    if (agent === undefined)
+      throw new CliError("UNREACHABLE", `agent ${agentId} is not registered`);
+    const url = agentUrl(agent);
+    const sandbox = await findSandbox({
+      agentUrl: url,
+      frameworkId: this.frameworkId() ?? "",
+      taskId: this.spec.taskId,
+      ...(status.executor_id ? { executorId: status.executor_id.value } : {}),
+    });
+    return [
+      new FileTail(url, sandbox, "stdout", (chunk) => process.stdout.write(chunk)),
+      new FileTail(url, sandbox, "stderr", (chunk) => process.stderr.write(chunk)),
+    ];
+  }
+
+  async #run(status: TaskStatus): Promise<void> {
+    try {
+      this.#tails = await this.#locate(status);
+      while (!this.#stopping) {
+        let any = false;
+        for (const t of this.#tails) any = (await t.drain()) || any;
+        if (!any) await sleep(POLL_INTERVAL_MS);
+      }
+    } catch (error) {
+      if (!(error instanceof CliError)) throw error;
+      process.stderr.write(`tessera run: cannot show the task's output: ${error.message}\n`);
+      this.#tails = undefined;
+    }
+  }
+
+  /** Stops polling without printing more (a detached task keeps running). */
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await this.#loop;
+  }
+
+  /** Stops polling after copying what the files hold now (the task has ended). */
+  async finish(lastStatus: TaskStatus | undefined): Promise<void> {
+    if (this.#loop === undefined && lastStatus !== undefined) this.start(lastStatus);
+    this.#stopping = true;
+    await this.#loop;
+    for (const t of this.#tails ?? []) await t.drain();
+  }
+}
+
+type Outcome =
+  | { kind: "terminal"; status: TaskStatus }
+  | { kind: "running"; status: TaskStatus }
+  | { kind: "stopped"; reason: ClientStopped }
+  | { kind: "launch_failed"; message: string }
+  | { kind: "interrupted" };
+
+export async function execute(
+  opts: MasterOptions,
+  spec: RunSpec,
+  detach: boolean,
+): Promise<number> {
+  const master = await MasterClient.connect(opts.master);
+  const agents = new Map<string, WireAgent>();
+  // Reading the state first fails fast (and clearly) when no master answers.
+  const initial = await clusterState(master);
+  for (const a of initial.agents) agents.set(a.agent_info.id?.value ?? "", a);
+  if (initial.agents.length === 0) {
+    process.stderr.write("no agent is registered yet; waiting for one (`tessera agents`)\n");
+  }
+
+  const client = new SchedulerClient({
+    master: master.baseUrl,
+    frameworkInfo: {
+      user: userInfo().username,
+      name: "tessera-run",
+      roles: [spec.role],
+      capabilities: [{ type: "MULTI_ROLE" }],
+      failover_timeout: detach ? DETACHED_FAILOVER_TIMEOUT_SECONDS : 0,
+    },
+    backoffInitialMs: 100,
+    backoffMaxMs: 2000,
+  });
+  const output = new OutputStream(master, spec, () => client.frameworkId, agents);
+  let settle: (o: Outcome) => void = () => {};
+  const outcome = new Promise<Outcome>((resolve) => {
+    settle = resolve;
+  });
+
+  let launched = false;
+  let toldWaiting = false;
+  const needs = { cpus: spec.cpus, memMb: spec.memMb, diskMb: spec.diskMb };
+  client.on("offers", async (offers: Offer[]) => {
+    for (const offer of offers) {
+      const taken = launched ? undefined : new RemainingOffer(offer).take(needs);
+      if (taken === undefined) {
+        if (!launched && !toldWaiting) {
+          toldWaiting = true;
+          process.stderr.write(
+            `waiting for an offer with cpus:${spec.cpus};mem:${spec.memMb}${spec.diskMb > 0 ? `;disk:${spec.diskMb}` : ""} (\`tessera agents\` shows what is free)\n`,
+          );
+        }
+        await client.decline([offer.id.value], {
+          refuseSeconds: launched ? DECLINE_REFUSE_SECONDS : 1,
+        });
+        continue;
+      }
+      launched = true;
+      const task = commandTask({
+        id: spec.taskId,
+        name: spec.name,
+        agentId: offer.agent_id.value,
+        cmd: spec.command,
+        shell: true,
+        resources: taken.resources,
+        ...(Object.keys(spec.env).length > 0 ? { env: spec.env } : {}),
+      });
+      const result = await client.launch([offer.id.value], [task], {
+        refuseSeconds: DECLINE_REFUSE_SECONDS,
+      });
+      if (!result.ok) settle({ kind: "launch_failed", message: result.message });
+      else await client.suppress();
+    }
+  });
+
+  let lastState: string | undefined;
+  client.on("update", (status: TaskStatus) => {
+    if (status.task_id.value !== spec.taskId) return;
+    if (status.state !== lastState) {
+      lastState = status.state;
+      const agent = agents.get(status.agent_id?.value ?? "");
+      const where = agent === undefined ? "" : ` on agent ${agentAddress(agent)}`;
+      const why = isTerminalState(status.state) && status.message ? `: ${status.message}` : "";
+      process.stderr.write(`task ${spec.taskId} ${status.state}${where}${why}\n`);
+    }
+    if (isTerminalState(status.state)) settle({ kind: "terminal", status });
+    else if (status.state === "TASK_RUNNING" || status.state === "TASK_STARTING") {
+      output.start(status);
+      if (detach && status.state === "TASK_RUNNING") settle({ kind: "running", status });
+    }
+  });
+
+  const onSigint = () => settle({ kind: "interrupted" });
+  process.once("SIGINT", onSigint);
+  void client.start().then((reason) => settle({ kind: "stopped", reason }));
+  const result = await outcome;
+  process.off("SIGINT", onSigint);
+
+  switch (result.kind) {
+    case "running":
+      await output.stop();
+      await client.stop();
+      process.stdout.write(`${spec.taskId}\n`);
+      return 0;
+    case "terminal":
+      await output.finish(result.status);
+      await client.teardown();
+      await client.stop();
+      return exitCodeOf(result.status);
+    case "interrupted":
+      await output.finish(undefined);
+      await client.teardown();
+      await client.stop();
+      process.stderr.write(`tessera run: interrupted; task ${spec.taskId} killed\n`);
+      return EXIT_INTERRUPTED;
+    case "launch_failed":
+      await client.teardown();
+      await client.stop();
+      throw new CliError("REFUSED", `the master refused the launch: ${result.message}`);
+    case "stopped":
+      throw new CliError("REFUSED", `the master ended the framework: ${result.reason.message}`);
+  }
+}
