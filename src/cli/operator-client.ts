@@ -23,9 +23,11 @@ function hostPort(url: string): string {
   return u.host;
 }
 
+/** The system error code (ECONNREFUSED, ...) of a failed fetch, else its cause's message. */
 function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown } } | undefined)?.cause;
-  return typeof cause?.code === "string" ? cause.code : undefined;
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
+  if (typeof cause?.code === "string") return cause.code;
+  return typeof cause?.message === "string" ? cause.message : undefined;
 }
 
 /** One request with redirects followed by hand (fetch would drop the POST body's meaning). */
