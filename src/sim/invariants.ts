@@ -1,7 +1,7 @@
 // What must hold in a simulated cluster. `checkStep` runs after every master step (cheap on
 // small clusters); `checkEnd` runs once the calm is over and everything in flight has settled.
 // A violation is thrown as a SimInvariantError naming the seed and the step that replay it.
-import { fromMilli } from "../resources/index.ts";
+import { fromMilli, Resources } from "../resources/index.ts";
 import { isTerminalState } from "../wire/status.ts";
 import type { Simulation } from "./simulation.ts";
 
@@ -95,6 +95,7 @@ export function checkEnd(sim: Simulation): string[] {
       );
     }
   }
+  problems.push(...allocationMismatches(sim));
   if (sim.master.up) {
     const snap = sim.master.core.snapshot(sim.clock.nowMs);
     const live = new Map<string, string[]>();
@@ -115,6 +116,34 @@ export function checkEnd(sim: Simulation): string[] {
       const runs = agent.containers.runningTasks().join(",");
       if (master !== runs)
         problems.push(`master thinks ${agent.name} runs [${master}] but it runs [${runs}]`);
+    }
+  }
+  return problems;
+}
+
+/**
+ * Allocations match: for every agent the allocator tracks, what it counts as allocated (offered
+ * or used) equals the master's outstanding offers plus its tasks that still hold resources.
+ */
+export function allocationMismatches(sim: Simulation): string[] {
+  if (!sim.master.up) return [];
+  const snap = sim.master.core.snapshot(sim.clock.nowMs);
+  const held = new Map<string, Resources>();
+  const hold = (agentId: string, r: Resources) =>
+    held.set(agentId, (held.get(agentId) ?? Resources.empty()).add(r.unallocate()));
+  for (const t of snap.tasks) if (!t.released) hold(t.agentId, t.resources);
+  for (const o of snap.offers) hold(o.agentId, o.resources);
+  const allocator = sim.master.allocator;
+  const known = new Set(allocator.agentIds());
+  const problems: string[] = [];
+  for (const agent of snap.agents) {
+    if (!known.has(agent.id)) continue;
+    const allocated = allocator.allocatedOn(agent.id);
+    const master = held.get(agent.id) ?? Resources.empty();
+    if (!allocated.equals(master)) {
+      problems.push(
+        `allocator has ${allocated.toString()} allocated on ${agent.id}, the master's tasks and offers hold ${master.toString()}`,
+      );
     }
   }
   return problems;

@@ -1,7 +1,7 @@
 // What a simulation run measured: utilization over time (sampled on the virtual clock), task
 // wait and completion times, job completion times, dominant shares per role, offers made,
 // accepted and declined, faults injected, and the trace hash that identifies the run.
-import { checkDrf, dominantShares, scalarOf } from "./invariants.ts";
+import { allocationMismatches, checkDrf, dominantShares, scalarOf } from "./invariants.ts";
 import type { Simulation } from "./simulation.ts";
 
 export interface Stats {
@@ -73,6 +73,8 @@ export class MetricsRecorder {
   }
 
   #sample(): void {
+    const mismatches = allocationMismatches(this.sim);
+    if (mismatches.length > 0) this.sim.fail(`${mismatches.join("; ")} (at a sample)`);
     const drf = this.sim.config.drf;
     if (drf !== undefined && this.sim.clock.nowMs >= drf.fromMs) {
       const problems = checkDrf(this.sim, drf.bound);
