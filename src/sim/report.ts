@@ -187,7 +187,8 @@ function mean(values: readonly number[]): number {
 
 export function stats(values: readonly number[]): Stats {
   if (values.length === 0) return { count: 0, mean: 0, p50: 0, p95: 0, max: 0 };
-  const sorted = [...values].sort((a, b) => a - b);
+  // Times are whole milliseconds (registration backoffs make the clock fractional).
+  const sorted = values.map((v) => Math.round(v)).sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
   return {
     count: sorted.length,
