@@ -119,6 +119,31 @@ describe("tessera run and the task views", () => {
     assert.match(all.find((t) => t.id === id)?.state ?? "", /^TASK_(KILLED|FAILED)$/);
   });
 
+  test("`logs -f` follows a running task's output until the task ends", async () => {
+    const detached = await cli(
+      "run",
+      "--detach",
+      "--name",
+      "talker",
+      "--",
+      "sh",
+      "-c",
+      "echo one; sleep 2; echo two",
+    );
+    assert.equal(detached.code, 0, detached.stderr);
+    const id = detached.stdout.trim();
+    const followed = await cli("logs", "-f", id);
+    assert.equal(followed.code, 0, followed.stderr);
+    assert.equal(followed.stdout, "one\ntwo\n");
+    const frameworks = JSON.parse((await cli("frameworks", "--json")).stdout) as {
+      id: string;
+      name: string;
+    }[];
+    for (const f of frameworks.filter((x) => x.name === "tessera-run")) {
+      assert.equal((await cli("teardown", f.id)).code, 0);
+    }
+  });
+
   test("`frameworks --all` shows run's framework as completed after it tore itself down", async () => {
     const r = await cli("frameworks", "--all", "--json");
     const rows = JSON.parse(r.stdout) as { name: string; state: string }[];
