@@ -51,9 +51,7 @@ describe("KILL_CONTAINER on the agent operator API", () => {
     assert.match(await res.text(), /^Failed to validate agent::Call/);
   });
 
-  it("killing the container of a running command task ends the task TASK_KILLED", {
-    todo: "PERF: server.ts must pass killContainer to registerAgentEndpoints (501 until then)",
-  }, async () => {
+  it("killing the container of a running command task ends the task TASK_KILLED", async () => {
     const containers = (await (await operator({ type: "GET_CONTAINERS" })).json()) as Loose;
     const container = containers.get_containers.containers.find(
       (c: Loose) => c.executor_id.value === "victim",
