@@ -28,6 +28,8 @@ function percentile(samples: number[], p: number): number {
 class BenchScheduler {
   offers: Loose[] = [];
   readonly seen = new Map<string, Map<string, number>>();
+  /** Tasks that reached TASK_FINISHED or TASK_FAILED. */
+  ended = 0;
   #waiters: Array<() => void> = [];
   constructor(
     readonly url: string,
@@ -69,6 +71,13 @@ class BenchScheduler {
         if (states === undefined) {
           states = new Map();
           this.seen.set(id, states);
+        }
+        if (
+          (status.state === "TASK_FINISHED" || status.state === "TASK_FAILED") &&
+          !states.has("TASK_FINISHED") &&
+          !states.has("TASK_FAILED")
+        ) {
+          this.ended++;
         }
         states.set(status.state, nowMs());
         if (status.uuid !== undefined) {
@@ -214,11 +223,7 @@ export async function throughput(isolation: string | undefined): Promise<BenchRo
       launched += batch;
       await s.accept(offer, tasks);
     }
-    await s.until(() => {
-      let done = 0;
-      for (const m of s.seen.values()) if (m.has("TASK_FINISHED") || m.has("TASK_FAILED")) done++;
-      return done >= THROUGHPUT_TASKS ? true : undefined;
-    });
+    await s.until(() => (s.ended >= THROUGHPUT_TASKS ? true : undefined));
     const seconds = (nowMs() - start) / 1000;
     return {
       name: "tasks/s of `true` to TASK_FINISHED (one agent)",

@@ -276,6 +276,8 @@ class AgentRuntime {
   readonly #hosted = new Map<string, HostedCommandExecutor>();
   readonly #waited = new Set<string>();
   readonly #user = userInfo().username;
+  /** Read once: copying process.env costs a lookup per variable on every launch. */
+  readonly #inheritedEnv = inheritedEnv();
   /** How hosted command executors reach this agent (in-process, see executor-transport.ts). */
   readonly #transport: ExecutorTransport = new LocalExecutorTransport({
     recovered: () => this.recovered(),
@@ -482,7 +484,7 @@ class AgentRuntime {
         return;
       }
     }
-    const env: Record<string, string> = { ...inheritedEnv(), ...launch.env };
+    const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
     const user = this.#userFor(launch.user);
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {

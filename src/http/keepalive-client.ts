@@ -19,8 +19,14 @@ import type {
 } from "./recordio-client.ts";
 import { APPLICATION_JSON } from "./response.ts";
 
-/** One pool for the process: idle connections are kept and reused, none is held open. */
-const pool = new Agent({ keepAlive: true, keepAliveMsecs: 1_000, scheduling: "lifo" });
+/** One pool for the process: idle connections are kept and reused. A burst of calls queues
+ *  for a few connections per server rather than opening one connection per call. */
+const pool = new Agent({
+  keepAlive: true,
+  keepAliveMsecs: 1_000,
+  maxSockets: 8,
+  scheduling: "lifo",
+});
 
 function headerRecord(res: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};

@@ -47,7 +47,7 @@ export interface LaunchPlan {
 export const CGROUP_JOIN_FAILED_EXIT = 125;
 
 // Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
-// `<sandbox>/tmp` is created by spawnContainer beforehand (one exec fewer on the launch path).
+// `<sandbox>/tmp` is created by prepareSandbox beforehand (one exec fewer on the launch path).
 const MOUNT_SCRIPT = 'mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && shift 2 && exec "$@"';
 
 /** The argv that starts a container as described in the header. Pure. */
@@ -102,21 +102,23 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
 }
 
 /**
- * Readies the sandbox for a launch: the private /tmp of filesystem/linux (see MOUNT_SCRIPT)
- * and the stdout/stderr files, owned by the container's user when it runs as another one.
- * Returns the log files' paths; throws what the file system threw.
+ * Readies the sandbox for a launch and returns its log files' paths: the private /tmp when
+ * filesystem/linux is on (see MOUNT_SCRIPT), and, for a container running as another user,
+ * stdout/stderr created and owned by that user. Otherwise nothing is touched here: the spawn
+ * helper creates the log files as it opens them. Throws what the file system threw.
  */
 export function prepareSandbox(
   sandboxDir: string,
   owner: { readonly uid: number; readonly gid: number } | null,
+  privateTmp: boolean,
 ): { stdout: string; stderr: string } {
   const tmp = join(sandboxDir, "tmp");
   const stdout = join(sandboxDir, "stdout");
   const stderr = join(sandboxDir, "stderr");
-  mkdirSync(tmp, { recursive: true });
-  closeSync(openSync(stdout, "a"));
-  closeSync(openSync(stderr, "a"));
+  if (privateTmp || owner !== null) mkdirSync(tmp, { recursive: true });
   if (owner !== null) {
+    closeSync(openSync(stdout, "a"));
+    closeSync(openSync(stderr, "a"));
     for (const path of [sandboxDir, tmp, stdout, stderr]) chownSync(path, owner.uid, owner.gid);
   }
   return { stdout, stderr };

@@ -188,7 +188,11 @@ export class LinuxContainerizer implements Containerizer {
     });
     let logs: { stdout: string; stderr: string };
     try {
-      logs = prepareSandbox(launch.sandboxDir, user.value);
+      logs = prepareSandbox(
+        launch.sandboxDir,
+        user.value,
+        this.config.isolators.includes("filesystem/linux"),
+      );
     } catch (e) {
       if (this.backend !== null) await this.backend.destroy(containerId);
       return fail("LAUNCH_FAILED", (e as Error).message);
