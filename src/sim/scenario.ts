@@ -178,6 +178,20 @@ export function parseScenario(text: string, format: "json" | "yaml"): ScenarioRe
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = issue === undefined ? "" : issue.path.join(".");
+    let at: unknown = raw;
+    for (const key of issue?.path ?? []) {
+      at =
+        at !== null && typeof at === "object"
+          ? (at as Record<PropertyKey, unknown>)[key]
+          : undefined;
+    }
+    if (issue !== undefined && at === undefined && issue.path.length > 0) {
+      return {
+        ok: false,
+        code: "invalid_scenario",
+        message: `Invalid scenario: '${path}' is required`,
+      };
+    }
     return {
       ok: false,
       code: "invalid_scenario",

@@ -82,6 +82,9 @@ describe("scenario files", () => {
     assert.ok(!badDuration.ok);
     assert.equal(badDuration.code, "invalid_scenario");
     assert.match(badDuration.message, /'until'.*not a duration/);
+    const missing = parseScenario("name: x", "yaml");
+    assert.ok(!missing.ok);
+    assert.equal(missing.message, "Invalid scenario: 'until' is required");
     const unknownField = parseScenario(YAML.replace("seed: 3", "seed: 3\ncolour: blue"), "yaml");
     assert.ok(!unknownField.ok);
     const badKind = parseScenario(YAML.replace("kind: agent_crash", "kind: meteor"), "yaml");
