@@ -38,6 +38,9 @@ async function tasksKnownTo(url: string): Promise<MasterTask[]> {
 async function failover(zkServers: 1 | 3): Promise<void> {
   cluster = await HaCluster.start({
     zkServers,
+    // Correctness, not speed, is tested here (the failover bench times the defaults): a longer
+    // session keeps a loaded CI host's stalls from deposing the masters mid-test.
+    masterFlags: { zk_session_timeout: "4secs" },
     agentFlags: { registration_backoff_factor: "100ms" },
   });
   const c = cluster;
