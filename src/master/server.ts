@@ -118,7 +118,9 @@ function registryOptions(
         kind: "zk",
         connectString: connectString(zk),
         path: zk.path,
-        sessionTimeoutMs: flags.zkSessionTimeoutMs,
+        // The registry's session holds no ephemeral node, so its length does not slow a
+        // failover (writes are fenced by compare-and-set); the registry's longer default keeps
+        // a brief stall from failing a write, which would stop the leader.
         ...(zk.digest === undefined ? {} : { digest: zk.digest }),
       };
     }
