@@ -102,7 +102,8 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
 }
 
 /**
- * Readies the sandbox for a launch and returns its log files' paths: the private /tmp when
+ * Readies the sandbox for a launch and returns its log files' paths: the sandbox directory
+ * (created if missing, as LaunchConfig says), the private /tmp when
  * filesystem/linux is on (see MOUNT_SCRIPT), and, for a container running as another user,
  * stdout/stderr created and owned by that user. Otherwise nothing is touched here: the spawn
  * helper creates the log files as it opens them. Throws what the file system threw.
@@ -115,7 +116,7 @@ export function prepareSandbox(
   const tmp = join(sandboxDir, "tmp");
   const stdout = join(sandboxDir, "stdout");
   const stderr = join(sandboxDir, "stderr");
-  if (privateTmp || owner !== null) mkdirSync(tmp, { recursive: true });
+  mkdirSync(privateTmp || owner !== null ? tmp : sandboxDir, { recursive: true });
   if (owner !== null) {
     closeSync(openSync(stdout, "a"));
     closeSync(openSync(stderr, "a"));
