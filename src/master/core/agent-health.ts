@@ -181,6 +181,7 @@ function removeAgent(
     ctx.toFramework(framework, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
   }
   ctx.allocator.removeAgent(agent.id);
+  ctx.count("master/slave_removals");
   if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
   ctx.s.agents.delete(agent.id);
   ctx.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agent.id } } });

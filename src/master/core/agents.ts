@@ -110,6 +110,7 @@ function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
     next.s.registering.delete(key);
     const agent = newAgentRecord(next, id, info, latest, sub);
     next.s.agents.set(id, agent);
+    next.count("master/slave_registrations");
     next.allocator.addAgent(id, agentSpec(next, agent));
     subscribed(next, agent, []);
     next.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(next.s, agent) } });
@@ -187,6 +188,7 @@ function reregisterKnown(
   agent.connection = "registered";
   agent.reregisteredTimeMs = ctx.nowMs;
   agent.version = sub.version;
+  ctx.count("master/slave_reregistrations");
   ctx.s.agentStreams.set(streamId, agent.id);
   ctx.cancelTimer(reregisterTimerId(agent.id));
   if (wasDisconnected && !isDeactivated(ctx, agent.id)) ctx.allocator.activateAgent(agent.id);
@@ -261,6 +263,7 @@ function readmit(
   const agent = newAgentRecord(ctx, id, info, streamId, sub);
   agent.reregisteredTimeMs = ctx.nowMs;
   ctx.s.agents.set(id, agent);
+  ctx.count("master/slave_reregistrations");
   const used = new Map<string, Resources>();
   for (const task of sub.tasks ?? []) {
     const record = learnTask(ctx, id, task, sub);

@@ -8,7 +8,7 @@ import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-healt
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
 import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
-import { metrics } from "./metrics.ts";
+import { messageMetric, metrics } from "./metrics.ts";
 import { createOffers, removeOffer } from "./offers.ts";
 import { type MasterSnapshot, operatorCall, quotaOf, snapshot } from "./operator.ts";
 import {
@@ -94,6 +94,8 @@ export class MasterCore {
     if (input.kind !== "recover" && !this.#s.recovered) {
       throw new Error(`master core got '${input.kind}' before recover`);
     }
+    const message = messageMetric(input);
+    if (message !== undefined) ctx.count(message);
     switch (input.kind) {
       case "recover":
         this.#recover(ctx, input.registry);

@@ -7,10 +7,11 @@ import { leaderGuard } from "../../http/leader.ts";
 import { jsonResponse, type Reply, response, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { Resources } from "../../resources/index.ts";
+import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
-import type { TaskRecord } from "../core/state.ts";
-import { agentUsage } from "../core/views.ts";
+import type { AgentRecord, TaskRecord } from "../core/state.ts";
+import { type AgentUsage, agentUsage } from "../core/views.ts";
 import type { MasterHttpContext } from "./context.ts";
 import {
   type Json,
@@ -66,10 +67,14 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
   get("slaves", (request) => {
     const s = snapshot();
     const only = request.query.get("slave_id");
-    return json(request, {
-      slaves: agents(s).filter((a) => only === null || a.id === only),
-      recovered_slaves: recoveredAgents(s),
-    });
+    const usage = agentUsage(s.frameworks, s.offers);
+    const slaves = s.agents
+      .filter((a) => only === null || a.id === only)
+      .map((a) => ({
+        ...legacyAgent(a, usage.get(a.id), s.activity(a.id)),
+        ...fullResources(a, usage.get(a.id)),
+      }));
+    return json(request, { slaves, recovered_slaves: recoveredAgents(s) });
   });
   get("tasks", (request) => tasks(request, snapshot()));
   get("roles", (request) => json(request, { roles: roles(ctx, snapshot()) }));
@@ -93,6 +98,30 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
 function agents(s: MasterSnapshot): Json[] {
   const usage = agentUsage(s.frameworks, s.offers);
   return s.agents.map((a) => legacyAgent(a, usage.get(a.id), s.activity(a.id)));
+}
+
+/**
+ * `/master/slaves` also shows an agent's resources as protobuf JSON in the ENDPOINT format:
+ * reserved per role, unreserved, used and offered (`*_full`, reference §4.5).
+ */
+function fullResources(a: AgentRecord, usage: AgentUsage | undefined): Json {
+  const reserved: Json = {};
+  const roles = new Set<string>();
+  for (const r of a.total) {
+    const role = r.reservations[r.reservations.length - 1]?.role;
+    if (role !== undefined) roles.add(role);
+  }
+  for (const role of roles) reserved[role] = endpoint(a.total.reserved(role));
+  return {
+    reserved_resources_full: reserved,
+    unreserved_resources_full: endpoint(a.total.unreserved()),
+    used_resources_full: endpoint(usage?.allocated ?? Resources.empty()),
+    offered_resources_full: endpoint(usage?.offered ?? Resources.empty()),
+  };
+}
+
+function endpoint(resources: Resources): Json {
+  return resourcesToWire(resources, "ENDPOINT") as unknown as Json;
 }
 
 function recoveredAgents(s: MasterSnapshot): Json[] {

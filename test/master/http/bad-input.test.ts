@@ -7,6 +7,7 @@ import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   acceptLaunch,
+  currentOffer,
   type Loose,
   launchRunning,
   operatorCall,
@@ -46,7 +47,7 @@ describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
       failover_timeout: 3600,
       capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
     });
-    await launchRunning(scheduler, agent, "running-1");
+    await launchRunning(master, scheduler, agent, "running-1");
   });
   after(async () => {
     scheduler.close();
@@ -54,20 +55,12 @@ describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
     await master.close();
   });
 
-  /** An offer the framework holds now (GET_FRAMEWORKS), or the next one it gets. */
-  async function currentOffer(): Promise<Loose> {
-    const res = await operatorCall(master, { type: "GET_FRAMEWORKS" });
-    const held = (res.json as Loose).get_frameworks.frameworks[0].offers?.[0];
-    if (held !== undefined) return held;
-    return ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
-  }
-
   /** ACCEPTs an outstanding offer with `tasks(offer)`; returns the HTTP answer and the UPDATE. */
   async function invalidLaunch(
     tasks: (offer: Loose) => Loose[],
     offerIds?: (offer: Loose) => Loose[],
   ): Promise<{ status: number; update: Loose }> {
-    const offer = await currentOffer();
+    const offer = await currentOffer(master, scheduler);
     const before = await workload(master);
     const runTasks = agent.events.filter((e) => e.type === "RUN_TASK").length;
     const res = await acceptLaunch(scheduler, offerIds?.(offer) ?? [offer.id], tasks(offer));
@@ -119,7 +112,7 @@ describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
   });
 
   it("an operation that is not implemented refuses the whole ACCEPT with 501; the offer stays outstanding", async () => {
-    const offer = await currentOffer();
+    const offer = await currentOffer(master, scheduler);
     const before = await operatorCall(master, { type: "GET_FRAMEWORKS" });
     const res = await scheduler.call({
       type: "ACCEPT",

@@ -48,7 +48,7 @@ describe("draining an agent", () => {
       await operatorEvents.next("SUBSCRIBED");
       const agent = await TestAgent.start(master.url, { hostname: "drain-me" });
       const scheduler = await subscribeScheduler(master, FRAMEWORK);
-      await launchRunning(scheduler, agent, "d-1");
+      await launchRunning(master, scheduler, agent, "d-1");
 
       const drained = await operatorCall(master, {
         type: "DRAIN_AGENT",
@@ -100,7 +100,7 @@ describe("draining an agent", () => {
       agentId = agent.agentId;
       const scheduler = await subscribeScheduler(first, FRAMEWORK);
       frameworkId = scheduler.frameworkId;
-      await launchRunning(scheduler, agent, "d-2");
+      await launchRunning(first, scheduler, agent, "d-2");
       const drained = await operatorCall(first, {
         type: "DRAIN_AGENT",
         drain_agent: { agent_id: { value: agentId } },

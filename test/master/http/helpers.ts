@@ -199,13 +199,30 @@ export function acceptLaunch(
   });
 }
 
-/** Launches one task from the scheduler's next offer; the agent reports it RUNNING. */
+/**
+ * An offer the framework holds now (GET_FRAMEWORKS), or the next one it gets: an OFFERS event
+ * skipped while a test waited for another event is still found this way.
+ */
+export async function currentOffer(
+  master: RunningMaster,
+  scheduler: TestScheduler,
+): Promise<Loose> {
+  const res = await operatorCall(master, { type: "GET_FRAMEWORKS" });
+  const frameworks = ((res.json as Loose)?.get_frameworks?.frameworks ?? []) as Loose[];
+  const held = frameworks.find((f) => f.framework_info.id.value === scheduler.frameworkId)
+    ?.offers?.[0];
+  if (held !== undefined) return held;
+  return ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
+}
+
+/** Launches one task from an offer the scheduler holds; the agent reports it RUNNING. */
 export async function launchRunning(
+  master: RunningMaster,
   scheduler: TestScheduler,
   agent: TestAgent,
   taskId: string,
 ): Promise<void> {
-  const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
+  const offer = await currentOffer(master, scheduler);
   const res = await acceptLaunch(scheduler, [offer.id], [taskInfo(offer, taskId)]);
   assert.equal(res.status, 202, res.body);
   await agent.waitFor("RUN_TASK");

@@ -1,0 +1,98 @@
+// Conformance: legacy endpoints and metrics with several tasks (reference §4.5, §4.6, §9.2
+// TasksEndpoint, metrics in /metrics/snapshot): /master/tasks paging and order by first status,
+// /master/slaves' *_full resources, and the §4.6 metric keys with their zero counters.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import {
+  getJson,
+  type Loose,
+  launchRunning,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+} from "./helpers.ts";
+import { TestAgent } from "./test-agent.ts";
+
+describe("legacy endpoints and metrics with three tasks", () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  let scheduler: TestScheduler;
+
+  before(async () => {
+    master = await startTestMaster({ allocation_interval: "50ms" });
+    agent = await TestAgent.start(master.url, { hostname: "legacy-agent" });
+    scheduler = await subscribeScheduler(master, {
+      user: "gina",
+      name: "pager",
+      roles: ["web"],
+      capabilities: [{ type: "MULTI_ROLE" }],
+    });
+    // Launched one after another: their first statuses are in this order.
+    for (const id of ["p-1", "p-2", "p-3"]) await launchRunning(master, scheduler, agent, id);
+  });
+  after(async () => {
+    scheduler.close();
+    agent.close();
+    await master.close();
+  });
+
+  const ids = async (query: string) =>
+    ((await getJson(`${master.url}/master/tasks${query}`)).json as Loose).tasks.map(
+      (t: Loose) => t.id,
+    );
+
+  it("/master/tasks orders by first status (descending by default) and pages with offset and limit", async () => {
+    assert.deepEqual(await ids(""), ["p-3", "p-2", "p-1"]);
+    assert.deepEqual(await ids("?order=asc"), ["p-1", "p-2", "p-3"]);
+    assert.deepEqual(await ids("?order=asc&offset=1&limit=1"), ["p-2"]);
+    assert.deepEqual(await ids("?limit=2"), ["p-3", "p-2"]);
+    assert.deepEqual(await ids("?task_id=p-2"), ["p-2"]);
+    assert.deepEqual(await ids(`?framework_id=${scheduler.frameworkId}&offset=3`), []);
+    const bad = await fetch(`${master.url}/master/tasks?limit=-1`);
+    assert.equal(bad.status, 400);
+    assert.equal(await bad.text(), "Failed to parse 'limit': not a non-negative integer");
+  });
+
+  it("/master/slaves adds the *_full resources in protobuf JSON", async () => {
+    const { status, json } = await getJson(`${master.url}/master/slaves`);
+    assert.equal(status, 200);
+    const slave = json.slaves[0];
+    assert.equal(slave.id, agent.agentId);
+    const used = slave.used_resources_full.find((r: Loose) => r.name === "cpus");
+    assert.equal(used.scalar.value, 3);
+    assert.equal(used.role, "*");
+    assert.ok(slave.unreserved_resources_full.some((r: Loose) => r.name === "ports"));
+    assert.deepEqual(slave.reserved_resources_full, {});
+    assert.ok(Array.isArray(slave.offered_resources_full));
+  });
+
+  it("/metrics/snapshot has the §4.6 keys, counters at zero until counted, message counters", async () => {
+    const m = (await getJson(`${master.url}/metrics/snapshot`)).json as Record<string, number>;
+    for (const key of [
+      "master/uptime_secs",
+      "master/cpus_revocable_total",
+      "master/mem_used",
+      "master/slaves_active",
+      "master/slaves_unreachable",
+      "master/frameworks_connected",
+      "master/outstanding_offers",
+      "master/tasks_staging",
+      "system/load_1min",
+    ]) {
+      assert.equal(typeof m[key], "number", key);
+    }
+    assert.equal(m["master/tasks_running"], 3);
+    assert.equal(m["master/cpus_used"], 3);
+    assert.equal(m["master/tasks_finished"], 0);
+    assert.equal(m["master/tasks_gone_by_operator"], 0);
+    assert.equal(m["master/slave_registrations"], 1);
+    assert.equal(m["master/messages_register_framework"], 1);
+    assert.equal(m["master/messages_launch_tasks"], 3);
+    assert.equal(m["master/messages_status_update"], 3);
+    assert.equal(m["master/valid_status_updates"], 3);
+    const text = await (await fetch(`${master.url}/metrics`)).text();
+    assert.match(text, /^master_tasks_running 3$/m);
+    assert.match(text, /^master_messages_launch_tasks 3$/m);
+  });
+});
