@@ -160,6 +160,7 @@ export class SimAgent {
         break;
       }
       case "executor_reply":
+        this.containers.executorReply(o.requestId, o.reply.ok);
         break;
       case "executor_event":
         this.containers.executorEvent(o.streamId, o.event);

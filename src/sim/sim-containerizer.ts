@@ -72,6 +72,8 @@ export class SimContainerizer {
   readonly #byStream = new Map<string, SimContainer>();
   #nextStream = 0;
   #nextUuid = 0;
+  #nextRequest = 1;
+  readonly #updateRequests = new Map<number, { container: SimContainer; status: TaskStatus }>();
   /** Updates the agent ACKNOWLEDGED to executors (it took them over: they must reach the framework). */
   readonly executorAcked = new Map<string, { key: string; checkpoint: boolean }>();
   /** Told of every task an executor was handed (`frameworkId`, `taskId`). */
@@ -158,6 +160,7 @@ export class SimContainerizer {
 
   /** The agent restarted: every executor stream broke. */
   agentCrashed(wiped: boolean): void {
+    this.#updateRequests.clear();
     // Updates of frameworks that do not checkpoint live only in the agent's memory: a crash
     // loses them (Mesos: such frameworks' tasks are lost with the agent).
     for (const [uuid, acked] of this.executorAcked)
@@ -177,6 +180,12 @@ export class SimContainerizer {
    * they died meanwhile, an exit); those it does not know are orphans and are destroyed.
    */
   agentRecovered(known: ReadonlySet<string>): void {
+    // Containers the checkpoint names that ended while the agent was down: report their end
+    // (the real containerizer's recovery finds no such container and says so).
+    for (const id of known) {
+      if (!this.containers.has(id))
+        this.host.handle({ kind: "container_exited", containerId: id, status: 9 });
+    }
     for (const c of [...this.containers.values()]) {
       if (!known.has(c.id)) {
         if (c.alive) this.#kill(c);
@@ -270,13 +279,38 @@ export class SimContainerizer {
     };
     container.unacked.set(uuid, status);
     if (container.streamId === undefined || !this.host.up) return;
+    this.#sendUpdate(container, status);
+  }
+
+  #sendUpdate(container: SimContainer, status: TaskStatus): void {
     const call = {
       type: "UPDATE",
       framework_id: { value: container.launch.frameworkId },
       executor_id: { value: container.launch.executorId },
       update: { status },
     } as ExecutorCall;
-    this.host.handle({ kind: "executor_call", requestId: 0, call });
+    const requestId = this.#nextRequest++;
+    this.#updateRequests.set(requestId, { container, status });
+    this.host.handle({ kind: "executor_call", requestId, call });
+  }
+
+  /**
+   * The agent answered an executor call. A refused UPDATE (503 while the agent still waits for
+   * other executors to come back after a restart) stays unacknowledged and is sent again a
+   * second later, as long as the executor is connected.
+   */
+  executorReply(requestId: number, ok: boolean): void {
+    const request = this.#updateRequests.get(requestId);
+    this.#updateRequests.delete(requestId);
+    if (request === undefined || ok) return;
+    const { container, status } = request;
+    const streamId = container.streamId;
+    this.clock.after(1000, () => {
+      const uuid = status.uuid ?? "";
+      if (!container.alive || container.streamId !== streamId || !container.unacked.has(uuid))
+        return;
+      if (this.host.up) this.#sendUpdate(container, status);
+    });
   }
 
   /** The executor process ended with `status` (a wait status). */

@@ -313,7 +313,15 @@ export class SimFramework {
     const now = this.#options.clock.nowMs;
     task.heardAtMs = now;
     const state = status.state;
-    if (uuid !== undefined && isTerminalState(state) && status.source !== "SOURCE_MASTER") {
+    // The agent's answer to the master's reconciliation of a task it does not know is sent once,
+    // outside its status update manager (as in Mesos); a later re-registration asks again and
+    // gets a new answer with a new uuid. Only the task's own terminal updates must be unique.
+    if (
+      uuid !== undefined &&
+      isTerminalState(state) &&
+      status.source !== "SOURCE_MASTER" &&
+      status.reason !== "REASON_RECONCILIATION"
+    ) {
       const seen = this.terminalUuids.get(task.id) ?? new Set<string>();
       if (!seen.has(uuid) && seen.size > 0) this.counters.extraTerminals++;
       seen.add(uuid);
