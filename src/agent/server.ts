@@ -29,7 +29,7 @@ import type {
   ContainerResources,
   Termination,
 } from "./containerizer/containerizer.ts";
-import { createContainerizer } from "./containerizer/containerizer.ts";
+import { createContainerizer, DEFAULT_SANDBOX_MOUNT_POINT } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
 import { runMetaDir } from "./core/paths.ts";
 import type {
@@ -171,6 +171,11 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       agentInfo,
       endpoint: { ip: advertisedIp, port: bound.port },
       workDir: flags.workDir,
+      // Under filesystem/linux the sandbox is bind-mounted at a fixed path in the container,
+      // and the host path may be hidden (e.g. a work dir under the private /tmp).
+      sandboxMountPoint: containerizer.isolators.includes("filesystem/linux")
+        ? DEFAULT_SANDBOX_MOUNT_POINT
+        : undefined,
       flags: {
         executorRegistrationTimeoutMs: flags.executorRegistrationTimeoutMs,
         executorReregistrationTimeoutMs: flags.executorReregistrationTimeoutMs,

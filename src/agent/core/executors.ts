@@ -84,6 +84,9 @@ export function launchExecutor(
     executorId: executor.id,
     agentId: ctx.agentId,
     directory,
+    ...(ctx.config.sandboxMountPoint === undefined
+      ? {}
+      : { sandbox: ctx.config.sandboxMountPoint }),
     endpoint: ctx.config.endpoint,
     checkpoint,
     httpCommandExecutor: ctx.flags.httpCommandExecutor,

@@ -66,6 +66,9 @@ export interface AgentConfig {
   executorEnvironment?: Readonly<Record<string, string>>;
   /** What ExecutorInfo.command.value says for a synthesised command executor. */
   commandExecutorPath?: string;
+  /** Where containers see their sandbox (filesystem/linux's mount point, MESOS_SANDBOX);
+   *  unset when they see the host path. */
+  sandboxMountPoint?: string | undefined;
 }
 
 /** Randomness handed in, so that a simulation replays from a seed. */
