@@ -111,15 +111,19 @@ async function follow(
   void done.then((o) => {
     settled = o;
   });
-  const deadline = Date.now() + timeoutMs;
-  while (settled === undefined && Date.now() < deadline) {
+  const draw = async () => {
     const app = (await api(url, "GET", appPath(appId))).body as AppCounts;
     const total = app.app?.instances ?? 0;
     const checked = (app.app?.healthChecks?.length ?? 0) > 0;
     const count = (checked ? app.app?.tasksHealthy : app.app?.tasksRunning) ?? 0;
     process.stderr.write(`\r${progressBar(count, total)} ${checked ? "healthy" : "running"}`);
+  };
+  const deadline = Date.now() + timeoutMs;
+  while (settled === undefined && Date.now() < deadline) {
+    await draw();
     await Promise.race([done, new Promise((r) => setTimeout(r, POLL_MS))]);
   }
+  await draw(); // the final count
   process.stderr.write("\n");
   return settled ?? { ok: false, reason: `still deploying after ${timeoutMs / 1000} s` };
 }

@@ -74,7 +74,7 @@ export function appInfoJson(
   return out;
 }
 
-export function deploymentJson(d: DeploymentRecord): Record<string, unknown> {
+export function deploymentJson(d: DeploymentRecord, state: ServicesState): Record<string, unknown> {
   const current = d.steps[d.currentStep] ?? [];
   return {
     id: d.id,
@@ -85,7 +85,7 @@ export function deploymentJson(d: DeploymentRecord): Record<string, unknown> {
     currentActions: current.map((a) => ({
       action: a.action,
       app: a.app,
-      readinessCheckResults: [],
+      readinessCheckResults: state.readinessResultsOf(a.app),
       // Tessera: why this action has not finished (pain point §4.1).
       ...(d.waiting[a.app] === undefined ? {} : { waitingFor: d.waiting[a.app] }),
     })),

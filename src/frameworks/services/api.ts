@@ -134,7 +134,11 @@ export class ServicesApi {
     }
     if (path === "/v2/tasks") return json(200, { tasks: this.allTasks(req.query) });
     if (path === "/v2/tasks/delete" && method === "POST") return this.deleteTasks(req);
-    if (path === "/v2/deployments") return json(200, this.state.deployments().map(deploymentJson));
+    if (path === "/v2/deployments")
+      return json(
+        200,
+        this.state.deployments().map((d) => deploymentJson(d, this.state)),
+      );
     const deployment = /^\/v2\/deployments\/([^/]+)$/.exec(path);
     if (deployment !== null && method === "DELETE")
       return this.cancelDeployment(deployment[1] as string, req);

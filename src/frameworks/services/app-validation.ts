@@ -3,7 +3,12 @@
 // come back in Marathon's shapes: 400 "Invalid JSON" for wrong JSON types, 422 "Object is not
 // valid" with violations grouped by path (`/instances`, `/healthChecks(0)/portIndex`).
 import type { z } from "zod";
-import { type AppDefinition, AppDefinitionSchema, isHostNetworking } from "./app-definition.ts";
+import {
+  type AppDefinition,
+  AppDefinitionSchema,
+  appPorts,
+  isHostNetworking,
+} from "./app-definition.ts";
 import { parseConstraint } from "./constraints.ts";
 import { parseAppId } from "./path-id.ts";
 
@@ -239,6 +244,16 @@ function semanticChecks(app: AppDefinition, violations: Violations): void {
   if (app.readinessChecks.length > 1) {
     violations.add("/readinessChecks", "Only one readiness check is supported");
   }
+  app.readinessChecks.forEach((rc, i) => {
+    // The check reaches the task on the host port of the named port (Marathon's rule).
+    const names = appPorts(app).map((p) => p.name);
+    if (!names.includes(rc.portName)) {
+      violations.add(
+        `/readinessChecks(${i})/portName`,
+        `No port definition reference for portName ${rc.portName}`,
+      );
+    }
+  });
   app.constraints.forEach((raw, i) => {
     const parsed = parseConstraint(raw);
     if (!parsed.ok) violations.add(`/constraints(${i})`, parsed.message);

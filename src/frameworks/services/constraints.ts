@@ -29,6 +29,8 @@ export interface Constraint {
 /** What placement knows about an agent: from its offer, or remembered for a placed instance. */
 export interface AgentFacts {
   readonly hostname: string;
+  /** The agent's IP from the offer's URL: readiness checks reach host-networked tasks there. */
+  readonly ip?: string;
   readonly attributes: readonly Attribute[];
   readonly region?: string;
   readonly zone?: string;

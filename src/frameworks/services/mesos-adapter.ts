@@ -5,6 +5,7 @@ import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
 import { isScheduled } from "./instance.ts";
+import { probe } from "./readiness.ts";
 import type { ServicesEffect, ServicesState } from "./services-state.ts";
 import { taskIdFor } from "./task-info.ts";
 
@@ -16,6 +17,8 @@ export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
  * that operators can weight and reserve for them. */
 export const SERVICES_ROLE = "services";
 export const SERVICES_TICK_MS = 1000;
+/** While instances wait for offers, revive again this often. */
+export const SERVICES_REVIVE_REPEAT_MS = 5000;
 
 /** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */
 export interface AdapterClient {
@@ -37,7 +40,10 @@ export class ServicesAdapter {
   private readonly nowMs: () => number;
   readonly role: string;
   client: AdapterClient | undefined;
+  /** Set once the framework stops: late readiness answers are dropped. */
+  stopped = false;
   private wantedOffers = false;
+  private lastReviveMs = Number.NEGATIVE_INFINITY;
 
   constructor(options: ServicesAdapterOptions) {
     this.state = options.state;
@@ -58,10 +64,20 @@ export class ServicesAdapter {
     this.reviveIfNeeded();
   }
 
-  /** Revive when instances wait for offers (after declines with refuse_seconds). */
+  /**
+   * Revive when instances start waiting for offers (after declines with refuse_seconds), and
+   * again every SERVICES_REVIVE_REPEAT_MS while they still wait: like Marathon's repeated
+   * revives (`--min_revive_offers_interval`), this recovers from a revive that raced with
+   * an offer being rescinded or a launch being dropped.
+   */
   reviveIfNeeded(): void {
-    const waiting = this.state.instances().some((i) => isScheduled(i));
-    if (waiting && !this.wantedOffers) this.client?.revive([this.role]);
+    const waiting = this.state.instances().some((i) => isScheduled(i) && i.goal === "Running");
+    const now = this.nowMs();
+    const repeat = waiting && now - this.lastReviveMs >= SERVICES_REVIVE_REPEAT_MS;
+    if (waiting && (!this.wantedOffers || repeat) && this.client !== undefined) {
+      this.client.revive([this.role]);
+      this.lastReviveMs = now;
+    }
     this.wantedOffers = waiting;
   }
 
@@ -82,6 +98,20 @@ export class ServicesAdapter {
 
   tick(): void {
     this.apply(this.state.tick(this.nowMs()));
+    void this.probeReadiness();
+  }
+
+  /** Runs the readiness probes due now; resolves once their results are applied. */
+  async probeReadiness(): Promise<void> {
+    const due = this.state.readinessProbes(this.nowMs());
+    await Promise.all(
+      due.map(async (target) => {
+        const result = await probe(target);
+        // Stopped meanwhile: the state's store may be closed; the next start probes again.
+        if (this.stopped) return;
+        this.apply(this.state.readinessResult(target, result, this.nowMs()));
+      }),
+    );
   }
 
   onSubscribed(frameworkId: string): void {
@@ -137,6 +167,7 @@ export function connectServices(
     async stop() {
       clearInterval(timer);
       adapter.client = undefined;
+      adapter.stopped = true;
       await client.stop();
     },
   };

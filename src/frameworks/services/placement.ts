@@ -86,6 +86,7 @@ export function offerView(offer: Offer, nowMs: number): OfferView {
     agentId: offer.agent_id.value,
     agent: {
       hostname: offer.hostname,
+      ...(offer.url?.address.ip === undefined ? {} : { ip: offer.url.address.ip }),
       attributes,
       ...(region === undefined ? {} : { region }),
       ...(zone === undefined ? {} : { zone }),

@@ -23,6 +23,7 @@ import { type Instance, isAlive, isScheduled } from "./instance.ts";
 import { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
 import { offerView, placeInstance } from "./placement.ts";
+import { dueProbes, type ReadinessProbeTarget, type ReadinessResult } from "./readiness.ts";
 import { buildTaskInfo, instanceIdFor, parseTaskId, taskIdFor } from "./task-info.ts";
 import { reviewUnreachable } from "./unreachable.ts";
 
@@ -99,6 +100,9 @@ export class ServicesState {
   private readonly stats = new Map<AppId, OfferStats>();
   private readonly backoffs = new Map<AppId, Backoff>();
   private readonly listeners: ((e: ServiceEvent) => void)[] = [];
+  /** Readiness: last result and last probe time per task id (in memory, as in Marathon). */
+  private readonly readiness = new Map<string, ReadinessResult>();
+  private readonly lastProbeMs = new Map<string, number>();
   private lastVersionMs = 0;
 
   constructor(options: ServicesStateOptions) {
@@ -404,7 +408,7 @@ export class ServicesState {
       agent: undefined,
       hostPorts: [],
       healthy: undefined,
-      ready: true,
+      ready: v.app.readinessChecks.length === 0,
       stagedAtMs: undefined,
       startedAtMs: undefined,
       createdAtMs: nowMs,
@@ -595,6 +599,7 @@ export class ServicesState {
           i.hostPorts = result.hostPorts;
           i.stagedAtMs = nowMs;
           i.version = runAs.version;
+          i.ready = runAs.app.readinessChecks.length === 0;
           this.save(i);
           tasks.push(
             buildTaskInfo({
@@ -744,6 +749,39 @@ export class ServicesState {
       i.version = app.version;
     }
     this.save(i);
+  }
+
+  /** Readiness probes due now (the adapter runs them over HTTP and reports each result). */
+  readinessProbes(nowMs: number): ReadinessProbeTarget[] {
+    const apps = new Map([...this.appMap].map(([id, v]) => [id as string, v.app]));
+    const due = dueProbes(apps, this.instanceMap.values(), this.lastProbeMs, nowMs);
+    for (const t of due) this.lastProbeMs.set(t.taskId, nowMs);
+    return due;
+  }
+
+  /** A readiness probe's answer: a ready instance now counts toward deployment progress. */
+  readinessResult(
+    target: ReadinessProbeTarget,
+    result: ReadinessResult,
+    nowMs: number,
+  ): ServicesEffect[] {
+    const i = this.instanceMap.get(target.instanceId);
+    if (i === undefined || i.incarnation !== target.incarnation) return [];
+    this.readiness.set(target.taskId, result);
+    if (result.ready && !i.ready) {
+      i.ready = true;
+      this.save(i);
+      this.lastProbeMs.delete(target.taskId);
+    }
+    return this.advance(nowMs);
+  }
+
+  /** Latest readiness results of an app's current tasks (deployment `readinessCheckResults`). */
+  readinessResultsOf(id: AppId): ReadinessResult[] {
+    return this.instancesOf(id).flatMap((i) => {
+      const r = this.readiness.get(taskIdFor(i.instanceId, i.incarnation));
+      return r === undefined ? [] : [r];
+    });
   }
 
   /** Resets an app's launch delay (DELETE /v2/queue/{id}/delay). */

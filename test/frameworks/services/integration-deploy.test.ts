@@ -2,7 +2,11 @@
 // real processes, and the framework on SQLite. The app is a small HTTP server with an HTTP
 // health check run by the agent's executor.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
+import type { Loose } from "../../master/http/helpers.ts";
 import { api, eventually, httpApp, type RealCluster, startRealCluster } from "./real-cluster.ts";
 
 interface TaskJson {
@@ -206,5 +210,81 @@ describe("services on a real cluster: deploys", () => {
     const after = await tasks("/auto");
     assert.equal(after.length, 2);
     for (const t of after) assert.equal(await label(t), "good");
+  });
+
+  it("a readiness check holds the deployment until the instances answer ready", async () => {
+    const app = httpApp("/gated", {
+      instances: 2,
+      extra: {
+        // Each instance answers 503 to its first 3 probes (probed every second), then 200.
+        env: { NOT_READY_PROBES: "3" },
+        readinessChecks: [
+          {
+            name: "ready",
+            protocol: "HTTP",
+            path: "/ready",
+            portName: "http",
+            intervalSeconds: 1,
+            timeoutSeconds: 1,
+            httpStatusCodesForReady: [200],
+          },
+        ],
+      },
+    });
+    const created = await api(base, "POST", "/v2/apps", app);
+    assert.equal(created.status, 201);
+    const deploymentId = created.headers.get("Marathon-Deployment-Id") as string;
+    // Both instances run and are healthy, yet the deployment waits: /ready answers 503.
+    const notReady = await eventually("a healthy instance probed as not ready", async () => {
+      const healthy = new Set((await tasks("/gated")).filter(isHealthy).map((t) => t.id));
+      const d = ((await api(base, "GET", "/v2/deployments")).body as Loose[]).find(
+        (x) => x.id === deploymentId,
+      );
+      const results = (d?.currentActions[0]?.readinessCheckResults ?? []) as Loose[];
+      return results.find((r) => r.ready === false && healthy.has(r.taskId));
+    });
+    assert.equal(notReady.name, "ready");
+    assert.equal(await deploymentGone(deploymentId), undefined, "still deploying");
+    await eventually("the deployment to finish once ready", () => deploymentGone(deploymentId));
+    assert.equal((await tasks("/gated")).filter(isHealthy).length, 2);
+  });
+
+  /** Runs `tessera services deploy <file>` against this cluster's API. */
+  async function cliDeploy(app: object): Promise<{ code: number | null; out: string }> {
+    const file = join(cluster.dir, `app-${Date.now()}.json`);
+    writeFileSync(file, JSON.stringify(app));
+    const bin = new URL("../../../bin/tessera.mjs", import.meta.url).pathname;
+    const child = spawn(process.execPath, [bin, "services", "deploy", file, "--url", base], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+    return { code, out };
+  }
+
+  it("`tessera services deploy app.json` shows progress and exits 0 once the deployment succeeds", async () => {
+    const { code, out } = await cliDeploy(httpApp("/cli", { instances: 2, label: "one" }));
+    assert.equal(code, 0, out);
+    assert.match(out, /\[#{30}\] 2\/2 healthy\n/, "the bar ends full");
+    assert.match(out, /deployment \S+ succeeded/);
+    const app = await api(base, "GET", "/v2/apps/cli");
+    assert.equal(app.body.app.tasksHealthy, 2);
+  });
+
+  it("`tessera services deploy` exits 1 when the deployment fails (rolled back automatically)", async () => {
+    const bad = httpApp("/cli", { instances: 2, label: "two", unhealthy: true });
+    const { code, out } = await cliDeploy({
+      ...bad,
+      healthChecks: bad.healthChecks.map((c) => ({ ...c, gracePeriodSeconds: 0 })),
+      upgradeStrategy: { minimumHealthCapacity: 0.5, rollbackOnFailure: true, watchSeconds: 60 },
+    });
+    assert.equal(code, 1, out);
+    assert.match(out, /deployment \S+ failed: .*rolling back/);
   });
 });

@@ -4,7 +4,14 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Loose } from "../../master/http/helpers.ts";
-import { api, eventually, httpApp, type RealCluster, startRealCluster } from "./real-cluster.ts";
+import {
+  AGENT_HOSTNAMES,
+  api,
+  eventually,
+  httpApp,
+  type RealCluster,
+  startRealCluster,
+} from "./real-cluster.ts";
 
 interface TaskJson {
   id: string;
@@ -87,8 +94,9 @@ describe("services on a real cluster: failover and agent loss", () => {
     for (const t of tasks) byHost.set(t.host, (byHost.get(t.host) ?? 0) + 1);
     // Stop (SIGSTOP) the agent that runs the most instances (at least one).
     const [victimHost] = [...byHost].sort((a, b) => b[1] - a[1])[0] as [string, number];
-    const victim = Number(victimHost.replace("agent-", ""));
-    const survivorHost = `agent-${1 - victim}`;
+    const victim = AGENT_HOSTNAMES.indexOf(victimHost as (typeof AGENT_HOSTNAMES)[number]);
+    assert.ok(victim >= 0);
+    const survivorHost = AGENT_HOSTNAMES[1 - victim];
     const lost = new Set(tasks.filter((t) => t.host === victimHost).map((t) => t.id));
     cluster.freezeAgent(victim);
 

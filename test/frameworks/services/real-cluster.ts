@@ -21,7 +21,20 @@ export const HTTP_APP = new URL("../../fixtures/services/http-app.mjs", import.m
 /** Upper bound on any wait for the cluster to reach a state (real processes, loaded CI box). */
 export const CLUSTER_WAIT_MS = 90_000;
 
-const AGENT_PORTS = ["[31000-31099]", "[31100-31199]"] as const;
+/**
+ * Host port ranges of the two agents. Test files run in parallel processes, each with its own
+ * cluster: a range per process (by pid, below the ephemeral ports) keeps their tasks apart.
+ */
+const PORT_BASE = 20_000 + (process.pid % 120) * 100;
+const AGENT_PORTS = [
+  `[${PORT_BASE}-${PORT_BASE + 49}]`,
+  `[${PORT_BASE + 50}-${PORT_BASE + 99}]`,
+] as const;
+/**
+ * Distinct, resolvable hostnames: readiness checks reach tasks at the agent's hostname, as the
+ * master's offers carry no agent IP (Mesos puts it in `url.address.ip`).
+ */
+export const AGENT_HOSTNAMES = ["localhost", "127.0.0.1"] as const;
 
 export interface RealCluster {
   readonly master: RunningMaster;
@@ -47,16 +60,19 @@ export async function startRealCluster(): Promise<RealCluster> {
     const workDir = join(dir, `agent-${index}`);
     mkdirSync(workDir);
     agents.push(
-      await spawnAgent({
-        master: master.url.replace("http://", ""),
-        work_dir: workDir,
-        port: String(await freePort()),
-        ip: "127.0.0.1",
-        hostname: `agent-${index}`,
-        resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
-        registration_backoff_factor: "10ms",
-        log_level: "error",
-      }),
+      await spawnAgent(
+        {
+          master: master.url.replace("http://", ""),
+          work_dir: workDir,
+          port: String(await freePort()),
+          ip: "127.0.0.1",
+          hostname: AGENT_HOSTNAMES[index] as string,
+          resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
+          registration_backoff_factor: "10ms",
+          log_level: "error",
+        },
+        CLUSTER_WAIT_MS,
+      ),
     );
   }
   const cluster: RealCluster = {
