@@ -23,15 +23,18 @@
 // after the grace period (KILL's kill_policy > TaskInfo's > 3 s) -> TASK_KILLED; SHUTDOWN
 // kills with the executor's shutdown grace period less 2 s; max_completion_time ->
 // TASK_FAILED REASON_MAX_COMPLETION_TIME_REACHED; health checks flip `healthy` and kill the
-// task after consecutive failures; the executor ends once its terminal update is acknowledged.
+// task after consecutive failures; general checks (TaskInfo.check) send check_status with
+// REASON_TASK_CHECK_STATUS_UPDATED when the result changes and never kill the task; the
+// executor ends once its terminal update is acknowledged.
 // A container limitation (OOM) ends the executor without an update: the agent then reports
 // TASK_FAILED with the containerizer's reason, as Mesos does.
 import { randomBytes } from "node:crypto";
 import type { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
-import type { Reason, TaskState, TaskStatus } from "../../wire/status.ts";
+import type { CheckStatusInfo, Reason, TaskState, TaskStatus } from "../../wire/status.ts";
 import type { TaskInfo } from "../../wire/task.ts";
 import type { CommandSpec, Termination } from "../containerizer/containerizer.ts";
+import { Checker, emptyCheckStatus } from "./checks.ts";
 import type { ExecutorConnection, ExecutorTransport } from "./executor-transport.ts";
 import { HealthChecker } from "./health-check.ts";
 
@@ -123,6 +126,7 @@ export class HostedCommandExecutor {
   #closed = false;
   #sendChain: Promise<void> = Promise.resolve();
   #health: HealthChecker | undefined;
+  #check: Checker | undefined;
   #timers: NodeJS.Timeout[] = [];
   readonly #unacked = new Map<string, TaskStatus>();
 
@@ -225,7 +229,11 @@ export class HostedCommandExecutor {
       return;
     }
     this.#launched = true;
-    this.#update("TASK_RUNNING", {});
+    // With a general check, TASK_RUNNING carries its empty status until the first result.
+    this.#update(
+      "TASK_RUNNING",
+      task.check === undefined ? {} : { check_status: emptyCheckStatus(task.check) },
+    );
     const maxNs = task.max_completion_time?.nanoseconds;
     if (maxNs !== undefined) {
       this.#timers.push(
@@ -237,6 +245,15 @@ export class HostedCommandExecutor {
           });
         }, maxNs / 1e6),
       );
+    }
+    if (task.check !== undefined) {
+      this.#check = new Checker(task.check, this.#o.env, this.#o.sandboxDir, {
+        checkUpdated: (checkStatus) =>
+          this.#update("TASK_RUNNING", {
+            check_status: checkStatus,
+            reason: "REASON_TASK_CHECK_STATUS_UPDATED",
+          }),
+      });
     }
     if (task.health_check !== undefined) {
       this.#health = new HealthChecker(task.health_check, this.#o.env, this.#o.sandboxDir, {
@@ -258,6 +275,7 @@ export class HostedCommandExecutor {
   async #watch(): Promise<void> {
     const termination = await this.#o.runner.wait();
     this.#health?.stop();
+    this.#check?.stop();
     for (const t of this.#timers) clearTimeout(t);
     if (termination?.limitation !== undefined) {
       this.#end({ kind: "container_ended", termination });
@@ -295,7 +313,15 @@ export class HostedCommandExecutor {
     await this.#o.runner.kill(graceMs);
   }
 
-  #update(state: TaskState, extra: { message?: string; reason?: Reason; healthy?: boolean }): void {
+  #update(
+    state: TaskState,
+    extra: {
+      message?: string;
+      reason?: Reason;
+      healthy?: boolean;
+      check_status?: CheckStatusInfo;
+    },
+  ): void {
     const taskId = this.#taskId;
     if (taskId === undefined || this.#closed) return;
     const uuid = randomBytes(16).toString("base64");
@@ -332,6 +358,7 @@ export class HostedCommandExecutor {
     if (this.#ended) return;
     this.#ended = true;
     this.#health?.stop();
+    this.#check?.stop();
     for (const t of this.#timers) clearTimeout(t);
     this.#subscription?.close();
     this.#o.onExit(outcome);
@@ -355,6 +382,7 @@ export class HostedCommandExecutor {
     this.#closed = true;
     this.#ended = true;
     this.#health?.stop();
+    this.#check?.stop();
     for (const t of this.#timers) clearTimeout(t);
     this.#subscription?.close();
   }
