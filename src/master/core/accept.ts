@@ -263,8 +263,8 @@ export function accept(
         break;
       }
       default:
-        // CREATE/DESTROY/GROW_VOLUME/... are not implemented yet: nothing is applied and the
-        // offered resources are returned with the rest.
+        // schedulerCall refuses an ACCEPT naming any other operation before it gets here (501);
+        // kept for direct callers: nothing is applied, the resources go back with the rest.
         operationError(
           ctx,
           framework,
