@@ -22,7 +22,11 @@ export const SERVICES_REVIVE_REPEAT_MS = 5000;
 
 /** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */
 export interface AdapterClient {
-  accept(offerIds: readonly string[], ops: ReturnType<typeof launchOperation>[]): unknown;
+  accept(
+    offerIds: readonly string[],
+    ops: ReturnType<typeof launchOperation>[],
+    filters?: { refuseSeconds?: number },
+  ): unknown;
   decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
   kill(taskId: string, agentId?: string): unknown;
   revive(roles?: readonly string[]): unknown;
@@ -56,7 +60,12 @@ export class ServicesAdapter {
     const client = this.client;
     if (client === undefined) return; // not connected: the tick re-derives launches later
     for (const e of effects) {
-      if (e.kind === "launch") client.accept([e.offerId], [launchOperation(e.tasks)]);
+      if (e.kind === "launch")
+        client.accept(
+          [e.offerId],
+          [launchOperation(e.tasks)],
+          ...(e.refuseSeconds === undefined ? [] : [{ refuseSeconds: e.refuseSeconds }]),
+        );
       else if (e.kind === "decline")
         client.decline([e.offerId], { refuseSeconds: e.refuseSeconds });
       else client.kill(e.taskId, e.agentId);

@@ -33,6 +33,8 @@ export type ServicesEffect =
       readonly offerId: string;
       readonly agentId: string;
       readonly tasks: TaskInfoInput[];
+      /** Filter on the offer's unused rest; 0 while instances still wait (see handleOffers). */
+      readonly refuseSeconds?: number;
     }
   | { readonly kind: "decline"; readonly offerId: string; readonly refuseSeconds: number }
   | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined };
@@ -620,8 +622,15 @@ export class ServicesState {
         effects.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
       else effects.push({ kind: "decline", offerId: view.offerId, refuseSeconds });
     }
+    // The rest of an accepted offer would be filtered for Mesos's default 5 s: while instances
+    // still wait, refuse it for 0 s so that it comes straight back (one agent can then take
+    // more than maxInstancesPerOffer instances without 5 s pauses).
+    const stillWaiting = this.instances().some((i) => isScheduled(i) && i.goal === "Running");
+    const out = effects.map((e) =>
+      e.kind === "launch" && stillWaiting ? { ...e, refuseSeconds: 0 } : e,
+    );
     // Refreshes the deployments' "waiting because ..." with what these offers showed.
-    return [...effects, ...this.advance(nowMs)];
+    return [...out, ...this.advance(nowMs)];
   }
 
   private versionFor(i: Instance): AppVersion | undefined {
