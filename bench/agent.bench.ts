@@ -3,9 +3,13 @@
 // and ACCEPT -> TASK_FINISHED latency (p50/p99, one task at a time, measured at the scheduler),
 // launch throughput (tasks/s of `true` to TASK_FINISHED on one agent), and the memory a running
 // task's executor costs (heap + RSS delta per `sleep` task; master records included, so an
-// upper bound). The scheduler acknowledges every update at once, as a real one would.
+// upper bound). The scheduler acknowledges every update at once, as a real one would, over
+// node:http keep-alive connections (src/http/keepalive-client.ts). Rows first and last: a bare
+// spawn of `true` from a small Node process with the load average, the floor under the load
+// the machine is under (other work shares its 2 cores).
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
 import { startAgent } from "../src/agent/server.ts";
@@ -274,12 +278,41 @@ export async function memory(): Promise<BenchRow[]> {
   });
 }
 
+/**
+ * The floor on this machine right now: Node spawning `true` and seeing it exit, from a fresh
+ * small process (as the agent's spawn helper does). Under load it is far above the 1.2 ms of
+ * an idle machine, so the latencies above are best read against it.
+ */
+function spawnFloor(): BenchRow {
+  const script = `
+    const { spawn } = require("node:child_process");
+    (async () => {
+      const samples = [];
+      for (let i = 0; i < 40; i++) {
+        const t0 = performance.now();
+        const c = spawn("true", [], { stdio: "ignore", detached: true });
+        await new Promise((r) => c.on("exit", r));
+        samples.push(performance.now() - t0);
+      }
+      samples.sort((a, b) => a - b);
+      console.log(samples[20]);
+    })();`;
+  const out = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });
+  return {
+    name: "reference: bare spawn('true') to exit p50",
+    value: round(Number(out.stdout.trim())),
+    unit: "ms",
+    note: "floor under the current load; ~1.2 ms on an idle machine",
+    loadavg1: round(loadavg()[0] ?? 0),
+  };
+}
+
 export const suite: BenchSuite = {
   name: "agent",
   description:
     "real master + agent: ACCEPT->RUNNING/FINISHED latency for `true`, tasks/s, executor memory per task",
   async run() {
-    const rows: BenchRow[] = [];
+    const rows: BenchRow[] = [spawnFloor()];
     rows.push(...(await latency("posix/cpu,posix/mem", false)));
     rows.push(...(await latency("cgroups/cpu,cgroups/mem", false)));
     rows.push(...(await latency(undefined, false)));
@@ -287,6 +320,7 @@ export const suite: BenchSuite = {
     rows.push(await throughput("posix/cpu,posix/mem"));
     rows.push(await throughput("cgroups/cpu,cgroups/mem"));
     rows.push(...(await memory()));
+    rows.push(spawnFloor());
     return rows;
   },
 };

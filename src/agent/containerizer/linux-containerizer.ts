@@ -312,6 +312,9 @@ export class LinuxContainerizer implements Containerizer {
       destroyed: c.destroyRequested,
     };
     c.resolveExited(termination);
+    // Let the task's end be reported first: the cleanup below (kills, cgroup rmdirs) can take
+    // milliseconds and is off the status update's path (see Containerizer.exited).
+    await new Promise((resolve) => setImmediate(resolve));
     killGroup(c.pid, "SIGKILL");
     // With cgroups, emptying the cgroup below catches every descendant.
     if (!c.inCgroups) await killSessionRest(c.pid);
