@@ -4,6 +4,8 @@
 // committed to the store by ServicesState before the answer is built.
 
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
+import { eventFilter, matchesLabelSelector } from "./api-query.ts";
+import { infoJson, metricsJson } from "./api-status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { mergePartialUpdate } from "./app-json.ts";
 import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
@@ -110,8 +112,16 @@ export class ServicesApi {
     this.counters.requests += 1;
     const { path, method } = req;
     if (path === "/ping") return { kind: "text", status: 200, body: "pong" };
-    if (path === "/metrics") return json(200, this.metrics());
-    if (path === "/v2/info") return json(200, this.info());
+    if (path === "/metrics") return json(200, metricsJson(this.state, this.counters));
+    if (path === "/v2/info")
+      return json(
+        200,
+        infoJson(this.state, {
+          leader: this.leader,
+          version: this.options.version,
+          role: this.options.role,
+        }),
+      );
     if (path === "/v2/leader") {
       if (method === "DELETE") return message(200, "Leadership abdicated");
       return json(200, { leader: this.leader });
@@ -408,75 +418,6 @@ export class ServicesApi {
     if (result.value === undefined) return { kind: "text", status: 202, body: "" };
     return deployed(result.value);
   }
-
-  // ---- info ----------------------------------------------------------------------------------
-
-  private info(): Record<string, unknown> {
-    return {
-      name: "marathon",
-      version: this.options.version ?? "1.11.0",
-      buildref: "tessera",
-      elected: true,
-      leader: this.leader,
-      frameworkId: this.state.frameworkId() ?? null,
-      marathon_config: {
-        framework_name: "marathon",
-        max_instances_per_offer: 5,
-        decline_offer_duration: 120000,
-        mesos_role: this.options.role ?? "*",
-      },
-      http_config: { http_port: Number(this.leader.split(":")[1] ?? 8080) },
-    };
-  }
-
-  private metrics(): Record<string, unknown> {
-    const gauge = (value: number) => ({ value });
-    return {
-      version: "4.0.0",
-      gauges: {
-        "marathon.apps.active.gauge": gauge(this.state.apps().length),
-        "marathon.deployments.active.gauge": gauge(this.state.deployments().length),
-        "marathon.instances.running.gauge": gauge(
-          this.state.instances().filter((i) => i.state === "TASK_RUNNING").length,
-        ),
-      },
-      counters: {
-        "marathon.http.requests.counter": { count: this.counters.requests },
-        "marathon.apps.created.counter": { count: this.counters.appsCreated },
-      },
-      histograms: {},
-      meters: {},
-      timers: {},
-    };
-  }
-}
-
-function eventFilter(q: URLSearchParams): ReadonlySet<string> | undefined {
-  const types = q.getAll("event_type");
-  return types.length === 0 ? undefined : new Set(types);
-}
-
-/** Marathon's label selector subset: `k`, `k==v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, comma = AND. */
-export function matchesLabelSelector(selector: string, labels: Record<string, string>): boolean {
-  const terms = selector
-    .split(/,(?![^()]*\))/)
-    .map((t) => t.trim())
-    .filter((t) => t !== "");
-  return terms.every((term) => {
-    const set = /^(\S+)\s+(in|notin)\s+\((.*)\)$/.exec(term);
-    if (set !== null) {
-      const values = (set[3] as string).split(",").map((s) => s.trim());
-      const v = labels[set[1] as string];
-      return set[2] === "in"
-        ? v !== undefined && values.includes(v)
-        : v === undefined || !values.includes(v);
-    }
-    const ne = /^(.+?)!=(.*)$/.exec(term);
-    if (ne !== null) return labels[(ne[1] as string).trim()] !== (ne[2] as string).trim();
-    const eq = /^(.+?)==(.*)$/.exec(term);
-    if (eq !== null) return labels[(eq[1] as string).trim()] === (eq[2] as string).trim();
-    return term in labels;
-  });
 }
 
 export type { ServiceEvent };
