@@ -24,6 +24,7 @@ import { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
 import { offerView, placeInstance } from "./placement.ts";
 import { dueProbes, type ReadinessProbeTarget, type ReadinessResult } from "./readiness.ts";
+import { assignServicePorts } from "./service-ports.ts";
 import type {
   Backoff,
   DeploymentResult,
@@ -194,7 +195,11 @@ export class ServicesState {
     }
     for (const app of change.upsert ?? []) {
       const before = this.appMap.get(app.id as AppId);
-      const withPorts = this.assignServicePorts(app);
+      const withPorts = assignServicePorts(
+        app,
+        [...this.appMap.values()].map((v) => v.app),
+        this.portRange,
+      );
       const configChanged =
         before === undefined ||
         buildPlan(
@@ -245,27 +250,6 @@ export class ServicesState {
     this.store.putDeployment(record);
     if (steps.length > 0) this.emitStepInfo(record, nowMs);
     return { ok: true, value: { deploymentId: record.id, version } };
-  }
-
-  /** Marathon hands out a cluster-unique service port for each port 0 (§1.7). */
-  private assignServicePorts(app: AppDefinition): AppDefinition {
-    if (app.requirePorts || app.portDefinitions === undefined) return app;
-    if (!app.portDefinitions.some((p) => p.port === 0)) return app;
-    const used = new Set<number>();
-    for (const v of this.appMap.values()) {
-      if (v.app.id === app.id) continue;
-      for (const p of v.app.portDefinitions ?? []) used.add(p.port);
-    }
-    for (const p of app.portDefinitions) used.add(p.port);
-    let next = this.portRange[0];
-    const portDefinitions = app.portDefinitions.map((p) => {
-      if (p.port !== 0) return p;
-      while (used.has(next)) next += 1;
-      assert(next <= this.portRange[1], "service port range exhausted");
-      used.add(next);
-      return { ...p, port: next };
-    });
-    return { ...app, portDefinitions };
   }
 
   /**
