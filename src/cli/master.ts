@@ -36,6 +36,14 @@ export function masterCommand(): Command {
     await master.stopped;
     process.off("SIGINT", stop);
     process.off("SIGTERM", stop);
+    // A leader that lost its ZooKeeper session stops (as Mesos's does): a failure exit tells
+    // its supervisor to restart it, and it comes back as a standby.
+    if (master.leadershipRecords.at(-1)?.phase === "stepped_down") {
+      process.stderr.write(
+        "tessera master: lost leadership; exiting for the supervisor to restart\n",
+      );
+      process.exitCode = 1;
+    }
   });
   return command;
 }

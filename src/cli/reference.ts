@@ -14,13 +14,28 @@ function escapeCell(text: string): string {
   return text.replaceAll("|", "\\|").replaceAll("\n", " ");
 }
 
-function optionRow(option: Option): string {
+function optionCells(option: Option): [string, string] {
   const shown =
     option.defaultValueDescription ??
     (option.defaultValue === undefined ? undefined : JSON.stringify(option.defaultValue));
   const description =
     shown === undefined ? option.description : `${option.description} (default: ${shown})`;
-  return `| \`${escapeCell(option.flags)}\` | ${escapeCell(description)} |`;
+  return [`\`${escapeCell(option.flags)}\``, escapeCell(description)];
+}
+
+/** A markdown table with its columns padded, as the repository's formatter (Biome) lays them
+ *  out, so that `npm run lint` and the reference test agree on the README. */
+function table(header: [string, string], rows: [string, string][]): string[] {
+  const widths = [0, 1].map((c) =>
+    Math.max(3, ...[header, ...rows].map((row) => (row[c] ?? "").length)),
+  ) as [number, number];
+  const line = (row: [string, string]) =>
+    `| ${row[0].padEnd(widths[0])} | ${row[1].padEnd(widths[1])} |`;
+  return [
+    line(header),
+    `| ${"-".repeat(widths[0])} | ${"-".repeat(widths[1])} |`,
+    ...rows.map(line),
+  ];
 }
 
 function fullName(command: Command): string {
@@ -41,7 +56,7 @@ function section(command: Command, out: string[]): void {
   if (FLAG_TABLE_COMMANDS.has(command.name())) {
     out.push(`Takes Mesos-style flags; \`${fullName(command)} --help\` lists them.`, "");
   } else if (options.length > 0) {
-    out.push("| Option | Description |", "| --- | --- |", ...options.map(optionRow), "");
+    out.push(...table(["Option", "Description"], options.map(optionCells)), "");
   }
   for (const sub of command.commands) {
     if (sub.name() !== "help") section(sub, out);

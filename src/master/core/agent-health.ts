@@ -14,9 +14,14 @@ export function pong(agent: AgentRecord): void {
   agent.missedPings = 0;
 }
 
-/** The ping timer fired: count a missed pong, or ping again (reference §5.2). */
+/**
+ * The ping timer fired: count a missed pong, or ping again (reference §5.2). A disconnected
+ * agent keeps being health-checked, as Mesos's SlaveObserver keeps pinging after the socket
+ * breaks: a ping that cannot be delivered is a missed pong, so an agent that died is marked
+ * unreachable after agent_ping_timeout × max_agent_ping_timeouts, not the re-register timeout.
+ */
 export function pingTimeout(ctx: Ctx, agent: AgentRecord): void {
-  if (agent.connection !== "registered" || agent.removing) return;
+  if (agent.removing) return;
   if (!agent.pongSinceLastPing) agent.missedPings++;
   if (agent.missedPings >= ctx.flags.maxAgentPingTimeouts) {
     ctx.count("master/slave_removals/reason_unhealthy");
@@ -31,14 +36,13 @@ export function pingTimeout(ctx: Ctx, agent: AgentRecord): void {
 /**
  * The agent's stream broke: no offers, offers rescinded; tasks of non-checkpointing frameworks
  * are lost right away (TASK_LOST, REASON_AGENT_DISCONNECTED, whatever the capability); the agent
- * has --agent_reregister_timeout to come back before it is unreachable.
+ * is unreachable when its pings time out or --agent_reregister_timeout passes, whichever first.
  */
 export function agentDisconnected(ctx: Ctx, agent: AgentRecord): void {
   if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);
   agent.streamId = undefined;
   if (agent.connection !== "registered") return;
   agent.connection = "disconnected";
-  ctx.cancelTimer(pingTimerId(agent.id));
   ctx.allocator.deactivateAgent(agent.id);
   rescindOffers(ctx, (o) => o.agentId === agent.id);
   for (const key of [...agent.tasks]) {

@@ -147,7 +147,8 @@ describe("agent failure", () => {
   });
 
   it("a disconnected agent loses the tasks of non-checkpointing frameworks at once and is unreachable after agent_reregister_timeout", () => {
-    const h = new Harness();
+    // Pings slower than the re-register timeout, so that timer is the one that fires.
+    const h = new Harness({ flags: { agentPingTimeoutMs: 300_000 } });
     const agent = h.addAgent("a1");
     const plain = h.subscribe({ name: "plain" });
     launchTasks(h, plain, agent.agentId, ["p1"], "cpus:1;mem:100");
@@ -162,6 +163,22 @@ describe("agent failure", () => {
     const unreachable = h.updates(durable.streamId).at(-1);
     assert.equal(unreachable?.state, "TASK_UNREACHABLE");
     assert.match(unreachable?.message ?? "", /did not reregister within 600secs/);
+  });
+
+  it("a disconnected agent is still pinged and is unreachable once max_agent_ping_timeouts pings go unanswered", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1");
+    const fw = h.subscribe({ checkpoint: true, capabilities: PA });
+    launchTasks(h, fw, agent.agentId, ["d1"], "cpus:1;mem:100");
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
+    h.advance(4 * 15_000);
+    assert.equal(h.updates(fw.streamId).length, 0);
+    assert.ok(!h.registry.unreachable.has(agent.agentId));
+    h.advance(15_000);
+    const unreachable = h.updates(fw.streamId).at(-1);
+    assert.equal(unreachable?.state, "TASK_UNREACHABLE");
+    assert.match(unreachable?.message ?? "", /health check timed out/);
+    assert.ok(h.registry.unreachable.has(agent.agentId));
   });
 
   it("MARK_AGENT_GONE answers once MarkAgentGone is durable; tasks TASK_GONE_BY_OPERATOR and the agent is told to shut down", () => {
