@@ -122,9 +122,7 @@ describe("health checks with a real master and agent", () => {
     }
   });
 
-  it("a COMMAND check (not a health check) reports check_status with REASON_TASK_CHECK_STATUS_UPDATED", {
-    todo: "PERF: command-executor.ts does not run TaskInfo.check yet; src/agent/executor/checks.ts (Checker, emptyCheckStatus) is ready to wire",
-  }, async () => {
+  it("a COMMAND check (not a health check) reports check_status with REASON_TASK_CHECK_STATUS_UPDATED", async () => {
     const agentId = await cluster.launch([
       commandTask("checked", "sleep 1000", {
         check: {
