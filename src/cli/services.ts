@@ -128,6 +128,14 @@ async function follow(
   return settled ?? { ok: false, reason: `still deploying after ${timeoutMs / 1000} s` };
 }
 
+interface ServeOptions {
+  master: string;
+  http_port: string;
+  data_dir: string;
+  zk?: string;
+  role?: string;
+}
+
 export function servicesCommand(): Command {
   const cmd = new Command("services").description(
     "the services framework (Marathon-compatible long-running apps on Tessera)",
@@ -137,11 +145,12 @@ export function servicesCommand(): Command {
   cmd
     .command("serve")
     .description("run the services framework process")
-    .option("--master <url>", "master URL", "http://127.0.0.1:5050")
+    .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
+    .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
     .option("--role <role>", "the framework's role, also apps' default role (default: services)")
-    .action(async (o: { master: string; http_port: string; data_dir: string; role?: string }) => {
+    .action(async (o: ServeOptions) => {
       // Loaded on use, so that the other commands start without compiling the framework.
       const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({
@@ -149,6 +158,7 @@ export function servicesCommand(): Command {
         dataDir: o.data_dir,
         httpPort: Number(o.http_port),
         ...(o.role === undefined ? {} : { role: o.role }),
+        ...(o.zk === undefined ? {} : { zk: o.zk }),
       });
       console.log(`services API on ${running.url}`);
       const shutdown = () => void running.close().then(() => process.exit(0));

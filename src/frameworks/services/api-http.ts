@@ -29,8 +29,18 @@ export class ServicesHttpServer {
   private readonly clients = new Set<SseClient>();
   private leader = "";
 
-  constructor(options: Omit<ServicesApiOptions, "leader"> & { leader?: string }) {
+  private readonly durable: (() => Promise<void>) | undefined;
+
+  /** `durable`, when given, resolves once the store has persisted every change made so far: a
+   *  change is answered only after it (a store that cannot persist makes the answer 503). */
+  constructor(
+    options: Omit<ServicesApiOptions, "leader"> & {
+      leader?: string;
+      durable?: () => Promise<void>;
+    },
+  ) {
     this.api = new ServicesApi({ ...options, leader: options.leader ?? "" });
+    this.durable = options.durable;
     this.leader = options.leader ?? "";
     options.state.onEvent((e) => this.broadcast(e));
     this.server = createServer((req, res) => {
@@ -89,6 +99,15 @@ export class ServicesHttpServer {
     if (reply.kind === "events") {
       this.openEvents(req, res, reply.filter);
       return;
+    }
+    if (this.durable !== undefined && req.method !== "GET" && req.method !== "HEAD") {
+      try {
+        await this.durable();
+      } catch (error) {
+        const message = `The change could not be persisted: ${(error as Error).message}`;
+        this.write(res, { kind: "json", status: 503, body: { message } });
+        return;
+      }
     }
     this.write(res, reply);
   }

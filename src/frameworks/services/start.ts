@@ -1,12 +1,14 @@
-// Starts the services framework: SQLite-backed state, the Marathon REST API, and the Mesos
+// Starts the services framework: state in SQLite (or ZooKeeper with `zk`), the Marathon REST API, and the Mesos
 // adapter. `tessera services serve` and `tessera dev` call this. A second start on the same
 // data dir resumes: the store holds the framework id (re-subscription with failover keeps the
 // tasks), the apps, their versions, the deployments and the instances.
 import { randomUUID } from "node:crypto";
+import { parseZkUrl } from "../../master/election/zk-url.ts";
 import { ServicesHttpServer } from "./api-http.ts";
-import { SqliteAppStore } from "./app-store.ts";
+import { type AppStore, SqliteAppStore } from "./app-store.ts";
 import { connectServices, SERVICES_ROLE, ServicesAdapter } from "./mesos-adapter.ts";
 import { ServicesState } from "./services-state.ts";
+import { ZkAppStore } from "./zk-app-store.ts";
 
 export interface StartServicesOptions {
   /** Master URL, e.g. http://127.0.0.1:5050. */
@@ -17,6 +19,8 @@ export interface StartServicesOptions {
   readonly host?: string;
   /** The framework's role, also the default role of apps ("services" unless given). */
   readonly role?: string;
+  /** `zk://host:port,.../path`: keep the state in ZooKeeper (HA clusters) instead of SQLite. */
+  readonly zk?: string;
 }
 
 export interface RunningServices {
@@ -28,7 +32,17 @@ export interface RunningServices {
 
 export async function startServices(options: StartServicesOptions): Promise<RunningServices> {
   const role = options.role ?? SERVICES_ROLE;
-  const store = new SqliteAppStore(options.dataDir);
+  let store: AppStore;
+  let durable: (() => Promise<void>) | undefined;
+  if (options.zk === undefined) {
+    store = new SqliteAppStore(options.dataDir);
+  } else {
+    const parsed = parseZkUrl(options.zk);
+    if (!parsed.ok) throw new Error(`--zk: ${parsed.error.message}`);
+    const zkStore = await ZkAppStore.open(parsed.url);
+    store = zkStore;
+    durable = () => zkStore.durable();
+  }
   const state = new ServicesState({ store, newId: randomUUID });
   const adapter = new ServicesAdapter({ state, nowMs: Date.now, role });
   const http = new ServicesHttpServer({
@@ -36,6 +50,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     nowMs: Date.now,
     role,
     effects: (effects) => adapter.apply(effects),
+    ...(durable === undefined ? {} : { durable }),
   });
   const address = await http.listen(options.httpPort, options.host ?? "127.0.0.1");
   const connection = connectServices(adapter, state, options.master);
