@@ -10,7 +10,7 @@
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { type RunningServices, startServices } from "../../../src/frameworks/services/start.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
@@ -190,9 +190,12 @@ export function httpApp(
     ...(options.label === undefined ? [] : [`--label=${options.label}`]),
     ...(options.unhealthy ? ["--unhealthy"] : []),
   ];
+  // Fetched into the sandbox rather than run from the checkout: with filesystem/linux the
+  // task has a private /tmp, which hides a checkout that lives under /tmp.
   return {
     id,
-    cmd: [process.execPath, HTTP_APP, ...args].join(" "),
+    cmd: [process.execPath, basename(HTTP_APP), ...args].join(" "),
+    fetch: [{ uri: HTTP_APP }],
     instances: options.instances ?? 3,
     cpus: 0.1,
     mem: 128,
