@@ -48,7 +48,10 @@ export const CGROUP_JOIN_FAILED_EXIT = 125;
 
 // Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
 // `<sandbox>/tmp` is created by prepareSandbox beforehand (one exec fewer on the launch path).
-const MOUNT_SCRIPT = 'mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && shift 2 && exec "$@"';
+// The task starts in the mount point (Mesos runs it in the container's sandbox path): the host
+// path of the sandbox is hidden once /tmp is replaced, when the work dir lives under /tmp.
+const MOUNT_SCRIPT =
+  'mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && cd "$2" && shift 2 && exec "$@"';
 
 /** The argv that starts a container as described in the header. Pure. */
 export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {

@@ -102,4 +102,14 @@ describe("namespaces/pid and filesystem/linux with a real master and agent", () 
     assert.equal(end.state, "TASK_FINISHED", sandboxFile(sandbox, "stderr"));
     assert.equal(sandboxFile(sandbox, "via-env"), "reachable\n");
   });
+
+  it("with filesystem/linux the task starts in the sandbox's mount point, so relative paths reach its files", async (t) => {
+    if (cluster === undefined) return t.skip(unavailable ?? "");
+    await cluster.launch([commandTask("fscwd", "pwd > where && echo relative > ./rel")]);
+    const end = await terminal(cluster.framework, "fscwd");
+    const sandbox = cluster.sandbox("fscwd");
+    assert.equal(end.state, "TASK_FINISHED", sandboxFile(sandbox, "stderr"));
+    assert.equal(sandboxFile(sandbox, "where"), "/mnt/mesos/sandbox\n");
+    assert.equal(sandboxFile(sandbox, "rel"), "relative\n");
+  });
 });
