@@ -241,6 +241,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     closing ??= (async () => {
       await runtime.close();
       await server.close();
+      await containerizer.settle();
       containerizer.close();
       logger.info("agent stopped");
       resolveStopped();

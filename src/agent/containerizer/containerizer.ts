@@ -98,6 +98,8 @@ export interface Containerizer {
     known: readonly { containerId: string; pid: number; resources?: ContainerResources }[],
   ): Promise<RecoverResult>;
   containers(): string[];
+  /** Resolves once the cleanup (kills, cgroup removal) of every container that ended is done. */
+  settle(): Promise<void>;
   /** Stops polling and removes the (empty) cgroups root. Running containers are left alone. */
   close(): void;
 }

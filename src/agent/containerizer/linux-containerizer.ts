@@ -219,7 +219,7 @@ export class LinuxContainerizer implements Containerizer {
 
   private childEnded(c: Container, exit: HelperExit): void {
     if (!exit.lost) {
-      void this.finish(c, exit.code, exit.signal);
+      this.trackCleanup(this.finish(c, exit.code, exit.signal));
       return;
     }
     // The spawn helper died: watch the pid from now on, as for a recovered container.
@@ -489,6 +489,18 @@ export class LinuxContainerizer implements Containerizer {
     return { recovered, gone, orphansRemoved };
   }
 
+  /** Cleanups under way: an agent that stops waits for them, so no cgroup is left behind. */
+  private readonly finishing = new Set<Promise<void>>();
+
+  private trackCleanup(cleanup: Promise<void>): void {
+    this.finishing.add(cleanup);
+    void cleanup.finally(() => this.finishing.delete(cleanup));
+  }
+
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.finishing]);
+  }
+
   close(): void {
     this.disarmPoller();
     // Running containers must not keep the agent's process alive once it is done with them.
@@ -514,7 +526,7 @@ export class LinuxContainerizer implements Containerizer {
     for (const c of this.live.values()) {
       if (c.ended) continue;
       if (!c.ownChild && processEnded(c.pid, c.startTimeTicks)) {
-        void this.finish(c, null, null);
+        this.trackCleanup(this.finish(c, null, null));
         continue;
       }
       if (c.limitation !== undefined) continue;

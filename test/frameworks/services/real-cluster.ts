@@ -8,11 +8,12 @@
 // agent does); cleanup kills every container leader by the pid the agent checkpointed
 // (`runs/<id>/pids/forked.pid`; the leader is the session leader, and pid-namespace init).
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { type RunningServices, startServices } from "../../../src/frameworks/services/start.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { cgroupRootDirs, leftoverCgroups } from "../../agent/containerizer/helpers.ts";
 import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
 import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
 
@@ -48,8 +49,12 @@ export interface RealCluster {
   close(): Promise<void>;
 }
 
+let clusters = 0;
+
 export async function startRealCluster(): Promise<RealCluster> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-services-it-"));
+  // The agents are killed, not stopped, at the end: their containers' cgroups are removed here.
+  const cgroupsRoot = `tessera-services-it-${process.pid}-${++clusters}`;
   const master = await startTestMaster({
     allocation_interval: "20ms",
     agent_ping_timeout: "500ms",
@@ -67,6 +72,7 @@ export async function startRealCluster(): Promise<RealCluster> {
           port: String(await freePort()),
           ip: "127.0.0.1",
           hostname: AGENT_HOSTNAMES[index] as string,
+          cgroups_root: cgroupsRoot,
           resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
           registration_backoff_factor: "10ms",
           log_level: "error",
@@ -109,6 +115,7 @@ export async function startRealCluster(): Promise<RealCluster> {
         }
       }
       await master.close();
+      await removeCgroups(cgroupsRoot);
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -213,4 +220,26 @@ export function httpApp(
     ],
     ...options.extra,
   };
+}
+
+/** Removes the killed containers' cgroups and the root (retrying while the kernel releases them). */
+async function removeCgroups(root: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (const dir of leftoverCgroups(root)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // busy until its last process is reaped: next attempt
+      }
+    }
+    if (leftoverCgroups(root).length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const dir of cgroupRootDirs(root)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty: reported by the agent tests' leftover checks, not ours
+    }
+  }
 }
