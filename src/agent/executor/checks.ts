@@ -10,10 +10,9 @@
 // Wiring (command-executor.ts): send `emptyCheckStatus(task.check)` with the first TASK_RUNNING,
 // then `new Checker(task.check, env, sandbox, { checkUpdated: (s) => update(RUNNING, s) })`,
 // and `stop()` it when the task ends.
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
 import type { CheckStatusInfo } from "../../wire/status.ts";
 import type { CheckInfo } from "../../wire/task.ts";
+import { httpProbe, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface CheckEvents {
   /** The check's result changed: send it as TaskStatus.check_status. */
@@ -34,7 +33,7 @@ export function emptyCheckStatus(check: CheckInfo): CheckStatusInfo {
   }
 }
 
-function commandProbe(
+async function commandCheck(
   check: CheckInfo,
   env: Readonly<Record<string, string>>,
   cwd: string,
@@ -42,68 +41,25 @@ function commandProbe(
 ): Promise<CheckStatusInfo> {
   const command = check.command?.command;
   const empty: CheckStatusInfo = { type: "COMMAND", command: {} };
-  if (command?.value === undefined) return Promise.resolve(empty);
-  const argv =
-    command.shell !== false
-      ? ["/bin/sh", "-c", command.value]
-      : [command.value, ...(command.arguments ?? []).slice(1)];
-  const extraEnv: Record<string, string> = {};
-  for (const v of command.environment?.variables ?? []) {
-    if (v.value !== undefined) extraEnv[v.name] = v.value;
-  }
-  return new Promise((resolve) => {
-    const child = spawn(argv[0] ?? "/bin/sh", argv.slice(1), {
-      env: { ...env, ...extraEnv },
-      cwd,
-      stdio: "ignore",
-      detached: true,
-    });
-    const timer = setTimeout(() => {
-      try {
-        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-      } catch {}
-      resolve(empty);
-    }, timeoutMs);
-    child.on("error", () => {
-      clearTimeout(timer);
-      resolve(empty);
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      // Killed by a signal: no exit code to report.
-      resolve(code === null ? empty : { type: "COMMAND", command: { exit_code: code } });
-    });
-  });
+  if (command === undefined) return empty;
+  const outcome = await runCommandProbe(command, env, cwd, timeoutMs);
+  // Killed by a signal, timed out or not started: no exit code to report.
+  return outcome.kind === "exited"
+    ? { type: "COMMAND", command: { exit_code: outcome.code } }
+    : empty;
 }
 
-async function httpProbe(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
+async function httpCheck(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
   const http = check.http;
   if (http === undefined) return { type: "HTTP", http: {} };
-  try {
-    const res = await fetch(`http://127.0.0.1:${http.port}${http.path ?? "/"}`, {
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    await res.arrayBuffer();
-    return { type: "HTTP", http: { status_code: res.status } };
-  } catch {
-    return { type: "HTTP", http: {} };
-  }
+  const result = await httpProbe(`http://127.0.0.1:${http.port}${http.path ?? "/"}`, timeoutMs);
+  return { type: "HTTP", http: result.ok ? { status_code: result.status } : {} };
 }
 
-function tcpProbe(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
+async function tcpCheck(check: CheckInfo, timeoutMs: number): Promise<CheckStatusInfo> {
   const port = check.tcp?.port;
-  if (port === undefined) return Promise.resolve({ type: "TCP", tcp: {} });
-  return new Promise((resolve) => {
-    const socket = connect({ host: "127.0.0.1", port });
-    const done = (succeeded: boolean) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve({ type: "TCP", tcp: { succeeded } });
-    };
-    const timer = setTimeout(() => done(false), timeoutMs);
-    socket.once("connect", () => done(true));
-    socket.once("error", () => done(false));
-  });
+  if (port === undefined) return { type: "TCP", tcp: {} };
+  return { type: "TCP", tcp: { succeeded: (await tcpProbe(port, timeoutMs)).ok } };
 }
 
 /** Runs one probe of a check and returns its result. */
@@ -115,11 +71,11 @@ export function probeCheck(
   const timeoutMs = check.timeout_seconds * 1000;
   switch (check.type) {
     case "COMMAND":
-      return commandProbe(check, env, cwd, timeoutMs);
+      return commandCheck(check, env, cwd, timeoutMs);
     case "HTTP":
-      return httpProbe(check, timeoutMs);
+      return httpCheck(check, timeoutMs);
     case "TCP":
-      return tcpProbe(check, timeoutMs);
+      return tcpCheck(check, timeoutMs);
     default:
       return Promise.resolve({ type: "UNKNOWN" });
   }

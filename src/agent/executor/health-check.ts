@@ -6,9 +6,8 @@
 // As Mesos's HealthChecker does, every counted failure is reported (healthy=false, the last one
 // just before the kill), and a success only when it is the first or follows a failure; the
 // executor sends each as TaskStatus.healthy with REASON_TASK_HEALTH_CHECK_STATUS_UPDATED.
-import { spawn } from "node:child_process";
-import { connect } from "node:net";
 import type { HealthCheck } from "../../wire/task.ts";
+import { httpProbe, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface HealthCheckEvents {
   /** A result to report: every failure outside the grace period, and a success that is the
@@ -29,87 +28,42 @@ export async function probe(
 ): Promise<ProbeResult> {
   switch (check.type) {
     case "COMMAND": {
-      const command = check.command;
-      if (command?.value === undefined) return { ok: false, message: "no command" };
-      const argv =
-        command.shell !== false
-          ? ["/bin/sh", "-c", command.value]
-          : [command.value, ...(command.arguments ?? []).slice(1)];
-      return new Promise((resolve) => {
-        const child = spawn(argv[0] ?? "/bin/sh", argv.slice(1), {
-          env: { ...env, ...envOf(command.environment) },
-          cwd,
-          stdio: "ignore",
-          detached: true,
-        });
-        const timer = setTimeout(() => {
-          try {
-            if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
-          } catch {}
-          resolve({ ok: false, message: `Command timed out after ${timeoutMs}ms` });
-        }, timeoutMs);
-        child.on("error", (error) => {
-          clearTimeout(timer);
-          resolve({ ok: false, message: error.message });
-        });
-        child.on("exit", (code, signal) => {
-          clearTimeout(timer);
-          resolve(
-            code === 0
-              ? { ok: true }
-              : { ok: false, message: `Command returned: ${code ?? signal ?? "unknown"}` },
-          );
-        });
-      });
+      if (check.command?.value === undefined) return { ok: false, message: "no command" };
+      const outcome = await runCommandProbe(check.command, env, cwd, timeoutMs);
+      switch (outcome.kind) {
+        case "exited":
+          return outcome.code === 0
+            ? { ok: true }
+            : { ok: false, message: `Command returned: ${outcome.code}` };
+        case "signaled":
+          return { ok: false, message: `Command returned: ${outcome.signal}` };
+        case "timed_out":
+          return { ok: false, message: `Command timed out after ${timeoutMs}ms` };
+        case "failed":
+          return { ok: false, message: outcome.message };
+      }
+      break;
     }
     case "HTTP": {
       const http = check.http;
       if (http === undefined) return { ok: false, message: "no http" };
       const scheme = http.scheme ?? "http";
-      const url = `${scheme}://127.0.0.1:${http.port}${http.path ?? "/"}`;
-      try {
-        const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
-        await res.arrayBuffer();
-        return res.status >= 200 && res.status < 400
-          ? { ok: true }
-          : { ok: false, message: `Unexpected HTTP status ${res.status}` };
-      } catch (error) {
-        return { ok: false, message: error instanceof Error ? error.message : String(error) };
-      }
+      const result = await httpProbe(
+        `${scheme}://127.0.0.1:${http.port}${http.path ?? "/"}`,
+        timeoutMs,
+      );
+      if (!result.ok) return result;
+      return result.status >= 200 && result.status < 400
+        ? { ok: true }
+        : { ok: false, message: `Unexpected HTTP status ${result.status}` };
     }
     case "TCP": {
       const port = check.tcp?.port;
       if (port === undefined) return { ok: false, message: "no tcp" };
-      return new Promise((resolve) => {
-        const socket = connect({ host: "127.0.0.1", port });
-        const timer = setTimeout(() => {
-          socket.destroy();
-          resolve({ ok: false, message: `Connection timed out after ${timeoutMs}ms` });
-        }, timeoutMs);
-        socket.once("connect", () => {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve({ ok: true });
-        });
-        socket.once("error", (error) => {
-          clearTimeout(timer);
-          resolve({ ok: false, message: error.message });
-        });
-      });
+      return tcpProbe(port, timeoutMs);
     }
-    default:
-      return { ok: false, message: `Unsupported health check type '${check.type ?? ""}'` };
   }
-}
-
-function envOf(
-  environment:
-    | { variables?: { name: string; value?: string | undefined }[] | undefined }
-    | undefined,
-) {
-  const out: Record<string, string> = {};
-  for (const v of environment?.variables ?? []) if (v.value !== undefined) out[v.name] = v.value;
-  return out;
+  return { ok: false, message: `Unsupported health check type '${check.type ?? ""}'` };
 }
 
 export class HealthChecker {

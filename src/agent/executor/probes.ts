@@ -1,0 +1,94 @@
+// The three probes both kinds of executor checks run (reference §2.9): a command in the task's
+// environment and sandbox, an HTTP GET and a TCP connect to the task on loopback, each bounded
+// by a timeout. Health checks (health-check.ts) and general checks (checks.ts) read the raw
+// outcome their own way: pass/fail with a message, or a CheckStatusInfo.
+import { spawn } from "node:child_process";
+import { connect } from "node:net";
+import type { CommandInfo } from "../../wire/task.ts";
+
+export type CommandOutcome =
+  | { kind: "exited"; code: number }
+  | { kind: "signaled"; signal: string }
+  | { kind: "timed_out" }
+  | { kind: "failed"; message: string };
+
+/** Runs `command` in its own process group; on timeout the whole group is SIGKILLed. */
+export function runCommandProbe(
+  command: CommandInfo,
+  env: Readonly<Record<string, string>>,
+  cwd: string,
+  timeoutMs: number,
+): Promise<CommandOutcome> {
+  if (command.value === undefined) {
+    return Promise.resolve({ kind: "failed", message: "no command" });
+  }
+  const argv =
+    command.shell !== false
+      ? ["/bin/sh", "-c", command.value]
+      : [command.value, ...(command.arguments ?? []).slice(1)];
+  const extraEnv: Record<string, string> = {};
+  for (const v of command.environment?.variables ?? []) {
+    if (v.value !== undefined) extraEnv[v.name] = v.value;
+  }
+  return new Promise((resolve) => {
+    const child = spawn(argv[0] ?? "/bin/sh", argv.slice(1), {
+      env: { ...env, ...extraEnv },
+      cwd,
+      stdio: "ignore",
+      detached: true,
+    });
+    const timer = setTimeout(() => {
+      try {
+        if (child.pid !== undefined) process.kill(-child.pid, "SIGKILL");
+      } catch {}
+      resolve({ kind: "timed_out" });
+    }, timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ kind: "failed", message: error.message });
+    });
+    child.on("exit", (code, signal) => {
+      clearTimeout(timer);
+      resolve(
+        code !== null
+          ? { kind: "exited", code }
+          : { kind: "signaled", signal: signal ?? "unknown" },
+      );
+    });
+  });
+}
+
+/** GETs `url`, reading the whole body; the status, or why there is none. */
+export async function httpProbe(
+  url: string,
+  timeoutMs: number,
+): Promise<{ ok: true; status: number } | { ok: false; message: string }> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return { ok: true, status: res.status };
+  } catch (error) {
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** Connects to 127.0.0.1:`port` and closes at once. */
+export function tcpProbe(
+  port: number,
+  timeoutMs: number,
+): Promise<{ ok: true } | { ok: false; message: string }> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    const done = (result: { ok: true } | { ok: false; message: string }) => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(result);
+    };
+    const timer = setTimeout(
+      () => done({ ok: false, message: `Connection timed out after ${timeoutMs}ms` }),
+      timeoutMs,
+    );
+    socket.once("connect", () => done({ ok: true }));
+    socket.once("error", (error) => done({ ok: false, message: error.message }));
+  });
+}
