@@ -66,7 +66,9 @@ export class CgroupsV1 implements CgroupBackend {
   create(containerId: string, limits: CgroupLimits): CgroupResult<string[]> {
     for (const dir of this.dirs(containerId)) {
       try {
-        mkdirSync(dir);
+        // Recursive: agents sharing a cgroups root remove it when they stop and it is empty, so
+        // another agent's next container may have to create it again (v1 roots need no setup).
+        mkdirSync(dir, { recursive: true });
       } catch (e) {
         return cgFail(`cannot create cgroup ${dir}: ${(e as Error).message}`);
       }
