@@ -19,8 +19,9 @@
 // is killed and its cgroups removed before wait() resolves); an OOM kill or a limit breach
 // destroys the container and is reported as a limitation with
 // REASON_CONTAINER_LIMITATION_MEMORY; the hard memory limit is only ever raised; containers
-// survive an agent restart and are re-attached by pid. Launching is one spawn (plus cgroup
-// setup: a mkdir and a few writes per hierarchy); nothing polls on the launch/exit path.
+// survive an agent restart and are re-attached by pid. Launching is one clone and one exec in
+// the native launcher (plus cgroup setup: a mkdir and a few writes per hierarchy); nothing
+// polls on the launch/exit path.
 
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import type { ContainerResources } from "./cgroup-limits.ts";
@@ -35,6 +36,7 @@ import {
 import type { CommandSpec } from "./launcher.ts";
 import { LinuxContainerizer } from "./linux-containerizer.ts";
 import { detectNamespaces, findTools } from "./namespaces-detect.ts";
+import { nativeLauncher } from "./native-launcher.ts";
 import type { Termination } from "./termination.ts";
 
 export type { ContainerResources } from "./cgroup-limits.ts";
@@ -115,6 +117,9 @@ export interface ContainerizerOptions {
   readonly pollIntervalMs?: number | undefined;
   /** Mesos `--sandbox_directory`: where filesystem/linux shows the sandbox. */
   readonly sandboxMountPoint?: string | undefined;
+  /** How first processes are started: the native launcher (the default, where it can be
+   *  built) or the Node helper with sh/unshare/setpriv wrappers. */
+  readonly launcher?: "native" | "node" | undefined;
 }
 
 export interface CreatedContainerizer {
@@ -156,6 +161,13 @@ export function createContainerizer(
   };
   const chosen = chooseIsolators(requested, availability);
   if (!chosen.ok) return chosen;
+  const native = options.launcher === "node" ? null : nativeLauncher();
+  const launcherLine =
+    native === null
+      ? "launcher: Node helper with sh/unshare/setpriv wrappers (asked for)"
+      : native.ok
+        ? `launcher: native (${native.path})`
+        : `launcher: Node helper with sh/unshare/setpriv wrappers, slower (native launcher unavailable: ${native.reason})`;
   const made = LinuxContainerizer.create({
     isolators: chosen.value.isolators,
     cgroups,
@@ -164,7 +176,9 @@ export function createContainerizer(
     enableCfs: options.enableCfs ?? true,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
+    nativeLauncher: native?.ok === true ? native.path : null,
   });
   if (!made.ok) return made;
-  return { ok: true, value: { containerizer: made.value, explanation: chosen.value.explanation } };
+  const explanation = [...chosen.value.explanation, launcherLine];
+  return { ok: true, value: { containerizer: made.value, explanation } };
 }

@@ -3,6 +3,7 @@
 // for the contract and launcher.ts for how a process is started.
 
 import { mkdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { assert } from "../../resources/assert.ts";
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import type { CgroupBackend } from "./cgroup-fs.ts";
@@ -25,6 +26,7 @@ import type {
 import type { IsolatorName } from "./isolation-flags.ts";
 import { buildLaunchPlan, prepareSandbox } from "./launcher.ts";
 import type { Tools } from "./namespaces-detect.ts";
+import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
 import {
   containerMembers,
   posixStatistics,
@@ -33,7 +35,12 @@ import {
   scanProcesses,
 } from "./posix-isolator.ts";
 import { findPasswdEntry } from "./proc-parse.ts";
-import { type HelperExit, SpawnHelper } from "./spawn-helper.ts";
+import {
+  type HelperExit,
+  type HelperSpawnResult,
+  NODE_HELPER_DIALECT,
+  SpawnHelper,
+} from "./spawn-helper.ts";
 import {
   type Limitation,
   memoryLimitation,
@@ -50,6 +57,8 @@ export interface LinuxContainerizerConfig {
   readonly enableCfs: boolean;
   readonly pollIntervalMs: number;
   readonly sandboxMountPoint: string;
+  /** The native launcher's binary, or null to launch through the Node helper and wrappers. */
+  readonly nativeLauncher: string | null;
 }
 
 interface Container {
@@ -82,7 +91,8 @@ export class LinuxContainerizer implements Containerizer {
   private readonly live = new Map<string, Container>();
   private readonly ended = new Map<string, Termination>();
   /** Forks containers' first processes from a small process (see spawn-helper.ts). */
-  private readonly helper = new SpawnHelper();
+  private readonly native: SpawnHelper<NativeLaunchRequest> | null;
+  private readonly helper: SpawnHelper | null;
   /** Containers whose first process is being started, by id. */
   private readonly launching = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
@@ -95,6 +105,9 @@ export class LinuxContainerizer implements Containerizer {
   ) {
     this.posixMem = config.isolators.includes("posix/mem");
     this.cgroupMem = config.isolators.includes("cgroups/mem");
+    const native = config.nativeLauncher;
+    this.native = native === null ? null : new SpawnHelper(nativeDialect(native));
+    this.helper = native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null;
   }
 
   get isolators(): readonly IsolatorName[] {
@@ -171,39 +184,7 @@ export class LinuxContainerizer implements Containerizer {
       }
       procsFiles = made.value;
     }
-    const tools = this.config.tools;
-    const plan = buildLaunchPlan({
-      command: launch.command,
-      cgroupProcsFiles: procsFiles,
-      pidNamespace: this.config.isolators.includes("namespaces/pid"),
-      filesystem: this.config.isolators.includes("filesystem/linux")
-        ? { sandboxDir: launch.sandboxDir, mountPoint: this.config.sandboxMountPoint }
-        : null,
-      user: user.value,
-      tools: {
-        sh: tools.sh,
-        unshare: tools.unshare ?? "unshare",
-        setpriv: tools.setpriv ?? "setpriv",
-      },
-    });
-    let logs: { stdout: string; stderr: string };
-    try {
-      logs = prepareSandbox(
-        launch.sandboxDir,
-        user.value,
-        this.config.isolators.includes("filesystem/linux"),
-      );
-    } catch (e) {
-      if (this.backend !== null) await this.backend.destroy(containerId);
-      return fail("LAUNCH_FAILED", (e as Error).message);
-    }
-    const started = this.helper.spawn({
-      plan,
-      cwd: launch.sandboxDir,
-      env: launch.env,
-      stdoutPath: logs.stdout,
-      stderrPath: logs.stderr,
-    });
+    const started = this.start(launch, procsFiles, user.value);
     // destroy() of a container still being started waits for the start (see destroy()).
     this.launching.set(containerId, started);
     const spawned = await started;
@@ -215,6 +196,59 @@ export class LinuxContainerizer implements Containerizer {
     const container = this.track(containerId, spawned.pid, true, launch.resources, null);
     void spawned.exit.then((exit) => this.childEnded(container, exit));
     return { ok: true, value: { pid: spawned.pid } };
+  }
+
+  /** Asks the launcher to start the container's first process. The native launcher prepares
+   *  the sandbox itself (off the agent's event loop); for the Node helper it is done here. */
+  private start(
+    launch: LaunchConfig,
+    cgroupProcsFiles: string[],
+    user: { name: string; uid: number; gid: number } | null,
+  ): Promise<HelperSpawnResult> {
+    const filesystem = this.config.isolators.includes("filesystem/linux");
+    const pidNamespace = this.config.isolators.includes("namespaces/pid");
+    if (this.native !== null) {
+      return this.native.spawn({
+        command: launch.command,
+        sandboxDir: launch.sandboxDir,
+        env: launch.env,
+        stdoutPath: join(launch.sandboxDir, "stdout"),
+        stderrPath: join(launch.sandboxDir, "stderr"),
+        cgroupProcsFiles,
+        pidNamespace,
+        mountPoint: filesystem ? this.config.sandboxMountPoint : null,
+        user,
+      });
+    }
+    assert(this.helper !== null, "a launcher exists");
+    const tools = this.config.tools;
+    const plan = buildLaunchPlan({
+      command: launch.command,
+      cgroupProcsFiles,
+      pidNamespace,
+      filesystem: filesystem
+        ? { sandboxDir: launch.sandboxDir, mountPoint: this.config.sandboxMountPoint }
+        : null,
+      user,
+      tools: {
+        sh: tools.sh,
+        unshare: tools.unshare ?? "unshare",
+        setpriv: tools.setpriv ?? "setpriv",
+      },
+    });
+    let logs: { stdout: string; stderr: string };
+    try {
+      logs = prepareSandbox(launch.sandboxDir, user, filesystem);
+    } catch (e) {
+      return Promise.resolve({ ok: false, message: (e as Error).message });
+    }
+    return this.helper.spawn({
+      plan,
+      cwd: launch.sandboxDir,
+      env: launch.env,
+      stdoutPath: logs.stdout,
+      stderrPath: logs.stderr,
+    });
   }
 
   private childEnded(c: Container, exit: HelperExit): void {
@@ -230,7 +264,7 @@ export class LinuxContainerizer implements Containerizer {
 
   private resolveUser(
     user: string | undefined,
-  ): ContainerizerResult<{ uid: number; gid: number } | null> {
+  ): ContainerizerResult<{ name: string; uid: number; gid: number } | null> {
     if (user === undefined) return { ok: true, value: null };
     let entry: ReturnType<typeof findPasswdEntry> = null;
     try {
@@ -248,10 +282,10 @@ export class LinuxContainerizer implements Containerizer {
         `Failed to launch as user '${user}': the agent is not running as root`,
       );
     }
-    if (this.config.tools.setpriv === null) {
+    if (this.native === null && this.config.tools.setpriv === null) {
       return fail("USER_SWITCH_NOT_PERMITTED", `Failed to launch as user '${user}': no setpriv`);
     }
-    return { ok: true, value: { uid: entry.uid, gid: entry.gid } };
+    return { ok: true, value: { name: user, uid: entry.uid, gid: entry.gid } };
   }
 
   private track(
@@ -408,7 +442,7 @@ export class LinuxContainerizer implements Containerizer {
     // In a pid namespace the first process is `unshare`, which would die at once on SIGTERM
     // and take the namespace with it; it is spared so the processes inside get their grace
     // (like any pid 1, the namespace's init only receives the signals it handles).
-    const namespaced = this.config.isolators.includes("namespaces/pid");
+    const namespaced = this.native === null && this.config.isolators.includes("namespaces/pid");
     this.signalTree(c, "SIGTERM", namespaced ? c.pid : null);
     if (options.gracePeriodMs > 0) {
       let timer: NodeJS.Timeout | undefined;
@@ -504,7 +538,8 @@ export class LinuxContainerizer implements Containerizer {
   close(): void {
     this.disarmPoller();
     // Running containers must not keep the agent's process alive once it is done with them.
-    this.helper.close();
+    this.native?.close();
+    this.helper?.close();
     this.backend?.removeRoot();
   }
 

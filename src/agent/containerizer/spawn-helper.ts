@@ -1,19 +1,22 @@
-// Starts containers' first processes from a small helper process instead of the agent's.
+// Starts containers' first processes from a small launcher process instead of the agent's.
 //
 // Why: spawn() forks the calling process, and fork copies its page tables, so its cost grows
 // with the caller's memory; the agent (with a master beside it in `tessera dev` and the bench)
-// holds hundreds of MB, a plain `node` a few tens. Measured on this machine under load: spawn
-// of `true` blocked a 365 MB Node process ~93 ms, a 50 MB one ~25 ms. The helper forks from a
-// small process, on the other core, while the agent's event loop goes on; the agent pays one
-// pipe write per launch. Mesos has the same split (the agent asks a launcher to fork).
+// holds hundreds of MB. Measured on this machine under load: spawn of `true` blocked a 365 MB
+// Node process ~93 ms, a 50 MB one ~25 ms. The launcher forks from a small process, on the
+// other core, while the agent's event loop goes on; the agent pays one pipe write per launch.
+// Mesos has the same split (the agent asks a launcher to fork).
 //
-// Protocol: one JSON object per line each way. Request {id, file, args, argv0, cwd, env,
-// stdout, stderr}; replies {id, pid} or {id, error}, later {id, code, signal} when the process
-// ends (the helper is its parent and reaps it). Processes are detached (own session and
-// process group, as spawnContainer makes them), so they outlive the helper: when the agent
-// dies the helper sees its stdin close and exits, leaving the containers running for the next
-// agent to recover by pid. If the helper itself dies, the ends of the processes it started
-// can no longer be collected: they are reported `lost` and the caller watches their pids.
+// Two launchers speak through this class (a LauncherDialect each): the native one
+// (native-launcher.ts, a small C program, used wherever it can be built) and, as a fallback,
+// the Node helper below. The helper's protocol: one JSON object per line each way. Request
+// {id, file, args, argv0, cwd, env, stdout, stderr}; replies {id, pid} or {id, error}, later
+// {id, code, signal} when the process ends (the launcher is its parent and reaps it).
+// Processes are detached (own session and process group), so they outlive the launcher: when
+// the agent dies the launcher sees its stdin close and exits, leaving the containers running
+// for the next agent to recover by pid. If the launcher itself dies, the ends of the
+// processes it started can no longer be collected: they are reported `lost` and the caller
+// watches their pids.
 import { type ChildProcess, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { createInterface } from "node:readline";
@@ -61,6 +64,34 @@ export interface HelperSpawnRequest {
   readonly stderrPath: string;
 }
 
+/** How a launcher process is started and spoken to: the Node helper here, or the native
+ *  launcher (native-launcher.ts). */
+export interface LauncherDialect<Request> {
+  readonly file: string;
+  readonly args: readonly string[];
+  /** The bytes that ask for `request` to be started under `id`. */
+  encode(id: number, request: Request): string | Buffer;
+  /** One line of the launcher's output; null for a line that is not a reply. */
+  decode(line: string): Reply | null;
+}
+
+export const NODE_HELPER_DIALECT: LauncherDialect<HelperSpawnRequest> = {
+  file: process.execPath,
+  args: ["-e", HELPER_SOURCE],
+  encode: (id, request) =>
+    `${JSON.stringify({
+      id,
+      file: request.plan.file,
+      args: request.plan.args,
+      argv0: request.plan.argv0 ?? null,
+      cwd: request.cwd,
+      env: request.env,
+      stdout: request.stdoutPath,
+      stderr: request.stderrPath,
+    })}\n`,
+  decode: (line) => JSON.parse(line) as Reply,
+};
+
 /** How a helper-started process ended: its status, or `lost` when the helper died first. */
 export type HelperExit =
   | { readonly lost: false; readonly code: number | null; readonly signal: NodeJS.Signals | null }
@@ -76,7 +107,7 @@ interface Pending {
   exit: Promise<HelperExit>;
 }
 
-interface Reply {
+export interface Reply {
   id: number;
   pid?: number;
   error?: string;
@@ -84,17 +115,25 @@ interface Reply {
   signal?: NodeJS.Signals | null;
 }
 
-export class SpawnHelper {
+export class SpawnHelper<Request = HelperSpawnRequest> {
+  constructor(private readonly dialect: LauncherDialect<Request>) {}
+
   #child: ChildProcess | undefined;
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
   #closed = false;
 
   /** Asks the helper to start `request`; resolves once it has a pid (or failed). */
-  spawn(request: HelperSpawnRequest): Promise<HelperSpawnResult> {
+  spawn(request: Request): Promise<HelperSpawnResult> {
     if (this.#closed) return Promise.resolve({ ok: false, message: "the launcher is closed" });
-    const child = this.#ensure();
     const id = this.#nextId++;
+    let bytes: string | Buffer;
+    try {
+      bytes = this.dialect.encode(id, request);
+    } catch (e) {
+      return Promise.resolve({ ok: false, message: (e as Error).message });
+    }
+    const child = this.#ensure();
     let ended!: (e: HelperExit) => void;
     const exit = new Promise<HelperExit>((resolve) => {
       ended = resolve;
@@ -102,18 +141,7 @@ export class SpawnHelper {
     return new Promise((resolve) => {
       this.#pending.set(id, { started: resolve, ended, exit });
       this.#updateRef();
-      child.stdin?.write(
-        `${JSON.stringify({
-          id,
-          file: request.plan.file,
-          args: request.plan.args,
-          argv0: request.plan.argv0 ?? null,
-          cwd: request.cwd,
-          env: request.env,
-          stdout: request.stdoutPath,
-          stderr: request.stderrPath,
-        })}\n`,
-      );
+      child.stdin?.write(bytes);
     });
   }
 
@@ -128,14 +156,17 @@ export class SpawnHelper {
 
   #ensure(): ChildProcess {
     if (this.#child !== undefined) return this.#child;
-    const child = spawn(process.execPath, ["-e", HELPER_SOURCE], {
+    const child = spawn(this.dialect.file, [...this.dialect.args], {
       stdio: ["pipe", "pipe", "inherit"],
       env: {},
     });
     this.#child = child;
     child.stdin?.on("error", () => {});
     const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
-    lines.on("line", (line) => this.#reply(JSON.parse(line) as Reply));
+    lines.on("line", (line) => {
+      const reply = this.dialect.decode(line);
+      if (reply !== null) this.#reply(reply);
+    });
     child.once("exit", () => {
       if (this.#child === child) this.#child = undefined;
       this.#helperGone();

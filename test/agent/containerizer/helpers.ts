@@ -34,8 +34,14 @@ export function makeSandboxParent(): {
   };
 }
 
+/** The launcher the containerizer tests use: the native one unless a test file that re-runs
+ *  them through the Node helper (node-launcher.test.ts) asks for that. */
+export function testLauncher(): "native" | "node" {
+  return process.env.TESSERA_TEST_LAUNCHER === "node" ? "node" : "native";
+}
+
 export function make(options: ContainerizerOptions): Containerizer {
-  const made = createContainerizer(options);
+  const made = createContainerizer({ launcher: testLauncher(), ...options });
   if (!made.ok) throw new Error(`${made.code}: ${made.message}`);
   return made.value.containerizer;
 }

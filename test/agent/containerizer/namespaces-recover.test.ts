@@ -165,12 +165,14 @@ test("an unknown isolator is an error naming it, and creates no cgroups", () => 
   assert.deepEqual(cgroupRootDirs(root), []);
 });
 
-test("the default isolation explains every isolator, on or off", () => {
+test("the default isolation explains every isolator, on or off, and which launcher starts containers", () => {
   const root = uniqueRoot("default");
   const made = createContainerizer({ cgroupsRoot: root });
   assert.ok(made.ok);
   made.value.containerizer.close();
-  assert.equal(made.value.explanation.length, 6);
-  for (const line of made.value.explanation) assert.match(line, /^[a-z/]+: (on|off) \(.+\)$/);
+  const isolators = made.value.explanation.slice(0, -1);
+  assert.equal(isolators.length, 6);
+  for (const line of isolators) assert.match(line, /^[a-z/]+: (on|off) \(.+\)$/);
+  assert.match(made.value.explanation.at(-1) ?? "", /^launcher: (native|Node helper)/);
   assert.deepEqual(cgroupRootDirs(root), []);
 });
