@@ -19,7 +19,7 @@ import { masterInfoUrl } from "../master/election/master-info.ts";
 import { parseZkUrl } from "../master/election/zk-url.ts";
 import { AGENT_CHANNEL_VERSION, AgentCall, AgentEvent } from "../wire/agent-channel.ts";
 import type { MasterInfo } from "../wire/framework.ts";
-import { encodeWire, parseWire } from "../wire/json.ts";
+import { encodeTrusted, parseWire } from "../wire/json.ts";
 import type { MasterCall } from "./core/types.ts";
 
 export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
@@ -100,7 +100,7 @@ export class MasterLink {
     this.#subscription?.close();
     this.#subscription = undefined;
     this.#streamId = undefined;
-    void this.#run(generation, encodeWire(AgentCall, call));
+    void this.#run(generation, encodeTrusted(AgentCall, call));
   }
 
   async #run(generation: number, body: string): Promise<void> {
@@ -161,7 +161,7 @@ export class MasterLink {
   send(call: MasterCall): void {
     const streamId = this.#streamId;
     if (streamId === undefined || this.#closed) return;
-    const body = encodeWire(AgentCall, call);
+    const body = encodeTrusted(AgentCall, call);
     postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
       headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
     }).then(

@@ -6,7 +6,7 @@
 import type { Logger } from "pino";
 import type { EventStream, EventStreamCloseReason } from "../http/event-stream.ts";
 import { AgentEvent } from "../wire/agent-channel.ts";
-import { encodeWire } from "../wire/json.ts";
+import { encodeTrusted } from "../wire/json.ts";
 import { SchedulerEvent } from "../wire/scheduler.ts";
 import type { MasterCore } from "./core/master.ts";
 import type {
@@ -129,7 +129,7 @@ export class MasterDispatcher {
       case "framework_event": {
         const stream = this.#schedulerStreams.get(o.streamId);
         if (stream === undefined) return;
-        stream.send(encodeWire(SchedulerEvent, o.event));
+        stream.send(encodeTrusted(SchedulerEvent, o.event));
         // Mesos sends the first HEARTBEAT right after SUBSCRIBED, then every 15 s.
         if (o.event.type === "SUBSCRIBED") stream.startHeartbeats();
         return;
@@ -145,7 +145,7 @@ export class MasterDispatcher {
         if (o.event.type === "SUBSCRIBED" && agentId !== undefined) {
           this.#agentIdByStream.set(o.agentStreamId, agentId);
         }
-        stream.send(encodeWire(AgentEvent, o.event));
+        stream.send(encodeTrusted(AgentEvent, o.event));
         return;
       }
       case "close_agent_stream":

@@ -1,7 +1,17 @@
 // IDs and small shared messages of mesos.proto (reference §2.1), plus the ID and role name
 // checks Mesos applies to them (§0.4).
+import { randomUUID } from "node:crypto";
 import { z } from "zod";
 import { double, int32, int64, repeated, str } from "./json.ts";
+
+/**
+ * A random (version 4) UUID as Mesos carries one in a `bytes` field (TaskStatus.uuid): its 16
+ * bytes, base64. Drawn through crypto.randomUUID, which serves from a cached entropy pool;
+ * randomBytes(16) asked the system for entropy on every status update.
+ */
+export function randomUuidBase64(): string {
+  return Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64");
+}
 
 const idMessage = () => z.object({ value: str });
 

@@ -96,13 +96,36 @@ export function repeated<S extends z.ZodType>(item: S) {
   return z.array(item, { error: "expected an array" }).optional();
 }
 
-/** Removes `null` members recursively: in Mesos's JSON a null field is an unset field. */
+/**
+ * Removes `null` members recursively: in Mesos's JSON a null field is an unset field. Nulls
+ * are rare, so the value is first searched without allocating and returned as it is when it
+ * has none (every message on the task launch path is stripped; copying each one cost more
+ * than the search).
+ */
 export function stripNulls(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(stripNulls);
+  return hasNullMember(value) ? copyWithoutNulls(value) : value;
+}
+
+function hasNullMember(value: unknown): boolean {
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (hasNullMember(item)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) {
+    const member = record[key];
+    if (member === null || hasNullMember(member)) return true;
+  }
+  return false;
+}
+
+function copyWithoutNulls(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(copyWithoutNulls);
   if (value !== null && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) {
-      if (v !== null) out[k] = stripNulls(v);
+      if (v !== null) out[k] = copyWithoutNulls(v);
     }
     return out;
   }
@@ -181,6 +204,10 @@ const NAN = "\u0000NaN\u0000";
  * bare tokens `Infinity`, `-Infinity`, `NaN` (as Mesos does, although strict JSON has none).
  */
 export function stringifyWire(value: unknown): string {
+  // A replacer makes JSON.stringify call back into JavaScript for every member, several
+  // times slower than without one; most messages have nothing to replace, which a walk
+  // finds out for less.
+  if (!needsReplacing(value, true)) return JSON.stringify(value);
   const text = JSON.stringify(value, (key, v: unknown) => {
     if (typeof v === "number" && !Number.isFinite(v)) {
       return Number.isNaN(v) ? NAN : v > 0 ? INF : NEG_INF;
@@ -193,6 +220,20 @@ export function stringifyWire(value: unknown): string {
     .replaceAll(JSON.stringify(INF), "Infinity")
     .replaceAll(JSON.stringify(NEG_INF), "-Infinity")
     .replaceAll(JSON.stringify(NAN), "NaN");
+}
+
+/** True when `value` holds a non-finite number or an empty array below the top level. */
+function needsReplacing(value: unknown, top: boolean): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return !top;
+    for (const item of value) if (needsReplacing(item, false)) return true;
+    return false;
+  }
+  const record = value as Record<string, unknown>;
+  for (const key in record) if (needsReplacing(record[key], false)) return true;
+  return false;
 }
 
 /** Parses text in Mesos's JSON dialect: strict JSON plus bare Infinity / -Infinity / NaN. */
@@ -213,4 +254,44 @@ export function parseWireText(text: string): unknown {
 /** Validates then prints: what the shells call to put a message on the wire. */
 export function encodeWire<S extends z.ZodType>(schema: S, value: z.input<S>): string {
   return stringifyWire(schema.parse(value));
+}
+
+/**
+ * Prints a message this process built itself from values it had already validated (a pure
+ * core's events and calls), typed as the schema's *output*, so declared defaults are already
+ * present: no second validation. Input is validated once, where it enters a process; parsing
+ * our own messages again on the way out cost more CPU than anything else on the task launch
+ * path.
+ *
+ * Under the test runner (`NODE_TEST_CONTEXT` set) each message is also encoded the checked
+ * way and the two must carry the same JSON, so a message with a stray field or a value the
+ * schema refuses fails the tests instead of reaching a peer.
+ */
+export function encodeTrusted<S extends z.ZodType>(schema: S, value: z.output<S>): string {
+  const text = stringifyWire(value);
+  if (verifyTrusted) assertSameJson(text, encodeWire(schema, value as z.input<S>), schema);
+  return text;
+}
+
+const verifyTrusted = process.env.NODE_TEST_CONTEXT !== undefined;
+
+function assertSameJson(trusted: string, checked: string, schema: z.ZodType): void {
+  if (trusted === checked) return;
+  if (sameJson(parseWireText(trusted), parseWireText(checked))) return;
+  throw new Error(
+    `encodeTrusted: message differs from its validated form (${schema.description ?? "schema"}): ${trusted} vs ${checked}`,
+  );
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a === "number" && typeof b === "number") return Number.isNaN(a) && Number.isNaN(b);
+  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
+  const ka = Object.keys(a);
+  const kb = Object.keys(b);
+  if (ka.length !== kb.length) return false;
+  const rb = b as Record<string, unknown>;
+  const ra = a as Record<string, unknown>;
+  return ka.every((k) => Object.hasOwn(rb, k) && sameJson(ra[k], rb[k]));
 }

@@ -12,6 +12,7 @@ import {
   Labels,
   OperationID,
   Parameters,
+  randomUuidBase64,
   TaskID,
   TimeInfo,
   URL,
@@ -139,4 +140,17 @@ test("validateRole follows Mesos's role name rules", () => {
 test("an operation id is a message {value}, not the bare string the docs show", () => {
   assert.ok(parseWire(OperationID, { value: "abc" }).ok);
   assert.ok(!parseWire(OperationID, "abc").ok);
+});
+
+test("randomUuidBase64 gives distinct 16-byte version 4 UUIDs as Mesos carries them", () => {
+  const seen = new Set<string>();
+  for (let i = 0; i < 100; i++) {
+    const uuid = randomUuidBase64();
+    assert.ok(isUuidBytes(uuid));
+    const bytes = Buffer.from(uuid, "base64");
+    assert.equal((bytes[6] ?? 0) >> 4, 4, "version 4");
+    assert.equal((bytes[8] ?? 0) >> 6, 0b10, "RFC 4122 variant");
+    seen.add(uuid);
+  }
+  assert.equal(seen.size, 100);
 });

@@ -6,6 +6,7 @@ import {
   bool,
   bytes,
   double,
+  encodeTrusted,
   encodeWire,
   int64,
   optionalEnum,
@@ -15,6 +16,7 @@ import {
   repeated,
   str,
   stringifyWire,
+  stripNulls,
 } from "../../src/wire/json.ts";
 
 const Sample = z.object({
@@ -143,4 +145,64 @@ test("64-bit integers accept epoch times in nanoseconds", () => {
   const r = parseWire(z.object({ t: int64 }), { t: "1724431234123456789" });
   assert.ok(r.ok);
   assert.ok(Math.abs(r.value.t - 1724431234123456800) < 1e3);
+});
+
+/** What stringifyWire prints, spelled out with a replacer on every member (the slow way). */
+function stringifyWithReplacer(value: unknown): string | undefined {
+  const text = JSON.stringify(value, (key, v: unknown) => {
+    if (typeof v === "number" && !Number.isFinite(v)) return `#${String(v)}#`;
+    if (key !== "" && Array.isArray(v) && v.length === 0) return undefined;
+    return v;
+  });
+  return text
+    ?.replaceAll('"#Infinity#"', "Infinity")
+    .replaceAll('"#-Infinity#"', "-Infinity")
+    .replaceAll('"#NaN#"', "NaN");
+}
+
+test("stringifyWire drops nested empty arrays and prints non-finite doubles wherever they are", () => {
+  const special = fc.constantFrom(Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN);
+  const value = fc.letrec((tie) => ({
+    node: fc.oneof(
+      { depthSize: "small" },
+      fc.jsonValue({ maxDepth: 1 }),
+      special,
+      fc.constant([]),
+      fc.array(tie("node"), { maxLength: 3 }),
+      fc.dictionary(fc.string({ maxLength: 3 }), tie("node"), { maxKeys: 3 }),
+    ),
+  })).node;
+  fc.assert(
+    fc.property(value, (v) => {
+      assert.equal(stringifyWire(v), stringifyWithReplacer(v));
+    }),
+  );
+  assert.equal(stringifyWire([]), "[]");
+  assert.equal(stringifyWire({ a: [], b: [1] }), '{"b":[1]}');
+});
+
+test("stripNulls returns a message without nulls as it is, and copies one with nulls", () => {
+  const clean = { a: { b: [1, { c: "x" }] } };
+  assert.equal(stripNulls(clean), clean);
+  const dirty = { a: { b: [1, { c: null, d: 2 }], e: null } };
+  assert.deepEqual(stripNulls(dirty), { a: { b: [1, { d: 2 }] } });
+  assert.deepEqual(dirty, { a: { b: [1, { c: null, d: 2 }], e: null } });
+  // A null array element is kept: only a null field means unset.
+  assert.deepEqual(stripNulls({ list: [null, 1] }), { list: [null, 1] });
+});
+
+test("encodeTrusted prints a message as encodeWire does when it is already in output form", () => {
+  const message = { name: "n", weight: 2, state: "A" as const, tags: ["t"] };
+  assert.deepEqual(
+    JSON.parse(encodeTrusted(Sample, message)),
+    JSON.parse(encodeWire(Sample, message)),
+  );
+});
+
+test("encodeTrusted refuses, under the test runner, a message its schema would change", () => {
+  const withStray = { name: "n", weight: 1, state: "A" as const, stray: 1 };
+  assert.throws(() => encodeTrusted(Sample, withStray), /differs from its validated form/);
+  // A declared default left out would appear on the wire only through the schema.
+  const withoutDefault = { name: "n", state: "A" } as z.output<typeof Sample>;
+  assert.throws(() => encodeTrusted(Sample, withoutDefault), /differs from its validated form/);
 });

@@ -84,9 +84,9 @@ export interface AgentRandom {
 /** A parsed master event (the shell ran parseWire on the agent channel stream). */
 export type MasterEvent = AgentEvent;
 /** A call for the master as built by the core; the shell encodes it with encodeWire. */
-export type MasterCall = z.input<typeof AgentCall>;
+export type MasterCall = z.output<typeof AgentCall>;
 /** An event for an executor's stream as built by the core. */
-export type ExecutorEventOut = z.input<typeof ExecutorEvent>;
+export type ExecutorEventOut = z.output<typeof ExecutorEvent>;
 
 export type AgentInput =
   /** First input after (re)start: what the checkpoint shell read back (undefined: nothing). */

@@ -28,9 +28,9 @@
 // executor ends once its terminal update is acknowledged.
 // A container limitation (OOM) ends the executor without an update: the agent then reports
 // TASK_FAILED with the containerizer's reason, as Mesos does.
-import { randomBytes } from "node:crypto";
 import type { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
+import { randomUuidBase64 } from "../../wire/ids.ts";
 import type { CheckStatusInfo, Reason, TaskState, TaskStatus } from "../../wire/status.ts";
 import type { TaskInfo } from "../../wire/task.ts";
 import type { CommandSpec, Termination } from "../containerizer/containerizer.ts";
@@ -324,7 +324,7 @@ export class HostedCommandExecutor {
   ): void {
     const taskId = this.#taskId;
     if (taskId === undefined || this.#closed) return;
-    const uuid = randomBytes(16).toString("base64");
+    const uuid = randomUuidBase64();
     const status: TaskStatus = {
       task_id: { value: taskId },
       state,

@@ -4,17 +4,30 @@
 // its event stream (src/agent/http/executor-api.ts). The command executors the agent hosts in
 // its own process use `LocalExecutorTransport` instead: the same ExecutorCall values go to the
 // same agent entry points (`LocalExecutorEndpoint`, which the HTTP API also uses), checked as
-// the HTTP API checks them, and the same ExecutorEvent values come back in order (parsed as a client would parse them) on an
-// `ExecutorEventStream` — without a loopback connection, an HTTP parse and a JSON round trip
-// per call, which cost more CPU than the rest of launching a short task. The agent core cannot
-// tell the two apart: both are an executor subscribed on a stream id.
+// the HTTP API checks them, and the same ExecutorEvent values come back in order on an
+// `ExecutorEventStream` — without a loopback connection, an HTTP parse, a JSON round trip or a
+// schema parse per call or event, which cost more CPU than the rest of launching a short task.
+// The agent core cannot tell the two apart: both are an executor subscribed on a stream id.
 //
 // Everything crosses asynchronously (a microtask), never inside the agent's dispatch loop, so
 // the agent sees an in-process executor's calls exactly as it sees network ones.
 import { randomUUID } from "node:crypto";
-import { type ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
-import { parseWire } from "../../wire/json.ts";
+import {
+  type ExecutorCall,
+  type ExecutorEvent,
+  validateExecutorCall,
+} from "../../wire/executor.ts";
 import type { ExecutorEventOut, ExecutorReply } from "../core/types.ts";
+
+const verifyEvents = process.env.NODE_TEST_CONTEXT !== undefined;
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const member of Object.values(value)) deepFreeze(member);
+  }
+  return value;
+}
 
 /** The agent's side of one subscribed executor's event stream. */
 export interface ExecutorEventStream {
@@ -63,11 +76,12 @@ class LocalEventStream implements ExecutorEventStream {
 
   send(event: ExecutorEventOut): void {
     if (this.#ended) return;
-    // Parsed as the HTTP client would parse the record: declared defaults filled in, and the
-    // executor gets its own copy rather than the agent core's objects.
-    const parsed = parseWire(ExecutorEvent, event);
-    if (!parsed.ok) throw new Error(`agent sent an invalid executor event: ${parsed.error}`);
-    queueMicrotask(() => this.sink.event(parsed.value));
+    // The core builds events as the schema's output type (declared defaults present) from
+    // values it validated where they entered the agent, so the executor reads them as they
+    // are, as a client reads a parsed record. The two sides share the objects, so neither
+    // may change an event once sent: under the test runner events are frozen to check that.
+    if (verifyEvents) deepFreeze(event);
+    queueMicrotask(() => this.sink.event(event));
   }
 
   close(): void {

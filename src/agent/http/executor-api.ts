@@ -16,7 +16,7 @@ import {
 import type { HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
-import { encodeWire } from "../../wire/json.ts";
+import { encodeTrusted } from "../../wire/json.ts";
 import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
 
 export const EXECUTOR_API_PATH = "api/v1/executor";
@@ -52,7 +52,7 @@ export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): 
       }
       return streamReply({ contentType: accept.value, streamId: false }, (stream) =>
         port.attach(streamId, {
-          send: (event) => stream.send(encodeWire(ExecutorEvent, event)),
+          send: (event) => stream.send(encodeTrusted(ExecutorEvent, event)),
           close: () => stream.close(),
           onClose: (callback) => stream.onClose(() => callback()),
         }),

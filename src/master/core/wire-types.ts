@@ -42,8 +42,8 @@ export type {
 /** A parsed scheduler call (the shell has run parseWire and validateSchedulerCall). */
 export type SchedulerCall = z.output<typeof CallSchema>;
 /** A scheduler event as built by the core; the shell puts it on the wire with encodeWire. */
-export type SchedulerEvent = z.input<typeof EventSchema>;
-export type TaskStatus = z.input<typeof TaskStatusSchema>;
-export type Offer = z.input<typeof OfferSchema>;
+export type SchedulerEvent = z.output<typeof EventSchema>;
+export type TaskStatus = z.output<typeof TaskStatusSchema>;
+export type Offer = z.output<typeof OfferSchema>;
 export type AgentCall = AgentCallSchema;
-export type AgentEvent = z.input<typeof AgentEventSchema>;
+export type AgentEvent = z.output<typeof AgentEventSchema>;
