@@ -24,6 +24,9 @@ import type { MasterCall } from "./core/types.ts";
 
 export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
 
+/** Most calls in one POST: bounds a request's body (a status update is ~0.5 KiB). */
+export const MAX_CALLS_PER_POST = 256;
+
 /** `baseUrl` before a zk:// link has seen any leader (an address nothing answers on). */
 export const UNKNOWN_MASTER_URL = "http://0.0.0.0:0";
 
@@ -44,6 +47,11 @@ export class MasterLink {
   /** Set for `zk://` masters: who leads, and whether anyone does. */
   #detector: ZkDetector | undefined;
   #leaderKnown = true;
+  /** Calls (JSON text) waiting for the POST now out to be answered, for `#outboxStreamId`. */
+  #outbox: string[] = [];
+  #outboxStreamId: string | undefined;
+  /** The loop posting the outbox, while one runs (a token: a new one replaces a stuck one). */
+  #sender: object | undefined;
 
   /** `master`: a master's base URL (`http://host:port`), or a `zk://` URL to follow. */
   constructor(
@@ -154,23 +162,56 @@ export class MasterLink {
 
   #lost(): void {
     this.#awaitingFirstEvent = false;
+    // A POST to the lost master may never be answered: the next stream's calls must not
+    // wait behind it.
+    this.#sender = undefined;
     this.events.disconnected();
   }
 
-  /** Any call but SUBSCRIBE; dropped without a stream (the core resends what matters). */
+  /**
+   * Any call but SUBSCRIBE; dropped without a stream (the core resends what matters). Calls go
+   * out in order, one POST at a time: those queued while a POST is out leave together in the
+   * next one (a JSON array; see src/master/http/agent-channel.ts), so a burst of status
+   * updates costs a few requests rather than one each, and a lone call still leaves at once.
+   */
   send(call: MasterCall): void {
     const streamId = this.#streamId;
     if (streamId === undefined || this.#closed) return;
-    const body = encodeTrusted(AgentCall, call);
-    postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
-      headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
-    }).then(
-      (res) => {
-        if (res.status !== 202)
-          this.logger.warn({ status: res.status, body: res.body }, "agent call refused");
-      },
-      (error: unknown) => this.logger.debug({ err: error }, "agent call failed"),
-    );
+    if (streamId !== this.#outboxStreamId) {
+      // Calls queued for an earlier stream would be refused by the master: drop them.
+      this.#outbox = [];
+      this.#outboxStreamId = streamId;
+    }
+    this.#outbox.push(encodeTrusted(AgentCall, call));
+    if (this.#sender !== undefined) return;
+    const sender = {};
+    this.#sender = sender;
+    // Whatever else the agent sends in this turn of the event loop joins the first POST.
+    queueMicrotask(() => void this.#drain(sender));
+  }
+
+  /** Posts the outbox until it is empty; stops once another sender replaced it. */
+  async #drain(sender: object): Promise<void> {
+    while (this.#sender === sender && !this.#closed && this.#outbox.length > 0) {
+      const streamId = this.#outboxStreamId;
+      if (streamId === undefined) break;
+      const calls = this.#outbox.splice(0, MAX_CALLS_PER_POST);
+      const body = calls.length === 1 ? (calls[0] ?? "") : `[${calls.join(",")}]`;
+      try {
+        const res = await postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
+          headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
+        });
+        if (res.status !== 202) {
+          this.logger.warn(
+            { status: res.status, body: res.body, calls: calls.length },
+            "agent call refused",
+          );
+        }
+      } catch (error) {
+        this.logger.debug({ err: error, calls: calls.length }, "agent call failed");
+      }
+    }
+    if (this.#sender === sender) this.#sender = undefined;
   }
 
   close(): void {

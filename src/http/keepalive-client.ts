@@ -8,8 +8,8 @@
 // Behaviour matches recordio-client.ts: redirects are not followed, header names lower-cased,
 // a subscription's RecordIO body is decoded record by record and `close()` ends it quietly.
 import { Agent, type IncomingMessage, request } from "node:http";
-import { parseWireText } from "../wire/json.ts";
-import { RECORDIO_MAX_RECORD_BYTES, readTextRecords } from "../wire/recordio.ts";
+import { RECORDIO_MAX_RECORD_BYTES } from "../wire/recordio.ts";
+import { RecordStream } from "./record-stream.ts";
 import type {
   CallOptions,
   CallResponse,
@@ -36,6 +36,36 @@ function headerRecord(res: IncomingMessage): Record<string, string> {
   return out;
 }
 
+/** Where a URL's requests go, parsed once per URL: `request(url)` parsed it on every call. */
+interface Target {
+  readonly protocol: string;
+  readonly hostname: string;
+  readonly port: string;
+  readonly path: string;
+}
+
+const targets = new Map<string, Target>();
+/** A process talks to a handful of URLs; the bound only guards against a caller that varies. */
+const MAX_TARGETS = 64;
+
+function target(url: string | URL): Target {
+  const key = String(url);
+  let found = targets.get(key);
+  if (found === undefined) {
+    const parsed = new URL(key);
+    found = {
+      protocol: parsed.protocol,
+      // `[::1]` in a URL is `::1` to the socket.
+      hostname: parsed.hostname.replace(/^\[(.*)\]$/, "$1"),
+      port: parsed.port,
+      path: `${parsed.pathname}${parsed.search}`,
+    };
+    if (targets.size >= MAX_TARGETS) targets.clear();
+    targets.set(key, found);
+  }
+  return found;
+}
+
 function send(
   url: string | URL,
   body: string,
@@ -43,7 +73,12 @@ function send(
   agent: Agent | false,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
-    const req = request(url, {
+    const { protocol, hostname, port, path } = target(url);
+    const req = request({
+      protocol,
+      hostname,
+      port,
+      path,
       method: "POST",
       agent,
       headers: {
@@ -60,10 +95,23 @@ function send(
   });
 }
 
-async function readAll(res: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of res) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+/** The whole body as text; listeners rather than an async iterator, which cost more per call. */
+function readAll(res: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    res.on("data", (chunk: Buffer) => chunks.push(chunk));
+    res.once("end", () => {
+      resolve(
+        chunks.length === 1
+          ? (chunks[0] as Buffer).toString("utf8")
+          : Buffer.concat(chunks).toString("utf8"),
+      );
+    });
+    res.once("error", reject);
+    res.once("close", () => {
+      if (!res.complete) reject(new Error("the connection closed before the response ended"));
+    });
+  });
 }
 
 /** POSTs one call (JSON text in the Mesos dialect) and reads the whole answer. */
@@ -89,28 +137,13 @@ export async function subscribe(
   if (status !== 200) {
     return { ok: false, response: { status, headers, body: await readAll(res) } };
   }
-  let closed = false;
-  const maxRecordBytes = options.maxRecordBytes ?? RECORDIO_MAX_RECORD_BYTES;
-  async function* events(): AsyncGenerator<unknown, void, undefined> {
-    try {
-      for await (const text of readTextRecords(res, { maxRecordBytes })) {
-        yield parseWireText(text);
-      }
-    } catch (error) {
-      // Our own close() destroys the response; that is the end of the stream, not a failure.
-      if (closed) return;
-      throw error;
-    }
-  }
+  const events = new RecordStream(res, options.maxRecordBytes ?? RECORDIO_MAX_RECORD_BYTES);
   return {
     ok: true,
     status: 200,
     headers,
     streamId: headers["mesos-stream-id"],
-    events: events(),
-    close: () => {
-      closed = true;
-      res.destroy();
-    },
+    events,
+    close: () => events.close(),
   };
 }

@@ -1,9 +1,15 @@
 // The master's end of the master <-> agent channel (DESIGN.md "Master <-> agent channel"): not
 // a public Mesos API, so it is ours, but built from the v1 machinery. The agent POSTs SUBSCRIBE
 // and keeps the 200 RecordIO response open as the master -> agent event stream (its
-// `Mesos-Stream-Id` names the connection); every other agent call is a separate POST carrying
-// that stream id, answered 202. Versioned by path and by the optional
+// `Mesos-Stream-Id` names the connection); every other agent call is POSTed carrying that
+// stream id, answered 202. Versioned by path and by the optional
 // `Tessera-Agent-Channel-Version` header; bad calls get a 400 that says what is wrong.
+//
+// A POST carries one call (a JSON object) or several (a JSON array of calls, SUBSCRIBE never
+// among them), handled in their order: the agent sends the calls it has queued while its
+// previous POST was out in one request, as libprocess sends the messages queued on one
+// connection together, instead of paying a request per status update. A batch is checked
+// whole before any of it is handled, so one bad call refuses the batch and changes nothing.
 import { randomUUID } from "node:crypto";
 import { leaderGuard } from "../../http/leader.ts";
 import {
@@ -14,7 +20,12 @@ import {
   textResponse,
 } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import {
+  checkContentType,
+  convertCall,
+  negotiateAccept,
+  parseJsonBody,
+} from "../../http/v1-request.ts";
 import { AGENT_CHANNEL_VERSION, AgentCall } from "../../wire/agent-channel.ts";
 import type { MasterHttpContext } from "./context.ts";
 
@@ -68,9 +79,14 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
       `Unsupported agent channel version '${version}': this master speaks version '${AGENT_CHANNEL_VERSION}'`,
     );
   }
-  const read = readV1Call(request, AgentCall);
-  if (!read.ok) return failureResponse(read.failure);
-  const { call } = read.value;
+  const contentType = checkContentType(request);
+  if (!contentType.ok) return failureResponse(contentType.failure);
+  const json = parseJsonBody(request);
+  if (!json.ok) return failureResponse(json.failure);
+  if (Array.isArray(json.value)) return handleAgentCallBatch(ctx, request, json.value);
+  const converted = convertCall(AgentCall, json.value);
+  if (!converted.ok) return failureResponse(converted.failure);
+  const call = converted.value;
   const invalid = validateAgentCall(call);
   if (invalid !== undefined) return textResponse(400, `Failed to validate agent Call: ${invalid}`);
   const streamId = header(request, "Mesos-Stream-Id");
@@ -85,19 +101,73 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
       ctx.dispatcher.openAgentStream(stream, call),
     );
   }
+  const subscribed = subscribedAgent(ctx, streamId);
+  if (!subscribed.ok) return subscribed.refusal;
+  const mismatch = agentMismatch(call, subscribed.agentId, subscribed.streamId);
+  if (mismatch !== undefined) return mismatch;
+  ctx.dispatcher.agentCall(subscribed.agentId, call);
+  return response(202);
+}
+
+/** The agent subscribed on the call's stream, or the answer refusing the call. */
+function subscribedAgent(
+  ctx: MasterHttpContext,
+  streamId: string | undefined,
+): { ok: true; agentId: string; streamId: string } | { ok: false; refusal: Reply } {
   if (streamId === undefined) {
-    return textResponse(400, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
+    return {
+      ok: false,
+      refusal: textResponse(
+        400,
+        "All non-subscribe calls should include the 'Mesos-Stream-Id' header",
+      ),
+    };
   }
   const agentId = ctx.dispatcher.agentIdForStream(streamId);
   if (agentId === undefined) {
-    return textResponse(403, `Agent is not subscribed on stream '${streamId}'`);
+    return {
+      ok: false,
+      refusal: textResponse(403, `Agent is not subscribed on stream '${streamId}'`),
+    };
   }
-  if (call.agent_id?.value !== agentId) {
-    return textResponse(
-      400,
-      `The agent ID '${call.agent_id?.value ?? ""}' does not match the agent '${agentId}' subscribed on stream '${streamId}'`,
-    );
+  return { ok: true, agentId, streamId };
+}
+
+function agentMismatch(call: AgentCall, agentId: string, streamId: string): Reply | undefined {
+  if (call.agent_id?.value === agentId) return undefined;
+  return textResponse(
+    400,
+    `The agent ID '${call.agent_id?.value ?? ""}' does not match the agent '${agentId}' subscribed on stream '${streamId}'`,
+  );
+}
+
+/** Several calls in one POST: each checked as a single call would be, then all handled. */
+function handleAgentCallBatch(
+  ctx: MasterHttpContext,
+  request: HttpRequest,
+  items: readonly unknown[],
+): Reply {
+  if (items.length === 0) return textResponse(400, "Expecting at least one agent call");
+  const calls: AgentCall[] = [];
+  for (const [index, item] of items.entries()) {
+    const converted = convertCall(AgentCall, item);
+    if (!converted.ok) {
+      return textResponse(400, `Call [${index}]: ${converted.failure.message}`);
+    }
+    const call = converted.value;
+    const invalid =
+      call.type === "SUBSCRIBE" ? "SUBSCRIBE must be posted on its own" : validateAgentCall(call);
+    if (invalid !== undefined) {
+      return textResponse(400, `Call [${index}]: Failed to validate agent Call: ${invalid}`);
+    }
+    calls.push(call);
   }
-  ctx.dispatcher.agentCall(agentId, call);
+  const subscribed = subscribedAgent(ctx, header(request, "Mesos-Stream-Id"));
+  if (!subscribed.ok) return subscribed.refusal;
+  for (const call of calls) {
+    const mismatch = agentMismatch(call, subscribed.agentId, subscribed.streamId);
+    if (mismatch !== undefined) return mismatch;
+  }
+  for (const call of calls) ctx.dispatcher.agentCall(subscribed.agentId, call);
   return response(202);
 }

@@ -5,7 +5,17 @@ import { after, before, describe, it } from "node:test";
 import { postCall } from "../../../src/http/recordio-client.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { type Loose, operatorCall, stableState, startTestMaster } from "./helpers.ts";
+import {
+  acceptLaunch,
+  currentOffer,
+  type Loose,
+  operatorCall,
+  stableState,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+  taskInfo,
+} from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
 describe("agent channel", () => {
@@ -104,5 +114,118 @@ describe("agent channel", () => {
     });
     assert.equal(again.status, 200);
     doomed.close();
+  });
+});
+
+describe("agent channel: several calls in one POST", () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  let scheduler: TestScheduler;
+  let url: string;
+  before(async () => {
+    master = await startTestMaster({ allocation_interval: "50ms" });
+    url = `${master.url}/master/${AGENT_CHANNEL_PATH}`;
+    agent = await TestAgent.start(master.url, { hostname: "batch-agent" });
+    scheduler = await subscribeScheduler(master);
+  });
+  after(async () => {
+    scheduler.close();
+    agent.close();
+    await master.close();
+  });
+
+  function update(taskId: string, state: string, uuid: string, agentId = agent.agentId): Loose {
+    return {
+      type: "UPDATE",
+      agent_id: { value: agentId },
+      update: {
+        framework_id: { value: scheduler.frameworkId },
+        status: {
+          task_id: { value: taskId },
+          state,
+          source: "SOURCE_EXECUTOR",
+          agent_id: { value: agentId },
+          timestamp: Date.now() / 1000,
+          uuid,
+        },
+        latest_state: state,
+      },
+    };
+  }
+
+  /** Tasks, executors and agents, times and offers left out (offers come and go meanwhile). */
+  async function workload(): Promise<unknown> {
+    const res = await operatorCall(master, { type: "GET_STATE" });
+    assert.equal(res.status, 200);
+    const state = JSON.parse(res.body, (key, value) =>
+      key.endsWith("_time") || key === "offered_resources" ? undefined : value,
+    ) as Loose;
+    const { get_tasks, get_executors, get_agents } = state.get_state;
+    return { get_tasks, get_executors, get_agents };
+  }
+
+  const post = (
+    calls: unknown,
+    headers: Record<string, string> = { "Mesos-Stream-Id": agent.streamId },
+  ) => postCall(url, JSON.stringify(calls), { headers });
+
+  it("are handled in their order: the scheduler gets each update as if posted alone", async () => {
+    const offer = await currentOffer(master, scheduler);
+    const res = await acceptLaunch(scheduler, [offer.id], [taskInfo(offer, "batched-1")]);
+    assert.equal(res.status, 202, res.body);
+    await agent.waitFor("RUN_TASK");
+    const answer = await post([
+      update("batched-1", "TASK_STARTING", "AAAAAAAAAAAAAAAAAAAAAQ=="),
+      update("batched-1", "TASK_RUNNING", "AAAAAAAAAAAAAAAAAAAAAg=="),
+      { type: "HEARTBEAT", agent_id: { value: agent.agentId } },
+    ]);
+    assert.equal(answer.status, 202, answer.body);
+    const first = (await scheduler.events.next("UPDATE")) as Loose;
+    const second = (await scheduler.events.next("UPDATE")) as Loose;
+    assert.deepEqual(
+      [first.update.status.state, second.update.status.state],
+      ["TASK_STARTING", "TASK_RUNNING"],
+    );
+    assert.equal(second.update.status.uuid, "AAAAAAAAAAAAAAAAAAAAAg==");
+  });
+
+  it("are refused whole when one is bad, naming it, and change nothing", async () => {
+    const before = await workload();
+    const good = update("batched-1", "TASK_FINISHED", "AAAAAAAAAAAAAAAAAAAAAw==");
+    const cases: [unknown, Record<string, string>, number, RegExp][] = [
+      [[], { "Mesos-Stream-Id": agent.streamId }, 400, /^Expecting at least one agent call$/],
+      [
+        [good, { type: "WHAT" }],
+        { "Mesos-Stream-Id": agent.streamId },
+        400,
+        /^Call \[1\]: Failed to convert JSON into Call protobuf/,
+      ],
+      [
+        [good, { type: "UPDATE", agent_id: { value: agent.agentId } }],
+        { "Mesos-Stream-Id": agent.streamId },
+        400,
+        /^Call \[1\]: Failed to validate agent Call: Expecting 'update' to be present/,
+      ],
+      [
+        [good, { type: "SUBSCRIBE", subscribe: { agent_info: { hostname: "x" }, version: "1" } }],
+        { "Mesos-Stream-Id": agent.streamId },
+        400,
+        /^Call \[1\]: .*SUBSCRIBE must be posted on its own/,
+      ],
+      [
+        [good, update("batched-1", "TASK_FAILED", "AAAAAAAAAAAAAAAAAAAABA==", "someone-else")],
+        { "Mesos-Stream-Id": agent.streamId },
+        400,
+        /does not match/,
+      ],
+      [[good], {}, 400, /should include the 'Mesos-Stream-Id' header/],
+      [[good], { "Mesos-Stream-Id": "nope" }, 403, /not subscribed/],
+    ];
+    for (const [calls, headers, status, message] of cases) {
+      const res = await post(calls, headers);
+      assert.equal(res.status, status, `${JSON.stringify(calls)} -> ${res.body}`);
+      assert.match(res.body, message);
+    }
+    assert.deepEqual(await workload(), before);
   });
 });
