@@ -4,9 +4,20 @@
 // the same conventions as the v1 APIs: `Call { type, <sub-message> }` posted by the agent, and
 // `Event { type, <sub-message> }` records on the RecordIO stream the agent's SUBSCRIBE opened.
 import { z } from "zod";
+import { agentAcknowledgeEvent, agentUpdateCall } from "./fast-path.ts";
 import { AGENT_CAPABILITY_TYPES, AgentInfo, FrameworkInfo } from "./framework.ts";
 import { AgentID, ExecutorID, FrameworkID, TaskID } from "./ids.ts";
-import { bool, bytes, double, int32, optionalEnum, protoEnum, repeated, str } from "./json.ts";
+import {
+  bool,
+  bytes,
+  double,
+  int32,
+  optionalEnum,
+  protoEnum,
+  registerFastPath,
+  repeated,
+  str,
+} from "./json.ts";
 import { Resource } from "./resource.ts";
 import { TASK_STATES, TaskStatus } from "./status.ts";
 import { ExecutorInfo, KillPolicy, Task, TaskGroupInfo, TaskInfo } from "./task.ts";
@@ -75,6 +86,7 @@ export const AgentCall = z.object({
     .optional(),
 });
 export type AgentCall = z.output<typeof AgentCall>;
+registerFastPath(AgentCall, agentUpdateCall);
 
 // --- master -> agent ---------------------------------------------------------------------
 
@@ -153,3 +165,4 @@ export const AgentEvent = z.object({
   shutdown: z.object({ message: str.optional() }).optional(),
 });
 export type AgentEvent = z.output<typeof AgentEvent>;
+registerFastPath(AgentEvent, agentAcknowledgeEvent);

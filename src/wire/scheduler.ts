@@ -1,6 +1,7 @@
 // The v1 scheduler HTTP API (reference §1.2-§1.4, errata §10.1): the Call a framework POSTs to
 // /api/v1/scheduler, Mesos's call validation, and the Events streamed back in RecordIO.
 import { z } from "zod";
+import { acknowledgeCall, updateEvent } from "./fast-path.ts";
 import { FrameworkInfo, MasterInfo } from "./framework.ts";
 import {
   AgentID,
@@ -13,7 +14,7 @@ import {
   ResourceProviderID,
   TaskID,
 } from "./ids.ts";
-import { bytes, double, int32, optionalEnum, repeated, str } from "./json.ts";
+import { bytes, double, int32, optionalEnum, registerFastPath, repeated, str } from "./json.ts";
 import { InverseOffer, Offer, OfferOperation, OperationStatus, Request } from "./offer.ts";
 import { TaskStatus } from "./status.ts";
 import { KillPolicy } from "./task.ts";
@@ -145,6 +146,7 @@ export const SchedulerCall = z.object({
   update_framework: frameworkSubscription.optional(),
 });
 export type SchedulerCall = z.output<typeof SchedulerCall>;
+registerFastPath(SchedulerCall, acknowledgeCall);
 
 // The sub-message each type needs; TEARDOWN, REVIVE, SUPPRESS and UNKNOWN need none.
 const CALL_FIELDS: Partial<Record<SchedulerCallType, keyof SchedulerCall>> = {
@@ -264,6 +266,7 @@ export const SchedulerEvent = z.object({
   error: z.object({ message: str }).optional(),
 });
 export type SchedulerEvent = z.output<typeof SchedulerEvent>;
+registerFastPath(SchedulerEvent, updateEvent);
 
 const EVENT_FIELDS: Partial<Record<SchedulerEventType, keyof SchedulerEvent>> = {
   SUBSCRIBED: "subscribed",
