@@ -477,16 +477,16 @@ class AgentRuntime {
 
   async #launch(launch: ContainerLaunch): Promise<void> {
     const { containerId } = launch;
-    try {
-      // Synchronous: a handful of mkdir calls cost less than a trip through the thread pool,
-      // which on a busy agent was measured at several ms on the launch path.
-      mkdirSync(launch.directory, { recursive: true });
-    } catch (error) {
-      this.dispatch({ kind: "container_launch_failed", containerId, message: String(error) });
-      return;
-    }
+    // The containerizer creates the sandbox as it launches (the native launcher does it off
+    // this event loop); only fetching needs it earlier.
     const uris = launch.executorInfo.command?.uris ?? [];
     if (uris.length > 0) {
+      try {
+        mkdirSync(launch.directory, { recursive: true });
+      } catch (error) {
+        this.dispatch({ kind: "container_launch_failed", containerId, message: String(error) });
+        return;
+      }
       const fetched = await fetchUris(uris, launch.directory);
       if (!fetched.ok) {
         this.dispatch({ kind: "container_launch_failed", containerId, message: fetched.message });
