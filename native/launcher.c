@@ -55,13 +55,28 @@ struct request {
   gid_t gid;
 };
 
-// Children still running, by pid, so their ends are reported under the request's id.
+// Children by pid, so their ends are reported under the request's id. A child stays in
+// `starting` until its exec succeeded or failed (its error pipe closes or carries a message):
+// the launcher goes on serving requests meanwhile, so starts overlap on a multi-core machine.
 struct child {
   pid_t pid;
   long id;
+  int errfd;
 };
-static struct child *children;
-static size_t nchildren, capchildren;
+struct children {
+  struct child *at;
+  size_t n, cap;
+};
+static struct children starting, running;
+
+static void add_child(struct children *list, struct child c) {
+  if (list->n == list->cap) {
+    list->cap = list->cap ? list->cap * 2 : 64;
+    list->at = realloc(list->at, list->cap * sizeof *list->at);
+    if (list->at == NULL) abort();
+  }
+  list->at[list->n++] = c;
+}
 
 static void reply(const char *fmt, ...) {
   char line[1024];
@@ -280,24 +295,28 @@ static void launch(const struct request *r) {
     close(pipefd[0]);
     return;
   }
+  add_child(&starting, (struct child){pid, r->id, pipefd[0]});
+}
+
+// The exec of starting[i] succeeded (its error pipe closed: "S") or failed ("F"; the child
+// has exited 127 and is not reported again). Called once the pipe is readable or the child
+// has ended, so the read does not block.
+static void settle_start(size_t i) {
+  struct child c = starting.at[i];
+  starting.at[i] = starting.at[--starting.n];
   char msg[1000];
   ssize_t n;
-  do n = read(pipefd[0], msg, sizeof msg - 1);
+  do n = read(c.errfd, msg, sizeof msg - 1);
   while (n < 0 && errno == EINTR);
-  close(pipefd[0]);
+  close(c.errfd);
   if (n > 0) {
     msg[n] = '\0';
-    waitpid(pid, NULL, 0);
-    reply("F %ld %s", r->id, msg);
+    reply("F %ld %s", c.id, msg);
     return;
   }
-  if (nchildren == capchildren) {
-    capchildren = capchildren ? capchildren * 2 : 64;
-    children = realloc(children, capchildren * sizeof *children);
-    if (children == NULL) abort();
-  }
-  children[nchildren++] = (struct child){pid, r->id};
-  reply("S %ld %d", r->id, pid);
+  reply("S %ld %d", c.id, c.pid);
+  c.errfd = -1;
+  add_child(&running, c);
 }
 
 static void reap(void) {
@@ -305,13 +324,20 @@ static void reap(void) {
     int status;
     pid_t pid = waitpid(-1, &status, WNOHANG);
     if (pid <= 0) return;
-    for (size_t i = 0; i < nchildren; i++) {
-      if (children[i].pid != pid) continue;
+    for (size_t i = 0; i < starting.n; i++) {
+      if (starting.at[i].pid == pid) {
+        settle_start(i);
+        break;
+      }
+    }
+    for (size_t i = 0; i < running.n; i++) {
+      struct child c = running.at[i];
+      if (c.pid != pid) continue;
       if (WIFEXITED(status))
-        reply("X %ld %d 0", children[i].id, WEXITSTATUS(status));
+        reply("X %ld %d 0", c.id, WEXITSTATUS(status));
       else
-        reply("X %ld -1 %d", children[i].id, WTERMSIG(status));
-      children[i] = children[--nchildren];
+        reply("X %ld -1 %d", c.id, WTERMSIG(status));
+      running.at[i] = running.at[--running.n];
       break;
     }
   }
@@ -332,12 +358,25 @@ int main(void) {
   if (buf == NULL) return 1;
   struct request *r = malloc(sizeof *r);
   if (r == NULL) return 1;
+  struct pollfd *fds = NULL;
+  size_t capfds = 0;
   for (;;) {
-    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    if (capfds < starting.n + 2) {
+      capfds = (starting.n + 2) * 2;
+      if ((fds = realloc(fds, capfds * sizeof *fds)) == NULL) return 1;
+    }
+    fds[0] = (struct pollfd){STDIN_FILENO, POLLIN, 0};
+    fds[1] = (struct pollfd){sfd, POLLIN, 0};
+    size_t nstarting = starting.n;
+    for (size_t i = 0; i < nstarting; i++)
+      fds[2 + i] = (struct pollfd){starting.at[i].errfd, POLLIN, 0};
+    if (poll(fds, 2 + nstarting, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }
+    // Backwards: settle_start moves the last entry into the settled one's place.
+    for (size_t i = nstarting; i-- > 0;)
+      if (fds[2 + i].revents != 0) settle_start(i);
     if (fds[1].revents & POLLIN) {
       struct signalfd_siginfo info;
       while (read(sfd, &info, sizeof info) == sizeof info) {
