@@ -262,37 +262,59 @@ function readBody(
 ): Promise<Buffer | "too_large" | "aborted"> {
   const declared = Number(req.headers["content-length"] ?? 0);
   if (declared > maxBytes) return Promise.resolve("too_large");
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > maxBytes) {
-        cleanUp();
-        resolve("too_large");
-        return;
-      }
-      chunks.push(chunk);
-    };
-    const onEnd = () => {
-      cleanUp();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
-    };
-    const onAbort = () => {
-      cleanUp();
-      resolve("aborted");
-    };
-    const cleanUp = () => {
-      req.off("data", onData);
-      req.off("end", onEnd);
-      req.off("error", onAbort);
-      req.off("close", onAbort);
-    };
-    req.on("data", onData);
-    req.on("end", onEnd);
-    req.on("error", onAbort);
-    req.on("close", onAbort);
-  });
+  return new Promise((resolve) => new BodyReader(req, maxBytes, resolve).start());
+}
+
+/**
+ * One request's body being read. Not named closures: under tsx each one costs a
+ * defineProperty (esbuild's keepNames) every time it is made, four per request here.
+ */
+class BodyReader {
+  readonly #chunks: Buffer[] = [];
+  #total = 0;
+  // Assigned, not field initialisers: keepNames wraps those too.
+  readonly #onData: (chunk: Buffer) => void;
+  readonly #onEnd: () => void;
+  readonly #onAbort: () => void;
+
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly maxBytes: number,
+    private readonly resolve: (body: Buffer | "too_large" | "aborted") => void,
+  ) {
+    this.#onData = (chunk) => this.#data(chunk);
+    this.#onEnd = () => this.#end();
+    this.#onAbort = () => this.#settle("aborted");
+  }
+
+  start(): void {
+    this.req.on("data", this.#onData);
+    this.req.on("end", this.#onEnd);
+    this.req.on("error", this.#onAbort);
+    this.req.on("close", this.#onAbort);
+  }
+
+  #data(chunk: Buffer): void {
+    this.#total += chunk.length;
+    if (this.#total > this.maxBytes) {
+      this.#settle("too_large");
+      return;
+    }
+    this.#chunks.push(chunk);
+  }
+
+  #end(): void {
+    const chunks = this.#chunks;
+    this.#settle(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks, this.#total));
+  }
+
+  #settle(outcome: Buffer | "too_large" | "aborted"): void {
+    this.req.off("data", this.#onData);
+    this.req.off("end", this.#onEnd);
+    this.req.off("error", this.#onAbort);
+    this.req.off("close", this.#onAbort);
+    this.resolve(outcome);
+  }
 }
 
 /** True when `Accept-Encoding` lists gzip (or `*`) with a non-zero quality. */

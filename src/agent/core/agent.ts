@@ -42,6 +42,7 @@ import {
   type AgentOutput,
   type AgentRandom,
   DEFAULT_AGENT_FLAGS,
+  type ExecutorReply,
 } from "./types.ts";
 
 export class AgentCore {
@@ -244,28 +245,31 @@ export class AgentCore {
     streamId: string | undefined,
     call: ExecutorCall,
   ): void {
-    const reply = (status: 202) =>
-      ctx.out.push({ kind: "executor_reply", requestId, reply: { ok: true, status } });
-    const fail = (status: 400 | 403 | 503, message: string) =>
-      ctx.out.push({ kind: "executor_reply", requestId, reply: { ok: false, status, message } });
+    // No local closures: under tsx every named closure costs a defineProperty (esbuild's
+    // keepNames) each time it is made, and this runs for every executor call.
     // HEARTBEAT is answered before any other check (reference §3.1).
-    if (call.type === "HEARTBEAT") return void reply(202);
-    if (this.#s.recovery === "pending") return void fail(503, "Agent has not finished recovery");
+    if (call.type === "HEARTBEAT")
+      return void executorReply(ctx, requestId, { ok: true, status: 202 });
+    if (this.#s.recovery === "pending")
+      return void executorFail(ctx, requestId, 503, "Agent has not finished recovery");
     if (call.type === "SUBSCRIBE") {
       if (streamId === undefined) throw new Error("agent core: SUBSCRIBE without a stream id");
       executorSubscribe(ctx, requestId, streamId, call);
       executorReconnected(ctx);
       return;
     }
-    if (this.#s.recovery !== "done") return void fail(503, "Agent is recovering");
+    if (this.#s.recovery !== "done")
+      return void executorFail(ctx, requestId, 503, "Agent is recovering");
     const framework = this.#s.frameworks.get(call.framework_id.value);
-    if (framework === undefined) return void fail(400, "Framework cannot be found");
+    if (framework === undefined)
+      return void executorFail(ctx, requestId, 400, "Framework cannot be found");
     const executor = framework.executors.get(call.executor_id.value);
-    if (executor === undefined) return void fail(400, "Executor cannot be found");
+    if (executor === undefined)
+      return void executorFail(ctx, requestId, 400, "Executor cannot be found");
     if (executor.phase === "registering" || executor.recovered) {
-      return void fail(403, "Executor is not subscribed");
+      return void executorFail(ctx, requestId, 403, "Executor is not subscribed");
     }
-    reply(202);
+    executorReply(ctx, requestId, { ok: true, status: 202 });
     if (call.type === "UPDATE") {
       executorUpdate(ctx, call);
     } else if (
@@ -309,4 +313,12 @@ export class AgentCore {
     if (prefix === "executor_registration") registrationTimeout(ctx, executor);
     else if (prefix === "executor_shutdown") shutdownTimeout(ctx, executor);
   }
+}
+
+function executorReply(ctx: Ctx, requestId: number, reply: ExecutorReply): void {
+  ctx.out.push({ kind: "executor_reply", requestId, reply });
+}
+
+function executorFail(ctx: Ctx, requestId: number, status: 400 | 403 | 503, message: string): void {
+  executorReply(ctx, requestId, { ok: false, status, message });
 }

@@ -30,19 +30,23 @@ export function taskRole(resources: readonly Resource[] | undefined): string | u
   return undefined;
 }
 
+/** One of the command executor's own resources, allocated to the task's role. */
+function executorScalar(name: string, value: number, role: string | undefined): Resource {
+  return {
+    name,
+    type: "SCALAR",
+    scalar: { value },
+    reservations: [],
+    ...(role === undefined ? {} : { allocation_info: { role } }),
+  };
+}
+
 export function commandExecutorInfo(
   task: TaskInfo,
   frameworkId: string,
   commandExecutorPath: string = DEFAULT_COMMAND_EXECUTOR_PATH,
 ): ExecutorInfo {
   const role = taskRole(task.resources);
-  const scalar = (name: string, value: number): Resource => ({
-    name,
-    type: "SCALAR",
-    scalar: { value },
-    reservations: [],
-    ...(role === undefined ? {} : { allocation_info: { role } }),
-  });
   const info: ExecutorInfo = {
     executor_id: { value: task.task_id.value },
     framework_id: { value: frameworkId },
@@ -56,7 +60,10 @@ export function commandExecutorInfo(
       ...(task.command?.environment === undefined ? {} : { environment: task.command.environment }),
       ...(task.command?.user === undefined ? {} : { user: task.command.user }),
     },
-    resources: [scalar("cpus", COMMAND_EXECUTOR_CPUS), scalar("mem", COMMAND_EXECUTOR_MEM_MB)],
+    resources: [
+      executorScalar("cpus", COMMAND_EXECUTOR_CPUS, role),
+      executorScalar("mem", COMMAND_EXECUTOR_MEM_MB, role),
+    ],
   };
   if (task.container !== undefined) info.container = task.container;
   if (task.labels !== undefined) info.labels = task.labels;

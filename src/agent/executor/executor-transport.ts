@@ -116,7 +116,8 @@ export class LocalExecutorTransport implements ExecutorTransport {
     }
     const stream = new LocalEventStream(sink);
     this.endpoint.attach(streamId, stream);
-    return { close: () => stream.close() };
+    // The stream is the connection: closing either is closing both.
+    return stream;
   }
 
   async post(call: ExecutorCall): Promise<void> {
