@@ -9,7 +9,7 @@
 // with --recover=reconnect running tasks keep running (command executors are re-created here
 // and re-subscribe; custom executors re-subscribe on their own), with --recover=cleanup every
 // container is destroyed and its tasks reported.
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { constants as osConstants, hostname as osHostname, userInfo } from "node:os";
@@ -22,6 +22,7 @@ import { attributeToWire, parseAttributesText } from "../resources/attributes.ts
 import { resourcesToWire } from "../resources/index.ts";
 import type { ExecutorCall } from "../wire/executor.ts";
 import type { AgentInfo } from "../wire/framework.ts";
+import { randomUuidBase64 } from "../wire/ids.ts";
 import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
 import { applyCheckpointWrites, readAgentState } from "./checkpoint/index.ts";
@@ -188,7 +189,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     },
     {
       random: Math.random,
-      uuid: () => randomBytes(16).toString("base64"),
+      uuid: randomUuidBase64,
       containerId: () => randomUUID(),
     },
   );
