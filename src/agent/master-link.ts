@@ -27,6 +27,9 @@ export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
 /** Most calls in one POST: bounds a request's body (a status update is ~0.5 KiB). */
 export const MAX_CALLS_PER_POST = 256;
 
+/** How long a POST of agent calls may wait for the master's answer. */
+export const AGENT_CALL_TIMEOUT_MS = 10_000;
+
 /** `baseUrl` before a zk:// link has seen any leader (an address nothing answers on). */
 export const UNKNOWN_MASTER_URL = "http://0.0.0.0:0";
 
@@ -108,6 +111,8 @@ export class MasterLink {
     this.#subscription?.close();
     this.#subscription = undefined;
     this.#streamId = undefined;
+    // The new stream's calls must not wait behind a POST made on the old one.
+    this.#sender = undefined;
     void this.#run(generation, encodeTrusted(AgentCall, call));
   }
 
@@ -200,6 +205,9 @@ export class MasterLink {
       try {
         const res = await postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
           headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
+          // The calls behind this one wait for it: a master that never answers must not hold
+          // them for ever (what is dropped is resent by the core, as for a failed POST).
+          signal: AbortSignal.timeout(AGENT_CALL_TIMEOUT_MS),
         });
         if (res.status !== 202) {
           this.logger.warn(
