@@ -38,6 +38,7 @@
 #define MAX_LIST 4096
 #define MAX_CGROUPS 8
 #define MAX_BINDS 8
+#define MAX_MKDIRS 4
 #define MAX_GROUPS 1024
 #define CHILD_STACK_BYTES (256 * 1024)
 
@@ -46,7 +47,10 @@ struct request {
   const char *file;
   char *argv[MAX_LIST + 1];
   char *env[MAX_LIST + 1];
-  const char *cwd, *out, *err, *mkdir_path;
+  const char *cwd, *out, *err;
+  // Directories to create (mkdir -p), each owned by the user when there is one.
+  const char *mkdirs[MAX_MKDIRS];
+  int nmkdirs;
   const char *cgroups[MAX_CGROUPS];
   int ncgroups;
   int pidns, mountns;
@@ -102,7 +106,8 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->mkdir_path = r->user = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = NULL;
+  r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = 0;
   r->pidns = r->mountns = 0;
@@ -132,7 +137,8 @@ static const char *parse(char *buf, size_t len, struct request *r) {
     } else if (strcmp(tok, "stderr") == 0) {
       r->err = NEXT();
     } else if (strcmp(tok, "mkdir") == 0) {
-      r->mkdir_path = NEXT();
+      if (r->nmkdirs == MAX_MKDIRS) return "too many directories";
+      if ((r->mkdirs[r->nmkdirs++] = NEXT()) == NULL) return "mkdir without a path";
     } else if (strcmp(tok, "cgroup") == 0) {
       if (r->ncgroups == MAX_CGROUPS) return "too many cgroups";
       r->cgroups[r->ncgroups++] = NEXT();
@@ -163,19 +169,26 @@ static const char *parse(char *buf, size_t len, struct request *r) {
   return NULL;
 }
 
+// mkdir -p, from the deepest missing directory down: usually only the last level or two are
+// new, so the existing ancestors cost one failed mkdir, not one each.
+static int mkdirs_at(char *path) {
+  if (mkdir(path, 0755) == 0 || errno == EEXIST) return 0;
+  if (errno != ENOENT) return errno;
+  char *slash = strrchr(path, '/');
+  if (slash == NULL || slash == path) return ENOENT;
+  *slash = '\0';
+  int e = mkdirs_at(path);
+  *slash = '/';
+  if (e != 0) return e;
+  return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : errno;
+}
+
 static int mkdirs(const char *path, uid_t uid, gid_t gid, int chown_leaf) {
   char buf[4096];
   if (strlen(path) >= sizeof buf) return ENAMETOOLONG;
   strcpy(buf, path);
-  for (char *s = buf + 1;; s++) {
-    if (*s == '/' || *s == '\0') {
-      char c = *s;
-      *s = '\0';
-      if (mkdir(buf, 0755) != 0 && errno != EEXIST) return errno;
-      *s = c;
-      if (c == '\0') break;
-    }
-  }
+  int e = mkdirs_at(buf);
+  if (e != 0) return e;
   if (chown_leaf && chown(path, uid, gid) != 0) return errno;
   return 0;
 }
@@ -271,13 +284,14 @@ static int child(void *arg) {
 }
 
 static void launch(struct request *r) {
-  if (r->mkdir_path != NULL) {
-    int e = mkdirs(r->mkdir_path, r->uid, r->gid, r->user != NULL);
+  for (int i = 0; i < r->nmkdirs; i++) {
+    int e = mkdirs(r->mkdirs[i], r->uid, r->gid, r->user != NULL);
     if (e != 0) {
-      reply("F %ld cannot create %s: %s", r->id, r->mkdir_path, strerror(e));
+      reply("F %ld cannot create %s: %s", r->id, r->mkdirs[i], strerror(e));
       return;
     }
   }
+
   int pipefd[2];
   if (pipe2(pipefd, O_CLOEXEC) != 0) {
     reply("F %ld pipe: %s", r->id, strerror(errno));

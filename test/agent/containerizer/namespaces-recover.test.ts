@@ -17,6 +17,7 @@ import {
   makeSandboxParent,
   PATH_ENV,
   readSandbox,
+  testLauncher,
   uniqueRoot,
   waitFor,
 } from "./helpers.ts";
@@ -100,6 +101,27 @@ test("a container runs as the given user when the agent is root", async (t) => {
   assert.ok(waited.ok);
   assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
   assert.notEqual(readSandbox(sandbox, "stdout").trim(), "0");
+});
+
+test("as another user under filesystem/linux, the task can write to its sandbox and its private /tmp", async (t) => {
+  if (process.getuid?.() !== 0) return t.skip("needs root to switch users");
+  if (!namespaces.filesystem.ok) return t.skip(namespaces.filesystem.detail);
+  if (testLauncher() === "node" && findTools().setpriv === null) return t.skip("no setpriv");
+  const c = make({ isolation: "posix/cpu,posix/mem,filesystem/linux" });
+  const sandbox = sandboxes.sandbox("user-fs");
+  await c.launch("user-fs", {
+    sandboxDir: sandbox,
+    command: { shell: true, value: "echo a > ./in-sandbox && echo b > /tmp/in-tmp && id -u" },
+    env: PATH_ENV,
+    user: "nobody",
+    resources: small,
+  });
+  const waited = await c.wait("user-fs");
+  c.close();
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
+  assert.equal(readFileSync(join(sandbox, "in-sandbox"), "utf8"), "a\n");
+  assert.equal(readFileSync(join(sandbox, "tmp", "in-tmp"), "utf8"), "b\n");
 });
 
 test("recover re-attaches to a container launched by another instance, then waits and destroys it", async () => {
