@@ -9,6 +9,7 @@
 // a small Node process with the load average, the floor under the load the machine is under
 // (other work shares its 2 cores).
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,8 @@ import { type BenchRow, type BenchSuite, nowMs, round } from "./harness.ts";
 const LATENCY_TASKS = 60;
 const THROUGHPUT_TASKS = 400;
 const MEMORY_TASKS = 50;
+const TASK_CPUS = 0.01;
+const TASK_MEM_MB = 1;
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path
 type Loose = Record<string, any>;
@@ -108,7 +111,14 @@ class BenchScheduler {
     for (;;) {
       const v = predicate();
       if (v !== undefined) return v;
-      if (Date.now() > deadline) throw new Error("bench: timed out");
+      if (Date.now() > deadline) {
+        const last = new Map<string, number>();
+        for (const states of this.seen.values()) {
+          const state = [...states.keys()].at(-1) ?? "none";
+          last.set(state, (last.get(state) ?? 0) + 1);
+        }
+        throw new Error(`bench: timed out; tasks by last state: ${JSON.stringify([...last])}`);
+      }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 1000);
         this.#waiters.push(() => {
@@ -134,8 +144,8 @@ class BenchScheduler {
                 agent_id: offer.agent_id,
                 command: { value: t.command },
                 resources: [
-                  { name: "cpus", type: "SCALAR", scalar: { value: 0.01 } },
-                  { name: "mem", type: "SCALAR", scalar: { value: 1 } },
+                  { name: "cpus", type: "SCALAR", scalar: { value: TASK_CPUS } },
+                  { name: "mem", type: "SCALAR", scalar: { value: TASK_MEM_MB } },
                 ],
               })),
             },
@@ -160,7 +170,8 @@ class Daemon {
 
   static async start(role: "master" | "agent", flags: Record<string, string>): Promise<Daemon> {
     const child = fork(WORKER, [role, JSON.stringify(flags)], {
-      execArgv: ["--import", "tsx", "--expose-gc"],
+      // BENCH_PROF=<dir>: a CPU profile of each daemon, written there when it stops.
+      execArgv: ["--import", "tsx", "--expose-gc", ...profileArgs()],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     const ready = await new Promise<Loose>((resolve, reject) => {
@@ -185,12 +196,17 @@ class Daemon {
   }
 }
 
+function profileArgs(): string[] {
+  const dir = process.env.BENCH_PROF;
+  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+}
+
 const WORKER = new URL("./agent-bench-worker.ts", import.meta.url).pathname;
 
 async function withCluster<T>(
   isolation: string | undefined,
   checkpoint: boolean,
-  body: (s: BenchScheduler, agent: Daemon) => Promise<T>,
+  body: (s: BenchScheduler, agent: Daemon, master: Daemon) => Promise<T>,
 ): Promise<T> {
   const workDir = await mkdtemp(join(tmpdir(), "tessera-agent-bench-"));
   const master = await Daemon.start("master", {
@@ -210,7 +226,7 @@ async function withCluster<T>(
   });
   try {
     const scheduler = await BenchScheduler.start(master.url, checkpoint);
-    return await body(scheduler, agent);
+    return await body(scheduler, agent, master);
   } finally {
     await agent.close();
     await master.close();
@@ -248,13 +264,67 @@ export async function latency(
   });
 }
 
-export async function throughput(isolation: string | undefined): Promise<BenchRow> {
-  return withCluster(isolation, false, async (s) => {
+/** How many of the bench's tasks (0.01 cpus, 1 MB each) the offer holds. */
+function tasksFitting(offer: Loose): number {
+  const scalar = (name: string): number =>
+    (offer.resources as Loose[])
+      .filter((r) => r.name === name)
+      .reduce((sum, r) => sum + (r.scalar?.value ?? 0), 0);
+  return Math.floor(Math.min(scalar("cpus") / TASK_CPUS, scalar("mem") / TASK_MEM_MB) + 1e-9);
+}
+
+/** CPU seconds (user + system) a process has used, with those of its reaped children. */
+function cpuSecs(pid: number, withChildren: boolean): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // Fields 14-17 of stat(5): utime stime cutime cstime, counted from field 3 here.
+    const ticks = [11, 12, ...(withChildren ? [13, 14] : [])].reduce(
+      (sum, i) => sum + Number(f[i]),
+      0,
+    );
+    return ticks / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/** The agent's launcher (its child that is not a Node process), if it has one. */
+function launcherPid(agentPid: number): number | undefined {
+  try {
+    const children = readFileSync(`/proc/${agentPid}/task/${agentPid}/children`, "utf8");
+    return children
+      .trim()
+      .split(" ")
+      .map(Number)
+      .find((pid) => readFileSync(`/proc/${pid}/comm`, "utf8").startsWith("tessera-launch"));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function throughput(isolation: string | undefined): Promise<BenchRow[]> {
+  return withCluster(isolation, false, async (s, agent, master) => {
+    const cpu = () => {
+      const launcher = launcherPid(agent.child.pid ?? 0);
+      return {
+        master: cpuSecs(master.child.pid ?? 0, false),
+        agent: cpuSecs(agent.child.pid ?? 0, false),
+        launcher: launcher === undefined ? 0 : cpuSecs(launcher, true),
+        scheduler: cpuSecs(process.pid, false),
+      };
+    };
+    // Warm-up: the first task starts the launcher and compiles the hot paths.
+    await s.accept(await s.until(() => s.offers.shift()), [{ id: "tp-warm", command: "true" }]);
+    await s.until(() => (s.ended >= 1 ? true : undefined));
+    const before = cpu();
     let launched = 0;
     const start = nowMs();
     while (launched < THROUGHPUT_TASKS) {
       const offer = await s.until(() => s.offers.shift());
-      const batch = Math.min(200, THROUGHPUT_TASKS - launched);
+      const batch = Math.min(200, THROUGHPUT_TASKS - launched, tasksFitting(offer));
+      if (batch === 0) continue;
       const tasks = Array.from({ length: batch }, (_, k) => ({
         id: `tp-${launched + k}`,
         command: "true",
@@ -262,15 +332,27 @@ export async function throughput(isolation: string | undefined): Promise<BenchRo
       launched += batch;
       await s.accept(offer, tasks);
     }
-    await s.until(() => (s.ended >= THROUGHPUT_TASKS ? true : undefined));
+    await s.until(() => (s.ended >= THROUGHPUT_TASKS + 1 ? true : undefined));
     const seconds = (nowMs() - start) / 1000;
-    return {
-      name: "tasks/s of `true` to TASK_FINISHED (one agent)",
-      value: Math.round(THROUGHPUT_TASKS / seconds),
-      unit: "tasks/s",
-      isolation: isolation ?? "default (strongest)",
-      tasks: THROUGHPUT_TASKS,
-    };
+    const after = cpu();
+    const perTask = (k: keyof typeof before) =>
+      round(((after[k] - before[k]) * 1000) / THROUGHPUT_TASKS);
+    const ctx = { isolation: isolation ?? "default (strongest)", tasks: THROUGHPUT_TASKS };
+    return [
+      {
+        name: "tasks/s of `true` to TASK_FINISHED (one agent)",
+        value: Math.round(THROUGHPUT_TASKS / seconds),
+        unit: "tasks/s",
+        ...ctx,
+      },
+      {
+        name: "CPU per task: master / agent / launcher+task / scheduler",
+        value: perTask("agent"),
+        unit: "ms",
+        note: `${perTask("master")} / ${perTask("agent")} / ${perTask("launcher")} / ${perTask("scheduler")}`,
+        ...ctx,
+      },
+    ];
   });
 }
 
@@ -355,9 +437,9 @@ export const suite: BenchSuite = {
     rows.push(...(await latency(undefined, true)));
     rows.push(...(await latency("posix/cpu,posix/mem", false)));
     rows.push(...(await latency("cgroups/cpu,cgroups/mem", false)));
-    rows.push(await throughput(undefined));
-    rows.push(await throughput("posix/cpu,posix/mem"));
-    rows.push(await throughput("cgroups/cpu,cgroups/mem"));
+    rows.push(...(await throughput(undefined)));
+    rows.push(...(await throughput("posix/cpu,posix/mem")));
+    rows.push(...(await throughput("cgroups/cpu,cgroups/mem")));
     rows.push(...(await memory()));
     rows.push(spawnFloor());
     return rows;
