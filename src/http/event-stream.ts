@@ -151,14 +151,16 @@ export class EventStream {
 
   /**
    * Records written in the same turn of the event loop leave in one socket write: a master
-   * handling a batch of status updates sends a record per update to the same scheduler, and a
-   * write (a system call) per record cost more than the records themselves.
+   * handling a batch of status updates, or the acknowledgements that arrived together, sends a
+   * record each to the same stream, and a write (a system call) per record cost more than the
+   * records themselves. The socket is uncorked once the turn's I/O callbacks have all run
+   * (setImmediate), so what they sent goes out together.
    */
   #coalesce(): void {
     if (this.#corked) return;
     this.#corked = true;
     this.res.cork();
-    process.nextTick(() => {
+    setImmediate(() => {
       this.#corked = false;
       this.res.uncork();
     });
