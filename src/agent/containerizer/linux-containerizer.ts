@@ -168,9 +168,9 @@ export class LinuxContainerizer implements Containerizer {
       return fail("CONTAINER_EXISTS", `container '${containerId}' already exists`);
     }
     const invalid = validateResources(launch.resources);
-    if (invalid !== null) return fail("INVALID_RESOURCES", invalid);
+    if (invalid !== null) return failKeepingSandbox(launch, "INVALID_RESOURCES", invalid);
     const user = this.resolveUser(launch.user);
-    if (!user.ok) return user;
+    if (!user.ok) return failKeepingSandbox(launch, user.code, user.message);
 
     let procsFiles: string[] = [];
     if (this.backend !== null) {
@@ -180,7 +180,7 @@ export class LinuxContainerizer implements Containerizer {
       );
       if (!made.ok) {
         await this.backend.destroy(containerId);
-        return made;
+        return failKeepingSandbox(launch, made.code, made.message);
       }
       procsFiles = made.value;
     }
@@ -614,6 +614,23 @@ function killGroup(pgid: number, signal: NodeJS.Signals): void {
   } catch {
     // The group is empty.
   }
+}
+
+/**
+ * A launch that failed before its process was started still leaves its sandbox, as Mesos
+ * does, so that the task's files can be browsed (the launcher creates it on every other path).
+ */
+function failKeepingSandbox<T>(
+  launch: LaunchConfig,
+  code: ContainerizerErrorCode,
+  message: string,
+): ContainerizerResult<T> {
+  try {
+    mkdirSync(launch.sandboxDir, { recursive: true });
+  } catch {
+    // The failure reported is the launch's; a sandbox that cannot be made changes nothing.
+  }
+  return fail(code, message);
 }
 
 function fail<T>(code: ContainerizerErrorCode, message: string): ContainerizerResult<T> {

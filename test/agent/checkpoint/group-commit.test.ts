@@ -52,10 +52,12 @@ function busyHarness(): Harness {
   return h;
 }
 
+/** The checkpoint as recovery reads it: removed trees still being deleted (`.tmp-`) left out. */
 async function tree(root: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   const walk = async (dir: string, rel: string) => {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.name.includes(".tmp-")) continue;
       const path = join(dir, entry.name);
       const name = `${rel}/${entry.name}`;
       if (entry.isDirectory()) await walk(path, name);
