@@ -4,7 +4,13 @@
 // the same conventions as the v1 APIs: `Call { type, <sub-message> }` posted by the agent, and
 // `Event { type, <sub-message> }` records on the RecordIO stream the agent's SUBSCRIBE opened.
 import { z } from "zod";
-import { agentAcknowledgeEvent, agentUpdateCall } from "./fast-path.ts";
+import {
+  agentAcknowledgeEvent,
+  agentPingEvent,
+  agentRunTaskEvent,
+  agentUpdateCall,
+  anyOf,
+} from "./fast-path.ts";
 import { AGENT_CAPABILITY_TYPES, AgentInfo, FrameworkInfo } from "./framework.ts";
 import { AgentID, ExecutorID, FrameworkID, TaskID } from "./ids.ts";
 import {
@@ -165,4 +171,4 @@ export const AgentEvent = z.object({
   shutdown: z.object({ message: str.optional() }).optional(),
 });
 export type AgentEvent = z.output<typeof AgentEvent>;
-registerFastPath(AgentEvent, agentAcknowledgeEvent);
+registerFastPath(AgentEvent, anyOf(agentAcknowledgeEvent, agentRunTaskEvent, agentPingEvent));

@@ -11,6 +11,7 @@
 // ones), base64 checked with the schema's own pattern. Anything else, null included, falls
 // through to zod, so what is refused and every error message are zod's, unchanged. Under the
 // test runner parseWire also runs zod on what a shape accepted and checks the two agree.
+import { FRAMEWORK_CAPABILITY_TYPES } from "./framework.ts";
 import { BASE64 } from "./json.ts";
 import { REASONS, SOURCES, TASK_STATES } from "./status.ts";
 
@@ -41,6 +42,16 @@ export function exact(fields: Record<string, Shape>, required: readonly string[]
     for (const key of required) if (!Object.hasOwn(record, key)) return false;
     return true;
   };
+}
+
+/** A JSON array whose every item has `item`'s shape. */
+export function arrayOf(item: Shape): Shape {
+  return (v) => Array.isArray(v) && v.every(item);
+}
+
+/** Recognised when any of `shapes` recognises it. */
+export function anyOf(...shapes: Shape[]): Shape {
+  return (v) => shapes.some((shape) => shape(v));
 }
 
 /** FrameworkID, AgentID, TaskID, ExecutorID: `{ "value": "..." }`. */
@@ -115,4 +126,67 @@ export const agentAcknowledgeEvent = exact(
     ]),
   },
   ["type", "acknowledge"],
+);
+
+/** A scalar resource as a task carries it (cpus, mem, disk): no reservations, no disk info. */
+const scalarResource = exact(
+  {
+    name: text,
+    type: oneOf(["SCALAR"]),
+    scalar: exact({ value: number }, ["value"]),
+    role: text,
+    allocation_info: exact({ role: text }),
+  },
+  ["name", "type", "scalar"],
+);
+
+/** A FrameworkInfo with its declared defaults present (as the master sends it). */
+const frameworkInfo = exact(
+  {
+    user: text,
+    name: text,
+    id,
+    failover_timeout: number,
+    checkpoint: boolean,
+    role: text,
+    roles: arrayOf(text),
+    hostname: text,
+    principal: text,
+    webui_url: text,
+    capabilities: arrayOf(exact({ type: oneOf(FRAMEWORK_CAPABILITY_TYPES) })),
+  },
+  ["user", "name", "failover_timeout", "checkpoint"],
+);
+
+/** A command task: a shell or argv command, scalar resources, nothing else. */
+const commandTask = exact(
+  {
+    name: text,
+    task_id: id,
+    agent_id: id,
+    resources: arrayOf(scalarResource),
+    command: exact({ value: text, shell: boolean, arguments: arrayOf(text), user: text }, [
+      "shell",
+    ]),
+  },
+  ["name", "task_id", "agent_id", "command"],
+);
+
+/** Agent channel Event RUN_TASK of a plain command task. */
+export const agentRunTaskEvent = exact(
+  {
+    type: oneOf(["RUN_TASK"]),
+    run_task: exact({ framework_info: frameworkInfo, framework_id: id, task: commandTask }, [
+      "framework_info",
+      "framework_id",
+      "task",
+    ]),
+  },
+  ["type", "run_task"],
+);
+
+/** Agent channel Event PING. */
+export const agentPingEvent = exact(
+  { type: oneOf(["PING"]), ping: exact({ connected: boolean }, ["connected"]) },
+  ["type", "ping"],
 );

@@ -6,6 +6,8 @@ import { AgentCall, AgentEvent } from "../../src/wire/agent-channel.ts";
 import {
   acknowledgeCall,
   agentAcknowledgeEvent,
+  agentPingEvent,
+  agentRunTaskEvent,
   agentUpdateCall,
   updateEvent,
 } from "../../src/wire/fast-path.ts";
@@ -62,6 +64,42 @@ const cases: [string, z.ZodType, (json: unknown) => boolean, Record<string, unkn
       acknowledge: { framework_id: { value: "f-1" }, task_id: { value: "t-1" }, uuid: UUID },
     },
   ],
+  [
+    "agent RUN_TASK event",
+    AgentEvent,
+    agentRunTaskEvent,
+    {
+      type: "RUN_TASK",
+      run_task: {
+        framework_info: {
+          user: "root",
+          name: "bench",
+          id: { value: "f-1" },
+          failover_timeout: 0,
+          checkpoint: false,
+          roles: ["web"],
+          capabilities: [{ type: "MULTI_ROLE" }],
+        },
+        framework_id: { value: "f-1" },
+        task: {
+          name: "t-1",
+          task_id: { value: "t-1" },
+          agent_id: { value: "a-1" },
+          resources: [
+            {
+              name: "cpus",
+              type: "SCALAR",
+              scalar: { value: 0.01 },
+              allocation_info: { role: "web" },
+            },
+            { name: "mem", type: "SCALAR", scalar: { value: 1 }, role: "*" },
+          ],
+          command: { value: "true", shell: true, arguments: ["-x"] },
+        },
+      },
+    },
+  ],
+  ["agent PING event", AgentEvent, agentPingEvent, { type: "PING", ping: { connected: true } }],
 ];
 
 /** What parseWire answered before fast paths: the schema on the JSON without nulls. */
@@ -97,7 +135,7 @@ for (const [name, schema, shape, message] of cases) {
 
   test(`${name}: a message changed anywhere parses exactly as the schema alone parses it`, () => {
     const replacements = fc.oneof(
-      fc.constantFrom(null, "1", 1, true, "true", "NOT_A_NAME", "not base64!", [], {}),
+      fc.constantFrom(null, undefined, "1", 1, true, "true", "NOT_A_NAME", "not base64!", [], {}),
       fc.jsonValue({ maxDepth: 2 }),
     );
     const changed = fc
