@@ -22,6 +22,8 @@ export interface AgentCommandFlags {
   executorShutdownGracePeriodMs: number;
   recoveryTimeoutMs: number;
   registrationBackoffFactorMs: number;
+  /** `--zk_session_timeout`: the ZooKeeper session of the agent's master detector. */
+  zkSessionTimeoutMs: number;
   cgroupsRoot: string | undefined;
   logLevel: LogLevel;
 }
@@ -111,6 +113,12 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     default: "1secs",
     help: "bound of the first random registration delay (doubles up to 1mins)",
   },
+  {
+    name: "zk_session_timeout",
+    kind: "duration",
+    default: "10secs",
+    help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
+  },
   { name: "log_level", kind: "log_level", default: "INFO", help: "INFO, WARNING or ERROR" },
 ];
 
@@ -179,6 +187,7 @@ export function parseAgentFlags(
   if (executorReregistrationTimeoutMs > 15_000) {
     fail("executor_reregistration_timeout", "must be at most 15secs");
   }
+  if (duration("zk_session_timeout") < 1) fail("zk_session_timeout", "must be at least 1ms");
   const master = str("master");
   if (master !== undefined && masterBaseUrl(master) === undefined) {
     const zk = isZkMaster(master) ? resolveZkUrl(master, readText) : undefined;
@@ -204,6 +213,7 @@ export function parseAgentFlags(
     executorShutdownGracePeriodMs: duration("executor_shutdown_grace_period"),
     recoveryTimeoutMs: duration("recovery_timeout"),
     registrationBackoffFactorMs: duration("registration_backoff_factor"),
+    zkSessionTimeoutMs: duration("zk_session_timeout"),
     cgroupsRoot: str("cgroups_root"),
     logLevel: logLevel ?? "info",
   };
@@ -224,6 +234,7 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     executor_shutdown_grace_period: formatDuration(flags.executorShutdownGracePeriodMs),
     recovery_timeout: formatDuration(flags.recoveryTimeoutMs),
     registration_backoff_factor: formatDuration(flags.registrationBackoffFactorMs),
+    zk_session_timeout: formatDuration(flags.zkSessionTimeoutMs),
     log_level: flags.logLevel.toUpperCase(),
   };
   const optional: [string, string | undefined][] = [

@@ -61,6 +61,7 @@ export class MasterLink {
     master: string,
     private readonly events: MasterLinkEvents,
     private readonly logger: Logger,
+    zkSessionTimeoutMs?: number,
   ) {
     this.#baseUrl = master;
     if (master.startsWith("zk://")) {
@@ -68,7 +69,10 @@ export class MasterLink {
       if (!parsed.ok) throw new Error(`MasterLink: ${parsed.error.message}`);
       this.#baseUrl = UNKNOWN_MASTER_URL;
       this.#leaderKnown = false;
-      this.#detector = new ZkDetector({ url: parsed.url });
+      this.#detector = new ZkDetector({
+        url: parsed.url,
+        ...(zkSessionTimeoutMs === undefined ? {} : { sessionTimeoutMs: zkSessionTimeoutMs }),
+      });
       this.#detector.onChange((leader) => this.#leaderChanged(leader));
     }
   }

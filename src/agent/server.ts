@@ -784,6 +784,7 @@ class AgentRuntime {
         disconnected: () => this.dispatch({ kind: "master_disconnected", masterKnown: true }),
       },
       this.logger,
+      this.flags.zkSessionTimeoutMs,
     );
     this.dispatch({ kind: "master_connected" });
   }

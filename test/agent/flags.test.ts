@@ -44,6 +44,7 @@ describe("agent flag defaults", () => {
     assert.equal(f.executorShutdownGracePeriodMs, 5_000);
     assert.equal(f.recoveryTimeoutMs, 15 * 60_000);
     assert.equal(f.registrationBackoffFactorMs, 1_000);
+    assert.equal(f.zkSessionTimeoutMs, 10_000);
     assert.equal(f.isolation, undefined, "the strongest isolation that works is chosen later");
     assert.equal(f.resources, undefined, "resources are detected");
   });
@@ -55,6 +56,7 @@ describe("agent flag defaults", () => {
     assert.equal(values.executor_reregistration_timeout, "2secs");
     assert.equal(values.recovery_timeout, "15mins");
     assert.equal(values.recover, "reconnect");
+    assert.equal(values.zk_session_timeout, "10secs");
   });
 });
 
@@ -143,6 +145,7 @@ describe("flag sources", () => {
       attributes: "rack:r1",
       executor_shutdown_grace_period: "250ms",
       registration_backoff_factor: "10ms",
+      zk_session_timeout: "3secs",
       cgroups_root: "custom",
       log_level: "WARNING",
     });
@@ -153,6 +156,7 @@ describe("flag sources", () => {
     assert.equal(f.attributes, "rack:r1");
     assert.equal(f.executorShutdownGracePeriodMs, 250);
     assert.equal(f.registrationBackoffFactorMs, 10);
+    assert.equal(f.zkSessionTimeoutMs, 3_000);
     assert.equal(f.cgroupsRoot, "custom");
     assert.equal(f.logLevel, "warn");
   });
