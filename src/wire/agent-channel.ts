@@ -3,6 +3,8 @@
 // RegisterSlaveMessage, ReregisterSlaveMessage, StatusUpdateMessage, RunTaskMessage, ...), in
 // the same conventions as the v1 APIs: `Call { type, <sub-message> }` posted by the agent, and
 // `Event { type, <sub-message> }` records on the RecordIO stream the agent's SUBSCRIBE opened.
+// A POST may also carry a JSON array of calls (never SUBSCRIBE), handled in order: the agent
+// sends the calls queued while its previous POST was out together (src/agent/master-link.ts).
 import { z } from "zod";
 import {
   agentAcknowledgeEvent,
