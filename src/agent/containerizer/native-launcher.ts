@@ -44,8 +44,18 @@ let built: NativeLauncherBuild | undefined;
 
 /** The launcher's binary, compiled on first use (once per process and source version). */
 export function nativeLauncher(): NativeLauncherBuild {
-  built ??= build();
+  built ??= probe(build());
   return built;
+}
+
+/** Runs the binary once with no input (it exits 0 at once): a cache on a noexec mount, say,
+ *  must fall back to the Node helper at start, not fail every launch. */
+function probe(b: NativeLauncherBuild): NativeLauncherBuild {
+  if (!b.ok) return b;
+  const ran = spawnSync(b.path, [], { input: "", timeout: COMPILE_TIMEOUT_MS });
+  if (ran.status === 0) return b;
+  const why = ran.error?.message ?? `exit status ${ran.status ?? ran.signal}`;
+  return { ok: false, reason: `${b.path} does not run: ${why}` };
 }
 
 function build(): NativeLauncherBuild {
