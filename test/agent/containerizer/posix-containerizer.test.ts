@@ -3,6 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
+import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
 import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
@@ -190,4 +191,41 @@ test("wait, usage and destroy of an unknown container report UNKNOWN_CONTAINER",
   assert.ok(!usage.ok && usage.code === "UNKNOWN_CONTAINER");
   const destroyed = await containerizer.destroy("nope", { gracePeriodMs: 0 });
   assert.ok(!destroyed.ok && destroyed.code === "UNKNOWN_CONTAINER");
+});
+
+test("after the launcher is killed, a running container is still seen to end, and the next launch starts a new launcher", async () => {
+  const c = make({ isolation: "posix/cpu,posix/mem", pollIntervalMs: 20 });
+  const launched = await c.launch("p-orphan", {
+    sandboxDir: sandboxes.sandbox("p-orphan"),
+    command: { shell: true, value: "sleep 30" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  assert.ok(launched.ok);
+  const launcher = readProcStat(launched.value.pid)?.ppid;
+  assert.ok(launcher !== undefined && launcher !== process.pid, "started by a launcher process");
+  // The pid poller does not keep a process alive (an agent's server does): this test's must.
+  const keepAlive = setInterval(() => {}, 1000);
+  let waited: Awaited<ReturnType<typeof c.wait>>;
+  try {
+    process.kill(launcher, "SIGKILL");
+    await waitFor("the launcher to be gone", () => readProcStat(launcher)?.state !== "S");
+    process.kill(-launched.value.pid, "SIGKILL");
+    waited = await c.wait("p-orphan");
+  } finally {
+    clearInterval(keepAlive);
+  }
+  assert.ok(waited.ok, "its end is found by watching its pid");
+  assert.equal(groupAlive(launched.value.pid), false);
+
+  await c.launch("p-after", {
+    sandboxDir: sandboxes.sandbox("p-after"),
+    command: { shell: true, value: "exit 4" },
+    env: PATH_ENV,
+    resources: small,
+  });
+  const after = await c.wait("p-after");
+  c.close();
+  assert.ok(after.ok);
+  assert.equal(after.value.exitCode, 4);
 });
