@@ -25,10 +25,19 @@ export interface AgentCommandFlags {
   /** `--zk_session_timeout`: the ZooKeeper session of the agent's master detector. */
   zkSessionTimeoutMs: number;
   cgroupsRoot: string | undefined;
+  /** `--cgroups_enable_cfs`: a CFS quota from `cpus` (Tessera's default: on). */
+  cgroupsEnableCfs: boolean;
+  /** `--sandbox_directory`: where filesystem/linux shows the sandbox inside the container. */
+  sandboxDirectory: string;
+  /** `--switch_user`: run tasks as their framework's (or CommandInfo's) user. */
+  switchUser: boolean;
+  /** `--executor_environment_variables`: the executors' whole environment, instead of the
+   *  agent's own. */
+  executorEnvironmentVariables: Readonly<Record<string, string>> | undefined;
   logLevel: LogLevel;
 }
 
-type FlagKind = "string" | "port" | "duration" | "recover" | "log_level";
+type FlagKind = "string" | "port" | "duration" | "recover" | "log_level" | "bool" | "json";
 
 export interface AgentFlagSpec {
   readonly name: string;
@@ -114,6 +123,30 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     help: "bound of the first random registration delay (doubles up to 1mins)",
   },
   {
+    name: "cgroups_enable_cfs",
+    kind: "bool",
+    default: "true",
+    help: "limit each container's cpu time to its cpus with a CFS quota (Mesos's default is false)",
+  },
+  {
+    name: "sandbox_directory",
+    kind: "string",
+    default: "/mnt/mesos/sandbox",
+    help: "where filesystem/linux mounts the sandbox inside the container (the task starts there)",
+  },
+  {
+    name: "switch_user",
+    kind: "bool",
+    default: "true",
+    help: "run tasks as the user their framework or command names (false: as the agent's user)",
+  },
+  {
+    name: "executor_environment_variables",
+    kind: "json",
+    default: undefined,
+    help: 'JSON object of the environment executors get, e.g. {"PATH":"/bin:/usr/bin"} (default: the agent\'s own environment)',
+  },
+  {
     name: "zk_session_timeout",
     kind: "duration",
     default: "10secs",
@@ -187,6 +220,36 @@ export function parseAgentFlags(
   if (executorReregistrationTimeoutMs > 15_000) {
     fail("executor_reregistration_timeout", "must be at most 15secs");
   }
+  const bool = (name: string): boolean => {
+    const v = (str(name) ?? "").toLowerCase();
+    if (v === "true" || v === "1") return true;
+    if (v === "false" || v === "0") return false;
+    fail(name, `'${v}' is not true or false`);
+    return false;
+  };
+  const executorEnv = str("executor_environment_variables");
+  let executorEnvironmentVariables: Record<string, string> | undefined;
+  if (executorEnv !== undefined) {
+    try {
+      const parsed: unknown = JSON.parse(executorEnv);
+      if (
+        parsed === null ||
+        typeof parsed !== "object" ||
+        Array.isArray(parsed) ||
+        Object.values(parsed).some((v) => typeof v !== "string")
+      ) {
+        fail("executor_environment_variables", "must be a JSON object of string values");
+      } else {
+        executorEnvironmentVariables = parsed as Record<string, string>;
+      }
+    } catch (error) {
+      fail("executor_environment_variables", `not JSON: ${(error as Error).message}`);
+    }
+  }
+  const sandboxDirectory = str("sandbox_directory") ?? "";
+  if (!sandboxDirectory.startsWith("/")) {
+    fail("sandbox_directory", `'${sandboxDirectory}' is not an absolute path`);
+  }
   if (duration("zk_session_timeout") < 1) fail("zk_session_timeout", "must be at least 1ms");
   const master = str("master");
   if (master !== undefined && masterBaseUrl(master) === undefined) {
@@ -215,6 +278,10 @@ export function parseAgentFlags(
     registrationBackoffFactorMs: duration("registration_backoff_factor"),
     zkSessionTimeoutMs: duration("zk_session_timeout"),
     cgroupsRoot: str("cgroups_root"),
+    cgroupsEnableCfs: bool("cgroups_enable_cfs"),
+    sandboxDirectory,
+    switchUser: bool("switch_user"),
+    executorEnvironmentVariables,
     logLevel: logLevel ?? "info",
   };
   const first = errors[0];
@@ -235,6 +302,9 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     recovery_timeout: formatDuration(flags.recoveryTimeoutMs),
     registration_backoff_factor: formatDuration(flags.registrationBackoffFactorMs),
     zk_session_timeout: formatDuration(flags.zkSessionTimeoutMs),
+    cgroups_enable_cfs: String(flags.cgroupsEnableCfs),
+    sandbox_directory: flags.sandboxDirectory,
+    switch_user: String(flags.switchUser),
     log_level: flags.logLevel.toUpperCase(),
   };
   const optional: [string, string | undefined][] = [
@@ -244,6 +314,12 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     ["attributes", flags.attributes],
     ["isolation", flags.isolation],
     ["cgroups_root", flags.cgroupsRoot],
+    [
+      "executor_environment_variables",
+      flags.executorEnvironmentVariables === undefined
+        ? undefined
+        : JSON.stringify(flags.executorEnvironmentVariables),
+    ],
   ];
   for (const [name, value] of optional) if (value !== undefined) out[name] = value;
   return out;

@@ -146,6 +146,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   const made = createContainerizer({
     isolation: flags.isolation,
     ...(flags.cgroupsRoot === undefined ? {} : { cgroupsRoot: flags.cgroupsRoot }),
+    enableCfs: flags.cgroupsEnableCfs,
+    sandboxMountPoint: flags.sandboxDirectory,
   });
   if (!made.ok)
     throw new AgentStartError(`Failed to create a containerizer: ${made.message}`, "isolation");
@@ -285,7 +287,7 @@ class AgentRuntime {
   readonly #waited = new Set<string>();
   readonly #user = userInfo().username;
   /** Read once: copying process.env costs a lookup per variable on every launch. */
-  readonly #inheritedEnv = inheritedEnv();
+  #inheritedEnv: Readonly<Record<string, string>> | undefined;
   /** How hosted command executors reach this agent (in-process, see executor-transport.ts). */
   readonly #transport: ExecutorTransport = new LocalExecutorTransport({
     recovered: () => this.recovered(),
@@ -472,7 +474,9 @@ class AgentRuntime {
     return ns === undefined ? this.flags.executorShutdownGracePeriodMs : ns / 1e6;
   }
 
+  /** Mesos's `--switch_user`: tasks run as the user named for them, or all as the agent's. */
   #userFor(user: string): string | undefined {
+    if (!this.flags.switchUser) return undefined;
     return user === "" || user === this.#user ? undefined : user;
   }
 
@@ -494,6 +498,7 @@ class AgentRuntime {
         return;
       }
     }
+    this.#inheritedEnv ??= this.flags.executorEnvironmentVariables ?? inheritedEnv();
     const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
     const user = this.#userFor(launch.user);
     const resources = containerResources(launch.resources);

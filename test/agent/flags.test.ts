@@ -45,6 +45,10 @@ describe("agent flag defaults", () => {
     assert.equal(f.recoveryTimeoutMs, 15 * 60_000);
     assert.equal(f.registrationBackoffFactorMs, 1_000);
     assert.equal(f.zkSessionTimeoutMs, 10_000);
+    assert.equal(f.cgroupsEnableCfs, true, "Tessera's choice; Mesos's default is false");
+    assert.equal(f.sandboxDirectory, "/mnt/mesos/sandbox");
+    assert.equal(f.switchUser, true);
+    assert.equal(f.executorEnvironmentVariables, undefined, "the agent's own environment");
     assert.equal(f.isolation, undefined, "the strongest isolation that works is chosen later");
     assert.equal(f.resources, undefined, "resources are detected");
   });
@@ -146,6 +150,10 @@ describe("flag sources", () => {
       executor_shutdown_grace_period: "250ms",
       registration_backoff_factor: "10ms",
       zk_session_timeout: "3secs",
+      cgroups_enable_cfs: "false",
+      sandbox_directory: "/sandbox",
+      switch_user: "false",
+      executor_environment_variables: '{"PATH":"/bin","A":"b"}',
       cgroups_root: "custom",
       log_level: "WARNING",
     });
@@ -157,6 +165,10 @@ describe("flag sources", () => {
     assert.equal(f.executorShutdownGracePeriodMs, 250);
     assert.equal(f.registrationBackoffFactorMs, 10);
     assert.equal(f.zkSessionTimeoutMs, 3_000);
+    assert.equal(f.cgroupsEnableCfs, false);
+    assert.equal(f.sandboxDirectory, "/sandbox");
+    assert.equal(f.switchUser, false);
+    assert.deepEqual(f.executorEnvironmentVariables, { PATH: "/bin", A: "b" });
     assert.equal(f.cgroupsRoot, "custom");
     assert.equal(f.logLevel, "warn");
   });
@@ -176,6 +188,13 @@ describe("bad flag values", () => {
     ["executor_registration_timeout", "soon"],
     ["executor_reregistration_timeout", "16secs"],
     ["log_level", "LOUD"],
+    ["zk_session_timeout", "0secs"],
+    ["switch_user", "maybe"],
+    ["cgroups_enable_cfs", "yes please"],
+    ["sandbox_directory", "relative/dir"],
+    ["executor_environment_variables", "{not json"],
+    ["executor_environment_variables", '{"PATH":1}'],
+    ["executor_environment_variables", '["PATH=/bin"]'],
   ] as const) {
     it(`--${flag}=${value} is refused with one line naming the flag`, () => {
       const r = refused({ work_dir: "/w", [flag]: value });
