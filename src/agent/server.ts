@@ -31,7 +31,7 @@ import type {
   ContainerResources,
   Termination,
 } from "./containerizer/containerizer.ts";
-import { createContainerizer, DEFAULT_SANDBOX_MOUNT_POINT } from "./containerizer/containerizer.ts";
+import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
 import { runMetaDir } from "./core/paths.ts";
 import type {
@@ -178,7 +178,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       // Under filesystem/linux the sandbox is bind-mounted at a fixed path in the container,
       // and the host path may be hidden (e.g. a work dir under the private /tmp).
       sandboxMountPoint: containerizer.isolators.includes("filesystem/linux")
-        ? DEFAULT_SANDBOX_MOUNT_POINT
+        ? flags.sandboxDirectory
         : undefined,
       flags: {
         executorRegistrationTimeoutMs: flags.executorRegistrationTimeoutMs,

@@ -18,6 +18,8 @@ import {
 
 const filesystem = detectNamespaces(findTools()).filesystem;
 const MOUNT_POINT = "/mnt/tessera-flags-test";
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
+const SCRIPT = 'id -u; echo "foo=$FOO home=${HOME:-none}"; pwd; echo "$MESOS_SANDBOX"';
 
 describe("agent flags that shape a task's process", () => {
   let master: RunningMaster;
@@ -48,8 +50,7 @@ describe("agent flags that shape a task's process", () => {
     const offer = await framework.offer();
     await framework.launch(offer, [
       commandTask("flags", "", {
-        // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
-        command: { value: 'id -u; echo "foo=$FOO home=${HOME:-none}"; pwd', user: "nobody" },
+        command: { value: SCRIPT, user: "nobody" },
       }),
     ]);
     await framework.state("flags", "TASK_FINISHED");
@@ -68,6 +69,9 @@ describe("agent flags that shape a task's process", () => {
     const lines = stdout.trim().split("\n");
     assert.equal(lines[0], String(process.getuid?.()), "not switched to nobody");
     assert.equal(lines[1], "foo=bar home=none");
-    if (filesystem.ok) assert.equal(lines[2], MOUNT_POINT);
+    if (filesystem.ok) {
+      assert.equal(lines[2], MOUNT_POINT, "the task starts in the sandbox's mount point");
+      assert.equal(lines[3], MOUNT_POINT, "MESOS_SANDBOX names it");
+    }
   });
 });
