@@ -22,6 +22,10 @@ export interface AgentCommandFlags {
   executorShutdownGracePeriodMs: number;
   recoveryTimeoutMs: number;
   registrationBackoffFactorMs: number;
+  /** `--gc_delay`, `--gc_disk_headroom`, `--disk_watch_interval`: sandbox GC (sandbox-gc.ts). */
+  gcDelayMs: number;
+  gcDiskHeadroom: number;
+  diskWatchIntervalMs: number;
   /** `--zk_session_timeout`: the ZooKeeper session of the agent's master detector. */
   zkSessionTimeoutMs: number;
   cgroupsRoot: string | undefined;
@@ -37,7 +41,15 @@ export interface AgentCommandFlags {
   logLevel: LogLevel;
 }
 
-type FlagKind = "string" | "port" | "duration" | "recover" | "log_level" | "bool" | "json";
+type FlagKind =
+  | "string"
+  | "port"
+  | "duration"
+  | "recover"
+  | "log_level"
+  | "bool"
+  | "json"
+  | "fraction";
 
 export interface AgentFlagSpec {
   readonly name: string;
@@ -147,6 +159,24 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     help: 'JSON object of the environment executors get, e.g. {"PATH":"/bin:/usr/bin"} (default: the agent\'s own environment)',
   },
   {
+    name: "gc_delay",
+    kind: "duration",
+    default: "1weeks",
+    help: "how long a finished container's sandbox is kept at most (less as the disk fills)",
+  },
+  {
+    name: "gc_disk_headroom",
+    kind: "fraction",
+    default: "0.1",
+    help: "share of the work dir's disk to keep free: sandboxes are removed sooner as usage nears 1 minus this",
+  },
+  {
+    name: "disk_watch_interval",
+    kind: "duration",
+    default: "1mins",
+    help: "how often the disk's usage is checked and sandboxes due for removal removed",
+  },
+  {
     name: "zk_session_timeout",
     kind: "duration",
     default: "10secs",
@@ -250,6 +280,12 @@ export function parseAgentFlags(
   if (!sandboxDirectory.startsWith("/")) {
     fail("sandbox_directory", `'${sandboxDirectory}' is not an absolute path`);
   }
+  const gcDiskHeadroom = Number(str("gc_disk_headroom"));
+  if (!(gcDiskHeadroom >= 0 && gcDiskHeadroom <= 1)) {
+    fail("gc_disk_headroom", `'${str("gc_disk_headroom") ?? ""}' is not a number in [0, 1]`);
+  }
+  const diskWatchIntervalMs = duration("disk_watch_interval");
+  if (diskWatchIntervalMs < 1) fail("disk_watch_interval", "must be at least 1ms");
   if (duration("zk_session_timeout") < 1) fail("zk_session_timeout", "must be at least 1ms");
   const master = str("master");
   if (master !== undefined && masterBaseUrl(master) === undefined) {
@@ -276,6 +312,9 @@ export function parseAgentFlags(
     executorShutdownGracePeriodMs: duration("executor_shutdown_grace_period"),
     recoveryTimeoutMs: duration("recovery_timeout"),
     registrationBackoffFactorMs: duration("registration_backoff_factor"),
+    gcDelayMs: duration("gc_delay"),
+    gcDiskHeadroom,
+    diskWatchIntervalMs,
     zkSessionTimeoutMs: duration("zk_session_timeout"),
     cgroupsRoot: str("cgroups_root"),
     cgroupsEnableCfs: bool("cgroups_enable_cfs"),
@@ -301,6 +340,9 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     executor_shutdown_grace_period: formatDuration(flags.executorShutdownGracePeriodMs),
     recovery_timeout: formatDuration(flags.recoveryTimeoutMs),
     registration_backoff_factor: formatDuration(flags.registrationBackoffFactorMs),
+    gc_delay: formatDuration(flags.gcDelayMs),
+    gc_disk_headroom: String(flags.gcDiskHeadroom),
+    disk_watch_interval: formatDuration(flags.diskWatchIntervalMs),
     zk_session_timeout: formatDuration(flags.zkSessionTimeoutMs),
     cgroups_enable_cfs: String(flags.cgroupsEnableCfs),
     sandbox_directory: flags.sandboxDirectory,

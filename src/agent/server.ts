@@ -64,6 +64,7 @@ import { type KillContainerResult, registerAgentEndpoints } from "./http/endpoin
 import { registerExecutorApi } from "./http/executor-api.ts";
 import { MasterLink } from "./master-link.ts";
 import { agentResources, detectMachine } from "./resources-detect.ts";
+import { SandboxGc } from "./sandbox-gc.ts";
 
 export interface StartAgentOptions {
   /** Flag values by Mesos name (`master`, `work_dir`, `port`, ...), as on the command line. */
@@ -222,6 +223,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   });
 
   await runtime.recover();
+  await runtime.startSandboxGc();
   if (flags.master !== undefined) {
     const base = masterBaseUrl(flags.master);
     if (base === undefined) {
@@ -285,6 +287,9 @@ class AgentRuntime {
   #checkpoints: Promise<void> | undefined;
   readonly #hosted = new Map<string, HostedCommandExecutor>();
   readonly #waited = new Set<string>();
+  /** Sandbox (run directory) of each container launched or recovered, until it ends. */
+  readonly #sandboxes = new Map<string, string>();
+  readonly #gc: SandboxGc;
   readonly #user = userInfo().username;
   /** Read once: copying process.env costs a lookup per variable on every launch. */
   #inheritedEnv: Readonly<Record<string, string>> | undefined;
@@ -300,7 +305,33 @@ class AgentRuntime {
     private readonly flags: AgentCommandFlags,
     private readonly logger: Logger,
     private readonly containerizer: Containerizer,
-  ) {}
+  ) {
+    this.#gc = new SandboxGc({
+      workDir: flags.workDir,
+      gcDelayMs: flags.gcDelayMs,
+      diskHeadroom: flags.gcDiskHeadroom,
+      diskWatchIntervalMs: flags.diskWatchIntervalMs,
+      logger,
+    });
+  }
+
+  /** Schedules the sandboxes of containers that ended before this start, then checks the
+   *  disk every --disk_watch_interval (sandbox-gc.ts). */
+  async startSandboxGc(): Promise<void> {
+    const live = new Set(this.containerizer.containers());
+    await this.#gc.scheduleLeftovers((id) => live.has(id) || this.#sandboxes.has(id));
+    const trash = await this.#gc.removeCheckpointTrash();
+    if (trash > 0) this.logger.info({ trash }, "removed checkpoint trash left by a crash");
+    this.#gc.start();
+  }
+
+  /** A container ended (or never started): its sandbox waits for the garbage collector. */
+  #sandboxDone(containerId: string): void {
+    const dir = this.#sandboxes.get(containerId);
+    if (dir === undefined) return;
+    this.#sandboxes.delete(containerId);
+    this.#gc.schedule(dir);
+  }
 
   attach(core: AgentCore): void {
     this.#core = core;
@@ -525,6 +556,7 @@ class AgentRuntime {
       });
       return;
     }
+    this.#sandboxes.set(containerId, launch.directory);
     const started = await this.containerizer.launch(containerId, {
       sandboxDir: launch.directory,
       command: {
@@ -558,6 +590,7 @@ class AgentRuntime {
     recoveredWait: Promise<Termination | undefined> | undefined,
   ): HostedCommandExecutor {
     const { containerId } = launch;
+    this.#sandboxes.set(containerId, launch.directory);
     let waitPromise = recoveredWait;
     const hosted = new HostedCommandExecutor({
       transport: this.#transport,
@@ -599,6 +632,7 @@ class AgentRuntime {
   #hostedExit(containerId: string, outcome: ExecutorOutcome): void {
     this.#hosted.delete(containerId);
     if (outcome.kind === "launch_failed") {
+      this.#sandboxDone(containerId);
       this.dispatch({ kind: "container_launch_failed", containerId, message: outcome.message });
       return;
     }
@@ -609,6 +643,7 @@ class AgentRuntime {
   }
 
   #exited(containerId: string, t: Termination | undefined): void {
+    this.#sandboxDone(containerId);
     const limitation = t?.limitation;
     this.dispatch({
       kind: "container_exited",
@@ -726,6 +761,18 @@ class AgentRuntime {
             this.#exited(ex.containerId, undefined);
           continue;
         }
+        const directory = join(
+          this.flags.workDir,
+          "slaves",
+          state.agentId,
+          "frameworks",
+          frameworkId,
+          "executors",
+          ex.info.executor_id.value,
+          "runs",
+          ex.containerId,
+        );
+        this.#sandboxes.set(ex.containerId, directory);
         const isCommand = ex.info.source === ex.info.executor_id.value;
         const task = ex.tasks[0]?.task;
         if (
@@ -734,17 +781,6 @@ class AgentRuntime {
           executor?.phase === "running" &&
           task !== undefined
         ) {
-          const directory = join(
-            this.flags.workDir,
-            "slaves",
-            state.agentId,
-            "frameworks",
-            frameworkId,
-            "executors",
-            ex.info.executor_id.value,
-            "runs",
-            ex.containerId,
-          );
           const staging = task.state === "TASK_STAGING";
           const hosted = this.#hostedExecutor(
             {
@@ -801,6 +837,7 @@ class AgentRuntime {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const hosted of this.#hosted.values()) hosted.detach();
+    await this.#gc.stop();
     await this.#checkpoints;
   }
 }

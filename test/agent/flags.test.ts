@@ -45,6 +45,9 @@ describe("agent flag defaults", () => {
     assert.equal(f.recoveryTimeoutMs, 15 * 60_000);
     assert.equal(f.registrationBackoffFactorMs, 1_000);
     assert.equal(f.zkSessionTimeoutMs, 10_000);
+    assert.equal(f.gcDelayMs, 7 * 24 * 3_600_000);
+    assert.equal(f.gcDiskHeadroom, 0.1);
+    assert.equal(f.diskWatchIntervalMs, 60_000);
     assert.equal(f.cgroupsEnableCfs, true, "Tessera's choice; Mesos's default is false");
     assert.equal(f.sandboxDirectory, "/mnt/mesos/sandbox");
     assert.equal(f.switchUser, true);
@@ -61,6 +64,9 @@ describe("agent flag defaults", () => {
     assert.equal(values.recovery_timeout, "15mins");
     assert.equal(values.recover, "reconnect");
     assert.equal(values.zk_session_timeout, "10secs");
+    assert.equal(values.gc_delay, "1weeks");
+    assert.equal(values.gc_disk_headroom, "0.1");
+    assert.equal(values.disk_watch_interval, "1mins");
   });
 });
 
@@ -150,6 +156,9 @@ describe("flag sources", () => {
       executor_shutdown_grace_period: "250ms",
       registration_backoff_factor: "10ms",
       zk_session_timeout: "3secs",
+      gc_delay: "2hrs",
+      gc_disk_headroom: "0.25",
+      disk_watch_interval: "5secs",
       cgroups_enable_cfs: "false",
       sandbox_directory: "/sandbox",
       switch_user: "false",
@@ -165,6 +174,9 @@ describe("flag sources", () => {
     assert.equal(f.executorShutdownGracePeriodMs, 250);
     assert.equal(f.registrationBackoffFactorMs, 10);
     assert.equal(f.zkSessionTimeoutMs, 3_000);
+    assert.equal(f.gcDelayMs, 2 * 3_600_000);
+    assert.equal(f.gcDiskHeadroom, 0.25);
+    assert.equal(f.diskWatchIntervalMs, 5_000);
     assert.equal(f.cgroupsEnableCfs, false);
     assert.equal(f.sandboxDirectory, "/sandbox");
     assert.equal(f.switchUser, false);
@@ -189,6 +201,11 @@ describe("bad flag values", () => {
     ["executor_reregistration_timeout", "16secs"],
     ["log_level", "LOUD"],
     ["zk_session_timeout", "0secs"],
+    ["gc_delay", "a while"],
+    ["gc_disk_headroom", "1.5"],
+    ["gc_disk_headroom", "-0.1"],
+    ["gc_disk_headroom", "tenth"],
+    ["disk_watch_interval", "0secs"],
     ["switch_user", "maybe"],
     ["cgroups_enable_cfs", "yes please"],
     ["sandbox_directory", "relative/dir"],

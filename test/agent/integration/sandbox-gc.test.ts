@@ -1,0 +1,53 @@
+// Sandbox GC with a real master and agent: a finished task's sandbox is removed once
+// --gc_delay (shrunk by the disk's usage) has passed, checked every --disk_watch_interval,
+// while a running task's sandbox stays until that task ends.
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import { after, before, describe, it } from "node:test";
+import { type Cluster, startCluster } from "./cluster.ts";
+import { commandTask } from "./helpers.ts";
+
+async function gone(path: string, timeoutMs = 15_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!existsSync(path)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
+}
+
+describe("sandbox garbage collection", () => {
+  let cluster: Cluster;
+
+  before(async () => {
+    cluster = await startCluster("gc", {
+      gc_delay: "300ms",
+      gc_disk_headroom: "0",
+      disk_watch_interval: "50ms",
+    });
+  });
+
+  after(async () => {
+    await cluster.stop();
+  });
+
+  it("removes a finished task's sandbox and keeps a running one's until it ends", async () => {
+    const { framework } = cluster;
+    const agentId = await cluster.launch([
+      commandTask("gc-short", "echo hi"),
+      commandTask("gc-long", "sleep 60"),
+    ]);
+    await framework.state("gc-long", "TASK_RUNNING");
+    await framework.state("gc-short", "TASK_FINISHED");
+    const short = cluster.sandbox("gc-short");
+    const long = cluster.sandbox("gc-long");
+    assert.ok(short !== undefined && long !== undefined, "both sandboxes were made");
+    assert.ok(await gone(short), `${short} was not removed`);
+    // Several watch intervals past the finished one's removal: the running one is untouched.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    assert.ok(existsSync(long), "a running task's sandbox was removed");
+    await framework.kill(agentId, "gc-long");
+    await framework.state("gc-long", "TASK_KILLED");
+    assert.ok(await gone(long), `${long} was not removed after its task ended`);
+  });
+});
