@@ -2,7 +2,7 @@
 // `<hierarchy>/<agent's own cgroup>/<root>/<containerId>`. cpu: cpu.shares and the CFS quota;
 // cpuacct: usage; memory: the hard and soft limits, usage and OOM kills.
 
-import { mkdirSync, readdirSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CgroupBackend,
@@ -31,6 +31,8 @@ const USER_HZ = 100;
 // v1 reports "no limit" as the largest page-aligned int64 (about 2^63); anything at or above
 // 2^62 is treated as unlimited.
 const V1_UNLIMITED_BYTES = 2 ** 62;
+/** cpu.cfs_period_us of a cgroup just made. */
+const KERNEL_CFS_PERIOD_US = 100_000;
 
 export class CgroupsV1 implements CgroupBackend {
   readonly version = 1 as const;
@@ -73,7 +75,7 @@ export class CgroupsV1 implements CgroupBackend {
         return cgFail(`cannot create cgroup ${dir}: ${(e as Error).message}`);
       }
     }
-    const set = this.apply(containerId, limits, null);
+    const set = this.apply(containerId, limits, null, true);
     if (!set.ok) return set;
     return cgOk(this.dirs(containerId).map((d) => join(d, "cgroup.procs")));
   }
@@ -81,20 +83,27 @@ export class CgroupsV1 implements CgroupBackend {
   update(containerId: string, limits: CgroupLimits): CgroupResult<void> {
     const mem = this.dir("memory", containerId);
     const current = mem === null ? null : readNumber(join(mem, "memory.limit_in_bytes"));
-    return this.apply(containerId, limits, current);
+    return this.apply(containerId, limits, current, false);
   }
 
   private apply(
     containerId: string,
     limits: CgroupLimits,
     currentHardBytes: number | null,
+    fresh: boolean,
   ): CgroupResult<void> {
     const errors: (string | null)[] = [];
     const cpu = this.dir("cpu", containerId);
     if (cpu !== null) {
       errors.push(writeControl(join(cpu, "cpu.shares"), limits.cpuShares));
-      errors.push(writeControl(join(cpu, "cpu.cfs_period_us"), limits.cfsPeriodUs));
-      errors.push(writeControl(join(cpu, "cpu.cfs_quota_us"), limits.cfsQuotaUs ?? -1));
+      // A new cgroup starts with the kernel's defaults (a 100 ms period, no quota): each write
+      // skipped is a syscall pair off every launch. An update always writes.
+      if (!fresh || limits.cfsPeriodUs !== KERNEL_CFS_PERIOD_US) {
+        errors.push(writeControl(join(cpu, "cpu.cfs_period_us"), limits.cfsPeriodUs));
+      }
+      if (!fresh || limits.cfsQuotaUs !== null) {
+        errors.push(writeControl(join(cpu, "cpu.cfs_quota_us"), limits.cfsQuotaUs ?? -1));
+      }
     }
     const mem = this.dir("memory", containerId);
     if (mem !== null) {
@@ -113,7 +122,9 @@ export class CgroupsV1 implements CgroupBackend {
   }
 
   exists(containerId: string): boolean {
-    return readText(this.procsFile(containerId)) !== null;
+    // existsSync, not a read: asked before every launch, where the answer is nearly always no,
+    // and a failed read costs an exception.
+    return existsSync(this.procsFile(containerId));
   }
 
   list(): string[] {

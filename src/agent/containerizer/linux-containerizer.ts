@@ -349,9 +349,11 @@ export class LinuxContainerizer implements Containerizer {
     // Let the task's end be reported first: the cleanup below (kills, cgroup rmdirs) can take
     // milliseconds and is off the status update's path (see Containerizer.exited).
     await new Promise((resolve) => setImmediate(resolve));
-    killGroup(c.pid, "SIGKILL");
     // With cgroups, emptying the cgroup below catches every descendant.
-    if (!c.inCgroups) await killSessionRest(c.pid);
+    if (!c.inCgroups) {
+      killGroup(c.pid, "SIGKILL");
+      await killSessionRest(c.pid);
+    }
     if (this.backend !== null && c.inCgroups) {
       const removed = await this.backend.destroy(c.id);
       assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
