@@ -9,7 +9,7 @@
 // a small Node process with the load average, the floor under the load the machine is under
 // (other work shares its 2 cores).
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,7 +17,7 @@ import { postCall, subscribe } from "../src/http/keepalive-client.ts";
 import { type BenchRow, type BenchSuite, nowMs, round } from "./harness.ts";
 
 const LATENCY_TASKS = 60;
-const THROUGHPUT_TASKS = 400;
+const THROUGHPUT_TASKS = 1000;
 const MEMORY_TASKS = 50;
 const TASK_CPUS = 0.01;
 const TASK_MEM_MB = 1;
@@ -209,6 +209,7 @@ async function withCluster<T>(
   body: (s: BenchScheduler, agent: Daemon, master: Daemon) => Promise<T>,
 ): Promise<T> {
   const workDir = await mkdtemp(join(tmpdir(), "tessera-agent-bench-"));
+  workDirs.push(workDir);
   const master = await Daemon.start("master", {
     registry: "in_memory",
     port: "0",
@@ -230,8 +231,19 @@ async function withCluster<T>(
   } finally {
     await agent.close();
     await master.close();
-    await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Work dirs are removed when the suite ends, not after each cluster: on a file system without
+ * a journal (this machine's ext4), creating an inode scans past every inode deleted in the last
+ * minutes (the kernel's `recently_deleted`), so removing one cluster's thousands of sandbox
+ * files would slow the next cluster's launches (seen as ~20% of all CPU in a profile).
+ */
+const workDirs: string[] = [];
+
+async function removeWorkDirs(): Promise<void> {
+  for (const dir of workDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
 export async function latency(
@@ -427,21 +439,47 @@ function spawnFloor(): BenchRow {
   };
 }
 
+/**
+ * What creating a file costs in the work dirs' file system right now (open with O_CREAT and
+ * close, 200 files). Each task's sandbox is ~6 new inodes, and on a journal-less ext4 that
+ * cost grows with the files deleted in the last minutes (see `workDirs`), whoever deleted them.
+ */
+function fileCreateFloor(): BenchRow {
+  const dir = mkdtempSync(join(tmpdir(), "tessera-agent-bench-files-"));
+  workDirs.push(dir);
+  const samples: number[] = [];
+  for (let i = 0; i < 200; i++) {
+    const t0 = nowMs();
+    closeSync(openSync(join(dir, `f${i}`), "w"));
+    samples.push(nowMs() - t0);
+  }
+  return {
+    name: "reference: create a file in the work dir's file system p50",
+    value: round(percentile(samples, 50) * 1000),
+    unit: "us",
+    note: "slower after many recent deletions on a journal-less ext4",
+  };
+}
+
 export const suite: BenchSuite = {
   name: "agent",
   description:
     "real master + agent: ACCEPT->RUNNING/FINISHED latency for `true`, tasks/s, executor memory per task",
   async run() {
-    const rows: BenchRow[] = [spawnFloor()];
-    rows.push(...(await latency(undefined, false)));
-    rows.push(...(await latency(undefined, true)));
-    rows.push(...(await latency("posix/cpu,posix/mem", false)));
-    rows.push(...(await latency("cgroups/cpu,cgroups/mem", false)));
-    rows.push(...(await throughput(undefined)));
-    rows.push(...(await throughput("posix/cpu,posix/mem")));
-    rows.push(...(await throughput("cgroups/cpu,cgroups/mem")));
-    rows.push(...(await memory()));
-    rows.push(spawnFloor());
+    const rows: BenchRow[] = [spawnFloor(), fileCreateFloor()];
+    try {
+      rows.push(...(await latency(undefined, false)));
+      rows.push(...(await latency(undefined, true)));
+      rows.push(...(await latency("posix/cpu,posix/mem", false)));
+      rows.push(...(await latency("cgroups/cpu,cgroups/mem", false)));
+      rows.push(...(await throughput(undefined)));
+      rows.push(...(await throughput("posix/cpu,posix/mem")));
+      rows.push(...(await throughput("cgroups/cpu,cgroups/mem")));
+      rows.push(...(await memory()));
+      rows.push(spawnFloor(), fileCreateFloor());
+    } finally {
+      await removeWorkDirs();
+    }
     return rows;
   },
 };
