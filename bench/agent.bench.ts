@@ -18,6 +18,7 @@ import { type BenchRow, type BenchSuite, nowMs, round } from "./harness.ts";
 
 const LATENCY_TASKS = 60;
 const THROUGHPUT_TASKS = 1000;
+const THROUGHPUT_WARMUP_TASKS = 200;
 const MEMORY_TASKS = 50;
 const TASK_CPUS = 0.01;
 const TASK_MEM_MB = 1;
@@ -327,24 +328,29 @@ export async function throughput(isolation: string | undefined): Promise<BenchRo
         scheduler: cpuSecs(process.pid, false),
       };
     };
-    // Warm-up: the first task starts the launcher and compiles the hot paths.
-    await s.accept(await s.until(() => s.offers.shift()), [{ id: "tp-warm", command: "true" }]);
-    await s.until(() => (s.ended >= 1 ? true : undefined));
+    // Launches `count` tasks of `true`, as many per offer as fit, and waits for them all.
+    const run = async (prefix: string, count: number): Promise<void> => {
+      const target = s.ended + count;
+      let launched = 0;
+      while (launched < count) {
+        const offer = await s.until(() => s.offers.shift());
+        const batch = Math.min(200, count - launched, tasksFitting(offer));
+        if (batch === 0) continue;
+        const tasks = Array.from({ length: batch }, (_, k) => ({
+          id: `${prefix}-${launched + k}`,
+          command: "true",
+        }));
+        launched += batch;
+        await s.accept(offer, tasks);
+      }
+      await s.until(() => (s.ended >= target ? true : undefined));
+    };
+    // Warm-up: starts the launcher and lets the three processes compile their hot paths, so
+    // that what is measured is a running agent's steady state.
+    await run("tp-warm", THROUGHPUT_WARMUP_TASKS);
     const before = cpu();
-    let launched = 0;
     const start = nowMs();
-    while (launched < THROUGHPUT_TASKS) {
-      const offer = await s.until(() => s.offers.shift());
-      const batch = Math.min(200, THROUGHPUT_TASKS - launched, tasksFitting(offer));
-      if (batch === 0) continue;
-      const tasks = Array.from({ length: batch }, (_, k) => ({
-        id: `tp-${launched + k}`,
-        command: "true",
-      }));
-      launched += batch;
-      await s.accept(offer, tasks);
-    }
-    await s.until(() => (s.ended >= THROUGHPUT_TASKS + 1 ? true : undefined));
+    await run("tp", THROUGHPUT_TASKS);
     const seconds = (nowMs() - start) / 1000;
     const after = cpu();
     const perTask = (k: keyof typeof before) =>
