@@ -3,10 +3,16 @@
 // the update (with its uuid) to the framework if connected, and relays the framework's ACK to the
 // agent. The task leaves the active set once its terminal update is acknowledged.
 import type { AgentStatusUpdate } from "../../wire/agent-channel.ts";
-import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
+import {
+  type AgentRecord,
+  type Ctx,
+  type FrameworkRecord,
+  type TaskRecord,
+  taskStateMetric,
+} from "./state.ts";
 import { isTerminal } from "./task-states.ts";
-import { applyStatus, removeTask } from "./tasks.ts";
-import type { TaskStatus } from "./wire-types.ts";
+import { applyStatus, releaseResources, removeTask } from "./tasks.ts";
+import type { TaskState, TaskStatus } from "./wire-types.ts";
 
 export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUpdate): void {
   const framework = ctx.s.frameworks.get(update.framework_id.value);
@@ -24,7 +30,7 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
   if (task !== undefined && task.agentId === agent.id) {
     const duplicate =
       status.uuid !== undefined && task.statuses.some((s) => s.uuid === status.uuid);
-    if (duplicate) retried(task, status);
+    if (duplicate) retried(ctx, task, status, update.latest_state);
     else applyStatus(ctx, task, status, update.latest_state);
   }
   ctx.count("master/valid_status_updates");
@@ -45,10 +51,26 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
  * history and latest state stay as they are. A retry that would move a task whose latest state
  * is terminal back to a non-terminal one is out of order and changes nothing (Mesos too).
  */
-function retried(task: TaskRecord, status: TaskStatus): void {
+function retried(
+  ctx: Ctx,
+  task: TaskRecord,
+  status: TaskStatus,
+  latestState: TaskState | undefined,
+): void {
   if (isTerminal(task.state) && !isTerminal(status.state)) return;
   task.statusUpdateState = status.state;
   task.statusUpdateUuid = status.uuid;
+  // The retry may carry news: the agent learned a newer state while this update waited for
+  // its ack (say the task finished while its framework was away). As in Mesos, the task's
+  // latest state follows it, and a task that became terminal gives its resources back.
+  if (latestState === undefined || latestState === task.state || isTerminal(task.state)) return;
+  task.state = latestState;
+  ctx.count(taskStateMetric(latestState));
+  ctx.operator({
+    type: "TASK_UPDATED",
+    task_updated: { framework_id: { value: task.frameworkId }, status, state: latestState },
+  });
+  if (isTerminal(latestState)) releaseResources(ctx, task);
 }
 
 export interface Acknowledgement {

@@ -114,6 +114,23 @@ describe("status updates", () => {
     assert.equal(task?.statuses?.length, 2, "the retry is not recorded twice");
   });
 
+  it("a retry carrying a newer latest_state moves the task to it; a terminal one releases its resources once", () => {
+    const { h, agent, fw } = running();
+    // RUNNING is sent and not acknowledged (say the framework is away); the task then
+    // finishes, and the agent's retry of RUNNING says so in latest_state.
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
+    const before = h.allocator.calls.length;
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1), "TASK_FINISHED");
+    const task = h.master.getTasks().tasks?.[0];
+    assert.equal(task?.state, "TASK_FINISHED");
+    assert.equal(task?.status_update_state, "TASK_RUNNING");
+    assert.equal(task?.statuses?.length, 1, "the retry is not recorded twice");
+    assert.equal(h.allocator.calls.length, before + 1);
+    assert.match(h.allocator.calls.at(-1) ?? "", /^recover /);
+    agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1), "TASK_FINISHED");
+    assert.equal(h.allocator.calls.length, before + 1, "resources released once");
+  });
+
   it("a retried non-terminal update after a terminal latest state changes nothing but is forwarded", () => {
     const { h, agent, fw } = running();
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
