@@ -185,9 +185,11 @@ export async function execute(
       process.stderr.write(`task ${spec.taskId} ${status.state}${where}${why}\n`);
     }
     if (isTerminalState(status.state)) settle({ kind: "terminal", status });
-    else if (status.state === "TASK_RUNNING" || status.state === "TASK_STARTING") {
+    else if (detach) {
+      // A detached run prints only the task id: its output is for `tessera logs`.
+      if (status.state === "TASK_RUNNING") settle({ kind: "running", status });
+    } else if (status.state === "TASK_RUNNING" || status.state === "TASK_STARTING") {
       output.start(status);
-      if (detach && status.state === "TASK_RUNNING") settle({ kind: "running", status });
     }
   });
 
@@ -200,6 +202,10 @@ export async function execute(
   switch (result.kind) {
     case "running":
       await output.stop();
+      // Acknowledged before leaving (the client would do it only after this handler): else the
+      // agent holds back the task's next updates until its retry, and the master shows the
+      // task running long after it ended.
+      await client.acknowledge(result.status);
       await client.stop();
       process.stdout.write(`${spec.taskId}\n`);
       return 0;

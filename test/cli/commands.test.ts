@@ -132,6 +132,7 @@ describe("tessera run and the task views", () => {
       "echo one; sleep 2; echo two",
     );
     assert.equal(detached.code, 0, detached.stderr);
+    assert.match(detached.stdout, /^talker-\S+\n$/, "a detached run prints only the task id");
     const id = detached.stdout.trim();
     const followed = await cli("logs", "-f", id);
     assert.equal(followed.code, 0, followed.stderr);
