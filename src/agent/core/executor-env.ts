@@ -21,8 +21,6 @@ export interface ExecutorEnvironmentParams {
   subscriptionBackoffMaxMs: number;
   /** The role the executor's resources are allocated to (built-in executors pass it on). */
   allocationRole?: string | undefined;
-  /** `--executor_environment_variables`; when unset the shell lets the agent's env through. */
-  extra?: Readonly<Record<string, string>> | undefined;
   /** ExecutorInfo.command.environment: overrides everything above. */
   commandEnvironment?: Environment | undefined;
 }
@@ -46,7 +44,8 @@ export function formatStoutDuration(ms: number): string {
 }
 
 export function executorEnvironment(p: ExecutorEnvironmentParams): Record<string, string> {
-  const env: Record<string, string> = { ...(p.extra ?? {}) };
+  // Under these the shell puts the agent's own environment, or --executor_environment_variables.
+  const env: Record<string, string> = {};
   const endpoint = `${p.endpoint.ip}:${p.endpoint.port}`;
   env.MESOS_FRAMEWORK_ID = p.frameworkId;
   env.MESOS_EXECUTOR_ID = p.executorId;

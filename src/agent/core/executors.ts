@@ -94,7 +94,6 @@ export function launchExecutor(
     recoveryTimeoutMs: ctx.flags.recoveryTimeoutMs,
     subscriptionBackoffMaxMs: ctx.flags.executorReregistrationTimeoutMs,
     allocationRole,
-    extra: ctx.config.executorEnvironment,
     commandEnvironment: info.command?.environment,
   });
   ctx.out.push({

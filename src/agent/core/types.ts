@@ -62,8 +62,6 @@ export interface AgentConfig {
   workDir: string;
   flags?: Partial<AgentFlags>;
   capabilities?: readonly AgentCapabilityType[];
-  /** `--executor_environment_variables`. */
-  executorEnvironment?: Readonly<Record<string, string>>;
   /** What ExecutorInfo.command.value says for a synthesised command executor. */
   commandExecutorPath?: string;
   /** Where containers see their sandbox (filesystem/linux's mount point, MESOS_SANDBOX);
