@@ -31,6 +31,9 @@ export interface AgentCommandFlags {
   cgroupsRoot: string | undefined;
   /** `--cgroups_enable_cfs`: a CFS quota from `cpus` (Tessera's default: on). */
   cgroupsEnableCfs: boolean;
+  /** `--container_disk_watch_interval`, `--enforce_container_disk_quota`: disk/du. */
+  containerDiskWatchIntervalMs: number;
+  enforceContainerDiskQuota: boolean;
   /** `--sandbox_directory`: where filesystem/linux shows the sandbox inside the container. */
   sandboxDirectory: string;
   /** `--switch_user`: run tasks as their framework's (or CommandInfo's) user. */
@@ -133,6 +136,18 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     kind: "duration",
     default: "1secs",
     help: "bound of the first random registration delay (doubles up to 1mins)",
+  },
+  {
+    name: "container_disk_watch_interval",
+    kind: "duration",
+    default: "15secs",
+    help: "how often disk/du measures each running container's sandbox",
+  },
+  {
+    name: "enforce_container_disk_quota",
+    kind: "bool",
+    default: "false",
+    help: "with disk/du, end a container whose sandbox grows past its disk resource (REASON_CONTAINER_LIMITATION_DISK)",
   },
   {
     name: "cgroups_enable_cfs",
@@ -285,6 +300,9 @@ export function parseAgentFlags(
     fail("gc_disk_headroom", `'${str("gc_disk_headroom") ?? ""}' is not a number in [0, 1]`);
   }
   const diskWatchIntervalMs = duration("disk_watch_interval");
+  const containerDiskWatchIntervalMs = duration("container_disk_watch_interval");
+  if (containerDiskWatchIntervalMs < 1)
+    fail("container_disk_watch_interval", "must be at least 1ms");
   if (diskWatchIntervalMs < 1) fail("disk_watch_interval", "must be at least 1ms");
   if (duration("zk_session_timeout") < 1) fail("zk_session_timeout", "must be at least 1ms");
   const master = str("master");
@@ -318,6 +336,8 @@ export function parseAgentFlags(
     zkSessionTimeoutMs: duration("zk_session_timeout"),
     cgroupsRoot: str("cgroups_root"),
     cgroupsEnableCfs: bool("cgroups_enable_cfs"),
+    containerDiskWatchIntervalMs,
+    enforceContainerDiskQuota: bool("enforce_container_disk_quota"),
     sandboxDirectory,
     switchUser: bool("switch_user"),
     executorEnvironmentVariables,
@@ -345,6 +365,8 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     disk_watch_interval: formatDuration(flags.diskWatchIntervalMs),
     zk_session_timeout: formatDuration(flags.zkSessionTimeoutMs),
     cgroups_enable_cfs: String(flags.cgroupsEnableCfs),
+    container_disk_watch_interval: formatDuration(flags.containerDiskWatchIntervalMs),
+    enforce_container_disk_quota: String(flags.enforceContainerDiskQuota),
     sandbox_directory: flags.sandboxDirectory,
     switch_user: String(flags.switchUser),
     log_level: flags.logLevel.toUpperCase(),

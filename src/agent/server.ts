@@ -29,11 +29,12 @@ import { applyCheckpointWrites, readAgentState } from "./checkpoint/index.ts";
 import type {
   Containerizer,
   ContainerResources,
+  KnownContainer,
   Termination,
 } from "./containerizer/containerizer.ts";
 import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
-import { runMetaDir } from "./core/paths.ts";
+import { runMetaDir, sandboxPath } from "./core/paths.ts";
 import type {
   AgentInput,
   AgentOutput,
@@ -148,6 +149,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     isolation: flags.isolation,
     ...(flags.cgroupsRoot === undefined ? {} : { cgroupsRoot: flags.cgroupsRoot }),
     enableCfs: flags.cgroupsEnableCfs,
+    diskWatchIntervalMs: flags.containerDiskWatchIntervalMs,
+    enforceDiskQuota: flags.enforceContainerDiskQuota,
     sandboxMountPoint: flags.sandboxDirectory,
   });
   if (!made.ok)
@@ -720,7 +723,7 @@ class AgentRuntime {
     }
     const live = new Map<string, Promise<{ ok: true; value: Termination } | { ok: false }>>();
     if (state !== undefined && !state.rebooted) {
-      const known: { containerId: string; pid: number }[] = [];
+      const known: KnownContainer[] = [];
       for (const fw of state.frameworks) {
         if (fw.info.checkpoint !== true || fw.info.id === undefined) continue;
         for (const ex of fw.executors) {
@@ -730,7 +733,16 @@ class AgentRuntime {
             containerId: ex.containerId,
           });
           const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
-          if (Number.isInteger(pid) && pid > 0) known.push({ containerId: ex.containerId, pid });
+          if (Number.isInteger(pid) && pid > 0) {
+            const sandboxDir = sandboxPath(
+              this.flags.workDir,
+              state.agentId,
+              fw.info.id.value,
+              ex.info.executor_id.value,
+              ex.containerId,
+            );
+            known.push({ containerId: ex.containerId, pid, sandboxDir });
+          }
         }
       }
       const result = await this.containerizer.recover(known);
@@ -761,15 +773,11 @@ class AgentRuntime {
             this.#exited(ex.containerId, undefined);
           continue;
         }
-        const directory = join(
+        const directory = sandboxPath(
           this.flags.workDir,
-          "slaves",
           state.agentId,
-          "frameworks",
           frameworkId,
-          "executors",
           ex.info.executor_id.value,
-          "runs",
           ex.containerId,
         );
         this.#sandboxes.set(ex.containerId, directory);

@@ -48,6 +48,8 @@ describe("agent flag defaults", () => {
     assert.equal(f.gcDelayMs, 7 * 24 * 3_600_000);
     assert.equal(f.gcDiskHeadroom, 0.1);
     assert.equal(f.diskWatchIntervalMs, 60_000);
+    assert.equal(f.containerDiskWatchIntervalMs, 15_000);
+    assert.equal(f.enforceContainerDiskQuota, false);
     assert.equal(f.cgroupsEnableCfs, true, "Tessera's choice; Mesos's default is false");
     assert.equal(f.sandboxDirectory, "/mnt/mesos/sandbox");
     assert.equal(f.switchUser, true);
@@ -67,6 +69,8 @@ describe("agent flag defaults", () => {
     assert.equal(values.gc_delay, "1weeks");
     assert.equal(values.gc_disk_headroom, "0.1");
     assert.equal(values.disk_watch_interval, "1mins");
+    assert.equal(values.container_disk_watch_interval, "15secs");
+    assert.equal(values.enforce_container_disk_quota, "false");
   });
 });
 
@@ -159,6 +163,8 @@ describe("flag sources", () => {
       gc_delay: "2hrs",
       gc_disk_headroom: "0.25",
       disk_watch_interval: "5secs",
+      container_disk_watch_interval: "1secs",
+      enforce_container_disk_quota: "true",
       cgroups_enable_cfs: "false",
       sandbox_directory: "/sandbox",
       switch_user: "false",
@@ -177,6 +183,8 @@ describe("flag sources", () => {
     assert.equal(f.gcDelayMs, 2 * 3_600_000);
     assert.equal(f.gcDiskHeadroom, 0.25);
     assert.equal(f.diskWatchIntervalMs, 5_000);
+    assert.equal(f.containerDiskWatchIntervalMs, 1_000);
+    assert.equal(f.enforceContainerDiskQuota, true);
     assert.equal(f.cgroupsEnableCfs, false);
     assert.equal(f.sandboxDirectory, "/sandbox");
     assert.equal(f.switchUser, false);
@@ -206,6 +214,8 @@ describe("bad flag values", () => {
     ["gc_disk_headroom", "-0.1"],
     ["gc_disk_headroom", "tenth"],
     ["disk_watch_interval", "0secs"],
+    ["container_disk_watch_interval", "0secs"],
+    ["enforce_container_disk_quota", "sometimes"],
     ["switch_user", "maybe"],
     ["cgroups_enable_cfs", "yes please"],
     ["sandbox_directory", "relative/dir"],

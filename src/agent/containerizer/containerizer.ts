@@ -12,7 +12,7 @@
 //   c.usage(id)                                   -> ResourceStatistics
 //   await c.update(id, resources)                 -> raise/lower cpu, raise memory limit
 //   await c.destroy(id, { gracePeriodMs: 3000 })  -> SIGTERM the tree, SIGKILL after grace
-//   await c.recover([{ containerId, pid }])       -> after an agent restart
+//   await c.recover([{ containerId, pid, sandboxDir }]) -> after an agent restart
 //   c.containers(); c.close();
 //
 // Mesos behaviours matched: a container ends when its first process ends (the rest of its tree
@@ -24,6 +24,7 @@
 // polls on the launch/exit path.
 
 import type { ResourceStatistics } from "../../wire/usage.ts";
+import { formatStoutDuration } from "../core/executor-env.ts";
 import type { ContainerResources } from "./cgroup-limits.ts";
 import { detectCgroups } from "./cgroups-detect.ts";
 import {
@@ -69,6 +70,15 @@ export type ContainerizerResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly code: ContainerizerErrorCode; readonly message: string };
 
+/** A container the agent's checkpoint knows, for recover(). */
+export interface KnownContainer {
+  readonly containerId: string;
+  readonly pid: number;
+  readonly resources?: ContainerResources | undefined;
+  /** Its sandbox, for disk/du. */
+  readonly sandboxDir?: string | undefined;
+}
+
 export interface RecoverResult {
   /** Live containers re-attached (wait/usage/destroy work on them). */
   readonly recovered: readonly string[];
@@ -96,9 +106,7 @@ export interface Containerizer {
     containerId: string,
     options: { gracePeriodMs: number },
   ): Promise<ContainerizerResult<Termination>>;
-  recover(
-    known: readonly { containerId: string; pid: number; resources?: ContainerResources }[],
-  ): Promise<RecoverResult>;
+  recover(known: readonly KnownContainer[]): Promise<RecoverResult>;
   containers(): string[];
   /** Resolves once the cleanup (kills, cgroup removal) of every container that ended is done. */
   settle(): Promise<void>;
@@ -117,6 +125,10 @@ export interface ContainerizerOptions {
   readonly pollIntervalMs?: number | undefined;
   /** Mesos `--sandbox_directory`: where filesystem/linux shows the sandbox. */
   readonly sandboxMountPoint?: string | undefined;
+  /** disk/du: Mesos's `--container_disk_watch_interval` (default 15 s). */
+  readonly diskWatchIntervalMs?: number | undefined;
+  /** disk/du: Mesos's `--enforce_container_disk_quota` (default false: measured only). */
+  readonly enforceDiskQuota?: boolean | undefined;
   /** How first processes are started: the native launcher (the default, where it can be
    *  built) or the Node helper with sh/unshare/setpriv wrappers. */
   readonly launcher?: "native" | "node" | undefined;
@@ -131,6 +143,7 @@ export interface CreatedContainerizer {
 export const DEFAULT_CGROUPS_ROOT = "tessera";
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 export const DEFAULT_SANDBOX_MOUNT_POINT = "/mnt/mesos/sandbox";
+export const DEFAULT_DISK_WATCH_INTERVAL_MS = 15_000;
 
 /** Detects the machine and builds a containerizer; a bad `--isolation` creates nothing. */
 export function createContainerizer(
@@ -147,6 +160,8 @@ export function createContainerizer(
   if (!/^[A-Za-z0-9_.-]+$/.test(cgroupsRoot)) {
     return { ok: false, code: "CGROUP_ERROR", message: `invalid cgroups root '${cgroupsRoot}'` };
   }
+  const diskWatchIntervalMs = options.diskWatchIntervalMs ?? DEFAULT_DISK_WATCH_INTERVAL_MS;
+  const enforceDiskQuota = options.enforceDiskQuota ?? false;
   const tools = findTools();
   const cgroups = detectCgroups(cgroupsRoot);
   const namespaces = detectNamespaces(tools);
@@ -158,6 +173,10 @@ export function createContainerizer(
     "cgroups/mem": cgroups.mem,
     "namespaces/pid": namespaces.pid,
     "filesystem/linux": namespaces.filesystem,
+    "disk/du": {
+      ok: true,
+      detail: `sandbox disk use measured every ${formatStoutDuration(diskWatchIntervalMs)}, ${enforceDiskQuota ? "quota enforced" : "quota not enforced (--enforce_container_disk_quota)"}`,
+    },
   };
   const chosen = chooseIsolators(requested, availability);
   if (!chosen.ok) return chosen;
@@ -176,6 +195,8 @@ export function createContainerizer(
     enableCfs: options.enableCfs ?? true,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
+    diskWatchIntervalMs,
+    enforceDiskQuota,
     nativeLauncher: native?.ok === true ? native.path : null,
   });
   if (!made.ok) return made;

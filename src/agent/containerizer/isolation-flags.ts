@@ -3,7 +3,8 @@
 //
 // Mesos's default is `posix/cpu,posix/mem`; Tessera instead defaults to the strongest set that
 // works on the machine (cgroups where usable, pid and mount namespaces when running as root),
-// and says why anything weaker was chosen.
+// and says why anything weaker was chosen. disk/du is only used when named, as in Mesos: it
+// walks every running sandbox each --container_disk_watch_interval.
 
 export const ISOLATORS = [
   "posix/cpu",
@@ -12,6 +13,7 @@ export const ISOLATORS = [
   "cgroups/mem",
   "namespaces/pid",
   "filesystem/linux",
+  "disk/du",
 ] as const;
 export type IsolatorName = (typeof ISOLATORS)[number];
 
@@ -23,6 +25,7 @@ const ALIASES: Readonly<Record<string, readonly IsolatorName[]>> = {
   cgroups: ["cgroups/cpu", "cgroups/mem"],
   "cgroups/all": ["cgroups/cpu", "cgroups/mem"],
   "filesystem/posix": [],
+  "posix/disk": ["disk/du"],
 };
 
 export type IsolationErrorCode = "UNKNOWN_ISOLATOR" | "ISOLATOR_UNAVAILABLE";
@@ -109,9 +112,10 @@ export function chooseIsolators(
     const a = availability[name];
     if (chosen.includes(name)) return `${name}: on (${a.detail})`;
     if (!a.ok) return `${name}: off (${a.detail})`;
-    return requested === undefined
-      ? `${name}: off (a stronger isolator covers it)`
-      : `${name}: off (not in --isolation)`;
+    if (requested !== undefined) return `${name}: off (not in --isolation)`;
+    return name === "disk/du"
+      ? `${name}: off (only when named in --isolation: it walks every sandbox periodically)`
+      : `${name}: off (a stronger isolator covers it)`;
   });
   return { ok: true, value: { isolators: chosen, explanation } };
 }

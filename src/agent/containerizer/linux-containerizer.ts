@@ -1,5 +1,6 @@
 // The one Containerizer implementation, combining the chosen isolators: cgroups (v1 or v2)
-// and/or posix for cpu and memory, a pid namespace, and filesystem/linux. See containerizer.ts
+// and/or posix for cpu and memory, a pid namespace, filesystem/linux, and disk/du (sandboxes
+// measured, and the disk quota enforced if asked; disk-du.ts). See containerizer.ts
 // for the contract and launcher.ts for how a process is started.
 
 import { mkdirSync, readFileSync } from "node:fs";
@@ -20,9 +21,11 @@ import type {
   Containerizer,
   ContainerizerErrorCode,
   ContainerizerResult,
+  KnownContainer,
   LaunchConfig,
   RecoverResult,
 } from "./containerizer.ts";
+import { diskLimitation, diskUsageBytes } from "./disk-du.ts";
 import type { IsolatorName } from "./isolation-flags.ts";
 import { buildLaunchPlan, prepareSandbox } from "./launcher.ts";
 import type { Tools } from "./namespaces-detect.ts";
@@ -57,6 +60,9 @@ export interface LinuxContainerizerConfig {
   readonly enableCfs: boolean;
   readonly pollIntervalMs: number;
   readonly sandboxMountPoint: string;
+  /** disk/du: how often sandboxes are measured, and whether a quota breach ends a container. */
+  readonly diskWatchIntervalMs: number;
+  readonly enforceDiskQuota: boolean;
   /** The native launcher's binary, or null to launch through the Node helper and wrappers. */
   readonly nativeLauncher: string | null;
 }
@@ -69,6 +75,10 @@ interface Container {
   ownChild: boolean;
   startTimeTicks: number | null;
   resources: ContainerResources | null;
+  /** Its sandbox (disk/du measures it); null when unknown. */
+  readonly sandboxDir: string | null;
+  /** disk/du's last measure of the sandbox, in bytes. */
+  diskUsedBytes: number | undefined;
   readonly inCgroups: boolean;
   limitation: Limitation | undefined;
   destroyRequested: boolean;
@@ -96,7 +106,11 @@ export class LinuxContainerizer implements Containerizer {
   /** Containers whose first process is being started, by id. */
   private readonly launching = new Map<string, Promise<unknown>>();
   private timer: NodeJS.Timeout | null = null;
+  private diskTimer: NodeJS.Timeout | null = null;
+  /** The disk/du pass under way, if any (passes never overlap). */
+  private measuring: Promise<void> | null = null;
   private readonly posixMem: boolean;
+  private readonly diskDu: boolean;
   private readonly cgroupMem: boolean;
 
   private constructor(
@@ -105,6 +119,7 @@ export class LinuxContainerizer implements Containerizer {
   ) {
     this.posixMem = config.isolators.includes("posix/mem");
     this.cgroupMem = config.isolators.includes("cgroups/mem");
+    this.diskDu = config.isolators.includes("disk/du");
     const native = config.nativeLauncher;
     this.native = native === null ? null : new SpawnHelper(nativeDialect(native));
     this.helper = native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null;
@@ -193,7 +208,14 @@ export class LinuxContainerizer implements Containerizer {
       if (this.backend !== null) await this.backend.destroy(containerId);
       return fail("LAUNCH_FAILED", spawned.message);
     }
-    const container = this.track(containerId, spawned.pid, true, launch.resources, null);
+    const container = this.track(
+      containerId,
+      spawned.pid,
+      true,
+      launch.resources,
+      null,
+      launch.sandboxDir,
+    );
     void spawned.exit.then((exit) => this.childEnded(container, exit));
     return { ok: true, value: { pid: spawned.pid } };
   }
@@ -294,6 +316,7 @@ export class LinuxContainerizer implements Containerizer {
     ownChild: boolean,
     resources: ContainerResources | null,
     startTimeTicks: number | null,
+    sandboxDir: string | null,
   ): Container {
     let resolve!: (t: Termination) => void;
     const termination = new Promise<Termination>((r) => {
@@ -309,6 +332,8 @@ export class LinuxContainerizer implements Containerizer {
       ownChild,
       startTimeTicks,
       resources,
+      sandboxDir,
+      diskUsedBytes: undefined,
       inCgroups: this.backend?.exists(id) ?? false,
       limitation: undefined,
       destroyRequested: false,
@@ -320,6 +345,7 @@ export class LinuxContainerizer implements Containerizer {
     };
     this.live.set(id, container);
     if (this.needsPolling(container)) this.armPoller();
+    if (this.diskDu && sandboxDir !== null) this.armDiskWatch();
     return container;
   }
 
@@ -364,7 +390,10 @@ export class LinuxContainerizer implements Containerizer {
       const oldest = this.ended.keys().next().value;
       if (oldest !== undefined) this.ended.delete(oldest);
     }
-    if (this.live.size === 0) this.disarmPoller();
+    if (this.live.size === 0) {
+      this.disarmPoller();
+      this.disarmDiskWatch();
+    }
     c.resolve(termination);
   }
 
@@ -414,6 +443,11 @@ export class LinuxContainerizer implements Containerizer {
     if (c.resources !== null) {
       stats.cpus_limit = c.resources.cpus;
       stats.mem_limit_bytes = c.resources.memMb * BYTES_PER_MB;
+    }
+    if (this.diskDu) {
+      if (c.diskUsedBytes !== undefined) stats.disk_used_bytes = c.diskUsedBytes;
+      const diskMb = c.resources?.diskMb ?? 0;
+      if (diskMb > 0) stats.disk_limit_bytes = diskMb * BYTES_PER_MB;
     }
     if (this.backend !== null && c.inCgroups) {
       Object.assign(stats, this.backend.statistics(containerId));
@@ -489,9 +523,7 @@ export class LinuxContainerizer implements Containerizer {
     }
   }
 
-  async recover(
-    known: readonly { containerId: string; pid: number; resources?: ContainerResources }[],
-  ): Promise<RecoverResult> {
+  async recover(known: readonly KnownContainer[]): Promise<RecoverResult> {
     const recovered: string[] = [];
     const gone: string[] = [];
     const knownIds = new Set(known.map((k) => k.containerId));
@@ -506,6 +538,7 @@ export class LinuxContainerizer implements Containerizer {
         false,
         k.resources ?? null,
         stat?.startTimeTicks ?? null,
+        k.sandboxDir ?? null,
       );
       if (alive) {
         recovered.push(k.containerId);
@@ -539,6 +572,7 @@ export class LinuxContainerizer implements Containerizer {
 
   close(): void {
     this.disarmPoller();
+    this.disarmDiskWatch();
     // Running containers must not keep the agent's process alive once it is done with them.
     this.native?.close();
     this.helper?.close();
@@ -555,6 +589,39 @@ export class LinuxContainerizer implements Containerizer {
     if (this.timer === null) return;
     clearInterval(this.timer);
     this.timer = null;
+  }
+
+  private armDiskWatch(): void {
+    if (this.diskTimer !== null) return;
+    this.diskTimer = setInterval(() => void this.measureDisks(), this.config.diskWatchIntervalMs);
+    this.diskTimer.unref();
+  }
+
+  private disarmDiskWatch(): void {
+    if (this.diskTimer === null) return;
+    clearInterval(this.diskTimer);
+    this.diskTimer = null;
+  }
+
+  /** disk/du: measures every live container's sandbox, one after another; with the quota
+   *  enforced, a container over its `disk` is ended as Mesos ends it (SIGKILL, limitation). */
+  measureDisks(): Promise<void> {
+    this.measuring ??= (async () => {
+      for (const c of [...this.live.values()]) {
+        if (c.ended || c.sandboxDir === null) continue;
+        const used = await diskUsageBytes(c.sandboxDir);
+        if (c.ended) continue;
+        c.diskUsedBytes = used;
+        if (!this.config.enforceDiskQuota || c.limitation !== undefined) continue;
+        const limitation = diskLimitation(used, c.resources?.diskMb ?? 0);
+        if (limitation === null) continue;
+        c.limitation = limitation;
+        this.signalTree(c, "SIGKILL", null);
+      }
+    })().finally(() => {
+      this.measuring = null;
+    });
+    return this.measuring;
   }
 
   /** One pass: memory limits (posix), OOM kills (cgroups), and recovered containers' ends. */

@@ -15,6 +15,7 @@ const everything: Availability = {
   "cgroups/mem": on("v1"),
   "namespaces/pid": on("unshare"),
   "filesystem/linux": on("unshare"),
+  "disk/du": on("every 15secs"),
 };
 
 test("a comma list parses in order, with blanks and duplicates dropped", () => {
@@ -24,7 +25,8 @@ test("a comma list parses in order, with blanks and duplicates dropped", () => {
   });
 });
 
-test("Mesos's aliases expand: process, cgroups, cgroups/all, filesystem/posix", () => {
+test("Mesos's aliases expand: process, cgroups, cgroups/all, filesystem/posix, posix/disk", () => {
+  assert.deepEqual(parseIsolation("posix/disk"), { ok: true, value: ["disk/du"] });
   assert.deepEqual(parseIsolation("process"), { ok: true, value: ["posix/cpu", "posix/mem"] });
   assert.deepEqual(parseIsolation("cgroups"), { ok: true, value: ["cgroups/cpu", "cgroups/mem"] });
   assert.deepEqual(parseIsolation("cgroups/all,filesystem/posix"), {
@@ -40,7 +42,7 @@ test("an unknown isolator is an error that names it", () => {
   assert.match(parsed.message, /'gpu\/nvidia'/);
 });
 
-test("the default is the strongest set that works: cgroups and both namespaces", () => {
+test("the default is the strongest set that works: cgroups and both namespaces (disk/du only when named)", () => {
   const chosen = chooseIsolators(undefined, everything);
   assert.ok(chosen.ok);
   assert.deepEqual(chosen.value.isolators, [
@@ -49,6 +51,7 @@ test("the default is the strongest set that works: cgroups and both namespaces",
     "namespaces/pid",
     "filesystem/linux",
   ]);
+  assert.ok(chosen.value.explanation.some((l) => l.startsWith("disk/du: off (only when named")));
   assert.match(chosen.value.explanation[0] ?? "", /posix\/cpu: off \(a stronger isolator/);
 });
 

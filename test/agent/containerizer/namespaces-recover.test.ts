@@ -193,8 +193,13 @@ test("the default isolation explains every isolator, on or off, and which launch
   assert.ok(made.ok);
   made.value.containerizer.close();
   const isolators = made.value.explanation.slice(0, -1);
-  assert.equal(isolators.length, 6);
+  assert.equal(isolators.length, 7);
   for (const line of isolators) assert.match(line, /^[a-z/]+: (on|off) \(.+\)$/);
+  assert.ok(
+    isolators.includes(
+      "disk/du: off (only when named in --isolation: it walks every sandbox periodically)",
+    ),
+  );
   assert.match(made.value.explanation.at(-1) ?? "", /^launcher: (native|Node helper)/);
   assert.deepEqual(cgroupRootDirs(root), []);
 });
