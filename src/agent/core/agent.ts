@@ -65,6 +65,7 @@ export class AgentCore {
       registrationBackoffMs: this.#flags.registrationBackoffFactorMs,
       pingTimeoutMs: 75_000,
       frameworks: new Map(),
+      completedFrameworks: new Map(),
       executorStreams: new Map(),
       containers: new Map(),
       nextToken: 0,
@@ -93,6 +94,11 @@ export class AgentCore {
   /** Read-only view for the agent's endpoints (/state, GET_TASKS...). Do not mutate. */
   get frameworks(): ReadonlyMap<string, AgentFramework> {
     return this.#s.frameworks;
+  }
+
+  /** Frameworks with nothing left on this agent, oldest first (bounded). Do not mutate. */
+  get completedFrameworks(): ReadonlyMap<string, AgentFramework> {
+    return this.#s.completedFrameworks;
   }
 
   get statusUpdates(): StatusUpdateManager {

@@ -15,6 +15,8 @@ import {
   type Ctx,
   isPartitionAware,
   isTerminal,
+  MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK,
+  remember,
 } from "./state.ts";
 
 export function registrationTimerId(executor: AgentExecutor): string {
@@ -59,6 +61,7 @@ export function launchExecutor(
     recovered: false,
     queue: [],
     tasks: new Map(),
+    completedTasks: [],
     terminationReason: undefined,
     terminationMessage: undefined,
   };
@@ -320,6 +323,7 @@ export function removeExecutorIfDone(ctx: Ctx, executor: AgentExecutor): void {
   const framework = ctx.s.frameworks.get(executor.frameworkId);
   if (framework === undefined || framework.executors.get(executor.id) !== executor) return;
   framework.executors.delete(executor.id);
+  remember(framework.completedExecutors, executor, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
   if (framework.info.checkpoint === true) {
     ctx.checkpoint({
       type: "remove_executor",

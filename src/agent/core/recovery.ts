@@ -43,7 +43,13 @@ export function recover(ctx: Ctx, state: RecoveredAgentState | undefined): void 
   for (const fw of state.frameworks) {
     if (fw.info.checkpoint !== true) continue;
     const id = fwId(fw.info);
-    const framework: AgentFramework = { id, info: fw.info, phase: "running", executors: new Map() };
+    const framework: AgentFramework = {
+      id,
+      info: fw.info,
+      phase: "running",
+      executors: new Map(),
+      completedExecutors: [],
+    };
     for (const ex of fw.executors) {
       const executor: AgentExecutor = {
         id: ex.info.executor_id.value,
@@ -57,6 +63,7 @@ export function recover(ctx: Ctx, state: RecoveredAgentState | undefined): void 
         recovered: true,
         queue: [],
         tasks: new Map(),
+        completedTasks: [],
         terminationReason: undefined,
         terminationMessage: undefined,
       };

@@ -52,6 +52,9 @@ export interface AgentExecutor {
   recovered: boolean;
   queue: LaunchItem[];
   tasks: Map<string, AgentTask>;
+  /** Tasks whose terminal update was acknowledged, oldest first (at most
+   *  MAX_COMPLETED_TASKS_PER_EXECUTOR): /state's completed_tasks. */
+  completedTasks: Task[];
   /** Set when the agent itself ends the container (registration timeout, launch failure). */
   terminationReason: Reason | undefined;
   terminationMessage: string | undefined;
@@ -64,6 +67,20 @@ export interface AgentFramework {
   info: FrameworkInfo;
   phase: FrameworkPhase;
   executors: Map<string, AgentExecutor>;
+  /** Executors that ended and were forgotten, oldest first (at most
+   *  MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK): /state's completed_executors. */
+  completedExecutors: AgentExecutor[];
+}
+
+// Mesos's bounds on the history the agent keeps in memory for /state and the operator API.
+export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
+export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
+export const MAX_COMPLETED_FRAMEWORKS = 50;
+
+/** Appends to a history, dropping the oldest beyond `max`. */
+export function remember<T>(history: T[], item: T, max: number): void {
+  history.push(item);
+  if (history.length > max) history.splice(0, history.length - max);
 }
 
 export type MasterConnection = "disconnected" | "registering" | "registered";
@@ -80,6 +97,9 @@ export interface AgentState {
   /** `total_ping_timeout_seconds` of the last SUBSCRIBED, in ms. */
   pingTimeoutMs: number;
   frameworks: Map<string, AgentFramework>;
+  /** Frameworks with no executor left, by id, oldest first (at most MAX_COMPLETED_FRAMEWORKS);
+   *  one that launches again takes its completed executors back (as Mesos). */
+  completedFrameworks: Map<string, AgentFramework>;
   /** Executor stream id -> [framework id, executor id]. */
   executorStreams: Map<string, [string, string]>;
   /** Container id -> [framework id, executor id]. */

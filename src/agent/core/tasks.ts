@@ -17,6 +17,8 @@ import {
   type Ctx,
   isPartitionAware,
   isTerminal,
+  MAX_COMPLETED_TASKS_PER_EXECUTOR,
+  remember,
 } from "./state.ts";
 
 type RunTask = NonNullable<AgentEvent["run_task"]>;
@@ -224,6 +226,7 @@ export function acknowledge(ctx: Ctx, frameworkId: string, taskId: string, uuid:
   const executor = ctx.executor(frameworkId, task.executorId);
   if (executor === undefined) return;
   executor.tasks.delete(taskId);
+  remember(executor.completedTasks, task.task, MAX_COMPLETED_TASKS_PER_EXECUTOR);
   removeExecutorIfDone(ctx, executor);
 }
 

@@ -113,7 +113,9 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
     name: "state",
     methods: ["GET"],
     guard,
-    handler: () => jsonResponse(200, stringifyWire(stateJson(ctx))),
+    // JSON.stringify, not the protobuf printer: Mesos's /state always has its lists, empty or
+    // not (`"frameworks": []`), and tools index them without looking first.
+    handler: () => jsonResponse(200, JSON.stringify(stateJson(ctx))),
   });
   server.route({
     name: "flags",
@@ -219,9 +221,10 @@ function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {
     frameworks: frameworks
       .filter((f) => f.phase === "running")
       .map((f) => legacyFramework(f, ctx.workDir, agentId)),
-    completed_frameworks: frameworks
-      .filter((f) => f.phase !== "running")
-      .map((f) => legacyFramework(f, ctx.workDir, agentId)),
+    completed_frameworks: [
+      ...ctx.core.completedFrameworks.values(),
+      ...frameworks.filter((f) => f.phase !== "running"),
+    ].map((f) => legacyFramework(f, ctx.workDir, agentId)),
   };
 }
 
@@ -269,17 +272,22 @@ function operatorAnswer(
   const { core } = ctx;
   const frameworks = [...core.frameworks.values()];
   const executors = executorsOf(core);
+  const completedFrameworks = [...core.completedFrameworks.values()];
+  // Executors that ended: forgotten ones (of live and of completed frameworks), then those
+  // whose tasks' last updates still wait for acknowledgement.
+  const completedExecutors = [
+    ...[...frameworks, ...completedFrameworks].flatMap((f) => f.completedExecutors),
+    ...executors.filter((e) => e.phase === "terminated"),
+  ];
   const getFrameworks = () => ({
     frameworks: frameworks.map((f) => ({ framework_info: f.info })),
-    completed_frameworks: [],
+    completed_frameworks: completedFrameworks.map((f) => ({ framework_info: f.info })),
   });
   const getExecutors = () => ({
     executors: executors
       .filter((e) => e.phase !== "terminated")
       .map((e) => ({ executor_info: e.info })),
-    completed_executors: executors
-      .filter((e) => e.phase === "terminated")
-      .map((e) => ({ executor_info: e.info })),
+    completed_executors: completedExecutors.map((e) => ({ executor_info: e.info })),
   });
   const getTasks = () => {
     const queued: Task[] = [];
@@ -297,7 +305,9 @@ function operatorAnswer(
       queued_tasks: queued,
       launched_tasks: launched,
       terminated_tasks: terminated,
-      completed_tasks: [],
+      completed_tasks: completedExecutors
+        .concat(executors.filter((e) => e.phase !== "terminated"))
+        .flatMap((e) => e.completedTasks),
     };
   };
   switch (call.type) {

@@ -3,9 +3,10 @@
 // names, executors with their sandbox `directory`, tasks with `statuses`. Pure.
 import type { AgentInfo } from "../../wire/framework.ts";
 import type { Resource } from "../../wire/resource.ts";
+import type { Task } from "../../wire/task.ts";
 import { taskRole } from "../core/command-executor.ts";
 import { sandboxPath } from "../core/paths.ts";
-import type { AgentExecutor, AgentFramework, AgentTask } from "../core/state.ts";
+import type { AgentExecutor, AgentFramework } from "../core/state.ts";
 
 type Json = Record<string, unknown>;
 
@@ -42,8 +43,7 @@ export function attributesObject(attributes: AgentInfo["attributes"]): Json {
   return out;
 }
 
-export function legacyTask(t: AgentTask): Json {
-  const task = t.task;
+export function legacyTask(task: Task): Json {
   return {
     id: task.task_id.value,
     name: task.name,
@@ -68,10 +68,11 @@ export function legacyExecutor(e: AgentExecutor, workDir: string, agentId: strin
   const tasks: Json[] = [];
   const queued: Json[] = [];
   const completed: Json[] = [];
+  for (const task of e.completedTasks) completed.push(legacyTask(task));
   for (const t of e.tasks.values()) {
-    if (t.stage === "queued") queued.push(legacyTask(t));
-    else if (t.stage === "terminated") completed.push(legacyTask(t));
-    else tasks.push(legacyTask(t));
+    if (t.stage === "queued") queued.push(legacyTask(t.task));
+    else if (t.stage === "terminated") completed.push(legacyTask(t.task));
+    else tasks.push(legacyTask(t.task));
   }
   return {
     id: e.id,
@@ -103,8 +104,9 @@ export function legacyFramework(f: AgentFramework, workDir: string, agentId: str
     executors: [...f.executors.values()]
       .filter((e) => e.phase !== "terminated")
       .map((e) => legacyExecutor(e, workDir, agentId)),
-    completed_executors: [...f.executors.values()]
-      .filter((e) => e.phase === "terminated")
-      .map((e) => legacyExecutor(e, workDir, agentId)),
+    completed_executors: [
+      ...f.completedExecutors,
+      ...[...f.executors.values()].filter((e) => e.phase === "terminated"),
+    ].map((e) => legacyExecutor(e, workDir, agentId)),
   };
 }

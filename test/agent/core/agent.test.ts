@@ -441,3 +441,62 @@ describe("agent core: recovery (reference §8.3)", () => {
     assert.equal(h.core.frameworks.size, 0);
   });
 });
+
+describe("agent core: the history /state shows (completed tasks, executors, frameworks)", () => {
+  /** Runs task `id` of framework `fw` to TASK_FINISHED, acknowledged; `n` numbers its uuid
+   *  and container (the harness names containers c1, c2, ... in launch order). */
+  function runToEnd(h: Harness, fw: string, id: string, n: number) {
+    launch(h, framework(fw), commandTask(id));
+    h.subscribeExecutor(fw, id);
+    h.executorUpdate(fw, id, id, "TASK_FINISHED", uuid(n));
+    h.handle({ kind: "container_exited", containerId: `c${n}`, status: 0 });
+    h.masterEvent({
+      type: "ACKNOWLEDGE",
+      acknowledge: { framework_id: { value: fw }, task_id: { value: id }, uuid: uuid(n) },
+    });
+  }
+
+  it("a finished task stays in its executor's completed tasks, the executor in its framework's, the framework in the agent's", () => {
+    const h = new Harness();
+    h.register();
+    runToEnd(h, "F1", "t1", 1);
+    const done = h.core.completedFrameworks.get("F1");
+    assert.equal(h.core.frameworks.has("F1"), false);
+    assert.deepEqual(
+      done?.completedExecutors.map((e) => [e.id, e.containerId]),
+      [["t1", "c1"]],
+    );
+    const tasks = done?.completedExecutors[0]?.completedTasks ?? [];
+    assert.deepEqual(
+      tasks.map((t) => [t.task_id.value, t.state]),
+      [["t1", "TASK_FINISHED"]],
+    );
+  });
+
+  it("a framework that launches again takes its completed executors back", () => {
+    const h = new Harness();
+    h.register();
+    runToEnd(h, "F1", "t1", 1);
+    launch(h, framework("F1"), commandTask("t2"));
+    assert.equal(h.core.completedFrameworks.has("F1"), false);
+    assert.deepEqual(
+      h.core.frameworks.get("F1")?.completedExecutors.map((e) => e.id),
+      ["t1"],
+    );
+  });
+
+  it("keeps at most 150 completed executors per framework and 50 completed frameworks, dropping the oldest", () => {
+    const h = new Harness();
+    h.register();
+    for (let i = 1; i <= 152; i++) runToEnd(h, "F1", `t${i}`, i);
+    const executors = h.core.completedFrameworks.get("F1")?.completedExecutors ?? [];
+    assert.equal(executors.length, 150);
+    assert.equal(executors[0]?.id, "t3");
+    assert.equal(executors.at(-1)?.id, "t152");
+    for (let f = 2; f <= 51; f++) runToEnd(h, `F${f}`, `u${f}`, 150 + f + 1);
+    const completed = [...h.core.completedFrameworks.keys()];
+    assert.equal(completed.length, 50);
+    assert.equal(completed.includes("F1"), false, "the oldest framework is dropped");
+    assert.equal(completed.at(-1), "F51");
+  });
+});

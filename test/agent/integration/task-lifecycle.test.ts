@@ -61,6 +61,29 @@ describe("agent task lifecycle with a real master", () => {
     assert.equal(runs.length, 1);
     const stdout = await readFile(join(sandbox, runs[0] ?? "", "stdout"), "utf8");
     assert.match(stdout, /hello from tessera/);
+
+    // Once acknowledged, the task is history that /state keeps, as Mesos's does, with the
+    // sandbox's directory (what tools read to find a finished task's files).
+    type Ex = { id: string; directory: string; completed_tasks: { id: string; state: string }[] };
+    type Fw = { id: string; completed_executors: Ex[] };
+    let done: Ex | undefined;
+    for (const deadline = Date.now() + 10_000; done === undefined; ) {
+      assert.ok(Date.now() < deadline, "the finished executor never showed in /state");
+      const s = (await (await fetch(`${agent.url}/state`)).json()) as {
+        frameworks: Fw[];
+        completed_frameworks: Fw[];
+      };
+      done = [...s.frameworks, ...s.completed_frameworks]
+        .filter((f) => f.id === framework.id)
+        .flatMap((f) => f.completed_executors)
+        .find((e) => e.id === "hello" && e.completed_tasks.length > 0);
+      if (done === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(done.directory, join(sandbox, runs[0] ?? ""));
+    assert.deepEqual(
+      done.completed_tasks.map((t) => [t.id, t.state]),
+      [["hello", "TASK_FINISHED"]],
+    );
   });
 
   it("a task that exits 1 is TASK_FAILED with Mesos's message", async () => {
