@@ -12,6 +12,14 @@ export interface AgentCommandFlags {
   ip: string;
   port: number;
   hostname: string | undefined;
+  /** `--advertise_ip`, `--advertise_port`: the address the master and executors are told,
+   *  where it differs from the one listened on (NAT, containers). */
+  advertiseIp: string | undefined;
+  advertisePort: number | undefined;
+  /** `--strict`: a checkpoint that cannot be read stops the agent (else it starts afresh). */
+  strict: boolean;
+  /** `--max_completed_executors_per_framework`: history kept for /state. */
+  maxCompletedExecutorsPerFramework: number;
   /** `--resources` as given (merged over detected defaults by resources-detect.ts). */
   resources: string | undefined;
   attributes: string | undefined;
@@ -138,6 +146,36 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     help: "bound of the first random registration delay (doubles up to 1mins)",
   },
   {
+    name: "advertise_ip",
+    kind: "string",
+    default: undefined,
+    help: "IP address the master and executors use to reach this agent, if not the one listened on",
+  },
+  {
+    name: "advertise_port",
+    kind: "port",
+    default: undefined,
+    help: "port the master and executors use to reach this agent, if not the one listened on",
+  },
+  {
+    name: "containerizers",
+    kind: "string",
+    default: "mesos",
+    help: "containerizers to use: only mesos (Tessera's own; there is no Docker containerizer)",
+  },
+  {
+    name: "strict",
+    kind: "bool",
+    default: "true",
+    help: "treat a checkpoint that cannot be recovered as fatal (false: log it and start afresh)",
+  },
+  {
+    name: "max_completed_executors_per_framework",
+    kind: "string",
+    default: "150",
+    help: "finished executors per framework kept in memory for /state",
+  },
+  {
     name: "container_disk_watch_interval",
     kind: "duration",
     default: "15secs",
@@ -196,6 +234,12 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     kind: "duration",
     default: "10secs",
     help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
+  },
+  {
+    name: "logging_level",
+    kind: "log_level",
+    default: undefined,
+    help: "INFO, WARNING or ERROR (Mesos's name of --log_level, which it overrides)",
   },
   { name: "log_level", kind: "log_level", default: "INFO", help: "INFO, WARNING or ERROR" },
 ];
@@ -258,8 +302,34 @@ export function parseAgentFlags(
   if (recover !== "reconnect" && recover !== "cleanup") {
     fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
   }
-  const logLevel = LOG_LEVELS[(str("log_level") ?? "").toLowerCase()];
-  if (logLevel === undefined) fail("log_level", `'${str("log_level")}' is not a log level`);
+  const levelFlag = str("logging_level") === undefined ? "log_level" : "logging_level";
+  const logLevel = LOG_LEVELS[(str(levelFlag) ?? "").toLowerCase()];
+  if (logLevel === undefined) fail(levelFlag, `'${str(levelFlag)}' is not a log level`);
+  const containerizers = (str("containerizers") ?? "").split(",").map((c) => c.trim());
+  const other = containerizers.find((c) => c !== "mesos");
+  if (other !== undefined) {
+    fail(
+      "containerizers",
+      other === "docker"
+        ? "the docker containerizer is not supported (no Docker engine is used); use --containerizers=mesos"
+        : `'${other}' is not a containerizer; the only one is mesos`,
+    );
+  }
+  const advertisePortText = str("advertise_port");
+  const advertisePort = advertisePortText === undefined ? undefined : Number(advertisePortText);
+  if (
+    advertisePort !== undefined &&
+    !(/^[0-9]+$/.test(advertisePortText ?? "") && advertisePort >= 1 && advertisePort <= 65535)
+  ) {
+    fail("advertise_port", `'${advertisePortText}' is not an integer in [1, 65535]`);
+  }
+  const maxCompletedText = str("max_completed_executors_per_framework") ?? "";
+  const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
+    ? Number(maxCompletedText)
+    : Number.NaN;
+  if (!Number.isSafeInteger(maxCompletedExecutorsPerFramework)) {
+    fail("max_completed_executors_per_framework", `'${maxCompletedText}' is not a count`);
+  }
   const executorReregistrationTimeoutMs = duration("executor_reregistration_timeout");
   // Mesos caps it at MAX_EXECUTOR_REREGISTRATION_TIMEOUT (15 s).
   if (executorReregistrationTimeoutMs > 15_000) {
@@ -321,6 +391,10 @@ export function parseAgentFlags(
     ip: str("ip") ?? "0.0.0.0",
     port,
     hostname: str("hostname"),
+    advertiseIp: str("advertise_ip"),
+    advertisePort,
+    strict: bool("strict"),
+    maxCompletedExecutorsPerFramework,
     resources: str("resources"),
     attributes: str("attributes"),
     isolation: str("isolation"),
@@ -370,10 +444,15 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     sandbox_directory: flags.sandboxDirectory,
     switch_user: String(flags.switchUser),
     log_level: flags.logLevel.toUpperCase(),
+    containerizers: "mesos",
+    strict: String(flags.strict),
+    max_completed_executors_per_framework: String(flags.maxCompletedExecutorsPerFramework),
   };
   const optional: [string, string | undefined][] = [
     ["master", flags.master],
     ["hostname", flags.hostname],
+    ["advertise_ip", flags.advertiseIp],
+    ["advertise_port", flags.advertisePort === undefined ? undefined : String(flags.advertisePort)],
     ["resources", flags.resources],
     ["attributes", flags.attributes],
     ["isolation", flags.isolation],

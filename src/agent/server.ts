@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { constants as osConstants, hostname as osHostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { destination, type Logger, pino } from "pino";
+import { advertisedIp as advertisedIpOf } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import { HttpServer } from "../http/server.ts";
@@ -34,7 +35,7 @@ import type {
 } from "./containerizer/containerizer.ts";
 import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
-import { runMetaDir, sandboxPath } from "./core/paths.ts";
+import { latestAgentLink, runMetaDir, sandboxPath } from "./core/paths.ts";
 import type {
   AgentInput,
   AgentOutput,
@@ -76,6 +77,7 @@ export interface StartAgentOptions {
 }
 
 export interface RunningAgent {
+  /** Where it answers, as it tells others (--advertise_ip/--advertise_port if given). */
   readonly url: string;
   readonly port: number;
   readonly flags: AgentCommandFlags;
@@ -166,18 +168,21 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
   const bound = await server.listen({ host: flags.ip, port: flags.port });
-  const advertisedIp = flags.ip === "0.0.0.0" ? "127.0.0.1" : flags.ip;
-  const hostname = flags.hostname ?? (flags.ip === "0.0.0.0" ? osHostname() : flags.ip);
+  // --advertise_ip/--advertise_port: what the master, executors and tools are told (NAT).
+  const advertisedIp = flags.advertiseIp ?? advertisedIpOf(flags.ip);
+  const advertisedPort = flags.advertisePort ?? bound.port;
+  const hostname =
+    flags.hostname ?? flags.advertiseIp ?? (flags.ip === "0.0.0.0" ? osHostname() : flags.ip);
   const agentInfo: AgentInfo = {
     hostname,
-    port: bound.port,
+    port: advertisedPort,
     resources: resourcesToWire(resources.value) as Resource[],
     attributes: attributes as AgentInfo["attributes"],
   };
   const core = new AgentCore(
     {
       agentInfo,
-      endpoint: { ip: advertisedIp, port: bound.port },
+      endpoint: { ip: advertisedIp, port: advertisedPort },
       workDir: flags.workDir,
       // Under filesystem/linux the sandbox is bind-mounted at a fixed path in the container,
       // and the host path may be hidden (e.g. a work dir under the private /tmp).
@@ -191,6 +196,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
         recoveryTimeoutMs: flags.recoveryTimeoutMs,
         registrationBackoffFactorMs: flags.registrationBackoffFactorMs,
         recover: flags.recover,
+        maxCompletedExecutorsPerFramework: flags.maxCompletedExecutorsPerFramework,
       },
     },
     {
@@ -199,7 +205,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       containerId: () => randomUUID(),
     },
   );
-  const url = `http://${advertisedIp}:${bound.port}`;
+  const url = `http://${advertisedIp}:${advertisedPort}`;
   runtime.attach(core);
 
   const metrics = new MetricsRegistry();
@@ -219,13 +225,19 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     flags: agentFlagValues(flags),
     workDir: flags.workDir,
     startTimeMs,
-    pid: `slave(1)@${advertisedIp}:${bound.port}`,
+    pid: `slave(1)@${advertisedIp}:${advertisedPort}`,
     masterHostname: () => runtime.masterHostname(),
     recovered: () => runtime.recovered(),
     killContainer: (containerId, signal) => runtime.killContainer(containerId, signal),
   });
 
-  await runtime.recover();
+  try {
+    await runtime.recover();
+  } catch (error) {
+    await server.close();
+    containerizer.close();
+    throw error;
+  }
   await runtime.startSandboxGc();
   if (flags.master !== undefined) {
     const base = masterBaseUrl(flags.master);
@@ -719,6 +731,15 @@ class AgentRuntime {
     try {
       state = await readAgentState(this.flags.workDir);
     } catch (error) {
+      const message = (error as Error).message;
+      // Mesos's --strict: a checkpoint that cannot be recovered stops the agent, so that the
+      // tasks it describes are not silently forgotten; the operator decides.
+      if (this.flags.strict) {
+        throw new AgentStartError(
+          `Failed to recover the agent from ${latestAgentLink(this.flags.workDir)}: ${message}. Remove that link to start afresh, or start with --strict=false to skip what cannot be read`,
+          "strict",
+        );
+      }
       this.logger.error({ err: error }, "could not read the checkpoint; starting afresh");
     }
     const live = new Map<string, Promise<{ ok: true; value: Termination } | { ok: false }>>();

@@ -147,6 +147,12 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
   },
   { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
   {
+    name: "logging_level",
+    kind: "log_level",
+    default: undefined,
+    help: "INFO, WARNING or ERROR (Mesos's name of --log_level, which it overrides)",
+  },
+  {
     name: "log_level",
     kind: "log_level",
     default: "INFO",
@@ -271,8 +277,9 @@ export function parseMasterFlags(
   if (registry === "sqlite" && workDir === undefined) {
     fail("work_dir", "--work_dir is required with --registry=sqlite (or use --registry=in_memory)");
   }
-  const logLevel = parseLogLevel(str("log_level") ?? "");
-  if (logLevel === undefined) fail("log_level", `'${str("log_level")}' is not a log level`);
+  const levelFlag = str("logging_level") === undefined ? "log_level" : "logging_level";
+  const logLevel = parseLogLevel(str(levelFlag) ?? "");
+  if (logLevel === undefined) fail(levelFlag, `'${str(levelFlag)}' is not a log level`);
   const port = num("port", 0, 65535);
   const allocationIntervalMs = duration("allocation_interval") ?? 1000;
   if (allocationIntervalMs <= 0) fail("allocation_interval", "must be positive");

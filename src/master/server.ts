@@ -9,10 +9,11 @@
 // dispatcher, operator state) from it; losing leadership closes the reign at once and stops the
 // master, for its supervisor to restart as a standby (docs/ha.md).
 import { randomUUID } from "node:crypto";
-import { networkInterfaces, hostname as osHostname } from "node:os";
+import { hostname as osHostname } from "node:os";
 import { destination, type Logger, pino } from "pino";
 import { Allocator } from "../allocator/index.ts";
 import { MESOS_COMPATIBLE_VERSION } from "../cli/version.ts";
+import { advertisedIp } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import type { HeartbeatTimer } from "../http/event-stream.ts";
 import type { LeadershipView } from "../http/leader.ts";
@@ -87,15 +88,6 @@ export function ipv4ToInt(ip: string): number {
   if (parts.length !== 4 || parts.some((p) => !(p >= 0 && p <= 255))) return 0;
   const [a = 0, b = 0, c = 0, d = 0] = parts;
   return ((d << 24) >>> 0) + (c << 16) + (b << 8) + a;
-}
-
-/** The address to advertise when listening on all interfaces (Mesos resolves its hostname). */
-function advertisedIp(listenIp: string): string {
-  if (listenIp !== "0.0.0.0") return listenIp;
-  for (const list of Object.values(networkInterfaces())) {
-    for (const a of list ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
-  }
-  return "127.0.0.1";
 }
 
 /** The registry this master's flags name (a new store per leadership: see `lead`). */

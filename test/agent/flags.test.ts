@@ -50,6 +50,10 @@ describe("agent flag defaults", () => {
     assert.equal(f.diskWatchIntervalMs, 60_000);
     assert.equal(f.containerDiskWatchIntervalMs, 15_000);
     assert.equal(f.enforceContainerDiskQuota, false);
+    assert.equal(f.strict, true);
+    assert.equal(f.maxCompletedExecutorsPerFramework, 150);
+    assert.equal(f.advertiseIp, undefined);
+    assert.equal(f.advertisePort, undefined);
     assert.equal(f.cgroupsEnableCfs, true, "Tessera's choice; Mesos's default is false");
     assert.equal(f.sandboxDirectory, "/mnt/mesos/sandbox");
     assert.equal(f.switchUser, true);
@@ -165,6 +169,11 @@ describe("flag sources", () => {
       disk_watch_interval: "5secs",
       container_disk_watch_interval: "1secs",
       enforce_container_disk_quota: "true",
+      advertise_ip: "203.0.113.7",
+      advertise_port: "15051",
+      containerizers: "mesos",
+      strict: "false",
+      max_completed_executors_per_framework: "10",
       cgroups_enable_cfs: "false",
       sandbox_directory: "/sandbox",
       switch_user: "false",
@@ -185,6 +194,10 @@ describe("flag sources", () => {
     assert.equal(f.diskWatchIntervalMs, 5_000);
     assert.equal(f.containerDiskWatchIntervalMs, 1_000);
     assert.equal(f.enforceContainerDiskQuota, true);
+    assert.equal(f.advertiseIp, "203.0.113.7");
+    assert.equal(f.advertisePort, 15051);
+    assert.equal(f.strict, false);
+    assert.equal(f.maxCompletedExecutorsPerFramework, 10);
     assert.equal(f.cgroupsEnableCfs, false);
     assert.equal(f.sandboxDirectory, "/sandbox");
     assert.equal(f.switchUser, false);
@@ -215,6 +228,13 @@ describe("bad flag values", () => {
     ["gc_disk_headroom", "tenth"],
     ["disk_watch_interval", "0secs"],
     ["container_disk_watch_interval", "0secs"],
+    ["containerizers", "mesos,docker"],
+    ["containerizers", "rkt"],
+    ["advertise_port", "0"],
+    ["advertise_port", "http"],
+    ["strict", "very"],
+    ["max_completed_executors_per_framework", "-1"],
+    ["logging_level", "CHATTY"],
     ["enforce_container_disk_quota", "sometimes"],
     ["switch_user", "maybe"],
     ["cgroups_enable_cfs", "yes please"],
@@ -240,6 +260,19 @@ describe("bad flag values", () => {
     const r = refused({ work_dir: "/w", no_such_flag: "1" });
     assert.equal(r.flag, "no_such_flag");
     assert.match(r.message, /no_such_flag/);
+  });
+
+  it("--logging_level (Mesos's name) sets the level, over --log_level", () => {
+    assert.equal(parsed({ work_dir: "/w", logging_level: "ERROR" }).logLevel, "error");
+    assert.equal(
+      parsed({ work_dir: "/w", logging_level: "WARNING", log_level: "ERROR" }).logLevel,
+      "warn",
+    );
+  });
+
+  it("--containerizers=docker is refused saying there is no Docker containerizer", () => {
+    const r = refused({ work_dir: "/w", containerizers: "docker" });
+    assert.match(r.message, /docker containerizer is not supported.*--containerizers=mesos/);
   });
 
   it("a bad --resources or --attributes stops startAgent with one line naming the flag", async () => {

@@ -61,6 +61,7 @@ describe("master flags", () => {
       [{}, "work_dir"],
       [{ registry: "in_memory", weights: "web=-1" }, "weights"],
       [{ registry: "in_memory", log_level: "LOUD" }, "log_level"],
+      [{ registry: "in_memory", logging_level: "LOUD" }, "logging_level"],
       [{ registry: "in_memory", bogus: "1" }, "bogus"],
     ];
     for (const [given, flag] of cases) {
@@ -69,6 +70,16 @@ describe("master flags", () => {
       assert.equal(r.flag, flag);
       assert.match(r.message, new RegExp(`'${flag}'`));
     }
+  });
+
+  it("--logging_level (Mesos's name) sets the level, over --log_level", () => {
+    const r = parseMasterFlags({
+      registry: "in_memory",
+      logging_level: "ERROR",
+      log_level: "INFO",
+    });
+    assert.ok(r.ok);
+    assert.equal(r.flags.logLevel, "error");
   });
 
   it("--roles, --weights and --offer_timeout are parsed and reported back as strings", () => {

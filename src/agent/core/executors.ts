@@ -15,7 +15,6 @@ import {
   type Ctx,
   isPartitionAware,
   isTerminal,
-  MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK,
   remember,
 } from "./state.ts";
 
@@ -323,7 +322,7 @@ export function removeExecutorIfDone(ctx: Ctx, executor: AgentExecutor): void {
   const framework = ctx.s.frameworks.get(executor.frameworkId);
   if (framework === undefined || framework.executors.get(executor.id) !== executor) return;
   framework.executors.delete(executor.id);
-  remember(framework.completedExecutors, executor, MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK);
+  remember(framework.completedExecutors, executor, ctx.flags.maxCompletedExecutorsPerFramework);
   if (framework.info.checkpoint === true) {
     ctx.checkpoint({
       type: "remove_executor",

@@ -68,13 +68,13 @@ export interface AgentFramework {
   phase: FrameworkPhase;
   executors: Map<string, AgentExecutor>;
   /** Executors that ended and were forgotten, oldest first (at most
-   *  MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK): /state's completed_executors. */
+   *  --max_completed_executors_per_framework): /state's completed_executors. */
   completedExecutors: AgentExecutor[];
 }
 
-// Mesos's bounds on the history the agent keeps in memory for /state and the operator API.
+// Mesos's bounds on the history the agent keeps in memory for /state and the operator API
+// (executors per framework: the --max_completed_executors_per_framework flag).
 export const MAX_COMPLETED_TASKS_PER_EXECUTOR = 200;
-export const MAX_COMPLETED_EXECUTORS_PER_FRAMEWORK = 150;
 export const MAX_COMPLETED_FRAMEWORKS = 50;
 
 /** Appends to a history, dropping the oldest beyond `max`. */

@@ -30,6 +30,8 @@ export interface AgentFlags {
   recover: "reconnect" | "cleanup";
   /** `--http_command_executor`: ours always speaks the v1 HTTP executor API. */
   httpCommandExecutor: boolean;
+  /** `--max_completed_executors_per_framework` (150): history kept for /state. */
+  maxCompletedExecutorsPerFramework: number;
 }
 
 export const DEFAULT_AGENT_FLAGS: AgentFlags = {
@@ -43,6 +45,7 @@ export const DEFAULT_AGENT_FLAGS: AgentFlags = {
   statusUpdateRetryMaxMs: 600_000,
   recover: "reconnect",
   httpCommandExecutor: true,
+  maxCompletedExecutorsPerFramework: 150,
 };
 
 /** Capabilities the agent reports by default (`--agent_features`, reference §8.7). */
