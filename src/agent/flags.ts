@@ -3,7 +3,13 @@
 // wins over the default). Pure: raw strings in, typed flags or the first error out.
 import { readFileSync } from "node:fs";
 import { resolveZkUrl } from "../master/election/zk-url.ts";
-import { envName, formatDuration, type LogLevel, parseDurationMs } from "../master/flags.ts";
+import {
+  envName,
+  expandFlagFiles,
+  formatDuration,
+  type LogLevel,
+  parseDurationMs,
+} from "../master/flags.ts";
 
 export interface AgentCommandFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
@@ -274,6 +280,8 @@ export function parseAgentFlags(
     const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
     raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
   }
+  const unreadable = expandFlagFiles(raw);
+  if (unreadable !== undefined) return { ok: false, ...unreadable };
   const errors: { flag: string; message: string }[] = [];
   const fail = (flag: string, message: string) =>
     errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });

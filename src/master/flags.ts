@@ -204,6 +204,29 @@ export function envName(flag: string): string {
 }
 
 /**
+ * Mesos's `--flag=file:///path`: a value naming a file is replaced by that file's contents,
+ * less trailing whitespace (how deployments keep `--resources`, `--master`, `--zk` and the
+ * like in /etc). Returns the first flag whose file cannot be read.
+ */
+export function expandFlagFiles(
+  raw: Map<string, string | undefined>,
+): { flag: string; message: string } | undefined {
+  for (const [name, value] of raw) {
+    if (value === undefined || !value.startsWith("file://")) continue;
+    const path = value.slice("file://".length);
+    try {
+      raw.set(name, readFileSync(path, "utf8").trimEnd());
+    } catch (error) {
+      return {
+        flag: name,
+        message: `Failed to load flag '${name}': cannot read ${path}: ${(error as Error).message}`,
+      };
+    }
+  }
+  return undefined;
+}
+
+/**
  * Parses flags. `given` holds the values from the command line by flag name (a bare boolean
  * flag as `true`), `env` the environment; the command line wins over the environment, which
  * wins over the default.
@@ -223,6 +246,8 @@ export function parseMasterFlags(
       return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
     }
   }
+  const unreadable = expandFlagFiles(raw);
+  if (unreadable !== undefined) return { ok: false, ...unreadable };
   const errors: { flag: string; message: string }[] = [];
   const fail = (flag: string, message: string) => {
     errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });

@@ -3,8 +3,9 @@
 // 1 GB reserve, the work dir's disk minus a 5 GB reserve, ports 31000-32000) and overridden
 // per name by --resources, and bad values refused with one line naming the flag.
 import assert from "node:assert/strict";
-import { statfsSync } from "node:fs";
+import { mkdtempSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { agentFlagValues, parseAgentFlags } from "../../src/agent/flags.ts";
 import {
@@ -268,6 +269,26 @@ describe("bad flag values", () => {
       parsed({ work_dir: "/w", logging_level: "WARNING", log_level: "ERROR" }).logLevel,
       "warn",
     );
+  });
+
+  it("a value file:///path is read from that file, as Mesos reads it (trailing newline dropped)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "tessera-flagfile-"));
+    try {
+      writeFileSync(join(dir, "resources"), "cpus:3;mem:2048\n");
+      writeFileSync(join(dir, "master"), "10.0.0.9:5050\n");
+      const f = parsed({
+        work_dir: "/w",
+        resources: `file://${join(dir, "resources")}`,
+        master: `file://${join(dir, "master")}`,
+      });
+      assert.equal(f.resources, "cpus:3;mem:2048");
+      assert.equal(f.master, "10.0.0.9:5050");
+      const r = refused({ work_dir: "/w", attributes: `file://${join(dir, "missing")}` });
+      assert.equal(r.flag, "attributes");
+      assert.match(r.message, /'attributes'.*cannot read .*missing/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("--containerizers=docker is refused saying there is no Docker containerizer", () => {
