@@ -45,6 +45,8 @@ export class SandboxGc {
   readonly #scheduled = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
   #pruning: Promise<void> | undefined;
+  #succeeded = 0;
+  #failed = 0;
 
   constructor(private readonly options: SandboxGcOptions) {}
 
@@ -55,6 +57,11 @@ export class SandboxGc {
 
   scheduled(): ReadonlyMap<string, number> {
     return this.#scheduled;
+  }
+
+  /** Mesos's gc/path_removals_{pending,succeeded,failed}. */
+  stats(): { pending: number; succeeded: number; failed: number } {
+    return { pending: this.#scheduled.size, succeeded: this.#succeeded, failed: this.#failed };
   }
 
   /** Schedules every sandbox under the work dir whose container is not `live`, from its
@@ -126,7 +133,9 @@ export class SandboxGc {
       this.#scheduled.delete(path);
       try {
         await removeSandbox(path);
+        this.#succeeded++;
       } catch (error) {
+        this.#failed++;
         logger.warn({ err: error, path }, "could not remove a finished sandbox");
       }
     }

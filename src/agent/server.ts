@@ -228,6 +228,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     pid: `slave(1)@${advertisedIp}:${advertisedPort}`,
     masterHostname: () => runtime.masterHostname(),
     recovered: () => runtime.recovered(),
+    gcStats: () => runtime.gcStats(),
     killContainer: (containerId, signal) => runtime.killContainer(containerId, signal),
   });
 
@@ -338,6 +339,10 @@ class AgentRuntime {
     const trash = await this.#gc.removeCheckpointTrash();
     if (trash > 0) this.logger.info({ trash }, "removed checkpoint trash left by a crash");
     this.#gc.start();
+  }
+
+  gcStats(): { pending: number; succeeded: number; failed: number } {
+    return this.#gc.stats();
   }
 
   /** A container ended (or never started): its sandbox waits for the garbage collector. */

@@ -83,6 +83,11 @@ export class MetricsRegistry {
     this.add({ kind: "gauge", key, read });
   }
 
+  /** A count kept elsewhere and read when asked (a counter: it only goes up). */
+  pullCounter(key: string, read: () => number): void {
+    this.add({ kind: "counter", key, read });
+  }
+
   /** Removes a metric (per-framework metrics go when the framework does). */
   remove(key: string): void {
     if (this.entries.delete(key)) this.prometheusNames.delete(prometheusName(key));

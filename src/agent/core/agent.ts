@@ -24,7 +24,7 @@ import {
   registrationTimer,
   subscribed,
 } from "./registration.ts";
-import { type AgentFramework, type AgentState, Ctx } from "./state.ts";
+import { type AgentCounts, type AgentFramework, type AgentState, Ctx } from "./state.ts";
 import { isStatusUpdateTimer, StatusUpdateManager } from "./status-update-manager.ts";
 import {
   acknowledge,
@@ -70,6 +70,12 @@ export class AgentCore {
       containers: new Map(),
       nextToken: 0,
       shuttingDown: false,
+      counts: {
+        validStatusUpdates: 0,
+        invalidStatusUpdates: 0,
+        tasksEnded: new Map(),
+        containerLaunchErrors: 0,
+      },
     };
     this.#sum = new StatusUpdateManager({
       retryMinMs: this.#flags.statusUpdateRetryMinMs,
@@ -94,6 +100,11 @@ export class AgentCore {
   /** Read-only view for the agent's endpoints (/state, GET_TASKS...). Do not mutate. */
   get frameworks(): ReadonlyMap<string, AgentFramework> {
     return this.#s.frameworks;
+  }
+
+  /** Counters since start, for /metrics/snapshot. Do not mutate. */
+  get counts(): Readonly<AgentCounts> {
+    return this.#s.counts;
   }
 
   /** Frameworks with nothing left on this agent, oldest first (bounded). Do not mutate. */
@@ -134,6 +145,7 @@ export class AgentCore {
       case "container_launched":
         break;
       case "container_launch_failed": {
+        this.#s.counts.containerLaunchErrors++;
         const executor = this.#containerExecutor(ctx, input.containerId);
         if (executor === undefined) break;
         executor.terminationReason = "REASON_CONTAINER_LAUNCH_FAILED";

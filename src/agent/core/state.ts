@@ -106,6 +106,18 @@ export interface AgentState {
   containers: Map<string, [string, string]>;
   nextToken: number;
   shuttingDown: boolean;
+  counts: AgentCounts;
+}
+
+/** What the agent counts since it started (the `slave/*` counters of /metrics/snapshot). */
+export interface AgentCounts {
+  /** Status updates taken by the status update manager (new or retried). */
+  validStatusUpdates: number;
+  /** Updates refused: after the task's terminal update. */
+  invalidStatusUpdates: number;
+  /** Tasks that reached each terminal state here. */
+  tasksEnded: Map<TaskState, number>;
+  containerLaunchErrors: number;
 }
 
 export function isPartitionAware(info: FrameworkInfo): boolean {
@@ -194,6 +206,15 @@ export class Ctx {
       };
     }
     const { result, outputs } = this.sum.update(update, at, this.nowMs);
+    const counts = this.s.counts;
+    if (result === "after_terminal") counts.invalidStatusUpdates++;
+    else counts.validStatusUpdates++;
+    if (result === "accepted" && isTerminal(update.status.state)) {
+      counts.tasksEnded.set(
+        update.status.state,
+        (counts.tasksEnded.get(update.status.state) ?? 0) + 1,
+      );
+    }
     if (result === "accepted" && task !== undefined) applyTaskState(task, update.status);
     this.sumOutputs(outputs);
   }

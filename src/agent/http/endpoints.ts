@@ -37,6 +37,8 @@ export interface AgentEndpointsContext {
   pid: string;
   masterHostname(): string | undefined;
   recovered(): boolean;
+  /** The sandbox garbage collector's counts. */
+  gcStats(): { pending: number; succeeded: number; failed: number };
   /**
    * KILL_CONTAINER (reference §4.4): signal a top-level container (`signal` unset = SIGKILL).
    * Absent until the agent runtime offers a way to kill one container through its executor
@@ -97,6 +99,23 @@ export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
     }
     return sum;
   };
+  const counts = core.counts;
+  for (const state of [
+    "TASK_FINISHED",
+    "TASK_FAILED",
+    "TASK_KILLED",
+    "TASK_LOST",
+    "TASK_GONE",
+  ] as const) {
+    const key = `slave/tasks_${state.slice("TASK_".length).toLowerCase()}`;
+    metrics.pullCounter(key, () => counts.tasksEnded.get(state) ?? 0);
+  }
+  metrics.pullCounter("slave/valid_status_updates", () => counts.validStatusUpdates);
+  metrics.pullCounter("slave/invalid_status_updates", () => counts.invalidStatusUpdates);
+  metrics.pullCounter("slave/container_launch_errors", () => counts.containerLaunchErrors);
+  metrics.pullGauge("gc/path_removals_pending", () => ctx.gcStats().pending);
+  metrics.pullCounter("gc/path_removals_succeeded", () => ctx.gcStats().succeeded);
+  metrics.pullCounter("gc/path_removals_failed", () => ctx.gcStats().failed);
   for (const name of ["cpus", "gpus", "mem", "disk"]) {
     metrics.pullGauge(`slave/${name}_total`, () => total(name));
     metrics.pullGauge(`slave/${name}_used`, () => used(name));

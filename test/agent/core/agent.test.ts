@@ -271,6 +271,8 @@ describe("agent core: task states the agent generates (reference §5.6)", () => 
     assert.equal(status?.state, "TASK_FAILED");
     assert.equal(status?.reason, "REASON_CONTAINER_LAUNCH_FAILED");
     assert.match(status?.message ?? "", /no such user/);
+    assert.equal(h.core.counts.containerLaunchErrors, 1, "slave/container_launch_errors");
+    assert.equal(h.core.counts.tasksEnded.get("TASK_FAILED"), 1, "slave/tasks_failed");
   });
 
   it("tasks the master reconciles that the agent does not know are TASK_LOST, or TASK_DROPPED for partition-aware frameworks", () => {

@@ -49,5 +49,12 @@ describe("sandbox garbage collection", () => {
     await framework.kill(agentId, "gc-long");
     await framework.state("gc-long", "TASK_KILLED");
     assert.ok(await gone(long), `${long} was not removed after its task ended`);
+    const metrics = (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
+      string,
+      number
+    >;
+    assert.equal(metrics["gc/path_removals_succeeded"], 2);
+    assert.equal(metrics["gc/path_removals_failed"], 0);
+    assert.equal(metrics["gc/path_removals_pending"], 0);
   });
 });

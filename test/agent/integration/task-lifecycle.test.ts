@@ -91,6 +91,15 @@ describe("agent task lifecycle with a real master", () => {
     await framework.launch(offer, [commandTask("fails", "exit 1")]);
     const failed = await framework.state("fails", "TASK_FAILED");
     assert.equal(failed.status.message, "Command exited with status 1");
+    // The agent counts what ended here, under Mesos's metric keys.
+    const metrics = (await (await fetch(`${agent.url}/metrics/snapshot`)).json()) as Record<
+      string,
+      number
+    >;
+    assert.equal(metrics["slave/tasks_finished"], 1, "hello");
+    assert.equal(metrics["slave/tasks_failed"], 1, "fails");
+    assert.ok((metrics["slave/valid_status_updates"] ?? 0) >= 6, "3 updates per task");
+    assert.equal(metrics["slave/invalid_status_updates"], 0);
   });
 
   it("a killed task gets SIGTERM, then SIGKILL after its grace period, and is TASK_KILLED", async () => {
