@@ -152,6 +152,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     ...(flags.cgroupsRoot === undefined ? {} : { cgroupsRoot: flags.cgroupsRoot }),
     enableCfs: flags.cgroupsEnableCfs,
     diskWatchIntervalMs: flags.containerDiskWatchIntervalMs,
+    runtimeDir: join(flags.workDir, "runtime"),
     enforceDiskQuota: flags.enforceContainerDiskQuota,
     sandboxMountPoint: flags.sandboxDirectory,
   });
@@ -748,8 +749,10 @@ class AgentRuntime {
       this.logger.error({ err: error }, "could not read the checkpoint; starting afresh");
     }
     const live = new Map<string, Promise<{ ok: true; value: Termination } | { ok: false }>>();
+    // Recovery runs even with nothing checkpointed: containers no checkpoint knows (tasks of
+    // frameworks that do not checkpoint, an earlier agent's cgroups) are orphans to destroy.
+    const known: KnownContainer[] = [];
     if (state !== undefined && !state.rebooted) {
-      const known: KnownContainer[] = [];
       for (const fw of state.frameworks) {
         if (fw.info.checkpoint !== true || fw.info.id === undefined) continue;
         for (const ex of fw.executors) {
@@ -771,17 +774,21 @@ class AgentRuntime {
           }
         }
       }
-      const result = await this.containerizer.recover(known);
-      for (const id of result.recovered) live.set(id, this.containerizer.wait(id));
-      this.logger.info(
-        {
-          recovered: result.recovered.length,
-          gone: result.gone.length,
-          orphans: result.orphansRemoved.length,
-        },
-        "containers recovered",
-      );
     }
+    // Every cgroup under the root is this agent's only when it has a checkpoint to go by: a
+    // fresh agent leaves alone what another agent sharing the root may run.
+    const result = await this.containerizer.recover(known, {
+      cgroupOrphans: state !== undefined && !state.rebooted,
+    });
+    for (const id of result.recovered) live.set(id, this.containerizer.wait(id));
+    this.logger.info(
+      {
+        recovered: result.recovered.length,
+        gone: result.gone.length,
+        orphans: result.orphansRemoved.length,
+      },
+      "containers recovered",
+    );
     this.#recovered = true;
     this.dispatch({ kind: "recover", state });
     if (state === undefined) return;

@@ -97,6 +97,9 @@ export function devCommand(): Command {
           log_level: opts.log_level,
         };
         if (agents > 1) {
+          // Each agent destroys the cgroups under its root that it does not know when it
+          // recovers: agents on one machine need roots of their own (as in Mesos).
+          flags.cgroups_root = `tessera-agent-${i}`;
           flags.resources = splitResources(agents, cpus().length, Math.floor(totalmem() / 2 ** 20));
         }
         try {

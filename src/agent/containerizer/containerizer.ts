@@ -106,7 +106,12 @@ export interface Containerizer {
     containerId: string,
     options: { gracePeriodMs: number },
   ): Promise<ContainerizerResult<Termination>>;
-  recover(known: readonly KnownContainer[]): Promise<RecoverResult>;
+  /** Re-attaches `known` containers and destroys orphans: those the runtime log names that are
+   *  not known, and with `cgroupOrphans` (default true) every other cgroup under the root. */
+  recover(
+    known: readonly KnownContainer[],
+    options?: { cgroupOrphans?: boolean },
+  ): Promise<RecoverResult>;
   containers(): string[];
   /** Resolves once the cleanup (kills, cgroup removal) of every container that ended is done. */
   settle(): Promise<void>;
@@ -125,6 +130,9 @@ export interface ContainerizerOptions {
   readonly pollIntervalMs?: number | undefined;
   /** Mesos `--sandbox_directory`: where filesystem/linux shows the sandbox. */
   readonly sandboxMountPoint?: string | undefined;
+  /** Where the containerizer records the containers it starts, to find the ones no checkpoint
+   *  knows after a crash (Mesos's --runtime_dir); unset: not recorded. */
+  readonly runtimeDir?: string | undefined;
   /** disk/du: Mesos's `--container_disk_watch_interval` (default 15 s). */
   readonly diskWatchIntervalMs?: number | undefined;
   /** disk/du: Mesos's `--enforce_container_disk_quota` (default false: measured only). */
@@ -197,6 +205,7 @@ export function createContainerizer(
     sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
     diskWatchIntervalMs,
     enforceDiskQuota,
+    runtimeDir: options.runtimeDir ?? null,
     nativeLauncher: native?.ok === true ? native.path : null,
   });
   if (!made.ok) return made;

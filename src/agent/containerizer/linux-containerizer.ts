@@ -38,6 +38,7 @@ import {
   scanProcesses,
 } from "./posix-isolator.ts";
 import { findPasswdEntry } from "./proc-parse.ts";
+import { RuntimeLog, readBootId } from "./runtime-log.ts";
 import {
   type HelperExit,
   type HelperSpawnResult,
@@ -63,6 +64,9 @@ export interface LinuxContainerizerConfig {
   /** disk/du: how often sandboxes are measured, and whether a quota breach ends a container. */
   readonly diskWatchIntervalMs: number;
   readonly enforceDiskQuota: boolean;
+  /** Where the containerizer records the containers it starts (runtime-log.ts); null: nowhere,
+   *  and containers no checkpoint knows are not found after a crash. */
+  readonly runtimeDir: string | null;
   /** The native launcher's binary, or null to launch through the Node helper and wrappers. */
   readonly nativeLauncher: string | null;
 }
@@ -111,6 +115,7 @@ export class LinuxContainerizer implements Containerizer {
   private measuring: Promise<void> | null = null;
   private readonly posixMem: boolean;
   private readonly diskDu: boolean;
+  private readonly runtimeLog: RuntimeLog | null;
   private readonly cgroupMem: boolean;
 
   private constructor(
@@ -120,6 +125,10 @@ export class LinuxContainerizer implements Containerizer {
     this.posixMem = config.isolators.includes("posix/mem");
     this.cgroupMem = config.isolators.includes("cgroups/mem");
     this.diskDu = config.isolators.includes("disk/du");
+    this.runtimeLog =
+      config.runtimeDir === null
+        ? null
+        : new RuntimeLog(join(config.runtimeDir, "containers.log"), readBootId());
     const native = config.nativeLauncher;
     this.native = native === null ? null : new SpawnHelper(nativeDialect(native));
     this.helper = native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null;
@@ -208,14 +217,18 @@ export class LinuxContainerizer implements Containerizer {
       if (this.backend !== null) await this.backend.destroy(containerId);
       return fail("LAUNCH_FAILED", spawned.message);
     }
+    const startTimeTicks = readProcStat(spawned.pid)?.startTimeTicks ?? null;
     const container = this.track(
       containerId,
       spawned.pid,
       true,
       launch.resources,
-      null,
+      startTimeTicks,
       launch.sandboxDir,
     );
+    if (startTimeTicks !== null) {
+      this.runtimeLog?.launched({ containerId, pid: spawned.pid, startTimeTicks });
+    }
     void spawned.exit.then((exit) => this.childEnded(container, exit));
     return { ok: true, value: { pid: spawned.pid } };
   }
@@ -385,6 +398,7 @@ export class LinuxContainerizer implements Containerizer {
       assert(removed.ok, `container ${c.id} cgroups removed: ${removed.ok ? "" : removed.message}`);
     }
     this.live.delete(c.id);
+    this.runtimeLog?.ended(c.id);
     this.ended.set(c.id, termination);
     if (this.ended.size > MAX_REMEMBERED_TERMINATIONS) {
       const oldest = this.ended.keys().next().value;
@@ -523,7 +537,10 @@ export class LinuxContainerizer implements Containerizer {
     }
   }
 
-  async recover(known: readonly KnownContainer[]): Promise<RecoverResult> {
+  async recover(
+    known: readonly KnownContainer[],
+    options: { cgroupOrphans?: boolean } = {},
+  ): Promise<RecoverResult> {
     const recovered: string[] = [];
     const gone: string[] = [];
     const knownIds = new Set(known.map((k) => k.containerId));
@@ -548,12 +565,39 @@ export class LinuxContainerizer implements Containerizer {
       }
     }
     const orphansRemoved: string[] = [];
-    if (this.backend !== null) {
+    if (this.backend !== null && options.cgroupOrphans !== false) {
       for (const id of this.backend.list()) {
         if (knownIds.has(id) || this.live.has(id)) continue;
         const removed = await this.backend.destroy(id);
         if (removed.ok) orphansRemoved.push(id);
       }
+    }
+    if (this.runtimeLog !== null) {
+      // Containers this containerizer started that no checkpoint knows: Mesos destroys them.
+      for (const e of this.runtimeLog.live().values()) {
+        if (knownIds.has(e.containerId) || this.live.has(e.containerId)) continue;
+        const stat = readProcStat(e.pid);
+        const running =
+          stat !== null &&
+          stat.state !== "Z" &&
+          stat.session === e.pid &&
+          stat.startTimeTicks === e.startTimeTicks;
+        if (running) {
+          killGroup(e.pid, "SIGKILL");
+          await killSessionRest(e.pid);
+        }
+        // Its cgroups are ours by the log, even where the process is gone.
+        const cgroups = this.backend?.exists(e.containerId) === true;
+        if (cgroups) await this.backend?.destroy(e.containerId);
+        if ((running || cgroups) && !orphansRemoved.includes(e.containerId)) {
+          orphansRemoved.push(e.containerId);
+        }
+      }
+      this.runtimeLog.rewrite(
+        [...this.live.values()]
+          .filter((c) => c.startTimeTicks !== null)
+          .map((c) => ({ containerId: c.id, pid: c.pid, startTimeTicks: c.startTimeTicks ?? 0 })),
+      );
     }
     return { recovered, gone, orphansRemoved };
   }
@@ -573,6 +617,7 @@ export class LinuxContainerizer implements Containerizer {
   close(): void {
     this.disarmPoller();
     this.disarmDiskWatch();
+    this.runtimeLog?.close();
     // Running containers must not keep the agent's process alive once it is done with them.
     this.native?.close();
     this.helper?.close();

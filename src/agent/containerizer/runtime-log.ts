@@ -1,0 +1,115 @@
+// The containerizer's own record of the containers it started (what Mesos keeps under
+// --runtime_dir): one append-only file with a line per launch and per end, headed by the boot
+// id. After an agent crash it names the containers that no checkpoint knows (tasks of
+// frameworks that do not checkpoint), so that recovery destroys them as Mesos destroys orphans;
+// with posix isolation nothing else could find them. One file, appended to: a launch costs one
+// write, not a new file (inode creation is the expensive part of a launch on some disks).
+//
+//   B <boot id>
+//   L <container id> <pid> <start time in clock ticks>
+//   E <container id>
+
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+  writeSync,
+} from "node:fs";
+import { dirname } from "node:path";
+
+export interface RuntimeEntry {
+  readonly containerId: string;
+  readonly pid: number;
+  /** The process's start time (field 22 of /proc/<pid>/stat): a reused pid has another. */
+  readonly startTimeTicks: number;
+}
+
+/** The containers a log says are still running, if it was written in this boot. Pure. */
+export function liveEntries(text: string, bootId: string | undefined): Map<string, RuntimeEntry> {
+  const live = new Map<string, RuntimeEntry>();
+  const lines = text.split("\n");
+  const header = lines[0]?.split(" ");
+  // Another boot: every process it names is gone, and its pids mean nothing now.
+  if (header?.[0] !== "B" || bootId === undefined || header[1] !== bootId) return live;
+  for (const line of lines.slice(1)) {
+    const [kind, id, pid, ticks] = line.split(" ");
+    if (kind === "L" && id !== undefined) {
+      const entry = { containerId: id, pid: Number(pid), startTimeTicks: Number(ticks) };
+      if (Number.isInteger(entry.pid) && Number.isFinite(entry.startTimeTicks)) live.set(id, entry);
+    } else if (kind === "E" && id !== undefined) {
+      live.delete(id);
+    }
+  }
+  return live;
+}
+
+export class RuntimeLog {
+  #fd: number | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly bootId: string | undefined,
+  ) {}
+
+  /** The containers still running by the log (empty when missing, unreadable or old). */
+  live(): Map<string, RuntimeEntry> {
+    let text: string;
+    try {
+      text = readFileSync(this.path, "utf8");
+    } catch {
+      return new Map();
+    }
+    return liveEntries(text, this.bootId);
+  }
+
+  /** Replaces the log with these entries (at start, once orphans are dealt with). */
+  rewrite(entries: Iterable<RuntimeEntry>): void {
+    this.close();
+    mkdirSync(dirname(this.path), { recursive: true });
+    let text = `B ${this.bootId ?? "unknown"}\n`;
+    for (const e of entries) text += launchLine(e);
+    const temp = `${this.path}.${process.pid}.tmp`;
+    writeFileSync(temp, text);
+    renameSync(temp, this.path);
+  }
+
+  launched(entry: RuntimeEntry): void {
+    this.#append(launchLine(entry));
+  }
+
+  ended(containerId: string): void {
+    this.#append(`E ${containerId}\n`);
+  }
+
+  close(): void {
+    if (this.#fd === undefined) return;
+    closeSync(this.#fd);
+    this.#fd = undefined;
+  }
+
+  #append(line: string): void {
+    if (this.#fd === undefined) {
+      // A log never rewritten (no recovery ran, e.g. in tests) starts with this boot's header.
+      if (!existsSync(this.path)) this.rewrite([]);
+      this.#fd = openSync(this.path, "a");
+    }
+    writeSync(this.#fd, line);
+  }
+}
+
+/** This boot's id (Linux), to tell a log of an earlier boot. */
+export function readBootId(): string | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
+  } catch {
+    return undefined;
+  }
+}
+
+function launchLine(e: RuntimeEntry): string {
+  return `L ${e.containerId} ${e.pid} ${e.startTimeTicks}\n`;
+}

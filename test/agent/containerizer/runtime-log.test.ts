@@ -1,0 +1,112 @@
+// The containerizer's runtime log (runtime-log.ts): which containers it says still run, and
+// recovery with it: a container no checkpoint knows (a framework that does not checkpoint) is
+// destroyed as an orphan even under posix isolation, a known one is re-attached, and a pid the
+// log names that now belongs to another process is left alone.
+
+import assert from "node:assert/strict";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import fc from "fast-check";
+import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
+import { liveEntries, readBootId } from "../../../src/agent/containerizer/runtime-log.ts";
+import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
+
+const sandboxes = makeSandboxParent();
+after(() => sandboxes.remove());
+const small = { cpus: 0.5, memMb: 64 };
+
+describe("what the log says still runs", () => {
+  test("every container launched and not ended, in this boot only", () => {
+    const ids = ["a", "b", "c", "d"];
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.constantFrom(...ids), fc.nat(1 << 20)), {
+          maxLength: 40,
+        }),
+        (events) => {
+          const model = new Map<string, number>();
+          let text = "B boot-1\n";
+          for (const [launch, id, pid] of events) {
+            if (launch) {
+              model.set(id, pid);
+              text += `L ${id} ${pid} 77\n`;
+            } else {
+              model.delete(id);
+              text += `E ${id}\n`;
+            }
+          }
+          const live = liveEntries(text, "boot-1");
+          assert.deepEqual(
+            [...live.values()].map((e) => [e.containerId, e.pid]).sort(),
+            [...model].sort(),
+          );
+          assert.equal(liveEntries(text, "boot-2").size, 0, "another boot's log is empty");
+        },
+      ),
+    );
+  });
+
+  test("a torn last line and a log without a header are ignored", () => {
+    assert.deepEqual([...liveEntries("B b\nL x 12 5\nL y 1", "b").keys()], ["x"]);
+    assert.equal(liveEntries("L x 12 5\n", "b").size, 0);
+  });
+});
+
+describe("recovery with the runtime log", () => {
+  const runtimeDir = join(sandboxes.dir, "runtime");
+
+  test("a container no checkpoint knows is destroyed as an orphan; a known one is re-attached", async () => {
+    const first = make({ isolation: "posix/cpu,posix/mem", runtimeDir });
+    const launch = (id: string) =>
+      first.launch(id, {
+        sandboxDir: sandboxes.sandbox(id),
+        command: { shell: true, value: "sleep 1000 & echo ready; wait" },
+        env: PATH_ENV,
+        resources: small,
+      });
+    const known = await launch("kept");
+    const orphan = await launch("orphan");
+    assert.ok(known.ok && orphan.ok);
+    await waitFor("both to start", () =>
+      ["kept", "orphan"].every((id) => readSandbox(sandboxes.sandbox(id), "stdout") === "ready\n"),
+    );
+    // The agent crashes: its containerizer goes without destroying anything.
+    first.close();
+
+    const second = make({ isolation: "posix/cpu,posix/mem", runtimeDir, pollIntervalMs: 20 });
+    try {
+      const result = await second.recover([{ containerId: "kept", pid: known.value.pid }], {
+        cgroupOrphans: false,
+      });
+      assert.deepEqual(result.recovered, ["kept"]);
+      assert.deepEqual(result.orphansRemoved, ["orphan"]);
+      await waitFor("the orphan's processes to go", () => !groupAlive(orphan.value.pid));
+      assert.equal(groupAlive(known.value.pid), true, "the known container runs on");
+      const destroyed = await second.destroy("kept", { gracePeriodMs: 0 });
+      assert.ok(destroyed.ok);
+      assert.equal(groupAlive(known.value.pid), false);
+    } finally {
+      second.close();
+    }
+  });
+
+  test("a pid the log names that is now another process is left alone", async () => {
+    const dir = join(sandboxes.dir, "runtime-reused");
+    mkdirSync(dir, { recursive: true });
+    const mine = readProcStat(process.pid);
+    assert.ok(mine !== null);
+    // This test's own pid, under a start time it does not have.
+    writeFileSync(
+      join(dir, "containers.log"),
+      `B ${readBootId()}\nL reused ${process.pid} ${mine.startTimeTicks + 1}\n`,
+    );
+    const c = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
+    try {
+      const result = await c.recover([], { cgroupOrphans: false });
+      assert.deepEqual(result.orphansRemoved, []);
+    } finally {
+      c.close();
+    }
+  });
+});
