@@ -47,8 +47,15 @@ export function liveEntries(text: string, bootId: string | undefined): Map<strin
   return live;
 }
 
+// The log is rewritten with only the running containers once it holds this many lines and
+// mostly ended ones, so that it stays small on an agent that runs containers for months.
+const COMPACT_AFTER_LINES = 10_000;
+
 export class RuntimeLog {
   #fd: number | undefined;
+  /** What this process wrote: the running containers, and the lines since the last rewrite. */
+  readonly #live = new Map<string, RuntimeEntry>();
+  #lines = 0;
 
   constructor(
     readonly path: string,
@@ -71,7 +78,12 @@ export class RuntimeLog {
     this.close();
     mkdirSync(dirname(this.path), { recursive: true });
     let text = `B ${this.bootId ?? "unknown"}\n`;
-    for (const e of entries) text += launchLine(e);
+    this.#live.clear();
+    for (const e of entries) {
+      text += launchLine(e);
+      this.#live.set(e.containerId, e);
+    }
+    this.#lines = this.#live.size;
     const temp = `${this.path}.${process.pid}.tmp`;
     writeFileSync(temp, text);
     renameSync(temp, this.path);
@@ -79,10 +91,15 @@ export class RuntimeLog {
 
   launched(entry: RuntimeEntry): void {
     this.#append(launchLine(entry));
+    this.#live.set(entry.containerId, entry);
   }
 
   ended(containerId: string): void {
+    this.#live.delete(containerId);
     this.#append(`E ${containerId}\n`);
+    if (this.#lines > COMPACT_AFTER_LINES && this.#lines > 4 * this.#live.size) {
+      this.rewrite([...this.#live.values()]);
+    }
   }
 
   close(): void {
@@ -98,6 +115,7 @@ export class RuntimeLog {
       this.#fd = openSync(this.path, "a");
     }
     writeSync(this.#fd, line);
+    this.#lines++;
   }
 }
 

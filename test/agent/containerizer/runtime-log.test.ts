@@ -4,12 +4,16 @@
 // log names that now belongs to another process is left alone.
 
 import assert from "node:assert/strict";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
 import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
-import { liveEntries, readBootId } from "../../../src/agent/containerizer/runtime-log.ts";
+import {
+  liveEntries,
+  RuntimeLog,
+  readBootId,
+} from "../../../src/agent/containerizer/runtime-log.ts";
 import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
@@ -50,6 +54,22 @@ describe("what the log says still runs", () => {
   test("a torn last line and a log without a header are ignored", () => {
     assert.deepEqual([...liveEntries("B b\nL x 12 5\nL y 1", "b").keys()], ["x"]);
     assert.equal(liveEntries("L x 12 5\n", "b").size, 0);
+  });
+});
+
+describe("the log file", () => {
+  test("stays small: once mostly ended lines, it is rewritten with the running containers", () => {
+    const path = join(sandboxes.dir, "compact", "containers.log");
+    const log = new RuntimeLog(path, "boot-x");
+    log.launched({ containerId: "stays", pid: 1, startTimeTicks: 1 });
+    for (let i = 0; i < 6_000; i++) {
+      log.launched({ containerId: `c${i}`, pid: 2, startTimeTicks: 2 });
+      log.ended(`c${i}`);
+    }
+    log.close();
+    const text = readFileSync(path, "utf8");
+    assert.ok(text.split("\n").length < 10_002, `${text.split("\n").length} lines`);
+    assert.deepEqual([...liveEntries(text, "boot-x").keys()], ["stays"]);
   });
 });
 
