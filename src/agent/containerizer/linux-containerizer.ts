@@ -582,14 +582,17 @@ export class LinuxContainerizer implements Containerizer {
           stat.state !== "Z" &&
           stat.session === e.pid &&
           stat.startTimeTicks === e.startTimeTicks;
-        if (running) {
+        // The leader gone, what is left of its session still has its id as session id (the
+        // kernel does not hand out an id in use), so it too can be found and killed.
+        const rest = stat === null && containerMembers(scanProcesses(), e.pid).length > 0;
+        if (running || rest) {
           killGroup(e.pid, "SIGKILL");
           await killSessionRest(e.pid);
         }
         // Its cgroups are ours by the log, even where the process is gone.
         const cgroups = this.backend?.exists(e.containerId) === true;
         if (cgroups) await this.backend?.destroy(e.containerId);
-        if ((running || cgroups) && !orphansRemoved.includes(e.containerId)) {
+        if ((running || rest || cgroups) && !orphansRemoved.includes(e.containerId)) {
           orphansRemoved.push(e.containerId);
         }
       }

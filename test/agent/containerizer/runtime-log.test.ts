@@ -111,6 +111,36 @@ describe("recovery with the runtime log", () => {
     }
   });
 
+  test("an orphan whose first process has ended still has what it left running killed", async () => {
+    const dir = join(sandboxes.dir, "runtime-rest");
+    const first = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
+    const sandbox = sandboxes.sandbox("rest");
+    const launched = await first.launch("rest", {
+      sandboxDir: sandbox,
+      command: { shell: true, value: "sleep 1000 & echo $!; sleep 1" },
+      env: PATH_ENV,
+      resources: small,
+    });
+    assert.ok(launched.ok);
+    await waitFor("the child's pid", () => /^\d+\n$/.test(readSandbox(sandbox, "stdout")));
+    const child = Number(readSandbox(sandbox, "stdout").trim());
+    first.close();
+    await waitFor("the first process to end", () => readProcStat(launched.value.pid) === null);
+    assert.notEqual(readProcStat(child), null, "the child runs on in the session");
+
+    const second = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
+    try {
+      const result = await second.recover([], { cgroupOrphans: false });
+      assert.deepEqual(result.orphansRemoved, ["rest"]);
+      await waitFor("the child to be killed", () => {
+        const stat = readProcStat(child);
+        return stat === null || stat.state === "Z";
+      });
+    } finally {
+      second.close();
+    }
+  });
+
   test("a pid the log names that is now another process is left alone", async () => {
     const dir = join(sandboxes.dir, "runtime-reused");
     mkdirSync(dir, { recursive: true });
