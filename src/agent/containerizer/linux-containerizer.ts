@@ -36,9 +36,16 @@ import {
   processEnded,
   readProcStat,
   scanProcesses,
+  USER_HZ,
 } from "./posix-isolator.ts";
 import { findPasswdEntry } from "./proc-parse.ts";
-import { RuntimeLog, readBootId } from "./runtime-log.ts";
+import {
+  type RuntimeEntry,
+  RuntimeLog,
+  readBootId,
+  readBootTimeMs,
+  sameProcess,
+} from "./runtime-log.ts";
 import {
   type HelperExit,
   type HelperSpawnResult,
@@ -217,18 +224,15 @@ export class LinuxContainerizer implements Containerizer {
       if (this.backend !== null) await this.backend.destroy(containerId);
       return fail("LAUNCH_FAILED", spawned.message);
     }
-    const startTimeTicks = readProcStat(spawned.pid)?.startTimeTicks ?? null;
     const container = this.track(
       containerId,
       spawned.pid,
       true,
       launch.resources,
-      startTimeTicks,
+      null,
       launch.sandboxDir,
     );
-    if (startTimeTicks !== null) {
-      this.runtimeLog?.launched({ containerId, pid: spawned.pid, startTimeTicks });
-    }
+    this.runtimeLog?.launched({ containerId, pid: spawned.pid, startedAtMs: Date.now() });
     void spawned.exit.then((exit) => this.childEnded(container, exit));
     return { ok: true, value: { pid: spawned.pid } };
   }
@@ -574,14 +578,18 @@ export class LinuxContainerizer implements Containerizer {
     }
     if (this.runtimeLog !== null) {
       // Containers this containerizer started that no checkpoint knows: Mesos destroys them.
-      for (const e of this.runtimeLog.live().values()) {
+      const logged = this.runtimeLog.live();
+      const bootMs = readBootTimeMs();
+      const startedAtMs = (ticks: number) =>
+        bootMs === undefined ? Number.NaN : bootMs + (ticks * 1000) / USER_HZ;
+      for (const e of logged.values()) {
         if (knownIds.has(e.containerId) || this.live.has(e.containerId)) continue;
         const stat = readProcStat(e.pid);
         const running =
           stat !== null &&
           stat.state !== "Z" &&
           stat.session === e.pid &&
-          stat.startTimeTicks === e.startTimeTicks;
+          sameProcess(e, startedAtMs(stat.startTimeTicks));
         // The leader gone, what is left of its session still has its id as session id (the
         // kernel does not hand out an id in use), so it too can be found and killed.
         const rest = stat === null && containerMembers(scanProcesses(), e.pid).length > 0;
@@ -596,11 +604,15 @@ export class LinuxContainerizer implements Containerizer {
           orphansRemoved.push(e.containerId);
         }
       }
-      this.runtimeLog.rewrite(
-        [...this.live.values()]
-          .filter((c) => c.startTimeTicks !== null)
-          .map((c) => ({ containerId: c.id, pid: c.pid, startTimeTicks: c.startTimeTicks ?? 0 })),
-      );
+      const still: RuntimeEntry[] = [];
+      for (const c of this.live.values()) {
+        const entry = logged.get(c.id);
+        if (entry !== undefined) still.push(entry);
+        else if (c.startTimeTicks !== null) {
+          still.push({ containerId: c.id, pid: c.pid, startedAtMs: startedAtMs(c.startTimeTicks) });
+        }
+      }
+      this.runtimeLog.rewrite(still.filter((e) => Number.isFinite(e.startedAtMs)));
     }
     return { recovered, gone, orphansRemoved };
   }

@@ -10,7 +10,7 @@ import { type ProcStat, parseProcStat } from "./proc-parse.ts";
 
 // Linux exposes /proc/<pid>/stat times in USER_HZ (100 on every ABI) and RSS in pages; the
 // page size is 4 KiB on the architectures Tessera runs on (x86_64, arm64 with 4K pages).
-const USER_HZ = 100;
+export const USER_HZ = 100;
 export const PAGE_SIZE_BYTES = 4096;
 
 /** One pass over /proc: every live process's stat. */

@@ -6,7 +6,7 @@
 // write, not a new file (inode creation is the expensive part of a launch on some disks).
 //
 //   B <boot id>
-//   L <container id> <pid> <start time in clock ticks>
+//   L <container id> <pid> <launch time, ms since the epoch>
 //   E <container id>
 
 import {
@@ -24,8 +24,18 @@ import { dirname } from "node:path";
 export interface RuntimeEntry {
   readonly containerId: string;
   readonly pid: number;
-  /** The process's start time (field 22 of /proc/<pid>/stat): a reused pid has another. */
-  readonly startTimeTicks: number;
+  /** When it was launched (wall clock): a process that reused the pid started at another
+   *  time. Taken from the clock, not /proc, which would cost a file read per launch. */
+  readonly startedAtMs: number;
+}
+
+// How far a process's start time (from /proc) may be from the launch time the log holds and
+// still be the same process: the launch's own latency plus clock adjustments.
+const SAME_START_TOLERANCE_MS = 5_000;
+
+/** Whether a process that started at `processStartMs` is the one the entry names. Pure. */
+export function sameProcess(entry: RuntimeEntry, processStartMs: number): boolean {
+  return Math.abs(processStartMs - entry.startedAtMs) <= SAME_START_TOLERANCE_MS;
 }
 
 /** The containers a log says are still running, if it was written in this boot. Pure. */
@@ -36,10 +46,10 @@ export function liveEntries(text: string, bootId: string | undefined): Map<strin
   // Another boot: every process it names is gone, and its pids mean nothing now.
   if (header?.[0] !== "B" || bootId === undefined || header[1] !== bootId) return live;
   for (const line of lines.slice(1)) {
-    const [kind, id, pid, ticks] = line.split(" ");
+    const [kind, id, pid, at] = line.split(" ");
     if (kind === "L" && id !== undefined) {
-      const entry = { containerId: id, pid: Number(pid), startTimeTicks: Number(ticks) };
-      if (Number.isInteger(entry.pid) && Number.isFinite(entry.startTimeTicks)) live.set(id, entry);
+      const entry = { containerId: id, pid: Number(pid), startedAtMs: Number(at) };
+      if (Number.isInteger(entry.pid) && Number.isFinite(entry.startedAtMs)) live.set(id, entry);
     } else if (kind === "E" && id !== undefined) {
       live.delete(id);
     }
@@ -119,6 +129,16 @@ export class RuntimeLog {
   }
 }
 
+/** When this machine booted, ms since the epoch (`btime` of /proc/stat), or undefined. */
+export function readBootTimeMs(): number | undefined {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
+    return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
+  } catch {
+    return undefined;
+  }
+}
+
 /** This boot's id (Linux), to tell a log of an earlier boot. */
 export function readBootId(): string | undefined {
   try {
@@ -129,5 +149,5 @@ export function readBootId(): string | undefined {
 }
 
 function launchLine(e: RuntimeEntry): string {
-  return `L ${e.containerId} ${e.pid} ${e.startTimeTicks}\n`;
+  return `L ${e.containerId} ${e.pid} ${e.startedAtMs}\n`;
 }

@@ -13,6 +13,7 @@ import {
   liveEntries,
   RuntimeLog,
   readBootId,
+  sameProcess,
 } from "../../../src/agent/containerizer/runtime-log.ts";
 import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
 
@@ -51,6 +52,14 @@ describe("what the log says still runs", () => {
     );
   });
 
+  test("a process is the one logged when it started within seconds of the logged launch", () => {
+    const entry = { containerId: "x", pid: 1, startedAtMs: 1_000_000 };
+    assert.equal(sameProcess(entry, 1_000_020), true);
+    assert.equal(sameProcess(entry, 999_000), true);
+    assert.equal(sameProcess(entry, 1_010_000), false);
+    assert.equal(sameProcess(entry, Number.NaN), false);
+  });
+
   test("a torn last line and a log without a header are ignored", () => {
     assert.deepEqual([...liveEntries("B b\nL x 12 5\nL y 1", "b").keys()], ["x"]);
     assert.equal(liveEntries("L x 12 5\n", "b").size, 0);
@@ -61,9 +70,9 @@ describe("the log file", () => {
   test("stays small: once mostly ended lines, it is rewritten with the running containers", () => {
     const path = join(sandboxes.dir, "compact", "containers.log");
     const log = new RuntimeLog(path, "boot-x");
-    log.launched({ containerId: "stays", pid: 1, startTimeTicks: 1 });
+    log.launched({ containerId: "stays", pid: 1, startedAtMs: 1 });
     for (let i = 0; i < 6_000; i++) {
-      log.launched({ containerId: `c${i}`, pid: 2, startTimeTicks: 2 });
+      log.launched({ containerId: `c${i}`, pid: 2, startedAtMs: 2 });
       log.ended(`c${i}`);
     }
     log.close();
@@ -144,12 +153,10 @@ describe("recovery with the runtime log", () => {
   test("a pid the log names that is now another process is left alone", async () => {
     const dir = join(sandboxes.dir, "runtime-reused");
     mkdirSync(dir, { recursive: true });
-    const mine = readProcStat(process.pid);
-    assert.ok(mine !== null);
-    // This test's own pid, under a start time it does not have.
+    // This test's own pid, launched (says the log) an hour before this process started.
     writeFileSync(
       join(dir, "containers.log"),
-      `B ${readBootId()}\nL reused ${process.pid} ${mine.startTimeTicks + 1}\n`,
+      `B ${readBootId()}\nL reused ${process.pid} ${Date.now() - 3_600_000}\n`,
     );
     const c = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
     try {
