@@ -1,20 +1,15 @@
 // `tessera agent`: runs an agent with Mesos-style flags (reference §8.7). Every flag can also
 // come from a `TESSERA_<FLAG>` environment variable; the command line wins. SIGINT/SIGTERM stop
 // the agent; its tasks keep running and are recovered by the next start (Mesos's behaviour).
-import { Command, Option } from "commander";
+import { Command } from "commander";
 import { AGENT_FLAG_SPECS } from "../agent/flags.ts";
-import { envName } from "../master/flags.ts";
+import { addMesosFlags } from "./mesos-flags.ts";
 
 export function agentCommand(): Command {
   const command = new Command("agent")
     .description("run a Tessera agent (launches tasks in containers for the master)")
     .allowExcessArguments(false);
-  for (const spec of AGENT_FLAG_SPECS) {
-    const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
-    command.addOption(
-      new Option(`--${spec.name} <value>`, `${spec.help}${shown}; env ${envName(spec.name)}`),
-    );
-  }
+  addMesosFlags(command, AGENT_FLAG_SPECS);
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
     // Loaded on use, so that the other commands start without compiling the servers.
     const { AgentStartError, startAgent } = await import("../agent/server.ts");

@@ -1,17 +1,14 @@
 // `tessera master`: runs a master with Mesos-style flags (reference §5.9). Every flag can also
 // come from a `TESSERA_<FLAG>` environment variable; the command line wins.
-import { Command, Option } from "commander";
-import { envName, MASTER_FLAG_SPECS } from "../master/flags.ts";
+import { Command } from "commander";
+import { MASTER_FLAG_SPECS } from "../master/flags.ts";
+import { addMesosFlags } from "./mesos-flags.ts";
 
 export function masterCommand(): Command {
   const command = new Command("master")
     .description("run a Tessera master (Mesos-compatible scheduler, operator and agent APIs)")
     .allowExcessArguments(false);
-  for (const spec of MASTER_FLAG_SPECS) {
-    const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
-    const flag = spec.kind === "bool" ? `--${spec.name} [bool]` : `--${spec.name} <value>`;
-    command.addOption(new Option(flag, `${spec.help}${shown}; env ${envName(spec.name)}`));
-  }
+  addMesosFlags(command, MASTER_FLAG_SPECS);
   command.action(async (opts: Record<string, string | boolean | undefined>) => {
     // Loaded on use, so that the other commands start without compiling the servers.
     const { MasterStartError, startMaster } = await import("../master/server.ts");
