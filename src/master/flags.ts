@@ -12,6 +12,10 @@ export interface MasterCommandFlags {
   ip: string;
   port: number;
   hostname: string | undefined;
+  /** `--advertise_ip`, `--advertise_port`: the address in MasterInfo (ZooKeeper, redirects),
+   *  where it differs from the one listened on (NAT, containers). */
+  advertiseIp: string | undefined;
+  advertisePort: number | undefined;
   workDir: string | undefined;
   registry: "sqlite" | "in_memory" | "zk";
   /** `--zk`: contend for leadership (and keep the zk registry) there; undefined = standalone. */
@@ -47,6 +51,18 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     kind: "string",
     default: undefined,
     help: "hostname the master advertises (default: the machine's hostname)",
+  },
+  {
+    name: "advertise_ip",
+    kind: "string",
+    default: undefined,
+    help: "IP address others are told to reach this master at, if not the one listened on",
+  },
+  {
+    name: "advertise_port",
+    kind: "port",
+    default: undefined,
+    help: "port others are told to reach this master at, if not the one listened on",
   },
   {
     name: "work_dir",
@@ -333,6 +349,9 @@ export function parseMasterFlags(
     ip: str("ip") ?? "0.0.0.0",
     port,
     hostname: str("hostname"),
+    advertiseIp: str("advertise_ip"),
+    advertisePort:
+      str("advertise_port") === undefined ? undefined : num("advertise_port", 1, 65535),
     workDir,
     registry: registry === "in_memory" || registry === "zk" ? registry : "sqlite",
     zk,
@@ -409,6 +428,8 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
     out.zk_session_timeout = formatDuration(flags.zkSessionTimeoutMs);
   }
   if (flags.hostname !== undefined) out.hostname = flags.hostname;
+  if (flags.advertiseIp !== undefined) out.advertise_ip = flags.advertiseIp;
+  if (flags.advertisePort !== undefined) out.advertise_port = String(flags.advertisePort);
   if (flags.workDir !== undefined) out.work_dir = flags.workDir;
   if (flags.cluster !== undefined) out.cluster = flags.cluster;
   if (flags.core.offerTimeoutMs !== undefined) {

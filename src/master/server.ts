@@ -142,16 +142,18 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   });
   const bound = await server.listen({ host: flags.ip, port: flags.port });
 
-  const ip = advertisedIp(flags.ip);
-  const hostname = flags.hostname ?? (flags.ip === "0.0.0.0" ? osHostname() : ip);
+  const ip = flags.advertiseIp ?? advertisedIp(flags.ip);
+  const port = flags.advertisePort ?? bound.port;
+  const hostname =
+    flags.hostname ?? flags.advertiseIp ?? (flags.ip === "0.0.0.0" ? osHostname() : ip);
   const masterInfo: MasterInfo = {
     id: randomUUID(),
     ip: ipv4ToInt(ip),
-    port: bound.port,
-    pid: `master@${ip}:${bound.port}`,
+    port,
+    pid: `master@${ip}:${port}`,
     hostname,
     version: MESOS_COMPATIBLE_VERSION,
-    address: { hostname, ip, port: bound.port },
+    address: { hostname, ip, port },
     capabilities: [{ type: "AGENT_UPDATE" }, { type: "AGENT_DRAINING" }, { type: "QUOTA_V2" }],
   };
   const startTimeMs = Date.now();

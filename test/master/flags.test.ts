@@ -7,6 +7,7 @@ import {
   parseDurationMs,
   parseMasterFlags,
 } from "../../src/master/flags.ts";
+import { startTestMaster } from "./http/helpers.ts";
 
 describe("master flags", () => {
   it("defaults match Mesos's (port 5050, 1secs allocation, 15secs x 5 pings, 10mins re-register)", () => {
@@ -69,6 +70,42 @@ describe("master flags", () => {
       assert.ok(!r.ok, JSON.stringify(given));
       assert.equal(r.flag, flag);
       assert.match(r.message, new RegExp(`'${flag}'`));
+    }
+  });
+
+  it("--advertise_ip and --advertise_port are parsed; a bad port is refused naming the flag", () => {
+    const r = parseMasterFlags({
+      registry: "in_memory",
+      advertise_ip: "203.0.113.5",
+      advertise_port: "15050",
+    });
+    assert.ok(r.ok);
+    assert.equal(r.flags.advertiseIp, "203.0.113.5");
+    assert.equal(r.flags.advertisePort, 15050);
+    const bad = parseMasterFlags({ registry: "in_memory", advertise_port: "0" });
+    assert.ok(!bad.ok);
+    assert.equal(bad.flag, "advertise_port");
+  });
+
+  it("the master tells others the advertised address (MasterInfo, /master/state) and listens where asked", async () => {
+    const master = await startTestMaster({
+      hostname: "",
+      advertise_ip: "127.0.0.1",
+      advertise_port: "15077",
+    });
+    try {
+      assert.deepEqual(master.masterInfo.address, {
+        hostname: "127.0.0.1",
+        ip: "127.0.0.1",
+        port: 15077,
+      });
+      assert.notEqual(master.port, 15077);
+      const state = (await (await fetch(`${master.url}/master/state`)).json()) as {
+        pid: string;
+      };
+      assert.equal(state.pid, "master@127.0.0.1:15077");
+    } finally {
+      await master.close();
     }
   });
 
