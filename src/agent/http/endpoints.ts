@@ -1,10 +1,9 @@
 // The agent's own endpoints (reference §4.4, §4.5, §4.6): `/state` (503 while recovering),
 // `/monitor/statistics`, `/containers`, `/flags`, `/files/{browse,read,download}`, the agent
 // operator API v1 (`POST /api/v1`: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_STATE,
-// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT, KILL_CONTAINER when
-// the runtime offers it) and the `slave/*`
-// metrics. /health, /version, /metrics/snapshot and /metrics are the common ones
-// (src/http/endpoints.ts), registered by the server.
+// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT, KILL_CONTAINER) and the
+// `slave/*` and `gc/*` metrics. /health, /version, /metrics/snapshot and /metrics are the
+// common ones (src/http/endpoints.ts), registered by the server.
 import { versionInfo } from "../../http/endpoints.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
@@ -40,11 +39,10 @@ export interface AgentEndpointsContext {
   /** The sandbox garbage collector's counts. */
   gcStats(): { pending: number; succeeded: number; failed: number };
   /**
-   * KILL_CONTAINER (reference §4.4): signal a top-level container (`signal` unset = SIGKILL).
-   * Absent until the agent runtime offers a way to kill one container through its executor
-   * (so that a command task ends TASK_KILLED); the call then answers 501.
+   * KILL_CONTAINER (reference §4.4): signal a top-level container (`signal` unset = SIGKILL),
+   * through its executor, so that a command task ends TASK_KILLED.
    */
-  killContainer?(containerId: string, signal: number | undefined): Promise<KillContainerResult>;
+  killContainer(containerId: string, signal: number | undefined): Promise<KillContainerResult>;
 }
 
 export type KillContainerResult =
@@ -275,11 +273,6 @@ async function killContainer(
     (e) => e.containerId === containerId && e.phase !== "terminated",
   );
   if (!running) return textResponse(404, `Container ${containerId} cannot be found`);
-  if (ctx.killContainer === undefined) {
-    // TODO(KILL_CONTAINER): the agent runtime (server.ts) has no call to kill one container
-    // through its executor yet; `tessera kill TASK` needs it (the task must end TASK_KILLED).
-    return textResponse(501, "KILL_CONTAINER is not implemented by this agent yet");
-  }
   const killed = await ctx.killContainer(containerId, signal);
   return killed.ok ? textResponse(200, "") : textResponse(killed.status, killed.message);
 }
