@@ -68,7 +68,10 @@ export function detectNamespaces(tools: Tools): {
   return {
     pid:
       pidError === null
-        ? { ok: true, detail: `pid namespace with its own /proc via ${tools.unshare}` }
+        ? {
+            ok: true,
+            detail: `pid namespace with its own /proc (support checked with ${tools.unshare})`,
+          }
         : { ok: false, detail: pidError },
     filesystem:
       mountError === null
