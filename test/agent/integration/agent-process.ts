@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { TEST_RESOURCES } from "./helpers.ts";
 
 const BIN = fileURLToPath(new URL("../../../bin/tessera.mjs", import.meta.url));
 
@@ -16,6 +17,26 @@ export async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/** The flags of an agent process for a test: its master, work dir and isolation, a fixed free
+ *  port (so that a restart listens where the first run did), the test resources. */
+export async function agentProcessFlags(
+  masterUrl: string,
+  workDir: string,
+  isolation: string,
+): Promise<Record<string, string>> {
+  return {
+    master: masterUrl.replace("http://", ""),
+    work_dir: workDir,
+    ip: "127.0.0.1",
+    port: String(await freePort()),
+    hostname: "localhost",
+    resources: TEST_RESOURCES,
+    isolation,
+    registration_backoff_factor: "10ms",
+    log_level: "error",
+  };
 }
 
 export interface AgentProcess {

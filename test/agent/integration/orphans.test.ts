@@ -5,14 +5,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { type AgentProcess, freePort, spawnAgent } from "./agent-process.ts";
+import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
 import { processesWith } from "./cluster.ts";
 import {
   commandTask,
   FRAMEWORK_INFO,
   Framework,
   startMasterForAgents,
-  TEST_RESOURCES,
   tempWorkDir,
 } from "./helpers.ts";
 
@@ -27,17 +26,7 @@ describe("orphaned containers after kill -9 of the agent", () => {
   before(async () => {
     work = await tempWorkDir();
     master = await startMasterForAgents();
-    flags = {
-      master: master.url.replace("http://", ""),
-      work_dir: work.dir,
-      ip: "127.0.0.1",
-      port: String(await freePort()),
-      hostname: "localhost",
-      resources: TEST_RESOURCES,
-      isolation: "posix/cpu,posix/mem",
-      registration_backoff_factor: "10ms",
-      log_level: "error",
-    };
+    flags = await agentProcessFlags(master.url, work.dir, "posix/cpu,posix/mem");
     agent = await spawnAgent(flags);
     framework = await Framework.subscribe(master, { ...FRAMEWORK_INFO, checkpoint: false });
   });

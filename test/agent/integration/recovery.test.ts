@@ -7,14 +7,13 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { type AgentProcess, freePort, spawnAgent } from "./agent-process.ts";
+import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
 import {
   alive,
   commandTask,
   Framework,
   type Loose,
   startMasterForAgents,
-  TEST_RESOURCES,
   tempWorkDir,
 } from "./helpers.ts";
 
@@ -29,17 +28,7 @@ describe("agent recovery after kill -9", () => {
   before(async () => {
     work = await tempWorkDir();
     master = await startMasterForAgents();
-    flags = {
-      master: master.url.replace("http://", ""),
-      work_dir: work.dir,
-      ip: "127.0.0.1",
-      port: String(await freePort()),
-      hostname: "localhost",
-      resources: TEST_RESOURCES,
-      isolation: "cgroups/cpu,cgroups/mem",
-      registration_backoff_factor: "10ms",
-      log_level: "error",
-    };
+    flags = await agentProcessFlags(master.url, work.dir, "cgroups/cpu,cgroups/mem");
     agent = await spawnAgent(flags);
     framework = await Framework.subscribe(master);
   });
