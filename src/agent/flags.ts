@@ -303,9 +303,14 @@ export function parseAgentFlags(
   };
   const workDir = str("work_dir");
   if (workDir === undefined) fail("work_dir", "--work_dir is required");
-  const portText = (str("port") ?? "").trim();
-  const port = /^[0-9]+$/.test(portText) ? Number(portText) : Number.NaN;
-  if (!(port >= 0 && port <= 65535)) fail("port", `'${portText}' is not an integer in [0, 65535]`);
+  /** A port flag's value; `min` is 0 where "any free port" makes sense. */
+  const portFlag = (name: string, min: number): number => {
+    const text = (str(name) ?? "").trim();
+    const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
+    if (!(n >= min && n <= 65535)) fail(name, `'${text}' is not an integer in [${min}, 65535]`);
+    return n;
+  };
+  const port = portFlag("port", 0);
   const recover = str("recover");
   if (recover !== "reconnect" && recover !== "cleanup") {
     fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
@@ -323,14 +328,8 @@ export function parseAgentFlags(
         : `'${other}' is not a containerizer; the only one is mesos`,
     );
   }
-  const advertisePortText = str("advertise_port");
-  const advertisePort = advertisePortText === undefined ? undefined : Number(advertisePortText);
-  if (
-    advertisePort !== undefined &&
-    !(/^[0-9]+$/.test(advertisePortText ?? "") && advertisePort >= 1 && advertisePort <= 65535)
-  ) {
-    fail("advertise_port", `'${advertisePortText}' is not an integer in [1, 65535]`);
-  }
+  const advertisePort =
+    str("advertise_port") === undefined ? undefined : portFlag("advertise_port", 1);
   const maxCompletedText = str("max_completed_executors_per_framework") ?? "";
   const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
     ? Number(maxCompletedText)

@@ -240,7 +240,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     containerizer.close();
     throw error;
   }
-  await runtime.startSandboxGc();
+  runtime.startSandboxGc();
   if (flags.master !== undefined) {
     const base = masterBaseUrl(flags.master);
     if (base === undefined) {
@@ -307,6 +307,7 @@ class AgentRuntime {
   /** Sandbox (run directory) of each container launched or recovered, until it ends. */
   readonly #sandboxes = new Map<string, string>();
   readonly #gc: SandboxGc;
+  #gcStarting: Promise<void> | undefined;
   readonly #user = userInfo().username;
   /** Read once: copying process.env costs a lookup per variable on every launch. */
   #inheritedEnv: Readonly<Record<string, string>> | undefined;
@@ -333,13 +334,18 @@ class AgentRuntime {
   }
 
   /** Schedules the sandboxes of containers that ended before this start, then checks the
-   *  disk every --disk_watch_interval (sandbox-gc.ts). */
-  async startSandboxGc(): Promise<void> {
+   *  disk every --disk_watch_interval (sandbox-gc.ts). The walk of the work dir runs beside the
+   *  agent's start, not before it: a large work dir must not hold up registration. */
+  startSandboxGc(): void {
     const live = new Set(this.containerizer.containers());
-    await this.#gc.scheduleLeftovers((id) => live.has(id) || this.#sandboxes.has(id));
-    const trash = await this.#gc.removeCheckpointTrash();
-    if (trash > 0) this.logger.info({ trash }, "removed checkpoint trash left by a crash");
-    this.#gc.start();
+    this.#gcStarting = (async () => {
+      await this.#gc.scheduleLeftovers((id) => live.has(id) || this.#sandboxes.has(id));
+      const trash = await this.#gc.removeCheckpointTrash();
+      if (trash > 0) this.logger.info({ trash }, "removed checkpoint trash left by a crash");
+      if (!this.closed) this.#gc.start();
+    })().catch((error: unknown) => {
+      this.logger.error({ err: error }, "could not start the sandbox garbage collector");
+    });
   }
 
   gcStats(): { pending: number; succeeded: number; failed: number } {
@@ -878,6 +884,7 @@ class AgentRuntime {
     for (const timer of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const hosted of this.#hosted.values()) hosted.detach();
+    await this.#gcStarting;
     await this.#gc.stop();
     await this.#checkpoints;
   }

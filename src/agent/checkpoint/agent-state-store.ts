@@ -3,6 +3,7 @@
 // Files hold JSON of the wire-shaped values; `task.updates` holds one record per line.
 import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
+import { readBootId } from "../boot.ts";
 import {
   agentInfoPath,
   agentMetaDir,
@@ -25,11 +26,9 @@ import type {
 } from "../core/types.ts";
 import { applyDurably, type DurableOp, readIfExists, readRecords } from "./durable-files.ts";
 
-const BOOT_ID_FILE = "/proc/sys/kernel/random/boot_id";
-
 /** The host's boot id (changes on reboot); undefined where the kernel does not expose one. */
 export async function currentBootId(): Promise<string | undefined> {
-  return (await readIfExists(BOOT_ID_FILE))?.toString("utf8").trim();
+  return readBootId();
 }
 
 /** Applies one checkpoint write; resolves once it is durable. */

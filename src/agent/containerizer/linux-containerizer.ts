@@ -7,6 +7,7 @@ import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "../../resources/assert.ts";
 import type { ResourceStatistics } from "../../wire/usage.ts";
+import { readBootId, readBootTimeMs } from "../boot.ts";
 import type { CgroupBackend } from "./cgroup-fs.ts";
 import {
   BYTES_PER_MB,
@@ -39,13 +40,7 @@ import {
   USER_HZ,
 } from "./posix-isolator.ts";
 import { findPasswdEntry } from "./proc-parse.ts";
-import {
-  type RuntimeEntry,
-  RuntimeLog,
-  readBootId,
-  readBootTimeMs,
-  sameProcess,
-} from "./runtime-log.ts";
+import { type RuntimeEntry, RuntimeLog, sameProcess } from "./runtime-log.ts";
 import {
   type HelperExit,
   type HelperSpawnResult,

@@ -129,25 +129,6 @@ export class RuntimeLog {
   }
 }
 
-/** When this machine booted, ms since the epoch (`btime` of /proc/stat), or undefined. */
-export function readBootTimeMs(): number | undefined {
-  try {
-    const m = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "utf8"));
-    return m?.[1] === undefined ? undefined : Number(m[1]) * 1000;
-  } catch {
-    return undefined;
-  }
-}
-
-/** This boot's id (Linux), to tell a log of an earlier boot. */
-export function readBootId(): string | undefined {
-  try {
-    return readFileSync("/proc/sys/kernel/random/boot_id", "utf8").trim();
-  } catch {
-    return undefined;
-  }
-}
-
 function launchLine(e: RuntimeEntry): string {
   return `L ${e.containerId} ${e.pid} ${e.startedAtMs}\n`;
 }

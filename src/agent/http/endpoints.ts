@@ -317,8 +317,9 @@ function operatorAnswer(
       queued_tasks: queued,
       launched_tasks: launched,
       terminated_tasks: terminated,
-      completed_tasks: completedExecutors
-        .concat(executors.filter((e) => e.phase !== "terminated"))
+      completed_tasks: [...frameworks, ...completedFrameworks]
+        .flatMap((f) => f.completedExecutors)
+        .concat(executors)
         .flatMap((e) => e.completedTasks),
     };
   };

@@ -37,6 +37,7 @@ describe("--strict", () => {
 
   it("with --strict=false the agent starts afresh", async () => {
     const agent = await startTestAgent(undefined, work.dir, { strict: "false" });
+    assert.equal(agent.agentId(), undefined, "the unreadable checkpoint's agent is not taken on");
     await agent.close();
   });
 });
