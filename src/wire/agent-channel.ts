@@ -55,6 +55,12 @@ export type AgentCallType = z.output<typeof AgentCallType>;
 export const AgentSubscribe = z.object({
   agent_info: AgentInfo,
   agent_id: AgentID.optional(),
+  /**
+   * The address the agent advertises (--advertise_ip/--advertise_port, else where it listens):
+   * what Mesos's master learns from the agent's libprocess PID and shows as `Offer.url.address`
+   * and `pid` (`slave(1)@ip:port`).
+   */
+  address: z.object({ ip: str, port: int32 }).optional(),
   version: str,
   capabilities: repeated(z.object({ type: optionalEnum(AGENT_CAPABILITY_TYPES) })),
   total_resources: repeated(Resource),

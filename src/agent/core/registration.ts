@@ -90,6 +90,7 @@ export function subscribeCall(ctx: Ctx): MasterCall {
     subscribe: {
       agent_info: info,
       ...(id === undefined ? {} : { agent_id: { value: id } }),
+      address: ctx.config.endpoint,
       version: AGENT_CHANNEL_VERSION,
       capabilities: (ctx.config.capabilities ?? DEFAULT_AGENT_CAPABILITIES).map((type) => ({
         type,

@@ -128,6 +128,7 @@ function newAgentRecord(
   return {
     id,
     info,
+    ip: sub.address?.ip ?? info.hostname,
     connection: "registered",
     streamId,
     version: sub.version,
@@ -188,6 +189,7 @@ function reregisterKnown(
   agent.connection = "registered";
   agent.reregisteredTimeMs = ctx.nowMs;
   agent.version = sub.version;
+  if (sub.address !== undefined) agent.ip = sub.address.ip;
   ctx.count("master/slave_reregistrations");
   ctx.s.agentStreams.set(streamId, agent.id);
   ctx.cancelTimer(reregisterTimerId(agent.id));

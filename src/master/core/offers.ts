@@ -54,7 +54,7 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       hostname: agent.info.hostname,
       url: {
         scheme: "http",
-        address: { hostname: agent.info.hostname, port: agent.info.port ?? 5051 },
+        address: { hostname: agent.info.hostname, ip: agent.ip, port: agent.info.port ?? 5051 },
         path: "/slave(1)",
       },
       resources: resourcesFor(framework.info, allocation.resources),

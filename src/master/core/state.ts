@@ -75,6 +75,8 @@ export type AgentConnection = "registered" | "disconnected";
 export interface AgentRecord {
   id: string;
   info: AgentInfo;
+  /** The agent's advertised IP (its hostname where an agent did not send one). */
+  ip: string;
   connection: AgentConnection;
   streamId: string | undefined;
   version: string;

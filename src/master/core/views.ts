@@ -135,9 +135,10 @@ export function agentActivity(
   return { deactivated: entry?.deactivated ?? false, drainInfo: entry?.drainInfo };
 }
 
-/** The agent's libprocess PID as Mesos shows it (`slave(1)@host:port`). */
+/** The agent's libprocess PID as Mesos shows it (`slave(1)@ip:port`). */
 export function agentPid(agent: AgentRecord): string {
-  return `slave(1)@${agent.info.hostname}:${agent.info.port ?? 5051}`;
+  const ip = agent.ip.includes(":") ? `[${agent.ip}]` : agent.ip;
+  return `slave(1)@${ip}:${agent.info.port ?? 5051}`;
 }
 
 /** GetAgents.Agent; `usage` from agentUsage() when rendering many agents at once. */
