@@ -3,15 +3,8 @@
 // legacy `/master/slaves` (`deactivated`) and in GET_AGENTS's `drain_info` where present.
 import type { Command } from "commander";
 import { agentAddress, clusterState, scalarSum, type WireAgent } from "./cluster-views.ts";
-import {
-  connect,
-  type JsonOptions,
-  jsonOption,
-  type MasterOptions,
-  operatorCommand,
-  runAction,
-} from "./command-kit.ts";
-import { type Column, formatScalar, printJson, printTable } from "./output.ts";
+import { listing, operatorCommand } from "./command-kit.ts";
+import { type Column, formatScalar } from "./output.ts";
 
 export interface AgentRow {
   id: string;
@@ -65,21 +58,16 @@ export function agentRow(agent: WireAgent, deactivated: boolean): AgentRow {
 }
 
 export function agentsCommand(): Command {
-  return operatorCommand("agents", "list the agents: address, state, resources used/total")
-    .addOption(jsonOption())
-    .action(
-      runAction(async (opts: MasterOptions & JsonOptions) => {
-        const master = await connect(opts);
-        const state = await clusterState(master);
-        const legacy = (await master.getJson("/master/slaves")) as LegacySlaves | undefined;
-        const deactivated = new Set(
-          (legacy?.slaves ?? []).filter((s) => s.deactivated === true).map((s) => s.id),
-        );
-        const rows = state.agents.map((a) =>
-          agentRow(a, deactivated.has(a.agent_info.id?.value ?? "")),
-        );
-        if (opts.json) printJson(rows);
-        else printTable(COLUMNS, rows);
-      }),
-    );
+  return listing(
+    operatorCommand("agents", "list the agents: address, state, resources used/total"),
+    COLUMNS,
+    async (master) => {
+      const state = await clusterState(master);
+      const legacy = (await master.getJson("/master/slaves")) as LegacySlaves | undefined;
+      const deactivated = new Set(
+        (legacy?.slaves ?? []).filter((s) => s.deactivated === true).map((s) => s.id),
+      );
+      return state.agents.map((a) => agentRow(a, deactivated.has(a.agent_info.id?.value ?? "")));
+    },
+  );
 }

@@ -4,6 +4,7 @@
 // an agent's URL.
 import { CliError } from "./cli-error.ts";
 import type { MasterClient } from "./operator-client.ts";
+import { type Column, formatScalar } from "./output.ts";
 
 export interface WireResource {
   name: string;
@@ -94,6 +95,21 @@ export function scalarSum(resources: readonly WireResource[] | undefined, name: 
     if (r.name === name) milli += Math.round((r.scalar?.value ?? 0) * 1000);
   return milli / 1000;
 }
+
+/** The resources a framework, task or role row shows: its cpus and memory. */
+export interface CpusMem {
+  cpus: number;
+  mem_mb: number;
+}
+
+export function cpusMem(resources: readonly WireResource[] | undefined): CpusMem {
+  return { cpus: scalarSum(resources, "cpus"), mem_mb: scalarSum(resources, "mem") };
+}
+
+export const CPUS_MEM_COLUMNS: readonly Column<CpusMem>[] = [
+  { header: "CPUS", value: (r) => formatScalar(r.cpus) },
+  { header: "MEM", value: (r) => formatScalar(r.mem_mb) },
+];
 
 export function agentUrl(agent: WireAgent): string {
   return `http://${agent.agent_info.hostname}:${agent.agent_info.port ?? 5051}`;

@@ -1,10 +1,12 @@
 // What every operator command shares: the `--master` option (and `--json` where it prints
-// rows), and the action wrapper that turns a CliError into one line on stderr and an exit
-// code, so that no expected failure ever shows a stack trace.
+// rows), the action wrapper that turns a CliError into one line on stderr and an exit
+// code, so that no expected failure ever shows a stack trace, and the shape of a command that
+// lists rows.
 import { Command, Option } from "commander";
 import { CliError } from "./cli-error.ts";
 import { DEFAULT_MASTER, MASTER_ENV } from "./master-address.ts";
 import { MasterClient } from "./operator-client.ts";
+import { type Column, printJson, printTable } from "./output.ts";
 
 export interface MasterOptions {
   master?: string;
@@ -54,4 +56,23 @@ export function runAction<A extends unknown[]>(
       else throw error;
     }
   };
+}
+
+/**
+ * Makes `command` (built by `operatorCommand`, with its own options) a listing: `--json` is
+ * added after its options, and its action prints the rows `read` gets from the master as a
+ * table of `columns`, or as JSON with `--json`.
+ */
+export function listing<Row, Opts extends object = object>(
+  command: Command,
+  columns: readonly Column<Row>[],
+  read: (master: MasterClient, opts: Opts) => Promise<Row[]>,
+): Command {
+  return command.addOption(jsonOption()).action(
+    runAction(async (opts: MasterOptions & JsonOptions & Opts) => {
+      const rows = await read(await connect(opts), opts);
+      if (opts.json) printJson(rows);
+      else printTable(columns, rows);
+    }),
+  );
 }

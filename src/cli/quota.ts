@@ -5,13 +5,13 @@ import { Command } from "commander";
 import { usageError } from "./cli-error.ts";
 import {
   connect,
-  type JsonOptions,
-  jsonOption,
+  listing,
   type MasterOptions,
   masterOption,
+  operatorCommand,
   runAction,
 } from "./command-kit.ts";
-import { type Column, printJson, printTable } from "./output.ts";
+import type { Column } from "./output.ts";
 
 export interface QuotaRow {
   role: string;
@@ -66,25 +66,21 @@ const unwrap = (q: Record<string, { value: number }> | undefined) =>
 const wrap = (q: Record<string, number>) =>
   Object.fromEntries(Object.entries(q).map(([k, v]) => [k, { value: v }]));
 
+function quotaRows(answer: GetQuotaAnswer | undefined): QuotaRow[] {
+  return (answer?.get_quota?.status?.configs ?? []).map((c) => ({
+    role: c.role,
+    guarantees: unwrap(c.guarantees),
+    limits: unwrap(c.limits),
+  }));
+}
+
 function getCommand(): Command {
-  return new Command("get")
-    .description("print every role's quota guarantees and limits")
-    .addOption(masterOption())
-    .addOption(jsonOption())
-    .allowExcessArguments(false)
-    .action(
-      runAction(async (opts: MasterOptions & JsonOptions) => {
-        const master = await connect(opts);
-        const answer = (await master.call({ type: "GET_QUOTA" })) as GetQuotaAnswer | undefined;
-        const rows: QuotaRow[] = (answer?.get_quota?.status?.configs ?? []).map((c) => ({
-          role: c.role,
-          guarantees: unwrap(c.guarantees),
-          limits: unwrap(c.limits),
-        }));
-        if (opts.json) printJson(rows);
-        else printTable(COLUMNS, rows);
-      }),
-    );
+  return listing(
+    operatorCommand("get", "print every role's quota guarantees and limits"),
+    COLUMNS,
+    async (master) =>
+      quotaRows((await master.call({ type: "GET_QUOTA" })) as GetQuotaAnswer | undefined),
+  );
 }
 
 async function updateQuota(
@@ -133,11 +129,8 @@ function setCommand(): Command {
 }
 
 function removeCommand(): Command {
-  return new Command("remove")
-    .description("remove ROLE's quota (no guarantees, no limits)")
+  return operatorCommand("remove", "remove ROLE's quota (no guarantees, no limits)")
     .argument("<role>", "the role")
-    .addOption(masterOption())
-    .allowExcessArguments(false)
     .action(
       runAction(async (role: string, opts: MasterOptions) => {
         await updateQuota(opts, role, {}, {});

@@ -5,22 +5,18 @@ import type { Command } from "commander";
 import {
   agentAddress,
   type ClusterState,
+  CPUS_MEM_COLUMNS,
+  type CpusMem,
   clusterState,
+  cpusMem,
   frameworkNames,
   scalarSum,
   type WireTask,
 } from "./cluster-views.ts";
-import {
-  connect,
-  type JsonOptions,
-  jsonOption,
-  type MasterOptions,
-  operatorCommand,
-  runAction,
-} from "./command-kit.ts";
-import { type Column, formatScalar, printJson, printTable } from "./output.ts";
+import { listing, operatorCommand } from "./command-kit.ts";
+import type { Column } from "./output.ts";
 
-export interface TaskRow {
+export interface TaskRow extends CpusMem {
   id: string;
   name: string;
   state: string;
@@ -28,20 +24,8 @@ export interface TaskRow {
   framework_id: string;
   agent: string;
   agent_id: string;
-  cpus: number;
-  mem_mb: number;
   disk_mb: number;
 }
-
-const COLUMNS: Column<TaskRow>[] = [
-  { header: "ID", value: (r) => r.id },
-  { header: "NAME", value: (r) => r.name },
-  { header: "STATE", value: (r) => r.state },
-  { header: "CPUS", value: (r) => formatScalar(r.cpus) },
-  { header: "MEM", value: (r) => formatScalar(r.mem_mb) },
-  { header: "AGENT", value: (r) => r.agent },
-  { header: "FRAMEWORK", value: (r) => r.framework },
-];
 
 export function taskRows(state: ClusterState, all: boolean): TaskRow[] {
   const names = frameworkNames(state);
@@ -61,23 +45,28 @@ export function taskRows(state: ClusterState, all: boolean): TaskRow[] {
       framework_id: t.framework_id.value,
       agent: addresses.get(agentId) ?? agentId,
       agent_id: agentId,
-      cpus: scalarSum(t.resources, "cpus"),
-      mem_mb: scalarSum(t.resources, "mem"),
+      ...cpusMem(t.resources),
       disk_mb: scalarSum(t.resources, "disk"),
     };
   });
 }
 
+const COLUMNS: Column<TaskRow>[] = [
+  { header: "ID", value: (r) => r.id },
+  { header: "NAME", value: (r) => r.name },
+  { header: "STATE", value: (r) => r.state },
+  ...CPUS_MEM_COLUMNS,
+  { header: "AGENT", value: (r) => r.agent },
+  { header: "FRAMEWORK", value: (r) => r.framework },
+];
+
 export function tasksCommand(): Command {
-  return operatorCommand("tasks", "list the cluster's tasks (running ones; --all adds finished)")
-    .alias("ps")
-    .option("-a, --all", "include finished tasks (FINISHED, FAILED, KILLED, ...)")
-    .addOption(jsonOption())
-    .action(
-      runAction(async (opts: MasterOptions & JsonOptions & { all?: boolean }) => {
-        const rows = taskRows(await clusterState(await connect(opts)), opts.all === true);
-        if (opts.json) printJson(rows);
-        else printTable(COLUMNS, rows);
-      }),
-    );
+  return listing(
+    operatorCommand("tasks", "list the cluster's tasks (running ones; --all adds finished)")
+      .alias("ps")
+      .option("-a, --all", "include finished tasks (FINISHED, FAILED, KILLED, ...)"),
+    COLUMNS,
+    async (master, opts: { all?: boolean }) =>
+      taskRows(await clusterState(master), opts.all === true),
+  );
 }

@@ -3,15 +3,8 @@
 // their weight; weight 1 is the default, so the master lists only the others.
 import { Command } from "commander";
 import { usageError } from "./cli-error.ts";
-import {
-  connect,
-  type JsonOptions,
-  jsonOption,
-  type MasterOptions,
-  masterOption,
-  runAction,
-} from "./command-kit.ts";
-import { type Column, formatScalar, printJson, printTable } from "./output.ts";
+import { connect, listing, type MasterOptions, operatorCommand, runAction } from "./command-kit.ts";
+import { type Column, formatScalar } from "./output.ts";
 
 export interface WeightRow {
   role: string;
@@ -39,31 +32,22 @@ interface GetWeightsAnswer {
   get_weights?: { weight_infos?: { role: string; weight: number }[] };
 }
 
+function weightRows(answer: GetWeightsAnswer | undefined): WeightRow[] {
+  return (answer?.get_weights?.weight_infos ?? []).map((w) => ({ role: w.role, weight: w.weight }));
+}
+
 function getCommand(): Command {
-  return new Command("get")
-    .description("print the roles whose weight is not the default 1")
-    .addOption(masterOption())
-    .addOption(jsonOption())
-    .allowExcessArguments(false)
-    .action(
-      runAction(async (opts: MasterOptions & JsonOptions) => {
-        const master = await connect(opts);
-        const answer = (await master.call({ type: "GET_WEIGHTS" })) as GetWeightsAnswer | undefined;
-        const rows: WeightRow[] = (answer?.get_weights?.weight_infos ?? []).map((w) => ({
-          role: w.role,
-          weight: w.weight,
-        }));
-        if (opts.json) printJson(rows);
-        else printTable(COLUMNS, rows);
-      }),
-    );
+  return listing(
+    operatorCommand("get", "print the roles whose weight is not the default 1"),
+    COLUMNS,
+    async (master) =>
+      weightRows((await master.call({ type: "GET_WEIGHTS" })) as GetWeightsAnswer | undefined),
+  );
 }
 
 function setCommand(): Command {
-  return new Command("set")
-    .description("set role weights, e.g. `tessera weights set dev=1 prod=3`")
+  return operatorCommand("set", "set role weights, e.g. `tessera weights set dev=1 prod=3`")
     .argument("<role=weight...>", "one or more ROLE=WEIGHT pairs")
-    .addOption(masterOption())
     .action(
       runAction(async (pairs: string[], opts: MasterOptions) => {
         const weights = parseWeights(pairs);
