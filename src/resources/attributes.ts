@@ -2,17 +2,11 @@
 // `rack:abc;zone:west;level:10;keys:[1000-1500]`. Unlike resources, attributes may be TEXT and
 // are never merged: repeated names are kept in order, as Mesos keeps them.
 import type { Attribute as WireAttribute } from "../wire/resource.ts";
-import {
-  formatRanges,
-  normalizeRanges,
-  type Ranges,
-  rangePairs,
-  validateRangePairs,
-} from "./ranges.ts";
+import { normalizeRanges, type Ranges, rangePairs, validateRangePairs } from "./ranges.ts";
 import { fail, ok, type ParseResult } from "./result.ts";
-import { formatMilli, fromMilli, type Milli, toMilli } from "./scalar.ts";
-import { parseValue } from "./text-format.ts";
-import { formatSet, normalizeSet, type ValueSet } from "./value-set.ts";
+import { fromMilli, type Milli, toMilli } from "./scalar.ts";
+import { formatValue, parseValue } from "./text-format.ts";
+import { normalizeSet, type ValueSet } from "./value-set.ts";
 
 export type Attribute =
   | { readonly name: string; readonly kind: "scalar"; readonly scalar: Milli }
@@ -40,16 +34,7 @@ export function parseAttributesText(text: string): ParseResult<Attribute[]> {
 }
 
 export function formatAttributeValue(a: Attribute): string {
-  switch (a.kind) {
-    case "scalar":
-      return formatMilli(a.scalar);
-    case "ranges":
-      return formatRanges(a.ranges);
-    case "set":
-      return formatSet(a.set);
-    case "text":
-      return a.text;
-  }
+  return formatValue(a);
 }
 
 export function formatAttributesText(attributes: readonly Attribute[]): string {

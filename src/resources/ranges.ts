@@ -2,11 +2,23 @@
 // [begin0, end0, begin1, end1, ...] with inclusive bounds, sorted, non-overlapping and
 // coalesced (Mesos merges [1-2] and [3-4] into [1-4]), so that equality is array equality and
 // add / subtract / contains are single linear merges over both operands.
+import { arraysEqual } from "./array-equal.ts";
 
 /** Normalised ranges: flat [begin, end] pairs, sorted, disjoint, non-adjacent. */
 export type Ranges = readonly number[];
 
 export const EMPTY_RANGES: Ranges = Object.freeze([]) as Ranges;
+
+/** Appends [begin, end] to ranges built in order of their begin, merging it into the last one
+ *  where the two overlap or touch. */
+function appendCoalesced(out: number[], begin: number, end: number): void {
+  const last = out.length - 1;
+  if (last > 0 && begin <= out[last]! + 1) {
+    if (end > out[last]!) out[last] = end;
+  } else {
+    out.push(begin, end);
+  }
+}
 
 /** Builds normalised ranges from arbitrary [begin, end] pairs (overlaps and adjacency merged). */
 export function normalizeRanges(pairs: Iterable<readonly [number, number]>): Ranges {
@@ -19,14 +31,7 @@ export function normalizeRanges(pairs: Iterable<readonly [number, number]>): Ran
   }
   list.sort((x, y) => x[0] - y[0]);
   const out: number[] = [];
-  for (const [begin, end] of list) {
-    const last = out.length - 1;
-    if (last > 0 && begin <= out[last]! + 1) {
-      if (end > out[last]!) out[last] = end;
-    } else {
-      out.push(begin, end);
-    }
-  }
+  for (const [begin, end] of list) appendCoalesced(out, begin, end);
   return out;
 }
 
@@ -63,12 +68,7 @@ export function addRanges(a: Ranges, b: Ranges): Ranges {
       end = b[j + 1]!;
       j += 2;
     }
-    const last = out.length - 1;
-    if (last > 0 && begin <= out[last]! + 1) {
-      if (end > out[last]!) out[last] = end;
-    } else {
-      out.push(begin, end);
-    }
+    appendCoalesced(out, begin, end);
   }
   return out;
 }
@@ -124,11 +124,7 @@ export function intersectRanges(a: Ranges, b: Ranges): Ranges {
   return out;
 }
 
-export function rangesEqual(a: Ranges, b: Ranges): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export const rangesEqual: (a: Ranges, b: Ranges) => boolean = arraysEqual;
 
 /** Number of integers covered (e.g. [31000-32000] has 1001). */
 export function rangesSize(ranges: Ranges): number {

@@ -134,14 +134,17 @@ export function parseResourcesText(text: string, defaultRole = "*"): ParseResult
   return ok(out);
 }
 
-function formatValue(r: Resource): string {
-  switch (r.kind) {
+/** A value in the text form (the inverse of `parseValue`): a resource's or an attribute's. */
+export function formatValue(value: TextValue): string {
+  switch (value.kind) {
     case "scalar":
-      return formatMilli(r.scalar);
+      return formatMilli(value.scalar);
     case "ranges":
-      return formatRanges(r.ranges);
+      return formatRanges(value.ranges);
     case "set":
-      return formatSet(r.set);
+      return formatSet(value.set);
+    case "text":
+      return value.text;
   }
 }
 

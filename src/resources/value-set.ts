@@ -1,5 +1,6 @@
 // String sets, Mesos `Value::Set`. Stored sorted and de-duplicated so that equality, union,
 // difference and containment are linear merges.
+import { arraysEqual } from "./array-equal.ts";
 
 export type ValueSet = readonly string[];
 
@@ -56,11 +57,7 @@ export function setContains(a: ValueSet, b: ValueSet): boolean {
   return true;
 }
 
-export function setEqual(a: ValueSet, b: ValueSet): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
+export const setEqual: (a: ValueSet, b: ValueSet) => boolean = arraysEqual;
 
 /** Mesos's text form: "{a,b,c}". */
 export function formatSet(items: ValueSet): string {
