@@ -5,6 +5,7 @@ import { AgentInfo, FrameworkInfo } from "./framework.ts";
 import { ContainerID, ExecutorID, FrameworkID, isUuidBytes, TaskID } from "./ids.ts";
 import { bytes, optionalEnum, repeated, str } from "./json.ts";
 import { TaskStatus } from "./status.ts";
+import { checkSubMessage } from "./sub-message.ts";
 import { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "./task.ts";
 
 export const EXECUTOR_CALL_TYPES = [
@@ -151,10 +152,5 @@ const EVENT_FIELDS: Partial<Record<ExecutorEventType, keyof ExecutorEvent>> = {
  * (SHUTDOWN and HEARTBEAT carry none). Returns a message, or undefined when usable.
  */
 export function validateExecutorEvent(event: ExecutorEvent): string | undefined {
-  if (event.type === undefined) return "Expecting 'type' to be present";
-  const field = EVENT_FIELDS[event.type];
-  if (field !== undefined && event[field] === undefined) {
-    return `Expecting '${field}' to be present`;
-  }
-  return undefined;
+  return checkSubMessage(event, EVENT_FIELDS);
 }

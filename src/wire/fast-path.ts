@@ -44,6 +44,21 @@ export function exact(fields: Record<string, Shape>, required: readonly string[]
   };
 }
 
+/** A JSON object with exactly these fields, all of them present. */
+export function complete(fields: Record<string, Shape>): Shape {
+  return exact(fields, Object.keys(fields));
+}
+
+/**
+ * A v1 call or event of one `type` whose sub-message (Mesos names it for the type in lower
+ * case: RUN_TASK → `run_task`) has `body`'s shape; `beside` are the optional fields next to
+ * them (a scheduler call's `framework_id`).
+ */
+export function typed(type: string, body: Shape, beside: Record<string, Shape> = {}): Shape {
+  const field = type.toLowerCase();
+  return exact({ ...beside, type: oneOf([type]), [field]: body }, ["type", field]);
+}
+
 /** A JSON array whose every item has `item`'s shape. */
 export function arrayOf(item: Shape): Shape {
   return (v) => Array.isArray(v) && v.every(item);
@@ -55,7 +70,7 @@ export function anyOf(...shapes: Shape[]): Shape {
 }
 
 /** FrameworkID, AgentID, TaskID, ExecutorID: `{ "value": "..." }`. */
-export const id = exact({ value: text }, ["value"]);
+export const id = complete({ value: text });
 
 /** A TaskStatus with the fields executors and the agent set on ordinary updates. */
 export const plainTaskStatus = exact(
@@ -75,57 +90,34 @@ export const plainTaskStatus = exact(
 );
 
 /** Scheduler Call ACKNOWLEDGE (reference §1.4). */
-export const acknowledgeCall = exact(
-  {
-    framework_id: id,
-    type: oneOf(["ACKNOWLEDGE"]),
-    acknowledge: exact({ agent_id: id, task_id: id, uuid: base64 }, [
-      "agent_id",
-      "task_id",
-      "uuid",
-    ]),
-  },
-  ["type", "acknowledge"],
+export const acknowledgeCall = typed(
+  "ACKNOWLEDGE",
+  complete({ agent_id: id, task_id: id, uuid: base64 }),
+  { framework_id: id },
 );
 
 /** Scheduler Event UPDATE with a plain status. */
-export const updateEvent = exact(
-  {
-    type: oneOf(["UPDATE"]),
-    update: exact({ status: plainTaskStatus }, ["status"]),
-  },
-  ["type", "update"],
-);
+export const updateEvent = typed("UPDATE", complete({ status: plainTaskStatus }));
 
 /** Agent channel Call UPDATE with a plain status. */
-export const agentUpdateCall = exact(
-  {
-    type: oneOf(["UPDATE"]),
-    agent_id: id,
-    update: exact(
-      {
-        framework_id: id,
-        executor_id: id,
-        status: plainTaskStatus,
-        latest_state: oneOf(TASK_STATES),
-      },
-      ["framework_id", "status"],
-    ),
-  },
-  ["type", "update"],
+export const agentUpdateCall = typed(
+  "UPDATE",
+  exact(
+    {
+      framework_id: id,
+      executor_id: id,
+      status: plainTaskStatus,
+      latest_state: oneOf(TASK_STATES),
+    },
+    ["framework_id", "status"],
+  ),
+  { agent_id: id },
 );
 
 /** Agent channel Event ACKNOWLEDGE. */
-export const agentAcknowledgeEvent = exact(
-  {
-    type: oneOf(["ACKNOWLEDGE"]),
-    acknowledge: exact({ framework_id: id, task_id: id, uuid: base64 }, [
-      "framework_id",
-      "task_id",
-      "uuid",
-    ]),
-  },
-  ["type", "acknowledge"],
+export const agentAcknowledgeEvent = typed(
+  "ACKNOWLEDGE",
+  complete({ framework_id: id, task_id: id, uuid: base64 }),
 );
 
 /** A scalar resource as a task carries it (cpus, mem, disk): no reservations, no disk info. */
@@ -133,7 +125,7 @@ const scalarResource = exact(
   {
     name: text,
     type: oneOf(["SCALAR"]),
-    scalar: exact({ value: number }, ["value"]),
+    scalar: complete({ value: number }),
     role: text,
     allocation_info: exact({ role: text }),
   },
@@ -173,20 +165,10 @@ const commandTask = exact(
 );
 
 /** Agent channel Event RUN_TASK of a plain command task. */
-export const agentRunTaskEvent = exact(
-  {
-    type: oneOf(["RUN_TASK"]),
-    run_task: exact({ framework_info: frameworkInfo, framework_id: id, task: commandTask }, [
-      "framework_info",
-      "framework_id",
-      "task",
-    ]),
-  },
-  ["type", "run_task"],
+export const agentRunTaskEvent = typed(
+  "RUN_TASK",
+  complete({ framework_info: frameworkInfo, framework_id: id, task: commandTask }),
 );
 
 /** Agent channel Event PING. */
-export const agentPingEvent = exact(
-  { type: oneOf(["PING"]), ping: exact({ connected: boolean }, ["connected"]) },
-  ["type", "ping"],
-);
+export const agentPingEvent = typed("PING", complete({ connected: boolean }));

@@ -15,7 +15,6 @@ import {
 import { bool, bytes, int32, optionalEnum, repeated, str } from "./json.ts";
 import { Operation } from "./offer.ts";
 import {
-  checkOperatorCall,
   GetFlagsResponse,
   GetHealthResponse,
   GetLoggingLevelResponse,
@@ -32,6 +31,7 @@ import {
 } from "./operator-common.ts";
 import { Resource } from "./resource.ts";
 import { ContainerStatus, REASONS, TASK_STATES, TaskResourceLimitation } from "./status.ts";
+import { checkSubMessage } from "./sub-message.ts";
 import { CommandInfo, ContainerInfo, ExecutorInfo, ResourceLimits, Task, TTYInfo } from "./task.ts";
 import { ResourceStatistics } from "./usage.ts";
 import { Image } from "./volume.ts";
@@ -189,7 +189,7 @@ const NESTED_CALLS: Partial<Record<AgentOperatorCallType, true>> = {
  * undefined. UNKNOWN passes: the HTTP layer answers it with 501.
  */
 export function validateAgentOperatorCall(call: AgentOperatorCall): string | undefined {
-  const missing = checkOperatorCall(call, AGENT_CALL_FIELDS);
+  const missing = checkSubMessage(call, AGENT_CALL_FIELDS);
   if (missing !== undefined || call.type === undefined) return missing;
   const field = AGENT_CALL_FIELDS[call.type];
   if (field === undefined) return undefined;

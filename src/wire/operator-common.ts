@@ -1,6 +1,6 @@
 // Messages shared by the master's and the agent's v1 operator APIs (reference §4.2, §4.4):
 // the common call/response sub-messages (metrics, logging level, files), quota and maintenance
-// messages, resource provider info, and the "sub-message must be present" check both sides run.
+// messages and resource provider info.
 import { z } from "zod";
 import { FileInfo, Flag, MachineID, Metric, Unavailability, VersionInfo } from "./framework.ts";
 import { DurationInfo, FrameworkID, ResourceProviderID, TimeInfo } from "./ids.ts";
@@ -111,22 +111,3 @@ export const ResourceProviderSummary = z.object({
   total_resources: repeated(Resource),
 });
 export type ResourceProviderSummary = z.output<typeof ResourceProviderSummary>;
-
-// --- validation -----------------------------------------------------------------------------
-
-/**
- * The shared part of `master::call::validate` / `agent::call::validate`: a type must be set,
- * and a call whose type needs a sub-message must carry it. `fields` maps each such type to
- * its field. Returns Mesos's message, or undefined.
- */
-export function checkOperatorCall(
-  call: { readonly type?: string | undefined },
-  fields: Readonly<Record<string, string>>,
-): string | undefined {
-  if (call.type === undefined) return "Expecting 'type' to be present";
-  const field = fields[call.type];
-  if (field !== undefined && (call as Record<string, unknown>)[field] === undefined) {
-    return `Expecting '${field}' to be present`;
-  }
-  return undefined;
-}

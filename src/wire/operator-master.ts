@@ -15,7 +15,6 @@ import { AgentID, Duration, FrameworkID, TimeInfo } from "./ids.ts";
 import { bool, double, optionalEnum, repeated, str } from "./json.ts";
 import { InverseOffer, Offer, Operation } from "./offer.ts";
 import {
-  checkOperatorCall,
   GetFlagsResponse,
   GetHealthResponse,
   GetLoggingLevelResponse,
@@ -37,6 +36,7 @@ import {
 import { Resource, Scalar } from "./resource.ts";
 import { OfferConstraints } from "./scheduler.ts";
 import { TaskState, TaskStatus } from "./status.ts";
+import { checkSubMessage } from "./sub-message.ts";
 import { ExecutorInfo, Task } from "./task.ts";
 
 // --- Call -----------------------------------------------------------------------------------
@@ -168,7 +168,7 @@ const MASTER_CALL_FIELDS: Partial<Record<MasterCallType, keyof MasterCall>> = {
  * UNKNOWN passes: the HTTP layer answers it with 501.
  */
 export function validateMasterCall(call: MasterCall): string | undefined {
-  return checkOperatorCall(call, MASTER_CALL_FIELDS);
+  return checkSubMessage(call, MASTER_CALL_FIELDS);
 }
 
 // --- Response ---------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The v1 scheduler HTTP API (reference §1.2-§1.4, errata §10.1): the Call a framework POSTs to
 // /api/v1/scheduler, Mesos's call validation, and the Events streamed back in RecordIO.
 import { z } from "zod";
+import { enumNames } from "./enum-numbers.ts";
 import { acknowledgeCall, updateEvent } from "./fast-path.ts";
 import { FrameworkInfo, MasterInfo } from "./framework.ts";
 import {
@@ -17,6 +18,7 @@ import {
 import { bytes, double, int32, optionalEnum, registerFastPath, repeated, str } from "./json.ts";
 import { InverseOffer, Offer, OfferOperation, OperationStatus, Request } from "./offer.ts";
 import { TaskStatus } from "./status.ts";
+import { checkSubMessage } from "./sub-message.ts";
 import { KillPolicy } from "./task.ts";
 
 // --- OfferConstraints (scheduler.proto): per-role attribute constraints on offers --------
@@ -75,10 +77,7 @@ export const SCHEDULER_CALL_TYPE_NUMBERS = {
   UPDATE_FRAMEWORK: 17,
 } as const;
 export type SchedulerCallType = keyof typeof SCHEDULER_CALL_TYPE_NUMBERS;
-export const SCHEDULER_CALL_TYPES = Object.keys(SCHEDULER_CALL_TYPE_NUMBERS) as [
-  SchedulerCallType,
-  ...SchedulerCallType[],
-];
+export const SCHEDULER_CALL_TYPES = enumNames(SCHEDULER_CALL_TYPE_NUMBERS);
 
 const acceptInverse = z.object({
   inverse_offer_ids: repeated(OfferID),
@@ -190,10 +189,8 @@ export function validateSchedulerCall(call: SchedulerCall, principal?: string): 
     return undefined;
   }
   if (call.framework_id === undefined) return "Expecting 'framework_id' to be present";
-  const field = CALL_FIELDS[call.type];
-  if (field !== undefined && call[field] === undefined) {
-    return `Expecting '${field}' to be present`;
-  }
+  const missing = checkSubMessage(call, CALL_FIELDS);
+  if (missing !== undefined) return missing;
   switch (call.type) {
     case "ACKNOWLEDGE":
       // stout's UUID::fromBytes: anything but 16 bytes.
@@ -229,10 +226,7 @@ export const SCHEDULER_EVENT_TYPE_NUMBERS = {
   HEARTBEAT: 8,
 } as const;
 export type SchedulerEventType = keyof typeof SCHEDULER_EVENT_TYPE_NUMBERS;
-export const SCHEDULER_EVENT_TYPES = Object.keys(SCHEDULER_EVENT_TYPE_NUMBERS) as [
-  SchedulerEventType,
-  ...SchedulerEventType[],
-];
+export const SCHEDULER_EVENT_TYPES = enumNames(SCHEDULER_EVENT_TYPE_NUMBERS);
 
 /** Mesos's fixed scheduler heartbeat interval (not configurable), in seconds. */
 export const SCHEDULER_HEARTBEAT_INTERVAL_SECONDS = 15;
@@ -286,10 +280,5 @@ const EVENT_FIELDS: Partial<Record<SchedulerEventType, keyof SchedulerEvent>> = 
  * (HEARTBEAT carries none). Returns a message, or undefined when usable.
  */
 export function validateSchedulerEvent(event: SchedulerEvent): string | undefined {
-  if (event.type === undefined) return "Expecting 'type' to be present";
-  const field = EVENT_FIELDS[event.type];
-  if (field !== undefined && event[field] === undefined) {
-    return `Expecting '${field}' to be present`;
-  }
-  return undefined;
+  return checkSubMessage(event, EVENT_FIELDS);
 }

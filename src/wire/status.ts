@@ -1,6 +1,7 @@
 // TaskStatus and its enums (reference §2.10): what frameworks receive in UPDATE events.
 import { z } from "zod";
 import { enumWithDefault } from "./enum-default.ts";
+import { enumNames } from "./enum-numbers.ts";
 import { AgentID, ContainerID, ExecutorID, Labels, TaskID, TimeInfo } from "./ids.ts";
 import {
   bool,
@@ -33,22 +34,7 @@ export const TASK_STATE_NUMBERS = {
   TASK_UNKNOWN: 13,
 } as const;
 
-export const TASK_STATES = [
-  "TASK_STAGING",
-  "TASK_STARTING",
-  "TASK_RUNNING",
-  "TASK_KILLING",
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_UNREACHABLE",
-  "TASK_GONE",
-  "TASK_GONE_BY_OPERATOR",
-  "TASK_UNKNOWN",
-] as const satisfies readonly (keyof typeof TASK_STATE_NUMBERS)[];
+export const TASK_STATES = enumNames(TASK_STATE_NUMBERS);
 
 export const TaskState = protoEnum(TASK_STATES);
 export type TaskState = z.output<typeof TaskState>;
@@ -121,10 +107,7 @@ export const REASON_NUMBERS = {
   REASON_TASK_UNKNOWN: 16,
 } as const;
 
-export const REASONS = Object.keys(REASON_NUMBERS) as [
-  keyof typeof REASON_NUMBERS,
-  ...(keyof typeof REASON_NUMBERS)[],
-];
+export const REASONS = enumNames(REASON_NUMBERS);
 export const Reason = protoEnum(REASONS);
 export type Reason = z.output<typeof Reason>;
 
