@@ -9,6 +9,7 @@ import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { RunningAgent } from "../agent/server.ts";
 import type { RunningServices } from "../frameworks/services/start.ts";
+import type { RunningMaster } from "../master/server.ts";
 
 interface DevOptions {
   port: string;
@@ -42,121 +43,149 @@ export function devCommand(): Command {
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .allowExcessArguments(false)
-    .action(async (opts: DevOptions) => {
-      // Loaded on use, so that the other commands start without compiling the servers.
-      const { MasterStartError, startMaster } = await import("../master/server.ts");
-      const { AgentStartError, startAgent } = await import("../agent/server.ts");
-      const { startServices } = await import("../frameworks/services/start.ts");
-      const port = Number(opts.port);
-      const agents = Number(opts.agents);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        process.stderr.write(`tessera dev: --port must be a port number, got '${opts.port}'\n`);
-        process.exitCode = 2;
-        return;
-      }
-      if (!Number.isInteger(agents) || agents < 1 || agents > 64) {
-        process.stderr.write(`tessera dev: --agents must be 1..64, got '${opts.agents}'\n`);
-        process.exitCode = 2;
-        return;
-      }
-      const dataDir = resolve(opts.data_dir);
-      if (opts.fresh) rmSync(dataDir, { recursive: true, force: true });
-      mkdirSync(join(dataDir, "master"), { recursive: true });
+    .action(runDev);
+}
 
-      let master: Awaited<ReturnType<typeof startMaster>>;
-      try {
-        master = await startMaster({
-          flags: {
-            port: String(port),
-            ip: "127.0.0.1",
-            work_dir: join(dataDir, "master"),
-            registry: "sqlite",
-            log_level: opts.log_level,
-          },
-          env: process.env,
-        });
-      } catch (error) {
-        if (error instanceof MasterStartError) {
-          process.stderr.write(`tessera dev: master: ${error.message}\n`);
-          process.exitCode = 1;
-          return;
-        }
-        throw error;
-      }
+/** Writes the failure as `tessera dev: …` on stderr and sets the exit code. */
+function fail(message: string, exitCode: number): undefined {
+  process.stderr.write(`tessera dev: ${message}\n`);
+  process.exitCode = exitCode;
+  return undefined;
+}
 
-      const running: RunningAgent[] = [];
-      const masterAddress = `127.0.0.1:${master.port}`;
-      for (let i = 0; i < agents; i++) {
-        const workDir = join(dataDir, `agent-${i}`);
-        mkdirSync(workDir, { recursive: true });
-        const flags: Record<string, string> = {
-          master: masterAddress,
-          work_dir: workDir,
-          port: String(port === 0 ? 0 : port + 1 + i),
-          ip: "127.0.0.1",
-          log_level: opts.log_level,
-        };
-        if (agents > 1) {
-          // Each agent destroys the cgroups under its root that it does not know when it
-          // recovers: agents on one machine need roots of their own (as in Mesos).
-          flags.cgroups_root = `tessera-agent-${i}`;
-          flags.resources = splitResources(agents, cpus().length, Math.floor(totalmem() / 2 ** 20));
-        }
-        try {
-          running.push(await startAgent({ flags, env: process.env }));
-        } catch (error) {
-          if (error instanceof AgentStartError) {
-            process.stderr.write(`tessera dev: agent ${i}: ${error.message}\n`);
-            for (const a of running) await a.close();
-            await master.close();
-            process.exitCode = 1;
-            return;
-          }
-          throw error;
-        }
-      }
+async function runDev(opts: DevOptions): Promise<void> {
+  const port = Number(opts.port);
+  const agents = Number(opts.agents);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    return fail(`--port must be a port number, got '${opts.port}'`, 2);
+  }
+  if (!Number.isInteger(agents) || agents < 1 || agents > 64) {
+    return fail(`--agents must be 1..64, got '${opts.agents}'`, 2);
+  }
+  const dataDir = resolve(opts.data_dir);
+  if (opts.fresh) rmSync(dataDir, { recursive: true, force: true });
 
-      let services: RunningServices | undefined;
-      if (opts.services_port !== "off") {
-        try {
-          mkdirSync(join(dataDir, "services"), { recursive: true });
-          services = await startServices({
-            master: master.url,
-            dataDir: join(dataDir, "services"),
-            httpPort: Number(opts.services_port),
-            host: "127.0.0.1",
-          });
-        } catch (error) {
-          process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
-        }
-      }
+  const master = await startDevMaster(dataDir, port, opts.log_level);
+  if (master === undefined) return;
+  const running = await startDevAgents(master, dataDir, port, agents, opts.log_level);
+  if (running === undefined) {
+    await master.close();
+    return;
+  }
+  const services =
+    opts.services_port === "off"
+      ? undefined
+      : await startDevServices(master, dataDir, Number(opts.services_port));
 
-      process.stdout.write(
-        [
-          "Tessera dev cluster is up.",
-          `  master:  ${master.url}   (state: ${master.url}/master/state)`,
-          ...running.map((a, i) => `  agent ${i}: ${a.url}`),
-          ...(services
-            ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
-            : []),
-          `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
-          `Try: curl ${master.url}/master/state      Stop: Ctrl-C`,
-          "",
-        ].join("\n"),
-      );
+  process.stdout.write(
+    [
+      "Tessera dev cluster is up.",
+      `  master:  ${master.url}   (state: ${master.url}/master/state)`,
+      ...running.map((a, i) => `  agent ${i}: ${a.url}`),
+      ...(services
+        ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
+        : []),
+      `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
+      `Try: curl ${master.url}/master/state      Stop: Ctrl-C`,
+      "",
+    ].join("\n"),
+  );
 
-      let stopping = false;
-      const stop = async () => {
-        if (stopping) return;
-        stopping = true;
-        process.stdout.write("Stopping the dev cluster\n");
-        await services?.close();
-        for (const a of running) await a.close();
-        await master.close();
-      };
-      process.once("SIGINT", () => void stop());
-      process.once("SIGTERM", () => void stop());
-      await master.stopped;
-      await stop();
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write("Stopping the dev cluster\n");
+    await services?.close();
+    for (const a of running) await a.close();
+    await master.close();
+  };
+  process.once("SIGINT", () => void stop());
+  process.once("SIGTERM", () => void stop());
+  await master.stopped;
+  await stop();
+}
+
+async function startDevMaster(
+  dataDir: string,
+  port: number,
+  logLevel: string,
+): Promise<RunningMaster | undefined> {
+  // Loaded on use, so that the other commands start without compiling the servers.
+  const { MasterStartError, startMaster } = await import("../master/server.ts");
+  mkdirSync(join(dataDir, "master"), { recursive: true });
+  try {
+    return await startMaster({
+      flags: {
+        port: String(port),
+        ip: "127.0.0.1",
+        work_dir: join(dataDir, "master"),
+        registry: "sqlite",
+        log_level: logLevel,
+      },
+      env: process.env,
     });
+  } catch (error) {
+    if (error instanceof MasterStartError) return fail(`master: ${error.message}`, 1);
+    throw error;
+  }
+}
+
+/** Starts the agents one after the other; where one fails, those started are closed. */
+async function startDevAgents(
+  master: RunningMaster,
+  dataDir: string,
+  port: number,
+  agents: number,
+  logLevel: string,
+): Promise<RunningAgent[] | undefined> {
+  const { AgentStartError, startAgent } = await import("../agent/server.ts");
+  const running: RunningAgent[] = [];
+  for (let i = 0; i < agents; i++) {
+    const workDir = join(dataDir, `agent-${i}`);
+    mkdirSync(workDir, { recursive: true });
+    const flags: Record<string, string> = {
+      master: `127.0.0.1:${master.port}`,
+      work_dir: workDir,
+      port: String(port === 0 ? 0 : port + 1 + i),
+      ip: "127.0.0.1",
+      log_level: logLevel,
+    };
+    if (agents > 1) {
+      // Each agent destroys the cgroups under its root that it does not know when it
+      // recovers: agents on one machine need roots of their own (as in Mesos).
+      flags.cgroups_root = `tessera-agent-${i}`;
+      flags.resources = splitResources(agents, cpus().length, Math.floor(totalmem() / 2 ** 20));
+    }
+    try {
+      running.push(await startAgent({ flags, env: process.env }));
+    } catch (error) {
+      if (!(error instanceof AgentStartError)) throw error;
+      fail(`agent ${i}: ${error.message}`, 1);
+      for (const a of running) await a.close();
+      return undefined;
+    }
+  }
+  return running;
+}
+
+/** The services framework beside the cluster; a failure to start it is reported, not fatal. */
+async function startDevServices(
+  master: RunningMaster,
+  dataDir: string,
+  httpPort: number,
+): Promise<RunningServices | undefined> {
+  const { startServices } = await import("../frameworks/services/start.ts");
+  try {
+    mkdirSync(join(dataDir, "services"), { recursive: true });
+    return await startServices({
+      master: master.url,
+      dataDir: join(dataDir, "services"),
+      httpPort,
+      host: "127.0.0.1",
+    });
+  } catch (error) {
+    process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
+    return undefined;
+  }
 }

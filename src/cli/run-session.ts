@@ -120,18 +120,7 @@ export async function execute(
     process.stderr.write("no agent is registered yet; waiting for one (`tessera agents`)\n");
   }
 
-  const client = new SchedulerClient({
-    master: master.baseUrl,
-    frameworkInfo: {
-      user: userInfo().username,
-      name: "tessera-run",
-      roles: [spec.role],
-      capabilities: [{ type: "MULTI_ROLE" }],
-      failover_timeout: detach ? DETACHED_FAILOVER_TIMEOUT_SECONDS : 0,
-    },
-    backoffInitialMs: 100,
-    backoffMaxMs: 2000,
-  });
+  const client = runFramework(master, spec, detach);
   const output = new OutputStream(master, spec, () => client.frameworkId, agents);
   let settle: (o: Outcome) => void = () => {};
   const outcome = new Promise<Outcome>((resolve) => {
@@ -198,7 +187,32 @@ export async function execute(
   void client.start().then((reason) => settle({ kind: "stopped", reason }));
   const result = await outcome;
   process.off("SIGINT", onSigint);
+  return conclude(result, client, output, spec);
+}
 
+/** The framework of one run: its role, and a failover timeout only when it detaches. */
+function runFramework(master: MasterClient, spec: RunSpec, detach: boolean): SchedulerClient {
+  return new SchedulerClient({
+    master: master.baseUrl,
+    frameworkInfo: {
+      user: userInfo().username,
+      name: "tessera-run",
+      roles: [spec.role],
+      capabilities: [{ type: "MULTI_ROLE" }],
+      failover_timeout: detach ? DETACHED_FAILOVER_TIMEOUT_SECONDS : 0,
+    },
+    backoffInitialMs: 100,
+    backoffMaxMs: 2000,
+  });
+}
+
+/** Ends the run as its outcome says: what is printed, what is torn down, the exit code. */
+async function conclude(
+  result: Outcome,
+  client: SchedulerClient,
+  output: OutputStream,
+  spec: RunSpec,
+): Promise<number> {
   switch (result.kind) {
     case "running":
       await output.stop();
