@@ -5,7 +5,7 @@
 // launch throughput (tasks/s of `true` to TASK_FINISHED on one agent), and the memory a running
 // task's executor costs (heap + RSS delta of the agent's process per `sleep` task). The
 // scheduler acknowledges every update at once, as a real one would, over node:http keep-alive
-// connections (src/http/keepalive-client.ts). Rows first and last: a bare spawn of `true` from
+// connections (src/http/client.ts). Rows first and last: a bare spawn of `true` from
 // a small Node process with the load average, the floor under the load the machine is under
 // (other work shares its 2 cores).
 import { type ChildProcess, fork, spawnSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import { postCall, subscribe } from "../src/http/keepalive-client.ts";
+import { postCall, subscribe } from "../src/http/client.ts";
 import { type BenchRow, type BenchSuite, nowMs, round } from "./harness.ts";
 
 const LATENCY_TASKS = 60;

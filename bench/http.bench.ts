@@ -3,7 +3,7 @@
 // and events per second through one RecordIO stream read by the v1 client.
 import { Agent, request } from "node:http";
 import type { EventStream } from "../src/http/event-stream.ts";
-import { subscribe } from "../src/http/recordio-client.ts";
+import { subscribe } from "../src/http/client.ts";
 import { failureResponse, response, streamReply } from "../src/http/response.ts";
 import { HttpServer } from "../src/http/server.ts";
 import { readV1Call } from "../src/http/v1-request.ts";

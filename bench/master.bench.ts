@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { pino } from "pino";
 import { Allocator } from "../src/allocator/index.ts";
-import { postCall } from "../src/http/recordio-client.ts";
+import { postCall } from "../src/http/client.ts";
 import { MasterCore } from "../src/master/core/master.ts";
 import { emptyRegistryState } from "../src/master/core/registry-state.ts";
 import type { MasterInput, MasterOutput } from "../src/master/core/types.ts";

@@ -12,8 +12,7 @@
 // Mesos's agent does when its detector names a new master. While no leader is known a SUBSCRIBE
 // is dropped: the registration timer tries again, and the next leader restarts registration.
 import type { Logger } from "pino";
-import { postCall, subscribe } from "../http/keepalive-client.ts";
-import type { Subscription } from "../http/recordio-client.ts";
+import { postCall, type Subscription, subscribe } from "../http/client.ts";
 import { ZkDetector } from "../master/election/detector.ts";
 import { masterInfoUrl } from "../master/election/master-info.ts";
 import { parseZkUrl } from "../master/election/zk-url.ts";

@@ -5,13 +5,13 @@
 // - Leadership: checkLeader / leaderGuard (307 with protocol-relative Location, 503s).
 // - EventStream (RecordIO responses: Mesos-Stream-Id, heartbeats, slow-consumer limit, onClose).
 // - Responses: response, textResponse, jsonResponse, streamReply, failureResponse.
-// - Client: postCall, subscribe (async iterator of events).
+// - Client: postCall, subscribe (async iterator of events), request (any method).
 // - MetricsRegistry and the common endpoints (/version, /health, /metrics/snapshot, /metrics).
 export * from "./endpoints.ts";
 export * from "./event-stream.ts";
 export * from "./leader.ts";
 export * from "./metrics.ts";
-export * from "./recordio-client.ts";
+export * from "./client.ts";
 export * from "./response.ts";
 export * from "./server.ts";
 export * from "./v1-request.ts";

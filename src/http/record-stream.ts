@@ -1,5 +1,5 @@
 // The events of a subscription's RecordIO response (reference §0.3) as an async iterable of
-// parsed JSON, read straight off a node:http response (keepalive-client.ts).
+// parsed JSON, read straight off a node:http response (client.ts).
 //
 // Why not `for await` over readTextRecords(res): that stacks three async iterators (the
 // response's, the RecordIO decoder's, the text decoder's), each costing promises and a

@@ -8,7 +8,7 @@
 //   const executor = new ExecutorClient();              // reads process.env
 //   executor.on("launch", async (task) => { await executor.sendUpdate({ taskId: ..., state: "TASK_RUNNING" }); });
 //   await executor.start();                              // until SHUTDOWN or the agent is gone
-import { postCall, subscribe } from "../http/keepalive-client.ts";
+import { postCall, subscribe } from "../http/client.ts";
 import {
   ExecutorCall,
   ExecutorEvent,

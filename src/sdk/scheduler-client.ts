@@ -14,7 +14,7 @@
 // With `master: "zk://host:port,.../path"` the client follows the leading master through
 // ZooKeeper (zk-leader.ts): it subscribes to whoever leads, leaves a stream to a master that no
 // longer leads, and retries at once when a new leader appears instead of waiting its backoff.
-import { postCall, subscribe } from "../http/keepalive-client.ts";
+import { postCall, subscribe } from "../http/client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";

@@ -3,7 +3,7 @@ import { once } from "node:events";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import type { EventStream, EventStreamCloseReason } from "../../src/http/event-stream.ts";
-import { subscribe } from "../../src/http/recordio-client.ts";
+import { subscribe } from "../../src/http/client.ts";
 import { type RunningServer, startServer } from "./raw-http.ts";
 import {
   ManualTimer,

@@ -2,7 +2,7 @@
 // stream, other calls are POSTs carrying its stream id; bad calls get a clear 400/403.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { postCall } from "../../../src/http/recordio-client.ts";
+import { postCall } from "../../../src/http/client.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {

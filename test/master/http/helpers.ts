@@ -1,9 +1,9 @@
 // Test helpers for the master's HTTP conformance tests: a real master on port 0 with a silent
-// logger, a scheduler client on fetch (src/http/recordio-client.ts), and an event reader that
+// logger, a scheduler client (the v1 client of src/http/client.ts), and an event reader that
 // waits for the next matching event with a bound instead of sleeping.
 import assert from "node:assert/strict";
 import { pino } from "pino";
-import { postCall, subscribe } from "../../../src/http/recordio-client.ts";
+import { postCall, subscribe } from "../../../src/http/client.ts";
 import {
   type RunningMaster,
   type StartMasterOptions,

@@ -2,7 +2,7 @@
 // endpoints scrapers rely on (§4.5, §10.2 item 11).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { subscribe } from "../../../src/http/recordio-client.ts";
+import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   EventReader,

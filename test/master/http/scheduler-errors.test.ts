@@ -2,7 +2,7 @@
 // with Mesos's exact body text; each refused call leaves the master's state unchanged.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { subscribe } from "../../../src/http/recordio-client.ts";
+import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   EventReader,

@@ -3,7 +3,7 @@
 // every event from the master, and sends status updates on request.
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { postCall, subscribe } from "../../../src/http/recordio-client.ts";
+import { postCall, subscribe } from "../../../src/http/client.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
 import { EVENT_WAIT_MS, type Event } from "./helpers.ts";
 
