@@ -2,6 +2,7 @@
 // Mesos-shaped responses. Handlers never touch a ServerResponse for non-streaming replies:
 // they return a `HttpResponse`, and the server writes it (gzip included, see server.ts).
 import type { EventStream, EventStreamOptions } from "./event-stream.ts";
+import type { SseStream, SseStreamOptions } from "./sse-stream.ts";
 
 /** A complete, non-streaming response. */
 export interface HttpResponse {
@@ -21,7 +22,14 @@ export interface StreamReply {
   readonly onOpen: (stream: EventStream) => void;
 }
 
-export type Reply = HttpResponse | StreamReply;
+/** A Server-Sent Events response: the server opens an SseStream and hands it to `onOpen`. */
+export interface SseReply {
+  readonly kind: "sse";
+  readonly options: SseStreamOptions;
+  readonly onOpen: (stream: SseStream) => void;
+}
+
+export type Reply = HttpResponse | StreamReply | SseReply;
 
 /** libprocess answers its error responses (BadRequest, NotFound, ...) as plain UTF-8 text. */
 export const TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -60,6 +68,10 @@ export function streamReply(
   onOpen: (stream: EventStream) => void,
 ): StreamReply {
   return { kind: "stream", options, onOpen };
+}
+
+export function sseReply(options: SseStreamOptions, onOpen: (stream: SseStream) => void): SseReply {
+  return { kind: "sse", options, onOpen };
 }
 
 /** Stable codes for every expected failure of the shell layer; the status is derived. */

@@ -1,5 +1,7 @@
-// The HTTP server every Tessera endpoint stands on: a route table, method checks, a body limit,
-// gzip for complete responses, RecordIO streams, graceful close.
+// The HTTP server every Tessera endpoint stands on: a route table (exact paths and prefix
+// routes, route-table.ts), method checks, a body limit, gzip for complete responses, RecordIO
+// and Server-Sent Events streams, graceful close. The master, the agent and the services
+// (Marathon) API all run on it.
 //
 // Why Node's `http` module and not a framework: the Mesos APIs need byte-exact control over
 // status codes and headers (an exact-match `Content-Type` check, `Allow` on 405, a
@@ -14,13 +16,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
 import { EventStream } from "./event-stream.ts";
-import {
-  failureResponse,
-  type HttpFailure,
-  type HttpResponse,
-  type Reply,
-  textResponse,
-} from "./response.ts";
+import { failureResponse, type HttpFailure, type HttpResponse, type Reply } from "./response.ts";
+import { RouteTable } from "./route-table.ts";
+import { SseStream } from "./sse-stream.ts";
 
 /** Largest request body accepted: 4 MiB, far above any real Call (a big ACCEPT is ~100 KiB). */
 export const HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -38,6 +36,8 @@ export interface HttpRequest {
   readonly method: string;
   /** The decoded path as received, prefix included (`/master/api/v1/scheduler`). */
   readonly path: string;
+  /** For a prefix route, the path below it (`prod/web` of `/v2/apps/prod/web`); else "". */
+  readonly tail: string;
   /** Path and query exactly as received, for redirects (`/api/v1/scheduler?x=1`). */
   readonly url: string;
   readonly query: URLSearchParams;
@@ -45,6 +45,8 @@ export interface HttpRequest {
   readonly headers: IncomingMessage["headers"];
   /** The whole body (empty for bodiless requests), at most the server's body limit. */
   readonly body: Buffer;
+  /** The client's address as the socket sees it ("" once the socket is gone). */
+  readonly remoteAddress: string;
 }
 
 /** Runs before the method check and before the body is read (Mesos's leader/recovery checks). */
@@ -53,7 +55,10 @@ export type RouteGuard = (request: HttpRequest) => HttpFailure | undefined;
 export interface Route {
   /** Path below the prefix without a leading slash: `api/v1/scheduler`, `metrics/snapshot`. */
   readonly name: string;
-  readonly methods: readonly string[];
+  /** The methods served; "*" hands every method to the handler (an API with its own 405s). */
+  readonly methods: readonly string[] | "*";
+  /** Also serve every path below `/<name>/`, the rest of the path in `request.tail`. */
+  readonly subpaths?: boolean;
   /** False for libprocess-level endpoints served only at `/<name>` (`/version`). */
   readonly prefixed?: boolean;
   readonly guard?: RouteGuard;
@@ -66,6 +71,18 @@ export interface HttpServerOptions {
   readonly maxBodyBytes?: number;
   /** Told about handler exceptions (bugs), which are answered with 500. */
   readonly onHandlerError?: (error: unknown, request: HttpRequest) => void;
+  /** Compress complete responses for clients that accept gzip (default true, as libprocess). */
+  readonly gzip?: boolean;
+  /** Serve `/a/b/` as `/a/b` (Marathon's API does; libprocess does not). Default false. */
+  readonly ignoreTrailingSlash?: boolean;
+  /** The answer to the server's own failures (404, 405, 413, 500); default: failureResponse. */
+  readonly failureResponse?: (failure: HttpFailure) => HttpResponse;
+}
+
+/** What the server tracks of an open stream, to end it on close(). */
+interface OpenStream {
+  close(reason: "server_closing"): void;
+  onClose(callback: () => void): void;
 }
 
 export interface ListenAddress {
@@ -76,12 +93,15 @@ export interface ListenAddress {
 export class HttpServer {
   readonly prefix: string;
   readonly maxBodyBytes: number;
-  private readonly routes = new Map<string, Route>();
-  private readonly streams = new Set<EventStream>();
+  private readonly routes = new RouteTable<Route>();
+  private readonly streams = new Set<OpenStream>();
   /** Open connections and how many of their requests are not yet answered. */
   private readonly connections = new Map<Socket, number>();
   private readonly server: Server;
   private readonly onHandlerError: HttpServerOptions["onHandlerError"];
+  private readonly gzip: boolean;
+  private readonly ignoreTrailingSlash: boolean;
+  private readonly failure: (failure: HttpFailure) => HttpResponse;
   private closing = false;
 
   constructor(options: HttpServerOptions = {}) {
@@ -93,6 +113,9 @@ export class HttpServer {
     this.prefix = prefix;
     this.maxBodyBytes = options.maxBodyBytes ?? HTTP_MAX_BODY_BYTES;
     this.onHandlerError = options.onHandlerError;
+    this.gzip = options.gzip ?? true;
+    this.ignoreTrailingSlash = options.ignoreTrailingSlash ?? false;
+    this.failure = options.failureResponse ?? failureResponse;
     this.server = createServer((req, res) => {
       const socket = req.socket;
       this.connections.set(socket, (this.connections.get(socket) ?? 0) + 1);
@@ -118,10 +141,7 @@ export class HttpServer {
     assert(route.methods.length > 0, `HttpServer: route '${route.name}' has no methods`);
     const paths = [`/${route.name}`];
     if (route.prefixed !== false && this.prefix !== "") paths.push(`${this.prefix}/${route.name}`);
-    for (const path of paths) {
-      assert(!this.routes.has(path), `HttpServer: route '${path}' registered twice`);
-      this.routes.set(path, route);
-    }
+    for (const path of paths) this.routes.add(path, route, route.subpaths === true);
   }
 
   async listen(address: { host?: string; port?: number } = {}): Promise<ListenAddress> {
@@ -159,28 +179,32 @@ export class HttpServer {
     const rawUrl = req.url ?? "/";
     // Split by hand: `new URL` would read a path starting with `//` as a host name.
     const queryAt = rawUrl.indexOf("?");
-    const path = decodePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
+    let path = decodePath(queryAt === -1 ? rawUrl : rawUrl.slice(0, queryAt));
+    if (this.ignoreTrailingSlash && path.length > 1) path = path.replace(/\/+$/, "");
+    const found = this.routes.find(path);
+    if (found === undefined) {
+      return this.answer(req, res, this.failure({ code: "NOT_FOUND", message: "" }));
+    }
+    const { route, tail } = found;
     const request: HttpRequest = {
       method: req.method ?? "GET",
       path,
+      tail,
       url: rawUrl,
       query: new URLSearchParams(queryAt === -1 ? "" : rawUrl.slice(queryAt + 1)),
       headers: req.headers,
       body: EMPTY_BODY,
+      remoteAddress: req.socket.remoteAddress ?? "",
     };
-    const route = this.routes.get(path);
-    if (route === undefined) {
-      return this.answer(req, res, textResponse(404, ""));
-    }
     const guardFailure = route.guard?.(request);
     if (guardFailure) return this.answer(req, res, failureResponse(guardFailure));
-    if (!route.methods.includes(request.method)) {
+    if (route.methods !== "*" && !route.methods.includes(request.method)) {
       const failure: HttpFailure = {
         code: "METHOD_NOT_ALLOWED",
         message: `Expecting one of { '${route.methods.join("', '")}' }, but received '${request.method}'`,
         headers: { Allow: route.methods.join(", ") },
       };
-      return this.answer(req, res, failureResponse(failure));
+      return this.answer(req, res, this.failure(failure));
     }
 
     const body = await readBody(req, this.maxBodyBytes);
@@ -189,7 +213,7 @@ export class HttpServer {
         code: "BODY_TOO_LARGE",
         message: `Request body exceeds the limit of ${this.maxBodyBytes} bytes`,
       };
-      return this.answer(req, res, failureResponse(failure));
+      return this.answer(req, res, this.failure(failure));
     }
     if (body === "aborted") return;
 
@@ -199,22 +223,26 @@ export class HttpServer {
       reply = await route.handler(withBody);
     } catch (error) {
       this.onHandlerError?.(error, withBody);
-      reply = failureResponse({ code: "INTERNAL_ERROR", message: "Internal Server Error" });
+      reply = this.failure({ code: "INTERNAL_ERROR", message: "Internal Server Error" });
     }
     if (reply.kind === "response") return this.answer(req, res, reply);
-    this.openStream(res, reply.options, reply.onOpen);
+    if (reply.kind === "stream") {
+      this.openStream(res, () => new EventStream(res, reply.options), reply.onOpen);
+    } else {
+      this.openStream(res, () => new SseStream(res, reply.options), reply.onOpen);
+    }
   }
 
-  private openStream(
+  private openStream<S extends OpenStream>(
     res: ServerResponse,
-    options: ConstructorParameters<typeof EventStream>[1],
-    onOpen: (stream: EventStream) => void,
+    open: () => S,
+    onOpen: (stream: S) => void,
   ): void {
     if (this.closing || res.destroyed) {
       res.destroy();
       return;
     }
-    const stream = new EventStream(res, options);
+    const stream = open();
     this.streams.add(stream);
     stream.onClose(() => this.streams.delete(stream));
     onOpen(stream);
@@ -226,7 +254,11 @@ export class HttpServer {
     const headers: Record<string, string | number> = { ...reply.headers };
     let body: Uint8Array | string = reply.body;
     const length = typeof body === "string" ? Buffer.byteLength(body) : body.length;
-    if (length >= GZIP_MINIMUM_BODY_BYTES && acceptsGzip(req.headers["accept-encoding"])) {
+    if (
+      this.gzip &&
+      length >= GZIP_MINIMUM_BODY_BYTES &&
+      acceptsGzip(req.headers["accept-encoding"])
+    ) {
       body = gzipSync(body);
       headers["Content-Encoding"] = "gzip";
       headers.Vary = "Accept-Encoding";

@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
-import type { EventStream, EventStreamCloseReason } from "../../src/http/event-stream.ts";
 import { subscribe } from "../../src/http/client.ts";
+import type { EventStream, EventStreamCloseReason } from "../../src/http/event-stream.ts";
 import { type RunningServer, startServer } from "./raw-http.ts";
 import {
   ManualTimer,

@@ -159,10 +159,12 @@ function requestWith(headers: HttpRequest["headers"], url = "/api/v1"): HttpRequ
   return {
     method: "POST",
     path: url,
+    tail: "",
     url,
     query: new URLSearchParams(),
     headers,
     body: Buffer.alloc(0),
+    remoteAddress: "127.0.0.1",
   };
 }
 

@@ -1,14 +1,21 @@
-// The HTTP shell of the services API: a plain Node server that hands each request to
-// ServicesApi and writes the answer, plus the `/v2/events` Server-Sent Events stream.
+// The HTTP shell of the services API on src/http's HttpServer: each of ServicesApi's routes
+// (prefix routes for the slash ids under /v2/apps, /v2/queue, ...) becomes a server route, the
+// answers get Marathon's headers, and `/v2/events` is a Server-Sent Events stream (SseStream).
 //
-// Why not src/http's HttpServer: its route table matches exact paths and its streams are
-// RecordIO; Marathon's API needs path-prefix routes (slash ids) and SSE framing
-// (`event: <type>\ndata: <json>\n\n`). When HttpServer gains a prefix/fallback route and a
-// pluggable stream framing this shell can move onto it (noted for the lead).
-import { once } from "node:events";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { type ApiReply, ServicesApi, type ServicesApiOptions } from "./api.ts";
+// Marathon's dialect differs from libprocess's, so the server is set up for it: no gzip, a
+// trailing slash ignored, and the server's own failures (404, 413) answered as JSON messages.
+
+import {
+  failureStatus,
+  type HttpFailure,
+  type HttpResponse,
+  type Reply,
+  response,
+  sseReply,
+} from "../../http/response.ts";
+import { type HttpRequest, HttpServer } from "../../http/server.ts";
+import type { SseStream } from "../../http/sse-stream.ts";
+import { type ApiAnswer, type ApiRoute, ServicesApi, type ServicesApiOptions } from "./api.ts";
 import type { ServiceEvent } from "./services-state.ts";
 
 /** Largest request body (Marathon apps are small; a 1 MiB app is already a mistake). */
@@ -19,13 +26,13 @@ export const SSE_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 const COMMON_HEADERS = { "Cache-Control": "no-cache, no-store, must-revalidate" };
 
 interface SseClient {
-  readonly res: ServerResponse;
+  readonly stream: SseStream;
   readonly filter: ReadonlySet<string> | undefined;
 }
 
 export class ServicesHttpServer {
   readonly api: ServicesApi;
-  private readonly server: Server;
+  private readonly server: HttpServer;
   private readonly clients = new Set<SseClient>();
   private leader = "";
 
@@ -43,118 +50,108 @@ export class ServicesHttpServer {
     this.durable = options.durable;
     this.leader = options.leader ?? "";
     options.state.onEvent((e) => this.broadcast(e));
-    this.server = createServer((req, res) => {
-      this.serve(req, res).catch(() => res.destroy());
+    this.server = new HttpServer({
+      maxBodyBytes: SERVICES_MAX_BODY_BYTES,
+      gzip: false,
+      ignoreTrailingSlash: true,
+      failureResponse: (failure) => this.failure(failure),
     });
+    for (const route of this.api.routes) {
+      this.server.route({
+        name: route.name,
+        subpaths: route.subpaths === true,
+        // The API answers methods it does not serve itself, in Marathon's words.
+        methods: "*",
+        handler: (req) => this.serve(route, req),
+      });
+    }
   }
 
   async listen(port = 0, host = "127.0.0.1"): Promise<{ host: string; port: number }> {
-    this.server.listen(port, host);
-    await once(this.server, "listening");
-    const address = this.server.address() as AddressInfo;
-    if (this.leader === "") this.leader = `${address.address}:${address.port}`;
+    const address = await this.server.listen({ host, port });
+    if (this.leader === "") this.leader = `${address.host}:${address.port}`;
     this.api.leader = this.leader;
-    return { host: address.address, port: address.port };
+    return address;
   }
 
-  async close(): Promise<void> {
-    for (const c of this.clients) c.res.end();
-    this.clients.clear();
-    const closed = once(this.server, "close");
-    this.server.close();
-    this.server.closeAllConnections();
-    await closed;
+  /** Ends the event streams and stops serving. */
+  close(): Promise<void> {
+    return this.server.close();
   }
 
   get eventClients(): number {
     return this.clients.size;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const raw = req.url ?? "/";
-    const at = raw.indexOf("?");
-    let path = at === -1 ? raw : raw.slice(0, at);
-    try {
-      path = decodeURIComponent(path);
-    } catch {
-      // keep the raw path; the router answers 404
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of req) {
-      size += (chunk as Buffer).length;
-      if (size > SERVICES_MAX_BODY_BYTES) {
-        this.write(res, { kind: "json", status: 413, body: { message: "Request body too large" } });
-        return;
-      }
-      chunks.push(chunk as Buffer);
-    }
-    const reply = this.api.handle({
-      method: req.method ?? "GET",
-      path: path.length > 1 ? path.replace(/\/+$/, "") : path,
-      query: new URLSearchParams(at === -1 ? "" : raw.slice(at + 1)),
-      body: Buffer.concat(chunks).toString("utf8"),
-      clientIp: req.socket.remoteAddress ?? "",
-    });
-    if (reply.kind === "events") {
-      this.openEvents(req, res, reply.filter);
-      return;
-    }
+  private async serve(route: ApiRoute, req: HttpRequest): Promise<Reply> {
+    const reply = this.api.serve(
+      route,
+      {
+        method: req.method,
+        path: req.path,
+        query: req.query,
+        body: req.body.toString("utf8"),
+        clientIp: req.remoteAddress,
+      },
+      req.tail,
+    );
+    if (reply.kind === "events") return this.openEvents(req, reply.filter);
     if (this.durable !== undefined && req.method !== "GET" && req.method !== "HEAD") {
       try {
         await this.durable();
       } catch (error) {
         const message = `The change could not be persisted: ${(error as Error).message}`;
-        this.write(res, { kind: "json", status: 503, body: { message } });
-        return;
+        return this.answer({ kind: "json", status: 503, body: { message } });
       }
     }
-    this.write(res, reply);
+    return this.answer(reply);
   }
 
-  private write(res: ServerResponse, reply: Exclude<ApiReply, { kind: "events" }>): void {
+  /** Unknown paths get the API's own 404; a body over the limit, Marathon's 413 message. */
+  private failure(failure: HttpFailure): HttpResponse {
+    if (failure.code === "NOT_FOUND") return this.answer(this.api.notFound());
+    const message = failure.code === "BODY_TOO_LARGE" ? "Request body too large" : failure.message;
+    return this.answer({
+      kind: "json",
+      status: failureStatus(failure.code),
+      body: { message },
+      ...(failure.headers === undefined ? {} : { headers: { ...failure.headers } }),
+    });
+  }
+
+  private answer(reply: ApiAnswer): HttpResponse {
     const headers: Record<string, string> = { ...COMMON_HEADERS };
     if (this.leader !== "") headers["X-Marathon-Leader"] = `http://${this.leader}`;
     if (reply.kind === "text") {
       if (reply.body !== "") headers["Content-Type"] = "text/plain; charset=utf-8";
-      res.writeHead(reply.status, headers);
-      res.end(reply.body);
-      return;
+      return response(reply.status, reply.body, headers);
     }
-    const body = JSON.stringify(reply.body);
-    res.writeHead(reply.status, {
+    return response(reply.status, JSON.stringify(reply.body) ?? "", {
       ...headers,
       "Content-Type": "application/json",
       ...reply.headers,
     });
-    res.end(body);
   }
 
-  private openEvents(
-    req: IncomingMessage,
-    res: ServerResponse,
-    filter: ReadonlySet<string> | undefined,
-  ): void {
-    res.writeHead(200, { ...COMMON_HEADERS, "Content-Type": "text/event-stream" });
-    res.flushHeaders();
-    const client: SseClient = { res, filter };
-    this.clients.add(client);
-    res.on("close", () => this.clients.delete(client));
-    this.send(client, {
-      eventType: "event_stream_attached",
-      timestamp: new Date().toISOString(),
-      remoteAddress: req.socket.remoteAddress ?? "",
-    });
+  private openEvents(req: HttpRequest, filter: ReadonlySet<string> | undefined): Reply {
+    return sseReply(
+      { headers: COMMON_HEADERS, maxBufferedBytes: SSE_MAX_BUFFERED_BYTES },
+      (stream) => {
+        const client: SseClient = { stream, filter };
+        this.clients.add(client);
+        stream.onClose(() => this.clients.delete(client));
+        this.send(client, {
+          eventType: "event_stream_attached",
+          timestamp: new Date().toISOString(),
+          remoteAddress: req.remoteAddress,
+        });
+      },
+    );
   }
 
   private send(client: SseClient, event: ServiceEvent): void {
     if (client.filter !== undefined && !client.filter.has(event.eventType)) return;
-    if (client.res.writableLength > SSE_MAX_BUFFERED_BYTES) {
-      client.res.destroy();
-      this.clients.delete(client);
-      return;
-    }
-    client.res.write(`event: ${event.eventType}\ndata: ${JSON.stringify(event)}\n\n`);
+    client.stream.send(event.eventType, JSON.stringify(event));
   }
 
   private broadcast(event: ServiceEvent): void {

@@ -1,8 +1,10 @@
-// The Marathon REST API v2, tier 1 (reference §1.6, §6), as one router over ServicesState.
-// Routes are matched here because app ids contain slashes (`/v2/apps/prod/web/restart`), which
-// src/http's exact-match route table cannot express (see api-http.ts). Every state change is
-// committed to the store by ServicesState before the answer is built.
+// The Marathon REST API v2, tier 1 (reference §1.6, §6), as a table of routes over
+// ServicesState. App ids contain slashes (`/v2/apps/prod/web/restart`), so `/v2/apps` and its
+// siblings are prefix routes whose handlers read the rest of the path. api-http.ts serves the
+// table on src/http's HttpServer; `handle` runs it in-process (benchmarks). Every state change
+// is committed to the store by ServicesState before the answer is built.
 
+import { RouteTable } from "../../http/route-table.ts";
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
 import { eventFilter, matchesLabelSelector } from "./api-query.ts";
 import { infoJson, metricsJson } from "./api-status.ts";
@@ -38,6 +40,16 @@ export type ApiReply =
   | { readonly kind: "text"; readonly status: number; readonly body: string }
   | { readonly kind: "events"; readonly filter: ReadonlySet<string> | undefined };
 
+/** One route: `/<name>`, and with `subpaths` every `/<name>/<tail>` too. */
+export interface ApiRoute {
+  readonly name: string;
+  readonly subpaths?: boolean;
+  readonly serve: (req: ApiRequest, tail: string) => ApiReply;
+}
+
+/** A complete answer (every reply but the event stream). */
+export type ApiAnswer = Exclude<ApiReply, { readonly kind: "events" }>;
+
 export interface ServicesApiOptions {
   readonly state: ServicesState;
   readonly nowMs: () => number;
@@ -54,6 +66,12 @@ const json = (status: number, body: unknown, headers?: Record<string, string>): 
   headers === undefined ? { kind: "json", status, body } : { kind: "json", status, body, headers };
 
 const message = (status: number, text: string): ApiReply => json(status, { message: text });
+
+const uriNotFound = (): ApiAnswer => ({
+  kind: "json",
+  status: 404,
+  body: { message: "URI not found" },
+});
 
 const ERROR_STATUS: Record<ServicesError["code"], number> = {
   APP_NOT_FOUND: 404,
@@ -94,6 +112,7 @@ export class ServicesApi {
     this.options = options;
     this.state = options.state;
     this.leader = options.leader;
+    for (const route of this.routes) this.#table.add(`/${route.name}`, route, route.subpaths);
   }
 
   private parseOptions(): { defaultRole: string } {
@@ -108,53 +127,89 @@ export class ServicesApi {
     this.options.effects(this.state.advance(this.now()));
   }
 
-  handle(req: ApiRequest): ApiReply {
-    this.counters.requests += 1;
-    const { path, method } = req;
-    if (path === "/ping") return { kind: "text", status: 200, body: "pong" };
-    if (path === "/metrics") return json(200, metricsJson(this.state, this.counters));
-    if (path === "/v2/info")
-      return json(
-        200,
-        infoJson(this.state, {
-          leader: this.leader,
-          version: this.options.version,
-          role: this.options.role,
-        }),
-      );
-    if (path === "/v2/leader") {
-      if (method === "DELETE") return message(200, "Leadership abdicated");
-      return json(200, { leader: this.leader });
-    }
-    if (path === "/v2/events") return { kind: "events", filter: eventFilter(req.query) };
-    if (path === "/v2/queue")
-      return json(200, {
-        queue: queueJson(
-          this.state,
-          this.now(),
-          req.query.getAll("embed").includes("lastUnusedOffers"),
+  /** Every route of the API, in the shape of src/http's route table. */
+  readonly routes: readonly ApiRoute[] = [
+    { name: "ping", serve: () => ({ kind: "text", status: 200, body: "pong" }) },
+    { name: "metrics", serve: () => json(200, metricsJson(this.state, this.counters)) },
+    {
+      name: "v2/info",
+      serve: () =>
+        json(
+          200,
+          infoJson(this.state, {
+            leader: this.leader,
+            version: this.options.version,
+            role: this.options.role,
+          }),
         ),
-      });
-    const delay = /^\/v2\/queue\/(.+)\/delay$/.exec(path);
-    if (delay !== null && method === "DELETE") {
-      const id = parseAppId(delay[1] as string);
-      if (!id.ok || !this.state.resetDelay(id.id))
-        return message(404, `Application ${delay[1]} not found in tasks queue.`);
-      return { kind: "text", status: 204, body: "" };
+    },
+    {
+      name: "v2/leader",
+      serve: (req) =>
+        req.method === "DELETE"
+          ? message(200, "Leadership abdicated")
+          : json(200, { leader: this.leader }),
+    },
+    { name: "v2/events", serve: (req) => ({ kind: "events", filter: eventFilter(req.query) }) },
+    { name: "v2/queue", subpaths: true, serve: (req, tail) => this.queue(req, tail) },
+    { name: "v2/tasks", subpaths: true, serve: (req, tail) => this.tasks(req, tail) },
+    { name: "v2/deployments", subpaths: true, serve: (req, tail) => this.deployments(req, tail) },
+    {
+      name: "v2/apps",
+      subpaths: true,
+      serve: (req, tail) => (tail === "" ? this.appsRoot(req) : this.appRoute(req, `/${tail}`)),
+    },
+  ];
+  readonly #table = new RouteTable<ApiRoute>();
+
+  /** Answers one request in-process, matched against `routes` as the HTTP server does. */
+  handle(req: ApiRequest): ApiReply {
+    const found = this.#table.find(req.path);
+    return found === undefined ? this.notFound() : this.serve(found.route, req, found.tail);
+  }
+
+  /** Runs one route; `tail` is the path below a prefix route ("" for its own path). */
+  serve(route: ApiRoute, req: ApiRequest, tail: string): ApiReply {
+    this.counters.requests += 1;
+    return route.serve(req, tail);
+  }
+
+  /** Marathon's answer to a path it does not serve (counted as a request). */
+  notFound(): ApiAnswer {
+    this.counters.requests += 1;
+    return uriNotFound();
+  }
+
+  // ---- /v2/queue, /v2/tasks, /v2/deployments -------------------------------------------------
+
+  private queue(req: ApiRequest, tail: string): ApiReply {
+    if (tail === "") {
+      const embedOffers = req.query.getAll("embed").includes("lastUnusedOffers");
+      return json(200, { queue: queueJson(this.state, this.now(), embedOffers) });
     }
-    if (path === "/v2/tasks") return json(200, { tasks: this.allTasks(req.query) });
-    if (path === "/v2/tasks/delete" && method === "POST") return this.deleteTasks(req);
-    if (path === "/v2/deployments")
+    const delay = /^(.+)\/delay$/.exec(tail);
+    if (delay === null || req.method !== "DELETE") return uriNotFound();
+    const id = parseAppId(delay[1] as string);
+    if (!id.ok || !this.state.resetDelay(id.id))
+      return message(404, `Application ${delay[1]} not found in tasks queue.`);
+    return { kind: "text", status: 204, body: "" };
+  }
+
+  private tasks(req: ApiRequest, tail: string): ApiReply {
+    if (tail === "") return json(200, { tasks: this.allTasks(req.query) });
+    if (tail === "delete" && req.method === "POST") return this.deleteTasks(req);
+    return uriNotFound();
+  }
+
+  private deployments(req: ApiRequest, tail: string): ApiReply {
+    if (tail === "") {
       return json(
         200,
         this.state.deployments().map((d) => deploymentJson(d, this.state)),
       );
-    const deployment = /^\/v2\/deployments\/([^/]+)$/.exec(path);
-    if (deployment !== null && method === "DELETE")
-      return this.cancelDeployment(deployment[1] as string, req);
-    if (path === "/v2/apps" || path === "/v2/apps/") return this.appsRoot(req);
-    if (path.startsWith("/v2/apps/")) return this.appRoute(req, path.slice("/v2/apps".length));
-    return message(404, "URI not found");
+    }
+    if (tail.includes("/") || req.method !== "DELETE") return uriNotFound();
+    return this.cancelDeployment(tail, req);
   }
 
   // ---- /v2/apps ----------------------------------------------------------------------------
