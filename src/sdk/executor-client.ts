@@ -23,8 +23,8 @@ import type { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "../wire/
 import { Backoff } from "./backoff.ts";
 import { type ExecutorEnv, readExecutorEnv } from "./executor-env.ts";
 import { ExecutorSession, type TaskStatusInput } from "./executor-session.ts";
-import { HandlerRegistry } from "./handler-registry.ts";
 import { abortableSleep, NO_LOG, randomUuidBase64, type SdkLogger } from "./shell-util.ts";
+import { type Stopped, StreamClient } from "./stream-client.ts";
 
 /** Mesos's default `--executor_reregistration_timeout`, the backoff cap when none is given. */
 export const DEFAULT_SUBSCRIPTION_BACKOFF_MAX_MS = 2_000;
@@ -67,24 +67,20 @@ export interface ExecutorUpdate {
   readonly data?: Uint8Array | string;
 }
 
-export interface ExecutorStopped {
-  readonly code: "SHUTDOWN" | "STOPPED" | "AGENT_GONE" | "SUBSCRIBE_REJECTED";
-  readonly message: string;
-}
+export type ExecutorStopped = Stopped<"SHUTDOWN" | "AGENT_GONE" | "SUBSCRIBE_REJECTED">;
 
-export class ExecutorClient {
+export class ExecutorClient extends StreamClient<
+  ExecutorHandlers,
+  "SHUTDOWN" | "AGENT_GONE" | "SUBSCRIBE_REJECTED"
+> {
   readonly env: ExecutorEnv;
   private readonly session: ExecutorSession;
-  private readonly handlers = new HandlerRegistry<ExecutorHandlers>();
   private readonly log: SdkLogger;
   private readonly backoff: Backoff;
-  private readonly lifetime = new AbortController();
   private connected = false;
-  private closeStream: (() => void) | undefined;
-  private stopReason: ExecutorStopped | undefined;
-  private running: Promise<ExecutorStopped> | undefined;
 
   constructor(options: ExecutorClientOptions = {}) {
+    super();
     const env = options.env ?? process.env;
     if ("agentUrl" in env && typeof env.agentUrl === "string") {
       this.env = env as ExecutorEnv;
@@ -109,22 +105,6 @@ export class ExecutorClient {
     this.log = options.logger ?? NO_LOG;
     this.handlers.onHandlerError = (kind, error) =>
       this.log.error({ kind, error: String(error) }, "an executor handler threw");
-  }
-
-  on<K extends keyof ExecutorHandlers>(kind: K, handler: ExecutorHandlers[K]): this {
-    this.handlers.add(kind, handler);
-    return this;
-  }
-
-  /** Subscribes and stays subscribed; resolves when the executor should exit. */
-  start(): Promise<ExecutorStopped> {
-    this.running ??= this.run();
-    return this.running;
-  }
-
-  async stop(): Promise<void> {
-    this.finish({ code: "STOPPED", message: "stop() was called" });
-    await this.running;
   }
 
   get unacknowledgedUpdates(): readonly TaskStatusInput[] {
@@ -190,7 +170,8 @@ export class ExecutorClient {
     return token === undefined ? {} : { Authorization: `Bearer ${token}` };
   }
 
-  private async run(): Promise<ExecutorStopped> {
+  /** Subscribes and stays subscribed; resolves (through start()) when the executor should exit. */
+  protected async run(): Promise<ExecutorStopped> {
     while (this.stopReason === undefined) {
       const reason = await this.subscribeOnce();
       this.connected = false;
@@ -300,11 +281,7 @@ export class ExecutorClient {
     }
   }
 
-  private finish(reason: ExecutorStopped): void {
-    if (this.stopReason !== undefined) return;
-    this.stopReason = reason;
+  protected onFinish(): void {
     this.connected = false;
-    this.closeStream?.();
-    this.lifetime.abort();
   }
 }

@@ -2,7 +2,7 @@
 // each is awaited before the next, so a client delivers events one at a time, in order.
 
 // biome-ignore lint/suspicious/noExplicitAny: handler maps are checked by their own interfaces.
-type AnyHandlers = { [K in string]: (arg: any) => void | Promise<void> };
+export type AnyHandlers = { [K in string]: (arg: any) => void | Promise<void> };
 
 export class HandlerRegistry<H extends AnyHandlers> {
   private readonly handlers = new Map<keyof H, H[keyof H][]>();

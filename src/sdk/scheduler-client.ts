@@ -18,7 +18,6 @@ import { postCall, subscribe } from "../http/client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";
-import { HandlerRegistry } from "./handler-registry.ts";
 import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
 import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
 import type {
@@ -27,15 +26,19 @@ import type {
   SchedulerCallInput,
 } from "./scheduler-calls.ts";
 import * as calls from "./scheduler-calls.ts";
-import type { SchedulerHandlers } from "./scheduler-events.ts";
+import { emitPlainEvent, type SchedulerHandlers } from "./scheduler-events.ts";
 import {
+  type PendingAcknowledgement,
   type ReconnectAction,
   SchedulerSession,
   type SubscribeAnswer,
   schedulerEndpoint,
+  subscribeAnswer,
 } from "./scheduler-session.ts";
+import { SchedulerTimers } from "./scheduler-timers.ts";
 import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
-import { isZkMaster, ZkLeader } from "./zk-leader.ts";
+import { type Stopped, StreamClient } from "./stream-client.ts";
+import { masterSources, ZkLeader } from "./zk-leader.ts";
 
 /** A SUBSCRIBE that got no answer in this long is abandoned and retried. */
 export const SUBSCRIBE_ANSWER_TIMEOUT_MS = 30_000;
@@ -73,23 +76,15 @@ export type CallResult =
       readonly message: string;
     };
 
-export interface ClientStopped {
-  readonly code: "STOPPED" | "ERROR_EVENT" | "SUBSCRIBE_REJECTED" | "TORN_DOWN";
-  readonly message: string;
-}
+type StopCode = "ERROR_EVENT" | "SUBSCRIBE_REJECTED" | "TORN_DOWN";
+export type ClientStopped = Stopped<StopCode>;
 
-export class SchedulerClient {
+export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   private readonly options: SchedulerClientOptions;
   private readonly session: SchedulerSession;
-  private readonly handlers = new HandlerRegistry<SchedulerHandlers>();
   private readonly log: SdkLogger;
   private readonly reconciliation: Reconciliation | undefined;
-  private readonly lifetime = new AbortController();
-  private closeStream: (() => void) | undefined;
-  private watchdog: NodeJS.Timeout | undefined;
-  private reconcileTimer: NodeJS.Timeout | undefined;
-  private stopReason: ClientStopped | undefined;
-  private running: Promise<ClientStopped> | undefined;
+  private readonly timers: SchedulerTimers;
   /** The zk:// URL to follow, or undefined for plain master URLs. */
   private readonly zkMaster: string | undefined;
   /** Set when a new leader appeared: the next attempt goes out without waiting its backoff. */
@@ -98,34 +93,18 @@ export class SchedulerClient {
   private cutSubscribe: (() => void) | undefined;
 
   constructor(options: SchedulerClientOptions) {
+    super();
     this.options = options;
-    const zk = typeof options.master === "string" && isZkMaster(options.master);
-    const masters = zk
-      ? []
-      : typeof options.master === "string"
-        ? [options.master]
-        : options.master;
-    if (zk) {
-      const opened = ZkLeader.check(options.master as string);
-      if (opened !== undefined) throw new Error(`SchedulerClient: ${opened}`);
-    } else if (masters.length === 0) {
-      throw new Error("SchedulerClient: at least one master URL is needed");
-    }
-    this.zkMaster = zk ? (options.master as string) : undefined;
+    const { masters, zkMaster } = masterSources(options.master);
+    this.zkMaster = zkMaster;
+    const { frameworkId, missedHeartbeatsMax, backoffInitialMs, backoffMaxMs, seed } = options;
     this.session = new SchedulerSession({
       masters,
-      ...(options.frameworkId !== undefined ? { frameworkId: options.frameworkId } : {}),
-      ...(options.missedHeartbeatsMax !== undefined
-        ? { missedHeartbeatsMax: options.missedHeartbeatsMax }
-        : {}),
-      ...(options.backoffInitialMs !== undefined
-        ? { backoffInitialMs: options.backoffInitialMs }
-        : {}),
-      ...(options.backoffMaxMs !== undefined ? { backoffMaxMs: options.backoffMaxMs } : {}),
-      ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...definedOnly({ frameworkId, missedHeartbeatsMax, backoffInitialMs, backoffMaxMs, seed }),
     });
     this.log = options.logger ?? NO_LOG;
     this.reconciliation = options.reconcile ? new Reconciliation(options.reconcile) : undefined;
+    this.timers = new SchedulerTimers(this.reconciliation, (tasks) => void this.reconcile(tasks));
     this.handlers.onHandlerError = (kind, error) =>
       this.log.error({ kind, error: String(error) }, "an event handler threw");
   }
@@ -139,24 +118,6 @@ export class SchedulerClient {
   /** The scheduler endpoint of the master in use (the leader after a redirect). */
   get endpoint(): string {
     return this.session.endpoint;
-  }
-
-  /** Adds a handler; handlers run one event at a time, in order, each awaited. */
-  on<K extends keyof SchedulerHandlers>(kind: K, handler: SchedulerHandlers[K]): this {
-    this.handlers.add(kind, handler);
-    return this;
-  }
-
-  /** Connects and keeps connected; resolves when the client stops for good. */
-  start(): Promise<ClientStopped> {
-    this.running ??= this.run();
-    return this.running;
-  }
-
-  /** Drops the connection and stops reconnecting (the framework stays registered). */
-  async stop(): Promise<void> {
-    this.finish({ code: "STOPPED", message: "stop() was called" });
-    await this.running;
   }
 
   // --- calls ------------------------------------------------------------------------------
@@ -216,13 +177,22 @@ export class SchedulerClient {
    * next subscription (duplicates are ignored by the agent, reference §1.5).
    */
   async acknowledge(status: TaskStatus): Promise<CallResult> {
-    const call = calls.acknowledgeCall(status);
-    if (call === undefined || status.agent_id === undefined || status.uuid === undefined) {
-      return { ok: true };
-    }
+    if (status.agent_id === undefined || status.uuid === undefined) return { ok: true };
     const ack = { agentId: status.agent_id.value, taskId: status.task_id.value, uuid: status.uuid };
     this.session.owe(ack);
-    const result = await this.send(call);
+    return this.sendAcknowledgement(ack);
+  }
+
+  /** An owed acknowledgement is settled once sent, or refused (retrying would not help). */
+  private async sendAcknowledgement(ack: PendingAcknowledgement): Promise<CallResult> {
+    const result = await this.send({
+      type: "ACKNOWLEDGE",
+      acknowledge: {
+        agent_id: { value: ack.agentId },
+        task_id: { value: ack.taskId },
+        uuid: ack.uuid,
+      },
+    });
     if (result.ok || result.code === "REJECTED") this.session.acknowledged(ack);
     return result;
   }
@@ -247,7 +217,8 @@ export class SchedulerClient {
 
   // --- the connection loop ----------------------------------------------------------------
 
-  private async run(): Promise<ClientStopped> {
+  /** Connects and keeps connected (the framework stays registered after stop()). */
+  protected async run(): Promise<ClientStopped> {
     const signal = this.lifetime.signal;
     const zk = this.zkMaster === undefined ? undefined : new ZkLeader(this.zkMaster);
     const offLeader = zk?.onChange((url) => {
@@ -266,7 +237,7 @@ export class SchedulerClient {
       offLeader?.();
       await zk?.close();
     }
-    this.clearTimers();
+    this.timers.clear();
     return this.stopReason ?? { code: "STOPPED", message: "stopped" };
   }
 
@@ -312,7 +283,7 @@ export class SchedulerClient {
         signal,
         ...(this.options.headers ? { headers: { ...this.options.headers } } : {}),
       });
-      answer = toAnswer(sub);
+      answer = subscribeAnswer(sub);
     } catch (error) {
       answer = { kind: "unreachable", message: String(error) };
     } finally {
@@ -326,7 +297,7 @@ export class SchedulerClient {
     const reason = await this.readStream(sub.events);
     this.closeStream = undefined;
     sub.close();
-    this.clearTimers();
+    this.timers.clear();
     this.reconciliation?.pause();
     if (this.stopReason !== undefined)
       return { kind: "give_up", code: "SUBSCRIBE_REJECTED", message: reason };
@@ -372,9 +343,9 @@ export class SchedulerClient {
         );
         this.log.info({ frameworkId: s.framework_id.value, resubscribed }, "subscribed");
         for (const ack of this.session.pendingAcknowledgements) {
-          void this.resendAcknowledgement(ack);
+          void this.sendAcknowledgement(ack);
         }
-        this.startReconciliation();
+        if (this.options.reconcile) this.timers.startReconciliation(this.options.reconcile.tasks());
         await this.handlers.emit("subscribed", {
           frameworkId: s.framework_id.value,
           resubscribed,
@@ -382,41 +353,12 @@ export class SchedulerClient {
         });
         return;
       }
-      case "OFFERS":
-        return this.handlers.emit("offers", event.offers?.offers ?? []);
-      case "INVERSE_OFFERS":
-        return this.handlers.emit("inverseOffers", event.inverse_offers?.inverse_offers ?? []);
-      case "RESCIND":
-        return this.handlers.emit("rescind", event.rescind!.offer_id.value);
-      case "RESCIND_INVERSE_OFFER":
-        return this.handlers.emit(
-          "rescindInverseOffer",
-          event.rescind_inverse_offer!.inverse_offer_id.value,
-        );
       case "UPDATE": {
         const status = event.update!.status;
         this.reconciliation?.onUpdate(status.task_id.value);
         const handled = await this.handlers.emit("update", status);
         if (handled && this.options.autoAcknowledge !== false) await this.acknowledge(status);
         return;
-      }
-      case "UPDATE_OPERATION_STATUS":
-        return this.handlers.emit("operationUpdate", event.update_operation_status!.status);
-      case "MESSAGE": {
-        const m = event.message!;
-        return this.handlers.emit("message", {
-          agentId: m.agent_id.value,
-          executorId: m.executor_id.value,
-          data: Buffer.from(m.data, "base64"),
-        });
-      }
-      case "FAILURE": {
-        const f = event.failure!;
-        return this.handlers.emit("failure", {
-          ...(f.agent_id ? { agentId: f.agent_id.value } : {}),
-          ...(f.executor_id ? { executorId: f.executor_id.value } : {}),
-          ...(f.status !== undefined ? { status: f.status } : {}),
-        });
       }
       case "ERROR": {
         // Mesos ends the stream after ERROR (e.g. "Framework has been removed", or another
@@ -427,66 +369,19 @@ export class SchedulerClient {
         await this.handlers.emit("error", message);
         return;
       }
-      case "HEARTBEAT":
-        return this.handlers.emit("heartbeat", undefined);
       default:
-        return;
+        return emitPlainEvent(event, this.handlers);
     }
   }
 
-  private async resendAcknowledgement(ack: { agentId: string; taskId: string; uuid: string }) {
-    const result = await this.send({
-      type: "ACKNOWLEDGE",
-      acknowledge: {
-        agent_id: { value: ack.agentId },
-        task_id: { value: ack.taskId },
-        uuid: ack.uuid,
-      },
-    });
-    if (result.ok || result.code === "REJECTED") this.session.acknowledged(ack);
-  }
-
-  private startReconciliation(): void {
-    const r = this.reconciliation;
-    if (r === undefined || this.options.reconcile === undefined) return;
-    this.sendReconcileSteps(r.start(this.options.reconcile.tasks(), Date.now()));
-  }
-
-  private sendReconcileSteps(steps: ReturnType<Reconciliation["due"]>): void {
-    for (const step of steps) {
-      void this.reconcile(step.kind === "explicit" ? step.tasks : []);
-    }
-    clearTimeout(this.reconcileTimer);
-    const wake = this.reconciliation?.nextWakeMs;
-    if (wake === undefined) return;
-    this.reconcileTimer = setTimeout(
-      () => this.sendReconcileSteps(this.reconciliation?.due(Date.now()) ?? []),
-      Math.max(0, wake - Date.now()),
-    );
-    this.reconcileTimer.unref();
-  }
-
-  // A stream that stays silent past the heartbeat deadline is dead (a half-open connection
-  // after a master crash shows no error): close it, which ends readStream.
+  // A stream that stays silent past the heartbeat deadline is closed, which ends readStream.
   private armWatchdog(): void {
-    clearTimeout(this.watchdog);
-    const delayMs = Math.max(0, this.session.heartbeatDeadlineMs - Date.now());
-    this.watchdog = setTimeout(() => this.closeStream?.(), delayMs);
-    this.watchdog.unref();
+    this.timers.armWatchdog(this.session.heartbeatDeadlineMs, () => this.closeStream?.());
   }
 
-  private clearTimers(): void {
-    clearTimeout(this.watchdog);
-    clearTimeout(this.reconcileTimer);
-  }
-
-  private finish(reason: ClientStopped): void {
-    if (this.stopReason !== undefined) return;
-    this.stopReason = reason;
+  protected onFinish(): void {
     this.session.stop();
-    this.closeStream?.();
-    this.clearTimers();
-    this.lifetime.abort();
+    this.timers.clear();
   }
 }
 
@@ -496,12 +391,9 @@ const notSubscribed: CallResult = {
   message: "the client is not subscribed to a master",
 };
 
-function toAnswer(sub: Awaited<ReturnType<typeof subscribe>>): SubscribeAnswer {
-  if (sub.ok) return { kind: "stream", streamId: sub.streamId };
-  const { status, headers, body } = sub.response;
-  if (status === 307 && headers.location !== undefined) {
-    return { kind: "redirect", location: headers.location };
-  }
-  if (status === 503 || status >= 500) return { kind: "unavailable", message: `${status} ${body}` };
-  return { kind: "rejected", status, message: body };
+/** The entries of `values` that are not undefined (options passed on only when given). */
+function definedOnly<T extends object>(values: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(values).filter(([, v]) => v !== undefined),
+  ) as Partial<T>;
 }

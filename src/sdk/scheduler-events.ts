@@ -2,7 +2,9 @@
 // into plain arguments.
 import type { MasterInfo } from "../wire/framework.ts";
 import type { InverseOffer, Offer, OperationStatus } from "../wire/offer.ts";
+import type { SchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";
+import type { HandlerRegistry } from "./handler-registry.ts";
 
 type Handler<A> = (arg: A) => void | Promise<void>;
 
@@ -26,3 +28,49 @@ export type SchedulerHandlers = {
   /** The connection ended; the client reconnects by itself. */
   disconnected: Handler<string>;
 };
+
+/**
+ * Hands an event that needs nothing of the client but its handlers to them (false when one
+ * threw). SUBSCRIBED, UPDATE and ERROR change the client's state and are its own; an event
+ * of a type not listed here is ignored (undefined), as Mesos's library ignores unknown ones.
+ */
+export function emitPlainEvent(
+  event: SchedulerEvent,
+  handlers: HandlerRegistry<SchedulerHandlers>,
+): Promise<boolean> | undefined {
+  switch (event.type) {
+    case "OFFERS":
+      return handlers.emit("offers", event.offers?.offers ?? []);
+    case "INVERSE_OFFERS":
+      return handlers.emit("inverseOffers", event.inverse_offers?.inverse_offers ?? []);
+    case "RESCIND":
+      return handlers.emit("rescind", event.rescind!.offer_id.value);
+    case "RESCIND_INVERSE_OFFER":
+      return handlers.emit(
+        "rescindInverseOffer",
+        event.rescind_inverse_offer!.inverse_offer_id.value,
+      );
+    case "UPDATE_OPERATION_STATUS":
+      return handlers.emit("operationUpdate", event.update_operation_status!.status);
+    case "MESSAGE": {
+      const m = event.message!;
+      return handlers.emit("message", {
+        agentId: m.agent_id.value,
+        executorId: m.executor_id.value,
+        data: Buffer.from(m.data, "base64"),
+      });
+    }
+    case "FAILURE": {
+      const f = event.failure!;
+      return handlers.emit("failure", {
+        ...(f.agent_id ? { agentId: f.agent_id.value } : {}),
+        ...(f.executor_id ? { executorId: f.executor_id.value } : {}),
+        ...(f.status !== undefined ? { status: f.status } : {}),
+      });
+    }
+    case "HEARTBEAT":
+      return handlers.emit("heartbeat", undefined);
+    default:
+      return undefined;
+  }
+}

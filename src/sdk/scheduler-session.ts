@@ -2,6 +2,8 @@
 // is, whether we are subscribed, the framework and stream ids, heartbeat liveness, reconnect
 // backoff and the acknowledgements still owed. It takes answers and the time and returns what
 // the shell (scheduler-client.ts) should do next; it never does I/O and never reads a clock.
+
+import type { SubscribeRefused } from "../http/client.ts";
 import { assert } from "../resources/assert.ts";
 import { SCHEDULER_HEARTBEAT_INTERVAL_SECONDS } from "../wire/scheduler.ts";
 import { Backoff } from "./backoff.ts";
@@ -263,4 +265,17 @@ const stoppedFailure = {
 
 function ackKey(ack: PendingAcknowledgement): string {
   return `${ack.agentId}\u0000${ack.taskId}\u0000${ack.uuid}`;
+}
+
+/** What the answer to a SUBSCRIBE call means for the session. */
+export function subscribeAnswer(
+  sub: { readonly ok: true; readonly streamId: string | undefined } | SubscribeRefused,
+): SubscribeAnswer {
+  if (sub.ok) return { kind: "stream", streamId: sub.streamId };
+  const { status, headers, body } = sub.response;
+  if (status === 307 && headers.location !== undefined) {
+    return { kind: "redirect", location: headers.location };
+  }
+  if (status === 503 || status >= 500) return { kind: "unavailable", message: `${status} ${body}` };
+  return { kind: "rejected", status, message: body };
 }

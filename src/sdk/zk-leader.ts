@@ -88,3 +88,21 @@ export class ZkLeader {
 function readFileText(path: string): string {
   return readFileSync(path, "utf8");
 }
+
+/**
+ * The masters a client is given: plain URLs (tried in turn), or one zk:// (or file://) URL
+ * to follow. Throws on a bad zk URL or an empty list: a client cannot start from either.
+ */
+export function masterSources(master: string | readonly string[]): {
+  readonly masters: readonly string[];
+  readonly zkMaster: string | undefined;
+} {
+  if (typeof master === "string" && isZkMaster(master)) {
+    const problem = ZkLeader.check(master);
+    if (problem !== undefined) throw new Error(`SchedulerClient: ${problem}`);
+    return { masters: [], zkMaster: master };
+  }
+  const masters = typeof master === "string" ? [master] : master;
+  if (masters.length === 0) throw new Error("SchedulerClient: at least one master URL is needed");
+  return { masters, zkMaster: undefined };
+}
