@@ -132,14 +132,20 @@ function send(
   });
 }
 
-/** The headers of a v1 call: a JSON body, a JSON answer wanted. */
-function callHeaders(body: string, options: CallOptions): Record<string, string | number> {
-  return {
+/** POSTs a v1 call: a JSON body, a JSON answer wanted. */
+function sendCall(
+  url: string | URL,
+  callJson: string,
+  options: CallOptions,
+  agent: Agent | false,
+): Promise<IncomingMessage> {
+  const headers = {
     "Content-Type": APPLICATION_JSON,
     Accept: APPLICATION_JSON,
-    "Content-Length": Buffer.byteLength(body),
+    "Content-Length": Buffer.byteLength(callJson),
     ...options.headers,
   };
+  return send(url, "POST", callJson, headers, options.signal, agent);
 }
 
 /** The whole body as text; listeners rather than an async iterator, which cost more per call. */
@@ -167,14 +173,7 @@ export async function postCall(
   callJson: string,
   options: CallOptions = {},
 ): Promise<CallResponse> {
-  const res = await send(
-    url,
-    "POST",
-    callJson,
-    callHeaders(callJson, options),
-    options.signal,
-    pool,
-  );
+  const res = await sendCall(url, callJson, options, pool);
   return { status: res.statusCode ?? 0, headers: headerRecord(res), body: await readAll(res) };
 }
 
@@ -185,14 +184,7 @@ export async function subscribe(
   options: SubscribeOptions = {},
 ): Promise<({ ok: true } & Subscription) | SubscribeRefused> {
   // A stream holds its connection for its whole life: it gets its own, outside the pool.
-  const res = await send(
-    url,
-    "POST",
-    callJson,
-    callHeaders(callJson, options),
-    options.signal,
-    false,
-  );
+  const res = await sendCall(url, callJson, options, false);
   const headers = headerRecord(res);
   const status = res.statusCode ?? 0;
   if (status !== 200) {

@@ -9,12 +9,7 @@
 //   executor.on("launch", async (task) => { await executor.sendUpdate({ taskId: ..., state: "TASK_RUNNING" }); });
 //   await executor.start();                              // until SHUTDOWN or the agent is gone
 import { postCall, subscribe } from "../http/client.ts";
-import {
-  ExecutorCall,
-  ExecutorEvent,
-  type ExecutorEvent as ExecutorEventType,
-  validateExecutorEvent,
-} from "../wire/executor.ts";
+import { ExecutorCall, ExecutorEvent, validateExecutorEvent } from "../wire/executor.ts";
 import type { AgentInfo, FrameworkInfo } from "../wire/framework.ts";
 import type { ContainerID } from "../wire/ids.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
@@ -75,7 +70,7 @@ export class ExecutorClient extends StreamClient<
 > {
   readonly env: ExecutorEnv;
   private readonly session: ExecutorSession;
-  private readonly log: SdkLogger;
+  protected readonly log: SdkLogger;
   private readonly backoff: Backoff;
   private connected = false;
 
@@ -216,26 +211,18 @@ export class ExecutorClient extends StreamClient<
     const opened = sub;
     this.closeStream = () => opened.close();
     try {
-      for await (const raw of opened.events) {
-        await this.dispatch(raw);
-        if (this.stopReason !== undefined) break;
-      }
-      return "the stream ended";
-    } catch (error) {
-      return `the stream broke: ${String(error)}`;
+      return await this.readEvents(opened.events, {
+        parse: (raw) => parseWire(ExecutorEvent, raw),
+        validate: validateExecutorEvent,
+        deliver: (event) => this.dispatch(event),
+        endedBecause: () => "the stream ended",
+      });
     } finally {
       opened.close();
     }
   }
 
-  private async dispatch(raw: unknown): Promise<unknown> {
-    const parsed = parseWire(ExecutorEvent, raw);
-    const invalid = parsed.ok ? validateExecutorEvent(parsed.value) : parsed.error;
-    if (!parsed.ok || invalid !== undefined) {
-      this.log.warn({ error: invalid }, "ignored an event that does not parse");
-      return;
-    }
-    const event: ExecutorEventType = parsed.value;
+  private async dispatch(event: ExecutorEvent): Promise<unknown> {
     switch (event.type) {
       case "SUBSCRIBED": {
         const s = event.subscribed!;

@@ -82,7 +82,7 @@ export type ClientStopped = Stopped<StopCode>;
 export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   private readonly options: SchedulerClientOptions;
   private readonly session: SchedulerSession;
-  private readonly log: SdkLogger;
+  protected readonly log: SdkLogger;
   private readonly reconciliation: Reconciliation | undefined;
   private readonly timers: SchedulerTimers;
   /** The zk:// URL to follow, or undefined for plain master URLs. */
@@ -312,27 +312,20 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
     // The open stream counts as a sign of life until SUBSCRIBED sets the real interval.
     this.session.onEvent(Date.now());
     this.armWatchdog();
-    try {
-      for await (const raw of events) {
+    return this.readEvents(events, {
+      parse: (raw) => parseWire(SchedulerEvent, raw),
+      validate: validateSchedulerEvent,
+      onRaw: () => {
         this.session.onEvent(Date.now());
         this.armWatchdog();
-        await this.dispatch(raw);
-        if (this.stopReason !== undefined) return this.stopReason.message;
-      }
-      return this.session.heartbeatExpired(Date.now()) ? "missed heartbeats" : "the stream ended";
-    } catch (error) {
-      return `the stream broke: ${String(error)}`;
-    }
+      },
+      deliver: (event) => this.dispatch(event),
+      endedBecause: () =>
+        this.session.heartbeatExpired(Date.now()) ? "missed heartbeats" : "the stream ended",
+    });
   }
 
-  private async dispatch(raw: unknown): Promise<unknown> {
-    const parsed = parseWire(SchedulerEvent, raw);
-    const invalid = parsed.ok ? validateSchedulerEvent(parsed.value) : parsed.error;
-    if (!parsed.ok || invalid !== undefined) {
-      this.log.warn({ error: invalid }, "ignored an event that does not parse");
-      return;
-    }
-    const event = parsed.value;
+  private async dispatch(event: SchedulerEvent): Promise<unknown> {
     switch (event.type) {
       case "SUBSCRIBED": {
         const s = event.subscribed!;
