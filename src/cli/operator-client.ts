@@ -3,6 +3,7 @@
 // `/files/read`, agent `POST /api/v1`). A 307 from a non-leading master is followed to the
 // leader it names (Mesos answers `Location: //host:port/path`); every failure becomes a
 // CliError whose message says what to do next.
+import { type CallResponse, request as httpRequest } from "../http/client.ts";
 import { CliError } from "./cli-error.ts";
 import { masterAddressText, resolveMasterUrl } from "./master-address.ts";
 
@@ -23,14 +24,14 @@ function hostPort(url: string): string {
   return u.host;
 }
 
-/** The system error code (ECONNREFUSED, ...) of a failed fetch, else its cause's message. */
+/** The system error code (ECONNREFUSED, ...) of a failed request; TimeoutError for ours. */
 function networkCode(error: unknown): string | undefined {
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | undefined)?.cause;
-  if (typeof cause?.code === "string") return cause.code;
-  return typeof cause?.message === "string" ? cause.message : undefined;
+  const e = error as { code?: unknown; name?: unknown; cause?: { name?: unknown } } | undefined;
+  if (e?.name === "AbortError" && typeof e.cause?.name === "string") return e.cause.name;
+  return typeof e?.code === "string" ? e.code : undefined;
 }
 
-/** One request with redirects followed by hand (fetch would drop the POST body's meaning). */
+/** One request with redirects followed by hand (a 307 from a standby names the leader). */
 async function request(
   url: string,
   init: { method: "GET" | "POST"; body?: string },
@@ -38,29 +39,24 @@ async function request(
 ): Promise<HttpAnswer> {
   let target = url;
   for (let hop = 0; ; hop++) {
-    let res: Response;
+    let res: CallResponse;
     try {
-      res = await fetch(target, {
+      res = await httpRequest(target, {
         method: init.method,
-        redirect: "manual",
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
         ...(init.body === undefined
           ? {}
-          : {
-              body: init.body,
-              headers: { "Content-Type": "application/json", Accept: "application/json" },
-            }),
+          : { body: init.body, headers: { Accept: "application/json" } }),
       });
     } catch (error) {
       throw unreachable(target, networkCode(error) ?? (error as Error).name);
     }
-    const body = await res.text();
-    const location = res.headers.get("location");
-    if (res.status === 307 && location !== null && hop < MAX_REDIRECTS) {
+    const location = res.headers.location;
+    if (res.status === 307 && location !== undefined && hop < MAX_REDIRECTS) {
       target = new URL(location, target).toString();
       continue;
     }
-    return { status: res.status, body, url: target };
+    return { status: res.status, body: res.body, url: target };
   }
 }
 

@@ -2,6 +2,7 @@
 // its Marathon REST API (deploy/list/show/scale/restart/rollback/delete).
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { request, subscribeSse } from "../http/client.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
 const POLL_MS = 500;
@@ -12,12 +13,11 @@ interface ApiAnswer {
 }
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await fetch(`${url}${path}`, {
+  const res = await request(`${url}${path}`, {
     method,
-    headers: { "content-type": "application/json" },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  const text = await res.text();
+  const text = res.body;
   let parsed: unknown = text;
   try {
     parsed = text === "" ? undefined : JSON.parse(text);
@@ -47,21 +47,13 @@ type Outcome = { ok: true } | { ok: false; reason: string };
  * the deployment's end: success, or failure (cancelled, rolled back, replaced by a forced one).
  */
 async function watchDeployments(url: string) {
-  const controller = new AbortController();
-  const res = await fetch(
+  const sub = await subscribeSse(
     `${url}/v2/events?event_type=deployment_success&event_type=deployment_failed`,
-    { headers: { Accept: "text/event-stream" }, signal: controller.signal },
   );
-  if (res.body === null) throw new Error("no event stream");
   const ended = new Map<string, Outcome>();
   const waiters = new Map<string, (o: Outcome) => void>();
-  const reader = res.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = "";
-  const onFrame = (frame: string) => {
-    const data = frame.split("\n").find((l) => l.startsWith("data: "));
-    if (data === undefined) return;
-    const event = JSON.parse(data.slice(6)) as { eventType: string; id: string; reason?: string };
+  const onEvent = (data: string) => {
+    const event = JSON.parse(data) as { eventType: string; id: string; reason?: string };
     const outcome: Outcome =
       event.eventType === "deployment_success"
         ? { ok: true }
@@ -71,17 +63,9 @@ async function watchDeployments(url: string) {
   };
   void (async () => {
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
-          onFrame(buffer.slice(0, end));
-          buffer = buffer.slice(end + 2);
-        }
-      }
+      for await (const event of sub.events) onEvent(event.data);
     } catch {
-      // aborted by close()
+      // closed by close(), or dropped: follow() then gives up at its timeout
     }
   })();
   return {
@@ -91,7 +75,7 @@ async function watchDeployments(url: string) {
       return new Promise((resolve) => waiters.set(id, resolve));
     },
     close() {
-      controller.abort();
+      sub.close();
     },
   };
 }

@@ -212,3 +212,78 @@ export async function request(url: string | URL, options: RequestOptions): Promi
   const res = await send(url, options.method, options.body, headers, options.signal, pool);
   return { status: res.statusCode ?? 0, headers: headerRecord(res), body: await readAll(res) };
 }
+
+/** One Server-Sent Event as received: its `event:` type ("message" when none) and its data. */
+export interface SseEvent {
+  readonly event: string;
+  readonly data: string;
+}
+
+/** An open event stream: iterate `events` until the server ends it, or `close()`. */
+export interface SseSubscription {
+  readonly status: number;
+  readonly events: AsyncIterable<SseEvent>;
+  close(): void;
+}
+
+/**
+ * GETs a Server-Sent Events stream (Marathon's `/v2/events`). A non-200 answer has no events.
+ * Comments and `id:`/`retry:` fields are skipped; the client does not reconnect by itself.
+ */
+export async function subscribeSse(
+  url: string | URL,
+  options: CallOptions = {},
+): Promise<SseSubscription> {
+  // A stream holds its connection for its whole life: it gets its own, outside the pool.
+  const headers = { Accept: "text/event-stream", ...options.headers };
+  const res = await send(url, "GET", undefined, headers, options.signal, false);
+  const status = res.statusCode ?? 0;
+  if (status !== 200) res.resume();
+  const state = { closedByUs: false };
+  return {
+    status,
+    events: sseEvents(res, status === 200, state),
+    close: () => {
+      state.closedByUs = true;
+      res.destroy();
+    },
+  };
+}
+
+async function* sseEvents(
+  res: IncomingMessage,
+  open: boolean,
+  state: { readonly closedByUs: boolean },
+): AsyncGenerator<SseEvent> {
+  if (!open) return;
+  res.setEncoding("utf8");
+  let buffer = "";
+  try {
+    for await (const chunk of res as AsyncIterable<string>) {
+      buffer += chunk;
+      for (let end = buffer.indexOf("\n\n"); end >= 0; end = buffer.indexOf("\n\n")) {
+        const event = parseSseFrame(buffer.slice(0, end));
+        buffer = buffer.slice(end + 2);
+        if (event !== undefined) yield event;
+      }
+    }
+  } catch (error) {
+    // Our own close() destroys the response; that is the end of the stream, not a failure.
+    if (state.closedByUs) return;
+    throw error;
+  }
+}
+
+function parseSseFrame(frame: string): SseEvent | undefined {
+  let event = "message";
+  const data: string[] = [];
+  for (const line of frame.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon === 0) continue; // a comment
+    const field = colon === -1 ? line : line.slice(0, colon);
+    const value = colon === -1 ? "" : line.slice(colon + 1).replace(/^ /, "");
+    if (field === "event") event = value;
+    else if (field === "data") data.push(value);
+  }
+  return data.length === 0 ? undefined : { event, data: data.join("\n") };
+}

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { type IncomingMessage, request } from "node:http";
 import { after, before, describe, test } from "node:test";
+import { subscribeSse } from "../../src/http/client.ts";
 import { jsonResponse, response, sseReply, textResponse } from "../../src/http/response.ts";
 import { RouteTable } from "../../src/http/route-table.ts";
 import type { SseStream } from "../../src/http/sse-stream.ts";
@@ -159,6 +160,29 @@ describe("Server-Sent Events streams", () => {
     sse.close();
     assert.equal(await closed, "client_disconnected");
     assert.equal(stream.send("late", "{}"), false);
+  });
+
+  test("the v1 client reads the events, multi-line data joined, and close() ends them quietly", async () => {
+    opened = [];
+    const sub = await subscribeSse(`${running.base}/events`);
+    assert.equal(sub.status, 200);
+    const seen: unknown[] = [];
+    for await (const event of sub.events) {
+      seen.push(event);
+      if (seen.length === 2) sub.close();
+    }
+    assert.deepEqual(seen, [
+      { event: "hello", data: '{"n":1}' },
+      { event: "lines", data: "first\nsecond" },
+    ]);
+  });
+
+  test("the v1 client reports a refused event stream by its status, with no events", async () => {
+    const sub = await subscribeSse(`${running.base}/plain`);
+    assert.equal(sub.status, 204);
+    const seen: unknown[] = [];
+    for await (const event of sub.events) seen.push(event);
+    assert.deepEqual(seen, []);
   });
 
   test("closing the server ends every open event stream cleanly", async () => {
