@@ -2,84 +2,81 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { postCall, request, subscribe } from "../../src/http/client.ts";
 import { response, streamReply } from "../../src/http/response.ts";
+import type { HttpServer } from "../../src/http/server.ts";
 import { RecordIoStreamError } from "../../src/wire/recordio.ts";
-import { type RunningServer, startServer } from "./raw-http.ts";
-import {
-  registerSchedulerLike,
-  type SchedulerLikeEndpoint,
-  SUBSCRIBE_CALL,
-} from "./v1-endpoint.ts";
+import type { RunningServer } from "./raw-http.ts";
+import { type SchedulerLikeEndpoint, SUBSCRIBE_CALL, startSchedulerLike } from "./v1-endpoint.ts";
 
 // The one v1 client, as the agent, the SDK, the CLI and the other tests use it.
+
+/** Routes that answer in ways the client must cope with. */
+function clientRoutes(server: HttpServer): void {
+  server.route({
+    name: "echo-headers",
+    methods: ["POST"],
+    handler: (req) =>
+      response(200, JSON.stringify(req.headers), {
+        "X-Seen": String(req.headers["mesos-stream-id"] ?? ""),
+      }),
+  });
+  server.route({
+    name: "echo-request",
+    methods: ["GET", "PUT", "DELETE"],
+    handler: (req) =>
+      response(
+        200,
+        JSON.stringify({ method: req.method, headers: req.headers, body: String(req.body) }),
+      ),
+  });
+  server.route({
+    name: "broken-stream",
+    methods: ["POST"],
+    handler: () =>
+      streamReply({ streamId: false }, (stream) => {
+        stream.send('{"type":"HEARTBEAT"}');
+        // Corrupt framing after one good record, written behind the stream's back.
+        (stream as unknown as { res: { write(s: string): void } }).res.write("x\n");
+        stream.close();
+      }),
+  });
+  server.route({
+    name: "split-stream",
+    methods: ["POST"],
+    handler: () =>
+      streamReply({ streamId: false }, (stream) => {
+        // Records cut at every byte, and two records in one write.
+        const raw = (stream as unknown as { res: { write(s: string): void } }).res;
+        for (const ch of '20\n{"type":"HEARTBEAT"}') raw.write(ch);
+        raw.write('10\n{"n":"é"}9\n{"n":"2"}');
+        stream.close();
+      }),
+  });
+  server.route({
+    name: "dropped-stream",
+    methods: ["POST"],
+    handler: () =>
+      streamReply({ streamId: false }, (stream) => {
+        stream.send('{"type":"HEARTBEAT"}');
+        const raw = stream as unknown as { res: { socket: { destroy(): void } } };
+        setTimeout(() => raw.res.socket.destroy(), 20);
+      }),
+  });
+  server.route({
+    name: "endless-stream",
+    methods: ["POST"],
+    handler: () =>
+      streamReply({ streamId: false }, (stream) => {
+        stream.send('{"type":"HEARTBEAT"}');
+      }),
+  });
+}
+
 describe("the v1 client", () => {
   let running: RunningServer;
   let endpoint: SchedulerLikeEndpoint;
 
   before(async () => {
-    running = await startServer(
-      (server) => {
-        endpoint = registerSchedulerLike(server);
-        server.route({
-          name: "echo-headers",
-          methods: ["POST"],
-          handler: (req) =>
-            response(200, JSON.stringify(req.headers), {
-              "X-Seen": String(req.headers["mesos-stream-id"] ?? ""),
-            }),
-        });
-        server.route({
-          name: "echo-request",
-          methods: ["GET", "PUT", "DELETE"],
-          handler: (req) =>
-            response(
-              200,
-              JSON.stringify({ method: req.method, headers: req.headers, body: String(req.body) }),
-            ),
-        });
-        server.route({
-          name: "broken-stream",
-          methods: ["POST"],
-          handler: () =>
-            streamReply({ streamId: false }, (stream) => {
-              stream.send('{"type":"HEARTBEAT"}');
-              // Corrupt framing after one good record, written behind the stream's back.
-              (stream as unknown as { res: { write(s: string): void } }).res.write("x\n");
-              stream.close();
-            }),
-        });
-        server.route({
-          name: "split-stream",
-          methods: ["POST"],
-          handler: () =>
-            streamReply({ streamId: false }, (stream) => {
-              // Records cut at every byte, and two records in one write.
-              const raw = (stream as unknown as { res: { write(s: string): void } }).res;
-              for (const ch of '20\n{"type":"HEARTBEAT"}') raw.write(ch);
-              raw.write('10\n{"n":"é"}9\n{"n":"2"}');
-              stream.close();
-            }),
-        });
-        server.route({
-          name: "dropped-stream",
-          methods: ["POST"],
-          handler: () =>
-            streamReply({ streamId: false }, (stream) => {
-              stream.send('{"type":"HEARTBEAT"}');
-              const raw = stream as unknown as { res: { socket: { destroy(): void } } };
-              setTimeout(() => raw.res.socket.destroy(), 20);
-            }),
-        });
-        server.route({
-          name: "endless-stream",
-          methods: ["POST"],
-          handler: () =>
-            streamReply({ streamId: false }, (stream) => {
-              stream.send('{"type":"HEARTBEAT"}');
-            }),
-        });
-      },
-      { prefix: "/master" },
-    );
+    ({ running, endpoint } = await startSchedulerLike({ prefix: "/master" }, {}, clientRoutes));
   });
   after(() => running.close());
 

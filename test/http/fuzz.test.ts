@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import fc from "fast-check";
-import { type RunningServer, rawRequest, startServer } from "./raw-http.ts";
-import {
-  registerSchedulerLike,
-  type SchedulerLikeEndpoint,
-  SUBSCRIBE_CALL,
-} from "./v1-endpoint.ts";
+import { type RunningServer, rawRequest } from "./raw-http.ts";
+import { type SchedulerLikeEndpoint, SUBSCRIBE_CALL, startSchedulerLike } from "./v1-endpoint.ts";
 
 const DECLINE_CALL = JSON.stringify({
   framework_id: { value: "fw-1" },
@@ -55,13 +51,11 @@ describe("a v1 POST route under random input", () => {
   let endpoint: SchedulerLikeEndpoint;
 
   before(async () => {
-    running = await startServer(
-      (server) => {
-        // A SUBSCRIBE that gets through opens a stream: end it at once so the request completes.
-        endpoint = registerSchedulerLike(server, { afterOpen: (stream) => stream.close() });
-      },
+    // A SUBSCRIBE that gets through opens a stream: end it at once so the request completes.
+    ({ running, endpoint } = await startSchedulerLike(
       { maxBodyBytes: 1024 },
-    );
+      { afterOpen: (stream) => stream.close() },
+    ));
   });
   after(() => running.close());
 

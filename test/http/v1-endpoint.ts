@@ -4,9 +4,10 @@
 import type { EventStream, HeartbeatTimer } from "../../src/http/event-stream.ts";
 import { type LeadershipView, leaderGuard } from "../../src/http/leader.ts";
 import { failureResponse, response, streamReply } from "../../src/http/response.ts";
-import type { HttpServer } from "../../src/http/server.ts";
+import type { HttpServer, HttpServerOptions } from "../../src/http/server.ts";
 import { negotiateAccept, readV1Call } from "../../src/http/v1-request.ts";
 import { SchedulerCall } from "../../src/wire/scheduler.ts";
+import { type RunningServer, startServer } from "./raw-http.ts";
 
 export interface SchedulerLikeEndpoint {
   view: LeadershipView;
@@ -16,14 +17,30 @@ export interface SchedulerLikeEndpoint {
   nextStream(): Promise<EventStream>;
 }
 
+export interface SchedulerLikeOptions {
+  heartbeatTimer?: HeartbeatTimer;
+  maxBufferedBytes?: number;
+  /** Called after the first records are written (the fuzz test closes streams here). */
+  afterOpen?: (stream: EventStream) => void;
+}
+
+/** A server on a loopback port with the endpoint, and whatever other routes `more` adds. */
+export async function startSchedulerLike(
+  serverOptions: HttpServerOptions,
+  options: SchedulerLikeOptions = {},
+  more: (server: HttpServer) => void = () => {},
+): Promise<{ running: RunningServer; endpoint: SchedulerLikeEndpoint }> {
+  let endpoint: SchedulerLikeEndpoint | undefined;
+  const running = await startServer((server) => {
+    endpoint = registerSchedulerLike(server, options);
+    more(server);
+  }, serverOptions);
+  return { running, endpoint: endpoint as SchedulerLikeEndpoint };
+}
+
 export function registerSchedulerLike(
   server: HttpServer,
-  options: {
-    heartbeatTimer?: HeartbeatTimer;
-    maxBufferedBytes?: number;
-    /** Called after the first records are written (the fuzz test closes streams here). */
-    afterOpen?: (stream: EventStream) => void;
-  } = {},
+  options: SchedulerLikeOptions = {},
 ): SchedulerLikeEndpoint {
   const waiting: Array<(stream: EventStream) => void> = [];
   const state: SchedulerLikeEndpoint = {

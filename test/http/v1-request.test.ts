@@ -3,12 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { checkLeader } from "../../src/http/leader.ts";
 import type { HttpRequest } from "../../src/http/server.ts";
 import { negotiateAccept } from "../../src/http/v1-request.ts";
-import { type RunningServer, rawRequest, startServer } from "./raw-http.ts";
-import {
-  registerSchedulerLike,
-  type SchedulerLikeEndpoint,
-  SUBSCRIBE_CALL,
-} from "./v1-endpoint.ts";
+import { type RunningServer, rawRequest } from "./raw-http.ts";
+import { type SchedulerLikeEndpoint, SUBSCRIBE_CALL, startSchedulerLike } from "./v1-endpoint.ts";
 
 const JSON_HEADERS = { "Content-Type": "application/json" };
 const DECLINE_CALL = JSON.stringify({
@@ -22,12 +18,7 @@ describe("a v1 endpoint built on the shell", () => {
   let endpoint: SchedulerLikeEndpoint;
 
   before(async () => {
-    running = await startServer(
-      (server) => {
-        endpoint = registerSchedulerLike(server);
-      },
-      { prefix: "/master" },
-    );
+    ({ running, endpoint } = await startSchedulerLike({ prefix: "/master" }));
   });
   after(() => running.close());
 
