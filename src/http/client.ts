@@ -228,7 +228,8 @@ export interface SseSubscription {
 
 /**
  * GETs a Server-Sent Events stream (Marathon's `/v2/events`). A non-200 answer has no events.
- * Comments and `id:`/`retry:` fields are skipped; the client does not reconnect by itself.
+ * Lines end in LF, as SseStream writes them; comments and `id:`/`retry:` fields are skipped;
+ * the client does not reconnect by itself.
  */
 export async function subscribeSse(
   url: string | URL,
