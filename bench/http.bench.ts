@@ -2,8 +2,8 @@
 // full path a scheduler call takes: route, Content-Type check, JSON parse, Call schema, 202),
 // and events per second through one RecordIO stream read by the v1 client.
 import { Agent, request } from "node:http";
-import type { EventStream } from "../src/http/event-stream.ts";
 import { subscribe } from "../src/http/client.ts";
+import type { EventStream } from "../src/http/event-stream.ts";
 import { failureResponse, response, streamReply } from "../src/http/response.ts";
 import { HttpServer } from "../src/http/server.ts";
 import { readV1Call } from "../src/http/v1-request.ts";
