@@ -4,12 +4,12 @@ import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { subscribe } from "../../src/http/client.ts";
 import type { EventStream, EventStreamCloseReason } from "../../src/http/event-stream.ts";
-import { type RunningServer, startServer } from "./raw-http.ts";
+import type { RunningServer } from "./raw-http.ts";
 import {
   ManualTimer,
-  registerSchedulerLike,
   type SchedulerLikeEndpoint,
   SUBSCRIBE_CALL,
+  startSchedulerLike,
 } from "./v1-endpoint.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -27,21 +27,20 @@ async function openSubscription(running: RunningServer, endpoint: SchedulerLikeE
   return { sub, stream, events: sub.events[Symbol.asyncIterator]() };
 }
 
+// One endpoint for the two suites below, heartbeats driven by hand.
+let running: RunningServer;
+let endpoint: SchedulerLikeEndpoint;
+const timer = new ManualTimer();
+
+before(async () => {
+  ({ running, endpoint } = await startSchedulerLike(
+    {},
+    { heartbeatTimer: timer, maxBufferedBytes: SLOW_CONSUMER_LIMIT_BYTES },
+  ));
+});
+after(() => running.close());
+
 describe("RecordIO event streams", () => {
-  let running: RunningServer;
-  let endpoint: SchedulerLikeEndpoint;
-  const timer = new ManualTimer();
-
-  before(async () => {
-    running = await startServer((server) => {
-      endpoint = registerSchedulerLike(server, {
-        heartbeatTimer: timer,
-        maxBufferedBytes: SLOW_CONSUMER_LIMIT_BYTES,
-      });
-    });
-  });
-  after(() => running.close());
-
   test("a subscription answers 200 with JSON, a UUID Mesos-Stream-Id, chunked, and records in order", async () => {
     const { sub, stream, events } = await openSubscription(running, endpoint);
     assert.equal(sub.headers["content-type"], "application/json");
@@ -112,7 +111,9 @@ describe("RecordIO event streams", () => {
     assert.deepEqual(types, ["SUBSCRIBED", "HEARTBEAT", "MESSAGE"]);
     assert.equal(stream.closedBecause, "closed");
   });
+});
 
+describe("RecordIO event streams: limits and shutdown", () => {
   test("a consumer that stops reading is disconnected once its backlog passes the limit", async () => {
     const opened = endpoint.nextStream();
     const socket = connect(running.port, "127.0.0.1");
@@ -137,11 +138,10 @@ describe("RecordIO event streams", () => {
   });
 
   test("closing the server ends every open stream, and the clients see a clean end", async () => {
-    let localEndpoint: SchedulerLikeEndpoint | undefined;
-    const local = await startServer((server) => {
-      localEndpoint = registerSchedulerLike(server, { heartbeatTimer: new ManualTimer() });
-    });
-    assert.ok(localEndpoint);
+    const { running: local, endpoint: localEndpoint } = await startSchedulerLike(
+      {},
+      { heartbeatTimer: new ManualTimer() },
+    );
     const a = await openSubscription(local, localEndpoint);
     const b = await openSubscription(local, localEndpoint);
     await local.close();

@@ -8,62 +8,63 @@ import { type RunningServer, rawRequest, startServer } from "./raw-http.ts";
 const BIG_BODY = "x".repeat(GZIP_MINIMUM_BODY_BYTES * 4);
 const MAX_BODY_BYTES = 1024;
 
+// One server for the two suites below: the routes, a body limit and a handler-error sink.
+let running: RunningServer;
+const handlerErrors: unknown[] = [];
+
+before(async () => {
+  running = await startServer(
+    (server) => {
+      server.route({
+        name: "api/v1/echo",
+        methods: ["POST"],
+        handler: (req) =>
+          jsonResponse(
+            200,
+            JSON.stringify({
+              path: req.path,
+              url: req.url,
+              query: Object.fromEntries(req.query),
+              body: req.body.toString(),
+            }),
+          ),
+      });
+      server.route({
+        name: "big",
+        methods: ["GET", "POST"],
+        handler: () => textResponse(200, BIG_BODY),
+      });
+      server.route({
+        name: "version-like",
+        methods: ["GET"],
+        prefixed: false,
+        handler: () => response(200),
+      });
+      server.route({
+        name: "guarded",
+        methods: ["POST"],
+        guard: () => ({ code: "NO_LEADER", message: "No leader elected" }),
+        handler: () => response(200),
+      });
+      server.route({
+        name: "broken",
+        methods: ["GET"],
+        handler: () => {
+          throw new Error("bug");
+        },
+      });
+    },
+    {
+      prefix: "/slave(1)",
+      maxBodyBytes: MAX_BODY_BYTES,
+      onHandlerError: (error) => handlerErrors.push(error),
+    },
+  );
+});
+
+after(() => running.close());
+
 describe("HttpServer", () => {
-  let running: RunningServer;
-  const handlerErrors: unknown[] = [];
-
-  before(async () => {
-    running = await startServer(
-      (server) => {
-        server.route({
-          name: "api/v1/echo",
-          methods: ["POST"],
-          handler: (req) =>
-            jsonResponse(
-              200,
-              JSON.stringify({
-                path: req.path,
-                url: req.url,
-                query: Object.fromEntries(req.query),
-                body: req.body.toString(),
-              }),
-            ),
-        });
-        server.route({
-          name: "big",
-          methods: ["GET", "POST"],
-          handler: () => textResponse(200, BIG_BODY),
-        });
-        server.route({
-          name: "version-like",
-          methods: ["GET"],
-          prefixed: false,
-          handler: () => response(200),
-        });
-        server.route({
-          name: "guarded",
-          methods: ["POST"],
-          guard: () => ({ code: "NO_LEADER", message: "No leader elected" }),
-          handler: () => response(200),
-        });
-        server.route({
-          name: "broken",
-          methods: ["GET"],
-          handler: () => {
-            throw new Error("bug");
-          },
-        });
-      },
-      {
-        prefix: "/slave(1)",
-        maxBodyBytes: MAX_BODY_BYTES,
-        onHandlerError: (error) => handlerErrors.push(error),
-      },
-    );
-  });
-
-  after(() => running.close());
-
   test("a route is served both under the prefix and at the root", async () => {
     for (const path of ["/slave(1)/api/v1/echo", "/api/v1/echo", "/slave%281%29/api/v1/echo"]) {
       const res = await rawRequest(running.port, { path, body: "hi" });
@@ -120,7 +121,9 @@ describe("HttpServer", () => {
     assert.equal(res.status, 503);
     assert.equal(res.text, "No leader elected");
   });
+});
 
+describe("HttpServer bodies, failures and compression", () => {
   test("a declared body over the limit answers 413 without reading it", async () => {
     const res = await rawRequest(running.port, {
       path: "/api/v1/echo",

@@ -13,21 +13,22 @@ const DECLINE_CALL = JSON.stringify({
   decline: { offer_ids: [{ value: "o-1" }] },
 });
 
+// One endpoint for the two suites below, at the master's prefix.
+let running: RunningServer;
+let endpoint: SchedulerLikeEndpoint;
+
+before(async () => {
+  ({ running, endpoint } = await startSchedulerLike({ prefix: "/master" }));
+});
+after(() => running.close());
+
+const post = (
+  body: string,
+  headers: Record<string, string> = JSON_HEADERS,
+  path = "/api/v1/scheduler",
+) => rawRequest(running.port, { path, headers, body });
+
 describe("a v1 endpoint built on the shell", () => {
-  let running: RunningServer;
-  let endpoint: SchedulerLikeEndpoint;
-
-  before(async () => {
-    ({ running, endpoint } = await startSchedulerLike({ prefix: "/master" }));
-  });
-  after(() => running.close());
-
-  const post = (
-    body: string,
-    headers: Record<string, string> = JSON_HEADERS,
-    path = "/api/v1/scheduler",
-  ) => rawRequest(running.port, { path, headers, body });
-
   test("a valid non-streaming call is converted and answered 202 with an empty body", async () => {
     const res = await post(DECLINE_CALL);
     assert.equal(res.status, 202);
@@ -109,7 +110,9 @@ describe("a v1 endpoint built on the shell", () => {
     assert.equal(protobufOnly.status, 406);
     assert.match(protobufOnly.text, /does not support 'application\/x-protobuf' responses yet/);
   });
+});
 
+describe("a v1 endpoint built on the shell: leadership", () => {
   test("a follower answers 307 to the leader with a protocol-relative Location keeping path and query", async () => {
     endpoint.view = { kind: "following", leader: { hostname: "master-2.example", port: 5050 } };
     try {
