@@ -57,21 +57,22 @@ function portsOf(resources: readonly Resource[]): number[] {
   return out;
 }
 
-describe("offer matching", () => {
-  const sample = offer([
-    scalar("cpus", 2),
-    scalar("mem", 1024),
-    scalar("disk", 500),
-    ports([
-      [31000, 31002],
-      [31010, 31010],
-    ]),
-    scalar("cpus", 1, {
-      ...web,
-      reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
-    }),
-  ]);
+/** An offer of plain and reserved resources, ports in two ranges. */
+const sample = offer([
+  scalar("cpus", 2),
+  scalar("mem", 1024),
+  scalar("disk", 500),
+  ports([
+    [31000, 31002],
+    [31010, 31010],
+  ]),
+  scalar("cpus", 1, {
+    ...web,
+    reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+  }),
+]);
 
+describe("offer matching", () => {
   test("an offer fits a task when every scalar and the port count are there", () => {
     assert.equal(offerFits(sample, { cpus: 3, memMb: 1024, ports: 4 }), true);
     assert.equal(offerFits(sample, { cpus: 3.001 }), false);
@@ -162,7 +163,9 @@ describe("offer matching", () => {
       ),
     );
   });
+});
 
+describe("offer matching: command tasks", () => {
   test("commandTask builds a shell task that the wire schema accepts inside a LAUNCH", () => {
     const taken = new RemainingOffer(sample).take({ cpus: 0.1, memMb: 32 });
     assert.ok(taken);

@@ -114,7 +114,9 @@ describe("the scheduler client", () => {
     assert.equal(c.phase, "subscribed");
     await c.stop();
   });
+});
 
+describe("the scheduler client across restarts, silences and errors", () => {
   test("after the master restarts, the client resubscribes with its framework id and keeps acknowledging", async () => {
     const ids = { next: 0 };
     const first = await startFakeMaster(0, ids);

@@ -105,7 +105,9 @@ describe("the scheduler session", () => {
     assert.equal(fail.kind, "give_up");
     assert.equal(s.phase, "stopped");
   });
+});
 
+describe("the scheduler session: liveness, reconnects and acknowledgements", () => {
   test("a silent stream expires after the allowed missed heartbeats; any event keeps it alive", () => {
     const s = new SchedulerSession({ masters: ["http://a:5050"], missedHeartbeatsMax: 2 });
     s.beginSubscribe();
