@@ -15,6 +15,7 @@ import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { constants as osConstants, hostname as osHostname, userInfo } from "node:os";
 import { join } from "node:path";
 import { destination, type Logger, pino } from "pino";
+import { randomUuidBase64 } from "../base/uuid.ts";
 import { advertisedIp as advertisedIpOf } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
@@ -23,7 +24,6 @@ import { attributeToWire, parseAttributesText } from "../resources/attributes.ts
 import { resourcesToWire } from "../resources/index.ts";
 import type { ExecutorCall } from "../wire/executor.ts";
 import type { AgentInfo } from "../wire/framework.ts";
-import { randomUuidBase64 } from "../wire/ids.ts";
 import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
 import { applyCheckpointWrites, readAgentState } from "./checkpoint/index.ts";

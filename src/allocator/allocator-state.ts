@@ -2,6 +2,8 @@
 // tracking in the sorters, quota consumption, cluster totals. Every change of allocation goes
 // through `allocate` / `unallocate`, which keep the sorters, quota counters and headroom in
 // step incrementally (no recomputation over the cluster).
+
+import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,
   type ResourceQuantities,
@@ -9,7 +11,6 @@ import {
   reservationRole,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
-import { SeededRandom } from "./prng.ts";
 import { remainingLimits } from "./quota.ts";
 import { type AgentState, type FrameworkState, Holding, RoleState } from "./records.ts";
 import {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { Command } from "commander";
+import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../base/version.ts";
 import { agentCommand } from "./agent.ts";
 import { isEntryPoint, runCli } from "./cli-runner.ts";
 import { devCommand } from "./dev.ts";
@@ -7,7 +8,6 @@ import { masterCommand } from "./master.ts";
 import { addOperatorCommands } from "./operator-commands.ts";
 import { servicesCommand } from "./services.ts";
 import { addSimulateCommand } from "./simulate.ts";
-import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "./version.ts";
 
 export function buildProgram(): Command {
   const program = new Command();

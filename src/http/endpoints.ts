@@ -1,7 +1,7 @@
 // Endpoints every Tessera process serves, master and agent alike: `/version`, `/health`,
 // `/metrics/snapshot` (Mesos's flat JSON) and `/metrics` (Prometheus text, a Tessera addition).
 import { userInfo } from "node:os";
-import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../cli/version.ts";
+import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../base/version.ts";
 import { stringifyWire } from "../wire/json.ts";
 import type { MetricsRegistry } from "./metrics.ts";
 import { jsonResponse, response, textResponse } from "./response.ts";

@@ -12,7 +12,7 @@ import { randomUUID } from "node:crypto";
 import { hostname as osHostname } from "node:os";
 import { destination, type Logger, pino } from "pino";
 import { Allocator } from "../allocator/index.ts";
-import { MESOS_COMPATIBLE_VERSION } from "../cli/version.ts";
+import { MESOS_COMPATIBLE_VERSION } from "../base/version.ts";
 import { advertisedIp } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import type { HeartbeatTimer } from "../http/event-stream.ts";

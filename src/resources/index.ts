@@ -9,7 +9,6 @@
 // - Text forms (parseResourcesText, parseAttributesText, parseQuantitiesText) and the wire forms
 //   (resourcesFromWire / resourcesToWire in the three Mesos formats, parseResourcesFlag) return
 //   `ParseResult` values with a stable code on bad input.
-export { assert, InvariantError } from "./assert.ts";
 export {
   type Attribute,
   attributeFromWire,

@@ -5,8 +5,8 @@
 // Canonical form: names sorted, every amount > 0 (a name at zero is absent). Subtraction is
 // clamped at zero. Immutable methods return new objects; `*InPlace` variants mutate.
 
+import { assert } from "../base/assert.ts";
 import type { ResourceQuantities as WireResourceQuantities } from "../wire/resource.ts";
-import { assert } from "./assert.ts";
 import { formatMilli, fromMilli, type Milli, toMilli } from "./scalar.ts";
 
 export class ResourceQuantities {

@@ -4,7 +4,7 @@
 //
 // Resources are immutable values. Each carries a precomputed `key`: two resources with equal
 // keys are "the same kind" and Mesos merges them when adding (resources.cpp `addable`).
-import { assert } from "./assert.ts";
+import { assert } from "../base/assert.ts";
 import { formatRanges, isNormalized, type Ranges } from "./ranges.ts";
 import { formatMilli, type Milli } from "./scalar.ts";
 import { formatSet, type ValueSet } from "./value-set.ts";

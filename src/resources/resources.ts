@@ -15,7 +15,7 @@
 // resource loses its count. Callers that require `a.contains(b)` before `a - b` (Mesos
 // CHECKs that in the allocator) should use `subtractContained`, which throws on a violation:
 // that is a bug, not an expected failure.
-import { assert } from "./assert.ts";
+import { assert } from "../base/assert.ts";
 import { ResourceQuantities } from "./quantities.ts";
 import {
   describeResource,

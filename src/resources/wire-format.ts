@@ -14,13 +14,14 @@
 //
 // Value checks happen here because the domain types cannot hold bad values: negative or
 // non-finite scalars, begin > end or overlapping ranges, duplicate set items, TEXT values.
+
+import { assert } from "../base/assert.ts";
 import { parseWire, repeated } from "../wire/json.ts";
 import {
   type ReservationInfo as WireReservationInfo,
   type Resource as WireResource,
   Resource as WireResourceSchema,
 } from "../wire/resource.ts";
-import { assert } from "./assert.ts";
 import { normalizeRanges, rangePairs, validateRangePairs } from "./ranges.ts";
 import {
   diskInfo,

@@ -8,6 +8,7 @@
 //   const executor = new ExecutorClient();              // reads process.env
 //   executor.on("launch", async (task) => { await executor.sendUpdate({ taskId: ..., state: "TASK_RUNNING" }); });
 //   await executor.start();                              // until SHUTDOWN or the agent is gone
+import { randomUuidBase64 } from "../base/uuid.ts";
 import { postCall, subscribe } from "../http/client.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorEvent } from "../wire/executor.ts";
 import type { AgentInfo, FrameworkInfo } from "../wire/framework.ts";
@@ -18,7 +19,7 @@ import type { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "../wire/
 import { Backoff } from "./backoff.ts";
 import { type ExecutorEnv, readExecutorEnv } from "./executor-env.ts";
 import { ExecutorSession, type TaskStatusInput } from "./executor-session.ts";
-import { abortableSleep, NO_LOG, randomUuidBase64, type SdkLogger } from "./shell-util.ts";
+import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
 import { type Stopped, StreamClient } from "./stream-client.ts";
 
 /** Mesos's default `--executor_reregistration_timeout`, the backoff cap when none is given. */

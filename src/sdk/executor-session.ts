@@ -4,7 +4,7 @@
 // reconnect: a non-checkpointing executor gives up at once, a checkpointing one keeps trying
 // for the recovery timeout (Mesos docs, "executor disconnection").
 import type { z } from "zod";
-import { assert } from "../resources/assert.ts";
+import { assert } from "../base/assert.ts";
 import type { ExecutorCall } from "../wire/executor.ts";
 import type { TaskStatus } from "../wire/status.ts";
 import type { TaskInfo } from "../wire/task.ts";

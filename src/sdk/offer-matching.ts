@@ -4,7 +4,7 @@
 // they keep the offer's reservations and `allocation_info` (the master rejects a launch whose
 // resources are not contained in the offer, reference §1.5).
 import type { z } from "zod";
-import { assert } from "../resources/assert.ts";
+import { assert } from "../base/assert.ts";
 import { fromMilli, toMilli } from "../resources/scalar.ts";
 import type { Offer, OfferOperation } from "../wire/offer.ts";
 import type { Resource } from "../wire/resource.ts";

@@ -4,7 +4,7 @@
 // exponential backoff (the master sends no answer for tasks on agents that have not
 // re-registered yet); and, optionally, reconcile implicitly every so often to learn about
 // tasks the scheduler forgot. Pure: the shell calls `due(now)` when `nextWakeMs` comes.
-import { assert } from "../resources/assert.ts";
+import { assert } from "../base/assert.ts";
 
 export interface ReconcileTask {
   readonly taskId: string;

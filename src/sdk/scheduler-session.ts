@@ -3,8 +3,8 @@
 // backoff and the acknowledgements still owed. It takes answers and the time and returns what
 // the shell (scheduler-client.ts) should do next; it never does I/O and never reads a clock.
 
+import { assert } from "../base/assert.ts";
 import type { SubscribeRefused } from "../http/client.ts";
-import { assert } from "../resources/assert.ts";
 import { SCHEDULER_HEARTBEAT_INTERVAL_SECONDS } from "../wire/scheduler.ts";
 import { Backoff } from "./backoff.ts";
 

@@ -25,8 +25,3 @@ export function abortableSleep(delayMs: number, signal: AbortSignal): Promise<vo
     signal.addEventListener("abort", done, { once: true });
   });
 }
-
-/** 16 random bytes, base64: the `uuid` of a status update (reference §0.1). */
-export function randomUuidBase64(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("base64");
-}

@@ -3,7 +3,7 @@
 // POSTed calls) may reorder, duplicate or lose messages, ordered links (event streams, which
 // ride one HTTP response) deliver in send order. A partitioned node exchanges nothing until
 // healed. Every delivery is folded into a trace hash: the same seed gives the same hash.
-import { assert } from "../resources/index.ts";
+import { assert } from "../base/assert.ts";
 import { chance, type SeededRandom, uniformMs } from "./prng.ts";
 import { TraceHash } from "./trace-hash.ts";
 import type { VirtualClock } from "./virtual-clock.ts";

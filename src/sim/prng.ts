@@ -1,7 +1,7 @@
-// Randomness for the simulator: src/allocator's seeded sfc32 generator, plus the few
+// Randomness for the simulator: the seeded sfc32 generator of src/base, plus the few
 // distributions workloads and faults draw from. Every component takes its own stream, derived
 // from the run's seed and a label, so that adding a fault does not shift the workload's draws.
-import { SeededRandom } from "../allocator/index.ts";
+import { SeededRandom } from "../base/prng.ts";
 
 export { SeededRandom };
 

@@ -12,7 +12,7 @@ import type {
   MasterCall,
   MasterEvent,
 } from "../agent/core/types.ts";
-import { assert } from "../resources/index.ts";
+import { assert } from "../base/assert.ts";
 import type { AgentInfo } from "../wire/framework.ts";
 import { SimCheckpointStore } from "./checkpoint-store.ts";
 import { type SeededRandom, streamOf, uniformMs } from "./prng.ts";

@@ -5,6 +5,7 @@
 // starts a new MasterCore incarnation (a higher epoch) that recovers from it, and everything the
 // old incarnation had scheduled (timers, writes in flight, its streams) is void.
 import { Allocator, type AllocatorOptions } from "../allocator/index.ts";
+import { assert } from "../base/assert.ts";
 import { MasterCore } from "../master/core/master.ts";
 import {
   applyRegistryOperation,
@@ -18,7 +19,6 @@ import type {
   SchedulerCallReply,
 } from "../master/core/types.ts";
 import type { AgentEvent, SchedulerEvent } from "../master/core/wire-types.ts";
-import { assert } from "../resources/index.ts";
 import { deriveSeed, type SeededRandom, streamOf, uniformMs } from "./prng.ts";
 import type { ScheduledEvent, VirtualClock } from "./virtual-clock.ts";
 

@@ -1,7 +1,7 @@
 // The simulator's virtual clock: an event queue ordered by (time, insertion sequence), so that
 // two events due at the same millisecond always run in the order they were scheduled. Nothing
 // here reads the wall clock (DESIGN.md principle 1): the same schedule gives the same run.
-import { assert } from "../resources/index.ts";
+import { assert } from "../base/assert.ts";
 
 export interface ScheduledEvent {
   readonly atMs: number;

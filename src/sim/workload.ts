@@ -2,7 +2,7 @@
 // with a duration distribution and a failure rate), long-running services (N instances kept
 // up), and bursts (many tasks at one instant). A workload expands, from its own seeded stream,
 // into arrivals: what a framework must run and when it learns of it.
-import { assert } from "../resources/index.ts";
+import { assert } from "../base/assert.ts";
 import { exponentialMs, type SeededRandom, uniformMs } from "./prng.ts";
 
 export type DurationDist =

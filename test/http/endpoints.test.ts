@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../../src/cli/version.ts";
+import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../../src/base/version.ts";
 import {
   PROMETHEUS_CONTENT_TYPE,
   registerCommonEndpoints,

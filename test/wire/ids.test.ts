@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { randomUuidBase64 } from "../../src/base/uuid.ts";
 import {
   Address,
   AgentID,
@@ -12,7 +13,6 @@ import {
   Labels,
   OperationID,
   Parameters,
-  randomUuidBase64,
   TaskID,
   TimeInfo,
   URL,

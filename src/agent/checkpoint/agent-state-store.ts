@@ -3,7 +3,7 @@
 // Files hold JSON of the wire-shaped values; `task.updates` holds one record per line.
 import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { readBootId } from "../boot.ts";
+import { readBootId } from "../../base/boot-id.ts";
 import {
   agentInfoPath,
   agentMetaDir,

@@ -1,6 +1,6 @@
 // Resource -> cgroup control values (reference §8.5 for v1, §8.6 for v2). Pure.
 
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
 
 export const CPU_SHARES_PER_CPU = 1024;
 export const MIN_CPU_SHARES = 2;

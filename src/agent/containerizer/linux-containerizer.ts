@@ -5,9 +5,9 @@
 
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
+import { readBootId, readBootTimeMs } from "../../base/boot-id.ts";
 import type { ResourceStatistics } from "../../wire/usage.ts";
-import { readBootId, readBootTimeMs } from "../boot.ts";
 import type { CgroupBackend } from "./cgroup-fs.ts";
 import {
   BYTES_PER_MB,

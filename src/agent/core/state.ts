@@ -1,5 +1,6 @@
 // The agent core's in-memory state and the context every handler works in: the state, the
 // current time, the outputs being built, and the status update manager wired to them.
+import { assert } from "../../base/assert.ts";
 import type { AgentInfo, FrameworkInfo } from "../../wire/framework.ts";
 import {
   isTerminalState,
@@ -122,10 +123,6 @@ export interface AgentCounts {
 
 export function isPartitionAware(info: FrameworkInfo): boolean {
   return (info.capabilities ?? []).some((c) => c.type === "PARTITION_AWARE");
-}
-
-export function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`agent core: ${message}`);
 }
 
 /** Handlers' view of one `handle` call. */

@@ -7,6 +7,7 @@
 // Then an ACK record is checkpointed and, once durable, the next update is sent. While the agent
 // is not registered the streams are paused; on (re)registration every head is resent at once.
 // Replaying the records of `task.updates` rebuilds the streams exactly.
+import { assert } from "../../base/assert.ts";
 import { isTerminalState, type TaskState } from "../../wire/status.ts";
 import type {
   AckResult,
@@ -74,10 +75,6 @@ export function statusUpdateTimerId(frameworkId: string, taskId: string): string
 
 export function isStatusUpdateTimer(timerId: string): boolean {
   return timerId.startsWith(TIMER_PREFIX);
-}
-
-function assert(condition: boolean, message: string): asserts condition {
-  if (!condition) throw new Error(`status update manager: ${message}`);
 }
 
 export class StatusUpdateManager {

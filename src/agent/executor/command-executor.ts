@@ -28,9 +28,10 @@
 // executor ends once its terminal update is acknowledged.
 // A container limitation (OOM) ends the executor without an update: the agent then reports
 // TASK_FAILED with the containerizer's reason, as Mesos does.
+
+import { randomUuidBase64 } from "../../base/uuid.ts";
 import type { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
-import { randomUuidBase64 } from "../../wire/ids.ts";
 import type { CheckStatusInfo, Reason, TaskState, TaskStatus } from "../../wire/status.ts";
 import type { TaskInfo } from "../../wire/task.ts";
 import type { CommandSpec, Termination } from "../containerizer/containerizer.ts";

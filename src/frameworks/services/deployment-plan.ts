@@ -2,7 +2,7 @@
 // functions: a plan is built from the original and target app versions; each action is driven
 // level-triggered by `decide*`, which looks at the instances now and returns what to kill, how
 // many to launch, and whether the action is done — or why it cannot progress.
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { type AppVersion, isUpgrade } from "./app-json.ts";
 import { balancingKillOrder } from "./constraints.ts";

@@ -4,7 +4,7 @@
 // logs (pain point §4.2). Resource arithmetic is src/resources': the offer becomes a
 // `Resources` collection, the resources acceptable to the app are filtered out of it, and what
 // an instance takes is subtracted in place so several instances can share one offer.
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
 import { type Attribute, attributeFromWire } from "../../resources/attributes.ts";
 import {
   containsRanges,

@@ -1,6 +1,6 @@
 // Service ports (reference §1.7): Marathon gives each port 0 of an app's portDefinitions a
 // cluster-unique port from `--local_port_min/max`, skipping ports other apps already hold.
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
 import type { AppDefinition } from "./app-definition.ts";
 
 /** The app with every port 0 replaced by a free service port (unchanged with requirePorts). */

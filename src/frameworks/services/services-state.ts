@@ -2,7 +2,7 @@
 // deployments; commands from the API and inputs from Mesos (offers, status updates, time) go in,
 // effects (launch, decline, kill) and Marathon events come out. Deployments are driven
 // level-triggered by deployment-plan.ts's decisions after every input, like a controller loop.
-import { assert } from "../../resources/assert.ts";
+import { assert } from "../../base/assert.ts";
 import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Offer } from "../../wire/offer.ts";
 import { isTerminalState, type TaskState } from "../../wire/status.ts";

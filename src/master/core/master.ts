@@ -2,7 +2,8 @@
 // in inputs with the current time and carries out the returned outputs in order; nothing here
 // reads a clock, opens a socket or touches a disk.
 import { Allocator } from "../../allocator/index.ts";
-import { assert, Resources } from "../../resources/index.ts";
+import { assert } from "../../base/assert.ts";
+import { Resources } from "../../resources/index.ts";
 import { agentCall } from "./agent-calls.ts";
 import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-health.ts";
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";

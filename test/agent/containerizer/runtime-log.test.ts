@@ -8,13 +8,13 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import fc from "fast-check";
-import { readBootId } from "../../../src/agent/boot.ts";
 import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
 import {
   liveEntries,
   RuntimeLog,
   sameProcess,
 } from "../../../src/agent/containerizer/runtime-log.ts";
+import { readBootId } from "../../../src/base/boot-id.ts";
 import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();

@@ -1,6 +1,6 @@
-// A small seeded pseudo-random generator (sfc32, seeded through splitmix32). The allocator
-// takes all its randomness from one of these so that a run is reproducible from a seed
-// (DESIGN.md "pure core": no Math.random inside the allocator).
+// A small seeded pseudo-random generator (sfc32, seeded through splitmix32). The allocator, the
+// simulator and the SDK's retry backoff take their randomness from one of these so that a run
+// is reproducible from a seed (DESIGN.md "pure core": no Math.random inside the allocator).
 
 function splitmix32(state: { s: number }): number {
   state.s = (state.s + 0x9e3779b9) | 0;

@@ -1,4 +1,5 @@
-// Invariant assertions: always on, cheap, and they throw (a broken invariant is a bug).
+// The one invariant assertion of the project: always on, cheap, and it throws (a broken
+// invariant is a bug, so it crashes loudly instead of returning an error value).
 
 export class InvariantError extends Error {
   override name = "InvariantError";
