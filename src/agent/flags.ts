@@ -2,14 +2,14 @@
 // `TESSERA_<FLAG>` environment variables (the command line wins over the environment, which
 // wins over the default). Pure: raw strings in, typed flags or the first error out.
 import { readFileSync } from "node:fs";
-import { resolveZkUrl } from "../master/election/zk-url.ts";
 import {
-  envName,
-  expandFlagFiles,
+  addressFlagSpecs,
   formatDuration,
   type LogLevel,
-  parseDurationMs,
-} from "../master/flags.ts";
+  type MesosFlagSpec,
+  readFlags,
+} from "../base/flag-parsing.ts";
+import { resolveZkUrl } from "../master/election/zk-url.ts";
 
 export interface AgentCommandFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
@@ -68,12 +68,15 @@ type FlagKind =
   | "json"
   | "fraction";
 
-export interface AgentFlagSpec {
-  readonly name: string;
+export interface AgentFlagSpec extends MesosFlagSpec {
   readonly kind: FlagKind;
-  readonly default: string | undefined;
-  readonly help: string;
 }
+
+const ADDRESS_FLAGS = addressFlagSpecs(
+  "agent",
+  "5051",
+  "the master and executors use to reach this agent",
+);
 
 export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: "master", kind: "string", default: undefined, help: "master as host:port or zk://…" },
@@ -83,14 +86,9 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     default: undefined,
     help: "directory for sandboxes and checkpoints (required)",
   },
-  { name: "ip", kind: "string", default: "0.0.0.0", help: "IP address to listen on" },
-  { name: "port", kind: "port", default: "5051", help: "port to listen on (0 = any free port)" },
-  {
-    name: "hostname",
-    kind: "string",
-    default: undefined,
-    help: "hostname the agent advertises (default: the machine's hostname)",
-  },
+  ADDRESS_FLAGS.ip,
+  ADDRESS_FLAGS.port,
+  ADDRESS_FLAGS.hostname,
   {
     name: "resources",
     kind: "string",
@@ -151,18 +149,8 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     default: "1secs",
     help: "bound of the first random registration delay (doubles up to 1mins)",
   },
-  {
-    name: "advertise_ip",
-    kind: "string",
-    default: undefined,
-    help: "IP address the master and executors use to reach this agent, if not the one listened on",
-  },
-  {
-    name: "advertise_port",
-    kind: "port",
-    default: undefined,
-    help: "port the master and executors use to reach this agent, if not the one listened on",
-  },
+  ADDRESS_FLAGS.advertiseIp,
+  ADDRESS_FLAGS.advertisePort,
   {
     name: "containerizers",
     kind: "string",
@@ -254,70 +242,26 @@ export type AgentFlagsResult =
   | { ok: true; flags: AgentCommandFlags }
   | { ok: false; flag: string; message: string };
 
-const LOG_LEVELS: Readonly<Record<string, LogLevel>> = {
-  info: "info",
-  warning: "warn",
-  warn: "warn",
-  error: "error",
-  debug: "debug",
-  trace: "trace",
-  fatal: "fatal",
-  silent: "silent",
-};
-
 export function parseAgentFlags(
   given: Readonly<Record<string, string | boolean | undefined>>,
   env: Readonly<Record<string, string | undefined>> = {},
 ): AgentFlagsResult {
-  const known = new Set(AGENT_FLAG_SPECS.map((s) => s.name));
-  for (const name of Object.keys(given)) {
-    if (!known.has(name) && given[name] !== undefined) {
-      return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
-    }
-  }
-  const raw = new Map<string, string | undefined>();
-  for (const spec of AGENT_FLAG_SPECS) {
-    const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
-    raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
-  }
-  const unreadable = expandFlagFiles(raw);
-  if (unreadable !== undefined) return { ok: false, ...unreadable };
-  const errors: { flag: string; message: string }[] = [];
-  const fail = (flag: string, message: string) =>
-    errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });
-  const str = (name: string) => {
-    const v = raw.get(name);
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const duration = (name: string): number => {
-    const v = str(name) ?? "";
-    const ms = parseDurationMs(v);
-    if (ms === undefined || ms < 0) {
-      fail(
-        name,
-        `'${v}' is not a duration (e.g. 10secs; units ns, us, ms, secs, mins, hrs, days, weeks)`,
-      );
-      return 0;
-    }
-    return ms;
-  };
+  const read = readFlags(AGENT_FLAG_SPECS, given, env);
+  if (!read.ok) return read;
+  const r = read.reader;
+  const fail = (flag: string, message: string) => r.fail(flag, message);
+  const str = (name: string) => r.str(name);
+  const duration = (name: string) => r.requiredDuration(name);
+  const bool = (name: string) => r.bool(name);
   const workDir = str("work_dir");
   if (workDir === undefined) fail("work_dir", "--work_dir is required");
-  /** A port flag's value; `min` is 0 where "any free port" makes sense. */
-  const portFlag = (name: string, min: number): number => {
-    const text = (str(name) ?? "").trim();
-    const n = /^[0-9]+$/.test(text) ? Number(text) : Number.NaN;
-    if (!(n >= min && n <= 65535)) fail(name, `'${text}' is not an integer in [${min}, 65535]`);
-    return n;
-  };
-  const port = portFlag("port", 0);
+  // A port flag's lowest value is 0 where "any free port" makes sense.
+  const port = r.integer("port", 0, 65535);
   const recover = str("recover");
   if (recover !== "reconnect" && recover !== "cleanup") {
     fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
   }
-  const levelFlag = str("logging_level") === undefined ? "log_level" : "logging_level";
-  const logLevel = LOG_LEVELS[(str(levelFlag) ?? "").toLowerCase()];
-  if (logLevel === undefined) fail(levelFlag, `'${str(levelFlag)}' is not a log level`);
+  const logLevel = r.logLevel();
   const containerizers = (str("containerizers") ?? "").split(",").map((c) => c.trim());
   const other = containerizers.find((c) => c !== "mesos");
   if (other !== undefined) {
@@ -329,7 +273,7 @@ export function parseAgentFlags(
     );
   }
   const advertisePort =
-    str("advertise_port") === undefined ? undefined : portFlag("advertise_port", 1);
+    str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535);
   const maxCompletedText = str("max_completed_executors_per_framework") ?? "";
   const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
     ? Number(maxCompletedText)
@@ -342,13 +286,6 @@ export function parseAgentFlags(
   if (executorReregistrationTimeoutMs > 15_000) {
     fail("executor_reregistration_timeout", "must be at most 15secs");
   }
-  const bool = (name: string): boolean => {
-    const v = (str(name) ?? "").toLowerCase();
-    if (v === "true" || v === "1") return true;
-    if (v === "false" || v === "0") return false;
-    fail(name, `'${v}' is not true or false`);
-    return false;
-  };
   const executorEnv = str("executor_environment_variables");
   let executorEnvironmentVariables: Record<string, string> | undefined;
   if (executorEnv !== undefined) {
@@ -424,7 +361,7 @@ export function parseAgentFlags(
     executorEnvironmentVariables,
     logLevel: logLevel ?? "info",
   };
-  const first = errors[0];
+  const first = r.firstError;
   if (first !== undefined) return { ok: false, ...first };
   return { ok: true, flags };
 }

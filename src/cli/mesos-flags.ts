@@ -2,14 +2,7 @@
 // takes `--name=value`; a boolean one also stands alone (`--strict` is true) and has its
 // `--no-name` form (`--no-switch_user`), as Mesos's flags do. Each also reads TESSERA_<NAME>.
 import { type Command, Option } from "commander";
-import { envName } from "../master/flags.ts";
-
-export interface MesosFlagSpec {
-  readonly name: string;
-  readonly kind: string;
-  readonly default: string | undefined;
-  readonly help: string;
-}
+import { envName, type MesosFlagSpec } from "../base/flag-parsing.ts";
 
 export function addMesosFlags(command: Command, specs: readonly MesosFlagSpec[]): void {
   for (const spec of specs) {

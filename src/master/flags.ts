@@ -3,10 +3,15 @@
 // the same way). Pure: the CLI hands in the raw strings, this returns typed flags or the first
 // error, naming the flag.
 import { readFileSync } from "node:fs";
+import {
+  addressFlagSpecs,
+  formatDuration,
+  type LogLevel,
+  type MesosFlagSpec,
+  readFlags,
+} from "../base/flag-parsing.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
 import { formatZkUrl, resolveZkUrl, type ZkUrl } from "./election/zk-url.ts";
-
-export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "fatal" | "silent";
 
 export interface MasterCommandFlags {
   ip: string;
@@ -34,36 +39,19 @@ export interface MasterCommandFlags {
 
 type FlagKind = "string" | "port" | "count" | "duration" | "bool" | "registry" | "log_level";
 
-export interface FlagSpec {
-  readonly name: string;
+export interface FlagSpec extends MesosFlagSpec {
   readonly kind: FlagKind;
-  /** As `--help` prints it; undefined = no default. */
-  readonly default: string | undefined;
-  readonly help: string;
 }
+
+const ADDRESS_FLAGS = addressFlagSpecs("master", "5050", "others are told to reach this master at");
 
 /** Every flag `tessera master` takes, in `--help` order. */
 export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
-  { name: "ip", kind: "string", default: "0.0.0.0", help: "IP address to listen on" },
-  { name: "port", kind: "port", default: "5050", help: "port to listen on (0 = any free port)" },
-  {
-    name: "hostname",
-    kind: "string",
-    default: undefined,
-    help: "hostname the master advertises (default: the machine's hostname)",
-  },
-  {
-    name: "advertise_ip",
-    kind: "string",
-    default: undefined,
-    help: "IP address others are told to reach this master at, if not the one listened on",
-  },
-  {
-    name: "advertise_port",
-    kind: "port",
-    default: undefined,
-    help: "port others are told to reach this master at, if not the one listened on",
-  },
+  ADDRESS_FLAGS.ip,
+  ADDRESS_FLAGS.port,
+  ADDRESS_FLAGS.hostname,
+  ADDRESS_FLAGS.advertiseIp,
+  ADDRESS_FLAGS.advertisePort,
   {
     name: "work_dir",
     kind: "string",
@@ -183,65 +171,6 @@ export type FlagsResult =
   | { ok: true; flags: MasterCommandFlags }
   | { ok: false; flag: string; message: string };
 
-const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
-  ns: 1e-6,
-  us: 1e-3,
-  ms: 1,
-  secs: 1000,
-  mins: 60_000,
-  hrs: 3_600_000,
-  days: 86_400_000,
-  weeks: 604_800_000,
-};
-
-/** Mesos's `Duration::parse`: `<number><ns|us|ms|secs|mins|hrs|days|weeks>`, in ms. */
-export function parseDurationMs(text: string): number | undefined {
-  const match = /^\s*([0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*([a-z]+)\s*$/.exec(text);
-  if (match === null) return undefined;
-  const unit = DURATION_UNITS_MS[match[2] ?? ""];
-  if (unit === undefined) return undefined;
-  const value = Number(match[1]) * unit;
-  return Number.isFinite(value) ? value : undefined;
-}
-
-/** Prints a duration in the largest unit that gives a whole number, as Mesos does. */
-export function formatDuration(ms: number): string {
-  for (const unit of ["weeks", "days", "hrs", "mins", "secs", "ms"] as const) {
-    const size = DURATION_UNITS_MS[unit]!;
-    if (ms >= size && Number.isInteger(ms / size)) return `${ms / size}${unit}`;
-  }
-  if (ms === 0) return "0ns";
-  return `${Math.round(ms * 1e6)}ns`;
-}
-
-/** The env variable read for a flag: `TESSERA_PORT`, `TESSERA_WORK_DIR`. */
-export function envName(flag: string): string {
-  return `TESSERA_${flag.toUpperCase()}`;
-}
-
-/**
- * Mesos's `--flag=file:///path`: a value naming a file is replaced by that file's contents,
- * less trailing whitespace (how deployments keep `--resources`, `--master`, `--zk` and the
- * like in /etc). Returns the first flag whose file cannot be read.
- */
-export function expandFlagFiles(
-  raw: Map<string, string | undefined>,
-): { flag: string; message: string } | undefined {
-  for (const [name, value] of raw) {
-    if (value === undefined || !value.startsWith("file://")) continue;
-    const path = value.slice("file://".length);
-    try {
-      raw.set(name, readFileSync(path, "utf8").trimEnd());
-    } catch (error) {
-      return {
-        flag: name,
-        message: `Failed to load flag '${name}': cannot read ${path}: ${(error as Error).message}`,
-      };
-    }
-  }
-  return undefined;
-}
-
 /**
  * Parses flags. `given` holds the values from the command line by flag name (a bare boolean
  * flag as `true`), `env` the environment; the command line wins over the environment, which
@@ -251,52 +180,14 @@ export function parseMasterFlags(
   given: Readonly<Record<string, string | boolean | undefined>>,
   env: Readonly<Record<string, string | undefined>> = {},
 ): FlagsResult {
-  const raw = new Map<string, string | undefined>();
-  for (const spec of MASTER_FLAG_SPECS) {
-    const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
-    raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
-  }
-  const known = new Set(MASTER_FLAG_SPECS.map((s) => s.name));
-  for (const name of Object.keys(given)) {
-    if (!known.has(name) && given[name] !== undefined) {
-      return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
-    }
-  }
-  const unreadable = expandFlagFiles(raw);
-  if (unreadable !== undefined) return { ok: false, ...unreadable };
-  const errors: { flag: string; message: string }[] = [];
-  const fail = (flag: string, message: string) => {
-    errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });
-  };
-  const str = (name: string) => {
-    const v = raw.get(name);
-    return v === undefined || v === "" ? undefined : v;
-  };
-  const num = (name: string, min: number, max: number): number => {
-    const v = str(name) ?? "";
-    const n = /^[0-9]+$/.test(v.trim()) ? Number(v.trim()) : Number.NaN;
-    if (!(n >= min && n <= max)) fail(name, `'${v}' is not an integer in [${min}, ${max}]`);
-    return n;
-  };
-  const duration = (name: string): number | undefined => {
-    const v = str(name);
-    if (v === undefined) return undefined;
-    const ms = parseDurationMs(v);
-    if (ms === undefined || ms < 0) {
-      fail(
-        name,
-        `'${v}' is not a duration (e.g. 10secs; units ns, us, ms, secs, mins, hrs, days, weeks)`,
-      );
-    }
-    return ms;
-  };
-  const bool = (name: string): boolean => {
-    const v = (str(name) ?? "").toLowerCase();
-    if (v === "true" || v === "1") return true;
-    if (v === "false" || v === "0") return false;
-    fail(name, `'${v}' is not a boolean (true or false)`);
-    return false;
-  };
+  const read = readFlags(MASTER_FLAG_SPECS, given, env);
+  if (!read.ok) return read;
+  const r = read.reader;
+  const fail = (flag: string, message: string) => r.fail(flag, message);
+  const str = (name: string) => r.str(name);
+  const num = (name: string, min: number, max: number) => r.integer(name, min, max);
+  const duration = (name: string) => r.duration(name);
+  const bool = (name: string) => r.bool(name);
 
   const zkText = str("zk");
   let zk: ZkUrl | undefined;
@@ -318,9 +209,7 @@ export function parseMasterFlags(
   if (registry === "sqlite" && workDir === undefined) {
     fail("work_dir", "--work_dir is required with --registry=sqlite (or use --registry=in_memory)");
   }
-  const levelFlag = str("logging_level") === undefined ? "log_level" : "logging_level";
-  const logLevel = parseLogLevel(str(levelFlag) ?? "");
-  if (logLevel === undefined) fail(levelFlag, `'${str(levelFlag)}' is not a log level`);
+  const logLevel = r.logLevel();
   const port = num("port", 0, 65535);
   const allocationIntervalMs = duration("allocation_interval") ?? 1000;
   if (allocationIntervalMs <= 0) fail("allocation_interval", "must be positive");
@@ -375,31 +264,9 @@ export function parseMasterFlags(
       rootSubmissions: bool("root_submissions"),
     },
   };
-  const first = errors[0];
+  const first = r.firstError;
   if (first !== undefined) return { ok: false, ...first };
   return { ok: true, flags };
-}
-
-function parseLogLevel(text: string): LogLevel | undefined {
-  switch (text.toLowerCase()) {
-    case "info":
-      return "info";
-    case "warning":
-    case "warn":
-      return "warn";
-    case "error":
-      return "error";
-    case "debug":
-      return "debug";
-    case "trace":
-      return "trace";
-    case "fatal":
-      return "fatal";
-    case "silent":
-      return "silent";
-    default:
-      return undefined;
-  }
 }
 
 /**

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import {
-  flagValues,
-  formatDuration,
-  parseDurationMs,
-  parseMasterFlags,
-} from "../../src/master/flags.ts";
+import { formatDuration, parseDurationMs } from "../../src/base/flag-parsing.ts";
+import { flagValues, parseMasterFlags } from "../../src/master/flags.ts";
 import { startTestMaster } from "./http/helpers.ts";
 
 describe("master flags", () => {
