@@ -8,7 +8,7 @@
 // each. Target: (c) under 5 s. The ZooKeeper servers run with tickTime 250 ms (the test
 // harness's), so the 2 s session is granted as asked (ZooKeeper grants 2..20 ticks).
 import { loadavg } from "node:os";
-import { masterInfoUrl } from "../src/master/election/master-info.ts";
+import { masterInfoUrl } from "../src/zk/master-info.ts";
 import {
   getJson,
   HaCluster,

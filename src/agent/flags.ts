@@ -9,7 +9,7 @@ import {
   type MesosFlagSpec,
   readFlags,
 } from "../base/flag-parsing.ts";
-import { resolveZkUrl } from "../master/election/zk-url.ts";
+import { resolveZkUrl } from "../zk/url.ts";
 
 export interface AgentCommandFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */

@@ -14,11 +14,11 @@
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
 import { ZkDetector } from "../master/election/detector.ts";
-import { masterInfoUrl } from "../master/election/master-info.ts";
-import { parseZkUrl } from "../master/election/zk-url.ts";
 import { AGENT_CHANNEL_VERSION, AgentCall, AgentEvent } from "../wire/agent-channel.ts";
 import type { MasterInfo } from "../wire/framework.ts";
 import { encodeTrusted, parseWire } from "../wire/json.ts";
+import { masterInfoUrl } from "../zk/master-info.ts";
+import { parseZkUrl } from "../zk/url.ts";
 import type { MasterCall } from "./core/types.ts";
 
 export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";

@@ -4,7 +4,8 @@
 // for which the leading master is read from ZooKeeper's `json.info_` znodes by the master's own
 // detector (reference §7) and turned into a URL.
 import { readFileSync } from "node:fs";
-import { resolveZkUrl } from "../master/election/zk-url.ts";
+import { masterInfoUrl } from "../zk/master-info.ts";
+import { resolveZkUrl } from "../zk/url.ts";
 import { CliError } from "./cli-error.ts";
 
 export const DEFAULT_MASTER = "http://127.0.0.1:5050";
@@ -59,7 +60,7 @@ export async function resolveMasterUrl(text: string): Promise<string> {
     );
   }
   // Loaded on use: only zk:// addresses need the ZooKeeper client.
-  const { ZkDetector, masterInfoUrl } = await import("./zk-leader.ts");
+  const { ZkDetector } = await import("../master/election/detector.ts");
   const detector = new ZkDetector({ url: parsed.url });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -10,8 +10,8 @@ import {
   type MesosFlagSpec,
   readFlags,
 } from "../base/flag-parsing.ts";
+import { formatZkUrl, resolveZkUrl, type ZkUrl } from "../zk/url.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
-import { formatZkUrl, resolveZkUrl, type ZkUrl } from "./election/zk-url.ts";
 
 export interface MasterCommandFlags {
   ip: string;

@@ -5,8 +5,8 @@
 //   const client = new SchedulerClient({ master: "zk://zk1:2181,zk2:2181/tessera", ... });
 import { readFileSync } from "node:fs";
 import { ZkDetector } from "../master/election/detector.ts";
-import { masterInfoUrl } from "../master/election/master-info.ts";
-import { resolveZkUrl } from "../master/election/zk-url.ts";
+import { masterInfoUrl } from "../zk/master-info.ts";
+import { resolveZkUrl } from "../zk/url.ts";
 
 /** True for the master strings this file follows (`zk://…` and `file://…` holding one). */
 export function isZkMaster(master: string): boolean {

@@ -12,7 +12,7 @@ import { renderTable } from "../../src/cli/output.ts";
 import { parseQuantities } from "../../src/cli/quota.ts";
 import { joinCommand, runSpec, shellQuote } from "../../src/cli/run-spec.ts";
 import { parseWeights } from "../../src/cli/weights.ts";
-import { masterInfoUrl } from "../../src/cli/zk-leader.ts";
+import { masterInfoUrl } from "../../src/zk/master-info.ts";
 
 describe("master addresses", () => {
   test("HOST:PORT, a bare host and URLs become base URLs; the default port is 5050", () => {

@@ -17,10 +17,10 @@ import { join } from "node:path";
 import { pino } from "pino";
 import { type RunningAgent, startAgent } from "../../src/agent/server.ts";
 import { ZkDetector } from "../../src/master/election/detector.ts";
-import { masterInfoUrl } from "../../src/master/election/master-info.ts";
-import { parseZkUrl } from "../../src/master/election/zk-url.ts";
 import { commandTask, RemainingOffer, SchedulerClient } from "../../src/sdk/index.ts";
 import type { TaskStatus } from "../../src/wire/status.ts";
+import { masterInfoUrl } from "../../src/zk/master-info.ts";
+import { parseZkUrl } from "../../src/zk/url.ts";
 import { freePort, ZooKeeperCluster } from "../support/zookeeper.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;

@@ -3,7 +3,7 @@
 // data dir resumes: the store holds the framework id (re-subscription with failover keeps the
 // tasks), the apps, their versions, the deployments and the instances.
 import { randomUUID } from "node:crypto";
-import { parseZkUrl } from "../../master/election/zk-url.ts";
+import { parseZkUrl } from "../../zk/url.ts";
 import { ServicesHttpServer } from "./api-http.ts";
 import { type AppStore, SqliteAppStore } from "./app-store.ts";
 import { connectServices, SERVICES_ROLE, ServicesAdapter } from "./mesos-adapter.ts";

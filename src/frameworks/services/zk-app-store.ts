@@ -10,17 +10,9 @@
 // change — so, as with SQLite, nothing is acknowledged before it is durable. A write that fails
 // poisons the store: `durable()` rejects from then on and the API answers 503.
 import zookeeper, { type ACL, type Client } from "node-zookeeper-client";
-import type { ZkUrl } from "../../master/election/zk-url.ts";
-import { connectString } from "../../master/election/zk-url.ts";
-import {
-  connect,
-  getChildren,
-  getData,
-  mkdirp,
-  registryAcls,
-  remove,
-  ZkCallError,
-} from "../../master/registry/zk-calls.ts";
+import { connect, getChildren, getData, mkdirp, remove, ZkError, zkAcls } from "../../zk/calls.ts";
+import type { ZkUrl } from "../../zk/url.ts";
+import { connectString } from "../../zk/url.ts";
 import type { AppVersion } from "./app-json.ts";
 import { type DeploymentRecord, MemoryAppStore } from "./app-store.ts";
 import type { Instance } from "./instance.ts";
@@ -53,7 +45,7 @@ async function removeTree(client: Client, path: string): Promise<void> {
     }
     await remove(client, path);
   } catch (error) {
-    if (!(error instanceof ZkCallError && error.code === "NO_NODE")) throw error;
+    if (!(error instanceof ZkError && error.code === "NO_NODE")) throw error;
   }
 }
 
@@ -79,7 +71,7 @@ export class ZkAppStore extends MemoryAppStore {
 
   /** Connects, creates `<path>/services` if needed and loads what an earlier run stored. */
   static async open(url: ZkUrl): Promise<ZkAppStore> {
-    const acls = registryAcls(url.digest);
+    const acls = zkAcls(url.digest);
     const client = await connect({
       connectString: connectString(url),
       ...(url.digest === undefined ? {} : { digest: url.digest }),

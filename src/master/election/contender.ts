@@ -4,7 +4,7 @@
 //
 // Losing the session: the contender reports `lost` AT ONCE — on the server's expiry notice, or
 // when the session's lease runs out (no server contact for 2/3 of the session timeout, see
-// zk-session.ts), which is before the server can expire the session and elect a standby. The
+// src/zk/session.ts), which is before the server can expire the session and elect a standby. The
 // listener must stop acting as leader before it returns.
 //
 // After `lost` the contender re-contends as a standby with a fresh session and a new (higher)
@@ -16,11 +16,12 @@
 // `withdraw()` and exits from its `lost` handler.
 import zookeeper from "node-zookeeper-client";
 import type { MasterInfo } from "../../wire/framework.ts";
+import { ZkError } from "../../zk/calls.ts";
+import { encodeMasterInfo } from "../../zk/master-info.ts";
+import { type SessionFailure, ZkSession } from "../../zk/session.ts";
+import type { ZkUrl } from "../../zk/url.ts";
 import type { ContenderEvent, ContenderListener, LeaderContender, LostReason } from "./election.ts";
-import { encodeMasterInfo } from "./master-info.ts";
 import { baseName, childPath, leaderCandidacy, MASTER_ZNODE_PREFIX } from "./zk-layout.ts";
-import { type SessionFailure, ZkError, ZkSession } from "./zk-session.ts";
-import type { ZkUrl } from "./zk-url.ts";
 
 export interface ZkContenderOptions {
   url: ZkUrl;

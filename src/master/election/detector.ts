@@ -2,13 +2,19 @@
 // (reference §7): list `<path>`'s children with a watch, take the lowest `json.info_` sequence,
 // read its MasterInfo JSON; re-evaluate whenever the children change. Other children are
 // ignored. While the session is lost (expired, or no server contact for the lease, see
-// zk-session.ts) no leader is known, as Mesos's detector reports none on expiry.
+// src/zk/session.ts) no leader is known, as Mesos's detector reports none on expiry.
 import type { MasterInfo } from "../../wire/framework.ts";
-import { type DetectorListener, type LeaderDetector, sameLeader } from "./election.ts";
-import { decodeMasterInfo } from "./master-info.ts";
+import { ZkError } from "../../zk/calls.ts";
+import { decodeMasterInfo } from "../../zk/master-info.ts";
+import { ZkSession } from "../../zk/session.ts";
+import type { ZkUrl } from "../../zk/url.ts";
+import {
+  type DetectorListener,
+  DetectorListeners,
+  type LeaderDetector,
+  sameLeader,
+} from "./election.ts";
 import { childPath, leaderCandidacy } from "./zk-layout.ts";
-import { ZkError, ZkSession } from "./zk-session.ts";
-import type { ZkUrl } from "./zk-url.ts";
 
 export interface ZkDetectorOptions {
   url: ZkUrl;
@@ -24,7 +30,7 @@ interface Round {
 
 export class ZkDetector implements LeaderDetector {
   readonly #options: ZkDetectorOptions;
-  readonly #listeners = new Set<DetectorListener>();
+  readonly #listeners = new DetectorListeners();
   #round: Round | undefined;
   #leader: MasterInfo | undefined;
   /** False until the first read completes: `detect()` waits for a real answer. */
@@ -44,18 +50,11 @@ export class ZkDetector implements LeaderDetector {
 
   detect(previous?: MasterInfo): Promise<MasterInfo | undefined> {
     if (this.#known && !sameLeader(this.#leader, previous)) return Promise.resolve(this.#leader);
-    return new Promise((resolve) => {
-      const off = this.onChange((leader) => {
-        if (sameLeader(leader, previous)) return;
-        off();
-        resolve(leader);
-      });
-    });
+    return this.#listeners.next(previous);
   }
 
   onChange(listener: DetectorListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {
@@ -73,7 +72,7 @@ export class ZkDetector implements LeaderDetector {
     this.#known = true;
     this.#leader = leader;
     if (!changed) return;
-    for (const listener of [...this.#listeners]) listener(leader);
+    this.#listeners.notify(leader);
   }
 
   #startRound(): void {

@@ -47,6 +47,36 @@ export interface LeaderDetector {
   close(): Promise<void>;
 }
 
+/** A detector's listeners, and `detect`'s wait on them (both detectors keep theirs in one). */
+export class DetectorListeners {
+  readonly #listeners = new Set<DetectorListener>();
+
+  /** Returns the function that unsubscribes. */
+  add(listener: DetectorListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  notify(leader: MasterInfo | undefined): void {
+    for (const listener of [...this.#listeners]) listener(leader);
+  }
+
+  clear(): void {
+    this.#listeners.clear();
+  }
+
+  /** Resolves with the first leader notified that differs from `previous`. */
+  next(previous: MasterInfo | undefined): Promise<MasterInfo | undefined> {
+    return new Promise((resolve) => {
+      const off = this.add((leader) => {
+        if (sameLeader(leader, previous)) return;
+        off();
+        resolve(leader);
+      });
+    });
+  }
+}
+
 /** Same leader: Mesos compares MasterInfo; id + pid identify one master's incarnation. */
 export function sameLeader(a: MasterInfo | undefined, b: MasterInfo | undefined): boolean {
   if (a === undefined || b === undefined) return a === b;

@@ -4,6 +4,7 @@ import type { MasterInfo } from "../../wire/framework.ts";
 import {
   type ContenderListener,
   type DetectorListener,
+  DetectorListeners,
   type LeaderContender,
   type LeaderDetector,
   sameLeader,
@@ -34,7 +35,7 @@ export class StandaloneContender implements LeaderContender {
 }
 
 export class StandaloneDetector implements LeaderDetector {
-  readonly #listeners = new Set<DetectorListener>();
+  readonly #listeners = new DetectorListeners();
   #leader: MasterInfo | undefined;
 
   constructor(leader?: MasterInfo) {
@@ -45,7 +46,7 @@ export class StandaloneDetector implements LeaderDetector {
   appoint(leader: MasterInfo | undefined): void {
     if (sameLeader(this.#leader, leader)) return;
     this.#leader = leader;
-    for (const listener of [...this.#listeners]) listener(leader);
+    this.#listeners.notify(leader);
   }
 
   current(): MasterInfo | undefined {
@@ -54,17 +55,11 @@ export class StandaloneDetector implements LeaderDetector {
 
   detect(previous?: MasterInfo): Promise<MasterInfo | undefined> {
     if (!sameLeader(this.#leader, previous)) return Promise.resolve(this.#leader);
-    return new Promise((resolve) => {
-      const off = this.onChange((leader) => {
-        off();
-        resolve(leader);
-      });
-    });
+    return this.#listeners.next(previous);
   }
 
   onChange(listener: DetectorListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+    return this.#listeners.add(listener);
   }
 
   async close(): Promise<void> {

@@ -17,6 +17,7 @@
 // removes them.
 import { randomBytes } from "node:crypto";
 import type { ACL, Client } from "node-zookeeper-client";
+import * as zk from "../../zk/calls.ts";
 import { stateFromRows } from "./registry-rows.ts";
 import {
   type AgentRecord,
@@ -27,7 +28,6 @@ import {
   type RegistryKind,
   RegistryStoreError,
 } from "./registry-store.ts";
-import * as zk from "./zk-calls.ts";
 import {
   agentShard,
   batchesBySize,
@@ -83,7 +83,7 @@ export class ZkRegistryBackend implements RegistryBackend {
 
   private constructor(client: Client, options: ZkRegistryOptions) {
     this.#client = client;
-    this.#acls = zk.registryAcls(options.digest);
+    this.#acls = zk.zkAcls(options.digest);
     this.#root = `${options.path === "/" ? "" : options.path}/registry`;
   }
 
@@ -171,7 +171,7 @@ export class ZkRegistryBackend implements RegistryBackend {
       for (const batch of batches) await zk.multi(this.#client, batch, this.#acls);
       await zk.multi(this.#client, [...last, swap, ...removes], this.#acls);
     } catch (error) {
-      if (error instanceof zk.ZkCallError && error.code === "BAD_VERSION") {
+      if (error instanceof zk.ZkError && error.code === "BAD_VERSION") {
         throw new RegistryStoreError(
           "fenced",
           `registry at ${this.#root} is past version ${fromVersion}: another master wrote it`,
@@ -221,7 +221,7 @@ export class ZkRegistryBackend implements RegistryBackend {
         this.#acls,
       );
     } catch (error) {
-      if (!(error instanceof zk.ZkCallError && error.code === "NODE_EXISTS")) throw error;
+      if (!(error instanceof zk.ZkError && error.code === "NODE_EXISTS")) throw error;
     }
   }
 
@@ -234,7 +234,7 @@ export class ZkRegistryBackend implements RegistryBackend {
             try {
               return (await zk.getData(this.#client, `${this.#root}/${name}`)).data;
             } catch (error) {
-              if (error instanceof zk.ZkCallError && error.code === "NO_NODE") {
+              if (error instanceof zk.ZkError && error.code === "NO_NODE") {
                 throw this.#corrupt(`chunk ${name} of shard ${shard} is missing`);
               }
               throw error;

@@ -13,7 +13,7 @@ import type { Instance } from "../../../src/frameworks/services/instance.ts";
 import type { AppId } from "../../../src/frameworks/services/path-id.ts";
 import { startServices } from "../../../src/frameworks/services/start.ts";
 import { ZkAppStore } from "../../../src/frameworks/services/zk-app-store.ts";
-import { parseZkUrl } from "../../../src/master/election/zk-url.ts";
+import { parseZkUrl } from "../../../src/zk/url.ts";
 import { ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
 
 const skip = zooKeeperSkip();

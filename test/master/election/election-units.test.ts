@@ -3,16 +3,18 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ContenderEvent } from "../../../src/master/election/index.ts";
 import {
-  decodeMasterInfo,
-  encodeMasterInfo,
-  ipv4ToMesosUint32,
   leaderCandidacy,
-  makeMasterInfo,
-  mesosUint32ToIpv4,
   parseCandidacy,
   StandaloneContender,
   StandaloneDetector,
 } from "../../../src/master/election/index.ts";
+import {
+  decodeMasterInfo,
+  encodeMasterInfo,
+  ipv4ToMesosUint32,
+  makeMasterInfo,
+  mesosUint32ToIpv4,
+} from "../../../src/zk/master-info.ts";
 
 describe("MasterInfo in the znode", () => {
   test("the ip field is the network-order uint32 Mesos writes", () => {

@@ -9,11 +9,11 @@ import type {
   LostReason,
 } from "../../../src/master/election/election.ts";
 import { MasterLeadership } from "../../../src/master/election/leadership.ts";
-import { makeMasterInfo } from "../../../src/master/election/master-info.ts";
 import {
   StandaloneContender,
   StandaloneDetector,
 } from "../../../src/master/election/standalone.ts";
+import { makeMasterInfo } from "../../../src/zk/master-info.ts";
 
 class ScriptedContender implements LeaderContender {
   listener: ContenderListener | undefined;

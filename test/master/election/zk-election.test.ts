@@ -2,13 +2,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import zookeeper from "node-zookeeper-client";
-import {
-  makeMasterInfo,
-  parseZkUrl,
-  ZkContender,
-  ZkDetector,
-  type ZkUrl,
-} from "../../../src/master/election/index.ts";
+import { ZkContender, ZkDetector } from "../../../src/master/election/index.ts";
+import { makeMasterInfo } from "../../../src/zk/master-info.ts";
+import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
 import { detected, ElectionLog, isEvent } from "./election-log.ts";
 

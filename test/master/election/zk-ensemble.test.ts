@@ -1,13 +1,9 @@
 // Election across a three-node ZooKeeper ensemble whose leader is killed (kill -9).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import {
-  makeMasterInfo,
-  parseZkUrl,
-  ZkContender,
-  ZkDetector,
-  type ZkUrl,
-} from "../../../src/master/election/index.ts";
+import { ZkContender, ZkDetector } from "../../../src/master/election/index.ts";
+import { makeMasterInfo } from "../../../src/zk/master-info.ts";
+import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
 import { ElectionLog, isEvent } from "./election-log.ts";
 

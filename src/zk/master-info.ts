@@ -1,8 +1,8 @@
 // The MasterInfo a contender publishes in its `json.info_` znode and a detector reads back
 // (reference §2.3, §7): Mesos's JSON mapping of the MasterInfo protobuf, snake_case, with the
 // `ip` field as an IPv4 address in network byte order read as a host (little-endian) uint32.
-import { type MasterCapabilityType, MasterInfo } from "../../wire/framework.ts";
-import { encodeWire, parseWire, parseWireText } from "../../wire/json.ts";
+import { type MasterCapabilityType, MasterInfo } from "../wire/framework.ts";
+import { encodeWire, parseWire, parseWireText } from "../wire/json.ts";
 
 /** What a current Mesos master advertises (reference §2.3). */
 export const MASTER_CAPABILITIES: readonly MasterCapabilityType[] = [
@@ -95,10 +95,11 @@ export function decodeMasterInfo(data: Buffer | undefined): MasterInfoParse {
 
 /**
  * The base URL of a master's HTTP API from its MasterInfo, as a Mesos client builds it:
- * `http://<address.ip>:<address.port>`, falling back to the packed `ip` and `port` fields.
+ * `http://<address.ip>:<address.port>` (the address's hostname where it has no ip), falling
+ * back to the packed `ip` and `port` fields. An IPv6 host is put in brackets, as a URL needs.
  */
 export function masterInfoUrl(info: MasterInfo): string {
-  const ip = info.address?.ip ?? mesosUint32ToIpv4(info.ip);
+  const host = info.address?.ip ?? info.address?.hostname ?? mesosUint32ToIpv4(info.ip);
   const port = info.address?.port ?? info.port;
-  return `http://${ip.includes(":") ? `[${ip}]` : ip}:${port}`;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

@@ -1,11 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import {
-  connectString,
-  formatZkUrl,
-  parseZkUrl,
-  resolveZkUrl,
-} from "../../../src/master/election/zk-url.ts";
+import { connectString, formatZkUrl, parseZkUrl, resolveZkUrl } from "../../src/zk/url.ts";
 
 function ok(text: string) {
   const parsed = parseZkUrl(text);
