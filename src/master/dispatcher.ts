@@ -17,6 +17,7 @@ import type {
   SchedulerCallReply,
 } from "./core/types.ts";
 import type { AgentCall, SchedulerCall } from "./core/wire-types.ts";
+import type { MasterCalls } from "./http/context.ts";
 import type { RegistryStore } from "./registry/index.ts";
 import { TimerTable } from "./timers.ts";
 
@@ -40,7 +41,7 @@ function lostByPeer(reason: EventStreamCloseReason): boolean {
   return reason === "client_disconnected" || reason === "slow_consumer";
 }
 
-export class MasterDispatcher {
+export class MasterDispatcher implements MasterCalls {
   readonly core: MasterCore;
   readonly #registry: RegistryStore;
   readonly #log: Logger;
