@@ -14,14 +14,20 @@
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
 import { ZkDetector } from "../master/election/detector.ts";
-import { AGENT_CHANNEL_VERSION, AgentCall, AgentEvent } from "../wire/agent-channel.ts";
+import {
+  AGENT_CHANNEL_PATH,
+  AGENT_CHANNEL_VERSION,
+  AGENT_CHANNEL_VERSION_HEADER,
+  AgentCall,
+  AgentEvent,
+} from "../wire/agent-channel.ts";
 import type { MasterInfo } from "../wire/framework.ts";
 import { encodeTrusted, parseWire } from "../wire/json.ts";
 import { masterInfoUrl } from "../zk/master-info.ts";
 import { parseZkUrl } from "../zk/url.ts";
 import type { MasterCall } from "./core/types.ts";
 
-export const AGENT_CHANNEL_URL_PATH = "/master/api/v1/agent_channel";
+export const AGENT_CHANNEL_URL_PATH = `/master/${AGENT_CHANNEL_PATH}`;
 
 /** Most calls in one POST: bounds a request's body (a status update is ~0.5 KiB). */
 export const MAX_CALLS_PER_POST = 256;
@@ -99,7 +105,7 @@ export class MasterLink {
   }
 
   #headers(): Record<string, string> {
-    return { "Tessera-Agent-Channel-Version": AGENT_CHANNEL_VERSION };
+    return { [AGENT_CHANNEL_VERSION_HEADER]: AGENT_CHANNEL_VERSION };
   }
 
   /** Opens a new event stream with this SUBSCRIBE call, replacing the old one. */

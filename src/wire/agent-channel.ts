@@ -33,6 +33,12 @@ import { ExecutorInfo, KillPolicy, Task, TaskGroupInfo, TaskInfo } from "./task.
 /** Bumped when either side changes the channel incompatibly; sent on SUBSCRIBE. */
 export const AGENT_CHANNEL_VERSION = "1";
 
+/** The channel's endpoint: the master serves it at `/master/<path>` and `/<path>`. */
+export const AGENT_CHANNEL_PATH = "api/v1/agent_channel";
+
+/** The request header that carries AGENT_CHANNEL_VERSION. */
+export const AGENT_CHANNEL_VERSION_HEADER = "Tessera-Agent-Channel-Version";
+
 // --- agent -> master ---------------------------------------------------------------------
 
 export const AGENT_CALL_TYPES = [

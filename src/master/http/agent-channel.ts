@@ -26,12 +26,13 @@ import {
   negotiateAccept,
   parseJsonBody,
 } from "../../http/v1-request.ts";
-import { AGENT_CHANNEL_VERSION, AgentCall } from "../../wire/agent-channel.ts";
+import {
+  AGENT_CHANNEL_PATH,
+  AGENT_CHANNEL_VERSION,
+  AGENT_CHANNEL_VERSION_HEADER,
+  AgentCall,
+} from "../../wire/agent-channel.ts";
 import type { MasterHttpContext } from "./context.ts";
-
-/** Served at `/master/api/v1/agent_channel` and `/api/v1/agent_channel`. */
-export const AGENT_CHANNEL_PATH = "api/v1/agent_channel";
-export const AGENT_CHANNEL_VERSION_HEADER = "Tessera-Agent-Channel-Version";
 
 /** The sub-message each agent call type must carry. */
 const CALL_FIELDS = {

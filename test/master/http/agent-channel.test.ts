@@ -3,8 +3,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { postCall } from "../../../src/http/client.ts";
-import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
 import {
   acceptLaunch,
   currentOffer,

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { postCall, subscribe } from "../../../src/http/client.ts";
-import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
+import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
 import { EVENT_WAIT_MS, type Event } from "./helpers.ts";
 
 export const DEFAULT_AGENT_RESOURCES = [
