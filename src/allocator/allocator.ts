@@ -27,6 +27,7 @@ import {
   OK,
   type Quota,
 } from "./types.ts";
+import { weightError } from "./weights.ts";
 
 const DEFAULT_MIN_ALLOCATABLE: readonly ResourceQuantities[] = [
   ResourceQuantities.fromRecord({ cpus: toMilli(0.01) }),
@@ -324,9 +325,8 @@ export class Allocator {
     for (const [role, weight] of entries) {
       const invalid = validateRole(role);
       if (invalid !== undefined) return failure("INVALID_ROLE", invalid);
-      if (!Number.isFinite(weight) || weight <= 0) {
-        return failure("INVALID_WEIGHT", `weight of role '${role}' must be positive: ${weight}`);
-      }
+      const invalidWeight = weightError(weight);
+      if (invalidWeight !== undefined) return failure("INVALID_WEIGHT", invalidWeight);
     }
     for (const [role, weight] of entries) {
       if (weight === 1) this.state.weights.delete(role);

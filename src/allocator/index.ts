@@ -17,3 +17,4 @@ export type {
   Offer,
   Quota,
 } from "./types.ts";
+export { weightError } from "./weights.ts";

@@ -3,6 +3,7 @@
 // the same way). Pure: the CLI hands in the raw strings, this returns typed flags or the first
 // error, naming the flag.
 import { readFileSync } from "node:fs";
+import { weightError } from "../allocator/index.ts";
 import {
   addressFlagSpecs,
   formatDuration,
@@ -228,7 +229,7 @@ export function parseMasterFlags(
     if (part.trim() === "") continue;
     const [role, weight, extra] = part.split("=").map((s) => s.trim());
     const w = Number(weight);
-    if (role === undefined || role === "" || extra !== undefined || !(w > 0)) {
+    if (role === undefined || role === "" || extra !== undefined || weightError(w) !== undefined) {
       fail("weights", `'${part}' is not role=weight with a positive weight`);
       continue;
     }

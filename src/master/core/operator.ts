@@ -2,6 +2,8 @@
 // through agent-activity.ts DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT) and a read-only
 // snapshot of the master's state, from which the shell renders GET_ROLES, GET_WEIGHTS,
 // GET_QUOTA and the legacy endpoints (reference §4.2, §4.5).
+
+import { weightError } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
 import { ResourceQuantities, toMilli } from "../../resources/index.ts";
 import { validateRole } from "../../wire/ids.ts";
@@ -94,14 +96,9 @@ export function operatorUpdateWeights(
     const invalid = validateRole(role);
     if (invalid !== undefined)
       return { ok: false, error: { code: "invalid_call", message: invalid } };
-    if (!Number.isFinite(weight) || weight <= 0) {
-      return {
-        ok: false,
-        error: {
-          code: "invalid_call",
-          message: `Invalid weight '${weight}': weights must be positive`,
-        },
-      };
+    const invalidWeight = weightError(weight);
+    if (invalidWeight !== undefined) {
+      return { ok: false, error: { code: "invalid_call", message: invalidWeight } };
     }
   }
   ctx.persist([{ type: "UpdateWeights", weights: [...weights] }], (next) => {

@@ -8,6 +8,8 @@
 // configs, the maintenance schedule with each scheduled machine's mode, and the last leader's
 // MasterInfo. It does not hold frameworks, tasks, offers or reservations: those are rebuilt from
 // re-registering agents and re-subscribing frameworks.
+
+import { weightError } from "../../allocator/index.ts";
 import type {
   AgentInfo,
   DrainConfig,
@@ -290,9 +292,8 @@ function updateWeights(state: RegistryState, weights: WeightUpdate[]): RegistryA
   for (const { role, weight } of weights) {
     const roleError = validateRole(role);
     if (roleError !== undefined) return fail("invalid_weight", roleError);
-    if (!Number.isFinite(weight) || weight <= 0) {
-      return fail("invalid_weight", `Invalid weight '${weight}' for role '${role}': must be > 0`);
-    }
+    const invalidWeight = weightError(weight);
+    if (invalidWeight !== undefined) return fail("invalid_weight", invalidWeight);
   }
   let changed = false;
   for (const { role, weight } of weights) {
