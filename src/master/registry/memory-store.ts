@@ -2,26 +2,14 @@
 // Nothing survives the process, but a `MemoryRegistryStorage` handed to several stores in turn
 // survives a simulated master restart, like a disk would.
 
-import type { MasterInfo } from "../../wire/framework.ts";
-import { cloneRegistryState, type QuotaConfig } from "../core/registry-state.ts";
-import { stateFromRows } from "./registry-rows.ts";
-import {
-  type AgentRecord,
-  type LoadedRegistry,
-  type MaintenanceRecord,
-  type RegistryBackend,
-  type RegistryChange,
-  RegistryStoreError,
-} from "./registry-store.ts";
+import { cloneRegistryState } from "../core/registry-state.ts";
+import { RowMaps, stateFromRows } from "./registry-rows.ts";
+import type { LoadedRegistry, RegistryBackend, RegistryChange } from "./registry-store.ts";
+import { RegistryStoreError } from "./registry-store.ts";
 
 /** The "disk" of the in_memory backend: rows by key, copied in and out so nothing aliases. */
-export class MemoryRegistryStorage {
+export class MemoryRegistryStorage extends RowMaps {
   version = 0;
-  readonly agents = new Map<string, AgentRecord>();
-  readonly weights = new Map<string, number>();
-  readonly quotas = new Map<string, QuotaConfig>();
-  maintenance: MaintenanceRecord | undefined;
-  masterInfo: MasterInfo | undefined;
 }
 
 export class MemoryRegistryBackend implements RegistryBackend {
@@ -36,12 +24,7 @@ export class MemoryRegistryBackend implements RegistryBackend {
   async load(): Promise<LoadedRegistry> {
     this.#checkOpen();
     const s = this.storage;
-    const rows = { agents: s.agents, weights: s.weights, quotas: s.quotas };
-    const stored = stateFromRows({
-      ...rows,
-      ...(s.maintenance === undefined ? {} : { maintenance: s.maintenance }),
-      ...(s.masterInfo === undefined ? {} : { masterInfo: s.masterInfo }),
-    });
+    const stored = stateFromRows(s);
     // The stored values were copied in by `commit` and are never changed in place; copying the
     // entries (which the registrar mutates) is enough to keep the "disk" private.
     return { state: cloneRegistryState(stored), version: s.version };
@@ -57,21 +40,7 @@ export class MemoryRegistryBackend implements RegistryBackend {
       );
     }
     // Copy before storing: the registrar keeps mutating its own objects afterwards.
-    const copy = structuredClone(change);
-    for (const [id, record] of copy.agents) {
-      if (record === null) s.agents.delete(id);
-      else s.agents.set(id, record);
-    }
-    for (const [role, weight] of copy.weights) {
-      if (weight === null) s.weights.delete(role);
-      else s.weights.set(role, weight);
-    }
-    for (const [role, quota] of copy.quotas) {
-      if (quota === null) s.quotas.delete(role);
-      else s.quotas.set(role, quota);
-    }
-    if (copy.maintenance !== undefined) s.maintenance = copy.maintenance;
-    if (copy.masterInfo !== undefined) s.masterInfo = copy.masterInfo;
+    s.apply(structuredClone(change));
     s.version = fromVersion + 1;
   }
 

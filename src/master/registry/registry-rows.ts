@@ -103,6 +103,30 @@ export interface RegistryRows {
   masterInfo?: RegistryState["masterInfo"];
 }
 
+/** Rows kept in maps by key, as the in_memory backend keeps its "disk". */
+export class RowMaps implements RegistryRows {
+  readonly agents = new Map<string, AgentRecord>();
+  readonly weights = new Map<string, number>();
+  readonly quotas = new Map<string, QuotaConfig>();
+  maintenance: MaintenanceRecord | undefined;
+  masterInfo: RegistryState["masterInfo"];
+
+  /** Writes a change's rows: a null removes its row. */
+  apply(change: RegistryChange): void {
+    const write = <V>(rows: Map<string, V>, changed: Map<string, V | null>) => {
+      for (const [key, value] of changed) {
+        if (value === null) rows.delete(key);
+        else rows.set(key, value);
+      }
+    };
+    write(this.agents, change.agents);
+    write(this.weights, change.weights);
+    write(this.quotas, change.quotas);
+    if (change.maintenance !== undefined) this.maintenance = change.maintenance;
+    if (change.masterInfo !== undefined) this.masterInfo = change.masterInfo;
+  }
+}
+
 /** Rebuilds the state from stored rows; throws on rows that contradict their keys. */
 export function stateFromRows(rows: RegistryRows): RegistryState {
   const state = emptyRegistryState();
