@@ -4,7 +4,10 @@
 import { readFileSync } from "node:fs";
 import {
   addressFlagSpecs,
+  type FlagEnv,
+  type FlagsResult,
   formatDuration,
+  type GivenFlags,
   type LogLevel,
   type MesosFlagSpec,
   readFlags,
@@ -238,34 +241,25 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   { name: "log_level", kind: "log_level", default: "INFO", help: "INFO, WARNING or ERROR" },
 ];
 
-export type AgentFlagsResult =
-  | { ok: true; flags: AgentCommandFlags }
-  | { ok: false; flag: string; message: string };
+export type AgentFlagsResult = FlagsResult<AgentCommandFlags>;
 
-export function parseAgentFlags(
-  given: Readonly<Record<string, string | boolean | undefined>>,
-  env: Readonly<Record<string, string | undefined>> = {},
-): AgentFlagsResult {
+export function parseAgentFlags(given: GivenFlags, env: FlagEnv = {}): AgentFlagsResult {
   const read = readFlags(AGENT_FLAG_SPECS, given, env);
   if (!read.ok) return read;
   const r = read.reader;
-  const fail = (flag: string, message: string) => r.fail(flag, message);
-  const str = (name: string) => r.str(name);
-  const duration = (name: string) => r.requiredDuration(name);
-  const bool = (name: string) => r.bool(name);
-  const workDir = str("work_dir");
-  if (workDir === undefined) fail("work_dir", "--work_dir is required");
+  const workDir = r.str("work_dir");
+  if (workDir === undefined) r.fail("work_dir", "--work_dir is required");
   // A port flag's lowest value is 0 where "any free port" makes sense.
   const port = r.integer("port", 0, 65535);
-  const recover = str("recover");
+  const recover = r.str("recover");
   if (recover !== "reconnect" && recover !== "cleanup") {
-    fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
+    r.fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
   }
   const logLevel = r.logLevel();
-  const containerizers = (str("containerizers") ?? "").split(",").map((c) => c.trim());
+  const containerizers = (r.str("containerizers") ?? "").split(",").map((c) => c.trim());
   const other = containerizers.find((c) => c !== "mesos");
   if (other !== undefined) {
-    fail(
+    r.fail(
       "containerizers",
       other === "docker"
         ? "the docker containerizer is not supported (no Docker engine is used); use --containerizers=mesos"
@@ -273,20 +267,20 @@ export function parseAgentFlags(
     );
   }
   const advertisePort =
-    str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535);
-  const maxCompletedText = str("max_completed_executors_per_framework") ?? "";
+    r.str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535);
+  const maxCompletedText = r.str("max_completed_executors_per_framework") ?? "";
   const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
     ? Number(maxCompletedText)
     : Number.NaN;
   if (!Number.isSafeInteger(maxCompletedExecutorsPerFramework)) {
-    fail("max_completed_executors_per_framework", `'${maxCompletedText}' is not a count`);
+    r.fail("max_completed_executors_per_framework", `'${maxCompletedText}' is not a count`);
   }
-  const executorReregistrationTimeoutMs = duration("executor_reregistration_timeout");
+  const executorReregistrationTimeoutMs = r.requiredDuration("executor_reregistration_timeout");
   // Mesos caps it at MAX_EXECUTOR_REREGISTRATION_TIMEOUT (15 s).
   if (executorReregistrationTimeoutMs > 15_000) {
-    fail("executor_reregistration_timeout", "must be at most 15secs");
+    r.fail("executor_reregistration_timeout", "must be at most 15secs");
   }
-  const executorEnv = str("executor_environment_variables");
+  const executorEnv = r.str("executor_environment_variables");
   let executorEnvironmentVariables: Record<string, string> | undefined;
   if (executorEnv !== undefined) {
     try {
@@ -297,32 +291,33 @@ export function parseAgentFlags(
         Array.isArray(parsed) ||
         Object.values(parsed).some((v) => typeof v !== "string")
       ) {
-        fail("executor_environment_variables", "must be a JSON object of string values");
+        r.fail("executor_environment_variables", "must be a JSON object of string values");
       } else {
         executorEnvironmentVariables = parsed as Record<string, string>;
       }
     } catch (error) {
-      fail("executor_environment_variables", `not JSON: ${(error as Error).message}`);
+      r.fail("executor_environment_variables", `not JSON: ${(error as Error).message}`);
     }
   }
-  const sandboxDirectory = str("sandbox_directory") ?? "";
+  const sandboxDirectory = r.str("sandbox_directory") ?? "";
   if (!sandboxDirectory.startsWith("/")) {
-    fail("sandbox_directory", `'${sandboxDirectory}' is not an absolute path`);
+    r.fail("sandbox_directory", `'${sandboxDirectory}' is not an absolute path`);
   }
-  const gcDiskHeadroom = Number(str("gc_disk_headroom"));
+  const gcDiskHeadroom = Number(r.str("gc_disk_headroom"));
   if (!(gcDiskHeadroom >= 0 && gcDiskHeadroom <= 1)) {
-    fail("gc_disk_headroom", `'${str("gc_disk_headroom") ?? ""}' is not a number in [0, 1]`);
+    r.fail("gc_disk_headroom", `'${r.str("gc_disk_headroom") ?? ""}' is not a number in [0, 1]`);
   }
-  const diskWatchIntervalMs = duration("disk_watch_interval");
-  const containerDiskWatchIntervalMs = duration("container_disk_watch_interval");
+  const diskWatchIntervalMs = r.requiredDuration("disk_watch_interval");
+  const containerDiskWatchIntervalMs = r.requiredDuration("container_disk_watch_interval");
   if (containerDiskWatchIntervalMs < 1)
-    fail("container_disk_watch_interval", "must be at least 1ms");
-  if (diskWatchIntervalMs < 1) fail("disk_watch_interval", "must be at least 1ms");
-  if (duration("zk_session_timeout") < 1) fail("zk_session_timeout", "must be at least 1ms");
-  const master = str("master");
+    r.fail("container_disk_watch_interval", "must be at least 1ms");
+  if (diskWatchIntervalMs < 1) r.fail("disk_watch_interval", "must be at least 1ms");
+  if (r.requiredDuration("zk_session_timeout") < 1)
+    r.fail("zk_session_timeout", "must be at least 1ms");
+  const master = r.str("master");
   if (master !== undefined && masterBaseUrl(master) === undefined) {
     const zk = isZkMaster(master) ? resolveZkUrl(master, readText) : undefined;
-    fail(
+    r.fail(
       "master",
       zk !== undefined && !zk.ok
         ? zk.error.message
@@ -332,32 +327,32 @@ export function parseAgentFlags(
   const flags: AgentCommandFlags = {
     master,
     workDir: workDir ?? "",
-    ip: str("ip") ?? "0.0.0.0",
+    ip: r.str("ip") ?? "0.0.0.0",
     port,
-    hostname: str("hostname"),
-    advertiseIp: str("advertise_ip"),
+    hostname: r.str("hostname"),
+    advertiseIp: r.str("advertise_ip"),
     advertisePort,
-    strict: bool("strict"),
+    strict: r.bool("strict"),
     maxCompletedExecutorsPerFramework,
-    resources: str("resources"),
-    attributes: str("attributes"),
-    isolation: str("isolation"),
+    resources: r.str("resources"),
+    attributes: r.str("attributes"),
+    isolation: r.str("isolation"),
     recover: recover === "cleanup" ? "cleanup" : "reconnect",
-    executorRegistrationTimeoutMs: duration("executor_registration_timeout"),
+    executorRegistrationTimeoutMs: r.requiredDuration("executor_registration_timeout"),
     executorReregistrationTimeoutMs,
-    executorShutdownGracePeriodMs: duration("executor_shutdown_grace_period"),
-    recoveryTimeoutMs: duration("recovery_timeout"),
-    registrationBackoffFactorMs: duration("registration_backoff_factor"),
-    gcDelayMs: duration("gc_delay"),
+    executorShutdownGracePeriodMs: r.requiredDuration("executor_shutdown_grace_period"),
+    recoveryTimeoutMs: r.requiredDuration("recovery_timeout"),
+    registrationBackoffFactorMs: r.requiredDuration("registration_backoff_factor"),
+    gcDelayMs: r.requiredDuration("gc_delay"),
     gcDiskHeadroom,
     diskWatchIntervalMs,
-    zkSessionTimeoutMs: duration("zk_session_timeout"),
-    cgroupsRoot: str("cgroups_root"),
-    cgroupsEnableCfs: bool("cgroups_enable_cfs"),
+    zkSessionTimeoutMs: r.requiredDuration("zk_session_timeout"),
+    cgroupsRoot: r.str("cgroups_root"),
+    cgroupsEnableCfs: r.bool("cgroups_enable_cfs"),
     containerDiskWatchIntervalMs,
-    enforceContainerDiskQuota: bool("enforce_container_disk_quota"),
+    enforceContainerDiskQuota: r.bool("enforce_container_disk_quota"),
     sandboxDirectory,
-    switchUser: bool("switch_user"),
+    switchUser: r.bool("switch_user"),
     executorEnvironmentVariables,
     logLevel: logLevel ?? "info",
   };

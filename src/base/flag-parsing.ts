@@ -23,6 +23,15 @@ export interface FlagError {
   message: string;
 }
 
+/** A daemon's flags parsed, or the first flag refused. */
+export type FlagsResult<T> = { ok: true; flags: T } | ({ ok: false } & FlagError);
+
+/** The command line's values by flag name (a bare boolean flag as `true`). */
+export type GivenFlags = Readonly<Record<string, string | boolean | undefined>>;
+
+/** The environment, where `TESSERA_<FLAG>` is looked up. */
+export type FlagEnv = Readonly<Record<string, string | undefined>>;
+
 export interface AddressFlagSpec extends MesosFlagSpec {
   readonly kind: "string" | "port";
 }
@@ -153,8 +162,8 @@ export function expandFlagFiles(raw: Map<string, string | undefined>): FlagError
  */
 export function readFlags(
   specs: readonly MesosFlagSpec[],
-  given: Readonly<Record<string, string | boolean | undefined>>,
-  env: Readonly<Record<string, string | undefined>>,
+  given: GivenFlags,
+  env: FlagEnv,
 ): { ok: true; reader: FlagReader } | ({ ok: false } & FlagError) {
   const known = new Set(specs.map((s) => s.name));
   for (const name of Object.keys(given)) {

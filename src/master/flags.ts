@@ -6,7 +6,10 @@ import { readFileSync } from "node:fs";
 import { weightError } from "../allocator/index.ts";
 import {
   addressFlagSpecs,
+  type FlagEnv,
+  type FlagsResult,
   formatDuration,
+  type GivenFlags,
   type LogLevel,
   type MesosFlagSpec,
   readFlags,
@@ -168,101 +171,102 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
 /** `--zk_session_timeout`'s default (see its help; Mesos's is 10 s). */
 export const DEFAULT_ZK_SESSION_TIMEOUT_MS = 2_000;
 
-export type FlagsResult =
-  | { ok: true; flags: MasterCommandFlags }
-  | { ok: false; flag: string; message: string };
+export type MasterFlagsResult = FlagsResult<MasterCommandFlags>;
 
 /**
  * Parses flags. `given` holds the values from the command line by flag name (a bare boolean
  * flag as `true`), `env` the environment; the command line wins over the environment, which
  * wins over the default.
  */
-export function parseMasterFlags(
-  given: Readonly<Record<string, string | boolean | undefined>>,
-  env: Readonly<Record<string, string | undefined>> = {},
-): FlagsResult {
+export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFlagsResult {
   const read = readFlags(MASTER_FLAG_SPECS, given, env);
   if (!read.ok) return read;
   const r = read.reader;
-  const fail = (flag: string, message: string) => r.fail(flag, message);
-  const str = (name: string) => r.str(name);
-  const num = (name: string, min: number, max: number) => r.integer(name, min, max);
-  const duration = (name: string) => r.duration(name);
-  const bool = (name: string) => r.bool(name);
 
-  const zkText = str("zk");
+  const zkText = r.str("zk");
   let zk: ZkUrl | undefined;
   if (zkText !== undefined) {
     const parsed = resolveZkUrl(zkText, (path) => readFileSync(path, "utf8"));
     if (parsed.ok) zk = parsed.url;
-    else fail("zk", parsed.error.message);
+    else r.fail("zk", parsed.error.message);
   }
-  const zkSessionTimeoutMs = duration("zk_session_timeout") ?? DEFAULT_ZK_SESSION_TIMEOUT_MS;
-  if (zkSessionTimeoutMs < 1) fail("zk_session_timeout", "must be at least 1ms");
-  const registry = str("registry") ?? (zkText === undefined ? "sqlite" : "zk");
+  const zkSessionTimeoutMs = r.duration("zk_session_timeout") ?? DEFAULT_ZK_SESSION_TIMEOUT_MS;
+  if (zkSessionTimeoutMs < 1) r.fail("zk_session_timeout", "must be at least 1ms");
+  const registry = r.str("registry") ?? (zkText === undefined ? "sqlite" : "zk");
   if (registry !== "sqlite" && registry !== "in_memory" && registry !== "zk") {
-    fail("registry", `'${registry}' is not one of sqlite, in_memory, zk`);
+    r.fail("registry", `'${registry}' is not one of sqlite, in_memory, zk`);
   }
   if (registry === "zk" && zkText === undefined) {
-    fail("registry", "--registry=zk needs --zk (the ZooKeeper ensemble that keeps it)");
+    r.fail("registry", "--registry=zk needs --zk (the ZooKeeper ensemble that keeps it)");
   }
-  const workDir = str("work_dir");
+  const workDir = r.str("work_dir");
   if (registry === "sqlite" && workDir === undefined) {
-    fail("work_dir", "--work_dir is required with --registry=sqlite (or use --registry=in_memory)");
+    r.fail(
+      "work_dir",
+      "--work_dir is required with --registry=sqlite (or use --registry=in_memory)",
+    );
   }
   const logLevel = r.logLevel();
-  const port = num("port", 0, 65535);
-  const allocationIntervalMs = duration("allocation_interval") ?? 1000;
-  if (allocationIntervalMs <= 0) fail("allocation_interval", "must be positive");
-  const agentPingTimeoutMs = duration("agent_ping_timeout") ?? 15_000;
-  if (agentPingTimeoutMs <= 0) fail("agent_ping_timeout", "must be positive");
-  const agentReregisterTimeoutMs = duration("agent_reregister_timeout") ?? 600_000;
+  const port = r.integer("port", 0, 65535);
+  const allocationIntervalMs = r.duration("allocation_interval") ?? 1000;
+  if (allocationIntervalMs <= 0) r.fail("allocation_interval", "must be positive");
+  const agentPingTimeoutMs = r.duration("agent_ping_timeout") ?? 15_000;
+  if (agentPingTimeoutMs <= 0) r.fail("agent_ping_timeout", "must be positive");
+  const agentReregisterTimeoutMs = r.duration("agent_reregister_timeout") ?? 600_000;
   // Mesos refuses anything shorter than 10 minutes (MIN_AGENT_REREGISTER_TIMEOUT).
   if (agentReregisterTimeoutMs < 600_000) {
-    fail("agent_reregister_timeout", "must be at least 10mins");
+    r.fail("agent_reregister_timeout", "must be at least 10mins");
   }
-  const rolesText = str("roles");
+  const rolesText = r.str("roles");
   const roles = rolesText?.split(",").map((r) => r.trim());
-  if (roles?.some((r) => r === "")) fail("roles", `'${rolesText}' has an empty role`);
+  if (roles?.some((r) => r === "")) r.fail("roles", `'${rolesText}' has an empty role`);
   const weights = new Map<string, number>();
-  for (const part of (str("weights") ?? "").split(",")) {
+  for (const part of (r.str("weights") ?? "").split(",")) {
     if (part.trim() === "") continue;
     const [role, weight, extra] = part.split("=").map((s) => s.trim());
     const w = Number(weight);
     if (role === undefined || role === "" || extra !== undefined || weightError(w) !== undefined) {
-      fail("weights", `'${part}' is not role=weight with a positive weight`);
+      r.fail("weights", `'${part}' is not role=weight with a positive weight`);
       continue;
     }
     weights.set(role, w);
   }
   const flags: MasterCommandFlags = {
-    ip: str("ip") ?? "0.0.0.0",
+    ip: r.str("ip") ?? "0.0.0.0",
     port,
-    hostname: str("hostname"),
-    advertiseIp: str("advertise_ip"),
+    hostname: r.str("hostname"),
+    advertiseIp: r.str("advertise_ip"),
     advertisePort:
-      str("advertise_port") === undefined ? undefined : num("advertise_port", 1, 65535),
+      r.str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535),
     workDir,
     registry: registry === "in_memory" || registry === "zk" ? registry : "sqlite",
     zk,
     zkSessionTimeoutMs,
-    cluster: str("cluster"),
+    cluster: r.str("cluster"),
     weights,
-    quiet: bool("quiet"),
+    quiet: r.bool("quiet"),
     logLevel: logLevel ?? "info",
-    maxOperatorEventStreamSubscribers: num("max_operator_event_stream_subscribers", 1, 1_000_000),
+    maxOperatorEventStreamSubscribers: r.integer(
+      "max_operator_event_stream_subscribers",
+      1,
+      1_000_000,
+    ),
     core: {
       ...DEFAULT_MASTER_FLAGS,
       allocationIntervalMs,
-      offerTimeoutMs: duration("offer_timeout"),
+      offerTimeoutMs: r.duration("offer_timeout"),
       agentPingTimeoutMs,
-      maxAgentPingTimeouts: num("max_agent_ping_timeouts", 1, 1_000_000),
+      maxAgentPingTimeouts: r.integer("max_agent_ping_timeouts", 1, 1_000_000),
       agentReregisterTimeoutMs,
-      maxCompletedFrameworks: num("max_completed_frameworks", 0, 1_000_000),
-      maxCompletedTasksPerFramework: num("max_completed_tasks_per_framework", 0, 10_000_000),
-      maxUnreachableTasksPerFramework: num("max_unreachable_tasks_per_framework", 0, 10_000_000),
+      maxCompletedFrameworks: r.integer("max_completed_frameworks", 0, 1_000_000),
+      maxCompletedTasksPerFramework: r.integer("max_completed_tasks_per_framework", 0, 10_000_000),
+      maxUnreachableTasksPerFramework: r.integer(
+        "max_unreachable_tasks_per_framework",
+        0,
+        10_000_000,
+      ),
       rolesWhitelist: roles,
-      rootSubmissions: bool("root_submissions"),
+      rootSubmissions: r.bool("root_submissions"),
     },
   };
   const first = r.firstError;
