@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { after, describe, test } from "node:test";
@@ -31,6 +31,18 @@ describe("the layering rule of DESIGN.md", () => {
       .map((path) => relative(SRC, path))
       .filter((file) => layerOf(file) === undefined);
     assert.deepEqual(unplaced, []);
+  });
+
+  test("invariants go through the one assert of src/base/assert.ts, never node:assert", () => {
+    const users = sourceFiles(SRC).filter((path) =>
+      importSpecifiers(path, readFileSync(path, "utf8")).some((spec) =>
+        /^(node:)?assert(\/strict)?$/.test(spec),
+      ),
+    );
+    assert.deepEqual(
+      users.map((path) => relative(SRC, path)),
+      [],
+    );
   });
 
   test("the imports are really read (the check is not passing over nothing)", () => {

@@ -5,6 +5,6 @@ export class InvariantError extends Error {
   override name = "InvariantError";
 }
 
-export function assert(condition: boolean, message: string): asserts condition {
+export function assert(condition: unknown, message: string): asserts condition {
   if (!condition) throw new InvariantError(message);
 }

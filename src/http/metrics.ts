@@ -4,7 +4,7 @@
 // Hand-written rather than prom-client: Mesos keys are the primary names here (`master/elected`)
 // and a snapshot must list every key as a plain number; prom-client's registry is built around
 // Prometheus names, labels and async collection, so it would be a translation layer, not a fit.
-import assert from "node:assert/strict";
+import { assert } from "../base/assert.ts";
 import { stringifyWire } from "../wire/json.ts";
 
 export type MetricKind = "counter" | "gauge";

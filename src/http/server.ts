@@ -10,11 +10,12 @@
 // streams. Fastify would have to be talked out of its own content-type parsing, body handling
 // and reply lifecycle for each of those (raw bodies, `reply.hijack()` for streams), so the thin
 // layer here, with no dependency, is the smaller and clearer thing to own.
-import assert from "node:assert/strict";
+
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import { gzipSync } from "node:zlib";
+import { assert } from "../base/assert.ts";
 import { EventStream } from "./event-stream.ts";
 import { failureResponse, type HttpFailure, type HttpResponse, type Reply } from "./response.ts";
 import { RouteTable } from "./route-table.ts";
