@@ -1,6 +1,7 @@
 // The layering rule of DESIGN.md, checked over the imports of src/: a module imports from its
 // own folder and from folders below it; no pure core imports a shell; no two folders import
-// each other, directly or round a longer cycle. test/layering.test.ts runs it over the tree;
+// each other, directly or round a longer cycle; and the two daemons, master and agent, share
+// only what lies below both (nothing under src/agent/ imports src/master/, nor the reverse). test/layering.test.ts runs it over the tree;
 // run it by hand to see the violations:   npx tsx scripts/layering.ts
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
@@ -13,7 +14,7 @@ export interface ImportEdge {
 }
 
 export interface Violation {
-  kind: "upward" | "core-imports-shell" | "cycle" | "unplaced";
+  kind: "upward" | "core-imports-shell" | "cycle" | "cross-daemon" | "unplaced";
   file: string;
   target: string;
   /** One line for a person: `file → import (why)`. */
@@ -29,12 +30,9 @@ export const LAYERS: readonly (readonly string[])[] = [
   ["master/core", "agent/core"],
   ["http", "zk", "security"],
   [
-    // Files directly in src/master/ and src/agent/ are the subsystems' shells and wiring.
-    "master",
     "master/registry",
     "master/election",
     "master/http",
-    "agent",
     "agent/containerizer",
     "agent/executor",
     "agent/checkpoint",
@@ -43,6 +41,8 @@ export const LAYERS: readonly (readonly string[])[] = [
     "agent/network",
     "agent/docker",
   ],
+  // The files directly in src/master/ and src/agent/: each daemon's wiring of its shells.
+  ["master", "agent"],
   ["sdk"],
   ["frameworks", "sim", "cli", "ui"],
 ];
@@ -55,6 +55,9 @@ export const CORES: readonly string[] = [
   "master/core",
   "agent/core",
 ];
+
+/** Subsystems that never import each other's folders (what both need lies below them). */
+export const DAEMONS: readonly string[] = ["master", "agent"];
 
 const RANK = new Map<string, number>(LAYERS.flatMap((folders, i) => folders.map((f) => [f, i])));
 const SHELL_RANK = RANK.get("http")!;
@@ -208,7 +211,11 @@ export function checkLayering(edges: ImportEdge[]): Violation[] {
     if (from === to) continue;
     const fromRank = RANK.get(from)!;
     const toRank = RANK.get(to)!;
-    if (CORES.includes(from) && toRank >= SHELL_RANK) {
+    const fromDaemon = from.split("/")[0]!;
+    const toDaemon = to.split("/")[0]!;
+    if (DAEMONS.includes(fromDaemon) && DAEMONS.includes(toDaemon) && fromDaemon !== toDaemon) {
+      say("cross-daemon", `${fromDaemon} imports ${toDaemon}; what both need belongs below them`);
+    } else if (CORES.includes(from) && toRank >= SHELL_RANK) {
       say("core-imports-shell", `the core ${from} imports ${to}, a shell or above`);
     } else if (toRank > fromRank) {
       say("upward", `${from} imports ${to}, which lies above it`);

@@ -111,6 +111,21 @@ describe("the layering checker", () => {
     );
   });
 
+  test("the master and the agent importing each other's folders fails", () => {
+    assert.deepEqual(
+      lines([
+        { file: "agent/flags.ts", target: "master/flags.ts" },
+        { file: "master/http/a.ts", target: "agent/core/types.ts" },
+        { file: "agent/core/agent.ts", target: "master/core/types.ts" },
+      ]),
+      [
+        "agent/flags.ts → master/flags.ts (agent imports master; what both need belongs below them)",
+        "master/http/a.ts → agent/core/types.ts (master imports agent; what both need belongs below them)",
+        "agent/core/agent.ts → master/core/types.ts (agent imports master; what both need belongs below them)",
+      ],
+    );
+  });
+
   test("a file outside every folder of the layering fails", () => {
     assert.deepEqual(
       checkLayering([

@@ -13,7 +13,6 @@
 // is dropped: the registration timer tries again, and the next leader restarts registration.
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
-import { ZkDetector } from "../master/election/detector.ts";
 import {
   AGENT_CHANNEL_PATH,
   AGENT_CHANNEL_VERSION,
@@ -23,6 +22,7 @@ import {
 } from "../wire/agent-channel.ts";
 import type { MasterInfo } from "../wire/framework.ts";
 import { encodeTrusted, parseWire } from "../wire/json.ts";
+import { ZkDetector } from "../zk/detector.ts";
 import { masterInfoUrl } from "../zk/master-info.ts";
 import { parseZkUrl } from "../zk/url.ts";
 import type { MasterCall } from "./core/types.ts";

@@ -60,7 +60,7 @@ export async function resolveMasterUrl(text: string): Promise<string> {
     );
   }
   // Loaded on use: only zk:// addresses need the ZooKeeper client.
-  const { ZkDetector } = await import("../master/election/detector.ts");
+  const { ZkDetector } = await import("../zk/detector.ts");
   const detector = new ZkDetector({ url: parsed.url });
   let timer: NodeJS.Timeout | undefined;
   try {

@@ -4,7 +4,7 @@
 //
 //   const client = new SchedulerClient({ master: "zk://zk1:2181,zk2:2181/tessera", ... });
 import { readFileSync } from "node:fs";
-import { ZkDetector } from "../master/election/detector.ts";
+import { ZkDetector } from "../zk/detector.ts";
 import { masterInfoUrl } from "../zk/master-info.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 

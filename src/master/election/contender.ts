@@ -17,11 +17,11 @@
 import zookeeper from "node-zookeeper-client";
 import type { MasterInfo } from "../../wire/framework.ts";
 import { ZkError } from "../../zk/calls.ts";
+import { baseName, childPath, leaderCandidacy, MASTER_ZNODE_PREFIX } from "../../zk/layout.ts";
 import { encodeMasterInfo } from "../../zk/master-info.ts";
 import { type SessionFailure, ZkSession } from "../../zk/session.ts";
 import type { ZkUrl } from "../../zk/url.ts";
 import type { ContenderEvent, ContenderListener, LeaderContender, LostReason } from "./election.ts";
-import { baseName, childPath, leaderCandidacy, MASTER_ZNODE_PREFIX } from "./zk-layout.ts";
 
 export interface ZkContenderOptions {
   url: ZkUrl;

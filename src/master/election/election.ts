@@ -1,7 +1,6 @@
-// Leader election and leader detection, as the master and its clients see them (reference §5.8,
-// §7). Two implementations sit behind these interfaces: standalone (one master, always leader)
-// and ZooKeeper (Mesos's `json.info_` layout).
-import type { MasterInfo } from "../../wire/framework.ts";
+// Leader election, as the masters see it (reference §5.8, §7). Two implementations sit behind
+// this interface: standalone (one master, always leader) and ZooKeeper (Mesos's `json.info_`
+// layout). Leader detection, which the agent, the SDK and the CLI use too, is in src/zk.
 
 /** Why a contender stopped leading (or stopped being a candidate). */
 export type LostReason =
@@ -30,55 +29,4 @@ export interface LeaderContender {
   readonly leading: boolean;
   /** Gives up the candidacy (a leader reports `lost` with reason "withdrawn") and releases it. */
   withdraw(): Promise<void>;
-}
-
-export type DetectorListener = (leader: MasterInfo | undefined) => void;
-
-export interface LeaderDetector {
-  /** The leader last seen; undefined while none is known. */
-  current(): MasterInfo | undefined;
-  /**
-   * Resolves with the leader once it differs from `previous` (by id and pid; undefined = none),
-   * like Mesos's `MasterDetector::detect(previous)`. Resolves at once if it already differs.
-   */
-  detect(previous?: MasterInfo): Promise<MasterInfo | undefined>;
-  /** Called on every change of leader; returns the function that unsubscribes. */
-  onChange(listener: DetectorListener): () => void;
-  close(): Promise<void>;
-}
-
-/** A detector's listeners, and `detect`'s wait on them (both detectors keep theirs in one). */
-export class DetectorListeners {
-  readonly #listeners = new Set<DetectorListener>();
-
-  /** Returns the function that unsubscribes. */
-  add(listener: DetectorListener): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
-  }
-
-  notify(leader: MasterInfo | undefined): void {
-    for (const listener of [...this.#listeners]) listener(leader);
-  }
-
-  clear(): void {
-    this.#listeners.clear();
-  }
-
-  /** Resolves with the first leader notified that differs from `previous`. */
-  next(previous: MasterInfo | undefined): Promise<MasterInfo | undefined> {
-    return new Promise((resolve) => {
-      const off = this.add((leader) => {
-        if (sameLeader(leader, previous)) return;
-        off();
-        resolve(leader);
-      });
-    });
-  }
-}
-
-/** Same leader: Mesos compares MasterInfo; id + pid identify one master's incarnation. */
-export function sameLeader(a: MasterInfo | undefined, b: MasterInfo | undefined): boolean {
-  if (a === undefined || b === undefined) return a === b;
-  return a.id === b.id && a.pid === b.pid;
 }

@@ -8,7 +8,8 @@
 // docs/ha.md says why Tessera chose exiting over rejoining as a standby.
 import type { LeadershipView } from "../../http/leader.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
-import type { LeaderContender, LeaderDetector, LostReason } from "./election.ts";
+import type { LeaderDetector } from "../../zk/leader-detector.ts";
+import type { LeaderContender, LostReason } from "./election.ts";
 
 export type LeadershipPhase =
   /** Registered (or registering) as a candidate; someone else leads, or nobody yet. */

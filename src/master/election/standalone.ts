@@ -2,13 +2,12 @@
 // detector is told the leader directly (Mesos's StandaloneMasterDetector::appoint).
 import type { MasterInfo } from "../../wire/framework.ts";
 import {
-  type ContenderListener,
   type DetectorListener,
   DetectorListeners,
-  type LeaderContender,
   type LeaderDetector,
   sameLeader,
-} from "./election.ts";
+} from "../../zk/leader-detector.ts";
+import type { ContenderListener, LeaderContender } from "./election.ts";
 
 export const STANDALONE_CANDIDACY = "standalone";
 

@@ -2,12 +2,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { ContenderEvent } from "../../../src/master/election/index.ts";
-import {
-  leaderCandidacy,
-  parseCandidacy,
-  StandaloneContender,
-  StandaloneDetector,
-} from "../../../src/master/election/index.ts";
+import { StandaloneContender, StandaloneDetector } from "../../../src/master/election/index.ts";
+import { leaderCandidacy, parseCandidacy } from "../../../src/zk/layout.ts";
 import {
   decodeMasterInfo,
   encodeMasterInfo,

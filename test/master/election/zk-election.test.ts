@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import zookeeper from "node-zookeeper-client";
-import { ZkContender, ZkDetector } from "../../../src/master/election/index.ts";
+import { ZkContender } from "../../../src/master/election/index.ts";
+import { ZkDetector } from "../../../src/zk/detector.ts";
 import { makeMasterInfo } from "../../../src/zk/master-info.ts";
 import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";

@@ -1,7 +1,8 @@
 // Election across a three-node ZooKeeper ensemble whose leader is killed (kill -9).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ZkContender, ZkDetector } from "../../../src/master/election/index.ts";
+import { ZkContender } from "../../../src/master/election/index.ts";
+import { ZkDetector } from "../../../src/zk/detector.ts";
 import { makeMasterInfo } from "../../../src/zk/master-info.ts";
 import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";

@@ -3,18 +3,18 @@
 // read its MasterInfo JSON; re-evaluate whenever the children change. Other children are
 // ignored. While the session is lost (expired, or no server contact for the lease, see
 // src/zk/session.ts) no leader is known, as Mesos's detector reports none on expiry.
-import type { MasterInfo } from "../../wire/framework.ts";
-import { ZkError } from "../../zk/calls.ts";
-import { decodeMasterInfo } from "../../zk/master-info.ts";
-import { ZkSession } from "../../zk/session.ts";
-import type { ZkUrl } from "../../zk/url.ts";
+import type { MasterInfo } from "../wire/framework.ts";
+import { ZkError } from "./calls.ts";
+import { childPath, leaderCandidacy } from "./layout.ts";
 import {
   type DetectorListener,
   DetectorListeners,
   type LeaderDetector,
   sameLeader,
-} from "./election.ts";
-import { childPath, leaderCandidacy } from "./zk-layout.ts";
+} from "./leader-detector.ts";
+import { decodeMasterInfo } from "./master-info.ts";
+import { ZkSession } from "./session.ts";
+import type { ZkUrl } from "./url.ts";
 
 export interface ZkDetectorOptions {
   url: ZkUrl;
