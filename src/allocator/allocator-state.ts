@@ -2,7 +2,6 @@
 // tracking in the sorters, quota consumption, cluster totals. Every change of allocation goes
 // through `allocate` / `unallocate`, which keep the sorters, quota counters and headroom in
 // step incrementally (no recomputation over the cluster).
-
 import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,

@@ -1,5 +1,4 @@
 // Public API of src/allocator: the hierarchical DRF allocator (reference §6).
-
 export { SeededRandom } from "../base/prng.ts";
 export { Allocator } from "./allocator.ts";
 export { DEFAULT_REFUSE_SECONDS, filterTimeoutMs, MAX_REFUSE_SECONDS } from "./offer-filters.ts";

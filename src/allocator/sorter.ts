@@ -18,7 +18,6 @@
 // never re-sorts everything and a change made while walking does not disturb the walk (the
 // same effect as Mesos calling `sort()` once per agent). A change of the cluster total
 // changes every share, so it triggers one full re-sort at the next walk.
-
 import type { SeededRandom } from "../base/prng.ts";
 import { parentRole } from "../resources/index.ts";
 import { ChunkedList } from "./chunked-list.ts";

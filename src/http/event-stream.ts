@@ -10,7 +10,6 @@
 // would make Node queue them in memory without bound, so once the unsent backlog passes
 // `maxBufferedBytes` the stream is disconnected instead (the client sees the connection drop,
 // as it would on a network failure, and re-subscribes).
-
 import { randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import { assert } from "../base/assert.ts";

@@ -10,7 +10,6 @@
 // streams. Fastify would have to be talked out of its own content-type parsing, body handling
 // and reply lifecycle for each of those (raw bodies, `reply.hijack()` for streams), so the thin
 // layer here, with no dependency, is the smaller and clearer thing to own.
-
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";

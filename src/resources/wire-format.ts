@@ -14,7 +14,6 @@
 //
 // Value checks happen here because the domain types cannot hold bad values: negative or
 // non-finite scalars, begin > end or overlapping ranges, duplicate set items, TEXT values.
-
 import { assert } from "../base/assert.ts";
 import { parseWire, repeated } from "../wire/json.ts";
 import {

@@ -1,7 +1,6 @@
 // Reconnect backoff for the SDK's clients: exponential with "equal jitter" (half the cap fixed,
 // half random), bounded by a maximum. Randomness comes from a seeded generator so that a test
 // or a simulation replays the same delays from the same seed.
-
 import { assert } from "../base/assert.ts";
 import { SeededRandom } from "../base/prng.ts";
 

@@ -28,7 +28,6 @@
 // executor ends once its terminal update is acknowledged.
 // A container limitation (OOM) ends the executor without an update: the agent then reports
 // TASK_FAILED with the containerizer's reason, as Mesos does.
-
 import { randomUuidBase64 } from "../../base/uuid.ts";
 import type { ExecutorCall, ExecutorEvent } from "../../wire/executor.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";

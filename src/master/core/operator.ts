@@ -2,7 +2,6 @@
 // through agent-activity.ts DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT) and a read-only
 // snapshot of the master's state, from which the shell renders GET_ROLES, GET_WEIGHTS,
 // GET_QUOTA and the legacy endpoints (reference §4.2, §4.5).
-
 import { weightError } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
 import { ResourceQuantities, toMilli } from "../../resources/index.ts";

@@ -8,7 +8,6 @@
 // configs, the maintenance schedule with each scheduled machine's mode, and the last leader's
 // MasterInfo. It does not hold frameworks, tasks, offers or reservations: those are rebuilt from
 // re-registering agents and re-subscribing frameworks.
-
 import { weightError } from "../../allocator/index.ts";
 import type {
   AgentInfo,
