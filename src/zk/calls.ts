@@ -1,6 +1,6 @@
 // The ZooKeeper calls Tessera makes, as promises over `node-zookeeper-client`, with one error
-// type. The election (through ZkSession, which adds a liveness lease), the zk registry backend
-// and the services framework's store all go through these.
+// type. The election and the leader detector (through ZkSession, which adds a liveness lease),
+// the zk registry backend and the services framework's store all go through these.
 //
 // Client library: `node-zookeeper-client` (pure JavaScript, no native build, no binaries to
 // download; maintained, works on Node 20). It has everything Mesos's uses of ZooKeeper need:
