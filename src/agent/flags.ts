@@ -4,27 +4,22 @@
 import { readFileSync } from "node:fs";
 import {
   addressFlagSpecs,
+  type DaemonFlags,
+  daemonFlagValues,
   type FlagEnv,
+  type FlagReader,
   type FlagsResult,
   formatDuration,
   type GivenFlags,
-  type LogLevel,
   type MesosFlagSpec,
-  readFlags,
+  parseFlags,
 } from "../base/flag-parsing.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 
-export interface AgentCommandFlags {
+export interface AgentCommandFlags extends DaemonFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
   master: string | undefined;
   workDir: string;
-  ip: string;
-  port: number;
-  hostname: string | undefined;
-  /** `--advertise_ip`, `--advertise_port`: the address the master and executors are told,
-   *  where it differs from the one listened on (NAT, containers). */
-  advertiseIp: string | undefined;
-  advertisePort: number | undefined;
   /** `--strict`: a checkpoint that cannot be read stops the agent (else it starts afresh). */
   strict: boolean;
   /** `--max_completed_executors_per_framework`: history kept for /state. */
@@ -58,7 +53,6 @@ export interface AgentCommandFlags {
   /** `--executor_environment_variables`: the executors' whole environment, instead of the
    *  agent's own. */
   executorEnvironmentVariables: Readonly<Record<string, string>> | undefined;
-  logLevel: LogLevel;
 }
 
 type FlagKind =
@@ -244,18 +238,17 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
 export type AgentFlagsResult = FlagsResult<AgentCommandFlags>;
 
 export function parseAgentFlags(given: GivenFlags, env: FlagEnv = {}): AgentFlagsResult {
-  const read = readFlags(AGENT_FLAG_SPECS, given, env);
-  if (!read.ok) return read;
-  const r = read.reader;
+  return parseFlags(AGENT_FLAG_SPECS, given, env, readAgentFlags);
+}
+
+function readAgentFlags(r: FlagReader): AgentCommandFlags {
+  const daemon = r.daemonFlags();
   const workDir = r.str("work_dir");
   if (workDir === undefined) r.fail("work_dir", "--work_dir is required");
-  // A port flag's lowest value is 0 where "any free port" makes sense.
-  const port = r.integer("port", 0, 65535);
   const recover = r.str("recover");
   if (recover !== "reconnect" && recover !== "cleanup") {
     r.fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
   }
-  const logLevel = r.logLevel();
   const containerizers = (r.str("containerizers") ?? "").split(",").map((c) => c.trim());
   const other = containerizers.find((c) => c !== "mesos");
   if (other !== undefined) {
@@ -266,8 +259,6 @@ export function parseAgentFlags(given: GivenFlags, env: FlagEnv = {}): AgentFlag
         : `'${other}' is not a containerizer; the only one is mesos`,
     );
   }
-  const advertisePort =
-    r.str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535);
   const maxCompletedText = r.str("max_completed_executors_per_framework") ?? "";
   const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
     ? Number(maxCompletedText)
@@ -324,14 +315,10 @@ export function parseAgentFlags(given: GivenFlags, env: FlagEnv = {}): AgentFlag
         : `'${master}' is not host:port, http://host:port or zk://host:port[,...]/path`,
     );
   }
-  const flags: AgentCommandFlags = {
+  return {
+    ...daemon,
     master,
     workDir: workDir ?? "",
-    ip: r.str("ip") ?? "0.0.0.0",
-    port,
-    hostname: r.str("hostname"),
-    advertiseIp: r.str("advertise_ip"),
-    advertisePort,
     strict: r.bool("strict"),
     maxCompletedExecutorsPerFramework,
     resources: r.str("resources"),
@@ -354,19 +341,14 @@ export function parseAgentFlags(given: GivenFlags, env: FlagEnv = {}): AgentFlag
     sandboxDirectory,
     switchUser: r.bool("switch_user"),
     executorEnvironmentVariables,
-    logLevel: logLevel ?? "info",
   };
-  const first = r.firstError;
-  if (first !== undefined) return { ok: false, ...first };
-  return { ok: true, flags };
 }
 
 /** The flags as `/flags` and GET_FLAGS report them (values as strings, unset ones left out). */
 export function agentFlagValues(flags: AgentCommandFlags): Record<string, string> {
   const out: Record<string, string> = {
+    ...daemonFlagValues(flags),
     work_dir: flags.workDir,
-    ip: flags.ip,
-    port: String(flags.port),
     recover: flags.recover,
     executor_registration_timeout: formatDuration(flags.executorRegistrationTimeoutMs),
     executor_reregistration_timeout: formatDuration(flags.executorReregistrationTimeoutMs),
@@ -382,16 +364,12 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     enforce_container_disk_quota: String(flags.enforceContainerDiskQuota),
     sandbox_directory: flags.sandboxDirectory,
     switch_user: String(flags.switchUser),
-    log_level: flags.logLevel.toUpperCase(),
     containerizers: "mesos",
     strict: String(flags.strict),
     max_completed_executors_per_framework: String(flags.maxCompletedExecutorsPerFramework),
   };
   const optional: [string, string | undefined][] = [
     ["master", flags.master],
-    ["hostname", flags.hostname],
-    ["advertise_ip", flags.advertiseIp],
-    ["advertise_port", flags.advertisePort === undefined ? undefined : String(flags.advertisePort)],
     ["resources", flags.resources],
     ["attributes", flags.attributes],
     ["isolation", flags.isolation],

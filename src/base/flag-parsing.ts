@@ -26,6 +26,19 @@ export interface FlagError {
 /** A daemon's flags parsed, or the first flag refused. */
 export type FlagsResult<T> = { ok: true; flags: T } | ({ ok: false } & FlagError);
 
+/** What both daemons read alike: where they listen and advertise, and how much they log. */
+export interface DaemonFlags {
+  ip: string;
+  port: number;
+  hostname: string | undefined;
+  /** `--advertise_ip`, `--advertise_port`: the address others are told (the master's
+   *  MasterInfo, the agent's registration), where it differs from the one listened on (NAT,
+   *  containers). */
+  advertiseIp: string | undefined;
+  advertisePort: number | undefined;
+  logLevel: LogLevel;
+}
+
 /** The command line's values by flag name (a bare boolean flag as `true`). */
 export type GivenFlags = Readonly<Record<string, string | boolean | undefined>>;
 
@@ -156,6 +169,36 @@ export function expandFlagFiles(raw: Map<string, string | undefined>): FlagError
 }
 
 /**
+ * Parses `specs`' values with `read`, which checks them through the reader; the first flag
+ * refused (unknown, an unreadable file:// value, or a bad value) is the result.
+ */
+export function parseFlags<T>(
+  specs: readonly MesosFlagSpec[],
+  given: GivenFlags,
+  env: FlagEnv,
+  read: (reader: FlagReader) => T,
+): FlagsResult<T> {
+  const raw = readFlags(specs, given, env);
+  if (!raw.ok) return raw;
+  const flags = read(raw.reader);
+  const first = raw.reader.firstError;
+  return first === undefined ? { ok: true, flags } : { ok: false, ...first };
+}
+
+/** DaemonFlags as /flags and GET_FLAGS report them (values as strings, unset ones left out). */
+export function daemonFlagValues(flags: DaemonFlags): Record<string, string> {
+  const out: Record<string, string> = {
+    ip: flags.ip,
+    port: String(flags.port),
+    log_level: flags.logLevel.toUpperCase(),
+  };
+  if (flags.hostname !== undefined) out.hostname = flags.hostname;
+  if (flags.advertiseIp !== undefined) out.advertise_ip = flags.advertiseIp;
+  if (flags.advertisePort !== undefined) out.advertise_port = String(flags.advertisePort);
+  return out;
+}
+
+/**
  * Reads the raw values of `specs`: `given` holds the command line's by flag name (a bare
  * boolean flag as `true`), `env` the environment. An unknown flag or an unreadable file:// value
  * is refused at once; checks of the values go through the returned reader.
@@ -231,6 +274,22 @@ export class FlagReader {
     if (v === "false" || v === "0") return false;
     this.fail(name, `'${v}' is not a boolean (true or false)`);
     return false;
+  }
+
+  /** The flags of addressFlagSpecs and the log level. */
+  daemonFlags(): DaemonFlags {
+    return {
+      ip: this.str("ip") ?? "0.0.0.0",
+      // 0 is "any free port" for the port listened on, but never one to advertise.
+      port: this.integer("port", 0, 65535),
+      hostname: this.str("hostname"),
+      advertiseIp: this.str("advertise_ip"),
+      advertisePort:
+        this.str("advertise_port") === undefined
+          ? undefined
+          : this.integer("advertise_port", 1, 65535),
+      logLevel: this.logLevel() ?? "info",
+    };
   }
 
   /** `--logging_level` (Mesos's name), which overrides `--log_level`; undefined when bad. */

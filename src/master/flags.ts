@@ -6,25 +6,20 @@ import { readFileSync } from "node:fs";
 import { weightError } from "../allocator/index.ts";
 import {
   addressFlagSpecs,
+  type DaemonFlags,
+  daemonFlagValues,
   type FlagEnv,
+  type FlagReader,
   type FlagsResult,
   formatDuration,
   type GivenFlags,
-  type LogLevel,
   type MesosFlagSpec,
-  readFlags,
+  parseFlags,
 } from "../base/flag-parsing.ts";
 import { formatZkUrl, resolveZkUrl, type ZkUrl } from "../zk/url.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
 
-export interface MasterCommandFlags {
-  ip: string;
-  port: number;
-  hostname: string | undefined;
-  /** `--advertise_ip`, `--advertise_port`: the address in MasterInfo (ZooKeeper, redirects),
-   *  where it differs from the one listened on (NAT, containers). */
-  advertiseIp: string | undefined;
-  advertisePort: number | undefined;
+export interface MasterCommandFlags extends DaemonFlags {
   workDir: string | undefined;
   registry: "sqlite" | "in_memory" | "zk";
   /** `--zk`: contend for leadership (and keep the zk registry) there; undefined = standalone. */
@@ -35,7 +30,6 @@ export interface MasterCommandFlags {
   /** `--weights role=weight,...` (deprecated in Mesos, still honoured at startup). */
   weights: ReadonlyMap<string, number>;
   quiet: boolean;
-  logLevel: LogLevel;
   maxOperatorEventStreamSubscribers: number;
   /** The core's part. */
   core: MasterFlags;
@@ -179,9 +173,11 @@ export type MasterFlagsResult = FlagsResult<MasterCommandFlags>;
  * wins over the default.
  */
 export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFlagsResult {
-  const read = readFlags(MASTER_FLAG_SPECS, given, env);
-  if (!read.ok) return read;
-  const r = read.reader;
+  return parseFlags(MASTER_FLAG_SPECS, given, env, readMasterFlags);
+}
+
+function readMasterFlags(r: FlagReader): MasterCommandFlags {
+  const daemon = r.daemonFlags();
 
   const zkText = r.str("zk");
   let zk: ZkUrl | undefined;
@@ -206,8 +202,6 @@ export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFl
       "--work_dir is required with --registry=sqlite (or use --registry=in_memory)",
     );
   }
-  const logLevel = r.logLevel();
-  const port = r.integer("port", 0, 65535);
   const allocationIntervalMs = r.duration("allocation_interval") ?? 1000;
   if (allocationIntervalMs <= 0) r.fail("allocation_interval", "must be positive");
   const agentPingTimeoutMs = r.duration("agent_ping_timeout") ?? 15_000;
@@ -231,13 +225,8 @@ export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFl
     }
     weights.set(role, w);
   }
-  const flags: MasterCommandFlags = {
-    ip: r.str("ip") ?? "0.0.0.0",
-    port,
-    hostname: r.str("hostname"),
-    advertiseIp: r.str("advertise_ip"),
-    advertisePort:
-      r.str("advertise_port") === undefined ? undefined : r.integer("advertise_port", 1, 65535),
+  return {
+    ...daemon,
     workDir,
     registry: registry === "in_memory" || registry === "zk" ? registry : "sqlite",
     zk,
@@ -245,7 +234,6 @@ export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFl
     cluster: r.str("cluster"),
     weights,
     quiet: r.bool("quiet"),
-    logLevel: logLevel ?? "info",
     maxOperatorEventStreamSubscribers: r.integer(
       "max_operator_event_stream_subscribers",
       1,
@@ -269,9 +257,6 @@ export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFl
       rootSubmissions: r.bool("root_submissions"),
     },
   };
-  const first = r.firstError;
-  if (first !== undefined) return { ok: false, ...first };
-  return { ok: true, flags };
 }
 
 /**
@@ -280,8 +265,7 @@ export function parseMasterFlags(given: GivenFlags, env: FlagEnv = {}): MasterFl
  */
 export function flagValues(flags: MasterCommandFlags): Record<string, string> {
   const out: Record<string, string> = {
-    ip: flags.ip,
-    port: String(flags.port),
+    ...daemonFlagValues(flags),
     registry: flags.registry,
     allocation_interval: formatDuration(flags.core.allocationIntervalMs),
     agent_ping_timeout: formatDuration(flags.core.agentPingTimeoutMs),
@@ -293,15 +277,11 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
     max_operator_event_stream_subscribers: String(flags.maxOperatorEventStreamSubscribers),
     root_submissions: String(flags.core.rootSubmissions),
     quiet: String(flags.quiet),
-    log_level: flags.logLevel.toUpperCase(),
   };
   if (flags.zk !== undefined) {
     out.zk = formatZkUrl(flags.zk);
     out.zk_session_timeout = formatDuration(flags.zkSessionTimeoutMs);
   }
-  if (flags.hostname !== undefined) out.hostname = flags.hostname;
-  if (flags.advertiseIp !== undefined) out.advertise_ip = flags.advertiseIp;
-  if (flags.advertisePort !== undefined) out.advertise_port = String(flags.advertisePort);
   if (flags.workDir !== undefined) out.work_dir = flags.workDir;
   if (flags.cluster !== undefined) out.cluster = flags.cluster;
   if (flags.core.offerTimeoutMs !== undefined) {
