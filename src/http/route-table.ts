@@ -4,7 +4,7 @@
 //
 // An exact path is one map lookup, as every master and agent request is; prefix routes are
 // tried only when that misses, most specific (longest) first.
-import assert from "node:assert/strict";
+import { assert } from "../base/assert.ts";
 
 export interface FoundRoute<R> {
   readonly route: R;

@@ -5,8 +5,8 @@
 // As with RecordIO streams (event-stream.ts), the backlog has a stated limit: once more than
 // `maxBufferedBytes` were written and not taken by the socket, the client is disconnected
 // rather than queued for without bound (it sees the connection drop, and reconnects).
-import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
+import { assert } from "../base/assert.ts";
 import type { EventStreamCloseReason } from "./event-stream.ts";
 
 /** Default backlog limit per client: 4 MiB of events not yet taken by the socket. */
