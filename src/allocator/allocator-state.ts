@@ -19,7 +19,7 @@ import {
   type ScalarVector,
   scalarDeltas,
 } from "./scalar-vector.ts";
-import { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
+import { createSorter, type Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 
 export interface NormalizedOptions {
   readonly allocationIntervalMs: number;
@@ -70,7 +70,7 @@ export class AllocatorState {
   }
 
   private newSorter<T>(hierarchical: boolean, weightOf: (path: string) => number): Sorter<T> {
-    return new Sorter<T>(this.options.sorter, this.context, hierarchical, weightOf, this.rng);
+    return createSorter<T>(this.options.sorter, this.context, hierarchical, weightOf, this.rng);
   }
 
   /** Something changed that may let a refused agent be offered again. */

@@ -2,7 +2,7 @@
 export { SeededRandom } from "../base/prng.ts";
 export { Allocator } from "./allocator.ts";
 export { DEFAULT_REFUSE_SECONDS, filterTimeoutMs, MAX_REFUSE_SECONDS } from "./offer-filters.ts";
-export { Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
+export { createSorter, type Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 export type {
   AgentCapabilities,
   AgentId,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
 import { ChunkedList } from "../../src/allocator/chunked-list.ts";
-import { SeededRandom, Sorter, type SorterContext } from "../../src/allocator/index.ts";
+import { createSorter, SeededRandom, type SorterContext } from "../../src/allocator/index.ts";
 
 const before = (e: number, key: number) => e < key;
 const notAfter = (e: number, key: number) => e <= key;
@@ -63,7 +63,7 @@ describe("DRF sorter over long lists", () => {
         }),
         (steps) => {
           const ctx: SorterContext = { total: [1_000_000], totalVersion: 0, excluded: [] };
-          const s = new Sorter<string>("drf", ctx, false, () => 1, new SeededRandom(1));
+          const s = createSorter<string>("drf", ctx, false, () => 1, new SeededRandom(1));
           const alloc = new Map<string, { milli: number; count: number }>();
           for (let i = 0; i < 300; i++) {
             const path = `fw-${String(i).padStart(3, "0")}`;

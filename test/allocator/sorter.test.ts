@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { SeededRandom, Sorter, type SorterContext } from "../../src/allocator/index.ts";
+import {
+  createSorter,
+  SeededRandom,
+  type SorterContext,
+  type SorterKind,
+} from "../../src/allocator/index.ts";
 
 // One resource name (id 0 = cpus, id 1 = mem) with a fixed cluster total.
 function context(cpus = 100_000, mem = 100_000): SorterContext {
@@ -12,9 +17,9 @@ function sorter(
   weights: Record<string, number> = {},
   ctx = context(),
   hierarchical = true,
-  kind: "drf" | "random" = "drf",
+  kind: SorterKind = "drf",
 ) {
-  const s = new Sorter<string>(
+  const s = createSorter<string>(
     kind,
     ctx,
     hierarchical,
@@ -29,6 +34,137 @@ function sorter(
 }
 
 const cpus = (milli: number) => ({ ids: [0], millis: [milli] });
+
+const sorted = (paths: Iterable<string>) => [...paths].sort();
+
+// What every sorter type promises through the `Sorter` interface, whatever its order.
+for (const kind of ["drf", "random"] as const satisfies readonly SorterKind[]) {
+  describe(`${kind} sorter, through the Sorter interface`, () => {
+    const make = (weights: Record<string, number> = {}, ctx = context()) =>
+      sorter(weights, ctx, true, kind);
+
+    it("is of the type it was created as", () => {
+      assert.equal(make().s.kind, kind);
+    });
+
+    it("visits exactly the active clients, each once per walk", () => {
+      const { s, add } = make();
+      for (const c of ["a", "b", "eng", "eng/web", "eng/batch"]) add(c);
+      s.deactivate("b");
+      s.deactivate("eng/web");
+      assert.deepEqual(sorted(s.sorted()), ["a", "eng", "eng/batch"]);
+      s.activate("b");
+      assert.deepEqual(sorted(s.sorted()), ["a", "b", "eng", "eng/batch"]);
+      assert.equal(s.size, 5);
+      assert.equal(s.isActive("eng/web"), false);
+      assert.equal(s.isActive("eng/batch"), true);
+    });
+
+    it("answers a client's allocation and its share divided by its weight", () => {
+      const { s, add } = make({ a: 2 });
+      add("a");
+      s.allocated("a", { ids: [0, 1], millis: [30_000, 10_000] });
+      s.unallocated("a", { ids: [0], millis: [10_000] });
+      assert.deepEqual(s.allocation("a"), [20_000, 10_000]);
+      assert.equal(s.share("a"), 0.1);
+    });
+
+    it("re-reads weights when told to", () => {
+      const weights: Record<string, number> = {};
+      const { s, add } = make(weights);
+      add("a");
+      s.allocated("a", cpus(40_000));
+      assert.equal(s.share("a"), 0.4);
+      weights.a = 4;
+      s.refreshWeights();
+      assert.equal(s.share("a"), 0.1);
+    });
+
+    it("keeps a client's allocation when a subrole turns it into an internal node", () => {
+      const { s, add } = make();
+      add("a");
+      s.allocated("a", cpus(10_000));
+      add("a/x");
+      assert.equal(s.share("a"), 0.1);
+      assert.deepEqual(sorted(s.sorted()), ["a", "a/x"]);
+      s.remove("a/x");
+      assert.equal(s.has("a/x"), false);
+      assert.deepEqual(s.sorted(), ["a"]);
+      assert.deepEqual(s.allocation("a"), [10_000]);
+    });
+
+    it("stops a walk when the visitor says so", () => {
+      const { s, add } = make();
+      for (const c of ["a", "b", "c"]) add(c);
+      const seen: string[] = [];
+      s.walk((p) => {
+        seen.push(p);
+        return seen.length < 2;
+      });
+      assert.equal(seen.length, 2);
+    });
+
+    it("applies a change made during a walk at the next walk", () => {
+      const { s, add } = make();
+      for (const c of ["a", "b", "c"]) add(c);
+      const seen: string[] = [];
+      s.walk((p) => {
+        if (seen.length === 0) for (const c of ["a", "b", "c"]) if (c !== p) s.deactivate(c);
+        seen.push(p);
+        return true;
+      });
+      assert.deepEqual(sorted(seen), ["a", "b", "c"]);
+      assert.deepEqual(s.sorted(), [seen[0]]);
+    });
+
+    it("refuses a nested walk of itself", () => {
+      const { s, add } = make();
+      add("a");
+      const walkInside = () => {
+        s.sorted();
+        return true;
+      };
+      assert.throws(() => s.walk(walkInside), /nested walk/);
+    });
+
+    it("keeps visiting exactly the active clients under random changes", () => {
+      fc.assert(
+        fc.property(
+          fc.array(fc.tuple(fc.nat(7), fc.integer({ min: -3_000, max: 5_000 }), fc.boolean()), {
+            maxLength: 80,
+          }),
+          (ops) => {
+            const names = ["a", "b", "c", "d", "e/x", "e/y", "e", "f"];
+            const { s, add } = make({ b: 2, e: 0.5 });
+            for (const n of names) add(n);
+            const held = new Map(names.map((n) => [n, 0]));
+            const active = new Set(names);
+            for (const [i, amount, toggle] of ops) {
+              const n = names[i]!;
+              if (amount > 0) {
+                s.allocated(n, cpus(amount));
+                held.set(n, held.get(n)! + amount);
+              } else if (amount < 0 && held.get(n)! >= -amount) {
+                s.unallocated(n, cpus(-amount));
+                held.set(n, held.get(n)! + amount);
+              }
+              if (toggle) {
+                if (active.delete(n)) s.deactivate(n);
+                else {
+                  active.add(n);
+                  s.activate(n);
+                }
+              }
+              assert.deepEqual(sorted(s.sorted()), sorted(active));
+            }
+            for (const n of names) assert.deepEqual(s.allocation(n)[0] ?? 0, held.get(n));
+          },
+        ),
+        { numRuns: 100 },
+      );
+    });
+  });
+}
 
 describe("DRF sorter", () => {
   it("orders clients by ascending dominant share", () => {
