@@ -59,6 +59,22 @@ function candidate(resources: Resources): Candidate {
   return { resources, hasRevocable, hasShared, hasRefined };
 }
 
+/**
+ * A fair-share candidate (undefined: nothing to offer the role here), and whether quota
+ * limits or headroom cut something off it: an agent where that happened is not settled
+ * (what was cut off may be offered once the limits or the headroom move).
+ */
+interface FairShareCut {
+  readonly candidate: Candidate | undefined;
+  readonly chopped: boolean;
+}
+
+const NOTHING: FairShareCut = { candidate: undefined, chopped: false };
+const CUT_TO_NOTHING: FairShareCut = { candidate: undefined, chopped: true };
+
+/** The offer filters in force on one agent, by subscription (see `OfferFilters.forAgent`). */
+type AgentFilters = ReadonlyMap<number, readonly OfferFilter[]> | undefined;
+
 /** The candidate with what the framework cannot accept removed. */
 function forFramework(c: Candidate, fw: FrameworkState): Resources {
   let out = c.resources;
@@ -74,9 +90,6 @@ export class AllocationCycle {
   private readonly out: MutableOffer[] = [];
   /** Offers made in stage 1, so that stage 2 merges into them (one offer per triple). */
   private readonly stage1 = new Map<AgentState, MutableOffer[]>();
-  private filtersHere: ReadonlyMap<number, readonly OfferFilter[]> | undefined;
-  /** Set by `fairShareCandidate`: whether quota limits or headroom cut its last result. */
-  private chopped = false;
 
   constructor(private readonly state: AllocatorState) {
     this.headroom = new Headroom(state.unallocatedGoverned, state.names);
@@ -103,10 +116,17 @@ export class AllocationCycle {
     return true;
   }
 
-  /** False when a filter refuses the offer or it is below the minimum allocatable. */
-  private wanted(fw: FrameworkState, role: RoleState, offer: Resources): boolean {
+  /**
+   * False when one of the agent's `filters` refuses the offer or it is below the minimum
+   * allocatable.
+   */
+  private wanted(
+    fw: FrameworkState,
+    role: RoleState,
+    offer: Resources,
+    filters: AgentFilters,
+  ): boolean {
     if (offer.isEmpty()) return false;
-    const filters = this.filtersHere;
     if (filters !== undefined) {
       const list = filters.get(this.state.subscription(fw, role.path));
       if (OfferFilters.filters(list, offer)) return false;
@@ -150,7 +170,7 @@ export class AllocationCycle {
   // --- stage 1 -----------------------------------------------------------------------------
 
   private guarantees(agent: AgentState): void {
-    this.filtersHere = this.state.filters.forAgent(agent);
+    const filters = this.state.filters.forAgent(agent);
     this.state.roleSorter.walk((role) => {
       if (agent.available.isEmpty()) return false;
       // Quota is set on top-level roles only; their own frameworks get stage 1.
@@ -162,7 +182,7 @@ export class AllocationCycle {
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
         const offer = this.guaranteeOffer(role, forFramework(base, fw), unsatisfied);
-        if (offer === undefined || !this.wanted(fw, role, offer)) return true;
+        if (offer === undefined || !this.wanted(fw, role, offer, filters)) return true;
         this.give(fw, role, agent, offer, 1);
         unsatisfied = unsatisfiedGuarantees(role, this.state.names);
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
@@ -195,21 +215,22 @@ export class AllocationCycle {
 
   private fairShare(agent: AgentState): void {
     const state = this.state;
-    this.filtersHere = state.filters.forAgent(agent);
+    const filters = state.filters.forAgent(agent);
     let offered = false;
     let chopped = false;
     state.roleSorter.walk((role) => {
       if (agent.available.isEmpty()) return false;
-      let c = this.fairShareCandidate(role, agent);
-      if (this.chopped) chopped = true;
+      const first = this.fairShareCandidate(role, agent);
+      if (first.chopped) chopped = true;
+      let c = first.candidate;
       if (c === undefined) return true;
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
         const offer = forFramework(c!, fw);
-        if (!this.wanted(fw, role, offer)) return true;
+        if (!this.wanted(fw, role, offer, filters)) return true;
         this.give(fw, role, agent, offer, 2);
         offered = true;
-        c = this.fairShareCandidate(role, agent);
+        c = this.fairShareCandidate(role, agent).candidate;
         return c !== undefined;
       });
       return true;
@@ -217,19 +238,15 @@ export class AllocationCycle {
     if (!offered && !chopped) agent.settledEpoch = state.epoch;
   }
 
-  /**
-   * Everything allocatable to the role, governed scalars cut to limits and headroom; sets
-   * `chopped` when the cut removed something (no result object: this runs per agent).
-   */
-  private fairShareCandidate(role: RoleState, agent: AgentState): Candidate | undefined {
-    this.chopped = false;
+  /** Everything allocatable to the role, governed scalars cut to limits and headroom. */
+  private fairShareCandidate(role: RoleState, agent: AgentState): FairShareCut {
     const available = agent.available;
-    if (available.isEmpty()) return undefined;
+    if (available.isEmpty()) return NOTHING;
     // Without reservations on the agent everything is allocatable: the candidate is the
     // available collection itself, and an offer of all of it is taken over whole by
     // `AllocatorState.allocate` (no copy, no subtraction).
     const all = agent.reservedRoles.size === 0 ? available : available.allocatableTo(role.path);
-    if (all.isEmpty()) return undefined;
+    if (all.isEmpty()) return NOTHING;
     const top = this.state.topOf(role);
     const names = this.state.names;
     const limits = top.quota === undefined ? undefined : remainingLimits(top, names);
@@ -237,12 +254,13 @@ export class AllocationCycle {
       ? undefined
       : this.headroom.bounds(unsatisfiedGuarantees(top, names));
     const bounds = tightest(limits, headroom);
-    if (bounds === undefined) return candidate(all);
+    if (bounds === undefined) return { candidate: candidate(all), chopped: false };
     const pool = all.filter(governed);
     const cut = pool.shrink(bounds);
-    if (cut.contains(pool)) return candidate(all);
+    if (cut.contains(pool)) return { candidate: candidate(all), chopped: false };
     const resources = all.filter(notGoverned).addInPlace(cut);
-    this.chopped = true;
-    return resources.isEmpty() ? undefined : candidate(resources);
+    return resources.isEmpty()
+      ? CUT_TO_NOTHING
+      : { candidate: candidate(resources), chopped: true };
   }
 }
