@@ -5,13 +5,14 @@
 import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,
-  type ResourceQuantities,
+  ResourceQuantities,
   Resources,
   reservationRole,
+  toMilli,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
 import { remainingLimits } from "./quota.ts";
-import { type AgentState, type FrameworkState, Holding, RoleState } from "./records.ts";
+import { type AgentState, type FrameworkState, Holding, RoleState, unsettle } from "./records.ts";
 import {
   applyDelta,
   emptyDeltas,
@@ -20,6 +21,7 @@ import {
   scalarDeltas,
 } from "./scalar-vector.ts";
 import { createSorter, type Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
+import type { AllocatorOptions } from "./types.ts";
 
 export interface NormalizedOptions {
   readonly allocationIntervalMs: number;
@@ -27,6 +29,22 @@ export interface NormalizedOptions {
   readonly filterGpuResources: boolean;
   readonly sorter: SorterKind;
   readonly seed: number;
+}
+
+const DEFAULT_MIN_ALLOCATABLE: readonly ResourceQuantities[] = [
+  ResourceQuantities.fromRecord({ cpus: toMilli(0.01) }),
+  ResourceQuantities.fromRecord({ mem: toMilli(32) }),
+];
+
+/** The options with their defaults filled in. */
+export function normalizeOptions(options: AllocatorOptions): NormalizedOptions {
+  return {
+    allocationIntervalMs: options.allocationIntervalMs ?? 1000,
+    minAllocatableResources: options.minAllocatableResources ?? DEFAULT_MIN_ALLOCATABLE,
+    filterGpuResources: options.filterGpuResources ?? true,
+    sorter: options.sorter ?? "drf",
+    seed: options.seed ?? 1,
+  };
 }
 
 export function topLevel(role: string): string {
@@ -130,9 +148,7 @@ export class AllocatorState {
     role.frameworks.delete(fw);
     const subscription = fw.subscriptions.get(path)!;
     fw.subscriptions.delete(path);
-    this.filters.removeSubscription(subscription, (agent) => {
-      agent.settledEpoch = -1;
-    });
+    this.filters.removeSubscription(subscription, unsettle);
     if (role.frameworks.size === 0) {
       role.inRoleSorter = false;
       this.roleSorter.remove(path);
@@ -279,6 +295,13 @@ export class AllocatorState {
       }
     }
     return unallocated;
+  }
+
+  /** Returns everything the holding has, in every role, to its agent. */
+  release(holding: Holding): void {
+    for (const [role, held] of holding.entries()) {
+      this.unallocate(holding.fw, role, holding.agent, held.clone());
+    }
   }
 
   // --- cluster totals ----------------------------------------------------------------------

@@ -9,12 +9,13 @@
 // which serves all of them; the periodic cycle is `allocate(nowMs, { full: true })`.
 // Agents whose last visit offered nothing to anyone, and that nothing has changed for since,
 // are skipped, so a cycle with no work is cheap.
-import { ResourceQuantities, Resources, toMilli, validateRole } from "../resources/index.ts";
+import { ResourceQuantities, Resources, validateRole } from "../resources/index.ts";
 import { AllocationCycle } from "./allocation-cycle.ts";
-import { AllocatorState } from "./allocator-state.ts";
+import { singleAllocationRole, splitByAllocationRole } from "./allocation-roles.ts";
+import { AllocatorState, normalizeOptions } from "./allocator-state.ts";
 import { filterTimeoutMs } from "./offer-filters.ts";
-import { consumedQuota } from "./quota.ts";
-import { AgentState, FrameworkState } from "./records.ts";
+import { checkQuota, consumedQuota } from "./quota.ts";
+import { AgentState, FrameworkState, frameworkCapabilities, unsettle } from "./records.ts";
 import {
   type AgentId,
   type AgentSpec,
@@ -29,23 +30,12 @@ import {
 } from "./types.ts";
 import { weightError } from "./weights.ts";
 
-const DEFAULT_MIN_ALLOCATABLE: readonly ResourceQuantities[] = [
-  ResourceQuantities.fromRecord({ cpus: toMilli(0.01) }),
-  ResourceQuantities.fromRecord({ mem: toMilli(32) }),
-];
-
 export class Allocator {
   private readonly state: AllocatorState;
 
   constructor(options: AllocatorOptions = {}) {
     this.state = new AllocatorState(
-      {
-        allocationIntervalMs: options.allocationIntervalMs ?? 1000,
-        minAllocatableResources: options.minAllocatableResources ?? DEFAULT_MIN_ALLOCATABLE,
-        filterGpuResources: options.filterGpuResources ?? true,
-        sorter: options.sorter ?? "drf",
-        seed: options.seed ?? 1,
-      },
+      normalizeOptions(options),
       options.fairnessExcludedResourceNames ?? [],
     );
   }
@@ -72,13 +62,7 @@ export class Allocator {
     fw.roles = new Set(spec.roles);
     fw.suppressed = new Set(spec.suppressedRoles ?? []);
     fw.active = spec.active ?? true;
-    fw.capabilities = {
-      gpuResources: spec.capabilities?.gpuResources ?? false,
-      revocableResources: spec.capabilities?.revocableResources ?? false,
-      sharedResources: spec.capabilities?.sharedResources ?? false,
-      reservationRefinement: spec.capabilities?.reservationRefinement ?? false,
-      multiRole: spec.capabilities?.multiRole ?? spec.roles.length > 1,
-    };
+    fw.capabilities = frameworkCapabilities(spec);
     fw.minAllocatable = spec.minAllocatable ?? new Map();
     for (const role of fw.roles) state.track(fw, role);
     for (const role of fw.subscriptions.keys()) state.refreshFramework(fw, role);
@@ -91,18 +75,10 @@ export class Allocator {
   removeFramework(id: FrameworkId): void {
     const fw = this.state.frameworks.get(id);
     if (fw === undefined) return;
-    this.releaseAll(fw);
+    for (const holding of fw.holdings()) this.state.release(holding);
     fw.roles = new Set();
     for (const role of [...fw.subscriptions.keys()]) this.state.untrackIfUnused(fw, role);
     this.state.frameworks.delete(id);
-  }
-
-  private releaseAll(fw: FrameworkState): void {
-    for (const holding of fw.holdings()) {
-      for (const [role, held] of holding.entries()) {
-        this.state.unallocate(fw, role, holding.agent, held.clone());
-      }
-    }
   }
 
   activateFramework(id: FrameworkId): void {
@@ -146,9 +122,7 @@ export class Allocator {
     for (const role of roles) {
       const subscription = fw.subscriptions.get(role);
       if (subscription === undefined) continue;
-      this.state.filters.removeSubscription(subscription, (agent) => {
-        agent.settledEpoch = -1;
-      });
+      this.state.filters.removeSubscription(subscription, unsettle);
     }
   }
 
@@ -167,17 +141,13 @@ export class Allocator {
   addAgent(id: AgentId, spec: AgentSpec, used: ReadonlyMap<FrameworkId, Resources> = new Map()) {
     const state = this.state;
     if (state.agents.has(id)) throw new Error(`bug: agent ${id} added twice`);
-    const agent = new AgentState(
-      id,
-      state.nextAgentOrder++,
-      spec.hostname,
-      spec.total,
-      {
-        multiRole: spec.capabilities?.multiRole ?? true,
-        hierarchicalRole: spec.capabilities?.hierarchicalRole ?? true,
-      },
-      spec.active ?? true,
-    );
+    const capabilities = {
+      multiRole: spec.capabilities?.multiRole ?? true,
+      hierarchicalRole: spec.capabilities?.hierarchicalRole ?? true,
+    };
+    const order = state.nextAgentOrder++;
+    const active = spec.active ?? true;
+    const agent = new AgentState(id, order, spec.hostname, spec.total, capabilities, active);
     state.agents.set(id, agent);
     state.countAgentTotal(agent, 1);
     for (const [frameworkId, resources] of used) this.addUsed(frameworkId, id, resources);
@@ -195,7 +165,7 @@ export class Allocator {
       fw.active = false;
       state.frameworks.set(frameworkId, fw);
     }
-    for (const [role, part] of this.byRole(fw, resources)) {
+    for (const [role, part] of splitByAllocationRole(fw, resources)) {
       state.track(fw, role);
       state.allocate(fw, state.role(role), agent, part.unallocate());
     }
@@ -205,12 +175,7 @@ export class Allocator {
     const state = this.state;
     const agent = state.agents.get(id);
     if (agent === undefined) return;
-    for (const holding of agent.holdings()) {
-      const fw = holding.fw;
-      for (const [role, held] of holding.entries()) {
-        state.unallocate(fw, role, agent, held.clone());
-      }
-    }
+    for (const holding of agent.holdings()) state.release(holding);
     state.countAgentTotal(agent, -1);
     state.filters.removeAgent(agent);
     state.pendingAgents.delete(agent);
@@ -270,51 +235,36 @@ export class Allocator {
     const fw = state.frameworks.get(frameworkId);
     const agent = state.agents.get(agentId);
     if (fw === undefined || agent === undefined) return;
+    const timeoutMs =
+      filter === undefined
+        ? 0
+        : filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
+    const refusedUntilMs = timeoutMs > 0 ? nowMs + timeoutMs : undefined;
     // Common case (every recovery of an offer): all of it carries one allocation role, and
     // the collection is used as it is (unallocate only reads it).
     const single = singleAllocationRole(resources);
     if (single !== undefined) {
-      this.recoverPart(fw, agent, single, resources, filter, nowMs);
+      this.recoverPart(fw, agent, single, resources, refusedUntilMs);
       return;
     }
-    for (const [role, part] of this.byRole(fw, resources)) {
-      this.recoverPart(fw, agent, role, part, filter, nowMs);
+    for (const [role, part] of splitByAllocationRole(fw, resources)) {
+      this.recoverPart(fw, agent, role, part, refusedUntilMs);
     }
   }
 
+  /** Returns one role's part; with `refusedUntilMs`, filters it on the agent until then. */
   private recoverPart(
     fw: FrameworkState,
     agent: AgentState,
     role: string,
     part: Resources,
-    filter: { readonly refuseSeconds: number } | undefined,
-    nowMs: number,
+    refusedUntilMs: number | undefined,
   ): void {
-    const state = this.state;
-    const unallocated = state.unallocate(fw, role, agent, part);
-    if (filter === undefined) return;
-    const timeoutMs = filterTimeoutMs(filter.refuseSeconds, state.options.allocationIntervalMs);
+    const unallocated = this.state.unallocate(fw, role, agent, part);
     const subscription = fw.subscriptions.get(role);
-    if (timeoutMs > 0 && subscription !== undefined) {
-      state.filters.add(agent, subscription, unallocated, nowMs + timeoutMs);
+    if (refusedUntilMs !== undefined && subscription !== undefined) {
+      this.state.filters.add(agent, subscription, unallocated, refusedUntilMs);
     }
-  }
-
-  /** Splits resources by allocation role (a single-role framework's may omit it). */
-  private byRole(fw: FrameworkState, resources: Resources): Map<string, Resources> {
-    const out = new Map<string, Resources>();
-    const only = fw.roles.size === 1 ? [...fw.roles][0] : undefined;
-    for (const r of resources) {
-      const role = r.allocationRole ?? only;
-      if (role === undefined) {
-        throw new Error(`bug: resources of multi-role framework ${fw.id} without allocation role`);
-      }
-      const part = out.get(role);
-      const withRole = r.allocationRole === undefined ? Resources.of(r).allocate(role) : r;
-      if (part === undefined) out.set(role, Resources.empty().addInPlace(withRole));
-      else part.addInPlace(withRole);
-    }
-    return out;
   }
 
   // --- weights and quota -------------------------------------------------------------------
@@ -339,19 +289,8 @@ export class Allocator {
 
   /** Sets (or with undefined, removes) the quota of a top-level role. */
   updateQuota(role: string, quota: Quota | undefined): AllocatorResult {
-    const invalid = validateRole(role);
-    if (invalid !== undefined) return failure("INVALID_ROLE", invalid);
-    if (role === "*" || role.includes("/")) {
-      return failure("INVALID_QUOTA", `quota can only be set on top-level roles other than '*'`);
-    }
-    if (quota !== undefined) {
-      for (const [name, guarantee] of quota.guarantees) {
-        const limit = quota.limits.get(name);
-        if (limit !== undefined && limit < guarantee) {
-          return failure("INVALID_QUOTA", `guarantee of '${name}' exceeds its limit in '${role}'`);
-        }
-      }
-    }
+    const invalid = checkQuota(role, quota);
+    if (!invalid.ok) return invalid;
     const state = this.state;
     const top = state.role(role);
     top.quota = quota;
@@ -375,9 +314,7 @@ export class Allocator {
    */
   allocate(nowMs: number, options: { readonly full?: boolean } = {}): Offer[] {
     const state = this.state;
-    state.filters.expire(nowMs, (agent) => {
-      agent.settledEpoch = -1;
-    });
+    state.filters.expire(nowMs, unsettle);
     const all = options.full === true || state.pendingAll;
     const candidates: AgentState[] = [];
     for (const agent of all ? state.agents.values() : state.pendingAgents) {
@@ -412,15 +349,7 @@ export class Allocator {
 
   /** What a framework holds (offered or used), optionally in one role, over all agents. */
   allocatedTo(frameworkId: FrameworkId, role?: string): Resources {
-    const out = Resources.empty();
-    const fw = this.state.frameworks.get(frameworkId);
-    if (fw === undefined) return out;
-    for (const holding of fw.holdings()) {
-      for (const [r, held] of holding.entries()) {
-        if (role === undefined || r === role) out.addInPlace(held);
-      }
-    }
-    return out;
+    return this.state.frameworks.get(frameworkId)?.held(role) ?? Resources.empty();
   }
 
   /** The role's weighted dominant share (0 for roles without frameworks). */
@@ -456,16 +385,4 @@ export class Allocator {
   filterCount(): number {
     return this.state.filters.size;
   }
-}
-
-/** The allocation role every resource carries, or undefined (none, several, or missing). */
-function singleAllocationRole(resources: Resources): string | undefined {
-  let single: string | undefined;
-  for (const r of resources) {
-    if (r.allocationRole === undefined || (single !== undefined && r.allocationRole !== single)) {
-      return undefined;
-    }
-    single = r.allocationRole;
-  }
-  return single;
 }

@@ -1,9 +1,33 @@
 // Quota arithmetic (reference §6.1, QUOTA_V2): consumption of a top-level role's subtree,
 // unsatisfied guarantees, what its limits still allow, the global headroom that protects
 // guarantees, and the "chopping" bounds applied to unreserved non-revocable scalars.
-import { type Milli, ResourceQuantities, type Resources } from "../resources/index.ts";
+import {
+  type Milli,
+  ResourceQuantities,
+  type Resources,
+  validateRole,
+} from "../resources/index.ts";
 import type { RoleState } from "./records.ts";
 import { type NameIndex, type ScalarVector, vectorQuantities } from "./scalar-vector.ts";
+import { type AllocatorResult, failure, OK, type Quota } from "./types.ts";
+
+/** Whether `quota` (undefined: none) may be set on `role`: top-level, guarantees within limits. */
+export function checkQuota(role: string, quota: Quota | undefined): AllocatorResult {
+  const invalid = validateRole(role);
+  if (invalid !== undefined) return failure("INVALID_ROLE", invalid);
+  if (role === "*" || role.includes("/")) {
+    return failure("INVALID_QUOTA", `quota can only be set on top-level roles other than '*'`);
+  }
+  if (quota !== undefined) {
+    for (const [name, guarantee] of quota.guarantees) {
+      const limit = quota.limits.get(name);
+      if (limit !== undefined && limit < guarantee) {
+        return failure("INVALID_QUOTA", `guarantee of '${name}' exceeds its limit in '${role}'`);
+      }
+    }
+  }
+  return OK;
+}
 
 /** Unreserved, non-revocable scalars: the part of resources that quota and headroom govern. */
 export function isQuotaGoverned(r: {

@@ -8,6 +8,7 @@ import type {
   AgentId,
   FrameworkCapabilities,
   FrameworkId,
+  FrameworkSpec,
   Quota,
 } from "./types.ts";
 
@@ -84,6 +85,24 @@ export class AgentState {
   }
 }
 
+/** A framework's capabilities as the allocator reads them (absent ones are off). */
+export function frameworkCapabilities(spec: FrameworkSpec): Required<FrameworkCapabilities> {
+  const caps = spec.capabilities;
+  return {
+    gpuResources: caps?.gpuResources ?? false,
+    revocableResources: caps?.revocableResources ?? false,
+    sharedResources: caps?.sharedResources ?? false,
+    reservationRefinement: caps?.reservationRefinement ?? false,
+    // A framework subscribed to several roles is necessarily MULTI_ROLE.
+    multiRole: caps?.multiRole ?? spec.roles.length > 1,
+  };
+}
+
+/** Marks an agent as worth visiting again (its offer filters or holdings changed). */
+export function unsettle(agent: AgentState): void {
+  agent.settledEpoch = -1;
+}
+
 export class FrameworkState {
   roles: ReadonlySet<string> = new Set();
   suppressed: ReadonlySet<string> = new Set();
@@ -132,6 +151,16 @@ export class FrameworkState {
   holdings(): Holding[] {
     const out: Holding[] = [];
     for (let h = this.firstHolding; h !== undefined; h = h.next) out.push(h);
+    return out;
+  }
+
+  /** What it holds (offered or used), optionally in one role, over all agents. */
+  held(role?: string): Resources {
+    const out = Resources.empty();
+    for (let h = this.firstHolding; h !== undefined; h = h.next) {
+      for (const [r, held] of h.entries())
+        if (role === undefined || r === role) out.addInPlace(held);
+    }
     return out;
   }
 
