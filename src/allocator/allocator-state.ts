@@ -2,6 +2,7 @@
 // tracking in the sorters, quota consumption, cluster totals. Every change of allocation goes
 // through `allocate` / `unallocate`, which keep the sorters, quota counters and headroom in
 // step incrementally (no recomputation over the cluster).
+import { assert } from "../base/assert.ts";
 import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,
@@ -167,6 +168,9 @@ export class AllocatorState {
       if (want) sorter.activate(fw.id);
       else sorter.deactivate(fw.id);
       role.activeFrameworks += want ? 1 : -1;
+      if (role.activeFrameworks < 0 || role.activeFrameworks > role.frameworks.size) {
+        assert(false, `role ${role.path} counts ${role.activeFrameworks} active frameworks`);
+      }
     }
     this.refreshRole(role);
   }
@@ -222,12 +226,19 @@ export class AllocatorState {
     // everything may be the available collection itself: it is then replaced, not emptied,
     // since it is read below.
     if (offer === agent.available) agent.available = Resources.empty();
-    else agent.available.subtractInPlace(offer);
+    else {
+      // (subtractInPlace clamps: an offer not contained would leave allocated > total.)
+      if (!agent.available.contains(offer)) {
+        assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
+      }
+      agent.available.subtractInPlace(offer);
+    }
     const allocated = offer.allocate(role.path);
     this.hold(fw, role.path, agent, allocated);
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
     this.roleSorter.allocated(role.path, all);
     role.frameworkSorter.allocated(fw.id, all);
+    this.assertRoleSum(role, all.ids);
     if (governed.ids.length > 0) {
       const top = this.topOf(role);
       applyDelta(top.allocatedUnreserved, governed, 1);
@@ -263,8 +274,9 @@ export class AllocatorState {
     const holding = agent.holdingOf(fw);
     const held = holding?.get(path);
     if (holding === undefined || held === undefined || !held.contains(resources)) {
-      throw new Error(
-        `bug: recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
+      assert(
+        false,
+        `recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
       );
     }
     held.subtractInPlace(resources);
@@ -274,6 +286,7 @@ export class AllocatorState {
     const { all, governed } = scalarDeltas(unallocated, this.names, this.deltas);
     this.roleSorter.unallocated(path, all);
     role.frameworkSorter.unallocated(fw.id, all);
+    this.assertRoleSum(role, all.ids);
     if (governed.ids.length > 0) {
       const top = this.topOf(role);
       applyDelta(top.allocatedUnreserved, governed, -1);
@@ -288,6 +301,7 @@ export class AllocatorState {
         fw.unlink(holding);
       }
       const left = (fw.heldRoles.get(path) ?? 0) - 1;
+      if (left < 0) assert(false, `${fw.id} held ${path} on fewer agents than it released`);
       if (left > 0) fw.heldRoles.set(path, left);
       else {
         fw.heldRoles.delete(path);
@@ -301,6 +315,21 @@ export class AllocatorState {
   release(holding: Holding): void {
     for (const [role, held] of holding.entries()) {
       this.unallocate(holding.fw, role, holding.agent, held.clone());
+    }
+  }
+
+  /** A role's allocation is the sum of its frameworks' (checked for the names just changed). */
+  private assertRoleSum(role: RoleState, ids: readonly number[]): void {
+    const own = this.roleSorter.allocation(role.path);
+    const parts = role.frameworkSorter.totalAllocation();
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if ((own[id] ?? 0) !== (parts[id] ?? 0)) {
+        assert(
+          false,
+          `role ${role.path} holds ${own[id]} of resource ${id}, its frameworks ${parts[id]}`,
+        );
+      }
     }
   }
 
@@ -318,6 +347,7 @@ export class AllocatorState {
         const id = this.names.id(r.name);
         while (total.length <= id) total.push(0);
         total[id]! += sign * r.scalar;
+        if (total[id]! < 0) assert(false, `cluster total of ${r.name} went negative`);
       }
       if (r.revocable) hasRevocable = true;
       if (r.reservations.length === 0) {

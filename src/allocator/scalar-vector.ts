@@ -3,6 +3,7 @@
 // integer ids once; a vector is a plain array of thousandths indexed by id (missing = 0).
 // The arithmetic on `Resources` itself stays in src/resources; these vectors are only derived
 // from it.
+import { assert } from "../base/assert.ts";
 import { ResourceQuantities, type Resources } from "../resources/index.ts";
 
 export type ScalarVector = number[];
@@ -119,7 +120,7 @@ export function applyDelta(v: ScalarVector, delta: ScalarDelta, sign: 1 | -1): v
     while (v.length <= id) v.push(0);
     const next = v[id]! + sign * millis[i]!;
     // Allocations are integer thousandths, so an exact zero floor is an invariant.
-    if (next < 0) throw new Error(`bug: sorter allocation of resource ${id} went negative`);
+    if (next < 0) assert(false, `allocation of resource ${id} went negative`);
     v[id] = next;
   }
 }

@@ -8,6 +8,7 @@
 // re-sorts everything and a change made while walking does not disturb the walk (the same
 // effect as Mesos calling `sort()` once per agent). A change of the cluster total changes
 // every share, so it triggers one full rebuild at the next walk.
+import { assert } from "../base/assert.ts";
 import { parentRole } from "../resources/index.ts";
 import { ChunkedList } from "./chunked-list.ts";
 import { applyDelta, type ScalarDelta, type ScalarVector } from "./scalar-vector.ts";
@@ -127,7 +128,8 @@ export class SorterTree<T> implements Sorter<T> {
     applyDelta(leaf.alloc, delta, 1);
     leaf.count++;
     this.markPending(leaf);
-    for (let n = leaf.parent; n !== undefined && n !== this.root; n = n.parent) {
+    // The root too: it holds what all clients hold (`totalAllocation`).
+    for (let n = leaf.parent; n !== undefined; n = n.parent) {
       applyDelta(n.alloc, delta, 1);
       n.count++;
       this.markPending(n);
@@ -143,6 +145,10 @@ export class SorterTree<T> implements Sorter<T> {
 
   allocation(path: string): readonly number[] {
     return this.leaf(path).alloc;
+  }
+
+  totalAllocation(): readonly number[] {
+    return this.root.alloc;
   }
 
   share(path: string): number {
@@ -246,7 +252,7 @@ export class SorterTree<T> implements Sorter<T> {
     const delta: ScalarDelta = Array.isArray(v)
       ? { ids: v.map((_, i) => i), millis: v.slice() }
       : v;
-    for (let n = leaf.parent; n !== undefined && n !== this.root; n = n.parent) {
+    for (let n = leaf.parent; n !== undefined; n = n.parent) {
       applyDelta(n.alloc, delta, sign);
       this.markPending(n);
     }
@@ -258,6 +264,9 @@ export class SorterTree<T> implements Sorter<T> {
     this.markPending(leaf);
     for (let n = leaf.parent; n !== undefined; n = n.parent) {
       n.activeChildren += active ? 1 : -1;
+      if (n.activeChildren < 0 || n.activeChildren > n.children.length) {
+        assert(false, `sorter node ${n.path} counts ${n.activeChildren} active children`);
+      }
       const nowActive = n.activeChildren > 0;
       if (nowActive === n.active) break;
       n.active = nowActive;

@@ -48,6 +48,8 @@ export interface Sorter<T> {
   unallocated(path: string, delta: ScalarDelta): void;
   /** The client's allocation per name id (read-only view). */
   allocation(path: string): readonly number[];
+  /** What all clients together hold, per name id (read-only view). */
+  totalAllocation(): readonly number[];
   /** The client's current weighted dominant share. */
   share(path: string): number;
   /** Re-reads the weight of every node (after `updateWeights`). */
