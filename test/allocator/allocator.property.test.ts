@@ -89,6 +89,17 @@ function reservedOk(resources: Resources, role: string): boolean {
   return true;
 }
 
+/** `agentCount` agents of cpus:1;mem:1024, and per weight a role r<i> with one framework f<i>. */
+function weightedCluster(seed: number, agentCount: number, weights: readonly number[]) {
+  const a = new Allocator({ seed });
+  for (let i = 0; i < agentCount; i++) {
+    a.addAgent(`a${i}`, { hostname: `h${i}`, total: res("cpus:1;mem:1024") });
+  }
+  a.updateWeights(weights.map((w, i) => [`r${i}`, w] as const));
+  for (let i = 0; i < weights.length; i++) a.addFramework(`f${i}`, { roles: [`r${i}`] });
+  return a;
+}
+
 describe("allocator properties", () => {
   it("keeps every invariant over random clusters and event sequences", () => {
     fc.assert(
@@ -226,12 +237,7 @@ describe("allocator properties", () => {
         fc.integer({ min: 20, max: 120 }),
         fc.integer(),
         (weights, agentCount, seed) => {
-          const a = new Allocator({ seed });
-          for (let i = 0; i < agentCount; i++) {
-            a.addAgent(`a${i}`, { hostname: `h${i}`, total: res("cpus:1;mem:1024") });
-          }
-          a.updateWeights(weights.map((w, i) => [`r${i}`, w] as const));
-          for (let i = 0; i < weights.length; i++) a.addFramework(`f${i}`, { roles: [`r${i}`] });
+          const a = weightedCluster(seed, agentCount, weights);
           a.allocate(0);
           // Every role wants everything; weighted shares differ by at most one agent.
           // roleShare is already divided by the weight.
@@ -259,12 +265,11 @@ describe("allocator properties", () => {
         fc.integer({ min: 10, max: 60 }),
         fc.integer(),
         (roles, agentCount, seed) => {
-          const a = new Allocator({ seed });
-          for (let i = 0; i < agentCount; i++) {
-            a.addAgent(`a${i}`, { hostname: `h${i}`, total: res("cpus:1;mem:1024") });
-          }
-          a.updateWeights(roles.map(([w], i) => [`r${i}`, w] as const));
-          for (let i = 0; i < roles.length; i++) a.addFramework(`f${i}`, { roles: [`r${i}`] });
+          const a = weightedCluster(
+            seed,
+            agentCount,
+            roles.map(([w]) => w),
+          );
           const got = roles.map(() => 0);
           let now = 0;
           for (let cycle = 0; cycle < 50; cycle++) {

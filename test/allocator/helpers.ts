@@ -1,6 +1,7 @@
 // Shared helpers for allocator tests: resources from Mesos text, offers as comparable text.
 
 import type { Offer } from "../../src/allocator/index.ts";
+import { AgentState } from "../../src/allocator/records.ts";
 import { parseResourcesText, type Resources } from "../../src/resources/index.ts";
 
 export function res(text: string): Resources {
@@ -19,4 +20,10 @@ export function sum(offers: readonly Offer[], name: string): number {
   let total = 0;
   for (const o of offers) total += o.resources.get(name);
   return total / 1000;
+}
+
+/** An allocator agent record with every capability, `total` given as Mesos text. */
+export function agentRecord(id: string, total = "cpus:1", order = 0): AgentState {
+  const capabilities = { multiRole: true, hierarchicalRole: true };
+  return new AgentState(id, order, `host-${id}`, res(total), capabilities, true);
 }

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import fc from "fast-check";
-import { AgentState, FrameworkState, Holding } from "../../src/allocator/records.ts";
+import { FrameworkState, Holding } from "../../src/allocator/records.ts";
 import { Resources } from "../../src/resources/index.ts";
-import { res } from "./helpers.ts";
+import { agentRecord } from "./helpers.ts";
 
 describe("holdings of a framework on an agent", () => {
   it("behave like a Map from role to resources, insertion order included", () => {
@@ -12,14 +12,7 @@ describe("holdings of a framework on an agent", () => {
     fc.assert(
       fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
         const fw = new FrameworkState("f");
-        const agent = new AgentState(
-          "a0",
-          0,
-          "h",
-          res("cpus:1"),
-          { multiRole: true, hierarchicalRole: true },
-          true,
-        );
+        const agent = agentRecord("a0");
         const h = new Holding(fw, agent);
         const model = new Map<string, Resources>();
         for (const [role, add] of ops) {
@@ -41,17 +34,7 @@ describe("holdings of a framework on an agent", () => {
 
   it("are listed per framework in the order they were made, without the unlinked ones", () => {
     const fw = new FrameworkState("f");
-    const agents = [0, 1, 2, 3].map(
-      (i) =>
-        new AgentState(
-          `a${i}`,
-          i,
-          "h",
-          res("cpus:1"),
-          { multiRole: true, hierarchicalRole: true },
-          true,
-        ),
-    );
+    const agents = [0, 1, 2, 3].map((i) => agentRecord(`a${i}`, "cpus:1", i));
     const hs = agents.map((a) => new Holding(fw, a));
     for (const h of hs) fw.link(h);
     fw.unlink(hs[0]!);
@@ -68,14 +51,7 @@ describe("holdings of a framework on an agent", () => {
 
 describe("holdings on an agent", () => {
   it("are found by framework and kept in the order made, past the indexed size too", () => {
-    const agent = new AgentState(
-      "a0",
-      0,
-      "h",
-      res("cpus:1"),
-      { multiRole: true, hierarchicalRole: true },
-      true,
-    );
+    const agent = agentRecord("a0");
     const fws = Array.from({ length: 20 }, (_, i) => new FrameworkState(`f${i}`));
     const hs = fws.map((fw) => new Holding(fw, agent));
     const model: Holding[] = [];

@@ -2,22 +2,15 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { AllocatorState, normalizeOptions } from "../../src/allocator/allocator-state.ts";
 import { Allocator } from "../../src/allocator/index.ts";
-import { AgentState, FrameworkState } from "../../src/allocator/records.ts";
+import { FrameworkState } from "../../src/allocator/records.ts";
 import { applyDelta } from "../../src/allocator/scalar-vector.ts";
 import { InvariantError } from "../../src/base/assert.ts";
-import { res } from "./helpers.ts";
+import { agentRecord, res } from "./helpers.ts";
 
 /** Allocator books with one agent and one framework tracked under role "web". */
 function books(agentText = "cpus:4;mem:4096") {
   const state = new AllocatorState(normalizeOptions({}), []);
-  const agent = new AgentState(
-    "a0",
-    0,
-    "h0",
-    res(agentText),
-    { multiRole: true, hierarchicalRole: true },
-    true,
-  );
+  const agent = agentRecord("a0", agentText);
   state.agents.set(agent.id, agent);
   state.countAgentTotal(agent, 1);
   const fw = new FrameworkState("f1");
