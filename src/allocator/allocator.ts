@@ -261,8 +261,9 @@ export class Allocator {
     refusedUntilMs: number | undefined,
   ): void {
     const unallocated = this.state.unallocate(fw, role, agent, part);
+    if (refusedUntilMs === undefined) return;
     const subscription = fw.subscriptions.get(role);
-    if (refusedUntilMs !== undefined && subscription !== undefined) {
+    if (subscription !== undefined) {
       this.state.filters.add(agent, subscription, unallocated, refusedUntilMs);
     }
   }
