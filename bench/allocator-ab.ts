@@ -3,8 +3,10 @@
 // in each tree (a checkout or a `git archive` of a commit, with node_modules), alternating
 // A, B, ... REPS times so that drifting machine load hits every tree alike, and prints the
 // median over the repetitions of each row's value per tree. ALLOCATOR_BENCH_ONLY is passed
-// through. With --cpu it runs bench/allocator-cpu-probe.ts on each tree instead (process CPU
-// time of the hot paths: steadier than wall time on a machine shared with other work).
+// through. With --cpu it runs bench/allocator-cpu-probe.ts instead, REPS processes that each
+// load every tree and interleave them round by round (process CPU time of the hot paths:
+// steadier than wall time on a machine shared with other work); the trees' order is rotated
+// from one process to the next.
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -26,22 +28,35 @@ function suiteRows(dir: string): unknown {
   return JSON.parse(readFileSync(join(dir, "bench", "results", "allocator.json"), "utf8"));
 }
 
-function probeRows(dir: string): unknown {
-  const out = execFileSync("npx", ["tsx", probe, dir], { cwd: dir, encoding: "utf8" });
-  return JSON.parse(out);
+/** One probe process over every tree, first tree `first`; rows per tree index in `dirs`. */
+function probeRows(first: number): Map<number, BenchRow[]> {
+  const order = dirs.map((_, k) => (first + k) % dirs.length);
+  const out = execFileSync("npx", ["tsx", probe, ...order.map((i) => dirs[i]!)], {
+    encoding: "utf8",
+  });
+  const byTree = new Map<number, BenchRow[]>();
+  for (const row of JSON.parse(out) as BenchRow[]) {
+    const match = /^\[(\d+)\] (.*)$/.exec(row.name)!;
+    const tree = order[Number(match[1])]!;
+    const list = byTree.get(tree) ?? [];
+    list.push({ ...row, name: match[2]! });
+    byTree.set(tree, list);
+  }
+  return byTree;
 }
 
 // values[dir][row name] = one value per repetition
 const values = dirs.map(() => new Map<string, number[]>());
-for (let rep = 0; rep < reps; rep++) {
-  for (const [i, dir] of dirs.entries()) {
-    const rows = (cpu ? probeRows(dir) : suiteRows(dir)) as BenchRow[];
-    for (const row of rows) {
-      const list = values[i]!.get(row.name) ?? [];
-      list.push(Number(row.value));
-      values[i]!.set(row.name, list);
-    }
+const record = (tree: number, rows: readonly BenchRow[]) => {
+  for (const row of rows) {
+    const list = values[tree]!.get(row.name) ?? [];
+    list.push(Number(row.value));
+    values[tree]!.set(row.name, list);
   }
+};
+for (let rep = 0; rep < reps; rep++) {
+  if (cpu) for (const [tree, rows] of probeRows(rep % dirs.length)) record(tree, rows);
+  else for (const [i, dir] of dirs.entries()) record(i, suiteRows(dir) as BenchRow[]);
   console.error(`repetition ${rep + 1}/${reps} done`);
 }
 

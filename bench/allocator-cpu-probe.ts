@@ -1,24 +1,31 @@
-// CPU-time probe of the allocator's hot paths in one source tree, for A/B runs on a loaded
-// machine (bench/allocator-ab.ts --cpu): wall-clock timings there mostly measure the other
+// CPU-time probe of the allocator's hot paths, for A/B runs on a loaded machine
+// (bench/allocator-ab.ts --cpu): wall-clock timings there mostly measure the other
 // processes; process CPU time (user + system) does not count the time this one waits for a
-// core. `npx tsx bench/allocator-cpu-probe.ts DIR` imports DIR/src and prints one JSON array
-// of rows: DeclineOffers 10000x1000 per round, allocate() and the recovery of every offer
-// timed apart, and the first LargeAndSmallQuota cycle with each sorter type.
+// core. `npx tsx bench/allocator-cpu-probe.ts DIR ...` imports the allocator of every source
+// tree DIR into this one process and interleaves them round by round, so that every tree
+// meets the same machine state; it prints one JSON array of rows, each row's name prefixed
+// with its tree's index: DeclineOffers 10000x1000 per round, allocate() and the recovery of
+// every offer timed apart, and the first LargeAndSmallQuota cycle with each sorter type.
 import { resolve } from "node:path";
 import type { Allocator as AllocatorType, Quota } from "../src/allocator/index.ts";
 import type * as ResourcesModule from "../src/resources/index.ts";
 import type { BenchRow } from "./harness.ts";
 
-const dir = resolve(process.argv[2] ?? ".");
-const { Allocator } = (await import(`${dir}/src/allocator/index.ts`)) as {
-  Allocator: typeof AllocatorType;
-};
-const { parseResourcesText, ResourceQuantities } = (await import(
-  `${dir}/src/resources/index.ts`
-)) as typeof ResourcesModule;
+interface Tree {
+  readonly Allocator: typeof AllocatorType;
+  readonly resources: typeof ResourcesModule;
+}
 
-function parse(text: string) {
-  const result = parseResourcesText(text);
+const trees: Tree[] = [];
+for (const arg of process.argv.slice(2)) {
+  const dir = resolve(arg);
+  const { Allocator } = (await import(`${dir}/src/allocator/index.ts`)) as Tree;
+  const resources = (await import(`${dir}/src/resources/index.ts`)) as typeof ResourcesModule;
+  trees.push({ Allocator, resources });
+}
+
+function parse(tree: Tree, text: string) {
+  const result = tree.resources.parseResourcesText(text);
   if (!result.ok) throw new Error(result.message);
   return result.value;
 }
@@ -33,41 +40,38 @@ function median(xs: number[]): number {
   return s[s.length >> 1]!;
 }
 
-function declineOffers(agents: number, frameworks: number, rounds: number): BenchRow[] {
-  const allocator = new Allocator({ seed: 42 });
-  const total = parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
-  const used = parse("cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
+/** A DeclineOffers cluster; `round()` times one allocate() and the recovery of its offers. */
+function declineOffers(tree: Tree, agents: number, frameworks: number) {
+  const allocator = new tree.Allocator({ seed: 42 });
+  const total = parse(tree, "cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
+  const used = parse(tree, "cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
   for (let f = 0; f < frameworks; f++) allocator.addFramework(`fw-${f}`, { roles: ["*"] });
   for (let a = 0; a < agents; a++) {
     const usedBy = new Map([[`fw-${a % frameworks}`, used]]);
     allocator.addAgent(`agent-${a}`, { hostname: `host-${a}`, total }, usedBy);
   }
-  const allocateMs: number[] = [];
-  const recoverMs: number[] = [];
   let now = 0;
-  for (let round = 0; round < rounds; round++) {
-    let start = process.cpuUsage();
-    const offers = allocator.allocate(now, { full: true });
-    allocateMs.push(cpuMs(start));
-    start = process.cpuUsage();
-    for (const o of offers) {
-      allocator.recoverResources(o.frameworkId, o.agentId, o.resources, undefined, now);
-    }
-    recoverMs.push(cpuMs(start));
-    now += 1000;
-  }
-  const label = `DeclineOffers ${agents}x${frameworks} (no filters)`;
-  return [
-    { name: `${label} allocate() per round, cpu`, value: median(allocateMs), unit: "ms" },
-    { name: `${label} recover all offers per round, cpu`, value: median(recoverMs), unit: "ms" },
-  ];
+  return {
+    round(): [allocateMs: number, recoverMs: number] {
+      let start = process.cpuUsage();
+      const offers = allocator.allocate(now, { full: true });
+      const allocateMs = cpuMs(start);
+      // Recovery without a filter keeps every agent offerable: every round allocates again.
+      start = process.cpuUsage();
+      for (const o of offers) {
+        allocator.recoverResources(o.frameworkId, o.agentId, o.resources, undefined, now);
+      }
+      now += 1000;
+      return [allocateMs, cpuMs(start)];
+    },
+  };
 }
 
-function largeAndSmallQuota(sorter: "drf" | "random"): BenchRow {
-  const allocator = new Allocator({ seed: 7, sorter });
-  const total = parse("cpus:2;mem:2048;disk:2048");
+function largeAndSmallQuota(tree: Tree, sorter: "drf" | "random"): number {
+  const allocator = new tree.Allocator({ seed: 7, sorter });
+  const total = parse(tree, "cpus:2;mem:2048;disk:2048");
   const quota = (cpus: number, mem: number): Quota => {
-    const q = ResourceQuantities.fromRecord({
+    const q = tree.resources.ResourceQuantities.fromRecord({
       cpus: cpus * 1000,
       mem: mem * 1000,
       disk: mem * 1000,
@@ -85,17 +89,36 @@ function largeAndSmallQuota(sorter: "drf" | "random"): BenchRow {
   }
   const start = process.cpuUsage();
   allocator.allocate(0, { full: true });
-  return {
-    name: `LargeAndSmallQuota ${sorter}: first cycle, cpu`,
-    value: cpuMs(start),
-    unit: "ms",
-  };
+  return cpuMs(start);
 }
 
-// Recovery without a filter keeps every agent offerable, so every round allocates again.
-const rows = [
-  ...declineOffers(10_000, 1_000, 7),
-  largeAndSmallQuota("drf"),
-  largeAndSmallQuota("random"),
-];
+const ROUNDS = 9;
+const QUOTA_REPS = 3;
+const samples = trees.map(() => new Map<string, number[]>());
+const note = (tree: number, name: string, ms: number) => {
+  const list = samples[tree]!.get(name) ?? [];
+  list.push(ms);
+  samples[tree]!.set(name, list);
+};
+const clusters = trees.map((tree) => declineOffers(tree, 10_000, 1_000));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [i, cluster] of clusters.entries()) {
+    const [allocateMs, recoverMs] = cluster.round();
+    note(i, "DeclineOffers 10000x1000 (no filters) allocate() per round, cpu", allocateMs);
+    note(i, "DeclineOffers 10000x1000 (no filters) recover all offers per round, cpu", recoverMs);
+  }
+}
+clusters.length = 0;
+for (let rep = 0; rep < QUOTA_REPS; rep++) {
+  for (const sorter of ["drf", "random"] as const) {
+    for (const [i, tree] of trees.entries()) {
+      note(i, `LargeAndSmallQuota ${sorter}: first cycle, cpu`, largeAndSmallQuota(tree, sorter));
+    }
+  }
+}
+const rows: BenchRow[] = [];
+for (const [i, byName] of samples.entries()) {
+  for (const [name, xs] of byName)
+    rows.push({ name: `[${i}] ${name}`, value: median(xs), unit: "ms" });
+}
 console.log(JSON.stringify(rows));
