@@ -4,6 +4,7 @@
 // causes another input (a stream dropped while being written) is handled after the current
 // batch, never in the middle of it.
 import type { Logger } from "pino";
+import { TimerTable, wallClock } from "../base/timer-table.ts";
 import type { EventStream, EventStreamCloseReason } from "../http/event-stream.ts";
 import { AgentEvent } from "../wire/agent-channel.ts";
 import { encodeTrusted } from "../wire/json.ts";
@@ -19,7 +20,6 @@ import type {
 import type { AgentCall, SchedulerCall } from "./core/wire-types.ts";
 import type { MasterCalls } from "./http/context.ts";
 import type { RegistryStore } from "./registry/index.ts";
-import { TimerTable } from "./timers.ts";
 
 export interface DispatcherOptions {
   core: MasterCore;
@@ -66,7 +66,7 @@ export class MasterDispatcher implements MasterCalls {
     this.#log = options.logger;
     this.#onOperatorEvent = options.onOperatorEvent;
     this.#onAbort = options.onAbort;
-    this.#timers = new TimerTable(this, (timerId, atMs) =>
+    this.#timers = new TimerTable(wallClock({ nowMs: () => this.nowMs() }), (timerId, atMs) =>
       this.dispatch({ kind: "timer_fired", timerId }, atMs),
     );
   }

@@ -13,11 +13,12 @@ import type {
   MasterEvent,
 } from "../agent/core/types.ts";
 import { assert } from "../base/assert.ts";
+import { TimerTable } from "../base/timer-table.ts";
 import type { AgentInfo } from "../wire/framework.ts";
 import { SimCheckpointStore } from "./checkpoint-store.ts";
 import { type SeededRandom, streamOf, uniformMs } from "./prng.ts";
 import { SimContainerizer } from "./sim-containerizer.ts";
-import type { ScheduledEvent, VirtualClock } from "./virtual-clock.ts";
+import { type VirtualClock, virtualTimerClock } from "./virtual-clock.ts";
 
 export interface SimAgentSink {
   /** The agent opens a new SUBSCRIBE stream to the master with `call`. */
@@ -54,7 +55,7 @@ export class SimAgent {
   /** Update uuids whose acknowledgement the agent has made durable: never sent again. */
   readonly acknowledged = new Set<string>();
   #core: AgentCore | undefined;
-  readonly #timers = new Map<string, ScheduledEvent>();
+  readonly #timers: TimerTable;
   readonly #rng: SeededRandom;
   readonly #options: SimAgentOptions;
   #nextContainer = 0;
@@ -65,6 +66,9 @@ export class SimAgent {
     this.clock = options.clock;
     this.#options = options;
     this.#rng = streamOf(options.seed, `agent-${options.name}`);
+    this.#timers = new TimerTable(virtualTimerClock(options.clock), (timerId) =>
+      this.handle({ kind: "timer_fired", timerId }),
+    );
     this.store = new SimCheckpointStore(options.clock);
     this.containers = new SimContainerizer(options.name, options.clock, this.#rng, this);
   }
@@ -117,7 +121,6 @@ export class SimAgent {
   /** The agent process died; with `wipe` its checkpoint is gone too (and its executors). */
   crash(wipe: boolean): void {
     assert(this.#core !== undefined, `sim agent ${this.name} crashed while down`);
-    for (const event of this.#timers.values()) this.clock.cancel(event);
     this.#timers.clear();
     this.#core = undefined;
     this.streamId = undefined;
@@ -193,25 +196,12 @@ export class SimAgent {
         });
         break;
       }
-      case "set_timer": {
-        const { timerId } = o;
-        const old = this.#timers.get(timerId);
-        if (old !== undefined) this.clock.cancel(old);
-        this.#timers.set(
-          timerId,
-          this.clock.at(o.atMs, () => {
-            this.#timers.delete(timerId);
-            this.handle({ kind: "timer_fired", timerId });
-          }),
-        );
+      case "set_timer":
+        this.#timers.set(o.timerId, o.atMs);
         break;
-      }
-      case "cancel_timer": {
-        const event = this.#timers.get(o.timerId);
-        if (event !== undefined) this.clock.cancel(event);
-        this.#timers.delete(o.timerId);
+      case "cancel_timer":
+        this.#timers.cancel(o.timerId);
         break;
-      }
       case "shutdown":
         this.#options.sink.shutdown?.(this, o.message);
         break;

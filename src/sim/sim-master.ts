@@ -6,6 +6,7 @@
 // old incarnation had scheduled (timers, writes in flight, its streams) is void.
 import { Allocator, type AllocatorOptions } from "../allocator/index.ts";
 import { assert } from "../base/assert.ts";
+import { TimerTable } from "../base/timer-table.ts";
 import { MasterCore } from "../master/core/master.ts";
 import {
   applyRegistryOperation,
@@ -20,7 +21,7 @@ import type {
 } from "../master/core/types.ts";
 import type { AgentEvent, SchedulerEvent } from "../master/core/wire-types.ts";
 import { deriveSeed, type SeededRandom, streamOf, uniformMs } from "./prng.ts";
-import type { ScheduledEvent, VirtualClock } from "./virtual-clock.ts";
+import { type ScheduledEvent, type VirtualClock, virtualTimerClock } from "./virtual-clock.ts";
 
 /** Where the master's outputs go; the simulation routes them through its network. */
 export interface SimMasterSink {
@@ -53,7 +54,7 @@ export class SimMaster {
   epoch = 0;
   #core: MasterCore | undefined;
   #allocator: Allocator | undefined;
-  readonly #timers = new Map<string, ScheduledEvent>();
+  readonly #timers: TimerTable;
   readonly #writes = new Set<ScheduledEvent>();
   readonly #rng: SeededRandom;
   readonly #options: SimMasterOptions;
@@ -65,6 +66,9 @@ export class SimMaster {
     this.clock = options.clock;
     this.#options = options;
     this.#rng = streamOf(options.seed, "master-registry");
+    this.#timers = new TimerTable(virtualTimerClock(options.clock), (timerId) =>
+      this.handle({ kind: "timer_fired", timerId }),
+    );
   }
 
   /** Starts the first incarnation (or the next one, after `crash`): recovers from the registry. */
@@ -90,7 +94,6 @@ export class SimMaster {
   /** The master process died: its timers and unfinished registry writes are gone. */
   crash(): void {
     assert(this.#core !== undefined, "sim master crashed while down");
-    for (const event of this.#timers.values()) this.clock.cancel(event);
     this.#timers.clear();
     for (const event of this.#writes) this.clock.cancel(event);
     this.#writes.clear();
@@ -163,23 +166,12 @@ export class SimMaster {
         this.#writes.add(event);
         break;
       }
-      case "set_timer": {
-        const { timerId } = o;
-        const old = this.#timers.get(timerId);
-        if (old !== undefined) this.clock.cancel(old);
-        const event = this.clock.at(o.atMs, () => {
-          this.#timers.delete(timerId);
-          this.handle({ kind: "timer_fired", timerId });
-        });
-        this.#timers.set(timerId, event);
+      case "set_timer":
+        this.#timers.set(o.timerId, o.atMs);
         break;
-      }
-      case "cancel_timer": {
-        const event = this.#timers.get(o.timerId);
-        if (event !== undefined) this.clock.cancel(event);
-        this.#timers.delete(o.timerId);
+      case "cancel_timer":
+        this.#timers.cancel(o.timerId);
         break;
-      }
       case "operator_event":
         break;
       case "abort":

@@ -2,6 +2,7 @@
 // two events due at the same millisecond always run in the order they were scheduled. Nothing
 // here reads the wall clock (DESIGN.md principle 1): the same schedule gives the same run.
 import { assert } from "../base/assert.ts";
+import type { TimerClock } from "../base/timer-table.ts";
 
 export interface ScheduledEvent {
   readonly atMs: number;
@@ -111,4 +112,13 @@ export class VirtualClock {
 
 function before(a: ScheduledEvent, b: ScheduledEvent): boolean {
   return a.atMs < b.atMs || (a.atMs === b.atMs && a.seq < b.seq);
+}
+
+/** The virtual clock as the shared timer table's clock (src/base/timer-table.ts). */
+export function virtualTimerClock(clock: VirtualClock): TimerClock<ScheduledEvent> {
+  return {
+    nowMs: () => clock.nowMs,
+    schedule: (atMs, run) => clock.at(atMs, run),
+    cancel: (event) => clock.cancel(event),
+  };
 }

@@ -70,11 +70,13 @@ export class AgentCore {
       containers: new Map(),
       nextToken: 0,
       shuttingDown: false,
+      checkpointFailure: undefined,
       counts: {
         validStatusUpdates: 0,
         invalidStatusUpdates: 0,
         tasksEnded: new Map(),
         containerLaunchErrors: 0,
+        checkpointWriteErrors: 0,
       },
     };
     this.#sum = new StatusUpdateManager({
@@ -110,6 +112,11 @@ export class AgentCore {
   /** Frameworks with nothing left on this agent, oldest first (bounded). Do not mutate. */
   get completedFrameworks(): ReadonlyMap<string, AgentFramework> {
     return this.#s.completedFrameworks;
+  }
+
+  /** Why the agent takes no new tasks: the first checkpoint write that failed. */
+  get checkpointFailure(): string | undefined {
+    return this.#s.checkpointFailure;
   }
 
   get statusUpdates(): StatusUpdateManager {
@@ -166,6 +173,12 @@ export class AgentCore {
       case "checkpoint_written":
         ctx.sumOutputs(this.#sum.written(input.token, nowMs));
         taskWritten(ctx, input.token);
+        break;
+      case "checkpoint_failed":
+        // What waited for this write (an update to forward, an acknowledgement, a task for its
+        // executor) stays waiting: nothing that is not on disk leaves the agent.
+        this.#s.counts.checkpointWriteErrors++;
+        this.#s.checkpointFailure ??= input.message;
         break;
     }
     return ctx.out;

@@ -107,6 +107,9 @@ export interface AgentState {
   containers: Map<string, [string, string]>;
   nextToken: number;
   shuttingDown: boolean;
+  /** Why the checkpoint cannot be written (the first failure), once one failed: from then
+   *  on the agent refuses new tasks, as the master stops on a failed registry write. */
+  checkpointFailure: string | undefined;
   counts: AgentCounts;
 }
 
@@ -119,6 +122,8 @@ export interface AgentCounts {
   /** Tasks that reached each terminal state here. */
   tasksEnded: Map<TaskState, number>;
   containerLaunchErrors: number;
+  /** Checkpoint writes that failed (each one the shell reported). */
+  checkpointWriteErrors: number;
 }
 
 export function isPartitionAware(info: FrameworkInfo): boolean {

@@ -26,6 +26,7 @@ type RunTaskGroup = NonNullable<AgentEvent["run_task_group"]>;
 type KillTask = NonNullable<AgentEvent["kill_task"]>;
 
 export function runTask(ctx: Ctx, run: RunTask): void {
+  if (refusedForCheckpoint(ctx, run.framework_id.value, [run.task])) return;
   const framework = ensureFramework(ctx, run.framework_id.value, run.framework_info);
   const task = run.task;
   if (task.executor !== undefined) {
@@ -38,10 +39,36 @@ export function runTask(ctx: Ctx, run: RunTask): void {
 }
 
 export function runTaskGroup(ctx: Ctx, run: RunTaskGroup): void {
+  if (refusedForCheckpoint(ctx, run.framework_id.value, run.task_group.tasks ?? [])) return;
   const framework = ensureFramework(ctx, run.framework_id.value, run.framework_info);
   const info: ExecutorInfo = { ...run.executor, framework_id: { value: framework.id } };
   launchTasks(ctx, framework, info, run.task_group.tasks ?? [], true, undefined);
 }
+
+/**
+ * An agent whose checkpoint cannot be written takes no new tasks: each ends TASK_FAILED with
+ * the reason a failed launch carries, naming the failure. The task was never recorded here,
+ * so its update needs no checkpoint (a restarted agent would not know it either).
+ */
+function refusedForCheckpoint(ctx: Ctx, frameworkId: string, tasks: readonly TaskInfo[]): boolean {
+  const failure = ctx.s.checkpointFailure;
+  if (failure === undefined) return false;
+  for (const task of tasks) {
+    ctx.agentUpdate(
+      frameworkId,
+      undefined,
+      task.task_id.value,
+      "TASK_FAILED",
+      "REASON_CONTAINER_LAUNCH_FAILED",
+      `${CHECKPOINT_FAILED_MESSAGE}: ${failure}`,
+    );
+  }
+  return true;
+}
+
+/** What a task refused after a failed checkpoint write is told (its message starts so). */
+export const CHECKPOINT_FAILED_MESSAGE =
+  "Agent takes no new tasks: its checkpoint could not be written (restart it once the work dir is writable)";
 
 function taskRecord(
   ctx: Ctx,

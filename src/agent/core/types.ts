@@ -119,7 +119,12 @@ export type AgentInput =
     }
   | { kind: "timer_fired"; timerId: string }
   /** The checkpoint write with this token is durable. */
-  | { kind: "checkpoint_written"; token: number };
+  | { kind: "checkpoint_written"; token: number }
+  /**
+   * The checkpoint write with this token failed (and the shell writes nothing after it): what
+   * waited for it is never forwarded or acknowledged, and the agent takes no new work.
+   */
+  | { kind: "checkpoint_failed"; token: number; message: string };
 
 export type ExecutorReply =
   | { ok: true; status: 200 | 202 }

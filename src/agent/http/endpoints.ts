@@ -111,6 +111,8 @@ export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
   metrics.pullCounter("slave/valid_status_updates", () => counts.validStatusUpdates);
   metrics.pullCounter("slave/invalid_status_updates", () => counts.invalidStatusUpdates);
   metrics.pullCounter("slave/container_launch_errors", () => counts.containerLaunchErrors);
+  // Tessera's own: a checkpoint that cannot be written stops the agent taking work.
+  metrics.pullCounter("slave/checkpoint_write_errors", () => counts.checkpointWriteErrors);
   metrics.pullGauge("gc/path_removals_pending", () => ctx.gcStats().pending);
   metrics.pullCounter("gc/path_removals_succeeded", () => ctx.gcStats().succeeded);
   metrics.pullCounter("gc/path_removals_failed", () => ctx.gcStats().failed);
@@ -217,6 +219,8 @@ function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {
     id: agentId,
     pid: ctx.pid,
     hostname: info.hostname,
+    // Tessera's own, only while it holds: why the agent refuses new tasks.
+    ...(core.checkpointFailure === undefined ? {} : { checkpoint_failure: core.checkpointFailure }),
     capabilities: [
       "MULTI_ROLE",
       "HIERARCHICAL_ROLE",
@@ -325,7 +329,10 @@ function operatorAnswer(
   };
   switch (call.type) {
     case "GET_HEALTH":
-      return { type: "GET_HEALTH", get_health: { healthy: true } };
+      return {
+        type: "GET_HEALTH",
+        get_health: { healthy: ctx.core.checkpointFailure === undefined },
+      };
     case "GET_FLAGS":
       return {
         type: "GET_FLAGS",

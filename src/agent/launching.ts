@@ -1,0 +1,377 @@
+// Launching and ending containers for the agent core's `launch_container` / `destroy_container`
+// outputs: the sandbox and its fetched URIs, the executor's environment and user, the hosted
+// command executor (src/agent/executor/command-executor.ts) or a custom executor's process,
+// the pid file recovery re-attaches by, and each container's end fed back as an input. Also
+// KILL_CONTAINER for the operator API, and the sandbox garbage collector that takes every
+// ended container's run directory.
+import { mkdirSync } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { constants as osConstants, userInfo } from "node:os";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { Resource } from "../wire/resource.ts";
+import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
+import type {
+  Containerizer,
+  ContainerResources,
+  Termination,
+} from "./containerizer/containerizer.ts";
+import { runMetaDir } from "./core/paths.ts";
+import type { AgentInput, ContainerLaunch } from "./core/types.ts";
+import {
+  DEFAULT_KILL_GRACE_MS,
+  type ExecutorOutcome,
+  HostedCommandExecutor,
+} from "./executor/command-executor.ts";
+import {
+  type LocalExecutorEndpoint,
+  LocalExecutorTransport,
+} from "./executor/executor-transport.ts";
+import { fetchUris } from "./executor/fetcher.ts";
+import type { AgentCommandFlags } from "./flags.ts";
+import type { KillContainerResult } from "./http/endpoints.ts";
+import { SandboxGc } from "./sandbox-gc.ts";
+
+/** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
+export function containerResources(resources: readonly Resource[]): ContainerResources {
+  let cpus = 0;
+  let memMb = 0;
+  let diskMb = 0;
+  for (const r of resources) {
+    const value = r.scalar?.value ?? 0;
+    if (r.name === "cpus") cpus += value;
+    else if (r.name === "mem") memMb += value;
+    else if (r.name === "disk") diskMb += value;
+  }
+  return { cpus: cpus > 0 ? cpus : 0.1, memMb: memMb > 0 ? memMb : 32, diskMb };
+}
+
+/** `runs/<c>/pids/forked.pid`: the executor's pid, by which recovery re-attaches it. */
+export function pidFile(
+  workDir: string,
+  agentId: string,
+  l: { frameworkId: string; executorId: string; containerId: string },
+): string {
+  return join(
+    runMetaDir(workDir, agentId, l.frameworkId, l.executorId, l.containerId),
+    "pids",
+    "forked.pid",
+  );
+}
+
+type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
+
+/** A command executor recovered after a restart: its task, and whether it was acknowledged. */
+export interface RecoveredHosted {
+  taskId: string;
+  unacknowledgedTasks: TaskInfo[];
+}
+
+export interface LaunchingParts {
+  flags: AgentCommandFlags;
+  logger: Logger;
+  containerizer: Containerizer;
+  /** Feeds an input to the core (the dispatcher). */
+  dispatch(input: AgentInput): void;
+  agentId(): string | undefined;
+  /** Where hosted command executors make their calls (in-process, see executor-transport.ts). */
+  endpoint: LocalExecutorEndpoint;
+}
+
+export class Launching {
+  readonly #flags: AgentCommandFlags;
+  readonly #logger: Logger;
+  readonly #containerizer: Containerizer;
+  readonly #dispatch: (input: AgentInput) => void;
+  readonly #agentId: () => string | undefined;
+  readonly #transport: LocalExecutorTransport;
+  readonly #hosted = new Map<string, HostedCommandExecutor>();
+  readonly #waited = new Set<string>();
+  /** Sandbox (run directory) of each container launched or recovered, until it ends. */
+  readonly #sandboxes = new Map<string, string>();
+  readonly #gc: SandboxGc;
+  #gcStarting: Promise<void> | undefined;
+  #closed = false;
+  readonly #user = userInfo().username;
+  /** Read once: copying process.env costs a lookup per variable on every launch. */
+  #inheritedEnv: Readonly<Record<string, string>> | undefined;
+
+  constructor(parts: LaunchingParts) {
+    this.#flags = parts.flags;
+    this.#logger = parts.logger;
+    this.#containerizer = parts.containerizer;
+    this.#dispatch = parts.dispatch;
+    this.#agentId = parts.agentId;
+    this.#transport = new LocalExecutorTransport(parts.endpoint);
+    this.#gc = new SandboxGc({
+      workDir: parts.flags.workDir,
+      gcDelayMs: parts.flags.gcDelayMs,
+      diskHeadroom: parts.flags.gcDiskHeadroom,
+      diskWatchIntervalMs: parts.flags.diskWatchIntervalMs,
+      logger: parts.logger,
+    });
+  }
+
+  // --- sandboxes ---------------------------------------------------------------------------
+
+  /** Schedules the sandboxes of containers that ended before this start, then checks the
+   *  disk every --disk_watch_interval (sandbox-gc.ts). The walk of the work dir runs beside the
+   *  agent's start, not before it: a large work dir must not hold up registration. */
+  startSandboxGc(): void {
+    const live = new Set(this.#containerizer.containers());
+    this.#gcStarting = (async () => {
+      await this.#gc.scheduleLeftovers((id) => live.has(id) || this.#sandboxes.has(id));
+      const trash = await this.#gc.removeCheckpointTrash();
+      if (trash > 0) this.#logger.info({ trash }, "removed checkpoint trash left by a crash");
+      if (!this.#closed) this.#gc.start();
+    })().catch((error: unknown) => {
+      this.#logger.error({ err: error }, "could not start the sandbox garbage collector");
+    });
+  }
+
+  gcStats(): { pending: number; succeeded: number; failed: number } {
+    return this.#gc.stats();
+  }
+
+  /** A recovered container's run directory, collected once it ends. */
+  adoptSandbox(containerId: string, directory: string): void {
+    this.#sandboxes.set(containerId, directory);
+  }
+
+  /** A container ended (or never started): its sandbox waits for the garbage collector. */
+  #sandboxDone(containerId: string): void {
+    const dir = this.#sandboxes.get(containerId);
+    if (dir === undefined) return;
+    this.#sandboxes.delete(containerId);
+    this.#gc.schedule(dir);
+  }
+
+  // --- launching ---------------------------------------------------------------------------
+
+  shutdownGraceMs(info: ExecutorInfo): number {
+    const ns = info.shutdown_grace_period?.nanoseconds;
+    return ns === undefined ? this.#flags.executorShutdownGracePeriodMs : ns / 1e6;
+  }
+
+  /** Mesos's `--switch_user`: tasks run as the user named for them, or all as the agent's. */
+  #userFor(user: string): string | undefined {
+    if (!this.#flags.switchUser) return undefined;
+    return user === "" || user === this.#user ? undefined : user;
+  }
+
+  async launch(launch: ContainerLaunch): Promise<void> {
+    const { containerId } = launch;
+    // The containerizer creates the sandbox as it launches (the native launcher does it off
+    // this event loop); only fetching needs it earlier.
+    const uris = launch.executorInfo.command?.uris ?? [];
+    if (uris.length > 0) {
+      try {
+        mkdirSync(launch.directory, { recursive: true });
+      } catch (error) {
+        this.#launchFailed(containerId, String(error));
+        return;
+      }
+      const fetched = await fetchUris(uris, launch.directory);
+      if (!fetched.ok) {
+        this.#launchFailed(containerId, fetched.message);
+        return;
+      }
+    }
+    this.#inheritedEnv ??= this.#flags.executorEnvironmentVariables ?? inheritedEnv();
+    const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
+    const user = this.#userFor(launch.user);
+    const resources = containerResources(launch.resources);
+    if (launch.commandExecutor) {
+      const hosted = this.hostedExecutor(launch, {
+        env,
+        user,
+        resources,
+        shutdownGraceMs: this.shutdownGraceMs(launch.executorInfo),
+      });
+      this.#dispatch({ kind: "container_launched", containerId });
+      void hosted.start();
+      return;
+    }
+    const command = launch.executorInfo.command;
+    if (command?.value === undefined) {
+      this.#launchFailed(containerId, "ExecutorInfo has no command");
+      return;
+    }
+    this.#sandboxes.set(containerId, launch.directory);
+    const started = await this.#containerizer.launch(containerId, {
+      sandboxDir: launch.directory,
+      command: {
+        shell: command.shell !== false,
+        value: command.value,
+        arguments: command.arguments,
+      },
+      env,
+      user,
+      resources,
+    });
+    if (!started.ok) {
+      this.#launchFailed(containerId, started.message);
+      return;
+    }
+    await this.#writePid(launch, started.value.pid);
+    this.#dispatch({ kind: "container_launched", containerId });
+    this.watch(containerId, this.#containerizer.wait(containerId));
+  }
+
+  #launchFailed(containerId: string, message: string): void {
+    this.#dispatch({ kind: "container_launch_failed", containerId, message });
+  }
+
+  /** A command executor hosted in this process, for a new container or a recovered one. */
+  hostedExecutor(
+    launch: Pick<
+      ContainerLaunch,
+      "containerId" | "frameworkId" | "executorId" | "directory" | "checkpoint"
+    >,
+    how: {
+      env: Record<string, string>;
+      user: string | undefined;
+      resources: ContainerResources;
+      shutdownGraceMs: number;
+      recovered?: RecoveredHosted;
+      recoveredWait?: Promise<Termination | undefined>;
+    },
+  ): HostedCommandExecutor {
+    const { containerId } = launch;
+    this.#sandboxes.set(containerId, launch.directory);
+    let waitPromise = how.recoveredWait;
+    const hosted = new HostedCommandExecutor({
+      transport: this.#transport,
+      frameworkId: launch.frameworkId,
+      executorId: launch.executorId,
+      env: how.env,
+      sandboxDir: launch.directory,
+      shutdownGracePeriodMs: how.shutdownGraceMs,
+      recovered: how.recovered,
+      runner: {
+        launch: async (command, taskEnv) => {
+          const started = await this.#containerizer.launch(containerId, {
+            sandboxDir: launch.directory,
+            command,
+            env: taskEnv,
+            user: how.user,
+            resources: how.resources,
+          });
+          if (!started.ok) return { ok: false, message: started.message };
+          // The task's end is reported when its process ends (Mesos's executor reaps its
+          // child); the container's cleanup runs meanwhile and is awaited in #hostedExit.
+          waitPromise = this.#containerizer
+            .exited(containerId)
+            .then((r) => (r.ok ? r.value : undefined));
+          if (launch.checkpoint) await this.#writePid(launch, started.value.pid);
+          return { ok: true };
+        },
+        wait: () => waitPromise ?? Promise.resolve(undefined),
+        kill: async (gracePeriodMs) => {
+          await this.#containerizer.destroy(containerId, { gracePeriodMs });
+        },
+      },
+      onExit: (outcome) => this.#hostedExit(containerId, outcome),
+    });
+    this.#hosted.set(containerId, hosted);
+    return hosted;
+  }
+
+  #hostedExit(containerId: string, outcome: ExecutorOutcome): void {
+    this.#hosted.delete(containerId);
+    if (outcome.kind === "launch_failed") {
+      this.#sandboxDone(containerId);
+      this.#launchFailed(containerId, outcome.message);
+      return;
+    }
+    // The executor is done; its container has ended once the cleanup finished too.
+    void this.#containerizer
+      .wait(containerId)
+      .then(() => this.exited(containerId, outcome.termination));
+  }
+
+  /** The container ended (`t` undefined: how is not known): the core hears of it. */
+  exited(containerId: string, t: Termination | undefined): void {
+    this.#sandboxDone(containerId);
+    const limitation = t?.limitation;
+    this.#dispatch({
+      kind: "container_exited",
+      containerId,
+      ...(t?.waitStatus === null || t === undefined ? {} : { status: t.waitStatus }),
+      ...(limitation === undefined
+        ? {}
+        : { reason: limitation.reason, message: limitation.message }),
+    });
+  }
+
+  /** Reports the container's end once `wait` resolves. */
+  watch(containerId: string, wait: ContainerWait): void {
+    this.#waited.add(containerId);
+    void wait.then((r) => {
+      this.#waited.delete(containerId);
+      this.exited(containerId, r.ok ? r.value : undefined);
+    });
+  }
+
+  async #writePid(
+    l: { frameworkId: string; executorId: string; containerId: string; checkpoint: boolean },
+    pid: number,
+  ): Promise<void> {
+    const agentId = this.#agentId();
+    if (!l.checkpoint || agentId === undefined) return;
+    const path = pidFile(this.#flags.workDir, agentId, l);
+    await mkdir(join(path, ".."), { recursive: true });
+    await writeFile(path, String(pid));
+  }
+
+  // --- ending ------------------------------------------------------------------------------
+
+  /**
+   * KILL_CONTAINER: SIGKILL (the default, or signal 9) kills at once; any other signal is
+   * taken as a request to stop, SIGTERM then SIGKILL after the default grace period. A command
+   * task is killed through its executor, so it ends TASK_KILLED; any other container is
+   * destroyed and the agent reports its executor's end.
+   */
+  async killContainer(
+    containerId: string,
+    signal: number | undefined,
+  ): Promise<KillContainerResult> {
+    const graceMs =
+      signal === undefined || signal === osConstants.signals.SIGKILL ? 0 : DEFAULT_KILL_GRACE_MS;
+    const hosted = this.#hosted.get(containerId);
+    if (hosted !== undefined) {
+      await hosted.killTask(graceMs);
+      return { ok: true };
+    }
+    const destroyed = await this.#containerizer.destroy(containerId, { gracePeriodMs: graceMs });
+    return destroyed.ok ? { ok: true } : { ok: false, status: 404, message: destroyed.message };
+  }
+
+  async destroy(containerId: string): Promise<void> {
+    const hosted = this.#hosted.get(containerId);
+    if (hosted !== undefined) {
+      await hosted.destroy();
+      return;
+    }
+    const result = await this.#containerizer.destroy(containerId, { gracePeriodMs: 0 });
+    // Nothing waits on a container that never started: report its end here.
+    if (!result.ok && !this.#waited.has(containerId)) this.exited(containerId, undefined);
+  }
+
+  /** Leaves the containers running (they are recovered on restart) and stops the collector. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const hosted of this.#hosted.values()) hosted.detach();
+    await this.#gcStarting;
+    await this.#gc.stop();
+  }
+}
+
+/** What executors inherit from the agent when --executor_environment_variables is unset. */
+function inheritedEnv(): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (value !== undefined && !name.startsWith("TESSERA_")) out[name] = value;
+  }
+  return out;
+}
