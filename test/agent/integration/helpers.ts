@@ -7,7 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pino } from "pino";
-import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
+import {
+  type RunningAgent,
+  type StartAgentOptions,
+  startAgent,
+} from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   EVENT_WAIT_MS,
@@ -35,8 +39,10 @@ export async function startTestAgent(
   master: RunningMaster | undefined,
   workDir: string,
   flags: Record<string, string> = {},
+  options: Omit<StartAgentOptions, "flags" | "logger"> = {},
 ): Promise<RunningAgent> {
   return startAgent({
+    ...options,
     flags: {
       ...(master === undefined ? {} : { master: master.url.replace("http://", "") }),
       work_dir: workDir,
