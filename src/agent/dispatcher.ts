@@ -162,10 +162,8 @@ export class AgentDispatcher implements LocalExecutorEndpoint {
         this.#parts.checkpoint.write(o.token, o.write);
         break;
       case "set_timer":
-        this.#timers.set(o.timerId, o.atMs);
-        break;
       case "cancel_timer":
-        this.#timers.cancel(o.timerId);
+        this.#timers.carryOut(o);
         break;
       case "shutdown":
         this.#parts.logger.warn({ message: o.message }, "the master asked the agent to shut down");

@@ -285,9 +285,10 @@ export class Launching {
       return;
     }
     // The executor is done; its container has ended once the cleanup finished too.
-    void this.#containerizer
-      .wait(containerId)
-      .then(() => this.exited(containerId, outcome.termination));
+    void this.#containerizer.wait(containerId).then((r) => {
+      if (r.ok) this.#cleanedUp(containerId, r.value);
+      this.exited(containerId, outcome.termination);
+    });
   }
 
   /** The container ended (`t` undefined: how is not known): the core hears of it. */
@@ -309,8 +310,15 @@ export class Launching {
     this.#waited.add(containerId);
     void wait.then((r) => {
       this.#waited.delete(containerId);
+      if (r.ok) this.#cleanedUp(containerId, r.value);
       this.exited(containerId, r.ok ? r.value : undefined);
     });
+  }
+
+  /** A cleanup that failed leaves something behind (counted by the containerizer): said here. */
+  #cleanedUp(containerId: string, t: Termination): void {
+    if (t.cleanupError === undefined) return;
+    this.#logger.warn({ containerId, error: t.cleanupError }, "container cleanup failed");
   }
 
   async #writePid(

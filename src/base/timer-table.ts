@@ -35,6 +35,11 @@ export function wallClock(options: WallClockOptions = {}): TimerClock<NodeJS.Tim
   };
 }
 
+/** A core's timer outputs, as the master's and the agent's cores both name them. */
+export type TimerOutput =
+  | { readonly kind: "set_timer"; readonly timerId: string; readonly atMs: number }
+  | { readonly kind: "cancel_timer"; readonly timerId: string };
+
 interface Armed<Handle> {
   handle: Handle | undefined;
   readonly atMs: number;
@@ -49,6 +54,12 @@ export class TimerTable<Handle = unknown> {
   constructor(clock: TimerClock<Handle>, fire: (timerId: string, atMs: number) => void) {
     this.#clock = clock;
     this.#fire = fire;
+  }
+
+  /** Carries out a `set_timer` or `cancel_timer` output. */
+  carryOut(o: TimerOutput): void {
+    if (o.kind === "set_timer") this.set(o.timerId, o.atMs);
+    else this.cancel(o.timerId);
   }
 
   /** Arms (or re-arms) `timerId` for `atMs`. */

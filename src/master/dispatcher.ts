@@ -166,10 +166,8 @@ export class MasterDispatcher implements MasterCalls {
         return;
       }
       case "set_timer":
-        this.#timers.set(o.timerId, o.atMs);
-        return;
       case "cancel_timer":
-        this.#timers.cancel(o.timerId);
+        this.#timers.carryOut(o);
         return;
       case "operator_event":
         this.#onOperatorEvent(o.event);

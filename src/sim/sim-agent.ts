@@ -197,10 +197,8 @@ export class SimAgent {
         break;
       }
       case "set_timer":
-        this.#timers.set(o.timerId, o.atMs);
-        break;
       case "cancel_timer":
-        this.#timers.cancel(o.timerId);
+        this.#timers.carryOut(o);
         break;
       case "shutdown":
         this.#options.sink.shutdown?.(this, o.message);

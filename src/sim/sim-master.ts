@@ -167,10 +167,8 @@ export class SimMaster {
         break;
       }
       case "set_timer":
-        this.#timers.set(o.timerId, o.atMs);
-        break;
       case "cancel_timer":
-        this.#timers.cancel(o.timerId);
+        this.#timers.carryOut(o);
         break;
       case "operator_event":
         break;

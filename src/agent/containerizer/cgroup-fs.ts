@@ -1,9 +1,11 @@
 // Small synchronous helpers over cgroup files, shared by the v1 and v2 backends, and the
 // interface both implement. Every write is one syscall pair (open+write); nothing here spawns.
 
-import { readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import type { CgroupLimits } from "./cgroup-limits.ts";
+import { signalPids } from "./process-kill.ts";
+import type { CodedResult } from "./result.ts";
 
 /** Statistics a backend measured: ResourceStatistics without the timestamp. */
 export type CgroupStatistics = Omit<Partial<ResourceStatistics>, "timestamp">;
@@ -32,9 +34,7 @@ export interface CgroupBackend {
   removeRoot(): void;
 }
 
-export type CgroupResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: "CGROUP_ERROR"; readonly message: string };
+export type CgroupResult<T> = CodedResult<"CGROUP_ERROR", T>;
 
 export function cgOk<T>(value: T): CgroupResult<T> {
   return { ok: true, value };
@@ -42,6 +42,36 @@ export function cgOk<T>(value: T): CgroupResult<T> {
 
 export function cgFail<T>(message: string): CgroupResult<T> {
   return { ok: false, code: "CGROUP_ERROR", message };
+}
+
+/** Makes a cgroup directory (`recursive`: with its parents); an error message on failure. */
+export function makeCgroup(dir: string, recursive: boolean): string | null {
+  try {
+    mkdirSync(dir, { recursive });
+    return null;
+  } catch (e) {
+    return `cannot create cgroup ${dir}: ${(e as Error).message}`;
+  }
+}
+
+/** The container ids with a cgroup under `root` (none if it cannot be read). */
+export function listCgroups(root: string): string[] {
+  try {
+    return readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+/** Removes an agent's cgroups root if it is empty. */
+export function removeCgroupRoot(root: string): void {
+  try {
+    rmdirSync(root);
+  } catch {
+    // Still holds container cgroups (or is gone already): leave it.
+  }
 }
 
 export function readText(path: string): string | null {
@@ -79,16 +109,6 @@ export function readPids(procsFile: string): number[] {
   return out;
 }
 
-export function killPids(pids: readonly number[], signal: NodeJS.Signals): void {
-  for (const pid of pids) {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // Already gone.
-    }
-  }
-}
-
 // Bound on how long emptying a cgroup may take after SIGKILL: the kernel needs a moment to
 // tear exiting tasks down; anything longer means a process is stuck (D state) and is reported.
 export const CGROUP_EMPTY_TIMEOUT_MS = 10_000;
@@ -124,7 +144,7 @@ export async function killAndRemove(
     } else if (killFile !== null) {
       writeControl(killFile, 1);
     } else {
-      killPids(pids, "SIGKILL");
+      signalPids(pids, "SIGKILL");
     }
     if (Date.now() > deadline) {
       return cgFail(`processes ${readPids(procsFile).join(", ")} did not exit after SIGKILL`);

@@ -2,20 +2,9 @@
 // `<hierarchy>/<agent's own cgroup>/<root>/<containerId>`. cpu: cpu.shares and the CFS quota;
 // cpuacct: usage; memory: the hard and soft limits, usage and OOM kills.
 
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type CgroupBackend,
-  type CgroupResult,
-  type CgroupStatistics,
-  cgFail,
-  cgOk,
-  killAndRemove,
-  readNumber,
-  readPids,
-  readText,
-  writeControl,
-} from "./cgroup-fs.ts";
+import * as cgfs from "./cgroup-fs.ts";
 import { type CgroupLimits, nextHardMemLimitBytes } from "./cgroup-limits.ts";
 import { parseKeyValues } from "./proc-parse.ts";
 
@@ -34,7 +23,7 @@ const V1_UNLIMITED_BYTES = 2 ** 62;
 /** cpu.cfs_period_us of a cgroup just made. */
 const KERNEL_CFS_PERIOD_US = 100_000;
 
-export class CgroupsV1 implements CgroupBackend {
+export class CgroupsV1 implements cgfs.CgroupBackend {
   readonly version = 1 as const;
   private readonly roots: { cpu?: string; cpuacct?: string; memory?: string } = {};
   /** Distinct root directories (cpu and cpuacct may be one co-mounted hierarchy). */
@@ -65,24 +54,21 @@ export class CgroupsV1 implements CgroupBackend {
     return join(first, "cgroup.procs");
   }
 
-  create(containerId: string, limits: CgroupLimits): CgroupResult<string[]> {
+  create(containerId: string, limits: CgroupLimits): cgfs.CgroupResult<string[]> {
     for (const dir of this.dirs(containerId)) {
-      try {
-        // Recursive: agents sharing a cgroups root remove it when they stop and it is empty, so
-        // another agent's next container may have to create it again (v1 roots need no setup).
-        mkdirSync(dir, { recursive: true });
-      } catch (e) {
-        return cgFail(`cannot create cgroup ${dir}: ${(e as Error).message}`);
-      }
+      // Recursive: agents sharing a cgroups root remove it when they stop and it is empty, so
+      // another agent's next container may have to create it again (v1 roots need no setup).
+      const error = cgfs.makeCgroup(dir, true);
+      if (error !== null) return cgfs.cgFail(error);
     }
     const set = this.apply(containerId, limits, null, true);
     if (!set.ok) return set;
-    return cgOk(this.dirs(containerId).map((d) => join(d, "cgroup.procs")));
+    return cgfs.cgOk(this.dirs(containerId).map((d) => join(d, "cgroup.procs")));
   }
 
-  update(containerId: string, limits: CgroupLimits): CgroupResult<void> {
+  update(containerId: string, limits: CgroupLimits): cgfs.CgroupResult<void> {
     const mem = this.dir("memory", containerId);
-    const current = mem === null ? null : readNumber(join(mem, "memory.limit_in_bytes"));
+    const current = mem === null ? null : cgfs.readNumber(join(mem, "memory.limit_in_bytes"));
     return this.apply(containerId, limits, current, false);
   }
 
@@ -91,34 +77,34 @@ export class CgroupsV1 implements CgroupBackend {
     limits: CgroupLimits,
     currentHardBytes: number | null,
     fresh: boolean,
-  ): CgroupResult<void> {
+  ): cgfs.CgroupResult<void> {
     const errors: (string | null)[] = [];
     const cpu = this.dir("cpu", containerId);
     if (cpu !== null) {
-      errors.push(writeControl(join(cpu, "cpu.shares"), limits.cpuShares));
+      errors.push(cgfs.writeControl(join(cpu, "cpu.shares"), limits.cpuShares));
       // A new cgroup starts with the kernel's defaults (a 100 ms period, no quota): each write
       // skipped is a syscall pair off every launch. An update always writes.
       if (!fresh || limits.cfsPeriodUs !== KERNEL_CFS_PERIOD_US) {
-        errors.push(writeControl(join(cpu, "cpu.cfs_period_us"), limits.cfsPeriodUs));
+        errors.push(cgfs.writeControl(join(cpu, "cpu.cfs_period_us"), limits.cfsPeriodUs));
       }
       if (!fresh || limits.cfsQuotaUs !== null) {
-        errors.push(writeControl(join(cpu, "cpu.cfs_quota_us"), limits.cfsQuotaUs ?? -1));
+        errors.push(cgfs.writeControl(join(cpu, "cpu.cfs_quota_us"), limits.cfsQuotaUs ?? -1));
       }
     }
     const mem = this.dir("memory", containerId);
     if (mem !== null) {
       const hard = nextHardMemLimitBytes(currentHardBytes, limits.memLimitBytes);
       // A soft limit above the hard one is rejected by nothing but meaningless; keep it below.
-      errors.push(writeControl(join(mem, "memory.limit_in_bytes"), hard));
+      errors.push(cgfs.writeControl(join(mem, "memory.limit_in_bytes"), hard));
       errors.push(
-        writeControl(
+        cgfs.writeControl(
           join(mem, "memory.soft_limit_in_bytes"),
           Math.min(limits.memSoftLimitBytes, hard),
         ),
       );
     }
     const failed = errors.filter((e): e is string => e !== null);
-    return failed.length === 0 ? cgOk(undefined) : cgFail(failed.join("; "));
+    return failed.length === 0 ? cgfs.cgOk(undefined) : cgfs.cgFail(failed.join("; "));
   }
 
   exists(containerId: string): boolean {
@@ -129,56 +115,49 @@ export class CgroupsV1 implements CgroupBackend {
 
   list(): string[] {
     const first = this.distinctRoots[0];
-    if (first === undefined) return [];
-    try {
-      return readdirSync(first, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
-    } catch {
-      return [];
-    }
+    return first === undefined ? [] : cgfs.listCgroups(first);
   }
 
   pids(containerId: string): number[] {
-    return readPids(this.procsFile(containerId));
+    return cgfs.readPids(this.procsFile(containerId));
   }
 
-  statistics(containerId: string): CgroupStatistics {
-    const out: CgroupStatistics = {};
+  statistics(containerId: string): cgfs.CgroupStatistics {
+    const out: cgfs.CgroupStatistics = {};
     const procs = this.pids(containerId);
     out.processes = procs.length;
     const first = this.dirs(containerId)[0];
-    if (first !== undefined) out.threads = readPids(join(first, "tasks")).length;
+    if (first !== undefined) out.threads = cgfs.readPids(join(first, "tasks")).length;
 
     const cpuacct = this.dir("cpuacct", containerId);
     if (cpuacct !== null) {
-      const stat = parseKeyValues(readText(join(cpuacct, "cpuacct.stat")) ?? "");
+      const stat = parseKeyValues(cgfs.readText(join(cpuacct, "cpuacct.stat")) ?? "");
       out.cpus_user_time_secs = (stat.get("user") ?? 0) / USER_HZ;
       out.cpus_system_time_secs = (stat.get("system") ?? 0) / USER_HZ;
     }
     const cpu = this.dir("cpu", containerId);
     if (cpu !== null) {
-      const stat = parseKeyValues(readText(join(cpu, "cpu.stat")) ?? "");
+      const stat = parseKeyValues(cgfs.readText(join(cpu, "cpu.stat")) ?? "");
       out.cpus_nr_periods = stat.get("nr_periods") ?? 0;
       out.cpus_nr_throttled = stat.get("nr_throttled") ?? 0;
       out.cpus_throttled_time_secs = (stat.get("throttled_time") ?? 0) / 1e9;
-      const quota = readNumber(join(cpu, "cpu.cfs_quota_us"));
-      const period = readNumber(join(cpu, "cpu.cfs_period_us"));
-      const shares = readNumber(join(cpu, "cpu.shares"));
+      const quota = cgfs.readNumber(join(cpu, "cpu.cfs_quota_us"));
+      const period = cgfs.readNumber(join(cpu, "cpu.cfs_period_us"));
+      const shares = cgfs.readNumber(join(cpu, "cpu.shares"));
       if (quota !== null && period !== null && quota > 0) out.cpus_limit = quota / period;
       if (shares !== null) out.cpus_soft_limit = shares / 1024;
     }
     const mem = this.dir("memory", containerId);
     if (mem !== null) {
-      const usage = readNumber(join(mem, "memory.usage_in_bytes"));
+      const usage = cgfs.readNumber(join(mem, "memory.usage_in_bytes"));
       if (usage !== null) out.mem_total_bytes = usage;
-      const memsw = readNumber(join(mem, "memory.memsw.usage_in_bytes"));
+      const memsw = cgfs.readNumber(join(mem, "memory.memsw.usage_in_bytes"));
       if (memsw !== null) out.mem_total_memsw_bytes = memsw;
-      const limit = readNumber(join(mem, "memory.limit_in_bytes"));
+      const limit = cgfs.readNumber(join(mem, "memory.limit_in_bytes"));
       if (limit !== null && limit < V1_UNLIMITED_BYTES) out.mem_limit_bytes = limit;
-      const soft = readNumber(join(mem, "memory.soft_limit_in_bytes"));
+      const soft = cgfs.readNumber(join(mem, "memory.soft_limit_in_bytes"));
       if (soft !== null && soft < V1_UNLIMITED_BYTES) out.mem_soft_limit_bytes = soft;
-      const stat = parseKeyValues(readText(join(mem, "memory.stat")) ?? "");
+      const stat = parseKeyValues(cgfs.readText(join(mem, "memory.stat")) ?? "");
       const anon = (stat.get("total_active_anon") ?? 0) + (stat.get("total_inactive_anon") ?? 0);
       const file = (stat.get("total_active_file") ?? 0) + (stat.get("total_inactive_file") ?? 0);
       out.mem_anon_bytes = anon;
@@ -196,34 +175,28 @@ export class CgroupsV1 implements CgroupBackend {
   cpuUsageSecs(containerId: string): number | null {
     const cpuacct = this.dir("cpuacct", containerId);
     if (cpuacct === null) return null;
-    const ns = readNumber(join(cpuacct, "cpuacct.usage"));
+    const ns = cgfs.readNumber(join(cpuacct, "cpuacct.usage"));
     return ns === null ? null : ns / 1e9;
   }
 
   oomKillCount(containerId: string): number {
     const mem = this.dir("memory", containerId);
     if (mem === null) return 0;
-    const control = parseKeyValues(readText(join(mem, "memory.oom_control")) ?? "");
+    const control = parseKeyValues(cgfs.readText(join(mem, "memory.oom_control")) ?? "");
     // Older kernels have no oom_kill counter: under_oom is then the only signal.
     return control.get("oom_kill") ?? control.get("under_oom") ?? 0;
   }
 
   memPeakBytes(containerId: string): number | null {
     const mem = this.dir("memory", containerId);
-    return mem === null ? null : readNumber(join(mem, "memory.max_usage_in_bytes"));
+    return mem === null ? null : cgfs.readNumber(join(mem, "memory.max_usage_in_bytes"));
   }
 
-  destroy(containerId: string): Promise<CgroupResult<void>> {
-    return killAndRemove(this.procsFile(containerId), this.dirs(containerId), null);
+  destroy(containerId: string): Promise<cgfs.CgroupResult<void>> {
+    return cgfs.killAndRemove(this.procsFile(containerId), this.dirs(containerId), null);
   }
 
   removeRoot(): void {
-    for (const root of this.distinctRoots) {
-      try {
-        rmdirSync(root);
-      } catch {
-        // Still holds container cgroups (or is gone already): leave it.
-      }
-    }
+    for (const root of this.distinctRoots) cgfs.removeCgroupRoot(root);
   }
 }

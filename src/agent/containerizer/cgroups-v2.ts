@@ -3,7 +3,7 @@
 // container cgroup is a leaf holding the container's processes (no nested cgroups here, so the
 // no-internal-process rule is met without Mesos's extra `leaf` child).
 
-import { existsSync, mkdirSync, readdirSync, rmdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CgroupBackend,
@@ -12,9 +12,12 @@ import {
   cgFail,
   cgOk,
   killAndRemove,
+  listCgroups,
+  makeCgroup,
   readNumber,
   readPids,
   readText,
+  removeCgroupRoot,
   writeControl,
 } from "./cgroup-fs.ts";
 import { type CgroupLimits, cpuMaxValue, nextHardMemLimitBytes } from "./cgroup-limits.ts";
@@ -41,11 +44,8 @@ export class CgroupsV2 implements CgroupBackend {
   /** Creates the root cgroup and enables the controllers for its children. */
   static open(options: V2Options, rootName: string): CgroupResult<CgroupsV2> {
     const root = join(options.base, rootName);
-    try {
-      mkdirSync(root, { recursive: true });
-    } catch (e) {
-      return cgFail(`cannot create cgroup ${root}: ${(e as Error).message}`);
-    }
+    const made = makeCgroup(root, true);
+    if (made !== null) return cgFail(made);
     const wanted = [options.cpu ? "+cpu" : "", options.memory ? "+memory" : ""].filter(Boolean);
     if (wanted.length > 0) {
       const error = writeControl(join(root, "cgroup.subtree_control"), wanted.join(" "));
@@ -60,11 +60,8 @@ export class CgroupsV2 implements CgroupBackend {
 
   create(containerId: string, limits: CgroupLimits): CgroupResult<string[]> {
     const dir = this.dir(containerId);
-    try {
-      mkdirSync(dir);
-    } catch (e) {
-      return cgFail(`cannot create cgroup ${dir}: ${(e as Error).message}`);
-    }
+    const made = makeCgroup(dir, false);
+    if (made !== null) return cgFail(made);
     const set = this.apply(containerId, limits, null);
     if (!set.ok) return set;
     return cgOk([join(dir, "cgroup.procs")]);
@@ -102,13 +99,7 @@ export class CgroupsV2 implements CgroupBackend {
   }
 
   list(): string[] {
-    try {
-      return readdirSync(this.root, { withFileTypes: true })
-        .filter((e) => e.isDirectory())
-        .map((e) => e.name);
-    } catch {
-      return [];
-    }
+    return listCgroups(this.root);
   }
 
   pids(containerId: string): number[] {
@@ -179,10 +170,6 @@ export class CgroupsV2 implements CgroupBackend {
   }
 
   removeRoot(): void {
-    try {
-      rmdirSync(this.root);
-    } catch {
-      // Still holds container cgroups (or is gone already): leave it.
-    }
+    removeCgroupRoot(this.root);
   }
 }

@@ -38,6 +38,7 @@ import type { CommandSpec } from "./launcher.ts";
 import { LinuxContainerizer } from "./linux-containerizer.ts";
 import { detectNamespaces, findTools } from "./namespaces-detect.ts";
 import { nativeLauncher } from "./native-launcher.ts";
+import type { CodedResult } from "./result.ts";
 import type { Termination } from "./termination.ts";
 
 export type { ContainerResources } from "./cgroup-limits.ts";
@@ -66,9 +67,7 @@ export type ContainerizerErrorCode =
   | "CGROUP_ERROR"
   | "LAUNCH_FAILED";
 
-export type ContainerizerResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: ContainerizerErrorCode; readonly message: string };
+export type ContainerizerResult<T> = CodedResult<ContainerizerErrorCode, T>;
 
 /** A container the agent's checkpoint knows, for recover(). */
 export interface KnownContainer {
@@ -113,6 +112,8 @@ export interface Containerizer {
     options?: { cgroupOrphans?: boolean },
   ): Promise<RecoverResult>;
   containers(): string[];
+  /** Containers whose cleanup failed since start (Mesos's container_destroy_errors). */
+  destroyErrors(): number;
   /** Resolves once the cleanup (kills, cgroup removal) of every container that ended is done. */
   settle(): Promise<void>;
   /** Stops polling and removes the (empty) cgroups root. Running containers are left alone. */

@@ -6,6 +6,8 @@
 // and says why anything weaker was chosen. disk/du is only used when named, as in Mesos: it
 // walks every running sandbox each --container_disk_watch_interval.
 
+import type { CodedResult } from "./result.ts";
+
 export const ISOLATORS = [
   "posix/cpu",
   "posix/mem",
@@ -30,9 +32,7 @@ const ALIASES: Readonly<Record<string, readonly IsolatorName[]>> = {
 
 export type IsolationErrorCode = "UNKNOWN_ISOLATOR" | "ISOLATOR_UNAVAILABLE";
 
-export type IsolationResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly code: IsolationErrorCode; readonly message: string };
+export type IsolationResult<T> = CodedResult<IsolationErrorCode, T>;
 
 /** Whether an isolator works on this machine, and if not, why (for the start-up report). */
 export interface IsolatorAvailability {

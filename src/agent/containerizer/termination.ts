@@ -28,6 +28,9 @@ export interface Termination {
   readonly limitation?: Limitation | undefined;
   /** True when the container ended because destroy() was called. */
   readonly destroyed: boolean;
+  /** The container ended but its cleanup failed (e.g. a cgroup the kernel would not remove):
+   *  what went wrong. Its processes are gone; what is left is found again at recovery. */
+  readonly cleanupError?: string | undefined;
 }
 
 /** The wait(2) status encoding: exit code in bits 8-15, or the terminating signal number. */
