@@ -143,6 +143,10 @@ export class AgentDispatcher implements LocalExecutorEndpoint {
       case "master_call":
         this.#parts.master()?.send(o.call);
         break;
+      case "set_timer":
+      case "cancel_timer":
+        this.#timers.carryOut(o);
+        break;
       case "executor_reply":
         this.#replies.set(o.requestId, o.reply);
         break;
@@ -160,10 +164,6 @@ export class AgentDispatcher implements LocalExecutorEndpoint {
         break;
       case "checkpoint":
         this.#parts.checkpoint.write(o.token, o.write);
-        break;
-      case "set_timer":
-      case "cancel_timer":
-        this.#timers.carryOut(o);
         break;
       case "shutdown":
         this.#parts.logger.warn({ message: o.message }, "the master asked the agent to shut down");

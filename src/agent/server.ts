@@ -10,6 +10,7 @@ import { mkdir } from "node:fs/promises";
 import { hostname as osHostname } from "node:os";
 import { join } from "node:path";
 import { destination, type Logger, pino } from "pino";
+import type { ProcessStartOptions } from "../base/process-start.ts";
 import { randomUuidBase64 } from "../base/uuid.ts";
 import { advertisedIp as advertisedIpOf } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
@@ -45,11 +46,7 @@ import { AgentStartError } from "./start-error.ts";
 export { containerResources } from "./launching.ts";
 export { AgentStartError } from "./start-error.ts";
 
-export interface StartAgentOptions {
-  /** Flag values by Mesos name (`master`, `work_dir`, `port`, ...), as on the command line. */
-  flags?: Readonly<Record<string, string | boolean | undefined>>;
-  /** Environment for `TESSERA_<FLAG>` variables (default: none; the CLI passes process.env). */
-  env?: Readonly<Record<string, string | undefined>>;
+export interface StartAgentOptions extends ProcessStartOptions {
   logger?: Logger;
   /** Where checkpoint writes go (default: the work dir). Fault-injection tests wrap it. */
   checkpointStore?: CheckpointStore;

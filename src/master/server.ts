@@ -12,6 +12,7 @@ import { randomUUID } from "node:crypto";
 import { hostname as osHostname } from "node:os";
 import { destination, type Logger, pino } from "pino";
 import { Allocator } from "../allocator/index.ts";
+import { type ProcessStartOptions, StartError } from "../base/process-start.ts";
 import { MESOS_COMPATIBLE_VERSION } from "../base/version.ts";
 import { advertisedIp } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
@@ -40,11 +41,7 @@ import {
   type RegistryStore,
 } from "./registry/index.ts";
 
-export interface StartMasterOptions {
-  /** Flag values by Mesos name (`port`, `work_dir`, `registry`, ...), as on the command line. */
-  flags?: Readonly<Record<string, string | boolean | undefined>>;
-  /** Environment for `TESSERA_<FLAG>` variables (default: none; the CLI passes process.env). */
-  env?: Readonly<Record<string, string | undefined>>;
+export interface StartMasterOptions extends ProcessStartOptions {
   /** Default: pino at --log_level on stderr. Tests pass a silent logger. */
   logger?: Logger;
   heartbeatTimer?: HeartbeatTimer;
@@ -73,14 +70,7 @@ export interface RunningMaster {
   close(): Promise<void>;
 }
 
-export class MasterStartError extends Error {
-  readonly flag: string | undefined;
-  constructor(message: string, flag?: string) {
-    super(message);
-    this.name = "MasterStartError";
-    this.flag = flag;
-  }
-}
+export class MasterStartError extends StartError {}
 
 /** IPv4 dotted quad as Mesos's MasterInfo.ip: network byte order read as a host integer. */
 export function ipv4ToInt(ip: string): number {

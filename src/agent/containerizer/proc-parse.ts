@@ -61,12 +61,15 @@ export function parseKeyValues(text: string): Map<string, number> {
   return out;
 }
 
-export interface ProcessCgroups {
-  /** v1: controller name -> path inside that controller's hierarchy. */
+/** One path per v1 controller (by name), and the cgroup2 one if any. */
+export interface CgroupPaths {
   readonly v1: ReadonlyMap<string, string>;
-  /** The cgroup2 path ("0::<path>"), if any. */
   readonly v2: string | null;
 }
+
+/** A process's cgroups: the path inside each v1 controller's hierarchy, and its cgroup2 path
+ *  ("0::<path>"). */
+export type ProcessCgroups = CgroupPaths;
 
 /** Parses /proc/<pid>/cgroup ("<id>:<controllers,...>:<path>" per line). */
 export function parseProcCgroup(text: string): ProcessCgroups {
@@ -87,11 +90,8 @@ export function parseProcCgroup(text: string): ProcessCgroups {
   return { v1, v2 };
 }
 
-export interface CgroupMounts {
-  /** v1: controller name -> mount point of its hierarchy. */
-  readonly v1: ReadonlyMap<string, string>;
-  readonly v2: string | null;
-}
+/** Where the hierarchies are mounted: each v1 controller's, and cgroup2's. */
+export type CgroupMounts = CgroupPaths;
 
 /** Parses /proc/self/mounts ("<source> <target> <fstype> <options> 0 0"). */
 export function parseCgroupMounts(text: string): CgroupMounts {

@@ -24,7 +24,13 @@ import {
   registrationTimer,
   subscribed,
 } from "./registration.ts";
-import { type AgentCounts, type AgentFramework, type AgentState, Ctx } from "./state.ts";
+import {
+  type AgentCounts,
+  type AgentFramework,
+  type AgentState,
+  Ctx,
+  executorIds,
+} from "./state.ts";
 import { isStatusUpdateTimer, StatusUpdateManager } from "./status-update-manager.ts";
 import {
   acknowledge,
@@ -311,11 +317,7 @@ export class AgentCore {
       ctx.toMaster({
         type: "FRAMEWORK_MESSAGE",
         agent_id: { value: ctx.agentId },
-        framework_message: {
-          framework_id: { value: framework.id },
-          executor_id: { value: executor.id },
-          data: call.message.data,
-        },
+        framework_message: { ...executorIds(executor), data: call.message.data },
       });
     }
   }

@@ -13,6 +13,7 @@ import {
   type AgentExecutor,
   type AgentFramework,
   type Ctx,
+  executorIds,
   isPartitionAware,
   isTerminal,
   remember,
@@ -249,11 +250,27 @@ export function shutdownTimeout(ctx: Ctx, executor: AgentExecutor): void {
 /** The executor never subscribed in time (REASON_EXECUTOR_REGISTRATION_TIMEOUT). */
 export function registrationTimeout(ctx: Ctx, executor: AgentExecutor): void {
   if (executor.phase !== "registering") return;
+  destroyForTimeout(ctx, executor, "register");
+}
+
+/**
+ * The agent ends an executor that did not (re)subscribe within --executor_registration_timeout
+ * or --executor_reregistration_timeout: its tasks fail with that timeout's reason.
+ */
+export function destroyForTimeout(
+  ctx: Ctx,
+  executor: AgentExecutor,
+  missed: "register" | "reregister",
+): void {
+  const first = missed === "register";
+  const timeoutMs = first
+    ? ctx.flags.executorRegistrationTimeoutMs
+    : ctx.flags.executorReregistrationTimeoutMs;
   executor.phase = "terminating";
-  executor.terminationReason = "REASON_EXECUTOR_REGISTRATION_TIMEOUT";
-  executor.terminationMessage = `Executor did not register within ${formatStoutDuration(
-    ctx.flags.executorRegistrationTimeoutMs,
-  )}`;
+  executor.terminationReason = first
+    ? "REASON_EXECUTOR_REGISTRATION_TIMEOUT"
+    : "REASON_EXECUTOR_REREGISTRATION_TIMEOUT";
+  executor.terminationMessage = `Executor did not ${missed} within ${formatStoutDuration(timeoutMs)}`;
   ctx.out.push({ kind: "destroy_container", containerId: executor.containerId });
 }
 
@@ -306,11 +323,7 @@ export function executorExited(ctx: Ctx, executor: AgentExecutor, exit: Containe
     ctx.toMaster({
       type: "EXECUTOR_EXITED",
       agent_id: { value: ctx.agentId },
-      executor_exited: {
-        framework_id: { value: executor.frameworkId },
-        executor_id: { value: executor.id },
-        status: exit.status ?? 0,
-      },
+      executor_exited: { ...executorIds(executor), status: exit.status ?? 0 },
     });
   }
   removeExecutorIfDone(ctx, executor);

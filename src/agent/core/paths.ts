@@ -7,23 +7,18 @@ export function agentSandboxRoot(workDir: string, agentId: string): string {
   return join(workDir, "slaves", agentId);
 }
 
+/** The ids that name one executor run, in path order. */
+type RunPathIds = [agentId: string, frameworkId: string, executorId: string, containerId: string];
+
+/** `frameworks/<fw>/executors/<ex>/runs/<container>`: a run below an agent's directory, in the
+ *  sandboxes and in the meta dir alike. */
+function runSegments(frameworkId: string, executorId: string, containerId: string): string[] {
+  return ["frameworks", frameworkId, "executors", executorId, "runs", containerId];
+}
+
 /** `<work_dir>/slaves/<agent>/frameworks/<fw>/executors/<ex>/runs/<container>` (MESOS_DIRECTORY). */
-export function sandboxPath(
-  workDir: string,
-  agentId: string,
-  frameworkId: string,
-  executorId: string,
-  containerId: string,
-): string {
-  return join(
-    agentSandboxRoot(workDir, agentId),
-    "frameworks",
-    frameworkId,
-    "executors",
-    executorId,
-    "runs",
-    containerId,
-  );
+export function sandboxPath(workDir: string, ...[agentId, fw, ex, c]: RunPathIds): string {
+  return join(agentSandboxRoot(workDir, agentId), ...runSegments(fw, ex, c));
 }
 
 export function metaDir(workDir: string): string {
@@ -72,14 +67,8 @@ export function executorInfoPath(
   return join(executorMetaDir(workDir, agentId, frameworkId, executorId), "executor.info");
 }
 
-export function runMetaDir(
-  workDir: string,
-  agentId: string,
-  frameworkId: string,
-  executorId: string,
-  containerId: string,
-): string {
-  return join(executorMetaDir(workDir, agentId, frameworkId, executorId), "runs", containerId);
+export function runMetaDir(workDir: string, ...[agentId, fw, ex, c]: RunPathIds): string {
+  return join(agentMetaDir(workDir, agentId), ...runSegments(fw, ex, c));
 }
 
 export function taskMetaDir(

@@ -1,9 +1,4 @@
-// Agent restart (reference §8.3): the checkpointed frameworks, executors, tasks and status
-// update streams are read back; with --recover=reconnect live executors of checkpointing
-// frameworks get --executor_reregistration_timeout to SUBSCRIBE again, the others are destroyed
-// and their tasks reported; registration with the master starts once that is settled.
-import { formatStoutDuration } from "./executor-env.ts";
-import { executorExited } from "./executors.ts";
+import { destroyForTimeout, executorExited } from "./executors.ts";
 import { startRegistration } from "./registration.ts";
 import type { AgentExecutor, AgentFramework, AgentTask, Ctx } from "./state.ts";
 import { isTerminal } from "./state.ts";
@@ -137,12 +132,7 @@ export function recoveryTimeout(ctx: Ctx): void {
   if (ctx.s.recovery !== "reconnecting") return;
   for (const executor of waitingExecutors(ctx)) {
     executor.recovered = false;
-    executor.phase = "terminating";
-    executor.terminationReason = "REASON_EXECUTOR_REREGISTRATION_TIMEOUT";
-    executor.terminationMessage = `Executor did not reregister within ${formatStoutDuration(
-      ctx.flags.executorReregistrationTimeoutMs,
-    )}`;
-    ctx.out.push({ kind: "destroy_container", containerId: executor.containerId });
+    destroyForTimeout(ctx, executor, "reregister");
   }
   finishRecovery(ctx);
 }

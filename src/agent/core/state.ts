@@ -126,6 +126,14 @@ export interface AgentCounts {
   checkpointWriteErrors: number;
 }
 
+/** The wire ids of an executor, as the agent's calls to the master carry them. */
+export function executorIds(executor: AgentExecutor): {
+  framework_id: { value: string };
+  executor_id: { value: string };
+} {
+  return { framework_id: { value: executor.frameworkId }, executor_id: { value: executor.id } };
+}
+
 export function isPartitionAware(info: FrameworkInfo): boolean {
   return (info.capabilities ?? []).some((c) => c.type === "PARTITION_AWARE");
 }

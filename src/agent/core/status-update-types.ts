@@ -16,11 +16,15 @@ export type StatusUpdateRecord =
   | { type: "UPDATE"; update: StatusUpdate }
   | { type: "ACK"; uuid: string };
 
-/** Where a stream's records go: the run of the executor the task belongs to. */
-export interface StreamLocation {
+/** One run of an executor on this agent. */
+export interface RunIds {
   frameworkId: string;
   executorId: string;
   containerId: string;
+}
+
+/** Where a stream's records go: the run of the executor the task belongs to. */
+export interface StreamLocation extends RunIds {
   taskId: string;
 }
 

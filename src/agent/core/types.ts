@@ -9,7 +9,7 @@ import type { AgentCapabilityType, AgentInfo, FrameworkInfo } from "../../wire/f
 import type { Resource } from "../../wire/resource.ts";
 import type { Reason, TaskResourceLimitation } from "../../wire/status.ts";
 import type { ExecutorInfo, Task, TaskInfo } from "../../wire/task.ts";
-import type { StatusUpdateRecord, StreamLocation } from "./status-update-types.ts";
+import type { RunIds, StatusUpdateRecord, StreamLocation } from "./status-update-types.ts";
 
 export interface AgentFlags {
   /** `--executor_registration_timeout` (1 min). */
@@ -168,11 +168,8 @@ export type AgentOutput =
   /** The master told the agent to shut down: containers are being destroyed; then exit. */
   | { kind: "shutdown"; message: string };
 
-export interface ExecutorRun {
+export interface ExecutorRun extends RunIds {
   agentId: string;
-  frameworkId: string;
-  executorId: string;
-  containerId: string;
 }
 
 /** A checkpoint write (reference §8.2). Files are replaced atomically; records appended. */

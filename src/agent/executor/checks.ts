@@ -12,7 +12,7 @@
 // and `stop()` it when the task ends.
 import type { CheckStatusInfo } from "../../wire/status.ts";
 import type { CheckInfo } from "../../wire/task.ts";
-import { httpProbe, runCommandProbe, tcpProbe } from "./probes.ts";
+import { httpProbe, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface CheckEvents {
   /** The check's result changed: send it as TaskStatus.check_status. */
@@ -82,38 +82,31 @@ export function probeCheck(
 }
 
 export class Checker {
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  readonly #loop: ProbeLoop<CheckStatusInfo>;
   #last: string;
 
   constructor(
-    private readonly check: CheckInfo,
-    private readonly env: Readonly<Record<string, string>>,
-    private readonly cwd: string,
+    check: CheckInfo,
+    env: Readonly<Record<string, string>>,
+    cwd: string,
     private readonly events: CheckEvents,
   ) {
     this.#last = JSON.stringify(emptyCheckStatus(check));
-    this.#schedule(check.delay_seconds * 1000);
+    this.#loop = new ProbeLoop(
+      check,
+      () => probeCheck(check, env, cwd),
+      (status) => {
+        const key = JSON.stringify(status);
+        if (key !== this.#last) {
+          this.#last = key;
+          this.events.checkUpdated(status);
+        }
+        return true;
+      },
+    );
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
-  }
-
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#run(), Math.max(0, delayMs));
-  }
-
-  async #run(): Promise<void> {
-    const status = await probeCheck(this.check, this.env, this.cwd);
-    if (this.#stopped) return;
-    const key = JSON.stringify(status);
-    if (key !== this.#last) {
-      this.#last = key;
-      this.events.checkUpdated(status);
-    }
-    this.#schedule(this.check.interval_seconds * 1000);
+    this.#loop.stop();
   }
 }

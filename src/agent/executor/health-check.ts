@@ -7,7 +7,7 @@
 // just before the kill), and a success only when it is the first or follows a failure; the
 // executor sends each as TaskStatus.healthy with REASON_TASK_HEALTH_CHECK_STATUS_UPDATED.
 import type { HealthCheck } from "../../wire/task.ts";
-import { httpProbe, runCommandProbe, tcpProbe } from "./probes.ts";
+import { httpProbe, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface HealthCheckEvents {
   /** A result to report: every failure outside the grace period, and a success that is the
@@ -67,8 +67,7 @@ export async function probe(
 }
 
 export class HealthChecker {
-  #timer: NodeJS.Timeout | undefined;
-  #stopped = false;
+  readonly #loop: ProbeLoop<ProbeResult>;
   #healthy: boolean | undefined;
   #failures = 0;
   #succeeded = false;
@@ -76,26 +75,23 @@ export class HealthChecker {
 
   constructor(
     private readonly check: HealthCheck,
-    private readonly env: Readonly<Record<string, string>>,
-    private readonly cwd: string,
+    env: Readonly<Record<string, string>>,
+    cwd: string,
     private readonly events: HealthCheckEvents,
   ) {
-    this.#schedule(check.delay_seconds * 1000);
+    this.#loop = new ProbeLoop(
+      check,
+      () => probe(check, env, cwd, check.timeout_seconds * 1000),
+      (result) => this.#result(result),
+    );
   }
 
   stop(): void {
-    this.#stopped = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#loop.stop();
   }
 
-  #schedule(delayMs: number): void {
-    if (this.#stopped) return;
-    this.#timer = setTimeout(() => void this.#run(), Math.max(0, delayMs));
-  }
-
-  async #run(): Promise<void> {
-    const result = await probe(this.check, this.env, this.cwd, this.check.timeout_seconds * 1000);
-    if (this.#stopped) return;
+  /** Counts one probe's result; false once the task must be killed. */
+  #result(result: ProbeResult): boolean {
     if (result.ok) {
       this.#succeeded = true;
       this.#failures = 0;
@@ -103,20 +99,17 @@ export class HealthChecker {
         this.#healthy = true;
         this.events.healthChanged(true);
       }
-    } else {
-      const inGrace =
-        !this.#succeeded && Date.now() - this.#startMs < this.check.grace_period_seconds * 1000;
-      if (!inGrace) {
-        this.#failures += 1;
-        this.#healthy = false;
-        this.events.healthChanged(false);
-        if (this.#failures >= this.check.consecutive_failures) {
-          this.stop();
-          this.events.unhealthy(this.#failures);
-          return;
-        }
-      }
+      return true;
     }
-    this.#schedule(this.check.interval_seconds * 1000);
+    const inGrace =
+      !this.#succeeded && Date.now() - this.#startMs < this.check.grace_period_seconds * 1000;
+    if (inGrace) return true;
+    this.#failures += 1;
+    this.#healthy = false;
+    this.events.healthChanged(false);
+    if (this.#failures < this.check.consecutive_failures) return true;
+    this.stop();
+    this.events.unhealthy(this.#failures);
+    return false;
   }
 }

@@ -92,3 +92,47 @@ export function tcpProbe(
     socket.once("error", (error) => done({ ok: false, message: error.message }));
   });
 }
+
+/**
+ * The schedule both checks and health checks follow (Mesos's Checker and HealthChecker): the
+ * first probe after `delay_seconds`, the next `interval_seconds` after each result, until
+ * stopped. `onResult` returns false to stop.
+ */
+export class ProbeLoop<R> {
+  #timer: NodeJS.Timeout | undefined;
+  #stopped = false;
+  readonly #intervalMs: number;
+  readonly #probe: () => Promise<R>;
+  readonly #onResult: (result: R) => boolean;
+
+  constructor(
+    timing: { readonly delay_seconds: number; readonly interval_seconds: number },
+    probe: () => Promise<R>,
+    onResult: (result: R) => boolean,
+  ) {
+    this.#intervalMs = timing.interval_seconds * 1000;
+    this.#probe = probe;
+    this.#onResult = onResult;
+    this.#schedule(timing.delay_seconds * 1000);
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#stopped) return;
+    this.#timer = setTimeout(() => void this.#run(), Math.max(0, delayMs));
+  }
+
+  async #run(): Promise<void> {
+    const result = await this.#probe();
+    if (this.#stopped) return;
+    if (!this.#onResult(result)) {
+      this.stop();
+      return;
+    }
+    this.#schedule(this.#intervalMs);
+  }
+}
