@@ -159,7 +159,16 @@ export class Launching {
     return user === "" || user === this.#user ? undefined : user;
   }
 
+  /** Launches; whatever fails (a full disk included) ends as `container_launch_failed`. */
   async launch(launch: ContainerLaunch): Promise<void> {
+    try {
+      await this.#launch(launch);
+    } catch (error) {
+      this.#launchFailed(launch.containerId, (error as Error).message);
+    }
+  }
+
+  async #launch(launch: ContainerLaunch): Promise<void> {
     const { containerId } = launch;
     // The containerizer creates the sandbox as it launches (the native launcher does it off
     // this event loop); only fetching needs it earlier.
@@ -213,7 +222,15 @@ export class Launching {
       this.#launchFailed(containerId, started.message);
       return;
     }
-    await this.#writePid(launch, started.value.pid);
+    const recorded = await this.#writePid(launch, started.value.pid);
+    if (recorded !== undefined) {
+      // A container recovery could not find again must not run: it is destroyed, and its
+      // end is the launch's failure.
+      await this.#containerizer.destroy(containerId, { gracePeriodMs: 0 });
+      this.#sandboxDone(containerId);
+      this.#launchFailed(containerId, recorded);
+      return;
+    }
     this.#dispatch({ kind: "container_launched", containerId });
     this.watch(containerId, this.#containerizer.wait(containerId));
   }
@@ -263,8 +280,12 @@ export class Launching {
           waitPromise = this.#containerizer
             .exited(containerId)
             .then((r) => (r.ok ? r.value : undefined));
-          if (launch.checkpoint) await this.#writePid(launch, started.value.pid);
-          return { ok: true };
+          const recorded = launch.checkpoint
+            ? await this.#writePid(launch, started.value.pid)
+            : undefined;
+          if (recorded === undefined) return { ok: true };
+          await this.#containerizer.destroy(containerId, { gracePeriodMs: 0 });
+          return { ok: false, message: recorded };
         },
         wait: () => waitPromise ?? Promise.resolve(undefined),
         kill: async (gracePeriodMs) => {
@@ -285,10 +306,9 @@ export class Launching {
       return;
     }
     // The executor is done; its container has ended once the cleanup finished too.
-    void this.#containerizer.wait(containerId).then((r) => {
-      if (r.ok) this.#cleanedUp(containerId, r.value);
-      this.exited(containerId, outcome.termination);
-    });
+    void this.#containerizer
+      .wait(containerId)
+      .then(() => this.exited(containerId, outcome.termination));
   }
 
   /** The container ended (`t` undefined: how is not known): the core hears of it. */
@@ -310,26 +330,26 @@ export class Launching {
     this.#waited.add(containerId);
     void wait.then((r) => {
       this.#waited.delete(containerId);
-      if (r.ok) this.#cleanedUp(containerId, r.value);
       this.exited(containerId, r.ok ? r.value : undefined);
     });
   }
 
-  /** A cleanup that failed leaves something behind (counted by the containerizer): said here. */
-  #cleanedUp(containerId: string, t: Termination): void {
-    if (t.cleanupError === undefined) return;
-    this.#logger.warn({ containerId, error: t.cleanupError }, "container cleanup failed");
-  }
-
+  /** Records the executor's pid for recovery; what went wrong (a full disk), if anything. */
   async #writePid(
     l: { frameworkId: string; executorId: string; containerId: string; checkpoint: boolean },
     pid: number,
-  ): Promise<void> {
+  ): Promise<string | undefined> {
     const agentId = this.#agentId();
-    if (!l.checkpoint || agentId === undefined) return;
+    if (!l.checkpoint || agentId === undefined) return undefined;
     const path = pidFile(this.#flags.workDir, agentId, l);
-    await mkdir(join(path, ".."), { recursive: true });
-    await writeFile(path, String(pid));
+    try {
+      await mkdir(join(path, ".."), { recursive: true });
+      await writeFile(path, String(pid));
+      return undefined;
+    } catch (error) {
+      this.#logger.warn({ err: error, path }, "could not record an executor's pid");
+      return `could not record the executor's pid: ${(error as Error).message}`;
+    }
   }
 
   // --- ending ------------------------------------------------------------------------------

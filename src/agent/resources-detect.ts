@@ -4,6 +4,7 @@
 // The arithmetic is pure (`defaultResourcesText`); `detectMachine` reads the machine.
 import { statfsSync } from "node:fs";
 import { availableParallelism, totalmem } from "node:os";
+import { dirname, resolve } from "node:path";
 import { parseResourcesFlag, type Resources } from "../resources/index.ts";
 import type { ParseResult } from "../resources/result.ts";
 
@@ -39,14 +40,20 @@ export function defaultResourcesText(facts: MachineFacts, given: readonly string
 }
 
 export function detectMachine(workDir: string): MachineFacts {
-  let diskBytes: number | undefined;
-  try {
-    const st = statfsSync(workDir);
-    diskBytes = st.blocks * st.bsize;
-  } catch {
-    diskBytes = undefined;
+  return { cpus: availableParallelism(), memBytes: totalmem(), diskBytes: fsBytes(workDir) };
+}
+
+/** The size of the file system that holds (or will hold) `dir`: a work dir not made yet is
+ *  measured where it will be made, its nearest existing ancestor. */
+function fsBytes(dir: string): number | undefined {
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    try {
+      const st = statfsSync(at);
+      return st.blocks * st.bsize;
+    } catch {
+      if (dirname(at) === at) return undefined;
+    }
   }
-  return { cpus: availableParallelism(), memBytes: totalmem(), diskBytes };
 }
 
 /** `--resources` (text or JSON) merged over the detected defaults. */

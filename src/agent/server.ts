@@ -86,6 +86,7 @@ function prepare(flags: AgentCommandFlags, logger: Logger) {
     runtimeDir: join(flags.workDir, "runtime"),
     enforceDiskQuota: flags.enforceContainerDiskQuota,
     sandboxMountPoint: flags.sandboxDirectory,
+    onError: (message) => logger.warn(message),
   });
   if (!made.ok)
     throw new AgentStartError(`Failed to create a containerizer: ${made.message}`, "isolation");

@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, fsync, mkdirSync, openSync, renameSync, symlinkSync, writeSync } from "node:fs";
 import { mkdir, open, readFile, rename, rm, symlink, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
+import { dirname, join } from "node:path";
 
 async function fsyncDir(dir: string): Promise<void> {
   const handle = await open(dir, "r");
@@ -227,7 +227,9 @@ function openForAppend(path: string, created: () => void): number {
  * removes finished executors' directories later, by its garbage collector.
  */
 function removeTreeSoon(path: string): void {
-  const trash = tempName(path);
+  // Named beside it, not after it: `<name>.tmp-...` of a 255-byte id (NAME_MAX, which Mesos
+  // allows) would be too long a name.
+  const trash = tempName(join(dirname(path), ".removed"));
   try {
     renameSync(path, trash);
   } catch (error) {

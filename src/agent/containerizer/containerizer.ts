@@ -87,6 +87,11 @@ export interface RecoverResult {
   readonly orphansRemoved: readonly string[];
 }
 
+export interface ContainerizerErrors {
+  readonly destroy: number;
+  readonly runtimeLog: number;
+}
+
 export interface Containerizer {
   readonly isolators: readonly IsolatorName[];
   launch(containerId: string, config: LaunchConfig): Promise<ContainerizerResult<{ pid: number }>>;
@@ -112,8 +117,9 @@ export interface Containerizer {
     options?: { cgroupOrphans?: boolean },
   ): Promise<RecoverResult>;
   containers(): string[];
-  /** Containers whose cleanup failed since start (Mesos's container_destroy_errors). */
-  destroyErrors(): number;
+  /** Operating errors since start: containers whose cleanup failed (Mesos's
+   *  container_destroy_errors), and failed writes of the runtime log. */
+  errors(): ContainerizerErrors;
   /** Resolves once the cleanup (kills, cgroup removal) of every container that ended is done. */
   settle(): Promise<void>;
   /** Stops polling and removes the (empty) cgroups root. Running containers are left alone. */
@@ -141,6 +147,8 @@ export interface ContainerizerOptions {
   /** How first processes are started: the native launcher (the default, where it can be
    *  built) or the Node helper with sh/unshare/setpriv wrappers. */
   readonly launcher?: "native" | "node" | undefined;
+  /** Told of each operating error (a cleanup or runtime log write that failed), to log it. */
+  readonly onError?: ((message: string) => void) | undefined;
 }
 
 export interface CreatedContainerizer {
@@ -208,6 +216,7 @@ export function createContainerizer(
     enforceDiskQuota,
     runtimeDir: options.runtimeDir ?? null,
     nativeLauncher: native?.ok === true ? native.path : null,
+    onError: options.onError ?? (() => {}),
   });
   if (!made.ok) return made;
   const explanation = [...chosen.value.explanation, launcherLine];

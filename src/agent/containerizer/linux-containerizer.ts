@@ -28,6 +28,7 @@ import {
 } from "./container-watch.ts";
 import type {
   Containerizer,
+  ContainerizerErrors,
   ContainerizerResult,
   KnownContainer,
   LaunchConfig,
@@ -64,6 +65,8 @@ export interface LinuxContainerizerConfig {
   readonly runtimeDir: string | null;
   /** The native launcher's binary, or null to launch through the Node helper and wrappers. */
   readonly nativeLauncher: string | null;
+  /** Told of each operating error, to log it. */
+  readonly onError: (message: string) => void;
 }
 
 // Container ids become cgroup and path names: keep them to a safe alphabet (Mesos's are UUIDs).
@@ -102,7 +105,7 @@ export class LinuxContainerizer implements Containerizer {
     this.runtimeLog =
       config.runtimeDir === null
         ? null
-        : new RuntimeLog(join(config.runtimeDir, "containers.log"), readBootId());
+        : new RuntimeLog(join(config.runtimeDir, "containers.log"), readBootId(), config.onError);
     this.watched = {
       posixMem: this.posixMem,
       cgroupMem: this.cgroupMem,
@@ -276,7 +279,10 @@ export class LinuxContainerizer implements Containerizer {
     } catch (error) {
       cleanupError = `container ${c.id} cleanup failed: ${(error as Error).message}`;
     }
-    if (cleanupError !== undefined) this.cleanupErrors++;
+    if (cleanupError !== undefined) {
+      this.cleanupErrors++;
+      this.config.onError(cleanupError);
+    }
     const termination = cleanupError === undefined ? exited : { ...exited, cleanupError };
     this.live.delete(c.id);
     this.runtimeLog?.ended(c.id);
@@ -306,8 +312,8 @@ export class LinuxContainerizer implements Containerizer {
       : `container ${c.id}'s cgroups could not be removed: ${removed.message}`;
   }
 
-  destroyErrors(): number {
-    return this.cleanupErrors;
+  errors(): ContainerizerErrors {
+    return { destroy: this.cleanupErrors, runtimeLog: this.runtimeLog?.failures ?? 0 };
   }
 
   private oomLimitation(c: Container): Limitation | undefined {

@@ -67,9 +67,15 @@ export class RuntimeLog {
   readonly #live = new Map<string, RuntimeEntry>();
   #lines = 0;
 
+  /** Writes that failed (a full disk): the log then misses lines, and an orphan it does not
+   *  name is not found after a crash; nothing else depends on it. */
+  failures = 0;
+
   constructor(
     readonly path: string,
     private readonly bootId: string | undefined,
+    /** Told of each failed write, for the agent's log. */
+    private readonly onError: (message: string) => void = () => {},
   ) {}
 
   /** The containers still running by the log (empty when missing, unreadable or old). */
@@ -85,6 +91,10 @@ export class RuntimeLog {
 
   /** Replaces the log with these entries (at start, once orphans are dealt with). */
   rewrite(entries: Iterable<RuntimeEntry>): void {
+    this.#guard(() => this.#rewrite(entries));
+  }
+
+  #rewrite(entries: Iterable<RuntimeEntry>): void {
     this.close();
     mkdirSync(dirname(this.path), { recursive: true });
     let text = `B ${this.bootId ?? "unknown"}\n`;
@@ -100,15 +110,26 @@ export class RuntimeLog {
   }
 
   launched(entry: RuntimeEntry): void {
-    this.#append(launchLine(entry));
     this.#live.set(entry.containerId, entry);
+    this.#guard(() => this.#append(launchLine(entry)));
   }
 
   ended(containerId: string): void {
     this.#live.delete(containerId);
-    this.#append(`E ${containerId}\n`);
+    this.#guard(() => this.#append(`E ${containerId}\n`));
     if (this.#lines > COMPACT_AFTER_LINES && this.#lines > 4 * this.#live.size) {
       this.rewrite([...this.#live.values()]);
+    }
+  }
+
+  /** A write that fails (ENOSPC, EIO) is an operating error: counted and told, never thrown
+   *  into a launch or a container's end. */
+  #guard(write: () => void): void {
+    try {
+      write();
+    } catch (error) {
+      this.failures++;
+      this.onError(`runtime log ${this.path}: ${(error as Error).message}`);
     }
   }
 
@@ -121,7 +142,7 @@ export class RuntimeLog {
   #append(line: string): void {
     if (this.#fd === undefined) {
       // A log never rewritten (no recovery ran, e.g. in tests) starts with this boot's header.
-      if (!existsSync(this.path)) this.rewrite([]);
+      if (!existsSync(this.path)) this.#rewrite([]);
       this.#fd = openSync(this.path, "a");
     }
     writeSync(this.#fd, line);

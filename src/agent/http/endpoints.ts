@@ -113,8 +113,14 @@ export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
   metrics.pullCounter("slave/container_launch_errors", () => counts.containerLaunchErrors);
   // Tessera's own: a checkpoint that cannot be written stops the agent taking work.
   metrics.pullCounter("slave/checkpoint_write_errors", () => counts.checkpointWriteErrors);
-  metrics.pullCounter("containerizer/mesos/container_destroy_errors", () =>
-    ctx.containerizer.destroyErrors(),
+  metrics.pullCounter(
+    "containerizer/mesos/container_destroy_errors",
+    () => ctx.containerizer.errors().destroy,
+  );
+  // Tessera's own: failed writes of the runtime log (orphans it misses are not found).
+  metrics.pullCounter(
+    "containerizer/runtime_log_errors",
+    () => ctx.containerizer.errors().runtimeLog,
   );
   metrics.pullGauge("gc/path_removals_pending", () => ctx.gcStats().pending);
   metrics.pullCounter("gc/path_removals_succeeded", () => ctx.gcStats().succeeded);

@@ -60,7 +60,7 @@ test("a cgroup that cannot be removed ends the container all the same, with the 
   assert.ok(waited.ok);
   assert.equal(waited.value.signal, "SIGKILL");
   assert.match(waited.value.cleanupError ?? "", /cgroups could not be removed/);
-  assert.equal(containerizer.destroyErrors(), 1);
+  assert.equal(containerizer.errors().destroy, 1);
   assert.deepEqual(containerizer.containers(), [], "the container is no longer live");
   await containerizer.settle();
   assert.deepEqual(rejections, []);

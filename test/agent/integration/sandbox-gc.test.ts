@@ -49,10 +49,17 @@ describe("sandbox garbage collection", () => {
     await framework.kill(agentId, "gc-long");
     await framework.state("gc-long", "TASK_KILLED");
     assert.ok(await gone(long), `${long} was not removed after its task ended`);
-    const metrics = (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
-      string,
-      number
-    >;
+    // The run directory goes first, then its emptied parents; the removal counts once all did.
+    const deadline = Date.now() + 15_000;
+    let metrics: Record<string, number> = {};
+    for (;;) {
+      metrics = (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
+        string,
+        number
+      >;
+      if (metrics["gc/path_removals_succeeded"] === 2 || Date.now() > deadline) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     assert.equal(metrics["gc/path_removals_succeeded"], 2);
     assert.equal(metrics["gc/path_removals_failed"], 0);
     assert.equal(metrics["gc/path_removals_pending"], 0);
