@@ -110,8 +110,9 @@ export class RuntimeLog {
   }
 
   launched(entry: RuntimeEntry): void {
-    this.#live.set(entry.containerId, entry);
+    // Appended first: the first append of a log never rewritten writes its header, afresh.
     this.#guard(() => this.#append(launchLine(entry)));
+    this.#live.set(entry.containerId, entry);
   }
 
   ended(containerId: string): void {

@@ -21,7 +21,9 @@ describe("sandbox garbage collection", () => {
 
   before(async () => {
     cluster = await startCluster("gc", {
-      gc_delay: "300ms",
+      // Long enough that the finished task's sandbox is still there when the test first looks
+      // on a loaded machine; short enough that its removal is soon seen.
+      gc_delay: "2secs",
       gc_disk_headroom: "0",
       disk_watch_interval: "50ms",
     });
