@@ -33,27 +33,27 @@ export interface ServicesSnapshot extends RegistrySnapshot {
 }
 
 export class ServicesCore {
-  private readonly registry: AppRegistry;
-  private readonly lifecycle: InstanceLifecycle;
-  private readonly matcher: OfferMatcher;
-  private readonly driver: DeploymentDriver;
+  readonly #registry: AppRegistry;
+  readonly #lifecycle: InstanceLifecycle;
+  readonly #matcher: OfferMatcher;
+  readonly #driver: DeploymentDriver;
 
   constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
-    this.registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
-    this.lifecycle = new InstanceLifecycle(options.newId, snapshot.instances);
-    this.matcher = new OfferMatcher(
+    this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
+    this.#lifecycle = new InstanceLifecycle(options.newId, snapshot.instances);
+    this.#matcher = new OfferMatcher(
       {
         maxInstancesPerOffer: options.maxInstancesPerOffer ?? 5,
         declineRefuseSeconds: options.declineRefuseSeconds ?? 120,
       },
-      this.registry,
-      this.lifecycle,
+      this.#registry,
+      this.#lifecycle,
     );
-    this.driver = new DeploymentDriver(
+    this.#driver = new DeploymentDriver(
       options.newId,
-      this.registry,
-      this.lifecycle,
-      (id) => this.matcher.statsOf(id),
+      this.#registry,
+      this.#lifecycle,
+      (id) => this.#matcher.statsOf(id),
       snapshot.deployments,
     );
   }
@@ -63,41 +63,41 @@ export class ServicesCore {
     const ctx = new ServicesCtx(nowMs);
     switch (input.kind) {
       case "deploy":
-        ctx.reply({ to: "deploy", result: this.driver.deploy(ctx, input.change, input.force) });
+        ctx.reply({ to: "deploy", result: this.#driver.deploy(ctx, input.change, input.force) });
         break;
       case "cancel_deployment": {
-        const result = this.driver.cancel(ctx, input.deploymentId, input.force);
+        const result = this.#driver.cancel(ctx, input.deploymentId, input.force);
         ctx.reply({ to: "cancel_deployment", result });
         break;
       }
       case "kill_tasks":
-        ctx.reply({ to: "kill_tasks", result: this.killTasks(ctx, input.taskIds, input.scale) });
+        ctx.reply({ to: "kill_tasks", result: this.#killTasks(ctx, input.taskIds, input.scale) });
         break;
       case "reset_delay":
-        ctx.reply({ to: "reset_delay", reset: this.lifecycle.resetDelay(input.appId) });
+        ctx.reply({ to: "reset_delay", reset: this.#lifecycle.resetDelay(input.appId) });
         break;
       case "offers":
-        this.matcher.match(ctx, input.offers);
+        this.#matcher.match(ctx, input.offers);
         // Refreshes the deployments' "waiting because ..." with what these offers showed.
-        this.driver.advance(ctx);
+        this.#driver.advance(ctx);
         break;
       case "task_status":
-        this.taskStatus(ctx, input.update);
+        this.#taskStatus(ctx, input.update);
         break;
       case "readiness_due":
-        for (const target of this.lifecycle.dueProbes(this.registry.definitions(), nowMs))
+        for (const target of this.#lifecycle.dueProbes(this.#registry.definitions(), nowMs))
           ctx.out.push({ kind: "readiness_probe", target });
         break;
       case "readiness_result":
         // A ready instance now counts toward deployment progress.
-        if (this.lifecycle.readinessResult(ctx, input.target, input.result))
-          this.driver.advance(ctx);
+        if (this.#lifecycle.readinessResult(ctx, input.target, input.result))
+          this.#driver.advance(ctx);
         break;
       case "tick":
-        this.tick(ctx);
+        this.#tick(ctx);
         break;
       case "advance":
-        this.driver.advance(ctx);
+        this.#driver.advance(ctx);
         break;
     }
     return ctx.out;
@@ -106,50 +106,46 @@ export class ServicesCore {
   // ---- queries -------------------------------------------------------------------------------
 
   apps(): AppVersion[] {
-    return this.registry.sorted();
+    return this.#registry.sorted();
   }
   app(id: AppId): AppVersion | undefined {
-    return this.registry.get(id);
+    return this.#registry.get(id);
   }
   instancesOf(id: AppId): Instance[] {
-    return this.lifecycle.index.of(id);
+    return this.#lifecycle.index.of(id);
   }
   instances(): Instance[] {
-    return this.lifecycle.index.all();
+    return this.#lifecycle.index.all();
   }
   /** Whether any instance waits for an offer (the adapter then wants offers). */
   hasWaitingInstances(): boolean {
-    return this.lifecycle.index.hasWaiting();
+    return this.#lifecycle.index.hasWaiting();
   }
   deployments(): readonly DeploymentRecord[] {
-    return this.driver.all();
+    return this.#driver.all();
   }
   deploymentsOf(id: AppId): DeploymentRecord[] {
-    return this.driver.of(id);
+    return this.#driver.of(id);
   }
   offerStats(id: AppId): OfferStats | undefined {
-    return this.matcher.statsOf(id);
+    return this.#matcher.statsOf(id);
   }
   backoff(id: AppId): Backoff | undefined {
-    return this.lifecycle.backoff(id);
+    return this.#lifecycle.backoff(id);
   }
   readinessResultsOf(id: AppId): ReadinessResult[] {
-    return this.lifecycle.readinessResultsOf(id);
+    return this.#lifecycle.readinessResultsOf(id);
   }
 
   // ---- handlers ------------------------------------------------------------------------------
 
   /** Kills tasks; with `scale` the app's instance count shrinks (a deployment), else they are replaced. */
-  private killTasks(
-    ctx: ServicesCtx,
-    taskIds: readonly string[],
-    scale: boolean,
-  ): Result<KilledTasks> {
+  #killTasks(ctx: ServicesCtx, taskIds: readonly string[], scale: boolean): Result<KilledTasks> {
     const victims: Instance[] = [];
     for (const taskId of taskIds) {
       const parsed = parseTaskId(taskId);
       const instance =
-        parsed === undefined ? undefined : this.lifecycle.index.get(parsed.instanceId);
+        parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
       if (instance === undefined)
         return {
           ok: false,
@@ -160,26 +156,26 @@ export class ServicesCore {
     const killed = victims.map((i) => ({ ...i }));
     if (!scale) {
       // Goal stays Running: a replacement incarnation launches (Marathon without `scale`).
-      for (const i of victims) this.lifecycle.requestKill(i);
+      for (const i of victims) this.#lifecycle.requestKill(i);
       return { ok: true, value: { killed } };
     }
     const byApp = new Map<AppId, Instance[]>();
     for (const i of victims) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
     const upsert: NonNullable<AppChange["upsert"]> = [];
     for (const [appId, list] of byApp) {
-      const current = this.registry.get(appId);
+      const current = this.#registry.get(appId);
       if (current === undefined) continue;
-      for (const i of list) this.lifecycle.decommission(ctx, i);
+      for (const i of list) this.#lifecycle.decommission(ctx, i);
       upsert.push({ ...current.app, instances: Math.max(0, current.app.instances - list.length) });
     }
-    const result: Result<DeploymentResult> = this.driver.deploy(ctx, { upsert }, true);
+    const result: Result<DeploymentResult> = this.#driver.deploy(ctx, { upsert }, true);
     if (!result.ok) return result;
     return { ok: true, value: { killed, deployment: result.value } };
   }
 
-  private taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {
+  #taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {
     const parsed = parseTaskId(update.taskId);
-    const i = parsed === undefined ? undefined : this.lifecycle.index.get(parsed.instanceId);
+    const i = parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
     if (i === undefined || parsed === undefined || parsed.incarnation !== i.incarnation) {
       // Unknown or stale tasks are killed, as Marathon's reconciliation does.
       if (!isTerminalState(update.state))
@@ -197,37 +193,37 @@ export class ServicesCore {
       ports: i.hostPorts,
       version: i.version,
     });
-    this.lifecycle.applyStatus(ctx, i, update, this.registry.get(i.appId), this.hooks(ctx));
-    this.reviewUnreachable(ctx);
-    this.lifecycle.drainKills(ctx);
-    this.driver.advance(ctx);
+    this.#lifecycle.applyStatus(ctx, i, update, this.#registry.get(i.appId), this.#hooks(ctx));
+    this.#reviewUnreachable(ctx);
+    this.#lifecycle.drainKills(ctx);
+    this.#driver.advance(ctx);
   }
 
   /** Timers: deployments, and Marathon's scale check for apps outside deployments. */
-  private tick(ctx: ServicesCtx): void {
-    this.reviewUnreachable(ctx);
-    for (const v of this.registry.sorted()) {
+  #tick(ctx: ServicesCtx): void {
+    this.#reviewUnreachable(ctx);
+    for (const v of this.#registry.sorted()) {
       const id = v.app.id as AppId;
-      if (this.driver.locked(id)) continue;
-      const running = this.lifecycle.index.of(id).filter((i) => i.goal === "Running");
-      for (let k = running.length; k < v.app.instances; k++) this.lifecycle.schedule(ctx, v);
+      if (this.#driver.locked(id)) continue;
+      const running = this.#lifecycle.index.of(id).filter((i) => i.goal === "Running");
+      for (let k = running.length; k < v.app.instances; k++) this.#lifecycle.schedule(ctx, v);
     }
-    this.lifecycle.drainKills(ctx);
-    this.driver.advance(ctx);
+    this.#lifecycle.drainKills(ctx);
+    this.#driver.advance(ctx);
   }
 
-  private reviewUnreachable(ctx: ServicesCtx): void {
-    this.lifecycle.reviewUnreachable(
+  #reviewUnreachable(ctx: ServicesCtx): void {
+    this.#lifecycle.reviewUnreachable(
       ctx,
-      (id) => this.registry.get(id),
-      (id) => this.driver.locked(id),
+      (id) => this.#registry.get(id),
+      (id) => this.#driver.locked(id),
     );
   }
 
-  private hooks(ctx: ServicesCtx): LifecycleHooks {
+  #hooks(ctx: ServicesCtx): LifecycleHooks {
     return {
-      watchFailure: (i) => this.driver.noteWatchFailure(i, ctx.nowMs),
-      locked: (id) => this.driver.locked(id),
+      watchFailure: (i) => this.#driver.noteWatchFailure(i, ctx.nowMs),
+      locked: (id) => this.#driver.locked(id),
     };
   }
 }

@@ -1,14 +1,12 @@
 // The shell around the services core (services-core.ts): it reads the store once at start,
 // hands each command and Mesos input to the core with the time, and carries out the outputs in
-// order — store writes to the AppStore, events to the listeners (the SSE stream), readiness
-// probes and scheduler calls back to the caller (the Mesos adapter runs them). The core stays
-// pure; everything that touches the store or the event bus is here.
+// order — store writes to the AppStore, events to the listeners (the SSE stream); readiness
+// probes and scheduler calls go back to the caller (the Mesos adapter runs them). The core
+// stays pure; everything that touches the store or the event bus is here.
 import { assert } from "../../base/assert.ts";
 import type { Offer } from "../../wire/offer.ts";
 import type { AppVersion } from "./app-json.ts";
-import type { AppStore, DeploymentRecord } from "./app-store.ts";
-import type { Instance } from "./instance.ts";
-import type { OfferStats } from "./offer-stats.ts";
+import type { AppStore } from "./app-store.ts";
 import type { AppId } from "./path-id.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import { ServicesCore, type ServicesSnapshot } from "./services-core.ts";
@@ -23,7 +21,6 @@ import type {
   TaskStatusInput,
 } from "./services-outputs.ts";
 import type {
-  Backoff,
   DeploymentResult,
   Result,
   ServicesEffect,
@@ -59,92 +56,80 @@ function readSnapshot(store: AppStore): ServicesSnapshot {
   return { apps, instances, versionIds, runningVersions, deployments: store.deployments() };
 }
 
+/** How each store write is carried out. */
+const WRITERS: {
+  readonly [K in ServicesWrite["kind"]]: (
+    store: AppStore,
+    w: Extract<ServicesWrite, { kind: K }>,
+  ) => void;
+} = {
+  put_app: (store, w) => store.putApp(w.app),
+  delete_app: (store, w) => store.deleteApp(w.appId),
+  put_deployment: (store, w) => store.putDeployment(w.deployment),
+  delete_deployment: (store, w) => store.deleteDeployment(w.deploymentId),
+  put_instance: (store, w) => store.putInstance(w.instance),
+  delete_instance: (store, w) => store.deleteInstance(w.instanceId),
+};
+
 function write(store: AppStore, w: ServicesWrite): void {
-  switch (w.kind) {
-    case "put_app":
-      store.putApp(w.app);
-      return;
-    case "delete_app":
-      store.deleteApp(w.appId);
-      return;
-    case "put_deployment":
-      store.putDeployment(w.deployment);
-      return;
-    case "delete_deployment":
-      store.deleteDeployment(w.deploymentId);
-      return;
-    case "put_instance":
-      store.putInstance(w.instance);
-      return;
-    case "delete_instance":
-      store.deleteInstance(w.instanceId);
-      return;
-  }
+  // The table's entry for w.kind takes exactly this case; TypeScript cannot follow that.
+  (WRITERS[w.kind] as (store: AppStore, w: ServicesWrite) => void)(store, w);
 }
 
-export class ServicesState {
+/** The scheduler calls among outputs, in order, for the Mesos adapter. */
+function schedulerCalls(out: readonly ServicesOutput[]): ServicesEffect[] {
+  return out.filter(
+    (o): o is ServicesEffect => o.kind === "launch" || o.kind === "decline" || o.kind === "kill",
+  );
+}
+
+function replyTo<T extends ServicesReply["to"]>(
+  out: readonly ServicesOutput[],
+  to: T,
+): Extract<ServicesReply, { to: T }> {
+  for (const o of out)
+    if (o.kind === "reply" && o.reply.to === to)
+      return o.reply as Extract<ServicesReply, { to: T }>;
+  assert(false, `the services core gave no ${to} reply`);
+}
+
+/**
+ * The core with its shell attached: every input goes through `handle`, which carries out the
+ * store writes and events before returning the outputs; the queries are the core's.
+ */
+export class ServicesState extends ServicesCore {
   private readonly store: AppStore;
-  private readonly core: ServicesCore;
   private readonly listeners: ((e: ServiceEvent) => void)[] = [];
 
   constructor(options: ServicesStateOptions) {
+    super(options, readSnapshot(options.store));
     this.store = options.store;
-    this.core = new ServicesCore(options, readSnapshot(options.store));
   }
 
   onEvent(listener: (e: ServiceEvent) => void): void {
     this.listeners.push(listener);
   }
 
-  /** Puts an event on the bus (the API's own events, e.g. api_post_event). */
+  /** Puts an event on the bus (the core's, and the API's own such as api_post_event). */
   emit(event: ServiceEvent): void {
     for (const l of this.listeners) l(event);
   }
 
-  // ---- carrying out outputs ------------------------------------------------------------------
-
-  /** Handles one input and carries out its outputs; returns those for the caller to run. */
-  private run(input: ServicesInput, nowMs: number): Carried {
-    const carried: Carried = { calls: [], probes: [], reply: undefined };
-    for (const o of this.core.handle(input, nowMs)) this.carryOut(o, carried);
-    return carried;
-  }
-
-  private carryOut(o: ServicesOutput, carried: Carried): void {
-    switch (o.kind) {
-      case "store_write":
-        write(this.store, o.write);
-        return;
-      case "event":
-        this.emit(o.event);
-        return;
-      case "readiness_probe":
-        carried.probes.push(o.target);
-        return;
-      case "reply":
-        carried.reply = o.reply;
-        return;
-      default:
-        carried.calls.push(o);
-        return;
+  /** Handles one input; its store writes and events are carried out before this returns. */
+  override handle(input: ServicesInput, nowMs: number): ServicesOutput[] {
+    const out = super.handle(input, nowMs);
+    for (const o of out) {
+      if (o.kind === "store_write") write(this.store, o.write);
+      else if (o.kind === "event") this.emit(o.event);
     }
-  }
-
-  private ask<T extends ServicesReply["to"]>(
-    input: ServicesInput,
-    to: T,
-    nowMs: number,
-  ): Extract<ServicesReply, { to: T }> {
-    const { reply } = this.run(input, nowMs);
-    assert(reply?.to === to, `the services core gave no ${to} reply`);
-    return reply as Extract<ServicesReply, { to: T }>;
+    return out;
   }
 
   // ---- commands ------------------------------------------------------------------------------
 
   /** See DeploymentDriver.deploy. */
   deploy(change: AppChange, force: boolean, nowMs: number): Result<DeploymentResult> {
-    return this.ask({ kind: "deploy", change, force }, "deploy", nowMs).result;
+    return replyTo(this.handle({ kind: "deploy", change, force }, nowMs), "deploy").result;
   }
 
   cancelDeployment(
@@ -152,41 +137,43 @@ export class ServicesState {
     force: boolean,
     nowMs: number,
   ): Result<DeploymentResult | undefined> {
-    const input = { kind: "cancel_deployment", deploymentId: id, force } as const;
-    return this.ask(input, "cancel_deployment", nowMs).result;
+    const out = this.handle({ kind: "cancel_deployment", deploymentId: id, force }, nowMs);
+    return replyTo(out, "cancel_deployment").result;
   }
 
   /** Kills tasks; with `scale` the app's instance count shrinks (a deployment), else they are replaced. */
   killTasks(taskIds: readonly string[], scale: boolean, nowMs: number): Result<KilledTasks> {
-    return this.ask({ kind: "kill_tasks", taskIds, scale }, "kill_tasks", nowMs).result;
+    return replyTo(this.handle({ kind: "kill_tasks", taskIds, scale }, nowMs), "kill_tasks").result;
   }
 
   /** Resets an app's launch delay (DELETE /v2/queue/{id}/delay). */
   resetDelay(id: AppId): boolean {
     // The time is not read: resetting a delay changes nothing else.
-    return this.ask({ kind: "reset_delay", appId: id }, "reset_delay", 0).reset;
+    return replyTo(this.handle({ kind: "reset_delay", appId: id }, 0), "reset_delay").reset;
   }
 
   /** Drives every deployment as far as it can go now; returns kills to send. */
   advance(nowMs: number): ServicesEffect[] {
-    return this.run({ kind: "advance" }, nowMs).calls;
+    return schedulerCalls(this.handle({ kind: "advance" }, nowMs));
   }
 
   // ---- Mesos inputs --------------------------------------------------------------------------
 
   /** Matches offers against scheduled instances; every offer is either used or declined. */
   handleOffers(offers: readonly Offer[], nowMs: number): ServicesEffect[] {
-    return this.run({ kind: "offers", offers }, nowMs).calls;
+    return schedulerCalls(this.handle({ kind: "offers", offers }, nowMs));
   }
 
   /** A task status from Mesos (already acknowledged by the adapter). */
   handleStatus(update: TaskStatusInput, nowMs: number): ServicesEffect[] {
-    return this.run({ kind: "task_status", update }, nowMs).calls;
+    return schedulerCalls(this.handle({ kind: "task_status", update }, nowMs));
   }
 
   /** Readiness probes due now (the adapter runs them over HTTP and reports each result). */
   readinessProbes(nowMs: number): ReadinessProbeTarget[] {
-    return this.run({ kind: "readiness_due" }, nowMs).probes;
+    return this.handle({ kind: "readiness_due" }, nowMs).flatMap((o) =>
+      o.kind === "readiness_probe" ? [o.target] : [],
+    );
   }
 
   /** A readiness probe's answer: a ready instance now counts toward deployment progress. */
@@ -195,51 +182,21 @@ export class ServicesState {
     result: ReadinessResult,
     nowMs: number,
   ): ServicesEffect[] {
-    return this.run({ kind: "readiness_result", target, result }, nowMs).calls;
+    return schedulerCalls(this.handle({ kind: "readiness_result", target, result }, nowMs));
   }
 
   /** Timers: deployments, and Marathon's scale check for apps outside deployments. */
   tick(nowMs: number): ServicesEffect[] {
-    return this.run({ kind: "tick" }, nowMs).calls;
+    return schedulerCalls(this.handle({ kind: "tick" }, nowMs));
   }
 
-  // ---- queries -------------------------------------------------------------------------------
+  // ---- the store's own answers ---------------------------------------------------------------
 
-  apps(): AppVersion[] {
-    return this.core.apps();
-  }
-  app(id: AppId): AppVersion | undefined {
-    return this.core.app(id);
-  }
-  instancesOf(id: AppId): Instance[] {
-    return this.core.instancesOf(id);
-  }
-  instances(): Instance[] {
-    return this.core.instances();
-  }
-  hasWaitingInstances(): boolean {
-    return this.core.hasWaitingInstances();
-  }
-  deployments(): readonly DeploymentRecord[] {
-    return this.core.deployments();
-  }
-  deploymentsOf(id: AppId): DeploymentRecord[] {
-    return this.core.deploymentsOf(id);
-  }
   versions(id: AppId): string[] {
     return this.store.versions(id);
   }
   version(id: AppId, version: string): AppVersion | undefined {
     return this.store.version(id, version);
-  }
-  offerStats(id: AppId): OfferStats | undefined {
-    return this.core.offerStats(id);
-  }
-  backoff(id: AppId): Backoff | undefined {
-    return this.core.backoff(id);
-  }
-  readinessResultsOf(id: AppId): ReadinessResult[] {
-    return this.core.readinessResultsOf(id);
   }
   frameworkId(): string | undefined {
     return this.store.frameworkId();
@@ -247,11 +204,4 @@ export class ServicesState {
   setFrameworkId(id: string): void {
     this.store.setFrameworkId(id);
   }
-}
-
-/** What one input left for the caller: scheduler calls, probes to run, a command's answer. */
-interface Carried {
-  readonly calls: ServicesEffect[];
-  readonly probes: ReadinessProbeTarget[];
-  reply: ServicesReply | undefined;
 }
