@@ -13,7 +13,6 @@ import { mergePartialUpdate } from "./app-json.ts";
 import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
 import { isScheduled } from "./instance.ts";
 import { type AppId, parseAppId } from "./path-id.ts";
-import { serviceEvent } from "./services-events.ts";
 import type {
   DeploymentResult,
   ServiceEvent,
@@ -274,13 +273,11 @@ export class ServicesApi {
 
   private apiPostEvent(req: ApiRequest, app: AppDefinition): void {
     const v = this.state.app(app.id as AppId);
-    this.state.emit(
-      serviceEvent("api_post_event", this.now(), {
-        clientIp: req.clientIp,
-        uri: req.path,
-        appDefinition: v === undefined ? app : v.app,
-      }),
-    );
+    this.state.emit("api_post_event", this.now(), {
+      clientIp: req.clientIp,
+      uri: req.path,
+      appDefinition: v === undefined ? app : v.app,
+    });
   }
 
   /** PUT/PATCH /v2/apps: several apps in one deployment. */

@@ -2,7 +2,6 @@
 // being built, in order (the services counterpart of src/master/core/state.ts's Ctx). Handlers
 // never write to a store, call Mesos or notify listeners themselves: they add outputs here.
 import {
-  type ServiceEvent,
   type ServiceEventFieldsByType,
   type ServiceEventType,
   serviceEvent,
@@ -24,9 +23,7 @@ export class ServicesCtx {
   }
 
   event<T extends ServiceEventType>(eventType: T, fields: ServiceEventFieldsByType[T]): void {
-    // TypeScript cannot see that an event of a generic T is one case of the union.
-    const event = serviceEvent(eventType, this.nowMs, fields) as unknown as ServiceEvent;
-    this.out.push({ kind: "event", event });
+    this.out.push({ kind: "event", event: serviceEvent(eventType, this.nowMs, fields) });
   }
 
   call(call: SchedulerCallOutput): void {

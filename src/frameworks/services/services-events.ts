@@ -67,6 +67,12 @@ export function serviceEvent<T extends ServiceEventType>(
   eventType: T,
   nowMs: number,
   fields: ServiceEventFieldsByType[T],
-): ServiceEventOf<T> {
-  return { eventType, timestamp: new Date(nowMs).toISOString(), ...fields };
+): ServiceEvent {
+  const event: ServiceEventOf<T> = {
+    eventType,
+    timestamp: new Date(nowMs).toISOString(),
+    ...fields,
+  };
+  // TypeScript cannot see that an event of a generic T is one case of the union.
+  return event as unknown as ServiceEvent;
 }

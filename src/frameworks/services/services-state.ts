@@ -10,7 +10,12 @@ import type { AppStore } from "./app-store.ts";
 import type { AppId } from "./path-id.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import { ServicesCore, type ServicesSnapshot } from "./services-core.ts";
-import type { ServiceEvent } from "./services-events.ts";
+import {
+  type ServiceEvent,
+  type ServiceEventFieldsByType,
+  type ServiceEventType,
+  serviceEvent,
+} from "./services-events.ts";
 import type {
   AppChange,
   KilledTasks,
@@ -110,8 +115,16 @@ export class ServicesState extends ServicesCore {
     this.listeners.push(listener);
   }
 
-  /** Puts an event on the bus (the core's, and the API's own such as api_post_event). */
-  emit(event: ServiceEvent): void {
+  /** Puts one of the API's own events (api_post_event) on the bus. */
+  emit<T extends ServiceEventType>(
+    eventType: T,
+    nowMs: number,
+    fields: ServiceEventFieldsByType[T],
+  ): void {
+    this.publish(serviceEvent(eventType, nowMs, fields));
+  }
+
+  private publish(event: ServiceEvent): void {
     for (const l of this.listeners) l(event);
   }
 
@@ -120,7 +133,7 @@ export class ServicesState extends ServicesCore {
     const out = super.handle(input, nowMs);
     for (const o of out) {
       if (o.kind === "store_write") write(this.store, o.write);
-      else if (o.kind === "event") this.emit(o.event);
+      else if (o.kind === "event") this.publish(o.event);
     }
     return out;
   }
