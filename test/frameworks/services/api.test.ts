@@ -11,6 +11,7 @@ import {
 } from "../../../src/frameworks/services/services-state.ts";
 import { parseWire } from "../../../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { roomyOffer } from "./fixtures.ts";
 
 let nowMs = Date.parse("2024-01-01T00:00:00.000Z");
 let ids = 0;
@@ -26,21 +27,7 @@ const server = new ServicesHttpServer({
 });
 let base = "";
 
-function offer(n: number, host = `agent${n}`): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `O${n}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${n}` },
-    hostname: host,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 8 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31100 }] } },
-    ],
-  });
-  assert.ok(parsed.ok);
-  return parsed.value;
-}
+const offer = (n: number, host = `agent${n}`) => roomyOffer(`O${n}`, `S${n}`, host);
 
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {

@@ -10,9 +10,8 @@ import {
   type ServicesEffect,
   ServicesState,
 } from "../../../src/frameworks/services/services-state.ts";
-import { parseWire } from "../../../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
 import type { Loose } from "../../master/http/helpers.ts";
+import { roomyOffer } from "./fixtures.ts";
 
 let ids = 0;
 const nowMs = Date.parse("2024-06-01T00:00:00.000Z");
@@ -29,21 +28,7 @@ const server = new ServicesHttpServer({
 });
 let base = "";
 
-function offer(n: number): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `D${n}-${++ids}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${n}` },
-    hostname: `node-${n}`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 8 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31100 }] } },
-    ],
-  });
-  assert.ok(parsed.ok);
-  return parsed.value;
-}
+const offer = (n: number) => roomyOffer(`D${n}-${++ids}`, `S${n}`, `node-${n}`);
 
 /** Plays Mesos: scheduled tasks launch, run and pass their checks; killed ones end KILLED. */
 function playMesos(): void {
