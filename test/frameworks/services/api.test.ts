@@ -10,7 +10,7 @@ import {
   ServicesState,
 } from "../../../src/frameworks/services/services-state.ts";
 import { parseWire } from "../../../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { Offer as OfferSchema } from "../../../src/wire/offer.ts";
 import { roomyOffer } from "./fixtures.ts";
 
 let nowMs = Date.parse("2024-01-01T00:00:00.000Z");
@@ -119,34 +119,18 @@ describe("services REST API", () => {
   });
 
   test("the queue says why instances are not launched", async () => {
-    state.handleOffers(
-      [
-        parseWire(OfferSchema, {
-          id: { value: "small" },
-          framework_id: { value: "fw" },
-          agent_id: { value: "S9" },
-          hostname: "tiny",
-          resources: [
-            { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
-            { name: "mem", type: "SCALAR", scalar: { value: 8 } },
-          ],
-        }).ok
-          ? (
-              parseWire(OfferSchema, {
-                id: { value: "small" },
-                framework_id: { value: "fw" },
-                agent_id: { value: "S9" },
-                hostname: "tiny",
-                resources: [
-                  { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
-                  { name: "mem", type: "SCALAR", scalar: { value: 8 } },
-                ],
-              }) as { value: Offer }
-            ).value
-          : offer(0),
+    const small = parseWire(OfferSchema, {
+      id: { value: "small" },
+      framework_id: { value: "fw" },
+      agent_id: { value: "S9" },
+      hostname: "tiny",
+      resources: [
+        { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
+        { name: "mem", type: "SCALAR", scalar: { value: 8 } },
       ],
-      nowMs,
-    );
+    });
+    assert.ok(small.ok);
+    state.handleOffers([small.value], nowMs);
     const res = await call("GET", "/v2/queue?embed=lastUnusedOffers");
     assert.equal(res.status, 200);
     const item = res.body.queue[0];

@@ -1,4 +1,5 @@
-// Builders the services tests share: a parsed app definition and an offer of a roomy agent.
+// What the services tests share: a parsed app definition, an offer of a roomy agent, and the
+// task JSON the API answers with.
 import assert from "node:assert/strict";
 import type { AppDefinition } from "../../../src/frameworks/services/app-definition.ts";
 import { parseAppDefinition } from "../../../src/frameworks/services/app-validation.ts";
@@ -28,3 +29,16 @@ export function roomyOffer(offerId: string, agentId: string, hostname: string): 
   assert.ok(parsed.ok);
   return parsed.value;
 }
+
+/** A task as `/v2/apps/{id}/tasks` shows it (the fields the tests read). */
+export interface TaskJson {
+  id: string;
+  state: string;
+  host: string;
+  ports: number[];
+  version: string;
+  healthCheckResults: { alive: boolean }[];
+}
+
+export const isHealthy = (t: TaskJson) =>
+  t.state === "TASK_RUNNING" && t.healthCheckResults.some((r) => r.alive);

@@ -7,19 +7,22 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Loose } from "../../master/http/helpers.ts";
+import { isHealthy, type TaskJson } from "./fixtures.ts";
 import { api, eventually, httpApp, type RealCluster, startRealCluster } from "./real-cluster.ts";
 
-interface TaskJson {
-  id: string;
-  state: string;
-  host: string;
-  ports: number[];
-  version: string;
-  healthCheckResults: { alive: boolean }[];
+/** PUTs a version of /web whose health check never passes, with no room over capacity. */
+function putUnhealthyVersion(base: string) {
+  return api(
+    base,
+    "PUT",
+    "/v2/apps/web",
+    httpApp("/web", {
+      label: "bad",
+      unhealthy: true,
+      extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
+    }),
+  );
 }
-
-const isHealthy = (t: TaskJson) =>
-  t.state === "TASK_RUNNING" && t.healthCheckResults.some((r) => r.alive);
 
 describe("services on a real cluster: deploys", () => {
   let cluster: RealCluster;
@@ -97,16 +100,7 @@ describe("services on a real cluster: deploys", () => {
 
   it("a version whose health check fails never replaces all old instances and is rolled back on DELETE /v2/deployments/{id}", async () => {
     const good = await tasks("/web");
-    const res = await api(
-      base,
-      "PUT",
-      "/v2/apps/web",
-      httpApp("/web", {
-        label: "bad",
-        unhealthy: true,
-        extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
-      }),
-    );
+    const res = await putUnhealthyVersion(base);
     const deploymentId = res.body.deploymentId as string;
     // The first new instance runs but never becomes healthy: the deployment waits and says why.
     const waiting = await eventually(
@@ -138,16 +132,7 @@ describe("services on a real cluster: deploys", () => {
   });
 
   it("DELETE /v2/deployments/{id}?force=true stops the deployment where it is, without rollback", async () => {
-    const res = await api(
-      base,
-      "PUT",
-      "/v2/apps/web",
-      httpApp("/web", {
-        label: "bad",
-        unhealthy: true,
-        extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
-      }),
-    );
+    const res = await putUnhealthyVersion(base);
     const deploymentId = res.body.deploymentId as string;
     await eventually("a bad instance launched", async () =>
       (await tasks("/web")).some((t) => t.version === res.body.version) ? true : undefined,

@@ -53,6 +53,13 @@ function status(core: ServicesCore, taskId: string, state: TaskState, nowMs: num
 
 const offer = (n: number) => roomyOffer(`O${n}`, `S${n}`, `agent${n}`);
 
+/** Deploys one app of one instance and launches it on agent S1; returns its task id. */
+function launchOne(core: ServicesCore, app: Record<string, unknown>): string {
+  deploy(core, T0, app);
+  const [launch] = launches(core.handle({ kind: "offers", offers: [offer(1)] }, T0));
+  return launch?.tasks[0]?.task_id.value as string;
+}
+
 describe("services core: one union of outputs", () => {
   test("a deploy answers with a reply and writes its app and deployment; the advance after it schedules the instances", () => {
     const core = newCore();
@@ -100,9 +107,7 @@ describe("services core: one union of outputs", () => {
 describe("services core: instance lifecycle", () => {
   test("a failed task is relaunched as the next incarnation once its launch delay ends; declines meanwhile refuse only until then", () => {
     const core = newCore();
-    deploy(core, T0, { id: "/web", backoffSeconds: 10 });
-    const [launch] = launches(core.handle({ kind: "offers", offers: [offer(1)] }, T0));
-    const taskId = launch?.tasks[0]?.task_id.value as string;
+    const taskId = launchOne(core, { id: "/web", backoffSeconds: 10 });
     status(core, taskId, "TASK_RUNNING", T0);
     status(core, taskId, "TASK_FAILED", T0);
     const [i] = core.instancesOf("/web" as AppId);
@@ -120,9 +125,7 @@ describe("services core: instance lifecycle", () => {
 
   test("a status of an older incarnation only kills that task and changes nothing", () => {
     const core = newCore();
-    deploy(core, T0, { id: "/web" });
-    const [launch] = launches(core.handle({ kind: "offers", offers: [offer(1)] }, T0));
-    const first = launch?.tasks[0]?.task_id.value as string;
+    const first = launchOne(core, { id: "/web" });
     status(core, first, "TASK_KILLED", T0);
     const before = JSON.stringify(core.instances());
     const out = status(core, first, "TASK_RUNNING", T0);
@@ -132,9 +135,7 @@ describe("services core: instance lifecycle", () => {
 
   test("scaling down kills the task of the decommissioned instance, and its end removes it", () => {
     const core = newCore();
-    deploy(core, T0, { id: "/web" });
-    const [launch] = launches(core.handle({ kind: "offers", offers: [offer(1)] }, T0));
-    const taskId = launch?.tasks[0]?.task_id.value as string;
+    const taskId = launchOne(core, { id: "/web" });
     status(core, taskId, "TASK_RUNNING", T0);
     const out = deploy(core, T0, { id: "/web", instances: 0 });
     assert.deepEqual(
