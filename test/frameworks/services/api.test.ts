@@ -3,27 +3,17 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ServicesHttpServer } from "../../../src/frameworks/services/api-http.ts";
-import { MemoryAppStore, SqliteAppStore } from "../../../src/frameworks/services/app-store.ts";
-import {
-  type ServicesEffect,
-  ServicesState,
-} from "../../../src/frameworks/services/services-state.ts";
+import { SqliteAppStore } from "../../../src/frameworks/services/app-store.ts";
+import { ServicesState } from "../../../src/frameworks/services/services-state.ts";
 import { parseWire } from "../../../src/wire/json.ts";
 import { Offer as OfferSchema } from "../../../src/wire/offer.ts";
-import { roomyOffer } from "./fixtures.ts";
+import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
 
 let nowMs = Date.parse("2024-01-01T00:00:00.000Z");
 let ids = 0;
-const effects: ServicesEffect[] = [];
-const state = new ServicesState({
-  store: new MemoryAppStore(),
-  newId: () => `00000000-0000-0000-0000-${String(++ids).padStart(12, "0")}`,
-});
-const server = new ServicesHttpServer({
-  state,
+const { effects, state, server } = servicesInMemory({
   nowMs: () => nowMs,
-  effects: (e) => effects.push(...e),
+  newId: () => uuidNumbered(++ids),
 });
 let base = "";
 

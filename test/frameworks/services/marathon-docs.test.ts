@@ -4,26 +4,14 @@
 // the documented error answers. Mesos is played in-process (offers and updates) behind it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ServicesHttpServer } from "../../../src/frameworks/services/api-http.ts";
-import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
-import {
-  type ServicesEffect,
-  ServicesState,
-} from "../../../src/frameworks/services/services-state.ts";
 import type { Loose } from "../../master/http/helpers.ts";
-import { roomyOffer } from "./fixtures.ts";
+import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
 
 let ids = 0;
 const nowMs = Date.parse("2024-06-01T00:00:00.000Z");
-const effects: ServicesEffect[] = [];
-const state = new ServicesState({
-  store: new MemoryAppStore(),
-  newId: () => `00000000-0000-0000-0000-${String(++ids).padStart(12, "0")}`,
-});
-const server = new ServicesHttpServer({
-  state,
+const { effects, state, server } = servicesInMemory({
   nowMs: () => nowMs,
-  effects: (e) => effects.push(...e),
+  newId: () => uuidNumbered(++ids),
   role: "services",
 });
 let base = "";
