@@ -3,8 +3,7 @@
 // instance still running an older config can be relaunched with exactly the definition it ran,
 // without the core reading the store (the shell loads the versions instances run at start).
 import type { AppDefinition } from "./app-definition.ts";
-import type { AppVersion } from "./app-json.ts";
-import { MAX_APP_VERSIONS } from "./app-store.ts";
+import { type AppVersion, MAX_APP_VERSIONS } from "./app-json.ts";
 import { buildPlan } from "./deployment-plan.ts";
 import type { AppId } from "./path-id.ts";
 import { assignServicePorts } from "./service-ports.ts";

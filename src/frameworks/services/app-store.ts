@@ -6,13 +6,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { AppVersion } from "./app-json.ts";
+import { type AppVersion, MAX_APP_VERSIONS } from "./app-json.ts";
 import type { DeploymentSteps, RestartBounds } from "./deployment-plan.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 
-/** Versions kept per app (Marathon's `--zk_max_versions`). */
-export const MAX_APP_VERSIONS = 50;
+export { MAX_APP_VERSIONS };
 
 export interface DeploymentRecord {
   readonly id: string;

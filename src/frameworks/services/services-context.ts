@@ -1,6 +1,7 @@
 // The context every handler of the services core works in: the input's time and the outputs
 // being built, in order (the services counterpart of src/master/core/state.ts's Ctx). Handlers
 // never write to a store, call Mesos or notify listeners themselves: they add outputs here.
+import type { ReadinessProbeTarget } from "./readiness.ts";
 import {
   type ServiceEventFieldsByType,
   type ServiceEventType,
@@ -28,6 +29,10 @@ export class ServicesCtx {
 
   call(call: SchedulerCallOutput): void {
     this.out.push(call);
+  }
+
+  probe(target: ReadinessProbeTarget): void {
+    this.out.push({ kind: "readiness_probe", target });
   }
 
   reply(reply: ServicesReply): void {

@@ -86,7 +86,7 @@ export class ServicesCore {
         break;
       case "readiness_due":
         for (const target of this.#lifecycle.dueProbes(this.#registry.definitions(), nowMs))
-          ctx.out.push({ kind: "readiness_probe", target });
+          ctx.probe(target);
         break;
       case "readiness_result":
         // A ready instance now counts toward deployment progress.
