@@ -181,7 +181,9 @@ describe("services REST API", () => {
       404,
     );
   });
+});
 
+describe("services REST API: restart, kill, cancel, status and events", () => {
   test("restart, kill with and without scale, and delete", async () => {
     nowMs += 1000;
     const restart = await call("POST", "/v2/apps/prod/web/restart");

@@ -123,7 +123,9 @@ describe("deployment plan", () => {
     });
     assert.equal(restartBounds(a, []).minHealthy, 3);
   });
+});
 
+describe("deployment plan: launch backoff and the rolling-restart bounds", () => {
   test("launch backoff grows by the factor and stops at the maximum", () => {
     const a = app({ backoffSeconds: 2, backoffFactor: 2, maxLaunchDelaySeconds: 7 });
     const first = nextBackoffSeconds(a, undefined);

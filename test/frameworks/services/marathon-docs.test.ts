@@ -156,7 +156,9 @@ describe("Marathon's documented REST requests", () => {
     playMesos();
     assert.equal((await http("GET", "/v2/deployments")).body.length, 0);
   });
+});
 
+describe("Marathon's documented REST requests: kills, queue, rollback, status and errors", () => {
   test("DELETE /v2/apps/{id}/tasks/{taskId}?scale=true kills one task and scales down", async () => {
     const tasks = (await http("GET", "/v2/apps/product/service/my-app/tasks")).body.tasks;
     const res = await http(
