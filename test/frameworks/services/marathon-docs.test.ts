@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { Loose } from "../../master/http/helpers.ts";
 import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
+import { api } from "./real-cluster.ts";
 
 let ids = 0;
 const nowMs = Date.parse("2024-06-01T00:00:00.000Z");
@@ -42,21 +43,7 @@ function playMesos(): void {
   }
 }
 
-async function http(method: string, path: string, body?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  let json: Loose = text;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // text answers
-  }
-  return { status: res.status, headers: res.headers, body: json };
-}
+const http = (method: string, path: string, body?: string) => api(base, method, path, body);
 
 before(async () => {
   base = `http://127.0.0.1:${(await server.listen(0)).port}`;
