@@ -5,6 +5,9 @@
 // the "is this an upgrade or a scale" rule.
 import { type AppDefinition, isHostNetworking } from "./app-definition.ts";
 
+/** Versions kept per app (Marathon's `--zk_max_versions`). */
+export const MAX_APP_VERSIONS = 50;
+
 /** One stored version of an app: the definition plus Marathon's version bookkeeping. */
 export interface AppVersion {
   readonly app: AppDefinition;

@@ -6,13 +6,12 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import type { AppVersion } from "./app-json.ts";
+import { type AppVersion, MAX_APP_VERSIONS } from "./app-json.ts";
 import type { DeploymentSteps, RestartBounds } from "./deployment-plan.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 
-/** Versions kept per app (Marathon's `--zk_max_versions`). */
-export const MAX_APP_VERSIONS = 50;
+export { MAX_APP_VERSIONS };
 
 export interface DeploymentRecord {
   readonly id: string;
@@ -56,12 +55,58 @@ export interface AppStore {
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
-export class MemoryAppStore implements AppStore {
+/** The records kept whole, by id, one table (or znode directory) each. */
+export interface StoredRecords {
+  deployments: DeploymentRecord;
+  instances: Instance;
+}
+
+export type RecordKind = keyof StoredRecords;
+
+export const RECORD_KINDS: readonly RecordKind[] = ["deployments", "instances"];
+
+/** The id a record is kept under. */
+export function recordId(kind: RecordKind, record: StoredRecords[RecordKind]): string {
+  return kind === "deployments" ? (record as DeploymentRecord).id : (record as Instance).instanceId;
+}
+
+/**
+ * The AppStore methods of the records kept by id, built once over three operations that every
+ * backend provides for any kind: the same logic serves deployments and instances.
+ */
+abstract class RecordStore {
+  protected abstract listRecords<K extends RecordKind>(kind: K): StoredRecords[K][];
+  protected abstract putRecord(kind: RecordKind, record: StoredRecords[RecordKind]): void;
+  protected abstract deleteRecord(kind: RecordKind, id: string): void;
+
+  deployments(): DeploymentRecord[] {
+    return this.listRecords("deployments");
+  }
+  instances(): Instance[] {
+    return this.listRecords("instances");
+  }
+  putDeployment(d: DeploymentRecord): void {
+    this.putRecord("deployments", d);
+  }
+  putInstance(i: Instance): void {
+    this.putRecord("instances", i);
+  }
+  deleteDeployment(id: string): void {
+    this.deleteRecord("deployments", id);
+  }
+  deleteInstance(instanceId: string): void {
+    this.deleteRecord("instances", instanceId);
+  }
+}
+
+export class MemoryAppStore extends RecordStore implements AppStore {
   private fwId: string | undefined;
   private readonly current = new Map<AppId, AppVersion>();
   private readonly history = new Map<AppId, Map<string, AppVersion>>();
-  private readonly deploymentMap = new Map<string, DeploymentRecord>();
-  private readonly instanceMap = new Map<string, Instance>();
+  private readonly records: { readonly [K in RecordKind]: Map<string, StoredRecords[K]> } = {
+    deployments: new Map(),
+    instances: new Map(),
+  };
 
   frameworkId(): string | undefined {
     return this.fwId;
@@ -91,23 +136,14 @@ export class MemoryAppStore implements AppStore {
     const v = this.history.get(id)?.get(version);
     return v === undefined ? undefined : clone(v);
   }
-  deployments(): DeploymentRecord[] {
-    return [...this.deploymentMap.values()].map(clone);
+  protected listRecords<K extends RecordKind>(kind: K): StoredRecords[K][] {
+    return [...this.records[kind].values()].map(clone) as StoredRecords[K][];
   }
-  putDeployment(d: DeploymentRecord): void {
-    this.deploymentMap.set(d.id, clone(d));
+  protected putRecord(kind: RecordKind, record: StoredRecords[RecordKind]): void {
+    (this.records[kind] as Map<string, unknown>).set(recordId(kind, record), clone(record));
   }
-  deleteDeployment(id: string): void {
-    this.deploymentMap.delete(id);
-  }
-  instances(): Instance[] {
-    return [...this.instanceMap.values()].map(clone);
-  }
-  putInstance(i: Instance): void {
-    this.instanceMap.set(i.instanceId, clone(i));
-  }
-  deleteInstance(instanceId: string): void {
-    this.instanceMap.delete(instanceId);
+  protected deleteRecord(kind: RecordKind, id: string): void {
+    this.records[kind].delete(id);
   }
   close(): void {}
 }
@@ -115,10 +151,11 @@ export class MemoryAppStore implements AppStore {
 /** The SQLite file's name under the given directory. */
 export const SERVICES_DB_FILE = "services.sqlite";
 
-export class SqliteAppStore implements AppStore {
+export class SqliteAppStore extends RecordStore implements AppStore {
   private readonly db: Database.Database;
 
   constructor(directory: string) {
+    super();
     mkdirSync(directory, { recursive: true });
     this.db = new Database(join(directory, SERVICES_DB_FILE));
     // WAL + synchronous=FULL: a committed write survives a crash (durable before we answer).
@@ -180,29 +217,18 @@ export class SqliteAppStore implements AppStore {
       .get(id, version) as { json: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.json) as AppVersion);
   }
-  deployments(): DeploymentRecord[] {
-    const rows = this.db.prepare("SELECT json FROM deployments").all() as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as DeploymentRecord);
+  // `kind` is one of RECORD_KINDS, each the name of its table.
+  protected listRecords<K extends RecordKind>(kind: K): StoredRecords[K][] {
+    const rows = this.db.prepare(`SELECT json FROM ${kind}`).all() as { json: string }[];
+    return rows.map((r) => JSON.parse(r.json) as StoredRecords[K]);
   }
-  putDeployment(d: DeploymentRecord): void {
+  protected putRecord(kind: RecordKind, record: StoredRecords[RecordKind]): void {
     this.db
-      .prepare("INSERT OR REPLACE INTO deployments (id, json) VALUES (?, ?)")
-      .run(d.id, JSON.stringify(d));
+      .prepare(`INSERT OR REPLACE INTO ${kind} (id, json) VALUES (?, ?)`)
+      .run(recordId(kind, record), JSON.stringify(record));
   }
-  deleteDeployment(id: string): void {
-    this.db.prepare("DELETE FROM deployments WHERE id = ?").run(id);
-  }
-  instances(): Instance[] {
-    const rows = this.db.prepare("SELECT json FROM instances").all() as { json: string }[];
-    return rows.map((r) => JSON.parse(r.json) as Instance);
-  }
-  putInstance(i: Instance): void {
-    this.db
-      .prepare("INSERT OR REPLACE INTO instances (id, json) VALUES (?, ?)")
-      .run(i.instanceId, JSON.stringify(i));
-  }
-  deleteInstance(instanceId: string): void {
-    this.db.prepare("DELETE FROM instances WHERE id = ?").run(instanceId);
+  protected deleteRecord(kind: RecordKind, id: string): void {
+    this.db.prepare(`DELETE FROM ${kind} WHERE id = ?`).run(id);
   }
   close(): void {
     this.db.close();

@@ -80,7 +80,7 @@ export class ServicesAdapter {
    * an offer being rescinded or a launch being dropped.
    */
   reviveIfNeeded(): void {
-    const waiting = this.state.instances().some((i) => isScheduled(i) && i.goal === "Running");
+    const waiting = this.state.hasWaitingInstances();
     const now = this.nowMs();
     const repeat = waiting && now - this.lastReviveMs >= SERVICES_REVIVE_REPEAT_MS;
     if (waiting && (!this.wantedOffers || repeat) && this.client !== undefined) {

@@ -1,25 +1,11 @@
 // The services scheduler's vocabulary: the effects ServicesState asks the Mesos adapter to carry
-// out, the Marathon events it emits, the expected failures of its commands, and its options.
-import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
+// out, the expected failures of its commands, and its options (inputs and outputs of the core
+// are in services-outputs.ts, its events in services-events.ts).
 import type { AppStore } from "./app-store.ts";
+import type { SchedulerCallOutput } from "./services-outputs.ts";
 
-export type ServicesEffect =
-  | {
-      readonly kind: "launch";
-      readonly offerId: string;
-      readonly agentId: string;
-      readonly tasks: TaskInfoInput[];
-      /** Filter on the offer's unused rest; 0 while instances still wait (see handleOffers). */
-      readonly refuseSeconds?: number;
-    }
-  | { readonly kind: "decline"; readonly offerId: string; readonly refuseSeconds: number }
-  | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined };
-
-export interface ServiceEvent {
-  readonly eventType: string;
-  readonly timestamp: string;
-  readonly [field: string]: unknown;
-}
+/** What the state asks the Mesos adapter to do: the scheduler calls among the core's outputs. */
+export type ServicesEffect = SchedulerCallOutput;
 
 export type ServicesErrorCode =
   | "APP_NOT_FOUND"
@@ -41,16 +27,19 @@ export interface DeploymentResult {
   readonly version: string;
 }
 
-export interface ServicesStateOptions {
-  readonly store: AppStore;
+export interface ServicesCoreOptions {
   /** UUIDs for instances and deployments (injected so tests and the simulator replay). */
   readonly newId: () => string;
-  /** Most instances launched from one offer (Marathon's `--max_instances_per_offer`). */
+  /** Most instances launched from one offer (Marathon's `--max_instances_per_offer`, 5). */
   readonly maxInstancesPerOffer?: number;
   /** refuse_seconds for declined offers (Marathon's `--decline_offer_duration`, 120 s). */
   readonly declineRefuseSeconds?: number;
   /** Service ports handed out for port 0 (Marathon's `--local_port_min/max`). */
   readonly servicePortRange?: readonly [number, number];
+}
+
+export interface ServicesStateOptions extends ServicesCoreOptions {
+  readonly store: AppStore;
 }
 
 export interface Backoff {

@@ -3,7 +3,7 @@
 // the same way, reference §1.11), so a services framework started against any master of the
 // ensemble resumes the same apps, deployments, instances and framework id.
 //
-// The AppStore interface is synchronous (the state machine calls it inline), ZooKeeper is not:
+// The AppStore interface is synchronous (the services shell calls it inline), ZooKeeper is not:
 // reads come from an in-memory copy loaded at open, writes update that copy at once and are
 // queued to ZooKeeper in order. `durable()` resolves once every write queued so far has been
 // acknowledged by the ensemble (a quorum has it), and the HTTP API awaits it before answering a
@@ -14,8 +14,13 @@ import { connect, getChildren, getData, mkdirp, remove, ZkError, zkAcls } from "
 import type { ZkUrl } from "../../zk/url.ts";
 import { connectString } from "../../zk/url.ts";
 import type { AppVersion } from "./app-json.ts";
-import { type DeploymentRecord, MemoryAppStore } from "./app-store.ts";
-import type { Instance } from "./instance.ts";
+import {
+  MemoryAppStore,
+  RECORD_KINDS,
+  type RecordKind,
+  recordId,
+  type StoredRecords,
+} from "./app-store.ts";
 import type { AppId } from "./path-id.ts";
 
 const ZK_CONNECT_TIMEOUT_MS = 10_000;
@@ -106,11 +111,9 @@ export class ZkAppStore extends MemoryAppStore {
       }
     }
     for (const v of await readJsonChildren<AppVersion>(client, `${root}/apps`)) super.putApp(v);
-    for (const d of await readJsonChildren<DeploymentRecord>(client, `${root}/deployments`)) {
-      super.putDeployment(d);
-    }
-    for (const i of await readJsonChildren<Instance>(client, `${root}/instances`)) {
-      super.putInstance(i);
+    for (const kind of RECORD_KINDS) {
+      for (const r of await readJsonChildren<StoredRecords[RecordKind]>(client, `${root}/${kind}`))
+        super.putRecord(kind, r);
     }
   }
 
@@ -166,24 +169,14 @@ export class ZkAppStore extends MemoryAppStore {
     this.#remove(`${this.root}/versions/${key(id)}`);
   }
 
-  override putDeployment(d: DeploymentRecord): void {
-    super.putDeployment(d);
-    this.#put(`${this.root}/deployments/${key(d.id)}`, d);
+  protected override putRecord(kind: RecordKind, record: StoredRecords[RecordKind]): void {
+    super.putRecord(kind, record);
+    this.#put(`${this.root}/${kind}/${key(recordId(kind, record))}`, record);
   }
 
-  override deleteDeployment(id: string): void {
-    super.deleteDeployment(id);
-    this.#remove(`${this.root}/deployments/${key(id)}`);
-  }
-
-  override putInstance(i: Instance): void {
-    super.putInstance(i);
-    this.#put(`${this.root}/instances/${key(i.instanceId)}`, i);
-  }
-
-  override deleteInstance(instanceId: string): void {
-    super.deleteInstance(instanceId);
-    this.#remove(`${this.root}/instances/${key(instanceId)}`);
+  protected override deleteRecord(kind: RecordKind, id: string): void {
+    super.deleteRecord(kind, id);
+    this.#remove(`${this.root}/${kind}/${key(id)}`);
   }
 
   /** Waits for queued writes (best effort), then closes the session. */

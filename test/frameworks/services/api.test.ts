@@ -3,44 +3,21 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { ServicesHttpServer } from "../../../src/frameworks/services/api-http.ts";
-import { MemoryAppStore, SqliteAppStore } from "../../../src/frameworks/services/app-store.ts";
-import {
-  type ServicesEffect,
-  ServicesState,
-} from "../../../src/frameworks/services/services-state.ts";
+import { SqliteAppStore } from "../../../src/frameworks/services/app-store.ts";
+import { ServicesState } from "../../../src/frameworks/services/services-state.ts";
 import { parseWire } from "../../../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
 
 let nowMs = Date.parse("2024-01-01T00:00:00.000Z");
 let ids = 0;
-const effects: ServicesEffect[] = [];
-const state = new ServicesState({
-  store: new MemoryAppStore(),
-  newId: () => `00000000-0000-0000-0000-${String(++ids).padStart(12, "0")}`,
-});
-const server = new ServicesHttpServer({
-  state,
+const { effects, state, server } = servicesInMemory({
   nowMs: () => nowMs,
-  effects: (e) => effects.push(...e),
+  newId: () => uuidNumbered(++ids),
 });
 let base = "";
 
-function offer(n: number, host = `agent${n}`): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `O${n}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${n}` },
-    hostname: host,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 8 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31100 }] } },
-    ],
-  });
-  assert.ok(parsed.ok);
-  return parsed.value;
-}
+const offer = (n: number, host = `agent${n}`) => roomyOffer(`O${n}`, `S${n}`, host);
 
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${base}${path}`, {
@@ -132,34 +109,18 @@ describe("services REST API", () => {
   });
 
   test("the queue says why instances are not launched", async () => {
-    state.handleOffers(
-      [
-        parseWire(OfferSchema, {
-          id: { value: "small" },
-          framework_id: { value: "fw" },
-          agent_id: { value: "S9" },
-          hostname: "tiny",
-          resources: [
-            { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
-            { name: "mem", type: "SCALAR", scalar: { value: 8 } },
-          ],
-        }).ok
-          ? (
-              parseWire(OfferSchema, {
-                id: { value: "small" },
-                framework_id: { value: "fw" },
-                agent_id: { value: "S9" },
-                hostname: "tiny",
-                resources: [
-                  { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
-                  { name: "mem", type: "SCALAR", scalar: { value: 8 } },
-                ],
-              }) as { value: Offer }
-            ).value
-          : offer(0),
+    const small = parseWire(OfferSchema, {
+      id: { value: "small" },
+      framework_id: { value: "fw" },
+      agent_id: { value: "S9" },
+      hostname: "tiny",
+      resources: [
+        { name: "cpus", type: "SCALAR", scalar: { value: 1 } },
+        { name: "mem", type: "SCALAR", scalar: { value: 8 } },
       ],
-      nowMs,
-    );
+    });
+    assert.ok(small.ok);
+    state.handleOffers([small.value], nowMs);
     const res = await call("GET", "/v2/queue?embed=lastUnusedOffers");
     assert.equal(res.status, 200);
     const item = res.body.queue[0];
@@ -220,7 +181,9 @@ describe("services REST API", () => {
       404,
     );
   });
+});
 
+describe("services REST API: restart, kill, cancel, status and events", () => {
   test("restart, kill with and without scale, and delete", async () => {
     nowMs += 1000;
     const restart = await call("POST", "/v2/apps/prod/web/restart");

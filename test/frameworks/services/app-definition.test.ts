@@ -99,7 +99,9 @@ describe("app definition", () => {
     });
     assert.equal(failure.body.details[0]?.path, "/healthChecks(0)");
   });
+});
 
+describe("app definition: legacy fields, constraints, output and partial updates", () => {
   test("legacy ports and uris become portDefinitions and fetch", () => {
     const app = parseOk({
       id: "/a",

@@ -3,7 +3,6 @@ import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AppDefinition } from "../../../src/frameworks/services/app-definition.ts";
 import type { AppVersion } from "../../../src/frameworks/services/app-json.ts";
-import { parseAppDefinition } from "../../../src/frameworks/services/app-validation.ts";
 import {
   buildPlan,
   decideRestart,
@@ -17,12 +16,9 @@ import {
   isHealthyAndReady,
 } from "../../../src/frameworks/services/instance.ts";
 import { type AppId, appId } from "../../../src/frameworks/services/path-id.ts";
+import { appDef } from "./fixtures.ts";
 
-function app(fields: Record<string, unknown>): AppDefinition {
-  const r = parseAppDefinition({ id: "/a", cmd: "x", ...fields });
-  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.failure));
-  return r.app;
-}
+const app = (fields: Record<string, unknown>): AppDefinition => appDef(fields);
 
 function version(a: AppDefinition, at = "2020-01-01T00:00:00.000Z"): AppVersion {
   return { app: a, version: at, lastScalingAt: at, lastConfigChangeAt: at };
@@ -127,7 +123,9 @@ describe("deployment plan", () => {
     });
     assert.equal(restartBounds(a, []).minHealthy, 3);
   });
+});
 
+describe("deployment plan: launch backoff and the rolling-restart bounds", () => {
   test("launch backoff grows by the factor and stops at the maximum", () => {
     const a = app({ backoffSeconds: 2, backoffFactor: 2, maxLaunchDelaySeconds: 7 });
     const first = nextBackoffSeconds(a, undefined);

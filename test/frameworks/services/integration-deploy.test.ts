@@ -7,48 +7,51 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { Loose } from "../../master/http/helpers.ts";
+import { isHealthy, type TaskJson } from "./fixtures.ts";
 import { api, eventually, httpApp, type RealCluster, startRealCluster } from "./real-cluster.ts";
 
-interface TaskJson {
-  id: string;
-  state: string;
-  host: string;
-  ports: number[];
-  version: string;
-  healthCheckResults: { alive: boolean }[];
+/** PUTs a version of /web whose health check never passes, with no room over capacity. */
+function putUnhealthyVersion(base: string) {
+  return api(
+    base,
+    "PUT",
+    "/v2/apps/web",
+    httpApp("/web", {
+      label: "bad",
+      unhealthy: true,
+      extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
+    }),
+  );
 }
 
-const isHealthy = (t: TaskJson) =>
-  t.state === "TASK_RUNNING" && t.healthCheckResults.some((r) => r.alive);
+let cluster: RealCluster;
+let base: string;
+
+before(async () => {
+  cluster = await startRealCluster();
+  base = (await cluster.startServices()).url;
+});
+after(async () => {
+  await cluster.close();
+});
+
+async function tasks(id: string): Promise<TaskJson[]> {
+  const res = await api(base, "GET", `/v2/apps${id}/tasks`);
+  assert.equal(res.status, 200);
+  return res.body.tasks as TaskJson[];
+}
+
+async function deploymentGone(deploymentId: string): Promise<true | undefined> {
+  const res = await api(base, "GET", "/v2/deployments");
+  return (res.body as { id: string }[]).some((d) => d.id === deploymentId) ? undefined : true;
+}
+
+async function label(task: TaskJson): Promise<string> {
+  const res = await fetch(`http://127.0.0.1:${task.ports[0]}/`);
+  return ((await res.json()) as { label: string }).label;
+}
 
 describe("services on a real cluster: deploys", () => {
-  let cluster: RealCluster;
-  let base: string;
-
-  before(async () => {
-    cluster = await startRealCluster();
-    base = (await cluster.startServices()).url;
-  });
-  after(async () => {
-    await cluster.close();
-  });
-
-  async function tasks(id: string): Promise<TaskJson[]> {
-    const res = await api(base, "GET", `/v2/apps${id}/tasks`);
-    assert.equal(res.status, 200);
-    return res.body.tasks as TaskJson[];
-  }
-
-  async function deploymentGone(deploymentId: string): Promise<true | undefined> {
-    const res = await api(base, "GET", "/v2/deployments");
-    return (res.body as { id: string }[]).some((d) => d.id === deploymentId) ? undefined : true;
-  }
-
-  async function label(task: TaskJson): Promise<string> {
-    const res = await fetch(`http://127.0.0.1:${task.ports[0]}/`);
-    return ((await res.json()) as { label: string }).label;
-  }
-
   it("creates an app of 3 instances of an HTTP server and all become healthy", async () => {
     const created = await api(base, "POST", "/v2/apps", httpApp("/web", { label: "v1" }));
     assert.equal(created.status, 201);
@@ -97,16 +100,7 @@ describe("services on a real cluster: deploys", () => {
 
   it("a version whose health check fails never replaces all old instances and is rolled back on DELETE /v2/deployments/{id}", async () => {
     const good = await tasks("/web");
-    const res = await api(
-      base,
-      "PUT",
-      "/v2/apps/web",
-      httpApp("/web", {
-        label: "bad",
-        unhealthy: true,
-        extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
-      }),
-    );
+    const res = await putUnhealthyVersion(base);
     const deploymentId = res.body.deploymentId as string;
     // The first new instance runs but never becomes healthy: the deployment waits and says why.
     const waiting = await eventually(
@@ -138,16 +132,7 @@ describe("services on a real cluster: deploys", () => {
   });
 
   it("DELETE /v2/deployments/{id}?force=true stops the deployment where it is, without rollback", async () => {
-    const res = await api(
-      base,
-      "PUT",
-      "/v2/apps/web",
-      httpApp("/web", {
-        label: "bad",
-        unhealthy: true,
-        extra: { upgradeStrategy: { minimumHealthCapacity: 0.5, maximumOverCapacity: 0 } },
-      }),
-    );
+    const res = await putUnhealthyVersion(base);
     const deploymentId = res.body.deploymentId as string;
     await eventually("a bad instance launched", async () =>
       (await tasks("/web")).some((t) => t.version === res.body.version) ? true : undefined,
@@ -170,7 +155,9 @@ describe("services on a real cluster: deploys", () => {
     assert.equal(back.status, 200);
     await eventually("the good version back", () => deploymentGone(back.body.deploymentId));
   });
+});
 
+describe("services on a real cluster: automatic rollback and readiness", () => {
   it("with rollbackOnFailure a new version failing its health check within the watch period is rolled back automatically", async () => {
     const upgradeStrategy = {
       minimumHealthCapacity: 0.5,
@@ -248,26 +235,28 @@ describe("services on a real cluster: deploys", () => {
     await eventually("the deployment to finish once ready", () => deploymentGone(deploymentId));
     assert.equal((await tasks("/gated")).filter(isHealthy).length, 2);
   });
+});
 
-  /** Runs `tessera services deploy <file>` against this cluster's API. */
-  async function cliDeploy(app: object): Promise<{ code: number | null; out: string }> {
-    const file = join(cluster.dir, `app-${Date.now()}.json`);
-    writeFileSync(file, JSON.stringify(app));
-    const bin = new URL("../../../bin/tessera.mjs", import.meta.url).pathname;
-    const child = spawn(process.execPath, [bin, "services", "deploy", file, "--url", base], {
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
-    return { code, out };
-  }
+/** Runs `tessera services deploy <file>` against this cluster's API. */
+async function cliDeploy(app: object): Promise<{ code: number | null; out: string }> {
+  const file = join(cluster.dir, `app-${Date.now()}.json`);
+  writeFileSync(file, JSON.stringify(app));
+  const bin = new URL("../../../bin/tessera.mjs", import.meta.url).pathname;
+  const child = spawn(process.execPath, [bin, "services", "deploy", file, "--url", base], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { code, out };
+}
 
+describe("services on a real cluster: the deploy command", () => {
   it("`tessera services deploy app.json` shows progress and exits 0 once the deployment succeeds", async () => {
     const { code, out } = await cliDeploy(httpApp("/cli", { instances: 2, label: "one" }));
     assert.equal(code, 0, out);

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { Loose } from "../../master/http/helpers.ts";
+import { isHealthy, type TaskJson } from "./fixtures.ts";
 import {
   AGENT_HOSTNAMES,
   api,
@@ -12,17 +13,6 @@ import {
   type RealCluster,
   startRealCluster,
 } from "./real-cluster.ts";
-
-interface TaskJson {
-  id: string;
-  state: string;
-  host: string;
-  ports: number[];
-  healthCheckResults: { alive: boolean }[];
-}
-
-const isHealthy = (t: TaskJson) =>
-  t.state === "TASK_RUNNING" && t.healthCheckResults.some((r) => r.alive);
 
 describe("services on a real cluster: failover and agent loss", () => {
   let cluster: RealCluster;

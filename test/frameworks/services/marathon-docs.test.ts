@@ -4,46 +4,20 @@
 // the documented error answers. Mesos is played in-process (offers and updates) behind it.
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ServicesHttpServer } from "../../../src/frameworks/services/api-http.ts";
-import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
-import {
-  type ServicesEffect,
-  ServicesState,
-} from "../../../src/frameworks/services/services-state.ts";
-import { parseWire } from "../../../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
 import type { Loose } from "../../master/http/helpers.ts";
+import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
+import { api } from "./real-cluster.ts";
 
 let ids = 0;
 const nowMs = Date.parse("2024-06-01T00:00:00.000Z");
-const effects: ServicesEffect[] = [];
-const state = new ServicesState({
-  store: new MemoryAppStore(),
-  newId: () => `00000000-0000-0000-0000-${String(++ids).padStart(12, "0")}`,
-});
-const server = new ServicesHttpServer({
-  state,
+const { effects, state, server } = servicesInMemory({
   nowMs: () => nowMs,
-  effects: (e) => effects.push(...e),
+  newId: () => uuidNumbered(++ids),
   role: "services",
 });
 let base = "";
 
-function offer(n: number): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `D${n}-${++ids}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${n}` },
-    hostname: `node-${n}`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 8 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31100 }] } },
-    ],
-  });
-  assert.ok(parsed.ok);
-  return parsed.value;
-}
+const offer = (n: number) => roomyOffer(`D${n}-${++ids}`, `S${n}`, `node-${n}`);
 
 /** Plays Mesos: scheduled tasks launch, run and pass their checks; killed ones end KILLED. */
 function playMesos(): void {
@@ -69,21 +43,7 @@ function playMesos(): void {
   }
 }
 
-async function http(method: string, path: string, body?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    ...(body === undefined ? {} : { body }),
-  });
-  const text = await res.text();
-  let json: Loose = text;
-  try {
-    json = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // text answers
-  }
-  return { status: res.status, headers: res.headers, body: json };
-}
+const http = (method: string, path: string, body?: string) => api(base, method, path, body);
 
 before(async () => {
   base = `http://127.0.0.1:${(await server.listen(0)).port}`;
@@ -183,7 +143,9 @@ describe("Marathon's documented REST requests", () => {
     playMesos();
     assert.equal((await http("GET", "/v2/deployments")).body.length, 0);
   });
+});
 
+describe("Marathon's documented REST requests: kills, queue, rollback, status and errors", () => {
   test("DELETE /v2/apps/{id}/tasks/{taskId}?scale=true kills one task and scales down", async () => {
     const tasks = (await http("GET", "/v2/apps/product/service/my-app/tasks")).body.tasks;
     const res = await http(

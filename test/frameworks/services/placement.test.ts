@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import type { AppDefinition } from "../../../src/frameworks/services/app-definition.ts";
-import { parseAppDefinition } from "../../../src/frameworks/services/app-validation.ts";
 import {
   type AgentFacts,
   type Constraint,
@@ -17,12 +16,10 @@ import {
 } from "../../../src/frameworks/services/task-info.ts";
 import { parseWire } from "../../../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { appDef } from "./fixtures.ts";
 
-function app(fields: Record<string, unknown>): AppDefinition {
-  const r = parseAppDefinition({ id: "/web", cmd: "serve", ...fields });
-  assert.ok(r.ok, r.ok ? "" : JSON.stringify(r.failure));
-  return r.app;
-}
+const app = (fields: Record<string, unknown>): AppDefinition =>
+  appDef({ id: "/web", cmd: "serve", ...fields });
 
 function offer(opts: {
   cpus?: number;

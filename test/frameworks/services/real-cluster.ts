@@ -175,8 +175,9 @@ export async function api(
 ): Promise<{ status: number; headers: Headers; body: Loose }> {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { "Content-Type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    // A string is sent as it is (a body written as in Marathon's docs), anything else as JSON.
+    ...(body === undefined ? {} : { body: typeof body === "string" ? body : JSON.stringify(body) }),
   });
   const text = await res.text();
   let parsed: unknown = text;

@@ -7,26 +7,11 @@ import {
   type ServicesEffect,
   ServicesState,
 } from "../../../src/frameworks/services/services-state.ts";
-import { parseWire } from "../../../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import { roomyOffer } from "./fixtures.ts";
 
 const T0 = Date.parse("2024-01-01T00:00:00.000Z");
 
-function offer(n: number): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `O${n}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${n}` },
-    hostname: `agent${n}`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 8 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 31100 }] } },
-    ],
-  });
-  assert.ok(parsed.ok);
-  return parsed.value;
-}
+const offer = (n: number) => roomyOffer(`O${n}`, `S${n}`, `agent${n}`);
 
 /** One app of one instance, launched and running, under the given unreachableStrategy. */
 function runningApp(unreachableStrategy: unknown) {

@@ -1,0 +1,132 @@
+// Offer matching of the services core: every offer is either used to launch instances that
+// wait for one, or declined. Only apps with waiting instances are visited (the instance index
+// keeps them per app), in app id order, up to `maxInstancesPerOffer` launches per offer; an
+// app's first rejection ends its turn on that offer, as in Marathon's launch queue.
+import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
+import type { Offer } from "../../wire/offer.ts";
+import type { AppRegistry } from "./app-registry.ts";
+import type { AgentFacts } from "./constraints.ts";
+import { isAlive } from "./instance.ts";
+import type { InstanceLifecycle } from "./instance-lifecycle.ts";
+import { OfferStats } from "./offer-stats.ts";
+import type { AppId } from "./path-id.ts";
+import { type OfferView, offerView, placeInstance } from "./placement.ts";
+import type { ServicesCtx } from "./services-context.ts";
+import type { SchedulerCallOutput } from "./services-outputs.ts";
+import { buildTaskInfo } from "./task-info.ts";
+
+export interface OfferMatcherOptions {
+  /** Most instances launched from one offer (Marathon's `--max_instances_per_offer`). */
+  readonly maxInstancesPerOffer: number;
+  /** refuse_seconds for declined offers (Marathon's `--decline_offer_duration`). */
+  readonly declineRefuseSeconds: number;
+}
+
+export class OfferMatcher {
+  /** Per app: what recent offers showed (`/v2/queue`, deployments' "waiting because"). */
+  private readonly stats = new Map<AppId, OfferStats>();
+
+  constructor(
+    private readonly options: OfferMatcherOptions,
+    private readonly registry: AppRegistry,
+    private readonly lifecycle: InstanceLifecycle,
+  ) {}
+
+  statsOf(id: AppId): OfferStats | undefined {
+    return this.stats.get(id);
+  }
+
+  /** Matches `offers` against the waiting instances; adds one launch or decline per offer. */
+  match(ctx: ServicesCtx, offers: readonly Offer[]): void {
+    const index = this.lifecycle.index;
+    const refuseSeconds = this.declineSeconds(ctx.nowMs);
+    // Visiting only these is enough: matching never makes an instance start waiting.
+    const apps = index
+      .appsWaiting()
+      .filter((id) => this.registry.has(id))
+      .sort();
+    const calls: SchedulerCallOutput[] = [];
+    for (const offer of offers) {
+      const view = offerView(offer, ctx.nowMs);
+      const tasks: TaskInfoInput[] = [];
+      for (const id of apps) {
+        if (tasks.length >= this.options.maxInstancesPerOffer) break;
+        this.matchApp(ctx, id, offer, view, tasks);
+      }
+      if (tasks.length > 0)
+        calls.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
+      else calls.push({ kind: "decline", offerId: view.offerId, refuseSeconds });
+    }
+    // The rest of an accepted offer would be filtered for Mesos's default 5 s: while instances
+    // still wait, refuse it for 0 s so that it comes straight back (one agent can then take
+    // more than maxInstancesPerOffer instances without 5 s pauses).
+    const stillWaiting = index.hasWaiting();
+    for (const c of calls)
+      ctx.call(c.kind === "launch" && stillWaiting ? { ...c, refuseSeconds: 0 } : c);
+  }
+
+  /**
+   * Instances held back by a launch delay must not lose their offers for the whole decline
+   * duration: such declines refuse only until the earliest delay ends (Marathon revives then).
+   */
+  private declineSeconds(nowMs: number): number {
+    let refuseSeconds = this.options.declineRefuseSeconds;
+    for (const { appId, untilMs } of this.lifecycle.activeDelays(nowMs)) {
+      if (!this.lifecycle.index.hasWaiting(appId)) continue;
+      refuseSeconds = Math.min(refuseSeconds, Math.ceil((untilMs - nowMs) / 1000));
+    }
+    return refuseSeconds;
+  }
+
+  /** One app's turn on one offer: places its waiting instances until one does not fit. */
+  private matchApp(
+    ctx: ServicesCtx,
+    id: AppId,
+    offer: Offer,
+    view: OfferView,
+    tasks: TaskInfoInput[],
+  ): void {
+    const index = this.lifecycle.index;
+    const waiting = index.waitingOf(id);
+    if (waiting.length === 0 || this.lifecycle.delayed(id, ctx.nowMs)) return;
+    const stats = this.stats.get(id) ?? new OfferStats();
+    this.stats.set(id, stats);
+    const current = this.registry.get(id);
+    if (current === undefined) return;
+    // The agents of the app's launched instances, for constraints; grows as this offer is used.
+    const placed: AgentFacts[] = index
+      .of(id)
+      .flatMap((x) => (isAlive(x) && x.agent !== undefined ? [x.agent] : []));
+    let used = false;
+    for (const i of waiting) {
+      if (tasks.length >= this.options.maxInstancesPerOffer) break;
+      const run =
+        current.lastConfigChangeAt === i.configVersion
+          ? current
+          : this.registry.version(i.appId, i.version);
+      if (run === undefined) continue;
+      const result = placeInstance(run.app, view, placed);
+      if (!result.ok) {
+        if (!used) stats.recordUnused(offer, result.reason, result.message, ctx.nowMs);
+        break;
+      }
+      used = true;
+      const at = { run, agentId: view.agentId, agent: view.agent, hostPorts: result.hostPorts };
+      this.lifecycle.stage(ctx, i, at);
+      placed.push(view.agent);
+      tasks.push(
+        buildTaskInfo({
+          app: run.app,
+          version: run.version,
+          instanceId: i.instanceId,
+          incarnation: i.incarnation,
+          agentId: view.agentId,
+          host: view.agent.hostname,
+          resources: result.resources,
+          hostPorts: result.hostPorts,
+        }),
+      );
+    }
+    if (used) stats.recordUsed(offer, ctx.nowMs);
+  }
+}

@@ -1,0 +1,229 @@
+// ServicesCore: the services framework's pure state machine (DESIGN.md "Pure core, thin shell",
+// shaped like src/master/core). One input switch; the handlers work through a context that
+// collects the outputs, split by concern: the app registry (apps and versions), the instance
+// lifecycle (every instance transition, launch delays, readiness), the offer matcher and the
+// deployment driver. Nothing here writes a store, calls Mesos or reads a clock: the shell
+// (services-state.ts) hands in inputs with the time and carries out the outputs in order.
+import { isTerminalState } from "../../wire/status.ts";
+import type { AppVersion } from "./app-json.ts";
+import { AppRegistry, type RegistrySnapshot } from "./app-registry.ts";
+import type { DeploymentRecord } from "./app-store.ts";
+import { DeploymentDriver } from "./deployment-driver.ts";
+import type { Instance } from "./instance.ts";
+import { InstanceLifecycle, type LifecycleHooks } from "./instance-lifecycle.ts";
+import { OfferMatcher } from "./offer-matcher.ts";
+import type { OfferStats } from "./offer-stats.ts";
+import type { AppId } from "./path-id.ts";
+import type { ReadinessResult } from "./readiness.ts";
+import { ServicesCtx } from "./services-context.ts";
+import type {
+  AppChange,
+  KilledTasks,
+  ServicesInput,
+  ServicesOutput,
+  TaskStatusInput,
+} from "./services-outputs.ts";
+import type { Backoff, DeploymentResult, Result, ServicesCoreOptions } from "./services-types.ts";
+import { parseTaskId } from "./task-info.ts";
+
+/** What the core starts from: the store's records, as the shell read them. */
+export interface ServicesSnapshot extends RegistrySnapshot {
+  readonly instances: readonly Instance[];
+  readonly deployments: readonly DeploymentRecord[];
+}
+
+export class ServicesCore {
+  readonly #registry: AppRegistry;
+  readonly #lifecycle: InstanceLifecycle;
+  readonly #matcher: OfferMatcher;
+  readonly #driver: DeploymentDriver;
+
+  constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
+    this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
+    this.#lifecycle = new InstanceLifecycle(options.newId, snapshot.instances);
+    this.#matcher = new OfferMatcher(
+      {
+        maxInstancesPerOffer: options.maxInstancesPerOffer ?? 5,
+        declineRefuseSeconds: options.declineRefuseSeconds ?? 120,
+      },
+      this.#registry,
+      this.#lifecycle,
+    );
+    this.#driver = new DeploymentDriver(
+      options.newId,
+      this.#registry,
+      this.#lifecycle,
+      (id) => this.#matcher.statsOf(id),
+      snapshot.deployments,
+    );
+  }
+
+  /** Handles one input at `nowMs`; the outputs are to be carried out in order. */
+  handle(input: ServicesInput, nowMs: number): ServicesOutput[] {
+    const ctx = new ServicesCtx(nowMs);
+    switch (input.kind) {
+      case "deploy":
+        ctx.reply({ to: "deploy", result: this.#driver.deploy(ctx, input.change, input.force) });
+        break;
+      case "cancel_deployment": {
+        const result = this.#driver.cancel(ctx, input.deploymentId, input.force);
+        ctx.reply({ to: "cancel_deployment", result });
+        break;
+      }
+      case "kill_tasks":
+        ctx.reply({ to: "kill_tasks", result: this.#killTasks(ctx, input.taskIds, input.scale) });
+        break;
+      case "reset_delay":
+        ctx.reply({ to: "reset_delay", reset: this.#lifecycle.resetDelay(input.appId) });
+        break;
+      case "offers":
+        this.#matcher.match(ctx, input.offers);
+        // Refreshes the deployments' "waiting because ..." with what these offers showed.
+        this.#driver.advance(ctx);
+        break;
+      case "task_status":
+        this.#taskStatus(ctx, input.update);
+        break;
+      case "readiness_due":
+        for (const target of this.#lifecycle.dueProbes(this.#registry.definitions(), nowMs))
+          ctx.probe(target);
+        break;
+      case "readiness_result":
+        // A ready instance now counts toward deployment progress.
+        if (this.#lifecycle.readinessResult(ctx, input.target, input.result))
+          this.#driver.advance(ctx);
+        break;
+      case "tick":
+        this.#tick(ctx);
+        break;
+      case "advance":
+        this.#driver.advance(ctx);
+        break;
+    }
+    return ctx.out;
+  }
+
+  // ---- queries -------------------------------------------------------------------------------
+
+  apps(): AppVersion[] {
+    return this.#registry.sorted();
+  }
+  app(id: AppId): AppVersion | undefined {
+    return this.#registry.get(id);
+  }
+  instancesOf(id: AppId): Instance[] {
+    return this.#lifecycle.index.of(id);
+  }
+  instances(): Instance[] {
+    return this.#lifecycle.index.all();
+  }
+  /** Whether any instance waits for an offer (the adapter then wants offers). */
+  hasWaitingInstances(): boolean {
+    return this.#lifecycle.index.hasWaiting();
+  }
+  deployments(): readonly DeploymentRecord[] {
+    return this.#driver.all();
+  }
+  deploymentsOf(id: AppId): DeploymentRecord[] {
+    return this.#driver.of(id);
+  }
+  offerStats(id: AppId): OfferStats | undefined {
+    return this.#matcher.statsOf(id);
+  }
+  backoff(id: AppId): Backoff | undefined {
+    return this.#lifecycle.backoff(id);
+  }
+  readinessResultsOf(id: AppId): ReadinessResult[] {
+    return this.#lifecycle.readinessResultsOf(id);
+  }
+
+  // ---- handlers ------------------------------------------------------------------------------
+
+  /** Kills tasks; with `scale` the app's instance count shrinks (a deployment), else they are replaced. */
+  #killTasks(ctx: ServicesCtx, taskIds: readonly string[], scale: boolean): Result<KilledTasks> {
+    const victims: Instance[] = [];
+    for (const taskId of taskIds) {
+      const parsed = parseTaskId(taskId);
+      const instance =
+        parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
+      if (instance === undefined)
+        return {
+          ok: false,
+          error: { code: "TASK_NOT_FOUND", message: `Task '${taskId}' does not exist` },
+        };
+      victims.push(instance);
+    }
+    const killed = victims.map((i) => ({ ...i }));
+    if (!scale) {
+      // Goal stays Running: a replacement incarnation launches (Marathon without `scale`).
+      for (const i of victims) this.#lifecycle.requestKill(i);
+      return { ok: true, value: { killed } };
+    }
+    const byApp = new Map<AppId, Instance[]>();
+    for (const i of victims) byApp.set(i.appId, [...(byApp.get(i.appId) ?? []), i]);
+    const upsert: NonNullable<AppChange["upsert"]> = [];
+    for (const [appId, list] of byApp) {
+      const current = this.#registry.get(appId);
+      if (current === undefined) continue;
+      for (const i of list) this.#lifecycle.decommission(ctx, i);
+      upsert.push({ ...current.app, instances: Math.max(0, current.app.instances - list.length) });
+    }
+    const result: Result<DeploymentResult> = this.#driver.deploy(ctx, { upsert }, true);
+    if (!result.ok) return result;
+    return { ok: true, value: { killed, deployment: result.value } };
+  }
+
+  #taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {
+    const parsed = parseTaskId(update.taskId);
+    const i = parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
+    if (i === undefined || parsed === undefined || parsed.incarnation !== i.incarnation) {
+      // Unknown or stale tasks are killed, as Marathon's reconciliation does.
+      if (!isTerminalState(update.state))
+        ctx.call({ kind: "kill", taskId: update.taskId, agentId: update.agentId });
+      return;
+    }
+    ctx.event("status_update_event", {
+      slaveId: i.agentId ?? update.agentId ?? "",
+      taskId: update.taskId,
+      taskStatus: update.state,
+      message: update.message ?? "",
+      appId: i.appId,
+      host: i.agent?.hostname ?? "",
+      ipAddresses: [],
+      ports: i.hostPorts,
+      version: i.version,
+    });
+    this.#lifecycle.applyStatus(ctx, i, update, this.#registry.get(i.appId), this.#hooks(ctx));
+    this.#reviewUnreachable(ctx);
+    this.#lifecycle.drainKills(ctx);
+    this.#driver.advance(ctx);
+  }
+
+  /** Timers: deployments, and Marathon's scale check for apps outside deployments. */
+  #tick(ctx: ServicesCtx): void {
+    this.#reviewUnreachable(ctx);
+    for (const v of this.#registry.sorted()) {
+      const id = v.app.id as AppId;
+      if (this.#driver.locked(id)) continue;
+      const running = this.#lifecycle.index.of(id).filter((i) => i.goal === "Running");
+      for (let k = running.length; k < v.app.instances; k++) this.#lifecycle.schedule(ctx, v);
+    }
+    this.#lifecycle.drainKills(ctx);
+    this.#driver.advance(ctx);
+  }
+
+  #reviewUnreachable(ctx: ServicesCtx): void {
+    this.#lifecycle.reviewUnreachable(
+      ctx,
+      (id) => this.#registry.get(id),
+      (id) => this.#driver.locked(id),
+    );
+  }
+
+  #hooks(ctx: ServicesCtx): LifecycleHooks {
+    return {
+      watchFailure: (i) => this.#driver.noteWatchFailure(i, ctx.nowMs),
+      locked: (id) => this.#driver.locked(id),
+    };
+  }
+}
