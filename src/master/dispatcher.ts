@@ -107,12 +107,18 @@ export class MasterDispatcher implements MasterCalls {
     try {
       outputs = this.core.handle(input, this.nowMs());
     } catch (error) {
-      // A bug in the core: answer the request (500) rather than leave it hanging.
-      this.#log.error({ err: error, input: input.kind }, "master core failed on input");
+      // A bug in the core (every input is checked before it changes anything, so only a broken
+      // invariant throws): its state may be half-changed, and serving on from it loses
+      // resources or tasks for good. Like a failed CHECK in Mesos, the master stops; the
+      // request is answered (500) rather than left hanging, and a standby (or the supervisor's
+      // restart) rebuilds the state from the registry and the agents.
+      this.#log.fatal({ err: error, input: input.kind }, "master core failed on input");
       if (input.kind === "scheduler_call" || input.kind === "operator_call") {
         this.#pending.get(input.requestId)?.reject(error as Error);
         this.#pending.delete(input.requestId);
       }
+      this.close();
+      this.#onAbort(`master core failed on '${input.kind}': ${String(error)}`);
       return;
     }
     this.inputsHandled++;

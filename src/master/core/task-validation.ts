@@ -1,7 +1,7 @@
 // Validation of a TaskInfo at ACCEPT, in Mesos's order (src/master/validation.cpp
 // task::internal::validateTask, then the executor and resource-usage checks; reference §2.7).
 // Each check returns the message the framework sees in TASK_ERROR.
-import { type Resources, validateResources, withOptions } from "../../resources/index.ts";
+import { Resources, validateResources, withOptions } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import { validateId } from "../../wire/ids.ts";
 import { checkTaskInfoShape } from "../../wire/task.ts";
@@ -106,6 +106,68 @@ export function validateExecutor(executor: ExecutorInfo, frameworkId: string): s
     return "Executor has no CommandInfo";
   }
   return undefined;
+}
+
+export type GroupCheck =
+  | { ok: true; usage: Resources; resources: Resources[] }
+  | { ok: false; message: string };
+
+/** A LAUNCH_GROUP's executor and tasks, checked together against what is available. */
+export function validateGroup(
+  base: TaskValidationContext,
+  executor: ExecutorInfo,
+  tasks: readonly TaskInfo[],
+  hasOperationId: boolean,
+): GroupCheck {
+  if (hasOperationId)
+    return { ok: false, message: "The 'id' field is not supported for LAUNCH_GROUP operations" };
+  if (tasks.length === 0) return { ok: false, message: "Task group is empty" };
+  if (executor.type !== "DEFAULT")
+    return { ok: false, message: "'ExecutorInfo.type' must be 'DEFAULT'" };
+  const executorError = validateExecutor(executor, base.framework.id);
+  if (executorError !== undefined) return { ok: false, message: executorError };
+  const ids = new Set<string>(base.launchedIds);
+  const resources: Resources[] = [];
+  let usage = Resources.empty();
+  for (const task of tasks) {
+    if (task.executor !== undefined) {
+      return {
+        ok: false,
+        message: `'TaskInfo.executor' must not be set for task '${task.task_id.value}' in a task group`,
+      };
+    }
+    // Each task is validated as if it ran on the group's executor (a command stand-in).
+    const result = validateTask(
+      { ...task, command: task.command ?? { shell: true } },
+      {
+        ...base,
+        launchedIds: ids,
+        executorKnown: () => true,
+        available: base.available.subtract(usage),
+      },
+    );
+    if (!result.ok) return { ok: false, message: result.message };
+    ids.add(task.task_id.value);
+    resources.push(result.resources);
+    usage = usage.add(result.usage);
+  }
+  if (!base.executorKnown(executor.executor_id.value)) {
+    const executorResources = operationResources(executor.resources ?? [], base.role);
+    if (!executorResources.ok) {
+      return {
+        ok: false,
+        message: `Executor uses invalid resources: ${executorResources.message}`,
+      };
+    }
+    usage = usage.add(executorResources.value);
+  }
+  if (!base.available.contains(usage)) {
+    return {
+      ok: false,
+      message: `Task group uses more resources ${usage.toString()} than available ${base.available.toString()}`,
+    };
+  }
+  return { ok: true, usage, resources };
 }
 
 function fail(message: string): TaskValidation {

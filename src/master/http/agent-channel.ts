@@ -32,6 +32,7 @@ import {
   AGENT_CHANNEL_VERSION_HEADER,
   AgentCall,
 } from "../../wire/agent-channel.ts";
+import { validateAgentSubscribe } from "../core/agents.ts";
 import type { MasterHttpContext } from "./context.ts";
 
 /** The sub-message each agent call type must carry. */
@@ -54,6 +55,7 @@ export function validateAgentCall(call: AgentCall): string | undefined {
   if (call.type === "SUBSCRIBE" && call.subscribe !== undefined) {
     const inner = call.subscribe.agent_id?.value;
     if (inner !== call.agent_id?.value) return "'agent_id' differs from 'subscribe.agent_id'";
+    return validateAgentSubscribe(call.subscribe);
   }
   return undefined;
 }

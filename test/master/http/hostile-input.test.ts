@@ -1,0 +1,68 @@
+// Hostile but well-formed input over real HTTP (issue 22, faults 1, 2 and 7): absurd numbers,
+// deeply nested JSON, registrations as large as the master admitted. Each is answered with a
+// clear 4xx (or accepted) and leaves the master serving.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import { postCall } from "../../../src/http/recordio-client.ts";
+import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import {
+  acceptLaunch,
+  currentOffer,
+  type Loose,
+  operatorCall,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+  taskInfo,
+} from "./helpers.ts";
+import { TestAgent } from "./test-agent.ts";
+
+function agentSubscribeBody(cpus: string): string {
+  // Spliced as text: `1e999` parses to Infinity, which JSON.stringify cannot write.
+  const resources = `[{"name":"cpus","type":"SCALAR","scalar":{"value":${cpus}}}]`;
+  return `{"type":"SUBSCRIBE","subscribe":{"agent_info":{"hostname":"bad","resources":${resources}},"version":"1","total_resources":${resources}}}`;
+}
+
+describe("hostile input: absurd numbers", () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  let scheduler: TestScheduler;
+  before(async () => {
+    master = await startTestMaster();
+    agent = await TestAgent.start(master.url);
+    scheduler = await subscribeScheduler(master);
+  });
+  after(async () => {
+    scheduler.close();
+    agent.close();
+    await master.close();
+  });
+
+  for (const cpus of ["1e999", '"Infinity"', '"NaN"', "1e308", "-1"]) {
+    it(`an agent registering with cpus ${cpus} gets 400 and GET_STATE stays strict JSON`, async () => {
+      const res = await postCall(
+        `${master.url}/master/${AGENT_CHANNEL_PATH}`,
+        agentSubscribeBody(cpus),
+      );
+      assert.equal(res.status, 400, res.body);
+      assert.match(res.body, /Invalid resources in 'agent_info.resources'/);
+      const state = await operatorCall(master, { type: "GET_STATE" });
+      assert.equal(state.status, 200);
+      assert.doesNotThrow(() => JSON.parse(state.body));
+      assert.doesNotMatch(state.body, /"hostname":"bad"/);
+    });
+  }
+
+  it("a LAUNCH with cpus 1e308 gets TASK_ERROR, and the agent is offered again", async () => {
+    const offer = await currentOffer(master, scheduler);
+    const task = taskInfo(offer, "huge", "web", 1e308);
+    const res = await acceptLaunch(scheduler, [offer.id], [task]);
+    assert.equal(res.status, 202, res.body);
+    const update = (await scheduler.events.next("UPDATE")).update as Loose;
+    assert.equal(update.status.state, "TASK_ERROR");
+    assert.match(update.status.message, /Task uses invalid resources/);
+    const again = (await scheduler.events.next("OFFERS")).offers as Loose;
+    assert.equal(again.offers[0].agent_id.value, agent.agentId);
+  });
+});
