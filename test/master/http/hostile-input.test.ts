@@ -66,3 +66,36 @@ describe("hostile input: absurd numbers", () => {
     assert.equal(again.offers[0].agent_id.value, agent.agentId);
   });
 });
+
+describe("hostile input: JSON shape", () => {
+  let master: RunningMaster;
+  before(async () => {
+    master = await startTestMaster();
+  });
+  after(async () => {
+    await master.close();
+  });
+
+  it("JSON nested 10,000 levels gets 400 naming the bound, at every v1 endpoint", async () => {
+    const deep = `{"type":"SUBSCRIBE","subscribe":${"[".repeat(10_000)}${"]".repeat(10_000)}}`;
+    for (const path of ["/api/v1/scheduler", "/api/v1", `/master/${AGENT_CHANNEL_PATH}`]) {
+      const res = await postCall(`${master.url}${path}`, deep);
+      assert.equal(res.status, 400, `${path}: ${res.body}`);
+      assert.match(res.body, /Failed to parse body into JSON: JSON is nested deeper than 100/);
+    }
+  });
+
+  it("ten concurrent 4 MB bodies of nested arrays are each refused with 400", async () => {
+    const items = Array(800_000).fill("[[]]").join(",");
+    const body = `{"type":"ACCEPT","accept":{"offer_ids":[${items}]}}`;
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => postCall(`${master.url}/api/v1/scheduler`, body)),
+    );
+    for (const res of answers) {
+      assert.equal(res.status, 400, res.body.slice(0, 200));
+      assert.match(res.body, /JSON holds more than 100000 values/);
+    }
+    const health = await operatorCall(master, { type: "GET_HEALTH" });
+    assert.equal(health.status, 200);
+  });
+});
