@@ -369,6 +369,19 @@ export function parseWireText(text: string, limits: WireTextLimits = {}): unknow
   }
 }
 
+/** Bytes of `value` printed as JSON in UTF-8 (what it weighs in a request body). */
+export function wireByteLength(value: unknown): number {
+  const text = JSON.stringify(value) ?? "";
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A UTF-16 unit is 1 byte below 0x80, 2 below 0x800, else 3; a surrogate pair (two
+    // units, each counted 1 + 1 here) is 4.
+    if (c >= 0x80) bytes += c < 0x800 ? 1 : c >= 0xd800 && c < 0xe000 ? 1 : 2;
+  }
+  return bytes;
+}
+
 /** Validates then prints: what the shells call to put a message on the wire. */
 export function encodeWire<S extends z.ZodType>(schema: S, value: z.input<S>): string {
   return stringifyWire(schema.parse(value));

@@ -8,6 +8,7 @@ import { applyConversion, checkReserve, checkUnreserve } from "./reservations.ts
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
 import {
+  AGENT_TASK_INFOS_MAX_BYTES,
   operationResources,
   type TaskValidationContext,
   validateGroup,
@@ -52,11 +53,12 @@ function sendTaskStatus(
  */
 type Step =
   | { kind: "task_error"; task: TaskInfo; reason: TaskReason; message: string; counted: boolean }
-  | { kind: "launch"; task: TaskInfo; resources: Resources }
+  | { kind: "launch"; task: TaskInfo; resources: Resources; bytes: number }
   | {
       kind: "launch_group";
       group: NonNullable<OfferOperation["launch_group"]>;
       resources: Resources[];
+      bytes: number[];
     }
   | { kind: "convert"; from: Resources; to: Resources }
   | { kind: "operation_error"; operation: OfferOperation; message: string; unsupported: boolean };
@@ -84,12 +86,12 @@ export function accept(
   const role = offers[0]!.role;
   let offered = Resources.empty();
   for (const offer of offers) offered = offered.add(offer.resources);
-  const plan = planOperations(framework, agentId, role, offered, operations);
+  const agent = ctx.s.agents.get(agentId)!;
+  const plan = planOperations(framework, agent, role, offered, operations);
   // Every check has passed: from here on the call only applies.
   for (const offer of offers) {
     removeOffer(ctx, offer, { rescind: false, recover: false, refuseSeconds: 0 });
   }
-  const agent = ctx.s.agents.get(agentId)!;
   for (const step of plan.steps) applyStep(ctx, framework, agent, role, step);
   ctx.recover(framework.id, agentId, plan.available, refuseSecondsOf(filters));
 }
@@ -120,13 +122,15 @@ function invalidOffers(
 /** Checks every operation in order against what the earlier ones leave; changes nothing. */
 function planOperations(
   framework: FrameworkRecord,
-  agentId: string,
+  agent: AgentRecord,
   role: string,
   offered: Resources,
   operations: readonly OfferOperation[],
 ): Plan {
+  const agentId = agent.id;
   const steps: Step[] = [];
   let available = offered;
+  let agentBytesLeft = AGENT_TASK_INFOS_MAX_BYTES - agent.taskInfoBytes;
   const launchedIds = new Set<string>();
   const newExecutors = new Set<string>();
   const executorKnown = (executorId: string) =>
@@ -138,6 +142,7 @@ function planOperations(
     launchedIds,
     executorKnown,
     available,
+    agentBytesLeft,
   });
   for (const operation of operations) {
     switch (operation.type) {
@@ -158,9 +163,10 @@ function planOperations(
             continue;
           }
           available = available.subtract(result.usage);
+          agentBytesLeft -= result.bytes;
           launchedIds.add(task.task_id.value);
           if (task.executor !== undefined) newExecutors.add(task.executor.executor_id.value);
-          steps.push({ kind: "launch", task, resources: result.resources });
+          steps.push({ kind: "launch", task, resources: result.resources, bytes: result.bytes });
         }
         break;
       case "LAUNCH_GROUP": {
@@ -181,9 +187,11 @@ function planOperations(
           break;
         }
         available = available.subtract(checked.usage);
+        for (const bytes of checked.bytes) agentBytesLeft -= bytes;
         newExecutors.add(group.executor.executor_id.value);
         for (const task of tasks) launchedIds.add(task.task_id.value);
-        steps.push({ kind: "launch_group", group, resources: checked.resources });
+        const { resources, bytes } = checked;
+        steps.push({ kind: "launch_group", group, resources, bytes });
         break;
       }
       case "RESERVE":
@@ -238,7 +246,14 @@ function applyStep(
     case "launch": {
       const task = step.task;
       if (task.executor !== undefined) trackExecutor(framework, agent.id, task.executor, role);
-      launch(ctx, framework, task, step.resources, role, agent.id);
+      launch(
+        ctx,
+        framework,
+        task,
+        { resources: step.resources, bytes: step.bytes },
+        role,
+        agent.id,
+      );
       ctx.toAgent(agent, {
         type: "RUN_TASK",
         run_task: { framework_info: framework.info, framework_id: { value: framework.id }, task },
@@ -250,7 +265,8 @@ function applyStep(
       trackExecutor(framework, agent.id, group.executor, role);
       const executorId = group.executor.executor_id.value;
       (group.task_group.tasks ?? []).forEach((task, i) => {
-        launch(ctx, framework, task, step.resources[i]!, role, agent.id, executorId);
+        const uses = { resources: step.resources[i]!, bytes: step.bytes[i]! };
+        launch(ctx, framework, task, uses, role, agent.id, executorId);
       });
       ctx.toAgent(agent, {
         type: "RUN_TASK_GROUP",
@@ -321,7 +337,7 @@ function launch(
   ctx: Ctx,
   framework: FrameworkRecord,
   task: TaskInfo,
-  resources: Resources,
+  uses: { resources: Resources; bytes: number },
   role: string,
   agentId: string,
   executorId?: string,
@@ -333,7 +349,8 @@ function launch(
     executorId: executorId ?? task.executor?.executor_id.value,
     info: task,
     role,
-    resources,
+    resources: uses.resources,
+    infoBytes: uses.bytes,
     // Valid tasks enter the master as TASK_STAGING; no UPDATE is sent for it.
     state: "TASK_STAGING",
     statusUpdateState: undefined,

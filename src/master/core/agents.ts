@@ -6,6 +6,7 @@ import { attributeFromWire } from "../../resources/attributes.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import type { AgentSubscribe } from "../../wire/agent-channel.ts";
+import { wireByteLength } from "../../wire/json.ts";
 import { isDeactivated, resumeDrain } from "./agent-activity.ts";
 import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
@@ -170,6 +171,7 @@ function newAgentRecord(
     registeredTimeMs: ctx.nowMs,
     reregisteredTimeMs: undefined,
     tasks: new Set(),
+    taskInfoBytes: 0,
     pongSinceLastPing: true,
     missedPings: 0,
     removing: false,
@@ -400,6 +402,8 @@ function learnTask(
     statuses: [...(task.statuses ?? [])],
     released: isTerminal(task.state),
     unreachableTimeMs: undefined,
+    // The Task the agent reports stands for its TaskInfo (the executor is reported apart).
+    infoBytes: wireByteLength(task),
   };
   addTask(ctx, framework, record);
   return record;

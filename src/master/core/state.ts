@@ -38,6 +38,8 @@ export interface TaskRecord {
   unreachableTimeMs: number | undefined;
   /** Set by KILL; re-sent when the agent re-registers, as Mesos does for a disconnected agent. */
   killRequested?: { policy: KillPolicy | undefined };
+  /** What its TaskInfo weighs as JSON, counted in its agent's `taskInfoBytes`. */
+  infoBytes: number;
 }
 
 export type FrameworkConnection = "connected" | "disconnected" | "recovered";
@@ -88,6 +90,8 @@ export interface AgentRecord {
   reregisteredTimeMs: number | undefined;
   /** Keys `frameworkId/taskId` of the tasks on this agent. */
   tasks: Set<string>;
+  /** Sum of the tasks' `infoBytes`, bounded by AGENT_TASK_INFOS_MAX_BYTES at launch. */
+  taskInfoBytes: number;
   pongSinceLastPing: boolean;
   missedPings: number;
   /** Set while MarkAgentUnreachable / RemoveAgent is being made durable. */

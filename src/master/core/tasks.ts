@@ -75,7 +75,11 @@ export function addTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRecord):
   task.info = retainedTaskInfo(task.info);
   task.resources = sharedResources(task.resources);
   framework.tasks.set(task.taskId, task);
-  ctx.s.agents.get(task.agentId)?.tasks.add(taskKey(framework.id, task.taskId));
+  const agent = ctx.s.agents.get(task.agentId);
+  if (agent !== undefined) {
+    agent.tasks.add(taskKey(framework.id, task.taskId));
+    agent.taskInfoBytes += task.infoBytes;
+  }
   ctx.operator({ type: "TASK_ADDED", task_added: { task: renderTask(task, framework.info.user) } });
 }
 
@@ -129,7 +133,10 @@ export function removeTask(
 ): void {
   releaseResources(ctx, task);
   framework.tasks.delete(task.taskId);
-  ctx.s.agents.get(task.agentId)?.tasks.delete(taskKey(framework.id, task.taskId));
+  const agent = ctx.s.agents.get(task.agentId);
+  if (agent?.tasks.delete(taskKey(framework.id, task.taskId)) === true) {
+    agent.taskInfoBytes -= task.infoBytes;
+  }
   if (to === "unreachable") {
     framework.unreachableTasks.set(task.taskId, task);
     boundMap(framework.unreachableTasks, ctx.flags.maxUnreachableTasksPerFramework);

@@ -99,3 +99,54 @@ describe("hostile input: JSON shape", () => {
     assert.equal(health.status, 200);
   });
 });
+
+describe("hostile input: large registrations", () => {
+  let master: RunningMaster;
+  before(async () => {
+    master = await startTestMaster();
+  });
+  after(async () => {
+    await master.close();
+  });
+
+  it("an agent re-registering with 8 MB of admitted task labels is taken, not refused with 413", async () => {
+    // 40 tasks of 200 KB labels: each under TASK_INFO_MAX_BYTES, together under the agent's
+    // bound, so a master may have launched them all; after its restart they come back at once.
+    const frameworkId = "fw-big";
+    const tasks = Array.from({ length: 40 }, (_, i) => ({
+      name: `t${i}`,
+      task_id: { value: `t${i}` },
+      framework_id: { value: frameworkId },
+      agent_id: { value: "agent-big" },
+      state: "TASK_RUNNING",
+      resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 0.1 } }],
+      labels: { labels: [{ key: "blob", value: "x".repeat(200_000) }] },
+    }));
+    const agent = await TestAgent.start(master.url, {
+      hostname: "big",
+      agentId: "agent-big",
+      tasks,
+      frameworks: [{ id: { value: frameworkId }, user: "u", name: "big", checkpoint: true }],
+    });
+    const state = await operatorCall(master, { type: "GET_TASKS" });
+    assert.equal((state.json as Loose).get_tasks.tasks.length, 40);
+    agent.close();
+  });
+
+  it("a task with 2.2 MB of labels gets TASK_ERROR over HTTP", async () => {
+    const agent = await TestAgent.start(master.url, { hostname: "small" });
+    const scheduler = await subscribeScheduler(master);
+    const offer = await currentOffer(master, scheduler);
+    const task = {
+      ...taskInfo(offer, "big"),
+      labels: { labels: [{ key: "k", value: "x".repeat(2_200_000) }] },
+    };
+    const res = await acceptLaunch(scheduler, [offer.id], [task]);
+    assert.equal(res.status, 202, res.body);
+    const update = (await scheduler.events.next("UPDATE")).update as Loose;
+    assert.equal(update.status.state, "TASK_ERROR");
+    assert.match(update.status.message, /more than the 262144 bytes a task may carry/);
+    scheduler.close();
+    agent.close();
+  });
+});
