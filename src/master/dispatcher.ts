@@ -9,6 +9,7 @@ import { AgentEvent } from "../wire/agent-channel.ts";
 import { encodeTrusted } from "../wire/json.ts";
 import { SchedulerEvent } from "../wire/scheduler.ts";
 import type { MasterCore } from "./core/master.ts";
+import { SCHEDULER_STREAM_CONGESTED_BYTES } from "./core/stream-pressure.ts";
 import type {
   MasterInput,
   MasterOutput,
@@ -49,6 +50,8 @@ export class MasterDispatcher implements MasterCalls {
   readonly #onAbort: (message: string) => void;
   readonly #timers: TimerTable;
   readonly #schedulerStreams = new Map<string, EventStream>();
+  /** Scheduler streams reported congested whose 'drain' has not come yet. */
+  readonly #congestedStreams = new Set<string>();
   readonly #agentStreams = new Map<string, EventStream>();
   readonly #agentIdByStream = new Map<string, string>();
   readonly #pending = new Map<number, Pending>();
@@ -139,6 +142,7 @@ export class MasterDispatcher implements MasterCalls {
         stream.send(encodeTrusted(SchedulerEvent, o.event));
         // Mesos sends the first HEARTBEAT right after SUBSCRIBED, then every 15 s.
         if (o.event.type === "SUBSCRIBED") stream.startHeartbeats();
+        this.#watchPressure(o.streamId, stream);
         return;
       }
       case "close_framework_stream":
@@ -193,6 +197,18 @@ export class MasterDispatcher implements MasterCalls {
     }
   }
 
+  /** A consumer that stopped reading is reported once, and again when its backlog drains. */
+  #watchPressure(streamId: string, stream: EventStream): void {
+    if (this.#congestedStreams.has(streamId)) return;
+    if (stream.bufferedBytes <= SCHEDULER_STREAM_CONGESTED_BYTES) return;
+    this.#congestedStreams.add(streamId);
+    this.dispatch({ kind: "scheduler_stream_pressure", streamId, congested: true });
+    stream.onceDrained(() => {
+      this.#congestedStreams.delete(streamId);
+      this.dispatch({ kind: "scheduler_stream_pressure", streamId, congested: false });
+    });
+  }
+
   // --- scheduler API ---------------------------------------------------------------------
 
   /** A SUBSCRIBE answered with `stream` (already 200); the core writes its first records. */
@@ -202,6 +218,7 @@ export class MasterDispatcher implements MasterCalls {
     this.#schedulerStreams.set(streamId, stream);
     stream.onClose((reason) => {
       if (this.#schedulerStreams.get(streamId) === stream) this.#schedulerStreams.delete(streamId);
+      this.#congestedStreams.delete(streamId);
       if (lostByPeer(reason)) this.dispatch({ kind: "scheduler_stream_closed", streamId });
     });
     this.dispatch({ kind: "scheduler_subscribe", streamId, call });

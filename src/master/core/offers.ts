@@ -71,11 +71,11 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       role: allocation.role,
       resources: allocation.resources,
       offer,
+      createdMs: ctx.nowMs,
     };
     ctx.s.offers.set(id, record);
-    if (ctx.flags.offerTimeoutMs !== undefined) {
-      ctx.setTimer(offerTimerId(id), ctx.nowMs + ctx.flags.offerTimeoutMs);
-    }
+    const timeoutMs = ctx.flags.offerTimeoutMs ?? ctx.flags.silentOfferTimeoutMs;
+    if (timeoutMs !== undefined) ctx.setTimer(offerTimerId(id), ctx.nowMs + timeoutMs);
     const list = byFramework.get(framework) ?? [];
     list.push(offer);
     byFramework.set(framework, list);

@@ -59,6 +59,7 @@ export function schedulerCall(
       },
     };
   }
+  framework.lastCallMs = ctx.nowMs;
   switch (call.type) {
     case "TEARDOWN":
       removeFramework(ctx, framework);

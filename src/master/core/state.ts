@@ -50,6 +50,10 @@ export interface FrameworkRecord {
   connection: FrameworkConnection;
   /** Inactive frameworks get no offers (disconnected or deactivated). */
   active: boolean;
+  /** Its stream's consumer is not reading: no offers while set (stream-pressure.ts). */
+  congested: boolean;
+  /** When it last subscribed or made a call: a framework that never calls is not reading. */
+  lastCallMs: number;
   streamId: string | undefined;
   roles: string[];
   suppressedRoles: Set<string>;
@@ -105,6 +109,7 @@ export interface OfferRecord {
   role: string;
   resources: Resources;
   offer: Offer;
+  createdMs: number;
 }
 
 export interface MasterState {
