@@ -1,6 +1,7 @@
 // Weights and quota in the registry (reference §4.2 UPDATE_WEIGHTS, UPDATE_QUOTA): every entry
 // is checked before any is changed.
 import { weightError } from "../../allocator/index.ts";
+import { MAX_SCALAR_VALUE, scalarInRange } from "../../resources/scalar.ts";
 import { validateRole } from "../../wire/ids.ts";
 import {
   fail,
@@ -30,8 +31,10 @@ export function updateWeights(state: RegistryState, weights: WeightUpdate[]): Re
 function quantitiesError(what: string, quantities: Record<string, number>): string | undefined {
   for (const [name, value] of Object.entries(quantities)) {
     if (name === "") return `${what} has an empty resource name`;
-    if (!Number.isFinite(value) || value < 0) {
-      return `${what} of '${name}' must be a non-negative number, got ${value}`;
+    // Beyond MAX_SCALAR_VALUE the allocator's fixed-point quantities cannot hold it, and a
+    // persisted value it refuses would stop every later master at recovery.
+    if (!scalarInRange(value) || value < 0) {
+      return `${what} of '${name}' must be a non-negative number up to ${MAX_SCALAR_VALUE}, got ${value}`;
     }
   }
   return undefined;

@@ -161,3 +161,21 @@ describe("absurd resource values from agents", () => {
     });
   }
 });
+
+describe("absurd quota values", () => {
+  it("a forced UPDATE_QUOTA of 1e308 cpus is refused before it is persisted", () => {
+    const h = new Harness();
+    const requestId = h.operator({
+      type: "UPDATE_QUOTA",
+      configs: [{ role: "web", guarantees: { cpus: 1e308 }, limits: {} }],
+      force: true,
+    });
+    const reply = h.replies.get(requestId);
+    assert.ok(reply?.kind === "reply" && !reply.reply.ok);
+    assert.match(
+      reply.kind === "reply" && !reply.reply.ok ? reply.reply.error.message : "",
+      /must be a non-negative number up to/,
+    );
+    assert.equal(h.registry.quotas.size, 0);
+  });
+});
