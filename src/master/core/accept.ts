@@ -4,7 +4,7 @@
 // gets TASK_ERROR and changes nothing else.
 import { Resources } from "../../resources/index.ts";
 import { type OfferCheck, refuseSecondsOf, removeOffer, validateOffers } from "./offers.ts";
-import { applyConversion, checkReserve, checkUnreserve } from "./reservations.ts";
+import { applyConversion, checkReservation } from "./reservations.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
 import {
@@ -196,21 +196,13 @@ function planOperations(
       }
       case "RESERVE":
       case "UNRESERVE": {
-        const c = { framework, role, available };
-        const checked =
-          operation.type === "RESERVE"
-            ? operation.reserve === undefined
-              ? undefined
-              : checkReserve(c, operation.reserve)
-            : operation.unreserve === undefined
-              ? undefined
-              : checkUnreserve(c, operation.unreserve);
-        if (checked?.ok === true) {
+        const checked = checkReservation({ framework, role, available }, operation);
+        if (checked.ok) {
           available = available.subtractContained(checked.from).add(checked.to);
           steps.push({ kind: "convert", from: checked.from, to: checked.to });
           break;
         }
-        const message = checked?.message ?? "Missing operation";
+        const message = checked.message;
         steps.push({ kind: "operation_error", operation, message, unsupported: false });
         break;
       }

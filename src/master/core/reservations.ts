@@ -37,14 +37,28 @@ function operationList(
   return converted;
 }
 
-/** Checks a RESERVE against the offered pool; changes nothing. */
-export function checkReserve(
+/** Checks a RESERVE or UNRESERVE against the offered pool; changes nothing. */
+export function checkReservation(
   c: ReservationContext,
-  operation: NonNullable<OfferOperation["reserve"]>,
+  operation: OfferOperation,
 ): ReservationCheck {
-  const converted = operationList("RESERVE", operation.resources ?? [], c.role);
+  const reserve = operation.type === "RESERVE" ? operation.reserve : undefined;
+  const unreserve = operation.type === "UNRESERVE" ? operation.unreserve : undefined;
+  const kind = reserve !== undefined ? "RESERVE" : "UNRESERVE";
+  const list = reserve?.resources ?? unreserve?.resources;
+  if (list === undefined) return { ok: false, message: "Missing operation" };
+  const converted = operationList(kind, list, c.role);
   if (!converted.ok) return converted;
-  const resources = converted.value;
+  return reserve !== undefined
+    ? checkReserve(c, converted.value, reserve.source ?? [])
+    : checkUnreserve(c, converted.value);
+}
+
+function checkReserve(
+  c: ReservationContext,
+  resources: Resources,
+  sourceList: NonNullable<NonNullable<OfferOperation["reserve"]>["source"]>,
+): ReservationCheck {
   const invalid = validateResources(resources);
   if (invalid !== undefined) return fail("RESERVE", invalid);
   const principal = c.framework.info.principal;
@@ -68,8 +82,8 @@ export function checkReserve(
     if (isPersistentVolume(r)) return fail("RESERVE", "persistent volumes cannot be reserved");
   }
   let source = resources.popReservation();
-  if ((operation.source ?? []).length > 0) {
-    const given = operationResources(operation.source ?? [], c.role);
+  if (sourceList.length > 0) {
+    const given = operationResources(sourceList, c.role);
     if (!given.ok) return fail("RESERVE", given.message);
     source = given.value;
   }
@@ -79,14 +93,7 @@ export function checkReserve(
   return { ok: true, from: source, to: resources };
 }
 
-/** Checks an UNRESERVE against the offered pool; changes nothing. */
-export function checkUnreserve(
-  c: ReservationContext,
-  operation: NonNullable<OfferOperation["unreserve"]>,
-): ReservationCheck {
-  const converted = operationList("UNRESERVE", operation.resources ?? [], c.role);
-  if (!converted.ok) return converted;
-  const resources = converted.value;
+function checkUnreserve(c: ReservationContext, resources: Resources): ReservationCheck {
   for (const r of resources) {
     if (!isDynamicallyReserved(r)) {
       return fail("UNRESERVE", `resource '${r.name}' is not dynamically reserved`);

@@ -125,16 +125,10 @@ export function schedulerCall(
     case "SHUTDOWN": {
       const sh = call.shutdown;
       if (sh === undefined) break;
-      const agent = ctx.s.agents.get(sh.agent_id.value);
-      if (agent !== undefined) {
-        ctx.toAgent(agent, {
-          type: "SHUTDOWN_EXECUTOR",
-          shutdown_executor: {
-            framework_id: { value: framework.id },
-            executor_id: sh.executor_id,
-          },
-        });
-      }
+      toAgentById(ctx, sh.agent_id.value, {
+        type: "SHUTDOWN_EXECUTOR",
+        shutdown_executor: { framework_id: { value: framework.id }, executor_id: sh.executor_id },
+      });
       return ACCEPTED;
     }
     case "ACKNOWLEDGE": {
@@ -160,17 +154,14 @@ export function schedulerCall(
     case "MESSAGE": {
       const m = call.message;
       if (m === undefined) break;
-      const agent = ctx.s.agents.get(m.agent_id.value);
-      if (agent !== undefined) {
-        ctx.toAgent(agent, {
-          type: "FRAMEWORK_MESSAGE",
-          framework_message: {
-            framework_id: { value: framework.id },
-            executor_id: m.executor_id,
-            data: m.data,
-          },
-        });
-      }
+      toAgentById(ctx, m.agent_id.value, {
+        type: "FRAMEWORK_MESSAGE",
+        framework_message: {
+          framework_id: { value: framework.id },
+          executor_id: m.executor_id,
+          data: m.data,
+        },
+      });
       return ACCEPTED;
     }
     case "UPDATE_FRAMEWORK": {
@@ -202,4 +193,10 @@ export function schedulerCall(
       message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
     },
   };
+}
+
+/** Relayed to the agent if the master knows it (SHUTDOWN, MESSAGE: best effort, as in Mesos). */
+function toAgentById(ctx: Ctx, agentId: string, event: Parameters<Ctx["toAgent"]>[1]): void {
+  const agent = ctx.s.agents.get(agentId);
+  if (agent !== undefined) ctx.toAgent(agent, event);
 }
