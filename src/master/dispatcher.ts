@@ -213,15 +213,31 @@ export class MasterDispatcher implements MasterCalls {
 
   /** A SUBSCRIBE answered with `stream` (already 200); the core writes its first records. */
   openSchedulerStream(stream: EventStream, call: SchedulerCall): void {
-    const streamId = stream.streamId;
-    if (streamId === undefined) throw new Error("scheduler stream without a Mesos-Stream-Id");
-    this.#schedulerStreams.set(streamId, stream);
-    stream.onClose((reason) => {
-      if (this.#schedulerStreams.get(streamId) === stream) this.#schedulerStreams.delete(streamId);
+    const streamId = this.#track(stream, this.#schedulerStreams, () => {
       this.#congestedStreams.delete(streamId);
-      if (lostByPeer(reason)) this.dispatch({ kind: "scheduler_stream_closed", streamId });
+      return { kind: "scheduler_stream_closed", streamId };
     });
     this.dispatch({ kind: "scheduler_subscribe", streamId, call });
+  }
+
+  /**
+   * Keeps `stream` in `streams` by its id until it ends; an end caused by the peer is told to
+   * the core as the input `closed` returns.
+   */
+  #track(
+    stream: EventStream,
+    streams: Map<string, EventStream>,
+    closed: () => MasterInput,
+  ): string {
+    const streamId = stream.streamId;
+    if (streamId === undefined) throw new Error("stream without a Mesos-Stream-Id");
+    streams.set(streamId, stream);
+    stream.onClose((reason) => {
+      if (streams.get(streamId) === stream) streams.delete(streamId);
+      const input = closed();
+      if (lostByPeer(reason)) this.dispatch(input);
+    });
+    return streamId;
   }
 
   /** Any other scheduler call; resolves with the core's answer. */
@@ -245,14 +261,9 @@ export class MasterDispatcher implements MasterCalls {
   // --- agent channel ---------------------------------------------------------------------
 
   openAgentStream(stream: EventStream, call: AgentCall): void {
-    const streamId = stream.streamId;
-    if (streamId === undefined) throw new Error("agent stream without a Mesos-Stream-Id");
-    this.#agentStreams.set(streamId, stream);
-    stream.onClose((reason) => {
-      if (this.#agentStreams.get(streamId) === stream) this.#agentStreams.delete(streamId);
+    const streamId = this.#track(stream, this.#agentStreams, () => {
       this.#agentIdByStream.delete(streamId);
-      if (lostByPeer(reason))
-        this.dispatch({ kind: "agent_stream_closed", agentStreamId: streamId });
+      return { kind: "agent_stream_closed", agentStreamId: streamId };
     });
     this.dispatch({ kind: "agent_subscribe", agentStreamId: streamId, call });
   }

@@ -4,7 +4,7 @@ import type { Resources } from "../../resources/index.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey, taskStateMetric } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
-import { renderTask } from "./views.ts";
+import { copyTaskFields, renderTask } from "./views.ts";
 import type { TaskInfo, TaskState, TaskStatus } from "./wire-types.ts";
 
 export type TaskReason = NonNullable<TaskStatus["reason"]>;
@@ -39,12 +39,7 @@ export function masterStatus(
  */
 export function retainedTaskInfo(info: TaskInfo): TaskInfo {
   const kept: TaskInfo = { name: info.name, task_id: info.task_id, agent_id: info.agent_id };
-  if (info.labels !== undefined) kept.labels = info.labels;
-  if (info.discovery !== undefined) kept.discovery = info.discovery;
-  if (info.container !== undefined) kept.container = info.container;
-  if (info.health_check !== undefined) kept.health_check = info.health_check;
-  if (info.kill_policy !== undefined) kept.kill_policy = info.kill_policy;
-  if (info.limits !== undefined) kept.limits = info.limits;
+  copyTaskFields(info, kept);
   if (info.command?.user !== undefined) kept.command = info.command;
   return kept;
 }
