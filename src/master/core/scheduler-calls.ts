@@ -4,7 +4,7 @@
 import { accept, decline } from "./accept.ts";
 import { removeFramework, revive, suppress, updateFramework } from "./frameworks.ts";
 import { reconcile } from "./reconciliation.ts";
-import type { Ctx } from "./state.ts";
+import type { Ctx, FrameworkRecord } from "./state.ts";
 import { acknowledge } from "./status-updates.ts";
 import { sendKill } from "./tasks.ts";
 import type { SchedulerCallReply } from "./types.ts";
@@ -13,6 +13,9 @@ import type { SchedulerCall } from "./wire-types.ts";
 export const ALLOCATION_TIMER_ID = "allocation";
 
 const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
+
+/** The calls `offerCall` handles; `taskCall` handles the rest. */
+const OFFER_CALLS: ReadonlySet<string> = new Set(["ACCEPT", "DECLINE", "REVIVE", "SUPPRESS"]);
 
 /** ACCEPT operations the master carries out; any other refuses the whole call. */
 const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
@@ -60,13 +63,29 @@ export function schedulerCall(
     };
   }
   framework.lastCallMs = ctx.nowMs;
+  const reply = OFFER_CALLS.has(call.type ?? "")
+    ? offerCall(ctx, framework, call)
+    : taskCall(ctx, framework, call);
+  if (reply !== undefined) return reply;
+  return {
+    ok: false,
+    error: {
+      code: "invalid_call",
+      message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
+    },
+  };
+}
+
+/** ACCEPT, DECLINE, REVIVE, SUPPRESS; undefined when the call lacks its sub-message. */
+function offerCall(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
   switch (call.type) {
-    case "TEARDOWN":
-      removeFramework(ctx, framework);
-      return ACCEPTED;
     case "ACCEPT": {
       const a = call.accept;
-      if (a === undefined) break;
+      if (a === undefined) return undefined;
       const unsupported = (a.operations ?? []).find(
         (o) => o.type === undefined || !SUPPORTED_OPERATIONS.has(o.type),
       );
@@ -91,7 +110,7 @@ export function schedulerCall(
     }
     case "DECLINE": {
       const d = call.decline;
-      if (d === undefined) break;
+      if (d === undefined) return undefined;
       decline(
         ctx,
         framework,
@@ -107,9 +126,24 @@ export function schedulerCall(
     case "SUPPRESS":
       suppress(ctx, framework, call.suppress?.roles ?? []);
       return ACCEPTED;
+    default:
+      return undefined;
+  }
+}
+
+/** Every other call type; undefined when the call lacks its sub-message. */
+function taskCall(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
+  switch (call.type) {
+    case "TEARDOWN":
+      removeFramework(ctx, framework);
+      return ACCEPTED;
     case "KILL": {
       const k = call.kill;
-      if (k === undefined) break;
+      if (k === undefined) return undefined;
       const task = framework.tasks.get(k.task_id.value);
       if (task === undefined) {
         // Killing an unknown task is an explicit reconciliation of it (reference §1.5).
@@ -124,7 +158,7 @@ export function schedulerCall(
     }
     case "SHUTDOWN": {
       const sh = call.shutdown;
-      if (sh === undefined) break;
+      if (sh === undefined) return undefined;
       toAgentById(ctx, sh.agent_id.value, {
         type: "SHUTDOWN_EXECUTOR",
         shutdown_executor: { framework_id: { value: framework.id }, executor_id: sh.executor_id },
@@ -133,7 +167,7 @@ export function schedulerCall(
     }
     case "ACKNOWLEDGE": {
       const ack = call.acknowledge;
-      if (ack === undefined) break;
+      if (ack === undefined) return undefined;
       acknowledge(ctx, framework, {
         agentId: ack.agent_id.value,
         taskId: ack.task_id.value,
@@ -153,7 +187,7 @@ export function schedulerCall(
       return ACCEPTED;
     case "MESSAGE": {
       const m = call.message;
-      if (m === undefined) break;
+      if (m === undefined) return undefined;
       toAgentById(ctx, m.agent_id.value, {
         type: "FRAMEWORK_MESSAGE",
         framework_message: {
@@ -166,7 +200,7 @@ export function schedulerCall(
     }
     case "UPDATE_FRAMEWORK": {
       const u = call.update_framework;
-      if (u === undefined) break;
+      if (u === undefined) return undefined;
       const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
       return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
     }
@@ -186,13 +220,7 @@ export function schedulerCall(
         },
       };
   }
-  return {
-    ok: false,
-    error: {
-      code: "invalid_call",
-      message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
-    },
-  };
+  return undefined;
 }
 
 /** Relayed to the agent if the master knows it (SHUTDOWN, MESSAGE: best effort, as in Mesos). */
