@@ -220,7 +220,6 @@ function taskCall(
         },
       };
   }
-  return undefined;
 }
 
 /** Relayed to the agent if the master knows it (SHUTDOWN, MESSAGE: best effort, as in Mesos). */
