@@ -4,6 +4,7 @@
 // been removed: the resources never went back and the agent was never offered again.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import fc from "fast-check";
 import type { MasterOutput } from "../../../src/master/core/types.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
 import { agentSubscribeCall, commandTask, Harness } from "./harness.ts";
@@ -177,5 +178,50 @@ describe("absurd quota values", () => {
       /must be a non-negative number up to/,
     );
     assert.equal(h.registry.quotas.size, 0);
+  });
+});
+
+describe("absurd values: any double", () => {
+  it("no double in a LAUNCH, RESERVE or agent registration makes the core throw or break an invariant", () => {
+    const value = fc.oneof(
+      fc.double(),
+      fc.constantFrom(1e308, 1e13, 9.007e12, -0, 1e-300, Number.MAX_SAFE_INTEGER, 2 ** 64),
+    );
+    fc.assert(
+      fc.property(value, value, fc.integer({ min: 0, max: 2 ** 62 }), (cpus, mem, port) => {
+        const { h, agent, fw, offer } = setup();
+        const resources = [
+          { name: "cpus", type: "SCALAR" as const, scalar: { value: cpus } },
+          { name: "mem", type: "SCALAR" as const, scalar: { value: mem } },
+          {
+            name: "ports",
+            type: "RANGES" as const,
+            ranges: { range: [{ begin: port, end: port }] },
+          },
+        ];
+        h.call(fw.streamId, fw.frameworkId, {
+          type: "ACCEPT",
+          accept: {
+            offer_ids: [offer.id],
+            operations: [
+              {
+                type: "LAUNCH",
+                launch: { task_infos: [{ ...commandTask("t", agent.agentId), resources }] },
+              },
+              { type: "RESERVE", reserve: { resources } },
+            ],
+            filters: { refuse_seconds: 0 },
+          },
+        });
+        const call = agentSubscribeCall("a2", "mem:1");
+        call.subscribe!.agent_info.resources = resources;
+        call.subscribe!.total_resources = resources;
+        h.step({ kind: "agent_subscribe", agentStreamId: "other", call });
+        assert.deepEqual(h.master.invariantViolations(), []);
+        h.allocate();
+        assert.ok(h.offers(fw.streamId).length >= 2, "the first agent is offered again");
+      }),
+      { numRuns: 200 },
+    );
   });
 });
