@@ -156,15 +156,9 @@ function taskCall(
       sendKill(ctx, task);
       return ACCEPTED;
     }
-    case "SHUTDOWN": {
-      const sh = call.shutdown;
-      if (sh === undefined) return undefined;
-      toAgentById(ctx, sh.agent_id.value, {
-        type: "SHUTDOWN_EXECUTOR",
-        shutdown_executor: { framework_id: { value: framework.id }, executor_id: sh.executor_id },
-      });
-      return ACCEPTED;
-    }
+    case "SHUTDOWN":
+    case "MESSAGE":
+      return relayToAgent(ctx, framework, call);
     case "ACKNOWLEDGE": {
       const ack = call.acknowledge;
       if (ack === undefined) return undefined;
@@ -185,19 +179,6 @@ function taskCall(
         })),
       );
       return ACCEPTED;
-    case "MESSAGE": {
-      const m = call.message;
-      if (m === undefined) return undefined;
-      toAgentById(ctx, m.agent_id.value, {
-        type: "FRAMEWORK_MESSAGE",
-        framework_message: {
-          framework_id: { value: framework.id },
-          executor_id: m.executor_id,
-          data: m.data,
-        },
-      });
-      return ACCEPTED;
-    }
     case "UPDATE_FRAMEWORK": {
       const u = call.update_framework;
       if (u === undefined) return undefined;
@@ -222,8 +203,32 @@ function taskCall(
   }
 }
 
-/** Relayed to the agent if the master knows it (SHUTDOWN, MESSAGE: best effort, as in Mesos). */
-function toAgentById(ctx: Ctx, agentId: string, event: Parameters<Ctx["toAgent"]>[1]): void {
+/**
+ * SHUTDOWN (of an executor) and MESSAGE (to an executor) are relayed to the agent if the master
+ * knows it: best effort, as in Mesos. Undefined when the call lacks its sub-message.
+ */
+function relayToAgent(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
+  const frameworkId = { value: framework.id };
+  const sh = call.type === "SHUTDOWN" ? call.shutdown : undefined;
+  const m = call.type === "MESSAGE" ? call.message : undefined;
+  const agentId = (sh ?? m)?.agent_id.value;
+  if (agentId === undefined) return undefined;
   const agent = ctx.s.agents.get(agentId);
-  if (agent !== undefined) ctx.toAgent(agent, event);
+  if (agent === undefined) return ACCEPTED;
+  if (sh !== undefined) {
+    ctx.toAgent(agent, {
+      type: "SHUTDOWN_EXECUTOR",
+      shutdown_executor: { framework_id: frameworkId, executor_id: sh.executor_id },
+    });
+  } else if (m !== undefined) {
+    ctx.toAgent(agent, {
+      type: "FRAMEWORK_MESSAGE",
+      framework_message: { framework_id: frameworkId, executor_id: m.executor_id, data: m.data },
+    });
+  }
+  return ACCEPTED;
 }
