@@ -3,9 +3,9 @@
 // clear 4xx (or accepted) and leaves the master serving.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { postCall } from "../../../src/http/recordio-client.ts";
-import { AGENT_CHANNEL_PATH } from "../../../src/master/http/agent-channel.ts";
+import { postCall } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
 import {
   acceptLaunch,
   currentOffer,
