@@ -369,10 +369,14 @@ export function parseWireText(text: string, limits: WireTextLimits = {}): unknow
   }
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** Bytes of `value` printed as JSON in UTF-8 (what it weighs in a request body). */
 export function wireByteLength(value: unknown): number {
   const text = JSON.stringify(value) ?? "";
   let bytes = text.length;
+  // Most JSON is ASCII: one native scan instead of a loop over every character.
+  if (!NON_ASCII.test(text)) return bytes;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     // A UTF-16 unit is 1 byte below 0x80, 2 below 0x800, else 3; a surrogate pair (two

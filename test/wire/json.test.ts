@@ -18,6 +18,7 @@ import {
   stringifyWire,
   stripNulls,
   WIRE_JSON_MAX_DEPTH,
+  wireByteLength,
 } from "../../src/wire/json.ts";
 
 const Sample = z.object({
@@ -250,4 +251,13 @@ test("a wire error over many items names the first ones and how many more, quick
   const error = result.ok ? "" : result.error;
   assert.match(error, /^items\[0\]: /);
   assert.match(error, /and 199990 more problems$/);
+});
+
+test("wireByteLength is the UTF-8 length of the JSON text", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.string({ unit: "binary" }), (value, text) => {
+      assert.equal(wireByteLength(value), Buffer.byteLength(JSON.stringify(value)));
+      assert.equal(wireByteLength({ text }), Buffer.byteLength(JSON.stringify({ text })));
+    }),
+  );
 });
