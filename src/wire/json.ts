@@ -369,7 +369,7 @@ export function parseWireText(text: string, limits: WireTextLimits = {}): unknow
   }
 }
 
-const NON_ASCII = /[^\x00-\x7f]/;
+const NON_ASCII = /[^ -~\t\n\r]/;
 
 /** Bytes of `value` printed as JSON in UTF-8 (what it weighs in a request body). */
 export function wireByteLength(value: unknown): number {
