@@ -185,6 +185,21 @@ export class EventStream {
     if (!this.isOpen) this.clearHeartbeats();
   }
 
+  /**
+   * Calls `callback` once when the backlog has been taken by the socket (the response's
+   * 'drain'), at once if there is none; never if the stream ends first.
+   */
+  onceDrained(callback: () => void): void {
+    if (!this.isOpen) return;
+    if (this.res.writableLength === 0) {
+      callback();
+      return;
+    }
+    this.res.once("drain", () => {
+      if (this.isOpen) callback();
+    });
+  }
+
   /** Registers a callback for the end of the stream; called at once if it already ended. */
   onClose(callback: (reason: EventStreamCloseReason) => void): void {
     if (this.closeReason !== undefined) {

@@ -62,6 +62,8 @@ export interface Route {
   /** False for libprocess-level endpoints served only at `/<name>` (`/version`). */
   readonly prefixed?: boolean;
   readonly guard?: RouteGuard;
+  /** This route's body limit, when it is not the server's (the agent channel's is larger). */
+  readonly maxBodyBytes?: number;
   readonly handler: (request: HttpRequest) => Reply | Promise<Reply>;
 }
 
@@ -207,11 +209,12 @@ export class HttpServer {
       return this.answer(req, res, this.failure(failure));
     }
 
-    const body = await readBody(req, this.maxBodyBytes);
+    const maxBodyBytes = route.maxBodyBytes ?? this.maxBodyBytes;
+    const body = await readBody(req, maxBodyBytes);
     if (body === "too_large") {
       const failure: HttpFailure = {
         code: "BODY_TOO_LARGE",
-        message: `Request body exceeds the limit of ${this.maxBodyBytes} bytes`,
+        message: `Request body exceeds the limit of ${maxBodyBytes} bytes`,
       };
       return this.answer(req, res, this.failure(failure));
     }

@@ -3,7 +3,12 @@
 // the Accept negotiation. Each returns the value or a failure with a stable code; the server
 // turns failures into responses with `failureResponse`.
 import type { z } from "zod";
-import { parseWire, parseWireText } from "../wire/json.ts";
+import {
+  parseWire,
+  parseWireText,
+  WIRE_REQUEST_MAX_VALUES,
+  type WireTextLimits,
+} from "../wire/json.ts";
 import { APPLICATION_JSON, APPLICATION_PROTOBUF, fail, type HttpResult } from "./response.ts";
 import type { HttpRequest } from "./server.ts";
 
@@ -100,8 +105,14 @@ export function negotiateAccept(request: HttpRequest): HttpResult<V1MediaType> {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** Parses the body in Mesos's JSON dialect (bare Infinity/NaN allowed). */
-export function parseJsonBody(request: HttpRequest): HttpResult<unknown> {
+/**
+ * Parses the body in Mesos's JSON dialect (bare Infinity/NaN allowed), refusing bodies nested
+ * too deep or holding more values than `limits` allow (bounded parse work, src/wire/json.ts).
+ */
+export function parseJsonBody(
+  request: HttpRequest,
+  limits: WireTextLimits = { maxValues: WIRE_REQUEST_MAX_VALUES },
+): HttpResult<unknown> {
   let text: string;
   try {
     text = utf8.decode(request.body);
@@ -109,7 +120,7 @@ export function parseJsonBody(request: HttpRequest): HttpResult<unknown> {
     return fail("BODY_NOT_JSON", "Failed to parse body into JSON: body is not valid UTF-8");
   }
   try {
-    return { ok: true, value: parseWireText(text) };
+    return { ok: true, value: parseWireText(text, limits) };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return fail("BODY_NOT_JSON", `Failed to parse body into JSON: ${reason}`);

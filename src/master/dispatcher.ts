@@ -10,6 +10,7 @@ import { AgentEvent } from "../wire/agent-channel.ts";
 import { encodeTrusted } from "../wire/json.ts";
 import { SchedulerEvent } from "../wire/scheduler.ts";
 import type { MasterCore } from "./core/master.ts";
+import { SCHEDULER_STREAM_CONGESTED_BYTES } from "./core/stream-pressure.ts";
 import type {
   MasterInput,
   MasterOutput,
@@ -49,6 +50,8 @@ export class MasterDispatcher implements MasterCalls {
   readonly #onAbort: (message: string) => void;
   readonly #timers: TimerTable;
   readonly #schedulerStreams = new Map<string, EventStream>();
+  /** Scheduler streams reported congested whose 'drain' has not come yet. */
+  readonly #congestedStreams = new Set<string>();
   readonly #agentStreams = new Map<string, EventStream>();
   readonly #agentIdByStream = new Map<string, string>();
   readonly #pending = new Map<number, Pending>();
@@ -107,12 +110,18 @@ export class MasterDispatcher implements MasterCalls {
     try {
       outputs = this.core.handle(input, this.nowMs());
     } catch (error) {
-      // A bug in the core: answer the request (500) rather than leave it hanging.
-      this.#log.error({ err: error, input: input.kind }, "master core failed on input");
+      // A bug in the core (every input is checked before it changes anything, so only a broken
+      // invariant throws): its state may be half-changed, and serving on from it loses
+      // resources or tasks for good. Like a failed CHECK in Mesos, the master stops; the
+      // request is answered (500) rather than left hanging, and a standby (or the supervisor's
+      // restart) rebuilds the state from the registry and the agents.
+      this.#log.fatal({ err: error, input: input.kind }, "master core failed on input");
       if (input.kind === "scheduler_call" || input.kind === "operator_call") {
         this.#pending.get(input.requestId)?.reject(error as Error);
         this.#pending.delete(input.requestId);
       }
+      this.close();
+      this.#onAbort(`master core failed on '${input.kind}': ${String(error)}`);
       return;
     }
     this.inputsHandled++;
@@ -133,6 +142,7 @@ export class MasterDispatcher implements MasterCalls {
         stream.send(encodeTrusted(SchedulerEvent, o.event));
         // Mesos sends the first HEARTBEAT right after SUBSCRIBED, then every 15 s.
         if (o.event.type === "SUBSCRIBED") stream.startHeartbeats();
+        this.#watchPressure(o.streamId, stream);
         return;
       }
       case "close_framework_stream":
@@ -185,18 +195,47 @@ export class MasterDispatcher implements MasterCalls {
     }
   }
 
+  /** A consumer that stopped reading is reported once, and again when its backlog drains. */
+  #watchPressure(streamId: string, stream: EventStream): void {
+    if (this.#congestedStreams.has(streamId)) return;
+    if (stream.bufferedBytes <= SCHEDULER_STREAM_CONGESTED_BYTES) return;
+    this.#congestedStreams.add(streamId);
+    this.dispatch({ kind: "scheduler_stream_pressure", streamId, congested: true });
+    stream.onceDrained(() => {
+      this.#congestedStreams.delete(streamId);
+      this.dispatch({ kind: "scheduler_stream_pressure", streamId, congested: false });
+    });
+  }
+
   // --- scheduler API ---------------------------------------------------------------------
 
   /** A SUBSCRIBE answered with `stream` (already 200); the core writes its first records. */
   openSchedulerStream(stream: EventStream, call: SchedulerCall): void {
-    const streamId = stream.streamId;
-    if (streamId === undefined) throw new Error("scheduler stream without a Mesos-Stream-Id");
-    this.#schedulerStreams.set(streamId, stream);
-    stream.onClose((reason) => {
-      if (this.#schedulerStreams.get(streamId) === stream) this.#schedulerStreams.delete(streamId);
-      if (lostByPeer(reason)) this.dispatch({ kind: "scheduler_stream_closed", streamId });
+    const streamId = this.#track(stream, this.#schedulerStreams, () => {
+      this.#congestedStreams.delete(streamId);
+      return { kind: "scheduler_stream_closed", streamId };
     });
     this.dispatch({ kind: "scheduler_subscribe", streamId, call });
+  }
+
+  /**
+   * Keeps `stream` in `streams` by its id until it ends; an end caused by the peer is told to
+   * the core as the input `closed` returns.
+   */
+  #track(
+    stream: EventStream,
+    streams: Map<string, EventStream>,
+    closed: () => MasterInput,
+  ): string {
+    const streamId = stream.streamId;
+    if (streamId === undefined) throw new Error("stream without a Mesos-Stream-Id");
+    streams.set(streamId, stream);
+    stream.onClose((reason) => {
+      if (streams.get(streamId) === stream) streams.delete(streamId);
+      const input = closed();
+      if (lostByPeer(reason)) this.dispatch(input);
+    });
+    return streamId;
   }
 
   /** Any other scheduler call; resolves with the core's answer. */
@@ -220,14 +259,9 @@ export class MasterDispatcher implements MasterCalls {
   // --- agent channel ---------------------------------------------------------------------
 
   openAgentStream(stream: EventStream, call: AgentCall): void {
-    const streamId = stream.streamId;
-    if (streamId === undefined) throw new Error("agent stream without a Mesos-Stream-Id");
-    this.#agentStreams.set(streamId, stream);
-    stream.onClose((reason) => {
-      if (this.#agentStreams.get(streamId) === stream) this.#agentStreams.delete(streamId);
+    const streamId = this.#track(stream, this.#agentStreams, () => {
       this.#agentIdByStream.delete(streamId);
-      if (lostByPeer(reason))
-        this.dispatch({ kind: "agent_stream_closed", agentStreamId: streamId });
+      return { kind: "agent_stream_closed", agentStreamId: streamId };
     });
     this.dispatch({ kind: "agent_subscribe", agentStreamId: streamId, call });
   }

@@ -7,7 +7,7 @@
 
 import { assert } from "../base/assert.ts";
 import type { ResourceQuantities as WireResourceQuantities } from "../wire/resource.ts";
-import { formatMilli, fromMilli, type Milli, toMilli } from "./scalar.ts";
+import { formatMilli, fromMilli, type Milli, scalarInRange, toMilli } from "./scalar.ts";
 
 export class ResourceQuantities {
   private names: string[];
@@ -41,7 +41,7 @@ export class ResourceQuantities {
   static fromWire(w: WireResourceQuantities): ResourceQuantities | undefined {
     const q = ResourceQuantities.empty();
     for (const [name, scalar] of Object.entries(w.quantities ?? {})) {
-      if (!Number.isFinite(scalar.value) || scalar.value < 0) return undefined;
+      if (!scalarInRange(scalar.value) || scalar.value < 0) return undefined;
       q.addInPlace(name, toMilli(scalar.value));
     }
     return q;

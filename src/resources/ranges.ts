@@ -155,6 +155,10 @@ export function validateRangePairs(
   pairs: readonly (readonly [number, number])[],
 ): string | undefined {
   for (const [begin, end] of pairs) {
+    // uint64 on the wire, but range arithmetic (end + 1) is exact only on safe integers.
+    if (!Number.isSafeInteger(begin) || !Number.isSafeInteger(end)) {
+      return `Invalid range [${begin}-${end}]: bounds must be integers up to ${Number.MAX_SAFE_INTEGER}`;
+    }
     if (begin > end) return `Invalid range [${begin}-${end}]: begin is greater than end`;
   }
   const sorted = [...pairs].sort((x, y) => x[0] - y[0]);

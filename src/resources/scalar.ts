@@ -8,6 +8,18 @@ export type Milli = number;
 
 export const MILLI_PER_UNIT = 1000;
 
+/**
+ * The largest scalar the fixed-point domain holds exactly: its thousandths must be a safe
+ * integer. A double above it (`1e308` is valid JSON) is refused where it enters, as an invalid
+ * resource, never left to fail an assertion deep in the arithmetic.
+ */
+export const MAX_SCALAR_VALUE = Math.floor(Number.MAX_SAFE_INTEGER / MILLI_PER_UNIT);
+
+/** Whether a double is finite and within +-MAX_SCALAR_VALUE (what `toMilli` can represent). */
+export function scalarInRange(value: number): boolean {
+  return Number.isFinite(value) && Math.abs(value) <= MAX_SCALAR_VALUE;
+}
+
 /** Converts a double to thousandths the way Mesos does: llround(value * 1000), halves away from 0. */
 export function toMilli(value: number): Milli {
   if (!Number.isFinite(value)) {
@@ -53,6 +65,6 @@ export function parseMilli(text: string): Milli | undefined {
   const trimmed = text.trim();
   if (!SCALAR_TEXT.test(trimmed)) return undefined;
   const value = Number(trimmed);
-  if (!Number.isFinite(value)) return undefined;
+  if (!scalarInRange(value)) return undefined;
   return toMilli(value);
 }

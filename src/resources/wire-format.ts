@@ -34,7 +34,7 @@ import {
 } from "./resource.ts";
 import { Resources } from "./resources.ts";
 import { fail, ok, type ParseResult } from "./result.ts";
-import { fromMilli, toMilli } from "./scalar.ts";
+import { fromMilli, MAX_SCALAR_VALUE, scalarInRange, toMilli } from "./scalar.ts";
 import { parseResourcesText } from "./text-format.ts";
 import { validateResource } from "./validation.ts";
 import { normalizeSet } from "./value-set.ts";
@@ -121,6 +121,11 @@ export function resourceFromWire(w: WireResource): ParseResult<Resource> {
       if (!Number.isFinite(value) || value < 0) {
         return invalid(
           `Invalid scalar resource '${w.name}': value ${value} must be a non-negative number`,
+        );
+      }
+      if (!scalarInRange(value)) {
+        return invalid(
+          `Invalid scalar resource '${w.name}': value ${value} is beyond the largest supported value ${MAX_SCALAR_VALUE}`,
         );
       }
       resource = scalarResource(w.name, toMilli(value), opts);

@@ -104,19 +104,24 @@ export function repeated<S extends z.ZodType>(item: S) {
  * than the search).
  */
 export function stripNulls(value: unknown): unknown {
-  return hasNullMember(value) ? copyWithoutNulls(value) : value;
+  return hasNullMember(value, 0) ? copyWithoutNulls(value) : value;
 }
 
-function hasNullMember(value: unknown): boolean {
+/** Thrown (and turned into a wire error) for a value nested deeper than the bound. */
+class TooDeep extends Error {}
+
+function hasNullMember(value: unknown, depth: number): boolean {
   if (value === null || typeof value !== "object") return false;
+  // The walk is recursive: the depth bound keeps a hostile value from overflowing the stack.
+  if (depth >= WIRE_JSON_MAX_DEPTH) throw new TooDeep(tooDeepMessage());
   if (Array.isArray(value)) {
-    for (const item of value) if (hasNullMember(item)) return true;
+    for (const item of value) if (hasNullMember(item, depth + 1)) return true;
     return false;
   }
   const record = value as Record<string, unknown>;
   for (const key in record) {
     const member = record[key];
-    if (member === null || hasNullMember(member)) return true;
+    if (member === null || hasNullMember(member, depth + 1)) return true;
   }
   return false;
 }
@@ -146,7 +151,14 @@ export function parseWire<S extends z.ZodType>(schema: S, json: unknown): WireRe
     if (verifyTrusted) assertFastPathAgrees(schema, json);
     return { ok: true, value: json as z.output<S> };
   }
-  const result = schema.safeParse(stripNulls(json), { reportInput: true });
+  let stripped: unknown;
+  try {
+    stripped = stripNulls(json);
+  } catch (error) {
+    if (error instanceof TooDeep) return { ok: false, error: error.message };
+    throw error;
+  }
+  const result = schema.safeParse(stripped, { reportInput: true });
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, error: formatWireError(result.error) };
 }
@@ -170,10 +182,18 @@ function assertFastPathAgrees(schema: z.ZodType, json: unknown): void {
   );
 }
 
+/**
+ * How many problems an error message lists; the rest are counted. A body of 800,000 wrong
+ * items made 800,000 issues, and formatting them all took longer than validating them.
+ */
+export const WIRE_ERROR_MAX_ISSUES = 10;
+
 export function formatWireError(error: z.ZodError): string {
   const missing: string[] = [];
   const other: string[] = [];
-  for (const issue of flattenIssues(error.issues)) {
+  const shown = error.issues.slice(0, WIRE_ERROR_MAX_ISSUES);
+  const more = error.issues.length - shown.length;
+  for (const issue of flattenIssues(shown)) {
     const path = formatPath(issue.path);
     if (issue.input === undefined && path !== "" && issue.code !== "custom") {
       missing.push(path);
@@ -184,6 +204,7 @@ export function formatWireError(error: z.ZodError): string {
   const parts: string[] = [];
   if (missing.length > 0) parts.push(`Missing required fields: ${missing.join(", ")}`);
   parts.push(...other);
+  if (more > 0) parts.push(`and ${more} more problems`);
   return parts.join("; ");
 }
 
@@ -208,7 +229,10 @@ function flattenIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): Is
 }
 
 function deepest(issues: readonly Issue[]): number {
-  return Math.max(0, ...issues.map((i) => i.path.length));
+  // A loop, not Math.max(...spread): a union branch may hold many thousands of issues.
+  let max = 0;
+  for (const issue of issues) if (issue.path.length > max) max = issue.path.length;
+  return max;
 }
 
 function formatPath(path: readonly PropertyKey[]): string {
@@ -261,8 +285,77 @@ function needsReplacing(value: unknown, top: boolean): boolean {
   return false;
 }
 
-/** Parses text in Mesos's JSON dialect: strict JSON plus bare Infinity / -Infinity / NaN. */
-export function parseWireText(text: string): unknown {
+/**
+ * Deepest nesting of arrays and objects a wire text or value may have. The deepest Mesos
+ * message (a LAUNCH_GROUP's Docker volume driver options inside a Call) nests about 16 levels;
+ * 100 leaves room and keeps every recursive walk (null stripping, zod) far from the stack limit.
+ */
+export const WIRE_JSON_MAX_DEPTH = 100;
+
+export interface WireTextLimits {
+  /**
+   * Most values (array items and object members, counted by their separators) the text may
+   * hold; checked before JSON.parse, whose work, like zod's after it, grows with the count.
+   */
+  readonly maxValues?: number;
+}
+
+/**
+ * Most values a request body may hold (`WireTextLimits.maxValues` for the v1 APIs). Parse work
+ * grows with the count, not the bytes: zod spends about 1 us per valid value and 3-4 us per
+ * wrong one, so 100,000 bounds one body's validation to about half a second (ten 4 MB bodies of
+ * empty arrays blocked the event loop for 13.7 s before). Real calls hold far fewer: an ACCEPT
+ * launching 1,000 tasks about 40,000, an explicit RECONCILE of 20,000 tasks 100,000.
+ */
+export const WIRE_REQUEST_MAX_VALUES = 100_000;
+
+function tooDeepMessage(): string {
+  return `JSON is nested deeper than ${WIRE_JSON_MAX_DEPTH} levels`;
+}
+
+/**
+ * One pass over the text, skipping strings, that refuses it before JSON.parse runs: deeper than
+ * WIRE_JSON_MAX_DEPTH (4 MB of `[` kept JSON.parse busy for two seconds), or more values than
+ * `maxValues`. Malformed text is left for JSON.parse to report.
+ */
+function checkShape(text: string, maxValues: number): void {
+  let depth = 0;
+  let values = 0;
+  const length = text.length;
+  for (let i = 0; i < length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
+      // Skip the string: to the next quote not escaped by an odd run of backslashes.
+      for (;;) {
+        const end = text.indexOf('"', i + 1);
+        if (end < 0) return;
+        let slashes = 0;
+        while (text.charCodeAt(end - 1 - slashes) === 0x5c /* \ */) slashes++;
+        i = end;
+        if (slashes % 2 === 0) break;
+      }
+    } else if (c === 0x5b /* [ */ || c === 0x7b /* { */) {
+      if (++depth > WIRE_JSON_MAX_DEPTH) throw new SyntaxError(tooDeepMessage());
+      if (++values > maxValues) throw new SyntaxError(tooManyValues(maxValues));
+    } else if (c === 0x5d /* ] */ || c === 0x7d /* } */) {
+      depth--;
+    } else if (c === 0x2c /* , */) {
+      if (++values > maxValues) throw new SyntaxError(tooManyValues(maxValues));
+    }
+  }
+}
+
+function tooManyValues(maxValues: number): string {
+  return `JSON holds more than ${maxValues} values`;
+}
+
+/**
+ * Parses text in Mesos's JSON dialect: strict JSON plus bare Infinity / -Infinity / NaN.
+ * Throws a SyntaxError for malformed text, text nested deeper than WIRE_JSON_MAX_DEPTH, and
+ * text of more than `limits.maxValues` values.
+ */
+export function parseWireText(text: string, limits: WireTextLimits = {}): unknown {
+  checkShape(text, limits.maxValues ?? Number.POSITIVE_INFINITY);
   try {
     return JSON.parse(text);
   } catch (strictError) {
@@ -274,6 +367,23 @@ export function parseWireText(text: string): unknown {
     );
     return JSON.parse(quoted);
   }
+}
+
+const NON_ASCII = /[^ -~\t\n\r]/;
+
+/** Bytes of `value` printed as JSON in UTF-8 (what it weighs in a request body). */
+export function wireByteLength(value: unknown): number {
+  const text = JSON.stringify(value) ?? "";
+  let bytes = text.length;
+  // Most JSON is ASCII: one native scan instead of a loop over every character.
+  if (!NON_ASCII.test(text)) return bytes;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    // A UTF-16 unit is 1 byte below 0x80, 2 below 0x800, else 3; a surrogate pair (two
+    // units, each counted 1 + 1 here) is 4.
+    if (c >= 0x80) bytes += c < 0x800 ? 1 : c >= 0xd800 && c < 0xe000 ? 1 : 2;
+  }
+  return bytes;
 }
 
 /** Validates then prints: what the shells call to put a message on the wire. */

@@ -17,6 +17,8 @@ import {
   str,
   stringifyWire,
   stripNulls,
+  WIRE_JSON_MAX_DEPTH,
+  wireByteLength,
 } from "../../src/wire/json.ts";
 
 const Sample = z.object({
@@ -205,4 +207,57 @@ test("encodeTrusted refuses, under the test runner, a message its schema would c
   // A declared default left out would appear on the wire only through the schema.
   const withoutDefault = { name: "n", state: "A" } as z.output<typeof Sample>;
   assert.throws(() => encodeTrusted(Sample, withoutDefault), /differs from its validated form/);
+});
+
+// Issue 22, fault 7: JSON nested 10,000+ levels overflowed the stack in stripNulls (a 500),
+// 4 MB of nested arrays kept JSON.parse busy for seconds, and 800,000 wrong array items made
+// zod and the error formatter block the event loop for ten seconds.
+test("parseWireText refuses JSON nested deeper than WIRE_JSON_MAX_DEPTH with a clear message", () => {
+  const deep = `${"[".repeat(10_000)}${"]".repeat(10_000)}`;
+  assert.throws(() => parseWireText(deep), /nested deeper than 100 levels/);
+  const huge = `${"[".repeat(2 * 1024 * 1024)}${"]".repeat(2 * 1024 * 1024)}`;
+  const started = performance.now();
+  assert.throws(() => parseWireText(huge), /nested deeper than 100 levels/);
+  assert.ok(performance.now() - started < 1000, "refused without parsing it");
+  // Brackets inside strings do not count; 100 levels are fine.
+  assert.deepEqual(parseWireText(`{"a":"${"[".repeat(500)}"}`), { a: "[".repeat(500) });
+  const ok = `${"[".repeat(WIRE_JSON_MAX_DEPTH)}${"]".repeat(WIRE_JSON_MAX_DEPTH)}`;
+  assert.doesNotThrow(() => parseWireText(ok));
+});
+
+test("parseWireText with maxValues refuses bodies of more values than the bound", () => {
+  const wide = `[${Array(1000).fill("[]").join(",")}]`;
+  assert.throws(() => parseWireText(wide, { maxValues: 500 }), /more than 500 values/);
+  assert.equal((parseWireText(wide, { maxValues: 2000 }) as unknown[]).length, 1000);
+  // Commas and colons inside strings are not values.
+  assert.deepEqual(parseWireText('{"a":"x,y:z,,,,"}', { maxValues: 2 }), { a: "x,y:z,,,," });
+});
+
+test("parseWire refuses a deeply nested value built in code instead of overflowing the stack", () => {
+  let value: unknown = {};
+  for (let i = 0; i < 20_000; i++) value = { name: value };
+  const result = parseWire(Sample, value);
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? "" : result.error, /nested deeper than 100 levels/);
+});
+
+test("a wire error over many items names the first ones and how many more, quickly", () => {
+  const List = z.object({ items: repeated(z.object({ value: str })) });
+  const items = Array(200_000).fill([]);
+  const started = performance.now();
+  const result = parseWire(List, { items });
+  assert.ok(performance.now() - started < 5000);
+  assert.equal(result.ok, false);
+  const error = result.ok ? "" : result.error;
+  assert.match(error, /^items\[0\]: /);
+  assert.match(error, /and 199990 more problems$/);
+});
+
+test("wireByteLength is the UTF-8 length of the JSON text", () => {
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.string({ unit: "binary" }), (value, text) => {
+      assert.equal(wireByteLength(value), Buffer.byteLength(JSON.stringify(value)));
+      assert.equal(wireByteLength({ text }), Buffer.byteLength(JSON.stringify({ text })));
+    }),
+  );
 });

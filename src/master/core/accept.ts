@@ -3,73 +3,19 @@
 // into TASK_DROPPED (PARTITION_AWARE) or TASK_LOST with REASON_INVALID_OFFERS; an invalid task
 // gets TASK_ERROR and changes nothing else.
 import { Resources } from "../../resources/index.ts";
-import { refuseSecondsOf, removeOffer } from "./offers.ts";
-import { reserve, unreserve } from "./reservations.ts";
-import type { Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
+import { type OfferCheck, refuseSecondsOf, removeOffer, validateOffers } from "./offers.ts";
+import { applyConversion, checkReservation } from "./reservations.ts";
+import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
 import {
+  AGENT_TASK_INFOS_MAX_BYTES,
   operationResources,
   type TaskValidationContext,
-  validateExecutor,
+  validateGroup,
   validateTask,
 } from "./task-validation.ts";
 import { addTask, masterStatus, type TaskReason } from "./tasks.ts";
 import type { ExecutorInfo, OfferOperation, TaskInfo, TaskState } from "./wire-types.ts";
-
-type OfferCheck =
-  | { ok: true; offers: OfferRecord[] }
-  | { ok: false; message: string; reason: TaskReason; offers: OfferRecord[] };
-
-/** Mesos's offer validation: known, ours, not duplicated, one agent, one role (in that order). */
-function validateOffers(
-  ctx: Ctx,
-  framework: FrameworkRecord,
-  offerIds: readonly string[],
-): OfferCheck {
-  const offers: OfferRecord[] = [];
-  const seen = new Set<string>();
-  let error: string | undefined;
-  if (offerIds.length === 0) error = "No offers specified";
-  for (const id of offerIds) {
-    if (seen.has(id)) {
-      error ??= `Duplicate offer ${id} in offer list`;
-      continue;
-    }
-    seen.add(id);
-    const offer = ctx.s.offers.get(id);
-    if (offer === undefined) {
-      error ??= `Offer ${id} is no longer valid`;
-      continue;
-    }
-    if (offer.frameworkId !== framework.id) {
-      error ??= `Offer ${id} has invalid framework`;
-      continue;
-    }
-    const first = offers[0];
-    if (first !== undefined && first.agentId !== offer.agentId) {
-      error ??= `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${offer.agentId} and offer ${first.id} uses agent ${first.agentId}`;
-    }
-    if (first !== undefined && first.role !== offer.role) {
-      error ??= `Aggregated offers must be allocated to the same role. Offer ${id} uses role ${offer.role} and offer ${first.id} uses role ${first.role}`;
-    }
-    offers.push(offer);
-  }
-  if (error !== undefined)
-    return { ok: false, message: error, reason: "REASON_INVALID_OFFERS", offers };
-  const agent = ctx.s.agents.get(offers[0]?.agentId ?? "");
-  if (agent === undefined || agent.removing) {
-    return { ok: false, message: "Agent removed", reason: "REASON_AGENT_REMOVED", offers };
-  }
-  if (agent.connection !== "registered") {
-    return {
-      ok: false,
-      message: "Agent disconnected",
-      reason: "REASON_AGENT_DISCONNECTED",
-      offers,
-    };
-  }
-  return { ok: true, offers };
-}
 
 function tasksOf(operation: OfferOperation): TaskInfo[] {
   if (operation.type === "LAUNCH") return operation.launch?.task_infos ?? [];
@@ -99,6 +45,30 @@ function sendTaskStatus(
   ctx.toFramework(framework, { type: "UPDATE", update: { status } });
 }
 
+/**
+ * One change ACCEPT makes, decided by `planOperations` before anything changes: every check
+ * runs first (a bad task, an absurd number, a reservation that does not fit), so that an
+ * exception can only be a bug, never a half-applied call (issue 22: a check that threw after
+ * the offers were removed lost their resources for good).
+ */
+type Step =
+  | { kind: "task_error"; task: TaskInfo; reason: TaskReason; message: string; counted: boolean }
+  | { kind: "launch"; task: TaskInfo; resources: Resources; bytes: number }
+  | {
+      kind: "launch_group";
+      group: NonNullable<OfferOperation["launch_group"]>;
+      resources: Resources[];
+      bytes: number[];
+    }
+  | { kind: "convert"; from: Resources; to: Resources }
+  | { kind: "operation_error"; operation: OfferOperation; message: string; unsupported: boolean };
+
+interface Plan {
+  steps: Step[];
+  /** What is left of the offered resources once every step is applied. */
+  available: Resources;
+}
+
 export function accept(
   ctx: Ctx,
   framework: FrameworkRecord,
@@ -108,175 +78,207 @@ export function accept(
 ): void {
   const check = validateOffers(ctx, framework, offerIds);
   if (!check.ok) {
-    // Valid offers in the list are consumed and their resources recovered without a filter.
-    for (const offer of check.offers) {
-      if (ctx.s.offers.get(offer.id) === offer && offer.frameworkId === framework.id) {
-        removeOffer(ctx, offer, { rescind: false, recover: true, refuseSeconds: 0 });
-      }
-    }
-    const prefix =
-      check.reason === "REASON_INVALID_OFFERS" ? "Task launched with invalid offers: " : "";
-    for (const operation of operations) {
-      for (const task of tasksOf(operation)) {
-        sendTaskStatus(
-          ctx,
-          framework,
-          task,
-          "TASK_DROPPED",
-          check.reason,
-          `${prefix}${check.message}`,
-        );
-      }
-    }
-    ctx.count("master/invalid_operations", operations.length);
+    invalidOffers(ctx, framework, check, operations);
     return;
   }
   const offers = check.offers;
   const agentId = offers[0]!.agentId;
   const role = offers[0]!.role;
-  let available = Resources.empty();
+  let offered = Resources.empty();
+  for (const offer of offers) offered = offered.add(offer.resources);
+  const agent = ctx.s.agents.get(agentId)!;
+  const plan = planOperations(framework, agent, role, offered, operations);
+  // Every check has passed: from here on the call only applies.
   for (const offer of offers) {
-    available = available.add(offer.resources);
     removeOffer(ctx, offer, { rescind: false, recover: false, refuseSeconds: 0 });
   }
+  for (const step of plan.steps) applyStep(ctx, framework, agent, role, step);
+  ctx.recover(framework.id, agentId, plan.available, refuseSecondsOf(filters));
+}
+
+/** Invalid offers: the valid ones are consumed, every task is dropped (or lost). */
+function invalidOffers(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  check: Extract<OfferCheck, { ok: false }>,
+  operations: readonly OfferOperation[],
+): void {
+  // Valid offers in the list are consumed and their resources recovered without a filter.
+  for (const offer of check.offers) {
+    if (ctx.s.offers.get(offer.id) === offer && offer.frameworkId === framework.id) {
+      removeOffer(ctx, offer, { rescind: false, recover: true, refuseSeconds: 0 });
+    }
+  }
+  const prefix =
+    check.reason === "REASON_INVALID_OFFERS" ? "Task launched with invalid offers: " : "";
+  for (const operation of operations) {
+    for (const task of tasksOf(operation)) {
+      sendTaskStatus(ctx, framework, task, "TASK_DROPPED", check.reason, prefix + check.message);
+    }
+  }
+  ctx.count("master/invalid_operations", operations.length);
+}
+
+/** Checks every operation in order against what the earlier ones leave; changes nothing. */
+function planOperations(
+  framework: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  offered: Resources,
+  operations: readonly OfferOperation[],
+): Plan {
+  const agentId = agent.id;
+  const steps: Step[] = [];
+  let available = offered;
+  let agentBytesLeft = AGENT_TASK_INFOS_MAX_BYTES - agent.taskInfoBytes;
   const launchedIds = new Set<string>();
   const newExecutors = new Set<string>();
   const executorKnown = (executorId: string) =>
     newExecutors.has(executorId) || (framework.executors.get(agentId)?.has(executorId) ?? false);
+  const base = (): TaskValidationContext => ({
+    framework,
+    agentId,
+    role,
+    launchedIds,
+    executorKnown,
+    available,
+    agentBytesLeft,
+  });
   for (const operation of operations) {
-    const base: TaskValidationContext = {
-      framework,
-      agentId,
-      role,
-      launchedIds,
-      executorKnown,
-      available,
-    };
     switch (operation.type) {
       case "LAUNCH":
         for (const task of operation.launch?.task_infos ?? []) {
-          if (operation.id !== undefined) {
-            sendTaskStatus(
-              ctx,
-              framework,
-              task,
-              "TASK_ERROR",
-              "REASON_TASK_INVALID",
-              "The 'id' field is not supported for LAUNCH operations",
-            );
-            continue;
-          }
-          const result = validateTask(task, { ...base, available });
+          const result =
+            operation.id !== undefined
+              ? { ok: false as const, message: LAUNCH_ID_UNSUPPORTED, counted: false }
+              : { ...validateTask(task, base()), counted: true };
           if (!result.ok) {
-            ctx.count("master/tasks_error");
-            sendTaskStatus(
-              ctx,
-              framework,
+            steps.push({
+              kind: "task_error",
               task,
-              "TASK_ERROR",
-              "REASON_TASK_INVALID",
-              result.message,
-            );
+              reason: "REASON_TASK_INVALID",
+              message: result.message,
+              counted: result.counted,
+            });
             continue;
           }
           available = available.subtract(result.usage);
+          agentBytesLeft -= result.bytes;
           launchedIds.add(task.task_id.value);
-          if (task.executor !== undefined) {
-            trackExecutor(framework, agentId, task.executor, role, newExecutors);
-          }
-          launch(ctx, framework, task, result.resources, role, agentId);
-          ctx.toAgent(ctx.s.agents.get(agentId)!, {
-            type: "RUN_TASK",
-            run_task: {
-              framework_info: framework.info,
-              framework_id: { value: framework.id },
-              task,
-            },
-          });
+          if (task.executor !== undefined) newExecutors.add(task.executor.executor_id.value);
+          steps.push({ kind: "launch", task, resources: result.resources, bytes: result.bytes });
         }
         break;
       case "LAUNCH_GROUP": {
         const group = operation.launch_group;
         if (group === undefined) break;
-        const error = validateGroup(
-          base,
-          group.executor,
-          group.task_group.tasks ?? [],
-          operation.id !== undefined,
-        );
-        if (error.ok === false) {
-          ctx.count("master/tasks_error", (group.task_group.tasks ?? []).length);
-          for (const task of group.task_group.tasks ?? []) {
-            sendTaskStatus(
-              ctx,
-              framework,
+        const tasks = group.task_group.tasks ?? [];
+        const checked = validateGroup(base(), group.executor, tasks, operation.id !== undefined);
+        if (!checked.ok) {
+          for (const task of tasks) {
+            steps.push({
+              kind: "task_error",
               task,
-              "TASK_ERROR",
-              "REASON_TASK_GROUP_INVALID",
-              error.message,
-            );
+              reason: "REASON_TASK_GROUP_INVALID",
+              message: checked.message,
+              counted: true,
+            });
           }
           break;
         }
-        available = available.subtract(error.usage);
-        trackExecutor(framework, agentId, group.executor, role, newExecutors);
-        (group.task_group.tasks ?? []).forEach((task, i) => {
-          launchedIds.add(task.task_id.value);
-          launch(
-            ctx,
-            framework,
-            task,
-            error.resources[i]!,
-            role,
-            agentId,
-            group.executor.executor_id.value,
-          );
-        });
-        ctx.toAgent(ctx.s.agents.get(agentId)!, {
-          type: "RUN_TASK_GROUP",
-          run_task_group: {
-            framework_info: framework.info,
-            framework_id: { value: framework.id },
-            executor: group.executor,
-            task_group: group.task_group,
-          },
-        });
+        available = available.subtract(checked.usage);
+        for (const bytes of checked.bytes) agentBytesLeft -= bytes;
+        newExecutors.add(group.executor.executor_id.value);
+        for (const task of tasks) launchedIds.add(task.task_id.value);
+        const { resources, bytes } = checked;
+        steps.push({ kind: "launch_group", group, resources, bytes });
         break;
       }
       case "RESERVE":
       case "UNRESERVE": {
-        const agent = ctx.s.agents.get(agentId)!;
-        const c = { framework, agent, role, available };
-        const outcome =
-          operation.type === "RESERVE"
-            ? operation.reserve === undefined
-              ? undefined
-              : reserve(ctx, c, operation.reserve)
-            : operation.unreserve === undefined
-              ? undefined
-              : unreserve(ctx, c, operation.unreserve);
-        if (outcome?.ok === true) {
-          available = outcome.available;
+        const checked = checkReservation({ framework, role, available }, operation);
+        if (checked.ok) {
+          available = available.subtractContained(checked.from).add(checked.to);
+          steps.push({ kind: "convert", from: checked.from, to: checked.to });
           break;
         }
-        operationError(ctx, framework, operation, agentId, outcome?.message ?? "Missing operation");
+        const message = checked.message;
+        steps.push({ kind: "operation_error", operation, message, unsupported: false });
         break;
       }
       default:
         // schedulerCall refuses an ACCEPT naming any other operation before it gets here (501);
         // kept for direct callers: nothing is applied, the resources go back with the rest.
-        operationError(
-          ctx,
-          framework,
+        steps.push({
+          kind: "operation_error",
           operation,
-          agentId,
-          `Operation ${operation.type ?? "UNKNOWN"} is not supported yet`,
-        );
-        ctx.count("master/unsupported_operations");
+          message: `Operation ${operation.type ?? "UNKNOWN"} is not supported yet`,
+          unsupported: true,
+        });
         break;
     }
   }
-  ctx.recover(framework.id, agentId, available, refuseSecondsOf(filters));
+  return { steps, available };
+}
+
+const LAUNCH_ID_UNSUPPORTED = "The 'id' field is not supported for LAUNCH operations";
+
+function applyStep(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  step: Step,
+): void {
+  switch (step.kind) {
+    case "task_error":
+      if (step.counted) ctx.count("master/tasks_error");
+      sendTaskStatus(ctx, framework, step.task, "TASK_ERROR", step.reason, step.message);
+      return;
+    case "launch": {
+      const task = step.task;
+      if (task.executor !== undefined) trackExecutor(framework, agent.id, task.executor, role);
+      launch(
+        ctx,
+        framework,
+        task,
+        { resources: step.resources, bytes: step.bytes },
+        role,
+        agent.id,
+      );
+      ctx.toAgent(agent, {
+        type: "RUN_TASK",
+        run_task: { framework_info: framework.info, framework_id: { value: framework.id }, task },
+      });
+      return;
+    }
+    case "launch_group": {
+      const group = step.group;
+      trackExecutor(framework, agent.id, group.executor, role);
+      const executorId = group.executor.executor_id.value;
+      (group.task_group.tasks ?? []).forEach((task, i) => {
+        const uses = { resources: step.resources[i]!, bytes: step.bytes[i]! };
+        launch(ctx, framework, task, uses, role, agent.id, executorId);
+      });
+      ctx.toAgent(agent, {
+        type: "RUN_TASK_GROUP",
+        run_task_group: {
+          framework_info: framework.info,
+          framework_id: { value: framework.id },
+          executor: group.executor,
+          task_group: group.task_group,
+        },
+      });
+      return;
+    }
+    case "convert":
+      applyConversion(ctx, framework, agent, step.from, step.to);
+      return;
+    case "operation_error":
+      operationError(ctx, framework, step.operation, agent.id, step.message);
+      if (step.unsupported) ctx.count("master/unsupported_operations");
+      return;
+  }
 }
 
 /**
@@ -305,79 +307,16 @@ function operationError(
   });
 }
 
-type GroupCheck =
-  | { ok: true; usage: Resources; resources: Resources[] }
-  | { ok: false; message: string };
-
-function validateGroup(
-  base: TaskValidationContext,
-  executor: ExecutorInfo,
-  tasks: readonly TaskInfo[],
-  hasOperationId: boolean,
-): GroupCheck {
-  if (hasOperationId)
-    return { ok: false, message: "The 'id' field is not supported for LAUNCH_GROUP operations" };
-  if (tasks.length === 0) return { ok: false, message: "Task group is empty" };
-  if (executor.type !== "DEFAULT")
-    return { ok: false, message: "'ExecutorInfo.type' must be 'DEFAULT'" };
-  const executorError = validateExecutor(executor, base.framework.id);
-  if (executorError !== undefined) return { ok: false, message: executorError };
-  const ids = new Set<string>(base.launchedIds);
-  const resources: Resources[] = [];
-  let usage = Resources.empty();
-  for (const task of tasks) {
-    if (task.executor !== undefined) {
-      return {
-        ok: false,
-        message: `'TaskInfo.executor' must not be set for task '${task.task_id.value}' in a task group`,
-      };
-    }
-    // Each task is validated as if it ran on the group's executor (a command stand-in).
-    const result = validateTask(
-      { ...task, command: task.command ?? { shell: true } },
-      {
-        ...base,
-        launchedIds: ids,
-        executorKnown: () => true,
-        available: base.available.subtract(usage),
-      },
-    );
-    if (!result.ok) return { ok: false, message: result.message };
-    ids.add(task.task_id.value);
-    resources.push(result.resources);
-    usage = usage.add(result.usage);
-  }
-  if (!base.executorKnown(executor.executor_id.value)) {
-    const executorResources = operationResources(executor.resources ?? [], base.role);
-    if (!executorResources.ok) {
-      return {
-        ok: false,
-        message: `Executor uses invalid resources: ${executorResources.message}`,
-      };
-    }
-    usage = usage.add(executorResources.value);
-  }
-  if (!base.available.contains(usage)) {
-    return {
-      ok: false,
-      message: `Task group uses more resources ${usage.toString()} than available ${base.available.toString()}`,
-    };
-  }
-  return { ok: true, usage, resources };
-}
-
 /** Records a new executor with its resources (released when it exits). */
 function trackExecutor(
   framework: FrameworkRecord,
   agentId: string,
   executor: ExecutorInfo,
   role: string,
-  newExecutors: Set<string>,
 ): void {
   const id = executor.executor_id.value;
   const byAgent = framework.executors.get(agentId) ?? new Map();
   if (byAgent.has(id)) return;
-  newExecutors.add(id);
   const resources = operationResources(executor.resources ?? [], role);
   byAgent.set(id, {
     info: executor,
@@ -390,7 +329,7 @@ function launch(
   ctx: Ctx,
   framework: FrameworkRecord,
   task: TaskInfo,
-  resources: Resources,
+  uses: { resources: Resources; bytes: number },
   role: string,
   agentId: string,
   executorId?: string,
@@ -402,7 +341,8 @@ function launch(
     executorId: executorId ?? task.executor?.executor_id.value,
     info: task,
     role,
-    resources,
+    resources: uses.resources,
+    infoBytes: uses.bytes,
     // Valid tasks enter the master as TASK_STAGING; no UPDATE is sent for it.
     state: "TASK_STAGING",
     statusUpdateState: undefined,

@@ -14,7 +14,7 @@ import type { AdmittedAgent, UnreachableAgent } from "./registry-state.ts";
 import type { AgentRecord, Ctx } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import { sendKill } from "./tasks.ts";
-import type { SchedulerCallReply } from "./types.ts";
+import type { OperatorCall, SchedulerCallReply } from "./types.ts";
 import type { DrainConfig, KillPolicy } from "./wire-types.ts";
 
 type Reply = (ctx: Ctx, r: SchedulerCallReply) => void;
@@ -51,60 +51,58 @@ function deactivate(ctx: Ctx, agentId: string): void {
   rescindOffers(ctx, (o) => o.agentId === agentId);
 }
 
-export function operatorDeactivateAgent(
-  ctx: Ctx,
-  agentId: string,
-  reply: Reply,
-): SchedulerCallReply | undefined {
-  const refused = checkKnown(ctx, agentId);
-  if (refused !== undefined) return refused;
-  ctx.persist([{ type: "DeactivateAgent", agentId }], (next) => {
-    deactivate(next, agentId);
-    reply(next, OK);
-  });
-  return undefined;
-}
+type ActivityCall = Extract<
+  OperatorCall,
+  { type: "DEACTIVATE_AGENT" | "REACTIVATE_AGENT" | "DRAIN_AGENT" }
+>;
 
-export function operatorReactivateAgent(
+/**
+ * DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT: a known agent, the call's own check, one
+ * registry write; then the allocator and the agent are told and the call is answered.
+ */
+export function operatorAgentActivity(
   ctx: Ctx,
-  agentId: string,
+  call: ActivityCall,
   reply: Reply,
 ): SchedulerCallReply | undefined {
+  const agentId = call.agentId;
   const refused = checkKnown(ctx, agentId);
   if (refused !== undefined) return refused;
-  if (registryEntry(ctx, agentId)?.drainInfo?.state === "DRAINING") {
-    return badRequest(`Agent '${agentId}' is still draining and cannot be reactivated`);
-  }
-  ctx.persist([{ type: "ReactivateAgent", agentId }], (next) => {
-    const agent = next.s.agents.get(agentId);
-    if (agent !== undefined && agent.connection === "registered" && !agent.removing) {
-      next.allocator.activateAgent(agentId);
+  switch (call.type) {
+    case "DEACTIVATE_AGENT":
+      ctx.persist([{ type: "DeactivateAgent", agentId }], (next) => {
+        deactivate(next, agentId);
+        reply(next, OK);
+      });
+      return undefined;
+    case "REACTIVATE_AGENT":
+      if (registryEntry(ctx, agentId)?.drainInfo?.state === "DRAINING") {
+        return badRequest(`Agent '${agentId}' is still draining and cannot be reactivated`);
+      }
+      ctx.persist([{ type: "ReactivateAgent", agentId }], (next) => {
+        const agent = next.s.agents.get(agentId);
+        if (agent !== undefined && agent.connection === "registered" && !agent.removing) {
+          next.allocator.activateAgent(agentId);
+        }
+        reply(next, OK);
+      });
+      return undefined;
+    case "DRAIN_AGENT": {
+      const config = call.config;
+      const grace = config.max_grace_period?.nanoseconds;
+      if (grace !== undefined && grace < 0) {
+        return badRequest("DrainConfig.max_grace_period must not be negative");
+      }
+      ctx.persist([{ type: "DrainAgent", agentId, config }], (next) => {
+        deactivate(next, agentId);
+        const agent = next.s.agents.get(agentId);
+        if (agent !== undefined) killForDrain(next, agent, config);
+        reply(next, OK);
+        checkDrained(next, agentId);
+      });
+      return undefined;
     }
-    reply(next, OK);
-  });
-  return undefined;
-}
-
-export function operatorDrainAgent(
-  ctx: Ctx,
-  agentId: string,
-  config: DrainConfig,
-  reply: Reply,
-): SchedulerCallReply | undefined {
-  const refused = checkKnown(ctx, agentId);
-  if (refused !== undefined) return refused;
-  const grace = config.max_grace_period?.nanoseconds;
-  if (grace !== undefined && grace < 0) {
-    return badRequest("DrainConfig.max_grace_period must not be negative");
   }
-  ctx.persist([{ type: "DrainAgent", agentId, config }], (next) => {
-    deactivate(next, agentId);
-    const agent = next.s.agents.get(agentId);
-    if (agent !== undefined) killForDrain(next, agent, config);
-    reply(next, OK);
-    checkDrained(next, agentId);
-  });
-  return undefined;
 }
 
 /**

@@ -2,9 +2,11 @@
 // unknown), with the tasks and executors they report (reference §5.1). Registry writes come
 // first: the agent is told it is registered only once AdmitAgent (or MarkAgentReachable) is
 // durable. Health checking and removal are in agent-health.ts.
+import { attributeFromWire } from "../../resources/attributes.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesFromWire } from "../../resources/wire-format.ts";
 import type { AgentSubscribe } from "../../wire/agent-channel.ts";
+import { wireByteLength } from "../../wire/json.ts";
 import { isDeactivated, resumeDrain } from "./agent-activity.ts";
 import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
@@ -47,8 +49,37 @@ function toResources(list: AgentInfo["resources"]): Resources {
   return parsed.ok ? parsed.value : Resources.empty();
 }
 
+/**
+ * Mesos's registration check (validation::master::message::registerSlave): the agent's
+ * resources and attributes must be valid. A non-finite or out-of-range scalar is refused here,
+ * before the agent is admitted: it would be offered, summed and rendered (GET_STATE would carry
+ * a bare `Infinity` that strict JSON parsers reject). The agent channel answers 400 with this
+ * message; the core drops such a registration, as Mesos does.
+ */
+export function validateAgentSubscribe(sub: AgentSubscribe): string | undefined {
+  const lists = [
+    ["agent_info.resources", sub.agent_info.resources],
+    ["total_resources", sub.total_resources],
+    ["checkpointed_resources", sub.checkpointed_resources],
+  ] as const;
+  for (const [field, list] of lists) {
+    const parsed = resourcesFromWire(list ?? []);
+    if (!parsed.ok) return `Invalid resources in '${field}': ${parsed.message}`;
+  }
+  for (const attribute of sub.agent_info.attributes ?? []) {
+    const parsed = attributeFromWire(attribute);
+    if (!parsed.ok) return `Invalid attributes in 'agent_info.attributes': ${parsed.message}`;
+  }
+  return undefined;
+}
+
 /** SUBSCRIBE from an agent on a new stream: register, or re-register with what it runs. */
 export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
+  if (validateAgentSubscribe(sub) !== undefined) {
+    ctx.count("master/invalid_agent_registrations");
+    ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
+    return;
+  }
   const id = sub.agent_id?.value;
   if (id === undefined) {
     registerNew(ctx, streamId, sub);
@@ -140,6 +171,7 @@ function newAgentRecord(
     registeredTimeMs: ctx.nowMs,
     reregisteredTimeMs: undefined,
     tasks: new Set(),
+    taskInfoBytes: 0,
     pongSinceLastPing: true,
     missedPings: 0,
     removing: false,
@@ -370,6 +402,8 @@ function learnTask(
     statuses: [...(task.statuses ?? [])],
     released: isTerminal(task.state),
     unreachableTimeMs: undefined,
+    // The Task the agent reports stands for its TaskInfo (the executor is reported apart).
+    infoBytes: wireByteLength(task),
   };
   addTask(ctx, framework, record);
   return record;

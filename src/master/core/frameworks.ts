@@ -10,6 +10,7 @@ import {
 } from "./frameworks-info.ts";
 import { discardOffers, rescindOffers } from "./offers.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
+import { clearCongestion } from "./stream-pressure.ts";
 import { masterStatus, transitionByMaster } from "./tasks.ts";
 import type { MasterError } from "./types.ts";
 import { renderFramework } from "./views.ts";
@@ -39,6 +40,8 @@ export function newFrameworkRecord(
     info: { ...info, id: { value: id } },
     connection,
     active: connection === "connected",
+    congested: false,
+    lastCallMs: nowMs,
     streamId: undefined,
     roles: frameworkRoles(info),
     suppressedRoles: new Set(),
@@ -112,6 +115,8 @@ export function subscribe(
     const id = framework.id;
     discardOffers(ctx, (o) => o.frameworkId === id);
     ctx.cancelTimer(failoverTimerId(id));
+    // A new stream: whatever the old one's consumer did, this one has not stalled yet.
+    clearCongestion(ctx, framework);
     applyMutableFields(ctx, framework, info, suppressedRoles);
     framework.connection = "connected";
     framework.reregisteredTimeMs = ctx.nowMs;
@@ -126,6 +131,7 @@ export function subscribe(
     });
   }
   framework.streamId = streamId;
+  framework.lastCallMs = ctx.nowMs;
   ctx.s.streams.set(streamId, framework.id);
   ctx.toFramework(framework, {
     type: "SUBSCRIBED",
@@ -254,6 +260,7 @@ export function disconnect(ctx: Ctx, framework: FrameworkRecord): void {
   framework.streamId = undefined;
   framework.connection = "disconnected";
   framework.unregisteredTimeMs = ctx.nowMs;
+  clearCongestion(ctx, framework);
   deactivate(ctx, framework);
   const timeoutMs = Math.round((framework.info.failover_timeout ?? 0) * 1000);
   ctx.setTimer(failoverTimerId(framework.id), ctx.nowMs + timeoutMs);

@@ -21,6 +21,7 @@ import {
 } from "./registry-state.ts";
 import { ALLOCATION_TIMER_ID, schedulerCall } from "./scheduler-calls.ts";
 import { Ctx, type MasterState, taskKey } from "./state.ts";
+import { congestionTimeout, offerExpired, streamPressure } from "./stream-pressure.ts";
 import { isTerminal } from "./task-states.ts";
 import {
   DEFAULT_MASTER_FLAGS,
@@ -120,6 +121,9 @@ export class MasterCore {
           disconnect(ctx, framework);
         break;
       }
+      case "scheduler_stream_pressure":
+        streamPressure(ctx, input.streamId, input.congested);
+        break;
       case "agent_subscribe":
         if (input.call.subscribe !== undefined) {
           agentSubscribe(ctx, input.agentStreamId, input.call.subscribe);
@@ -253,14 +257,20 @@ export class MasterCore {
         break;
       case "offer": {
         const offer = this.#s.offers.get(id);
-        // --offer_timeout: rescinded, resources back without a filter.
-        if (offer !== undefined)
+        // --offer_timeout (or, without it, the silent-framework bound): rescinded, resources
+        // back without a filter.
+        if (offer !== undefined && offerExpired(ctx, offer))
           removeOffer(ctx, offer, { rescind: true, recover: true, refuseSeconds: 0 });
         break;
       }
       case "failover": {
         const framework = this.#s.frameworks.get(id);
         if (framework !== undefined) failoverTimeout(ctx, framework);
+        break;
+      }
+      case "congested": {
+        const framework = this.#s.frameworks.get(id);
+        if (framework !== undefined) congestionTimeout(ctx, framework);
         break;
       }
       case "ping": {

@@ -6,6 +6,7 @@ import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { AllocatorOffer } from "./allocator-port.ts";
 import { hasCapability } from "./frameworks-info.ts";
 import type { Ctx, FrameworkRecord, OfferRecord } from "./state.ts";
+import type { TaskReason } from "./tasks.ts";
 import type { FrameworkInfo, Offer, Resource } from "./wire-types.ts";
 
 export function offerTimerId(offerId: string): string {
@@ -70,11 +71,11 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       role: allocation.role,
       resources: allocation.resources,
       offer,
+      createdMs: ctx.nowMs,
     };
     ctx.s.offers.set(id, record);
-    if (ctx.flags.offerTimeoutMs !== undefined) {
-      ctx.setTimer(offerTimerId(id), ctx.nowMs + ctx.flags.offerTimeoutMs);
-    }
+    const timeoutMs = ctx.flags.offerTimeoutMs ?? ctx.flags.silentOfferTimeoutMs;
+    if (timeoutMs !== undefined) ctx.setTimer(offerTimerId(id), ctx.nowMs + timeoutMs);
     const list = byFramework.get(framework) ?? [];
     list.push(offer);
     byFramework.set(framework, list);
@@ -127,4 +128,59 @@ export function refuseSecondsOf(filters: { refuse_seconds?: number } | undefined
   const value = filters?.refuse_seconds ?? 5;
   if (!Number.isFinite(value) || value < 0) return 5;
   return Math.min(value, 31_536_000);
+}
+
+export type OfferCheck =
+  | { ok: true; offers: OfferRecord[] }
+  | { ok: false; message: string; reason: TaskReason; offers: OfferRecord[] };
+
+/** Mesos's offer validation: known, ours, not duplicated, one agent, one role (in that order). */
+export function validateOffers(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  offerIds: readonly string[],
+): OfferCheck {
+  const offers: OfferRecord[] = [];
+  const seen = new Set<string>();
+  let error: string | undefined;
+  if (offerIds.length === 0) error = "No offers specified";
+  for (const id of offerIds) {
+    if (seen.has(id)) {
+      error ??= `Duplicate offer ${id} in offer list`;
+      continue;
+    }
+    seen.add(id);
+    const offer = ctx.s.offers.get(id);
+    if (offer === undefined) {
+      error ??= `Offer ${id} is no longer valid`;
+      continue;
+    }
+    if (offer.frameworkId !== framework.id) {
+      error ??= `Offer ${id} has invalid framework`;
+      continue;
+    }
+    const first = offers[0];
+    if (first !== undefined && first.agentId !== offer.agentId) {
+      error ??= `Aggregated offers must belong to one single agent. Offer ${id} uses agent ${offer.agentId} and offer ${first.id} uses agent ${first.agentId}`;
+    }
+    if (first !== undefined && first.role !== offer.role) {
+      error ??= `Aggregated offers must be allocated to the same role. Offer ${id} uses role ${offer.role} and offer ${first.id} uses role ${first.role}`;
+    }
+    offers.push(offer);
+  }
+  if (error !== undefined)
+    return { ok: false, message: error, reason: "REASON_INVALID_OFFERS", offers };
+  const agent = ctx.s.agents.get(offers[0]?.agentId ?? "");
+  if (agent === undefined || agent.removing) {
+    return { ok: false, message: "Agent removed", reason: "REASON_AGENT_REMOVED", offers };
+  }
+  if (agent.connection !== "registered") {
+    return {
+      ok: false,
+      message: "Agent disconnected",
+      reason: "REASON_AGENT_DISCONNECTED",
+      offers,
+    };
+  }
+  return { ok: true, offers };
 }

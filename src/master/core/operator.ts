@@ -6,11 +6,7 @@ import { weightError } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
 import { ResourceQuantities, toMilli } from "../../resources/index.ts";
 import { validateRole } from "../../wire/ids.ts";
-import {
-  operatorDeactivateAgent,
-  operatorDrainAgent,
-  operatorReactivateAgent,
-} from "./agent-activity.ts";
+import { operatorAgentActivity } from "./agent-activity.ts";
 import { markGone } from "./agent-health.ts";
 import { removeFramework } from "./frameworks.ts";
 import { applyRegistryOperation, emptyRegistryState, type QuotaConfig } from "./registry-state.ts";
@@ -40,11 +36,9 @@ export function operatorCall(
     case "UPDATE_QUOTA":
       return operatorUpdateQuota(ctx, call.configs, call.force, reply);
     case "DEACTIVATE_AGENT":
-      return operatorDeactivateAgent(ctx, call.agentId, reply);
     case "REACTIVATE_AGENT":
-      return operatorReactivateAgent(ctx, call.agentId, reply);
     case "DRAIN_AGENT":
-      return operatorDrainAgent(ctx, call.agentId, call.config, reply);
+      return operatorAgentActivity(ctx, call, reply);
   }
 }
 

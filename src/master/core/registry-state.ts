@@ -8,124 +8,39 @@
 // configs, the maintenance schedule with each scheduled machine's mode, and the last leader's
 // MasterInfo. It does not hold frameworks, tasks, offers or reservations: those are rebuilt from
 // re-registering agents and re-subscribing frameworks.
-import { weightError } from "../../allocator/index.ts";
-import type {
-  AgentInfo,
-  DrainConfig,
-  DrainInfo,
-  MachineID,
-  MasterInfo,
-  Unavailability,
-} from "../../wire/framework.ts";
-import { validateRole } from "../../wire/ids.ts";
+import type { AgentInfo, DrainInfo } from "../../wire/framework.ts";
+import { changeMachineModes, updateSchedule } from "./registry-maintenance.ts";
+import { updateQuota, updateWeights } from "./registry-policies.ts";
+import {
+  type AdmittedAgent,
+  CHANGED,
+  fail,
+  machineKey,
+  NO_CHANGE,
+  type RegistryApplyResult,
+  type RegistryOperation,
+  type RegistryState,
+  sameJson,
+  type UnreachableAgent,
+} from "./registry-types.ts";
 
-export interface AdmittedAgent {
-  /** `info.id` is always set and equals the key this entry is stored under. */
-  info: AgentInfo;
-  drainInfo?: DrainInfo;
-  /** A deactivated agent gets no offers; draining implies deactivated. */
-  deactivated: boolean;
-}
-
-/** Mesos keeps only the id of an unreachable agent; its AgentInfo comes back when it re-registers. */
-export interface UnreachableAgent {
-  agentId: string;
-  unreachableTimeMs: number;
-  drainInfo?: DrainInfo;
-  deactivated: boolean;
-}
-
-export interface GoneAgent {
-  agentId: string;
-  goneTimeMs: number;
-}
-
-/** Quota of one role (Mesos QuotaConfig): scalar quantities by resource name. */
-export interface QuotaConfig {
-  role: string;
-  guarantees: Record<string, number>;
-  limits: Record<string, number>;
-}
-
-export interface WeightUpdate {
-  role: string;
-  weight: number;
-}
-
-export interface MaintenanceWindow {
-  machineIds: MachineID[];
-  unavailability: Unavailability;
-}
-
-/** Machines not in the schedule are UP; Mesos records only DRAINING and DOWN machines. */
-export type ScheduledMachineMode = "DRAINING" | "DOWN";
-
-export interface ScheduledMachine {
-  id: MachineID;
-  mode: ScheduledMachineMode;
-  unavailability: Unavailability;
-}
-
-export interface RegistryState {
-  masterInfo?: MasterInfo;
-  admitted: Map<string, AdmittedAgent>;
-  unreachable: Map<string, UnreachableAgent>;
-  gone: Map<string, GoneAgent>;
-  weights: Map<string, number>;
-  quotas: Map<string, QuotaConfig>;
-  maintenance: {
-    windows: MaintenanceWindow[];
-    /** Keyed by `machineKey(id)`. */
-    machines: Map<string, ScheduledMachine>;
-  };
-}
-
-/** The registry operations, named after Mesos's (src/master/registry_operations.hpp). */
-export type RegistryOperation =
-  | { type: "SetMasterInfo"; info: MasterInfo }
-  | { type: "AdmitAgent"; info: AgentInfo }
-  | { type: "UpdateAgentInfo"; info: AgentInfo }
-  | { type: "MarkAgentUnreachable"; agentId: string; unreachableTimeMs: number }
-  | { type: "MarkAgentReachable"; info: AgentInfo }
-  | { type: "MarkAgentGone"; agentId: string; goneTimeMs: number }
-  | { type: "PruneUnreachable"; unreachable: string[]; gone: string[] }
-  | { type: "RemoveAgent"; agentId: string }
-  | { type: "UpdateWeights"; weights: WeightUpdate[] }
-  | { type: "UpdateQuota"; configs: QuotaConfig[] }
-  | { type: "DrainAgent"; agentId: string; config: DrainConfig }
-  | { type: "MarkAgentDrained"; agentId: string }
-  | { type: "DeactivateAgent"; agentId: string }
-  | { type: "ReactivateAgent"; agentId: string }
-  | { type: "UpdateMaintenanceSchedule"; windows: MaintenanceWindow[] }
-  | { type: "StartMaintenance"; machines: MachineID[] }
-  | { type: "StopMaintenance"; machines: MachineID[] };
-
-export type RegistryOperationType = RegistryOperation["type"];
-
-export type RegistryErrorCode =
-  | "invalid_operation"
-  | "agent_already_admitted"
-  | "agent_not_found"
-  | "agent_gone"
-  | "agent_not_draining"
-  | "agent_draining"
-  | "invalid_weight"
-  | "invalid_quota"
-  | "invalid_schedule"
-  | "machine_not_scheduled"
-  | "machine_not_draining"
-  | "machine_not_down";
-
-export interface RegistryError {
-  code: RegistryErrorCode;
-  message: string;
-}
-
-/** `changed: false` without an error is a no-op that needs no durable write. */
-export interface RegistryApplyResult {
-  changed: boolean;
-  error?: RegistryError;
-}
+export type {
+  AdmittedAgent,
+  GoneAgent,
+  MaintenanceWindow,
+  QuotaConfig,
+  RegistryApplyResult,
+  RegistryError,
+  RegistryErrorCode,
+  RegistryOperation,
+  RegistryOperationType,
+  RegistryState,
+  ScheduledMachine,
+  ScheduledMachineMode,
+  UnreachableAgent,
+  WeightUpdate,
+} from "./registry-types.ts";
+export { machineKey } from "./registry-types.ts";
 
 export function emptyRegistryState(): RegistryState {
   return {
@@ -157,18 +72,6 @@ export function cloneRegistryState(state: RegistryState): RegistryState {
   }
   if (state.masterInfo !== undefined) clone.masterInfo = state.masterInfo;
   return clone;
-}
-
-/** Mesos compares machine hostnames case-insensitively. */
-export function machineKey(id: MachineID): string {
-  return `${(id.hostname ?? "").toLowerCase()}|${id.ip ?? ""}`;
-}
-
-const NO_CHANGE: RegistryApplyResult = { changed: false };
-const CHANGED: RegistryApplyResult = { changed: true };
-
-function fail(code: RegistryErrorCode, message: string): RegistryApplyResult {
-  return { changed: false, error: { code, message } };
 }
 
 /**
@@ -287,68 +190,6 @@ function markGone(state: RegistryState, id: string, timeMs: number): RegistryApp
   return CHANGED;
 }
 
-function updateWeights(state: RegistryState, weights: WeightUpdate[]): RegistryApplyResult {
-  for (const { role, weight } of weights) {
-    const roleError = validateRole(role);
-    if (roleError !== undefined) return fail("invalid_weight", roleError);
-    const invalidWeight = weightError(weight);
-    if (invalidWeight !== undefined) return fail("invalid_weight", invalidWeight);
-  }
-  let changed = false;
-  for (const { role, weight } of weights) {
-    if (state.weights.get(role) === weight) continue;
-    state.weights.set(role, weight);
-    changed = true;
-  }
-  return { changed };
-}
-
-function quantitiesError(what: string, quantities: Record<string, number>): string | undefined {
-  for (const [name, value] of Object.entries(quantities)) {
-    if (name === "") return `${what} has an empty resource name`;
-    if (!Number.isFinite(value) || value < 0) {
-      return `${what} of '${name}' must be a non-negative number, got ${value}`;
-    }
-  }
-  return undefined;
-}
-
-function updateQuota(state: RegistryState, configs: QuotaConfig[]): RegistryApplyResult {
-  // All or nothing, like UPDATE_QUOTA (§4.2): validate every config before changing any.
-  const seen = new Set<string>();
-  for (const config of configs) {
-    const roleError = validateRole(config.role);
-    if (roleError !== undefined) return fail("invalid_quota", roleError);
-    if (seen.has(config.role)) return fail("invalid_quota", `Duplicate role '${config.role}'`);
-    seen.add(config.role);
-    const error =
-      quantitiesError("Guarantee", config.guarantees) ?? quantitiesError("Limit", config.limits);
-    if (error !== undefined) return fail("invalid_quota", `Role '${config.role}': ${error}`);
-    for (const [name, guarantee] of Object.entries(config.guarantees)) {
-      const limit = config.limits[name];
-      if (limit !== undefined && guarantee > limit) {
-        return fail(
-          "invalid_quota",
-          `Role '${config.role}': guarantee ${guarantee} of '${name}' exceeds its limit ${limit}`,
-        );
-      }
-    }
-  }
-  let changed = false;
-  for (const config of configs) {
-    const current = state.quotas.get(config.role);
-    // Empty guarantees and limits reset the role to the default (no quota).
-    if (Object.keys(config.guarantees).length === 0 && Object.keys(config.limits).length === 0) {
-      changed = state.quotas.delete(config.role) || changed;
-      continue;
-    }
-    if (current !== undefined && sameJson(current, config)) continue;
-    state.quotas.set(config.role, config);
-    changed = true;
-  }
-  return { changed };
-}
-
 type ActivityOp = Extract<
   RegistryOperation,
   { type: "DrainAgent" | "MarkAgentDrained" | "DeactivateAgent" | "ReactivateAgent" }
@@ -396,98 +237,6 @@ function changeAgentActivity(state: RegistryState, op: ActivityOp): RegistryAppl
       delete entry.drainInfo;
       return CHANGED;
   }
-}
-
-function machineIdError(id: MachineID): string | undefined {
-  if ((id.hostname ?? "") === "" && (id.ip ?? "") === "") {
-    return "Both 'hostname' and 'ip' for a machine are empty";
-  }
-  return undefined;
-}
-
-function describeMachine(id: MachineID): string {
-  return JSON.stringify({ hostname: id.hostname, ip: id.ip });
-}
-
-function updateSchedule(state: RegistryState, windows: MaintenanceWindow[]): RegistryApplyResult {
-  const scheduled = new Map<string, { id: MachineID; unavailability: Unavailability }>();
-  for (const window of windows) {
-    if (window.machineIds.length === 0) {
-      return fail("invalid_schedule", "List of machines in the maintenance window is empty");
-    }
-    for (const id of window.machineIds) {
-      const error = machineIdError(id);
-      if (error !== undefined) return fail("invalid_schedule", error);
-      const key = machineKey(id);
-      if (scheduled.has(key)) {
-        return fail("invalid_schedule", `Machine ${describeMachine(id)} appears more than once`);
-      }
-      scheduled.set(key, { id, unavailability: window.unavailability });
-    }
-  }
-  // A machine that is DOWN must be brought UP before it may leave the schedule (Mesos).
-  for (const [key, machine] of state.maintenance.machines) {
-    if (machine.mode === "DOWN" && !scheduled.has(key)) {
-      return fail(
-        "invalid_schedule",
-        `Machine ${describeMachine(machine.id)} is DOWN and cannot be removed from the schedule`,
-      );
-    }
-  }
-  if (sameJson(state.maintenance.windows, windows)) return NO_CHANGE;
-  const machines = new Map<string, ScheduledMachine>();
-  for (const [key, { id, unavailability }] of scheduled) {
-    // Newly scheduled machines start DRAINING; machines left out of the schedule are UP again.
-    const mode = state.maintenance.machines.get(key)?.mode ?? "DRAINING";
-    machines.set(key, { id, mode, unavailability });
-  }
-  state.maintenance = { windows, machines };
-  return CHANGED;
-}
-
-function changeMachineModes(
-  state: RegistryState,
-  down: boolean,
-  ids: MachineID[],
-): RegistryApplyResult {
-  if (ids.length === 0) return fail("invalid_schedule", "List of machines is empty");
-  const keys = new Set<string>();
-  for (const id of ids) {
-    const error = machineIdError(id);
-    if (error !== undefined) return fail("invalid_schedule", error);
-    const key = machineKey(id);
-    const machine = state.maintenance.machines.get(key);
-    if (machine === undefined) {
-      return fail(
-        "machine_not_scheduled",
-        `Machine ${describeMachine(id)} is not part of a maintenance schedule`,
-      );
-    }
-    if (down && machine.mode !== "DRAINING") {
-      return fail("machine_not_draining", `Machine ${describeMachine(id)} is not in DRAINING mode`);
-    }
-    if (!down && machine.mode !== "DOWN") {
-      return fail("machine_not_down", `Machine ${describeMachine(id)} is not in DOWN mode`);
-    }
-    keys.add(key);
-  }
-  if (down) {
-    for (const key of keys) state.maintenance.machines.get(key)!.mode = "DOWN";
-    return CHANGED;
-  }
-  // Bringing a machine up ends its maintenance: it leaves the machine list and the schedule.
-  for (const key of keys) state.maintenance.machines.delete(key);
-  state.maintenance.windows = state.maintenance.windows
-    .map((window) => ({
-      ...window,
-      machineIds: window.machineIds.filter((id) => !keys.has(machineKey(id))),
-    }))
-    .filter((window) => window.machineIds.length > 0);
-  return CHANGED;
-}
-
-function sameJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /**

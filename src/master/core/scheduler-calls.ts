@@ -4,7 +4,7 @@
 import { accept, decline } from "./accept.ts";
 import { removeFramework, revive, suppress, updateFramework } from "./frameworks.ts";
 import { reconcile } from "./reconciliation.ts";
-import type { Ctx } from "./state.ts";
+import type { Ctx, FrameworkRecord } from "./state.ts";
 import { acknowledge } from "./status-updates.ts";
 import { sendKill } from "./tasks.ts";
 import type { SchedulerCallReply } from "./types.ts";
@@ -13,6 +13,9 @@ import type { SchedulerCall } from "./wire-types.ts";
 export const ALLOCATION_TIMER_ID = "allocation";
 
 const ACCEPTED: SchedulerCallReply = { ok: true, status: 202 };
+
+/** The calls `offerCall` handles; `taskCall` handles the rest. */
+const OFFER_CALLS: ReadonlySet<string> = new Set(["ACCEPT", "DECLINE", "REVIVE", "SUPPRESS"]);
 
 /** ACCEPT operations the master carries out; any other refuses the whole call. */
 const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
@@ -59,13 +62,30 @@ export function schedulerCall(
       },
     };
   }
+  framework.lastCallMs = ctx.nowMs;
+  const reply = OFFER_CALLS.has(call.type ?? "")
+    ? offerCall(ctx, framework, call)
+    : taskCall(ctx, framework, call);
+  if (reply !== undefined) return reply;
+  return {
+    ok: false,
+    error: {
+      code: "invalid_call",
+      message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
+    },
+  };
+}
+
+/** ACCEPT, DECLINE, REVIVE, SUPPRESS; undefined when the call lacks its sub-message. */
+function offerCall(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
   switch (call.type) {
-    case "TEARDOWN":
-      removeFramework(ctx, framework);
-      return ACCEPTED;
     case "ACCEPT": {
       const a = call.accept;
-      if (a === undefined) break;
+      if (a === undefined) return undefined;
       const unsupported = (a.operations ?? []).find(
         (o) => o.type === undefined || !SUPPORTED_OPERATIONS.has(o.type),
       );
@@ -90,7 +110,7 @@ export function schedulerCall(
     }
     case "DECLINE": {
       const d = call.decline;
-      if (d === undefined) break;
+      if (d === undefined) return undefined;
       decline(
         ctx,
         framework,
@@ -106,9 +126,24 @@ export function schedulerCall(
     case "SUPPRESS":
       suppress(ctx, framework, call.suppress?.roles ?? []);
       return ACCEPTED;
+    default:
+      return undefined;
+  }
+}
+
+/** Every other call type; undefined when the call lacks its sub-message. */
+function taskCall(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
+  switch (call.type) {
+    case "TEARDOWN":
+      removeFramework(ctx, framework);
+      return ACCEPTED;
     case "KILL": {
       const k = call.kill;
-      if (k === undefined) break;
+      if (k === undefined) return undefined;
       const task = framework.tasks.get(k.task_id.value);
       if (task === undefined) {
         // Killing an unknown task is an explicit reconciliation of it (reference §1.5).
@@ -121,24 +156,12 @@ export function schedulerCall(
       sendKill(ctx, task);
       return ACCEPTED;
     }
-    case "SHUTDOWN": {
-      const sh = call.shutdown;
-      if (sh === undefined) break;
-      const agent = ctx.s.agents.get(sh.agent_id.value);
-      if (agent !== undefined) {
-        ctx.toAgent(agent, {
-          type: "SHUTDOWN_EXECUTOR",
-          shutdown_executor: {
-            framework_id: { value: framework.id },
-            executor_id: sh.executor_id,
-          },
-        });
-      }
-      return ACCEPTED;
-    }
+    case "SHUTDOWN":
+    case "MESSAGE":
+      return relayToAgent(ctx, framework, call);
     case "ACKNOWLEDGE": {
       const ack = call.acknowledge;
-      if (ack === undefined) break;
+      if (ack === undefined) return undefined;
       acknowledge(ctx, framework, {
         agentId: ack.agent_id.value,
         taskId: ack.task_id.value,
@@ -156,25 +179,9 @@ export function schedulerCall(
         })),
       );
       return ACCEPTED;
-    case "MESSAGE": {
-      const m = call.message;
-      if (m === undefined) break;
-      const agent = ctx.s.agents.get(m.agent_id.value);
-      if (agent !== undefined) {
-        ctx.toAgent(agent, {
-          type: "FRAMEWORK_MESSAGE",
-          framework_message: {
-            framework_id: { value: framework.id },
-            executor_id: m.executor_id,
-            data: m.data,
-          },
-        });
-      }
-      return ACCEPTED;
-    }
     case "UPDATE_FRAMEWORK": {
       const u = call.update_framework;
-      if (u === undefined) break;
+      if (u === undefined) return undefined;
       const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
       return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
     }
@@ -194,11 +201,34 @@ export function schedulerCall(
         },
       };
   }
-  return {
-    ok: false,
-    error: {
-      code: "invalid_call",
-      message: `Expecting '${(call.type ?? "").toLowerCase()}' to be present`,
-    },
-  };
+}
+
+/**
+ * SHUTDOWN (of an executor) and MESSAGE (to an executor) are relayed to the agent if the master
+ * knows it: best effort, as in Mesos. Undefined when the call lacks its sub-message.
+ */
+function relayToAgent(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  call: SchedulerCall,
+): SchedulerCallReply | undefined {
+  const frameworkId = { value: framework.id };
+  const sh = call.type === "SHUTDOWN" ? call.shutdown : undefined;
+  const m = call.type === "MESSAGE" ? call.message : undefined;
+  const agentId = (sh ?? m)?.agent_id.value;
+  if (agentId === undefined) return undefined;
+  const agent = ctx.s.agents.get(agentId);
+  if (agent === undefined) return ACCEPTED;
+  if (sh !== undefined) {
+    ctx.toAgent(agent, {
+      type: "SHUTDOWN_EXECUTOR",
+      shutdown_executor: { framework_id: frameworkId, executor_id: sh.executor_id },
+    });
+  } else if (m !== undefined) {
+    ctx.toAgent(agent, {
+      type: "FRAMEWORK_MESSAGE",
+      framework_message: { framework_id: frameworkId, executor_id: m.executor_id, data: m.data },
+    });
+  }
+  return ACCEPTED;
 }

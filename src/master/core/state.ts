@@ -38,6 +38,8 @@ export interface TaskRecord {
   unreachableTimeMs: number | undefined;
   /** Set by KILL; re-sent when the agent re-registers, as Mesos does for a disconnected agent. */
   killRequested?: { policy: KillPolicy | undefined };
+  /** What its TaskInfo weighs as JSON, counted in its agent's `taskInfoBytes`. */
+  infoBytes: number;
 }
 
 export type FrameworkConnection = "connected" | "disconnected" | "recovered";
@@ -48,6 +50,10 @@ export interface FrameworkRecord {
   connection: FrameworkConnection;
   /** Inactive frameworks get no offers (disconnected or deactivated). */
   active: boolean;
+  /** Its stream's consumer is not reading: no offers while set (stream-pressure.ts). */
+  congested: boolean;
+  /** When it last subscribed or made a call: a framework that never calls is not reading. */
+  lastCallMs: number;
   streamId: string | undefined;
   roles: string[];
   suppressedRoles: Set<string>;
@@ -88,6 +94,8 @@ export interface AgentRecord {
   reregisteredTimeMs: number | undefined;
   /** Keys `frameworkId/taskId` of the tasks on this agent. */
   tasks: Set<string>;
+  /** Sum of the tasks' `infoBytes`, bounded by AGENT_TASK_INFOS_MAX_BYTES at launch. */
+  taskInfoBytes: number;
   pongSinceLastPing: boolean;
   missedPings: number;
   /** Set while MarkAgentUnreachable / RemoveAgent is being made durable. */
@@ -101,6 +109,7 @@ export interface OfferRecord {
   role: string;
   resources: Resources;
   offer: Offer;
+  createdMs: number;
 }
 
 export interface MasterState {

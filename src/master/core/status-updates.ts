@@ -23,6 +23,7 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
   }
   const status: TaskStatus = {
     ...update.status,
+    state: reconciledState(framework, update.status),
     agent_id: { value: agent.id },
   };
   if (update.executor_id !== undefined) status.executor_id = update.executor_id;
@@ -42,6 +43,21 @@ export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUp
     // Nothing will acknowledge an update without uuid.
     removeTask(ctx, framework, task, "completed");
   }
+}
+
+/**
+ * A task the master holds but a restarted agent does not (kill -9 right after ACCEPT: the
+ * RUN_TASK never reached its checkpoint) is answered by the agent with TASK_LOST when it never
+ * learnt the framework, as it then cannot tell whether the framework is partition-aware. The
+ * master can: a PARTITION_AWARE framework gets TASK_DROPPED, as in Mesos (reference §5.6, §9.3
+ * "tasks missing on agent -> TASK_LOST (non-PA) / TASK_DROPPED (PA)").
+ */
+function reconciledState(framework: FrameworkRecord, status: TaskStatus): TaskState {
+  const unknownToAgent =
+    status.state === "TASK_LOST" &&
+    status.source === "SOURCE_AGENT" &&
+    status.reason === "REASON_RECONCILIATION";
+  return unknownToAgent && framework.partitionAware ? "TASK_DROPPED" : status.state;
 }
 
 /**

@@ -4,7 +4,7 @@ import type { Resources } from "../../resources/index.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey, taskStateMetric } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
-import { renderTask } from "./views.ts";
+import { copyTaskFields, renderTask } from "./views.ts";
 import type { TaskInfo, TaskState, TaskStatus } from "./wire-types.ts";
 
 export type TaskReason = NonNullable<TaskStatus["reason"]>;
@@ -39,12 +39,7 @@ export function masterStatus(
  */
 export function retainedTaskInfo(info: TaskInfo): TaskInfo {
   const kept: TaskInfo = { name: info.name, task_id: info.task_id, agent_id: info.agent_id };
-  if (info.labels !== undefined) kept.labels = info.labels;
-  if (info.discovery !== undefined) kept.discovery = info.discovery;
-  if (info.container !== undefined) kept.container = info.container;
-  if (info.health_check !== undefined) kept.health_check = info.health_check;
-  if (info.kill_policy !== undefined) kept.kill_policy = info.kill_policy;
-  if (info.limits !== undefined) kept.limits = info.limits;
+  copyTaskFields(info, kept);
   if (info.command?.user !== undefined) kept.command = info.command;
   return kept;
 }
@@ -75,7 +70,11 @@ export function addTask(ctx: Ctx, framework: FrameworkRecord, task: TaskRecord):
   task.info = retainedTaskInfo(task.info);
   task.resources = sharedResources(task.resources);
   framework.tasks.set(task.taskId, task);
-  ctx.s.agents.get(task.agentId)?.tasks.add(taskKey(framework.id, task.taskId));
+  const agent = ctx.s.agents.get(task.agentId);
+  if (agent !== undefined) {
+    agent.tasks.add(taskKey(framework.id, task.taskId));
+    agent.taskInfoBytes += task.infoBytes;
+  }
   ctx.operator({ type: "TASK_ADDED", task_added: { task: renderTask(task, framework.info.user) } });
 }
 
@@ -129,7 +128,10 @@ export function removeTask(
 ): void {
   releaseResources(ctx, task);
   framework.tasks.delete(task.taskId);
-  ctx.s.agents.get(task.agentId)?.tasks.delete(taskKey(framework.id, task.taskId));
+  const agent = ctx.s.agents.get(task.agentId);
+  if (agent?.tasks.delete(taskKey(framework.id, task.taskId)) === true) {
+    agent.taskInfoBytes -= task.infoBytes;
+  }
   if (to === "unreachable") {
     framework.unreachableTasks.set(task.taskId, task);
     boundMap(framework.unreachableTasks, ctx.flags.maxUnreachableTasksPerFramework);

@@ -32,6 +32,17 @@ export interface MasterFlags {
   rolesWhitelist: readonly string[] | undefined;
   /** `--root_submissions` (true). */
   rootSubmissions: boolean;
+  /**
+   * Not a Mesos flag: how long a framework whose stream is congested (its consumer stopped
+   * reading) keeps its offers before they are rescinded (src/master/core/stream-pressure.ts).
+   */
+  congestedOfferTimeoutMs: number;
+  /**
+   * Not a Mesos flag: with no --offer_timeout, an offer is rescinded after this long if its
+   * framework has made no call at all since it was sent (a consumer that does not read; see
+   * stream-pressure.ts). Undefined: offers are held until answered, as in Mesos.
+   */
+  silentOfferTimeoutMs: number | undefined;
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -45,6 +56,10 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   maxUnreachableTasksPerFramework: 1000,
   rolesWhitelist: undefined,
   rootSubmissions: true,
+  // Long enough for a consumer that paused (a GC, a slow disk) to catch up; short next to the
+  // 30 s a normal framework went without offers behind 500 silent ones.
+  congestedOfferTimeoutMs: 5_000,
+  silentOfferTimeoutMs: 10_000,
 };
 
 export interface MasterConfig {
@@ -113,6 +128,8 @@ export type MasterInput =
       call: SchedulerCall;
     }
   | { kind: "scheduler_stream_closed"; streamId: string }
+  /** The stream's consumer stopped reading (`congested`), or its backlog drained again. */
+  | { kind: "scheduler_stream_pressure"; streamId: string; congested: boolean }
   /** An agent SUBSCRIBE on a new agent stream (register or re-register). */
   | { kind: "agent_subscribe"; agentStreamId: string; call: AgentCall }
   /** Any other agent call (UPDATE, PONG, EXECUTOR_EXITED, ...), from a subscribed agent. */

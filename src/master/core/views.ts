@@ -15,7 +15,7 @@ import type {
   MasterGetState,
   MasterGetTasks,
 } from "../../wire/operator-master.ts";
-import type { Task as TaskSchema } from "../../wire/task.ts";
+import type { TaskInfo, Task as TaskSchema } from "../../wire/task.ts";
 import type { RegistryState } from "./registry-state.ts";
 import type {
   AgentRecord,
@@ -54,12 +54,7 @@ export function renderTask(task: TaskRecord, user?: string): TaskView {
   if (task.statusUpdateState !== undefined) view.status_update_state = task.statusUpdateState;
   if (task.statusUpdateUuid !== undefined) view.status_update_uuid = task.statusUpdateUuid;
   const info = task.info;
-  if (info.labels !== undefined) view.labels = info.labels;
-  if (info.discovery !== undefined) view.discovery = info.discovery;
-  if (info.container !== undefined) view.container = info.container;
-  if (info.health_check !== undefined) view.health_check = info.health_check;
-  if (info.kill_policy !== undefined) view.kill_policy = info.kill_policy;
-  if (info.limits !== undefined) view.limits = info.limits;
+  copyTaskFields(info, view);
   const taskUser = info.command?.user ?? user;
   if (taskUser !== undefined) view.user = taskUser;
   return view;
@@ -235,4 +230,21 @@ export function getState(s: MasterState): In<typeof MasterGetState> {
     get_frameworks: getFrameworks(s),
     get_agents: getAgents(s),
   };
+}
+
+type TaskField = "labels" | "discovery" | "container" | "health_check" | "kill_policy" | "limits";
+
+/**
+ * The TaskInfo fields a `Task` carries too (reference §2.7), copied when set: into the kept
+ * TaskInfo of a launched task and into its wire view (whose field types are the schema's
+ * input forms of the same values).
+ */
+export function copyTaskFields(info: TaskInfo, into: object): void {
+  const out = into as Partial<Pick<TaskInfo, TaskField>>;
+  if (info.labels !== undefined) out.labels = info.labels;
+  if (info.discovery !== undefined) out.discovery = info.discovery;
+  if (info.container !== undefined) out.container = info.container;
+  if (info.health_check !== undefined) out.health_check = info.health_check;
+  if (info.kill_policy !== undefined) out.kill_policy = info.kill_policy;
+  if (info.limits !== undefined) out.limits = info.limits;
 }

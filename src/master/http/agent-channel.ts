@@ -32,7 +32,22 @@ import {
   AGENT_CHANNEL_VERSION_HEADER,
   AgentCall,
 } from "../../wire/agent-channel.ts";
+import { WIRE_REQUEST_MAX_VALUES } from "../../wire/json.ts";
+import { validateAgentSubscribe } from "../core/agents.ts";
+import { AGENT_TASK_INFOS_MAX_BYTES } from "../core/task-validation.ts";
 import type { MasterHttpContext } from "./context.ts";
+
+/**
+ * The agent channel takes what the master admitted: a re-registration carries every task on the
+ * agent, whose TaskInfos the master bounds at launch to AGENT_TASK_INFOS_MAX_BYTES together;
+ * twice that leaves the other half for the agent's info, executors, frameworks and statuses.
+ * (Bounded rather than unbounded-and-streamed: the whole call is parsed at once either way, and
+ * a bound the master enforces at launch is one an agent can never outgrow.)
+ */
+export const AGENT_CHANNEL_MAX_BODY_BYTES = 2 * AGENT_TASK_INFOS_MAX_BYTES;
+
+/** The v1 APIs' value bound scaled to the larger body (src/wire/json.ts). */
+const AGENT_CHANNEL_MAX_VALUES = WIRE_REQUEST_MAX_VALUES * 10;
 
 /** The sub-message each agent call type must carry. */
 const CALL_FIELDS = {
@@ -54,6 +69,7 @@ export function validateAgentCall(call: AgentCall): string | undefined {
   if (call.type === "SUBSCRIBE" && call.subscribe !== undefined) {
     const inner = call.subscribe.agent_id?.value;
     if (inner !== call.agent_id?.value) return "'agent_id' differs from 'subscribe.agent_id'";
+    return validateAgentSubscribe(call.subscribe);
   }
   return undefined;
 }
@@ -63,6 +79,7 @@ export function registerAgentChannel(server: HttpServer, ctx: MasterHttpContext)
     name: AGENT_CHANNEL_PATH,
     methods: ["POST"],
     guard: leaderGuard(ctx.view),
+    maxBodyBytes: AGENT_CHANNEL_MAX_BODY_BYTES,
     handler: (request) => handleAgentCall(ctx, request),
   });
 }
@@ -82,7 +99,7 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
   }
   const contentType = checkContentType(request);
   if (!contentType.ok) return failureResponse(contentType.failure);
-  const json = parseJsonBody(request);
+  const json = parseJsonBody(request, { maxValues: AGENT_CHANNEL_MAX_VALUES });
   if (!json.ok) return failureResponse(json.failure);
   if (Array.isArray(json.value)) return handleAgentCallBatch(ctx, request, json.value);
   const converted = convertCall(AgentCall, json.value);

@@ -79,6 +79,18 @@ export function legacyTask(t: TaskRecord): Json {
   return task;
 }
 
+/** An agent's reserved resources per role (its reservations' last roles), each rendered. */
+export function reservedByRole(total: Resources, render: (resources: Resources) => Json): Json {
+  const reserved: Json = {};
+  const roles = new Set<string>();
+  for (const r of total) {
+    const role = r.reservations[r.reservations.length - 1]?.role;
+    if (role !== undefined) roles.add(role);
+  }
+  for (const role of roles) reserved[role] = render(total.reserved(role));
+  return reserved;
+}
+
 export function legacyAgent(
   a: AgentRecord,
   usage: AgentUsage | undefined,
@@ -86,13 +98,7 @@ export function legacyAgent(
 ): Json {
   const deactivated = activity.deactivated;
   const used = usage?.allocated ?? Resources.empty();
-  const reserved: Json = {};
-  const roles = new Set<string>();
-  for (const r of a.total) {
-    const role = r.reservations[r.reservations.length - 1]?.role;
-    if (role !== undefined) roles.add(role);
-  }
-  for (const role of roles) reserved[role] = resourcesObject(a.total.reserved(role));
+  const reserved = reservedByRole(a.total, resourcesObject);
   const agent: Json = {
     id: a.id,
     hostname: a.info.hostname,

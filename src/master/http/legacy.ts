@@ -18,6 +18,7 @@ import {
   legacyAgent,
   legacyFramework,
   legacyTask,
+  reservedByRole,
   resourcesObject,
   stateCounts,
 } from "./legacy-render.ts";
@@ -105,13 +106,7 @@ function agents(s: MasterSnapshot): Json[] {
  * reserved per role, unreserved, used and offered (`*_full`, reference §4.5).
  */
 function fullResources(a: AgentRecord, usage: AgentUsage | undefined): Json {
-  const reserved: Json = {};
-  const roles = new Set<string>();
-  for (const r of a.total) {
-    const role = r.reservations[r.reservations.length - 1]?.role;
-    if (role !== undefined) roles.add(role);
-  }
-  for (const role of roles) reserved[role] = endpoint(a.total.reserved(role));
+  const reserved = reservedByRole(a.total, endpoint);
   return {
     reserved_resources_full: reserved,
     unreserved_resources_full: endpoint(a.total.unreserved()),

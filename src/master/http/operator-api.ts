@@ -107,6 +107,8 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
     return textResponse(400, `Failed to validate master::Call: ${invalid}`);
   const accept = negotiateAccept(request);
   if (!accept.ok) return failureResponse(accept.failure);
+  const write = coreCallOf(call);
+  if (write !== undefined) return coreCall(ctx, write);
   const core = ctx.dispatcher.core;
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
 
@@ -186,34 +188,50 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
         },
         (stream) => ctx.hub.add(stream),
       );
+    default: {
+      const what = call.type === undefined ? undefined : NOT_IMPLEMENTED[call.type];
+      if (call.type === "UNKNOWN" || what === undefined) {
+        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
+      }
+      return textResponse(
+        501,
+        `master::Call '${call.type}' is not implemented: Tessera does not support ${what} yet`,
+      );
+    }
+  }
+}
+
+/** The operator writes the core carries out, as core inputs; undefined for any other call. */
+function coreCallOf(call: MasterCall): OperatorCall | undefined {
+  switch (call.type) {
     case "UPDATE_WEIGHTS":
-      return coreCall(ctx, {
+      return {
         type: "UPDATE_WEIGHTS",
         weights: (call.update_weights?.weight_infos ?? []).map((w) => ({
           role: w.role ?? "",
           weight: w.weight,
         })),
-      });
+      };
     case "UPDATE_QUOTA":
-      return coreCall(ctx, {
+      return {
         type: "UPDATE_QUOTA",
         configs: quotaConfigs(call.update_quota!),
         force: call.update_quota!.force ?? false,
-      });
+      };
     case "DEACTIVATE_AGENT":
-      return coreCall(ctx, {
+      return {
         type: "DEACTIVATE_AGENT",
         agentId: call.deactivate_agent!.agent_id.value,
-      });
+      };
     case "REACTIVATE_AGENT":
-      return coreCall(ctx, {
+      return {
         type: "REACTIVATE_AGENT",
         agentId: call.reactivate_agent!.agent_id.value,
-      });
+      };
     case "DRAIN_AGENT": {
       const drain = call.drain_agent!;
       const grace = drain.max_grace_period;
-      return coreCall(ctx, {
+      return {
         type: "DRAIN_AGENT",
         agentId: drain.agent_id.value,
         // The call carries google.protobuf.Duration; DrainConfig keeps Mesos's DurationInfo.
@@ -227,25 +245,17 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
                 },
               }),
         },
-      });
+      };
     }
     case "TEARDOWN":
-      return coreCall(ctx, { type: "TEARDOWN", frameworkId: call.teardown!.framework_id.value });
+      return { type: "TEARDOWN", frameworkId: call.teardown!.framework_id.value };
     case "MARK_AGENT_GONE":
-      return coreCall(ctx, {
+      return {
         type: "MARK_AGENT_GONE",
         agentId: call.mark_agent_gone!.agent_id.value,
-      });
-    default: {
-      const what = call.type === undefined ? undefined : NOT_IMPLEMENTED[call.type];
-      if (call.type === "UNKNOWN" || what === undefined) {
-        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
-      }
-      return textResponse(
-        501,
-        `master::Call '${call.type}' is not implemented: Tessera does not support ${what} yet`,
-      );
-    }
+      };
+    default:
+      return undefined;
   }
 }
 

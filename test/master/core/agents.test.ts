@@ -75,6 +75,54 @@ describe("agent registration", () => {
   });
 });
 
+describe("a task lost in a restarted agent (issue 22, fault 7)", () => {
+  // kill -9 of the agent right after ACCEPT: the RUN_TASK never reached its checkpoint, so the
+  // restarted agent knows neither the task nor the framework and answers the master's
+  // reconciliation with TASK_LOST (src/agent/core/tasks.ts); Mesos gives a PARTITION_AWARE
+  // framework TASK_DROPPED for a task missing on the agent (reference §9.3).
+  for (const [caps, expected] of [
+    [PA, "TASK_DROPPED"],
+    [[], "TASK_LOST"],
+  ] as const) {
+    it(`the agent's "task unknown" answer reaches a ${caps.length ? "partition-aware" : "legacy"} framework as ${expected}`, () => {
+      const h = new Harness();
+      const agent = h.addAgent("a1");
+      const fw = h.subscribe({ checkpoint: true, capabilities: [...caps] });
+      launchTasks(h, fw, agent.agentId, ["t1"]);
+      h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
+      h.step({
+        kind: "agent_subscribe",
+        agentStreamId: "again",
+        call: agentSubscribeCall("a1", "cpus:4;mem:1024", { agent_id: { value: agent.agentId } }),
+      });
+      const reconciliations = h.agentEventsOn("again")[0]?.subscribed?.reconciliations ?? [];
+      assert.equal(reconciliations[0]?.task_id.value, "t1");
+      h.agentCall(agent.agentId, {
+        type: "UPDATE",
+        agent_id: { value: agent.agentId },
+        update: {
+          framework_id: { value: fw.frameworkId },
+          status: {
+            task_id: { value: "t1" },
+            state: "TASK_LOST",
+            source: "SOURCE_AGENT",
+            reason: "REASON_RECONCILIATION",
+            message: "Reconciliation: task unknown to the agent",
+            uuid: uuidOf(1),
+          },
+        },
+      });
+      const status = h.updates(fw.streamId).at(-1);
+      assert.equal(status?.state, expected);
+      assert.equal(status?.reason, "REASON_RECONCILIATION");
+      assert.equal(
+        h.master.getTasks().completed_tasks?.[0]?.state ?? h.master.getTasks().tasks?.[0]?.state,
+        expected,
+      );
+    });
+  }
+});
+
 describe("agent failure", () => {
   for (const [caps, state] of [
     [[], "TASK_LOST"],
