@@ -118,25 +118,13 @@ interface Reign {
   readonly electedTimeMs: number;
 }
 
-export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
-  const parsed = parseMasterFlags(options.flags ?? {}, options.env ?? {});
-  if (!parsed.ok) throw new MasterStartError(parsed.message, parsed.flag);
-  const flags = parsed.flags;
-  const logger =
-    options.logger ?? pino({ level: flags.quiet ? "error" : flags.logLevel }, destination(2));
-
-  const server = new HttpServer({
-    prefix: "/master",
-    onHandlerError: (error, request) =>
-      logger.error({ err: error, path: request.path }, "HTTP handler failed"),
-  });
-  const bound = await server.listen({ host: flags.ip, port: flags.port });
-
+/** MasterInfo as Mesos fills it: the advertised address, `master@ip:port`, the packed ip. */
+function masterInfoFor(flags: MasterCommandFlags, boundPort: number): MasterInfo {
   const ip = flags.advertiseIp ?? advertisedIp(flags.ip);
-  const port = flags.advertisePort ?? bound.port;
+  const port = flags.advertisePort ?? boundPort;
   const hostname =
     flags.hostname ?? flags.advertiseIp ?? (flags.ip === "0.0.0.0" ? osHostname() : ip);
-  const masterInfo: MasterInfo = {
+  return {
     id: randomUUID(),
     ip: ipv4ToInt(ip),
     port,
@@ -146,20 +134,69 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     address: { hostname, ip, port },
     capabilities: [{ type: "AGENT_UPDATE" }, { type: "AGENT_DRAINING" }, { type: "QUOTA_V2" }],
   };
-  const startTimeMs = Date.now();
+}
 
-  let reign: Reign | undefined;
-  let stop: (() => Promise<void>) | undefined;
-  const reigning = (): Reign => {
-    // Routes that use the reign sit behind the leader guard, which passes only while leading.
-    if (reign === undefined) throw new Error("bug: a leader-only route ran on a standby");
-    return reign;
-  };
+/**
+ * One master process: its leadership, the reign while it leads, and its stop. The HTTP routes
+ * are registered once and read the current reign per request (none while a standby; the
+ * leader guard keeps them out).
+ */
+class MasterProcess {
+  readonly startTimeMs = Date.now();
+  readonly leadership: MasterLeadership;
+  readonly stopped: Promise<void>;
+  #reign: Reign | undefined;
+  #closing: Promise<void> | undefined;
+  #resolveStopped: () => void = () => {};
+
+  constructor(
+    readonly flags: MasterCommandFlags,
+    readonly options: StartMasterOptions,
+    readonly masterInfo: MasterInfo,
+    readonly logger: Logger,
+    readonly server: HttpServer,
+  ) {
+    this.stopped = new Promise<void>((resolve) => {
+      this.#resolveStopped = resolve;
+    });
+    const zk = flags.zk;
+    this.leadership = new MasterLeadership({
+      self: masterInfo,
+      contender:
+        zk === undefined
+          ? new StandaloneContender()
+          : new ZkContender({ url: zk, masterInfo, sessionTimeoutMs: flags.zkSessionTimeoutMs }),
+      ...(zk === undefined
+        ? {}
+        : { detector: new ZkDetector({ url: zk, sessionTimeoutMs: flags.zkSessionTimeoutMs }) }),
+      recovered: () => this.#reign?.dispatcher.recovered ?? false,
+      hooks: {
+        lead: () => this.#lead(),
+        stepDown: (reason, message) => {
+          // Stop acting now (no timer fires, no write starts, the guard answers 503), then exit.
+          this.#reign?.dispatcher.close();
+          this.#reign?.hub.close();
+          logger.error({ reason, message }, "not the leading master any more: stopping");
+          void this.stop();
+        },
+      },
+    });
+  }
+
+  get reign(): Reign | undefined {
+    return this.#reign;
+  }
+
+  /** The reign, for routes behind the leader guard (which passes only while leading). */
+  reigning(): Reign {
+    if (this.#reign === undefined) throw new Error("bug: a leader-only route ran on a standby");
+    return this.#reign;
+  }
 
   /** Elected: recover the registry and start acting on it (reference §5.8). */
-  const lead = async (): Promise<void> => {
+  async #lead(): Promise<void> {
     const electedTimeMs = Date.now();
-    const registry = await openRegistry(registryOptions(flags, options));
+    const registry = await openRegistry(registryOptions(this.flags, this.options));
     let recovered: Awaited<ReturnType<RegistryStore["recover"]>>;
     try {
       recovered = await registry.recover();
@@ -167,10 +204,11 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       await registry.close().catch(() => undefined);
       throw error;
     }
-    if (leadership.phase !== "elected") {
+    if (this.leadership.phase !== "elected") {
       await registry.close().catch(() => undefined);
       return;
     }
+    const { flags, options, masterInfo } = this;
     const allocator = new Allocator({
       allocationIntervalMs: flags.core.allocationIntervalMs,
       ...(options.seed === undefined ? {} : { seed: options.seed }),
@@ -184,109 +222,108 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     const dispatcher = new MasterDispatcher({
       core,
       registry,
-      logger,
+      logger: this.logger,
       onOperatorEvent: (event) => hub?.publish(event),
-      onAbort: () => void stop?.(),
+      onAbort: () => void this.stop(),
     });
     hub = new OperatorEventHub(() => core.getState(), flags.maxOperatorEventStreamSubscribers);
-    reign = { registry, core, dispatcher, hub, electedTimeMs };
+    this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
     // back in time are marked unreachable (the core's recovery, reference §5.8).
     dispatcher.dispatch({ kind: "recover", registry: recovered.state });
-    logger.info(
+    this.logger.info(
       { id: masterInfo.id, agents: recovered.state.admitted.size, version: recovered.version },
       "elected: recovered the registry, acting as the leading master",
     );
-  };
+  }
+
+  /** Registers every API on the server; each reads the reign current at the request. */
+  registerRoutes(): void {
+    const master = this;
+    const metrics = new MasterMetrics(
+      () => {
+        const reign = master.#reign;
+        return reign === undefined ? {} : reign.core.metrics(reign.dispatcher.nowMs());
+      },
+      {
+        "master/elected": () => (master.leadership.phase === "leading" ? 1 : 0),
+        "master/operator_event_stream_subscribers": () => master.#reign?.hub.size ?? 0,
+      },
+    );
+    const ctx = {
+      get dispatcher() {
+        return master.reigning().dispatcher;
+      },
+      get hub() {
+        return master.reigning().hub;
+      },
+      get electedTimeMs() {
+        return master.#reign?.electedTimeMs ?? master.startTimeMs;
+      },
+      view: () => master.leadership.view(),
+      masterInfo: this.masterInfo,
+      flags: flagValues(this.flags),
+      metrics: () => metrics.snapshot(),
+      startTimeMs: this.startTimeMs,
+      cluster: this.flags.cluster,
+      ...(this.options.heartbeatTimer === undefined
+        ? {}
+        : { heartbeatTimer: this.options.heartbeatTimer }),
+    };
+    registerCommonEndpoints(this.server, {
+      metrics,
+      healthy: () => master.leadership.phase !== "stepped_down",
+    });
+    registerSchedulerApi(this.server, ctx);
+    registerAgentChannel(this.server, ctx);
+    registerOperatorApi(this.server, ctx);
+    registerLegacyEndpoints(this.server, ctx);
+  }
+
+  stop(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#reign?.dispatcher.close();
+      this.#reign?.hub.close();
+      await this.leadership.close();
+      await this.server.close();
+      await this.#reign?.registry.close().catch((error: unknown) => {
+        this.logger.error({ err: error }, "closing the registry failed");
+      });
+      this.logger.info("master stopped");
+      this.#resolveStopped();
+    })();
+    return this.#closing;
+  }
+}
+
+export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
+  const parsed = parseMasterFlags(options.flags ?? {}, options.env ?? {});
+  if (!parsed.ok) throw new MasterStartError(parsed.message, parsed.flag);
+  const flags = parsed.flags;
+  const logger =
+    options.logger ?? pino({ level: flags.quiet ? "error" : flags.logLevel }, destination(2));
+
+  const server = new HttpServer({
+    prefix: "/master",
+    onHandlerError: (error, request) =>
+      logger.error({ err: error, path: request.path }, "HTTP handler failed"),
+  });
+  const bound = await server.listen({ host: flags.ip, port: flags.port });
+  const masterInfo = masterInfoFor(flags, bound.port);
+  const master = new MasterProcess(flags, options, masterInfo, logger, server);
+  master.registerRoutes();
 
   const zk = flags.zk;
-  const leadership = new MasterLeadership({
-    self: masterInfo,
-    contender:
-      zk === undefined
-        ? new StandaloneContender()
-        : new ZkContender({ url: zk, masterInfo, sessionTimeoutMs: flags.zkSessionTimeoutMs }),
-    ...(zk === undefined
-      ? {}
-      : { detector: new ZkDetector({ url: zk, sessionTimeoutMs: flags.zkSessionTimeoutMs }) }),
-    recovered: () => reign?.dispatcher.recovered ?? false,
-    hooks: {
-      lead,
-      stepDown: (reason, message) => {
-        // Stop acting now (no timer fires, no write starts, the guard answers 503), then exit.
-        reign?.dispatcher.close();
-        reign?.hub.close();
-        logger.error({ reason, message }, "not the leading master any more: stopping");
-        void stop?.();
-      },
-    },
-  });
-
-  const metrics = new MasterMetrics(
-    () => (reign === undefined ? {} : reign.core.metrics(reign.dispatcher.nowMs())),
-    {
-      "master/elected": () => (leadership.phase === "leading" ? 1 : 0),
-      "master/operator_event_stream_subscribers": () => reign?.hub.size ?? 0,
-    },
-  );
-  // One context for every API: the reign's parts are read per request, so routes registered
-  // now serve whichever reign is current (none while a standby; the guard keeps them out).
-  const ctx = {
-    get dispatcher() {
-      return reigning().dispatcher;
-    },
-    get hub() {
-      return reigning().hub;
-    },
-    get electedTimeMs() {
-      return reign?.electedTimeMs ?? startTimeMs;
-    },
-    view: () => leadership.view(),
-    masterInfo,
-    flags: flagValues(flags),
-    metrics: () => metrics.snapshot(),
-    startTimeMs,
-    cluster: flags.cluster,
-    ...(options.heartbeatTimer === undefined ? {} : { heartbeatTimer: options.heartbeatTimer }),
-  };
-  registerCommonEndpoints(server, {
-    metrics,
-    healthy: () => leadership.phase !== "stepped_down",
-  });
-  registerSchedulerApi(server, ctx);
-  registerAgentChannel(server, ctx);
-  registerOperatorApi(server, ctx);
-  registerLegacyEndpoints(server, ctx);
-
-  let resolveStopped: () => void = () => {};
-  const stopped = new Promise<void>((resolve) => {
-    resolveStopped = resolve;
-  });
-  let closing: Promise<void> | undefined;
-  stop = () => {
-    closing ??= (async () => {
-      reign?.dispatcher.close();
-      reign?.hub.close();
-      await leadership.close();
-      await server.close();
-      await reign?.registry.close().catch((error: unknown) => {
-        logger.error({ err: error }, "closing the registry failed");
-      });
-      logger.info("master stopped");
-      resolveStopped();
-    })();
-    return closing;
-  };
-
   const host = flags.ip === "0.0.0.0" ? "127.0.0.1" : bound.host;
   const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
+  const leadership = master.leadership;
   leadership.start();
   if (zk === undefined) {
     // Standalone: the only master leads at once; a registry it cannot open fails the start.
     try {
       await leadership.acting;
     } catch (error) {
-      await stop();
+      await master.stop();
       throw error;
     }
   }
@@ -305,7 +342,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     masterInfo,
     flags,
     get dispatcher() {
-      return reign?.dispatcher;
+      return master.reign?.dispatcher;
     },
     get leadership() {
       return leadership.view();
@@ -314,7 +351,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
       return leadership.records;
     },
     acting: leadership.acting,
-    stopped,
-    close: stop,
+    stopped: master.stopped,
+    close: () => master.stop(),
   };
 }
