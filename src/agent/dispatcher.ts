@@ -5,6 +5,7 @@
 // current batch, never in the middle of it. Launching, checkpoint writes and the master link
 // are parts handed in; this file only routes.
 import type { Logger } from "pino";
+import { assert } from "../base/assert.ts";
 import { TimerTable, wallClock } from "../base/timer-table.ts";
 import type { ExecutorCall } from "../wire/executor.ts";
 import type { AgentCore } from "./core/agent.ts";
@@ -82,9 +83,10 @@ export class AgentDispatcher implements LocalExecutorEndpoint {
 
   dispatch(input: AgentInput): void {
     if (this.#closed) return;
-    if (this.#queue.length >= MAX_QUEUED_AGENT_INPUTS) {
-      throw new Error(`agent: more than ${MAX_QUEUED_AGENT_INPUTS} inputs queued`);
-    }
+    assert(
+      this.#queue.length < MAX_QUEUED_AGENT_INPUTS,
+      "agent: the input queue is full (a loop between the core and the dispatcher)",
+    );
     this.#queue.push(input);
     if (this.#dispatching) return;
     this.#dispatching = true;

@@ -4,6 +4,7 @@
 // causes another input (a stream dropped while being written) is handled after the current
 // batch, never in the middle of it.
 import type { Logger } from "pino";
+import { assert } from "../base/assert.ts";
 import { TimerTable, wallClock } from "../base/timer-table.ts";
 import type { EventStream, EventStreamCloseReason } from "../http/event-stream.ts";
 import { AgentEvent } from "../wire/agent-channel.ts";
@@ -41,6 +42,13 @@ interface Pending {
 function lostByPeer(reason: EventStreamCloseReason): boolean {
   return reason === "client_disconnected" || reason === "slow_consumer";
 }
+
+/**
+ * Inputs waiting while one is handled. Requests and timers are handled as they come (the queue
+ * holds only what outputs carried out during a drain add, a handful each), so reaching this is
+ * a loop between the core and this shell: an invariant, not an operating error.
+ */
+export const MAX_QUEUED_MASTER_INPUTS = 100_000;
 
 export class MasterDispatcher implements MasterCalls {
   readonly core: MasterCore;
@@ -91,6 +99,10 @@ export class MasterDispatcher implements MasterCalls {
   /** Queues an input; `atMs` raises the clock for timers that fire a little early. */
   dispatch(input: MasterInput, atMs?: number): void {
     if (this.#closed) return;
+    assert(
+      this.#queue.length < MAX_QUEUED_MASTER_INPUTS,
+      "master: the input queue is full (a loop between the core and the dispatcher)",
+    );
     this.#queue.push({ input, atMs });
     if (this.#draining) return;
     this.#draining = true;
