@@ -84,8 +84,18 @@ export const bytes = z.string().regex(BASE64, { error: "expected base64-encoded 
 export function protoEnum<const T extends readonly [string, ...string[]]>(values: T) {
   return z.enum(values, {
     error: (issue) =>
-      issue.input === undefined ? undefined : `Failed to find enum for '${String(issue.input)}'`,
+      issue.input === undefined
+        ? undefined
+        : `Failed to find enum for '${displayInput(issue.input)}'`,
   });
+}
+
+/**
+ * A client's value as an error message shows it. Never String() of an object: a body such as
+ * `{"toString": ""}` makes that throw, and a parse error must not become a 500.
+ */
+function displayInput(input: unknown): string {
+  return typeof input === "string" ? input : (JSON.stringify(input) ?? String(input));
 }
 
 export function optionalEnum<const T extends readonly [string, ...string[]]>(values: T) {

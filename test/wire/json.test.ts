@@ -94,6 +94,12 @@ test("an unknown name in a required enum fails; in an optional enum it is droppe
   assert.equal(ok.value.kind, undefined);
 });
 
+test("an object in a required enum is an error naming it, even one whose toString is not callable", () => {
+  const bad = parseWire(Sample, { name: "n", state: { toString: "" } });
+  assert.ok(!bad.ok);
+  assert.equal(bad.error, `state: Failed to find enum for '{"toString":""}'`);
+});
+
 test("bytes must be padded base64", () => {
   assert.ok(parseWire(Sample, { name: "n", state: "A", data: "aGVsbG8=" }).ok);
   assert.ok(!parseWire(Sample, { name: "n", state: "A", data: "not base64!" }).ok);
