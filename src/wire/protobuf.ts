@@ -89,7 +89,7 @@ const SCALARS = new Map<z.ZodType, ProtoScalar>([
 const WRAPPERS = new Set(["optional", "default", "prefault", "catch", "nullable", "readonly"]);
 
 /** Peels optional/default/catch/pipe wrappers down to a scalar, an enum or a structure. */
-function unwrap(schema: z.ZodType): z.ZodType {
+export function unwrapSchema(schema: z.ZodType): z.ZodType {
   let s = schema;
   for (;;) {
     if (SCALARS.has(s) || enumTableOfSchema(s) !== undefined) return s;
@@ -104,7 +104,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
 const codecs = new WeakMap<z.ZodType, MessageCodec>();
 
 function codecOf(schema: z.ZodType): MessageCodec {
-  const object = unwrap(schema);
+  const object = unwrapSchema(schema);
   const known = codecs.get(object);
   if (known !== undefined) return known;
   const def = object._zod.def as unknown as { type: string; shape?: Record<string, z.ZodType> };
@@ -131,15 +131,15 @@ function codecOf(schema: z.ZodType): MessageCodec {
 function fieldCodec(name: string, schema: z.ZodType, spec: FieldNumber): FieldCodec {
   const number = typeof spec === "number" ? spec : spec[0];
   const override = typeof spec === "number" ? undefined : spec[1];
-  let s = unwrap(schema);
+  let s = unwrapSchema(schema);
   let shape: FieldCodec["shape"] = "single";
   const def = s._zod.def as unknown as Record<string, unknown> & { type: string };
   if (def.type === "array") {
     shape = "repeated";
-    s = unwrap(def.element as z.ZodType);
+    s = unwrapSchema(def.element as z.ZodType);
   } else if (def.type === "record") {
     shape = "map";
-    s = unwrap(def.valueType as z.ZodType);
+    s = unwrapSchema(def.valueType as z.ZodType);
   }
   const value = valueKind(name, s, override);
   if (shape !== "map") return { name, number, shape, value };
@@ -174,7 +174,7 @@ function valueKind(
   if (def.type === "union") {
     // A message that JSON may also give in a shorter form (TaskInfo.limits: a bare double).
     for (const option of def.options as z.ZodType[]) {
-      const u = unwrap(option);
+      const u = unwrapSchema(option);
       if (u._zod.def.type === "object") return { kind: "message", codec: () => codecOf(u) };
     }
   }

@@ -15,6 +15,7 @@ import {
   str,
   uint32,
   uint64,
+  unwrapSchema,
 } from "../../src/wire/index.ts";
 
 type Arb = fc.Arbitrary<unknown>;
@@ -43,22 +44,9 @@ const SCALARS = new Map<z.ZodType, Arb>([
   [bytes, base64(0, 12)],
 ]);
 
-const WRAPPERS = new Set(["optional", "default", "prefault", "catch", "nullable", "readonly"]);
-
 type Def = Record<string, unknown> & { type: string };
 const defOf = (s: z.ZodType) => s._zod.def as unknown as Def;
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s = schema;
-  for (;;) {
-    if (SCALARS.has(s) || enumTableOfSchema(s) !== undefined) return s;
-    const def = defOf(s);
-    if (WRAPPERS.has(def.type)) s = def.innerType as z.ZodType;
-    else if (def.type === "pipe") s = def.in as z.ZodType;
-    else if (def.type === "lazy") s = (def.getter as () => z.ZodType)();
-    else return s;
-  }
-}
+const unwrap = unwrapSchema;
 
 /** Valid JSON for `schema`'s message (input form: parse it to get the message). */
 export function arbitraryJson(schema: z.ZodType, depth = 0): Arb {
