@@ -26,17 +26,20 @@ function varintHex(value: number): string {
 }
 
 test("varints are written 7 bits at a time, negatives as ten-byte two's complement", () => {
-  assert.equal(varintHex(0), "00");
-  assert.equal(varintHex(1), "01");
-  assert.equal(varintHex(127), "7f");
-  assert.equal(varintHex(128), "8001");
-  assert.equal(varintHex(300), "ac02");
-  assert.equal(varintHex(2 ** 32), "8080808010");
-  assert.equal(varintHex(2 ** 53 - 1), "ffffffffffffff0f");
-  assert.equal(varintHex(-1), "ffffffffffffffffff01");
-  assert.equal(varintHex(-(2 ** 31)), "80808080f8ffffffff01");
-  // uint64's bound as a double saturates to the largest uint64.
-  assert.equal(varintHex(2 ** 64), "ffffffffffffffffff01");
+  const cases: [number, string][] = [
+    [0, "00"],
+    [1, "01"],
+    [127, "7f"],
+    [128, "8001"],
+    [300, "ac02"],
+    [2 ** 32, "8080808010"],
+    [2 ** 53 - 1, "ffffffffffffff0f"],
+    [-1, "ffffffffffffffffff01"],
+    [-(2 ** 31), "80808080f8ffffffff01"],
+    // uint64's bound as a double saturates to the largest uint64.
+    [2 ** 64, "ffffffffffffffffff01"],
+  ];
+  for (const [value, expected] of cases) assert.equal(varintHex(value), expected, String(value));
 });
 
 test("property: integers and doubles read back as written", () => {

@@ -35,8 +35,14 @@ describe("the v1 executor API's status codes", () => {
       ...over,
     });
 
+  const UNKNOWN_EXECUTOR_MESSAGE = {
+    type: "MESSAGE",
+    executor_id: { value: "no-such-executor" },
+    message: { data: "aGk=" },
+  };
+
   for (const path of ["/api/v1/executor", "/slave(1)/api/v1/executor"]) {
-    const post = (body: string, headers: Record<string, string> = {}) =>
+    const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
       fetch(`${cluster.agent.url}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
@@ -93,44 +99,26 @@ describe("the v1 executor API's status codes", () => {
     });
 
     it(`${path}: an unknown executor of a known framework is 400 "Executor cannot be found"`, async () => {
-      const res = await post(
-        call({
-          type: "MESSAGE",
-          executor_id: { value: "no-such-executor" },
-          message: { data: "aGk=" },
-        }),
-      );
+      const res = await post(call(UNKNOWN_EXECUTOR_MESSAGE));
       assert.equal(res.status, 400);
       assert.equal(await res.text(), "Executor cannot be found");
     });
 
     // The same answers to protobuf bodies (reference §0.2).
-    const postProtobuf = (body: Uint8Array) =>
-      fetch(`${cluster.agent.url}${path}`, {
-        method: "POST",
-        headers: { "content-type": "application/x-protobuf" },
-        body,
-      });
-    const protobufCall = (over: Record<string, unknown> = {}) =>
-      encodeProtobuf(ExecutorCall, JSON.parse(call(over)));
+    const PROTOBUF = { "content-type": "application/x-protobuf" };
+    const postProtobuf = (call: Record<string, unknown>) =>
+      post(encodeProtobuf(ExecutorCall, call), PROTOBUF);
+    const protobufCall = (over: Record<string, unknown> = {}) => JSON.parse(call(over));
 
     it(`${path}: a protobuf HEARTBEAT is 202; an unknown executor is 400 as in JSON`, async () => {
       assert.equal((await postProtobuf(protobufCall())).status, 202);
-      const unknown = await postProtobuf(
-        protobufCall({
-          type: "MESSAGE",
-          executor_id: { value: "no-such-executor" },
-          message: { data: "aGk=" },
-        }),
-      );
+      const unknown = await postProtobuf(protobufCall(UNKNOWN_EXECUTOR_MESSAGE));
       assert.equal(unknown.status, 400);
       assert.equal(await unknown.text(), "Executor cannot be found");
     });
 
     it(`${path}: a protobuf call without its required executor_id is 400 "Failed to parse body into Call protobuf"`, async () => {
-      const res = await postProtobuf(
-        encodeProtobuf(ExecutorCall, { type: "HEARTBEAT", framework_id: { value: "f" } }),
-      );
+      const res = await postProtobuf({ type: "HEARTBEAT", framework_id: { value: "f" } });
       assert.equal(res.status, 400);
       assert.equal(await res.text(), "Failed to parse body into Call protobuf");
     });

@@ -206,34 +206,25 @@ describe("a scheduler and an executor speaking protobuf with a real master and a
       () => scheduler.events.find((e) => e.type === "OFFERS")?.offers?.offers?.[0],
     );
     assert.equal(offer.url?.address.ip, "127.0.0.1");
+    // The container holds a whole Node.js process (the default 32 MB would be exceeded).
+    const resources = Object.entries({ cpus: 0.1, mem: 256 }).map(([name, value]) => ({
+      name,
+      type: "SCALAR" as const,
+      scalar: { value },
+    }));
+    const command = { value: `${process.execPath} --import ${TSX} ${script}` };
+    const executor = { executor_id: { value: "pb-ex" }, name: "protobuf executor", command };
+    const task = {
+      name: "pb",
+      task_id: { value: "pb-1" },
+      agent_id: offer.agent_id,
+      resources,
+      executor,
+    };
+    const operations = [{ type: "LAUNCH" as const, launch: { task_infos: [task] } }];
     const accepted = await scheduler.call({
       type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
-          {
-            type: "LAUNCH",
-            launch: {
-              task_infos: [
-                {
-                  name: "protobuf task",
-                  task_id: { value: "pb-1" },
-                  agent_id: offer.agent_id,
-                  resources: [
-                    { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
-                    { name: "mem", type: "SCALAR", scalar: { value: 256 } },
-                  ],
-                  executor: {
-                    executor_id: { value: "pb-ex" },
-                    name: "protobuf executor",
-                    command: { value: `${process.execPath} --import ${TSX} ${script}` },
-                  },
-                },
-              ],
-            },
-          },
-        ],
-      },
+      accept: { offer_ids: [offer.id], operations },
     });
     assert.equal(accepted.status, 202);
     const running = await scheduler.until("TASK_RUNNING", () =>
