@@ -9,20 +9,23 @@ export const WIRE_FIXED32 = 5;
 
 const TWO_32 = 2 ** 32;
 
-/** An append-only byte buffer that grows by doubling. */
+/**
+ * An append-only byte buffer that grows by doubling. A nested message is written in place:
+ * `beginLengthDelimited` leaves one byte for its length, `endLengthDelimited` fills it in and
+ * moves the content up when the length needs more bytes (rare: messages of 128 bytes or more),
+ * so that no message is written twice into buffers of its own.
+ */
 export class ProtoWriter {
-  #buf = new Uint8Array(256);
-  #view = new DataView(this.#buf.buffer);
+  #buf = Buffer.allocUnsafe(1024);
   #len = 0;
 
   #reserve(n: number): void {
     if (this.#len + n <= this.#buf.length) return;
     let size = this.#buf.length * 2;
     while (size < this.#len + n) size *= 2;
-    const next = new Uint8Array(size);
-    next.set(this.#buf.subarray(0, this.#len));
+    const next = Buffer.allocUnsafe(size);
+    this.#buf.copy(next, 0, 0, this.#len);
     this.#buf = next;
-    this.#view = new DataView(next.buffer);
   }
 
   get length(): number {
@@ -40,6 +43,10 @@ export class ProtoWriter {
    */
   varint(value: number): void {
     this.#reserve(10);
+    if (value >= 0 && value < 0x80) {
+      this.#buf[this.#len++] = value;
+      return;
+    }
     // Split at 2^32 so that both halves are exact; then 7 bits at a time.
     let hi = Math.floor(value / TWO_32);
     let lo = value - hi * TWO_32;
@@ -59,7 +66,7 @@ export class ProtoWriter {
 
   double(value: number): void {
     this.#reserve(8);
-    this.#view.setFloat64(this.#len, value, true);
+    this.#buf.writeDoubleLE(value, this.#len);
     this.#len += 8;
   }
 
@@ -70,8 +77,38 @@ export class ProtoWriter {
     this.#len += data.length;
   }
 
+  /** A length-delimited UTF-8 string. */
+  string(text: string): void {
+    const size = Buffer.byteLength(text, "utf8");
+    this.varint(size);
+    this.#reserve(size);
+    this.#len += this.#buf.write(text, this.#len, "utf8");
+  }
+
+  /** Starts a length-delimited field's content; returns where its length goes. */
+  beginLengthDelimited(): number {
+    this.#reserve(1);
+    return this.#len++;
+  }
+
+  endLengthDelimited(at: number): void {
+    const length = this.#len - at - 1;
+    let size = 1;
+    while (length >= 2 ** (7 * size)) size++;
+    if (size > 1) {
+      this.#reserve(size - 1);
+      this.#buf.copy(this.#buf, at + size, at + 1, this.#len);
+      this.#len += size - 1;
+    }
+    let rest = length;
+    for (let i = 0; i < size; i++) {
+      this.#buf[at + i] = (rest % 128) | (i < size - 1 ? 0x80 : 0);
+      rest = Math.floor(rest / 128);
+    }
+  }
+
   finish(): Uint8Array {
-    return this.#buf.slice(0, this.#len);
+    return new Uint8Array(this.#buf.subarray(0, this.#len));
   }
 }
 

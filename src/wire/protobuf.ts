@@ -211,11 +211,11 @@ function writeMessage(w: ProtoWriter, codec: MessageCodec, value: Record<string,
       for (const item of v as unknown[]) writeValue(w, field.number, field.value, item);
     } else if (field.shape === "map") {
       for (const [key, item] of Object.entries(v as Record<string, unknown>)) {
-        const entry = new ProtoWriter();
-        writeValue(entry, 1, STRING, key);
-        writeValue(entry, 2, field.value, item);
         w.tag(field.number, WIRE_LEN);
-        w.bytes(entry.finish());
+        const at = w.beginLengthDelimited();
+        writeValue(w, 1, STRING, key);
+        writeValue(w, 2, field.value, item);
+        w.endLengthDelimited(at);
       }
     } else {
       writeValue(w, field.number, field.value, v);
@@ -225,10 +225,10 @@ function writeMessage(w: ProtoWriter, codec: MessageCodec, value: Record<string,
 
 function writeValue(w: ProtoWriter, number: number, kind: ValueKind, v: unknown): void {
   if (kind.kind === "message") {
-    const sub = new ProtoWriter();
-    writeMessage(sub, kind.codec(), v as Record<string, unknown>);
     w.tag(number, WIRE_LEN);
-    w.bytes(sub.finish());
+    const at = w.beginLengthDelimited();
+    writeMessage(w, kind.codec(), v as Record<string, unknown>);
+    w.endLengthDelimited(at);
     return;
   }
   if (kind.kind === "enum") {
@@ -249,7 +249,7 @@ function writeValue(w: ProtoWriter, number: number, kind: ValueKind, v: unknown)
       return;
     case "string":
       w.tag(number, WIRE_LEN);
-      w.bytes(Buffer.from(String(v), "utf8"));
+      w.string(String(v));
       return;
     case "bytes":
       w.tag(number, WIRE_LEN);

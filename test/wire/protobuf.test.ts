@@ -114,6 +114,15 @@ test("a HEARTBEAT event is two bytes; a FAILURE's negative status is a ten-byte 
   assert.equal(hex(failure), "0806" + "3a10" + "0a030a0161" + "18ffffffffffffffffff01");
 });
 
+test("lengths of 128 bytes and more take two bytes, nested messages included", () => {
+  const text = "a".repeat(200);
+  const bytes = encodeProtobufChecked(SchedulerEvent, { type: "ERROR", error: { message: text } });
+  // type (1) = 7; error (8) {message (1) 200 bytes}: 203 bytes, length 0xcb 0x01
+  assert.equal(hex(bytes), `0807` + "42cb01" + "0ac801" + "61".repeat(200));
+  const back = parseProtobuf(SchedulerEvent, bytes);
+  assert.equal(back.ok && back.value.error?.message, text);
+});
+
 test("a scalar resource encodes name, type SCALAR (0) and its value", () => {
   const bytes = encodeProtobufChecked(Resource, {
     name: "cpus",
