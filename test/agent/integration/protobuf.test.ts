@@ -33,13 +33,15 @@ import {
 
 const PB = "application/x-protobuf";
 const WIRE = fileURLToPath(new URL("../../../src/wire/index.ts", import.meta.url));
+const UUID = fileURLToPath(new URL("../../../src/base/uuid.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
 // Subscribes in protobuf, runs the task it is given (RUNNING, then FINISHED) and exits once the
 // agent acknowledged the terminal update. Any unexpected answer exits non-zero.
 const EXECUTOR_SOURCE = `
-import { ExecutorCall, ExecutorEvent, encodeProtobufChecked, parseProtobuf, randomUuidBase64,
-  readRecords } from ${JSON.stringify(WIRE)};
+import { ExecutorCall, ExecutorEvent, encodeProtobufChecked, parseProtobuf, readRecords }
+  from ${JSON.stringify(WIRE)};
+import { randomUuidBase64 } from ${JSON.stringify(UUID)};
 const PB = "application/x-protobuf";
 const url = "http://" + process.env.MESOS_AGENT_ENDPOINT + "/api/v1/executor";
 const ids = { framework_id: { value: process.env.MESOS_FRAMEWORK_ID },
