@@ -118,7 +118,7 @@ test("lengths of 128 bytes and more take two bytes, nested messages included", (
   const text = "a".repeat(200);
   const bytes = encodeProtobufChecked(SchedulerEvent, { type: "ERROR", error: { message: text } });
   // type (1) = 7; error (8) {message (1) 200 bytes}: 203 bytes, length 0xcb 0x01
-  assert.equal(hex(bytes), `0807` + "42cb01" + "0ac801" + "61".repeat(200));
+  assert.equal(hex(bytes), `080742cb010ac801${"61".repeat(200)}`);
   const back = parseProtobuf(SchedulerEvent, bytes);
   assert.equal(back.ok && back.value.error?.message, text);
 });
