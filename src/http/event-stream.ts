@@ -64,6 +64,8 @@ export type EventStreamCloseReason =
 export class EventStream {
   /** The `Mesos-Stream-Id` sent with the response, if any. */
   readonly streamId: string | undefined;
+  /** The media type of the records (JSON or protobuf), as negotiated. */
+  readonly contentType: string;
   readonly maxBufferedBytes: number;
   private readonly res: ServerResponse;
   private readonly heartbeat: HeartbeatOptions | undefined;
@@ -77,6 +79,7 @@ export class EventStream {
   constructor(res: ServerResponse, options: EventStreamOptions = {}) {
     assert(!res.headersSent, "EventStream: response headers already sent");
     this.res = res;
+    this.contentType = options.contentType ?? APPLICATION_JSON;
     this.maxBufferedBytes = options.maxBufferedBytes ?? EVENT_STREAM_MAX_BUFFERED_BYTES;
     assert(
       Number.isSafeInteger(this.maxBufferedBytes) && this.maxBufferedBytes > 0,
@@ -95,7 +98,7 @@ export class EventStream {
     );
 
     const headers: Record<string, string> = {
-      "Content-Type": options.contentType ?? APPLICATION_JSON,
+      "Content-Type": this.contentType,
       // Proxies must not hold back records waiting for more (e.g. nginx buffering).
       "Cache-Control": "no-cache",
     };

@@ -1,19 +1,29 @@
 // The request checks every v1 API endpoint makes (reference §0.2, §1.1, §3.1, §4.1), in
-// Mesos's order: Content-Type, body as JSON, JSON as the API's Call, and for streaming calls
-// the Accept negotiation. Each returns the value or a failure with a stable code; the server
-// turns failures into responses with `failureResponse`.
+// Mesos's order: Content-Type, body as JSON or protobuf, that as the API's Call, and for
+// streaming calls the Accept negotiation. Each returns the value or a failure with a stable
+// code; the server turns failures into responses with `failureResponse`. `v1Response` and
+// `encodeV1` put a message on the wire in the negotiated media type.
 import type { z } from "zod";
 import {
+  encodeTrusted,
   parseWire,
   parseWireText,
   WIRE_REQUEST_MAX_VALUES,
   type WireTextLimits,
 } from "../wire/json.ts";
-import { APPLICATION_JSON, APPLICATION_PROTOBUF, fail, type HttpResult } from "./response.ts";
+import { encodeProtobuf, parseProtobuf } from "../wire/protobuf.ts";
+import {
+  APPLICATION_JSON,
+  APPLICATION_PROTOBUF,
+  fail,
+  type HttpResponse,
+  type HttpResult,
+  response,
+} from "./response.ts";
 import type { HttpRequest } from "./server.ts";
 
-/** The media types Tessera can answer in; protobuf is recognised but not supported yet. */
-export type V1MediaType = typeof APPLICATION_JSON;
+/** The media types of v1 request and response bodies (reference §0.2). */
+export type V1MediaType = typeof APPLICATION_JSON | typeof APPLICATION_PROTOBUF;
 
 /**
  * Mesos compares the request Content-Type exactly (no parameters, case-sensitive), so
@@ -24,12 +34,8 @@ export function checkContentType(request: HttpRequest): HttpResult<V1MediaType> 
   if (contentType === undefined) {
     return fail("CONTENT_TYPE_MISSING", "Expecting 'Content-Type' to be present");
   }
-  if (contentType === APPLICATION_JSON) return { ok: true, value: APPLICATION_JSON };
-  if (contentType === APPLICATION_PROTOBUF) {
-    return fail(
-      "CONTENT_TYPE_PROTOBUF_UNSUPPORTED",
-      `Unsupported '${APPLICATION_PROTOBUF}' content type: Tessera does not support protobuf request bodies yet; use '${APPLICATION_JSON}'`,
-    );
+  if (contentType === APPLICATION_JSON || contentType === APPLICATION_PROTOBUF) {
+    return { ok: true, value: contentType };
   }
   return fail(
     "CONTENT_TYPE_UNSUPPORTED",
@@ -81,21 +87,14 @@ function acceptQuality(ranges: readonly MediaRange[], mediaType: string): number
   return best?.q ?? 0;
 }
 
-/**
- * Mesos picks JSON when acceptable, else protobuf; an absent Accept means JSON; neither -> 406.
- * A client accepting only protobuf also gets 406 until protobuf responses exist, with a message
- * saying so.
- */
+/** Mesos picks JSON when acceptable, else protobuf; an absent Accept means JSON; neither -> 406. */
 export function negotiateAccept(request: HttpRequest): HttpResult<V1MediaType> {
   const header = request.headers.accept;
   if (header === undefined) return { ok: true, value: APPLICATION_JSON };
   const ranges = parseAccept(header);
   if (acceptQuality(ranges, APPLICATION_JSON) > 0) return { ok: true, value: APPLICATION_JSON };
   if (acceptQuality(ranges, APPLICATION_PROTOBUF) > 0) {
-    return fail(
-      "NOT_ACCEPTABLE",
-      `Expecting 'Accept' to allow '${APPLICATION_JSON}': Tessera does not support '${APPLICATION_PROTOBUF}' responses yet`,
-    );
+    return { ok: true, value: APPLICATION_PROTOBUF };
   }
   return fail(
     "NOT_ACCEPTABLE",
@@ -133,7 +132,17 @@ export interface CallParseOptions {
    * Mesos says `Call` for the scheduler, executor and operator APIs alike.
    */
   readonly protoName?: string;
+  /**
+   * The answer to a protobuf body that does not parse (or lacks a required field). Mesos's
+   * scheduler, executor and master operator endpoints say the default; the agent's operator
+   * endpoint goes through a generic helper that says "Failed to parse body into a protobuf
+   * object".
+   */
+  readonly protobufError?: string;
 }
+
+/** Mesos's answer to a protobuf body its Call does not parse from. */
+export const PROTOBUF_BODY_ERROR = "Failed to parse body into Call protobuf";
 
 /** Validates parsed JSON against the API's Call schema (field types, required fields, enums). */
 export function convertCall<S extends z.ZodType>(
@@ -165,9 +174,38 @@ export function readV1Call<S extends z.ZodType>(
 ): HttpResult<V1Call<z.output<S>>> {
   const contentType = checkContentType(request);
   if (!contentType.ok) return contentType;
+  if (contentType.value === APPLICATION_PROTOBUF) {
+    const call = parseProtobuf(schema, request.body);
+    if (!call.ok) return fail("BODY_NOT_A_CALL", options.protobufError ?? PROTOBUF_BODY_ERROR);
+    return { ok: true, value: { call: call.value, contentType: APPLICATION_PROTOBUF } };
+  }
   const json = parseJsonBody(request);
   if (!json.ok) return json;
   const call = convertCall(schema, json.value, options);
   if (!call.ok) return call;
   return { ok: true, value: { call: call.value, contentType: contentType.value } };
+}
+
+/**
+ * A message this process built (typed as the schema's output, as `encodeTrusted` takes it) in
+ * the negotiated media type: JSON text or protobuf bytes. Streams and responses alike.
+ */
+export function encodeV1<S extends z.ZodType>(
+  mediaType: string,
+  schema: S,
+  value: z.output<S>,
+): string | Uint8Array {
+  return mediaType === APPLICATION_PROTOBUF
+    ? encodeProtobuf(schema, value)
+    : encodeTrusted(schema, value);
+}
+
+/** A v1 response: the message (validated, as `encodeWire` does) in the negotiated media type. */
+export function v1Response<S extends z.ZodType>(
+  mediaType: V1MediaType,
+  schema: S,
+  value: z.input<S>,
+): HttpResponse {
+  const body = encodeV1(mediaType, schema, schema.parse(value));
+  return response(200, body, { "Content-Type": mediaType });
 }

@@ -7,6 +7,7 @@ import type { Logger } from "pino";
 import { assert } from "../base/assert.ts";
 import { TimerTable, wallClock } from "../base/timer-table.ts";
 import type { EventStream, EventStreamCloseReason } from "../http/event-stream.ts";
+import { encodeV1 } from "../http/v1-request.ts";
 import { AgentEvent } from "../wire/agent-channel.ts";
 import { encodeTrusted } from "../wire/json.ts";
 import { SchedulerEvent } from "../wire/scheduler.ts";
@@ -151,7 +152,7 @@ export class MasterDispatcher implements MasterCalls {
       case "framework_event": {
         const stream = this.#schedulerStreams.get(o.streamId);
         if (stream === undefined) return;
-        stream.send(encodeTrusted(SchedulerEvent, o.event));
+        stream.send(encodeV1(stream.contentType, SchedulerEvent, o.event));
         // Mesos sends the first HEARTBEAT right after SUBSCRIBED, then every 15 s.
         if (o.event.type === "SUBSCRIBED") stream.startHeartbeats();
         this.#watchPressure(o.streamId, stream);

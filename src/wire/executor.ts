@@ -1,43 +1,49 @@
 // The v1 executor HTTP API (reference §3.2, §3.3, errata §10.1): the Call an executor POSTs
 // to the agent's /api/v1/executor and the Events the agent streams back in RecordIO.
-import { z } from "zod";
+import type { z } from "zod";
+import { enumNames } from "./enum-numbers.ts";
 import { AgentInfo, FrameworkInfo } from "./framework.ts";
 import { ContainerID, ExecutorID, FrameworkID, isUuidBytes, TaskID } from "./ids.ts";
 import { bytes, optionalEnum, repeated, str } from "./json.ts";
+import { message } from "./proto-message.ts";
 import { TaskStatus } from "./status.ts";
 import { checkSubMessage } from "./sub-message.ts";
 import { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "./task.ts";
 
-export const EXECUTOR_CALL_TYPES = [
-  "UNKNOWN",
-  "SUBSCRIBE",
-  "UPDATE",
-  "MESSAGE",
-  "HEARTBEAT",
-] as const;
+export const EXECUTOR_CALL_TYPES = enumNames({
+  UNKNOWN: 0,
+  SUBSCRIBE: 1,
+  UPDATE: 2,
+  MESSAGE: 3,
+  HEARTBEAT: 4,
+});
 export type ExecutorCallType = (typeof EXECUTOR_CALL_TYPES)[number];
 
 /** `Call.Update`: only `status` (the docs' `framework_id` in updates does not exist, §10.1). */
-export const ExecutorCallUpdate = z.object({ status: TaskStatus });
+export const ExecutorCallUpdate = message({ status: TaskStatus }, { status: 1 });
 export type ExecutorCallUpdate = z.output<typeof ExecutorCallUpdate>;
 
-export const ExecutorCall = z.object({
-  executor_id: ExecutorID,
-  framework_id: FrameworkID,
-  // Optional in the proto: an unknown name leaves it unset, and validation then answers
-  // "Expecting 'type' to be present" (Mesos's own order of checks).
-  type: optionalEnum(EXECUTOR_CALL_TYPES),
-  subscribe: z
-    .object({
-      // Tasks the executor received but has no acknowledged update for (re-subscription
-      // after an agent restart), and the updates it sent that were not acknowledged.
-      unacknowledged_tasks: repeated(TaskInfo),
-      unacknowledged_updates: repeated(ExecutorCallUpdate),
-    })
-    .optional(),
-  update: ExecutorCallUpdate.optional(),
-  message: z.object({ data: bytes }).optional(),
-});
+export const ExecutorCall = message(
+  {
+    executor_id: ExecutorID,
+    framework_id: FrameworkID,
+    // Optional in the proto: an unknown name leaves it unset, and validation then answers
+    // "Expecting 'type' to be present" (Mesos's own order of checks).
+    type: optionalEnum(EXECUTOR_CALL_TYPES),
+    subscribe: message(
+      {
+        // Tasks the executor received but has no acknowledged update for (re-subscription
+        // after an agent restart), and the updates it sent that were not acknowledged.
+        unacknowledged_tasks: repeated(TaskInfo),
+        unacknowledged_updates: repeated(ExecutorCallUpdate),
+      },
+      { unacknowledged_tasks: 1, unacknowledged_updates: 2 },
+    ).optional(),
+    update: ExecutorCallUpdate.optional(),
+    message: message({ data: bytes }, { data: 2 }).optional(),
+  },
+  { executor_id: 1, framework_id: 2, type: 3, subscribe: 4, update: 5, message: 6 },
+);
 export type ExecutorCall = z.output<typeof ExecutorCall>;
 
 /**
@@ -100,41 +106,57 @@ function validateUpdate(call: ExecutorCall, status: TaskStatus): string | undefi
   return undefined;
 }
 
-export const EXECUTOR_EVENT_TYPES = [
-  "UNKNOWN",
-  "SUBSCRIBED",
-  "LAUNCH",
-  "LAUNCH_GROUP",
-  "KILL",
-  "ACKNOWLEDGED",
-  "MESSAGE",
-  "ERROR",
-  "SHUTDOWN",
-  "HEARTBEAT",
-] as const;
+export const EXECUTOR_EVENT_TYPES = enumNames({
+  UNKNOWN: 0,
+  SUBSCRIBED: 1,
+  LAUNCH: 2,
+  LAUNCH_GROUP: 8,
+  KILL: 3,
+  ACKNOWLEDGED: 4,
+  MESSAGE: 5,
+  ERROR: 6,
+  SHUTDOWN: 7,
+  HEARTBEAT: 9,
+});
 export type ExecutorEventType = (typeof EXECUTOR_EVENT_TYPES)[number];
 
-export const ExecutorEvent = z.object({
-  type: optionalEnum(EXECUTOR_EVENT_TYPES),
-  // The real shape (§10.1): `agent_info.hostname`, a `container_id`, no top-level agent_id.
-  subscribed: z
-    .object({
-      executor_info: ExecutorInfo,
-      framework_info: FrameworkInfo,
-      agent_info: AgentInfo,
-      container_id: ContainerID.optional(),
-    })
-    .optional(),
-  // Only `task`: the docs' `launch.framework_info` does not exist (§10.1).
-  launch: z.object({ task: TaskInfo }).optional(),
-  launch_group: z.object({ task_group: TaskGroupInfo }).optional(),
-  // `kill_policy` here overrides the task's own.
-  kill: z.object({ task_id: TaskID, kill_policy: KillPolicy.optional() }).optional(),
-  // The agent has checkpointed the update (not: the scheduler acknowledged it).
-  acknowledged: z.object({ task_id: TaskID, uuid: bytes }).optional(),
-  message: z.object({ data: bytes }).optional(),
-  error: z.object({ message: str }).optional(),
-});
+export const ExecutorEvent = message(
+  {
+    type: optionalEnum(EXECUTOR_EVENT_TYPES),
+    // The real shape (§10.1): `agent_info.hostname`, a `container_id`, no top-level agent_id.
+    subscribed: message(
+      {
+        executor_info: ExecutorInfo,
+        framework_info: FrameworkInfo,
+        agent_info: AgentInfo,
+        container_id: ContainerID.optional(),
+      },
+      { executor_info: 1, framework_info: 2, agent_info: 3, container_id: 4 },
+    ).optional(),
+    // Only `task`: the docs' `launch.framework_info` does not exist (§10.1).
+    launch: message({ task: TaskInfo }, { task: 1 }).optional(),
+    launch_group: message({ task_group: TaskGroupInfo }, { task_group: 1 }).optional(),
+    // `kill_policy` here overrides the task's own.
+    kill: message(
+      { task_id: TaskID, kill_policy: KillPolicy.optional() },
+      { task_id: 1, kill_policy: 2 },
+    ).optional(),
+    // The agent has checkpointed the update (not: the scheduler acknowledged it).
+    acknowledged: message({ task_id: TaskID, uuid: bytes }, { task_id: 1, uuid: 2 }).optional(),
+    message: message({ data: bytes }, { data: 1 }).optional(),
+    error: message({ message: str }, { message: 1 }).optional(),
+  },
+  {
+    type: 1,
+    subscribed: 2,
+    launch: 4,
+    launch_group: 8,
+    kill: 5,
+    acknowledged: 3,
+    message: 6,
+    error: 7,
+  },
+);
 export type ExecutorEvent = z.output<typeof ExecutorEvent>;
 
 const EVENT_FIELDS: Partial<Record<ExecutorEventType, keyof ExecutorEvent>> = {

@@ -2,8 +2,9 @@
 // checks Mesos applies to them (§0.4).
 import { z } from "zod";
 import { double, int32, int64, repeated, str } from "./json.ts";
+import { message } from "./proto-message.ts";
 
-const idMessage = () => z.object({ value: str });
+const idMessage = () => message({ value: str }, { value: 1 });
 
 export const FrameworkID = idMessage();
 export type FrameworkID = z.output<typeof FrameworkID>;
@@ -22,15 +23,21 @@ export type OperationID = z.output<typeof OperationID>;
 
 /** A container's id; nested containers point at their parent (sandbox `containers/<child>`). */
 export type ContainerID = { value: string; parent?: ContainerID | undefined };
-export const ContainerID: z.ZodType<ContainerID> = z.object({
-  value: str,
-  get parent() {
-    return ContainerID.optional();
+export const ContainerID: z.ZodType<ContainerID> = message(
+  {
+    value: str,
+    get parent() {
+      return ContainerID.optional();
+    },
   },
-});
+  { value: 1, parent: 2 },
+);
 
 /** `UUID { value: bytes }`: 16 raw bytes, base64 on the wire (Operation/OperationStatus). */
-export const UUID = z.object({ value: z.string().refine(isUuidBytes, "expected 16 base64 bytes") });
+export const UUID = message(
+  { value: z.string().refine(isUuidBytes, "expected 16 base64 bytes") },
+  { value: [1, "bytes"] },
+);
 export type UUID = z.output<typeof UUID>;
 
 /**
@@ -57,50 +64,59 @@ export const nanoseconds = z
       .refine((n) => Number.isInteger(n) && Math.abs(n) <= 2 ** 63, "expected a 64-bit integer"),
   );
 
-export const TimeInfo = z.object({ nanoseconds });
+export const TimeInfo = message({ nanoseconds }, { nanoseconds: 1 });
 export type TimeInfo = z.output<typeof TimeInfo>;
 
-export const DurationInfo = z.object({ nanoseconds });
+export const DurationInfo = message({ nanoseconds }, { nanoseconds: 1 });
 export type DurationInfo = z.output<typeof DurationInfo>;
 
 /**
  * google.protobuf.Duration, which Mesos's JSON treats as an ordinary message
  * (`{"seconds": 600, "nanos": 0}`), not proto3's "600s" string (§10: DRAIN_AGENT).
  */
-export const Duration = z.object({ seconds: int64.optional(), nanos: int32.optional() });
+export const Duration = message(
+  { seconds: int64.optional(), nanos: int32.optional() },
+  { seconds: 1, nanos: 2 },
+);
 export type Duration = z.output<typeof Duration>;
 
-export const Label = z.object({ key: str, value: str.optional() });
+export const Label = message({ key: str, value: str.optional() }, { key: 1, value: 2 });
 export type Label = z.output<typeof Label>;
-export const Labels = z.object({ labels: repeated(Label) });
+export const Labels = message({ labels: repeated(Label) }, { labels: 1 });
 export type Labels = z.output<typeof Labels>;
 
-export const Parameter = z.object({ key: str, value: str });
+export const Parameter = message({ key: str, value: str }, { key: 1, value: 2 });
 export type Parameter = z.output<typeof Parameter>;
-export const Parameters = z.object({ parameter: repeated(Parameter) });
+export const Parameters = message({ parameter: repeated(Parameter) }, { parameter: 1 });
 export type Parameters = z.output<typeof Parameters>;
 
-export const Address = z.object({
-  hostname: str.optional(),
-  ip: str.optional(),
-  port: int32,
-});
+export const Address = message(
+  {
+    hostname: str.optional(),
+    ip: str.optional(),
+    port: int32,
+  },
+  { hostname: 1, ip: 2, port: 3 },
+);
 export type Address = z.output<typeof Address>;
 
-export const URL = z.object({
-  scheme: str,
-  address: Address,
-  path: str.optional(),
-  query: repeated(Parameter),
-  fragment: str.optional(),
-});
+export const URL = message(
+  {
+    scheme: str,
+    address: Address,
+    path: str.optional(),
+    query: repeated(Parameter),
+    fragment: str.optional(),
+  },
+  { scheme: 1, address: 2, path: 3, query: 4, fragment: 5 },
+);
 export type URL = z.output<typeof URL>;
 
 /**
  * Offer filters sent with DECLINE/ACCEPT. The master later caps the value and treats invalid
  * ones as the default; the schema only carries it (default 5 s, always emitted).
  */
-export const Filters = z.object({ refuse_seconds: double.default(5.0) });
+export const Filters = message({ refuse_seconds: double.default(5.0) }, { refuse_seconds: 1 });
 export type Filters = z.output<typeof Filters>;
 
 /** Linux NAME_MAX: the longest ID Mesos accepts (IDs become path components). */

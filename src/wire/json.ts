@@ -16,6 +16,8 @@
 // `z.output<typeof X>` is what a parse returns. `encodeWire` parses before it prints, so
 // declared defaults always appear on the wire.
 import { z } from "zod";
+import { enumTableOf } from "./enum-numbers.ts";
+import { attachEnumTable } from "./proto-message.ts";
 
 export type Schema<T = unknown> = z.ZodType<T>;
 
@@ -82,12 +84,15 @@ export const bytes = z.string().regex(BASE64, { error: "expected base64-encoded 
  * use `optionalEnum` for optional fields, where unknown names leave the field unset.
  */
 export function protoEnum<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values, {
-    error: (issue) =>
-      issue.input === undefined
-        ? undefined
-        : `Failed to find enum for '${displayInput(issue.input)}'`,
-  });
+  return numberedEnum(
+    values,
+    z.enum(values, {
+      error: (issue) =>
+        issue.input === undefined
+          ? undefined
+          : `Failed to find enum for '${displayInput(issue.input)}'`,
+    }),
+  );
 }
 
 /**
@@ -99,7 +104,15 @@ function displayInput(input: unknown): string {
 }
 
 export function optionalEnum<const T extends readonly [string, ...string[]]>(values: T) {
-  return z.enum(values).optional().catch(undefined);
+  return numberedEnum(values, z.enum(values)).optional().catch(undefined);
+}
+
+// The protobuf codec needs each enum's numbers: names made by `enumNames` bring their table
+// (an enum without one cannot be part of a protobuf message; the codec says so on first use).
+function numberedEnum<S extends z.ZodType>(values: readonly string[], schema: S): S {
+  const table = enumTableOf(values);
+  if (table !== undefined) attachEnumTable(schema, table);
+  return schema;
 }
 
 /** A proto `repeated` field: an array, absent when empty on output. */

@@ -17,41 +17,73 @@ import {
 } from "./ids.ts";
 import { bytes, double, int32, optionalEnum, registerFastPath, repeated, str } from "./json.ts";
 import { InverseOffer, Offer, OfferOperation, OperationStatus, Request } from "./offer.ts";
+import { message } from "./proto-message.ts";
 import { TaskStatus } from "./status.ts";
 import { checkSubMessage } from "./sub-message.ts";
 import { KillPolicy } from "./task.ts";
 
 // --- OfferConstraints (scheduler.proto): per-role attribute constraints on offers --------
 
-const textValue = z.object({ value: str.optional() });
-const textRegex = z.object({ regex: str.optional() });
+const textValue = message({ value: str.optional() }, { value: 1 });
+const textRegex = message({ regex: str.optional() }, { regex: 1 });
 
-export const AttributeConstraint = z.object({
-  // A oneof: the agent pseudo-attribute ("HOSTNAME", "REGION", "ZONE") or an attribute name.
-  selector: z.object({ pseudoattribute_type: str.optional(), attribute_name: str.optional() }),
-  // A oneof of predicates on the selected value.
-  predicate: z.object({
-    exists: z.object({}).optional(),
-    not_exists: z.object({}).optional(),
-    text_equals: textValue.optional(),
-    text_not_equals: textValue.optional(),
-    text_matches: textRegex.optional(),
-    text_not_matches: textRegex.optional(),
-  }),
-});
+export const AttributeConstraint = message(
+  {
+    // A oneof: the agent pseudo-attribute ("HOSTNAME", "REGION", "ZONE") or an attribute name.
+    selector: message(
+      { pseudoattribute_type: str.optional(), attribute_name: str.optional() },
+      // The pseudoattribute is kept as text; protobuf carries its PseudoattributeType number.
+      {
+        pseudoattribute_type: [1, { UNKNOWN: 0, HOSTNAME: 1, REGION: 2, ZONE: 3 }],
+        attribute_name: 2,
+      },
+    ),
+    // A oneof of predicates on the selected value.
+    predicate: message(
+      {
+        exists: message({}, {}).optional(),
+        not_exists: message({}, {}).optional(),
+        text_equals: textValue.optional(),
+        text_not_equals: textValue.optional(),
+        text_matches: textRegex.optional(),
+        text_not_matches: textRegex.optional(),
+      },
+      {
+        exists: 1,
+        not_exists: 2,
+        text_equals: 3,
+        text_not_equals: 4,
+        text_matches: 5,
+        text_not_matches: 6,
+      },
+    ),
+  },
+  { selector: 1, predicate: 2 },
+);
 export type AttributeConstraint = z.output<typeof AttributeConstraint>;
 
-export const OfferConstraints = z.object({
-  role_constraints: z
-    .record(
-      z.string(),
-      z.object({
-        // An offer passes when all constraints of at least one group hold.
-        groups: repeated(z.object({ attribute_constraints: repeated(AttributeConstraint) })),
-      }),
-    )
-    .optional(),
-});
+export const OfferConstraints = message(
+  {
+    role_constraints: z
+      .record(
+        z.string(),
+        message(
+          {
+            // An offer passes when all constraints of at least one group hold.
+            groups: repeated(
+              message(
+                { attribute_constraints: repeated(AttributeConstraint) },
+                { attribute_constraints: 1 },
+              ),
+            ),
+          },
+          { groups: 1 },
+        ),
+      )
+      .optional(),
+  },
+  { role_constraints: 1 },
+);
 export type OfferConstraints = z.output<typeof OfferConstraints>;
 
 // --- Call -----------------------------------------------------------------------------------
@@ -79,71 +111,123 @@ export const SCHEDULER_CALL_TYPE_NUMBERS = {
 export type SchedulerCallType = keyof typeof SCHEDULER_CALL_TYPE_NUMBERS;
 export const SCHEDULER_CALL_TYPES = enumNames(SCHEDULER_CALL_TYPE_NUMBERS);
 
-const acceptInverse = z.object({
-  inverse_offer_ids: repeated(OfferID),
-  filters: Filters.optional(),
-});
+const acceptInverse = message(
+  {
+    inverse_offer_ids: repeated(OfferID),
+    filters: Filters.optional(),
+  },
+  { inverse_offer_ids: 1, filters: 2 },
+);
 // SUBSCRIBE and UPDATE_FRAMEWORK carry the same three fields.
-const frameworkSubscription = z.object({
-  framework_info: FrameworkInfo,
-  suppressed_roles: repeated(str),
-  offer_constraints: OfferConstraints.optional(),
-});
+const frameworkSubscription = message(
+  {
+    framework_info: FrameworkInfo,
+    suppressed_roles: repeated(str),
+    offer_constraints: OfferConstraints.optional(),
+  },
+  { framework_info: 1, suppressed_roles: 2, offer_constraints: 3 },
+);
 
-export const SchedulerCall = z.object({
-  // Required for every call but SUBSCRIBE: a validation rule, not a proto one.
-  framework_id: FrameworkID.optional(),
-  // Optional in the proto: an unknown name leaves it unset, and validation then answers
-  // "Expecting 'type' to be present".
-  type: optionalEnum(SCHEDULER_CALL_TYPES),
-  subscribe: frameworkSubscription.optional(),
-  accept: z
-    .object({
-      offer_ids: repeated(OfferID),
-      operations: repeated(OfferOperation),
-      filters: Filters.optional(),
-    })
-    .optional(),
-  decline: z.object({ offer_ids: repeated(OfferID), filters: Filters.optional() }).optional(),
-  accept_inverse_offers: acceptInverse.optional(),
-  decline_inverse_offers: acceptInverse.optional(),
-  // `roles` (empty: all roles); the docs' `role` key does not exist and is ignored (§10.1).
-  revive: z.object({ roles: repeated(str) }).optional(),
-  kill: z
-    .object({ task_id: TaskID, agent_id: AgentID.optional(), kill_policy: KillPolicy.optional() })
-    .optional(),
-  shutdown: z.object({ executor_id: ExecutorID, agent_id: AgentID }).optional(),
-  acknowledge: z.object({ agent_id: AgentID, task_id: TaskID, uuid: bytes }).optional(),
-  acknowledge_operation_status: z
-    .object({
-      // Optional in the proto but required by validation.
-      agent_id: AgentID.optional(),
-      resource_provider_id: ResourceProviderID.optional(),
-      uuid: bytes,
-      // An OperationID object, not the docs' bare string (§10.1).
-      operation_id: OperationID,
-    })
-    .optional(),
-  reconcile: z
-    .object({ tasks: repeated(z.object({ task_id: TaskID, agent_id: AgentID.optional() })) })
-    .optional(),
-  reconcile_operations: z
-    .object({
-      operations: repeated(
-        z.object({
-          operation_id: OperationID,
-          agent_id: AgentID.optional(),
-          resource_provider_id: ResourceProviderID.optional(),
-        }),
-      ),
-    })
-    .optional(),
-  message: z.object({ agent_id: AgentID, executor_id: ExecutorID, data: bytes }).optional(),
-  // `request.requests`, not the docs' top-level `requests` (§10.1).
-  request: z.object({ requests: repeated(Request) }).optional(),
-  suppress: z.object({ roles: repeated(str) }).optional(),
-  update_framework: frameworkSubscription.optional(),
-});
+export const SchedulerCall = message(
+  {
+    // Required for every call but SUBSCRIBE: a validation rule, not a proto one.
+    framework_id: FrameworkID.optional(),
+    // Optional in the proto: an unknown name leaves it unset, and validation then answers
+    // "Expecting 'type' to be present".
+    type: optionalEnum(SCHEDULER_CALL_TYPES),
+    subscribe: frameworkSubscription.optional(),
+    accept: message(
+      {
+        offer_ids: repeated(OfferID),
+        operations: repeated(OfferOperation),
+        filters: Filters.optional(),
+      },
+      { offer_ids: 1, operations: 2, filters: 3 },
+    ).optional(),
+    decline: message(
+      { offer_ids: repeated(OfferID), filters: Filters.optional() },
+      { offer_ids: 1, filters: 2 },
+    ).optional(),
+    accept_inverse_offers: acceptInverse.optional(),
+    decline_inverse_offers: acceptInverse.optional(),
+    // `roles` (empty: all roles); the docs' `role` key does not exist and is ignored (§10.1).
+    revive: message({ roles: repeated(str) }, { roles: 1 }).optional(),
+    kill: message(
+      { task_id: TaskID, agent_id: AgentID.optional(), kill_policy: KillPolicy.optional() },
+      { task_id: 1, agent_id: 2, kill_policy: 3 },
+    ).optional(),
+    shutdown: message(
+      { executor_id: ExecutorID, agent_id: AgentID },
+      { executor_id: 1, agent_id: 2 },
+    ).optional(),
+    acknowledge: message(
+      { agent_id: AgentID, task_id: TaskID, uuid: bytes },
+      { agent_id: 1, task_id: 2, uuid: 3 },
+    ).optional(),
+    acknowledge_operation_status: message(
+      {
+        // Optional in the proto but required by validation.
+        agent_id: AgentID.optional(),
+        resource_provider_id: ResourceProviderID.optional(),
+        uuid: bytes,
+        // An OperationID object, not the docs' bare string (§10.1).
+        operation_id: OperationID,
+      },
+      { agent_id: 1, resource_provider_id: 2, uuid: 3, operation_id: 4 },
+    ).optional(),
+    reconcile: message(
+      {
+        tasks: repeated(
+          message({ task_id: TaskID, agent_id: AgentID.optional() }, { task_id: 1, agent_id: 2 }),
+        ),
+      },
+      { tasks: 1 },
+    ).optional(),
+    reconcile_operations: message(
+      {
+        operations: repeated(
+          message(
+            {
+              operation_id: OperationID,
+              agent_id: AgentID.optional(),
+              resource_provider_id: ResourceProviderID.optional(),
+            },
+            { operation_id: 1, agent_id: 2, resource_provider_id: 3 },
+          ),
+        ),
+      },
+      { operations: 1 },
+    ).optional(),
+    message: message(
+      { agent_id: AgentID, executor_id: ExecutorID, data: bytes },
+      { agent_id: 1, executor_id: 2, data: 3 },
+    ).optional(),
+    // `request.requests`, not the docs' top-level `requests` (§10.1).
+    request: message({ requests: repeated(Request) }, { requests: 1 }).optional(),
+    suppress: message({ roles: repeated(str) }, { roles: 1 }).optional(),
+    update_framework: frameworkSubscription.optional(),
+  },
+  {
+    framework_id: 1,
+    type: 2,
+    subscribe: 3,
+    accept: 4,
+    decline: 5,
+    accept_inverse_offers: 13,
+    decline_inverse_offers: 14,
+    revive: 15,
+    kill: 6,
+    shutdown: 7,
+    acknowledge: 8,
+    acknowledge_operation_status: 17,
+    reconcile: 9,
+    reconcile_operations: 18,
+    message: 10,
+    request: 11,
+    suppress: 16,
+    update_framework: 19,
+  },
+);
 export type SchedulerCall = z.output<typeof SchedulerCall>;
 registerFastPath(SchedulerCall, acknowledgeCall);
 
@@ -231,34 +315,60 @@ export const SCHEDULER_EVENT_TYPES = enumNames(SCHEDULER_EVENT_TYPE_NUMBERS);
 /** Mesos's fixed scheduler heartbeat interval (not configurable), in seconds. */
 export const SCHEDULER_HEARTBEAT_INTERVAL_SECONDS = 15;
 
-export const SchedulerEvent = z.object({
-  type: optionalEnum(SCHEDULER_EVENT_TYPES),
-  subscribed: z
-    .object({
-      framework_id: FrameworkID,
-      heartbeat_interval_seconds: double.optional(),
-      master_info: MasterInfo.optional(),
-    })
-    .optional(),
-  offers: z.object({ offers: repeated(Offer) }).optional(),
-  inverse_offers: z.object({ inverse_offers: repeated(InverseOffer) }).optional(),
-  rescind: z.object({ offer_id: OfferID }).optional(),
-  rescind_inverse_offer: z.object({ inverse_offer_id: OfferID }).optional(),
-  // `uuid` in the status only when the update must be acknowledged.
-  update: z.object({ status: TaskStatus }).optional(),
-  update_operation_status: z.object({ status: OperationStatus }).optional(),
-  message: z.object({ agent_id: AgentID, executor_id: ExecutorID, data: bytes }).optional(),
-  // Agent lost (only agent_id) or a custom executor exited (with its wait status).
-  failure: z
-    .object({
-      agent_id: AgentID.optional(),
-      executor_id: ExecutorID.optional(),
-      status: int32.optional(),
-    })
-    .optional(),
-  // `{"type":"ERROR","error":{"message":...}}`, not the docs' top-level message (§10.1).
-  error: z.object({ message: str }).optional(),
-});
+export const SchedulerEvent = message(
+  {
+    type: optionalEnum(SCHEDULER_EVENT_TYPES),
+    subscribed: message(
+      {
+        framework_id: FrameworkID,
+        heartbeat_interval_seconds: double.optional(),
+        master_info: MasterInfo.optional(),
+      },
+      { framework_id: 1, heartbeat_interval_seconds: 2, master_info: 3 },
+    ).optional(),
+    offers: message({ offers: repeated(Offer) }, { offers: 1 }).optional(),
+    inverse_offers: message(
+      { inverse_offers: repeated(InverseOffer) },
+      { inverse_offers: 1 },
+    ).optional(),
+    rescind: message({ offer_id: OfferID }, { offer_id: 1 }).optional(),
+    rescind_inverse_offer: message(
+      { inverse_offer_id: OfferID },
+      { inverse_offer_id: 1 },
+    ).optional(),
+    // `uuid` in the status only when the update must be acknowledged.
+    update: message({ status: TaskStatus }, { status: 1 }).optional(),
+    update_operation_status: message({ status: OperationStatus }, { status: 1 }).optional(),
+    message: message(
+      { agent_id: AgentID, executor_id: ExecutorID, data: bytes },
+      { agent_id: 1, executor_id: 2, data: 3 },
+    ).optional(),
+    // Agent lost (only agent_id) or a custom executor exited (with its wait status).
+    failure: message(
+      {
+        agent_id: AgentID.optional(),
+        executor_id: ExecutorID.optional(),
+        status: int32.optional(),
+      },
+      { agent_id: 1, executor_id: 2, status: 3 },
+    ).optional(),
+    // `{"type":"ERROR","error":{"message":...}}`, not the docs' top-level message (§10.1).
+    error: message({ message: str }, { message: 1 }).optional(),
+  },
+  {
+    type: 1,
+    subscribed: 2,
+    offers: 3,
+    inverse_offers: 9,
+    rescind: 4,
+    rescind_inverse_offer: 10,
+    update: 5,
+    update_operation_status: 11,
+    message: 6,
+    failure: 7,
+    error: 8,
+  },
+);
 export type SchedulerEvent = z.output<typeof SchedulerEvent>;
 registerFastPath(SchedulerEvent, updateEvent);
 

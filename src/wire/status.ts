@@ -1,5 +1,5 @@
 // TaskStatus and its enums (reference §2.10): what frameworks receive in UPDATE events.
-import { z } from "zod";
+import type { z } from "zod";
 import { enumWithDefault } from "./enum-default.ts";
 import { enumNames } from "./enum-numbers.ts";
 import { AgentID, ContainerID, ExecutorID, Labels, TaskID, TimeInfo } from "./ids.ts";
@@ -14,6 +14,7 @@ import {
   str,
   uint32,
 } from "./json.ts";
+import { message } from "./proto-message.ts";
 import { Resource } from "./resource.ts";
 
 /** TaskState names with their proto numbers (the order Mesos added them, not lifecycle order). */
@@ -64,7 +65,7 @@ export const PARTITION_AWARE_ONLY_STATES: ReadonlySet<TaskState> = new Set<TaskS
   "TASK_UNKNOWN",
 ]);
 
-export const SOURCES = ["SOURCE_MASTER", "SOURCE_AGENT", "SOURCE_EXECUTOR"] as const;
+export const SOURCES = enumNames({ SOURCE_MASTER: 0, SOURCE_AGENT: 1, SOURCE_EXECUTOR: 2 });
 export const Source = protoEnum(SOURCES);
 export type Source = z.output<typeof Source>;
 
@@ -111,71 +112,107 @@ export const REASONS = enumNames(REASON_NUMBERS);
 export const Reason = protoEnum(REASONS);
 export type Reason = z.output<typeof Reason>;
 
-export const CHECK_TYPES = ["UNKNOWN", "COMMAND", "HTTP", "TCP"] as const;
+export const CHECK_TYPES = enumNames({ UNKNOWN: 0, COMMAND: 1, HTTP: 2, TCP: 3 });
 
-export const CheckStatusInfo = z.object({
-  type: optionalEnum(CHECK_TYPES),
-  command: z.object({ exit_code: int32.optional() }).optional(),
-  http: z.object({ status_code: uint32.optional() }).optional(),
-  tcp: z.object({ succeeded: bool.optional() }).optional(),
-});
+export const CheckStatusInfo = message(
+  {
+    type: optionalEnum(CHECK_TYPES),
+    command: message({ exit_code: int32.optional() }, { exit_code: 1 }).optional(),
+    http: message({ status_code: uint32.optional() }, { status_code: 1 }).optional(),
+    tcp: message({ succeeded: bool.optional() }, { succeeded: 1 }).optional(),
+  },
+  { type: 1, command: 2, http: 3, tcp: 4 },
+);
 export type CheckStatusInfo = z.output<typeof CheckStatusInfo>;
 
-export const IpAddress = z.object({
-  protocol: enumWithDefault(["IPv4", "IPv6"] as const, "IPv4"),
-  ip_address: str.optional(),
-});
+export const IpAddress = message(
+  {
+    protocol: enumWithDefault(enumNames({ IPv4: 1, IPv6: 2 }), "IPv4"),
+    ip_address: str.optional(),
+  },
+  { protocol: 1, ip_address: 2 },
+);
 export type IpAddress = z.output<typeof IpAddress>;
 
-export const PortMapping = z.object({
-  host_port: uint32,
-  container_port: uint32,
-  protocol: str.optional(),
-});
+export const PortMapping = message(
+  {
+    host_port: uint32,
+    container_port: uint32,
+    protocol: str.optional(),
+  },
+  { host_port: 1, container_port: 2, protocol: 3 },
+);
 export type PortMapping = z.output<typeof PortMapping>;
 
 /** `NetworkInfo` of ContainerInfo and ContainerStatus. */
-export const NetworkInfo = z.object({
-  ip_addresses: repeated(IpAddress),
-  name: str.optional(),
-  groups: repeated(str),
-  labels: Labels.optional(),
-  port_mappings: repeated(PortMapping),
-});
+export const NetworkInfo = message(
+  {
+    ip_addresses: repeated(IpAddress),
+    name: str.optional(),
+    groups: repeated(str),
+    labels: Labels.optional(),
+    port_mappings: repeated(PortMapping),
+  },
+  { ip_addresses: 5, name: 6, groups: 3, labels: 4, port_mappings: 7 },
+);
 export type NetworkInfo = z.output<typeof NetworkInfo>;
 
-export const ContainerStatus = z.object({
-  container_id: ContainerID.optional(),
-  network_infos: repeated(NetworkInfo),
-  cgroup_info: z
-    .object({ net_cls: z.object({ classid: uint32.optional() }).optional() })
-    .optional(),
-  executor_pid: uint32.optional(),
-});
+export const ContainerStatus = message(
+  {
+    container_id: ContainerID.optional(),
+    network_infos: repeated(NetworkInfo),
+    cgroup_info: message(
+      { net_cls: message({ classid: uint32.optional() }, { classid: 1 }).optional() },
+      { net_cls: 1 },
+    ).optional(),
+    executor_pid: uint32.optional(),
+  },
+  { container_id: 4, network_infos: 1, cgroup_info: 2, executor_pid: 3 },
+);
 export type ContainerStatus = z.output<typeof ContainerStatus>;
 
 /** Which resource limit a container hit (with REASON_CONTAINER_LIMITATION_*). */
-export const TaskResourceLimitation = z.object({ resources: repeated(Resource) });
+export const TaskResourceLimitation = message({ resources: repeated(Resource) }, { resources: 1 });
 export type TaskResourceLimitation = z.output<typeof TaskResourceLimitation>;
 
-export const TaskStatus = z.object({
-  task_id: TaskID,
-  state: TaskState,
-  message: str.optional(),
-  source: optionalEnum(SOURCES),
-  reason: optionalEnum(REASONS),
-  data: bytes.optional(),
-  agent_id: AgentID.optional(),
-  executor_id: ExecutorID.optional(),
-  // Seconds since the epoch, as a double.
-  timestamp: double.optional(),
-  // Raw bytes (a UUID from the agent); present => the framework must acknowledge it.
-  uuid: bytes.optional(),
-  healthy: bool.optional(),
-  check_status: CheckStatusInfo.optional(),
-  labels: Labels.optional(),
-  container_status: ContainerStatus.optional(),
-  unreachable_time: TimeInfo.optional(),
-  limitation: TaskResourceLimitation.optional(),
-});
+export const TaskStatus = message(
+  {
+    task_id: TaskID,
+    state: TaskState,
+    message: str.optional(),
+    source: optionalEnum(SOURCES),
+    reason: optionalEnum(REASONS),
+    data: bytes.optional(),
+    agent_id: AgentID.optional(),
+    executor_id: ExecutorID.optional(),
+    // Seconds since the epoch, as a double.
+    timestamp: double.optional(),
+    // Raw bytes (a UUID from the agent); present => the framework must acknowledge it.
+    uuid: bytes.optional(),
+    healthy: bool.optional(),
+    check_status: CheckStatusInfo.optional(),
+    labels: Labels.optional(),
+    container_status: ContainerStatus.optional(),
+    unreachable_time: TimeInfo.optional(),
+    limitation: TaskResourceLimitation.optional(),
+  },
+  {
+    task_id: 1,
+    state: 2,
+    message: 4,
+    source: 9,
+    reason: 10,
+    data: 3,
+    agent_id: 5,
+    executor_id: 7,
+    timestamp: 6,
+    uuid: 11,
+    healthy: 8,
+    check_status: 15,
+    labels: 12,
+    container_status: 13,
+    unreachable_time: 14,
+    limitation: 16,
+  },
+);
 export type TaskStatus = z.output<typeof TaskStatus>;

@@ -3,6 +3,8 @@ import { after, before, describe, test } from "node:test";
 import { checkLeader } from "../../src/http/leader.ts";
 import type { HttpRequest } from "../../src/http/server.ts";
 import { negotiateAccept } from "../../src/http/v1-request.ts";
+import { encodeProtobuf } from "../../src/wire/protobuf.ts";
+import { SchedulerCall } from "../../src/wire/scheduler.ts";
 import { type RunningServer, rawRequest } from "./raw-http.ts";
 import { type SchedulerLikeEndpoint, SUBSCRIBE_CALL, startSchedulerLike } from "./v1-endpoint.ts";
 
@@ -23,7 +25,7 @@ before(async () => {
 after(() => running.close());
 
 const post = (
-  body: string,
+  body: string | Uint8Array,
   headers: Record<string, string> = JSON_HEADERS,
   path = "/api/v1/scheduler",
 ) => rawRequest(running.port, { path, headers, body });
@@ -45,10 +47,14 @@ describe("a v1 endpoint built on the shell", () => {
     assert.equal(res.text, "Expecting 'Content-Type' to be present");
   });
 
-  test("a protobuf Content-Type answers 415 saying protobuf is not supported yet", async () => {
-    const res = await post(DECLINE_CALL, { "Content-Type": "application/x-protobuf" });
-    assert.equal(res.status, 415);
-    assert.match(res.text, /does not support protobuf request bodies yet/);
+  test("a protobuf body is decoded into the same Call; bytes that are no Call answer 400", async () => {
+    const bytes = encodeProtobuf(SchedulerCall, JSON.parse(DECLINE_CALL));
+    const res = await post(Buffer.from(bytes), { "Content-Type": "application/x-protobuf" });
+    assert.equal(res.status, 202);
+    assert.equal(endpoint.calls.at(-1)?.decline?.offer_ids?.[0]?.value, "o-1");
+    const bad = await post(DECLINE_CALL, { "Content-Type": "application/x-protobuf" });
+    assert.equal(bad.status, 400);
+    assert.equal(bad.text, "Failed to parse body into Call protobuf");
   });
 
   test("any other Content-Type answers 415, parameters included (exact match, as Mesos)", async () => {
@@ -103,12 +109,6 @@ describe("a v1 endpoint built on the shell", () => {
       res.text,
       "Expecting 'Accept' to allow 'application/json' or 'application/x-protobuf'",
     );
-    const protobufOnly = await post(SUBSCRIBE_CALL, {
-      ...JSON_HEADERS,
-      Accept: "application/x-protobuf",
-    });
-    assert.equal(protobufOnly.status, 406);
-    assert.match(protobufOnly.text, /does not support 'application\/x-protobuf' responses yet/);
   });
 });
 
@@ -178,8 +178,20 @@ describe("negotiateAccept", () => {
     }
   });
 
-  test("JSON refused explicitly is not acceptable even under a wildcard", () => {
-    const result = negotiateAccept(requestWith({ accept: "*/*, application/json;q=0" }));
+  test("an Accept allowing protobuf but not JSON chooses protobuf", () => {
+    for (const accept of ["application/x-protobuf", "*/*, application/json;q=0"]) {
+      assert.deepEqual(
+        negotiateAccept(requestWith({ accept })),
+        { ok: true, value: "application/x-protobuf" },
+        accept,
+      );
+    }
+  });
+
+  test("JSON and protobuf both refused is not acceptable", () => {
+    const result = negotiateAccept(
+      requestWith({ accept: "*/*, application/json;q=0, application/x-protobuf;q=0" }),
+    );
     assert.equal(result.ok, false);
   });
 });

@@ -8,9 +8,10 @@ import { versionInfo } from "../../http/endpoints.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
-import { readV1Call } from "../../http/v1-request.ts";
+import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
+
 import type { AgentInfo } from "../../wire/framework.ts";
-import { encodeWire, stringifyWire } from "../../wire/json.ts";
+import { type encodeWire, stringifyWire } from "../../wire/json.ts";
 import {
   AgentOperatorCall,
   AgentOperatorResponse,
@@ -22,6 +23,9 @@ import type { AgentCore } from "../core/agent.ts";
 import { agentSandboxRoot } from "../core/paths.ts";
 import { browse, download, type FilesContext, read } from "./files.ts";
 import { attributesObject, legacyFramework, resourcesObject } from "./state-render.ts";
+
+// The agent's operator endpoint parses through Mesos's generic helper, whose message differs.
+const AGENT_PROTOBUF_BODY_ERROR = "Failed to parse body into a protobuf object";
 
 export interface AgentEndpointsContext {
   core: AgentCore;
@@ -191,8 +195,12 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
     methods: ["POST"],
     guard,
     handler: (request) => {
-      const parsed = readV1Call(request, AgentOperatorCall);
+      const parsed = readV1Call(request, AgentOperatorCall, {
+        protobufError: AGENT_PROTOBUF_BODY_ERROR,
+      });
       if (!parsed.ok) return failureResponse(parsed.failure);
+      const accept = negotiateAccept(request);
+      if (!accept.ok) return failureResponse(accept.failure);
       const call = parsed.value.call;
       const invalid = validateAgentOperatorCall(call);
       if (invalid !== undefined)
@@ -207,7 +215,7 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       const body = operatorAnswer(ctx, call);
       if (body === undefined)
         return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
-      return jsonResponse(200, encodeWire(AgentOperatorResponse, body));
+      return v1Response(accept.value, AgentOperatorResponse, body);
     },
   });
 }

@@ -14,9 +14,8 @@ import {
   textResponse,
 } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { encodeV1, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
-import { encodeTrusted } from "../../wire/json.ts";
 import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
 
 export const EXECUTOR_API_PATH = "api/v1/executor";
@@ -52,7 +51,7 @@ export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): 
       }
       return streamReply({ contentType: accept.value, streamId: false }, (stream) =>
         port.attach(streamId, {
-          send: (event) => stream.send(encodeTrusted(ExecutorEvent, event)),
+          send: (event) => stream.send(encodeV1(stream.contentType, ExecutorEvent, event)),
           close: () => stream.close(),
           onClose: (callback) => stream.onClose(() => callback()),
         }),

@@ -13,6 +13,7 @@
 import { randomUUID } from "node:crypto";
 import { leaderGuard } from "../../http/leader.ts";
 import {
+  APPLICATION_JSON,
   failureResponse,
   type Reply,
   response,
@@ -48,6 +49,8 @@ export const AGENT_CHANNEL_MAX_BODY_BYTES = 2 * AGENT_TASK_INFOS_MAX_BYTES;
 
 /** The v1 APIs' value bound scaled to the larger body (src/wire/json.ts). */
 const AGENT_CHANNEL_MAX_VALUES = WIRE_REQUEST_MAX_VALUES * 10;
+
+const AGENT_CHANNEL_JSON_ONLY = `The agent channel speaks ${APPLICATION_JSON} only`;
 
 /** The sub-message each agent call type must carry. */
 const CALL_FIELDS = {
@@ -99,6 +102,8 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
   }
   const contentType = checkContentType(request);
   if (!contentType.ok) return failureResponse(contentType.failure);
+  // The channel is Tessera's own, not a Mesos API: JSON only, both ways.
+  if (contentType.value !== APPLICATION_JSON) return textResponse(415, AGENT_CHANNEL_JSON_ONLY);
   const json = parseJsonBody(request, { maxValues: AGENT_CHANNEL_MAX_VALUES });
   if (!json.ok) return failureResponse(json.failure);
   if (Array.isArray(json.value)) return handleAgentCallBatch(ctx, request, json.value);
@@ -112,6 +117,7 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
   if (call.type === "SUBSCRIBE") {
     const accept = negotiateAccept(request);
     if (!accept.ok) return failureResponse(accept.failure);
+    if (accept.value !== APPLICATION_JSON) return textResponse(406, AGENT_CHANNEL_JSON_ONLY);
     if (streamId !== undefined) {
       return textResponse(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }

@@ -6,19 +6,12 @@
 import type { z } from "zod";
 import { versionInfo } from "../../http/endpoints.ts";
 import { leaderGuard } from "../../http/leader.ts";
-import {
-  failureResponse,
-  jsonResponse,
-  type Reply,
-  streamReply,
-  textResponse,
-} from "../../http/response.ts";
+import { failureResponse, type Reply, streamReply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
-import { encodeWire } from "../../wire/json.ts";
 import {
   MasterCall,
   type MasterCallType,
@@ -29,7 +22,7 @@ import type { MasterSnapshot } from "../core/operator.ts";
 import type { QuotaConfig } from "../core/registry-state.ts";
 import type { OperatorCall } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
-import { OPERATOR_HEARTBEAT_RECORD, type OperatorEventHub } from "./operator-events.ts";
+import { type OperatorEventHub, operatorHeartbeatRecord } from "./operator-events.ts";
 import { replyResponse } from "./scheduler-api.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
@@ -52,10 +45,6 @@ export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): v
     guard: leaderGuard(ctx.view),
     handler: (request) => handleOperatorCall(ctx, request),
   });
-}
-
-function ok(body: ResponseIn): Reply {
-  return jsonResponse(200, encodeWire(MasterResponse, body));
 }
 
 /**
@@ -109,6 +98,7 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
   if (!accept.ok) return failureResponse(accept.failure);
   const write = coreCallOf(call);
   if (write !== undefined) return coreCall(ctx, write);
+  const ok = (body: ResponseIn): Reply => v1Response(accept.value, MasterResponse, body);
   const core = ctx.dispatcher.core;
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
 
@@ -182,7 +172,7 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
           streamId: false,
           heartbeat: {
             intervalMs: HEARTBEAT_INTERVAL_MS,
-            record: () => OPERATOR_HEARTBEAT_RECORD,
+            record: () => operatorHeartbeatRecord(accept.value),
             ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
           },
         },

@@ -3,8 +3,9 @@
 // (TASK_ADDED, TASK_UPDATED, AGENT_ADDED, AGENT_REMOVED, FRAMEWORK_ADDED/UPDATED/REMOVED).
 // At most `maxSubscribers` streams are kept; beyond that the oldest is closed, as Mesos does
 // (--max_operator_event_stream_subscribers).
+import type { z } from "zod";
 import type { EventStream } from "../../http/event-stream.ts";
-import { encodeWire } from "../../wire/json.ts";
+import { encodeV1 } from "../../http/v1-request.ts";
 import { MasterEvent } from "../../wire/operator-master.ts";
 import type { OperatorEvent } from "../core/types.ts";
 import type { getState } from "../core/views.ts";
@@ -12,7 +13,16 @@ import type { getState } from "../core/views.ts";
 /** The GET_STATE payload, as the core renders it (MasterCore.getState). */
 type StatePayload = ReturnType<typeof getState>;
 
-export const OPERATOR_HEARTBEAT_RECORD = '{"type":"HEARTBEAT"}';
+/** One HEARTBEAT record in a stream's media type. */
+export function operatorHeartbeatRecord(mediaType: string): string | Uint8Array {
+  return encodeV1(mediaType, MasterEvent, { type: "HEARTBEAT" });
+}
+
+// Each record is validated (the core's event values are wire input, not yet parsed), then
+// printed in the subscriber's media type.
+function encodeEvent(mediaType: string, event: z.input<typeof MasterEvent>): string | Uint8Array {
+  return encodeV1(mediaType, MasterEvent, MasterEvent.parse(event));
+}
 
 export class OperatorEventHub {
   readonly #subscribers: EventStream[] = [];
@@ -37,7 +47,7 @@ export class OperatorEventHub {
       if (at >= 0) this.#subscribers.splice(at, 1);
     });
     stream.send(
-      encodeWire(MasterEvent, {
+      encodeEvent(stream.contentType, {
         type: "SUBSCRIBED",
         subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
       }),
@@ -48,8 +58,16 @@ export class OperatorEventHub {
   /** Sends one core event (already a wire MasterEvent value) to every subscriber. */
   publish(event: OperatorEvent): void {
     if (this.#subscribers.length === 0) return;
-    const record = encodeWire(MasterEvent, event);
-    for (const stream of [...this.#subscribers]) stream.send(record);
+    // Encoded once per media type among the subscribers.
+    const records = new Map<string, string | Uint8Array>();
+    for (const stream of [...this.#subscribers]) {
+      let record = records.get(stream.contentType);
+      if (record === undefined) {
+        record = encodeEvent(stream.contentType, event);
+        records.set(stream.contentType, record);
+      }
+      stream.send(record);
+    }
   }
 
   close(): void {

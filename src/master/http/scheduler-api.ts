@@ -13,13 +13,14 @@ import {
   textResponse,
 } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call } from "../../http/v1-request.ts";
-import { SchedulerCall, validateSchedulerCall } from "../../wire/scheduler.ts";
+import { encodeV1, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { SchedulerCall, SchedulerEvent, validateSchedulerCall } from "../../wire/scheduler.ts";
 import { MASTER_ERROR_STATUS, type SchedulerCallReply } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
 
 export const SCHEDULER_API_PATH = "api/v1/scheduler";
-const HEARTBEAT_RECORD = '{"type":"HEARTBEAT"}';
+const heartbeatRecord = (mediaType: string) =>
+  encodeV1(mediaType, SchedulerEvent, { type: "HEARTBEAT" });
 
 /** A core answer as Mesos's HTTP response: 202/200 with an empty body, or status + message. */
 export function replyResponse(reply: SchedulerCallReply) {
@@ -59,7 +60,7 @@ async function handleSchedulerCall(ctx: MasterHttpContext, request: HttpRequest)
         streamId: randomUUID(),
         heartbeat: {
           intervalMs: HEARTBEAT_INTERVAL_MS,
-          record: () => HEARTBEAT_RECORD,
+          record: () => heartbeatRecord(accept.value),
           ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
         },
       },

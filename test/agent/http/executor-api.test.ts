@@ -3,9 +3,11 @@
 // `/api/v1/executor` and `/slave(1)/api/v1/executor`, answer 405 to GET, 415 to a wrong
 // Content-Type, 400 to bad JSON, to JSON that is not a Call and to calls that fail validation,
 // 406 to SUBSCRIBE without an acceptable Accept, 202 to HEARTBEAT, and 400 "Framework cannot
-// be found" / "Executor cannot be found" to unknown ids.
+// be found" / "Executor cannot be found" to unknown ids; and the same to protobuf bodies.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { ExecutorCall } from "../../../src/wire/executor.ts";
+import { encodeProtobuf } from "../../../src/wire/protobuf.ts";
 import { type Cluster, startCluster } from "../integration/cluster.ts";
 import { commandTask } from "../integration/helpers.ts";
 
@@ -33,8 +35,14 @@ describe("the v1 executor API's status codes", () => {
       ...over,
     });
 
+  const UNKNOWN_EXECUTOR_MESSAGE = {
+    type: "MESSAGE",
+    executor_id: { value: "no-such-executor" },
+    message: { data: "aGk=" },
+  };
+
   for (const path of ["/api/v1/executor", "/slave(1)/api/v1/executor"]) {
-    const post = (body: string, headers: Record<string, string> = {}) =>
+    const post = (body: string | Uint8Array, headers: Record<string, string> = {}) =>
       fetch(`${cluster.agent.url}${path}`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },
@@ -91,15 +99,28 @@ describe("the v1 executor API's status codes", () => {
     });
 
     it(`${path}: an unknown executor of a known framework is 400 "Executor cannot be found"`, async () => {
-      const res = await post(
-        call({
-          type: "MESSAGE",
-          executor_id: { value: "no-such-executor" },
-          message: { data: "aGk=" },
-        }),
-      );
+      const res = await post(call(UNKNOWN_EXECUTOR_MESSAGE));
       assert.equal(res.status, 400);
       assert.equal(await res.text(), "Executor cannot be found");
+    });
+
+    // The same answers to protobuf bodies (reference §0.2).
+    const PROTOBUF = { "content-type": "application/x-protobuf" };
+    const postProtobuf = (call: Record<string, unknown>) =>
+      post(encodeProtobuf(ExecutorCall, call), PROTOBUF);
+    const protobufCall = (over: Record<string, unknown> = {}) => JSON.parse(call(over));
+
+    it(`${path}: a protobuf HEARTBEAT is 202; an unknown executor is 400 as in JSON`, async () => {
+      assert.equal((await postProtobuf(protobufCall())).status, 202);
+      const unknown = await postProtobuf(protobufCall(UNKNOWN_EXECUTOR_MESSAGE));
+      assert.equal(unknown.status, 400);
+      assert.equal(await unknown.text(), "Executor cannot be found");
+    });
+
+    it(`${path}: a protobuf call without its required executor_id is 400 "Failed to parse body into Call protobuf"`, async () => {
+      const res = await postProtobuf({ type: "HEARTBEAT", framework_id: { value: "f" } });
+      assert.equal(res.status, 400);
+      assert.equal(await res.text(), "Failed to parse body into Call protobuf");
     });
   }
 });

@@ -77,6 +77,12 @@ describe("agent channel", () => {
         400,
         /Unsupported agent channel version/,
       ],
+      [
+        JSON.stringify({ type: "PONG", agent_id: { value: agent.agentId } }),
+        { ...withStream, "Content-Type": "application/x-protobuf" },
+        415,
+        /speaks application\/json only/,
+      ],
     ];
     for (const [body, headers, status, message] of cases) {
       const res = await postCall(url, body, { headers });

@@ -1,6 +1,10 @@
 // Test helpers for the master's HTTP conformance tests: a real master on port 0 with a silent
 // logger, a scheduler client (the v1 client of src/http/client.ts), and an event reader that
 // waits for the next matching event with a bound instead of sleeping.
+//
+// With TESSERA_TEST_WIRE=protobuf (the *.protobuf.test.ts files set it) the scheduler and
+// operator helpers speak application/x-protobuf instead: calls are encoded from the same JSON,
+// events and answers decoded back to it, so the same scenarios run over both media types.
 import assert from "node:assert/strict";
 import { pino } from "pino";
 import { postCall, subscribe } from "../../../src/http/client.ts";
@@ -9,6 +13,11 @@ import {
   type StartMasterOptions,
   startMaster,
 } from "../../../src/master/server.ts";
+import { parseWireText, stringifyWire } from "../../../src/wire/json.ts";
+import { MasterCall, MasterResponse } from "../../../src/wire/operator-master.ts";
+import { encodeProtobuf, parseProtobuf } from "../../../src/wire/protobuf.ts";
+import { readRecords } from "../../../src/wire/recordio.ts";
+import { SchedulerCall, SchedulerEvent } from "../../../src/wire/scheduler.ts";
 import type { TestAgent } from "./test-agent.ts";
 
 /** Longest a test waits for an expected event before failing. */
@@ -114,7 +123,9 @@ export async function subscribeScheduler(
     },
   };
   if (frameworkId) body.framework_id = { value: frameworkId };
-  const sub = await subscribe(schedulerUrl(master), JSON.stringify(body));
+  const sub = PROTOBUF
+    ? await subscribeProtobuf(schedulerUrl(master), body)
+    : await subscribe(schedulerUrl(master), JSON.stringify(body));
   assert.ok(
     sub.ok,
     `SUBSCRIBE refused: ${sub.ok ? "" : `${sub.response.status} ${sub.response.body}`}`,
@@ -129,9 +140,18 @@ export async function subscribeScheduler(
     events,
     headers: sub.headers,
     call: (call) =>
-      postCall(schedulerUrl(master), JSON.stringify({ framework_id: { value: id }, ...call }), {
-        headers: { "Mesos-Stream-Id": streamId },
-      }),
+      PROTOBUF
+        ? postProtobuf(
+            schedulerUrl(master),
+            SchedulerCall,
+            { framework_id: { value: id }, ...call },
+            {
+              "Mesos-Stream-Id": streamId,
+            },
+          )
+        : postCall(schedulerUrl(master), JSON.stringify({ framework_id: { value: id }, ...call }), {
+            headers: { "Mesos-Stream-Id": streamId },
+          }),
     close: () => sub.close(),
   };
 }
@@ -141,12 +161,79 @@ export async function operatorCall(
   master: RunningMaster,
   call: Record<string, unknown>,
 ): Promise<{ status: number; body: string; json: Record<string, unknown> | undefined }> {
-  const res = await postCall(`${master.url}/api/v1`, JSON.stringify(call));
+  const res = PROTOBUF
+    ? await postProtobuf(`${master.url}/api/v1`, MasterCall, call)
+    : await postCall(`${master.url}/api/v1`, JSON.stringify(call));
   const json =
     res.status === 200 && res.body !== ""
       ? (JSON.parse(res.body) as Record<string, unknown>)
       : undefined;
   return { status: res.status, body: res.body, json };
+}
+
+const PROTOBUF = process.env.TESSERA_TEST_WIRE === "protobuf";
+const APPLICATION_PROTOBUF = "application/x-protobuf";
+/** The media type the helpers speak (see the file's opening comment). */
+export const WIRE_MEDIA_TYPE = PROTOBUF ? APPLICATION_PROTOBUF : "application/json";
+
+// A protobuf answer's message as the JSON a JSON answer would have carried.
+function protobufAsJson(schema: typeof MasterResponse | typeof SchedulerEvent, bytes: Uint8Array) {
+  const parsed = parseProtobuf(schema, bytes);
+  assert.ok(parsed.ok, parsed.ok ? "" : `undecodable protobuf answer: ${parsed.error}`);
+  return parseWireText(stringifyWire(parsed.value));
+}
+
+async function postProtobuf(
+  url: string,
+  schema: typeof SchedulerCall | typeof MasterCall,
+  call: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": APPLICATION_PROTOBUF, Accept: APPLICATION_PROTOBUF, ...headers },
+    // Unchecked: a test may send a call its schema refuses, to see the master's answer.
+    body: encodeProtobuf(schema, call),
+    redirect: "manual",
+  });
+  const bytes = new Uint8Array(await res.arrayBuffer());
+  if (res.headers.get("content-type") !== APPLICATION_PROTOBUF) {
+    return { status: res.status, body: Buffer.from(bytes).toString("utf8") };
+  }
+  return { status: res.status, body: stringifyWire(protobufAsJson(MasterResponse, bytes)) };
+}
+
+async function subscribeProtobuf(url: string, call: Record<string, unknown>) {
+  const abort = new AbortController();
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "Content-Type": APPLICATION_PROTOBUF, Accept: APPLICATION_PROTOBUF },
+    body: encodeProtobuf(SchedulerCall, call),
+    signal: abort.signal,
+  });
+  const headers: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    headers[name] = value;
+  });
+  if (res.status !== 200 || res.body === null) {
+    return { ok: false as const, response: { status: res.status, body: await res.text() } };
+  }
+  const body = res.body;
+  async function* events(): AsyncGenerator<unknown, void, undefined> {
+    try {
+      for await (const record of readRecords(body)) yield protobufAsJson(SchedulerEvent, record);
+    } catch (error) {
+      if (abort.signal.aborted) return;
+      throw error;
+    }
+  }
+  return {
+    ok: true as const,
+    headers,
+    streamId: headers["mesos-stream-id"],
+    events: events(),
+    close: () => abort.abort(),
+  };
 }
 
 /** GET_STATE with volatile fields (times, heartbeats) removed, for before/after comparisons. */

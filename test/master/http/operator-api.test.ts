@@ -4,6 +4,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { MasterResponse } from "../../../src/wire/operator-master.ts";
+import { parseProtobuf } from "../../../src/wire/protobuf.ts";
 import {
   EventReader,
   getJson,
@@ -206,7 +208,7 @@ describe("operator API and legacy endpoints", () => {
     assert.equal(unknown.status, 400);
   });
 
-  it("operator calls are validated: missing sub-message 400, UNKNOWN 501, protobuf-only Accept 406", async () => {
+  it("operator calls are validated: missing sub-message 400, UNKNOWN 501; a protobuf-only Accept gets protobuf", async () => {
     const missing = await operatorCall(master, { type: "TEARDOWN" });
     assert.equal(missing.status, 400);
     assert.equal(
@@ -220,7 +222,10 @@ describe("operator API and legacy endpoints", () => {
       headers: { "Content-Type": "application/json", Accept: "application/x-protobuf" },
       body: JSON.stringify({ type: "GET_HEALTH" }),
     });
-    assert.equal(res.status, 406);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+    const health = parseProtobuf(MasterResponse, new Uint8Array(await res.arrayBuffer()));
+    assert.deepEqual(health.ok && health.value.get_health, { healthy: true });
   });
 
   it("MARK_AGENT_GONE of an unknown agent is 404; TEARDOWN of an unknown framework is 400", async () => {

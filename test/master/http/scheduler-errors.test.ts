@@ -71,10 +71,11 @@ describe("scheduler API status codes", () => {
     assert.equal(res.status, 415);
   });
 
-  it("a protobuf body is answered 415 saying protobuf is not supported yet", async () => {
+  it("a protobuf body that is no Call is answered 400 'Failed to parse body into Call protobuf'", async () => {
+    // Field 1 (framework_id, a message) given as a varint.
     const res = await post(master, "\x08\x01", { "Content-Type": "application/x-protobuf" });
-    assert.equal(res.status, 415);
-    assert.match(res.body, /does not support protobuf/);
+    assert.equal(res.status, 400);
+    assert.equal(res.body, "Failed to parse body into Call protobuf");
   });
 
   it("malformed JSON is answered 400 'Failed to parse body into JSON'", async () => {
@@ -109,14 +110,14 @@ describe("scheduler API status codes", () => {
     assert.equal(res.status, 413);
   });
 
-  it("SUBSCRIBE accepting only protobuf is answered 406", async () => {
+  it("SUBSCRIBE accepting neither JSON nor protobuf is answered 406", async () => {
     const res = await post(
       master,
       JSON.stringify({
         type: "SUBSCRIBE",
         subscribe: { framework_info: { user: "a", name: "b" } },
       }),
-      { Accept: "application/x-protobuf" },
+      { Accept: "text/html" },
     );
     assert.equal(res.status, 406);
   });

@@ -9,6 +9,7 @@ import {
   startTestMaster,
   subscribeScheduler,
   type TestScheduler,
+  WIRE_MEDIA_TYPE,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
@@ -73,7 +74,7 @@ describe("scheduler API flow", () => {
   it("SUBSCRIBE answers 200 with a stream id, then SUBSCRIBED and a HEARTBEAT", async () => {
     const scheduler = await subscribeScheduler(master);
     try {
-      assert.equal(scheduler.headers["content-type"], "application/json");
+      assert.equal(scheduler.headers["content-type"], WIRE_MEDIA_TYPE);
       assert.match(scheduler.streamId, /^[0-9a-f-]{36}$/);
       const [subscribed] = scheduler.events.seen;
       const body = subscribed?.subscribed as Loose;
