@@ -16,7 +16,13 @@ export {
   type FaultRates,
   randomFaults,
 } from "./faults.ts";
-export { checkEnd, checkStep, dominantShares, SimInvariantError } from "./invariants.ts";
+export {
+  checkEnd,
+  checkStep,
+  dominantShares,
+  SimInvariantError,
+  undeliveredUpdates,
+} from "./invariants.ts";
 export { CALM_NETWORK, type NetworkFaults, SimNetwork } from "./network.ts";
 export { deriveSeed, SeededRandom, streamOf } from "./prng.ts";
 export type { SimReport, Stats } from "./report.ts";

@@ -42,11 +42,7 @@ export function checkStep(sim: Simulation): string[] {
  */
 export function checkEnd(sim: Simulation): string[] {
   const problems: string[] = [];
-  const byId = new Map(
-    sim.frameworks.flatMap((f) =>
-      f.frameworkId === undefined ? [] : [[f.frameworkId, f] as const],
-    ),
-  );
+  const byId = frameworksById(sim);
   for (const fw of sim.frameworks) {
     for (const [taskId, uuids] of fw.terminalUuids) {
       if (uuids.size > 1)
@@ -76,19 +72,9 @@ export function checkEnd(sim: Simulation): string[] {
       `launched task ${key} on ${agentName} never reached a terminal state at its framework (last ${task.state})`,
     );
   }
+  problems.push(...undeliveredUpdates(sim));
   for (const agent of sim.agents) {
     if (sim.wipedAgents.has(agent.name)) continue;
-    for (const [uuid, { key }] of agent.containers.executorAcked) {
-      const slash = key.indexOf("/");
-      const fw = byId.get(key.slice(0, slash));
-      if (fw === undefined || fw.receivedUuids.has(uuid)) continue;
-      const task = fw.tasks.get(key.slice(slash + 1));
-      // An update after the task's terminal one is acknowledged and dropped by the agent.
-      if (task !== undefined && (fw.terminalUuids.get(task.id)?.size ?? 0) > 0) continue;
-      problems.push(
-        `update ${uuid} of ${key} taken over by ${agent.name} never reached the framework`,
-      );
-    }
     if (sim.config.killAllAtEnd && agent.up && agent.core.statusUpdates.streamCount > 0) {
       problems.push(
         `agent ${agent.name} still has ${agent.core.statusUpdates.streamCount} unacknowledged update streams`,
@@ -119,6 +105,35 @@ export function checkEnd(sim: Simulation): string[] {
     }
   }
   return problems;
+}
+
+/** Updates an agent took over from an executor (on a disk never wiped) that no framework got. */
+export function undeliveredUpdates(sim: Simulation): string[] {
+  const byId = frameworksById(sim);
+  const problems: string[] = [];
+  for (const agent of sim.agents) {
+    if (sim.wipedAgents.has(agent.name)) continue;
+    for (const [uuid, { key }] of agent.containers.executorAcked) {
+      const slash = key.indexOf("/");
+      const fw = byId.get(key.slice(0, slash));
+      if (fw === undefined || fw.receivedUuids.has(uuid)) continue;
+      const task = fw.tasks.get(key.slice(slash + 1));
+      // An update after the task's terminal one is acknowledged and dropped by the agent.
+      if (task !== undefined && (fw.terminalUuids.get(task.id)?.size ?? 0) > 0) continue;
+      problems.push(
+        `update ${uuid} of ${key} taken over by ${agent.name} never reached the framework`,
+      );
+    }
+  }
+  return problems;
+}
+
+function frameworksById(sim: Simulation): Map<string, Simulation["frameworks"][number]> {
+  return new Map(
+    sim.frameworks.flatMap((f) =>
+      f.frameworkId === undefined ? [] : [[f.frameworkId, f] as const],
+    ),
+  );
 }
 
 /**
