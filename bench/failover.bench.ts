@@ -11,11 +11,12 @@ import { loadavg } from "node:os";
 import { masterInfoUrl } from "../src/zk/master-info.ts";
 import {
   getJson,
+  HA_WAIT,
   HaCluster,
   HaFramework,
   type MasterProcess,
-  waitFor,
 } from "../test/ha/cluster.ts";
+import { eventually } from "../test/support/eventually.ts";
 import { zooKeeperJar } from "../test/support/zookeeper.ts";
 import { type BenchRow, type BenchSuite, round, summarise } from "./harness.ts";
 
@@ -35,7 +36,7 @@ async function standbysReady(cluster: HaCluster, leader: MasterProcess): Promise
   const standbys = cluster.masters.filter((m) => m.running && m !== leader);
   const answers = new Map<number, number>();
   try {
-    await waitFor(
+    await eventually(
       "standbys following the leader",
       async () => {
         for (const m of standbys) {
@@ -48,7 +49,7 @@ async function standbysReady(cluster: HaCluster, leader: MasterProcess): Promise
         }
         return true;
       },
-      STARTUP_WAIT_MS,
+      { ...HA_WAIT, timeoutMs: STARTUP_WAIT_MS },
     );
   } catch (error) {
     throw new Error(
@@ -61,11 +62,15 @@ async function oneFailover(cluster: HaCluster, framework: HaFramework): Promise<
   const old = await cluster.leader();
   while (cluster.masters.filter((m) => m.running).length < 3) await cluster.startMaster();
   await standbysReady(cluster, old);
-  const agentIds = await waitFor("agents registered with the leader", async () => {
-    const ids = cluster.agents.map((a) => a.agentId());
-    const active = await cluster.activeAgents(old.url);
-    return ids.every((id) => id !== undefined && active.includes(id)) ? ids : undefined;
-  });
+  const agentIds = await eventually(
+    "agents registered with the leader",
+    async () => {
+      const ids = cluster.agents.map((a) => a.agentId());
+      const active = await cluster.activeAgents(old.url);
+      return ids.every((id) => id !== undefined && active.includes(id)) ? ids : undefined;
+    },
+    HA_WAIT,
+  );
   const subscriptions = framework.subscriptions.length;
 
   let electedAt: number | undefined;
@@ -75,7 +80,7 @@ async function oneFailover(cluster: HaCluster, framework: HaFramework): Promise<
   const killedAt = Date.now();
   old.kill("SIGKILL");
   try {
-    await waitFor("a new leader", () => electedAt !== undefined);
+    await eventually("a new leader", () => electedAt !== undefined, HA_WAIT);
     const leader = await cluster.leader(old.port);
     let agentsAt: number | undefined;
     while (agentsAt === undefined) {
@@ -83,8 +88,10 @@ async function oneFailover(cluster: HaCluster, framework: HaFramework): Promise<
       if (agentIds.every((id) => id !== undefined && active.includes(id))) agentsAt = Date.now();
       else await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     }
-    const resubscribed = await waitFor("the framework re-subscribed", () =>
-      framework.subscriptions.slice(subscriptions).find((s) => s.resubscribed),
+    const resubscribed = await eventually(
+      "the framework re-subscribed",
+      () => framework.subscriptions.slice(subscriptions).find((s) => s.resubscribed),
+      HA_WAIT,
     );
     const elected = electedAt ?? Number.NaN;
     return {
@@ -107,7 +114,7 @@ async function run(): Promise<BenchRow[]> {
   const cluster = await HaCluster.start({ zkServers: 1 });
   const framework = new HaFramework(cluster.zkUrl, "failover-bench", true);
   try {
-    await waitFor("the framework subscribed", () => framework.subscriptions.length > 0);
+    await eventually("the framework subscribed", () => framework.subscriptions.length > 0, HA_WAIT);
     const samples: Sample[] = [];
     for (let i = 0; i < RUNS; i++) samples.push(await oneFailover(cluster, framework));
     const leader = await cluster.leader();

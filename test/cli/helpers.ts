@@ -1,7 +1,8 @@
 // Runs the real `tessera` command (bin/tessera.mjs) as a child process and collects its exit
 // code and output, for the CLI's tests. Bounded: a command that hangs fails the test.
 import { execFile } from "node:child_process";
-import { createServer } from "node:net";
+
+export { freePort } from "../support/cluster.ts";
 
 export const BIN = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
 /** Longest a single CLI command may take in a test (process start-up included). */
@@ -32,19 +33,6 @@ export function tessera(args: readonly string[], env: NodeJS.ProcessEnv = {}): P
         resolve({ code: typeof code === "number" ? code : 0, stdout, stderr });
       },
     );
-  });
-}
-
-/** A TCP port nothing listens on right now (bound, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
   });
 }
 

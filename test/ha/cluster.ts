@@ -21,28 +21,14 @@ import type { TaskStatus } from "../../src/wire/status.ts";
 import { ZkDetector } from "../../src/zk/detector.ts";
 import { masterInfoUrl } from "../../src/zk/master-info.ts";
 import { parseZkUrl } from "../../src/zk/url.ts";
+import { eventually } from "../support/eventually.ts";
 import { freePort, ZooKeeperCluster } from "../support/zookeeper.ts";
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 /** Bound on any one condition the cluster waits for. */
 export const HA_WAIT_MS = 60_000;
-const POLL_MS = 25;
-
-/** Polls `probe` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = HA_WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+/** How the HA tests wait: bounded by HA_WAIT_MS, probing every 25 ms. */
+export const HA_WAIT = { timeoutMs: HA_WAIT_MS, everyMs: 25 } as const;
 
 export async function getJson(url: string): Promise<{ status: number; json: unknown }> {
   try {
@@ -193,7 +179,7 @@ export class HaCluster {
 
   /** The master that ZooKeeper says leads, once it acts as leader (answers /master/state). */
   async leader(notPort?: number, timeoutMs = HA_WAIT_MS): Promise<MasterProcess> {
-    return waitFor(
+    return eventually(
       "a leading master",
       async () => {
         const info = this.detector.current();
@@ -203,7 +189,7 @@ export class HaCluster {
         const state = await getJson(`${master.url}/master/state`);
         return state.status === 200 ? master : undefined;
       },
-      timeoutMs,
+      { ...HA_WAIT, timeoutMs },
     );
   }
 

@@ -7,8 +7,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
+import { eventually } from "../support/eventually.ts";
 import { zooKeeperSkip } from "../support/zookeeper.ts";
-import { getJson, HaCluster, HaFramework, touch, waitFor } from "./cluster.ts";
+import { getJson, HA_WAIT, HaCluster, HaFramework, touch } from "./cluster.ts";
 
 const skip = zooKeeperSkip();
 const LONG_TASKS = ["long-1", "long-2", "long-3", "long-4"];
@@ -52,8 +53,10 @@ async function failover(zkServers: 1 | 3): Promise<void> {
   for (const id of SHORT_TASKS) {
     fw.launch(id, c.taskCommand(`while [ ! -e ${trigger} ]; do sleep 0.05; done`));
   }
-  await waitFor("every task running", () =>
-    [...LONG_TASKS, ...SHORT_TASKS].every((id) => fw.latest(id) === "TASK_RUNNING"),
+  await eventually(
+    "every task running",
+    () => [...LONG_TASKS, ...SHORT_TASKS].every((id) => fw.latest(id) === "TASK_RUNNING"),
+    HA_WAIT,
   );
   const frameworkId = fw.client.frameworkId;
   assert.ok(frameworkId !== undefined);
@@ -74,25 +77,37 @@ async function failover(zkServers: 1 | 3): Promise<void> {
   assert.notEqual(newLeader.port, oldLeader.port);
 
   // Both agents re-register with the new leader, carrying their tasks.
-  await waitFor("both agents re-registered with the new leader", async () => {
-    const active = await c.activeAgents(newLeader.url);
-    return agentIds.every((id) => id !== undefined && active.includes(id));
-  });
-  await waitFor("the long tasks running and known to the new leader", async () => {
-    const tasks = await tasksKnownTo(newLeader.url);
-    return LONG_TASKS.every((id) =>
-      tasks.some(
-        (t) => t.id === id && t.state === "TASK_RUNNING" && t.framework_id === frameworkId,
-      ),
-    );
-  });
+  await eventually(
+    "both agents re-registered with the new leader",
+    async () => {
+      const active = await c.activeAgents(newLeader.url);
+      return agentIds.every((id) => id !== undefined && active.includes(id));
+    },
+    HA_WAIT,
+  );
+  await eventually(
+    "the long tasks running and known to the new leader",
+    async () => {
+      const tasks = await tasksKnownTo(newLeader.url);
+      return LONG_TASKS.every((id) =>
+        tasks.some(
+          (t) => t.id === id && t.state === "TASK_RUNNING" && t.framework_id === frameworkId,
+        ),
+      );
+    },
+    HA_WAIT,
+  );
 
   // The framework re-subscribed with its id, and got each TASK_FINISHED exactly once.
-  await waitFor("the framework re-subscribed", () =>
-    fw.subscriptions.some((s) => s.resubscribed && s.frameworkId === frameworkId),
+  await eventually(
+    "the framework re-subscribed",
+    () => fw.subscriptions.some((s) => s.resubscribed && s.frameworkId === frameworkId),
+    HA_WAIT,
   );
-  await waitFor("every short task finished", () =>
-    SHORT_TASKS.every((id) => fw.latest(id) === "TASK_FINISHED"),
+  await eventually(
+    "every short task finished",
+    () => SHORT_TASKS.every((id) => fw.latest(id) === "TASK_FINISHED"),
+    HA_WAIT,
   );
   for (const id of SHORT_TASKS) {
     const finished = fw.updates.filter((u) => u.taskId === id && u.state === "TASK_FINISHED");
@@ -105,8 +120,10 @@ async function failover(zkServers: 1 | 3): Promise<void> {
 
   // The framework keeps launching through the new leader.
   fw.launch("after-failover", c.taskCommand("exec sleep 600"));
-  await waitFor("a task launched after the failover runs", () =>
-    fw.latest("after-failover") === "TASK_RUNNING" ? true : undefined,
+  await eventually(
+    "a task launched after the failover runs",
+    () => (fw.latest("after-failover") === "TASK_RUNNING" ? true : undefined),
+    HA_WAIT,
   );
   assert.equal(fw.subscriptions.at(-1)?.frameworkId, frameworkId);
 }

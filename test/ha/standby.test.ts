@@ -8,8 +8,9 @@ import { pino } from "pino";
 import { type RunningMaster, startMaster } from "../../src/master/server.ts";
 import { SchedulerClient } from "../../src/sdk/index.ts";
 import { ZkLeader } from "../../src/sdk/zk-leader.ts";
+import { eventually } from "../support/eventually.ts";
 import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../support/zookeeper.ts";
-import { waitFor } from "./cluster.ts";
+import { HA_WAIT } from "./cluster.ts";
 
 const skip = zooKeeperSkip();
 let zk: ZooKeeperCluster;
@@ -80,7 +81,11 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
     const first = await master(url);
     await first.acting;
     const second = await master(url);
-    await waitFor("the standby to know the leader", () => second.leadership.kind === "following");
+    await eventually(
+      "the standby to know the leader",
+      () => second.leadership.kind === "following",
+      HA_WAIT,
+    );
     const location = `//127.0.0.1:${first.port}`;
     const scheduler = await post(`${second.url}/api/v1/scheduler`, SUBSCRIBE);
     assert.deepEqual(scheduler, { status: 307, location: `${location}/api/v1/scheduler` });
@@ -119,8 +124,10 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
         ),
       );
       const standby = await master(zk.url(path));
-      await waitFor("the standby to register", () =>
-        standby.leadershipRecords.some((r) => r.phase === "standby"),
+      await eventually(
+        "the standby to register",
+        () => standby.leadershipRecords.some((r) => r.phase === "standby"),
+        HA_WAIT,
       );
       const answer = await post(`${standby.url}/api/v1/scheduler`, SUBSCRIBE);
       assert.deepEqual(answer, { status: 503, location: null });
@@ -143,13 +150,17 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
     try {
       // Mesos's layout: ephemeral sequential `json.info_<10 digits>` children; the lowest leads
       // and holds the MasterInfo as JSON; other children are not masters.
-      const members = await waitFor("three masters registered", async () => {
-        const children = await call<string[]>((done) => client.getChildren(path, done));
-        const found = children
-          .filter((name) => /^json\.info_\d{10}$/.test(name))
-          .sort((a, b) => Number(a.slice(10)) - Number(b.slice(10)));
-        return found.length === 3 ? found : undefined;
-      });
+      const members = await eventually(
+        "three masters registered",
+        async () => {
+          const children = await call<string[]>((done) => client.getChildren(path, done));
+          const found = children
+            .filter((name) => /^json\.info_\d{10}$/.test(name))
+            .sort((a, b) => Number(a.slice(10)) - Number(b.slice(10)));
+          return found.length === 3 ? found : undefined;
+        },
+        HA_WAIT,
+      );
       const data = await call<Buffer>((done) => client.getData(`${path}/${members[0]}`, done));
       const info = JSON.parse(data.toString("utf8")) as {
         id: string;
@@ -180,7 +191,11 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
       const old = await master(`zk://127.0.0.1:${proxy.port}${path}`, short);
       await old.acting;
       const successor = await master(zk.url(path), short);
-      await waitFor("the successor to stand by", () => successor.leadership.kind === "following");
+      await eventually(
+        "the successor to stand by",
+        () => successor.leadership.kind === "following",
+        HA_WAIT,
+      );
       proxy.freeze();
       await successor.acting;
       await old.stopped;
@@ -206,7 +221,11 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
     const first = await master(url);
     await first.acting;
     const second = await master(url);
-    await waitFor("the second master to stand by", () => second.leadership.kind === "following");
+    await eventually(
+      "the second master to stand by",
+      () => second.leadership.kind === "following",
+      HA_WAIT,
+    );
     const leader = new ZkLeader(url);
     try {
       const lifetime = new AbortController();

@@ -7,6 +7,9 @@ import { mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freePort } from "./cluster.ts";
+
+export { freePort };
 
 const ROOT = new URL("../..", import.meta.url).pathname;
 /** Bound on a server starting to answer (a JVM start takes a second or two). */
@@ -38,20 +41,6 @@ export function zooKeeperSkip(): { skip?: string } {
   if ("jar" in found) return {};
   console.error(`# skipping: ${found.skip}`);
   return { skip: found.skip };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => {
-        if (typeof address === "object" && address !== null) resolve(address.port);
-        else reject(new Error("no port"));
-      });
-    });
-  });
 }
 
 /** Sends a four-letter word and returns the answer ("" if the server did not answer). */

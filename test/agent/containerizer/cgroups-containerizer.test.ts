@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { LinuxContainerizer } from "../../../src/agent/containerizer/linux-containerizer.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   cgroupRootDirs,
   cgroupsUnavailable,
@@ -14,7 +15,6 @@ import {
   PATH_ENV,
   readSandbox,
   uniqueRoot,
-  waitFor,
 } from "./helpers.ts";
 
 const root = uniqueRoot("cg");
@@ -72,7 +72,7 @@ test("usage comes from the cgroup: processes, memory, cpu limit and quota", asyn
     env: PATH_ENV,
     resources: { cpus: 0.5, memMb: 96 },
   });
-  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const usage = containerizer.usage("cg-usage");
   assert.ok(usage.ok);
   assert.equal(usage.value.processes, 2);
@@ -125,7 +125,7 @@ test("the cpu quota limits a busy loop: cgroup cpu time stays well below wall ti
     env: PATH_ENV,
     resources: { cpus: 0.2, memMb: 32 },
   });
-  await waitFor("the loop", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the loop", () => readSandbox(sandbox, "stdout") === "ready\n");
   const c = containerizer as LinuxContainerizer;
   const cpu0 = c.cpuUsageSecs("cg-busy") ?? Number.NaN;
   const wall0 = performance.now();
@@ -155,7 +155,7 @@ test("destroy with a grace period kills a TERM-trapping tree and removes its cgr
     resources: small,
   });
   assert.ok(launched.ok);
-  await waitFor("the trap", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the trap", () => readSandbox(sandbox, "stdout") === "ready\n");
   const destroyed = await containerizer.destroy("cg-trap", { gracePeriodMs: 200 });
   assert.ok(destroyed.ok);
   assert.equal(destroyed.value.signal, "SIGKILL");

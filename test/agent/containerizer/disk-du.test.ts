@@ -13,7 +13,8 @@ import {
   diskUsageBytes,
   formatBytes,
 } from "../../../src/agent/containerizer/disk-du.ts";
-import { make, makeSandboxParent, PATH_ENV, waitFor } from "./helpers.ts";
+import { eventually } from "../../support/eventually.ts";
+import { make, makeSandboxParent, PATH_ENV } from "./helpers.ts";
 
 const MB = 1024 * 1024;
 const sandboxes = makeSandboxParent();
@@ -81,7 +82,7 @@ describe("the containerizer with disk/du", () => {
         resources: { cpus: 0.5, memMb: 64, diskMb: 1 },
       });
       assert.ok(launched.ok);
-      await waitFor("the sandbox measured at 3 MB", () => {
+      await eventually("the sandbox measured at 3 MB", () => {
         const u = c.usage("d-measured");
         return u.ok && (u.value.disk_used_bytes ?? 0) >= 3 * MB;
       });

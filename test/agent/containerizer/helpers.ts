@@ -46,19 +46,6 @@ export function make(options: ContainerizerOptions): Containerizer {
   return made.value.containerizer;
 }
 
-/** Waits until `cond()` holds, checking every few ms; fails after `timeoutMs`. */
-export async function waitFor(
-  what: string,
-  cond: () => boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
-
 export function readSandbox(sandbox: string, file: "stdout" | "stderr"): string {
   try {
     return readFileSync(join(sandbox, file), "utf8");

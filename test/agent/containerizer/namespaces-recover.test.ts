@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { createContainerizer } from "../../../src/agent/containerizer/containerizer.ts";
 import { detectNamespaces, findTools } from "../../../src/agent/containerizer/namespaces-detect.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   cgroupRootDirs,
   cgroupsUnavailable,
@@ -19,7 +20,6 @@ import {
   readSandbox,
   testLauncher,
   uniqueRoot,
-  waitFor,
 } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
@@ -57,7 +57,7 @@ test("destroy of a pid-namespaced container leaves no process behind", async (t)
     resources: small,
   });
   assert.ok(launched.ok);
-  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const destroyed = await c.destroy("ns-kill", { gracePeriodMs: 100 });
   c.close();
   assert.ok(destroyed.ok);
@@ -144,7 +144,7 @@ test("recover re-attaches to a container launched by another instance, then wait
     env: PATH_ENV,
     resources: small,
   });
-  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
 
   const second = make({ isolation, cgroupsRoot: root, pollIntervalMs: 20 });
   const result = await second.recover([

@@ -4,7 +4,8 @@
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
-import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
+import { eventually } from "../../support/eventually.ts";
+import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
 const containerizer = make({ isolation: "posix/cpu,posix/mem", pollIntervalMs: 20 });
@@ -78,7 +79,7 @@ test("destroy kills a process that traps TERM, and its children, after the grace
     resources: small,
   });
   assert.ok(launched.ok);
-  await waitFor("the trap to be set", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the trap to be set", () => readSandbox(sandbox, "stdout") === "ready\n");
   const destroyed = await containerizer.destroy("p-trap", { gracePeriodMs: 200 });
   assert.ok(destroyed.ok);
   // Killed by SIGKILL: SIGTERM was ignored, so only the escalation after the grace ended it.
@@ -110,7 +111,7 @@ test("usage sums the container's processes from /proc", async () => {
     resources: { cpus: 1.5, memMb: 128 },
   });
   assert.ok(launched.ok);
-  await waitFor("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
+  await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const usage = containerizer.usage("p-usage");
   assert.ok(usage.ok);
   assert.equal(usage.value.processes, 2);
@@ -209,7 +210,7 @@ test("after the launcher is killed, a running container is still seen to end, an
   let waited: Awaited<ReturnType<typeof c.wait>>;
   try {
     process.kill(launcher, "SIGKILL");
-    await waitFor("the launcher to be gone", () => readProcStat(launcher)?.state !== "S");
+    await eventually("the launcher to be gone", () => readProcStat(launcher)?.state !== "S");
     process.kill(-launched.value.pid, "SIGKILL");
     waited = await c.wait("p-orphan");
   } finally {

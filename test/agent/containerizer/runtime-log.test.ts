@@ -15,7 +15,8 @@ import {
   sameProcess,
 } from "../../../src/agent/containerizer/runtime-log.ts";
 import { readBootId } from "../../../src/base/boot-id.ts";
-import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox, waitFor } from "./helpers.ts";
+import { eventually } from "../../support/eventually.ts";
+import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
 after(() => sandboxes.remove());
@@ -97,7 +98,7 @@ describe("recovery with the runtime log", () => {
     const known = await launch("kept");
     const orphan = await launch("orphan");
     assert.ok(known.ok && orphan.ok);
-    await waitFor("both to start", () =>
+    await eventually("both to start", () =>
       ["kept", "orphan"].every((id) => readSandbox(sandboxes.sandbox(id), "stdout") === "ready\n"),
     );
     // The agent crashes: its containerizer goes without destroying anything.
@@ -110,7 +111,7 @@ describe("recovery with the runtime log", () => {
       });
       assert.deepEqual(result.recovered, ["kept"]);
       assert.deepEqual(result.orphansRemoved, ["orphan"]);
-      await waitFor("the orphan's processes to go", () => !groupAlive(orphan.value.pid));
+      await eventually("the orphan's processes to go", () => !groupAlive(orphan.value.pid));
       assert.equal(groupAlive(known.value.pid), true, "the known container runs on");
       const destroyed = await second.destroy("kept", { gracePeriodMs: 0 });
       assert.ok(destroyed.ok);
@@ -131,17 +132,17 @@ describe("recovery with the runtime log", () => {
       resources: small,
     });
     assert.ok(launched.ok);
-    await waitFor("the child's pid", () => /^\d+\n$/.test(readSandbox(sandbox, "stdout")));
+    await eventually("the child's pid", () => /^\d+\n$/.test(readSandbox(sandbox, "stdout")));
     const child = Number(readSandbox(sandbox, "stdout").trim());
     first.close();
-    await waitFor("the first process to end", () => readProcStat(launched.value.pid) === null);
+    await eventually("the first process to end", () => readProcStat(launched.value.pid) === null);
     assert.notEqual(readProcStat(child), null, "the child runs on in the session");
 
     const second = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
     try {
       const result = await second.recover([], { cgroupOrphans: false });
       assert.deepEqual(result.orphansRemoved, ["rest"]);
-      await waitFor("the child to be killed", () => {
+      await eventually("the child to be killed", () => {
         const stat = readProcStat(child);
         return stat === null || stat.state === "Z";
       });

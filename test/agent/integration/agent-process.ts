@@ -1,23 +1,13 @@
 // Runs `tessera agent` as a child process (so that a test can kill -9 it) and waits for it to
 // listen. Every child is stopped by its pid.
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
+import { freePort } from "../../support/cluster.ts";
 import { TEST_RESOURCES } from "./helpers.ts";
 
-const BIN = fileURLToPath(new URL("../../../bin/tessera.mjs", import.meta.url));
+export { freePort };
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+const BIN = fileURLToPath(new URL("../../../bin/tessera.mjs", import.meta.url));
 
 /** The flags of an agent process for a test: its master, work dir and isolation, a fixed free
  *  port (so that a restart listens where the first run did), the test resources. */

@@ -13,8 +13,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { detectCgroups } from "../../../src/agent/containerizer/cgroups-detect.ts";
+import { eventually } from "../../support/eventually.ts";
 import { cgroupRootDirs } from "../containerizer/helpers.ts";
-import { type Cluster, eventually, processesWith, startCluster, terminal } from "./cluster.ts";
+import { type Cluster, processesWith, startCluster, terminal } from "./cluster.ts";
 import { commandTask } from "./helpers.ts";
 
 const probeRoot = `tessera-it-cgprobe-${process.pid}`;
@@ -128,8 +129,9 @@ describe(`cgroups isolation on cgroups v${version ?? "?"} with a real master and
     assert.equal(failed.status.source, "SOURCE_AGENT");
     assert.match(failed.status.message ?? "", /Memory limit exceeded/);
     assert.deepEqual(processesWith(marker), [], "no process of the task is left");
-    await eventually("the container's cgroups to be removed", () =>
-      cluster?.leftoverCgroups().length === 0 ? true : undefined,
+    await eventually(
+      "the container's cgroups to be removed",
+      () => cluster?.leftoverCgroups().length === 0,
     );
   });
 
@@ -158,7 +160,7 @@ describe(`cgroups isolation on cgroups v${version ?? "?"} with a real master and
           const s = cpuSample(c.cgroupsRoot);
           return s.sample.periods - first.sample.periods >= 20 ? s : undefined;
         },
-        30_000,
+        { timeoutMs: 30_000 },
       );
       const periods = last.sample.periods - first.sample.periods;
       const throttled = last.sample.throttled - first.sample.throttled;
@@ -179,8 +181,9 @@ describe(`cgroups isolation on cgroups v${version ?? "?"} with a real master and
       await terminal(c.framework, "busy");
     }
     assert.deepEqual(processesWith(marker), []);
-    await eventually("the container's cgroups to be removed", () =>
-      c.leftoverCgroups().length === 0 ? true : undefined,
+    await eventually(
+      "the container's cgroups to be removed",
+      () => c.leftoverCgroups().length === 0,
     );
   });
 
@@ -195,8 +198,9 @@ describe(`cgroups isolation on cgroups v${version ?? "?"} with a real master and
     assert.ok(sandbox !== undefined);
     writeFileSync(join(sandbox, "go"), "");
     await c.framework.state("cg-short", "TASK_FINISHED");
-    await eventually("the container's cgroups to be removed", () =>
-      c.leftoverCgroups().length === 0 ? true : undefined,
+    await eventually(
+      "the container's cgroups to be removed",
+      () => c.leftoverCgroups().length === 0,
     );
   });
 });

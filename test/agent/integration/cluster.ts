@@ -195,18 +195,3 @@ export function sandboxFile(dir: string | undefined, name: string): string {
     return "";
   }
 }
-
-/** Waits (bounded, re-checking every few ms) until `value()` is defined. */
-export async function eventually<T>(
-  what: string,
-  value: () => T | undefined,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = value();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -6,7 +6,8 @@ import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Cluster, eventually, startCluster } from "./cluster.ts";
+import { eventually } from "../../support/eventually.ts";
+import { type Cluster, startCluster } from "./cluster.ts";
 import { alive } from "./helpers.ts";
 
 const SDK = fileURLToPath(new URL("../../../src/sdk/index.ts", import.meta.url));
@@ -77,6 +78,6 @@ describe("a custom executor with a real master and agent", () => {
       (await readFile(join(env.MESOS_SANDBOX ?? "", "executor.pid"), "utf8")).trim(),
     );
     assert.notEqual(pid, process.pid, "the executor is not the agent's process");
-    await eventually("the executor process to exit", () => (alive(pid) ? undefined : true));
+    await eventually("the executor process to exit", () => !alive(pid));
   });
 });

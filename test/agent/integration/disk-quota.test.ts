@@ -4,6 +4,7 @@
 // as Mesos's disk/du isolator reports it, leaving no process behind.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../../support/eventually.ts";
 import { type Cluster, processesWith, startCluster } from "./cluster.ts";
 import { commandTask, type Loose } from "./helpers.ts";
 
@@ -40,14 +41,15 @@ describe("disk/du with a real master and agent", () => {
       }),
     ]);
     await cluster.framework.state("disk-ok", "TASK_RUNNING");
-    let entry: Loose | undefined;
-    for (const deadline = Date.now() + 10_000; entry === undefined; ) {
-      assert.ok(Date.now() < deadline, "no statistics showing the task's 2 MB");
-      const res = await fetch(`${cluster.agent.url}/monitor/statistics`);
-      const e = ((await res.json()) as Loose[]).find((x) => x.executor_id === "disk-ok");
-      if ((e?.statistics?.disk_used_bytes ?? 0) >= 2 * MB) entry = e;
-      else await new Promise((r) => setTimeout(r, 50));
-    }
+    const entry = await eventually(
+      "statistics showing the task's 2 MB",
+      async () => {
+        const res = await fetch(`${cluster.agent.url}/monitor/statistics`);
+        const e = ((await res.json()) as Loose[]).find((x) => x.executor_id === "disk-ok");
+        return (e?.statistics?.disk_used_bytes ?? 0) >= 2 * MB ? e : undefined;
+      },
+      { everyMs: 50 },
+    );
     assert.equal(entry.framework_id, cluster.framework.id);
     assert.equal(entry.statistics.disk_limit_bytes, 16 * MB);
     assert.ok(entry.statistics.disk_used_bytes < 16 * MB);

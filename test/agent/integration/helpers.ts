@@ -3,9 +3,6 @@
 // launches tasks and acknowledges every update while waiting (bounded) for task states.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { pino } from "pino";
 import {
   type RunningAgent,
@@ -21,15 +18,12 @@ import {
   subscribeScheduler,
   type TestScheduler,
 } from "../../master/http/helpers.ts";
+import { tempWorkDir } from "../../support/cluster.ts";
+import { Waiters } from "../../support/eventually.ts";
 
-export { EVENT_WAIT_MS, type Loose };
+export { EVENT_WAIT_MS, type Loose, tempWorkDir };
 
 export const TEST_RESOURCES = "cpus:2;mem:2048;disk:4096;ports:[31000-31100]";
-
-export async function tempWorkDir(): Promise<{ dir: string; remove: () => Promise<void> }> {
-  const dir = await mkdtemp(join(tmpdir(), "tessera-agent-"));
-  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
-}
 
 export async function startMasterForAgents(): Promise<RunningMaster> {
   return startTestMaster({ allocation_interval: "20ms" });
@@ -75,7 +69,7 @@ export interface TaskUpdate {
 export class Framework {
   readonly updates: TaskUpdate[] = [];
   readonly offers: Loose[] = [];
-  #waiters: Array<() => void> = [];
+  readonly #waiters = new Waiters();
   #pump: Promise<void>;
   autoAck = true;
 
@@ -107,7 +101,7 @@ export class Framework {
         this.updates.push({ taskId: status.task_id.value, state: status.state, status });
         if (this.autoAck && status.uuid !== undefined) await this.ack(status);
       }
-      for (const w of this.#waiters.splice(0)) w();
+      this.#waiters.wake();
     }
   }
 
@@ -124,23 +118,10 @@ export class Framework {
     predicate: () => T | undefined,
     timeoutMs = EVENT_WAIT_MS,
   ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = predicate();
-      if (value !== undefined && value !== false) return value;
-      const left = deadline - Date.now();
-      assert.ok(
-        left > 0,
-        `timed out waiting for ${what}; updates: ${JSON.stringify(this.updates.map((u) => [u.taskId, u.state]))}`,
-      );
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    return this.#waiters.until(what, predicate, {
+      timeoutMs,
+      detail: () => `updates: ${JSON.stringify(this.updates.map((u) => [u.taskId, u.state]))}`,
+    });
   }
 
   async offer(): Promise<Loose> {

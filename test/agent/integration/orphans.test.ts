@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { eventually } from "../../support/eventually.ts";
 import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
 import { processesWith } from "./cluster.ts";
 import {
@@ -50,10 +51,13 @@ describe("orphaned containers after kill -9 of the agent", () => {
     await agent?.kill9();
     assert.notDeepEqual(processesWith(marker), [], "the task outlives the agent at first");
     agent = await spawnAgent(flags);
-    const deadline = Date.now() + 10_000;
-    while (processesWith(marker).length > 0) {
-      assert.ok(Date.now() < deadline, `still running: ${processesWith(marker).join(", ")}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await eventually(
+      "the orphan's processes to be gone",
+      () => processesWith(marker).length === 0,
+      {
+        everyMs: 50,
+        detail: () => `still running: ${processesWith(marker).join(", ")}`,
+      },
+    );
   });
 });

@@ -4,16 +4,15 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { after, before, describe, it } from "node:test";
+import { eventually } from "../../support/eventually.ts";
 import { type Cluster, startCluster } from "./cluster.ts";
 import { commandTask } from "./helpers.ts";
 
-async function gone(path: string, timeoutMs = 15_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (!existsSync(path)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
+async function gone(path: string): Promise<boolean> {
+  return eventually(`${path} to be removed`, () => !existsSync(path), {
+    timeoutMs: 15_000,
+    everyMs: 50,
+  });
 }
 
 describe("sandbox garbage collection", () => {

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { AgentStartError, type RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { eventually } from "../../support/eventually.ts";
 import { type Loose, startMasterForAgents, startTestAgent, tempWorkDir } from "./helpers.ts";
 
 describe("--strict", () => {
@@ -64,13 +65,11 @@ describe("--advertise_ip and --advertise_port", () => {
   });
 
   it("the master records the advertised address, and the agent's /state names it", async () => {
-    let registered: Loose | undefined;
-    for (const deadline = Date.now() + 10_000; registered === undefined; ) {
-      assert.ok(Date.now() < deadline, "the agent never registered");
-      const state = (await (await fetch(`${master.url}/master/state`)).json()) as Loose;
-      registered = state.slaves?.[0];
-      if (registered === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
+    const registered: Loose = await eventually(
+      "the agent to register",
+      async () => ((await (await fetch(`${master.url}/master/state`)).json()) as Loose).slaves?.[0],
+      { everyMs: 50 },
+    );
     assert.equal(registered.hostname, "127.0.0.1", "the hostname defaults to the advertised ip");
     assert.equal(registered.port, 15099);
     // It still listens where it was told to (port 0: any free port).

@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   commandTask,
   Framework,
@@ -66,19 +67,20 @@ describe("agent task lifecycle with a real master", () => {
     // sandbox's directory (what tools read to find a finished task's files).
     type Ex = { id: string; directory: string; completed_tasks: { id: string; state: string }[] };
     type Fw = { id: string; completed_executors: Ex[] };
-    let done: Ex | undefined;
-    for (const deadline = Date.now() + 10_000; done === undefined; ) {
-      assert.ok(Date.now() < deadline, "the finished executor never showed in /state");
-      const s = (await (await fetch(`${agent.url}/state`)).json()) as {
-        frameworks: Fw[];
-        completed_frameworks: Fw[];
-      };
-      done = [...s.frameworks, ...s.completed_frameworks]
-        .filter((f) => f.id === framework.id)
-        .flatMap((f) => f.completed_executors)
-        .find((e) => e.id === "hello" && e.completed_tasks.length > 0);
-      if (done === undefined) await new Promise((r) => setTimeout(r, 50));
-    }
+    const done = await eventually(
+      "the finished executor to show in /state",
+      async () => {
+        const s = (await (await fetch(`${agent.url}/state`)).json()) as {
+          frameworks: Fw[];
+          completed_frameworks: Fw[];
+        };
+        return [...s.frameworks, ...s.completed_frameworks]
+          .filter((f) => f.id === framework.id)
+          .flatMap((f) => f.completed_executors)
+          .find((e) => e.id === "hello" && e.completed_tasks.length > 0);
+      },
+      { everyMs: 50 },
+    );
     assert.equal(done.directory, join(sandbox, runs[0] ?? ""));
     assert.deepEqual(
       done.completed_tasks.map((t) => [t.id, t.state]),

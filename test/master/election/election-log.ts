@@ -2,6 +2,7 @@
 // what happened before what, and wait (bounded) for an event instead of sleeping.
 import type { ContenderEvent, LeaderContender } from "../../../src/master/election/index.ts";
 import type { MasterInfo } from "../../../src/wire/framework.ts";
+import { Waiters } from "../../support/eventually.ts";
 
 export type LogEntry =
   | { who: string; kind: "contender"; event: ContenderEvent }
@@ -12,11 +13,11 @@ export const EVENT_TIMEOUT_MS = 30_000;
 
 export class ElectionLog {
   readonly entries: LogEntry[] = [];
-  #waiters: (() => void)[] = [];
+  readonly #waiters = new Waiters();
 
   add(entry: LogEntry): void {
     this.entries.push(entry);
-    for (const wake of this.#waiters.splice(0)) wake();
+    this.#waiters.wake();
   }
 
   contend(who: string, contender: LeaderContender): void {
@@ -43,22 +44,15 @@ export class ElectionLog {
     from = 0,
     timeoutMs = EVENT_TIMEOUT_MS,
   ): Promise<number> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = this.indexOf(match, from);
-      if (index >= 0) return index;
-      const leftMs = deadline - Date.now();
-      if (leftMs <= 0) {
-        throw new Error(`timed out waiting for ${what}; log: ${JSON.stringify(this.entries)}`);
-      }
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, leftMs);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const found = await this.#waiters.until(
+      what,
+      () => {
+        const index = this.indexOf(match, from);
+        return index >= 0 ? { index } : undefined;
+      },
+      { timeoutMs, detail: () => `log: ${JSON.stringify(this.entries)}` },
+    );
+    return found.index;
   }
 }
 

@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { postCall } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   acceptLaunch,
   currentOffer,
@@ -95,15 +96,12 @@ describe("agent channel", () => {
   it("an agent whose stream breaks is shown as inactive", async () => {
     const other = await TestAgent.start(master.url, { hostname: "leaving-agent" });
     other.close();
-    const deadline = Date.now() + 10_000;
-    for (;;) {
+    await eventually("the agent to be shown inactive", async () => {
       const agents = ((await operatorCall(master, { type: "GET_AGENTS" })).json as Loose).get_agents
         .agents;
       const mine = agents.find((a: Loose) => a.agent_info.id.value === other.agentId);
-      if (mine?.active === false) break;
-      assert.ok(Date.now() < deadline, "agent still active");
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+      return mine?.active === false;
+    });
   });
 
   it("MARK_AGENT_GONE tells the agent to shut down and answers 200", async () => {

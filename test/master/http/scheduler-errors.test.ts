@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   EventReader,
   type Loose,
@@ -239,16 +240,11 @@ describe("scheduler API calls needing a subscription", () => {
     });
     scheduler.close();
     // Wait (bounded) until the master saw the connection go.
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const res = await scheduler.call({ type: "REVIVE" });
-      if (res.status === 403) {
-        assert.equal(res.body, "Framework is not subscribed");
-        break;
-      }
-      assert.ok(Date.now() < deadline, `still ${res.status}`);
-      await new Promise((resolve) => setImmediate(resolve));
-    }
+    const res = await eventually("REVIVE to be refused", async () => {
+      const answer = await scheduler.call({ type: "REVIVE" });
+      return answer.status === 403 ? answer : undefined;
+    });
+    assert.equal(res.body, "Framework is not subscribed");
   });
 
   it("ACCEPT with an invalid TaskInfo answers 202, sends TASK_ERROR and adds no task", async () => {

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { postCall, subscribe } from "../../../src/http/client.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
+import { Waiters } from "../../support/eventually.ts";
 import { EVENT_WAIT_MS, type Event } from "./helpers.ts";
 
 export const DEFAULT_AGENT_RESOURCES = [
@@ -31,7 +32,7 @@ export class TestAgent {
   agentId = "";
   streamId = "";
   readonly #url: string;
-  readonly #waiters: Array<() => void> = [];
+  readonly #waiters = new Waiters();
   #close: () => void = () => {};
   #ended = false;
   #pong = true;
@@ -74,13 +75,13 @@ export class TestAgent {
         const event = raw as Event;
         this.events.push(event);
         if (event.type === "PING" && this.#pong) void this.call({ type: "PONG" }).catch(() => {});
-        for (const wake of this.#waiters.splice(0)) wake();
+        this.#waiters.wake();
       }
     } catch {
       // The connection dropped: the stream has ended.
     } finally {
       this.#ended = true;
-      for (const wake of this.#waiters.splice(0)) wake();
+      this.#waiters.wake();
     }
   }
 
@@ -91,40 +92,27 @@ export class TestAgent {
   /** The first event of `type` not yet taken by an earlier waitFor (bounded wait). */
   #taken = new Set<Event>();
   async waitFor(type: string, timeoutMs = EVENT_WAIT_MS): Promise<Event> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.events.find((e) => e.type === type && !this.#taken.has(e));
-      if (found !== undefined) {
-        this.#taken.add(found);
-        return found;
-      }
-      assert.ok(!this.#ended, `agent stream ended while waiting for ${type}`);
-      const left = deadline - Date.now();
-      assert.ok(left > 0, `agent got no ${type} within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    const found = await this.#waiters.until(
+      `the agent to get ${type}`,
+      () => {
+        const event = this.events.find((e) => e.type === type && !this.#taken.has(e));
+        assert.ok(
+          event !== undefined || !this.#ended,
+          `agent stream ended while waiting for ${type}`,
+        );
+        return event;
+      },
+      { timeoutMs },
+    );
+    this.#taken.add(found);
+    return found;
   }
 
   /** Waits until the master ends this agent's stream (bounded). */
   async waitForEnd(timeoutMs = EVENT_WAIT_MS): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!this.#ended) {
-      const left = deadline - Date.now();
-      assert.ok(left > 0, "agent stream still open");
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, left);
-        this.#waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
-    }
+    await this.#waiters.until("the master to end the agent stream", () => this.#ended, {
+      timeoutMs,
+    });
   }
 
   /** POSTs an agent call on this agent's stream. */
