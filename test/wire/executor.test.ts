@@ -9,6 +9,7 @@ import {
   validateExecutorEvent,
 } from "../../src/wire/executor.ts";
 import { encodeWire, parseWire } from "../../src/wire/json.ts";
+import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
 
 const UUID = "hTaLQ0b5Q1OZuab7QclTKQ==";
 const ids = { executor_id: { value: "exec-1" }, framework_id: { value: "fw-0000" } };
@@ -27,9 +28,7 @@ const runningStatus = {
 };
 
 function parseCall(json: unknown): ExecutorCall {
-  const r = parseWire(ExecutorCall, json);
-  assert.ok(r.ok, r.ok ? "" : r.error);
-  return r.value;
+  return parsedOk(ExecutorCall, json);
 }
 
 function callError(json: unknown): string | undefined {
@@ -52,11 +51,9 @@ const validCalls: Record<(typeof EXECUTOR_CALL_TYPES)[number], unknown> = {
 };
 
 test("every executor call type parses and validates", () => {
-  for (const type of EXECUTOR_CALL_TYPES) {
-    const call = parseCall(validCalls[type]);
-    assert.equal(call.type, type);
-    assert.equal(validateExecutorCall(call), undefined, type);
-  }
+  assertEveryTypeParses(ExecutorCall, validCalls, EXECUTOR_CALL_TYPES, {
+    validate: validateExecutorCall,
+  });
 });
 
 test("a SUBSCRIBE with an empty subscribe message is valid (first subscription)", () => {
@@ -190,12 +187,9 @@ const validEvents: Record<(typeof EXECUTOR_EVENT_TYPES)[number], unknown> = {
 };
 
 test("every executor event type parses and validates", () => {
-  for (const type of EXECUTOR_EVENT_TYPES) {
-    const r = parseWire(ExecutorEvent, validEvents[type]);
-    assert.ok(r.ok, `${type}: ${r.ok ? "" : r.error}`);
-    assert.equal(r.value.type, type);
-    assert.equal(validateExecutorEvent(r.value), undefined, type);
-  }
+  assertEveryTypeParses(ExecutorEvent, validEvents, EXECUTOR_EVENT_TYPES, {
+    validate: validateExecutorEvent,
+  });
 });
 
 test("SUBSCRIBED carries agent_info.hostname and container_id, and fills declared defaults", () => {

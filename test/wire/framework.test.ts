@@ -18,11 +18,7 @@ import {
 } from "../../src/wire/framework.ts";
 import { encodeWire, parseWire } from "../../src/wire/json.ts";
 import { MASTER_INFO, SUBSCRIBE_FRAMEWORK_INFO } from "./mesos-examples.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 test("the SUBSCRIBE example's FrameworkInfo parses with its roles and capabilities", () => {
   const r = parseWire(FrameworkInfo, SUBSCRIBE_FRAMEWORK_INFO);

@@ -21,11 +21,7 @@ import {
   validateRole,
 } from "../../src/wire/ids.ts";
 import { encodeWire, parseWire } from "../../src/wire/json.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 test("ID messages carry a required value", () => {
   for (const schema of [FrameworkID, AgentID, TaskID, OperationID]) {

@@ -12,11 +12,7 @@ import {
   Request,
 } from "../../src/wire/offer.ts";
 import { LAUNCH_GROUP, LAUNCH_TASK_INFO, OFFER } from "./mesos-examples.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 const UUID_B64 = "hTaLQ0b5Q1OZuab7QclTKQ==";
 const cpus = (value: number) => ({ name: "cpus", type: "SCALAR", scalar: { value } });

@@ -9,6 +9,7 @@ import {
   ProcessIO,
   validateAgentOperatorCall,
 } from "../../src/wire/operator-agent.ts";
+import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
 
 const framework_id = { value: "m-0000" };
 const agent_id = { value: "m-S0" };
@@ -116,17 +117,13 @@ const validCalls: Record<(typeof AGENT_OPERATOR_CALL_TYPES)[number], unknown> = 
 };
 
 function parseCall(json: unknown): AgentOperatorCall {
-  const r = parseWire(AgentOperatorCall, json);
-  assert.ok(r.ok, r.ok ? "" : r.error);
-  return r.value;
+  return parsedOk(AgentOperatorCall, json);
 }
 
 test("every agent operator call type parses and validates", () => {
-  for (const type of AGENT_OPERATOR_CALL_TYPES) {
-    const call = parseCall(validCalls[type]);
-    assert.equal(call.type, type);
-    assert.equal(validateAgentOperatorCall(call), undefined, type);
-  }
+  assertEveryTypeParses(AgentOperatorCall, validCalls, AGENT_OPERATOR_CALL_TYPES, {
+    validate: validateAgentOperatorCall,
+  });
 });
 
 test("agent calls that need a sub-message are rejected without it", () => {
@@ -269,15 +266,9 @@ const validResponses: Record<(typeof AGENT_OPERATOR_RESPONSE_TYPES)[number], unk
 };
 
 test("every agent operator response type parses and encodes stably", () => {
-  for (const type of AGENT_OPERATOR_RESPONSE_TYPES) {
-    const r = parseWire(AgentOperatorResponse, validResponses[type]);
-    assert.ok(r.ok, `${type}: ${r.ok ? "" : r.error}`);
-    assert.equal(r.value.type, type);
-    const printed = encodeWire(AgentOperatorResponse, r.value);
-    const again = parseWire(AgentOperatorResponse, JSON.parse(printed));
-    assert.ok(again.ok);
-    assert.equal(encodeWire(AgentOperatorResponse, again.value), printed, type);
-  }
+  assertEveryTypeParses(AgentOperatorResponse, validResponses, AGENT_OPERATOR_RESPONSE_TYPES, {
+    roundTrip: true,
+  });
 });
 
 test("GET_AGENT emits the agent's declared defaults (port 5051, mark_gone)", () => {

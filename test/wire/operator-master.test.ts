@@ -10,6 +10,7 @@ import {
   MasterResponse,
   validateMasterCall,
 } from "../../src/wire/operator-master.ts";
+import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
 
 const agent_id = { value: "m-S0" };
 const framework_id = { value: "m-0000" };
@@ -119,17 +120,13 @@ const validCalls: Record<(typeof MASTER_CALL_TYPES)[number], unknown> = {
 };
 
 function parseCall(json: unknown): MasterCall {
-  const r = parseWire(MasterCall, json);
-  assert.ok(r.ok, r.ok ? "" : r.error);
-  return r.value;
+  return parsedOk(MasterCall, json);
 }
 
 test("every master operator call type parses and validates", () => {
-  for (const type of MASTER_CALL_TYPES) {
-    const call = parseCall(validCalls[type]);
-    assert.equal(call.type, type);
-    assert.equal(validateMasterCall(call), undefined, type);
-  }
+  assertEveryTypeParses(MasterCall, validCalls, MASTER_CALL_TYPES, {
+    validate: validateMasterCall,
+  });
 });
 
 test("master calls without their sub-message are rejected with Mesos's message", () => {
@@ -311,16 +308,7 @@ const validResponses: Record<(typeof MASTER_RESPONSE_TYPES)[number], unknown> = 
 };
 
 test("every master response type parses and round-trips through encodeWire", () => {
-  for (const type of MASTER_RESPONSE_TYPES) {
-    const r = parseWire(MasterResponse, validResponses[type]);
-    assert.ok(r.ok, `${type}: ${r.ok ? "" : r.error}`);
-    assert.equal(r.value.type, type);
-    // Encoding is stable: what we print parses back to the same printed form.
-    const printed = encodeWire(MasterResponse, r.value);
-    const again = parseWire(MasterResponse, JSON.parse(printed));
-    assert.ok(again.ok);
-    assert.equal(encodeWire(MasterResponse, again.value), printed, type);
-  }
+  assertEveryTypeParses(MasterResponse, validResponses, MASTER_RESPONSE_TYPES, { roundTrip: true });
 });
 
 test("GET_AGENTS keeps drain info and capabilities; GET_MASTER times are epoch doubles", () => {
@@ -369,11 +357,7 @@ const validEvents: Record<(typeof MASTER_EVENT_TYPES)[number], unknown> = {
 };
 
 test("every master event type parses", () => {
-  for (const type of MASTER_EVENT_TYPES) {
-    const r = parseWire(MasterEvent, validEvents[type]);
-    assert.ok(r.ok, `${type}: ${r.ok ? "" : r.error}`);
-    assert.equal(r.value.type, type);
-  }
+  assertEveryTypeParses(MasterEvent, validEvents, MASTER_EVENT_TYPES);
 });
 
 test("SUBSCRIBED carries the full GET_STATE snapshot and the heartbeat interval", () => {

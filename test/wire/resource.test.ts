@@ -10,11 +10,7 @@ import {
   Value,
 } from "../../src/wire/resource.ts";
 import { OFFER, PRE_REFINEMENT_RESERVED_CPUS } from "./mesos-examples.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 test("every resource of the reference's OFFERS example parses", () => {
   for (const json of OFFER.resources) {

@@ -9,6 +9,7 @@ import {
   validateSchedulerCall,
   validateSchedulerEvent,
 } from "../../src/wire/scheduler.ts";
+import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
 
 // --- the reference's §1.6 example bodies, verbatim -------------------------------------------
 
@@ -94,9 +95,7 @@ const agent_id = { value: "a-S0" };
 const frameworkInfo = { user: "alice", name: "my-fw" };
 
 function parseCall(json: unknown): SchedulerCall {
-  const r = parseWire(SchedulerCall, typeof json === "string" ? parseWireText(json) : json);
-  assert.ok(r.ok, r.ok ? "" : r.error);
-  return r.value;
+  return parsedOk(SchedulerCall, typeof json === "string" ? parseWireText(json) : json);
 }
 
 function callError(json: unknown, principal?: string): string | undefined {
@@ -238,11 +237,9 @@ const validCalls: Record<(typeof SCHEDULER_CALL_TYPES)[number], unknown> = {
 };
 
 test("every scheduler call type parses and validates", () => {
-  for (const type of SCHEDULER_CALL_TYPES) {
-    const call = parseCall(validCalls[type]);
-    assert.equal(call.type, type);
-    assert.equal(validateSchedulerCall(call), undefined, type);
-  }
+  assertEveryTypeParses(SchedulerCall, validCalls, SCHEDULER_CALL_TYPES, {
+    validate: (call) => validateSchedulerCall(call),
+  });
 });
 
 test("TEARDOWN, REVIVE and SUPPRESS need no sub-message", () => {

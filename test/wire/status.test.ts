@@ -15,11 +15,7 @@ import {
   TERMINAL_TASK_STATES,
 } from "../../src/wire/status.ts";
 import { UPDATE_STATUS } from "./mesos-examples.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 test("the fourteen task states have Mesos's numbers, each used once", () => {
   assert.equal(TASK_STATES.length, 14);

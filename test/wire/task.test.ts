@@ -24,11 +24,7 @@ import {
   Volume,
 } from "../../src/wire/task.ts";
 import { LAUNCH_GROUP, LAUNCH_TASK_INFO, UPDATE_STATUS } from "./mesos-examples.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 const TASK_MESSAGE =
   "Task should have at least one (but not both) of CommandInfo or ExecutorInfo present";

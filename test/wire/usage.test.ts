@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeWire, parseWire } from "../../src/wire/json.ts";
 import { ResourceStatistics, ResourceUsage } from "../../src/wire/usage.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 const STATS = {
   timestamp: 1724431234.5,

@@ -2,11 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { encodeWire, parseWire } from "../../src/wire/json.ts";
 import { Image, Secret, Volume } from "../../src/wire/volume.ts";
-
-function errorOf(result: { ok: boolean; error?: string }): string {
-  assert.equal(result.ok, false, "expected the parse to fail");
-  return result.error ?? "";
-}
+import { errorOf } from "./wire-asserts.ts";
 
 test("volume sources of every kind parse", () => {
   const sources = [
