@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { launchCall } from "../scheduler-calls.ts";
 import { Harness, commandTask as task } from "./harness.ts";
 
 describe("framework subscription", () => {
@@ -96,13 +97,7 @@ describe("framework subscription", () => {
     h.allocate();
     const offer = h.offers(fw.streamId)[0];
     assert.ok(offer);
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: "LAUNCH", launch: { task_infos: [task("t1", agent.agentId)] } }],
-      },
-    });
+    h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], [task("t1", agent.agentId)]));
     const reply = h.call(fw.streamId, fw.frameworkId, { type: "TEARDOWN" });
     assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 202 });
     const snap = h.master.snapshot(h.nowMs);

@@ -22,6 +22,7 @@ import type { AgentCall, AgentSubscribe } from "../../../src/wire/agent-channel.
 import type { FrameworkInfo } from "../../../src/wire/framework.ts";
 import type { SchedulerCall } from "../../../src/wire/scheduler.ts";
 import type { Task, TaskInfo } from "../../../src/wire/task.ts";
+import { launchCall } from "../scheduler-calls.ts";
 import { FakeAllocator } from "./fake-allocator.ts";
 
 export const MASTER_ID = "M";
@@ -294,19 +295,8 @@ export function launchTasks(
     .filter((o) => o.agent_id.value === agentId)
     .at(-1);
   if (offer === undefined) throw new Error(`no offer for ${agentId}`);
-  h.call(fw.streamId, fw.frameworkId, {
-    type: "ACCEPT",
-    accept: {
-      offer_ids: [offer.id],
-      operations: [
-        {
-          type: "LAUNCH",
-          launch: { task_infos: taskIds.map((id) => commandTask(id, agentId, resources)) },
-        },
-      ],
-      filters: { refuse_seconds: 0 },
-    },
-  });
+  const tasks = taskIds.map((id) => commandTask(id, agentId, resources));
+  h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], tasks, { refuse_seconds: 0 }));
 }
 
 /** The agent sends a status update for a task. */

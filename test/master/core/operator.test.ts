@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { OperatorEvent } from "../../../src/master/core/types.ts";
+import type { TaskInfo } from "../../../src/wire/task.ts";
+import { launchCall } from "../scheduler-calls.ts";
 import { agentUpdate, Harness, launchTasks, uuidOf, wireResources } from "./harness.ts";
 
 function operatorEvents(h: Harness): OperatorEvent[] {
@@ -165,31 +167,14 @@ describe("scheduler calls", () => {
     h.allocate();
     const offer = h.offers(fw.streamId)[0];
     assert.ok(offer);
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
-          {
-            type: "LAUNCH",
-            launch: {
-              task_infos: [
-                {
-                  name: "t",
-                  task_id: { value: "t" },
-                  agent_id: { value: agent.agentId },
-                  resources: wireResources("cpus:1"),
-                  executor: {
-                    executor_id: { value: "ex" },
-                    command: { shell: true, value: "run" },
-                  },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
+    const task = {
+      name: "t",
+      task_id: { value: "t" },
+      agent_id: { value: agent.agentId },
+      resources: wireResources("cpus:1"),
+      executor: { executor_id: { value: "ex" }, command: { shell: true, value: "run" } },
+    } as TaskInfo;
+    h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], [task]));
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1);
     h.call(fw.streamId, fw.frameworkId, {
       type: "SHUTDOWN",

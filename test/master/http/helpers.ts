@@ -18,6 +18,7 @@ import { MasterCall, MasterResponse } from "../../../src/wire/operator-master.ts
 import { encodeProtobuf, parseProtobuf } from "../../../src/wire/protobuf.ts";
 import { readRecords } from "../../../src/wire/recordio.ts";
 import { SchedulerCall, SchedulerEvent } from "../../../src/wire/scheduler.ts";
+import { launchCall, scalar } from "../scheduler-calls.ts";
 import type { TestAgent } from "./test-agent.ts";
 
 /** Longest a test waits for an expected event before failing. */
@@ -263,9 +264,7 @@ export function taskInfo(offer: Loose, taskId: string, role = "web", cpus = 1): 
     name: taskId,
     task_id: { value: taskId },
     agent_id: offer.agent_id,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: cpus }, allocation_info: { role } },
-    ],
+    resources: [scalar("cpus", cpus, role)],
     command: { value: "sleep 100" },
   };
 }
@@ -276,14 +275,7 @@ export function acceptLaunch(
   offerIds: Loose[],
   tasks: Loose[],
 ): Promise<{ status: number; body: string }> {
-  return scheduler.call({
-    type: "ACCEPT",
-    accept: {
-      offer_ids: offerIds,
-      operations: [{ type: "LAUNCH", launch: { task_infos: tasks } }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
+  return scheduler.call(launchCall(offerIds, tasks, { refuse_seconds: 0 }));
 }
 
 /**

@@ -6,6 +6,7 @@ import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { MasterResponse } from "../../../src/wire/operator-master.ts";
 import { parseProtobuf } from "../../../src/wire/protobuf.ts";
+import { launchCall, scalar } from "../scheduler-calls.ts";
 import {
   EventReader,
   getJson,
@@ -38,41 +39,22 @@ describe("operator API and legacy endpoints", () => {
       capabilities: [{ type: "MULTI_ROLE" }],
     });
     const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
-    const res = await scheduler.call({
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
-          {
-            type: "LAUNCH",
-            launch: {
-              task_infos: [
-                {
-                  name: "web-1",
-                  task_id: { value: "web-1" },
-                  agent_id: offer.agent_id,
-                  resources: [
-                    {
-                      name: "cpus",
-                      type: "SCALAR",
-                      scalar: { value: 1 },
-                      allocation_info: { role: "web" },
-                    },
-                    {
-                      name: "ports",
-                      type: "RANGES",
-                      ranges: { range: [{ begin: 31000, end: 31001 }] },
-                      allocation_info: { role: "web" },
-                    },
-                  ],
-                  command: { value: "sleep 100" },
-                },
-              ],
-            },
-          },
-        ],
-      },
-    });
+    const task: Loose = {
+      name: "web-1",
+      task_id: { value: "web-1" },
+      agent_id: offer.agent_id,
+      resources: [
+        scalar("cpus", 1, "web"),
+        {
+          name: "ports",
+          type: "RANGES",
+          ranges: { range: [{ begin: 31000, end: 31001 }] },
+          allocation_info: { role: "web" },
+        },
+      ],
+      command: { value: "sleep 100" },
+    };
+    const res = await scheduler.call(launchCall([offer.id], [task]));
     assert.equal(res.status, 202, res.body);
     await agent.waitFor("RUN_TASK");
     await agent.sendUpdate(scheduler.frameworkId, "web-1", "TASK_RUNNING", {

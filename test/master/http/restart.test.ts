@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
+import { launchCall, scalar } from "../scheduler-calls.ts";
 import { type Loose, operatorCall, startTestMaster, subscribeScheduler } from "./helpers.ts";
 import { DEFAULT_AGENT_RESOURCES, TestAgent } from "./test-agent.ts";
 
@@ -26,37 +27,21 @@ describe("master restart with the sqlite registry", () => {
     const first = await startTestMaster(flags);
     let agentId: string;
     let frameworkId: string;
-    const taskResources = [
-      { name: "cpus", type: "SCALAR", scalar: { value: 1 }, allocation_info: { role: "web" } },
-    ];
+    const taskResources = [scalar("cpus", 1, "web")];
     try {
       const agent = await TestAgent.start(first.url, { hostname: "durable-agent" });
       agentId = agent.agentId;
       const scheduler = await subscribeScheduler(first, FRAMEWORK);
       frameworkId = scheduler.frameworkId;
       const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
-      const accepted = await scheduler.call({
-        type: "ACCEPT",
-        accept: {
-          offer_ids: [offer.id],
-          operations: [
-            {
-              type: "LAUNCH",
-              launch: {
-                task_infos: [
-                  {
-                    name: "t",
-                    task_id: { value: "t-1" },
-                    agent_id: offer.agent_id,
-                    resources: taskResources,
-                    command: { value: "sleep 100" },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      });
+      const task: Loose = {
+        name: "t",
+        task_id: { value: "t-1" },
+        agent_id: offer.agent_id,
+        resources: taskResources,
+        command: { value: "sleep 100" },
+      };
+      const accepted = await scheduler.call(launchCall([offer.id], [task]));
       assert.equal(accepted.status, 202, accepted.body);
       await agent.waitFor("RUN_TASK");
       await agent.sendUpdate(frameworkId, "t-1", "TASK_RUNNING");

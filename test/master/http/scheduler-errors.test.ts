@@ -5,6 +5,7 @@ import { after, before, describe, it } from "node:test";
 import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { eventually } from "../../support/eventually.ts";
+import { launchCall, scalar } from "../scheduler-calls.ts";
 import {
   EventReader,
   type Loose,
@@ -258,35 +259,14 @@ describe("scheduler API calls needing a subscription", () => {
     try {
       const offers = (await scheduler.events.next("OFFERS")).offers as Loose;
       const offer = offers.offers[0];
-      const res = await scheduler.call({
-        type: "ACCEPT",
-        accept: {
-          offer_ids: [offer.id],
-          operations: [
-            {
-              type: "LAUNCH",
-              launch: {
-                task_infos: [
-                  {
-                    name: "too big",
-                    task_id: { value: "too-big" },
-                    agent_id: offer.agent_id,
-                    resources: [
-                      {
-                        name: "cpus",
-                        type: "SCALAR",
-                        scalar: { value: 1000 },
-                        allocation_info: { role: "web" },
-                      },
-                    ],
-                    command: { value: "true" },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      });
+      const task: Loose = {
+        name: "too big",
+        task_id: { value: "too-big" },
+        agent_id: offer.agent_id,
+        resources: [scalar("cpus", 1000, "web")],
+        command: { value: "true" },
+      };
+      const res = await scheduler.call(launchCall([offer.id], [task]));
       assert.equal(res.status, 202, res.body);
       const update = (await scheduler.events.next("UPDATE")).update as Loose;
       assert.equal(update.status.task_id.value, "too-big");

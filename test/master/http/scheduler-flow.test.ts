@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { launchCall, scalar } from "../scheduler-calls.ts";
 import {
   type Event,
   type Loose,
@@ -23,43 +24,15 @@ function offersOf(event: Event): Offer[] {
   return (event.offers as { offers: Offer[] }).offers;
 }
 
-function launchCall(offer: Offer, taskId: string, cpus = 1, mem = 128) {
-  return {
-    type: "ACCEPT",
-    accept: {
-      offer_ids: [offer.id],
-      operations: [
-        {
-          type: "LAUNCH",
-          launch: {
-            task_infos: [
-              {
-                name: taskId,
-                task_id: { value: taskId },
-                agent_id: offer.agent_id,
-                resources: [
-                  {
-                    name: "cpus",
-                    type: "SCALAR",
-                    scalar: { value: cpus },
-                    allocation_info: { role: "web" },
-                  },
-                  {
-                    name: "mem",
-                    type: "SCALAR",
-                    scalar: { value: mem },
-                    allocation_info: { role: "web" },
-                  },
-                ],
-                command: { value: "sleep 1000" },
-              },
-            ],
-          },
-        },
-      ],
-      filters: { refuse_seconds: 0 },
-    },
+function launchTask(offer: Offer, taskId: string, cpus = 1, mem = 128) {
+  const task = {
+    name: taskId,
+    task_id: { value: taskId },
+    agent_id: offer.agent_id,
+    resources: [scalar("cpus", cpus, "web"), scalar("mem", mem, "web")],
+    command: { value: "sleep 1000" },
   };
+  return launchCall([offer.id], [task as Loose], { refuse_seconds: 0 });
 }
 
 describe("scheduler API flow", () => {
@@ -130,7 +103,7 @@ describe("scheduler API flow", () => {
 
     it("ACCEPT LAUNCH runs the task at the agent, TASK_RUNNING reaches the scheduler and its ACKNOWLEDGE reaches the agent", async () => {
       const offer = offersOf(await scheduler.events.next("OFFERS"))[0]!;
-      const accepted = await scheduler.call(launchCall(offer, "task-1"));
+      const accepted = await scheduler.call(launchTask(offer, "task-1"));
       assert.equal(accepted.status, 202, accepted.body);
       const run = await agent.waitFor("RUN_TASK");
       const runTask = run.run_task as Loose;
