@@ -12,8 +12,11 @@ import {
   leftoverCgroups,
   make,
   makeSandboxParent,
+  memoryHog,
   PATH_ENV,
   readSandbox,
+  SMALL,
+  shell,
   uniqueRoot,
 } from "./helpers.ts";
 
@@ -31,16 +34,12 @@ after(() => {
   assert.deepEqual(cgroupRootDirs(root), [], "the cgroups root is removed at close");
 });
 
-const small = { cpus: 0.5, memMb: 64 };
-
 test("`true` in cgroups exits 0 and its cgroups are gone when wait resolves", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
-  const launched = await containerizer.launch("cg-true", {
-    sandboxDir: sandboxes.sandbox("cg-true"),
-    command: { shell: true, value: "true" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await containerizer.launch(
+    "cg-true",
+    shell(sandboxes.sandbox("cg-true"), "true"),
+  );
   assert.ok(launched.ok);
   const waited = await containerizer.wait("cg-true");
   assert.ok(waited.ok);
@@ -51,12 +50,7 @@ test("`true` in cgroups exits 0 and its cgroups are gone when wait resolves", as
 test("the container's process is in its cgroups before its code runs, with the limits set", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
   const sandbox = sandboxes.sandbox("cg-self");
-  await containerizer.launch("cg-self", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "cat /proc/self/cgroup" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await containerizer.launch("cg-self", shell(sandbox, "cat /proc/self/cgroup"));
   const waited = await containerizer.wait("cg-self");
   assert.ok(waited.ok);
   assert.equal(waited.value.exitCode, 0);
@@ -66,12 +60,10 @@ test("the container's process is in its cgroups before its code runs, with the l
 test("usage comes from the cgroup: processes, memory, cpu limit and quota", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
   const sandbox = sandboxes.sandbox("cg-usage");
-  await containerizer.launch("cg-usage", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
-    env: PATH_ENV,
-    resources: { cpus: 0.5, memMb: 96 },
-  });
+  await containerizer.launch(
+    "cg-usage",
+    shell(sandbox, "sleep 1000 & echo ready; wait", { resources: { cpus: 0.5, memMb: 96 } }),
+  );
   await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const usage = containerizer.usage("cg-usage");
   assert.ok(usage.ok);
@@ -97,16 +89,10 @@ test("usage comes from the cgroup: processes, memory, cpu limit and quota", asyn
 
 test("a memory hog over 64 MB is OOM-killed and reported with the memory-limitation reason", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
-  const launched = await containerizer.launch("cg-hog", {
-    sandboxDir: sandboxes.sandbox("cg-hog"),
-    command: {
-      shell: false,
-      value: process.execPath,
-      arguments: ["node", "-e", "Buffer.alloc(500 * 1024 * 1024, 1); setTimeout(() => {}, 60000)"],
-    },
-    env: PATH_ENV,
-    resources: { cpus: 1, memMb: 64 },
-  });
+  const launched = await containerizer.launch(
+    "cg-hog",
+    memoryHog(sandboxes.sandbox("cg-hog"), 500, { cpus: 1, memMb: 64 }),
+  );
   assert.ok(launched.ok);
   const waited = await containerizer.wait("cg-hog");
   assert.ok(waited.ok);
@@ -119,12 +105,10 @@ test("a memory hog over 64 MB is OOM-killed and reported with the memory-limitat
 test("the cpu quota limits a busy loop: cgroup cpu time stays well below wall time", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
   const sandbox = sandboxes.sandbox("cg-busy");
-  await containerizer.launch("cg-busy", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "echo ready; while :; do :; done" },
-    env: PATH_ENV,
-    resources: { cpus: 0.2, memMb: 32 },
-  });
+  await containerizer.launch(
+    "cg-busy",
+    shell(sandbox, "echo ready; while :; do :; done", { resources: { cpus: 0.2, memMb: 32 } }),
+  );
   await eventually("the loop", () => readSandbox(sandbox, "stdout") === "ready\n");
   const c = containerizer as LinuxContainerizer;
   const cpu0 = c.cpuUsageSecs("cg-busy") ?? Number.NaN;
@@ -152,7 +136,7 @@ test("destroy with a grace period kills a TERM-trapping tree and removes its cgr
       value: "trap '' TERM; setsid sleep 1000 & sleep 1000 & echo ready; wait",
     },
     env: PATH_ENV,
-    resources: small,
+    resources: SMALL,
   });
   assert.ok(launched.ok);
   await eventually("the trap", () => readSandbox(sandbox, "stdout") === "ready\n");
@@ -165,13 +149,10 @@ test("destroy with a grace period kills a TERM-trapping tree and removes its cgr
 
 test("an impossible user leaves no cgroup and no process behind", async (t) => {
   if (containerizer === null) return t.skip(unavailable ?? "");
-  const launched = await containerizer.launch("cg-user", {
-    sandboxDir: sandboxes.sandbox("cg-user"),
-    command: { shell: true, value: "sleep 1000" },
-    env: PATH_ENV,
-    user: "no-such-user-tessera",
-    resources: small,
-  });
+  const launched = await containerizer.launch(
+    "cg-user",
+    shell(sandboxes.sandbox("cg-user"), "sleep 1000", { user: "no-such-user-tessera" }),
+  );
   assert.ok(!launched.ok && launched.code === "UNKNOWN_USER");
   assert.deepEqual(containerizer.containers(), []);
   assert.deepEqual(leftoverCgroups(root), []);

@@ -14,7 +14,7 @@ import {
   formatBytes,
 } from "../../../src/agent/containerizer/disk-du.ts";
 import { eventually } from "../../support/eventually.ts";
-import { make, makeSandboxParent, PATH_ENV } from "./helpers.ts";
+import { make, makeSandboxParent, PATH_ENV, shell } from "./helpers.ts";
 
 const MB = 1024 * 1024;
 const sandboxes = makeSandboxParent();
@@ -116,12 +116,12 @@ describe("the containerizer with disk/du", () => {
       assert.match(waited.value.limitation?.message ?? "", /exceeds quota \(1MB\)$/);
       assert.equal(waited.value.signal, "SIGKILL");
 
-      const within = await c.launch("d-within", {
-        sandboxDir: sandboxes.sandbox("d-within"),
-        command: { shell: true, value: `head -c ${MB} /dev/zero > blob` },
-        env: PATH_ENV,
-        resources: { cpus: 0.5, memMb: 64, diskMb: 8 },
-      });
+      const within = await c.launch(
+        "d-within",
+        shell(sandboxes.sandbox("d-within"), `head -c ${MB} /dev/zero > blob`, {
+          resources: { cpus: 0.5, memMb: 64, diskMb: 8 },
+        }),
+      );
       assert.ok(within.ok);
       const done = await c.wait("d-within");
       assert.ok(done.ok);

@@ -9,6 +9,7 @@ import {
   type Containerizer,
   type ContainerizerOptions,
   createContainerizer,
+  type LaunchConfig,
 } from "../../../src/agent/containerizer/containerizer.ts";
 import {
   containerMembers,
@@ -16,6 +17,46 @@ import {
 } from "../../../src/agent/containerizer/posix-isolator.ts";
 
 export const PATH_ENV = { PATH: "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin" };
+
+/** What most containers in these tests get. */
+export const SMALL = { cpus: 0.5, memMb: 64 };
+
+/** A shell script's launch in `sandboxDir`, with only PATH set and SMALL resources unless `extra` says otherwise. */
+export function shell(
+  sandboxDir: string,
+  script: string,
+  extra: Partial<LaunchConfig> = {},
+): LaunchConfig {
+  return {
+    sandboxDir,
+    command: { shell: true, value: script },
+    env: PATH_ENV,
+    resources: SMALL,
+    ...extra,
+  };
+}
+
+/** A process that fills `mb` MB of memory and then idles (over a lower limit, it gets killed). */
+export function memoryHog(
+  sandboxDir: string,
+  mb: number,
+  resources: LaunchConfig["resources"],
+): LaunchConfig {
+  return {
+    sandboxDir,
+    command: {
+      shell: false,
+      value: process.execPath,
+      arguments: [
+        "node",
+        "-e",
+        `Buffer.alloc(${mb} * 1024 * 1024, 1); setTimeout(() => {}, 60000)`,
+      ],
+    },
+    env: PATH_ENV,
+    resources,
+  };
+}
 
 export function uniqueRoot(tag: string): string {
   return `tessera-test-${tag}-${process.pid}`;

@@ -16,8 +16,9 @@ import {
   leftoverCgroups,
   make,
   makeSandboxParent,
-  PATH_ENV,
   readSandbox,
+  SMALL,
+  shell,
   testLauncher,
   uniqueRoot,
 } from "./helpers.ts";
@@ -25,18 +26,12 @@ import {
 const sandboxes = makeSandboxParent();
 const namespaces = detectNamespaces(findTools());
 after(() => sandboxes.remove());
-const small = { cpus: 0.5, memMb: 64 };
 
 test("in a pid namespace the container sees only its own few processes", async (t) => {
   if (!namespaces.pid.ok) return t.skip(namespaces.pid.detail);
   const c = make({ isolation: "posix/cpu,posix/mem,namespaces/pid" });
   const sandbox = sandboxes.sandbox("ns-pid");
-  await c.launch("ns-pid", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "echo $$; ls /proc | grep -c '^[0-9]'" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await c.launch("ns-pid", shell(sandbox, "echo $$; ls /proc | grep -c '^[0-9]'"));
   const waited = await c.wait("ns-pid");
   c.close();
   assert.ok(waited.ok);
@@ -50,12 +45,7 @@ test("destroy of a pid-namespaced container leaves no process behind", async (t)
   if (!namespaces.pid.ok) return t.skip(namespaces.pid.detail);
   const c = make({ isolation: "posix/cpu,posix/mem,namespaces/pid" });
   const sandbox = sandboxes.sandbox("ns-kill");
-  const launched = await c.launch("ns-kill", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await c.launch("ns-kill", shell(sandbox, "sleep 1000 & echo ready; wait"));
   assert.ok(launched.ok);
   await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const destroyed = await c.destroy("ns-kill", { gracePeriodMs: 100 });
@@ -69,12 +59,7 @@ test("filesystem/linux gives a private /tmp and shows the sandbox at /mnt/mesos/
   const c = make({ isolation: "posix/cpu,posix/mem,filesystem/linux" });
   const sandbox = sandboxes.sandbox("fs");
   const marker = `tessera-fs-${process.pid}`;
-  await c.launch("fs", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: `echo inside > /tmp/${marker}; ls /mnt/mesos/sandbox` },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await c.launch("fs", shell(sandbox, `echo inside > /tmp/${marker}; ls /mnt/mesos/sandbox`));
   const waited = await c.wait("fs");
   c.close();
   assert.ok(waited.ok);
@@ -89,13 +74,7 @@ test("a container runs as the given user when the agent is root", async (t) => {
   if (findTools().setpriv === null) return t.skip("setpriv not found");
   const c = make({ isolation: "posix/cpu,posix/mem" });
   const sandbox = sandboxes.sandbox("user");
-  await c.launch("user", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "id -u" },
-    env: PATH_ENV,
-    user: "nobody",
-    resources: small,
-  });
+  await c.launch("user", shell(sandbox, "id -u", { user: "nobody" }));
   const waited = await c.wait("user");
   c.close();
   assert.ok(waited.ok);
@@ -109,13 +88,10 @@ test("as another user under filesystem/linux, the task can write to its sandbox 
   if (testLauncher() === "node" && findTools().setpriv === null) return t.skip("no setpriv");
   const c = make({ isolation: "posix/cpu,posix/mem,filesystem/linux" });
   const sandbox = sandboxes.sandbox("user-fs");
-  await c.launch("user-fs", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "echo a > ./in-sandbox && echo b > /tmp/in-tmp && id -u" },
-    env: PATH_ENV,
-    user: "nobody",
-    resources: small,
-  });
+  await c.launch(
+    "user-fs",
+    shell(sandbox, "echo a > ./in-sandbox && echo b > /tmp/in-tmp && id -u", { user: "nobody" }),
+  );
   const waited = await c.wait("user-fs");
   c.close();
   assert.ok(waited.ok);
@@ -130,25 +106,15 @@ test("recover re-attaches to a container launched by another instance, then wait
   const isolation = cgroups ? "cgroups/cpu,cgroups/mem" : "posix/cpu,posix/mem";
   const first = make({ isolation, cgroupsRoot: root });
   const sandbox = sandboxes.sandbox("rec");
-  const launched = await first.launch("rec", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await first.launch("rec", shell(sandbox, "sleep 1000 & echo ready; wait"));
   assert.ok(launched.ok);
   // A container the restarted agent does not know about: its cgroup is an orphan.
-  await first.launch("orphan", {
-    sandboxDir: sandboxes.sandbox("orphan"),
-    command: { shell: true, value: "sleep 1000" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await first.launch("orphan", shell(sandboxes.sandbox("orphan"), "sleep 1000"));
   await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
 
   const second = make({ isolation, cgroupsRoot: root, pollIntervalMs: 20 });
   const result = await second.recover([
-    { containerId: "rec", pid: launched.value.pid, resources: small },
+    { containerId: "rec", pid: launched.value.pid, resources: SMALL },
     { containerId: "gone", pid: 999_999_999 },
   ]);
   assert.deepEqual(result.recovered, ["rec"]);

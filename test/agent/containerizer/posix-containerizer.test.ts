@@ -5,7 +5,16 @@ import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import { readProcStat } from "../../../src/agent/containerizer/posix-isolator.ts";
 import { eventually } from "../../support/eventually.ts";
-import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox } from "./helpers.ts";
+import {
+  groupAlive,
+  make,
+  makeSandboxParent,
+  memoryHog,
+  PATH_ENV,
+  readSandbox,
+  SMALL,
+  shell,
+} from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
 const containerizer = make({ isolation: "posix/cpu,posix/mem", pollIntervalMs: 20 });
@@ -14,15 +23,8 @@ after(() => {
   sandboxes.remove();
 });
 
-const small = { cpus: 0.5, memMb: 64 };
-
 test("`true` exits 0 and its termination says so", async () => {
-  const launched = await containerizer.launch("p-true", {
-    sandboxDir: sandboxes.sandbox("p-true"),
-    command: { shell: true, value: "true" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await containerizer.launch("p-true", shell(sandboxes.sandbox("p-true"), "true"));
   assert.ok(launched.ok);
   const waited = await containerizer.wait("p-true");
   assert.ok(waited.ok);
@@ -33,12 +35,7 @@ test("`true` exits 0 and its termination says so", async () => {
 });
 
 test("`exit 3` ends with status 3 (wait status 3 << 8)", async () => {
-  await containerizer.launch("p-exit3", {
-    sandboxDir: sandboxes.sandbox("p-exit3"),
-    command: { shell: true, value: "exit 3" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await containerizer.launch("p-exit3", shell(sandboxes.sandbox("p-exit3"), "exit 3"));
   const waited = await containerizer.wait("p-exit3");
   assert.ok(waited.ok);
   assert.equal(waited.value.exitCode, 3);
@@ -51,7 +48,7 @@ test("stdout and stderr land in the sandbox files and the given env is the whole
     sandboxDir: sandbox,
     command: { shell: true, value: 'echo "out $GREETING"; echo "err $HOME-unset" >&2' },
     env: { ...PATH_ENV, GREETING: "hello" },
-    resources: small,
+    resources: SMALL,
   });
   await containerizer.wait("p-io");
   assert.equal(readSandbox(sandbox, "stdout"), "out hello\n");
@@ -64,7 +61,7 @@ test("a command without a shell runs the program with the given arguments", asyn
     sandboxDir: sandbox,
     command: { shell: false, value: "/bin/echo", arguments: ["echo", "a b", "c"] },
     env: PATH_ENV,
-    resources: small,
+    resources: SMALL,
   });
   await containerizer.wait("p-argv");
   assert.equal(readSandbox(sandbox, "stdout"), "a b c\n");
@@ -72,12 +69,10 @@ test("a command without a shell runs the program with the given arguments", asyn
 
 test("destroy kills a process that traps TERM, and its children, after the grace period", async () => {
   const sandbox = sandboxes.sandbox("p-trap");
-  const launched = await containerizer.launch("p-trap", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "trap '' TERM; sleep 1000 & sleep 1000 & echo ready; wait" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await containerizer.launch(
+    "p-trap",
+    shell(sandbox, "trap '' TERM; sleep 1000 & sleep 1000 & echo ready; wait"),
+  );
   assert.ok(launched.ok);
   await eventually("the trap to be set", () => readSandbox(sandbox, "stdout") === "ready\n");
   const destroyed = await containerizer.destroy("p-trap", { gracePeriodMs: 200 });
@@ -93,7 +88,7 @@ test("destroy ends a process that obeys SIGTERM with SIGTERM", async () => {
     sandboxDir: sandboxes.sandbox("p-term"),
     command: { shell: false, value: "/bin/sleep", arguments: ["sleep", "1000"] },
     env: PATH_ENV,
-    resources: small,
+    resources: SMALL,
   });
   assert.ok(launched.ok);
   const destroyed = await containerizer.destroy("p-term", { gracePeriodMs: 30_000 });
@@ -104,12 +99,10 @@ test("destroy ends a process that obeys SIGTERM with SIGTERM", async () => {
 
 test("usage sums the container's processes from /proc", async () => {
   const sandbox = sandboxes.sandbox("p-usage");
-  const launched = await containerizer.launch("p-usage", {
-    sandboxDir: sandbox,
-    command: { shell: true, value: "sleep 1000 & echo ready; wait" },
-    env: PATH_ENV,
-    resources: { cpus: 1.5, memMb: 128 },
-  });
+  const launched = await containerizer.launch(
+    "p-usage",
+    shell(sandbox, "sleep 1000 & echo ready; wait", { resources: { cpus: 1.5, memMb: 128 } }),
+  );
   assert.ok(launched.ok);
   await eventually("the child", () => readSandbox(sandbox, "stdout") === "ready\n");
   const usage = containerizer.usage("p-usage");
@@ -122,16 +115,10 @@ test("usage sums the container's processes from /proc", async () => {
 });
 
 test("a memory hog over its limit is killed by polling with the memory-limitation reason", async () => {
-  const launched = await containerizer.launch("p-hog", {
-    sandboxDir: sandboxes.sandbox("p-hog"),
-    command: {
-      shell: false,
-      value: process.execPath,
-      arguments: ["node", "-e", "Buffer.alloc(400 * 1024 * 1024, 1); setTimeout(() => {}, 60000)"],
-    },
-    env: PATH_ENV,
-    resources: { cpus: 1, memMb: 64 },
-  });
+  const launched = await containerizer.launch(
+    "p-hog",
+    memoryHog(sandboxes.sandbox("p-hog"), 400, { cpus: 1, memMb: 64 }),
+  );
   assert.ok(launched.ok);
   const waited = await containerizer.wait("p-hog");
   assert.ok(waited.ok);
@@ -146,7 +133,7 @@ test("a program that cannot be started is a launch error, not a container", asyn
     sandboxDir: sandboxes.sandbox("p-missing"),
     command: { shell: false, value: "/nonexistent/program" },
     env: PATH_ENV,
-    resources: small,
+    resources: SMALL,
   });
   assert.equal(launched.ok, false);
   assert.ok(!launched.ok && launched.code === "LAUNCH_FAILED");
@@ -154,13 +141,10 @@ test("a program that cannot be started is a launch error, not a container", asyn
 });
 
 test("an unknown user is a clear error and nothing is started", async () => {
-  const launched = await containerizer.launch("p-user", {
-    sandboxDir: sandboxes.sandbox("p-user"),
-    command: { shell: true, value: "true" },
-    env: PATH_ENV,
-    user: "no-such-user-tessera",
-    resources: small,
-  });
+  const launched = await containerizer.launch(
+    "p-user",
+    shell(sandboxes.sandbox("p-user"), "true", { user: "no-such-user-tessera" }),
+  );
   assert.ok(!launched.ok);
   assert.equal(launched.code, "UNKNOWN_USER");
   assert.match(launched.message, /no-such-user-tessera/);
@@ -168,19 +152,12 @@ test("an unknown user is a clear error and nothing is started", async () => {
 });
 
 test("the same container id cannot be launched twice while it runs", async () => {
-  const first = await containerizer.launch("p-dup", {
-    sandboxDir: sandboxes.sandbox("p-dup"),
-    command: { shell: true, value: "sleep 1000" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const first = await containerizer.launch(
+    "p-dup",
+    shell(sandboxes.sandbox("p-dup"), "sleep 1000"),
+  );
   assert.ok(first.ok);
-  const second = await containerizer.launch("p-dup", {
-    sandboxDir: sandboxes.sandbox("p-dup2"),
-    command: { shell: true, value: "true" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const second = await containerizer.launch("p-dup", shell(sandboxes.sandbox("p-dup2"), "true"));
   assert.ok(!second.ok && second.code === "CONTAINER_EXISTS");
   await containerizer.destroy("p-dup", { gracePeriodMs: 0 });
 });
@@ -196,12 +173,7 @@ test("wait, usage and destroy of an unknown container report UNKNOWN_CONTAINER",
 
 test("after the launcher is killed, a running container is still seen to end, and the next launch starts a new launcher", async () => {
   const c = make({ isolation: "posix/cpu,posix/mem", pollIntervalMs: 20 });
-  const launched = await c.launch("p-orphan", {
-    sandboxDir: sandboxes.sandbox("p-orphan"),
-    command: { shell: true, value: "sleep 30" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  const launched = await c.launch("p-orphan", shell(sandboxes.sandbox("p-orphan"), "sleep 30"));
   assert.ok(launched.ok);
   const launcher = readProcStat(launched.value.pid)?.ppid;
   assert.ok(launcher !== undefined && launcher !== process.pid, "started by a launcher process");
@@ -219,12 +191,7 @@ test("after the launcher is killed, a running container is still seen to end, an
   assert.ok(waited.ok, "its end is found by watching its pid");
   assert.equal(groupAlive(launched.value.pid), false);
 
-  await c.launch("p-after", {
-    sandboxDir: sandboxes.sandbox("p-after"),
-    command: { shell: true, value: "exit 4" },
-    env: PATH_ENV,
-    resources: small,
-  });
+  await c.launch("p-after", shell(sandboxes.sandbox("p-after"), "exit 4"));
   const after = await c.wait("p-after");
   c.close();
   assert.ok(after.ok);

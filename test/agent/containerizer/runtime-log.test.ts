@@ -16,11 +16,10 @@ import {
 } from "../../../src/agent/containerizer/runtime-log.ts";
 import { readBootId } from "../../../src/base/boot-id.ts";
 import { eventually } from "../../support/eventually.ts";
-import { groupAlive, make, makeSandboxParent, PATH_ENV, readSandbox } from "./helpers.ts";
+import { groupAlive, make, makeSandboxParent, readSandbox, shell } from "./helpers.ts";
 
 const sandboxes = makeSandboxParent();
 after(() => sandboxes.remove());
-const small = { cpus: 0.5, memMb: 64 };
 
 describe("what the log says still runs", () => {
   test("every container launched and not ended, in this boot only", () => {
@@ -68,7 +67,7 @@ describe("what the log says still runs", () => {
 });
 
 describe("the log file", () => {
-  test("stays small: once mostly ended lines, it is rewritten with the running containers", () => {
+  test("stays SMALL: once mostly ended lines, it is rewritten with the running containers", () => {
     const path = join(sandboxes.dir, "compact", "containers.log");
     const log = new RuntimeLog(path, "boot-x");
     log.launched({ containerId: "stays", pid: 1, startedAtMs: 1 });
@@ -89,12 +88,7 @@ describe("recovery with the runtime log", () => {
   test("a container no checkpoint knows is destroyed as an orphan; a known one is re-attached", async () => {
     const first = make({ isolation: "posix/cpu,posix/mem", runtimeDir });
     const launch = (id: string) =>
-      first.launch(id, {
-        sandboxDir: sandboxes.sandbox(id),
-        command: { shell: true, value: "sleep 1000 & echo ready; wait" },
-        env: PATH_ENV,
-        resources: small,
-      });
+      first.launch(id, shell(sandboxes.sandbox(id), "sleep 1000 & echo ready; wait"));
     const known = await launch("kept");
     const orphan = await launch("orphan");
     assert.ok(known.ok && orphan.ok);
@@ -125,12 +119,7 @@ describe("recovery with the runtime log", () => {
     const dir = join(sandboxes.dir, "runtime-rest");
     const first = make({ isolation: "posix/cpu,posix/mem", runtimeDir: dir });
     const sandbox = sandboxes.sandbox("rest");
-    const launched = await first.launch("rest", {
-      sandboxDir: sandbox,
-      command: { shell: true, value: "sleep 1000 & echo $!; sleep 1" },
-      env: PATH_ENV,
-      resources: small,
-    });
+    const launched = await first.launch("rest", shell(sandbox, "sleep 1000 & echo $!; sleep 1"));
     assert.ok(launched.ok);
     await eventually("the child's pid", () => /^\d+\n$/.test(readSandbox(sandbox, "stdout")));
     const child = Number(readSandbox(sandbox, "stdout").trim());

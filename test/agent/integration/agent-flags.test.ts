@@ -2,19 +2,13 @@
 // runs every task as the agent's user, --executor_environment_variables replaces the
 // environment executors inherit, and --sandbox_directory moves the sandbox's mount point.
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { detectNamespaces, findTools } from "../../../src/agent/containerizer/namespaces-detect.ts";
-import type { RunningAgent } from "../../../src/agent/server.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import {
-  commandTask,
-  Framework,
-  startMasterForAgents,
-  startTestAgent,
-  tempWorkDir,
-} from "./helpers.ts";
+import { executorRuns, executorRunsDir } from "../../support/cluster.ts";
+import { clusterForSuite } from "./cluster.ts";
+import { commandTask } from "./helpers.ts";
 
 const filesystem = detectNamespaces(findTools()).filesystem;
 const MOUNT_POINT = "/mnt/tessera-flags-test";
@@ -22,31 +16,15 @@ const MOUNT_POINT = "/mnt/tessera-flags-test";
 const SCRIPT = 'id -u; echo "foo=$FOO home=${HOME:-none}"; pwd; echo "$MESOS_SANDBOX"';
 
 describe("agent flags that shape a task's process", () => {
-  let master: RunningMaster;
-  let agent: RunningAgent;
-  let framework: Framework;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    agent = await startTestAgent(master, work.dir, {
-      switch_user: "false",
-      executor_environment_variables: JSON.stringify({ PATH: "/usr/bin:/bin", FOO: "bar" }),
-      sandbox_directory: MOUNT_POINT,
-      ...(filesystem.ok ? { isolation: "posix/cpu,posix/mem,filesystem/linux" } : {}),
-    });
-    framework = await Framework.subscribe(master);
-  });
-
-  after(async () => {
-    framework.close();
-    await agent.close();
-    await master.close();
-    await work.remove();
+  const cluster = clusterForSuite("flags", {
+    switch_user: "false",
+    executor_environment_variables: JSON.stringify({ PATH: "/usr/bin:/bin", FOO: "bar" }),
+    sandbox_directory: MOUNT_POINT,
+    ...(filesystem.ok ? { isolation: "posix/cpu,posix/mem,filesystem/linux" } : {}),
   });
 
   it("runs as the agent's user, with only the given environment (plus Mesos's), in the mount point", async () => {
+    const { framework, workDir } = cluster;
     const offer = await framework.offer();
     await framework.launch(offer, [
       commandTask("flags", "", {
@@ -54,17 +32,8 @@ describe("agent flags that shape a task's process", () => {
       }),
     ]);
     await framework.state("flags", "TASK_FINISHED");
-    const runs = join(
-      work.dir,
-      "slaves",
-      offer.agent_id.value,
-      "frameworks",
-      framework.id,
-      "executors",
-      "flags",
-      "runs",
-    );
-    const run = (await readdir(runs)).find((r) => r !== "latest") ?? "";
+    const runs = executorRunsDir(workDir, offer.agent_id.value, framework.id, "flags");
+    const run = executorRuns(workDir, offer.agent_id.value, framework.id, "flags")[0] ?? "";
     const stdout = await readFile(join(runs, run, "stdout"), "utf8");
     const lines = stdout.trim().split("\n");
     assert.equal(lines[0], String(process.getuid?.()), "not switched to nobody");

@@ -1,9 +1,12 @@
 // Runs `tessera agent` as a child process (so that a test can kill -9 it) and waits for it to
 // listen. Every child is stopped by its pid.
+import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
-import { freePort } from "../../support/cluster.ts";
-import { TEST_RESOURCES } from "./helpers.ts";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { freePort, killPids, type TempDir, tempWorkDir } from "../../support/cluster.ts";
+import { Framework, startMasterForAgents, TEST_RESOURCES } from "./helpers.ts";
 
 export { freePort };
 
@@ -77,5 +80,69 @@ export async function spawnAgent(
       if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
       await exited;
     },
+  };
+}
+
+/** A master, a framework and one `tessera agent` process, started and stopped around a suite. */
+export interface ProcessCluster {
+  readonly master: RunningMaster;
+  readonly framework: Framework;
+  /** The agent process running now (undefined between `kill9` and `start`). */
+  readonly agent: AgentProcess | undefined;
+  /** Kills the agent process with SIGKILL (what a crash does), leaving its tasks running. */
+  kill9(): Promise<void>;
+  /** Starts the agent process again with the suite's flags and `extra` (e.g. --recover). */
+  start(extra?: Record<string, string>): Promise<AgentProcess>;
+}
+
+/**
+ * The cluster of an agent-process suite (node:test hooks of the enclosing describe): the agent
+ * runs with `isolation`, the framework subscribes with `frameworkInfo`; afterwards the agent is
+ * killed, and every pid `leftoverPids()` names (task processes a failed test left) with it.
+ */
+export function processClusterForSuite(
+  isolation: string,
+  options: { frameworkInfo?: Record<string, unknown>; leftoverPids?: () => number[] } = {},
+): ProcessCluster {
+  let master: RunningMaster | undefined;
+  let framework: Framework | undefined;
+  let work: TempDir | undefined;
+  let flags: Record<string, string> = {};
+  let agent: AgentProcess | undefined;
+  const start = async (extra: Record<string, string> = {}) => {
+    agent = await spawnAgent({ ...flags, ...extra });
+    return agent;
+  };
+  before(async () => {
+    work = await tempWorkDir();
+    master = await startMasterForAgents();
+    flags = await agentProcessFlags(master.url, work.dir, isolation);
+    await start();
+    framework = await Framework.subscribe(master, options.frameworkInfo);
+  });
+  after(async () => {
+    framework?.close();
+    await agent?.kill9();
+    killPids(options.leftoverPids?.() ?? []);
+    await master?.close();
+    await work?.remove();
+  });
+  return {
+    get master() {
+      assert.ok(master !== undefined, "the suite's master did not start");
+      return master;
+    },
+    get framework() {
+      assert.ok(framework !== undefined, "the suite's framework did not subscribe");
+      return framework;
+    },
+    get agent() {
+      return agent;
+    },
+    kill9: async () => {
+      await agent?.kill9();
+      agent = undefined;
+    },
+    start,
   };
 }

@@ -2,11 +2,14 @@
 // for the themed integration tests (cgroups, namespaces, health checks, bad input, fetcher).
 // Each cluster gets its own work dir and its own cgroups root, so that a test can assert that
 // nothing is left under it; `stop()` ends everything it started.
+import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { after, before } from "node:test";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { executorRuns, executorRunsDir } from "../../support/cluster.ts";
 import { leftoverCgroups } from "../containerizer/helpers.ts";
 import {
   Framework,
@@ -33,6 +36,49 @@ export interface Cluster {
 
 let clusters = 0;
 
+/**
+ * A cluster started before a suite's first test and stopped after its last (node:test hooks of
+ * the enclosing describe); its fields are read through to the running cluster.
+ */
+export function clusterForSuite(
+  tag: string,
+  flags: Record<string, string> = {},
+  frameworkInfo?: Record<string, unknown>,
+): Cluster {
+  let started: Cluster | undefined;
+  before(async () => {
+    started = await startCluster(tag, flags, frameworkInfo);
+  });
+  after(async () => {
+    await started?.stop();
+  });
+  const get = (): Cluster => {
+    assert.ok(started !== undefined, `the ${tag} cluster did not start`);
+    return started;
+  };
+  return {
+    get master() {
+      return get().master;
+    },
+    get agent() {
+      return get().agent;
+    },
+    get framework() {
+      return get().framework;
+    },
+    get workDir() {
+      return get().workDir;
+    },
+    get cgroupsRoot() {
+      return get().cgroupsRoot;
+    },
+    launch: (tasks) => get().launch(tasks),
+    sandbox: (taskId) => get().sandbox(taskId),
+    leftoverCgroups: () => get().leftoverCgroups(),
+    stop: () => get().stop(),
+  };
+}
+
 export async function startCluster(
   tag: string,
   flags: Record<string, string> = {},
@@ -54,22 +100,10 @@ export async function startCluster(
   const sandbox = (taskId: string): string | undefined => {
     const agentId = agent.agentId();
     if (agentId === undefined) return undefined;
-    const runs = join(
-      work.dir,
-      "slaves",
-      agentId,
-      "frameworks",
-      framework.id,
-      "executors",
-      taskId,
-      "runs",
-    );
-    try {
-      const run = readdirSync(runs).find((r) => r !== "latest");
-      return run === undefined ? undefined : join(runs, run);
-    } catch {
-      return undefined;
-    }
+    const run = executorRuns(work.dir, agentId, framework.id, taskId)[0];
+    return run === undefined
+      ? undefined
+      : join(executorRunsDir(work.dir, agentId, framework.id, taskId), run);
   };
   return {
     master,
@@ -98,7 +132,7 @@ export async function startCluster(
         if (has("cpus") >= need("cpus", 0.1) - 1e-9 && has("mem") >= need("mem", 32)) {
           for (const t of tasks)
             launched.push({ agentId: held[0].agent_id, taskId: t.task_id.value });
-          await acceptAll(framework, held, tasks);
+          await framework.launch(held, tasks);
           return held[0].agent_id;
         }
         await framework.scheduler.call({
@@ -128,29 +162,6 @@ export async function startCluster(
       await work.remove();
     },
   };
-}
-
-/** Launches command tasks (cpus 0.1, mem 32 unless given) on several offers of one agent. */
-async function acceptAll(framework: Framework, offers: Loose[], tasks: Loose[]): Promise<void> {
-  const agentId = offers[0].agent_id;
-  const infos = tasks.map((t) => ({
-    agent_id: agentId,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 32 } },
-    ],
-    ...t,
-    name: t.name ?? t.task_id.value,
-  }));
-  const res = await framework.scheduler.call({
-    type: "ACCEPT",
-    accept: {
-      offer_ids: offers.map((o) => o.id),
-      operations: [{ type: "LAUNCH", launch: { task_infos: infos } }],
-      filters: { refuse_seconds: 0 },
-    },
-  });
-  if (res.status !== 202) throw new Error(`ACCEPT answered ${res.status}: ${res.body}`);
 }
 
 const TERMINAL = new Set([

@@ -3,9 +3,9 @@
 // task that writes past its `disk` is ended TASK_FAILED with REASON_CONTAINER_LIMITATION_DISK,
 // as Mesos's disk/du isolator reports it, leaving no process behind.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { eventually } from "../../support/eventually.ts";
-import { type Cluster, processesWith, startCluster } from "./cluster.ts";
+import { clusterForSuite, processesWith } from "./cluster.ts";
 import { commandTask, type Loose } from "./helpers.ts";
 
 const MB = 1024 * 1024;
@@ -19,18 +19,10 @@ function resources(diskMb: number) {
 }
 
 describe("disk/du with a real master and agent", () => {
-  let cluster: Cluster;
-
-  before(async () => {
-    cluster = await startCluster("disk", {
-      isolation: "posix/cpu,posix/mem,disk/du",
-      container_disk_watch_interval: "50ms",
-      enforce_container_disk_quota: "true",
-    });
-  });
-
-  after(async () => {
-    await cluster.stop();
+  const cluster = clusterForSuite("disk", {
+    isolation: "posix/cpu,posix/mem,disk/du",
+    container_disk_watch_interval: "50ms",
+    enforce_container_disk_quota: "true",
   });
 
   it("/monitor/statistics shows a running task's sandbox use and its disk limit", async () => {

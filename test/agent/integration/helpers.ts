@@ -18,6 +18,7 @@ import {
   subscribeScheduler,
   type TestScheduler,
 } from "../../master/http/helpers.ts";
+import { launchCall, scalar } from "../../master/scheduler-calls.ts";
 import { tempWorkDir } from "../../support/cluster.ts";
 import { Waiters } from "../../support/eventually.ts";
 
@@ -136,25 +137,20 @@ export class Framework {
     );
   }
 
-  /** Launches command tasks on one offer; each task gets cpus 0.1 and mem 32 unless given. */
-  async launch(offer: Loose, tasks: Loose[]): Promise<void> {
+  /**
+   * Launches command tasks on one offer, or on several offers of one agent; each task gets cpus
+   * 0.1 and mem 32 unless given.
+   */
+  async launch(offers: Loose | Loose[], tasks: Loose[]): Promise<void> {
+    const held: Loose[] = Array.isArray(offers) ? offers : [offers];
     const infos = tasks.map((t) => ({
-      agent_id: offer.agent_id,
-      resources: [
-        { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
-        { name: "mem", type: "SCALAR", scalar: { value: 32 } },
-      ],
+      agent_id: held[0].agent_id,
+      resources: [scalar("cpus", 0.1), scalar("mem", 32)],
       ...t,
       name: t.name ?? t.task_id.value,
     }));
-    const res = await this.scheduler.call({
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: "LAUNCH", launch: { task_infos: infos } }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
+    const ids = held.map((o) => o.id);
+    const res = await this.scheduler.call(launchCall(ids, infos, { refuse_seconds: 0 }));
     assert.equal(res.status, 202, res.body);
   }
 

@@ -5,53 +5,24 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
-import {
-  alive,
-  commandTask,
-  Framework,
-  type Loose,
-  startMasterForAgents,
-  tempWorkDir,
-} from "./helpers.ts";
+import { describe, it } from "node:test";
+import { processClusterForSuite } from "./agent-process.ts";
+import { alive, commandTask, type Loose } from "./helpers.ts";
 
 describe("agent recovery after kill -9", () => {
-  let master: RunningMaster;
-  let framework: Framework;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-  let agent: AgentProcess | undefined;
-  let flags: Record<string, string>;
   const taskPids: number[] = [];
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    flags = await agentProcessFlags(master.url, work.dir, "cgroups/cpu,cgroups/mem");
-    agent = await spawnAgent(flags);
-    framework = await Framework.subscribe(master);
-  });
-
-  after(async () => {
-    framework.close();
-    await agent?.kill9();
-    for (const pid of taskPids) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
-    await master.close();
-    await work.remove();
+  const cluster = processClusterForSuite("cgroups/cpu,cgroups/mem", {
+    leftoverPids: () => taskPids,
   });
 
   async function masterAgent(): Promise<Loose> {
-    const res = await fetch(`${master.url}/master/slaves`);
+    const res = await fetch(`${cluster.master.url}/master/slaves`);
     const json = (await res.json()) as Loose;
     return json.slaves[0];
   }
 
   it("keeps three running tasks across kill -9, delivers the unacknowledged update once, and keeps its resources", async () => {
+    const { framework } = cluster;
     const offer = await framework.offer();
     const agentId = offer.agent_id;
     // t3's TASK_RUNNING stays unacknowledged.
@@ -81,17 +52,17 @@ describe("agent recovery after kill -9", () => {
     const pending = framework.updates.find((u) => u.taskId === "t3" && u.state === "TASK_RUNNING");
     assert.ok(pending);
 
-    const state = (await (await fetch(`${agent?.url}/state`)).json()) as Loose;
+    const state = (await (await fetch(`${cluster.agent?.url}/state`)).json()) as Loose;
     for (const ex of state.frameworks[0].executors) {
       const pid = Number((await readFile(join(ex.directory, "task.pid"), "utf8")).trim());
       taskPids.push(pid);
     }
     assert.equal(taskPids.length, 3);
 
-    await agent?.kill9();
+    await cluster.kill9();
     for (const pid of taskPids) assert.ok(alive(pid), `task process ${pid} died with the agent`);
     const countBefore = framework.updates.length;
-    agent = await spawnAgent(flags);
+    const agent = await cluster.start();
 
     // The pending update comes again, with the same uuid; acknowledging it ends its retries.
     const redelivered = await framework.until("t3's pending update again", () =>
@@ -122,10 +93,11 @@ describe("agent recovery after kill -9", () => {
   });
 
   it("with --recover=cleanup a restart kills the running tasks and reports them", async () => {
-    await agent?.kill9();
+    const { framework } = cluster;
+    await cluster.kill9();
     const countBefore = framework.updates.length;
     framework.autoAck = true;
-    agent = await spawnAgent({ ...flags, recover: "cleanup" });
+    await cluster.start({ recover: "cleanup" });
     for (const id of ["t1", "t2", "t3"]) {
       const update = await framework.until(`${id} reported`, () =>
         framework.updates.slice(countBefore).find((u) => u.taskId === id),

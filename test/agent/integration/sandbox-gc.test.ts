@@ -3,9 +3,9 @@
 // while a running task's sandbox stays until that task ends.
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { eventually } from "../../support/eventually.ts";
-import { type Cluster, startCluster } from "./cluster.ts";
+import { clusterForSuite } from "./cluster.ts";
 import { commandTask } from "./helpers.ts";
 
 async function gone(path: string): Promise<boolean> {
@@ -16,20 +16,12 @@ async function gone(path: string): Promise<boolean> {
 }
 
 describe("sandbox garbage collection", () => {
-  let cluster: Cluster;
-
-  before(async () => {
-    cluster = await startCluster("gc", {
-      // Long enough that the finished task's sandbox is still there when the test first looks
-      // on a loaded machine; short enough that its removal is soon seen.
-      gc_delay: "2secs",
-      gc_disk_headroom: "0",
-      disk_watch_interval: "50ms",
-    });
-  });
-
-  after(async () => {
-    await cluster.stop();
+  const cluster = clusterForSuite("gc", {
+    // Long enough that the finished task's sandbox is still there when the test first looks
+    // on a loaded machine; short enough that its removal is soon seen.
+    gc_delay: "2secs",
+    gc_disk_headroom: "0",
+    disk_watch_interval: "50ms",
   });
 
   it("removes a finished task's sandbox and keeps a running one's until it ends", async () => {

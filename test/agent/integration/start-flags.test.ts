@@ -5,10 +5,10 @@ import assert from "node:assert/strict";
 import { mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { AgentStartError, type RunningAgent } from "../../../src/agent/server.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
+import { AgentStartError } from "../../../src/agent/server.ts";
 import { eventually } from "../../support/eventually.ts";
-import { type Loose, startMasterForAgents, startTestAgent, tempWorkDir } from "./helpers.ts";
+import { clusterForSuite } from "./cluster.ts";
+import { type Loose, startTestAgent, tempWorkDir } from "./helpers.ts";
 
 describe("--strict", () => {
   let work: Awaited<ReturnType<typeof tempWorkDir>>;
@@ -44,27 +44,14 @@ describe("--strict", () => {
 });
 
 describe("--advertise_ip and --advertise_port", () => {
-  let master: RunningMaster;
-  let agent: RunningAgent;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    agent = await startTestAgent(master, work.dir, {
-      hostname: "",
-      advertise_ip: "127.0.0.1",
-      advertise_port: "15099",
-    });
-  });
-
-  after(async () => {
-    await agent.close();
-    await master.close();
-    await work.remove();
+  const cluster = clusterForSuite("advertise", {
+    hostname: "",
+    advertise_ip: "127.0.0.1",
+    advertise_port: "15099",
   });
 
   it("the master records the advertised address, and the agent's /state names it", async () => {
+    const { agent, master } = cluster;
     const registered: Loose = await eventually(
       "the agent to register",
       async () => ((await (await fetch(`${master.url}/master/state`)).json()) as Loose).slaves?.[0],

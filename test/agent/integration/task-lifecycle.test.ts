@@ -3,39 +3,17 @@
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import type { RunningAgent } from "../../../src/agent/server.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
+import { describe, it } from "node:test";
+import { executorRuns, executorRunsDir } from "../../support/cluster.ts";
 import { eventually } from "../../support/eventually.ts";
-import {
-  commandTask,
-  Framework,
-  startMasterForAgents,
-  startTestAgent,
-  tempWorkDir,
-} from "./helpers.ts";
+import { clusterForSuite } from "./cluster.ts";
+import { commandTask } from "./helpers.ts";
 
 describe("agent task lifecycle with a real master", () => {
-  let master: RunningMaster;
-  let agent: RunningAgent;
-  let framework: Framework;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    agent = await startTestAgent(master, work.dir);
-    framework = await Framework.subscribe(master);
-  });
-
-  after(async () => {
-    framework.close();
-    await agent.close();
-    await master.close();
-    await work.remove();
-  });
+  const cluster = clusterForSuite("lifecycle");
 
   it("a task that prints and exits 0 goes STARTING, RUNNING, FINISHED with its output in the sandbox", async () => {
+    const { agent, framework } = cluster;
     const offer = await framework.offer();
     await framework.launch(offer, [commandTask("hello", "echo hello from tessera")]);
     await framework.state("hello", "TASK_STARTING");
@@ -45,20 +23,10 @@ describe("agent task lifecycle with a real master", () => {
     assert.equal(finished.status.source, "SOURCE_EXECUTOR");
     const states = framework.updates.filter((u) => u.taskId === "hello").map((u) => u.state);
     assert.deepEqual(states, ["TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"]);
-    const sandbox = join(
-      work.dir,
-      "slaves",
-      offer.agent_id.value,
-      "frameworks",
-      framework.id,
-      "executors",
-      "hello",
-      "runs",
-    );
+    const sandbox = executorRunsDir(cluster.workDir, offer.agent_id.value, framework.id, "hello");
     const state = (await (await fetch(`${agent.url}/state`)).json()) as { id: string };
     assert.equal(state.id, offer.agent_id.value);
-    const { readdir } = await import("node:fs/promises");
-    const runs = (await readdir(sandbox)).filter((r) => r !== "latest");
+    const runs = executorRuns(cluster.workDir, offer.agent_id.value, framework.id, "hello");
     assert.equal(runs.length, 1);
     const stdout = await readFile(join(sandbox, runs[0] ?? "", "stdout"), "utf8");
     assert.match(stdout, /hello from tessera/);
@@ -89,6 +57,7 @@ describe("agent task lifecycle with a real master", () => {
   });
 
   it("a task that exits 1 is TASK_FAILED with Mesos's message", async () => {
+    const { agent, framework } = cluster;
     const offer = await framework.offer();
     await framework.launch(offer, [commandTask("fails", "exit 1")]);
     const failed = await framework.state("fails", "TASK_FAILED");
@@ -105,6 +74,7 @@ describe("agent task lifecycle with a real master", () => {
   });
 
   it("a killed task gets SIGTERM, then SIGKILL after its grace period, and is TASK_KILLED", async () => {
+    const { framework } = cluster;
     const offer = await framework.offer();
     await framework.launch(offer, [
       commandTask("stubborn", "trap '' TERM; echo trapped; while true; do sleep 0.05; done", {
@@ -113,27 +83,15 @@ describe("agent task lifecycle with a real master", () => {
     ]);
     await framework.state("stubborn", "TASK_RUNNING");
     // Kill only once the trap is in place; a SIGTERM before it would end the shell at once.
-    const runsDir = join(
-      work.dir,
-      "slaves",
-      offer.agent_id.value,
-      "frameworks",
-      framework.id,
-      "executors",
-      "stubborn",
-      "runs",
+    await eventually(
+      "the task to report its TERM trap",
+      async () => {
+        const run = cluster.sandbox("stubborn");
+        const out = await readFile(join(run ?? "none", "stdout"), "utf8").catch(() => "");
+        return out.includes("trapped");
+      },
+      { everyMs: 25 },
     );
-    let trapped = false;
-    for (let i = 0; i < 200 && !trapped; i++) {
-      const { readdir } = await import("node:fs/promises");
-      const runs = (await readdir(runsDir).catch(() => [])).filter((r) => r !== "latest");
-      const out = await readFile(join(runsDir, runs[0] ?? "none", "stdout"), "utf8").catch(
-        () => "",
-      );
-      trapped = out.includes("trapped");
-      if (!trapped) await new Promise((r) => setTimeout(r, 25));
-    }
-    assert.ok(trapped, "the task never reported its TERM trap");
     await framework.kill(offer.agent_id, "stubborn");
     // Bounded generously: under heavy load (other suites on 2 cores) the kill took over 10 s.
     const killed = await framework.state("stubborn", "TASK_KILLED", 30_000);
