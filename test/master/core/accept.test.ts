@@ -1,28 +1,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import type { OfferOperation } from "../../../src/wire/offer.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
-import { commandTask, Harness, wireResources } from "./harness.ts";
+import { launchCall } from "../scheduler-calls.ts";
+import { commandTask, Harness, wireResources, withOffer } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
 
-function setup(capabilities: { type: "PARTITION_AWARE" }[] = []) {
-  const h = new Harness();
-  const agent = h.addAgent("a1", "cpus:4;mem:1024");
-  const fw = h.subscribe({ capabilities });
-  h.allocate();
-  const offer = h.offers(fw.streamId)[0];
-  assert.ok(offer, "an offer was made");
-  return { h, agent, fw, offer };
-}
-
-function launch(...tasks: TaskInfo[]): OfferOperation {
-  return { type: "LAUNCH", launch: { task_infos: tasks } };
-}
-
 describe("offers", () => {
   it("one offer per framework, role and agent, with hostname, url and the agent's resources", () => {
-    const { offer, agent } = setup();
+    const { offer, agent } = withOffer();
     assert.equal(offer.id.value, "M-O0");
     assert.equal(offer.agent_id.value, agent.agentId);
     assert.equal(offer.hostname, "a1");
@@ -47,7 +33,7 @@ describe("offers", () => {
   });
 
   it("offers are rescinded when the framework disconnects", () => {
-    const { h, fw, offer } = setup();
+    const { h, fw, offer } = withOffer();
     h.step({ kind: "scheduler_stream_closed", streamId: fw.streamId });
     assert.equal(h.master.snapshot(h.nowMs).offers.length, 0);
     assert.ok(h.allocator.calls.some((c) => c.startsWith(`recover ${fw.frameworkId}`)));
@@ -67,7 +53,7 @@ describe("offers", () => {
   });
 
   it("DECLINE returns the resources with the refuse filter", () => {
-    const { h, fw, offer } = setup();
+    const { h, fw, offer } = withOffer();
     h.call(fw.streamId, fw.frameworkId, {
       type: "DECLINE",
       decline: { offer_ids: [offer.id], filters: { refuse_seconds: 30 } },
@@ -79,15 +65,12 @@ describe("offers", () => {
 
 describe("ACCEPT", () => {
   it("a valid LAUNCH creates a TASK_STAGING task, sends RUN_TASK and recovers the unused part with the filters", () => {
-    const { h, agent, fw, offer } = setup();
-    const reply = h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [launch(commandTask("t1", agent.agentId))],
-        filters: { refuse_seconds: 7 },
-      },
-    });
+    const { h, agent, fw, offer } = withOffer();
+    const reply = h.call(
+      fw.streamId,
+      fw.frameworkId,
+      launchCall([offer.id], [commandTask("t1", agent.agentId)], { refuse_seconds: 7 }),
+    );
     assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 202 });
     const task = h.master.snapshot(h.nowMs).tasks[0];
     assert.equal(task?.state, "TASK_STAGING");
@@ -105,14 +88,12 @@ describe("ACCEPT", () => {
       [[], "TASK_LOST"],
       [PA, "TASK_DROPPED"],
     ] as const) {
-      const { h, agent, fw } = setup([...caps]);
-      h.call(fw.streamId, fw.frameworkId, {
-        type: "ACCEPT",
-        accept: {
-          offer_ids: [{ value: "M-O99" }],
-          operations: [launch(commandTask("t1", agent.agentId))],
-        },
-      });
+      const { h, agent, fw } = withOffer({ capabilities: [...caps] });
+      h.call(
+        fw.streamId,
+        fw.frameworkId,
+        launchCall([{ value: "M-O99" }], [commandTask("t1", agent.agentId)]),
+      );
       const status = h.updates(fw.streamId)[0];
       assert.equal(status?.state, expected);
       assert.equal(status?.reason, "REASON_INVALID_OFFERS");
@@ -134,10 +115,7 @@ describe("ACCEPT", () => {
     h.allocate();
     const offer = h.offers(a.streamId)[0];
     assert.ok(offer);
-    h.call(b.streamId, b.frameworkId, {
-      type: "ACCEPT",
-      accept: { offer_ids: [offer.id], operations: [launch(commandTask("t1", agent.agentId))] },
-    });
+    h.call(b.streamId, b.frameworkId, launchCall([offer.id], [commandTask("t1", agent.agentId)]));
     assert.equal(
       h.updates(b.streamId)[0]?.message,
       `Task launched with invalid offers: Offer ${offer.id.value} has invalid framework`,
@@ -153,13 +131,8 @@ describe("ACCEPT", () => {
     h.allocate();
     const offers = h.offers(fw.streamId);
     assert.equal(offers.length, 2);
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: offers.map((o) => o.id),
-        operations: [launch(commandTask("t1", a1.agentId))],
-      },
-    });
+    const ids = offers.map((o) => o.id);
+    h.call(fw.streamId, fw.frameworkId, launchCall(ids, [commandTask("t1", a1.agentId)]));
     const status = h.updates(fw.streamId)[0];
     assert.equal(status?.state, "TASK_LOST");
     assert.match(status?.message ?? "", /Aggregated offers must belong to one single agent/);
@@ -167,14 +140,12 @@ describe("ACCEPT", () => {
   });
 
   it("a duplicated offer id is invalid", () => {
-    const { h, agent, fw, offer } = setup();
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id, offer.id],
-        operations: [launch(commandTask("t1", agent.agentId))],
-      },
-    });
+    const { h, agent, fw, offer } = withOffer();
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      launchCall([offer.id, offer.id], [commandTask("t1", agent.agentId)]),
+    );
     assert.equal(
       h.updates(fw.streamId)[0]?.message,
       `Task launched with invalid offers: Duplicate offer ${offer.id.value} in offer list`,
@@ -231,14 +202,12 @@ describe("ACCEPT", () => {
     ],
   ] as const) {
     it(`a task with ${name} gets TASK_ERROR (REASON_TASK_INVALID) and leaves state unchanged`, () => {
-      const { h, agent, fw, offer } = setup();
-      h.call(fw.streamId, fw.frameworkId, {
-        type: "ACCEPT",
-        accept: {
-          offer_ids: [offer.id],
-          operations: [launch(mutate(commandTask("t1", agent.agentId)))],
-        },
-      });
+      const { h, agent, fw, offer } = withOffer();
+      h.call(
+        fw.streamId,
+        fw.frameworkId,
+        launchCall([offer.id], [mutate(commandTask("t1", agent.agentId))]),
+      );
       const status = h.updates(fw.streamId)[0];
       assert.equal(status?.state, "TASK_ERROR");
       assert.equal(status?.reason, "REASON_TASK_INVALID");
@@ -257,14 +226,12 @@ describe("ACCEPT", () => {
   }
 
   it("duplicate task ids in one ACCEPT: the second gets TASK_ERROR 'Task has duplicate ID'", () => {
-    const { h, agent, fw, offer } = setup();
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [launch(commandTask("t1", agent.agentId), commandTask("t1", agent.agentId))],
-      },
-    });
+    const { h, agent, fw, offer } = withOffer();
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      launchCall([offer.id], [commandTask("t1", agent.agentId), commandTask("t1", agent.agentId)]),
+    );
     const updates = h.updates(fw.streamId);
     assert.equal(updates.length, 1);
     assert.equal(updates[0]?.message, "Task has duplicate ID: t1");
@@ -272,25 +239,24 @@ describe("ACCEPT", () => {
   });
 
   it("tasks draw from one pool: the second task that no longer fits gets TASK_ERROR", () => {
-    const { h, agent, fw, offer } = setup();
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
-          launch(
-            commandTask("t1", agent.agentId, "cpus:3;mem:100"),
-            commandTask("t2", agent.agentId, "cpus:3;mem:100"),
-          ),
+    const { h, agent, fw, offer } = withOffer();
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      launchCall(
+        [offer.id],
+        [
+          commandTask("t1", agent.agentId, "cpus:3;mem:100"),
+          commandTask("t2", agent.agentId, "cpus:3;mem:100"),
         ],
-      },
-    });
+      ),
+    );
     assert.equal(h.updates(fw.streamId)[0]?.task_id.value, "t2");
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1);
   });
 
   it("LAUNCH_GROUP launches every task on the default executor with one RUN_TASK_GROUP", () => {
-    const { h, agent, fw, offer } = setup();
+    const { h, agent, fw, offer } = withOffer();
     const tasks = [commandTask("g1", agent.agentId), commandTask("g2", agent.agentId)];
     h.call(fw.streamId, fw.frameworkId, {
       type: "ACCEPT",
@@ -326,7 +292,7 @@ describe("ACCEPT", () => {
   });
 
   it("an invalid task in a group fails the whole group with REASON_TASK_GROUP_INVALID", () => {
-    const { h, agent, fw, offer } = setup();
+    const { h, agent, fw, offer } = withOffer();
     h.call(fw.streamId, fw.frameworkId, {
       type: "ACCEPT",
       accept: {

@@ -96,11 +96,7 @@ describe("DEACTIVATE_AGENT and REACTIVATE_AGENT", () => {
     const agent = before.addAgent("a1");
     before.operator({ type: "DEACTIVATE_AGENT", agentId: agent.agentId });
     const h = new Harness({ registry: before.registry, masterId: "M2" });
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: h.newStreamId("agent"),
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", { agent_id: { value: agent.agentId } }),
-    });
+    h.reregister(h.newStreamId("agent"), agent.agentId);
     assert.equal(h.allocator.agents.get(agent.agentId)?.active, false);
     assert.equal(agentView(h, agent.agentId)?.deactivated, true);
   });

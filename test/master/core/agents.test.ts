@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  agentSubscribeCall,
-  agentUpdate,
-  Harness,
-  launchTasks,
-  reportedTask,
-  uuidOf,
-} from "./harness.ts";
+import { agentSubscribeCall, agentUpdate, Harness, launchTasks, uuidOf } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
 
@@ -60,14 +53,7 @@ describe("agent registration", () => {
     const fw = h.subscribe({ checkpoint: true });
     launchTasks(h, fw, agent.agentId, ["t1", "t2"]);
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "again",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-        agent_id: { value: agent.agentId },
-        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
-      }),
-    });
+    h.reregister("again", agent.agentId, [[fw.frameworkId, "t1"]]);
     const subscribed = h.agentEventsOn("again")[0]?.subscribed;
     assert.deepEqual(subscribed?.reconciliations, [
       { framework_id: { value: fw.frameworkId }, task_id: { value: "t2" }, state: "TASK_STAGING" },
@@ -175,14 +161,7 @@ describe("agent failure", () => {
     launchTasks(h, fw, agent.agentId, ["t1"]);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
     missPings(h);
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "back",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-        agent_id: { value: agent.agentId },
-        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
-      }),
-    });
+    h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);
     assert.equal(h.agentEventsOn("back")[0]?.type, "SUBSCRIBED");
     assert.ok(!h.registry.unreachable.has(agent.agentId));
     assert.ok(h.registry.admitted.has(agent.agentId));
@@ -246,11 +225,7 @@ describe("agent failure", () => {
     assert.equal(h.agentEventsOn(agent.streamId).at(-1)?.type, "SHUTDOWN");
     // Coming back is refused with SHUTDOWN.
     h.holdRegistry = false;
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "zombie",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", { agent_id: { value: agent.agentId } }),
-    });
+    h.reregister("zombie", agent.agentId);
     assert.equal(h.agentEventsOn("zombie")[0]?.type, "SHUTDOWN");
     // Idempotent; unknown agents are 404.
     const again = h.operator({ type: "MARK_AGENT_GONE", agentId: agent.agentId });
@@ -293,14 +268,7 @@ describe("kills across an agent disconnection", () => {
     launchTasks(h, fw, agent.agentId, ["t1"]);
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     h.call(fw.streamId, fw.frameworkId, { type: "KILL", kill: { task_id: { value: "t1" } } });
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "back",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-        agent_id: { value: agent.agentId },
-        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
-      }),
-    });
+    h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);
     assert.deepEqual(
       h.agentEventsOn("back").map((e) => e.type),
       ["SUBSCRIBED", "PING", "KILL_TASK"],
@@ -314,14 +282,7 @@ describe("kills across an agent disconnection", () => {
     launchTasks(h, fw, agent.agentId, ["t1"]);
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     assert.equal(h.updates(fw.streamId).at(-1)?.state, "TASK_LOST");
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "back",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-        agent_id: { value: agent.agentId },
-        tasks: [reportedTask(fw.frameworkId, "t1", agent.agentId, "TASK_RUNNING")],
-      }),
-    });
+    h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);
     assert.equal(h.agentEventsOn("back").at(-1)?.kill_task?.task_id.value, "t1");
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 0, "the lost task is not resurrected");
   });

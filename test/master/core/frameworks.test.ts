@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { launchCall } from "../scheduler-calls.ts";
-import { Harness, commandTask as task } from "./harness.ts";
+import { Harness, commandTask as task, withOffer } from "./harness.ts";
 
 describe("framework subscription", () => {
   it("a new framework gets an id <masterId>-0000, SUBSCRIBED with heartbeat 15 and then a HEARTBEAT", () => {
@@ -91,12 +91,7 @@ describe("framework subscription", () => {
   });
 
   it("TEARDOWN removes the framework, kills its tasks as TASK_KILLED and shuts it down on agents", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    h.allocate();
-    const offer = h.offers(fw.streamId)[0];
-    assert.ok(offer);
+    const { h, agent, fw, offer } = withOffer();
     h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], [task("t1", agent.agentId)]));
     const reply = h.call(fw.streamId, fw.frameworkId, { type: "TEARDOWN" });
     assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 202 });

@@ -189,6 +189,26 @@ export class Harness {
     return { agentId: subscribed?.subscribed?.agent_id.value ?? "", streamId };
   }
 
+  /**
+   * Agent `agentId` (host a1, cpus:4;mem:1024) subscribes again on `streamId`, reporting the
+   * `running` tasks (framework id, task id) as TASK_RUNNING: a re-registration.
+   */
+  reregister(
+    streamId: string,
+    agentId: string,
+    running: readonly (readonly [frameworkId: string, taskId: string])[] = [],
+  ): MasterOutput[] {
+    const tasks = running.map(([fw, task]) => reportedTask(fw, task, agentId, "TASK_RUNNING"));
+    return this.step({
+      kind: "agent_subscribe",
+      agentStreamId: streamId,
+      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
+        agent_id: { value: agentId },
+        ...(tasks.length === 0 ? {} : { tasks }),
+      }),
+    });
+  }
+
   agentCall(agentId: string, call: AgentCall): MasterOutput[] {
     return this.step({ kind: "agent_call", agentId, call });
   }
@@ -279,6 +299,17 @@ export function uuidOf(n: number): string {
   const bytes = Buffer.alloc(16);
   bytes.writeUInt32BE(n, 12);
   return bytes.toString("base64");
+}
+
+/** A master with one agent a1 (cpus:4;mem:1024) and one framework (`info`) holding its offer. */
+export function withOffer(info: Parameters<Harness["subscribe"]>[0] = {}) {
+  const h = new Harness();
+  const agent = h.addAgent("a1", "cpus:4;mem:1024");
+  const fw = h.subscribe(info);
+  h.allocate();
+  const offer = h.offers(fw.streamId)[0];
+  if (offer === undefined) throw new Error("no offer was made");
+  return { h, agent, fw, offer };
 }
 
 /** Offers, accepts and launches `taskIds` on the agent; returns nothing, asserts success. */

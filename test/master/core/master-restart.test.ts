@@ -4,14 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import { openRegistry } from "../../../src/master/registry/index.ts";
-import {
-  agentSubscribeCall,
-  agentUpdate,
-  Harness,
-  launchTasks,
-  reportedTask,
-  uuidOf,
-} from "./harness.ts";
+import { agentSubscribeCall, agentUpdate, Harness, launchTasks, uuidOf } from "./harness.ts";
 
 describe("master restart with the sqlite registry", () => {
   it("agents admitted before the restart re-register, their tasks come back, and reconciliation answers as Mesos does", async () => {
@@ -69,14 +62,7 @@ describe("master restart with the sqlite registry", () => {
       };
       assert.deepEqual(reconcile(), [], "no reply while a1 has not re-registered");
 
-      h.step({
-        kind: "agent_subscribe",
-        agentStreamId: "a1-again",
-        call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-          agent_id: { value: a1 },
-          tasks: [reportedTask(fw.frameworkId, "t1", a1, "TASK_RUNNING")],
-        }),
-      });
+      h.reregister("a1-again", a1, [[fw.frameworkId, "t1"]]);
       await h.releaseTo(reopened);
       assert.equal(h.agentEventsOn("a1-again")[0]?.type, "SUBSCRIBED");
       assert.deepEqual(reconcile(), ["TASK_RUNNING"]);

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { OperatorEvent } from "../../../src/master/core/types.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
 import { launchCall } from "../scheduler-calls.ts";
-import { agentUpdate, Harness, launchTasks, uuidOf, wireResources } from "./harness.ts";
+import { agentUpdate, Harness, launchTasks, uuidOf, wireResources, withOffer } from "./harness.ts";
 
 function operatorEvents(h: Harness): OperatorEvent[] {
   return h.outputs.flatMap((o) => (o.kind === "operator_event" ? [o.event] : []));
@@ -161,12 +161,7 @@ describe("scheduler calls", () => {
   });
 
   it("SHUTDOWN asks the agent to shut the executor down; its exit is reported as FAILURE with the executor id", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    h.allocate();
-    const offer = h.offers(fw.streamId)[0];
-    assert.ok(offer);
+    const { h, agent, fw, offer } = withOffer();
     const task = {
       name: "t",
       task_id: { value: "t" },

@@ -166,14 +166,7 @@ describe("master restart from the registry", () => {
 
   it("a recovered agent re-registers with its tasks, which come back and reconcile to their latest state", () => {
     const { h, agentId, fw } = restarted();
-    h.step({
-      kind: "agent_subscribe",
-      agentStreamId: "back",
-      call: agentSubscribeCall("a1", "cpus:4;mem:1024", {
-        agent_id: { value: agentId },
-        tasks: [reportedTask(fw.frameworkId, "t1", agentId, "TASK_RUNNING")],
-      }),
-    });
+    h.reregister("back", agentId, [[fw.frameworkId, "t1"]]);
     assert.equal(h.agentEventsOn("back")[0]?.type, "SUBSCRIBED");
     assert.equal(h.master.snapshot(h.nowMs).recoveredAgents.length, 0);
     const answers = reconcile(h, fw, [{ task: "t1", agent: agentId }]);
