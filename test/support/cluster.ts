@@ -78,3 +78,29 @@ export function killPids(pids: Iterable<number>): void {
     }
   }
 }
+
+/**
+ * A stand-in for an object that a suite's `before` hook creates, so that the suite can name it
+ * once instead of declaring a variable and assigning it: property reads go to the object once
+ * `set` (methods bound to it, so private fields work), and fail loudly before.
+ */
+export function lateBound<T extends object>(what: string): { ref: T; set(value: T): void } {
+  let target: T | undefined;
+  const ref = new Proxy({} as T, {
+    get(_, key) {
+      if (target === undefined) throw new Error(`${what} is not there yet (its before hook failed?)`);
+      const value = Reflect.get(target, key, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+    set(_, key, value) {
+      if (target === undefined) throw new Error(`${what} is not there yet`);
+      return Reflect.set(target, key, value, target);
+    },
+  });
+  return {
+    ref,
+    set(value) {
+      target = value;
+    },
+  };
+}

@@ -13,10 +13,9 @@ import {
   operatorCall,
   stableState,
   startTestMaster,
-  subscribeScheduler,
-  type TestScheduler,
   taskInfo,
 } from "./helpers.ts";
+import { masterSuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 describe("agent channel", () => {
@@ -122,20 +121,13 @@ describe("agent channel", () => {
 });
 
 describe("agent channel: several calls in one POST", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-  let scheduler: TestScheduler;
+  const { master, agent, scheduler } = masterSuite({
+    flags: { allocation_interval: "50ms" },
+    agent: { hostname: "batch-agent" },
+  });
   let url: string;
   before(async () => {
-    master = await startTestMaster({ allocation_interval: "50ms" });
     url = `${master.url}/master/${AGENT_CHANNEL_PATH}`;
-    agent = await TestAgent.start(master.url, { hostname: "batch-agent" });
-    scheduler = await subscribeScheduler(master);
-  });
-  after(async () => {
-    scheduler.close();
-    agent.close();
-    await master.close();
   });
 
   function update(taskId: string, state: string, uuid: string, agentId = agent.agentId): Loose {

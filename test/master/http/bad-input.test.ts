@@ -3,7 +3,7 @@
 // way Mesos answers it (202 plus a TASK_ERROR / TASK_DROPPED update, or a refusal) and leaves the
 // tasks, executors and agents exactly as they were: no RUN_TASK reaches the agent.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import {
   acceptLaunch,
@@ -11,12 +11,9 @@ import {
   type Loose,
   launchRunning,
   operatorCall,
-  startTestMaster,
-  subscribeScheduler,
-  type TestScheduler,
   taskInfo,
 } from "./helpers.ts";
-import { TestAgent } from "./test-agent.ts";
+import { masterSuite } from "./suite.ts";
 
 /** Tasks, executors and agents (times dropped): what an invalid ACCEPT must not change. */
 async function workload(master: RunningMaster): Promise<unknown> {
@@ -33,26 +30,19 @@ async function workload(master: RunningMaster): Promise<unknown> {
 }
 
 describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-  let scheduler: TestScheduler;
-
-  before(async () => {
-    master = await startTestMaster({ allocation_interval: "50ms" });
-    agent = await TestAgent.start(master.url, { hostname: "strict-agent" });
-    scheduler = await subscribeScheduler(master, {
+  const { master, agent, scheduler } = masterSuite({
+    flags: { allocation_interval: "50ms" },
+    agent: { hostname: "strict-agent" },
+    framework: {
       user: "frank",
       name: "careless",
       roles: ["web"],
       failover_timeout: 3600,
       capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
-    });
-    await launchRunning(master, scheduler, agent, "running-1");
+    },
   });
-  after(async () => {
-    scheduler.close();
-    agent.close();
-    await master.close();
+  before(async () => {
+    await launchRunning(master, scheduler, agent, "running-1");
   });
 
   /** ACCEPTs an outstanding offer with `tasks(offer)`; returns the HTTP answer and the UPDATE. */

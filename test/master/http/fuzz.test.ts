@@ -2,17 +2,10 @@
 // channel). The master answers each with a status below 500, stays up, and its state is the
 // same afterwards (reference §10: bad input gets a clear error and changes nothing).
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import fc from "fast-check";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import {
-  operatorCall,
-  stableState,
-  startTestMaster,
-  subscribeScheduler,
-  type TestScheduler,
-} from "./helpers.ts";
-import { TestAgent } from "./test-agent.ts";
+import { operatorCall, stableState } from "./helpers.ts";
+import { masterSuite } from "./suite.ts";
 
 const ENDPOINTS = [
   "/api/v1/scheduler",
@@ -112,23 +105,16 @@ const contentTypeArb = fc.constantFrom(
 );
 
 describe("master POST endpoints under random input", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-  let scheduler: TestScheduler;
-  before(async () => {
-    master = await startTestMaster();
-    agent = await TestAgent.start(master.url, { hostname: "fuzz-agent" });
-    scheduler = await subscribeScheduler(master, {
+  const { master, agent, scheduler } = masterSuite({
+    agent: { hostname: "fuzz-agent" },
+    framework: {
       user: "eve",
       name: "fuzz",
       failover_timeout: 3600,
-    });
-    await scheduler.events.next("OFFERS");
+    },
   });
-  after(async () => {
-    scheduler.close();
-    agent.close();
-    await master.close();
+  before(async () => {
+    await scheduler.events.next("OFFERS");
   });
 
   /** GET_STATE plus what it does not show: weights and quota. */

@@ -2,39 +2,24 @@
 // TasksEndpoint, metrics in /metrics/snapshot): /master/tasks paging and order by first status,
 // /master/slaves' *_full resources, and the §4.6 metric keys with their zero counters.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import {
-  getJson,
-  type Loose,
-  launchRunning,
-  startTestMaster,
-  subscribeScheduler,
-  type TestScheduler,
-} from "./helpers.ts";
-import { TestAgent } from "./test-agent.ts";
+import { before, describe, it } from "node:test";
+import { getJson, type Loose, launchRunning } from "./helpers.ts";
+import { masterSuite } from "./suite.ts";
 
 describe("legacy endpoints and metrics with three tasks", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-  let scheduler: TestScheduler;
-
-  before(async () => {
-    master = await startTestMaster({ allocation_interval: "50ms" });
-    agent = await TestAgent.start(master.url, { hostname: "legacy-agent" });
-    scheduler = await subscribeScheduler(master, {
+  const { master, agent, scheduler } = masterSuite({
+    flags: { allocation_interval: "50ms" },
+    agent: { hostname: "legacy-agent" },
+    framework: {
       user: "gina",
       name: "pager",
       roles: ["web"],
       capabilities: [{ type: "MULTI_ROLE" }],
-    });
+    },
+  });
+  before(async () => {
     // Launched one after another: their first statuses are in this order.
     for (const id of ["p-1", "p-2", "p-3"]) await launchRunning(master, scheduler, agent, id);
-  });
-  after(async () => {
-    scheduler.close();
-    agent.close();
-    await master.close();
   });
 
   const ids = async (query: string) =>

@@ -16,6 +16,7 @@ import {
   subscribeScheduler,
   type TestScheduler,
 } from "./helpers.ts";
+import { masterOnlySuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 async function post(
@@ -197,13 +198,7 @@ describe("scheduler API status codes", () => {
 });
 
 describe("scheduler API calls needing a subscription", () => {
-  let master: RunningMaster;
-  before(async () => {
-    master = await startTestMaster();
-  });
-  after(async () => {
-    await master.close();
-  });
+  const master = masterOnlySuite();
 
   it("UPDATE_FRAMEWORK is answered 200 synchronously", async () => {
     const scheduler = await subscribeScheduler(master);

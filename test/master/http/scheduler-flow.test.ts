@@ -2,16 +2,15 @@
 // (reference §1.1, §1.4, §1.5; §9.1 checklist).
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import type { RunningMaster } from "../../../src/master/server.ts";
 import { launchCall, scalar } from "../scheduler-calls.ts";
 import {
   type Event,
   type Loose,
-  startTestMaster,
   subscribeScheduler,
   type TestScheduler,
   WIRE_MEDIA_TYPE,
 } from "./helpers.ts";
+import { masterOnlySuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 type Offer = {
@@ -36,13 +35,7 @@ function launchTask(offer: Offer, taskId: string, cpus = 1, mem = 128) {
 }
 
 describe("scheduler API flow", () => {
-  let master: RunningMaster;
-  before(async () => {
-    master = await startTestMaster();
-  });
-  after(async () => {
-    await master.close();
-  });
+  const master = masterOnlySuite();
 
   it("SUBSCRIBE answers 200 with a stream id, then SUBSCRIBED and a HEARTBEAT", async () => {
     const scheduler = await subscribeScheduler(master);

@@ -1,0 +1,54 @@
+// The set-up most master HTTP suites share: one master, one test agent and one subscribed
+// scheduler, started before the suite's first test and stopped after its last. Further set-up
+// goes in the suite's own `before`, which runs after this one.
+import { after, before } from "node:test";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { lateBound } from "../../support/cluster.ts";
+import { startTestMaster, subscribeScheduler, type TestScheduler } from "./helpers.ts";
+import { TestAgent, type TestAgentOptions } from "./test-agent.ts";
+
+/** Only a master (`flags`), for the suite. */
+export function masterOnlySuite(flags: Record<string, string> = {}): RunningMaster {
+  const master = lateBound<RunningMaster>("the suite's master");
+  let started: RunningMaster | undefined;
+  before(async () => {
+    started = await startTestMaster(flags);
+    master.set(started);
+  });
+  after(async () => {
+    await started?.close();
+  });
+  return master.ref;
+}
+
+export interface MasterSuiteOptions {
+  flags?: Record<string, string>;
+  agent?: TestAgentOptions;
+  /** The scheduler's FrameworkInfo (default: helpers.ts DEFAULT_FRAMEWORK_INFO). */
+  framework?: Record<string, unknown>;
+}
+
+export function masterSuite(options: MasterSuiteOptions = {}): {
+  master: RunningMaster;
+  agent: TestAgent;
+  scheduler: TestScheduler;
+} {
+  const master = lateBound<RunningMaster>("the suite's master");
+  const agent = lateBound<TestAgent>("the suite's agent");
+  const scheduler = lateBound<TestScheduler>("the suite's scheduler");
+  let started: { master?: RunningMaster; agent?: TestAgent; scheduler?: TestScheduler } = {};
+  before(async () => {
+    started = { master: await startTestMaster(options.flags) };
+    master.set(started.master as RunningMaster);
+    started.agent = await TestAgent.start(master.ref.url, options.agent);
+    agent.set(started.agent);
+    started.scheduler = await subscribeScheduler(master.ref, options.framework);
+    scheduler.set(started.scheduler);
+  });
+  after(async () => {
+    started.scheduler?.close();
+    started.agent?.close();
+    await started.master?.close();
+  });
+  return { master: master.ref, agent: agent.ref, scheduler: scheduler.ref };
+}
