@@ -1,7 +1,15 @@
 // Test helper: one ordered log of every contender's and detector's events, so tests can assert
-// what happened before what, and wait (bounded) for an event instead of sleeping.
-import type { ContenderEvent, LeaderContender } from "../../../src/master/election/index.ts";
+// what happened before what, and wait (bounded) for an event instead of sleeping; and the
+// contenders and URLs the ZooKeeper election tests make.
+import assert from "node:assert/strict";
+import {
+  type ContenderEvent,
+  type LeaderContender,
+  ZkContender,
+} from "../../../src/master/election/index.ts";
 import type { MasterInfo } from "../../../src/wire/framework.ts";
+import { makeMasterInfo } from "../../../src/zk/master-info.ts";
+import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { Waiters } from "../../support/eventually.ts";
 
 export type LogEntry =
@@ -26,6 +34,14 @@ export class ElectionLog {
 
   detector(who: string): (leader: MasterInfo | undefined) => void {
     return (leader) => this.add({ who, kind: "detector", leader: leader?.id });
+  }
+
+  /** `leader` contends first as m1 and is elected; then `standby` contends as m2 and stands by. */
+  async leaderThenStandby(leader: LeaderContender, standby: LeaderContender): Promise<void> {
+    this.contend("m1", leader);
+    await this.waitFor("m1 elected", isEvent("m1", "elected"));
+    this.contend("m2", standby);
+    await this.waitFor("m2 standby", isEvent("m2", "standby"));
   }
 
   /** Index of the first entry at or after `from` matching `match`, or -1. */
@@ -65,3 +81,23 @@ export const detected =
   (who: string, leader: string | undefined) =>
   (entry: LogEntry): boolean =>
     entry.kind === "detector" && entry.who === who && entry.leader === leader;
+
+export function zkUrl(text: string): ZkUrl {
+  const parsed = parseZkUrl(text);
+  assert.ok(parsed.ok, JSON.stringify(parsed));
+  return parsed.url;
+}
+
+/** Master `n` of a test election: id master-n at 127.0.0.n:5050. */
+export function testMasterInfo(n: number) {
+  return makeMasterInfo({ id: `master-${n}`, ip: `127.0.0.${n}`, port: 5050, version: "1.11.0" });
+}
+
+export function testContender(
+  zk: ZkUrl,
+  n: number,
+  sessionTimeoutMs: number,
+  recontend = true,
+): ZkContender {
+  return new ZkContender({ url: zk, masterInfo: testMasterInfo(n), sessionTimeoutMs, recontend });
+}

@@ -2,12 +2,18 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import zookeeper from "node-zookeeper-client";
-import { ZkContender } from "../../../src/master/election/index.ts";
+import type { ZkContender } from "../../../src/master/election/index.ts";
 import { ZkDetector } from "../../../src/zk/detector.ts";
-import { makeMasterInfo } from "../../../src/zk/master-info.ts";
-import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
+import type { ZkUrl } from "../../../src/zk/url.ts";
 import { FreezableProxy, ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
-import { detected, ElectionLog, isEvent } from "./election-log.ts";
+import {
+  detected,
+  ElectionLog,
+  isEvent,
+  testContender,
+  testMasterInfo,
+  zkUrl,
+} from "./election-log.ts";
 
 const SESSION_TIMEOUT_MS = 2_000;
 const skip = zooKeeperSkip();
@@ -15,29 +21,16 @@ const skip = zooKeeperSkip();
 let cluster: ZooKeeperCluster;
 let pathCounter = 0;
 
-function url(text: string): ZkUrl {
-  const parsed = parseZkUrl(text);
-  assert.ok(parsed.ok, JSON.stringify(parsed));
-  return parsed.url;
-}
-
 /** A fresh election path per test, so tests do not see each other's members. */
 function freshUrl(): ZkUrl {
   pathCounter++;
-  return url(cluster.url(`/tessera-test/election-${pathCounter}/mesos`));
+  return zkUrl(cluster.url(`/tessera-test/election-${pathCounter}/mesos`));
 }
 
-function master(n: number) {
-  return makeMasterInfo({ id: `master-${n}`, ip: `127.0.0.${n}`, port: 5050, version: "1.11.0" });
-}
+const master = testMasterInfo;
 
 function contender(zk: ZkUrl, n: number, recontend = true): ZkContender {
-  return new ZkContender({
-    url: zk,
-    masterInfo: master(n),
-    sessionTimeoutMs: SESSION_TIMEOUT_MS,
-    recontend,
-  });
+  return testContender(zk, n, SESSION_TIMEOUT_MS, recontend);
 }
 
 /** A plain client, for what a third-party reader would do. */
@@ -102,10 +95,7 @@ describe("ZooKeeper election", skip, () => {
 
     const first = contender(zk, 1);
     const second = contender(zk, 2);
-    log.contend("m1", first);
-    await log.waitFor("m1 elected", isEvent("m1", "elected"));
-    log.contend("m2", second);
-    await log.waitFor("m2 standby", isEvent("m2", "standby"));
+    await log.leaderThenStandby(first, second);
     await log.waitFor("detector sees m1", detected("d", "master-1"));
     assert.equal(detector.current()?.pid, "master@127.0.0.1:5050");
 
@@ -183,10 +173,7 @@ describe("ZooKeeper election", skip, () => {
     const log = new ElectionLog();
     const leader = contender({ ...zk, servers: [{ host: "127.0.0.1", port: proxy.port }] }, 1);
     const standby = contender(zk, 2);
-    log.contend("m1", leader);
-    await log.waitFor("m1 elected", isEvent("m1", "elected"));
-    log.contend("m2", standby);
-    await log.waitFor("m2 standby", isEvent("m2", "standby"));
+    await log.leaderThenStandby(leader, standby);
 
     // Another client takes over the leader's session with its id and password and closes it:
     // the server ends the session and deletes its ephemeral node. The leader's traffic is held
@@ -224,10 +211,7 @@ describe("ZooKeeper election", skip, () => {
     const log = new ElectionLog();
     const leader = contender(viaProxy, 1);
     const standby = contender(zk, 2);
-    log.contend("m1", leader);
-    await log.waitFor("m1 elected", isEvent("m1", "elected"));
-    log.contend("m2", standby);
-    await log.waitFor("m2 standby", isEvent("m2", "standby"));
+    await log.leaderThenStandby(leader, standby);
 
     const mark = log.entries.length;
     proxy.freeze();

@@ -1,12 +1,9 @@
 // Election across a three-node ZooKeeper ensemble whose leader is killed (kill -9).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { ZkContender } from "../../../src/master/election/index.ts";
 import { ZkDetector } from "../../../src/zk/detector.ts";
-import { makeMasterInfo } from "../../../src/zk/master-info.ts";
-import { parseZkUrl, type ZkUrl } from "../../../src/zk/url.ts";
 import { ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
-import { ElectionLog, isEvent } from "./election-log.ts";
+import { ElectionLog, isEvent, testContender, zkUrl } from "./election-log.ts";
 
 // Mesos's default: long enough for the ensemble to elect a new ZooKeeper leader meanwhile.
 const SESSION_TIMEOUT_MS = 10_000;
@@ -22,24 +19,12 @@ after(async () => {
 
 describe("ZooKeeper ensemble", skip, () => {
   test("the election survives the ZooKeeper leader being killed", async () => {
-    const parsed = parseZkUrl(cluster.url("/tessera-test/ensemble/mesos"));
-    assert.ok(parsed.ok);
-    const zk: ZkUrl = parsed.url;
+    const zk = zkUrl(cluster.url("/tessera-test/ensemble/mesos"));
     const log = new ElectionLog();
-    const contenders = [1, 2].map(
-      (n) =>
-        new ZkContender({
-          url: zk,
-          masterInfo: makeMasterInfo({ id: `master-${n}`, ip: `127.0.0.${n}`, port: 5050 }),
-          sessionTimeoutMs: SESSION_TIMEOUT_MS,
-        }),
-    );
+    const contenders = [1, 2].map((n) => testContender(zk, n, SESSION_TIMEOUT_MS));
     const [m1, m2] = contenders;
     assert.ok(m1 !== undefined && m2 !== undefined);
-    log.contend("m1", m1);
-    await log.waitFor("m1 elected", isEvent("m1", "elected"));
-    log.contend("m2", m2);
-    await log.waitFor("m2 standby", isEvent("m2", "standby"));
+    await log.leaderThenStandby(m1, m2);
     const detector = new ZkDetector({ url: zk, sessionTimeoutMs: SESSION_TIMEOUT_MS });
     assert.equal((await detector.detect())?.id, "master-1");
 
