@@ -9,7 +9,7 @@ import {
   ProcessIO,
   validateAgentOperatorCall,
 } from "../../src/wire/operator-agent.ts";
-import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
+import { assertEveryTypeParses, assertSubMessageRequired, parsedOk } from "./wire-asserts.ts";
 
 const framework_id = { value: "m-0000" };
 const agent_id = { value: "m-S0" };
@@ -128,12 +128,13 @@ test("every agent operator call type parses and validates", () => {
 
 test("agent calls that need a sub-message are rejected without it", () => {
   const optional = new Set(["GET_CONTAINERS", "PRUNE_IMAGES"]);
-  for (const type of AGENT_OPERATOR_CALL_TYPES) {
-    const field = Object.keys(validCalls[type] as object).find((k) => k !== "type");
-    const expected =
-      field === undefined || optional.has(type) ? undefined : `Expecting '${field}' to be present`;
-    assert.equal(validateAgentOperatorCall(parseCall({ type })), expected, type);
-  }
+  assertSubMessageRequired(
+    AgentOperatorCall,
+    validCalls,
+    AGENT_OPERATOR_CALL_TYPES,
+    validateAgentOperatorCall,
+    optional,
+  );
 });
 
 test("a missing or unknown agent call type is reported as absent", () => {

@@ -10,7 +10,7 @@ import {
   MasterResponse,
   validateMasterCall,
 } from "../../src/wire/operator-master.ts";
-import { assertEveryTypeParses, parsedOk } from "./wire-asserts.ts";
+import { assertEveryTypeParses, assertSubMessageRequired, parsedOk } from "./wire-asserts.ts";
 
 const agent_id = { value: "m-S0" };
 const framework_id = { value: "m-0000" };
@@ -130,16 +130,7 @@ test("every master operator call type parses and validates", () => {
 });
 
 test("master calls without their sub-message are rejected with Mesos's message", () => {
-  for (const type of MASTER_CALL_TYPES) {
-    const sample = validCalls[type] as Record<string, unknown>;
-    const field = Object.keys(sample).find((k) => k !== "type");
-    const error = validateMasterCall(parseCall({ type }));
-    assert.equal(
-      error,
-      field === undefined ? undefined : `Expecting '${field}' to be present`,
-      type,
-    );
-  }
+  assertSubMessageRequired(MasterCall, validCalls, MASTER_CALL_TYPES, validateMasterCall);
 });
 
 test("a missing or unknown master call type is reported as absent", () => {

@@ -43,3 +43,22 @@ export function assertEveryTypeParses<S extends z.ZodType, T extends string>(
     }
   }
 }
+
+/**
+ * A call of each type with nothing but its type is rejected with Mesos's message for the
+ * sub-message its sample carries (`Expecting 'x' to be present`), unless that one is optional.
+ */
+export function assertSubMessageRequired<S extends z.ZodType, T extends string>(
+  schema: S,
+  samples: Readonly<Record<T, unknown>>,
+  types: readonly T[],
+  validate: (call: z.output<S>) => string | undefined,
+  optional: ReadonlySet<string> = new Set(),
+): void {
+  for (const type of types) {
+    const field = Object.keys(samples[type] as object).find((k) => k !== "type");
+    const expected =
+      field === undefined || optional.has(type) ? undefined : `Expecting '${field}' to be present`;
+    assert.equal(validate(parsedOk(schema, { type })), expected, type);
+  }
+}

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before } from "node:test";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { TERMINAL_TASK_STATES } from "../../../src/wire/status.ts";
 import { executorRuns, executorRunsDir } from "../../support/cluster.ts";
 import { leftoverCgroups } from "../containerizer/helpers.ts";
 import {
@@ -164,15 +165,7 @@ export async function startCluster(
   };
 }
 
-const TERMINAL = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_ERROR",
-  "TASK_LOST",
-  "TASK_DROPPED",
-  "TASK_GONE",
-]);
+const TERMINAL: ReadonlySet<string> = TERMINAL_TASK_STATES;
 
 /** Waits for the task's terminal update (whatever it is), so a test can assert on it. */
 export async function terminal(framework: Framework, taskId: string, timeoutMs = 30_000) {
