@@ -6,6 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { after } from "node:test";
 
 /** A TCP port nothing listens on right now (bound on 127.0.0.1, then released). */
 export function freePort(): Promise<number> {
@@ -31,6 +32,22 @@ export interface TempDir {
 export async function tempWorkDir(prefix = "tessera-agent-"): Promise<TempDir> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Makes temporary directories for the tests of one file (or suite); all of them are removed
+ * after its tests (a node:test `after` hook, registered where this is called).
+ */
+export function tempDirsForSuite(prefix: string): () => Promise<string> {
+  const made: TempDir[] = [];
+  after(async () => {
+    for (const dir of made) await dir.remove();
+  });
+  return async () => {
+    const dir = await tempWorkDir(prefix);
+    made.push(dir);
+    return dir.dir;
+  };
 }
 
 /** The directory of an executor's runs (one sandbox per run, and `latest`), as Mesos lays it out. */
@@ -88,7 +105,8 @@ export function lateBound<T extends object>(what: string): { ref: T; set(value: 
   let target: T | undefined;
   const ref = new Proxy({} as T, {
     get(_, key) {
-      if (target === undefined) throw new Error(`${what} is not there yet (its before hook failed?)`);
+      if (target === undefined)
+        throw new Error(`${what} is not there yet (its before hook failed?)`);
       const value = Reflect.get(target, key, target);
       return typeof value === "function" ? value.bind(target) : value;
     },

@@ -1,9 +1,8 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { appendFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { appendFile, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   applyCheckpointWrite,
   readAgentState,
@@ -14,18 +13,11 @@ import {
   readRecords,
   writeFileAtomic,
 } from "../../../src/agent/checkpoint/durable-files.ts";
+import { tempDirsForSuite } from "../../support/cluster.ts";
 import { commandTask, framework, Harness, uuid } from "../core/harness.ts";
 import { replayWrites } from "../core/replay.ts";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "tessera-checkpoint-"));
-  dirs.push(dir);
-  return dir;
-}
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsForSuite("tessera-checkpoint-");
 
 describe("agent checkpoint on disk", () => {
   it("reads back exactly what the agent core checkpointed", async () => {

@@ -1,25 +1,17 @@
 import assert from "node:assert/strict";
-import { mkdtemp, readdir, readFile, readlink, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile, readlink } from "node:fs/promises";
 import { join } from "node:path";
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import {
   applyCheckpointWrite,
   applyCheckpointWrites,
   readAgentState,
 } from "../../../src/agent/checkpoint/agent-state-store.ts";
 import { applyDurably, readRecords } from "../../../src/agent/checkpoint/durable-files.ts";
+import { tempDirsForSuite } from "../../support/cluster.ts";
 import { commandTask, framework, Harness, uuid } from "../core/harness.ts";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "tessera-group-commit-"));
-  dirs.push(dir);
-  return dir;
-}
-after(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirsForSuite("tessera-group-commit-");
 
 /** A core that ran two tasks, one finished and acknowledged, the other's executor gone. */
 function busyHarness(): Harness {

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TaskState, TaskStatus } from "../../../src/wire/status.ts";
-import { AGENT_ID, commandTask, executorStatus, framework, Harness } from "./harness.ts";
+import { commandTask, executorStatus, framework, Harness, subscribedEvent } from "./harness.ts";
 import { replayWrites } from "./replay.ts";
 
 function prng(seed: number): () => number {
@@ -80,15 +80,7 @@ function runSimulation(seed: number, steps: number): void {
           if (ex.streamId === o.streamId) ex.streamId = undefined;
       } else if (o.kind === "master_subscribe") {
         // The master answers every SUBSCRIBE at once.
-        h.masterEvent({
-          type: "SUBSCRIBED",
-          subscribed: {
-            agent_id: { value: AGENT_ID },
-            ping_interval_seconds: 15,
-            total_ping_timeout_seconds: 75,
-            reconciliations: [],
-          },
-        });
+        h.masterEvent(subscribedEvent());
         registered = true;
       } else if (
         o.kind === "master_call" &&

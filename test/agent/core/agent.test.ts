@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { AGENT_ID, commandTask, framework, Harness, uuid } from "./harness.ts";
+import { AGENT_ID, commandTask, framework, Harness, subscribedEvent, uuid } from "./harness.ts";
 import { replayWrites } from "./replay.ts";
 
 function launch(h: Harness, fw = framework("F1"), task = commandTask("t1")) {
@@ -385,15 +385,7 @@ describe("agent core: recovery (reference §8.3)", () => {
       ["t1:TASK_RUNNING", "t2:TASK_DROPPED"],
     );
     h.take();
-    h.masterEvent({
-      type: "SUBSCRIBED",
-      subscribed: {
-        agent_id: { value: AGENT_ID },
-        ping_interval_seconds: 15,
-        total_ping_timeout_seconds: 75,
-        reconciliations: [],
-      },
-    });
+    h.masterEvent(subscribedEvent());
     const sent = h.updatesToMaster().map((s) => `${s.task_id.value}:${s.state}:${s.reason ?? ""}`);
     assert.deepEqual(sent.sort(), ["t1:TASK_RUNNING:", "t2:TASK_DROPPED:REASON_AGENT_RESTARTED"]);
   });

@@ -17,6 +17,19 @@ import type { TaskInfo } from "../../../src/wire/task.ts";
 
 export const AGENT_ID = "M-S0";
 
+/** The master's answer to the agent's SUBSCRIBE: registered as AGENT_ID, nothing to reconcile. */
+export function subscribedEvent(): AgentEvent {
+  return {
+    type: "SUBSCRIBED",
+    subscribed: {
+      agent_id: { value: AGENT_ID },
+      ping_interval_seconds: 15,
+      total_ping_timeout_seconds: 75,
+      reconciliations: [],
+    },
+  } as AgentEvent;
+}
+
 export function framework(id: string, extra: Partial<FrameworkInfo> = {}): FrameworkInfo {
   return {
     user: "alice",
@@ -134,15 +147,7 @@ export class Harness {
     this.handle({ kind: "recover", state: undefined });
     this.handle({ kind: "master_connected" });
     this.fire("registration");
-    this.masterEvent({
-      type: "SUBSCRIBED",
-      subscribed: {
-        agent_id: { value: AGENT_ID },
-        ping_interval_seconds: 15,
-        total_ping_timeout_seconds: 75,
-        reconciliations: [],
-      },
-    });
+    this.masterEvent(subscribedEvent());
   }
 
   masterEvent(event: AgentEvent): AgentOutput[] {
