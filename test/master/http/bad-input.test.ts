@@ -12,6 +12,7 @@ import {
   launchRunning,
   operatorCall,
   taskInfo,
+  webFramework,
 } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 
@@ -33,13 +34,10 @@ describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
   const { master, agent, scheduler } = masterSuite({
     flags: { allocation_interval: "50ms" },
     agent: { hostname: "strict-agent" },
-    framework: {
-      user: "frank",
-      name: "careless",
-      roles: ["web"],
+    framework: webFramework("frank", "careless", {
       failover_timeout: 3600,
       capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
-    },
+    }),
   });
   before(async () => {
     await launchRunning(master, scheduler, agent, "running-1");

@@ -14,18 +14,17 @@ import {
   type Loose,
   launchRunning,
   operatorCall,
+  runningTask,
   startTestMaster,
   subscribeScheduler,
+  webFramework,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
-const FRAMEWORK = {
-  user: "erin",
-  name: "drained",
-  roles: ["web"],
+const FRAMEWORK = webFramework("erin", "drained", {
   failover_timeout: 3600,
   capabilities: [{ type: "MULTI_ROLE" }, { type: "PARTITION_AWARE" }],
-};
+});
 
 async function agentView(master: RunningMaster, agentId: string): Promise<Loose> {
   const res = await operatorCall(master, { type: "GET_AGENTS" });
@@ -118,23 +117,7 @@ describe("draining an agent", () => {
       const agent = await TestAgent.start(second.url, {
         hostname: "drain-durable",
         agentId,
-        tasks: [
-          {
-            name: "d-2",
-            task_id: { value: "d-2" },
-            framework_id: { value: frameworkId },
-            agent_id: { value: agentId },
-            state: "TASK_RUNNING",
-            resources: [
-              {
-                name: "cpus",
-                type: "SCALAR",
-                scalar: { value: 1 },
-                allocation_info: { role: "web" },
-              },
-            ],
-          },
-        ],
+        tasks: [runningTask("d-2", frameworkId, agentId)],
         frameworks: [{ ...FRAMEWORK, id: { value: frameworkId } }],
       });
       const kill = (await agent.waitFor("KILL_TASK")).kill_task as Loose;

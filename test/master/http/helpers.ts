@@ -98,12 +98,16 @@ export interface TestScheduler {
   close(): void;
 }
 
-export const DEFAULT_FRAMEWORK_INFO = {
-  user: "alice",
-  name: "conformance",
-  roles: ["web"],
-  capabilities: [{ type: "MULTI_ROLE" }],
-};
+/** A MULTI_ROLE framework of role "web" (what most of these tests subscribe), plus `extra`. */
+export function webFramework(
+  user: string,
+  name: string,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { user, name, roles: ["web"], capabilities: [{ type: "MULTI_ROLE" }], ...extra };
+}
+
+export const DEFAULT_FRAMEWORK_INFO = webFramework("alice", "conformance");
 
 export function schedulerUrl(master: RunningMaster, prefixed = false): string {
   return `${master.url}${prefixed ? "/master" : ""}/api/v1/scheduler`;
@@ -266,6 +270,23 @@ export function taskInfo(offer: Loose, taskId: string, role = "web", cpus = 1): 
     agent_id: offer.agent_id,
     resources: [scalar("cpus", cpus, role)],
     command: { value: "sleep 100" },
+  };
+}
+
+/** A task as a re-registering agent reports it: TASK_RUNNING with 1 cpu of role web. */
+export function runningTask(
+  taskId: string,
+  frameworkId: string,
+  agentId: string,
+  name = taskId,
+): Loose {
+  return {
+    name,
+    task_id: { value: taskId },
+    framework_id: { value: frameworkId },
+    agent_id: { value: agentId },
+    state: "TASK_RUNNING",
+    resources: [scalar("cpus", 1, "web")],
   };
 }
 

@@ -3,19 +3,14 @@
 // /master/slaves' *_full resources, and the §4.6 metric keys with their zero counters.
 import assert from "node:assert/strict";
 import { before, describe, it } from "node:test";
-import { getJson, type Loose, launchRunning } from "./helpers.ts";
+import { getJson, type Loose, launchRunning, webFramework } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 
 describe("legacy endpoints and metrics with three tasks", () => {
   const { master, agent, scheduler } = masterSuite({
     flags: { allocation_interval: "50ms" },
     agent: { hostname: "legacy-agent" },
-    framework: {
-      user: "gina",
-      name: "pager",
-      roles: ["web"],
-      capabilities: [{ type: "MULTI_ROLE" }],
-    },
+    framework: webFramework("gina", "pager"),
   });
   before(async () => {
     // Launched one after another: their first statuses are in this order.

@@ -15,6 +15,7 @@ import {
   startTestMaster,
   subscribeScheduler,
   type TestScheduler,
+  webFramework,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
@@ -32,12 +33,7 @@ describe("operator API and legacy endpoints", () => {
     operatorEvents = new EventReader(sub.events);
     closeOperator = () => sub.close();
     agent = await TestAgent.start(master.url, { hostname: "agent-op" });
-    scheduler = await subscribeScheduler(master, {
-      user: "carol",
-      name: "ops",
-      roles: ["web"],
-      capabilities: [{ type: "MULTI_ROLE" }],
-    });
+    scheduler = await subscribeScheduler(master, webFramework("carol", "ops"));
     const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
     const task: Loose = {
       name: "web-1",

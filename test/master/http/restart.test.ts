@@ -7,16 +7,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { launchCall, scalar } from "../scheduler-calls.ts";
-import { type Loose, operatorCall, startTestMaster, subscribeScheduler } from "./helpers.ts";
+import {
+  type Loose,
+  operatorCall,
+  runningTask,
+  startTestMaster,
+  subscribeScheduler,
+  webFramework,
+} from "./helpers.ts";
 import { DEFAULT_AGENT_RESOURCES, TestAgent } from "./test-agent.ts";
 
-const FRAMEWORK = {
-  user: "dave",
-  name: "survivor",
-  roles: ["web"],
-  failover_timeout: 3600,
-  capabilities: [{ type: "MULTI_ROLE" }],
-};
+const FRAMEWORK = webFramework("dave", "survivor", { failover_timeout: 3600 });
 
 describe("master restart with the sqlite registry", () => {
   const workDir = mkdtempSync(join(tmpdir(), "tessera-master-restart-"));
@@ -27,7 +28,6 @@ describe("master restart with the sqlite registry", () => {
     const first = await startTestMaster(flags);
     let agentId: string;
     let frameworkId: string;
-    const taskResources = [scalar("cpus", 1, "web")];
     try {
       const agent = await TestAgent.start(first.url, { hostname: "durable-agent" });
       agentId = agent.agentId;
@@ -38,7 +38,7 @@ describe("master restart with the sqlite registry", () => {
         name: "t",
         task_id: { value: "t-1" },
         agent_id: offer.agent_id,
-        resources: taskResources,
+        resources: [scalar("cpus", 1, "web")],
         command: { value: "sleep 100" },
       };
       const accepted = await scheduler.call(launchCall([offer.id], [task]));
@@ -64,16 +64,7 @@ describe("master restart with the sqlite registry", () => {
       const agent = await TestAgent.start(second.url, {
         hostname: "durable-agent",
         agentId,
-        tasks: [
-          {
-            name: "t",
-            task_id: { value: "t-1" },
-            framework_id: { value: frameworkId },
-            agent_id: { value: agentId },
-            state: "TASK_RUNNING",
-            resources: taskResources,
-          },
-        ],
+        tasks: [runningTask("t-1", frameworkId, agentId, "t")],
         frameworks: [{ ...FRAMEWORK, id: { value: frameworkId } }],
         resources: DEFAULT_AGENT_RESOURCES,
       });

@@ -15,6 +15,7 @@ import {
   startTestMaster,
   subscribeScheduler,
   type TestScheduler,
+  webFramework,
 } from "./helpers.ts";
 import { masterOnlySuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
@@ -245,12 +246,7 @@ describe("scheduler API calls needing a subscription", () => {
 
   it("ACCEPT with an invalid TaskInfo answers 202, sends TASK_ERROR and adds no task", async () => {
     const agent = await TestAgent.start(master.url, { hostname: "bad-task-agent" });
-    const scheduler = await subscribeScheduler(master, {
-      user: "alice",
-      name: "invalid",
-      roles: ["web"],
-      capabilities: [{ type: "MULTI_ROLE" }],
-    });
+    const scheduler = await subscribeScheduler(master, webFramework("alice", "invalid"));
     try {
       const offers = (await scheduler.events.next("OFFERS")).offers as Loose;
       const offer = offers.offers[0];

@@ -9,6 +9,7 @@ import {
   subscribeScheduler,
   type TestScheduler,
   WIRE_MEDIA_TYPE,
+  webFramework,
 } from "./helpers.ts";
 import { masterOnlySuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
@@ -65,12 +66,7 @@ describe("scheduler API flow", () => {
     let scheduler: TestScheduler;
     before(async () => {
       agent = await TestAgent.start(master.url);
-      scheduler = await subscribeScheduler(master, {
-        user: "bob",
-        name: "flow",
-        roles: ["web"],
-        capabilities: [{ type: "MULTI_ROLE" }],
-      });
+      scheduler = await subscribeScheduler(master, webFramework("bob", "flow"));
     });
     after(() => {
       scheduler.close();
@@ -154,7 +150,7 @@ describe("scheduler API flow", () => {
     it("a second SUBSCRIBE for the same framework sends 'Framework failed over' on the old stream", async () => {
       const second = await subscribeScheduler(
         master,
-        { user: "bob", name: "flow", roles: ["web"], capabilities: [{ type: "MULTI_ROLE" }] },
+        webFramework("bob", "flow"),
         scheduler.frameworkId,
       );
       try {

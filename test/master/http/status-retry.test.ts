@@ -9,6 +9,7 @@ import {
   operatorCall,
   startTestMaster,
   subscribeScheduler,
+  webFramework,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
 
@@ -17,12 +18,7 @@ describe("retried status updates", () => {
     const master = await startTestMaster({ allocation_interval: "50ms" });
     try {
       const agent = await TestAgent.start(master.url, { hostname: "retry-agent" });
-      const scheduler = await subscribeScheduler(master, {
-        user: "hal",
-        name: "acker",
-        roles: ["web"],
-        capabilities: [{ type: "MULTI_ROLE" }],
-      });
+      const scheduler = await subscribeScheduler(master, webFramework("hal", "acker"));
       await launchRunning(master, scheduler, agent, "r-1");
       const uuid = Buffer.from("0123456789abcdef").toString("base64");
       const update = {
