@@ -18,12 +18,15 @@ function resources(diskMb: number) {
   ];
 }
 
+/** disk/du measuring every 50 ms, and a task over its disk ended. */
+const DISK_FLAGS = {
+  isolation: "posix/cpu,posix/mem,disk/du",
+  container_disk_watch_interval: "50ms",
+  enforce_container_disk_quota: "true",
+};
+
 describe("disk/du with a real master and agent", () => {
-  const cluster = clusterForSuite("disk", {
-    isolation: "posix/cpu,posix/mem,disk/du",
-    container_disk_watch_interval: "50ms",
-    enforce_container_disk_quota: "true",
-  });
+  const cluster = clusterForSuite("disk", DISK_FLAGS);
 
   it("/monitor/statistics shows a running task's sandbox use and its disk limit", async () => {
     const marker = `tessera-disk-ok-${process.pid}`;

@@ -15,14 +15,15 @@ async function gone(path: string): Promise<boolean> {
   });
 }
 
+/**
+ * Sandboxes go 2 s after their executor ends (no headroom shrinks that), checked every 50 ms:
+ * long enough that the finished task's sandbox is still there when the test first looks on a
+ * loaded machine; short enough that its removal is soon seen.
+ */
+const GC_FLAGS = { gc_delay: "2secs", gc_disk_headroom: "0", disk_watch_interval: "50ms" };
+
 describe("sandbox garbage collection", () => {
-  const cluster = clusterForSuite("gc", {
-    // Long enough that the finished task's sandbox is still there when the test first looks
-    // on a loaded machine; short enough that its removal is soon seen.
-    gc_delay: "2secs",
-    gc_disk_headroom: "0",
-    disk_watch_interval: "50ms",
-  });
+  const cluster = clusterForSuite("gc", GC_FLAGS);
 
   it("removes a finished task's sandbox and keeps a running one's until it ends", async () => {
     const { framework } = cluster;

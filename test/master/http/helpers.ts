@@ -274,14 +274,9 @@ export function taskInfo(offer: Loose, taskId: string, role = "web", cpus = 1): 
 }
 
 /** A task as a re-registering agent reports it: TASK_RUNNING with 1 cpu of role web. */
-export function runningTask(
-  taskId: string,
-  frameworkId: string,
-  agentId: string,
-  name = taskId,
-): Loose {
+export function runningTask(taskId: string, frameworkId: string, agentId: string): Loose {
   return {
-    name,
+    name: taskId,
     task_id: { value: taskId },
     framework_id: { value: frameworkId },
     agent_id: { value: agentId },

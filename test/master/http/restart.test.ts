@@ -6,9 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
-import { launchCall, scalar } from "../scheduler-calls.ts";
 import {
   type Loose,
+  launchRunning,
   operatorCall,
   runningTask,
   startTestMaster,
@@ -33,19 +33,7 @@ describe("master restart with the sqlite registry", () => {
       agentId = agent.agentId;
       const scheduler = await subscribeScheduler(first, FRAMEWORK);
       frameworkId = scheduler.frameworkId;
-      const offer = ((await scheduler.events.next("OFFERS")).offers as Loose).offers[0];
-      const task: Loose = {
-        name: "t",
-        task_id: { value: "t-1" },
-        agent_id: offer.agent_id,
-        resources: [scalar("cpus", 1, "web")],
-        command: { value: "sleep 100" },
-      };
-      const accepted = await scheduler.call(launchCall([offer.id], [task]));
-      assert.equal(accepted.status, 202, accepted.body);
-      await agent.waitFor("RUN_TASK");
-      await agent.sendUpdate(frameworkId, "t-1", "TASK_RUNNING");
-      await scheduler.events.next("UPDATE");
+      await launchRunning(first, scheduler, agent, "t-1");
       scheduler.close();
       agent.close();
     } finally {
@@ -64,7 +52,7 @@ describe("master restart with the sqlite registry", () => {
       const agent = await TestAgent.start(second.url, {
         hostname: "durable-agent",
         agentId,
-        tasks: [runningTask("t-1", frameworkId, agentId, "t")],
+        tasks: [runningTask("t-1", frameworkId, agentId)],
         frameworks: [{ ...FRAMEWORK, id: { value: frameworkId } }],
         resources: DEFAULT_AGENT_RESOURCES,
       });
