@@ -6,28 +6,14 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultSimConfig } from "../../src/sim/sim-config.ts";
 import { Simulation } from "../../src/sim/simulation.ts";
+import { burstAt1s, simFramework } from "./sim-frameworks.ts";
 
 /** Indivisible tasks leave fragments only small tasks fit: shares differ by a few tasks. */
 const SAMPLE_BOUND = 0.25;
 
 function saturated(seed: number, weightOfB: number | undefined): Simulation {
-  const fw = (name: string, weight: number | undefined, cpus: number, memMb: number) => ({
-    name,
-    role: name,
-    weight,
-    checkpoint: true,
-    partitionAware: false,
-    pool: undefined,
-    workloads: [
-      {
-        type: "burst" as const,
-        atMs: 1000,
-        tasks: 2000,
-        task: { cpus, memMb },
-        duration: { exponentialMeanMs: 20_000 },
-      },
-    ],
-  });
+  const fw = (name: string, weight: number | undefined, cpus: number, memMb: number) =>
+    simFramework(name, [burstAt1s(2000, cpus, memMb, { exponentialMeanMs: 20_000 })], { weight });
   return new Simulation(
     defaultSimConfig({
       seed,

@@ -6,25 +6,10 @@ import { SimInvariantError } from "../../src/sim/invariants.ts";
 import { defaultSimConfig } from "../../src/sim/sim-config.ts";
 import { parseSimTaskCommand, simTaskCommand } from "../../src/sim/sim-containerizer.ts";
 import { Simulation } from "../../src/sim/simulation.ts";
+import { burstAt1s, simFramework } from "./sim-frameworks.ts";
 
 function burst(name: string, cpus: number, memMb: number) {
-  return {
-    name,
-    role: name,
-    weight: undefined,
-    checkpoint: true,
-    partitionAware: false,
-    pool: undefined,
-    workloads: [
-      {
-        type: "burst" as const,
-        atMs: 1000,
-        tasks: 200,
-        task: { cpus, memMb },
-        duration: { fixedMs: 30_000 },
-      },
-    ],
-  };
+  return simFramework(name, [burstAt1s(200, cpus, memMb, { fixedMs: 30_000 })]);
 }
 
 describe("simulation invariants", () => {

@@ -11,11 +11,25 @@ import { describe, it } from "node:test";
 import type { SchedulerCall } from "../../../src/master/core/wire-types.ts";
 import { defaultSimConfig, type SimConfig, Simulation, streamOf } from "../../../src/sim/index.ts";
 import { undeliveredUpdates } from "../../../src/sim/invariants.ts";
+import type { WorkloadSpec } from "../../../src/sim/workload.ts";
+import { simFramework } from "../../sim/sim-frameworks.ts";
 
 /** Virtual time with faults, then without, so that every retried update gets through. */
 const FAULTY_MS = 30 * 60_000;
 const CALM_MS = 15 * 60_000;
 const RECONCILE_EVERY_MS = 30_000;
+
+/** Small tasks arriving in jobs over the faulty half hour, a fifth of them failing. */
+const TASKS: WorkloadSpec = {
+  type: "batch",
+  jobs: 40,
+  startMs: 1000,
+  intervalMs: 40_000,
+  tasksPerJob: [1, 3],
+  task: { cpus: 0.5, memMb: 64 },
+  duration: { uniformMs: [5_000, 125_000] },
+  failureRate: 0.2,
+};
 
 function masterSimConfig(seed: number): SimConfig {
   const partitionAware = streamOf(seed, "master-sim").nextFloat() < 0.5;
@@ -26,28 +40,7 @@ function masterSimConfig(seed: number): SimConfig {
     calmMs: CALM_MS,
     killAllAtEnd: true,
     agents: [{ count: 4, cpus: 4, memMb: 1024, attributes: {} }],
-    frameworks: [
-      {
-        name: "sim",
-        role: "sim",
-        weight: undefined,
-        checkpoint: true,
-        partitionAware,
-        pool: undefined,
-        workloads: [
-          {
-            type: "batch",
-            jobs: 40,
-            startMs: 1000,
-            intervalMs: 40_000,
-            tasksPerJob: [1, 3],
-            task: { cpus: 0.5, memMb: 64 },
-            duration: { uniformMs: [5_000, 125_000] },
-            failureRate: 0.2,
-          },
-        ],
-      },
-    ],
+    frameworks: [simFramework("sim", [TASKS], { partitionAware })],
     // Reordered (latency spread) and duplicated agent calls; nothing lost but by partitions.
     network: { minLatencyMs: 1, maxLatencyMs: 200, dropRate: 0, duplicateRate: 0.1 },
     faults: {
