@@ -14,7 +14,7 @@ import {
   writeFileAtomic,
 } from "../../../src/agent/checkpoint/durable-files.ts";
 import { tempDirsForSuite } from "../../support/cluster.ts";
-import { commandTask, framework, Harness, uuid } from "../core/harness.ts";
+import { framework, Harness, uuid } from "../core/harness.ts";
 import { replayWrites } from "../core/replay.ts";
 
 const tempDir = tempDirsForSuite("tessera-checkpoint-");
@@ -24,20 +24,14 @@ describe("agent checkpoint on disk", () => {
     const workDir = await tempDir();
     const h = new Harness();
     h.register();
-    const fw = framework("F1");
+    const _fw = framework("F1");
     for (const id of ["t1", "t2"]) {
-      h.masterEvent({
-        type: "RUN_TASK",
-        run_task: { framework_info: fw, framework_id: { value: "F1" }, task: commandTask(id) },
-      });
+      h.runTask("F1", id);
     }
     h.subscribeExecutor("F1", "t1");
     h.executorUpdate("F1", "t1", "t1", "TASK_RUNNING", uuid(1));
     h.executorUpdate("F1", "t1", "t1", "TASK_FINISHED", uuid(2));
-    h.masterEvent({
-      type: "ACKNOWLEDGE",
-      acknowledge: { framework_id: { value: "F1" }, task_id: { value: "t1" }, uuid: uuid(1) },
-    });
+    h.masterAck("F1", "t1", uuid(1));
     for (const write of h.disk) await applyCheckpointWrite(workDir, write);
     const state = await readAgentState(workDir);
     const expected = replayWrites(h.disk);
@@ -75,21 +69,11 @@ describe("agent checkpoint on disk", () => {
     const workDir = await tempDir();
     const h = new Harness();
     h.register();
-    h.masterEvent({
-      type: "RUN_TASK",
-      run_task: {
-        framework_info: framework("F1"),
-        framework_id: { value: "F1" },
-        task: commandTask("t1"),
-      },
-    });
+    h.runTask("F1", "t1");
     h.subscribeExecutor("F1", "t1");
     h.executorUpdate("F1", "t1", "t1", "TASK_FINISHED", uuid(1));
     h.handle({ kind: "container_exited", containerId: "c1" });
-    h.masterEvent({
-      type: "ACKNOWLEDGE",
-      acknowledge: { framework_id: { value: "F1" }, task_id: { value: "t1" }, uuid: uuid(1) },
-    });
+    h.masterAck("F1", "t1", uuid(1));
     for (const write of h.disk) await applyCheckpointWrite(workDir, write);
     const state = await readAgentState(workDir);
     assert.deepEqual(state?.frameworks, []);

@@ -9,7 +9,7 @@ import {
 } from "../../../src/agent/checkpoint/agent-state-store.ts";
 import { applyDurably, readRecords } from "../../../src/agent/checkpoint/durable-files.ts";
 import { tempDirsForSuite } from "../../support/cluster.ts";
-import { commandTask, framework, Harness, uuid } from "../core/harness.ts";
+import { Harness, uuid } from "../core/harness.ts";
 
 const tempDir = tempDirsForSuite("tessera-group-commit-");
 
@@ -18,29 +18,16 @@ function busyHarness(): Harness {
   const h = new Harness();
   h.register();
   for (const id of ["t1", "t2", "t3"]) {
-    h.masterEvent({
-      type: "RUN_TASK",
-      run_task: {
-        framework_info: framework("F1"),
-        framework_id: { value: "F1" },
-        task: commandTask(id),
-      },
-    });
+    h.runTask("F1", id);
   }
   h.subscribeExecutor("F1", "t1");
   h.executorUpdate("F1", "t1", "t1", "TASK_RUNNING", uuid(1));
   h.executorUpdate("F1", "t1", "t1", "TASK_FINISHED", uuid(2));
-  h.masterEvent({
-    type: "ACKNOWLEDGE",
-    acknowledge: { framework_id: { value: "F1" }, task_id: { value: "t1" }, uuid: uuid(1) },
-  });
+  h.masterAck("F1", "t1", uuid(1));
   h.subscribeExecutor("F1", "t2");
   h.executorUpdate("F1", "t2", "t2", "TASK_FINISHED", uuid(3));
   h.handle({ kind: "container_exited", containerId: "c2" });
-  h.masterEvent({
-    type: "ACKNOWLEDGE",
-    acknowledge: { framework_id: { value: "F1" }, task_id: { value: "t2" }, uuid: uuid(3) },
-  });
+  h.masterAck("F1", "t2", uuid(3));
   return h;
 }
 

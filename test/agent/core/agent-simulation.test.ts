@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TaskState, TaskStatus } from "../../../src/wire/status.ts";
-import { commandTask, executorStatus, framework, Harness, subscribedEvent } from "./harness.ts";
+import { commandTask, executorStatus, Harness, subscribedEvent } from "./harness.ts";
 import { replayWrites } from "./replay.ts";
 
 function prng(seed: number): () => number {
@@ -98,11 +98,7 @@ function runSimulation(seed: number, steps: number): void {
     if (h.outputs.length > 0) process();
   };
 
-  const ack = (a: { task: string; uuid: string }) =>
-    h.masterEvent({
-      type: "ACKNOWLEDGE",
-      acknowledge: { framework_id: { value: "F1" }, task_id: { value: a.task }, uuid: a.uuid },
-    });
+  const ack = (a: { task: string; uuid: string }) => h.masterAck("F1", a.task, a.uuid);
 
   const subscribe = (ex: SimExecutor) => {
     const unackedUpdates = ex.sent.filter((s) => s.uuid !== undefined && ex.unacked.has(s.uuid));
@@ -131,14 +127,7 @@ function runSimulation(seed: number, steps: number): void {
     const r = rand();
     if (r < 0.12 && registered && tasks < 6) {
       tasks++;
-      h.masterEvent({
-        type: "RUN_TASK",
-        run_task: {
-          framework_info: framework("F1"),
-          framework_id: { value: "F1" },
-          task: commandTask(`t${tasks}`),
-        },
-      });
+      h.runTask("F1", `t${tasks}`);
     } else if (r < 0.25) {
       const candidates = [...executors.values()].filter((e) => e.alive && e.streamId === undefined);
       const ex = candidates[Math.floor(rand() * candidates.length)];

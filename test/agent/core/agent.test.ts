@@ -159,10 +159,7 @@ describe("agent core: launching tasks", () => {
       "command executors are not reported",
     );
     assert.equal(h.core.frameworks.get("F1")?.executors.size, 1);
-    h.masterEvent({
-      type: "ACKNOWLEDGE",
-      acknowledge: { framework_id: { value: "F1" }, task_id: { value: "t1" }, uuid: uuid(1) },
-    });
+    h.masterAck("F1", "t1", uuid(1));
     assert.equal(h.core.frameworks.has("F1"), false);
     assert.deepEqual(
       h.disk.slice(-2).map((w) => w.type),
@@ -444,10 +441,7 @@ describe("agent core: the history /state shows (completed tasks, executors, fram
     h.subscribeExecutor(fw, id);
     h.executorUpdate(fw, id, id, "TASK_FINISHED", uuid(n));
     h.handle({ kind: "container_exited", containerId: `c${n}`, status: 0 });
-    h.masterEvent({
-      type: "ACKNOWLEDGE",
-      acknowledge: { framework_id: { value: fw }, task_id: { value: id }, uuid: uuid(n) },
-    });
+    h.masterAck(fw, id, uuid(n));
   }
 
   it("a finished task stays in its executor's completed tasks, the executor in its framework's, the framework in the agent's", () => {

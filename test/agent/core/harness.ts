@@ -154,6 +154,26 @@ export class Harness {
     return this.handle({ kind: "master_event", event });
   }
 
+  /** The master sends RUN_TASK: a command task `taskId` of framework `frameworkId`. */
+  runTask(frameworkId: string, taskId: string): AgentOutput[] {
+    return this.masterEvent({
+      type: "RUN_TASK",
+      run_task: {
+        framework_info: framework(frameworkId),
+        framework_id: { value: frameworkId },
+        task: commandTask(taskId),
+      },
+    } as AgentEvent);
+  }
+
+  /** The master forwards the framework's acknowledgement of update `uuid` of `taskId`. */
+  masterAck(frameworkId: string, taskId: string, uuid: string): AgentOutput[] {
+    return this.masterEvent({
+      type: "ACKNOWLEDGE",
+      acknowledge: { framework_id: { value: frameworkId }, task_id: { value: taskId }, uuid },
+    } as AgentEvent);
+  }
+
   fire(timerId: string): AgentOutput[] {
     const at = this.timers.get(timerId);
     if (at === undefined) throw new Error(`timer ${timerId} is not set`);
