@@ -1,6 +1,6 @@
 // Scheduler calls and resources as a framework sends them, shared by the master core's tests
 // (typed) and the master's and agent's HTTP tests (JSON): one way to write an ACCEPT that
-// launches tasks, and one way to write a scalar resource.
+// launches tasks or acknowledges an update, and one way to write a scalar resource.
 import type { OfferID } from "../../src/wire/ids.ts";
 import type { Resource } from "../../src/wire/resource.ts";
 import type { SchedulerCall } from "../../src/wire/scheduler.ts";
@@ -30,4 +30,16 @@ export function scalar(name: string, value: number, role?: string): Resource {
     scalar: { value },
     ...(role === undefined ? {} : { allocation_info: { role } }),
   } as Resource;
+}
+
+/** The framework's ACKNOWLEDGE of update `uuid` of `taskId` on `agentId`. */
+export function ackCall(
+  agentId: string,
+  taskId: string,
+  uuid: string,
+): Omit<SchedulerCall, "framework_id"> {
+  return {
+    type: "ACKNOWLEDGE",
+    acknowledge: { agent_id: { value: agentId }, task_id: { value: taskId }, uuid },
+  } as Omit<SchedulerCall, "framework_id">;
 }

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TaskInfo } from "../../../src/wire/task.ts";
-import { launchCall } from "../scheduler-calls.ts";
 import { commandTask, Harness, wireResources, withOffer } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
@@ -66,11 +65,9 @@ describe("offers", () => {
 describe("ACCEPT", () => {
   it("a valid LAUNCH creates a TASK_STAGING task, sends RUN_TASK and recovers the unused part with the filters", () => {
     const { h, agent, fw, offer } = withOffer();
-    const reply = h.call(
-      fw.streamId,
-      fw.frameworkId,
-      launchCall([offer.id], [commandTask("t1", agent.agentId)], { refuse_seconds: 7 }),
-    );
+    const reply = h.launch(fw, [offer.id], [commandTask("t1", agent.agentId)], {
+      refuse_seconds: 7,
+    });
     assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 202 });
     const task = h.master.snapshot(h.nowMs).tasks[0];
     assert.equal(task?.state, "TASK_STAGING");
@@ -89,11 +86,7 @@ describe("ACCEPT", () => {
       [PA, "TASK_DROPPED"],
     ] as const) {
       const { h, agent, fw } = withOffer({ capabilities: [...caps] });
-      h.call(
-        fw.streamId,
-        fw.frameworkId,
-        launchCall([{ value: "M-O99" }], [commandTask("t1", agent.agentId)]),
-      );
+      h.launch(fw, [{ value: "M-O99" }], [commandTask("t1", agent.agentId)]);
       const status = h.updates(fw.streamId)[0];
       assert.equal(status?.state, expected);
       assert.equal(status?.reason, "REASON_INVALID_OFFERS");
@@ -115,7 +108,7 @@ describe("ACCEPT", () => {
     h.allocate();
     const offer = h.offers(a.streamId)[0];
     assert.ok(offer);
-    h.call(b.streamId, b.frameworkId, launchCall([offer.id], [commandTask("t1", agent.agentId)]));
+    h.launch(b, [offer.id], [commandTask("t1", agent.agentId)]);
     assert.equal(
       h.updates(b.streamId)[0]?.message,
       `Task launched with invalid offers: Offer ${offer.id.value} has invalid framework`,
@@ -132,7 +125,7 @@ describe("ACCEPT", () => {
     const offers = h.offers(fw.streamId);
     assert.equal(offers.length, 2);
     const ids = offers.map((o) => o.id);
-    h.call(fw.streamId, fw.frameworkId, launchCall(ids, [commandTask("t1", a1.agentId)]));
+    h.launch(fw, ids, [commandTask("t1", a1.agentId)]);
     const status = h.updates(fw.streamId)[0];
     assert.equal(status?.state, "TASK_LOST");
     assert.match(status?.message ?? "", /Aggregated offers must belong to one single agent/);
@@ -141,11 +134,7 @@ describe("ACCEPT", () => {
 
   it("a duplicated offer id is invalid", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(
-      fw.streamId,
-      fw.frameworkId,
-      launchCall([offer.id, offer.id], [commandTask("t1", agent.agentId)]),
-    );
+    h.launch(fw, [offer.id, offer.id], [commandTask("t1", agent.agentId)]);
     assert.equal(
       h.updates(fw.streamId)[0]?.message,
       `Task launched with invalid offers: Duplicate offer ${offer.id.value} in offer list`,
@@ -203,11 +192,7 @@ describe("ACCEPT", () => {
   ] as const) {
     it(`a task with ${name} gets TASK_ERROR (REASON_TASK_INVALID) and leaves state unchanged`, () => {
       const { h, agent, fw, offer } = withOffer();
-      h.call(
-        fw.streamId,
-        fw.frameworkId,
-        launchCall([offer.id], [mutate(commandTask("t1", agent.agentId))]),
-      );
+      h.launch(fw, [offer.id], [mutate(commandTask("t1", agent.agentId))]);
       const status = h.updates(fw.streamId)[0];
       assert.equal(status?.state, "TASK_ERROR");
       assert.equal(status?.reason, "REASON_TASK_INVALID");
@@ -227,11 +212,7 @@ describe("ACCEPT", () => {
 
   it("duplicate task ids in one ACCEPT: the second gets TASK_ERROR 'Task has duplicate ID'", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(
-      fw.streamId,
-      fw.frameworkId,
-      launchCall([offer.id], [commandTask("t1", agent.agentId), commandTask("t1", agent.agentId)]),
-    );
+    h.launch(fw, [offer.id], [commandTask("t1", agent.agentId), commandTask("t1", agent.agentId)]);
     const updates = h.updates(fw.streamId);
     assert.equal(updates.length, 1);
     assert.equal(updates[0]?.message, "Task has duplicate ID: t1");
@@ -240,16 +221,13 @@ describe("ACCEPT", () => {
 
   it("tasks draw from one pool: the second task that no longer fits gets TASK_ERROR", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(
-      fw.streamId,
-      fw.frameworkId,
-      launchCall(
-        [offer.id],
-        [
-          commandTask("t1", agent.agentId, "cpus:3;mem:100"),
-          commandTask("t2", agent.agentId, "cpus:3;mem:100"),
-        ],
-      ),
+    h.launch(
+      fw,
+      [offer.id],
+      [
+        commandTask("t1", agent.agentId, "cpus:3;mem:100"),
+        commandTask("t2", agent.agentId, "cpus:3;mem:100"),
+      ],
     );
     assert.equal(h.updates(fw.streamId)[0]?.task_id.value, "t2");
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1);

@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { launchCall } from "../scheduler-calls.ts";
 import { Harness, commandTask as task, withOffer } from "./harness.ts";
 
 describe("framework subscription", () => {
@@ -92,7 +91,7 @@ describe("framework subscription", () => {
 
   it("TEARDOWN removes the framework, kills its tasks as TASK_KILLED and shuts it down on agents", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], [task("t1", agent.agentId)]));
+    h.launch(fw, [offer.id], [task("t1", agent.agentId)]);
     const reply = h.call(fw.streamId, fw.frameworkId, { type: "TEARDOWN" });
     assert.deepEqual(reply?.kind === "reply" && reply.reply, { ok: true, status: 202 });
     const snap = h.master.snapshot(h.nowMs);

@@ -20,6 +20,7 @@ import { parseResourcesText } from "../../../src/resources/index.ts";
 import { resourcesToWire } from "../../../src/resources/wire-format.ts";
 import type { AgentCall, AgentSubscribe } from "../../../src/wire/agent-channel.ts";
 import type { FrameworkInfo } from "../../../src/wire/framework.ts";
+import type { OfferID } from "../../../src/wire/ids.ts";
 import type { SchedulerCall } from "../../../src/wire/scheduler.ts";
 import type { Task, TaskInfo } from "../../../src/wire/task.ts";
 import { launchCall } from "../scheduler-calls.ts";
@@ -165,6 +166,16 @@ export class Harness {
       call: { ...call, framework_id: { value: frameworkId } } as SchedulerCall,
     });
     return this.replies.get(requestId);
+  }
+
+  /** The framework ACCEPTs `offerIds`, launching `tasks` (see scheduler-calls.ts launchCall). */
+  launch(
+    fw: { frameworkId: string; streamId: string },
+    offerIds: readonly OfferID[],
+    tasks: readonly TaskInfo[],
+    filters?: { refuse_seconds: number },
+  ): MasterOutput | undefined {
+    return this.call(fw.streamId, fw.frameworkId, launchCall(offerIds, tasks, filters));
   }
 
   operator(call: OperatorCall): number {
@@ -327,7 +338,7 @@ export function launchTasks(
     .at(-1);
   if (offer === undefined) throw new Error(`no offer for ${agentId}`);
   const tasks = taskIds.map((id) => commandTask(id, agentId, resources));
-  h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], tasks, { refuse_seconds: 0 }));
+  h.launch(fw, [offer.id], tasks, { refuse_seconds: 0 });
 }
 
 /** The agent sends a status update for a task. */

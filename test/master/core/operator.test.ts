@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { OperatorEvent } from "../../../src/master/core/types.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
-import { launchCall } from "../scheduler-calls.ts";
 import { agentUpdate, Harness, launchTasks, uuidOf, wireResources, withOffer } from "./harness.ts";
 
 function operatorEvents(h: Harness): OperatorEvent[] {
@@ -169,7 +168,7 @@ describe("scheduler calls", () => {
       resources: wireResources("cpus:1"),
       executor: { executor_id: { value: "ex" }, command: { shell: true, value: "run" } },
     } as TaskInfo;
-    h.call(fw.streamId, fw.frameworkId, launchCall([offer.id], [task]));
+    h.launch(fw, [offer.id], [task]);
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1);
     h.call(fw.streamId, fw.frameworkId, {
       type: "SHUTDOWN",

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { ackCall } from "../scheduler-calls.ts";
 import { agentUpdate, Harness, launchTasks, uuidOf } from "./harness.ts";
 
 function running() {
@@ -26,14 +27,7 @@ describe("status updates", () => {
   it("the framework's ACKNOWLEDGE is relayed to the agent, duplicates too (the agent's status update manager drops them)", () => {
     const { h, agent, fw } = running();
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
-    const ack = {
-      type: "ACKNOWLEDGE" as const,
-      acknowledge: {
-        agent_id: { value: agent.agentId },
-        task_id: { value: "t1" },
-        uuid: uuidOf(1),
-      },
-    };
+    const ack = ackCall(agent.agentId, "t1", uuidOf(1));
     h.call(fw.streamId, fw.frameworkId, ack);
     h.call(fw.streamId, fw.frameworkId, ack);
     const acks = h.agentEventsOn(agent.streamId).filter((e) => e.type === "ACKNOWLEDGE");
@@ -48,10 +42,7 @@ describe("status updates", () => {
 
   it("an acknowledgement for a task with no update sent, or for an agent that is not registered, is dropped and counted", () => {
     const { h, agent, fw } = running();
-    const ack = (agentId: string) => ({
-      type: "ACKNOWLEDGE" as const,
-      acknowledge: { agent_id: { value: agentId }, task_id: { value: "t1" }, uuid: uuidOf(1) },
-    });
+    const ack = (agentId: string) => ackCall(agentId, "t1", uuidOf(1));
     h.call(fw.streamId, fw.frameworkId, ack(agent.agentId));
     h.call(fw.streamId, fw.frameworkId, ack("M-S42"));
     assert.equal(h.agentEventsOn(agent.streamId).filter((e) => e.type === "ACKNOWLEDGE").length, 0);
@@ -69,24 +60,10 @@ describe("status updates", () => {
     assert.equal(h.allocator.calls.length, before + 1);
     assert.match(h.allocator.calls.at(-1) ?? "", /^recover M-0000 M-S0 cpus.*:1; mem.*:128 0$/);
     // The task stays active until its terminal update is acknowledged.
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACKNOWLEDGE",
-      acknowledge: {
-        agent_id: { value: agent.agentId },
-        task_id: { value: "t1" },
-        uuid: uuidOf(1),
-      },
-    });
+    h.call(fw.streamId, fw.frameworkId, ackCall(agent.agentId, "t1", uuidOf(1)));
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_FINISHED", uuidOf(2));
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACKNOWLEDGE",
-      acknowledge: {
-        agent_id: { value: agent.agentId },
-        task_id: { value: "t1" },
-        uuid: uuidOf(2),
-      },
-    });
+    h.call(fw.streamId, fw.frameworkId, ackCall(agent.agentId, "t1", uuidOf(2)));
     const snap = h.master.snapshot(h.nowMs);
     assert.equal(snap.tasks.length, 0);
     assert.equal(snap.completedTasks[0]?.state, "TASK_FINISHED");
