@@ -5,26 +5,18 @@
 // 406 to SUBSCRIBE without an acceptable Accept, 202 to HEARTBEAT, and 400 "Framework cannot
 // be found" / "Executor cannot be found" to unknown ids; and the same to protobuf bodies.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { ExecutorCall } from "../../../src/wire/executor.ts";
 import { encodeProtobuf } from "../../../src/wire/protobuf.ts";
-import { type Cluster, startCluster } from "../integration/cluster.ts";
+import { clusterForSuite } from "../integration/cluster.ts";
 import { commandTask } from "../integration/helpers.ts";
 
 describe("the v1 executor API's status codes", () => {
-  let cluster: Cluster;
-  let agentId: unknown;
-
+  // Stopping the cluster kills "long" and waits for its end.
+  const cluster = clusterForSuite("execapi", { isolation: "posix/cpu,posix/mem" });
   before(async () => {
-    cluster = await startCluster("execapi", { isolation: "posix/cpu,posix/mem" });
-    agentId = await cluster.launch([commandTask("long", "sleep 1000")]);
+    await cluster.launch([commandTask("long", "sleep 1000")]);
     await cluster.framework.state("long", "TASK_RUNNING");
-  });
-
-  after(async () => {
-    await cluster.framework.kill(agentId, "long");
-    await cluster.framework.state("long", "TASK_KILLED");
-    await cluster.stop();
   });
 
   const call = (over: Record<string, unknown> = {}) =>

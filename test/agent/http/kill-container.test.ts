@@ -3,30 +3,16 @@
 // and a call without its kill_container is 400, as in Mesos; killing the container of a
 // running command task must end the task TASK_KILLED.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import { type Cluster, startCluster, terminal } from "../integration/cluster.ts";
+import { before, describe, it } from "node:test";
+import { clusterForSuite, terminal } from "../integration/cluster.ts";
 import { commandTask, type Loose } from "../integration/helpers.ts";
 
 describe("KILL_CONTAINER on the agent operator API", () => {
-  let cluster: Cluster;
-  let agentId: Loose;
-
+  // Stopping the cluster kills "victim" if a test left it running, and waits for its end.
+  const cluster = clusterForSuite("killctr", { isolation: "posix/cpu,posix/mem" });
   before(async () => {
-    cluster = await startCluster("killctr", { isolation: "posix/cpu,posix/mem" });
-    agentId = await cluster.launch([commandTask("victim", "sleep 1000")]);
+    await cluster.launch([commandTask("victim", "sleep 1000")]);
     await cluster.framework.state("victim", "TASK_RUNNING");
-  });
-
-  after(async () => {
-    if (
-      !cluster.framework.updates.some(
-        (u) => u.taskId === "victim" && u.state !== "TASK_RUNNING" && u.state !== "TASK_STARTING",
-      )
-    ) {
-      await cluster.framework.kill(agentId, "victim");
-    }
-    await terminal(cluster.framework, "victim");
-    await cluster.stop();
   });
 
   const operator = (body: unknown) =>
