@@ -33,6 +33,32 @@ function contender(zk: ZkUrl, n: number, recontend = true): ZkContender {
   return testContender(zk, n, SESSION_TIMEOUT_MS, recontend);
 }
 
+/** m1 elected through a proxy the test can freeze, m2 a standby connected directly. */
+async function leaderBehindProxy(zk: ZkUrl) {
+  const node = cluster.nodes[0];
+  assert.ok(node !== undefined);
+  const proxy = await FreezableProxy.start(node.clientPort);
+  const log = new ElectionLog();
+  const leader = contender({ ...zk, servers: [{ host: "127.0.0.1", port: proxy.port }] }, 1);
+  const standby = contender(zk, 2);
+  await log.leaderThenStandby(leader, standby);
+  return { proxy, log, leader, standby };
+}
+
+/** After losing (at log index `lost`), m1 stands by again while m2 leads; both then withdraw. */
+async function rejoinedAsStandby(
+  log: ElectionLog,
+  lost: number,
+  leader: ZkContender,
+  standby: ZkContender,
+): Promise<void> {
+  await log.waitFor("m1 standby again", isEvent("m1", "standby"), lost);
+  assert.equal(leader.leading, false);
+  assert.equal(standby.leading, true);
+  await leader.withdraw();
+  await standby.withdraw();
+}
+
 /** A plain client, for what a third-party reader would do. */
 async function plainClient(zk: ZkUrl, extra?: object): Promise<zookeeper.Client> {
   const client = zookeeper.createClient(zk.servers.map((s) => `${s.host}:${s.port}`).join(","), {
@@ -167,13 +193,7 @@ describe("ZooKeeper election", skip, () => {
 
   test("a leader whose session is closed by the server reports lost and rejoins as a standby", async () => {
     const zk = freshUrl();
-    const node = cluster.nodes[0];
-    assert.ok(node !== undefined);
-    const proxy = await FreezableProxy.start(node.clientPort);
-    const log = new ElectionLog();
-    const leader = contender({ ...zk, servers: [{ host: "127.0.0.1", port: proxy.port }] }, 1);
-    const standby = contender(zk, 2);
-    await log.leaderThenStandby(leader, standby);
+    const { proxy, log, leader, standby } = await leaderBehindProxy(zk);
 
     // Another client takes over the leader's session with its id and password and closes it:
     // the server ends the session and deletes its ephemeral node. The leader's traffic is held
@@ -194,24 +214,13 @@ describe("ZooKeeper election", skip, () => {
     const entry = log.entries[lost];
     assert.ok(entry?.kind === "contender" && entry.event.type === "lost");
     assert.ok(["session_expired", "connection_lost"].includes(entry.event.reason));
-    await log.waitFor("m1 standby again", isEvent("m1", "standby"), lost);
-    assert.equal(leader.leading, false);
-    assert.equal(standby.leading, true);
-    await leader.withdraw();
-    await standby.withdraw();
+    await rejoinedAsStandby(log, lost, leader, standby);
     await proxy.close();
   });
 
   test("a partitioned leader stops leading before its session expires and a standby is elected", async () => {
     const zk = freshUrl();
-    const node = cluster.nodes[0];
-    assert.ok(node !== undefined);
-    const proxy = await FreezableProxy.start(node.clientPort);
-    const viaProxy: ZkUrl = { ...zk, servers: [{ host: "127.0.0.1", port: proxy.port }] };
-    const log = new ElectionLog();
-    const leader = contender(viaProxy, 1);
-    const standby = contender(zk, 2);
-    await log.leaderThenStandby(leader, standby);
+    const { proxy, log, leader, standby } = await leaderBehindProxy(zk);
 
     const mark = log.entries.length;
     proxy.freeze();
@@ -224,11 +233,7 @@ describe("ZooKeeper election", skip, () => {
 
     // Healed, the old leader rejoins as a standby and never leads while m2 does.
     proxy.thaw();
-    await log.waitFor("m1 standby again", isEvent("m1", "standby"), lost);
-    assert.equal(leader.leading, false);
-    assert.equal(standby.leading, true);
-    await leader.withdraw();
-    await standby.withdraw();
+    await rejoinedAsStandby(log, lost, leader, standby);
     await proxy.close();
   });
 });
