@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
 import { eventually } from "../../support/eventually.ts";
+import { assertMetrics } from "../../support/metrics.ts";
 import { clusterForSuite } from "./cluster.ts";
 import { commandTask } from "./helpers.ts";
 
@@ -44,18 +45,21 @@ describe("sandbox garbage collection", () => {
     await framework.state("gc-long", "TASK_KILLED");
     assert.ok(await gone(long), `${long} was not removed after its task ended`);
     // The run directory goes first, then its emptied parents; the removal counts once all did.
-    const deadline = Date.now() + 15_000;
-    let metrics: Record<string, number> = {};
-    for (;;) {
-      metrics = (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
-        string,
-        number
-      >;
-      if (metrics["gc/path_removals_succeeded"] === 2 || Date.now() > deadline) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    assert.equal(metrics["gc/path_removals_succeeded"], 2);
-    assert.equal(metrics["gc/path_removals_failed"], 0);
-    assert.equal(metrics["gc/path_removals_pending"], 0);
+    const metrics = await eventually(
+      "both removals counted",
+      async () => {
+        const m = (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
+          string,
+          number
+        >;
+        return m["gc/path_removals_succeeded"] === 2 ? m : undefined;
+      },
+      { timeoutMs: 15_000, everyMs: 20 },
+    );
+    assertMetrics(metrics, {
+      "gc/path_removals_succeeded": 2,
+      "gc/path_removals_failed": 0,
+      "gc/path_removals_pending": 0,
+    });
   });
 });

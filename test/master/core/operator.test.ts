@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { OperatorEvent } from "../../../src/master/core/types.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
+import { assertMetrics } from "../../support/metrics.ts";
 import { agentUpdate, Harness, launchTasks, uuidOf, wireResources, withOffer } from "./harness.ts";
 
 function operatorEvents(h: Harness): OperatorEvent[] {
@@ -103,12 +104,14 @@ describe("operator calls and views", () => {
     launchTasks(h, fw, agent.agentId, ["t1"]);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
     const m = h.master.metrics(h.nowMs);
-    assert.equal(m["master/frameworks_active"], 1);
-    assert.equal(m["master/slaves_connected"], 1);
-    assert.equal(m["master/cpus_total"], 4);
-    assert.equal(m["master/cpus_used"], 1);
-    assert.equal(m["master/tasks_running"], 1);
-    assert.equal(m["master/elected"], 1);
+    assertMetrics(m, {
+      "master/frameworks_active": 1,
+      "master/slaves_connected": 1,
+      "master/cpus_total": 4,
+      "master/cpus_used": 1,
+      "master/tasks_running": 1,
+      "master/elected": 1,
+    });
   });
 });
 
