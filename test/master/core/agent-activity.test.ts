@@ -6,9 +6,9 @@ import {
   agentSubscribeCall,
   agentUpdate,
   Harness,
-  launchTasks,
   reportedTask,
   uuidOf,
+  withTasks,
 } from "./harness.ts";
 
 function replyOf(h: Harness, requestId: number): SchedulerCallReply | undefined {
@@ -32,10 +32,7 @@ function agentView(h: Harness, agentId: string) {
 
 /** One agent running t1 and t2 for a framework. */
 function running() {
-  const h = new Harness();
-  const agent = h.addAgent("a1");
-  const fw = h.subscribe();
-  launchTasks(h, fw, agent.agentId, ["t1", "t2"]);
+  const { h, agent, fw } = withTasks(["t1", "t2"]);
   agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
   agentUpdate(h, agent.agentId, fw.frameworkId, "t2", "TASK_RUNNING", uuidOf(2));
   return { h, agent, fw };

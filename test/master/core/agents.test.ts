@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { agentSubscribeCall, agentUpdate, Harness, launchTasks, uuidOf } from "./harness.ts";
+import {
+  agentSubscribeCall,
+  agentUpdate,
+  Harness,
+  launchTasks,
+  uuidOf,
+  withTasks,
+} from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
 
@@ -48,10 +55,7 @@ describe("agent registration", () => {
   });
 
   it("re-registering with a task the master has but the agent lacks lists it in reconciliations", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe({ checkpoint: true });
-    launchTasks(h, fw, agent.agentId, ["t1", "t2"]);
+    const { h, agent, fw } = withTasks(["t1", "t2"], { checkpoint: true });
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     h.reregister("again", agent.agentId, [[fw.frameworkId, "t1"]]);
     const subscribed = h.agentEventsOn("again")[0]?.subscribed;
@@ -115,10 +119,7 @@ describe("agent failure", () => {
     [PA, "TASK_UNREACHABLE"],
   ] as const) {
     it(`after max_agent_ping_timeouts missed pings the agent is unreachable and its tasks ${state} (${caps.length ? "partition-aware" : "legacy"})`, () => {
-      const h = new Harness();
-      const agent = h.addAgent("a1");
-      const fw = h.subscribe({ capabilities: [...caps] });
-      launchTasks(h, fw, agent.agentId, ["t1"]);
+      const { h, agent, fw } = withTasks(["t1"], { capabilities: [...caps] });
       missPings(h);
       const status = h.updates(fw.streamId).at(-1);
       assert.equal(status?.state, state);
@@ -142,10 +143,7 @@ describe("agent failure", () => {
   }
 
   it("tasks become unreachable only once MarkAgentUnreachable is durable", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h } = withTasks(["t1"]);
     h.holdRegistry = true;
     missPings(h);
     assert.equal(h.heldWrites[0]?.ops[0]?.type, "MarkAgentUnreachable");
@@ -155,10 +153,7 @@ describe("agent failure", () => {
   });
 
   it("an unreachable agent that re-registers gets its tasks back and frameworks hear REASON_AGENT_REREGISTERED", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe({ capabilities: PA });
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"], { capabilities: PA });
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
     missPings(h);
     h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);
@@ -209,10 +204,7 @@ describe("agent failure", () => {
   });
 
   it("MARK_AGENT_GONE answers once MarkAgentGone is durable; tasks TASK_GONE_BY_OPERATOR and the agent is told to shut down", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe({ capabilities: PA });
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"], { capabilities: PA });
     h.holdRegistry = true;
     const request = h.operator({ type: "MARK_AGENT_GONE", agentId: agent.agentId });
     assert.equal(h.replies.get(request), undefined);
@@ -238,10 +230,7 @@ describe("agent failure", () => {
   });
 
   it("a legacy framework sees TASK_LOST with REASON_AGENT_REMOVED when the agent is marked gone", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"]);
     h.operator({ type: "MARK_AGENT_GONE", agentId: agent.agentId });
     const status = h.updates(fw.streamId).at(-1);
     assert.equal(status?.state, "TASK_LOST");
@@ -262,10 +251,7 @@ describe("agent failure", () => {
 
 describe("kills across an agent disconnection", () => {
   it("a KILL requested while the agent is disconnected is sent when it re-registers", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe({ checkpoint: true });
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"], { checkpoint: true });
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     h.call(fw.streamId, fw.frameworkId, { type: "KILL", kill: { task_id: { value: "t1" } } });
     h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);
@@ -276,10 +262,7 @@ describe("kills across an agent disconnection", () => {
   });
 
   it("tasks of a non-checkpointing framework, lost when the agent disconnected, are killed when it comes back", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"]);
     h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     assert.equal(h.updates(fw.streamId).at(-1)?.state, "TASK_LOST");
     h.reregister("back", agent.agentId, [[fw.frameworkId, "t1"]]);

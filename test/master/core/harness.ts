@@ -312,6 +312,15 @@ export function uuidOf(n: number): string {
   return bytes.toString("base64");
 }
 
+/** A master with agent a1 (cpus:4;mem:1024) running `taskIds` of one framework (`info`). */
+export function withTasks(taskIds: string[], info: Parameters<Harness["subscribe"]>[0] = {}) {
+  const h = new Harness();
+  const agent = h.addAgent("a1");
+  const fw = h.subscribe(info);
+  launchTasks(h, fw, agent.agentId, taskIds);
+  return { h, agent, fw };
+}
+
 /** A master with one agent a1 (cpus:4;mem:1024) and one framework (`info`) holding its offer. */
 export function withOffer(info: Parameters<Harness["subscribe"]>[0] = {}) {
   const h = new Harness();

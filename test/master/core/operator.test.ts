@@ -3,7 +3,15 @@ import { describe, it } from "node:test";
 import type { OperatorEvent } from "../../../src/master/core/types.ts";
 import type { TaskInfo } from "../../../src/wire/task.ts";
 import { assertMetrics } from "../../support/metrics.ts";
-import { agentUpdate, Harness, launchTasks, uuidOf, wireResources, withOffer } from "./harness.ts";
+import {
+  agentUpdate,
+  Harness,
+  launchTasks,
+  uuidOf,
+  wireResources,
+  withOffer,
+  withTasks,
+} from "./harness.ts";
 
 function operatorEvents(h: Harness): OperatorEvent[] {
   return h.outputs.flatMap((o) => (o.kind === "operator_event" ? [o.event] : []));
@@ -11,10 +19,7 @@ function operatorEvents(h: Harness): OperatorEvent[] {
 
 describe("operator event stream", () => {
   it("emits AGENT_ADDED, FRAMEWORK_ADDED, TASK_ADDED (TASK_STAGING) and TASK_UPDATED with the latest state", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"]);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_STARTING", uuidOf(1), "TASK_RUNNING");
     const events = operatorEvents(h);
     const added = events.find((e) => e.type === "AGENT_ADDED")?.agent_added?.agent;
@@ -57,10 +62,7 @@ describe("operator event stream", () => {
 
 describe("operator calls and views", () => {
   it("GET_STATE shows frameworks, agents, tasks and executors", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h } = withTasks(["t1"]);
     const state = h.master.getState();
     assert.equal(state.get_agents?.agents?.[0]?.agent_info.hostname, "a1");
     assert.deepEqual(

@@ -10,6 +10,7 @@ import {
   launchTasks,
   reportedTask,
   uuidOf,
+  withTasks,
 } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
@@ -105,10 +106,7 @@ describe("reconciliation through the master", () => {
   }
 
   it("implicit reconciliation reports every active task, preferring status_update_state, and no unreachable ones", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1", "t2"]);
+    const { h, agent, fw } = withTasks(["t1", "t2"]);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1), "TASK_FINISHED");
     const answers = reconcile(h, fw, []);
     assert.deepEqual(

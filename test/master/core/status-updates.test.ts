@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { ackCall } from "../scheduler-calls.ts";
-import { agentUpdate, Harness, launchTasks, uuidOf } from "./harness.ts";
+import { agentUpdate, uuidOf, withTasks } from "./harness.ts";
 
 function running() {
-  const h = new Harness();
-  const agent = h.addAgent("a1");
-  const fw = h.subscribe();
-  launchTasks(h, fw, agent.agentId, ["t1"]);
+  const { h, agent, fw } = withTasks(["t1"]);
   return { h, agent, fw };
 }
 
@@ -130,10 +127,7 @@ describe("status updates", () => {
   });
 
   it("an update for a disconnected framework is dropped (the agent retries)", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe({ failover_timeout: 100 });
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"], { failover_timeout: 100 });
     h.step({ kind: "scheduler_stream_closed", streamId: fw.streamId });
     h.clear();
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));

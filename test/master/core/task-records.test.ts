@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import { retainedTaskInfo, sharedResources } from "../../../src/master/core/tasks.ts";
 import type { TaskInfo } from "../../../src/master/core/wire-types.ts";
 import { parseResourcesText } from "../../../src/resources/index.ts";
-import { agentUpdate, commandTask, Harness, launchTasks, uuidOf } from "./harness.ts";
+import { agentUpdate, commandTask, uuidOf, withTasks } from "./harness.ts";
 
 function resources(text: string) {
   const parsed = parseResourcesText(text);
@@ -52,10 +52,7 @@ describe("task records (memory of a launched task)", () => {
   });
 
   it("tasks launched with equal resources share one collection, and one finishing leaves what the other reports unchanged", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1", "t2"]);
+    const { h, agent, fw } = withTasks(["t1", "t2"]);
     const [t1, t2] = h.master.snapshot(h.nowMs).tasks;
     assert.ok(t1 !== undefined && t2 !== undefined);
     assert.equal(t1.resources, t2.resources);
@@ -74,10 +71,7 @@ describe("task records (memory of a launched task)", () => {
   });
 
   it("a status update gives the task a new statuses list and leaves the one a view was given unchanged", () => {
-    const h = new Harness();
-    const agent = h.addAgent("a1");
-    const fw = h.subscribe();
-    launchTasks(h, fw, agent.agentId, ["t1"]);
+    const { h, agent, fw } = withTasks(["t1"]);
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_STARTING", uuidOf(1));
     const before = h.master.getTasks().tasks?.[0]?.statuses ?? [];
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(2));
