@@ -6,20 +6,31 @@ import type { Resource } from "../../src/wire/resource.ts";
 import type { SchedulerCall } from "../../src/wire/scheduler.ts";
 import type { TaskInfo } from "../../src/wire/task.ts";
 
-/** An ACCEPT of `offerIds` with one LAUNCH operation of `tasks`. */
-export function launchCall(
+type Operation = NonNullable<NonNullable<SchedulerCall["accept"]>["operations"]>[number];
+
+/** An ACCEPT of `offerIds` with `operations`. */
+export function acceptCall(
   offerIds: readonly OfferID[],
-  tasks: readonly TaskInfo[],
+  operations: readonly unknown[],
   filters?: { refuse_seconds: number },
 ): Omit<SchedulerCall, "framework_id"> {
   return {
     type: "ACCEPT",
     accept: {
       offer_ids: [...offerIds],
-      operations: [{ type: "LAUNCH", launch: { task_infos: [...tasks] } }],
+      operations: [...operations] as Operation[],
       ...(filters === undefined ? {} : { filters }),
     },
   } as Omit<SchedulerCall, "framework_id">;
+}
+
+/** An ACCEPT of `offerIds` with one LAUNCH operation of `tasks`. */
+export function launchCall(
+  offerIds: readonly OfferID[],
+  tasks: readonly TaskInfo[],
+  filters?: { refuse_seconds: number },
+): Omit<SchedulerCall, "framework_id"> {
+  return acceptCall(offerIds, [{ type: "LAUNCH", launch: { task_infos: [...tasks] } }], filters);
 }
 
 /** A scalar resource; with `role`, allocated to it (a MULTI_ROLE framework sends that back). */

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { TaskInfo } from "../../../src/wire/task.ts";
+import { acceptCall } from "../scheduler-calls.ts";
 import { commandTask, Harness, wireResources, withOffer } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
@@ -236,11 +237,12 @@ describe("ACCEPT", () => {
   it("LAUNCH_GROUP launches every task on the default executor with one RUN_TASK_GROUP", () => {
     const { h, agent, fw, offer } = withOffer();
     const tasks = [commandTask("g1", agent.agentId), commandTask("g2", agent.agentId)];
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [
           {
             type: "LAUNCH_GROUP",
             launch_group: {
@@ -253,8 +255,8 @@ describe("ACCEPT", () => {
             },
           },
         ],
-      },
-    });
+      ),
+    );
     const snap = h.master.snapshot(h.nowMs);
     assert.deepEqual(
       snap.tasks.map((t) => [t.taskId, t.executorId, t.state]),
@@ -271,11 +273,12 @@ describe("ACCEPT", () => {
 
   it("an invalid task in a group fails the whole group with REASON_TASK_GROUP_INVALID", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [
           {
             type: "LAUNCH_GROUP",
             launch_group: {
@@ -286,8 +289,8 @@ describe("ACCEPT", () => {
             },
           },
         ],
-      },
-    });
+      ),
+    );
     const updates = h.updates(fw.streamId);
     assert.deepEqual(
       updates.map((u) => [u.state, u.reason]),

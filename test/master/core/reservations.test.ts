@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { acceptCall } from "../scheduler-calls.ts";
 import { Harness } from "./harness.ts";
 
 const reservedCpus = (principal?: string) => ({
@@ -23,14 +24,13 @@ function setup(principal?: string) {
 describe("RESERVE and UNRESERVE", () => {
   it("RESERVE converts offered resources, tells the agent to checkpoint them, and the reservation is offered back", () => {
     const { h, agent, fw, offer } = setup("p");
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [{ type: "RESERVE", reserve: { resources: [reservedCpus("p")] } }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall([offer.id], [{ type: "RESERVE", reserve: { resources: [reservedCpus("p")] } }], {
+        refuse_seconds: 0,
+      }),
+    );
     const checkpoint = h
       .agentEventsOn(agent.streamId)
       .find((e) => e.type === "CHECKPOINT_RESOURCES");
@@ -53,14 +53,15 @@ describe("RESERVE and UNRESERVE", () => {
     assert.deepEqual(h.master.invariantViolations(), []);
 
     // UNRESERVE gives them back to "*".
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [next!.id],
-        operations: [{ type: "UNRESERVE", unreserve: { resources: [reservedCpus("p")] } }],
-        filters: { refuse_seconds: 0 },
-      },
-    });
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [next!.id],
+        [{ type: "UNRESERVE", unreserve: { resources: [reservedCpus("p")] } }],
+        { refuse_seconds: 0 },
+      ),
+    );
     const last = h
       .agentEventsOn(agent.streamId)
       .filter((e) => e.type === "CHECKPOINT_RESOURCES")
@@ -79,19 +80,20 @@ describe("RESERVE and UNRESERVE", () => {
 
   it("a RESERVE with another principal, or of more than offered, changes nothing; with an operation id it gets OPERATION_ERROR", () => {
     const { h, agent, fw, offer } = setup("p");
-    h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [
           { type: "RESERVE", id: { value: "op1" }, reserve: { resources: [reservedCpus("q")] } },
           {
             type: "RESERVE",
             reserve: { resources: [{ ...reservedCpus("p"), scalar: { value: 9 } }] },
           },
         ],
-      },
-    });
+      ),
+    );
     const error = h.frameworkEvents(fw.streamId).find((e) => e.type === "UPDATE_OPERATION_STATUS");
     assert.equal(error?.update_operation_status?.status.state, "OPERATION_ERROR");
     assert.match(
@@ -112,16 +114,17 @@ describe("RESERVE and UNRESERVE", () => {
   it("an ACCEPT with an operation not implemented (CREATE) is refused 501 and leaves the offer outstanding", () => {
     const { h, fw, offer } = setup();
     const allocatorCalls = h.allocator.calls.length;
-    const reply = h.call(fw.streamId, fw.frameworkId, {
-      type: "ACCEPT",
-      accept: {
-        offer_ids: [offer.id],
-        operations: [
+    const reply = h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [
           { type: "RESERVE", reserve: { resources: [] } },
           { type: "CREATE", id: { value: "v" }, create: { volumes: [] } },
         ],
-      },
-    });
+      ),
+    );
     assert.equal(reply?.kind, "reply");
     const answer = reply?.kind === "reply" ? reply.reply : undefined;
     assert.equal(answer?.ok, false);
