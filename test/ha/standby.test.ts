@@ -42,6 +42,19 @@ async function master(zkUrl: string, flags: Record<string, string> = {}): Promis
   return m;
 }
 
+/** Two masters on one election path: the first leads (acts as leader), the second follows it. */
+async function leaderAndStandby(zkUrl: string) {
+  const first = await master(zkUrl);
+  await first.acting;
+  const second = await master(zkUrl);
+  await eventually(
+    "the second master to stand by",
+    () => second.leadership.kind === "following",
+    HA_WAIT,
+  );
+  return { first, second };
+}
+
 const SUBSCRIBE = JSON.stringify({
   type: "SUBSCRIBE",
   subscribe: { framework_info: { user: "root", name: "ha-standby" } },
@@ -78,14 +91,7 @@ function call<T>(fn: (done: (error: unknown, value: T) => void) => void): Promis
 describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000 }, () => {
   test("standbys answer scheduler and operator calls with 307 to the leader", async () => {
     const url = zk.url(freshPath());
-    const first = await master(url);
-    await first.acting;
-    const second = await master(url);
-    await eventually(
-      "the standby to know the leader",
-      () => second.leadership.kind === "following",
-      HA_WAIT,
-    );
+    const { first, second } = await leaderAndStandby(url);
     const location = `//127.0.0.1:${first.port}`;
     const scheduler = await post(`${second.url}/api/v1/scheduler`, SUBSCRIBE);
     assert.deepEqual(scheduler, { status: 307, location: `${location}/api/v1/scheduler` });
@@ -218,14 +224,7 @@ describe("masters under ZooKeeper election", { skip: skip.skip, timeout: 120_000
   });
   test("the SDK's ZkLeader names the leading master and moves to the next one when it goes", async () => {
     const url = zk.url(freshPath());
-    const first = await master(url);
-    await first.acting;
-    const second = await master(url);
-    await eventually(
-      "the second master to stand by",
-      () => second.leadership.kind === "following",
-      HA_WAIT,
-    );
+    const { first, second } = await leaderAndStandby(url);
     const leader = new ZkLeader(url);
     try {
       const lifetime = new AbortController();

@@ -68,6 +68,14 @@ describe("the containerizer with disk/du", () => {
     value: `head -c ${mb * MB} /dev/zero > blob && sleep 60`,
   });
 
+  /** A container with a 1 MB disk that writes `mb` MB into its sandbox. */
+  const writerIn1Mb = (id: string, mb: number) => ({
+    sandboxDir: sandboxes.sandbox(id),
+    command: writer(mb),
+    env: PATH_ENV,
+    resources: { cpus: 0.5, memMb: 64, diskMb: 1 },
+  });
+
   test("reports the sandbox's use and limit; without enforcement a container over it runs on", async () => {
     const c = make({
       isolation: "posix/cpu,posix/mem,disk/du",
@@ -75,12 +83,7 @@ describe("the containerizer with disk/du", () => {
       pollIntervalMs: 20,
     });
     try {
-      const launched = await c.launch("d-measured", {
-        sandboxDir: sandboxes.sandbox("d-measured"),
-        command: writer(3),
-        env: PATH_ENV,
-        resources: { cpus: 0.5, memMb: 64, diskMb: 1 },
-      });
+      const launched = await c.launch("d-measured", writerIn1Mb("d-measured", 3));
       assert.ok(launched.ok);
       await eventually("the sandbox measured at 3 MB", () => {
         const u = c.usage("d-measured");
@@ -103,12 +106,7 @@ describe("the containerizer with disk/du", () => {
       enforceDiskQuota: true,
     });
     try {
-      const launched = await c.launch("d-over", {
-        sandboxDir: sandboxes.sandbox("d-over"),
-        command: writer(3),
-        env: PATH_ENV,
-        resources: { cpus: 0.5, memMb: 64, diskMb: 1 },
-      });
+      const launched = await c.launch("d-over", writerIn1Mb("d-over", 3));
       assert.ok(launched.ok);
       const waited = await c.wait("d-over");
       assert.ok(waited.ok);

@@ -64,34 +64,34 @@ describe("bad input with a real master and agent", () => {
     assertNothingLeft(marker, "bad-user", true);
   });
 
-  it("a file URI that does not exist fails the launch with REASON_CONTAINER_LAUNCH_FAILED naming the URI", async () => {
-    const marker = `tessera-badfile-${process.pid}`;
-    const uri = `/nonexistent/tessera-${process.pid}/payload.tar.gz`;
+  /** A task whose URI cannot be fetched fails with the launch-failed reason, naming the URI. */
+  async function assertUriFailsTheLaunch(taskId: string, marker: string, uri: string) {
     await cluster.launch([
-      commandTask("bad-file-uri", `sleep 1000 # ${marker}`, {
+      commandTask(taskId, `sleep 1000 # ${marker}`, {
         command: { value: `sleep 1000 # ${marker}`, uris: [{ value: uri }] },
       }),
     ]);
-    const end = await terminal(cluster.framework, "bad-file-uri");
+    const end = await terminal(cluster.framework, taskId);
     assert.equal(end.state, "TASK_FAILED");
     assert.equal(end.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
     assert.ok((end.status.message ?? "").includes(uri), end.status.message);
-    assertNothingLeft(marker, "bad-file-uri", true);
+    assertNothingLeft(marker, taskId, true);
+  }
+
+  it("a file URI that does not exist fails the launch with REASON_CONTAINER_LAUNCH_FAILED naming the URI", async () => {
+    await assertUriFailsTheLaunch(
+      "bad-file-uri",
+      `tessera-badfile-${process.pid}`,
+      `/nonexistent/tessera-${process.pid}/payload.tar.gz`,
+    );
   });
 
   it("an http URI on a closed port fails the launch with REASON_CONTAINER_LAUNCH_FAILED naming the URI", async () => {
-    const marker = `tessera-badhttp-${process.pid}`;
-    const uri = `http://127.0.0.1:${await freePort()}/x`;
-    await cluster.launch([
-      commandTask("bad-http-uri", `sleep 1000 # ${marker}`, {
-        command: { value: `sleep 1000 # ${marker}`, uris: [{ value: uri }] },
-      }),
-    ]);
-    const end = await terminal(cluster.framework, "bad-http-uri");
-    assert.equal(end.state, "TASK_FAILED");
-    assert.equal(end.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
-    assert.ok((end.status.message ?? "").includes(uri), end.status.message);
-    assertNothingLeft(marker, "bad-http-uri", true);
+    await assertUriFailsTheLaunch(
+      "bad-http-uri",
+      `tessera-badhttp-${process.pid}`,
+      `http://127.0.0.1:${await freePort()}/x`,
+    );
   });
 });
 

@@ -38,6 +38,12 @@ async function post(
   return { status: res.status, body: await res.text(), headers: out };
 }
 
+/** A SUBSCRIBE that is valid but for what each test changes around it. */
+const MINIMAL_SUBSCRIBE = JSON.stringify({
+  type: "SUBSCRIBE",
+  subscribe: { framework_info: { user: "a", name: "b" } },
+});
+
 describe("scheduler API status codes", () => {
   let master: RunningMaster;
   let scheduler: TestScheduler;
@@ -115,26 +121,12 @@ describe("scheduler API status codes", () => {
   });
 
   it("SUBSCRIBE accepting neither JSON nor protobuf is answered 406", async () => {
-    const res = await post(
-      master,
-      JSON.stringify({
-        type: "SUBSCRIBE",
-        subscribe: { framework_info: { user: "a", name: "b" } },
-      }),
-      { Accept: "text/html" },
-    );
+    const res = await post(master, MINIMAL_SUBSCRIBE, { Accept: "text/html" });
     assert.equal(res.status, 406);
   });
 
   it("SUBSCRIBE with a Mesos-Stream-Id header is answered 400", async () => {
-    const res = await post(
-      master,
-      JSON.stringify({
-        type: "SUBSCRIBE",
-        subscribe: { framework_info: { user: "a", name: "b" } },
-      }),
-      { "Mesos-Stream-Id": "x" },
-    );
+    const res = await post(master, MINIMAL_SUBSCRIBE, { "Mesos-Stream-Id": "x" });
     assert.equal(res.status, 400);
     assert.equal(res.body, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
   });
