@@ -19,6 +19,7 @@ import {
   subscribeScheduler,
   webFramework,
 } from "./helpers.ts";
+import { firstRun } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 const FRAMEWORK = webFramework("erin", "drained", {
@@ -91,26 +92,20 @@ describe("draining an agent", () => {
 
   it("the drain survives a master restart: the re-registered agent gets no offers and its task is killed again", async () => {
     const flags = { registry: "sqlite", work_dir: workDir };
-    const first = await startTestMaster(flags);
-    let agentId: string;
-    let frameworkId: string;
-    try {
-      const agent = await TestAgent.start(first.url, { hostname: "drain-durable" });
-      agentId = agent.agentId;
-      const scheduler = await subscribeScheduler(first, FRAMEWORK);
-      frameworkId = scheduler.frameworkId;
-      await launchRunning(first, scheduler, agent, "d-2");
-      const drained = await operatorCall(first, {
-        type: "DRAIN_AGENT",
-        drain_agent: { agent_id: { value: agentId } },
-      });
-      assert.equal(drained.status, 200, drained.body);
-      await agent.waitFor("KILL_TASK");
-      scheduler.close();
-      agent.close();
-    } finally {
-      await first.close();
-    }
+    const { agentId, frameworkId } = await firstRun(
+      flags,
+      "drain-durable",
+      FRAMEWORK,
+      "d-2",
+      async ({ master, agent }) => {
+        const drained = await operatorCall(master, {
+          type: "DRAIN_AGENT",
+          drain_agent: { agent_id: { value: agent.agentId } },
+        });
+        assert.equal(drained.status, 200, drained.body);
+        await agent.waitFor("KILL_TASK");
+      },
+    );
 
     const second = await startTestMaster(flags);
     try {

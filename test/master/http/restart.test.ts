@@ -8,13 +8,13 @@ import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import {
   type Loose,
-  launchRunning,
   operatorCall,
   runningTask,
   startTestMaster,
   subscribeScheduler,
   webFramework,
 } from "./helpers.ts";
+import { firstRun } from "./suite.ts";
 import { DEFAULT_AGENT_RESOURCES, TestAgent } from "./test-agent.ts";
 
 const FRAMEWORK = webFramework("dave", "survivor", { failover_timeout: 3600 });
@@ -25,20 +25,8 @@ describe("master restart with the sqlite registry", () => {
 
   it("agents re-register after a restart and their tasks are back", async () => {
     const flags = { registry: "sqlite", work_dir: workDir };
-    const first = await startTestMaster(flags);
-    let agentId: string;
-    let frameworkId: string;
-    try {
-      const agent = await TestAgent.start(first.url, { hostname: "durable-agent" });
-      agentId = agent.agentId;
-      const scheduler = await subscribeScheduler(first, FRAMEWORK);
-      frameworkId = scheduler.frameworkId;
-      await launchRunning(first, scheduler, agent, "t-1");
-      scheduler.close();
-      agent.close();
-    } finally {
-      await first.close();
-    }
+    const run = await firstRun(flags, "durable-agent", FRAMEWORK, "t-1");
+    const { master: first, agentId, frameworkId } = run;
 
     const second = await startTestMaster(flags);
     try {

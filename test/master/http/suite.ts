@@ -4,7 +4,12 @@
 import { after, before } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { lateBound } from "../../support/cluster.ts";
-import { startTestMaster, subscribeScheduler, type TestScheduler } from "./helpers.ts";
+import {
+  launchRunning,
+  startTestMaster,
+  subscribeScheduler,
+  type TestScheduler,
+} from "./helpers.ts";
 import { TestAgent, type TestAgentOptions } from "./test-agent.ts";
 
 /** Only a master (`flags`), for the suite. */
@@ -51,4 +56,30 @@ export function masterSuite(options: MasterSuiteOptions = {}): {
     await started.master?.close();
   });
   return { master: master.ref, agent: agent.ref, scheduler: scheduler.ref };
+}
+
+/**
+ * A master's first run before a restart: master (`flags`), agent `hostname` and a framework
+ * (`framework`) with `taskId` running; `during` acts on them, then all three are closed. The
+ * ids it returns are what the restarted master must recover.
+ */
+export async function firstRun(
+  flags: Record<string, string>,
+  hostname: string,
+  framework: Record<string, unknown>,
+  taskId: string,
+  during: (run: { master: RunningMaster; agent: TestAgent }) => Promise<void> = async () => {},
+): Promise<{ master: RunningMaster; agentId: string; frameworkId: string }> {
+  const master = await startTestMaster(flags);
+  try {
+    const agent = await TestAgent.start(master.url, { hostname });
+    const scheduler = await subscribeScheduler(master, framework);
+    await launchRunning(master, scheduler, agent, taskId);
+    await during({ master, agent });
+    scheduler.close();
+    agent.close();
+    return { master, agentId: agent.agentId, frameworkId: scheduler.frameworkId };
+  } finally {
+    await master.close();
+  }
 }
