@@ -1,9 +1,8 @@
 // Conformance of the master <-> agent channel (DESIGN.md): SUBSCRIBE opens the master -> agent
 // stream, other calls are POSTs carrying its stream id; bad calls get a clear 400/403.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { postCall } from "../../../src/http/client.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
 import { eventually } from "../../support/eventually.ts";
 import {
@@ -12,24 +11,19 @@ import {
   type Loose,
   operatorCall,
   stableState,
-  startTestMaster,
   taskInfo,
 } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 describe("agent channel", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-  let url: string;
-  before(async () => {
-    master = await startTestMaster();
-    url = `${master.url}/master/${AGENT_CHANNEL_PATH}`;
-    agent = await TestAgent.start(master.url, { hostname: "channel-agent" });
+  const { master, agent } = masterSuite({
+    agent: { hostname: "channel-agent" },
+    framework: false,
   });
-  after(async () => {
-    agent.close();
-    await master.close();
+  let url: string;
+  before(() => {
+    url = `${master.url}/master/${AGENT_CHANNEL_PATH}`;
   });
 
   it("SUBSCRIBE registers the agent: SUBSCRIBED names its new id and ping settings", async () => {

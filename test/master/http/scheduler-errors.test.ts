@@ -1,7 +1,7 @@
 // Conformance: every status code path of the scheduler endpoint (reference §1.1 handler order)
 // with Mesos's exact body text; each refused call leaves the master's state unchanged.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { before, describe, it } from "node:test";
 import { subscribe } from "../../../src/http/client.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { eventually } from "../../support/eventually.ts";
@@ -12,12 +12,10 @@ import {
   operatorCall,
   schedulerUrl,
   stableState,
-  startTestMaster,
   subscribeScheduler,
-  type TestScheduler,
   webFramework,
 } from "./helpers.ts";
-import { masterOnlySuite } from "./suite.ts";
+import { masterOnlySuite, masterSuite } from "./suite.ts";
 import { TestAgent } from "./test-agent.ts";
 
 async function post(
@@ -45,19 +43,14 @@ const MINIMAL_SUBSCRIBE = JSON.stringify({
 });
 
 describe("scheduler API status codes", () => {
-  let master: RunningMaster;
-  let scheduler: TestScheduler;
   let stateBefore: unknown;
-  before(async () => {
-    master = await startTestMaster();
-    scheduler = await subscribeScheduler(master);
-    stateBefore = await stableState(master);
+  const { master, scheduler } = masterSuite({
+    agent: false,
+    // Every refusal below left the state as it was.
+    beforeStop: async () => assert.deepEqual(await stableState(master), stateBefore),
   });
-  after(async () => {
-    // Every refusal above left the state as it was.
-    assert.deepEqual(await stableState(master), stateBefore);
-    scheduler.close();
-    await master.close();
+  before(async () => {
+    stateBefore = await stableState(master);
   });
 
   it("a GET is answered 405 with Allow: POST", async () => {

@@ -28,9 +28,12 @@ export function masterOnlySuite(flags: Record<string, string> = {}): RunningMast
 
 export interface MasterSuiteOptions {
   flags?: Record<string, string>;
-  agent?: TestAgentOptions;
-  /** The scheduler's FrameworkInfo (default: helpers.ts DEFAULT_FRAMEWORK_INFO). */
-  framework?: Record<string, unknown>;
+  /** The test agent's options; false: no agent. */
+  agent?: TestAgentOptions | false;
+  /** The scheduler's FrameworkInfo (default: helpers.ts DEFAULT_FRAMEWORK_INFO); false: none. */
+  framework?: Record<string, unknown> | false;
+  /** Runs after the suite's tests, while everything still runs (a check of the end state). */
+  beforeStop?: () => Promise<void>;
 }
 
 export function masterSuite(options: MasterSuiteOptions = {}): {
@@ -45,15 +48,23 @@ export function masterSuite(options: MasterSuiteOptions = {}): {
   before(async () => {
     started = { master: await startTestMaster(options.flags) };
     master.set(started.master as RunningMaster);
-    started.agent = await TestAgent.start(master.ref.url, options.agent);
-    agent.set(started.agent);
-    started.scheduler = await subscribeScheduler(master.ref, options.framework);
-    scheduler.set(started.scheduler);
+    if (options.agent !== false) {
+      started.agent = await TestAgent.start(master.ref.url, options.agent);
+      agent.set(started.agent);
+    }
+    if (options.framework !== false) {
+      started.scheduler = await subscribeScheduler(master.ref, options.framework);
+      scheduler.set(started.scheduler);
+    }
   });
   after(async () => {
-    started.scheduler?.close();
-    started.agent?.close();
-    await started.master?.close();
+    try {
+      if (started.master !== undefined) await options.beforeStop?.();
+    } finally {
+      started.scheduler?.close();
+      started.agent?.close();
+      await started.master?.close();
+    }
   });
   return { master: master.ref, agent: agent.ref, scheduler: scheduler.ref };
 }
