@@ -124,31 +124,26 @@ describe("scheduler API status codes", () => {
     assert.equal(res.body, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
   });
 
+  /** A REVIVE of `frameworkId` POSTed with `headers`. */
+  const revive = (frameworkId: string, headers: Record<string, string> = {}) =>
+    post(master, JSON.stringify({ type: "REVIVE", framework_id: { value: frameworkId } }), headers);
+
   it("a call for an unknown framework is answered 400 'Framework cannot be found'", async () => {
-    const res = await post(
-      master,
-      JSON.stringify({ type: "REVIVE", framework_id: { value: "unknown" } }),
-      { "Mesos-Stream-Id": scheduler.streamId },
-    );
+    const res = await revive("unknown", { "Mesos-Stream-Id": scheduler.streamId });
     assert.equal(res.status, 400);
     assert.equal(res.body, "Framework cannot be found");
   });
 
   it("a call without Mesos-Stream-Id is answered 400", async () => {
-    const res = await post(
-      master,
-      JSON.stringify({ type: "REVIVE", framework_id: { value: scheduler.frameworkId } }),
-    );
+    const res = await revive(scheduler.frameworkId);
     assert.equal(res.status, 400);
     assert.equal(res.body, "All non-subscribe calls should include the 'Mesos-Stream-Id' header");
   });
 
   it("a call with another stream's id is answered 400", async () => {
-    const res = await post(
-      master,
-      JSON.stringify({ type: "REVIVE", framework_id: { value: scheduler.frameworkId } }),
-      { "Mesos-Stream-Id": "00000000-0000-0000-0000-000000000000" },
-    );
+    const res = await revive(scheduler.frameworkId, {
+      "Mesos-Stream-Id": "00000000-0000-0000-0000-000000000000",
+    });
     assert.equal(res.status, 400);
     assert.match(res.body, /didn't match the stream ID currently associated with framework ID/);
   });
