@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { eventually, watchOutput } from "../support/eventually.ts";
 
 const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
 
@@ -17,33 +18,33 @@ test("`tessera dev` starts a master with a registered agent and the services API
     },
   );
   try {
-    let out = "";
-    const masterUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no start-up banner: ${out}`)), 60_000);
-      child.stdout.on("data", (chunk: Buffer) => {
-        out += chunk.toString();
-        const m = /master:\s+(http:\/\/\S+)/.exec(out);
-        if (m?.[1] && out.includes("agent 0:") && out.includes("services:")) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      });
-      child.once("exit", (code) => reject(new Error(`exited ${code}: ${out}`)));
-    });
+    const output = watchOutput(child);
+    const masterUrl = await output.until(
+      "the start-up banner",
+      (out) =>
+        out.includes("agent 0:") && out.includes("services:")
+          ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1]
+          : undefined,
+      60_000,
+    );
+    const out = output.text();
 
     // The agent registers asynchronously after the banner; wait for it (bounded).
-    let agents: { active: boolean }[] = [];
-    for (let i = 0; i < 100 && agents.length === 0; i++) {
-      const res = await fetch(`${masterUrl}/api/v1`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ type: "GET_AGENTS" }),
-      });
-      assert.equal(res.status, 200);
-      const body = (await res.json()) as { get_agents: { agents?: { active: boolean }[] } };
-      agents = body.get_agents.agents ?? [];
-      if (agents.length === 0) await new Promise((r) => setTimeout(r, 100));
-    }
+    const agents = await eventually(
+      "the agent to register",
+      async () => {
+        const res = await fetch(`${masterUrl}/api/v1`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ type: "GET_AGENTS" }),
+        });
+        assert.equal(res.status, 200);
+        const body = (await res.json()) as { get_agents: { agents?: { active: boolean }[] } };
+        const list = body.get_agents.agents ?? [];
+        return list.length > 0 ? list : undefined;
+      },
+      { everyMs: 100 },
+    );
     assert.equal(agents.length, 1);
     assert.equal(agents[0]?.active, true);
 

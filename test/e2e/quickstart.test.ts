@@ -9,27 +9,17 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { BIN, lines, tessera } from "../cli/helpers.ts";
+import { watchOutput } from "../support/eventually.ts";
 
 /** Longest wait for the dev cluster's banner and its agent's registration. */
 const START_TIMEOUT_MS = 120_000;
 
 function waitForBanner(child: ChildProcess): Promise<string> {
-  let out = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner: ${out}`)), START_TIMEOUT_MS);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /master:\s+(http:\/\/\S+)/.exec(out);
-      if (m?.[1] && out.includes("agent 0:")) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`tessera dev exited ${code}: ${out}`));
-    });
-  });
+  return watchOutput(child).until(
+    "the dev cluster's banner",
+    (out) => (out.includes("agent 0:") ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1] : undefined),
+    START_TIMEOUT_MS,
+  );
 }
 
 /** Pids of processes whose working directory is inside `dir` (task processes run in sandboxes). */

@@ -3,6 +3,7 @@
 // cannot hear it (a process, a file, another server's HTTP answers); `Waiters` is woken by the
 // test's own event readers (a log, a stream), so a wait ends the moment the event arrives.
 import assert from "node:assert/strict";
+import type { ChildProcess } from "node:child_process";
 
 /** The default bound on a wait; generous for a loaded CI machine. */
 export const WAIT_MS = 10_000;
@@ -83,4 +84,42 @@ export class Waiters {
       });
     }
   }
+}
+
+/**
+ * Collects a child process's stdout and stderr and waits (bounded) for what it prints: `until`
+ * resolves with the first non-empty answer of `match` on the output so far, and fails at once
+ * if the child exits first (its output is in the message).
+ */
+export function watchOutput(child: ChildProcess): {
+  text(): string;
+  until<T>(what: string, match: (out: string) => T | undefined, timeoutMs?: number): Promise<T>;
+} {
+  const waiters = new Waiters();
+  let out = "";
+  let exit: number | null | undefined;
+  const add = (chunk: Buffer) => {
+    out += chunk.toString();
+    waiters.wake();
+  };
+  child.stdout?.on("data", add);
+  child.stderr?.on("data", add);
+  child.once("exit", (code) => {
+    exit = code;
+    waiters.wake();
+  });
+  return {
+    text: () => out,
+    until: (what, match, timeoutMs = WAIT_MS) =>
+      waiters.until(
+        what,
+        () => {
+          const found = match(out);
+          if (found !== undefined) return found;
+          assert.ok(exit === undefined, `exited ${exit} before ${what}:\n${out}`);
+          return undefined;
+        },
+        { timeoutMs, detail: () => `output:\n${out}` },
+      ),
+  };
 }

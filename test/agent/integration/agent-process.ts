@@ -6,6 +6,7 @@ import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { freePort, killPids, type TempDir, tempWorkDir } from "../../support/cluster.ts";
+import { watchOutput } from "../../support/eventually.ts";
 import { Framework, startMasterForAgents, TEST_RESOURCES } from "./helpers.ts";
 
 export { freePort };
@@ -46,34 +47,27 @@ export async function spawnAgent(
 ): Promise<AgentProcess> {
   const args = [BIN, "agent", ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    out += d.toString();
-  });
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${out}`)), timeoutMs);
-    const check = () => {
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout?.on("data", check);
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited with ${code}:\n${out}`));
-    });
-  });
+  const output = watchOutput(child);
+  let url: string;
+  try {
+    url = await output.until(
+      "the agent to listen",
+      (out) => /listening on (http:\/\/\S+)/.exec(out)?.[1],
+      timeoutMs,
+    );
+  } catch (error) {
+    // Tests of bad flags read the exit code and exactly what the agent printed.
+    if (child.exitCode !== null) {
+      throw new Error(`agent exited with ${child.exitCode}:\n${output.text()}`);
+    }
+    throw error;
+  }
   return {
     child,
-    output: () => out,
+    output: output.text,
     url,
     exited,
     kill9: async () => {
