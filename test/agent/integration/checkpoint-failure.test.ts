@@ -11,7 +11,7 @@ import { CHECKPOINT_FAILED_MESSAGE } from "../../../src/agent/core/tasks.ts";
 import type { CheckpointWrite } from "../../../src/agent/core/types.ts";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { eventually } from "./cluster.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   commandTask,
   Framework,

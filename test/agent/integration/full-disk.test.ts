@@ -11,7 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { CHECKPOINT_FAILED_MESSAGE } from "../../../src/agent/core/tasks.ts";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { eventually } from "./cluster.ts";
+import { eventually } from "../../support/eventually.ts";
 import { commandTask, Framework, startMasterForAgents, startTestAgent } from "./helpers.ts";
 
 const FS_MB = 50;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { eventually } from "./cluster.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   commandTask,
   Framework,

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { connect, type Socket } from "node:net";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { eventually } from "../../support/eventually.ts";
 import {
   type Loose,
   operatorCall,
@@ -66,11 +67,11 @@ describe("silent scheduler streams", () => {
 
   it("a framework that reads gets the agent a stream that is never read was holding", async () => {
     silent = await silentSubscribe(master);
-    const deadline = Date.now() + 10_000;
-    while ((await heldOffers(master, "silent")) === 0) {
-      assert.ok(Date.now() < deadline, "the silent framework never got the offer");
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await eventually(
+      "the silent framework to get the offer",
+      async () => (await heldOffers(master, "silent")) > 0,
+      { everyMs: 50 },
+    );
     reading = await subscribeScheduler(master);
     const offers = (await reading.events.next("OFFERS", 20_000)).offers as Loose;
     assert.equal(offers.offers[0].agent_id.value, agent.agentId);
