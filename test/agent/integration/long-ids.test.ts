@@ -3,39 +3,16 @@
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { after, before, describe, it } from "node:test";
-import type { RunningAgent } from "../../../src/agent/server.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
+import { describe, it } from "node:test";
 import { eventually } from "../../support/eventually.ts";
-import {
-  commandTask,
-  Framework,
-  startMasterForAgents,
-  startTestAgent,
-  tempWorkDir,
-} from "./helpers.ts";
+import { clusterForSuite } from "./cluster.ts";
+import { commandTask } from "./helpers.ts";
 
 describe("a 255-character task id", () => {
-  let master: RunningMaster;
-  let agent: RunningAgent;
-  let framework: Framework;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    agent = await startTestAgent(master, work.dir);
-    framework = await Framework.subscribe(master);
-  });
-
-  after(async () => {
-    framework.close();
-    await agent.close();
-    await master.close();
-    await work.remove();
-  });
+  const cluster = clusterForSuite("long-ids");
 
   it("runs to TASK_FINISHED and its checkpoint is removed without a failure", async () => {
+    const { agent, framework } = cluster;
     const id = "x".repeat(255);
     await framework.launch(await framework.offer(), [commandTask(id, "true")]);
     await framework.state(id, "TASK_FINISHED");
@@ -44,7 +21,7 @@ describe("a 255-character task id", () => {
       (agent.core.frameworks.get(framework.id)?.executors.size ?? 0) === 0 ? true : undefined,
     );
     const meta = join(
-      work.dir,
+      cluster.workDir,
       "meta",
       "slaves",
       agent.agentId() ?? "",

@@ -4,39 +4,15 @@
 // the agent id, the attributes and the executor ids. A real master and agent; the task is
 // launched from those fields and checks them against what the agent tells its executor.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { RunningAgent } from "../../../src/agent/server.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import {
-  commandTask,
-  Framework,
-  type Loose,
-  startMasterForAgents,
-  startTestAgent,
-  tempWorkDir,
-} from "./helpers.ts";
+import { describe, it } from "node:test";
+import { clusterForSuite } from "./cluster.ts";
+import { commandTask, type Loose } from "./helpers.ts";
 
 describe("offers carry every field a Mesos scheduler library dereferences", () => {
-  let master: RunningMaster;
-  let agent: RunningAgent;
-  let framework: Framework;
-  let work: Awaited<ReturnType<typeof tempWorkDir>>;
-
-  before(async () => {
-    work = await tempWorkDir();
-    master = await startMasterForAgents();
-    agent = await startTestAgent(master, work.dir, { attributes: "rack:r1;zone:z1" });
-    framework = await Framework.subscribe(master);
-  });
-
-  after(async () => {
-    framework.close();
-    await agent.close();
-    await master.close();
-    await work.remove();
-  });
+  const cluster = clusterForSuite("offer-fields", { attributes: "rack:r1;zone:z1" });
 
   it("url.address has hostname, ip and port; role, agent id, attributes and executor ids are set", async () => {
+    const { agent, framework } = cluster;
     const offer: Loose = await framework.offer();
     const agentPort = Number(new URL(agent.url).port);
     assert.deepEqual(offer.url, {
@@ -81,6 +57,7 @@ describe("offers carry every field a Mesos scheduler library dereferences", () =
   });
 
   it("the master names the agent by its ip in its pid, as Mesos's slave(1)@ip:port", async () => {
+    const { agent, master } = cluster;
     const state = (await (await fetch(`${master.url}/master/state`)).json()) as Loose;
     const agentPort = Number(new URL(agent.url).port);
     assert.equal(state.slaves.length, 1);
