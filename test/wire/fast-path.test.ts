@@ -121,7 +121,14 @@ function mutate(message: unknown, path: string[], replacement: unknown): unknown
   if (path.length === 0) return replacement;
   let node = copy;
   for (const key of path.slice(0, -1)) node = node[key] as Record<string, unknown>;
-  node[path[path.length - 1] as string] = replacement;
+  // An own property, as JSON.parse makes it: assigning `__proto__` would change the object's
+  // prototype instead, which no body off the wire can do.
+  Object.defineProperty(node, path[path.length - 1] as string, {
+    value: replacement,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
   return copy;
 }
 
