@@ -1,7 +1,9 @@
 // What `tessera master` and `tessera agent` share in reading their flags the Mesos way:
-// Mesos's duration syntax, `TESSERA_<FLAG>` environment variables (the command line wins over
-// the environment, which wins over the default), `--flag=file:///path`, log levels, and a
-// reader that records the first error naming its flag. Each daemon's own flags (names,
+// Mesos's duration syntax, Mesos's other names of a flag (`--slave_ping_timeout`), environment
+// variables `TESSERA_<FLAG>` and Mesos's `MESOS_<FLAG>` (the command line wins over TESSERA_,
+// which wins over MESOS_, which wins over the default), `--flag=file:///path`, log levels, Mesos
+// flags accepted without effect (each named, with why, in one start-up line), an unknown flag's
+// "did you mean", and a reader that records the first error naming its flag. Each daemon's own flags (names,
 // defaults, checks) stay in src/master/flags.ts and src/agent/flags.ts.
 import { readFileSync } from "node:fs";
 
@@ -15,6 +17,25 @@ export interface MesosFlagSpec {
   /** As `--help` prints it; undefined = no default. */
   readonly default: string | undefined;
   readonly help: string;
+  /** Mesos's other names for it (`slave_ping_timeout`); each is read like the name itself. */
+  readonly aliases?: readonly string[];
+  /**
+   * Set for a Mesos flag Tessera accepts but does not act on: why it has no effect. A Mesos
+   * command line or systemd unit then starts unchanged, and the start-up line says so.
+   */
+  readonly withoutEffect?: string;
+  /**
+   * Set for a Mesos flag asking for what Tessera lacks and must not pretend to do (e.g.
+   * authentication): unset or false is accepted, anything else refused with this reason.
+   */
+  readonly unsupported?: string;
+}
+
+/** A flag given that has no effect here, and why (printed in the start-up line). */
+export interface FlagWithoutEffect {
+  flag: string;
+  value: string;
+  reason: string;
 }
 
 /** The first flag that could not be loaded, with Mesos's "Failed to load flag" line. */
@@ -24,7 +45,9 @@ export interface FlagError {
 }
 
 /** A daemon's flags parsed, or the first flag refused. */
-export type FlagsResult<T> = { ok: true; flags: T } | ({ ok: false } & FlagError);
+export type FlagsResult<T> =
+  | { ok: true; flags: T; withoutEffect: readonly FlagWithoutEffect[] }
+  | ({ ok: false } & FlagError);
 
 /** What both daemons read alike: where they listen and advertise, and how much they log. */
 export interface DaemonFlags {
@@ -37,6 +60,8 @@ export interface DaemonFlags {
   advertiseIp: string | undefined;
   advertisePort: number | undefined;
   logLevel: LogLevel;
+  /** `--log_dir`: the daemon's log also goes to a file there (src/cli/daemon.ts). */
+  logDir: string | undefined;
 }
 
 /** The command line's values by flag name (a bare boolean flag as `true`). */
@@ -44,49 +69,6 @@ export type GivenFlags = Readonly<Record<string, string | boolean | undefined>>;
 
 /** The environment, where `TESSERA_<FLAG>` is looked up. */
 export type FlagEnv = Readonly<Record<string, string | undefined>>;
-
-export interface AddressFlagSpec extends MesosFlagSpec {
-  readonly kind: "string" | "port";
-}
-
-/**
- * The flags every daemon listens and advertises with (`--ip`, `--port`, `--hostname`,
- * `--advertise_ip`, `--advertise_port`), their help naming the daemon and who reaches it.
- */
-export function addressFlagSpecs(
-  daemon: "master" | "agent",
-  defaultPort: string,
-  reachedBy: string,
-): Record<"ip" | "port" | "hostname" | "advertiseIp" | "advertisePort", AddressFlagSpec> {
-  const spec = (name: string, kind: "string" | "port", dflt: string | undefined, help: string) => ({
-    name,
-    kind,
-    default: dflt,
-    help,
-  });
-  return {
-    ip: spec("ip", "string", "0.0.0.0", "IP address to listen on"),
-    port: spec("port", "port", defaultPort, "port to listen on (0 = any free port)"),
-    hostname: spec(
-      "hostname",
-      "string",
-      undefined,
-      `hostname the ${daemon} advertises (default: the machine's hostname)`,
-    ),
-    advertiseIp: spec(
-      "advertise_ip",
-      "string",
-      undefined,
-      `IP address ${reachedBy}, if not the one listened on`,
-    ),
-    advertisePort: spec(
-      "advertise_port",
-      "port",
-      undefined,
-      `port ${reachedBy}, if not the one listened on`,
-    ),
-  };
-}
 
 const DURATION_UNITS_MS: Readonly<Record<string, number>> = {
   ns: 1e-6,
@@ -122,6 +104,54 @@ export function formatDuration(ms: number): string {
 /** The env variable read for a flag: `TESSERA_PORT`, `TESSERA_WORK_DIR`. */
 export function envName(flag: string): string {
   return `TESSERA_${flag.toUpperCase()}`;
+}
+
+/** Mesos's env variable for a flag (`MESOS_WORK_DIR`), read after Tessera's own. */
+export function mesosEnvName(flag: string): string {
+  return `MESOS_${flag.toUpperCase()}`;
+}
+
+/** Levenshtein distance, for an unknown flag's suggestion. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j]! + 1, current[j - 1]! + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}
+
+/**
+ * Mesos's refusal of an unknown flag, with the closest known name when one is near enough to
+ * be a typo (an edit distance of at most a third of the name, and at least 2 allowed).
+ */
+export function unknownFlagMessage(flag: string, known: Iterable<string>): string {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of known) {
+    const distance = editDistance(flag, name);
+    if (best === undefined || distance < best.distance) best = { name, distance };
+  }
+  const near = best !== undefined && best.distance <= Math.max(2, Math.floor(flag.length / 3));
+  return `Failed to load unknown flag '${flag}'${near ? `; did you mean --${best?.name}?` : ""}`;
+}
+
+/** Every name a flag is given by: its own, then Mesos's aliases. */
+export function flagNames(spec: MesosFlagSpec): readonly string[] {
+  return [spec.name, ...(spec.aliases ?? [])];
+}
+
+/** The start-up line naming the flags given that have no effect here, and why; or undefined. */
+export function withoutEffectLine(
+  daemon: "master" | "agent",
+  flags: readonly FlagWithoutEffect[],
+): string | undefined {
+  if (flags.length === 0) return undefined;
+  const each = flags.map((f) => `--${f.flag}=${f.value} (${f.reason})`);
+  return `tessera ${daemon}: accepted without effect: ${each.join("; ")}`;
 }
 
 /** Mesos's log level names (INFO, WARNING, ERROR) and pino's others; any case. */
@@ -182,20 +212,8 @@ export function parseFlags<T>(
   if (!raw.ok) return raw;
   const flags = read(raw.reader);
   const first = raw.reader.firstError;
-  return first === undefined ? { ok: true, flags } : { ok: false, ...first };
-}
-
-/** DaemonFlags as /flags and GET_FLAGS report them (values as strings, unset ones left out). */
-export function daemonFlagValues(flags: DaemonFlags): Record<string, string> {
-  const out: Record<string, string> = {
-    ip: flags.ip,
-    port: String(flags.port),
-    log_level: flags.logLevel.toUpperCase(),
-  };
-  if (flags.hostname !== undefined) out.hostname = flags.hostname;
-  if (flags.advertiseIp !== undefined) out.advertise_ip = flags.advertiseIp;
-  if (flags.advertisePort !== undefined) out.advertise_port = String(flags.advertisePort);
-  return out;
+  if (first !== undefined) return { ok: false, ...first };
+  return { ok: true, flags, withoutEffect: [...raw.withoutEffect, ...raw.reader.withoutEffect] };
 }
 
 /**
@@ -207,27 +225,61 @@ export function readFlags(
   specs: readonly MesosFlagSpec[],
   given: GivenFlags,
   env: FlagEnv,
-): { ok: true; reader: FlagReader } | ({ ok: false } & FlagError) {
-  const known = new Set(specs.map((s) => s.name));
+):
+  | { ok: true; reader: FlagReader; withoutEffect: readonly FlagWithoutEffect[] }
+  | ({ ok: false } & FlagError) {
+  const byName = new Map<string, MesosFlagSpec>();
+  for (const spec of specs) for (const name of flagNames(spec)) byName.set(name, spec);
+  const seen = new Map<string, string>();
   for (const name of Object.keys(given)) {
-    if (!known.has(name) && given[name] !== undefined) {
-      return { ok: false, flag: name, message: `Failed to load unknown flag '${name}'` };
+    if (given[name] === undefined) continue;
+    const spec = byName.get(name);
+    if (spec === undefined) {
+      return { ok: false, flag: name, message: unknownFlagMessage(name, byName.keys()) };
     }
+    const before = seen.get(spec.name);
+    if (before !== undefined) {
+      const order = flagNames(spec);
+      const [one, other] = [before, name].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+      const message = `Failed to load flag '${spec.name}': given both as --${one} and --${other}`;
+      return { ok: false, flag: spec.name, message };
+    }
+    seen.set(spec.name, name);
   }
   const raw = new Map<string, string | undefined>();
+  const withoutEffect: FlagWithoutEffect[] = [];
   for (const spec of specs) {
-    const value = given[spec.name] ?? env[envName(spec.name)] ?? spec.default;
-    raw.set(spec.name, typeof value === "boolean" ? String(value) : value);
+    const names = flagNames(spec);
+    const value =
+      firstDefined(names.map((n) => given[n])) ??
+      firstDefined(names.map((n) => env[envName(n)])) ??
+      firstDefined(names.map((n) => env[mesosEnvName(n)]));
+    const text = value === undefined ? undefined : String(value);
+    if (spec.unsupported !== undefined && text !== undefined && !/^(false|0|)$/i.test(text)) {
+      const message = `Failed to load flag '${spec.name}': ${spec.unsupported}`;
+      return { ok: false, flag: spec.name, message };
+    }
+    if (value !== undefined && spec.withoutEffect !== undefined) {
+      withoutEffect.push({ flag: spec.name, value: String(value), reason: spec.withoutEffect });
+    }
+    const chosen = value ?? spec.default;
+    raw.set(spec.name, typeof chosen === "boolean" ? String(chosen) : chosen);
   }
   const unreadable = expandFlagFiles(raw);
   if (unreadable !== undefined) return { ok: false, ...unreadable };
-  return { ok: true, reader: new FlagReader(raw) };
+  return { ok: true, reader: new FlagReader(raw), withoutEffect };
+}
+
+function firstDefined<T>(values: readonly (T | undefined)[]): T | undefined {
+  return values.find((v) => v !== undefined);
 }
 
 /** Typed reads of raw flag values; a bad value is recorded (first one wins) and read as a stand-in. */
 export class FlagReader {
   readonly #raw: ReadonlyMap<string, string | undefined>;
   readonly #errors: FlagError[] = [];
+  /** Given values that are accepted but change nothing here (`--registry=replicated_log`). */
+  readonly withoutEffect: FlagWithoutEffect[] = [];
 
   constructor(raw: ReadonlyMap<string, string | undefined>) {
     this.#raw = raw;
@@ -240,6 +292,11 @@ export class FlagReader {
 
   fail(flag: string, message: string): void {
     this.#errors.push({ flag, message: `Failed to load flag '${flag}': ${message}` });
+  }
+
+  /** Records that `flag`'s value is accepted but has no effect here, and why. */
+  noEffect(flag: string, reason: string): void {
+    this.withoutEffect.push({ flag, value: this.str(flag) ?? "", reason });
   }
 
   /** The value; undefined when unset or empty. */
@@ -289,6 +346,7 @@ export class FlagReader {
           ? undefined
           : this.integer("advertise_port", 1, 65535),
       logLevel: this.logLevel() ?? "info",
+      logDir: this.str("log_dir"),
     };
   }
 
