@@ -1,13 +1,17 @@
-// The master's command-line flags (reference §5.9): Mesos's names and defaults, Mesos's
-// duration syntax, and the `TESSERA_<FLAG>` environment variables (Mesos reads `MESOS_<FLAG>`
-// the same way). Pure: the CLI hands in the raw strings, this returns typed flags or the first
+// The master's command-line flags (reference §5.9): Mesos's names, aliases and defaults, Mesos's
+// duration syntax, and the `TESSERA_<FLAG>` and `MESOS_<FLAG>` environment variables; Mesos's
+// flags that mean nothing here are accepted without effect (master-flags-without-effect.ts). Pure: the CLI hands in the raw strings, this returns typed flags or the first
 // error, naming the flag.
 import { readFileSync } from "node:fs";
 import { weightError } from "../allocator/index.ts";
 import {
   addressFlagSpecs,
-  type DaemonFlags,
+  commonFlagsWithoutEffect,
   daemonFlagValues,
+  loggingFlagSpecs,
+} from "../base/common-flags.ts";
+import {
+  type DaemonFlags,
   type FlagEnv,
   type FlagReader,
   type FlagsResult,
@@ -18,6 +22,7 @@ import {
 } from "../base/flag-parsing.ts";
 import { formatZkUrl, resolveZkUrl, type ZkUrl } from "../zk/url.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
+import { MASTER_FLAGS_WITHOUT_EFFECT } from "./master-flags-without-effect.ts";
 
 export interface MasterCommandFlags extends DaemonFlags {
   workDir: string | undefined;
@@ -60,7 +65,7 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     name: "registry",
     kind: "registry",
     default: undefined,
-    help: "where the registry is kept: sqlite (durable, under --work_dir), in_memory, or zk (replicated in ZooKeeper under --zk); default zk with --zk, else sqlite",
+    help: "where the registry is kept: sqlite (durable, under --work_dir), in_memory, or zk (replicated in ZooKeeper under --zk); default zk with --zk, else sqlite. Mesos's replicated_log means zk with --zk, else sqlite",
   },
   {
     name: "zk",
@@ -89,18 +94,21 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
   },
   {
     name: "agent_ping_timeout",
+    aliases: ["slave_ping_timeout"],
     kind: "duration",
     default: "15secs",
     help: "time to wait for an agent's answer to a ping",
   },
   {
     name: "max_agent_ping_timeouts",
+    aliases: ["max_slave_ping_timeouts"],
     kind: "count",
     default: "5",
     help: "missed pings after which an agent is unreachable",
   },
   {
     name: "agent_reregister_timeout",
+    aliases: ["slave_reregister_timeout"],
     kind: "duration",
     default: "10mins",
     help: "time agents have to re-register after a master failover (at least 10mins)",
@@ -148,18 +156,9 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     help: "whether frameworks may run tasks as root",
   },
   { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
-  {
-    name: "logging_level",
-    kind: "log_level",
-    default: undefined,
-    help: "INFO, WARNING or ERROR (Mesos's name of --log_level, which it overrides)",
-  },
-  {
-    name: "log_level",
-    kind: "log_level",
-    default: "INFO",
-    help: "INFO, WARNING or ERROR (also debug, trace, silent)",
-  },
+  ...(loggingFlagSpecs() as readonly FlagSpec[]),
+  ...(commonFlagsWithoutEffect() as readonly FlagSpec[]),
+  ...MASTER_FLAGS_WITHOUT_EFFECT,
 ];
 
 /** `--zk_session_timeout`'s default (see its help; Mesos's is 10 s). */
@@ -188,10 +187,7 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
   }
   const zkSessionTimeoutMs = r.duration("zk_session_timeout") ?? DEFAULT_ZK_SESSION_TIMEOUT_MS;
   if (zkSessionTimeoutMs < 1) r.fail("zk_session_timeout", "must be at least 1ms");
-  const registry = r.str("registry") ?? (zkText === undefined ? "sqlite" : "zk");
-  if (registry !== "sqlite" && registry !== "in_memory" && registry !== "zk") {
-    r.fail("registry", `'${registry}' is not one of sqlite, in_memory, zk`);
-  }
+  const registry = masterRegistry(r, zkText !== undefined);
   if (registry === "zk" && zkText === undefined) {
     r.fail("registry", "--registry=zk needs --zk (the ZooKeeper ensemble that keeps it)");
   }
@@ -257,6 +253,31 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
       rootSubmissions: r.bool("root_submissions"),
     },
   };
+}
+
+/**
+ * `--registry`: Tessera's sqlite, in_memory or zk, or Mesos's replicated_log. What a Mesos
+ * operator wants of the replicated log is a registry every master shares and that outlives
+ * any one master's disk: with --zk that is the zk registry (ZooKeeper replicates it to its own
+ * quorum); without, a single master keeps its sqlite registry under --work_dir, as Mesos's
+ * single-replica log does there.
+ */
+function masterRegistry(r: FlagReader, withZk: boolean): string {
+  const given = r.str("registry");
+  if (given === "replicated_log") {
+    r.noEffect(
+      "registry",
+      withZk
+        ? "runs with the zk registry: ZooKeeper under --zk replicates it to all masters"
+        : "runs with the sqlite registry under --work_dir: with no --zk there is one master",
+    );
+    return withZk ? "zk" : "sqlite";
+  }
+  const registry = given ?? (withZk ? "zk" : "sqlite");
+  if (registry !== "sqlite" && registry !== "in_memory" && registry !== "zk") {
+    r.fail("registry", `'${registry}' is not one of sqlite, in_memory, zk, replicated_log`);
+  }
+  return registry;
 }
 
 /**

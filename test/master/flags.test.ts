@@ -183,4 +183,128 @@ describe("master flags", () => {
       assert.match(r.message, message);
     }
   });
+
+  it("Mesos's MESOS_* variables set flags too; TESSERA_* and the command line win over them", () => {
+    const env = { MESOS_PORT: "6060", MESOS_REGISTRY: "in_memory", MESOS_CLUSTER: "prod" };
+    const fromMesos = parseMasterFlags({}, env);
+    assert.ok(fromMesos.ok);
+    assert.equal(fromMesos.flags.port, 6060);
+    assert.equal(fromMesos.flags.cluster, "prod");
+    const both = parseMasterFlags({}, { ...env, TESSERA_PORT: "7070" });
+    assert.ok(both.ok);
+    assert.equal(both.flags.port, 7070);
+    const args = parseMasterFlags({ port: "8080" }, { ...env, TESSERA_PORT: "7070" });
+    assert.ok(args.ok);
+    assert.equal(args.flags.port, 8080);
+  });
+
+  it("Mesos's --slave_* names (and MESOS_SLAVE_* variables) set the --agent_* flags", () => {
+    const r = parseMasterFlags(
+      { registry: "in_memory", slave_ping_timeout: "20secs", max_slave_ping_timeouts: "3" },
+      { MESOS_SLAVE_REREGISTER_TIMEOUT: "20mins" },
+    );
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.equal(r.flags.core.agentPingTimeoutMs, 20_000);
+    assert.equal(r.flags.core.maxAgentPingTimeouts, 3);
+    assert.equal(r.flags.core.agentReregisterTimeoutMs, 1_200_000);
+    assert.deepEqual(r.withoutEffect, []);
+    const twice = parseMasterFlags({
+      registry: "in_memory",
+      slave_ping_timeout: "20secs",
+      agent_ping_timeout: "30secs",
+    });
+    assert.ok(!twice.ok);
+    assert.equal(twice.flag, "agent_ping_timeout");
+    assert.match(twice.message, /both as --agent_ping_timeout and --slave_ping_timeout/);
+  });
+
+  it("--registry=replicated_log runs the zk registry with --zk and sqlite without, saying so", () => {
+    const ha = parseMasterFlags({
+      registry: "replicated_log",
+      zk: "zk://z:2181/mesos",
+      quorum: "2",
+    });
+    assert.ok(ha.ok, ha.ok ? "" : ha.message);
+    assert.equal(ha.flags.registry, "zk");
+    assert.deepEqual(
+      ha.withoutEffect.map((f) => [f.flag, f.value]),
+      [
+        ["quorum", "2"],
+        ["registry", "replicated_log"],
+      ],
+    );
+    assert.match(ha.withoutEffect[1]?.reason ?? "", /zk registry/);
+    assert.match(ha.withoutEffect[0]?.reason ?? "", /no effect without the replicated log/);
+    const single = parseMasterFlags({ registry: "replicated_log", work_dir: "/var/lib/mesos" });
+    assert.ok(single.ok);
+    assert.equal(single.flags.registry, "sqlite");
+    assert.match(single.withoutEffect[0]?.reason ?? "", /sqlite registry under --work_dir/);
+    // As in Mesos, the replicated log needs --work_dir when it is the local one.
+    const noDir = parseMasterFlags({ registry: "replicated_log" });
+    assert.ok(!noDir.ok);
+    assert.equal(noDir.flag, "work_dir");
+  });
+
+  it("every flag of Mesos's master (reference §5.9) is accepted; --log_dir and --cluster have effect", () => {
+    const r = parseMasterFlags({
+      registry: "in_memory",
+      agent_removal_rate_limit: "1/10mins",
+      recovery_agent_removal_limit: "100%",
+      registry_fetch_timeout: "1mins",
+      registry_store_timeout: "20secs",
+      registry_gc_interval: "15mins",
+      registry_max_agent_age: "2weeks",
+      registry_max_agent_count: "102400",
+      min_allocatable_resources: "cpus:0.01|mem:32",
+      role_sorter: "drf",
+      user_sorter: undefined,
+      framework_sorter: "drf",
+      filter_gpu_resources: true,
+      allocator_agent_recovery_factor: "0.80",
+      allocator_recovery_timeout: "10mins",
+      fair_sharing_excluded_resource_names: "gpus",
+      publish_per_framework_metrics: "true",
+      hostname_lookup: "true",
+      authenticate_frameworks: "false",
+      authenticate_agents: "false",
+      authenticate_http_readonly: false,
+      authenticate_http_readwrite: "false",
+      authenticate_http_frameworks: "false",
+      offer_constraints_re2_max_mem: "4096",
+      offer_constraints_re2_max_program_size: "100",
+      webui_dir: "/usr/share/mesos/webui",
+      log_dir: "/var/log/mesos",
+      cluster: "prod",
+    });
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.equal(r.flags.logDir, "/var/log/mesos");
+    assert.equal(flagValues(r.flags).log_dir, "/var/log/mesos");
+    assert.equal(flagValues(r.flags).cluster, "prod");
+    const without = r.withoutEffect.map((f) => f.flag);
+    assert.ok(without.includes("webui_dir") && without.includes("role_sorter"), String(without));
+    assert.ok(!without.includes("log_dir") && !without.includes("cluster"));
+    // An authentication flag false is what runs; the start-up line does not name it.
+    assert.ok(!without.includes("authenticate_frameworks"));
+    for (const f of r.withoutEffect) assert.ok(f.reason.length > 10, f.flag);
+  });
+
+  it("asking for authentication is refused: the master must not run open instead", () => {
+    for (const flag of ["authenticate_frameworks", "authenticate", "authenticate_agents", "acls"]) {
+      const r = parseMasterFlags({ registry: "in_memory", [flag]: "true" });
+      assert.ok(!r.ok, flag);
+      assert.match(r.message, /authentication and authorization are not implemented/);
+    }
+  });
+
+  it("an unknown flag is refused with the nearest name, when one is near", () => {
+    const typo = parseMasterFlags({ registry: "in_memory", quorom: "1" });
+    assert.ok(!typo.ok);
+    assert.equal(typo.message, "Failed to load unknown flag 'quorom'; did you mean --quorum?");
+    const alias = parseMasterFlags({ registry: "in_memory", slave_ping_timeot: "1secs" });
+    assert.ok(!alias.ok);
+    assert.match(alias.message, /did you mean --slave_ping_timeout\?/);
+    const far = parseMasterFlags({ registry: "in_memory", frobnicate: "1" });
+    assert.ok(!far.ok);
+    assert.equal(far.message, "Failed to load unknown flag 'frobnicate'");
+  });
 });

@@ -1,0 +1,71 @@
+// The Mesos master flags (reference §5.9, §5.1) that Tessera accepts so that a Mesos command
+// line or systemd unit starts it unchanged, but that mean nothing here: each says why, and the
+// master names every one given in one start-up line. Authentication and authorization flags
+// are the exception: a master asked to authenticate must not run open, so asking is refused.
+import type { FlagSpec } from "./flags.ts";
+
+function none(
+  name: string,
+  withoutEffect: string,
+  kind: "string" | "bool" = "string",
+  aliases?: readonly string[],
+): FlagSpec {
+  const spec = { name, kind, default: undefined, help: "Mesos's; no effect here", withoutEffect };
+  return aliases === undefined ? spec : { ...spec, aliases };
+}
+
+function refused(name: string, aliases?: readonly string[]): FlagSpec {
+  const unsupported =
+    "authentication and authorization are not implemented in Tessera; refusing to run without them when they are asked for";
+  const spec = { name, kind: "bool" as const, default: undefined, help: "Mesos's", unsupported };
+  return aliases === undefined ? spec : { ...spec, aliases };
+}
+
+const REGISTRY_GC = "the registry keeps every agent record; it is not garbage-collected";
+const REMOVAL = "unreachable agents are marked and removed as they time out, without a rate limit";
+const SORTER = "the master's allocator sorts roles and frameworks by DRF";
+const ALLOCATOR = "the allocator's offer rules are fixed here (reference §6)";
+const NO_WEBUI = "Tessera serves no Mesos web UI";
+const AUTH_NOT_ASKED = "no authentication runs, so there is nothing to configure";
+
+export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
+  none(
+    "quorum",
+    "no effect without the replicated log, which is not used: the registry is sqlite, or ZooKeeper's with --zk, which keeps its own quorum",
+  ),
+  none("registry_fetch_timeout", "registry reads have no timeout of their own here"),
+  none("registry_store_timeout", "registry writes have no timeout of their own here"),
+  none("registry_gc_interval", REGISTRY_GC),
+  none("registry_max_agent_age", REGISTRY_GC, "string", ["registry_max_slave_age"]),
+  none("registry_max_agent_count", REGISTRY_GC, "string", ["registry_max_slave_count"]),
+  none("agent_removal_rate_limit", REMOVAL, "string", ["slave_removal_rate_limit"]),
+  none("recovery_agent_removal_limit", REMOVAL, "string", ["recovery_slave_removal_limit"]),
+  none("role_sorter", SORTER, "string", ["user_sorter"]),
+  none("framework_sorter", SORTER),
+  none("allocator", "Tessera has one built-in allocator, the hierarchical DRF one"),
+  none("min_allocatable_resources", ALLOCATOR),
+  none("filter_gpu_resources", ALLOCATOR, "bool"),
+  none("allocator_agent_recovery_factor", ALLOCATOR),
+  none("allocator_recovery_timeout", ALLOCATOR),
+  none("fair_sharing_excluded_resource_names", ALLOCATOR),
+  none("offer_constraints_re2_max_mem", "offer constraints are not supported"),
+  none("offer_constraints_re2_max_program_size", "offer constraints are not supported"),
+  none("publish_per_framework_metrics", "metrics are those of /metrics/snapshot here", "bool"),
+  none("max_executors_per_agent", "only the network/port_mapping isolator uses it", "string", [
+    "max_executors_per_slave",
+  ]),
+  none("webui_dir", NO_WEBUI),
+  none("firewall_rules", "every endpoint is served; there are no firewall rules"),
+  none("authenticators", AUTH_NOT_ASKED),
+  none("http_authenticators", AUTH_NOT_ASKED),
+  none("http_framework_authenticators", AUTH_NOT_ASKED),
+  none("authorizers", AUTH_NOT_ASKED),
+  none("authentication_v0_timeout", AUTH_NOT_ASKED),
+  refused("authenticate_frameworks", ["authenticate"]),
+  refused("authenticate_agents", ["authenticate_slaves"]),
+  refused("authenticate_http_readonly"),
+  refused("authenticate_http_readwrite"),
+  refused("authenticate_http_frameworks"),
+  { ...refused("acls"), kind: "string" },
+  { ...refused("credentials"), kind: "string" },
+];
