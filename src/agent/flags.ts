@@ -1,11 +1,16 @@
 // `tessera agent` flags (reference §8.7): Mesos's names and defaults, Mesos's duration syntax,
-// `TESSERA_<FLAG>` environment variables (the command line wins over the environment, which
-// wins over the default). Pure: raw strings in, typed flags or the first error out.
+// `TESSERA_<FLAG>` and `MESOS_<FLAG>` environment variables (the command line wins over the
+// environment, which wins over the default); Mesos's flags that mean nothing here are accepted
+// without effect (agent-flags-without-effect.ts). Pure: raw strings in, typed flags or the first error out.
 import { readFileSync } from "node:fs";
 import {
   addressFlagSpecs,
-  type DaemonFlags,
+  commonFlagsWithoutEffect,
   daemonFlagValues,
+  loggingFlagSpecs,
+} from "../base/common-flags.ts";
+import {
+  type DaemonFlags,
   type FlagEnv,
   type FlagReader,
   type FlagsResult,
@@ -15,6 +20,7 @@ import {
   parseFlags,
 } from "../base/flag-parsing.ts";
 import { resolveZkUrl } from "../zk/url.ts";
+import { AGENT_FLAGS_WITHOUT_EFFECT } from "./agent-flags-without-effect.ts";
 
 export interface AgentCommandFlags extends DaemonFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
@@ -226,13 +232,9 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     default: "10secs",
     help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
   },
-  {
-    name: "logging_level",
-    kind: "log_level",
-    default: undefined,
-    help: "INFO, WARNING or ERROR (Mesos's name of --log_level, which it overrides)",
-  },
-  { name: "log_level", kind: "log_level", default: "INFO", help: "INFO, WARNING or ERROR" },
+  ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
+  ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
+  ...AGENT_FLAGS_WITHOUT_EFFECT,
 ];
 
 export type AgentFlagsResult = FlagsResult<AgentCommandFlags>;

@@ -314,3 +314,64 @@ describe("bad flag values", () => {
     }
   });
 });
+
+describe("Mesos's agent flags, unchanged", () => {
+  it("MESOS_* variables set flags (a Mesos EnvironmentFile works); TESSERA_* and the command line win", () => {
+    const env = { MESOS_WORK_DIR: "/var/lib/mesos", MESOS_PORT: "5061", MESOS_STRICT: "false" };
+    const f = parsed({}, env);
+    assert.equal(f.workDir, "/var/lib/mesos");
+    assert.equal(f.port, 5061);
+    assert.equal(f.strict, false);
+    assert.equal(parsed({}, { ...env, TESSERA_PORT: "5071" }).port, 5071);
+    assert.equal(parsed({ port: "5081" }, { ...env, TESSERA_PORT: "5071" }).port, 5081);
+  });
+
+  it("every flag of Mesos's agent (reference §8.7) is accepted; those without effect are named with why", () => {
+    const r = parseAgentFlags({
+      work_dir: "/w",
+      master: "zk://10.0.0.1:2181,10.0.0.2:2181/mesos",
+      containerizers: "mesos",
+      reconfiguration_policy: "equal",
+      http_heartbeat_interval: "30secs",
+      http_command_executor: "false",
+      default_role: "*",
+      cgroups_hierarchy: "/sys/fs/cgroup",
+      cgroups_root: "mesos",
+      cgroups_limit_swap: "false",
+      fetcher_cache_size: "2GB",
+      fetcher_stall_timeout: "1mins",
+      docker_remove_delay: "6hrs",
+      docker_stop_timeout: "0ns",
+      authenticate_http_readonly: "false",
+      authenticate_http_readwrite: "false",
+      authenticate_http_executors: "false",
+      http_executor_domain_sockets: "false",
+      agent_features: '{"capabilities":[{"type":"MULTI_ROLE"}]}',
+      slave_subsystems: "cpu,memory",
+      log_dir: "/var/log/mesos",
+      logbufsecs: "0",
+      hostname_lookup: "false",
+    });
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.equal(r.flags.logDir, "/var/log/mesos");
+    assert.equal(r.flags.cgroupsRoot, "mesos");
+    const named = r.withoutEffect.map((f) => f.flag);
+    for (const flag of ["reconfiguration_policy", "docker_remove_delay", "agent_subsystems"]) {
+      assert.ok(named.includes(flag), `${flag} is named in ${named}`);
+    }
+    assert.ok(!named.includes("log_dir") && !named.includes("authenticate_http_readonly"));
+    const docker = r.withoutEffect.find((f) => f.flag === "docker_remove_delay");
+    assert.deepEqual(docker, {
+      flag: "docker_remove_delay",
+      value: "6hrs",
+      reason: "there is no Docker containerizer (--containerizers=mesos only)",
+    });
+  });
+
+  it("asking for authentication is refused, and an unknown flag suggests the nearest one", () => {
+    const auth = refused({ work_dir: "/w", authenticate_http_readwrite: "true" });
+    assert.match(auth.message, /authentication is not implemented/);
+    const typo = refused({ work_dir: "/w", isolaton: "cgroups/cpu" });
+    assert.equal(typo.message, "Failed to load unknown flag 'isolaton'; did you mean --isolation?");
+  });
+});

@@ -1,0 +1,107 @@
+// The Mesos agent flags (reference §8) that Tessera accepts so that a Mesos command line or
+// systemd unit starts it unchanged, but that mean nothing here: each says why, and the agent
+// names every one given in one start-up line. Authentication flags are the exception: an agent
+// asked to authenticate must not run open, so asking is refused.
+import type { AgentFlagSpec } from "./flags.ts";
+
+function none(
+  name: string,
+  withoutEffect: string,
+  kind: "string" | "bool" = "string",
+  aliases?: readonly string[],
+): AgentFlagSpec {
+  const spec = { name, kind, default: undefined, help: "Mesos's; no effect here", withoutEffect };
+  return aliases === undefined ? spec : { ...spec, aliases };
+}
+
+function refused(name: string, kind: "string" | "bool" = "bool"): AgentFlagSpec {
+  const unsupported =
+    "authentication is not implemented in Tessera; refusing to run without it when it is asked for";
+  return { name, kind, default: undefined, help: "Mesos's", unsupported };
+}
+
+const NO_DOCKER = "there is no Docker containerizer (--containerizers=mesos only)";
+const NO_IMAGES = "container images are not provisioned by this agent";
+const NO_FETCHER_CACHE = "URIs are fetched into each sandbox; there is no fetcher cache";
+const NO_OVERSUBSCRIPTION = "there is no oversubscription (revocable resources)";
+const CGROUPS_FIXED = "the cgroups isolators use their built-in settings here";
+const NO_CSI = "there are no resource providers or CSI plugins";
+const NO_PERF = "there is no perf_event isolator";
+const NO_AUTH = "no authentication runs, so there is nothing to configure";
+const NO_NETWORK = "containers share the host's network; there is no CNI or port mapping";
+
+export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
+  none("reconfiguration_policy", "a restarted agent is re-registered as its checkpoint says"),
+  none("default_role", "unreserved resources are offered to role *"),
+  none("runtime_dir", "containers' runtime state is kept under --work_dir"),
+  none("launcher", "the launcher is chosen by the isolation that works here"),
+  none("launcher_dir", "Tessera's executors are its own, not Mesos's binaries"),
+  none("http_command_executor", "the command executor always speaks the v1 HTTP API", "bool"),
+  none("http_heartbeat_interval", "streams are kept alive at Tessera's fixed interval"),
+  none("http_executor_domain_sockets", "executors reach the agent over TCP", "bool"),
+  none("agent_features", "the agent's capabilities are fixed (reference §8.7)"),
+  none("agent_subsystems", "the agent itself is not put in a cgroup", "string", [
+    "slave_subsystems",
+  ]),
+  none("cgroups_hierarchy", "cgroups are found where the kernel mounts them (/sys/fs/cgroup)"),
+  none("cgroups_limit_swap", CGROUPS_FIXED, "bool"),
+  none("cgroups_destroy_timeout", CGROUPS_FIXED),
+  none("cgroups_net_cls_primary_handle", CGROUPS_FIXED),
+  none("cgroups_cpu_enable_pids_and_tids_count", CGROUPS_FIXED, "bool"),
+  none("revocable_cpu_low_priority", NO_OVERSUBSCRIPTION, "bool"),
+  none("oversubscribed_resources_interval", NO_OVERSUBSCRIPTION),
+  none("resource_estimator", NO_OVERSUBSCRIPTION),
+  none("qos_controller", NO_OVERSUBSCRIPTION),
+  none("qos_correction_interval_min", NO_OVERSUBSCRIPTION),
+  none("fetcher_cache_size", NO_FETCHER_CACHE),
+  none("fetcher_cache_dir", NO_FETCHER_CACHE),
+  none("fetcher_stall_timeout", "fetches are not timed out for stalling here"),
+  none("frameworks_home", "relative executor paths are not resolved against a home"),
+  none("hadoop_home", "hdfs:// URIs are not fetched"),
+  none("docker", NO_DOCKER),
+  none("docker_config", NO_DOCKER),
+  none("docker_kill_orphans", NO_DOCKER, "bool"),
+  none("docker_mesos_image", NO_DOCKER),
+  none("docker_registry", NO_IMAGES),
+  none("docker_remove_delay", NO_DOCKER),
+  none("docker_socket", NO_DOCKER),
+  none("docker_stop_timeout", NO_DOCKER),
+  none("docker_store_dir", NO_IMAGES),
+  none("image_providers", NO_IMAGES),
+  none("image_provisioner_backend", NO_IMAGES),
+  none("appc_store_dir", NO_IMAGES),
+  none("default_container_info", NO_IMAGES),
+  none("network_cni_config_dir", NO_NETWORK),
+  none("network_cni_plugins_dir", NO_NETWORK),
+  none("network_cni_root_dir_persist", NO_NETWORK, "bool"),
+  none("ephemeral_ports_per_container", NO_NETWORK),
+  none("nvidia_gpu_devices", "GPUs are not isolated here"),
+  none("perf_events", NO_PERF),
+  none("perf_interval", NO_PERF),
+  none("perf_duration", NO_PERF),
+  none("allowed_devices", "device access is not isolated here"),
+  none("effective_capabilities", "Linux capabilities are not changed here"),
+  none("bounding_capabilities", "Linux capabilities are not changed here"),
+  none("disallow_sharing_agent_pid_namespace", "containers never share the agent's", "bool"),
+  none("xfs_project_range", "disk quotas are enforced by disk/du, not XFS"),
+  none("xfs_kill_containers", "disk quotas are enforced by disk/du, not XFS", "bool"),
+  none("volume_gid_range", "volumes keep their owner's gid"),
+  none("gc_non_executor_container_sandboxes", "sandboxes are collected as --gc_delay says", "bool"),
+  none("container_logger", "stdout and stderr go to files in the sandbox"),
+  none("systemd_enable_support", "executors are not moved into systemd slices", "bool"),
+  none("systemd_runtime_directory", "executors are not moved into systemd slices"),
+  none("resource_provider_config_dir", NO_CSI),
+  none("csi_plugin_config_dir", NO_CSI),
+  none("ip_discovery_command", "the address is --advertise_ip or --ip"),
+  none("master_detector", "the master is detected through --master"),
+  none("memory_profiling", "there is no jemalloc profiler", "bool"),
+  none("credential", NO_AUTH),
+  none("authenticatee", NO_AUTH),
+  none("http_authenticators", NO_AUTH),
+  refused("authenticate_http_readonly"),
+  refused("authenticate_http_readwrite"),
+  refused("authenticate_http_executors"),
+  refused("http_credentials", "string"),
+  refused("executor_secret_key", "string"),
+  refused("jwt_secret_key", "string"),
+];
