@@ -1,8 +1,19 @@
-// What `tessera master` and `tessera agent` do alike once their flags are read: start the
-// daemon, print where it listens, stop it on SIGINT/SIGTERM, and return once it has stopped.
+// What `tessera master` and `tessera agent` do alike once their flags are read: refuse an
+// unknown flag (with a "did you mean"), name the Mesos flags given that have no effect here in
+// one start-up line, log to --log_dir too when it is given, start the daemon, print where it
+// listens, stop it on SIGINT/SIGTERM, and return once it has stopped.
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { Command } from "commander";
-import type { MesosFlagSpec } from "../base/flag-parsing.ts";
-import { addMesosFlags } from "./mesos-flags.ts";
+import { destination, type Logger, multistream, pino } from "pino";
+import {
+  type FlagWithoutEffect,
+  type LogLevel,
+  type MesosFlagSpec,
+  unknownFlagMessage,
+  withoutEffectLine,
+} from "../base/flag-parsing.ts";
+import { addMesosFlags, strayArgumentMessage } from "./mesos-flags.ts";
 
 export type DaemonFlags = Record<string, string | boolean | undefined>;
 
@@ -13,10 +24,52 @@ export function daemonCommand(
   specs: readonly MesosFlagSpec[],
   action: (flags: DaemonFlags) => Promise<void>,
 ): Command {
-  const command = new Command(name).description(description).allowExcessArguments(false);
+  // Unknown words are let through commander so that they are refused the Mesos way, below.
+  const command = new Command(name)
+    .description(description)
+    .allowUnknownOption(true)
+    .allowExcessArguments(true);
   addMesosFlags(command, specs);
-  command.action(action);
+  command.action(async (flags: DaemonFlags, self: Command) => {
+    const stray = strayArgumentMessage(self.args, specs, unknownFlagMessage);
+    if (stray !== undefined) {
+      process.stderr.write(`tessera ${name}: ${stray}\n`);
+      process.exitCode = 1;
+      return;
+    }
+    await action(flags);
+  });
   return command;
+}
+
+/** What the daemon's flags, once parsed, say about how it starts up. */
+export interface StartupFlags {
+  withoutEffect: readonly FlagWithoutEffect[];
+  level: LogLevel;
+  logDir: string | undefined;
+}
+
+/**
+ * Prints the line naming the flags without effect, and gives the logger for --log_dir (also
+ * on stderr, as Mesos's glog also logs there), or undefined to leave the daemon its default.
+ */
+export function startupLogger(
+  name: "master" | "agent",
+  startup: StartupFlags | undefined,
+): Logger | undefined {
+  if (startup === undefined) return undefined;
+  const line = withoutEffectLine(name, startup.withoutEffect);
+  if (line !== undefined) process.stderr.write(`${line}\n`);
+  if (startup.logDir === undefined) return undefined;
+  mkdirSync(startup.logDir, { recursive: true });
+  const file = destination({ dest: join(startup.logDir, `tessera-${name}.log`), sync: true });
+  return pino(
+    { level: startup.level },
+    multistream([
+      { level: "trace", stream: destination(2) },
+      { level: "trace", stream: file },
+    ]),
+  );
 }
 
 export interface RunningDaemon {
