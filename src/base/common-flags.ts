@@ -100,12 +100,13 @@ export function loggingFlagSpecs(): readonly MesosFlagSpec[] {
 
 /**
  * Mesos flags both daemons accept without effect: the module, hook and fault-domain
- * machinery of Mesos's C++ build, which Tessera has no counterpart of.
+ * machinery of Mesos's C++ build, its profiler and its IPv6 and address discovery, which
+ * Tessera has no counterpart of.
  */
 export function commonFlagsWithoutEffect(): readonly MesosFlagSpec[] {
-  const none = (name: string, reason: string): MesosFlagSpec => ({
+  const none = (name: string, reason: string, kind = "string"): MesosFlagSpec => ({
     name,
-    kind: "string",
+    kind,
     default: undefined,
     help: "Mesos's",
     withoutEffect: reason,
@@ -116,6 +117,10 @@ export function commonFlagsWithoutEffect(): readonly MesosFlagSpec[] {
     none("modules_dir", modules),
     none("hooks", modules),
     none("domain", "fault domains are not modelled here"),
+    none("memory_profiling", "there is no jemalloc profiler", "bool"),
+    none("ip6", "the daemon listens on --ip only"),
+    none("ip_discovery_command", "the address is --advertise_ip or --ip"),
+    none("ip6_discovery_command", "the daemon listens on --ip only"),
   ];
 }
 

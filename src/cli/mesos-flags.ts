@@ -10,7 +10,14 @@ export function addMesosFlags(command: Command, specs: readonly MesosFlagSpec[])
   for (const spec of specs) {
     for (const name of flagNames(spec)) {
       const shown = spec.default === undefined ? "" : ` (default: ${spec.default})`;
-      const about = name === spec.name ? spec.help : `Mesos's other name of --${spec.name}`;
+      const about =
+        name !== spec.name
+          ? `Mesos's other name of --${spec.name}`
+          : spec.withoutEffect !== undefined
+            ? `Mesos's; accepted without effect: ${spec.withoutEffect}`
+            : spec.unsupported !== undefined
+              ? `Mesos's; refused unless false: ${spec.unsupported}`
+              : spec.help;
       const help = `${about}${shown}; env ${envName(name)} or ${mesosEnvName(name)}`;
       if (spec.kind !== "bool") {
         command.addOption(new Option(`--${name} <value>`, help));
