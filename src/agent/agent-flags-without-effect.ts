@@ -2,22 +2,15 @@
 // systemd unit starts it unchanged, but that mean nothing here: each says why, and the agent
 // names every one given in one start-up line. Authentication flags are the exception: an agent
 // asked to authenticate must not run open, so asking is refused.
+import { flagRefusedUnlessFalse, flagWithoutEffect } from "../base/common-flags.ts";
 import type { AgentFlagSpec } from "./flags.ts";
 
-function none(
-  name: string,
-  withoutEffect: string,
-  kind: "string" | "bool" = "string",
-  aliases?: readonly string[],
-): AgentFlagSpec {
-  const spec = { name, kind, default: undefined, help: "Mesos's; no effect here", withoutEffect };
-  return aliases === undefined ? spec : { ...spec, aliases };
-}
+const none = flagWithoutEffect;
 
 function refused(name: string, kind: "string" | "bool" = "bool"): AgentFlagSpec {
-  const unsupported =
+  const reason =
     "authentication is not implemented in Tessera; refusing to run without it when it is asked for";
-  return { name, kind, default: undefined, help: "Mesos's", unsupported };
+  return flagRefusedUnlessFalse(name, reason, kind);
 }
 
 const NO_DOCKER = "there is no Docker containerizer (--containerizers=mesos only)";
@@ -31,7 +24,7 @@ const NO_AUTH = "no authentication runs, so there is nothing to configure";
 const NO_NETWORK = "containers share the host's network; there is no CNI or port mapping";
 
 export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
-  none("reconfiguration_policy", "a restarted agent is re-registered as its checkpoint says"),
+  none("reconfiguration_policy", "Tessera has no reconfiguration policy to choose"),
   none("default_role", "unreserved resources are offered to role *"),
   none("runtime_dir", "containers' runtime state is kept under --work_dir"),
   none("launcher", "the launcher is chosen by the isolation that works here"),
@@ -55,7 +48,7 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("qos_correction_interval_min", NO_OVERSUBSCRIPTION),
   none("fetcher_cache_size", NO_FETCHER_CACHE),
   none("fetcher_cache_dir", NO_FETCHER_CACHE),
-  none("fetcher_stall_timeout", "fetches are not timed out for stalling here"),
+  none("fetcher_stall_timeout", "there is no fetch stall timeout to set"),
   none("frameworks_home", "relative executor paths are not resolved against a home"),
   none("hadoop_home", "hdfs:// URIs are not fetched"),
   none("docker", NO_DOCKER),
@@ -82,10 +75,10 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("allowed_devices", "device access is not isolated here"),
   none("effective_capabilities", "Linux capabilities are not changed here"),
   none("bounding_capabilities", "Linux capabilities are not changed here"),
-  none("disallow_sharing_agent_pid_namespace", "containers never share the agent's", "bool"),
+  none("disallow_sharing_agent_pid_namespace", "not implemented in Tessera", "bool"),
   none("xfs_project_range", "disk quotas are enforced by disk/du, not XFS"),
   none("xfs_kill_containers", "disk quotas are enforced by disk/du, not XFS", "bool"),
-  none("volume_gid_range", "volumes keep their owner's gid"),
+  none("volume_gid_range", "no gid is allocated to volumes here"),
   none("gc_non_executor_container_sandboxes", "sandboxes are collected as --gc_delay says", "bool"),
   none("container_logger", "stdout and stderr go to files in the sandbox"),
   none("systemd_enable_support", "executors are not moved into systemd slices", "bool"),

@@ -104,13 +104,7 @@ export function loggingFlagSpecs(): readonly MesosFlagSpec[] {
  * Tessera has no counterpart of.
  */
 export function commonFlagsWithoutEffect(): readonly MesosFlagSpec[] {
-  const none = (name: string, reason: string, kind = "string"): MesosFlagSpec => ({
-    name,
-    kind,
-    default: undefined,
-    help: "Mesos's",
-    withoutEffect: reason,
-  });
+  const none = flagWithoutEffect;
   const modules = "Tessera loads no C++ modules";
   return [
     none("modules", modules),
@@ -136,4 +130,26 @@ export function daemonFlagValues(flags: DaemonFlags): Record<string, string> {
   if (flags.advertiseIp !== undefined) out.advertise_ip = flags.advertiseIp;
   if (flags.advertisePort !== undefined) out.advertise_port = String(flags.advertisePort);
   return out;
+}
+
+/** A Mesos flag accepted without effect, and why (`kind` "bool" takes the --no- form too). */
+export function flagWithoutEffect<K extends string = "string">(
+  name: string,
+  reason: string,
+  kind: K = "string" as K,
+  aliases?: readonly string[],
+): MesosFlagSpec & { kind: K } {
+  const spec = { name, kind, default: undefined, help: "Mesos's", withoutEffect: reason };
+  return aliases === undefined ? spec : { ...spec, aliases };
+}
+
+/** A Mesos flag refused, with why, unless it is unset or false (see `unsupported`). */
+export function flagRefusedUnlessFalse<K extends string>(
+  name: string,
+  reason: string,
+  kind: K,
+  aliases?: readonly string[],
+): MesosFlagSpec & { kind: K } {
+  const spec = { name, kind, default: undefined, help: "Mesos's", unsupported: reason };
+  return aliases === undefined ? spec : { ...spec, aliases };
 }

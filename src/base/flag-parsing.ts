@@ -3,7 +3,8 @@
 // variables `TESSERA_<FLAG>` and Mesos's `MESOS_<FLAG>` (the command line wins over TESSERA_,
 // which wins over MESOS_, which wins over the default), `--flag=file:///path`, log levels, Mesos
 // flags accepted without effect (each named, with why, in one start-up line), an unknown flag's
-// "did you mean", and a reader that records the first error naming its flag. Each daemon's own flags (names,
+// "did you mean", and a reader that records the first error naming its flag. Variables that
+// name no flag are ignored, as Mesos ignores them (the environment holds others' MESOS_*). Each daemon's own flags (names,
 // defaults, checks) stay in src/master/flags.ts and src/agent/flags.ts.
 import { readFileSync } from "node:fs";
 

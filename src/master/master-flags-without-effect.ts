@@ -2,27 +2,20 @@
 // line or systemd unit starts it unchanged, but that mean nothing here: each says why, and the
 // master names every one given in one start-up line. Authentication and authorization flags
 // are the exception: a master asked to authenticate must not run open, so asking is refused.
+import { flagRefusedUnlessFalse, flagWithoutEffect } from "../base/common-flags.ts";
 import type { FlagSpec } from "./flags.ts";
 
-function none(
-  name: string,
-  withoutEffect: string,
-  kind: "string" | "bool" = "string",
-  aliases?: readonly string[],
-): FlagSpec {
-  const spec = { name, kind, default: undefined, help: "Mesos's; no effect here", withoutEffect };
-  return aliases === undefined ? spec : { ...spec, aliases };
-}
+const none = flagWithoutEffect;
+
+const NOT_IMPLEMENTED =
+  "authentication and authorization are not implemented in Tessera; refusing to run without them when they are asked for";
 
 function refused(name: string, aliases?: readonly string[]): FlagSpec {
-  const unsupported =
-    "authentication and authorization are not implemented in Tessera; refusing to run without them when they are asked for";
-  const spec = { name, kind: "bool" as const, default: undefined, help: "Mesos's", unsupported };
-  return aliases === undefined ? spec : { ...spec, aliases };
+  return flagRefusedUnlessFalse(name, NOT_IMPLEMENTED, "bool", aliases);
 }
 
-const REGISTRY_GC = "the registry keeps every agent record; it is not garbage-collected";
-const REMOVAL = "unreachable agents are marked and removed as they time out, without a rate limit";
+const REGISTRY_GC = "the registry's unreachable and gone agents are not garbage-collected here";
+const REMOVAL = "agents are marked unreachable as their pings time out, without a rate limit";
 const SORTER = "the master's allocator sorts roles and frameworks by DRF";
 const ALLOCATOR = "the allocator's offer rules are fixed here (reference §6)";
 const NO_WEBUI = "Tessera serves no Mesos web UI";
@@ -33,8 +26,8 @@ export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
     "quorum",
     "no effect without the replicated log, which is not used: the registry is sqlite, or ZooKeeper's with --zk, which keeps its own quorum",
   ),
-  none("registry_fetch_timeout", "registry reads have no timeout of their own here"),
-  none("registry_store_timeout", "registry writes have no timeout of their own here"),
+  none("registry_fetch_timeout", "there is no separate registry fetch timeout to set"),
+  none("registry_store_timeout", "there is no separate registry store timeout to set"),
   none("registry_gc_interval", REGISTRY_GC),
   none("registry_max_agent_age", REGISTRY_GC, "string", ["registry_max_slave_age"]),
   none("registry_max_agent_count", REGISTRY_GC, "string", ["registry_max_slave_count"]),
@@ -72,6 +65,6 @@ export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
   refused("authenticate_http_readonly"),
   refused("authenticate_http_readwrite"),
   refused("authenticate_http_frameworks"),
-  { ...refused("acls"), kind: "string" },
-  { ...refused("credentials"), kind: "string" },
+  flagRefusedUnlessFalse("acls", NOT_IMPLEMENTED, "string"),
+  flagRefusedUnlessFalse("credentials", NOT_IMPLEMENTED, "string"),
 ];
