@@ -93,6 +93,14 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     help: "rescind offers not answered within this time (default: never)",
   },
   {
+    // Beyond Mesos: without --offer_timeout, a scheduler that opened its stream and never
+    // reads or calls would hold its offers for good and starve the others (issue 22, fault 6).
+    name: "silent_offer_timeout",
+    kind: "duration",
+    default: "10secs",
+    help: "without --offer_timeout, rescind an offer after this time if its framework has made no call since it was sent (0secs: never)",
+  },
+  {
     name: "agent_ping_timeout",
     aliases: ["slave_ping_timeout"],
     kind: "duration",
@@ -200,6 +208,8 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
   }
   const allocationIntervalMs = r.duration("allocation_interval") ?? 1000;
   if (allocationIntervalMs <= 0) r.fail("allocation_interval", "must be positive");
+  const silentOfferTimeoutMs = r.duration("silent_offer_timeout") ?? 10_000;
+  if (silentOfferTimeoutMs < 0) r.fail("silent_offer_timeout", "must not be negative");
   const agentPingTimeoutMs = r.duration("agent_ping_timeout") ?? 15_000;
   if (agentPingTimeoutMs <= 0) r.fail("agent_ping_timeout", "must be positive");
   const agentReregisterTimeoutMs = r.duration("agent_reregister_timeout") ?? 600_000;
@@ -239,6 +249,7 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
       ...DEFAULT_MASTER_FLAGS,
       allocationIntervalMs,
       offerTimeoutMs: r.duration("offer_timeout"),
+      silentOfferTimeoutMs: silentOfferTimeoutMs === 0 ? undefined : silentOfferTimeoutMs,
       agentPingTimeoutMs,
       maxAgentPingTimeouts: r.integer("max_agent_ping_timeouts", 1, 1_000_000),
       agentReregisterTimeoutMs,
@@ -308,6 +319,7 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
   if (flags.core.offerTimeoutMs !== undefined) {
     out.offer_timeout = formatDuration(flags.core.offerTimeoutMs);
   }
+  out.silent_offer_timeout = formatDuration(flags.core.silentOfferTimeoutMs ?? 0);
   if (flags.core.rolesWhitelist !== undefined) out.roles = flags.core.rolesWhitelist.join(",");
   if (flags.weights.size > 0) {
     out.weights = [...flags.weights].map(([r, w]) => `${r}=${w}`).join(",");

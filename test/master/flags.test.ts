@@ -136,6 +136,18 @@ describe("master flags", () => {
     assert.equal(values.weights, "web=2,batch=0.5");
     assert.equal(values.port, "5050");
   });
+  it("--silent_offer_timeout defaults to 10secs, takes a duration, and 0secs turns it off", () => {
+    const byDefault = parseMasterFlags({ registry: "in_memory" });
+    assert.ok(byDefault.ok);
+    assert.equal(byDefault.flags.core.silentOfferTimeoutMs, 10_000);
+    assert.equal(flagValues(byDefault.flags).silent_offer_timeout, "10secs");
+    const set = parseMasterFlags({ registry: "in_memory", silent_offer_timeout: "2mins" });
+    assert.ok(set.ok);
+    assert.equal(set.flags.core.silentOfferTimeoutMs, 120_000);
+    const off = parseMasterFlags({ registry: "in_memory", silent_offer_timeout: "0secs" });
+    assert.ok(off.ok);
+    assert.equal(off.flags.core.silentOfferTimeoutMs, undefined);
+  });
   it("--zk makes the master contend there, keeps the registry in ZooKeeper and reports both", () => {
     const r = parseMasterFlags({ zk: "zk://u:p@10.0.0.1:2181,10.0.0.2/tessera" });
     assert.ok(r.ok, JSON.stringify(r));
