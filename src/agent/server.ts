@@ -246,6 +246,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     metrics,
     agentInfo,
     flags: agentFlagValues(flags),
+    logger,
     workDir: flags.workDir,
     startTimeMs: Date.now(),
     pid: `slave(1)@${advertisedIp}:${advertisedPort}`,

@@ -264,6 +264,7 @@ class MasterProcess {
       masterInfo: this.masterInfo,
       flags: flagValues(this.flags),
       metrics: () => metrics.snapshot(),
+      logger: this.logger,
       startTimeMs: this.startTimeMs,
       cluster: this.flags.cluster,
       ...(this.options.heartbeatTimer === undefined

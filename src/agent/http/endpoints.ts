@@ -4,6 +4,7 @@
 // GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT, KILL_CONTAINER) and the
 // `slave/*` and `gc/*` metrics. /health, /version, /metrics/snapshot and /metrics are the
 // common ones (src/http/endpoints.ts), registered by the server.
+import type { Logger } from "pino";
 import { versionInfo } from "../../http/endpoints.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
@@ -11,17 +12,17 @@ import type { HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 
 import type { AgentInfo } from "../../wire/framework.ts";
-import { type encodeWire, stringifyWire } from "../../wire/json.ts";
+import { stringifyWire } from "../../wire/json.ts";
 import {
   AgentOperatorCall,
   AgentOperatorResponse,
   validateAgentOperatorCall,
 } from "../../wire/operator-agent.ts";
-import type { Task } from "../../wire/task.ts";
 import type { Containerizer } from "../containerizer/containerizer.ts";
 import type { AgentCore } from "../core/agent.ts";
 import { agentSandboxRoot } from "../core/paths.ts";
 import { browse, download, type FilesContext, read } from "./files.ts";
+import { agentOperatorProcess, executorsOf, operatorAnswer } from "./operator-api.ts";
 import { attributesObject, legacyFramework, resourcesObject } from "./state-render.ts";
 
 // The agent's operator endpoint parses through Mesos's generic helper, whose message differs.
@@ -33,6 +34,8 @@ export interface AgentEndpointsContext {
   metrics: MetricsRegistry;
   /** Flag values as strings (agentFlagValues). */
   flags: Record<string, string>;
+  /** The process's logger, whose level GET/SET_LOGGING_LEVEL read and change. */
+  logger: Logger;
   workDir: string;
   /** hostname, port, resources, attributes (the id is the core's). */
   agentInfo: AgentInfo;
@@ -57,10 +60,6 @@ const recoveringGuard = (ctx: AgentEndpointsContext) => () =>
   ctx.recovered()
     ? undefined
     : { code: "RECOVERING" as const, message: "Agent has not finished recovery" };
-
-function executorsOf(core: AgentCore) {
-  return [...core.frameworks.values()].flatMap((f) => [...f.executors.values()]);
-}
 
 export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
   const { core, metrics } = ctx;
@@ -190,11 +189,12 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
     methods: ["GET"],
     handler: (r) => download(files, r.query),
   });
+  const operator = agentOperatorProcess(ctx, files);
   server.route({
     name: "api/v1",
     methods: ["POST"],
     guard,
-    handler: (request) => {
+    handler: async (request) => {
       const parsed = readV1Call(request, AgentOperatorCall, {
         protobufError: AGENT_PROTOBUF_BODY_ERROR,
       });
@@ -212,9 +212,8 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
           call.kill_container.signal,
         );
       }
-      const body = operatorAnswer(ctx, call);
-      if (body === undefined)
-        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
+      const body = await operatorAnswer(ctx, operator, call);
+      if ("kind" in body) return body;
       return v1Response(accept.value, AgentOperatorResponse, body);
     },
   });
@@ -296,118 +295,4 @@ async function killContainer(
   if (!running) return textResponse(404, `Container ${containerId} cannot be found`);
   const killed = await ctx.killContainer(containerId, signal);
   return killed.ok ? textResponse(200, "") : textResponse(killed.status, killed.message);
-}
-
-function operatorAnswer(
-  ctx: AgentEndpointsContext,
-  call: AgentOperatorCall,
-): Parameters<typeof encodeWire<typeof AgentOperatorResponse>>[1] | undefined {
-  const { core } = ctx;
-  const frameworks = [...core.frameworks.values()];
-  const executors = executorsOf(core);
-  const completedFrameworks = [...core.completedFrameworks.values()];
-  // Executors that ended: forgotten ones (of live and of completed frameworks), then those
-  // whose tasks' last updates still wait for acknowledgement.
-  const completedExecutors = [
-    ...[...frameworks, ...completedFrameworks].flatMap((f) => f.completedExecutors),
-    ...executors.filter((e) => e.phase === "terminated"),
-  ];
-  const getFrameworks = () => ({
-    frameworks: frameworks.map((f) => ({ framework_info: f.info })),
-    completed_frameworks: completedFrameworks.map((f) => ({ framework_info: f.info })),
-  });
-  const getExecutors = () => ({
-    executors: executors
-      .filter((e) => e.phase !== "terminated")
-      .map((e) => ({ executor_info: e.info })),
-    completed_executors: completedExecutors.map((e) => ({ executor_info: e.info })),
-  });
-  const getTasks = () => {
-    const queued: Task[] = [];
-    const launched: Task[] = [];
-    const terminated: Task[] = [];
-    for (const e of executors) {
-      for (const t of e.tasks.values()) {
-        if (t.stage === "queued") queued.push(t.task);
-        else if (t.stage === "terminated") terminated.push(t.task);
-        else launched.push(t.task);
-      }
-    }
-    return {
-      pending_tasks: [],
-      queued_tasks: queued,
-      launched_tasks: launched,
-      terminated_tasks: terminated,
-      completed_tasks: [...frameworks, ...completedFrameworks]
-        .flatMap((f) => f.completedExecutors)
-        .concat(executors)
-        .flatMap((e) => e.completedTasks),
-    };
-  };
-  switch (call.type) {
-    case "GET_HEALTH":
-      return {
-        type: "GET_HEALTH",
-        get_health: { healthy: ctx.core.checkpointFailure === undefined },
-      };
-    case "GET_FLAGS":
-      return {
-        type: "GET_FLAGS",
-        get_flags: { flags: Object.entries(ctx.flags).map(([name, value]) => ({ name, value })) },
-      };
-    case "GET_VERSION":
-      return { type: "GET_VERSION", get_version: { version_info: versionInfo() } };
-    case "GET_METRICS":
-      return {
-        type: "GET_METRICS",
-        get_metrics: {
-          metrics: Object.entries(ctx.metrics.snapshot()).map(([name, value]) => ({ name, value })),
-        },
-      };
-    case "GET_STATE":
-      return {
-        type: "GET_STATE",
-        get_state: {
-          get_tasks: getTasks(),
-          get_executors: getExecutors(),
-          get_frameworks: getFrameworks(),
-        },
-      };
-    case "GET_CONTAINERS":
-      return {
-        type: "GET_CONTAINERS",
-        get_containers: {
-          containers: executors
-            .filter((e) => e.phase !== "terminated")
-            .map((e) => {
-              const usage = ctx.containerizer.usage(e.containerId);
-              return {
-                framework_id: { value: e.frameworkId },
-                executor_id: { value: e.id },
-                executor_name: e.info.name ?? "",
-                container_id: { value: e.containerId },
-                ...(usage.ok ? { resource_statistics: usage.value } : {}),
-              };
-            }),
-        },
-      };
-    case "GET_FRAMEWORKS":
-      return { type: "GET_FRAMEWORKS", get_frameworks: getFrameworks() };
-    case "GET_EXECUTORS":
-      return { type: "GET_EXECUTORS", get_executors: getExecutors() };
-    case "GET_TASKS":
-      return { type: "GET_TASKS", get_tasks: getTasks() };
-    case "GET_AGENT":
-      return {
-        type: "GET_AGENT",
-        get_agent: {
-          agent_info: {
-            ...ctx.agentInfo,
-            ...(core.agentId === undefined ? {} : { id: { value: core.agentId } }),
-          },
-        },
-      };
-    default:
-      return undefined;
-  }
 }

@@ -3,9 +3,11 @@
 // body, Call conversion, `master::call::validate` (400), Accept (406, for every call here),
 // then the call. Reads answer 200 with `{type, get_xxx}`; mutations answer 200 with an empty
 // body once durable; SUBSCRIBE opens the event stream (operator-events.ts).
+import type { Logger } from "pino";
 import type { z } from "zod";
 import { versionInfo } from "../../http/endpoints.ts";
 import { leaderGuard } from "../../http/leader.ts";
+import { LoggingLevel } from "../../http/logging-level.ts";
 import { failureResponse, type Reply, streamReply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
@@ -22,6 +24,14 @@ import type { MasterSnapshot } from "../core/operator.ts";
 import type { QuotaConfig } from "../core/registry-state.ts";
 import type { OperatorCall } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
+import {
+  getLoggingLevel,
+  legacyQuotaCall,
+  masterAttachedPaths,
+  masterListFiles,
+  masterReadFile,
+  setLoggingLevel,
+} from "./operator-api-process.ts";
 import { type OperatorEventHub, operatorHeartbeatRecord } from "./operator-events.ts";
 import { replyResponse } from "./scheduler-api.ts";
 
@@ -34,16 +44,28 @@ export interface OperatorContext extends MasterHttpContext {
   readonly metrics: () => Record<string, number>;
   readonly startTimeMs: number;
   readonly electedTimeMs: number;
+  /** The process's logger, whose level GET/SET_LOGGING_LEVEL read and change. */
+  readonly logger: Logger;
+}
+
+/** What the handler keeps across calls: the logging level and the attached file paths. */
+interface OperatorProcess {
+  readonly logging: LoggingLevel;
+  readonly attached: ReadonlyMap<string, string>;
 }
 
 type ResponseIn = z.input<typeof MasterResponse>;
 
 export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): void {
+  const process: OperatorProcess = {
+    logging: new LoggingLevel(ctx.logger),
+    attached: masterAttachedPaths(ctx.flags),
+  };
   server.route({
     name: OPERATOR_API_PATH,
     methods: ["POST"],
     guard: leaderGuard(ctx.view),
-    handler: (request) => handleOperatorCall(ctx, request),
+    handler: (request) => handleOperatorCall(ctx, process, request),
   });
 }
 
@@ -52,11 +74,7 @@ export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): v
  * knows; these are answered 501 Not Implemented with a message naming the call, and change
  * nothing (the request is refused before it reaches the master).
  */
-const NOT_IMPLEMENTED: Partial<Record<MasterCallType, string>> = {
-  GET_LOGGING_LEVEL: "runtime logging control",
-  SET_LOGGING_LEVEL: "runtime logging control",
-  LIST_FILES: "the master's file browser",
-  READ_FILE: "the master's file browser",
+export const MASTER_CALLS_NOT_BUILT: Partial<Record<MasterCallType, string>> = {
   RESERVE_RESOURCES: "operator reservations",
   UNRESERVE_RESOURCES: "operator reservations",
   CREATE_VOLUMES: "persistent volumes",
@@ -68,8 +86,6 @@ const NOT_IMPLEMENTED: Partial<Record<MasterCallType, string>> = {
   UPDATE_MAINTENANCE_SCHEDULE: "maintenance (inverse offers)",
   START_MAINTENANCE: "maintenance (inverse offers)",
   STOP_MAINTENANCE: "maintenance (inverse offers)",
-  SET_QUOTA: "the deprecated quota calls (use UPDATE_QUOTA)",
-  REMOVE_QUOTA: "the deprecated quota calls (use UPDATE_QUOTA)",
 };
 
 /** Mutations the master core carries out; answered once durable (or refused). */
@@ -87,7 +103,11 @@ function quotaConfigs(call: NonNullable<MasterCall["update_quota"]>): QuotaConfi
   }));
 }
 
-async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): Promise<Reply> {
+async function handleOperatorCall(
+  ctx: OperatorContext,
+  process: OperatorProcess,
+  request: HttpRequest,
+): Promise<Reply> {
   const read = readV1Call(request, MasterCall);
   if (!read.ok) return failureResponse(read.failure);
   const { call } = read.value;
@@ -101,8 +121,20 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
   const ok = (body: ResponseIn): Reply => v1Response(accept.value, MasterResponse, body);
   const core = ctx.dispatcher.core;
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
+  if (call.type === "SET_QUOTA" || call.type === "REMOVE_QUOTA") {
+    const legacy = legacyQuotaCall(call, snapshot);
+    return legacy.ok ? coreCall(ctx, legacy.call) : legacy.reply;
+  }
 
   switch (call.type) {
+    case "GET_LOGGING_LEVEL":
+      return ok(getLoggingLevel(process.logging));
+    case "SET_LOGGING_LEVEL":
+      return setLoggingLevel(process.logging, call.set_logging_level!);
+    case "LIST_FILES":
+      return masterListFiles(process.attached, call.list_files!, ok);
+    case "READ_FILE":
+      return masterReadFile(process.attached, call.read_file!, ok);
     case "GET_HEALTH":
       return ok({ type: "GET_HEALTH", get_health: { healthy: true } });
     case "GET_FLAGS":
@@ -179,13 +211,13 @@ async function handleOperatorCall(ctx: OperatorContext, request: HttpRequest): P
         (stream) => ctx.hub.add(stream),
       );
     default: {
-      const what = call.type === undefined ? undefined : NOT_IMPLEMENTED[call.type];
+      const what = call.type === undefined ? undefined : MASTER_CALLS_NOT_BUILT[call.type];
       if (call.type === "UNKNOWN" || what === undefined) {
         return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
       }
       return textResponse(
         501,
-        `master::Call '${call.type}' is not implemented: Tessera does not support ${what} yet`,
+        `master::Call '${call.type}' is not built yet: Tessera does not support ${what} yet`,
       );
     }
   }
