@@ -6,6 +6,7 @@
 // common ones (src/http/endpoints.ts), registered by the server.
 import type { Logger } from "pino";
 import { versionInfo } from "../../http/endpoints.ts";
+import { jsonOrJsonp } from "../../http/jsonp.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
@@ -140,29 +141,34 @@ export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
 export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsContext): void {
   registerAgentMetrics(ctx);
   const guard = recoveringGuard(ctx);
-  server.route({
-    name: "state",
-    methods: ["GET"],
-    guard,
-    // JSON.stringify, not the protobuf printer: Mesos's /state always has its lists, empty or
-    // not (`"frameworks": []`), and tools index them without looking first.
-    handler: () => jsonResponse(200, JSON.stringify(stateJson(ctx))),
-  });
+  // Also at the deprecated `state.json`, which Mesos still serves.
+  for (const name of ["state", "state.json"]) {
+    server.route({
+      name,
+      methods: ["GET"],
+      guard,
+      // JSON.stringify, not the protobuf printer: Mesos's /state always has its lists, empty
+      // or not (`"frameworks": []`), and tools index them without looking first.
+      handler: (r) => jsonOrJsonp(r.query, JSON.stringify(stateJson(ctx))),
+    });
+  }
   server.route({
     name: "flags",
     methods: ["GET"],
-    handler: () => jsonResponse(200, stringifyWire({ flags: ctx.flags })),
+    handler: (r) => jsonOrJsonp(r.query, stringifyWire({ flags: ctx.flags })),
   });
-  server.route({
-    name: "monitor/statistics",
-    prefixed: false,
-    methods: ["GET"],
-    handler: () => jsonResponse(200, stringifyWire(statistics(ctx, false))),
-  });
+  for (const name of ["monitor/statistics", "monitor/statistics.json"]) {
+    server.route({
+      name,
+      prefixed: false,
+      methods: ["GET"],
+      handler: (r) => jsonOrJsonp(r.query, stringifyWire(statistics(ctx, false))),
+    });
+  }
   server.route({
     name: "containers",
     methods: ["GET"],
-    handler: () => jsonResponse(200, stringifyWire(statistics(ctx, true))),
+    handler: (r) => jsonOrJsonp(r.query, stringifyWire(statistics(ctx, true))),
   });
   const files: FilesContext = {
     sandboxRoot: () => {

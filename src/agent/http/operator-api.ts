@@ -1,9 +1,10 @@
 // The agent's v1 operator API calls (reference §4.4), answered by POST /api/v1 in
 // endpoints.ts: the reads of the agent's state, GET/SET_LOGGING_LEVEL on the real logger,
 // LIST_FILES / READ_FILE over the sandboxes (real paths and `/frameworks/<fw>/executors/<ex>/
-// runs/latest`) and, with `--log_dir`, `/slave/log`. The container-session calls and the
+// runs/latest`) and, with `--log_dir`, the agent's log file as `/slave/log`. The container-session calls and the
 // resource provider and image calls are not built yet: 501 naming the call.
 
+import { join } from "node:path";
 import { versionInfo } from "../../http/endpoints.ts";
 import {
   type FileAccessResult,
@@ -54,6 +55,9 @@ export function executorsOf(core: AgentCore) {
   return [...core.frameworks.values()].flatMap((f) => [...f.executors.values()]);
 }
 
+/** The daemon's log file in `--log_dir`, as `tessera agent` writes it (src/cli). */
+export const AGENT_LOG_FILE = "tessera-agent.log";
+
 /** What the agent's operator API keeps across calls. */
 export interface AgentOperatorProcess {
   readonly logging: LoggingLevel;
@@ -66,7 +70,9 @@ export function agentOperatorProcess(
 ): AgentOperatorProcess {
   const attached = new Map<string, string>();
   const logDir = ctx.flags.log_dir;
-  if (logDir !== undefined && logDir !== "") attached.set("/slave/log", logDir);
+  if (logDir !== undefined && logDir !== "") {
+    attached.set("/slave/log", join(logDir, AGENT_LOG_FILE));
+  }
   const resolve: PathResolver = async (path) => {
     if (path === "/slave/log" || path.startsWith("/slave/log/")) {
       return resolveAttached(attached, path);

@@ -1,10 +1,12 @@
 // The master's legacy (v0) JSON endpoints (reference §4.5): /master/state (and /state),
 // /master/state-summary, /master/frameworks, /master/slaves, /master/tasks (paged),
-// /master/roles, /master/flags and /master/redirect. All GET, leader-only (307/503 otherwise),
+// /master/roles, /master/flags and /master/redirect; state, tasks and roles also under
+// their deprecated `.json` names. All GET, leader-only (307/503 otherwise),
 // and `?jsonp=<callback>` wraps the answer as Mesos does.
 import { versionInfo } from "../../http/endpoints.ts";
+import { jsonOrJsonp } from "../../http/jsonp.ts";
 import { leaderGuard } from "../../http/leader.ts";
-import { jsonResponse, type Reply, response, textResponse } from "../../http/response.ts";
+import { type Reply, response, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
@@ -34,16 +36,10 @@ export interface LegacyContext extends MasterHttpContext {
 /** `/master/tasks` answers at most this many tasks per page unless `limit` says otherwise. */
 export const TASKS_DEFAULT_LIMIT = 100;
 
-const JSONP_CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
-
 function json(request: HttpRequest, body: unknown): Reply {
   // Legacy endpoints are Mesos's own serializers, not protobuf JSON: empty arrays are kept
   // (`"orphan_tasks": []`), which the protobuf printer (stringifyWire) would drop.
-  const text = JSON.stringify(body);
-  const callback = request.query.get("jsonp");
-  if (callback === null) return jsonResponse(200, text);
-  if (!JSONP_CALLBACK.test(callback)) return textResponse(400, "Invalid 'jsonp' callback name");
-  return response(200, `${callback}(${text});`, { "Content-Type": "text/javascript" });
+  return jsonOrJsonp(request.query, JSON.stringify(body));
 }
 
 export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext): void {
@@ -52,7 +48,12 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
   const get = (name: string, handler: (request: HttpRequest) => Reply) =>
     server.route({ name, methods: ["GET"], guard, handler });
 
-  get("state", (request) => json(request, state(ctx, snapshot())));
+  // Each also at its deprecated `.json` name, which Mesos still serves (state.json, …).
+  const getBoth = (name: string, handler: (request: HttpRequest) => Reply) => {
+    get(name, handler);
+    get(`${name}.json`, handler);
+  };
+  getBoth("state", (request) => json(request, state(ctx, snapshot())));
   get("state-summary", (request) => json(request, stateSummary(ctx, snapshot())));
   get("frameworks", (request) => {
     const s = snapshot();
@@ -77,8 +78,8 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
       }));
     return json(request, { slaves, recovered_slaves: recoveredAgents(s) });
   });
-  get("tasks", (request) => tasks(request, snapshot()));
-  get("roles", (request) => json(request, { roles: roles(ctx, snapshot()) }));
+  getBoth("tasks", (request) => tasks(request, snapshot()));
+  getBoth("roles", (request) => json(request, { roles: roles(ctx, snapshot()) }));
   get("flags", (request) => json(request, { flags: ctx.flags }));
   server.route({
     name: "redirect",

@@ -1,10 +1,10 @@
 // The master's operator calls about the process rather than the cluster (reference §4.2):
 // GET/SET_LOGGING_LEVEL on the real logger, LIST_FILES / READ_FILE over the paths the master
-// attaches (Mesos's master attaches its log as `/master/log` when `--log_dir` is set; here
-// that is the log directory), and the deprecated SET_QUOTA / REMOVE_QUOTA, which Mesos
+// attaches (as Mesos's, its log file as `/master/log` when `--log_dir` is set), and the
+// deprecated SET_QUOTA / REMOVE_QUOTA, which Mesos
 // carries out as UPDATE_QUOTA (guarantees and limits both the request's guarantee; an empty
 // config to remove).
-
+import { join } from "node:path";
 import type { z } from "zod";
 import {
   type FileAccessResult,
@@ -18,11 +18,16 @@ import type { MasterCall, MasterResponse } from "../../wire/operator-master.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { OperatorCall } from "../core/types.ts";
 
+/** The daemon's log file in `--log_dir`, as `tessera master` writes it (src/cli). */
+export const MASTER_LOG_FILE = "tessera-master.log";
+
 /** The virtual paths the master serves files under, with the real path behind each. */
 export function masterAttachedPaths(flags: Readonly<Record<string, string>>): Map<string, string> {
   const attached = new Map<string, string>();
   const logDir = flags.log_dir;
-  if (logDir !== undefined && logDir !== "") attached.set("/master/log", logDir);
+  if (logDir !== undefined && logDir !== "") {
+    attached.set("/master/log", join(logDir, MASTER_LOG_FILE));
+  }
   return attached;
 }
 
