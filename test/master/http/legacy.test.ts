@@ -48,6 +48,30 @@ describe("legacy endpoints and metrics with three tasks", () => {
     assert.ok(Array.isArray(slave.offered_resources_full));
   });
 
+  it("the deprecated .json names (state.json, tasks.json, roles.json) answer as the canonical endpoints, jsonp included", async () => {
+    const text = async (path: string) => {
+      const res = await fetch(`${master.url}${path}`);
+      assert.equal(res.status, 200, path);
+      return res.text();
+    };
+    for (const [canonical, alias] of [
+      ["/master/state", "/master/state.json"],
+      ["/master/state", "/state.json"],
+      ["/master/tasks", "/master/tasks.json"],
+      ["/master/tasks?order=asc&limit=2", "/tasks.json?order=asc&limit=2"],
+      ["/master/roles", "/master/roles.json"],
+    ] as const) {
+      // Offers may come and go between two reads: the alias must match a read on either side.
+      const before = await text(canonical);
+      const got = await text(alias);
+      const after = await text(canonical);
+      assert.ok(got === before || got === after, `${alias} answers as ${canonical}`);
+    }
+    const jsonp = await fetch(`${master.url}/master/state.json?jsonp=show`);
+    assert.equal(jsonp.headers.get("content-type"), "text/javascript");
+    assert.match(await jsonp.text(), /^show\(\{.*\}\);$/s);
+  });
+
   it("/metrics/snapshot has the §4.6 keys, counters at zero until counted, message counters", async () => {
     const m = (await getJson(`${master.url}/metrics/snapshot`)).json as Record<string, number>;
     for (const key of [
