@@ -30,6 +30,7 @@ import { StandaloneContender } from "./election/standalone.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
+import { registerLegacyWrites } from "./http/legacy-writes.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
@@ -279,6 +280,7 @@ class MasterProcess {
     registerAgentChannel(this.server, ctx);
     registerOperatorApi(this.server, ctx);
     registerLegacyEndpoints(this.server, ctx);
+    registerLegacyWrites(this.server, ctx);
   }
 
   stop(): Promise<void> {
