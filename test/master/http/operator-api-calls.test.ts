@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import type { HttpResponse } from "../../../src/http/response.ts";
+import { APPLICATION_JSON, type HttpResponse } from "../../../src/http/response.ts";
+import { v1Response } from "../../../src/http/v1-request.ts";
 import {
   MASTER_LOG_FILE,
   masterAttachedPaths,
@@ -16,8 +17,11 @@ import {
   masterReadFile,
 } from "../../../src/master/http/operator-api-process.ts";
 import { type RunningMaster, startMaster } from "../../../src/master/server.ts";
+import { MasterResponse } from "../../../src/wire/operator-master.ts";
 import { type Loose, operatorCall } from "./helpers.ts";
 
+const ok = (body: Parameters<typeof v1Response<typeof MasterResponse>>[2]) =>
+  v1Response(APPLICATION_JSON, MasterResponse, body);
 const logger = pino({ level: "info" }, { write: () => {} });
 
 describe("master operator calls: logging level, files, deprecated quota", () => {
@@ -148,7 +152,7 @@ describe("master LIST_FILES / READ_FILE over --log_dir's log file", () => {
   });
 
   it("LIST_FILES of /master/log gives the log file's FileInfo", async () => {
-    const reply = await masterListFiles(attached, { path: "/master/log" });
+    const reply = await masterListFiles(attached, { path: "/master/log" }, ok);
     assert.equal(status(reply), 200);
     const [info] = body(reply).list_files.file_infos;
     assert.equal(info.path, "/master/log");
@@ -159,18 +163,18 @@ describe("master LIST_FILES / READ_FILE over --log_dir's log file", () => {
 
   it("READ_FILE reads from offset, at most length bytes, with the file's size; past the end reads nothing", async () => {
     const part = body(
-      await masterReadFile(attached, { path: "/master/log", offset: 7, length: 8 }),
+      await masterReadFile(attached, { path: "/master/log", offset: 7, length: 8 }, ok),
     );
     assert.equal(part.read_file.size, 16);
     assert.equal(Buffer.from(part.read_file.data, "base64").toString(), "operator");
-    const all = body(await masterReadFile(attached, { path: "/master/log", offset: 0 }));
+    const all = body(await masterReadFile(attached, { path: "/master/log", offset: 0 }, ok));
     assert.equal(Buffer.from(all.read_file.data, "base64").toString(), "hello, operator\n");
-    const past = body(await masterReadFile(attached, { path: "/master/log", offset: 99 }));
+    const past = body(await masterReadFile(attached, { path: "/master/log", offset: 99 }, ok));
     assert.deepEqual(past.read_file, { size: 16, data: "" });
   });
 
   it("a path below the log file, or anything not attached, is 404", async () => {
-    assert.equal(status(await masterListFiles(attached, { path: "/master/log/x" })), 404);
-    assert.equal(status(await masterReadFile(attached, { path: dir, offset: 0 })), 404);
+    assert.equal(status(await masterListFiles(attached, { path: "/master/log/x" }, ok)), 404);
+    assert.equal(status(await masterReadFile(attached, { path: dir, offset: 0 }, ok)), 404);
   });
 });
