@@ -8,7 +8,7 @@ import type { Logger } from "pino";
 import { versionInfo } from "../../http/endpoints.ts";
 import { jsonOrJsonp } from "../../http/jsonp.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import { failureResponse, jsonResponse, type Reply, textResponse } from "../../http/response.ts";
+import { failureResponse, type Reply, textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 

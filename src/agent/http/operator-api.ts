@@ -1,7 +1,8 @@
 // The agent's v1 operator API calls (reference §4.4), answered by POST /api/v1 in
 // endpoints.ts: the reads of the agent's state, GET/SET_LOGGING_LEVEL on the real logger,
 // LIST_FILES / READ_FILE over the sandboxes (real paths and `/frameworks/<fw>/executors/<ex>/
-// runs/latest`) and, with `--log_dir`, the agent's log file as `/slave/log`. The container-session calls and the
+// runs/latest`) and, with `--log_dir`, the agent's log file as `/slave/log`, and
+// WAIT_CONTAINER of an executor's container. The container-session calls and the
 // resource provider and image calls are not built yet: 501 naming the call.
 
 import { join } from "node:path";
@@ -42,7 +43,6 @@ export const AGENT_CALLS_NOT_BUILT: Partial<Record<AgentOperatorCallType, string
   ATTACH_CONTAINER_INPUT: "attaching to a container's input",
   ATTACH_CONTAINER_OUTPUT: "attaching to a container's output",
   LAUNCH_CONTAINER: "standalone containers",
-  WAIT_CONTAINER: "standalone containers",
   REMOVE_CONTAINER: "standalone containers",
   ADD_RESOURCE_PROVIDER_CONFIG: "resource providers",
   UPDATE_RESOURCE_PROVIDER_CONFIG: "resource providers",
@@ -121,6 +121,15 @@ export async function operatorAnswer(
         read_file: { size: read.value.size, data: read.value.data.toString("base64") },
       };
     }
+    case "WAIT_CONTAINER":
+      // Only the agent's own (executor) containers exist here: a nested one is not built.
+      if (call.wait_container!.container_id.parent === undefined) {
+        return waitContainer(ctx, call.wait_container!.container_id.value);
+      }
+      return textResponse(
+        501,
+        "agent::Call 'WAIT_CONTAINER' is not built yet for nested containers: Tessera does not support nested containers yet",
+      );
     default:
       break;
   }
@@ -134,6 +143,29 @@ export async function operatorAnswer(
     501,
     `agent::Call '${call.type}' is not built yet: Tessera does not support ${what} yet`,
   );
+}
+
+/**
+ * WAIT_CONTAINER of an executor's container: answered when it has ended (at once if it has),
+ * with the wait status and, when an isolator ended it, TASK_FAILED with the limitation's
+ * reason and message, as Mesos; 404 for a container the agent does not know.
+ */
+async function waitContainer(
+  ctx: AgentEndpointsContext,
+  containerId: string,
+): Promise<AgentAnswer | Reply> {
+  const ended = await ctx.containerizer.wait(containerId);
+  if (!ended.ok) return textResponse(404, `Container ${containerId} cannot be found`);
+  const t = ended.value;
+  return {
+    type: "WAIT_CONTAINER",
+    wait_container: {
+      ...(t.waitStatus === null ? {} : { exit_status: t.waitStatus }),
+      ...(t.limitation === undefined
+        ? {}
+        : { state: "TASK_FAILED", reason: t.limitation.reason, message: t.limitation.message }),
+    },
+  };
 }
 
 /** The calls answered 200 with a body, as that body; undefined for any other call. */

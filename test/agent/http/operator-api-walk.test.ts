@@ -28,7 +28,6 @@ const KNOWN_GAPS: readonly AgentOperatorCallType[] = [
   "ATTACH_CONTAINER_INPUT",
   "ATTACH_CONTAINER_OUTPUT",
   "LAUNCH_CONTAINER",
-  "WAIT_CONTAINER",
   "REMOVE_CONTAINER",
   "ADD_RESOURCE_PROVIDER_CONFIG",
   "UPDATE_RESOURCE_PROVIDER_CONFIG",
@@ -95,7 +94,10 @@ describe("every agent operator call type answers (reference §4.4)", () => {
     });
   });
   after(async () => {
-    await cluster.framework.kill(agentId, "writer");
+    const ended = cluster.framework.updates.some(
+      (u) => u.taskId === "writer" && u.state !== "TASK_RUNNING" && u.state !== "TASK_STARTING",
+    );
+    if (!ended) await cluster.framework.kill(agentId, "writer");
     await terminal(cluster.framework, "writer");
     await cluster.stop();
   });
@@ -152,6 +154,38 @@ describe("every agent operator call type answers (reference §4.4)", () => {
       read_file: { path: join(sandbox, "nope"), offset: 0 },
     });
     assert.equal(missing.status, 404);
+  });
+
+  it("WAIT_CONTAINER answers once an executor's container ends, with its wait status; unknown is 404, nested 501", async () => {
+    const unknown = await call({ type: "WAIT_CONTAINER", wait_container: top });
+    assert.equal(unknown.status, 404);
+    const child = await call({ type: "WAIT_CONTAINER", wait_container: nested });
+    assert.equal(child.status, 501);
+    assert.match(child.body, /'WAIT_CONTAINER' is not built yet for nested containers/);
+    const containers = (await call({ type: "GET_CONTAINERS" })).json();
+    const container = containers.get_containers.containers.find(
+      (c: Loose) => c.executor_id.value === "writer",
+    );
+    assert.ok(container !== undefined, "GET_CONTAINERS lists the task's container");
+    const waiting = call({
+      type: "WAIT_CONTAINER",
+      wait_container: { container_id: container.container_id },
+    });
+    const killed = await call({
+      type: "KILL_CONTAINER",
+      kill_container: { container_id: container.container_id },
+    });
+    assert.equal(killed.status, 200, killed.body);
+    const ended = await waiting;
+    assert.equal(ended.status, 200, ended.body);
+    assert.equal(ended.json().type, "WAIT_CONTAINER");
+    assert.equal(typeof ended.json().wait_container.exit_status, "number");
+    await terminal(cluster.framework, "writer");
+    const again = await call({
+      type: "WAIT_CONTAINER",
+      wait_container: { container_id: container.container_id },
+    });
+    assert.equal(again.status, 200, "an ended container is still answered at once");
   });
 
   it("GET_OPERATIONS and GET_RESOURCE_PROVIDERS answer empty lists", async () => {
