@@ -15,6 +15,7 @@ import {
   resolveAttached,
 } from "../../http/file-access.ts";
 import { LoggingLevel } from "../../http/logging-level.ts";
+import { notBuiltResponse } from "../../http/not-built.ts";
 import { type Reply, textResponse } from "../../http/response.ts";
 import type { encodeWire } from "../../wire/json.ts";
 import type {
@@ -135,14 +136,7 @@ export async function operatorAnswer(
   }
   const body = stateAnswer(ctx, call);
   if (body !== undefined) return body;
-  const what = call.type === undefined ? undefined : AGENT_CALLS_NOT_BUILT[call.type];
-  if (call.type === "UNKNOWN" || what === undefined) {
-    return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
-  }
-  return textResponse(
-    501,
-    `agent::Call '${call.type}' is not built yet: Tessera does not support ${what} yet`,
-  );
+  return notBuiltResponse("agent", call.type, AGENT_CALLS_NOT_BUILT);
 }
 
 /**

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { versionInfo } from "../../http/endpoints.ts";
 import { leaderGuard } from "../../http/leader.ts";
 import { LoggingLevel } from "../../http/logging-level.ts";
+import { notBuiltResponse } from "../../http/not-built.ts";
 import { failureResponse, type Reply, streamReply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
@@ -210,16 +211,8 @@ async function handleOperatorCall(
         },
         (stream) => ctx.hub.add(stream),
       );
-    default: {
-      const what = call.type === undefined ? undefined : MASTER_CALLS_NOT_BUILT[call.type];
-      if (call.type === "UNKNOWN" || what === undefined) {
-        return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
-      }
-      return textResponse(
-        501,
-        `master::Call '${call.type}' is not built yet: Tessera does not support ${what} yet`,
-      );
-    }
+    default:
+      return notBuiltResponse("master", call.type, MASTER_CALLS_NOT_BUILT);
   }
 }
 
