@@ -30,6 +30,7 @@ import { StandaloneContender } from "./election/standalone.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
+import { registerMasterFiles } from "./http/legacy-files.ts";
 import { registerLegacyWrites } from "./http/legacy-writes.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
@@ -281,6 +282,7 @@ class MasterProcess {
     registerOperatorApi(this.server, ctx);
     registerLegacyEndpoints(this.server, ctx);
     registerLegacyWrites(this.server, ctx);
+    registerMasterFiles(this.server, ctx.flags);
   }
 
   stop(): Promise<void> {
