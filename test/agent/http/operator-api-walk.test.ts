@@ -15,7 +15,8 @@ import {
   AGENT_OPERATOR_CALL_TYPES,
   type AgentOperatorCallType,
 } from "../../../src/wire/operator-agent.ts";
-import { type Cluster, eventually, startCluster, terminal } from "../integration/cluster.ts";
+import { eventually } from "../../support/eventually.ts";
+import { type Cluster, startCluster, terminal } from "../integration/cluster.ts";
 import { commandTask, type Loose, TEST_RESOURCES, tempWorkDir } from "../integration/helpers.ts";
 
 /** The container-session, resource provider and image calls: still 501 today. */
@@ -237,11 +238,7 @@ describe("the agent's GET/SET_LOGGING_LEVEL on its real logger", () => {
     assert.equal(set.body, "");
     assert.equal(await level(), 2);
     assert.equal(logger.level, "trace");
-    const deadline = Date.now() + 5_000;
-    while ((await level()) !== 0) {
-      assert.ok(Date.now() < deadline, "the level goes back after the duration");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually("the level to go back after the duration", async () => (await level()) === 0);
     assert.equal(logger.level, "warn");
   });
 });

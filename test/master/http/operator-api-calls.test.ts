@@ -18,6 +18,7 @@ import {
 } from "../../../src/master/http/operator-api-process.ts";
 import { type RunningMaster, startMaster } from "../../../src/master/server.ts";
 import { MasterResponse } from "../../../src/wire/operator-master.ts";
+import { eventually } from "../../support/eventually.ts";
 import { type Loose, operatorCall } from "./helpers.ts";
 
 const ok = (body: Parameters<typeof v1Response<typeof MasterResponse>>[2]) =>
@@ -53,11 +54,7 @@ describe("master operator calls: logging level, files, deprecated quota", () => 
     assert.equal(set.body, "");
     assert.equal(await level(), 1);
     assert.equal(logger.level, "debug");
-    const deadline = Date.now() + 5_000;
-    while ((await level()) !== 0) {
-      assert.ok(Date.now() < deadline, "the level goes back after the duration");
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await eventually("the level to go back after the duration", async () => (await level()) === 0);
     assert.equal(logger.level, "info");
   });
 
