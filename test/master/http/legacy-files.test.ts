@@ -9,8 +9,7 @@ import { after, before, describe, it } from "node:test";
 import { HttpServer } from "../../../src/http/server.ts";
 import { registerMasterFiles } from "../../../src/master/http/legacy-files.ts";
 import { MASTER_LOG_FILE } from "../../../src/master/http/operator-api-process.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import { startTestMaster } from "./helpers.ts";
+import { masterOnlySuite } from "./suite.ts";
 
 describe("the master's /files endpoints over --log_dir", () => {
   let dir: string;
@@ -57,13 +56,7 @@ describe("the master's /files endpoints over --log_dir", () => {
 });
 
 describe("a master without --log_dir", () => {
-  let master: RunningMaster;
-  before(async () => {
-    master = await startTestMaster();
-  });
-  after(async () => {
-    await master.close();
-  });
+  const master = masterOnlySuite();
 
   it("answers /files/read?path=/master/log with 404", async () => {
     const res = await fetch(`${master.url}/files/read?path=/master/log&offset=0`);

@@ -3,19 +3,12 @@
 // /master/quota (GET, POST a QuotaRequest, DELETE /master/quota/<role>), each agreeing with
 // the v1 call it predates, with Mesos's status codes.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
-import type { RunningMaster } from "../../../src/master/server.ts";
-import { type Loose, operatorCall, startTestMaster, subscribeScheduler } from "./helpers.ts";
+import { describe, it } from "node:test";
+import { type Loose, operatorCall, subscribeScheduler } from "./helpers.ts";
+import { masterOnlySuite } from "./suite.ts";
 
 describe("legacy operator endpoints: teardown, weights, quota", () => {
-  let master: RunningMaster;
-
-  before(async () => {
-    master = await startTestMaster();
-  });
-  after(async () => {
-    await master.close();
-  });
+  const master = masterOnlySuite();
 
   const send = async (method: string, path: string, body?: string, type = "application/json") => {
     const res = await fetch(`${master.url}${path}`, {

@@ -3,12 +3,11 @@
 // here by name so the list shrinks as they are built. Each call carries a well-formed
 // sub-message, so that a 400 from validation cannot hide a 501.
 import assert from "node:assert/strict";
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import { MASTER_CALLS_NOT_BUILT } from "../../../src/master/http/operator-api.ts";
-import type { RunningMaster } from "../../../src/master/server.ts";
 import { MASTER_CALL_TYPES, type MasterCallType } from "../../../src/wire/operator-master.ts";
-import { operatorCall, startTestMaster } from "./helpers.ts";
-import { TestAgent } from "./test-agent.ts";
+import { operatorCall } from "./helpers.ts";
+import { masterSuite } from "./suite.ts";
 
 /** Maintenance and reservations/volumes: other work of issue 14, still 501 today. */
 const KNOWN_GAPS: readonly MasterCallType[] = [
@@ -59,17 +58,8 @@ const BODIES: Partial<Record<MasterCallType, Record<string, unknown>>> = {
 };
 
 describe("every master operator call type answers (reference §4.2)", () => {
-  let master: RunningMaster;
-  let agent: TestAgent;
-
-  before(async () => {
-    master = await startTestMaster();
-    agent = await TestAgent.start(master.url, { hostname: "walk-agent" });
-  });
-  after(async () => {
-    agent.close();
-    await master.close();
-  });
+  // A master with a registered agent; the agent calls name an unknown one, changing nothing.
+  const { master } = masterSuite({ agent: { hostname: "walk-agent" }, framework: false });
 
   it("no call answers 501 except the maintenance and reservation/volume ones, which name themselves", async () => {
     const answered501: string[] = [];
