@@ -94,28 +94,28 @@ function refused(result: Extract<FileAccessResult<unknown>, { ok: false }>): Rep
 /** Every call but KILL_CONTAINER: the body of a 200 answer, or the whole reply. */
 export async function operatorAnswer(
   ctx: AgentEndpointsContext,
-  process: AgentOperatorProcess,
+  own: AgentOperatorProcess,
   call: AgentOperatorCall,
 ): Promise<AgentAnswer | Reply> {
   switch (call.type) {
     case "GET_LOGGING_LEVEL":
       return {
         type: "GET_LOGGING_LEVEL",
-        get_logging_level: { level: process.logging.verbosity },
+        get_logging_level: { level: own.logging.verbosity },
       };
     case "SET_LOGGING_LEVEL": {
       const set = call.set_logging_level!;
-      process.logging.set(set.level, set.duration.nanoseconds / 1_000_000);
+      own.logging.set(set.level, set.duration.nanoseconds / 1_000_000);
       return textResponse(200, "");
     }
     case "LIST_FILES": {
-      const listed = await listFiles(process.resolve, call.list_files!.path);
+      const listed = await listFiles(own.resolve, call.list_files!.path);
       if (!listed.ok) return refused(listed);
       return { type: "LIST_FILES", list_files: { file_infos: listed.value } };
     }
     case "READ_FILE": {
       const { path, offset, length } = call.read_file!;
-      const read = await readFileRange(process.resolve, path, offset, length);
+      const read = await readFileRange(own.resolve, path, offset, length);
       if (!read.ok) return refused(read);
       return {
         type: "READ_FILE",

@@ -58,7 +58,7 @@ interface OperatorProcess {
 type ResponseIn = z.input<typeof MasterResponse>;
 
 export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): void {
-  const process: OperatorProcess = {
+  const own: OperatorProcess = {
     logging: new LoggingLevel(ctx.logger),
     attached: masterAttachedPaths(ctx.flags),
   };
@@ -66,7 +66,7 @@ export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): v
     name: OPERATOR_API_PATH,
     methods: ["POST"],
     guard: leaderGuard(ctx.view),
-    handler: (request) => handleOperatorCall(ctx, process, request),
+    handler: (request) => handleOperatorCall(ctx, own, request),
   });
 }
 
@@ -106,7 +106,7 @@ function quotaConfigs(call: NonNullable<MasterCall["update_quota"]>): QuotaConfi
 
 async function handleOperatorCall(
   ctx: OperatorContext,
-  process: OperatorProcess,
+  own: OperatorProcess,
   request: HttpRequest,
 ): Promise<Reply> {
   const read = readV1Call(request, MasterCall);
@@ -129,13 +129,13 @@ async function handleOperatorCall(
 
   switch (call.type) {
     case "GET_LOGGING_LEVEL":
-      return ok(getLoggingLevel(process.logging));
+      return ok(getLoggingLevel(own.logging));
     case "SET_LOGGING_LEVEL":
-      return setLoggingLevel(process.logging, call.set_logging_level!);
+      return setLoggingLevel(own.logging, call.set_logging_level!);
     case "LIST_FILES":
-      return masterListFiles(process.attached, call.list_files!, ok);
+      return masterListFiles(own.attached, call.list_files!, ok);
     case "READ_FILE":
-      return masterReadFile(process.attached, call.read_file!, ok);
+      return masterReadFile(own.attached, call.read_file!, ok);
     case "GET_HEALTH":
       return ok({ type: "GET_HEALTH", get_health: { healthy: true } });
     case "GET_FLAGS":
