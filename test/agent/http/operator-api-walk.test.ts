@@ -11,9 +11,11 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { AGENT_CALLS_NOT_BUILT } from "../../../src/agent/http/operator-api.ts";
 import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
+import { parseProtobuf } from "../../../src/wire/index.ts";
 import {
   AGENT_OPERATOR_CALL_TYPES,
   type AgentOperatorCallType,
+  AgentOperatorResponse,
 } from "../../../src/wire/operator-agent.ts";
 import { eventually } from "../../support/eventually.ts";
 import { type Cluster, startCluster, terminal } from "../integration/cluster.ts";
@@ -155,6 +157,30 @@ describe("every agent operator call type answers (reference §4.4)", () => {
       read_file: { path: join(sandbox, "nope"), offset: 0 },
     });
     assert.equal(missing.status, 404);
+  });
+
+  it("the new answers (LIST_FILES, READ_FILE, GET_LOGGING_LEVEL) also come as application/x-protobuf", async () => {
+    const pb = async (body: Record<string, unknown>) => {
+      const res = await fetch(`${cluster.agent.url}/api/v1`, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept: "application/x-protobuf" },
+        body: JSON.stringify(body),
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+      const parsed = parseProtobuf(AgentOperatorResponse, new Uint8Array(await res.arrayBuffer()));
+      assert.ok(parsed.ok, parsed.ok ? "" : parsed.error);
+      return parsed.value;
+    };
+    const listed = await pb({ type: "LIST_FILES", list_files: { path: sandbox } });
+    assert.ok((listed.list_files?.file_infos ?? []).some((f) => f.path.endsWith("/out.txt")));
+    const read = await pb({
+      type: "READ_FILE",
+      read_file: { path: join(sandbox, "out.txt"), offset: 0 },
+    });
+    assert.equal(read.read_file?.size, "sandbox bytes".length);
+    assert.equal(Buffer.from(read.read_file?.data ?? "", "base64").toString(), "sandbox bytes");
+    assert.equal((await pb({ type: "GET_LOGGING_LEVEL" })).get_logging_level?.level, 0);
   });
 
   it("WAIT_CONTAINER answers once an executor's container ends, with its wait status; unknown is 404, nested 501", async () => {
