@@ -11,6 +11,7 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { AGENT_CALLS_NOT_BUILT } from "../../../src/agent/http/operator-api.ts";
 import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
+import { startupLogger } from "../../../src/cli/daemon.ts";
 import { parseProtobuf } from "../../../src/wire/index.ts";
 import {
   AGENT_OPERATOR_CALL_TYPES,
@@ -266,5 +267,50 @@ describe("the agent's GET/SET_LOGGING_LEVEL on its real logger", () => {
     assert.equal(logger.level, "trace");
     await eventually("the level to go back after the duration", async () => (await level()) === 0);
     assert.equal(logger.level, "warn");
+  });
+});
+
+describe("an agent started with --log_dir serves its log as /slave/log", () => {
+  let agent: RunningAgent;
+  let work: { dir: string; remove: () => Promise<void> };
+
+  before(async () => {
+    work = await tempWorkDir();
+    const logDir = join(work.dir, "log");
+    // The logger `tessera agent --log_dir` runs with: its lines go to the file too.
+    const fileLogger = startupLogger("agent", { withoutEffect: [], level: "info", logDir });
+    agent = await startAgent({
+      flags: {
+        work_dir: work.dir,
+        port: "0",
+        ip: "127.0.0.1",
+        hostname: "localhost",
+        resources: TEST_RESOURCES,
+        isolation: "posix/cpu,posix/mem",
+        log_dir: logDir,
+      },
+      ...(fileLogger === undefined ? {} : { logger: fileLogger }),
+    });
+  });
+  after(async () => {
+    await agent.close();
+    await work.remove();
+  });
+
+  it("LIST_FILES and READ_FILE of /slave/log give the log file the agent writes", async () => {
+    const listed = await post(agent.url, {
+      type: "LIST_FILES",
+      list_files: { path: "/slave/log" },
+    });
+    assert.equal(listed.status, 200, listed.body);
+    const [info] = listed.json().list_files.file_infos;
+    assert.equal(info.path, "/slave/log");
+    assert.ok(info.size > 0, "the agent has logged");
+    const read = await post(agent.url, {
+      type: "READ_FILE",
+      read_file: { path: "/slave/log", offset: 0, length: 10 },
+    });
+    assert.equal(read.status, 200, read.body);
+    assert.equal(Buffer.from(read.json().read_file.data, "base64").length, 10);
   });
 });

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
+import { startupLogger } from "../../../src/cli/daemon.ts";
 import { APPLICATION_JSON, type HttpResponse } from "../../../src/http/response.ts";
 import { v1Response } from "../../../src/http/v1-request.ts";
 import {
@@ -173,5 +174,50 @@ describe("master LIST_FILES / READ_FILE over --log_dir's log file", () => {
   it("a path below the log file, or anything not attached, is 404", async () => {
     assert.equal(status(await masterListFiles(attached, { path: "/master/log/x" }, ok)), 404);
     assert.equal(status(await masterReadFile(attached, { path: dir, offset: 0 }, ok)), 404);
+  });
+});
+
+describe("a master started with --log_dir serves its log as /master/log", () => {
+  let dir: string;
+  let master: RunningMaster;
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "tessera-master-logdir-"));
+    // The logger `tessera master --log_dir` runs with: its lines go to the file too.
+    const fileLogger = startupLogger("master", { withoutEffect: [], level: "info", logDir: dir });
+    master = await startMaster({
+      flags: {
+        registry: "in_memory",
+        port: "0",
+        ip: "127.0.0.1",
+        hostname: "localhost",
+        log_dir: dir,
+      },
+      ...(fileLogger === undefined ? {} : { logger: fileLogger }),
+    });
+  });
+  after(async () => {
+    await master.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it("LIST_FILES and READ_FILE of /master/log give the log file the master writes", async () => {
+    const listed = await operatorCall(master, {
+      type: "LIST_FILES",
+      list_files: { path: "/master/log" },
+    });
+    assert.equal(listed.status, 200, listed.body);
+    const [info] = (listed.json as Loose).list_files.file_infos;
+    assert.equal(info.path, "/master/log");
+    assert.ok(info.size > 0, "the master has logged");
+    const read = await operatorCall(master, {
+      type: "READ_FILE",
+      read_file: { path: "/master/log", offset: 0 },
+    });
+    assert.equal(read.status, 200, read.body);
+    const text = Buffer.from((read.json as Loose).read_file.data, "base64").toString();
+    assert.match(text, /master/);
+    const v0 = await fetch(`${master.url}/files/read?path=/master/log&offset=0`);
+    assert.equal(v0.status, 200);
   });
 });
