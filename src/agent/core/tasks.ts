@@ -263,7 +263,11 @@ export function reconcile(ctx: Ctx, tasks: readonly TaskReconciliation[]): void 
     const fw = r.framework_id.value;
     const id = r.task_id.value;
     if (ctx.findTask(fw, id) !== undefined || ctx.sum.hasStream(fw, id)) continue;
-    const framework = ctx.s.frameworks.get(fw);
+    // The FrameworkInfo came with a RUN_TASK or from the checkpoint; a framework that already
+    // completed here is still known by its history. Only one this agent never saw (its tasks'
+    // RUN_TASK was lost in the crash) is answered TASK_LOST: the master knows the framework and
+    // turns that into TASK_DROPPED for a partition-aware one (reference §9.3).
+    const framework = ctx.s.frameworks.get(fw) ?? ctx.s.completedFrameworks.get(fw);
     const aware = framework !== undefined && isPartitionAware(framework.info);
     ctx.agentUpdate(
       fw,
