@@ -14,8 +14,17 @@
 // "stderr" PATH, "mkdir" DIR, "cgroup" PROCS_FILE, "pidns", "mountns", "bind" FROM TO,
 // "user" NAME UID GID. On stdout, one line per event: "S id pid" (started), "F id message"
 // (could not start; nothing is left running), "X id code signal" (ended; signal 0 when it
-// exited, code -1 when a signal ended it). On end of input the launcher exits and leaves
-// running containers alone: they outlive the agent (Mesos's agent recovery re-attaches them).
+// exited, code -1 when a signal ended it). On end of input (the agent stopped or died) the
+// launcher leaves running containers alone: they outlive the agent (Mesos's agent recovery
+// re-attaches them), and it stays their parent until the last has ended, then exits.
+//
+// The exit log: with a path as its first argument, the launcher appends "S name pid" when a
+// request that has a "name" token (the container id) started and "X name code signal" when
+// it ended, before it replies. A container outlives the agent that started it, and then is no
+// child of the next agent, which cannot collect its wait status: it reads it here (Mesos's
+// containerizer keeps a `termination` file in its runtime dir for the same reason). Lines
+// are short single appends, so two launchers (one of the agent's previous run, still reaping
+// the containers it started, and the new one) can share the file.
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -57,6 +66,7 @@ struct request {
   const char *bind_from[MAX_BINDS], *bind_to[MAX_BINDS];
   int nbinds;
   const char *user;
+  const char *name;
   uid_t uid;
   gid_t gid;
   // The user's supplementary groups, looked up before the clone (see launch()).
@@ -69,11 +79,32 @@ struct request {
 struct child {
   pid_t pid;
   long id;
+  char *name;  // the container id, for the exit log; NULL when unnamed
 };
 static struct child *children;
 static size_t nchildren, capchildren;
 
+static int agent_gone;  // our output is closed: nobody reads replies any more
+static int exit_log = -1;
+
+// Appends one line to the exit log, if there is one: what the next agent reads when the one
+// that asked for a container is gone. Nothing to do when it fails (a full disk): that
+// container's end is then unknown to a restarted agent, as it was without the log.
+static void log_line(const char *fmt, ...) {
+  if (exit_log < 0) return;
+  char line[600];
+  va_list ap;
+  va_start(ap, fmt);
+  int n = vsnprintf(line, sizeof line, fmt, ap);
+  va_end(ap);
+  if (n <= 0 || n >= (int)sizeof line) return;
+  ssize_t w;
+  do w = write(exit_log, line, (size_t)n);
+  while (w < 0 && errno == EINTR);
+}
+
 static void reply(const char *fmt, ...) {
+  if (agent_gone) return;
   char line[1024];
   va_list ap;
   va_start(ap, fmt);
@@ -87,7 +118,10 @@ static void reply(const char *fmt, ...) {
   for (int off = 0; off < n;) {
     ssize_t w = write(STDOUT_FILENO, line + off, n - off);
     if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) exit(0);  // the agent is gone
+    if (w <= 0) {  // the agent is gone: keep reaping, for the exit log
+      agent_gone = 1;
+      return;
+    }
     off += w;
   }
 }
@@ -106,7 +140,7 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->user = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = r->name = NULL;
   r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = 0;
@@ -142,6 +176,11 @@ static const char *parse(char *buf, size_t len, struct request *r) {
     } else if (strcmp(tok, "cgroup") == 0) {
       if (r->ncgroups == MAX_CGROUPS) return "too many cgroups";
       r->cgroups[r->ncgroups++] = NEXT();
+    } else if (strcmp(tok, "name") == 0) {
+      r->name = NEXT();
+      if (r->name == NULL || strlen(r->name) > 256 || strchr(r->name, ' ') != NULL ||
+          strchr(r->name, '\n') != NULL)
+        return "bad name";
     } else if (strcmp(tok, "pidns") == 0) {
       r->pidns = 1;
     } else if (strcmp(tok, "mountns") == 0) {
@@ -338,7 +377,9 @@ static void launch(struct request *r) {
     children = realloc(children, capchildren * sizeof *children);
     if (children == NULL) abort();
   }
-  children[nchildren++] = (struct child){pid, r->id};
+  char *name = r->name == NULL ? NULL : strdup(r->name);
+  children[nchildren++] = (struct child){pid, r->id, name};
+  if (name != NULL) log_line("S %s %d\n", name, pid);
   reply("S %ld %d", r->id, pid);
 }
 
@@ -349,18 +390,21 @@ static void reap(void) {
     if (pid <= 0) return;
     for (size_t i = 0; i < nchildren; i++) {
       if (children[i].pid != pid) continue;
-      if (WIFEXITED(status))
-        reply("X %ld %d 0", children[i].id, WEXITSTATUS(status));
-      else
-        reply("X %ld -1 %d", children[i].id, WTERMSIG(status));
+      int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+      int sig = WIFEXITED(status) ? 0 : WTERMSIG(status);
+      // The log first: an agent killed before it read the reply finds the status there.
+      if (children[i].name != NULL) log_line("X %s %d %d\n", children[i].name, code, sig);
+      reply("X %ld %d %d", children[i].id, code, sig);
+      free(children[i].name);
       children[i] = children[--nchildren];
       break;
     }
   }
 }
 
-int main(void) {
+int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  if (argc > 1) exit_log = open(argv[1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
@@ -374,8 +418,11 @@ int main(void) {
   if (buf == NULL) return 1;
   struct request *r = malloc(sizeof *r);
   if (r == NULL) return 1;
+  int input_open = 1;
   for (;;) {
-    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
+    // Input closed: only the children's ends are left to wait for.
+    if (!input_open && nchildren == 0) return 0;
+    struct pollfd fds[2] = {{input_open ? STDIN_FILENO : -1, POLLIN, 0}, {sfd, POLLIN, 0}};
     if (poll(fds, 2, -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
@@ -393,7 +440,11 @@ int main(void) {
     }
     ssize_t n = read(STDIN_FILENO, buf + len, cap - len);
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return 0;  // the agent closed our input: leave the containers running
+    if (n <= 0) {  // the agent closed our input: leave the containers running
+      input_open = 0;
+      agent_gone = 1;
+      continue;
+    }
     len += (size_t)n;
     for (;;) {
       char *nl = memchr(buf, '\n', len);

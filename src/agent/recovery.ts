@@ -39,6 +39,12 @@ export async function recoverAgent(parts: RecoveryParts): Promise<void> {
   });
   const live = new Map<string, ContainerWait>();
   for (const id of result.recovered) live.set(id, parts.containerizer.wait(id));
+  for (const id of result.gone) {
+    // Ended while the agent was down, with the status its launcher logged: the task's end is
+    // reported as it was (a command task that exited 0 is TASK_FINISHED), not as unknown.
+    const ended = await parts.containerizer.wait(id);
+    if (ended.ok && ended.value.waitStatus !== null) live.set(id, Promise.resolve(ended));
+  }
   parts.logger.info(
     {
       recovered: result.recovered.length,
@@ -80,7 +86,9 @@ async function readCheckpoint(
   }
 }
 
-/** The checkpointed containers whose pid file names a process to re-attach. */
+/** The checkpointed containers, by the pid their pid file names; one without (the agent died
+ *  before writing it) is known all the same: never an orphan, found by the containerizer's
+ *  logs if its process started. */
 async function knownContainers(
   parts: RecoveryParts,
   state: RecoveredAgentState,
@@ -94,17 +102,10 @@ async function knownContainers(
       const executorId = ex.info.executor_id.value;
       const { containerId } = ex;
       const path = pidFile(workDir, state.agentId, { frameworkId, executorId, containerId });
-      const pid = Number((await readFile(path, "utf8").catch(() => "")).trim());
-      if (Number.isInteger(pid) && pid > 0) {
-        const sandboxDir = sandboxPath(
-          workDir,
-          state.agentId,
-          frameworkId,
-          executorId,
-          containerId,
-        );
-        known.push({ containerId, pid, sandboxDir });
-      }
+      const read = Number((await readFile(path, "utf8").catch(() => "")).trim());
+      const pid = Number.isInteger(read) && read > 0 ? read : undefined;
+      const sandboxDir = sandboxPath(workDir, state.agentId, frameworkId, executorId, containerId);
+      known.push({ containerId, pid, sandboxDir });
     }
   }
   return known;

@@ -25,9 +25,12 @@ export interface RecoveringContainerizer {
   isLive(containerId: string): boolean;
   live(): Iterable<Container>;
   /** Tracks a known container (not the agent's child), started at `startTimeTicks`. */
-  adopt(k: KnownContainer, startTimeTicks: number | null): Container;
-  /** Ends a tracked container whose process is gone (its wait() resolves). */
-  finish(c: Container): Promise<void>;
+  adopt(k: KnownContainer & { pid: number }, startTimeTicks: number | null): Container;
+  /** Ends a tracked container whose process is gone (its wait() resolves); `waitForLog`: its
+   *  launcher is about to log its end (it is a zombie), so wait for the line. */
+  finish(c: Container, waitForLog: boolean): Promise<void>;
+  /** The pid the containerizer's logs name for a container whose pid file is missing. */
+  loggedPid(containerId: string): number | undefined;
 }
 
 export async function recoverContainers(
@@ -40,15 +43,22 @@ export async function recoverContainers(
   const knownIds = new Set(known.map((k) => k.containerId));
   for (const k of known) {
     if (host.isLive(k.containerId)) continue;
-    const stat = readProcStat(k.pid);
+    // A container the checkpoint knows is never an orphan, even when the agent died before
+    // it wrote its pid file: the launch is in the containerizer's logs, or never started.
+    const pid = k.pid ?? host.loggedPid(k.containerId);
+    if (pid === undefined) {
+      gone.push(k.containerId);
+      continue;
+    }
+    const stat = readProcStat(pid);
     // Our container leaders are session leaders (setsid); anything else is a reused pid.
-    const alive = stat !== null && stat.state !== "Z" && stat.session === k.pid;
-    const c = host.adopt(k, stat?.startTimeTicks ?? null);
+    const alive = stat !== null && stat.state !== "Z" && stat.session === pid;
+    const c = host.adopt({ ...k, pid }, stat?.startTimeTicks ?? null);
     if (alive) {
       recovered.push(k.containerId);
     } else {
       gone.push(k.containerId);
-      await host.finish(c);
+      await host.finish(c, stat?.state === "Z");
     }
   }
   const orphansRemoved: string[] = [];

@@ -72,7 +72,9 @@ export type ContainerizerResult<T> = CodedResult<ContainerizerErrorCode, T>;
 /** A container the agent's checkpoint knows, for recover(). */
 export interface KnownContainer {
   readonly containerId: string;
-  readonly pid: number;
+  /** Undefined when its pid file was never written (the agent died while the launch was in
+   *  flight): the containerizer's own logs name the pid, if the process was started. */
+  readonly pid: number | undefined;
   readonly resources?: ContainerResources | undefined;
   /** Its sandbox, for disk/du. */
   readonly sandboxDir?: string | undefined;
@@ -97,7 +99,8 @@ export interface Containerizer {
   launch(containerId: string, config: LaunchConfig): Promise<ContainerizerResult<{ pid: number }>>;
   /** Resolves when the container has ended and been cleaned up. For a recovered container
    *  (not the agent's child) the end is seen by polling its pid every `pollIntervalMs`
-   *  (Node has no pidfd), and the exit status is unknown (null), as in Mesos. */
+   *  (Node has no pidfd), and the exit status is the one the launcher of the previous run
+   *  logged (exit-log.ts), or unknown (null) where it logged none. */
   wait(containerId: string): Promise<ContainerizerResult<Termination>>;
   /** Resolves as soon as the container's first process has ended, with what wait() will
    *  resolve with, but before the rest of its tree is killed and its cgroups removed. Mesos's

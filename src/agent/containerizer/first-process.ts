@@ -23,6 +23,7 @@ export interface Launchers {
 
 export function startFirstProcess(
   launchers: Launchers,
+  containerId: string,
   launch: LaunchConfig,
   cgroupProcsFiles: string[],
   user: ContainerUser | null,
@@ -30,6 +31,7 @@ export function startFirstProcess(
   const { mountPoint, pidNamespace } = launchers;
   if (launchers.native !== null) {
     return launchers.native.spawn({
+      name: containerId,
       command: launch.command,
       sandboxDir: launch.sandboxDir,
       env: launch.env,

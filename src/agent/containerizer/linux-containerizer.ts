@@ -40,6 +40,7 @@ import type { Tools } from "./namespaces-detect.ts";
 import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
 import { processEnded, readProcStat } from "./posix-isolator.ts";
 import { killGroup, killSessionRest, signalContainer } from "./process-kill.ts";
+import { EXIT_LOG_WAIT_MS, ExitLog } from "./exit-log.ts";
 import { RuntimeLog } from "./runtime-log.ts";
 import { type HelperExit, NODE_HELPER_DIALECT, SpawnHelper } from "./spawn-helper.ts";
 import {
@@ -91,6 +92,10 @@ export class LinuxContainerizer implements Containerizer {
   private readonly posixMem: boolean;
   private readonly diskDu: boolean;
   private readonly runtimeLog: RuntimeLog | null;
+  /** Where the native launcher logs its containers' ends, for the next agent (exit-log.ts). */
+  private readonly exitLog: ExitLog | null;
+  /** Containers not the agent's child whose end is being looked up in the exit log. */
+  private readonly endingNotChild = new Set<string>();
   private readonly cgroupMem: boolean;
   /** Containers whose cleanup failed (a cgroup left behind), since start. */
   private cleanupErrors = 0;
@@ -106,13 +111,17 @@ export class LinuxContainerizer implements Containerizer {
       config.runtimeDir === null
         ? null
         : new RuntimeLog(join(config.runtimeDir, "containers.log"), readBootId(), config.onError);
+    this.exitLog =
+      config.runtimeDir === null || config.nativeLauncher === null
+        ? null
+        : new ExitLog(join(config.runtimeDir, "exits.log"));
     this.watched = {
       posixMem: this.posixMem,
       cgroupMem: this.cgroupMem,
       enforceDiskQuota: config.enforceDiskQuota,
       oomLimitation: (c) => this.oomLimitation(c),
       kill: (c) => signalContainer(c, this.backend, "SIGKILL", null),
-      gone: (c) => this.trackCleanup(this.finish(c, null, null)),
+      gone: (c) => this.trackCleanup(this.finishNotChild(c)),
     };
     this.poller = new Repeating(config.pollIntervalMs, () =>
       pollContainers(this.live.values(), this.watched),
@@ -120,7 +129,12 @@ export class LinuxContainerizer implements Containerizer {
     this.diskWatch = new Repeating(config.diskWatchIntervalMs, () => void this.measureDisks());
     const native = config.nativeLauncher;
     this.launchers = {
-      native: native === null ? null : new SpawnHelper<NativeLaunchRequest>(nativeDialect(native)),
+      native:
+        native === null
+          ? null
+          : new SpawnHelper<NativeLaunchRequest>(
+              nativeDialect(native, this.exitLog?.path ?? null),
+            ),
       helper: native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null,
       tools: config.tools,
       mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,
@@ -138,6 +152,8 @@ export class LinuxContainerizer implements Containerizer {
       const opened = openCgroupBackend(config.isolators, config.cgroups, config.cgroupsRoot);
       if (!opened.ok) return opened;
       backend = opened.value;
+      // The launcher opens its exit log there when it starts.
+      if (config.runtimeDir !== null) mkdirSync(config.runtimeDir, { recursive: true });
       if (config.isolators.includes("filesystem/linux")) {
         // The mount point must exist on the host to bind the sandbox onto it (as in Mesos).
         mkdirSync(config.sandboxMountPoint, { recursive: true });
@@ -186,7 +202,7 @@ export class LinuxContainerizer implements Containerizer {
       }
       procsFiles = made.value;
     }
-    const started = startFirstProcess(this.launchers, launch, procsFiles, user.value);
+    const started = startFirstProcess(this.launchers, containerId, launch, procsFiles, user.value);
     // destroy() of a container still being started waits for the start (see destroy()).
     this.launching.set(containerId, started);
     const spawned = await started;
@@ -294,6 +310,7 @@ export class LinuxContainerizer implements Containerizer {
     if (this.live.size === 0) {
       this.poller.disarm();
       this.diskWatch.disarm();
+      this.exitLog?.compactIfIdle(this.launching.size === 0);
     }
     c.resolve(termination);
   }
@@ -403,7 +420,17 @@ export class LinuxContainerizer implements Containerizer {
     while (!c.ended && !processEnded(c.pid, c.startTimeTicks)) {
       await new Promise((r) => setTimeout(r, DESTROY_POLL_MS));
     }
-    await this.finish(c, null, null);
+    await this.finishNotChild(c);
+  }
+
+  /** A container that is not the agent's child ended: its status is the one its launcher
+   *  logged (the agent that started it is gone), or unknown. */
+  private async finishNotChild(c: Container, waitMs = EXIT_LOG_WAIT_MS): Promise<void> {
+    if (c.ended || this.endingNotChild.has(c.id)) return;
+    this.endingNotChild.add(c.id);
+    const logged = await this.exitLog?.exitOf(c.id, waitMs);
+    this.endingNotChild.delete(c.id);
+    await this.finish(c, logged?.code ?? null, logged?.signal ?? null);
   }
 
   async recover(
@@ -424,7 +451,8 @@ export class LinuxContainerizer implements Containerizer {
           startTimeTicks,
           k.sandboxDir ?? null,
         ),
-      finish: (c) => this.finish(c, null, null),
+      finish: (c, waitForLog) => this.finishNotChild(c, waitForLog ? EXIT_LOG_WAIT_MS : 0),
+      loggedPid: (id) => this.runtimeLog?.live().get(id)?.pid ?? this.exitLog?.runningPid(id),
     };
     return recoverContainers(host, known, options.cgroupOrphans !== false);
   }

@@ -24,6 +24,8 @@ const COMPILE_TIMEOUT_MS = 60_000;
 
 /** What the native launcher starts, with every isolation step it takes on the way. */
 export interface NativeLaunchRequest {
+  /** The container id, named in the launcher's exit log (exit-log.ts). */
+  readonly name?: string | undefined;
   readonly command: CommandSpec;
   readonly sandboxDir: string;
   readonly env: Readonly<Record<string, string>>;
@@ -104,6 +106,7 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
     : [command.arguments?.[0] ?? command.value, ...(command.arguments ?? []).slice(1)];
   const env = Object.entries(r.env).map(([k, v]) => `${k}=${v}`);
   const tokens: string[] = ["id", String(id), "file", file];
+  if (r.name !== undefined) tokens.push("name", r.name);
   tokens.push("argv", String(argv.length), ...argv, "env", String(env.length), ...env);
   tokens.push("stdout", r.stdoutPath, "stderr", r.stderrPath, "mkdir", r.sandboxDir);
   for (const procs of r.cgroupProcsFiles) tokens.push("cgroup", procs);
@@ -154,6 +157,15 @@ export function decodeNativeReply(line: string): Reply | null {
   }
 }
 
-export function nativeDialect(path: string): LauncherDialect<NativeLaunchRequest> {
-  return { file: path, args: [], encode: encodeNativeRequest, decode: decodeNativeReply };
+/** `exitLog`: the file the launcher appends its containers' starts and ends to (exit-log.ts). */
+export function nativeDialect(
+  path: string,
+  exitLog: string | null = null,
+): LauncherDialect<NativeLaunchRequest> {
+  return {
+    file: path,
+    args: exitLog === null ? [] : [exitLog],
+    encode: encodeNativeRequest,
+    decode: decodeNativeReply,
+  };
 }

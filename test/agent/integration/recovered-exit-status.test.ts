@@ -1,0 +1,84 @@
+// kill -9 of `tessera agent` while launches are in flight (issue 22, fault 4): six `sleep 3`
+// tasks are launched and the agent is killed as the first one is reported; the restarted agent
+// must neither destroy a container its checkpoint knows as an orphan (a launch whose pid file
+// was not written yet) nor report a recovered task's end as unknown: each exited 0, so each
+// ends TASK_FINISHED, its real exit status, which the launcher recorded for the next agent.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import type { RunningMaster } from "../../../src/master/server.ts";
+import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
+import { processesWith } from "./cluster.ts";
+import { commandTask, Framework, startMasterForAgents, tempWorkDir } from "./helpers.ts";
+
+const TASKS = 6;
+const TERMINAL = new Set([
+  "TASK_FINISHED",
+  "TASK_FAILED",
+  "TASK_KILLED",
+  "TASK_LOST",
+  "TASK_ERROR",
+  "TASK_DROPPED",
+  "TASK_GONE",
+]);
+
+for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
+  describe(`recovered tasks end with their real exit status (${isolation})`, () => {
+    let master: RunningMaster;
+    let framework: Framework;
+    let work: Awaited<ReturnType<typeof tempWorkDir>>;
+    let agent: AgentProcess | undefined;
+    let flags: Record<string, string>;
+    const marker = `tessera-exit-status-${process.pid}-${isolation.slice(0, 5)}`;
+
+    before(async () => {
+      work = await tempWorkDir();
+      master = await startMasterForAgents();
+      flags = await agentProcessFlags(master.url, work.dir, isolation);
+      agent = await spawnAgent(flags);
+      framework = await Framework.subscribe(master);
+    });
+
+    after(async () => {
+      framework.close();
+      await agent?.kill9();
+      for (const pid of processesWith(marker)) {
+        try {
+          process.kill(pid, "SIGKILL");
+        } catch {}
+      }
+      await master.close();
+      await work.remove();
+    });
+
+    it("kill -9 while six launches are in flight: every task ends TASK_FINISHED once it exits 0", async () => {
+      const offer = await framework.offer();
+      const ids = Array.from({ length: TASKS }, (_, i) => `t${i}`);
+      await framework.launch(
+        offer,
+        ids.map((id) => commandTask(id, `sleep 3 # ${marker}`)),
+      );
+      await framework.until("the first update", () => framework.updates[0]);
+      await agent?.kill9();
+      const survivors = processesWith(marker).length;
+      agent = await spawnAgent(flags);
+      const ends = await framework.until(
+        "every task terminal",
+        () => {
+          const last = new Map<string, string>();
+          for (const u of framework.updates) {
+            if (TERMINAL.has(u.state)) last.set(u.taskId, `${u.state}: ${u.status.message ?? ""}`);
+          }
+          return last.size === TASKS ? last : undefined;
+        },
+        30_000,
+      );
+      const expected = new Map<string, string>();
+      for (const [id, end] of ends) if (!end.startsWith("TASK_FINISHED")) expected.set(id, end);
+      assert.deepEqual(
+        [...expected],
+        [],
+        `${survivors} task processes outlived the agent; these did not end TASK_FINISHED`,
+      );
+    });
+  });
+}
