@@ -87,6 +87,9 @@ export class Launching {
   readonly #transport: LocalExecutorTransport;
   readonly #hosted = new Map<string, HostedCommandExecutor>();
   readonly #waited = new Set<string>();
+  /** Launches under way (fetching, starting), by container: a destroy or kill that comes
+   *  meanwhile waits for it, so that what the launch starts is what it ends. */
+  readonly #inFlight = new Map<string, Promise<void>>();
   /** Sandbox (run directory) of each container launched or recovered, until it ends. */
   readonly #sandboxes = new Map<string, string>();
   readonly #gc: SandboxGc;
@@ -161,11 +164,12 @@ export class Launching {
 
   /** Launches; whatever fails (a full disk included) ends as `container_launch_failed`. */
   async launch(launch: ContainerLaunch): Promise<void> {
-    try {
-      await this.#launch(launch);
-    } catch (error) {
+    const started = this.#launch(launch).catch((error: unknown) => {
       this.#launchFailed(launch.containerId, (error as Error).message);
-    }
+    });
+    this.#inFlight.set(launch.containerId, started);
+    await started;
+    this.#inFlight.delete(launch.containerId);
   }
 
   async #launch(launch: ContainerLaunch): Promise<void> {
@@ -366,6 +370,7 @@ export class Launching {
   ): Promise<KillContainerResult> {
     const graceMs =
       signal === undefined || signal === osConstants.signals.SIGKILL ? 0 : DEFAULT_KILL_GRACE_MS;
+    await this.#inFlight.get(containerId);
     const hosted = this.#hosted.get(containerId);
     if (hosted !== undefined) {
       await hosted.killTask(graceMs);
@@ -376,6 +381,7 @@ export class Launching {
   }
 
   async destroy(containerId: string): Promise<void> {
+    await this.#inFlight.get(containerId);
     const hosted = this.#hosted.get(containerId);
     if (hosted !== undefined) {
       await hosted.destroy();

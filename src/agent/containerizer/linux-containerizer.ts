@@ -34,13 +34,13 @@ import type {
   LaunchConfig,
   RecoverResult,
 } from "./containerizer.ts";
+import { EXIT_LOG_WAIT_MS, ExitLog } from "./exit-log.ts";
 import { fail, failKeepingSandbox, type Launchers, startFirstProcess } from "./first-process.ts";
 import type { IsolatorName } from "./isolation-flags.ts";
 import type { Tools } from "./namespaces-detect.ts";
 import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
 import { processEnded, readProcStat } from "./posix-isolator.ts";
 import { killGroup, killSessionRest, signalContainer } from "./process-kill.ts";
-import { EXIT_LOG_WAIT_MS, ExitLog } from "./exit-log.ts";
 import { RuntimeLog } from "./runtime-log.ts";
 import { type HelperExit, NODE_HELPER_DIALECT, SpawnHelper } from "./spawn-helper.ts";
 import {
@@ -132,9 +132,7 @@ export class LinuxContainerizer implements Containerizer {
       native:
         native === null
           ? null
-          : new SpawnHelper<NativeLaunchRequest>(
-              nativeDialect(native, this.exitLog?.path ?? null),
-            ),
+          : new SpawnHelper<NativeLaunchRequest>(nativeDialect(native, this.exitLog?.path ?? null)),
       helper: native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null,
       tools: config.tools,
       mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,

@@ -120,6 +120,10 @@ export class HostedCommandExecutor {
   #task: TaskInfo | undefined;
   #taskId: string | undefined;
   #launched = false;
+  /** The task's launch while the containerizer starts it: a kill, shutdown or destroy that
+   *  comes meanwhile waits for it, then kills what it started (a terminal update is only
+   *  sent once the task's process is gone). */
+  #launching: Promise<{ ok: true } | { ok: false; message: string }> | undefined;
   #killing: KillWhy | undefined;
   #terminalUuid: string | undefined;
   #ended = false;
@@ -160,7 +164,9 @@ export class HostedCommandExecutor {
         closed: () => this.#streamClosed(),
       });
       if (connection !== undefined) {
-        this.#subscription = connection;
+        // Destroyed while subscribing: nothing may be launched on this stream.
+        if (this.#ended) connection.close();
+        else this.#subscription = connection;
         return;
       }
       // The agent is not answering yet: retry.
@@ -201,7 +207,9 @@ export class HostedCommandExecutor {
       }
       case "SHUTDOWN":
         void this.#kill(Math.max(0, this.#o.shutdownGracePeriodMs - SHUTDOWN_GRACE_EXTRA_MS), {});
-        if (!this.#launched) this.#end({ kind: "container_ended", termination: undefined });
+        // A launch in flight ends by the kill above, once it has started its process.
+        if (!this.#launched && this.#launching === undefined)
+          this.#end({ kind: "container_ended", termination: undefined });
         break;
       default:
         break;
@@ -209,7 +217,7 @@ export class HostedCommandExecutor {
   }
 
   async #launch(task: TaskInfo): Promise<void> {
-    if (this.#task !== undefined || this.#launched) return;
+    if (this.#task !== undefined || this.#launched || this.#ended || this.#closed) return;
     this.#task = task;
     this.#taskId = task.task_id.value;
     this.#update("TASK_STARTING", {});
@@ -223,7 +231,9 @@ export class HostedCommandExecutor {
       value: command.value,
       arguments: command.arguments,
     };
-    const launched = await this.#o.runner.launch(spec, this.#o.env);
+    this.#launching = this.#o.runner.launch(spec, this.#o.env);
+    const launched = await this.#launching;
+    this.#launching = undefined;
     if (!launched.ok) {
       this.#end({ kind: "launch_failed", message: launched.message });
       return;
@@ -300,6 +310,8 @@ export class HostedCommandExecutor {
   #pendingTermination: Termination | undefined;
 
   async #kill(gracePeriodMs: number | undefined, why: KillWhy): Promise<void> {
+    // #launch's own continuation ran first (it awaited first): #launched is set by now.
+    if (this.#launching !== undefined) await this.#launching;
     if (!this.#launched || this.#terminalUuid !== undefined) return;
     const first = this.#killing === undefined;
     if (first) this.#killing = why;
@@ -373,7 +385,8 @@ export class HostedCommandExecutor {
   /** The agent destroys the container (shutdown timeout, framework removed, agent stopping). */
   async destroy(): Promise<void> {
     this.#closed = true;
-    if (this.#launched) await this.#o.runner.kill(0);
+    if (this.#launching !== undefined && (await this.#launching).ok) await this.#o.runner.kill(0);
+    else if (this.#launched) await this.#o.runner.kill(0);
     this.#end({ kind: "container_ended", termination: this.#pendingTermination });
   }
 
