@@ -87,6 +87,18 @@ static size_t nchildren, capchildren;
 static int agent_gone;  // our output is closed: nobody reads replies any more
 static int exit_log = -1;
 
+// The agent is gone: our stdout and stderr are its pipes (or its parent's), which must not be
+// held open by a launcher that stays only to reap.
+static void let_go_of_agent(void) {
+  agent_gone = 1;
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  if (null < 0) return;
+  dup3(null, STDIN_FILENO, O_CLOEXEC);
+  dup3(null, STDOUT_FILENO, O_CLOEXEC);
+  dup3(null, STDERR_FILENO, O_CLOEXEC);
+  close(null);
+}
+
 // Appends one line to the exit log, if there is one: what the next agent reads when the one
 // that asked for a container is gone. Nothing to do when it fails (a full disk): that
 // container's end is then unknown to a restarted agent, as it was without the log.
@@ -119,7 +131,7 @@ static void reply(const char *fmt, ...) {
     ssize_t w = write(STDOUT_FILENO, line + off, n - off);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {  // the agent is gone: keep reaping, for the exit log
-      agent_gone = 1;
+      let_go_of_agent();
       return;
     }
     off += w;
@@ -442,7 +454,7 @@ int main(int argc, char **argv) {
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {  // the agent closed our input: leave the containers running
       input_open = 0;
-      agent_gone = 1;
+      let_go_of_agent();
       continue;
     }
     len += (size_t)n;
