@@ -53,6 +53,26 @@ describe("agent core: reconciling tasks the agent does not know", () => {
     assert.deepEqual(states, ["t1:TASK_DROPPED:REASON_RECONCILIATION"]);
   });
 
+  it("answers TASK_DROPPED after a crash that kept the framework and executor but not the task, once the never-started executor is gone", () => {
+    const h = new Harness({ holdCheckpoints: true });
+    h.register();
+    h.flush();
+    runTask(h);
+    // kill -9 after RUN_TASK: the framework's and executor's records are durable, the task's
+    // is not, and the container never started.
+    const kept = h.held.filter((w) => w.write.type === "framework" || w.write.type === "executor");
+    assert.equal(kept.length, 2);
+    h.restart(replayWrites([...h.disk, ...kept.map((w) => w.write)]));
+    h.holdCheckpoints = false;
+    for (const ex of h.core.frameworks.get("PA")?.executors.values() ?? []) {
+      h.handle({ kind: "container_exited", containerId: ex.containerId });
+    }
+    assert.equal(h.core.frameworks.has("PA"), false, "the framework completed here");
+    subscribed(h, [unknownT1]);
+    const states = h.updatesToMaster().map((s) => `${s.task_id.value}:${s.state}:${s.reason}`);
+    assert.deepEqual(states, ["t1:TASK_DROPPED:REASON_RECONCILIATION"]);
+  });
+
   it("answers TASK_DROPPED for a partition-aware framework that already completed on this agent", () => {
     const h = new Harness();
     h.register();
