@@ -6,6 +6,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningAgent } from "../../../src/agent/server.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { killPids } from "../../support/cluster.ts";
+import { eventually } from "../../support/eventually.ts";
 import { processesWith } from "./cluster.ts";
 import {
   commandTask,
@@ -21,11 +23,10 @@ const ROUNDS = 12;
 const GONE_WITHIN_MS = 10_000;
 
 async function untilGone(marker: string): Promise<void> {
-  const deadline = Date.now() + GONE_WITHIN_MS;
-  while (processesWith(marker).length > 0) {
-    assert.ok(Date.now() < deadline, `still running: ${processesWith(marker).join(", ")}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await eventually(`no process of ${marker}`, () => processesWith(marker).length === 0, {
+    timeoutMs: GONE_WITHIN_MS,
+    detail: () => `still running: ${processesWith(marker).join(", ")}`,
+  });
 }
 
 describe("a kill while the launch is in flight", () => {
@@ -41,11 +42,7 @@ describe("a kill while the launch is in flight", () => {
   });
 
   after(async () => {
-    for (const pid of processesWith(marker)) {
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-    }
+    killPids(processesWith(marker));
     await agent.close();
     await master.close();
     await work.remove();

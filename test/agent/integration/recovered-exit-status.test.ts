@@ -8,20 +8,13 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
+import { type TaskState, TERMINAL_TASK_STATES } from "../../../src/wire/status.ts";
+import { killPids } from "../../support/cluster.ts";
 import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
 import { processesWith } from "./cluster.ts";
 import { commandTask, Framework, startMasterForAgents, tempWorkDir } from "./helpers.ts";
 
 const TASKS = 6;
-const TERMINAL = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_LOST",
-  "TASK_ERROR",
-  "TASK_DROPPED",
-  "TASK_GONE",
-]);
 
 for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
   describe(`recovered tasks end with their real exit status (${isolation})`, () => {
@@ -43,11 +36,7 @@ for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
     after(async () => {
       framework.close();
       await agent?.kill9();
-      for (const pid of processesWith(marker)) {
-        try {
-          process.kill(pid, "SIGKILL");
-        } catch {}
-      }
+      killPids(processesWith(marker));
       await master.close();
       await work.remove();
     });
@@ -69,7 +58,8 @@ for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
         () => {
           const last = new Map<string, string>();
           for (const u of framework.updates) {
-            if (TERMINAL.has(u.state)) last.set(u.taskId, `${u.state}: ${u.status.message ?? ""}`);
+            if (TERMINAL_TASK_STATES.has(u.state as TaskState))
+              last.set(u.taskId, `${u.state}: ${u.status.message ?? ""}`);
           }
           return last.size === TASKS ? last : undefined;
         },
