@@ -58,11 +58,21 @@ export function parseExitLog(text: string): {
 }
 
 export class ExitLog {
+  /** The last parse and the file size it was made at. */
+  #parsed: { size: number; log: ReturnType<typeof parseExitLog> } | undefined;
+
   constructor(readonly path: string) {}
 
+  // Recovery asks once per container and polls while an end is due, so the log (up to
+  // EXIT_LOG_COMPACT_BYTES) is parsed again only when it has grown or been emptied: it is only
+  // ever appended to or truncated, so an unchanged size is unchanged content.
   #read(): ReturnType<typeof parseExitLog> {
     try {
-      return parseExitLog(readFileSync(this.path, "utf8"));
+      const size = statSync(this.path).size;
+      if (this.#parsed?.size !== size) {
+        this.#parsed = { size, log: parseExitLog(readFileSync(this.path, "utf8")) };
+      }
+      return this.#parsed.log;
     } catch {
       return { started: new Map(), exited: new Map() };
     }
