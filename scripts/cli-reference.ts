@@ -11,7 +11,7 @@ import {
 } from "../src/cli/reference.ts";
 
 const readmePath = new URL("../README.md", import.meta.url);
-const reference = renderReference(buildProgram());
+const reference = renderReference(await buildProgram());
 if (process.argv.includes("--write")) {
   const updated = withReference(readFileSync(readmePath, "utf8"), reference);
   if (updated === undefined) {

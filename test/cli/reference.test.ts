@@ -25,26 +25,26 @@ test("the README keeps its first two commands at the top", () => {
     "# Tessera",
     "",
     "```sh",
-    "npm install && npx tessera dev   # install, then start a local cluster: master + agent, state in ./.tessera",
+    "npm install && npm run dev       # install, then start a local cluster: master + agent, state in ./.tessera",
     "npm test                         # type-check, lint and every test",
     "```",
   ]);
 });
 
-test("the README's command reference is what the CLI's definitions generate", () => {
+test("the README's command reference is what the CLI's definitions generate", async () => {
   const start = readme.indexOf(REFERENCE_START);
   const end = readme.indexOf(REFERENCE_END);
   assert.ok(start !== -1 && end > start, `README.md lacks the ${REFERENCE_START} section`);
   const inReadme = readme.slice(start + REFERENCE_START.length, end).trim();
-  const generated = renderReference(buildProgram()).trim();
+  const generated = renderReference(await buildProgram()).trim();
   assert.ok(
     inReadme === generated,
     `README.md's command reference is out of date: run \`${REGENERATE_COMMAND}\``,
   );
 });
 
-test("every command's --help lists each of its options and subcommands", () => {
-  const commands = allCommands(buildProgram());
+test("every command's --help lists each of its options and subcommands", async () => {
+  const commands = allCommands(await buildProgram());
   assert.ok(commands.length >= 20);
   for (const command of commands) {
     const help = command.helpInformation();
@@ -58,7 +58,7 @@ test("every command's --help lists each of its options and subcommands", () => {
 });
 
 test("`tessera run --help` from the binary shows run's usage and every one of its options", async () => {
-  const run = buildProgram().commands.find((c) => c.name() === "run");
+  const run = (await buildProgram()).commands.find((c) => c.name() === "run");
   assert.ok(run !== undefined);
   const r = await tessera(["run", "--help"]);
   assert.equal(r.code, 0);
@@ -69,7 +69,19 @@ test("`tessera run --help` from the binary shows run's usage and every one of it
 test("`tessera --help` from the binary lists every command", async () => {
   const r = await tessera(["--help"]);
   assert.equal(r.code, 0);
-  for (const command of buildProgram().commands) {
+  for (const command of (await buildProgram()).commands) {
     assert.match(r.stdout, new RegExp(`^  ${command.name()}\\b`, "m"));
   }
+});
+
+test("a command line naming one command loads that command exactly as the full program defines it", async () => {
+  const full = await buildProgram();
+  for (const command of full.commands) {
+    if (command.name() === "help") continue;
+    const lazy = await buildProgram(command.name());
+    const same = lazy.commands.find((c) => c.name() === command.name());
+    assert.ok(same !== undefined, `${command.name()} is not in COMMAND_MODULES (src/cli/main.ts)`);
+    assert.equal(same.helpInformation(), command.helpInformation(), command.name());
+  }
+  assert.equal((await buildProgram("version")).commands.length, 1);
 });
