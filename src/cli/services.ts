@@ -1,115 +1,95 @@
 // `tessera services`: runs the services (Marathon-compatible) framework, and drives it through
 // its Marathon REST API (deploy/list/show/scale/restart/rollback/delete).
-import { readFileSync } from "node:fs";
 import { Command } from "commander";
-import { request, subscribeSse } from "../http/client.ts";
+import { CliError } from "./cli-error.ts";
+import { jsonOption, runAction } from "./command-kit.ts";
+import { type Column, formatScalar, printJson, printTable } from "./output.ts";
+import { api, appPath, changeAndFollow, ok, readAppFile } from "./services-client.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
-const POLL_MS = 500;
 
-interface ApiAnswer {
-  readonly status: number;
-  readonly body: unknown;
+interface AppRow {
+  id: string;
+  instances?: number;
+  tasksRunning?: number;
+  tasksHealthy?: number;
+  tasksStaged?: number;
+  cpus?: number;
+  mem?: number;
+  disk?: number;
+  cmd?: string | null;
+  version?: string;
+  healthChecks?: unknown[];
+  deployments?: { id: string }[];
+  container?: { docker?: { image?: string } } | null;
+  tasks?: {
+    id: string;
+    host?: string;
+    state?: string;
+    startedAt?: string | null;
+    healthCheckResults?: { alive?: boolean }[];
+  }[];
+  lastTaskFailure?: { message?: string; state?: string; timestamp?: string } | null;
 }
 
-async function api(url: string, method: string, path: string, body?: unknown): Promise<ApiAnswer> {
-  const res = await request(`${url}${path}`, {
-    method,
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const text = res.body;
-  let parsed: unknown = text;
-  try {
-    parsed = text === "" ? undefined : JSON.parse(text);
-  } catch {
-    // not JSON: keep the text
+const APP_COLUMNS: readonly Column<AppRow>[] = [
+  { header: "ID", value: (a) => a.id },
+  { header: "RUNNING", value: (a) => `${a.tasksRunning ?? 0}/${a.instances ?? 0}` },
+  {
+    header: "HEALTHY",
+    value: (a) => ((a.healthChecks?.length ?? 0) > 0 ? String(a.tasksHealthy ?? 0) : "-"),
+  },
+  { header: "CPUS", value: (a) => formatScalar(a.cpus) },
+  { header: "MEM", value: (a) => formatScalar(a.mem) },
+  { header: "DEPLOYING", value: (a) => ((a.deployments?.length ?? 0) > 0 ? "yes" : "no") },
+  { header: "COMMAND", value: (a) => a.cmd ?? a.container?.docker?.image ?? "-" },
+];
+
+type AppTask = NonNullable<AppRow["tasks"]>[number];
+const TASK_COLUMNS: readonly Column<AppTask>[] = [
+  { header: "TASK", value: (t) => t.id },
+  { header: "HOST", value: (t) => t.host ?? "-" },
+  { header: "STATE", value: (t) => t.state ?? "-" },
+  { header: "STARTED", value: (t) => t.startedAt ?? "-" },
+  {
+    header: "HEALTH",
+    value: (t) =>
+      t.healthCheckResults === undefined || t.healthCheckResults.length === 0
+        ? "-"
+        : t.healthCheckResults.every((r) => r.alive === true)
+          ? "healthy"
+          : "unhealthy",
+  },
+];
+
+function printApp(app: AppRow): void {
+  const lines = [
+    ["id", app.id],
+    ["version", app.version ?? "-"],
+    [
+      "instances",
+      `${app.instances ?? 0} (running ${app.tasksRunning ?? 0}, healthy ${app.tasksHealthy ?? 0}, staged ${app.tasksStaged ?? 0})`,
+    ],
+    [
+      "resources",
+      `cpus ${formatScalar(app.cpus)}, mem ${formatScalar(app.mem)} MB, disk ${formatScalar(app.disk)} MB`,
+    ],
+    ["command", app.cmd ?? app.container?.docker?.image ?? "-"],
+    ["deployments", (app.deployments ?? []).map((d) => d.id).join(", ") || "none"],
+  ];
+  const failure = app.lastTaskFailure;
+  if (failure !== null && failure !== undefined) {
+    lines.push([
+      "last failure",
+      `${failure.state ?? ""} ${failure.timestamp ?? ""}: ${failure.message ?? ""}`.trim(),
+    ]);
   }
-  return { status: res.status, body: parsed };
-}
-
-function print(answer: ApiAnswer): void {
-  console.log(JSON.stringify(answer.body, null, 2));
-  if (answer.status >= 400) process.exitCode = 1;
-}
-
-const appPath = (id: string) => `/v2/apps/${id.replace(/^\//, "")}`;
-
-function progressBar(done: number, total: number, width = 30): string {
-  const filled = total === 0 ? width : Math.round((Math.min(done, total) / total) * width);
-  return `[${"#".repeat(filled)}${"-".repeat(width - filled)}] ${done}/${total}`;
-}
-
-type Outcome = { ok: true } | { ok: false; reason: string };
-
-/**
- * Subscribes to the API's deployment_success/deployment_failed events (`/v2/events`) before the
- * change is sent, so a deployment that ends at once is not missed. `outcome(id)` resolves with
- * the deployment's end: success, or failure (cancelled, rolled back, replaced by a forced one).
- */
-async function watchDeployments(url: string) {
-  const sub = await subscribeSse(
-    `${url}/v2/events?event_type=deployment_success&event_type=deployment_failed`,
-  );
-  const ended = new Map<string, Outcome>();
-  const waiters = new Map<string, (o: Outcome) => void>();
-  const onEvent = (data: string) => {
-    const event = JSON.parse(data) as { eventType: string; id: string; reason?: string };
-    const outcome: Outcome =
-      event.eventType === "deployment_success"
-        ? { ok: true }
-        : { ok: false, reason: event.reason ?? "cancelled or superseded" };
-    ended.set(event.id, outcome);
-    waiters.get(event.id)?.(outcome);
-  };
-  void (async () => {
-    try {
-      for await (const event of sub.events) onEvent(event.data);
-    } catch {
-      // closed by close(), or dropped: follow() then gives up at its timeout
-    }
-  })();
-  return {
-    outcome(id: string): Promise<Outcome> {
-      const known = ended.get(id);
-      if (known !== undefined) return Promise.resolve(known);
-      return new Promise((resolve) => waiters.set(id, resolve));
-    },
-    close() {
-      sub.close();
-    },
-  };
-}
-
-interface AppCounts {
-  app?: { instances?: number; tasksHealthy?: number; tasksRunning?: number; healthChecks?: [] };
-}
-
-/** Draws the app's progress (healthy, or running without checks) until `done` settles. */
-async function follow(
-  url: string,
-  appId: string,
-  done: Promise<Outcome>,
-  timeoutMs: number,
-): Promise<Outcome> {
-  let settled: Outcome | undefined;
-  void done.then((o) => {
-    settled = o;
-  });
-  const draw = async () => {
-    const app = (await api(url, "GET", appPath(appId))).body as AppCounts;
-    const total = app.app?.instances ?? 0;
-    const checked = (app.app?.healthChecks?.length ?? 0) > 0;
-    const count = (checked ? app.app?.tasksHealthy : app.app?.tasksRunning) ?? 0;
-    process.stderr.write(`\r${progressBar(count, total)} ${checked ? "healthy" : "running"}`);
-  };
-  const deadline = Date.now() + timeoutMs;
-  while (settled === undefined && Date.now() < deadline) {
-    await draw();
-    await Promise.race([done, new Promise((r) => setTimeout(r, POLL_MS))]);
+  for (const [key, value] of lines) console.log(`${`${key}:`.padEnd(14)}${value}`);
+  const tasks = app.tasks ?? [];
+  if (tasks.length > 0) {
+    console.log("");
+    printTable(TASK_COLUMNS, tasks);
   }
-  await draw(); // the final count
-  process.stderr.write("\n");
-  return settled ?? { ok: false, reason: `still deploying after ${timeoutMs / 1000} s` };
 }
 
 interface ServeOptions {
@@ -150,67 +130,118 @@ export function servicesCommand(): Command {
       process.once("SIGTERM", shutdown);
     });
 
-  withUrl(cmd.command("deploy <file>").description("create or update an app and follow it"))
-    .option("--timeout_s <s>", "give up following after this long", "600")
-    .action(async (file: string, o: { url: string; timeout_s: string }) => {
-      const app = JSON.parse(readFileSync(file, "utf8")) as { id: string };
-      const watch = await watchDeployments(o.url);
-      try {
-        const exists = (await api(o.url, "GET", appPath(app.id))).status === 200;
-        const answer = exists
-          ? await api(o.url, "PUT", appPath(app.id), app)
-          : await api(o.url, "POST", "/v2/apps", app);
-        if (answer.status >= 400) return print(answer);
-        const body = answer.body as { deploymentId?: string; deployments?: { id: string }[] };
-        const deploymentId = body.deploymentId ?? body.deployments?.[0]?.id;
-        if (deploymentId === undefined) return print(answer);
-        console.log(`deployment ${deploymentId} started`);
-        const timeoutMs = Number(o.timeout_s) * 1000;
-        const outcome = await follow(o.url, app.id, watch.outcome(deploymentId), timeoutMs);
-        if (outcome.ok) console.log(`deployment ${deploymentId} succeeded`);
-        else {
-          console.log(`deployment ${deploymentId} failed: ${outcome.reason}`);
-          process.exitCode = 1;
-        }
-      } finally {
-        watch.close();
-      }
-    });
+  const withTimeout = (c: Command) =>
+    c.option("--timeout_s <s>", "give up following the deployment after this long", "600");
+  const timeoutMs = (o: { timeout_s: string }) => Number(o.timeout_s) * 1000;
 
-  withUrl(cmd.command("list").description("list apps")).action(async (o: { url: string }) =>
-    print(await api(o.url, "GET", "/v2/apps")),
+  withTimeout(
+    withUrl(cmd.command("deploy <file>").description("create or update an app and follow it")),
+  ).action(
+    runAction(async (file: string, o: { url: string; timeout_s: string }) => {
+      const app = readAppFile(file);
+      const exists = (await api(o.url, "GET", appPath(app.id))).status === 200;
+      await changeAndFollow(
+        o.url,
+        app.id,
+        () =>
+          exists ? api(o.url, "PUT", appPath(app.id), app) : api(o.url, "POST", "/v2/apps", app),
+        timeoutMs(o),
+      );
+    }),
   );
-  withUrl(cmd.command("show <id>").description("show an app")).action(
-    async (id: string, o: { url: string }) => print(await api(o.url, "GET", appPath(id))),
-  );
-  withUrl(cmd.command("scale <id> <n>").description("set an app's instance count")).action(
-    async (id: string, n: string, o: { url: string }) =>
-      print(await api(o.url, "PUT", appPath(id), { instances: Number(n) })),
-  );
-  withUrl(cmd.command("restart <id>").description("rolling restart of an app")).action(
-    async (id: string, o: { url: string }) =>
-      print(await api(o.url, "POST", `${appPath(id)}/restart`)),
-  );
-  withUrl(cmd.command("rollback <id>").description("go back to an earlier app version"))
-    .option("--version <v>", "version to restore (default: the previous one)")
-    .action(async (id: string, o: { url: string; version?: string }) => {
-      let version = o.version;
-      if (version === undefined) {
-        const versions = (await api(o.url, "GET", `${appPath(id)}/versions`)).body as {
-          versions?: string[];
+
+  withUrl(cmd.command("list").description("list apps: running/asked instances, health, resources"))
+    .addOption(jsonOption())
+    .action(
+      runAction(async (o: { url: string; json?: boolean }) => {
+        const { apps } = (await ok(api(o.url, "GET", "/v2/apps"))).body as { apps: AppRow[] };
+        if (o.json) printJson(apps);
+        else if (apps.length === 0)
+          console.log("no apps (`tessera services deploy FILE` adds one)");
+        else printTable(APP_COLUMNS, apps);
+      }),
+    );
+  withUrl(cmd.command("show <id>").description("show an app, its tasks and its last failure"))
+    .addOption(jsonOption())
+    .action(
+      runAction(async (id: string, o: { url: string; json?: boolean }) => {
+        const { app } = (await ok(api(o.url, "GET", appPath(id)))).body as {
+          app: AppRow;
         };
-        // Marathon lists versions newest first.
-        version = versions.versions?.[1];
+        if (o.json) printJson(app);
+        else printApp(app);
+      }),
+    );
+  withTimeout(
+    withUrl(cmd.command("scale <id> <n>").description("set an app's instance count and follow it")),
+  ).action(
+    runAction(async (id: string, n: string, o: { url: string; timeout_s: string }) => {
+      const instances = Number(n);
+      if (!Number.isInteger(instances) || instances < 0) {
+        throw new CliError("BAD_ARGUMENT", `instances must be a whole number >= 0, not "${n}"`, 2);
       }
-      if (version === undefined) {
-        console.error("no earlier version to roll back to");
-        process.exitCode = 1;
-        return;
-      }
-      print(await api(o.url, "PUT", appPath(id), { version }));
-    });
-  withUrl(cmd.command("delete <id>").description("delete an app")).action(
-    async (id: string, o: { url: string }) => print(await api(o.url, "DELETE", appPath(id))),
+      await changeAndFollow(
+        o.url,
+        id,
+        () => api(o.url, "PUT", appPath(id), { instances }),
+        timeoutMs(o),
+      );
+    }),
+  );
+  withTimeout(
+    withUrl(cmd.command("restart <id>").description("rolling restart of an app, followed")),
+  ).action(
+    runAction(async (id: string, o: { url: string; timeout_s: string }) => {
+      await changeAndFollow(
+        o.url,
+        id,
+        () => api(o.url, "POST", `${appPath(id)}/restart`),
+        timeoutMs(o),
+      );
+    }),
+  );
+  withTimeout(
+    withUrl(
+      cmd.command("rollback <id>").description("go back to an earlier app version, followed"),
+    ),
+  )
+    .option("--version <v>", "version to restore (default: the previous one)")
+    .action(
+      runAction(async (id: string, o: { url: string; version?: string; timeout_s: string }) => {
+        let version = o.version;
+        if (version === undefined) {
+          const versions = (await ok(api(o.url, "GET", `${appPath(id)}/versions`))).body as {
+            versions?: string[];
+          };
+          // Marathon lists versions newest first.
+          version = versions.versions?.[1];
+        }
+        if (version === undefined) {
+          throw new CliError("NOT_FOUND", `app ${id} has no earlier version to roll back to`);
+        }
+        const to = version;
+        await changeAndFollow(
+          o.url,
+          id,
+          () => api(o.url, "PUT", appPath(id), { version: to }),
+          timeoutMs(o),
+        );
+      }),
+    );
+  withTimeout(
+    withUrl(
+      cmd.command("delete <id>").description("delete an app and wait until its tasks are gone"),
+    ),
+  ).action(
+    runAction(async (id: string, o: { url: string; timeout_s: string }) => {
+      await changeAndFollow(
+        o.url,
+        id,
+        () => api(o.url, "DELETE", appPath(id)),
+        timeoutMs(o),
+        false,
+      );
+    }),
   );
   return cmd;
 }
