@@ -160,6 +160,22 @@ export interface V1Call<T> {
   readonly call: T;
   /** The request's media type, which is also the answer's for non-streaming calls. */
   readonly contentType: V1MediaType;
+  /** A JSON `type` this API does not know (Mesos then leaves the optional type unset). */
+  readonly unknownType?: string;
+}
+
+const MISSING_TYPE = "Expecting 'type' to be present";
+const ECHOED_TYPE_MAX = 64;
+
+/**
+ * A validation message with what Mesos leaves out: for a call whose JSON `type` names no call
+ * of this API, Mesos's own text ("Expecting 'type' to be present") followed by the name it did
+ * not know, so `{"type":"NOPE"}` is not answered as if the type were missing.
+ */
+export function explainInvalid(invalid: string, read: { readonly unknownType?: string }): string {
+  if (invalid !== MISSING_TYPE || read.unknownType === undefined) return invalid;
+  const name = read.unknownType.slice(0, ECHOED_TYPE_MAX);
+  return `${invalid} ('${name}' is not a call type of this API)`;
 }
 
 /**
@@ -183,7 +199,12 @@ export function readV1Call<S extends z.ZodType>(
   if (!json.ok) return json;
   const call = convertCall(schema, json.value, options);
   if (!call.ok) return call;
-  return { ok: true, value: { call: call.value, contentType: contentType.value } };
+  const raw = (json.value as { type?: unknown } | null)?.type;
+  const unknownType =
+    typeof raw === "string" && (call.value as { type?: unknown }).type === undefined
+      ? { unknownType: raw }
+      : {};
+  return { ok: true, value: { call: call.value, contentType: contentType.value, ...unknownType } };
 }
 
 /**

@@ -10,7 +10,7 @@ import { jsonOrJsonp } from "../../http/jsonp.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
 import { failureResponse, type Reply, textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
+import { explainInvalid, negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 
 import type { AgentInfo } from "../../wire/framework.ts";
 import { stringifyWire } from "../../wire/json.ts";
@@ -210,7 +210,10 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       const call = parsed.value.call;
       const invalid = validateAgentOperatorCall(call);
       if (invalid !== undefined)
-        return textResponse(400, `Failed to validate agent::Call: ${invalid}`);
+        return textResponse(
+          400,
+          `Failed to validate agent::Call: ${explainInvalid(invalid, parsed.value)}`,
+        );
       if (call.type === "KILL_CONTAINER" && call.kill_container !== undefined) {
         return killContainer(
           ctx,

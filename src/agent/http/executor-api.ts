@@ -14,7 +14,7 @@ import {
   textResponse,
 } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
-import { encodeV1, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { encodeV1, explainInvalid, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
 import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
 
@@ -35,7 +35,10 @@ export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): 
       const { call } = read.value;
       const invalid = validateExecutorCall(call);
       if (invalid !== undefined) {
-        return textResponse(400, `Failed to validate Executor::Call: ${invalid}`);
+        return textResponse(
+          400,
+          `Failed to validate Executor::Call: ${explainInvalid(invalid, read.value)}`,
+        );
       }
       if (call.type !== "SUBSCRIBE") {
         const reply = port.call(call, undefined);

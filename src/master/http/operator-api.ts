@@ -11,7 +11,7 @@ import { LoggingLevel } from "../../http/logging-level.ts";
 import { notBuiltResponse } from "../../http/not-built.ts";
 import { failureResponse, type Reply, streamReply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
-import { negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
+import { explainInvalid, negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
@@ -114,7 +114,10 @@ async function handleOperatorCall(
   const { call } = read.value;
   const invalid = validateMasterCall(call);
   if (invalid !== undefined)
-    return textResponse(400, `Failed to validate master::Call: ${invalid}`);
+    return textResponse(
+      400,
+      `Failed to validate master::Call: ${explainInvalid(invalid, read.value)}`,
+    );
   const accept = negotiateAccept(request);
   if (!accept.ok) return failureResponse(accept.failure);
   const write = coreCallOf(call);

@@ -13,7 +13,7 @@ import {
   textResponse,
 } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
-import { encodeV1, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
+import { encodeV1, explainInvalid, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerCall } from "../../wire/scheduler.ts";
 import { MASTER_ERROR_STATUS, type SchedulerCallReply } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
@@ -43,7 +43,10 @@ async function handleSchedulerCall(ctx: MasterHttpContext, request: HttpRequest)
   const { call } = read.value;
   const invalid = validateSchedulerCall(call);
   if (invalid !== undefined) {
-    return textResponse(400, `Failed to validate scheduler::Call: ${invalid}`);
+    return textResponse(
+      400,
+      `Failed to validate scheduler::Call: ${explainInvalid(invalid, read.value)}`,
+    );
   }
   const streamIdHeader = request.headers["mesos-stream-id"];
   const streamId = Array.isArray(streamIdHeader) ? streamIdHeader[0] : streamIdHeader;

@@ -187,7 +187,7 @@ describe("operator API and legacy endpoints", () => {
     assert.equal(unknown.status, 400);
   });
 
-  it("operator calls are validated: missing sub-message 400, UNKNOWN 501; a protobuf-only Accept gets protobuf", async () => {
+  it("operator calls are validated: missing sub-message 400, UNKNOWN 501, an unknown type named; a protobuf-only Accept gets protobuf", async () => {
     const missing = await operatorCall(master, { type: "TEARDOWN" });
     assert.equal(missing.status, 400);
     assert.equal(
@@ -196,6 +196,12 @@ describe("operator API and legacy endpoints", () => {
     );
     const unknown = await operatorCall(master, { type: "UNKNOWN" });
     assert.equal(unknown.status, 501);
+    const nope = await operatorCall(master, { type: "NOPE" });
+    assert.equal(nope.status, 400);
+    assert.equal(
+      nope.body,
+      "Failed to validate master::Call: Expecting 'type' to be present ('NOPE' is not a call type of this API)",
+    );
     const res = await fetch(`${master.url}/api/v1`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/x-protobuf" },

@@ -93,10 +93,15 @@ describe("scheduler API status codes", () => {
     assert.match(res.body, /^Failed to convert JSON into Call protobuf: .*subscribe/);
   });
 
-  it("an unknown call type name leaves the optional type unset: 400 'Expecting 'type' to be present'", async () => {
+  it("an unknown call type name: Mesos's 400 'Expecting 'type' to be present', naming the unknown type", async () => {
     const res = await post(master, JSON.stringify({ type: "NO_SUCH_CALL" }));
     assert.equal(res.status, 400);
-    assert.equal(res.body, "Failed to validate scheduler::Call: Expecting 'type' to be present");
+    assert.equal(
+      res.body,
+      "Failed to validate scheduler::Call: Expecting 'type' to be present ('NO_SUCH_CALL' is not a call type of this API)",
+    );
+    const absent = await post(master, JSON.stringify({}));
+    assert.equal(absent.body, "Failed to validate scheduler::Call: Expecting 'type' to be present");
   });
 
   it("a call failing validation is answered 400 'Failed to validate scheduler::Call'", async () => {
