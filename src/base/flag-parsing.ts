@@ -127,17 +127,24 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
- * Mesos's refusal of an unknown flag, with the closest known name when one is near enough to
- * be a typo (an edit distance of at most a third of the name, and at least 2 allowed).
+ * The known name closest to `name` when it is near enough to be a typo (an edit distance of at
+ * most a third of the name, and at least 2 allowed); for "did you mean" suggestions.
  */
-export function unknownFlagMessage(flag: string, known: Iterable<string>): string {
+export function closestName(name: string, known: Iterable<string>): string | undefined {
   let best: { name: string; distance: number } | undefined;
-  for (const name of known) {
-    const distance = editDistance(flag, name);
-    if (best === undefined || distance < best.distance) best = { name, distance };
+  for (const candidate of known) {
+    const distance = editDistance(name, candidate);
+    if (best === undefined || distance < best.distance) best = { name: candidate, distance };
   }
-  const near = best !== undefined && best.distance <= Math.max(2, Math.floor(flag.length / 3));
-  return `Failed to load unknown flag '${flag}'${near ? `; did you mean --${best?.name}?` : ""}`;
+  return best !== undefined && best.distance <= Math.max(2, Math.floor(name.length / 3))
+    ? best.name
+    : undefined;
+}
+
+/** Mesos's refusal of an unknown flag, with the closest known name when there is one. */
+export function unknownFlagMessage(flag: string, known: Iterable<string>): string {
+  const near = closestName(flag, known);
+  return `Failed to load unknown flag '${flag}'${near !== undefined ? `; did you mean --${near}?` : ""}`;
 }
 
 /** Every name a flag is given by: its own, then Mesos's aliases. */

@@ -4,6 +4,7 @@
 // GET_QUOTA and the legacy endpoints (reference §4.2, §4.5).
 import { weightError } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
+import { closestName } from "../../base/flag-parsing.ts";
 import { ResourceQuantities, toMilli } from "../../resources/index.ts";
 import { validateRole } from "../../wire/ids.ts";
 import { operatorAgentActivity } from "./agent-activity.ts";
@@ -187,11 +188,25 @@ function capacityError(ctx: Ctx, configs: readonly QuotaConfig[]): string | unde
   for (const [name, wanted] of guarantees) {
     let capacity = 0;
     for (const agent of ctx.s.agents.values()) capacity += agent.total.nonRevocable().get(name);
+    if (wanted > capacity && capacity === 0) return unknownResourceError(ctx, name);
     if (wanted > capacity) {
       return `total quota guarantees of '${name}' (${wanted / 1000}) exceed the cluster capacity (${capacity / 1000}); use 'force' to set it anyway`;
     }
   }
   return undefined;
+}
+
+/**
+ * A guarantee of a resource no agent has: usually a misspelt name (`cpu`), which the capacity
+ * message alone would hide behind "exceeds the cluster capacity (0)".
+ */
+function unknownResourceError(ctx: Ctx, name: string): string {
+  const known = new Set<string>();
+  for (const agent of ctx.s.agents.values()) for (const n of agent.total.names()) known.add(n);
+  const near = closestName(name, known);
+  const have =
+    known.size === 0 ? "no agent is registered" : `agents have ${[...known].sort().join(", ")}`;
+  return `no agent has a resource named '${name}' (${have}${near === undefined ? "" : `; did you mean '${near}'?`}); use 'force' to set its quota anyway`;
 }
 
 /** A read-only view of the master's state; records are shared, callers must not mutate them. */

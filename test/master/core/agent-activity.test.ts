@@ -227,6 +227,11 @@ describe("UPDATE_QUOTA", () => {
       refused({ type: "UPDATE_QUOTA", force: false, configs: [config("web", { cpus: 5 })] }),
       /exceed the cluster capacity/,
     );
+    // A misspelt resource name is named as such, not as a capacity shortfall.
+    assert.match(
+      refused({ type: "UPDATE_QUOTA", force: false, configs: [config("web", { cpu: 1 })] }),
+      /no agent has a resource named 'cpu' \(agents have .*cpus.*; did you mean 'cpus'\?\)/,
+    );
     assert.deepEqual(persistedOps(h), []);
     assert.equal(h.registry.quotas.size, 0);
   });
