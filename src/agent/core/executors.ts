@@ -6,6 +6,7 @@ import type { ExecutorCall } from "../../wire/executor.ts";
 import type { Resource } from "../../wire/resource.ts";
 import type { Reason, TaskResourceLimitation } from "../../wire/status.ts";
 import type { ExecutorInfo, TaskInfo } from "../../wire/task.ts";
+import { COMMAND_EXECUTOR_MEM_MB } from "./command-executor.ts";
 import { executorEnvironment, formatStoutDuration } from "./executor-env.ts";
 import { removeFrameworkIfIdle } from "./frameworks.ts";
 import { sandboxPath } from "./paths.ts";
@@ -282,6 +283,18 @@ export interface ContainerExit {
 }
 
 /**
+ * A memory-limit message for a command task: the container's limit Mesos reports includes the
+ * command executor's own 32 MB, so the task's figure is named beside it (otherwise the user
+ * reads a limit other than the one asked for).
+ */
+function withTaskMemory(message: string, resources: readonly Resource[]): string {
+  let mem = 0;
+  for (const r of resources) if (r.name === "mem") mem += r.scalar?.value ?? 0;
+  if (mem <= 0) return message;
+  return `${message} (the task asked for ${Math.round(mem)}MB; the limit adds ${COMMAND_EXECUTOR_MEM_MB}MB for the command executor)`;
+}
+
+/**
  * The executor's container is gone (Mesos's `executorTerminated`): every live task fails with
  * the agent's own reason if it ended the container, else the containerizer's, else
  * REASON_EXECUTOR_TERMINATED; the master hears EXECUTOR_EXITED for custom executors only.
@@ -313,7 +326,9 @@ export function executorExited(ctx: Ctx, executor: AgentExecutor, exit: Containe
         task.task.task_id.value,
         "TASK_FAILED",
         reason,
-        message,
+        executor.commandExecutor && reason === "REASON_CONTAINER_LIMITATION_MEMORY"
+          ? withTaskMemory(message, task.task.resources ?? [])
+          : message,
         exit.limitation === undefined ? {} : { limitation: exit.limitation },
       );
     }

@@ -128,6 +128,11 @@ describe(`cgroups isolation on cgroups v${version ?? "?"} with a real master and
     assert.equal(failed.status.reason, "REASON_CONTAINER_LIMITATION_MEMORY");
     assert.equal(failed.status.source, "SOURCE_AGENT");
     assert.match(failed.status.message ?? "", /Memory limit exceeded/);
+    // The container's limit includes the command executor's 32 MB; the task's own is named.
+    assert.match(
+      failed.status.message ?? "",
+      /Requested: 64MB .*\(the task asked for 32MB; the limit adds 32MB for the command executor\)$/,
+    );
     assert.deepEqual(processesWith(marker), [], "no process of the task is left");
     await eventually(
       "the container's cgroups to be removed",
