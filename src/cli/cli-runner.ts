@@ -6,10 +6,16 @@ import { realpathSync } from "node:fs";
 import { type Command, CommanderError } from "commander";
 import { EXIT_USAGE } from "./cli-error.ts";
 
+/** Commander's "(Did you mean …?)" second line, folded into the error's one line. */
+export function oneLineError(text: string): string {
+  return text.replace(/\n\(Did you mean (.+)\?\)/, "; did you mean $1?");
+}
+
 function configure(command: Command): void {
   command.exitOverride();
   command.showHelpAfterError(false);
-  command.showSuggestionAfterError(false);
+  command.showSuggestionAfterError(true);
+  command.configureOutput({ outputError: (text, write) => write(oneLineError(text)) });
   for (const sub of command.commands) configure(sub);
 }
 

@@ -28,6 +28,15 @@ test("an unknown flag gets one line naming it and exit code 2", async () => {
   assert.equal(r.stdout, "");
 });
 
+test("a misspelt flag or command gets a did-you-mean on the same line", async () => {
+  const flag = await tessera(["tasks", "--jsn"]);
+  assert.equal(flag.code, 2);
+  assert.deepEqual(lines(flag.stderr), ["error: unknown option '--jsn'; did you mean --json?"]);
+  const command = await tessera(["taks"]);
+  assert.equal(command.code, 2);
+  assert.deepEqual(lines(command.stderr), ["error: unknown command 'taks'; did you mean tasks?"]);
+});
+
 test("an unknown command gets one line naming it and exit code 2", async () => {
   const r = await tessera(["tasksx"]);
   assert.equal(r.code, 2);
