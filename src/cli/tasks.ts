@@ -2,6 +2,7 @@
 // default, finished ones too with --all (the master keeps a bounded history of them, reference
 // §5.9 --max_completed_tasks_per_framework).
 import type { Command } from "commander";
+import { isTerminalState } from "../wire/status.ts";
 import {
   agentAddress,
   type ClusterState,
@@ -30,8 +31,10 @@ export interface TaskRow extends CpusMem {
 export function taskRows(state: ClusterState, all: boolean): TaskRow[] {
   const names = frameworkNames(state);
   const addresses = new Map(state.agents.map((a) => [a.agent_info.id?.value, agentAddress(a)]));
+  // The master's live list also holds terminal tasks whose last update is not yet
+  // acknowledged (as Mesos's does): they are finished, so only --all shows them.
   const tasks: WireTask[] = [
-    ...state.tasks,
+    ...(all ? state.tasks : state.tasks.filter((t) => !isTerminalState(t.state))),
     ...state.unreachableTasks,
     ...(all ? state.completedTasks : []),
   ];

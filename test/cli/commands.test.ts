@@ -109,6 +109,10 @@ describe("tessera run and the task views", () => {
       state: string;
     }[];
     assert.equal(all.find((t) => t.id === id)?.state, "TASK_KILLED");
+    // Nobody acknowledges the detached task's TASK_KILLED, so the master still lists it among
+    // its tasks (as Mesos does); `tasks` without --all shows running ones only.
+    const live = JSON.parse((await cli("tasks", "--json")).stdout) as { id: string }[];
+    assert.equal(live.find((t) => t.id === id), undefined, "a killed task is not listed as live");
 
     const frameworkId = task?.framework_id ?? "";
     const down = await cli("teardown", frameworkId);
