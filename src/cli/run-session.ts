@@ -11,10 +11,17 @@ import {
 } from "../sdk/index.ts";
 import { commandTask } from "../sdk/offer-matching.ts";
 import { CliError } from "./cli-error.ts";
-import { agentAddress, agentUrl, clusterState, type WireAgent } from "./cluster-views.ts";
+import {
+  agentAddress,
+  agentUrl,
+  type ClusterState,
+  clusterState,
+  type WireAgent,
+} from "./cluster-views.ts";
 import type { MasterOptions } from "./command-kit.ts";
 import { exitCodeOf } from "./exit-status.ts";
 import { MasterClient } from "./operator-client.ts";
+import { fitVerdict, type RunNeeds } from "./run-fit.ts";
 import type { RunSpec } from "./run-spec.ts";
 import { FileTail, findSandbox, POLL_INTERVAL_MS } from "./sandbox.ts";
 
@@ -24,6 +31,9 @@ const DETACHED_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
 const DECLINE_REFUSE_SECONDS = 3600;
 /** Exit code after Ctrl-C, as a shell reports SIGINT. */
 const EXIT_INTERRUPTED = 130;
+
+/** How often the state is read again while no agent is active. */
+const AGENT_POLL_MS = 1_000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -106,19 +116,52 @@ type Outcome =
   | { kind: "launch_failed"; message: string }
   | { kind: "interrupted" };
 
+/**
+ * Fails at once when no agent could ever hold the request, and waits at most `waitMs` (saying
+ * so) while no agent is active, instead of waiting for an offer that cannot come.
+ */
+async function awaitFit(
+  master: MasterClient,
+  initial: ClusterState,
+  needs: RunNeeds,
+  waitMs: number,
+): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  let state = initial;
+  let told = false;
+  for (;;) {
+    const verdict = fitVerdict(state, needs);
+    if (verdict.kind === "fits") return;
+    if (verdict.kind === "never_fits") throw new CliError("UNSUPPORTED", verdict.message);
+    if (Date.now() >= deadline) {
+      throw new CliError(
+        "UNSUPPORTED",
+        `${verdict.message} after waiting ${Math.round(waitMs / 1000)} s (--wait_for_agent)`,
+      );
+    }
+    if (!told) {
+      told = true;
+      process.stderr.write(
+        `${verdict.message}; waiting up to ${Math.round(waitMs / 1000)} s for one (\`tessera agents\`)\n`,
+      );
+    }
+    await sleep(AGENT_POLL_MS);
+    state = await clusterState(master);
+  }
+}
+
 export async function execute(
   opts: MasterOptions,
   spec: RunSpec,
   detach: boolean,
+  agentWaitMs: number,
 ): Promise<number> {
   const master = await MasterClient.connect(opts.master);
   const agents = new Map<string, WireAgent>();
   // Reading the state first fails fast (and clearly) when no master answers.
   const initial = await clusterState(master);
   for (const a of initial.agents) agents.set(a.agent_info.id?.value ?? "", a);
-  if (initial.agents.length === 0) {
-    process.stderr.write("no agent is registered yet; waiting for one (`tessera agents`)\n");
-  }
+  await awaitFit(master, initial, { ...spec, role: spec.role }, agentWaitMs);
 
   const client = runFramework(master, spec, detach);
   const output = new OutputStream(master, spec, () => client.frameworkId, agents);

@@ -6,6 +6,7 @@
 // also removes it (killing the task) if this process dies. `--detach` instead leaves the task
 // running under a framework with a long failover timeout and exits once it is TASK_RUNNING.
 import type { Command } from "commander";
+import { usageError } from "./cli-error.ts";
 import { type MasterOptions, operatorCommand, runAction } from "./command-kit.ts";
 import { type RunFlags, runSpec } from "./run-spec.ts";
 
@@ -25,13 +26,29 @@ export function runCommand(): Command {
     .option("--role <role>", "role to run the task under", "*")
     .option("--image <image>", "container image (not supported yet)")
     .option("--detach", "print the task id once it is running and exit, leaving it running")
+    .option(
+      "--wait_for_agent <seconds>",
+      "how long to wait while no agent is active before giving up",
+      "60",
+    )
     .passThroughOptions()
     .action(
-      runAction(async (words: string[], opts: MasterOptions & RunFlags & { detach?: boolean }) => {
-        const spec = runSpec(opts, words);
-        // Loaded on use, so that the other commands start without compiling the SDK.
-        const { execute } = await import("./run-session.ts");
-        process.exitCode = await execute(opts, spec, opts.detach === true);
-      }),
+      runAction(
+        async (
+          words: string[],
+          opts: MasterOptions & RunFlags & { detach?: boolean; wait_for_agent: string },
+        ) => {
+          const spec = runSpec(opts, words);
+          const waitSeconds = Number(opts.wait_for_agent);
+          if (!Number.isFinite(waitSeconds) || waitSeconds < 0) {
+            throw usageError(
+              `--wait_for_agent must be a number of seconds >= 0, got '${opts.wait_for_agent}'`,
+            );
+          }
+          // Loaded on use, so that the other commands start without compiling the SDK.
+          const { execute } = await import("./run-session.ts");
+          process.exitCode = await execute(opts, spec, opts.detach === true, waitSeconds * 1000);
+        },
+      ),
     );
 }

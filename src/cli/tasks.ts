@@ -2,7 +2,7 @@
 // default, finished ones too with --all (the master keeps a bounded history of them, reference
 // §5.9 --max_completed_tasks_per_framework).
 import type { Command } from "commander";
-import { isTerminalState } from "../wire/status.ts";
+import { isTerminalState, type TaskState } from "../wire/status.ts";
 import {
   agentAddress,
   type ClusterState,
@@ -34,7 +34,7 @@ export function taskRows(state: ClusterState, all: boolean): TaskRow[] {
   // The master's live list also holds terminal tasks whose last update is not yet
   // acknowledged (as Mesos's does): they are finished, so only --all shows them.
   const tasks: WireTask[] = [
-    ...(all ? state.tasks : state.tasks.filter((t) => !isTerminalState(t.state))),
+    ...(all ? state.tasks : state.tasks.filter((t) => !isTerminalState(t.state as TaskState))),
     ...state.unreachableTasks,
     ...(all ? state.completedTasks : []),
   ];

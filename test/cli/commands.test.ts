@@ -53,6 +53,16 @@ describe("tessera run and the task views", () => {
     assert.match(r.stderr, /TASK_FAILED on agent [\w.-]+:\d+: Command exited with status 4/);
   });
 
+  test("`run` of a task no agent could ever hold fails at once, naming the agents' sizes", async () => {
+    const r = await cli("run", "--cpus", "1000", "--", "true");
+    assert.equal(r.code, 1);
+    assert.deepEqual(lines(r.stderr).length, 1, r.stderr);
+    assert.match(
+      r.stderr,
+      /^error: no agent in the cluster can ever fit cpus:1000;mem:32 for role '\*' \(agents: /,
+    );
+  });
+
   test("`tasks --all` lists the finished task in a table and as JSON; `ps` hides finished ones", async () => {
     const table = await cli("tasks", "--all");
     assert.equal(table.code, 0, table.stderr);
@@ -112,7 +122,11 @@ describe("tessera run and the task views", () => {
     // Nobody acknowledges the detached task's TASK_KILLED, so the master still lists it among
     // its tasks (as Mesos does); `tasks` without --all shows running ones only.
     const live = JSON.parse((await cli("tasks", "--json")).stdout) as { id: string }[];
-    assert.equal(live.find((t) => t.id === id), undefined, "a killed task is not listed as live");
+    assert.equal(
+      live.find((t) => t.id === id),
+      undefined,
+      "a killed task is not listed as live",
+    );
 
     const frameworkId = task?.framework_id ?? "";
     const down = await cli("teardown", frameworkId);
