@@ -77,6 +77,12 @@ async function runDev(opts: DevOptions): Promise<void> {
       ? undefined
       : await startDevServices(master, dataDir, Number(opts.services_port));
 
+  // The commands' defaults reach a cluster on the default ports; other ports are spelt out.
+  const masterFlag = master.url === "http://127.0.0.1:5050" ? "" : ` --master ${master.url}`;
+  const servicesFlag =
+    services === undefined || services.url === "http://127.0.0.1:8080"
+      ? ""
+      : ` --url ${services.url}`;
   process.stdout.write(
     [
       "Tessera dev cluster is up.",
@@ -86,7 +92,16 @@ async function runDev(opts: DevOptions): Promise<void> {
         ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
         : []),
       `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
-      `Try: curl ${master.url}/master/state      Stop: Ctrl-C`,
+      "Next:",
+      `  tessera run${masterFlag} -- echo hello   run a command as a task`,
+      `  tessera tasks${masterFlag}               what runs (--all: finished ones too)`,
+      ...(services
+        ? [`  tessera services deploy app.json${servicesFlag}   a long-running service`]
+        : []),
+      "Ctrl-C stops the master, agents and frameworks here. Services' tasks and those of",
+      "`tessera run --detach` keep running and are recovered by the next `tessera dev` on this",
+      "data dir (`tessera kill` ends one); other tasks are ended when it starts. --fresh",
+      "forgets everything.",
       "",
     ].join("\n"),
   );

@@ -233,7 +233,7 @@ export async function execute(
   return conclude(result, client, output, spec);
 }
 
-/** The framework of one run: its role, and a failover timeout only when it detaches. */
+/** The framework of one run: its role; a failover timeout and checkpointing when it detaches. */
 function runFramework(master: MasterClient, spec: RunSpec, detach: boolean): SchedulerClient {
   return new SchedulerClient({
     master: master.baseUrl,
@@ -243,6 +243,9 @@ function runFramework(master: MasterClient, spec: RunSpec, detach: boolean): Sch
       roles: [spec.role],
       capabilities: [{ type: "MULTI_ROLE" }],
       failover_timeout: detach ? DETACHED_FAILOVER_TIMEOUT_SECONDS : 0,
+      // A detached task outlives this process: checkpointed, it also survives an agent
+      // restart (`tessera dev` stopped and started again) instead of being killed as unknown.
+      checkpoint: detach,
     },
     backoffInitialMs: 100,
     backoffMaxMs: 2000,

@@ -178,7 +178,9 @@ class MasterProcess {
           // Stop acting now (no timer fires, no write starts, the guard answers 503), then exit.
           this.#reign?.dispatcher.close();
           this.#reign?.hub.close();
-          logger.error({ reason, message }, "not the leading master any more: stopping");
+          // Our own close withdraws the candidacy: an orderly stop, not an error.
+          if (reason === "withdrawn") logger.info({ reason, message }, "master stopping");
+          else logger.error({ reason, message }, "not the leading master any more: stopping");
           void this.stop();
         },
       },

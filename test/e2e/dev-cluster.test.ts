@@ -1,9 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { tessera } from "../cli/helpers.ts";
+import { freePort } from "../support/cluster.ts";
 import { eventually, watchOutput } from "../support/eventually.ts";
 
 const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
@@ -28,6 +31,10 @@ test("`tessera dev` starts a master with a registered agent and the services API
       60_000,
     );
     const out = output.text();
+    // The banner names the next steps and what Ctrl-C keeps.
+    assert.match(out, /^Next:$/m);
+    assert.match(out, /^ {2}tessera run --master http:\/\/127\.0\.0\.1:\d+ -- echo hello/m);
+    assert.match(out, /Ctrl-C stops the master, agents and frameworks here/);
 
     // The agent registers asynchronously after the banner; wait for it (bounded).
     const agents = await eventually(
@@ -55,8 +62,87 @@ test("`tessera dev` starts a master with a registered agent and the services API
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");
     assert.equal(await exited, 0);
+    // An orderly stop is not an error: no error-level (pino 50) line.
+    assert.doesNotMatch(output.text(), /"level":50/);
   } finally {
     if (child.exitCode === null) child.kill("SIGKILL");
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** A port p with p+1 free too (the dev cluster's master and its one agent). */
+async function twoFreePorts(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port >= 65535) continue;
+    const next = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once("error", () => resolve(false));
+      probe.listen(port + 1, "127.0.0.1", () => probe.close(() => resolve(true)));
+    });
+    if (next) return port;
+  }
+}
+
+function startDev(dataDir: string, port: number) {
+  const child = spawn(
+    process.execPath,
+    [bin, "dev", "--data_dir", dataDir, "--port", String(port), "--services_port", "off"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  const output = watchOutput(child);
+  const up = output.until(
+    "the start-up banner",
+    (out) => (out.includes("agent 0:") ? true : undefined),
+    60_000,
+  );
+  return { child, output, up };
+}
+
+async function stopDev(child: ReturnType<typeof spawn>): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGINT");
+  await exited;
+}
+
+test("a `tessera run --detach` task keeps running across Ctrl-C and a restart of `tessera dev`, recovered", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-restart-"));
+  const port = await twoFreePorts();
+  const master = `http://127.0.0.1:${port}`;
+  const cli = (...args: string[]) => tessera(args, { TESSERA_MASTER: master });
+  let dev = startDev(dataDir, port);
+  let taskId = "";
+  try {
+    await dev.up;
+    const detached = await cli("run", "--detach", "--name", "keeper", "--", "sleep", "600");
+    assert.equal(detached.code, 0, detached.stderr);
+    taskId = detached.stdout.trim();
+    await stopDev(dev.child);
+
+    dev = startDev(dataDir, port);
+    await dev.up;
+    const task = await eventually("the detached task to be recovered as running", async () => {
+      const rows = JSON.parse((await cli("tasks", "--json")).stdout) as {
+        id: string;
+        state: string;
+      }[];
+      return rows.find((t) => t.id === taskId && t.state === "TASK_RUNNING");
+    });
+    assert.equal(task.state, "TASK_RUNNING");
+    const killed = await cli("kill", taskId);
+    assert.equal(killed.code, 0, killed.stderr);
+  } finally {
+    await stopDev(dev.child);
+    // Whatever a failed run left: processes running in a sandbox under the data dir.
+    for (const pid of readdirSync("/proc").filter((e) => /^\d+$/.test(e))) {
+      try {
+        if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dataDir))
+          process.kill(Number(pid), "SIGKILL");
+      } catch {
+        // gone meanwhile
+      }
+    }
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
