@@ -100,12 +100,22 @@ interface ServeOptions {
   role?: string;
 }
 
+const withUrl = (c: Command) => c.option("--url <url>", "services REST API", DEFAULT_URL);
+const withTimeout = (c: Command) =>
+  c.option("--timeout_s <s>", "give up following the deployment after this long", "600");
+const timeoutMs = (o: { timeout_s: string }) => Number(o.timeout_s) * 1000;
+
 export function servicesCommand(): Command {
   const cmd = new Command("services").description(
     "the services framework (Marathon-compatible long-running apps on Tessera)",
   );
-  const withUrl = (c: Command) => c.option("--url <url>", "services REST API", DEFAULT_URL);
+  addServe(cmd);
+  addDeployAndViews(cmd);
+  addChanges(cmd);
+  return cmd;
+}
 
+function addServe(cmd: Command): void {
   cmd
     .command("serve")
     .description("run the services framework process")
@@ -129,11 +139,10 @@ export function servicesCommand(): Command {
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     });
+}
 
-  const withTimeout = (c: Command) =>
-    c.option("--timeout_s <s>", "give up following the deployment after this long", "600");
-  const timeoutMs = (o: { timeout_s: string }) => Number(o.timeout_s) * 1000;
-
+/** deploy, list, show. */
+function addDeployAndViews(cmd: Command): void {
   withTimeout(
     withUrl(cmd.command("deploy <file>").description("create or update an app and follow it")),
   ).action(
@@ -172,6 +181,10 @@ export function servicesCommand(): Command {
         else printApp(app);
       }),
     );
+}
+
+/** scale, restart, rollback, delete: each follows the deployment it starts. */
+function addChanges(cmd: Command): void {
   withTimeout(
     withUrl(cmd.command("scale <id> <n>").description("set an app's instance count and follow it")),
   ).action(
@@ -243,5 +256,4 @@ export function servicesCommand(): Command {
       );
     }),
   );
-  return cmd;
 }

@@ -16,6 +16,7 @@ import {
   startTestMaster,
   subscribeScheduler,
   type TestScheduler,
+  WIRE_MEDIA_TYPE,
   webFramework,
 } from "./helpers.ts";
 import { TestAgent } from "./test-agent.ts";
@@ -196,12 +197,15 @@ describe("operator API and legacy endpoints", () => {
     );
     const unknown = await operatorCall(master, { type: "UNKNOWN" });
     assert.equal(unknown.status, 501);
-    const nope = await operatorCall(master, { type: "NOPE" });
-    assert.equal(nope.status, 400);
-    assert.equal(
-      nope.body,
-      "Failed to validate master::Call: Expecting 'type' to be present ('NOPE' is not a call type of this API)",
-    );
+    // Only JSON can carry a type name the API does not know (protobuf carries numbers).
+    if (WIRE_MEDIA_TYPE === "application/json") {
+      const nope = await operatorCall(master, { type: "NOPE" });
+      assert.equal(nope.status, 400);
+      assert.equal(
+        nope.body,
+        "Failed to validate master::Call: Expecting 'type' to be present ('NOPE' is not a call type of this API)",
+      );
+    }
     const res = await fetch(`${master.url}/api/v1`, {
       method: "POST",
       headers: { "Content-Type": "application/json", Accept: "application/x-protobuf" },
