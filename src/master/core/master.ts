@@ -9,6 +9,9 @@ import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-healt
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
 import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
+import { inverseOfferTimeout, sendInverseOffers } from "./inverse-offers.ts";
+import { maintenanceSchedule, maintenanceStatus } from "./maintenance.ts";
+import { emptyMaintenanceRuntime } from "./maintenance-state.ts";
 import { messageMetric, metrics } from "./metrics.ts";
 import { createOffers, removeOffer } from "./offers.ts";
 import { type MasterSnapshot, operatorCall, quotaOf, snapshot } from "./operator.ts";
@@ -79,6 +82,7 @@ export class MasterCore {
       registering: new Map(),
       recovered: false,
       metrics: new Map(),
+      maintenance: emptyMaintenanceRuntime(),
     };
   }
 
@@ -203,6 +207,15 @@ export class MasterCore {
     return getExecutors(this.#s);
   }
 
+  /** GET_MAINTENANCE_SCHEDULE / GET_MAINTENANCE_STATUS payloads (wire values). */
+  maintenanceSchedule(): ReturnType<typeof maintenanceSchedule> {
+    return maintenanceSchedule(this.#s);
+  }
+
+  maintenanceStatus(): ReturnType<typeof maintenanceStatus> {
+    return maintenanceStatus(this.#s, this.#allocator);
+  }
+
   metrics(nowMs: number): Record<string, number> {
     return metrics(new Ctx(this.#s, this.#allocator, nowMs), this.#startedAtMs);
   }
@@ -253,6 +266,7 @@ export class MasterCore {
     switch (kind) {
       case ALLOCATION_TIMER_ID:
         createOffers(ctx, this.#allocator.allocate(ctx.nowMs, { full: true }));
+        sendInverseOffers(ctx, this.#allocator.generateInverseOffers(ctx.nowMs));
         ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
         break;
       case "offer": {
@@ -263,6 +277,9 @@ export class MasterCore {
           removeOffer(ctx, offer, { rescind: true, recover: true, refuseSeconds: 0 });
         break;
       }
+      case "inverse_offer":
+        inverseOfferTimeout(ctx, id);
+        break;
       case "failover": {
         const framework = this.#s.frameworks.get(id);
         if (framework !== undefined) failoverTimeout(ctx, framework);
