@@ -39,19 +39,7 @@ export function sendInverseOffers(ctx: Ctx, decisions: readonly InverseOfferDeci
     }
     // The same id sequence as offers, so ids are unique across both (as in Mesos).
     const id = `${ctx.s.masterInfo.id}-O${ctx.s.nextOfferNumber++}`;
-    const record: InverseOfferRecord = {
-      id,
-      frameworkId: framework.id,
-      agentId: agent.id,
-      unavailability: d.unavailability,
-      createdMs: ctx.nowMs,
-    };
-    ctx.s.maintenance.inverseOffers.set(id, record);
-    if (ctx.flags.offerTimeoutMs !== undefined) {
-      ctx.setTimer(inverseOfferTimerId(id), ctx.nowMs + ctx.flags.offerTimeoutMs);
-    }
-    const list = byFramework.get(framework) ?? [];
-    list.push({
+    const inverseOffer: InverseOffer = {
       id: { value: id },
       url: {
         scheme: "http",
@@ -63,7 +51,21 @@ export function sendInverseOffers(ctx: Ctx, decisions: readonly InverseOfferDeci
       unavailability: d.unavailability,
       // Whole-agent inverse offers carry no resources (Mesos's hierarchical allocator).
       resources: [],
-    });
+    };
+    const record: InverseOfferRecord = {
+      id,
+      frameworkId: framework.id,
+      agentId: agent.id,
+      unavailability: d.unavailability,
+      createdMs: ctx.nowMs,
+      inverseOffer,
+    };
+    ctx.s.maintenance.inverseOffers.set(id, record);
+    if (ctx.flags.offerTimeoutMs !== undefined) {
+      ctx.setTimer(inverseOfferTimerId(id), ctx.nowMs + ctx.flags.offerTimeoutMs);
+    }
+    const list = byFramework.get(framework) ?? [];
+    list.push(inverseOffer);
     byFramework.set(framework, list);
   }
   for (const [framework, inverseOffers] of byFramework) {

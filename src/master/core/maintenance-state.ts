@@ -3,6 +3,7 @@
 // allocator under. The schedule and machine modes themselves live in the registry
 // (registry-maintenance.ts); this part is rebuilt after a failover, as Mesos rebuilds it.
 import type { Unavailability } from "../../wire/framework.ts";
+import type { InverseOffer } from "./wire-types.ts";
 
 export interface InverseOfferRecord {
   id: string;
@@ -10,6 +11,8 @@ export interface InverseOfferRecord {
   agentId: string;
   unavailability: Unavailability;
   createdMs: number;
+  /** As sent, and as GET_FRAMEWORKS shows it. */
+  inverseOffer: InverseOffer;
 }
 
 export interface MaintenanceRuntime {
