@@ -35,6 +35,13 @@ export function describeMachine(id: MachineID): string {
   return `'${JSON.stringify({ hostname: id.hostname, ip: id.ip })}'`;
 }
 
+function duplicated(id: MachineID): RegistryApplyResult {
+  return fail(
+    "invalid_schedule",
+    `Machine ${describeMachine(id)} appears more than once in the schedule`,
+  );
+}
+
 export function updateSchedule(
   state: RegistryState,
   windows: MaintenanceWindow[],
@@ -52,10 +59,7 @@ export function updateSchedule(
       if (error !== undefined) return fail("invalid_schedule", error);
       const key = machineKey(id);
       if (scheduled.has(key)) {
-        return fail(
-          "invalid_schedule",
-          `Machine ${describeMachine(id)} appears more than once in the schedule`,
-        );
+        return duplicated(id);
       }
       scheduled.set(key, { id, unavailability: window.unavailability });
     }
@@ -91,12 +95,7 @@ export function changeMachineModes(
     const error = machineIdError(id);
     if (error !== undefined) return fail("invalid_schedule", error);
     const key = machineKey(id);
-    if (keys.has(key)) {
-      return fail(
-        "invalid_schedule",
-        `Machine ${describeMachine(id)} appears more than once in the schedule`,
-      );
-    }
+    if (keys.has(key)) return duplicated(id);
     keys.add(key);
   }
   for (const id of ids) {
