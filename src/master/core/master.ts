@@ -305,7 +305,8 @@ export class MasterCore {
 
   /**
    * Invariant violations (empty when all hold): every agent's in-use resources fit its total,
-   * no task is both active and completed, every task an agent lists exists. Cheap enough for
+   * no task is both active and completed, every task an agent lists exists, no inverse offer
+   * outlives its framework or agent. Cheap enough for
    * the simulator to check after every step.
    */
   invariantViolations(): string[] {
@@ -334,6 +335,13 @@ export class MasterCore {
       if (!agent.total.contains(used)) {
         problems.push(
           `agent ${agent.id} uses ${used.toString()} beyond its total ${agent.total.toString()}`,
+        );
+      }
+    }
+    for (const r of this.#s.maintenance.inverseOffers.values()) {
+      if (!this.#s.frameworks.has(r.frameworkId) || !this.#s.agents.has(r.agentId)) {
+        problems.push(
+          `inverse offer ${r.id} outlived framework ${r.frameworkId} or agent ${r.agentId}`,
         );
       }
     }

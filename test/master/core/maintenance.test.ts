@@ -153,6 +153,7 @@ describe("maintenance: DRAINING", () => {
     });
     assert.equal(h.master.maintenanceStatus().draining_machines[0]?.statuses[0]?.status, "ACCEPT");
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 1, "answers are advisory only");
+    assert.deepEqual(h.master.invariantViolations(), []);
   });
 
   it("a schedule change rescinds the agent's offers and inverse offers; leaving the schedule clears the window", () => {
@@ -201,6 +202,13 @@ describe("maintenance: DOWN and UP", () => {
       draining_machines: [],
       down_machines: [machine(1)],
     });
+    const removed = h.outputs.flatMap((o) =>
+      o.kind === "operator_event" && o.event.type === "AGENT_REMOVED"
+        ? [o.event.agent_removed?.agent_id.value]
+        : [],
+    );
+    assert.deepEqual(removed, [a1.agentId], "AGENT_REMOVED on the operator event stream");
+    assert.deepEqual(h.master.invariantViolations(), []);
   });
 
   it("a PARTITION_AWARE framework's tasks on a DOWN machine become TASK_GONE_BY_OPERATOR", () => {
