@@ -127,7 +127,7 @@ function setQuota(request: HttpRequest, snapshot: () => MasterSnapshot): LegacyQ
   );
 }
 
-export function parseBody<S extends Parameters<typeof parseWire>[0]>(request: HttpRequest, schema: S) {
+function parseBody<S extends Parameters<typeof parseWire>[0]>(request: HttpRequest, schema: S) {
   let json: unknown;
   try {
     json = JSON.parse(request.body.toString("utf8"));

@@ -10,16 +10,26 @@ import { leaderGuard } from "../../http/leader.ts";
 import { type Reply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { MachineID } from "../../wire/framework.ts";
-import { stringifyWire } from "../../wire/json.ts";
+import { parseWire, parseWireText, stringifyWire } from "../../wire/json.ts";
 import { MaintenanceSchedule } from "../../wire/operator-common.ts";
 import type { MasterCall, MasterResponse } from "../../wire/operator-master.ts";
 import type { MaintenanceWindow } from "../core/registry-state.ts";
 import type { OperatorCall } from "../core/types.ts";
 import type { MasterHttpContext } from "./context.ts";
-import { parseBody } from "./legacy-writes.ts";
 import { replyResponse } from "./scheduler-api.ts";
 
 const MachineIDs = MachineID.array();
+
+/** The body as JSON, then as `schema`; Mesos answers either failure with a 400. */
+function parseJsonBody<S extends Parameters<typeof parseWire>[0]>(request: HttpRequest, schema: S) {
+  let json: unknown;
+  try {
+    json = parseWireText(request.body.toString("utf8"));
+  } catch (error) {
+    return { ok: false as const, error: (error as Error).message };
+  }
+  return parseWire(schema, json);
+}
 
 type Schedule = NonNullable<MasterCall["update_maintenance_schedule"]>["schedule"];
 type ResponseIn = import("zod").input<typeof MasterResponse>;
@@ -87,7 +97,7 @@ export function registerMaintenanceEndpoints(server: HttpServer, ctx: MasterHttp
       if (request.method === "GET") {
         return jsonOrJsonp(request.query, stringifyWire(core().maintenanceSchedule()));
       }
-      const parsed = parseBody(request, MaintenanceSchedule);
+      const parsed = parseJsonBody(request, MaintenanceSchedule);
       if (!parsed.ok) return textResponse(400, parsed.error);
       return run(ctx, { type: "UPDATE_MAINTENANCE_SCHEDULE", windows: windowsOf(parsed.value) });
     },
@@ -99,7 +109,7 @@ export function registerMaintenanceEndpoints(server: HttpServer, ctx: MasterHttp
     handler: (request) => jsonOrJsonp(request.query, stringifyWire(core().maintenanceStatus())),
   });
   const machines = (type: "START_MAINTENANCE" | "STOP_MAINTENANCE") => (request: HttpRequest) => {
-    const parsed = parseBody(request, MachineIDs);
+    const parsed = parseJsonBody(request, MachineIDs);
     if (!parsed.ok) return textResponse(400, parsed.error);
     return run(ctx, { type, machines: parsed.value });
   };
