@@ -177,6 +177,30 @@ describe("maintenance: DRAINING", () => {
   });
 });
 
+describe("maintenance: --offer_timeout", () => {
+  it("an unanswered inverse offer is rescinded after --offer_timeout and made again", () => {
+    const h = master({ flags: { offerTimeoutMs: 10_000 } });
+    addAgent(h, 1);
+    const fw = h.subscribe();
+    h.allocate();
+    schedule(h, { machineIds: [machine(1)], unavailability: WINDOW });
+    h.allocate();
+    const [first] = inverseOffers(h, fw.streamId);
+    assert.ok(first !== undefined);
+    h.clear();
+    h.advance(9_000);
+    assert.deepEqual(inverseOffers(h, fw.streamId), [], "still outstanding before the timeout");
+    h.advance(1_500);
+    const rescinded = h
+      .frameworkEvents(fw.streamId)
+      .flatMap((e) => (e.type === "RESCIND_INVERSE_OFFER" ? [e.rescind_inverse_offer] : []));
+    assert.deepEqual(rescinded, [{ inverse_offer_id: first.id }]);
+    const again = inverseOffers(h, fw.streamId);
+    assert.equal(again.length, 1);
+    assert.notEqual(again[0]?.id.value, first.id.value);
+  });
+});
+
 describe("maintenance: DOWN and UP", () => {
   it("DOWN shuts down and removes the machine's agents in the same registry write; tasks become TASK_LOST", () => {
     const { h, agents, fw } = cluster();
