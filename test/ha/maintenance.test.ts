@@ -5,6 +5,8 @@
 // master keep the schedule; DOWN shuts the two agents down, their tasks are lost, agents there
 // are refused (also by the next leader); UP lets agents there register again.
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, describe, test } from "node:test";
 import {
   commandTask,
@@ -50,7 +52,7 @@ class MaintenanceFramework {
 
   constructor(
     zkUrl: string,
-    readonly command: string,
+    readonly command: (hostname: string) => string,
   ) {
     this.client = new SchedulerClient({
       master: zkUrl,
@@ -81,7 +83,7 @@ class MaintenanceFramework {
         const task = commandTask({
           id,
           agentId: offer.agent_id.value,
-          cmd: this.command,
+          cmd: this.command(offer.hostname),
           resources: taken.resources,
         });
         await this.client.launch([offer.id.value], [task]);
@@ -159,6 +161,15 @@ async function assertRefused(c: HaCluster, hostname: string): Promise<void> {
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 describe("maintenance with ZooKeeper failover", { skip: skip.skip, timeout: 600_000 }, () => {
   test("DRAINING gives inverse offers and windowed offers; DOWN kills and refuses the agents; UP lets them back; the schedule and modes survive a failover and a restarted master", {
     timeout: 400_000,
@@ -171,7 +182,11 @@ describe("maintenance with ZooKeeper failover", { skip: skip.skip, timeout: 600_
     });
     const c = cluster;
     for (const hostname of HOSTS) await c.startAgent({ hostname });
-    const fw = new MaintenanceFramework(c.zkUrl, c.taskCommand("exec sleep 600"));
+    // Each task writes its pid to pid-<hostname>, so the test can see DOWN kill it.
+    const pidFile = (host: string) => join(c.dir, `pid-${host}`);
+    const fw = new MaintenanceFramework(c.zkUrl, (host) =>
+      c.taskCommand(`echo $$ > ${pidFile(host)}; exec sleep 600`),
+    );
     framework = fw;
     await eventually(
       "a task running on every agent",
@@ -250,6 +265,13 @@ describe("maintenance with ZooKeeper failover", { skip: skip.skip, timeout: 600_
       HA_WAIT,
     );
     assert.equal(fw.state("maint-c"), "TASK_RUNNING");
+    const alive = (host: string) => isAlive(Number(readFileSync(pidFile(host), "utf8").trim()));
+    await eventually(
+      "the DOWN agents' task processes are killed",
+      () => (DRAINED.every((h) => !alive(h)) ? true : undefined),
+      HA_WAIT,
+    );
+    assert.ok(alive("maint-c"), "the task on maint-c still runs");
     const downed = c.agents.filter((a) => DRAINED.includes(a.flags.hostname ?? ""));
     await Promise.all(downed.map((a) => a.stopped));
     assert.deepEqual(await activeHosts(c), ["maint-c"]);
