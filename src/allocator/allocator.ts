@@ -10,9 +10,16 @@
 // Agents whose last visit offered nothing to anyone, and that nothing has changed for since,
 // are skipped, so a cycle with no work is cheap.
 import { ResourceQuantities, Resources, validateRole } from "../resources/index.ts";
+import type { Unavailability } from "../wire/framework.ts";
 import { AllocationCycle } from "./allocation-cycle.ts";
 import { singleAllocationRole, splitByAllocationRole } from "./allocation-roles.ts";
 import { AllocatorState, normalizeOptions } from "./allocator-state.ts";
+import {
+  type InverseOfferAnswer,
+  InverseOfferBook,
+  type InverseOfferDecision,
+  type InverseOfferStatus,
+} from "./inverse-offers.ts";
 import { filterTimeoutMs } from "./offer-filters.ts";
 import { checkQuota, consumedQuota } from "./quota.ts";
 import { AgentState, FrameworkState, frameworkCapabilities, unsettle } from "./records.ts";
@@ -32,6 +39,8 @@ import { weightError } from "./weights.ts";
 
 export class Allocator {
   private readonly state: AllocatorState;
+  /** Maintenance: agents' unavailability, inverse offers out, answers (inverse-offers.ts). */
+  private readonly maintenance = new InverseOfferBook();
 
   constructor(options: AllocatorOptions = {}) {
     this.state = new AllocatorState(
@@ -79,6 +88,7 @@ export class Allocator {
     fw.roles = new Set();
     for (const role of [...fw.subscriptions.keys()]) this.state.untrackIfUnused(fw, role);
     this.state.frameworks.delete(id);
+    this.maintenance.removeFramework(id);
   }
 
   activateFramework(id: FrameworkId): void {
@@ -95,6 +105,7 @@ export class Allocator {
     fw.active = false;
     for (const role of fw.subscriptions.keys()) this.state.refreshFramework(fw, role);
     this.clearFilters(fw, [...fw.subscriptions.keys()]);
+    this.maintenance.clearFilters(id);
   }
 
   suppressRoles(id: FrameworkId, roles: readonly string[]): void {
@@ -114,6 +125,7 @@ export class Allocator {
     fw.suppressed = suppressed;
     for (const role of targets) this.state.refreshFramework(fw, role);
     this.clearFilters(fw, targets);
+    this.maintenance.clearFilters(id);
     this.state.unsettleAll();
     this.state.pendingAll = true;
   }
@@ -180,6 +192,7 @@ export class Allocator {
     state.filters.removeAgent(agent);
     state.pendingAgents.delete(agent);
     state.agents.delete(id);
+    this.maintenance.removeAgent(id);
   }
 
   /**
@@ -328,6 +341,42 @@ export class Allocator {
     if (candidates.length === 0) return [];
     return new AllocationCycle(state).run(candidates);
   }
+
+  // --- maintenance (inverse-offers.ts) ----------------------------------------------------
+
+  /** Sets or clears an agent's maintenance window; its inverse offer state starts afresh. */
+  updateUnavailability(agentId: AgentId, unavailability: Unavailability | undefined): void {
+    this.agent(agentId);
+    this.maintenance.setUnavailability(agentId, unavailability);
+  }
+
+  /** An inverse offer was answered (`answer`), or rescinded / expired (undefined). */
+  updateInverseOffer(
+    agentId: AgentId,
+    frameworkId: FrameworkId,
+    answer: InverseOfferAnswer | undefined,
+    refuseSeconds: number | undefined,
+    nowMs: number,
+  ): void {
+    this.maintenance.update(agentId, frameworkId, answer, refuseSeconds, nowMs);
+  }
+
+  /** The inverse offers to make now; the master asks after each allocation run. */
+  generateInverseOffers(nowMs: number): InverseOfferDecision[] {
+    return this.maintenance.generate(this.holders, nowMs);
+  }
+
+  getInverseOfferStatuses(): Map<AgentId, InverseOfferStatus[]> {
+    return this.maintenance.statuses();
+  }
+
+  private readonly holders = {
+    activeHolders: (agentId: AgentId): FrameworkId[] => {
+      const agent = this.state.agents.get(agentId);
+      if (agent === undefined) return [];
+      return agent.holdings().flatMap((h) => (h.fw.known && h.fw.active ? [h.fw.id] : []));
+    },
+  };
 
   // --- read-only views (master, metrics, tests) --------------------------------------------
 

@@ -62,6 +62,7 @@ export const COMMAND_MODULES: ReadonlyArray<{
       "deactivate",
       "reactivate",
       "teardown",
+      "maintenance",
     ],
     load: async () => (await import("./operator-commands.ts")).addOperatorCommands,
   },

@@ -6,6 +6,7 @@ import { deactivateCommand, drainCommand, reactivateCommand } from "./drain.ts";
 import { frameworksCommand } from "./frameworks.ts";
 import { killCommand } from "./kill.ts";
 import { logsCommand } from "./logs.ts";
+import { maintenanceCommand } from "./maintenance.ts";
 import { quotaCommand } from "./quota.ts";
 import { rolesCommand } from "./roles.ts";
 import { runCommand } from "./run.ts";
@@ -33,6 +34,7 @@ export function addOperatorCommands(program: Command): void {
     drainCommand(),
     deactivateCommand(),
     reactivateCommand(),
+    maintenanceCommand(),
   ]) {
     program.addCommand(command);
   }

@@ -32,6 +32,7 @@ import { registerAgentChannel } from "./http/agent-channel.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
 import { registerMasterFiles } from "./http/legacy-files.ts";
 import { registerLegacyWrites } from "./http/legacy-writes.ts";
+import { registerMaintenanceEndpoints } from "./http/maintenance-api.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
@@ -284,6 +285,7 @@ class MasterProcess {
     registerOperatorApi(this.server, ctx);
     registerLegacyEndpoints(this.server, ctx);
     registerLegacyWrites(this.server, ctx);
+    registerMaintenanceEndpoints(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags);
   }
 

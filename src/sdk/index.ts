@@ -3,13 +3,15 @@
 //
 // - SchedulerClient: subscribe, follow the leader (307), reconnect with backoff and resubscribe
 //   with the framework id, heartbeat watchdog, automatic or manual acknowledgements, calls
-//   (launch/accept/decline/revive/suppress/kill/shutdown/reconcile/message/teardown/update).
+//   (launch/accept/decline/revive/suppress/kill/shutdown/reconcile/message/teardown/update),
+//   maintenance inverse offers (the `inverseOffers` handler, acceptInverseOffers /
+//   declineInverseOffers).
 // - Offer matching: RemainingOffer, offerFits, packTasks, commandTask, launchOperation.
 // - Reconciliation: the recommended explicit-with-backoff plus periodic implicit schedule.
 // - ExecutorClient: a custom executor's side of /api/v1/executor.
 
 // Wire types and helpers a framework author needs alongside the clients.
-export type { Offer } from "../wire/offer.ts";
+export type { InverseOffer, Offer } from "../wire/offer.ts";
 export { isTerminalState, type TaskState, type TaskStatus } from "../wire/status.ts";
 export { Backoff, type BackoffOptions } from "./backoff.ts";
 export {

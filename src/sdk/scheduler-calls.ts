@@ -66,6 +66,22 @@ export function declineCall(
   return { type: "DECLINE", decline: { offer_ids: ids(offerIds), ...(f ? { filters: f } : {}) } };
 }
 
+/**
+ * ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS: the answer to maintenance inverse offers;
+ * `refuseSeconds` (master default 5) delays the next inverse offer for those agents.
+ */
+export function inverseOffersCall(
+  answer: "ACCEPT" | "DECLINE",
+  inverseOfferIds: readonly string[],
+  options?: OfferFilterOptions,
+): SchedulerCallInput {
+  const f = filters(options);
+  const body = { inverse_offer_ids: ids(inverseOfferIds), ...(f ? { filters: f } : {}) };
+  return answer === "ACCEPT"
+    ? { type: "ACCEPT_INVERSE_OFFERS", accept_inverse_offers: body }
+    : { type: "DECLINE_INVERSE_OFFERS", decline_inverse_offers: body };
+}
+
 /** REVIVE (empty roles: all roles). */
 export function reviveCall(roles: readonly string[] = []): SchedulerCallInput {
   return { type: "REVIVE", revive: { roles: [...roles] } };

@@ -140,6 +140,13 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   decline(offerIds: readonly string[], filters?: OfferFilterOptions) {
     return this.send(calls.declineCall(offerIds, filters));
   }
+  /** Answers maintenance inverse offers (the `inverseOffers` handler's ids); advisory only. */
+  acceptInverseOffers(inverseOfferIds: readonly string[], filters?: OfferFilterOptions) {
+    return this.send(calls.inverseOffersCall("ACCEPT", inverseOfferIds, filters));
+  }
+  declineInverseOffers(inverseOfferIds: readonly string[], filters?: OfferFilterOptions) {
+    return this.send(calls.inverseOffersCall("DECLINE", inverseOfferIds, filters));
+  }
   revive(roles?: readonly string[]) {
     return this.send(calls.reviveCall(roles));
   }

@@ -201,6 +201,12 @@ export class AgentCore {
       if (event.subscribed !== undefined) subscribed(ctx, event.subscribed);
       return;
     }
+    // A refused registration (machine DOWN, agent gone) ends in a shutdown the agent obeys
+    // before it is registered, as Mesos's agent obeys a ShutdownMessage from its master.
+    if (event.type === "SHUTDOWN" && this.#s.connection !== "registered") {
+      this.#shutdown(ctx, event.shutdown?.message ?? "Agent asked to shut down by the master");
+      return;
+    }
     // Everything else needs a registered agent (Mesos drops messages from a non-leader).
     if (this.#s.connection !== "registered") return;
     switch (event.type) {

@@ -9,6 +9,7 @@
 // drain state lives in the registry, so a restarted master resumes it when the agent re-registers.
 import { markGone } from "./agent-health.ts";
 import { findByKey } from "./agents.ts";
+import { rescindInverseOffers } from "./inverse-offers.ts";
 import { rescindOffers } from "./offers.ts";
 import type { AdmittedAgent, UnreachableAgent } from "./registry-state.ts";
 import type { AgentRecord, Ctx } from "./state.ts";
@@ -49,6 +50,7 @@ function deactivate(ctx: Ctx, agentId: string): void {
   if (agent === undefined || agent.connection !== "registered") return;
   ctx.allocator.deactivateAgent(agentId);
   rescindOffers(ctx, (o) => o.agentId === agentId);
+  rescindInverseOffers(ctx, (r) => r.agentId === agentId);
 }
 
 type ActivityCall = Extract<

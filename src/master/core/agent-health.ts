@@ -3,6 +3,8 @@
 // gone (an operator said so). Registry writes come first: tasks become unreachable only once
 // MarkAgentUnreachable is durable, gone once MarkAgentGone is.
 import { findByKey, pingTimerId, reregisterTimerId } from "./agents.ts";
+import { rescindInverseOffers } from "./inverse-offers.ts";
+import { maintenanceAgentRemoved } from "./maintenance.ts";
 import { rescindOffers } from "./offers.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { isTerminal, stateFor } from "./task-states.ts";
@@ -45,6 +47,7 @@ export function agentDisconnected(ctx: Ctx, agent: AgentRecord): void {
   agent.connection = "disconnected";
   ctx.allocator.deactivateAgent(agent.id);
   rescindOffers(ctx, (o) => o.agentId === agent.id);
+  rescindInverseOffers(ctx, (r) => r.agentId === agent.id);
   for (const key of [...agent.tasks]) {
     const task = findByKey(ctx, key);
     const framework = task && ctx.s.frameworks.get(task.frameworkId);
@@ -149,7 +152,7 @@ export function markGone(ctx: Ctx, agentId: string, then: (ctx: Ctx) => void): v
 }
 
 /** Records `status` and tells the framework the state it may see (TASK_LOST if not PA). */
-function transitionTo(
+export function transitionTo(
   ctx: Ctx,
   framework: FrameworkRecord,
   task: TaskRecord,
@@ -163,7 +166,7 @@ function transitionTo(
   ctx.toFramework(framework, { type: "UPDATE", update: { status: sent } });
 }
 
-function removeAgent(
+export function removeAgent(
   ctx: Ctx,
   agent: AgentRecord,
   onTask: (task: TaskRecord, framework: FrameworkRecord) => void,
@@ -184,6 +187,7 @@ function removeAgent(
     framework.executors.delete(agent.id);
     ctx.toFramework(framework, { type: "FAILURE", failure: { agent_id: { value: agent.id } } });
   }
+  maintenanceAgentRemoved(ctx, agent.id);
   ctx.allocator.removeAgent(agent.id);
   ctx.count("master/slave_removals");
   if (agent.streamId !== undefined) ctx.s.agentStreams.delete(agent.streamId);

@@ -11,6 +11,7 @@ import { isDeactivated, resumeDrain } from "./agent-activity.ts";
 import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
 import { allocatorSpec } from "./frameworks-info.ts";
+import { refuseOnDownMachine, syncUnavailability } from "./maintenance.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
@@ -80,6 +81,8 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
     ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
     return;
   }
+  const ip = sub.address?.ip ?? sub.agent_info.hostname;
+  if (refuseOnDownMachine(ctx, streamId, sub.agent_info.hostname, ip)) return;
   const id = sub.agent_id?.value;
   if (id === undefined) {
     registerNew(ctx, streamId, sub);
@@ -143,6 +146,7 @@ function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {
     next.s.agents.set(id, agent);
     next.count("master/slave_registrations");
     next.allocator.addAgent(id, agentSpec(next, agent));
+    syncUnavailability(next, agent);
     subscribed(next, agent, []);
     next.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(next.s, agent) } });
   });
@@ -226,6 +230,7 @@ function reregisterKnown(
   ctx.s.agentStreams.set(streamId, agent.id);
   ctx.cancelTimer(reregisterTimerId(agent.id));
   if (wasDisconnected && !isDeactivated(ctx, agent.id)) ctx.allocator.activateAgent(agent.id);
+  syncUnavailability(ctx, agent);
 
   const reported = new Set(
     (sub.tasks ?? []).map((t) => taskKey(t.framework_id.value, t.task_id.value)),
@@ -335,6 +340,7 @@ function readmit(
     used.set(fw, (used.get(fw) ?? Resources.empty()).add(resources));
   }
   ctx.allocator.addAgent(id, agentSpec(ctx, agent), used);
+  syncUnavailability(ctx, agent);
   shutdownCompletedFrameworks(ctx, agent, sub);
   subscribed(ctx, agent, []);
   ctx.operator({ type: "AGENT_ADDED", agent_added: { agent: renderAgent(ctx.s, agent) } });

@@ -22,10 +22,17 @@ export type AllocatorPort = Pick<
   | "allocate"
   | "updateWeights"
   | "updateQuota"
+  | "updateUnavailability"
+  | "updateInverseOffer"
+  | "generateInverseOffers"
+  | "getInverseOfferStatuses"
 >;
 
 export type {
   AgentSpec,
   FrameworkSpec,
+  InverseOfferAnswer,
+  InverseOfferDecision,
+  InverseOfferStatus,
   Offer as AllocatorOffer,
 } from "../../allocator/index.ts";

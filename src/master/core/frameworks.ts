@@ -8,6 +8,7 @@ import {
   hasCapability,
   validateFrameworkInfo,
 } from "./frameworks-info.ts";
+import { rescindInverseOffers } from "./inverse-offers.ts";
 import { discardOffers, rescindOffers } from "./offers.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { clearCongestion } from "./stream-pressure.ts";
@@ -114,6 +115,7 @@ export function subscribe(
     // Offers are never reconciled: a (re)subscribing framework starts from none.
     const id = framework.id;
     discardOffers(ctx, (o) => o.frameworkId === id);
+    rescindInverseOffers(ctx, (r) => r.frameworkId === id);
     ctx.cancelTimer(failoverTimerId(id));
     // A new stream: whatever the old one's consumer did, this one has not stalled yet.
     clearCongestion(ctx, framework);
@@ -269,6 +271,7 @@ export function disconnect(ctx: Ctx, framework: FrameworkRecord): void {
 function deactivate(ctx: Ctx, framework: FrameworkRecord): void {
   const id = framework.id;
   rescindOffers(ctx, (o) => o.frameworkId === id);
+  rescindInverseOffers(ctx, (r) => r.frameworkId === id);
   if (framework.active) {
     framework.active = false;
     ctx.allocator.deactivateFramework(id);
@@ -294,6 +297,7 @@ export function removeFramework(ctx: Ctx, framework: FrameworkRecord): void {
     framework.streamId = undefined;
   }
   discardOffers(ctx, (o) => o.frameworkId === id);
+  rescindInverseOffers(ctx, (r) => r.frameworkId === id);
   for (const agent of ctx.s.agents.values()) {
     ctx.toAgent(agent, {
       type: "SHUTDOWN_FRAMEWORK",

@@ -9,6 +9,9 @@ import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-healt
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
 import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
+import { inverseOfferTimeout, sendInverseOffers } from "./inverse-offers.ts";
+import { maintenanceSchedule, maintenanceStatus } from "./maintenance.ts";
+import { emptyMaintenanceRuntime } from "./maintenance-state.ts";
 import { messageMetric, metrics } from "./metrics.ts";
 import { createOffers, removeOffer } from "./offers.ts";
 import { type MasterSnapshot, operatorCall, quotaOf, snapshot } from "./operator.ts";
@@ -79,6 +82,7 @@ export class MasterCore {
       registering: new Map(),
       recovered: false,
       metrics: new Map(),
+      maintenance: emptyMaintenanceRuntime(),
     };
   }
 
@@ -203,6 +207,15 @@ export class MasterCore {
     return getExecutors(this.#s);
   }
 
+  /** GET_MAINTENANCE_SCHEDULE / GET_MAINTENANCE_STATUS payloads (wire values). */
+  maintenanceSchedule(): ReturnType<typeof maintenanceSchedule> {
+    return maintenanceSchedule(this.#s);
+  }
+
+  maintenanceStatus(): ReturnType<typeof maintenanceStatus> {
+    return maintenanceStatus(this.#s, this.#allocator);
+  }
+
   metrics(nowMs: number): Record<string, number> {
     return metrics(new Ctx(this.#s, this.#allocator, nowMs), this.#startedAtMs);
   }
@@ -253,6 +266,7 @@ export class MasterCore {
     switch (kind) {
       case ALLOCATION_TIMER_ID:
         createOffers(ctx, this.#allocator.allocate(ctx.nowMs, { full: true }));
+        sendInverseOffers(ctx, this.#allocator.generateInverseOffers(ctx.nowMs));
         ctx.setTimer(ALLOCATION_TIMER_ID, ctx.nowMs + ctx.flags.allocationIntervalMs);
         break;
       case "offer": {
@@ -263,6 +277,9 @@ export class MasterCore {
           removeOffer(ctx, offer, { rescind: true, recover: true, refuseSeconds: 0 });
         break;
       }
+      case "inverse_offer":
+        inverseOfferTimeout(ctx, id);
+        break;
       case "failover": {
         const framework = this.#s.frameworks.get(id);
         if (framework !== undefined) failoverTimeout(ctx, framework);
@@ -288,7 +305,8 @@ export class MasterCore {
 
   /**
    * Invariant violations (empty when all hold): every agent's in-use resources fit its total,
-   * no task is both active and completed, every task an agent lists exists. Cheap enough for
+   * no task is both active and completed, every task an agent lists exists, no inverse offer
+   * outlives its framework or agent. Cheap enough for
    * the simulator to check after every step.
    */
   invariantViolations(): string[] {
@@ -317,6 +335,13 @@ export class MasterCore {
       if (!agent.total.contains(used)) {
         problems.push(
           `agent ${agent.id} uses ${used.toString()} beyond its total ${agent.total.toString()}`,
+        );
+      }
+    }
+    for (const r of this.#s.maintenance.inverseOffers.values()) {
+      if (!this.#s.frameworks.has(r.frameworkId) || !this.#s.agents.has(r.agentId)) {
+        problems.push(
+          `inverse offer ${r.id} outlived framework ${r.frameworkId} or agent ${r.agentId}`,
         );
       }
     }

@@ -64,6 +64,9 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       allocation_info: { role: allocation.role },
     };
     if (agent.info.domain !== undefined) offer.domain = agent.info.domain;
+    // An agent on a machine scheduled for maintenance is still offered, with its window.
+    const unavailability = ctx.s.maintenance.agentWindows.get(agent.id);
+    if (unavailability !== undefined) offer.unavailability = unavailability;
     const record: OfferRecord = {
       id,
       frameworkId: framework.id,

@@ -10,6 +10,7 @@ import { validateRole } from "../../wire/ids.ts";
 import { operatorAgentActivity } from "./agent-activity.ts";
 import { markGone } from "./agent-health.ts";
 import { removeFramework } from "./frameworks.ts";
+import { operatorMaintenance } from "./maintenance.ts";
 import { applyRegistryOperation, emptyRegistryState, type QuotaConfig } from "./registry-state.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
 import type { OperatorCall, SchedulerCallReply } from "./types.ts";
@@ -40,6 +41,10 @@ export function operatorCall(
     case "REACTIVATE_AGENT":
     case "DRAIN_AGENT":
       return operatorAgentActivity(ctx, call, reply);
+    case "UPDATE_MAINTENANCE_SCHEDULE":
+    case "START_MAINTENANCE":
+    case "STOP_MAINTENANCE":
+      return operatorMaintenance(ctx, call, reply);
   }
 }
 

@@ -3,6 +3,7 @@
 // Returns the synchronous answer the shell turns into the HTTP status.
 import { accept, decline } from "./accept.ts";
 import { removeFramework, revive, suppress, updateFramework } from "./frameworks.ts";
+import { answerInverseOffers } from "./inverse-offers.ts";
 import { reconcile } from "./reconciliation.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { acknowledge } from "./status-updates.ts";
@@ -186,9 +187,16 @@ function taskCall(
       return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
     }
     // No-ops with the hierarchical allocator / operations not implemented yet: 202 as Mesos.
-    case "REQUEST":
     case "ACCEPT_INVERSE_OFFERS":
-    case "DECLINE_INVERSE_OFFERS":
+    case "DECLINE_INVERSE_OFFERS": {
+      const answer = call.accept_inverse_offers ?? call.decline_inverse_offers;
+      if (answer === undefined) return undefined;
+      const ids = (answer.inverse_offer_ids ?? []).map((id) => id.value);
+      const kind = call.type === "ACCEPT_INVERSE_OFFERS" ? "ACCEPT" : "DECLINE";
+      answerInverseOffers(ctx, framework, kind, ids, answer.filters);
+      return ACCEPTED;
+    }
+    case "REQUEST":
     case "ACKNOWLEDGE_OPERATION_STATUS":
     case "RECONCILE_OPERATIONS":
       return ACCEPTED;

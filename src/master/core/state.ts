@@ -3,6 +3,7 @@
 import type { Resources } from "../../resources/index.ts";
 import type { AgentCapabilityType } from "../../wire/framework.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
+import type { MaintenanceRuntime } from "./maintenance-state.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
 import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
 import type {
@@ -145,6 +146,8 @@ export interface MasterState {
   registering: Map<string, string>;
   recovered: boolean;
   metrics: Map<string, number>;
+  /** Inverse offers out and the maintenance window each agent is known under (maintenance.ts). */
+  maintenance: MaintenanceRuntime;
 }
 
 export class Ctx {

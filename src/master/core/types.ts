@@ -2,9 +2,14 @@
 // The core is pure: the shell turns HTTP requests, stream closes, timer firings and registry
 // results into `MasterInput`s and carries out the `MasterOutput`s the core returns, in order.
 import type { z } from "zod";
-import type { DrainConfig } from "../../wire/framework.ts";
+import type { DrainConfig, MachineID } from "../../wire/framework.ts";
 import type { MasterEvent } from "../../wire/operator-master.ts";
-import type { QuotaConfig, RegistryOperation, RegistryState } from "./registry-state.ts";
+import type {
+  MaintenanceWindow,
+  QuotaConfig,
+  RegistryOperation,
+  RegistryState,
+} from "./registry-state.ts";
 import type {
   AgentCall,
   AgentEvent,
@@ -115,7 +120,11 @@ export type OperatorCall =
   | { type: "DEACTIVATE_AGENT"; agentId: string }
   | { type: "REACTIVATE_AGENT"; agentId: string }
   /** DRAIN_AGENT: `config.max_grace_period` caps the kill grace of the agent's tasks. */
-  | { type: "DRAIN_AGENT"; agentId: string; config: DrainConfig };
+  | { type: "DRAIN_AGENT"; agentId: string; config: DrainConfig }
+  /** Maintenance (maintenance.ts): answered 200 once durable and carried out, or 400. */
+  | { type: "UPDATE_MAINTENANCE_SCHEDULE"; windows: MaintenanceWindow[] }
+  | { type: "START_MAINTENANCE"; machines: MachineID[] }
+  | { type: "STOP_MAINTENANCE"; machines: MachineID[] };
 
 export type MasterInput =
   /** A SUBSCRIBE call on a new scheduler stream; the shell has already answered 200. */

@@ -173,6 +173,11 @@ export function renderFramework(s: MasterState, framework: FrameworkRecord): Fra
     allocated_resources: endpoint(allocated(framework)),
     offered_resources: endpoint(offered),
   };
+  if (s.maintenance.inverseOffers.size > 0) {
+    view.inverse_offers = [...s.maintenance.inverseOffers.values()]
+      .filter((r) => r.frameworkId === framework.id)
+      .map((r) => r.inverseOffer);
+  }
   if (framework.reregisteredTimeMs !== undefined) {
     view.reregistered_time = timeInfo(framework.reregisteredTimeMs);
   }

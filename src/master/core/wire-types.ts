@@ -14,7 +14,11 @@ import type {
   FrameworkInfo,
   MasterInfo,
 } from "../../wire/framework.ts";
-import type { OfferOperation, Offer as OfferSchema } from "../../wire/offer.ts";
+import type {
+  InverseOffer as InverseOfferSchema,
+  OfferOperation,
+  Offer as OfferSchema,
+} from "../../wire/offer.ts";
 import type { Resource } from "../../wire/resource.ts";
 import type {
   SchedulerCall as CallSchema,
@@ -45,5 +49,6 @@ export type SchedulerCall = z.output<typeof CallSchema>;
 export type SchedulerEvent = z.output<typeof EventSchema>;
 export type TaskStatus = z.output<typeof TaskStatusSchema>;
 export type Offer = z.output<typeof OfferSchema>;
+export type InverseOffer = z.output<typeof InverseOfferSchema>;
 export type AgentCall = AgentCallSchema;
 export type AgentEvent = z.output<typeof AgentEventSchema>;

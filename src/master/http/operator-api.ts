@@ -25,6 +25,7 @@ import type { MasterSnapshot } from "../core/operator.ts";
 import type { QuotaConfig } from "../core/registry-state.ts";
 import type { OperatorCall } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
+import { maintenanceOperatorCall } from "./maintenance-api.ts";
 import {
   getLoggingLevel,
   legacyQuotaCall,
@@ -82,11 +83,6 @@ export const MASTER_CALLS_NOT_BUILT: Partial<Record<MasterCallType, string>> = {
   DESTROY_VOLUMES: "persistent volumes",
   GROW_VOLUME: "persistent volumes",
   SHRINK_VOLUME: "persistent volumes",
-  GET_MAINTENANCE_STATUS: "maintenance (inverse offers)",
-  GET_MAINTENANCE_SCHEDULE: "maintenance (inverse offers)",
-  UPDATE_MAINTENANCE_SCHEDULE: "maintenance (inverse offers)",
-  START_MAINTENANCE: "maintenance (inverse offers)",
-  STOP_MAINTENANCE: "maintenance (inverse offers)",
 };
 
 /** Mutations the master core carries out; answered once durable (or refused). */
@@ -125,6 +121,8 @@ async function handleOperatorCall(
   const ok = (body: ResponseIn): Reply => v1Response(accept.value, MasterResponse, body);
   const core = ctx.dispatcher.core;
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
+  const maintenance = maintenanceOperatorCall(ctx, call, ok);
+  if (maintenance !== undefined) return maintenance;
   if (call.type === "SET_QUOTA" || call.type === "REMOVE_QUOTA") {
     const legacy = legacyQuotaCall(call, snapshot);
     return legacy.ok ? coreCall(ctx, legacy.call) : legacy.reply;

@@ -139,6 +139,20 @@ export class FakeAllocator implements AllocatorPort {
     }
     return out;
   }
+  // Maintenance: the fake records windows and makes no inverse offers (the real allocator's
+  // inverse offers are tested in test/allocator and through the master core with it).
+  readonly unavailability = new Map<string, unknown>();
+  updateUnavailability(agentId: string, unavailability: unknown): void {
+    if (unavailability === undefined) this.unavailability.delete(agentId);
+    else this.unavailability.set(agentId, unavailability);
+  }
+  updateInverseOffer(): void {}
+  generateInverseOffers(): [] {
+    return [];
+  }
+  getInverseOfferStatuses(): Map<string, never[]> {
+    return new Map();
+  }
 }
 
 function state(f: FrameworkSpec, offered: number): FrameworkState {

@@ -2,6 +2,7 @@
 // to a registry state (at once, or held back until the test releases them), and the outputs
 // sorted by recipient so that tests can ask "what did this framework / agent see".
 
+import type { AllocatorPort } from "../../../src/master/core/allocator-port.ts";
 import { MasterCore } from "../../../src/master/core/master.ts";
 import {
   applyRegistryOperation,
@@ -36,6 +37,8 @@ export interface HarnessOptions {
   startMs?: number;
   /** A restarted master gets a new id, as Mesos's does. */
   masterId?: string;
+  /** The allocator the core drives (default: the FakeAllocator in `allocator`). */
+  allocator?: AllocatorPort;
 }
 
 export class Harness {
@@ -66,7 +69,7 @@ export class Harness {
         },
         ...(options.flags === undefined ? {} : { flags: options.flags }),
       },
-      { allocator: this.allocator },
+      { allocator: options.allocator ?? this.allocator },
     );
     this.step({ kind: "recover", registry: this.registry });
   }

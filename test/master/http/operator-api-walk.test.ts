@@ -9,7 +9,7 @@ import { MASTER_CALL_TYPES, type MasterCallType } from "../../../src/wire/operat
 import { operatorCall } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 
-/** Maintenance and reservations/volumes: other work of issue 14, still 501 today. */
+/** Reservations/volumes: other work of issue 14, still 501 today. */
 const KNOWN_GAPS: readonly MasterCallType[] = [
   "RESERVE_RESOURCES",
   "UNRESERVE_RESOURCES",
@@ -17,11 +17,6 @@ const KNOWN_GAPS: readonly MasterCallType[] = [
   "DESTROY_VOLUMES",
   "GROW_VOLUME",
   "SHRINK_VOLUME",
-  "GET_MAINTENANCE_STATUS",
-  "GET_MAINTENANCE_SCHEDULE",
-  "UPDATE_MAINTENANCE_SCHEDULE",
-  "START_MAINTENANCE",
-  "STOP_MAINTENANCE",
 ];
 
 const agentId = { value: "no-such-agent" };
@@ -61,7 +56,7 @@ describe("every master operator call type answers (reference §4.2)", () => {
   // A master with a registered agent; the agent calls name an unknown one, changing nothing.
   const { master } = masterSuite({ agent: { hostname: "walk-agent" }, framework: false });
 
-  it("no call answers 501 except the maintenance and reservation/volume ones, which name themselves", async () => {
+  it("no call answers 501 except the reservation/volume ones, which name themselves", async () => {
     const answered501: string[] = [];
     for (const type of MASTER_CALL_TYPES) {
       if (type === "UNKNOWN") continue;

@@ -25,6 +25,8 @@ export interface TestAgentOptions {
   frameworks?: unknown[];
   /** Answer PINGs (default true). */
   pong?: boolean;
+  /** The advertised address (default none: the master takes the hostname as its IP). */
+  address?: { ip: string; port: number };
 }
 
 export class TestAgent {
@@ -53,6 +55,7 @@ export class TestAgent {
       total_resources: resources,
       tasks: options.tasks ?? [],
       frameworks: options.frameworks ?? [],
+      ...(options.address === undefined ? {} : { address: options.address }),
     };
     const call: Record<string, unknown> = { type: "SUBSCRIBE", subscribe: sub };
     if (options.agentId !== undefined) {
