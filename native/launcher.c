@@ -320,7 +320,8 @@ static int child(void *arg) {
   if (r->pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     die(errfd, "cannot mount /proc", NULL, errno);
   for (int i = 0; i < r->nbinds; i++)
-    if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND, NULL) != 0)
+    // Recursive: persistent volumes mounted inside the sandbox come along (volume-mounts.ts).
+    if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   if (r->user != NULL) {

@@ -16,6 +16,7 @@ import type {
   ContainerResources,
   Termination,
 } from "./containerizer/containerizer.ts";
+import { attachVolumes, detachVolumes } from "./containerizer/volume-mounts.ts";
 import { runMetaDir } from "./core/paths.ts";
 import type { AgentInput, ContainerLaunch } from "./core/types.ts";
 import {
@@ -146,6 +147,9 @@ export class Launching {
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
+    // The volumes' mounts go with the container; their data stays (containers.md §5).
+    const stuck = detachVolumes(dir);
+    if (stuck.length > 0) this.#logger.warn({ stuck }, "could not unmount persistent volumes");
     this.#gc.schedule(dir);
   }
 
@@ -189,6 +193,14 @@ export class Launching {
         this.#launchFailed(containerId, fetched.message);
         return;
       }
+    }
+    const volumes = attachVolumes(this.#flags.workDir, launch.directory, launch.resources, {
+      mount: this.#containerizer.isolators.includes("filesystem/linux"),
+      warn: (message) => this.#logger.warn({ containerId }, message),
+    });
+    if (!volumes.ok) {
+      this.#launchFailed(containerId, volumes.message);
+      return;
     }
     this.#inheritedEnv ??= this.#flags.executorEnvironmentVariables ?? inheritedEnv();
     const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };

@@ -9,6 +9,7 @@
 import { lstat, readdir, readlink, rm, rmdir, stat, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { detachVolumes } from "./containerizer/volume-mounts.ts";
 import { metaDir } from "./core/paths.ts";
 
 /** The name durable-files.ts gives a tree it removes in the background. */
@@ -145,6 +146,9 @@ export class SandboxGc {
 /** Removes a run directory, then its `latest` link if it pointed there, then the parents
  *  (`runs`, the executor's, `executors`, the framework's) that are left empty. */
 async function removeSandbox(runDir: string): Promise<void> {
+  // A persistent volume still mounted in it would be deleted through the mount.
+  const stuck = detachVolumes(runDir);
+  if (stuck.length > 0) throw new Error(`persistent volumes still mounted: ${stuck.join(", ")}`);
   await rm(runDir, { recursive: true, force: true });
   const runs = join(runDir, "..");
   const latest = join(runs, "latest");

@@ -36,6 +36,7 @@ import { registerMaintenanceEndpoints } from "./http/maintenance-api.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
+import { registerLegacyResourceOperations } from "./http/operator-resource-calls.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import {
   type MemoryRegistryStorage,
@@ -286,6 +287,7 @@ class MasterProcess {
     registerLegacyEndpoints(this.server, ctx);
     registerLegacyWrites(this.server, ctx);
     registerMaintenanceEndpoints(this.server, ctx);
+    registerLegacyResourceOperations(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags);
   }
 

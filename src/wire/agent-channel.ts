@@ -14,7 +14,7 @@ import {
   anyOf,
 } from "./fast-path.ts";
 import { AGENT_CAPABILITY_TYPES, AgentInfo, FrameworkInfo } from "./framework.ts";
-import { AgentID, ExecutorID, FrameworkID, TaskID } from "./ids.ts";
+import { AgentID, ExecutorID, FrameworkID, OperationID, TaskID, UUID } from "./ids.ts";
 import {
   bool,
   bytes,
@@ -26,6 +26,7 @@ import {
   repeated,
   str,
 } from "./json.ts";
+import { OperationStatus } from "./offer.ts";
 import { Resource } from "./resource.ts";
 import { TASK_STATES, TaskStatus } from "./status.ts";
 import { ExecutorInfo, KillPolicy, Task, TaskGroupInfo, TaskInfo } from "./task.ts";
@@ -50,6 +51,7 @@ export const AGENT_CALL_TYPES = [
   "FRAMEWORK_MESSAGE",
   "PONG",
   "HEARTBEAT",
+  "UPDATE_OPERATION_STATUS",
 ] as const;
 export const AgentCallType = protoEnum(AGENT_CALL_TYPES);
 export type AgentCallType = z.output<typeof AgentCallType>;
@@ -103,6 +105,17 @@ export const AgentCall = z.object({
   /** Executor -> framework message, relayed by the master best-effort. */
   framework_message: z
     .object({ framework_id: FrameworkID, executor_id: ExecutorID, data: bytes })
+    .optional(),
+  /**
+   * The agent applied (checkpointed) the operation the master's CHECKPOINT_RESOURCES named:
+   * Mesos's UpdateOperationStatusMessage, relayed to the framework that asked for feedback.
+   */
+  update_operation_status: z
+    .object({
+      framework_id: FrameworkID.optional(),
+      operation_uuid: UUID,
+      status: OperationStatus,
+    })
     .optional(),
 });
 export type AgentCall = z.output<typeof AgentCall>;
@@ -178,7 +191,20 @@ export const AgentEvent = z.object({
    * The agent's complete set of checkpointed resources (dynamic reservations, persistent
    * volumes) after RESERVE/UNRESERVE at the master (Mesos's CheckpointResourcesMessage).
    */
-  checkpoint_resources: z.object({ resources: repeated(Resource) }).optional(),
+  checkpoint_resources: z
+    .object({
+      resources: repeated(Resource),
+      /** The operation with feedback this checkpoint carries out (Mesos's ApplyOperation):
+       *  the agent answers UPDATE_OPERATION_STATUS once the checkpoint is durable. */
+      operation: z
+        .object({
+          uuid: UUID,
+          framework_id: FrameworkID.optional(),
+          operation_id: OperationID.optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   /** `connected`: whether the master considers the agent registered. */
   ping: z.object({ connected: bool }).optional(),
   /** The agent is gone (marked by an operator) or refused: it must shut down. */

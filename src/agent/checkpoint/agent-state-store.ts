@@ -4,6 +4,7 @@
 import { readdir, readlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readBootId } from "../../base/boot-id.ts";
+import type { Resource } from "../../wire/resource.ts";
 import {
   agentInfoPath,
   agentMetaDir,
@@ -13,6 +14,7 @@ import {
   frameworkInfoPath,
   frameworkMetaDir,
   latestAgentLink,
+  resourcesStatePath,
   runMetaDir,
   taskMetaDir,
 } from "../core/paths.ts";
@@ -25,6 +27,7 @@ import type {
   RecoveredTask,
 } from "../core/types.ts";
 import { applyDurably, type DurableOp, readIfExists, readRecords } from "./durable-files.ts";
+import { syncVolumeDirs } from "./volume-dirs.ts";
 
 /** The host's boot id (changes on reboot); undefined where the kernel does not expose one. */
 export async function currentBootId(): Promise<string | undefined> {
@@ -116,6 +119,13 @@ async function checkpointOps(workDir: string, write: CheckpointWrite): Promise<D
       return [
         { kind: "remove", path: frameworkMetaDir(workDir, write.agentId, write.frameworkId) },
       ];
+    case "resources": {
+      // The volumes' directories first: a checkpoint never names a volume without its data.
+      const path = resourcesStatePath(workDir);
+      const before = (await readJson<{ resources?: Resource[] }>(path))?.resources ?? [];
+      await syncVolumeDirs(workDir, before, write.resources);
+      return [{ kind: "replace", path, data: JSON.stringify({ resources: write.resources }) }];
+    }
   }
 }
 
@@ -183,5 +193,12 @@ export async function readAgentState(workDir: string): Promise<RecoveredAgentSta
     }
     frameworks.push({ info, executors });
   }
-  return { agentId, agentInfo, rebooted, frameworks };
+  const resources = await readJson<{ resources?: Resource[] }>(resourcesStatePath(workDir));
+  return {
+    agentId,
+    agentInfo,
+    rebooted,
+    frameworks,
+    ...(resources === undefined ? {} : { checkpointedResources: resources.resources ?? [] }),
+  };
 }

@@ -51,7 +51,7 @@ export const CGROUP_JOIN_FAILED_EXIT = 125;
 // The task starts in the mount point (Mesos runs it in the container's sandbox path): the host
 // path of the sandbox is hidden once /tmp is replaced, when the work dir lives under /tmp.
 const MOUNT_SCRIPT =
-  'mount --bind "$1" "$2" && mount --bind "$1/tmp" /tmp && cd "$2" && shift 2 && exec "$@"';
+  'mount --rbind "$1" "$2" && mount --bind "$1/tmp" /tmp && cd "$2" && shift 2 && exec "$@"';
 
 /** The argv that starts a container as described in the header. Pure. */
 export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {

@@ -4,6 +4,8 @@
 // completions in, and sends, launches, destroys, writes and arms timers as told.
 import type { AgentEvent } from "../../wire/agent-channel.ts";
 import type { ExecutorCall } from "../../wire/executor.ts";
+import type { Resource } from "../../wire/resource.ts";
+import { checkpointResources, resourcesWritten } from "./checkpointed-resources.ts";
 import {
   executorExited,
   executorOfTimer,
@@ -77,6 +79,8 @@ export class AgentCore {
       nextToken: 0,
       shuttingDown: false,
       checkpointFailure: undefined,
+      checkpointedResources: [],
+      pendingOperations: new Map(),
       counts: {
         validStatusUpdates: 0,
         invalidStatusUpdates: 0,
@@ -123,6 +127,11 @@ export class AgentCore {
   /** Why the agent takes no new tasks: the first checkpoint write that failed. */
   get checkpointFailure(): string | undefined {
     return this.#s.checkpointFailure;
+  }
+
+  /** Dynamic reservations and persistent volumes (wire form), for /state. Do not mutate. */
+  get checkpointedResources(): readonly Resource[] {
+    return this.#s.checkpointedResources;
   }
 
   get statusUpdates(): StatusUpdateManager {
@@ -178,7 +187,7 @@ export class AgentCore {
         break;
       case "checkpoint_written":
         ctx.sumOutputs(this.#sum.written(input.token, nowMs));
-        taskWritten(ctx, input.token);
+        if (!resourcesWritten(ctx, input.token)) taskWritten(ctx, input.token);
         break;
       case "checkpoint_failed":
         // What waited for this write (an update to forward, an acknowledgement, a task for its
@@ -254,6 +263,11 @@ export class AgentCore {
         break;
       case "RECONCILE_TASKS":
         reconcile(ctx, event.reconcile_tasks?.tasks ?? []);
+        break;
+      case "CHECKPOINT_RESOURCES":
+        if (event.checkpoint_resources !== undefined) {
+          checkpointResources(ctx, event.checkpoint_resources);
+        }
         break;
       case "PING":
         ping(ctx, event.ping?.connected ?? true);

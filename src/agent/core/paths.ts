@@ -25,6 +25,11 @@ export function metaDir(workDir: string): string {
   return join(workDir, "meta");
 }
 
+/** The checkpointed resources (Mesos's `meta/resources/resources_and_operations.state`). */
+export function resourcesStatePath(workDir: string): string {
+  return join(metaDir(workDir), "resources", "resources_and_operations.state");
+}
+
 export function bootIdPath(workDir: string): string {
   return join(metaDir(workDir), "boot_id");
 }

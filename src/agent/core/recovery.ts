@@ -14,6 +14,7 @@ export function recover(ctx: Ctx, state: RecoveredAgentState | undefined): void 
     return;
   }
   ctx.s.agentId = state.agentId;
+  ctx.s.checkpointedResources = state.checkpointedResources ?? [];
   const streams: RecoveredStream[] = [];
   for (const fw of state.frameworks) {
     // Nothing of a non-checkpointing framework is on disk; an entry without the bit is ignored.

@@ -6,6 +6,7 @@
 import { AGENT_CHANNEL_VERSION, type AgentEvent } from "../../wire/agent-channel.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
 import type { ExecutorInfo, Task } from "../../wire/task.ts";
+import { agentTotal } from "./checkpointed-resources.ts";
 import type { Ctx } from "./state.ts";
 import { reconcile } from "./tasks.ts";
 import { DEFAULT_AGENT_CAPABILITIES, type MasterCall } from "./types.ts";
@@ -95,8 +96,8 @@ export function subscribeCall(ctx: Ctx): MasterCall {
       capabilities: (ctx.config.capabilities ?? DEFAULT_AGENT_CAPABILITIES).map((type) => ({
         type,
       })),
-      total_resources: ctx.s.info.resources ?? [],
-      checkpointed_resources: [],
+      total_resources: agentTotal(ctx.s.info.resources ?? [], ctx.s.checkpointedResources),
+      checkpointed_resources: ctx.s.checkpointedResources,
       executors,
       tasks,
       frameworks,

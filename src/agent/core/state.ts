@@ -2,6 +2,7 @@
 // current time, the outputs being built, and the status update manager wired to them.
 import { assert } from "../../base/assert.ts";
 import type { AgentInfo, FrameworkInfo } from "../../wire/framework.ts";
+import type { Resource } from "../../wire/resource.ts";
 import {
   isTerminalState,
   type Reason,
@@ -9,6 +10,7 @@ import {
   type TaskStatus,
 } from "../../wire/status.ts";
 import type { ExecutorInfo, Task, TaskInfo } from "../../wire/task.ts";
+import type { PendingOperation } from "./checkpointed-resources.ts";
 import type { StatusUpdateManager } from "./status-update-manager.ts";
 import type { StatusUpdate, StatusUpdateOutput, StreamLocation } from "./status-update-types.ts";
 import type {
@@ -111,6 +113,10 @@ export interface AgentState {
    *  on the agent refuses new tasks, as the master stops on a failed registry write. */
   checkpointFailure: string | undefined;
   counts: AgentCounts;
+  /** Dynamic reservations and persistent volumes, as the master last told them (wire form). */
+  checkpointedResources: Resource[];
+  /** Operations waiting for their checkpoint write, by the write's token. */
+  pendingOperations: Map<number, PendingOperation>;
 }
 
 /** What the agent counts since it started (the `slave/*` counters of /metrics/snapshot). */

@@ -53,6 +53,8 @@ export const DEFAULT_AGENT_CAPABILITIES: readonly AgentCapabilityType[] = [
   "MULTI_ROLE",
   "HIERARCHICAL_ROLE",
   "RESERVATION_REFINEMENT",
+  "RESIZE_VOLUME",
+  "AGENT_OPERATION_FEEDBACK",
   "AGENT_DRAINING",
   "TASK_RESOURCE_LIMITS",
 ];
@@ -187,7 +189,13 @@ export type CheckpointWrite =
   /** The executor's run is over and nothing of it is needed: remove its meta. */
   | ({ type: "remove_executor" } & ExecutorRun)
   /** The framework has nothing left on the agent: remove its meta. */
-  | { type: "remove_framework"; agentId: string; frameworkId: string };
+  | { type: "remove_framework"; agentId: string; frameworkId: string }
+  /**
+   * `meta/resources/resources_and_operations.state`: the complete checkpointed resources
+   * (replacing the file); the shell creates the directories of new persistent volumes
+   * and removes those of destroyed ones first.
+   */
+  | { type: "resources"; resources: Resource[] };
 
 export interface RecoveredTask {
   task: Task;
@@ -214,4 +222,6 @@ export interface RecoveredAgentState {
   /** The host rebooted since the checkpoint (boot id changed): no executor survived. */
   rebooted: boolean;
   frameworks: RecoveredFramework[];
+  /** `meta/resources/resources_and_operations.state`, empty when absent. */
+  checkpointedResources?: Resource[];
 }

@@ -4,7 +4,8 @@
 // gets TASK_ERROR and changes nothing else.
 import { Resources } from "../../resources/index.ts";
 import { type OfferCheck, refuseSecondsOf, removeOffer, validateOffers } from "./offers.ts";
-import { applyConversion, checkReservation } from "./reservations.ts";
+import { checkConversion } from "./operations.ts";
+import { agentName, applyConversion, operationScope } from "./operations-apply.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
 import {
@@ -60,7 +61,7 @@ type Step =
       resources: Resources[];
       bytes: number[];
     }
-  | { kind: "convert"; from: Resources; to: Resources }
+  | { kind: "convert"; from: Resources; to: Resources; operation: OfferOperation }
   | { kind: "operation_error"; operation: OfferOperation; message: string; unsupported: boolean };
 
 interface Plan {
@@ -87,7 +88,7 @@ export function accept(
   let offered = Resources.empty();
   for (const offer of offers) offered = offered.add(offer.resources);
   const agent = ctx.s.agents.get(agentId)!;
-  const plan = planOperations(framework, agent, role, offered, operations);
+  const plan = planOperations(ctx, framework, agent, role, offered, operations);
   // Every check has passed: from here on the call only applies.
   for (const offer of offers) {
     removeOffer(ctx, offer, { rescind: false, recover: false, refuseSeconds: 0 });
@@ -121,6 +122,7 @@ function invalidOffers(
 
 /** Checks every operation in order against what the earlier ones leave; changes nothing. */
 function planOperations(
+  ctx: Ctx,
   framework: FrameworkRecord,
   agent: AgentRecord,
   role: string,
@@ -195,15 +197,16 @@ function planOperations(
         break;
       }
       case "RESERVE":
-      case "UNRESERVE": {
-        const checked = checkReservation({ framework, role, available }, operation);
-        if (checked.ok) {
+      case "UNRESERVE":
+      case "CREATE":
+      case "DESTROY":
+      case "GROW_VOLUME":
+      case "SHRINK_VOLUME": {
+        const checked = checkConversionStep(ctx, framework, agent, role, available, operation);
+        if (checked.kind === "convert") {
           available = available.subtractContained(checked.from).add(checked.to);
-          steps.push({ kind: "convert", from: checked.from, to: checked.to });
-          break;
         }
-        const message = checked.message;
-        steps.push({ kind: "operation_error", operation, message, unsupported: false });
+        steps.push(checked);
         break;
       }
       default:
@@ -222,6 +225,35 @@ function planOperations(
 }
 
 const LAUNCH_ID_UNSUPPORTED = "The 'id' field is not supported for LAUNCH operations";
+
+/** One conversion in an ACCEPT: Mesos's checks, then the offered pool must hold what it uses. */
+function checkConversionStep(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  available: Resources,
+  operation: OfferOperation,
+): Step {
+  const refused = (message: string): Step => ({
+    kind: "operation_error",
+    operation,
+    message,
+    unsupported: false,
+  });
+  const caps = agent.capabilities;
+  if (operation.id !== undefined && caps.length > 0 && !caps.includes("AGENT_OPERATION_FEEDBACK")) {
+    return refused(
+      `Operation requested feedback, but agent ${agent.id} does not have the required AGENT_OPERATION_FEEDBACK capability`,
+    );
+  }
+  const checked = checkConversion(operationScope(ctx, agent, { framework, role }), operation);
+  if (!checked.ok) return refused(`${checked.message}; on agent ${agentName(agent)}`);
+  if (!available.contains(checked.consumed)) {
+    return refused(`${available.toString()} does not contain ${checked.consumed.toString()}`);
+  }
+  return { kind: "convert", from: checked.consumed, to: checked.converted, operation };
+}
 
 function applyStep(
   ctx: Ctx,
@@ -272,7 +304,7 @@ function applyStep(
       return;
     }
     case "convert":
-      applyConversion(ctx, framework, agent, step.from, step.to);
+      applyConversion(ctx, agent, step.from, step.to, { framework, operation: step.operation });
       return;
     case "operation_error":
       operationError(ctx, framework, step.operation, agent.id, step.message);

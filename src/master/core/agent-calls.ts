@@ -4,6 +4,7 @@ import { resourcesFromWire } from "../../resources/wire-format.ts";
 import { checkDrained } from "./agent-activity.ts";
 import { pong } from "./agent-health.ts";
 import { rescindOffers } from "./offers.ts";
+import { agentOperationStatus } from "./operation-feedback.ts";
 import type { Ctx } from "./state.ts";
 import { statusUpdate } from "./status-updates.ts";
 import type { AgentCall } from "./wire-types.ts";
@@ -60,6 +61,11 @@ export function agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
       ctx.allocator.updateAgent(agent.id, agent.total);
       break;
     }
+    case "UPDATE_OPERATION_STATUS":
+      if (call.update_operation_status !== undefined) {
+        agentOperationStatus(ctx, agent, call.update_operation_status);
+      }
+      break;
     default:
       break;
   }

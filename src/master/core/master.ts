@@ -14,6 +14,7 @@ import { maintenanceSchedule, maintenanceStatus } from "./maintenance.ts";
 import { emptyMaintenanceRuntime } from "./maintenance-state.ts";
 import { messageMetric, metrics } from "./metrics.ts";
 import { createOffers, removeOffer } from "./offers.ts";
+import { renderOperations } from "./operation-feedback.ts";
 import { type MasterSnapshot, operatorCall, quotaOf, snapshot } from "./operator.ts";
 import {
   applyRegistryOperation,
@@ -83,6 +84,7 @@ export class MasterCore {
       recovered: false,
       metrics: new Map(),
       maintenance: emptyMaintenanceRuntime(),
+      operations: { byUuid: new Map(), next: 0 },
     };
   }
 
@@ -201,6 +203,11 @@ export class MasterCore {
 
   getTasks(): ReturnType<typeof getTasks> {
     return getTasks(this.#s);
+  }
+
+  /** GET_OPERATIONS: the operations with feedback the master tracks. */
+  getOperations(): ReturnType<typeof renderOperations> {
+    return renderOperations({ s: this.#s });
   }
 
   getExecutors(): ReturnType<typeof getExecutors> {

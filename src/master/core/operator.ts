@@ -11,6 +11,7 @@ import { operatorAgentActivity } from "./agent-activity.ts";
 import { markGone } from "./agent-health.ts";
 import { removeFramework } from "./frameworks.ts";
 import { operatorMaintenance } from "./maintenance.ts";
+import { operatorOperation } from "./operations-apply.ts";
 import { applyRegistryOperation, emptyRegistryState, type QuotaConfig } from "./registry-state.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, OfferRecord, TaskRecord } from "./state.ts";
 import type { OperatorCall, SchedulerCallReply } from "./types.ts";
@@ -45,6 +46,8 @@ export function operatorCall(
     case "START_MAINTENANCE":
     case "STOP_MAINTENANCE":
       return operatorMaintenance(ctx, call, reply);
+    case "OFFER_OPERATION":
+      return operatorOperation(ctx, call.agentId, call.operation, call.principal);
   }
 }
 

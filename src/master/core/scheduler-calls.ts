@@ -4,6 +4,8 @@
 import { accept, decline } from "./accept.ts";
 import { removeFramework, revive, suppress, updateFramework } from "./frameworks.ts";
 import { answerInverseOffers } from "./inverse-offers.ts";
+import { acknowledgeOperationStatus, reconcileOperations } from "./operation-feedback.ts";
+import { CONVERSION_TYPES } from "./operations.ts";
 import { reconcile } from "./reconciliation.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { acknowledge } from "./status-updates.ts";
@@ -22,8 +24,7 @@ const OFFER_CALLS: ReadonlySet<string> = new Set(["ACCEPT", "DECLINE", "REVIVE",
 const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
   "LAUNCH",
   "LAUNCH_GROUP",
-  "RESERVE",
-  "UNRESERVE",
+  ...CONVERSION_TYPES,
 ]);
 
 export function schedulerCall(
@@ -186,7 +187,6 @@ function taskCall(
       const error = updateFramework(ctx, framework, u.framework_info, u.suppressed_roles ?? []);
       return error === undefined ? { ok: true, status: 200 } : { ok: false, error };
     }
-    // No-ops with the hierarchical allocator / operations not implemented yet: 202 as Mesos.
     case "ACCEPT_INVERSE_OFFERS":
     case "DECLINE_INVERSE_OFFERS": {
       const answer = call.accept_inverse_offers ?? call.decline_inverse_offers;
@@ -196,9 +196,17 @@ function taskCall(
       answerInverseOffers(ctx, framework, kind, ids, answer.filters);
       return ACCEPTED;
     }
-    case "REQUEST":
-    case "ACKNOWLEDGE_OPERATION_STATUS":
+    case "ACKNOWLEDGE_OPERATION_STATUS": {
+      const ack = call.acknowledge_operation_status;
+      if (ack === undefined) return undefined;
+      acknowledgeOperationStatus(ctx, framework, ack);
+      return ACCEPTED;
+    }
     case "RECONCILE_OPERATIONS":
+      reconcileOperations(ctx, framework, call.reconcile_operations?.operations ?? []);
+      return ACCEPTED;
+    // A no-op with the hierarchical allocator: 202 as Mesos.
+    case "REQUEST":
       return ACCEPTED;
     default:
       return {

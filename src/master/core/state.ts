@@ -4,6 +4,7 @@ import type { Resources } from "../../resources/index.ts";
 import type { AgentCapabilityType } from "../../wire/framework.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
 import type { MaintenanceRuntime } from "./maintenance-state.ts";
+import type { OperationBook } from "./operation-feedback.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
 import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
 import type {
@@ -148,6 +149,8 @@ export interface MasterState {
   metrics: Map<string, number>;
   /** Inverse offers out and the maintenance window each agent is known under (maintenance.ts). */
   maintenance: MaintenanceRuntime;
+  /** Offer operations with feedback (an operation id), until acknowledged terminal. */
+  operations: OperationBook;
 }
 
 export class Ctx {

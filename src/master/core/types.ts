@@ -14,6 +14,7 @@ import type {
   AgentCall,
   AgentEvent,
   MasterInfo,
+  OfferOperation,
   SchedulerCall,
   SchedulerEvent,
 } from "./wire-types.ts";
@@ -90,7 +91,9 @@ export type MasterErrorCode =
   | "not_implemented"
   | "agent_not_found"
   /** Mesos's 400s: a malformed call, bad weights or quota, an unknown or draining agent. */
-  | "invalid_call";
+  | "invalid_call"
+  /** An operator's resource operation the agent's unused resources cannot cover. */
+  | "conflict";
 
 /** An expected failure; the shell maps `code` to an HTTP status in one place. */
 export interface MasterError {
@@ -108,6 +111,7 @@ export const MASTER_ERROR_STATUS: Record<MasterErrorCode, number> = {
   not_implemented: 501,
   agent_not_found: 404,
   invalid_call: 400,
+  conflict: 409,
 };
 
 export type OperatorCall =
@@ -124,7 +128,17 @@ export type OperatorCall =
   /** Maintenance (maintenance.ts): answered 200 once durable and carried out, or 400. */
   | { type: "UPDATE_MAINTENANCE_SCHEDULE"; windows: MaintenanceWindow[] }
   | { type: "START_MAINTENANCE"; machines: MachineID[] }
-  | { type: "STOP_MAINTENANCE"; machines: MachineID[] };
+  | { type: "STOP_MAINTENANCE"; machines: MachineID[] }
+  /**
+   * RESERVE_RESOURCES ... SHRINK_VOLUME (and the v0 reserve / volume endpoints) as the offer
+   * operation they stand for; 202 once applied. `principal`: the authenticated operator.
+   */
+  | {
+      type: "OFFER_OPERATION";
+      agentId: string;
+      operation: OfferOperation;
+      principal: string | undefined;
+    };
 
 export type MasterInput =
   /** A SUBSCRIBE call on a new scheduler stream; the shell has already answered 200. */

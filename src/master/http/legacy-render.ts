@@ -2,7 +2,7 @@
 // Mesos-DNS, Marathon-LB and Prometheus exporters scrape. Not protobuf JSON: `slave_id`,
 // resources as `{cpus, gpus, mem, disk, ports: "[a-b, c-d]"}` objects, times as epoch seconds,
 // `executor_id: ""` for command tasks, `role` or `roles` by the framework's MULTI_ROLE.
-import { fromMilli, Resources, rangePairs } from "../../resources/index.ts";
+import { fromMilli, Resources, rangePairs, resourcesToWire } from "../../resources/index.ts";
 import type { AgentInfo, DrainInfo } from "../../wire/framework.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { AgentRecord, FrameworkRecord, TaskRecord } from "../core/state.ts";
@@ -79,6 +79,10 @@ export function legacyTask(t: TaskRecord): Json {
   return task;
 }
 
+function fullResources(resources: Resources): Json {
+  return resourcesToWire(resources.unallocate(), "ENDPOINT") as unknown as Json;
+}
+
 /** An agent's reserved resources per role (its reservations' last roles), each rendered. */
 export function reservedByRole(total: Resources, render: (resources: Resources) => Json): Json {
   const reserved: Json = {};
@@ -111,6 +115,11 @@ export function legacyAgent(
     offered_resources: resourcesObject(usage?.offered ?? Resources.empty()),
     reserved_resources: reserved,
     unreserved_resources: resourcesObject(a.total.unreserved()),
+    // The same as Resource messages (ENDPOINT format): reservations and volumes in full.
+    reserved_resources_full: reservedByRole(a.total, fullResources),
+    unreserved_resources_full: fullResources(a.total.unreserved()),
+    used_resources_full: fullResources(used),
+    offered_resources_full: fullResources(usage?.offered ?? Resources.empty()),
     active: a.connection === "registered" && !deactivated,
     deactivated,
     version: a.version,

@@ -35,6 +35,7 @@ import {
   setLoggingLevel,
 } from "./operator-api-process.ts";
 import { type OperatorEventHub, operatorHeartbeatRecord } from "./operator-events.ts";
+import { resourceOperationOf } from "./operator-resource-calls.ts";
 import { replyResponse } from "./scheduler-api.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
@@ -76,14 +77,7 @@ export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): v
  * knows; these are answered 501 Not Implemented with a message naming the call, and change
  * nothing (the request is refused before it reaches the master).
  */
-export const MASTER_CALLS_NOT_BUILT: Partial<Record<MasterCallType, string>> = {
-  RESERVE_RESOURCES: "operator reservations",
-  UNRESERVE_RESOURCES: "operator reservations",
-  CREATE_VOLUMES: "persistent volumes",
-  DESTROY_VOLUMES: "persistent volumes",
-  GROW_VOLUME: "persistent volumes",
-  SHRINK_VOLUME: "persistent volumes",
-};
+export const MASTER_CALLS_NOT_BUILT: Partial<Record<MasterCallType, string>> = {};
 
 /** Mutations the master core carries out; answered once durable (or refused). */
 async function coreCall(ctx: OperatorContext, call: OperatorCall): Promise<Reply> {
@@ -166,8 +160,7 @@ async function handleOperatorCall(
     case "GET_TASKS":
       return ok({ type: "GET_TASKS", get_tasks: core.getTasks() });
     case "GET_OPERATIONS":
-      // Operations with feedback (operation ids) are not tracked: none are pending.
-      return ok({ type: "GET_OPERATIONS", get_operations: { operations: [] } });
+      return ok({ type: "GET_OPERATIONS", get_operations: { operations: core.getOperations() } });
     case "GET_ROLES":
       return ok({ type: "GET_ROLES", get_roles: { roles: roles(ctx, snapshot()) } });
     case "GET_WEIGHTS":
@@ -271,7 +264,7 @@ function coreCallOf(call: MasterCall): OperatorCall | undefined {
         agentId: call.mark_agent_gone!.agent_id.value,
       };
     default:
-      return undefined;
+      return resourceOperationOf(call);
   }
 }
 

@@ -98,7 +98,7 @@ describe("RESERVE and UNRESERVE", () => {
     assert.equal(error?.update_operation_status?.status.state, "OPERATION_ERROR");
     assert.match(
       error?.update_operation_status?.status.message ?? "",
-      /^Invalid RESERVE Operation: the reservation's principal 'q'/,
+      /^A reserve operation was attempted by authenticated principal 'p', which does not match a reserved resource in the request with principal 'q'; on agent /,
     );
     assert.equal(
       h.agentEventsOn(agent.streamId).filter((e) => e.type === "CHECKPOINT_RESOURCES").length,
@@ -111,7 +111,7 @@ describe("RESERVE and UNRESERVE", () => {
     );
   });
 
-  it("an ACCEPT with an operation not implemented (CREATE) is refused 501 and leaves the offer outstanding", () => {
+  it("an ACCEPT with an operation not implemented (CREATE_DISK) is refused 501 and leaves the offer outstanding", () => {
     const { h, fw, offer } = setup();
     const allocatorCalls = h.allocator.calls.length;
     const reply = h.call(
@@ -121,7 +121,11 @@ describe("RESERVE and UNRESERVE", () => {
         [offer.id],
         [
           { type: "RESERVE", reserve: { resources: [] } },
-          { type: "CREATE", id: { value: "v" }, create: { volumes: [] } },
+          {
+            type: "CREATE_DISK",
+            id: { value: "v" },
+            create_disk: { source: reservedCpus(), target_type: "MOUNT" },
+          },
         ],
       ),
     );
@@ -129,7 +133,10 @@ describe("RESERVE and UNRESERVE", () => {
     const answer = reply?.kind === "reply" ? reply.reply : undefined;
     assert.equal(answer?.ok, false);
     assert.equal(answer?.ok === false ? answer.error.code : "", "not_implemented");
-    assert.match(answer?.ok === false ? answer.error.message : "", /'CREATE' is not implemented/);
+    assert.match(
+      answer?.ok === false ? answer.error.message : "",
+      /'CREATE_DISK' is not implemented/,
+    );
     assert.ok(h.master.snapshot(h.nowMs).offers.some((o) => o.id === offer.id.value));
     assert.equal(h.allocator.calls.length, allocatorCalls);
     assert.equal(
