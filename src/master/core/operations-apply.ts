@@ -136,10 +136,9 @@ export function operatorOperation(
   if (!CONVERSION_TYPES.has(type)) return refuse("invalid_call", `Unsupported operation ${type}`);
   const checked = checkConversion(operationScope(ctx, agent, { principal }), operation);
   if (!checked.ok) {
-    return refuse(
-      "invalid_call",
-      `Invalid ${type} operation on agent ${agentName(agent)}: ${checked.message}`,
-    );
+    // Mesos names the agent for these four, not for DESTROY and UNRESERVE (master/http.cpp).
+    const where = type === "DESTROY" || type === "UNRESERVE" ? "" : ` on agent ${agentName(agent)}`;
+    return refuse("invalid_call", `Invalid ${type} operation${where}: ${checked.message}`);
   }
   // Offers of the agent go back first, so that what they held can be converted (Mesos
   // rescinds offers until the operation fits; all of the agent's is the simple superset).

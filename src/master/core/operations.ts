@@ -364,11 +364,12 @@ function resizeVolumeError(v: ScalarResource, verb: string, field: string) {
 function checkGrow(scope: OperationScope, volumeW: WireResource, additionW: WireResource) {
   const volume = one(scope, volumeW, "GrowVolume.volume");
   if (!volume.ok) return volume;
-  const addition = one(scope, additionW, "GrowVolume.addition");
-  if (!addition.ok) return addition;
-  if (addition.value.scalar <= 0) {
+  // Checked on the wire: an empty resource does not survive into the domain type.
+  if (!((additionW.scalar?.value ?? 0) > 0)) {
     return error("The size of 'GrowVolume.addition' field must be greater than zero");
   }
+  const addition = one(scope, additionW, "GrowVolume.addition");
+  if (!addition.ok) return addition;
   const refused = resizeVolumeError(volume.value, "grown", "GrowVolume.volume");
   if (refused !== undefined) return error(refused);
   const stripped = stripVolume(volume.value);
