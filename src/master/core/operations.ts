@@ -249,10 +249,16 @@ function persistentVolumeError(volumes: Resources): string | undefined {
   return undefined;
 }
 
-/** Mesos's validateUniquePersistenceID: an id is used once per role on an agent. */
-export function persistenceIdError(resources: Resources): string | undefined {
+/**
+ * Mesos's validateUniquePersistenceID: an id is used once per role on an agent. The same
+ * volume twice is one entry of a `Resources`, counted 2: each count is one use of the id.
+ */
+export function persistenceIdError(...collections: Resources[]): string | undefined {
   const seen = new Set<string>();
-  for (const v of resources) {
+  const each = collections.flatMap((c) =>
+    c.toArray().flatMap((v) => Array.from({ length: c.count(v) }, () => v)),
+  );
+  for (const v of each) {
     if (!isPersistentVolume(v)) continue;
     const key = `${reservationRole(v)}\u0000${v.disk?.persistenceId}`;
     if (seen.has(key)) return `Persistence ID '${v.disk?.persistenceId}' is not unique`;
@@ -269,7 +275,7 @@ function checkCreate(scope: OperationScope, list: readonly WireResource[]): Conv
   if (invalid !== undefined) return error(`Invalid resources: ${invalid}`);
   const notVolume = persistentVolumeError(volumes);
   if (notVolume !== undefined) return error(`Not a persistent volume: ${notVolume}`);
-  const duplicate = persistenceIdError(scope.checkpointed.add(volumes.unallocate()));
+  const duplicate = persistenceIdError(scope.checkpointed, parsed.value.unallocate());
   if (duplicate !== undefined) return error(duplicate);
   for (const v of volumes) {
     const refused = createVolumeError(scope, v);

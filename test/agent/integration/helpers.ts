@@ -70,6 +70,8 @@ export interface TaskUpdate {
 export class Framework {
   readonly updates: TaskUpdate[] = [];
   readonly offers: Loose[] = [];
+  /** The statuses of UPDATE_OPERATION_STATUS events, in order. */
+  readonly operationStatuses: Loose[] = [];
   readonly #waiters = new Waiters();
   #pump: Promise<void>;
   autoAck = true;
@@ -101,6 +103,8 @@ export class Framework {
         const status = (event.update as Loose).status;
         this.updates.push({ taskId: status.task_id.value, state: status.state, status });
         if (this.autoAck && status.uuid !== undefined) await this.ack(status);
+      } else if (event.type === "UPDATE_OPERATION_STATUS") {
+        this.operationStatuses.push((event.update_operation_status as Loose).status);
       }
       this.#waiters.wake();
     }

@@ -195,7 +195,7 @@ describe("persistent volumes at ACCEPT", () => {
     const next = h.offers(fw.streamId).at(-1);
     assert.ok(next && next.id.value !== offer.id.value);
     const ops = [
-      { type: "CREATE", id: { value: "dup" }, create: { volumes: [volume("vol1", 10)] } },
+      { type: "CREATE", id: { value: "dup" }, create: { volumes: [volume("vol1", 100)] } },
       {
         type: "CREATE",
         id: { value: "ro" },

@@ -9,15 +9,8 @@ import { MASTER_CALL_TYPES, type MasterCallType } from "../../../src/wire/operat
 import { operatorCall } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 
-/** Reservations/volumes: other work of issue 14, still 501 today. */
-const KNOWN_GAPS: readonly MasterCallType[] = [
-  "RESERVE_RESOURCES",
-  "UNRESERVE_RESOURCES",
-  "CREATE_VOLUMES",
-  "DESTROY_VOLUMES",
-  "GROW_VOLUME",
-  "SHRINK_VOLUME",
-];
+/** Every call is built: none answers 501 Not Implemented. */
+const KNOWN_GAPS: readonly MasterCallType[] = [];
 
 const agentId = { value: "no-such-agent" };
 const cpus = (value: number) => ({ name: "cpus", type: "SCALAR", scalar: { value } });
@@ -56,7 +49,7 @@ describe("every master operator call type answers (reference §4.2)", () => {
   // A master with a registered agent; the agent calls name an unknown one, changing nothing.
   const { master } = masterSuite({ agent: { hostname: "walk-agent" }, framework: false });
 
-  it("no call answers 501 except the reservation/volume ones, which name themselves", async () => {
+  it("no call answers 501", async () => {
     const answered501: string[] = [];
     for (const type of MASTER_CALL_TYPES) {
       if (type === "UNKNOWN") continue;
