@@ -24,7 +24,8 @@ import type { AgentCore } from "../core/agent.ts";
 import { agentSandboxRoot } from "../core/paths.ts";
 import { browse, download, type FilesContext, read } from "./files.ts";
 import { agentOperatorProcess, executorsOf, operatorAnswer } from "./operator-api.ts";
-import { attributesObject, legacyFramework, resourcesObject } from "./state-render.ts";
+import { attributesObject, legacyFramework } from "./state-render.ts";
+import { stateResources } from "./state-resources.ts";
 
 // The agent's operator endpoint parses through Mesos's generic helper, whose message differs.
 const AGENT_PROTOBUF_BODY_ERROR = "Failed to parse body into a protobuf object";
@@ -253,11 +254,7 @@ function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {
       "AGENT_DRAINING",
       "TASK_RESOURCE_LIMITS",
     ],
-    resources: resourcesObject(info.resources ?? []),
-    reserved_resources: {},
-    unreserved_resources: resourcesObject(info.resources ?? []),
-    reserved_resources_full: {},
-    unreserved_resources_full: info.resources ?? [],
+    ...stateResources(info.resources ?? [], core.checkpointedResources),
     reserved_resources_allocated: {},
     unreserved_resources_allocated: [],
     resource_providers: [],

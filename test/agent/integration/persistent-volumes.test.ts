@@ -160,6 +160,12 @@ describe("reservations and persistent volumes with real processes", () => {
       readFileSync(join(workDir, "volumes", "roles", "web", "vol1", "file"), "utf8"),
       "persisted\n",
     );
+    const own = (await (await fetch(`${cluster.agent?.url}/state`)).json()) as Loose;
+    assert.ok(
+      (own.reserved_resources_full.web as Loose[]).some((r) => r.disk?.persistence?.id === "vol1"),
+      "the agent's /state shows the volume it recovered from its checkpoint",
+    );
+    assert.equal(own.reserved_resources.web.disk, 64);
     const slaves = (await (await fetch(`${cluster.master.url}/master/slaves`)).json()) as Loose;
     const full = slaves.slaves[0].reserved_resources_full.web as Loose[];
     assert.ok(full.some((r) => r.disk?.persistence?.id === "vol1"));
