@@ -4,7 +4,7 @@ import fc from "fast-check";
 import { checkConversion, type OperationScope } from "../../../src/master/core/operations.ts";
 import type { OperatorCall, SchedulerCallReply } from "../../../src/master/core/types.ts";
 import { Resources } from "../../../src/resources/index.ts";
-import { resourcesFromWire } from "../../../src/resources/wire-format.ts";
+import { resourcesFromWire, resourcesToWire } from "../../../src/resources/wire-format.ts";
 import type { OfferOperation } from "../../../src/wire/offer.ts";
 import type { Resource } from "../../../src/wire/resource.ts";
 import { Harness } from "./harness.ts";
@@ -189,3 +189,65 @@ describe("volume resizing arithmetic", () => {
     );
   });
 });
+
+describe("reservations and volumes across a master failover", () => {
+  it("a new master learns them from the re-registering agent, offers them and can destroy the volume", () => {
+    const first = new Harness();
+    const agent = first.addAgent("a1", "cpus:4;mem:1024;disk:1000");
+    run(first, agent.agentId, {
+      type: "RESERVE",
+      reserve: { source: [], resources: [reserved("disk", 100)] },
+    });
+    run(first, agent.agentId, { type: "CREATE", create: { volumes: [volume("v1", 100)] } });
+    const checkpointed =
+      first
+        .agentEventsOn(agent.streamId)
+        .filter((e) => e.type === "CHECKPOINT_RESOURCES")
+        .at(-1)?.checkpoint_resources?.resources ?? [];
+    // The registry knows the agent, not its reservations (Mesos's registry does not either).
+    const next = new Harness({ registry: first.registry, masterId: "M2" });
+    const stream = next.newStreamId("agent");
+    const total = domain(wireTotal()).subtract(domain([reserved("disk", 100)]).flatten());
+    next.step({
+      kind: "agent_subscribe",
+      agentStreamId: stream,
+      call: {
+        type: "SUBSCRIBE",
+        agent_id: { value: agent.agentId },
+        subscribe: {
+          agent_info: { hostname: "a1", port: 5051, resources: wireTotal(), attributes: [] },
+          agent_id: { value: agent.agentId },
+          version: "1",
+          total_resources: [...resourcesToWire(total), ...checkpointed],
+          checkpointed_resources: checkpointed,
+        },
+      },
+    });
+    const fw = next.subscribe({
+      roles: ["web"],
+      capabilities: [{ type: "MULTI_ROLE" }, { type: "RESERVATION_REFINEMENT" }],
+    });
+    next.allocate();
+    const offer = next.offers(fw.streamId).at(-1);
+    assert.ok(offer?.resources?.some((r) => r.disk?.persistence?.id === "v1"));
+    assert.equal(
+      offer?.resources?.find((r) => r.name === "disk" && r.disk === undefined)?.scalar?.value,
+      900,
+    );
+    const destroyed = run(next, agent.agentId, {
+      type: "DESTROY",
+      destroy: { volumes: [volume("v1", 100)] },
+    });
+    assert.deepEqual(destroyed, { ok: true, status: 202 }, message(destroyed));
+  });
+});
+
+function wireTotal(): Resource[] {
+  return resourcesToWire(
+    domain([
+      { name: "cpus", type: "SCALAR", scalar: { value: 4 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 1024 } },
+      { name: "disk", type: "SCALAR", scalar: { value: 1000 } },
+    ] as Resource[]),
+  );
+}
