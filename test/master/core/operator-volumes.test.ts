@@ -251,3 +251,77 @@ function wireTotal(): Resource[] {
     ] as Resource[]),
   );
 }
+
+describe("volumes on PATH and MOUNT disks", () => {
+  const source = (type: "PATH" | "MOUNT", root: string) =>
+    type === "PATH" ? { type, path: { root } } : { type, mount: { root } };
+  const disk = (type: "PATH" | "MOUNT", size: number, extra: Record<string, unknown> = {}) =>
+    ({
+      name: "disk",
+      type: "SCALAR",
+      scalar: { value: size },
+      ...extra,
+      disk: { source: source(type, `/mnt/${type}`), ...((extra.disk as object) ?? {}) },
+    }) as Resource;
+
+  it("a volume is made on part of a reserved PATH disk, and only on the whole of a MOUNT disk", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1", "cpus:1;mem:128", {
+      agent_info: {
+        hostname: "a1",
+        port: 5051,
+        resources: [disk("PATH", 500), disk("MOUNT", 200)],
+        attributes: [],
+      },
+      total_resources: [disk("PATH", 500), disk("MOUNT", 200)],
+    });
+    const reservedPart = (type: "PATH" | "MOUNT", size: number) =>
+      disk(type, size, { reservations: dyn });
+    const onDisk = (type: "PATH" | "MOUNT", size: number) =>
+      disk(type, size, {
+        reservations: dyn,
+        disk: {
+          persistence: { id: `v-${type}`, principal: "ops" },
+          volume: { container_path: "d", mode: "RW" },
+        },
+      });
+    const reserve = (r: Resource): OfferOperation => ({
+      type: "RESERVE",
+      reserve: { source: [], resources: [r] },
+    });
+    assert.deepEqual(run(h, agent.agentId, reserve(reservedPart("PATH", 100))), {
+      ok: true,
+      status: 202,
+    });
+    assert.deepEqual(
+      run(h, agent.agentId, { type: "CREATE", create: { volumes: [onDisk("PATH", 100)] } }),
+      { ok: true, status: 202 },
+    );
+    // A MOUNT disk is used whole: part of it is not there to reserve.
+    assert.equal(run(h, agent.agentId, reserve(reservedPart("MOUNT", 50)))?.ok, false);
+    assert.deepEqual(run(h, agent.agentId, reserve(reservedPart("MOUNT", 200))), {
+      ok: true,
+      status: 202,
+    });
+    assert.deepEqual(
+      run(h, agent.agentId, { type: "CREATE", create: { volumes: [onDisk("MOUNT", 200)] } }),
+      { ok: true, status: 202 },
+    );
+    const shrink = run(h, agent.agentId, {
+      type: "SHRINK_VOLUME",
+      shrink_volume: { volume: onDisk("MOUNT", 200), subtract: { value: 10 } },
+    });
+    assert.match(message(shrink), /Shrinking a volume on a MOUNT disk is not supported$/);
+    const last = h
+      .agentEventsOn(agent.streamId)
+      .filter((e) => e.type === "CHECKPOINT_RESOURCES")
+      .at(-1)?.checkpoint_resources?.resources;
+    assert.deepEqual(
+      last?.map((r) => [r.disk?.source?.type, r.scalar?.value, r.disk?.persistence?.id]),
+      [
+        ["PATH", 100, "v-PATH"],
+        ["MOUNT", 200, "v-MOUNT"],
+      ],
+    );
+  });
+});
