@@ -6,6 +6,7 @@ import { findByKey, pingTimerId, reregisterTimerId } from "./agents.ts";
 import { rescindInverseOffers } from "./inverse-offers.ts";
 import { maintenanceAgentRemoved } from "./maintenance.ts";
 import { rescindOffers } from "./offers.ts";
+import { agentOperationsLost } from "./operation-feedback.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { isTerminal, stateFor } from "./task-states.ts";
 import { masterStatus, removeTask, transitionByMaster } from "./tasks.ts";
@@ -93,6 +94,7 @@ export function markUnreachable(ctx: Ctx, agent: AgentRecord, message: string): 
   const unreachableTimeMs = ctx.nowMs;
   ctx.persist([{ type: "MarkAgentUnreachable", agentId: agent.id, unreachableTimeMs }], (next) => {
     next.s.unreachableAgents.set(agent.id, { unreachableTimeMs });
+    agentOperationsLost(next, agent.id, "OPERATION_UNREACHABLE");
     removeAgent(next, agent, (task, framework) => {
       const status = masterStatus(next, task, "TASK_UNREACHABLE", "REASON_AGENT_REMOVED", message);
       status.unreachable_time = { nanoseconds: unreachableTimeMs * 1_000_000 };
@@ -109,6 +111,7 @@ export function markGone(ctx: Ctx, agentId: string, then: (ctx: Ctx) => void): v
   if (agent !== undefined) agent.removing = true;
   ctx.persist([{ type: "MarkAgentGone", agentId, goneTimeMs }], (next) => {
     next.s.goneAgents.set(agentId, { goneTimeMs });
+    agentOperationsLost(next, agentId, "OPERATION_GONE_BY_OPERATOR");
     next.s.recoveredAgents.delete(agentId);
     next.s.unreachableAgents.delete(agentId);
     next.cancelTimer(reregisterTimerId(agentId));

@@ -10,6 +10,7 @@ import {
 } from "./frameworks-info.ts";
 import { rescindInverseOffers } from "./inverse-offers.ts";
 import { discardOffers, rescindOffers } from "./offers.ts";
+import { forgetOperations } from "./operation-feedback.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { clearCongestion } from "./stream-pressure.ts";
 import { masterStatus, transitionByMaster } from "./tasks.ts";
@@ -298,6 +299,7 @@ export function removeFramework(ctx: Ctx, framework: FrameworkRecord): void {
   }
   discardOffers(ctx, (o) => o.frameworkId === id);
   rescindInverseOffers(ctx, (r) => r.frameworkId === id);
+  forgetOperations(ctx, id);
   for (const agent of ctx.s.agents.values()) {
     ctx.toAgent(agent, {
       type: "SHUTDOWN_FRAMEWORK",

@@ -212,7 +212,8 @@ export function renderOperations(ctx: { s: Ctx["s"] }): Operation[] {
 export function agentOperationsLost(ctx: Ctx, agentId: string, state: OperationState): void {
   for (const record of ctx.s.operations.byUuid.values()) {
     if (record.agentId !== agentId || isTerminalOperationState(record.latest.state)) continue;
-    const status: OperationStatus = { ...record.latest, state };
+    // With a uuid, so that the framework acknowledges it and the master can forget it.
+    const status: OperationStatus = { ...record.latest, state, uuid: { value: newUuid(ctx) } };
     record.latest = status;
     record.statuses.push(status);
     const framework = ctx.s.frameworks.get(record.frameworkId);
@@ -222,5 +223,12 @@ export function agentOperationsLost(ctx: Ctx, agentId: string, state: OperationS
         update_operation_status: { status },
       });
     }
+  }
+}
+
+/** A removed framework's operations are forgotten with it. */
+export function forgetOperations(ctx: Ctx, frameworkId: string): void {
+  for (const [uuid, record] of ctx.s.operations.byUuid) {
+    if (record.frameworkId === frameworkId) ctx.s.operations.byUuid.delete(uuid);
   }
 }

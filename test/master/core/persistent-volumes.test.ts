@@ -271,3 +271,84 @@ describe("persistent volumes at ACCEPT", () => {
     assert.deepEqual(h.master.invariantViolations(), []);
   });
 });
+
+describe("operation feedback", () => {
+  function pendingReserve() {
+    const s = setup();
+    s.h.call(
+      s.fw.streamId,
+      s.fw.frameworkId,
+      acceptCall(
+        [s.offer.id],
+        [{ type: "RESERVE", id: { value: "r1" }, reserve: { resources: [reserved("disk", 10)] } }],
+      ),
+    );
+    return s;
+  }
+
+  const statuses = (h: Harness, streamId: string) =>
+    h
+      .frameworkEvents(streamId)
+      .flatMap((e) =>
+        e.type === "UPDATE_OPERATION_STATUS" && e.update_operation_status
+          ? [e.update_operation_status.status]
+          : [],
+      );
+
+  it("RECONCILE_OPERATIONS answers the latest status of a known operation, and what the master can say of unknown ones, without uuids", () => {
+    const { h, agent, fw } = pendingReserve();
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "RECONCILE_OPERATIONS",
+      reconcile_operations: {
+        operations: [
+          { operation_id: { value: "r1" }, agent_id: { value: agent.agentId } },
+          { operation_id: { value: "other" }, agent_id: { value: "no-such-agent" } },
+          { operation_id: { value: "nowhere" } },
+        ],
+      },
+    });
+    assert.deepEqual(
+      statuses(h, fw.streamId).map((s) => [s.operation_id?.value, s.state, s.uuid]),
+      [
+        ["r1", "OPERATION_PENDING", undefined],
+        ["other", "OPERATION_UNKNOWN", undefined],
+        ["nowhere", "OPERATION_UNKNOWN", undefined],
+      ],
+    );
+    // Implicit reconciliation: every operation the master tracks for the framework.
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "RECONCILE_OPERATIONS",
+      reconcile_operations: { operations: [] },
+    });
+    assert.deepEqual(
+      statuses(h, fw.streamId)
+        .slice(3)
+        .map((s) => [s.operation_id?.value, s.state]),
+      [["r1", "OPERATION_PENDING"]],
+    );
+  });
+
+  it("a pending operation whose agent is marked gone ends OPERATION_GONE_BY_OPERATOR, to be acknowledged", () => {
+    const { h, agent, fw } = pendingReserve();
+    h.operator({ type: "MARK_AGENT_GONE", agentId: agent.agentId });
+    const gone = statuses(h, fw.streamId).at(-1);
+    assert.equal(gone?.state, "OPERATION_GONE_BY_OPERATOR");
+    assert.ok(gone?.uuid?.value);
+    h.call(fw.streamId, fw.frameworkId, {
+      type: "ACKNOWLEDGE_OPERATION_STATUS",
+      acknowledge_operation_status: {
+        agent_id: { value: agent.agentId },
+        uuid: gone?.uuid?.value ?? "",
+        operation_id: { value: "r1" },
+      },
+    });
+    assert.deepEqual(h.master.getOperations(), []);
+  });
+
+  it("a torn-down framework's operations are forgotten", () => {
+    const { h, fw } = pendingReserve();
+    assert.equal(h.master.getOperations().length, 1);
+    h.call(fw.streamId, fw.frameworkId, { type: "TEARDOWN" });
+    assert.deepEqual(h.master.getOperations(), []);
+  });
+});
