@@ -4,7 +4,7 @@
 // gets TASK_ERROR and changes nothing else.
 import { Resources } from "../../resources/index.ts";
 import { type OfferCheck, refuseSecondsOf, removeOffer, validateOffers } from "./offers.ts";
-import { checkConversion } from "./operations.ts";
+import { checkConversion, diskOperationError } from "./operations.ts";
 import { agentName, applyConversion, operationScope } from "./operations-apply.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { stateFor } from "./task-states.ts";
@@ -207,6 +207,12 @@ function planOperations(
           available = available.subtractContained(checked.from).add(checked.to);
         }
         steps.push(checked);
+        break;
+      }
+      case "CREATE_DISK":
+      case "DESTROY_DISK": {
+        const message = diskOperationError(operation);
+        steps.push({ kind: "operation_error", operation, message, unsupported: false });
         break;
       }
       default:

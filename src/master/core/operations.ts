@@ -445,3 +445,17 @@ export function stripVolume(r: Resource): Resource {
 export function needsCheckpointing(r: Resource): boolean {
   return isDynamicallyReserved(r) || isPersistentVolume(r);
 }
+
+/**
+ * CREATE_DISK and DESTROY_DISK work on disks of resource providers, which Tessera's agents do
+ * not have: Mesos's check then refuses every one (master/validation.cpp), with this message.
+ */
+export function diskOperationError(op: OfferOperation): string {
+  const type = op.type === "CREATE_DISK" ? "CREATE_DISK" : "DESTROY_DISK";
+  const source = op.create_disk?.source ?? op.destroy_disk?.source;
+  const parsed = source === undefined ? undefined : resourcesFromWire([source]);
+  if (parsed !== undefined && !parsed.ok) {
+    return `Invalid ${type} Operation: Invalid resource: ${parsed.message}`;
+  }
+  return `Invalid ${type} Operation: 'source' is not managed by a resource provider`;
+}

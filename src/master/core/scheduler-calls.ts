@@ -25,6 +25,8 @@ const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
   "LAUNCH",
   "LAUNCH_GROUP",
   ...CONVERSION_TYPES,
+  "CREATE_DISK",
+  "DESTROY_DISK",
 ]);
 
 export function schedulerCall(

@@ -111,7 +111,7 @@ describe("RESERVE and UNRESERVE", () => {
     );
   });
 
-  it("an ACCEPT with an operation not implemented (CREATE_DISK) is refused 501 and leaves the offer outstanding", () => {
+  it("an ACCEPT with an UNKNOWN operation is refused 501 and leaves the offer outstanding", () => {
     const { h, fw, offer } = setup();
     const allocatorCalls = h.allocator.calls.length;
     const reply = h.call(
@@ -121,11 +121,7 @@ describe("RESERVE and UNRESERVE", () => {
         [offer.id],
         [
           { type: "RESERVE", reserve: { resources: [] } },
-          {
-            type: "CREATE_DISK",
-            id: { value: "v" },
-            create_disk: { source: reservedCpus(), target_type: "MOUNT" },
-          },
+          { type: "UNKNOWN", id: { value: "v" } },
         ],
       ),
     );
@@ -133,15 +129,50 @@ describe("RESERVE and UNRESERVE", () => {
     const answer = reply?.kind === "reply" ? reply.reply : undefined;
     assert.equal(answer?.ok, false);
     assert.equal(answer?.ok === false ? answer.error.code : "", "not_implemented");
-    assert.match(
-      answer?.ok === false ? answer.error.message : "",
-      /'CREATE_DISK' is not implemented/,
-    );
+    assert.match(answer?.ok === false ? answer.error.message : "", /'UNKNOWN' is not implemented/);
     assert.ok(h.master.snapshot(h.nowMs).offers.some((o) => o.id === offer.id.value));
     assert.equal(h.allocator.calls.length, allocatorCalls);
     assert.equal(
       h.frameworkEvents(fw.streamId).some((e) => e.type === "UPDATE_OPERATION_STATUS"),
       false,
     );
+  });
+
+  it("CREATE_DISK and DESTROY_DISK get Mesos's refusal: no resource provider manages the disk", () => {
+    const { h, fw, offer } = setup();
+    const disk = { name: "disk", type: "SCALAR" as const, scalar: { value: 1 } };
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [
+          {
+            type: "CREATE_DISK",
+            id: { value: "c" },
+            create_disk: { source: disk, target_type: "MOUNT" },
+          },
+          { type: "DESTROY_DISK", id: { value: "d" }, destroy_disk: { source: disk } },
+        ],
+      ),
+    );
+    const messages = h
+      .frameworkEvents(fw.streamId)
+      .flatMap((e) =>
+        e.type === "UPDATE_OPERATION_STATUS" ? [e.update_operation_status?.status] : [],
+      )
+      .map((s) => [s?.operation_id?.value, s?.state, s?.message]);
+    assert.deepEqual(messages, [
+      [
+        "c",
+        "OPERATION_ERROR",
+        "Invalid CREATE_DISK Operation: 'source' is not managed by a resource provider",
+      ],
+      [
+        "d",
+        "OPERATION_ERROR",
+        "Invalid DESTROY_DISK Operation: 'source' is not managed by a resource provider",
+      ],
+    ]);
   });
 });

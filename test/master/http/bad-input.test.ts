@@ -108,12 +108,12 @@ describe("invalid ACCEPTs leave the master's tasks unchanged", () => {
         offer_ids: [offer.id],
         operations: [
           { type: "LAUNCH", launch: { task_infos: [taskInfo(offer, "not-yet")] } },
-          { type: "CREATE", create: { volumes: [] } },
+          { type: "UNKNOWN" },
         ],
       },
     });
     assert.equal(res.status, 501);
-    assert.match(res.body, /^Offer operation 'CREATE' is not implemented/);
+    assert.match(res.body, /^Offer operation 'UNKNOWN' is not implemented/);
     const after = await operatorCall(master, { type: "GET_FRAMEWORKS" });
     const offers = (r: Loose) =>
       r.json.get_frameworks.frameworks[0].offers.map((o: Loose) => o.id.value);
