@@ -89,6 +89,7 @@ export {
   setUnion,
   type ValueSet,
 } from "./value-set.ts";
+export { stripPersistentVolume } from "./volumes.ts";
 export {
   hasRefinedReservation,
   parseResourcesFlag,

@@ -6,10 +6,10 @@
 // the checkpointed resources in place of what they were made from; both are told to the master
 // on every (re-)registration, so that reservations and volumes outlive a master failover.
 import {
-  diskInfo,
   isDynamicallyReserved,
   type Resource,
   Resources,
+  stripPersistentVolume,
   withOptions,
 } from "../../resources/index.ts";
 import { resourcesFromWire, resourcesToWire } from "../../resources/wire-format.ts";
@@ -33,12 +33,7 @@ export function baseOf(r: Resource): Resource {
   while (reservations.length > 0 && reservations[reservations.length - 1]?.type === "DYNAMIC") {
     reservations = reservations.slice(0, -1);
   }
-  let disk = r.disk;
-  if (disk !== undefined) {
-    const { persistence: _p, volume: _v, ...rest } = disk.info as Record<string, unknown>;
-    disk = rest.source === undefined ? undefined : diskInfo(rest);
-  }
-  return withOptions(r, { reservations, disk, shared: false, allocationRole: undefined });
+  return withOptions(stripPersistentVolume(r), { reservations, allocationRole: undefined });
 }
 
 /**

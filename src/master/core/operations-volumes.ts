@@ -2,12 +2,12 @@
 // rules and messages (master/validation.cpp `validate(Create|Destroy|GrowVolume|ShrinkVolume)`),
 // and what a volume is made from (`stripVolume`).
 import {
-  diskInfo,
   isPersistentVolume,
   type Resource,
   Resources,
   reservationRole,
   type ScalarResource,
+  stripPersistentVolume,
   validateResources,
   withOptions,
 } from "../../resources/index.ts";
@@ -219,13 +219,5 @@ function resized(r: ScalarResource, milli: number): ScalarResource {
   return withOptions({ ...r, scalar: milli } as ScalarResource, {}) as ScalarResource;
 }
 
-/**
- * The disk a volume is made on: ROOT disk loses its DiskInfo, a PATH or MOUNT disk keeps its
- * source; either way the persistence, the volume and sharing go.
- */
-export function stripVolume(r: Resource): Resource {
-  if (r.disk === undefined) return r.shared ? withOptions(r, { shared: false }) : r;
-  const { persistence: _p, volume: _v, ...rest } = r.disk.info as Record<string, unknown>;
-  const disk = rest.source === undefined ? undefined : diskInfo(rest);
-  return withOptions(r, { disk, shared: false });
-}
+/** The disk a volume is made on (src/resources/volumes.ts). */
+export const stripVolume = stripPersistentVolume;
