@@ -251,6 +251,8 @@ function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {
       "MULTI_ROLE",
       "HIERARCHICAL_ROLE",
       "RESERVATION_REFINEMENT",
+      "RESIZE_VOLUME",
+      "AGENT_OPERATION_FEEDBACK",
       "AGENT_DRAINING",
       "TASK_RESOURCE_LIMITS",
     ],
