@@ -93,6 +93,8 @@ export class Launching {
   readonly #inFlight = new Map<string, Promise<void>>();
   /** Sandbox (run directory) of each container launched or recovered, until it ends. */
   readonly #sandboxes = new Map<string, string>();
+  /** Sandboxes that may hold volume mounts, by container: taken down when it ends. */
+  readonly #withVolumes = new Map<string, string>();
   readonly #gc: SandboxGc;
   #gcStarting: Promise<void> | undefined;
   #closed = false;
@@ -140,17 +142,26 @@ export class Launching {
   /** A recovered container's run directory, collected once it ends. */
   adoptSandbox(containerId: string, directory: string): void {
     this.#sandboxes.set(containerId, directory);
+    // Whether the previous run mounted volumes into it is not known here: checked at its end.
+    this.#withVolumes.set(containerId, directory);
   }
 
   /** A container ended (or never started): its sandbox waits for the garbage collector. */
   #sandboxDone(containerId: string): void {
+    this.#detachVolumes(containerId);
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
-    // The volumes' mounts go with the container; their data stays (containers.md §5).
+    this.#gc.schedule(dir);
+  }
+
+  /** The volumes' mounts go with the container; their data stays (containers.md §5). */
+  #detachVolumes(containerId: string): void {
+    const dir = this.#withVolumes.get(containerId);
+    if (dir === undefined) return;
+    this.#withVolumes.delete(containerId);
     const stuck = detachVolumes(dir);
     if (stuck.length > 0) this.#logger.warn({ stuck }, "could not unmount persistent volumes");
-    this.#gc.schedule(dir);
   }
 
   // --- launching ---------------------------------------------------------------------------
@@ -202,6 +213,7 @@ export class Launching {
       this.#launchFailed(containerId, volumes.message);
       return;
     }
+    if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
     this.#inheritedEnv ??= this.#flags.executorEnvironmentVariables ?? inheritedEnv();
     const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
     const user = this.#userFor(launch.user);
@@ -252,6 +264,7 @@ export class Launching {
   }
 
   #launchFailed(containerId: string, message: string): void {
+    this.#detachVolumes(containerId);
     this.#dispatch({ kind: "container_launch_failed", containerId, message });
   }
 
