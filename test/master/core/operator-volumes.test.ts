@@ -325,3 +325,66 @@ describe("volumes on PATH and MOUNT disks", () => {
     );
   });
 });
+
+describe("refined and labelled reservations", () => {
+  const web = { type: "DYNAMIC" as const, role: "web", principal: "ops" };
+  const child = {
+    type: "DYNAMIC" as const,
+    role: "web/a",
+    principal: "ops",
+    labels: { labels: [{ key: "team", value: "a" }] },
+  };
+  const cpus = (reservations: unknown[]) =>
+    ({ name: "cpus", type: "SCALAR", scalar: { value: 1 }, reservations }) as Resource;
+
+  it("a reservation is refined to a child role, its labels kept, and unreserving pops the refinement only", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1", "cpus:4;mem:1024");
+    const reserve = (r: Resource): OfferOperation => ({
+      type: "RESERVE",
+      reserve: { source: [], resources: [r] },
+    });
+    assert.deepEqual(run(h, agent.agentId, reserve(cpus([web]))), { ok: true, status: 202 });
+    assert.deepEqual(run(h, agent.agentId, reserve(cpus([web, child]))), {
+      ok: true,
+      status: 202,
+    });
+    const last = () =>
+      h
+        .agentEventsOn(agent.streamId)
+        .filter((e) => e.type === "CHECKPOINT_RESOURCES")
+        .at(-1)?.checkpoint_resources?.resources ?? [];
+    assert.deepEqual(
+      last().map((r) => r.reservations?.map((x) => [x.role, x.labels?.labels?.[0]?.value])),
+      [
+        [
+          ["web", undefined],
+          ["web/a", "a"],
+        ],
+      ],
+    );
+    assert.deepEqual(
+      run(h, agent.agentId, { type: "UNRESERVE", unreserve: { resources: [cpus([web, child])] } }),
+      { ok: true, status: 202 },
+    );
+    assert.deepEqual(
+      last().map((r) => r.reservations?.map((x) => x.role)),
+      [["web"]],
+    );
+  });
+
+  it("an agent without RESERVATION_REFINEMENT refuses a refined reservation with Mesos's message", () => {
+    const h = new Harness();
+    const agent = h.addAgent("a1", "cpus:4;mem:1024", {
+      capabilities: [{ type: "MULTI_ROLE" }, { type: "HIERARCHICAL_ROLE" }],
+    });
+    const reply = run(h, agent.agentId, {
+      type: "RESERVE",
+      reserve: { source: [], resources: [cpus([web, child])] },
+    });
+    assert.match(
+      message(reply),
+      /with reservation refinement cannot be reserved on an agent without RESERVATION_REFINEMENT capability$/,
+    );
+  });
+});
