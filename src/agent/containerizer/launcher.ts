@@ -50,6 +50,7 @@ export const CGROUP_JOIN_FAILED_EXIT = 125;
 // `<sandbox>/tmp` is created by prepareSandbox beforehand (one exec fewer on the launch path).
 // The task starts in the mount point (Mesos runs it in the container's sandbox path): the host
 // path of the sandbox is hidden once /tmp is replaced, when the work dir lives under /tmp.
+// The sandbox is bound recursively: persistent volumes mounted in it (volume-mounts.ts) come along.
 const MOUNT_SCRIPT =
   'mount --rbind "$1" "$2" && mount --bind "$1/tmp" /tmp && cd "$2" && shift 2 && exec "$@"';
 
