@@ -116,6 +116,10 @@ function invalidOffers(
     for (const task of tasksOf(operation)) {
       sendTaskStatus(ctx, framework, task, "TASK_DROPPED", check.reason, prefix + check.message);
     }
+    // Other operations asking for feedback learn why nothing was done (reference §1.5).
+    if (tasksOf(operation).length === 0 && operation.id !== undefined) {
+      sendOperationError(ctx, framework, operation, check.offers[0]?.agentId, check.message);
+    }
   }
   ctx.count("master/invalid_operations", operations.length);
 }
@@ -331,6 +335,16 @@ function operationError(
   message: string,
 ): void {
   ctx.count("master/invalid_operations");
+  sendOperationError(ctx, framework, operation, agentId, message);
+}
+
+function sendOperationError(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  operation: OfferOperation,
+  agentId: string | undefined,
+  message: string,
+): void {
   if (operation.id === undefined) return;
   ctx.toFramework(framework, {
     type: "UPDATE_OPERATION_STATUS",
@@ -339,7 +353,7 @@ function operationError(
         operation_id: operation.id,
         state: "OPERATION_ERROR",
         message,
-        agent_id: { value: agentId },
+        ...(agentId === undefined ? {} : { agent_id: { value: agentId } }),
       },
     },
   });

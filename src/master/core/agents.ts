@@ -12,7 +12,7 @@ import type { AgentSpec } from "./allocator-port.ts";
 import { newFrameworkRecord } from "./frameworks.ts";
 import { allocatorSpec } from "./frameworks-info.ts";
 import { refuseOnDownMachine, syncUnavailability } from "./maintenance.ts";
-import { sendCheckpoint } from "./operations-apply.ts";
+import { resyncCheckpoint } from "./operations-apply.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
@@ -251,11 +251,9 @@ function reregisterKnown(
   // Tasks the agent reports that the master lost track of are learnt again.
   // SUBSCRIBED first: everything else on the new stream follows it.
   subscribed(ctx, agent, reconciliations);
-  // A checkpoint the agent missed while away is sent again: the master's view wins for an
-  // agent it kept registered (Mesos's CheckpointResourcesMessage on re-registration).
-  if (!toResources(sub.checkpointed_resources ?? []).equals(agent.checkpointed)) {
-    sendCheckpoint(ctx, agent);
-  }
+  // A checkpoint the agent missed while away is sent again (Mesos's CheckpointResourcesMessage
+  // on re-registration); operations whose report was lost are settled.
+  resyncCheckpoint(ctx, agent, toResources(sub.checkpointed_resources ?? []));
   for (const task of sub.tasks ?? []) {
     const key = taskKey(task.framework_id.value, task.task_id.value);
     const known = findByKey(ctx, key);

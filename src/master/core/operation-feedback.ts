@@ -12,6 +12,8 @@ import type { AgentRecord, Ctx, FrameworkRecord } from "./state.ts";
 export interface OperationRecord {
   /** The master's uuid of the operation (Operation.uuid), base64 of 16 bytes. */
   uuid: string;
+  /** Order of application at the master: a checkpoint holds every operation before it. */
+  seq: number;
   frameworkId: string;
   agentId: string;
   info: OfferOperation;
@@ -52,6 +54,7 @@ export function trackOperation(
   agent: AgentRecord,
   operation: OfferOperation,
 ): string {
+  const seq = ctx.s.operations.next;
   const uuid = newUuid(ctx);
   const latest: OperationStatus = {
     ...(operation.id === undefined ? {} : { operation_id: operation.id }),
@@ -73,6 +76,7 @@ export function trackOperation(
   }
   book.set(uuid, {
     uuid,
+    seq,
     frameworkId: framework.id,
     agentId: agent.id,
     info: operation,
@@ -97,18 +101,56 @@ export function agentOperationStatus(
   // A retried status the master has already seen changes nothing but is relayed again.
   const uuid = update.status.uuid?.value;
   const seen = uuid !== undefined && record.statuses.some((s) => s.uuid?.value === uuid);
-  const status: OperationStatus = {
-    ...update.status,
-    ...(record.info.id === undefined ? {} : { operation_id: record.info.id }),
-    agent_id: { value: agent.id },
+  if (!seen) ctx.count("master/valid_operation_status_updates");
+  relayStatus(ctx, record, update.status, !seen);
+  if (update.status.state !== "OPERATION_FINISHED") return;
+  // The checkpoint the agent wrote holds every operation applied before this one: one whose
+  // report was lost (the agent was away when it wrote it) is finished too.
+  finishPending(ctx, agent.id, record.seq);
+}
+
+/** Pending operations of the agent applied before `beforeSeq` are reported finished. */
+export function finishPending(ctx: Ctx, agentId: string, beforeSeq = Number.POSITIVE_INFINITY) {
+  for (const earlier of ctx.s.operations.byUuid.values()) {
+    if (earlier.agentId !== agentId || earlier.seq >= beforeSeq) continue;
+    if (earlier.latest.state !== "OPERATION_PENDING") continue;
+    relayStatus(ctx, earlier, { state: "OPERATION_FINISHED", uuid: { value: newUuid(ctx) } }, true);
+  }
+}
+
+/** The agent's latest pending operation, as CHECKPOINT_RESOURCES names it; undefined: none. */
+export function latestPending(ctx: Ctx, agentId: string) {
+  let latest: OperationRecord | undefined;
+  for (const r of ctx.s.operations.byUuid.values()) {
+    if (r.agentId !== agentId || r.latest.state !== "OPERATION_PENDING") continue;
+    if (latest === undefined || r.seq > latest.seq) latest = r;
+  }
+  if (latest?.info.id === undefined) return undefined;
+  return {
+    uuid: { value: latest.uuid },
+    framework_id: { value: latest.frameworkId },
+    operation_id: latest.info.id,
   };
-  if (!seen) {
-    record.statuses.push(status);
-    record.latest = status;
-    ctx.count("master/valid_operation_status_updates");
+}
+
+/** Records (unless `record` is false: a retry) and relays a status of a tracked operation. */
+function relayStatus(
+  ctx: Ctx,
+  operation: OperationRecord,
+  given: OperationStatus,
+  record: boolean,
+): void {
+  const status: OperationStatus = {
+    ...given,
+    ...(operation.info.id === undefined ? {} : { operation_id: operation.info.id }),
+    agent_id: { value: operation.agentId },
+  };
+  if (record) {
+    operation.statuses.push(status);
+    operation.latest = status;
     ctx.count(`master/operations/${status.state.slice(10).toLowerCase()}`);
   }
-  const framework = ctx.s.frameworks.get(record.frameworkId);
+  const framework = ctx.s.frameworks.get(operation.frameworkId);
   if (framework !== undefined) {
     ctx.toFramework(framework, {
       type: "UPDATE_OPERATION_STATUS",

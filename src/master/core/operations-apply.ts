@@ -8,7 +8,7 @@
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import { rescindOffers } from "./offers.ts";
-import { trackOperation } from "./operation-feedback.ts";
+import { finishPending, latestPending, trackOperation } from "./operation-feedback.ts";
 import {
   CONVERSION_TYPES,
   checkConversion,
@@ -111,6 +111,20 @@ export function sendCheckpoint(
       ...(operation === undefined ? {} : { operation }),
     },
   });
+}
+
+/**
+ * An agent the master kept registered subscribes again with its checkpointed resources: if
+ * they are the master's, every pending operation on it was applied (its report was lost);
+ * if not, the master's set is sent again (its view wins, as Mesos's for such an agent), with
+ * the latest pending operation, whose report then finishes the earlier ones too.
+ */
+export function resyncCheckpoint(ctx: Ctx, agent: AgentRecord, reported: Resources): void {
+  if (reported.equals(agent.checkpointed)) {
+    finishPending(ctx, agent.id);
+    return;
+  }
+  sendCheckpoint(ctx, agent, latestPending(ctx, agent.id));
 }
 
 function refuse(code: "invalid_call" | "conflict", message: string): SchedulerCallReply {

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import type { SchedulerCallReply } from "../../../src/master/core/types.ts";
 import type { Resource } from "../../../src/wire/resource.ts";
 import { acceptCall } from "../scheduler-calls.ts";
-import { commandTask, Harness } from "./harness.ts";
+import { agentSubscribeCall, commandTask, Harness } from "./harness.ts";
 
 const reservation = (principal = "ops") => [{ type: "DYNAMIC" as const, role: "web", principal }];
 
@@ -281,6 +281,7 @@ describe("operation feedback", () => {
       acceptCall(
         [s.offer.id],
         [{ type: "RESERVE", id: { value: "r1" }, reserve: { resources: [reserved("disk", 10)] } }],
+        { refuse_seconds: 0 },
       ),
     );
     return s;
@@ -343,6 +344,79 @@ describe("operation feedback", () => {
       },
     });
     assert.deepEqual(h.master.getOperations(), []);
+  });
+
+  it("an agent back with the master's checkpoint had applied the pending operation: it is reported finished", () => {
+    const { h, agent, fw } = pendingReserve();
+    const checkpoint = lastCheckpoint(h, agent.streamId);
+    h.step({
+      kind: "agent_subscribe",
+      agentStreamId: h.newStreamId("agent"),
+      call: agentSubscribeCall("a1", "cpus:4;mem:1024;disk:1000", {
+        agent_id: { value: agent.agentId },
+        checkpointed_resources: checkpoint?.resources ?? [],
+      }),
+    });
+    const finished = statuses(h, fw.streamId).at(-1);
+    assert.deepEqual(
+      [finished?.operation_id?.value, finished?.state],
+      ["r1", "OPERATION_FINISHED"],
+    );
+    assert.ok(finished?.uuid?.value, "to be acknowledged");
+  });
+
+  it("an agent back without it is sent the checkpoint again with the operation, whose report also finishes earlier ones", () => {
+    const { h, agent, fw } = pendingReserve();
+    h.allocate();
+    const offer = h.offers(fw.streamId).at(-1);
+    assert.ok(offer);
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [{ type: "RESERVE", id: { value: "r2" }, reserve: { resources: [reserved("cpus", 1)] } }],
+      ),
+    );
+    const stream = h.newStreamId("agent");
+    h.reregister(stream, agent.agentId);
+    const resent = h.agentEventsOn(stream).find((e) => e.type === "CHECKPOINT_RESOURCES");
+    const op = resent?.checkpoint_resources?.operation;
+    assert.equal(op?.operation_id?.value, "r2");
+    h.agentCall(agent.agentId, {
+      type: "UPDATE_OPERATION_STATUS",
+      agent_id: { value: agent.agentId },
+      update_operation_status: {
+        framework_id: { value: fw.frameworkId },
+        operation_uuid: op!.uuid,
+        status: {
+          state: "OPERATION_FINISHED",
+          uuid: { value: Buffer.alloc(16, 9).toString("base64") },
+        },
+      },
+    });
+    assert.deepEqual(
+      statuses(h, fw.streamId).map((s) => [s.operation_id?.value, s.state]),
+      [
+        ["r2", "OPERATION_FINISHED"],
+        ["r1", "OPERATION_FINISHED"],
+      ],
+    );
+  });
+
+  it("an operation with an id in an ACCEPT of invalid offers gets OPERATION_ERROR", () => {
+    const { h, fw, offer } = pendingReserve();
+    h.call(
+      fw.streamId,
+      fw.frameworkId,
+      acceptCall(
+        [offer.id],
+        [{ type: "RESERVE", id: { value: "late" }, reserve: { resources: [reserved("disk", 1)] } }],
+      ),
+    );
+    const error = statuses(h, fw.streamId).find((s) => s.operation_id?.value === "late");
+    assert.equal(error?.state, "OPERATION_ERROR");
+    assert.match(error?.message ?? "", /is no longer valid/);
   });
 
   it("a torn-down framework's operations are forgotten", () => {
