@@ -2,10 +2,11 @@
 // process answers them: a path is looked up among the "attached" virtual paths (`/master/log`,
 // `/slave/log`, a sandbox's `runs/latest`), anything else is 404; a read of a directory is
 // 400; a read returns at most 16 pages from `offset` and the file's size (an offset past the
-// end reads nothing). Paths that resolve (symlinks included) outside what was attached are 404.
+// end reads nothing). A path is opened once, never through a symlink leading outside what was
+// attached (open-beneath.ts): such a path is 404; what is answered is what was opened.
 import type { Stats } from "node:fs";
-import { open, readdir, realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { lstat, readdir, realpath } from "node:fs/promises";
+import { type Opened, openBeneath } from "./open-beneath.ts";
 
 /** At most this much per READ_FILE, as Mesos's 16 pages of 4 KiB. */
 export const READ_FILE_MAX_BYTES = 16 * 4096;
@@ -28,26 +29,58 @@ const notFound = (path: string) =>
   ({ ok: false, status: 404, message: `File '${path}' not found` }) as const;
 
 /**
- * The real path behind `path` when it lies at or below one of `attached` (virtual → real),
- * checked after symlinks are followed; a not-found result otherwise.
+ * What lies at `path` when it is at or below one of `attached` (virtual → real), opened
+ * without following a symlink out of the attached path (open-beneath.ts); not found otherwise.
+ * The caller closes what it gets.
  */
 export async function resolveAttached(
   attached: ReadonlyMap<string, string>,
   path: string,
-): Promise<FileAccessResult<Resolved>> {
+): Promise<FileAccessResult<Opened>> {
   const trimmed = path.length > 1 ? path.replace(/\/+$/, "") : path;
   for (const [virtual, root] of attached) {
     if (trimmed !== virtual && !trimmed.startsWith(`${virtual}/`)) continue;
+    let realRoot: string;
     try {
-      const realRoot = await realpath(root);
-      const real = await realpath(join(root, trimmed.slice(virtual.length)));
-      if (real !== realRoot && !real.startsWith(realRoot + sep)) return notFound(path);
-      return { ok: true, value: { real, stats: await stat(real) } };
+      // The attached path itself is the operator's (a --log_dir may be a symlink).
+      realRoot = await realpath(root);
     } catch {
       return notFound(path);
     }
+    const opened = await openBeneath(realRoot, trimmed.slice(virtual.length).split("/"));
+    return opened === null ? notFound(path) : { ok: true, value: opened };
   }
   return notFound(path);
+}
+
+/**
+ * A directory's entries, each described by lstat: a symlink is shown as itself, never as what
+ * it points to. `dir` is an opened directory (its `/proc/self/fd` path); `shownAs` the path
+ * the entries are named under.
+ */
+export async function listEntries<T>(
+  dir: Opened,
+  shownAs: string,
+  describe: (path: string, stats: Stats) => T,
+): Promise<T[]> {
+  const base = shownAs.replace(/\/+$/, "");
+  const infos: T[] = [];
+  for (const name of (await readdir(dir.fdPath)).sort()) {
+    try {
+      infos.push(describe(`${base}/${name}`, await lstat(`${dir.fdPath}/${name}`)));
+    } catch {
+      // Removed between the listing and the lstat: it is not there any more.
+    }
+  }
+  return infos;
+}
+
+/** Reads up to `count` bytes at `offset` of an opened file (fewer at its end). */
+export async function readAt(file: Opened, offset: number, count: number): Promise<Buffer> {
+  const data = Buffer.alloc(Math.max(0, count));
+  if (count <= 0) return data;
+  const { bytesRead } = await file.handle.read(data, 0, count, offset);
+  return bytesRead === count ? data : data.subarray(0, bytesRead);
 }
 
 function fileInfo(path: string, stats: Stats): FileInfoJson {
@@ -62,12 +95,8 @@ function fileInfo(path: string, stats: Stats): FileInfoJson {
   };
 }
 
-/** Maps a requested path to the real file behind it, or the answer to give. */
-export type PathResolver = (path: string) => Promise<FileAccessResult<Resolved>>;
-export interface Resolved {
-  readonly real: string;
-  readonly stats: Stats;
-}
+/** Maps a requested path to what is opened there, or the answer to give. */
+export type PathResolver = (path: string) => Promise<FileAccessResult<Opened>>;
 
 /** LIST_FILES: a directory's entries (by name, paths as asked), or a file's own entry. */
 export async function listFiles(
@@ -76,18 +105,13 @@ export async function listFiles(
 ): Promise<FileAccessResult<FileInfoJson[]>> {
   const resolved = await resolve(path);
   if (!resolved.ok) return resolved;
-  const { real, stats } = resolved.value;
-  if (!stats.isDirectory()) return { ok: true, value: [fileInfo(path, stats)] };
-  const base = path.replace(/\/+$/, "");
-  const infos: FileInfoJson[] = [];
-  for (const name of (await readdir(real)).sort()) {
-    try {
-      infos.push(fileInfo(`${base}/${name}`, await stat(join(real, name))));
-    } catch {
-      // Removed between the listing and the stat: it is not there any more.
-    }
+  const opened = resolved.value;
+  try {
+    if (!opened.stats.isDirectory()) return { ok: true, value: [fileInfo(path, opened.stats)] };
+    return { ok: true, value: await listEntries(opened, path, fileInfo) };
+  } finally {
+    await opened.close();
   }
-  return { ok: true, value: infos };
 }
 
 /** READ_FILE: the file's size and up to `length` (at most READ_FILE_MAX_BYTES) bytes. */
@@ -99,21 +123,17 @@ export async function readFileRange(
 ): Promise<FileAccessResult<{ size: number; data: Buffer }>> {
   const resolved = await resolve(path);
   if (!resolved.ok) return resolved;
-  const { real, stats } = resolved.value;
-  if (stats.isDirectory()) return { ok: false, status: 400, message: "Cannot read a directory" };
-  const size = stats.size;
-  const count = Math.max(
-    0,
-    Math.min(length ?? READ_FILE_MAX_BYTES, READ_FILE_MAX_BYTES, size - offset),
-  );
-  const data = Buffer.alloc(count);
-  if (count > 0) {
-    const handle = await open(real, "r");
-    try {
-      await handle.read(data, 0, count, offset);
-    } finally {
-      await handle.close();
-    }
+  const opened = resolved.value;
+  try {
+    const { stats } = opened;
+    if (stats.isDirectory()) return { ok: false, status: 400, message: "Cannot read a directory" };
+    const size = stats.size;
+    const count = Math.max(
+      0,
+      Math.min(length ?? READ_FILE_MAX_BYTES, READ_FILE_MAX_BYTES, size - offset),
+    );
+    return { ok: true, value: { size, data: await readAt(opened, offset, count) } };
+  } finally {
+    await opened.close();
   }
-  return { ok: true, value: { size, data } };
 }

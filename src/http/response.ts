@@ -1,6 +1,7 @@
 // The values route handlers return, and the one place where expected HTTP failures become
 // Mesos-shaped responses. Handlers never touch a ServerResponse for non-streaming replies:
 // they return a `HttpResponse`, and the server writes it (gzip included, see server.ts).
+import type { FileHandle } from "node:fs/promises";
 import type { EventStream, EventStreamOptions } from "./event-stream.ts";
 import type { SseStream, SseStreamOptions } from "./sse-stream.ts";
 
@@ -29,7 +30,20 @@ export interface SseReply {
   readonly onOpen: (stream: SseStream) => void;
 }
 
-export type Reply = HttpResponse | StreamReply | SseReply;
+/** An open file's first `size` bytes, streamed by the server with backpressure (a download of
+ *  any size costs one chunk of memory); the server calls `close` once it is done, however. */
+export interface FileReply {
+  readonly kind: "file";
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly file: {
+    readonly handle: FileHandle;
+    readonly size: number;
+    close(): Promise<void>;
+  };
+}
+
+export type Reply = HttpResponse | StreamReply | SseReply | FileReply;
 
 /** libprocess answers its error responses (BadRequest, NotFound, ...) as plain UTF-8 text. */
 export const TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -68,6 +82,14 @@ export function streamReply(
   onOpen: (stream: EventStream) => void,
 ): StreamReply {
   return { kind: "stream", options, onOpen };
+}
+
+export function fileReply(
+  status: number,
+  headers: Record<string, string>,
+  file: FileReply["file"],
+): FileReply {
+  return { kind: "file", status, headers, file };
 }
 
 export function sseReply(options: SseStreamOptions, onOpen: (stream: SseStream) => void): SseReply {

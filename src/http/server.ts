@@ -13,10 +13,17 @@
 import { once } from "node:events";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
+import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
 import { assert } from "../base/assert.ts";
 import { EventStream } from "./event-stream.ts";
-import { failureResponse, type HttpFailure, type HttpResponse, type Reply } from "./response.ts";
+import {
+  type FileReply,
+  failureResponse,
+  type HttpFailure,
+  type HttpResponse,
+  type Reply,
+} from "./response.ts";
 import { RouteTable } from "./route-table.ts";
 import { SseStream } from "./sse-stream.ts";
 
@@ -229,6 +236,7 @@ export class HttpServer {
       reply = this.failure({ code: "INTERNAL_ERROR", message: "Internal Server Error" });
     }
     if (reply.kind === "response") return this.answer(req, res, reply);
+    if (reply.kind === "file") return sendFile(req, res, reply);
     if (reply.kind === "stream") {
       this.openStream(res, () => new EventStream(res, reply.options), reply.onOpen);
     } else {
@@ -277,6 +285,34 @@ export class HttpServer {
 }
 
 const EMPTY_BODY = Buffer.alloc(0);
+
+/** Bytes read from a file per chunk of a FileReply: what one download holds in memory. */
+export const FILE_CHUNK_BYTES = 64 * 1024;
+
+/** Streams a file reply with backpressure (never gzipped: its length is known up front). */
+function sendFile(req: IncomingMessage, res: ServerResponse, reply: FileReply): void {
+  const { file } = reply;
+  if (res.destroyed || file.size === 0) {
+    if (!res.destroyed) {
+      res.writeHead(reply.status, { ...reply.headers, "Content-Length": 0 });
+      res.end();
+    }
+    void file.close();
+    return;
+  }
+  if (!req.complete) req.resume();
+  res.writeHead(reply.status, { ...reply.headers, "Content-Length": file.size });
+  const chunks = file.handle.createReadStream({
+    start: 0,
+    end: file.size - 1,
+    highWaterMark: FILE_CHUNK_BYTES,
+    autoClose: false,
+  });
+  // A failure midway (the client left, the disk failed) can only cut the response short.
+  pipeline(chunks, res)
+    .catch(() => res.destroy())
+    .finally(() => void file.close());
+}
 
 function decodePath(pathname: string): string {
   try {

@@ -1,12 +1,14 @@
 // The agent's sandbox files API (reference §4.5): `/files/browse?path=`, `/files/read?path=&
 // offset=&length=` (at most 16 pages = 64 KiB per call; a missing or -1 offset answers the
 // file's size), `/files/download?path=`. Paths are a sandbox's real path or the virtual
-// `/frameworks/<fw>/executors/<ex>/runs/latest/...`; anything resolving (symlinks included)
-// outside the agent's sandboxes is 404, as an unattached path is in Mesos.
+// `/frameworks/<fw>/executors/<ex>/runs/latest/...`. Each is opened once, and a symlink is
+// followed only inside the run directory it lies in (open-beneath.ts): a task cannot have the
+// agent read another sandbox or a host file through one (issue 18), however it swaps links.
 
-import { realpath, stat } from "node:fs/promises";
-import { join, sep } from "node:path";
+import { realpath } from "node:fs/promises";
+import { join } from "node:path";
 import { browseFiles, downloadFiles, readFiles, type V0Resolved } from "../../http/files-v0.ts";
+import { openBeneath } from "../../http/open-beneath.ts";
 import { textResponse } from "../../http/response.ts";
 
 export interface FilesContext {
@@ -16,7 +18,34 @@ export interface FilesContext {
   latestRun(frameworkId: string, executorId: string): string | undefined;
 }
 
-/** Maps a requested path to a real path inside the sandboxes, or the answer to give. */
+/** `<fw>/executors/<ex>/runs/<container>`: the components below `frameworks/` that name a run
+ *  directory, the jail of the symlinks inside it. */
+const RUN_DIR_DEPTH = 5;
+
+/** The components below `<root>/frameworks` that `requested` names, or null if none. */
+async function componentsOf(
+  ctx: FilesContext,
+  root: string,
+  frameworks: string,
+  requested: string,
+): Promise<string[] | null> {
+  const virtual = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/.exec(
+    requested,
+  );
+  if (virtual !== null) {
+    const [, fw = "", ex = "", rest = ""] = virtual;
+    const run = ctx.latestRun(fw, ex);
+    if (run === undefined) return null;
+    return [fw, "executors", ex, "runs", run, ...rest.split("/")];
+  }
+  for (const prefix of ["/frameworks", join(root, "frameworks"), frameworks]) {
+    if (requested === prefix) return [];
+    if (requested.startsWith(`${prefix}/`)) return requested.slice(prefix.length + 1).split("/");
+  }
+  return null;
+}
+
+/** Opens what a requested path names inside the sandboxes, or gives the answer to give. */
 export async function resolveSandboxPath(
   ctx: FilesContext,
   requested: string | null,
@@ -27,32 +56,16 @@ export async function resolveSandboxPath(
   const root = ctx.sandboxRoot();
   const notFound = { ok: false as const, response: textResponse(404, "") };
   if (root === undefined) return notFound;
-  let path = requested;
-  const virtual = /^\/frameworks\/([^/]+)\/executors\/([^/]+)\/runs\/latest(\/.*)?$/.exec(path);
-  if (virtual !== null) {
-    const run = ctx.latestRun(virtual[1] ?? "", virtual[2] ?? "");
-    if (run === undefined) return notFound;
-    path = join(
-      root,
-      "frameworks",
-      virtual[1] ?? "",
-      "executors",
-      virtual[2] ?? "",
-      "runs",
-      run,
-      virtual[3] ?? "",
-    );
-  } else if (path.startsWith("/frameworks/")) {
-    path = join(root, path);
-  }
+  let frameworks: string;
   try {
-    const real = await realpath(path);
-    const realRoot = await realpath(join(root, "frameworks"));
-    if (real !== realRoot && !real.startsWith(realRoot + sep)) return notFound;
-    return { ok: true, path: real, stats: await stat(real) };
+    frameworks = await realpath(join(root, "frameworks"));
   } catch {
     return notFound;
   }
+  const components = await componentsOf(ctx, root, frameworks, requested);
+  if (components === null) return notFound;
+  const opened = await openBeneath(frameworks, components, RUN_DIR_DEPTH);
+  return opened === null ? notFound : { ok: true, opened };
 }
 
 /** The sandbox resolver of `ctx`, for the v0 files endpoints. */

@@ -79,7 +79,7 @@ export function agentOperatorProcess(
       return resolveAttached(attached, path);
     }
     const found = await resolveSandboxPath(files, path);
-    if (found.ok) return { ok: true, value: { real: found.path, stats: found.stats } };
+    if (found.ok) return { ok: true, value: found.opened };
     return found.response.status === 400
       ? { ok: false, status: 400, message: "Expecting 'path' to be non-empty" }
       : { ok: false, status: 404, message: `File '${path}' not found` };

@@ -25,7 +25,7 @@ export function registerMasterFiles(
     }
     const found = await resolveAttached(attached, path);
     if (!found.ok) return { ok: false, response: textResponse(404, "") };
-    return { ok: true, path: found.value.real, stats: found.value.stats };
+    return { ok: true, opened: found.value };
   };
   const routes = [
     ["files/browse", browseFiles],
