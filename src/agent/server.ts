@@ -239,7 +239,14 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     // A checkpoint that cannot be written: the agent runs but takes no work (503, as Mesos).
     healthy: () => !dispatcher.closed && core.checkpointFailure === undefined,
   });
-  registerExecutorApi(server, dispatcher);
+  registerExecutorApi(server, dispatcher, {
+    executor: (frameworkId, executorId) => {
+      const executor = core.frameworks.get(frameworkId)?.executors.get(executorId);
+      if (executor === undefined) return undefined;
+      return { containerId: executor.containerId, hosted: executor.commandExecutor };
+    },
+    pids: (containerId) => containerizer.pids(containerId),
+  });
   registerAgentEndpoints(server, {
     core,
     containerizer,

@@ -54,6 +54,9 @@ export interface HttpRequest {
   readonly body: Buffer;
   /** The client's address as the socket sees it ("" once the socket is gone). */
   readonly remoteAddress: string;
+  /** The connection's two ports, to find the client's socket on this host (executor-caller.ts). */
+  readonly remotePort?: number | undefined;
+  readonly localPort?: number | undefined;
 }
 
 /** Runs before the method check and before the body is read (Mesos's leader/recovery checks). */
@@ -204,6 +207,8 @@ export class HttpServer {
       headers: req.headers,
       body: EMPTY_BODY,
       remoteAddress: req.socket.remoteAddress ?? "",
+      remotePort: req.socket.remotePort,
+      localPort: req.socket.localPort,
     };
     const guardFailure = route.guard?.(request);
     if (guardFailure) return this.answer(req, res, failureResponse(guardFailure));

@@ -30,3 +30,9 @@ export function containerUsage(
   }
   return stats;
 }
+
+/** Host pids of the processes in a live container: its cgroup's, else its session's. */
+export function containerPids(c: Container, backend: CgroupBackend | null): number[] {
+  if (backend !== null && c.inCgroups) return backend.pids(c.id);
+  return containerMembers(scanProcesses(), c.pid).map((p) => p.pid);
+}

@@ -120,6 +120,8 @@ export interface Containerizer {
     options?: { cgroupOrphans?: boolean },
   ): Promise<RecoverResult>;
   containers(): string[];
+  /** Host pids of a live container's processes (none for an unknown container). */
+  pids(containerId: string): number[];
   /** Operating errors since start: containers whose cleanup failed (Mesos's
    *  container_destroy_errors), and failed writes of the runtime log. */
   errors(): ContainerizerErrors;

@@ -18,7 +18,7 @@ import {
 import type { CgroupsSupport } from "./cgroups-detect.ts";
 import { type Container, newContainer } from "./container-record.ts";
 import { type RecoveringContainerizer, recoverContainers } from "./container-recovery.ts";
-import { containerUsage } from "./container-usage.ts";
+import { containerPids, containerUsage } from "./container-usage.ts";
 import { resolveContainerUser } from "./container-user.ts";
 import {
   measureSandboxes,
@@ -164,6 +164,11 @@ export class LinuxContainerizer implements Containerizer {
 
   containers(): string[] {
     return [...this.live.keys()];
+  }
+
+  pids(containerId: string): number[] {
+    const c = this.live.get(containerId);
+    return c === undefined ? [] : containerPids(c, this.backend);
   }
 
   async launch(

@@ -2,6 +2,7 @@
 // `/slave(1)/api/v1/executor`. Checks in Mesos's order: 503 until the agent has read its
 // checkpoint (a route guard, before the method check), 405, Content-Type 415/400, body 400,
 // validation 400 "Failed to validate Executor::Call: ...", SUBSCRIBE's Accept 406; then the
+// caller must be a process of the executor's container (executor-caller.ts: 403); then the
 // agent core answers (HEARTBEAT 202 first, 503 while reconnecting, 400 unknown framework or
 // executor, 403 not subscribed, 200 stream for SUBSCRIBE, 202 for UPDATE/MESSAGE).
 import { randomUUID } from "node:crypto";
@@ -17,19 +18,24 @@ import type { HttpServer } from "../../http/server.ts";
 import { encodeV1, explainInvalid, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
 import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
+import { checkExecutorCaller, type ExecutorCallerContext } from "./executor-caller.ts";
 
 export const EXECUTOR_API_PATH = "api/v1/executor";
 
 /** The agent's executor entry points, shared with the in-process transport. */
 export type ExecutorApiPort = LocalExecutorEndpoint;
 
-export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): void {
+export function registerExecutorApi(
+  server: HttpServer,
+  port: ExecutorApiPort,
+  callers: ExecutorCallerContext,
+): void {
   server.route({
     name: EXECUTOR_API_PATH,
     methods: ["POST"],
     guard: () =>
       port.recovered() ? undefined : fail("RECOVERING", "Agent has not finished recovery").failure,
-    handler: (request): Reply => {
+    handler: async (request): Promise<Reply> => {
       const read = readV1Call(request, ExecutorCall);
       if (!read.ok) return failureResponse(read.failure);
       const { call } = read.value;
@@ -41,11 +47,15 @@ export function registerExecutorApi(server: HttpServer, port: ExecutorApiPort): 
         );
       }
       if (call.type !== "SUBSCRIBE") {
+        const caller = await checkExecutorCaller(callers, request, call);
+        if (!caller.ok) return textResponse(caller.status, caller.message);
         const reply = port.call(call, undefined);
         return reply.ok ? response(reply.status) : textResponse(reply.status, reply.message);
       }
       const accept = negotiateAccept(request);
       if (!accept.ok) return failureResponse(accept.failure);
+      const caller = await checkExecutorCaller(callers, request, call);
+      if (!caller.ok) return textResponse(caller.status, caller.message);
       const streamId = randomUUID();
       const reply = port.call(call, streamId);
       if (!reply.ok) {
