@@ -12,7 +12,9 @@
 // Protocol, on stdin: requests of the form "<bytes>\n" followed by <bytes> of NUL-terminated
 // tokens: "id" N, "file" PATH, "argv" N ARG..., "env" N K=V..., "cwd" DIR, "stdout" PATH,
 // "stderr" PATH, "mkdir" DIR, "cgroup" PROCS_FILE, "pidns", "mountns", "bind" FROM TO,
-// "user" NAME UID GID. On stdout, one line per event: "S id pid" (started), "F id message"
+// "user" NAME UID GID, "rdonly" PATH (read-only in the container's mount namespace), "rdonly-root"
+// PATH (the same, for a root task only; after every "rdonly"), "caps" HEXMASK (the capabilities
+// kept), "nproc" N (RLIMIT_NPROC of a task not running as root). On stdout, one line per event: "S id pid" (started), "F id message"
 // (could not start; nothing is left running), "X id code signal" (ended; signal 0 when it
 // exited, code -1 when a signal ended it). On end of input (the agent stopped or died) the
 // launcher leaves running containers alone: they outlive the agent (Mesos's agent recovery
@@ -44,10 +46,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "steps.h"
+
 #define MAX_LIST 4096
 #define MAX_CGROUPS 8
 #define MAX_BINDS 8
 #define MAX_MKDIRS 4
+#define MAX_RDONLY 96
 #define MAX_GROUPS 1024
 #define CHILD_STACK_BYTES (256 * 1024)
 
@@ -73,6 +78,13 @@ struct request {
   gid_t groups[MAX_GROUPS];
   int ngroups;
   int errfd;
+  // Hardening (steps.c): read-only mounts, all then a root task's; capabilities kept (a bit
+  // mask, with has_caps); RLIMIT_NPROC (0: none).
+  const char *rdonly[MAX_RDONLY];
+  int nrdonly, nrdonly_all;
+  unsigned long long caps;
+  int has_caps;
+  long nproc;
 };
 
 // Running children by pid, so their ends are reported under the request's id.
@@ -157,6 +169,8 @@ static const char *parse(char *buf, size_t len, struct request *r) {
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = 0;
   r->pidns = r->mountns = 0;
+  r->nrdonly = r->nrdonly_all = r->has_caps = 0;
+  r->nproc = 0;
   r->uid = 0;
   r->gid = 0;
   char *p = buf, *end = buf + len;
@@ -201,6 +215,15 @@ static const char *parse(char *buf, size_t len, struct request *r) {
       if (r->nbinds == MAX_BINDS) return "too many binds";
       r->bind_from[r->nbinds] = NEXT();
       r->bind_to[r->nbinds++] = NEXT();
+    } else if (strcmp(tok, "rdonly") == 0 || strcmp(tok, "rdonly-root") == 0) {
+      if (r->nrdonly == MAX_RDONLY) return "too many read-only paths";
+      if ((r->rdonly[r->nrdonly++] = NEXT()) == NULL) return "rdonly without a path";
+      if (tok[6] == '\0') r->nrdonly_all = r->nrdonly;
+    } else if (strcmp(tok, "caps") == 0 || strcmp(tok, "nproc") == 0) {
+      const char *v = NEXT();
+      if (v == NULL) return "caps or nproc without a value";
+      if (tok[0] == 'c') r->caps = strtoull(v, NULL, 16), r->has_caps = 1;
+      else r->nproc = strtol(v, NULL, 10);
     } else if (strcmp(tok, "user") == 0) {
       r->user = NEXT();
       const char *uid = NEXT(), *gid = NEXT();
@@ -218,30 +241,6 @@ static const char *parse(char *buf, size_t len, struct request *r) {
   for (int i = 0; i < r->nbinds; i++)
     if (r->bind_from[i] == NULL || r->bind_to[i] == NULL) return "bind without two paths";
   return NULL;
-}
-
-// mkdir -p, from the deepest missing directory down: usually only the last level or two are
-// new, so the existing ancestors cost one failed mkdir, not one each.
-static int mkdirs_at(char *path) {
-  if (mkdir(path, 0755) == 0 || errno == EEXIST) return 0;
-  if (errno != ENOENT) return errno;
-  char *slash = strrchr(path, '/');
-  if (slash == NULL || slash == path) return ENOENT;
-  *slash = '\0';
-  int e = mkdirs_at(path);
-  *slash = '/';
-  if (e != 0) return e;
-  return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : errno;
-}
-
-static int mkdirs(const char *path, uid_t uid, gid_t gid, int chown_leaf) {
-  char buf[4096];
-  if (strlen(path) >= sizeof buf) return ENAMETOOLONG;
-  strcpy(buf, path);
-  int e = mkdirs_at(buf);
-  if (e != 0) return e;
-  if (chown_leaf && chown(path, uid, gid) != 0) return errno;
-  return 0;
 }
 
 // In the child: reports why it cannot go on through the error pipe and ends.
@@ -264,36 +263,24 @@ static int open_log(const char *path, const struct request *r) {
   return fd;
 }
 
-// execvpe with PATH taken from the task's environment, not the launcher's.
-static void exec_task(const struct request *r) {
-  if (strchr(r->file, '/') != NULL) {
-    execve(r->file, r->argv, r->env);
-    return;
-  }
-  const char *path = "/usr/local/bin:/usr/bin:/bin";
-  for (char **e = (char **)r->env; *e != NULL; e++)
-    if (strncmp(*e, "PATH=", 5) == 0) path = *e + 5;
-  int saved = ENOENT;
-  char full[4096];
-  for (const char *s = path;; s++) {
-    const char *colon = strchr(s, ':');
-    size_t dirlen = colon ? (size_t)(colon - s) : strlen(s);
-    if (snprintf(full, sizeof full, "%.*s/%s", (int)dirlen, dirlen ? s : ".", r->file) <
-        (int)sizeof full) {
-      execve(full, r->argv, r->env);
-      if (errno != ENOENT && errno != ENOTDIR) saved = errno;
-    }
-    if (colon == NULL) break;
-    s = colon;
-  }
-  errno = saved;
-}
-
 // Runs in the clone, which shares the launcher's memory (CLONE_VM) while the launcher waits
 // (CLONE_VFORK) until it has exec'd or ended: only system calls here, nothing that allocates.
+// The steps of task-hardening.ts that need root: before the user switch.
+static void harden(const struct request *r, int errfd) {
+  int e;
+  int root = r->user == NULL ? getuid() == 0 : r->uid == 0;
+  int n = root ? r->nrdonly : r->nrdonly_all;
+  for (int i = 0; (r->mountns || r->pidns) && i < n; i++)
+    if ((e = make_read_only(r->rdonly[i])) != 0) die(errfd, "cannot make read-only", r->rdonly[i], e);
+  if (r->nproc > 0 && !root && (e = limit_processes(r->nproc)) != 0)
+    die(errfd, "cannot limit the processes", NULL, e);
+  if (r->has_caps && (e = bound_capabilities(r->caps)) != 0)
+    die(errfd, "cannot drop capabilities", NULL, e);
+}
+
 static int child(void *arg) {
   const struct request *r = arg;
-  int errfd = r->errfd;
+  int errfd = r->errfd, e;
   sigset_t none;
   sigemptyset(&none);
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
@@ -324,13 +311,16 @@ static int child(void *arg) {
     if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
+  harden(r, errfd);
   if (r->user != NULL) {
     if (setgroups((size_t)r->ngroups, r->groups) != 0)
       die(errfd, "cannot set groups of", r->user, errno);
     if (setgid(r->gid) != 0) die(errfd, "cannot set gid for", r->user, errno);
     if (setuid(r->uid) != 0) die(errfd, "cannot set uid for", r->user, errno);
   }
-  exec_task(r);
+  if (r->has_caps && (r->user == NULL || r->uid == 0) && (e = restrict_capabilities(r->caps)))
+    die(errfd, "cannot restrict the capabilities", NULL, e);
+  exec_task(r->file, r->argv, r->env);
   die(errfd, "cannot execute", r->file, errno);
   return 127;
 }

@@ -18,8 +18,13 @@ export type Probe =
   | { readonly ok: false; readonly reason: string };
 
 export interface CgroupsDetection {
-  readonly v1: { readonly cpu: Probe; readonly cpuacct: Probe; readonly memory: Probe };
-  readonly v2: { readonly cpu: Probe; readonly memory: Probe };
+  readonly v1: {
+    readonly cpu: Probe;
+    readonly cpuacct: Probe;
+    readonly memory: Probe;
+    readonly pids: Probe;
+  };
+  readonly v2: { readonly cpu: Probe; readonly memory: Probe; readonly pids: Probe };
 }
 
 export interface CgroupIsolatorSupport extends IsolatorAvailability {
@@ -30,12 +35,14 @@ export interface CgroupsSupport {
   readonly detection: CgroupsDetection;
   readonly cpu: CgroupIsolatorSupport;
   readonly mem: CgroupIsolatorSupport;
+  readonly pids: CgroupIsolatorSupport;
 }
 
 /** Decides, from the probes, which cgroup version serves each isolator. Pure. */
 export function cgroupIsolatorSupport(d: CgroupsDetection): {
   cpu: CgroupIsolatorSupport;
   mem: CgroupIsolatorSupport;
+  pids: CgroupIsolatorSupport;
 } {
   const pick = (v1: Probe[], v2: Probe, what: string): CgroupIsolatorSupport => {
     const v1Failed = v1.find((p) => !p.ok);
@@ -58,7 +65,21 @@ export function cgroupIsolatorSupport(d: CgroupsDetection): {
       detail: "the memory controller is on a different cgroup version than cpu (not supported)",
     };
   }
-  return { cpu, mem };
+  let pids = pick([d.v1.pids], d.v2.pids, "pids controller");
+  const version = cpu.ok ? cpu.version : mem.ok ? mem.version : null;
+  if (pids.ok && version !== null && pids.version !== version) {
+    // The v1 pids hierarchy may serve a v2 backend's containers only if a v2 pids exists.
+    pids =
+      d.v2.pids.ok && version === 2
+        ? { ok: true, version: 2, detail: `cgroups v2 at ${d.v2.pids.base}` }
+        : {
+            ok: false,
+            version: null,
+            detail:
+              "the pids controller is on a different cgroup version than cpu and memory (not supported)",
+          };
+  }
+  return { cpu, mem, pids };
 }
 
 function probeDir(base: string, rootName: string): string | null {
@@ -96,7 +117,7 @@ function probeV1(
 }
 
 function probeV2(
-  controller: "cpu" | "memory",
+  controller: "cpu" | "memory" | "pids",
   mount: string | null,
   ownPath: string | null,
   rootName: string,
@@ -132,10 +153,13 @@ export function detectCgroups(rootName: string): CgroupsSupport {
       cpu: probeV1("cpu", mounts.v1, own.v1, rootName, "cpu.shares"),
       cpuacct: probeV1("cpuacct", mounts.v1, own.v1, rootName, "cpuacct.usage"),
       memory: probeV1("memory", mounts.v1, own.v1, rootName, "memory.limit_in_bytes"),
+      // The hierarchy's root has no pids.max (only its children do): the probe cgroup proves it.
+      pids: probeV1("pids", mounts.v1, own.v1, rootName, "cgroup.procs"),
     },
     v2: {
       cpu: probeV2("cpu", mounts.v2, own.v2, rootName),
       memory: probeV2("memory", mounts.v2, own.v2, rootName),
+      pids: probeV2("pids", mounts.v2, own.v2, rootName),
     },
   };
   return { detection, ...cgroupIsolatorSupport(detection) };

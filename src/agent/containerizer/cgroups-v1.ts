@@ -1,6 +1,7 @@
 // cgroups v1 backend (reference §8.5): one directory per container in each used hierarchy,
 // `<hierarchy>/<agent's own cgroup>/<root>/<containerId>`. cpu: cpu.shares and the CFS quota;
-// cpuacct: usage; memory: the hard and soft limits, usage and OOM kills.
+// cpuacct: usage; memory: the hard and soft limits, usage and OOM kills; pids: pids.max, the
+// cap on the container's processes and threads (a fork bomb meets it, issue 18).
 
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
@@ -13,6 +14,7 @@ export interface V1Hierarchies {
   readonly cpu?: string | undefined;
   readonly cpuacct?: string | undefined;
   readonly memory?: string | undefined;
+  readonly pids?: string | undefined;
 }
 
 // cpuacct.stat counts in USER_HZ, which is 100 on every Linux ABI.
@@ -25,12 +27,17 @@ const KERNEL_CFS_PERIOD_US = 100_000;
 
 export class CgroupsV1 implements cgfs.CgroupBackend {
   readonly version = 1 as const;
-  private readonly roots: { cpu?: string; cpuacct?: string; memory?: string } = {};
+  private readonly roots: { cpu?: string; cpuacct?: string; memory?: string; pids?: string } = {};
   /** Distinct root directories (cpu and cpuacct may be one co-mounted hierarchy). */
   private readonly distinctRoots: string[];
 
-  constructor(hierarchies: V1Hierarchies, rootName: string) {
-    for (const key of ["cpu", "cpuacct", "memory"] as const) {
+  /** `pidsMax`: each container's pids.max (0: no limit, the pids only counted). */
+  constructor(
+    hierarchies: V1Hierarchies,
+    rootName: string,
+    private readonly pidsMax = 0,
+  ) {
+    for (const key of ["cpu", "cpuacct", "memory", "pids"] as const) {
       const base = hierarchies[key];
       if (base !== undefined) this.roots[key] = join(base, rootName);
     }
@@ -42,7 +49,7 @@ export class CgroupsV1 implements cgfs.CgroupBackend {
     return this.distinctRoots.map((root) => join(root, containerId));
   }
 
-  private dir(key: "cpu" | "cpuacct" | "memory", containerId: string): string | null {
+  private dir(key: "cpu" | "cpuacct" | "memory" | "pids", containerId: string): string | null {
     const root = this.roots[key];
     return root === undefined ? null : join(root, containerId);
   }
@@ -63,6 +70,11 @@ export class CgroupsV1 implements cgfs.CgroupBackend {
     }
     const set = this.apply(containerId, limits, null, true);
     if (!set.ok) return set;
+    const pids = this.dir("pids", containerId);
+    if (pids !== null && this.pidsMax > 0) {
+      const error = cgfs.writeControl(join(pids, "pids.max"), this.pidsMax);
+      if (error !== null) return cgfs.cgFail(error);
+    }
     return cgfs.cgOk(this.dirs(containerId).map((d) => join(d, "cgroup.procs")));
   }
 

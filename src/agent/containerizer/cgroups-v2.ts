@@ -28,6 +28,9 @@ export interface V2Options {
   readonly base: string;
   readonly cpu: boolean;
   readonly memory: boolean;
+  /** The pids controller, and each container's pids.max (0: no limit, only counted). */
+  readonly pids?: boolean | undefined;
+  readonly pidsMax?: number | undefined;
 }
 
 export class CgroupsV2 implements CgroupBackend {
@@ -46,7 +49,11 @@ export class CgroupsV2 implements CgroupBackend {
     const root = join(options.base, rootName);
     const made = makeCgroup(root, true);
     if (made !== null) return cgFail(made);
-    const wanted = [options.cpu ? "+cpu" : "", options.memory ? "+memory" : ""].filter(Boolean);
+    const wanted = [
+      options.cpu ? "+cpu" : "",
+      options.memory ? "+memory" : "",
+      options.pids === true ? "+pids" : "",
+    ].filter(Boolean);
     if (wanted.length > 0) {
       const error = writeControl(join(root, "cgroup.subtree_control"), wanted.join(" "));
       if (error !== null) return cgFail(error);
@@ -64,6 +71,11 @@ export class CgroupsV2 implements CgroupBackend {
     if (made !== null) return cgFail(made);
     const set = this.apply(containerId, limits, null);
     if (!set.ok) return set;
+    const pidsMax = this.options.pidsMax ?? 0;
+    if (this.options.pids === true && pidsMax > 0) {
+      const error = writeControl(join(dir, "pids.max"), pidsMax);
+      if (error !== null) return cgFail(error);
+    }
     return cgOk([join(dir, "cgroup.procs")]);
   }
 

@@ -149,6 +149,9 @@ export interface ContainerizerOptions {
   readonly diskWatchIntervalMs?: number | undefined;
   /** disk/du: Mesos's `--enforce_container_disk_quota` (default false: measured only). */
   readonly enforceDiskQuota?: boolean | undefined;
+  /** Each container's process limit: cgroups/pids's pids.max, else RLIMIT_NPROC for tasks
+   *  not running as root (task-hardening.ts); 0: none. Default DEFAULT_CONTAINER_PIDS_LIMIT. */
+  readonly pidsLimit?: number | undefined;
   /** How first processes are started: the native launcher (the default, where it can be
    *  built) or the Node helper with sh/unshare/setpriv wrappers. */
   readonly launcher?: "native" | "node" | undefined;
@@ -166,6 +169,11 @@ export const DEFAULT_CGROUPS_ROOT = "tessera";
 export const DEFAULT_POLL_INTERVAL_MS = 500;
 export const DEFAULT_SANDBOX_MOUNT_POINT = "/mnt/mesos/sandbox";
 export const DEFAULT_DISK_WATCH_INTERVAL_MS = 15_000;
+/**
+ * `--container_pids_limit`'s default: room for a JVM's or a build's threads (pids.max counts
+ * threads), far below the kernel's pid_max, so that one fork bomb cannot use up the machine.
+ */
+export const DEFAULT_CONTAINER_PIDS_LIMIT = 4096;
 
 /** Detects the machine and builds a containerizer; a bad `--isolation` creates nothing. */
 export function createContainerizer(
@@ -193,6 +201,7 @@ export function createContainerizer(
     "posix/mem": { ok: true, detail: "usage from /proc, limit enforced by polling" },
     "cgroups/cpu": cgroups.cpu,
     "cgroups/mem": cgroups.mem,
+    "cgroups/pids": cgroups.pids,
     "namespaces/pid": namespaces.pid,
     "filesystem/linux": namespaces.filesystem,
     "disk/du": {
@@ -219,6 +228,7 @@ export function createContainerizer(
     sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
     diskWatchIntervalMs,
     enforceDiskQuota,
+    pidsLimit: options.pidsLimit ?? DEFAULT_CONTAINER_PIDS_LIMIT,
     runtimeDir: options.runtimeDir ?? null,
     nativeLauncher: native?.ok === true ? native.path : null,
     onError: options.onError ?? (() => {}),

@@ -1,15 +1,17 @@
 // Starting a container's first process through one of the two launchers: the native launcher
 // (it prepares the sandbox itself, off the agent's event loop) or the Node spawn helper with
 // sh/unshare/setpriv wrappers (the sandbox prepared here). See launcher.ts for the plan.
-import { mkdirSync } from "node:fs";
+import { accessSync, constants, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { assert } from "../../base/assert.ts";
 import type { ContainerUser } from "./container-user.ts";
 import type { ContainerizerErrorCode, ContainerizerResult, LaunchConfig } from "./containerizer.ts";
+import type { IsolatorName } from "./isolation-flags.ts";
 import { buildLaunchPlan, prepareSandbox } from "./launcher.ts";
 import type { Tools } from "./namespaces-detect.ts";
-import type { NativeLaunchRequest } from "./native-launcher.ts";
-import type { HelperSpawnResult, SpawnHelper } from "./spawn-helper.ts";
+import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
+import { type HelperSpawnResult, NODE_HELPER_DIALECT, SpawnHelper } from "./spawn-helper.ts";
+import { type TaskHardening, taskHardening } from "./task-hardening.ts";
 
 export interface Launchers {
   /** The native launcher, or null to use the Node helper. */
@@ -19,6 +21,32 @@ export interface Launchers {
   /** filesystem/linux's mount point, or null when the isolator is off. */
   readonly mountPoint: string | null;
   readonly pidNamespace: boolean;
+  /** What every container gives up before its task runs (task-hardening.ts). */
+  readonly hardening: TaskHardening;
+}
+
+/** The launchers of a containerizer with this configuration (`exitLog`: exit-log.ts). */
+export function makeLaunchers(
+  config: {
+    readonly isolators: readonly IsolatorName[];
+    readonly nativeLauncher: string | null;
+    readonly tools: Tools;
+    readonly sandboxMountPoint: string;
+    readonly pidsLimit: number;
+  },
+  exitLog: string | null,
+): Launchers {
+  const native = config.nativeLauncher;
+  const pidsCgroup = config.isolators.includes("cgroups/pids");
+  return {
+    native:
+      native === null ? null : new SpawnHelper<NativeLaunchRequest>(nativeDialect(native, exitLog)),
+    helper: native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null,
+    tools: config.tools,
+    mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,
+    pidNamespace: config.isolators.includes("namespaces/pid"),
+    hardening: taskHardening(pidsCgroup, config.pidsLimit, !!native || !!config.tools.unshare),
+  };
 }
 
 export function startFirstProcess(
@@ -28,7 +56,7 @@ export function startFirstProcess(
   cgroupProcsFiles: string[],
   user: ContainerUser | null,
 ): Promise<HelperSpawnResult> {
-  const { mountPoint, pidNamespace } = launchers;
+  const { mountPoint, pidNamespace, hardening } = launchers;
   if (launchers.native !== null) {
     return launchers.native.spawn({
       name: containerId,
@@ -41,6 +69,7 @@ export function startFirstProcess(
       pidNamespace,
       mountPoint,
       user,
+      hardening,
     });
   }
   assert(launchers.helper !== null, "a launcher exists");
@@ -51,12 +80,18 @@ export function startFirstProcess(
     pidNamespace,
     filesystem: mountPoint === null ? null : { sandboxDir: launch.sandboxDir, mountPoint },
     user,
+    hardening,
     tools: {
       sh: tools.sh,
       unshare: tools.unshare ?? "unshare",
       setpriv: tools.setpriv ?? "setpriv",
+      prlimit: tools.prlimit,
     },
   });
+  // Started through setpriv (capabilities, task-hardening.ts), a program that is not there
+  // would be an exit 127, not the launch error a direct spawn gives (and the native launcher).
+  const missing = missingProgram(launch.command);
+  if (missing !== null) return Promise.resolve({ ok: false, message: missing });
   let logs: { stdout: string; stderr: string };
   try {
     logs = prepareSandbox(launch.sandboxDir, user, mountPoint !== null);
@@ -70,6 +105,16 @@ export function startFirstProcess(
     stdoutPath: logs.stdout,
     stderrPath: logs.stderr,
   });
+}
+
+function missingProgram(command: LaunchConfig["command"]): string | null {
+  if (command.shell || !command.value.includes("/")) return null;
+  try {
+    accessSync(command.value, constants.X_OK);
+    return null;
+  } catch (e) {
+    return `cannot execute ${command.value}: ${(e as Error).message}`;
+  }
 }
 
 /**

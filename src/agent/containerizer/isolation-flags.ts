@@ -2,7 +2,8 @@
 // and the choice of the default "strongest set that works" from what detection found.
 //
 // Mesos's default is `posix/cpu,posix/mem`; Tessera instead defaults to the strongest set that
-// works on the machine (cgroups where usable, pid and mount namespaces when running as root),
+// works on the machine (cgroups where usable, the pids controller included, pid and mount
+// namespaces when running as root),
 // and says why anything weaker was chosen. disk/du is only used when named, as in Mesos: it
 // walks every running sandbox each --container_disk_watch_interval.
 
@@ -13,6 +14,7 @@ export const ISOLATORS = [
   "posix/mem",
   "cgroups/cpu",
   "cgroups/mem",
+  "cgroups/pids",
   "namespaces/pid",
   "filesystem/linux",
   "disk/du",
@@ -25,7 +27,7 @@ export type IsolatorName = (typeof ISOLATORS)[number];
 const ALIASES: Readonly<Record<string, readonly IsolatorName[]>> = {
   process: ["posix/cpu", "posix/mem"],
   cgroups: ["cgroups/cpu", "cgroups/mem"],
-  "cgroups/all": ["cgroups/cpu", "cgroups/mem"],
+  "cgroups/all": ["cgroups/cpu", "cgroups/mem", "cgroups/pids"],
   "filesystem/posix": [],
   "posix/disk": ["disk/du"],
 };
@@ -105,6 +107,8 @@ export function chooseIsolators(
       availability["cgroups/cpu"].ok ? "cgroups/cpu" : "posix/cpu",
       availability["cgroups/mem"].ok ? "cgroups/mem" : "posix/mem",
     ];
+    // A fork bomb must meet a limit (issue 18): the pids controller wherever it works.
+    if (availability["cgroups/pids"].ok) chosen.push("cgroups/pids");
     if (availability["namespaces/pid"].ok) chosen.push("namespaces/pid");
     if (availability["filesystem/linux"].ok) chosen.push("filesystem/linux");
   }

@@ -9,13 +9,18 @@
 //   2. namespaces: `unshare --pid --fork --mount-proc --kill-child` (a private /proc showing
 //      only the container) and/or `--mount`; with filesystem/linux a root shell then bind-mounts
 //      `<sandbox>/tmp` on /tmp and the sandbox on the fixed path before exec'ing on.
-//   3. user: `setpriv --reuid --regid --init-groups` (root-only steps above run first).
-//   4. the command: `/bin/sh -c <value>` or `<value> <arguments[1..]>` (Mesos CommandInfo).
-// With none of 1-3 the command is spawned directly: one exec, the cheapest launch possible.
+//   3. hardening (task-hardening.ts): a root shell remounts /sys, the cgroup file systems and
+//      /proc/sys (and for a root task the host's system directories) read-only, in a mount
+//      namespace unshare made; `prlimit --nproc` for a task not running as root.
+//   4. user and capabilities: `setpriv --reuid --regid --init-groups --bounding-set=...`
+//      (root-only steps above run first).
+//   5. the command: `/bin/sh -c <value>` or `<value> <arguments[1..]>` (Mesos CommandInfo).
+// With none of 1-4 the command is spawned directly: one exec, the cheapest launch possible.
 // The spawn itself (detached: setsid) is done by the spawn helper (spawn-helper.ts).
 
-import { chownSync, closeSync, mkdirSync, openSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { KEPT_CAPABILITIES, type TaskHardening } from "./task-hardening.ts";
 
 export interface CommandSpec {
   /** Mesos CommandInfo.shell (default true): run `value` through `/bin/sh -c`. */
@@ -32,7 +37,13 @@ export interface LaunchPlanInput {
   /** filesystem/linux: the host sandbox path and where it appears inside the container. */
   readonly filesystem: { readonly sandboxDir: string; readonly mountPoint: string } | null;
   readonly user: { readonly uid: number; readonly gid: number } | null;
-  readonly tools: { readonly sh: string; readonly unshare: string; readonly setpriv: string };
+  readonly hardening?: TaskHardening | undefined;
+  readonly tools: {
+    readonly sh: string;
+    readonly unshare: string;
+    readonly setpriv: string;
+    readonly prlimit?: string | null | undefined;
+  };
 }
 
 export interface LaunchPlan {
@@ -45,6 +56,10 @@ export interface LaunchPlan {
 // Exit status of the cgroup wrapper when it cannot join a cgroup: the container then ends at
 // once, rather than running unconfined.
 export const CGROUP_JOIN_FAILED_EXIT = 125;
+
+// Runs as root in the container's mount namespace: makes each path before "--" read-only.
+const READ_ONLY_SCRIPT =
+  'while [ "$1" != -- ]; do if [ -e "$1" ]; then mount -o remount,bind,ro "$1" 2>/dev/null || { mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"; } || exit 126; fi; shift; done; shift; exec "$@"';
 
 // Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
 // `<sandbox>/tmp` is created by prepareSandbox beforehand (one exec fewer on the launch path).
@@ -62,16 +77,32 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
     : [command.value, ...(command.arguments ?? []).slice(1)];
   const argv0 = command.shell ? undefined : command.arguments?.[0];
   let wrapped = false;
-  if (input.user !== null) {
+  const hardening = input.hardening;
+  const caps = hardening?.capsMask ? keptCapabilities() : null;
+  if (input.user !== null || caps !== null) {
+    const root = input.user === null || input.user.uid === 0;
     argv = [
       tools.setpriv,
-      `--reuid=${input.user.uid}`,
-      `--regid=${input.user.gid}`,
-      "--init-groups",
+      ...(input.user === null
+        ? []
+        : [`--reuid=${input.user.uid}`, `--regid=${input.user.gid}`, "--init-groups"]),
+      ...(caps === null ? [] : [`--bounding-set=-all,${caps}`]),
+      ...(caps !== null && root ? ["--inh-caps=-all"] : []),
       "--",
       ...argv,
     ];
     wrapped = true;
+  }
+  const nproc = hardening?.nprocLimit ?? null;
+  if (nproc !== null && input.user !== null && input.user.uid !== 0 && tools.prlimit) {
+    argv = [tools.prlimit, `--nproc=${nproc}:${nproc}`, "--", ...argv];
+    wrapped = true;
+  }
+  const mountNamespace = hardening?.mountNamespace === true;
+  if (mountNamespace && hardening !== undefined) {
+    const rootTask = input.user === null ? process.getuid?.() === 0 : input.user.uid === 0;
+    const paths = [...hardening.readOnly, ...(rootTask ? hardening.rootReadOnly : [])];
+    argv = [tools.sh, "-c", READ_ONLY_SCRIPT, "tessera-ro", ...paths, "--", ...argv];
   }
   if (input.filesystem !== null) {
     argv = [
@@ -84,7 +115,7 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
       ...argv,
     ];
   }
-  if (input.pidNamespace || input.filesystem !== null) {
+  if (input.pidNamespace || input.filesystem !== null || mountNamespace) {
     const flags = input.pidNamespace ? ["--pid", "--mount-proc", "--kill-child"] : [];
     // --mount-proc implies a mount namespace; filesystem/linux alone asks for one.
     if (!input.pidNamespace) flags.push("--mount");
@@ -125,6 +156,15 @@ export function prepareSandbox(
     closeSync(openSync(stdout, "a"));
     closeSync(openSync(stderr, "a"));
     for (const path of [sandboxDir, tmp, stdout, stderr]) chownSync(path, owner.uid, owner.gid);
+    // The task's user's alone: another task's user cannot read it (issue 18).
+    chmodSync(sandboxDir, 0o750);
   }
   return { stdout, stderr };
+}
+
+/** setpriv's names of the kept capabilities ("+chown,+dac_override,..."). */
+function keptCapabilities(): string {
+  return Object.keys(KEPT_CAPABILITIES)
+    .map((name) => `+${name.slice("CAP_".length).toLowerCase()}`)
+    .join(",");
 }

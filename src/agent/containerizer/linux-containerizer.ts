@@ -35,14 +35,19 @@ import type {
   RecoverResult,
 } from "./containerizer.ts";
 import { EXIT_LOG_WAIT_MS, ExitLog } from "./exit-log.ts";
-import { fail, failKeepingSandbox, type Launchers, startFirstProcess } from "./first-process.ts";
+import {
+  fail,
+  failKeepingSandbox,
+  type Launchers,
+  makeLaunchers,
+  startFirstProcess,
+} from "./first-process.ts";
 import type { IsolatorName } from "./isolation-flags.ts";
 import type { Tools } from "./namespaces-detect.ts";
-import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
 import { processEnded, readProcStat } from "./posix-isolator.ts";
 import { killGroup, killSessionRest, signalContainer } from "./process-kill.ts";
 import { RuntimeLog } from "./runtime-log.ts";
-import { type HelperExit, NODE_HELPER_DIALECT, SpawnHelper } from "./spawn-helper.ts";
+import type { HelperExit } from "./spawn-helper.ts";
 import {
   type Limitation,
   memoryLimitation,
@@ -61,6 +66,8 @@ export interface LinuxContainerizerConfig {
   /** disk/du: how often sandboxes are measured, and whether a quota breach ends a container. */
   readonly diskWatchIntervalMs: number;
   readonly enforceDiskQuota: boolean;
+  /** cgroups/pids's pids.max per container, else RLIMIT_NPROC (task-hardening.ts); 0: none. */
+  readonly pidsLimit: number;
   /** Where the containerizer records the containers it starts (runtime-log.ts); null: nowhere,
    *  and containers no checkpoint knows are not found after a crash. */
   readonly runtimeDir: string | null;
@@ -127,17 +134,7 @@ export class LinuxContainerizer implements Containerizer {
       pollContainers(this.live.values(), this.watched),
     );
     this.diskWatch = new Repeating(config.diskWatchIntervalMs, () => void this.measureDisks());
-    const native = config.nativeLauncher;
-    this.launchers = {
-      native:
-        native === null
-          ? null
-          : new SpawnHelper<NativeLaunchRequest>(nativeDialect(native, this.exitLog?.path ?? null)),
-      helper: native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null,
-      tools: config.tools,
-      mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,
-      pidNamespace: config.isolators.includes("namespaces/pid"),
-    };
+    this.launchers = makeLaunchers(config, this.exitLog?.path ?? null);
   }
 
   get isolators(): readonly IsolatorName[] {
@@ -147,7 +144,8 @@ export class LinuxContainerizer implements Containerizer {
   static create(config: LinuxContainerizerConfig): ContainerizerResult<LinuxContainerizer> {
     let backend: CgroupBackend | null;
     try {
-      const opened = openCgroupBackend(config.isolators, config.cgroups, config.cgroupsRoot);
+      const { isolators, cgroups, cgroupsRoot, pidsLimit } = config;
+      const opened = openCgroupBackend(isolators, cgroups, cgroupsRoot, pidsLimit);
       if (!opened.ok) return opened;
       backend = opened.value;
       // The launcher opens its exit log there when it starts.

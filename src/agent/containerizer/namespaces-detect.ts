@@ -27,6 +27,8 @@ export interface Tools {
   readonly sh: string;
   readonly unshare: string | null;
   readonly setpriv: string | null;
+  /** util-linux's prlimit: RLIMIT_NPROC under posix isolation without the native launcher. */
+  readonly prlimit?: string | null | undefined;
 }
 
 export function findTools(): Tools {
@@ -34,6 +36,7 @@ export function findTools(): Tools {
     sh: findTool("sh") ?? "/bin/sh",
     unshare: findTool("unshare"),
     setpriv: findTool("setpriv"),
+    prlimit: findTool("prlimit"),
   };
 }
 

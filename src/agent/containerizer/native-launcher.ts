@@ -17,8 +17,12 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { CommandSpec } from "./launcher.ts";
 import type { LauncherDialect, Reply } from "./spawn-helper.ts";
+import type { TaskHardening } from "./task-hardening.ts";
 
 const SOURCE = fileURLToPath(new URL("../../../native/launcher.c", import.meta.url));
+// Compiled with it, and hashed with it: an edit of either rebuilds.
+const STEPS = fileURLToPath(new URL("../../../native/steps.c", import.meta.url));
+const STEPS_HEADER = fileURLToPath(new URL("../../../native/steps.h", import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL("../../../node_modules/.cache/tessera", import.meta.url));
 const COMPILE_TIMEOUT_MS = 60_000;
 
@@ -36,6 +40,8 @@ export interface NativeLaunchRequest {
   /** filesystem/linux: the sandbox is bind-mounted here, `<sandbox>/tmp` on /tmp. */
   readonly mountPoint: string | null;
   readonly user: { readonly name: string; readonly uid: number; readonly gid: number } | null;
+  /** What the container gives up (task-hardening.ts); absent: nothing. */
+  readonly hardening?: TaskHardening | undefined;
 }
 
 export type NativeLauncherBuild =
@@ -61,13 +67,13 @@ function probe(b: NativeLauncherBuild): NativeLauncherBuild {
 }
 
 function build(): NativeLauncherBuild {
-  let source: Buffer;
+  const hasher = createHash("sha256");
   try {
-    source = readFileSync(SOURCE);
+    for (const file of [SOURCE, STEPS, STEPS_HEADER]) hasher.update(readFileSync(file));
   } catch (e) {
     return { ok: false, reason: `no launcher source: ${(e as Error).message}` };
   }
-  const hash = createHash("sha256").update(source).digest("hex").slice(0, 16);
+  const hash = hasher.digest("hex").slice(0, 16);
   const path = join(CACHE_DIR, `tessera-launcher-${hash}`);
   try {
     accessSync(path, constants.X_OK);
@@ -85,7 +91,7 @@ function build(): NativeLauncherBuild {
   } catch (e) {
     return { ok: false, reason: `cannot create ${CACHE_DIR}: ${(e as Error).message}` };
   }
-  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE], {
+  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS], {
     encoding: "utf8",
     timeout: COMPILE_TIMEOUT_MS,
   });
@@ -121,12 +127,25 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
     tokens.push("cwd", r.mountPoint);
   }
   if (r.user !== null) tokens.push("user", r.user.name, String(r.user.uid), String(r.user.gid));
+  hardeningTokens(tokens, r);
   for (const t of tokens) {
     // A NUL would split a token in two: refuse rather than launch something else.
     if (t.includes("\0")) throw new Error("a launch argument contains a NUL byte");
   }
   const payload = Buffer.from(`${tokens.join("\0")}\0`, "utf8");
   return Buffer.concat([Buffer.from(`${payload.length}\n`), payload]);
+}
+
+function hardeningTokens(tokens: string[], r: NativeLaunchRequest): void {
+  const h = r.hardening;
+  if (h === undefined) return;
+  if (h.mountNamespace) {
+    if (!r.pidNamespace && r.mountPoint === null) tokens.push("mountns");
+    for (const path of h.readOnly) tokens.push("rdonly", path);
+    for (const path of h.rootReadOnly) tokens.push("rdonly-root", path);
+  }
+  if (h.capsMask !== null) tokens.push("caps", h.capsMask);
+  if (h.nprocLimit !== null) tokens.push("nproc", String(h.nprocLimit));
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

@@ -13,6 +13,7 @@ const everything: Availability = {
   "posix/mem": on("proc"),
   "cgroups/cpu": on("v1"),
   "cgroups/mem": on("v1"),
+  "cgroups/pids": on("v1"),
   "namespaces/pid": on("unshare"),
   "filesystem/linux": on("unshare"),
   "disk/du": on("every 15secs"),
@@ -31,7 +32,7 @@ test("Mesos's aliases expand: process, cgroups, cgroups/all, filesystem/posix, p
   assert.deepEqual(parseIsolation("cgroups"), { ok: true, value: ["cgroups/cpu", "cgroups/mem"] });
   assert.deepEqual(parseIsolation("cgroups/all,filesystem/posix"), {
     ok: true,
-    value: ["cgroups/cpu", "cgroups/mem"],
+    value: ["cgroups/cpu", "cgroups/mem", "cgroups/pids"],
   });
 });
 
@@ -42,12 +43,13 @@ test("an unknown isolator is an error that names it", () => {
   assert.match(parsed.message, /'gpu\/nvidia'/);
 });
 
-test("the default is the strongest set that works: cgroups and both namespaces (disk/du only when named)", () => {
+test("the default is the strongest set that works: cgroups (pids included) and both namespaces (disk/du only when named)", () => {
   const chosen = chooseIsolators(undefined, everything);
   assert.ok(chosen.ok);
   assert.deepEqual(chosen.value.isolators, [
     "cgroups/cpu",
     "cgroups/mem",
+    "cgroups/pids",
     "namespaces/pid",
     "filesystem/linux",
   ]);
@@ -60,6 +62,7 @@ test("without cgroups or root the default falls back to posix and says why", () 
     ...everything,
     "cgroups/cpu": off("no cpu controller"),
     "cgroups/mem": off("no memory controller"),
+    "cgroups/pids": off("no pids controller"),
     "namespaces/pid": off("needs root"),
     "filesystem/linux": off("needs root"),
   });

@@ -159,7 +159,7 @@ test("the default isolation explains every isolator, on or off, and which launch
   assert.ok(made.ok);
   made.value.containerizer.close();
   const isolators = made.value.explanation.slice(0, -1);
-  assert.equal(isolators.length, 7);
+  assert.equal(isolators.length, 8);
   for (const line of isolators) assert.match(line, /^[a-z/]+: (on|off) \(.+\)$/);
   assert.ok(
     isolators.includes(

@@ -5,3 +5,4 @@ process.env.TESSERA_TEST_LAUNCHER = "node";
 await import("./posix-containerizer.test.ts");
 await import("./cgroups-containerizer.test.ts");
 await import("./namespaces-recover.test.ts");
+await import("./task-hardening.test.ts");
