@@ -21,8 +21,14 @@ import {
 } from "../base/flag-parsing.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 import { AGENT_FLAGS_WITHOUT_EFFECT } from "./agent-flags-without-effect.ts";
+import {
+  HARDENING_FLAG_SPECS,
+  type HardeningFlags,
+  hardeningFlagValues,
+  readHardeningFlags,
+} from "./hardening-flags.ts";
 
-export interface AgentCommandFlags extends DaemonFlags {
+export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
   master: string | undefined;
   workDir: string;
@@ -232,6 +238,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     default: "10secs",
     help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
   },
+  ...HARDENING_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
   ...AGENT_FLAGS_WITHOUT_EFFECT,
@@ -343,6 +350,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
     sandboxDirectory,
     switchUser: r.bool("switch_user"),
     executorEnvironmentVariables,
+    ...readHardeningFlags(r),
   };
 }
 
@@ -350,6 +358,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
 export function agentFlagValues(flags: AgentCommandFlags): Record<string, string> {
   const out: Record<string, string> = {
     ...daemonFlagValues(flags),
+    ...hardeningFlagValues(flags),
     work_dir: flags.workDir,
     recover: flags.recover,
     executor_registration_timeout: formatDuration(flags.executorRegistrationTimeoutMs),

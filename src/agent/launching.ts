@@ -4,7 +4,7 @@
 // the pid file recovery re-attaches by, and each container's end fed back as an input. Also
 // KILL_CONTAINER for the operator API, and the sandbox garbage collector that takes every
 // ended container's run directory.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { constants as osConstants, userInfo } from "node:os";
 import { join } from "node:path";
@@ -16,6 +16,7 @@ import type {
   ContainerResources,
   Termination,
 } from "./containerizer/containerizer.ts";
+import { findPasswdEntry } from "./containerizer/proc-parse.ts";
 import { attachVolumes, detachVolumes } from "./containerizer/volume-mounts.ts";
 import { runMetaDir } from "./core/paths.ts";
 import type { AgentInput, ContainerLaunch } from "./core/types.ts";
@@ -58,6 +59,17 @@ export function pidFile(
     "pids",
     "forked.pid",
   );
+}
+
+/** Whether a task would run as root: as the agent's own user on a root agent, or as a user
+ *  whose uid is 0 (an unknown user is the containerizer's error to give). */
+function runsAsRoot(user: string | undefined): boolean {
+  if (user === undefined) return process.getuid?.() === 0;
+  try {
+    return findPasswdEntry(readFileSync("/etc/passwd", "utf8"), user)?.uid === 0;
+  } catch {
+    return false;
+  }
 }
 
 type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
@@ -189,6 +201,14 @@ export class Launching {
 
   async #launch(launch: ContainerLaunch): Promise<void> {
     const { containerId } = launch;
+    const user = this.#userFor(launch.user);
+    if (!this.#flags.allowRootTasks && runsAsRoot(user)) {
+      this.#launchFailed(
+        containerId,
+        `Refusing to run as root (user '${user ?? this.#user}'): the agent runs with --allow_root_tasks=false`,
+      );
+      return;
+    }
     // The containerizer creates the sandbox as it launches (the native launcher does it off
     // this event loop); only fetching needs it earlier.
     const uris = launch.executorInfo.command?.uris ?? [];
@@ -216,7 +236,6 @@ export class Launching {
     if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
     this.#inheritedEnv ??= this.#flags.executorEnvironmentVariables ?? inheritedEnv();
     const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
-    const user = this.#userFor(launch.user);
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {
       const hosted = this.hostedExecutor(launch, {

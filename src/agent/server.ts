@@ -85,6 +85,7 @@ function prepare(flags: AgentCommandFlags, logger: Logger) {
     diskWatchIntervalMs: flags.containerDiskWatchIntervalMs,
     runtimeDir: join(flags.workDir, "runtime"),
     enforceDiskQuota: flags.enforceContainerDiskQuota,
+    pidsLimit: flags.containerPidsLimit,
     sandboxMountPoint: flags.sandboxDirectory,
     onError: (message) => logger.warn(message),
   });
