@@ -103,6 +103,15 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
   if (known !== undefined) {
     // Re-registration is ignored while the agent is being removed; the agent retries.
     if (known.removing) return;
+    if (liveElsewhere(known, streamId)) {
+      // Mesos fences an agent by its pid: a second connection claiming a connected agent's id
+      // must not take it over (issue 18, finding 4: an impostor got its RUN_TASKs and cut it
+      // off). While the agent's own stream is open and it answers every ping, a newcomer is
+      // refused; a restarted agent's old stream has closed, and a dead one's misses pings.
+      ctx.count("master/agent_subscriptions_refused");
+      ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
+      return;
+    }
     reregisterKnown(ctx, known, streamId, sub);
     return;
   }
@@ -128,6 +137,16 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
     next.s.unreachableAgents.delete(id);
     readmit(next, latest, info, sub, true);
   });
+}
+
+/** The agent is connected on another stream that is open and answered its last ping. */
+function liveElsewhere(agent: AgentRecord, streamId: string): boolean {
+  return (
+    agent.connection === "registered" &&
+    agent.streamId !== undefined &&
+    agent.streamId !== streamId &&
+    agent.missedPings === 0
+  );
 }
 
 function registerNew(ctx: Ctx, streamId: string, sub: AgentSubscribe): void {

@@ -18,6 +18,7 @@ const COUNTERS = [
   "master/tasks_gone_by_operator",
   "master/slave_registrations",
   "master/slave_reregistrations",
+  "master/agent_subscriptions_refused",
   "master/slave_removals",
   "master/slave_removals/reason_registered",
   "master/slave_removals/reason_unhealthy",
