@@ -71,7 +71,9 @@ void exec_task(const char *file, char *const argv[], char *const env[]) {
 
 // Remounts `path` read-only in this mount namespace only (a bind remount changes this
 // namespace's mount, not the file system), keeping its nosuid/nodev/noexec. A path that is
-// not a mount point is first bound onto itself. A path that does not exist is skipped.
+// not a mount point is first bound onto itself, not recursively (a recursive bind made each
+// launch ~30 ms slower; task-hardening.ts names no directory with mounts below it). A path that
+// does not exist is skipped.
 int make_read_only(const char *path) {
   struct statvfs st;
   if (statvfs(path, &st) != 0) return errno == ENOENT ? 0 : errno;
@@ -82,7 +84,7 @@ int make_read_only(const char *path) {
   unsigned long flags = MS_REMOUNT | MS_BIND | MS_RDONLY | keep;
   if (mount(NULL, path, NULL, flags, NULL) == 0) return 0;
   if (errno != EINVAL) return errno;
-  if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) != 0) return errno;
+  if (mount(path, path, NULL, MS_BIND, NULL) != 0) return errno;
   return mount(NULL, path, NULL, flags, NULL) == 0 ? 0 : errno;
 }
 

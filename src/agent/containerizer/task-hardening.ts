@@ -97,8 +97,12 @@ export function taskHardening(
   } catch {
     // No /proc: nothing below /sys is known; /sys itself is still listed.
   }
-  // A symlink (/lib -> usr/lib on merged-/usr systems) is covered by its target's entry.
+  // A symlink (/lib -> usr/lib on merged-/usr systems) is covered by its target's entry. A
+  // directory with mounts below it (a container runtime's /etc/resolv.conf) is left as it is:
+  // the launcher binds it onto itself without them (steps.c), which would hide them.
+  const targets = mounts.split("\n").map((line) => line.split(" ")[1] ?? "");
   const present = ROOT_TASK_READ_ONLY.filter((p) => {
+    if (targets.some((t) => t.startsWith(`${p}/`))) return false;
     try {
       return lstatSync(p).isDirectory();
     } catch {
