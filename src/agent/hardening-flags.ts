@@ -1,4 +1,4 @@
-// The agent's task isolation flags beyond Mesos's own (issue 18; docs/security.md):
+// The agent's task isolation flags beyond Mesos's own (issue 18; docs/task-isolation.md):
 // `--allow_root_tasks` (default true, as Mesos runs root tasks; false: a task that would run
 // as root fails to launch) and `--container_pids_limit` (each container's process limit:
 // cgroups/pids's pids.max, else RLIMIT_NPROC for tasks not running as root; 0: none).
