@@ -1,6 +1,6 @@
 // Task isolation through a real master and agent (issue 18): with --allow_root_tasks=false a
 // task whose user is root fails to launch with a message naming the flag, while one running
-// as nobody runs; with --container_pids_limit a fork bomb in a task is held at its limit and
+// as nobody runs, and the files API serves nothing through the symlinks it plants; with --container_pids_limit a fork bomb in a task is held at its limit and
 // the agent keeps answering /state quickly; killing it leaves no process or cgroup behind.
 import assert from "node:assert/strict";
 import { chmodSync, readFileSync } from "node:fs";
@@ -33,6 +33,23 @@ describe("an agent with --allow_root_tasks=false", {
     assert.match(String(refused.status.message), /--allow_root_tasks=false/);
     const ran = await terminal(cluster.framework, "as-nobody");
     assert.equal(ran.state, "TASK_FINISHED");
+  });
+
+  it("serves no file through a symlink a task planted out of its sandbox", async () => {
+    const script =
+      "ln -s /etc/shadow shadow; ln -s ../../../../../.. up; echo mine > own; ln -s own in";
+    await cluster.launch([
+      commandTask("planter", script, { command: { value: script, user: "nobody" } }),
+    ]);
+    assert.equal((await terminal(cluster.framework, "planter")).state, "TASK_FINISHED");
+    const sandbox = cluster.sandbox("planter");
+    assert.ok(sandbox !== undefined);
+    const read = (path: string) =>
+      fetch(`${cluster.agent.url}/files/read?path=${encodeURIComponent(path)}&offset=0`);
+    assert.equal((await read(join(sandbox, "shadow"))).status, 404);
+    assert.equal((await read(join(sandbox, "up", "etc", "shadow"))).status, 404);
+    const own = await read(join(sandbox, "in"));
+    assert.deepEqual(await own.json(), { data: "mine\n", offset: 0 });
   });
 });
 
