@@ -51,30 +51,31 @@ function fileInfo(path: string, stats: Stats) {
   };
 }
 
-export async function browseFiles(
+/** Resolves the query's path and serves what was opened there, closing it after. */
+async function serveOpened(
   resolve: V0Resolver,
   query: URLSearchParams,
+  serve: (opened: Opened) => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
   const resolved = await resolve(query.get("path"));
   if (!resolved.ok) return resolved.response;
-  const { opened } = resolved;
   try {
-    if (!opened.stats.isDirectory())
-      return jsonResponse(200, stringifyWire([fileInfo(opened.path, opened.stats)]));
-    return jsonResponse(200, stringifyWire(await listEntries(opened, opened.path, fileInfo)));
+    return await serve(resolved.opened);
   } finally {
-    await opened.close();
+    await resolved.opened.close();
   }
 }
 
-export async function readFiles(
-  resolve: V0Resolver,
-  query: URLSearchParams,
-): Promise<HttpResponse> {
-  const resolved = await resolve(query.get("path"));
-  if (!resolved.ok) return resolved.response;
-  const { opened } = resolved;
-  try {
+export function browseFiles(resolve: V0Resolver, query: URLSearchParams): Promise<HttpResponse> {
+  return serveOpened(resolve, query, async (opened) => {
+    if (!opened.stats.isDirectory())
+      return jsonResponse(200, stringifyWire([fileInfo(opened.path, opened.stats)]));
+    return jsonResponse(200, stringifyWire(await listEntries(opened, opened.path, fileInfo)));
+  });
+}
+
+export function readFiles(resolve: V0Resolver, query: URLSearchParams): Promise<HttpResponse> {
+  return serveOpened(resolve, query, async (opened) => {
     if (opened.stats.isDirectory()) return textResponse(400, "Cannot read a directory.\n");
     const offsetText = query.get("offset");
     const lengthText = query.get("length");
@@ -92,9 +93,7 @@ export async function readFiles(
     const start = Math.min(offset, size);
     const data = await readAt(opened, start, Math.min(want, size - start));
     return jsonResponse(200, stringifyWire({ data: data.toString("utf8"), offset: start }));
-  } finally {
-    await opened.close();
-  }
+  });
 }
 
 export async function downloadFiles(resolve: V0Resolver, query: URLSearchParams): Promise<Reply> {
