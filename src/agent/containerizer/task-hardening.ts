@@ -12,8 +12,8 @@
 // - Read-only mounts, in the container's own mount namespace (the launcher makes one whenever
 //   it may: root, and unshare or the native launcher): every cgroup file system and /sys, so a
 //   task cannot move itself out of its cgroups or raise its own limits, and /proc/sys. For a
-//   root task also the host's system directories (/etc, /usr, /boot, /bin, /sbin, /lib*,
-//   /opt), which it would otherwise own. Without CAP_SYS_ADMIN it cannot remount them.
+//   root task also the host's system directories (/etc, /usr, /boot, /bin, /sbin, /lib*),
+//   which it would otherwise own. Without CAP_SYS_ADMIN it cannot remount them.
 // - A process limit under posix isolation (no pids cgroup): RLIMIT_NPROC for a task that does
 //   not run as root. It counts every process of the task's user on the machine, not only the
 //   container's, and root ignores it: it bounds a fork bomb of an unprivileged user, no more.
@@ -44,7 +44,8 @@ export function keptCapabilityMask(): string {
   return mask.toString(16);
 }
 
-/** A root task's extra read-only paths: the host's own files, which root owns. */
+/** A root task's extra read-only paths: the host's own files, which root owns. Not /opt or
+ *  /var, where work dirs (and so the sandboxes) often live. */
 export const ROOT_TASK_READ_ONLY = [
   "/etc",
   "/usr",
@@ -54,7 +55,6 @@ export const ROOT_TASK_READ_ONLY = [
   "/lib",
   "/lib64",
   "/lib32",
-  "/opt",
 ];
 
 export interface TaskHardening {
