@@ -14,11 +14,12 @@
 // "stderr" PATH, "mkdir" DIR, "cgroup" PROCS_FILE, "pidns", "mountns", "bind" FROM TO,
 // "user" NAME UID GID, "rdonly" PATH (read-only in the container's mount namespace), "rdonly-root"
 // PATH (the same, for a root task only; after every "rdonly"), "caps" HEXMASK (the capabilities
-// kept), "nproc" N (RLIMIT_NPROC of a task not running as root). On stdout, one line per event: "S id pid" (started), "F id message"
-// (could not start; nothing is left running), "X id code signal" (ended; signal 0 when it
-// exited, code -1 when a signal ended it). On end of input (the agent stopped or died) the
-// launcher leaves running containers alone: they outlive the agent (Mesos's agent recovery
-// re-attaches them), and it stays their parent until the last has ended, then exits.
+// kept), "nproc" N (RLIMIT_NPROC of a task not running as root). On stdout, one line per
+// event: "S id pid" (started), "F id message" (could not start; nothing is left running),
+// "X id code signal" (ended; signal 0 when it exited, code -1 when a signal ended it). On end
+// of input (the agent stopped or died) the launcher leaves running containers alone: they
+// outlive the agent (Mesos's agent recovery re-attaches them), and it stays their parent until
+// the last has ended, then exits.
 //
 // The exit log: with a path as its first argument, the launcher appends "S name pid" when a
 // request that has a "name" token (the container id) started and "X name code signal" when
@@ -271,7 +272,8 @@ static void harden(const struct request *r, int errfd) {
   int root = r->user == NULL ? getuid() == 0 : r->uid == 0;
   int n = root ? r->nrdonly : r->nrdonly_all;
   for (int i = 0; (r->mountns || r->pidns) && i < n; i++)
-    if ((e = make_read_only(r->rdonly[i])) != 0) die(errfd, "cannot make read-only", r->rdonly[i], e);
+    if ((e = make_read_only(r->rdonly[i])) != 0)
+      die(errfd, "cannot make read-only", r->rdonly[i], e);
   if (r->nproc > 0 && !root && (e = limit_processes(r->nproc)) != 0)
     die(errfd, "cannot limit the processes", NULL, e);
   if (r->has_caps && (e = bound_capabilities(r->caps)) != 0)
