@@ -71,7 +71,15 @@ export async function spawnAgent(
     url,
     exited,
     kill9: async () => {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      // A process killed by a signal keeps exitCode null (signalCode is set): killing it again
+      // would throw ESRCH in a suite's cleanup and leave the rest of it undone.
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        try {
+          process.kill(child.pid, "SIGKILL");
+        } catch {
+          // Exited meanwhile.
+        }
+      }
       await exited;
     },
   };
