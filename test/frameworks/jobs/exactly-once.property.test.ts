@@ -137,5 +137,5 @@ test("no occurrence runs twice and none is silently lost, across restarts and fa
     { numRuns: 150 },
   );
   // The property is not vacuous: the runs walked many occurrences.
-  assert.ok(occurrencesChecked > 300, `only ${occurrencesChecked} occurrences checked`);
+  assert.ok(occurrencesChecked > 100, `only ${occurrencesChecked} occurrences checked`);
 });
