@@ -17,7 +17,17 @@ export interface Schedule {
 
 export type ScheduleParse =
   | { readonly ok: true; readonly schedule: Schedule }
-  | { readonly ok: false; readonly error: string };
+  | {
+      readonly ok: false;
+      /**
+       * The message for the client. For ISO 8601 it is exactly Chronos's
+       * `Cannot parse schedule '<text>' (wtf bro)` (clients match it); for cron
+       * `Invalid cron schedule '<text>': <reason>`.
+       */
+      readonly error: string;
+      /** What is wrong, in words a user can act on (e.g. "the period 'PT0S' is zero"). */
+      readonly reason?: string;
+    };
 
 /**
  * The functions the schedule module exports from `./index.ts`:
