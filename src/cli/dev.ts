@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { RunningAgent } from "../agent/server.ts";
+import type { RunningJobs } from "../frameworks/jobs/start.ts";
 import type { RunningServices } from "../frameworks/services/start.ts";
 import type { RunningMaster } from "../master/server.ts";
 
@@ -17,6 +18,7 @@ interface DevOptions {
   agents: string;
   fresh?: boolean;
   services_port: string;
+  jobs_port: string;
   log_level: string;
 }
 
@@ -40,6 +42,9 @@ export function devCommand(): Command {
       new Option("--services_port <port>", "services (Marathon API) port; 'off' to skip").default(
         "8080",
       ),
+    )
+    .addOption(
+      new Option("--jobs_port <port>", "jobs (Chronos API) port; 'off' to skip").default("4400"),
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .allowExcessArguments(false)
@@ -76,6 +81,10 @@ async function runDev(opts: DevOptions): Promise<void> {
     opts.services_port === "off"
       ? undefined
       : await startDevServices(master, dataDir, Number(opts.services_port));
+  const jobs =
+    opts.jobs_port === "off"
+      ? undefined
+      : await startDevJobs(master, dataDir, Number(opts.jobs_port));
 
   // The commands' defaults reach a cluster on the default ports; other ports are spelt out.
   const masterFlag = master.url === "http://127.0.0.1:5050" ? "" : ` --master ${master.url}`;
@@ -91,6 +100,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       ...(services
         ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
         : []),
+      ...(jobs ? [`  jobs:    ${jobs.url}   (Chronos API: ${jobs.url}/v1/scheduler/jobs)`] : []),
       `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
       "Next:",
       `  tessera run${masterFlag} -- echo hello   run a command as a task`,
@@ -111,6 +121,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     if (stopping) return;
     stopping = true;
     process.stdout.write("Stopping the dev cluster\n");
+    await jobs?.close();
     await services?.close();
     for (const a of running) await a.close();
     await master.close();
@@ -201,6 +212,26 @@ async function startDevServices(
     });
   } catch (error) {
     process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
+    return undefined;
+  }
+}
+
+/** The jobs framework beside the cluster; a failure to start it is reported, not fatal. */
+async function startDevJobs(
+  master: RunningMaster,
+  dataDir: string,
+  httpPort: number,
+): Promise<RunningJobs | undefined> {
+  const { startJobs } = await import("../frameworks/jobs/start.ts");
+  try {
+    return await startJobs({
+      master: master.url,
+      dataDir: join(dataDir, "jobs"),
+      httpPort,
+      host: "127.0.0.1",
+    });
+  } catch (error) {
+    process.stderr.write(`tessera dev: jobs not started: ${String(error)}\n`);
     return undefined;
   }
 }

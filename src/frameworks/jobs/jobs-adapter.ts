@@ -1,0 +1,158 @@
+// Connects JobsState to a Mesos master through the SDK's SchedulerClient: offers and status
+// updates go in, effects (launch/decline/kill) come out as scheduler calls — each only after the
+// store batch that recorded it is durable (the run is in the ledger before its task exists).
+// A status update is acknowledged only after its outcome is durable, so an update the scheduler
+// crashed on is sent again by Mesos. After every (re)subscription with the stored framework id
+// every launched, unfinished attempt is reconciled. Time is driven by a short tick.
+import { launchOperation } from "../../sdk/offer-matching.ts";
+import { SchedulerClient } from "../../sdk/scheduler-client.ts";
+import type { Offer } from "../../wire/offer.ts";
+import type { TaskStatus } from "../../wire/status.ts";
+import type { JobsEffect, JobsState } from "./jobs-state.ts";
+
+/** Chronos's `--failover_timeout`: one week, tasks survive a scheduler restart. */
+export const JOBS_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
+/** The framework's own role. */
+export const JOBS_ROLE = "jobs";
+/** How often due occurrences are looked for (the lag from due time to launch is at most this). */
+export const JOBS_TICK_MS = 200;
+/** While runs wait for offers, revive again this often. */
+export const JOBS_REVIVE_REPEAT_MS = 5000;
+
+/** The calls the adapter makes; SchedulerClient satisfies it, tests record it. */
+export interface JobsClient {
+  accept(
+    offerIds: readonly string[],
+    ops: ReturnType<typeof launchOperation>[],
+    filters?: { refuseSeconds?: number },
+  ): unknown;
+  decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
+  kill(taskId: string, agentId?: string): unknown;
+  revive(roles?: readonly string[]): unknown;
+}
+
+export class JobsAdapter {
+  client: JobsClient | undefined;
+  #wantedOffers = false;
+  #lastReviveMs = Number.NEGATIVE_INFINITY;
+  /** Calls wait for the store; this keeps them in order. */
+  #sending: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly state: JobsState,
+    private readonly nowMs: () => number,
+    readonly role = JOBS_ROLE,
+  ) {}
+
+  /** Carries out effects once everything written so far is durable; resolves when sent. */
+  apply(effects: readonly JobsEffect[]): Promise<void> {
+    if (effects.length === 0) {
+      this.reviveIfNeeded();
+      return this.#sending;
+    }
+    this.#sending = this.#sending
+      .then(() => this.state.store.durable())
+      .then(
+        () => this.#send(effects),
+        // Not durable: send nothing; offers go back by their timeout, the tick retries later.
+        () => undefined,
+      );
+    return this.#sending;
+  }
+
+  #send(effects: readonly JobsEffect[]): void {
+    const client = this.client;
+    if (client === undefined) return; // not connected: reconciliation and offers redo it
+    for (const e of effects) {
+      if (e.kind === "launch")
+        client.accept(
+          [e.offerId],
+          [launchOperation(e.tasks)],
+          ...(e.refuseSeconds === undefined ? [] : [{ refuseSeconds: e.refuseSeconds }]),
+        );
+      else if (e.kind === "decline")
+        client.decline([e.offerId], { refuseSeconds: e.refuseSeconds });
+      else client.kill(e.taskId, e.agentId);
+    }
+    this.reviveIfNeeded();
+  }
+
+  /** Revive when runs start waiting for offers, and every JOBS_REVIVE_REPEAT_MS while they do. */
+  reviveIfNeeded(): void {
+    const now = this.nowMs();
+    const waiting = this.state.wantsOffers(now);
+    const repeat = waiting && now - this.#lastReviveMs >= JOBS_REVIVE_REPEAT_MS;
+    if (waiting && (!this.#wantedOffers || repeat) && this.client !== undefined) {
+      this.client.revive([this.role]);
+      this.#lastReviveMs = now;
+    }
+    this.#wantedOffers = waiting;
+  }
+
+  onOffers(offers: readonly Offer[]): Promise<void> {
+    return this.apply(this.state.handleOffers(offers, this.nowMs()));
+  }
+
+  onUpdate(status: TaskStatus): Promise<void> {
+    const update = {
+      taskId: status.task_id.value,
+      state: status.state,
+      ...(status.agent_id !== undefined ? { agentId: status.agent_id.value } : {}),
+      ...(status.message !== undefined ? { message: status.message } : {}),
+      ...(status.reason !== undefined ? { reason: status.reason } : {}),
+    };
+    const effects = this.state.handleStatus(update, this.nowMs());
+    // Acknowledged (by the client, when this resolves) only once the outcome is durable.
+    return this.apply(effects).then(() => this.state.store.durable().catch(() => undefined));
+  }
+
+  tick(): void {
+    void this.apply(this.state.tick(this.nowMs()));
+  }
+
+  onSubscribed(frameworkId: string): void {
+    this.state.setFrameworkId(frameworkId);
+    this.#wantedOffers = false;
+    this.reviveIfNeeded();
+  }
+}
+
+/** Builds the SchedulerClient for the adapter and wires its handlers and tick timer. */
+export function connectJobs(
+  adapter: JobsAdapter,
+  master: string,
+  user: string,
+): { client: SchedulerClient; stop(): Promise<void> } {
+  const frameworkId = adapter.state.frameworkId();
+  const client = new SchedulerClient({
+    master,
+    frameworkInfo: {
+      user,
+      name: "tessera-jobs",
+      roles: [adapter.role],
+      failover_timeout: JOBS_FAILOVER_TIMEOUT_SECONDS,
+      checkpoint: true,
+      capabilities: [
+        { type: "MULTI_ROLE" },
+        { type: "PARTITION_AWARE" },
+        { type: "TASK_KILLING_STATE" },
+      ],
+    },
+    ...(frameworkId !== undefined ? { frameworkId } : {}),
+    reconcile: { tasks: () => adapter.state.activeTasks() },
+  });
+  adapter.client = client;
+  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
+  client.on("offers", (offers) => adapter.onOffers(offers));
+  client.on("update", (status) => adapter.onUpdate(status));
+  const timer = setInterval(() => adapter.tick(), JOBS_TICK_MS);
+  void client.start();
+  return {
+    client,
+    async stop() {
+      clearInterval(timer);
+      adapter.client = undefined;
+      await client.stop();
+    },
+  };
+}

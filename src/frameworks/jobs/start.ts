@@ -1,0 +1,165 @@
+// Starts the jobs framework: the Chronos API on its port (4400 by default, Chronos's old
+// default), state in SQLite — or, with `zk`, in ZooKeeper with leader election among several
+// instances (reference §2.8): each instance contends under `<zk path>/jobs/leader` (Mesos's
+// `json.info_` layout, the instance's address in the MasterInfo); the leader loads the store,
+// subscribes to Mesos with the stored framework id and schedules; standbys proxy the API to it.
+// Losing leadership stops scheduling at once (the contender says so before ZooKeeper can elect
+// another), and the instance contends again as a standby.
+import { randomUUID } from "node:crypto";
+import { ZkContender } from "../../master/election/contender.ts";
+import { ZkDetector } from "../../zk/detector.ts";
+import { makeMasterInfo, masterInfoUrl } from "../../zk/master-info.ts";
+import { parseZkUrl, type ZkUrl } from "../../zk/url.ts";
+import { JobsApi } from "./api.ts";
+import { JobsHttpServer } from "./api-http.ts";
+import { type JobStore, SqliteJobStore } from "./job-store.ts";
+import { connectJobs, JOBS_ROLE, JobsAdapter } from "./jobs-adapter.ts";
+import { JobsState } from "./jobs-state.ts";
+import { scheduleModule } from "./schedule/index.ts";
+import { jobsZkRoot, ZkJobStore } from "./zk-job-store.ts";
+
+export const JOBS_DEFAULT_PORT = 4400;
+
+export interface StartJobsOptions {
+  /** Master URL (http://127.0.0.1:5050) or zk://… */
+  readonly master: string;
+  readonly dataDir: string;
+  /** 0 picks a free port. */
+  readonly httpPort: number;
+  readonly host?: string;
+  /** The framework's role ("jobs" unless given). */
+  readonly role?: string;
+  /** `zk://host:port,.../path`: state in ZooKeeper, leader election among instances. */
+  readonly zk?: string;
+  /** The user tasks run as when a job names no runAsUser (Chronos's `--user`). */
+  readonly user?: string;
+  /** Chronos's `--failure_retry` in ms (60 s). */
+  readonly failureRetryMs?: number;
+}
+
+export interface RunningJobs {
+  readonly url: string;
+  /** The state while this instance leads. */
+  state(): JobsState | undefined;
+  leading(): boolean;
+  close(): Promise<void>;
+}
+
+interface Leading {
+  readonly state: JobsState;
+  readonly api: JobsApi;
+  readonly store: JobStore;
+  stop(): Promise<void>;
+}
+
+export async function startJobs(options: StartJobsOptions): Promise<RunningJobs> {
+  const host = options.host ?? "127.0.0.1";
+  const role = options.role ?? JOBS_ROLE;
+  const user = options.user ?? process.env.USER ?? "root";
+  let leading: Leading | undefined;
+  let selfUrl = "";
+  let leaderUrl: () => string | undefined = () => selfUrl;
+  const http = new JobsHttpServer({
+    api: () => leading?.api,
+    durable: () => leading?.store.durable() ?? Promise.resolve(),
+    leaderUrl: () => (leading !== undefined ? selfUrl : leaderUrl()),
+  });
+  const address = await http.listen(options.httpPort, host);
+  selfUrl = `http://${address.host}:${address.port}`;
+
+  const lead = (store: JobStore): Leading => {
+    const state = new JobsState({
+      store,
+      schedules: scheduleModule,
+      role,
+      defaultUser: user,
+      ...(options.failureRetryMs === undefined ? {} : { failureRetryMs: options.failureRetryMs }),
+    });
+    const adapter = new JobsAdapter(state, Date.now, role);
+    const api = new JobsApi({
+      state,
+      nowMs: Date.now,
+      effects: (effects) => void adapter.apply(effects),
+      leader: () => selfUrl.replace(/^https?:\/\//, ""),
+    });
+    const connection = connectJobs(adapter, options.master, user);
+    return {
+      state,
+      api,
+      store,
+      async stop() {
+        await connection.stop();
+        store.close();
+      },
+    };
+  };
+
+  if (options.zk === undefined) {
+    leading = lead(new SqliteJobStore(options.dataDir));
+    return {
+      url: selfUrl,
+      state: () => leading?.state,
+      leading: () => leading !== undefined,
+      async close() {
+        await leading?.stop();
+        leading = undefined;
+        await http.close();
+      },
+    };
+  }
+
+  const parsed = parseZkUrl(options.zk);
+  if (!parsed.ok) {
+    await http.close();
+    throw new Error(`--zk: ${parsed.error.message}`);
+  }
+  const electionUrl: ZkUrl = { ...parsed.url, path: `${jobsZkRoot(parsed.url)}/leader` };
+  const detector = new ZkDetector({ url: electionUrl });
+  leaderUrl = () => {
+    const info = detector.current();
+    return info === undefined ? undefined : masterInfoUrl(info);
+  };
+  const contender = new ZkContender({
+    url: electionUrl,
+    masterInfo: makeMasterInfo({ id: randomUUID(), ip: address.host, port: address.port }),
+  });
+  // Leadership changes are handled one at a time, in order.
+  let transitions: Promise<void> = Promise.resolve();
+  let closed = false;
+  contender.contend((event) => {
+    if (event.type === "elected") {
+      transitions = transitions
+        .then(async () => {
+          if (closed || !contender.leading) return;
+          const store = await ZkJobStore.open(parsed.url);
+          if (closed || !contender.leading) return store.close();
+          leading = lead(store);
+        })
+        .catch((error: unknown) => {
+          // The store could not be loaded: give the leadership to another instance.
+          process.stderr.write(`tessera jobs: cannot lead: ${String(error)}\n`);
+          void contender.withdraw();
+        });
+    } else if (event.type === "lost") {
+      const was = leading;
+      leading = undefined; // stops serving as leader before the listener returns
+      const stopping = was?.stop(); // clears the tick and drops the client at once
+      transitions = transitions.then(() => stopping).catch(() => undefined);
+    }
+  });
+  return {
+    url: selfUrl,
+    state: () => leading?.state,
+    leading: () => leading !== undefined,
+    async close() {
+      closed = true;
+      const was = leading;
+      leading = undefined;
+      await transitions.catch(() => undefined);
+      await was?.stop();
+      await contender.withdraw();
+      await detector.close();
+      await http.close();
+    },
+  };
+}

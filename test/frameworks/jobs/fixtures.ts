@@ -1,0 +1,111 @@
+// What the jobs tests share: the jobs state on a memory store driven on a virtual clock, with
+// the test playing Mesos — offers in, launches and kills out, status updates back.
+import assert from "node:assert/strict";
+import { JobDefinitionSchema } from "../../../src/frameworks/jobs/job-definition.ts";
+import { MemoryJobStore } from "../../../src/frameworks/jobs/job-store.ts";
+import type { JobsEffect } from "../../../src/frameworks/jobs/jobs-state.ts";
+import { JobsState } from "../../../src/frameworks/jobs/jobs-state.ts";
+import type { JobsCoreOptions, PutEndpoint } from "../../../src/frameworks/jobs/jobs-types.ts";
+import { scheduleModule } from "../../../src/frameworks/jobs/schedule/index.ts";
+import type { TaskInfoInput } from "../../../src/sdk/offer-matching.ts";
+import { parseWire } from "../../../src/wire/json.ts";
+import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
+import type { TaskState } from "../../../src/wire/status.ts";
+
+export const T0 = Date.parse("2024-01-01T00:00:00.000Z");
+
+let offerSeq = 0;
+
+/** An offer of `cpus` cpus and 8 GiB on agent `agentId`, with text attributes. */
+export function offerOf(
+  agentId: string,
+  options: { cpus?: number; hostname?: string; attributes?: Record<string, string> } = {},
+): Offer {
+  const parsed = parseWire(OfferSchema, {
+    id: { value: `offer-${++offerSeq}` },
+    framework_id: { value: "fw" },
+    agent_id: { value: agentId },
+    hostname: options.hostname ?? `${agentId}.example`,
+    url: { scheme: "http", address: { ip: "10.0.0.1", port: 5051 }, path: "/slave(1)" },
+    resources: [
+      { name: "cpus", type: "SCALAR", scalar: { value: options.cpus ?? 8 } },
+      { name: "mem", type: "SCALAR", scalar: { value: 8192 } },
+      { name: "disk", type: "SCALAR", scalar: { value: 8192 } },
+    ],
+    attributes: Object.entries(options.attributes ?? {}).map(([name, value]) => ({
+      name,
+      type: "TEXT",
+      text: { value },
+    })),
+  });
+  assert.ok(parsed.ok, parsed.ok ? "" : parsed.error);
+  return parsed.value;
+}
+
+/** The jobs state with a memory store on a virtual clock; `restart()` is a scheduler failover. */
+export class JobsHarness {
+  nowMs = T0;
+  readonly store = new MemoryJobStore();
+  state: JobsState;
+  /** Every scheduler call the state asked for, in order. */
+  readonly calls: JobsEffect[] = [];
+
+  constructor(private readonly options: Partial<JobsCoreOptions> = {}) {
+    this.state = this.#newState();
+  }
+
+  #newState(): JobsState {
+    return new JobsState({
+      store: this.store,
+      schedules: scheduleModule,
+      failureRetryMs: 1000,
+      ...this.options,
+    });
+  }
+
+  /** A new scheduler from what the store holds (a restart or a failover to a standby). */
+  restart(): void {
+    this.state = this.#newState();
+  }
+
+  put(fields: Record<string, unknown>, endpoint: PutEndpoint = "iso8601") {
+    const def = JobDefinitionSchema.parse({ command: "true", ...fields });
+    const { result, calls } = this.state.putJob(def, endpoint, this.nowMs);
+    this.calls.push(...calls);
+    return result;
+  }
+
+  /** Moves the clock and lets the scheduler fire what is due. */
+  advance(ms: number): void {
+    this.nowMs += ms;
+    this.calls.push(...this.state.tick(this.nowMs));
+  }
+
+  /** Offers `offers` (one roomy agent by default); returns the tasks launched. */
+  offer(offers: readonly Offer[] = [offerOf("agent-1")]): TaskInfoInput[] {
+    const calls = this.state.handleOffers(offers, this.nowMs);
+    this.calls.push(...calls);
+    return calls.flatMap((c) => (c.kind === "launch" ? c.tasks : []));
+  }
+
+  status(taskId: string, state: TaskState, extra: { message?: string; reason?: string } = {}) {
+    const calls = this.state.handleStatus(
+      { taskId, state, agentId: "agent-1", ...extra },
+      this.nowMs,
+    );
+    this.calls.push(...calls);
+    return calls;
+  }
+
+  /** Runs a launched task to the end: RUNNING, then `state`. */
+  complete(taskId: string, state: TaskState = "TASK_FINISHED", message?: string): void {
+    this.status(taskId, "TASK_RUNNING");
+    this.status(taskId, state, message === undefined ? {} : { message });
+  }
+
+  kills(): string[] {
+    return this.calls.flatMap((c) => (c.kind === "kill" ? [c.taskId] : []));
+  }
+}
+
+export const taskIds = (tasks: readonly TaskInfoInput[]) => tasks.map((t) => t.task_id.value);
