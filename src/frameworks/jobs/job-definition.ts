@@ -19,6 +19,8 @@ export const CONSTRAINT_OPERATORS = ["EQUALS", "LIKE", "UNLIKE"] as const;
 export type ConstraintOperator = (typeof CONSTRAINT_OPERATORS)[number];
 
 const nonNegative = z.number().min(0);
+// Chronos's own documentation posts `"cpus": "0.5"`: numbers given as strings are read too.
+const resource = z.coerce.number<number | string>().min(0);
 const nonNegativeInt = z.number().int().min(0);
 const text = z.string().default("");
 
@@ -71,9 +73,9 @@ export const JobDefinitionSchema = z.object({
   owner: text,
   ownerName: text,
   description: text,
-  cpus: nonNegative.default(0),
-  mem: nonNegative.default(0),
-  disk: nonNegative.default(0),
+  cpus: resource.default(0),
+  mem: resource.default(0),
+  disk: resource.default(0),
   retries: nonNegativeInt.default(2),
   /** Aurora ad-hoc jobs: failed tasks allowed before the run fails; -1 = unlimited. */
   maxTaskFailures: z.number().int().min(-1).optional(),

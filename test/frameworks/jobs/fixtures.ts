@@ -1,6 +1,8 @@
 // What the jobs tests share: the jobs state on a memory store driven on a virtual clock, with
 // the test playing Mesos — offers in, launches and kills out, status updates back.
 import assert from "node:assert/strict";
+import { JobsApi } from "../../../src/frameworks/jobs/api.ts";
+import { JobsHttpServer } from "../../../src/frameworks/jobs/api-http.ts";
 import { JobDefinitionSchema } from "../../../src/frameworks/jobs/job-definition.ts";
 import { MemoryJobStore } from "../../../src/frameworks/jobs/job-store.ts";
 import type { JobsEffect } from "../../../src/frameworks/jobs/jobs-state.ts";
@@ -109,3 +111,22 @@ export class JobsHarness {
 }
 
 export const taskIds = (tasks: readonly TaskInfoInput[]) => tasks.map((t) => t.task_id.value);
+
+/** The harness's state behind the Chronos API on a free port, as a leader. */
+export async function serveHarness(
+  h: JobsHarness,
+): Promise<{ url: string; close(): Promise<void> }> {
+  const api = new JobsApi({
+    state: h.state,
+    nowMs: () => h.nowMs,
+    effects: (calls) => h.calls.push(...calls),
+    leader: () => "127.0.0.1:4400",
+  });
+  const server = new JobsHttpServer({
+    api: () => api,
+    durable: () => h.store.durable(),
+    leaderUrl: () => "http://127.0.0.1:4400",
+  });
+  const address = await server.listen(0, "127.0.0.1");
+  return { url: `http://${address.host}:${address.port}`, close: () => server.close() };
+}
