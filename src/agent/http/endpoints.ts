@@ -176,7 +176,15 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       const id = ctx.core.agentId;
       return id === undefined ? undefined : agentSandboxRoot(ctx.workDir, id);
     },
-    latestRun: (fw, ex) => ctx.core.frameworks.get(fw)?.executors.get(ex)?.containerId,
+    // As in Mesos, `runs/latest` stays attached after the executor ended (until its sandbox
+    // is garbage-collected): a finished task's sandbox can still be browsed.
+    latestRun: (fw, ex) => {
+      const f = ctx.core.frameworks.get(fw) ?? ctx.core.completedFrameworks.get(fw);
+      return (
+        f?.executors.get(ex)?.containerId ??
+        f?.completedExecutors.findLast((e) => e.id === ex)?.containerId
+      );
+    },
   };
   server.route({
     name: "files/browse",

@@ -6,6 +6,7 @@
 // Losing leadership stops scheduling at once (the contender says so before ZooKeeper can elect
 // another), and the instance contends again as a standby.
 import { randomUUID } from "node:crypto";
+import { userInfo } from "node:os";
 import { ZkContender } from "../../master/election/contender.ts";
 import { ZkDetector } from "../../zk/detector.ts";
 import { makeMasterInfo, masterInfoUrl } from "../../zk/master-info.ts";
@@ -55,7 +56,8 @@ interface Leading {
 export async function startJobs(options: StartJobsOptions): Promise<RunningJobs> {
   const host = options.host ?? "127.0.0.1";
   const role = options.role ?? JOBS_ROLE;
-  const user = options.user ?? process.env.USER ?? "root";
+  // Tasks of jobs without runAsUser run as the framework's user (Mesos's rule for CommandInfo).
+  const user = options.user ?? userInfo().username;
   let leading: Leading | undefined;
   let selfUrl = "";
   let leaderUrl: () => string | undefined = () => selfUrl;
@@ -72,7 +74,6 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
       store,
       schedules: scheduleModule,
       role,
-      defaultUser: user,
       ...(options.failureRetryMs === undefined ? {} : { failureRetryMs: options.failureRetryMs }),
     });
     const adapter = new JobsAdapter(state, Date.now, role);
