@@ -151,10 +151,10 @@ export function parentSucceeded(model: JobsModel, ctx: JobsCtx, parent: string):
     ctx.putJob(child);
     const due = model.freeDue(child, ctx.nowMs);
     if (child.definition.disabled) {
-      model.recordSkip(ctx, name, [due], "disabled");
+      model.recordSkip(ctx, name, [due], "disabled", "parents");
       continue;
     }
     const outcome = startRun(model, ctx, child, due, "parents");
-    if (typeof outcome === "string") model.recordSkip(ctx, name, [due], outcome);
+    if (typeof outcome === "string") model.recordSkip(ctx, name, [due], outcome, "parents");
   }
 }

@@ -89,7 +89,13 @@ export class JobsModel {
   }
 
   /** Records skipped occurrences: `dues` ascending, one entry covering them all. */
-  recordSkip(ctx: JobsCtx, job: string, dues: readonly number[], reason: SkipReason): void {
+  recordSkip(
+    ctx: JobsCtx,
+    job: string,
+    dues: readonly number[],
+    reason: SkipReason,
+    trigger: RunTrigger = "schedule",
+  ): void {
     const first = dues[0];
     const last = dues[dues.length - 1];
     assert(first !== undefined && last !== undefined, "recordSkip without occurrences");
@@ -97,7 +103,7 @@ export class JobsModel {
       runId: runIdOf(job, first),
       job,
       dueMs: first,
-      trigger: "schedule",
+      trigger,
       arguments: [],
       highPriority: false,
       state: "skipped",

@@ -9,9 +9,8 @@ import { test } from "node:test";
 import fc from "fast-check";
 import type { JobsEffect } from "../../../src/frameworks/jobs/jobs-state.ts";
 import { parseTaskId } from "../../../src/frameworks/jobs/run-record.ts";
-import { scheduleModule } from "../../../src/frameworks/jobs/schedule/index.ts";
 import type { TaskState } from "../../../src/wire/status.ts";
-import { JobsHarness, offerOf, T0 } from "./fixtures.ts";
+import { checkLedgerCoverage, JobsHarness, offerOf, T0 } from "./fixtures.ts";
 
 const MIN = 60_000;
 
@@ -130,36 +129,8 @@ test("no occurrence runs twice and none is silently lost, across restarts and fa
         for (const [run, n] of successes) assert.ok(n <= 1, `run ${run} succeeded ${n} times`);
         // Every occurrence due by now is one ledger entry.
         names.forEach((name, i) => {
-          const runs = h.state.runsOf(name).filter((r) => r.trigger === "schedule");
           const original = originals[i] as NonNullable<(typeof originals)[number]>;
-          const covered = new Map<number, number>();
-          for (const r of runs) {
-            if (r.skippedCount !== undefined) {
-              let d: number | null = r.dueMs;
-              let n = 0;
-              while (d !== null && d <= (r.lastDueMs as number)) {
-                covered.set(d, (covered.get(d) ?? 0) + 1);
-                n++;
-                d = scheduleModule.nextDue(original, d);
-              }
-              assert.equal(n, r.skippedCount, `${name}: skip entry ${r.runId} covers its count`);
-            } else covered.set(r.dueMs, (covered.get(r.dueMs) ?? 0) + 1);
-          }
-          let checked = 0;
-          for (
-            let d: number | null = original.startMs;
-            d !== null && d <= h.nowMs;
-            d = scheduleModule.nextDue(original, d)
-          ) {
-            const at = new Date(d).toISOString();
-            assert.equal(
-              covered.get(d),
-              1,
-              `${name}: the occurrence due ${at} is in the ledger once`,
-            );
-            checked++;
-          }
-          occurrencesChecked += checked;
+          occurrencesChecked += checkLedgerCoverage(h.state, name, original, h.nowMs);
         });
       },
     ),

@@ -9,6 +9,7 @@ import type { JobsEffect } from "../../../src/frameworks/jobs/jobs-state.ts";
 import { JobsState } from "../../../src/frameworks/jobs/jobs-state.ts";
 import type { JobsCoreOptions, PutEndpoint } from "../../../src/frameworks/jobs/jobs-types.ts";
 import { scheduleModule } from "../../../src/frameworks/jobs/schedule/index.ts";
+import type { Schedule } from "../../../src/frameworks/jobs/schedule/types.ts";
 import type { TaskInfoInput } from "../../../src/sdk/offer-matching.ts";
 import { parseWire } from "../../../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
@@ -129,4 +130,42 @@ export async function serveHarness(
   });
   const address = await server.listen(0, "127.0.0.1");
   return { url: `http://${address.host}:${address.port}`, close: () => server.close() };
+}
+
+/**
+ * Checks a scheduled job's ledger against its schedule: every occurrence of `original` due by
+ * `untilMs` is covered by exactly one entry (a run with its due time, or a skip entry whose
+ * range holds it, with the right count). Returns how many occurrences it walked.
+ */
+export function checkLedgerCoverage(
+  state: JobsState,
+  name: string,
+  original: Schedule,
+  untilMs: number,
+): number {
+  const covered = new Map<number, number>();
+  for (const r of state.runsOf(name)) {
+    if (r.trigger !== "schedule") continue;
+    if (r.skippedCount === undefined) {
+      covered.set(r.dueMs, (covered.get(r.dueMs) ?? 0) + 1);
+      continue;
+    }
+    let n = 0;
+    for (let d: number | null = r.dueMs; d !== null && d <= (r.lastDueMs as number); n++) {
+      covered.set(d, (covered.get(d) ?? 0) + 1);
+      d = scheduleModule.nextDue(original, d);
+    }
+    assert.equal(n, r.skippedCount, `${name}: skip entry ${r.runId} covers its count`);
+  }
+  let walked = 0;
+  for (
+    let d: number | null = original.startMs;
+    d !== null && d <= untilMs;
+    d = scheduleModule.nextDue(original, d)
+  ) {
+    const at = new Date(d).toISOString();
+    assert.equal(covered.get(d), 1, `${name}: the occurrence due ${at} is in the ledger once`);
+    walked++;
+  }
+  return walked;
 }
