@@ -9,7 +9,7 @@ import { ZooKeeperCluster, zooKeeperSkip } from "../../support/zookeeper.ts";
 import { type RealCluster, startRealCluster } from "../services/real-cluster.ts";
 import { call, history, type JobsProcess, spawnJobs } from "./jobs-process.ts";
 
-const WAIT = { timeoutMs: 90_000, everyMs: 200 };
+const WAIT = { timeoutMs: 60_000, everyMs: 200 };
 const skip = zooKeeperSkip();
 
 describe("jobs with ZooKeeper: two instances", { skip: skip.skip }, () => {
@@ -67,10 +67,11 @@ describe("jobs with ZooKeeper: two instances", { skip: skip.skip }, () => {
     const before = await history(standby.url, "ha");
 
     await lead.kill9();
+    const detail = () => `standby output:\n${standby.output()}`;
     await eventually(
       "the standby to lead",
       async () => standby.url.endsWith(await leaderOf(standby.url)),
-      WAIT,
+      { ...WAIT, detail },
     );
     const runs = await eventually(
       "runs under the new leader",
@@ -81,7 +82,7 @@ describe("jobs with ZooKeeper: two instances", { skip: skip.skip }, () => {
         );
         return fresh.length >= 2 ? list : undefined;
       },
-      WAIT,
+      { ...WAIT, detail },
     );
     for (const old of before.filter((r) => r.state === "success"))
       assert.ok(

@@ -29,7 +29,8 @@ export async function spawnJobs(options: StartJobsOptions): Promise<JobsProcess>
     url,
     output: output.text,
     async kill9() {
-      if (child.exitCode === null && child.pid !== undefined) process.kill(child.pid, "SIGKILL");
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined)
+        process.kill(child.pid, "SIGKILL");
       await exited;
     },
   };
