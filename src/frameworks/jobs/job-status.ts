@@ -42,15 +42,16 @@ export function applyStatus(model: JobsModel, ctx: JobsCtx, u: TaskStatusInput):
     case "TASK_RUNNING":
       if (run.state !== "running") {
         run.state = "running";
-        run.startedMs ??= ctx.nowMs;
+        // The executor's own time: updates may wait in line (or across a failover) to get here.
+        run.startedMs ??= u.timestampMs ?? ctx.nowMs;
         model.ledger.update(ctx, run);
       }
       return;
     case "TASK_FINISHED":
-      finish(model, ctx, run, "success");
+      finish(model, ctx, run, "success", u.timestampMs);
       return;
     case "TASK_KILLED":
-      finish(model, ctx, run, "killed");
+      finish(model, ctx, run, "killed", u.timestampMs);
       return;
     default:
       failed(model, ctx, run, u);
@@ -83,9 +84,10 @@ export function finish(
   ctx: JobsCtx,
   run: RunRecord,
   outcome: "success" | "failure" | "killed",
+  atMs = ctx.nowMs,
 ): void {
   run.state = outcome;
-  run.endedMs = ctx.nowMs;
+  run.endedMs = atMs;
   const code = exitCodeOf(run.message);
   if (code !== undefined) run.exitCode = code;
   else if (outcome === "success") run.exitCode = 0;

@@ -100,6 +100,9 @@ export class JobsAdapter {
       ...(status.agent_id !== undefined ? { agentId: status.agent_id.value } : {}),
       ...(status.message !== undefined ? { message: status.message } : {}),
       ...(status.reason !== undefined ? { reason: status.reason } : {}),
+      ...(status.timestamp !== undefined
+        ? { timestampMs: Math.round(status.timestamp * 1000) }
+        : {}),
     };
     const effects = this.state.handleStatus(update, this.nowMs());
     // Acknowledged (by the client, when this resolves) only once the outcome is durable.

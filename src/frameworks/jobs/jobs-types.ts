@@ -52,6 +52,8 @@ export interface TaskStatusInput {
   readonly agentId?: string;
   readonly message?: string;
   readonly reason?: string;
+  /** When the agent or executor saw the state (TaskStatus.timestamp), epoch ms. */
+  readonly timestampMs?: number;
 }
 
 export type JobsInput =
