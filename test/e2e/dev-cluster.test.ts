@@ -11,11 +11,23 @@ import { eventually, watchOutput } from "../support/eventually.ts";
 
 const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
 
-test("`tessera dev` starts a master with a registered agent and the services API, and stops cleanly on SIGINT", async () => {
+test("`tessera dev` starts a master with a registered agent, the services and jobs APIs, and stops cleanly on SIGINT", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-"));
   const child = spawn(
     process.execPath,
-    [bin, "dev", "--fresh", "--data_dir", dataDir, "--port", "0", "--services_port", "0"],
+    [
+      bin,
+      "dev",
+      "--fresh",
+      "--data_dir",
+      dataDir,
+      "--port",
+      "0",
+      "--services_port",
+      "0",
+      "--jobs_port",
+      "0",
+    ],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -25,7 +37,7 @@ test("`tessera dev` starts a master with a registered agent and the services API
     const masterUrl = await output.until(
       "the start-up banner",
       (out) =>
-        out.includes("agent 0:") && out.includes("services:")
+        out.includes("agent 0:") && out.includes("services:") && out.includes("jobs:")
           ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1]
           : undefined,
       60_000,
@@ -58,6 +70,10 @@ test("`tessera dev` starts a master with a registered agent and the services API
     const services = /services:\s+(http:\/\/\S+)/.exec(out)?.[1];
     const ping = await fetch(`${services}/ping`);
     assert.equal(ping.status, 200);
+    const jobs = /jobs:\s+(http:\/\/\S+)/.exec(out)?.[1];
+    const jobList = await fetch(`${jobs}/v1/scheduler/jobs`);
+    assert.equal(jobList.status, 200);
+    assert.deepEqual(await jobList.json(), []);
 
     const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
     child.kill("SIGINT");

@@ -41,7 +41,18 @@ test("quick start: `tessera dev`, then `tessera run` prints hello and exits 3, `
   // Port 0: the master and agent take free ports, printed in the banner (no race for a port).
   const dev = spawn(
     process.execPath,
-    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "off"],
+    [
+      BIN,
+      "dev",
+      "--data_dir",
+      dataDir,
+      "--port",
+      "0",
+      "--services_port",
+      "off",
+      "--jobs_port",
+      "off",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   try {

@@ -250,7 +250,7 @@ export class JobsApi {
   }
 
   private history(name: string): ApiReply {
-    if (this.state.job(name) === undefined) return errorReply(404, `Job '${name}' not found`);
+    if (this.state.job(name) === undefined) return errorReply(400, `Job '${name}' not found`);
     const waiting = new Map(this.state.queue(this.now()).map((q) => [q.run.runId, q.why]));
     const fw = this.state.frameworkId();
     return json(200, {
