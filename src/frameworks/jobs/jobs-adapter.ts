@@ -4,10 +4,10 @@
 // A status update is acknowledged only after its outcome is durable, so an update the scheduler
 // crashed on is sent again by Mesos. After every (re)subscription with the stored framework id
 // every launched, unfinished attempt is reconciled. Time is driven by a short tick.
-import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { Offer } from "../../wire/offer.ts";
 import type { TaskStatus } from "../../wire/status.ts";
+import { type AdapterClient, sendSchedulerCalls } from "../services/mesos-adapter.ts";
 import type { JobsEffect, JobsState } from "./jobs-state.ts";
 
 /** Chronos's `--failover_timeout`: one week, tasks survive a scheduler restart. */
@@ -19,20 +19,8 @@ export const JOBS_TICK_MS = 200;
 /** While runs wait for offers, revive again this often. */
 export const JOBS_REVIVE_REPEAT_MS = 5000;
 
-/** The calls the adapter makes; SchedulerClient satisfies it, tests record it. */
-export interface JobsClient {
-  accept(
-    offerIds: readonly string[],
-    ops: ReturnType<typeof launchOperation>[],
-    filters?: { refuseSeconds?: number },
-  ): unknown;
-  decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
-  kill(taskId: string, agentId?: string): unknown;
-  revive(roles?: readonly string[]): unknown;
-}
-
 export class JobsAdapter {
-  client: JobsClient | undefined;
+  client: AdapterClient | undefined;
   #wantedOffers = false;
   #lastReviveMs = Number.NEGATIVE_INFINITY;
   /** Calls wait for the store; this keeps them in order. */
@@ -63,17 +51,7 @@ export class JobsAdapter {
   #send(effects: readonly JobsEffect[]): void {
     const client = this.client;
     if (client === undefined) return; // not connected: reconciliation and offers redo it
-    for (const e of effects) {
-      if (e.kind === "launch")
-        client.accept(
-          [e.offerId],
-          [launchOperation(e.tasks)],
-          ...(e.refuseSeconds === undefined ? [] : [{ refuseSeconds: e.refuseSeconds }]),
-        );
-      else if (e.kind === "decline")
-        client.decline([e.offerId], { refuseSeconds: e.refuseSeconds });
-      else client.kill(e.taskId, e.agentId);
-    }
+    sendSchedulerCalls(client, effects);
     this.reviveIfNeeded();
   }
 

@@ -6,6 +6,7 @@ import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
 import { isScheduled } from "./instance.ts";
 import { probe } from "./readiness.ts";
+import type { SchedulerCallOutput } from "./services-outputs.ts";
 import type { ServicesEffect, ServicesState } from "./services-state.ts";
 import { taskIdFor } from "./task-info.ts";
 
@@ -30,6 +31,23 @@ export interface AdapterClient {
   decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
   kill(taskId: string, agentId?: string): unknown;
   revive(roles?: readonly string[]): unknown;
+}
+
+/** Sends a framework engine's scheduler calls (services-outputs.ts) in order. */
+export function sendSchedulerCalls(
+  client: AdapterClient,
+  calls: readonly SchedulerCallOutput[],
+): void {
+  for (const c of calls) {
+    if (c.kind === "launch")
+      client.accept(
+        [c.offerId],
+        [launchOperation(c.tasks)],
+        ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
+      );
+    else if (c.kind === "decline") client.decline([c.offerId], { refuseSeconds: c.refuseSeconds });
+    else client.kill(c.taskId, c.agentId);
+  }
 }
 
 export interface ServicesAdapterOptions {
@@ -59,17 +77,7 @@ export class ServicesAdapter {
   apply(effects: readonly ServicesEffect[]): void {
     const client = this.client;
     if (client === undefined) return; // not connected: the tick re-derives launches later
-    for (const e of effects) {
-      if (e.kind === "launch")
-        client.accept(
-          [e.offerId],
-          [launchOperation(e.tasks)],
-          ...(e.refuseSeconds === undefined ? [] : [{ refuseSeconds: e.refuseSeconds }]),
-        );
-      else if (e.kind === "decline")
-        client.decline([e.offerId], { refuseSeconds: e.refuseSeconds });
-      else client.kill(e.taskId, e.agentId);
-    }
+    sendSchedulerCalls(client, effects);
     this.reviveIfNeeded();
   }
 
