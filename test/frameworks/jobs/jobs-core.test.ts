@@ -183,6 +183,57 @@ describe("jobs core: firing and outputs", () => {
     assert.equal(taskIds(h.offer([offerOf("h", { hostname: "x" })])).length, 0);
   });
 
+  test("high-priority runs launch first when the offers hold only one", () => {
+    const h = new JobsHarness();
+    h.put({ name: "normal", cpus: 6 });
+    h.put({ name: "urgent", cpus: 6, highPriority: true });
+    const ids = taskIds(h.offer([offerOf("a1", { cpus: 8 })]));
+    assert.deepEqual(
+      ids.map((i) => i.split(":")[3]),
+      ["urgent"],
+    );
+  });
+
+  test("marking a job successful counts a success and fires its dependents without running it", () => {
+    const h = new JobsHarness();
+    h.put({ name: "up", schedule: `R/${iso(T0 + MIN)}/PT1H` });
+    h.put({ name: "down", parents: ["up"] }, "dependency");
+    assert.ok(h.state.markSuccess("up", h.nowMs).result.ok);
+    assert.equal(h.state.job("up")?.stats.successCount, 1);
+    assert.deepEqual(
+      taskIds(h.offer()).map((i) => i.split(":")[3]),
+      ["down"],
+    );
+    assert.equal(h.state.runNow("ghost", [], h.nowMs).result.ok, false);
+  });
+
+  test("a run's task carries Chronos's environment, the job's user, fetch URIs, timeout and container", () => {
+    const h = new JobsHarness();
+    h.put({
+      name: "env",
+      owner: "ops@example.com",
+      runAsUser: "nobody",
+      maxCompletionTime: 30,
+      uris: ["http://example.com/a.tgz"],
+      environmentVariables: [{ name: "EXTRA", value: "1" }],
+      container: { type: "MESOS", image: "busybox" },
+    });
+    const [task] = h.offer();
+    const env = Object.fromEntries(
+      (task?.command?.environment?.variables ?? []).map((v) => [v.name, v.value]),
+    );
+    assert.equal(env.CHRONOS_JOB_NAME, "env");
+    assert.equal(env.CHRONOS_JOB_OWNER, "ops@example.com");
+    assert.equal(env.CHRONOS_JOB_RUN_ATTEMPT, "0");
+    assert.equal(env.CHRONOS_RESOURCE_MEM, "128");
+    assert.equal(env.HOST, "agent-1.example");
+    assert.equal(env.EXTRA, "1");
+    assert.equal(task?.command?.user, "nobody");
+    assert.equal(task?.command?.uris?.[0]?.value, "http://example.com/a.tgz");
+    assert.equal(task?.max_completion_time?.nanoseconds, 30e9);
+    assert.equal(task?.container?.type, "MESOS");
+  });
+
   test("a restarted scheduler reconciles the running task and does not launch it again", () => {
     const h = new JobsHarness();
     h.put({ name: "r", schedule: `R/${iso(T0 + MIN)}/PT1M` });
