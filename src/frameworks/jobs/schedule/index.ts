@@ -8,7 +8,7 @@
 
 import { assert } from "../../../base/assert.ts";
 import { type CronFields, nextCron, parseCron } from "./cron.ts";
-import { formatIso, type IsoSchedule, parseIso } from "./iso8601.ts";
+import { formatIso, isoSteps, parseIso } from "./iso8601.ts";
 import { addPeriods, approximateMs, INSTANT_MAX_MS, isFixedLength, timeMs } from "./period.ts";
 import type { Schedule, ScheduleModule, ScheduleParse, ScheduleSpec } from "./types.ts";
 import { isKnownTimeZone, UTC, type Zone } from "./zone.ts";
@@ -95,12 +95,12 @@ export const scheduleModule: ScheduleModule = {
 };
 
 /** The occurrence `index` of a schedule (index 0 = the start); NaN past year 9999. */
-function occurrence(startMs: number, iso: IsoSchedule, index: number): number {
+function occurrence(startMs: number, iso: IsoSteps, index: number): number {
   return addPeriods(startMs, iso.period, index, iso.zone);
 }
 
 /** The index of the first occurrence strictly after `afterMs`, ignoring the count; null if none. */
-function firstIndexAfter(startMs: number, iso: IsoSchedule, afterMs: number): number | null {
+function firstIndexAfter(startMs: number, iso: IsoSteps, afterMs: number): number | null {
   if (afterMs < startMs) return 0;
   if (afterMs >= INSTANT_MAX_MS) return null;
   if (isFixedLength(iso.period, iso.zone)) {
@@ -119,11 +119,13 @@ function firstIndexAfter(startMs: number, iso: IsoSchedule, afterMs: number): nu
   }
 }
 
-function compileIso(schedule: Schedule): IsoSchedule {
-  const parsed = parseIso(schedule.spec.text, schedule.spec.timeZone);
-  assert(parsed.ok, `a stored schedule no longer parses: ${schedule.spec.text}`);
-  return parsed.iso;
+function compileIso(schedule: Schedule): IsoSteps {
+  const steps = isoSteps(schedule.spec.text, schedule.spec.timeZone);
+  assert(steps !== null, `a stored schedule no longer parses: ${schedule.spec.text}`);
+  return steps;
 }
+
+type IsoSteps = NonNullable<ReturnType<typeof isoSteps>>;
 
 type CronCompile =
   | { readonly ok: true; readonly fields: CronFields; readonly zone: Zone }

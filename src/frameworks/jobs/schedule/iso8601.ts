@@ -57,6 +57,27 @@ export function parseIso(text: string, timeZone: string | undefined): IsoParse {
   };
 }
 
+/**
+ * The period and zone of a text parseIso accepted, without reading the start's instant again
+ * (that costs time-zone look-ups; the stepping needs only the period and the zone).
+ */
+export function isoSteps(
+  text: string,
+  timeZone: string | undefined,
+): { readonly period: Period; readonly zone: Zone } | null {
+  const match = SCHEDULE_RE.exec(text);
+  const period = parsePeriod(match?.[3] ?? "");
+  if (match === null || !period.ok) return null;
+  if (timeZone !== undefined && timeZone !== "") {
+    return { period: period.period, zone: { kind: "iana", name: timeZone } };
+  }
+  const start = match[2] ?? "";
+  const offsetText = start === "" ? undefined : DATE_TIME_RE.exec(start)?.[8];
+  const offsetMs = offsetText === undefined ? 0 : parseOffset(offsetText);
+  if (offsetMs === null) return null;
+  return { period: period.period, zone: offsetMs === 0 ? UTC : { kind: "fixed", offsetMs } };
+}
+
 type StartParse =
   | { readonly ok: true; readonly startMs: number; readonly zone: Zone }
   | { readonly ok: false; readonly reason: string };

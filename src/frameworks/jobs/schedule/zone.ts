@@ -49,9 +49,33 @@ export function isKnownTimeZone(name: string): boolean {
   }
 }
 
+// Offsets per zone and UTC hour, for the hours without a transition inside (NaN marks an
+// hour with one: asked directly). A scheduler asks about the same few hours again and again,
+// and Intl costs microseconds a call. Bounded per zone; cleared rather than grown past it.
+const HOUR_MS = 3_600_000;
+const OFFSET_HOURS_MAX = 65_536;
+const offsetsByHour = new Map<string, Map<number, number>>();
+
 /** The UTC offset (ms, east positive) in force at `instantMs`. */
 export function offsetAt(zone: Zone, instantMs: number): number {
   if (zone.kind === "fixed") return zone.offsetMs;
+  let hours = offsetsByHour.get(zone.name);
+  if (hours === undefined) {
+    hours = new Map();
+    offsetsByHour.set(zone.name, hours);
+  }
+  const hour = Math.floor(instantMs / HOUR_MS);
+  const cached = hours.get(hour);
+  if (cached !== undefined && !Number.isNaN(cached)) return cached;
+  if (cached !== undefined) return intlOffset(zone.name, instantMs);
+  const first = intlOffset(zone.name, hour * HOUR_MS);
+  const last = intlOffset(zone.name, hour * HOUR_MS + HOUR_MS - 1000);
+  if (hours.size >= OFFSET_HOURS_MAX) hours.clear();
+  hours.set(hour, first === last ? first : Number.NaN);
+  return first === last ? first : intlOffset(zone.name, instantMs);
+}
+
+function intlOffset(name: string, instantMs: number): number {
   const seconds = Math.floor(instantMs / 1000) * 1000;
   let year = 0;
   let month = 0;
@@ -60,7 +84,7 @@ export function offsetAt(zone: Zone, instantMs: number): number {
   let minute = 0;
   let second = 0;
   let bc = false;
-  for (const part of formatterFor(zone.name).formatToParts(seconds)) {
+  for (const part of formatterFor(name).formatToParts(seconds)) {
     switch (part.type) {
       case "era":
         bc = part.value === "BC";
