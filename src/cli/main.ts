@@ -47,6 +47,13 @@ export const COMMAND_MODULES: ReadonlyArray<{
     },
   },
   {
+    names: ["jobs"],
+    load: async () => {
+      const { jobsCliCommand } = await import("./jobs.ts");
+      return (program) => program.addCommand(jobsCliCommand());
+    },
+  },
+  {
     names: [
       "run",
       "tasks",
