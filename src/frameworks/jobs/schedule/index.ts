@@ -9,7 +9,14 @@
 import { assert } from "../../../base/assert.ts";
 import { type CronFields, nextCron, parseCron } from "./cron.ts";
 import { formatIso, isoSteps, parseIso } from "./iso8601.ts";
-import { addPeriods, approximateMs, INSTANT_MAX_MS, isFixedLength, timeMs } from "./period.ts";
+import {
+  addPeriods,
+  approximateMs,
+  INSTANT_MAX_MS,
+  isFixedLength,
+  parsePeriod,
+  timeMs,
+} from "./period.ts";
 import type { Schedule, ScheduleModule, ScheduleParse, ScheduleSpec } from "./types.ts";
 import { isKnownTimeZone, UTC, type Zone } from "./zone.ts";
 
@@ -85,6 +92,27 @@ export function formatSchedule(schedule: Schedule): string {
   if (schedule.spec.kind === "cron") return schedule.spec.text;
   const iso = compileIso(schedule);
   return formatIso(schedule.remaining, schedule.startMs, iso.period, iso.zone);
+}
+
+export type DurationParse =
+  | { readonly ok: true; readonly ms: number }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * An ISO 8601 duration of fixed length, such as a job's `epsilon` (`PT60S`, `PT30M`, `P1D` as
+ * 24 hours). Months and years are refused: their length depends on the date, and Chronos
+ * (Joda's toStandardDuration) refuses them too.
+ */
+export function parseDuration(text: string): DurationParse {
+  const parsed = parsePeriod(text);
+  if (!parsed.ok) return parsed;
+  if (parsed.period.years !== 0 || parsed.period.months !== 0) {
+    return {
+      ok: false,
+      reason: `the duration '${text}' has months or years, which have no fixed length`,
+    };
+  }
+  return { ok: true, ms: approximateMs(parsed.period) };
 }
 
 export const scheduleModule: ScheduleModule = {

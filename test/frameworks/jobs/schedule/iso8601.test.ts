@@ -3,6 +3,7 @@ import { describe, it } from "node:test";
 import {
   formatSchedule,
   nextDue,
+  parseDuration,
   parseSchedule,
   type Schedule,
   skipForward,
@@ -224,5 +225,19 @@ describe("ISO 8601 schedules: months and years step by the calendar", () => {
       "2024-03-31T21:30:00.000Z", // summer time: UTC+2
       "2024-04-30T21:30:00.000Z",
     ]);
+  });
+});
+
+describe("ISO 8601 durations of fixed length (a job's epsilon)", () => {
+  it("reads seconds, minutes, hours, days and weeks as milliseconds", () => {
+    assert.deepEqual(parseDuration("PT60S"), { ok: true, ms: 60_000 });
+    assert.deepEqual(parseDuration("PT30M"), { ok: true, ms: 1_800_000 });
+    assert.deepEqual(parseDuration("P1DT1.5S"), { ok: true, ms: 86_401_500 });
+    assert.deepEqual(parseDuration("P1W"), { ok: true, ms: 604_800_000 });
+  });
+
+  it("refuses months, years and what is not a duration", () => {
+    for (const text of ["P1M", "P1Y", "60", "PT", "PT0S"])
+      assert.equal(parseDuration(text).ok, false, text);
   });
 });
