@@ -156,6 +156,8 @@ function dayMatches(fields: CronFields, day: number, weekday: number): boolean {
 }
 
 const MINUTE_MS = 60_000;
+/** No due time is looked for past 9999-01-01T00:00:00Z (as for ISO schedules). */
+const CRON_AFTER_MAX_MS = 253_370_764_800_000;
 /** How far ahead a match is looked for: Feb 29 on a given weekday can be 28 years away. */
 const SEARCH_YEARS = 30;
 /** Wall-clock matches passed over because they already ran in a fall-back overlap. */
@@ -188,6 +190,7 @@ export function nextLocalMatch(fields: CronFields, local: number): number | null
 
 /** The first due instant strictly after `afterMs` (see the rules at the top). */
 export function nextCron(fields: CronFields, zone: Zone, afterMs: number): number | null {
+  if (!(afterMs < CRON_AFTER_MAX_MS)) return null;
   let local = toLocal(zone, afterMs);
   for (let skips = 0; skips <= OVERLAP_SKIPS_MAX; skips++) {
     const match = nextLocalMatch(fields, local);

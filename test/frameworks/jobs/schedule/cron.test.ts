@@ -139,3 +139,11 @@ describe("cron schedules (Aurora's crontab lines)", () => {
     assert.equal(formatSchedule(moved), "*/5 * * * *");
   });
 });
+
+describe("cron schedules at the ends of time", () => {
+  it("nothing is due after year 9999, and asking does not throw", () => {
+    const s = parse("* * * * *");
+    assert.equal(nextDue(s, 8.64e15), null);
+    assert.equal(nextDue(s, Number.MAX_SAFE_INTEGER), null);
+  });
+});
