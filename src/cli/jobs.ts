@@ -1,9 +1,9 @@
 // `tessera jobs`: drives the jobs framework (Chronos-compatible scheduled and dependent batch
 // jobs) through its Chronos REST API: add / list / show / run / kill / delete / history /
-// queue / graph.
+// queue / graph; and `serve` runs the framework itself.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { CliError } from "./cli-error.ts";
+import { CliError, usageError } from "./cli-error.ts";
 import { type JsonOptions, jsonOption, runAction } from "./command-kit.ts";
 import {
   DEFAULT_JOBS_URL,
@@ -26,6 +26,16 @@ import {
 import { printJson, printTable } from "./output.ts";
 
 type Opts = JobsOptions & JsonOptions;
+
+interface ServeOptions {
+  master: string;
+  port: string;
+  host: string;
+  data_dir: string;
+  zk?: string;
+  role?: string;
+  user?: string;
+}
 
 function jobsOption(): Option {
   return new Option(
@@ -81,6 +91,41 @@ export function jobsCliCommand(): Command {
   const cmd = new Command("jobs").description(
     "the jobs framework (Chronos-compatible scheduled and dependent batch jobs, Aurora cron)",
   );
+
+  cmd
+    .command("serve")
+    .description("run the jobs framework process (the Chronos API)")
+    .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
+    .option("--port <port>", "Chronos API port (0 picks a free one)", "4400")
+    .option("--host <host>", "address the API listens on", "127.0.0.1")
+    .option("--data_dir <dir>", "where jobs and their runs are stored (SQLite)", "./jobs-data")
+    .option("--zk <url>", "keep jobs in ZooKeeper (zk://host:port/path), leader election for HA")
+    .option("--role <role>", "the framework's role (default: jobs)")
+    .option("--user <user>", "user tasks run as when a job names no runAsUser")
+    .allowExcessArguments(false)
+    .action(
+      runAction(async (o: ServeOptions) => {
+        const port = Number(o.port);
+        if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+          throw usageError(`--port wants a port number, not '${o.port}'`);
+        }
+        // Loaded on use, so that the other commands start without compiling the framework.
+        const { startJobs } = await import("../frameworks/jobs/start.ts");
+        const running = await startJobs({
+          master: o.master,
+          dataDir: o.data_dir,
+          httpPort: port,
+          host: o.host,
+          ...(o.role === undefined ? {} : { role: o.role }),
+          ...(o.zk === undefined ? {} : { zk: o.zk }),
+          ...(o.user === undefined ? {} : { user: o.user }),
+        });
+        console.log(`jobs API on ${running.url}`);
+        const shutdown = () => void running.close().then(() => process.exit(0));
+        process.once("SIGINT", shutdown);
+        process.once("SIGTERM", shutdown);
+      }),
+    );
 
   jobsCommand(
     cmd,
