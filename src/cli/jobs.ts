@@ -92,6 +92,14 @@ export function jobsCliCommand(): Command {
     "the jobs framework (Chronos-compatible scheduled and dependent batch jobs, Aurora cron)",
   );
 
+  addServeCommand(cmd);
+  addJobCommands(cmd);
+  addRunCommands(cmd);
+  return cmd;
+}
+
+/** `serve`: the framework process itself. */
+function addServeCommand(cmd: Command): void {
   cmd
     .command("serve")
     .description("run the jobs framework process (the Chronos API)")
@@ -126,7 +134,10 @@ export function jobsCliCommand(): Command {
         process.once("SIGTERM", shutdown);
       }),
     );
+}
 
+/** The commands about job definitions: add, list, show, run, kill, delete. */
+function addJobCommands(cmd: Command): void {
   jobsCommand(
     cmd,
     "add <file>",
@@ -199,7 +210,10 @@ export function jobsCliCommand(): Command {
       console.log(`deleted job ${name}`);
     }),
   );
+}
 
+/** The commands about runs: history, queue, graph. */
+function addRunCommands(cmd: Command): void {
   jobsCommand(cmd, "history <name>", "the job's last runs, newest first")
     .addOption(jsonOption())
     .action(
@@ -239,6 +253,4 @@ export function jobsCliCommand(): Command {
         else printTable(GRAPH_COLUMNS, nodes);
       }),
     );
-
-  return cmd;
 }
