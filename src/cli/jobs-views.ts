@@ -13,6 +13,8 @@ export interface JobSummary {
   readonly cron?: string;
   readonly parents?: readonly string[];
   readonly disabled?: boolean;
+  /** When the next occurrence is due (ISO), for scheduled and cron jobs. */
+  readonly nextRun?: string;
 }
 
 /** One run of `GET /v1/scheduler/job/<name>/history` (an extension of Chronos's API). */
@@ -66,6 +68,7 @@ export const SUMMARY_COLUMNS: readonly Column<JobSummary>[] = [
   { header: "NAME", value: (j) => j.name },
   { header: "STATUS", value: (j) => (j.disabled ? "disabled" : dash(j.status)) },
   { header: "LAST", value: (j) => dash(j.state) },
+  { header: "NEXT", value: (j) => shortTime(j.nextRun) },
   { header: "TRIGGER", value: trigger },
 ];
 
@@ -132,6 +135,7 @@ const SHOWN_FIELDS = [
   "cron",
   "scheduleTimeZone",
   "parents",
+  "nextRun",
   "epsilon",
   "owner",
   "ownerName",

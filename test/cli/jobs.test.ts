@@ -99,9 +99,12 @@ describe("tessera jobs against the Chronos API", () => {
     const table = await jobs("list");
     assert.equal(table.code, 0, table.stderr);
     const [header, first, second] = lines(table.stdout);
-    assert.match(header ?? "", /^NAME\s+STATUS\s+LAST\s+TRIGGER$/);
-    assert.match(first ?? "", /^nightly\s+idle\s+fresh\s+R\/2024-01-01T01:00:00.000Z\/PT1H$/);
-    assert.match(second ?? "", /^report\s+idle\s+fresh\s+after nightly$/);
+    assert.match(header ?? "", /^NAME\s+STATUS\s+LAST\s+NEXT\s+TRIGGER$/);
+    assert.match(
+      first ?? "",
+      /^nightly\s+idle\s+fresh\s+(-|2024-01-01T01:00:00Z)\s+R\/2024-01-01T01:00:00.000Z\/PT1H$/,
+    );
+    assert.match(second ?? "", /^report\s+idle\s+fresh\s+-\s+after nightly$/);
     const json = await jobs("list", "--json", "--jobs", server.url);
     const rows = JSON.parse(json.stdout) as { name: string }[];
     assert.deepEqual(
