@@ -97,6 +97,15 @@ describe("ISO 8601 periods across DST: P1D keeps the wall clock, PT24H keeps the
     assert.equal(formatSchedule(s), "R/2024-11-03T01:30:00.000-08:00/PT1H");
   });
 
+  it("an empty start with a time zone steps on that zone's wall clock too", () => {
+    // Now is 10:00 PST on Mar 9; the start is a second earlier, and P1D keeps 09:59:59.
+    const s = parse({ kind: "iso8601", text: "R//P1D", timeZone: LA }, "2024-03-09T18:00:00Z");
+    assert.deepEqual(duesFrom(s, "2024-03-09T00:00:00Z", 2), [
+      "2024-03-09T17:59:59.000Z",
+      "2024-03-10T16:59:59.000Z",
+    ]);
+  });
+
   it("hourly periods are exact durations and walk straight through both transitions", () => {
     const s = parse({ kind: "iso8601", text: "R/2024-11-03T00:30:00/PT1H", timeZone: LA });
     assert.deepEqual(duesFrom(s, "2024-11-03T07:00:00Z", 4), [
