@@ -1,7 +1,7 @@
 // `npm run bench -- jobs`: the jobs framework (issue #16). (1) 10,000 jobs due every minute on
 // the simulator (src/sim/sim-jobs.ts: the real jobs engine, simulated agents on a virtual
-// clock): the lag from due time to TASK_RUNNING (p50/p99, virtual ms) and the engine's CPU per
-// run (wall time inside the engine / runs; one thread, so it is its CPU). Targets: p99 < 1 s,
+// clock, the engine's own measured time charged to that clock): the lag from due time to
+// TASK_RUNNING (p50/p99) and the engine's CPU time per run (measured around every input). Targets: p99 < 1 s,
 // < 1 ms per run. (2) 100 jobs on real agents: lag from due time to the run's start as the API
 // reports it, through a real master and `tessera agent`s running real processes.
 import { mkdtempSync, rmSync } from "node:fs";
@@ -38,6 +38,7 @@ function simulated(): BenchRow[] {
     taskDurationMs: (_job, r) => 5_000 + Math.floor(r.nextFloat() * 30_000),
     fails: () => false,
     core: { schedules: scheduleModule },
+    chargeEngineTime: true,
   });
   const start = new Date(EPOCH + 60_000).toISOString();
   for (let i = 0; i < SIM_JOBS; i++) {
@@ -76,7 +77,7 @@ function simulated(): BenchRow[] {
       ...context,
     },
     {
-      name: "sim: engine time per run",
+      name: "sim: engine CPU per run",
       value: Math.round((sim.counters.engineMs / runs) * 1000) / 1000,
       unit: "ms",
       ...context,
@@ -192,6 +193,8 @@ export const suite: BenchSuite = {
   name: "jobs",
   description: `${SIM_JOBS} jobs due every minute on simulated agents (${SIM_MINUTES} min); ${REAL_JOBS} jobs on 2 real agents`,
   async run() {
-    return [...simulated(), ...(await real())];
+    // JOBS_BENCH_SIM_ONLY=1 skips the real cluster (quick runs while tuning the engine).
+    const sim = simulated();
+    return process.env.JOBS_BENCH_SIM_ONLY === "1" ? sim : [...sim, ...(await real())];
   },
 };

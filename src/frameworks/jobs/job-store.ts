@@ -34,10 +34,16 @@ export class MemoryJobStore implements JobStore {
     return [...this.runMap.values()].map(clone);
   }
   apply(writes: readonly JobsWrite[]): void {
+    // Copies: the core keeps changing its live records, a store holds them as written.
     for (const w of writes) {
-      if (w.kind === "put_job") this.jobMap.set(w.job.definition.name, w.job);
+      if (w.kind === "put_job")
+        this.jobMap.set(w.job.definition.name, {
+          ...w.job,
+          parentsDone: [...w.job.parentsDone],
+          stats: { ...w.job.stats },
+        });
       else if (w.kind === "delete_job") this.jobMap.delete(w.name);
-      else if (w.kind === "put_run") this.runMap.set(w.run.runId, w.run);
+      else if (w.kind === "put_run") this.runMap.set(w.run.runId, { ...w.run });
       else this.runMap.delete(w.runId);
     }
   }

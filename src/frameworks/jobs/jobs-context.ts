@@ -13,8 +13,9 @@ export class JobsCtx implements LedgerSink {
   constructor(readonly nowMs: number) {}
 
   put(run: RunRecord): void {
-    // A copy: the ledger keeps changing its live record after this input.
-    this.out.push({ kind: "store_write", write: { kind: "put_run", run: { ...run } } });
+    // The live record: the shell applies the writes before the next input, so the store sees
+    // it as this input left it (a store that keeps objects copies them, see MemoryJobStore).
+    this.out.push({ kind: "store_write", write: { kind: "put_run", run } });
   }
 
   remove(runId: string): void {
@@ -22,8 +23,7 @@ export class JobsCtx implements LedgerSink {
   }
 
   putJob(job: JobRecord): void {
-    const copy = { ...job, parentsDone: [...job.parentsDone], stats: { ...job.stats } };
-    this.out.push({ kind: "store_write", write: { kind: "put_job", job: copy } });
+    this.out.push({ kind: "store_write", write: { kind: "put_job", job } });
   }
 
   deleteJob(name: string): void {
