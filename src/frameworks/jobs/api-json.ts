@@ -55,12 +55,14 @@ export function jobJson(state: JobsState, job: JobRecord): Record<string, unknow
     out.cron = d.cron;
     out.cronCollisionPolicy = d.cronCollisionPolicy ?? "KILL_EXISTING";
     out.scheduleTimeZone = d.scheduleTimeZone;
-    if (job.schedule !== undefined) out.nextRun = iso(job.schedule.startMs);
   } else if (job.schedule !== undefined) {
     out.schedule = state.formatSchedule(job.schedule);
     out.scheduleTimeZone = d.scheduleTimeZone;
     if (d.cronCollisionPolicy !== undefined) out.cronCollisionPolicy = d.cronCollisionPolicy;
   }
+  // Tessera: when the next occurrence is due ("" when the schedule has no runs left).
+  if (d.parents === undefined && job.schedule !== undefined)
+    out.nextRun = job.schedule.remaining === 0 ? "" : iso(job.schedule.startMs);
   return out;
 }
 

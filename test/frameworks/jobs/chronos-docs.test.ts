@@ -100,6 +100,7 @@ for (const prefix of ["/v1/scheduler", "/scheduler"]) {
         assert.ok(field in job, `${field} is listed`);
       assert.equal(job.parents, undefined, "a scheduled job has a schedule and no parents");
       assert.match(String(job.schedule), /^R\d*\/.+\/PT2S$/);
+      assert.equal(typeof job.nextRun, "string");
     });
 
     test("adding a dependent job (with PUT, as 2.x clients did) and reading the graph", async () => {
