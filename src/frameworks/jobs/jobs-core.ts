@@ -26,6 +26,9 @@ import type {
 import type { RunRecord } from "./run-record.ts";
 import type { Schedule } from "./schedule/types.ts";
 
+/** Queued runs one job may have (run now adds one each time; schedules keep one at most). */
+export const MAX_QUEUED_RUNS_PER_JOB = 100;
+
 const notFound = (name: string) =>
   ({ ok: false, error: { code: "JOB_NOT_FOUND", message: `Job '${name}' not found` } }) as const;
 
@@ -49,8 +52,12 @@ export class JobsCore {
         break;
       case "run_now": {
         const job = m.jobs.get(input.name);
+        const queued = m.ledger.activeOf(input.name).filter((r) => r.state === "queued").length;
         if (job === undefined) ctx.reply({ to: "run_now", result: notFound(input.name) });
-        else {
+        else if (queued >= MAX_QUEUED_RUNS_PER_JOB) {
+          const message = `Job '${input.name}' already has ${queued} runs waiting; try again once they ran`;
+          ctx.reply({ to: "run_now", result: { ok: false, error: { code: "INVALID", message } } });
+        } else {
           const run = startRun(m, ctx, job, m.freeDue(job, nowMs), "manual", input.arguments);
           ctx.reply({ to: "run_now", result: { ok: true, value: run as RunRecord } });
         }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { JobDefinitionSchema } from "../../../src/frameworks/jobs/job-definition.ts";
-import { JobsCore } from "../../../src/frameworks/jobs/jobs-core.ts";
+import { JobsCore, MAX_QUEUED_RUNS_PER_JOB } from "../../../src/frameworks/jobs/jobs-core.ts";
 import { scheduleModule } from "../../../src/frameworks/jobs/schedule/index.ts";
 import { JobsHarness, offerOf, T0, taskIds } from "./fixtures.ts";
 
@@ -198,6 +198,7 @@ describe("jobs core: firing and outputs", () => {
     const h = new JobsHarness();
     h.put({ name: "up", schedule: `R/${iso(T0 + MIN)}/PT1H` });
     h.put({ name: "down", parents: ["up"] }, "dependency");
+    h.put({ name: "big", cpus: 64, schedule: `R/${iso(T0 + 3600_000)}/PT1H` });
     assert.ok(h.state.markSuccess("up", h.nowMs).result.ok);
     assert.equal(h.state.job("up")?.stats.successCount, 1);
     assert.deepEqual(
@@ -205,6 +206,9 @@ describe("jobs core: firing and outputs", () => {
       ["down"],
     );
     assert.equal(h.state.runNow("ghost", [], h.nowMs).result.ok, false);
+    for (let i = 0; i < MAX_QUEUED_RUNS_PER_JOB; i++) h.state.runNow("big", [], h.nowMs);
+    const refused = h.state.runNow("big", [], h.nowMs).result;
+    assert.equal(refused.ok, false, "the queue of one job is bounded");
   });
 
   test("a run's task carries Chronos's environment, the job's user, fetch URIs, timeout and container", () => {
