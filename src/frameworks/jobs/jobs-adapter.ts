@@ -16,6 +16,8 @@ export const JOBS_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
 export const JOBS_ROLE = "jobs";
 /** How often due occurrences are looked for (the lag from due time to launch is at most this). */
 export const JOBS_TICK_MS = 200;
+/** How often the adapter looks again whether a queued run could launch (see reviveIfNeeded). */
+export const JOBS_WANTS_OFFERS_CHECK_MS = 100;
 /** While runs wait for offers, revive again this often. */
 export const JOBS_REVIVE_REPEAT_MS = 5000;
 
@@ -23,6 +25,7 @@ export class JobsAdapter {
   client: AdapterClient | undefined;
   #wantedOffers = false;
   #lastReviveMs = Number.NEGATIVE_INFINITY;
+  #lastCheckMs = Number.NEGATIVE_INFINITY;
   /** Calls wait for the store; this keeps them in order. */
   #sending: Promise<void> = Promise.resolve();
 
@@ -58,6 +61,10 @@ export class JobsAdapter {
   /** Revive when runs start waiting for offers, and every JOBS_REVIVE_REPEAT_MS while they do. */
   reviveIfNeeded(): void {
     const now = this.nowMs();
+    // wantsOffers walks the queue while every run in it is blocked: once per interval is
+    // enough (a status update per task would otherwise walk it each time).
+    if (now - this.#lastCheckMs < JOBS_WANTS_OFFERS_CHECK_MS) return;
+    this.#lastCheckMs = now;
     const waiting = this.state.wantsOffers(now);
     const repeat = waiting && now - this.#lastReviveMs >= JOBS_REVIVE_REPEAT_MS;
     if (waiting && (!this.#wantedOffers || repeat) && this.client !== undefined) {
@@ -94,6 +101,7 @@ export class JobsAdapter {
   onSubscribed(frameworkId: string): void {
     this.state.setFrameworkId(frameworkId);
     this.#wantedOffers = false;
+    this.#lastCheckMs = Number.NEGATIVE_INFINITY;
     this.reviveIfNeeded();
   }
 }
