@@ -251,11 +251,15 @@ export class JobsApi {
 
   private history(name: string): ApiReply {
     if (this.state.job(name) === undefined) return errorReply(400, `Job '${name}' not found`);
-    const waiting = new Map(this.state.queue(this.now()).map((q) => [q.run.runId, q.why]));
     const fw = this.state.frameworkId();
+    const now = this.now();
     return json(200, {
       name,
-      runs: this.state.runsOf(name).map((r) => runJson(r, fw, waiting.get(r.runId))),
+      runs: this.state
+        .runsOf(name)
+        .map((r) =>
+          runJson(r, fw, r.state === "queued" ? this.state.whyWaiting(r, now) : undefined),
+        ),
     });
   }
 

@@ -101,13 +101,18 @@ export class JobsCore {
   /** Queued runs in launch order, each with why it is not running. */
   queue(nowMs: number): { run: RunRecord; why: WaitingReason }[] {
     const out: { run: RunRecord; why: WaitingReason }[] = [];
-    for (const run of this.model.ledger.queued()) {
-      const why = blockedReason(this.model, run, nowMs, new Set()) ??
-        this.model.waiting.get(run.runId) ?? { waiting: "offers", detail: "no offers yet" };
-      out.push({ run, why });
-    }
+    for (const run of this.model.ledger.queued())
+      out.push({ run, why: this.whyWaiting(run, nowMs) });
     return out;
   }
+  /** Why a queued run is not running (a retry delay, a collision, or what the offers lacked). */
+  whyWaiting(run: RunRecord, nowMs: number): WaitingReason {
+    return (
+      blockedReason(this.model, run, nowMs, new Set()) ??
+      this.model.waiting.get(run.runId) ?? { waiting: "offers", detail: "no offers yet" }
+    );
+  }
+
   /** Whether a run waits for an offer (the adapter then wants offers). */
   wantsOffers(nowMs: number): boolean {
     for (const run of this.model.ledger.queued())
