@@ -103,6 +103,10 @@ export function summaryJson(state: JobsState): { jobs: Record<string, unknown>[]
             : ""),
         parents: d.parents ?? [],
         disabled: d.disabled,
+        // Tessera: when a scheduled job runs next, as in its job JSON (the CLI's NEXT column).
+        ...(j.schedule === undefined || d.parents !== undefined
+          ? {}
+          : { nextRun: j.schedule.remaining === 0 ? "" : iso(j.schedule.startMs) }),
       };
     }),
   };
