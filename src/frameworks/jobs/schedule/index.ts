@@ -18,10 +18,10 @@ import {
   timeMs,
 } from "./period.ts";
 import type { Schedule, ScheduleModule, ScheduleParse, ScheduleSpec } from "./types.ts";
-import { isKnownTimeZone, UTC, type Zone } from "./zone.ts";
+import { UTC, type Zone, zoneNamed } from "./zone.ts";
 
 export type { Schedule, ScheduleModule, ScheduleParse, ScheduleSpec } from "./types.ts";
-export { isKnownTimeZone } from "./zone.ts";
+export { isKnownTimeZone, zoneNamed } from "./zone.ts";
 
 /** How far before `now` an empty ISO start lies (Chronos: due at once). */
 export const EMPTY_START_LEAD_MS = 1_000;
@@ -174,10 +174,11 @@ function compileCron(spec: ScheduleSpec): CronCompile {
   else if (spec.timeZone === undefined || spec.timeZone === "")
     compiled = { ok: true, fields: parsed.fields, zone: UTC };
   else {
-    const zone: Zone = { kind: "iana", name: spec.timeZone };
-    compiled = isKnownTimeZone(spec.timeZone)
-      ? { ok: true, fields: parsed.fields, zone }
-      : { ok: false, reason: `unknown time zone '${spec.timeZone}' (use a tz database name)` };
+    const zone = zoneNamed(spec.timeZone);
+    compiled =
+      zone === undefined
+        ? { ok: false, reason: `unknown time zone '${spec.timeZone}' (use a tz database name)` }
+        : { ok: true, fields: parsed.fields, zone };
   }
   if (cronCache.size >= CRON_CACHE_MAX) cronCache.clear();
   cronCache.set(key, compiled);

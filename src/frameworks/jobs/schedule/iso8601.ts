@@ -3,7 +3,7 @@
 // re-interpreting the start's wall-clock fields in that zone (Joda's withZoneRetainFields).
 
 import { formatPeriod, type Period, parsePeriod } from "./period.ts";
-import { isKnownTimeZone, localMs, offsetAt, resolveLocal, UTC, type Zone } from "./zone.ts";
+import { localMs, offsetAt, resolveLocal, UTC, type Zone, zoneNamed } from "./zone.ts";
 
 export interface IsoSchedule {
   /** null = repeat forever (`R`). */
@@ -37,15 +37,19 @@ export function parseIso(text: string, timeZone: string | undefined): IsoParse {
   }
   const period = parsePeriod(periodText);
   if (!period.ok) return period;
-  let zone: Zone = UTC;
+  let zone: Zone | undefined;
   if (timeZone !== undefined && timeZone !== "") {
-    if (!isKnownTimeZone(timeZone)) {
+    zone = zoneNamed(timeZone);
+    if (zone === undefined) {
       return { ok: false, reason: `unknown time zone '${timeZone}' (use a tz database name)` };
     }
-    zone = { kind: "iana", name: timeZone };
   }
-  if (start === "")
-    return { ok: true, iso: { repetitions, startMs: null, period: period.period, zone } };
+  if (start === "") {
+    return {
+      ok: true,
+      iso: { repetitions, startMs: null, period: period.period, zone: zone ?? UTC },
+    };
+  }
   const parsed = parseStart(start, zone);
   if (!parsed.ok) return parsed;
   if (parsed.startMs < START_MIN_MS) {
@@ -69,7 +73,8 @@ export function isoSteps(
   const period = parsePeriod(match?.[3] ?? "");
   if (match === null || !period.ok) return null;
   if (timeZone !== undefined && timeZone !== "") {
-    return { period: period.period, zone: { kind: "iana", name: timeZone } };
+    const zone = zoneNamed(timeZone);
+    return zone === undefined ? null : { period: period.period, zone };
   }
   const start = match[2] ?? "";
   const offsetText = start === "" ? undefined : DATE_TIME_RE.exec(start)?.[8];
@@ -88,7 +93,7 @@ type StartParse =
  * time zone the wall-clock fields are kept and the offset serves only to pick one of the two
  * instants of a repeated (fall-back) time.
  */
-function parseStart(text: string, timeZone: Zone): StartParse {
+function parseStart(text: string, timeZone: Zone | undefined): StartParse {
   const m = DATE_TIME_RE.exec(text);
   const bad = {
     ok: false,
@@ -109,7 +114,9 @@ function parseStart(text: string, timeZone: Zone): StartParse {
   const offsetText = m[8];
   const textOffset = offsetText === undefined ? undefined : parseOffset(offsetText);
   if (textOffset === null) return bad;
-  if (timeZone.kind === "iana") {
+  if (timeZone?.kind === "fixed")
+    return { ok: true, startMs: local - timeZone.offsetMs, zone: timeZone };
+  if (timeZone?.kind === "iana") {
     const resolution = resolveLocal(timeZone, local);
     const [first, second2] = resolution.instants;
     if (first === undefined) {

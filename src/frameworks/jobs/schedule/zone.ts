@@ -56,6 +56,25 @@ const HOUR_MS = 3_600_000;
 const OFFSET_HOURS_MAX = 65_536;
 const offsetsByHour = new Map<string, Map<number, number>>();
 
+/** Java's custom zone ids, which Chronos's `scheduleTimeZone` takes: GMT+2, GMT-03:30. */
+const CUSTOM_OFFSET_RE = /^(?:GMT|UTC)([+-])([0-9]{1,2})(?::?([0-9]{2}))?$/;
+
+/**
+ * The zone a `scheduleTimeZone` names: a tz database name (or an alias ICU knows, such as
+ * US/Pacific or PST), or a fixed GMT+h[:mm] offset; undefined when it names none.
+ */
+export function zoneNamed(name: string): Zone | undefined {
+  const custom = CUSTOM_OFFSET_RE.exec(name);
+  if (custom !== null) {
+    const hours = Number(custom[2]);
+    const minutes = Number(custom[3] ?? "0");
+    if (hours > 23 || minutes > 59) return undefined;
+    const offsetMs = (custom[1] === "-" ? -1 : 1) * (hours * 60 + minutes) * 60_000;
+    return offsetMs === 0 ? UTC : { kind: "fixed", offsetMs };
+  }
+  return isKnownTimeZone(name) ? { kind: "iana", name } : undefined;
+}
+
 /** The UTC offset (ms, east positive) in force at `instantMs`. */
 export function offsetAt(zone: Zone, instantMs: number): number {
   if (zone.kind === "fixed") return zone.offsetMs;

@@ -98,6 +98,7 @@ describe("cron schedules (Aurora's crontab lines)", () => {
 
   it("evaluates in the schedule's time zone", () => {
     assert.deepEqual(dues("0 9 * * *", 1, "Asia/Kolkata"), ["2024-03-02T03:30"]);
+    assert.deepEqual(dues("0 9 * * *", 1, "GMT-03:30"), ["2024-03-01T12:30"]);
   });
 
   it("refuses what it cannot read, saying why", () => {

@@ -147,6 +147,22 @@ describe("ISO 8601 schedules: the examples of Chronos's documentation", () => {
     assert.match(refused.reason ?? "", /unknown time zone 'Mars\/Olympus_Mons'/);
   });
 
+  it("takes Java's custom GMT+h[:mm] zone ids and the aliases ICU knows as scheduleTimeZone", () => {
+    const fixed = parse("R/2014-03-08T20:00:00Z/P1D", "GMT+2");
+    assert.equal(iso(fixed.startMs), "2014-03-08T18:00:00.000Z");
+    assert.equal(formatSchedule(fixed), "R/2014-03-08T20:00:00.000+02:00/P1D");
+    assert.equal(
+      iso(parse("R/2014-03-08T20:00:00Z/P1D", "GMT-03:30").startMs),
+      "2014-03-08T23:30:00.000Z",
+    );
+    const alias = parse("R/2014-10-10T18:32:00Z/PT60M", "US/Pacific");
+    assert.equal(
+      alias.startMs,
+      parse("R/2014-10-10T18:32:00Z/PT60M", "America/Los_Angeles").startMs,
+    );
+    assert.match(refusal("R/2014-03-08T20:00:00Z/P1D", "GMT+24").reason ?? "", /unknown time zone/);
+  });
+
   it("reads a start without offset as UTC, and reduced precision starts", () => {
     assert.equal(iso(parse("R/2014-03-08T20:00:00/PT1H").startMs), "2014-03-08T20:00:00.000Z");
     assert.equal(iso(parse("R/2014-03-08/PT1H").startMs), "2014-03-08T00:00:00.000Z");

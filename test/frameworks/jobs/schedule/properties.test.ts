@@ -14,6 +14,7 @@ import {
 
 const ZONES = [
   undefined,
+  "GMT-03:30",
   "America/Los_Angeles",
   "Europe/Berlin",
   "Australia/Lord_Howe",
