@@ -41,7 +41,9 @@ export type ScheduleParse =
  *   `nowMs` and `remaining` decremented once however many periods were skipped (Chronos's
  *   coalescing, no backfill).
  * - `formatSchedule(schedule): string` — the schedule text a client reads back (for ISO 8601,
- *   `R<n>/<start in UTC ISO>/<period>`; cron lines unchanged).
+ *   `R<n>/<start>/<period>` with the start at the offset in force in the schedule's zone, as
+ *   Joda prints it — `…Z` without a zone — so that it parses back to the same instants even
+ *   though a `scheduleTimeZone` re-reads the start's wall-clock fields; cron lines unchanged).
  */
 export type ScheduleModule = {
   parseSchedule(spec: ScheduleSpec, nowMs: number): ScheduleParse;
