@@ -5,6 +5,11 @@ import { CliError } from "./cli-error.ts";
 import { jsonOption, runAction } from "./command-kit.ts";
 import { type Column, formatScalar, printJson, printTable } from "./output.ts";
 import { api, appPath, changeAndFollow, ok, readAppFile } from "./services-client.ts";
+import {
+  applyServerTlsOptions,
+  type ServerTlsOptions,
+  withServerTlsOptions,
+} from "./tls-options.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -116,15 +121,20 @@ export function servicesCommand(): Command {
 }
 
 function addServe(cmd: Command): void {
-  cmd
-    .command("serve")
+  withServerTlsOptions(cmd.command("serve"))
     .description("run the services framework process")
     .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
     .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
     .option("--role <role>", "the framework's role, also apps' default role (default: services)")
-    .action(async (o: ServeOptions) => {
+    .action(async (o: ServeOptions & ServerTlsOptions) => {
+      const tlsFailure = applyServerTlsOptions(o);
+      if (tlsFailure !== undefined) {
+        process.stderr.write(`error: ${tlsFailure}\n`);
+        process.exitCode = 2;
+        return;
+      }
       // Loaded on use, so that the other commands start without compiling the framework.
       const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({

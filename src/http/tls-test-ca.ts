@@ -40,10 +40,9 @@ function openssl(args: readonly string[], cwd: string): void {
 
 const KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
 
-/** Makes a CA named `name` and the two certificates in `dir` (created if missing). */
-export function makeTestCa(dir: string, name = "Tessera test CA"): TestCa {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const ca: TestCa = {
+/** Where makeTestCa puts each file in `dir`. */
+export function testCaFiles(dir: string): TestCa {
+  return {
     dir,
     caFile: join(dir, "ca.crt"),
     caKeyFile: join(dir, "ca.key"),
@@ -52,6 +51,12 @@ export function makeTestCa(dir: string, name = "Tessera test CA"): TestCa {
     clientCertFile: join(dir, "client.crt"),
     clientKeyFile: join(dir, "client.key"),
   };
+}
+
+/** Makes a CA named `name` and the two certificates in `dir` (created if missing). */
+export function makeTestCa(dir: string, name = "Tessera test CA"): TestCa {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const ca = testCaFiles(dir);
   const days = String(VALID_DAYS);
   openssl(
     [

@@ -1,6 +1,5 @@
 // TLS for every Tessera listener and client, configured the way Mesos's libprocess is: one
-// setting per process, from the `LIBPROCESS_SSL_*` environment variables (Mesos's `SSL_*`
-// prefix too), which a daemon's `--ssl_*` flags or the CLI's `--ca_file`/`--cert_file`/
+// setting per process, from the `LIBPROCESS_SSL_*` environment variables, which a daemon's `--ssl_*` flags or the CLI's `--ca_file`/`--cert_file`/
 // `--key_file` override. The HttpServer listens with it (tls-listener.ts) and the client
 // (client.ts) uses it for every `https:` URL, so whatever runs on src/http gets TLS for free.
 //
@@ -64,9 +63,13 @@ export const TLS_SETTINGS_WITHOUT_EFFECT: Readonly<Record<string, string>> = {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-/** The value of `LIBPROCESS_SSL_<name>`, else Mesos's older `SSL_<name>`. */
+/**
+ * The value of `LIBPROCESS_SSL_<name>`. Mesos's older bare `SSL_<name>` names are not read:
+ * `SSL_CERT_FILE` and `SSL_CERT_DIR` are OpenSSL's own variables for the system's CA bundle,
+ * set on many machines, and read as this process's certificate they would break it.
+ */
 function variable(env: Env, name: string): string | undefined {
-  const value = env[`LIBPROCESS_SSL_${name}`] ?? env[`SSL_${name}`];
+  const value = env[`LIBPROCESS_SSL_${name}`];
   return value === undefined || value === "" ? undefined : value;
 }
 

@@ -86,7 +86,7 @@ describe("TLS settings from LIBPROCESS_SSL_* variables", () => {
   test("Mesos's names, old and new, map onto the settings; a client verifies by default", () => {
     const s = settings({
       LIBPROCESS_SSL_ENABLED: "true",
-      SSL_CERT_FILE: "/c",
+      LIBPROCESS_SSL_CERT_FILE: "/c",
       LIBPROCESS_SSL_REQUIRE_CERT: "1",
       LIBPROCESS_SSL_SUPPORT_DOWNGRADE: "true",
       LIBPROCESS_SSL_ENABLE_TLS_V1_3: "false",
