@@ -43,7 +43,7 @@ export function devTls(
 export function devTlsLines(tls: DevTls, masterUrl: string): string[] {
   return [
     `  TLS:     every port speaks https; CA ${tls.ca.caFile}`,
-    "  Use it:  export TESSERA_CA_FILE=" + tls.ca.caFile + ` TESSERA_MASTER=${masterUrl}`,
+    `  Use it:  export TESSERA_CA_FILE=${tls.ca.caFile} TESSERA_MASTER=${masterUrl}`,
     `           curl --cacert ${tls.ca.caFile} ${masterUrl}/master/state`,
     `           client certificate: ${tls.ca.clientCertFile} (key ${tls.ca.clientKeyFile}), for --cert_file/--key_file`,
   ];

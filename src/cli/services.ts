@@ -5,11 +5,7 @@ import { CliError } from "./cli-error.ts";
 import { jsonOption, runAction } from "./command-kit.ts";
 import { type Column, formatScalar, printJson, printTable } from "./output.ts";
 import { api, appPath, changeAndFollow, ok, readAppFile } from "./services-client.ts";
-import {
-  applyServerTlsOptions,
-  type ServerTlsOptions,
-  withServerTlsOptions,
-} from "./tls-options.ts";
+import { withServerTlsOptions } from "./tls-options.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -115,26 +111,22 @@ export function servicesCommand(): Command {
     "the services framework (Marathon-compatible long-running apps on Tessera)",
   );
   addServe(cmd);
+  withServerTlsOptions(cmd.commands.find((c) => c.name() === "serve") as Command);
   addDeployAndViews(cmd);
   addChanges(cmd);
   return cmd;
 }
 
 function addServe(cmd: Command): void {
-  withServerTlsOptions(cmd.command("serve"))
+  cmd
+    .command("serve")
     .description("run the services framework process")
     .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
     .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
     .option("--role <role>", "the framework's role, also apps' default role (default: services)")
-    .action(async (o: ServeOptions & ServerTlsOptions) => {
-      const tlsFailure = applyServerTlsOptions(o);
-      if (tlsFailure !== undefined) {
-        process.stderr.write(`error: ${tlsFailure}\n`);
-        process.exitCode = 2;
-        return;
-      }
+    .action(async (o: ServeOptions) => {
       // Loaded on use, so that the other commands start without compiling the framework.
       const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({

@@ -59,11 +59,7 @@ export function addTlsOptions(program: Command): Command {
     .addOption(new Option("--key_file <path>", "PEM key of --cert_file (env TESSERA_KEY_FILE)"))
     .hook("preAction", () => {
       const failure = applyTlsOptions(program.opts<TlsCliOptions>());
-      if (failure !== undefined) {
-        // Before any action runs: one line and the usage exit code, as a bad flag gets.
-        process.stderr.write(`error: ${failure}\n`);
-        process.exit(EXIT_USAGE);
-      }
+      if (failure !== undefined) exitWithUsage(failure);
     });
 }
 
@@ -95,7 +91,10 @@ export interface ServerTlsOptions {
   ssl_support_downgrade?: boolean;
 }
 
-/** Adds the `--ssl_*` options of a server command (they win over LIBPROCESS_SSL_*). */
+/**
+ * Adds the `--ssl_*` options of a server command (they win over LIBPROCESS_SSL_*), applied
+ * before its action runs.
+ */
 export function withServerTlsOptions(command: Command): Command {
   return command
     .option("--ssl_enabled", "serve over TLS (LIBPROCESS_SSL_ENABLED)")
@@ -131,4 +130,10 @@ export function applyServerTlsOptions(
   if (!read.ok) return read.message;
   setProcessTls(read.settings);
   return undefined;
+}
+
+/** Before any action runs: one line and the usage exit code, as a bad flag gets. */
+function exitWithUsage(message: string): never {
+  process.stderr.write(`error: ${message}\n`);
+  process.exit(EXIT_USAGE);
 }
