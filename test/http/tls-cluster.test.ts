@@ -4,7 +4,6 @@
 // task, a custom executor (an SDK ExecutorClient process that reaches its agent over https
 // with the certificate its environment names) and the CLI.
 import assert from "node:assert/strict";
-import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
@@ -16,9 +15,9 @@ import { makeTestCa, opensslPath, type TestCa } from "../../src/http/tls-test-ca
 import type { Offer } from "../../src/sdk/index.ts";
 import { commandTask, RemainingOffer, SchedulerClient, useClientTls } from "../../src/sdk/index.ts";
 import type { TaskStatus } from "../../src/wire/status.ts";
-import { BIN } from "../cli/helpers.ts";
 import { freePort, killPids, tempDirsForSuite } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
+import { cli, type Daemon, daemonPids, spawnTessera } from "./tls-daemons.ts";
 
 const skip = opensslPath() === undefined ? "openssl is not installed" : false;
 const tempDir = tempDirsForSuite("tessera-tls-it-");
@@ -40,40 +39,6 @@ executor.on("acknowledged", ({ uuid }) => {
 });
 await executor.start();
 `;
-
-interface Daemon {
-  child: ChildProcess;
-  out: string;
-}
-
-function spawnTessera(args: readonly string[], env: NodeJS.ProcessEnv): Daemon {
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env: { ...process.env, TESSERA_MASTER: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const daemon = { child, out: "" };
-  child.stdout?.on("data", (d: Buffer) => {
-    daemon.out += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    daemon.out += d.toString();
-  });
-  return daemon;
-}
-
-function cli(args: readonly string[], env: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; out: string }>((resolve) => {
-    execFile(
-      process.execPath,
-      [BIN, ...args],
-      { env: { ...process.env, TESSERA_MASTER: "", ...env }, timeout: WAIT_MS },
-      (error, stdout, stderr) => {
-        const code = (error as { code?: unknown } | null)?.code;
-        resolve({ code: typeof code === "number" ? code : error ? 1 : 0, out: stdout + stderr });
-      },
-    );
-  });
-}
 
 describe("a cluster over TLS", { skip }, () => {
   let ca: TestCa;
@@ -133,7 +98,7 @@ describe("a cluster over TLS", { skip }, () => {
 
   after(async () => {
     await client?.stop();
-    killPids(daemons.flatMap((d) => (d.child.pid === undefined ? [] : [d.child.pid])));
+    killPids(daemonPids(daemons));
     setProcessTls(TLS_DISABLED);
   });
 
