@@ -179,12 +179,18 @@ describe("a cluster over TLS", { skip }, () => {
     assert.equal(offers[0]?.url?.scheme, "https");
   });
 
-  test("the CLI reaches the master with --ca_file, and is refused without the CA", async () => {
+  test("the CLI reaches the master with --ca_file and the agent with a client certificate, and is refused without them", async () => {
     const ok = await cli(["tasks", "--all", "--master", masterUrl, "--ca_file", ca.caFile]);
     assert.equal(ok.code, 0, ok.out);
     assert.match(ok.out, /tls-command/);
     const viaEnv = await cli(["agents", "--master", masterUrl], { TESSERA_CA_FILE: ca.caFile });
     assert.equal(viaEnv.code, 0, viaEnv.out);
+    // `logs` reads the sandbox from the agent, which requires a client certificate.
+    const tls = ["--master", masterUrl, "--ca_file", ca.caFile];
+    const cert = ["--cert_file", ca.clientCertFile, "--key_file", ca.clientKeyFile];
+    const logs = await cli(["logs", "tls-custom", ...tls, ...cert]);
+    assert.equal(logs.code, 0, logs.out);
+    assert.notEqual((await cli(["logs", "tls-custom", ...tls])).code, 0);
     const untrusted = await cli(["tasks", "--master", masterUrl]);
     assert.notEqual(untrusted.code, 0);
     assert.match(untrusted.out, /certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i);
