@@ -4,7 +4,7 @@
 // read too (src/http/tls.ts). Servers are verified whenever the URL is https, unless
 // LIBPROCESS_SSL_VERIFY_SERVER_CERT=false.
 import { type Command, Option } from "commander";
-import { setProcessTls, tlsSettingsFrom } from "../http/tls.ts";
+import { setProcessTls, type TlsOverrides, tlsSettingsFrom } from "../http/tls.ts";
 import { EXIT_USAGE } from "./cli-error.ts";
 
 export interface TlsCliOptions {
@@ -71,11 +71,15 @@ export function applyTlsOptions(
   opts: TlsCliOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  const read = tlsSettingsFrom(env, {
+  return applyOverrides(env, {
     caFile: opts.ca_file,
     certFile: opts.cert_file,
     keyFile: opts.key_file,
   });
+}
+
+function applyOverrides(env: NodeJS.ProcessEnv, overrides: TlsOverrides): string | undefined {
+  const read = tlsSettingsFrom(env, overrides);
   if (!read.ok) return read.message;
   setProcessTls(read.settings);
   return undefined;
@@ -111,7 +115,11 @@ export function withServerTlsOptions(command: Command): Command {
     .option(
       "--ssl_support_downgrade",
       "also serve plain HTTP on the port (LIBPROCESS_SSL_SUPPORT_DOWNGRADE)",
-    );
+    )
+    .hook("preAction", () => {
+      const failure = applyServerTlsOptions(command.opts<ServerTlsOptions>());
+      if (failure !== undefined) exitWithUsage(failure);
+    });
 }
 
 /** Makes a server command's `--ssl_*` options this process's TLS; a bad value is returned. */
@@ -119,7 +127,7 @@ export function applyServerTlsOptions(
   o: ServerTlsOptions,
   env: NodeJS.ProcessEnv = process.env,
 ): string | undefined {
-  const read = tlsSettingsFrom(env, {
+  return applyOverrides(env, {
     enabled: o.ssl_enabled,
     certFile: o.ssl_cert_file,
     keyFile: o.ssl_key_file,
@@ -127,9 +135,6 @@ export function applyServerTlsOptions(
     requireClientCert: o.ssl_require_cert,
     supportDowngrade: o.ssl_support_downgrade,
   });
-  if (!read.ok) return read.message;
-  setProcessTls(read.settings);
-  return undefined;
 }
 
 /** Before any action runs: one line and the usage exit code, as a bad flag gets. */

@@ -196,6 +196,47 @@ describe("a cluster over TLS", { skip }, () => {
     assert.match(untrusted.out, /certificate|SELF_SIGNED|UNABLE_TO_VERIFY/i);
   });
 
+  test("the services framework serves https with --ssl_* and registers with the master over TLS", async () => {
+    const port = await freePort();
+    const services = spawnTessera(
+      [
+        "services",
+        "serve",
+        "--master",
+        masterUrl,
+        "--http_port",
+        String(port),
+        "--data_dir",
+        join(dir, "services"),
+        "--ssl_enabled",
+        "--ssl_cert_file",
+        ca.certFile,
+        "--ssl_key_file",
+        ca.keyFile,
+        "--ssl_ca_file",
+        ca.caFile,
+      ],
+      {},
+    );
+    daemons.push(services);
+    await eventually(
+      "the services API's https banner",
+      () => /services API on https:\/\//.test(services.out),
+      { timeoutMs: WAIT_MS, detail: () => services.out.slice(-2000) },
+    );
+    const ping = await request(`https://127.0.0.1:${port}/ping`, { method: "GET" });
+    assert.equal(ping.status, 200);
+    await eventually(
+      "tessera-services among the master's frameworks",
+      async () => {
+        const state = await request(`${masterUrl}/master/state`, { method: "GET" });
+        const { frameworks } = JSON.parse(state.body) as { frameworks: { name: string }[] };
+        return frameworks.some((f) => f.name === "tessera-services");
+      },
+      { timeoutMs: WAIT_MS, detail: () => services.out.slice(-2000) },
+    );
+  });
+
   test("the agent, requiring client certificates, refuses a client without one", async () => {
     const state = JSON.parse(
       (await request(`${masterUrl}/master/state`, { method: "GET" })).body,
