@@ -209,7 +209,8 @@ export function loadTlsMaterial(settings: TlsSettings, forServer: boolean): TlsM
   if (forServer && (settings.certFile === undefined || settings.keyFile === undefined)) {
     return {
       ok: false,
-      message: "TLS needs a certificate and a key (LIBPROCESS_SSL_CERT_FILE, _KEY_FILE)",
+      message:
+        "TLS needs a certificate and a key (--ssl_cert_file and --ssl_key_file, or LIBPROCESS_SSL_CERT_FILE and _KEY_FILE)",
     };
   }
   if ((settings.certFile === undefined) !== (settings.keyFile === undefined)) {
