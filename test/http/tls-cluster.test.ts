@@ -17,7 +17,7 @@ import { commandTask, RemainingOffer, SchedulerClient, useClientTls } from "../.
 import type { TaskStatus } from "../../src/wire/status.ts";
 import { freePort, killPids, tempDirsForSuite } from "../support/cluster.ts";
 import { eventually } from "../support/eventually.ts";
-import { cli, type Daemon, daemonPids, spawnTessera } from "./tls-daemons.ts";
+import { cli, type Daemon, daemonPids, sendTlsGarbage, spawnTessera } from "./tls-daemons.ts";
 
 const skip = opensslPath() === undefined ? "openssl is not installed" : false;
 const tempDir = tempDirsForSuite("tessera-tls-it-");
@@ -235,6 +235,18 @@ describe("a cluster over TLS", { skip }, () => {
       },
       { timeoutMs: WAIT_MS, detail: () => services.out.slice(-2000) },
     );
+  });
+
+  test("fuzzed TLS garbage on the master's and the agent's ports takes neither down", async () => {
+    const state = JSON.parse(
+      (await request(`${masterUrl}/master/state`, { method: "GET" })).body,
+    ) as { slaves: { pid: string }[] };
+    const agentPort = Number(state.slaves[0]?.pid.split(":").at(-1));
+    await sendTlsGarbage(Number(new URL(masterUrl).port), 40, 11);
+    await sendTlsGarbage(agentPort, 40, 13);
+    assert.equal((await request(`${masterUrl}/health`, { method: "GET" })).status, 200);
+    assert.equal(daemons[0]?.child.exitCode, null);
+    assert.equal(daemons[1]?.child.exitCode, null);
   });
 
   test("the agent, requiring client certificates, refuses a client without one", async () => {

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
-import { connect } from "node:net";
 import { after, before, describe, test } from "node:test";
 import { postCall, request } from "../../src/http/client.ts";
 import { jsonResponse } from "../../src/http/response.ts";
@@ -15,6 +14,7 @@ import {
 } from "../../src/http/tls.ts";
 import { makeTestCa, opensslPath, type TestCa } from "../../src/http/tls-test-ca.ts";
 import { tempDirsForSuite } from "../support/cluster.ts";
+import { sendTlsGarbage } from "./tls-daemons.ts";
 
 const skip = opensslPath() === undefined ? "openssl is not installed" : false;
 const tempDir = tempDirsForSuite("tessera-tls-");
@@ -195,25 +195,7 @@ describe("an HttpServer listening with TLS", { skip }, () => {
       settings(serverEnv({ LIBPROCESS_SSL_SUPPORT_DOWNGRADE: "true" })),
     );
     try {
-      let seed = 7;
-      const next = () => {
-        seed = (seed * 1103515245 + 12345) % 2 ** 31;
-        return seed;
-      };
-      for (let round = 0; round < 60; round++) {
-        const bytes = Buffer.alloc(1 + (next() % 600));
-        for (let i = 0; i < bytes.length; i++) bytes[i] = next() % 256;
-        // Most rounds look like a handshake record, the rest are any first byte at all.
-        if (round % 4 !== 0) bytes[0] = 0x16;
-        if (round % 3 === 0 && bytes.length > 5) bytes.set([0x16, 0x03, 0x01], 0);
-        await new Promise<void>((resolve) => {
-          const socket = connect(port, "127.0.0.1", () => socket.end(bytes));
-          socket.on("error", () => resolve());
-          socket.on("close", () => resolve());
-          socket.setTimeout(2_000, () => socket.destroy());
-          socket.resume();
-        });
-      }
+      await sendTlsGarbage(port, 60, 7);
       assert.equal(await rawHttps(port, { ca: readCa() }), 200);
       assert.equal(await rawHttp(port), 200);
     } finally {
