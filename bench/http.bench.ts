@@ -1,11 +1,19 @@
 // HTTP shell throughput on loopback: v1 POST calls per second over kept-alive connections (the
 // full path a scheduler call takes: route, Content-Type check, JSON parse, Call schema, 202),
-// and events per second through one RecordIO stream read by the v1 client.
+// and events per second through one RecordIO stream read by the v1 client. The call rate is
+// measured again over TLS (a test CA made with openssl; keep-alive, so the handshake is paid
+// once per connection), on a second server in the same run, when openssl is installed.
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { Agent, request } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { subscribe } from "../src/http/client.ts";
 import type { EventStream } from "../src/http/event-stream.ts";
 import { failureResponse, response, streamReply } from "../src/http/response.ts";
 import { HttpServer } from "../src/http/server.ts";
+import { TLS_DISABLED, type TlsSettings } from "../src/http/tls.ts";
+import { makeTestCa, opensslPath, type TestCa } from "../src/http/tls-test-ca.ts";
 import { readV1Call } from "../src/http/v1-request.ts";
 import { SchedulerCall } from "../src/wire/scheduler.ts";
 import { type BenchRow, type BenchSuite, nowMs, round, summarise } from "./harness.ts";
@@ -62,7 +70,8 @@ function startBenchServer(): { server: HttpServer; streams: EventStream[] } {
 
 function postOnce(agent: Agent, port: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request(
+    const send = agent instanceof HttpsAgent ? httpsRequest : request;
+    const req = send(
       {
         agent,
         host: "127.0.0.1",
@@ -84,8 +93,11 @@ function postOnce(agent: Agent, port: number): Promise<number> {
   });
 }
 
-async function callsPerSecond(port: number, concurrency: number): Promise<BenchRow> {
-  const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
+async function callsPerSecond(port: number, concurrency: number, ca?: TestCa): Promise<BenchRow> {
+  const agent =
+    ca === undefined
+      ? new Agent({ keepAlive: true, maxSockets: concurrency })
+      : new HttpsAgent({ keepAlive: true, maxSockets: concurrency, ca: readFileSync(ca.caFile) });
   const samples: number[] = [];
   try {
     await Promise.all(Array.from({ length: concurrency }, () => postOnce(agent, port))); // warm-up
@@ -107,7 +119,7 @@ async function callsPerSecond(port: number, concurrency: number): Promise<BenchR
   }
   const timing = summarise(samples);
   return {
-    name: "v1 POST call (DECLINE -> 202), keep-alive",
+    name: `v1 POST call (DECLINE -> 202), keep-alive${ca === undefined ? "" : ", TLS"}`,
     value: Math.round((CALLS_PER_RUN / timing.medianMs) * 1000),
     unit: "req/s",
     concurrency,
@@ -159,14 +171,31 @@ export const suite: BenchSuite = {
   description: `${CALLS_PER_RUN} v1 calls x ${CALL_RUNS} runs per concurrency, ${EVENTS_PER_RUN} stream events x ${EVENT_RUNS} runs, loopback`,
   async run() {
     const { server, streams } = startBenchServer();
-    const { port } = await server.listen({ host: "127.0.0.1", port: 0 });
+    const { port } = await server.listen({ host: "127.0.0.1", port: 0, tls: TLS_DISABLED });
+    const caDir = mkdtempSync(join(tmpdir(), "tessera-bench-tls-"));
+    const ca = opensslPath() === undefined ? undefined : makeTestCa(caDir);
+    const tlsServer = startBenchServer().server;
     try {
       const rows: BenchRow[] = [];
       for (const concurrency of CONCURRENCIES) rows.push(await callsPerSecond(port, concurrency));
+      if (ca !== undefined) {
+        const tls: TlsSettings = {
+          ...TLS_DISABLED,
+          enabled: true,
+          certFile: ca.certFile,
+          keyFile: ca.keyFile,
+        };
+        const bound = await tlsServer.listen({ host: "127.0.0.1", port: 0, tls });
+        for (const concurrency of CONCURRENCIES) {
+          rows.push(await callsPerSecond(bound.port, concurrency, ca));
+        }
+      }
       rows.push(await eventsPerSecond(port, streams));
       return rows;
     } finally {
       await server.close();
+      await tlsServer.close();
+      rmSync(caDir, { recursive: true, force: true });
     }
   },
 };

@@ -19,6 +19,8 @@ import {
   type MesosFlagSpec,
   parseFlags,
 } from "../base/flag-parsing.ts";
+import type { TlsOverrides } from "../http/tls.ts";
+import { readTlsFlags, tlsFlagSpecs } from "../http/tls-flags.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 import { AGENT_FLAGS_WITHOUT_EFFECT } from "./agent-flags-without-effect.ts";
 import {
@@ -65,6 +67,8 @@ export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
   /** `--executor_environment_variables`: the executors' whole environment, instead of the
    *  agent's own. */
   executorEnvironmentVariables: Readonly<Record<string, string>> | undefined;
+  /** `--ssl_*`: TLS flags given, over the LIBPROCESS_SSL_* variables (src/http/tls.ts). */
+  tls: TlsOverrides;
 }
 
 type FlagKind =
@@ -239,6 +243,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
   },
   ...HARDENING_FLAG_SPECS,
+  ...tlsFlagSpecs(),
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
   ...AGENT_FLAGS_WITHOUT_EFFECT,
@@ -351,6 +356,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
     switchUser: r.bool("switch_user"),
     executorEnvironmentVariables,
     ...readHardeningFlags(r),
+    tls: readTlsFlags(r),
   };
 }
 
@@ -409,7 +415,10 @@ function isZkMaster(master: string): boolean {
  * the zk:// URL (a file:// URL's content) whose leader MasterLink follows through a detector.
  * Undefined for anything else.
  */
-export function masterBaseUrl(master: string): string | undefined {
+export function masterBaseUrl(
+  master: string,
+  scheme: "http" | "https" = "http",
+): string | undefined {
   if (isZkMaster(master)) {
     const trimmed = master.trim();
     if (!resolveZkUrl(trimmed, readText).ok) return undefined;
@@ -417,7 +426,9 @@ export function masterBaseUrl(master: string): string | undefined {
     return trimmed.startsWith("zk://") ? trimmed : readText(trimmed.slice("file://".length)).trim();
   }
   const text =
-    master.startsWith("http://") || master.startsWith("https://") ? master : `http://${master}`;
+    master.startsWith("http://") || master.startsWith("https://")
+      ? master
+      : `${scheme}://${master}`;
   try {
     const url = new URL(text);
     return `${url.protocol}//${url.host}`;

@@ -9,6 +9,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { constants as osConstants, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
+import { processTls, tlsEnvironment } from "../http/tls.ts";
 import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
 import type {
@@ -234,7 +235,12 @@ export class Launching {
       return;
     }
     if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
-    this.#inheritedEnv ??= this.#flags.executorEnvironmentVariables ?? inheritedEnv();
+    // With TLS on, executors reach the agent over https the way it is configured (Mesos's
+    // executors read the same LIBPROCESS_SSL_* variables), flags included.
+    this.#inheritedEnv ??= {
+      ...(this.#flags.executorEnvironmentVariables ?? inheritedEnv()),
+      ...tlsEnvironment(processTls()),
+    };
     const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {

@@ -13,6 +13,7 @@
 // is dropped: the registration timer tries again, and the next leader restarts registration.
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
+import { processScheme } from "../http/tls.ts";
 import {
   AGENT_CHANNEL_PATH,
   AGENT_CHANNEL_VERSION,
@@ -94,7 +95,7 @@ export class MasterLink {
       this.logger.warn("no leading master is known");
       return; // the stream to the old leader ends on its own, or stays if it still leads
     }
-    this.#baseUrl = masterInfoUrl(leader);
+    this.#baseUrl = masterInfoUrl(leader, processScheme());
     this.logger.info({ leader: this.#baseUrl, id: leader.id }, "new leading master detected");
     // Drop whatever we had with the previous leader and re-register with this one.
     this.#generation++;

@@ -16,6 +16,7 @@ import { advertisedIp as advertisedIpOf } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
 import { HttpServer } from "../http/server.ts";
+import { daemonTls, listenWithTls } from "../http/tls-flags.ts";
 import { attributeToWire, parseAttributesText } from "../resources/attributes.ts";
 import { resourcesToWire } from "../resources/index.ts";
 import type { AgentInfo } from "../wire/framework.ts";
@@ -204,6 +205,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   const parsed = parseAgentFlags(options.flags ?? {}, options.env ?? {});
   if (!parsed.ok) throw new AgentStartError(parsed.message, parsed.flag);
   const flags = parsed.flags;
+  const tls = daemonTls(options.env ?? {}, flags.tls);
+  if (!tls.ok) throw new AgentStartError(tls.message, tls.flag);
   const logger = options.logger ?? pino({ level: flags.logLevel }, destination(2));
   const { resources, attributes, containerizer } = prepare(flags, logger);
   await mkdir(flags.workDir, { recursive: true });
@@ -213,7 +216,9 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     onHandlerError: (error, request) =>
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
-  const bound = await server.listen({ host: flags.ip, port: flags.port });
+  const listened = await listenWithTls(server, { host: flags.ip, port: flags.port }, tls.settings);
+  if (!listened.ok) throw new AgentStartError(listened.message, listened.flag);
+  const bound = listened.bound;
   // --advertise_ip/--advertise_port: what the master, executors and tools are told (NAT).
   const advertisedIp = flags.advertiseIp ?? advertisedIpOf(flags.ip);
   const advertisedPort = flags.advertisePort ?? bound.port;
@@ -229,7 +234,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     ip: advertisedIp,
     port: advertisedPort,
   });
-  const url = `http://${advertisedIp}:${advertisedPort}`;
+  const url = `${bound.scheme}://${advertisedIp}:${advertisedPort}`;
   const store = options.checkpointStore ?? workDirCheckpointStore(flags.workDir);
   const shell = wire(flags, logger, core, containerizer, store);
   const { dispatcher, launching } = shell;
@@ -276,7 +281,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   }
   launching.startSandboxGc();
   if (flags.master !== undefined) {
-    const base = masterBaseUrl(flags.master);
+    const base = masterBaseUrl(flags.master, bound.scheme);
     if (base === undefined) {
       return giveUp(
         new AgentStartError(

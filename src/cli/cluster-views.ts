@@ -2,6 +2,8 @@
 // loose structural types (the master speaks protobuf JSON; fields a command does not use are
 // left out), and the lookups several commands share: a task by id, an agent by id or host,
 // an agent's URL.
+
+import { processScheme } from "../http/tls.ts";
 import { CliError } from "./cli-error.ts";
 import type { MasterClient } from "./operator-client.ts";
 import { type Column, formatScalar } from "./output.ts";
@@ -111,8 +113,10 @@ export const CPUS_MEM_COLUMNS: readonly Column<CpusMem>[] = [
   { header: "MEM", value: (r) => formatScalar(r.mem_mb) },
 ];
 
-export function agentUrl(agent: WireAgent): string {
-  return `http://${agent.agent_info.hostname}:${agent.agent_info.port ?? 5051}`;
+export function agentUrl(agent: WireAgent, masterUrl?: string): string {
+  // Agents speak TLS when their master does (libprocess's one setting covers the cluster).
+  const scheme = masterUrl?.startsWith("https:") ? "https" : processScheme();
+  return `${scheme}://${agent.agent_info.hostname}:${agent.agent_info.port ?? 5051}`;
 }
 
 export function agentAddress(agent: WireAgent): string {

@@ -11,6 +11,7 @@ import type { RunningAgent } from "../agent/server.ts";
 import type { RunningJobs } from "../frameworks/jobs/start.ts";
 import type { RunningServices } from "../frameworks/services/start.ts";
 import type { RunningMaster } from "../master/server.ts";
+import { devTls, devTlsLines } from "./dev-tls.ts";
 
 interface DevOptions {
   port: string;
@@ -20,6 +21,7 @@ interface DevOptions {
   services_port: string;
   jobs_port: string;
   log_level: string;
+  secure?: boolean;
 }
 
 /** Splits this machine's cpus and memory evenly when several agents share it. */
@@ -47,6 +49,7 @@ export function devCommand(): Command {
       new Option("--jobs_port <port>", "jobs (Chronos API) port; 'off' to skip").default("4400"),
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
+    .addOption(new Option("--secure", "TLS on every port, with a generated CA and certificates"))
     .allowExcessArguments(false)
     .action(runDev);
 }
@@ -70,9 +73,12 @@ async function runDev(opts: DevOptions): Promise<void> {
   const dataDir = resolve(opts.data_dir);
   if (opts.fresh) rmSync(dataDir, { recursive: true, force: true });
 
-  const master = await startDevMaster(dataDir, port, opts.log_level);
+  const made = opts.secure ? devTls(dataDir) : undefined;
+  if (made !== undefined && !made.ok) return fail(made.message, 1);
+  const tls = made?.tls;
+  const master = await startDevMaster(dataDir, port, opts.log_level, tls?.flags);
   if (master === undefined) return;
-  const running = await startDevAgents(master, dataDir, port, agents, opts.log_level);
+  const running = await startDevAgents(master, dataDir, port, agents, opts.log_level, tls?.flags);
   if (running === undefined) {
     await master.close();
     return;
@@ -102,6 +108,7 @@ async function runDev(opts: DevOptions): Promise<void> {
         : []),
       ...(jobs ? [`  jobs:    ${jobs.url}   (Chronos API: ${jobs.url}/v1/scheduler/jobs)`] : []),
       `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
+      ...(tls === undefined ? [] : devTlsLines(tls, master.url)),
       "Next:",
       `  tessera run${masterFlag} -- echo hello   run a command as a task`,
       `  tessera tasks${masterFlag}               what runs (--all: finished ones too)`,
@@ -136,6 +143,7 @@ async function startDevMaster(
   dataDir: string,
   port: number,
   logLevel: string,
+  secure: Record<string, string> = {},
 ): Promise<RunningMaster | undefined> {
   // Loaded on use, so that the other commands start without compiling the servers.
   const { MasterStartError, startMaster } = await import("../master/server.ts");
@@ -148,6 +156,7 @@ async function startDevMaster(
         work_dir: join(dataDir, "master"),
         registry: "sqlite",
         log_level: logLevel,
+        ...secure,
       },
       env: process.env,
     });
@@ -164,6 +173,7 @@ async function startDevAgents(
   port: number,
   agents: number,
   logLevel: string,
+  secure: Record<string, string> = {},
 ): Promise<RunningAgent[] | undefined> {
   const { AgentStartError, startAgent } = await import("../agent/server.ts");
   const running: RunningAgent[] = [];
@@ -176,6 +186,7 @@ async function startDevAgents(
       port: String(port === 0 ? 0 : port + 1 + i),
       ip: "127.0.0.1",
       log_level: logLevel,
+      ...secure,
     };
     if (agents > 1) {
       // Each agent destroys the cgroups under its root that it does not know when it

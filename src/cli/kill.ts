@@ -41,7 +41,7 @@ export function killCommand(): Command {
         if (found.agent === undefined) {
           throw new CliError("NOT_FOUND", `the agent of task '${taskId}' is not registered`);
         }
-        const url = agentUrl(found.agent);
+        const url = agentUrl(found.agent, master.baseUrl);
         const frameworkId = found.task.framework_id.value;
         const executorId = found.task.executor_id?.value ?? taskId;
         const listed = await agentCall(url, { type: "GET_CONTAINERS" });

@@ -28,7 +28,7 @@ export function logsCommand(): Command {
               `task '${taskId}' ran on agent ${found.task.agent_id?.value ?? "?"}, which is not registered any more`,
             );
           }
-          const url = agentUrl(found.agent);
+          const url = agentUrl(found.agent, master.baseUrl);
           const sandbox = await findSandbox({
             agentUrl: url,
             frameworkId: found.task.framework_id.value,

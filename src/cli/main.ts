@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import { MESOS_COMPATIBLE_VERSION, TESSERA_VERSION } from "../base/version.ts";
 import { isEntryPoint, runCli } from "./cli-runner.ts";
+import { addTlsOptions, hoistTlsOptions } from "./tls-options.ts";
 
 /** Adds one module's commands to the program. */
 type AddCommands = (program: Command) => void;
@@ -91,6 +92,7 @@ function baseProgram(): Command {
       "-V, --version",
       "print the version",
     );
+  addTlsOptions(program);
 
   program
     .command("version")
@@ -134,4 +136,6 @@ const entryFiles = [
   fileURLToPath(import.meta.url),
   fileURLToPath(new URL("../../bin/tessera.mjs", import.meta.url)),
 ];
-if (isEntryPoint(entryFiles)) await runCli(await buildProgram(process.argv[2]), process.argv);
+if (isEntryPoint(entryFiles)) {
+  await runCli(await buildProgram(process.argv[2]), hoistTlsOptions(process.argv));
+}

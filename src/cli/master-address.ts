@@ -4,6 +4,7 @@
 // for which the leading master is read from ZooKeeper's `json.info_` znodes by the master's own
 // detector (reference §7) and turned into a URL.
 import { readFileSync } from "node:fs";
+import { processScheme } from "../http/tls.ts";
 import { masterInfoUrl } from "../zk/master-info.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 import { CliError } from "./cli-error.ts";
@@ -22,12 +23,15 @@ export function masterAddressText(
   const fromEnv = env[MASTER_ENV];
   if (flag !== undefined && flag !== "") return flag;
   if (fromEnv !== undefined && fromEnv !== "") return fromEnv;
-  return DEFAULT_MASTER;
+  // With TLS on (LIBPROCESS_SSL_ENABLED, --ssl_enabled), the local master speaks https.
+  return processScheme() === "https" ? DEFAULT_MASTER.replace("http:", "https:") : DEFAULT_MASTER;
 }
 
 /** A plain (non-ZooKeeper) address as a base URL without a trailing slash. */
 export function httpMasterUrl(text: string): string {
-  const withScheme = /^[a-z][a-z0-9+.-]*:\/\//i.test(text) ? text : `http://${text}`;
+  // An address without a scheme is https when this process speaks TLS, as a Mesos tool's is.
+  const schemeGiven = /^[a-z][a-z0-9+.-]*:\/\//i.test(text);
+  const withScheme = schemeGiven ? text : `${processScheme()}://${text}`;
   let url: URL;
   try {
     url = new URL(withScheme);
@@ -36,7 +40,9 @@ export function httpMasterUrl(text: string): string {
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") throw badAddress(text);
   if (url.hostname === "") throw badAddress(text);
-  if (url.port === "") url.port = url.protocol === "http:" ? String(DEFAULT_MASTER_PORT) : "";
+  if (url.port === "" && (url.protocol === "http:" || !schemeGiven)) {
+    url.port = String(DEFAULT_MASTER_PORT);
+  }
   return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
 }
 
@@ -74,7 +80,7 @@ export async function resolveMasterUrl(text: string): Promise<string> {
         `no leading master found in ${text} within ${ZK_DETECT_TIMEOUT_MS / 1000} s — is ZooKeeper up and a master running with --zk?`,
       );
     }
-    return masterInfoUrl(leader);
+    return masterInfoUrl(leader, processScheme());
   } finally {
     clearTimeout(timer);
     await detector.close();

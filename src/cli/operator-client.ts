@@ -96,6 +96,12 @@ export class MasterClient {
     if (code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN") {
       return new CliError("NO_MASTER", `no master at ${where} — start one with \`tessera dev\``);
     }
+    if (code !== undefined && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS|ERR_SSL/.test(code)) {
+      return new CliError(
+        "NO_MASTER",
+        `the master at ${where} was not trusted over TLS (${code}) — give its CA with --ca_file or TESSERA_CA_FILE`,
+      );
+    }
     return new CliError(
       "NO_MASTER",
       `the master at ${where} did not answer (${code ?? "network error"}) — is it running? (\`tessera dev\` starts one)`,

@@ -66,7 +66,7 @@ class OutputStream {
     }
     if (agent === undefined)
       throw new CliError("UNREACHABLE", `agent ${agentId} is not registered`);
-    const url = agentUrl(agent);
+    const url = agentUrl(agent, this.master.baseUrl);
     const sandbox = await findSandbox({
       agentUrl: url,
       frameworkId: this.frameworkId() ?? "",

@@ -5,6 +5,7 @@ import { CliError } from "./cli-error.ts";
 import { jsonOption, runAction } from "./command-kit.ts";
 import { type Column, formatScalar, printJson, printTable } from "./output.ts";
 import { api, appPath, changeAndFollow, ok, readAppFile } from "./services-client.ts";
+import { withServerTlsOptions } from "./tls-options.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
 
@@ -110,6 +111,7 @@ export function servicesCommand(): Command {
     "the services framework (Marathon-compatible long-running apps on Tessera)",
   );
   addServe(cmd);
+  withServerTlsOptions(cmd.commands.find((c) => c.name() === "serve") as Command);
   addDeployAndViews(cmd);
   addChanges(cmd);
   return cmd;

@@ -10,11 +10,15 @@
 //
 // Redirects are not followed: a 307 from a non-leading master is an answer the caller acts on
 // (the SDK re-resolves the leader, the CLI follows it by hand). Header names are lower-cased.
-// No Accept-Encoding is sent, so answers come uncompressed.
+// No Accept-Encoding is sent, so answers come uncompressed. An `https:` URL goes through an
+// https pool with this process's TLS settings (tls.ts): its CA, its client certificate, and
+// the server's certificate verified unless LIBPROCESS_SSL_VERIFY_SERVER_CERT=false.
 import { Agent, request as httpRequest, type IncomingMessage } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { RECORDIO_MAX_RECORD_BYTES } from "../wire/recordio.ts";
 import { RecordStream } from "./record-stream.ts";
 import { APPLICATION_JSON } from "./response.ts";
+import { clientTlsOptions, loadTlsMaterial, onProcessTlsChange, processTls } from "./tls.ts";
 
 export interface CallOptions {
   /** Extra request headers, e.g. `Mesos-Stream-Id` or `Authorization`. */
@@ -68,6 +72,31 @@ const pool = new Agent({
   scheduling: "lifo",
 });
 
+/** The https pool and the tls options of unpooled https requests, made at first use. */
+let https: { pool: HttpsAgent; options: Record<string, unknown> } | undefined;
+onProcessTlsChange(() => {
+  https?.pool.destroy();
+  https = undefined;
+});
+
+function httpsClient(): { pool: HttpsAgent; options: Record<string, unknown> } {
+  if (https === undefined) {
+    const loaded = loadTlsMaterial(processTls(), false);
+    // A CA or certificate that cannot be read is the caller's error, on every https call.
+    if (!loaded.ok) throw new Error(loaded.message);
+    const options = clientTlsOptions(loaded.material);
+    const pool = new HttpsAgent({
+      keepAlive: true,
+      keepAliveMsecs: 1_000,
+      maxSockets: 8,
+      scheduling: "lifo",
+      ...options,
+    });
+    https = { pool, options };
+  }
+  return https;
+}
+
 function headerRecord(res: IncomingMessage): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) {
@@ -112,20 +141,26 @@ function send(
   body: string | undefined,
   headers: Record<string, string | number>,
   signal: AbortSignal | undefined,
-  agent: Agent | false,
+  pooled: boolean,
 ): Promise<IncomingMessage> {
   return new Promise((resolve, reject) => {
     const { protocol, hostname, port, path } = target(url);
-    const req = httpRequest({
+    const common = {
       protocol,
       hostname,
       port,
       path,
       method,
-      agent,
       headers,
       ...(signal === undefined ? {} : { signal }),
-    });
+    };
+    let req: ReturnType<typeof httpRequest>;
+    if (protocol === "https:") {
+      const tls = httpsClient();
+      req = httpsRequest({ ...common, ...tls.options, agent: pooled ? tls.pool : false });
+    } else {
+      req = httpRequest({ ...common, agent: pooled ? pool : false });
+    }
     req.once("response", resolve);
     req.once("error", reject);
     req.end(body);
@@ -137,7 +172,7 @@ function sendCall(
   url: string | URL,
   callJson: string,
   options: CallOptions,
-  agent: Agent | false,
+  pooled: boolean,
 ): Promise<IncomingMessage> {
   const headers = {
     "Content-Type": APPLICATION_JSON,
@@ -145,7 +180,7 @@ function sendCall(
     "Content-Length": Buffer.byteLength(callJson),
     ...options.headers,
   };
-  return send(url, "POST", callJson, headers, options.signal, agent);
+  return send(url, "POST", callJson, headers, options.signal, pooled);
 }
 
 /** The whole body as text; listeners rather than an async iterator, which cost more per call. */
@@ -173,7 +208,7 @@ export async function postCall(
   callJson: string,
   options: CallOptions = {},
 ): Promise<CallResponse> {
-  const res = await sendCall(url, callJson, options, pool);
+  const res = await sendCall(url, callJson, options, true);
   return { status: res.statusCode ?? 0, headers: headerRecord(res), body: await readAll(res) };
 }
 
@@ -209,7 +244,7 @@ export async function request(url: string | URL, options: RequestOptions): Promi
     headers["Content-Length"] = Buffer.byteLength(options.body);
   }
   Object.assign(headers, options.headers);
-  const res = await send(url, options.method, options.body, headers, options.signal, pool);
+  const res = await send(url, options.method, options.body, headers, options.signal, true);
   return { status: res.statusCode ?? 0, headers: headerRecord(res), body: await readAll(res) };
 }
 

@@ -26,6 +26,8 @@ import {
 } from "./response.ts";
 import { RouteTable } from "./route-table.ts";
 import { SseStream } from "./sse-stream.ts";
+import { loadTlsMaterial, processTls, type TlsSettings } from "./tls.ts";
+import { TlsListener } from "./tls-listener.ts";
 
 /** Largest request body accepted: 4 MiB, far above any real Call (a big ACCEPT is ~100 KiB). */
 export const HTTP_MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -100,6 +102,8 @@ interface OpenStream {
 export interface ListenAddress {
   readonly host: string;
   readonly port: number;
+  /** "https" when the port speaks TLS (tls.ts), else "http". */
+  readonly scheme: "http" | "https";
 }
 
 export class HttpServer {
@@ -115,6 +119,8 @@ export class HttpServer {
   private readonly ignoreTrailingSlash: boolean;
   private readonly failure: (failure: HttpFailure) => HttpResponse;
   private closing = false;
+  /** Set while listening with TLS: the port is its, the http server gets its connections. */
+  private tlsListener: TlsListener | undefined;
 
   constructor(options: HttpServerOptions = {}) {
     const prefix = options.prefix ?? "";
@@ -156,11 +162,31 @@ export class HttpServer {
     for (const path of paths) this.routes.add(path, route, route.subpaths === true);
   }
 
-  async listen(address: { host?: string; port?: number } = {}): Promise<ListenAddress> {
-    this.server.listen(address.port ?? 0, address.host ?? "127.0.0.1");
+  /**
+   * Listens; with TLS (`address.tls`, else this process's settings, tls.ts) the port speaks
+   * TLS. A certificate or key that cannot be read rejects with the reason.
+   */
+  async listen(
+    address: { host?: string; port?: number; tls?: TlsSettings } = {},
+  ): Promise<ListenAddress> {
+    const host = address.host ?? "127.0.0.1";
+    const tls = address.tls ?? processTls();
+    if (tls.enabled) {
+      const loaded = loadTlsMaterial(tls, true);
+      if (!loaded.ok) throw new Error(loaded.message);
+      this.tlsListener = new TlsListener(this.server, loaded.material);
+      const bound = await this.tlsListener.listen(address.port ?? 0, host);
+      return { host: bound.address, port: bound.port, scheme: "https" };
+    }
+    this.server.listen(address.port ?? 0, host);
     await once(this.server, "listening");
     const bound = this.server.address() as AddressInfo;
-    return { host: bound.address, port: bound.port };
+    return { host: bound.address, port: bound.port, scheme: "http" };
+  }
+
+  /** The TLS port's connection counts, while listening with TLS. */
+  get tlsCounts(): TlsListener["counts"] | undefined {
+    return this.tlsListener?.counts;
   }
 
   /** Streams currently open, for tests and metrics. */
@@ -177,6 +203,7 @@ export class HttpServer {
     this.closing = true;
     const closed = once(this.server, "close");
     this.server.close();
+    this.tlsListener?.close();
     for (const stream of [...this.streams]) stream.close("server_closing");
     // Node's closeIdleConnections misses connections that never sent a request (clients
     // open spare ones), so idle sockets are found from our own count.

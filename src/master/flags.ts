@@ -20,6 +20,8 @@ import {
   type MesosFlagSpec,
   parseFlags,
 } from "../base/flag-parsing.ts";
+import type { TlsOverrides } from "../http/tls.ts";
+import { readTlsFlags, tlsFlagSpecs } from "../http/tls-flags.ts";
 import { formatZkUrl, resolveZkUrl, type ZkUrl } from "../zk/url.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
 import { MASTER_FLAGS_WITHOUT_EFFECT } from "./master-flags-without-effect.ts";
@@ -36,6 +38,8 @@ export interface MasterCommandFlags extends DaemonFlags {
   weights: ReadonlyMap<string, number>;
   quiet: boolean;
   maxOperatorEventStreamSubscribers: number;
+  /** `--ssl_*`: TLS flags given, over the LIBPROCESS_SSL_* variables (src/http/tls.ts). */
+  tls: TlsOverrides;
   /** The core's part. */
   core: MasterFlags;
 }
@@ -164,6 +168,7 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     help: "whether frameworks may run tasks as root",
   },
   { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
+  ...tlsFlagSpecs(),
   ...(loggingFlagSpecs() as readonly FlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly FlagSpec[]),
   ...MASTER_FLAGS_WITHOUT_EFFECT,
@@ -240,6 +245,7 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
     cluster: r.str("cluster"),
     weights,
     quiet: r.bool("quiet"),
+    tls: readTlsFlags(r),
     maxOperatorEventStreamSubscribers: r.integer(
       "max_operator_event_stream_subscribers",
       1,

@@ -19,6 +19,7 @@ import { registerCommonEndpoints } from "../http/endpoints.ts";
 import type { HeartbeatTimer } from "../http/event-stream.ts";
 import type { LeadershipView } from "../http/leader.ts";
 import { HttpServer } from "../http/server.ts";
+import { daemonTls, listenWithTls } from "../http/tls-flags.ts";
 import type { MasterInfo } from "../wire/framework.ts";
 import { ZkDetector } from "../zk/detector.ts";
 import { connectString, formatZkUrl } from "../zk/url.ts";
@@ -310,7 +311,13 @@ class MasterProcess {
 export async function startMaster(options: StartMasterOptions = {}): Promise<RunningMaster> {
   const parsed = parseMasterFlags(options.flags ?? {}, options.env ?? {});
   if (!parsed.ok) throw new MasterStartError(parsed.message, parsed.flag);
-  const flags = parsed.flags;
+  const tls = daemonTls(options.env ?? {}, parsed.flags.tls);
+  if (!tls.ok) throw new MasterStartError(tls.message, tls.flag);
+  const agentScheme = tls.settings.enabled ? "https" : "http";
+  const flags: MasterCommandFlags = {
+    ...parsed.flags,
+    core: { ...parsed.flags.core, agentScheme },
+  };
   const logger =
     options.logger ?? pino({ level: flags.quiet ? "error" : flags.logLevel }, destination(2));
 
@@ -319,14 +326,16 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
     onHandlerError: (error, request) =>
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
-  const bound = await server.listen({ host: flags.ip, port: flags.port });
+  const listened = await listenWithTls(server, { host: flags.ip, port: flags.port }, tls.settings);
+  if (!listened.ok) throw new MasterStartError(listened.message, listened.flag);
+  const bound = listened.bound;
   const masterInfo = masterInfoFor(flags, bound.port);
   const master = new MasterProcess(flags, options, masterInfo, logger, server);
   master.registerRoutes();
 
   const zk = flags.zk;
   const host = flags.ip === "0.0.0.0" ? "127.0.0.1" : bound.host;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
+  const url = `${bound.scheme}://${host.includes(":") ? `[${host}]` : host}:${bound.port}`;
   const leadership = master.leadership;
   leadership.start();
   if (zk === undefined) {

@@ -2,8 +2,9 @@
 // framework and executor it is, and, for checkpointing frameworks, how long to keep trying to
 // reach a restarting agent. Durations arrive in stout's format (`5secs`, `15mins`, `100ms`).
 
+import { tlsSettingsFrom } from "../http/tls.ts";
 export interface ExecutorEnv {
-  /** `http://<MESOS_AGENT_ENDPOINT>/api/v1/executor`. */
+  /** `http(s)://<MESOS_AGENT_ENDPOINT>/api/v1/executor` (https with LIBPROCESS_SSL_ENABLED). */
   readonly agentUrl: string;
   readonly frameworkId: string;
   readonly executorId: string;
@@ -73,7 +74,8 @@ export function readExecutorEnv(
   return {
     ok: true,
     value: {
-      agentUrl: `http://${endpoint}/api/v1/executor`,
+      // MESOS_AGENT_ENDPOINT has no scheme: LIBPROCESS_SSL_ENABLED says https, as in Mesos.
+      agentUrl: `${tlsEnabledIn(env) ? "https" : "http"}://${endpoint}/api/v1/executor`,
       frameworkId,
       executorId,
       agentId: env.MESOS_SLAVE_ID,
@@ -86,4 +88,9 @@ export function readExecutorEnv(
       authenticationToken: env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN,
     },
   };
+}
+
+function tlsEnabledIn(env: Readonly<Record<string, string | undefined>>): boolean {
+  const read = tlsSettingsFrom(env);
+  return read.ok && read.settings.enabled;
 }

@@ -9,11 +9,13 @@
 // - Offer matching: RemainingOffer, offerFits, packTasks, commandTask, launchOperation.
 // - Reconciliation: the recommended explicit-with-backoff plus periodic implicit schedule.
 // - ExecutorClient: a custom executor's side of /api/v1/executor.
+// - useClientTls (or SchedulerClient's `tls`): a CA and client certificate for https URLs.
 
 // Wire types and helpers a framework author needs alongside the clients.
 export type { InverseOffer, Offer } from "../wire/offer.ts";
 export { isTerminalState, type TaskState, type TaskStatus } from "../wire/status.ts";
 export { Backoff, type BackoffOptions } from "./backoff.ts";
+export { type ClientTlsFiles, useClientTls } from "./client-tls.ts";
 export {
   ExecutorClient,
   type ExecutorClientOptions,

@@ -18,6 +18,7 @@ import { postCall, subscribe } from "../http/client.ts";
 import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";
+import { type ClientTlsFiles, useClientTls } from "./client-tls.ts";
 import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
 import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
 import type {
@@ -64,6 +65,12 @@ export interface SchedulerClientOptions {
   readonly backoffInitialMs?: number;
   readonly backoffMaxMs?: number;
   readonly seed?: number;
+  /**
+   * CA and client certificate for an https master (else TESSERA_CA_FILE, TESSERA_CERT_FILE,
+   * TESSERA_KEY_FILE and LIBPROCESS_SSL_*). The HTTP client is process-wide, as libprocess's
+   * TLS is: this sets it for the whole process.
+   */
+  readonly tls?: ClientTlsFiles;
 }
 
 /** The result of a call: expected failures are values with a stable code. */
@@ -95,6 +102,7 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   constructor(options: SchedulerClientOptions) {
     super();
     this.options = options;
+    if (options.tls !== undefined) useClientTls(options.tls);
     const { masters, zkMaster } = masterSources(options.master);
     this.zkMaster = zkMaster;
     const { frameworkId, missedHeartbeatsMax, backoffInitialMs, backoffMaxMs, seed } = options;

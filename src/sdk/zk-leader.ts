@@ -4,6 +4,7 @@
 //
 //   const client = new SchedulerClient({ master: "zk://zk1:2181,zk2:2181/tessera", ... });
 import { readFileSync } from "node:fs";
+import { processScheme } from "../http/tls.ts";
 import { ZkDetector } from "../zk/detector.ts";
 import { masterInfoUrl } from "../zk/master-info.ts";
 import { resolveZkUrl } from "../zk/url.ts";
@@ -47,7 +48,7 @@ export class ZkLeader {
   /** The leading master's base URL, `http://ip:port`; undefined while none is known. */
   current(): string | undefined {
     const info = this.#detector.current();
-    return info === undefined ? undefined : masterInfoUrl(info);
+    return info === undefined ? undefined : masterInfoUrl(info, processScheme());
   }
 
   /**
@@ -66,7 +67,7 @@ export class ZkLeader {
       };
       const onAbort = () => finish(undefined);
       const off = this.#detector.onChange((info) => {
-        const url = info === undefined ? undefined : masterInfoUrl(info);
+        const url = info === undefined ? undefined : masterInfoUrl(info, processScheme());
         if (url !== undefined && url !== previous) finish(url);
       });
       signal.addEventListener("abort", onAbort, { once: true });
@@ -76,7 +77,7 @@ export class ZkLeader {
   /** Calls `listener` with the new leader's URL (undefined = none known) on every change. */
   onChange(listener: (url: string | undefined) => void): () => void {
     return this.#detector.onChange((info) =>
-      listener(info === undefined ? undefined : masterInfoUrl(info)),
+      listener(info === undefined ? undefined : masterInfoUrl(info, processScheme())),
     );
   }
 

@@ -97,9 +97,11 @@ export function decodeMasterInfo(data: Buffer | undefined): MasterInfoParse {
  * The base URL of a master's HTTP API from its MasterInfo, as a Mesos client builds it:
  * `http://<address.ip>:<address.port>` (the address's hostname where it has no ip), falling
  * back to the packed `ip` and `port` fields. An IPv6 host is put in brackets, as a URL needs.
+ * MasterInfo has no scheme: as in Mesos, the reader's own TLS setting says whether it is
+ * `https` (every process of a TLS cluster has LIBPROCESS_SSL_ENABLED; src/http/tls.ts).
  */
-export function masterInfoUrl(info: MasterInfo): string {
+export function masterInfoUrl(info: MasterInfo, scheme: "http" | "https" = "http"): string {
   const host = info.address?.ip ?? info.address?.hostname ?? mesosUint32ToIpv4(info.ip);
   const port = info.address?.port ?? info.port;
-  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  return `${scheme}://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }

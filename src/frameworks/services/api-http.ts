@@ -13,7 +13,7 @@ import {
   response,
   sseReply,
 } from "../../http/response.ts";
-import { type HttpRequest, HttpServer } from "../../http/server.ts";
+import { type HttpRequest, HttpServer, type ListenAddress } from "../../http/server.ts";
 import type { SseStream } from "../../http/sse-stream.ts";
 import { type ApiAnswer, type ApiRoute, ServicesApi, type ServicesApiOptions } from "./api.ts";
 import type { ServiceEvent } from "./services-state.ts";
@@ -67,7 +67,7 @@ export class ServicesHttpServer {
     }
   }
 
-  async listen(port = 0, host = "127.0.0.1"): Promise<{ host: string; port: number }> {
+  async listen(port = 0, host = "127.0.0.1"): Promise<ListenAddress> {
     const address = await this.server.listen({ host, port });
     if (this.leader === "") this.leader = `${address.host}:${address.port}`;
     this.api.leader = this.leader;

@@ -55,7 +55,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   const address = await http.listen(options.httpPort, options.host ?? "127.0.0.1");
   const connection = connectServices(adapter, state, options.master);
   return {
-    url: `http://${address.host}:${address.port}`,
+    url: `${address.scheme}://${address.host}:${address.port}`,
     state,
     role,
     async close() {

@@ -42,7 +42,7 @@ export function sendInverseOffers(ctx: Ctx, decisions: readonly InverseOfferDeci
     const inverseOffer: InverseOffer = {
       id: { value: id },
       url: {
-        scheme: "http",
+        scheme: ctx.flags.agentScheme,
         address: { hostname: agent.info.hostname, ip: agent.ip, port: agent.info.port ?? 5051 },
         path: "/slave(1)",
       },

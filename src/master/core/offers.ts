@@ -54,7 +54,7 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
       agent_id: { value: agent.id },
       hostname: agent.info.hostname,
       url: {
-        scheme: "http",
+        scheme: ctx.flags.agentScheme,
         address: { hostname: agent.info.hostname, ip: agent.ip, port: agent.info.port ?? 5051 },
         path: "/slave(1)",
       },

@@ -49,6 +49,11 @@ export interface MasterFlags {
    * stream-pressure.ts). Undefined: offers are held until answered, as in Mesos.
    */
   silentOfferTimeoutMs: number | undefined;
+  /**
+   * Not a Mesos flag: the scheme of the agents' URLs in offers (`Offer.url.scheme`): "https"
+   * when the master speaks TLS, as libprocess's one TLS setting covers the whole cluster.
+   */
+  agentScheme: "http" | "https";
 }
 
 export const DEFAULT_MASTER_FLAGS: MasterFlags = {
@@ -66,6 +71,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   // 30 s a normal framework went without offers behind 500 silent ones.
   congestedOfferTimeoutMs: 5_000,
   silentOfferTimeoutMs: 10_000,
+  agentScheme: "http",
 };
 
 export interface MasterConfig {
