@@ -103,6 +103,8 @@ describe("the operator's resource operations", () => {
       type: "RESERVE",
       reserve: { source: [], resources: [reserved("disk", 10)] },
     });
+    // The agent is back after a restart: its old stream has closed.
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     const stream = h.newStreamId("agent");
     h.reregister(stream, agent.agentId);
     const resent = h.agentEventsOn(stream).find((e) => e.type === "CHECKPOINT_RESOURCES");

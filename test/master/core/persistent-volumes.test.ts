@@ -349,6 +349,8 @@ describe("operation feedback", () => {
   it("an agent back with the master's checkpoint had applied the pending operation: it is reported finished", () => {
     const { h, agent, fw } = pendingReserve();
     const checkpoint = lastCheckpoint(h, agent.streamId);
+    // The agent is back after a restart: its old stream has closed.
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     h.step({
       kind: "agent_subscribe",
       agentStreamId: h.newStreamId("agent"),
@@ -378,6 +380,8 @@ describe("operation feedback", () => {
         [{ type: "RESERVE", id: { value: "r2" }, reserve: { resources: [reserved("cpus", 1)] } }],
       ),
     );
+    // The agent is back after a restart: its old stream has closed.
+    h.step({ kind: "agent_stream_closed", agentStreamId: agent.streamId });
     const stream = h.newStreamId("agent");
     h.reregister(stream, agent.agentId);
     const resent = h.agentEventsOn(stream).find((e) => e.type === "CHECKPOINT_RESOURCES");
