@@ -37,6 +37,7 @@ export const LAYERS: readonly (readonly string[])[] = [
     "agent/executor",
     "agent/checkpoint",
     "agent/http",
+    "agent/nested",
     "agent/provisioner",
     "agent/network",
     "agent/docker",

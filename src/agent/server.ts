@@ -21,6 +21,7 @@ import { attributeToWire, parseAttributesText } from "../resources/attributes.ts
 import { resourcesToWire } from "../resources/index.ts";
 import type { AgentInfo } from "../wire/framework.ts";
 import type { Resource } from "../wire/resource.ts";
+import { apiContainers } from "./api-containers.ts";
 import {
   CheckpointCommitter,
   type CheckpointStore,
@@ -253,9 +254,11 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     },
     pids: (containerId) => containerizer.pids(containerId),
   });
+  const containers = apiContainers(core, containerizer, flags, logger);
   registerAgentEndpoints(server, {
     core,
     containerizer,
+    containers,
     metrics,
     agentInfo,
     flags: agentFlagValues(flags),
@@ -300,6 +303,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      await containers.close();
       await shell.close();
       await server.close();
       await containerizer.settle();

@@ -52,6 +52,8 @@ export interface EventStreamOptions {
   readonly streamId?: string | false;
   readonly maxBufferedBytes?: number;
   readonly heartbeat?: HeartbeatOptions;
+  /** More response headers (the agent's `Message-Content-Type` for application/recordio). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 /** Why a stream ended, reported once to every `onClose` callback. */
@@ -98,6 +100,7 @@ export class EventStream {
     );
 
     const headers: Record<string, string> = {
+      ...options.headers,
       "Content-Type": this.contentType,
       // Proxies must not hold back records waiting for more (e.g. nginx buffering).
       "Cache-Control": "no-cache",

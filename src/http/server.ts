@@ -54,6 +54,9 @@ export interface HttpRequest {
   readonly headers: IncomingMessage["headers"];
   /** The whole body (empty for bodiless requests), at most the server's body limit. */
   readonly body: Buffer;
+  /** A route's streamed request body, unread and unbounded here (Route.streamBody): `body` is
+   *  then empty, and the handler bounds what it holds. */
+  readonly bodyStream?: AsyncIterable<Buffer>;
   /** The client's address as the socket sees it ("" once the socket is gone). */
   readonly remoteAddress: string;
   /** The connection's two ports, to find the client's socket on this host (executor-caller.ts). */
@@ -76,6 +79,9 @@ export interface Route {
   readonly guard?: RouteGuard;
   /** This route's body limit, when it is not the server's (the agent channel's is larger). */
   readonly maxBodyBytes?: number;
+  /** Requests for which the handler reads the body as it arrives (the agent's streaming
+   *  ATTACH_CONTAINER_INPUT), instead of the server reading it whole first. */
+  readonly streamBody?: (request: HttpRequest) => boolean;
   readonly handler: (request: HttpRequest) => Reply | Promise<Reply>;
 }
 
@@ -248,6 +254,9 @@ export class HttpServer {
       return this.answer(req, res, this.failure(failure));
     }
 
+    if (route.streamBody?.(request) === true) {
+      return this.handle(req, res, route, { ...request, bodyStream: req });
+    }
     const maxBodyBytes = route.maxBodyBytes ?? this.maxBodyBytes;
     const body = await readBody(req, maxBodyBytes);
     if (body === "too_large") {
@@ -259,7 +268,15 @@ export class HttpServer {
     }
     if (body === "aborted") return;
 
-    const withBody: HttpRequest = { ...request, body };
+    return this.handle(req, res, route, { ...request, body });
+  }
+
+  private async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    route: Route,
+    withBody: HttpRequest,
+  ): Promise<void> {
     let reply: Reply;
     try {
       reply = await route.handler(withBody);

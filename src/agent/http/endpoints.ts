@@ -1,16 +1,22 @@
 // The agent's own endpoints (reference §4.4, §4.5, §4.6): `/state` (503 while recovering),
 // `/monitor/statistics`, `/containers`, `/flags`, `/files/{browse,read,download}`, the agent
-// operator API v1 (`POST /api/v1`: GET_HEALTH, GET_FLAGS, GET_VERSION, GET_METRICS, GET_STATE,
-// GET_CONTAINERS, GET_FRAMEWORKS, GET_EXECUTORS, GET_TASKS, GET_AGENT, KILL_CONTAINER) and the
-// `slave/*` and `gc/*` metrics. /health, /version, /metrics/snapshot and /metrics are the
+// operator API v1 (`POST /api/v1`: every call type; the reads and files in operator-api.ts, the
+// container, resource provider and image calls in container-calls.ts, KILL_CONTAINER of an
+// executor's container here; JSON, protobuf and, for the streaming container calls,
+// application/recordio) and the `slave/*` and `gc/*` metrics. /health, /version, /metrics/snapshot and /metrics are the
 // common ones (src/http/endpoints.ts), registered by the server.
 import type { Logger } from "pino";
 import { versionInfo } from "../../http/endpoints.ts";
 import { jsonOrJsonp } from "../../http/jsonp.ts";
 import type { MetricsRegistry } from "../../http/metrics.ts";
-import { failureResponse, type Reply, textResponse } from "../../http/response.ts";
+import {
+  APPLICATION_JSON,
+  failureResponse,
+  type Reply,
+  textResponse,
+} from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
-import { explainInvalid, negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
+import { explainInvalid, readV1Call, v1Response } from "../../http/v1-request.ts";
 
 import type { AgentInfo } from "../../wire/framework.ts";
 import { stringifyWire } from "../../wire/json.ts";
@@ -22,6 +28,10 @@ import {
 import type { Containerizer } from "../containerizer/containerizer.ts";
 import type { AgentCore } from "../core/agent.ts";
 import { agentSandboxRoot } from "../core/paths.ts";
+import type { AgentContainers } from "../nested/agent-containers.ts";
+import { attachContainerInput } from "./attach-input.ts";
+import { containerCall, streamsAnswer } from "./container-calls.ts";
+import { agentAccept, isStreamingRequest, streamingContent } from "./container-media.ts";
 import { browse, download, type FilesContext, read } from "./files.ts";
 import { agentOperatorProcess, executorsOf, operatorAnswer } from "./operator-api.ts";
 import { attributesObject, legacyFramework } from "./state-render.ts";
@@ -33,6 +43,8 @@ const AGENT_PROTOBUF_BODY_ERROR = "Failed to parse body into a protobuf object";
 export interface AgentEndpointsContext {
   core: AgentCore;
   containerizer: Containerizer;
+  /** The nested and standalone containers the operator API launches. */
+  containers: AgentContainers;
   metrics: MetricsRegistry;
   /** Flag values as strings (agentFlagValues). */
   flags: Record<string, string>;
@@ -205,17 +217,27 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
     handler: (r) => download(files, r.query),
   });
   const operator = agentOperatorProcess(ctx, files);
+  const containers = ctx.containers;
   server.route({
     name: "api/v1",
     methods: ["POST"],
     guard,
+    // ATTACH_CONTAINER_INPUT's body is read as it comes (container-calls.ts bounds it).
+    streamBody: isStreamingRequest,
     handler: async (request) => {
+      const streaming = streamingContent(request);
+      if (streaming !== undefined && typeof streaming !== "string") return streaming;
+      if (streaming !== undefined) {
+        const accept = agentAccept(request);
+        if ("kind" in accept) return accept;
+        return attachContainerInput(containers, request, streaming);
+      }
       const parsed = readV1Call(request, AgentOperatorCall, {
         protobufError: AGENT_PROTOBUF_BODY_ERROR,
       });
       if (!parsed.ok) return failureResponse(parsed.failure);
-      const accept = negotiateAccept(request);
-      if (!accept.ok) return failureResponse(accept.failure);
+      const accept = agentAccept(request);
+      if ("kind" in accept) return accept;
       const call = parsed.value.call;
       const invalid = validateAgentOperatorCall(call);
       if (invalid !== undefined)
@@ -223,6 +245,17 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
           400,
           `Failed to validate agent::Call: ${explainInvalid(invalid, parsed.value)}`,
         );
+      if (accept.streaming && !streamsAnswer(call)) {
+        return textResponse(
+          406,
+          `Streaming response is not supported for ${call.type ?? "UNKNOWN"} call`,
+        );
+      }
+      const answerType = accept.streaming ? APPLICATION_JSON : accept.type;
+      const own = await containerCall(ctx, containers, call, accept);
+      if (own !== undefined) {
+        return "kind" in own ? own : v1Response(answerType, AgentOperatorResponse, own);
+      }
       if (call.type === "KILL_CONTAINER" && call.kill_container !== undefined) {
         return killContainer(
           ctx,
@@ -232,7 +265,7 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       }
       const body = await operatorAnswer(ctx, operator, call);
       if ("kind" in body) return body;
-      return v1Response(accept.value, AgentOperatorResponse, body);
+      return v1Response(answerType, AgentOperatorResponse, body);
     },
   });
 }

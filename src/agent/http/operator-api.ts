@@ -2,8 +2,8 @@
 // endpoints.ts: the reads of the agent's state, GET/SET_LOGGING_LEVEL on the real logger,
 // LIST_FILES / READ_FILE over the sandboxes (real paths and `/frameworks/<fw>/executors/<ex>/
 // runs/latest`) and, with `--log_dir`, the agent's log file as `/slave/log`, and
-// WAIT_CONTAINER of an executor's container. The container-session calls and the
-// resource provider and image calls are not built yet: 501 naming the call.
+// WAIT_CONTAINER of an executor's container. The container, resource provider and image calls
+// are container-calls.ts's.
 
 import { join } from "node:path";
 import { versionInfo } from "../../http/endpoints.ts";
@@ -15,14 +15,9 @@ import {
   resolveAttached,
 } from "../../http/file-access.ts";
 import { LoggingLevel } from "../../http/logging-level.ts";
-import { notBuiltResponse } from "../../http/not-built.ts";
 import { type Reply, textResponse } from "../../http/response.ts";
 import type { encodeWire } from "../../wire/json.ts";
-import type {
-  AgentOperatorCall,
-  AgentOperatorCallType,
-  AgentOperatorResponse,
-} from "../../wire/operator-agent.ts";
+import type { AgentOperatorCall, AgentOperatorResponse } from "../../wire/operator-agent.ts";
 import type { Task } from "../../wire/task.ts";
 import type { AgentCore } from "../core/agent.ts";
 import type { AgentEndpointsContext } from "./endpoints.ts";
@@ -30,27 +25,6 @@ import { type FilesContext, resolveSandboxPath } from "./files.ts";
 
 /** A 200 answer's body, which the route encodes (JSON or protobuf, as asked). */
 export type AgentAnswer = Parameters<typeof encodeWire<typeof AgentOperatorResponse>>[1];
-
-/**
- * Calls Tessera's agent does not carry out yet, with what they need: 501 with a message
- * naming the call. The test that walks every call type lists the same ones.
- */
-export const AGENT_CALLS_NOT_BUILT: Partial<Record<AgentOperatorCallType, string>> = {
-  LAUNCH_NESTED_CONTAINER: "nested containers",
-  WAIT_NESTED_CONTAINER: "nested containers",
-  KILL_NESTED_CONTAINER: "nested containers",
-  REMOVE_NESTED_CONTAINER: "nested containers",
-  LAUNCH_NESTED_CONTAINER_SESSION: "nested container sessions",
-  ATTACH_CONTAINER_INPUT: "attaching to a container's input",
-  ATTACH_CONTAINER_OUTPUT: "attaching to a container's output",
-  LAUNCH_CONTAINER: "standalone containers",
-  REMOVE_CONTAINER: "standalone containers",
-  ADD_RESOURCE_PROVIDER_CONFIG: "resource providers",
-  UPDATE_RESOURCE_PROVIDER_CONFIG: "resource providers",
-  REMOVE_RESOURCE_PROVIDER_CONFIG: "resource providers",
-  MARK_RESOURCE_PROVIDER_GONE: "resource providers",
-  PRUNE_IMAGES: "container images",
-};
 
 export function executorsOf(core: AgentCore) {
   return [...core.frameworks.values()].flatMap((f) => [...f.executors.values()]);
@@ -91,7 +65,8 @@ function refused(result: Extract<FileAccessResult<unknown>, { ok: false }>): Rep
   return textResponse(result.status, result.message);
 }
 
-/** Every call but KILL_CONTAINER: the body of a 200 answer, or the whole reply. */
+/** The calls container-calls.ts leaves (KILL_CONTAINER of an executor's container aside): the
+ *  body of a 200 answer, or the whole reply. */
 export async function operatorAnswer(
   ctx: AgentEndpointsContext,
   own: AgentOperatorProcess,
@@ -123,20 +98,15 @@ export async function operatorAnswer(
       };
     }
     case "WAIT_CONTAINER":
-      // Only the agent's own (executor) containers exist here: a nested one is not built.
-      if (call.wait_container!.container_id.parent === undefined) {
-        return waitContainer(ctx, call.wait_container!.container_id.value);
-      }
-      return textResponse(
-        501,
-        "agent::Call 'WAIT_CONTAINER' is not built yet for nested containers: Tessera does not support nested containers yet",
-      );
+      // An executor's container (nested and standalone ones are container-calls.ts's).
+      return waitContainer(ctx, call.wait_container!.container_id.value);
     default:
       break;
   }
   const body = stateAnswer(ctx, call);
   if (body !== undefined) return body;
-  return notBuiltResponse("agent", call.type, AGENT_CALLS_NOT_BUILT);
+  // Every call type is answered; only UNKNOWN (or none) is left, as Mesos's NotImplemented.
+  return textResponse(501, `Unsupported call type '${call.type ?? "UNKNOWN"}'`);
 }
 
 /**
@@ -233,24 +203,6 @@ function stateAnswer(ctx: AgentEndpointsContext, call: AgentOperatorCall): Agent
           get_tasks: getTasks(),
           get_executors: getExecutors(),
           get_frameworks: getFrameworks(),
-        },
-      };
-    case "GET_CONTAINERS":
-      return {
-        type: "GET_CONTAINERS",
-        get_containers: {
-          containers: executors
-            .filter((e) => e.phase !== "terminated")
-            .map((e) => {
-              const usage = ctx.containerizer.usage(e.containerId);
-              return {
-                framework_id: { value: e.frameworkId },
-                executor_id: { value: e.id },
-                executor_name: e.info.name ?? "",
-                container_id: { value: e.containerId },
-                ...(usage.ok ? { resource_statistics: usage.value } : {}),
-              };
-            }),
         },
       };
     case "GET_FRAMEWORKS":

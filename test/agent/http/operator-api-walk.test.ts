@@ -1,7 +1,7 @@
 // Every call type of the agent's operator API (reference §4.4, AGENT_OPERATOR_CALL_TYPES) on
-// a real agent with a real master and a running command task: none answers 501 but the calls
-// not built yet, listed here by name so the list shrinks as they are built. Then the calls
-// that were 501 before: LIST_FILES / READ_FILE over the sandbox (real and virtual paths, 404
+// a real agent with a real master and a running command task: none answers 501 (the container
+// calls themselves are test/agent/http/container-calls.test.ts's). Then the calls that were
+// 501 before: LIST_FILES / READ_FILE over the sandbox (real and virtual paths, 404
 // elsewhere), GET_OPERATIONS and GET_RESOURCE_PROVIDERS (empty), and GET/SET_LOGGING_LEVEL on
 // the agent's real logger.
 import assert from "node:assert/strict";
@@ -9,7 +9,6 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
-import { AGENT_CALLS_NOT_BUILT } from "../../../src/agent/http/operator-api.ts";
 import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
 import { startupLogger } from "../../../src/cli/daemon.ts";
 import { parseProtobuf } from "../../../src/wire/index.ts";
@@ -21,24 +20,6 @@ import {
 import { eventually } from "../../support/eventually.ts";
 import { type Cluster, startCluster, terminal } from "../integration/cluster.ts";
 import { commandTask, type Loose, TEST_RESOURCES, tempWorkDir } from "../integration/helpers.ts";
-
-/** The container-session, resource provider and image calls: still 501 today. */
-const KNOWN_GAPS: readonly AgentOperatorCallType[] = [
-  "LAUNCH_NESTED_CONTAINER",
-  "WAIT_NESTED_CONTAINER",
-  "KILL_NESTED_CONTAINER",
-  "REMOVE_NESTED_CONTAINER",
-  "LAUNCH_NESTED_CONTAINER_SESSION",
-  "ATTACH_CONTAINER_INPUT",
-  "ATTACH_CONTAINER_OUTPUT",
-  "LAUNCH_CONTAINER",
-  "REMOVE_CONTAINER",
-  "ADD_RESOURCE_PROVIDER_CONFIG",
-  "UPDATE_RESOURCE_PROVIDER_CONFIG",
-  "REMOVE_RESOURCE_PROVIDER_CONFIG",
-  "MARK_RESOURCE_PROVIDER_GONE",
-  "PRUNE_IMAGES",
-];
 
 const nested = { container_id: { value: "child", parent: { value: "no-such-container" } } };
 const top = { container_id: { value: "no-such-container" } };
@@ -108,19 +89,17 @@ describe("every agent operator call type answers (reference §4.4)", () => {
 
   const call = (body: unknown) => post(cluster.agent.url, body);
 
-  it("no call answers 501 except the container-session, resource provider and image ones, which name themselves", async () => {
+  it("no call answers 501: every call type but UNKNOWN is carried out or refused as Mesos refuses it", async () => {
     const answered501: string[] = [];
     for (const type of AGENT_OPERATOR_CALL_TYPES) {
       if (type === "UNKNOWN") continue;
       const res = await call({ type, ...BODIES[type] });
       assert.doesNotMatch(res.body, /^Failed to validate/, `${type}'s sample body is valid`);
-      if (res.status === 501) {
-        answered501.push(type);
-        assert.match(res.body, new RegExp(`^agent::Call '${type}' is not built yet`));
-      }
+      if (res.status === 501) answered501.push(type);
     }
-    assert.deepEqual(answered501, KNOWN_GAPS);
-    assert.deepEqual(Object.keys(AGENT_CALLS_NOT_BUILT), KNOWN_GAPS);
+    assert.deepEqual(answered501, []);
+    const unknown = await call({ type: "UNKNOWN" });
+    assert.equal(unknown.status, 501);
   });
 
   it("LIST_FILES lists a sandbox by its real path and by runs/latest; unknown paths are 404", async () => {
@@ -184,12 +163,12 @@ describe("every agent operator call type answers (reference §4.4)", () => {
     assert.equal((await pb({ type: "GET_LOGGING_LEVEL" })).get_logging_level?.level, 0);
   });
 
-  it("WAIT_CONTAINER answers once an executor's container ends, with its wait status; unknown is 404, nested 501", async () => {
+  it("WAIT_CONTAINER answers once an executor's container ends, with its wait status; unknown is 404, nested too", async () => {
     const unknown = await call({ type: "WAIT_CONTAINER", wait_container: top });
     assert.equal(unknown.status, 404);
     const child = await call({ type: "WAIT_CONTAINER", wait_container: nested });
-    assert.equal(child.status, 501);
-    assert.match(child.body, /'WAIT_CONTAINER' is not built yet for nested containers/);
+    assert.equal(child.status, 404);
+    assert.equal(child.body, "Container no-such-container.child cannot be found");
     const containers = (await call({ type: "GET_CONTAINERS" })).json();
     const container = containers.get_containers.containers.find(
       (c: Loose) => c.executor_id.value === "writer",
