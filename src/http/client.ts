@@ -24,6 +24,8 @@ export interface CallOptions {
   /** Extra request headers, e.g. `Mesos-Stream-Id` or `Authorization`. */
   readonly headers?: Record<string, string>;
   readonly signal?: AbortSignal;
+  /** The call's media type and the answer's wanted (Content-Type and Accept); default JSON. */
+  readonly mediaType?: string;
 }
 
 export interface CallResponse {
@@ -36,6 +38,8 @@ export interface CallResponse {
 export interface SubscribeOptions extends CallOptions {
   /** Largest event accepted, in bytes (RecordIO decoder limit). */
   readonly maxRecordBytes?: number;
+  /** How each record becomes an event (default: JSON text in the Mesos dialect, parsed). */
+  readonly decodeRecord?: (record: Uint8Array) => unknown;
 }
 
 /** An open subscription: iterate `events` until the server ends the stream, or `close()`. */
@@ -138,7 +142,7 @@ function target(url: string | URL): Target {
 function send(
   url: string | URL,
   method: string,
-  body: string | undefined,
+  body: string | Uint8Array | undefined,
   headers: Record<string, string | number>,
   signal: AbortSignal | undefined,
   pooled: boolean,
@@ -167,20 +171,21 @@ function send(
   });
 }
 
-/** POSTs a v1 call: a JSON body, a JSON answer wanted. */
+/** POSTs a v1 call: a JSON (or, as asked, protobuf) body, the same type of answer wanted. */
 function sendCall(
   url: string | URL,
-  callJson: string,
+  call: string | Uint8Array,
   options: CallOptions,
   pooled: boolean,
 ): Promise<IncomingMessage> {
+  const mediaType = options.mediaType ?? APPLICATION_JSON;
   const headers = {
-    "Content-Type": APPLICATION_JSON,
-    Accept: APPLICATION_JSON,
-    "Content-Length": Buffer.byteLength(callJson),
+    "Content-Type": mediaType,
+    Accept: mediaType,
+    "Content-Length": typeof call === "string" ? Buffer.byteLength(call) : call.length,
     ...options.headers,
   };
-  return send(url, "POST", callJson, headers, options.signal, pooled);
+  return send(url, "POST", call, headers, options.signal, pooled);
 }
 
 /** The whole body as text; listeners rather than an async iterator, which cost more per call. */
@@ -202,30 +207,34 @@ function readAll(res: IncomingMessage): Promise<string> {
   });
 }
 
-/** POSTs one call (JSON text in the Mesos dialect) and reads the whole answer. */
+/** POSTs one call (JSON text in the Mesos dialect, or protobuf bytes) and reads the answer. */
 export async function postCall(
   url: string | URL,
-  callJson: string,
+  call: string | Uint8Array,
   options: CallOptions = {},
 ): Promise<CallResponse> {
-  const res = await sendCall(url, callJson, options, true);
+  const res = await sendCall(url, call, options, true);
   return { status: res.statusCode ?? 0, headers: headerRecord(res), body: await readAll(res) };
 }
 
 /** POSTs a SUBSCRIBE call and, on `200`, returns the stream of decoded events. */
 export async function subscribe(
   url: string | URL,
-  callJson: string,
+  call: string | Uint8Array,
   options: SubscribeOptions = {},
 ): Promise<({ ok: true } & Subscription) | SubscribeRefused> {
   // A stream holds its connection for its whole life: it gets its own, outside the pool.
-  const res = await sendCall(url, callJson, options, false);
+  const res = await sendCall(url, call, options, false);
   const headers = headerRecord(res);
   const status = res.statusCode ?? 0;
   if (status !== 200) {
     return { ok: false, response: { status, headers, body: await readAll(res) } };
   }
-  const events = new RecordStream(res, options.maxRecordBytes ?? RECORDIO_MAX_RECORD_BYTES);
+  const events = new RecordStream(
+    res,
+    options.maxRecordBytes ?? RECORDIO_MAX_RECORD_BYTES,
+    options.decodeRecord,
+  );
   return {
     ok: true,
     status: 200,

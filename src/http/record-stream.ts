@@ -21,6 +21,10 @@ export const RECORD_STREAM_HIGH_WATER = 64;
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+function decodeJsonRecord(record: Uint8Array): unknown {
+  return parseWireText(utf8.decode(record));
+}
+
 export class RecordStream implements AsyncIterable<unknown> {
   readonly #res: IncomingMessage;
   readonly #decoder: RecordDecoder;
@@ -32,8 +36,16 @@ export class RecordStream implements AsyncIterable<unknown> {
   #iterating = false;
   #wake: (() => void) | undefined;
 
-  constructor(res: IncomingMessage, maxRecordBytes: number) {
+  readonly #decode: (record: Uint8Array) => unknown;
+
+  /** `decode`: how a record becomes an event (protobuf streams); default JSON text, parsed. */
+  constructor(
+    res: IncomingMessage,
+    maxRecordBytes: number,
+    decode: (record: Uint8Array) => unknown = decodeJsonRecord,
+  ) {
     this.#res = res;
+    this.#decode = decode;
     this.#decoder = new RecordDecoder({ maxRecordBytes });
     res.on("data", (chunk: Buffer) => this.#chunk(chunk));
     res.once("end", () => {
@@ -59,7 +71,7 @@ export class RecordStream implements AsyncIterable<unknown> {
     for (const record of records) {
       let value: unknown;
       try {
-        value = parseWireText(utf8.decode(record));
+        value = this.#decode(record);
       } catch (failure) {
         this.#fail(failure instanceof Error ? failure : new Error(String(failure)));
         return;

@@ -13,7 +13,7 @@ import { postCall, subscribe } from "../http/client.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorEvent } from "../wire/executor.ts";
 import type { AgentInfo, FrameworkInfo } from "../wire/framework.ts";
 import type { ContainerID } from "../wire/ids.ts";
-import { encodeWire, parseWire } from "../wire/json.ts";
+import type { encodeWire } from "../wire/json.ts";
 import type { Reason, TaskState } from "../wire/status.ts";
 import type { ExecutorInfo, KillPolicy, TaskGroupInfo, TaskInfo } from "../wire/task.ts";
 import { Backoff } from "./backoff.ts";
@@ -21,6 +21,7 @@ import { type ExecutorEnv, readExecutorEnv } from "./executor-env.ts";
 import { ExecutorSession, type TaskStatusInput } from "./executor-session.ts";
 import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
 import { type Stopped, StreamClient } from "./stream-client.ts";
+import { type SdkMediaType, wireCodec } from "./wire-codec.ts";
 
 /** Mesos's default `--executor_reregistration_timeout`, the backoff cap when none is given. */
 export const DEFAULT_SUBSCRIPTION_BACKOFF_MAX_MS = 2_000;
@@ -51,6 +52,8 @@ export interface ExecutorClientOptions {
   readonly env?: Readonly<Record<string, string | undefined>> | ExecutorEnv;
   readonly logger?: SdkLogger;
   readonly seed?: number;
+  /** Calls, answers and events as JSON (default) or `application/x-protobuf`. */
+  readonly mediaType?: SdkMediaType;
 }
 
 /** What a status update says; ids, uuid, source and timestamp are filled in. */
@@ -74,9 +77,11 @@ export class ExecutorClient extends StreamClient<
   protected readonly log: SdkLogger;
   private readonly backoff: Backoff;
   private connected = false;
+  private readonly codec: ReturnType<typeof wireCodec<typeof ExecutorCall, typeof ExecutorEvent>>;
 
   constructor(options: ExecutorClientOptions = {}) {
     super();
+    this.codec = wireCodec(ExecutorCall, ExecutorEvent, options.mediaType);
     const env = options.env ?? process.env;
     if ("agentUrl" in env && typeof env.agentUrl === "string") {
       this.env = env as ExecutorEnv;
@@ -149,8 +154,9 @@ export class ExecutorClient extends StreamClient<
   ): Promise<boolean> {
     if (!this.connected) return false;
     try {
-      const res = await postCall(this.env.agentUrl, encodeWire(ExecutorCall, call), {
+      const res = await postCall(this.env.agentUrl, this.codec.encodeCall(call), {
         headers: this.authHeaders(),
+        mediaType: this.codec.mediaType,
       });
       if (res.status === 202) return true;
       this.log.warn({ call: call.type, status: res.status, body: res.body }, "call refused");
@@ -189,10 +195,14 @@ export class ExecutorClient extends StreamClient<
     try {
       sub = await subscribe(
         this.env.agentUrl,
-        encodeWire(ExecutorCall, this.session.subscribeCall()),
+        this.codec.encodeCall(this.session.subscribeCall()),
         {
           signal: this.lifetime.signal,
           headers: this.authHeaders(),
+          mediaType: this.codec.mediaType,
+          ...(this.codec.decodeRecord === undefined
+            ? {}
+            : { decodeRecord: this.codec.decodeRecord }),
         },
       );
     } catch (error) {
@@ -213,7 +223,7 @@ export class ExecutorClient extends StreamClient<
     this.closeStream = () => opened.close();
     try {
       return await this.readEvents(opened.events, {
-        parse: (raw) => parseWire(ExecutorEvent, raw),
+        parse: (raw) => this.codec.parseEvent(raw),
         validate: validateExecutorEvent,
         deliver: (event) => this.dispatch(event),
         endedBecause: () => "the stream ended",

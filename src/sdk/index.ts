@@ -10,6 +10,7 @@
 // - Reconciliation: the recommended explicit-with-backoff plus periodic implicit schedule.
 // - ExecutorClient: a custom executor's side of /api/v1/executor.
 // - useClientTls (or SchedulerClient's `tls`): a CA and client certificate for https URLs.
+// - Both speak JSON or, with `mediaType: "application/x-protobuf"`, protobuf.
 
 // Wire types and helpers a framework author needs alongside the clients.
 export type { InverseOffer, Offer } from "../wire/offer.ts";
@@ -53,3 +54,4 @@ export {
 export type { SchedulerHandlers } from "./scheduler-events.ts";
 export { SchedulerSession, type SessionPhase } from "./scheduler-session.ts";
 export type { SdkLogger } from "./shell-util.ts";
+export type { SdkMediaType } from "./wire-codec.ts";

@@ -15,7 +15,6 @@
 // ZooKeeper (zk-leader.ts): it subscribes to whoever leads, leaves a stream to a master that no
 // longer leads, and retries at once when a new leader appears instead of waiting its backoff.
 import { postCall, subscribe } from "../http/client.ts";
-import { encodeWire, parseWire } from "../wire/json.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";
 import { type ClientTlsFiles, useClientTls } from "./client-tls.ts";
@@ -39,6 +38,7 @@ import {
 import { SchedulerTimers } from "./scheduler-timers.ts";
 import { abortableSleep, NO_LOG, type SdkLogger } from "./shell-util.ts";
 import { type Stopped, StreamClient } from "./stream-client.ts";
+import { type SdkMediaType, wireCodec } from "./wire-codec.ts";
 import { masterSources, ZkLeader } from "./zk-leader.ts";
 
 /** A SUBSCRIBE that got no answer in this long is abandoned and retried. */
@@ -60,6 +60,8 @@ export interface SchedulerClientOptions {
   readonly reconcile?: ReconcileOptions & { readonly tasks: () => readonly ReconcileTask[] };
   /** Extra headers on every request (e.g. `Authorization`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** Calls, answers and events as JSON (default) or `application/x-protobuf`. */
+  readonly mediaType?: SdkMediaType;
   readonly logger?: SdkLogger;
   readonly missedHeartbeatsMax?: number;
   readonly backoffInitialMs?: number;
@@ -98,11 +100,13 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   private leaderMoved = false;
   private cutSleep: AbortController | undefined;
   private cutSubscribe: (() => void) | undefined;
+  private readonly codec: ReturnType<typeof wireCodec<typeof SchedulerCall, typeof SchedulerEvent>>;
 
   constructor(options: SchedulerClientOptions) {
     super();
     this.options = options;
     if (options.tls !== undefined) useClientTls(options.tls);
+    this.codec = wireCodec(SchedulerCall, SchedulerEvent, options.mediaType);
     const { masters, zkMaster } = masterSources(options.master);
     this.zkMaster = zkMaster;
     const { frameworkId, missedHeartbeatsMax, backoffInitialMs, backoffMaxMs, seed } = options;
@@ -217,11 +221,14 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
     const frameworkId = this.session.frameworkId;
     const streamId = this.session.streamId;
     if (this.session.phase !== "subscribed" || frameworkId === undefined) return notSubscribed;
-    const body = encodeWire(SchedulerCall, { ...call, framework_id: { value: frameworkId } });
+    const body = this.codec.encodeCall({ ...call, framework_id: { value: frameworkId } });
     const headers: Record<string, string> = { ...this.options.headers };
     if (streamId !== undefined) headers["Mesos-Stream-Id"] = streamId;
     try {
-      const res = await postCall(this.session.endpoint, body, { headers });
+      const res = await postCall(this.session.endpoint, body, {
+        headers,
+        mediaType: this.codec.mediaType,
+      });
       if (res.status === 202 || res.status === 200) return { ok: true };
       this.log.warn({ call: call.type, status: res.status, body: res.body }, "call refused");
       return { ok: false, code: "REJECTED", status: res.status, message: res.body };
@@ -294,8 +301,10 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
     let answer: SubscribeAnswer;
     let sub: Awaited<ReturnType<typeof subscribe>> | undefined;
     try {
-      sub = await subscribe(this.session.endpoint, encodeWire(SchedulerCall, call), {
+      sub = await subscribe(this.session.endpoint, this.codec.encodeCall(call), {
         signal,
+        mediaType: this.codec.mediaType,
+        ...(this.codec.decodeRecord === undefined ? {} : { decodeRecord: this.codec.decodeRecord }),
         ...(this.options.headers ? { headers: { ...this.options.headers } } : {}),
       });
       answer = subscribeAnswer(sub);
@@ -328,7 +337,7 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
     this.session.onEvent(Date.now());
     this.armWatchdog();
     return this.readEvents(events, {
-      parse: (raw) => parseWire(SchedulerEvent, raw),
+      parse: (raw) => this.codec.parseEvent(raw),
       validate: validateSchedulerEvent,
       onRaw: () => {
         this.session.onEvent(Date.now());
