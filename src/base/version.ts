@@ -7,5 +7,4 @@ const packageJson = JSON.parse(
 /** The Tessera release, reported by `tessera --version` and the /version endpoints. */
 export const TESSERA_VERSION: string = packageJson.version;
 
-/** The Mesos release whose v1 APIs Tessera speaks; clients compare against this. */
-export const MESOS_COMPATIBLE_VERSION = "1.11.0";
+export { MESOS_COMPATIBLE_VERSION } from "./mesos-version.ts";

@@ -3,7 +3,8 @@
 // delay whose bound doubles up to 1 min; re-registration carries the executors and tasks; the
 // master's pings are answered with PONG, and a silent master is given up on after
 // `total_ping_timeout_seconds`.
-import { AGENT_CHANNEL_VERSION, type AgentEvent } from "../../wire/agent-channel.ts";
+import { MESOS_COMPATIBLE_VERSION } from "../../base/mesos-version.ts";
+import type { AgentEvent } from "../../wire/agent-channel.ts";
 import type { FrameworkInfo } from "../../wire/framework.ts";
 import type { ExecutorInfo, Task } from "../../wire/task.ts";
 import { agentTotal } from "./checkpointed-resources.ts";
@@ -92,7 +93,9 @@ export function subscribeCall(ctx: Ctx): MasterCall {
       agent_info: info,
       ...(id === undefined ? {} : { agent_id: { value: id } }),
       address: ctx.config.endpoint,
-      version: AGENT_CHANNEL_VERSION,
+      // The agent's release as Mesos reports it (GET_AGENTS, /master/state `version`); the
+      // channel's own version travels in its header (master-link.ts).
+      version: MESOS_COMPATIBLE_VERSION,
       capabilities: (ctx.config.capabilities ?? DEFAULT_AGENT_CAPABILITIES).map((type) => ({
         type,
       })),

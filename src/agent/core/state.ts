@@ -238,7 +238,15 @@ export class Ctx {
   sumOutputs(outputs: StatusUpdateOutput[]): void {
     for (const o of outputs) {
       switch (o.kind) {
-        case "forward":
+        case "forward": {
+          // What the master is told last, as Mesos's agent records it on its Task.
+          const forwarded = this.findTask(o.update.frameworkId, o.update.status.task_id.value);
+          if (forwarded !== undefined) {
+            forwarded.task.status_update_state = o.update.status.state;
+            if (o.update.status.uuid !== undefined) {
+              forwarded.task.status_update_uuid = o.update.status.uuid;
+            }
+          }
           this.toMaster({
             type: "UPDATE",
             agent_id: { value: this.agentId },
@@ -252,6 +260,7 @@ export class Ctx {
             },
           });
           break;
+        }
         case "record":
           this.out.push({
             kind: "checkpoint",
@@ -308,8 +317,16 @@ export class Ctx {
   }
 }
 
-/** Mesos's `Executor::updateTaskState`: the agent's record follows every accepted update. */
+/**
+ * Mesos's `Executor::updateTaskState`: the agent's record follows every accepted update, and
+ * keeps it in `statuses` (one that repeats the last state replaces it, so a task's health
+ * updates do not pile up).
+ */
 export function applyTaskState(task: AgentTask, status: TaskStatus): void {
+  const statuses = task.task.statuses ?? [];
+  if (statuses.at(-1)?.state === status.state) statuses.pop();
+  statuses.push(status);
+  task.task.statuses = statuses;
   task.task.state = status.state;
   if (isTerminal(status.state)) task.stage = "terminated";
 }

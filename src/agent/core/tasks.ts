@@ -3,6 +3,7 @@
 // acknowledgements relayed by the master, and answers to the master's reconciliations (§5.6).
 import type { AgentEvent, TaskReconciliation } from "../../wire/agent-channel.ts";
 import type { ExecutorCall } from "../../wire/executor.ts";
+import type { TaskStatus } from "../../wire/status.ts";
 import type { ExecutorInfo, Task, TaskInfo } from "../../wire/task.ts";
 import {
   commandExecutorInfo,
@@ -12,6 +13,7 @@ import {
 import { flushQueue, launchExecutor, removeExecutorIfDone, shutdownExecutor } from "./executors.ts";
 import { ensureFramework } from "./frameworks.ts";
 import {
+  type AgentExecutor,
   type AgentFramework,
   type AgentTask,
   type Ctx,
@@ -236,11 +238,34 @@ export function killTask(ctx: Ctx, kill: KillTask): void {
 export function executorUpdate(ctx: Ctx, call: ExecutorCall): void {
   const status = call.update?.status;
   if (status === undefined) return;
+  const executor = ctx.executor(call.framework_id.value, call.executor_id.value);
   ctx.statusUpdate({
     frameworkId: call.framework_id.value,
     executorId: call.executor_id.value,
-    status,
+    status: executor === undefined ? status : withContainerStatus(ctx, status, executor),
   });
+}
+
+/**
+ * Mesos's agent adds the container's status to every update an executor sends while its
+ * container runs: the container's id (the executor's own, unless the executor named a nested
+ * one) and, when no isolator gave the container a network, the agent's own IP, which is the
+ * container's on the host network (schedulers read a task's IP from here).
+ */
+function withContainerStatus(ctx: Ctx, status: TaskStatus, executor: AgentExecutor): TaskStatus {
+  const given = status.container_status;
+  const networks = given?.network_infos ?? [];
+  return {
+    ...status,
+    container_status: {
+      ...given,
+      container_id: given?.container_id ?? { value: executor.containerId },
+      network_infos:
+        networks.length > 0
+          ? networks
+          : [{ ip_addresses: [{ protocol: "IPv4", ip_address: ctx.config.endpoint.ip }] }],
+    },
+  };
 }
 
 /** The framework acknowledged an update; a terminal one completes the task. */

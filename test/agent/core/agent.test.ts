@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { MESOS_COMPATIBLE_VERSION } from "../../../src/base/mesos-version.ts";
 import { AGENT_ID, commandTask, framework, Harness, subscribedEvent, uuid } from "./harness.ts";
 import { replayWrites } from "./replay.ts";
 
@@ -30,7 +31,8 @@ describe("agent core: registration", () => {
     }
     const call = h.of("master_subscribe")[0]?.call;
     assert.equal(call?.subscribe?.agent_id, undefined);
-    assert.equal(call?.subscribe?.version, "1");
+    // The version it reports is the Mesos release it speaks, as a Mesos agent reports its own.
+    assert.equal(call?.subscribe?.version, MESOS_COMPATIBLE_VERSION);
   });
 
   it("answers pings with PONG and re-registers when the master falls silent", () => {
