@@ -5,8 +5,31 @@
 // launched from those fields and checks them against what the agent tells its executor.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { clusterForSuite } from "./cluster.ts";
+import { fileURLToPath } from "node:url";
+import { eventually } from "../../support/eventually.ts";
+import { clusterForSuite, terminal } from "./cluster.ts";
 import { commandTask, type Loose } from "./helpers.ts";
+
+const SDK = fileURLToPath(new URL("../../../src/sdk/index.ts", import.meta.url));
+const TSX = import.meta.resolve("tsx");
+
+// A custom executor that keeps its task running until it is killed, then exits once the agent
+// holds the TASK_KILLED.
+const EXECUTOR_SOURCE = `
+import { ExecutorClient } from ${JSON.stringify(SDK)};
+const executor = new ExecutorClient();
+let terminal;
+executor.on("launch", async (task) => {
+  await executor.sendUpdate({ taskId: task.task_id.value, state: "TASK_RUNNING" });
+});
+executor.on("kill", async ({ taskId }) => {
+  terminal = (await executor.sendUpdate({ taskId, state: "TASK_KILLED" })).uuid;
+});
+executor.on("acknowledged", ({ uuid }) => {
+  if (uuid === terminal) void executor.stop().then(() => process.exit(0));
+});
+await executor.start();
+`;
 
 describe("offers carry every field a Mesos scheduler library dereferences", () => {
   const cluster = clusterForSuite("offer-fields", { attributes: "rack:r1;zone:z1" });
@@ -63,5 +86,67 @@ describe("offers carry every field a Mesos scheduler library dereferences", () =
     assert.equal(state.slaves.length, 1);
     assert.equal(state.slaves[0].pid, `slave(1)@127.0.0.1:${agentPort}`);
     assert.equal(state.slaves[0].hostname, "localhost");
+  });
+
+  it("executor_ids lists the framework's executors running on the offer's agent", async () => {
+    const { framework } = cluster;
+    const offer: Loose = await framework.offer();
+    await framework.launch(offer, [
+      {
+        task_id: { value: "with-executor" },
+        resources: [
+          { name: "cpus", type: "SCALAR", scalar: { value: 0.1 } },
+          // The container holds a whole Node.js process.
+          { name: "mem", type: "SCALAR", scalar: { value: 256 } },
+        ],
+        executor: {
+          executor_id: { value: "offer-ex" },
+          // Inline: with filesystem/linux the container's /tmp (where work dirs are) is its own.
+          command: {
+            shell: false,
+            value: process.execPath,
+            arguments: [
+              process.execPath,
+              "--import",
+              TSX,
+              "--input-type=module",
+              "-e",
+              EXECUTOR_SOURCE,
+            ],
+          },
+        },
+      },
+    ]);
+    await framework.state("with-executor", "TASK_RUNNING", 60_000);
+    // Offers made before the launch cannot name its executor: hand them back, to be offered
+    // again now.
+    const stale = framework.offers.splice(0);
+    if (stale.length > 0) {
+      await framework.scheduler.call({
+        type: "DECLINE",
+        decline: { offer_ids: stale.map((o) => o.id), filters: { refuse_seconds: 0 } },
+      });
+    }
+    try {
+      const next: Loose = await framework.until("an offer from that agent", () => {
+        const at = framework.offers.findIndex((o) => o.agent_id.value === offer.agent_id.value);
+        return at === -1 ? undefined : framework.offers.splice(at, 1)[0];
+      });
+      assert.deepEqual(next.executor_ids, [{ value: "offer-ex" }]);
+    } finally {
+      await framework.kill(offer.agent_id, "with-executor");
+      await terminal(framework, "with-executor");
+      // The executor exits once the agent passed on the acknowledgement: wait for that, so
+      // that the suite's end does not leave it waiting to reconnect to a stopped agent.
+      await eventually("the executor's container to end", async () => {
+        const res = await fetch(`${cluster.agent.url}/api/v1`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ type: "GET_CONTAINERS" }),
+        });
+        const containers = ((await res.json()) as Loose).get_containers.containers ?? [];
+        return !containers.some((c: Loose) => c.executor_id.value === "offer-ex");
+      });
+    }
   });
 });
