@@ -11,9 +11,10 @@ import { after, before, describe, it } from "node:test";
 import { pino } from "pino";
 import { type RunningAgent, startAgent } from "../../../src/agent/server.ts";
 import { startupLogger } from "../../../src/cli/daemon.ts";
-import { parseProtobuf } from "../../../src/wire/index.ts";
+import { encodeProtobufChecked, parseProtobuf } from "../../../src/wire/index.ts";
 import {
   AGENT_OPERATOR_CALL_TYPES,
+  AgentOperatorCall,
   type AgentOperatorCallType,
   AgentOperatorResponse,
 } from "../../../src/wire/operator-agent.ts";
@@ -100,6 +101,29 @@ describe("every agent operator call type answers (reference §4.4)", () => {
     assert.deepEqual(answered501, []);
     const unknown = await call({ type: "UNKNOWN" });
     assert.equal(unknown.status, 501);
+  });
+
+  it("every call type is answered alike in application/x-protobuf (request and answer)", async () => {
+    for (const type of AGENT_OPERATOR_CALL_TYPES) {
+      if (type === "UNKNOWN") continue;
+      const body = { type, ...BODIES[type] };
+      const json = await call(body);
+      const res = await fetch(`${cluster.agent.url}/api/v1`, {
+        method: "POST",
+        headers: { "content-type": "application/x-protobuf", accept: "application/x-protobuf" },
+        body: encodeProtobufChecked(AgentOperatorCall, body as AgentOperatorCall),
+      });
+      assert.equal(res.status, json.status, `${type}: ${await res.clone().text()}`);
+      if (res.status === 200 && json.body !== "" && res.headers.get("content-type") !== null) {
+        assert.equal(res.headers.get("content-type"), "application/x-protobuf", type);
+        const parsed = parseProtobuf(
+          AgentOperatorResponse,
+          new Uint8Array(await res.arrayBuffer()),
+        );
+        assert.ok(parsed.ok, type);
+        assert.equal(parsed.value.type, json.json().type, type);
+      }
+    }
   });
 
   it("LIST_FILES lists a sandbox by its real path and by runs/latest; unknown paths are 404", async () => {
