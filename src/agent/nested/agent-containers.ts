@@ -294,15 +294,11 @@ export class AgentContainers {
   /** KILL_*: false for a container not running (Mesos: "cannot be found (or is already killed)"). */
   async kill(id: ContainerID, signal: number | undefined): Promise<boolean> {
     const entry = this.live(id);
-    if (entry !== undefined) {
-      if (entry.io === null && (signal === undefined || signal === 9)) {
-        await this.host.containerizer.destroy(id.value, { gracePeriodMs: 0 });
-      } else {
-        signalGroup(entry.pid, signal ?? "SIGKILL");
-      }
-      return true;
-    }
-    return false;
+    if (entry === undefined) return false;
+    // The signal itself (SIGKILL unless given), to the container's process group, as Mesos's
+    // containerizer kill sends it; the containerizer's destroy() would send SIGTERM first.
+    signalGroup(entry.pid, signal ?? "SIGKILL");
+    return true;
   }
 
   /** REMOVE_*: Mesos's refusal (a 500), or undefined once its sandbox is gone. */

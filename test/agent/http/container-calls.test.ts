@@ -221,6 +221,33 @@ describe("the agent's container calls with a real agent and a running task", () 
     assert.ok(!existsSync(join(sandbox, "containers", "session")), "no sandbox of its own");
   });
 
+  it("a session whose client goes away is destroyed; with a JSON Accept its records come as application/json", async () => {
+    await parentReady();
+    const id = child("abandoned");
+    const abort = new AbortController();
+    const res = await fetch(`${cluster.agent.url}/api/v1`, {
+      method: "POST",
+      headers: JSON_HEADERS,
+      body: JSON.stringify({
+        type: "LAUNCH_NESTED_CONTAINER_SESSION",
+        launch_nested_container_session: {
+          container_id: id,
+          command: { value: "echo started; sleep 1000" },
+        },
+      }),
+      signal: abort.signal,
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    assert.ok(!first.done);
+    const waiting = wait(id);
+    abort.abort();
+    const ended = await waiting;
+    assert.equal(ended.exit_status, 9, "killed when its session ended");
+  });
+
   it("ATTACH_CONTAINER_INPUT feeds a container's stdin as it streams; ATTACH_CONTAINER_OUTPUT follows its output; one input at a time", async () => {
     await parentReady();
     const id = child("cat");
