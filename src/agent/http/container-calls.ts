@@ -236,7 +236,10 @@ async function session(
   );
 }
 
-/** GET_CONTAINERS: executors' containers, then (when asked) the nested and standalone ones. */
+/**
+ * GET_CONTAINERS: executors' containers, then (when asked) the nested and standalone ones, each
+ * with its status as the containerizer gives it (its id and its first process's pid).
+ */
 function getContainers(
   ctx: AgentEndpointsContext,
   containers: AgentContainers,
@@ -248,6 +251,10 @@ function getContainers(
     nested: show?.show_nested === true,
     standalone: show?.show_standalone === true,
   });
+  const status = (id: ContainerID) => {
+    const pid = containers.pidOf(id);
+    return { container_id: id, ...(pid === undefined ? {} : { executor_pid: pid }) };
+  };
   return {
     type: "GET_CONTAINERS",
     get_containers: {
@@ -256,11 +263,13 @@ function getContainers(
           .filter((e) => e.phase !== "terminated")
           .map((e) => {
             const usage = ctx.containerizer.usage(e.containerId);
+            const id = { value: e.containerId };
             return {
               framework_id: { value: e.frameworkId },
               executor_id: { value: e.id },
               executor_name: e.info.name ?? "",
-              container_id: { value: e.containerId },
+              container_id: id,
+              container_status: status(id),
               ...(usage.ok ? { resource_statistics: usage.value } : {}),
             };
           }),
@@ -272,6 +281,7 @@ function getContainers(
                 executor_id: { value: c.executor.executorId },
               }),
           container_id: c.id,
+          container_status: status(c.id),
           ...(c.usage === undefined ? {} : { resource_statistics: c.usage }),
         })),
       ],

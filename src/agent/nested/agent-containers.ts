@@ -116,6 +116,15 @@ export class AgentContainers {
     return this.#entries.has(containerKey(id));
   }
 
+  /** The first process of a running container (an executor's or one launched here). */
+  pidOf(id: ContainerID): number | undefined {
+    if (id.parent === undefined) {
+      const executor = this.host.executorContainer(id.value);
+      if (executor !== undefined) return executor.pid;
+    }
+    return this.live(id)?.pid;
+  }
+
   /** A live container's sandbox and standard streams, for ATTACH_CONTAINER_*. */
   live(id: ContainerID): Entry | undefined {
     const entry = this.#entries.get(containerKey(id));

@@ -158,6 +158,10 @@ describe("the agent's container calls with a real agent and a running task", () 
     assert.ok(sleeper !== undefined, JSON.stringify(all));
     assert.deepEqual(sleeper.container_id.parent, parent);
     assert.equal(sleeper.executor_id.value, "host");
+    assert.deepEqual(sleeper.container_status.container_id, sleeper.container_id);
+    assert.equal(typeof sleeper.container_status.executor_pid, "number");
+    const host = all.find((c: Loose) => c.container_id.value === parent!.value);
+    assert.equal(typeof host.container_status.executor_pid, "number");
     assert.equal(sleeper.framework_id.value, cluster.framework.id);
   });
 
