@@ -161,56 +161,24 @@ function outputRecords(message: MessageType, send: (record: string | Uint8Array)
 
 /** ATTACH_CONTAINER_OUTPUT: the container's output from now on, until it ends. */
 function attachOutput(containers: AgentContainers, id: ContainerID, accept: AgentAccept): Reply {
-  const media = streamMedia(accept);
-  let detach: (() => void) | undefined;
-  const probe = containers.attachOutput(id, { data: () => {}, end: () => {} });
-  if (probe === "not_found") {
+  if (!containers.hasOutput(id)) {
     return textResponse(404, `Container ${containerKey(id)} cannot be found`);
   }
-  if (probe === "busy") return textResponse(503, "Too many output connections to the container");
-  probe();
-  return streamReply(
-    {
-      contentType: media.contentType,
-      streamId: false,
-      headers: media.headers,
-      heartbeat: {
-        intervalMs: CONTAINER_STREAM_HEARTBEAT_MS,
-        record: outputRecords(media.message, () => true).heartbeat,
-      },
-    },
-    (stream) => {
-      const records = outputRecords(media.message, (r) => stream.send(r));
-      const attached = containers.attachOutput(id, {
-        data: records.data,
-        end: () => stream.close(),
-      });
-      if (typeof attached === "string") {
-        stream.close();
-        return;
-      }
-      detach = attached;
-      stream.onClose(() => detach?.());
-    },
-  );
+  return outputStream(containers, id, accept, () => {});
 }
 
 /**
- * LAUNCH_NESTED_CONTAINER_SESSION: a DEBUG container whose output is the response's stream;
- * it is destroyed when its output ends or the client goes away (Mesos's session).
+ * A stream of the container's output as ProcessIO records, with a CONTROL HEARTBEAT every
+ * interval (Mesos's --http_heartbeat_interval); it ends when the output does. `onClose` is told
+ * when it ended, for whatever reason.
  */
-async function session(
+function outputStream(
   containers: AgentContainers,
-  call: AgentOperatorCall,
+  id: ContainerID,
   accept: AgentAccept,
-): Promise<Reply> {
-  const c = call.launch_nested_container_session!;
-  const result = await containers.launch(launchOf(c.container_id, c, [], "DEBUG"));
-  if (result.status !== 200) {
-    return result.status === 400 ? textResponse(400, result.message) : textResponse(202, "");
-  }
+  onClose: () => void,
+): Reply {
   const media = streamMedia(accept);
-  const id = c.container_id;
   return streamReply(
     {
       contentType: media.contentType,
@@ -229,11 +197,33 @@ async function session(
       });
       stream.onClose(() => {
         if (typeof attached === "function") attached();
-        void containers.kill(id, undefined);
+        onClose();
       });
+      // Gone meanwhile, or followed by too many readers already: the stream ends at once.
       if (typeof attached === "string") stream.close();
+      else stream.startHeartbeats();
     },
   );
+}
+
+/**
+ * LAUNCH_NESTED_CONTAINER_SESSION: a DEBUG container whose output is the response's stream;
+ * it is destroyed when its output ends or the client goes away (Mesos's session).
+ */
+async function session(
+  containers: AgentContainers,
+  call: AgentOperatorCall,
+  accept: AgentAccept,
+): Promise<Reply> {
+  const c = call.launch_nested_container_session!;
+  const result = await containers.launch(launchOf(c.container_id, c, [], "DEBUG"));
+  if (result.status !== 200) {
+    return result.status === 400 ? textResponse(400, result.message) : textResponse(202, "");
+  }
+  // The session's container ends with its stream (its output ended, or the client left).
+  return outputStream(containers, c.container_id, accept, () => {
+    void containers.kill(c.container_id, undefined);
+  });
 }
 
 /**

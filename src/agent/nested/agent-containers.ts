@@ -354,7 +354,13 @@ export class AgentContainers {
     return out;
   }
 
-  /** Follows a live container's output; false when there is none to follow. */
+  /** Whether the container runs with output to follow (ATTACH_CONTAINER_OUTPUT's 404). */
+  hasOutput(id: ContainerID): boolean {
+    if (this.live(id) !== undefined) return true;
+    return id.parent === undefined && this.host.executorContainer(id.value) !== undefined;
+  }
+
+  /** Follows a live container's output; why not when there is none to follow. */
   attachOutput(id: ContainerID, sink: OutputSink): (() => void) | "not_found" | "busy" {
     const entry = this.live(id);
     if (entry !== undefined && entry.io !== null) return entry.io.attachOutput(sink) ?? "busy";

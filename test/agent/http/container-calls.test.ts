@@ -214,6 +214,11 @@ describe("the agent's container calls with a real agent and a running task", () 
     assert.equal(res.headers.get("content-type"), "application/recordio");
     assert.equal(res.headers.get("message-content-type"), "application/json");
     const records = await readRecords(res);
+    // A heartbeat first, with Mesos's default interval, so that idle sessions stay open.
+    assert.deepEqual(records[0], {
+      type: "CONTROL",
+      control: { type: "HEARTBEAT", heartbeat: { interval: { nanoseconds: 30_000_000_000 } } },
+    });
     const data = (kind: string) =>
       records
         .filter((r) => r.type === "DATA" && r.data.type === kind)
@@ -480,7 +485,7 @@ describe("the agent's container calls with a real agent and a running task", () 
   });
 });
 
-/** Every JSON record of a stream, once it ends. */
+/** Every JSON record of a stream (heartbeats included), once it ends. */
 async function readRecords(res: Response): Promise<Loose[]> {
   const decoder = new RecordDecoder();
   const out: Loose[] = [];
@@ -492,5 +497,5 @@ async function readRecords(res: Response): Promise<Loose[]> {
     assert.equal(pushed.error, undefined);
     for (const r of pushed.records) out.push(JSON.parse(Buffer.from(r).toString()));
   }
-  return out.filter((r) => r.type !== "CONTROL");
+  return out;
 }
