@@ -39,6 +39,8 @@ import {
 } from "./container-process.ts";
 import { parentIsolation, wrapArgv } from "./parent-isolation.ts";
 
+/** How long a nested container's output may stay open after its first process ended. */
+export const OUTPUT_DRAIN_MAX_MS = 2_000;
 /** Ended containers kept for WAIT until REMOVE; past this the oldest are forgotten. */
 export const MAX_ENDED_CONTAINERS = 1024;
 
@@ -273,7 +275,15 @@ export class AgentContainers {
         // which also closes the pipes it held; it has ended once its output is all written.
         signalGroup(pid, "SIGKILL");
         const ended = terminationOf(waitStatusOf(code, signal), undefined);
-        void io.drained.then(() => resolve(ended));
+        // A process that left the group (setsid) may hold the pipes open: their end is waited
+        // for a bounded time, then they are cut, so that WAIT never hangs on it.
+        const cut = setTimeout(() => {
+          for (const pipe of [child.stdout, child.stderr, child.stdin]) pipe?.destroy();
+        }, OUTPUT_DRAIN_MAX_MS);
+        void io.drained.then(() => {
+          clearTimeout(cut);
+          resolve(ended);
+        });
       });
     });
     return { id, cls: request.class, sandboxDir, pid, io, termination, ended: undefined };

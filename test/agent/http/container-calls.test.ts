@@ -15,7 +15,7 @@ import { detectNamespaces, findTools } from "../../../src/agent/containerizer/na
 import { scanProcesses } from "../../../src/agent/containerizer/posix-isolator.ts";
 import { RecordDecoder } from "../../../src/wire/recordio.ts";
 import { eventually } from "../../support/eventually.ts";
-import { clusterForSuite, terminal } from "../integration/cluster.ts";
+import { clusterForSuite, processesWith, terminal } from "../integration/cluster.ts";
 import { commandTask, type Loose } from "../integration/helpers.ts";
 
 const cgroupsHere = (() => {
@@ -372,6 +372,25 @@ describe("the agent's container calls with a real agent and a running task", () 
     await reader.cancel();
     await cluster.framework.kill(agentId, "ticker");
     await terminal(cluster.framework, "ticker");
+  });
+
+  it("a nested container ends when its first process does, even if a process that left its group holds its output open", async () => {
+    await parentReady();
+    // A duration no other process here sleeps, to find it by.
+    const marker = `sleep 1000.${process.pid}`;
+    const id = child("escapee");
+    assert.equal((await launch(id, `setsid ${marker} & echo left`)).status, 200);
+    try {
+      const ended = await wait(id);
+      assert.equal(ended.exit_status, 0);
+      assert.equal(
+        readFileSync(join(sandbox, "containers", "escapee", "stdout"), "utf8"),
+        "left\n",
+      );
+    } finally {
+      // It escaped the container's group (not its cgroup, when there is one): ended here.
+      for (const pid of processesWith(marker)) process.kill(pid, "SIGKILL");
+    }
   });
 
   it("a nested container ends with its parent", async () => {
