@@ -219,17 +219,6 @@ function planOperations(
         steps.push({ kind: "operation_error", operation, message, unsupported: false });
         break;
       }
-      case "CREATE_DISK":
-      case "DESTROY_DISK":
-        // Disks come from resource providers, which Tessera has none of: Mesos's validation
-        // refuses every such source, and the operation alone is dropped.
-        steps.push({
-          kind: "operation_error",
-          operation,
-          message: "'source' is not managed by a resource provider",
-          unsupported: false,
-        });
-        break;
       default:
         // schedulerCall refuses an ACCEPT naming any other operation before it gets here (501);
         // kept for direct callers: nothing is applied, the resources go back with the rest.

@@ -29,9 +29,6 @@ const SUPPORTED_OPERATIONS: ReadonlySet<string> = new Set([
   "DESTROY_DISK",
 ]);
 
-/** Resource provider operations: refused one by one in accept.ts (no provider here), as Mesos. */
-const PROVIDER_OPERATIONS: ReadonlySet<string> = new Set(["CREATE_DISK", "DESTROY_DISK"]);
-
 export function schedulerCall(
   ctx: Ctx,
   streamId: string | undefined,
@@ -94,9 +91,7 @@ function offerCall(
       const a = call.accept;
       if (a === undefined) return undefined;
       const unsupported = (a.operations ?? []).find(
-        (o) =>
-          o.type === undefined ||
-          (!SUPPORTED_OPERATIONS.has(o.type) && !PROVIDER_OPERATIONS.has(o.type)),
+        (o) => o.type === undefined || !SUPPORTED_OPERATIONS.has(o.type),
       );
       if (unsupported !== undefined) {
         // Refused before anything is applied: the offers stay outstanding, nothing changes.
