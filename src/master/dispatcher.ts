@@ -271,12 +271,17 @@ export class MasterDispatcher implements MasterCalls {
 
   // --- agent channel ---------------------------------------------------------------------
 
-  openAgentStream(stream: EventStream, call: AgentCall): void {
+  openAgentStream(stream: EventStream, call: AgentCall, peerIp?: string): void {
     const streamId = this.#track(stream, this.#agentStreams, () => {
       this.#agentIdByStream.delete(streamId);
       return { kind: "agent_stream_closed", agentStreamId: streamId };
     });
-    this.dispatch({ kind: "agent_subscribe", agentStreamId: streamId, call });
+    this.dispatch({
+      kind: "agent_subscribe",
+      agentStreamId: streamId,
+      call,
+      ...(peerIp === undefined ? {} : { peerIp }),
+    });
   }
 
   /** The agent registered on this stream, once the core said SUBSCRIBED on it. */

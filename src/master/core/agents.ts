@@ -103,11 +103,12 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
   if (known !== undefined) {
     // Re-registration is ignored while the agent is being removed; the agent retries.
     if (known.removing) return;
-    if (liveElsewhere(known, streamId)) {
+    if (liveElsewhere(known, streamId) && !samePeer(ctx, known, streamId)) {
       // Mesos fences an agent by its pid: a second connection claiming a connected agent's id
       // must not take it over (issue 18, finding 4: an impostor got its RUN_TASKs and cut it
-      // off). While the agent's own stream is open and it answers every ping, a newcomer is
-      // refused; a restarted agent's old stream has closed, and a dead one's misses pings.
+      // off). While the agent's own stream is open and it answers every ping, a newcomer from
+      // another address is refused; one from the agent's own address is the agent restarted
+      // (its old stream may look open when the close was lost, e.g. in a partition).
       ctx.count("master/agent_subscriptions_refused");
       ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
       return;
@@ -137,6 +138,13 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
     next.s.unreachableAgents.delete(id);
     readmit(next, latest, info, sub, true);
   });
+}
+
+/** The new stream comes from the address the agent's current stream comes from. */
+function samePeer(ctx: Ctx, agent: AgentRecord, streamId: string): boolean {
+  const current =
+    agent.streamId === undefined ? undefined : ctx.s.agentStreamPeers.get(agent.streamId);
+  return current !== undefined && current === ctx.s.agentStreamPeers.get(streamId);
 }
 
 /** The agent is connected on another stream that is open and answered its last ping. */

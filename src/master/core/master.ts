@@ -81,6 +81,7 @@ export class MasterCore {
       registry: emptyRegistryState(),
       markingDrained: new Set(),
       registering: new Map(),
+      agentStreamPeers: new Map(),
       recovered: false,
       metrics: new Map(),
       maintenance: emptyMaintenanceRuntime(),
@@ -131,6 +132,9 @@ export class MasterCore {
         streamPressure(ctx, input.streamId, input.congested);
         break;
       case "agent_subscribe":
+        if (input.peerIp !== undefined) {
+          this.#s.agentStreamPeers.set(input.agentStreamId, input.peerIp);
+        }
         if (input.call.subscribe !== undefined) {
           agentSubscribe(ctx, input.agentStreamId, input.call.subscribe);
         }
@@ -139,6 +143,7 @@ export class MasterCore {
         agentCall(ctx, input.agentId, input.call);
         break;
       case "agent_stream_closed": {
+        this.#s.agentStreamPeers.delete(input.agentStreamId);
         const agentId = this.#s.agentStreams.get(input.agentStreamId);
         const agent = agentId === undefined ? undefined : this.#s.agents.get(agentId);
         if (agent !== undefined) agentDisconnected(ctx, agent);

@@ -145,6 +145,8 @@ export interface MasterState {
   markingDrained: Set<string>;
   /** New agents whose AdmitAgent is in flight, by `hostname:port`, with their latest stream. */
   registering: Map<string, string>;
+  /** Each open agent stream's source address; entries go when their stream closes. */
+  agentStreamPeers: Map<string, string>;
   recovered: boolean;
   metrics: Map<string, number>;
   /** Inverse offers out and the maintenance window each agent is known under (maintenance.ts). */

@@ -160,7 +160,8 @@ export type MasterInput =
   /** The stream's consumer stopped reading (`congested`), or its backlog drained again. */
   | { kind: "scheduler_stream_pressure"; streamId: string; congested: boolean }
   /** An agent SUBSCRIBE on a new agent stream (register or re-register). */
-  | { kind: "agent_subscribe"; agentStreamId: string; call: AgentCall }
+  /** `peerIp`: the connection's source address, by which an agent is fenced (agents.ts). */
+  | { kind: "agent_subscribe"; agentStreamId: string; call: AgentCall; peerIp?: string }
   /** Any other agent call (UPDATE, PONG, EXECUTOR_EXITED, ...), from a subscribed agent. */
   | { kind: "agent_call"; agentId: string; call: AgentCall }
   | { kind: "agent_stream_closed"; agentStreamId: string }

@@ -122,7 +122,7 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
       return textResponse(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
     return streamReply({ contentType: accept.value, streamId: randomUUID() }, (stream) =>
-      ctx.dispatcher.openAgentStream(stream, call),
+      ctx.dispatcher.openAgentStream(stream, call, request.remoteAddress || undefined),
     );
   }
   const subscribed = subscribedAgent(ctx, streamId);

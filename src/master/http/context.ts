@@ -20,7 +20,7 @@ export interface MasterCalls {
   /** Any other scheduler call; resolves with the core's answer. */
   schedulerCall(streamId: string | undefined, call: SchedulerCall): Promise<SchedulerCallReply>;
   operatorCall(call: OperatorCall): Promise<SchedulerCallReply>;
-  openAgentStream(stream: EventStream, call: AgentCall): void;
+  openAgentStream(stream: EventStream, call: AgentCall, peerIp?: string): void;
   /** The agent registered on this stream, once the core said SUBSCRIBED on it. */
   agentIdForStream(streamId: string): string | undefined;
   agentCall(agentId: string, call: AgentCall): void;

@@ -1,16 +1,64 @@
 // An impostor on the agent channel (issue 18, finding 4), without agent authentication: a
-// SUBSCRIBE with a connected agent's id (public in /master/slaves) is refused, its stream is
+// SUBSCRIBE with a connected agent's id (public in /master/slaves) from another address is refused, its stream is
 // closed with no SUBSCRIBED, the real agent stays connected and active, the next task's
 // RUN_TASK reaches the real agent only, and the impostor cannot post an update. Once the real
 // agent's stream is gone, the agent re-registers as before.
 import assert from "node:assert/strict";
+import { request as httpRequest } from "node:http";
 import { describe, it } from "node:test";
-import { postCall, subscribe } from "../../../src/http/client.ts";
+import { postCall } from "../../../src/http/client.ts";
 import { AGENT_CHANNEL_PATH } from "../../../src/wire/agent-channel.ts";
 import { eventually } from "../../support/eventually.ts";
 import { acceptLaunch, currentOffer, type Loose, operatorCall, taskInfo } from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 import { DEFAULT_AGENT_RESOURCES, TestAgent } from "./test-agent.ts";
+
+/** A loopback address other than the agents' 127.0.0.1: the impostor's "other host". */
+const IMPOSTOR_ADDRESS = "127.0.0.2";
+
+/** Opens a SUBSCRIBE stream from `localAddress`; `ended` settles when the master closes it. */
+function streamFrom(
+  localAddress: string,
+  url: string,
+  body: string,
+): Promise<{
+  status: number;
+  streamId: string | undefined;
+  ended: Promise<string>;
+  received(): number;
+  close(): void;
+}> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      url,
+      {
+        method: "POST",
+        localAddress,
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+      },
+      (res) => {
+        let bytes = 0;
+        res.on("data", (chunk: Buffer) => {
+          bytes += chunk.length;
+        });
+        const ended = new Promise<string>((done) => {
+          res.once("end", () => done("ended"));
+          res.once("close", () => done("ended"));
+        });
+        const id = res.headers["mesos-stream-id"];
+        resolve({
+          status: res.statusCode ?? 0,
+          streamId: Array.isArray(id) ? id[0] : id,
+          ended,
+          received: () => bytes,
+          close: () => req.destroy(),
+        });
+      },
+    );
+    req.once("error", reject);
+    req.end(body);
+  });
+}
 
 describe("an impostor subscribing with a connected agent's id", () => {
   const { master, agent, scheduler } = masterSuite({
@@ -41,26 +89,16 @@ describe("an impostor subscribing with a connected agent's id", () => {
     const slaves = (await (await fetch(`${master.url}/master/slaves`)).json()) as Loose;
     const agentId = slaves.slaves[0].id as string;
     assert.equal(agentId, agent.agentId);
-    const impostor = await subscribe(url(), impostorCall(agentId));
-    assert.ok(impostor.ok, "the stream opens (the core decides on it)");
-    const events: Loose[] = [];
-    const drained = (async () => {
-      for await (const event of impostor.events) events.push(event);
-      return "ended";
-    })().catch(() => "ended");
-    let timer: NodeJS.Timeout | undefined;
-    const bound = new Promise((r) => {
-      timer = setTimeout(() => r("still open"), 10_000);
-    });
-    const outcome = await Promise.race([drained, bound]);
-    clearTimeout(timer);
+    // From another address than the agent's (another host, as an impostor would be).
+    const impostor = await streamFrom(IMPOSTOR_ADDRESS, url(), impostorCall(agentId));
+    assert.equal(impostor.status, 200, "the stream opens (the core decides on it)");
+    const outcome = await Promise.race([
+      impostor.ended,
+      new Promise((r) => setTimeout(() => r("still open"), 10_000).unref()),
+    ]);
     impostor.close();
     assert.equal(outcome, "ended", "the master closes the impostor's stream");
-    assert.deepEqual(
-      events.map((e) => e.type),
-      [],
-      "nothing was sent on it",
-    );
+    assert.equal(impostor.received(), 0, "nothing was sent on it");
     // The impostor's stream was never subscribed: it can post nothing.
     const forged = await postCall(
       url(),
@@ -78,6 +116,19 @@ describe("an impostor subscribing with a connected agent's id", () => {
     assert.equal(agent.events.filter((e) => e.type === "RUN_TASK").length, runTasksBefore + 1);
     const metrics = (await (await fetch(`${master.url}/metrics/snapshot`)).json()) as Loose;
     assert.equal(metrics["master/agent_subscriptions_refused"], 1);
+  });
+
+  it("a newcomer from the agent's own address is the agent restarted: it takes over at once", async () => {
+    const first = await TestAgent.start(master.url, { hostname: "restarted-agent" });
+    // Its old stream still looks open (the close was lost, as in a partition).
+    const again = await TestAgent.start(master.url, {
+      hostname: "restarted-agent",
+      agentId: first.agentId,
+    });
+    assert.equal(again.agentId, first.agentId);
+    assert.equal(await active(first.agentId), true);
+    again.close();
+    first.close();
   });
 
   it("an agent whose stream closed re-registers with its id as before", async () => {
