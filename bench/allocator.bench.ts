@@ -167,6 +167,7 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
   const tt = summarise(triggered);
   const tf = summarise(full);
   const label = `no-work ${agents}x${frameworks}`;
+  const heapMb = heapUsedMb();
   return [
     {
       name: `${label} event-triggered cycle, no events`,
@@ -176,6 +177,7 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
       maxMs: tt.maxMs,
       rounds: tt.runs,
       offers: made,
+      heapMb,
     },
     {
       name: `${label} full cycle, all resources offered`,
@@ -186,7 +188,7 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
       rounds: tf.runs,
       outstandingOffers: outstanding,
       offers: made,
-      heapMb: heapUsedMb(),
+      heapMb,
     },
   ];
 }
@@ -228,6 +230,7 @@ function largeAndSmallQuota(
   const first = allocator.allocate(0, { full: true });
   const firstMs = nowMs() - start;
   const firstCpuMs = cpuMsSince(cpuStart);
+  const firstHeapMb = heapUsedMb();
   settle();
   start = nowMs();
   const second = allocator.allocate(1000, { full: true });
@@ -242,6 +245,7 @@ function largeAndSmallQuota(
     allocations: first.length,
     addAgentsMs: round(addAgentsMs),
     addFrameworksMs: round(addFrameworksMs),
+    heapMb: firstHeapMb,
   };
   return [
     agents === 3_000 ? withTarget(firstRow, QUOTA_FIRST_CYCLE_TARGET_MS) : firstRow,
