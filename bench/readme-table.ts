@@ -19,12 +19,13 @@ function cell(row: BenchRow, key: string): string {
   return v === undefined ? "" : String(v);
 }
 
-/** The table's lines (header included) for every row with a target, suite by suite. */
+/**
+ * The table's lines (header included) for every row with a target, suite by suite; columns
+ * padded to one width, as the formatter (biome) writes Markdown tables.
+ */
 export function tableLines(results: ReadonlyMap<string, readonly BenchRow[]>): string[] {
-  const lines = [
-    "| suite | benchmark | value | target | met | CPU ms | load | heap MB |",
-    "|---|---|---|---|---|---|---|---|",
-  ];
+  const header = ["suite", "benchmark", "value", "target", "met", "CPU ms", "load", "heap MB"];
+  const body: string[][] = [];
   for (const [suite, rows] of results) {
     for (const row of rows) {
       if (row.target === undefined) continue;
@@ -37,10 +38,13 @@ export function tableLines(results: ReadonlyMap<string, readonly BenchRow[]>): s
         cell(row, "met"),
       ];
       cells.push(cell(row, "cpuMs"), cell(row, "load"), cell(row, "heapMb"));
-      lines.push(`| ${cells.join(" | ")} |`);
+      body.push(cells);
     }
   }
-  return lines;
+  if (body.length === 0) return [];
+  const widths = header.map((h, i) => Math.max(h.length, 3, ...body.map((c) => c[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+  return [line(header), line(widths.map((w) => "-".repeat(w))), ...body.map(line)];
 }
 
 function readResults(): Map<string, BenchRow[]> {
@@ -67,8 +71,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(1);
   }
   const lines = tableLines(readResults());
-  const body = lines.length > 2 ? lines.join("\n") : "(no results with a target yet)";
+  const body = lines.length > 0 ? lines.join("\n") : "(no results with a target yet)";
   const next = `${text.slice(0, from + START.length)}\n${body}\n${text.slice(to)}`;
   writeFileSync(readme, next);
-  console.log(`README.md: ${lines.length - 2} benchmark rows`);
+  console.log(`README.md: ${Math.max(0, lines.length - 2)} benchmark rows`);
 }
