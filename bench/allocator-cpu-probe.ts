@@ -5,7 +5,8 @@
 // tree DIR into this one process and interleaves them round by round, so that every tree
 // meets the same machine state; it prints one JSON array of rows, each row's name prefixed
 // with its tree's index: DeclineOffers 10000x1000 per round, allocate() and the recovery of
-// every offer timed apart, and the first LargeAndSmallQuota cycle with each sorter type.
+// every offer timed apart (recovered without a filter, and declined for good as in the
+// benchmark), and the first LargeAndSmallQuota cycle with each sorter type.
 import { resolve } from "node:path";
 import type { Allocator as AllocatorType, Quota } from "../src/allocator/index.ts";
 import type * as ResourcesModule from "../src/resources/index.ts";
@@ -41,7 +42,7 @@ function median(xs: number[]): number {
 }
 
 /** A DeclineOffers cluster; `round()` times one allocate() and the recovery of its offers. */
-function declineOffers(tree: Tree, agents: number, frameworks: number) {
+function declineOffers(tree: Tree, agents: number, frameworks: number, refuseSeconds?: number) {
   const allocator = new tree.Allocator({ seed: 42 });
   const total = parse(tree, "cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
   const used = parse(tree, "cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
@@ -57,9 +58,12 @@ function declineOffers(tree: Tree, agents: number, frameworks: number) {
       const offers = allocator.allocate(now, { full: true });
       const allocateMs = cpuMs(start);
       // Recovery without a filter keeps every agent offerable: every round allocates again.
+      // With `refuseSeconds` it is the benchmark's own: each round offers every agent to the
+      // next framework.
+      const filter = refuseSeconds === undefined ? undefined : { refuseSeconds };
       start = process.cpuUsage();
       for (const o of offers) {
-        allocator.recoverResources(o.frameworkId, o.agentId, o.resources, undefined, now);
+        allocator.recoverResources(o.frameworkId, o.agentId, o.resources, filter, now);
       }
       now += 1000;
       return [allocateMs, cpuMs(start)];
@@ -100,15 +104,18 @@ const note = (tree: number, name: string, ms: number) => {
   list.push(ms);
   samples[tree]!.set(name, list);
 };
-const clusters = trees.map((tree) => declineOffers(tree, 10_000, 1_000));
-for (let round = 0; round < ROUNDS; round++) {
-  for (const [i, cluster] of clusters.entries()) {
-    const [allocateMs, recoverMs] = cluster.round();
-    note(i, "DeclineOffers 10000x1000 (no filters) allocate() per round, cpu", allocateMs);
-    note(i, "DeclineOffers 10000x1000 (no filters) recover all offers per round, cpu", recoverMs);
+for (const refuse of [undefined, 2_147_483_647]) {
+  const kind = refuse === undefined ? "no filters" : "declined for good";
+  const clusters = trees.map((tree) => declineOffers(tree, 10_000, 1_000, refuse));
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const [i, cluster] of clusters.entries()) {
+      const [allocateMs, recoverMs] = cluster.round();
+      note(i, `DeclineOffers 10000x1000 (${kind}) allocate() per round, cpu`, allocateMs);
+      note(i, `DeclineOffers 10000x1000 (${kind}) recover all offers per round, cpu`, recoverMs);
+    }
   }
+  clusters.length = 0;
 }
-clusters.length = 0;
 for (let rep = 0; rep < QUOTA_REPS; rep++) {
   for (const sorter of ["drf", "random"] as const) {
     for (const [i, tree] of trees.entries()) {

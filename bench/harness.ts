@@ -55,6 +55,20 @@ export function opsPerSecond(timing: Timing, opsPerRun: number): number {
   return Math.round((opsPerRun / timing.medianMs) * 1000);
 }
 
+/**
+ * The row with its target (`value` at most `max`, in the row's unit) and whether it was met:
+ * the `target` and `met` columns of the printed table, the JSON and the README's table.
+ */
+export function withTarget(row: BenchRow, max: number): BenchRow {
+  return { ...row, target: `<= ${max}`, met: row.value <= max ? "yes" : "no" };
+}
+
+/** Process CPU time (user + system, every thread) since `since`, in ms. */
+export function cpuMsSince(since: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(since);
+  return (d.user + d.system) / 1000;
+}
+
 export function heapUsedMb(): number {
   globalThis.gc?.();
   return round(process.memoryUsage().heapUsed / (1024 * 1024));

@@ -233,7 +233,7 @@ export class AllocatorState {
       }
       agent.available.subtractInPlace(offer);
     }
-    const allocated = offer.allocate(role.path);
+    const allocated = agent.allocateHere(offer, role.path);
     this.hold(fw, role.path, agent, allocated);
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
     this.roleSorter.allocated(role.path, all);
@@ -281,7 +281,7 @@ export class AllocatorState {
     }
     held.subtractInPlace(resources);
     const role = this.role(path);
-    const unallocated = resources.unallocate();
+    const unallocated = agent.unallocateHere(resources);
     agent.available.addInPlace(unallocated);
     const { all, governed } = scalarDeltas(unallocated, this.names, this.deltas);
     this.roleSorter.unallocated(path, all);

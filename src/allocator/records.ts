@@ -1,6 +1,11 @@
 // The allocator's bookkeeping records: one per agent, framework and role. Plain mutable state
 // owned by `AllocatorState`; nothing here decides anything.
-import { ResourceQuantities, Resources } from "../resources/index.ts";
+import {
+  type Resource,
+  ResourceQuantities,
+  Resources,
+  withAllocationRole,
+} from "../resources/index.ts";
 import type { ScalarVector } from "./scalar-vector.ts";
 import type { Sorter } from "./sorter.ts";
 import type {
@@ -14,6 +19,8 @@ import type {
 
 /** Past this many frameworks holding resources on one agent, lookups go through a Map. */
 const INDEXED_HOLDINGS = 8;
+/** Twins remembered per agent (see `AgentState.allocateHere`); past this they start afresh. */
+const AGENT_TWINS = 32;
 
 export class AgentState {
   /** Unallocated resources (total − allocated); owned, mutated in place. */
@@ -33,6 +40,56 @@ export class AgentState {
    * next visit would end the same way and is skipped. -1 when unsettled.
    */
   settledEpoch = -1;
+
+  // The agent's resource objects and their allocated twins (same index): an offer of the
+  // agent's resources and its decline hand the same objects back and forth, so a declined
+  // offer returns the very objects it was cut from, instead of new copies that would live on
+  // in `available` and in offer filters (resources are immutable values: an equal object may
+  // be handed out again). Searched by identity; a handful per agent.
+  private readonly plainTwins: Resource[] = [];
+  private readonly allocatedTwins: Resource[] = [];
+
+  /** `resources.allocate(role)`, reusing the allocated twins of the agent's resources. */
+  allocateHere(resources: Resources, role: string): Resources {
+    return resources.map((r) => this.allocatedTwin(r, role));
+  }
+
+  /** `resources.unallocate()`, answering the agent's own objects where they are twins. */
+  unallocateHere(resources: Resources): Resources {
+    return resources.map((r) => this.plainTwin(r));
+  }
+
+  private allocatedTwin(r: Resource, role: string): Resource {
+    if (r.allocationRole !== undefined) return withAllocationRole(r, role);
+    const plain = this.plainTwins;
+    const allocated = this.allocatedTwins;
+    for (let i = 0; i < plain.length; i++) {
+      if (plain[i] === r && allocated[i]!.allocationRole === role) return allocated[i]!;
+    }
+    const twin = withAllocationRole(r, role);
+    this.remember(r, twin);
+    return twin;
+  }
+
+  private plainTwin(r: Resource): Resource {
+    if (r.allocationRole === undefined) return r;
+    const allocated = this.allocatedTwins;
+    for (let i = 0; i < allocated.length; i++) {
+      if (allocated[i] === r) return this.plainTwins[i]!;
+    }
+    const twin = withAllocationRole(r, undefined);
+    this.remember(twin, r);
+    return twin;
+  }
+
+  private remember(plain: Resource, allocated: Resource): void {
+    if (this.plainTwins.length >= AGENT_TWINS) {
+      this.plainTwins.length = 0;
+      this.allocatedTwins.length = 0;
+    }
+    this.plainTwins.push(plain);
+    this.allocatedTwins.push(allocated);
+  }
 
   /** Everything allocated (offered or used), without allocation info. */
   allocatedTotal(): Resources {

@@ -1,5 +1,6 @@
 // Behaviour at the allocator's performance shortcuts: an offer of a whole unreserved agent,
-// recovery of a whole offer in one role, and a decline's filter over such an offer.
+// recovery of a whole offer in one role, a decline's filter over such an offer, and the
+// resource objects an offer and its decline hand back and forth.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { Allocator } from "../../src/allocator/index.ts";
@@ -67,5 +68,33 @@ describe("allocator: whole-agent offers", () => {
     a.recoverResources(offer.frameworkId, "a0", part, undefined, 0);
     assert.ok(a.available("a0").equals(res("mem:4096")));
     assert.ok(a.allocatedOn("a0").equals(res("cpus:4;ports:[31000-32000]")));
+  });
+
+  it("hands a declined offer's own objects back and offers them again, in each role apart", () => {
+    const a = new Allocator({ seed: 5 });
+    a.addAgent("a0", { hostname: "h0", total: res(TOTAL) });
+    a.addFramework("f1", { roles: ["web", "db"], suppressedRoles: ["db"] });
+    const [first] = a.allocate(0);
+    assert.ok(first?.role === "web");
+    a.recoverResources("f1", "a0", first.resources, undefined, 0);
+    const back = a.available("a0").toArray();
+    const own = () => a.available("a0").toArray();
+    const [second] = a.allocate(1000, { full: true });
+    assert.ok(second?.role === "web");
+    // The same objects as the first offer's, and back to the agent's own on recovery.
+    assert.ok(second.resources.toArray().every((r) => first.resources.toArray().includes(r)));
+    a.recoverResources("f1", "a0", second.resources, undefined, 1000);
+    assert.ok(own().every((r, i) => r === back[i]));
+    // Offered in the other role, the objects carry that role; back again, they are the
+    // agent's own once more.
+    a.suppressRoles("f1", ["web"]);
+    a.reviveRoles("f1", ["db"]);
+    const [third] = a.allocate(2000, { full: true });
+    assert.ok(third?.role === "db");
+    for (const r of third.resources) assert.equal(r.allocationRole, "db");
+    assert.ok(third.resources.unallocate().equals(res(TOTAL)));
+    a.recoverResources("f1", "a0", third.resources, undefined, 2000);
+    assert.ok(a.available("a0").equals(res(TOTAL)));
+    assert.ok(own().every((r, i) => r === back[i]));
   });
 });
