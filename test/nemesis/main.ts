@@ -1,0 +1,53 @@
+// `npm run nemesis [-- --seed N | --seeds COUNT] [--first N] [--faults kind,kind] [--subnet OCTET]`:
+// runs the nemesis harness (harness.ts) on a fresh cluster and exits 1 if any seed found a
+// violation (or anything was left on the host). Without --seed/--seeds it runs the seeds of
+// test/nemesis/regressions and then 3 random ones. Needs root, network namespaces and
+// ZooKeeper (scripts/ensure-zookeeper.sh).
+import { parseArgs } from "node:util";
+import { formatSummary, runHarness } from "./harness.ts";
+import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
+import { regressionSeeds } from "./regressions.ts";
+
+const { values } = parseArgs({
+  options: {
+    seed: { type: "string" },
+    seeds: { type: "string" },
+    first: { type: "string" },
+    faults: { type: "string" },
+    subnet: { type: "string", default: "0" },
+    window: { type: "string" },
+  },
+});
+
+function int(name: string, text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name}: '${text}' is not a whole number`);
+  return n;
+}
+
+const first = int("first", values.first) ?? Math.floor(Math.random() * 1_000_000);
+const count = int("seeds", values.seeds);
+const one = int("seed", values.seed);
+const seeds =
+  one !== undefined
+    ? [one]
+    : count !== undefined
+      ? Array.from({ length: count }, (_, i) => first + i)
+      : [...regressionSeeds(), first, first + 1, first + 2];
+const kinds = (values.faults?.split(",") ?? [...FAULT_KINDS]) as FaultKind[];
+for (const k of kinds)
+  if (!(FAULT_KINDS as readonly string[]).includes(k))
+    throw new Error(`--faults: unknown kind '${k}' (kinds: ${FAULT_KINDS.join(", ")})`);
+const octet = int("subnet", values.subnet) ?? 0;
+if (octet > 254) throw new Error("--subnet: 0..254 (the third octet of 10.213.x.0/24)");
+
+const window = int("window", values.window);
+const summary = await runHarness({
+  seeds,
+  octet,
+  kinds,
+  ...(window === undefined ? {} : { windowMs: window }),
+});
+process.stdout.write(`${formatSummary(summary)}\n`);
+process.exit(summary.violations > 0 || summary.leftovers.length > 0 ? 1 : 0);
