@@ -68,6 +68,16 @@ function zkMode(ip: string): Promise<string | undefined> {
   });
 }
 
+async function healthStatus(url: string): Promise<number> {
+  try {
+    const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+    await res.text();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
 /** Carries out one planned fault (returns once it is undone, or at the window's end). */
 export async function runFault(
   cluster: NemesisCluster,
@@ -138,6 +148,16 @@ export async function runFault(
       else if (agent.pid !== undefined) disk.slow(agent.pid);
       await sleep(fault.forMs);
       disk.heal(agent.pid);
+      // An agent whose checkpoint write failed takes no more work and writes nothing more
+      // until it is restarted (it says so on /health, 503): what its supervisor does.
+      if (
+        fault.kind === "disk-full" &&
+        (await healthStatus(cluster.agentUrl(agent.name))) === 503
+      ) {
+        log(`${agent.name}: /health 503 after its full disk: restarted, as a supervisor would`);
+        await agent.kill();
+        agent.start();
+      }
       return;
     }
   }
