@@ -42,9 +42,18 @@ export interface Violation {
 
 const RECONCILIATION = "REASON_RECONCILIATION";
 
-/** Agent-made updates of a task (reconciliation answers left out). */
+/**
+ * An answer to explicit reconciliation: REASON_RECONCILIATION and no uuid. (The master's own
+ * updates for tasks a re-registering agent no longer has carry that reason too, with a uuid:
+ * those are part of the task's stream.)
+ */
+export function isReconcileAnswer(u: SeenUpdate): boolean {
+  return u.reason === RECONCILIATION && u.uuid === undefined;
+}
+
+/** The updates of a task's stream (reconciliation answers left out). */
 function streamUpdates(task: TaskHistory): SeenUpdate[] {
-  return task.updates.filter((u) => u.reason !== RECONCILIATION);
+  return task.updates.filter((u) => !isReconcileAnswer(u));
 }
 
 /** The terminal state the framework holds for the task, if any. */
@@ -56,7 +65,7 @@ export function terminalState(task: TaskHistory): TaskState | undefined {
 export function reconciledState(task: TaskHistory): TaskState | undefined {
   for (let i = task.updates.length - 1; i >= 0; i--) {
     const u = task.updates[i];
-    if (u?.reason === RECONCILIATION) return u.state;
+    if (u !== undefined && isReconcileAnswer(u)) return u.state;
   }
   return undefined;
 }
@@ -67,6 +76,15 @@ const RANK: Partial<Record<TaskState, number>> = {
   TASK_RUNNING: 2,
   TASK_KILLING: 3,
 };
+
+/** "STATE/source/uuid" of each update, for a violation's detail. */
+export function describeUpdates(updates: readonly SeenUpdate[]): string {
+  return updates
+    .map(
+      (u) => `${u.state}/${u.source?.replace("SOURCE_", "") ?? "-"}/${u.uuid?.slice(0, 6) ?? "-"}`,
+    )
+    .join(" ");
+}
 
 /** No task id launched twice; per task, updates in order, one terminal state, duplicates only with the same uuid. */
 export function checkUpdateStreams(tasks: readonly TaskHistory[]): Violation[] {
@@ -103,7 +121,9 @@ export function checkUpdateStreams(tasks: readonly TaskHistory[]): Violation[] {
         terminal = u;
         continue;
       }
-      // TASK_UNREACHABLE (from the master) may be followed by anything: the agent came back.
+      // Only the agent's stream is ordered (§5.5); the master's own updates (TASK_UNREACHABLE,
+      // the task's state again once its agent re-registers) come beside it.
+      if (u.source === "SOURCE_MASTER") continue;
       const r = RANK[u.state];
       if (r === undefined) {
         rank = -1;
@@ -113,9 +133,7 @@ export function checkUpdateStreams(tasks: readonly TaskHistory[]): Violation[] {
         out.push({
           property: "updates in order",
           task: task.id,
-          detail: `${u.state} after a later state (${streamUpdates(task)
-            .map((x) => x.state)
-            .join(" ")})`,
+          detail: `${u.state} after a later state (${describeUpdates(streamUpdates(task))})`,
         });
       rank = Math.max(rank, r);
     }
@@ -164,7 +182,7 @@ export function checkOutcomes(tasks: readonly TaskHistory[], observed: Observed)
   return out;
 }
 
-function isTerminalOrUnknown(state: TaskState): boolean {
+export function isTerminalOrUnknown(state: TaskState): boolean {
   return isTerminalState(state) || state === "TASK_UNKNOWN";
 }
 

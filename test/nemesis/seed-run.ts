@@ -8,6 +8,7 @@ import {
   checkOutcomes,
   checkProcesses,
   checkUpdateStreams,
+  isReconcileAnswer,
   type TaskHistory,
   type Violation,
 } from "./checks.ts";
@@ -169,7 +170,7 @@ function reconciledRunningSince(task: TaskHistory, healedAt: number): boolean {
   if (mark === undefined || mark.at < healedAt) return false;
   return task.updates
     .slice(mark.index)
-    .some((u) => u.reason === "REASON_RECONCILIATION" && u.state === "TASK_RUNNING");
+    .some((u) => isReconcileAnswer(u) && u.state === "TASK_RUNNING");
 }
 
 async function reconcileAll(w: Workloads): Promise<void> {
@@ -194,6 +195,7 @@ export async function runSeed(
       detail: notReady.join("; "),
     });
   const random = new SeededRandom(seed);
+  const windowAt = Date.now();
   const faults = await faultWindow(cluster, w, random, seed, o);
   const healedAt = Date.now();
   const left = await until(
@@ -203,6 +205,7 @@ export async function runSeed(
       if (i % 6 === 0) await reconcileAll(w);
     },
   );
+  const settledAt = Date.now();
   if (left.length > 0)
     violations.push({
       property: "the cluster settles after healing",
@@ -225,7 +228,12 @@ export async function runSeed(
       detail: "no leader answered GET_WEIGHTS/GET_QUOTA",
     });
   else violations.push(...checkOperatorWrites(w.operator.writes, readBack));
+  const checkedAt = Date.now();
   violations.push(...(await killLongTasks(cluster, w, o)));
+  o.log(
+    `phases: ready ${windowAt - started} ms, window ${healedAt - windowAt} ms, ` +
+      `settle ${settledAt - healedAt} ms, checks ${checkedAt - settledAt} ms, kills ${Date.now() - checkedAt} ms`,
+  );
   const updates = tasks.reduce((n, t) => n + t.updates.length, 0);
   for (const s of w.sdk) s.clear();
   const unique = [...new Map(violations.map((v) => [JSON.stringify(v), v])).values()];

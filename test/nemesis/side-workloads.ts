@@ -109,7 +109,7 @@ export class ServicesWorkload {
   static async start(zkUrl: string, dataDir: string): Promise<ServicesWorkload> {
     const services = await startServices({ master: zkUrl, dataDir, httpPort: 0 });
     const workload = new ServicesWorkload(services);
-    const res = await post(`${services.url}/v2/apps`, {
+    const app = {
       id: SERVICES_APP_ID,
       cmd: "sleep 600",
       instances: workload.instances,
@@ -117,9 +117,13 @@ export class ServicesWorkload {
       mem: 8,
       portDefinitions: [],
       env: { NEMESIS_SERVICE: "1" },
-    });
-    if (res.status !== 201 && res.status !== 200)
-      throw new Error(`services: POST /v2/apps answered ${res.status}`);
+    };
+    // The cluster is still starting on a loaded machine: retry a call that got no answer.
+    let status = 0;
+    for (let attempt = 0; attempt < 30 && status === 0; attempt++)
+      status = (await post(`${services.url}/v2/apps`, app)).status;
+    if (status !== 201 && status !== 200 && status !== 409)
+      throw new Error(`services: POST /v2/apps answered ${status}`);
     return workload;
   }
 

@@ -6,8 +6,8 @@
 import { join } from "node:path";
 import type { SeededRandom } from "../../src/base/prng.ts";
 import { commandTask, type Offer, RemainingOffer, SchedulerClient } from "../../src/sdk/index.ts";
-import { isTerminalState, type TaskStatus } from "../../src/wire/status.ts";
-import type { TaskHistory } from "./checks.ts";
+import type { TaskStatus } from "../../src/wire/status.ts";
+import { isTerminalOrUnknown, reconciledState, type TaskHistory, terminalState } from "./checks.ts";
 
 /** What each task asks for: small, so that a few dozen fit on one agent. */
 const TASK_NEEDS = { cpus: 0.05, memMb: 8 } as const;
@@ -145,14 +145,19 @@ export class SdkWorkload {
   }
 
   #terminal(task: TaskHistory): boolean {
-    return task.updates.some(
-      (u) => u.reason !== "REASON_RECONCILIATION" && isTerminalState(u.state),
-    );
+    return terminalState(task) !== undefined;
   }
 
-  /** Tasks launched but not (yet) terminal for this framework. */
+  /**
+   * Tasks launched and not settled: no terminal update, and reconciliation has not said it
+   * is gone or unknown (a launch lost in flight; the checkers judge whether that was allowed).
+   */
   open(): TaskHistory[] {
-    return [...this.tasks.values()].filter((t) => t.launches > 0 && !this.#terminal(t));
+    return [...this.tasks.values()].filter((t) => {
+      if (t.launches === 0 || this.#terminal(t)) return false;
+      const reconciled = reconciledState(t);
+      return reconciled === undefined || !isTerminalOrUnknown(reconciled);
+    });
   }
 
   /** Tasks created but never put into an ACCEPT: dropped (they were never launched). */
