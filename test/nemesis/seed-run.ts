@@ -270,6 +270,7 @@ async function checkServices(
   if (onMaster === undefined || !want.has(onMaster))
     out.push({
       property,
+      task: `master runs ${(id === undefined ? [] : (view?.running.get(id) ?? [])).join(" ")}; framework knows ${await services.knownTasks()}`,
       detail: `master: ${onMaster ?? "?"} running, want ${[...want].join("|")}`,
     });
   if (!want.has(alive.size))

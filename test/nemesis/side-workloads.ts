@@ -160,6 +160,19 @@ export class ServicesWorkload {
     }
   }
 
+  /** The app's tasks as the framework's API lists them ("id:state ..."), for a violation's detail. */
+  async knownTasks(): Promise<string> {
+    try {
+      const res = await fetch(`${this.services.url}/v2/apps${SERVICES_APP_ID}/tasks`, {
+        signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+      });
+      const json = (await res.json()) as { tasks?: { id: string; state?: string }[] };
+      return (json.tasks ?? []).map((t) => `${t.id}:${t.state ?? "?"}`).join(" ");
+    } catch {
+      return "?";
+    }
+  }
+
   get frameworkId(): string | undefined {
     return this.services.state.frameworkId();
   }
