@@ -63,6 +63,22 @@ describe("nemesis checkers", () => {
     ]);
   });
 
+  it("the master's own updates are not ordered against the agent's stream", () => {
+    const master = (state: TaskState, uuid: string): SeenUpdate => ({
+      state,
+      uuid,
+      source: "SOURCE_MASTER",
+      reason: "REASON_AGENT_REREGISTERED",
+    });
+    const t = task([
+      master("TASK_UNREACHABLE", "m1"),
+      master("TASK_RUNNING", "m2"),
+      up("TASK_STARTING", "a"),
+      up("TASK_RUNNING", "b"),
+    ]);
+    assert.deepEqual(checkUpdateStreams([t]), []);
+  });
+
   it("an unreachable task may come back running", () => {
     const t = task([up("TASK_RUNNING", "a"), up("TASK_UNREACHABLE", "b"), up("TASK_RUNNING", "c")]);
     assert.deepEqual(checkUpdateStreams([t]), []);
