@@ -5,7 +5,8 @@
 // `revive()` brings back whatever a nemesis killed or paused. `destroy()` ends every process
 // (the servers by pid, the tasks by their namespace), unmounts, and removes the namespaces,
 // the bridge and the blkio groups; `leftovers()` lists anything of the run still on the host.
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ZkDetector } from "../../src/zk/detector.ts";
 import { masterInfoUrl } from "../../src/zk/master-info.ts";
@@ -198,6 +199,7 @@ export class NemesisCluster {
   }
 
   async destroy(): Promise<void> {
+    for (const node of this.all) node.closed = true;
     await this.detector.close().catch(() => undefined);
     await Promise.all(this.all.map((n) => n.kill()));
     // Tasks (and launchers) outlive their agent by design; they are ended by namespace.
@@ -252,4 +254,33 @@ function readMounts(): string {
   } catch {
     return "";
   }
+}
+
+/**
+ * What a run on 10.213.<octet>.0/24 with its files under `dir` left on the host, seen from
+ * outside (after the harness process is gone): namespaces, links, mounts, loop devices, the
+ * blkio group, processes naming the dir.
+ */
+export function hostLeftovers(octet: number, dir: string): string[] {
+  const out: string[] = [];
+  const ip = (args: string[]) => execFileSync("ip", args, { encoding: "utf8" });
+  for (const line of ip(["netns", "list"]).split("\n"))
+    if (line.startsWith(`tn${octet}-`)) out.push(`netns ${line}`);
+  for (const link of ip(["-o", "link"]).split("\n")) {
+    const name = /^\d+: ([^:@]+)/.exec(link)?.[1];
+    if (name === `tnbr${octet}` || name?.startsWith(`tv${octet}h`) === true)
+      out.push(`link ${name}`);
+  }
+  for (const line of readMounts().split("\n")) if (line.includes(dir)) out.push(`mount ${line}`);
+  const loops = execFileSync("losetup", ["-a"], { encoding: "utf8" });
+  for (const line of loops.split("\n")) if (line.includes(dir)) out.push(`loop ${line}`);
+  if (existsSync(`/sys/fs/cgroup/blkio/tessera-nemesis-${octet}`)) out.push("blkio group");
+  for (const pid of allPids()) {
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir)) out.push(`process ${pid}`);
+    } catch {
+      // Exited meanwhile.
+    }
+  }
+  return out;
 }

@@ -10,12 +10,13 @@ import type { Violation } from "./checks.ts";
 import { NemesisCluster } from "./cluster.ts";
 import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
 import { networkUnavailable } from "./network.ts";
+import type { SeedSpec } from "./regressions.ts";
 import { runSeed, type SeedResult, type Workloads } from "./seed-run.ts";
 import { JOBS_FRAMEWORK_HOOK, OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
 import { SdkWorkload } from "./workload.ts";
 
 export interface HarnessOptions {
-  readonly seeds: readonly number[];
+  readonly seeds: readonly SeedSpec[];
   /** Third octet of 10.213.<octet>.0/24. */
   readonly octet: number;
   readonly windowMs?: number;
@@ -46,8 +47,8 @@ export function nemesisUnavailable(): string | undefined {
   return "skip" in zk ? zk.skip : undefined;
 }
 
-export function replayCommand(seed: number): string {
-  return `npm run nemesis -- --seed ${seed}`;
+export function replayCommand(seed: number, kinds?: readonly FaultKind[]): string {
+  return `npm run nemesis -- --seed ${seed}${kinds === undefined ? "" : ` --faults ${kinds.join(",")}`}`;
 }
 
 export async function runHarness(options: HarnessOptions): Promise<HarnessSummary> {
@@ -88,12 +89,14 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     if (options.services !== false)
       services = await ServicesWorkload.start(cluster.zkUrl, join(dir, "services"));
     const w: Workloads = { sdk, services, operator: new OperatorWrites() };
-    for (const seed of options.seeds) {
-      log(`nemesis: seed ${seed} (replay: ${replayCommand(seed)})`);
+    for (const spec of options.seeds) {
+      const seed = spec.seed;
+      const kinds = spec.kinds ?? options.kinds ?? FAULT_KINDS;
+      log(`nemesis: seed ${seed} (replay: ${replayCommand(seed, spec.kinds)})`);
       const result = await runSeed(cluster, w, seed, {
         windowMs: options.windowMs ?? 4_000,
         settleMs: options.settleMs ?? 45_000,
-        kinds: options.kinds ?? FAULT_KINDS,
+        kinds,
         log: (line) => log(`  fault ${line}`),
       });
       results.push(result);
@@ -102,7 +105,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
           `${result.violations.length} violations, ${(result.ms / 1000).toFixed(1)} s`,
       );
       for (const v of result.violations) log(`  VIOLATION ${formatViolation(v)}`);
-      if (result.violations.length > 0) log(`  replay: ${replayCommand(seed)}`);
+      if (result.violations.length > 0) log(`  replay: ${replayCommand(seed, spec.kinds)}`);
     }
   } finally {
     process.off("SIGINT", onSignal);

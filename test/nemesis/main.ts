@@ -5,8 +5,8 @@
 // ZooKeeper (scripts/ensure-zookeeper.sh).
 import { parseArgs } from "node:util";
 import { formatSummary, runHarness } from "./harness.ts";
-import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
-import { regressionSeeds } from "./regressions.ts";
+import { FAULT_KINDS } from "./nemesis.ts";
+import { parseFaultKinds, regressionSeeds, type SeedSpec } from "./regressions.ts";
 
 const { values } = parseArgs({
   options: {
@@ -29,16 +29,14 @@ function int(name: string, text: string | undefined): number | undefined {
 const first = int("first", values.first) ?? Math.floor(Math.random() * 1_000_000);
 const count = int("seeds", values.seeds);
 const one = int("seed", values.seed);
+const fresh = (n: number): SeedSpec[] => Array.from({ length: n }, (_, i) => ({ seed: first + i }));
 const seeds =
   one !== undefined
-    ? [one]
+    ? [{ seed: one }]
     : count !== undefined
-      ? Array.from({ length: count }, (_, i) => first + i)
-      : [...regressionSeeds(), first, first + 1, first + 2];
-const kinds = (values.faults?.split(",") ?? [...FAULT_KINDS]) as FaultKind[];
-for (const k of kinds)
-  if (!(FAULT_KINDS as readonly string[]).includes(k))
-    throw new Error(`--faults: unknown kind '${k}' (kinds: ${FAULT_KINDS.join(", ")})`);
+      ? fresh(count)
+      : [...regressionSeeds(), ...fresh(3)];
+const kinds = values.faults === undefined ? [...FAULT_KINDS] : parseFaultKinds(values.faults);
 const octet = int("subnet", values.subnet) ?? 0;
 if (octet > 254) throw new Error("--subnet: 0..254 (the third octet of 10.213.x.0/24)");
 

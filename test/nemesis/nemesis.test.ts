@@ -4,7 +4,11 @@
 // caught. Both check that nothing of the run is left on the host. Skipped, with the reason
 // printed, where root, network namespaces or ZooKeeper are not available.
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, it } from "node:test";
+import { eventually } from "../support/eventually.ts";
+import { hostLeftovers } from "./cluster.ts";
 import { formatSummary, nemesisUnavailable, runHarness } from "./harness.ts";
 import { regressionSeeds } from "./regressions.ts";
 
@@ -13,6 +17,7 @@ if (unavailable !== undefined) process.stderr.write(`# skipping the nemesis: ${u
 const skip = unavailable === undefined ? {} : { skip: unavailable };
 /** A subnet of this test process (10.213.<octet>.0/24), away from the CLI's default 0. */
 const OCTET = 100 + (process.pid % 70) * 2;
+const MAIN = new URL("./main.ts", import.meta.url).pathname;
 const lines: string[] = [];
 const log = (line: string) => {
   lines.push(line);
@@ -25,7 +30,7 @@ describe("the nemesis harness", () => {
     timeout: 300_000,
   }, async () => {
     const first = Math.floor(Math.random() * 1_000_000);
-    const seeds = [...regressionSeeds(), first, first + 1, first + 2];
+    const seeds = [...regressionSeeds(), { seed: first }, { seed: first + 1 }, { seed: first + 2 }];
     const summary = await runHarness({ seeds, octet: OCTET, log });
     log(formatSummary(summary));
     assert.deepEqual(summary.leftovers, []);
@@ -43,7 +48,7 @@ describe("the nemesis harness", () => {
     timeout: 240_000,
   }, async () => {
     const summary = await runHarness({
-      seeds: [1],
+      seeds: [{ seed: 1 }],
       octet: OCTET + 1,
       kinds: ["pause"],
       windowMs: 3_000,
@@ -57,5 +62,38 @@ describe("the nemesis harness", () => {
       caught.includes("an update is checkpointed before it is sent"),
       `the broken build passed the checkers: ${caught.join(", ") || "no violation"}`,
     );
+  });
+
+  it("tears everything down when interrupted (SIGINT) during a seed", {
+    ...skip,
+    timeout: 180_000,
+  }, async () => {
+    const octet = OCTET + 2;
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", MAIN, "--seeds", "3", "--subnet", String(octet)],
+      { stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    let out = "";
+    child.stdout.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr.on("data", (chunk) => {
+      out += chunk;
+    });
+    try {
+      await eventually("a seed's first fault", () => (/ fault /.test(out) ? true : undefined), {
+        timeoutMs: 150_000,
+        everyMs: 100,
+      });
+    } finally {
+      child.kill("SIGINT");
+    }
+    assert.equal(await exited, 130, out);
+    const dir = /logs in (\S+)\/logs/.exec(out)?.[1];
+    assert.ok(dir !== undefined, out);
+    assert.deepEqual(hostLeftovers(octet, dir), []);
+    assert.equal(existsSync(dir), false, "the run's dir is removed");
   });
 });

@@ -53,8 +53,11 @@ export class NodeProcess {
     return this.#paused;
   }
 
+  /** Set by teardown: nothing starts this node again (a fault's restart may still be due). */
+  closed = false;
+
   start(): void {
-    if (this.running) return;
+    if (this.running || this.closed) return;
     const out = openSync(this.logFile, "a");
     const [file, ...args] = this.argv as [string, ...string[]];
     const child = spawn("nsenter", [`--net=${this.netnsPath}`, "--", file, ...args], {

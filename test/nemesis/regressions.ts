@@ -1,13 +1,32 @@
 // Reads test/nemesis/regressions: seeds that once found a violation, replayed first by
-// `npm run nemesis` and by the suite's bounded run.
+// `npm run nemesis` and by the suite's bounded run. A line is `<seed> [kind,kind] # what it
+// found`; the kinds, when given, are the --faults the seed failed with.
 import { readFileSync } from "node:fs";
+import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
 
-export function regressionSeeds(): number[] {
+export interface SeedSpec {
+  readonly seed: number;
+  /** The fault kinds to draw from (all when absent). */
+  readonly kinds?: readonly FaultKind[];
+}
+
+export function parseFaultKinds(text: string): FaultKind[] {
+  const kinds = text.split(",").map((k) => k.trim());
+  for (const k of kinds)
+    if (!(FAULT_KINDS as readonly string[]).includes(k))
+      throw new Error(`unknown fault kind '${k}' (kinds: ${FAULT_KINDS.join(", ")})`);
+  return kinds as FaultKind[];
+}
+
+export function regressionSeeds(): SeedSpec[] {
   const text = readFileSync(new URL("./regressions", import.meta.url), "utf8");
-  return text
-    .split("\n")
-    .map((line) => line.replace(/#.*/, "").trim())
-    .filter((line) => line !== "")
-    .map(Number)
-    .filter((n) => Number.isInteger(n));
+  const out: SeedSpec[] = [];
+  for (const line of text.split("\n")) {
+    const [seedText, kindsText] = line.replace(/#.*/, "").trim().split(/\s+/);
+    if (seedText === undefined || seedText === "") continue;
+    const seed = Number(seedText);
+    if (!Number.isInteger(seed)) throw new Error(`regressions: '${seedText}' is not a seed`);
+    out.push(kindsText === undefined ? { seed } : { seed, kinds: parseFaultKinds(kindsText) });
+  }
+  return out;
 }

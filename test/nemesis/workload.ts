@@ -7,7 +7,13 @@ import { join } from "node:path";
 import type { SeededRandom } from "../../src/base/prng.ts";
 import { commandTask, type Offer, RemainingOffer, SchedulerClient } from "../../src/sdk/index.ts";
 import type { TaskStatus } from "../../src/wire/status.ts";
-import { isTerminalOrUnknown, reconciledState, type TaskHistory, terminalState } from "./checks.ts";
+import {
+  isReconcileAnswer,
+  isTerminalOrUnknown,
+  reconciledState,
+  type TaskHistory,
+  terminalState,
+} from "./checks.ts";
 
 /** What each task asks for: small, so that a few dozen fit on one agent. */
 const TASK_NEEDS = { cpus: 0.05, memMb: 8 } as const;
@@ -149,14 +155,18 @@ export class SdkWorkload {
   }
 
   /**
-   * Tasks launched and not settled: no terminal update, and reconciliation has not said it
-   * is gone or unknown (a launch lost in flight; the checkers judge whether that was allowed).
+   * Tasks launched and not settled: no terminal update, and, for a task never seen running,
+   * reconciliation has not said it is gone or unknown (a launch lost in flight; the checkers
+   * judge whether that was allowed). A task seen running waits for its terminal update even
+   * when reconciliation already tells its end: the agent retries it (every 10 s at first),
+   * and an update that never comes is what the checkers are for.
    */
   open(): TaskHistory[] {
     return [...this.tasks.values()].filter((t) => {
       if (t.launches === 0 || this.#terminal(t)) return false;
       const reconciled = reconciledState(t);
-      return reconciled === undefined || !isTerminalOrUnknown(reconciled);
+      if (reconciled === undefined || !isTerminalOrUnknown(reconciled)) return true;
+      return t.updates.some((u) => u.state === "TASK_RUNNING" && !isReconcileAnswer(u));
     });
   }
 
