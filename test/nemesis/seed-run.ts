@@ -14,7 +14,7 @@ import {
 } from "./checks.ts";
 import type { NemesisCluster } from "./cluster.ts";
 import { type FaultKind, planFaults, runFault } from "./nemesis.ts";
-import { observe } from "./observe.ts";
+import { observe, taskProcesses } from "./observe.ts";
 import type { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
 import type { SdkWorkload } from "./workload.ts";
 
@@ -154,12 +154,10 @@ async function unsettled(
       else if (!reconciledRunningSince(t, healedAt)) out.push(`${t.id} not reconciled running`);
     }
   }
-  const services = w.services;
-  if (services !== undefined) {
-    const app = await services.running();
-    if (app === undefined || app.tasksRunning !== services.instances)
-      out.push(`services: ${app?.tasksRunning ?? "?"} of ${services.instances} running`);
-  }
+  // The services framework's API, the master and the agents' processes all agree on the count.
+  if (w.services !== undefined)
+    for (const v of await checkServices(cluster, w, taskProcesses(cluster).services))
+      out.push(`services ${v.detail}`);
   return out;
 }
 
