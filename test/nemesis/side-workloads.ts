@@ -1,9 +1,8 @@
 // The parts of the workload that are not an SDK scheduler:
 //
-// - operator writes (UPDATE_WEIGHTS, UPDATE_QUOTA through /api/v1 of whichever master ZooKeeper
-//   names leader), each recorded with whether it was answered 200, and read back after healing
-//   (GET_WEIGHTS, GET_QUOTA). Maintenance calls are answered 501 on this tree (not built), so
-//   no maintenance writes are made.
+// - operator writes (UPDATE_WEIGHTS, UPDATE_QUOTA, UPDATE_MAINTENANCE_SCHEDULE through /api/v1 of
+//   whichever master ZooKeeper names leader), each recorded with whether it was answered 200,
+//   and read back after healing (GET_WEIGHTS, GET_QUOTA, GET_MAINTENANCE_SCHEDULE).
 // - the services framework (src/frameworks/services, its Marathon API) with one app whose
 //   instance count the nemesis run changes; after healing its running instances must match.
 // - the jobs framework: not built yet. JOBS_FRAMEWORK_HOOK marks where its workload (a cron job
@@ -16,8 +15,15 @@ import type { OperatorWrite } from "./checks.ts";
 const CALL_TIMEOUT_MS = 2_000;
 const WEIGHT_ROLES = ["nemesis-w1", "nemesis-w2"] as const;
 const QUOTA_ROLE = "nemesis-q1";
+/** The machine of the maintenance windows written: not an agent of the cluster. */
+const MAINTENANCE_HOST = "nemesis-ghost";
 
-async function post(url: string, body: unknown): Promise<{ status: number; json: unknown }> {
+/** POSTs JSON; a 307 from a master that is no longer leader is followed once, as clients do. */
+async function post(
+  url: string,
+  body: unknown,
+  redirects = 1,
+): Promise<{ status: number; json: unknown }> {
   try {
     const res = await fetch(url, {
       method: "POST",
@@ -27,6 +33,9 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
       signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
     const text = await res.text();
+    const location = res.headers.get("location");
+    if (res.status === 307 && location !== null && redirects > 0)
+      return post(new URL(location, url).toString(), body, redirects - 1);
     let json: unknown;
     try {
       json = JSON.parse(text);
@@ -42,26 +51,45 @@ async function post(url: string, body: unknown): Promise<{ status: number; json:
 export class OperatorWrites {
   readonly writes: OperatorWrite[] = [];
 
-  /** One write, to a role chosen by `random`, sent to `leader` (if one is known). */
+  /** One write (a weight, a quota, or the maintenance schedule) chosen by `random`, sent to `leader`. */
   async writeOne(random: SeededRandom, leader: string | undefined): Promise<void> {
     const value = String(1 + random.nextInt(50));
-    const weights = random.nextInt(3) < 2;
-    const role = weights
-      ? (WEIGHT_ROLES[random.nextInt(WEIGHT_ROLES.length)] as string)
-      : QUOTA_ROLE;
-    const key = `${weights ? "weight" : "quota"}:${role}`;
-    const call = weights
-      ? {
-          type: "UPDATE_WEIGHTS",
-          update_weights: { weight_infos: [{ role, weight: Number(value) }] },
-        }
-      : {
-          type: "UPDATE_QUOTA",
-          update_quota: {
-            force: true,
-            quota_configs: [{ role, guarantees: { mem: { value: Number(value) } } }],
+    const pick = random.nextInt(4);
+    let key: string;
+    let call: unknown;
+    if (pick < 2) {
+      const role = WEIGHT_ROLES[pick] as string;
+      key = `weight:${role}`;
+      call = {
+        type: "UPDATE_WEIGHTS",
+        update_weights: { weight_infos: [{ role, weight: Number(value) }] },
+      };
+    } else if (pick === 2) {
+      key = `quota:${QUOTA_ROLE}`;
+      call = {
+        type: "UPDATE_QUOTA",
+        update_quota: {
+          force: true,
+          quota_configs: [{ role: QUOTA_ROLE, guarantees: { mem: { value: Number(value) } } }],
+        },
+      };
+    } else {
+      // A window for a machine outside the cluster: a registry write that drains no agent.
+      key = "maintenance";
+      call = {
+        type: "UPDATE_MAINTENANCE_SCHEDULE",
+        update_maintenance_schedule: {
+          schedule: {
+            windows: [
+              {
+                machine_ids: [{ hostname: MAINTENANCE_HOST }],
+                unavailability: { start: { nanoseconds: Number(value) * 1e12 } },
+              },
+            ],
           },
-        };
+        },
+      };
+    }
     const write = { key, value, acknowledged: false };
     this.writes.push(write);
     if (leader === undefined) return;
@@ -72,7 +100,9 @@ export class OperatorWrites {
   async readBack(leader: string): Promise<Map<string, string | undefined> | undefined> {
     const weights = await post(`${leader}/api/v1`, { type: "GET_WEIGHTS" });
     const quota = await post(`${leader}/api/v1`, { type: "GET_QUOTA" });
-    if (weights.status !== 200 || quota.status !== 200) return undefined;
+    const maintenance = await post(`${leader}/api/v1`, { type: "GET_MAINTENANCE_SCHEDULE" });
+    if (weights.status !== 200 || quota.status !== 200 || maintenance.status !== 200)
+      return undefined;
     const out = new Map<string, string | undefined>();
     const infos =
       (weights.json as { get_weights?: { weight_infos?: { role: string; weight: number }[] } })
@@ -92,6 +122,18 @@ export class OperatorWrites {
       const mem = c.guarantees?.mem?.value;
       if (mem !== undefined) out.set(`quota:${c.role}`, String(mem));
     }
+    const windows =
+      (
+        maintenance.json as {
+          get_maintenance_schedule?: {
+            schedule?: {
+              windows?: { unavailability?: { start?: { nanoseconds?: number | string } } }[];
+            };
+          };
+        }
+      ).get_maintenance_schedule?.schedule?.windows ?? [];
+    const start = windows[0]?.unavailability?.start?.nanoseconds;
+    if (start !== undefined) out.set("maintenance", String(Number(start) / 1e12));
     return out;
   }
 }
