@@ -235,7 +235,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     port: advertisedPort,
   });
   const url = `${bound.scheme}://${advertisedIp}:${advertisedPort}`;
-  const store = testBreak(options.checkpointStore ?? workDirCheckpointStore(flags.workDir));
+  const store = testBreak(options.checkpointStore ?? workDirCheckpointStore(flags.workDir), logger);
   const shell = wire(flags, logger, core, containerizer, store);
   const { dispatcher, launching } = shell;
 
@@ -324,7 +324,10 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
  * (test/nemesis/nemesis.test.ts) can prove its checkers catch such a build. The one place the
  * switch is read.
  */
-function testBreak(store: CheckpointStore): CheckpointStore {
+function testBreak(store: CheckpointStore, logger: Logger): CheckpointStore {
   if (process.env.TESSERA_TEST_BREAK !== "ack-before-checkpoint") return store;
+  logger.error(
+    "TESSERA_TEST_BREAK=ack-before-checkpoint: this agent is broken on purpose (tests only)",
+  );
   return { apply: (writes) => store.apply(writes.filter((w) => w.type !== "status_update")) };
 }
