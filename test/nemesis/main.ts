@@ -4,20 +4,39 @@
 // test/nemesis/regressions and then 3 random ones. Needs root, network namespaces and
 // ZooKeeper (scripts/ensure-zookeeper.sh).
 import { parseArgs } from "node:util";
-import { formatSummary, runHarness } from "./harness.ts";
+import { formatSummary, type HarnessOptions, runHarness } from "./harness.ts";
 import { FAULT_KINDS } from "./nemesis.ts";
 import { parseFaultKinds, regressionSeeds, type SeedSpec } from "./regressions.ts";
 
-const { values } = parseArgs({
-  options: {
-    seed: { type: "string" },
-    seeds: { type: "string" },
-    first: { type: "string" },
-    faults: { type: "string" },
-    subnet: { type: "string", default: "0" },
-    window: { type: "string" },
-  },
-});
+/** The run the command line asks for; throws a usage error's message. */
+function harnessOptions(): HarnessOptions {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: "string" },
+      seeds: { type: "string" },
+      first: { type: "string" },
+      faults: { type: "string" },
+      subnet: { type: "string", default: "0" },
+      window: { type: "string" },
+    },
+  });
+  const first = int("first", values.first) ?? Math.floor(Math.random() * 1_000_000);
+  const count = int("seeds", values.seeds);
+  const one = int("seed", values.seed);
+  const fresh = (n: number): SeedSpec[] =>
+    Array.from({ length: n }, (_, i) => ({ seed: first + i }));
+  const seeds =
+    one !== undefined
+      ? [{ seed: one }]
+      : count !== undefined
+        ? fresh(count)
+        : [...regressionSeeds(), ...fresh(3)];
+  const kinds = values.faults === undefined ? [...FAULT_KINDS] : parseFaultKinds(values.faults);
+  const octet = int("subnet", values.subnet) ?? 0;
+  if (octet > 254) throw new Error("--subnet: 0..254 (the third octet of 10.213.x.0/24)");
+  const window = int("window", values.window);
+  return { seeds, octet, kinds, ...(window === undefined ? {} : { windowMs: window }) };
+}
 
 function int(name: string, text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
@@ -26,26 +45,13 @@ function int(name: string, text: string | undefined): number | undefined {
   return n;
 }
 
-const first = int("first", values.first) ?? Math.floor(Math.random() * 1_000_000);
-const count = int("seeds", values.seeds);
-const one = int("seed", values.seed);
-const fresh = (n: number): SeedSpec[] => Array.from({ length: n }, (_, i) => ({ seed: first + i }));
-const seeds =
-  one !== undefined
-    ? [{ seed: one }]
-    : count !== undefined
-      ? fresh(count)
-      : [...regressionSeeds(), ...fresh(3)];
-const kinds = values.faults === undefined ? [...FAULT_KINDS] : parseFaultKinds(values.faults);
-const octet = int("subnet", values.subnet) ?? 0;
-if (octet > 254) throw new Error("--subnet: 0..254 (the third octet of 10.213.x.0/24)");
-
-const window = int("window", values.window);
-const summary = await runHarness({
-  seeds,
-  octet,
-  kinds,
-  ...(window === undefined ? {} : { windowMs: window }),
-});
+let options: HarnessOptions;
+try {
+  options = harnessOptions();
+} catch (error) {
+  process.stderr.write(`nemesis: ${(error as Error).message}\n`);
+  process.exit(2);
+}
+const summary = await runHarness(options);
 process.stdout.write(`${formatSummary(summary)}\n`);
 process.exit(summary.violations > 0 || summary.leftovers.length > 0 ? 1 : 0);
