@@ -120,7 +120,8 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
   const operatorWrites: Record<string, { sent: number; acknowledged: number }> = {};
   for (const write of operator.writes) {
     const kind = write.key.split(":")[0] as string;
-    const counts = (operatorWrites[kind] ??= { sent: 0, acknowledged: 0 });
+    const counts = operatorWrites[kind] ?? { sent: 0, acknowledged: 0 };
+    operatorWrites[kind] = counts;
     counts.sent++;
     if (write.acknowledged) counts.acknowledged++;
   }
