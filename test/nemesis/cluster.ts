@@ -2,9 +2,12 @@
 // agents, each a real process in its own network namespace on the harness's bridge
 // (network.ts), each agent on a small disk of its own (agent-disk.ts). The harness process
 // stays on the host (the bridge's .1) and runs the schedulers. One cluster serves many seeds:
-// `revive()` brings back whatever a nemesis killed or paused. `destroy()` ends every process
-// (the servers by pid, the tasks by their namespace), unmounts, and removes the namespaces,
-// the bridge and the blkio groups; `leftovers()` lists anything of the run still on the host.
+// `revive()` brings back whatever a nemesis killed or paused; a supervisor (as systemd) starts
+// again any server that exited on its own (a master that lost ZooKeeper stops, as Mesos's
+// does; an agent or ZooKeeper server that exits is a crash, which the seed reports).
+// `destroy()` ends every process (the servers by pid, the tasks by their namespace), unmounts,
+// and removes the namespaces, the bridge and the blkio groups; `leftovers()` lists anything of
+// the run still on the host.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +23,8 @@ const BIN = join(ROOT, "bin/tessera.mjs");
 export const MASTER_PORT = 5050;
 export const AGENT_PORT = 5051;
 const ZK_CLIENT_PORT = 2181;
+/** How often the supervisor looks for servers that exited on their own. */
+const SUPERVISE_EVERY_MS = 500;
 
 export interface ClusterOptions {
   /** Third octet of the run's subnet, 10.213.<octet>.0/24. */
@@ -39,6 +44,9 @@ export class NemesisCluster {
   readonly zkUrl: string;
   readonly detector: ZkDetector;
   readonly #netnsIds = new Set<string>();
+  #supervisor: NodeJS.Timeout | undefined;
+  /** Nodes the supervisor started again after they exited on their own, in order. */
+  readonly supervisorRestarts: string[] = [];
   readonly #blkioPrefix: string;
 
   private constructor(
@@ -144,6 +152,16 @@ export class NemesisCluster {
       this.agents.push(this.#node(node.name, "agent", tessera("agent", flags), env));
     }
     for (const node of this.all) node.start();
+    this.#supervisor = setInterval(() => this.#supervise(), SUPERVISE_EVERY_MS);
+  }
+
+  /** Starts again every node that exited on its own (not killed by the nemesis, not paused). */
+  #supervise(): void {
+    for (const node of this.all) {
+      if (node.running || node.held || node.closed) continue;
+      this.supervisorRestarts.push(node.name);
+      node.start();
+    }
   }
 
   #node(name: string, role: "zk" | "master" | "agent", argv: string[], env = process.env) {
@@ -199,6 +217,7 @@ export class NemesisCluster {
   }
 
   async destroy(): Promise<void> {
+    clearInterval(this.#supervisor);
     for (const node of this.all) node.closed = true;
     await this.detector.close().catch(() => undefined);
     await Promise.all(this.all.map((n) => n.kill()));

@@ -34,6 +34,8 @@ export interface HarnessSummary {
   readonly tasks: number;
   readonly updates: number;
   readonly violations: number;
+  /** Servers that exited on their own and were started again (masters losing ZooKeeper). */
+  readonly supervisorRestarts: string[];
   /** Operator writes sent, and answered 200, by kind (weight, quota, maintenance). */
   readonly operatorWrites: Record<string, { sent: number; acknowledged: number }>;
   /** What of the run was left on the host after teardown ([] = nothing). */
@@ -129,6 +131,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     results,
     faultsByKind,
     operatorWrites,
+    supervisorRestarts: [...cluster.supervisorRestarts],
     tasks: results.reduce((n, r) => n + r.tasks, 0),
     updates: results.reduce((n, r) => n + r.updates, 0),
     violations: results.reduce((n, r) => n + r.violations.length, 0),
@@ -152,6 +155,7 @@ export function formatSummary(s: HarnessSummary): string {
   return [
     `nemesis: ${s.results.length} seeds, faults ${kinds || "none"}, ${s.tasks} tasks, ` +
       `${s.updates} updates checked, ${s.violations} violations; operator writes answered 200: ${writes || "none"}`,
+    `nemesis: servers restarted after exiting on their own: ${s.supervisorRestarts.length === 0 ? "none" : s.supervisorRestarts.join(" ")}`,
     ...(failed.length > 0
       ? [`nemesis: failing seeds ${failed.join(" ")} (add them to test/nemesis/regressions)`]
       : []),

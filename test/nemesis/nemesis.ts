@@ -156,7 +156,7 @@ export async function runFault(
       ) {
         log(`${agent.name}: /health 503 after its full disk: restarted, as a supervisor would`);
         await agent.kill();
-        agent.start();
+        agent.revive();
       }
       return;
     }

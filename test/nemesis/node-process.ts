@@ -76,8 +76,16 @@ export class NodeProcess {
     this.starts++;
   }
 
-  /** kill -9, and wait for the exit. */
+  /**
+   * Kept down by the nemesis (a kill not yet undone): the supervisor leaves it alone until
+   * `revive()`. A node that exits on its own (a master that lost ZooKeeper stops, as Mesos's
+   * does) is not held: the supervisor starts it again, as systemd would.
+   */
+  held = false;
+
+  /** kill -9, and wait for the exit; the node stays down (held) until `revive()`. */
   async kill(): Promise<void> {
+    this.held = true;
     const pid = this.#child?.pid;
     if (this.running && pid !== undefined) {
       safeKill(pid, "SIGCONT");
@@ -100,6 +108,7 @@ export class NodeProcess {
 
   /** Resumed if paused, started if dead: the node as the healed cluster wants it. */
   revive(): void {
+    this.held = false;
     if (this.#paused) this.resume();
     if (!this.running) this.start();
   }

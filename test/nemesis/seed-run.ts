@@ -186,6 +186,7 @@ export async function runSeed(
 ): Promise<SeedResult> {
   const started = Date.now();
   const violations: Violation[] = [];
+  const restartsBefore = cluster.supervisorRestarts.length;
   const notReady = await until(() => notWhole(cluster, w), o.settleMs);
   if (notReady.length > 0)
     violations.push({
@@ -226,6 +227,13 @@ export async function runSeed(
       detail: "no leader answered GET_WEIGHTS/GET_QUOTA",
     });
   else violations.push(...checkOperatorWrites(w.operator.writes, readBack));
+  // Masters stop when they lose ZooKeeper (by design); any other server exiting is a crash.
+  for (const name of cluster.supervisorRestarts.slice(restartsBefore))
+    if (!name.startsWith("m"))
+      violations.push({
+        property: "no server crashes",
+        detail: `${name} exited on its own (see its log) and was restarted`,
+      });
   const checkedAt = Date.now();
   violations.push(...(await killLongTasks(cluster, w, o)));
   o.log(
