@@ -9,6 +9,7 @@ export interface SeenUpdate {
   readonly uuid: string | undefined;
   readonly source: string | undefined;
   readonly reason: string | undefined;
+  readonly message?: string | undefined;
 }
 
 export interface TaskHistory {
@@ -154,10 +155,11 @@ export function checkOutcomes(tasks: readonly TaskHistory[], observed: Observed)
     const reconciled = reconciledState(task);
     const everRunning = streamUpdates(task).some((u) => u.state === "TASK_RUNNING");
     if (observed.done.has(task.id) && terminal !== undefined && terminal !== "TASK_FINISHED") {
+      const end = streamUpdates(task).find((u) => u.state === terminal);
       out.push({
         property: "a task ends with its real status",
         task: task.id,
-        detail: `its command exited 0 but the framework holds ${terminal}`,
+        detail: `its command exited 0 but the framework holds ${terminal} (${end?.reason ?? "-"}: ${end?.message ?? ""}); updates: ${describeUpdates(task.updates)}`,
       });
     }
     if (terminal !== undefined) continue;

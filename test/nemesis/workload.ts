@@ -69,6 +69,7 @@ export class SdkWorkload {
       uuid: status.uuid,
       source: status.source,
       reason: status.reason,
+      message: status.message,
     });
   }
 
