@@ -160,8 +160,14 @@ export class ClusterNetwork {
     this.#cuts.clear();
   }
 
-  /** Deletes the namespaces (their veth ends go with them) and the bridge. */
+  /**
+   * Deletes the veth pairs, the namespaces and the bridge. The pairs go first and by name: a
+   * namespace outlives `ip netns del` while anything still holds it (seen under load, minutes
+   * after its last process was gone), and its veth pair with it.
+   */
   destroy(): void {
+    for (const index of this.nodes.keys())
+      quietly(() => ip(["link", "del", `tv${this.#octet}h${index}`]));
     for (const node of this.nodes) quietly(() => ip(["netns", "del", node.netns]));
     quietly(() => ip(["link", "del", this.bridge]));
   }
