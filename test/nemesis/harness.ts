@@ -78,12 +78,23 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     await services?.close().catch(() => undefined);
     await cluster.destroy();
   };
+  let interrupted = false;
   const onSignal = () => {
+    interrupted = true;
     log("nemesis: interrupted, tearing down");
     void teardown().finally(() => process.exit(130));
   };
+  // A library throwing from a socket callback (node-zookeeper-client does, on a garbled
+  // packet from a server killed mid-answer) would end this process with the cluster left on
+  // the host: tear down first, then fail.
+  const onCrash = (error: unknown) => {
+    log(`nemesis: uncaught ${String((error as Error)?.stack ?? error)}`);
+    // Already tearing down after a signal: that path exits.
+    if (!interrupted) void teardown().finally(() => process.exit(1));
+  };
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
+  process.on("uncaughtException", onCrash);
   const results: SeedResult[] = [];
   const operator = new OperatorWrites();
   try {
@@ -115,6 +126,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+    process.off("uncaughtException", onCrash);
     await teardown();
   }
   const faultsByKind: Record<string, number> = {};
