@@ -236,7 +236,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     port: advertisedPort,
   });
   const url = `${bound.scheme}://${advertisedIp}:${advertisedPort}`;
-  const store = options.checkpointStore ?? workDirCheckpointStore(flags.workDir);
+  const store = testBreak(options.checkpointStore ?? workDirCheckpointStore(flags.workDir), logger);
   const shell = wire(flags, logger, core, containerizer, store);
   const { dispatcher, launching } = shell;
 
@@ -319,4 +319,19 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     "agent started",
   );
   return { url, port: bound.port, flags, core, agentId: () => core.agentId, stopped, close };
+}
+
+/**
+ * TEST ONLY, never for a real agent: `TESSERA_TEST_BREAK=ack-before-checkpoint` makes this a
+ * deliberately broken agent whose status updates are taken as durable (acknowledged to the
+ * executor and forwarded) without being checkpointed, so that the nemesis harness's own test
+ * (test/nemesis/nemesis.test.ts) can prove its checkers catch such a build. The one place the
+ * switch is read.
+ */
+function testBreak(store: CheckpointStore, logger: Logger): CheckpointStore {
+  if (process.env.TESSERA_TEST_BREAK !== "ack-before-checkpoint") return store;
+  logger.error(
+    "TESSERA_TEST_BREAK=ack-before-checkpoint: this agent is broken on purpose (tests only)",
+  );
+  return { apply: (writes) => store.apply(writes.filter((w) => w.type !== "status_update")) };
 }

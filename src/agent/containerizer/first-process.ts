@@ -10,7 +10,7 @@ import type { IsolatorName } from "./isolation-flags.ts";
 import { buildLaunchPlan, prepareSandbox } from "./launcher.ts";
 import type { Tools } from "./namespaces-detect.ts";
 import { type NativeLaunchRequest, nativeDialect } from "./native-launcher.ts";
-import { type HelperSpawnResult, NODE_HELPER_DIALECT, SpawnHelper } from "./spawn-helper.ts";
+import { type HelperSpawnResult, nodeHelperDialect, SpawnHelper } from "./spawn-helper.ts";
 import { type TaskHardening, taskHardening } from "./task-hardening.ts";
 
 export interface Launchers {
@@ -41,7 +41,7 @@ export function makeLaunchers(
   return {
     native:
       native === null ? null : new SpawnHelper<NativeLaunchRequest>(nativeDialect(native, exitLog)),
-    helper: native === null ? new SpawnHelper(NODE_HELPER_DIALECT) : null,
+    helper: native === null ? new SpawnHelper(nodeHelperDialect(exitLog)) : null,
     tools: config.tools,
     mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,
     pidNamespace: config.isolators.includes("namespaces/pid"),
@@ -99,6 +99,7 @@ export function startFirstProcess(
     return Promise.resolve({ ok: false, message: (e as Error).message });
   }
   return launchers.helper.spawn({
+    name: containerId,
     plan,
     cwd: launch.sandboxDir,
     env: launch.env,

@@ -119,9 +119,7 @@ export class LinuxContainerizer implements Containerizer {
         ? null
         : new RuntimeLog(join(config.runtimeDir, "containers.log"), readBootId(), config.onError);
     this.exitLog =
-      config.runtimeDir === null || config.nativeLauncher === null
-        ? null
-        : new ExitLog(join(config.runtimeDir, "exits.log"));
+      config.runtimeDir === null ? null : new ExitLog(join(config.runtimeDir, "exits.log"));
     this.watched = {
       posixMem: this.posixMem,
       cgroupMem: this.cgroupMem,

@@ -13,8 +13,9 @@
 // {id, file, args, argv0, cwd, env, stdout, stderr}; replies {id, pid} or {id, error}, later
 // {id, code, signal} when the process ends (the launcher is its parent and reaps it).
 // Processes are detached (own session and process group), so they outlive the launcher: when
-// the agent dies the launcher sees its stdin close and exits, leaving the containers running
-// for the next agent to recover by pid. If the launcher itself dies, the ends of the
+// the agent dies the launcher sees its stdin close; with an exit log it stays to reap them and
+// logs their ends (nodeHelperDialect), else it exits, leaving the containers running for the
+// next agent to recover by pid. If the launcher itself dies, the ends of the
 // processes it started can no longer be collected: they are reported `lost` and the caller
 // watches their pids.
 import { type ChildProcess, spawn } from "node:child_process";
@@ -26,8 +27,17 @@ import type { LaunchPlan } from "./launcher.ts";
 // stays small (its size is what every fork copies).
 const HELPER_SOURCE = `
 const { spawn } = require("node:child_process");
-const { openSync, closeSync } = require("node:fs");
-const reply = (m) => process.stdout.write(JSON.stringify(m) + "\\n");
+const { appendFileSync, openSync, closeSync } = require("node:fs");
+const { constants } = require("node:os");
+const exitLog = process.argv[1];
+let agentGone = false;
+let live = 0;
+process.stdout.on("error", () => {});
+const reply = (m) => { if (!agentGone) process.stdout.write(JSON.stringify(m) + "\\n"); };
+const log = (line) => {
+  if (exitLog === undefined) return;
+  try { appendFileSync(exitLog, line + "\\n"); } catch (e) {}
+};
 const lines = require("node:readline").createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   const r = JSON.parse(line);
@@ -43,8 +53,15 @@ lines.on("line", (line) => {
       child.on("error", () => {});
       reply({ id: r.id, error: "cannot start '" + r.file + "' in " + r.cwd });
     } else {
+      live++;
+      if (r.name) log("S " + r.name + " " + child.pid);
       reply({ id: r.id, pid: child.pid });
-      child.on("exit", (code, signal) => reply({ id: r.id, code, signal }));
+      child.on("exit", (code, signal) => {
+        live--;
+        if (r.name) log("X " + r.name + " " + (code === null ? -1 : code) + " " + (signal === null ? 0 : constants.signals[signal]));
+        reply({ id: r.id, code, signal });
+        if (agentGone && live === 0) process.exit(0);
+      });
     }
   } catch (e) {
     reply({ id: r.id, error: e.message });
@@ -53,10 +70,15 @@ lines.on("line", (line) => {
     if (err !== null) closeSync(err);
   }
 });
-lines.on("close", () => process.exit(0));
+lines.on("close", () => {
+  agentGone = true;
+  if (exitLog === undefined || live === 0) process.exit(0);
+});
 `;
 
 export interface HelperSpawnRequest {
+  /** The container id, for the exit log's lines (none: not logged). */
+  readonly name?: string;
   readonly plan: LaunchPlan;
   readonly cwd: string;
   readonly env: Readonly<Record<string, string>>;
@@ -75,12 +97,26 @@ export interface LauncherDialect<Request> {
   decode(line: string): Reply | null;
 }
 
+/**
+ * The Node helper's dialect. With `exitLog` (exit-log.ts) it appends each named container's
+ * start and end there, as the native launcher does, and once the agent is gone it stays to
+ * reap what it started (writing their ends) instead of exiting; without, it exits with the
+ * agent and the ends of its containers are unknown to the next agent.
+ */
+export function nodeHelperDialect(exitLog: string | null): LauncherDialect<HelperSpawnRequest> {
+  return {
+    ...NODE_HELPER_DIALECT,
+    args: exitLog === null ? ["-e", HELPER_SOURCE] : ["-e", HELPER_SOURCE, exitLog],
+  };
+}
+
 export const NODE_HELPER_DIALECT: LauncherDialect<HelperSpawnRequest> = {
   file: process.execPath,
   args: ["-e", HELPER_SOURCE],
   encode: (id, request) =>
     `${JSON.stringify({
       id,
+      name: request.name ?? null,
       file: request.plan.file,
       args: request.plan.args,
       argv0: request.plan.argv0 ?? null,

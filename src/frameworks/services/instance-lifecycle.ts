@@ -41,10 +41,19 @@ export interface Placement {
   readonly hostPorts: number[];
 }
 
+/**
+ * A kill whose task is still alive this long after it was sent is sent again (Marathon's
+ * `kill_retry_timeout`, 10 s): the master drops a kill it cannot deliver (a failover, an
+ * unreachable agent), and nothing else would ever end the task.
+ */
+export const KILL_RETRY_MS = 10_000;
+
 export class InstanceLifecycle {
   readonly index: InstanceIndex;
   private readonly backoffs = new Map<AppId, Backoff>();
   private readonly pendingKills: Instance[] = [];
+  /** Task id -> when its kill was last sent (in memory, as Marathon's kill service). */
+  private readonly killSentMs = new Map<string, number>();
   /** Readiness: last result and last probe time per task id (in memory, as in Marathon). */
   private readonly readiness = new Map<string, ReadinessResult>();
   private readonly lastProbeMs = new Map<string, number>();
@@ -200,11 +209,18 @@ export class InstanceLifecycle {
   drainKills(ctx: ServicesCtx): void {
     for (const i of this.pendingKills.splice(0)) {
       if (i.state === undefined) continue;
-      ctx.call({
-        kind: "kill",
-        taskId: taskIdFor(i.instanceId, i.incarnation),
-        agentId: i.agentId,
-      });
+      const taskId = taskIdFor(i.instanceId, i.incarnation);
+      ctx.call({ kind: "kill", taskId, agentId: i.agentId });
+      this.killSentMs.set(taskId, ctx.nowMs);
+    }
+  }
+
+  /** Sends again each kill of KILL_RETRY_MS ago whose task is still alive; forgets the others. */
+  retryKills(ctx: ServicesCtx): void {
+    for (const [taskId, sentMs] of this.killSentMs) {
+      const i = this.index.all().find((x) => taskIdFor(x.instanceId, x.incarnation) === taskId);
+      if (i === undefined || !isAlive(i)) this.killSentMs.delete(taskId);
+      else if (ctx.nowMs - sentMs >= KILL_RETRY_MS) this.pendingKills.push(i);
     }
   }
 

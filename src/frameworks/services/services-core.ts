@@ -208,6 +208,7 @@ export class ServicesCore {
       const running = this.#lifecycle.index.of(id).filter((i) => i.goal === "Running");
       for (let k = running.length; k < v.app.instances; k++) this.#lifecycle.schedule(ctx, v);
     }
+    this.#lifecycle.retryKills(ctx);
     this.#lifecycle.drainKills(ctx);
     this.#driver.advance(ctx);
   }

@@ -12,6 +12,7 @@ import {
   encodeNativeRequest,
   nativeLauncher,
 } from "../../../src/agent/containerizer/native-launcher.ts";
+import { nodeHelperDialect } from "../../../src/agent/containerizer/spawn-helper.ts";
 
 test("parseExitLog: starts without an end are running; ends carry the code or the signal", () => {
   const { started, exited } = parseExitLog(
@@ -65,6 +66,39 @@ test("the launcher logs the end of a container that outlived the agent's end of 
     assert.ok(log.runningPid("c1") !== undefined, "the start is logged");
     const code = await new Promise<number | null>((r) => launcher.once("exit", r));
     assert.equal(code, 0, "the launcher exits once its last container ended");
+    assert.deepEqual(await log.exitOf("c1", 0), { code: 3, signal: null });
+    assert.match(await readFile(logPath, "utf8"), /^S c1 \d+\nX c1 3 0\n$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the Node helper (no compiler) logs the end of a container that outlived the agent too", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tessera-exit-log-"));
+  try {
+    const logPath = join(dir, "exits.log");
+    const dialect = nodeHelperDialect(logPath);
+    const helper = spawn(dialect.file, [...dialect.args], { stdio: ["pipe", "pipe", "inherit"] });
+    const plan = { file: "/bin/sh", args: ["-c", "sleep 0.3; exit 3"] };
+    helper.stdin.write(
+      dialect.encode(1, {
+        name: "c1",
+        plan,
+        cwd: dir,
+        env: { PATH: "/bin:/usr/bin" },
+        stdoutPath: join(dir, "stdout"),
+        stderrPath: join(dir, "stderr"),
+      }),
+    );
+    await new Promise<void>((resolve) => {
+      helper.stdout.once("data", () => resolve());
+    });
+    helper.stdin.end();
+    helper.stdout.destroy();
+    const log = new ExitLog(logPath);
+    assert.ok(log.runningPid("c1") !== undefined, "the start is logged");
+    const code = await new Promise<number | null>((r) => helper.once("exit", r));
+    assert.equal(code, 0, "the helper exits once its last container ended");
     assert.deepEqual(await log.exitOf("c1", 0), { code: 3, signal: null });
     assert.match(await readFile(logPath, "utf8"), /^S c1 \d+\nX c1 3 0\n$/);
   } finally {

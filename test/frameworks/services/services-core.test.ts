@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import fc from "fast-check";
 import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
+import { KILL_RETRY_MS } from "../../../src/frameworks/services/instance-lifecycle.ts";
 import type { AppId } from "../../../src/frameworks/services/path-id.ts";
 import {
   ServicesCore,
@@ -147,6 +148,26 @@ describe("services core: instance lifecycle", () => {
     assert.ok(writes(end).some((w) => w.kind === "delete_instance"));
     assert.deepEqual(core.instancesOf("/web" as AppId), []);
     assert.deepEqual(core.deployments(), [], "the scale-down deployment finished");
+  });
+
+  test("a kill that brought no terminal update is sent again after KILL_RETRY_MS, until the task ends", () => {
+    const core = newCore();
+    const taskId = launchOne(core, { id: "/web" });
+    status(core, taskId, "TASK_RUNNING", T0);
+    const kill = { kind: "kill", taskId, agentId: "S1" };
+    assert.deepEqual(
+      deploy(core, T0, { id: "/web", instances: 0 }).filter((o) => o.kind === "kill"),
+      [kill],
+    );
+    // The kill was lost (a master failover): nothing comes back.
+    const kills = (nowMs: number) =>
+      core.handle({ kind: "tick" }, nowMs).filter((o) => o.kind === "kill");
+    assert.deepEqual(kills(T0 + KILL_RETRY_MS - 1), []);
+    assert.deepEqual(kills(T0 + KILL_RETRY_MS), [kill]);
+    assert.deepEqual(kills(T0 + KILL_RETRY_MS + 1), [], "not again before its own retry time");
+    assert.deepEqual(kills(T0 + 2 * KILL_RETRY_MS), [kill]);
+    status(core, taskId, "TASK_KILLED", T0 + 2 * KILL_RETRY_MS);
+    assert.deepEqual(kills(T0 + 5 * KILL_RETRY_MS), []);
   });
 });
 

@@ -1,0 +1,177 @@
+// Runs the nemesis over a list of seeds on one cluster: creates the cluster and the workloads,
+// runs each seed (seed-run.ts), prints each seed's result with its replay command, and tears
+// everything down at the end, on failure, and on SIGINT/SIGTERM. Used by `npm run nemesis`
+// (main.ts) and by the suite's bounded run (nemesis.test.ts).
+import { mkdirSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { zooKeeperJar } from "../support/zookeeper.ts";
+import type { Violation } from "./checks.ts";
+import { NemesisCluster } from "./cluster.ts";
+import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
+import { networkUnavailable } from "./network.ts";
+import type { SeedSpec } from "./regressions.ts";
+import { runSeed, type SeedResult, type Workloads } from "./seed-run.ts";
+import { JOBS_FRAMEWORK_HOOK, OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
+import { SdkWorkload } from "./workload.ts";
+
+export interface HarnessOptions {
+  readonly seeds: readonly SeedSpec[];
+  /** Third octet of 10.213.<octet>.0/24. */
+  readonly octet: number;
+  readonly windowMs?: number;
+  readonly settleMs?: number;
+  readonly kinds?: readonly FaultKind[];
+  /** Environment of the agents (the test-only TESSERA_TEST_BREAK of the harness's own test). */
+  readonly agentEnv?: Record<string, string>;
+  readonly services?: boolean;
+  readonly log?: (line: string) => void;
+}
+
+export interface HarnessSummary {
+  readonly results: SeedResult[];
+  readonly faultsByKind: Record<string, number>;
+  readonly tasks: number;
+  readonly updates: number;
+  readonly violations: number;
+  /** Servers that exited on their own and were started again (masters losing ZooKeeper). */
+  readonly supervisorRestarts: string[];
+  /** Operator writes sent, and answered 200, by kind (weight, quota, maintenance). */
+  readonly operatorWrites: Record<string, { sent: number; acknowledged: number }>;
+  /** What of the run was left on the host after teardown ([] = nothing). */
+  readonly leftovers: string[];
+  readonly notRun: string[];
+}
+
+/** Why the nemesis cannot run here (printed as the skip reason), or undefined. */
+export function nemesisUnavailable(): string | undefined {
+  const net = networkUnavailable();
+  if (net !== undefined) return net;
+  const zk = zooKeeperJar();
+  return "skip" in zk ? zk.skip : undefined;
+}
+
+export function replayCommand(seed: number, kinds?: readonly FaultKind[]): string {
+  return `npm run nemesis -- --seed ${seed}${kinds === undefined ? "" : ` --faults ${kinds.join(",")}`}`;
+}
+
+export async function runHarness(options: HarnessOptions): Promise<HarnessSummary> {
+  const log = options.log ?? ((line: string) => void process.stdout.write(`${line}\n`));
+  const unavailable = nemesisUnavailable();
+  if (unavailable !== undefined) throw new Error(`the nemesis cannot run here: ${unavailable}`);
+  const zk = zooKeeperJar();
+  if (!("jar" in zk)) throw new Error(zk.skip);
+  const dir = mkdtempSync(join(tmpdir(), "tessera-nemesis-"));
+  const doneDir = join(dir, "done");
+  mkdirSync(doneDir);
+  const cluster = NemesisCluster.create({
+    octet: options.octet,
+    dir,
+    zkJar: zk.jar,
+    ...(options.agentEnv === undefined ? {} : { agentEnv: options.agentEnv }),
+  });
+  log(`nemesis: cluster on 10.213.${options.octet}.0/24, logs in ${dir}/logs`);
+  let sdk: SdkWorkload[] = [];
+  let services: ServicesWorkload | undefined;
+  const teardown = async () => {
+    for (const s of sdk) await s.stop().catch(() => undefined);
+    await services?.close().catch(() => undefined);
+    await cluster.destroy();
+  };
+  let interrupted = false;
+  const onSignal = () => {
+    interrupted = true;
+    log("nemesis: interrupted, tearing down");
+    void teardown().finally(() => process.exit(130));
+  };
+  // A library throwing from a socket callback (node-zookeeper-client does, on a garbled
+  // packet from a server killed mid-answer) would end this process with the cluster left on
+  // the host: tear down first, then fail.
+  const onCrash = (error: unknown) => {
+    log(`nemesis: uncaught ${String((error as Error)?.stack ?? error)}`);
+    // Already tearing down after a signal: that path exits.
+    if (!interrupted) void teardown().finally(() => process.exit(1));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  process.on("uncaughtException", onCrash);
+  const results: SeedResult[] = [];
+  const operator = new OperatorWrites();
+  try {
+    sdk = [
+      new SdkWorkload("nemesis-a", cluster.zkUrl, doneDir),
+      new SdkWorkload("nemesis-b", cluster.zkUrl, doneDir),
+    ];
+    if (options.services !== false)
+      services = await ServicesWorkload.start(cluster.zkUrl, join(dir, "services"));
+    const w: Workloads = { sdk, services, operator };
+    for (const spec of options.seeds) {
+      const seed = spec.seed;
+      const kinds = spec.kinds ?? options.kinds ?? FAULT_KINDS;
+      log(`nemesis: seed ${seed} (replay: ${replayCommand(seed, spec.kinds)})`);
+      const result = await runSeed(cluster, w, seed, {
+        windowMs: options.windowMs ?? 4_000,
+        settleMs: options.settleMs ?? 45_000,
+        kinds,
+        log: (line) => log(`  fault ${line}`),
+      });
+      results.push(result);
+      log(
+        `nemesis: seed ${seed}: ${result.tasks} tasks, ${result.updates} updates, ` +
+          `${result.violations.length} violations, ${(result.ms / 1000).toFixed(1)} s`,
+      );
+      for (const v of result.violations) log(`  VIOLATION ${formatViolation(v)}`);
+      if (result.violations.length > 0) log(`  replay: ${replayCommand(seed, spec.kinds)}`);
+    }
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    process.off("uncaughtException", onCrash);
+    await teardown();
+  }
+  const faultsByKind: Record<string, number> = {};
+  for (const r of results) for (const f of r.faults) faultsByKind[f] = (faultsByKind[f] ?? 0) + 1;
+  const operatorWrites: Record<string, { sent: number; acknowledged: number }> = {};
+  for (const write of operator.writes) {
+    const kind = write.key.split(":")[0] as string;
+    const counts = operatorWrites[kind] ?? { sent: 0, acknowledged: 0 };
+    operatorWrites[kind] = counts;
+    counts.sent++;
+    if (write.acknowledged) counts.acknowledged++;
+  }
+  return {
+    results,
+    faultsByKind,
+    operatorWrites,
+    supervisorRestarts: [...cluster.supervisorRestarts],
+    tasks: results.reduce((n, r) => n + r.tasks, 0),
+    updates: results.reduce((n, r) => n + r.updates, 0),
+    violations: results.reduce((n, r) => n + r.violations.length, 0),
+    leftovers: cluster.leftovers(),
+    notRun: [JOBS_FRAMEWORK_HOOK],
+  };
+}
+
+export function formatViolation(v: Violation): string {
+  return `[${v.property}]${v.task === undefined ? "" : ` ${v.task}:`} ${v.detail}`;
+}
+
+export function formatSummary(s: HarnessSummary): string {
+  const kinds = Object.entries(s.faultsByKind)
+    .map(([k, n]) => `${k}=${n}`)
+    .join(" ");
+  const writes = Object.entries(s.operatorWrites)
+    .map(([k, c]) => `${k} ${c.acknowledged}/${c.sent}`)
+    .join(", ");
+  const failed = s.results.filter((r) => r.violations.length > 0).map((r) => r.seed);
+  return [
+    `nemesis: ${s.results.length} seeds, faults ${kinds || "none"}, ${s.tasks} tasks, ` +
+      `${s.updates} updates checked, ${s.violations} violations; operator writes answered 200: ${writes || "none"}`,
+    `nemesis: servers restarted after exiting on their own: ${s.supervisorRestarts.length === 0 ? "none" : s.supervisorRestarts.join(" ")}`,
+    ...(failed.length > 0
+      ? [`nemesis: failing seeds ${failed.join(" ")} (add them to test/nemesis/regressions)`]
+      : []),
+    ...(s.leftovers.length > 0 ? [`nemesis: LEFT ON THE HOST: ${s.leftovers.join(", ")}`] : []),
+    ...s.notRun.map((line) => `nemesis: not run: ${line}`),
+  ].join("\n");
+}
