@@ -128,5 +128,5 @@ test("random maintenance runs keep the machines, offers and inverse offers consi
     }),
     { numRuns: 150 },
   );
-  assert.ok(inverseOffers > 50 && downs > 10, `${inverseOffers} inverse offers, ${downs} downs`);
+  assert.ok(inverseOffers > 20 && downs > 5, `${inverseOffers} inverse offers, ${downs} downs`);
 });
