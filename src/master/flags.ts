@@ -25,6 +25,11 @@ import { readTlsFlags, tlsFlagSpecs } from "../http/tls-flags.ts";
 import { formatZkUrl, resolveZkUrl, type ZkUrl } from "../zk/url.ts";
 import { DEFAULT_MASTER_FLAGS, type MasterFlags } from "./core/types.ts";
 import { MASTER_FLAGS_WITHOUT_EFFECT } from "./master-flags-without-effect.ts";
+import {
+  MASTER_SECURITY_FLAG_SPECS,
+  type MasterSecurityFlags,
+  readMasterSecurityFlags,
+} from "./security-flags.ts";
 
 export interface MasterCommandFlags extends DaemonFlags {
   workDir: string | undefined;
@@ -40,6 +45,8 @@ export interface MasterCommandFlags extends DaemonFlags {
   maxOperatorEventStreamSubscribers: number;
   /** `--ssl_*`: TLS flags given, over the LIBPROCESS_SSL_* variables (src/http/tls.ts). */
   tls: TlsOverrides;
+  /** Authentication, ACLs and rate limits (security-flags.ts). */
+  security: MasterSecurityFlags;
   /** The core's part. */
   core: MasterFlags;
 }
@@ -169,6 +176,7 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
   },
   { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
   ...tlsFlagSpecs(),
+  ...MASTER_SECURITY_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly FlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly FlagSpec[]),
   ...MASTER_FLAGS_WITHOUT_EFFECT,
@@ -251,6 +259,7 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
       1,
       1_000_000,
     ),
+    security: readMasterSecurityFlags(r),
     core: {
       ...DEFAULT_MASTER_FLAGS,
       allocationIntervalMs,
@@ -315,6 +324,7 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
     max_operator_event_stream_subscribers: String(flags.maxOperatorEventStreamSubscribers),
     root_submissions: String(flags.core.rootSubmissions),
     quiet: String(flags.quiet),
+    ...flags.security.shown,
   };
   if (flags.zk !== undefined) {
     out.zk = formatZkUrl(flags.zk);

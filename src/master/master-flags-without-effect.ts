@@ -1,25 +1,17 @@
 // The Mesos master flags (reference §5.9, §5.1) that Tessera accepts so that a Mesos command
 // line or systemd unit starts it unchanged, but that mean nothing here: each says why, and the
-// master names every one given in one start-up line. Authentication and authorization flags
-// are the exception: a master asked to authenticate must not run open, so asking is refused.
-import { flagRefusedUnlessFalse, flagWithoutEffect } from "../base/common-flags.ts";
+// master names every one given in one start-up line. (Authentication, authorization and rate
+// limits are real: security-flags.ts.)
+import { flagWithoutEffect } from "../base/common-flags.ts";
 import type { FlagSpec } from "./flags.ts";
 
 const none = flagWithoutEffect;
-
-const NOT_IMPLEMENTED =
-  "authentication and authorization are not implemented in Tessera; refusing to run without them when they are asked for";
-
-function refused(name: string, aliases?: readonly string[]): FlagSpec {
-  return flagRefusedUnlessFalse(name, NOT_IMPLEMENTED, "bool", aliases);
-}
 
 const REGISTRY_GC = "the registry's unreachable and gone agents are not garbage-collected here";
 const REMOVAL = "agents are marked unreachable as their pings time out, without a rate limit";
 const SORTER = "the master's allocator sorts roles and frameworks by DRF";
 const ALLOCATOR = "the allocator's offer rules are fixed here (reference §6)";
 const NO_WEBUI = "Tessera serves no Mesos web UI";
-const AUTH_NOT_ASKED = "no authentication runs, so there is nothing to configure";
 
 export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
   none(
@@ -53,18 +45,5 @@ export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
   none("require_agent_domain", "fault domains are not modelled here", "bool"),
   none("master_contender", "masters contend through --zk"),
   none("master_detector", "masters are found through --zk"),
-  none("rate_limits", "frameworks' calls are not rate-limited here"),
   none("firewall_rules", "every endpoint is served; there are no firewall rules"),
-  none("authenticators", AUTH_NOT_ASKED),
-  none("http_authenticators", AUTH_NOT_ASKED),
-  none("http_framework_authenticators", AUTH_NOT_ASKED),
-  none("authorizers", AUTH_NOT_ASKED),
-  none("authentication_v0_timeout", AUTH_NOT_ASKED),
-  refused("authenticate_frameworks", ["authenticate"]),
-  refused("authenticate_agents", ["authenticate_slaves"]),
-  refused("authenticate_http_readonly"),
-  refused("authenticate_http_readwrite"),
-  refused("authenticate_http_frameworks"),
-  flagRefusedUnlessFalse("acls", NOT_IMPLEMENTED, "string"),
-  flagRefusedUnlessFalse("credentials", NOT_IMPLEMENTED, "string"),
 ];

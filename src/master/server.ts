@@ -39,6 +39,7 @@ import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerLegacyResourceOperations } from "./http/operator-resource-calls.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
+import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import {
   type MemoryRegistryStorage,
   type OpenRegistryOptions,
@@ -160,6 +161,7 @@ class MasterProcess {
     readonly masterInfo: MasterInfo,
     readonly logger: Logger,
     readonly server: HttpServer,
+    readonly security: MasterSecurity,
   ) {
     this.stopped = new Promise<void>((resolve) => {
       this.#resolveStopped = resolve;
@@ -223,7 +225,7 @@ class MasterProcess {
     // --weights counts only while the registry holds none (the core's recovery).
     const core = new MasterCore(
       { masterInfo, flags: flags.core, defaultWeights: flags.weights },
-      { allocator },
+      { allocator, ...taskAuthorizer(this.security.authorizer) },
     );
     let hub: OperatorEventHub | undefined;
     const dispatcher = new MasterDispatcher({
@@ -274,6 +276,7 @@ class MasterProcess {
       logger: this.logger,
       startTimeMs: this.startTimeMs,
       cluster: this.flags.cluster,
+      security: this.security,
       ...(this.options.heartbeatTimer === undefined
         ? {}
         : { heartbeatTimer: this.options.heartbeatTimer }),
@@ -289,7 +292,7 @@ class MasterProcess {
     registerLegacyWrites(this.server, ctx);
     registerMaintenanceEndpoints(this.server, ctx);
     registerLegacyResourceOperations(this.server, ctx);
-    registerMasterFiles(this.server, ctx.flags);
+    registerMasterFiles(this.server, ctx.flags, this.security.authorizer);
   }
 
   stop(): Promise<void> {
@@ -321,8 +324,10 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   const logger =
     options.logger ?? pino({ level: flags.quiet ? "error" : flags.logLevel }, destination(2));
 
+  const security = masterSecurity(flags.security);
   const server = new HttpServer({
     prefix: "/master",
+    authenticate: (route, request) => security.authenticate(route, request),
     onHandlerError: (error, request) =>
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
@@ -330,7 +335,7 @@ export async function startMaster(options: StartMasterOptions = {}): Promise<Run
   if (!listened.ok) throw new MasterStartError(listened.message, listened.flag);
   const bound = listened.bound;
   const masterInfo = masterInfoFor(flags, bound.port);
-  const master = new MasterProcess(flags, options, masterInfo, logger, server);
+  const master = new MasterProcess(flags, options, masterInfo, logger, server, security);
   master.registerRoutes();
 
   const zk = flags.zk;

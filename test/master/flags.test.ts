@@ -300,11 +300,46 @@ describe("master flags", () => {
     for (const f of r.withoutEffect) assert.ok(f.reason.length > 10, f.flag);
   });
 
-  it("asking for authentication is refused: the master must not run open instead", () => {
-    for (const flag of ["authenticate_frameworks", "authenticate", "authenticate_agents", "acls"]) {
+  it("asking for authentication without --credentials is refused: the master must not run open", () => {
+    for (const flag of [
+      "authenticate_frameworks",
+      "authenticate",
+      "authenticate_agents",
+      "authenticate_http",
+    ]) {
       const r = parseMasterFlags({ registry: "in_memory", [flag]: "true" });
       assert.ok(!r.ok, flag);
-      assert.match(r.message, /authentication and authorization are not implemented/);
+      assert.equal(r.flag, "credentials");
+    }
+  });
+
+  it("authentication, ACL and rate-limit flags are read with Mesos's formats; bad ones are refused naming the flag", () => {
+    const credentials = JSON.stringify({ credentials: [{ principal: "ops", secret: "s" }] });
+    const r = parseMasterFlags({
+      registry: "in_memory",
+      authenticate: "true",
+      authenticate_http_readwrite: "true",
+      credentials,
+      acls: JSON.stringify({ permissive: false, teardown_frameworks: [] }),
+      rate_limits: JSON.stringify({ limits: [{ principal: "ops", qps: 5 }] }),
+    });
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.equal(r.flags.security.authenticateHttpFrameworks, true);
+    assert.equal(r.flags.security.credentials?.get("ops"), "s");
+    assert.equal(r.flags.security.acls?.permissive, false);
+    assert.equal(r.flags.security.rateLimits?.limits.get("ops")?.qps, 5);
+    // The secret never reaches /flags.
+    assert.equal(flagValues(r.flags).credentials, "(inline JSON)");
+    for (const [flag, value] of [
+      ["acls", '{"run_tasks":[{"principals":{"values":["a"]},"roles":{"type":"ANY"}}]}'],
+      ["acls", '{"view_flags":[{"principals":{"type":"ANY"},"flags":{"values":["x"]}}]}'],
+      ["credentials", "ops secret"],
+      ["rate_limits", '{"limits":[{"principal":"a","qps":-1}]}'],
+      ["authenticate_http_frameworks", "true"],
+    ] as const) {
+      const bad = parseMasterFlags({ registry: "in_memory", credentials, [flag]: value });
+      assert.ok(!bad.ok, `${flag}=${value}`);
+      assert.ok(bad.flag === flag || bad.flag === "http_framework_authenticators", bad.flag);
     }
   });
 

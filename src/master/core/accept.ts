@@ -133,6 +133,9 @@ function planOperations(
   offered: Resources,
   operations: readonly OfferOperation[],
 ): Plan {
+  // The run_tasks ACL, asked first as Mesos does before it validates (reference §2).
+  const authorizeTask = ctx.s.authorizeTask;
+  const authorized = (task: TaskInfo) => authorizeTask?.(framework.info, task) ?? true;
   const agentId = agent.id;
   const steps: Step[] = [];
   let available = offered;
@@ -154,6 +157,16 @@ function planOperations(
     switch (operation.type) {
       case "LAUNCH":
         for (const task of operation.launch?.task_infos ?? []) {
+          if (!authorized(task)) {
+            steps.push({
+              kind: "task_error",
+              task,
+              reason: "REASON_TASK_UNAUTHORIZED",
+              message: "Not authorized to launch task",
+              counted: true,
+            });
+            continue;
+          }
           const result =
             operation.id !== undefined
               ? { ok: false as const, message: LAUNCH_ID_UNSUPPORTED, counted: false }
@@ -179,6 +192,14 @@ function planOperations(
         const group = operation.launch_group;
         if (group === undefined) break;
         const tasks = group.task_group.tasks ?? [];
+        if (!tasks.every((task) => authorized({ ...task, executor: group.executor }))) {
+          for (const task of tasks) {
+            const message = "Not authorized to launch task group";
+            const reason = "REASON_TASK_GROUP_UNAUTHORIZED";
+            steps.push({ kind: "task_error", task, reason, message, counted: true });
+          }
+          break;
+        }
         const checked = validateGroup(base(), group.executor, tasks, operation.id !== undefined);
         if (!checked.ok) {
           for (const task of tasks) {

@@ -33,8 +33,10 @@ import {
   type MasterInput,
   type MasterOutput,
   type SchedulerCallReply,
+  type TaskAuthorizer,
 } from "./types.ts";
 import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./views.ts";
+import type { FrameworkInfo } from "./wire-types.ts";
 
 export { ALLOCATION_TIMER_ID };
 
@@ -43,6 +45,8 @@ export interface MasterDeps {
   allocator?: AllocatorPort;
   /** Seed of the default allocator's random choices. */
   seed?: number;
+  /** The run_tasks ACL (reference §2): pure; default, every task is authorized. */
+  authorizeTask?: TaskAuthorizer;
 }
 
 export class MasterCore {
@@ -86,6 +90,7 @@ export class MasterCore {
       metrics: new Map(),
       maintenance: emptyMaintenanceRuntime(),
       operations: { byUuid: new Map(), next: 0 },
+      authorizeTask: deps.authorizeTask,
     };
   }
 
@@ -200,6 +205,11 @@ export class MasterCore {
 
   getAgents(): ReturnType<typeof getAgents> {
     return getAgents(this.#s);
+  }
+
+  /** An active framework's FrameworkInfo (the HTTP shell's principal checks read it per call). */
+  frameworkInfo(frameworkId: string): Readonly<FrameworkInfo> | undefined {
+    return this.#s.frameworks.get(frameworkId)?.info;
   }
 
   getFrameworks(): ReturnType<typeof getFrameworks> {

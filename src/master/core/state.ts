@@ -6,7 +6,7 @@ import type { AllocatorPort } from "./allocator-port.ts";
 import type { MaintenanceRuntime } from "./maintenance-state.ts";
 import type { OperationBook } from "./operation-feedback.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
-import type { MasterFlags, MasterOutput, OperatorEvent } from "./types.ts";
+import type { MasterFlags, MasterOutput, OperatorEvent, TaskAuthorizer } from "./types.ts";
 import type {
   AgentInfo,
   ExecutorInfo,
@@ -153,6 +153,8 @@ export interface MasterState {
   maintenance: MaintenanceRuntime;
   /** Offer operations with feedback (an operation id), until acknowledged terminal. */
   operations: OperationBook;
+  /** The run_tasks ACL; undefined: every task is authorized (no authorizer). */
+  authorizeTask: TaskAuthorizer | undefined;
 }
 
 export class Ctx {

@@ -13,11 +13,19 @@ import type {
 import type {
   AgentCall,
   AgentEvent,
+  FrameworkInfo,
   MasterInfo,
   OfferOperation,
   SchedulerCall,
   SchedulerEvent,
+  TaskInfo,
 } from "./wire-types.ts";
+
+/**
+ * The run_tasks ACL (reference §2): whether the framework may run `task` as its user (the
+ * task's, else its executor's, else the framework's). Pure; the shell builds it from --acls.
+ */
+export type TaskAuthorizer = (framework: FrameworkInfo, task: TaskInfo) => boolean;
 
 export interface MasterFlags {
   /** `--allocation_interval` (1 s). */

@@ -37,6 +37,7 @@ import { WIRE_REQUEST_MAX_VALUES } from "../../wire/json.ts";
 import { validateAgentSubscribe } from "../core/agents.ts";
 import { AGENT_TASK_INFOS_MAX_BYTES } from "../core/task-validation.ts";
 import type { MasterHttpContext } from "./context.ts";
+import { authorizeOne } from "./security-checks.ts";
 
 /**
  * The agent channel takes what the master admitted: a re-registration carries every task on the
@@ -121,6 +122,9 @@ function handleAgentCall(ctx: MasterHttpContext, request: HttpRequest): Reply {
     if (streamId !== undefined) {
       return textResponse(400, "Subscribe calls should not include the 'Mesos-Stream-Id' header");
     }
+    const denied =
+      ctx.security && authorizeOne(ctx.security.authorizer, request.principal, "register_agents");
+    if (denied !== undefined) return denied;
     return streamReply({ contentType: accept.value, streamId: randomUUID() }, (stream) =>
       ctx.dispatcher.openAgentStream(stream, call, request.remoteAddress || undefined),
     );

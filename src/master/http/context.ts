@@ -7,6 +7,7 @@ import type { LeadershipView } from "../../http/leader.ts";
 import type { MasterCore } from "../core/master.ts";
 import type { OperatorCall, SchedulerCallReply } from "../core/types.ts";
 import type { AgentCall, SchedulerCall } from "../core/wire-types.ts";
+import type { MasterSecurity } from "./security.ts";
 
 /** Mesos's DEFAULT_HEARTBEAT_INTERVAL for scheduler and operator streams (not configurable). */
 export const HEARTBEAT_INTERVAL_MS = 15_000;
@@ -30,4 +31,6 @@ export interface MasterHttpContext {
   readonly dispatcher: MasterCalls;
   readonly view: () => LeadershipView;
   readonly heartbeatTimer?: HeartbeatTimer;
+  /** Authentication, ACLs and rate limits; undefined: none (as Mesos without the flags). */
+  readonly security?: MasterSecurity;
 }

@@ -12,11 +12,14 @@ import {
 } from "../../http/files-v0.ts";
 import { textResponse } from "../../http/response.ts";
 import type { HttpServer } from "../../http/server.ts";
+import type { Authorizer } from "../../security/authorizer.ts";
 import { masterAttachedPaths } from "./operator-api-process.ts";
+import { authorizeOne } from "./security-checks.ts";
 
 export function registerMasterFiles(
   server: HttpServer,
   flags: Readonly<Record<string, string>>,
+  authorizer?: Authorizer,
 ): void {
   const attached = masterAttachedPaths(flags);
   const resolve: V0Resolver = async (path): Promise<V0Resolved> => {
@@ -37,7 +40,10 @@ export function registerMasterFiles(
       name,
       prefixed: false,
       methods: ["GET"],
-      handler: (request) => serve(resolve, request.query),
+      // Every attached path is the master's log: access_mesos_logs (reference §2).
+      handler: (request) =>
+        (authorizer && authorizeOne(authorizer, request.principal, "access_mesos_logs")) ??
+        serve(resolve, request.query),
     });
   }
 }

@@ -13,15 +13,23 @@ import { QuotaRequest } from "../../wire/operator-common.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { OperatorCall } from "../core/types.ts";
 import type { MasterHttpContext } from "./context.ts";
+import { coreCall } from "./operator-api.ts";
 import { legacyQuotaCall } from "./operator-api-process.ts";
-import { replyResponse } from "./scheduler-api.ts";
+import { Viewer, viewSnapshot } from "./security-views.ts";
 
 const WeightInfos = WeightInfo.array();
 
 export function registerLegacyWrites(server: HttpServer, ctx: MasterHttpContext): void {
   const guard = leaderGuard(ctx.view);
-  const snapshot = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
-  const run = async (call: OperatorCall) => replyResponse(await ctx.dispatcher.operatorCall(call));
+  // What the caller may see (weights by view_roles, quotas by get_quotas) and do (ACLs).
+  const view = (request: HttpRequest) => () => {
+    const s = ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+    const authorizer = ctx.security?.authorizer;
+    return authorizer?.enabled ? viewSnapshot(s, new Viewer(authorizer, request.principal)) : s;
+  };
+  const whole = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+  const runAs = (request: HttpRequest) => (call: OperatorCall) =>
+    coreCall(ctx, call, request.principal);
 
   server.route({
     name: "teardown",
@@ -32,7 +40,7 @@ export function registerLegacyWrites(server: HttpServer, ctx: MasterHttpContext)
       if (id === null || id === "") {
         return textResponse(400, "Missing 'frameworkId' query parameter in the request body");
       }
-      return run({ type: "TEARDOWN", frameworkId: id });
+      return runAs(request)({ type: "TEARDOWN", frameworkId: id });
     },
   });
 
@@ -42,13 +50,13 @@ export function registerLegacyWrites(server: HttpServer, ctx: MasterHttpContext)
     guard,
     handler: (request) => {
       if (request.method === "GET") {
-        const infos = [...snapshot().weights].map(([role, weight]) => ({ weight, role }));
+        const infos = [...view(request)().weights].map(([role, weight]) => ({ weight, role }));
         return jsonOrJsonp(request.query, stringifyWire(infos));
       }
       const parsed = parseBody(request, WeightInfos);
       if (!parsed.ok)
         return textResponse(400, `Failed to parse update weights request: ${parsed.error}`);
-      return run({
+      return runAs(request)({
         type: "UPDATE_WEIGHTS",
         weights: parsed.value.map((w) => ({ role: w.role ?? "", weight: w.weight })),
       });
@@ -60,7 +68,7 @@ export function registerLegacyWrites(server: HttpServer, ctx: MasterHttpContext)
     methods: ["GET", "POST", "DELETE"],
     subpaths: true,
     guard,
-    handler: (request) => quota(request, snapshot, run),
+    handler: (request) => quota(request, view(request), runAs(request), whole),
   });
 }
 
@@ -68,6 +76,7 @@ function quota(
   request: HttpRequest,
   snapshot: () => MasterSnapshot,
   run: (call: OperatorCall) => Promise<Reply>,
+  whole: () => MasterSnapshot,
 ): Reply | Promise<Reply> {
   if (request.method === "GET") {
     if (request.tail !== "") return textResponse(404, "");
@@ -94,7 +103,7 @@ function quota(
     );
   }
   const legacy =
-    request.method === "DELETE" ? removeQuota(request, snapshot) : setQuota(request, snapshot);
+    request.method === "DELETE" ? removeQuota(request, whole) : setQuota(request, whole);
   return legacy.ok ? run(legacy.call) : legacy.reply;
 }
 

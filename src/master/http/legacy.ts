@@ -24,6 +24,8 @@ import {
   resourcesObject,
   stateCounts,
 } from "./legacy-render.ts";
+import { authorizeOne } from "./security-checks.ts";
+import { Viewer, viewSnapshot } from "./security-views.ts";
 
 export interface LegacyContext extends MasterHttpContext {
   readonly masterInfo: MasterInfo;
@@ -44,7 +46,16 @@ function json(request: HttpRequest, body: unknown): Reply {
 
 export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext): void {
   const guard = leaderGuard(ctx.view);
-  const snapshot = () => ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+  // Each answer shows what its caller may see (security-views.ts); without ACLs, everything.
+  const viewer = (request: HttpRequest) => {
+    const authorizer = ctx.security?.authorizer;
+    return authorizer?.enabled ? new Viewer(authorizer, request.principal) : undefined;
+  };
+  const snapshot = (request: HttpRequest) => {
+    const s = ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+    const v = viewer(request);
+    return v === undefined ? s : viewSnapshot(s, v);
+  };
   const get = (name: string, handler: (request: HttpRequest) => Reply) =>
     server.route({ name, methods: ["GET"], guard, handler });
 
@@ -53,10 +64,19 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
     get(name, handler);
     get(`${name}.json`, handler);
   };
-  getBoth("state", (request) => json(request, state(ctx, snapshot())));
-  get("state-summary", (request) => json(request, stateSummary(ctx, snapshot())));
+  getBoth("state", (request) => {
+    const out = state(ctx, snapshot(request));
+    // Without view_flags, /state drops the flags and what they tell (reference §2).
+    if (viewer(request)?.flags() === false) {
+      delete out.flags;
+      delete out.cluster;
+      delete out.log_dir;
+    }
+    return json(request, out);
+  });
+  get("state-summary", (request) => json(request, stateSummary(ctx, snapshot(request))));
   get("frameworks", (request) => {
-    const s = snapshot();
+    const s = snapshot(request);
     const only = request.query.get("framework_id");
     const pick = (list: MasterSnapshot["frameworks"]) =>
       list.filter((f) => only === null || f.id === only).map((f) => legacyFramework(f, s));
@@ -67,7 +87,7 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
     });
   });
   get("slaves", (request) => {
-    const s = snapshot();
+    const s = snapshot(request);
     const only = request.query.get("slave_id");
     const usage = agentUsage(s.frameworks, s.offers);
     const slaves = s.agents
@@ -78,9 +98,19 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
       }));
     return json(request, { slaves, recovered_slaves: recoveredAgents(s) });
   });
-  getBoth("tasks", (request) => tasks(request, snapshot()));
-  getBoth("roles", (request) => json(request, { roles: roles(ctx, snapshot()) }));
-  get("flags", (request) => json(request, { flags: ctx.flags }));
+  getBoth("tasks", (request) => tasks(request, snapshot(request)));
+  getBoth("roles", (request) => {
+    const v = viewer(request);
+    const list = roles(ctx, snapshot(request));
+    return json(request, {
+      roles: v === undefined ? list : list.filter((r) => v.role(String(r.name))),
+    });
+  });
+  get("flags", (request) => {
+    const denied =
+      ctx.security && authorizeOne(ctx.security.authorizer, request.principal, "view_flags");
+    return denied ?? json(request, { flags: ctx.flags });
+  });
   server.route({
     name: "redirect",
     methods: ["GET"],

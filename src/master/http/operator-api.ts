@@ -37,6 +37,8 @@ import {
 import { type OperatorEventHub, operatorHeartbeatRecord } from "./operator-events.ts";
 import { resourceOperationOf } from "./operator-resource-calls.ts";
 import { replyResponse } from "./scheduler-api.ts";
+import { authorizeCoreCall, authorizeMasterCall } from "./security-checks.ts";
+import { OperatorEventView, Viewer, viewMasterResponse } from "./security-views.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
 
@@ -79,8 +81,23 @@ export function registerOperatorApi(server: HttpServer, ctx: OperatorContext): v
  */
 export const MASTER_CALLS_NOT_BUILT: Partial<Record<MasterCallType, string>> = {};
 
-/** Mutations the master core carries out; answered once durable (or refused). */
-async function coreCall(ctx: OperatorContext, call: OperatorCall): Promise<Reply> {
+/** Mutations the master core carries out; answered once durable (or refused, 403 by ACLs). */
+export async function coreCall(
+  ctx: MasterHttpContext,
+  call: OperatorCall,
+  principal: string | undefined,
+): Promise<Reply> {
+  const authorizer = ctx.security?.authorizer;
+  if (authorizer !== undefined) {
+    const core = ctx.dispatcher.core;
+    const denied = authorizeCoreCall(
+      authorizer,
+      principal,
+      call,
+      (id) => core.frameworkInfo(id)?.principal,
+    );
+    if (denied !== undefined) return denied;
+  }
   return replyResponse(await ctx.dispatcher.operatorCall(call));
 }
 
@@ -110,16 +127,26 @@ async function handleOperatorCall(
     );
   const accept = negotiateAccept(request);
   if (!accept.ok) return failureResponse(accept.failure);
+  const principal = request.principal;
+  const authorizer = ctx.security?.authorizer;
+  const denied = authorizer && authorizeMasterCall(authorizer, principal, call);
+  if (denied) return denied;
   const write = coreCallOf(call);
-  if (write !== undefined) return coreCall(ctx, write);
-  const ok = (body: ResponseIn): Reply => v1Response(accept.value, MasterResponse, body);
+  if (write !== undefined) return coreCall(ctx, write, principal);
   const core = ctx.dispatcher.core;
+  const viewer = authorizer?.enabled ? new Viewer(authorizer, principal) : undefined;
+  const ok = (body: ResponseIn): Reply =>
+    v1Response(
+      accept.value,
+      MasterResponse,
+      viewer ? viewMasterResponse(body, viewer, () => core.getFrameworks()) : body,
+    );
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
   const maintenance = maintenanceOperatorCall(ctx, call, ok);
   if (maintenance !== undefined) return maintenance;
   if (call.type === "SET_QUOTA" || call.type === "REMOVE_QUOTA") {
     const legacy = legacyQuotaCall(call, snapshot);
-    return legacy.ok ? coreCall(ctx, legacy.call) : legacy.reply;
+    return legacy.ok ? coreCall(ctx, legacy.call, principal) : legacy.reply;
   }
 
   switch (call.type) {
@@ -203,7 +230,7 @@ async function handleOperatorCall(
             ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
           },
         },
-        (stream) => ctx.hub.add(stream),
+        (stream) => ctx.hub.add(stream, viewer && new OperatorEventView(viewer)),
       );
     default:
       return notBuiltResponse("master", call.type, MASTER_CALLS_NOT_BUILT);

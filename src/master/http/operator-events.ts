@@ -24,8 +24,15 @@ function encodeEvent(mediaType: string, event: z.input<typeof MasterEvent>): str
   return encodeV1(mediaType, MasterEvent, MasterEvent.parse(event));
 }
 
+/** What one subscriber may see of each event (security-views.ts); undefined: not sent. */
+export interface OperatorEventFilter {
+  view(event: OperatorEvent): OperatorEvent | undefined;
+}
+
 export class OperatorEventHub {
   readonly #subscribers: EventStream[] = [];
+  /** The subscribers whose events are filtered by the ACLs (view_frameworks, view_tasks). */
+  readonly #filters = new Map<EventStream, OperatorEventFilter>();
   readonly #maxSubscribers: number;
   readonly #state: () => StatePayload;
 
@@ -39,19 +46,20 @@ export class OperatorEventHub {
   }
 
   /** Adds a subscriber: SUBSCRIBED with the whole state, then heartbeats. */
-  add(stream: EventStream): void {
+  add(stream: EventStream, filter?: OperatorEventFilter): void {
     while (this.#subscribers.length >= this.#maxSubscribers) this.#subscribers.shift()?.close();
     this.#subscribers.push(stream);
+    if (filter !== undefined) this.#filters.set(stream, filter);
     stream.onClose(() => {
       const at = this.#subscribers.indexOf(stream);
       if (at >= 0) this.#subscribers.splice(at, 1);
+      this.#filters.delete(stream);
     });
-    stream.send(
-      encodeEvent(stream.contentType, {
-        type: "SUBSCRIBED",
-        subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
-      }),
-    );
+    const subscribed: OperatorEvent = {
+      type: "SUBSCRIBED",
+      subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
+    };
+    stream.send(encodeEvent(stream.contentType, filter?.view(subscribed) ?? subscribed));
     stream.startHeartbeats();
   }
 
@@ -61,6 +69,12 @@ export class OperatorEventHub {
     // Encoded once per media type among the subscribers.
     const records = new Map<string, string | Uint8Array>();
     for (const stream of [...this.#subscribers]) {
+      const filter = this.#filters.get(stream);
+      if (filter !== undefined) {
+        const seen = filter.view(event);
+        if (seen !== undefined) stream.send(encodeEvent(stream.contentType, seen));
+        continue;
+      }
       let record = records.get(stream.contentType);
       if (record === undefined) {
         record = encodeEvent(stream.contentType, event);

@@ -17,6 +17,7 @@ import { encodeV1, explainInvalid, negotiateAccept, readV1Call } from "../../htt
 import { SchedulerCall, SchedulerEvent, validateSchedulerCall } from "../../wire/scheduler.ts";
 import { MASTER_ERROR_STATUS, type SchedulerCallReply } from "../core/types.ts";
 import { HEARTBEAT_INTERVAL_MS, type MasterHttpContext } from "./context.ts";
+import { admitSchedulerCall, checkSchedulerCall } from "./security-scheduler.ts";
 
 export const SCHEDULER_API_PATH = "api/v1/scheduler";
 const heartbeatRecord = (mediaType: string) =>
@@ -40,14 +41,16 @@ export function registerSchedulerApi(server: HttpServer, ctx: MasterHttpContext)
 async function handleSchedulerCall(ctx: MasterHttpContext, request: HttpRequest): Promise<Reply> {
   const read = readV1Call(request, SchedulerCall);
   if (!read.ok) return failureResponse(read.failure);
-  const { call } = read.value;
-  const invalid = validateSchedulerCall(call);
+  const invalid = validateSchedulerCall(read.value.call);
   if (invalid !== undefined) {
     return textResponse(
       400,
       `Failed to validate scheduler::Call: ${explainInvalid(invalid, read.value)}`,
     );
   }
+  const checked = checkSchedulerCall(ctx, request, read.value.call);
+  if (!checked.ok) return checked.reply;
+  const call = checked.call;
   const streamIdHeader = request.headers["mesos-stream-id"];
   const streamId = Array.isArray(streamIdHeader) ? streamIdHeader[0] : streamIdHeader;
 
@@ -70,5 +73,7 @@ async function handleSchedulerCall(ctx: MasterHttpContext, request: HttpRequest)
       (stream) => ctx.dispatcher.openSchedulerStream(stream, call),
     );
   }
+  const throttled = await admitSchedulerCall(ctx, request, call);
+  if (throttled !== undefined) return throttled;
   return replyResponse(await ctx.dispatcher.schedulerCall(streamId, call));
 }

@@ -1,0 +1,168 @@
+// The master's authorization checks of calls that change or reveal something (reference §2
+// table): each names its ACL action and object, and a denial is Mesos's 403 `403 Forbidden.`.
+// One place for every call: the v1 operator API, the legacy writes and the agent channel ask
+// here; calls other engineers add (reservations, volumes, maintenance) are already mapped by
+// their wire names, so their handlers need no check of their own.
+import type { HttpResponse } from "../../http/response.ts";
+import type { AclAction } from "../../security/acls.ts";
+import { type Authorizer, authorizeAll } from "../../security/authorizer.ts";
+import type { MasterCall } from "../../wire/operator-master.ts";
+import type { OperatorCall } from "../core/types.ts";
+import { forbidden } from "./security.ts";
+
+/** A resource as the checks read it: its role(s) and who reserved or created it. */
+interface ResourceView {
+  readonly role?: string | undefined;
+  readonly reservations?: readonly { role?: string | undefined; principal?: string | undefined }[];
+  readonly disk?: { persistence?: { principal?: string | undefined } | undefined } | undefined;
+}
+
+/** The role a resource is (last) reserved to: Mesos's object of the reservation ACLs. */
+function roleOf(r: ResourceView): string {
+  return r.reservations?.[r.reservations.length - 1]?.role ?? r.role ?? "*";
+}
+
+function reserverOf(r: ResourceView): string | undefined {
+  return r.reservations?.[r.reservations.length - 1]?.principal;
+}
+
+type Check = { readonly action: AclAction; readonly objects: readonly (string | undefined)[] };
+
+const any = (action: AclAction): Check => ({ action, objects: [] });
+
+/** The checks a v1 operator call needs beyond the core writes (coreCallChecks). */
+function masterCallChecks(call: MasterCall): Check[] {
+  const resources = (list: readonly ResourceView[] | undefined) => list ?? [];
+  switch (call.type) {
+    case "GET_FLAGS":
+      return [any("view_flags")];
+    case "SET_LOGGING_LEVEL":
+      return [any("set_log_level")];
+    case "GET_METRICS":
+      return [{ action: "get_endpoints", objects: ["/metrics/snapshot"] }];
+    case "LIST_FILES":
+    case "READ_FILE":
+      // The master's files are its log directory (operator-api-process.ts).
+      return [any("access_mesos_logs")];
+    case "RESERVE_RESOURCES":
+      return [
+        {
+          action: "reserve_resources",
+          objects: resources(call.reserve_resources?.resources).map(roleOf),
+        },
+      ];
+    case "UNRESERVE_RESOURCES":
+      return [
+        {
+          action: "unreserve_resources",
+          objects: resources(call.unreserve_resources?.resources).map(reserverOf),
+        },
+      ];
+    case "CREATE_VOLUMES":
+      return [
+        { action: "create_volumes", objects: resources(call.create_volumes?.volumes).map(roleOf) },
+      ];
+    case "DESTROY_VOLUMES":
+      return [
+        {
+          action: "destroy_volumes",
+          objects: resources(call.destroy_volumes?.volumes).map(
+            (r) => r.disk?.persistence?.principal,
+          ),
+        },
+      ];
+    case "GROW_VOLUME":
+      return [
+        {
+          action: "resize_volumes",
+          objects: call.grow_volume ? [roleOf(call.grow_volume.volume)] : [],
+        },
+      ];
+    case "SHRINK_VOLUME":
+      return [
+        {
+          action: "resize_volumes",
+          objects: call.shrink_volume ? [roleOf(call.shrink_volume.volume)] : [],
+        },
+      ];
+    case "UPDATE_MAINTENANCE_SCHEDULE":
+      return [any("update_maintenance_schedules")];
+    case "START_MAINTENANCE":
+      return [any("start_maintenances")];
+    case "STOP_MAINTENANCE":
+      return [any("stop_maintenances")];
+    default:
+      return [];
+  }
+}
+
+/** The checks of a core write, whichever API asked for it (v1 or legacy). */
+function coreCallChecks(
+  call: OperatorCall,
+  frameworkPrincipal: (id: string) => string | undefined,
+): Check[] {
+  switch (call.type) {
+    case "TEARDOWN":
+      return [{ action: "teardown_frameworks", objects: [frameworkPrincipal(call.frameworkId)] }];
+    case "UPDATE_WEIGHTS":
+      return [{ action: "update_weights", objects: call.weights.map((w) => w.role) }];
+    case "UPDATE_QUOTA":
+      return [{ action: "update_quotas", objects: call.configs.map((c) => c.role) }];
+    case "DEACTIVATE_AGENT":
+      return [any("deactivate_agents")];
+    case "REACTIVATE_AGENT":
+      return [any("reactivate_agents")];
+    case "DRAIN_AGENT":
+      return [any("drain_agents")];
+    case "MARK_AGENT_GONE":
+      return [any("mark_agents_gone")];
+    default:
+      return [];
+  }
+}
+
+function run(authorizer: Authorizer, principal: string | undefined, checks: readonly Check[]) {
+  for (const check of checks) {
+    // An object the request names no value for (a framework without principal) is Mesos's ANY.
+    const named = check.objects.filter((o): o is string => o !== undefined);
+    const ok =
+      named.length < check.objects.length
+        ? authorizer.authorize(check.action, principal) &&
+          authorizeAll(authorizer, check.action, principal, named)
+        : authorizeAll(authorizer, check.action, principal, named);
+    if (!ok) return forbidden();
+  }
+  return undefined;
+}
+
+/** 403 when the ACLs deny the v1 operator call; undefined when it may go on. */
+export function authorizeMasterCall(
+  authorizer: Authorizer,
+  principal: string | undefined,
+  call: MasterCall,
+): HttpResponse | undefined {
+  if (!authorizer.enabled) return undefined;
+  return run(authorizer, principal, masterCallChecks(call));
+}
+
+/** 403 when the ACLs deny the core write (TEARDOWN, UPDATE_WEIGHTS, …). */
+export function authorizeCoreCall(
+  authorizer: Authorizer,
+  principal: string | undefined,
+  call: OperatorCall,
+  frameworkPrincipal: (id: string) => string | undefined,
+): HttpResponse | undefined {
+  if (!authorizer.enabled) return undefined;
+  return run(authorizer, principal, coreCallChecks(call, frameworkPrincipal));
+}
+
+/** 403 when `action` on `object` is denied (the legacy endpoints' single checks). */
+export function authorizeOne(
+  authorizer: Authorizer,
+  principal: string | undefined,
+  action: AclAction,
+  object?: string,
+): HttpResponse | undefined {
+  if (!authorizer.enabled) return undefined;
+  return authorizer.authorize(action, principal, object) ? undefined : forbidden();
+}
