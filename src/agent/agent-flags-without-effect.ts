@@ -1,17 +1,10 @@
 // The Mesos agent flags (reference §8) that Tessera accepts so that a Mesos command line or
 // systemd unit starts it unchanged, but that mean nothing here: each says why, and the agent
-// names every one given in one start-up line. Authentication flags are the exception: an agent
-// asked to authenticate must not run open, so asking is refused.
-import { flagRefusedUnlessFalse, flagWithoutEffect } from "../base/common-flags.ts";
+// names every one given in one start-up line. (Authentication is real: security-flags.ts.)
+import { flagWithoutEffect } from "../base/common-flags.ts";
 import type { AgentFlagSpec } from "./flags.ts";
 
 const none = flagWithoutEffect;
-
-function refused(name: string, kind: "string" | "bool" = "bool"): AgentFlagSpec {
-  const reason =
-    "authentication is not implemented in Tessera; refusing to run without it when it is asked for";
-  return flagRefusedUnlessFalse(name, reason, kind);
-}
 
 const NO_DOCKER = "there is no Docker containerizer (--containerizers=mesos only)";
 const NO_IMAGES = "container images are not provisioned by this agent";
@@ -20,7 +13,6 @@ const NO_OVERSUBSCRIPTION = "there is no oversubscription (revocable resources)"
 const CGROUPS_FIXED = "the cgroups isolators use their built-in settings here";
 const NO_CSI = "there are no resource providers or CSI plugins";
 const NO_PERF = "there is no perf_event isolator";
-const NO_AUTH = "no authentication runs, so there is nothing to configure";
 const NO_NETWORK = "containers share the host's network; there is no CNI or port mapping";
 
 export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
@@ -95,13 +87,4 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("disk_profile_adaptor", NO_CSI),
   none("network_cni_metrics", NO_NETWORK, "bool"),
   none("executor_reregistration_retry_interval", "only HTTP executors run, and they re-subscribe"),
-  none("credential", NO_AUTH),
-  none("authenticatee", NO_AUTH),
-  none("http_authenticators", NO_AUTH),
-  refused("authenticate_http_readonly"),
-  refused("authenticate_http_readwrite"),
-  refused("authenticate_http_executors"),
-  refused("http_credentials", "string"),
-  refused("executor_secret_key", "string"),
-  refused("jwt_secret_key", "string"),
 ];

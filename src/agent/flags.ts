@@ -29,8 +29,15 @@ import {
   hardeningFlagValues,
   readHardeningFlags,
 } from "./hardening-flags.ts";
+import {
+  AGENT_SECURITY_FLAG_SPECS,
+  type AgentSecurityFlags,
+  readAgentSecurityFlags,
+} from "./security-flags.ts";
 
 export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
+  /** Authentication and ACLs (security-flags.ts). */
+  security: AgentSecurityFlags;
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
   master: string | undefined;
   workDir: string;
@@ -244,6 +251,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   },
   ...HARDENING_FLAG_SPECS,
   ...tlsFlagSpecs(),
+  ...AGENT_SECURITY_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
   ...AGENT_FLAGS_WITHOUT_EFFECT,
@@ -357,6 +365,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
     executorEnvironmentVariables,
     ...readHardeningFlags(r),
     tls: readTlsFlags(r),
+    security: readAgentSecurityFlags(r),
   };
 }
 
@@ -399,7 +408,7 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     ],
   ];
   for (const [name, value] of optional) if (value !== undefined) out[name] = value;
-  return out;
+  return { ...out, ...flags.security.shown };
 }
 
 function readText(path: string): string {

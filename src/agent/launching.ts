@@ -33,6 +33,7 @@ import {
 import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
+import { executorToken } from "./http/security.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
 
 /** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
@@ -259,6 +260,10 @@ export class Launching {
       this.#launchFailed(containerId, "ExecutorInfo has no command");
       return;
     }
+    // A custom executor's token (the built-in one runs inside the agent and needs none).
+    const { authenticateHttpExecutors, jwtSecretKey: jwtKey } = this.#flags.security;
+    if (authenticateHttpExecutors && jwtKey !== undefined)
+      env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = executorToken(jwtKey, launch);
     this.#sandboxes.set(containerId, launch.directory);
     const started = await this.#containerizer.launch(containerId, {
       sandboxDir: launch.directory,

@@ -11,9 +11,11 @@
 // unacknowledged update; the status update manager resends those until acknowledged), as
 // Mesos's agent does when its detector names a new master. While no leader is known a SUBSCRIBE
 // is dropped: the registration timer tries again, and the next leader restarts registration.
+
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
 import { processScheme } from "../http/tls.ts";
+import { basicAuthorization } from "../security/http-authentication.ts";
 import {
   AGENT_CHANNEL_PATH,
   AGENT_CHANNEL_VERSION,
@@ -63,12 +65,19 @@ export class MasterLink {
   #sender: object | undefined;
 
   /** `master`: a master's base URL (`http://host:port`), or a `zk://` URL to follow. */
+  #authorization: string | undefined;
+
   constructor(
     master: string,
     private readonly events: MasterLinkEvents,
     private readonly logger: Logger,
     zkSessionTimeoutMs?: number,
+    /** `--credential`: sent as Basic on every call, for the master's --authenticate_agents. */
+    credential?: { readonly principal: string; readonly secret: string },
   ) {
+    if (credential !== undefined) {
+      this.#authorization = basicAuthorization(credential.principal, credential.secret);
+    }
     this.#baseUrl = master;
     if (master.startsWith("zk://")) {
       const parsed = parseZkUrl(master);
@@ -106,7 +115,10 @@ export class MasterLink {
   }
 
   #headers(): Record<string, string> {
-    return { [AGENT_CHANNEL_VERSION_HEADER]: AGENT_CHANNEL_VERSION };
+    const headers = { [AGENT_CHANNEL_VERSION_HEADER]: AGENT_CHANNEL_VERSION };
+    return this.#authorization === undefined
+      ? headers
+      : { ...headers, Authorization: this.#authorization };
   }
 
   /** Opens a new event stream with this SUBSCRIBE call, replacing the old one. */

@@ -15,7 +15,8 @@ import { randomUuidBase64 } from "../base/uuid.ts";
 import { advertisedIp as advertisedIpOf } from "../http/advertise.ts";
 import { registerCommonEndpoints } from "../http/endpoints.ts";
 import { MetricsRegistry } from "../http/metrics.ts";
-import { HttpServer } from "../http/server.ts";
+import type { HttpResponse } from "../http/response.ts";
+import { type HttpRequest, HttpServer } from "../http/server.ts";
 import { daemonTls, listenWithTls } from "../http/tls-flags.ts";
 import { attributeToWire, parseAttributesText } from "../resources/attributes.ts";
 import { resourcesToWire } from "../resources/index.ts";
@@ -30,6 +31,7 @@ import {
 import type { Containerizer } from "./containerizer/containerizer.ts";
 import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
+import { agentSandboxRoot } from "./core/paths.ts";
 import { AgentDispatcher } from "./dispatcher.ts";
 import {
   type AgentCommandFlags,
@@ -39,6 +41,8 @@ import {
 } from "./flags.ts";
 import { registerAgentEndpoints } from "./http/endpoints.ts";
 import { registerExecutorApi } from "./http/executor-api.ts";
+import { agentSecurity, executorClaimsRefusal } from "./http/security.ts";
+import { agentRouteRefusal, agentUsers } from "./http/security-checks.ts";
 import { Launching } from "./launching.ts";
 import { MasterLink } from "./master-link.ts";
 import { recoverAgent } from "./recovery.ts";
@@ -186,6 +190,7 @@ function wire(
         },
         logger,
         flags.zkSessionTimeoutMs,
+        flags.security.credential,
       );
       dispatcher.dispatch({ kind: "master_connected" });
     },
@@ -212,8 +217,16 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   const { resources, attributes, containerizer } = prepare(flags, logger);
   await mkdir(flags.workDir, { recursive: true });
 
+  const security = agentSecurity(flags.security);
+  // The endpoints' ACL checks, once the core they read exists (set below).
+  let routeRefusal: ((route: string, request: HttpRequest) => HttpResponse | undefined) | undefined;
   const server = new HttpServer({
     prefix: "/slave(1)",
+    authenticate: (route, request) => {
+      const identity = security.authenticate(route, request);
+      if ("kind" in identity || routeRefusal === undefined) return identity;
+      return routeRefusal(route, { ...request, ...identity }) ?? identity;
+    },
     onHandlerError: (error, request) =>
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
@@ -235,6 +248,11 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     ip: advertisedIp,
     port: advertisedPort,
   });
+  const users = agentUsers(core);
+  const sandboxRoot = () =>
+    core.agentId === undefined ? undefined : agentSandboxRoot(flags.workDir, core.agentId);
+  routeRefusal = (route, request) =>
+    agentRouteRefusal(security.authorizer, users, sandboxRoot, route, request);
   const url = `${bound.scheme}://${advertisedIp}:${advertisedPort}`;
   const store = testBreak(options.checkpointStore ?? workDirCheckpointStore(flags.workDir), logger);
   const shell = wire(flags, logger, core, containerizer, store);
@@ -246,14 +264,24 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     // A checkpoint that cannot be written: the agent runs but takes no work (503, as Mesos).
     healthy: () => !dispatcher.closed && core.checkpointFailure === undefined,
   });
-  registerExecutorApi(server, dispatcher, {
-    executor: (frameworkId, executorId) => {
-      const executor = core.frameworks.get(frameworkId)?.executors.get(executorId);
-      if (executor === undefined) return undefined;
-      return { containerId: executor.containerId, hosted: executor.commandExecutor };
+  registerExecutorApi(
+    server,
+    dispatcher,
+    {
+      executor: (frameworkId, executorId) => {
+        const executor = core.frameworks.get(frameworkId)?.executors.get(executorId);
+        if (executor === undefined) return undefined;
+        return { containerId: executor.containerId, hosted: executor.commandExecutor };
+      },
+      pids: (containerId) => containerizer.pids(containerId),
     },
-    pids: (containerId) => containerizer.pids(containerId),
-  });
+    (request, call) =>
+      executorClaimsRefusal(
+        request,
+        call,
+        (fid, eid) => core.frameworks.get(fid)?.executors.get(eid)?.containerId,
+      ),
+  );
   const containers = apiContainers(core, containerizer, flags, logger);
   registerAgentEndpoints(server, {
     core,
@@ -270,6 +298,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     recovered: () => dispatcher.recovered(),
     gcStats: () => launching.gcStats(),
     killContainer: (containerId, signal) => launching.killContainer(containerId, signal),
+    authorizer: security.authorizer,
   });
 
   const giveUp = async (error: Error): Promise<never> => {

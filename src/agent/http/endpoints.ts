@@ -5,6 +5,7 @@
 // executor's container here; JSON, protobuf and, for the streaming container calls,
 // application/recordio) and the `slave/*` and `gc/*` metrics. /health, /version, /metrics/snapshot and /metrics are the
 // common ones (src/http/endpoints.ts), registered by the server.
+
 import type { Logger } from "pino";
 import { versionInfo } from "../../http/endpoints.ts";
 import { jsonOrJsonp } from "../../http/jsonp.ts";
@@ -15,8 +16,10 @@ import {
   type Reply,
   textResponse,
 } from "../../http/response.ts";
-import type { HttpServer } from "../../http/server.ts";
+import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { explainInvalid, readV1Call, v1Response } from "../../http/v1-request.ts";
+import type { Authorizer } from "../../security/authorizer.ts";
+import { Viewer } from "../../security/viewer.ts";
 
 import type { AgentInfo } from "../../wire/framework.ts";
 import { stringifyWire } from "../../wire/json.ts";
@@ -34,6 +37,12 @@ import { containerCall, streamsAnswer } from "./container-calls.ts";
 import { agentAccept, isStreamingRequest, streamingContent } from "./container-media.ts";
 import { browse, download, type FilesContext, read } from "./files.ts";
 import { agentOperatorProcess, executorsOf, operatorAnswer } from "./operator-api.ts";
+import {
+  agentCallRefusal,
+  agentUsers,
+  viewAgentResponse,
+  viewAgentState,
+} from "./security-checks.ts";
 import { attributesObject, legacyFramework } from "./state-render.ts";
 import { stateResources } from "./state-resources.ts";
 
@@ -64,6 +73,8 @@ export interface AgentEndpointsContext {
    * through its executor, so that a command task ends TASK_KILLED.
    */
   killContainer(containerId: string, signal: number | undefined): Promise<KillContainerResult>;
+  /** The ACLs of `--acls` (security-checks.ts); undefined: everything passes. */
+  authorizer?: Authorizer;
 }
 
 export type KillContainerResult =
@@ -162,7 +173,7 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       guard,
       // JSON.stringify, not the protobuf printer: Mesos's /state always has its lists, empty
       // or not (`"frameworks": []`), and tools index them without looking first.
-      handler: (r) => jsonOrJsonp(r.query, JSON.stringify(stateJson(ctx))),
+      handler: (r) => jsonOrJsonp(r.query, JSON.stringify(viewed(ctx, r, stateJson(ctx)))),
     });
   }
   server.route({
@@ -245,6 +256,12 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
           400,
           `Failed to validate agent::Call: ${explainInvalid(invalid, parsed.value)}`,
         );
+      const authorizer = ctx.authorizer;
+      const users = agentUsers(ctx.core);
+      const denied =
+        authorizer &&
+        agentCallRefusal(authorizer, users, files.sandboxRoot, request.principal, call);
+      if (denied !== undefined) return denied;
       if (accept.streaming && !streamsAnswer(call)) {
         return textResponse(
           406,
@@ -265,9 +282,20 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       }
       const body = await operatorAnswer(ctx, operator, call);
       if ("kind" in body) return body;
-      return v1Response(answerType, AgentOperatorResponse, body);
+      const seen = authorizer?.enabled
+        ? viewAgentResponse(body, new Viewer(authorizer, request.principal), users)
+        : body;
+      return v1Response(answerType, AgentOperatorResponse, seen);
     },
   });
+}
+
+/** /state as the caller may see it (view_frameworks, view_executors, view_tasks, view_flags). */
+function viewed(ctx: AgentEndpointsContext, request: HttpRequest, state: Record<string, unknown>) {
+  const authorizer = ctx.authorizer;
+  return authorizer?.enabled
+    ? viewAgentState(state, new Viewer(authorizer, request.principal))
+    : state;
 }
 
 function stateJson(ctx: AgentEndpointsContext): Record<string, unknown> {

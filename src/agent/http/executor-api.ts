@@ -9,12 +9,13 @@ import { randomUUID } from "node:crypto";
 import {
   fail,
   failureResponse,
+  type HttpResponse,
   type Reply,
   response,
   streamReply,
   textResponse,
 } from "../../http/response.ts";
-import type { HttpServer } from "../../http/server.ts";
+import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { encodeV1, explainInvalid, negotiateAccept, readV1Call } from "../../http/v1-request.ts";
 import { ExecutorCall, ExecutorEvent, validateExecutorCall } from "../../wire/executor.ts";
 import type { LocalExecutorEndpoint } from "../executor/executor-transport.ts";
@@ -25,10 +26,17 @@ export const EXECUTOR_API_PATH = "api/v1/executor";
 /** The agent's executor entry points, shared with the in-process transport. */
 export type ExecutorApiPort = LocalExecutorEndpoint;
 
+/** The token check of executor authentication (security.ts): the answer refusing a call. */
+export type ExecutorCallCheck = (
+  request: HttpRequest,
+  call: ExecutorCall,
+) => HttpResponse | undefined;
+
 export function registerExecutorApi(
   server: HttpServer,
   port: ExecutorApiPort,
   callers: ExecutorCallerContext,
+  check?: ExecutorCallCheck,
 ): void {
   server.route({
     name: EXECUTOR_API_PATH,
@@ -46,6 +54,9 @@ export function registerExecutorApi(
           `Failed to validate Executor::Call: ${explainInvalid(invalid, read.value)}`,
         );
       }
+      // Mesos checks the token's claims before the call reaches the executor's state.
+      const refused = check?.(request, call);
+      if (refused !== undefined) return refused;
       if (call.type !== "SUBSCRIBE") {
         const caller = await checkExecutorCaller(callers, request, call);
         if (!caller.ok) return textResponse(caller.status, caller.message);

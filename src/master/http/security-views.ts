@@ -5,60 +5,12 @@
 // get_quotas. /state, /frameworks, /tasks, GET_STATE, GET_TASKS, GET_FRAMEWORKS, GET_EXECUTORS
 // and the operator event stream all go through one Viewer. Without an authorizer nothing is
 // filtered and nothing is copied.
-import type { Authorizer } from "../../security/authorizer.ts";
+import { Viewer } from "../../security/viewer.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { FrameworkRecord, TaskRecord } from "../core/state.ts";
 import type { OperatorEvent } from "../core/types.ts";
 
-export class Viewer {
-  readonly #authorizer: Authorizer;
-  readonly #principal: string | undefined;
-  readonly #cache = new Map<string, boolean>();
-
-  constructor(authorizer: Authorizer, principal: string | undefined) {
-    this.#authorizer = authorizer;
-    this.#principal = principal;
-  }
-
-  get filters(): boolean {
-    return this.#authorizer.enabled;
-  }
-
-  #may(
-    action: "view_frameworks" | "view_tasks" | "view_executors" | "view_roles" | "get_quotas",
-    object: string | undefined,
-  ): boolean {
-    if (!this.#authorizer.enabled) return true;
-    const key = `${action}\u0000${object ?? "\u0001"}`;
-    let allowed = this.#cache.get(key);
-    if (allowed === undefined) {
-      allowed = this.#authorizer.authorize(action, this.#principal, object);
-      // Bounded by the users and roles of one answer; a long-lived stream clears it.
-      if (this.#cache.size > 10_000) this.#cache.clear();
-      this.#cache.set(key, allowed);
-    }
-    return allowed;
-  }
-
-  framework(user: string | undefined): boolean {
-    return this.#may("view_frameworks", user);
-  }
-  task(user: string | undefined): boolean {
-    return this.#may("view_tasks", user);
-  }
-  executor(user: string | undefined): boolean {
-    return this.#may("view_executors", user);
-  }
-  role(role: string): boolean {
-    return this.#may("view_roles", role);
-  }
-  quota(role: string): boolean {
-    return this.#may("get_quotas", role);
-  }
-  flags(): boolean {
-    return !this.#authorizer.enabled || this.#authorizer.authorize("view_flags", this.#principal);
-  }
-}
+export { Viewer };
 
 const taskUser = (t: TaskRecord, f: FrameworkRecord) => t.info.command?.user ?? f.info.user;
 
