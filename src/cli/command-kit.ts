@@ -4,11 +4,12 @@
 // lists rows.
 import { Command, Option } from "commander";
 import { CliError } from "./cli-error.ts";
+import { applyCliCredential, type CredentialOptions, credentialOptions } from "./credentials.ts";
 import { DEFAULT_MASTER, MASTER_ENV } from "./master-address.ts";
 import { MasterClient } from "./operator-client.ts";
 import { type Column, printJson, printTable } from "./output.ts";
 
-export interface MasterOptions {
+export interface MasterOptions extends CredentialOptions {
   master?: string;
 }
 export interface JsonOptions {
@@ -28,13 +29,13 @@ export function jsonOption(): Option {
 
 /** A command that talks to a master: `--master` added, extra arguments refused. */
 export function operatorCommand(name: string, description: string): Command {
-  return new Command(name)
-    .description(description)
-    .addOption(masterOption())
-    .allowExcessArguments(false);
+  const command = new Command(name).description(description).addOption(masterOption());
+  for (const option of credentialOptions()) command.addOption(option);
+  return command.allowExcessArguments(false);
 }
 
 export function connect(opts: MasterOptions): Promise<MasterClient> {
+  applyCliCredential(opts);
   return MasterClient.connect(opts.master);
 }
 

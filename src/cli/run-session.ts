@@ -1,5 +1,6 @@
 // The life of one `tessera run` (see run.ts for the command): subscribe, launch into the
 // first offer that fits, report state changes, stream the sandbox, tear down, exit code.
+
 import { userInfo } from "node:os";
 import {
   type ClientStopped,
@@ -19,6 +20,7 @@ import {
   type WireAgent,
 } from "./cluster-views.ts";
 import type { MasterOptions } from "./command-kit.ts";
+import { applyCliCredential } from "./credentials.ts";
 import { exitCodeOf } from "./exit-status.ts";
 import { MasterClient } from "./operator-client.ts";
 import { fitVerdict, type RunNeeds } from "./run-fit.ts";
@@ -156,6 +158,7 @@ export async function execute(
   detach: boolean,
   agentWaitMs: number,
 ): Promise<number> {
+  applyCliCredential(opts);
   const master = await MasterClient.connect(opts.master);
   const agents = new Map<string, WireAgent>();
   // Reading the state first fails fast (and clearly) when no master answers.

@@ -3,8 +3,14 @@
 import { Command } from "commander";
 import { CliError } from "./cli-error.ts";
 import { jsonOption, runAction } from "./command-kit.ts";
+import { applyCliCredential, credentialOptions } from "./credentials.ts";
 import { type Column, formatScalar, printJson, printTable } from "./output.ts";
 import { api, appPath, changeAndFollow, ok, readAppFile } from "./services-client.ts";
+import {
+  addServeSecurityOptions,
+  type ServeSecurityOptions,
+  serveSecurity,
+} from "./services-security.ts";
 import { withServerTlsOptions } from "./tls-options.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -93,7 +99,7 @@ function printApp(app: AppRow): void {
   }
 }
 
-interface ServeOptions {
+interface ServeOptions extends ServeSecurityOptions {
   master: string;
   http_port: string;
   data_dir: string;
@@ -101,7 +107,12 @@ interface ServeOptions {
   role?: string;
 }
 
-const withUrl = (c: Command) => c.option("--url <url>", "services REST API", DEFAULT_URL);
+const withUrl = (c: Command) => {
+  c.option("--url <url>", "services REST API", DEFAULT_URL);
+  for (const option of credentialOptions()) c.addOption(option);
+  // The API's --http_credentials, as every request of this command sends them.
+  return c.hook("preAction", (_, action) => applyCliCredential(action.opts()));
+};
 const withTimeout = (c: Command) =>
   c.option("--timeout_s <s>", "give up following the deployment after this long", "600");
 const timeoutMs = (o: { timeout_s: string }) => Number(o.timeout_s) * 1000;
@@ -118,15 +129,17 @@ export function servicesCommand(): Command {
 }
 
 function addServe(cmd: Command): void {
-  cmd
+  const serve = cmd
     .command("serve")
     .description("run the services framework process")
     .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
     .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
-    .option("--role <role>", "the framework's role, also apps' default role (default: services)")
-    .action(async (o: ServeOptions) => {
+    .option("--role <role>", "the framework's role, also apps' default role (default: services)");
+  addServeSecurityOptions(serve).action(
+    runAction(async (o: ServeOptions) => {
+      const security = serveSecurity(o);
       // Loaded on use, so that the other commands start without compiling the framework.
       const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({
@@ -135,12 +148,14 @@ function addServe(cmd: Command): void {
         httpPort: Number(o.http_port),
         ...(o.role === undefined ? {} : { role: o.role }),
         ...(o.zk === undefined ? {} : { zk: o.zk }),
+        ...security,
       });
       console.log(`services API on ${running.url}`);
       const shutdown = () => void running.close().then(() => process.exit(0));
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
-    });
+    }),
+  );
 }
 
 /** deploy, list, show. */

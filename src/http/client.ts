@@ -67,6 +67,28 @@ export interface RequestOptions extends CallOptions {
   readonly body?: string;
 }
 
+/** A principal and secret, sent as HTTP Basic (Mesos's realms, Marathon's --http_credentials). */
+export interface ClientCredential {
+  readonly principal: string;
+  readonly secret: string;
+}
+
+/** The `Authorization` header of `credential`: Basic, base64 of `principal:secret`. */
+export function basicAuthorizationHeader(credential: ClientCredential): string {
+  return `Basic ${Buffer.from(`${credential.principal}:${credential.secret}`).toString("base64")}`;
+}
+
+/**
+ * The credential every request of this process sends unless it names its own Authorization
+ * (the CLI sets it once from --principal/--secret or TESSERA_PRINCIPAL/TESSERA_SECRET).
+ */
+let processAuthorization: string | undefined;
+
+export function useCredential(credential: ClientCredential | undefined): void {
+  processAuthorization =
+    credential === undefined ? undefined : basicAuthorizationHeader(credential);
+}
+
 /** One pool for the process: idle connections are kept and reused. A burst of calls queues
  *  for a few connections per server rather than opening one connection per call. */
 const pool = new Agent({
@@ -143,10 +165,16 @@ function send(
   url: string | URL,
   method: string,
   body: string | Uint8Array | undefined,
-  headers: Record<string, string | number>,
+  given: Record<string, string | number>,
   signal: AbortSignal | undefined,
   pooled: boolean,
 ): Promise<IncomingMessage> {
+  const headers =
+    processAuthorization !== undefined &&
+    given.Authorization === undefined &&
+    given.authorization === undefined
+      ? { ...given, Authorization: processAuthorization }
+      : given;
   return new Promise((resolve, reject) => {
     const { protocol, hostname, port, path } = target(url);
     const common = {

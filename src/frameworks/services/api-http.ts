@@ -13,7 +13,12 @@ import {
   response,
   sseReply,
 } from "../../http/response.ts";
-import { type HttpRequest, HttpServer, type ListenAddress } from "../../http/server.ts";
+import {
+  type HttpRequest,
+  HttpServer,
+  type ListenAddress,
+  type RequestIdentity,
+} from "../../http/server.ts";
 import type { SseStream } from "../../http/sse-stream.ts";
 import { type ApiAnswer, type ApiRoute, ServicesApi, type ServicesApiOptions } from "./api.ts";
 import type { ServiceEvent } from "./services-state.ts";
@@ -44,6 +49,8 @@ export class ServicesHttpServer {
     options: Omit<ServicesApiOptions, "leader"> & {
       leader?: string;
       durable?: () => Promise<void>;
+      /** Marathon's --http_credentials / --http_realm (api-auth.ts); unset: open. */
+      authenticate?: (route: string, request: HttpRequest) => RequestIdentity;
     },
   ) {
     this.api = new ServicesApi({ ...options, leader: options.leader ?? "" });
@@ -55,6 +62,7 @@ export class ServicesHttpServer {
       gzip: false,
       ignoreTrailingSlash: true,
       failureResponse: (failure) => this.failure(failure),
+      ...(options.authenticate === undefined ? {} : { authenticate: options.authenticate }),
     });
     for (const route of this.api.routes) {
       this.server.route({

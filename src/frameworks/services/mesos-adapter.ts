@@ -1,6 +1,7 @@
 // Connects ServicesState to a Mesos master through the SDK's SchedulerClient: offers and status
 // updates go in, effects (launch/decline/kill) come out as scheduler calls. Time is driven by a
 // ~1 s tick, as Marathon's scheduler actor reviews its launch queue periodically.
+import { basicAuthorizationHeader } from "../../http/client.ts";
 import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
@@ -154,11 +155,16 @@ export function connectServices(
   adapter: ServicesAdapter,
   state: ServicesState,
   master: string,
+  credential?: { readonly principal: string; readonly secret: string },
 ): { client: SchedulerClient; stop(): Promise<void> } {
   const frameworkId = state.frameworkId();
   const client = new SchedulerClient({
     master,
+    ...(credential === undefined
+      ? {}
+      : { headers: { Authorization: basicAuthorizationHeader(credential) } }),
     frameworkInfo: {
+      ...(credential === undefined ? {} : { principal: credential.principal }),
       user: "root",
       name: "tessera-services",
       roles: [adapter.role],

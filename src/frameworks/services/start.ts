@@ -4,6 +4,7 @@
 // tasks), the apps, their versions, the deployments and the instances.
 import { randomUUID } from "node:crypto";
 import { parseZkUrl } from "../../zk/url.ts";
+import { type HttpCredentials, servicesAuthentication } from "./api-auth.ts";
 import { ServicesHttpServer } from "./api-http.ts";
 import { type AppStore, SqliteAppStore } from "./app-store.ts";
 import { connectServices, SERVICES_ROLE, ServicesAdapter } from "./mesos-adapter.ts";
@@ -21,6 +22,12 @@ export interface StartServicesOptions {
   readonly role?: string;
   /** `zk://host:port,.../path`: keep the state in ZooKeeper (HA clusters) instead of SQLite. */
   readonly zk?: string;
+  /** Marathon's `--http_credentials user:pass`: Basic authentication on the whole API. */
+  readonly httpCredentials?: HttpCredentials;
+  /** Marathon's `--http_realm` (default Mesosphere). */
+  readonly httpRealm?: string;
+  /** `--mesos_authentication_principal` and its secret: how the framework logs in to the master. */
+  readonly mesosCredential?: { readonly principal: string; readonly secret: string };
 }
 
 export interface RunningServices {
@@ -51,9 +58,12 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     role,
     effects: (effects) => adapter.apply(effects),
     ...(durable === undefined ? {} : { durable }),
+    ...(options.httpCredentials === undefined
+      ? {}
+      : { authenticate: servicesAuthentication(options.httpCredentials, options.httpRealm) }),
   });
   const address = await http.listen(options.httpPort, options.host ?? "127.0.0.1");
-  const connection = connectServices(adapter, state, options.master);
+  const connection = connectServices(adapter, state, options.master, options.mesosCredential);
   return {
     url: `${address.scheme}://${address.host}:${address.port}`,
     state,
