@@ -10,7 +10,9 @@ import { Command, Option } from "commander";
 import type { RunningAgent } from "../agent/server.ts";
 import type { RunningJobs } from "../frameworks/jobs/start.ts";
 import type { RunningServices } from "../frameworks/services/start.ts";
+import { useCredential } from "../http/client.ts";
 import type { RunningMaster } from "../master/server.ts";
+import { type DevSecurity, devSecurity, devSecurityLines } from "./dev-secure.ts";
 import { devTls, devTlsLines } from "./dev-tls.ts";
 
 interface DevOptions {
@@ -49,7 +51,12 @@ export function devCommand(): Command {
       new Option("--jobs_port <port>", "jobs (Chronos API) port; 'off' to skip").default("4400"),
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
-    .addOption(new Option("--secure", "TLS on every port, with a generated CA and certificates"))
+    .addOption(
+      new Option(
+        "--secure",
+        "TLS on every port (generated CA and certificates), authentication and ACLs (generated credentials)",
+      ),
+    )
     .allowExcessArguments(false)
     .action(runDev);
 }
@@ -76,9 +83,14 @@ async function runDev(opts: DevOptions): Promise<void> {
   const made = opts.secure ? devTls(dataDir) : undefined;
   if (made !== undefined && !made.ok) return fail(made.message, 1);
   const tls = made?.tls;
-  const master = await startDevMaster(dataDir, port, opts.log_level, tls?.flags);
+  const security = opts.secure ? devSecurity(dataDir) : undefined;
+  // Every request of this process (the frameworks' included) logs in as operator.
+  if (security !== undefined) useCredential(security.operator);
+  const masterFlags = { ...tls?.flags, ...security?.masterFlags };
+  const master = await startDevMaster(dataDir, port, opts.log_level, masterFlags);
   if (master === undefined) return;
-  const running = await startDevAgents(master, dataDir, port, agents, opts.log_level, tls?.flags);
+  const agentFlags = { ...tls?.flags, ...security?.agentFlags };
+  const running = await startDevAgents(master, dataDir, port, agents, opts.log_level, agentFlags);
   if (running === undefined) {
     await master.close();
     return;
@@ -86,7 +98,7 @@ async function runDev(opts: DevOptions): Promise<void> {
   const services =
     opts.services_port === "off"
       ? undefined
-      : await startDevServices(master, dataDir, Number(opts.services_port));
+      : await startDevServices(master, dataDir, Number(opts.services_port), security);
   const jobs =
     opts.jobs_port === "off"
       ? undefined
@@ -109,6 +121,7 @@ async function runDev(opts: DevOptions): Promise<void> {
       ...(jobs ? [`  jobs:    ${jobs.url}   (Chronos API: ${jobs.url}/v1/scheduler/jobs)`] : []),
       `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
       ...(tls === undefined ? [] : devTlsLines(tls, master.url)),
+      ...(security === undefined ? [] : devSecurityLines(security, master.url)),
       "Next:",
       `  tessera run${masterFlag} -- echo hello   run a command as a task`,
       `  tessera tasks${masterFlag}               what runs (--all: finished ones too)`,
@@ -211,6 +224,7 @@ async function startDevServices(
   master: RunningMaster,
   dataDir: string,
   httpPort: number,
+  security: DevSecurity | undefined,
 ): Promise<RunningServices | undefined> {
   const { startServices } = await import("../frameworks/services/start.ts");
   try {
@@ -220,6 +234,15 @@ async function startDevServices(
       dataDir: join(dataDir, "services"),
       httpPort,
       host: "127.0.0.1",
+      ...(security === undefined
+        ? {}
+        : {
+            mesosCredential: security.services,
+            httpCredentials: {
+              user: security.operator.principal,
+              password: security.operator.secret,
+            },
+          }),
     });
   } catch (error) {
     process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
