@@ -94,23 +94,35 @@ export function masterSecurity(flags: MasterSecurityFlags): MasterSecurity {
       [MASTER_AGENT_REALM, on(flags.authenticateAgents)],
     ]),
   );
+  const authorizer = flags.acls === undefined ? ALLOW_ALL : new LocalAuthorizer(flags.acls);
   return {
     authentication,
-    authorizer: flags.acls === undefined ? ALLOW_ALL : new LocalAuthorizer(flags.acls),
+    authorizer,
     rateLimiter: flags.rateLimits === undefined ? undefined : new RateLimiter(flags.rateLimits),
     frameworksAuthenticated: flags.authenticateHttpFrameworks,
     authenticate(routeName, request) {
       const realm = masterRealmOf(routeName);
       if (realm === undefined) return OPEN;
       const outcome = authentication.authenticate(realm, request.headers.authorization);
-      if (outcome.kind === "open") return OPEN;
       if (outcome.kind === "unauthorized") {
         return textResponse(401, "401 Unauthorized.", { "WWW-Authenticate": outcome.challenge });
       }
-      return { principal: outcome.principal.value };
+      const principal = outcome.kind === "open" ? undefined : outcome.principal.value;
+      // Mesos's get_endpoints ACL on the endpoints it guards (reference §2), before the handler.
+      const endpoint = GUARDED_ENDPOINTS[routeName];
+      if (endpoint !== undefined && !authorizer.authorize("get_endpoints", principal, endpoint)) {
+        return forbidden();
+      }
+      return principal === undefined ? OPEN : { principal };
     },
   };
 }
+
+/** Routes whose GET Mesos checks with get_endpoints, by route name, with the path it names. */
+const GUARDED_ENDPOINTS: Readonly<Record<string, string>> = {
+  "metrics/snapshot": "/metrics/snapshot",
+  metrics: "/metrics/snapshot",
+};
 
 const OPEN: RequestIdentity = { principal: undefined };
 
