@@ -38,10 +38,15 @@ export function testAcls(): Record<string, unknown> {
   for (const action of Object.keys(ACL_ACTIONS) as AclAction[]) {
     const field = ACL_ACTIONS[action];
     const rules: unknown[] = [{ principals: { values: ["ops"] }, [field]: { type: "ANY" } }];
-    if (action === "register_frameworks" || action === "run_tasks") {
-      for (const who of ["alice", "bob"]) rules.push({ ...own(who), [field]: { type: "ANY" } });
+    if (action === "register_frameworks") {
+      for (const who of ["alice", "bob"]) rules.push({ ...own(who), roles: { type: "ANY" } });
     }
-    if (action === "view_frameworks" || action === "view_tasks" || action === "view_executors") {
+    if (
+      action === "run_tasks" ||
+      action === "view_frameworks" ||
+      action === "view_tasks" ||
+      action === "view_executors"
+    ) {
       for (const who of ["alice", "bob"]) rules.push({ ...own(who), users: { values: [who] } });
     }
     // Agents here register without credentials (--authenticate_agents is off).
