@@ -4,7 +4,7 @@
 // (plain path or `file://`, which the flag reader has already read). The text format of
 // `principal secret` lines was removed from Mesos in 1.11 and is refused here with that reason.
 // Never throws: a bad file or text is a result naming what is wrong (and never the secret).
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 
 export interface Credential {
   readonly principal: string;
@@ -24,6 +24,9 @@ export function readJsonFlag(text: string, what: string): CredentialsResult<unkn
   let source = trimmed;
   if (!trimmed.startsWith("{") && !trimmed.startsWith("[")) {
     const path = trimmed.startsWith("file://") ? trimmed.slice("file://".length) : trimmed;
+    // Not JSON and not a path: Mesos's old `principal secret` lines, given inline. Said so,
+    // without echoing the text (it holds a secret).
+    if (/\s/.test(path) && !existsSync(path)) return { ok: false, message: textFormat(what) };
     try {
       const content = readFileSync(path);
       if (content.length > SECURITY_FILE_MAX_BYTES) {
@@ -49,6 +52,10 @@ export function readJsonFlag(text: string, what: string): CredentialsResult<unkn
     }
     return { ok: false, message: `${what} is not JSON: ${(error as Error).message}` };
   }
+}
+
+function textFormat(what: string): string {
+  return `${what}: the text format ('principal secret' lines) was removed in Mesos 1.11; use JSON: {"credentials":[{"principal":"p","secret":"s"}]}`;
 }
 
 function credentialOf(value: unknown, where: string): CredentialsResult<Credential> {
