@@ -368,9 +368,23 @@ describe("Mesos's agent flags, unchanged", () => {
     });
   });
 
-  it("asking for authentication is refused, and an unknown flag suggests the nearest one", () => {
+  it("authentication without credentials or a key is refused, and an unknown flag suggests the nearest one", () => {
     const auth = refused({ work_dir: "/w", authenticate_http_readwrite: "true" });
-    assert.match(auth.message, /authentication is not implemented/);
+    assert.equal(auth.flag, "http_credentials");
+    const executors = refused({ work_dir: "/w", authenticate_http_executors: "true" });
+    assert.equal(executors.flag, "jwt_secret_key");
+    const ok = parseAgentFlags({
+      work_dir: "/w",
+      authenticate_http_readwrite: "true",
+      authenticate_http_executors: "true",
+      executor_secret_key: "k",
+      http_credentials: JSON.stringify({ credentials: [{ principal: "p", secret: "s" }] }),
+      credential: JSON.stringify({ principal: "agent", secret: "a" }),
+    });
+    assert.ok(ok.ok, ok.ok ? "" : ok.message);
+    assert.equal(ok.flags.security.jwtSecretKey, "k");
+    assert.deepEqual(ok.flags.security.credential, { principal: "agent", secret: "a" });
+    assert.equal(agentFlagValues(ok.flags).credential, "(inline JSON)");
     const typo = refused({ work_dir: "/w", isolaton: "cgroups/cpu" });
     assert.equal(typo.message, "Failed to load unknown flag 'isolaton'; did you mean --isolation?");
   });
