@@ -17,12 +17,18 @@ import { SchedulerCall } from "../src/wire/scheduler.ts";
 import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round, summarise } from "./harness.ts";
 
 const CALLS_PER_RUN = 3_000;
-const CALL_RUNS = 3;
+const CALL_RUNS = 5;
 const LAUNCH_AGENTS = 500;
 const LAUNCH_TASKS_PER_AGENT = 8;
 const MEMORY_AGENTS = 5_000;
 
-function post(agent: Agent, port: number, body: string, streamId: string): Promise<number> {
+function post(
+  agent: Agent,
+  port: number,
+  body: string,
+  streamId: string,
+  auth: Record<string, string>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -31,7 +37,7 @@ function post(agent: Agent, port: number, body: string, streamId: string): Promi
         path: "/api/v1/scheduler",
         method: "POST",
         agent,
-        headers: { "Content-Type": "application/json", "Mesos-Stream-Id": streamId },
+        headers: { "Content-Type": "application/json", "Mesos-Stream-Id": streamId, ...auth },
       },
       (res) => {
         res.resume();
@@ -43,60 +49,116 @@ function post(agent: Agent, port: number, body: string, streamId: string): Promi
   });
 }
 
-async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow> {
+/**
+ * Authentication and ACLs as a real deployment has them (issue 18): Basic on the scheduler
+ * realm, twenty principals, and ACLs where the framework's rules come after others'.
+ */
+function secureFlags(): Record<string, string> {
+  const principals = Array.from({ length: 20 }, (_, i) => `principal-${i}`).concat("bench");
+  const rule = (who: string, field: string) => ({
+    principals: { values: [who] },
+    [field]: { type: "ANY" },
+  });
+  const rules = (field: string) => principals.map((who) => rule(who, field));
+  return {
+    authenticate_http_frameworks: "true",
+    http_framework_authenticators: "basic",
+    credentials: JSON.stringify({
+      credentials: principals.map((principal) => ({ principal, secret: `${principal}-secret` })),
+    }),
+    acls: JSON.stringify({
+      permissive: false,
+      register_frameworks: rules("roles"),
+      run_tasks: rules("users"),
+      teardown_frameworks: rules("framework_principals"),
+    }),
+  };
+}
+
+const BENCH_AUTH = {
+  Authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}`,
+};
+
+/** One master with a subscribed framework, timing runs of DECLINE calls. */
+async function declineTarget(concurrency: number, secure: boolean) {
   const master = await startMaster({
-    flags: { registry: "in_memory", port: "0", ip: "127.0.0.1" },
+    flags: { registry: "in_memory", port: "0", ip: "127.0.0.1", ...(secure ? secureFlags() : {}) },
     logger: pino({ level: "silent" }),
   });
+  const auth: Record<string, string> = secure ? BENCH_AUTH : {};
   const sub = await fetch(`${master.url}/api/v1/scheduler`, {
     method: "POST",
-    headers: { "Content-Type": "application/json" },
+    headers: { "Content-Type": "application/json", ...auth },
     body: JSON.stringify({
       type: "SUBSCRIBE",
       subscribe: { framework_info: { user: "bench", name: "bench" } },
     }),
   });
   const streamId = sub.headers.get("mesos-stream-id") ?? "";
-  const frameworkId = `${master.masterInfo.id}-0000`;
   const decline = JSON.stringify({
-    framework_id: { value: frameworkId },
+    framework_id: { value: `${master.masterInfo.id}-0000` },
     type: "DECLINE",
     decline: { offer_ids: [{ value: `${master.masterInfo.id}-O999999` }] },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
-  const samples: number[] = [];
-  try {
-    const warm = await postCall(`${master.url}/api/v1/scheduler`, decline, {
-      headers: { "Mesos-Stream-Id": streamId },
-    });
-    if (warm.status !== 202) throw new Error(`DECLINE answered ${warm.status}: ${warm.body}`);
-    for (let run = 0; run < CALL_RUNS; run++) {
+  const warm = await postCall(`${master.url}/api/v1/scheduler`, decline, {
+    headers: { "Mesos-Stream-Id": streamId, ...auth },
+  });
+  if (warm.status !== 202) throw new Error(`DECLINE answered ${warm.status}: ${warm.body}`);
+  return {
+    /** One run of CALLS_PER_RUN calls; its wall time. */
+    async run(): Promise<number> {
       let next = 0;
       const start = nowMs();
       const worker = async () => {
         while (next < CALLS_PER_RUN) {
           next += 1;
-          const status = await post(agent, master.port, decline, streamId);
+          const status = await post(agent, master.port, decline, streamId, auth);
           if (status !== 202) throw new Error(`unexpected status ${status}`);
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
-      samples.push(nowMs() - start);
+      return nowMs() - start;
+    },
+    async close() {
+      agent.destroy();
+      await sub.body?.cancel();
+      await master.close();
+    },
+  };
+}
+
+/**
+ * Scheduler calls/s with security off and on (Basic on the scheduler realm and ACLs), their
+ * runs interleaved on two masters of this process, so that warm-up and the machine's load fall
+ * on both alike and the difference is the cost of security (issue 18: at most 5%).
+ */
+async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow[]> {
+  const open = await declineTarget(concurrency, false);
+  const secure = await declineTarget(concurrency, true);
+  const samples = { open: [] as number[], secure: [] as number[] };
+  try {
+    for (let run = 0; run < CALL_RUNS; run++) {
+      samples.open.push(await open.run());
+      samples.secure.push(await secure.run());
     }
   } finally {
-    agent.destroy();
-    await sub.body?.cancel();
-    await master.close();
+    await open.close();
+    await secure.close();
   }
-  const timing = summarise(samples);
-  return {
-    name: "scheduler API DECLINE -> 202 (real master, HTTP keep-alive)",
-    value: Math.round((CALLS_PER_RUN / timing.medianMs) * 1000),
+  const rate = (ms: number[]) => Math.round((CALLS_PER_RUN / summarise(ms).medianMs) * 1000);
+  const row = (name: string, value: number): BenchRow => ({
+    name,
+    value,
     unit: "calls/s",
     concurrency,
     calls: CALLS_PER_RUN,
     runs: CALL_RUNS,
-  };
+  });
+  return [
+    row("scheduler API DECLINE -> 202 (real master, HTTP keep-alive)", rate(samples.open)),
+    row("scheduler API DECLINE -> 202 (same, authentication + ACLs on)", rate(samples.secure)),
+  ];
 }
 
 /** A MasterCore with the real Allocator, registry writes durable at once, timers by hand. */
@@ -331,7 +393,7 @@ export const suite: BenchSuite = {
     "scheduler API calls/s over HTTP, offer->launch->TASK_RUNNING tasks/s in-process, memory per agent and task",
   async run() {
     const rows: BenchRow[] = [];
-    for (const concurrency of [1, 16]) rows.push(await schedulerCallsPerSecond(concurrency));
+    for (const concurrency of [1, 16]) rows.push(...(await schedulerCallsPerSecond(concurrency)));
     rows.push(...launchThroughput());
     rows.push(...memoryPerObject());
     return rows;
