@@ -1,6 +1,7 @@
 // What one caller may see (reference §2 "Filtering"): the view_* and get_quotas decisions of
 // the authorizer for one principal, cached for the length of one answer (or one event stream),
 // since a state of thousands of tasks asks about the same few users again and again.
+import type { AclAction } from "./acls.ts";
 import type { Authorizer } from "./authorizer.ts";
 
 export class Viewer {
@@ -48,6 +49,11 @@ export class Viewer {
   quota(role: string): boolean {
     return this.#may("get_quotas", role);
   }
+  /** An action whose object may only be ANY or NONE (maintenance reads, flags). */
+  allowed(action: AclAction): boolean {
+    return !this.#authorizer.enabled || this.#authorizer.authorize(action, this.#principal);
+  }
+
   flags(): boolean {
     return !this.#authorizer.enabled || this.#authorizer.authorize("view_flags", this.#principal);
   }

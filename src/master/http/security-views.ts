@@ -203,6 +203,18 @@ export function viewMasterResponse<T extends { type?: string | undefined }>(
         },
       };
     }
+    // Machines' ACLs take only ANY or NONE: a caller sees all of them or none.
+    case "GET_MAINTENANCE_SCHEDULE":
+      return v.allowed("get_maintenance_schedules")
+        ? body
+        : { ...body, get_maintenance_schedule: { schedule: { windows: [] } } };
+    case "GET_MAINTENANCE_STATUS":
+      return v.allowed("get_maintenance_statuses")
+        ? body
+        : {
+            ...body,
+            get_maintenance_status: { status: { draining_machines: [], down_machines: [] } },
+          };
     default:
       return body;
   }
