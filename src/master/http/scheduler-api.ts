@@ -73,7 +73,8 @@ async function handleSchedulerCall(ctx: MasterHttpContext, request: HttpRequest)
       (stream) => ctx.dispatcher.openSchedulerStream(stream, call),
     );
   }
-  const throttled = await admitSchedulerCall(ctx, request, call);
-  if (throttled !== undefined) return throttled;
+  const throttled = admitSchedulerCall(ctx, request, call);
+  const dropped = throttled === undefined ? undefined : await throttled;
+  if (dropped !== undefined) return dropped;
   return replyResponse(await ctx.dispatcher.schedulerCall(streamId, call));
 }

@@ -9,6 +9,7 @@ import { type HttpResponse, type Reply, streamReply, textResponse } from "../../
 import type { HttpRequest } from "../../http/server.ts";
 import { encodeV1, negotiateAccept } from "../../http/v1-request.ts";
 import { authorizeAll } from "../../security/authorizer.ts";
+import type { RateLimiter } from "../../security/rate-limits.ts";
 import { SchedulerEvent } from "../../wire/scheduler.ts";
 import type { SchedulerCall } from "../core/wire-types.ts";
 import type { MasterHttpContext } from "./context.ts";
@@ -93,13 +94,23 @@ function errorStream(request: HttpRequest, message: string): Reply {
  * waiting calls is used up. Mesos drops such a v0 message and aborts the driver with
  * "Message … dropped: capacity(N) exceeded"; over HTTP the call is answered 503 with it.
  */
-export async function admitSchedulerCall(
+export function admitSchedulerCall(
+  ctx: MasterHttpContext,
+  request: HttpRequest,
+  call: SchedulerCall,
+): Promise<HttpResponse | undefined> | undefined {
+  // Without limits nothing is awaited: the call path stays as it was.
+  const limiter = ctx.security?.rateLimiter;
+  if (limiter === undefined) return undefined;
+  return admitLimited(limiter, ctx, request, call);
+}
+
+async function admitLimited(
+  limiter: RateLimiter,
   ctx: MasterHttpContext,
   request: HttpRequest,
   call: SchedulerCall,
 ): Promise<HttpResponse | undefined> {
-  const limiter = ctx.security?.rateLimiter;
-  if (limiter === undefined) return undefined;
   const id = call.framework_id?.value;
   const principal =
     request.principal ??

@@ -246,4 +246,38 @@ describe("authentication and ACLs on every master endpoint (issue 18 acceptance 
       testAgent.close();
     }
   });
+
+  it("with --authenticate_agents an agent without credentials cannot register", async () => {
+    const guarded = await startSecureMaster({ authenticate_agents: "true" });
+    try {
+      await assert.rejects(TestAgent.start(guarded.url), /agent SUBSCRIBE refused: 401/);
+    } finally {
+      await guarded.close();
+    }
+  });
+
+  it("fuzzed Authorization headers on every realm are answered 401 and the master stays up", async () => {
+    const fc = (await import("fast-check")).default;
+    const printable = fc.string({ maxLength: 300 }).map((s) => s.replace(/[^\x20-\x7e]/g, "x"));
+    const header = fc.oneof(
+      printable,
+      printable.map((s) => `Basic ${s}`),
+      printable.map((s) => `Basic ${Buffer.from(s).toString("base64")}`),
+      printable.map((s) => `Bearer ${s}`),
+    );
+    const paths = ["/master/state", "/api/v1", "/api/v1/scheduler"];
+    await fc.assert(
+      fc.asyncProperty(header, fc.constantFrom(...paths), async (authorization, path) => {
+        const res = await fetch(`${secure.url}${path}`, {
+          method: path === "/master/state" ? "GET" : "POST",
+          headers: { authorization, "content-type": "application/json" },
+          body: path === "/master/state" ? undefined : JSON.stringify({ type: "GET_HEALTH" }),
+        });
+        await res.text();
+        assert.equal(res.status, 401);
+      }),
+      { numRuns: 150 },
+    );
+    assert.equal((await fetch(`${secure.url}/health`)).status, 200);
+  });
 });
