@@ -74,6 +74,12 @@ function refused(what: string, answer: HttpAnswer): CliError {
   if (answer.status === 503) {
     return new CliError("REFUSED", `${what} is not ready (503 ${text}) — try again in a moment`);
   }
+  if (answer.status === 401) {
+    return new CliError(
+      "REFUSED",
+      `${what} asks for credentials (401): give --principal and --secret, or set TESSERA_PRINCIPAL and TESSERA_SECRET`,
+    );
+  }
   return new CliError("REFUSED", `${what} refused the request: ${answer.status} ${text}`.trim());
 }
 

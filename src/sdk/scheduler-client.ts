@@ -14,10 +14,11 @@
 // With `master: "zk://host:port,.../path"` the client follows the leading master through
 // ZooKeeper (zk-leader.ts): it subscribes to whoever leads, leaves a stream to a master that no
 // longer leads, and retries at once when a new leader appears instead of waiting its backoff.
-import { postCall, subscribe } from "../http/client.ts";
+import { type ClientCredential, postCall, subscribe } from "../http/client.ts";
 import { SchedulerCall, SchedulerEvent, validateSchedulerEvent } from "../wire/scheduler.ts";
 import type { TaskStatus } from "../wire/status.ts";
 import { type ClientTlsFiles, useClientTls } from "./client-tls.ts";
+import { withCredential } from "./credential.ts";
 import type { OfferOperationInput, TaskInfoInput } from "./offer-matching.ts";
 import { type ReconcileOptions, type ReconcileTask, Reconciliation } from "./reconcile.ts";
 import type {
@@ -62,6 +63,12 @@ export interface SchedulerClientOptions {
   readonly headers?: Readonly<Record<string, string>>;
   /** Calls, answers and events as JSON (default) or `application/x-protobuf`. */
   readonly mediaType?: SdkMediaType;
+  /**
+   * The principal and secret to authenticate with (HTTP Basic on every call); its principal is
+   * FrameworkInfo.principal unless that is set. Default: TESSERA_PRINCIPAL and TESSERA_SECRET
+   * from the environment, when both are set.
+   */
+  readonly credential?: ClientCredential;
   readonly logger?: SdkLogger;
   readonly missedHeartbeatsMax?: number;
   readonly backoffInitialMs?: number;
@@ -102,8 +109,9 @@ export class SchedulerClient extends StreamClient<SchedulerHandlers, StopCode> {
   private cutSubscribe: (() => void) | undefined;
   private readonly codec: ReturnType<typeof wireCodec<typeof SchedulerCall, typeof SchedulerEvent>>;
 
-  constructor(options: SchedulerClientOptions) {
+  constructor(given: SchedulerClientOptions) {
     super();
+    const options = withCredential(given);
     this.options = options;
     if (options.tls !== undefined) useClientTls(options.tls);
     this.codec = wireCodec(SchedulerCall, SchedulerEvent, options.mediaType);
