@@ -42,7 +42,7 @@ import {
 import { registerAgentEndpoints } from "./http/endpoints.ts";
 import { registerExecutorApi } from "./http/executor-api.ts";
 import { agentSecurity, executorClaimsRefusal } from "./http/security.ts";
-import { agentRouteRefusal, agentUsers } from "./http/security-checks.ts";
+import { type AgentUsers, agentRouteRefusal, agentUsers } from "./http/security-checks.ts";
 import { Launching } from "./launching.ts";
 import { MasterLink } from "./master-link.ts";
 import { recoverAgent } from "./recovery.ts";
@@ -207,18 +207,12 @@ function wire(
   };
 }
 
-export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
-  const parsed = parseAgentFlags(options.flags ?? {}, options.env ?? {});
-  if (!parsed.ok) throw new AgentStartError(parsed.message, parsed.flag);
-  const flags = parsed.flags;
-  const tls = daemonTls(options.env ?? {}, flags.tls);
-  if (!tls.ok) throw new AgentStartError(tls.message, tls.flag);
-  const logger = options.logger ?? pino({ level: flags.logLevel }, destination(2));
-  const { resources, attributes, containerizer } = prepare(flags, logger);
-  await mkdir(flags.workDir, { recursive: true });
-
+/**
+ * The agent's HTTP server with its realms (security.ts); the endpoints' ACL checks start once
+ * `guard` hands in the core they read.
+ */
+function securedServer(flags: AgentCommandFlags, logger: Logger) {
   const security = agentSecurity(flags.security);
-  // The endpoints' ACL checks, once the core they read exists (set below).
   let routeRefusal: ((route: string, request: HttpRequest) => HttpResponse | undefined) | undefined;
   const server = new HttpServer({
     prefix: "/slave(1)",
@@ -230,6 +224,26 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     onHandlerError: (error, request) =>
       logger.error({ err: error, path: request.path }, "HTTP handler failed"),
   });
+  const guard = (core: AgentCore, users: AgentUsers) => {
+    const sandboxRoot = () =>
+      core.agentId === undefined ? undefined : agentSandboxRoot(flags.workDir, core.agentId);
+    routeRefusal = (route, request) =>
+      agentRouteRefusal(security.authorizer, users, sandboxRoot, route, request);
+  };
+  return { server, security, guard };
+}
+
+export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
+  const parsed = parseAgentFlags(options.flags ?? {}, options.env ?? {});
+  if (!parsed.ok) throw new AgentStartError(parsed.message, parsed.flag);
+  const flags = parsed.flags;
+  const tls = daemonTls(options.env ?? {}, flags.tls);
+  if (!tls.ok) throw new AgentStartError(tls.message, tls.flag);
+  const logger = options.logger ?? pino({ level: flags.logLevel }, destination(2));
+  const { resources, attributes, containerizer } = prepare(flags, logger);
+  await mkdir(flags.workDir, { recursive: true });
+
+  const { server, security, guard } = securedServer(flags, logger);
   const listened = await listenWithTls(server, { host: flags.ip, port: flags.port }, tls.settings);
   if (!listened.ok) throw new AgentStartError(listened.message, listened.flag);
   const bound = listened.bound;
@@ -249,10 +263,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     port: advertisedPort,
   });
   const users = agentUsers(core);
-  const sandboxRoot = () =>
-    core.agentId === undefined ? undefined : agentSandboxRoot(flags.workDir, core.agentId);
-  routeRefusal = (route, request) =>
-    agentRouteRefusal(security.authorizer, users, sandboxRoot, route, request);
+  guard(core, users);
   const url = `${bound.scheme}://${advertisedIp}:${advertisedPort}`;
   const store = testBreak(options.checkpointStore ?? workDirCheckpointStore(flags.workDir), logger);
   const shell = wire(flags, logger, core, containerizer, store);

@@ -158,13 +158,7 @@ function planOperations(
       case "LAUNCH":
         for (const task of operation.launch?.task_infos ?? []) {
           if (!authorized(task)) {
-            steps.push({
-              kind: "task_error",
-              task,
-              reason: "REASON_TASK_UNAUTHORIZED",
-              message: "Not authorized to launch task",
-              counted: true,
-            });
+            steps.push(unauthorized(task, false));
             continue;
           }
           const result =
@@ -193,11 +187,7 @@ function planOperations(
         if (group === undefined) break;
         const tasks = group.task_group.tasks ?? [];
         if (!tasks.every((task) => authorized({ ...task, executor: group.executor }))) {
-          for (const task of tasks) {
-            const message = "Not authorized to launch task group";
-            const reason = "REASON_TASK_GROUP_UNAUTHORIZED";
-            steps.push({ kind: "task_error", task, reason, message, counted: true });
-          }
+          for (const task of tasks) steps.push(unauthorized(task, true));
           break;
         }
         const checked = validateGroup(base(), group.executor, tasks, operation.id !== undefined);
@@ -253,6 +243,17 @@ function planOperations(
     }
   }
   return { steps, available };
+}
+
+/** The TASK_ERROR of a task the run_tasks ACL refuses (Mesos's reasons and wording). */
+function unauthorized(task: TaskInfo, group: boolean): Step {
+  return {
+    kind: "task_error",
+    task,
+    reason: group ? "REASON_TASK_GROUP_UNAUTHORIZED" : "REASON_TASK_UNAUTHORIZED",
+    message: group ? "Not authorized to launch task group" : "Not authorized to launch task",
+    counted: true,
+  };
 }
 
 const LAUNCH_ID_UNSUPPORTED = "The 'id' field is not supported for LAUNCH operations";

@@ -135,12 +135,7 @@ async function handleOperatorCall(
   if (write !== undefined) return coreCall(ctx, write, principal);
   const core = ctx.dispatcher.core;
   const viewer = authorizer?.enabled ? new Viewer(authorizer, principal) : undefined;
-  const ok = (body: ResponseIn): Reply =>
-    v1Response(
-      accept.value,
-      MasterResponse,
-      viewer ? viewMasterResponse(body, viewer, () => core.getFrameworks()) : body,
-    );
+  const ok = answering(accept.value, viewer, () => core.getFrameworks());
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
   const maintenance = maintenanceOperatorCall(ctx, call, ok);
   if (maintenance !== undefined) return maintenance;
@@ -235,6 +230,20 @@ async function handleOperatorCall(
     default:
       return notBuiltResponse("master", call.type, MASTER_CALLS_NOT_BUILT);
   }
+}
+
+/** The 200 answer of a read, as the caller may see it (security-views.ts). */
+function answering(
+  mediaType: Parameters<typeof v1Response>[0],
+  viewer: Viewer | undefined,
+  frameworks: () => Record<string, unknown>,
+): (body: ResponseIn) => Reply {
+  return (body) =>
+    v1Response(
+      mediaType,
+      MasterResponse,
+      viewer ? viewMasterResponse(body, viewer, frameworks) : body,
+    );
 }
 
 /** The operator writes the core carries out, as core inputs; undefined for any other call. */
