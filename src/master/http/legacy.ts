@@ -65,9 +65,11 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
     get(`${name}.json`, handler);
   };
   getBoth("state", (request) => {
-    const out = state(ctx, snapshot(request));
+    const whole = ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
+    const v = viewer(request);
+    const out = state(ctx, v === undefined ? whole : viewSnapshot(whole, v), whole);
     // Without view_flags, /state drops the flags and what they tell (reference §2).
-    if (viewer(request)?.flags() === false) {
+    if (v?.flags() === false) {
       delete out.flags;
       delete out.cluster;
       delete out.log_dir;
@@ -87,7 +89,8 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
     });
   });
   get("slaves", (request) => {
-    const s = snapshot(request);
+    // Agents are not filtered (Mesos has no ACL on them): their usage counts every framework.
+    const s = ctx.dispatcher.core.snapshot(ctx.dispatcher.nowMs());
     const only = request.query.get("slave_id");
     const usage = agentUsage(s.frameworks, s.offers);
     const slaves = s.agents
@@ -159,10 +162,11 @@ function recoveredAgents(s: MasterSnapshot): Json[] {
   }));
 }
 
-function state(ctx: LegacyContext, s: MasterSnapshot): Json {
+/** `s` as the caller may see it; the agents' usage from `whole` (agents are not filtered). */
+function state(ctx: LegacyContext, s: MasterSnapshot, whole: MasterSnapshot = s): Json {
   const version = versionInfo();
   const info = ctx.masterInfo;
-  const slaves = agents(s);
+  const slaves = agents(whole);
   const out: Json = {
     version: version.version,
     build_date: version.build_date,
