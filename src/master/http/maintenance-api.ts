@@ -9,6 +9,7 @@ import { jsonOrJsonp } from "../../http/jsonp.ts";
 import { leaderGuard } from "../../http/leader.ts";
 import { type Reply, textResponse } from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
+import type { AclAction } from "../../security/acls.ts";
 import { MachineID } from "../../wire/framework.ts";
 import { parseWire, parseWireText, stringifyWire } from "../../wire/json.ts";
 import { MaintenanceSchedule } from "../../wire/operator-common.ts";
@@ -17,6 +18,7 @@ import type { MaintenanceWindow } from "../core/registry-state.ts";
 import type { OperatorCall } from "../core/types.ts";
 import type { MasterHttpContext } from "./context.ts";
 import { replyResponse } from "./scheduler-api.ts";
+import { authorizeCoreCall } from "./security-checks.ts";
 
 const MachineIDs = MachineID.array();
 
@@ -82,8 +84,21 @@ export function maintenanceOperatorCall(
   }
 }
 
-async function run(ctx: MasterHttpContext, call: OperatorCall): Promise<Reply> {
+async function run(ctx: MasterHttpContext, call: OperatorCall, v0?: HttpRequest): Promise<Reply> {
+  // The v0 endpoints' ACLs (the v1 calls were checked before they got here).
+  const core = ctx.dispatcher.core;
+  const frameworkPrincipal = (id: string) => core.frameworkInfo(id)?.principal;
+  const denied =
+    v0 &&
+    ctx.security &&
+    authorizeCoreCall(ctx.security.authorizer, v0.principal, call, frameworkPrincipal);
+  if (denied) return denied;
   return replyResponse(await ctx.dispatcher.operatorCall(call));
+}
+
+/** get_maintenance_schedules / _statuses take only ANY or NONE: all machines, or none. */
+function mayRead(ctx: MasterHttpContext, request: HttpRequest, action: AclAction): boolean {
+  return ctx.security?.authorizer.authorize(action, request.principal) ?? true;
 }
 
 export function registerMaintenanceEndpoints(server: HttpServer, ctx: MasterHttpContext): void {
@@ -95,23 +110,32 @@ export function registerMaintenanceEndpoints(server: HttpServer, ctx: MasterHttp
     guard,
     handler: (request) => {
       if (request.method === "GET") {
-        return jsonOrJsonp(request.query, stringifyWire(core().maintenanceSchedule()));
+        const schedule = mayRead(ctx, request, "get_maintenance_schedules")
+          ? core().maintenanceSchedule()
+          : { windows: [] };
+        return jsonOrJsonp(request.query, stringifyWire(schedule));
       }
       const parsed = parseJsonBody(request, MaintenanceSchedule);
       if (!parsed.ok) return textResponse(400, parsed.error);
-      return run(ctx, { type: "UPDATE_MAINTENANCE_SCHEDULE", windows: windowsOf(parsed.value) });
+      const windows = windowsOf(parsed.value);
+      return run(ctx, { type: "UPDATE_MAINTENANCE_SCHEDULE", windows }, request);
     },
   });
   server.route({
     name: "maintenance/status",
     methods: ["GET"],
     guard,
-    handler: (request) => jsonOrJsonp(request.query, stringifyWire(core().maintenanceStatus())),
+    handler: (request) => {
+      const status = mayRead(ctx, request, "get_maintenance_statuses")
+        ? core().maintenanceStatus()
+        : { draining_machines: [], down_machines: [] };
+      return jsonOrJsonp(request.query, stringifyWire(status));
+    },
   });
   const machines = (type: "START_MAINTENANCE" | "STOP_MAINTENANCE") => (request: HttpRequest) => {
     const parsed = parseJsonBody(request, MachineIDs);
     if (!parsed.ok) return textResponse(400, parsed.error);
-    return run(ctx, { type, machines: parsed.value });
+    return run(ctx, { type, machines: parsed.value }, request);
   };
   server.route({
     name: "machine/down",

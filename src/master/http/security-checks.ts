@@ -116,6 +116,12 @@ function coreCallChecks(
       return [any("drain_agents")];
     case "MARK_AGENT_GONE":
       return [any("mark_agents_gone")];
+    case "UPDATE_MAINTENANCE_SCHEDULE":
+      return [any("update_maintenance_schedules")];
+    case "START_MAINTENANCE":
+      return [any("start_maintenances")];
+    case "STOP_MAINTENANCE":
+      return [any("stop_maintenances")];
     default:
       return [];
   }
