@@ -72,8 +72,6 @@ export interface MasterSecurity {
   readonly authentication: RealmAuthentication;
   readonly authorizer: Authorizer;
   readonly rateLimiter: RateLimiter | undefined;
-  /** Whether schedulers authenticate (principal checks on their calls). */
-  readonly frameworksAuthenticated: boolean;
   /** For HttpServerOptions.authenticate. */
   authenticate(routeName: string, request: HttpRequest): RequestIdentity;
 }
@@ -99,7 +97,6 @@ export function masterSecurity(flags: MasterSecurityFlags): MasterSecurity {
     authentication,
     authorizer,
     rateLimiter: flags.rateLimits === undefined ? undefined : new RateLimiter(flags.rateLimits),
-    frameworksAuthenticated: flags.authenticateHttpFrameworks,
     authenticate(routeName, request) {
       const realm = masterRealmOf(routeName);
       if (realm === undefined) return OPEN;
