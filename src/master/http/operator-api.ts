@@ -127,15 +127,13 @@ async function handleOperatorCall(
     );
   const accept = negotiateAccept(request);
   if (!accept.ok) return failureResponse(accept.failure);
-  const principal = request.principal;
-  const authorizer = ctx.security?.authorizer;
-  const denied = authorizer && authorizeMasterCall(authorizer, principal, call);
+  const { principal } = request;
+  const denied = ctx.security && authorizeMasterCall(ctx.security.authorizer, principal, call);
   if (denied) return denied;
   const write = coreCallOf(call);
   if (write !== undefined) return coreCall(ctx, write, principal);
   const core = ctx.dispatcher.core;
-  const viewer = authorizer?.enabled ? new Viewer(authorizer, principal) : undefined;
-  const ok = answering(accept.value, viewer, () => core.getFrameworks());
+  const ok = answering(accept.value, viewerOf(ctx, principal), () => core.getFrameworks());
   const snapshot = () => core.snapshot(ctx.dispatcher.nowMs());
   const maintenance = maintenanceOperatorCall(ctx, call, ok);
   if (maintenance !== undefined) return maintenance;
@@ -215,21 +213,38 @@ async function handleOperatorCall(
         },
       });
     case "SUBSCRIBE":
-      return streamReply(
-        {
-          contentType: accept.value,
-          streamId: false,
-          heartbeat: {
-            intervalMs: HEARTBEAT_INTERVAL_MS,
-            record: () => operatorHeartbeatRecord(accept.value),
-            ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
-          },
-        },
-        (stream) => ctx.hub.add(stream, viewer && new OperatorEventView(viewer)),
-      );
+      return subscribeReply(ctx, accept.value, principal);
     default:
       return notBuiltResponse("master", call.type, MASTER_CALLS_NOT_BUILT);
   }
+}
+
+/** SUBSCRIBE: the event stream, filtered for the subscriber when ACLs are on. */
+function subscribeReply(
+  ctx: OperatorContext,
+  contentType: Parameters<typeof v1Response>[0],
+  principal: string | undefined,
+): Reply {
+  return streamReply(
+    {
+      contentType,
+      streamId: false,
+      heartbeat: {
+        intervalMs: HEARTBEAT_INTERVAL_MS,
+        record: () => operatorHeartbeatRecord(contentType),
+        ...(ctx.heartbeatTimer === undefined ? {} : { timer: ctx.heartbeatTimer }),
+      },
+    },
+    (stream) => {
+      const viewer = viewerOf(ctx, principal);
+      ctx.hub.add(stream, viewer && new OperatorEventView(viewer));
+    },
+  );
+}
+
+function viewerOf(ctx: MasterHttpContext, principal: string | undefined): Viewer | undefined {
+  const authorizer = ctx.security?.authorizer;
+  return authorizer?.enabled ? new Viewer(authorizer, principal) : undefined;
 }
 
 /** The 200 answer of a read, as the caller may see it (security-views.ts). */
