@@ -6,7 +6,7 @@
 // Mesos refuses executor authentication without a key, and so does this.
 import { existsSync, readFileSync } from "node:fs";
 import type { FlagReader } from "../base/flag-parsing.ts";
-import { type Acls, parseAcls } from "../security/acls.ts";
+import { readAclFlags } from "../security/acl-flags.ts";
 import { parseCredential, parseCredentialList } from "../security/credentials.ts";
 import type { AgentFlagSpec } from "./flags.ts";
 import type { AgentSecurityFlags } from "./http/security.ts";
@@ -85,7 +85,6 @@ export function readAgentSecurityFlags(r: FlagReader): AgentSecurityFlags {
     authenticate_http_readonly: String(readonly),
     authenticate_http_readwrite: String(readwrite),
     authenticate_http_executors: String(executors),
-    authorizers: r.str("authorizers") ?? "local",
   };
   let httpCredentials: ReadonlyMap<string, string> | undefined;
   const httpText = r.str("http_credentials");
@@ -119,17 +118,7 @@ export function readAgentSecurityFlags(r: FlagReader): AgentSecurityFlags {
       r.fail("http_authenticators", `'${name}' is not an HTTP authenticator here (basic, jwt)`);
     }
   }
-  const authorizers = r.str("authorizers") ?? "local";
-  if (authorizers !== "local")
-    r.fail("authorizers", `'${authorizers}' is not an authorizer here (local)`);
-  let acls: Acls | undefined;
-  const aclsText = r.str("acls");
-  if (aclsText !== undefined) {
-    const parsed = parseAcls(aclsText);
-    if (parsed.ok) acls = parsed.acls;
-    else r.fail("acls", parsed.message);
-    shown.acls = aclsText;
-  }
+  const acls = readAclFlags(r, shown);
   if (r.str("authenticatee") !== "crammd5") {
     r.noEffect("authenticatee", "the agent authenticates to the master over HTTP (Basic)");
   }

@@ -5,7 +5,7 @@
 // authentication gets it. Read once at start-up; a bad credentials, ACL or rate-limit text fails
 // the start naming the flag.
 import type { FlagReader } from "../base/flag-parsing.ts";
-import { type Acls, parseAcls } from "../security/acls.ts";
+import { readAclFlags } from "../security/acl-flags.ts";
 import { parseCredentials } from "../security/credentials.ts";
 import { parseRateLimits, type RateLimits } from "../security/rate-limits.ts";
 import type { FlagSpec } from "./flags.ts";
@@ -105,7 +105,6 @@ export function readMasterSecurityFlags(r: FlagReader): MasterSecurityFlags {
     authenticate_http_readwrite: String(readwrite),
     authenticate_http_frameworks: String(httpFrameworks),
     http_authenticators: r.str("http_authenticators") ?? "basic",
-    authorizers: r.str("authorizers") ?? "local",
   };
   let credentials: ReadonlyMap<string, string> | undefined;
   const credentialsText = r.str("credentials");
@@ -121,17 +120,7 @@ export function readMasterSecurityFlags(r: FlagReader): MasterSecurityFlags {
   ) {
     r.fail("credentials", "authentication is on but --credentials names no principal");
   }
-  const authorizers = r.str("authorizers") ?? "local";
-  if (authorizers !== "local")
-    r.fail("authorizers", `'${authorizers}' is not an authorizer here (local)`);
-  let acls: Acls | undefined;
-  const aclsText = r.str("acls");
-  if (aclsText !== undefined) {
-    const parsed = parseAcls(aclsText);
-    if (parsed.ok) acls = parsed.acls;
-    else r.fail("acls", parsed.message);
-    shown.acls = aclsText.trim().startsWith("{") ? aclsText.trim() : aclsText;
-  }
+  const acls = readAclFlags(r, shown);
   let rateLimits: RateLimits | undefined;
   const limitsText = r.str("rate_limits");
   if (limitsText !== undefined) {

@@ -30,6 +30,18 @@ type Check = { readonly action: AclAction; readonly objects: readonly (string | 
 
 const any = (action: AclAction): Check => ({ action, objects: [] });
 
+/** The maintenance writes, by the same names in the v1 calls and the core's inputs. */
+const MAINTENANCE_ACTIONS: Readonly<Record<string, AclAction>> = {
+  UPDATE_MAINTENANCE_SCHEDULE: "update_maintenance_schedules",
+  START_MAINTENANCE: "start_maintenances",
+  STOP_MAINTENANCE: "stop_maintenances",
+};
+
+function maintenanceChecks(type: string | undefined): Check[] {
+  const action = MAINTENANCE_ACTIONS[type ?? ""];
+  return action === undefined ? [] : [any(action)];
+}
+
 /** The checks a v1 operator call needs beyond the core writes (coreCallChecks). */
 function masterCallChecks(call: MasterCall): Check[] {
   const resources = (list: readonly ResourceView[] | undefined) => list ?? [];
@@ -85,14 +97,8 @@ function masterCallChecks(call: MasterCall): Check[] {
           objects: call.shrink_volume ? [roleOf(call.shrink_volume.volume)] : [],
         },
       ];
-    case "UPDATE_MAINTENANCE_SCHEDULE":
-      return [any("update_maintenance_schedules")];
-    case "START_MAINTENANCE":
-      return [any("start_maintenances")];
-    case "STOP_MAINTENANCE":
-      return [any("stop_maintenances")];
     default:
-      return [];
+      return maintenanceChecks(call.type);
   }
 }
 
@@ -116,14 +122,8 @@ function coreCallChecks(
       return [any("drain_agents")];
     case "MARK_AGENT_GONE":
       return [any("mark_agents_gone")];
-    case "UPDATE_MAINTENANCE_SCHEDULE":
-      return [any("update_maintenance_schedules")];
-    case "START_MAINTENANCE":
-      return [any("start_maintenances")];
-    case "STOP_MAINTENANCE":
-      return [any("stop_maintenances")];
     default:
-      return [];
+      return maintenanceChecks(call.type);
   }
 }
 
