@@ -98,7 +98,9 @@ export async function coreCall(
     );
     if (denied !== undefined) return denied;
   }
-  return replyResponse(await ctx.dispatcher.operatorCall(call));
+  // An operator's reservation or volume carries who asked (reserver, volume creator).
+  const asked = call.type === "OFFER_OPERATION" ? { ...call, principal } : call;
+  return replyResponse(await ctx.dispatcher.operatorCall(asked));
 }
 
 function quotaConfigs(call: NonNullable<MasterCall["update_quota"]>): QuotaConfig[] {

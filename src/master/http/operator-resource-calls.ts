@@ -12,10 +12,9 @@ import type { MasterCall } from "../../wire/operator-master.ts";
 import { Resource } from "../../wire/resource.ts";
 import type { OperatorCall } from "../core/types.ts";
 import type { MasterHttpContext } from "./context.ts";
-import { replyResponse } from "./scheduler-api.ts";
+import { coreCall } from "./operator-api.ts";
 
-// Authentication is not in this shell yet: no operator principal, so no principal checks,
-// as Mesos without --authenticate_http_readwrite. The authenticated principal goes here.
+// The authenticated principal is set by coreCall (operator-api.ts), which also asks the ACLs.
 const NO_PRINCIPAL = undefined;
 
 function offerOperation(agentId: string, operation: OfferOperation): OperatorCall {
@@ -120,7 +119,7 @@ export function registerLegacyResourceOperations(server: HttpServer, ctx: Master
               : endpoint.type === "CREATE"
                 ? { type: "CREATE", create: { volumes: list } }
                 : { type: "DESTROY", destroy: { volumes: list } };
-        return replyResponse(await ctx.dispatcher.operatorCall(offerOperation(agentId, operation)));
+        return coreCall(ctx, offerOperation(agentId, operation), request.principal);
       },
     });
   }

@@ -8,6 +8,7 @@ import type { AclAction } from "../../security/acls.ts";
 import { type Authorizer, authorizeAll } from "../../security/authorizer.ts";
 import type { MasterCall } from "../../wire/operator-master.ts";
 import type { OperatorCall } from "../core/types.ts";
+import type { OfferOperation } from "../core/wire-types.ts";
 import { forbidden } from "./security.ts";
 
 /** A resource as the checks read it: its role(s) and who reserved or created it. */
@@ -42,9 +43,50 @@ function maintenanceChecks(type: string | undefined): Check[] {
   return action === undefined ? [] : [any(action)];
 }
 
+/**
+ * An operator's reservation or volume operation (v1 RESERVE_RESOURCES ... SHRINK_VOLUME and the
+ * v0 /reserve, /unreserve, /create-volumes, /destroy-volumes), whichever API asked for it.
+ */
+function operationChecks(operation: OfferOperation): Check[] {
+  const resources = (list: readonly ResourceView[] | undefined) => list ?? [];
+  switch (operation.type) {
+    case "RESERVE":
+      return [
+        {
+          action: "reserve_resources",
+          objects: resources(operation.reserve?.resources).map(roleOf),
+        },
+      ];
+    case "UNRESERVE":
+      return [
+        {
+          action: "unreserve_resources",
+          objects: resources(operation.unreserve?.resources).map(reserverOf),
+        },
+      ];
+    case "CREATE":
+      return [
+        { action: "create_volumes", objects: resources(operation.create?.volumes).map(roleOf) },
+      ];
+    case "DESTROY":
+      return [
+        {
+          action: "destroy_volumes",
+          objects: resources(operation.destroy?.volumes).map((r) => r.disk?.persistence?.principal),
+        },
+      ];
+    case "GROW_VOLUME":
+    case "SHRINK_VOLUME": {
+      const volume = operation.grow_volume?.volume ?? operation.shrink_volume?.volume;
+      return [{ action: "resize_volumes", objects: volume === undefined ? [] : [roleOf(volume)] }];
+    }
+    default:
+      return [];
+  }
+}
+
 /** The checks a v1 operator call needs beyond the core writes (coreCallChecks). */
 function masterCallChecks(call: MasterCall): Check[] {
-  const resources = (list: readonly ResourceView[] | undefined) => list ?? [];
   switch (call.type) {
     case "GET_FLAGS":
       return [any("view_flags")];
@@ -56,47 +98,6 @@ function masterCallChecks(call: MasterCall): Check[] {
     case "READ_FILE":
       // The master's files are its log directory (operator-api-process.ts).
       return [any("access_mesos_logs")];
-    case "RESERVE_RESOURCES":
-      return [
-        {
-          action: "reserve_resources",
-          objects: resources(call.reserve_resources?.resources).map(roleOf),
-        },
-      ];
-    case "UNRESERVE_RESOURCES":
-      return [
-        {
-          action: "unreserve_resources",
-          objects: resources(call.unreserve_resources?.resources).map(reserverOf),
-        },
-      ];
-    case "CREATE_VOLUMES":
-      return [
-        { action: "create_volumes", objects: resources(call.create_volumes?.volumes).map(roleOf) },
-      ];
-    case "DESTROY_VOLUMES":
-      return [
-        {
-          action: "destroy_volumes",
-          objects: resources(call.destroy_volumes?.volumes).map(
-            (r) => r.disk?.persistence?.principal,
-          ),
-        },
-      ];
-    case "GROW_VOLUME":
-      return [
-        {
-          action: "resize_volumes",
-          objects: call.grow_volume ? [roleOf(call.grow_volume.volume)] : [],
-        },
-      ];
-    case "SHRINK_VOLUME":
-      return [
-        {
-          action: "resize_volumes",
-          objects: call.shrink_volume ? [roleOf(call.shrink_volume.volume)] : [],
-        },
-      ];
     default:
       return maintenanceChecks(call.type);
   }
@@ -122,6 +123,8 @@ function coreCallChecks(
       return [any("drain_agents")];
     case "MARK_AGENT_GONE":
       return [any("mark_agents_gone")];
+    case "OFFER_OPERATION":
+      return operationChecks(call.operation);
     default:
       return maintenanceChecks(call.type);
   }

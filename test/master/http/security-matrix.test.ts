@@ -86,6 +86,37 @@ const CASES: readonly Case[] = [
   v1("REACTIVATE_AGENT", { reactivate_agent: agent }),
   v1("DRAIN_AGENT", { drain_agent: agent }),
   v1("MARK_AGENT_GONE", { mark_agent_gone: agent }),
+  v1("RESERVE_RESOURCES", {
+    reserve_resources: {
+      ...agent,
+      resources: [
+        {
+          name: "cpus",
+          type: "SCALAR",
+          scalar: { value: 1 },
+          reservations: [{ type: "DYNAMIC", role: "web", principal: "ops" }],
+        },
+      ],
+    },
+  }),
+  {
+    name: "POST /master/reserve",
+    method: "POST",
+    path: "/master/reserve",
+    body: `slaveId=no-such-agent&resources=${encodeURIComponent(
+      JSON.stringify([
+        {
+          name: "cpus",
+          type: "SCALAR",
+          scalar: { value: 1 },
+          reservations: [{ type: "DYNAMIC", role: "web" }],
+        },
+      ]),
+    )}`,
+    contentType: "application/x-www-form-urlencoded",
+    realm: "mesos-master-readwrite",
+    denied: 403,
+  },
   v1("GET_MAINTENANCE_SCHEDULE", {}, "answered"),
   v1("GET_MAINTENANCE_STATUS", {}, "answered"),
   v1("UPDATE_MAINTENANCE_SCHEDULE", { update_maintenance_schedule: { schedule: { windows: [] } } }),
