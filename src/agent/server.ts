@@ -211,7 +211,13 @@ function wire(
  * The agent's HTTP server with its realms (security.ts); the endpoints' ACL checks start once
  * `guard` hands in the core they read.
  */
-function securedServer(flags: AgentCommandFlags, logger: Logger) {
+async function securedServer(
+  flags: AgentCommandFlags,
+  logger: Logger,
+  env: StartAgentOptions["env"],
+) {
+  const tls = daemonTls(env ?? {}, flags.tls);
+  if (!tls.ok) throw new AgentStartError(tls.message, tls.flag);
   const security = agentSecurity(flags.security);
   let routeRefusal: ((route: string, request: HttpRequest) => HttpResponse | undefined) | undefined;
   const server = new HttpServer({
@@ -230,23 +236,20 @@ function securedServer(flags: AgentCommandFlags, logger: Logger) {
     routeRefusal = (route, request) =>
       agentRouteRefusal(security.authorizer, users, sandboxRoot, route, request);
   };
-  return { server, security, guard };
+  const listened = await listenWithTls(server, { host: flags.ip, port: flags.port }, tls.settings);
+  if (!listened.ok) throw new AgentStartError(listened.message, listened.flag);
+  return { server, security, guard, bound: listened.bound };
 }
 
 export async function startAgent(options: StartAgentOptions = {}): Promise<RunningAgent> {
   const parsed = parseAgentFlags(options.flags ?? {}, options.env ?? {});
   if (!parsed.ok) throw new AgentStartError(parsed.message, parsed.flag);
   const flags = parsed.flags;
-  const tls = daemonTls(options.env ?? {}, flags.tls);
-  if (!tls.ok) throw new AgentStartError(tls.message, tls.flag);
   const logger = options.logger ?? pino({ level: flags.logLevel }, destination(2));
   const { resources, attributes, containerizer } = prepare(flags, logger);
   await mkdir(flags.workDir, { recursive: true });
 
-  const { server, security, guard } = securedServer(flags, logger);
-  const listened = await listenWithTls(server, { host: flags.ip, port: flags.port }, tls.settings);
-  if (!listened.ok) throw new AgentStartError(listened.message, listened.flag);
-  const bound = listened.bound;
+  const { server, security, guard, bound } = await securedServer(flags, logger, options.env);
   // --advertise_ip/--advertise_port: what the master, executors and tools are told (NAT).
   const advertisedIp = flags.advertiseIp ?? advertisedIpOf(flags.ip);
   const advertisedPort = flags.advertisePort ?? bound.port;
