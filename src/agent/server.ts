@@ -211,6 +211,14 @@ function wire(
  * The agent's HTTP server with its realms (security.ts); the endpoints' ACL checks start once
  * `guard` hands in the core they read.
  */
+/** Executor authentication's claim check against the executors the core runs. */
+function executorTokenCheck(core: AgentCore) {
+  const containerOf = (fid: string, eid: string) =>
+    core.frameworks.get(fid)?.executors.get(eid)?.containerId;
+  return (request: HttpRequest, call: Parameters<typeof executorClaimsRefusal>[1]) =>
+    executorClaimsRefusal(request, call, containerOf);
+}
+
 async function securedServer(
   flags: AgentCommandFlags,
   logger: Logger,
@@ -289,12 +297,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
       },
       pids: (containerId) => containerizer.pids(containerId),
     },
-    (request, call) =>
-      executorClaimsRefusal(
-        request,
-        call,
-        (fid, eid) => core.frameworks.get(fid)?.executors.get(eid)?.containerId,
-      ),
+    executorTokenCheck(core),
   );
   const containers = apiContainers(core, containerizer, flags, logger);
   registerAgentEndpoints(server, {

@@ -256,12 +256,8 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
           400,
           `Failed to validate agent::Call: ${explainInvalid(invalid, parsed.value)}`,
         );
-      const authorizer = ctx.authorizer;
-      const users = agentUsers(ctx.core);
-      const denied =
-        authorizer &&
-        agentCallRefusal(authorizer, users, files.sandboxRoot, request.principal, call);
-      if (denied !== undefined) return denied;
+      const acl = callAcl(ctx, files.sandboxRoot, request, call);
+      if (acl.denied !== undefined) return acl.denied;
       if (accept.streaming && !streamsAnswer(call)) {
         return textResponse(
           406,
@@ -282,12 +278,28 @@ export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsCo
       }
       const body = await operatorAnswer(ctx, operator, call);
       if ("kind" in body) return body;
-      const seen = authorizer?.enabled
-        ? viewAgentResponse(body, new Viewer(authorizer, request.principal), users)
-        : body;
-      return v1Response(answerType, AgentOperatorResponse, seen);
+      return v1Response(answerType, AgentOperatorResponse, acl.view(body));
     },
   });
+}
+
+/** The ACL check of an agent v1 call, and the view of its answer the caller may see. */
+function callAcl(
+  ctx: AgentEndpointsContext,
+  sandboxRoot: () => string | undefined,
+  request: HttpRequest,
+  call: AgentOperatorCall,
+) {
+  const authorizer = ctx.authorizer;
+  const users = agentUsers(ctx.core);
+  const denied =
+    authorizer && agentCallRefusal(authorizer, users, sandboxRoot, request.principal, call);
+  const viewer = authorizer?.enabled ? new Viewer(authorizer, request.principal) : undefined;
+  return {
+    denied,
+    view: <T extends { type?: string | undefined }>(body: T): T =>
+      viewer === undefined ? body : viewAgentResponse(body, viewer, users),
+  };
 }
 
 /** /state as the caller may see it (view_frameworks, view_executors, view_tasks, view_flags). */
