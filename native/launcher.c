@@ -14,7 +14,8 @@
 // "stderr" PATH, "mkdir" DIR, "cgroup" PROCS_FILE, "pidns", "mountns", "bind" FROM TO,
 // "user" NAME UID GID, "rdonly" PATH (read-only in the container's mount namespace), "rdonly-root"
 // PATH (the same, for a root task only; after every "rdonly"), "caps" HEXMASK (the capabilities
-// kept), "nproc" N (RLIMIT_NPROC of a task not running as root). On stdout, one line per
+// kept), "nproc" N (RLIMIT_NPROC of a task not running as root), "netns" PATH (the network
+// namespace to join, native/netns.c), "netfile" FROM TO (a generated /etc file bound over TO). On stdout, one line per
 // event: "S id pid" (started), "F id message" (could not start; nothing is left running),
 // "X id code signal" (ended; signal 0 when it exited, code -1 when a signal ended it). On end
 // of input (the agent stopped or died) the launcher leaves running containers alone: they
@@ -47,12 +48,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "steps.h"
 
 #define MAX_LIST 4096
 #define MAX_CGROUPS 8
 #define MAX_BINDS 8
 #define MAX_MKDIRS 4
+#define MAX_NETFILES 4
 #define MAX_RDONLY 96
 #define MAX_GROUPS 1024
 #define CHILD_STACK_BYTES (256 * 1024)
@@ -73,6 +76,11 @@ struct request {
   int nbinds;
   const char *user;
   const char *name;
+  // A network namespace to join (enter_netns), or NULL: the launcher's (the host's).
+  const char *netns;
+  // Generated network files bound over the host's, after the hardening (bind_network_files).
+  const char *netfile_from[MAX_NETFILES], *netfile_to[MAX_NETFILES];
+  int nnetfiles;
   uid_t uid;
   gid_t gid;
   // The user's supplementary groups, looked up before the clone (see launch()).
@@ -165,10 +173,10 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->user = r->name = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = r->name = r->netns = NULL;
   r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
-  r->ncgroups = r->nbinds = r->ngroups = 0;
+  r->ncgroups = r->nbinds = r->ngroups = r->nnetfiles = 0;
   r->pidns = r->mountns = 0;
   r->nrdonly = r->nrdonly_all = r->has_caps = 0;
   r->nproc = 0;
@@ -208,6 +216,12 @@ static const char *parse(char *buf, size_t len, struct request *r) {
       if (r->name == NULL || strlen(r->name) > 256 || strchr(r->name, ' ') != NULL ||
           strchr(r->name, '\n') != NULL)
         return "bad name";
+    } else if (strcmp(tok, "netns") == 0) {
+      if ((r->netns = NEXT()) == NULL || r->netns[0] != '/') return "netns without an absolute path";
+    } else if (strcmp(tok, "netfile") == 0) {
+      if (r->nnetfiles == MAX_NETFILES) return "too many network files";
+      r->netfile_from[r->nnetfiles] = NEXT();
+      if ((r->netfile_to[r->nnetfiles++] = NEXT()) == NULL) return "netfile without two paths";
     } else if (strcmp(tok, "pidns") == 0) {
       r->pidns = 1;
     } else if (strcmp(tok, "mountns") == 0) {
@@ -288,6 +302,8 @@ static int child(void *arg) {
   for (int s = 1; s < NSIG; s++) signal(s, SIG_DFL);
   sigprocmask(SIG_SETMASK, &none, NULL);
   if (setsid() < 0) die(errfd, "setsid", NULL, errno);
+  if (r->netns != NULL && (e = enter_netns(r->netns)) != 0)
+    die(errfd, "cannot join the network namespace", r->netns, e);
   // "0" is the writer itself, also inside a new pid namespace.
   for (int i = 0; i < r->ncgroups; i++) {
     int fd = open(r->cgroups[i], O_WRONLY | O_CLOEXEC);
@@ -314,6 +330,9 @@ static int child(void *arg) {
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   harden(r, errfd);
+  const char *netfile = NULL;
+  if ((e = bind_network_files(r->netfile_from, r->netfile_to, r->nnetfiles, &netfile)) != 0)
+    die(errfd, "cannot bind the network file", netfile, e);
   if (r->user != NULL) {
     if (setgroups((size_t)r->ngroups, r->groups) != 0)
       die(errfd, "cannot set groups of", r->user, errno);

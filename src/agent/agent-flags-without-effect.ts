@@ -13,7 +13,7 @@ const NO_OVERSUBSCRIPTION = "there is no oversubscription (revocable resources)"
 const CGROUPS_FIXED = "the cgroups isolators use their built-in settings here";
 const NO_CSI = "there are no resource providers or CSI plugins";
 const NO_PERF = "there is no perf_event isolator";
-const NO_NETWORK = "containers share the host's network; there is no CNI or port mapping";
+const NO_NETWORK = "not used by the network/cni isolator here";
 
 export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("reconfiguration_policy", "Tessera has no reconfiguration policy to choose"),
@@ -56,8 +56,6 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("image_provisioner_backend", NO_IMAGES),
   none("appc_store_dir", NO_IMAGES),
   none("default_container_info", NO_IMAGES),
-  none("network_cni_config_dir", NO_NETWORK),
-  none("network_cni_plugins_dir", NO_NETWORK),
   none("network_cni_root_dir_persist", NO_NETWORK, "bool"),
   none("ephemeral_ports_per_container", NO_NETWORK),
   none("nvidia_gpu_devices", "GPUs are not isolated here"),

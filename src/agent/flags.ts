@@ -30,12 +30,18 @@ import {
   readHardeningFlags,
 } from "./hardening-flags.ts";
 import {
+  NETWORK_FLAG_SPECS,
+  type NetworkFlags,
+  networkFlagValues,
+  readNetworkFlags,
+} from "./network/network-flags.ts";
+import {
   AGENT_SECURITY_FLAG_SPECS,
   type AgentSecurityFlags,
   readAgentSecurityFlags,
 } from "./security-flags.ts";
 
-export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
+export interface AgentCommandFlags extends DaemonFlags, HardeningFlags, NetworkFlags {
   /** Authentication and ACLs (security-flags.ts). */
   security: AgentSecurityFlags;
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
@@ -252,6 +258,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   ...HARDENING_FLAG_SPECS,
   ...tlsFlagSpecs(),
   ...AGENT_SECURITY_FLAG_SPECS,
+  ...NETWORK_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
   ...AGENT_FLAGS_WITHOUT_EFFECT,
@@ -339,6 +346,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
   }
   return {
     ...daemon,
+    ...readNetworkFlags(r),
     master,
     workDir: workDir ?? "",
     strict: r.bool("strict"),
@@ -374,6 +382,7 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
   const out: Record<string, string> = {
     ...daemonFlagValues(flags),
     ...hardeningFlagValues(flags),
+    ...networkFlagValues(flags),
     work_dir: flags.workDir,
     recover: flags.recover,
     executor_registration_timeout: formatDuration(flags.executorRegistrationTimeoutMs),

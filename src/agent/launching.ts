@@ -34,6 +34,8 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
+import { agentCniIsolator, type CniIsolator } from "./network/cni-isolator.ts";
+import type { ContainerNetworkJoin } from "./network/network-join.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
 
 /** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
@@ -110,6 +112,8 @@ export class Launching {
   /** Sandboxes that may hold volume mounts, by container: taken down when it ends. */
   readonly #withVolumes = new Map<string, string>();
   readonly #gc: SandboxGc;
+  /** network/cni: the containers' own networks (src/agent/network). */
+  readonly networks: CniIsolator;
   #gcStarting: Promise<void> | undefined;
   #closed = false;
   readonly #user = userInfo().username;
@@ -123,6 +127,7 @@ export class Launching {
     this.#dispatch = parts.dispatch;
     this.#agentId = parts.agentId;
     this.#transport = new LocalExecutorTransport(parts.endpoint);
+    this.networks = agentCniIsolator(parts.flags, (m) => this.#logger.warn(m));
     this.#gc = new SandboxGc({
       workDir: parts.flags.workDir,
       gcDelayMs: parts.flags.gcDelayMs,
@@ -163,6 +168,7 @@ export class Launching {
   /** A container ended (or never started): its sandbox waits for the garbage collector. */
   #sandboxDone(containerId: string): void {
     this.#detachVolumes(containerId);
+    void this.networks.detach(containerId);
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
@@ -236,6 +242,16 @@ export class Launching {
       return;
     }
     if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
+    const joined = await this.networks.attach(
+      containerId,
+      launch.executorInfo.container,
+      launch.resources,
+    );
+    if (!joined.ok) {
+      this.#launchFailed(containerId, joined.message);
+      return;
+    }
+    const network = joined.value;
     // With TLS on, executors reach the agent over https the way it is configured (Mesos's
     // executors read the same LIBPROCESS_SSL_* variables), flags included.
     this.#inheritedEnv ??= {
@@ -250,6 +266,7 @@ export class Launching {
         user,
         resources,
         shutdownGraceMs: this.shutdownGraceMs(launch.executorInfo),
+        network,
       });
       this.#dispatch({ kind: "container_launched", containerId });
       void hosted.start();
@@ -275,6 +292,7 @@ export class Launching {
       env,
       user,
       resources,
+      network,
     });
     if (!started.ok) {
       this.#launchFailed(containerId, started.message);
@@ -295,6 +313,7 @@ export class Launching {
 
   #launchFailed(containerId: string, message: string): void {
     this.#detachVolumes(containerId);
+    void this.networks.detach(containerId);
     this.#dispatch({ kind: "container_launch_failed", containerId, message });
   }
 
@@ -311,6 +330,7 @@ export class Launching {
       shutdownGraceMs: number;
       recovered?: RecoveredHosted;
       recoveredWait?: Promise<Termination | undefined>;
+      network?: ContainerNetworkJoin | undefined;
     },
   ): HostedCommandExecutor {
     const { containerId } = launch;
@@ -332,6 +352,7 @@ export class Launching {
             env: taskEnv,
             user: how.user,
             resources: how.resources,
+            network: how.network,
           });
           if (!started.ok) return { ok: false, message: started.message };
           // The task's end is reported when its process ends (Mesos's executor reaps its
@@ -453,6 +474,7 @@ export class Launching {
     for (const hosted of this.#hosted.values()) hosted.detach();
     await this.#gcStarting;
     await this.#gc.stop();
+    await this.networks.settle();
   }
 }
 

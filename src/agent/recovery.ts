@@ -37,6 +37,8 @@ export async function recoverAgent(parts: RecoveryParts): Promise<void> {
   const result = await parts.containerizer.recover(known, {
     cgroupOrphans: state !== undefined && !state.rebooted,
   });
+  // The networks of containers that did not survive are deleted (CNI DEL), the others kept.
+  await parts.launching.networks.recover(new Set(result.recovered));
   const live = new Map<string, ContainerWait>();
   for (const id of result.recovered) live.set(id, parts.containerizer.wait(id));
   for (const id of result.gone) {

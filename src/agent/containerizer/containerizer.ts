@@ -25,6 +25,7 @@
 
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import { formatStoutDuration } from "../core/executor-env.ts";
+import type { ContainerNetworkJoin } from "../network/network-join.ts";
 import type { ContainerResources } from "./cgroup-limits.ts";
 import { detectCgroups } from "./cgroups-detect.ts";
 import {
@@ -54,6 +55,8 @@ export interface LaunchConfig {
   /** Run as this user (needs root unless it is the agent's own user). */
   readonly user?: string | undefined;
   readonly resources: ContainerResources;
+  /** The container's own network (src/agent/network), or none: the host's. */
+  readonly network?: ContainerNetworkJoin | undefined;
 }
 
 export type ContainerizerErrorCode =

@@ -70,7 +70,12 @@ export function startFirstProcess(
       mountPoint,
       user,
       hardening,
+      network: launch.network,
     });
+  }
+  if (launch.network !== undefined) {
+    const why = "a container network needs the native launcher (a C compiler to build it)";
+    return Promise.resolve({ ok: false, message: why });
   }
   assert(launchers.helper !== null, "a launcher exists");
   const tools = launchers.tools;

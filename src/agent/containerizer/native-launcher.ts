@@ -15,6 +15,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync } fr
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ContainerNetworkJoin } from "../network/network-join.ts";
 import type { CommandSpec } from "./launcher.ts";
 import type { LauncherDialect, Reply } from "./spawn-helper.ts";
 import type { TaskHardening } from "./task-hardening.ts";
@@ -23,6 +24,8 @@ const SOURCE = fileURLToPath(new URL("../../../native/launcher.c", import.meta.u
 // Compiled with it, and hashed with it: an edit of either rebuilds.
 const STEPS = fileURLToPath(new URL("../../../native/steps.c", import.meta.url));
 const STEPS_HEADER = fileURLToPath(new URL("../../../native/steps.h", import.meta.url));
+const NETNS = fileURLToPath(new URL("../../../native/netns.c", import.meta.url));
+const NETNS_HEADER = fileURLToPath(new URL("../../../native/netns.h", import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL("../../../node_modules/.cache/tessera", import.meta.url));
 const COMPILE_TIMEOUT_MS = 60_000;
 
@@ -42,6 +45,8 @@ export interface NativeLaunchRequest {
   readonly user: { readonly name: string; readonly uid: number; readonly gid: number } | null;
   /** What the container gives up (task-hardening.ts); absent: nothing. */
   readonly hardening?: TaskHardening | undefined;
+  /** The container's own network (network/cni): its namespace and generated /etc files. */
+  readonly network?: ContainerNetworkJoin | undefined;
 }
 
 export type NativeLauncherBuild =
@@ -69,7 +74,8 @@ function probe(b: NativeLauncherBuild): NativeLauncherBuild {
 function build(): NativeLauncherBuild {
   const hasher = createHash("sha256");
   try {
-    for (const file of [SOURCE, STEPS, STEPS_HEADER]) hasher.update(readFileSync(file));
+    for (const file of [SOURCE, STEPS, STEPS_HEADER, NETNS, NETNS_HEADER])
+      hasher.update(readFileSync(file));
   } catch (e) {
     return { ok: false, reason: `no launcher source: ${(e as Error).message}` };
   }
@@ -91,7 +97,7 @@ function build(): NativeLauncherBuild {
   } catch (e) {
     return { ok: false, reason: `cannot create ${CACHE_DIR}: ${(e as Error).message}` };
   }
-  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS], {
+  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS, NETNS], {
     encoding: "utf8",
     timeout: COMPILE_TIMEOUT_MS,
   });
@@ -128,6 +134,7 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
   }
   if (r.user !== null) tokens.push("user", r.user.name, String(r.user.uid), String(r.user.gid));
   hardeningTokens(tokens, r);
+  networkTokens(tokens, r.network);
   for (const t of tokens) {
     // A NUL would split a token in two: refuse rather than launch something else.
     if (t.includes("\0")) throw new Error("a launch argument contains a NUL byte");
@@ -146,6 +153,14 @@ function hardeningTokens(tokens: string[], r: NativeLaunchRequest): void {
   }
   if (h.capsMask !== null) tokens.push("caps", h.capsMask);
   if (h.nprocLimit !== null) tokens.push("nproc", String(h.nprocLimit));
+}
+
+/** Joins the namespace; the generated /etc files are bound over the host's in the
+ *  container's own mount namespace. */
+function networkTokens(tokens: string[], network: ContainerNetworkJoin | undefined): void {
+  if (network === undefined) return;
+  tokens.push("netns", network.netnsPath, "mountns");
+  for (const [from, to] of network.files) tokens.push("netfile", from, to);
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(
