@@ -24,6 +24,7 @@ import { applyCliCredential } from "./credentials.ts";
 import { exitCodeOf } from "./exit-status.ts";
 import { MasterClient } from "./operator-client.ts";
 import { fitVerdict, type RunNeeds } from "./run-fit.ts";
+import { applyRunNetwork, describeMappings } from "./run-network.ts";
 import type { RunSpec } from "./run-spec.ts";
 import { FileTail, findSandbox, POLL_INTERVAL_MS } from "./sandbox.ts";
 
@@ -175,7 +176,12 @@ export async function execute(
 
   let launched = false;
   let toldWaiting = false;
-  const needs = { cpus: spec.cpus, memMb: spec.memMb, diskMb: spec.diskMb };
+  const needs = {
+    cpus: spec.cpus,
+    memMb: spec.memMb,
+    diskMb: spec.diskMb,
+    ports: spec.network.ports.length,
+  };
   client.on("offers", async (offers: Offer[]) => {
     for (const offer of offers) {
       const taken = launched ? undefined : new RemainingOffer(offer).take(needs);
@@ -201,6 +207,8 @@ export async function execute(
         resources: taken.resources,
         ...(Object.keys(spec.env).length > 0 ? { env: spec.env } : {}),
       });
+      applyRunNetwork(task, spec.network, taken.ports);
+      process.stderr.write(describeMappings(spec.network, taken.ports));
       const result = await client.launch([offer.id.value], [task], {
         refuseSeconds: DECLINE_REFUSE_SECONDS,
       });

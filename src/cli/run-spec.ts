@@ -2,6 +2,7 @@
 // command. Pure, so the parsing rules are tested without a cluster.
 import { randomBytes } from "node:crypto";
 import { CliError, usageError } from "./cli-error.ts";
+import { type RunNetwork, runNetwork } from "./run-network.ts";
 
 export interface RunFlags {
   cpus: string;
@@ -11,6 +12,8 @@ export interface RunFlags {
   env?: string[];
   role: string;
   image?: string;
+  network?: string;
+  publish?: string[];
 }
 
 export interface RunSpec {
@@ -23,6 +26,8 @@ export interface RunSpec {
   readonly env: Record<string, string>;
   /** The shell command (`sh -c`) the task runs. */
   readonly command: string;
+  /** --network / -p (run-network.ts). */
+  readonly network: RunNetwork;
 }
 
 /** Quotes one word for `sh` unless it only holds characters the shell leaves alone. */
@@ -81,5 +86,6 @@ export function runSpec(flags: RunFlags, words: readonly string[]): RunSpec {
     diskMb: flags.disk === undefined ? 0 : quantity(flags.disk, "--disk", true),
     env,
     command: joinCommand(words),
+    network: runNetwork(flags.network, flags.publish),
   };
 }
