@@ -15,7 +15,8 @@
 // "user" NAME UID GID, "rdonly" PATH (read-only in the container's mount namespace), "rdonly-root"
 // PATH (the same, for a root task only; after every "rdonly"), "caps" HEXMASK (the capabilities
 // kept), "nproc" N (RLIMIT_NPROC of a task not running as root), "netns" PATH (the network
-// namespace to join, native/netns.c), "netfile" FROM TO (a generated /etc file bound over TO). On stdout, one line per
+// namespace to join, native/netns.c), "netfile" FROM TO (a generated /etc file bound over
+// TO). On stdout, one line per
 // event: "S id pid" (started), "F id message" (could not start; nothing is left running),
 // "X id code signal" (ended; signal 0 when it exited, code -1 when a signal ended it). On end
 // of input (the agent stopped or died) the launcher leaves running containers alone: they
@@ -318,6 +319,10 @@ static int child(void *arg) {
   if (err < 0) die(errfd, "cannot open", r->err, errno);
   if (in < 0 || dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(err, 2) < 0)
     die(errfd, "cannot set up stdio", NULL, errno);
+  int netfds[MAX_NETFILES];
+  const char *netfile = NULL;
+  if ((e = open_network_files(r->netfile_from, netfds, r->nnetfiles, &netfile)) != 0)
+    die(errfd, "cannot open the network file", netfile, e);
   if (r->mountns || r->pidns) {
     if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
       die(errfd, "cannot make mounts private", NULL, errno);
@@ -330,8 +335,7 @@ static int child(void *arg) {
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   harden(r, errfd);
-  const char *netfile = NULL;
-  if ((e = bind_network_files(r->netfile_from, r->netfile_to, r->nnetfiles, &netfile)) != 0)
+  if ((e = bind_network_files(netfds, r->netfile_to, r->nnetfiles, &netfile)) != 0)
     die(errfd, "cannot bind the network file", netfile, e);
   if (r->user != NULL) {
     if (setgroups((size_t)r->ngroups, r->groups) != 0)

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <sys/mount.h>
 #include <unistd.h>
 
@@ -19,13 +20,27 @@ int enter_netns(const char *path) {
   return e;
 }
 
-// After the hardening's read-only remounts: a bind of /etc onto itself there would hide
-// these.
-int bind_network_files(const char *const from[], const char *const to[], int n, const char **failed) {
+int open_network_files(const char *const from[], int fds[], int n, const char **failed) {
   for (int i = 0; i < n; i++) {
-    if (mount(from[i], to[i], NULL, MS_BIND, NULL) != 0) {
-      *failed = to[i];
+    if ((fds[i] = open(from[i], O_PATH | O_CLOEXEC)) < 0) {
+      *failed = from[i];
       return errno;
+    }
+  }
+  return 0;
+}
+
+// After the hardening's read-only remounts: a bind of /etc onto itself there would hide
+// these. The source is the file opened before the mounts, through /proc/self/fd.
+int bind_network_files(const int fds[], const char *const to[], int n, const char **failed) {
+  char path[64];
+  for (int i = 0; i < n; i++) {
+    snprintf(path, sizeof path, "/proc/self/fd/%d", fds[i]);
+    int e = mount(path, to[i], NULL, MS_BIND, NULL) == 0 ? 0 : errno;
+    close(fds[i]);
+    if (e != 0) {
+      *failed = to[i];
+      return e;
     }
   }
   return 0;

@@ -1,0 +1,101 @@
+// Shared by the network/cni tests: a test-only CNI bridge network (its own bridge, subnet and
+// IPAM dir), why the tests cannot run here, an HTTP GET, and the checks and removals that
+// leave the host's network as it was (the bridge and the portmap plugin's shared chains stay
+// after CNI DEL by design of the plugins: the test that made them removes them).
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { request } from "node:http";
+import { join } from "node:path";
+import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
+
+export const PLUGINS = "/usr/lib/cni";
+export const tag = process.pid % 200;
+export const BRIDGE = `tsr-br${tag}`;
+export const SUBNET = `10.222.${tag}.0/24`;
+/** In the test agents' ports, [31000-31100]. */
+export const HOST_PORT = 31000 + (process.pid % 90);
+
+export function sh(cmd: string): string {
+  return spawnSync("sh", ["-c", cmd], { encoding: "utf8" }).stdout;
+}
+
+export function unavailable(): string | null {
+  if (process.getuid?.() !== 0) return "needs root (network namespaces, iptables)";
+  for (const p of ["bridge", "host-local", "portmap", "loopback"]) {
+    if (!existsSync(join(PLUGINS, p)))
+      return `no CNI plugin ${PLUGINS}/${p} (containernetworking-plugins)`;
+  }
+  if (!existsSync("/usr/bin/busybox")) return "no /usr/bin/busybox";
+  if (spawnSync("iptables", ["-t", "nat", "-S"]).status !== 0) return "iptables does not work here";
+  const native = nativeLauncher();
+  return native.ok ? null : `no native launcher: ${native.reason}`;
+}
+
+/** Writes the test network (named `tessera-test`) into `<dir>/conf`; returns that dir. */
+export function configDir(dir: string): string {
+  const conf = join(dir, "conf");
+  mkdirSync(conf, { recursive: true });
+  const network = {
+    cniVersion: "0.4.0",
+    name: "tessera-test",
+    plugins: [
+      {
+        type: "bridge",
+        bridge: BRIDGE,
+        isGateway: true,
+        ipMasq: true,
+        ipam: { type: "host-local", subnet: SUBNET, dataDir: join(dir, "ipam") },
+      },
+      { type: "portmap", capabilities: { portMappings: true }, snat: true },
+    ],
+  };
+  writeFileSync(join(conf, "10-test.conflist"), JSON.stringify(network));
+  return conf;
+}
+
+export function get(host: string, port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host, port, path: "/", timeout: 2000 }, (res) => {
+      let body = "";
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve(body));
+    });
+    req.on("timeout", () => req.destroy(new Error("timeout")));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/** The nat rules of this test's network: the bridge plugin's masquerade chain and the
+ *  portmap plugin's DNAT (other engineers' tests may change the table meanwhile). */
+export function natRules(): string[] {
+  return sh("iptables -t nat -S")
+    .split("\n")
+    .filter((l) => l.includes('"tessera-test"') || l.includes(`10.222.${tag}.`));
+}
+
+/** Every CNI chain and rule of the nat table (the plugins' names all start CNI-). */
+export function cniNatLines(): string[] {
+  return sh("iptables -t nat -S")
+    .split("\n")
+    .filter((l) => l.includes("CNI-"));
+}
+
+/** The veths on this test's bridge (the host ends of its containers' pairs). */
+export function bridgeVeths(): string {
+  return sh(`ip -o link show master ${BRIDGE} 2>/dev/null`);
+}
+
+/** The portmap plugin's chains shared by all its networks stay after the last DEL (the
+ *  plugin keeps them): removed here when the test made them. */
+export function removeSharedPortmapChains(before: string): void {
+  for (const chain of ["CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"]) {
+    if (before.includes(`-N ${chain}`)) continue;
+    for (const parent of ["PREROUTING", "OUTPUT", "POSTROUTING"]) {
+      for (const rule of sh(`iptables -t nat -S ${parent}`).split("\n")) {
+        if (rule.includes(`-j ${chain}`)) sh(`iptables -t nat ${rule.replace("-A ", "-D ")}`);
+      }
+    }
+    sh(`iptables -t nat -F ${chain}; iptables -t nat -X ${chain}`);
+  }
+}
