@@ -48,39 +48,6 @@ after(() => {
 });
 
 test("a bridge-networked container serves HTTP on its mapped host port; nothing left after", async (t) => {
-  test("recovery deletes the network of a container that is gone and keeps a live one's", async (t) => {
-    const why = unavailable();
-    if (why !== null) return t.skip(why);
-    const config = {
-      rootDir: join(dir, "recover"),
-      configDir: configDir(dir),
-      pluginsDir: PLUGINS,
-      warn: (m: string) => t.diagnostic(m),
-    };
-    const container = {
-      type: "MESOS",
-      network_infos: [{ name: "tessera-test", port_mappings: [] }],
-    } as unknown as ContainerInfo;
-    const first = new CniIsolator(config);
-    for (const id of ["gone", "live"]) {
-      const joined = await first.attach(id, container, []);
-      assert.ok(joined.ok, joined.ok ? "" : joined.message);
-    }
-    assert.equal(natRules().length > 0, true, "the masquerade rules are in place");
-    // The agent restarted: a new isolator over the same state, with only "live" recovered.
-    const next = new CniIsolator(config);
-    assert.deepEqual(await next.recover(new Set(["live"])), ["gone"]);
-    assert.deepEqual(readdirSync(config.rootDir), ["live"]);
-    assert.ok(
-      natRules().every((l) => !l.includes('id: \\"gone\\"')),
-      "gone's rules deleted",
-    );
-    await next.detach("live");
-    assert.deepEqual(readdirSync(config.rootDir), []);
-    assert.equal(bridgeVeths(), "", "no veth left on the bridge");
-    assert.deepEqual(natRules(), [], "no nat rule left");
-  });
-
   const why = unavailable();
   if (why !== null) return t.skip(why);
   const isolator = new CniIsolator({
@@ -159,6 +126,39 @@ test("a bridge-networked container serves HTTP on its mapped host port; nothing 
   assert.equal(existsSync(join(dir, "runtime", id)), false, "the netns file is gone");
   assert.equal(bridgeVeths(), "", "no veth left on the bridge");
   assert.deepEqual(natRules(), [], "no nat rule of the container left");
+});
+
+test("recovery deletes the network of a container that is gone and keeps a live one's", async (t) => {
+  const why = unavailable();
+  if (why !== null) return t.skip(why);
+  const config = {
+    rootDir: join(dir, "recover"),
+    configDir: configDir(dir),
+    pluginsDir: PLUGINS,
+    warn: (m: string) => t.diagnostic(m),
+  };
+  const container = {
+    type: "MESOS",
+    network_infos: [{ name: "tessera-test", port_mappings: [] }],
+  } as unknown as ContainerInfo;
+  const first = new CniIsolator(config);
+  for (const id of ["gone", "live"]) {
+    const joined = await first.attach(id, container, []);
+    assert.ok(joined.ok, joined.ok ? "" : joined.message);
+  }
+  assert.equal(natRules().length > 0, true, "the masquerade rules are in place");
+  // The agent restarted: a new isolator over the same state, with only "live" recovered.
+  const next = new CniIsolator(config);
+  assert.deepEqual(await next.recover(new Set(["live"])), ["gone"]);
+  assert.deepEqual(readdirSync(config.rootDir), ["live"]);
+  assert.ok(
+    natRules().every((l) => !l.includes('id: \\"gone\\"')),
+    "gone's rules deleted",
+  );
+  await next.detach("live");
+  assert.deepEqual(readdirSync(config.rootDir), []);
+  assert.equal(bridgeVeths(), "", "no veth left on the bridge");
+  assert.deepEqual(natRules(), [], "no nat rule left");
 });
 
 const why = unavailable();
