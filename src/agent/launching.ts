@@ -34,6 +34,7 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
+import { containerRefusal } from "./images/container-refusal.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
 
 /** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
@@ -203,6 +204,11 @@ export class Launching {
 
   async #launch(launch: ContainerLaunch): Promise<void> {
     const { containerId } = launch;
+    const refused = containerRefusal(launch.executorInfo.container);
+    if (refused !== undefined) {
+      this.#launchFailed(containerId, refused);
+      return;
+    }
     const user = this.#userFor(launch.user);
     if (!this.#flags.allowRootTasks && runsAsRoot(user)) {
       this.#launchFailed(
