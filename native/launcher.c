@@ -47,6 +47,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "rootfs.h"
 #include "steps.h"
 
 #define MAX_LIST 4096
@@ -73,6 +74,8 @@ struct request {
   int nbinds;
   const char *user;
   const char *name;
+  // A container image's root file system to pivot into (enter_rootfs), or NULL.
+  const char *rootfs;
   uid_t uid;
   gid_t gid;
   // The user's supplementary groups, looked up before the clone (see launch()).
@@ -165,7 +168,7 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->user = r->name = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = r->name = r->rootfs = NULL;
   r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = 0;
@@ -208,6 +211,8 @@ static const char *parse(char *buf, size_t len, struct request *r) {
       if (r->name == NULL || strlen(r->name) > 256 || strchr(r->name, ' ') != NULL ||
           strchr(r->name, '\n') != NULL)
         return "bad name";
+    } else if (strcmp(tok, "rootfs") == 0) {
+      if ((r->rootfs = NEXT()) == NULL || r->rootfs[0] != '/') return "rootfs without an absolute path";
     } else if (strcmp(tok, "pidns") == 0) {
       r->pidns = 1;
     } else if (strcmp(tok, "mountns") == 0) {
@@ -312,6 +317,8 @@ static int child(void *arg) {
     // Recursive: persistent volumes mounted inside the sandbox come along (volume-mounts.ts).
     if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
+  const char *step = NULL;
+  if (r->rootfs != NULL && (e = enter_rootfs(r->rootfs, &step)) != 0) die(errfd, step, r->rootfs, e);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   harden(r, errfd);
   if (r->user != NULL) {

@@ -34,6 +34,7 @@ import {
   type AgentSecurityFlags,
   readAgentSecurityFlags,
 } from "./security-flags.ts";
+import { IMAGE_FLAG_SPECS, type ImageFlags, readImageFlags } from "./images/image-flags.ts";
 
 export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
   /** Authentication and ACLs (security-flags.ts). */
@@ -76,6 +77,8 @@ export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
   executorEnvironmentVariables: Readonly<Record<string, string>> | undefined;
   /** `--ssl_*`: TLS flags given, over the LIBPROCESS_SSL_* variables (src/http/tls.ts). */
   tls: TlsOverrides;
+  /** `--image_providers`, `--docker_registry`, `--docker_store_dir`, ... (images/image-flags.ts). */
+  images: ImageFlags;
 }
 
 type FlagKind =
@@ -254,6 +257,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   ...AGENT_SECURITY_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
+  ...IMAGE_FLAG_SPECS,
   ...AGENT_FLAGS_WITHOUT_EFFECT,
 ];
 
@@ -339,6 +343,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
   }
   return {
     ...daemon,
+    images: readImageFlags(r),
     master,
     workDir: workDir ?? "",
     strict: r.bool("strict"),

@@ -34,7 +34,12 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
-import { containerRefusal } from "./images/container-refusal.ts";
+import {
+  ContainerImages,
+  envInImage,
+  launchInImage,
+  type PreparedImage,
+} from "./images/container-images.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
 
 /** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
@@ -111,6 +116,7 @@ export class Launching {
   /** Sandboxes that may hold volume mounts, by container: taken down when it ends. */
   readonly #withVolumes = new Map<string, string>();
   readonly #gc: SandboxGc;
+  readonly #images: ContainerImages;
   #gcStarting: Promise<void> | undefined;
   #closed = false;
   readonly #user = userInfo().username;
@@ -124,6 +130,7 @@ export class Launching {
     this.#dispatch = parts.dispatch;
     this.#agentId = parts.agentId;
     this.#transport = new LocalExecutorTransport(parts.endpoint);
+    this.#images = new ContainerImages(parts.flags.images, parts.flags.workDir, parts.logger);
     this.#gc = new SandboxGc({
       workDir: parts.flags.workDir,
       gcDelayMs: parts.flags.gcDelayMs,
@@ -164,6 +171,7 @@ export class Launching {
   /** A container ended (or never started): its sandbox waits for the garbage collector. */
   #sandboxDone(containerId: string): void {
     this.#detachVolumes(containerId);
+    void this.#images.release(containerId);
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
@@ -204,11 +212,6 @@ export class Launching {
 
   async #launch(launch: ContainerLaunch): Promise<void> {
     const { containerId } = launch;
-    const refused = containerRefusal(launch.executorInfo.container);
-    if (refused !== undefined) {
-      this.#launchFailed(containerId, refused);
-      return;
-    }
     const user = this.#userFor(launch.user);
     if (!this.#flags.allowRootTasks && runsAsRoot(user)) {
       this.#launchFailed(
@@ -217,6 +220,12 @@ export class Launching {
       );
       return;
     }
+    const prepared = await this.#images.prepare(containerId, launch.executorInfo.container);
+    if (!prepared.ok) {
+      this.#launchFailed(containerId, prepared.message);
+      return;
+    }
+    const image = prepared.image;
     // The containerizer creates the sandbox as it launches (the native launcher does it off
     // this event loop); only fetching needs it earlier.
     const uris = launch.executorInfo.command?.uris ?? [];
@@ -248,7 +257,7 @@ export class Launching {
       ...(this.#flags.executorEnvironmentVariables ?? inheritedEnv()),
       ...tlsEnvironment(processTls()),
     };
-    const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
+    const env = envInImage(image, this.#inheritedEnv, launch.env);
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {
       const hosted = this.hostedExecutor(launch, {
@@ -256,6 +265,7 @@ export class Launching {
         user,
         resources,
         shutdownGraceMs: this.shutdownGraceMs(launch.executorInfo),
+        image,
       });
       this.#dispatch({ kind: "container_launched", containerId });
       void hosted.start();
@@ -271,16 +281,23 @@ export class Launching {
     if (authenticateHttpExecutors && jwtKey !== undefined)
       env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = executorToken(jwtKey, launch);
     this.#sandboxes.set(containerId, launch.directory);
+    const inImage = launchInImage(image, {
+      shell: command.shell !== false,
+      value: command.value,
+      arguments: command.arguments,
+    });
+    if (!inImage.ok) {
+      this.#sandboxDone(containerId);
+      this.#launchFailed(containerId, inImage.message);
+      return;
+    }
     const started = await this.#containerizer.launch(containerId, {
       sandboxDir: launch.directory,
-      command: {
-        shell: command.shell !== false,
-        value: command.value,
-        arguments: command.arguments,
-      },
+      command: inImage.command,
       env,
       user,
       resources,
+      rootfs: inImage.rootfs,
     });
     if (!started.ok) {
       this.#launchFailed(containerId, started.message);
@@ -301,6 +318,7 @@ export class Launching {
 
   #launchFailed(containerId: string, message: string): void {
     this.#detachVolumes(containerId);
+    void this.#images.release(containerId);
     this.#dispatch({ kind: "container_launch_failed", containerId, message });
   }
 
@@ -317,6 +335,7 @@ export class Launching {
       shutdownGraceMs: number;
       recovered?: RecoveredHosted;
       recoveredWait?: Promise<Termination | undefined>;
+      image?: PreparedImage | undefined;
     },
   ): HostedCommandExecutor {
     const { containerId } = launch;
@@ -330,14 +349,18 @@ export class Launching {
       sandboxDir: launch.directory,
       shutdownGracePeriodMs: how.shutdownGraceMs,
       recovered: how.recovered,
+      commandFromImage: how.image !== undefined,
       runner: {
         launch: async (command, taskEnv) => {
+          const inImage = launchInImage(how.image, command);
+          if (!inImage.ok) return inImage;
           const started = await this.#containerizer.launch(containerId, {
             sandboxDir: launch.directory,
-            command,
+            command: inImage.command,
             env: taskEnv,
             user: how.user,
             resources: how.resources,
+            rootfs: inImage.rootfs,
           });
           if (!started.ok) return { ok: false, message: started.message };
           // The task's end is reported when its process ends (Mesos's executor reaps its

@@ -54,6 +54,15 @@ export interface LaunchConfig {
   /** Run as this user (needs root unless it is the agent's own user). */
   readonly user?: string | undefined;
   readonly resources: ContainerResources;
+  /** A container image's root file system to run in (src/agent/images), or none: the host's. */
+  readonly rootfs?: ContainerRootfs | undefined;
+}
+
+export interface ContainerRootfs {
+  /** The provisioned rootfs on the host; the sandbox is bound at /mnt/mesos/sandbox in it. */
+  readonly dir: string;
+  /** The task's cwd inside the rootfs. */
+  readonly cwd: string;
 }
 
 export type ContainerizerErrorCode =

@@ -70,7 +70,12 @@ export function startFirstProcess(
       mountPoint,
       user,
       hardening,
+      rootfs: launch.rootfs,
     });
+  }
+  if (launch.rootfs !== undefined) {
+    const why = "a container image needs the native launcher (a C compiler to build it)";
+    return Promise.resolve({ ok: false, message: why });
   }
   assert(launchers.helper !== null, "a launcher exists");
   const tools = launchers.tools;

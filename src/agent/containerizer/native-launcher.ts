@@ -15,6 +15,7 @@ import { accessSync, constants, mkdirSync, readFileSync, renameSync, rmSync } fr
 import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { ContainerRootfs } from "./containerizer.ts";
 import type { CommandSpec } from "./launcher.ts";
 import type { LauncherDialect, Reply } from "./spawn-helper.ts";
 import type { TaskHardening } from "./task-hardening.ts";
@@ -23,6 +24,8 @@ const SOURCE = fileURLToPath(new URL("../../../native/launcher.c", import.meta.u
 // Compiled with it, and hashed with it: an edit of either rebuilds.
 const STEPS = fileURLToPath(new URL("../../../native/steps.c", import.meta.url));
 const STEPS_HEADER = fileURLToPath(new URL("../../../native/steps.h", import.meta.url));
+const ROOTFS = fileURLToPath(new URL("../../../native/rootfs.c", import.meta.url));
+const ROOTFS_HEADER = fileURLToPath(new URL("../../../native/rootfs.h", import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL("../../../node_modules/.cache/tessera", import.meta.url));
 const COMPILE_TIMEOUT_MS = 60_000;
 
@@ -42,6 +45,8 @@ export interface NativeLaunchRequest {
   readonly user: { readonly name: string; readonly uid: number; readonly gid: number } | null;
   /** What the container gives up (task-hardening.ts); absent: nothing. */
   readonly hardening?: TaskHardening | undefined;
+  /** Run in this image rootfs (enter_rootfs in launcher.c); `mountPoint` is then unused. */
+  readonly rootfs?: ContainerRootfs | undefined;
 }
 
 export type NativeLauncherBuild =
@@ -69,7 +74,8 @@ function probe(b: NativeLauncherBuild): NativeLauncherBuild {
 function build(): NativeLauncherBuild {
   const hasher = createHash("sha256");
   try {
-    for (const file of [SOURCE, STEPS, STEPS_HEADER]) hasher.update(readFileSync(file));
+    for (const file of [SOURCE, STEPS, STEPS_HEADER, ROOTFS, ROOTFS_HEADER])
+      hasher.update(readFileSync(file));
   } catch (e) {
     return { ok: false, reason: `no launcher source: ${(e as Error).message}` };
   }
@@ -91,7 +97,7 @@ function build(): NativeLauncherBuild {
   } catch (e) {
     return { ok: false, reason: `cannot create ${CACHE_DIR}: ${(e as Error).message}` };
   }
-  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS], {
+  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS, ROOTFS], {
     encoding: "utf8",
     timeout: COMPILE_TIMEOUT_MS,
   });
@@ -117,7 +123,9 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
   tokens.push("stdout", r.stdoutPath, "stderr", r.stderrPath, "mkdir", r.sandboxDir);
   for (const procs of r.cgroupProcsFiles) tokens.push("cgroup", procs);
   if (r.pidNamespace) tokens.push("pidns");
-  if (r.mountPoint === null) {
+  if (r.rootfs !== undefined) {
+    tokens.push(...rootfsTokens(r.sandboxDir, r.rootfs));
+  } else if (r.mountPoint === null) {
     tokens.push("cwd", r.sandboxDir);
   } else {
     // The task starts in the mount point: the sandbox's host path is hidden once /tmp is
@@ -139,13 +147,32 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
 function hardeningTokens(tokens: string[], r: NativeLaunchRequest): void {
   const h = r.hardening;
   if (h === undefined) return;
-  if (h.mountNamespace) {
+  // In an image the host paths made read-only are out of sight: the rootfs is the container's.
+  if (h.mountNamespace && r.rootfs === undefined) {
     if (!r.pidNamespace && r.mountPoint === null) tokens.push("mountns");
     for (const path of h.readOnly) tokens.push("rdonly", path);
     for (const path of h.rootReadOnly) tokens.push("rdonly-root", path);
   }
   if (h.capsMask !== null) tokens.push("caps", h.capsMask);
   if (h.nprocLimit !== null) tokens.push("nproc", String(h.nprocLimit));
+}
+
+/** In a new mount namespace: the sandbox bound at /mnt/mesos/sandbox of the rootfs, then the
+ *  pivot into it; the cwd is a path inside it. */
+function rootfsTokens(sandboxDir: string, rootfs: ContainerRootfs): string[] {
+  const mount = join(rootfs.dir, "mnt/mesos/sandbox");
+  return [
+    "mountns",
+    "mkdir",
+    mount,
+    "bind",
+    sandboxDir,
+    mount,
+    "rootfs",
+    rootfs.dir,
+    "cwd",
+    rootfs.cwd,
+  ];
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

@@ -1,0 +1,8 @@
+// Entering a container image's root file system (native/rootfs.c).
+#ifndef TESSERA_ROOTFS_H
+#define TESSERA_ROOTFS_H
+
+// Returns 0, or an errno with *step naming what failed. Runs in the clone: no allocation.
+int enter_rootfs(const char *root, const char **step);
+
+#endif

@@ -1,0 +1,179 @@
+// The Mesos containerizer's image support for the agent's launches (containers.md §2): a
+// ContainerInfo of type MESOS with `mesos.image`, or of type DOCKER on this agent that runs
+// no Docker containerizer (run here from the same image; the differences are in
+// docs/containers.md), gets its image pulled into the store and a rootfs provisioned for the
+// container at `<work_dir>/provisioner/containers/<container_id>/rootfs` (copy backend),
+// removed when the container ends. With `--image_providers` unset, or for what is not built
+// yet (container volumes, image volumes, APPC images), the launch is refused with a message
+// (container-refusal.ts) and the task never runs on the host.
+import { mkdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { ContainerInfo } from "../../wire/container.ts";
+import type { ContainerRootfs } from "../containerizer/containerizer.ts";
+import type { CommandSpec } from "../containerizer/launcher.ts";
+import { CONTAINER_SANDBOX, imageEnv, mergeCommand, workingDir } from "./command-merge.ts";
+import { containerRefusal } from "./container-refusal.ts";
+import type { ImageRuntimeConfig } from "./image-config.ts";
+import type { ImageFlags } from "./image-flags.ts";
+import { ImageStore } from "./image-store.ts";
+import { dockerConfigAuth, fetchFromRegistry, registryBase } from "./registry-source.ts";
+import { copyLayers } from "./rootfs-copy.ts";
+import { fetchFromTarballs } from "./tarball-source.ts";
+
+export interface PreparedImage {
+  readonly name: string;
+  readonly rootfs: ContainerRootfs;
+  readonly config: ImageRuntimeConfig;
+}
+
+export type PrepareResult =
+  | { readonly ok: true; readonly image: PreparedImage | undefined }
+  | { readonly ok: false; readonly message: string };
+
+/** The image a ContainerInfo names for the Mesos containerizer, with its pull policy. */
+function namedImage(info: ContainerInfo): { name: string; cached: boolean } | undefined {
+  if (info.type === "DOCKER" && info.docker !== undefined) {
+    return { name: info.docker.image, cached: info.docker.force_pull_image !== true };
+  }
+  const image = info.mesos?.image;
+  if (image?.type === "DOCKER" && image.docker !== undefined) {
+    return { name: image.docker.name, cached: image.cached !== false };
+  }
+  return undefined;
+}
+
+export class ContainerImages {
+  readonly #flags: ImageFlags;
+  readonly #workDir: string;
+  readonly #logger: Logger;
+  #store: Promise<ImageStore> | undefined;
+  /** Containers with a provisioned rootfs, by id. */
+  readonly #rootfses = new Map<string, string>();
+
+  constructor(flags: ImageFlags, workDir: string, logger: Logger) {
+    this.#flags = flags;
+    this.#workDir = workDir;
+    this.#logger = logger;
+  }
+
+  #openStore(): Promise<ImageStore> {
+    this.#store ??= (async () => {
+      const registry = this.#flags.dockerRegistry;
+      const auth = await dockerConfigAuth(this.#flags.dockerConfig);
+      const local = registry.startsWith("/");
+      return ImageStore.open(this.#flags.dockerStoreDir, (ref, staging) =>
+        local
+          ? fetchFromTarballs(registry, ref, staging)
+          : fetchFromRegistry(registryBase(ref, registry), ref, auth, staging),
+      );
+    })();
+    return this.#store;
+  }
+
+  rootfsDir(containerId: string): string {
+    return join(this.#workDir, "provisioner", "containers", containerId, "rootfs");
+  }
+
+  /** Pulls and provisions the container's image; undefined image: it runs on the host. */
+  async prepare(containerId: string, info: ContainerInfo | undefined): Promise<PrepareResult> {
+    const named = info === undefined ? undefined : namedImage(info);
+    if (info === undefined || this.#flags.providers === undefined || named === undefined) {
+      const refused = containerRefusal(info);
+      return refused === undefined
+        ? { ok: true, image: undefined }
+        : { ok: false, message: refused };
+    }
+    const others = containerRefusal({
+      ...info,
+      type: "MESOS",
+      docker: undefined,
+      mesos: undefined,
+    });
+    if (others !== undefined) return { ok: false, message: others };
+    let store: ImageStore;
+    try {
+      store = await this.#openStore();
+    } catch (error) {
+      this.#store = undefined;
+      return { ok: false, message: `Cannot open the image store: ${(error as Error).message}` };
+    }
+    const started = Date.now();
+    this.#logger.info({ containerId, image: named.name }, "pulling image");
+    const pulled = await store.pull(named.name, { cached: named.cached });
+    if (!pulled.ok) return pulled;
+    const dir = this.rootfsDir(containerId);
+    try {
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { recursive: true });
+      await copyLayers(pulled.value.layerPaths, dir);
+      const cwd = workingDir(pulled.value.config);
+      await mkdir(join(dir, CONTAINER_SANDBOX), { recursive: true });
+      await mkdir(join(dir, cwd), { recursive: true });
+      this.#rootfses.set(containerId, dir);
+      if (pulled.value.config.user !== undefined) {
+        this.#logger.warn(
+          { containerId, user: pulled.value.config.user },
+          "the image's User is ignored, as in Mesos",
+        );
+      }
+      const ms = Date.now() - started;
+      this.#logger.info({ containerId, image: named.name, ms }, "image provisioned");
+      return {
+        ok: true,
+        image: { name: named.name, rootfs: { dir, cwd }, config: pulled.value.config },
+      };
+    } catch (error) {
+      await rm(join(dir, ".."), { recursive: true, force: true }).catch(() => undefined);
+      return {
+        ok: false,
+        message: `Failed to provision image '${named.name}': ${(error as Error).message}`,
+      };
+    }
+  }
+
+  /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */
+  async release(containerId: string): Promise<void> {
+    const dir = this.#rootfses.get(containerId) ?? this.rootfsDir(containerId);
+    this.#rootfses.delete(containerId);
+    await rm(join(dir, ".."), { recursive: true, force: true }).catch((error: unknown) => {
+      this.#logger.warn(
+        { containerId, error: String(error) },
+        "cannot remove the container's rootfs",
+      );
+    });
+  }
+}
+
+export type ImageLaunch =
+  | {
+      readonly ok: true;
+      readonly command: CommandSpec;
+      readonly rootfs: ContainerRootfs | undefined;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** The command to launch (merged with the image's Entrypoint and Cmd) and where it runs. */
+export function launchInImage(image: PreparedImage | undefined, command: CommandSpec): ImageLaunch {
+  if (image === undefined) return { ok: true, command, rootfs: undefined };
+  const merged = mergeCommand(command, image.config);
+  if (!merged.ok)
+    return { ok: false, message: `Cannot run image '${image.name}': ${merged.message}` };
+  return { ok: true, command: merged.command, rootfs: image.rootfs };
+}
+
+/** Agent env < the image's Env < the executor's and CommandInfo's (MESOS-7027); the sandbox
+ *  is where the container sees it. */
+export function envInImage(
+  image: PreparedImage | undefined,
+  agentEnv: Readonly<Record<string, string>>,
+  executorEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  if (image === undefined) return { ...agentEnv, ...executorEnv };
+  return {
+    ...agentEnv,
+    ...imageEnv(image.config),
+    ...executorEnv,
+    MESOS_SANDBOX: CONTAINER_SANDBOX,
+  };
+}
