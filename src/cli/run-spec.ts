@@ -1,7 +1,8 @@
 // What `tessera run` launches, read from its flags: resources, name, environment and the shell
 // command. Pure, so the parsing rules are tested without a cluster.
 import { randomBytes } from "node:crypto";
-import { CliError, usageError } from "./cli-error.ts";
+import { parseImageReference } from "../agent/images/image-reference.ts";
+import { usageError } from "./cli-error.ts";
 
 export interface RunFlags {
   cpus: string;
@@ -23,6 +24,8 @@ export interface RunSpec {
   readonly env: Record<string, string>;
   /** The shell command (`sh -c`) the task runs. */
   readonly command: string;
+  /** A Docker image the task runs in (the agent needs --image_providers=docker). */
+  readonly image: string | undefined;
 }
 
 /** Quotes one word for `sh` unless it only holds characters the shell leaves alone. */
@@ -53,11 +56,8 @@ function quantity(text: string, flag: string, allowZero: boolean): number {
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function runSpec(flags: RunFlags, words: readonly string[]): RunSpec {
-  if (flags.image !== undefined) {
-    throw new CliError(
-      "UNSUPPORTED",
-      `container images are not supported yet (--image ${flags.image}): run the command on the agent's host`,
-    );
+  if (flags.image !== undefined && parseImageReference(flags.image) === undefined) {
+    throw usageError(`--image '${flags.image}' is not an image reference (e.g. busybox:latest)`);
   }
   if (words.length === 0 || words.every((w) => w.trim() === "")) {
     throw usageError("run: give the command to run after --, e.g. tessera run -- echo hello");
@@ -81,5 +81,6 @@ export function runSpec(flags: RunFlags, words: readonly string[]): RunSpec {
     diskMb: flags.disk === undefined ? 0 : quantity(flags.disk, "--disk", true),
     env,
     command: joinCommand(words),
+    image: flags.image,
   };
 }
