@@ -43,6 +43,26 @@ function namedImage(info: ContainerInfo): { name: string; cached: boolean } | un
   return undefined;
 }
 
+/** What `docker run` would honour and the Mesos containerizer cannot (containers.md §3):
+ *  refused rather than run differently. */
+function dockerRefusal(info: ContainerInfo): string | undefined {
+  const docker = info.docker;
+  if (info.type !== "DOCKER" || docker === undefined) return undefined;
+  // As given on the wire: defaults and repeated fields may be absent.
+  const network = docker.network ?? "HOST";
+  const cannot = [
+    network !== "HOST" ? `network ${network}` : "",
+    docker.privileged === true ? "privileged" : "",
+    (docker.parameters ?? []).length > 0 ? "parameters" : "",
+    (docker.port_mappings ?? []).length > 0 ? "port_mappings" : "",
+  ].filter((c) => c !== "");
+  if (cannot.length === 0) return undefined;
+  return (
+    `ContainerInfo type DOCKER with ${cannot.join(", ")} needs the Docker containerizer, which ` +
+    "this agent does not run (its Mesos containerizer runs DOCKER images on the host network only)"
+  );
+}
+
 export class ContainerImages {
   readonly #flags: ImageFlags;
   readonly #workDir: string;
@@ -84,12 +104,9 @@ export class ContainerImages {
         ? { ok: true, image: undefined }
         : { ok: false, message: refused };
     }
-    const others = containerRefusal({
-      ...info,
-      type: "MESOS",
-      docker: undefined,
-      mesos: undefined,
-    });
+    const others =
+      dockerRefusal(info) ??
+      containerRefusal({ ...info, type: "MESOS", docker: undefined, mesos: undefined });
     if (others !== undefined) return { ok: false, message: others };
     let store: ImageStore;
     try {

@@ -101,6 +101,24 @@ describe("tasks in a container image", { skip }, () => {
     assert.equal(stdout, "from-the-image\n");
   });
 
+  it("type DOCKER with BRIDGE networking or privileged is TASK_FAILED rather than run differently", async () => {
+    await cluster.launch([
+      commandTask("docker-bridge", "true", {
+        container: {
+          type: "DOCKER",
+          docker: { image: "busybox", network: "BRIDGE", privileged: true },
+        },
+      }),
+    ]);
+    const end = await terminal(cluster.framework, "docker-bridge");
+    assert.equal(end.state, "TASK_FAILED");
+    assert.equal(end.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
+    assert.match(
+      end.status.message ?? "",
+      /network BRIDGE, privileged needs the Docker containerizer/,
+    );
+  });
+
   it("an unknown image is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED naming it", async () => {
     await cluster.launch([
       commandTask("unknown", "true", {
