@@ -24,7 +24,10 @@ export function runCommand(): Command {
     .option("--name <name>", "task name; the task id is NAME-<random>", "run")
     .option("--env <NAME=VALUE>", "environment variable for the task (repeatable)", collect)
     .option("--role <role>", "role to run the task under", "*")
-    .option("--image <image>", "Docker image to run the command in (the agent needs --image_providers=docker)")
+    .option(
+      "--image <image>",
+      "Docker image to run the command in (the agent needs --image_providers=docker)",
+    )
     .option("--detach", "print the task id once it is running and exit, leaving it running")
     .option(
       "--wait_for_agent <seconds>",
