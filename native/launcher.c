@@ -74,8 +74,9 @@ struct request {
   int nbinds;
   const char *user;
   const char *name;
-  // A container image's root file system to pivot into (enter_rootfs), or NULL.
-  const char *rootfs;
+  // A container image's root file system to pivot into (enter_rootfs), or NULL; with the
+  // overlay backend, the mount options of the overlay mounted there first (mount_overlay).
+  const char *rootfs, *overlay;
   uid_t uid;
   gid_t gid;
   // The user's supplementary groups, looked up before the clone (see launch()).
@@ -168,7 +169,7 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->user = r->name = r->rootfs = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = r->name = r->rootfs = r->overlay = NULL;
   r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = 0;
@@ -211,6 +212,8 @@ static const char *parse(char *buf, size_t len, struct request *r) {
       if (r->name == NULL || strlen(r->name) > 256 || strchr(r->name, ' ') != NULL ||
           strchr(r->name, '\n') != NULL)
         return "bad name";
+    } else if (strcmp(tok, "overlay") == 0) {
+      if ((r->overlay = NEXT()) == NULL) return "overlay without mount options";
     } else if (strcmp(tok, "rootfs") == 0) {
       if ((r->rootfs = NEXT()) == NULL || r->rootfs[0] != '/') return "rootfs without an absolute path";
     } else if (strcmp(tok, "pidns") == 0) {
@@ -313,6 +316,8 @@ static int child(void *arg) {
   }
   if (r->pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     die(errfd, "cannot mount /proc", NULL, errno);
+  if (r->overlay != NULL && r->rootfs != NULL && (e = mount_overlay(r->rootfs, r->overlay)) != 0)
+    die(errfd, "cannot mount the image's overlay on", r->rootfs, e);
   for (int i = 0; i < r->nbinds; i++)
     // Recursive: persistent volumes mounted inside the sandbox come along (volume-mounts.ts).
     if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)

@@ -132,3 +132,7 @@ int enter_rootfs(const char *root, const char **step) {
   rmdir("/.pivot_root");
   return 0;
 }
+
+int mount_overlay(const char *root, const char *options) {
+  return mount("overlay", root, "overlay", 0, options) == 0 ? 0 : errno;
+}

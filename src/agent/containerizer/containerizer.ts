@@ -63,6 +63,9 @@ export interface ContainerRootfs {
   readonly dir: string;
   /** The task's cwd inside the rootfs. */
   readonly cwd: string;
+  /** Overlay backend: the mount options of the overlay the launcher mounts on `dir` first,
+   *  inside the container's mount namespace (so the mount goes with the container). */
+  readonly overlay?: string | undefined;
 }
 
 export type ContainerizerErrorCode =

@@ -161,18 +161,9 @@ function hardeningTokens(tokens: string[], r: NativeLaunchRequest): void {
  *  pivot into it; the cwd is a path inside it. */
 function rootfsTokens(sandboxDir: string, rootfs: ContainerRootfs): string[] {
   const mount = join(rootfs.dir, "mnt/mesos/sandbox");
-  return [
-    "mountns",
-    "mkdir",
-    mount,
-    "bind",
-    sandboxDir,
-    mount,
-    "rootfs",
-    rootfs.dir,
-    "cwd",
-    rootfs.cwd,
-  ];
+  const overlay = rootfs.overlay === undefined ? [] : ["overlay", rootfs.overlay];
+  const bind = ["mkdir", mount, "bind", sandboxDir, mount];
+  return ["mountns", ...overlay, ...bind, "rootfs", rootfs.dir, "cwd", rootfs.cwd];
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

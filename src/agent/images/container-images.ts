@@ -12,13 +12,13 @@ import type { Logger } from "pino";
 import type { ContainerInfo } from "../../wire/container.ts";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import type { CommandSpec } from "../containerizer/launcher.ts";
-import { CONTAINER_SANDBOX, imageEnv, mergeCommand, workingDir } from "./command-merge.ts";
+import { CONTAINER_SANDBOX, imageEnv, mergeCommand } from "./command-merge.ts";
 import { containerRefusal } from "./container-refusal.ts";
 import type { ImageRuntimeConfig } from "./image-config.ts";
 import type { ImageFlags } from "./image-flags.ts";
 import { ImageStore } from "./image-store.ts";
+import { Provisioner } from "./provisioner.ts";
 import { dockerConfigAuth, fetchFromRegistry, registryBase } from "./registry-source.ts";
-import { copyLayers } from "./rootfs-copy.ts";
 import { fetchFromTarballs } from "./tarball-source.ts";
 
 export interface PreparedImage {
@@ -68,13 +68,15 @@ export class ContainerImages {
   readonly #workDir: string;
   readonly #logger: Logger;
   #store: Promise<ImageStore> | undefined;
-  /** Containers with a provisioned rootfs, by id. */
-  readonly #rootfses = new Map<string, string>();
+  /** Containers with a provisioned rootfs. */
+  readonly #provisioned = new Set<string>();
+  readonly #provisioner: Provisioner;
 
   constructor(flags: ImageFlags, workDir: string, logger: Logger) {
     this.#flags = flags;
     this.#workDir = workDir;
     this.#logger = logger;
+    this.#provisioner = new Provisioner(flags.dockerStoreDir, workDir, flags.backend);
   }
 
   #openStore(): Promise<ImageStore> {
@@ -89,10 +91,6 @@ export class ContainerImages {
       );
     })();
     return this.#store;
-  }
-
-  rootfsDir(containerId: string): string {
-    return join(this.#workDir, "provisioner", "containers", containerId, "rootfs");
   }
 
   /** Pulls and provisions the container's image; undefined image: it runs on the host. */
@@ -119,15 +117,9 @@ export class ContainerImages {
     this.#logger.info({ containerId, image: named.name }, "pulling image");
     const pulled = await store.pull(named.name, { cached: named.cached });
     if (!pulled.ok) return pulled;
-    const dir = this.rootfsDir(containerId);
     try {
-      await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { recursive: true });
-      await copyLayers(pulled.value.layerPaths, dir);
-      const cwd = workingDir(pulled.value.config);
-      await mkdir(join(dir, CONTAINER_SANDBOX), { recursive: true });
-      await mkdir(join(dir, cwd), { recursive: true });
-      this.#rootfses.set(containerId, dir);
+      const rootfs = await this.#provisioner.provision(containerId, pulled.value);
+      this.#provisioned.add(containerId);
       if (pulled.value.config.user !== undefined) {
         this.#logger.warn(
           { containerId, user: pulled.value.config.user },
@@ -138,10 +130,12 @@ export class ContainerImages {
       this.#logger.info({ containerId, image: named.name, ms }, "image provisioned");
       return {
         ok: true,
-        image: { name: named.name, rootfs: { dir, cwd }, config: pulled.value.config },
+        image: { name: named.name, rootfs, config: pulled.value.config },
       };
     } catch (error) {
-      await rm(join(dir, ".."), { recursive: true, force: true }).catch(() => undefined);
+      await rm(this.#provisioner.containerDir(containerId), { recursive: true, force: true }).catch(
+        () => undefined,
+      );
       return {
         ok: false,
         message: `Failed to provision image '${named.name}': ${(error as Error).message}`,
@@ -151,14 +145,15 @@ export class ContainerImages {
 
   /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */
   async release(containerId: string): Promise<void> {
-    const dir = this.#rootfses.get(containerId) ?? this.rootfsDir(containerId);
-    this.#rootfses.delete(containerId);
-    await rm(join(dir, ".."), { recursive: true, force: true }).catch((error: unknown) => {
-      this.#logger.warn(
-        { containerId, error: String(error) },
-        "cannot remove the container's rootfs",
-      );
-    });
+    this.#provisioned.delete(containerId);
+    await rm(this.#provisioner.containerDir(containerId), { recursive: true, force: true }).catch(
+      (error: unknown) => {
+        this.#logger.warn(
+          { containerId, error: String(error) },
+          "cannot remove the container's rootfs",
+        );
+      },
+    );
   }
 }
 

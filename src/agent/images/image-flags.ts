@@ -1,7 +1,7 @@
 // The agent's image flags (containers.md §2): `--image_providers=docker` turns image support
 // on; `--docker_registry` is a registry URL, or a directory of image tarballs when it starts
 // with `/`; `--docker_store_dir`; `--docker_config` (a path or inline JSON with `auths`);
-// `--image_provisioner_backend` (only `copy` here: the overlay backend is not built yet).
+// `--image_provisioner_backend` (overlay or copy).
 import type { FlagReader } from "../../base/flag-parsing.ts";
 import type { AgentFlagSpec } from "../flags.ts";
 
@@ -11,7 +11,8 @@ export interface ImageFlags {
   readonly dockerRegistry: string;
   readonly dockerStoreDir: string;
   readonly dockerConfig: string | undefined;
-  readonly backend: "copy";
+  /** Undefined: overlay where the store's file system allows it, else copy (as Mesos). */
+  readonly backend: "copy" | "overlay" | undefined;
 }
 
 export const IMAGE_FLAG_SPECS: readonly AgentFlagSpec[] = [
@@ -43,7 +44,7 @@ export const IMAGE_FLAG_SPECS: readonly AgentFlagSpec[] = [
     name: "image_provisioner_backend",
     kind: "string",
     default: undefined,
-    help: "how an image's layers become a rootfs: copy (the only backend here; the default)",
+    help: "how an image's layers become a rootfs: overlay (default where supported) or copy",
   },
 ];
 
@@ -67,6 +68,6 @@ export function readImageFlags(r: FlagReader): ImageFlags {
     dockerRegistry: r.str("docker_registry") ?? "https://registry-1.docker.io",
     dockerStoreDir: storeDir,
     dockerConfig: r.str("docker_config"),
-    backend: "copy",
+    backend: backend === "copy" || backend === "overlay" ? backend : undefined,
   };
 }

@@ -91,6 +91,13 @@ describe("tasks in a container image", { skip }, () => {
     assert.equal(args.stdout, "entry a b\n");
   });
 
+  it("what a task writes in the image's / is its own: the next task from the image does not see it", async () => {
+    const first = await run("writer", { value: "echo mine > /etc/written && cat /etc/written" });
+    assert.equal(first.stdout, "mine\n", first.end.status.message);
+    const second = await run("reader", { value: "test -e /etc/written && echo seen; echo checked" });
+    assert.equal(second.stdout, "checked\n");
+  });
+
   it("type DOCKER runs from the same image in the Mesos containerizer", async () => {
     const { end, stdout } = await run(
       "docker-type",
