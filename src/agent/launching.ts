@@ -220,7 +220,11 @@ export class Launching {
       );
       return;
     }
-    const prepared = await this.#images.prepare(containerId, launch.executorInfo.container);
+    const prepared = await this.#images.prepare(
+      containerId,
+      launch.executorInfo.container,
+      launch.directory,
+    );
     if (!prepared.ok) {
       this.#launchFailed(containerId, prepared.message);
       return;

@@ -66,6 +66,8 @@ export interface ContainerRootfs {
   /** Overlay backend: the mount options of the overlay the launcher mounts on `dir` first,
    *  inside the container's mount namespace (so the mount goes with the container). */
   readonly overlay?: string | undefined;
+  /** Host paths bound at absolute paths inside the rootfs (images/image-volumes.ts). */
+  readonly volumes?: readonly { from: string; to: string; readOnly: boolean }[] | undefined;
 }
 
 export type ContainerizerErrorCode =

@@ -163,7 +163,14 @@ function rootfsTokens(sandboxDir: string, rootfs: ContainerRootfs): string[] {
   const mount = join(rootfs.dir, "mnt/mesos/sandbox");
   const overlay = rootfs.overlay === undefined ? [] : ["overlay", rootfs.overlay];
   const bind = ["mkdir", mount, "bind", sandboxDir, mount];
-  return ["mountns", ...overlay, ...bind, "rootfs", rootfs.dir, "cwd", rootfs.cwd];
+  // Volumes after the sandbox, so those below it land on its mount; read-only once inside.
+  const volumes = (rootfs.volumes ?? []).flatMap((v) => [
+    "bind",
+    v.from,
+    join(rootfs.dir, v.to),
+    ...(v.readOnly ? ["rdonly", v.to] : []),
+  ]);
+  return ["mountns", ...overlay, ...bind, ...volumes, "rootfs", rootfs.dir, "cwd", rootfs.cwd];
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

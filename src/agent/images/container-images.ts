@@ -17,6 +17,7 @@ import { containerRefusal } from "./container-refusal.ts";
 import type { ImageRuntimeConfig } from "./image-config.ts";
 import type { ImageFlags } from "./image-flags.ts";
 import { ImageStore } from "./image-store.ts";
+import { imageVolumes } from "./image-volumes.ts";
 import { Provisioner } from "./provisioner.ts";
 import { dockerConfigAuth, fetchFromRegistry, registryBase } from "./registry-source.ts";
 import { fetchFromTarballs } from "./tarball-source.ts";
@@ -94,7 +95,11 @@ export class ContainerImages {
   }
 
   /** Pulls and provisions the container's image; undefined image: it runs on the host. */
-  async prepare(containerId: string, info: ContainerInfo | undefined): Promise<PrepareResult> {
+  async prepare(
+    containerId: string,
+    info: ContainerInfo | undefined,
+    sandboxDir: string,
+  ): Promise<PrepareResult> {
     const named = info === undefined ? undefined : namedImage(info);
     if (info === undefined || this.#flags.providers === undefined || named === undefined) {
       const refused = containerRefusal(info);
@@ -104,8 +109,17 @@ export class ContainerImages {
     }
     const others =
       dockerRefusal(info) ??
-      containerRefusal({ ...info, type: "MESOS", docker: undefined, mesos: undefined });
+      containerRefusal({
+        ...info,
+        type: "MESOS",
+        docker: undefined,
+        mesos: undefined,
+        volumes: [],
+      });
     if (others !== undefined) return { ok: false, message: others };
+
+    const volumes = imageVolumes(info.volumes, sandboxDir);
+    if (!volumes.ok) return volumes;
     let store: ImageStore;
     try {
       store = await this.#openStore();
@@ -118,7 +132,9 @@ export class ContainerImages {
     const pulled = await store.pull(named.name, { cached: named.cached });
     if (!pulled.ok) return pulled;
     try {
-      const rootfs = await this.#provisioner.provision(containerId, pulled.value);
+      const provisioned = await this.#provisioner.provision(containerId, pulled.value);
+      const rootfs = { ...provisioned, volumes: volumes.binds };
+      await this.#provisioner.mountTargets(containerId, provisioned, sandboxDir, volumes.binds);
       this.#provisioned.add(containerId);
       if (pulled.value.config.user !== undefined) {
         this.#logger.warn(

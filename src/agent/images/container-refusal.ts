@@ -1,6 +1,6 @@
 // What the Mesos containerizer of this agent cannot run yet, refused before anything of the
 // container exists. A ContainerInfo that names an image (type DOCKER, `mesos.image`, an image
-// volume) or container volumes must never run its command on the host's root file system as
+// volume) or container volumes (mounted only into images, image-volumes.ts) must never run its command on the host's root file system as
 // if the image were there: it ends TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED and a
 // message saying what to change. Mesos itself refuses an image when `--image_providers` is
 // unset ("No image providers enabled"); Tessera has no image provider yet (issue 15).

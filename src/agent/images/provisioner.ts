@@ -9,12 +9,13 @@
 // container's mount namespace, so it goes with the container. Copy unpacks the layers into
 // the container's own directory each time.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
-import { mkdir, rename, rm, statfs } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync, lstatSync } from "node:fs";
+import { mkdir, rename, rm, statfs, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import { CONTAINER_SANDBOX, workingDir } from "./command-merge.ts";
 import type { StoredImage } from "./image-store.ts";
+import type { VolumeBind } from "./image-volumes.ts";
 import { copyLayers } from "./rootfs-copy.ts";
 
 /** File systems overlay cannot sit on (Mesos refuses these too), by statfs magic. */
@@ -26,6 +27,23 @@ const NO_OVERLAY_ON: ReadonlyMap<number, string> = new Map([
 ]);
 
 export type Backend = "overlay" | "copy";
+
+function refuseSymlinks(root: string, containerPath: string): void {
+  let path = root;
+  for (const part of containerPath.split("/").filter((p) => p !== "")) {
+    path = join(path, part);
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch {
+      return; // Missing from here on: created as directories, inside the rootfs.
+    }
+    if (link)
+      throw new Error(
+        `volume container_path '${containerPath}' is outside the container's rootfs (a symlink in the image)`,
+      );
+  }
+}
 
 export class Provisioner {
   readonly #storeDir: string;
@@ -80,6 +98,33 @@ export class Provisioner {
     await mkdir(join(upper, cwd), { recursive: true });
     await mkdir(work);
     return { dir, cwd, overlay: `lowerdir=${lower},upperdir=${upper},workdir=${work}` };
+  }
+
+  /**
+   * Creates each volume's mount point in the container's view: below the sandbox on the host
+   * (it is bound into the rootfs), else in the upper dir (overlay) or the rootfs (copy).
+   */
+  async mountTargets(
+    containerId: string,
+    rootfs: ContainerRootfs,
+    sandboxDir: string,
+    binds: readonly VolumeBind[],
+  ): Promise<void> {
+    const root =
+      rootfs.overlay === undefined ? rootfs.dir : join(this.containerDir(containerId), "upper");
+    for (const b of binds) {
+      const inSandbox = b.to.startsWith(`${CONTAINER_SANDBOX}/`);
+      const target = inSandbox
+        ? join(sandboxDir, b.to.slice(CONTAINER_SANDBOX.length))
+        : join(root, b.to);
+      if (b.isDirectory) {
+        await mkdir(target, { recursive: true });
+      } else {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, "", { flag: "a" });
+      }
+      if (b.from.startsWith(sandboxDir)) await mkdir(b.from, { recursive: true });
+    }
   }
 
   /** The image unpacked once (whiteouts applied) for overlay's lower dir. */

@@ -6,7 +6,15 @@
 // TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED. After each task: no mount of the work dir
 // is left on the host and the container's rootfs is removed.
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -94,8 +102,58 @@ describe("tasks in a container image", { skip }, () => {
   it("what a task writes in the image's / is its own: the next task from the image does not see it", async () => {
     const first = await run("writer", { value: "echo mine > /etc/written && cat /etc/written" });
     assert.equal(first.stdout, "mine\n", first.end.status.message);
-    const second = await run("reader", { value: "test -e /etc/written && echo seen; echo checked" });
+    const second = await run("reader", {
+      value: "test -e /etc/written && echo seen; echo checked",
+    });
     assert.equal(second.stdout, "checked\n");
+  });
+
+  it("HOST_PATH volumes are bound RW and RO, SANDBOX_PATH SELF below the sandbox", async () => {
+    const host = join(images, "host-data");
+    mkdirSync(host, { recursive: true });
+    writeFileSync(join(host, "in"), "from-host\n");
+    const container = {
+      ...MESOS,
+      volumes: [
+        {
+          container_path: "/rw",
+          mode: "RW",
+          source: { type: "HOST_PATH", host_path: { path: host } },
+        },
+        { container_path: "/ro", mode: "RO", host_path: host },
+        {
+          container_path: "/shared",
+          mode: "RW",
+          source: { type: "SANDBOX_PATH", sandbox_path: { type: "SELF", path: "data" } },
+        },
+      ],
+    };
+    const { end, stdout, sandbox } = await run(
+      "volumes",
+      {
+        value:
+          "cat /rw/in; echo back > /rw/out; echo x > /ro/denied 2>/dev/null || echo ro-refused; " +
+          "echo s > /shared/s",
+      },
+      container,
+    );
+    assert.equal(end.state, "TASK_FINISHED", end.status.message);
+    assert.equal(stdout, "from-host\nro-refused\n");
+    assert.equal(readFileSync(join(host, "out"), "utf8"), "back\n");
+    assert.equal(existsSync(join(host, "denied")), false);
+    assert.equal(readFileSync(join(sandbox ?? "", "data", "s"), "utf8"), "s\n");
+  });
+
+  it("a relative volume container_path that leaves the sandbox is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED", async () => {
+    const container = {
+      ...MESOS,
+      volumes: [{ container_path: "../../../etc", mode: "RW", host_path: "/tmp" }],
+    };
+    await cluster.launch([commandTask("escape", "true", { container })]);
+    const end = await terminal(cluster.framework, "escape");
+    assert.equal(end.state, "TASK_FAILED");
+    assert.equal(end.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
+    assert.match(end.status.message ?? "", /outside the container's rootfs/);
   });
 
   it("type DOCKER runs from the same image in the Mesos containerizer", async () => {
