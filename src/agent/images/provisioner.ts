@@ -94,6 +94,13 @@ export class Provisioner {
     const lower = await this.#unpacked(image);
     const upper = join(base, "upper");
     const work = join(base, "work");
+    // The mount options are a comma-separated list in which ':' separates lower dirs.
+    for (const path of [lower, upper, work]) {
+      if (/[,:]/.test(path))
+        throw new Error(
+          `the overlay backend cannot use '${path}' (it holds ',' or ':'); use --image_provisioner_backend=copy`,
+        );
+    }
     await mkdir(join(upper, CONTAINER_SANDBOX), { recursive: true });
     await mkdir(join(upper, cwd), { recursive: true });
     await mkdir(work);
