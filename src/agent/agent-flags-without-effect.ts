@@ -75,7 +75,6 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("master_detector", "the master is detected through --master"),
   none("docker_volume_checkpoint_dir", NO_DOCKER),
   none("docker_ignore_runtime", NO_DOCKER, "bool"),
-  none("image_gc_config", NO_IMAGES),
   none("secret_resolver", "secrets are not resolved here"),
   none("host_path_volume_force_creation", "host path volumes are not created here"),
   none("check_agent_port_range_only", "the ports isolator is not used here", "bool"),

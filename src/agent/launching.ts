@@ -483,6 +483,7 @@ export class Launching {
   /** Leaves the containers running (they are recovered on restart) and stops the collector. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#images.close();
     for (const hosted of this.#hosted.values()) hosted.detach();
     await this.#gcStarting;
     await this.#gc.stop();

@@ -6,10 +6,11 @@
 // removed when the container ends. With `--image_providers` unset, or for what is not built
 // yet (container volumes, image volumes, APPC images), the launch is refused with a message
 // (container-refusal.ts) and the task never runs on the host.
-import { mkdir, rm } from "node:fs/promises";
+import { rm, statfs } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ContainerInfo } from "../../wire/container.ts";
+import { Repeating } from "../containerizer/container-watch.ts";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import type { CommandSpec } from "../containerizer/launcher.ts";
 import { CONTAINER_SANDBOX, imageEnv, mergeCommand } from "./command-merge.ts";
@@ -69,15 +70,29 @@ export class ContainerImages {
   readonly #workDir: string;
   readonly #logger: Logger;
   #store: Promise<ImageStore> | undefined;
-  /** Containers with a provisioned rootfs. */
-  readonly #provisioned = new Set<string>();
+  /** Containers with a provisioned rootfs, and their image's name (kept by image GC). */
+  readonly #provisioned = new Map<string, string>();
   readonly #provisioner: Provisioner;
+  readonly #gcTimer: Repeating | undefined;
 
   constructor(flags: ImageFlags, workDir: string, logger: Logger) {
     this.#flags = flags;
     this.#workDir = workDir;
     this.#logger = logger;
     this.#provisioner = new Provisioner(flags.dockerStoreDir, workDir, flags.backend);
+    if (flags.gc !== undefined) {
+      this.#gcTimer = new Repeating(flags.gc.intervalMs, () => {
+        this.collectGarbage(Date.now()).catch((error: unknown) => {
+          this.#logger.warn({ error: String(error) }, "image GC failed");
+        });
+      });
+      this.#gcTimer.arm();
+    }
+  }
+
+  /** Stops image GC (the agent is stopping). */
+  close(): void {
+    this.#gcTimer?.disarm();
   }
 
   #openStore(): Promise<ImageStore> {
@@ -135,7 +150,7 @@ export class ContainerImages {
       const provisioned = await this.#provisioner.provision(containerId, pulled.value);
       const rootfs = { ...provisioned, volumes: volumes.binds };
       await this.#provisioner.mountTargets(containerId, provisioned, sandboxDir, volumes.binds);
-      this.#provisioned.add(containerId);
+      this.#provisioned.set(containerId, named.name);
       if (pulled.value.config.user !== undefined) {
         this.#logger.warn(
           { containerId, user: pulled.value.config.user },
@@ -157,6 +172,26 @@ export class ContainerImages {
         message: `Failed to provision image '${named.name}': ${(error as Error).message}`,
       };
     }
+  }
+
+  /**
+   * Image GC (`--image_gc_config`): when the store's disk has less free than the headroom,
+   * forgets the images no container uses (the excluded ones kept) and deletes their layers
+   * and unpacked copies. Returns the images collected (none when GC is off or not needed).
+   */
+  async collectGarbage(nowMs: number): Promise<string[]> {
+    const gc = this.#flags.gc;
+    if (gc === undefined || this.#store === undefined) return [];
+    const store = await this.#store;
+    const fs = await statfs(this.#flags.dockerStoreDir);
+    if (fs.blocks > 0 && fs.bavail / fs.blocks >= gc.headroom) return [];
+    const keep = new Set([...this.#provisioned.values(), ...gc.excluded]);
+    const collected = await store.collect(keep, nowMs);
+    await this.#provisioner.collect(store.images());
+    if (collected.images.length > 0) {
+      this.#logger.info({ images: collected.images, layers: collected.layers.length }, "image GC");
+    }
+    return collected.images;
   }
 
   /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */

@@ -13,6 +13,48 @@ export interface ImageFlags {
   readonly dockerConfig: string | undefined;
   /** Undefined: overlay where the store's file system allows it, else copy (as Mesos). */
   readonly backend: "copy" | "overlay" | undefined;
+  /** `--image_gc_config` (Mesos's ImageGcConfig), or undefined: no image GC (the default). */
+  readonly gc: ImageGcConfig | undefined;
+}
+
+export interface ImageGcConfig {
+  /** Collect when less than this fraction of the store's disk is free. */
+  readonly headroom: number;
+  readonly intervalMs: number;
+  readonly excluded: readonly string[];
+}
+
+/** Mesos's defaults: 10% headroom, checked every hour. */
+const GC_DEFAULT_HEADROOM = 0.1;
+const GC_DEFAULT_INTERVAL_MS = 3_600_000;
+
+function readGcConfig(r: FlagReader): ImageGcConfig | undefined {
+  const text = r.str("image_gc_config");
+  if (text === undefined) return undefined;
+  try {
+    const json = JSON.parse(text) as {
+      image_disk_headroom?: number;
+      image_disk_watch_interval?: { nanoseconds?: number };
+      excluded_images?: { docker?: { name?: string } }[];
+    };
+    const headroom = json.image_disk_headroom ?? GC_DEFAULT_HEADROOM;
+    const ns = json.image_disk_watch_interval?.nanoseconds;
+    const intervalMs = ns === undefined ? GC_DEFAULT_INTERVAL_MS : ns / 1e6;
+    if (!(headroom >= 0 && headroom <= 1) || !(intervalMs >= 1)) {
+      r.fail(
+        "image_gc_config",
+        "image_disk_headroom must be in [0, 1] and the interval at least 1ms",
+      );
+      return undefined;
+    }
+    const excluded = (json.excluded_images ?? []).flatMap((i) =>
+      i.docker?.name ? [i.docker.name] : [],
+    );
+    return { headroom, intervalMs, excluded };
+  } catch (error) {
+    r.fail("image_gc_config", `not JSON: ${(error as Error).message}`);
+    return undefined;
+  }
 }
 
 export const IMAGE_FLAG_SPECS: readonly AgentFlagSpec[] = [
@@ -39,6 +81,12 @@ export const IMAGE_FLAG_SPECS: readonly AgentFlagSpec[] = [
     kind: "string",
     default: undefined,
     help: "registry credentials: a path to, or the text of, a Docker config JSON with 'auths'",
+  },
+  {
+    name: "image_gc_config",
+    kind: "json",
+    default: undefined,
+    help: 'image GC: JSON {"image_disk_headroom":0.1,"image_disk_watch_interval":{"nanoseconds":N},"excluded_images":[...]} (default: off)',
   },
   {
     name: "image_provisioner_backend",
@@ -69,5 +117,6 @@ export function readImageFlags(r: FlagReader): ImageFlags {
     dockerStoreDir: storeDir,
     dockerConfig: r.str("docker_config"),
     backend: backend === "copy" || backend === "overlay" ? backend : undefined,
+    gc: readGcConfig(r),
   };
 }

@@ -142,6 +142,11 @@ export class ImageStore {
     await rename(temp, path);
   }
 
+  /** The images indexed now, with their layers present. */
+  images(): StoredImage[] {
+    return [...this.#index.keys()].flatMap((name) => this.#stored(name) ?? []);
+  }
+
   /**
    * Image GC (`--image_gc_config`): forgets images pulled before `pulledBeforeMs` that no
    * container uses, then deletes every layer no remaining image names. Returns what went.

@@ -10,7 +10,7 @@
 // the container's own directory each time.
 import { createHash, randomBytes } from "node:crypto";
 import { existsSync, lstatSync } from "node:fs";
-import { mkdir, rename, rm, statfs, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, statfs, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import { CONTAINER_SANDBOX, workingDir } from "./command-merge.ts";
@@ -27,6 +27,10 @@ const NO_OVERLAY_ON: ReadonlyMap<number, string> = new Map([
 ]);
 
 export type Backend = "overlay" | "copy";
+
+function unpackKey(image: StoredImage): string {
+  return createHash("sha256").update(image.layerDigests.join(",")).digest("hex");
+}
 
 function refuseSymlinks(root: string, containerPath: string): void {
   let path = root;
@@ -134,10 +138,20 @@ export class Provisioner {
     }
   }
 
+  /** Removes the unpacked images (overlay lower dirs) no image in `kept` has. */
+  async collect(kept: readonly StoredImage[]): Promise<void> {
+    const keys = new Set(kept.map((i) => unpackKey(i)));
+    const dir = join(this.#storeDir, "rootfs");
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!keys.has(name) && !this.#unpacking.has(join(dir, name))) {
+        await rm(join(dir, name), { recursive: true, force: true });
+      }
+    }
+  }
+
   /** The image unpacked once (whiteouts applied) for overlay's lower dir. */
   async #unpacked(image: StoredImage): Promise<string> {
-    const key = createHash("sha256").update(image.layerDigests.join(",")).digest("hex");
-    const dir = join(this.#storeDir, "rootfs", key);
+    const dir = join(this.#storeDir, "rootfs", unpackKey(image));
     if (existsSync(dir)) return dir;
     let unpacking = this.#unpacking.get(dir);
     if (unpacking === undefined) {
