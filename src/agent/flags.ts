@@ -29,12 +29,12 @@ import {
   hardeningFlagValues,
   readHardeningFlags,
 } from "./hardening-flags.ts";
+import { IMAGE_FLAG_SPECS, type ImageFlags, readImageFlags } from "./images/image-flags.ts";
 import {
   AGENT_SECURITY_FLAG_SPECS,
   type AgentSecurityFlags,
   readAgentSecurityFlags,
 } from "./security-flags.ts";
-import { IMAGE_FLAG_SPECS, type ImageFlags, readImageFlags } from "./images/image-flags.ts";
 
 export interface AgentCommandFlags extends DaemonFlags, HardeningFlags {
   /** Authentication and ACLs (security-flags.ts). */

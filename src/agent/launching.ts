@@ -220,11 +220,8 @@ export class Launching {
       );
       return;
     }
-    const prepared = await this.#images.prepare(
-      containerId,
-      launch.executorInfo.container,
-      launch.directory,
-    );
+    const { container } = launch.executorInfo;
+    const prepared = await this.#images.prepare(containerId, container, launch.directory);
     if (!prepared.ok) {
       this.#launchFailed(containerId, prepared.message);
       return;
