@@ -26,12 +26,12 @@ const TASK_MEM_MB = 1;
 // biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path
 type Loose = Record<string, any>;
 
-function percentile(samples: number[], p: number): number {
+export function percentile(samples: number[], p: number): number {
   const sorted = [...samples].sort((a, b) => a - b);
   return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0);
 }
 
-class BenchScheduler {
+export class BenchScheduler {
   offers: Loose[] = [];
   readonly seen = new Map<string, Map<string, number>>();
   /** Tasks that reached TASK_FINISHED or TASK_FAILED. */
@@ -130,7 +130,10 @@ class BenchScheduler {
     }
   }
 
-  async accept(offer: Loose, tasks: { id: string; command: string }[]): Promise<void> {
+  async accept(
+    offer: Loose,
+    tasks: { id: string; command: string; container?: Loose }[],
+  ): Promise<void> {
     const res = await this.call({
       type: "ACCEPT",
       accept: {
@@ -144,6 +147,7 @@ class BenchScheduler {
                 task_id: { value: t.id },
                 agent_id: offer.agent_id,
                 command: { value: t.command },
+                ...(t.container === undefined ? {} : { container: t.container }),
                 resources: [
                   { name: "cpus", type: "SCALAR", scalar: { value: TASK_CPUS } },
                   { name: "mem", type: "SCALAR", scalar: { value: TASK_MEM_MB } },
@@ -204,10 +208,11 @@ function profileArgs(): string[] {
 
 const WORKER = new URL("./agent-bench-worker.ts", import.meta.url).pathname;
 
-async function withCluster<T>(
+export async function withCluster<T>(
   isolation: string | undefined,
   checkpoint: boolean,
   body: (s: BenchScheduler, agent: Daemon, master: Daemon) => Promise<T>,
+  agentFlags: Record<string, string> = {},
 ): Promise<T> {
   const workDir = await mkdtemp(join(tmpdir(), "tessera-agent-bench-"));
   workDirs.push(workDir);
@@ -225,6 +230,7 @@ async function withCluster<T>(
     resources: "cpus:64;mem:65536;disk:1000;ports:[31000-31100]",
     registration_backoff_factor: "1ms",
     ...(isolation === undefined ? {} : { isolation }),
+    ...agentFlags,
   });
   try {
     const scheduler = await BenchScheduler.start(master.url, checkpoint);
@@ -243,7 +249,7 @@ async function withCluster<T>(
  */
 const workDirs: string[] = [];
 
-async function removeWorkDirs(): Promise<void> {
+export async function removeWorkDirs(): Promise<void> {
   for (const dir of workDirs.splice(0)) await rm(dir, { recursive: true, force: true });
 }
 
@@ -278,7 +284,7 @@ export async function latency(
 }
 
 /** How many of the bench's tasks (0.01 cpus, 1 MB each) the offer holds. */
-function tasksFitting(offer: Loose): number {
+export function tasksFitting(offer: Loose): number {
   const scalar = (name: string): number =>
     (offer.resources as Loose[])
       .filter((r) => r.name === name)

@@ -50,6 +50,7 @@
 #include <unistd.h>
 
 #include "netns.h"
+#include "rootfs.h"
 #include "steps.h"
 
 #define MAX_LIST 4096
@@ -82,6 +83,9 @@ struct request {
   // Generated network files bound over the host's, after the hardening (bind_network_files).
   const char *netfile_from[MAX_NETFILES], *netfile_to[MAX_NETFILES];
   int nnetfiles;
+  // A container image's root file system to pivot into (enter_rootfs), or NULL; with the
+  // overlay backend, the mount options of the overlay mounted there first (mount_overlay).
+  const char *rootfs, *overlay;
   uid_t uid;
   gid_t gid;
   // The user's supplementary groups, looked up before the clone (see launch()).
@@ -174,7 +178,7 @@ static char *next_token(char **p, char *end) {
 static const char *parse(char *buf, size_t len, struct request *r) {
   // Field by field: the argv and env arrays are only written as far as they are used.
   r->id = -1;
-  r->file = r->cwd = r->out = r->err = r->user = r->name = r->netns = NULL;
+  r->file = r->cwd = r->out = r->err = r->user = r->name = r->netns = r->rootfs = r->overlay = NULL;
   r->nmkdirs = 0;
   r->argv[0] = r->env[0] = NULL;
   r->ncgroups = r->nbinds = r->ngroups = r->nnetfiles = 0;
@@ -223,6 +227,10 @@ static const char *parse(char *buf, size_t len, struct request *r) {
       if (r->nnetfiles == MAX_NETFILES) return "too many network files";
       r->netfile_from[r->nnetfiles] = NEXT();
       if ((r->netfile_to[r->nnetfiles++] = NEXT()) == NULL) return "netfile without two paths";
+    } else if (strcmp(tok, "overlay") == 0) {
+      if ((r->overlay = NEXT()) == NULL) return "overlay without mount options";
+    } else if (strcmp(tok, "rootfs") == 0) {
+      if ((r->rootfs = NEXT()) == NULL || r->rootfs[0] != '/') return "rootfs without an absolute path";
     } else if (strcmp(tok, "pidns") == 0) {
       r->pidns = 1;
     } else if (strcmp(tok, "mountns") == 0) {
@@ -329,10 +337,14 @@ static int child(void *arg) {
   }
   if (r->pidns && mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
     die(errfd, "cannot mount /proc", NULL, errno);
+  if (r->overlay != NULL && r->rootfs != NULL && (e = mount_overlay(r->rootfs, r->overlay)) != 0)
+    die(errfd, "cannot mount the image's overlay on", r->rootfs, e);
   for (int i = 0; i < r->nbinds; i++)
     // Recursive: persistent volumes mounted inside the sandbox come along (volume-mounts.ts).
     if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
+  const char *step = NULL;
+  if (r->rootfs != NULL && (e = enter_rootfs(r->rootfs, &step)) != 0) die(errfd, step, r->rootfs, e);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   harden(r, errfd);
   if ((e = bind_network_files(netfds, r->netfile_to, r->nnetfiles, &netfile)) != 0)

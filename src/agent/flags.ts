@@ -29,6 +29,7 @@ import {
   hardeningFlagValues,
   readHardeningFlags,
 } from "./hardening-flags.ts";
+import { IMAGE_FLAG_SPECS, type ImageFlags, readImageFlags } from "./images/image-flags.ts";
 import {
   NETWORK_FLAG_SPECS,
   type NetworkFlags,
@@ -82,6 +83,8 @@ export interface AgentCommandFlags extends DaemonFlags, HardeningFlags, NetworkF
   executorEnvironmentVariables: Readonly<Record<string, string>> | undefined;
   /** `--ssl_*`: TLS flags given, over the LIBPROCESS_SSL_* variables (src/http/tls.ts). */
   tls: TlsOverrides;
+  /** `--image_providers`, `--docker_registry`, `--docker_store_dir`, ... (images/image-flags.ts). */
+  images: ImageFlags;
 }
 
 type FlagKind =
@@ -261,6 +264,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   ...NETWORK_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
+  ...IMAGE_FLAG_SPECS,
   ...AGENT_FLAGS_WITHOUT_EFFECT,
 ];
 
@@ -347,6 +351,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
   return {
     ...daemon,
     ...readNetworkFlags(r),
+    images: readImageFlags(r),
     master,
     workDir: workDir ?? "",
     strict: r.bool("strict"),

@@ -4,22 +4,19 @@
 // the pid file recovery re-attaches by, and each container's end fed back as an input. Also
 // KILL_CONTAINER for the operator API, and the sandbox garbage collector that takes every
 // ended container's run directory.
-import { mkdirSync, readFileSync } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { constants as osConstants, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { processTls, tlsEnvironment } from "../http/tls.ts";
-import type { Resource } from "../wire/resource.ts";
 import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
 import type {
   Containerizer,
   ContainerResources,
   Termination,
 } from "./containerizer/containerizer.ts";
-import { findPasswdEntry } from "./containerizer/proc-parse.ts";
 import { attachVolumes, detachVolumes } from "./containerizer/volume-mounts.ts";
-import { runMetaDir } from "./core/paths.ts";
 import type { AgentInput, ContainerLaunch } from "./core/types.ts";
 import {
   DEFAULT_KILL_GRACE_MS,
@@ -34,47 +31,18 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
+import {
+  ContainerImages,
+  envInImage,
+  launchInImage,
+  type PreparedImage,
+} from "./images/container-images.ts";
+import { containerResources, inheritedEnv, pidFile, runsAsRoot } from "./launch-helpers.ts";
 import { agentCniIsolator, type CniIsolator } from "./network/cni-isolator.ts";
 import type { ContainerNetworkJoin } from "./network/network-join.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
 
-/** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
-export function containerResources(resources: readonly Resource[]): ContainerResources {
-  let cpus = 0;
-  let memMb = 0;
-  let diskMb = 0;
-  for (const r of resources) {
-    const value = r.scalar?.value ?? 0;
-    if (r.name === "cpus") cpus += value;
-    else if (r.name === "mem") memMb += value;
-    else if (r.name === "disk") diskMb += value;
-  }
-  return { cpus: cpus > 0 ? cpus : 0.1, memMb: memMb > 0 ? memMb : 32, diskMb };
-}
-
-/** `runs/<c>/pids/forked.pid`: the executor's pid, by which recovery re-attaches it. */
-export function pidFile(
-  workDir: string,
-  agentId: string,
-  l: { frameworkId: string; executorId: string; containerId: string },
-): string {
-  return join(
-    runMetaDir(workDir, agentId, l.frameworkId, l.executorId, l.containerId),
-    "pids",
-    "forked.pid",
-  );
-}
-
-/** Whether a task would run as root: as the agent's own user on a root agent, or as a user
- *  whose uid is 0 (an unknown user is the containerizer's error to give). */
-function runsAsRoot(user: string | undefined): boolean {
-  if (user === undefined) return process.getuid?.() === 0;
-  try {
-    return findPasswdEntry(readFileSync("/etc/passwd", "utf8"), user)?.uid === 0;
-  } catch {
-    return false;
-  }
-}
+export { containerResources, pidFile } from "./launch-helpers.ts";
 
 type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
 
@@ -114,6 +82,7 @@ export class Launching {
   readonly #gc: SandboxGc;
   /** network/cni: the containers' own networks (src/agent/network). */
   readonly networks: CniIsolator;
+  readonly #images: ContainerImages;
   #gcStarting: Promise<void> | undefined;
   #closed = false;
   readonly #user = userInfo().username;
@@ -128,6 +97,7 @@ export class Launching {
     this.#agentId = parts.agentId;
     this.#transport = new LocalExecutorTransport(parts.endpoint);
     this.networks = agentCniIsolator(parts.flags, (m) => this.#logger.warn(m));
+    this.#images = new ContainerImages(parts.flags.images, parts.flags.workDir, parts.logger);
     this.#gc = new SandboxGc({
       workDir: parts.flags.workDir,
       gcDelayMs: parts.flags.gcDelayMs,
@@ -169,6 +139,7 @@ export class Launching {
   #sandboxDone(containerId: string): void {
     this.#detachVolumes(containerId);
     void this.networks.detach(containerId);
+    void this.#images.release(containerId);
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
@@ -217,6 +188,13 @@ export class Launching {
       );
       return;
     }
+    const { container } = launch.executorInfo;
+    const prepared = await this.#images.prepare(containerId, container, launch.directory);
+    if (!prepared.ok) {
+      this.#launchFailed(containerId, prepared.message);
+      return;
+    }
+    const image = prepared.image;
     // The containerizer creates the sandbox as it launches (the native launcher does it off
     // this event loop); only fetching needs it earlier.
     const uris = launch.executorInfo.command?.uris ?? [];
@@ -258,7 +236,7 @@ export class Launching {
       ...(this.#flags.executorEnvironmentVariables ?? inheritedEnv()),
       ...tlsEnvironment(processTls()),
     };
-    const env: Record<string, string> = { ...this.#inheritedEnv, ...launch.env };
+    const env = envInImage(image, this.#inheritedEnv, launch.env);
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {
       const hosted = this.hostedExecutor(launch, {
@@ -267,6 +245,7 @@ export class Launching {
         resources,
         shutdownGraceMs: this.shutdownGraceMs(launch.executorInfo),
         network,
+        image,
       });
       this.#dispatch({ kind: "container_launched", containerId });
       void hosted.start();
@@ -282,17 +261,24 @@ export class Launching {
     if (authenticateHttpExecutors && jwtKey !== undefined)
       env.MESOS_EXECUTOR_AUTHENTICATION_TOKEN = executorToken(jwtKey, launch);
     this.#sandboxes.set(containerId, launch.directory);
+    const inImage = launchInImage(image, {
+      shell: command.shell !== false,
+      value: command.value,
+      arguments: command.arguments,
+    });
+    if (!inImage.ok) {
+      this.#sandboxDone(containerId);
+      this.#launchFailed(containerId, inImage.message);
+      return;
+    }
     const started = await this.#containerizer.launch(containerId, {
       sandboxDir: launch.directory,
-      command: {
-        shell: command.shell !== false,
-        value: command.value,
-        arguments: command.arguments,
-      },
+      command: inImage.command,
       env,
       user,
       resources,
       network,
+      rootfs: inImage.rootfs,
     });
     if (!started.ok) {
       this.#launchFailed(containerId, started.message);
@@ -314,6 +300,7 @@ export class Launching {
   #launchFailed(containerId: string, message: string): void {
     this.#detachVolumes(containerId);
     void this.networks.detach(containerId);
+    void this.#images.release(containerId);
     this.#dispatch({ kind: "container_launch_failed", containerId, message });
   }
 
@@ -331,6 +318,7 @@ export class Launching {
       recovered?: RecoveredHosted;
       recoveredWait?: Promise<Termination | undefined>;
       network?: ContainerNetworkJoin | undefined;
+      image?: PreparedImage | undefined;
     },
   ): HostedCommandExecutor {
     const { containerId } = launch;
@@ -344,15 +332,19 @@ export class Launching {
       sandboxDir: launch.directory,
       shutdownGracePeriodMs: how.shutdownGraceMs,
       recovered: how.recovered,
+      commandFromImage: how.image !== undefined,
       runner: {
         launch: async (command, taskEnv) => {
+          const inImage = launchInImage(how.image, command);
+          if (!inImage.ok) return inImage;
           const started = await this.#containerizer.launch(containerId, {
             sandboxDir: launch.directory,
-            command,
+            command: inImage.command,
             env: taskEnv,
             user: how.user,
             resources: how.resources,
             network: how.network,
+            rootfs: inImage.rootfs,
           });
           if (!started.ok) return { ok: false, message: started.message };
           // The task's end is reported when its process ends (Mesos's executor reaps its
@@ -471,18 +463,10 @@ export class Launching {
   /** Leaves the containers running (they are recovered on restart) and stops the collector. */
   async close(): Promise<void> {
     this.#closed = true;
+    this.#images.close();
     for (const hosted of this.#hosted.values()) hosted.detach();
     await this.#gcStarting;
     await this.#gc.stop();
     await this.networks.settle();
   }
-}
-
-/** What executors inherit from the agent when --executor_environment_variables is unset. */
-function inheritedEnv(): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) {
-    if (value !== undefined && !name.startsWith("TESSERA_")) out[name] = value;
-  }
-  return out;
 }

@@ -207,6 +207,10 @@ export async function execute(
         resources: taken.resources,
         ...(Object.keys(spec.env).length > 0 ? { env: spec.env } : {}),
       });
+      if (spec.image !== undefined) {
+        const image = { type: "DOCKER" as const, docker: { name: spec.image } };
+        task.container = { type: "MESOS", mesos: { image } };
+      }
       applyRunNetwork(task, spec.network, taken.ports);
       process.stderr.write(describeMappings(spec.network, taken.ports));
       const result = await client.launch([offer.id.value], [task], {

@@ -1,7 +1,8 @@
 // What `tessera run` launches, read from its flags: resources, name, environment and the shell
 // command. Pure, so the parsing rules are tested without a cluster.
 import { randomBytes } from "node:crypto";
-import { CliError, usageError } from "./cli-error.ts";
+import { parseImageReference } from "../agent/images/image-reference.ts";
+import { usageError } from "./cli-error.ts";
 import { type RunNetwork, runNetwork } from "./run-network.ts";
 
 export interface RunFlags {
@@ -28,6 +29,8 @@ export interface RunSpec {
   readonly command: string;
   /** --network / -p (run-network.ts). */
   readonly network: RunNetwork;
+  /** A Docker image the task runs in (the agent needs --image_providers=docker). */
+  readonly image: string | undefined;
 }
 
 /** Quotes one word for `sh` unless it only holds characters the shell leaves alone. */
@@ -58,11 +61,8 @@ function quantity(text: string, flag: string, allowZero: boolean): number {
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 
 export function runSpec(flags: RunFlags, words: readonly string[]): RunSpec {
-  if (flags.image !== undefined) {
-    throw new CliError(
-      "UNSUPPORTED",
-      `container images are not supported yet (--image ${flags.image}): run the command on the agent's host`,
-    );
+  if (flags.image !== undefined && parseImageReference(flags.image) === undefined) {
+    throw usageError(`--image '${flags.image}' is not an image reference (e.g. busybox:latest)`);
   }
   if (words.length === 0 || words.every((w) => w.trim() === "")) {
     throw usageError("run: give the command to run after --, e.g. tessera run -- echo hello");
@@ -87,5 +87,6 @@ export function runSpec(flags: RunFlags, words: readonly string[]): RunSpec {
     env,
     command: joinCommand(words),
     network: runNetwork(flags.network, flags.publish),
+    image: flags.image,
   };
 }

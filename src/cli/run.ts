@@ -24,9 +24,12 @@ export function runCommand(): Command {
     .option("--name <name>", "task name; the task id is NAME-<random>", "run")
     .option("--env <NAME=VALUE>", "environment variable for the task (repeatable)", collect)
     .option("--role <role>", "role to run the task under", "*")
-    .option("--image <image>", "container image (not supported yet)")
     .option("--network <name>", "container network: host (default), bridge, or a CNI network")
     .option("-p, --publish <port>", "container port to map from a host port (repeatable)", collect)
+    .option(
+      "--image <image>",
+      "Docker image to run the command in (the agent needs --image_providers=docker)",
+    )
     .option("--detach", "print the task id once it is running and exit, leaving it running")
     .option(
       "--wait_for_agent <seconds>",

@@ -52,20 +52,20 @@ test("a master address that does not parse is a usage error naming it", async ()
   ]);
 });
 
-test("`run --image` says container images are not supported yet and launches nothing", async () => {
+test("`run --image` with a bad image reference is a usage error naming it, launching nothing", async () => {
   const port = await freePort();
   const r = await tessera([
     "run",
     "--master",
     `127.0.0.1:${port}`,
     "--image",
-    "alpine",
+    "Not/An Image",
     "--",
     "true",
   ]);
-  assert.equal(r.code, 1);
+  assert.equal(r.code, 2);
   assert.deepEqual(lines(r.stderr).length, 1);
-  assert.match(r.stderr, /container images are not supported yet/);
+  assert.match(r.stderr, /--image 'Not\/An Image' is not an image reference/);
 });
 
 test("`run` without a command is a usage error", async () => {

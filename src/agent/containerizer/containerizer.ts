@@ -57,6 +57,20 @@ export interface LaunchConfig {
   readonly resources: ContainerResources;
   /** The container's own network (src/agent/network), or none: the host's. */
   readonly network?: ContainerNetworkJoin | undefined;
+  /** A container image's root file system to run in (src/agent/images), or none: the host's. */
+  readonly rootfs?: ContainerRootfs | undefined;
+}
+
+export interface ContainerRootfs {
+  /** The provisioned rootfs on the host; the sandbox is bound at /mnt/mesos/sandbox in it. */
+  readonly dir: string;
+  /** The task's cwd inside the rootfs. */
+  readonly cwd: string;
+  /** Overlay backend: the mount options of the overlay the launcher mounts on `dir` first,
+   *  inside the container's mount namespace (so the mount goes with the container). */
+  readonly overlay?: string | undefined;
+  /** Host paths bound at absolute paths inside the rootfs (images/image-volumes.ts). */
+  readonly volumes?: readonly { from: string; to: string; readOnly: boolean }[] | undefined;
 }
 
 export type ContainerizerErrorCode =

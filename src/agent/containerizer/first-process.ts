@@ -71,10 +71,15 @@ export function startFirstProcess(
       user,
       hardening,
       network: launch.network,
+      rootfs: launch.rootfs,
     });
   }
   if (launch.network !== undefined) {
     const why = "a container network needs the native launcher (a C compiler to build it)";
+    return Promise.resolve({ ok: false, message: why });
+  }
+  if (launch.rootfs !== undefined) {
+    const why = "a container image needs the native launcher (a C compiler to build it)";
     return Promise.resolve({ ok: false, message: why });
   }
   assert(launchers.helper !== null, "a launcher exists");

@@ -16,6 +16,7 @@ import { constants as osConstants } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { ContainerNetworkJoin } from "../network/network-join.ts";
+import type { ContainerRootfs } from "./containerizer.ts";
 import type { CommandSpec } from "./launcher.ts";
 import type { LauncherDialect, Reply } from "./spawn-helper.ts";
 import type { TaskHardening } from "./task-hardening.ts";
@@ -26,6 +27,8 @@ const STEPS = fileURLToPath(new URL("../../../native/steps.c", import.meta.url))
 const STEPS_HEADER = fileURLToPath(new URL("../../../native/steps.h", import.meta.url));
 const NETNS = fileURLToPath(new URL("../../../native/netns.c", import.meta.url));
 const NETNS_HEADER = fileURLToPath(new URL("../../../native/netns.h", import.meta.url));
+const ROOTFS = fileURLToPath(new URL("../../../native/rootfs.c", import.meta.url));
+const ROOTFS_HEADER = fileURLToPath(new URL("../../../native/rootfs.h", import.meta.url));
 const CACHE_DIR = fileURLToPath(new URL("../../../node_modules/.cache/tessera", import.meta.url));
 const COMPILE_TIMEOUT_MS = 60_000;
 
@@ -47,6 +50,8 @@ export interface NativeLaunchRequest {
   readonly hardening?: TaskHardening | undefined;
   /** The container's own network (network/cni): its namespace and generated /etc files. */
   readonly network?: ContainerNetworkJoin | undefined;
+  /** Run in this image rootfs (enter_rootfs in launcher.c); `mountPoint` is then unused. */
+  readonly rootfs?: ContainerRootfs | undefined;
 }
 
 export type NativeLauncherBuild =
@@ -74,7 +79,7 @@ function probe(b: NativeLauncherBuild): NativeLauncherBuild {
 function build(): NativeLauncherBuild {
   const hasher = createHash("sha256");
   try {
-    for (const file of [SOURCE, STEPS, STEPS_HEADER, NETNS, NETNS_HEADER])
+    for (const file of [SOURCE, STEPS, STEPS_HEADER, NETNS, NETNS_HEADER, ROOTFS, ROOTFS_HEADER])
       hasher.update(readFileSync(file));
   } catch (e) {
     return { ok: false, reason: `no launcher source: ${(e as Error).message}` };
@@ -97,7 +102,7 @@ function build(): NativeLauncherBuild {
   } catch (e) {
     return { ok: false, reason: `cannot create ${CACHE_DIR}: ${(e as Error).message}` };
   }
-  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS, NETNS], {
+  const compiled = spawnSync(compiler, ["-O2", "-o", temp, SOURCE, STEPS, NETNS, ROOTFS], {
     encoding: "utf8",
     timeout: COMPILE_TIMEOUT_MS,
   });
@@ -123,7 +128,9 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
   tokens.push("stdout", r.stdoutPath, "stderr", r.stderrPath, "mkdir", r.sandboxDir);
   for (const procs of r.cgroupProcsFiles) tokens.push("cgroup", procs);
   if (r.pidNamespace) tokens.push("pidns");
-  if (r.mountPoint === null) {
+  if (r.rootfs !== undefined) {
+    tokens.push(...rootfsTokens(r.sandboxDir, r.rootfs));
+  } else if (r.mountPoint === null) {
     tokens.push("cwd", r.sandboxDir);
   } else {
     // The task starts in the mount point: the sandbox's host path is hidden once /tmp is
@@ -146,7 +153,8 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
 function hardeningTokens(tokens: string[], r: NativeLaunchRequest): void {
   const h = r.hardening;
   if (h === undefined) return;
-  if (h.mountNamespace) {
+  // In an image the host paths made read-only are out of sight: the rootfs is the container's.
+  if (h.mountNamespace && r.rootfs === undefined) {
     if (!r.pidNamespace && r.mountPoint === null) tokens.push("mountns");
     for (const path of h.readOnly) tokens.push("rdonly", path);
     for (const path of h.rootReadOnly) tokens.push("rdonly-root", path);
@@ -161,6 +169,22 @@ function networkTokens(tokens: string[], network: ContainerNetworkJoin | undefin
   if (network === undefined) return;
   tokens.push("netns", network.netnsPath, "mountns");
   for (const [from, to] of network.files) tokens.push("netfile", from, to);
+}
+
+/** In a new mount namespace: the sandbox bound at /mnt/mesos/sandbox of the rootfs, then the
+ *  pivot into it; the cwd is a path inside it. */
+function rootfsTokens(sandboxDir: string, rootfs: ContainerRootfs): string[] {
+  const mount = join(rootfs.dir, "mnt/mesos/sandbox");
+  const overlay = rootfs.overlay === undefined ? [] : ["overlay", rootfs.overlay];
+  const bind = ["mkdir", mount, "bind", sandboxDir, mount];
+  // Volumes after the sandbox, so those below it land on its mount; read-only once inside.
+  const volumes = (rootfs.volumes ?? []).flatMap((v) => [
+    "bind",
+    v.from,
+    join(rootfs.dir, v.to),
+    ...(v.readOnly ? ["rdonly", v.to] : []),
+  ]);
+  return ["mountns", ...overlay, ...bind, ...volumes, "rootfs", rootfs.dir, "cwd", rootfs.cwd];
 }
 
 const SIGNAL_NAMES = new Map<number, NodeJS.Signals>(

@@ -74,6 +74,8 @@ export interface CommandExecutorOptions {
   sandboxDir: string;
   shutdownGracePeriodMs: number;
   runner: TaskRunner;
+  /** The task runs in an image: a CommandInfo without a value runs its Entrypoint/Cmd. */
+  commandFromImage?: boolean;
   onExit(outcome: ExecutorOutcome): void;
   /** Set after an agent restart: the task already runs in the container. */
   recovered?: { taskId: string; unacknowledgedTasks: TaskInfo[] } | undefined;
@@ -222,13 +224,16 @@ export class HostedCommandExecutor {
     this.#taskId = task.task_id.value;
     this.#update("TASK_STARTING", {});
     const command = task.command;
-    if (command?.value === undefined) {
+    if (
+      command === undefined ||
+      (command.value === undefined && this.#o.commandFromImage !== true)
+    ) {
       this.#update("TASK_FAILED", { message: "Task has no command to run" });
       return;
     }
     const spec: CommandSpec = {
       shell: command.shell !== false,
-      value: command.value,
+      value: command.value ?? "",
       arguments: command.arguments,
     };
     this.#launching = this.#o.runner.launch(spec, this.#o.env);

@@ -7,6 +7,7 @@ import { commandTask, type TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Resource as WireResource } from "../../wire/resource.ts";
 import { type AppDefinition, type AppHealthCheck, appPorts } from "./app-definition.ts";
 import { type AppId, appIdToTaskPrefix, taskPrefixToAppId } from "./path-id.ts";
+import { taskContainer } from "./task-container.ts";
 import { applyTaskNetwork } from "./task-network.ts";
 
 /** Marathon drops label values longer than this from MARATHON_APP_LABEL_* variables. */
@@ -165,6 +166,8 @@ export function buildTaskInfo(input: TaskBuildInput): TaskInfoInput {
       ? {}
       : { killGracePeriodMs: app.taskKillGracePeriodSeconds * 1000 }),
   });
+  const container = taskContainer(app);
+  if (container !== undefined) task.container = container;
   applyTaskNetwork(task, app, input.hostPorts);
   const first = app.healthChecks[0];
   const health = first === undefined ? undefined : mesosHealthCheck(first, input.hostPorts);

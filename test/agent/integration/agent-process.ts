@@ -104,7 +104,12 @@ export interface ProcessCluster {
  */
 export function processClusterForSuite(
   isolation: string,
-  options: { frameworkInfo?: Record<string, unknown>; leftoverPids?: () => number[] } = {},
+  options: {
+    frameworkInfo?: Record<string, unknown>;
+    leftoverPids?: () => number[];
+    /** More agent flags, computed once the work dir exists. */
+    flags?: (workDir: string) => Record<string, string>;
+  } = {},
 ): ProcessCluster {
   let master: RunningMaster | undefined;
   let framework: Framework | undefined;
@@ -118,7 +123,10 @@ export function processClusterForSuite(
   before(async () => {
     work = await tempWorkDir();
     master = await startMasterForAgents();
-    flags = await agentProcessFlags(master.url, work.dir, isolation);
+    flags = {
+      ...(await agentProcessFlags(master.url, work.dir, isolation)),
+      ...options.flags?.(work.dir),
+    };
     await start();
     framework = await Framework.subscribe(master, options.frameworkInfo);
   });

@@ -51,7 +51,10 @@ export interface RealCluster {
 
 let clusters = 0;
 
-export async function startRealCluster(): Promise<RealCluster> {
+/** `agentFlags`: more flags for every agent (e.g. image support). */
+export async function startRealCluster(
+  agentFlags: Record<string, string> = {},
+): Promise<RealCluster> {
   const dir = mkdtempSync(join(tmpdir(), "tessera-services-it-"));
   // The agents are killed, not stopped, at the end: their containers' cgroups are removed here.
   const cgroupsRoot = `tessera-services-it-${process.pid}-${++clusters}`;
@@ -76,6 +79,7 @@ export async function startRealCluster(): Promise<RealCluster> {
           resources: `cpus:4;mem:4096;disk:4096;ports:${ports}`,
           registration_backoff_factor: "10ms",
           log_level: "error",
+          ...agentFlags,
         },
         CLUSTER_WAIT_MS,
       ),

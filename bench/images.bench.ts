@@ -1,0 +1,189 @@
+// Tasks in a container image against the same tasks without one (issue 15), in one run on
+// one machine, with a real master and agent (agent.bench.ts's daemons) and an offline-built
+// busybox image served from a tarball directory: the cold first image task (pull, unpack,
+// launch), warm ACCEPT -> TASK_FINISHED p50/p99 of `true` in the image and without it, image
+// tasks/s against no-image tasks/s, and `docker run --rm IMAGE true` as the reference row
+// when a Docker engine answers (else a row saying why it is missing). Targets: a warm image
+// task at most 1.5x a no-image task (p50 and tasks/s), and >= 10x faster than docker run.
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildBusyboxImage } from "../test/agent/images/image-fixture.ts";
+import {
+  type BenchScheduler,
+  percentile,
+  removeWorkDirs,
+  tasksFitting,
+  withCluster,
+} from "./agent.bench.ts";
+import { type BenchRow, type BenchSuite, nowMs, round } from "./harness.ts";
+
+const LATENCY_TASKS = 30;
+const THROUGHPUT_TASKS = 100;
+const DOCKER_RUNS = 5;
+const ISOLATION = "posix/cpu,posix/mem,filesystem/linux";
+const IMAGE = { type: "MESOS", mesos: { image: { type: "DOCKER", docker: { name: "busybox" } } } };
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON from the wire, read by path
+type Loose = Record<string, any>;
+
+async function finish(
+  s: BenchScheduler,
+  id: string,
+  container: Loose | undefined,
+): Promise<Map<string, number>> {
+  const offer = await s.until(() => s.offers.shift());
+  await s.accept(offer, [
+    { id, command: "true", ...(container === undefined ? {} : { container }) },
+  ]);
+  const states = await s.until(() => {
+    const m = s.seen.get(id);
+    return m?.has("TASK_FINISHED") || m?.has("TASK_FAILED") ? m : undefined;
+  });
+  if (!states.has("TASK_FINISHED")) throw new Error(`bench: ${id} did not finish`);
+  return states;
+}
+
+async function latencies(
+  s: BenchScheduler,
+  prefix: string,
+  container: Loose | undefined,
+): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < LATENCY_TASKS + 3; i++) {
+    const start = nowMs();
+    const states = await finish(s, `${prefix}-${i}`, container);
+    if (i >= 3) out.push((states.get("TASK_FINISHED") ?? Number.NaN) - start);
+  }
+  return out;
+}
+
+/** Tasks/s of `true` to TASK_FINISHED, all launched on the offers as they come. */
+async function rate(
+  s: BenchScheduler,
+  prefix: string,
+  container: Loose | undefined,
+): Promise<number> {
+  const target = s.ended + THROUGHPUT_TASKS;
+  const start = nowMs();
+  let launched = 0;
+  while (launched < THROUGHPUT_TASKS) {
+    const offer = await s.until(() => s.offers.shift());
+    const batch = Math.min(50, THROUGHPUT_TASKS - launched, tasksFitting(offer));
+    if (batch === 0) continue;
+    const tasks = Array.from({ length: batch }, (_, k) => ({
+      id: `${prefix}-${launched + k}`,
+      command: "true",
+      ...(container === undefined ? {} : { container }),
+    }));
+    launched += batch;
+    await s.accept(offer, tasks);
+  }
+  await s.until(() => (s.ended >= target ? true : undefined));
+  return Math.round(THROUGHPUT_TASKS / ((nowMs() - start) / 1000));
+}
+
+function dockerRow(): BenchRow {
+  const name = "docker run --rm busybox true (reference)";
+  const info = spawnSync("docker", ["info", "--format", "{{.ServerVersion}}"], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  if (info.status !== 0) {
+    const why = info.error?.message ?? (info.stderr.trim().split("\n")[0] || `exit ${info.status}`);
+    console.log(`images bench: no docker run row: no Docker engine answers (${why})`);
+    return { name, value: Number.NaN, unit: "ms", note: `skipped: no Docker engine (${why})` };
+  }
+  const samples: number[] = [];
+  for (let i = 0; i < DOCKER_RUNS + 1; i++) {
+    const start = nowMs();
+    spawnSync("docker", ["run", "--rm", "busybox", "true"], { timeout: 60_000 });
+    if (i > 0) samples.push(nowMs() - start);
+  }
+  return { name, value: percentile(samples, 50), unit: "ms", runs: DOCKER_RUNS };
+}
+
+async function run(): Promise<BenchRow[]> {
+  const work = mkdtempSync(join(tmpdir(), "tessera-images-bench-"));
+  try {
+    const built = buildBusyboxImage(join(work, "build"));
+    const flags = {
+      image_providers: "docker",
+      docker_registry: built.tarballDir,
+      docker_store_dir: join(work, "store"),
+    };
+    const rows = await withCluster(
+      ISOLATION,
+      false,
+      async (s) => {
+        const coldStart = nowMs();
+        await finish(s, "cold", IMAGE);
+        const coldMs = round(nowMs() - coldStart);
+        const plain = await latencies(s, "plain", undefined);
+        const image = await latencies(s, "image", IMAGE);
+        const plainRate = await rate(s, "plain-tp", undefined);
+        const imageRate = await rate(s, "image-tp", IMAGE);
+        const ctx = { isolation: ISOLATION, tasks: LATENCY_TASKS };
+        const p50 = (x: number[]) => percentile(x, 50);
+        return [
+          {
+            name: "cold pull+unpack+launch, ACCEPT->TASK_FINISHED",
+            value: coldMs,
+            unit: "ms",
+            ...ctx,
+          },
+          { name: "no image: ACCEPT->TASK_FINISHED p50", value: p50(plain), unit: "ms", ...ctx },
+          {
+            name: "no image: ACCEPT->TASK_FINISHED p99",
+            value: percentile(plain, 99),
+            unit: "ms",
+            ...ctx,
+          },
+          { name: "image: ACCEPT->TASK_FINISHED p50", value: p50(image), unit: "ms", ...ctx },
+          {
+            name: "image: ACCEPT->TASK_FINISHED p99",
+            value: percentile(image, 99),
+            unit: "ms",
+            ...ctx,
+          },
+          {
+            name: "image / no image p50 (target <= 1.5)",
+            value: round(p50(image) / p50(plain)),
+            unit: "x",
+            ...ctx,
+          },
+          { name: "no image: tasks/s", value: plainRate, unit: "tasks/s", tasks: THROUGHPUT_TASKS },
+          { name: "image: tasks/s", value: imageRate, unit: "tasks/s", tasks: THROUGHPUT_TASKS },
+          {
+            name: "no image / image tasks/s (target <= 1.5)",
+            value: round(plainRate / imageRate),
+            unit: "x",
+          },
+        ] as BenchRow[];
+      },
+      flags,
+    );
+    const docker = dockerRow();
+    const image = rows.find((r) => r.name.startsWith("image: ACCEPT->TASK_FINISHED p50"));
+    rows.push(docker);
+    if (!Number.isNaN(docker.value) && image !== undefined) {
+      rows.push({
+        name: "docker run / image task (target >= 10)",
+        value: round(docker.value / image.value),
+        unit: "x",
+      });
+    }
+    return rows;
+  } finally {
+    await removeWorkDirs();
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export const suite: BenchSuite = {
+  name: "images",
+  description:
+    "tasks in a container image vs without (cold pull, warm latency, tasks/s, docker run)",
+  run,
+};

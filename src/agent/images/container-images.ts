@@ -1,0 +1,242 @@
+// The Mesos containerizer's image support for the agent's launches (containers.md §2): a
+// ContainerInfo of type MESOS with `mesos.image`, or of type DOCKER on this agent that runs
+// no Docker containerizer (run here from the same image; the differences are in
+// docs/containers.md), gets its image pulled into the store and a rootfs provisioned for the
+// container at `<work_dir>/provisioner/containers/<container_id>/rootfs` (copy backend),
+// removed when the container ends. With `--image_providers` unset, or for what is not built
+// yet (container volumes, image volumes, APPC images), the launch is refused with a message
+// (container-refusal.ts) and the task never runs on the host.
+import { rm, statfs } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "pino";
+import type { ContainerInfo } from "../../wire/container.ts";
+import { Repeating } from "../containerizer/container-watch.ts";
+import type { ContainerRootfs } from "../containerizer/containerizer.ts";
+import type { CommandSpec } from "../containerizer/launcher.ts";
+import { CONTAINER_SANDBOX, imageEnv, mergeCommand } from "./command-merge.ts";
+import { containerRefusal } from "./container-refusal.ts";
+import type { ImageRuntimeConfig } from "./image-config.ts";
+import type { ImageFlags } from "./image-flags.ts";
+import { ImageStore } from "./image-store.ts";
+import { imageVolumes } from "./image-volumes.ts";
+import { Provisioner } from "./provisioner.ts";
+import { dockerConfigAuth, fetchFromRegistry, registryBase } from "./registry-source.ts";
+import { fetchFromTarballs } from "./tarball-source.ts";
+
+export interface PreparedImage {
+  readonly name: string;
+  readonly rootfs: ContainerRootfs;
+  readonly config: ImageRuntimeConfig;
+}
+
+export type PrepareResult =
+  | { readonly ok: true; readonly image: PreparedImage | undefined }
+  | { readonly ok: false; readonly message: string };
+
+/** The image a ContainerInfo names for the Mesos containerizer, with its pull policy. */
+function namedImage(info: ContainerInfo): { name: string; cached: boolean } | undefined {
+  if (info.type === "DOCKER" && info.docker !== undefined) {
+    return { name: info.docker.image, cached: info.docker.force_pull_image !== true };
+  }
+  const image = info.mesos?.image;
+  if (image?.type === "DOCKER" && image.docker !== undefined) {
+    return { name: image.docker.name, cached: image.cached !== false };
+  }
+  return undefined;
+}
+
+/** What `docker run` would honour and the Mesos containerizer cannot (containers.md §3):
+ *  refused rather than run differently. */
+function dockerRefusal(info: ContainerInfo): string | undefined {
+  const docker = info.docker;
+  if (info.type !== "DOCKER" || docker === undefined) return undefined;
+  // As given on the wire: defaults and repeated fields may be absent.
+  const network = docker.network ?? "HOST";
+  const cannot = [
+    network !== "HOST" ? `network ${network}` : "",
+    docker.privileged === true ? "privileged" : "",
+    (docker.parameters ?? []).length > 0 ? "parameters" : "",
+    (docker.port_mappings ?? []).length > 0 ? "port_mappings" : "",
+  ].filter((c) => c !== "");
+  if (cannot.length === 0) return undefined;
+  return (
+    `ContainerInfo type DOCKER with ${cannot.join(", ")} needs the Docker containerizer, which ` +
+    "this agent does not run (its Mesos containerizer runs DOCKER images on the host network only)"
+  );
+}
+
+export class ContainerImages {
+  readonly #flags: ImageFlags;
+  readonly #workDir: string;
+  readonly #logger: Logger;
+  #store: Promise<ImageStore> | undefined;
+  /** Containers with a provisioned rootfs, and their image's name (kept by image GC). */
+  readonly #provisioned = new Map<string, string>();
+  readonly #provisioner: Provisioner;
+  readonly #gcTimer: Repeating | undefined;
+
+  constructor(flags: ImageFlags, workDir: string, logger: Logger) {
+    this.#flags = flags;
+    this.#workDir = workDir;
+    this.#logger = logger;
+    this.#provisioner = new Provisioner(flags.dockerStoreDir, workDir, flags.backend);
+    if (flags.gc !== undefined) {
+      this.#gcTimer = new Repeating(flags.gc.intervalMs, () => {
+        this.collectGarbage(Date.now()).catch((error: unknown) => {
+          this.#logger.warn({ error: String(error) }, "image GC failed");
+        });
+      });
+      this.#gcTimer.arm();
+    }
+  }
+
+  /** Stops image GC (the agent is stopping). */
+  close(): void {
+    this.#gcTimer?.disarm();
+  }
+
+  #openStore(): Promise<ImageStore> {
+    this.#store ??= (async () => {
+      const registry = this.#flags.dockerRegistry;
+      const auth = await dockerConfigAuth(this.#flags.dockerConfig);
+      const local = registry.startsWith("/");
+      return ImageStore.open(this.#flags.dockerStoreDir, (ref, staging) =>
+        local
+          ? fetchFromTarballs(registry, ref, staging)
+          : fetchFromRegistry(registryBase(ref, registry), ref, auth, staging),
+      );
+    })();
+    return this.#store;
+  }
+
+  /** Pulls and provisions the container's image; undefined image: it runs on the host. */
+  async prepare(
+    containerId: string,
+    info: ContainerInfo | undefined,
+    sandboxDir: string,
+  ): Promise<PrepareResult> {
+    const named = info === undefined ? undefined : namedImage(info);
+    if (info === undefined || this.#flags.providers === undefined || named === undefined) {
+      const refused = containerRefusal(info);
+      return refused === undefined
+        ? { ok: true, image: undefined }
+        : { ok: false, message: refused };
+    }
+    const others =
+      dockerRefusal(info) ??
+      containerRefusal({
+        ...info,
+        type: "MESOS",
+        docker: undefined,
+        mesos: undefined,
+        volumes: [],
+      });
+    if (others !== undefined) return { ok: false, message: others };
+
+    const volumes = imageVolumes(info.volumes, sandboxDir);
+    if (!volumes.ok) return volumes;
+    let store: ImageStore;
+    try {
+      store = await this.#openStore();
+    } catch (error) {
+      this.#store = undefined;
+      return { ok: false, message: `Cannot open the image store: ${(error as Error).message}` };
+    }
+    const started = Date.now();
+    this.#logger.info({ containerId, image: named.name }, "pulling image");
+    const pulled = await store.pull(named.name, { cached: named.cached });
+    if (!pulled.ok) return pulled;
+    try {
+      const provisioned = await this.#provisioner.provision(containerId, pulled.value);
+      const rootfs = { ...provisioned, volumes: volumes.binds };
+      await this.#provisioner.mountTargets(containerId, provisioned, sandboxDir, volumes.binds);
+      this.#provisioned.set(containerId, named.name);
+      if (pulled.value.config.user !== undefined) {
+        this.#logger.warn(
+          { containerId, user: pulled.value.config.user },
+          "the image's User is ignored, as in Mesos",
+        );
+      }
+      const ms = Date.now() - started;
+      this.#logger.info({ containerId, image: named.name, ms }, "image provisioned");
+      return {
+        ok: true,
+        image: { name: named.name, rootfs, config: pulled.value.config },
+      };
+    } catch (error) {
+      await rm(this.#provisioner.containerDir(containerId), { recursive: true, force: true }).catch(
+        () => undefined,
+      );
+      return {
+        ok: false,
+        message: `Failed to provision image '${named.name}': ${(error as Error).message}`,
+      };
+    }
+  }
+
+  /**
+   * Image GC (`--image_gc_config`): when the store's disk has less free than the headroom,
+   * forgets the images no container uses (the excluded ones kept) and deletes their layers
+   * and unpacked copies. Returns the images collected (none when GC is off or not needed).
+   */
+  async collectGarbage(nowMs: number): Promise<string[]> {
+    const gc = this.#flags.gc;
+    if (gc === undefined || this.#store === undefined) return [];
+    const store = await this.#store;
+    const fs = await statfs(this.#flags.dockerStoreDir);
+    if (fs.blocks > 0 && fs.bavail / fs.blocks >= gc.headroom) return [];
+    const keep = new Set([...this.#provisioned.values(), ...gc.excluded]);
+    const collected = await store.collect(keep, nowMs);
+    await this.#provisioner.collect(store.images());
+    if (collected.images.length > 0) {
+      this.#logger.info({ images: collected.images, layers: collected.layers.length }, "image GC");
+    }
+    return collected.images;
+  }
+
+  /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */
+  async release(containerId: string): Promise<void> {
+    this.#provisioned.delete(containerId);
+    await rm(this.#provisioner.containerDir(containerId), { recursive: true, force: true }).catch(
+      (error: unknown) => {
+        this.#logger.warn(
+          { containerId, error: String(error) },
+          "cannot remove the container's rootfs",
+        );
+      },
+    );
+  }
+}
+
+export type ImageLaunch =
+  | {
+      readonly ok: true;
+      readonly command: CommandSpec;
+      readonly rootfs: ContainerRootfs | undefined;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/** The command to launch (merged with the image's Entrypoint and Cmd) and where it runs. */
+export function launchInImage(image: PreparedImage | undefined, command: CommandSpec): ImageLaunch {
+  if (image === undefined) return { ok: true, command, rootfs: undefined };
+  const merged = mergeCommand(command, image.config);
+  if (!merged.ok)
+    return { ok: false, message: `Cannot run image '${image.name}': ${merged.message}` };
+  return { ok: true, command: merged.command, rootfs: image.rootfs };
+}
+
+/** Agent env < the image's Env < the executor's and CommandInfo's (MESOS-7027); the sandbox
+ *  is where the container sees it. */
+export function envInImage(
+  image: PreparedImage | undefined,
+  agentEnv: Readonly<Record<string, string>>,
+  executorEnv: Readonly<Record<string, string>>,
+): Record<string, string> {
+  if (image === undefined) return { ...agentEnv, ...executorEnv };
+  return {
+    ...agentEnv,
+    ...imageEnv(image.config),
+    ...executorEnv,
+    MESOS_SANDBOX: CONTAINER_SANDBOX,
+  };
+}

@@ -1,0 +1,175 @@
+// Turns a stored image into a container's rootfs (containers.md §2), under
+// `<work_dir>/provisioner/containers/<container_id>/`. Two backends, as Mesos's
+// `--image_provisioner_backend`: overlay (the default where the store's file system allows
+// it) and copy. Overlay unpacks each image once, whiteouts applied, into
+// `<store>/rootfs/<hash of its layers>` and hands the launcher the options of one overlay
+// mount on that single lower directory, with the container's own upper and work dirs: one
+// lower dir, so the 4096-byte mount data limit that broke Mesos at 38 layers (MESOS-6000)
+// cannot be hit however many layers the image has. The launcher mounts it inside the
+// container's mount namespace, so it goes with the container. Copy unpacks the layers into
+// the container's own directory each time.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, lstatSync } from "node:fs";
+import { mkdir, readdir, rename, rm, statfs, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
+import type { ContainerRootfs } from "../containerizer/containerizer.ts";
+import { CONTAINER_SANDBOX, workingDir } from "./command-merge.ts";
+import type { StoredImage } from "./image-store.ts";
+import type { VolumeBind } from "./image-volumes.ts";
+import { copyLayers } from "./rootfs-copy.ts";
+
+/** File systems overlay cannot sit on (Mesos refuses these too), by statfs magic. */
+const NO_OVERLAY_ON: ReadonlyMap<number, string> = new Map([
+  [0x794c7630, "overlay"],
+  [0x9123683e, "btrfs"],
+  [0x2fc12fc1, "zfs"],
+  [0x61756673, "aufs"],
+]);
+
+export type Backend = "overlay" | "copy";
+
+function unpackKey(image: StoredImage): string {
+  return createHash("sha256").update(image.layerDigests.join(",")).digest("hex");
+}
+
+function refuseSymlinks(root: string, containerPath: string): void {
+  let path = root;
+  for (const part of containerPath.split("/").filter((p) => p !== "")) {
+    path = join(path, part);
+    let link = false;
+    try {
+      link = lstatSync(path).isSymbolicLink();
+    } catch {
+      return; // Missing from here on: created as directories, inside the rootfs.
+    }
+    if (link)
+      throw new Error(
+        `volume container_path '${containerPath}' is outside the container's rootfs (a symlink in the image)`,
+      );
+  }
+}
+
+export class Provisioner {
+  readonly #storeDir: string;
+  readonly #workDir: string;
+  readonly #flag: Backend | undefined;
+  #backend: Promise<Backend | string> | undefined;
+  /** Images being unpacked for overlay, by directory: one unpack each. */
+  readonly #unpacking = new Map<string, Promise<void>>();
+
+  constructor(storeDir: string, workDir: string, flag: Backend | undefined) {
+    this.#storeDir = storeDir;
+    this.#workDir = workDir;
+    this.#flag = flag;
+  }
+
+  containerDir(containerId: string): string {
+    return join(this.#workDir, "provisioner", "containers", containerId);
+  }
+
+  /** The backend, or why the one asked for cannot work here. */
+  #chooseBackend(): Promise<Backend | string> {
+    this.#backend ??= (async () => {
+      if (this.#flag === "copy") return "copy";
+      await mkdir(this.#storeDir, { recursive: true });
+      const fs = NO_OVERLAY_ON.get((await statfs(this.#storeDir)).type);
+      if (fs === undefined) return "overlay";
+      return this.#flag === "overlay"
+        ? `the overlay backend cannot use a store on ${fs} (--docker_store_dir); use --image_provisioner_backend=copy`
+        : "copy";
+    })();
+    return this.#backend;
+  }
+
+  async provision(containerId: string, image: StoredImage): Promise<ContainerRootfs> {
+    const backend = await this.#chooseBackend();
+    if (backend !== "overlay" && backend !== "copy") throw new Error(backend);
+    const base = this.containerDir(containerId);
+    await rm(base, { recursive: true, force: true });
+    const dir = join(base, "rootfs");
+    const cwd = workingDir(image.config);
+    await mkdir(dir, { recursive: true });
+    if (backend === "copy") {
+      await copyLayers(image.layerPaths, dir);
+      await mkdir(join(dir, CONTAINER_SANDBOX), { recursive: true });
+      await mkdir(join(dir, cwd), { recursive: true });
+      return { dir, cwd };
+    }
+    const lower = await this.#unpacked(image);
+    const upper = join(base, "upper");
+    const work = join(base, "work");
+    // The mount options are a comma-separated list in which ':' separates lower dirs.
+    for (const path of [lower, upper, work]) {
+      if (/[,:]/.test(path))
+        throw new Error(
+          `the overlay backend cannot use '${path}' (it holds ',' or ':'); use --image_provisioner_backend=copy`,
+        );
+    }
+    await mkdir(join(upper, CONTAINER_SANDBOX), { recursive: true });
+    await mkdir(join(upper, cwd), { recursive: true });
+    await mkdir(work);
+    return { dir, cwd, overlay: `lowerdir=${lower},upperdir=${upper},workdir=${work}` };
+  }
+
+  /**
+   * Creates each volume's mount point in the container's view: below the sandbox on the host
+   * (it is bound into the rootfs), else in the upper dir (overlay) or the rootfs (copy).
+   */
+  async mountTargets(
+    containerId: string,
+    rootfs: ContainerRootfs,
+    sandboxDir: string,
+    binds: readonly VolumeBind[],
+  ): Promise<void> {
+    const root =
+      rootfs.overlay === undefined ? rootfs.dir : join(this.containerDir(containerId), "upper");
+    for (const b of binds) {
+      const inSandbox = b.to.startsWith(`${CONTAINER_SANDBOX}/`);
+      const target = inSandbox
+        ? join(sandboxDir, b.to.slice(CONTAINER_SANDBOX.length))
+        : join(root, b.to);
+      if (b.isDirectory) {
+        await mkdir(target, { recursive: true });
+      } else {
+        await mkdir(dirname(target), { recursive: true });
+        await writeFile(target, "", { flag: "a" });
+      }
+      if (b.from.startsWith(sandboxDir)) await mkdir(b.from, { recursive: true });
+    }
+  }
+
+  /** Removes the unpacked images (overlay lower dirs) no image in `kept` has. */
+  async collect(kept: readonly StoredImage[]): Promise<void> {
+    const keys = new Set(kept.map((i) => unpackKey(i)));
+    const dir = join(this.#storeDir, "rootfs");
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      if (!keys.has(name) && !this.#unpacking.has(join(dir, name))) {
+        await rm(join(dir, name), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** The image unpacked once (whiteouts applied) for overlay's lower dir. */
+  async #unpacked(image: StoredImage): Promise<string> {
+    const dir = join(this.#storeDir, "rootfs", unpackKey(image));
+    if (existsSync(dir)) return dir;
+    let unpacking = this.#unpacking.get(dir);
+    if (unpacking === undefined) {
+      unpacking = (async () => {
+        // Unpacked in the store's staging (swept at start after a crash), then renamed in.
+        const staging = join(this.#storeDir, "staging", `rootfs-${randomBytes(6).toString("hex")}`);
+        try {
+          await mkdir(staging, { recursive: true });
+          await copyLayers(image.layerPaths, staging);
+          await mkdir(join(this.#storeDir, "rootfs"), { recursive: true });
+          await rename(staging, dir);
+        } finally {
+          await rm(staging, { recursive: true, force: true });
+        }
+      })().finally(() => this.#unpacking.delete(dir));
+      this.#unpacking.set(dir, unpacking);
+    }
+    await unpacking;
+    return dir;
+  }
+}
