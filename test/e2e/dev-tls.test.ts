@@ -50,21 +50,34 @@ test("`tessera dev --secure` serves https everywhere and prints the CA to use", 
     assert.ok(existsSync(caFile));
     assert.match(out, /agent 0: https:\/\//);
 
+    // --secure also turns authentication on: the banner names the operator's credentials.
+    const principal = /TESSERA_PRINCIPAL=(\S+)/.exec(out)?.[1] ?? "";
+    const secret = /TESSERA_SECRET=(\S+)/.exec(out)?.[1] ?? "";
+    const login = { TESSERA_PRINCIPAL: principal, TESSERA_SECRET: secret };
     const agents = await eventually(
       "the agent listed by the CLI over https",
       async () => {
-        const run = await tessera(["agents", "--master", masterUrl], { TESSERA_CA_FILE: caFile });
+        const run = await tessera(["agents", "--master", masterUrl], {
+          TESSERA_CA_FILE: caFile,
+          ...login,
+        });
         return run.code === 0 && run.stdout.includes("127.0.0.1") ? run : undefined;
       },
       { timeoutMs: 60_000, everyMs: 500 },
     );
     assert.equal(agents.code, 0);
-    const untrusted = await tessera(["agents", "--master", masterUrl]);
+    const untrusted = await tessera(["agents", "--master", masterUrl], login);
     assert.notEqual(untrusted.code, 0);
 
     useClientTls({ caFile });
     try {
-      assert.equal((await request(`${servicesUrl}/ping`, { method: "GET" })).status, 200);
+      // The services API takes the operator's login too (Marathon's --http_credentials).
+      const authorization = `Basic ${Buffer.from(`${principal}:${secret}`).toString("base64")}`;
+      const ping = await request(`${servicesUrl}/ping`, {
+        method: "GET",
+        headers: { Authorization: authorization },
+      });
+      assert.equal(ping.status, 200);
     } finally {
       setProcessTls(TLS_DISABLED);
     }

@@ -284,7 +284,14 @@ describe("authentication and ACLs on every master endpoint (issue 18 acceptance 
         state.slaves.map((a: { id: string; active: boolean }) => [a.id, a.active]),
         [[testAgent.agentId, true]],
       );
-      assert.deepEqual(state.slaves, was.slaves);
+      // What an offer changes (offered/used resources) moves on its own meanwhile.
+      const lasting = (slaves: Record<string, unknown>[]) =>
+        slaves.map((a) =>
+          Object.fromEntries(
+            Object.entries(a).filter(([k]) => !/^(offered|used)_resources/.test(k)),
+          ),
+        );
+      assert.deepEqual(lasting(state.slaves), lasting(was.slaves));
       assert.equal((await callAs(secure, "ops", "GET", "/master/weights")).body, weightsBefore);
       assert.equal((await callAs(secure, "ops", "GET", "/master/quota")).body, quotaBefore);
     } finally {
