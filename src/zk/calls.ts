@@ -8,6 +8,7 @@
 // digest auth, and session state events.
 import zookeeper, { type ACL, type Client, type Event, type Stat } from "node-zookeeper-client";
 import { assert } from "../base/assert.ts";
+import { connectString, type ZkUrl } from "./url.ts";
 
 /** A ZooKeeper error as a value: the library's code name ("NO_NODE", "BAD_VERSION", ...). */
 export class ZkError extends Error {
@@ -176,4 +177,22 @@ export function multi(client: Client, ops: readonly MultiOp[], acls: ACL[]): Pro
   return call<unknown>(`multi of ${ops.length} ops`, (done) => transaction.commit(done)).then(
     () => undefined,
   );
+}
+
+/** How long a framework's store waits to connect, and its session timeout. */
+const STORE_TIMEOUT_MS = 10_000;
+
+/**
+ * A framework store's connection (the services and jobs frameworks keep their state in
+ * ZooKeeper): the ensemble named by `url`, with the ACLs its digest asks for.
+ */
+export async function connectStore(url: ZkUrl): Promise<{ client: Client; acls: ACL[] }> {
+  const acls = zkAcls(url.digest);
+  const client = await connect({
+    connectString: connectString(url),
+    ...(url.digest === undefined ? {} : { digest: url.digest }),
+    sessionTimeoutMs: STORE_TIMEOUT_MS,
+    connectTimeoutMs: STORE_TIMEOUT_MS,
+  });
+  return { client, acls };
 }

@@ -9,22 +9,12 @@
 // once every batch so far is acknowledged by the ensemble; the shell awaits it before it sends
 // a launch or answers an API change. A failed write poisons the store: `durable()` rejects.
 import type { ACL, Client } from "node-zookeeper-client";
-import {
-  connect,
-  getChildren,
-  getData,
-  type MultiOp,
-  mkdirp,
-  multi,
-  zkAcls,
-} from "../../zk/calls.ts";
-import { connectString, type ZkUrl } from "../../zk/url.ts";
+import { connectStore, getChildren, getData, type MultiOp, mkdirp, multi } from "../../zk/calls.ts";
+import type { ZkUrl } from "../../zk/url.ts";
 import { MemoryJobStore } from "./job-store.ts";
 import type { JobRecord, JobsWrite } from "./jobs-types.ts";
 import type { RunRecord } from "./run-record.ts";
 
-const ZK_CONNECT_TIMEOUT_MS = 10_000;
-const ZK_SESSION_TIMEOUT_MS = 10_000;
 /** Ops per multi: ZooKeeper refuses requests over its 1 MB jute buffer; runs are ~1 KB. */
 export const ZK_MAX_OPS_PER_MULTI = 200;
 
@@ -49,13 +39,7 @@ export class ZkJobStore extends MemoryJobStore {
 
   /** Connects, creates the folders if needed and loads what earlier leaders stored. */
   static async open(url: ZkUrl): Promise<ZkJobStore> {
-    const acls = zkAcls(url.digest);
-    const client = await connect({
-      connectString: connectString(url),
-      ...(url.digest === undefined ? {} : { digest: url.digest }),
-      sessionTimeoutMs: ZK_SESSION_TIMEOUT_MS,
-      connectTimeoutMs: ZK_CONNECT_TIMEOUT_MS,
-    });
+    const { client, acls } = await connectStore(url);
     const root = jobsZkRoot(url);
     try {
       await mkdirp(client, `${root}/jobs`, acls);

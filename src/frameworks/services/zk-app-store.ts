@@ -10,9 +10,8 @@
 // change — so, as with SQLite, nothing is acknowledged before it is durable. A write that fails
 // poisons the store: `durable()` rejects from then on and the API answers 503.
 import zookeeper, { type ACL, type Client } from "node-zookeeper-client";
-import { connect, getChildren, getData, mkdirp, remove, ZkError, zkAcls } from "../../zk/calls.ts";
+import { connectStore, getChildren, getData, mkdirp, remove, ZkError } from "../../zk/calls.ts";
 import type { ZkUrl } from "../../zk/url.ts";
-import { connectString } from "../../zk/url.ts";
 import type { AppVersion } from "./app-json.ts";
 import {
   MemoryAppStore,
@@ -22,9 +21,6 @@ import {
   type StoredRecords,
 } from "./app-store.ts";
 import type { AppId } from "./path-id.ts";
-
-const ZK_CONNECT_TIMEOUT_MS = 10_000;
-const ZK_SESSION_TIMEOUT_MS = 10_000;
 
 /** znode names cannot hold `/`: app ids are kept percent-encoded. */
 const key = (id: string) => encodeURIComponent(id);
@@ -76,13 +72,7 @@ export class ZkAppStore extends MemoryAppStore {
 
   /** Connects, creates `<path>/services` if needed and loads what an earlier run stored. */
   static async open(url: ZkUrl): Promise<ZkAppStore> {
-    const acls = zkAcls(url.digest);
-    const client = await connect({
-      connectString: connectString(url),
-      ...(url.digest === undefined ? {} : { digest: url.digest }),
-      sessionTimeoutMs: ZK_SESSION_TIMEOUT_MS,
-      connectTimeoutMs: ZK_CONNECT_TIMEOUT_MS,
-    });
+    const { client, acls } = await connectStore(url);
     const root = `${url.path === "/" ? "" : url.path}/services`;
     try {
       for (const dir of ["apps", "versions", "deployments", "instances"]) {
