@@ -1,0 +1,133 @@
+// The web UI in real headless Chromium against a real `tessera dev` cluster (master, agent,
+// real task processes): the overview shows the agent and the totals; a task launched with the
+// CLI appears on the tasks page and finishes there without a reload (the event stream, not a
+// poll); its sandbox, read through the master, shows its stdout. Screenshots of each page go
+// to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "puppeteer-core";
+import { BIN, tessera } from "../cli/helpers.ts";
+import { eventually, watchOutput } from "../support/eventually.ts";
+import {
+  browserSkipReason,
+  buildUiAssets,
+  screenshot,
+  startBrowser,
+  textOf,
+  waitForRow,
+  waitForText,
+} from "./browser.ts";
+
+/** Longest wait for the dev cluster, a page or a task on this (loaded) machine. */
+const WAIT_MS = 120_000;
+const skip = browserSkipReason();
+if (skip !== undefined) console.warn(`skipping the web UI browser tests: ${skip}`);
+
+let dev: ChildProcess | undefined;
+let dataDir = "";
+let master = "";
+let browser: Browser | undefined;
+let page: Page;
+
+before(async () => {
+  if (skip !== undefined) return;
+  buildUiAssets();
+  dataDir = mkdtempSync(join(tmpdir(), "tessera-ui-"));
+  dev = spawn(
+    process.execPath,
+    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "off"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  master = await watchOutput(dev).until(
+    "the dev cluster's banner",
+    (out) => (out.includes("agent 0:") ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1] : undefined),
+    WAIT_MS,
+  );
+  browser = await startBrowser();
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+});
+
+after(async () => {
+  await browser?.close();
+  if (dev !== undefined && dev.exitCode === null && dev.signalCode === null) {
+    const exited = new Promise((resolve) => dev?.once("exit", resolve));
+    dev.kill("SIGINT");
+    await exited;
+  }
+  if (dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the overview at / shows the live stream, the agent and the cluster's totals", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/`);
+  await page.waitForSelector(".status.live", { timeout: WAIT_MS });
+  await eventually(
+    "one active agent on the overview",
+    async () => /active\s*1/.test(await textOf(page, "[data-testid=agent-counts]")),
+    { timeoutMs: WAIT_MS, everyMs: 200 },
+  );
+  const cpus = await textOf(page, "[data-cell=total-cpus]");
+  assert.ok(Number(cpus) > 0, `total cpus '${cpus}'`);
+  assert.match(await textOf(page, "[data-cell=total-mem]"), /[1-9].* (MB|GB)/);
+  assert.match(await textOf(page, "[data-testid=leader]"), /:\d+$/);
+  await screenshot(page, "overview");
+
+  await page.goto(`${master}/#/agents`);
+  await page.waitForSelector("[data-testid=agents-table][data-rows='1']", { timeout: WAIT_MS });
+  await screenshot(page, "agents");
+});
+
+test("a task launched with the CLI appears and finishes on the tasks page without a reload, and its sandbox shows its stdout", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/tasks`);
+  await page.waitForSelector(".status.live", { timeout: WAIT_MS });
+  // A marker on the window: gone if the page were reloaded.
+  await page.evaluate("window.uiTestMarker = 42");
+
+  const run = tessera([
+    "run",
+    "--master",
+    master,
+    "--name",
+    "uitest",
+    "--",
+    "sh",
+    "-c",
+    "echo hello-from-ui; sleep 3",
+  ]);
+  await waitForRow(page, "tasks-table", /uitest.*RUNNING/, WAIT_MS);
+  await screenshot(page, "tasks-running");
+  await waitForRow(page, "tasks-table", /uitest.*FINISHED/, WAIT_MS);
+  assert.equal(await page.evaluate("window.uiTestMarker"), 42);
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  await screenshot(page, "tasks");
+
+  await page.goto(`${master}/#/frameworks`);
+  await page.waitForSelector("[data-testid=frameworks-table]", { timeout: WAIT_MS });
+  await screenshot(page, "frameworks");
+
+  await page.goto(`${master}/#/tasks`);
+  await page.type("[data-testid=task-filter]", "uitest");
+  await page.waitForSelector("[data-testid=tasks-table] .trow.clickable", { timeout: WAIT_MS });
+  await page.click("[data-testid=tasks-table] .trow.clickable");
+  await page.waitForSelector("[data-testid=task-history]", { timeout: WAIT_MS });
+  assert.match(
+    await textOf(page, "[data-testid=task-history]"),
+    /TASK_RUNNING[\s\S]*TASK_FINISHED/,
+  );
+  await screenshot(page, "task-detail");
+
+  await page.click("[data-testid=sandbox-link]");
+  await page.waitForSelector("[data-file=stdout]", { timeout: WAIT_MS });
+  await page.click("[data-file=stdout]");
+  await waitForText(page, "[data-testid=file-content]", "hello-from-ui", WAIT_MS);
+  await screenshot(page, "sandbox");
+});
