@@ -33,7 +33,11 @@ export function webUiAssetsDir(): string | undefined {
 
 const NOT_BUILT = "The web UI is not built: run `npm run build` in the tessera directory.\n";
 
-export function registerWebUi(server: HttpServer, view: () => LeadershipView): void {
+export function registerWebUi(
+  server: HttpServer,
+  view: () => LeadershipView,
+  assetsDir: () => string | undefined = webUiAssetsDir,
+): void {
   server.route({
     name: "",
     prefixed: false,
@@ -44,7 +48,7 @@ export function registerWebUi(server: HttpServer, view: () => LeadershipView): v
         const host = v.leader.hostname.includes(":") ? `[${v.leader.hostname}]` : v.leader.hostname;
         return response(307, "", { Location: `//${host}:${v.leader.port}/` });
       }
-      return serveAsset("index.html");
+      return serveAsset(assetsDir(), "index.html");
     },
   });
   server.route({
@@ -52,12 +56,14 @@ export function registerWebUi(server: HttpServer, view: () => LeadershipView): v
     prefixed: false,
     subpaths: true,
     methods: ["GET", "HEAD"],
-    handler: (request) => serveAsset(request.tail),
+    handler: (request) => serveAsset(assetsDir(), request.tail),
   });
 }
 
-async function serveAsset(name: string): Promise<ReturnType<typeof response>> {
-  const dir = webUiAssetsDir();
+async function serveAsset(
+  dir: string | undefined,
+  name: string,
+): Promise<ReturnType<typeof response>> {
   if (dir === undefined) return textResponse(503, NOT_BUILT);
   // The route's tail is below /ui/ already; a `..` still could climb out, so it is refused.
   const relative = normalize(name);
