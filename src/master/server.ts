@@ -31,6 +31,7 @@ import { StandaloneContender } from "./election/standalone.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
 import { registerAgentFilesProxy } from "./http/agent-files-proxy.ts";
+import { registerFrameworkProxy } from "./http/framework-proxy.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
 import { registerMasterFiles } from "./http/legacy-files.ts";
 import { registerLegacyWrites } from "./http/legacy-writes.ts";
@@ -296,6 +297,7 @@ class MasterProcess {
     registerLegacyResourceOperations(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags, this.security.authorizer);
     registerAgentFilesProxy(this.server, ctx);
+    registerFrameworkProxy(this.server, ctx);
     registerWebUi(this.server, ctx.view);
   }
 

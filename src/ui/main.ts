@@ -7,6 +7,7 @@ import { ClusterModel } from "./model.ts";
 import { Overview } from "./overview.ts";
 import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
 import { Sandbox } from "./sandbox.ts";
+import { Services, servicesFramework } from "./services.ts";
 import { followMaster, type StreamStatus } from "./stream.ts";
 
 const RENDER_INTERVAL_MS = 200;
@@ -37,6 +38,8 @@ function page(parts: string[]): ComponentChild {
       return h(Frameworks, { model });
     case "tasks":
       return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
+    case "services":
+      return h(Services, { model });
     case "sandbox":
       return h(Sandbox, {
         agentId: parts[1] ?? "",
@@ -67,7 +70,10 @@ function App(): ComponentChild {
       "nav",
       null,
       h("strong", null, "Tessera"),
-      PAGES.map(([id, title]) =>
+      [
+        ...PAGES,
+        ...(servicesFramework(model) === undefined ? [] : [["services", "Services"] as const]),
+      ].map(([id, title]) =>
         h("a", { href: `#/${id}`, class: parts[0] === id ? "current" : "" }, title),
       ),
       statusLine(),
