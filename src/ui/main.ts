@@ -3,6 +3,7 @@
 // operator event stream keeps current. Rendering is batched: events only bump the model's
 // version, and a frame is drawn at most every RENDER_INTERVAL_MS when it moved.
 import { type ComponentChild, h, render } from "preact";
+import { Jobs, jobsFramework } from "./jobs.ts";
 import { ClusterModel } from "./model.ts";
 import { Overview } from "./overview.ts";
 import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
@@ -38,6 +39,8 @@ function page(parts: string[]): ComponentChild {
       return h(Frameworks, { model });
     case "tasks":
       return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
+    case "jobs":
+      return h(Jobs, { model });
     case "services":
       return h(Services, { model });
     case "sandbox":
@@ -73,6 +76,7 @@ function App(): ComponentChild {
       [
         ...PAGES,
         ...(servicesFramework(model) === undefined ? [] : [["services", "Services"] as const]),
+        ...(jobsFramework(model) === undefined ? [] : [["jobs", "Jobs"] as const]),
       ].map(([id, title]) =>
         h("a", { href: `#/${id}`, class: parts[0] === id ? "current" : "" }, title),
       ),

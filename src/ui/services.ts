@@ -5,8 +5,9 @@
 // The services API has its own SSE stream, which the relay cannot carry; the page re-reads the
 // apps every REFRESH_MS while open instead.
 import { type ComponentChild, h } from "preact";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import type { ClusterModel, Framework } from "./model.ts";
+import { frameworkBase, usePolled } from "./poll.ts";
 
 const REFRESH_MS = 2_000;
 export const SERVICES_FRAMEWORK_NAME = "tessera-services";
@@ -168,45 +169,62 @@ function Editor({
   );
 }
 
+interface Listing {
+  apps: App[];
+  queue: QueueItem[];
+  deployments: Deployment[];
+}
+
+async function listing(base: string): Promise<Listing> {
+  const [a, q, d] = await Promise.all([
+    call(base, "GET", "/v2/apps"),
+    call(base, "GET", "/v2/queue"),
+    call(base, "GET", "/v2/deployments"),
+  ]);
+  return {
+    apps: (a as { apps: App[] }).apps,
+    queue: (q as { queue: QueueItem[] }).queue,
+    deployments: d as Deployment[],
+  };
+}
+
+interface AppActions {
+  edit(): void;
+  scale(): void;
+  restart(): void;
+  remove(): void;
+}
+
+function appRow(app: App, actions: AppActions): ComponentChild {
+  return h(
+    "tr",
+    { key: app.id },
+    h("td", null, app.id),
+    h("td", { class: "num" }, `${app.tasksRunning ?? 0} / ${app.instances}`),
+    h("td", null, healthBar(app)),
+    h("td", null, String(app.deployments?.length ?? 0)),
+    h("td", null, app.lastTaskFailure?.message ?? ""),
+    h(
+      "td",
+      null,
+      h("button", { onClick: actions.edit }, "Edit"),
+      h("button", { onClick: actions.scale }, "Scale"),
+      h("button", { onClick: actions.restart }, "Restart"),
+      h("button", { onClick: actions.remove }, "Delete"),
+    ),
+  );
+}
+
 export function Services({ model }: { model: ClusterModel }): ComponentChild {
   const framework = servicesFramework(model);
-  const base =
-    framework === undefined
-      ? ""
-      : `/framework-api/${encodeURIComponent(framework.framework_info.id?.value ?? "")}`;
-  const [apps, setApps] = useState<App[]>([]);
-  const [queue, setQueue] = useState<QueueItem[]>([]);
-  const [deployments, setDeployments] = useState<Deployment[]>([]);
-  const [error, setError] = useState("");
+  const base = frameworkBase(framework);
+  const [failure, setError] = useState("");
   const [note, setNote] = useState("");
   const [editing, setEditing] = useState<string | undefined>();
   const [tick, setTick] = useState(0);
-  useEffect(() => {
-    if (base === "") return;
-    let stopped = false;
-    const load = async () => {
-      try {
-        const [a, q, d] = await Promise.all([
-          call(base, "GET", "/v2/apps"),
-          call(base, "GET", "/v2/queue"),
-          call(base, "GET", "/v2/deployments"),
-        ]);
-        if (stopped) return;
-        setApps((a as { apps: App[] }).apps);
-        setQueue((q as { queue: QueueItem[] }).queue);
-        setDeployments(d as Deployment[]);
-        setError("");
-      } catch (e) {
-        if (!stopped) setError(String(e));
-      }
-    };
-    void load();
-    const timer = setInterval(load, REFRESH_MS);
-    return () => {
-      stopped = true;
-      clearInterval(timer);
-    };
-  }, [base, tick]);
+  const polled = usePolled(base, () => listing(base), [tick], REFRESH_MS);
+  const { apps, queue, deployments } = polled.value ?? { apps: [], queue: [], deployments: [] };
+  const error = failure || polled.error;
   if (framework === undefined) {
     return h(
       "div",
@@ -268,38 +286,15 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
             ),
           ),
           apps.map((app) =>
-            h(
-              "tr",
-              { key: app.id },
-              h("td", null, app.id),
-              h("td", { class: "num" }, `${app.tasksRunning ?? 0} / ${app.instances}`),
-              h("td", null, healthBar(app)),
-              h("td", null, String(app.deployments?.length ?? 0)),
-              h("td", null, app.lastTaskFailure?.message ?? ""),
-              h(
-                "td",
-                null,
-                h("button", { onClick: () => setEditing(JSON.stringify(app, null, 2)) }, "Edit"),
-                h("button", { onClick: () => scale(app) }, "Scale"),
-                h(
-                  "button",
-                  {
-                    onClick: () =>
-                      act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
-                  },
-                  "Restart",
-                ),
-                h(
-                  "button",
-                  {
-                    onClick: () =>
-                      confirm(`delete ${app.id}?`) &&
-                      act(call(base, "DELETE", `/v2/apps${app.id}`), `deleting ${app.id}`),
-                  },
-                  "Delete",
-                ),
-              ),
-            ),
+            appRow(app, {
+              edit: () => setEditing(JSON.stringify(app, null, 2)),
+              scale: () => scale(app),
+              restart: () =>
+                act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
+              remove: () =>
+                confirm(`delete ${app.id}?`) &&
+                act(call(base, "DELETE", `/v2/apps${app.id}`), `deleting ${app.id}`),
+            }),
           ),
         ),
     h("h3", null, "Deployments"),

@@ -2,7 +2,8 @@
 // real task processes): the overview shows the agent and the totals; a task launched with the
 // CLI appears on the tasks page and finishes there without a reload (the event stream, not a
 // poll); its sandbox, read through the master, shows its stdout; an app deployed from the
-// services page turns its health bar healthy. Screenshots of each page go
+// services page turns its health bar healthy; a job created on the jobs page and run now shows
+// its run in the history. Screenshots of each page go
 // to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
@@ -40,7 +41,7 @@ before(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "tessera-ui-"));
   dev = spawn(
     process.execPath,
-    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "0"],
+    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "0", "--jobs_port", "0"],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   master = await watchOutput(dev).until(
@@ -169,5 +170,37 @@ test("an app deployed from the services page turns its health bar healthy", { sk
   } finally {
     // Also on failure: the page then shows what the services API said.
     await screenshot(page, "services");
+  }
+});
+
+test("a job created on the jobs page and run now shows its run in the history", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/jobs`);
+  await page.waitForSelector("[data-testid=job-new]", { timeout: WAIT_MS });
+  await page.click("[data-testid=job-new]");
+  const job = {
+    name: "uijob",
+    command: "echo job-ran",
+    schedule: "R/2030-01-01T00:00:00Z/PT24H",
+    cpus: 0.1,
+    mem: 32,
+  };
+  await page.$eval(
+    "[data-testid=job-json]",
+    (el, text) => {
+      (el as unknown as { value: string }).value = text;
+    },
+    JSON.stringify(job),
+  );
+  await page.type("[data-testid=job-json]", " ");
+  await page.click("[data-testid=job-submit]");
+  await page.waitForSelector("[data-run=uijob]", { timeout: WAIT_MS });
+  await page.click("[data-run=uijob]");
+  await page.click("[data-job=uijob] a");
+  try {
+    await waitForText(page, "[data-testid=job-history]", "success", WAIT_MS);
+  } finally {
+    await screenshot(page, "jobs");
   }
 });
