@@ -5,6 +5,7 @@
 import { type ComponentChild, h, render } from "preact";
 import { Jobs, jobsFramework } from "./jobs.ts";
 import { ClusterModel } from "./model.ts";
+import { Maintenance, Offers, Roles } from "./operator-pages.ts";
 import { Overview } from "./overview.ts";
 import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
 import { Sandbox } from "./sandbox.ts";
@@ -24,6 +25,9 @@ const PAGES: readonly [string, string][] = [
   ["agents", "Agents"],
   ["frameworks", "Frameworks"],
   ["tasks", "Tasks"],
+  ["offers", "Offers"],
+  ["roles", "Roles"],
+  ["maintenance", "Maintenance"],
 ];
 
 function route(): string[] {
@@ -39,6 +43,12 @@ function page(parts: string[]): ComponentChild {
       return h(Frameworks, { model });
     case "tasks":
       return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
+    case "offers":
+      return h(Offers, null);
+    case "roles":
+      return h(Roles, null);
+    case "maintenance":
+      return h(Maintenance, null);
     case "jobs":
       return h(Jobs, { model });
     case "services":

@@ -204,3 +204,26 @@ test("a job created on the jobs page and run now shows its run in the history", 
     await screenshot(page, "jobs");
   }
 });
+
+test("the roles page edits a role's weight; the offers and maintenance pages render", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/roles`);
+  await page.waitForSelector("[data-role] button", { timeout: WAIT_MS });
+  const role = String(await page.evaluate(`document.querySelector("[data-role]").dataset.role`));
+  await page.click(`[data-role="${role}"] button`);
+  await page.click("[data-testid=roles] .filters input", { count: 3 });
+  await page.type("[data-testid=roles] .filters input", "3");
+  await page.click("[data-testid=roles] .filters button");
+  await page.waitForFunction(
+    `document.querySelector('[data-role="${role}"] td:nth-child(2)')?.textContent === "3"`,
+    { timeout: WAIT_MS },
+  );
+  await screenshot(page, "roles");
+  await page.goto(`${master}/#/offers`);
+  await page.waitForSelector("[data-testid=offers]", { timeout: WAIT_MS });
+  await screenshot(page, "offers");
+  await page.goto(`${master}/#/maintenance`);
+  await waitForText(page, "[data-testid=maintenance]", "Down machines", WAIT_MS);
+  await screenshot(page, "maintenance");
+});
