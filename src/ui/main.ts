@@ -127,11 +127,52 @@ async function learnLeader(): Promise<void> {
   draw(true);
 }
 
+/** Failed reconnections to this page's master before another master is looked for. */
+const FAILOVER_AFTER_FAILURES = 2;
+const PROBE_TIMEOUT_MS = 2_000;
+let failures = 0;
+let failingOver = false;
+
+/**
+ * The other masters, from the page's `?masters=host:port,...`. The browser may not call
+ * another origin's API, but it may go there: the first master whose `/` loads (after a
+ * standby's redirect to the leader) gets the page, with the same query and hash.
+ */
+async function failover(): Promise<void> {
+  const masters = (new URLSearchParams(location.search).get("masters") ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "" && m !== location.host);
+  for (const master of masters) {
+    const url = `${location.protocol}//${master}`;
+    // `/` of a standby redirects to the leader it knows, maybe the one that just died: the
+    // probe follows that redirect, so it succeeds only where the page would load.
+    const answered = await fetch(`${url}/`, {
+      mode: "no-cors",
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (answered) {
+      location.href = `${url}/${location.search}${location.hash}`;
+      return;
+    }
+  }
+}
+
 followMaster(model, {
   bases: () => [""],
   authorization: () => undefined,
   onStatus: (next) => {
     status = next;
+    if (next.kind === "live") failures = 0;
+    if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
+      failingOver = true;
+      void failover().finally(() => {
+        failingOver = false;
+      });
+    }
     if (next.kind === "live") {
       model.sample(Date.now());
       void learnLeader();

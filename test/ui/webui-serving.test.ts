@@ -48,11 +48,13 @@ describe("the master's web UI routes", () => {
     assert.match(js.headers.get("content-type") ?? "", /^text\/javascript/);
   });
 
-  it("a standby redirects / to the leader's /", async () => {
+  it("a standby redirects / to the leader's /, keeping the query", async () => {
     view = { kind: "following", leader: { hostname: "10.0.0.7", port: 5050 } };
     const r = await fetch(`${url}/`, { redirect: "manual" });
     assert.equal(r.status, 307);
     assert.equal(r.headers.get("location"), "//10.0.0.7:5050/");
+    const q = await fetch(`${url}/?masters=a:1,b:2`, { redirect: "manual" });
+    assert.equal(q.headers.get("location"), "//10.0.0.7:5050/?masters=a:1,b:2");
     view = { kind: "leading", recovered: true };
   });
 

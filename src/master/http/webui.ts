@@ -42,11 +42,12 @@ export function registerWebUi(
     name: "",
     prefixed: false,
     methods: ["GET", "HEAD"],
-    handler: async () => {
+    handler: async (request) => {
       const v = view();
       if (v.kind === "following") {
         const host = v.leader.hostname.includes(":") ? `[${v.leader.hostname}]` : v.leader.hostname;
-        return response(307, "", { Location: `//${host}:${v.leader.port}/` });
+        // The query goes along: it names the other masters for the UI's failover (docs/ui.md).
+        return response(307, "", { Location: `//${host}:${v.leader.port}${request.url}` });
       }
       return serveAsset(assetsDir(), "index.html");
     },
