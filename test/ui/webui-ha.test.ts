@@ -52,7 +52,8 @@ test("the UI goes on, live, on the new leader after the leading master is killed
     await screenshot(page, "ha-after");
     throw new Error(`the page did not go on at :${next.port} (${where})`, { cause: error });
   }
-  assert.match(await textOf(page, "[data-testid=leader]"), new RegExp(`:${next.port}$`));
+  // The leader line is filled in by a GET_MASTER call just after the stream is live.
+  await waitForText(page, "[data-testid=leader]", `:${next.port}`, HA_WAIT_MS);
   assert.equal(new URL(page.url()).hash, "#/overview");
   await screenshot(page, "ha-after");
 });
