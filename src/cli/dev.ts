@@ -114,6 +114,7 @@ async function runDev(opts: DevOptions): Promise<void> {
     [
       "Tessera dev cluster is up.",
       `  master:  ${master.url}   (state: ${master.url}/master/state)`,
+      `  web UI:  ${master.url}/`,
       ...running.map((a, i) => `  agent ${i}: ${a.url}`),
       ...(services
         ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]

@@ -30,6 +30,8 @@ import { type LeadershipRecord, MasterLeadership } from "./election/leadership.t
 import { StandaloneContender } from "./election/standalone.ts";
 import { flagValues, type MasterCommandFlags, parseMasterFlags } from "./flags.ts";
 import { registerAgentChannel } from "./http/agent-channel.ts";
+import { registerAgentFilesProxy } from "./http/agent-files-proxy.ts";
+import { registerFrameworkProxy } from "./http/framework-proxy.ts";
 import { registerLegacyEndpoints } from "./http/legacy.ts";
 import { registerMasterFiles } from "./http/legacy-files.ts";
 import { registerLegacyWrites } from "./http/legacy-writes.ts";
@@ -40,6 +42,7 @@ import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerLegacyResourceOperations } from "./http/operator-resource-calls.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
+import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
   type OpenRegistryOptions,
@@ -293,6 +296,9 @@ class MasterProcess {
     registerMaintenanceEndpoints(this.server, ctx);
     registerLegacyResourceOperations(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags, this.security.authorizer);
+    registerAgentFilesProxy(this.server, ctx);
+    registerFrameworkProxy(this.server, ctx);
+    registerWebUi(this.server, ctx.view);
   }
 
   stop(): Promise<void> {

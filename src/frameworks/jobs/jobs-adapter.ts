@@ -111,6 +111,8 @@ export function connectJobs(
   adapter: JobsAdapter,
   master: string,
   user: string,
+  /** This framework's API, shown by the master (FrameworkInfo.webui_url): the web UI finds it there. */
+  webuiUrl?: string,
 ): { client: SchedulerClient; stop(): Promise<void> } {
   const frameworkId = adapter.state.frameworkId();
   const client = new SchedulerClient({
@@ -121,6 +123,7 @@ export function connectJobs(
       roles: [adapter.role],
       failover_timeout: JOBS_FAILOVER_TIMEOUT_SECONDS,
       checkpoint: true,
+      ...(webuiUrl === undefined ? {} : { webui_url: webuiUrl }),
       capabilities: [
         { type: "MULTI_ROLE" },
         { type: "PARTITION_AWARE" },

@@ -83,7 +83,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
       effects: (effects) => void adapter.apply(effects),
       leader: () => selfUrl.replace(/^https?:\/\//, ""),
     });
-    const connection = connectJobs(adapter, options.master, user);
+    const connection = connectJobs(adapter, options.master, user, selfUrl);
     return {
       state,
       api,

@@ -156,6 +156,8 @@ export function connectServices(
   state: ServicesState,
   master: string,
   credential?: { readonly principal: string; readonly secret: string },
+  /** This framework's API, shown by the master (FrameworkInfo.webui_url): the web UI finds it there. */
+  webuiUrl?: string,
 ): { client: SchedulerClient; stop(): Promise<void> } {
   const frameworkId = state.frameworkId();
   const client = new SchedulerClient({
@@ -170,6 +172,7 @@ export function connectServices(
       roles: [adapter.role],
       failover_timeout: SERVICES_FAILOVER_TIMEOUT_SECONDS,
       checkpoint: true,
+      ...(webuiUrl === undefined ? {} : { webui_url: webuiUrl }),
       capabilities: [
         { type: "MULTI_ROLE" },
         { type: "PARTITION_AWARE" },

@@ -63,9 +63,10 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
       : { authenticate: servicesAuthentication(options.httpCredentials, options.httpRealm) }),
   });
   const address = await http.listen(options.httpPort, options.host ?? "127.0.0.1");
-  const connection = connectServices(adapter, state, options.master, options.mesosCredential);
+  const url = `${address.scheme}://${address.host}:${address.port}`;
+  const connection = connectServices(adapter, state, options.master, options.mesosCredential, url);
   return {
-    url: `${address.scheme}://${address.host}:${address.port}`,
+    url,
     state,
     role,
     async close() {

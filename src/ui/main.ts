@@ -1,0 +1,190 @@
+// The web UI's entry point: one page per hash route (#/overview, #/agents, #/frameworks,
+// #/tasks, #/tasks/<id>, #/sandbox/...), all rendered from one live ClusterModel that the
+// operator event stream keeps current. Rendering is batched: events only bump the model's
+// version, and a frame is drawn at most every RENDER_INTERVAL_MS when it moved.
+import { type ComponentChild, h, render } from "preact";
+import { Jobs, jobsFramework } from "./jobs.ts";
+import { ClusterModel } from "./model.ts";
+import { Maintenance, Offers, Roles } from "./operator-pages.ts";
+import { Overview } from "./overview.ts";
+import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
+import { Sandbox } from "./sandbox.ts";
+import { Services, servicesFramework } from "./services.ts";
+import { followMaster, type StreamStatus } from "./stream.ts";
+
+const RENDER_INTERVAL_MS = 200;
+/** How often the overview's time series takes a sample. */
+const SAMPLE_INTERVAL_MS = 5_000;
+
+const model = new ClusterModel();
+let status: StreamStatus = { kind: "connecting", base: "" };
+let leader = "";
+
+const PAGES: readonly [string, string][] = [
+  ["overview", "Overview"],
+  ["agents", "Agents"],
+  ["frameworks", "Frameworks"],
+  ["tasks", "Tasks"],
+  ["offers", "Offers"],
+  ["roles", "Roles"],
+  ["maintenance", "Maintenance"],
+];
+
+function route(): string[] {
+  const hash = location.hash.replace(/^#\/?/, "");
+  return hash === "" ? ["overview"] : hash.split("/").map(decodeURIComponent);
+}
+
+function page(parts: string[]): ComponentChild {
+  switch (parts[0]) {
+    case "agents":
+      return h(Agents, { model });
+    case "frameworks":
+      return h(Frameworks, { model });
+    case "tasks":
+      return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
+    case "offers":
+      return h(Offers, null);
+    case "roles":
+      return h(Roles, null);
+    case "maintenance":
+      return h(Maintenance, null);
+    case "jobs":
+      return h(Jobs, { model });
+    case "services":
+      return h(Services, { model });
+    case "sandbox":
+      return h(Sandbox, {
+        agentId: parts[1] ?? "",
+        frameworkId: parts[2] ?? "",
+        executorId: parts[3] ?? "",
+      });
+    default:
+      return h(Overview, { model, leader });
+  }
+}
+
+function statusLine(): ComponentChild {
+  const text =
+    status.kind === "live"
+      ? `live · ${model.events} events`
+      : status.kind === "connecting"
+        ? "connecting…"
+        : `reconnecting: ${status.error}`;
+  return h("span", { class: `status ${status.kind}`, "data-testid": "stream-status" }, text);
+}
+
+function App(): ComponentChild {
+  const parts = route();
+  return h(
+    "div",
+    { class: "app", "data-version": String(model.version) },
+    h(
+      "nav",
+      null,
+      h("strong", null, "Tessera"),
+      [
+        ...PAGES,
+        ...(servicesFramework(model) === undefined ? [] : [["services", "Services"] as const]),
+        ...(jobsFramework(model) === undefined ? [] : [["jobs", "Jobs"] as const]),
+      ].map(([id, title]) =>
+        h("a", { href: `#/${id}`, class: parts[0] === id ? "current" : "" }, title),
+      ),
+      statusLine(),
+    ),
+    h("main", null, page(parts)),
+  );
+}
+
+const root = document.getElementById("app")!;
+// The loading note is static HTML; preact renders beside foreign children, so it goes first.
+root.textContent = "";
+let drawn = -1;
+let drawnHash = "";
+let drawnStatus = "";
+function draw(force = false): void {
+  const key = `${status.kind}`;
+  if (!force && drawn === model.version && drawnHash === location.hash && drawnStatus === key)
+    return;
+  drawn = model.version;
+  drawnHash = location.hash;
+  drawnStatus = key;
+  render(h(App, null), root);
+}
+
+async function learnLeader(): Promise<void> {
+  const response = await fetch("/api/v1", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify({ type: "GET_MASTER" }),
+  }).catch(() => undefined);
+  if (response?.ok !== true) return;
+  const body = (await response.json()) as {
+    get_master?: { master_info?: { hostname?: string; port?: number } };
+  };
+  const info = body.get_master?.master_info;
+  if (info !== undefined) leader = `${info.hostname}:${info.port}`;
+  draw(true);
+}
+
+/** Failed reconnections to this page's master before another master is looked for. */
+const FAILOVER_AFTER_FAILURES = 2;
+const PROBE_TIMEOUT_MS = 2_000;
+let failures = 0;
+let failingOver = false;
+
+/**
+ * The other masters, from the page's `?masters=host:port,...`. The browser may not call
+ * another origin's API, but it may go there: the first master whose `/` loads (after a
+ * standby's redirect to the leader) gets the page, with the same query and hash.
+ */
+async function failover(): Promise<void> {
+  const masters = (new URLSearchParams(location.search).get("masters") ?? "")
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m !== "" && m !== location.host);
+  for (const master of masters) {
+    const url = `${location.protocol}//${master}`;
+    // `/` of a standby redirects to the leader it knows, maybe the one that just died: the
+    // probe follows that redirect, so it succeeds only where the page would load.
+    const answered = await fetch(`${url}/`, {
+      mode: "no-cors",
+      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+    }).then(
+      () => true,
+      () => false,
+    );
+    if (answered) {
+      location.href = `${url}/${location.search}${location.hash}`;
+      return;
+    }
+  }
+}
+
+followMaster(model, {
+  bases: () => [""],
+  authorization: () => undefined,
+  onStatus: (next) => {
+    status = next;
+    if (next.kind === "live") failures = 0;
+    if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
+      failingOver = true;
+      void failover().finally(() => {
+        failingOver = false;
+      });
+    }
+    if (next.kind === "live") {
+      model.sample(Date.now());
+      void learnLeader();
+    }
+    draw();
+  },
+});
+setInterval(() => draw(), RENDER_INTERVAL_MS);
+setInterval(() => {
+  model.sample(Date.now());
+  draw(true);
+}, SAMPLE_INTERVAL_MS);
+model.sample(Date.now());
+window.addEventListener("hashchange", () => draw(true));
+draw(true);

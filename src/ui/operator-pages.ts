@@ -1,0 +1,319 @@
+// The roles, offers and maintenance pages, read with operator API calls (v1 JSON on /api/v1)
+// every REFRESH_MS while open: weights, quota and offers change without an event on the
+// SUBSCRIBE stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
+import { type ComponentChild, h } from "preact";
+import { useState } from "preact/hooks";
+import { fmt, mb, scalar, time } from "./format.ts";
+import type { Framework, Resource } from "./model.ts";
+import { usePolled } from "./poll.ts";
+
+const REFRESH_MS = 2_000;
+
+export async function operatorCall(
+  call: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const r = await fetch("/api/v1", {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    body: JSON.stringify(call),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${r.status}: ${text.slice(0, 300)}`);
+  return text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+}
+
+interface Role {
+  name: string;
+  weight: number;
+  quota: { guarantee: Record<string, unknown>; limit: Record<string, unknown> };
+  allocated: Record<string, number>;
+  frameworks: string[];
+}
+
+function amounts(record: Record<string, unknown>): string {
+  const parts = Object.entries(record).map(([k, v]) => {
+    const n = typeof v === "number" ? v : ((v as { value?: number }).value ?? 0);
+    return `${k} ${k === "mem" || k === "disk" ? mb(n) : fmt(n)}`;
+  });
+  return parts.length === 0 ? "—" : parts.join(", ");
+}
+
+/** `cpus=2,mem=1024` → `{cpus: {value: 2}, mem: {value: 1024}}`; undefined when malformed. */
+function parseAmounts(text: string): Record<string, { value: number }> | undefined {
+  const out: Record<string, { value: number }> = {};
+  for (const part of text
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
+    const [name, value] = part.split("=");
+    const n = Number(value);
+    if (name === undefined || name === "" || !Number.isFinite(n) || n < 0) return undefined;
+    out[name] = { value: n };
+  }
+  return out;
+}
+
+function RoleEditor({ role, done }: { role: Role; done: (error: string) => void }): ComponentChild {
+  const [weight, setWeight] = useState(String(role.weight));
+  const [guarantee, setGuarantee] = useState("");
+  const [limit, setLimit] = useState("");
+  const save = async () => {
+    const w = Number(weight);
+    const g = parseAmounts(guarantee);
+    const l = parseAmounts(limit);
+    if (!(w > 0) || g === undefined || l === undefined) {
+      done("weight is a positive number; quota is `name=amount,...` (cpus=2,mem=1024)");
+      return;
+    }
+    try {
+      await operatorCall({
+        type: "UPDATE_WEIGHTS",
+        update_weights: { weight_infos: [{ role: role.name, weight: w }] },
+      });
+      if (guarantee !== "" || limit !== "") {
+        await operatorCall({
+          type: "UPDATE_QUOTA",
+          update_quota: { quota_configs: [{ role: role.name, guarantees: g, limits: l }] },
+        });
+      }
+      done("");
+    } catch (e) {
+      done(String(e));
+    }
+  };
+  const field = (label: string, value: string, set: (v: string) => void, hint: string) =>
+    h(
+      "label",
+      null,
+      `${label} `,
+      h("input", {
+        value,
+        placeholder: hint,
+        onInput: (e: Event) => set((e.currentTarget as HTMLInputElement).value),
+      }),
+    );
+  return h(
+    "div",
+    { class: "filters" },
+    field("weight", weight, setWeight, "1"),
+    field("quota guarantee", guarantee, setGuarantee, "cpus=1,mem=512"),
+    field("limit", limit, setLimit, "cpus=4"),
+    h("button", { onClick: () => void save() }, "Save"),
+  );
+}
+
+export function Roles(): ComponentChild {
+  const [tick, setTick] = useState(0);
+  const [editing, setEditing] = useState<string | undefined>();
+  const [error, setError] = useState("");
+  const polled = usePolled(
+    "/master/roles",
+    async () => {
+      const r = await fetch("/master/roles");
+      if (!r.ok) throw new Error(`${r.status}: ${await r.text()}`);
+      return ((await r.json()) as { roles: Role[] }).roles;
+    },
+    [tick],
+    REFRESH_MS,
+  );
+  const roles = polled.value ?? [];
+  return h(
+    "div",
+    { class: "page", "data-testid": "roles" },
+    h("h2", null, `Roles (${roles.length})`),
+    error || polled.error ? h("p", { class: "error" }, error || polled.error) : null,
+    h(
+      "table",
+      { class: "apps" },
+      h(
+        "tr",
+        null,
+        ["role", "weight", "quota guarantee", "quota limit", "allocated", "frameworks", ""].map(
+          (c) => h("th", null, c),
+        ),
+      ),
+      roles.map((r) => [
+        h(
+          "tr",
+          { key: r.name, "data-role": r.name },
+          h("td", null, r.name),
+          h("td", { class: "num" }, fmt(r.weight)),
+          h("td", null, amounts(r.quota.guarantee)),
+          h("td", null, amounts(r.quota.limit)),
+          h("td", null, amounts(r.allocated)),
+          h("td", { class: "num" }, String(r.frameworks.length)),
+          h(
+            "td",
+            null,
+            h(
+              "button",
+              { onClick: () => setEditing(editing === r.name ? undefined : r.name) },
+              "Edit",
+            ),
+          ),
+        ),
+        editing === r.name
+          ? h(
+              "tr",
+              null,
+              h(
+                "td",
+                { colSpan: 7 },
+                h(RoleEditor, {
+                  role: r,
+                  done: (e: string) => {
+                    setError(e);
+                    if (e === "") setEditing(undefined);
+                    setTick((t) => t + 1);
+                  },
+                }),
+              ),
+            )
+          : null,
+      ]),
+    ),
+  );
+}
+
+interface Offer {
+  id: { value: string };
+  framework_id: { value: string };
+  agent_id: { value: string };
+  hostname: string;
+  resources?: Resource[];
+}
+
+export function Offers(): ComponentChild {
+  const polled = usePolled(
+    "/api/v1",
+    async () => {
+      const body = await operatorCall({ type: "GET_FRAMEWORKS" });
+      const frameworks =
+        (body.get_frameworks as { frameworks?: Framework[] } | undefined)?.frameworks ?? [];
+      return frameworks.flatMap((f) => (f.offers ?? []) as Offer[]);
+    },
+    [],
+    REFRESH_MS,
+  );
+  const offers = polled.value ?? [];
+  return h(
+    "div",
+    { class: "page", "data-testid": "offers" },
+    h("h2", null, `Outstanding offers (${offers.length})`),
+    polled.error ? h("p", { class: "error" }, polled.error) : null,
+    offers.length === 0
+      ? h("p", { class: "empty" }, "No offer is outstanding: frameworks hold none right now.")
+      : h(
+          "table",
+          { class: "apps" },
+          h(
+            "tr",
+            null,
+            ["offer", "framework", "host", "cpus", "mem", "disk"].map((c) => h("th", null, c)),
+          ),
+          offers.map((o) =>
+            h(
+              "tr",
+              { key: o.id.value },
+              h("td", null, o.id.value),
+              h("td", null, o.framework_id.value),
+              h("td", null, o.hostname),
+              h("td", { class: "num" }, fmt(scalar(o.resources, "cpus"))),
+              h("td", { class: "num" }, mb(scalar(o.resources, "mem"))),
+              h("td", { class: "num" }, mb(scalar(o.resources, "disk"))),
+            ),
+          ),
+        ),
+  );
+}
+
+interface Machine {
+  hostname?: string;
+  ip?: string;
+}
+interface Window {
+  machine_ids?: Machine[];
+  unavailability?: { start?: { nanoseconds?: number }; duration?: { nanoseconds?: number } };
+}
+interface Status {
+  draining_machines?: {
+    id: Machine;
+    statuses?: { status: string; framework_id: { value: string } }[];
+  }[];
+  down_machines?: Machine[];
+}
+
+const machine = (m: Machine) => m.hostname ?? m.ip ?? "?";
+
+export function Maintenance(): ComponentChild {
+  const polled = usePolled(
+    "/api/v1",
+    async () => {
+      const [schedule, status] = await Promise.all([
+        operatorCall({ type: "GET_MAINTENANCE_SCHEDULE" }),
+        operatorCall({ type: "GET_MAINTENANCE_STATUS" }),
+      ]);
+      return {
+        windows:
+          (schedule.get_maintenance_schedule as { schedule?: { windows?: Window[] } } | undefined)
+            ?.schedule?.windows ?? [],
+        status: (status.get_maintenance_status as { status?: Status } | undefined)?.status ?? {},
+      };
+    },
+    [],
+    REFRESH_MS,
+  );
+  const { windows, status } = polled.value ?? { windows: [], status: {} };
+  const seconds = (ns: number | undefined) => (ns === undefined ? undefined : ns / 1e9);
+  return h(
+    "div",
+    { class: "page", "data-testid": "maintenance" },
+    h("h2", null, "Maintenance"),
+    polled.error ? h("p", { class: "error" }, polled.error) : null,
+    h("h3", null, "Schedule"),
+    windows.length === 0
+      ? h(
+          "p",
+          { class: "empty" },
+          "No maintenance is scheduled (`tessera maintenance schedule`, docs/maintenance.md).",
+        )
+      : h(
+          "ul",
+          null,
+          windows.map((w, i) =>
+            h(
+              "li",
+              { key: i },
+              `${(w.machine_ids ?? []).map(machine).join(", ")}: from ${time(seconds(w.unavailability?.start?.nanoseconds))}`,
+              w.unavailability?.duration?.nanoseconds === undefined
+                ? ""
+                : ` for ${fmt((seconds(w.unavailability.duration.nanoseconds) ?? 0) / 60)} min`,
+            ),
+          ),
+        ),
+    h("h3", null, "Draining machines"),
+    (status.draining_machines ?? []).length === 0
+      ? h("p", { class: "empty" }, "none")
+      : h(
+          "ul",
+          null,
+          (status.draining_machines ?? []).map((d) =>
+            h(
+              "li",
+              { key: machine(d.id) },
+              `${machine(d.id)}: `,
+              (d.statuses ?? []).map((s) => `${s.framework_id.value} ${s.status}`).join(", ") ||
+                "no inverse-offer answer yet",
+            ),
+          ),
+        ),
+    h("h3", null, "Down machines"),
+    (status.down_machines ?? []).length === 0
+      ? h("p", { class: "empty" }, "none")
+      : h(
+          "ul",
+          null,
+          (status.down_machines ?? []).map((m) => h("li", { key: machine(m) }, machine(m))),
+        ),
+  );
+}

@@ -1,0 +1,161 @@
+// The overview page: cluster totals as numbers (total, allocated, offered, idle per scalar),
+// SVG time-series charts of the session's samples, the leader, and counts of agents,
+// frameworks and tasks by state.
+import { type ComponentChild, h } from "preact";
+import { amount } from "./format.ts";
+import { type Amounts, type ClusterModel, type Sample, SCALARS } from "./model.ts";
+
+const CHART_WIDTH = 360;
+const CHART_HEIGHT = 90;
+
+/** A line chart of `series` over the samples' times; y from 0 to the largest value. */
+function chart(
+  title: string,
+  samples: readonly Sample[],
+  series: readonly [string, string, (s: Sample) => number][],
+): ComponentChild {
+  const t0 = samples[0]?.atMs ?? 0;
+  const t1 = samples[samples.length - 1]?.atMs ?? 1;
+  let max = 1;
+  for (const s of samples) for (const [, , get] of series) max = Math.max(max, get(s));
+  const x = (ms: number) => (t1 === t0 ? CHART_WIDTH : ((ms - t0) / (t1 - t0)) * CHART_WIDTH);
+  const y = (v: number) => CHART_HEIGHT - (v / max) * (CHART_HEIGHT - 4);
+  return h(
+    "figure",
+    { class: "chart" },
+    h(
+      "figcaption",
+      null,
+      title,
+      " ",
+      series.map(([name, color]) => h("span", { style: { color } }, ` ● ${name}`)),
+    ),
+    h(
+      "svg",
+      { width: CHART_WIDTH, height: CHART_HEIGHT, viewBox: `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}` },
+      h("rect", { width: CHART_WIDTH, height: CHART_HEIGHT, fill: "#fafafa", stroke: "#ddd" }),
+      series.map(([name, color, get]) =>
+        h("polyline", {
+          key: name,
+          fill: "none",
+          stroke: color,
+          "stroke-width": 1.5,
+          points: samples.map((s) => `${x(s.atMs).toFixed(1)},${y(get(s)).toFixed(1)}`).join(" "),
+        }),
+      ),
+      h("text", { x: 4, y: 12, "font-size": 10, fill: "#666" }, String(Number(max.toFixed(2)))),
+    ),
+  );
+}
+
+function idle(total: Amounts, allocated: Amounts, offered: Amounts): Amounts {
+  const out = { ...total };
+  for (const k of SCALARS) out[k] = Math.max(0, total[k] - allocated[k] - offered[k]);
+  return out;
+}
+
+function counts(
+  title: string,
+  entries: readonly [string, number][],
+  testId: string,
+): ComponentChild {
+  return h(
+    "section",
+    { class: "card", "data-testid": testId },
+    h("h3", null, title),
+    entries.length === 0
+      ? h("p", { class: "empty" }, "none")
+      : h(
+          "table",
+          null,
+          entries.map(([k, v]) =>
+            h("tr", null, h("td", null, k), h("td", { class: "num" }, String(v))),
+          ),
+        ),
+  );
+}
+
+export function Overview({
+  model,
+  leader,
+}: {
+  model: ClusterModel;
+  leader: string;
+}): ComponentChild {
+  const offered = model.offered();
+  const rows: [string, Amounts][] = [
+    ["total", model.total],
+    ["allocated", model.allocated],
+    ["offered", offered],
+    ["idle", idle(model.total, model.allocated, offered)],
+  ];
+  let active = 0;
+  let inactive = 0;
+  let draining = 0;
+  for (const a of model.agents.values()) {
+    if (a.drain_info?.state !== undefined) draining++;
+    if (a.active && a.deactivated !== true) active++;
+    else inactive++;
+  }
+  const frameworks: [string, number][] = [
+    ["active", [...model.frameworks.values()].filter((f) => f.active).length],
+    ["inactive", [...model.frameworks.values()].filter((f) => !f.active).length],
+  ];
+  const per = (s: Sample, k: keyof Amounts, of: "total" | "allocated" | "offered") => s[of][k];
+  return h(
+    "div",
+    { class: "page", "data-testid": "overview" },
+    h("h2", null, "Overview"),
+    h("p", null, "Leader: ", h("code", { "data-testid": "leader" }, leader || "unknown")),
+    h(
+      "table",
+      { class: "totals", "data-testid": "totals" },
+      h(
+        "tr",
+        null,
+        h("th", null, ""),
+        SCALARS.map((k) => h("th", null, k)),
+      ),
+      rows.map(([name, a]) =>
+        h(
+          "tr",
+          { "data-row": name },
+          h("th", null, name),
+          SCALARS.map((k) =>
+            h("td", { class: "num", "data-cell": `${name}-${k}` }, amount(k, a[k])),
+          ),
+        ),
+      ),
+    ),
+    h(
+      "div",
+      { class: "charts" },
+      chart("CPUs", model.samples, [
+        ["total", "#888", (s) => per(s, "cpus", "total")],
+        ["allocated", "#c33", (s) => per(s, "cpus", "allocated")],
+        ["offered", "#36c", (s) => per(s, "cpus", "offered")],
+      ]),
+      chart("Memory (MB)", model.samples, [
+        ["total", "#888", (s) => per(s, "mem", "total")],
+        ["allocated", "#c33", (s) => per(s, "mem", "allocated")],
+        ["offered", "#36c", (s) => per(s, "mem", "offered")],
+      ]),
+      chart("Live tasks", model.samples, [["running", "#393", (s) => s.running]]),
+    ),
+    h(
+      "div",
+      { class: "cards" },
+      counts(
+        "Agents",
+        [
+          ["active", active],
+          ["inactive", inactive],
+          ["draining", draining],
+        ],
+        "agent-counts",
+      ),
+      counts("Frameworks", frameworks, "framework-counts"),
+      counts("Tasks", [...model.taskStates].filter(([, n]) => n > 0).sort(), "task-counts"),
+    ),
+  );
+}

@@ -1,0 +1,330 @@
+// The services page: the built-in services framework's apps (Marathon API) through the
+// master's `/framework-api/<id>/` relay, found by the framework's webui_url in the live model.
+// Apps with health bars, deployments, the launch queue with why each app waits (the offer
+// reject reasons), create/edit as JSON validated before sending, scale, restart and delete.
+// The services API has its own SSE stream, which the relay cannot carry; the page re-reads the
+// apps every REFRESH_MS while open instead.
+import { type ComponentChild, h } from "preact";
+import { useState } from "preact/hooks";
+import type { ClusterModel, Framework } from "./model.ts";
+import { frameworkBase, usePolled } from "./poll.ts";
+
+const REFRESH_MS = 2_000;
+export const SERVICES_FRAMEWORK_NAME = "tessera-services";
+
+interface App {
+  id: string;
+  instances: number;
+  tasksRunning?: number;
+  tasksHealthy?: number;
+  tasksUnhealthy?: number;
+  tasksStaged?: number;
+  healthChecks?: unknown[];
+  deployments?: { id: string }[];
+  lastTaskFailure?: { message?: string; state?: string; timestamp?: string };
+}
+interface QueueItem {
+  app: { id: string };
+  count: number;
+  delay?: { timeLeftSeconds: number };
+  processedOffersSummary?: {
+    processedOffersCount: number;
+    rejectSummaryLastOffers?: { reason: string; declined: number; processed: number }[];
+  };
+}
+interface Deployment {
+  id: string;
+  affectedApps: string[];
+  currentStep: number;
+  totalSteps: number;
+  currentActions?: { action: string; app: string }[];
+}
+
+/** The live services framework with a webui_url, if one is subscribed. */
+export function servicesFramework(model: ClusterModel): Framework | undefined {
+  for (const f of model.frameworks.values()) {
+    if (
+      f.framework_info.name === SERVICES_FRAMEWORK_NAME &&
+      f.active &&
+      f.framework_info.webui_url
+    ) {
+      return f;
+    }
+  }
+  return undefined;
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const r = await fetch(`${base}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json", Accept: "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${r.status}: ${text.slice(0, 300)}`);
+  return text === "" ? undefined : JSON.parse(text);
+}
+
+/** A bar of an app's instances: healthy, unhealthy, running without verdict, staged, missing. */
+function healthBar(app: App): ComponentChild {
+  const total = Math.max(app.instances, 1);
+  const checked = (app.healthChecks ?? []).length > 0;
+  const healthy = checked ? (app.tasksHealthy ?? 0) : (app.tasksRunning ?? 0);
+  const unhealthy = app.tasksUnhealthy ?? 0;
+  const unknown = checked ? Math.max(0, (app.tasksRunning ?? 0) - healthy - unhealthy) : 0;
+  const staged = app.tasksStaged ?? 0;
+  const part = (n: number, cls: string) =>
+    n > 0 ? h("span", { class: `bar ${cls}`, style: { width: `${(n / total) * 100}%` } }) : null;
+  return h(
+    "span",
+    {
+      class: "health",
+      "data-testid": `health-${app.id}`,
+      "data-healthy": String(healthy),
+      "data-instances": String(app.instances),
+      title: `${healthy} healthy, ${unhealthy} unhealthy, ${unknown} unchecked, ${staged} staged of ${app.instances}`,
+    },
+    part(healthy, "healthy"),
+    part(unhealthy, "unhealthy"),
+    part(unknown, "unknown"),
+    part(staged, "staged"),
+  );
+}
+
+function whyWaiting(item: QueueItem): string {
+  const rejects = (item.processedOffersSummary?.rejectSummaryLastOffers ?? []).filter(
+    (r) => r.declined > 0,
+  );
+  const delay = item.delay?.timeLeftSeconds ?? 0;
+  const parts = rejects.map((r) => `${r.reason}: ${r.declined} of ${r.processed} offers`);
+  if (delay > 0) parts.unshift(`backing off ${delay}s after failures`);
+  if (parts.length === 0)
+    parts.push(
+      `no offer processed yet (${item.processedOffersSummary?.processedOffersCount ?? 0})`,
+    );
+  return parts.join("; ");
+}
+
+const TEMPLATE = JSON.stringify(
+  {
+    id: "/hello",
+    cmd: "python3 -m http.server $PORT0",
+    cpus: 0.1,
+    mem: 32,
+    instances: 1,
+    portDefinitions: [{ port: 0 }],
+  },
+  null,
+  2,
+);
+
+function Editor({
+  base,
+  initial,
+  onDone,
+}: {
+  base: string;
+  initial: string;
+  onDone: (message: string) => void;
+}): ComponentChild {
+  const [text, setText] = useState(initial);
+  const [error, setError] = useState("");
+  const submit = async () => {
+    let app: { id?: unknown };
+    try {
+      app = JSON.parse(text) as { id?: unknown };
+    } catch (e) {
+      setError(`not JSON: ${String(e)}`);
+      return;
+    }
+    if (typeof app !== "object" || app === null || typeof app.id !== "string") {
+      setError("an app is a JSON object with a string `id`");
+      return;
+    }
+    try {
+      await call(base, "PUT", `/v2/apps${app.id.startsWith("/") ? "" : "/"}${app.id}`, app);
+      onDone(`deploying ${app.id}`);
+    } catch (e) {
+      setError(String(e));
+    }
+  };
+  return h(
+    "section",
+    { class: "editor" },
+    h("textarea", {
+      rows: 12,
+      cols: 80,
+      value: text,
+      "data-testid": "app-json",
+      onInput: (e: Event) => setText((e.currentTarget as HTMLTextAreaElement).value),
+    }),
+    h(
+      "div",
+      null,
+      h("button", { onClick: () => void submit(), "data-testid": "app-submit" }, "Deploy"),
+      " ",
+      h("button", { onClick: () => onDone("") }, "Cancel"),
+    ),
+    error === "" ? null : h("p", { class: "error", "data-testid": "app-error" }, error),
+  );
+}
+
+interface Listing {
+  apps: App[];
+  queue: QueueItem[];
+  deployments: Deployment[];
+}
+
+async function listing(base: string): Promise<Listing> {
+  const [a, q, d] = await Promise.all([
+    call(base, "GET", "/v2/apps"),
+    call(base, "GET", "/v2/queue"),
+    call(base, "GET", "/v2/deployments"),
+  ]);
+  return {
+    apps: (a as { apps: App[] }).apps,
+    queue: (q as { queue: QueueItem[] }).queue,
+    deployments: d as Deployment[],
+  };
+}
+
+interface AppActions {
+  edit(): void;
+  scale(): void;
+  restart(): void;
+  remove(): void;
+}
+
+function appRow(app: App, actions: AppActions): ComponentChild {
+  return h(
+    "tr",
+    { key: app.id },
+    h("td", null, app.id),
+    h("td", { class: "num" }, `${app.tasksRunning ?? 0} / ${app.instances}`),
+    h("td", null, healthBar(app)),
+    h("td", null, String(app.deployments?.length ?? 0)),
+    h("td", null, app.lastTaskFailure?.message ?? ""),
+    h(
+      "td",
+      null,
+      h("button", { onClick: actions.edit }, "Edit"),
+      h("button", { onClick: actions.scale }, "Scale"),
+      h("button", { onClick: actions.restart }, "Restart"),
+      h("button", { onClick: actions.remove }, "Delete"),
+    ),
+  );
+}
+
+export function Services({ model }: { model: ClusterModel }): ComponentChild {
+  const framework = servicesFramework(model);
+  const base = frameworkBase(framework);
+  const [failure, setError] = useState("");
+  const [note, setNote] = useState("");
+  const [editing, setEditing] = useState<string | undefined>();
+  const [tick, setTick] = useState(0);
+  const polled = usePolled(base, () => listing(base), [tick], REFRESH_MS);
+  const { apps, queue, deployments } = polled.value ?? { apps: [], queue: [], deployments: [] };
+  const error = failure || polled.error;
+  if (framework === undefined) {
+    return h(
+      "div",
+      { class: "page", "data-testid": "services" },
+      h("h2", null, "Services"),
+      h(
+        "p",
+        { class: "empty" },
+        "The services framework is not running: `tessera dev` starts it (unless --services_port off).",
+      ),
+    );
+  }
+  const act = (what: Promise<unknown>, done: string) =>
+    void what.then(
+      () => {
+        setNote(done);
+        setTick((t) => t + 1);
+      },
+      (e: unknown) => setError(String(e)),
+    );
+  const scale = (app: App) => {
+    const n = Number(prompt(`instances of ${app.id}`, String(app.instances)));
+    if (Number.isInteger(n) && n >= 0)
+      act(call(base, "PUT", `/v2/apps${app.id}`, { instances: n }), `scaling ${app.id} to ${n}`);
+  };
+  return h(
+    "div",
+    { class: "page", "data-testid": "services" },
+    h(
+      "h2",
+      null,
+      `Services (${apps.length} apps)`,
+      " ",
+      h("button", { "data-testid": "app-new", onClick: () => setEditing(TEMPLATE) }, "New app"),
+    ),
+    editing === undefined
+      ? null
+      : h(Editor, {
+          base,
+          initial: editing,
+          onDone: (m: string) => {
+            setEditing(undefined);
+            setNote(m);
+            setTick((t) => t + 1);
+          },
+        }),
+    note === "" ? null : h("p", { class: "note" }, note),
+    error === "" ? null : h("p", { class: "error" }, error),
+    apps.length === 0
+      ? h("p", { class: "empty" }, "No app yet: `New app`, or `tessera services deploy app.json`.")
+      : h(
+          "table",
+          { class: "apps", "data-testid": "apps" },
+          h(
+            "tr",
+            null,
+            ["app", "instances", "health", "deployments", "last failure", ""].map((c) =>
+              h("th", null, c),
+            ),
+          ),
+          apps.map((app) =>
+            appRow(app, {
+              edit: () => setEditing(JSON.stringify(app, null, 2)),
+              scale: () => scale(app),
+              restart: () =>
+                act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
+              remove: () =>
+                confirm(`delete ${app.id}?`) &&
+                act(call(base, "DELETE", `/v2/apps${app.id}`), `deleting ${app.id}`),
+            }),
+          ),
+        ),
+    h("h3", null, "Deployments"),
+    deployments.length === 0
+      ? h("p", { class: "empty" }, "none in progress")
+      : h(
+          "ul",
+          { "data-testid": "deployments" },
+          deployments.map((d) =>
+            h(
+              "li",
+              { key: d.id },
+              `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
+              (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
+            ),
+          ),
+        ),
+    h("h3", null, "Waiting to launch"),
+    queue.length === 0
+      ? h("p", { class: "empty" }, "nothing waits")
+      : h(
+          "ul",
+          { "data-testid": "queue" },
+          queue.map((q) =>
+            h(
+              "li",
+              { key: q.app.id },
+              `${q.app.id}: ${q.count} instance(s) waiting — ${whyWaiting(q)}`,
+            ),
+          ),
+        ),
+  );
+}

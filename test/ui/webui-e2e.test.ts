@@ -1,0 +1,229 @@
+// The web UI in real headless Chromium against a real `tessera dev` cluster (master, agent,
+// real task processes): the overview shows the agent and the totals; a task launched with the
+// CLI appears on the tasks page and finishes there without a reload (the event stream, not a
+// poll); its sandbox, read through the master, shows its stdout; an app deployed from the
+// services page turns its health bar healthy; a job created on the jobs page and run now shows
+// its run in the history. Screenshots of each page go
+// to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import type { Browser, Page } from "puppeteer-core";
+import { BIN, tessera } from "../cli/helpers.ts";
+import { eventually, watchOutput } from "../support/eventually.ts";
+import {
+  browserSkipReason,
+  buildUiAssets,
+  screenshot,
+  startBrowser,
+  textOf,
+  waitForRow,
+  waitForText,
+} from "./browser.ts";
+
+/** Longest wait for the dev cluster, a page or a task on this (loaded) machine. */
+const WAIT_MS = 120_000;
+const skip = browserSkipReason();
+if (skip !== undefined) console.warn(`skipping the web UI browser tests: ${skip}`);
+
+let dev: ChildProcess | undefined;
+let dataDir = "";
+let master = "";
+let browser: Browser | undefined;
+let page: Page;
+
+before(async () => {
+  if (skip !== undefined) return;
+  buildUiAssets();
+  dataDir = mkdtempSync(join(tmpdir(), "tessera-ui-"));
+  dev = spawn(
+    process.execPath,
+    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "0", "--jobs_port", "0"],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
+  master = await watchOutput(dev).until(
+    "the dev cluster's banner",
+    (out) => (out.includes("agent 0:") ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1] : undefined),
+    WAIT_MS,
+  );
+  browser = await startBrowser();
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+});
+
+after(async () => {
+  await browser?.close();
+  if (dev !== undefined && dev.exitCode === null && dev.signalCode === null) {
+    const exited = new Promise((resolve) => dev?.once("exit", resolve));
+    dev.kill("SIGINT");
+    await exited;
+  }
+  if (dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
+});
+
+test("the overview at / shows the live stream, the agent and the cluster's totals", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/`);
+  await page.waitForSelector(".status.live", { timeout: WAIT_MS });
+  await eventually(
+    "one active agent on the overview",
+    async () => /active\s*1/.test(await textOf(page, "[data-testid=agent-counts]")),
+    { timeoutMs: WAIT_MS, everyMs: 200 },
+  );
+  const cpus = await textOf(page, "[data-cell=total-cpus]");
+  assert.ok(Number(cpus) > 0, `total cpus '${cpus}'`);
+  assert.match(await textOf(page, "[data-cell=total-mem]"), /[1-9].* (MB|GB)/);
+  assert.match(await textOf(page, "[data-testid=leader]"), /:\d+$/);
+  await screenshot(page, "overview");
+
+  await page.goto(`${master}/#/agents`);
+  await page.waitForSelector("[data-testid=agents-table][data-rows='1']", { timeout: WAIT_MS });
+  await screenshot(page, "agents");
+});
+
+test("a task launched with the CLI appears and finishes on the tasks page without a reload, and its sandbox shows its stdout", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/tasks`);
+  await page.waitForSelector(".status.live", { timeout: WAIT_MS });
+  // A marker on the window: gone if the page were reloaded.
+  await page.evaluate("window.uiTestMarker = 42");
+
+  const run = tessera([
+    "run",
+    "--master",
+    master,
+    "--name",
+    "uitest",
+    "--",
+    "sh",
+    "-c",
+    "echo hello-from-ui; sleep 3",
+  ]);
+  await waitForRow(page, "tasks-table", /uitest.*RUNNING/, WAIT_MS);
+  await screenshot(page, "tasks-running");
+  await waitForRow(page, "tasks-table", /uitest.*FINISHED/, WAIT_MS);
+  assert.equal(await page.evaluate("window.uiTestMarker"), 42);
+  const result = await run;
+  assert.equal(result.code, 0, result.stderr);
+  await screenshot(page, "tasks");
+
+  await page.goto(`${master}/#/frameworks`);
+  await page.waitForSelector("[data-testid=frameworks-table]", { timeout: WAIT_MS });
+  await screenshot(page, "frameworks");
+
+  await page.goto(`${master}/#/tasks`);
+  await page.type("[data-testid=task-filter]", "uitest");
+  await page.waitForSelector("[data-testid=tasks-table] .trow.clickable", { timeout: WAIT_MS });
+  await page.click("[data-testid=tasks-table] .trow.clickable");
+  await page.waitForSelector("[data-testid=task-history]", { timeout: WAIT_MS });
+  assert.match(
+    await textOf(page, "[data-testid=task-history]"),
+    /TASK_RUNNING[\s\S]*TASK_FINISHED/,
+  );
+  await screenshot(page, "task-detail");
+
+  await page.click("[data-testid=sandbox-link]");
+  await page.waitForSelector("[data-file=stdout]", { timeout: WAIT_MS });
+  await page.click("[data-file=stdout]");
+  await waitForText(page, "[data-testid=file-content]", "hello-from-ui", WAIT_MS);
+  await screenshot(page, "sandbox");
+});
+
+test("an app deployed from the services page turns its health bar healthy", { skip }, async () => {
+  await page.goto(`${master}/#/services`);
+  await page.waitForSelector("[data-testid=app-new]", { timeout: WAIT_MS });
+  await page.click("[data-testid=app-new]");
+  const app = {
+    id: "/uitest-web",
+    cmd: "sleep 1000",
+    cpus: 0.1,
+    mem: 32,
+    instances: 1,
+    healthChecks: [
+      {
+        protocol: "COMMAND",
+        command: { value: "true" },
+        intervalSeconds: 1,
+        delaySeconds: 0,
+        gracePeriodSeconds: 30,
+      },
+    ],
+  };
+  await page.$eval(
+    "[data-testid=app-json]",
+    (el, text) => {
+      (el as unknown as { value: string }).value = text;
+    },
+    JSON.stringify(app),
+  );
+  await page.type("[data-testid=app-json]", " ");
+  await page.click("[data-testid=app-submit]");
+  try {
+    await page.waitForSelector("[data-testid='health-/uitest-web'][data-healthy='1']", {
+      timeout: WAIT_MS,
+    });
+  } finally {
+    // Also on failure: the page then shows what the services API said.
+    await screenshot(page, "services");
+  }
+});
+
+test("a job created on the jobs page and run now shows its run in the history", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/jobs`);
+  await page.waitForSelector("[data-testid=job-new]", { timeout: WAIT_MS });
+  await page.click("[data-testid=job-new]");
+  const job = {
+    name: "uijob",
+    command: "echo job-ran",
+    schedule: "R/2030-01-01T00:00:00Z/PT24H",
+    cpus: 0.1,
+    mem: 32,
+  };
+  await page.$eval(
+    "[data-testid=job-json]",
+    (el, text) => {
+      (el as unknown as { value: string }).value = text;
+    },
+    JSON.stringify(job),
+  );
+  await page.type("[data-testid=job-json]", " ");
+  await page.click("[data-testid=job-submit]");
+  await page.waitForSelector("[data-run=uijob]", { timeout: WAIT_MS });
+  await page.click("[data-run=uijob]");
+  await page.click("[data-job=uijob] a");
+  try {
+    await waitForText(page, "[data-testid=job-history]", "success", WAIT_MS);
+  } finally {
+    await screenshot(page, "jobs");
+  }
+});
+
+test("the roles page edits a role's weight; the offers and maintenance pages render", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/roles`);
+  await page.waitForSelector("[data-role] button", { timeout: WAIT_MS });
+  const role = String(await page.evaluate(`document.querySelector("[data-role]").dataset.role`));
+  await page.click(`[data-role="${role}"] button`);
+  await page.click("[data-testid=roles] .filters input", { count: 3 });
+  await page.type("[data-testid=roles] .filters input", "3");
+  await page.click("[data-testid=roles] .filters button");
+  await page.waitForFunction(
+    `document.querySelector('[data-role="${role}"] td:nth-child(2)')?.textContent === "3"`,
+    { timeout: WAIT_MS },
+  );
+  await screenshot(page, "roles");
+  await page.goto(`${master}/#/offers`);
+  await page.waitForSelector("[data-testid=offers]", { timeout: WAIT_MS });
+  await screenshot(page, "offers");
+  await page.goto(`${master}/#/maintenance`);
+  await waitForText(page, "[data-testid=maintenance]", "Down machines", WAIT_MS);
+  await screenshot(page, "maintenance");
+});
