@@ -14,7 +14,7 @@ import { commandTask, type Loose } from "../integration/helpers.ts";
 const SDK = fileURLToPath(new URL("../../../src/sdk/index.ts", import.meta.url));
 const TSX = import.meta.resolve("tsx");
 
-// Reports TASK_RUNNING and stays until its task is killed.
+// Reports TASK_RUNNING and stays until its task is killed, then exits.
 const EXECUTOR_SOURCE = `
 import { ExecutorClient } from ${JSON.stringify(SDK)};
 const executor = new ExecutorClient();
@@ -23,6 +23,8 @@ executor.on("launch", (task) => {
 });
 executor.on("kill", async ({ taskId }) => {
   await executor.sendUpdate({ taskId, state: "TASK_KILLED", message: "killed by the real executor" });
+  // Its only task is done: the executor ends, as executors do (none is left after the suite).
+  setTimeout(() => process.exit(0), 1000);
 });
 await executor.start();
 `;
