@@ -7,7 +7,6 @@
 // yet (container volumes, image volumes, APPC images), the launch is refused with a message
 // (container-refusal.ts) and the task never runs on the host.
 import { rm, statfs } from "node:fs/promises";
-import { join } from "node:path";
 import type { Logger } from "pino";
 import type { ContainerInfo } from "../../wire/container.ts";
 import { Repeating } from "../containerizer/container-watch.ts";
@@ -67,7 +66,6 @@ function dockerRefusal(info: ContainerInfo): string | undefined {
 
 export class ContainerImages {
   readonly #flags: ImageFlags;
-  readonly #workDir: string;
   readonly #logger: Logger;
   #store: Promise<ImageStore> | undefined;
   /** Containers with a provisioned rootfs, and their image's name (kept by image GC). */
@@ -77,7 +75,6 @@ export class ContainerImages {
 
   constructor(flags: ImageFlags, workDir: string, logger: Logger) {
     this.#flags = flags;
-    this.#workDir = workDir;
     this.#logger = logger;
     this.#provisioner = new Provisioner(flags.dockerStoreDir, workDir, flags.backend);
     if (flags.gc !== undefined) {

@@ -123,8 +123,15 @@ export class Provisioner {
   ): Promise<void> {
     const root =
       rootfs.overlay === undefined ? rootfs.dir : join(this.containerDir(containerId), "upper");
+    const lower = /lowerdir=([^,]+)/.exec(rootfs.overlay ?? "")?.[1];
     for (const b of binds) {
       const inSandbox = b.to.startsWith(`${CONTAINER_SANDBOX}/`);
+      // The mount point is made here, on the host: a symlink the image planted on its path
+      // would take the mkdir (and the bind) out of the rootfs.
+      if (!inSandbox) {
+        refuseSymlinks(root, b.to);
+        if (lower !== undefined) refuseSymlinks(lower, b.to);
+      }
       const target = inSandbox
         ? join(sandboxDir, b.to.slice(CONTAINER_SANDBOX.length))
         : join(root, b.to);
