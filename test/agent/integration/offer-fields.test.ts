@@ -32,7 +32,12 @@ await executor.start();
 `;
 
 describe("offers carry every field a Mesos scheduler library dereferences", () => {
-  const cluster = clusterForSuite("offer-fields", { attributes: "rack:r1;zone:z1" });
+  // posix isolation: the custom executor below imports the SDK from the checkout, which a
+  // container's private /tmp would hide when the checkout itself is under /tmp.
+  const cluster = clusterForSuite("offer-fields", {
+    attributes: "rack:r1;zone:z1",
+    isolation: "posix/cpu,posix/mem",
+  });
 
   it("url.address has hostname, ip and port; role, agent id, attributes and executor ids are set", async () => {
     const { agent, framework } = cluster;
