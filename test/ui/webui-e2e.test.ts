@@ -29,6 +29,23 @@ const WAIT_MS = 120_000;
 const skip = browserSkipReason();
 if (skip !== undefined) console.warn(`skipping the web UI browser tests: ${skip}`);
 
+/**
+ * Puts `text` in a textarea and tells the page in the same step (an input event), so that a
+ * re-render between setting the value and the page reading it cannot put the old text back
+ * (the page polls and re-renders every 2 s).
+ */
+async function fillJson(page: Page, selector: string, text: string): Promise<void> {
+  await page.$eval(
+    selector,
+    (el, value) => {
+      const area = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
+      area.value = value;
+      area.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    text,
+  );
+}
+
 let dev: ChildProcess | undefined;
 let dataDir = "";
 let master = "";
@@ -154,14 +171,7 @@ test("an app deployed from the services page turns its health bar healthy", { sk
       },
     ],
   };
-  await page.$eval(
-    "[data-testid=app-json]",
-    (el, text) => {
-      (el as unknown as { value: string }).value = text;
-    },
-    JSON.stringify(app),
-  );
-  await page.type("[data-testid=app-json]", " ");
+  await fillJson(page, "[data-testid=app-json]", JSON.stringify(app));
   await page.click("[data-testid=app-submit]");
   try {
     await page.waitForSelector("[data-testid='health-/uitest-web'][data-healthy='1']", {
@@ -186,14 +196,7 @@ test("a job created on the jobs page and run now shows its run in the history", 
     cpus: 0.1,
     mem: 32,
   };
-  await page.$eval(
-    "[data-testid=job-json]",
-    (el, text) => {
-      (el as unknown as { value: string }).value = text;
-    },
-    JSON.stringify(job),
-  );
-  await page.type("[data-testid=job-json]", " ");
+  await fillJson(page, "[data-testid=job-json]", JSON.stringify(job));
   await page.click("[data-testid=job-submit]");
   await page.waitForSelector("[data-run=uijob]", { timeout: WAIT_MS });
   await page.click("[data-run=uijob]");
