@@ -42,6 +42,7 @@ import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerLegacyResourceOperations } from "./http/operator-resource-calls.ts";
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
+import { operationAuthorizer } from "./http/security-checks.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
@@ -228,7 +229,11 @@ class MasterProcess {
     // --weights counts only while the registry holds none (the core's recovery).
     const core = new MasterCore(
       { masterInfo, flags: flags.core, defaultWeights: flags.weights },
-      { allocator, ...taskAuthorizer(this.security.authorizer) },
+      {
+        allocator,
+        ...taskAuthorizer(this.security.authorizer),
+        ...operationAuthorizer(this.security.authorizer),
+      },
     );
     let hub: OperatorEventHub | undefined;
     const dispatcher = new MasterDispatcher({

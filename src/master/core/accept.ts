@@ -217,6 +217,10 @@ function planOperations(
       case "DESTROY":
       case "GROW_VOLUME":
       case "SHRINK_VOLUME": {
+        if (ctx.s.authorizeOperation?.(framework.info, operation) === false) {
+          steps.push(unauthorizedOperation(framework, operation));
+          break;
+        }
         const checked = checkConversionStep(ctx, framework, agent, role, available, operation);
         if (checked.kind === "convert") {
           available = available.subtractContained(checked.from).add(checked.to);
@@ -253,6 +257,26 @@ function unauthorized(task: TaskInfo, group: boolean): Step {
     reason: group ? "REASON_TASK_GROUP_UNAUTHORIZED" : "REASON_TASK_UNAUTHORIZED",
     message: group ? "Not authorized to launch task group" : "Not authorized to launch task",
     counted: true,
+  };
+}
+
+/** What Mesos's master says when it drops an operation the ACLs refuse. */
+const UNAUTHORIZED_OPERATION: Readonly<Record<string, string>> = {
+  RESERVE: "reserve resources",
+  UNRESERVE: "unreserve resources",
+  CREATE: "create persistent volumes",
+  DESTROY: "destroy persistent volumes",
+  GROW_VOLUME: "grow persistent volumes",
+  SHRINK_VOLUME: "shrink persistent volumes",
+};
+
+function unauthorizedOperation(framework: FrameworkRecord, operation: OfferOperation): Step {
+  const what = UNAUTHORIZED_OPERATION[operation.type ?? ""] ?? "perform this operation";
+  return {
+    kind: "operation_error",
+    operation,
+    message: `Not authorized to ${what} as '${framework.info.principal ?? ""}'`,
+    unsupported: false,
   };
 }
 

@@ -32,6 +32,7 @@ import {
   type MasterConfig,
   type MasterInput,
   type MasterOutput,
+  type OperationAuthorizer,
   type SchedulerCallReply,
   type TaskAuthorizer,
 } from "./types.ts";
@@ -47,6 +48,8 @@ export interface MasterDeps {
   seed?: number;
   /** The run_tasks ACL (reference §2): pure; default, every task is authorized. */
   authorizeTask?: TaskAuthorizer;
+  /** The reservation and volume ACLs for ACCEPT's operations; default, every one is allowed. */
+  authorizeOperation?: OperationAuthorizer;
 }
 
 export class MasterCore {
@@ -91,6 +94,7 @@ export class MasterCore {
       maintenance: emptyMaintenanceRuntime(),
       operations: { byUuid: new Map(), next: 0 },
       authorizeTask: deps.authorizeTask,
+      authorizeOperation: deps.authorizeOperation,
     };
   }
 

@@ -6,7 +6,13 @@ import type { AllocatorPort } from "./allocator-port.ts";
 import type { MaintenanceRuntime } from "./maintenance-state.ts";
 import type { OperationBook } from "./operation-feedback.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
-import type { MasterFlags, MasterOutput, OperatorEvent, TaskAuthorizer } from "./types.ts";
+import type {
+  MasterFlags,
+  MasterOutput,
+  OperationAuthorizer,
+  OperatorEvent,
+  TaskAuthorizer,
+} from "./types.ts";
 import type {
   AgentInfo,
   ExecutorInfo,
@@ -155,6 +161,8 @@ export interface MasterState {
   operations: OperationBook;
   /** The run_tasks ACL; undefined: every task is authorized (no authorizer). */
   authorizeTask: TaskAuthorizer | undefined;
+  /** The reservation and volume ACLs for ACCEPT; undefined: every operation is allowed. */
+  authorizeOperation: OperationAuthorizer | undefined;
 }
 
 export class Ctx {

@@ -27,6 +27,12 @@ import type {
  */
 export type TaskAuthorizer = (framework: FrameworkInfo, task: TaskInfo) => boolean;
 
+/**
+ * The reservation and volume ACLs (reserve_resources … resize_volumes, reference §2) for an
+ * operation a framework puts in ACCEPT, asked as its principal. Pure; built from --acls.
+ */
+export type OperationAuthorizer = (framework: FrameworkInfo, operation: OfferOperation) => boolean;
+
 export interface MasterFlags {
   /** `--allocation_interval` (1 s). */
   allocationIntervalMs: number;

@@ -7,7 +7,7 @@ import type { HttpResponse } from "../../http/response.ts";
 import type { AclAction } from "../../security/acls.ts";
 import { type Authorizer, authorizeAll } from "../../security/authorizer.ts";
 import type { MasterCall } from "../../wire/operator-master.ts";
-import type { OperatorCall } from "../core/types.ts";
+import type { OperationAuthorizer, OperatorCall } from "../core/types.ts";
 import type { OfferOperation } from "../core/wire-types.ts";
 import { forbidden } from "./security.ts";
 
@@ -130,7 +130,7 @@ function coreCallChecks(
   }
 }
 
-function run(authorizer: Authorizer, principal: string | undefined, checks: readonly Check[]) {
+function allowed(authorizer: Authorizer, principal: string | undefined, checks: readonly Check[]) {
   for (const check of checks) {
     // An object the request names no value for (a framework without principal) is Mesos's ANY.
     const named = check.objects.filter((o): o is string => o !== undefined);
@@ -139,9 +139,28 @@ function run(authorizer: Authorizer, principal: string | undefined, checks: read
         ? authorizer.authorize(check.action, principal) &&
           authorizeAll(authorizer, check.action, principal, named)
         : authorizeAll(authorizer, check.action, principal, named);
-    if (!ok) return forbidden();
+    if (!ok) return false;
   }
-  return undefined;
+  return true;
+}
+
+function run(authorizer: Authorizer, principal: string | undefined, checks: readonly Check[]) {
+  return allowed(authorizer, principal, checks) ? undefined : forbidden();
+}
+
+/**
+ * The core's check of a framework's reservation and volume operations in ACCEPT: the same
+ * actions and objects as the operator's calls, asked as the framework's principal. None
+ * without ACLs.
+ */
+export function operationAuthorizer(authorizer: Authorizer): {
+  authorizeOperation?: OperationAuthorizer;
+} {
+  if (!authorizer.enabled) return {};
+  return {
+    authorizeOperation: (framework, operation) =>
+      allowed(authorizer, framework.principal, operationChecks(operation)),
+  };
 }
 
 /** 403 when the ACLs deny the v1 operator call; undefined when it may go on. */

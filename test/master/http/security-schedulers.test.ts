@@ -235,3 +235,49 @@ describe("scheduler principals and what each principal sees", () => {
     }
   });
 });
+
+describe("a framework's reservation the ACLs refuse", () => {
+  let master: RunningMaster;
+  let agent: TestAgent;
+  let scheduler: SecureScheduler;
+  before(async () => {
+    master = await startSecureMaster();
+    agent = await TestAgent.start(master.url);
+    // alice may register and run tasks, but no ACL lets her reserve.
+    scheduler = await subscribeAs(master, "alice", info("alice"));
+  });
+  after(async () => {
+    scheduler.close();
+    agent.close();
+    await master.close();
+  });
+
+  it("a reservation the ACLs refuse the framework is dropped with Mesos's message (reserve_resources)", async () => {
+    const offers = (await scheduler.events.next("OFFERS")).offers as Loose;
+    const offer = offers.offers[0];
+    const reserve = {
+      type: "RESERVE",
+      id: { value: "reserve-1" },
+      reserve: {
+        resources: [
+          {
+            ...scalar("cpus", 0.1, "web"),
+            reservations: [{ type: "DYNAMIC", role: "web", principal: "alice" }],
+          },
+        ],
+      },
+    };
+    const answer = await scheduler.call({
+      type: "ACCEPT",
+      accept: { offer_ids: [offer.id], operations: [reserve], filters: { refuse_seconds: 0 } },
+    });
+    assert.equal(answer.status, 202, answer.body);
+    const update = await scheduler.events.next("UPDATE_OPERATION_STATUS");
+    const status = (update.update_operation_status as Loose).status;
+    assert.equal(status.state, "OPERATION_ERROR");
+    assert.equal(status.message, "Not authorized to reserve resources as 'alice'");
+    const roles = JSON.parse((await callAs(master, "ops", "GET", "/master/roles")).body);
+    const web = (roles.roles as Loose[]).find((r) => r.name === "web");
+    assert.deepEqual(web?.reserved_resources ?? {}, {});
+  });
+});
