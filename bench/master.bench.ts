@@ -14,10 +14,18 @@ import { startMaster } from "../src/master/server.ts";
 import { AgentCall } from "../src/wire/agent-channel.ts";
 import { parseWire } from "../src/wire/json.ts";
 import { SchedulerCall } from "../src/wire/scheduler.ts";
-import { type BenchRow, type BenchSuite, heapUsedMb, nowMs, round, summarise } from "./harness.ts";
+import {
+  type BenchRow,
+  type BenchSuite,
+  heapUsedMb,
+  nowMs,
+  round,
+  summarise,
+  withTarget,
+} from "./harness.ts";
 
 const CALLS_PER_RUN = 3_000;
-const CALL_RUNS = 5;
+const CALL_RUNS = 9;
 const LAUNCH_AGENTS = 500;
 const LAUNCH_TASKS_PER_AGENT = 8;
 const MEMORY_AGENTS = 5_000;
@@ -155,9 +163,17 @@ async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow[]>
     calls: CALLS_PER_RUN,
     runs: CALL_RUNS,
   });
+  // Paired runs: each secure run against the open run just before it, the median of those
+  // ratios, so a load change between pairs does not count as the cost of security.
+  const ratios = samples.secure.map((ms, i) => ms / (samples.open[i] as number));
+  const slowdown = Math.round((summarise(ratios).medianMs - 1) * 1000) / 10;
   return [
     row("scheduler API DECLINE -> 202 (real master, HTTP keep-alive)", rate(samples.open)),
     row("scheduler API DECLINE -> 202 (same, authentication + ACLs on)", rate(samples.secure)),
+    withTarget(
+      { ...row("authentication + ACLs on: slowdown of the same calls", slowdown), unit: "%" },
+      5,
+    ),
   ];
 }
 

@@ -102,7 +102,7 @@ async function runDev(opts: DevOptions): Promise<void> {
   const jobs =
     opts.jobs_port === "off"
       ? undefined
-      : await startDevJobs(master, dataDir, Number(opts.jobs_port));
+      : await startDevJobs(master, dataDir, Number(opts.jobs_port), security);
 
   // The commands' defaults reach a cluster on the default ports; other ports are spelt out.
   const masterFlag = master.url === "http://127.0.0.1:5050" ? "" : ` --master ${master.url}`;
@@ -235,15 +235,7 @@ async function startDevServices(
       dataDir: join(dataDir, "services"),
       httpPort,
       host: "127.0.0.1",
-      ...(security === undefined
-        ? {}
-        : {
-            mesosCredential: security.services,
-            httpCredentials: {
-              user: security.operator.principal,
-              password: security.operator.secret,
-            },
-          }),
+      ...(security === undefined ? {} : frameworkSecurity(security)),
     });
   } catch (error) {
     process.stderr.write(`tessera dev: services not started: ${String(error)}\n`);
@@ -251,11 +243,23 @@ async function startDevServices(
   }
 }
 
+/**
+ * A framework's part of --secure: it logs in to the master as the frameworks' principal, and
+ * its API wants the operator's credential (the one the CLI uses).
+ */
+function frameworkSecurity(security: DevSecurity) {
+  return {
+    mesosCredential: security.services,
+    httpCredentials: { user: security.operator.principal, password: security.operator.secret },
+  };
+}
+
 /** The jobs framework beside the cluster; a failure to start it is reported, not fatal. */
 async function startDevJobs(
   master: RunningMaster,
   dataDir: string,
   httpPort: number,
+  security: DevSecurity | undefined,
 ): Promise<RunningJobs | undefined> {
   const { startJobs } = await import("../frameworks/jobs/start.ts");
   try {
@@ -264,6 +268,7 @@ async function startDevJobs(
       dataDir: join(dataDir, "jobs"),
       httpPort,
       host: "127.0.0.1",
+      ...(security === undefined ? {} : frameworkSecurity(security)),
     });
   } catch (error) {
     process.stderr.write(`tessera dev: jobs not started: ${String(error)}\n`);

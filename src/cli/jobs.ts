@@ -24,10 +24,15 @@ import {
   SUMMARY_COLUMNS,
 } from "./jobs-views.ts";
 import { printJson, printTable } from "./output.ts";
+import {
+  addServeSecurityOptions,
+  type ServeSecurityOptions,
+  serveSecurity,
+} from "./services-security.ts";
 
 type Opts = JobsOptions & JsonOptions;
 
-interface ServeOptions {
+interface ServeOptions extends ServeSecurityOptions {
   master: string;
   port: string;
   host: string;
@@ -100,7 +105,7 @@ export function jobsCliCommand(): Command {
 
 /** `serve`: the framework process itself. */
 function addServeCommand(cmd: Command): void {
-  cmd
+  const serve = cmd
     .command("serve")
     .description("run the jobs framework process (the Chronos API)")
     .option("--master <url>", "master URL or zk://host:port/path", "http://127.0.0.1:5050")
@@ -109,7 +114,8 @@ function addServeCommand(cmd: Command): void {
     .option("--data_dir <dir>", "where jobs and their runs are stored (SQLite)", "./jobs-data")
     .option("--zk <url>", "keep jobs in ZooKeeper (zk://host:port/path), leader election for HA")
     .option("--role <role>", "the framework's role (default: jobs)")
-    .option("--user <user>", "user tasks run as when a job names no runAsUser")
+    .option("--user <user>", "user tasks run as when a job names no runAsUser");
+  addServeSecurityOptions(serve)
     .allowExcessArguments(false)
     .action(
       runAction(async (o: ServeOptions) => {
@@ -127,6 +133,7 @@ function addServeCommand(cmd: Command): void {
           ...(o.role === undefined ? {} : { role: o.role }),
           ...(o.zk === undefined ? {} : { zk: o.zk }),
           ...(o.user === undefined ? {} : { user: o.user }),
+          ...serveSecurity(o),
         });
         console.log(`jobs API on ${running.url}`);
         const shutdown = () => void running.close().then(() => process.exit(0));

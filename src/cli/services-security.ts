@@ -1,11 +1,11 @@
-// The authentication flags of `tessera services serve`, as Marathon and Chronos take them:
+// The authentication flags of `tessera services serve` and `tessera jobs serve`, as Marathon
+// and Chronos take them:
 // `--http_credentials user:password` (or MESOSPHERE_HTTP_CREDENTIALS) and `--http_realm` for the
 // API, `--mesos_authentication_principal` with `--mesos_authentication_secret_file` for the
 // master. Each bad combination is a usage error.
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
-import { parseHttpCredentials } from "../frameworks/services/api-auth.ts";
-import type { StartServicesOptions } from "../frameworks/services/start.ts";
+import { type HttpCredentials, parseHttpCredentials } from "../frameworks/services/api-auth.ts";
 import { usageError } from "./cli-error.ts";
 
 export interface ServeSecurityOptions {
@@ -26,10 +26,14 @@ export function addServeSecurityOptions(command: Command): Command {
     .option("--mesos_authentication_secret_file <path>", "file holding that principal's secret");
 }
 
-/** The options' part of startServices. */
-export function serveSecurity(
-  o: ServeSecurityOptions,
-): Pick<StartServicesOptions, "httpCredentials" | "httpRealm" | "mesosCredential"> {
+/** The options' part of startServices and startJobs. */
+export interface ServeSecurity {
+  readonly httpCredentials?: HttpCredentials;
+  readonly httpRealm?: string;
+  readonly mesosCredential?: { readonly principal: string; readonly secret: string };
+}
+
+export function serveSecurity(o: ServeSecurityOptions): ServeSecurity {
   const text = o.http_credentials ?? process.env.MESOSPHERE_HTTP_CREDENTIALS;
   const httpCredentials = text === undefined ? undefined : parseHttpCredentials(text);
   if (text !== undefined && httpCredentials === undefined) {

@@ -4,7 +4,7 @@
 // Chronos's RedirectFilter does (reference §2.1) — so any instance answers (reference §4 #27).
 // `/ping` and `/leader` are answered by every instance itself.
 import { type HttpFailure, type HttpResponse, response } from "../../http/response.ts";
-import { type HttpRequest, HttpServer } from "../../http/server.ts";
+import { type HttpRequest, HttpServer, type RequestIdentity } from "../../http/server.ts";
 import { type ApiReply, errorReply, type JobsApi } from "./api.ts";
 
 /** Largest request body: a job definition is a few KB. */
@@ -35,8 +35,13 @@ function answer(reply: ApiReply): HttpResponse {
 export class JobsHttpServer {
   private readonly server: HttpServer;
 
-  constructor(private readonly serving: JobsServing) {
+  constructor(
+    private readonly serving: JobsServing,
+    /** Chronos's --http_credentials / --http_realm (services/api-auth.ts); unset: open. */
+    authenticate?: (route: string, request: HttpRequest) => RequestIdentity,
+  ) {
     this.server = new HttpServer({
+      ...(authenticate === undefined ? {} : { authenticate }),
       maxBodyBytes: JOBS_MAX_BODY_BYTES,
       gzip: false,
       ignoreTrailingSlash: true,
@@ -107,7 +112,13 @@ export class JobsHttpServer {
     try {
       const init: RequestInit = {
         method: req.method,
-        headers: { "Content-Type": req.headers["content-type"] ?? "application/json" },
+        headers: {
+          "Content-Type": req.headers["content-type"] ?? "application/json",
+          // Every instance has the same --http_credentials: the caller's login is the leader's.
+          ...(typeof req.headers.authorization === "string"
+            ? { Authorization: req.headers.authorization }
+            : {}),
+        },
         signal: AbortSignal.timeout(JOBS_PROXY_TIMEOUT_MS),
       };
       if (req.method !== "GET" && req.method !== "HEAD" && req.body.length > 0)

@@ -4,6 +4,7 @@
 // A status update is acknowledged only after its outcome is durable, so an update the scheduler
 // crashed on is sent again by Mesos. After every (re)subscription with the stored framework id
 // every launched, unfinished attempt is reconciled. Time is driven by a short tick.
+import { basicAuthorizationHeader } from "../../http/client.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { Offer } from "../../wire/offer.ts";
 import type { TaskStatus } from "../../wire/status.ts";
@@ -113,11 +114,16 @@ export function connectJobs(
   user: string,
   /** This framework's API, shown by the master (FrameworkInfo.webui_url): the web UI finds it there. */
   webuiUrl?: string,
+  credential?: { readonly principal: string; readonly secret: string },
 ): { client: SchedulerClient; stop(): Promise<void> } {
   const frameworkId = adapter.state.frameworkId();
   const client = new SchedulerClient({
     master,
+    ...(credential === undefined
+      ? {}
+      : { headers: { Authorization: basicAuthorizationHeader(credential) } }),
     frameworkInfo: {
+      ...(credential === undefined ? {} : { principal: credential.principal }),
       user,
       name: "tessera-jobs",
       roles: [adapter.role],

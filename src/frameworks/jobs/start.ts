@@ -11,6 +11,7 @@ import { ZkContender } from "../../master/election/contender.ts";
 import { ZkDetector } from "../../zk/detector.ts";
 import { makeMasterInfo, masterInfoUrl } from "../../zk/master-info.ts";
 import { parseZkUrl, type ZkUrl } from "../../zk/url.ts";
+import { type HttpCredentials, servicesAuthentication } from "../services/api-auth.ts";
 import { JobsApi } from "./api.ts";
 import { JobsHttpServer } from "./api-http.ts";
 import { type JobStore, SqliteJobStore } from "./job-store.ts";
@@ -36,6 +37,11 @@ export interface StartJobsOptions {
   readonly user?: string;
   /** Chronos's `--failure_retry` in ms (60 s). */
   readonly failureRetryMs?: number;
+  /** Chronos's `--http_credentials user:pass`: Basic authentication on the whole API. */
+  readonly httpCredentials?: HttpCredentials;
+  readonly httpRealm?: string;
+  /** `--mesos_authentication_principal` and its secret: how the framework logs in to the master. */
+  readonly mesosCredential?: { readonly principal: string; readonly secret: string };
 }
 
 export interface RunningJobs {
@@ -61,11 +67,16 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
   let leading: Leading | undefined;
   let selfUrl = "";
   let leaderUrl: () => string | undefined = () => selfUrl;
-  const http = new JobsHttpServer({
-    api: () => leading?.api,
-    durable: () => leading?.store.durable() ?? Promise.resolve(),
-    leaderUrl: () => (leading !== undefined ? selfUrl : leaderUrl()),
-  });
+  const http = new JobsHttpServer(
+    {
+      api: () => leading?.api,
+      durable: () => leading?.store.durable() ?? Promise.resolve(),
+      leaderUrl: () => (leading !== undefined ? selfUrl : leaderUrl()),
+    },
+    options.httpCredentials === undefined
+      ? undefined
+      : servicesAuthentication(options.httpCredentials, options.httpRealm),
+  );
   const address = await http.listen(options.httpPort, host);
   selfUrl = `http://${address.host}:${address.port}`;
 
@@ -83,7 +94,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
       effects: (effects) => void adapter.apply(effects),
       leader: () => selfUrl.replace(/^https?:\/\//, ""),
     });
-    const connection = connectJobs(adapter, options.master, user, selfUrl);
+    const connection = connectJobs(adapter, options.master, user, selfUrl, options.mesosCredential);
     return {
       state,
       api,
