@@ -217,11 +217,7 @@ function planOperations(
       case "DESTROY":
       case "GROW_VOLUME":
       case "SHRINK_VOLUME": {
-        if (ctx.s.authorizeOperation?.(framework.info, operation) === false) {
-          steps.push(unauthorizedOperation(framework, operation));
-          break;
-        }
-        const checked = checkConversionStep(ctx, framework, agent, role, available, operation);
+        const checked = conversionStep(ctx, framework, agent, role, available, operation);
         if (checked.kind === "convert") {
           available = available.subtractContained(checked.from).add(checked.to);
         }
@@ -281,6 +277,21 @@ function unauthorizedOperation(framework: FrameworkRecord, operation: OfferOpera
 }
 
 const LAUNCH_ID_UNSUPPORTED = "The 'id' field is not supported for LAUNCH operations";
+
+/** A conversion the reservation and volume ACLs allow is checked; a refused one is dropped. */
+function conversionStep(
+  ctx: Ctx,
+  framework: FrameworkRecord,
+  agent: AgentRecord,
+  role: string,
+  available: Resources,
+  operation: OfferOperation,
+): Step {
+  if (ctx.s.authorizeOperation?.(framework.info, operation) === false) {
+    return unauthorizedOperation(framework, operation);
+  }
+  return checkConversionStep(ctx, framework, agent, role, available, operation);
+}
 
 /** One conversion in an ACCEPT: Mesos's checks, then the offered pool must hold what it uses. */
 function checkConversionStep(
