@@ -78,7 +78,7 @@ export class CoreHarness {
     }
   }
 
-  spawns(): Spawn[] {
+  spawns(): (Spawn & { atMs: number })[] {
     return this.outputs.filter((o): o is Spawn & { atMs: number } => o.kind === "spawn");
   }
 
@@ -94,6 +94,10 @@ export class CoreHarness {
   }
 }
 
-export function proc(name: string, extra: Record<string, unknown> = {}) {
-  return { name, cmdline: `run ${name}`, min_duration: 0, ...extra };
+export function proc<E extends object>(name: string, extra?: E) {
+  return { name, cmdline: `run ${name}`, min_duration: 0, ...extra } as {
+    name: string;
+    cmdline: string;
+    min_duration: number;
+  } & Partial<E>;
 }
