@@ -136,7 +136,7 @@ describe("the Thermos-like executor on a real cluster", () => {
         health_check_config: {
           initial_interval_secs: 0,
           interval_secs: 0.2,
-          max_consecutive_failures: 100,
+          max_consecutive_failures: 1000,
         },
         processes: [
           {
