@@ -130,3 +130,76 @@ export class Announcer {
     this.#session.close();
   }
 }
+
+/** Wait before announcing again after a failed announcement or a lost session. */
+export const REANNOUNCE_DELAY_MS = 2_000;
+
+export type MembershipState = { member?: string; error?: string };
+
+/**
+ * The member for as long as the task wants one: announced on `start`, announced again (a new
+ * session, a new znode) when the announcement failed or its session was lost, as Aurora's
+ * announcer does, and withdrawn on `stop`.
+ */
+export class Membership {
+  readonly #announce: Announce;
+  readonly #member: ServerSetMember;
+  readonly #onChange: (state: MembershipState) => void;
+  #announcer: Announcer | undefined;
+  #pending: Promise<void> = Promise.resolve();
+  #retry: NodeJS.Timeout | undefined;
+  /** Bumped by every (re)announcement and by stop: late results of older ones withdraw. */
+  #generation = 0;
+  #stopped = false;
+
+  constructor(
+    announce: Announce,
+    member: ServerSetMember,
+    onChange: (state: MembershipState) => void,
+  ) {
+    this.#announce = announce;
+    this.#member = member;
+    this.#onChange = onChange;
+  }
+
+  start(): void {
+    if (this.#stopped) return;
+    const generation = ++this.#generation;
+    const lost = (message: string) => {
+      if (generation !== this.#generation) return;
+      const gone = this.#announcer;
+      this.#announcer = undefined;
+      void gone?.withdraw();
+      this.#again(message);
+    };
+    this.#pending = Announcer.announce(this.#announce, this.#member, lost).then(async (result) => {
+      if (!result.ok) {
+        if (generation === this.#generation) this.#again(result.message);
+      } else if (generation !== this.#generation || this.#stopped) {
+        await result.announcer.withdraw();
+      } else {
+        this.#announcer = result.announcer;
+        this.#onChange({ member: result.announcer.path ?? "" });
+      }
+    });
+  }
+
+  #again(message: string): void {
+    this.#onChange({ error: message });
+    if (this.#stopped) return;
+    clearTimeout(this.#retry);
+    this.#retry = setTimeout(() => this.start(), REANNOUNCE_DELAY_MS);
+  }
+
+  /** No more announcements; the member (if any) is deleted. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#generation += 1;
+    clearTimeout(this.#retry);
+    await this.#pending;
+    const announcer = this.#announcer;
+    this.#announcer = undefined;
+    if (announcer !== undefined) await announcer.withdraw();
+    this.#onChange({});
+  }
+}

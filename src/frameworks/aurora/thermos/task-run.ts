@@ -8,7 +8,7 @@ import type { ExecutorUpdate } from "../../../sdk/executor-client.ts";
 import { HealthChecker, healthPort, loopbackCall, runCheck } from "./health-checker.ts";
 import type { HealthVerdict } from "./health-gate.ts";
 import { ProcessRunner } from "./process-runner.ts";
-import { Announcer, serverSetMember } from "./serverset.ts";
+import { Membership, type MembershipState, serverSetMember } from "./serverset.ts";
 import type { ThermosTask } from "./task-config.ts";
 import { renderCmdline } from "./templating.ts";
 import {
@@ -40,9 +40,8 @@ export class TaskRun {
   readonly #health: HealthChecker | undefined;
   #timer: NodeJS.Timeout | undefined;
   #state: "TASK_STARTING" | "TASK_RUNNING" = "TASK_STARTING";
-  #announcer: Announcer | undefined;
-  #announcement: Promise<void> = Promise.resolve();
-  #serverSet: { member?: string; error?: string } = {};
+  #membership: Membership | undefined;
+  #serverSet: MembershipState = {};
   #killing = false;
   #dirty = false;
   #flushActive = false;
@@ -191,32 +190,17 @@ export class TaskRun {
       this.#serverSet = { error: member.message };
       return;
     }
-    this.#announcement = Announcer.announce(announce, member.member, (message) => {
-      this.#deps.log("ServerSet session lost", { message });
-      this.#serverSet = { error: message };
-      this.#publish();
-    }).then(async (result) => {
-      if (!result.ok) {
-        this.#deps.log("ServerSet announcement failed", { message: result.message });
-        this.#serverSet = { error: result.message };
-      } else if (this.#killing || this.#core.outcome !== undefined) {
-        await result.announcer.withdraw();
-      } else {
-        this.#announcer = result.announcer;
-        this.#serverSet = { member: result.announcer.path ?? "" };
-      }
+    this.#membership = new Membership(announce, member.member, (state) => {
+      if (state.error !== undefined)
+        this.#deps.log("ServerSet announcement failed", { message: state.error });
+      this.#serverSet = state;
       this.#publish();
     });
+    this.#membership.start();
   }
 
   async #withdraw(): Promise<void> {
-    await this.#announcement;
-    const announcer = this.#announcer;
-    this.#announcer = undefined;
-    if (announcer !== undefined) {
-      await announcer.withdraw();
-      this.#serverSet = {};
-    }
+    await this.#membership?.stop();
   }
 
   async #allGoneWithin(waitMs: number): Promise<boolean> {

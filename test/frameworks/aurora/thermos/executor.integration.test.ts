@@ -202,17 +202,20 @@ describe("the Thermos-like executor on a real cluster", () => {
     let client: zookeeper.Client | undefined;
     before(async () => {
       zk = await ZooKeeperCluster.start(1);
-      const c = zookeeper.createClient(zk.hosts, { sessionTimeout: 5_000 });
-      client = c;
-      await new Promise<void>((resolve) => {
-        c.once("connected", () => resolve());
-        c.connect();
-      });
+      client = await connect();
     });
     after(async () => {
       client?.close();
       await zk?.stop();
     });
+    const connect = async () => {
+      const c = zookeeper.createClient(zk?.hosts ?? "", { sessionTimeout: 5_000 });
+      await new Promise<void>((resolve) => {
+        c.once("connected", () => resolve());
+        c.connect();
+      });
+      return c;
+    };
     const children = (path: string) =>
       new Promise<string[]>((resolve, reject) =>
         client?.getChildren(path, (error, names) => (error ? reject(error) : resolve(names))),
@@ -282,6 +285,41 @@ describe("the Thermos-like executor on a real cluster", () => {
         "POST /abortabortabort",
         "SIGTERM",
       ]);
+    });
+
+    it("a member whose session was lost is announced again", async () => {
+      const http = await freePort();
+      const path = "/aurora/www/prod/again";
+      const agentId = await cluster.launch([
+        thermosTaskInfo("again", {
+          name: "again",
+          ports: { http },
+          finalization_wait: 2,
+          announce: { zk_path: path, zk_servers: zk?.hosts },
+          processes: [{ name: "sleeper", cmdline: "sleep 600" }],
+        }),
+      ]);
+      await cluster.framework.state("again", "TASK_RUNNING", START_MS);
+      const first = await eventually("the first member", async () => (await children(path))[0]);
+      // ZooKeeper down for longer than the executor's session lease (2/3 of 10 s), then back.
+      client?.close();
+      await zk?.kill(1);
+      await new Promise((resolve) => setTimeout(resolve, 8_000));
+      await zk?.restart(1);
+      client = await connect();
+      const again = await eventually(
+        "one new member",
+        async () => {
+          const names = await children(path);
+          return names.length === 1 && names[0] !== first ? names[0] : undefined;
+        },
+        { timeoutMs: 45_000, everyMs: 200 },
+      );
+      const member = JSON.parse(await data(`${path}/${again}`));
+      assert.deepEqual(member.serviceEndpoint, { host: "localhost", port: http });
+      await cluster.framework.kill(agentId, "again");
+      assert.equal((await terminal(cluster.framework, "again", 30_000)).state, "TASK_KILLED");
+      assert.deepEqual(await children(path), []);
     });
   });
 });
