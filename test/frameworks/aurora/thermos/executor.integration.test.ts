@@ -126,7 +126,7 @@ describe("the Thermos-like executor on a real cluster", () => {
     );
   });
 
-  it("health gates RUNNING; a kill POSTs /quitquitquit and /abortabortabort before SIGTERM", async () => {
+  it("health gates RUNNING; a kill POSTs /quitquitquit and /abortabortabort before SIGTERM, then runs the final process", async () => {
     const port = await freePort();
     const agentId = await cluster.launch([
       thermosTaskInfo("gated", {
@@ -142,6 +142,11 @@ describe("the Thermos-like executor on a real cluster", () => {
           {
             name: "server",
             cmdline: `exec ${process.execPath} ${SERVER} {{thermos.ports[health]}} 3`,
+          },
+          {
+            name: "goodbye",
+            final: true,
+            cmdline: "test ! -e goodbye.txt && echo bye > goodbye.txt",
           },
         ],
       }),
@@ -165,6 +170,8 @@ describe("the Thermos-like executor on a real cluster", () => {
     );
     assert.deepEqual(lifecycle, ["POST /quitquitquit", "POST /abortabortabort", "SIGTERM"]);
     assert.equal(statusData(done).processes.server.state, "KILLED");
+    assert.equal(statusData(done).processes.goodbye.state, "SUCCESS");
+    assert.equal(sandboxFile(sandbox, "goodbye.txt"), "bye\n");
   });
 
   it("more consecutive health-check failures than allowed end the task TASK_FAILED", async () => {
