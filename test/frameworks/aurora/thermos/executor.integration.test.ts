@@ -153,6 +153,10 @@ describe("the Thermos-like executor on a real cluster", () => {
     ]);
     const running = await cluster.framework.state("gated", "TASK_RUNNING", START_MS);
     assert.equal(running.status.healthy, true);
+    assert.deepEqual(
+      { state: statusData(running).processes.server.state, healthy: statusData(running).healthy },
+      { state: "RUNNING", healthy: true },
+    );
     const sandbox = cluster.sandbox("gated");
     // RUNNING only after the three "starting" answers and one "ok".
     assert.ok(
