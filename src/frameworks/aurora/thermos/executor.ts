@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { ExecutorClient, type ExecutorUpdate } from "../../../sdk/executor-client.ts";
 import type { SdkLogger } from "../../../sdk/shell-util.ts";
+import { TERMINAL_TASK_STATES } from "../../../wire/status.ts";
 import type { TaskInfo } from "../../../wire/task.ts";
 import { ThermosTask } from "./task-config.ts";
 import { TaskRun } from "./task-run.ts";
@@ -13,14 +14,6 @@ import { TaskRun } from "./task-run.ts";
 const SHUTDOWN_MARGIN_MS = 1_000;
 /** How long the exit waits for the agent to acknowledge the terminal update. */
 const TERMINAL_ACK_WAIT_MS = 5_000;
-
-const TERMINAL = new Set([
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_LOST",
-  "TASK_ERROR",
-]);
 
 /** The ThermosTask in a TaskInfo's data (base64 JSON), or why it is not one. */
 export function readThermosTask(
@@ -65,7 +58,7 @@ export async function runThermosExecutor(): Promise<number> {
 
   const send = async (update: ExecutorUpdate) => {
     const { uuid } = await executor.sendUpdate(update);
-    if (TERMINAL.has(update.state)) terminalUuid = uuid;
+    if (TERMINAL_TASK_STATES.has(update.state)) terminalUuid = uuid;
   };
   const exitSoon = () => {
     exitTimer ??= setTimeout(() => void executor.stop(), TERMINAL_ACK_WAIT_MS);
@@ -125,6 +118,7 @@ export async function runThermosExecutor(): Promise<number> {
   });
   const stopped = await executor.start();
   clearTimeout(exitTimer);
+  run?.abandon();
   log.info({ code: stopped.code, message: stopped.message }, "Thermos executor exiting");
   return stopped.code === "SHUTDOWN" || stopped.code === "STOPPED" ? 0 : 1;
 }

@@ -107,6 +107,13 @@ export class TaskRun {
     await lifecyclePost(port, "/abortabortabort");
   }
 
+  /** The executor is exiting (its agent is gone): nothing it started may outlive it. */
+  abandon(): void {
+    this.#health?.stop();
+    clearTimeout(this.#timer);
+    this.#runner.killAll();
+  }
+
   #feed(input: ThermosInput): void {
     const outputs = this.#core.handle(input, Date.now());
     for (const output of outputs) this.#carryOut(output);

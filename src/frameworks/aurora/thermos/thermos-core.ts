@@ -169,7 +169,7 @@ export class ThermosCore {
           const termAtMs = nowMs + Math.min(input.termAfterMs ?? 0, input.graceMs);
           this.#finish(input.outcome, input.message, nowMs + input.graceMs, termAtMs);
         } else if (this.#phase.name === "finishing" && input.outcome === "TASK_KILLED") {
-          // A second kill shortens nothing but the outcome stays the first one's.
+          // A second kill can only bring the deadline forward; the outcome stays the first one's.
           this.#phase.deadlineMs = Math.min(this.#phase.deadlineMs, nowMs + input.graceMs);
         }
         break;
