@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { HealthGate, type HealthVerdict } from "./health-gate.ts";
 import type { HealthCheckConfig, ThermosTask } from "./task-config.ts";
+import { renderCmdline } from "./templating.ts";
 
 /** The shortest interval between checks, whatever the config says (0 would spin). */
 export const MIN_CHECK_INTERVAL_MS = 100;
@@ -46,10 +47,16 @@ export async function runCheck(
   config: HealthCheckConfig,
   task: ThermosTask,
   sandbox: string,
+  taskId = "",
 ): Promise<CheckResult> {
   const timeoutMs = Math.max(MIN_CHECK_INTERVAL_MS, config.timeout_secs * 1000);
   const shell = config.health_checker.shell;
-  if (shell !== undefined) return shellCheck(shell.shell_command, sandbox, timeoutMs);
+  if (shell !== undefined) {
+    // Templated as a cmdline is (Aurora's checkers name their ports the same way).
+    const rendered = renderCmdline(shell.shell_command, { task, taskId });
+    if (!rendered.ok) return { ok: false, detail: rendered.message };
+    return shellCheck(rendered.cmdline, sandbox, timeoutMs);
+  }
   const http = config.health_checker.http ?? {
     endpoint: "/health",
     expected_response: "ok",

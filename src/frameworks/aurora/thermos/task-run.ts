@@ -60,7 +60,7 @@ export class TaskRun {
         ? undefined
         : new HealthChecker(
             config,
-            () => runCheck(config, deps.task, deps.sandbox),
+            () => runCheck(config, deps.task, deps.sandbox, deps.taskId),
             (verdict) => this.#onHealth(verdict),
           );
     this.done = new Promise((resolve) => {

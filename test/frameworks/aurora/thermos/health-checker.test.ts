@@ -60,6 +60,10 @@ describe("health checks", () => {
         timeout_secs: 0.3,
       });
     assert.equal((await runCheck(shell("true"), task({}), tmpdir())).ok, true);
+    const templated = shell(
+      "test {{thermos.ports[http]}} = 8080 && test {{thermos.task_id}} = t-9",
+    );
+    assert.equal((await runCheck(templated, task({ http: 8080 }), tmpdir(), "t-9")).ok, true);
     assert.deepEqual(await runCheck(shell("exit 4"), task({}), tmpdir()), {
       ok: false,
       detail: "'exit 4' ended with exit code 4",
