@@ -40,6 +40,8 @@ export interface ProcessStatus {
   start_time?: number;
   stop_time?: number;
   return_code?: number;
+  /** Why the last run could not be forked (a LOST run). */
+  message?: string;
 }
 
 export type ThermosInput =
@@ -145,6 +147,7 @@ export class ThermosCore {
         if (proc !== undefined && proc.status.state === "FORKED") {
           proc.status.state = "RUNNING";
           proc.status.pid = input.pid;
+          delete proc.status.message;
         }
         break;
       }
@@ -159,6 +162,7 @@ export class ThermosCore {
         const proc = this.#current(input.process, input.run);
         if (proc !== undefined && ACTIVE_PROCESS.has(proc.status.state)) {
           this.#ended(proc, "lost", nowMs, null);
+          proc.status.message = input.message;
         }
         break;
       }
@@ -251,7 +255,7 @@ export class ThermosCore {
       const why =
         failed.status.state === "KILLED"
           ? `Process '${failed.spec.name}' could not start: a process it is ordered after did not succeed`
-          : `Process '${failed.spec.name}' failed after ${failed.status.failures} failure(s) (max_failures ${failed.spec.max_failures})`;
+          : `Process '${failed.spec.name}' failed after ${failed.status.failures} failure(s) (max_failures ${failed.spec.max_failures})${failed.status.message === undefined ? "" : `: ${failed.status.message}`}`;
       this.#finish("TASK_FAILED", why, nowMs + wait);
       return;
     }

@@ -218,5 +218,9 @@ describe("ThermosCore", () => {
     }
     assert.equal(h.core.snapshot().p?.state, "LOST");
     assert.equal(h.finished()?.outcome, "TASK_FAILED");
+    assert.match(
+      h.finished()?.message ?? "",
+      /'p' failed after 2 failure\(s\) \(max_failures 2\): no bash$/,
+    );
   });
 });
