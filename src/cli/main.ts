@@ -75,6 +75,13 @@ export const COMMAND_MODULES: ReadonlyArray<{
     load: async () => (await import("./operator-commands.ts")).addOperatorCommands,
   },
   {
+    names: ["thermos-executor"],
+    load: async () => {
+      const { thermosExecutorCommand } = await import("./thermos-executor.ts");
+      return (program) => program.addCommand(thermosExecutorCommand());
+    },
+  },
+  {
     names: ["simulate"],
     load: async () => (await import("./simulate.ts")).addSimulateCommand,
   },
