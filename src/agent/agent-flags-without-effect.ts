@@ -9,7 +9,6 @@ const none = flagWithoutEffect;
 const NO_DOCKER = "there is no Docker containerizer (--containerizers=mesos only)";
 const NO_IMAGES = "container images are not provisioned by this agent";
 const NO_FETCHER_CACHE = "URIs are fetched into each sandbox; there is no fetcher cache";
-const NO_OVERSUBSCRIPTION = "there is no oversubscription (revocable resources)";
 const CGROUPS_FIXED = "the cgroups isolators use their built-in settings here";
 const NO_CSI = "there are no resource providers or CSI plugins";
 const NO_PERF = "there is no perf_event isolator";
@@ -33,11 +32,7 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("cgroups_destroy_timeout", CGROUPS_FIXED),
   none("cgroups_net_cls_primary_handle", CGROUPS_FIXED),
   none("cgroups_cpu_enable_pids_and_tids_count", CGROUPS_FIXED, "bool"),
-  none("revocable_cpu_low_priority", NO_OVERSUBSCRIPTION, "bool"),
-  none("oversubscribed_resources_interval", NO_OVERSUBSCRIPTION),
-  none("resource_estimator", NO_OVERSUBSCRIPTION),
-  none("qos_controller", NO_OVERSUBSCRIPTION),
-  none("qos_correction_interval_min", NO_OVERSUBSCRIPTION),
+  none("revocable_cpu_low_priority", "revocable cpus get the cpu shares of their amount", "bool"),
   none("fetcher_cache_size", NO_FETCHER_CACHE),
   none("fetcher_cache_dir", NO_FETCHER_CACHE),
   none("fetcher_stall_timeout", "there is no fetch stall timeout to set"),

@@ -37,6 +37,12 @@ import {
   readNetworkFlags,
 } from "./network/network-flags.ts";
 import {
+  OVERSUBSCRIPTION_FLAG_SPECS,
+  type OversubscriptionFlags,
+  oversubscriptionFlagValues,
+  readOversubscriptionFlags,
+} from "./oversubscription/oversubscription-flags.ts";
+import {
   AGENT_SECURITY_FLAG_SPECS,
   type AgentSecurityFlags,
   readAgentSecurityFlags,
@@ -45,6 +51,8 @@ import {
 export interface AgentCommandFlags extends DaemonFlags, HardeningFlags, NetworkFlags {
   /** Authentication and ACLs (security-flags.ts). */
   security: AgentSecurityFlags;
+  /** Resource estimator and QoS controller (oversubscription/oversubscription-flags.ts). */
+  oversubscription: OversubscriptionFlags;
   /** `host:port`, `http://host:port` or `zk://...`; undefined runs the agent without a master. */
   master: string | undefined;
   workDir: string;
@@ -259,6 +267,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
     help: "ZooKeeper session timeout of the agent's master detector (with --master=zk://...)",
   },
   ...HARDENING_FLAG_SPECS,
+  ...OVERSUBSCRIPTION_FLAG_SPECS,
   ...tlsFlagSpecs(),
   ...AGENT_SECURITY_FLAG_SPECS,
   ...NETWORK_FLAG_SPECS,
@@ -379,6 +388,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
     ...readHardeningFlags(r),
     tls: readTlsFlags(r),
     security: readAgentSecurityFlags(r),
+    oversubscription: readOversubscriptionFlags(r),
   };
 }
 
@@ -388,6 +398,7 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     ...daemonFlagValues(flags),
     ...hardeningFlagValues(flags),
     ...networkFlagValues(flags),
+    ...oversubscriptionFlagValues(flags.oversubscription),
     work_dir: flags.workDir,
     recover: flags.recover,
     executor_registration_timeout: formatDuration(flags.executorRegistrationTimeoutMs),

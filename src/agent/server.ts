@@ -45,6 +45,7 @@ import { agentSecurity, executorClaimsRefusal } from "./http/security.ts";
 import { type AgentUsers, agentRouteRefusal, agentUsers } from "./http/security-checks.ts";
 import { Launching } from "./launching.ts";
 import { MasterLink } from "./master-link.ts";
+import { startOversubscription } from "./oversubscription/oversubscription-loop.ts";
 import { recoverAgent } from "./recovery.ts";
 import { agentResources, detectMachine } from "./resources-detect.ts";
 import { AgentStartError } from "./start-error.ts";
@@ -329,6 +330,13 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     return giveUp(error as Error);
   }
   launching.startSandboxGc();
+  const oversubscription = startOversubscription({
+    flags: flags.oversubscription,
+    core,
+    containerizer,
+    dispatch: (input) => dispatcher.dispatch(input),
+    logger,
+  });
   if (flags.master !== undefined) {
     const base = masterBaseUrl(flags.master, bound.scheme);
     if (base === undefined) {
@@ -349,6 +357,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      oversubscription.stop();
       await containers.close();
       await shell.close();
       await server.close();

@@ -101,7 +101,15 @@ export const AgentCall = z.object({
   executor_exited: z
     .object({ framework_id: FrameworkID, executor_id: ExecutorID, status: int32 })
     .optional(),
-  update_resources: z.object({ total_resources: repeated(Resource) }).optional(),
+  update_resources: z
+    .object({
+      /** The agent's new (non-revocable) total; empty with `update_oversubscribed` alone. */
+      total_resources: repeated(Resource),
+      /** Mesos's `update_oversubscribed_resources`: the revocable part below replaces the old. */
+      update_oversubscribed: bool.optional(),
+      oversubscribed_resources: repeated(Resource),
+    })
+    .optional(),
   /** Executor -> framework message, relayed by the master best-effort. */
   framework_message: z
     .object({ framework_id: FrameworkID, executor_id: ExecutorID, data: bytes })

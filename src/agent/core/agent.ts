@@ -15,6 +15,7 @@ import {
   shutdownTimeout,
 } from "./executors.ts";
 import { shutdownFramework, updateFramework } from "./frameworks.ts";
+import { oversubscribedResources, qosCorrection, sendOversubscribed } from "./oversubscription.ts";
 import { executorReconnected, RECOVERY_TIMER, recover, recoveryTimeout } from "./recovery.ts";
 import {
   masterConnected,
@@ -81,6 +82,8 @@ export class AgentCore {
       checkpointFailure: undefined,
       checkpointedResources: [],
       pendingOperations: new Map(),
+      oversubscribed: [],
+      oversubscribedSent: undefined,
       counts: {
         validStatusUpdates: 0,
         invalidStatusUpdates: 0,
@@ -149,6 +152,14 @@ export class AgentCore {
         break;
       case "master_disconnected":
         masterDisconnected(ctx, input.masterKnown);
+        // A new connection is told the revocable resources again.
+        this.#s.oversubscribedSent = undefined;
+        break;
+      case "oversubscribed_resources":
+        oversubscribedResources(ctx, input.resources);
+        break;
+      case "qos_correction":
+        qosCorrection(ctx, input.containerId);
         break;
       case "master_event":
         this.#masterEvent(ctx, input.event);
@@ -208,6 +219,7 @@ export class AgentCore {
     if (this.#s.shuttingDown) return;
     if (event.type === "SUBSCRIBED") {
       if (event.subscribed !== undefined) subscribed(ctx, event.subscribed);
+      sendOversubscribed(ctx);
       return;
     }
     // A refused registration (machine DOWN, agent gone) ends in a shutdown the agent obeys

@@ -324,7 +324,7 @@ export function executorExited(ctx: Ctx, executor: AgentExecutor, exit: Containe
         framework.id,
         executor.id,
         task.task.task_id.value,
-        "TASK_FAILED",
+        executor.terminationState ?? "TASK_FAILED",
         reason,
         executor.commandExecutor && reason === "REASON_CONTAINER_LIMITATION_MEMORY"
           ? withTaskMemory(message, task.task.resources ?? [])

@@ -61,6 +61,9 @@ export interface AgentExecutor {
   /** Set when the agent itself ends the container (registration timeout, launch failure). */
   terminationReason: Reason | undefined;
   terminationMessage: string | undefined;
+  /** The state its live tasks end in when the agent ended the container (default TASK_FAILED;
+   *  a QoS correction: TASK_LOST, or TASK_GONE_BY_OPERATOR for partition-aware frameworks). */
+  terminationState?: TaskState;
 }
 
 export type FrameworkPhase = "running" | "terminating";
@@ -117,6 +120,10 @@ export interface AgentState {
   checkpointedResources: Resource[];
   /** Operations waiting for their checkpoint write, by the write's token. */
   pendingOperations: Map<number, PendingOperation>;
+  /** The resource estimator's latest revocable resources (oversubscription.ts). */
+  oversubscribed: Resource[];
+  /** What the master was last told of them on this connection; undefined: nothing yet. */
+  oversubscribedSent: string | undefined;
 }
 
 /** What the agent counts since it started (the `slave/*` counters of /metrics/snapshot). */

@@ -120,6 +120,10 @@ export type AgentInput =
       limitation?: TaskResourceLimitation;
     }
   | { kind: "timer_fired"; timerId: string }
+  /** The resource estimator's revocable resources now (src/agent/oversubscription). */
+  | { kind: "oversubscribed_resources"; resources: Resource[] }
+  /** The QoS controller ends a revocable task's container. */
+  | { kind: "qos_correction"; containerId: string }
   /** The checkpoint write with this token is durable. */
   | { kind: "checkpoint_written"; token: number }
   /**

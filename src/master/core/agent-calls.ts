@@ -5,7 +5,7 @@ import { checkDrained } from "./agent-activity.ts";
 import { pong } from "./agent-health.ts";
 import { rescindOffers } from "./offers.ts";
 import { agentOperationStatus } from "./operation-feedback.ts";
-import type { Ctx } from "./state.ts";
+import type { AgentRecord, Ctx } from "./state.ts";
 import { statusUpdate } from "./status-updates.ts";
 import type { AgentCall } from "./wire-types.ts";
 
@@ -49,6 +49,10 @@ export function agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
       break;
     }
     case "UPDATE_RESOURCES": {
+      if (call.update_resources?.update_oversubscribed === true) {
+        updateOversubscribed(ctx, agent, call.update_resources.oversubscribed_resources ?? []);
+        break;
+      }
       // The agent's total changed (oversubscription, operator reservations): outstanding
       // offers are rescinded, the allocator gets the new total (reference §1.5).
       const parsed = resourcesFromWire(call.update_resources?.total_resources ?? []);
@@ -69,4 +73,28 @@ export function agentCall(ctx: Ctx, agentId: string, call: AgentCall): void {
     default:
       break;
   }
+}
+
+/**
+ * The agent's resource estimator reported its revocable resources (Mesos's UpdateSlaveMessage
+ * with update_oversubscribed_resources): they replace the revocable part of its total; offers
+ * holding revocable resources of that agent are rescinded (the others stand), and the
+ * allocator offers the new amount to frameworks with REVOCABLE_RESOURCES only.
+ */
+function updateOversubscribed(
+  ctx: Ctx,
+  agent: AgentRecord,
+  wire: Parameters<typeof resourcesFromWire>[0],
+): void {
+  const parsed = resourcesFromWire(wire);
+  if (!parsed.ok) {
+    ctx.count("master/invalid_agent_resource_updates");
+    return;
+  }
+  const revocable = parsed.value.revocable();
+  const total = agent.total.nonRevocable().add(revocable);
+  if (total.equals(agent.total)) return;
+  rescindOffers(ctx, (o) => o.agentId === agent.id && !o.resources.revocable().isEmpty());
+  agent.total = total;
+  ctx.allocator.updateAgent(agent.id, agent.total);
 }
