@@ -146,6 +146,7 @@ function wire(
 ) {
   let link: MasterLink | undefined;
   let onShutdown: () => void = () => {};
+  let oversubscription: { stop(): void } | undefined;
   // The parts call each other through the dispatcher, which exists before they are used.
   let launching: Launching | undefined;
   const committer = new CheckpointCommitter(
@@ -198,7 +199,18 @@ function wire(
     onShutdown(callback: () => void) {
       onShutdown = callback;
     },
+    /** The resource estimator and QoS controller's loop (oversubscription/). */
+    startOversubscription() {
+      oversubscription = startOversubscription({
+        flags: flags.oversubscription,
+        core,
+        containerizer,
+        dispatch: (input) => dispatcher.dispatch(input),
+        logger,
+      });
+    },
     async close() {
+      oversubscription?.stop();
       if (dispatcher.closed) return;
       dispatcher.close();
       link?.close();
@@ -330,13 +342,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     return giveUp(error as Error);
   }
   launching.startSandboxGc();
-  const oversubscription = startOversubscription({
-    flags: flags.oversubscription,
-    core,
-    containerizer,
-    dispatch: (input) => dispatcher.dispatch(input),
-    logger,
-  });
+  shell.startOversubscription();
   if (flags.master !== undefined) {
     const base = masterBaseUrl(flags.master, bound.scheme);
     if (base === undefined) {
@@ -357,7 +363,6 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
-      oversubscription.stop();
       await containers.close();
       await shell.close();
       await server.close();
