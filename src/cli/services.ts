@@ -11,6 +11,7 @@ import {
   type ServeSecurityOptions,
   serveSecurity,
 } from "./services-security.ts";
+import { addTierOptions, type TierOptions, tierServeOptions } from "./services-tiers.ts";
 import { withServerTlsOptions } from "./tls-options.ts";
 
 const DEFAULT_URL = "http://127.0.0.1:8080";
@@ -99,7 +100,7 @@ function printApp(app: AppRow): void {
   }
 }
 
-interface ServeOptions extends ServeSecurityOptions {
+interface ServeOptions extends ServeSecurityOptions, TierOptions {
   master: string;
   http_port: string;
   data_dir: string;
@@ -137,7 +138,7 @@ function addServe(cmd: Command): void {
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
     .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
     .option("--role <role>", "the framework's role, also apps' default role (default: services)");
-  addServeSecurityOptions(serve).action(
+  addServeSecurityOptions(addTierOptions(serve)).action(
     runAction(async (o: ServeOptions) => {
       const security = serveSecurity(o);
       // Loaded on use, so that the other commands start without compiling the framework.
@@ -148,6 +149,7 @@ function addServe(cmd: Command): void {
         httpPort: Number(o.http_port),
         ...(o.role === undefined ? {} : { role: o.role }),
         ...(o.zk === undefined ? {} : { zk: o.zk }),
+        ...tierServeOptions(o),
         ...security,
       });
       console.log(`services API on ${running.url}`);

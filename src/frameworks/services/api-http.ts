@@ -42,6 +42,7 @@ export class ServicesHttpServer {
   private leader = "";
 
   private readonly durable: (() => Promise<void>) | undefined;
+  private readonly beforeChange: (() => Promise<void>) | undefined;
 
   /** `durable`, when given, resolves once the store has persisted every change made so far: a
    *  change is answered only after it (a store that cannot persist makes the answer 503). */
@@ -49,12 +50,15 @@ export class ServicesHttpServer {
     options: Omit<ServicesApiOptions, "leader"> & {
       leader?: string;
       durable?: () => Promise<void>;
+      /** Awaited before each change (not GET/HEAD): fresh quotas for quota admission. */
+      beforeChange?: () => Promise<void>;
       /** Marathon's --http_credentials / --http_realm (api-auth.ts); unset: open. */
       authenticate?: (route: string, request: HttpRequest) => RequestIdentity;
     },
   ) {
     this.api = new ServicesApi({ ...options, leader: options.leader ?? "" });
     this.durable = options.durable;
+    this.beforeChange = options.beforeChange;
     this.leader = options.leader ?? "";
     options.state.onEvent((e) => this.broadcast(e));
     this.server = new HttpServer({
@@ -92,6 +96,8 @@ export class ServicesHttpServer {
   }
 
   private async serve(route: ApiRoute, req: HttpRequest): Promise<Reply> {
+    const changes = req.method !== "GET" && req.method !== "HEAD";
+    if (changes && this.beforeChange !== undefined) await this.beforeChange();
     const reply = this.api.serve(
       route,
       {
@@ -104,7 +110,7 @@ export class ServicesHttpServer {
       req.tail,
     );
     if (reply.kind === "events") return this.openEvents(req, reply.filter);
-    if (this.durable !== undefined && req.method !== "GET" && req.method !== "HEAD") {
+    if (this.durable !== undefined && changes) {
       try {
         await this.durable();
       } catch (error) {

@@ -120,6 +120,8 @@ export function queueJson(
         rejectSummaryLastOffers: [],
         rejectSummaryLaunchAttempt: [],
       },
+      // Tessera: per waiting instance, Aurora's state (PENDING / THROTTLED) and pending reason.
+      pendingReasons: state.pendingReasons(id, nowMs),
       ...(embedOffers ? { lastUnusedOffers: stats?.lastUnusedOffersJson() ?? [] } : {}),
     });
   }

@@ -79,10 +79,13 @@ const ERROR_STATUS: Record<ServicesError["code"], number> = {
   APP_LOCKED: 409,
   DEPLOYMENT_NOT_FOUND: 404,
   TASK_NOT_FOUND: 404,
+  QUOTA_EXCEEDED: 422,
 };
 
 function errorReply(error: ServicesError): ApiReply {
   const body: Record<string, unknown> = { message: error.message };
+  // Marathon's 422 shape: the reason also in `details`, where clients look for it.
+  if (error.code === "QUOTA_EXCEEDED") body.details = [{ path: "/", errors: [error.message] }];
   if (error.deployments !== undefined) body.deployments = error.deployments.map((id) => ({ id }));
   return json(ERROR_STATUS[error.code], body);
 }

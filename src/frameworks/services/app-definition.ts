@@ -4,7 +4,8 @@
 // app-validation.ts; the JSON written back lives in app-json.ts.
 //
 // Tessera additions (optional, ignored by Marathon clients): `upgradeStrategy.watchSeconds`
-// and `upgradeStrategy.rollbackOnFailure` — Aurora's watch period with automatic rollback.
+// and `upgradeStrategy.rollbackOnFailure` — Aurora's watch period with automatic rollback;
+// `tier`, `priority` and `production` — Aurora's tiers and preemption (tiers.ts, preemption.ts).
 import { z } from "zod";
 
 const int = z.number().int();
@@ -176,6 +177,12 @@ export const AppDefinitionSchema = z.object({
     expungeAfterSeconds: 0,
   }),
   tty: z.boolean().optional(),
+  /** Tessera (Aurora): preferred | preemptible | revocable; absent = by `production` and --tiers. */
+  tier: z.enum(["preferred", "preemptible", "revocable"]).optional(),
+  /** Tessera (Aurora): priority within the role; higher may preempt lower (absent = 0). */
+  priority: int.optional(),
+  /** Tessera (Aurora): production apps are preferred and must fit their role's quota. */
+  production: z.boolean().optional(),
   /** Input only: on PUT a body of just `{"version": ts}` means "roll back to that version". */
   version: z.string().optional(),
 });

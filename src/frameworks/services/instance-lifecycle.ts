@@ -16,6 +16,8 @@ import type { ServicesCtx } from "./services-context.ts";
 import type { TaskStatusInput } from "./services-outputs.ts";
 import type { Backoff } from "./services-types.ts";
 import { instanceIdFor, taskIdFor } from "./task-info.ts";
+import { throttlePenaltyMs } from "./throttle.ts";
+import { hasTierFields } from "./tiers.ts";
 import { reviewUnreachable } from "./unreachable.ts";
 
 /** Task ends that count as failures: they start (or grow) the app's launch delay. */
@@ -167,6 +169,12 @@ export class InstanceLifecycle {
         this.backoffs.set(i.appId, { delaySeconds, untilMs: ctx.nowMs + delaySeconds * 1000 });
       }
     }
+    // Aurora's THROTTLED: a task that flapped waits a growing penalty; a kill is no flap.
+    if (app !== undefined && hasTierFields(app.app) && state !== "TASK_KILLED") {
+      const penalty = throttlePenaltyMs(i.startedAtMs, ctx.nowMs, i.throttlePenaltyMs);
+      i.throttlePenaltyMs = penalty;
+      i.throttledUntilMs = penalty === undefined ? undefined : ctx.nowMs + penalty;
+    }
     i.incarnation += 1;
     i.state = undefined;
     i.agentId = undefined;
@@ -246,11 +254,15 @@ export class InstanceLifecycle {
     return b !== undefined && b.untilMs > nowMs;
   }
 
-  /** Apps whose launch delay has not ended at `nowMs`, with the time it ends. */
+  /** Apps whose launch delay (or an instance's flapping penalty) has not ended at `nowMs`. */
   activeDelays(nowMs: number): { appId: AppId; untilMs: number }[] {
     const out: { appId: AppId; untilMs: number }[] = [];
     for (const [appId, b] of this.backoffs)
       if (b.untilMs > nowMs) out.push({ appId, untilMs: b.untilMs });
+    for (const appId of this.index.appsWaiting())
+      for (const i of this.index.waitingOf(appId))
+        if (i.throttledUntilMs !== undefined && i.throttledUntilMs > nowMs)
+          out.push({ appId, untilMs: i.throttledUntilMs });
     return out;
   }
 

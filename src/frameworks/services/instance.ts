@@ -29,6 +29,10 @@ export interface Instance {
   startedAtMs: number | undefined;
   /** When its task was first reported TASK_UNREACHABLE (unreachableStrategy); cleared on return. */
   unreachableSinceMs?: number | undefined;
+  /** THROTTLED (throttle.ts): a flapping instance waits until then before it is rescheduled. */
+  throttledUntilMs?: number | undefined;
+  /** The last flapping penalty; the next flap doubles it. */
+  throttlePenaltyMs?: number | undefined;
   /** When this instance was created: kill selection orders by it. */
   readonly createdAtMs: number;
 }
@@ -59,4 +63,9 @@ export function isActive(i: Instance): boolean {
 export function isHealthyAndReady(i: Instance, hasHealthChecks: boolean): boolean {
   if (i.state !== "TASK_RUNNING" || !i.ready) return false;
   return hasHealthChecks ? i.healthy === true : true;
+}
+
+/** Scheduled but held back by a flapping penalty at `nowMs` (Aurora's THROTTLED). */
+export function isThrottled(i: Instance, nowMs: number): boolean {
+  return isScheduled(i) && i.throttledUntilMs !== undefined && i.throttledUntilMs > nowMs;
 }

@@ -6,6 +6,7 @@ import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
 import { isScheduled } from "./instance.ts";
+import { fetchQuotas } from "./quota-source.ts";
 import { probe } from "./readiness.ts";
 import type { SchedulerCallOutput } from "./services-outputs.ts";
 import type { ServicesEffect, ServicesState } from "./services-state.ts";
@@ -67,6 +68,8 @@ export class ServicesAdapter {
   stopped = false;
   private wantedOffers = false;
   private lastReviveMs = Number.NEGATIVE_INFINITY;
+  /** Reads the master's quotas (set by connectServices); undefined while not connected. */
+  quotaSource: (() => ReturnType<typeof fetchQuotas>) | undefined;
 
   constructor(options: ServicesAdapterOptions) {
     this.state = options.state;
@@ -136,6 +139,17 @@ export class ServicesAdapter {
     this.state.setFrameworkId(frameworkId);
     this.wantedOffers = false;
     this.reviveIfNeeded();
+    void this.refreshQuotas();
+  }
+
+  /**
+   * Hands the master's current quotas to the state for quota admission: before every change
+   * made through the API (so a quota set just before a deploy counts) and after subscribing.
+   */
+  async refreshQuotas(): Promise<void> {
+    const quotas = await this.quotaSource?.();
+    if (quotas !== undefined && !this.stopped)
+      this.state.handle({ kind: "quotas", quotas }, this.nowMs());
   }
 
   /** The tasks to reconcile explicitly after each (re)subscription. */
@@ -177,12 +191,20 @@ export function connectServices(
         { type: "MULTI_ROLE" },
         { type: "PARTITION_AWARE" },
         { type: "TASK_KILLING_STATE" },
+        // The revocable tier runs on revocable (oversubscribed) resources only.
+        { type: "REVOCABLE_RESOURCES" },
       ],
     },
     ...(frameworkId !== undefined ? { frameworkId } : {}),
     reconcile: { tasks: () => adapter.reconcileTasks() },
   });
   adapter.client = client;
+  const authorization = credential === undefined ? undefined : basicAuthorizationHeader(credential);
+  adapter.quotaSource = () =>
+    fetchQuotas(
+      client.endpoint,
+      authorization === undefined ? undefined : { Authorization: authorization },
+    );
   client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
   client.on("offers", (offers) => adapter.onOffers(offers));
   client.on("update", (status) => adapter.onUpdate(status));

@@ -6,14 +6,16 @@ import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Offer } from "../../wire/offer.ts";
 import type { AppRegistry } from "./app-registry.ts";
 import type { AgentFacts } from "./constraints.ts";
-import { isAlive } from "./instance.ts";
+import { isAlive, isThrottled } from "./instance.ts";
 import type { InstanceLifecycle } from "./instance-lifecycle.ts";
 import { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
 import { type OfferView, offerView, placeInstance } from "./placement.ts";
+import type { Preemptor } from "./preemptor.ts";
 import type { ServicesCtx } from "./services-context.ts";
 import type { SchedulerCallOutput } from "./services-outputs.ts";
 import { buildTaskInfo } from "./task-info.ts";
+import { tierSettings } from "./tiers.ts";
 
 export interface OfferMatcherOptions {
   /** Most instances launched from one offer (Marathon's `--max_instances_per_offer`). */
@@ -30,6 +32,8 @@ export class OfferMatcher {
     private readonly options: OfferMatcherOptions,
     private readonly registry: AppRegistry,
     private readonly lifecycle: InstanceLifecycle,
+    /** Tiers (revocable resources) and slots held for preempting instances. */
+    private readonly preemptor: Preemptor,
   ) {}
 
   statsOf(id: AppId): OfferStats | undefined {
@@ -53,6 +57,7 @@ export class OfferMatcher {
         if (tasks.length >= this.options.maxInstancesPerOffer) break;
         this.matchApp(ctx, id, offer, view, tasks);
       }
+      this.preemptor.noteOffer(view);
       if (tasks.length > 0)
         calls.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
       else calls.push({ kind: "decline", offerId: view.offerId, refuseSeconds });
@@ -87,7 +92,13 @@ export class OfferMatcher {
     tasks: TaskInfoInput[],
   ): void {
     const index = this.lifecycle.index;
-    const waiting = index.waitingOf(id);
+    // A slot freed by preemption is its candidate's alone while the hold lasts.
+    const hold = this.preemptor.holdOn(view.agentId, ctx.nowMs);
+    if (hold !== undefined && hold.appId !== id) return;
+    const waiting = index
+      .waitingOf(id)
+      .filter((i) => !isThrottled(i, ctx.nowMs))
+      .filter((i) => hold === undefined || i.instanceId === hold.instanceId);
     if (waiting.length === 0 || this.lifecycle.delayed(id, ctx.nowMs)) return;
     const stats = this.stats.get(id) ?? new OfferStats();
     this.stats.set(id, stats);
@@ -105,7 +116,8 @@ export class OfferMatcher {
           ? current
           : this.registry.version(i.appId, i.version);
       if (run === undefined) continue;
-      const result = placeInstance(run.app, view, placed);
+      const { revocable } = tierSettings(run.app, this.preemptor.options.tiers);
+      const result = placeInstance(run.app, view, placed, { revocable });
       if (!result.ok) {
         if (!used) stats.recordUnused(offer, result.reason, result.message, ctx.nowMs);
         break;
@@ -113,6 +125,7 @@ export class OfferMatcher {
       used = true;
       const at = { run, agentId: view.agentId, agent: view.agent, hostPorts: result.hostPorts };
       this.lifecycle.stage(ctx, i, at);
+      this.preemptor.placed(i);
       placed.push(view.agent);
       tasks.push(
         buildTaskInfo({

@@ -32,6 +32,7 @@ import {
   checkConstraints,
   parseConstraint,
 } from "./constraints.ts";
+import { checkDedicated } from "./dedicated.ts";
 
 /** Marathon's reject reasons, in the order they are evaluated. */
 export const REJECT_REASONS = [
@@ -103,9 +104,13 @@ export function acceptedRoles(app: AppDefinition): ReadonlySet<string> {
   return new Set(app.acceptedResourceRoles ?? ["*", app.role]);
 }
 
-function usableFor(app: AppDefinition, r: Resource): boolean {
+/** Revocable resources serve only the revocable tier, and that tier runs on nothing else. */
+function usableFor(app: AppDefinition, r: Resource, revocable: boolean): boolean {
   return (
-    !r.revocable && !r.shared && r.disk === undefined && acceptedRoles(app).has(reservationRole(r))
+    r.revocable === revocable &&
+    !r.shared &&
+    r.disk === undefined &&
+    acceptedRoles(app).has(reservationRole(r))
   );
 }
 
@@ -182,6 +187,8 @@ export function placeInstance(
   app: AppDefinition,
   view: OfferView,
   placed: readonly AgentFacts[],
+  /** `revocable`: the app's tier runs on revocable (oversubscribed) resources only. */
+  options: { readonly revocable?: boolean } = {},
 ): PlacementResult {
   const reject = (reason: RejectReason, message: string): PlacementResult => ({
     ok: false,
@@ -194,15 +201,18 @@ export function placeInstance(
       `offer is for role '${view.allocationRole}', app runs as '${app.role}'`,
     );
   }
-  const usable = [...view.available].filter((r) => usableFor(app, r));
+  const revocable = options.revocable ?? false;
+  const usable = [...view.available].filter((r) => usableFor(app, r, revocable));
   if (usable.length === 0) {
     return reject(
       "UnfulfilledRole",
-      `no resources of the roles ${[...acceptedRoles(app)].join(", ")}`,
+      `no ${revocable ? "revocable " : ""}resources of the roles ${[...acceptedRoles(app)].join(", ")}`,
     );
   }
   const constraintCheck = checkConstraints(appConstraints(app), view.agent, placed);
   if (!constraintCheck.ok) return reject("UnfulfilledConstraint", constraintCheck.reason);
+  const dedicated = checkDedicated(app, view.agent);
+  if (!dedicated.ok) return reject("UnfulfilledConstraint", dedicated.reason);
   if (view.draining) return reject("AgentMaintenance", "agent is in a maintenance window");
   const total = (name: string): Milli => {
     let sum = 0;

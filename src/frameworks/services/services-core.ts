@@ -14,6 +14,9 @@ import { InstanceLifecycle, type LifecycleHooks } from "./instance-lifecycle.ts"
 import { OfferMatcher } from "./offer-matcher.ts";
 import type { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
+import { type PendingReason, pendingReasons } from "./pending-reason.ts";
+import { PREEMPTION_DELAY_MS, Preemptor, SLOT_HOLD_MS } from "./preemptor.ts";
+import { checkQuota, type RoleQuota } from "./quota-admission.ts";
 import type { ReadinessResult } from "./readiness.ts";
 import { ServicesCtx } from "./services-context.ts";
 import type {
@@ -25,6 +28,7 @@ import type {
 } from "./services-outputs.ts";
 import type { Backoff, DeploymentResult, Result, ServicesCoreOptions } from "./services-types.ts";
 import { parseTaskId } from "./task-info.ts";
+import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tiers.ts";
 
 /** What the core starts from: the store's records, as the shell read them. */
 export interface ServicesSnapshot extends RegistrySnapshot {
@@ -37,10 +41,22 @@ export class ServicesCore {
   readonly #lifecycle: InstanceLifecycle;
   readonly #matcher: OfferMatcher;
   readonly #driver: DeploymentDriver;
+  readonly #preemptor: Preemptor;
+  /** The roles' quotas from the master; undefined until it first answered. */
+  #quotas: ReadonlyMap<string, RoleQuota> | undefined;
 
   constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
     this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
     this.#lifecycle = new InstanceLifecycle(options.newId, snapshot.instances);
+    this.#preemptor = new Preemptor(
+      {
+        tiers: options.tiers ?? DEFAULT_TIER_CONFIG,
+        preemptionDelayMs: options.preemptionDelayMs ?? PREEMPTION_DELAY_MS,
+        slotHoldMs: options.slotHoldMs ?? SLOT_HOLD_MS,
+      },
+      this.#registry,
+      this.#lifecycle,
+    );
     this.#matcher = new OfferMatcher(
       {
         maxInstancesPerOffer: options.maxInstancesPerOffer ?? 5,
@@ -48,6 +64,7 @@ export class ServicesCore {
       },
       this.#registry,
       this.#lifecycle,
+      this.#preemptor,
     );
     this.#driver = new DeploymentDriver(
       options.newId,
@@ -62,8 +79,14 @@ export class ServicesCore {
   handle(input: ServicesInput, nowMs: number): ServicesOutput[] {
     const ctx = new ServicesCtx(nowMs);
     switch (input.kind) {
-      case "deploy":
-        ctx.reply({ to: "deploy", result: this.#driver.deploy(ctx, input.change, input.force) });
+      case "deploy": {
+        const refused = this.#admit(input.change);
+        const result = refused ?? this.#driver.deploy(ctx, input.change, input.force);
+        ctx.reply({ to: "deploy", result });
+        break;
+      }
+      case "quotas":
+        this.#quotas = new Map(input.quotas.map((q) => [q.role, q]));
         break;
       case "cancel_deployment": {
         const result = this.#driver.cancel(ctx, input.deploymentId, input.force);
@@ -136,6 +159,18 @@ export class ServicesCore {
   readinessResultsOf(id: AppId): ReadinessResult[] {
     return this.#lifecycle.readinessResultsOf(id);
   }
+  /** The tier config in use (Aurora's getTierConfigs). */
+  tierConfig(): TierConfig {
+    return this.#preemptor.options.tiers;
+  }
+  /** The roles' quotas as last reported by the master (undefined before its first answer). */
+  quotas(): ReadonlyMap<string, RoleQuota> | undefined {
+    return this.#quotas;
+  }
+  /** Why each of the app's waiting instances still waits (Aurora's getPendingReason). */
+  pendingReasons(id: AppId, nowMs: number): PendingReason[] {
+    return pendingReasons(this.#lifecycle, this.#preemptor, this.#matcher.statsOf(id), id, nowMs);
+  }
 
   // ---- handlers ------------------------------------------------------------------------------
 
@@ -173,6 +208,24 @@ export class ServicesCore {
     return { ok: true, value: { killed, deployment: result.value } };
   }
 
+  /** Quota admission: the refusal when the change takes production apps over quota. */
+  #admit(change: AppChange): Result<DeploymentResult> | undefined {
+    const current = this.#registry.definitions();
+    const after = new Map(current);
+    for (const id of change.remove ?? []) after.delete(id);
+    for (const app of change.upsert ?? []) after.set(app.id, app);
+    for (const v of change.rollbackTo ?? []) after.set(v.app.id, v.app);
+    const check = checkQuota(
+      [...current.values()],
+      [...after.values()],
+      this.#quotas,
+      this.#preemptor.options.tiers,
+    );
+    return check.ok
+      ? undefined
+      : { ok: false, error: { code: "QUOTA_EXCEEDED", message: check.message } };
+  }
+
   #taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {
     const parsed = parseTaskId(update.taskId);
     const i = parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
@@ -208,6 +261,7 @@ export class ServicesCore {
       const running = this.#lifecycle.index.of(id).filter((i) => i.goal === "Running");
       for (let k = running.length; k < v.app.instances; k++) this.#lifecycle.schedule(ctx, v);
     }
+    this.#preemptor.review(ctx);
     this.#lifecycle.retryKills(ctx);
     this.#lifecycle.drainKills(ctx);
     this.#driver.advance(ctx);

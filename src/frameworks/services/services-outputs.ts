@@ -15,6 +15,7 @@ import type { AppVersion } from "./app-json.ts";
 import type { DeploymentRecord } from "./app-store.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
+import type { RoleQuota } from "./quota-admission.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import type { ServiceEvent } from "./services-events.ts";
 import type { DeploymentResult, Result } from "./services-types.ts";
@@ -100,8 +101,10 @@ export type ServicesInput =
       readonly target: ReadinessProbeTarget;
       readonly result: ReadinessResult;
     }
-  /** The periodic review: unreachable instances, the scale check, deployments. */
+  /** The periodic review: unreachable instances, the scale check, preemption, deployments. */
   | { readonly kind: "tick" }
+  /** The roles' quotas as the master reported them (GET_QUOTA), for quota admission. */
+  | { readonly kind: "quotas"; readonly quotas: readonly RoleQuota[] }
   /** Drive the deployments as far as they go now (after a command). */
   | { readonly kind: "advance" };
 

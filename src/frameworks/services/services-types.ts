@@ -3,6 +3,7 @@
 // are in services-outputs.ts, its events in services-events.ts).
 import type { AppStore } from "./app-store.ts";
 import type { SchedulerCallOutput } from "./services-outputs.ts";
+import type { TierConfig } from "./tiers.ts";
 
 /** What the state asks the Mesos adapter to do: the scheduler calls among the core's outputs. */
 export type ServicesEffect = SchedulerCallOutput;
@@ -12,7 +13,9 @@ export type ServicesErrorCode =
   | "APP_EXISTS"
   | "APP_LOCKED"
   | "DEPLOYMENT_NOT_FOUND"
-  | "TASK_NOT_FOUND";
+  | "TASK_NOT_FOUND"
+  /** A production app over its role's quota (quota-admission.ts); 422 as Marathon's errors. */
+  | "QUOTA_EXCEEDED";
 
 export interface ServicesError {
   readonly code: ServicesErrorCode;
@@ -36,6 +39,11 @@ export interface ServicesCoreOptions {
   readonly declineRefuseSeconds?: number;
   /** Service ports handed out for port 0 (Marathon's `--local_port_min/max`). */
   readonly servicePortRange?: readonly [number, number];
+  /** Aurora's tiers (`--tiers`); Aurora's default tiers.json when not given. */
+  readonly tiers?: TierConfig;
+  /** Aurora's `preemption_delay` (3 min) and `preemption_slot_hold_time` (5 min). */
+  readonly preemptionDelayMs?: number;
+  readonly slotHoldMs?: number;
 }
 
 export interface ServicesStateOptions extends ServicesCoreOptions {

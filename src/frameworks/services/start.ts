@@ -9,6 +9,7 @@ import { ServicesHttpServer } from "./api-http.ts";
 import { type AppStore, SqliteAppStore } from "./app-store.ts";
 import { connectServices, SERVICES_ROLE, ServicesAdapter } from "./mesos-adapter.ts";
 import { ServicesState } from "./services-state.ts";
+import type { TierConfig } from "./tiers.ts";
 import { ZkAppStore } from "./zk-app-store.ts";
 
 export interface StartServicesOptions {
@@ -28,6 +29,11 @@ export interface StartServicesOptions {
   readonly httpRealm?: string;
   /** `--mesos_authentication_principal` and its secret: how the framework logs in to the master. */
   readonly mesosCredential?: { readonly principal: string; readonly secret: string };
+  /** Aurora's tiers (`--tiers`); Aurora's default tiers.json when not given. */
+  readonly tiers?: TierConfig;
+  /** `--preemption_delay_seconds` (3 min) and `--preemption_slot_hold_seconds` (5 min). */
+  readonly preemptionDelayMs?: number;
+  readonly slotHoldMs?: number;
 }
 
 export interface RunningServices {
@@ -50,7 +56,15 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     store = zkStore;
     durable = () => zkStore.durable();
   }
-  const state = new ServicesState({ store, newId: randomUUID });
+  const state = new ServicesState({
+    store,
+    newId: randomUUID,
+    ...(options.tiers === undefined ? {} : { tiers: options.tiers }),
+    ...(options.preemptionDelayMs === undefined
+      ? {}
+      : { preemptionDelayMs: options.preemptionDelayMs }),
+    ...(options.slotHoldMs === undefined ? {} : { slotHoldMs: options.slotHoldMs }),
+  });
   const adapter = new ServicesAdapter({ state, nowMs: Date.now, role });
   const http = new ServicesHttpServer({
     state,
@@ -58,6 +72,7 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     role,
     effects: (effects) => adapter.apply(effects),
     ...(durable === undefined ? {} : { durable }),
+    beforeChange: () => adapter.refreshQuotas(),
     ...(options.httpCredentials === undefined
       ? {}
       : { authenticate: servicesAuthentication(options.httpCredentials, options.httpRealm) }),

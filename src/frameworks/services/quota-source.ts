@@ -1,0 +1,50 @@
+// Reads every role's quota from the leading master (the operator API's GET_QUOTA), for quota
+// admission (quota-admission.ts). The scheduler client knows the leader: its scheduler
+// endpoint `…/api/v1/scheduler` has the operator endpoint `…/api/v1` beside it.
+import { postCall } from "../../http/client.ts";
+import type { RoleQuota } from "./quota-admission.ts";
+
+/** A GET_QUOTA that takes longer is abandoned; the quotas known before stay in use. */
+export const QUOTA_FETCH_TIMEOUT_MS = 2000;
+
+interface QuotaAnswer {
+  get_quota?: {
+    status?: {
+      configs?: {
+        role: string;
+        guarantees?: Record<string, { value: number }>;
+        limits?: Record<string, { value: number }>;
+      }[];
+    };
+  };
+}
+
+const unwrap = (q: Record<string, { value: number }> | undefined): Record<string, number> =>
+  Object.fromEntries(Object.entries(q ?? {}).map(([k, v]) => [k, v.value]));
+
+/** The quotas, or undefined when the master did not answer (a log line says why). */
+export async function fetchQuotas(
+  schedulerEndpoint: string,
+  headers: Record<string, string> | undefined,
+): Promise<RoleQuota[] | undefined> {
+  const url = schedulerEndpoint.replace(/\/scheduler$/, "");
+  try {
+    const res = await postCall(url, JSON.stringify({ type: "GET_QUOTA" }), {
+      ...(headers === undefined ? {} : { headers }),
+      signal: AbortSignal.timeout(QUOTA_FETCH_TIMEOUT_MS),
+    });
+    if (res.status !== 200) {
+      process.stderr.write(`services: GET_QUOTA answered ${res.status}: ${res.body}\n`);
+      return undefined;
+    }
+    const answer = JSON.parse(res.body) as QuotaAnswer;
+    return (answer.get_quota?.status?.configs ?? []).map((c) => ({
+      role: c.role,
+      guarantees: unwrap(c.guarantees),
+      limits: unwrap(c.limits),
+    }));
+  } catch (error) {
+    process.stderr.write(`services: GET_QUOTA failed: ${(error as Error).message}\n`);
+    return undefined;
+  }
+}
