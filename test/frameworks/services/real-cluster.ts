@@ -11,7 +11,11 @@ import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
-import { type RunningServices, startServices } from "../../../src/frameworks/services/start.ts";
+import {
+  type RunningServices,
+  type StartServicesOptions,
+  startServices,
+} from "../../../src/frameworks/services/start.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { cgroupRootDirs, leftoverCgroups } from "../../agent/containerizer/helpers.ts";
 import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
@@ -43,7 +47,9 @@ export interface RealCluster {
   services: RunningServices | undefined;
   readonly dir: string;
   /** Starts (or restarts, on the same store) the services framework. */
-  startServices(options?: { role?: string }): Promise<RunningServices>;
+  startServices(
+    options?: Omit<Partial<StartServicesOptions>, "master" | "dataDir" | "httpPort">,
+  ): Promise<RunningServices>;
   /** SIGSTOPs agent `index` (it hangs; its tasks keep running until cleanup). */
   freezeAgent(index: number): void;
   close(): Promise<void>;
@@ -96,7 +102,7 @@ export async function startRealCluster(
         master: master.url,
         dataDir: join(dir, "services"),
         httpPort: 0,
-        ...(options.role === undefined ? {} : { role: options.role }),
+        ...options,
       });
       return cluster.services;
     },

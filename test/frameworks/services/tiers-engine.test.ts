@@ -61,7 +61,7 @@ function offer(
       text: { value },
     })),
   });
-  assert.ok(parsed.ok, parsed.ok ? "" : parsed.message);
+  assert.ok(parsed.ok, parsed.ok ? "" : parsed.error);
   return parsed.value;
 }
 
