@@ -16,6 +16,7 @@ import { startMaster } from "../src/master/server.ts";
 import { parseWire } from "../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../src/wire/offer.ts";
 import { type BenchRow, type BenchSuite, nowMs, opsPerSecond, time } from "./harness.ts";
+import { preemptionDecisionRow } from "./services-preemption.ts";
 
 const INSTANCES = 1000;
 const REAL_INSTANCES = 50;
@@ -185,6 +186,7 @@ export const suite: BenchSuite = {
         medianMs: timing.medianMs,
       },
       { name: "offer rounds used", value: rounds, unit: "rounds", medianMs: timing.medianMs },
+      preemptionDecisionRow(),
     ];
     for (const agentCount of [1, 2]) {
       const ms = await realDeployMs(agentCount);
