@@ -10,7 +10,9 @@ import {
   isHostNetworking,
 } from "./app-definition.ts";
 import { parseConstraint } from "./constraints.ts";
+import { dedicatedProblems } from "./dedicated.ts";
 import { parseAppId } from "./path-id.ts";
+import { tierFieldProblems } from "./tiers.ts";
 
 export interface ValidationDetail {
   readonly path: string;
@@ -201,6 +203,8 @@ function semanticChecks(app: AppDefinition, violations: Violations): void {
     violations.add("/", NEEDS_COMMAND);
   }
   if (hasCmd && app.cmd === "") violations.add("/cmd", "must not be empty");
+  for (const p of [...tierFieldProblems(app), ...dedicatedProblems(app)])
+    violations.add(p.path, p.message);
   if (app.gpus > 0 && app.container !== undefined && app.container.type === "DOCKER") {
     violations.add("/gpus", "GPU resources only work with the Mesos containerizer");
   }

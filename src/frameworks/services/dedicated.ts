@@ -40,3 +40,20 @@ export function checkDedicated(
     };
   return { ok: true };
 }
+
+/** Checks for the 422 details: an `IS` dedicated constraint must name the app's role (or `*`). */
+export function dedicatedProblems(
+  app: Pick<AppDefinition, "constraints" | "role">,
+): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  app.constraints.forEach((c, i) => {
+    if (c[0] !== DEDICATED_ATTRIBUTE || c[1] !== "IS" || c[2] === undefined) return;
+    const role = dedicatedRole(c[2]);
+    if (role !== "*" && role !== app.role)
+      out.push({
+        path: `/constraints(${i})`,
+        message: `dedicated hosts '${c[2]}' are not for role '${app.role}' (use '${app.role}/…' or '*/…')`,
+      });
+  });
+  return out;
+}

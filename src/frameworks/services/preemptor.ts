@@ -10,6 +10,7 @@ import type { AppRegistry } from "./app-registry.ts";
 import { type AgentFacts, checkConstraints } from "./constraints.ts";
 import { checkDedicated } from "./dedicated.ts";
 import { type Instance, isAlive, isThrottled } from "./instance.ts";
+import { isWaitingForOffer } from "./instance-index.ts";
 import type { InstanceLifecycle } from "./instance-lifecycle.ts";
 import type { AppId } from "./path-id.ts";
 import { appConstraints, type OfferView } from "./placement.ts";
@@ -62,6 +63,8 @@ export class Preemptor {
   /** Per agent: what its last offer left unused, and its facts. */
   private readonly slack = new Map<string, AgentSlack>();
   private readonly holds = new Map<string, SlotHold>();
+  /** Instance id -> the agent holding a slot for it. */
+  private readonly heldAgentOf = new Map<string, string>();
   /** Instance id -> since when it waits for an offer (in memory: a restart waits again). */
   private readonly waitingSince = new Map<string, number>();
 
@@ -91,21 +94,32 @@ export class Preemptor {
   /** The hold on `agentId` at `nowMs`, if any (expired holds are dropped). */
   holdOn(agentId: string, nowMs: number): SlotHold | undefined {
     const hold = this.holds.get(agentId);
-    if (hold !== undefined && hold.untilMs <= nowMs) this.holds.delete(agentId);
-    return hold !== undefined && hold.untilMs > nowMs ? hold : undefined;
+    if (hold === undefined) return undefined;
+    // Expired, or its candidate no longer waits (its app was removed or scaled down).
+    const candidate = this.lifecycle.index.get(hold.instanceId);
+    if (hold.untilMs <= nowMs || candidate === undefined || !isWaitingForOffer(candidate)) {
+      this.dropHold(hold);
+      return undefined;
+    }
+    return hold;
   }
 
   /** The hold waiting for `instanceId`, if any. */
   holdFor(instanceId: string, nowMs: number): SlotHold | undefined {
-    for (const hold of this.holds.values())
-      if (hold.instanceId === instanceId && hold.untilMs > nowMs) return hold;
-    return undefined;
+    const agentId = this.heldAgentOf.get(instanceId);
+    return agentId === undefined ? undefined : this.holdOn(agentId, nowMs);
   }
 
   /** The candidate was placed (anywhere): its hold ends. */
   placed(i: Instance): void {
-    for (const [agentId, hold] of this.holds)
-      if (hold.instanceId === i.instanceId) this.holds.delete(agentId);
+    const agentId = this.heldAgentOf.get(i.instanceId);
+    const hold = agentId === undefined ? undefined : this.holds.get(agentId);
+    if (hold !== undefined) this.dropHold(hold);
+  }
+
+  private dropHold(hold: SlotHold): void {
+    this.holds.delete(hold.agentId);
+    this.heldAgentOf.delete(hold.instanceId);
   }
 
   /** How long `i` has waited for an offer at `nowMs` (0 when not seen waiting yet). */
@@ -159,6 +173,7 @@ export class Preemptor {
         victims: choice.victims,
       };
       this.holds.set(choice.agentId, hold);
+      this.heldAgentOf.set(i.instanceId, choice.agentId);
       // The held agent is no one else's slot this review.
       agents.delete(choice.agentId);
       made.push(hold);

@@ -108,3 +108,14 @@ export function hasTierFields(
 ): boolean {
   return app.tier !== undefined || app.production !== undefined || app.priority !== undefined;
 }
+
+/** Checks of the Aurora fields for the 422 details: production apps run in the preferred tier. */
+export function tierFieldProblems(
+  app: Pick<AppDefinition, "tier" | "production">,
+): { path: string; message: string }[] {
+  if (app.production === true && app.tier !== undefined && app.tier !== "preferred")
+    return [
+      { path: "/tier", message: `production apps run in the preferred tier, not '${app.tier}'` },
+    ];
+  return [];
+}
