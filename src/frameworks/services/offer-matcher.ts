@@ -57,7 +57,7 @@ export class OfferMatcher {
         if (tasks.length >= this.options.maxInstancesPerOffer) break;
         this.matchApp(ctx, id, offer, view, tasks);
       }
-      this.preemptor.noteOffer(view);
+      this.preemptor.noteOffer(view, ctx.nowMs);
       if (tasks.length > 0)
         calls.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
       else calls.push({ kind: "decline", offerId: view.offerId, refuseSeconds });

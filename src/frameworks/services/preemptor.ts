@@ -29,6 +29,8 @@ import { priorityOf, type TierConfig, tierSettings } from "./tiers.ts";
 export const PREEMPTION_DELAY_MS = 3 * 60_000;
 /** Aurora's `preemption_slot_hold_time`: how long a freed slot waits for its candidate. */
 export const SLOT_HOLD_MS = 5 * 60_000;
+/** An agent's last offer older than this says nothing any more: its free room counts as 0. */
+export const SLACK_MAX_AGE_MS = 10 * 60_000;
 /** Candidates considered per review, so one tick stays short however many wait. */
 export const MAX_PREEMPTION_CANDIDATES_PER_REVIEW = 20;
 
@@ -54,6 +56,7 @@ export function needOf(app: Pick<AppDefinition, "cpus" | "mem" | "disk" | "gpus"
 const SCALARS = ["cpus", "mem", "disk", "gpus"];
 
 interface AgentSlack {
+  readonly atMs: number;
   readonly agent: AgentFacts;
   readonly free: Need;
   readonly freeRevocable: Need;
@@ -75,7 +78,7 @@ export class Preemptor {
   ) {}
 
   /** Remembers what an offer left after matching: the agent's known free room. */
-  noteOffer(view: OfferView): void {
+  noteOffer(view: OfferView, nowMs: number): void {
     const free = [0, 0, 0, 0];
     const freeRevocable = [0, 0, 0, 0];
     for (const r of view.available) {
@@ -85,6 +88,7 @@ export class Preemptor {
       into[d] = (into[d] as number) + r.scalar;
     }
     this.slack.set(view.agentId, {
+      atMs: nowMs,
       agent: view.agent,
       free: free as unknown as Need,
       freeRevocable: freeRevocable as unknown as Need,
@@ -213,7 +217,11 @@ export class Preemptor {
       string,
       PreemptionAgent & { facts: AgentFacts; freeRevocable: Need; tasks: PreemptionTask[] }
     >();
-    for (const [agentId, s] of this.slack)
+    for (const [agentId, s] of this.slack) {
+      if (nowMs - s.atMs > SLACK_MAX_AGE_MS) {
+        this.slack.delete(agentId); // gone, or full since: known again from its instances
+        continue;
+      }
       agents.set(agentId, {
         agentId,
         facts: s.agent,
@@ -221,6 +229,7 @@ export class Preemptor {
         freeRevocable: s.freeRevocable,
         tasks: [],
       });
+    }
     for (const i of this.lifecycle.index.all()) {
       if (!isAlive(i) || i.agentId === undefined || i.agent === undefined) continue;
       if (i.state === "TASK_KILLING") continue; // already going

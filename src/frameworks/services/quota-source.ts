@@ -22,7 +22,17 @@ interface QuotaAnswer {
 const unwrap = (q: Record<string, { value: number }> | undefined): Record<string, number> =>
   Object.fromEntries(Object.entries(q ?? {}).map(([k, v]) => [k, v.value]));
 
-/** The quotas, or undefined when the master did not answer (a log line says why). */
+/** Whether the last fetch failed: a failure is logged once, not on every change made. */
+let failing = false;
+
+function failed(why: string): undefined {
+  if (!failing)
+    process.stderr.write(`services: GET_QUOTA failed (${why}); quotas known before stay in use\n`);
+  failing = true;
+  return undefined;
+}
+
+/** The quotas, or undefined when the master did not answer (logged once until it does). */
 export async function fetchQuotas(
   schedulerEndpoint: string,
   headers: Record<string, string> | undefined,
@@ -33,18 +43,15 @@ export async function fetchQuotas(
       ...(headers === undefined ? {} : { headers }),
       signal: AbortSignal.timeout(QUOTA_FETCH_TIMEOUT_MS),
     });
-    if (res.status !== 200) {
-      process.stderr.write(`services: GET_QUOTA answered ${res.status}: ${res.body}\n`);
-      return undefined;
-    }
+    if (res.status !== 200) return failed(`${res.status}: ${res.body}`);
     const answer = JSON.parse(res.body) as QuotaAnswer;
+    failing = false;
     return (answer.get_quota?.status?.configs ?? []).map((c) => ({
       role: c.role,
       guarantees: unwrap(c.guarantees),
       limits: unwrap(c.limits),
     }));
   } catch (error) {
-    process.stderr.write(`services: GET_QUOTA failed: ${(error as Error).message}\n`);
-    return undefined;
+    return failed((error as Error).message);
   }
 }
