@@ -7,7 +7,12 @@ import { ServicesCore } from "../../../src/frameworks/services/services-core.ts"
 import type { ServicesOutput } from "../../../src/frameworks/services/services-outputs.ts";
 import type { ServicesCoreOptions } from "../../../src/frameworks/services/services-types.ts";
 import { FIRST_THROTTLE_MS } from "../../../src/frameworks/services/throttle.ts";
-import { parseTierConfig, tierOf } from "../../../src/frameworks/services/tiers.ts";
+import {
+  DEFAULT_TIER_CONFIG,
+  parseTierConfig,
+  tierConfigJson,
+  tierOf,
+} from "../../../src/frameworks/services/tiers.ts";
 import { parseWire } from "../../../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../../../src/wire/offer.ts";
 import type { TaskState } from "../../../src/wire/status.ts";
@@ -207,6 +212,22 @@ describe("services tiers: quota admission", () => {
   });
 });
 
+describe("services tiers: quota not known", () => {
+  test("before the master first reported quotas, production apps are refused and say so", () => {
+    const core = new ServicesCore(
+      { newId: () => "id" },
+      { apps: [], versionIds: new Map(), runningVersions: [], instances: [], deployments: [] },
+    );
+    const out = core.handle(
+      { kind: "deploy", change: { upsert: [appDef({ id: "/p", production: true })] }, force: true },
+      T0,
+    );
+    const reply = out.find((o) => o.kind === "reply");
+    assert.ok(reply?.kind === "reply" && reply.reply.to === "deploy" && !reply.reply.result.ok);
+    assert.match(reply.reply.result.error.message, /not known yet/);
+  });
+});
+
 describe("services tiers: dedicated hosts, revocable tier, limits", () => {
   test("a dedicated agent takes only apps asking for it, of the named role", () => {
     const core = newCore();
@@ -266,13 +287,18 @@ describe("services tiers: dedicated hosts, revocable tier, limits", () => {
 });
 
 describe("services tiers: config", () => {
-  test("Aurora's default tiers.json; production apps default to preferred; unknown tiers are refused", () => {
+  test("Aurora's default tiers.json (as getTierConfigs answers it); production apps default to preferred; unknown tiers are refused", () => {
     assert.equal(tierOf({}), "preemptible");
     assert.equal(tierOf({ production: true }), "preferred");
     const parsed = parseTierConfig(
       '{"default":"preferred","tiers":{"revocable":{"preemptible":true,"revocable":true}}}',
     );
     assert.ok(parsed.ok && parsed.config.defaultTier === "preferred");
+    assert.deepEqual(tierConfigJson(DEFAULT_TIER_CONFIG).tiers, [
+      { name: "preferred", settings: { preemptible: "false", revocable: "false" } },
+      { name: "preemptible", settings: { preemptible: "true", revocable: "false" } },
+      { name: "revocable", settings: { preemptible: "true", revocable: "true" } },
+    ]);
     assert.equal(
       parseTierConfig('{"tiers":{"gold":{"preemptible":false,"revocable":false}}}').ok,
       false,
