@@ -2,22 +2,12 @@
 // admission (quota-admission.ts). The scheduler client knows the leader: its scheduler
 // endpoint `…/api/v1/scheduler` has the operator endpoint `…/api/v1` beside it.
 import { postCall } from "../../http/client.ts";
+import { parseWire } from "../../wire/json.ts";
+import { QuotaStatus } from "../../wire/operator-common.ts";
 import type { RoleQuota } from "./quota-admission.ts";
 
 /** A GET_QUOTA that takes longer is abandoned; the quotas known before stay in use. */
 export const QUOTA_FETCH_TIMEOUT_MS = 2000;
-
-interface QuotaAnswer {
-  get_quota?: {
-    status?: {
-      configs?: {
-        role: string;
-        guarantees?: Record<string, { value: number }>;
-        limits?: Record<string, { value: number }>;
-      }[];
-    };
-  };
-}
 
 const unwrap = (q: Record<string, { value: number }> | undefined): Record<string, number> =>
   Object.fromEntries(Object.entries(q ?? {}).map(([k, v]) => [k, v.value]));
@@ -44,9 +34,11 @@ export async function fetchQuotas(
       signal: AbortSignal.timeout(QUOTA_FETCH_TIMEOUT_MS),
     });
     if (res.status !== 200) return failed(`${res.status}: ${res.body}`);
-    const answer = JSON.parse(res.body) as QuotaAnswer;
+    const answer = JSON.parse(res.body) as { get_quota?: { status?: unknown } };
+    const status = parseWire(QuotaStatus, answer.get_quota?.status ?? {});
+    if (!status.ok) return failed(`a GET_QUOTA answer that does not parse: ${status.error}`);
     failing = false;
-    return (answer.get_quota?.status?.configs ?? []).map((c) => ({
+    return (status.value.configs ?? []).map((c) => ({
       role: c.role,
       guarantees: unwrap(c.guarantees),
       limits: unwrap(c.limits),
