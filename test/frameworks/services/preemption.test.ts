@@ -102,40 +102,27 @@ describe("preemption: choosing victims", () => {
   });
 });
 
-const arbTask = fc.record({
-  id: fc.uuid(),
+/** cpus and mem in thousandths, from `min` (cpus) up to `max`; disk and gpus left at 0. */
+const arbNeed = (max: number, minCpus = 0) =>
+  fc.tuple(
+    fc.integer({ min: minCpus, max }),
+    fc.integer({ min: 0, max }),
+    fc.constant(0),
+    fc.constant(0),
+  );
+/** Who an instance is: the fields the rules read. */
+const arbWho = {
   role: fc.constantFrom("web", "batch"),
   preemptible: fc.boolean(),
   revocable: fc.boolean(),
   priority: fc.integer({ min: -2, max: 3 }),
-  uses: fc.tuple(
-    fc.integer({ min: 0, max: 4000 }),
-    fc.integer({ min: 0, max: 4000 }),
-    fc.constant(0),
-    fc.constant(0),
-  ),
-});
-const arbCandidate = fc.record({
-  role: fc.constantFrom("web", "batch"),
-  preemptible: fc.boolean(),
-  revocable: fc.boolean(),
-  priority: fc.integer({ min: -2, max: 3 }),
-  needs: fc.tuple(
-    fc.integer({ min: 1, max: 6000 }),
-    fc.integer({ min: 0, max: 6000 }),
-    fc.constant(0),
-    fc.constant(0),
-  ),
-});
+};
+const arbTask = fc.record({ id: fc.uuid(), ...arbWho, uses: arbNeed(4000) });
+const arbCandidate = fc.record({ ...arbWho, needs: arbNeed(6000, 1) });
 const arbAgents = fc.array(
   fc.record({
     agentId: fc.uuid(),
-    free: fc.tuple(
-      fc.integer({ min: 0, max: 2000 }),
-      fc.integer({ min: 0, max: 2000 }),
-      fc.constant(0),
-      fc.constant(0),
-    ),
+    free: arbNeed(2000),
     tasks: fc.array(arbTask, { maxLength: 8 }),
   }),
   { maxLength: 6 },
