@@ -40,7 +40,14 @@ export function tierServeOptions(o: TierOptions): {
 } {
   let tiers: TierConfig | undefined;
   if (o.tiers !== undefined) {
-    const text = o.tiers.trimStart().startsWith("{") ? o.tiers : readFileSync(o.tiers, "utf8");
+    let text = o.tiers;
+    if (!o.tiers.trimStart().startsWith("{")) {
+      try {
+        text = readFileSync(o.tiers, "utf8");
+      } catch (error) {
+        throw usageError(`--tiers: cannot read ${o.tiers}: ${(error as Error).message}`);
+      }
+    }
     const parsed = parseTierConfig(text);
     if (!parsed.ok) throw usageError(`--tiers: ${parsed.message}`);
     tiers = parsed.config;

@@ -45,26 +45,25 @@ export function parseTierConfig(
   try {
     raw = JSON.parse(text);
   } catch (error) {
-    return { ok: false, message: `tiers: not JSON (${(error as Error).message})` };
+    return { ok: false, message: `not JSON (${(error as Error).message})` };
   }
-  if (raw === null || typeof raw !== "object")
-    return { ok: false, message: "tiers: not an object" };
+  if (raw === null || typeof raw !== "object") return { ok: false, message: "not an object" };
   const r = raw as { default?: unknown; tiers?: unknown };
   const defaultTier = r.default ?? DEFAULT_TIER_CONFIG.defaultTier;
   if (!isTierName(defaultTier))
-    return { ok: false, message: `tiers: default must be one of ${TIER_NAMES.join(", ")}` };
+    return { ok: false, message: `default must be one of ${TIER_NAMES.join(", ")}` };
   const tiers: Record<TierName, TierSettings> = { ...DEFAULT_TIER_CONFIG.tiers };
   if (r.tiers !== undefined) {
     if (r.tiers === null || typeof r.tiers !== "object")
-      return { ok: false, message: "tiers: 'tiers' must be an object" };
+      return { ok: false, message: "'tiers' must be an object" };
     for (const [name, settings] of Object.entries(r.tiers as Record<string, unknown>)) {
       if (!isTierName(name))
-        return { ok: false, message: `tiers: unknown tier '${name}' (${TIER_NAMES.join(", ")})` };
+        return { ok: false, message: `unknown tier '${name}' (${TIER_NAMES.join(", ")})` };
       const s = settings as { preemptible?: unknown; revocable?: unknown } | null;
       if (s === null || typeof s !== "object")
-        return { ok: false, message: `tiers: ${name} must be an object` };
+        return { ok: false, message: `${name} must be an object` };
       if (typeof s.preemptible !== "boolean" || typeof s.revocable !== "boolean")
-        return { ok: false, message: `tiers: ${name} needs boolean preemptible and revocable` };
+        return { ok: false, message: `${name} needs boolean preemptible and revocable` };
       tiers[name] = { preemptible: s.preemptible, revocable: s.revocable };
     }
   }

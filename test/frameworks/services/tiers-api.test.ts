@@ -134,7 +134,11 @@ describe("services tiers: API", () => {
     const o = tierServeOptions({ tiers: '{"default":"preferred"}', preemption_delay_seconds: "2" });
     assert.equal(o.tiers?.defaultTier, "preferred");
     assert.equal(o.preemptionDelayMs, 2000);
-    assert.throws(() => tierServeOptions({ tiers: '{"default":"gold"}' }), /--tiers/);
+    assert.throws(() => tierServeOptions({ tiers: '{"default":"gold"}' }), /--tiers: default/);
+    assert.throws(
+      () => tierServeOptions({ tiers: "/nonexistent/tiers.json" }),
+      /--tiers: cannot read/,
+    );
     assert.throws(
       () => tierServeOptions({ preemption_slot_hold_seconds: "soon" }),
       /--preemption_slot_hold_seconds/,
