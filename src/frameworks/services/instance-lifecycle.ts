@@ -169,8 +169,9 @@ export class InstanceLifecycle {
         this.backoffs.set(i.appId, { delaySeconds, untilMs: ctx.nowMs + delaySeconds * 1000 });
       }
     }
-    // Aurora's THROTTLED: a task that flapped waits a growing penalty; a kill is no flap.
-    if (app !== undefined && hasTierFields(app.app) && state !== "TASK_KILLED") {
+    // Aurora's THROTTLED: a task that ended by itself soon after starting waits a growing
+    // penalty; kills, preemption and losses of the agent or by QoS eviction are no flaps.
+    if (app !== undefined && hasTierFields(app.app) && FAILURE_STATES.has(state)) {
       const penalty = throttlePenaltyMs(i.startedAtMs, ctx.nowMs, i.throttlePenaltyMs);
       i.throttlePenaltyMs = penalty;
       i.throttledUntilMs = penalty === undefined ? undefined : ctx.nowMs + penalty;

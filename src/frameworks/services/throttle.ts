@@ -1,5 +1,6 @@
-// Aurora's THROTTLED state (reference §3.1 "Task states"): an instance whose task ran shorter
-// than the flapping threshold waits a penalty before it is rescheduled, 30 s at first and twice
+// Aurora's THROTTLED state (reference §3.1 "Task states"): an instance whose task failed or
+// finished by itself after running shorter than the flapping threshold waits a penalty before
+// it is rescheduled, 30 s at first and twice
 // the previous penalty after each further flap, at most 5 min; a task that ran long enough
 // clears the penalty. It applies to apps that use the Aurora fields (tiers.ts hasTierFields);
 // Marathon apps keep Marathon's launch backoff alone.

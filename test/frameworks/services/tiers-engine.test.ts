@@ -163,6 +163,17 @@ describe("services tiers: THROTTLED", () => {
     assert.equal(i?.throttlePenaltyMs, 2 * FIRST_THROTTLE_MS);
   });
 
+  test("a task lost with its agent (or evicted) is no flap: its instance is not throttled", () => {
+    const core = newCore();
+    deploy(core, T0, { id: "/lost", tier: "revocable", cpus: 1, mem: 128 });
+    const [task] = launched(
+      core.handle({ kind: "offers", offers: [offer("S1", 4, 1024, { revocable: true })] }, T0),
+    );
+    status(core, task as string, "TASK_RUNNING", T0);
+    status(core, task as string, "TASK_LOST", T0 + 1000);
+    assert.equal(core.pendingReasons("/lost" as AppId, T0 + 2000)[0]?.state, "PENDING");
+  });
+
   test("a Marathon app (no Aurora fields) is not throttled", () => {
     const core = newCore();
     deploy(core, T0, { id: "/plain", cpus: 1, mem: 128, backoffSeconds: 0 });
