@@ -31,6 +31,12 @@ export const PREEMPTION_DELAY_MS = 3 * 60_000;
 export const SLOT_HOLD_MS = 5 * 60_000;
 /** An agent's last offer older than this says nothing any more: its free room counts as 0. */
 export const SLACK_MAX_AGE_MS = 10 * 60_000;
+/**
+ * After a search found no slot, the instance searches again only this much later (Aurora's
+ * `preemption_slot_search_interval`): a full cluster of work nobody may preempt would otherwise
+ * cost a whole-cluster search per waiting instance on every tick.
+ */
+export const PREEMPTION_SEARCH_INTERVAL_MS = 60_000;
 /** Candidates considered per review, so one tick stays short however many wait. */
 export const MAX_PREEMPTION_CANDIDATES_PER_REVIEW = 20;
 
@@ -70,6 +76,8 @@ export class Preemptor {
   private readonly heldAgentOf = new Map<string, string>();
   /** Instance id -> since when it waits for an offer (in memory: a restart waits again). */
   private readonly waitingSince = new Map<string, number>();
+  /** Instance id -> when it may search again after a search that found no slot. */
+  private readonly nextSearchMs = new Map<string, number>();
 
   constructor(
     readonly options: PreemptorOptions,
@@ -138,7 +146,13 @@ export class Preemptor {
     if (candidates.length === 0) return [];
     const agents = this.agentModel(ctx.nowMs);
     const made: SlotHold[] = [];
+    // Instances of one app need the same: once one finds no slot, its siblings would not either.
+    const fruitless = new Set<AppId>();
     for (const { i, app } of candidates) {
+      if (fruitless.has(i.appId)) {
+        this.nextSearchMs.set(i.instanceId, ctx.nowMs + PREEMPTION_SEARCH_INTERVAL_MS);
+        continue;
+      }
       const settings = tierSettings(app, this.options.tiers);
       const candidate: PreemptionCandidate = {
         role: app.role,
@@ -164,7 +178,11 @@ export class Preemptor {
         );
       };
       const choice = choosePreemption(candidate, pool, fits);
-      if (choice === undefined) continue;
+      if (choice === undefined) {
+        fruitless.add(i.appId);
+        this.nextSearchMs.set(i.instanceId, ctx.nowMs + PREEMPTION_SEARCH_INTERVAL_MS);
+        continue;
+      }
       for (const victimId of choice.victims) {
         const victim = this.lifecycle.index.get(victimId);
         if (victim !== undefined) this.lifecycle.requestKill(victim);
@@ -199,10 +217,12 @@ export class Preemptor {
         if (this.waitedMs(i, nowMs) < this.options.preemptionDelayMs) continue;
         if (isThrottled(i, nowMs) || this.lifecycle.delayed(appId, nowMs)) continue;
         if (this.holdFor(i.instanceId, nowMs) !== undefined) continue;
+        if ((this.nextSearchMs.get(i.instanceId) ?? 0) > nowMs) continue;
         out.push({ i, app: current.app });
       }
     }
     for (const id of this.waitingSince.keys()) if (!seen.has(id)) this.waitingSince.delete(id);
+    for (const id of this.nextSearchMs.keys()) if (!seen.has(id)) this.nextSearchMs.delete(id);
     return out;
   }
 

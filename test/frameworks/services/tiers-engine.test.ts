@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import type { AppId } from "../../../src/frameworks/services/path-id.ts";
+import { PREEMPTION_SEARCH_INTERVAL_MS } from "../../../src/frameworks/services/preemptor.ts";
 import { ServicesCore } from "../../../src/frameworks/services/services-core.ts";
 import type { ServicesOutput } from "../../../src/frameworks/services/services-outputs.ts";
 import type { ServicesCoreOptions } from "../../../src/frameworks/services/services-types.ts";
@@ -138,6 +139,35 @@ describe("services tiers: preemption", () => {
     deploy(core, T0, { id: "/eager", priority: 10, cpus: 1, mem: 128 });
     core.handle({ kind: "tick" }, T0);
     assert.deepEqual(kills(core.handle({ kind: "tick" }, T0 + 2 * DELAY_MS)), []);
+  });
+});
+
+describe("services tiers: preemption search interval", () => {
+  test("a search that found no slot is tried again only PREEMPTION_SEARCH_INTERVAL_MS later", () => {
+    const core = newCore();
+    deploy(core, T0, { id: "/prod", tier: "preferred", cpus: 2, mem: 256 });
+    deploy(core, T0, { id: "/peer", tier: "preferred", cpus: 2, mem: 256 });
+    const first = launched(core.handle({ kind: "offers", offers: [offer("S1", 2, 512)] }, T0));
+    assert.equal(first.length, 1, "one of them runs, the other waits");
+    for (const t of first) status(core, t, "TASK_RUNNING", T0);
+    const waiting = first[0]?.startsWith("prod.") ? "/peer" : "/prod";
+    core.handle({ kind: "tick" }, T0);
+    // Equal priority in the same tier: no slot now.
+    assert.deepEqual(kills(core.handle({ kind: "tick" }, T0 + DELAY_MS)), []);
+    // Preemptible work arrives on a second agent: the next search finds it, but not before the interval.
+    deploy(core, T0 + DELAY_MS, { id: "/batch", cpus: 2, mem: 128 });
+    const onS2 = launched(
+      core.handle({ kind: "offers", offers: [offer("S2", 2, 512)] }, T0 + DELAY_MS),
+    );
+    assert.equal(onS2.length, 1);
+    status(core, onS2[0] as string, "TASK_RUNNING", T0 + DELAY_MS);
+    assert.deepEqual(kills(core.handle({ kind: "tick" }, T0 + DELAY_MS + 1000)), []);
+    const later = T0 + DELAY_MS + PREEMPTION_SEARCH_INTERVAL_MS;
+    assert.deepEqual(
+      kills(core.handle({ kind: "tick" }, later)),
+      onS2,
+      `${waiting} preempts /batch`,
+    );
   });
 });
 
