@@ -203,7 +203,7 @@ export class Preemptor {
     return made;
   }
 
-  /** Waiting instances past the delay, not throttled, not delayed, holding no slot yet. */
+  /** Waiting instances past the delay, not throttled, not delayed, holding no slot yet: the most important ones. */
   private candidates(nowMs: number): { i: Instance; app: AppDefinition }[] {
     const index = this.lifecycle.index;
     const seen = new Set<string>();
@@ -213,7 +213,7 @@ export class Preemptor {
       for (const i of index.waitingOf(appId)) {
         seen.add(i.instanceId);
         if (!this.waitingSince.has(i.instanceId)) this.waitingSince.set(i.instanceId, nowMs);
-        if (current === undefined || out.length >= MAX_PREEMPTION_CANDIDATES_PER_REVIEW) continue;
+        if (current === undefined) continue;
         if (this.waitedMs(i, nowMs) < this.options.preemptionDelayMs) continue;
         if (isThrottled(i, nowMs) || this.lifecycle.delayed(appId, nowMs)) continue;
         if (this.holdFor(i.instanceId, nowMs) !== undefined) continue;
@@ -223,7 +223,18 @@ export class Preemptor {
     }
     for (const id of this.waitingSince.keys()) if (!seen.has(id)) this.waitingSince.delete(id);
     for (const id of this.nextSearchMs.keys()) if (!seen.has(id)) this.nextSearchMs.delete(id);
-    return out;
+    // The most important first: non-preemptible tiers, then higher priorities, then app id order.
+    const ranked = out.map((c, order) => ({
+      c,
+      preferred: !tierSettings(c.app, this.options.tiers).preemptible,
+      priority: priorityOf(c.app),
+      order,
+    }));
+    ranked.sort(
+      (a, b) =>
+        Number(b.preferred) - Number(a.preferred) || b.priority - a.priority || a.order - b.order,
+    );
+    return ranked.slice(0, MAX_PREEMPTION_CANDIDATES_PER_REVIEW).map((x) => x.c);
   }
 
   /** Every agent known from offers or placed instances, with its running tasks; held ones left out. */

@@ -142,6 +142,21 @@ describe("services tiers: preemption", () => {
   });
 });
 
+describe("services tiers: preemption order", () => {
+  test("the most important waiting instances search first, however many others wait", () => {
+    const core = newCore();
+    deploy(core, T0, { id: "/batch", instances: 2, cpus: 1, mem: 128 });
+    const batchTasks = launched(core.handle({ kind: "offers", offers: [offer("S1", 2, 512)] }, T0));
+    for (const t of batchTasks) status(core, t, "TASK_RUNNING", T0);
+    // More waiting preemptible instances than one review considers, sorting before /prod.
+    deploy(core, T0, { id: "/a-many", instances: 30, cpus: 1, mem: 16 });
+    deploy(core, T0, { id: "/prod", tier: "preferred", cpus: 2, mem: 256 });
+    core.handle({ kind: "tick" }, T0);
+    const preempt = kills(core.handle({ kind: "tick" }, T0 + DELAY_MS));
+    assert.deepEqual([...preempt].sort(), [...batchTasks].sort());
+  });
+});
+
 describe("services tiers: preemption search interval", () => {
   test("a search that found no slot is tried again only PREEMPTION_SEARCH_INTERVAL_MS later", () => {
     const core = newCore();
