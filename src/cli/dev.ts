@@ -4,10 +4,11 @@
 // One process keeps start-up fast and Ctrl-C simple; agents still launch tasks as separate,
 // isolated processes, and state survives a restart unless --fresh.
 import { mkdirSync, rmSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { cpus, totalmem, userInfo } from "node:os";
 import { join, resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { RunningAgent } from "../agent/server.ts";
+import type { AuroraOptions } from "../frameworks/aurora/start.ts";
 import type { RunningJobs } from "../frameworks/jobs/start.ts";
 import type { RunningServices } from "../frameworks/services/start.ts";
 import { useCredential } from "../http/client.ts";
@@ -22,9 +23,13 @@ interface DevOptions {
   fresh?: boolean;
   services_port: string;
   jobs_port: string;
+  aurora_port: string;
   log_level: string;
   secure?: boolean;
 }
+
+/** The master's `--cluster` name here: the first part of Aurora job keys (`local/...`). */
+export const DEV_CLUSTER = "local";
 
 /** Splits this machine's cpus and memory evenly when several agents share it. */
 export function splitResources(agents: number, cpuCount: number, memMb: number): string {
@@ -49,6 +54,12 @@ export function devCommand(): Command {
     )
     .addOption(
       new Option("--jobs_port <port>", "jobs (Chronos API) port; 'off' to skip").default("4400"),
+    )
+    .addOption(
+      new Option(
+        "--aurora_port <port>",
+        "Aurora API port (served by the services framework); 'off' to skip",
+      ).default("8081"),
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .addOption(
@@ -95,14 +106,21 @@ async function runDev(opts: DevOptions): Promise<void> {
     await master.close();
     return;
   }
+  // The Aurora API forwards cron and ad-hoc jobs to the jobs framework, which starts after it.
+  let jobsUrl: string | undefined;
+  const aurora: AuroraOptions | undefined =
+    opts.aurora_port === "off"
+      ? undefined
+      : { port: Number(opts.aurora_port), cluster: DEV_CLUSTER, jobsUrl: () => jobsUrl };
   const services =
     opts.services_port === "off"
       ? undefined
-      : await startDevServices(master, dataDir, Number(opts.services_port), security);
+      : await startDevServices(master, dataDir, Number(opts.services_port), security, aurora);
   const jobs =
     opts.jobs_port === "off"
       ? undefined
       : await startDevJobs(master, dataDir, Number(opts.jobs_port), security);
+  jobsUrl = jobs?.url;
 
   // The commands' defaults reach a cluster on the default ports; other ports are spelt out.
   const masterFlag = master.url === "http://127.0.0.1:5050" ? "" : ` --master ${master.url}`;
@@ -118,6 +136,11 @@ async function runDev(opts: DevOptions): Promise<void> {
       ...running.map((a, i) => `  agent ${i}: ${a.url}`),
       ...(services
         ? [`  services: ${services.url}   (Marathon API: ${services.url}/v2/apps)`]
+        : []),
+      ...(services?.auroraUrl
+        ? [
+            `  aurora:  ${services.auroraUrl}   (cluster '${DEV_CLUSTER}', Aurora API: /api/<method>)`,
+          ]
         : []),
       ...(jobs ? [`  jobs:    ${jobs.url}   (Chronos API: ${jobs.url}/v1/scheduler/jobs)`] : []),
       `  data:    ${dataDir}${opts.fresh ? " (fresh)" : ""}`,
@@ -169,6 +192,7 @@ async function startDevMaster(
         ip: "127.0.0.1",
         work_dir: join(dataDir, "master"),
         registry: "sqlite",
+        cluster: DEV_CLUSTER,
         log_level: logLevel,
         ...secure,
       },
@@ -226,6 +250,7 @@ async function startDevServices(
   dataDir: string,
   httpPort: number,
   security: DevSecurity | undefined,
+  aurora: AuroraOptions | undefined,
 ): Promise<RunningServices | undefined> {
   const { startServices } = await import("../frameworks/services/start.ts");
   try {
@@ -235,6 +260,8 @@ async function startDevServices(
       dataDir: join(dataDir, "services"),
       httpPort,
       host: "127.0.0.1",
+      // Aurora jobs run under their role, which is also their Unix user: this user's role.
+      ...(aurora === undefined ? {} : { aurora, extraRoles: [userInfo().username] }),
       ...(security === undefined ? {} : frameworkSecurity(security)),
     });
   } catch (error) {

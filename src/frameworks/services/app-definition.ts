@@ -5,8 +5,10 @@
 //
 // Tessera additions (optional, ignored by Marathon clients): `upgradeStrategy.watchSeconds`
 // and `upgradeStrategy.rollbackOnFailure` — Aurora's watch period with automatic rollback;
-// `tier`, `priority` and `production` — Aurora's tiers and preemption (tiers.ts, preemption.ts).
+// `tier`, `priority` and `production` — Aurora's tiers and preemption (tiers.ts, preemption.ts);
+// `thermos` — launch through the Thermos-like executor (src/frameworks/aurora/thermos-app.ts).
 import { z } from "zod";
+import { ThermosApp } from "../aurora/thermos-app.ts";
 
 const int = z.number().int();
 const nonNegativeInt = int.min(0);
@@ -183,6 +185,8 @@ export const AppDefinitionSchema = z.object({
   priority: int.optional(),
   /** Tessera (Aurora): production apps are preferred and must fit their role's quota. */
   production: z.boolean().optional(),
+  /** Tessera (Aurora): run each instance as this Thermos task instead of `cmd`. */
+  thermos: ThermosApp.optional(),
   /** Input only: on PUT a body of just `{"version": ts}` means "roll back to that version". */
   version: z.string().optional(),
 });

@@ -199,7 +199,9 @@ const PORT_INDEX =
 function semanticChecks(app: AppDefinition, violations: Violations): void {
   const hasCmd = app.cmd !== undefined;
   const hasArgs = app.args !== undefined;
-  if ((hasCmd && hasArgs) || (!hasCmd && !hasArgs && app.container === undefined)) {
+  // A Thermos app's command is its task's processes.
+  const runs = app.container !== undefined || app.thermos !== undefined;
+  if ((hasCmd && hasArgs) || (!hasCmd && !hasArgs && !runs)) {
     violations.add("/", NEEDS_COMMAND);
   }
   if (hasCmd && app.cmd === "") violations.add("/cmd", "must not be empty");

@@ -56,6 +56,8 @@ export interface ServicesAdapterOptions {
   readonly state: ServicesState;
   readonly nowMs: () => number;
   readonly role?: string;
+  /** More roles to subscribe with (Aurora jobs run under their own role). */
+  readonly extraRoles?: readonly string[];
 }
 
 /** Maps state effects onto scheduler calls; pure apart from the client it is given. */
@@ -63,6 +65,8 @@ export class ServicesAdapter {
   private readonly state: ServicesState;
   private readonly nowMs: () => number;
   readonly role: string;
+  /** Every role subscribed with: the framework's own first. */
+  readonly roles: readonly string[];
   client: AdapterClient | undefined;
   /** Set once the framework stops: late readiness answers are dropped. */
   stopped = false;
@@ -75,6 +79,7 @@ export class ServicesAdapter {
     this.state = options.state;
     this.nowMs = options.nowMs;
     this.role = options.role ?? SERVICES_ROLE;
+    this.roles = [...new Set([this.role, ...(options.extraRoles ?? [])])];
   }
 
   /** Carries out effects (from the API, offers, updates or ticks). */
@@ -96,7 +101,7 @@ export class ServicesAdapter {
     const now = this.nowMs();
     const repeat = waiting && now - this.lastReviveMs >= SERVICES_REVIVE_REPEAT_MS;
     if (waiting && (!this.wantedOffers || repeat) && this.client !== undefined) {
-      this.client.revive([this.role]);
+      this.client.revive(this.roles);
       this.lastReviveMs = now;
     }
     this.wantedOffers = waiting;
@@ -183,7 +188,7 @@ export function connectServices(
       ...(credential === undefined ? {} : { principal: credential.principal }),
       user: "root",
       name: "tessera-services",
-      roles: [adapter.role],
+      roles: [...adapter.roles],
       failover_timeout: SERVICES_FAILOVER_TIMEOUT_SECONDS,
       checkpoint: true,
       ...(webuiUrl === undefined ? {} : { webui_url: webuiUrl }),

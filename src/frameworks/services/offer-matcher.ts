@@ -4,6 +4,7 @@
 // app's first rejection ends its turn on that offer, as in Marathon's launch queue.
 import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Offer } from "../../wire/offer.ts";
+import { instanceNumberOf } from "../aurora/thermos-app.ts";
 import type { AppRegistry } from "./app-registry.ts";
 import type { AgentFacts } from "./constraints.ts";
 import { isAlive, isThrottled } from "./instance.ts";
@@ -137,6 +138,9 @@ export class OfferMatcher {
           host: view.agent.hostname,
           resources: result.resources,
           hostPorts: result.hostPorts,
+          ...(run.app.thermos === undefined
+            ? {}
+            : { instanceNumber: instanceNumberOf(index.of(id), i.instanceId) }),
         }),
       );
     }

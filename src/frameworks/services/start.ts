@@ -4,6 +4,7 @@
 // tasks), the apps, their versions, the deployments and the instances.
 import { randomUUID } from "node:crypto";
 import { parseZkUrl } from "../../zk/url.ts";
+import { type AuroraOptions, type RunningAurora, startAurora } from "../aurora/start.ts";
 import { type HttpCredentials, servicesAuthentication } from "./api-auth.ts";
 import { ServicesHttpServer } from "./api-http.ts";
 import { type AppStore, SqliteAppStore } from "./app-store.ts";
@@ -34,12 +35,18 @@ export interface StartServicesOptions {
   /** `--preemption_delay_seconds` (3 min) and `--preemption_slot_hold_seconds` (5 min). */
   readonly preemptionDelayMs?: number;
   readonly slotHoldMs?: number;
+  /** Serve the Aurora API too, on its own port (src/frameworks/aurora). */
+  readonly aurora?: AuroraOptions;
+  /** More Mesos roles to subscribe with (Aurora jobs' roles). */
+  readonly extraRoles?: readonly string[];
 }
 
 export interface RunningServices {
   readonly url: string;
   readonly state: ServicesState;
   readonly role: string;
+  /** The Aurora API's URL, when started. */
+  readonly auroraUrl?: string;
   close(): Promise<void>;
 }
 
@@ -65,7 +72,12 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
       : { preemptionDelayMs: options.preemptionDelayMs }),
     ...(options.slotHoldMs === undefined ? {} : { slotHoldMs: options.slotHoldMs }),
   });
-  const adapter = new ServicesAdapter({ state, nowMs: Date.now, role });
+  const adapter = new ServicesAdapter({
+    state,
+    nowMs: Date.now,
+    role,
+    ...(options.extraRoles === undefined ? {} : { extraRoles: options.extraRoles }),
+  });
   const http = new ServicesHttpServer({
     state,
     nowMs: Date.now,
@@ -80,11 +92,27 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
   const address = await http.listen(options.httpPort, options.host ?? "127.0.0.1");
   const url = `${address.scheme}://${address.host}:${address.port}`;
   const connection = connectServices(adapter, state, options.master, options.mesosCredential, url);
+  let aurora: RunningAurora | undefined;
+  if (options.aurora !== undefined) {
+    aurora = await startAurora({
+      options: options.aurora,
+      host: options.host ?? "127.0.0.1",
+      services: http.api,
+      state,
+      masterUrl: () => (options.master.startsWith("http") ? options.master : undefined),
+      ...(durable === undefined ? {} : { durable }),
+      ...(options.httpCredentials === undefined
+        ? {}
+        : { authenticate: servicesAuthentication(options.httpCredentials, options.httpRealm) }),
+    });
+  }
   return {
     url,
     state,
     role,
+    ...(aurora === undefined ? {} : { auroraUrl: aurora.url }),
     async close() {
+      await aurora?.close();
       await connection.stop();
       await http.close();
       store.close();

@@ -5,6 +5,7 @@
 // agent, also Marathon's central HTTP/TCP kinds: pain point §4.6).
 import { commandTask, type TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Resource as WireResource } from "../../wire/resource.ts";
+import { thermosTaskInfo } from "../aurora/thermos-app.ts";
 import { type AppDefinition, type AppHealthCheck, appPorts } from "./app-definition.ts";
 import { type AppId, appIdToTaskPrefix, taskPrefixToAppId } from "./path-id.ts";
 import { taskContainer } from "./task-container.ts";
@@ -138,12 +139,28 @@ export interface TaskBuildInput {
   readonly host: string;
   readonly resources: readonly WireResource[];
   readonly hostPorts: readonly number[];
+  /** The instance's number within the app (Thermos apps: Aurora's shard). */
+  readonly instanceNumber?: number;
 }
 
 /** The TaskInfo to LAUNCH (command executor; containers are the lead's next step). */
 export function buildTaskInfo(input: TaskBuildInput): TaskInfoInput {
   const { app } = input;
   const taskId = taskIdFor(input.instanceId, input.incarnation);
+  if (app.thermos !== undefined) {
+    return thermosTaskInfo({
+      thermos: app.thermos,
+      taskId,
+      name: app.id.slice(1).replaceAll("/", "."),
+      agentId: input.agentId,
+      resources: input.resources,
+      portNames: appPorts(app).map((p) => p.name),
+      hostPorts: input.hostPorts,
+      instance: input.instanceNumber ?? 0,
+      labels: app.labels,
+      ...(app.user === undefined ? {} : { user: app.user }),
+    });
+  }
   const env = taskEnvironment({
     app,
     version: input.version,

@@ -1,0 +1,309 @@
+// The Aurora scheduler's calls (reference §3.1 "API & tools") as JSON: `POST /api/<method>`
+// with a JSON body, answered in Aurora's Response shape. Each call is translated to the engine
+// that runs the job: service jobs to the services engine (its Marathon REST API, in-process),
+// cron and ad-hoc jobs to the jobs framework (its Chronos API), quota to the master. The read
+// calls live in aurora-reads.ts. Job keys in bodies are `"cluster/role/env/name"` strings or
+// Aurora's JobKey objects `{role, environment, name}`.
+
+import { AuroraReads, type ReadsOptions } from "./aurora-reads.ts";
+import { type CallResult, failed, ok } from "./aurora-response.ts";
+import { answerMessage, type EngineAnswer } from "./engine-client.ts";
+import { type ParsedJob, parseJobFile } from "./job-file.ts";
+import {
+  formatJobKey,
+  type JobKey,
+  jobsFrameworkName,
+  parseJobKey,
+  serviceAppId,
+} from "./job-key.ts";
+import { jobsFrameworkJob, serviceApp } from "./job-translate.ts";
+
+/** The calls served, in Aurora's names. */
+export const AURORA_METHODS = [
+  "createJob",
+  "killTasks",
+  "restartShards",
+  "addInstances",
+  "startJobUpdate",
+  "pauseJobUpdate",
+  "resumeJobUpdate",
+  "abortJobUpdate",
+  "rollbackJobUpdate",
+  "pulseJobUpdate",
+  "scheduleCronJob",
+  "descheduleCronJob",
+  "startCronJob",
+  "getJobSummary",
+  "getTasksStatus",
+  "getPendingReason",
+  "getQuota",
+  "setQuota",
+  "getJobUpdateDetails",
+  "getTierConfigs",
+] as const;
+export type AuroraMethod = (typeof AURORA_METHODS)[number];
+
+export interface AuroraApiOptions extends ReadsOptions {
+  /** ZooKeeper servers for `announce` (the framework's ZooKeeper); undefined: none. */
+  readonly zkServers?: string;
+}
+
+type Body = Record<string, unknown>;
+
+const isObject = (v: unknown): v is Body =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Which Thermos update operation each call is, as the services REST path names it. */
+const UPDATE_ACTIONS: Partial<Record<AuroraMethod, string>> = {
+  pauseJobUpdate: "pause",
+  resumeJobUpdate: "resume",
+  pulseJobUpdate: "pulse",
+};
+
+export class AuroraApi extends AuroraReads {
+  readonly counters: Record<string, number> = {};
+
+  constructor(private readonly api: AuroraApiOptions) {
+    super(api);
+  }
+
+  /** Runs one call; an unknown method is INVALID_REQUEST. */
+  async call(method: string, body: unknown): Promise<CallResult> {
+    if (!(AURORA_METHODS as readonly string[]).includes(method))
+      return failed("INVALID_REQUEST", `unknown method '${method}'`);
+    this.counters[method] = (this.counters[method] ?? 0) + 1;
+    const b = isObject(body) ? body : {};
+    const m = method as AuroraMethod;
+    switch (m) {
+      case "createJob":
+        return this.withConfig(b, (job) => this.create(job));
+      case "scheduleCronJob":
+        return this.withConfig(b, (job) =>
+          job.job.cron_schedule === undefined
+            ? Promise.resolve(failed("INVALID_CONFIG", "cron_schedule: a cron job needs one"))
+            : this.create(job),
+        );
+      case "startJobUpdate":
+        return this.withConfig(b, (job) => this.startUpdate(job));
+      case "killTasks":
+        return this.withKey(b, (key) => this.kill(key, numbers(b.instances)));
+      case "restartShards":
+        return this.withKey(b, (key) => this.restart(key, numbers(b.shardIds ?? b.instances)));
+      case "addInstances":
+        return this.withKey(b, (key) => this.addInstances(key, b.count));
+      case "pauseJobUpdate":
+      case "resumeJobUpdate":
+      case "pulseJobUpdate":
+        return this.withKey(b, (key) => this.updateAction(key, UPDATE_ACTIONS[m] as string));
+      case "abortJobUpdate":
+        return this.withKey(b, (key) => this.endUpdate(key, true));
+      case "rollbackJobUpdate":
+        return this.withKey(b, (key) => this.endUpdate(key, false));
+      case "descheduleCronJob":
+        return this.withKey(b, (key) => this.jobsCall("DELETE", key, "descheduled"));
+      case "startCronJob":
+        return this.withKey(b, (key) => this.jobsCall("PUT", key, "started"));
+      default:
+        return this.read(method, b);
+    }
+  }
+
+  /** The job key of a body: `job` (or Aurora's `key.job`) as a string or JobKey object. */
+  private keyOf(b: Body): JobKey | string {
+    const raw = b.job ?? (isObject(b.key) ? b.key.job : undefined);
+    if (typeof raw === "string") {
+      const parsed = parseJobKey(raw);
+      if (!parsed.ok) return parsed.error;
+      if (parsed.key.cluster !== this.api.cluster)
+        return `job key '${raw}' names cluster '${parsed.key.cluster}', this is '${this.api.cluster}'`;
+      return parsed.key;
+    }
+    if (isObject(raw)) {
+      const { role, environment, name } = raw;
+      if (typeof role === "string" && typeof environment === "string" && typeof name === "string")
+        return this.keyOf({ job: `${this.api.cluster}/${role}/${environment}/${name}` });
+    }
+    return "job: expected a job key cluster/role/environment/name";
+  }
+
+  private async withKey(b: Body, then: (key: JobKey) => Promise<CallResult>): Promise<CallResult> {
+    const key = this.keyOf(b);
+    return typeof key === "string" ? failed("INVALID_REQUEST", key) : then(key);
+  }
+
+  /** `config`: the job file's text (YAML or JSON); `job` picks one job of a file of many. */
+  private async withConfig(
+    b: Body,
+    then: (job: ParsedJob) => Promise<CallResult>,
+  ): Promise<CallResult> {
+    if (typeof b.config !== "string")
+      return failed("INVALID_REQUEST", "config: the job file's text is missing");
+    const bindings = isObject(b.bindings) ? (b.bindings as Record<string, string>) : {};
+    const parsed = parseJobFile(b.config, { cluster: this.api.cluster, bindings });
+    if (!parsed.ok) return failed("INVALID_CONFIG", parsed.error);
+    if (b.job === undefined) {
+      if (parsed.jobs.length > 1)
+        return failed("INVALID_REQUEST", "job: the file has several jobs, name one");
+      return then(parsed.jobs[0] as ParsedJob);
+    }
+    const key = this.keyOf(b);
+    if (typeof key === "string") return failed("INVALID_REQUEST", key);
+    const wanted = formatJobKey(key);
+    const found = parsed.jobs.find(
+      (j) => formatJobKey({ cluster: this.api.cluster, ...j.job }) === wanted,
+    );
+    return found === undefined
+      ? failed("INVALID_REQUEST", `job: the file has no job ${wanted}`)
+      : then(found);
+  }
+
+  private async create(parsed: ParsedJob): Promise<CallResult> {
+    const { job } = parsed;
+    if (!job.service) {
+      const chronos = jobsFrameworkJob(parsed);
+      if (!chronos.ok) return failed("INVALID_CONFIG", chronos.error);
+      if (!this.engines.hasJobs)
+        return failed(
+          "ERROR",
+          "cron and ad-hoc jobs need the jobs framework, which is not running",
+        );
+      const exists = await this.engines.jobs("GET", `job/${jobsFrameworkName(job)}`);
+      if (exists.status === 200 && job.cron_schedule === undefined)
+        return failed("INVALID_REQUEST", `job ${this.keyText(job)} already exists`);
+      return this.engineResult(await this.engines.jobs("POST", "iso8601", chronos.value));
+    }
+    const app = serviceApp(
+      parsed,
+      this.api.zkServers === undefined ? {} : { zkServers: this.api.zkServers },
+    );
+    if (!app.ok) return failed("INVALID_CONFIG", app.error);
+    const answer = await this.engines.services("POST", "/v2/apps", app.value);
+    if (answer.status === 409)
+      return failed("INVALID_REQUEST", `job ${this.keyText(job)} already exists`);
+    return this.engineResult(answer);
+  }
+
+  private async startUpdate(parsed: ParsedJob): Promise<CallResult> {
+    if (!parsed.job.service)
+      return failed(
+        "INVALID_REQUEST",
+        "updates are for service jobs; replace a cron job with scheduleCronJob",
+      );
+    const app = serviceApp(
+      parsed,
+      this.api.zkServers === undefined ? {} : { zkServers: this.api.zkServers },
+    );
+    if (!app.ok) return failed("INVALID_CONFIG", app.error);
+    const id = serviceAppId(parsed.job);
+    if (this.api.state.app(id) === undefined)
+      return failed("INVALID_REQUEST", `job ${this.keyText(parsed.job)} does not exist`);
+    const answer = await this.engines.services("PUT", `/v2/apps${id}`, app.value);
+    if (answer.status === 409) return failed("JOB_UPDATING_ERROR", answerMessage(answer));
+    if (answer.status >= 300) return this.engineResult(answer);
+    const deploymentId = (answer.body as { deploymentId?: string }).deploymentId ?? "";
+    const key = { cluster: this.api.cluster, ...parsed.job };
+    return ok({ key: { job: formatJobKey(key), id: deploymentId } });
+  }
+
+  private async kill(key: JobKey, instances: number[] | undefined): Promise<CallResult> {
+    const id = serviceAppId(key);
+    if (this.api.state.app(id) === undefined) {
+      if (this.engines.hasJobs) {
+        const answer = await this.engines.jobs("DELETE", `job/${jobsFrameworkName(key)}`);
+        if (answer.status < 300) return ok({}, `job ${formatJobKey(key)} killed`);
+      }
+      return failed("INVALID_REQUEST", `job ${formatJobKey(key)} does not exist`);
+    }
+    if (instances === undefined)
+      return this.engineResult(await this.engines.services("DELETE", `/v2/apps${id}?force=true`));
+    const taskIds = this.taskIdsOf(key, instances);
+    if (taskIds.length === 0)
+      return failed("INVALID_REQUEST", "no running task among those instances");
+    return this.engineResult(
+      await this.engines.services("POST", "/v2/tasks/delete?scale=true&force=true", {
+        ids: taskIds,
+      }),
+    );
+  }
+
+  /** Restarting instances kills their tasks; the engine relaunches each (a new incarnation). */
+  private async restart(key: JobKey, instances: number[] | undefined): Promise<CallResult> {
+    const id = serviceAppId(key);
+    if (this.api.state.app(id) === undefined)
+      return failed("INVALID_REQUEST", `job ${formatJobKey(key)} does not exist`);
+    if (instances === undefined)
+      return this.engineResult(await this.engines.services("POST", `/v2/apps${id}/restart`));
+    const taskIds = this.taskIdsOf(key, instances);
+    if (taskIds.length === 0)
+      return failed("INVALID_REQUEST", "no running task among those instances");
+    return this.engineResult(
+      await this.engines.services("POST", "/v2/tasks/delete?scale=false", { ids: taskIds }),
+    );
+  }
+
+  private async addInstances(key: JobKey, count: unknown): Promise<CallResult> {
+    if (typeof count !== "number" || !Number.isInteger(count) || count < 1)
+      return failed("INVALID_REQUEST", "count: expected a positive integer");
+    const id = serviceAppId(key);
+    const current = this.api.state.app(id);
+    if (current === undefined)
+      return failed("INVALID_REQUEST", `job ${formatJobKey(key)} does not exist`);
+    const instances = current.app.instances + count;
+    return this.engineResult(await this.engines.services("PUT", `/v2/apps${id}`, { instances }));
+  }
+
+  /** pause / resume / pulse the job's running update (the services engine's deployment). */
+  private async updateAction(key: JobKey, action: string): Promise<CallResult> {
+    const deployment = this.deploymentOf(key);
+    if (deployment === undefined)
+      return failed("INVALID_REQUEST", `job ${formatJobKey(key)} has no update in progress`);
+    const answer = await this.engines.services("POST", `/v2/deployments/${deployment}/${action}`);
+    if (answer.status === 404)
+      return failed(
+        "ERROR",
+        `this scheduler cannot ${action} updates yet (${answerMessage(answer)})`,
+      );
+    return this.engineResult(answer);
+  }
+
+  /** abort: stop where it is (force); rollback: Marathon's delete without force reverts it. */
+  private async endUpdate(key: JobKey, abort: boolean): Promise<CallResult> {
+    const deployment = this.deploymentOf(key);
+    if (deployment === undefined)
+      return failed("INVALID_REQUEST", `job ${formatJobKey(key)} has no update in progress`);
+    const query = abort ? "?force=true" : "";
+    return this.engineResult(
+      await this.engines.services("DELETE", `/v2/deployments/${deployment}${query}`),
+    );
+  }
+
+  private async jobsCall(method: string, key: JobKey, done: string): Promise<CallResult> {
+    if (!this.engines.hasJobs) return failed("ERROR", "the jobs framework is not running");
+    const answer = await this.engines.jobs(method, `job/${jobsFrameworkName(key)}`);
+    if (answer.status === 404)
+      return failed("INVALID_REQUEST", `cron job ${formatJobKey(key)} does not exist`);
+    return answer.status < 300
+      ? ok({}, `cron job ${formatJobKey(key)} ${done}`)
+      : failed("ERROR", answerMessage(answer));
+  }
+
+  private keyText(job: Omit<JobKey, "cluster">): string {
+    return formatJobKey({ cluster: this.api.cluster, ...job });
+  }
+
+  private engineResult(answer: EngineAnswer): CallResult {
+    if (answer.status < 300) return ok({});
+    if (answer.status === 422 || answer.status === 400)
+      return failed("INVALID_CONFIG", answerMessage(answer));
+    if (answer.status === 401 || answer.status === 403)
+      return failed("AUTH_FAILED", answerMessage(answer));
+    if (answer.status === 409) return failed("LOCK_ERROR", answerMessage(answer));
+    if (answer.status === 404) return failed("INVALID_REQUEST", answerMessage(answer));
+    return failed("ERROR", answerMessage(answer));
+  }
+}
+
+function numbers(value: unknown): number[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter((v): v is number => typeof v === "number" && Number.isInteger(v));
+}
