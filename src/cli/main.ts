@@ -48,6 +48,13 @@ export const COMMAND_MODULES: ReadonlyArray<{
     },
   },
   {
+    names: ["aurora"],
+    load: async () => {
+      const { auroraCommand } = await import("./aurora.ts");
+      return (program) => program.addCommand(auroraCommand());
+    },
+  },
+  {
     names: ["jobs"],
     load: async () => {
       const { jobsCliCommand } = await import("./jobs.ts");
