@@ -23,7 +23,7 @@ interface DevOptions {
   fresh?: boolean;
   services_port: string;
   jobs_port: string;
-  aurora_port: string;
+  aurora_port?: string;
   log_level: string;
   secure?: boolean;
 }
@@ -58,8 +58,8 @@ export function devCommand(): Command {
     .addOption(
       new Option(
         "--aurora_port <port>",
-        "Aurora API port (served by the services framework); 'off' to skip",
-      ).default("8081"),
+        "Aurora API port (served by the services framework); 'off' to skip; default 8081, or a free port when --services_port is not 8080",
+      ),
     )
     .addOption(new Option("--log_level <level>", "INFO, WARNING or ERROR").default("WARNING"))
     .addOption(
@@ -108,10 +108,12 @@ async function runDev(opts: DevOptions): Promise<void> {
   }
   // The Aurora API forwards cron and ad-hoc jobs to the jobs framework, which starts after it.
   let jobsUrl: string | undefined;
+  // Beside a services port of its own choosing (tests, a second cluster) it takes a free port.
+  const auroraPort = opts.aurora_port ?? (opts.services_port === "8080" ? "8081" : "0");
   const aurora: AuroraOptions | undefined =
-    opts.aurora_port === "off"
+    auroraPort === "off"
       ? undefined
-      : { port: Number(opts.aurora_port), cluster: DEV_CLUSTER, jobsUrl: () => jobsUrl };
+      : { port: Number(auroraPort), cluster: DEV_CLUSTER, jobsUrl: () => jobsUrl };
   const services =
     opts.services_port === "off"
       ? undefined
