@@ -1,7 +1,7 @@
 // `tessera services`: runs the services (Marathon-compatible) framework, and drives it through
 // its Marathon REST API (deploy/list/show/scale/restart/rollback/delete).
 import { Command } from "commander";
-import { CliError } from "./cli-error.ts";
+import { CliError, usageError } from "./cli-error.ts";
 import { jsonOption, runAction } from "./command-kit.ts";
 import { applyCliCredential, credentialOptions } from "./credentials.ts";
 import { type Column, formatScalar, printJson, printTable } from "./output.ts";
@@ -106,6 +106,10 @@ interface ServeOptions extends ServeSecurityOptions, TierOptions {
   data_dir: string;
   zk?: string;
   role?: string;
+  aurora_port?: string;
+  cluster?: string;
+  aurora_roles?: string;
+  jobs_url?: string;
 }
 
 const withUrl = (c: Command) => {
@@ -137,10 +141,19 @@ function addServe(cmd: Command): void {
     .option("--http_port <port>", "REST API port", "8080")
     .option("--data_dir <dir>", "where apps and instances are stored", "./services-data")
     .option("--zk <url>", "keep apps and instances in ZooKeeper (zk://host:port/path) for HA")
-    .option("--role <role>", "the framework's role, also apps' default role (default: services)");
+    .option("--role <role>", "the framework's role, also apps' default role (default: services)")
+    .option("--aurora_port <port>", "also serve the Aurora API on this port (needs --cluster)")
+    .option("--cluster <name>", "the master's --cluster name: the first part of Aurora job keys")
+    .option(
+      "--aurora_roles <roles>",
+      "comma-separated roles Aurora jobs run under (subscribed too)",
+    )
+    .option("--jobs_url <url>", "the jobs framework, where Aurora cron and ad-hoc jobs go");
   addServeSecurityOptions(addTierOptions(serve)).action(
     runAction(async (o: ServeOptions) => {
       const security = serveSecurity(o);
+      if (o.aurora_port !== undefined && o.cluster === undefined)
+        throw usageError("services serve: --aurora_port needs --cluster (the master's --cluster)");
       // Loaded on use, so that the other commands start without compiling the framework.
       const { startServices } = await import("../frameworks/services/start.ts");
       const running = await startServices({
@@ -150,14 +163,32 @@ function addServe(cmd: Command): void {
         ...(o.role === undefined ? {} : { role: o.role }),
         ...(o.zk === undefined ? {} : { zk: o.zk }),
         ...tierServeOptions(o),
+        ...auroraServeOptions(o),
         ...security,
       });
       console.log(`services API on ${running.url}`);
+      if (running.auroraUrl !== undefined) console.log(`Aurora API on ${running.auroraUrl}`);
       const shutdown = () => void running.close().then(() => process.exit(0));
       process.once("SIGINT", shutdown);
       process.once("SIGTERM", shutdown);
     }),
   );
+}
+
+/** `--aurora_port` and its companions as startServices options (ZooKeeper from `--zk`). */
+function auroraServeOptions(o: ServeOptions) {
+  if (o.aurora_port === undefined || o.cluster === undefined) return {};
+  const zkServers = o.zk === undefined ? undefined : /^zk:\/\/([^/]+)/.exec(o.zk)?.[1];
+  const jobsUrl = o.jobs_url;
+  return {
+    aurora: {
+      port: Number(o.aurora_port),
+      cluster: o.cluster,
+      ...(jobsUrl === undefined ? {} : { jobsUrl: () => jobsUrl }),
+      ...(zkServers === undefined ? {} : { zkServers }),
+    },
+    extraRoles: (o.aurora_roles ?? "").split(",").filter((r) => r !== ""),
+  };
 }
 
 /** deploy, list, show. */
