@@ -1,0 +1,86 @@
+// `tessera aurora`: what it does without a scheduler (inspect reads the file here), and its
+// one-line errors (a bad key is a usage error, a scheduler that does not answer says so).
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, describe, test } from "node:test";
+import { freePort, tessera } from "./helpers.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tessera-aurora-cli-"));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const file = join(dir, "hello.yaml");
+writeFileSync(
+  file,
+  [
+    "role: www-data",
+    "environment: prod",
+    "name: hello",
+    "service: true",
+    "task:",
+    "  processes: [{ name: web, cmdline: 'serve {{thermos.ports[http]}} as {{owner}}' }]",
+    "  resources: { cpu: 0.5, ram: 64MB }",
+    "",
+  ].join("\n"),
+);
+
+describe("tessera aurora", () => {
+  test("job inspect shows the job and the services app it makes, with bindings", async () => {
+    const r = await tessera([
+      "aurora",
+      "job",
+      "inspect",
+      "local/www-data/prod/hello",
+      file,
+      "--bind",
+      "owner=me",
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      job: { name: string };
+      servicesApp: {
+        id: string;
+        mem: number;
+        thermos: { task: { processes: { cmdline: string }[] } };
+      };
+    };
+    assert.equal(out.job.name, "hello");
+    assert.equal(out.servicesApp.id, "/aurora/www-data/prod/hello");
+    assert.equal(out.servicesApp.mem, 64);
+    assert.equal(
+      out.servicesApp.thermos.task.processes[0]?.cmdline,
+      "serve {{thermos.ports[http]}} as me",
+    );
+  });
+
+  test("errors are one line: a missing binding, a bad key, no scheduler", async () => {
+    const unbound = await tessera(["aurora", "job", "inspect", "local/www-data/prod/hello", file]);
+    assert.equal(unbound.code, 1);
+    assert.equal(
+      unbound.stderr,
+      `error: ${file}: task.processes[0].cmdline: unknown template variable {{owner}}\n`,
+    );
+    const bad = await tessera(["aurora", "job", "kill", "local/www-data/hello"]);
+    assert.equal(bad.code, 2);
+    assert.equal(
+      bad.stderr,
+      "error: job key 'local/www-data/hello' is not cluster/role/environment/name\n",
+    );
+    const url = `http://127.0.0.1:${await freePort()}`;
+    const down = await tessera([
+      "aurora",
+      "job",
+      "status",
+      "local/www-data/prod/hello",
+      "--url",
+      url,
+    ]);
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stderr,
+      /^error: the Aurora API at http:\/\/127\.0\.0\.1:\d+ did not answer \(.*\) — is it running\?/,
+    );
+    assert.equal(down.stderr.split("\n").length, 2);
+  });
+});
