@@ -47,7 +47,7 @@ describe("tessera aurora", () => {
     };
     assert.equal(out.job.name, "hello");
     assert.equal(out.servicesApp.id, "/aurora/www-data/prod/hello");
-    assert.equal(out.servicesApp.mem, 64);
+    assert.equal(out.servicesApp.mem, 64 + 384, "the task's ram and the executor's");
     assert.equal(
       out.servicesApp.thermos.task.processes[0]?.cmdline,
       "serve {{thermos.ports[http]}} as me",

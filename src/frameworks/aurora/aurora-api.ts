@@ -177,7 +177,13 @@ export class AuroraApi extends AuroraReads {
       this.api.zkServers === undefined ? {} : { zkServers: this.api.zkServers },
     );
     if (!app.ok) return failed("INVALID_CONFIG", app.error);
-    const answer = await this.engines.services("POST", "/v2/apps", app.value);
+    // Creating a job is not an update: failing first instances are replaced, never rolled back
+    // (a rollback of a creation would remove the job). Updates carry the job's own setting.
+    const strategy = app.value.upgradeStrategy as Record<string, unknown>;
+    const answer = await this.engines.services("POST", "/v2/apps", {
+      ...app.value,
+      upgradeStrategy: { ...strategy, rollbackOnFailure: false },
+    });
     if (answer.status === 409)
       return failed("INVALID_REQUEST", `job ${this.keyText(job)} already exists`);
     return this.engineResult(answer);

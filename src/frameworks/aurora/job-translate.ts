@@ -9,6 +9,13 @@ import type { ThermosTask } from "./thermos/task-config.ts";
 
 const MIB = 2 ** 20;
 
+/**
+ * What the Thermos executor itself needs, added to each instance's resources as Aurora adds its
+ * executor's overhead: the executor is a whole Node.js process, and the container's memory
+ * limit counts it with the task's processes.
+ */
+export const THERMOS_EXECUTOR_OVERHEAD = { cpus: 0.1, memMb: 384 } as const;
+
 export interface TranslateContext {
   /** ZooKeeper servers `host:port,...` for `announce`; undefined: announcing is refused. */
   readonly zkServers?: string;
@@ -140,8 +147,8 @@ export function serviceApp(
     value: {
       id: serviceAppId(job),
       instances: job.instances,
-      cpus: job.task.resources.cpu,
-      mem: job.task.resources.ram / MIB,
+      cpus: job.task.resources.cpu + THERMOS_EXECUTOR_OVERHEAD.cpus,
+      mem: job.task.resources.ram / MIB + THERMOS_EXECUTOR_OVERHEAD.memMb,
       disk: job.task.resources.disk / MIB,
       role: job.role,
       user: job.role,

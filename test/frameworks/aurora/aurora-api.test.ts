@@ -4,7 +4,10 @@ import { after, before, describe, test } from "node:test";
 import { AuroraApi } from "../../../src/frameworks/aurora/aurora-api.ts";
 import type { CallResult } from "../../../src/frameworks/aurora/aurora-response.ts";
 import { EngineClient } from "../../../src/frameworks/aurora/engine-client.ts";
-import { translateConstraints } from "../../../src/frameworks/aurora/job-translate.ts";
+import {
+  THERMOS_EXECUTOR_OVERHEAD,
+  translateConstraints,
+} from "../../../src/frameworks/aurora/job-translate.ts";
 import type { ThermosTask } from "../../../src/frameworks/aurora/thermos/task-config.ts";
 import type { TaskInfoInput } from "../../../src/sdk/offer-matching.ts";
 import { roomyOffer, servicesInMemory, uuidNumbered } from "../services/fixtures.ts";
@@ -141,7 +144,11 @@ describe("Aurora API: service jobs on the services engine", () => {
     assert.equal(app.instances, 2);
     assert.equal(app.role, "www-data");
     assert.equal(app.user, "www-data");
-    assert.deepEqual([app.cpus, app.mem, app.disk], [0.5, 64, 0]);
+    assert.deepEqual(
+      [app.cpus, app.mem, app.disk],
+      [0.5 + THERMOS_EXECUTOR_OVERHEAD.cpus, 64 + THERMOS_EXECUTOR_OVERHEAD.memMb, 0],
+      "the executor's overhead is added",
+    );
     assert.deepEqual(
       (app.portDefinitions ?? []).map((p) => p.name),
       ["admin", "http"],
@@ -150,6 +157,7 @@ describe("Aurora API: service jobs on the services engine", () => {
     assert.equal(app.upgradeStrategy.maximumOverCapacity, 0);
     assert.equal(app.upgradeStrategy.minimumHealthCapacity, 0.5);
     assert.equal(app.upgradeStrategy.watchSeconds, 5);
+    assert.equal(app.upgradeStrategy.rollbackOnFailure, false, "a creation is never rolled back");
     assert.equal(app.labels["aurora.role"], "www-data");
     assert.equal(app.thermos?.task.announce?.zk_path, "/aurora/www-data/prod/hello");
     assert.equal(app.thermos?.task.announce?.zk_servers, "127.0.0.1:2181");
@@ -244,6 +252,12 @@ describe("Aurora API: service jobs on the services engine", () => {
       config: JOB.replace("./web --port", "./web2 --port"),
     });
     const key = result.key as { job: string; id: string };
+    const updated = state.app("/aurora/www-data/prod/hello" as never)?.app;
+    assert.equal(
+      updated?.upgradeStrategy.rollbackOnFailure,
+      true,
+      "an update rolls back by default",
+    );
     assert.equal(key.job, "local/www-data/prod/hello");
     assert.ok(key.id !== "");
     const details = await okCall("getJobUpdateDetails", { job: "local/www-data/prod/hello" });
