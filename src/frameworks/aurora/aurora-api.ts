@@ -272,15 +272,21 @@ export class AuroraApi extends AuroraReads {
     return this.engineResult(answer);
   }
 
-  /** abort: stop where it is (force); rollback: Marathon's delete without force reverts it. */
+  /**
+   * abort: stop where it is (Marathon's forced delete). rollback: the update engine's
+   * `POST /v2/deployments/{id}/rollback` (batches replayed in reverse); where the engine has no
+   * such route, Marathon's delete without force, which reverts the deployment.
+   */
   private async endUpdate(key: JobKey, abort: boolean): Promise<CallResult> {
     const deployment = this.deploymentOf(key);
     if (deployment === undefined)
       return failed("INVALID_REQUEST", `job ${formatJobKey(key)} has no update in progress`);
-    const query = abort ? "?force=true" : "";
-    return this.engineResult(
-      await this.engines.services("DELETE", `/v2/deployments/${deployment}${query}`),
-    );
+    const path = `/v2/deployments/${deployment}`;
+    if (abort)
+      return this.engineResult(await this.engines.services("DELETE", `${path}?force=true`));
+    const rollback = await this.engines.services("POST", `${path}/rollback`);
+    if (rollback.status !== 404) return this.engineResult(rollback);
+    return this.engineResult(await this.engines.services("DELETE", path));
   }
 
   private async jobsCall(method: string, key: JobKey, done: string): Promise<CallResult> {

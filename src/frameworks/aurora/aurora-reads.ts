@@ -22,6 +22,20 @@ export interface ReadsOptions {
 
 type Body = Record<string, unknown>;
 
+const isObject = (v: unknown): v is Body =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** The fields of the services engine's deployment JSON read here. */
+interface DeploymentJson {
+  id: string;
+  affectedApps?: string[];
+  currentStep?: number;
+  totalSteps?: number;
+  /** The update engine's Aurora update state, where the deployment is an update. */
+  updateState?: string;
+  updates?: Record<string, unknown>;
+}
+
 /** Aurora's default tiers (reference §3.1); the services engine's --tiers may differ. */
 export const DEFAULT_TIERS = {
   defaultTierName: "preemptible",
@@ -56,7 +70,8 @@ export class AuroraReads {
         if (typeof key === "string") return failed("INVALID_REQUEST", key);
         if (method === "getTasksStatus") return ok({ tasks: this.tasksOf(key) });
         if (method === "getPendingReason") return ok({ reasons: this.pendingReasons(key) });
-        return ok({ updateDetailsList: this.updateDetails(key) });
+        const update = isObject(b.key) ? b.key.id : undefined;
+        return this.updateDetails(key, update);
       }
       case "getQuota":
         return this.quota(b.ownerRole ?? b.role);
@@ -154,22 +169,35 @@ export class AuroraReads {
       .map((t) => ({ instanceId: t.assignedTask.instanceId, reason }));
   }
 
-  private updateDetails(key: JobKey) {
-    const id = serviceAppId(key);
-    return this.reads.state.deploymentsOf(id).map((d) => {
-      const state = (d as { updateState?: string }).updateState ?? "ROLLING_FORWARD";
-      return {
+  /**
+   * The job's updates as the services engine shows its deployments (`GET /v2/deployments`, or
+   * `/v2/deployments/{id}` for `key.id`, which also answers for a finished update where the
+   * engine keeps it): the deployment's `updateState` (ROLLING_FORWARD where it has none).
+   */
+  private async updateDetails(key: JobKey, updateId: unknown): Promise<CallResult> {
+    const appId = serviceAppId(key);
+    const answer =
+      typeof updateId === "string"
+        ? await this.engines.services("GET", `/v2/deployments/${updateId}`)
+        : await this.engines.services("GET", "/v2/deployments");
+    if (answer.status === 404) return ok({ updateDetailsList: [] });
+    if (answer.status !== 200) return failed("ERROR", answerMessage(answer));
+    const list = (Array.isArray(answer.body) ? answer.body : [answer.body]) as DeploymentJson[];
+    const job = `${key.cluster}/${key.role}/${key.environment}/${key.name}`;
+    const updateDetailsList = list
+      .filter((d) => d.affectedApps?.includes(appId))
+      .map((d) => ({
         update: {
           summary: {
-            key: { job: `${key.cluster}/${key.role}/${key.environment}/${key.name}`, id: d.id },
-            state: { status: state },
+            key: { job, id: d.id },
+            state: { status: d.updateState ?? "ROLLING_FORWARD" },
           },
         },
-        currentStep: d.currentStep + 1,
-        totalSteps: d.steps.length,
-        ...(d.waiting[id] === undefined ? {} : { waitingFor: d.waiting[id] }),
-      };
-    });
+        currentStep: d.currentStep,
+        totalSteps: d.totalSteps,
+        ...(d.updates?.[appId] === undefined ? {} : { instances: d.updates[appId] }),
+      }));
+    return ok({ updateDetailsList });
   }
 
   private async jobSummary(role: string | undefined): Promise<CallResult> {

@@ -269,6 +269,18 @@ describe("Aurora API: service jobs on the services engine", () => {
     assert.equal(state.deploymentsOf("/aurora/www-data/prod/hello" as never).length, 0);
   });
 
+  test("rollbackJobUpdate reverts the update in progress", async () => {
+    const cmdline = () =>
+      state.app("/aurora/www-data/prod/hello" as never)?.app.thermos?.task.processes[0]?.cmdline;
+    const before = cmdline();
+    await okCall("startJobUpdate", { config: JOB.replace("./web --port", "./web3 --port") });
+    assert.match(cmdline() ?? "", /^\.\/web3 /);
+    await okCall("rollbackJobUpdate", { job: "local/www-data/prod/hello" });
+    offerAndRun();
+    assert.equal(cmdline(), before);
+    assert.equal(state.deploymentsOf("/aurora/www-data/prod/hello" as never).length, 0);
+  });
+
   test("killTasks of instances scales them away; of the job, removes it", async () => {
     offerAndRun();
     // The update's config has 2 instances again.
