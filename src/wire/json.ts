@@ -258,7 +258,8 @@ function deepest(issues: readonly Issue[]): number {
   return max;
 }
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** A zod issue path as `a.b[0].c`. */
+export function formatPath(path: readonly PropertyKey[]): string {
   let out = "";
   for (const key of path) {
     if (typeof key === "number") out += `[${key}]`;

@@ -6,6 +6,7 @@
 // `jobs[0].task.resources.ram: expected bytes or a size like 128MB, got 'lots'`.
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
+import { formatPath } from "../../wire/json.ts";
 import { type InstanceOverrides, Job } from "./job-schema.ts";
 
 export interface InstanceRange {
@@ -40,14 +41,7 @@ const isObject = (v: unknown): v is Json =>
 const RUNTIME_PREFIXES = ["thermos.", "mesos."];
 const TEMPLATE = /\{\{\s*([^{}\s]+)\s*\}\}/g;
 
-function pathText(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else out += out === "" ? String(part) : `.${String(part)}`;
-  }
-  return out;
-}
+const pathText = formatPath;
 
 /** Replaces parse-time variables in every string of `value`; an unknown one is an error. */
 export function applyTemplates(
