@@ -25,6 +25,14 @@ type Body = Record<string, unknown>;
 const isObject = (v: unknown): v is Body =>
   typeof v === "object" && v !== null && !Array.isArray(v);
 
+/** The fields of a services launch queue entry read here. */
+interface QueueEntryJson {
+  app?: { id?: string };
+  /** Per waiting instance, where the engine explains it (the tiers engine does). */
+  pendingReasons?: { instanceId: string; reason: string }[];
+  processedOffersSummary?: { rejectSummaryLastOffers?: { reason: string; declined: number }[] };
+}
+
 /** The fields of the services engine's deployment JSON read here. */
 interface DeploymentJson {
   id: string;
@@ -69,7 +77,7 @@ export class AuroraReads {
         const key = this.queryKey(b);
         if (typeof key === "string") return failed("INVALID_REQUEST", key);
         if (method === "getTasksStatus") return ok({ tasks: this.tasksOf(key) });
-        if (method === "getPendingReason") return ok({ reasons: this.pendingReasons(key) });
+        if (method === "getPendingReason") return this.pendingReasons(key);
         const update = isObject(b.key) ? b.key.id : undefined;
         return this.updateDetails(key, update);
       }
@@ -152,21 +160,38 @@ export class AuroraReads {
     });
   }
 
-  private pendingReasons(key: JobKey) {
-    const id = serviceAppId(key);
-    const stats = this.reads.state.offerStats(id)?.summaryJson() as
-      | { rejectSummaryLastOffers?: { reason: string; declined: number }[] }
-      | undefined;
-    const top = [...(stats?.rejectSummaryLastOffers ?? [])].sort(
+  /**
+   * Why the job's pending instances wait, from the services engine's launch queue
+   * (`GET /v2/queue`): its per-instance `pendingReasons` where the engine gives them (tiers:
+   * THROTTLED, preemption holds), else the refusal most offers met.
+   */
+  private async pendingReasons(key: JobKey): Promise<CallResult> {
+    const appId = serviceAppId(key);
+    const answer = await this.engines.services("GET", "/v2/queue");
+    if (answer.status !== 200) return failed("ERROR", answerMessage(answer));
+    const queue = ((answer.body as { queue?: QueueEntryJson[] }).queue ?? []).find(
+      (e) => e.app?.id === appId,
+    );
+    const all = this.reads.state.instancesOf(appId);
+    const perInstance = queue?.pendingReasons;
+    if (perInstance !== undefined)
+      return ok({
+        reasons: perInstance.map((r) => ({
+          instanceId: instanceNumberOf(all, r.instanceId),
+          reason: r.reason,
+        })),
+      });
+    const top = [...(queue?.processedOffersSummary?.rejectSummaryLastOffers ?? [])].sort(
       (a, b) => b.declined - a.declined,
     )[0];
     const reason =
       top === undefined || top.declined === 0
         ? "waiting for an offer"
         : `offers declined: ${top.reason}`;
-    return this.tasksOf(key)
+    const reasons = this.tasksOf(key)
       .filter((t) => t.status === "PENDING" || t.status === "THROTTLED")
       .map((t) => ({ instanceId: t.assignedTask.instanceId, reason }));
+    return ok({ reasons });
   }
 
   /**

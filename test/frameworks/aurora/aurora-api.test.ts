@@ -239,7 +239,9 @@ describe("Aurora API: service jobs on the services engine", () => {
   test("addInstances scales up; the new instance is PENDING until offered", async () => {
     await okCall("addInstances", { job: "local/www-data/prod/hello", count: 1 });
     const pending = await okCall("getPendingReason", { job: "local/www-data/prod/hello" });
-    assert.equal((pending.reasons as unknown[]).length, 1);
+    const reasons = pending.reasons as { instanceId: number; reason: string }[];
+    assert.equal(reasons.length, 1);
+    assert.equal(reasons[0]?.instanceId, 2, "the new instance is number 2");
     offerAndRun();
     const tasks = (await okCall("getTasksStatus", { job: "local/www-data/prod/hello" })).tasks as {
       status: string;
