@@ -11,6 +11,7 @@ import {
 } from "./aurora-response.ts";
 import { answerMessage, type EngineClient } from "./engine-client.ts";
 import { type JobKey, keyOfAppId, parseJobKey, serviceAppId } from "./job-key.ts";
+import { jobOfDescription } from "./job-translate.ts";
 import { instanceNumberOf } from "./thermos-app.ts";
 
 export interface ReadsOptions {
@@ -242,7 +243,28 @@ export class AuroraReads {
         },
       });
     }
+    summaries.push(...(await this.jobsFrameworkSummaries(role)));
     return ok({ summaries });
+  }
+
+  /** The cron and ad-hoc jobs the jobs framework runs for us (their description names them). */
+  private async jobsFrameworkSummaries(role: string | undefined) {
+    if (!this.engines.hasJobs) return [];
+    const answer = await this.engines.jobs("GET", "jobs");
+    if (answer.status !== 200 || !Array.isArray(answer.body)) return [];
+    const out = [];
+    for (const j of answer.body as { description?: string; cron?: string }[]) {
+      const key = jobOfDescription(j.description ?? "", this.reads.cluster);
+      if (key === undefined || (role !== undefined && key.role !== role)) continue;
+      const stats = {
+        activeTaskCount: 0,
+        pendingTaskCount: 0,
+        finishedTaskCount: 0,
+        failedTaskCount: 0,
+      };
+      out.push({ job: { key, instanceCount: 1, cronSchedule: j.cron ?? null }, stats });
+    }
+    return out;
   }
 
   private async quota(role: unknown): Promise<CallResult> {

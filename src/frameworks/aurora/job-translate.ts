@@ -3,7 +3,7 @@
 // Thermos-like executor, Aurora's tier fields and update settings under the names the services
 // engine reads); a cron or ad-hoc job becomes a jobs framework (Chronos) job.
 import type { ParsedJob } from "./job-file.ts";
-import { defaultZkPath, jobsFrameworkName, serviceAppId } from "./job-key.ts";
+import { defaultZkPath, type JobKey, jobsFrameworkName, serviceAppId } from "./job-key.ts";
 import type { Job, UpdateConfig } from "./job-schema.ts";
 import type { ThermosTask } from "./thermos/task-config.ts";
 
@@ -164,6 +164,19 @@ export function serviceApp(
   };
 }
 
+/** A jobs framework job made here says whose it is in its description (names may hold dots). */
+const DESCRIPTION_PREFIX = "Aurora job ";
+
+export function jobOfDescription(description: string, cluster: string): JobKey | undefined {
+  if (!description.startsWith(DESCRIPTION_PREFIX)) return undefined;
+  const [role, environment, name, ...rest] = description
+    .slice(DESCRIPTION_PREFIX.length)
+    .split("/");
+  if (role === undefined || environment === undefined || name === undefined || rest.length > 0)
+    return undefined;
+  return { cluster, role, environment, name };
+}
+
 /**
  * The jobs framework job of a cron or ad-hoc job. The jobs engine runs one command per run, so
  * the processes run one after the other in one shell (order constraints are then implied).
@@ -190,7 +203,7 @@ export function jobsFrameworkJob(parsed: ParsedJob): Translation<Record<string, 
       disk: job.task.resources.disk / MIB,
       runAsUser: job.role,
       owner: job.contact ?? "",
-      description: `Aurora job ${job.role}/${job.environment}/${job.name}`,
+      description: `${DESCRIPTION_PREFIX}${job.role}/${job.environment}/${job.name}`,
       maxTaskFailures: job.max_task_failures,
       ...(job.cron_schedule === undefined
         ? { schedule: "R1//PT24H" }

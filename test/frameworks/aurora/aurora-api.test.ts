@@ -118,6 +118,12 @@ before(async () => {
         );
         return;
       }
+      if (req.url === "/v1/scheduler/jobs") {
+        res.setHeader("Content-Type", "application/json");
+        const posted = seen.find((x) => x.url === "/v1/scheduler/iso8601");
+        res.end(posted === undefined ? "[]" : `[${posted.body}]`);
+        return;
+      }
       if (req.url === "/api/v1") {
         const update = JSON.parse(body) as {
           update_quota: { quota_configs: { guarantees: typeof quotaGuarantees }[] };
@@ -384,6 +390,11 @@ task:
     assert.equal(job.runAsUser, "www-data");
     assert.equal(job.mem, 32);
     assert.equal(job.command, "( echo a ) && ( echo b ); s=$?; ( echo z ); exit $s");
+    const summary = await okCall("getJobSummary", { role: "www-data" });
+    const cronSummary = (
+      summary.summaries as { job: { key: { name: string }; cronSchedule: string | null } }[]
+    ).find((x) => x.job.key.name === "nightly");
+    assert.equal(cronSummary?.job.cronSchedule, "0 2 * * *", "cron jobs are in the summary");
     await okCall("startCronJob", { job: "local/www-data/devel/nightly" });
     await okCall("descheduleCronJob", { job: "local/www-data/devel/nightly" });
     assert.deepEqual(
