@@ -1,7 +1,8 @@
 // The Aurora API's read calls (getJobSummary, getTasksStatus, getPendingReason, getQuota,
-// getJobUpdateDetails, getTierConfigs) and setQuota, read from the services engine's state
+// getJobUpdateDetails, getTierConfigs: the services engine's --tiers) and setQuota, read from the services engine's state
 // (instances numbered as at launch, thermos-app.ts), the jobs framework and the master.
 import type { ServicesState } from "../services/services-state.ts";
+import { tierConfigJson } from "../services/tiers.ts";
 import {
   AURORA_TASK_STATES,
   auroraTaskState,
@@ -45,16 +46,6 @@ interface DeploymentJson {
   updates?: Record<string, unknown>;
 }
 
-/** Aurora's default tiers (reference §3.1); the services engine's --tiers may differ. */
-export const DEFAULT_TIERS = {
-  defaultTierName: "preemptible",
-  tiers: [
-    { name: "preferred", settings: { preemptible: "false", revocable: "false" } },
-    { name: "preemptible", settings: { preemptible: "true", revocable: "false" } },
-    { name: "revocable", settings: { preemptible: "true", revocable: "true" } },
-  ],
-};
-
 interface QuotaAnswer {
   get_quota?: {
     status?: { configs?: { role: string; guarantees?: Record<string, { value: number }> }[] };
@@ -87,7 +78,7 @@ export class AuroraReads {
       case "setQuota":
         return this.setQuota(b.ownerRole ?? b.role, b.quota);
       case "getTierConfigs":
-        return ok(DEFAULT_TIERS);
+        return ok(tierConfigJson(this.reads.state.tierConfig()));
       default:
         return failed("INVALID_REQUEST", `unknown method '${method}'`);
     }
