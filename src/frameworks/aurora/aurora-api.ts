@@ -305,6 +305,10 @@ export class AuroraApi extends AuroraReads {
 
   private engineResult(answer: EngineAnswer): CallResult {
     if (answer.status < 300) return ok({});
+    // The engine's quota admission refuses with its reason as the whole body: Aurora answers a
+    // job over its role's quota with INVALID_REQUEST and that reason.
+    const quota = quotaRefusal(answer);
+    if (quota !== undefined) return failed("INVALID_REQUEST", quota);
     if (answer.status === 422 || answer.status === 400)
       return failed("INVALID_CONFIG", answerMessage(answer));
     if (answer.status === 401 || answer.status === 403)
@@ -313,6 +317,17 @@ export class AuroraApi extends AuroraReads {
     if (answer.status === 404) return failed("INVALID_REQUEST", answerMessage(answer));
     return failed("ERROR", answerMessage(answer));
   }
+}
+
+function quotaRefusal(answer: EngineAnswer): string | undefined {
+  if (answer.status !== 422) return undefined;
+  const body = answer.body as {
+    message?: string;
+    details?: { path?: string; errors?: string[] }[];
+  };
+  const [only, ...more] = body.details ?? [];
+  const whole = only?.path === "/" && more.length === 0 && only.errors?.[0] === body.message;
+  return whole && /quota/i.test(body.message ?? "") ? body.message : undefined;
 }
 
 function numbers(value: unknown): number[] | undefined {

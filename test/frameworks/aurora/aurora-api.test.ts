@@ -338,6 +338,25 @@ describe("Aurora API: refusals in Aurora's codes", () => {
     assert.equal(message, "environment: environment must be devel, test, prod or staging<N>");
   });
 
+  test("a production job over its role's quota is refused with the reason", async () => {
+    state.handle(
+      {
+        kind: "quotas",
+        quotas: [{ role: "www-data", guarantees: { cpus: 0.2, mem: 64 }, limits: {} }],
+      },
+      nowMs,
+    );
+    const [code, message] = await refused("createJob", {
+      config: JOB.replace("name: hello", "name: prod-web").replace(
+        "service: true",
+        "service: true\nproduction: true",
+      ),
+    });
+    assert.equal(code, "INVALID_REQUEST");
+    assert.match(message, /quota/i);
+    assert.equal(state.app("/aurora/www-data/prod/prod-web" as never), undefined);
+  });
+
   test("a job of another cluster, an unknown method, a missing key", async () => {
     assert.deepEqual(await refused("killTasks", { job: "west/www-data/prod/hello" }), [
       "INVALID_REQUEST",
