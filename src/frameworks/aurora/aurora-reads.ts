@@ -1,6 +1,7 @@
 // The Aurora API's read calls (getJobSummary, getTasksStatus, getPendingReason, getQuota,
 // getJobUpdateDetails, getTierConfigs: the services engine's --tiers) and setQuota, read from the services engine's state
 // (instances numbered as at launch, thermos-app.ts), the jobs framework and the master.
+import { isThrottled } from "../services/instance.ts";
 import type { ServicesState } from "../services/services-state.ts";
 import { tierConfigJson } from "../services/tiers.ts";
 import {
@@ -144,7 +145,7 @@ export class AuroraReads {
           assignedPorts: ports,
           task: { job: { role: key.role, environment: key.environment, name: key.name } },
         },
-        status: auroraTaskState(i.state, i.goal, delayed),
+        status: auroraTaskState(i.state, i.goal, delayed || isThrottled(i, this.reads.nowMs())),
         ...(i.startedAtMs === undefined
           ? {}
           : { startedAt: new Date(i.startedAtMs).toISOString() }),

@@ -84,8 +84,8 @@ const FROM_MESOS: Record<TaskState, AuroraTaskState> = {
 };
 
 /**
- * An instance's Aurora state: no task yet is PENDING (THROTTLED while a launch delay holds it
- * back); a live task being removed is KILLING; otherwise its Mesos state's counterpart.
+ * An instance's Aurora state: no task yet is PENDING (THROTTLED while a launch delay or the
+ * flapping penalty holds it back); a live task being removed is KILLING; otherwise its Mesos state's counterpart.
  */
 export function auroraTaskState(
   state: TaskState | undefined,

@@ -2,7 +2,10 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { AuroraApi } from "../../../src/frameworks/aurora/aurora-api.ts";
-import type { CallResult } from "../../../src/frameworks/aurora/aurora-response.ts";
+import {
+  auroraTaskState,
+  type CallResult,
+} from "../../../src/frameworks/aurora/aurora-response.ts";
 import { EngineClient } from "../../../src/frameworks/aurora/engine-client.ts";
 import {
   THERMOS_EXECUTOR_OVERHEAD,
@@ -297,6 +300,29 @@ describe("Aurora API: service jobs on the services engine", () => {
     await okCall("killTasks", { job: { role: "www-data", environment: "prod", name: "hello" } });
     offerAndRun();
     assert.equal(state.app("/aurora/www-data/prod/hello" as never), undefined);
+  });
+});
+
+describe("Aurora task states from the instances", () => {
+  test("each Mesos state, pending, throttled and killing", () => {
+    const table: [Parameters<typeof auroraTaskState>, string][] = [
+      [[undefined, "Running", false], "PENDING"],
+      [[undefined, "Running", true], "THROTTLED"],
+      [["TASK_STAGING", "Running", false], "ASSIGNED"],
+      [["TASK_STARTING", "Running", false], "STARTING"],
+      [["TASK_RUNNING", "Running", false], "RUNNING"],
+      [["TASK_RUNNING", "Decommissioned", false], "KILLING"],
+      [["TASK_KILLING", "Decommissioned", false], "KILLING"],
+      [["TASK_FINISHED", "Running", false], "FINISHED"],
+      [["TASK_FAILED", "Running", false], "FAILED"],
+      [["TASK_ERROR", "Running", false], "FAILED"],
+      [["TASK_KILLED", "Decommissioned", false], "KILLED"],
+      [["TASK_LOST", "Running", false], "LOST"],
+      [["TASK_GONE", "Running", false], "LOST"],
+      [["TASK_UNREACHABLE", "Running", false], "PARTITIONED"],
+    ];
+    for (const [args, expected] of table)
+      assert.equal(auroraTaskState(...args), expected, JSON.stringify(args));
   });
 });
 
