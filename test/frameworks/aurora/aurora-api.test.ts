@@ -2,15 +2,9 @@ import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
 import { AuroraApi } from "../../../src/frameworks/aurora/aurora-api.ts";
-import {
-  auroraTaskState,
-  type CallResult,
-} from "../../../src/frameworks/aurora/aurora-response.ts";
+import type { CallResult } from "../../../src/frameworks/aurora/aurora-response.ts";
 import { EngineClient } from "../../../src/frameworks/aurora/engine-client.ts";
-import {
-  THERMOS_EXECUTOR_OVERHEAD,
-  translateConstraints,
-} from "../../../src/frameworks/aurora/job-translate.ts";
+import { THERMOS_EXECUTOR_OVERHEAD } from "../../../src/frameworks/aurora/job-translate.ts";
 import type { ThermosTask } from "../../../src/frameworks/aurora/thermos/task-config.ts";
 import type { TaskInfoInput } from "../../../src/sdk/offer-matching.ts";
 import { roomyOffer, servicesInMemory, uuidNumbered } from "../services/fixtures.ts";
@@ -300,60 +294,6 @@ describe("Aurora API: service jobs on the services engine", () => {
     await okCall("killTasks", { job: { role: "www-data", environment: "prod", name: "hello" } });
     offerAndRun();
     assert.equal(state.app("/aurora/www-data/prod/hello" as never), undefined);
-  });
-});
-
-describe("Aurora task states from the instances", () => {
-  test("each Mesos state, pending, throttled and killing", () => {
-    const table: [Parameters<typeof auroraTaskState>, string][] = [
-      [[undefined, "Running", false], "PENDING"],
-      [[undefined, "Running", true], "THROTTLED"],
-      [["TASK_STAGING", "Running", false], "ASSIGNED"],
-      [["TASK_STARTING", "Running", false], "STARTING"],
-      [["TASK_RUNNING", "Running", false], "RUNNING"],
-      [["TASK_RUNNING", "Decommissioned", false], "KILLING"],
-      [["TASK_KILLING", "Decommissioned", false], "KILLING"],
-      [["TASK_FINISHED", "Running", false], "FINISHED"],
-      [["TASK_FAILED", "Running", false], "FAILED"],
-      [["TASK_ERROR", "Running", false], "FAILED"],
-      [["TASK_KILLED", "Decommissioned", false], "KILLED"],
-      [["TASK_LOST", "Running", false], "LOST"],
-      [["TASK_GONE", "Running", false], "LOST"],
-      [["TASK_UNREACHABLE", "Running", false], "PARTITIONED"],
-    ];
-    for (const [args, expected] of table)
-      assert.equal(auroraTaskState(...args), expected, JSON.stringify(args));
-  });
-});
-
-describe("Aurora constraints as the services engine's", () => {
-  const job = (constraints: Record<string, string>) =>
-    ({ role: "www-data", constraints }) as Parameters<typeof translateConstraints>[0];
-  test("value, negated, limit and dedicated constraints", () => {
-    const r = translateConstraints(
-      job({ rack: "a,b", zone: "!z.1", host: "limit:1", dedicated: "www-data/db" }),
-    );
-    assert.ok(r.ok);
-    assert.deepEqual(r.value, [
-      ["rack", "LIKE", "a|b"],
-      ["zone", "UNLIKE", "z\\.1"],
-      ["hostname", "MAX_PER", "1"],
-      ["dedicated", "LIKE", "www-data/db"],
-    ]);
-  });
-  test("a dedicated group of another role, a zero limit, an empty value are refused", () => {
-    const error = (c: Record<string, string>) => {
-      const r = translateConstraints(job(c));
-      assert.ok(!r.ok);
-      return r.error;
-    };
-    assert.equal(
-      error({ dedicated: "other/db" }),
-      "constraints.dedicated: expected 'www-data/<name>' or '*/<name>', got 'other/db'",
-    );
-    assert.ok(translateConstraints(job({ dedicated: "*/db" })).ok);
-    assert.equal(error({ host: "limit:0" }), "constraints.host: limit must be at least 1");
-    assert.equal(error({ rack: "a,,b" }), "constraints.rack: empty value in 'a,,b'");
   });
 });
 
