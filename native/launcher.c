@@ -29,7 +29,8 @@
 // child of the next agent, which cannot collect its wait status: it reads it here (Mesos's
 // containerizer keeps a `termination` file in its runtime dir for the same reason). Lines
 // are short single appends, so two launchers (one of the agent's previous run, still reaping
-// the containers it started, and the new one) can share the file.
+// the containers it started, and the new one) can share the file. A request read after the
+// agent died (its parent changed) is refused, not started: no agent would know of it.
 
 #define _GNU_SOURCE
 #include <errno.h>
@@ -112,6 +113,7 @@ static size_t nchildren, capchildren;
 
 static int agent_gone;  // our output is closed: nobody reads replies any more
 static int exit_log = -1;
+static pid_t agent_pid;  // our parent, the agent that asks for launches
 
 // The agent is gone: our stdout and stderr are its pipes (or its parent's), which must not be
 // held open by a launcher that stays only to reap.
@@ -363,6 +365,13 @@ static int child(void *arg) {
 }
 
 static void launch(struct request *r) {
+  // A request still in the pipe when the agent died is not started: the agent restarted in
+  // its place may already have recovered without finding it, so nothing would ever watch or
+  // kill it, and its task would be reported gone while it ran.
+  if (getppid() != agent_pid) {
+    reply("F %ld the agent that asked for it is gone", r->id);
+    return;
+  }
   for (int i = 0; i < r->nmkdirs; i++) {
     int e = mkdirs(r->mkdirs[i], r->uid, r->gid, r->user != NULL);
     if (e != 0) {
@@ -444,6 +453,7 @@ static void reap(void) {
 
 int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
+  agent_pid = getppid();
   if (argc > 1) exit_log = open(argv[1], O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
   sigset_t chld;
   sigemptyset(&chld);

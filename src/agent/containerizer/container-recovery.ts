@@ -29,8 +29,11 @@ export interface RecoveringContainerizer {
   /** Ends a tracked container whose process is gone (its wait() resolves); `waitForLog`: its
    *  launcher is about to log its end (it is a zombie), so wait for the line. */
   finish(c: Container, waitForLog: boolean): Promise<void>;
-  /** The pid the containerizer's logs name for a container whose pid file is missing. */
+  /** The pid the containerizer's logs name for a container whose pid file is missing, also
+   *  when it has ended since. */
   loggedPid(containerId: string): number | undefined;
+  /** Whether its launcher logged the container's end (exit-log.ts). */
+  loggedEnd(containerId: string): boolean;
 }
 
 export async function recoverContainers(
@@ -50,7 +53,11 @@ export async function recoverContainers(
       gone.push(k.containerId);
       continue;
     }
-    const stat = readProcStat(pid);
+    // Ended by its launcher's log: whatever has the pid now is another process. This is also
+    // how a launch the dying agent had in flight is found when it ended before this recovery
+    // (no pid file yet): gone with the status logged, not unknown.
+    const ended = host.loggedEnd(k.containerId);
+    const stat = ended ? null : readProcStat(pid);
     // Our container leaders are session leaders (setsid); anything else is a reused pid.
     const alive = stat !== null && stat.state !== "Z" && stat.session === pid;
     const c = host.adopt({ ...k, pid }, stat?.startTimeTicks ?? null);
@@ -58,7 +65,7 @@ export async function recoverContainers(
       recovered.push(k.containerId);
     } else {
       gone.push(k.containerId);
-      await host.finish(c, stat?.state === "Z");
+      await host.finish(c, ended || stat?.state === "Z");
     }
   }
   const orphansRemoved: string[] = [];

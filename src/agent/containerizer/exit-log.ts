@@ -78,10 +78,14 @@ export class ExitLog {
     }
   }
 
-  /** The pid the launcher started for this container, if it logged one and no end. */
-  runningPid(containerId: string): number | undefined {
-    const { started, exited } = this.#read();
-    return exited.has(containerId) ? undefined : started.get(containerId);
+  /** The pid the launcher started for this container, whether or not it has ended since. */
+  startedPid(containerId: string): number | undefined {
+    return this.#read().started.get(containerId);
+  }
+
+  /** Whether the launcher logged this container's end. */
+  hasEnded(containerId: string): boolean {
+    return this.#read().exited.has(containerId);
   }
 
   /** The container's end as its launcher logged it, waiting (bounded) for the line. */

@@ -451,7 +451,8 @@ export class LinuxContainerizer implements Containerizer {
           k.sandboxDir ?? null,
         ),
       finish: (c, waitForLog) => this.finishNotChild(c, waitForLog ? EXIT_LOG_WAIT_MS : 0),
-      loggedPid: (id) => this.runtimeLog?.live().get(id)?.pid ?? this.exitLog?.runningPid(id),
+      loggedPid: (id) => this.runtimeLog?.live().get(id)?.pid ?? this.exitLog?.startedPid(id),
+      loggedEnd: (id) => this.exitLog?.hasEnded(id) === true,
     };
     return recoverContainers(host, known, options.cgroupOrphans !== false);
   }

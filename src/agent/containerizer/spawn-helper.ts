@@ -13,7 +13,8 @@
 // {id, file, args, argv0, cwd, env, stdout, stderr}; replies {id, pid} or {id, error}, later
 // {id, code, signal} when the process ends (the launcher is its parent and reaps it).
 // Processes are detached (own session and process group), so they outlive the launcher: when
-// the agent dies the launcher sees its stdin close; with an exit log it stays to reap them and
+// the agent dies the launcher sees its stdin close (a request it reads after its parent is gone
+// is refused: the next agent would not know of it); with an exit log it stays to reap them and
 // logs their ends (nodeHelperDialect), else it exits, leaving the containers running for the
 // next agent to recover by pid. If the launcher itself dies, the ends of the
 // processes it started can no longer be collected: they are reported `lost` and the caller
@@ -38,9 +39,11 @@ const log = (line) => {
   if (exitLog === undefined) return;
   try { appendFileSync(exitLog, line + "\\n"); } catch (e) {}
 };
+const agent = process.ppid;
 const lines = require("node:readline").createInterface({ input: process.stdin });
 lines.on("line", (line) => {
   const r = JSON.parse(line);
+  if (process.ppid !== agent) return reply({ id: r.id, error: "the agent that asked for it is gone" });
   let out = null, err = null;
   try {
     out = openSync(r.stdout, "a");

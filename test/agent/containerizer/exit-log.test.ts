@@ -3,7 +3,7 @@
 // learns how a container it recovered ended.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -13,6 +13,8 @@ import {
   nativeLauncher,
 } from "../../../src/agent/containerizer/native-launcher.ts";
 import { nodeHelperDialect } from "../../../src/agent/containerizer/spawn-helper.ts";
+import { eventually } from "../../support/eventually.ts";
+import { make } from "./helpers.ts";
 
 test("parseExitLog: starts without an end are running; ends carry the code or the signal", () => {
   const { started, exited } = parseExitLog(
@@ -63,7 +65,7 @@ test("the launcher logs the end of a container that outlived the agent's end of 
     launcher.stdin.end();
     launcher.stdout.destroy();
     const log = new ExitLog(logPath);
-    assert.ok(log.runningPid("c1") !== undefined, "the start is logged");
+    assert.ok(log.startedPid("c1") !== undefined, "the start is logged");
     const code = await new Promise<number | null>((r) => launcher.once("exit", r));
     assert.equal(code, 0, "the launcher exits once its last container ended");
     assert.deepEqual(await log.exitOf("c1", 0), { code: 3, signal: null });
@@ -96,11 +98,73 @@ test("the Node helper (no compiler) logs the end of a container that outlived th
     helper.stdin.end();
     helper.stdout.destroy();
     const log = new ExitLog(logPath);
-    assert.ok(log.runningPid("c1") !== undefined, "the start is logged");
+    assert.ok(log.startedPid("c1") !== undefined, "the start is logged");
     const code = await new Promise<number | null>((r) => helper.once("exit", r));
     assert.equal(code, 0, "the helper exits once its last container ended");
     assert.deepEqual(await log.exitOf("c1", 0), { code: 3, signal: null });
     assert.match(await readFile(logPath, "utf8"), /^S c1 \d+\nX c1 3 0\n$/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("recovery: a known container without a pid file that ended while the agent was down ends with the logged status (nemesis seed 606492)", async () => {
+  // The agent died between the launcher's start and its pid file; the container then ended
+  // before the next agent recovered. Only the exit log knows it: S then X.
+  const runtimeDir = await mkdtemp(join(tmpdir(), "tessera-exit-log-recover-"));
+  const c = make({ isolation: "posix/cpu,posix/mem", runtimeDir });
+  try {
+    await writeFile(join(runtimeDir, "exits.log"), `S ended ${process.pid}\nX ended 0 0\n`);
+    const result = await c.recover([{ containerId: "ended", pid: undefined }], {
+      cgroupOrphans: false,
+    });
+    assert.deepEqual(result.recovered, [], "this test's own pid is not the container");
+    assert.deepEqual(result.gone, ["ended"]);
+    const waited = await c.wait("ended");
+    assert.ok(waited.ok, "the containerizer knows how it ended");
+    assert.equal(waited.value.waitStatus, 0);
+  } finally {
+    c.close();
+    await rm(runtimeDir, { recursive: true, force: true });
+  }
+});
+
+test("the launcher refuses a request it reads after the agent that wrote it died (nemesis seed 606492)", async (t) => {
+  const built = nativeLauncher();
+  if (!built.ok) {
+    t.skip(built.reason);
+    return;
+  }
+  const dir = await mkdtemp(join(tmpdir(), "tessera-exit-log-"));
+  try {
+    const request = join(dir, "request");
+    const sandbox = join(dir, "sb");
+    await writeFile(
+      request,
+      encodeNativeRequest(1, {
+        name: "late",
+        command: { shell: true, value: "exit 0" },
+        sandboxDir: sandbox,
+        env: { PATH: "/bin:/usr/bin" },
+        stdoutPath: join(sandbox, "stdout"),
+        stderrPath: join(sandbox, "stderr"),
+        cgroupProcsFiles: [],
+        pidNamespace: false,
+        mountPoint: null,
+        user: null,
+      }),
+    );
+    // The "agent" (this shell) starts the launcher and dies; the request reaches it later.
+    const replies = join(dir, "replies");
+    const script = `{ sleep 1; cat "$3"; } | "$1" "$2" >"$4" & sleep 0.3; exit 0`;
+    const logPath = join(dir, "exits.log");
+    const agent = spawn("/bin/sh", ["-c", script, "agent", built.path, logPath, request, replies]);
+    await new Promise((r) => agent.once("exit", r));
+    await eventually("the launcher's reply", async () =>
+      (await readFile(replies, "utf8").catch(() => "")).endsWith("\n"),
+    );
+    assert.match(await readFile(replies, "utf8"), /^F 1 the agent that asked for it is gone\n$/);
+    assert.equal(new ExitLog(logPath).startedPid("late"), undefined, "nothing started");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
