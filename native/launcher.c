@@ -127,9 +127,60 @@ static void let_go_of_agent(void) {
   close(null);
 }
 
+// Lines the exit log could not take yet (a full disk), oldest first, retried every
+// LOG_RETRY_MS until they land: a container's end is not lost to a disk full for a while.
+// Bounded: past MAX_PENDING_LOG bytes a line is dropped (its end is then unknown to a
+// restarted agent, as without the log), and an agent-less launcher gives up after
+// LOG_GIVE_UP_RETRIES tries rather than stay forever on a disk never freed.
+#define MAX_PENDING_LOG (64 * 1024)
+#define LOG_RETRY_MS 100
+#define LOG_GIVE_UP_RETRIES 6000
+static char pending_log[MAX_PENDING_LOG];
+static size_t pending_len;
+static long log_retries;
+
+// Writes one whole line or nothing: a short write (the disk filled up inside it) is undone
+// when nothing was appended after it, so that the retry starts the line afresh; when it cannot
+// be, the retry starts on a new line, leaving the fragment a line of its own, which the
+// reader skips. Returns 0 when the line is in the file.
+static int torn;
+static int write_line(const char *line, size_t n) {
+  if (torn) {
+    ssize_t w;
+    do w = write(exit_log, "\n", 1);
+    while (w < 0 && errno == EINTR);
+    if (w != 1) return -1;
+    torn = 0;
+  }
+  ssize_t w;
+  do w = write(exit_log, line, n);
+  while (w < 0 && errno == EINTR);
+  if (w == (ssize_t)n) return 0;
+  if (w > 0) {
+    struct stat st;
+    off_t end = lseek(exit_log, 0, SEEK_CUR);
+    int last = end >= w && fstat(exit_log, &st) == 0 && st.st_size == end;
+    torn = !last || ftruncate(exit_log, end - w) != 0;
+  }
+  return -1;
+}
+
+// Writes what is pending, in order, as far as the disk lets it.
+static void flush_log(void) {
+  size_t done = 0;
+  while (done < pending_len) {
+    char *nl = memchr(pending_log + done, '\n', pending_len - done);
+    size_t n = (size_t)(nl - (pending_log + done)) + 1;
+    if (write_line(pending_log + done, n) != 0) break;
+    done += n;
+  }
+  memmove(pending_log, pending_log + done, pending_len - done);
+  pending_len -= done;
+  log_retries = pending_len == 0 ? 0 : log_retries + 1;
+}
+
 // Appends one line to the exit log, if there is one: what the next agent reads when the one
-// that asked for a container is gone. Nothing to do when it fails (a full disk): that
-// container's end is then unknown to a restarted agent, as it was without the log.
+// that asked for a container is gone. Behind lines still pending, so the order holds.
 static void log_line(const char *fmt, ...) {
   if (exit_log < 0) return;
   char line[600];
@@ -138,9 +189,10 @@ static void log_line(const char *fmt, ...) {
   int n = vsnprintf(line, sizeof line, fmt, ap);
   va_end(ap);
   if (n <= 0 || n >= (int)sizeof line) return;
-  ssize_t w;
-  do w = write(exit_log, line, (size_t)n);
-  while (w < 0 && errno == EINTR);
+  if (pending_len == 0 && write_line(line, (size_t)n) == 0) return;
+  if (pending_len + (size_t)n > sizeof pending_log) return;
+  memcpy(pending_log + pending_len, line, (size_t)n);
+  pending_len += (size_t)n;
 }
 
 static void reply(const char *fmt, ...) {
@@ -470,10 +522,12 @@ int main(int argc, char **argv) {
   if (r == NULL) return 1;
   int input_open = 1;
   for (;;) {
-    // Input closed: only the children's ends are left to wait for.
-    if (!input_open && nchildren == 0) return 0;
+    if (pending_len > 0) flush_log();
+    // Input closed: only the children's ends are left to wait for, and to log.
+    int unlogged = pending_len > 0 && log_retries < LOG_GIVE_UP_RETRIES;
+    if (!input_open && nchildren == 0 && !unlogged) return 0;
     struct pollfd fds[2] = {{input_open ? STDIN_FILENO : -1, POLLIN, 0}, {sfd, POLLIN, 0}};
-    if (poll(fds, 2, -1) < 0) {
+    if (poll(fds, 2, pending_len > 0 ? LOG_RETRY_MS : -1) < 0) {
       if (errno == EINTR) continue;
       return 1;
     }

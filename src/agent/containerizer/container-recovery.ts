@@ -26,9 +26,10 @@ export interface RecoveringContainerizer {
   live(): Iterable<Container>;
   /** Tracks a known container (not the agent's child), started at `startTimeTicks`. */
   adopt(k: KnownContainer & { pid: number }, startTimeTicks: number | null): Container;
-  /** Ends a tracked container whose process is gone (its wait() resolves); `waitForLog`: its
-   *  launcher is about to log its end (it is a zombie), so wait for the line. */
-  finish(c: Container, waitForLog: boolean): Promise<void>;
+  /** Ends a tracked container whose process is gone (its wait() resolves), with the end its
+   *  launcher logged, waiting (bounded) for the line: a zombie's launcher is about to write
+   *  it, and a launcher retries a line a full disk refused. */
+  finish(c: Container): Promise<void>;
   /** The pid the containerizer's logs name for a container whose pid file is missing, also
    *  when it has ended since. */
   loggedPid(containerId: string): number | undefined;
@@ -44,6 +45,8 @@ export async function recoverContainers(
   const recovered: string[] = [];
   const gone: string[] = [];
   const knownIds = new Set(known.map((k) => k.containerId));
+  // The ends of the gone ones are awaited together: each may wait for its launcher's line.
+  const ending: Promise<void>[] = [];
   for (const k of known) {
     if (host.isLive(k.containerId)) continue;
     // A container the checkpoint knows is never an orphan, even when the agent died before
@@ -65,9 +68,10 @@ export async function recoverContainers(
       recovered.push(k.containerId);
     } else {
       gone.push(k.containerId);
-      await host.finish(c, ended || stat?.state === "Z");
+      ending.push(host.finish(c));
     }
   }
+  await Promise.all(ending);
   const orphansRemoved: string[] = [];
   const isKnown = (id: string) => knownIds.has(id) || host.isLive(id);
   const backend = host.backend;

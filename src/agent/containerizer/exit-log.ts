@@ -39,8 +39,11 @@ export function parseExitLog(text: string): {
   const started = new Map<string, number>();
   const exited = new Map<string, LoggedExit>();
   for (const line of text.split("\n")) {
-    const [kind, id, a, b] = line.split(" ");
-    if (id === undefined || a === undefined) continue;
+    const fields = line.split(" ");
+    const [kind, id, a, b] = fields;
+    // A fragment a full disk left (the launcher goes on on a new line) is skipped.
+    if (id === undefined || a === undefined || a === "" || b === "") continue;
+    if (fields.length !== (kind === "S" ? 3 : 4)) continue;
     if (kind === "S") {
       const pid = Number(a);
       if (Number.isInteger(pid) && pid > 0) started.set(id, pid);
@@ -58,19 +61,20 @@ export function parseExitLog(text: string): {
 }
 
 export class ExitLog {
-  /** The last parse and the file size it was made at. */
-  #parsed: { size: number; log: ReturnType<typeof parseExitLog> } | undefined;
+  /** The last parse and the file size and time it was made at. */
+  #parsed: { size: number; mtimeMs: number; log: ReturnType<typeof parseExitLog> } | undefined;
 
   constructor(readonly path: string) {}
 
   // Recovery asks once per container and polls while an end is due, so the log (up to
-  // EXIT_LOG_COMPACT_BYTES) is parsed again only when it has grown or been emptied: it is only
-  // ever appended to or truncated, so an unchanged size is unchanged content.
+  // EXIT_LOG_COMPACT_BYTES) is parsed again only when it has changed: it is only ever appended
+  // to or truncated (also by a launcher undoing a torn line), so an unchanged size and time
+  // are unchanged content.
   #read(): ReturnType<typeof parseExitLog> {
     try {
-      const size = statSync(this.path).size;
-      if (this.#parsed?.size !== size) {
-        this.#parsed = { size, log: parseExitLog(readFileSync(this.path, "utf8")) };
+      const { size, mtimeMs } = statSync(this.path);
+      if (this.#parsed?.size !== size || this.#parsed.mtimeMs !== mtimeMs) {
+        this.#parsed = { size, mtimeMs, log: parseExitLog(readFileSync(this.path, "utf8")) };
       }
       return this.#parsed.log;
     } catch {

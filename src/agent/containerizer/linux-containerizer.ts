@@ -450,7 +450,7 @@ export class LinuxContainerizer implements Containerizer {
           startTimeTicks,
           k.sandboxDir ?? null,
         ),
-      finish: (c, waitForLog) => this.finishNotChild(c, waitForLog ? EXIT_LOG_WAIT_MS : 0),
+      finish: (c) => this.finishNotChild(c),
       loggedPid: (id) => this.runtimeLog?.live().get(id)?.pid ?? this.exitLog?.startedPid(id),
       loggedEnd: (id) => this.exitLog?.hasEnded(id) === true,
     };

@@ -35,9 +35,33 @@ let agentGone = false;
 let live = 0;
 process.stdout.on("error", () => {});
 const reply = (m) => { if (!agentGone) process.stdout.write(JSON.stringify(m) + "\\n"); };
+// Lines a full disk refused are retried in order until they land (bounded, as in launcher.c);
+// a retry starts on a new line, so a fragment a failed append left is a line of its own.
+let pending = [];
+let retry = null;
+let tries = 0;
+const done = () => agentGone && live === 0 && pending.length === 0;
+const flush = () => {
+  while (pending.length > 0) {
+    try { appendFileSync(exitLog, "\\n" + pending[0] + "\\n"); } catch (e) {
+      if (++tries < 6000) return;
+      pending = [];
+      break;
+    }
+    pending.shift();
+  }
+  clearInterval(retry);
+  retry = null;
+  tries = 0;
+  if (done()) process.exit(0);
+};
 const log = (line) => {
   if (exitLog === undefined) return;
-  try { appendFileSync(exitLog, line + "\\n"); } catch (e) {}
+  if (pending.length === 0) {
+    try { return appendFileSync(exitLog, line + "\\n"); } catch (e) {}
+  }
+  if (pending.length < 1000) pending.push(line);
+  retry ??= setInterval(flush, 100);
 };
 const agent = process.ppid;
 const lines = require("node:readline").createInterface({ input: process.stdin });
@@ -63,7 +87,7 @@ lines.on("line", (line) => {
         live--;
         if (r.name) log("X " + r.name + " " + (code === null ? -1 : code) + " " + (signal === null ? 0 : constants.signals[signal]));
         reply({ id: r.id, code, signal });
-        if (agentGone && live === 0) process.exit(0);
+        if (done()) process.exit(0);
       });
     }
   } catch (e) {
@@ -75,7 +99,7 @@ lines.on("line", (line) => {
 });
 lines.on("close", () => {
   agentGone = true;
-  if (exitLog === undefined || live === 0) process.exit(0);
+  if (exitLog === undefined || done()) process.exit(0);
 });
 `;
 

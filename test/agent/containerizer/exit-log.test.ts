@@ -33,6 +33,12 @@ test("parseExitLog: starts without an end are running; ends carry the code or th
   assert.equal(exited.has("b"), false);
 });
 
+test("parseExitLog: a fragment a full disk left (the launcher went on on a new line) is skipped", () => {
+  const { started, exited } = parseExitLog("S a 10\nX a 13 \nX a 1\nS b \nS b 12 7\nX a 0 0\n");
+  assert.deepEqual([...started], [["a", 10]]);
+  assert.deepEqual([...exited], [["a", { code: 0, signal: null }]]);
+});
+
 test("the launcher logs the end of a container that outlived the agent's end of the pipe", async (t) => {
   const built = nativeLauncher();
   if (!built.ok) {
