@@ -22,6 +22,18 @@ export const SERVICES_ROLE = "services";
 export const SERVICES_TICK_MS = 1000;
 /** While instances wait for offers, revive again this often. */
 export const SERVICES_REVIVE_REPEAT_MS = 5000;
+/**
+ * Implicit reconciliation (an empty RECONCILE: the master answers with every task it holds
+ * for the framework) after each (re)subscription, at these delays, then every
+ * SERVICES_RECONCILE_INTERVAL_MS (Marathon's `--reconciliation_interval`). It is how a task
+ * the framework forgot (an instance replaced and expunged while its agent was unreachable)
+ * that came back while the framework was not connected, or to a master that failed over
+ * meanwhile, is heard of, and then killed (services-core's status handling). Repeated early:
+ * after a failover the agents re-register on their own schedule, and the master answers only
+ * for the tasks of those that have.
+ */
+export const SERVICES_IMPLICIT_RECONCILE_AFTER_MS: readonly number[] = [0, 5_000, 15_000, 30_000];
+export const SERVICES_RECONCILE_INTERVAL_MS = 600_000;
 
 /** The calls the adapter makes; SchedulerClient satisfies it, unit tests record it. */
 export interface AdapterClient {
@@ -33,6 +45,8 @@ export interface AdapterClient {
   decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
   kill(taskId: string, agentId?: string): unknown;
   revive(roles?: readonly string[]): unknown;
+  /** RECONCILE: explicit for these tasks, implicit (every task) with none. */
+  reconcile(tasks?: readonly { taskId: string; agentId?: string }[]): unknown;
 }
 
 /** Sends a framework engine's scheduler calls (services-outputs.ts) in order. */
@@ -74,6 +88,9 @@ export class ServicesAdapter {
   private lastReviveMs = Number.NEGATIVE_INFINITY;
   /** Reads the master's quotas (set by connectServices); undefined while not connected. */
   quotaSource: (() => ReturnType<typeof fetchQuotas>) | undefined;
+  /** The implicit reconciliation rounds since the last subscription (see above). */
+  private subscribedAtMs: number | undefined;
+  private implicitRounds = 0;
 
   constructor(options: ServicesAdapterOptions) {
     this.state = options.state;
@@ -124,7 +141,21 @@ export class ServicesAdapter {
 
   tick(): void {
     this.apply(this.state.tick(this.nowMs()));
+    this.reconcileIfDue();
     void this.probeReadiness();
+  }
+
+  /** Sends the implicit reconciliation due now, if any (the schedule is above). */
+  reconcileIfDue(): void {
+    if (this.client === undefined || this.subscribedAtMs === undefined) return;
+    const early = SERVICES_IMPLICIT_RECONCILE_AFTER_MS;
+    const last = early.at(-1) ?? 0;
+    const dueAfter =
+      early[this.implicitRounds] ??
+      last + (this.implicitRounds - early.length + 1) * SERVICES_RECONCILE_INTERVAL_MS;
+    if (this.nowMs() - this.subscribedAtMs < dueAfter) return;
+    this.implicitRounds += 1;
+    this.client.reconcile([]);
   }
 
   /** Runs the readiness probes due now; resolves once their results are applied. */
@@ -145,6 +176,10 @@ export class ServicesAdapter {
     this.wantedOffers = false;
     this.reviveIfNeeded();
     void this.refreshQuotas();
+    // The first round goes now, after the explicit one the client sent for the known tasks.
+    this.subscribedAtMs = this.nowMs();
+    this.implicitRounds = 0;
+    this.reconcileIfDue();
   }
 
   /**

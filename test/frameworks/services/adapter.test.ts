@@ -3,6 +3,8 @@ import { describe, it } from "node:test";
 import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
 import {
   type AdapterClient,
+  SERVICES_IMPLICIT_RECONCILE_AFTER_MS,
+  SERVICES_RECONCILE_INTERVAL_MS,
   ServicesAdapter,
 } from "../../../src/frameworks/services/mesos-adapter.ts";
 import { ServicesState } from "../../../src/frameworks/services/services-state.ts";
@@ -14,6 +16,7 @@ function recorder() {
     decline: (...args) => calls.push({ call: "decline", args }),
     kill: (...args) => calls.push({ call: "kill", args }),
     revive: (...args) => calls.push({ call: "revive", args }),
+    reconcile: (...args) => calls.push({ call: "reconcile", args }),
   };
   return { calls, client };
 }
@@ -21,10 +24,11 @@ function recorder() {
 function setup() {
   let n = 0;
   const state = new ServicesState({ store: new MemoryAppStore(), newId: () => `id-${++n}` });
-  const adapter = new ServicesAdapter({ state, nowMs: () => 1_000 });
+  const clock = { nowMs: 1_000 };
+  const adapter = new ServicesAdapter({ state, nowMs: () => clock.nowMs });
   const { calls, client } = recorder();
   adapter.client = client;
-  return { state, adapter, calls };
+  return { state, adapter, calls, clock };
 }
 
 describe("services mesos adapter", () => {
@@ -54,6 +58,31 @@ describe("services mesos adapter", () => {
       agent_id: { value: "a9" },
     } as Parameters<ServicesAdapter["onUpdate"]>[0]);
     assert.deepEqual(calls.at(-1), { call: "kill", args: ["unknown.task", "a9"] });
+  });
+
+  it("reconciles implicitly on each (re)subscription, again while agents come back, then every reconciliation interval (nemesis seed 2055)", () => {
+    const { adapter, calls, clock } = setup();
+    const implicitAt: number[] = [];
+    const run = (untilMs: number) => {
+      for (; clock.nowMs <= untilMs; clock.nowMs += 1_000) {
+        const before = calls.length;
+        adapter.tick();
+        if (calls.slice(before).some((c) => c.call === "reconcile")) implicitAt.push(clock.nowMs);
+      }
+    };
+    adapter.onSubscribed("fw-1");
+    assert.deepEqual(calls.at(-1), { call: "reconcile", args: [[]] }, "at once, implicit");
+    run(1_000 + 30_000 + 2 * SERVICES_RECONCILE_INTERVAL_MS);
+    const early = SERVICES_IMPLICIT_RECONCILE_AFTER_MS.slice(1).map((ms) => 1_000 + ms);
+    const last = 1_000 + (SERVICES_IMPLICIT_RECONCILE_AFTER_MS.at(-1) ?? 0);
+    assert.deepEqual(implicitAt, [
+      ...early,
+      last + SERVICES_RECONCILE_INTERVAL_MS,
+      last + 2 * SERVICES_RECONCILE_INTERVAL_MS,
+    ]);
+    // A re-subscription starts the schedule again.
+    adapter.onSubscribed("fw-1");
+    assert.deepEqual(calls.at(-1), { call: "reconcile", args: [[]] });
   });
 
   it("does nothing while no client is connected", () => {
