@@ -50,6 +50,9 @@ type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
 export interface RecoveredHosted {
   taskId: string;
   unacknowledgedTasks: TaskInfo[];
+  /** The agent died before the task's TASK_RUNNING was checkpointed (see
+   *  CommandExecutorOptions.recovered). */
+  reportRunning: boolean;
 }
 
 export interface LaunchingParts {

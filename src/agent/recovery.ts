@@ -150,6 +150,8 @@ function reattach(
     return;
   }
   const staging = task.state === "TASK_STAGING";
+  // The state the core recovered (the checkpointed updates'), not the launch record's.
+  const latest = executor.tasks.get(task.task_id.value)?.task.state;
   const hosted = launching.hostedExecutor(
     { containerId: ex.containerId, frameworkId, executorId, directory, checkpoint: true },
     {
@@ -169,6 +171,7 @@ function reattach(
               } as TaskInfo,
             ]
           : [],
+        reportRunning: latest === "TASK_STAGING" || latest === "TASK_STARTING",
       },
       recoveredWait: wait.then((r) => (r.ok ? r.value : undefined)),
     },

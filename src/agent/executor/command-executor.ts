@@ -77,8 +77,12 @@ export interface CommandExecutorOptions {
   /** The task runs in an image: a CommandInfo without a value runs its Entrypoint/Cmd. */
   commandFromImage?: boolean;
   onExit(outcome: ExecutorOutcome): void;
-  /** Set after an agent restart: the task already runs in the container. */
-  recovered?: { taskId: string; unacknowledgedTasks: TaskInfo[] } | undefined;
+  /** Set after an agent restart: the task already runs in the container. `reportRunning`:
+   *  the agent died before the task's TASK_RUNNING was checkpointed (it was STAGING or
+   *  STARTING), so the executor that would have sent it, or sent it again, sends it now. */
+  recovered?:
+    | { taskId: string; unacknowledgedTasks: TaskInfo[]; reportRunning?: boolean }
+    | undefined;
 }
 
 /** Why the executor is killing its task, for the terminal update. */
@@ -141,6 +145,9 @@ export class HostedCommandExecutor {
     if (options.recovered !== undefined) {
       this.#taskId = options.recovered.taskId;
       this.#launched = true;
+      // Made before the task's end can be: the agent refuses it until the SUBSCRIBE, which
+      // carries it among the unacknowledged updates, in order, ahead of the end.
+      if (options.recovered.reportRunning === true) this.#update("TASK_RUNNING", {});
       void this.#watch();
     }
   }

@@ -4,7 +4,8 @@
 // was not written yet) nor report a recovered task's end as unknown: each task whose process
 // outlived the agent exited 0, so it ends TASK_FINISHED, its real exit status, which the
 // launcher recorded for the next agent. A task whose process the dead agent never started
-// ends terminal too, but not as if it had run.
+// ends terminal too, but not as if it had run. A long task whose process outlived the agent
+// before it was reported running is reported TASK_RUNNING by the recovered executor.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
@@ -73,6 +74,42 @@ for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
         }
       }
       assert.deepEqual([...wrong], [], `${survivors.size} of ${TASKS} outlived the agent`);
+    });
+
+    it("kill -9 while six long tasks launch: every task whose process outlived the agent is reported TASK_RUNNING after the restart (nemesis seed 2069)", async () => {
+      // The offers queued before the first test's restart went with the agent: launch on
+      // the first one still valid.
+      let ids: string[] = [];
+      const from = framework.updates.length;
+      for (let attempt = 0; attempt < 5 && ids.length === 0; attempt++) {
+        const offer = await framework.offer();
+        const tried = Array.from({ length: TASKS }, (_, i) => `long${attempt}-${i}`);
+        await framework.launch(
+          offer,
+          tried.map((id) => commandTask(id, `sleep 600 # ${marker}-${id}`)),
+        );
+        const first = await framework.until("the first update", () =>
+          framework.updates.slice(from).find((u) => tried.includes(u.taskId)),
+        );
+        if (!/invalid offers/.test(first.status.message ?? "")) ids = tried;
+      }
+      assert.ok(ids.length > 0, "a valid offer");
+      await agent?.kill9();
+      const survivors = ids.filter((id) => processesWith(`${marker}-${id}`).length > 0);
+      assert.ok(survivors.length > 0, "some task's process outlived the agent");
+      agent = await spawnAgent(flags);
+      const latest = () => {
+        const last = new Map<string, string>();
+        for (const u of framework.updates.slice(from)) last.set(u.taskId, u.state);
+        return last;
+      };
+      // A task the dead agent had not yet reported running (STAGING or STARTING) whose process
+      // runs is running: it must not stay STAGING until it ends.
+      await framework.until(
+        "every task whose process outlived the agent reported running",
+        () => survivors.every((id) => latest().get(id) === "TASK_RUNNING") || undefined,
+        20_000,
+      );
     });
   });
 }
