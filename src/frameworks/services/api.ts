@@ -60,6 +60,9 @@ export interface ServicesApiOptions {
   readonly version?: string;
   /** The framework's role: apps that name none run under it (Marathon's `--mesos_role`). */
   readonly role?: string;
+  /** The master URL and the `zk://` state URL, as /v2/info reports them. */
+  readonly master?: string;
+  readonly zk?: string;
 }
 
 const json = (status: number, body: unknown, headers?: Record<string, string>): ApiReply =>
@@ -143,6 +146,8 @@ export class ServicesApi {
             leader: this.leader,
             version: this.options.version,
             role: this.options.role,
+            master: this.options.master,
+            zk: this.options.zk,
           }),
         ),
     },

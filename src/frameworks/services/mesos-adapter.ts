@@ -62,7 +62,7 @@ export interface ServicesAdapterOptions {
 
 /** Maps state effects onto scheduler calls; pure apart from the client it is given. */
 export class ServicesAdapter {
-  private readonly state: ServicesState;
+  readonly state: ServicesState;
   private readonly nowMs: () => number;
   readonly role: string;
   /** Every role subscribed with: the framework's own first. */
@@ -140,8 +140,11 @@ export class ServicesAdapter {
     );
   }
 
-  onSubscribed(frameworkId: string): void {
+  onSubscribed(frameworkId: string, master = ""): void {
+    const again = this.state.frameworkId() === frameworkId;
     this.state.setFrameworkId(frameworkId);
+    const eventType = again ? "scheduler_reregistered_event" : "scheduler_registered_event";
+    this.state.emit(eventType, this.nowMs(), { frameworkId, master });
     this.wantedOffers = false;
     this.reviveIfNeeded();
     void this.refreshQuotas();
@@ -210,7 +213,10 @@ export function connectServices(
       client.endpoint,
       authorization === undefined ? undefined : { Authorization: authorization },
     );
-  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
+  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id, master));
+  client.on("disconnected", () =>
+    adapter.state.emit("scheduler_disconnected_event", Date.now(), { master }),
+  );
   client.on("offers", (offers) => adapter.onOffers(offers));
   client.on("update", (status) => adapter.onUpdate(status));
   const timer = setInterval(() => adapter.tick(), SERVICES_TICK_MS);
