@@ -5,50 +5,30 @@
 // is committed to the store by ServicesState before the answer is built.
 
 import { RouteTable } from "../../http/route-table.ts";
+import { GroupsApi } from "./api-groups.ts";
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
 import { eventFilter, matchesLabelSelector } from "./api-query.ts";
+import {
+  type ApiAnswer,
+  type ApiReply,
+  type ApiRequest,
+  type ApiRoute,
+  deployed,
+  errorReply,
+  flag,
+  invalid,
+  json,
+  message,
+  uriNotFound,
+} from "./api-reply.ts";
 import { infoJson, metricsJson } from "./api-status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { mergePartialUpdate } from "./app-json.ts";
-import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
+import { parseAppDefinition, parseJsonText } from "./app-validation.ts";
 import { isScheduled } from "./instance.ts";
 import { type AppId, parseAppId } from "./path-id.ts";
-import type {
-  DeploymentResult,
-  ServiceEvent,
-  ServicesEffect,
-  ServicesError,
-  ServicesState,
-} from "./services-state.ts";
+import type { ServiceEvent, ServicesEffect, ServicesState } from "./services-state.ts";
 import { parseTaskId } from "./task-info.ts";
-
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly body: string;
-  readonly clientIp: string;
-}
-
-export type ApiReply =
-  | {
-      readonly kind: "json";
-      readonly status: number;
-      readonly body: unknown;
-      readonly headers?: Record<string, string>;
-    }
-  | { readonly kind: "text"; readonly status: number; readonly body: string }
-  | { readonly kind: "events"; readonly filter: ReadonlySet<string> | undefined };
-
-/** One route: `/<name>`, and with `subpaths` every `/<name>/<tail>` too. */
-export interface ApiRoute {
-  readonly name: string;
-  readonly subpaths?: boolean;
-  readonly serve: (req: ApiRequest, tail: string) => ApiReply;
-}
-
-/** A complete answer (every reply but the event stream). */
-export type ApiAnswer = Exclude<ApiReply, { readonly kind: "events" }>;
 
 export interface ServicesApiOptions {
   readonly state: ServicesState;
@@ -64,48 +44,6 @@ export interface ServicesApiOptions {
   readonly master?: string;
   readonly zk?: string;
 }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): ApiReply =>
-  headers === undefined ? { kind: "json", status, body } : { kind: "json", status, body, headers };
-
-const message = (status: number, text: string): ApiReply => json(status, { message: text });
-
-const uriNotFound = (): ApiAnswer => ({
-  kind: "json",
-  status: 404,
-  body: { message: "URI not found" },
-});
-
-const ERROR_STATUS: Record<ServicesError["code"], number> = {
-  APP_NOT_FOUND: 404,
-  APP_EXISTS: 409,
-  APP_LOCKED: 409,
-  DEPLOYMENT_NOT_FOUND: 404,
-  TASK_NOT_FOUND: 404,
-  QUOTA_EXCEEDED: 422,
-};
-
-function errorReply(error: ServicesError): ApiReply {
-  const body: Record<string, unknown> = { message: error.message };
-  // Marathon's 422 shape: the reason also in `details`, where clients look for it.
-  if (error.code === "QUOTA_EXCEEDED") body.details = [{ path: "/", errors: [error.message] }];
-  if (error.deployments !== undefined) body.deployments = error.deployments.map((id) => ({ id }));
-  return json(ERROR_STATUS[error.code], body);
-}
-
-const invalid = (f: ValidationFailure): ApiReply => json(f.status, f.body);
-
-const flag = (q: URLSearchParams, name: string, fallback = false) => {
-  const v = q.get(name);
-  return v === null ? fallback : v === "" || v === "true";
-};
-
-const deployed = (r: DeploymentResult, status = 200): ApiReply =>
-  json(
-    status,
-    { deploymentId: r.deploymentId, version: r.version },
-    { "Marathon-Deployment-Id": r.deploymentId },
-  );
 
 export class ServicesApi {
   readonly counters = { requests: 0, appsCreated: 0, deployments: 0 };
@@ -162,6 +100,7 @@ export class ServicesApi {
     { name: "v2/queue", subpaths: true, serve: (req, tail) => this.queue(req, tail) },
     { name: "v2/tasks", subpaths: true, serve: (req, tail) => this.tasks(req, tail) },
     { name: "v2/deployments", subpaths: true, serve: (req, tail) => this.deployments(req, tail) },
+    { name: "v2/groups", subpaths: true, serve: (req, tail) => this.groups.serve(req, tail) },
     {
       name: "v2/apps",
       subpaths: true,
@@ -169,6 +108,18 @@ export class ServicesApi {
     },
   ];
   readonly #table = new RouteTable<ApiRoute>();
+  #groups: GroupsApi | undefined;
+
+  /** `/v2/groups` (api-groups.ts), made on first use: the routes above exist before the options. */
+  private get groups(): GroupsApi {
+    this.#groups ??= new GroupsApi({
+      state: this.state,
+      now: () => this.now(),
+      flush: () => this.flush(),
+      defaultRole: this.parseOptions().defaultRole,
+    });
+    return this.#groups;
+  }
 
   /** Answers one request in-process, matched against `routes` as the HTTP server does. */
   handle(req: ApiRequest): ApiReply {
@@ -483,4 +434,4 @@ export class ServicesApi {
   }
 }
 
-export type { ServiceEvent };
+export type { ApiAnswer, ApiReply, ApiRequest, ApiRoute, ServiceEvent };
