@@ -166,7 +166,7 @@ function allDone(): boolean {
   return unackedTerminals.size === 0;
 }
 
-executor.on("launchGroup", async (group) => {
+executor.on("launchGroup", (group) => {
   const id = `group-${++groups}`;
   const list = (group.tasks ?? []).map(
     (info): RunningTask => ({
@@ -180,10 +180,12 @@ executor.on("launchGroup", async (group) => {
     }),
   );
   for (const t of list) tasks.set(t.info.task_id.value, t);
-  await Promise.all(list.map((t) => start(t)));
+  // Not awaited: the client delivers the next event (a KILL, an ACKNOWLEDGED) only once a
+  // handler returns, and a task runs for as long as it likes.
+  for (const t of list) void start(t);
 });
 
-executor.on("launch", async (info) => {
+executor.on("launch", (info) => {
   // A single task on the default executor is a group of one.
   const t: RunningTask = {
     info,
@@ -195,7 +197,7 @@ executor.on("launch", async (info) => {
     terminalUuid: undefined,
   };
   tasks.set(info.task_id.value, t);
-  await start(t);
+  void start(t);
 });
 
 executor.on("kill", ({ taskId, killPolicy }) => {

@@ -36,7 +36,10 @@ async function roomyOffer(): Promise<Loose> {
 }
 
 /** Launches `tasks` as one group on the default executor `executorId`; returns the agent id. */
-async function launchGroup(executorId: string, tasks: { id: string; cmd: string }[]) {
+async function launchGroup(
+  executorId: string,
+  tasks: { id: string; cmd: string; health?: Record<string, unknown> }[],
+) {
   const offer = await roomyOffer();
   const res = await cluster.framework.scheduler.call({
     type: "ACCEPT",
@@ -61,6 +64,7 @@ async function launchGroup(executorId: string, tasks: { id: string; cmd: string 
                 resources: [scalar("cpus", 0.1), scalar("mem", 32)],
                 command: { value: t.cmd },
                 kill_policy: { grace_period: { nanoseconds: 500_000_000 } },
+                ...(t.health === undefined ? {} : { health_check: t.health }),
               })),
             },
           },
@@ -122,5 +126,39 @@ describe("the default executor (LAUNCH_GROUP) on a real agent", () => {
     ]);
     await cluster.framework.state("one", "TASK_FINISHED", 60_000);
     await cluster.framework.state("two", "TASK_FINISHED", 60_000);
+  });
+
+  it("a task failing its health check is killed with its group; a KILL takes a whole group down", async () => {
+    await launchGroup("sick-ex", [
+      {
+        id: "sick",
+        cmd: "sleep 1000",
+        health: {
+          type: "COMMAND",
+          command: { value: "exit 1" },
+          delay_seconds: 0,
+          interval_seconds: 0.2,
+          grace_period_seconds: 0,
+          consecutive_failures: 2,
+        },
+      },
+      { id: "mate", cmd: "sleep 1000" },
+    ]);
+    const sick = await cluster.framework.state("sick", "TASK_KILLED", 60_000);
+    assert.equal(sick.status.healthy, false);
+    assert.match(String(sick.status.message), /health check failed 2 times consecutively/);
+    const unhealthy = cluster.framework.updates.find(
+      (u) => u.taskId === "sick" && u.state === "TASK_RUNNING" && u.status.healthy === false,
+    );
+    assert.equal(unhealthy?.status.reason, "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED");
+    await cluster.framework.state("mate", "TASK_KILLED", 60_000);
+    const agentId = await launchGroup("killed-ex", [
+      { id: "k1", cmd: "sleep 1000" },
+      { id: "k2", cmd: "sleep 1000" },
+    ]);
+    await cluster.framework.state("k2", "TASK_RUNNING", 60_000);
+    await cluster.framework.kill(agentId, "k1");
+    await cluster.framework.state("k1", "TASK_KILLED", 60_000);
+    await cluster.framework.state("k2", "TASK_KILLED", 60_000);
   });
 });
