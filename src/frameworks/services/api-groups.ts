@@ -21,6 +21,7 @@ import {
   scaledBy,
 } from "./groups.ts";
 import type { AppId } from "./path-id.ts";
+import { isPod, type PodApp, podJson } from "./pods.ts";
 import type { AppChange } from "./services-outputs.ts";
 import type { ServicesState } from "./services-state.ts";
 import type { DeploymentResult, Result } from "./services-types.ts";
@@ -97,8 +98,15 @@ export class GroupsApi {
       withInfo ? appInfoJson(this.ctx.state, v, embeds.has("group.apps.tasks")) : appToJson(v);
     return {
       id,
-      apps: embeds.has("group.apps") || withInfo ? node.apps.map(appJson) : [],
-      pods: [],
+      apps:
+        embeds.has("group.apps") || withInfo
+          ? node.apps.filter((v) => !isPod(v.app)).map(appJson)
+          : [],
+      pods: embeds.has("group.pods")
+        ? node.apps
+            .filter((v) => isPod(v.app))
+            .map((v) => podJson(v as AppVersion & { app: PodApp }))
+        : [],
       groups: embeds.has("group.groups")
         ? node.groups.flatMap((g) => {
             const sub = this.groupJson(g, apps, embeds);

@@ -7,6 +7,7 @@
 import { RouteTable } from "../../http/route-table.ts";
 import { GroupsApi } from "./api-groups.ts";
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
+import { PodsApi } from "./api-pods.ts";
 import { eventFilter, matchesLabelSelector } from "./api-query.ts";
 import {
   type ApiAnswer,
@@ -27,6 +28,7 @@ import { mergePartialUpdate } from "./app-json.ts";
 import { parseAppDefinition, parseJsonText } from "./app-validation.ts";
 import { isScheduled } from "./instance.ts";
 import { type AppId, parseAppId } from "./path-id.ts";
+import { isPod } from "./pods.ts";
 import type { ServiceEvent, ServicesEffect, ServicesState } from "./services-state.ts";
 import { parseTaskId } from "./task-info.ts";
 
@@ -101,6 +103,7 @@ export class ServicesApi {
     { name: "v2/tasks", subpaths: true, serve: (req, tail) => this.tasks(req, tail) },
     { name: "v2/deployments", subpaths: true, serve: (req, tail) => this.deployments(req, tail) },
     { name: "v2/groups", subpaths: true, serve: (req, tail) => this.groups.serve(req, tail) },
+    { name: "v2/pods", subpaths: true, serve: (req, tail) => this.pods.serve(req, tail) },
     {
       name: "v2/apps",
       subpaths: true,
@@ -109,6 +112,19 @@ export class ServicesApi {
   ];
   readonly #table = new RouteTable<ApiRoute>();
   #groups: GroupsApi | undefined;
+  #pods: PodsApi | undefined;
+
+  /** `/v2/pods` (api-pods.ts), made on first use like `groups`. */
+  private get pods(): PodsApi {
+    this.#pods ??= new PodsApi({
+      state: this.state,
+      now: () => this.now(),
+      flush: () => this.flush(),
+      defaultRole: this.parseOptions().defaultRole,
+      podEvent: (type, fields) => this.state.emit(type, this.now(), fields),
+    });
+    return this.#pods;
+  }
 
   /** `/v2/groups` (api-groups.ts), made on first use: the routes above exist before the options. */
   private get groups(): GroupsApi {
@@ -194,6 +210,7 @@ export class ServicesApi {
     const embedTasks = q.getAll("embed").includes("apps.tasks");
     return this.state
       .apps()
+      .filter((v) => !isPod(v.app))
       .filter((v) => cmd === undefined || (v.app.cmd ?? "").toLowerCase().includes(cmd))
       .filter((v) => idPart === null || v.app.id.includes(idPart))
       .filter((v) => label === null || matchesLabelSelector(label, v.app.labels))
@@ -323,7 +340,9 @@ export class ServicesApi {
   }
 
   private appItem(req: ApiRequest, id: AppId): ApiReply {
-    const current = this.state.app(id);
+    const found = this.state.app(id);
+    // A pod is not an app (/v2/pods serves it).
+    const current = found !== undefined && isPod(found.app) ? undefined : found;
     switch (req.method) {
       case "GET":
         if (current === undefined) return message(404, `App '${id}' does not exist`);

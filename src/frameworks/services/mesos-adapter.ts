@@ -6,11 +6,12 @@ import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
 import { isScheduled } from "./instance.ts";
+import { containerTaskId, isPod } from "./pods.ts";
 import { fetchQuotas } from "./quota-source.ts";
 import { probe } from "./readiness.ts";
-import type { SchedulerCallOutput } from "./services-outputs.ts";
+import type { PodTaskGroup, SchedulerCallOutput } from "./services-outputs.ts";
 import type { ServicesEffect, ServicesState } from "./services-state.ts";
-import { taskIdFor } from "./task-info.ts";
+import { parseTaskId, taskIdFor } from "./task-info.ts";
 
 /** Marathon's default failover timeout is one week: tasks survive a framework restart. */
 export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
@@ -44,7 +45,10 @@ export function sendSchedulerCalls(
     if (c.kind === "launch")
       client.accept(
         [c.offerId],
-        [launchOperation(c.tasks)],
+        [
+          ...(c.tasks.length > 0 ? [launchOperation(c.tasks)] : []),
+          ...(c.groups ?? []).map((g) => launchGroupOperation(g)),
+        ],
         ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
       );
     else if (c.kind === "decline") client.decline([c.offerId], { refuseSeconds: c.refuseSeconds });
@@ -86,7 +90,12 @@ export class ServicesAdapter {
   apply(effects: readonly ServicesEffect[]): void {
     const client = this.client;
     if (client === undefined) return; // not connected: the tick re-derives launches later
-    sendSchedulerCalls(client, effects);
+    sendSchedulerCalls(
+      client,
+      effects.map((e) =>
+        e.kind === "kill" ? { ...e, taskId: this.mesosTaskIds(e.taskId)[0] ?? e.taskId } : e,
+      ),
+    );
     this.reviveIfNeeded();
   }
 
@@ -140,6 +149,19 @@ export class ServicesAdapter {
     );
   }
 
+  /**
+   * The Mesos tasks of an instance's task id: itself, or for a pod one per container (killing
+   * one kills the group: the default executor takes a group down as one).
+   */
+  mesosTaskIds(taskId: string): string[] {
+    const parsed = parseTaskId(taskId);
+    if (parsed === undefined || taskIdFor(parsed.instanceId, parsed.incarnation) !== taskId)
+      return [taskId];
+    const app = this.state.app(parsed.appId)?.app;
+    if (app === undefined || !isPod(app)) return [taskId];
+    return app.pod.containers.map((c) => containerTaskId(taskId, c.name));
+  }
+
   onSubscribed(frameworkId: string, master = ""): void {
     const again = this.state.frameworkId() === frameworkId;
     this.state.setFrameworkId(frameworkId);
@@ -165,11 +187,19 @@ export class ServicesAdapter {
     const out: { taskId: string; agentId?: string }[] = [];
     for (const i of this.state.instances()) {
       if (isScheduled(i)) continue;
-      const taskId = taskIdFor(i.instanceId, i.incarnation);
-      out.push(i.agentId === undefined ? { taskId } : { taskId, agentId: i.agentId });
+      for (const taskId of this.mesosTaskIds(taskIdFor(i.instanceId, i.incarnation)))
+        out.push(i.agentId === undefined ? { taskId } : { taskId, agentId: i.agentId });
     }
     return out;
   }
+}
+
+/** A pod instance's LAUNCH_GROUP operation. */
+function launchGroupOperation(g: PodTaskGroup): ReturnType<typeof launchOperation> {
+  return {
+    type: "LAUNCH_GROUP",
+    launch_group: { executor: g.executor, task_group: { tasks: g.tasks } },
+  };
 }
 
 /** Builds the SchedulerClient for the adapter and wires its handlers and tick timer. */
