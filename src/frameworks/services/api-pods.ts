@@ -190,7 +190,7 @@ export class PodsApi {
     if (victims.some((v) => v === undefined || isScheduled(v)))
       return message(
         404,
-        `Instance '${ids.find((x, k) => victims[k] === undefined) ?? ids[0]}' does not exist`,
+        `Instance '${ids.find((_, k) => victims[k] === undefined) ?? ids[0]}' does not exist`,
       );
     const live = victims as Instance[];
     const statuses = live.map((i) => this.instanceJson(pod, i));

@@ -46,7 +46,7 @@ export function sendSchedulerCalls(
       client.accept(
         [c.offerId],
         [
-          ...(c.tasks.length > 0 ? [launchOperation(c.tasks)] : []),
+          ...(c.tasks.length > 0 || c.groups === undefined ? [launchOperation(c.tasks)] : []),
           ...(c.groups ?? []).map((g) => launchGroupOperation(g)),
         ],
         ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
