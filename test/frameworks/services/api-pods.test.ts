@@ -98,8 +98,8 @@ describe("/v2/pods", () => {
     const names = group?.tasks.map((t) => t.task_id.value.split(".").at(-1));
     assert.deepEqual(names, ["front", "side"]);
     const front = group?.tasks[0];
-    const port = front?.health_check?.http?.port;
-    assert.ok(port !== undefined && port >= 31000);
+    const port = Number(front?.health_check?.http?.port);
+    assert.ok(port >= 31000);
     const env = front?.command?.environment?.variables ?? [];
     assert.ok(env.some((v) => v.name === "ENDPOINT_HTTP" && v.value === String(port)));
     const status = (await call("GET", "/v2/pods/web/duo::status")).body;
