@@ -85,6 +85,9 @@ describe("/v2/pods", () => {
     assert.equal((await call("POST", "/v2/pods", pod)).status, 409);
     assert.deepEqual((await call("GET", "/v2/apps")).body.apps, []);
     assert.equal((await call("GET", "/v2/pods")).body.length, 1);
+    const [deployment] = (await call("GET", "/v2/deployments")).body;
+    assert.deepEqual(deployment.affectedPods, ["/web/duo"]);
+    assert.deepEqual(deployment.affectedApps, []);
   });
 
   test("an instance launches as one task group on the DEFAULT executor", async () => {
