@@ -192,7 +192,8 @@ function fromZod(error: z.ZodError, input: unknown): ValidationFailure {
   return { status: typeError ? 400 : 422, body: { message, details: violations.details() } };
 }
 
-function invalidJson(path: string, error: string): ValidationFailure {
+/** Marathon's 400 for a value of the wrong JSON type at `path`. */
+export function invalidJson(path: string, error: string): ValidationFailure {
   return { status: 400, body: { message: "Invalid JSON", details: [{ path, errors: [error] }] } };
 }
 

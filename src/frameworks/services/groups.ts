@@ -5,7 +5,7 @@
 // one deployment.
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
-import { parseAppDefinition, type ValidationFailure } from "./app-validation.ts";
+import { invalidJson, parseAppDefinition, type ValidationFailure } from "./app-validation.ts";
 import { type AppId, parseAppId } from "./path-id.ts";
 
 /** Versions of the root kept for `/v2/groups/{id}/versions` (Marathon's `--zk_max_versions`). */
@@ -65,16 +65,7 @@ export function flattenGroup(
   inherited: readonly string[] = [],
 ): FlatGroupResult {
   if (!isObject(raw))
-    return {
-      ok: false,
-      failure: {
-        status: 400,
-        body: {
-          message: "Invalid JSON",
-          details: [{ path: path === "" ? "/" : path, errors: ["error.expected.jsobject"] }],
-        },
-      },
-    };
+    return { ok: false, failure: invalidJson(path === "" ? "/" : path, "error.expected.jsobject") };
   const rawId = raw.id === undefined ? "" : raw.id;
   if (typeof rawId !== "string") return notValid(`${path}/id`, "error.expected.jsstring");
   const id = parseGroupId(rawId, base);

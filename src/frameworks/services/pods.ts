@@ -9,7 +9,7 @@ import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
 import type { Resource as WireResource } from "../../wire/resource.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
-import { parseAppDefinition, type ValidationFailure } from "./app-validation.ts";
+import { invalidJson, parseAppDefinition, type ValidationFailure } from "./app-validation.ts";
 import { taskIdFor } from "./task-info.ts";
 
 export interface PodContainer {
@@ -104,17 +104,7 @@ function parseContainer(raw: unknown, at: string, errors: { path: string; errors
 
 /** Parses a pod JSON (Marathon's PodDefinition) into the app that runs it. */
 export function parsePod(raw: unknown, defaultRole: string): Parsed {
-  if (!isObject(raw))
-    return {
-      ok: false,
-      failure: {
-        status: 400,
-        body: {
-          message: "Invalid JSON",
-          details: [{ path: "/", errors: ["error.expected.jsobject"] }],
-        },
-      },
-    };
+  if (!isObject(raw)) return { ok: false, failure: invalidJson("/", "error.expected.jsobject") };
   const errors: { path: string; errors: string[] }[] = [];
   if (raw.id === undefined) errors.push({ path: "/id", errors: ["error.path.missing"] });
   if (!Array.isArray(raw.containers) || raw.containers.length === 0)
