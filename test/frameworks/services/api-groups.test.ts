@@ -171,6 +171,28 @@ describe("/v2/groups", () => {
     assert.equal(state.app("/shop/back/db" as never)?.app.instances, 3);
   });
 
+  test("a group's dependencies order its apps after the group it depends on", async () => {
+    const res = await call("POST", "/v2/groups", {
+      id: "/tiers",
+      groups: [
+        { id: "web", dependencies: ["/tiers/db"], apps: [app("front")] },
+        { id: "db", apps: [app("pg")] },
+      ],
+    });
+    assert.equal(res.status, 201);
+    const plan = (await call("GET", "/v2/deployments")).body.find(
+      (d: { id: string }) => d.id === res.body.deploymentId,
+    );
+    const scale = plan.steps
+      .map((s: { actions: { action: string; app: string }[] }) => s.actions)
+      .filter((a: { action: string }[]) => a[0]?.action === "ScaleApplication")
+      .map((a: { app: string }[]) => a.map((x) => x.app));
+    assert.deepEqual(scale, [["/tiers/db/pg"], ["/tiers/web/front"]]);
+    settle();
+    assert.equal((await call("DELETE", "/v2/groups/tiers")).status, 200);
+    settle();
+  });
+
   test("a bad app in a group is a 422 at its path; DELETE removes every app below", async () => {
     const bad = await call("POST", "/v2/groups", {
       id: "/bad",
