@@ -35,7 +35,6 @@ interface RunningTask {
 
 const executor = new ExecutorClient();
 const tasks = new Map<string, RunningTask>();
-const unackedTerminals = new Set<string>();
 let groups = 0;
 let shuttingDown = false;
 
@@ -62,10 +61,7 @@ async function update(
       ? { reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED" as const }
       : {}),
   });
-  if (terminal) {
-    task.terminalUuid = sent.uuid;
-    unackedTerminals.add(sent.uuid);
-  }
+  if (terminal) task.terminalUuid = sent.uuid;
 }
 
 function graceMs(task: RunningTask, override?: number): number {
@@ -161,9 +157,13 @@ async function ended(task: RunningTask, code: number | null, signal: NodeJS.Sign
     killGroup(task.group, `Killed since task ${task.info.task_id.value} of its group ended`);
 }
 
+/**
+ * Every task terminal and every update acknowledged. The client records an update as
+ * unacknowledged before its POST goes out, so a terminal update still in flight counts.
+ */
 function allDone(): boolean {
   for (const t of tasks.values()) if (!t.terminal) return false;
-  return unackedTerminals.size === 0;
+  return executor.unacknowledgedUpdates.length === 0;
 }
 
 executor.on("launchGroup", (group) => {
@@ -208,8 +208,7 @@ executor.on("kill", ({ taskId, killPolicy }) => {
   killGroup(task.group, "Killed by the scheduler", ns === undefined ? undefined : ns / 1e6);
 });
 
-executor.on("acknowledged", ({ uuid }) => {
-  unackedTerminals.delete(uuid);
+executor.on("acknowledged", () => {
   if (allDone() && tasks.size > 0) void executor.stop().then(() => process.exit(0));
 });
 
