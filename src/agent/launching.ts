@@ -23,6 +23,7 @@ import {
   type ExecutorOutcome,
   HostedCommandExecutor,
 } from "./executor/command-executor.ts";
+import { defaultExecutorCommand } from "./executor/default-executor-command.ts";
 import {
   type LocalExecutorEndpoint,
   LocalExecutorTransport,
@@ -254,7 +255,11 @@ export class Launching {
       void hosted.start();
       return;
     }
-    const command = launch.executorInfo.command;
+    // Mesos's DEFAULT executor (LAUNCH_GROUP) comes with no command: the agent runs its own.
+    const command =
+      launch.executorInfo.type === "DEFAULT" && launch.executorInfo.command?.value === undefined
+        ? { ...launch.executorInfo.command, ...defaultExecutorCommand() }
+        : launch.executorInfo.command;
     if (command?.value === undefined) {
       this.#launchFailed(containerId, "ExecutorInfo has no command");
       return;

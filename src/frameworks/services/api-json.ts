@@ -4,6 +4,7 @@ import { type AppVersion, appToJson } from "./app-json.ts";
 import type { DeploymentRecord } from "./app-store.ts";
 import { type Instance, isScheduled } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
+import { isPod } from "./pods.ts";
 import type { ServicesState } from "./services-state.ts";
 import { taskIdFor } from "./task-info.ts";
 
@@ -74,13 +75,19 @@ export function appInfoJson(
   return out;
 }
 
+function isPodId(state: ServicesState, id: AppId): boolean {
+  const v = state.app(id) ?? state.deploymentsOf(id)[0]?.target[id];
+  return v !== undefined && isPod(v.app);
+}
+
 export function deploymentJson(d: DeploymentRecord, state: ServicesState): Record<string, unknown> {
   const current = d.steps[d.currentStep] ?? [];
   return {
     id: d.id,
     version: d.version,
-    affectedApps: d.affectedApps,
-    affectedPods: [],
+    // Pods run as apps (pods.ts); Marathon lists them apart.
+    affectedApps: d.affectedApps.filter((id) => !isPodId(state, id)),
+    affectedPods: d.affectedApps.filter((id) => isPodId(state, id)),
     steps: d.steps.map((actions) => ({ actions })),
     currentActions: current.map((a) => ({
       action: a.action,

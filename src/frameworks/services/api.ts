@@ -5,50 +5,32 @@
 // is committed to the store by ServicesState before the answer is built.
 
 import { RouteTable } from "../../http/route-table.ts";
+import { GroupsApi } from "./api-groups.ts";
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
+import { PodsApi } from "./api-pods.ts";
 import { eventFilter, matchesLabelSelector } from "./api-query.ts";
+import {
+  type ApiAnswer,
+  type ApiReply,
+  type ApiRequest,
+  type ApiRoute,
+  deployed,
+  errorReply,
+  flag,
+  invalid,
+  json,
+  message,
+  uriNotFound,
+} from "./api-reply.ts";
 import { infoJson, metricsJson } from "./api-status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { mergePartialUpdate } from "./app-json.ts";
-import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
+import { parseAppDefinition, parseJsonText } from "./app-validation.ts";
 import { isScheduled } from "./instance.ts";
 import { type AppId, parseAppId } from "./path-id.ts";
-import type {
-  DeploymentResult,
-  ServiceEvent,
-  ServicesEffect,
-  ServicesError,
-  ServicesState,
-} from "./services-state.ts";
+import { isPod } from "./pods.ts";
+import type { ServiceEvent, ServicesEffect, ServicesState } from "./services-state.ts";
 import { parseTaskId } from "./task-info.ts";
-
-export interface ApiRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly query: URLSearchParams;
-  readonly body: string;
-  readonly clientIp: string;
-}
-
-export type ApiReply =
-  | {
-      readonly kind: "json";
-      readonly status: number;
-      readonly body: unknown;
-      readonly headers?: Record<string, string>;
-    }
-  | { readonly kind: "text"; readonly status: number; readonly body: string }
-  | { readonly kind: "events"; readonly filter: ReadonlySet<string> | undefined };
-
-/** One route: `/<name>`, and with `subpaths` every `/<name>/<tail>` too. */
-export interface ApiRoute {
-  readonly name: string;
-  readonly subpaths?: boolean;
-  readonly serve: (req: ApiRequest, tail: string) => ApiReply;
-}
-
-/** A complete answer (every reply but the event stream). */
-export type ApiAnswer = Exclude<ApiReply, { readonly kind: "events" }>;
 
 export interface ServicesApiOptions {
   readonly state: ServicesState;
@@ -60,49 +42,10 @@ export interface ServicesApiOptions {
   readonly version?: string;
   /** The framework's role: apps that name none run under it (Marathon's `--mesos_role`). */
   readonly role?: string;
+  /** The master URL and the `zk://` state URL, as /v2/info reports them. */
+  readonly master?: string;
+  readonly zk?: string;
 }
-
-const json = (status: number, body: unknown, headers?: Record<string, string>): ApiReply =>
-  headers === undefined ? { kind: "json", status, body } : { kind: "json", status, body, headers };
-
-const message = (status: number, text: string): ApiReply => json(status, { message: text });
-
-const uriNotFound = (): ApiAnswer => ({
-  kind: "json",
-  status: 404,
-  body: { message: "URI not found" },
-});
-
-const ERROR_STATUS: Record<ServicesError["code"], number> = {
-  APP_NOT_FOUND: 404,
-  APP_EXISTS: 409,
-  APP_LOCKED: 409,
-  DEPLOYMENT_NOT_FOUND: 404,
-  TASK_NOT_FOUND: 404,
-  QUOTA_EXCEEDED: 422,
-};
-
-function errorReply(error: ServicesError): ApiReply {
-  const body: Record<string, unknown> = { message: error.message };
-  // Marathon's 422 shape: the reason also in `details`, where clients look for it.
-  if (error.code === "QUOTA_EXCEEDED") body.details = [{ path: "/", errors: [error.message] }];
-  if (error.deployments !== undefined) body.deployments = error.deployments.map((id) => ({ id }));
-  return json(ERROR_STATUS[error.code], body);
-}
-
-const invalid = (f: ValidationFailure): ApiReply => json(f.status, f.body);
-
-const flag = (q: URLSearchParams, name: string, fallback = false) => {
-  const v = q.get(name);
-  return v === null ? fallback : v === "" || v === "true";
-};
-
-const deployed = (r: DeploymentResult, status = 200): ApiReply =>
-  json(
-    status,
-    { deploymentId: r.deploymentId, version: r.version },
-    { "Marathon-Deployment-Id": r.deploymentId },
-  );
 
 export class ServicesApi {
   readonly counters = { requests: 0, appsCreated: 0, deployments: 0 };
@@ -143,6 +86,8 @@ export class ServicesApi {
             leader: this.leader,
             version: this.options.version,
             role: this.options.role,
+            master: this.options.master,
+            zk: this.options.zk,
           }),
         ),
     },
@@ -157,6 +102,8 @@ export class ServicesApi {
     { name: "v2/queue", subpaths: true, serve: (req, tail) => this.queue(req, tail) },
     { name: "v2/tasks", subpaths: true, serve: (req, tail) => this.tasks(req, tail) },
     { name: "v2/deployments", subpaths: true, serve: (req, tail) => this.deployments(req, tail) },
+    { name: "v2/groups", subpaths: true, serve: (req, tail) => this.groups.serve(req, tail) },
+    { name: "v2/pods", subpaths: true, serve: (req, tail) => this.pods.serve(req, tail) },
     {
       name: "v2/apps",
       subpaths: true,
@@ -164,6 +111,31 @@ export class ServicesApi {
     },
   ];
   readonly #table = new RouteTable<ApiRoute>();
+  #groups: GroupsApi | undefined;
+  #pods: PodsApi | undefined;
+
+  /** `/v2/pods` (api-pods.ts), made on first use like `groups`. */
+  private get pods(): PodsApi {
+    this.#pods ??= new PodsApi({
+      state: this.state,
+      now: () => this.now(),
+      flush: () => this.flush(),
+      defaultRole: this.parseOptions().defaultRole,
+      podEvent: (type, fields) => this.state.emit(type, this.now(), fields),
+    });
+    return this.#pods;
+  }
+
+  /** `/v2/groups` (api-groups.ts), made on first use: the routes above exist before the options. */
+  private get groups(): GroupsApi {
+    this.#groups ??= new GroupsApi({
+      state: this.state,
+      now: () => this.now(),
+      flush: () => this.flush(),
+      defaultRole: this.parseOptions().defaultRole,
+    });
+    return this.#groups;
+  }
 
   /** Answers one request in-process, matched against `routes` as the HTTP server does. */
   handle(req: ApiRequest): ApiReply {
@@ -238,6 +210,7 @@ export class ServicesApi {
     const embedTasks = q.getAll("embed").includes("apps.tasks");
     return this.state
       .apps()
+      .filter((v) => !isPod(v.app))
       .filter((v) => cmd === undefined || (v.app.cmd ?? "").toLowerCase().includes(cmd))
       .filter((v) => idPart === null || v.app.id.includes(idPart))
       .filter((v) => label === null || matchesLabelSelector(label, v.app.labels))
@@ -367,7 +340,9 @@ export class ServicesApi {
   }
 
   private appItem(req: ApiRequest, id: AppId): ApiReply {
-    const current = this.state.app(id);
+    const found = this.state.app(id);
+    // A pod is not an app (/v2/pods serves it).
+    const current = found !== undefined && isPod(found.app) ? undefined : found;
     switch (req.method) {
       case "GET":
         if (current === undefined) return message(404, `App '${id}' does not exist`);
@@ -478,4 +453,4 @@ export class ServicesApi {
   }
 }
 
-export type { ServiceEvent };
+export type { ApiAnswer, ApiReply, ApiRequest, ApiRoute, ServiceEvent };

@@ -160,6 +160,12 @@ function fromZod(error: z.ZodError, input: unknown): ValidationFailure {
     const got = valueAt(input, issue.path);
     switch (issue.code) {
       case "invalid_type":
+        // A required field left out is a validation error (422), as Marathon answers it; a
+        // value of the wrong JSON type is unparsable (400).
+        if (got === undefined) {
+          violations.add(path, "error.path.missing");
+          break;
+        }
         typeError = true;
         violations.add(path, `error.expected.${JS_TYPE_NAMES[issue.expected] ?? "jsvalue"}`);
         break;
@@ -186,7 +192,8 @@ function fromZod(error: z.ZodError, input: unknown): ValidationFailure {
   return { status: typeError ? 400 : 422, body: { message, details: violations.details() } };
 }
 
-function invalidJson(path: string, error: string): ValidationFailure {
+/** Marathon's 400 for a value of the wrong JSON type at `path`. */
+export function invalidJson(path: string, error: string): ValidationFailure {
   return { status: 400, body: { message: "Invalid JSON", details: [{ path, errors: [error] }] } };
 }
 

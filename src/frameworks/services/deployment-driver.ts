@@ -210,13 +210,22 @@ export class DeploymentDriver {
     }
     ctx.write({ kind: "delete_deployment", deploymentId: d.id });
     const plan = planJson(d);
-    if (success) ctx.event("deployment_success", { id: d.id, plan });
-    else
-      ctx.event("deployment_failed", {
-        id: d.id,
-        plan,
-        ...(failure === undefined ? {} : { reason: failure }),
-      });
+    if (success) {
+      ctx.event("deployment_success", { id: d.id, plan });
+      ctx.event("group_change_success", { groupId: "/", version: d.version });
+      return;
+    }
+    ctx.event("deployment_step_failure", {
+      plan,
+      currentStep: { actions: d.steps[d.currentStep] ?? [] },
+    });
+    ctx.event("deployment_failed", {
+      id: d.id,
+      plan,
+      ...(failure === undefined ? {} : { reason: failure }),
+    });
+    const reason = failure ?? "stopped by a forced deployment";
+    ctx.event("group_change_failed", { groupId: "/", version: d.version, reason });
   }
 
   private stepInfo(ctx: ServicesCtx, d: DeploymentRecord): void {
@@ -257,10 +266,10 @@ export class DeploymentDriver {
         ctx.write({ kind: "put_deployment", deployment: d });
         return;
       }
-      ctx.event("deployment_step_success", {
-        plan: { id: d.id, version: d.version },
-        currentStep: { actions: step },
-      });
+      ctx.event("deployment_step_success", { plan: planJson(d), currentStep: { actions: step } });
+      for (const action of step)
+        if (action.action === "StopApplication")
+          ctx.event("app_terminated_event", { appId: action.app });
       d.currentStep += 1;
       ctx.write({ kind: "put_deployment", deployment: d });
       if (d.currentStep < d.steps.length) this.stepInfo(ctx, d);

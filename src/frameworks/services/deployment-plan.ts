@@ -52,7 +52,10 @@ export function buildPlan(
     if (known !== undefined) return known;
     if (seen.has(id)) return 0; // a cycle: Marathon refuses those at validation; stay finite here
     seen.add(id);
-    const deps = (target.get(id)?.app.dependencies ?? []) as AppId[];
+    // A dependency may name a group: every app of the plan below it (Marathon's group deps).
+    const deps = ((target.get(id)?.app.dependencies ?? []) as AppId[]).flatMap((dep) =>
+      target.has(dep) ? [dep] : [...target.keys()].filter((k) => k.startsWith(`${dep}/`)),
+    );
     const d = deps.reduce(
       (max, dep) => (target.has(dep) ? Math.max(max, depthOf(dep, seen) + 1) : max),
       0,

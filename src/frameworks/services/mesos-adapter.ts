@@ -6,11 +6,12 @@ import { launchOperation } from "../../sdk/offer-matching.ts";
 import { SchedulerClient } from "../../sdk/scheduler-client.ts";
 import type { TaskStatus } from "../../wire/status.ts";
 import { isScheduled } from "./instance.ts";
+import { containerTaskId, isPod } from "./pods.ts";
 import { fetchQuotas } from "./quota-source.ts";
 import { probe } from "./readiness.ts";
-import type { SchedulerCallOutput } from "./services-outputs.ts";
+import type { PodTaskGroup, SchedulerCallOutput } from "./services-outputs.ts";
 import type { ServicesEffect, ServicesState } from "./services-state.ts";
-import { taskIdFor } from "./task-info.ts";
+import { parseTaskId, taskIdFor } from "./task-info.ts";
 
 /** Marathon's default failover timeout is one week: tasks survive a framework restart. */
 export const SERVICES_FAILOVER_TIMEOUT_SECONDS = 7 * 24 * 3600;
@@ -58,7 +59,10 @@ export function sendSchedulerCalls(
     if (c.kind === "launch")
       client.accept(
         [c.offerId],
-        [launchOperation(c.tasks)],
+        [
+          ...(c.tasks.length > 0 || c.groups === undefined ? [launchOperation(c.tasks)] : []),
+          ...(c.groups ?? []).map((g) => launchGroupOperation(g)),
+        ],
         ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
       );
     else if (c.kind === "decline") client.decline([c.offerId], { refuseSeconds: c.refuseSeconds });
@@ -76,7 +80,7 @@ export interface ServicesAdapterOptions {
 
 /** Maps state effects onto scheduler calls; pure apart from the client it is given. */
 export class ServicesAdapter {
-  private readonly state: ServicesState;
+  readonly state: ServicesState;
   private readonly nowMs: () => number;
   readonly role: string;
   /** Every role subscribed with: the framework's own first. */
@@ -103,7 +107,12 @@ export class ServicesAdapter {
   apply(effects: readonly ServicesEffect[]): void {
     const client = this.client;
     if (client === undefined) return; // not connected: the tick re-derives launches later
-    sendSchedulerCalls(client, effects);
+    sendSchedulerCalls(
+      client,
+      effects.map((e) =>
+        e.kind === "kill" ? { ...e, taskId: this.mesosTaskIds(e.taskId)[0] ?? e.taskId } : e,
+      ),
+    );
     this.reviveIfNeeded();
   }
 
@@ -171,8 +180,24 @@ export class ServicesAdapter {
     );
   }
 
-  onSubscribed(frameworkId: string): void {
+  /**
+   * The Mesos tasks of an instance's task id: itself, or for a pod one per container (killing
+   * one kills the group: the default executor takes a group down as one).
+   */
+  mesosTaskIds(taskId: string): string[] {
+    const parsed = parseTaskId(taskId);
+    if (parsed === undefined || taskIdFor(parsed.instanceId, parsed.incarnation) !== taskId)
+      return [taskId];
+    const app = this.state.app(parsed.appId)?.app;
+    if (app === undefined || !isPod(app)) return [taskId];
+    return app.pod.containers.map((c) => containerTaskId(taskId, c.name));
+  }
+
+  onSubscribed(frameworkId: string, master = ""): void {
+    const again = this.state.frameworkId() === frameworkId;
     this.state.setFrameworkId(frameworkId);
+    const eventType = again ? "scheduler_reregistered_event" : "scheduler_registered_event";
+    this.state.emit(eventType, this.nowMs(), { frameworkId, master });
     this.wantedOffers = false;
     this.reviveIfNeeded();
     void this.refreshQuotas();
@@ -197,11 +222,19 @@ export class ServicesAdapter {
     const out: { taskId: string; agentId?: string }[] = [];
     for (const i of this.state.instances()) {
       if (isScheduled(i)) continue;
-      const taskId = taskIdFor(i.instanceId, i.incarnation);
-      out.push(i.agentId === undefined ? { taskId } : { taskId, agentId: i.agentId });
+      for (const taskId of this.mesosTaskIds(taskIdFor(i.instanceId, i.incarnation)))
+        out.push(i.agentId === undefined ? { taskId } : { taskId, agentId: i.agentId });
     }
     return out;
   }
+}
+
+/** A pod instance's LAUNCH_GROUP operation. */
+function launchGroupOperation(g: PodTaskGroup): ReturnType<typeof launchOperation> {
+  return {
+    type: "LAUNCH_GROUP",
+    launch_group: { executor: g.executor, task_group: { tasks: g.tasks } },
+  };
 }
 
 /** Builds the SchedulerClient for the adapter and wires its handlers and tick timer. */
@@ -245,7 +278,10 @@ export function connectServices(
       client.endpoint,
       authorization === undefined ? undefined : { Authorization: authorization },
     );
-  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
+  client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id, master));
+  client.on("disconnected", () =>
+    adapter.state.emit("scheduler_disconnected_event", Date.now(), { master }),
+  );
   client.on("offers", (offers) => adapter.onOffers(offers));
   client.on("update", (status) => adapter.onUpdate(status));
   const timer = setInterval(() => adapter.tick(), SERVICES_TICK_MS);

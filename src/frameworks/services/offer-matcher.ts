@@ -12,9 +12,10 @@ import type { InstanceLifecycle } from "./instance-lifecycle.ts";
 import { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
 import { type OfferView, offerView, placeInstance } from "./placement.ts";
+import { buildPodGroup, isPod } from "./pods.ts";
 import type { Preemptor } from "./preemptor.ts";
 import type { ServicesCtx } from "./services-context.ts";
-import type { SchedulerCallOutput } from "./services-outputs.ts";
+import type { PodTaskGroup, SchedulerCallOutput } from "./services-outputs.ts";
 import { buildTaskInfo } from "./task-info.ts";
 import { tierSettings } from "./tiers.ts";
 
@@ -54,12 +55,15 @@ export class OfferMatcher {
     for (const offer of offers) {
       const view = offerView(offer, ctx.nowMs);
       const tasks: TaskInfoInput[] = [];
+      const groups: PodTaskGroup[] = [];
       for (const id of apps) {
-        if (tasks.length >= this.options.maxInstancesPerOffer) break;
-        this.matchApp(ctx, id, offer, view, tasks);
+        if (tasks.length + groups.length >= this.options.maxInstancesPerOffer) break;
+        this.matchApp(ctx, id, offer, view, tasks, groups);
       }
       this.preemptor.noteOffer(view, ctx.nowMs);
-      if (tasks.length > 0)
+      if (groups.length > 0)
+        calls.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks, groups });
+      else if (tasks.length > 0)
         calls.push({ kind: "launch", offerId: view.offerId, agentId: view.agentId, tasks });
       else calls.push({ kind: "decline", offerId: view.offerId, refuseSeconds });
     }
@@ -91,6 +95,7 @@ export class OfferMatcher {
     offer: Offer,
     view: OfferView,
     tasks: TaskInfoInput[],
+    groups: PodTaskGroup[] = [],
   ): void {
     const index = this.lifecycle.index;
     // A slot freed by preemption is its candidate's alone while the hold lasts.
@@ -111,7 +116,7 @@ export class OfferMatcher {
       .flatMap((x) => (isAlive(x) && x.agent !== undefined ? [x.agent] : []));
     let used = false;
     for (const i of waiting) {
-      if (tasks.length >= this.options.maxInstancesPerOffer) break;
+      if (tasks.length + groups.length >= this.options.maxInstancesPerOffer) break;
       const run =
         current.lastConfigChangeAt === i.configVersion
           ? current
@@ -128,16 +133,24 @@ export class OfferMatcher {
       this.lifecycle.stage(ctx, i, at);
       this.preemptor.placed(i);
       placed.push(view.agent);
+      const build = {
+        version: run.version,
+        instanceId: i.instanceId,
+        incarnation: i.incarnation,
+        agentId: view.agentId,
+        host: view.agent.hostname,
+        resources: result.resources,
+        hostPorts: result.hostPorts,
+      };
+      // A pod's instance is one task group on the default executor (pods.ts).
+      if (isPod(run.app)) {
+        groups.push(buildPodGroup({ ...build, app: run.app }));
+        continue;
+      }
       tasks.push(
         buildTaskInfo({
+          ...build,
           app: run.app,
-          version: run.version,
-          instanceId: i.instanceId,
-          incarnation: i.incarnation,
-          agentId: view.agentId,
-          host: view.agent.hostname,
-          resources: result.resources,
-          hostPorts: result.hostPorts,
           ...(run.app.thermos === undefined
             ? {}
             : { instanceNumber: instanceNumberOf(index.of(id), i.instanceId) }),

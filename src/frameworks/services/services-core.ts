@@ -27,6 +27,7 @@ import type {
   TaskStatusInput,
 } from "./services-outputs.ts";
 import type { Backoff, DeploymentResult, Result, ServicesCoreOptions } from "./services-types.ts";
+import { statusEvents, unknownTaskEvent } from "./status-events.ts";
 import { parseTaskId } from "./task-info.ts";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tiers.ts";
 
@@ -231,8 +232,10 @@ export class ServicesCore {
     const i = parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
     if (i === undefined || parsed === undefined || parsed.incarnation !== i.incarnation) {
       // Unknown or stale tasks are killed, as Marathon's reconciliation does.
-      if (!isTerminalState(update.state))
+      if (!isTerminalState(update.state)) {
         ctx.call({ kind: "kill", taskId: update.taskId, agentId: update.agentId });
+        unknownTaskEvent(ctx, update);
+      }
       return;
     }
     ctx.event("status_update_event", {
@@ -246,6 +249,7 @@ export class ServicesCore {
       ports: i.hostPorts,
       version: i.version,
     });
+    statusEvents(ctx, i, update, this.#registry.get(i.appId));
     this.#lifecycle.applyStatus(ctx, i, update, this.#registry.get(i.appId), this.#hooks(ctx));
     this.#reviewUnreachable(ctx);
     this.#lifecycle.drainKills(ctx);

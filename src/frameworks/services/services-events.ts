@@ -23,10 +23,56 @@ export interface ServiceEventFieldsByType {
   deployment_info: { readonly plan: PlanJson; readonly currentStep: StepJson };
   deployment_success: { readonly id: string; readonly plan: PlanJson };
   deployment_failed: { readonly id: string; readonly plan: PlanJson; readonly reason?: string };
-  deployment_step_success: {
-    readonly plan: { readonly id: string; readonly version: string };
-    readonly currentStep: StepJson;
+  deployment_step_success: { readonly plan: PlanJson; readonly currentStep: StepJson };
+  deployment_step_failure: { readonly plan: PlanJson; readonly currentStep: StepJson };
+  group_change_success: { readonly groupId: string; readonly version: string };
+  group_change_failed: {
+    readonly groupId: string;
+    readonly version: string;
+    readonly reason: string;
   };
+  /** Every instance of a removed app has stopped. */
+  app_terminated_event: { readonly appId: AppId };
+  instance_changed_event: {
+    readonly instanceId: string;
+    readonly condition: string;
+    readonly runSpecId: AppId;
+    readonly agentId: string;
+    readonly host: string;
+    readonly runSpecVersion: string;
+  };
+  /** A task Mesos reported that no instance owns any more (it is killed). */
+  unknown_instance_terminated_event: {
+    readonly instanceId: string;
+    readonly runSpecId: string;
+    readonly condition: string;
+  };
+  health_status_changed_event: {
+    readonly appId: AppId;
+    readonly instanceId: string;
+    readonly version: string;
+    readonly alive: boolean;
+  };
+  failed_health_check_event: {
+    readonly appId: AppId;
+    readonly taskId: string;
+    readonly healthCheck: unknown;
+  };
+  unhealthy_instance_kill_event: {
+    readonly appId: AppId;
+    readonly taskId: string;
+    readonly instanceId: string;
+    readonly version: string;
+    readonly reason: string;
+    readonly host: string;
+    readonly slaveId: string;
+  };
+  pod_created_event: { readonly clientIp: string; readonly uri: string };
+  pod_updated_event: { readonly clientIp: string; readonly uri: string };
+  pod_deleted_event: { readonly clientIp: string; readonly uri: string };
+  scheduler_registered_event: { readonly frameworkId: string; readonly master: string };
+  scheduler_reregistered_event: { readonly frameworkId: string; readonly master: string };
+  scheduler_disconnected_event: { readonly master: string };
   status_update_event: {
     readonly slaveId: string;
     readonly taskId: string;

@@ -20,6 +20,12 @@ import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import type { ServiceEvent } from "./services-events.ts";
 import type { DeploymentResult, Result } from "./services-types.ts";
 
+/** One pod instance's LAUNCH_GROUP: the DEFAULT executor and a task per container. */
+export interface PodTaskGroup {
+  readonly executor: NonNullable<TaskInfoInput["executor"]>;
+  readonly tasks: TaskInfoInput[];
+}
+
 // ---- general: what any framework engine asks of its shell ----------------------------------
 
 /** Calls on the Mesos scheduler API; the adapter turns them into ACCEPT, DECLINE and KILL. */
@@ -29,6 +35,8 @@ export type SchedulerCallOutput =
       readonly offerId: string;
       readonly agentId: string;
       readonly tasks: TaskInfoInput[];
+      /** Task groups (pods) to LAUNCH_GROUP on the default executor, one per instance. */
+      readonly groups?: PodTaskGroup[];
       /** Filter on the offer's unused rest; 0 while instances still wait (see offer-matcher.ts). */
       readonly refuseSeconds?: number;
     }

@@ -82,6 +82,8 @@ export async function startServices(options: StartServicesOptions): Promise<Runn
     state,
     nowMs: Date.now,
     role,
+    master: options.master,
+    ...(options.zk === undefined ? {} : { zk: options.zk }),
     effects: (effects) => adapter.apply(effects),
     ...(durable === undefined ? {} : { durable }),
     beforeChange: () => adapter.refreshQuotas(),

@@ -26,7 +26,8 @@ export function taskIdFor(instanceId: string, incarnation: number): string {
 export function parseTaskId(
   taskId: string,
 ): { appId: AppId; instanceId: string; incarnation: number } | undefined {
-  const match = /^(.+)\.instance-([0-9a-zA-Z-]+)\._app\.(\d+)$/.exec(taskId);
+  // A pod container's task id adds `.<container name>` (pods.ts).
+  const match = /^(.+)\.instance-([0-9a-zA-Z-]+)\._app\.(\d+)(?:\.[a-z0-9-]+)?$/.exec(taskId);
   if (match === null) return undefined;
   const appId = taskPrefixToAppId(match[1] as string);
   if (appId === undefined) return undefined;

@@ -7,6 +7,7 @@ import {
   SERVICES_RECONCILE_INTERVAL_MS,
   ServicesAdapter,
 } from "../../../src/frameworks/services/mesos-adapter.ts";
+import { parsePod } from "../../../src/frameworks/services/pods.ts";
 import { ServicesState } from "../../../src/frameworks/services/services-state.ts";
 
 function recorder() {
@@ -83,6 +84,53 @@ describe("services mesos adapter", () => {
     // A re-subscription starts the schedule again.
     adapter.onSubscribed("fw-1");
     assert.deepEqual(calls.at(-1), { call: "reconcile", args: [[]] });
+  });
+
+  it("announces the subscription as scheduler_registered_event, then reregistered", () => {
+    const { state, adapter } = setup();
+    const events: { eventType: string }[] = [];
+    state.onEvent((e) => events.push(e));
+    adapter.onSubscribed("fw-1", "http://m:5050");
+    adapter.onSubscribed("fw-1", "http://m:5050");
+    assert.deepEqual(events, [
+      {
+        eventType: "scheduler_registered_event",
+        timestamp: new Date(1_000).toISOString(),
+        frameworkId: "fw-1",
+        master: "http://m:5050",
+      },
+      {
+        eventType: "scheduler_reregistered_event",
+        timestamp: new Date(1_000).toISOString(),
+        frameworkId: "fw-1",
+        master: "http://m:5050",
+      },
+    ]);
+  });
+
+  it("kills a pod instance through one of its containers' tasks and reconciles each", () => {
+    const { state, adapter, calls } = setup();
+    const parsed = parsePod(
+      {
+        id: "/p",
+        containers: [
+          { name: "a", exec: { command: { shell: "x" } } },
+          { name: "b", exec: { command: { shell: "y" } } },
+        ],
+      },
+      "*",
+    );
+    assert.ok(parsed.ok);
+    assert.ok(state.deploy({ upsert: [parsed.app] }, false, 1_000).ok);
+    state.advance(1_000);
+    adapter.apply([{ kind: "kill", taskId: "p.instance-id-9._app.1", agentId: "a1" }]);
+    const kills = calls.filter((c) => c.call === "kill");
+    assert.deepEqual(kills, [{ call: "kill", args: ["p.instance-id-9._app.1.a", "a1"] }]);
+    const [instance] = state.instancesOf("/p" as never);
+    assert.ok(instance !== undefined);
+    instance.state = "TASK_RUNNING";
+    const ids = adapter.reconcileTasks().map((t) => t.taskId);
+    assert.deepEqual(ids, [`${instance.instanceId}._app.1.a`, `${instance.instanceId}._app.1.b`]);
   });
 
   it("does nothing while no client is connected", () => {

@@ -80,6 +80,15 @@ describe("app definition", () => {
     });
   });
 
+  test("a missing id is a 422 Object is not valid with error.path.missing at /id", () => {
+    const failure = parseFail({ cmd: "x" });
+    assert.equal(failure.status, 422);
+    assert.deepEqual(failure.body, {
+      message: "Object is not valid",
+      details: [{ path: "/id", errors: ["error.path.missing"] }],
+    });
+  });
+
   test("an app without cmd, args or container is refused with Marathon's message", () => {
     const failure = parseFail({ id: "/a" });
     assert.equal(failure.status, 422);

@@ -75,6 +75,22 @@ describe("deployment plan", () => {
     ]);
   });
 
+  test("a dependency naming a group waits for every app of the plan below that group", () => {
+    const after = new Map<AppId, AppVersion>([
+      [appId("/data/db"), version(app({ id: "/data/db" }))],
+      [appId("/data/cache"), version(app({ id: "/data/cache" }))],
+      [appId("/web"), version(app({ id: "/web", dependencies: ["/data"] }))],
+    ]);
+    const steps = buildPlan(new Map(), after).filter((s) => s[0]?.action === "ScaleApplication");
+    assert.deepEqual(steps, [
+      [
+        { action: "ScaleApplication", app: "/data/cache" },
+        { action: "ScaleApplication", app: "/data/db" },
+      ],
+      [{ action: "ScaleApplication", app: "/web" }],
+    ]);
+  });
+
   test("scale-down kills the youngest instances first by default and the oldest with OLDEST_FIRST", () => {
     const instances = [
       instance("v1", "TASK_RUNNING"),

@@ -130,7 +130,12 @@ describe("services core: instance lifecycle", () => {
     status(core, first, "TASK_KILLED", T0);
     const before = JSON.stringify(core.instances());
     const out = status(core, first, "TASK_RUNNING", T0);
-    assert.deepEqual(out, [{ kind: "kill", taskId: first, agentId: undefined }]);
+    assert.deepEqual(
+      out.filter((o) => o.kind !== "event"),
+      [{ kind: "kill", taskId: first, agentId: undefined }],
+    );
+    const events = out.flatMap((o) => (o.kind === "event" ? [o.event.eventType] : []));
+    assert.deepEqual(events, ["unknown_instance_terminated_event"]);
     assert.equal(JSON.stringify(core.instances()), before);
   });
 
