@@ -8,6 +8,7 @@ import { RouteTable } from "../../http/route-table.ts";
 import { appInfoJson, deploymentJson, queueJson, taskJson, tasksOf } from "./api-json.ts";
 import { eventFilter, matchesLabelSelector } from "./api-query.ts";
 import { infoJson, metricsJson } from "./api-status.ts";
+import { updateRoute } from "./api-updates.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { mergePartialUpdate } from "./app-json.ts";
 import { parseAppDefinition, parseJsonText, type ValidationFailure } from "./app-validation.ts";
@@ -78,6 +79,7 @@ const ERROR_STATUS: Record<ServicesError["code"], number> = {
   APP_EXISTS: 409,
   APP_LOCKED: 409,
   DEPLOYMENT_NOT_FOUND: 404,
+  UPDATE_STATE: 409,
   TASK_NOT_FOUND: 404,
   QUOTA_EXCEEDED: 422,
 };
@@ -211,6 +213,8 @@ export class ServicesApi {
         this.state.deployments().map((d) => deploymentJson(d, this.state)),
       );
     }
+    const update = updateRoute(this.state, req, tail, this.now(), () => this.flush());
+    if (update !== undefined) return update;
     if (tail.includes("/") || req.method !== "DELETE") return uriNotFound();
     return this.cancelDeployment(tail, req);
   }

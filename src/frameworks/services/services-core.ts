@@ -93,6 +93,11 @@ export class ServicesCore {
         ctx.reply({ to: "cancel_deployment", result });
         break;
       }
+      case "update_command": {
+        const result = this.#driver.command(ctx, input.deploymentId, input.command);
+        ctx.reply({ to: "update_command", result });
+        break;
+      }
       case "kill_tasks":
         ctx.reply({ to: "kill_tasks", result: this.#killTasks(ctx, input.taskIds, input.scale) });
         break;
@@ -146,6 +151,10 @@ export class ServicesCore {
   }
   deployments(): readonly DeploymentRecord[] {
     return this.#driver.all();
+  }
+  /** A running deployment, or a finished one that had Aurora updates (kept a while). */
+  deployment(id: string): DeploymentRecord | undefined {
+    return this.#driver.get(id);
   }
   deploymentsOf(id: AppId): DeploymentRecord[] {
     return this.#driver.of(id);

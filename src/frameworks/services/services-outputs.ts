@@ -13,6 +13,7 @@ import type { TaskState } from "../../wire/status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
 import type { DeploymentRecord } from "./app-store.ts";
+import type { UpdateCommand } from "./aurora-update.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 import type { RoleQuota } from "./quota-admission.ts";
@@ -88,6 +89,12 @@ export type ServicesInput =
   | { readonly kind: "deploy"; readonly change: AppChange; readonly force: boolean }
   /** API: DELETE /v2/deployments/{id}. */
   | { readonly kind: "cancel_deployment"; readonly deploymentId: string; readonly force: boolean }
+  /** API (Tessera): POST /v2/deployments/{id}/pause|resume|pulse|rollback. */
+  | {
+      readonly kind: "update_command";
+      readonly deploymentId: string;
+      readonly command: UpdateCommand | "rollback";
+    }
   /** API: kill tasks, shrinking their apps with `scale`. */
   | { readonly kind: "kill_tasks"; readonly taskIds: readonly string[]; readonly scale: boolean }
   /** API: DELETE /v2/queue/{id}/delay. */
@@ -112,6 +119,7 @@ export type ServicesInput =
 export type ServicesReply =
   | { readonly to: "deploy"; readonly result: Result<DeploymentResult> }
   | { readonly to: "cancel_deployment"; readonly result: Result<DeploymentResult | undefined> }
+  | { readonly to: "update_command"; readonly result: Result<DeploymentResult | undefined> }
   | { readonly to: "kill_tasks"; readonly result: Result<KilledTasks> }
   | { readonly to: "reset_delay"; readonly reset: boolean };
 

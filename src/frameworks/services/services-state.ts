@@ -7,6 +7,7 @@ import { assert } from "../../base/assert.ts";
 import type { Offer } from "../../wire/offer.ts";
 import type { AppVersion } from "./app-json.ts";
 import type { AppStore } from "./app-store.ts";
+import type { UpdateCommand } from "./aurora-update.ts";
 import type { AppId } from "./path-id.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import { ServicesCore, type ServicesSnapshot } from "./services-core.ts";
@@ -152,6 +153,16 @@ export class ServicesState extends ServicesCore {
   ): Result<DeploymentResult | undefined> {
     const out = this.handle({ kind: "cancel_deployment", deploymentId: id, force }, nowMs);
     return replyTo(out, "cancel_deployment").result;
+  }
+
+  /** Tessera: pause, resume, pulse or roll back a deployment's Aurora updates. */
+  updateCommand(
+    id: string,
+    command: UpdateCommand | "rollback",
+    nowMs: number,
+  ): Result<DeploymentResult | undefined> {
+    const out = this.handle({ kind: "update_command", deploymentId: id, command }, nowMs);
+    return replyTo(out, "update_command").result;
   }
 
   /** Kills tasks; with `scale` the app's instance count shrinks (a deployment), else they are replaced. */
