@@ -33,6 +33,9 @@ export interface AdapterClient {
   decline(offerIds: readonly string[], filters?: { refuseSeconds?: number }): unknown;
   kill(taskId: string, agentId?: string): unknown;
   revive(roles?: readonly string[]): unknown;
+  /** Maintenance answers; absent in clients of engines that never get inverse offers. */
+  acceptInverseOffers?(ids: readonly string[], filters?: { refuseSeconds?: number }): unknown;
+  declineInverseOffers?(ids: readonly string[], filters?: { refuseSeconds?: number }): unknown;
 }
 
 /** Sends a framework engine's scheduler calls (services-outputs.ts) in order. */
@@ -48,7 +51,9 @@ export function sendSchedulerCalls(
         ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
       );
     else if (c.kind === "decline") client.decline([c.offerId], { refuseSeconds: c.refuseSeconds });
-    else client.kill(c.taskId, c.agentId);
+    else if (c.kind === "kill") client.kill(c.taskId, c.agentId);
+    else if (c.accept) client.acceptInverseOffers?.([c.inverseOfferId], {});
+    else client.declineInverseOffers?.([c.inverseOfferId], { refuseSeconds: c.refuseSeconds });
   }
 }
 
@@ -120,6 +125,11 @@ export class ServicesAdapter {
       ...(status.message !== undefined ? { message: status.message } : {}),
     };
     this.apply(this.state.handleStatus(update, this.nowMs()));
+  }
+
+  /** Maintenance: drains the agents as far as the apps' SLAs allow (maintenance-drain.ts). */
+  onInverseOffers(inverseOffers: Parameters<ServicesState["handleInverseOffers"]>[0]): void {
+    this.apply(this.state.handleInverseOffers(inverseOffers, this.nowMs()));
   }
 
   tick(): void {
@@ -213,6 +223,7 @@ export function connectServices(
   client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id));
   client.on("offers", (offers) => adapter.onOffers(offers));
   client.on("update", (status) => adapter.onUpdate(status));
+  client.on("inverseOffers", (ios) => adapter.onInverseOffers(ios));
   const timer = setInterval(() => adapter.tick(), SERVICES_TICK_MS);
   void client.start();
   return {

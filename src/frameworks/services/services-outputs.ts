@@ -8,7 +8,7 @@
 // by a framework's own records, events and replies, so that the jobs engine (Chronos) and
 // Aurora's job model take the same shape and one kind of shell carries out all of them.
 import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
-import type { Offer } from "../../wire/offer.ts";
+import type { InverseOffer, Offer } from "../../wire/offer.ts";
 import type { TaskState } from "../../wire/status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
@@ -34,7 +34,14 @@ export type SchedulerCallOutput =
       readonly refuseSeconds?: number;
     }
   | { readonly kind: "decline"; readonly offerId: string; readonly refuseSeconds: number }
-  | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined };
+  | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined }
+  /** ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS (maintenance, maintenance-drain.ts). */
+  | {
+      readonly kind: "inverse_offer";
+      readonly inverseOfferId: string;
+      readonly accept: boolean;
+      readonly refuseSeconds: number;
+    };
 
 /**
  * One framework engine's outputs: scheduler calls, durable writes of its records (`Write`),
@@ -100,6 +107,8 @@ export type ServicesInput =
   /** API: DELETE /v2/queue/{id}/delay. */
   | { readonly kind: "reset_delay"; readonly appId: AppId }
   | { readonly kind: "offers"; readonly offers: readonly Offer[] }
+  /** Maintenance: the master asks for agents back (answered by `inverse_offer` outputs). */
+  | { readonly kind: "inverse_offers"; readonly inverseOffers: readonly InverseOffer[] }
   | { readonly kind: "task_status"; readonly update: TaskStatusInput }
   /** Which readiness probes are due now (answered by `readiness_probe` outputs). */
   | { readonly kind: "readiness_due" }

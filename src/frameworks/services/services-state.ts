@@ -4,7 +4,7 @@
 // probes and scheduler calls go back to the caller (the Mesos adapter runs them). The core
 // stays pure; everything that touches the store or the event bus is here.
 import { assert } from "../../base/assert.ts";
-import type { Offer } from "../../wire/offer.ts";
+import type { InverseOffer, Offer } from "../../wire/offer.ts";
 import type { AppVersion } from "./app-json.ts";
 import type { AppStore } from "./app-store.ts";
 import type { UpdateCommand } from "./aurora-update.ts";
@@ -85,7 +85,11 @@ function write(store: AppStore, w: ServicesWrite): void {
 /** The scheduler calls among outputs, in order, for the Mesos adapter. */
 function schedulerCalls(out: readonly ServicesOutput[]): ServicesEffect[] {
   return out.filter(
-    (o): o is ServicesEffect => o.kind === "launch" || o.kind === "decline" || o.kind === "kill",
+    (o): o is ServicesEffect =>
+      o.kind === "launch" ||
+      o.kind === "decline" ||
+      o.kind === "kill" ||
+      o.kind === "inverse_offer",
   );
 }
 
@@ -186,6 +190,11 @@ export class ServicesState extends ServicesCore {
   /** Matches offers against scheduled instances; every offer is either used or declined. */
   handleOffers(offers: readonly Offer[], nowMs: number): ServicesEffect[] {
     return schedulerCalls(this.handle({ kind: "offers", offers }, nowMs));
+  }
+
+  /** Maintenance inverse offers: answered (accept or decline) and agents drained per SLA. */
+  handleInverseOffers(inverseOffers: readonly InverseOffer[], nowMs: number): ServicesEffect[] {
+    return schedulerCalls(this.handle({ kind: "inverse_offers", inverseOffers }, nowMs));
   }
 
   /** A task status from Mesos (already acknowledged by the adapter). */

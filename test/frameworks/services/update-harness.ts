@@ -36,6 +36,8 @@ export class FakeMesos {
   readonly bad = new Map<string, number>();
   /** `unhealthy`: bad tasks run but report unhealthy (then are killed), else they fail. */
   badMode: "fail" | "unhealthy" = "fail";
+  /** Agents under maintenance: their offers carry an unavailability, as Mesos's do. */
+  readonly maintenance = new Set<string>();
   private offerRound = 0;
 
   constructor(private readonly agents = 10) {
@@ -90,9 +92,11 @@ export class FakeMesos {
     this.nowMs += 1000;
     this.input({ kind: "tick" });
     const round = ++this.offerRound;
-    const offers = Array.from({ length: this.agents }, (_, a) =>
-      roomyOffer(`O${round}-${a}`, `S${a}`, `agent${a}`),
-    );
+    const offers = Array.from({ length: this.agents }, (_, a) => {
+      const o = roomyOffer(`O${round}-${a}`, `S${a}`, `agent${a}`);
+      if (!this.maintenance.has(`S${a}`)) return o;
+      return { ...o, unavailability: { start: { nanoseconds: this.nowMs * 1e6 } } };
+    });
     this.input({ kind: "offers", offers });
   }
 
@@ -104,6 +108,19 @@ export class FakeMesos {
       if (done()) return k;
     }
     assert.fail(`not done after ${maxSteps} steps`);
+  }
+
+  /** The master's inverse offer for `agentId`; returns the outputs. */
+  inverseOffer(agentId: string): ServicesOutput[] {
+    this.maintenance.add(agentId);
+    const io = {
+      id: { value: `IO-${++this.offerRound}` },
+      framework_id: { value: "fw" },
+      agent_id: { value: agentId },
+      unavailability: { start: { nanoseconds: this.nowMs * 1e6 } },
+      resources: [],
+    };
+    return this.input({ kind: "inverse_offers", inverseOffers: [io] });
   }
 
   deploy(fields: Record<string, unknown>): DeploymentResult {
