@@ -35,6 +35,7 @@ import {
   commandAll,
   overBudget,
   recordFinished,
+  recordSignature,
   rollbackUpdates,
   setUpdateStates,
 } from "./update-control.ts";
@@ -323,6 +324,7 @@ export class DeploymentDriver {
         return;
       }
       let allDone = true;
+      const before = recordSignature(d);
       d.waiting = {};
       for (const action of step) {
         const decision = this.decide(ctx, d, action);
@@ -346,7 +348,9 @@ export class DeploymentDriver {
         }
       }
       if (!allDone) {
-        ctx.write({ kind: "put_deployment", deployment: d });
+        // Unchanged records are not written again: a big update's record is rewritten only
+        // when an instance or the state moves, not on every tick and offer.
+        if (recordSignature(d) !== before) ctx.write({ kind: "put_deployment", deployment: d });
         return;
       }
       ctx.event("deployment_step_success", {

@@ -115,6 +115,21 @@ export function commandAll(
   return undefined;
 }
 
+/**
+ * What of a deployment record the driver's passes change (waiting reasons, update progress),
+ * as a string: equal strings mean nothing to write.
+ */
+export function recordSignature(d: DeploymentRecord): string {
+  let sig = JSON.stringify(d.waiting);
+  for (const u of Object.values(d.updates ?? {})) {
+    if (u === undefined) continue;
+    sig += `|${u.state}:${u.failedInstances}:${u.lastPulseMs}:${u.pausedBeforeBatch}:`;
+    for (const s of u.slots)
+      sig += `${s.status}${s.instanceId ?? ""}${s.failures}${s.healthySinceMs ?? ""},`;
+  }
+  return sig;
+}
+
 /** Keeps a finished deployment with updates for queries, the oldest going past the bound. */
 export function recordFinished(finished: Map<string, DeploymentRecord>, d: DeploymentRecord): void {
   if (Object.keys(d.updates ?? {}).length === 0) return;
