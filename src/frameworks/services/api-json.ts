@@ -2,7 +2,6 @@
 // Task objects, DeploymentInfo, QueueItem. Built from ServicesState, never stored.
 import { type AppVersion, appToJson } from "./app-json.ts";
 import type { DeploymentRecord } from "./app-store.ts";
-import { updateJson } from "./aurora-update.ts";
 import { type Instance, isScheduled } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 import type { ServicesState } from "./services-state.ts";
@@ -94,7 +93,7 @@ export function deploymentJson(d: DeploymentRecord, state: ServicesState): Recor
     currentStep: Math.min(d.currentStep + 1, d.steps.length),
     totalSteps: d.steps.length,
     // Tessera: Aurora's update state and per-batch, per-instance progress (update-control.ts).
-    ...deploymentUpdateJson(d, updateJson),
+    ...deploymentUpdateJson(d),
   };
 }
 

@@ -29,7 +29,7 @@ import type { AppId } from "./path-id.ts";
 import type { ServicesCtx } from "./services-context.ts";
 import type { PlanJson } from "./services-events.ts";
 import type { AppChange } from "./services-outputs.ts";
-import type { DeploymentResult, Result } from "./services-types.ts";
+import type { DeploymentResult, Result, ServicesError } from "./services-types.ts";
 import {
   auroraDecision,
   commandAll,
@@ -39,6 +39,11 @@ import {
   rollbackUpdates,
   setUpdateStates,
 } from "./update-control.ts";
+
+const deploymentNotFound = (id: string): { ok: false; error: ServicesError } => ({
+  ok: false,
+  error: { code: "DEPLOYMENT_NOT_FOUND", message: `DeploymentPlan ${id} does not exist` },
+});
 
 const planJson = (d: DeploymentRecord): PlanJson => ({
   id: d.id,
@@ -157,12 +162,7 @@ export class DeploymentDriver {
    */
   cancel(ctx: ServicesCtx, id: string, force: boolean): Result<DeploymentResult | undefined> {
     const d = this.list.find((x) => x.id === id);
-    if (d === undefined) {
-      return {
-        ok: false,
-        error: { code: "DEPLOYMENT_NOT_FOUND", message: `DeploymentPlan ${id} does not exist` },
-      };
-    }
+    if (d === undefined) return deploymentNotFound(id);
     if (force) {
       setUpdateStates(d, "ABORTED");
       this.finish(ctx, d, "cancelled", false);
@@ -182,21 +182,14 @@ export class DeploymentDriver {
     command: UpdateCommand | "rollback",
   ): Result<DeploymentResult | undefined> {
     const d = this.list.find((x) => x.id === id);
-    if (d === undefined) {
-      return {
-        ok: false,
-        error: { code: "DEPLOYMENT_NOT_FOUND", message: `DeploymentPlan ${id} does not exist` },
-      };
-    }
-    if (command === "rollback") {
-      if (Object.values(d.updates ?? {}).some((u) => u?.rollingBack === true))
-        return { ok: false, error: { code: "UPDATE_STATE", message: "already rolling back" } };
-      this.finish(ctx, d, "rolled back on request", false);
-      return this.revert(ctx, d);
-    }
+    if (d === undefined) return deploymentNotFound(id);
     const refused = commandAll(d, command, ctx.nowMs);
     if (refused !== undefined)
       return { ok: false, error: { code: "UPDATE_STATE", message: refused } };
+    if (command === "rollback") {
+      this.finish(ctx, d, "rolled back on request", false);
+      return this.revert(ctx, d);
+    }
     ctx.write({ kind: "put_deployment", deployment: d });
     return { ok: true, value: undefined };
   }

@@ -170,6 +170,10 @@ export class ServicesCore {
   deployments(): readonly DeploymentRecord[] {
     return this.#driver.all();
   }
+  /** Agents being drained for maintenance. */
+  drainingAgents(): string[] {
+    return this.#drain.drainingAgents();
+  }
   /** A running deployment, or a finished one that had Aurora updates (kept a while). */
   deployment(id: string): DeploymentRecord | undefined {
     return this.#driver.get(id);
@@ -275,11 +279,6 @@ export class ServicesCore {
       });
     }
     this.#lifecycle.drainKills(ctx);
-  }
-
-  /** Agents being drained for maintenance. */
-  drainingAgents(): string[] {
-    return this.#drain.drainingAgents();
   }
 
   #taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {

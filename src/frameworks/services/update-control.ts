@@ -15,6 +15,7 @@ import {
   planUpdate,
   type UpdateCommand,
   type UpdateState,
+  updateJson,
   updateSettings,
 } from "./aurora-update.ts";
 import type { ActionDecision } from "./deployment-plan.ts";
@@ -99,13 +100,18 @@ export function rollbackUpdates(
   return any ? out : undefined;
 }
 
-/** A command for every update of the deployment; the first refusal, if any. */
+/**
+ * A command for every update of the deployment; the first refusal, if any. A rollback is only
+ * checked here (the driver carries it out); any deployment may be rolled back, once.
+ */
 export function commandAll(
   d: DeploymentRecord,
-  command: UpdateCommand,
+  command: UpdateCommand | "rollback",
   nowMs: number,
 ): string | undefined {
   const updates = Object.values(d.updates ?? {}).filter((u) => u !== undefined);
+  if (command === "rollback")
+    return updates.some((u) => u.rollingBack) ? "the update is already rolling back" : undefined;
   if (updates.length === 0)
     return "the deployment has no update control (upgradeStrategy.batchSize)";
   for (const u of updates) {
@@ -142,10 +148,7 @@ export function recordFinished(finished: Map<string, DeploymentRecord>, d: Deplo
 }
 
 /** The update fields of a deployment's JSON: `updateState` (the first app's) and progress. */
-export function deploymentUpdateJson(
-  d: DeploymentRecord,
-  json: (u: AuroraUpdate) => Record<string, unknown>,
-): Record<string, unknown> {
+export function deploymentUpdateJson(d: DeploymentRecord): Record<string, unknown> {
   const entries = Object.entries(d.updates ?? {}).filter(([, u]) => u !== undefined) as [
     string,
     AuroraUpdate,
@@ -153,6 +156,6 @@ export function deploymentUpdateJson(
   if (entries.length === 0) return {};
   return {
     updateState: (entries[0] as [string, AuroraUpdate])[1].state,
-    updates: Object.fromEntries(entries.map(([app, u]) => [app, json(u)])),
+    updates: Object.fromEntries(entries.map(([app, u]) => [app, updateJson(u)])),
   };
 }
