@@ -131,6 +131,15 @@ export const UpgradeStrategy = z.object({
   autopauseAfterBatch: z.boolean().optional(),
   pulseIntervalSeconds: int.min(1).optional(),
   slaAware: z.boolean().optional(),
+  /**
+   * Only the old instances at these positions (0-based, oldest first, both ends included) are
+   * updated: Aurora's updateOnlyTheseInstances, e.g. a canary of [0, 1]. The others keep their
+   * config until a later update.
+   */
+  instanceRange: z
+    .tuple([nonNegativeInt, nonNegativeInt])
+    .refine(([first, last]) => first <= last, "the first position must not be after the last")
+    .optional(),
 });
 export type UpgradeStrategy = z.output<typeof UpgradeStrategy>;
 

@@ -41,7 +41,7 @@ export function auroraDecision(
   let u = d.updates[id];
   if (u === undefined) {
     if (!isAuroraStrategy(target.app.upgradeStrategy)) return undefined;
-    const old = instances
+    const all = instances
       .filter((i) => i.configVersion !== target.lastConfigChangeAt && i.goal === "Running")
       .filter(isActive)
       .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.instanceId < b.instanceId ? -1 : 1))
@@ -49,11 +49,11 @@ export function auroraDecision(
     const current = instances.filter(
       (i) => i.configVersion === target.lastConfigChangeAt && i.goal === "Running" && isActive(i),
     ).length;
-    u = planUpdate(
-      updateSettings(target.app.upgradeStrategy),
-      old,
-      Math.max(0, target.app.instances - current),
-    );
+    const range = target.app.upgradeStrategy.instanceRange;
+    // A range replaces just those instances one for one; otherwise the count follows the app.
+    const old = range === undefined ? all : all.slice(range[0], range[1] + 1);
+    const wanted = range === undefined ? Math.max(0, target.app.instances - current) : old.length;
+    u = planUpdate(updateSettings(target.app.upgradeStrategy), old, wanted);
     d.updates[id] = u;
   }
   const decision = decideUpdate(u, target.app, instances, nowMs);

@@ -254,6 +254,46 @@ describe("Aurora update control: pause, resume, abort, rollback, autopause, puls
   });
 });
 
+describe("Aurora update control: an instance range (canary)", () => {
+  test("instanceRange [0, 1] updates only the two oldest instances; the others keep the old config", () => {
+    const mesos = new FakeMesos(10);
+    startApp(mesos, { instances: 6 });
+    const oldest = mesos
+      .running()
+      // Oldest first, ties by id: the update's order.
+      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.instanceId < b.instanceId ? -1 : 1))
+      .slice(0, 2)
+      .map((i) => i.instanceId);
+    const r = mesos.deploy({
+      id: "/a",
+      cmd: "v2",
+      instances: 6,
+      upgradeStrategy: { batchSize: 1, watchSeconds: 2, instanceRange: [0, 1] },
+    });
+    const { deploymentId: id, version: v2 } = r;
+    mesos.stepUntil(() => mesos.core.deployments().length === 0);
+    assert.equal(mesos.updateState(id), "ROLLED_FORWARD");
+    assert.equal(mesos.running().length, 6);
+    assert.equal(newCount(mesos, v2), 2);
+    const slots = mesos.deployment(id)?.updates?.["/a" as never]?.slots ?? [];
+    assert.deepEqual(
+      slots.map((s) => s.replaces),
+      oldest,
+    );
+  });
+
+  test("a range whose first position is after its last is refused", () => {
+    const mesos = new FakeMesos(2);
+    assert.throws(() =>
+      mesos.deploy({
+        id: "/a",
+        cmd: "x",
+        upgradeStrategy: { batchSize: 1, instanceRange: [3, 1] },
+      }),
+    );
+  });
+});
+
 describe("Aurora update control: properties", () => {
   test("no batch ever has more instances in flight than its size, and a rollback restores the old version on every instance", () => {
     fc.assert(
