@@ -17,6 +17,7 @@ import { parseWire } from "../src/wire/json.ts";
 import { type Offer, Offer as OfferSchema } from "../src/wire/offer.ts";
 import { type BenchRow, type BenchSuite, nowMs, opsPerSecond, time } from "./harness.ts";
 import { preemptionDecisionRow } from "./services-preemption.ts";
+import { updateRows } from "./services-update.ts";
 
 const INSTANCES = 1000;
 const REAL_INSTANCES = 50;
@@ -166,7 +167,7 @@ async function realDeployMs(agentCount: number): Promise<number> {
 
 export const suite: BenchSuite = {
   name: "services",
-  description: `deploy ${INSTANCES} instances to healthy with simulated offers/updates (in-process); ${REAL_INSTANCES} real instances on 1 and 2 real agents`,
+  description: `deploy ${INSTANCES} instances to healthy with simulated offers/updates (in-process); ${REAL_INSTANCES} real instances on 1 and 2 real agents; an update of ${INSTANCES} in batches of 50 on the virtual clock`,
   async run() {
     let rounds = 0;
     const timing = time(() => {
@@ -187,6 +188,7 @@ export const suite: BenchSuite = {
       },
       { name: "offer rounds used", value: rounds, unit: "rounds", medianMs: timing.medianMs },
       preemptionDecisionRow(),
+      ...updateRows(),
     ];
     for (const agentCount of [1, 2]) {
       const ms = await realDeployMs(agentCount);

@@ -7,6 +7,7 @@ import type { AppId } from "./path-id.ts";
 import { isPod } from "./pods.ts";
 import type { ServicesState } from "./services-state.ts";
 import { taskIdFor } from "./task-info.ts";
+import { deploymentUpdateJson } from "./update-control.ts";
 
 const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
 
@@ -98,6 +99,8 @@ export function deploymentJson(d: DeploymentRecord, state: ServicesState): Recor
     })),
     currentStep: Math.min(d.currentStep + 1, d.steps.length),
     totalSteps: d.steps.length,
+    // Tessera: Aurora's update state and per-batch, per-instance progress (update-control.ts).
+    ...deploymentUpdateJson(d),
   };
 }
 

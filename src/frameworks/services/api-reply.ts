@@ -48,6 +48,7 @@ const ERROR_STATUS: Record<ServicesError["code"], number> = {
   APP_EXISTS: 409,
   APP_LOCKED: 409,
   DEPLOYMENT_NOT_FOUND: 404,
+  UPDATE_STATE: 409,
   TASK_NOT_FOUND: 404,
   QUOTA_EXCEEDED: 422,
 };

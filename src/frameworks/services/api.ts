@@ -23,6 +23,7 @@ import {
   uriNotFound,
 } from "./api-reply.ts";
 import { infoJson, metricsJson } from "./api-status.ts";
+import { updateRoute } from "./api-updates.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import { mergePartialUpdate } from "./app-json.ts";
 import { parseAppDefinition, parseJsonText } from "./app-validation.ts";
@@ -183,6 +184,8 @@ export class ServicesApi {
         this.state.deployments().map((d) => deploymentJson(d, this.state)),
       );
     }
+    const update = updateRoute(this.state, req, tail, this.now(), () => this.flush());
+    if (update !== undefined) return update;
     if (tail.includes("/") || req.method !== "DELETE") return uriNotFound();
     return this.cancelDeployment(tail, req);
   }

@@ -7,6 +7,7 @@
 // and `upgradeStrategy.rollbackOnFailure` — Aurora's watch period with automatic rollback;
 // `tier`, `priority` and `production` — Aurora's tiers and preemption (tiers.ts, preemption.ts);
 // `thermos` — launch through the Thermos-like executor (src/frameworks/aurora/thermos-app.ts).
+// Aurora's update control (`batchSize`, `batchSizes`, ... see UpgradeStrategy); `slaPolicy`.
 import { z } from "zod";
 import { ThermosApp } from "../aurora/thermos-app.ts";
 
@@ -119,8 +120,35 @@ export const UpgradeStrategy = z.object({
   watchSeconds: nonNegativeInt.optional(),
   /** Tessera: roll back automatically when a new instance fails within the watch period. */
   rollbackOnFailure: z.boolean().optional(),
+  // Tessera: Aurora's update control (aurora-update.ts). With `batchSize` or `batchSizes` set
+  // an update replaces instances in batches (kill the old, then add the new, no surge) and the
+  // two capacities above are not used.
+  batchSize: int.min(1).optional(),
+  batchSizes: z.array(int.min(1)).min(1).optional(),
+  maxPerInstanceFailures: nonNegativeInt.optional(),
+  maxTotalFailures: nonNegativeInt.optional(),
+  waitForBatchCompletion: z.boolean().optional(),
+  autopauseAfterBatch: z.boolean().optional(),
+  pulseIntervalSeconds: int.min(1).optional(),
+  slaAware: z.boolean().optional(),
+  /**
+   * Only the old instances at these positions (0-based, oldest first, both ends included) are
+   * updated: Aurora's updateOnlyTheseInstances, e.g. a canary of [0, 1]. The others keep their
+   * config until a later update.
+   */
+  instanceRange: z
+    .tuple([nonNegativeInt, nonNegativeInt])
+    .refine(([first, last]) => first <= last, "the first position must not be after the last")
+    .optional(),
 });
 export type UpgradeStrategy = z.output<typeof UpgradeStrategy>;
+
+/** Tessera: the share of instances that must stay up (for at least durationSeconds). */
+export const SlaPolicy = z.object({
+  percentage: z.number().min(0).max(100).default(95),
+  durationSeconds: nonNegativeInt.default(1800),
+});
+export type SlaPolicy = z.output<typeof SlaPolicy>;
 
 export const UnreachableEnabled = z.object({
   inactiveAfterSeconds: nonNegativeInt.default(0),
@@ -169,6 +197,8 @@ export const AppDefinitionSchema = z.object({
   readinessChecks: z.array(ReadinessCheck).default([]),
   dependencies: z.array(z.string()).default([]),
   upgradeStrategy: UpgradeStrategy.default(DEFAULT_UPGRADE_STRATEGY),
+  /** Tessera: the SLA that SLA-aware updates and maintenance drains keep (sla.ts). */
+  slaPolicy: SlaPolicy.optional(),
   backoffSeconds: nonNegativeInt.default(1),
   backoffFactor: z.number().min(1).default(1.15),
   maxLaunchDelaySeconds: nonNegativeInt.default(300),

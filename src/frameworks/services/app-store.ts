@@ -7,6 +7,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { type AppVersion, MAX_APP_VERSIONS } from "./app-json.ts";
+import type { AuroraUpdate } from "./aurora-update.ts";
 import type { DeploymentSteps, RestartBounds } from "./deployment-plan.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
@@ -30,6 +31,8 @@ export interface DeploymentRecord {
   waiting: Partial<Record<AppId, string>>;
   /** Tessera: new-version instances that failed within the watch period, per app. */
   watchFailures: Partial<Record<AppId, number>>;
+  /** Tessera: Aurora update control per app (aurora-update.ts); absent in older records. */
+  updates?: Partial<Record<AppId, AuroraUpdate>>;
 }
 
 export interface AppStore {

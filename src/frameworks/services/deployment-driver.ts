@@ -7,6 +7,13 @@ import type { AppVersion } from "./app-json.ts";
 import type { AppRegistry } from "./app-registry.ts";
 import type { DeploymentRecord } from "./app-store.ts";
 import {
+  type AuroraUpdate,
+  assignInstances,
+  isTerminalUpdateState,
+  noteFailure,
+  type UpdateCommand,
+} from "./aurora-update.ts";
+import {
   type ActionDecision,
   buildPlan,
   type DeploymentAction,
@@ -22,7 +29,21 @@ import type { AppId } from "./path-id.ts";
 import type { ServicesCtx } from "./services-context.ts";
 import type { PlanJson } from "./services-events.ts";
 import type { AppChange } from "./services-outputs.ts";
-import type { DeploymentResult, Result } from "./services-types.ts";
+import type { DeploymentResult, Result, ServicesError } from "./services-types.ts";
+import {
+  auroraDecision,
+  commandAll,
+  overBudget,
+  recordFinished,
+  recordSignature,
+  rollbackUpdates,
+  setUpdateStates,
+} from "./update-control.ts";
+
+const deploymentNotFound = (id: string): { ok: false; error: ServicesError } => ({
+  ok: false,
+  error: { code: "DEPLOYMENT_NOT_FOUND", message: `DeploymentPlan ${id} does not exist` },
+});
 
 const planJson = (d: DeploymentRecord): PlanJson => ({
   id: d.id,
@@ -35,6 +56,8 @@ export class DeploymentDriver {
   private readonly list: DeploymentRecord[] = [];
   /** The same deployments by each app they affect, oldest first. */
   private readonly byApp = new Map<AppId, Set<DeploymentRecord>>();
+  /** Finished deployments with Aurora updates, newest last (bounded: update-control.ts). */
+  private readonly finished = new Map<string, DeploymentRecord>();
 
   constructor(
     private readonly newId: () => string,
@@ -54,6 +77,11 @@ export class DeploymentDriver {
     return [...(this.byApp.get(id) ?? [])];
   }
 
+  /** A running or recently finished deployment by id (finished ones only with updates). */
+  get(id: string): DeploymentRecord | undefined {
+    return this.list.find((d) => d.id === id) ?? this.finished.get(id);
+  }
+
   /** Whether a running deployment touches the app. */
   locked(id: AppId): boolean {
     return this.byApp.has(id);
@@ -64,7 +92,12 @@ export class DeploymentDriver {
    * `restart` ids (new version without a config change). Refused with APP_LOCKED when a running
    * deployment touches the same apps, unless `force` (which stops those deployments).
    */
-  deploy(ctx: ServicesCtx, change: AppChange, force: boolean): Result<DeploymentResult> {
+  deploy(
+    ctx: ServicesCtx,
+    change: AppChange,
+    force: boolean,
+    reuse?: { readonly id: string; readonly updates: Partial<Record<AppId, AuroraUpdate>> },
+  ): Result<DeploymentResult> {
     const affected = new Set<AppId>([
       ...(change.upsert ?? []).map((a) => a.id as AppId),
       ...(change.remove ?? []),
@@ -90,7 +123,10 @@ export class DeploymentDriver {
         },
       };
     }
-    for (const d of conflicting) this.finish(ctx, d, undefined, false);
+    for (const d of conflicting) {
+      setUpdateStates(d, "ABORTED");
+      this.finish(ctx, d, undefined, false);
+    }
     const version = this.registry.nextVersion(ctx.nowMs);
     const { original, target } = this.registry.resolve(change, affected, version);
     const steps = buildPlan(original, target, new Set(change.restart ?? []));
@@ -102,7 +138,7 @@ export class DeploymentDriver {
     }
     for (const id of change.remove ?? []) this.registry.delete(ctx, id);
     const record: DeploymentRecord = {
-      id: this.newId(),
+      id: reuse?.id ?? this.newId(),
       version,
       affectedApps: [...affected].sort(),
       steps,
@@ -112,6 +148,7 @@ export class DeploymentDriver {
       restartBounds: {},
       waiting: {},
       watchFailures: {},
+      updates: reuse?.updates ?? {},
     };
     this.add(record);
     ctx.write({ kind: "put_deployment", deployment: record });
@@ -125,20 +162,42 @@ export class DeploymentDriver {
    */
   cancel(ctx: ServicesCtx, id: string, force: boolean): Result<DeploymentResult | undefined> {
     const d = this.list.find((x) => x.id === id);
-    if (d === undefined) {
-      return {
-        ok: false,
-        error: { code: "DEPLOYMENT_NOT_FOUND", message: `DeploymentPlan ${id} does not exist` },
-      };
+    if (d === undefined) return deploymentNotFound(id);
+    if (force) {
+      setUpdateStates(d, "ABORTED");
+      this.finish(ctx, d, "cancelled", false);
+      return { ok: true, value: undefined };
     }
     this.finish(ctx, d, "cancelled", false);
-    if (force) return { ok: true, value: undefined };
     return this.revert(ctx, d);
+  }
+
+  /**
+   * Tessera: pause, resume, pulse or roll back the Aurora updates of a running deployment
+   * (POST /v2/deployments/{id}/pause ...). A rollback keeps the deployment's id.
+   */
+  command(
+    ctx: ServicesCtx,
+    id: string,
+    command: UpdateCommand | "rollback",
+  ): Result<DeploymentResult | undefined> {
+    const d = this.list.find((x) => x.id === id);
+    if (d === undefined) return deploymentNotFound(id);
+    const refused = commandAll(d, command, ctx.nowMs);
+    if (refused !== undefined)
+      return { ok: false, error: { code: "UPDATE_STATE", message: refused } };
+    if (command === "rollback") {
+      this.finish(ctx, d, "rolled back on request", false);
+      return this.revert(ctx, d);
+    }
+    ctx.write({ kind: "put_deployment", deployment: d });
+    return { ok: true, value: undefined };
   }
 
   /** Drives every deployment as far as it can go now, then sends the kills collected. */
   advance(ctx: ServicesCtx): void {
     for (const d of [...this.list]) {
+      if (this.budgetSpent(ctx, d)) continue;
       const failedApp = d.affectedApps.find((id) => (d.watchFailures[id] ?? 0) > 0);
       if (failedApp !== undefined) {
         this.finish(
@@ -158,6 +217,11 @@ export class DeploymentDriver {
   /** A new-config instance failed: deployments watching its app count it (and roll back). */
   noteWatchFailure(i: Instance, nowMs: number): void {
     for (const d of this.of(i.appId)) {
+      const update = d.updates?.[i.appId];
+      if (update !== undefined) {
+        noteFailure(update, i.instanceId);
+        continue;
+      }
       const target = d.target[i.appId];
       const strategy = target?.app.upgradeStrategy;
       if (target === undefined || strategy?.rollbackOnFailure !== true) continue;
@@ -184,6 +248,20 @@ export class DeploymentDriver {
     }
   }
 
+  /** An update over its failure budget rolls back (rollbackOnFailure) or ends FAILED. */
+  private budgetSpent(ctx: ServicesCtx, d: DeploymentRecord): boolean {
+    const spent = overBudget(d);
+    if (spent === undefined) return false;
+    if (spent.rollBack) {
+      this.finish(ctx, d, spent.reason, false);
+      this.revert(ctx, d);
+    } else {
+      setUpdateStates(d, "FAILED");
+      this.finish(ctx, d, spent.reason, false);
+    }
+    return true;
+  }
+
   private revert(ctx: ServicesCtx, d: DeploymentRecord): Result<DeploymentResult> {
     const rollbackTo: AppVersion[] = [];
     const remove: AppId[] = [];
@@ -192,7 +270,10 @@ export class DeploymentDriver {
       if (before !== undefined) rollbackTo.push(before);
       else if (this.registry.has(id)) remove.push(id);
     }
-    return this.deploy(ctx, { rollbackTo, remove }, true);
+    const updates = rollbackUpdates(d);
+    // An Aurora update rolls back under its own id, batches replayed in reverse.
+    const reuse = updates === undefined ? undefined : { id: d.id, updates };
+    return this.deploy(ctx, { rollbackTo, remove }, true, reuse);
   }
 
   private finish(
@@ -209,6 +290,7 @@ export class DeploymentDriver {
       if (set?.size === 0) this.byApp.delete(id);
     }
     ctx.write({ kind: "delete_deployment", deploymentId: d.id });
+    recordFinished(this.finished, d);
     const plan = planJson(d);
     if (success) {
       ctx.event("deployment_success", { id: d.id, plan });
@@ -244,6 +326,7 @@ export class DeploymentDriver {
         return;
       }
       let allDone = true;
+      const before = recordSignature(d);
       d.waiting = {};
       for (const action of step) {
         const decision = this.decide(ctx, d, action);
@@ -254,8 +337,12 @@ export class DeploymentDriver {
         const target = d.target[action.app];
         // A deployment replaced during this pass still schedules its own target version.
         if (target !== undefined && decision.launch > 0) this.registry.retain(target);
+        const launched: string[] = [];
         for (let k = 0; k < decision.launch && target !== undefined; k++)
-          this.lifecycle.schedule(ctx, target);
+          launched.push(this.lifecycle.schedule(ctx, target).instanceId);
+        const update = d.updates?.[action.app];
+        if (update !== undefined && !isTerminalUpdateState(update.state))
+          assignInstances(update, launched);
         const settled = decision.kill.length === 0 && decision.launch === 0 && decision.done;
         if (!settled) {
           allDone = false;
@@ -263,7 +350,9 @@ export class DeploymentDriver {
         }
       }
       if (!allDone) {
-        ctx.write({ kind: "put_deployment", deployment: d });
+        // Unchanged records are not written again: a big update's record is rewritten only
+        // when an instance or the state moves, not on every tick and offer.
+        if (recordSignature(d) !== before) ctx.write({ kind: "put_deployment", deployment: d });
         return;
       }
       ctx.event("deployment_step_success", { plan: planJson(d), currentStep: { actions: step } });
@@ -289,6 +378,8 @@ export class DeploymentDriver {
         return decideScale(target.app, instances);
       case "RestartApplication": {
         assert(target !== undefined, "restart of an app missing from the target");
+        const aurora = auroraDecision(d, target, instances, ctx.nowMs);
+        if (aurora !== undefined) return aurora;
         let bounds = d.restartBounds[action.app];
         if (bounds === undefined) {
           bounds = restartBounds(

@@ -70,7 +70,7 @@ export class InstanceLifecycle {
   // ---- transitions ---------------------------------------------------------------------------
 
   /** A new instance of `v`, Scheduled: it waits for an offer. */
-  schedule(ctx: ServicesCtx, v: AppVersion): void {
+  schedule(ctx: ServicesCtx, v: AppVersion): Instance {
     const i: Instance = {
       instanceId: instanceIdFor(v.app.id as AppId, this.newId()),
       appId: v.app.id as AppId,
@@ -90,6 +90,7 @@ export class InstanceLifecycle {
     };
     this.index.add(i);
     this.save(ctx, i);
+    return i;
   }
 
   /** Its task was launched on an offer: TASK_STAGING until Mesos says more. */

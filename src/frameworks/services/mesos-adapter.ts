@@ -48,6 +48,9 @@ export interface AdapterClient {
   revive(roles?: readonly string[]): unknown;
   /** RECONCILE: explicit for these tasks, implicit (every task) with none. */
   reconcile(tasks?: readonly { taskId: string; agentId?: string }[]): unknown;
+  /** Maintenance answers; absent in clients of engines that never get inverse offers. */
+  acceptInverseOffers?(ids: readonly string[], filters?: { refuseSeconds?: number }): unknown;
+  declineInverseOffers?(ids: readonly string[], filters?: { refuseSeconds?: number }): unknown;
 }
 
 /** Sends a framework engine's scheduler calls (services-outputs.ts) in order. */
@@ -66,7 +69,9 @@ export function sendSchedulerCalls(
         ...(c.refuseSeconds === undefined ? [] : [{ refuseSeconds: c.refuseSeconds }]),
       );
     else if (c.kind === "decline") client.decline([c.offerId], { refuseSeconds: c.refuseSeconds });
-    else client.kill(c.taskId, c.agentId);
+    else if (c.kind === "kill") client.kill(c.taskId, c.agentId);
+    else if (c.accept) client.acceptInverseOffers?.([c.inverseOfferId], {});
+    else client.declineInverseOffers?.([c.inverseOfferId], { refuseSeconds: c.refuseSeconds });
   }
 }
 
@@ -146,6 +151,11 @@ export class ServicesAdapter {
       ...(status.message !== undefined ? { message: status.message } : {}),
     };
     this.apply(this.state.handleStatus(update, this.nowMs()));
+  }
+
+  /** Maintenance: drains the agents as far as the apps' SLAs allow (maintenance-drain.ts). */
+  onInverseOffers(inverseOffers: Parameters<ServicesState["handleInverseOffers"]>[0]): void {
+    this.apply(this.state.handleInverseOffers(inverseOffers, this.nowMs()));
   }
 
   tick(): void {
@@ -284,6 +294,7 @@ export function connectServices(
   );
   client.on("offers", (offers) => adapter.onOffers(offers));
   client.on("update", (status) => adapter.onUpdate(status));
+  client.on("inverseOffers", (ios) => adapter.onInverseOffers(ios));
   const timer = setInterval(() => adapter.tick(), SERVICES_TICK_MS);
   void client.start();
   return {

@@ -4,6 +4,7 @@
 // lifecycle (every instance transition, launch delays, readiness), the offer matcher and the
 // deployment driver. Nothing here writes a store, calls Mesos or reads a clock: the shell
 // (services-state.ts) hands in inputs with the time and carries out the outputs in order.
+import type { InverseOffer } from "../../wire/offer.ts";
 import { isTerminalState } from "../../wire/status.ts";
 import type { AppVersion } from "./app-json.ts";
 import { AppRegistry, type RegistrySnapshot } from "./app-registry.ts";
@@ -11,6 +12,11 @@ import type { DeploymentRecord } from "./app-store.ts";
 import { DeploymentDriver } from "./deployment-driver.ts";
 import type { Instance } from "./instance.ts";
 import { InstanceLifecycle, type LifecycleHooks } from "./instance-lifecycle.ts";
+import {
+  DRAIN_RETRY_SECONDS,
+  DRAINING_OFFER_REFUSE_SECONDS,
+  MaintenanceDrain,
+} from "./maintenance-drain.ts";
 import { OfferMatcher } from "./offer-matcher.ts";
 import type { OfferStats } from "./offer-stats.ts";
 import type { AppId } from "./path-id.ts";
@@ -28,7 +34,7 @@ import type {
 } from "./services-outputs.ts";
 import type { Backoff, DeploymentResult, Result, ServicesCoreOptions } from "./services-types.ts";
 import { statusEvents, unknownTaskEvent } from "./status-events.ts";
-import { parseTaskId } from "./task-info.ts";
+import { parseTaskId, taskIdFor } from "./task-info.ts";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tiers.ts";
 
 /** What the core starts from: the store's records, as the shell read them. */
@@ -45,6 +51,7 @@ export class ServicesCore {
   readonly #preemptor: Preemptor;
   /** The roles' quotas from the master; undefined until it first answered. */
   #quotas: ReadonlyMap<string, RoleQuota> | undefined;
+  readonly #drain = new MaintenanceDrain();
 
   constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
     this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
@@ -94,16 +101,32 @@ export class ServicesCore {
         ctx.reply({ to: "cancel_deployment", result });
         break;
       }
+      case "update_command": {
+        const result = this.#driver.command(ctx, input.deploymentId, input.command);
+        ctx.reply({ to: "update_command", result });
+        break;
+      }
       case "kill_tasks":
         ctx.reply({ to: "kill_tasks", result: this.#killTasks(ctx, input.taskIds, input.scale) });
         break;
       case "reset_delay":
         ctx.reply({ to: "reset_delay", reset: this.#lifecycle.resetDelay(input.appId) });
         break;
-      case "offers":
-        this.#matcher.match(ctx, input.offers);
+      case "offers": {
+        const { usable, refused } = this.#drain.sortOffers(input.offers);
+        for (const o of refused)
+          ctx.call({
+            kind: "decline",
+            offerId: o.id.value,
+            refuseSeconds: DRAINING_OFFER_REFUSE_SECONDS,
+          });
+        this.#matcher.match(ctx, usable);
         // Refreshes the deployments' "waiting because ..." with what these offers showed.
         this.#driver.advance(ctx);
+        break;
+      }
+      case "inverse_offers":
+        this.#inverseOffers(ctx, input.inverseOffers);
         break;
       case "task_status":
         this.#taskStatus(ctx, input.update);
@@ -147,6 +170,14 @@ export class ServicesCore {
   }
   deployments(): readonly DeploymentRecord[] {
     return this.#driver.all();
+  }
+  /** Agents being drained for maintenance. */
+  drainingAgents(): string[] {
+    return this.#drain.drainingAgents();
+  }
+  /** A running deployment, or a finished one that had Aurora updates (kept a while). */
+  deployment(id: string): DeploymentRecord | undefined {
+    return this.#driver.get(id);
   }
   deploymentsOf(id: AppId): DeploymentRecord[] {
     return this.#driver.of(id);
@@ -227,7 +258,32 @@ export class ServicesCore {
       : { ok: false, error: { code: "QUOTA_EXCEEDED", message: check.message } };
   }
 
+  /** Maintenance: each agent drains as far as its apps' SLAs allow; accepted once empty. */
+  #inverseOffers(ctx: ServicesCtx, inverseOffers: readonly InverseOffer[]): void {
+    const all = this.#lifecycle.index.all();
+    for (const io of inverseOffers) {
+      const agent = io.agent_id?.value;
+      const decision = this.#drain.decide(
+        io,
+        all.filter((i) => agent !== undefined && i.agentId === agent),
+        (id) => this.#lifecycle.index.of(id),
+        (id) => this.#registry.get(id),
+        (i) => taskIdFor(i.instanceId, i.incarnation),
+        ctx.nowMs,
+      );
+      for (const i of decision.move) this.#lifecycle.requestKill(i);
+      ctx.call({
+        kind: "inverse_offer",
+        inverseOfferId: decision.inverseOfferId,
+        accept: decision.accept,
+        refuseSeconds: DRAIN_RETRY_SECONDS,
+      });
+    }
+    this.#lifecycle.drainKills(ctx);
+  }
+
   #taskStatus(ctx: ServicesCtx, update: TaskStatusInput): void {
+    if (isTerminalState(update.state)) this.#drain.forgetTask(update.taskId);
     const parsed = parseTaskId(update.taskId);
     const i = parsed === undefined ? undefined : this.#lifecycle.index.get(parsed.instanceId);
     if (i === undefined || parsed === undefined || parsed.incarnation !== i.incarnation) {

@@ -8,11 +8,12 @@
 // by a framework's own records, events and replies, so that the jobs engine (Chronos) and
 // Aurora's job model take the same shape and one kind of shell carries out all of them.
 import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
-import type { Offer } from "../../wire/offer.ts";
+import type { InverseOffer, Offer } from "../../wire/offer.ts";
 import type { TaskState } from "../../wire/status.ts";
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
 import type { DeploymentRecord } from "./app-store.ts";
+import type { UpdateCommand } from "./aurora-update.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 import type { RoleQuota } from "./quota-admission.ts";
@@ -41,7 +42,14 @@ export type SchedulerCallOutput =
       readonly refuseSeconds?: number;
     }
   | { readonly kind: "decline"; readonly offerId: string; readonly refuseSeconds: number }
-  | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined };
+  | { readonly kind: "kill"; readonly taskId: string; readonly agentId: string | undefined }
+  /** ACCEPT_INVERSE_OFFERS / DECLINE_INVERSE_OFFERS (maintenance, maintenance-drain.ts). */
+  | {
+      readonly kind: "inverse_offer";
+      readonly inverseOfferId: string;
+      readonly accept: boolean;
+      readonly refuseSeconds: number;
+    };
 
 /**
  * One framework engine's outputs: scheduler calls, durable writes of its records (`Write`),
@@ -96,11 +104,19 @@ export type ServicesInput =
   | { readonly kind: "deploy"; readonly change: AppChange; readonly force: boolean }
   /** API: DELETE /v2/deployments/{id}. */
   | { readonly kind: "cancel_deployment"; readonly deploymentId: string; readonly force: boolean }
+  /** API (Tessera): POST /v2/deployments/{id}/pause|resume|pulse|rollback. */
+  | {
+      readonly kind: "update_command";
+      readonly deploymentId: string;
+      readonly command: UpdateCommand | "rollback";
+    }
   /** API: kill tasks, shrinking their apps with `scale`. */
   | { readonly kind: "kill_tasks"; readonly taskIds: readonly string[]; readonly scale: boolean }
   /** API: DELETE /v2/queue/{id}/delay. */
   | { readonly kind: "reset_delay"; readonly appId: AppId }
   | { readonly kind: "offers"; readonly offers: readonly Offer[] }
+  /** Maintenance: the master asks for agents back (answered by `inverse_offer` outputs). */
+  | { readonly kind: "inverse_offers"; readonly inverseOffers: readonly InverseOffer[] }
   | { readonly kind: "task_status"; readonly update: TaskStatusInput }
   /** Which readiness probes are due now (answered by `readiness_probe` outputs). */
   | { readonly kind: "readiness_due" }
@@ -120,6 +136,7 @@ export type ServicesInput =
 export type ServicesReply =
   | { readonly to: "deploy"; readonly result: Result<DeploymentResult> }
   | { readonly to: "cancel_deployment"; readonly result: Result<DeploymentResult | undefined> }
+  | { readonly to: "update_command"; readonly result: Result<DeploymentResult | undefined> }
   | { readonly to: "kill_tasks"; readonly result: Result<KilledTasks> }
   | { readonly to: "reset_delay"; readonly reset: boolean };
 

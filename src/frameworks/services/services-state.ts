@@ -4,9 +4,10 @@
 // probes and scheduler calls go back to the caller (the Mesos adapter runs them). The core
 // stays pure; everything that touches the store or the event bus is here.
 import { assert } from "../../base/assert.ts";
-import type { Offer } from "../../wire/offer.ts";
+import type { InverseOffer, Offer } from "../../wire/offer.ts";
 import type { AppVersion } from "./app-json.ts";
 import type { AppStore } from "./app-store.ts";
+import type { UpdateCommand } from "./aurora-update.ts";
 import type { AppId } from "./path-id.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import { ServicesCore, type ServicesSnapshot } from "./services-core.ts";
@@ -84,7 +85,11 @@ function write(store: AppStore, w: ServicesWrite): void {
 /** The scheduler calls among outputs, in order, for the Mesos adapter. */
 function schedulerCalls(out: readonly ServicesOutput[]): ServicesEffect[] {
   return out.filter(
-    (o): o is ServicesEffect => o.kind === "launch" || o.kind === "decline" || o.kind === "kill",
+    (o): o is ServicesEffect =>
+      o.kind === "launch" ||
+      o.kind === "decline" ||
+      o.kind === "kill" ||
+      o.kind === "inverse_offer",
   );
 }
 
@@ -154,6 +159,16 @@ export class ServicesState extends ServicesCore {
     return replyTo(out, "cancel_deployment").result;
   }
 
+  /** Tessera: pause, resume, pulse or roll back a deployment's Aurora updates. */
+  updateCommand(
+    id: string,
+    command: UpdateCommand | "rollback",
+    nowMs: number,
+  ): Result<DeploymentResult | undefined> {
+    const out = this.handle({ kind: "update_command", deploymentId: id, command }, nowMs);
+    return replyTo(out, "update_command").result;
+  }
+
   /** Kills tasks; with `scale` the app's instance count shrinks (a deployment), else they are replaced. */
   killTasks(taskIds: readonly string[], scale: boolean, nowMs: number): Result<KilledTasks> {
     return replyTo(this.handle({ kind: "kill_tasks", taskIds, scale }, nowMs), "kill_tasks").result;
@@ -175,6 +190,11 @@ export class ServicesState extends ServicesCore {
   /** Matches offers against scheduled instances; every offer is either used or declined. */
   handleOffers(offers: readonly Offer[], nowMs: number): ServicesEffect[] {
     return schedulerCalls(this.handle({ kind: "offers", offers }, nowMs));
+  }
+
+  /** Maintenance inverse offers: answered (accept or decline) and agents drained per SLA. */
+  handleInverseOffers(inverseOffers: readonly InverseOffer[], nowMs: number): ServicesEffect[] {
+    return schedulerCalls(this.handle({ kind: "inverse_offers", inverseOffers }, nowMs));
   }
 
   /** A task status from Mesos (already acknowledged by the adapter). */

@@ -13,6 +13,8 @@ export type ServicesErrorCode =
   | "APP_EXISTS"
   | "APP_LOCKED"
   | "DEPLOYMENT_NOT_FOUND"
+  /** Tessera: an update command the update's state does not allow (pause a finished one). */
+  | "UPDATE_STATE"
   | "TASK_NOT_FOUND"
   /** A production app over its role's quota (quota-admission.ts); 422 as Marathon's errors. */
   | "QUOTA_EXCEEDED";
