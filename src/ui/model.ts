@@ -186,6 +186,12 @@ export class ClusterModel {
     return true;
   }
 
+  /** Replaces the agents named in `agents` (a GET_AGENTS answer: the stream has no update). */
+  updateAgents(agents: readonly Agent[]): void {
+    for (const a of agents) this.addAgent(a);
+    this.version++;
+  }
+
   /** What frameworks hold offered right now (from the frameworks' last descriptions). */
   offered(): Amounts {
     const sum = zero();
