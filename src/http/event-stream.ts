@@ -18,7 +18,9 @@ import { APPLICATION_JSON } from "./response.ts";
 
 /**
  * Default backlog limit: 16 MiB of records written but not yet taken by the socket. One record
- * larger than this (a big SUBSCRIBED state) is still accepted when the backlog is empty.
+ * larger than this (a big SUBSCRIBED state) is still accepted when the backlog is under the
+ * limit, and is not counted against it while it drains: the records after it (the heartbeat
+ * sent at once) must not find the stream "slow" because of it.
  */
 export const EVENT_STREAM_MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
 
@@ -76,6 +78,8 @@ export class EventStream {
   private readonly closeCallbacks: Array<(reason: EventStreamCloseReason) => void> = [];
   private recordsSent = 0;
   #corked = false;
+  /** The allowance of the oversized record in the backlog (bytes), 0 when none is. */
+  #oversized = 0;
 
   /** Sends the `200` head at once, so the client learns the stream id before any record. */
   constructor(res: ServerResponse, options: EventStreamOptions = {}) {
@@ -139,10 +143,15 @@ export class EventStream {
    */
   send(payload: string | Uint8Array): boolean {
     if (!this.isOpen) return false;
-    if (this.res.writableLength > this.maxBufferedBytes) {
+    const backlog = this.res.writableLength;
+    if (backlog <= this.maxBufferedBytes) this.#oversized = 0;
+    if (backlog > this.maxBufferedBytes + this.#oversized) {
       this.disconnect("slow_consumer");
       return false;
     }
+    // A string's UTF-8 form is at most 3 bytes per UTF-16 unit: a bound without encoding it.
+    const bytes = typeof payload === "string" ? payload.length * 3 : payload.length;
+    if (bytes > this.maxBufferedBytes) this.#oversized = Math.max(this.#oversized, bytes);
     this.#coalesce();
     if (typeof payload === "string") {
       // Framed as text: node encodes it once, as it writes, with no copy made here.

@@ -3,8 +3,10 @@
 // schedule, last success/error and status; one job's run history with why a queued run waits;
 // the dependency graph drawn as SVG; run now, kill, enable/disable; create a job as JSON.
 // The page re-reads the jobs every REFRESH_MS while open (the Chronos API has no stream).
+
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
+import { authFetch } from "./auth.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
 
@@ -42,7 +44,7 @@ export function jobsFramework(model: ClusterModel): Framework | undefined {
 }
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<string> {
-  const r = await fetch(`${base}${API}${path}`, {
+  const r = await authFetch(`${base}${API}${path}`, {
     method,
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

@@ -3,6 +3,15 @@
 // operator event stream keeps current. Rendering is batched: events only bump the model's
 // version, and a frame is drawn at most every RENDER_INTERVAL_MS when it moved.
 import { type ComponentChild, h, render } from "preact";
+import {
+  authFetch,
+  authorization,
+  LoginForm,
+  loginNeeded,
+  logout,
+  noteStatus,
+  onAuthChange,
+} from "./auth.ts";
 import { Jobs, jobsFramework } from "./jobs.ts";
 import { ClusterModel } from "./model.ts";
 import { Maintenance, Offers, Roles } from "./operator-pages.ts";
@@ -91,8 +100,11 @@ function App(): ComponentChild {
         h("a", { href: `#/${id}`, class: parts[0] === id ? "current" : "" }, title),
       ),
       statusLine(),
+      authorization() === undefined
+        ? null
+        : h("button", { class: "logout", onClick: logout, "data-testid": "logout" }, "Log out"),
     ),
-    h("main", null, page(parts)),
+    h("main", null, loginNeeded() ? h(LoginForm, null) : page(parts)),
   );
 }
 
@@ -113,7 +125,7 @@ function draw(force = false): void {
 }
 
 async function learnLeader(): Promise<void> {
-  const response = await fetch("/api/v1", {
+  const response = await authFetch("/api/v1", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify({ type: "GET_MASTER" }),
@@ -161,24 +173,33 @@ async function failover(): Promise<void> {
   }
 }
 
-followMaster(model, {
-  bases: () => [""],
-  authorization: () => undefined,
-  onStatus: (next) => {
-    status = next;
-    if (next.kind === "live") failures = 0;
-    if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
-      failingOver = true;
-      void failover().finally(() => {
-        failingOver = false;
-      });
-    }
-    if (next.kind === "live") {
-      model.sample(Date.now());
-      void learnLeader();
-    }
-    draw();
-  },
+const follow = () =>
+  followMaster(model, {
+    bases: () => [""],
+    authorization,
+    onHttpStatus: noteStatus,
+    onStatus: (next) => {
+      status = next;
+      if (next.kind === "live") failures = 0;
+      if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
+        failingOver = true;
+        void failover().finally(() => {
+          failingOver = false;
+        });
+      }
+      if (next.kind === "live") {
+        model.sample(Date.now());
+        void learnLeader();
+      }
+      draw();
+    },
+  });
+let stopFollowing = follow();
+// A login or logout: subscribe again at once with the new credential (or without one).
+onAuthChange(() => {
+  stopFollowing();
+  stopFollowing = follow();
+  draw(true);
 });
 setInterval(() => draw(), RENDER_INTERVAL_MS);
 setInterval(() => {

@@ -96,6 +96,14 @@ export interface Sample {
 }
 /** The session's samples kept: one a 5 s tick, the last hour. */
 export const SAMPLES_MAX = 720;
+/**
+ * Finished tasks kept, oldest dropped first: the master keeps a bounded number too
+ * (--max_completed_tasks_per_framework), and a page open for days under churn would
+ * otherwise grow without end (the UI load bench, bench/ui.bench.ts).
+ */
+export const COMPLETED_TASKS_MAX = 10_000;
+/** Status updates kept per task (its state history), oldest dropped first. */
+export const TASK_STATUSES_MAX = 32;
 
 interface Snapshot {
   get_tasks?: { tasks?: Task[]; completed_tasks?: Task[]; unreachable_tasks?: Task[] };
@@ -112,6 +120,8 @@ export class ClusterModel {
   /** What live (non-terminal) tasks hold, kept per event. */
   readonly allocated = zero();
   readonly samples: Sample[] = [];
+  /** Ids of the terminal tasks in `tasks`, the longest finished first (insertion order). */
+  readonly #terminal = new Set<string>();
   /** Bumped on every change: pages re-render only when it moved. */
   version = 0;
   events = 0;
@@ -120,6 +130,7 @@ export class ClusterModel {
     this.agents.clear();
     this.frameworks.clear();
     this.tasks.clear();
+    this.#terminal.clear();
     this.taskStates.clear();
     Object.assign(this.total, zero());
     Object.assign(this.allocated, zero());
@@ -186,6 +197,12 @@ export class ClusterModel {
     return true;
   }
 
+  /** Replaces the agents named in `agents` (a GET_AGENTS answer: the stream has no update). */
+  updateAgents(agents: readonly Agent[]): void {
+    for (const a of agents) this.addAgent(a);
+    this.version++;
+  }
+
   /** What frameworks hold offered right now (from the frameworks' last descriptions). */
   offered(): Amounts {
     const sum = zero();
@@ -235,9 +252,27 @@ export class ClusterModel {
   private addTask(task: Task): void {
     const old = this.tasks.get(task.task_id.value);
     if (old !== undefined) this.forget(old);
-    this.tasks.set(task.task_id.value, task);
+    this.put(task);
+  }
+
+  /** Stores a task (its old version already forgotten) and keeps the finished ones bounded. */
+  private put(task: Task): void {
+    const id = task.task_id.value;
+    this.tasks.set(id, task);
     this.count(task.state, 1);
-    if (!TERMINAL_STATES.has(task.state)) addResources(this.allocated, task.resources);
+    if (!TERMINAL_STATES.has(task.state)) {
+      addResources(this.allocated, task.resources);
+      return;
+    }
+    this.#terminal.delete(id);
+    this.#terminal.add(id);
+    for (const oldest of this.#terminal) {
+      if (this.#terminal.size <= COMPLETED_TASKS_MAX) break;
+      this.#terminal.delete(oldest);
+      const dropped = this.tasks.get(oldest);
+      if (dropped !== undefined) this.forget(dropped);
+      this.tasks.delete(oldest);
+    }
   }
 
   private forget(task: Task): void {
@@ -253,9 +288,7 @@ export class ClusterModel {
     if (old === undefined) return;
     this.forget(old);
     const { task_id: _, ...status } = u.status;
-    const task = { ...old, state: u.state, statuses: [...(old.statuses ?? []), status] };
-    this.tasks.set(task.task_id.value, task);
-    this.count(task.state, 1);
-    if (!TERMINAL_STATES.has(task.state)) addResources(this.allocated, task.resources);
+    const statuses = [...(old.statuses ?? []), status].slice(-TASK_STATUSES_MAX);
+    this.put({ ...old, state: u.state, statuses });
   }
 }

@@ -1,8 +1,10 @@
 // The roles, offers and maintenance pages, read with operator API calls (v1 JSON on /api/v1)
 // every REFRESH_MS while open: weights, quota and offers change without an event on the
 // SUBSCRIBE stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
+
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
+import { authFetch } from "./auth.ts";
 import { fmt, mb, scalar, time } from "./format.ts";
 import type { Framework, Resource } from "./model.ts";
 import { usePolled } from "./poll.ts";
@@ -12,7 +14,7 @@ const REFRESH_MS = 2_000;
 export async function operatorCall(
   call: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
-  const r = await fetch("/api/v1", {
+  const r = await authFetch("/api/v1", {
     method: "POST",
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     body: JSON.stringify(call),
@@ -109,7 +111,7 @@ export function Roles(): ComponentChild {
   const polled = usePolled(
     "/master/roles",
     async () => {
-      const r = await fetch("/master/roles");
+      const r = await authFetch("/master/roles");
       if (!r.ok) throw new Error(`${r.status}: ${await r.text()}`);
       return ((await r.json()) as { roles: Role[] }).roles;
     },

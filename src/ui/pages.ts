@@ -2,6 +2,7 @@
 // page filters by text and state and shows one task's state history with reasons.
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
+import { actionButtons, useAgentActions } from "./agent-actions.ts";
 import { fmt, mb, scalar, shortState, time } from "./format.ts";
 import type { Agent, ClusterModel, Framework, Task } from "./model.ts";
 import { type Column, Table } from "./table.ts";
@@ -44,13 +45,19 @@ function agentState(a: Agent): string {
 }
 
 export function Agents({ model }: { model: ClusterModel }): ComponentChild {
+  const { ask, bar } = useAgentActions(model);
+  const columns: Column<[string, Agent]>[] = [
+    ...agentColumns,
+    { title: "Actions", cell: ([id, a]) => actionButtons(id, a, ask), width: "4fr" },
+  ];
   return h(
     "div",
     { class: "page", "data-testid": "agents" },
     h("h2", null, `Agents (${model.agents.size})`),
+    bar,
     h(Table<[string, Agent]>, {
       rows: [...model.agents],
-      columns: agentColumns,
+      columns,
       rowKey: ([id]) => id,
       testId: "agents-table",
       empty: "No agent has registered. Start one with `tessera agent --master <this master>`.",

@@ -3,6 +3,7 @@
 // follows the file's end while it grows (tail), and a download link.
 import { type ComponentChild, h } from "preact";
 import { useEffect, useState } from "preact/hooks";
+import { authFetch, authorization } from "./auth.ts";
 import { mb, time } from "./format.ts";
 
 /** How often the viewer asks for bytes past what it has (the files API has no push). */
@@ -11,6 +12,24 @@ const TAIL_INTERVAL_MS = 1_000;
 const READ_BYTES = 64 * 1024;
 /** The most of a file the viewer keeps; older text is dropped from the top. */
 const VIEW_MAX_CHARS = 512 * 1024;
+
+/**
+ * Downloads through fetch when the page holds a credential: a plain link would go without the
+ * Authorization header and meet the browser's own password dialog.
+ */
+function download(e: Event, url: string, path: string): void {
+  if (authorization() === undefined) return;
+  e.preventDefault();
+  void authFetch(url)
+    .then((r) => r.blob())
+    .then((blob) => {
+      const a = document.createElement("a");
+      a.href = URL.createObjectURL(blob);
+      a.download = path.split("/").at(-1) ?? "file";
+      a.click();
+      URL.revokeObjectURL(a.href);
+    });
+}
 
 interface Entry {
   path: string;
@@ -25,7 +44,7 @@ function filesUrl(agentId: string, op: string, params: Record<string, string | n
 }
 
 async function browse(agentId: string, path: string): Promise<Entry[] | string> {
-  const r = await fetch(filesUrl(agentId, "browse", { path })).catch((e: unknown) => String(e));
+  const r = await authFetch(filesUrl(agentId, "browse", { path })).catch((e: unknown) => String(e));
   if (typeof r === "string") return r;
   if (!r.ok) return `${r.status} ${(await r.text()).trim()}`;
   return (await r.json()) as Entry[];
@@ -57,9 +76,9 @@ function Viewer({ agentId, path }: { agentId: string; path: string }): Component
     let timer: ReturnType<typeof setTimeout> | undefined;
     setText("");
     const poll = async () => {
-      const r = await fetch(filesUrl(agentId, "read", { path, offset, length: READ_BYTES })).catch(
-        () => undefined,
-      );
+      const r = await authFetch(
+        filesUrl(agentId, "read", { path, offset, length: READ_BYTES }),
+      ).catch(() => undefined);
       if (stopped) return;
       if (r?.ok === true) {
         const chunk = (await r.json()) as { data: string; offset: number };
@@ -91,7 +110,15 @@ function Viewer({ agentId, path }: { agentId: string; path: string }): Component
       null,
       path.split("/").at(-1),
       " ",
-      h("a", { href: filesUrl(agentId, "download", { path }), download: "" }, "download"),
+      h(
+        "a",
+        {
+          href: filesUrl(agentId, "download", { path }),
+          download: "",
+          onClick: (e: Event) => download(e, filesUrl(agentId, "download", { path }), path),
+        },
+        "download",
+      ),
     ),
     error === "" ? null : h("p", { class: "error" }, error),
     h("pre", { "data-testid": "file-content" }, text),

@@ -4,8 +4,10 @@
 // reject reasons), create/edit as JSON validated before sending, scale, restart and delete.
 // The services API has its own SSE stream, which the relay cannot carry; the page re-reads the
 // apps every REFRESH_MS while open instead.
+
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
+import { authFetch } from "./auth.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
 
@@ -55,7 +57,7 @@ export function servicesFramework(model: ClusterModel): Framework | undefined {
 }
 
 async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const r = await fetch(`${base}${path}`, {
+  const r = await authFetch(`${base}${path}`, {
     method,
     headers: { "Content-Type": "application/json", Accept: "application/json" },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),

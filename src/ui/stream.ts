@@ -19,6 +19,8 @@ export interface StreamOptions {
   readonly bases: () => readonly string[];
   readonly authorization: () => string | undefined;
   readonly onStatus: (status: StreamStatus) => void;
+  /** The status of each SUBSCRIBE answer (a 401 asks the user to log in). */
+  readonly onHttpStatus?: (status: number) => void;
 }
 
 export function followMaster(model: ClusterModel, options: StreamOptions): () => void {
@@ -69,10 +71,13 @@ async function subscribeOnce(
       headers,
       body: JSON.stringify({ type: "SUBSCRIBE" }),
       signal,
+      // No browser password dialog on a 401: the page's login form asks (auth.ts).
+      credentials: "omit",
     });
   } catch (error) {
     return `cannot reach ${base || "this master"}: ${String(error)}`;
   }
+  options.onHttpStatus?.(response.status);
   if (!response.ok || response.body === null) {
     return `${response.status} ${await response.text().catch(() => "")}`.trim();
   }

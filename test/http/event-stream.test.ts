@@ -137,6 +137,22 @@ describe("RecordIO event streams: limits and shutdown", () => {
     socket.destroy();
   });
 
+  test("a record larger than the limit does not make the records right after it look slow", async () => {
+    const { stream, events } = await openSubscription(running, endpoint);
+    assert.equal(((await events.next()).value as { type: string }).type, "SUBSCRIBED");
+    const big = "b".repeat(SLOW_CONSUMER_LIMIT_BYTES * 3);
+    assert.equal(stream.send(JSON.stringify({ type: "BIG", pad: big })), true);
+    // Sent at once, with the big record still in the backlog (as HEARTBEAT after SUBSCRIBED).
+    assert.equal(stream.send(JSON.stringify({ type: "SMALL" })), true);
+    const seen: string[] = [];
+    for (let e = await events.next(); seen.length < 3 && !e.done; e = await events.next()) {
+      seen.push((e.value as { type: string }).type);
+    }
+    assert.deepEqual(seen, ["HEARTBEAT", "BIG", "SMALL"]);
+    assert.equal(stream.isOpen, true);
+    stream.close();
+  });
+
   test("closing the server ends every open stream, and the clients see a clean end", async () => {
     const { running: local, endpoint: localEndpoint } = await startSchedulerLike(
       {},

@@ -3,7 +3,7 @@
 // tasks, task counts by state, state history).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { ClusterModel } from "../../src/ui/model.ts";
+import { ClusterModel, COMPLETED_TASKS_MAX, TASK_STATUSES_MAX } from "../../src/ui/model.ts";
 import { RecordIoReader } from "../../src/ui/recordio.ts";
 
 const enc = new TextEncoder();
@@ -25,6 +25,19 @@ describe("RecordIoReader", () => {
         `cut at ${cut}`,
       );
     }
+  });
+  it("yields a record split over many small chunks, with the next record's start after it", () => {
+    const big = { data: "x".repeat(100_000) };
+    const bytes = enc.encode(frame(big) + frame({ next: 1 }));
+    const reader = new RecordIoReader();
+    const out: string[] = [];
+    for (let at = 0; at < bytes.length; at += 1000) {
+      out.push(...reader.push(bytes.subarray(at, at + 1000)));
+    }
+    assert.deepEqual(
+      out.map((r) => JSON.parse(r)),
+      [big, { next: 1 }],
+    );
   });
   it("fails on a length prefix that is not a number", () => {
     assert.throws(() => new RecordIoReader().push(enc.encode("abc\n{}")));
@@ -100,5 +113,36 @@ describe("ClusterModel", () => {
     });
     assert.deepEqual([...m.agents.keys()], ["b1"]);
     assert.equal(m.total.cpus, 1);
+  });
+  it("keeps at most COMPLETED_TASKS_MAX finished tasks, dropping the longest finished, and bounds each task's history", () => {
+    const m = new ClusterModel();
+    m.apply({ type: "SUBSCRIBED", subscribed: { get_state: {} } });
+    m.apply({ type: "TASK_ADDED", task_added: { task: task("live", "TASK_RUNNING") } });
+    for (let i = 0; i < TASK_STATUSES_MAX + 5; i++) {
+      m.apply({
+        type: "TASK_UPDATED",
+        task_updated: {
+          status: { task_id: { value: "live" }, state: "TASK_RUNNING" },
+          state: "TASK_RUNNING",
+        },
+      });
+    }
+    assert.equal(m.tasks.get("live")?.statuses?.length, TASK_STATUSES_MAX);
+    for (let i = 0; i < COMPLETED_TASKS_MAX + 10; i++) {
+      m.apply({ type: "TASK_ADDED", task_added: { task: task(`t${i}`, "TASK_RUNNING") } });
+      m.apply({
+        type: "TASK_UPDATED",
+        task_updated: {
+          status: { task_id: { value: `t${i}` }, state: "TASK_FINISHED" },
+          state: "TASK_FINISHED",
+        },
+      });
+    }
+    assert.equal(m.tasks.size, COMPLETED_TASKS_MAX + 1);
+    assert.equal(m.taskStates.get("TASK_FINISHED"), COMPLETED_TASKS_MAX);
+    assert.equal(m.tasks.has("t0"), false);
+    assert.equal(m.tasks.has(`t${COMPLETED_TASKS_MAX + 9}`), true);
+    assert.equal(m.tasks.has("live"), true);
+    assert.equal(m.allocated.cpus, 0.5);
   });
 });

@@ -22,8 +22,12 @@ export const MASTER_SCHEDULER_REALM = "mesos-master-scheduler";
 /** Tessera's realm of the agent channel under `--authenticate_agents` (Mesos uses SASL there). */
 export const MASTER_AGENT_REALM = "mesos-master-agent";
 
-/** Routes no realm covers: libprocess serves these to anybody (reference §1 realm map). */
-const OPEN_ROUTES: ReadonlySet<string> = new Set(["health", "redirect", "version"]);
+/**
+ * Routes no realm covers: libprocess serves these to anybody (reference §1 realm map), and the
+ * web UI's page and assets (`""`, `ui`), which hold no cluster data: the page asks for the
+ * credential in its own login form and sends it on its API calls.
+ */
+const OPEN_ROUTES: ReadonlySet<string> = new Set(["health", "redirect", "version", "", "ui"]);
 
 /** Readwrite routes by name or name prefix (reference §1); every other route is readonly. */
 const READWRITE_ROUTES: ReadonlySet<string> = new Set([
