@@ -1,5 +1,5 @@
 // A private Docker engine for a test (Debian's docker.io): its own data root, exec root, pid
-// file and socket under a temp dir, no bridge and no iptables rules unless asked for, so that
+// file and socket under a temp dir, no iptables rules, and no bridge or one of its own, so that
 // it neither sees nor changes what any other engine on the machine runs. `stop()` ends it
 // (and the containerd it started) and removes its directories. Where dockerd is missing or
 // does not come up, `unavailable` says why, for the test to skip with.
@@ -44,18 +44,39 @@ function mountsUnder(dir: string): string[] {
     .reverse();
 }
 
+/** A bridge of the test's own for the engine's BRIDGE network (not docker0): with no
+ *  iptables rules, published ports are served by the engine's userland proxy. */
+export interface TestBridge {
+  readonly name: string;
+  /** The bridge's address with its prefix, e.g. 172.30.250.1/24. */
+  readonly address: string;
+}
+
+function ip(...args: string[]): void {
+  const r = spawnSync("ip", args, { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`ip ${args.join(" ")}: ${r.stderr}`);
+}
+
 export async function startDockerEngine(
   dir: string,
-  options: { bridge?: boolean } = {},
+  options: { bridge?: TestBridge } = {},
 ): Promise<TestEngine> {
   mkdirSync(dir, { recursive: true });
   const socket = join(dir, "docker.sock");
+  const bridge = options.bridge;
+  if (bridge !== undefined) {
+    ip("link", "add", bridge.name, "type", "bridge");
+    ip("addr", "add", bridge.address, "dev", bridge.name);
+    ip("link", "set", bridge.name, "up");
+  }
   const args = [
     `--data-root=${join(dir, "data")}`,
     `--exec-root=${join(dir, "exec")}`,
     `--pidfile=${join(dir, "docker.pid")}`,
     `-H=unix://${socket}`,
-    ...(options.bridge === true ? [] : ["--bridge=none", "--iptables=false", "--ip-masq=false"]),
+    `--bridge=${bridge?.name ?? "none"}`,
+    "--iptables=false",
+    "--ip-masq=false",
   ];
   const child: ChildProcess = spawn("dockerd", args, {
     stdio: ["ignore", "ignore", "pipe"],
@@ -73,6 +94,7 @@ export async function startDockerEngine(
     );
   } catch (error) {
     child.kill("SIGKILL");
+    if (bridge !== undefined) spawnSync("ip", ["link", "del", bridge.name]);
     throw new Error(`${(error as Error).message}; dockerd said: ${log}`);
   }
   return {
@@ -90,6 +112,7 @@ export async function startDockerEngine(
         await exited;
       }
       for (const point of mountsUnder(dir)) spawnSync("umount", ["-l", point]);
+      if (bridge !== undefined) spawnSync("ip", ["link", "del", bridge.name]);
       rmSync(dir, { recursive: true, force: true });
     },
   };

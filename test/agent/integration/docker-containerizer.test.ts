@@ -31,7 +31,9 @@ describe("the Docker containerizer with a real engine", { skip }, () => {
   // The engine's socket is known before it starts: the agent's flags are computed first.
   const socket = join(dir, "engine", "docker.sock");
   before(async () => {
-    engine = await startDockerEngine(join(dir, "engine"));
+    engine = await startDockerEngine(join(dir, "engine"), {
+      bridge: { name: "tsdk-br0", address: "172.30.251.1/24" },
+    });
     const built = buildBusyboxImage(join(dir, "image"));
     await engine.load(join(built.tarballDir, "busybox:latest.tar"));
   });
@@ -126,7 +128,7 @@ describe("the Docker containerizer with a real engine", { skip }, () => {
     );
   });
 
-  it("serves HTTP on HOST networking (the engine runs with --bridge=none here)", async () => {
+  it("serves HTTP from a BRIDGE container on its mapped host port", async () => {
     const { framework } = cluster;
     // Resources freed by earlier tests come back as offers of their own: take them all, up
     // to one that has the ports.
@@ -139,8 +141,15 @@ describe("the Docker containerizer with a real engine", { skip }, () => {
     await framework.launch(offers, [
       dockerTask(
         "httpd",
-        `echo hello > /tmp/index.html; exec busybox httpd -f -p ${port} -h /tmp`,
-        DOCKER,
+        "echo hello > /tmp/index.html; exec busybox httpd -f -p 8080 -h /tmp",
+        {
+          type: "DOCKER",
+          docker: {
+            image: "busybox:latest",
+            network: "BRIDGE",
+            port_mappings: [{ host_port: port, container_port: 8080, protocol: "tcp" }],
+          },
+        },
         {
           resources: [
             scalar("cpus", 0.1),
