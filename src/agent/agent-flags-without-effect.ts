@@ -6,7 +6,7 @@ import type { AgentFlagSpec } from "./flags.ts";
 
 const none = flagWithoutEffect;
 
-const NO_DOCKER = "there is no Docker containerizer (--containerizers=mesos only)";
+const NO_DOCKER = "not used by the Docker containerizer here (no Docker volume drivers)";
 const NO_IMAGES = "container images are not provisioned by this agent";
 const NO_FETCHER_CACHE = "URIs are fetched into each sandbox; there is no fetcher cache";
 const CGROUPS_FIXED = "the cgroups isolators use their built-in settings here";
@@ -38,12 +38,6 @@ export const AGENT_FLAGS_WITHOUT_EFFECT: readonly AgentFlagSpec[] = [
   none("fetcher_stall_timeout", "there is no fetch stall timeout to set"),
   none("frameworks_home", "relative executor paths are not resolved against a home"),
   none("hadoop_home", "hdfs:// URIs are not fetched"),
-  none("docker", NO_DOCKER),
-  none("docker_kill_orphans", NO_DOCKER, "bool"),
-  none("docker_mesos_image", NO_DOCKER),
-  none("docker_remove_delay", NO_DOCKER),
-  none("docker_socket", NO_DOCKER),
-  none("docker_stop_timeout", NO_DOCKER),
   none("appc_store_dir", NO_IMAGES),
   none("default_container_info", NO_IMAGES),
   none("network_cni_root_dir_persist", NO_NETWORK, "bool"),

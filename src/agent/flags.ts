@@ -24,6 +24,12 @@ import { readTlsFlags, tlsFlagSpecs } from "../http/tls-flags.ts";
 import { resolveZkUrl } from "../zk/url.ts";
 import { AGENT_FLAGS_WITHOUT_EFFECT } from "./agent-flags-without-effect.ts";
 import {
+  DOCKER_FLAG_SPECS,
+  type DockerFlags,
+  dockerFlagValues,
+  readDockerFlags,
+} from "./docker/docker-flags.ts";
+import {
   HARDENING_FLAG_SPECS,
   type HardeningFlags,
   hardeningFlagValues,
@@ -93,6 +99,8 @@ export interface AgentCommandFlags extends DaemonFlags, HardeningFlags, NetworkF
   tls: TlsOverrides;
   /** `--image_providers`, `--docker_registry`, `--docker_store_dir`, ... (images/image-flags.ts). */
   images: ImageFlags;
+  /** `--containerizers`, `--docker_socket`, ... (docker/docker-flags.ts). */
+  docker: DockerFlags;
 }
 
 type FlagKind =
@@ -189,12 +197,6 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   ADDRESS_FLAGS.advertiseIp,
   ADDRESS_FLAGS.advertisePort,
   {
-    name: "containerizers",
-    kind: "string",
-    default: "mesos",
-    help: "containerizers to use: only mesos (Tessera's own; there is no Docker containerizer)",
-  },
-  {
     name: "strict",
     kind: "bool",
     default: "true",
@@ -274,6 +276,7 @@ export const AGENT_FLAG_SPECS: readonly AgentFlagSpec[] = [
   ...(loggingFlagSpecs() as readonly AgentFlagSpec[]),
   ...(commonFlagsWithoutEffect() as readonly AgentFlagSpec[]),
   ...IMAGE_FLAG_SPECS,
+  ...DOCKER_FLAG_SPECS,
   ...AGENT_FLAGS_WITHOUT_EFFECT,
 ];
 
@@ -290,16 +293,6 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
   const recover = r.str("recover");
   if (recover !== "reconnect" && recover !== "cleanup") {
     r.fail("recover", `'${recover ?? ""}' is not one of reconnect, cleanup`);
-  }
-  const containerizers = (r.str("containerizers") ?? "").split(",").map((c) => c.trim());
-  const other = containerizers.find((c) => c !== "mesos");
-  if (other !== undefined) {
-    r.fail(
-      "containerizers",
-      other === "docker"
-        ? "the docker containerizer is not supported (no Docker engine is used); use --containerizers=mesos"
-        : `'${other}' is not a containerizer; the only one is mesos`,
-    );
   }
   const maxCompletedText = r.str("max_completed_executors_per_framework") ?? "";
   const maxCompletedExecutorsPerFramework = /^[0-9]+$/.test(maxCompletedText)
@@ -361,6 +354,7 @@ function readAgentFlags(r: FlagReader): AgentCommandFlags {
     ...daemon,
     ...readNetworkFlags(r),
     images: readImageFlags(r),
+    docker: readDockerFlags(r),
     master,
     workDir: workDir ?? "",
     strict: r.bool("strict"),
@@ -415,7 +409,7 @@ export function agentFlagValues(flags: AgentCommandFlags): Record<string, string
     enforce_container_disk_quota: String(flags.enforceContainerDiskQuota),
     sandbox_directory: flags.sandboxDirectory,
     switch_user: String(flags.switchUser),
-    containerizers: "mesos",
+    ...dockerFlagValues(flags.docker),
     strict: String(flags.strict),
     max_completed_executors_per_framework: String(flags.maxCompletedExecutorsPerFramework),
   };

@@ -18,6 +18,8 @@ import type {
 } from "./containerizer/containerizer.ts";
 import { attachVolumes, detachVolumes } from "./containerizer/volume-mounts.ts";
 import type { AgentInput, ContainerLaunch } from "./core/types.ts";
+import type { DockerLaunch } from "./docker/docker-run.ts";
+import { dockerLaunchFor } from "./docker/with-docker.ts";
 import {
   DEFAULT_KILL_GRACE_MS,
   type ExecutorOutcome,
@@ -193,7 +195,19 @@ export class Launching {
       return;
     }
     const { container } = launch.executorInfo;
-    const prepared = await this.#images.prepare(containerId, container, launch.directory);
+    // A DOCKER container for the Docker containerizer: the engine has the image and network.
+    const docker = dockerLaunchFor(this.#flags, container, launch.resources);
+    if (docker === undefined && !this.#flags.docker.mesos) {
+      this.#launchFailed(
+        containerId,
+        "No containerizer for a non-DOCKER container (--containerizers has no mesos)",
+      );
+      return;
+    }
+    const prepared =
+      docker === undefined
+        ? await this.#images.prepare(containerId, container, launch.directory)
+        : ({ ok: true, image: undefined } as const);
     if (!prepared.ok) {
       this.#launchFailed(containerId, prepared.message);
       return;
@@ -224,11 +238,10 @@ export class Launching {
       return;
     }
     if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
-    const joined = await this.networks.attach(
-      containerId,
-      launch.executorInfo.container,
-      launch.resources,
-    );
+    const joined =
+      docker === undefined
+        ? await this.networks.attach(containerId, container, launch.resources)
+        : ({ ok: true, value: undefined } as const);
     if (!joined.ok) {
       this.#launchFailed(containerId, joined.message);
       return;
@@ -240,7 +253,8 @@ export class Launching {
       ...(this.#flags.executorEnvironmentVariables ?? inheritedEnv()),
       ...tlsEnvironment(processTls()),
     };
-    const env = envInImage(image, this.#inheritedEnv, launch.env);
+    // The engine merges the image's Env; the agent's own environment is not the container's.
+    const env = envInImage(image, docker === undefined ? this.#inheritedEnv : {}, launch.env);
     const resources = containerResources(launch.resources);
     if (launch.commandExecutor) {
       const hosted = this.hostedExecutor(launch, {
@@ -250,6 +264,7 @@ export class Launching {
         shutdownGraceMs: this.shutdownGraceMs(launch.executorInfo),
         network,
         image,
+        docker,
       });
       this.#dispatch({ kind: "container_launched", containerId });
       void hosted.start();
@@ -287,6 +302,7 @@ export class Launching {
       resources,
       network,
       rootfs: inImage.rootfs,
+      docker,
     });
     if (!started.ok) {
       this.#launchFailed(containerId, started.message);
@@ -327,6 +343,7 @@ export class Launching {
       recoveredWait?: Promise<Termination | undefined>;
       network?: ContainerNetworkJoin | undefined;
       image?: PreparedImage | undefined;
+      docker?: DockerLaunch | undefined;
     },
   ): HostedCommandExecutor {
     const { containerId } = launch;
@@ -340,7 +357,7 @@ export class Launching {
       sandboxDir: launch.directory,
       shutdownGracePeriodMs: how.shutdownGraceMs,
       recovered: how.recovered,
-      commandFromImage: how.image !== undefined,
+      commandFromImage: how.image !== undefined || how.docker !== undefined,
       runner: {
         launch: async (command, taskEnv) => {
           const inImage = launchInImage(how.image, command);
@@ -353,6 +370,7 @@ export class Launching {
             resources: how.resources,
             network: how.network,
             rootfs: inImage.rootfs,
+            docker: how.docker,
           });
           if (!started.ok) return { ok: false, message: started.message };
           // The task's end is reported when its process ends (Mesos's executor reaps its

@@ -33,6 +33,7 @@ import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
 import { agentSandboxRoot } from "./core/paths.ts";
 import { AgentDispatcher } from "./dispatcher.ts";
+import { withDocker } from "./docker/with-docker.ts";
 import {
   type AgentCommandFlags,
   agentFlagValues,
@@ -99,7 +100,8 @@ function prepare(flags: AgentCommandFlags, logger: Logger) {
   if (!made.ok)
     throw new AgentStartError(`Failed to create a containerizer: ${made.message}`, "isolation");
   for (const line of made.value.explanation) logger.info(`isolation: ${line}`);
-  return { resources: resources.value, attributes, containerizer: made.value.containerizer };
+  const containerizer = withDocker(flags, logger, made.value.containerizer);
+  return { resources: resources.value, attributes, containerizer };
 }
 
 function createCore(

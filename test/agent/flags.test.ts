@@ -229,7 +229,7 @@ describe("bad flag values", () => {
     ["gc_disk_headroom", "tenth"],
     ["disk_watch_interval", "0secs"],
     ["container_disk_watch_interval", "0secs"],
-    ["containerizers", "mesos,docker"],
+    ["docker_socket", "relative/docker.sock"],
     ["containerizers", "rkt"],
     ["advertise_port", "0"],
     ["advertise_port", "http"],
@@ -291,9 +291,31 @@ describe("bad flag values", () => {
     }
   });
 
-  it("--containerizers=docker is refused saying there is no Docker containerizer", () => {
-    const r = refused({ work_dir: "/w", containerizers: "docker" });
-    assert.match(r.message, /docker containerizer is not supported.*--containerizers=mesos/);
+  it("--containerizers=docker,mesos turns the Docker containerizer on with its flags; rkt is refused", () => {
+    const r = parseAgentFlags({
+      work_dir: "/w",
+      containerizers: "docker,mesos",
+      docker_socket: "/run/d.sock",
+      docker_remove_delay: "1mins",
+      docker_stop_timeout: "3secs",
+      docker_kill_orphans: "false",
+    });
+    assert.ok(r.ok, r.ok ? "" : r.message);
+    assert.deepEqual(r.flags.docker, {
+      enabled: true,
+      mesos: true,
+      socket: "/run/d.sock",
+      removeDelayMs: 60_000,
+      stopTimeoutMs: 3_000,
+      killOrphans: false,
+    });
+    assert.equal(agentFlagValues(r.flags).containerizers, "mesos,docker");
+    const d = parseAgentFlags({ work_dir: "/w" });
+    assert.ok(d.ok && !d.flags.docker.enabled && d.flags.docker.removeDelayMs === 6 * 3_600_000);
+    assert.match(
+      refused({ work_dir: "/w", containerizers: "rkt" }).message,
+      /'rkt' is not a containerizer/,
+    );
   });
 
   it("a bad --resources or --attributes stops startAgent with one line naming the flag", async () => {
@@ -356,15 +378,17 @@ describe("Mesos's agent flags, unchanged", () => {
     assert.equal(r.flags.logDir, "/var/log/mesos");
     assert.equal(r.flags.cgroupsRoot, "mesos");
     const named = r.withoutEffect.map((f) => f.flag);
-    for (const flag of ["reconfiguration_policy", "docker_remove_delay", "agent_subsystems"]) {
+    for (const flag of ["reconfiguration_policy", "fetcher_cache_size", "agent_subsystems"]) {
       assert.ok(named.includes(flag), `${flag} is named in ${named}`);
     }
     assert.ok(!named.includes("log_dir") && !named.includes("authenticate_http_readonly"));
-    const docker = r.withoutEffect.find((f) => f.flag === "docker_remove_delay");
-    assert.deepEqual(docker, {
-      flag: "docker_remove_delay",
-      value: "6hrs",
-      reason: "there is no Docker containerizer (--containerizers=mesos only)",
+    // The Docker containerizer's flags take effect (docker/docker-flags.ts).
+    assert.ok(!named.includes("docker_remove_delay") && !named.includes("docker_stop_timeout"));
+    const cache = r.withoutEffect.find((f) => f.flag === "fetcher_cache_size");
+    assert.deepEqual(cache, {
+      flag: "fetcher_cache_size",
+      value: "2GB",
+      reason: "URIs are fetched into each sandbox; there is no fetcher cache",
     });
   });
 

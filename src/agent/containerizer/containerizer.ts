@@ -25,6 +25,7 @@
 
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import { formatStoutDuration } from "../core/executor-env.ts";
+import type { DockerLaunch } from "../docker/docker-run.ts";
 import type { ContainerNetworkJoin } from "../network/network-join.ts";
 import type { ContainerResources } from "./cgroup-limits.ts";
 import { detectCgroups } from "./cgroups-detect.ts";
@@ -59,6 +60,9 @@ export interface LaunchConfig {
   readonly network?: ContainerNetworkJoin | undefined;
   /** A container image's root file system to run in (src/agent/images), or none: the host's. */
   readonly rootfs?: ContainerRootfs | undefined;
+  /** ContainerInfo type DOCKER for the Docker containerizer (src/agent/docker), which the
+   *  composing containerizer hands this launch to. */
+  readonly docker?: DockerLaunch | undefined;
 }
 
 export interface ContainerRootfs {

@@ -9,7 +9,7 @@
 // container's mount namespace, so it goes with the container. Copy unpacks the layers into
 // the container's own directory each time.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, lstatSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync } from "node:fs";
 import { mkdir, readdir, rename, rm, statfs, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
@@ -85,11 +85,12 @@ export class Provisioner {
     const backend = await this.#chooseBackend();
     if (backend !== "overlay" && backend !== "copy") throw new Error(backend);
     const base = this.containerDir(containerId);
-    await rm(base, { recursive: true, force: true });
+    // Container ids are fresh: a directory is there only when a crashed run left it.
+    if (existsSync(base)) await rm(base, { recursive: true, force: true });
     const dir = join(base, "rootfs");
     const cwd = workingDir(image.config);
-    await mkdir(dir, { recursive: true });
     if (backend === "copy") {
+      await mkdir(dir, { recursive: true });
       await copyLayers(image.layerPaths, dir);
       await mkdir(join(dir, CONTAINER_SANDBOX), { recursive: true });
       await mkdir(join(dir, cwd), { recursive: true });
@@ -105,9 +106,12 @@ export class Provisioner {
           `the overlay backend cannot use '${path}' (it holds ',' or ':'); use --image_provisioner_backend=copy`,
         );
     }
-    await mkdir(join(upper, CONTAINER_SANDBOX), { recursive: true });
-    await mkdir(join(upper, cwd), { recursive: true });
-    await mkdir(work);
+    // On the launch path of every image task: a few local mkdirs, made at once rather than
+    // each a round trip through the thread pool (measured: bench/images.bench.ts).
+    mkdirSync(dir, { recursive: true });
+    mkdirSync(join(upper, CONTAINER_SANDBOX), { recursive: true });
+    if (cwd !== "/") mkdirSync(join(upper, cwd), { recursive: true });
+    mkdirSync(work);
     return { dir, cwd, overlay: `lowerdir=${lower},upperdir=${upper},workdir=${work}` };
   }
 

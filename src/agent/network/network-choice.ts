@@ -64,7 +64,7 @@ export function chooseNetwork(
   return { ok: true, value: { name, portMappings: out, hostname: container.hostname } };
 }
 
-function taskPorts(resources: readonly Resource[]): [number, number][] {
+export function taskPorts(resources: readonly Resource[]): [number, number][] {
   const out: [number, number][] = [];
   for (const r of resources) {
     if (r.name !== "ports") continue;
