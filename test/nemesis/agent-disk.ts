@@ -86,8 +86,14 @@ export class AgentDisk {
     mkdirSync(group, { recursive: true });
     writeFileSync(join(group, "blkio.throttle.write_bps_device"), `${device} ${SLOW_WRITE_BPS}`);
     writeFileSync(join(group, "blkio.throttle.write_iops_device"), `${device} ${SLOW_WRITE_IOPS}`);
-    writeFileSync(join(group, "cgroup.procs"), String(pid));
     this.#slowGroup = group;
+    try {
+      writeFileSync(join(group, "cgroup.procs"), String(pid));
+    } catch (e) {
+      // The agent died (an earlier fault killed it) between choosing this fault and now:
+      // nothing to slow; its restart runs at full speed and heal still removes the group.
+      if ((e as NodeJS.ErrnoException).code !== "ESRCH") throw e;
+    }
   }
 
   /** Undoes full and slow. `pid`: the agent, if it runs (moved back to the root group). */
