@@ -145,7 +145,9 @@ describe("RecordIO event streams: limits and shutdown", () => {
     // Sent at once, with the big record still in the backlog (as HEARTBEAT after SUBSCRIBED).
     assert.equal(stream.send(JSON.stringify({ type: "SMALL" })), true);
     const seen: string[] = [];
-    for (let e = await events.next(); seen.length < 3 && !e.done; e = await events.next()) {
+    while (seen.length < 3) {
+      const e = await events.next();
+      if (e.done) break;
       seen.push((e.value as { type: string }).type);
     }
     assert.deepEqual(seen, ["HEARTBEAT", "BIG", "SMALL"]);
