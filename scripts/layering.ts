@@ -45,7 +45,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   // The files directly in src/master/ and src/agent/: each daemon's wiring of its shells.
   ["master", "agent"],
   ["sdk"],
-  ["frameworks", "sim", "cli", "ui"],
+  ["frameworks", "executors", "sim", "cli", "ui"],
 ];
 
 /** The pure cores: they never import a shell (anything from the shared shells up). */

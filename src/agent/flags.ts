@@ -28,7 +28,7 @@ import {
   type DockerFlags,
   dockerFlagValues,
   readDockerFlags,
-} from "./docker/docker-flags.ts";
+} from "./docker-flags.ts";
 import {
   HARDENING_FLAG_SPECS,
   type HardeningFlags,
@@ -99,7 +99,7 @@ export interface AgentCommandFlags extends DaemonFlags, HardeningFlags, NetworkF
   tls: TlsOverrides;
   /** `--image_providers`, `--docker_registry`, `--docker_store_dir`, ... (images/image-flags.ts). */
   images: ImageFlags;
-  /** `--containerizers`, `--docker_socket`, ... (docker/docker-flags.ts). */
+  /** `--containerizers`, `--docker_socket`, ... (docker-flags.ts). */
   docker: DockerFlags;
 }
 

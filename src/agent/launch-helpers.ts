@@ -3,9 +3,16 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Resource } from "../wire/resource.ts";
-import type { ContainerResources } from "./containerizer/containerizer.ts";
+import type { TaskInfo } from "../wire/task.ts";
+import type {
+  ContainerResources,
+  DockerLaunch,
+  Termination,
+} from "./containerizer/containerizer.ts";
 import { findPasswdEntry } from "./containerizer/proc-parse.ts";
 import { runMetaDir } from "./core/paths.ts";
+import type { PreparedImage } from "./images/container-images.ts";
+import type { ContainerNetworkJoin } from "./network/network-join.ts";
 /** Sums the scalar resources a container gets (cgroup limits; executor overhead included). */
 export function containerResources(resources: readonly Resource[]): ContainerResources {
   let cpus = 0;
@@ -51,4 +58,34 @@ export function inheritedEnv(): Record<string, string> {
     if (value !== undefined && !name.startsWith("TESSERA_")) out[name] = value;
   }
   return out;
+}
+
+/** A command executor recovered after a restart: its task, and whether it was acknowledged. */
+export interface RecoveredHosted {
+  taskId: string;
+  unacknowledgedTasks: TaskInfo[];
+  /** The agent died before the task's TASK_RUNNING was checkpointed (see
+   *  CommandExecutorOptions.recovered). */
+  reportRunning: boolean;
+}
+
+/** A launch's parts ready before its container starts (Launching's #stage). */
+export interface Staged {
+  readonly user: string | undefined;
+  readonly docker: DockerLaunch | undefined;
+  readonly image: PreparedImage | undefined;
+  readonly network: ContainerNetworkJoin | undefined;
+}
+
+/** How Launching.hostedExecutor runs a command executor: new, or recovered after a restart. */
+export interface HostedHow {
+  env: Record<string, string>;
+  user: string | undefined;
+  resources: ContainerResources;
+  shutdownGraceMs: number;
+  recovered?: RecoveredHosted;
+  recoveredWait?: Promise<Termination | undefined>;
+  network?: ContainerNetworkJoin | undefined;
+  image?: PreparedImage | undefined;
+  docker?: DockerLaunch | undefined;
 }

@@ -10,16 +10,10 @@ import { constants as osConstants, userInfo } from "node:os";
 import { join } from "node:path";
 import type { Logger } from "pino";
 import { processTls, tlsEnvironment } from "../http/tls.ts";
-import type { ExecutorInfo, TaskInfo } from "../wire/task.ts";
-import type {
-  Containerizer,
-  ContainerResources,
-  Termination,
-} from "./containerizer/containerizer.ts";
+import type { ExecutorInfo } from "../wire/task.ts";
+import type { Containerizer, Termination } from "./containerizer/containerizer.ts";
 import { attachVolumes, detachVolumes } from "./containerizer/volume-mounts.ts";
 import type { AgentInput, ContainerLaunch } from "./core/types.ts";
-import type { DockerLaunch } from "./docker/docker-run.ts";
-import { dockerLaunchFor } from "./docker/with-docker.ts";
 import {
   DEFAULT_KILL_GRACE_MS,
   type ExecutorOutcome,
@@ -34,29 +28,23 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
+import { ContainerImages, envInImage, launchInImage } from "./images/container-images.ts";
 import {
-  ContainerImages,
-  envInImage,
-  launchInImage,
-  type PreparedImage,
-} from "./images/container-images.ts";
-import { containerResources, inheritedEnv, pidFile, runsAsRoot } from "./launch-helpers.ts";
+  containerResources,
+  type HostedHow,
+  inheritedEnv,
+  pidFile,
+  runsAsRoot,
+  type Staged,
+} from "./launch-helpers.ts";
 import { agentCniIsolator, type CniIsolator } from "./network/cni-isolator.ts";
-import type { ContainerNetworkJoin } from "./network/network-join.ts";
 import { SandboxGc } from "./sandbox-gc.ts";
+import { dockerLaunchFor } from "./with-docker.ts";
 
+export type { RecoveredHosted } from "./launch-helpers.ts";
 export { containerResources, pidFile } from "./launch-helpers.ts";
 
 type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
-
-/** A command executor recovered after a restart: its task, and whether it was acknowledged. */
-export interface RecoveredHosted {
-  taskId: string;
-  unacknowledgedTasks: TaskInfo[];
-  /** The agent died before the task's TASK_RUNNING was checkpointed (see
-   *  CommandExecutorOptions.recovered). */
-  reportRunning: boolean;
-}
 
 export interface LaunchingParts {
   flags: AgentCommandFlags;
@@ -184,7 +172,11 @@ export class Launching {
     this.#inFlight.delete(launch.containerId);
   }
 
-  async #launch(launch: ContainerLaunch): Promise<void> {
+  /**
+   * What a launch needs before its container starts: the user, the Docker or image choice,
+   * fetched URIs, volumes and the network. Undefined when the launch has failed (reported).
+   */
+  async #stage(launch: ContainerLaunch): Promise<Staged | undefined> {
     const { containerId } = launch;
     const user = this.#userFor(launch.user);
     if (!this.#flags.allowRootTasks && runsAsRoot(user)) {
@@ -192,7 +184,7 @@ export class Launching {
         containerId,
         `Refusing to run as root (user '${user ?? this.#user}'): the agent runs with --allow_root_tasks=false`,
       );
-      return;
+      return undefined;
     }
     const { container } = launch.executorInfo;
     // A DOCKER container for the Docker containerizer: the engine has the image and network.
@@ -202,7 +194,7 @@ export class Launching {
         containerId,
         "No containerizer for a non-DOCKER container (--containerizers has no mesos)",
       );
-      return;
+      return undefined;
     }
     const prepared =
       docker === undefined
@@ -210,7 +202,7 @@ export class Launching {
         : ({ ok: true, image: undefined } as const);
     if (!prepared.ok) {
       this.#launchFailed(containerId, prepared.message);
-      return;
+      return undefined;
     }
     const image = prepared.image;
     // The containerizer creates the sandbox as it launches (the native launcher does it off
@@ -221,12 +213,12 @@ export class Launching {
         mkdirSync(launch.directory, { recursive: true });
       } catch (error) {
         this.#launchFailed(containerId, String(error));
-        return;
+        return undefined;
       }
       const fetched = await fetchUris(uris, launch.directory);
       if (!fetched.ok) {
         this.#launchFailed(containerId, fetched.message);
-        return;
+        return undefined;
       }
     }
     const volumes = attachVolumes(this.#flags.workDir, launch.directory, launch.resources, {
@@ -235,7 +227,7 @@ export class Launching {
     });
     if (!volumes.ok) {
       this.#launchFailed(containerId, volumes.message);
-      return;
+      return undefined;
     }
     if (volumes.attached.length > 0) this.#withVolumes.set(containerId, launch.directory);
     const joined =
@@ -244,9 +236,16 @@ export class Launching {
         : ({ ok: true, value: undefined } as const);
     if (!joined.ok) {
       this.#launchFailed(containerId, joined.message);
-      return;
+      return undefined;
     }
-    const network = joined.value;
+    return { user, docker, image, network: joined.value };
+  }
+
+  async #launch(launch: ContainerLaunch): Promise<void> {
+    const { containerId } = launch;
+    const staged = await this.#stage(launch);
+    if (staged === undefined) return;
+    const { user, docker, image, network } = staged;
     // With TLS on, executors reach the agent over https the way it is configured (Mesos's
     // executors read the same LIBPROCESS_SSL_* variables), flags included.
     this.#inheritedEnv ??= {
@@ -334,17 +333,7 @@ export class Launching {
       ContainerLaunch,
       "containerId" | "frameworkId" | "executorId" | "directory" | "checkpoint"
     >,
-    how: {
-      env: Record<string, string>;
-      user: string | undefined;
-      resources: ContainerResources;
-      shutdownGraceMs: number;
-      recovered?: RecoveredHosted;
-      recoveredWait?: Promise<Termination | undefined>;
-      network?: ContainerNetworkJoin | undefined;
-      image?: PreparedImage | undefined;
-      docker?: DockerLaunch | undefined;
-    },
+    how: HostedHow,
   ): HostedCommandExecutor {
     const { containerId } = launch;
     this.#sandboxes.set(containerId, launch.directory);

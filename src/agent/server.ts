@@ -33,7 +33,6 @@ import { createContainerizer } from "./containerizer/containerizer.ts";
 import { AgentCore } from "./core/agent.ts";
 import { agentSandboxRoot } from "./core/paths.ts";
 import { AgentDispatcher } from "./dispatcher.ts";
-import { withDocker } from "./docker/with-docker.ts";
 import {
   type AgentCommandFlags,
   agentFlagValues,
@@ -50,6 +49,7 @@ import { startOversubscription } from "./oversubscription/oversubscription-loop.
 import { recoverAgent } from "./recovery.ts";
 import { agentResources, detectMachine } from "./resources-detect.ts";
 import { AgentStartError } from "./start-error.ts";
+import { withDocker } from "./with-docker.ts";
 
 export { containerResources } from "./launching.ts";
 export { AgentStartError } from "./start-error.ts";

@@ -382,7 +382,7 @@ describe("Mesos's agent flags, unchanged", () => {
       assert.ok(named.includes(flag), `${flag} is named in ${named}`);
     }
     assert.ok(!named.includes("log_dir") && !named.includes("authenticate_http_readonly"));
-    // The Docker containerizer's flags take effect (docker/docker-flags.ts).
+    // The Docker containerizer's flags take effect (docker-flags.ts).
     assert.ok(!named.includes("docker_remove_delay") && !named.includes("docker_stop_timeout"));
     const cache = r.withoutEffect.find((f) => f.flag === "fetcher_cache_size");
     assert.deepEqual(cache, {

@@ -23,9 +23,9 @@
 // the native launcher (plus cgroup setup: a mkdir and a few writes per hierarchy); nothing
 // polls on the launch/exit path.
 
+import type { ContainerInfo } from "../../wire/container.ts";
 import type { ResourceStatistics } from "../../wire/usage.ts";
 import { formatStoutDuration } from "../core/executor-env.ts";
-import type { DockerLaunch } from "../docker/docker-run.ts";
 import type { ContainerNetworkJoin } from "../network/network-join.ts";
 import type { ContainerResources } from "./cgroup-limits.ts";
 import { detectCgroups } from "./cgroups-detect.ts";
@@ -46,6 +46,13 @@ import type { Termination } from "./termination.ts";
 export type { ContainerResources } from "./cgroup-limits.ts";
 export type { CommandSpec } from "./launcher.ts";
 export type { Limitation, LimitationReason, Termination } from "./termination.ts";
+
+/** What the Docker containerizer needs of a DOCKER ContainerInfo task (agent/docker). */
+export interface DockerLaunch {
+  readonly info: ContainerInfo;
+  /** The task's host port ranges, for the port mapping check. */
+  readonly ports: readonly (readonly [number, number])[];
+}
 
 export interface LaunchConfig {
   /** The container's sandbox (Mesos: .../runs/<container_id>); created if missing. */

@@ -7,6 +7,7 @@
 // as the entrypoint; shell=false keeps the image's Entrypoint and replaces its Cmd with
 // `value` and the arguments. Pure: no I/O.
 import type { ContainerInfo } from "../../wire/container.ts";
+import type { DockerLaunch } from "../containerizer/containerizer.ts";
 import type { CommandSpec } from "../containerizer/launcher.ts";
 
 export const DOCKER_NAME_PREFIX = "mesos-";
@@ -14,12 +15,6 @@ export const DOCKER_SANDBOX = "/mnt/mesos/sandbox";
 const MIN_MEMORY_BYTES = 32 * 1024 * 1024;
 const CPU_SHARES_PER_CPU = 1024;
 const MIN_CPU_SHARES = 2;
-
-export interface DockerLaunch {
-  readonly info: ContainerInfo;
-  /** The task's host port ranges, for the port mapping check. */
-  readonly ports: readonly (readonly [number, number])[];
-}
 
 export interface DockerRunInput {
   readonly launch: DockerLaunch;

@@ -9,7 +9,10 @@ const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 export function defaultExecutorCommand(): { value: string; shell: true } {
   const fromSources = import.meta.url.endsWith(".ts");
   const script = fileURLToPath(
-    new URL(fromSources ? "./default-executor.ts" : "./default-executor.js", import.meta.url),
+    new URL(
+      fromSources ? "../../executors/default-executor.ts" : "../../executors/default-executor.js",
+      import.meta.url,
+    ),
   );
   const loader = fromSources ? ["--import", quote(import.meta.resolve("tsx"))] : [];
   return { value: [quote(process.execPath), ...loader, quote(script)].join(" "), shell: true };

@@ -1,13 +1,12 @@
 // `--containerizers` with docker: the Mesos containerizer composed with the Docker one.
 import type { Logger } from "pino";
-import type { ContainerInfo } from "../../wire/container.ts";
-import type { Resource } from "../../wire/resource.ts";
-import type { Containerizer } from "../containerizer/containerizer.ts";
-import type { AgentCommandFlags } from "../flags.ts";
-import { taskPorts } from "../network/network-choice.ts";
-import { ComposingContainerizer } from "./composing.ts";
-import { DockerContainerizer } from "./docker-containerizer.ts";
-import type { DockerLaunch } from "./docker-run.ts";
+import type { ContainerInfo } from "../wire/container.ts";
+import type { Resource } from "../wire/resource.ts";
+import type { Containerizer, DockerLaunch } from "./containerizer/containerizer.ts";
+import { ComposingContainerizer } from "./docker/composing.ts";
+import { DockerContainerizer } from "./docker/docker-containerizer.ts";
+import type { AgentCommandFlags } from "./flags.ts";
+import { taskPorts } from "./network/network-choice.ts";
 
 export function withDocker(
   flags: AgentCommandFlags,

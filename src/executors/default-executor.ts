@@ -17,10 +17,10 @@
 // container the agent made for it; the children inherit that container's namespaces and
 // cgroups, which is what sharing means here.
 import { type ChildProcess, spawn } from "node:child_process";
-import { ExecutorClient } from "../../sdk/executor-client.ts";
-import type { TaskInfo } from "../../wire/task.ts";
-import { DEFAULT_KILL_GRACE_MS, terminationMessage } from "./command-executor.ts";
-import { HealthChecker } from "./health-check.ts";
+import { DEFAULT_KILL_GRACE_MS, terminationMessage } from "../agent/executor/command-executor.ts";
+import { HealthChecker } from "../agent/executor/health-check.ts";
+import { ExecutorClient } from "../sdk/executor-client.ts";
+import type { TaskInfo } from "../wire/task.ts";
 
 interface RunningTask {
   readonly info: TaskInfo;

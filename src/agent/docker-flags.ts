@@ -3,10 +3,10 @@
 // runs (the engine is reached through its API, so no CLI is run); `--docker_socket`;
 // `--docker_remove_delay` (6hrs); `--docker_stop_timeout` (0secs); `--docker_kill_orphans`
 // (true). `--docker_mesos_image` (an agent itself running in Docker) does not apply here.
-import { flagWithoutEffect } from "../../base/common-flags.ts";
-import type { FlagReader } from "../../base/flag-parsing.ts";
-import { formatDuration } from "../../base/flag-parsing.ts";
-import type { AgentFlagSpec } from "../flags.ts";
+import { flagWithoutEffect } from "../base/common-flags.ts";
+import type { FlagReader } from "../base/flag-parsing.ts";
+import { formatDuration } from "../base/flag-parsing.ts";
+import type { AgentFlagSpec } from "./flags.ts";
 
 export interface DockerFlags {
   /** `--containerizers` includes docker. */
