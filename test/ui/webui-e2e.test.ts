@@ -71,8 +71,33 @@ before(async () => {
   await page.setViewport({ width: 1280, height: 800 });
 });
 
+/**
+ * Ctrl-C of `tessera dev` leaves services' tasks running for the next `tessera dev` (README):
+ * the test's app would outlive the test, so every framework is torn down first and its tasks
+ * are waited out.
+ */
+async function endAllTasks(): Promise<void> {
+  const state = async () =>
+    (await (await fetch(`${master}/master/state`)).json()) as {
+      frameworks: { id: string; tasks: unknown[] }[];
+    };
+  for (const f of (await state()).frameworks) {
+    await fetch(`${master}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ type: "TEARDOWN", teardown: { framework_id: { value: f.id } } }),
+    });
+  }
+  await eventually(
+    "every task of the dev cluster to end",
+    async () => (await state()).frameworks.every((f) => f.tasks.length === 0),
+    { timeoutMs: WAIT_MS, everyMs: 200 },
+  );
+}
+
 after(async () => {
   await browser?.close();
+  if (master !== "") await endAllTasks();
   if (dev !== undefined && dev.exitCode === null && dev.signalCode === null) {
     const exited = new Promise((resolve) => dev?.once("exit", resolve));
     dev.kill("SIGINT");
