@@ -2,15 +2,14 @@
 // (keep-alive DECLINE -> 202), offer -> launch -> TASK_RUNNING throughput driving the MasterCore
 // and Allocator in-process with simulated agents (calls parsed with the wire schemas, no HTTP),
 // and master memory per agent and per task (heap delta / count). Bounded in count and time.
+import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
-import { pino } from "pino";
 import { Allocator } from "../src/allocator/index.ts";
 import { postCall } from "../src/http/client.ts";
 import { MasterCore } from "../src/master/core/master.ts";
 import { emptyRegistryState } from "../src/master/core/registry-state.ts";
 import type { MasterInput, MasterOutput } from "../src/master/core/types.ts";
-import { startMaster } from "../src/master/server.ts";
 import { AgentCall } from "../src/wire/agent-channel.ts";
 import { parseWire } from "../src/wire/json.ts";
 import { SchedulerCall } from "../src/wire/scheduler.ts";
@@ -24,8 +23,8 @@ import {
   withTarget,
 } from "./harness.ts";
 
-const CALLS_PER_RUN = 3_000;
-const CALL_RUNS = 9;
+const CALLS_PER_RUN = 6_000;
+const CALL_RUNS = 15;
 const LAUNCH_AGENTS = 500;
 const LAUNCH_TASKS_PER_AGENT = 8;
 const MEMORY_AGENTS = 5_000;
@@ -87,11 +86,62 @@ const BENCH_AUTH = {
   Authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}`,
 };
 
-/** One master with a subscribed framework, timing runs of DECLINE calls. */
+interface ChildMaster {
+  readonly url: string;
+  readonly port: number;
+  readonly id: string;
+  /** The child's CPU time so far (user + system), in ms. */
+  cpuMs(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function profileFlags(): string[] {
+  const dir = process.env.BENCH_MASTER_PROF;
+  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+}
+
+/** Starts bench/master-child.ts with these flags and waits until it listens. */
+async function childMaster(flags: Record<string, string>): Promise<ChildMaster> {
+  const child = fork(
+    new URL("./master-child.ts", import.meta.url).pathname,
+    [JSON.stringify(flags)],
+    {
+      // BENCH_MASTER_PROF=<dir>: each bench master writes a CPU profile there (node --cpu-prof).
+      execArgv: ["--import", "tsx", ...profileFlags()],
+      stdio: ["ignore", "ignore", "inherit", "ipc"],
+    },
+  );
+  const next = <T>() =>
+    new Promise<T>((resolve, reject) => {
+      child.once("message", (m) => resolve(m as T));
+      child.once("exit", (code) => reject(new Error(`the bench master exited (${code})`)));
+    });
+  const { url, port, id } = await next<{ url: string; port: number; id: string }>();
+  return {
+    url,
+    port,
+    id,
+    async cpuMs() {
+      const answer = next<{ cpu: NodeJS.CpuUsage }>();
+      child.send("cpu");
+      const { cpu } = await answer;
+      return (cpu.user + cpu.system) / 1000;
+    },
+    async close() {
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      child.send("close");
+      await exited;
+    },
+  };
+}
+
+/** One master (its own process) with a subscribed framework, timing runs of DECLINE calls. */
 async function declineTarget(concurrency: number, secure: boolean) {
-  const master = await startMaster({
-    flags: { registry: "in_memory", port: "0", ip: "127.0.0.1", ...(secure ? secureFlags() : {}) },
-    logger: pino({ level: "silent" }),
+  const master = await childMaster({
+    registry: "in_memory",
+    port: "0",
+    ip: "127.0.0.1",
+    ...(secure ? secureFlags() : {}),
   });
   const auth: Record<string, string> = secure ? BENCH_AUTH : {};
   const sub = await fetch(`${master.url}/api/v1/scheduler`, {
@@ -104,9 +154,9 @@ async function declineTarget(concurrency: number, secure: boolean) {
   });
   const streamId = sub.headers.get("mesos-stream-id") ?? "";
   const decline = JSON.stringify({
-    framework_id: { value: `${master.masterInfo.id}-0000` },
+    framework_id: { value: `${master.id}-0000` },
     type: "DECLINE",
-    decline: { offer_ids: [{ value: `${master.masterInfo.id}-O999999` }] },
+    decline: { offer_ids: [{ value: `${master.id}-O999999` }] },
   });
   const agent = new Agent({ keepAlive: true, maxSockets: concurrency });
   const warm = await postCall(`${master.url}/api/v1/scheduler`, decline, {
@@ -114,9 +164,10 @@ async function declineTarget(concurrency: number, secure: boolean) {
   });
   if (warm.status !== 202) throw new Error(`DECLINE answered ${warm.status}: ${warm.body}`);
   return {
-    /** One run of CALLS_PER_RUN calls; its wall time. */
-    async run(): Promise<number> {
+    /** One run of CALLS_PER_RUN calls: its wall time and the master's CPU time, in ms. */
+    async run(): Promise<{ wallMs: number; cpuMs: number }> {
       let next = 0;
+      const cpuBefore = await master.cpuMs();
       const start = nowMs();
       const worker = async () => {
         while (next < CALLS_PER_RUN) {
@@ -126,7 +177,8 @@ async function declineTarget(concurrency: number, secure: boolean) {
         }
       };
       await Promise.all(Array.from({ length: concurrency }, worker));
-      return nowMs() - start;
+      const wallMs = nowMs() - start;
+      return { wallMs, cpuMs: (await master.cpuMs()) - cpuBefore };
     },
     async close() {
       agent.destroy();
@@ -138,14 +190,19 @@ async function declineTarget(concurrency: number, secure: boolean) {
 
 /**
  * Scheduler calls/s with security off and on (Basic on the scheduler realm and ACLs), their
- * runs interleaved on two masters of this process, so that warm-up and the machine's load fall
- * on both alike and the difference is the cost of security (issue 18: at most 5%).
+ * runs interleaved on two masters, each in its own process, so that warm-up and the machine's
+ * load fall on both alike. The cost of security is the master's: its CPU time per call, on
+ * vs off (issue 18: at most 5%); the calls/s rows also count the client and the loopback.
  */
 async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow[]> {
   const open = await declineTarget(concurrency, false);
   const secure = await declineTarget(concurrency, true);
-  const samples = { open: [] as number[], secure: [] as number[] };
+  type Run = { wallMs: number; cpuMs: number };
+  const samples: { open: Run[]; secure: Run[] } = { open: [], secure: [] };
   try {
+    // One unmeasured run each first: both masters' hot paths compiled before any sample.
+    await open.run();
+    await secure.run();
     for (let run = 0; run < CALL_RUNS; run++) {
       samples.open.push(await open.run());
       samples.secure.push(await secure.run());
@@ -154,24 +211,33 @@ async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow[]>
     await open.close();
     await secure.close();
   }
-  const rate = (ms: number[]) => Math.round((CALLS_PER_RUN / summarise(ms).medianMs) * 1000);
-  const row = (name: string, value: number): BenchRow => ({
+  const median = (xs: number[]) => summarise(xs).medianMs;
+  const rate = (runs: { wallMs: number }[]) =>
+    Math.round((CALLS_PER_RUN / median(runs.map((r) => r.wallMs))) * 1000);
+  const perCallUs = (runs: { cpuMs: number }[]) =>
+    round((median(runs.map((r) => r.cpuMs)) * 1000) / CALLS_PER_RUN, 1);
+  const row = (name: string, value: number, unit = "calls/s"): BenchRow => ({
     name,
     value,
-    unit: "calls/s",
+    unit,
     concurrency,
     calls: CALLS_PER_RUN,
     runs: CALL_RUNS,
   });
   // Paired runs: each secure run against the open run just before it, the median of those
   // ratios, so a load change between pairs does not count as the cost of security.
-  const ratios = samples.secure.map((ms, i) => ms / (samples.open[i] as number));
-  const slowdown = Math.round((summarise(ratios).medianMs - 1) * 1000) / 10;
+  const slowdown = (key: "wallMs" | "cpuMs") => {
+    const ratios = samples.secure.map((r, i) => r[key] / (samples.open[i]?.[key] ?? r[key]));
+    return Math.round((median(ratios) - 1) * 1000) / 10;
+  };
   return [
     row("scheduler API DECLINE -> 202 (real master, HTTP keep-alive)", rate(samples.open)),
     row("scheduler API DECLINE -> 202 (same, authentication + ACLs on)", rate(samples.secure)),
+    row("master CPU per DECLINE call (security off)", perCallUs(samples.open), "us"),
+    row("master CPU per DECLINE call (authentication + ACLs on)", perCallUs(samples.secure), "us"),
+    row("authentication + ACLs on: calls/s slowdown, client included", slowdown("wallMs"), "%"),
     withTarget(
-      { ...row("authentication + ACLs on: slowdown of the same calls", slowdown), unit: "%" },
+      row("authentication + ACLs on: master CPU per call, slowdown", slowdown("cpuMs"), "%"),
       5,
     ),
   ];
