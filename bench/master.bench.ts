@@ -237,7 +237,11 @@ async function schedulerCallsPerSecond(concurrency: number): Promise<BenchRow[]>
     row("master CPU per DECLINE call (authentication + ACLs on)", perCallUs(samples.secure), "us"),
     row("authentication + ACLs on: calls/s slowdown, client included", slowdown("wallMs"), "%"),
     withTarget(
-      row("authentication + ACLs on: master CPU per call, slowdown", slowdown("cpuMs"), "%"),
+      row(
+        `authentication + ACLs on: master CPU per call, slowdown (${concurrency} client${concurrency === 1 ? "" : "s"})`,
+        slowdown("cpuMs"),
+        "%",
+      ),
       5,
     ),
   ];
