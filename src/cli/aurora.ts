@@ -87,15 +87,43 @@ function readConfig(file: string): string {
 }
 
 function instancesOf(opts: Opts): number[] | undefined {
-  if (opts.instances === undefined) return undefined;
+  return opts.instances === undefined ? undefined : instanceList(opts.instances);
+}
+
+function instanceList(text: string): number[] {
   const out: number[] = [];
-  for (const part of opts.instances.split(",")) {
+  for (const part of text.split(",")) {
     const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
     if (m === null)
       throw usageError(`--instances: expected numbers and ranges like 0,2-3, got '${part}'`);
     for (let i = Number(m[1]); i <= Number(m[2] ?? m[1]); i++) out.push(i);
   }
   return out;
+}
+
+/** Instance numbers as Aurora's ranges `{first, last}`, runs of consecutive numbers joined. */
+function rangesOf(instances: readonly number[]): { first: number; last: number }[] {
+  const out: { first: number; last: number }[] = [];
+  for (const n of [...new Set(instances)].sort((a, b) => a - b)) {
+    const last = out[out.length - 1];
+    if (last !== undefined && last.last + 1 === n) last.last = n;
+    else out.push({ first: n, last: n });
+  }
+  return out;
+}
+
+/**
+ * `update start`'s key: Aurora's `cluster/role/env/name[/instances]` (a canary such as
+ * `.../hello/0-1`); `--instances` says the same. The instances, if any, beside the key.
+ */
+function updateTarget(text: string, opts: Opts): { key: string; instances?: number[] } {
+  const parts = text.split("/");
+  const spec = parts.length === 5 ? parts.pop() : undefined;
+  const key = checkedKey(parts.join("/"));
+  if (spec !== undefined && opts.instances !== undefined)
+    throw usageError("give the instances in the key or with --instances, not both");
+  const list = spec === undefined ? instancesOf(opts) : instanceList(spec);
+  return list === undefined ? { key } : { key, instances: list };
 }
 
 /** A subcommand: `--url`, credentials, extra arguments refused. */
@@ -116,18 +144,30 @@ const instancesOption = () => new Option("--instances <list>", "only these insta
 
 /** `job create|update start|cron schedule KEY FILE`: the file's text goes to the server. */
 function configCommand(name: string, description: string, method: string, done: string): Command {
-  return sub(name, description)
-    .argument("<key>", "cluster/role/environment/name")
+  const update = method === "startJobUpdate";
+  const command = sub(name, description)
+    .argument(
+      "<key>",
+      update ? "cluster/role/environment/name[/instances]" : "cluster/role/environment/name",
+    )
     .argument("<file>", "the job file (YAML or JSON)")
-    .addOption(bindOption())
-    .action(
-      runAction(async (key: string, file: string, opts: Opts) => {
-        const body = { job: checkedKey(key), config: readConfig(file), bindings: bindings(opts) };
-        const { result } = await call(opts, method, body);
-        const update = (result.key as { id?: string } | undefined)?.id;
-        process.stdout.write(`${done} ${key}${update ? ` (update ${update})` : ""}\n`);
-      }),
-    );
+    .addOption(bindOption());
+  if (update) command.addOption(instancesOption());
+  return command.action(
+    runAction(async (text: string, file: string, opts: Opts) => {
+      const target = update ? updateTarget(text, opts) : { key: checkedKey(text) };
+      const body: Record<string, unknown> = {
+        job: target.key,
+        config: readConfig(file),
+        bindings: bindings(opts),
+      };
+      if (target.instances !== undefined)
+        body.updateOnlyTheseInstances = rangesOf(target.instances);
+      const { result } = await call(opts, method, body);
+      const id = (result.key as { id?: string } | undefined)?.id;
+      process.stdout.write(`${done} ${text}${id ? ` (update ${id})` : ""}\n`);
+    }),
+  );
 }
 
 /** `KEY`-only commands that print the server's message or a fixed line. */

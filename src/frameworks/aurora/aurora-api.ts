@@ -83,8 +83,11 @@ export class AuroraApi extends AuroraReads {
             ? Promise.resolve(failed("INVALID_CONFIG", "cron_schedule: a cron job needs one"))
             : this.create(job),
         );
-      case "startJobUpdate":
-        return this.withConfig(b, (job) => this.startUpdate(job));
+      case "startJobUpdate": {
+        const range = instanceRangeOf(b);
+        if (typeof range === "string") return failed("INVALID_REQUEST", range);
+        return this.withConfig(b, (job) => this.startUpdate(job, range));
+      }
       case "killTasks":
         return this.withKey(b, (key) => this.kill(key, numbers(b.instances)));
       case "restartShards":
@@ -189,7 +192,11 @@ export class AuroraApi extends AuroraReads {
     return this.engineResult(answer);
   }
 
-  private async startUpdate(parsed: ParsedJob): Promise<CallResult> {
+  /** `range`: Aurora's updateOnlyTheseInstances (a canary), the engine's instanceRange. */
+  private async startUpdate(
+    parsed: ParsedJob,
+    range: readonly [number, number] | undefined,
+  ): Promise<CallResult> {
     if (!parsed.job.service)
       return failed(
         "INVALID_REQUEST",
@@ -201,9 +208,26 @@ export class AuroraApi extends AuroraReads {
     );
     if (!app.ok) return failed("INVALID_CONFIG", app.error);
     const id = serviceAppId(parsed.job);
-    if (this.api.state.app(id) === undefined)
+    const current = this.api.state.app(id);
+    if (current === undefined)
       return failed("INVALID_REQUEST", `job ${this.keyText(parsed.job)} does not exist`);
-    const answer = await this.engines.services("PUT", `/v2/apps${id}`, app.value);
+    let body = app.value;
+    if (range !== undefined) {
+      const count = current.app.instances;
+      if (range[1] >= count)
+        return failed(
+          "INVALID_REQUEST",
+          `updateOnlyTheseInstances: the job has instances 0-${count - 1}, not ${range[1]}`,
+        );
+      // The instances outside the range keep their config, and the job its instance count.
+      const strategy = app.value.upgradeStrategy as Record<string, unknown>;
+      body = {
+        ...app.value,
+        instances: count,
+        upgradeStrategy: { ...strategy, instanceRange: range },
+      };
+    }
+    const answer = await this.engines.services("PUT", `/v2/apps${id}`, body);
     if (answer.status === 409) return failed("JOB_UPDATING_ERROR", answerMessage(answer));
     if (answer.status >= 300) return this.engineResult(answer);
     const deploymentId = (answer.body as { deploymentId?: string }).deploymentId ?? "";
@@ -264,18 +288,14 @@ export class AuroraApi extends AuroraReads {
     if (deployment === undefined)
       return failed("INVALID_REQUEST", `job ${formatJobKey(key)} has no update in progress`);
     const answer = await this.engines.services("POST", `/v2/deployments/${deployment}/${action}`);
-    if (answer.status === 404)
-      return failed(
-        "ERROR",
-        `this scheduler cannot ${action} updates yet (${answerMessage(answer)})`,
-      );
+    // 409: the update's state does not allow it (paused already, no pulse interval, ...).
+    if (answer.status === 409) return failed("INVALID_REQUEST", answerMessage(answer));
     return this.engineResult(answer);
   }
 
   /**
-   * abort: stop where it is (Marathon's forced delete). rollback: the update engine's
-   * `POST /v2/deployments/{id}/rollback` (batches replayed in reverse); where the engine has no
-   * such route, Marathon's delete without force, which reverts the deployment.
+   * abort: stop where it is (Marathon's forced delete, ABORTED). rollback: the update
+   * engine's `POST /v2/deployments/{id}/rollback` (batches replayed in reverse, ROLLING_BACK).
    */
   private async endUpdate(key: JobKey, abort: boolean): Promise<CallResult> {
     const deployment = this.deploymentOf(key);
@@ -285,8 +305,8 @@ export class AuroraApi extends AuroraReads {
     if (abort)
       return this.engineResult(await this.engines.services("DELETE", `${path}?force=true`));
     const rollback = await this.engines.services("POST", `${path}/rollback`);
-    if (rollback.status !== 404) return this.engineResult(rollback);
-    return this.engineResult(await this.engines.services("DELETE", path));
+    if (rollback.status === 409) return failed("INVALID_REQUEST", answerMessage(rollback));
+    return this.engineResult(rollback);
   }
 
   private async jobsCall(method: string, key: JobKey, done: string): Promise<CallResult> {
@@ -328,6 +348,37 @@ function quotaRefusal(answer: EngineAnswer): string | undefined {
   const [only, ...more] = body.details ?? [];
   const whole = only?.path === "/" && more.length === 0 && only.errors?.[0] === body.message;
   return whole && /quota/i.test(body.message ?? "") ? body.message : undefined;
+}
+
+/**
+ * startJobUpdate's `updateOnlyTheseInstances` (also under `settings`, as in Aurora's
+ * JobUpdateRequest): ranges `{first, last}` that must join into one, since the update engine
+ * updates one contiguous range. undefined: the whole job; a string: why it is refused.
+ */
+export function instanceRangeOf(b: Body): readonly [number, number] | undefined | string {
+  const raw =
+    b.updateOnlyTheseInstances ??
+    (isObject(b.settings) ? b.settings.updateOnlyTheseInstances : undefined);
+  if (raw === undefined) return undefined;
+  const what = "updateOnlyTheseInstances";
+  if (!Array.isArray(raw) || raw.length === 0)
+    return `${what}: expected ranges [{first, last}, ...]`;
+  const ranges: [number, number][] = [];
+  for (const r of raw) {
+    const { first, last } = isObject(r) ? r : {};
+    if (!Number.isInteger(first) || !Number.isInteger(last) || (first as number) < 0)
+      return `${what}: expected ranges {first, last} of instance numbers`;
+    if ((first as number) > (last as number)) return `${what}: range ${first}-${last} is empty`;
+    ranges.push([first as number, last as number]);
+  }
+  ranges.sort((x, y) => x[0] - y[0]);
+  const joined = ranges[0] as [number, number];
+  for (const [first, last] of ranges.slice(1)) {
+    if (first > joined[1] + 1)
+      return `${what}: this scheduler updates one contiguous range of instances at a time`;
+    joined[1] = Math.max(joined[1], last);
+  }
+  return joined;
 }
 
 function numbers(value: unknown): number[] | undefined {

@@ -64,6 +64,30 @@ export const Task = z.object({
 });
 export type Task = z.output<typeof Task>;
 
+const autopause = z.boolean().default(false);
+/**
+ * Aurora's update strategies, one key each: `queue` keeps up to batch_size instances in
+ * flight, `batch` updates whole batches one after the other, `variable_batch` with growing
+ * sizes; the last two may pause after each batch until resumed. When given, it replaces
+ * batch_size, batch_sizes and wait_for_batch_completion (as Aurora's deprecated fields).
+ */
+export const UpdateStrategy = z.union([
+  z.strictObject({ queue: z.strictObject({ batch_size: z.number().int().min(1).default(1) }) }),
+  z.strictObject({
+    batch: z.strictObject({
+      batch_size: z.number().int().min(1).default(1),
+      autopause_after_batch: autopause,
+    }),
+  }),
+  z.strictObject({
+    variable_batch: z.strictObject({
+      batch_sizes: z.array(z.number().int().min(1)).min(1),
+      autopause_after_batch: autopause,
+    }),
+  }),
+]);
+export type UpdateStrategy = z.output<typeof UpdateStrategy>;
+
 export const UpdateConfig = z.object({
   batch_size: z.number().int().min(1).default(1),
   /** Variable batch sizes (Aurora's VariableBatch strategy), e.g. [2, 3, 5]. */
@@ -75,6 +99,7 @@ export const UpdateConfig = z.object({
   wait_for_batch_completion: z.boolean().default(false),
   pulse_interval_secs: z.number().int().min(1).optional(),
   sla_aware: z.boolean().default(false),
+  update_strategy: UpdateStrategy.optional(),
 });
 export type UpdateConfig = z.output<typeof UpdateConfig>;
 

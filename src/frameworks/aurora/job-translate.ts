@@ -63,6 +63,29 @@ export function translateConstraints(job: Job): Translation<string[][]> {
   return { ok: true, value: out };
 }
 
+/** The batching an update config asks for: its update_strategy, else the plain fields. */
+function batching(update: UpdateConfig): {
+  readonly sizes: readonly number[];
+  readonly wait: boolean;
+  readonly autopause: boolean;
+} {
+  const s = update.update_strategy;
+  if (s === undefined)
+    return {
+      sizes: update.batch_sizes ?? [update.batch_size],
+      wait: update.wait_for_batch_completion,
+      autopause: false,
+    };
+  if ("queue" in s) return { sizes: [s.queue.batch_size], wait: false, autopause: false };
+  if ("batch" in s)
+    return { sizes: [s.batch.batch_size], wait: true, autopause: s.batch.autopause_after_batch };
+  return {
+    sizes: s.variable_batch.batch_sizes,
+    wait: true,
+    autopause: s.variable_batch.autopause_after_batch,
+  };
+}
+
 /**
  * Aurora's update settings under the services engine's `upgradeStrategy` names. Aurora kills
  * an old instance before it adds the new one (no surge), so maximumOverCapacity is 0 and
@@ -72,17 +95,19 @@ export function upgradeStrategyOf(
   update: UpdateConfig,
   instances: number,
 ): Record<string, unknown> {
-  const batch = update.batch_sizes?.[0] ?? update.batch_size;
+  const { sizes, wait, autopause } = batching(update);
+  const batch = sizes[0] as number;
   return {
     minimumHealthCapacity: Math.max(0, Math.min(1, 1 - batch / instances)),
     maximumOverCapacity: 0,
-    batchSize: update.batch_size,
-    ...(update.batch_sizes === undefined ? {} : { batchSizes: update.batch_sizes }),
+    batchSize: batch,
+    ...(sizes.length === 1 ? {} : { batchSizes: sizes }),
     watchSeconds: update.watch_secs,
     maxPerInstanceFailures: update.max_per_shard_failures,
     maxTotalFailures: update.max_total_failures,
     rollbackOnFailure: update.rollback_on_failure,
-    waitForBatchCompletion: update.wait_for_batch_completion,
+    waitForBatchCompletion: wait,
+    ...(autopause ? { autopauseAfterBatch: true } : {}),
     ...(update.pulse_interval_secs === undefined
       ? {}
       : { pulseIntervalSeconds: update.pulse_interval_secs }),

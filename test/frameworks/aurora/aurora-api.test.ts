@@ -1,20 +1,10 @@
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import { after, before, describe, test } from "node:test";
-import { AuroraApi } from "../../../src/frameworks/aurora/aurora-api.ts";
-import type { CallResult } from "../../../src/frameworks/aurora/aurora-response.ts";
-import { EngineClient } from "../../../src/frameworks/aurora/engine-client.ts";
 import { THERMOS_EXECUTOR_OVERHEAD } from "../../../src/frameworks/aurora/job-translate.ts";
 import type { ThermosTask } from "../../../src/frameworks/aurora/thermos/task-config.ts";
 import type { TaskInfoInput } from "../../../src/sdk/offer-matching.ts";
-import { roomyOffer, servicesInMemory, uuidNumbered } from "../services/fixtures.ts";
-
-const nowMs = Date.parse("2024-01-01T00:00:00.000Z");
-let ids = 0;
-const { effects, state, server } = servicesInMemory({
-  nowMs: () => nowMs,
-  newId: () => uuidNumbered(++ids),
-});
+import { auroraHarness } from "./aurora-harness.ts";
 
 /** A stand-in for the jobs framework and the master: records requests, answers 204/200. */
 const seen: { method: string; url: string; body: string }[] = [];
@@ -22,16 +12,9 @@ let fake: Server;
 let fakeUrl = "";
 let quotaGuarantees: Record<string, { value: number }> = {};
 
-const api = new AuroraApi({
-  cluster: "local",
-  state,
-  nowMs: () => nowMs,
-  zkServers: "127.0.0.1:2181",
-  engines: new EngineClient({
-    services: server.api,
-    jobsUrl: () => fakeUrl,
-    masterUrl: () => fakeUrl,
-  }),
+const { api, state, nowMs, okCall, refused, offerAndRun } = auroraHarness({
+  jobsUrl: () => fakeUrl,
+  masterUrl: () => fakeUrl,
 });
 
 const JOB = `
@@ -51,49 +34,6 @@ task:
       cmdline: ./web --port {{thermos.ports[http]}} --shard {{mesos.instance}}
   resources: { cpu: 0.5, ram: 64MB, ports: [admin] }
 `;
-
-async function okCall(method: string, body: unknown): Promise<Record<string, unknown>> {
-  const r = await api.call(method, body);
-  assert.equal(r.code, "OK", r.code === "OK" ? "" : r.message);
-  return (r as Extract<CallResult, { code: "OK" }>).result ?? {};
-}
-
-async function refused(method: string, body: unknown): Promise<[string, string]> {
-  const r = await api.call(method, body);
-  assert.notEqual(r.code, "OK");
-  return [r.code, (r as { message: string }).message];
-}
-
-/** Plays Mesos until nothing moves: offers, reports launched tasks RUNNING and killed ones
- *  KILLED; returns the tasks launched. */
-function offerAndRun(): TaskInfoInput[] {
-  const launched: TaskInfoInput[] = [];
-  for (let round = 0; round < 20; round++) {
-    const out = [
-      ...effects.splice(0),
-      ...state.tick(nowMs),
-      ...state.handleOffers([roomyOffer(`O${round}`, "S1", "h1")], nowMs),
-    ];
-    const work = out.filter((e) => e.kind === "launch" || e.kind === "kill");
-    if (work.length === 0) break;
-    for (const e of work) {
-      if (e.kind === "launch") {
-        for (const t of e.tasks) {
-          launched.push(t);
-          effects.push(
-            ...state.handleStatus(
-              { taskId: t.task_id.value, state: "TASK_RUNNING", agentId: e.agentId },
-              nowMs,
-            ),
-          );
-        }
-      } else if (e.kind === "kill") {
-        effects.push(...state.handleStatus({ taskId: e.taskId, state: "TASK_KILLED" }, nowMs));
-      }
-    }
-  }
-  return launched;
-}
 
 const decode = (t: TaskInfoInput) =>
   JSON.parse(Buffer.from(String(t.data), "base64").toString("utf8")) as ThermosTask;
@@ -281,7 +221,7 @@ describe("Aurora API: service jobs on the services engine", () => {
     await okCall("startJobUpdate", { config: JOB.replace("./web --port", "./web3 --port") });
     assert.match(cmdline() ?? "", /^\.\/web3 /);
     await okCall("rollbackJobUpdate", { job: "local/www-data/prod/hello" });
-    offerAndRun();
+    offerAndRun(10_000); // past the 5 s watch of each instance put back
     assert.equal(cmdline(), before);
     assert.equal(state.deploymentsOf("/aurora/www-data/prod/hello" as never).length, 0);
   });
@@ -310,7 +250,7 @@ describe("Aurora API: refusals in Aurora's codes", () => {
         kind: "quotas",
         quotas: [{ role: "www-data", guarantees: { cpus: 0.2, mem: 64 }, limits: {} }],
       },
-      nowMs,
+      nowMs(),
     );
     const [code, message] = await refused("createJob", {
       config: JOB.replace("name: hello", "name: prod-web").replace(
