@@ -1,7 +1,8 @@
 // Aurora jobs on a real cluster (issue #19): a master, two agents launching real processes, the
 // services framework serving the Aurora API. A job is created from a YAML file with `tessera
-// aurora job create`, its instances are launched through the Thermos executor, and `tessera
-// aurora job kill` removes it.
+// aurora job create`, its instances are launched through the Thermos executor, updated with
+// `tessera aurora update` (a canary of one instance, then the whole job paused and resumed), and
+// `tessera aurora job kill` removes it.
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -30,23 +31,25 @@ before(async () => {
   assert.ok(services.auroraUrl !== undefined);
   aurora = services.auroraUrl;
   file = join(cluster.dir, "hello.yaml");
-  writeFileSync(
-    file,
-    [
-      "role: root",
-      "environment: devel",
-      "name: hello",
-      "service: true",
-      "instances: 2",
-      "task:",
-      "  processes:",
-      "    - name: sleeper",
-      "      cmdline: sleep 600",
-      "  resources: { cpu: 0.1, ram: 32MB, disk: 8MB, ports: [http] }",
-      "",
-    ].join("\n"),
-  );
+  writeFileSync(file, jobFile("sleep 600"));
 });
+
+function jobFile(cmdline: string, update?: string): string {
+  return [
+    "role: root",
+    "environment: devel",
+    "name: hello",
+    "service: true",
+    "instances: 2",
+    ...(update === undefined ? [] : [`update_config: ${update}`]),
+    "task:",
+    "  processes:",
+    "    - name: sleeper",
+    `      cmdline: ${cmdline}`,
+    "  resources: { cpu: 0.1, ram: 32MB, disk: 8MB, ports: [http] }",
+    "",
+  ].join("\n");
+}
 after(async () => {
   await cluster?.close();
 });
@@ -64,6 +67,25 @@ async function tasksStatus(): Promise<TaskRow[]> {
   const body = (await res.json()) as { responseCode: string; result: { tasks: TaskRow[] } };
   assert.equal(body.responseCode, "OK");
   return body.result.tasks;
+}
+
+interface UpdateDetails {
+  update: { summary: { state: { status: string } } };
+  instances?: { instances: unknown[] };
+}
+
+/** The update `id` as getJobUpdateDetails shows it (finished ones too). */
+async function updateDetails(id: string): Promise<UpdateDetails | undefined> {
+  const res = await fetch(`${aurora}/api/getJobUpdateDetails`, {
+    method: "POST",
+    body: JSON.stringify({ job: KEY, key: { job: KEY, id } }),
+  });
+  const body = (await res.json()) as {
+    responseCode: string;
+    result: { updateDetailsList: UpdateDetails[] };
+  };
+  assert.equal(body.responseCode, "OK");
+  return body.result.updateDetailsList[0];
 }
 
 interface MasterTask {
@@ -112,6 +134,43 @@ describe("Aurora jobs on a real cluster", () => {
     assert.equal(status.code, 0, status.stderr);
     assert.match(status.stdout, /^INSTANCE +STATE/);
     assert.equal(status.stdout.match(/ RUNNING /g)?.length, 2);
+  });
+
+  it("tessera aurora update start KEY/0 updates that instance only; a whole update pauses, resumes and rolls forward", async () => {
+    const v2 = join(cluster.dir, "hello-v2.yaml");
+    writeFileSync(v2, jobFile("sleep 601", "{ batch_size: 1, watch_secs: 1 }"));
+    const canary = await tessera(["aurora", "update", "start", `${KEY}/0`, v2, "--url", aurora]);
+    assert.equal(canary.code, 0, canary.stderr);
+    const canaryId = /\(update (.+)\)/.exec(canary.stdout)?.[1];
+    assert.ok(canaryId !== undefined, canary.stdout);
+    const done = await eventually("the canary ROLLED_FORWARD", async () => {
+      const d = await updateDetails(canaryId);
+      return d?.update.summary.state.status === "ROLLED_FORWARD" ? d : undefined;
+    });
+    assert.equal(done.instances?.instances.length, 1, "one instance in the canary");
+    await eventually("both instances RUNNING", async () =>
+      (await tasksStatus()).filter((t) => t.status === "RUNNING").length === 2 ? true : undefined,
+    );
+
+    const v3 = join(cluster.dir, "hello-v3.yaml");
+    writeFileSync(v3, jobFile("sleep 602", "{ batch_size: 1, watch_secs: 1 }"));
+    const whole = await tessera(["aurora", "update", "start", KEY, v3, "--url", aurora]);
+    assert.equal(whole.code, 0, whole.stderr);
+    const id = /\(update (.+)\)/.exec(whole.stdout)?.[1];
+    assert.ok(id !== undefined, whole.stdout);
+    const paused = await tessera(["aurora", "update", "pause", KEY, "--url", aurora]);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal((await updateDetails(id))?.update.summary.state.status, "ROLL_FORWARD_PAUSED");
+    const resumed = await tessera(["aurora", "update", "resume", KEY, "--url", aurora]);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    const finished = await eventually("the update ROLLED_FORWARD", async () => {
+      const d = await updateDetails(id);
+      return d?.update.summary.state.status === "ROLLED_FORWARD" ? d : undefined;
+    });
+    assert.equal(finished.instances?.instances.length, 2);
+    const noUpdate = await tessera(["aurora", "update", "pause", KEY, "--url", aurora]);
+    assert.equal(noUpdate.code, 1);
+    assert.equal(noUpdate.stderr, `error: INVALID_REQUEST: job ${KEY} has no update in progress\n`);
   });
 
   it("tessera aurora job kill removes the job and its tasks", async () => {
