@@ -5,6 +5,9 @@
 // calls live in aurora-reads.ts. Job keys in bodies are `"cluster/role/env/name"` strings or
 // Aurora's JobKey objects `{role, environment, name}`.
 
+import { isActive } from "../services/instance.ts";
+import type { AppId } from "../services/path-id.ts";
+import { updateOrder } from "../services/update-control.ts";
 import { AuroraReads, type ReadsOptions } from "./aurora-reads.ts";
 import { type CallResult, failed, ok } from "./aurora-response.ts";
 import { answerMessage, type EngineAnswer } from "./engine-client.ts";
@@ -17,6 +20,7 @@ import {
   serviceAppId,
 } from "./job-key.ts";
 import { jobsFrameworkJob, serviceApp } from "./job-translate.ts";
+import { instanceNumberOf } from "./thermos-app.ts";
 
 /** The calls served, in Aurora's names. */
 export const AURORA_METHODS = [
@@ -213,18 +217,15 @@ export class AuroraApi extends AuroraReads {
       return failed("INVALID_REQUEST", `job ${this.keyText(parsed.job)} does not exist`);
     let body = app.value;
     if (range !== undefined) {
-      const count = current.app.instances;
-      if (range[1] >= count)
-        return failed(
-          "INVALID_REQUEST",
-          `updateOnlyTheseInstances: the job has instances 0-${count - 1}, not ${range[1]}`,
-        );
+      const positions = this.updatePositions(id, range);
+      if (typeof positions === "string")
+        return failed("INVALID_REQUEST", `updateOnlyTheseInstances: ${positions}`);
       // The instances outside the range keep their config, and the job its instance count.
       const strategy = app.value.upgradeStrategy as Record<string, unknown>;
       body = {
         ...app.value,
-        instances: count,
-        upgradeStrategy: { ...strategy, instanceRange: range },
+        instances: current.app.instances,
+        upgradeStrategy: { ...strategy, instanceRange: positions },
       };
     }
     const answer = await this.engines.services("PUT", `/v2/apps${id}`, body);
@@ -233,6 +234,29 @@ export class AuroraApi extends AuroraReads {
     const deploymentId = (answer.body as { deploymentId?: string }).deploymentId ?? "";
     const key = { cluster: this.api.cluster, ...parsed.job };
     return ok({ key: { job: formatJobKey(key), id: deploymentId } });
+  }
+
+  /**
+   * Aurora instance numbers `range` as the update engine's instanceRange: the positions of
+   * those instances in the order an update takes them (updateOrder), which must be one run.
+   */
+  private updatePositions(
+    id: AppId,
+    [first, last]: readonly [number, number],
+  ): [number, number] | string {
+    const all = this.api.state.instancesOf(id);
+    const order = all.filter((i) => i.goal === "Running" && isActive(i)).sort(updateOrder);
+    const numbers = order.map((i) => instanceNumberOf(all, i.instanceId));
+    const at: number[] = [];
+    numbers.forEach((n, k) => {
+      if (first <= n && n <= last) at.push(k);
+    });
+    if (at.length === 0)
+      return `the job has no instance in ${first}-${last} (it has ${[...numbers].sort((a, b) => a - b).join(",")})`;
+    const [from, to] = [at[0] as number, at[at.length - 1] as number];
+    if (to - from + 1 !== at.length)
+      return `instances ${first}-${last} are not one run in the update order; update them in parts`;
+    return [from, to];
   }
 
   private async kill(key: JobKey, instances: number[] | undefined): Promise<CallResult> {

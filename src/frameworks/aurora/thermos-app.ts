@@ -44,24 +44,38 @@ export interface ThermosLaunch {
   readonly user?: string;
 }
 
-/** What orders instances into numbers: the fields of the services engine's Instance used. */
+/** What numbers instances: the fields of the services engine's Instance used. */
 export interface NumberedInstance {
   readonly instanceId: string;
   readonly createdAtMs: number;
   readonly goal: string;
+  readonly shard?: number | undefined;
 }
 
 /**
- * An instance's number within its job (Aurora's shard): its position, in order of creation,
- * among the app's instances that are meant to run. The services engine does not number its
- * instances, so this is the one rule that the launch and the API's task list both use.
+ * An instance's number within its job (Aurora's shard): the number it was given, else the
+ * lowest one that no other instance meant to run holds (unnumbered ones taking the free numbers
+ * in order of creation). The launch stores it on the instance (Instance.shard), so an update's
+ * replacement takes the number of the instance it replaced and the others keep theirs. The one
+ * rule that the launch and the API's task list both use.
  */
 export function instanceNumberOf(all: readonly NumberedInstance[], instanceId: string): number {
-  const running = all
-    .filter((i) => i.goal === "Running")
+  const me = all.find((i) => i.instanceId === instanceId);
+  if (me?.shard !== undefined) return me.shard;
+  const held = new Set<number>();
+  for (const i of all)
+    if (i.goal === "Running" && i.shard !== undefined && i.instanceId !== instanceId)
+      held.add(i.shard);
+  const unnumbered = all
+    .filter((i) => i.goal === "Running" && i.shard === undefined)
     .sort((a, b) => a.createdAtMs - b.createdAtMs || a.instanceId.localeCompare(b.instanceId));
-  const at = running.findIndex((i) => i.instanceId === instanceId);
-  return at === -1 ? running.length : at;
+  const at = unnumbered.findIndex((i) => i.instanceId === instanceId);
+  let n = -1;
+  for (let k = 0; k <= (at === -1 ? unnumbered.length : at); k++) {
+    n++;
+    while (held.has(n)) n++;
+  }
+  return n;
 }
 
 /** The TaskInfo of one Thermos instance; its executor id is the task id (one task each). */

@@ -35,6 +35,11 @@ export interface Instance {
   throttlePenaltyMs?: number | undefined;
   /** When this instance was created: kill selection orders by it. */
   readonly createdAtMs: number;
+  /**
+   * Aurora's instance number (Thermos apps, thermos-app.ts): given at its first launch and kept,
+   * so a replacement takes the number its predecessor gave up and numbers never shift.
+   */
+  shard?: number | undefined;
 }
 
 export function isScheduled(i: Instance): boolean {

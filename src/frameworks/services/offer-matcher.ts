@@ -130,6 +130,8 @@ export class OfferMatcher {
       }
       used = true;
       const at = { run, agentId: view.agentId, agent: view.agent, hostPorts: result.hostPorts };
+      // Numbered before staging, so the number is stored with the instance.
+      if (run.app.thermos !== undefined) i.shard = instanceNumberOf(index.of(id), i.instanceId);
       this.lifecycle.stage(ctx, i, at);
       this.preemptor.placed(i);
       placed.push(view.agent);
@@ -151,9 +153,7 @@ export class OfferMatcher {
         buildTaskInfo({
           ...build,
           app: run.app,
-          ...(run.app.thermos === undefined
-            ? {}
-            : { instanceNumber: instanceNumberOf(index.of(id), i.instanceId) }),
+          ...(i.shard === undefined ? {} : { instanceNumber: i.shard }),
         }),
       );
     }

@@ -25,10 +25,21 @@ import type { AppId } from "./path-id.ts";
 /** Finished deployments with updates kept for queries; older ones are forgotten. */
 export const MAX_FINISHED_UPDATES = 100;
 
+/** The order an update replaces instances in; `instanceRange` counts positions in it. */
+export function updateOrder(a: Instance, b: Instance): number {
+  const unnumbered = Number.MAX_SAFE_INTEGER;
+  return (
+    (a.shard ?? unnumbered) - (b.shard ?? unnumbered) ||
+    a.createdAtMs - b.createdAtMs ||
+    (a.instanceId < b.instanceId ? -1 : 1)
+  );
+}
+
 /**
  * The RestartApplication decision for an app under Aurora's update control, or undefined when
  * the app uses Marathon's rolling restart. The update is planned on first use: the old-config
- * instances in creation order (Aurora updates instance ids in ascending order).
+ * instances by Aurora instance number where they have one (Aurora updates instance ids in
+ * ascending order, so a shrinking update removes the highest), else in creation order.
  */
 export function auroraDecision(
   d: DeploymentRecord,
@@ -44,7 +55,7 @@ export function auroraDecision(
     const all = instances
       .filter((i) => i.configVersion !== target.lastConfigChangeAt && i.goal === "Running")
       .filter(isActive)
-      .sort((a, b) => a.createdAtMs - b.createdAtMs || (a.instanceId < b.instanceId ? -1 : 1))
+      .sort(updateOrder)
       .map((i) => i.instanceId);
     const current = instances.filter(
       (i) => i.configVersion === target.lastConfigChangeAt && i.goal === "Running" && isActive(i),

@@ -25,9 +25,10 @@ task:
   resources: { cpu: 0.1, ram: 16MB }
 `;
 
-const cmdlineOf = (t: TaskInfoInput) =>
-  (JSON.parse(Buffer.from(String(t.data), "base64").toString("utf8")) as ThermosTask).processes[0]
-    ?.cmdline;
+const taskOf = (t: TaskInfoInput) =>
+  JSON.parse(Buffer.from(String(t.data), "base64").toString("utf8")) as ThermosTask;
+const cmdlineOf = (t: TaskInfoInput) => taskOf(t).processes[0]?.cmdline;
+const instanceOf = (t: TaskInfoInput) => taskOf(t).instance;
 
 function strategyOf(update: string): Record<string, unknown> {
   const parsed = parseJobFile(job("x", update), { cluster: "local" });
@@ -114,6 +115,13 @@ describe("Aurora update calls on the services engine", () => {
     }[];
   };
   const stateOf = async (id?: string) => (await details(id))[0]?.update.summary.state.status;
+  /** The instance numbers getTasksStatus shows, ascending. */
+  const numbers = async () => {
+    const r = await okCall("getTasksStatus", { job: KEY });
+    return (r.tasks as { assignedTask: { instanceId: number } }[])
+      .map((t) => t.assignedTask.instanceId)
+      .sort((a, b) => a - b);
+  };
   /** How many of the job's instances run the current config, of how many. */
   const onCurrent = () => {
     const version = state.app(APP)?.lastConfigChangeAt;
@@ -126,10 +134,10 @@ describe("Aurora update calls on the services engine", () => {
     assert.equal(offerAndRun().length, 4);
     const [code, message] = await refused("startJobUpdate", {
       config: job("./v2", "{ batch_size: 2, watch_secs: 0 }"),
-      updateOnlyTheseInstances: [{ first: 3, last: 4 }],
+      updateOnlyTheseInstances: [{ first: 4, last: 4 }],
     });
     assert.equal(code, "INVALID_REQUEST");
-    assert.match(message, /instances 0-3, not 4/);
+    assert.match(message, /no instance in 4-4 \(it has 0,1,2,3\)/);
     const started = await okCall("startJobUpdate", {
       config: job("./v2", "{ batch_size: 2, watch_secs: 0 }").replace(
         "instances: 4",
@@ -141,6 +149,8 @@ describe("Aurora update calls on the services engine", () => {
     assert.equal(state.app(APP)?.app.upgradeStrategy.instanceRange?.join("-"), "0-0");
     const launched = offerAndRun();
     assert.deepEqual(launched.map(cmdlineOf), ["./v2"], "one new instance, of the new config");
+    assert.equal(instanceOf(launched[0] as TaskInfoInput), 0, "the new one is instance 0 again");
+    assert.deepEqual(await numbers(), [0, 1, 2, 3]);
     assert.equal(state.app(APP)?.app.instances, 4, "a canary does not change the job's size");
     assert.equal(await stateOf(id), "ROLLED_FORWARD");
   });
@@ -150,7 +160,8 @@ describe("Aurora update calls on the services engine", () => {
       "{ watch_secs: 0, update_strategy: { batch: { batch_size: 2, autopause_after_batch: true } } }";
     const started = await okCall("startJobUpdate", { config: job("./v3", update) });
     const id = (started.key as { id: string }).id;
-    assert.equal(offerAndRun().length, 2, "the first batch");
+    const first = offerAndRun();
+    assert.deepEqual(first.map(instanceOf).sort(), [0, 1], "the first batch: instances 0 and 1");
     assert.equal(await stateOf(), "ROLL_FORWARD_PAUSED");
     assert.deepEqual(await refused("pulseJobUpdate", { job: KEY }), [
       "INVALID_REQUEST",
@@ -158,7 +169,8 @@ describe("Aurora update calls on the services engine", () => {
     ]);
     await okCall("resumeJobUpdate", { job: KEY });
     assert.equal(await stateOf(), "ROLLING_FORWARD");
-    assert.equal(offerAndRun().length, 2, "the second batch");
+    const second = offerAndRun();
+    assert.deepEqual(second.map(instanceOf).sort(), [2, 3], "the second batch: 2 and 3");
     assert.equal(await stateOf(id), "ROLLED_FORWARD");
     assert.deepEqual(onCurrent(), [4, 4]);
   });
