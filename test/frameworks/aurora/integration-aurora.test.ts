@@ -148,8 +148,14 @@ describe("Aurora jobs on a real cluster", () => {
       return d?.update.summary.state.status === "ROLLED_FORWARD" ? d : undefined;
     });
     assert.equal(done.instances?.instances.length, 1, "one instance in the canary");
-    await eventually("both instances RUNNING", async () =>
-      (await tasksStatus()).filter((t) => t.status === "RUNNING").length === 2 ? true : undefined,
+    const after = await eventually("both instances RUNNING", async () => {
+      const tasks = (await tasksStatus()).filter((t) => t.status === "RUNNING");
+      return tasks.length === 2 ? tasks : undefined;
+    });
+    assert.deepEqual(
+      after.map((t) => t.assignedTask.instanceId).sort(),
+      [0, 1],
+      "the canary's new instance is instance 0 again",
     );
 
     const v3 = join(cluster.dir, "hello-v3.yaml");
