@@ -20,21 +20,18 @@ import type { RunningMaster } from "../../../src/master/server.ts";
 import { cgroupRootDirs, leftoverCgroups } from "../../agent/containerizer/helpers.ts";
 import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
 import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
+import { claimPortSlot, type PortSlot } from "./port-slots.ts";
 
 export const HTTP_APP = new URL("../../fixtures/services/http-app.mjs", import.meta.url).pathname;
 
 /** Upper bound on any wait for the cluster to reach a state (real processes, loaded CI box). */
 export const CLUSTER_WAIT_MS = 90_000;
 
-/**
- * Host port ranges of the two agents. Test files run in parallel processes, each with its own
- * cluster: a range per process (by pid, below the ephemeral ports) keeps their tasks apart.
- */
-const PORT_BASE = 20_000 + (process.pid % 120) * 100;
-const AGENT_PORTS = [
-  `[${PORT_BASE}-${PORT_BASE + 49}]`,
-  `[${PORT_BASE + 50}-${PORT_BASE + 99}]`,
-] as const;
+/** The two agents' host port ranges within the cluster's slot (its last port is the lock). */
+function agentPorts(slot: PortSlot): [string, string] {
+  return [`[${slot.base}-${slot.base + 49}]`, `[${slot.base + 50}-${slot.lockPort - 1}]`];
+}
+
 /**
  * Distinct, resolvable hostnames: readiness checks reach tasks at the agent's hostname, as the
  * master's offers carry no agent IP (Mesos puts it in `url.address.ip`).
@@ -64,13 +61,16 @@ export async function startRealCluster(
   const dir = mkdtempSync(join(tmpdir(), "tessera-services-it-"));
   // The agents are killed, not stopped, at the end: their containers' cgroups are removed here.
   const cgroupsRoot = `tessera-services-it-${process.pid}-${++clusters}`;
+  // Test files run in parallel processes, each with its own cluster: a slot of host ports
+  // each keeps their tasks apart (port-slots.ts).
+  const slot = await claimPortSlot();
   const master = await startTestMaster({
     allocation_interval: "20ms",
     agent_ping_timeout: "500ms",
     max_agent_ping_timeouts: "2",
   });
   const agents: AgentProcess[] = [];
-  for (const [index, ports] of AGENT_PORTS.entries()) {
+  for (const [index, ports] of agentPorts(slot).entries()) {
     const workDir = join(dir, `agent-${index}`);
     mkdirSync(workDir);
     agents.push(
@@ -127,6 +127,8 @@ export async function startRealCluster(
       await master.close();
       await removeCgroups(cgroupsRoot);
       rmSync(dir, { recursive: true, force: true });
+      // Only now: its tasks are gone, their ports free for the next cluster.
+      await slot.release();
     },
   };
   return cluster;
