@@ -2,11 +2,14 @@
 // listen. Every child is stopped by its pid.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
+import { rmdirSync } from "node:fs";
+import { basename } from "node:path";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { freePort, killPids, type TempDir, tempWorkDir } from "../../support/cluster.ts";
 import { watchOutput } from "../../support/eventually.ts";
+import { cgroupRootDirs, leftoverCgroups } from "../containerizer/helpers.ts";
 import { Framework, startMasterForAgents, TEST_RESOURCES } from "./helpers.ts";
 
 export { freePort };
@@ -14,7 +17,10 @@ export { freePort };
 const BIN = fileURLToPath(new URL("../../../bin/tessera.mjs", import.meta.url));
 
 /** The flags of an agent process for a test: its master, work dir and isolation, a fixed free
- *  port (so that a restart listens where the first run did), the test resources. */
+ *  port (so that a restart listens where the first run did), the test resources, and a cgroups
+ *  root of its own (`agentCgroupsRoot`): a restarted agent destroys every container under its
+ *  root that its checkpoint does not know, as Mesos does, so agents of parallel test files
+ *  sharing the default root killed each other's tasks whenever one of them recovered. */
 export async function agentProcessFlags(
   masterUrl: string,
   workDir: string,
@@ -30,7 +36,13 @@ export async function agentProcessFlags(
     isolation,
     registration_backoff_factor: "10ms",
     log_level: "error",
+    cgroups_root: agentCgroupsRoot(workDir),
   };
+}
+
+/** The cgroups root of the agent process working in `workDir` (a unique temporary dir). */
+export function agentCgroupsRoot(workDir: string): string {
+  return `tessera-agent-it-${basename(workDir)}`;
 }
 
 export interface AgentProcess {
@@ -135,6 +147,7 @@ export function processClusterForSuite(
     await agent?.kill9();
     killPids(options.leftoverPids?.() ?? []);
     await master?.close();
+    if (work !== undefined) await removeCgroupRoot(agentCgroupsRoot(work.dir));
     await work?.remove();
   });
   return {
@@ -155,4 +168,26 @@ export function processClusterForSuite(
     },
     start,
   };
+}
+
+/** Removes the killed containers' cgroups and the root (retrying while the kernel releases them). */
+export async function removeCgroupRoot(root: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    for (const dir of leftoverCgroups(root)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        // busy until its last process is reaped: next attempt
+      }
+    }
+    if (leftoverCgroups(root).length === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  for (const dir of cgroupRootDirs(root)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      // not empty: reported by the agent tests' leftover checks, not ours
+    }
+  }
 }

@@ -11,7 +11,13 @@ import { after, before, describe, it } from "node:test";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { type TaskState, TERMINAL_TASK_STATES } from "../../../src/wire/status.ts";
 import { killPids } from "../../support/cluster.ts";
-import { type AgentProcess, agentProcessFlags, spawnAgent } from "./agent-process.ts";
+import {
+  type AgentProcess,
+  agentCgroupsRoot,
+  agentProcessFlags,
+  removeCgroupRoot,
+  spawnAgent,
+} from "./agent-process.ts";
 import { processesWith } from "./cluster.ts";
 import { commandTask, Framework, startMasterForAgents, tempWorkDir } from "./helpers.ts";
 
@@ -39,6 +45,7 @@ for (const isolation of ["posix/cpu,posix/mem", "cgroups/cpu,cgroups/mem"]) {
       await agent?.kill9();
       killPids(processesWith(marker));
       await master.close();
+      await removeCgroupRoot(agentCgroupsRoot(work.dir));
       await work.remove();
     });
 

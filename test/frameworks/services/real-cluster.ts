@@ -8,7 +8,7 @@
 // agent does); cleanup kills every container leader by the pid the agent checkpointed
 // (`runs/<id>/pids/forked.pid`; the leader is the session leader, and pid-namespace init).
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import {
@@ -17,8 +17,12 @@ import {
   startServices,
 } from "../../../src/frameworks/services/start.ts";
 import type { RunningMaster } from "../../../src/master/server.ts";
-import { cgroupRootDirs, leftoverCgroups } from "../../agent/containerizer/helpers.ts";
-import { type AgentProcess, freePort, spawnAgent } from "../../agent/integration/agent-process.ts";
+import {
+  type AgentProcess,
+  freePort,
+  removeCgroupRoot,
+  spawnAgent,
+} from "../../agent/integration/agent-process.ts";
 import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
 import { claimPortSlot, type PortSlot } from "./port-slots.ts";
 
@@ -125,7 +129,7 @@ export async function startRealCluster(
         }
       }
       await master.close();
-      await removeCgroups(cgroupsRoot);
+      await removeCgroupRoot(cgroupsRoot);
       rmSync(dir, { recursive: true, force: true });
       // Only now: its tasks are gone, their ports free for the next cluster.
       await slot.release();
@@ -233,26 +237,4 @@ export function httpApp(
     ],
     ...options.extra,
   };
-}
-
-/** Removes the killed containers' cgroups and the root (retrying while the kernel releases them). */
-async function removeCgroups(root: string): Promise<void> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    for (const dir of leftoverCgroups(root)) {
-      try {
-        rmdirSync(dir);
-      } catch {
-        // busy until its last process is reaped: next attempt
-      }
-    }
-    if (leftoverCgroups(root).length === 0) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  for (const dir of cgroupRootDirs(root)) {
-    try {
-      rmdirSync(dir);
-    } catch {
-      // not empty: reported by the agent tests' leftover checks, not ours
-    }
-  }
 }
