@@ -2,8 +2,8 @@
 // listen. Every child is stopped by its pid.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { rmdirSync } from "node:fs";
-import { basename } from "node:path";
+import { readFileSync, rmdirSync } from "node:fs";
+import { basename, join } from "node:path";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RunningMaster } from "../../../src/master/server.ts";
@@ -170,10 +170,15 @@ export function processClusterForSuite(
   };
 }
 
-/** Removes the killed containers' cgroups and the root (retrying while the kernel releases them). */
+/**
+ * Removes a test's own cgroups root: kills what is still in its containers' cgroups (a task
+ * whose shell exec'd away the marker a test looks for), then removes them and the root,
+ * retrying while the kernel releases them.
+ */
 export async function removeCgroupRoot(root: string): Promise<void> {
   for (let attempt = 0; attempt < 50; attempt++) {
     for (const dir of leftoverCgroups(root)) {
+      killPids(cgroupPids(dir));
       try {
         rmdirSync(dir);
       } catch {
@@ -189,5 +194,14 @@ export async function removeCgroupRoot(root: string): Promise<void> {
     } catch {
       // not empty: reported by the agent tests' leftover checks, not ours
     }
+  }
+}
+
+function cgroupPids(dir: string): number[] {
+  try {
+    const pids = readFileSync(join(dir, "cgroup.procs"), "utf8").split("\n").map(Number);
+    return pids.filter((pid) => Number.isInteger(pid) && pid > 1 && pid !== process.pid);
+  } catch {
+    return []; // removed meanwhile
   }
 }
