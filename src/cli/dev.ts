@@ -156,8 +156,8 @@ async function runDev(opts: DevOptions): Promise<void> {
         : []),
       "Ctrl-C stops the master, agents and frameworks here. Services' tasks and those of",
       "`tessera run --detach` keep running and are recovered by the next `tessera dev` on this",
-      "data dir (`tessera kill` ends one); other tasks are ended when it starts. --fresh",
-      "forgets everything.",
+      "data dir (`tessera kill` ends one); other tasks are ended when it starts. Finished",
+      "tasks stay listed across the restart (`tessera tasks --all`). --fresh forgets everything.",
       "",
     ].join("\n"),
   );
@@ -199,6 +199,8 @@ async function startDevMaster(
         ...secure,
       },
       env: process.env,
+      // Finished tasks stay listed (`tessera tasks --all`, the UI) after a restart.
+      taskHistoryFile: join(dataDir, "master", "task-history.json"),
     });
   } catch (error) {
     if (error instanceof MasterStartError) return fail(`master: ${error.message}`, 1);

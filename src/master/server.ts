@@ -50,6 +50,7 @@ import {
   openRegistry,
   type RegistryStore,
 } from "./registry/index.ts";
+import { readTaskHistory, writeTaskHistory } from "./task-history-file.ts";
 
 export interface StartMasterOptions extends ProcessStartOptions {
   /** Default: pino at --log_level on stderr. Tests pass a silent logger. */
@@ -59,6 +60,8 @@ export interface StartMasterOptions extends ProcessStartOptions {
   registryStorage?: MemoryRegistryStorage;
   /** Seed of the allocator's random choices. */
   seed?: number;
+  /** Keeps finished tasks across a restart in this file (task-history-file.ts; `tessera dev`). */
+  taskHistoryFile?: string;
 }
 
 export interface RunningMaster {
@@ -247,7 +250,14 @@ class MasterProcess {
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
     // back in time are marked unreachable (the core's recovery, reference §5.8).
-    dispatcher.dispatch({ kind: "recover", registry: recovered.state });
+    const historyFile = options.taskHistoryFile;
+    const taskHistory =
+      historyFile === undefined ? undefined : readTaskHistory(historyFile, this.logger);
+    dispatcher.dispatch({
+      kind: "recover",
+      registry: recovered.state,
+      ...(taskHistory === undefined ? {} : { taskHistory }),
+    });
     this.logger.info(
       { id: masterInfo.id, agents: recovered.state.admitted.size, version: recovered.version },
       "elected: recovered the registry, acting as the leading master",
@@ -308,6 +318,10 @@ class MasterProcess {
 
   stop(): Promise<void> {
     this.#closing ??= (async () => {
+      const historyFile = this.options.taskHistoryFile;
+      if (historyFile !== undefined && this.#reign !== undefined) {
+        writeTaskHistory(historyFile, this.#reign.core.taskHistory(), this.logger);
+      }
       this.#reign?.dispatcher.close();
       this.#reign?.hub.close();
       await this.leadership.close();

@@ -15,6 +15,7 @@ import { refuseOnDownMachine, syncUnavailability } from "./maintenance.ts";
 import { resyncCheckpoint } from "./operations-apply.ts";
 import type { AgentRecord, Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey } from "./state.ts";
+import { claimRestoredTasks } from "./task-history.ts";
 import { isTerminal } from "./task-states.ts";
 import { operationResources } from "./task-validation.ts";
 import { addTask, masterStatus, sendKill } from "./tasks.ts";
@@ -405,6 +406,7 @@ function learnTask(
     const info = (sub.frameworks ?? []).find((f) => f.id?.value === fwId);
     if (info === undefined) return undefined;
     framework = newFrameworkRecord(fwId, info, "recovered", ctx.nowMs);
+    claimRestoredTasks(ctx.s, framework);
     ctx.s.frameworks.set(fwId, framework);
     // A recovered framework has no failover timer (reference §5.3, MESOS-1719).
     ctx.allocator.addFramework(fwId, allocatorSpec(framework.info, framework.roles, [], false));

@@ -13,6 +13,7 @@ import { discardOffers, rescindOffers } from "./offers.ts";
 import { forgetOperations } from "./operation-feedback.ts";
 import type { Ctx, FrameworkRecord } from "./state.ts";
 import { clearCongestion } from "./stream-pressure.ts";
+import { claimRestoredTasks } from "./task-history.ts";
 import { masterStatus, transitionByMaster } from "./tasks.ts";
 import type { MasterError } from "./types.ts";
 import { renderFramework } from "./views.ts";
@@ -96,6 +97,7 @@ export function subscribe(
         : `${ctx.s.masterInfo.id}-${String(ctx.s.nextFrameworkNumber++).padStart(4, "0")}`;
     framework = newFrameworkRecord(id, info, "connected", ctx.nowMs);
     framework.suppressedRoles = new Set(suppressedRoles);
+    claimRestoredTasks(ctx.s, framework);
     ctx.s.frameworks.set(id, framework);
     ctx.allocator.addFramework(id, allocatorView(framework));
     ctx.operator({

@@ -26,6 +26,7 @@ import {
 import { ALLOCATION_TIMER_ID, schedulerCall } from "./scheduler-calls.ts";
 import { Ctx, type MasterState, taskKey } from "./state.ts";
 import { congestionTimeout, offerExpired, streamPressure } from "./stream-pressure.ts";
+import { restoreTaskHistory, type TaskHistory, taskHistoryOf } from "./task-history.ts";
 import { isTerminal } from "./task-states.ts";
 import {
   DEFAULT_MASTER_FLAGS,
@@ -72,6 +73,7 @@ export class MasterCore {
       flags,
       frameworks: new Map(),
       completedFrameworks: [],
+      restoredTasks: new Map(),
       agents: new Map(),
       recoveredAgents: new Map(),
       unreachableAgents: new Map(),
@@ -117,6 +119,7 @@ export class MasterCore {
     switch (input.kind) {
       case "recover":
         this.#recover(ctx, input.registry);
+        if (input.taskHistory !== undefined) restoreTaskHistory(this.#s, input.taskHistory);
         break;
       case "scheduler_subscribe": {
         const sub = input.call.subscribe;
@@ -200,6 +203,11 @@ export class MasterCore {
 
   snapshot(nowMs: number): MasterSnapshot {
     return snapshot(new Ctx(this.#s, this.#allocator, nowMs));
+  }
+
+  /** The finished tasks a stopping master saves for its successor (task-history.ts). */
+  taskHistory(): TaskHistory {
+    return taskHistoryOf(this.#s);
   }
 
   /** GET_STATE / GET_AGENTS / GET_FRAMEWORKS / GET_TASKS / GET_EXECUTORS payloads (wire values). */

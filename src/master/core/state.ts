@@ -126,6 +126,11 @@ export interface MasterState {
   frameworks: Map<string, FrameworkRecord>;
   /** Removed frameworks, oldest first, bounded by --max_completed_frameworks. */
   completedFrameworks: FrameworkRecord[];
+  /**
+   * Finished tasks from before a restart (task-history.ts) of frameworks that have not come
+   * back yet, each list bounded by --max_completed_tasks_per_framework.
+   */
+  restoredTasks: Map<string, { info: FrameworkInfo; tasks: TaskRecord[] }>;
   agents: Map<string, AgentRecord>;
   /** Admitted in the registry, not yet re-registered since this master started. */
   recoveredAgents: Map<string, AgentInfo>;

@@ -10,6 +10,7 @@ import type {
   RegistryOperation,
   RegistryState,
 } from "./registry-state.ts";
+import type { TaskHistory } from "./task-history.ts";
 import type {
   AgentCall,
   AgentEvent,
@@ -184,7 +185,8 @@ export type MasterInput =
   | { kind: "registry_result"; token: number; ok: boolean }
   | { kind: "operator_call"; requestId: number; call: OperatorCall }
   /** First input after a (re)start: the registry as recovered from the store. */
-  | { kind: "recover"; registry: RegistryState };
+  /** `taskHistory`: finished tasks saved by a stopped master (task-history.ts), if kept. */
+  | { kind: "recover"; registry: RegistryState; taskHistory?: TaskHistory };
 
 export type MasterOutput =
   | { kind: "framework_event"; streamId: string; frameworkId: string; event: SchedulerEvent }

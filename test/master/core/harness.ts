@@ -9,6 +9,7 @@ import {
   emptyRegistryState,
   type RegistryState,
 } from "../../../src/master/core/registry-state.ts";
+import type { TaskHistory } from "../../../src/master/core/task-history.ts";
 import type {
   MasterFlags,
   MasterInput,
@@ -39,6 +40,8 @@ export interface HarnessOptions {
   masterId?: string;
   /** The allocator the core drives (default: the FakeAllocator in `allocator`). */
   allocator?: AllocatorPort;
+  /** Finished tasks a stopped master saved (task-history.ts), handed to the recovery. */
+  taskHistory?: TaskHistory;
 }
 
 export class Harness {
@@ -71,7 +74,11 @@ export class Harness {
       },
       { allocator: options.allocator ?? this.allocator },
     );
-    this.step({ kind: "recover", registry: this.registry });
+    this.step({
+      kind: "recover",
+      registry: this.registry,
+      ...(options.taskHistory === undefined ? {} : { taskHistory: options.taskHistory }),
+    });
   }
 
   step(input: MasterInput): MasterOutput[] {
