@@ -162,3 +162,33 @@ test("a `tessera run --detach` task keeps running across Ctrl-C and a restart of
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("a finished task stays listed by `tessera tasks --all` across Ctrl-C and a restart of `tessera dev`", async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-history-"));
+  const port = await twoFreePorts();
+  const cli = (...args: string[]) => tessera(args, { TESSERA_MASTER: `http://127.0.0.1:${port}` });
+  const finished = async () =>
+    (
+      JSON.parse((await cli("tasks", "--all", "--json")).stdout) as {
+        name: string;
+        state: string;
+      }[]
+    )
+      .filter((t) => t.name === "kept")
+      .map((t) => t.state);
+  let dev = startDev(dataDir, port);
+  try {
+    await dev.up;
+    const ran = await cli("run", "--name", "kept", "--", "true");
+    assert.equal(ran.code, 0, ran.stderr);
+    assert.deepEqual(await finished(), ["TASK_FINISHED"]);
+    await stopDev(dev.child);
+
+    dev = startDev(dataDir, port);
+    await dev.up;
+    assert.deepEqual(await finished(), ["TASK_FINISHED"]);
+  } finally {
+    await stopDev(dev.child);
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
