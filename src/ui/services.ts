@@ -193,6 +193,8 @@ async function listing(base: string): Promise<Listing> {
 interface AppActions {
   edit(): void;
   scale(): void;
+  suspend(): void;
+  rollback(): void;
   restart(): void;
   remove(): void;
 }
@@ -211,6 +213,8 @@ function appRow(app: App, actions: AppActions): ComponentChild {
       null,
       h("button", { onClick: actions.edit }, "Edit"),
       h("button", { onClick: actions.scale }, "Scale"),
+      h("button", { "data-suspend": app.id, onClick: actions.suspend }, "Suspend"),
+      h("button", { "data-rollback": app.id, onClick: actions.rollback }, "Versions"),
       h("button", { onClick: actions.restart }, "Restart"),
       h("button", { onClick: actions.remove }, "Delete"),
     ),
@@ -252,6 +256,20 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
     if (Number.isInteger(n) && n >= 0)
       act(call(base, "PUT", `/v2/apps${app.id}`, { instances: n }), `scaling ${app.id} to ${n}`);
   };
+  // Marathon's rollback: the app's stored versions, newest first; PUT {version} goes back to one.
+  const rollback = async (app: App) => {
+    const { versions } = (await call(base, "GET", `/v2/apps${app.id}/versions`)) as {
+      versions: string[];
+    };
+    const list = versions.map((v, i) => `${i}: ${v}`).join("\n");
+    const pick = prompt(`versions of ${app.id} (number to roll back to):\n${list}`, "1");
+    const version = pick === null ? undefined : versions[Number(pick)];
+    if (version === undefined) return;
+    act(
+      call(base, "PUT", `/v2/apps${app.id}`, { version }),
+      `rolling ${app.id} back to ${version}`,
+    );
+  };
   return h(
     "div",
     { class: "page", "data-testid": "services" },
@@ -291,6 +309,13 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
             appRow(app, {
               edit: () => setEditing(JSON.stringify(app, null, 2)),
               scale: () => scale(app),
+              // Marathon's Suspend: scaled to 0, the app and its versions kept.
+              suspend: () =>
+                act(
+                  call(base, "PUT", `/v2/apps${app.id}`, { instances: 0 }),
+                  `suspending ${app.id}`,
+                ),
+              rollback: () => void rollback(app).catch((e: unknown) => setError(String(e))),
               restart: () =>
                 act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
               remove: () =>
