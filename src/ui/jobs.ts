@@ -18,6 +18,8 @@ interface Job {
   name: string;
   schedule?: string;
   parents?: string[];
+  /** When a scheduled job runs next ("" once its repetitions are spent). */
+  nextRun?: string;
   disabled: boolean;
   lastSuccess?: string;
   lastError?: string;
@@ -185,6 +187,7 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
       j.disabled ? " (disabled)" : "",
     ),
     h("td", null, j.schedule ?? (j.parents ?? []).join(", ")),
+    h("td", { "data-next-run": j.name }, j.nextRun ?? ""),
     h("td", null, j.lastSuccess ?? ""),
     h("td", null, j.lastError ?? ""),
     h("td", { class: "num" }, `${j.successCount} / ${j.errorCount}`),
@@ -283,9 +286,15 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
           h(
             "tr",
             null,
-            ["job", "schedule / parents", "last success", "last error", "ok / failed", ""].map(
-              (c) => h("th", null, c),
-            ),
+            [
+              "job",
+              "schedule / parents",
+              "next run",
+              "last success",
+              "last error",
+              "ok / failed",
+              "",
+            ].map((c) => h("th", null, c)),
           ),
           jobs.map((j) =>
             jobRow(j, {

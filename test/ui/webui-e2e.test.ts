@@ -253,6 +253,7 @@ test("a job created on the jobs page and run now shows its run in the history", 
   await fillJson(page, "[data-testid=job-json]", JSON.stringify(job));
   await page.click("[data-testid=job-submit]");
   await page.waitForSelector("[data-run=uijob]", { timeout: WAIT_MS });
+  await waitForText(page, "[data-next-run=uijob]", "2030-01-01T00:00:00", WAIT_MS);
   await page.click("[data-run=uijob]");
   await page.click("[data-job=uijob] a");
   try {
