@@ -13,6 +13,15 @@ import { frameworkBase, usePolled } from "./poll.ts";
 const REFRESH_MS = 2_000;
 export const JOBS_FRAMEWORK_NAME = "tessera-jobs";
 const API = "/v1/scheduler";
+const JOB_COLUMNS = [
+  "job",
+  "schedule / parents",
+  "next run",
+  "last success",
+  "last error",
+  "ok / failed",
+  "",
+];
 
 interface Job {
   name: string;
@@ -286,15 +295,7 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
           h(
             "tr",
             null,
-            [
-              "job",
-              "schedule / parents",
-              "next run",
-              "last success",
-              "last error",
-              "ok / failed",
-              "",
-            ].map((c) => h("th", null, c)),
+            JOB_COLUMNS.map((c) => h("th", null, c)),
           ),
           jobs.map((j) =>
             jobRow(j, {

@@ -221,6 +221,42 @@ function appRow(app: App, actions: AppActions): ComponentChild {
   );
 }
 
+/** What the buttons of one app's row do; `act` runs a call and reports it on the page. */
+function appActions(
+  base: string,
+  app: App,
+  act: (what: Promise<unknown>, done: string) => void,
+  setError: (message: string) => void,
+  edit: () => void,
+): AppActions {
+  const put = (body: unknown) => call(base, "PUT", `/v2/apps${app.id}`, body);
+  // Marathon's rollback: the app's stored versions, newest first; PUT {version} goes back to one.
+  const rollback = async () => {
+    const { versions } = (await call(base, "GET", `/v2/apps${app.id}/versions`)) as {
+      versions: string[];
+    };
+    const list = versions.map((v, i) => `${i}: ${v}`).join("\n");
+    const pick = prompt(`versions of ${app.id} (number to roll back to):\n${list}`, "1");
+    const version = pick === null ? undefined : versions[Number(pick)];
+    if (version !== undefined) act(put({ version }), `rolling ${app.id} back to ${version}`);
+  };
+  return {
+    edit,
+    scale: () => {
+      const n = Number(prompt(`instances of ${app.id}`, String(app.instances)));
+      if (Number.isInteger(n) && n >= 0) act(put({ instances: n }), `scaling ${app.id} to ${n}`);
+    },
+    // Marathon's Suspend: scaled to 0, the app and its versions kept.
+    suspend: () => act(put({ instances: 0 }), `suspending ${app.id}`),
+    rollback: () => void rollback().catch((e: unknown) => setError(String(e))),
+    restart: () => act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
+    remove: () => {
+      if (confirm(`delete ${app.id}?`))
+        act(call(base, "DELETE", `/v2/apps${app.id}`), `deleting ${app.id}`);
+    },
+  };
+}
+
 export function Services({ model }: { model: ClusterModel }): ComponentChild {
   const framework = servicesFramework(model);
   const base = frameworkBase(framework);
@@ -251,25 +287,6 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
       },
       (e: unknown) => setError(String(e)),
     );
-  const scale = (app: App) => {
-    const n = Number(prompt(`instances of ${app.id}`, String(app.instances)));
-    if (Number.isInteger(n) && n >= 0)
-      act(call(base, "PUT", `/v2/apps${app.id}`, { instances: n }), `scaling ${app.id} to ${n}`);
-  };
-  // Marathon's rollback: the app's stored versions, newest first; PUT {version} goes back to one.
-  const rollback = async (app: App) => {
-    const { versions } = (await call(base, "GET", `/v2/apps${app.id}/versions`)) as {
-      versions: string[];
-    };
-    const list = versions.map((v, i) => `${i}: ${v}`).join("\n");
-    const pick = prompt(`versions of ${app.id} (number to roll back to):\n${list}`, "1");
-    const version = pick === null ? undefined : versions[Number(pick)];
-    if (version === undefined) return;
-    act(
-      call(base, "PUT", `/v2/apps${app.id}`, { version }),
-      `rolling ${app.id} back to ${version}`,
-    );
-  };
   return h(
     "div",
     { class: "page", "data-testid": "services" },
@@ -306,22 +323,10 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
             ),
           ),
           apps.map((app) =>
-            appRow(app, {
-              edit: () => setEditing(JSON.stringify(app, null, 2)),
-              scale: () => scale(app),
-              // Marathon's Suspend: scaled to 0, the app and its versions kept.
-              suspend: () =>
-                act(
-                  call(base, "PUT", `/v2/apps${app.id}`, { instances: 0 }),
-                  `suspending ${app.id}`,
-                ),
-              rollback: () => void rollback(app).catch((e: unknown) => setError(String(e))),
-              restart: () =>
-                act(call(base, "POST", `/v2/apps${app.id}/restart`), `restarting ${app.id}`),
-              remove: () =>
-                confirm(`delete ${app.id}?`) &&
-                act(call(base, "DELETE", `/v2/apps${app.id}`), `deleting ${app.id}`),
-            }),
+            appRow(
+              app,
+              appActions(base, app, act, setError, () => setEditing(JSON.stringify(app, null, 2))),
+            ),
           ),
         ),
     h("h3", null, "Deployments"),
