@@ -398,10 +398,12 @@ static int child(void *arg) {
     if (mount(r->bind_from[i], r->bind_to[i], NULL, MS_BIND | MS_REC, NULL) != 0)
       die(errfd, "cannot bind-mount", r->bind_to[i], errno);
   const char *step = NULL;
-  if (r->rootfs != NULL && (e = enter_rootfs(r->rootfs, &step)) != 0) die(errfd, step, r->rootfs, e);
+  const struct generated_files net = {netfds, r->netfile_to, r->nnetfiles};
+  if (r->rootfs != NULL && (e = enter_rootfs(r->rootfs, &net, &step)) != 0) die(errfd, step, r->rootfs, e);
   if (chdir(r->cwd) != 0) die(errfd, "cannot enter", r->cwd, errno);
   harden(r, errfd);
-  if ((e = bind_network_files(netfds, r->netfile_to, r->nnetfiles, &netfile)) != 0)
+  // In an image they were bound before the pivot (enter_rootfs).
+  if (r->rootfs == NULL && (e = bind_network_files(netfds, r->netfile_to, r->nnetfiles, &netfile)) != 0)
     die(errfd, "cannot bind the network file", netfile, e);
   if (r->user != NULL) {
     if (setgroups((size_t)r->ngroups, r->groups) != 0)

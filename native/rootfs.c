@@ -3,7 +3,7 @@
 // rootfs bound onto itself; proc with read-only /proc/{sys,irq,bus,fs,sysrq-trigger} and
 // /dev/null over kcore, keys, timer_list and sched_debug; read-only sysfs; a tmpfs /dev with
 // the standard devices bound from the host's, devpts and shm; the host's
-// /etc/{hosts,resolv.conf,hostname} read-only (host networking); then pivot_root, chroot and
+// /etc/{hosts,resolv.conf,hostname} read-only (on a CNI network the generated ones); then pivot_root, chroot and
 // a lazy unmount of the old root. The sandbox is already bound at <rootfs>/mnt/mesos/sandbox
 // by the request's binds. Runs in the launcher's clone, which shares its memory: only system
 // calls and stack buffers here.
@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -102,28 +103,38 @@ static int dev(const char *root, const char **step) {
   return 0;
 }
 
-static int network_files(const char *root, const char **step) {
-  char p[PATH_BYTES];
+// The container's /etc/{hosts,resolv.conf,hostname}, read-only: the generated ones (a CNI
+// network: `net`, opened before the mounts) where given, else the host's. Bound before the
+// pivot: from /proc/self/fd after it, the source's mount would be in the detached old root
+// (EINVAL).
+static int network_files(const char *root, const struct generated_files *net, const char **step) {
+  char p[PATH_BYTES], fd[64];
   static const char *const files[] = {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"};
   STEP("path too long under", under(p, root, "/etc") == 0);
   mkdir(p, 0755);
   for (size_t i = 0; i < COUNT(files); i++) {
-    if (access(files[i], F_OK) != 0) continue;
+    const char *from = files[i];
+    for (int j = 0; net != NULL && j < net->n; j++) {
+      if (strcmp(net->to[j], files[i]) != 0) continue;
+      snprintf(fd, sizeof fd, "/proc/self/fd/%d", net->fds[j]);
+      from = fd;
+    }
+    if (from == files[i] && access(files[i], F_OK) != 0) continue;
     STEP("path too long under", under(p, root, files[i]) == 0);
     STEP("cannot create an /etc file in", touch(p) == 0);
-    STEP("cannot bind the host's network files in", mount(files[i], p, NULL, MS_BIND, NULL) == 0);
-    STEP("cannot bind the host's network files in",
+    STEP("cannot bind the network files in", mount(from, p, NULL, MS_BIND, NULL) == 0);
+    STEP("cannot bind the network files in",
          mount(NULL, p, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) == 0);
   }
   return 0;
 }
 
-int enter_rootfs(const char *root, const char **step) {
+int enter_rootfs(const char *root, const struct generated_files *net, const char **step) {
   int e;
   STEP("cannot bind the rootfs", mount(root, root, NULL, MS_BIND | MS_REC, NULL) == 0);
   if ((e = proc_and_sys(root, step)) != 0) return e;
   if ((e = dev(root, step)) != 0) return e;
-  if ((e = network_files(root, step)) != 0) return e;
+  if ((e = network_files(root, net, step)) != 0) return e;
   STEP("cannot enter", chdir(root) == 0);
   mkdir(".pivot_root", 0700);
   STEP("cannot pivot_root into", syscall(SYS_pivot_root, ".", ".pivot_root") == 0);

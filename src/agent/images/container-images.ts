@@ -45,22 +45,29 @@ function namedImage(info: ContainerInfo): { name: string; cached: boolean } | un
 }
 
 /** What `docker run` would honour and the Mesos containerizer cannot (containers.md §3):
- *  refused rather than run differently. */
+ *  refused rather than run differently. BRIDGE joins the CNI `mesos-bridge` network with the
+ *  DockerInfo's port mappings, USER the named NetworkInfo (network-choice.ts). */
 function dockerRefusal(info: ContainerInfo): string | undefined {
   const docker = info.docker;
   if (info.type !== "DOCKER" || docker === undefined) return undefined;
   // As given on the wire: defaults and repeated fields may be absent.
   const network = docker.network ?? "HOST";
+  const named = (info.network_infos ?? []).some((n) => n.name !== undefined && n.name !== "");
+  const joinable = network === "HOST" || network === "BRIDGE" || (network === "USER" && named);
   const cannot = [
-    network !== "HOST" ? `network ${network}` : "",
+    joinable ? "" : `network ${network}${network === "USER" ? " without a named network" : ""}`,
     docker.privileged === true ? "privileged" : "",
     (docker.parameters ?? []).length > 0 ? "parameters" : "",
-    (docker.port_mappings ?? []).length > 0 ? "port_mappings" : "",
+    // Only BRIDGE takes the DockerInfo's mappings; elsewhere they would be dropped.
+    (docker.port_mappings ?? []).length > 0 && network !== "BRIDGE"
+      ? `port_mappings on network ${network}`
+      : "",
   ].filter((c) => c !== "");
   if (cannot.length === 0) return undefined;
   return (
     `ContainerInfo type DOCKER with ${cannot.join(", ")} needs the Docker containerizer, which ` +
-    "this agent does not run (its Mesos containerizer runs DOCKER images on the host network only)"
+    "this agent does not run (its Mesos containerizer runs DOCKER images on the host network, " +
+    "or BRIDGE on the CNI mesos-bridge network)"
   );
 }
 

@@ -166,21 +166,26 @@ describe("tasks in a container image", { skip }, () => {
     assert.equal(stdout, "from-the-image\n");
   });
 
-  it("type DOCKER with BRIDGE networking or privileged is TASK_FAILED rather than run differently", async () => {
+  it("type DOCKER privileged, with NONE networking or with port mappings off BRIDGE is TASK_FAILED rather than run differently", async () => {
     await cluster.launch([
-      commandTask("docker-bridge", "true", {
+      commandTask("docker-privileged", "true", {
         container: {
           type: "DOCKER",
-          docker: { image: "busybox", network: "BRIDGE", privileged: true },
+          docker: {
+            image: "busybox",
+            network: "NONE",
+            privileged: true,
+            port_mappings: [{ host_port: 31000, container_port: 80 }],
+          },
         },
       }),
     ]);
-    const end = await terminal(cluster.framework, "docker-bridge");
+    const end = await terminal(cluster.framework, "docker-privileged");
     assert.equal(end.state, "TASK_FAILED");
     assert.equal(end.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
     assert.match(
       end.status.message ?? "",
-      /network BRIDGE, privileged needs the Docker containerizer/,
+      /network NONE, privileged, port_mappings on network NONE needs the Docker containerizer/,
     );
   });
 

@@ -12,68 +12,10 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { buildBusyboxImage, busyboxUnavailable } from "../../agent/images/image-fixture.ts";
 import { dockerSkip, startDockerEngine, type TestEngine } from "../../support/docker-engine.ts";
-import { isHealthy, type TaskJson } from "./fixtures.ts";
-import { api, eventually, type RealCluster, startRealCluster } from "./real-cluster.ts";
+import { deployBridgeApp, removeBridgeApp } from "./docker-bridge-app.ts";
+import { eventually, type RealCluster, startRealCluster } from "./real-cluster.ts";
 
 const skip = busyboxUnavailable() ?? dockerSkip();
-
-const CONTAINER_PORT = 8080;
-
-function bridgeApp() {
-  return {
-    id: "/docker-bridge",
-    cmd: `exec /bin/busybox httpd -f -p ${CONTAINER_PORT} -h /etc`,
-    container: {
-      type: "DOCKER",
-      docker: { image: "busybox:latest" },
-      portMappings: [{ containerPort: CONTAINER_PORT, hostPort: 0, name: "http" }],
-    },
-    networks: [{ mode: "container/bridge" }],
-    instances: 1,
-    cpus: 0.1,
-    mem: 64,
-    healthChecks: [
-      {
-        protocol: "HTTP",
-        path: "/image-marker",
-        portIndex: 0,
-        gracePeriodSeconds: 30,
-        intervalSeconds: 1,
-        timeoutSeconds: 1,
-        maxConsecutiveFailures: 0,
-      },
-    ],
-  };
-}
-
-/** Deploys the app to healthy and reads the image's file through its host port. */
-async function deployBridgeApp(base: string): Promise<void> {
-  const created = await api(base, "POST", "/v2/apps", bridgeApp());
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const task = await eventually("the app to be healthy", async () => {
-    const res = await api(base, "GET", "/v2/apps/docker-bridge/tasks");
-    const tasks = res.body.tasks as TaskJson[];
-    return tasks.length === 1 && tasks.every(isHealthy) ? tasks[0] : undefined;
-  }).catch(async (error: Error) => {
-    // What went wrong, for the failure's message: the app's last task failure and its tasks.
-    const app = await api(base, "GET", "/v2/apps/docker-bridge?embed=apps.lastTaskFailure");
-    const tasks = await api(base, "GET", "/v2/apps/docker-bridge/tasks");
-    throw new Error(`${error.message}: ${JSON.stringify([app.body, tasks.body])}`);
-  });
-  const hostPort = task?.ports[0];
-  assert.ok(hostPort !== undefined && hostPort !== CONTAINER_PORT);
-  const res = await fetch(`http://127.0.0.1:${hostPort}/image-marker`);
-  assert.equal(await res.text(), "from-the-image\n");
-}
-
-async function removeApp(base: string): Promise<void> {
-  const deleted = await api(base, "DELETE", "/v2/apps/docker-bridge");
-  assert.ok(deleted.status < 300, JSON.stringify(deleted.body));
-  await eventually("the app's task to be gone", async () => {
-    const res = await api(base, "GET", "/v2/apps/docker-bridge/tasks");
-    return res.status === 404 || (res.body.tasks as TaskJson[]).length === 0;
-  });
-}
 
 describe("a DOCKER app with BRIDGE port mappings on the Docker containerizer", { skip }, () => {
   let cluster: RealCluster | undefined;
@@ -108,10 +50,11 @@ describe("a DOCKER app with BRIDGE port mappings on the Docker containerizer", {
     await deployBridgeApp(base);
     const listed = await engine?.engine.list("mesos-");
     assert.ok(listed?.ok && listed.value.length === 1, "one mesos-* container runs it");
-    await removeApp(base);
+    await removeBridgeApp(base);
     await eventually("its container to be removed", async () => {
       const left = await engine?.engine.list("mesos-");
-      return left?.ok === true && left.value.length === 0;
+      // Any value but undefined ends the wait, false included.
+      return left?.ok === true && left.value.length === 0 ? true : undefined;
     });
   });
 });
