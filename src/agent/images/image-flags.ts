@@ -102,10 +102,10 @@ export function readImageFlags(r: FlagReader): ImageFlags {
     r.fail("image_providers", `'${providers}' is not supported; the only image provider is docker`);
   }
   const backend = r.str("image_provisioner_backend");
-  if (backend !== undefined && backend !== "copy") {
+  if (backend !== undefined && backend !== "copy" && backend !== "overlay") {
     r.fail(
       "image_provisioner_backend",
-      `'${backend}' is not supported; the only backend here is copy`,
+      `'${backend}' is not supported; the backends here are overlay and copy`,
     );
   }
   const storeDir = r.str("docker_store_dir") ?? "";

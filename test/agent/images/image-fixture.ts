@@ -3,7 +3,7 @@
 // proc, dev and mnt/mesos/sandbox; layer 2 whites out etc/removeme and makes opt/dir opaque
 // with a new opt/dir/c. Written as a `docker save` archive, a Mesos-layout archive (no
 // manifest.json), an OCI layout directory (for skopeo to push to a registry) and an OCI
-// layout archive. Layers are tarred by the system tar with fixed owners and mtimes, so the
+// layout archive; optionally with many more layers. Layers are tarred by the system tar with fixed owners and mtimes, so the
 // digests are reproducible.
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -79,6 +79,21 @@ function buildLayers(work: string): string[] {
   tarDir(l1, tars[0] as string);
   tarDir(l2, tars[1] as string);
   return tars;
+}
+
+/** `n` more layers (images of 100+ layers, containers.md §7): layer i adds /layers/<i> and
+ *  whites out /layers/<i-1>, so only the last one's file is left. */
+function numberedLayers(work: string, n: number): string[] {
+  const out: string[] = [];
+  for (let i = 1; i <= n; i++) {
+    const dir = join(work, `n${i}`);
+    mkdirSync(join(dir, "layers"), { recursive: true });
+    writeFileSync(join(dir, "layers", String(i)), `${i}\n`);
+    if (i > 1) writeFileSync(join(dir, "layers", `.wh.${i - 1}`), "");
+    out.push(join(work, `n${i}.tar`));
+    tarDir(dir, out[out.length - 1] as string);
+  }
+  return out;
 }
 
 function dockerSave(
@@ -163,8 +178,14 @@ function ociLayout(work: string, layers: Buffer[], config: Buffer): string {
 }
 
 /** Builds the image under `work` with the given runtime config; archives named `<name>.tar`. */
-export function buildBusyboxImage(work: string, fields: ImageConfigFields = {}): BuiltImage {
-  const tars = buildLayers(work).map((p) => readFileSync(p));
+export function buildBusyboxImage(
+  work: string,
+  fields: ImageConfigFields = {},
+  moreLayers = 0,
+): BuiltImage {
+  const tars = [...buildLayers(work), ...numberedLayers(work, moreLayers)].map((p) =>
+    readFileSync(p),
+  );
   const diffIds = tars.map((t) => `sha256:${sha256(t)}`);
   const config = Buffer.from(
     JSON.stringify({
@@ -172,7 +193,7 @@ export function buildBusyboxImage(work: string, fields: ImageConfigFields = {}):
       os: "linux",
       config: { Env: ["PATH=/bin", "IMAGE_VAR=image"], Cmd: ["/bin/sh"], ...fields },
       rootfs: { type: "layers", diff_ids: diffIds },
-      history: [{ created_by: "tessera test" }, { created_by: "tessera test" }],
+      history: tars.map(() => ({ created_by: "tessera test" })),
     }),
   );
   const tarballDir = join(work, "tarballs");
