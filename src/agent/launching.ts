@@ -28,7 +28,12 @@ import { fetchUris } from "./executor/fetcher.ts";
 import type { AgentCommandFlags } from "./flags.ts";
 import type { KillContainerResult } from "./http/endpoints.ts";
 import { executorToken } from "./http/security.ts";
-import { ContainerImages, envInImage, launchInImage } from "./images/container-images.ts";
+import {
+  ContainerImages,
+  enterContainer,
+  envInImage,
+  launchInImage,
+} from "./images/container-images.ts";
 import {
   containerResources,
   type HostedHow,
@@ -378,6 +383,7 @@ export class Launching {
         kill: async (gracePeriodMs) => {
           await this.#containerizer.destroy(containerId, { gracePeriodMs });
         },
+        inContainer: how.image && (() => enterContainer(this.#containerizer.pids(containerId))),
       },
       onExit: (outcome) => this.#hostedExit(containerId, outcome),
     });

@@ -37,6 +37,7 @@ import type { CommandSpec, Termination } from "../containerizer/containerizer.ts
 import { Checker, emptyCheckStatus } from "./checks.ts";
 import type { ExecutorConnection, ExecutorTransport } from "./executor-transport.ts";
 import { HealthChecker } from "./health-check.ts";
+import type { InContainer } from "./probes.ts";
 
 export const DEFAULT_KILL_GRACE_MS = 3_000;
 /** MAX_REAP_INTERVAL + 1 s, which the agent added to the kill policy's grace period. */
@@ -56,6 +57,8 @@ export interface TaskRunner {
   wait(): Promise<Termination | undefined>;
   /** SIGTERM the tree, SIGKILL after the grace period. */
   kill(gracePeriodMs: number): Promise<void>;
+  /** For a task in an image: how COMMAND health checks enter its container. */
+  inContainer?: InContainer;
 }
 
 export type ExecutorOutcome =
@@ -278,18 +281,24 @@ export class HostedCommandExecutor {
       });
     }
     if (task.health_check !== undefined) {
-      this.#health = new HealthChecker(task.health_check, this.#o.env, this.#o.sandboxDir, {
-        healthChanged: (healthy) =>
-          this.#update("TASK_RUNNING", {
-            healthy,
-            reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
-          }),
-        unhealthy: (failures) =>
-          void this.#kill(undefined, {
-            healthy: false,
-            message: `Task was killed since health check failed ${failures} times consecutively`,
-          }),
-      });
+      this.#health = new HealthChecker(
+        task.health_check,
+        this.#o.env,
+        this.#o.sandboxDir,
+        {
+          healthChanged: (healthy) =>
+            this.#update("TASK_RUNNING", {
+              healthy,
+              reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED",
+            }),
+          unhealthy: (failures) =>
+            void this.#kill(undefined, {
+              healthy: false,
+              message: `Task was killed since health check failed ${failures} times consecutively`,
+            }),
+        },
+        this.#o.runner.inContainer,
+      );
     }
     await this.#watch();
   }

@@ -7,7 +7,7 @@
 // just before the kill), and a success only when it is the first or follows a failure; the
 // executor sends each as TaskStatus.healthy with REASON_TASK_HEALTH_CHECK_STATUS_UPDATED.
 import type { HealthCheck } from "../../wire/task.ts";
-import { httpProbe, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
+import { httpProbe, type InContainer, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface HealthCheckEvents {
   /** A result to report: every failure outside the grace period, and a success that is the
@@ -25,11 +25,12 @@ export async function probe(
   env: Readonly<Record<string, string>>,
   cwd: string,
   timeoutMs: number,
+  inContainer?: InContainer,
 ): Promise<ProbeResult> {
   switch (check.type) {
     case "COMMAND": {
       if (check.command?.value === undefined) return { ok: false, message: "no command" };
-      const outcome = await runCommandProbe(check.command, env, cwd, timeoutMs);
+      const outcome = await runCommandProbe(check.command, env, cwd, timeoutMs, inContainer);
       switch (outcome.kind) {
         case "exited":
           return outcome.code === 0
@@ -78,10 +79,13 @@ export class HealthChecker {
     env: Readonly<Record<string, string>>,
     cwd: string,
     private readonly events: HealthCheckEvents,
+    /** A task in an image: COMMAND probes run in its container (Mesos's checker enters the
+     *  task's mount namespace), else on the agent's root. */
+    inContainer?: InContainer,
   ) {
     this.#loop = new ProbeLoop(
       check,
-      () => probe(check, env, cwd, check.timeout_seconds * 1000),
+      () => probe(check, env, cwd, check.timeout_seconds * 1000, inContainer),
       (result) => this.#result(result),
     );
   }

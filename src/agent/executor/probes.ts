@@ -12,20 +12,31 @@ export type CommandOutcome =
   | { kind: "timed_out" }
   | { kind: "failed"; message: string };
 
+/** The argv a COMMAND probe is run under to be inside the task's container (its image's
+ *  root and mounts), or undefined while the container has no process to enter. */
+export type InContainer = () => readonly string[] | undefined;
+
 /** Runs `command` in its own process group; on timeout the whole group is SIGKILLed. */
 export function runCommandProbe(
   command: CommandInfo,
   env: Readonly<Record<string, string>>,
   cwd: string,
   timeoutMs: number,
+  inContainer?: InContainer,
 ): Promise<CommandOutcome> {
   if (command.value === undefined) {
     return Promise.resolve({ kind: "failed", message: "no command" });
   }
-  const argv =
-    command.shell !== false
+  const prefix = inContainer === undefined ? [] : inContainer();
+  if (prefix === undefined) {
+    return Promise.resolve({ kind: "failed", message: "the task's container has no process" });
+  }
+  const argv = [
+    ...prefix,
+    ...(command.shell !== false
       ? ["/bin/sh", "-c", command.value]
-      : [command.value, ...(command.arguments ?? []).slice(1)];
+      : [command.value, ...(command.arguments ?? []).slice(1)]),
+  ];
   const extraEnv: Record<string, string> = {};
   for (const v of command.environment?.variables ?? []) {
     if (v.value !== undefined) extraEnv[v.name] = v.value;

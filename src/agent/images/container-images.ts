@@ -244,3 +244,12 @@ export function envInImage(
     MESOS_SANDBOX: CONTAINER_SANDBOX,
   };
 }
+
+/** The argv prefix that runs a probe inside an image container through one of its processes
+ *  (`pids`; a recovered container's too): its root, mounts, network and cwd (the image's
+ *  WorkingDir, else the sandbox). Undefined when none is left. */
+export function enterContainer(pids: readonly number[]): string[] | undefined {
+  const pid = pids[0];
+  if (pid === undefined) return undefined;
+  return ["nsenter", `--target=${pid}`, "--mount", "--net", "--root", "--wd", "--"];
+}

@@ -189,6 +189,38 @@ describe("tasks in a container image", { skip }, () => {
     );
   });
 
+  it("a COMMAND health check runs inside the image: it sees the image's /etc, not the host's", async () => {
+    const agentId = await cluster.launch([
+      commandTask("checked", "", {
+        command: { value: "exec sleep 60" },
+        container: MESOS,
+        health_check: {
+          type: "COMMAND",
+          command: {
+            value:
+              "test -e /etc/image-marker && ! test -e /etc/debian_version && test -d /mnt/mesos/sandbox",
+          },
+          delay_seconds: 0,
+          interval_seconds: 0.2,
+          grace_period_seconds: 0,
+          consecutive_failures: 1000,
+          timeout_seconds: 5,
+        },
+      }),
+    ]);
+    const update = await cluster.framework.until(
+      "a health check result",
+      () =>
+        cluster.framework.updates.find(
+          (u) => u.taskId === "checked" && u.status.healthy !== undefined,
+        ),
+      30_000,
+    );
+    assert.equal(update.status.healthy, true, "the check passed inside the image");
+    await cluster.framework.kill(agentId, "checked");
+    assert.equal((await terminal(cluster.framework, "checked")).state, "TASK_KILLED");
+  });
+
   it("an unknown image is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED naming it", async () => {
     await cluster.launch([
       commandTask("unknown", "true", {
