@@ -123,6 +123,10 @@ export class Launching {
     });
   }
 
+  pullProgress(containerId: string) {
+    return this.#images.pullProgress(containerId);
+  }
+
   gcStats(): { pending: number; succeeded: number; failed: number } {
     return this.#gc.stats();
   }

@@ -329,6 +329,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     masterHostname: shell.masterHostname,
     recovered: () => dispatcher.recovered(),
     gcStats: () => launching.gcStats(),
+    imagePull: (containerId) => launching.pullProgress(containerId),
     killContainer: (containerId, signal) => launching.killContainer(containerId, signal),
     authorizer: security.authorizer,
   });

@@ -75,6 +75,10 @@ export interface AgentEndpointsContext {
   killContainer(containerId: string, signal: number | undefined): Promise<KillContainerResult>;
   /** The ACLs of `--acls` (security-checks.ts); undefined: everything passes. */
   authorizer?: Authorizer;
+  /** The image pull a container's launch waits for, shown in `/monitor/statistics`. */
+  imagePull?(
+    containerId: string,
+  ): { image: string; layersDone: number; layers: number; bytes: number } | undefined;
 }
 
 export type KillContainerResult =
@@ -360,6 +364,7 @@ function statistics(ctx: AgentEndpointsContext, withContainer: boolean): unknown
   for (const e of executorsOf(ctx.core)) {
     if (e.phase === "terminated") continue;
     const usage = ctx.containerizer.usage(e.containerId);
+    const pull = ctx.imagePull?.(e.containerId);
     out.push({
       framework_id: e.frameworkId,
       executor_id: e.id,
@@ -367,6 +372,17 @@ function statistics(ctx: AgentEndpointsContext, withContainer: boolean): unknown
       source: e.info.source ?? "",
       ...(withContainer ? { container_id: e.containerId } : {}),
       ...(usage.ok ? { statistics: usage.value } : withContainer ? {} : { statistics: {} }),
+      // Beyond Mesos: the pull of the container's image while its launch waits for it.
+      ...(pull === undefined
+        ? {}
+        : {
+            image_pull: {
+              image: pull.image,
+              layers_done: pull.layersDone,
+              layers_total: pull.layers,
+              bytes: pull.bytes,
+            },
+          }),
     });
   }
   return out;

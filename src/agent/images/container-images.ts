@@ -19,7 +19,12 @@ import type { ImageFlags } from "./image-flags.ts";
 import { ImageStore } from "./image-store.ts";
 import { imageVolumes } from "./image-volumes.ts";
 import { Provisioner } from "./provisioner.ts";
-import { dockerConfigAuth, fetchFromRegistry, registryBase } from "./registry-source.ts";
+import {
+  dockerConfigAuth,
+  fetchFromRegistry,
+  type PullState,
+  registryBase,
+} from "./registry-source.ts";
 import { fetchFromTarballs } from "./tarball-source.ts";
 
 export interface PreparedImage {
@@ -79,6 +84,10 @@ export class ContainerImages {
   readonly #provisioned = new Map<string, string>();
   readonly #provisioner: Provisioner;
   readonly #gcTimer: Repeating | undefined;
+  /** Registry pulls in progress, by image name (one per name: the store shares them). */
+  readonly #pulls = new Map<string, PullState>();
+  /** Containers waiting for their image's pull, and the image. */
+  readonly #waiting = new Map<string, string>();
 
   constructor(flags: ImageFlags, workDir: string, logger: Logger) {
     this.#flags = flags;
@@ -107,10 +116,34 @@ export class ContainerImages {
       return ImageStore.open(this.#flags.dockerStoreDir, (ref, staging) =>
         local
           ? fetchFromTarballs(registry, ref, staging)
-          : fetchFromRegistry(registryBase(ref, registry), ref, auth, staging),
+          : this.#tracked(ref.name, (progress) =>
+              fetchFromRegistry(registryBase(ref, registry), ref, auth, staging, progress),
+            ),
       );
     })();
     return this.#store;
+  }
+
+  /** Pull progress in the agent's log (each layer) and for pullProgress, while it runs. */
+  async #tracked<T>(name: string, fetch: (progress: (s: PullState) => void) => Promise<T>) {
+    let logged = 0;
+    try {
+      return await fetch((state) => {
+        this.#pulls.set(name, state);
+        if (state.layersDone === logged) return;
+        logged = state.layersDone;
+        this.#logger.info({ image: name, ...state }, "pulled an image layer");
+      });
+    } finally {
+      this.#pulls.delete(name);
+    }
+  }
+
+  /** The registry pull a container's launch waits for (`/monitor/statistics`), if any. */
+  pullProgress(containerId: string): ({ image: string } & PullState) | undefined {
+    const image = this.#waiting.get(containerId);
+    const state = image === undefined ? undefined : this.#pulls.get(image);
+    return image === undefined || state === undefined ? undefined : { image, ...state };
   }
 
   /** Pulls and provisions the container's image; undefined image: it runs on the host. */
@@ -148,7 +181,10 @@ export class ContainerImages {
     }
     const started = Date.now();
     this.#logger.info({ containerId, image: named.name }, "pulling image");
-    const pulled = await store.pull(named.name, { cached: named.cached });
+    this.#waiting.set(containerId, named.name);
+    const pulled = await store
+      .pull(named.name, { cached: named.cached })
+      .finally(() => this.#waiting.delete(containerId));
     if (!pulled.ok) return pulled;
     try {
       const provisioned = await this.#provisioner.provision(containerId, pulled.value);

@@ -121,7 +121,7 @@ class RegistryClient {
   }
 
   /** Streams a blob to `file`, failing unless its sha256 is `digest`. */
-  async blob(digest: string, file: string): Promise<void> {
+  async blob(digest: string, file: string, onBytes?: (n: number) => void): Promise<void> {
     const res = await this.get(`blobs/${digest}`);
     if (!res.ok || res.body === null) {
       await res.body?.cancel();
@@ -131,6 +131,7 @@ class RegistryClient {
     const tap = new Transform({
       transform(chunk: Buffer, _enc, done) {
         hash.update(chunk);
+        onBytes?.(chunk.length);
         done(null, chunk);
       },
     });
@@ -152,11 +153,22 @@ export function registryBase(ref: ImageReference, flag: string): URL {
   return new URL(`${loopback ? "http" : "https"}://${ref.host}`);
 }
 
+/** A registry pull's progress so far: layers downloaded of all, and bytes received. */
+export interface PullState {
+  readonly layersDone: number;
+  readonly layers: number;
+  readonly bytes: number;
+}
+
+/** Called as a pull goes: on every chunk of a layer, and once each layer is done. */
+export type PullProgress = (state: PullState) => void;
+
 export async function fetchFromRegistry(
   base: URL,
   ref: ImageReference,
   auth: RegistryAuth,
   staging: string,
+  progress?: PullProgress,
 ): Promise<SourceResult> {
   const client = new RegistryClient(base, registryRepository(ref, base.host), auth);
   try {
@@ -173,10 +185,16 @@ export async function fetchFromRegistry(
     const configFile = join(staging, "config.json");
     await client.blob(manifest.config, configFile);
     const layers = [];
+    const total = manifest.layers.length;
+    let bytes = 0;
     for (const [i, digest] of manifest.layers.entries()) {
       const path = join(staging, `layer-${i}`);
-      await client.blob(digest, path);
+      await client.blob(digest, path, (n) => {
+        bytes += n;
+        progress?.({ layersDone: i, layers: total, bytes });
+      });
       layers.push({ path, digest });
+      progress?.({ layersDone: i + 1, layers: total, bytes });
     }
     const image: FetchedImage = { config: JSON.parse(await readFile(configFile, "utf8")), layers };
     return { ok: true, value: image };
