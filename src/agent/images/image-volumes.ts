@@ -2,8 +2,8 @@
 // volume/host_path and volume/sandbox_path isolators): HOST_PATH (also the legacy
 // `host_path` form) and SANDBOX_PATH of type SELF, bound at `container_path` in the rootfs
 // (a relative path is below the sandbox, /mnt/mesos/sandbox), read-only for mode RO. What
-// cannot be honoured is refused with a message: PARENT sandbox paths (no nested containers
-// here), image, secret, Docker and CSI volumes, a missing host path, a container_path that
+// cannot be honoured is refused with a message: PARENT sandbox paths (a task's container has
+// no parent; nested containers do not run in images here), image, secret, Docker and CSI volumes, a missing host path, a container_path that
 // leaves the rootfs. Pure apart from checking that the host paths exist.
 import { statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
@@ -48,7 +48,7 @@ function source(v: Volume, sandboxDir: string): string | { refused: string } {
     if (src.sandbox_path.type === "PARENT") {
       return {
         refused:
-          "SANDBOX_PATH of type PARENT needs a parent container (nested containers are not supported)",
+          "SANDBOX_PATH of type PARENT is for a nested container's parent sandbox; a task's container has no parent (as in Mesos)",
       };
     }
     const rel = normalize(src.sandbox_path.path);

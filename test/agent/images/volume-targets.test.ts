@@ -1,11 +1,14 @@
 // A volume's mount point is made on the host, in the container's rootfs, before the launch: a
 // symlink the image planted on that path must not take the mkdir out of the rootfs (with the
 // copy backend the rootfs holds the image's own links). Refused with a message, nothing made.
+// The volumes that cannot be mounted into an image (PARENT sandbox paths, image volumes, a
+// missing host path) are refused with messages naming them; SELF is accepted.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { imageVolumes } from "../../../src/agent/images/image-volumes.ts";
 import { Provisioner } from "../../../src/agent/images/provisioner.ts";
 
 test("a volume whose container_path goes through a symlink in the image is refused, nothing made outside", async () => {
@@ -32,4 +35,37 @@ test("a volume whose container_path goes through a symlink in the image is refus
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("what cannot be mounted into an image is refused with a message naming the volume", () => {
+  const sandbox = "/tmp/tessera-no-such-sandbox";
+  const refused = (volume: Record<string, unknown>) => {
+    const result = imageVolumes([{ mode: "RW", ...volume } as never], sandbox);
+    return result.ok ? "accepted" : result.message;
+  };
+  assert.match(
+    refused({
+      container_path: "/p",
+      source: { type: "SANDBOX_PATH", sandbox_path: { type: "PARENT", path: "x" } },
+    }),
+    /volume at '\/p': SANDBOX_PATH of type PARENT .* has no parent/,
+  );
+  assert.match(
+    refused({ container_path: "/i", image: { type: "DOCKER", docker: { name: "busybox" } } }),
+    /volume at '\/i': image volumes are not supported yet/,
+  );
+  assert.match(
+    refused({
+      container_path: "/h",
+      source: { type: "HOST_PATH", host_path: { path: "/no/such" } },
+    }),
+    /host path '\/no\/such' does not exist/,
+  );
+  assert.equal(
+    refused({
+      container_path: "d",
+      source: { type: "SANDBOX_PATH", sandbox_path: { type: "SELF", path: "d" } },
+    }),
+    "accepted",
+  );
 });
