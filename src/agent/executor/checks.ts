@@ -12,7 +12,7 @@
 // and `stop()` it when the task ends.
 import type { CheckStatusInfo } from "../../wire/status.ts";
 import type { CheckInfo } from "../../wire/task.ts";
-import { httpProbe, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
+import { httpProbe, type InContainer, ProbeLoop, runCommandProbe, tcpProbe } from "./probes.ts";
 
 export interface CheckEvents {
   /** The check's result changed: send it as TaskStatus.check_status. */
@@ -38,11 +38,12 @@ async function commandCheck(
   env: Readonly<Record<string, string>>,
   cwd: string,
   timeoutMs: number,
+  inContainer: InContainer | undefined,
 ): Promise<CheckStatusInfo> {
   const command = check.command?.command;
   const empty: CheckStatusInfo = { type: "COMMAND", command: {} };
   if (command === undefined) return empty;
-  const outcome = await runCommandProbe(command, env, cwd, timeoutMs);
+  const outcome = await runCommandProbe(command, env, cwd, timeoutMs, inContainer);
   // Killed by a signal, timed out or not started: no exit code to report.
   return outcome.kind === "exited"
     ? { type: "COMMAND", command: { exit_code: outcome.code } }
@@ -67,11 +68,12 @@ export function probeCheck(
   check: CheckInfo,
   env: Readonly<Record<string, string>>,
   cwd: string,
+  inContainer?: InContainer,
 ): Promise<CheckStatusInfo> {
   const timeoutMs = check.timeout_seconds * 1000;
   switch (check.type) {
     case "COMMAND":
-      return commandCheck(check, env, cwd, timeoutMs);
+      return commandCheck(check, env, cwd, timeoutMs, inContainer);
     case "HTTP":
       return httpCheck(check, timeoutMs);
     case "TCP":
@@ -90,11 +92,13 @@ export class Checker {
     env: Readonly<Record<string, string>>,
     cwd: string,
     private readonly events: CheckEvents,
+    /** A task in an image: COMMAND checks run in its container (as health checks do). */
+    inContainer?: InContainer,
   ) {
     this.#last = JSON.stringify(emptyCheckStatus(check));
     this.#loop = new ProbeLoop(
       check,
-      () => probeCheck(check, env, cwd),
+      () => probeCheck(check, env, cwd, inContainer),
       (status) => {
         const key = JSON.stringify(status);
         if (key !== this.#last) {

@@ -272,13 +272,19 @@ export class HostedCommandExecutor {
       );
     }
     if (task.check !== undefined) {
-      this.#check = new Checker(task.check, this.#o.env, this.#o.sandboxDir, {
-        checkUpdated: (checkStatus) =>
-          this.#update("TASK_RUNNING", {
-            check_status: checkStatus,
-            reason: "REASON_TASK_CHECK_STATUS_UPDATED",
-          }),
-      });
+      this.#check = new Checker(
+        task.check,
+        this.#o.env,
+        this.#o.sandboxDir,
+        {
+          checkUpdated: (checkStatus) =>
+            this.#update("TASK_RUNNING", {
+              check_status: checkStatus,
+              reason: "REASON_TASK_CHECK_STATUS_UPDATED",
+            }),
+        },
+        this.#o.runner.inContainer,
+      );
     }
     if (task.health_check !== undefined) {
       this.#health = new HealthChecker(

@@ -2,7 +2,8 @@
 // image served from a tarball directory (`--docker_registry=<dir>`). The task sees the image's
 // /etc, not the host's; whiteouts hide files; the image's Env and WorkingDir apply and its
 // Entrypoint and Cmd merge with the CommandInfo; MESOS_SANDBOX is /mnt/mesos/sandbox, shared
-// with the host sandbox; type DOCKER runs from the same image here; an unknown image is
+// with the host sandbox; type DOCKER runs from the same image here; COMMAND health checks and
+// checks run inside the image; an unknown image is
 // TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED. After each task: no mount of the work dir
 // is left on the host and the container's rootfs is removed.
 import assert from "node:assert/strict";
@@ -219,6 +220,33 @@ describe("tasks in a container image", { skip }, () => {
     assert.equal(update.status.healthy, true, "the check passed inside the image");
     await cluster.framework.kill(agentId, "checked");
     assert.equal((await terminal(cluster.framework, "checked")).state, "TASK_KILLED");
+  });
+
+  it("a COMMAND check runs inside the image: exit code 0 where only the image has the file", async () => {
+    const agentId = await cluster.launch([
+      commandTask("probed", "", {
+        command: { value: "exec sleep 60" },
+        container: MESOS,
+        check: {
+          type: "COMMAND",
+          command: { command: { value: "test -e /etc/image-marker" } },
+          delay_seconds: 0,
+          interval_seconds: 0.2,
+          timeout_seconds: 5,
+        },
+      }),
+    ]);
+    const update = await cluster.framework.until(
+      "a check result",
+      () =>
+        cluster.framework.updates.find(
+          (u) => u.taskId === "probed" && u.status.check_status?.command?.exit_code !== undefined,
+        ),
+      30_000,
+    );
+    assert.equal(update.status.check_status.command.exit_code, 0, "the check passed in the image");
+    await cluster.framework.kill(agentId, "probed");
+    assert.equal((await terminal(cluster.framework, "probed")).state, "TASK_KILLED");
   });
 
   it("an unknown image is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED naming it", async () => {
