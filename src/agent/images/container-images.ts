@@ -2,13 +2,15 @@
 // ContainerInfo of type MESOS with `mesos.image`, or of type DOCKER on this agent that runs
 // no Docker containerizer (run here from the same image; the differences are in
 // docs/containers.md), gets its image pulled into the store and a rootfs provisioned for the
-// container at `<work_dir>/provisioner/containers/<container_id>/rootfs` (copy backend),
-// removed when the container ends. With `--image_providers` unset, or for what is not built
-// yet (container volumes, image volumes, APPC images), the launch is refused with a message
-// (container-refusal.ts) and the task never runs on the host.
+// container under `<work_dir>/provisioner/containers/<container_id>/` (overlay or copy
+// backend), removed when the container ends; its volumes (image volumes pulled too) are bound
+// into it. With `--image_providers` unset, or for what is not built (APPC images, volumes of a
+// container without an image), the launch is refused with a message (container-refusal.ts)
+// and the task never runs on the host.
 import { rm, statfs } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ContainerInfo } from "../../wire/container.ts";
+import type { Volume } from "../../wire/volume.ts";
 import { Repeating } from "../containerizer/container-watch.ts";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import type { CommandSpec } from "../containerizer/launcher.ts";
@@ -80,8 +82,9 @@ export class ContainerImages {
   readonly #flags: ImageFlags;
   readonly #logger: Logger;
   #store: Promise<ImageStore> | undefined;
-  /** Containers with a provisioned rootfs, and their image's name (kept by image GC). */
-  readonly #provisioned = new Map<string, string>();
+  /** Containers with a provisioned rootfs, and their images' names, the volumes' too (kept by
+   *  image GC). */
+  readonly #provisioned = new Map<string, readonly string[]>();
   readonly #provisioner: Provisioner;
   readonly #gcTimer: Repeating | undefined;
   /** Registry pulls in progress, by image name (one per name: the store shares them). */
@@ -122,6 +125,36 @@ export class ContainerImages {
       );
     })();
     return this.#store;
+  }
+
+  /** Pulls the images of DOCKER image volumes (Mesos's volume/image) and unpacks each once;
+   *  they are bound read-only from there (image-volumes.ts). */
+  async #volumeImages(
+    store: ImageStore,
+    volumes: readonly Volume[],
+  ): Promise<
+    { ok: true; dirs: Map<Volume, string>; names: string[] } | { ok: false; message: string }
+  > {
+    const dirs = new Map<Volume, string>();
+    const names: string[] = [];
+    for (const v of volumes) {
+      const image = v.image;
+      if (image?.type !== "DOCKER" || image.docker === undefined) continue;
+      const pulled = await store.pull(image.docker.name, { cached: image.cached !== false });
+      if (!pulled.ok) {
+        return { ok: false, message: `Image volume at '${v.container_path}': ${pulled.message}` };
+      }
+      try {
+        dirs.set(v, await this.#provisioner.unpacked(pulled.value));
+      } catch (error) {
+        return {
+          ok: false,
+          message: `Image volume at '${v.container_path}': cannot unpack '${image.docker.name}': ${(error as Error).message}`,
+        };
+      }
+      names.push(image.docker.name);
+    }
+    return { ok: true, dirs, names };
   }
 
   /** Pull progress in the agent's log (each layer) and for pullProgress, while it runs. */
@@ -170,8 +203,6 @@ export class ContainerImages {
       });
     if (others !== undefined) return { ok: false, message: others };
 
-    const volumes = imageVolumes(info.volumes, sandboxDir);
-    if (!volumes.ok) return volumes;
     let store: ImageStore;
     try {
       store = await this.#openStore();
@@ -186,11 +217,15 @@ export class ContainerImages {
       .pull(named.name, { cached: named.cached })
       .finally(() => this.#waiting.delete(containerId));
     if (!pulled.ok) return pulled;
+    const volumeImages = await this.#volumeImages(store, info.volumes ?? []);
+    if (!volumeImages.ok) return volumeImages;
+    const volumes = imageVolumes(info.volumes, sandboxDir, volumeImages.dirs);
+    if (!volumes.ok) return volumes;
     try {
       const provisioned = await this.#provisioner.provision(containerId, pulled.value);
       const rootfs = { ...provisioned, volumes: volumes.binds };
       await this.#provisioner.mountTargets(containerId, provisioned, sandboxDir, volumes.binds);
-      this.#provisioned.set(containerId, named.name);
+      this.#provisioned.set(containerId, [named.name, ...volumeImages.names]);
       if (pulled.value.config.user !== undefined) {
         this.#logger.warn(
           { containerId, user: pulled.value.config.user },
@@ -225,7 +260,7 @@ export class ContainerImages {
     const store = await this.#store;
     const fs = await statfs(this.#flags.dockerStoreDir);
     if (fs.blocks > 0 && fs.bavail / fs.blocks >= gc.headroom) return [];
-    const keep = new Set([...this.#provisioned.values(), ...gc.excluded]);
+    const keep = new Set([...[...this.#provisioned.values()].flat(), ...gc.excluded]);
     const collected = await store.collect(keep, nowMs);
     await this.#provisioner.collect(store.images());
     if (collected.images.length > 0) {

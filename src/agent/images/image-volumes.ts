@@ -1,10 +1,11 @@
 // ContainerInfo volumes of a container that runs in an image (containers.md §1, Mesos's
-// volume/host_path and volume/sandbox_path isolators): HOST_PATH (also the legacy
-// `host_path` form) and SANDBOX_PATH of type SELF, bound at `container_path` in the rootfs
+// volume/host_path, volume/sandbox_path and volume/image isolators): HOST_PATH (also the legacy
+// `host_path` form), SANDBOX_PATH of type SELF and RO DOCKER image volumes (the image's
+// unpacked root), bound at `container_path` in the rootfs
 // (a relative path is below the sandbox, /mnt/mesos/sandbox), read-only for mode RO. What
 // cannot be honoured is refused with a message: PARENT sandbox paths (a task's container has
-// no parent; nested containers do not run in images here), image, secret, Docker and CSI volumes, a missing host path, a container_path that
-// leaves the rootfs. Pure apart from checking that the host paths exist.
+// no parent; nested containers do not run in images here), RW or APPC image volumes, secret,
+// Docker and CSI volumes, a missing host path, a container_path that leaves the rootfs. Pure apart from checking that the host paths exist.
 import { statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
 import type { Volume } from "../../wire/volume.ts";
@@ -35,8 +36,21 @@ function containerPath(path: string): string | undefined {
   return full.startsWith(`${CONTAINER_SANDBOX}/`) ? full : undefined;
 }
 
-function source(v: Volume, sandboxDir: string): string | { refused: string } {
-  if (v.image !== undefined) return { refused: "image volumes are not supported yet" };
+/** The unpacked root of each image volume's image, pulled before (container-images.ts). */
+export type ImageVolumeDirs = ReadonlyMap<Volume, string>;
+
+function source(
+  v: Volume,
+  sandboxDir: string,
+  imageDirs: ImageVolumeDirs,
+): string | { refused: string } {
+  if (v.image !== undefined) {
+    const dir = imageDirs.get(v);
+    if (dir === undefined) return { refused: "only DOCKER image volumes are supported" };
+    // The image's one unpacked copy, shared by every container: never written through.
+    if (v.mode !== "RO") return { refused: "an image volume must be mode RO here" };
+    return dir;
+  }
   const src = v.source;
   if (src === undefined) {
     return v.host_path !== undefined
@@ -63,6 +77,7 @@ function source(v: Volume, sandboxDir: string): string | { refused: string } {
 export function imageVolumes(
   volumes: readonly Volume[] | undefined,
   sandboxDir: string,
+  imageDirs: ImageVolumeDirs = new Map(),
 ): VolumesResult {
   const list = volumes ?? [];
   if (list.length > MAX_VOLUMES)
@@ -76,11 +91,11 @@ export function imageVolumes(
         message: `volume container_path '${v.container_path}' is outside the container's rootfs`,
       };
     }
-    const from = source(v, sandboxDir);
+    const from = source(v, sandboxDir, imageDirs);
     if (typeof from !== "string")
       return { ok: false, message: `volume at '${v.container_path}': ${from.refused}` };
     let isDirectory = true;
-    if (!from.startsWith(sandboxDir)) {
+    if (!from.startsWith(sandboxDir) && !imageDirs.has(v)) {
       try {
         isDirectory = statSync(from).isDirectory();
       } catch {

@@ -96,7 +96,7 @@ export class Provisioner {
       await mkdir(join(dir, cwd), { recursive: true });
       return { dir, cwd };
     }
-    const lower = await this.#unpacked(image);
+    const lower = await this.unpacked(image);
     const upper = join(base, "upper");
     const work = join(base, "work");
     // The mount options are a comma-separated list in which ':' separates lower dirs.
@@ -160,8 +160,8 @@ export class Provisioner {
     }
   }
 
-  /** The image unpacked once (whiteouts applied) for overlay's lower dir. */
-  async #unpacked(image: StoredImage): Promise<string> {
+  /** The image unpacked once in the store (overlay's lower dir, and image volumes' source). */
+  async unpacked(image: StoredImage): Promise<string> {
     const dir = join(this.#storeDir, "rootfs", unpackKey(image));
     if (existsSync(dir)) return dir;
     let unpacking = this.#unpacking.get(dir);

@@ -1,8 +1,8 @@
 // A volume's mount point is made on the host, in the container's rootfs, before the launch: a
 // symlink the image planted on that path must not take the mkdir out of the rootfs (with the
 // copy backend the rootfs holds the image's own links). Refused with a message, nothing made.
-// The volumes that cannot be mounted into an image (PARENT sandbox paths, image volumes, a
-// missing host path) are refused with messages naming them; SELF is accepted.
+// The volumes that cannot be mounted into an image (PARENT sandbox paths, an image volume not
+// pulled, a missing host path) are refused with messages naming them; SELF is accepted.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -52,7 +52,7 @@ test("what cannot be mounted into an image is refused with a message naming the 
   );
   assert.match(
     refused({ container_path: "/i", image: { type: "DOCKER", docker: { name: "busybox" } } }),
-    /volume at '\/i': image volumes are not supported yet/,
+    /volume at '\/i': only DOCKER image volumes are supported/,
   );
   assert.match(
     refused({

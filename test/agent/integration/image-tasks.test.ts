@@ -3,7 +3,7 @@
 // /etc, not the host's; whiteouts hide files; the image's Env and WorkingDir apply and its
 // Entrypoint and Cmd merge with the CommandInfo; MESOS_SANDBOX is /mnt/mesos/sandbox, shared
 // with the host sandbox; type DOCKER runs from the same image here; COMMAND health checks and
-// checks run inside the image; an unknown image is
+// checks run inside the image; an image volume is bound read-only; an unknown image is
 // TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED. After each task: no mount of the work dir
 // is left on the host and the container's rootfs is removed.
 import assert from "node:assert/strict";
@@ -143,6 +143,47 @@ describe("tasks in a container image", { skip }, () => {
     assert.equal(readFileSync(join(host, "out"), "utf8"), "back\n");
     assert.equal(existsSync(join(host, "denied")), false);
     assert.equal(readFileSync(join(sandbox ?? "", "data", "s"), "utf8"), "s\n");
+  });
+
+  it("an image volume is the image's root, read-only; RW is TASK_FAILED", async () => {
+    const { end, stdout } = await run(
+      "imgvol",
+      { value: "cat /img/etc/image-marker; ls /img/opt/dir; touch /img/x 2>/dev/null || echo ro" },
+      {
+        ...MESOS,
+        volumes: [
+          {
+            container_path: "/img",
+            mode: "RO",
+            image: { type: "DOCKER", docker: { name: "busybox" } },
+          },
+        ],
+      },
+    );
+    assert.equal(end.state, "TASK_FINISHED", `${end.status.message} ${stdout}`);
+    assert.equal(
+      stdout,
+      "from-the-image\nc\nro\n",
+      "the image's files, whiteouts applied, read-only",
+    );
+    await cluster.launch([
+      commandTask("imgvol-rw", "true", {
+        container: {
+          ...MESOS,
+          volumes: [
+            {
+              container_path: "/img",
+              mode: "RW",
+              image: { type: "DOCKER", docker: { name: "busybox" } },
+            },
+          ],
+        },
+      }),
+    ]);
+    const rw = await terminal(cluster.framework, "imgvol-rw");
+    assert.equal(rw.state, "TASK_FAILED");
+    assert.equal(rw.status.reason, "REASON_CONTAINER_LAUNCH_FAILED");
+    assert.match(rw.status.message ?? "", /an image volume must be mode RO/);
   });
 
   it("a relative volume container_path that leaves the sandbox is TASK_FAILED with REASON_CONTAINER_LAUNCH_FAILED", async () => {
