@@ -1,7 +1,7 @@
 // Shared by the network/cni tests: a test-only CNI bridge network (its own bridge, subnet and
 // IPAM dir), why the tests cannot run here, an HTTP GET, and the checks and removals that
 // leave the host's network as it was (the bridge and the portmap plugin's shared chains stay
-// after CNI DEL by design of the plugins: the test that made them removes them).
+// after CNI DEL by design of the plugins: removed by the last test done with them).
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
@@ -74,11 +74,12 @@ export function natRules(): string[] {
     .filter((l) => l.includes('"tessera-test"') || l.includes(`10.222.${tag}.`));
 }
 
-/** Every CNI chain and rule of the nat table (the plugins' names all start CNI-). */
-export function cniNatLines(): string[] {
+/** The CNI rules of the nat table (the plugins' names all start CNI-) that name `mark` (a
+ *  test's own subnet): other test files' networks come and go meanwhile. */
+export function cniNatLines(mark: string): string[] {
   return sh("iptables -t nat -S")
     .split("\n")
-    .filter((l) => l.includes("CNI-"));
+    .filter((l) => l.includes("CNI-") && l.includes(mark));
 }
 
 /** The veths on this test's bridge (the host ends of its containers' pairs). */
@@ -87,18 +88,17 @@ export function bridgeVeths(): string {
 }
 
 /** The portmap plugin's chains shared by all its networks stay after the last DEL (the
- *  plugin keeps them): removed here when the test made them and no mapping is left in them. */
-export function removeSharedPortmapChains(before: string): void {
-  // Another test's mapping still in them (test files run beside each other): theirs to remove.
+ *  plugin keeps them, and makes them again at its next ADD): removed here once no mapping is
+ *  left in them. Test files run beside each other: the last one done with them removes them. */
+export function removeSharedPortmapChains(): void {
   if (sh("iptables -t nat -S CNI-HOSTPORT-DNAT 2>/dev/null").includes("-A CNI-HOSTPORT-DNAT"))
     return;
   for (const chain of ["CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"]) {
-    if (before.includes(`-N ${chain}`)) continue;
     for (const parent of ["PREROUTING", "OUTPUT", "POSTROUTING"]) {
       for (const rule of sh(`iptables -t nat -S ${parent}`).split("\n")) {
         if (rule.includes(`-j ${chain}`)) sh(`iptables -t nat ${rule.replace("-A ", "-D ")}`);
       }
     }
-    sh(`iptables -t nat -F ${chain}; iptables -t nat -X ${chain}`);
+    sh(`iptables -t nat -F ${chain} 2>/dev/null; iptables -t nat -X ${chain} 2>/dev/null`);
   }
 }
