@@ -102,8 +102,12 @@ export function agentSubscribe(ctx: Ctx, streamId: string, sub: AgentSubscribe):
   }
   const known = ctx.s.agents.get(id);
   if (known !== undefined) {
-    // Re-registration is ignored while the agent is being removed; the agent retries.
-    if (known.removing) return;
+    // Not while the agent is being removed: the stream is closed so that the agent retries
+    // (left open and silent, the agent waited for its first event for ever: nemesis seed 5057).
+    if (known.removing) {
+      ctx.out.push({ kind: "close_agent_stream", agentStreamId: streamId });
+      return;
+    }
     if (liveElsewhere(known, streamId) && !samePeer(ctx, known, streamId)) {
       // Mesos fences an agent by its pid: a second connection claiming a connected agent's id
       // must not take it over (issue 18, finding 4: an impostor got its RUN_TASKs and cut it

@@ -152,6 +152,20 @@ describe("agent failure", () => {
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 0);
   });
 
+  it("a re-registration while MarkAgentUnreachable is in flight closes its stream, and the retry after it is answered", () => {
+    const { h, agent, fw } = withTasks(["t1"], { capabilities: PA });
+    h.holdRegistry = true;
+    missPings(h);
+    assert.equal(h.heldWrites[0]?.ops[0]?.type, "MarkAgentUnreachable");
+    h.reregister("early", agent.agentId, [[fw.frameworkId, "t1"]]);
+    assert.equal(h.agentEventsOn("early").length, 0);
+    assert.ok(h.closedStreams.has("early"), "the agent is told to retry, not left waiting");
+    h.releaseRegistry();
+    h.holdRegistry = false;
+    h.reregister("retry", agent.agentId, [[fw.frameworkId, "t1"]]);
+    assert.equal(h.agentEventsOn("retry")[0]?.type, "SUBSCRIBED");
+  });
+
   it("an unreachable agent that re-registers gets its tasks back and frameworks hear REASON_AGENT_REREGISTERED", () => {
     const { h, agent, fw } = withTasks(["t1"], { capabilities: PA });
     agentUpdate(h, agent.agentId, fw.frameworkId, "t1", "TASK_RUNNING", uuidOf(1));
