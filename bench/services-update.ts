@@ -6,30 +6,15 @@
 import { MemoryAppStore } from "../src/frameworks/services/app-store.ts";
 import { parseAppDefinition } from "../src/frameworks/services/app-validation.ts";
 import { type ServicesEffect, ServicesState } from "../src/frameworks/services/services-state.ts";
-import { parseWire } from "../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../src/wire/offer.ts";
 import { type BenchRow, time } from "./harness.ts";
+import { agentOffer } from "./services-offers.ts";
 
 const INSTANCES = 1000;
 const AGENTS = 100;
 const BATCH = 50;
 const WATCH_SECONDS = 30;
 
-function offer(agent: number, round: number): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `O${round}-${agent}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${agent}` },
-    hostname: `agent${agent}`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 64 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 65536 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 32000 }] } },
-    ],
-  });
-  if (!parsed.ok) throw new Error("bad offer");
-  return parsed.value;
-}
+const offer = (agent: number, round: number) => agentOffer(agent, round, 64, 65536);
 
 function app(cmd: string) {
   const r = parseAppDefinition({

@@ -13,9 +13,8 @@ import { MemoryAppStore } from "../src/frameworks/services/app-store.ts";
 import { type ServicesEffect, ServicesState } from "../src/frameworks/services/services-state.ts";
 import { startServices } from "../src/frameworks/services/start.ts";
 import { startMaster } from "../src/master/server.ts";
-import { parseWire } from "../src/wire/json.ts";
-import { type Offer, Offer as OfferSchema } from "../src/wire/offer.ts";
 import { type BenchRow, type BenchSuite, nowMs, opsPerSecond, time } from "./harness.ts";
+import { agentOffer } from "./services-offers.ts";
 import { preemptionDecisionRow } from "./services-preemption.ts";
 import { updateRows } from "./services-update.ts";
 
@@ -23,21 +22,7 @@ const INSTANCES = 1000;
 const REAL_INSTANCES = 50;
 const AGENTS = 100;
 
-function offer(agent: number, round: number): Offer {
-  const parsed = parseWire(OfferSchema, {
-    id: { value: `O${round}-${agent}` },
-    framework_id: { value: "fw" },
-    agent_id: { value: `S${agent}` },
-    hostname: `agent${agent}`,
-    resources: [
-      { name: "cpus", type: "SCALAR", scalar: { value: 16 } },
-      { name: "mem", type: "SCALAR", scalar: { value: 16384 } },
-      { name: "ports", type: "RANGES", ranges: { range: [{ begin: 31000, end: 32000 }] } },
-    ],
-  });
-  if (!parsed.ok) throw new Error("bad offer");
-  return parsed.value;
-}
+const offer = (agent: number, round: number) => agentOffer(agent, round, 16, 16384);
 
 /** Deploys the app and plays Mesos until every instance is healthy; returns the rounds used. */
 function deployToHealthy(): number {

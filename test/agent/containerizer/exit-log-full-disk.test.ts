@@ -16,12 +16,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { ExitLog } from "../../../src/agent/containerizer/exit-log.ts";
-import {
-  encodeNativeRequest,
-  nativeLauncher,
-} from "../../../src/agent/containerizer/native-launcher.ts";
+import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
 import { nodeHelperDialect } from "../../../src/agent/containerizer/spawn-helper.ts";
 import { eventually } from "../../support/eventually.ts";
+import { plainShellRequest } from "./helpers.ts";
 
 /** A 1 MB tmpfs (root only), or why there is none. */
 function mountTmpfs(): { dir: string } | { reason: string } {
@@ -112,19 +110,7 @@ describe("the exit log on a full disk", () => {
     if (!built.ok) return t.skip(built.reason);
     await endSurvivesFullDisk(
       (logPath) => spawn(built.path, [logPath], { stdio: ["pipe", "pipe", "inherit"] }),
-      (sandbox) =>
-        encodeNativeRequest(1, {
-          name: "c1",
-          command: { shell: true, value: "sleep 0.3; exit 3" },
-          sandboxDir: sandbox,
-          env: { PATH: "/bin:/usr/bin" },
-          stdoutPath: join(sandbox, "stdout"),
-          stderrPath: join(sandbox, "stderr"),
-          cgroupProcsFiles: [],
-          pidNamespace: false,
-          mountPoint: null,
-          user: null,
-        }),
+      (sandbox) => plainShellRequest("c1", "sleep 0.3; exit 3", sandbox),
     );
   });
 

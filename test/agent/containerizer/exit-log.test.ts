@@ -8,13 +8,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { ExitLog, parseExitLog } from "../../../src/agent/containerizer/exit-log.ts";
-import {
-  encodeNativeRequest,
-  nativeLauncher,
-} from "../../../src/agent/containerizer/native-launcher.ts";
+import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
 import { nodeHelperDialect } from "../../../src/agent/containerizer/spawn-helper.ts";
 import { eventually } from "../../support/eventually.ts";
-import { make } from "./helpers.ts";
+import { make, plainShellRequest } from "./helpers.ts";
 
 test("parseExitLog: starts without an end are running; ends carry the code or the signal", () => {
   const { started, exited } = parseExitLog(
@@ -50,20 +47,7 @@ test("the launcher logs the end of a container that outlived the agent's end of 
     const logPath = join(dir, "exits.log");
     const launcher = spawn(built.path, [logPath], { stdio: ["pipe", "pipe", "inherit"] });
     const sandbox = join(dir, "sb");
-    launcher.stdin.write(
-      encodeNativeRequest(1, {
-        name: "c1",
-        command: { shell: true, value: "sleep 0.3; exit 3" },
-        sandboxDir: sandbox,
-        env: { PATH: "/bin:/usr/bin" },
-        stdoutPath: join(sandbox, "stdout"),
-        stderrPath: join(sandbox, "stderr"),
-        cgroupProcsFiles: [],
-        pidNamespace: false,
-        mountPoint: null,
-        user: null,
-      }),
-    );
+    launcher.stdin.write(plainShellRequest("c1", "sleep 0.3; exit 3", sandbox));
     // The agent goes away as soon as the container started.
     await new Promise<void>((resolve) => {
       launcher.stdout.once("data", () => resolve());
@@ -145,21 +129,7 @@ test("the launcher refuses a request it reads after the agent that wrote it died
   try {
     const request = join(dir, "request");
     const sandbox = join(dir, "sb");
-    await writeFile(
-      request,
-      encodeNativeRequest(1, {
-        name: "late",
-        command: { shell: true, value: "exit 0" },
-        sandboxDir: sandbox,
-        env: { PATH: "/bin:/usr/bin" },
-        stdoutPath: join(sandbox, "stdout"),
-        stderrPath: join(sandbox, "stderr"),
-        cgroupProcsFiles: [],
-        pidNamespace: false,
-        mountPoint: null,
-        user: null,
-      }),
-    );
+    await writeFile(request, plainShellRequest("late", "exit 0", sandbox));
     // The "agent" (this shell) starts the launcher and dies; the request reaches it later.
     const replies = join(dir, "replies");
     const script = `{ sleep 1; cat "$3"; } | "$1" "$2" >"$4" & sleep 0.3; exit 0`;

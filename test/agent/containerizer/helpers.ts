@@ -11,6 +11,7 @@ import {
   createContainerizer,
   type LaunchConfig,
 } from "../../../src/agent/containerizer/containerizer.ts";
+import { encodeNativeRequest } from "../../../src/agent/containerizer/native-launcher.ts";
 import {
   containerMembers,
   scanProcesses,
@@ -139,4 +140,20 @@ export function cgroupsUnavailable(root: string): string | null {
   if (!support.cpu.ok) return `cgroups/cpu unavailable: ${support.cpu.detail}`;
   if (!support.mem.ok) return `cgroups/mem unavailable: ${support.mem.detail}`;
   return null;
+}
+
+/** A native launcher's request (id 1) to run `value` with sh in `sandbox`, no cgroups or namespaces. */
+export function plainShellRequest(name: string, value: string, sandbox: string): Buffer {
+  return encodeNativeRequest(1, {
+    name,
+    command: { shell: true, value },
+    sandboxDir: sandbox,
+    env: { PATH: "/bin:/usr/bin" },
+    stdoutPath: join(sandbox, "stdout"),
+    stderrPath: join(sandbox, "stderr"),
+    cgroupProcsFiles: [],
+    pidNamespace: false,
+    mountPoint: null,
+    user: null,
+  });
 }

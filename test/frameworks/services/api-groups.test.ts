@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { ServicesEffect } from "../../../src/frameworks/services/services-state.ts";
-import { roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
+import { jsonCall, roomyOffer, servicesInMemory, uuidNumbered } from "./fixtures.ts";
 
 let nowMs = Date.parse("2024-01-01T00:00:00.000Z");
 let ids = 0;
@@ -11,19 +11,7 @@ const { effects, state, server } = servicesInMemory({
 });
 let base = "";
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text === "" ? undefined : JSON.parse(text),
-  };
-}
+const call = (method: string, path: string, body?: unknown) => jsonCall(base, method, path, body);
 
 /** One round of Mesos: offers in; launched tasks reported running, killed ones killed. */
 function round(): string[] {

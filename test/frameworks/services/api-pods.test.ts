@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { parseWire } from "../../../src/wire/json.ts";
 import { Offer as OfferSchema } from "../../../src/wire/offer.ts";
-import { servicesInMemory, uuidNumbered } from "./fixtures.ts";
+import { jsonCall, servicesInMemory, uuidNumbered } from "./fixtures.ts";
 
 const nowMs = Date.parse("2024-01-01T00:00:00.000Z");
 let ids = 0;
@@ -12,19 +12,7 @@ const { effects, state, server } = servicesInMemory({
 });
 let base = "";
 
-async function call(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    headers: res.headers,
-    body: text === "" ? undefined : JSON.parse(text),
-  };
-}
+const call = (method: string, path: string, body?: unknown) => jsonCall(base, method, path, body);
 
 function offer() {
   const parsed = parseWire(OfferSchema, {

@@ -71,3 +71,18 @@ export interface TaskJson {
 
 export const isHealthy = (t: TaskJson) =>
   t.state === "TASK_RUNNING" && t.healthCheckResults.some((r) => r.alive);
+
+/** One call to a services API at `base`: the body always sent as JSON, the answer parsed. */
+export async function jsonCall(base: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { "Content-Type": "application/json" },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return {
+    status: res.status,
+    headers: res.headers,
+    body: text === "" ? undefined : JSON.parse(text),
+  };
+}
