@@ -43,7 +43,7 @@ import {
   type Staged,
 } from "./launch-helpers.ts";
 import { agentCniIsolator, type CniIsolator } from "./network/cni-isolator.ts";
-import { SandboxGc } from "./sandbox-gc.ts";
+import { SandboxGc, type SandboxGcStats } from "./sandbox-gc.ts";
 import { dockerLaunchFor } from "./with-docker.ts";
 
 export type { RecoveredHosted } from "./launch-helpers.ts";
@@ -127,7 +127,7 @@ export class Launching {
     return this.#images.pullProgress(containerId);
   }
 
-  gcStats(): { pending: number; succeeded: number; failed: number } {
+  gcStats(): SandboxGcStats {
     return this.#gc.stats();
   }
 

@@ -26,9 +26,18 @@ export interface RecoveryParts {
 
 type ContainerWait = Promise<{ ok: true; value: Termination } | { ok: false }>;
 
+/** What recovery found: Mesos's slave/recovery_errors and slave/recovery_time_secs. */
+export interface RecoverySummary {
+  /** Checkpoints that could not be read (with --strict=false; with --strict the start fails). */
+  errors: number;
+  durationMs: number;
+}
+
 /** Reads the checkpoint, re-attaches what still runs, and gives the core its `recover`. */
-export async function recoverAgent(parts: RecoveryParts): Promise<void> {
-  const state = await readCheckpoint(parts.flags, parts.logger);
+export async function recoverAgent(parts: RecoveryParts): Promise<RecoverySummary> {
+  const startedAt = performance.now();
+  const summary: RecoverySummary = { errors: 0, durationMs: 0 };
+  const state = await readCheckpoint(parts.flags, parts.logger, () => summary.errors++);
   // Recovery runs even with nothing checkpointed: containers no checkpoint knows (tasks of
   // frameworks that do not checkpoint, an earlier agent's cgroups) are orphans to destroy.
   const known = state === undefined || state.rebooted ? [] : await knownContainers(parts, state);
@@ -57,19 +66,23 @@ export async function recoverAgent(parts: RecoveryParts): Promise<void> {
   );
   parts.dispatcher.markRecovered();
   parts.dispatcher.dispatch({ kind: "recover", state });
-  if (state === undefined) return;
-  for (const fw of state.frameworks) {
-    const frameworkId = fw.info.id?.value;
-    if (fw.info.checkpoint !== true || frameworkId === undefined) continue;
-    for (const ex of fw.executors) {
-      reattach(parts, state.agentId, frameworkId, ex, live.get(ex.containerId));
+  if (state !== undefined) {
+    for (const fw of state.frameworks) {
+      const frameworkId = fw.info.id?.value;
+      if (fw.info.checkpoint !== true || frameworkId === undefined) continue;
+      for (const ex of fw.executors) {
+        reattach(parts, state.agentId, frameworkId, ex, live.get(ex.containerId));
+      }
     }
   }
+  summary.durationMs = performance.now() - startedAt;
+  return summary;
 }
 
 async function readCheckpoint(
   flags: AgentCommandFlags,
   logger: Logger,
+  failed: () => void,
 ): Promise<RecoveredAgentState | undefined> {
   try {
     return await readAgentState(flags.workDir);
@@ -84,6 +97,7 @@ async function readCheckpoint(
       );
     }
     logger.error({ err: error }, "could not read the checkpoint; starting afresh");
+    failed();
     return undefined;
   }
 }

@@ -24,6 +24,14 @@ export interface SandboxGcOptions {
   readonly logger: Logger;
 }
 
+export interface SandboxGcStats {
+  readonly pending: number;
+  readonly succeeded: number;
+  readonly failed: number;
+  /** Mesos's slave/executor_directory_max_allowed_age_secs, in ms. */
+  readonly maxAllowedAgeMs: number;
+}
+
 /** How long a scheduled sandbox may wait at this disk usage (0..1). Pure. */
 export function gcAgeMs(gcDelayMs: number, diskHeadroom: number, usage: number): number {
   return gcDelayMs * Math.max(0, 1 - diskHeadroom - usage);
@@ -48,8 +56,12 @@ export class SandboxGc {
   #pruning: Promise<void> | undefined;
   #succeeded = 0;
   #failed = 0;
+  /** How long a sandbox may wait at the last check's disk usage. */
+  #maxAgeMs: number;
 
-  constructor(private readonly options: SandboxGcOptions) {}
+  constructor(private readonly options: SandboxGcOptions) {
+    this.#maxAgeMs = gcAgeMs(options.gcDelayMs, options.diskHeadroom, 0);
+  }
 
   /** Schedules a finished container's sandbox (its `runs/<container>` directory). */
   schedule(runDir: string, atMs = Date.now()): void {
@@ -60,9 +72,14 @@ export class SandboxGc {
     return this.#scheduled;
   }
 
-  /** Mesos's gc/path_removals_{pending,succeeded,failed}. */
-  stats(): { pending: number; succeeded: number; failed: number } {
-    return { pending: this.#scheduled.size, succeeded: this.#succeeded, failed: this.#failed };
+  /** Mesos's gc/path_removals_{pending,succeeded,failed} and the age a sandbox may reach. */
+  stats(): SandboxGcStats {
+    return {
+      pending: this.#scheduled.size,
+      succeeded: this.#succeeded,
+      failed: this.#failed,
+      maxAllowedAgeMs: this.#maxAgeMs,
+    };
   }
 
   /** Schedules every sandbox under the work dir whose container is not `live`, from its
@@ -130,6 +147,7 @@ export class SandboxGc {
     const { gcDelayMs, diskHeadroom, logger } = this.options;
     const usage = await diskUsage(this.options.workDir);
     const ageMs = gcAgeMs(gcDelayMs, diskHeadroom, usage);
+    this.#maxAgeMs = ageMs;
     for (const path of duePaths(this.#scheduled, nowMs, ageMs)) {
       this.#scheduled.delete(path);
       try {

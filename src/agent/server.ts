@@ -46,7 +46,7 @@ import { type AgentUsers, agentRouteRefusal, agentUsers } from "./http/security-
 import { Launching } from "./launching.ts";
 import { MasterLink } from "./master-link.ts";
 import { startOversubscription } from "./oversubscription/oversubscription-loop.ts";
-import { recoverAgent } from "./recovery.ts";
+import { type RecoverySummary, recoverAgent } from "./recovery.ts";
 import { agentResources, detectMachine } from "./resources-detect.ts";
 import { AgentStartError } from "./start-error.ts";
 import { withDocker } from "./with-docker.ts";
@@ -315,6 +315,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     executorTokenCheck(core),
   );
   const containers = apiContainers(core, containerizer, flags, logger);
+  let recovery: RecoverySummary | undefined;
   registerAgentEndpoints(server, {
     core,
     containerizer,
@@ -329,6 +330,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     masterHostname: shell.masterHostname,
     recovered: () => dispatcher.recovered(),
     gcStats: () => launching.gcStats(),
+    recovery: () => recovery,
     imagePull: (containerId) => launching.pullProgress(containerId),
     killContainer: (containerId, signal) => launching.killContainer(containerId, signal),
     authorizer: security.authorizer,
@@ -339,11 +341,8 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     containerizer.close();
     throw error;
   };
-  try {
-    await recoverAgent({ flags, logger, containerizer, dispatcher, launching });
-  } catch (error) {
-    return giveUp(error as Error);
-  }
+  const recovering = recoverAgent({ flags, logger, containerizer, dispatcher, launching });
+  recovery = await recovering.catch((error: Error) => giveUp(error));
   launching.startSandboxGc();
   shell.startOversubscription();
   if (flags.master !== undefined) {

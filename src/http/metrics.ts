@@ -21,10 +21,60 @@ export interface Gauge {
   readonly value: number;
 }
 
+export interface Timer {
+  readonly key: string;
+  /** Records one duration in milliseconds. */
+  record(ms: number): void;
+}
+
 interface Entry {
   readonly kind: MetricKind;
   readonly key: string;
   read(): number;
+}
+
+/**
+ * How many of its latest samples a timer keeps for its percentiles. Mesos keeps a time series
+ * over a window; a fixed count bounds the memory the same way for every timer.
+ */
+export const TIMER_SAMPLES = 1000;
+
+/** The suffixes Mesos adds to a timer's key, beside the last value under the key itself. */
+const TIMER_PERCENTILES: readonly [string, number][] = [
+  ["p50", 0.5],
+  ["p90", 0.9],
+  ["p95", 0.95],
+  ["p99", 0.99],
+  ["p999", 0.999],
+  ["p9999", 0.9999],
+];
+
+/** A timer's samples, kept in a ring of TIMER_SAMPLES. */
+class TimerSeries {
+  readonly #samples: number[] = [];
+  #next = 0;
+  #last = 0;
+
+  record(ms: number): void {
+    this.#last = ms;
+    if (this.#samples.length < TIMER_SAMPLES) this.#samples.push(ms);
+    else this.#samples[this.#next] = ms;
+    this.#next = (this.#next + 1) % TIMER_SAMPLES;
+  }
+
+  /** `key`, `key/count`, `/min`, `/max` and the percentiles; nothing before the first sample. */
+  entries(key: string): [string, number][] {
+    if (this.#samples.length === 0) return [];
+    const sorted = [...this.#samples].sort((a, b) => a - b);
+    const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
+    return [
+      [key, this.#last],
+      [`${key}/count`, sorted.length],
+      [`${key}/max`, sorted[sorted.length - 1]!],
+      [`${key}/min`, sorted[0]!],
+      ...TIMER_PERCENTILES.map(([name, q]): [string, number] => [`${key}/${name}`, at(q)]),
+    ];
+  }
 }
 
 /**
@@ -46,6 +96,7 @@ function prometheusValue(value: number): string {
 export class MetricsRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly prometheusNames = new Map<string, string>();
+  private readonly timers = new Map<string, TimerSeries>();
 
   /** A monotonically increasing count (Mesos `Counter`). */
   counter(key: string): Counter {
@@ -88,20 +139,35 @@ export class MetricsRegistry {
     this.add({ kind: "counter", key, read });
   }
 
+  /**
+   * A duration metric as Mesos's `Timer`: `key` (e.g. `allocator/mesos/allocation_run_ms`) is
+   * the last value, `key/count`, `/min`, `/max`, `/p50` ... `/p9999` summarize the latest
+   * samples. Like Mesos, none of them is listed before the first sample.
+   */
+  timer(key: string): Timer {
+    assert(key !== "", "metric key must not be empty");
+    assert(!this.entries.has(key) && !this.timers.has(key), `metric '${key}' registered twice`);
+    const series = new TimerSeries();
+    this.timers.set(key, series);
+    return { key, record: (ms) => series.record(ms) };
+  }
+
   /** Removes a metric (per-framework metrics go when the framework does). */
   remove(key: string): void {
     if (this.entries.delete(key)) this.prometheusNames.delete(prometheusName(key));
   }
 
   has(key: string): boolean {
-    return this.entries.has(key);
+    return this.entries.has(key) || this.timers.has(key);
   }
 
   /** Every metric, keys sorted, as `/metrics/snapshot` and GET_METRICS report them. */
   snapshot(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (const key of [...this.entries.keys()].sort()) out[key] = this.entries.get(key)!.read();
-    return out;
+    const all: [string, number][] = [];
+    for (const [key, entry] of this.entries) all.push([key, entry.read()]);
+    for (const [key, series] of this.timers) all.push(...series.entries(key));
+    all.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(all);
   }
 
   /** The snapshot as Mesos prints it (non-finite values as bare tokens). */
@@ -118,6 +184,15 @@ export class MetricsRegistry {
       lines.push(`# HELP ${name} Mesos metric '${key}'`);
       lines.push(`# TYPE ${name} ${entry.kind}`);
       lines.push(`${name} ${prometheusValue(entry.read())}`);
+    }
+    // A timer's keys are gauges of the latest samples (a summary's quantiles need labels).
+    for (const [timerKey, series] of [...this.timers].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      for (const [key, value] of series.entries(timerKey)) {
+        const name = prometheusName(key);
+        lines.push(`# HELP ${name} Mesos metric '${key}'`);
+        lines.push(`# TYPE ${name} gauge`);
+        lines.push(`${name} ${prometheusValue(value)}`);
+      }
     }
     return lines.length === 0 ? "" : `${lines.join("\n")}\n`;
   }

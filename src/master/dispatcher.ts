@@ -12,6 +12,7 @@ import { AgentEvent } from "../wire/agent-channel.ts";
 import { encodeTrusted } from "../wire/json.ts";
 import { SchedulerEvent } from "../wire/scheduler.ts";
 import type { MasterCore } from "./core/master.ts";
+import { ALLOCATION_TIMER_ID } from "./core/scheduler-calls.ts";
 import { SCHEDULER_STREAM_CONGESTED_BYTES } from "./core/stream-pressure.ts";
 import type {
   MasterInput,
@@ -22,6 +23,7 @@ import type {
 } from "./core/types.ts";
 import type { AgentCall, SchedulerCall } from "./core/wire-types.ts";
 import type { MasterCalls } from "./http/context.ts";
+import type { MasterTimings } from "./http/master-metrics.ts";
 import type { RegistryStore } from "./registry/index.ts";
 
 export interface DispatcherOptions {
@@ -32,6 +34,8 @@ export interface DispatcherOptions {
   onOperatorEvent: (event: OperatorEvent) => void;
   /** A registry write failed: the master must stop (Mesos aborts; a standby takes over). */
   onAbort: (message: string) => void;
+  /** Where allocation runs and registry writes are timed (the master's metrics). */
+  timings?: MasterTimings;
 }
 
 interface Pending {
@@ -57,6 +61,7 @@ export class MasterDispatcher implements MasterCalls {
   readonly #log: Logger;
   readonly #onOperatorEvent: (event: OperatorEvent) => void;
   readonly #onAbort: (message: string) => void;
+  readonly #timings: MasterTimings | undefined;
   readonly #timers: TimerTable;
   readonly #schedulerStreams = new Map<string, EventStream>();
   /** Scheduler streams reported congested whose 'drain' has not come yet. */
@@ -71,6 +76,8 @@ export class MasterDispatcher implements MasterCalls {
   #closed = false;
   /** Inputs handled, for metrics and benchmarks. */
   inputsHandled = 0;
+  /** Registry writes started and not yet durable (`registrar/queued_operations`). */
+  registryWritesInFlight = 0;
 
   constructor(options: DispatcherOptions) {
     this.core = options.core;
@@ -78,6 +85,7 @@ export class MasterDispatcher implements MasterCalls {
     this.#log = options.logger;
     this.#onOperatorEvent = options.onOperatorEvent;
     this.#onAbort = options.onAbort;
+    this.#timings = options.timings;
     this.#timers = new TimerTable(wallClock({ nowMs: () => this.nowMs() }), (timerId, atMs) =>
       this.dispatch({ kind: "timer_fired", timerId }, atMs),
     );
@@ -120,6 +128,8 @@ export class MasterDispatcher implements MasterCalls {
   #handle(input: MasterInput, atMs: number | undefined): void {
     if (atMs !== undefined) this.#lastNowMs = Math.max(this.#lastNowMs, atMs);
     let outputs: MasterOutput[];
+    const allocation = input.kind === "timer_fired" && input.timerId === ALLOCATION_TIMER_ID;
+    const startedAt = allocation ? performance.now() : 0;
     try {
       outputs = this.core.handle(input, this.nowMs());
     } catch (error) {
@@ -138,6 +148,12 @@ export class MasterDispatcher implements MasterCalls {
       return;
     }
     this.inputsHandled++;
+    if (allocation && this.#timings !== undefined) {
+      this.#timings.allocationRuns++;
+      this.#timings.allocationRun.record(performance.now() - startedAt);
+      if (atMs !== undefined)
+        this.#timings.allocationRunLatency.record(Math.max(0, Date.now() - atMs));
+    }
     for (const output of outputs) {
       try {
         this.#execute(output);
@@ -179,9 +195,16 @@ export class MasterDispatcher implements MasterCalls {
         return;
       case "persist": {
         const token = o.token;
+        const startedAt = performance.now();
+        this.registryWritesInFlight++;
         this.#registry.apply(o.ops).then(
-          () => this.dispatch({ kind: "registry_result", token, ok: true }),
+          () => {
+            this.registryWritesInFlight--;
+            this.#timings?.registryStore.record(performance.now() - startedAt);
+            this.dispatch({ kind: "registry_result", token, ok: true });
+          },
           (error: unknown) => {
+            this.registryWritesInFlight--;
             this.#log.error({ err: error }, "registry write failed");
             this.dispatch({ kind: "registry_result", token, ok: false });
           },

@@ -175,6 +175,12 @@ export const MASTER_FLAG_SPECS: readonly FlagSpec[] = [
     help: "whether frameworks may run tasks as root",
   },
   { name: "quiet", kind: "bool", default: "false", help: "log only errors" },
+  {
+    name: "publish_per_framework_metrics",
+    kind: "bool",
+    default: "true",
+    help: "list each framework's calls, events, offers, operations and tasks in the metrics",
+  },
   ...tlsFlagSpecs(),
   ...MASTER_SECURITY_FLAG_SPECS,
   ...(loggingFlagSpecs() as readonly FlagSpec[]),
@@ -277,6 +283,7 @@ function readMasterFlags(r: FlagReader): MasterCommandFlags {
       ),
       rolesWhitelist: roles,
       rootSubmissions: r.bool("root_submissions"),
+      publishPerFrameworkMetrics: r.bool("publish_per_framework_metrics"),
     },
   };
 }
@@ -324,6 +331,7 @@ export function flagValues(flags: MasterCommandFlags): Record<string, string> {
     max_operator_event_stream_subscribers: String(flags.maxOperatorEventStreamSubscribers),
     root_submissions: String(flags.core.rootSubmissions),
     quiet: String(flags.quiet),
+    publish_per_framework_metrics: String(flags.core.publishPerFrameworkMetrics),
     ...flags.security.shown,
   };
   if (flags.zk !== undefined) {

@@ -35,7 +35,6 @@ export const MASTER_FLAGS_WITHOUT_EFFECT: readonly FlagSpec[] = [
   none("fair_sharing_excluded_resource_names", ALLOCATOR),
   none("offer_constraints_re2_max_mem", "offer constraints are not supported"),
   none("offer_constraints_re2_max_program_size", "offer constraints are not supported"),
-  none("publish_per_framework_metrics", "metrics are those of /metrics/snapshot here", "bool"),
   none("max_executors_per_agent", "only the network/port_mapping isolator uses it", "string", [
     "max_executors_per_slave",
   ]),

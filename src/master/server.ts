@@ -161,6 +161,24 @@ class MasterProcess {
   #reign: Reign | undefined;
   #closing: Promise<void> | undefined;
   #resolveStopped: () => void = () => {};
+  readonly metrics = new MasterMetrics(
+    () => {
+      const reign = this.#reign;
+      return reign === undefined ? {} : reign.core.metrics(reign.dispatcher.nowMs());
+    },
+    {
+      "master/elected": () => (this.leadership.phase === "leading" ? 1 : 0),
+      "master/operator_event_stream_subscribers": () => this.#reign?.hub.size ?? 0,
+      "registrar/queued_operations": () => this.#reign?.dispatcher.registryWritesInFlight ?? 0,
+      // Inputs are handled as they come (master/dispatcher.ts): a queue seen from outside a
+      // drain is empty, and the allocator runs inside the master's loop, with no queue of its own.
+      "master/event_queue_messages": () => 0,
+      "master/event_queue_dispatches": () => 0,
+      "master/event_queue_http_requests": () => 0,
+      "allocator/event_queue_dispatches": () => 0,
+      "allocator/mesos/event_queue_dispatches": () => 0,
+    },
+  );
 
   constructor(
     readonly flags: MasterCommandFlags,
@@ -214,8 +232,10 @@ class MasterProcess {
     const electedTimeMs = Date.now();
     const registry = await openRegistry(registryOptions(this.flags, this.options));
     let recovered: Awaited<ReturnType<RegistryStore["recover"]>>;
+    const fetchStartedAt = performance.now();
     try {
       recovered = await registry.recover();
+      this.metrics.timings.registryFetch.record(performance.now() - fetchStartedAt);
     } catch (error) {
       await registry.close().catch(() => undefined);
       throw error;
@@ -245,6 +265,7 @@ class MasterProcess {
       logger: this.logger,
       onOperatorEvent: (event) => hub?.publish(event),
       onAbort: () => void this.stop(),
+      timings: this.metrics.timings,
     });
     hub = new OperatorEventHub(() => core.getState(), flags.maxOperatorEventStreamSubscribers);
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
@@ -267,16 +288,7 @@ class MasterProcess {
   /** Registers every API on the server; each reads the reign current at the request. */
   registerRoutes(): void {
     const master = this;
-    const metrics = new MasterMetrics(
-      () => {
-        const reign = master.#reign;
-        return reign === undefined ? {} : reign.core.metrics(reign.dispatcher.nowMs());
-      },
-      {
-        "master/elected": () => (master.leadership.phase === "leading" ? 1 : 0),
-        "master/operator_event_stream_subscribers": () => master.#reign?.hub.size ?? 0,
-      },
-    );
+    const metrics = this.metrics;
     const ctx = {
       get dispatcher() {
         return master.reigning().dispatcher;

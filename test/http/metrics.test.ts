@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { MetricsRegistry, prometheusName } from "../../src/http/metrics.ts";
+import { MetricsRegistry, prometheusName, TIMER_SAMPLES } from "../../src/http/metrics.ts";
 
 describe("MetricsRegistry", () => {
   test("Mesos keys become Prometheus names by replacing every other character with _", () => {
@@ -58,5 +58,32 @@ describe("MetricsRegistry", () => {
   test("a counter cannot go down", () => {
     const metrics = new MetricsRegistry();
     assert.throws(() => metrics.counter("c").inc(-1), /cannot decrease/);
+  });
+  test("a timer lists nothing before its first sample, then the last value, count, min, max and percentiles", () => {
+    const metrics = new MetricsRegistry();
+    const timer = metrics.timer("allocator/mesos/allocation_run_ms");
+    assert.deepEqual(metrics.snapshot(), {});
+    for (let ms = 1; ms <= 100; ms++) timer.record(ms);
+    timer.record(7);
+    const snap = metrics.snapshot();
+    assert.equal(snap["allocator/mesos/allocation_run_ms"], 7);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/count"], 101);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/min"], 1);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/max"], 100);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/p50"], 50);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/p99"], 99);
+    assert.equal(snap["allocator/mesos/allocation_run_ms/p9999"], 100);
+    assert.match(metrics.renderPrometheus(), /^allocator_mesos_allocation_run_ms_p90 90$/m);
+    assert.ok(metrics.has("allocator/mesos/allocation_run_ms"));
+  });
+
+  test("a timer keeps only its latest samples", () => {
+    const metrics = new MetricsRegistry();
+    const timer = metrics.timer("t_ms");
+    for (let i = 0; i < TIMER_SAMPLES; i++) timer.record(1000);
+    for (let i = 0; i < TIMER_SAMPLES; i++) timer.record(1);
+    const snap = metrics.snapshot();
+    assert.equal(snap["t_ms/count"], TIMER_SAMPLES);
+    assert.equal(snap["t_ms/max"], 1);
   });
 });

@@ -90,6 +90,9 @@ export class AgentCore {
         tasksEnded: new Map(),
         containerLaunchErrors: 0,
         checkpointWriteErrors: 0,
+        validFrameworkMessages: 0,
+        invalidFrameworkMessages: 0,
+        executorsPreempted: 0,
       },
     };
     this.#sum = new StatusUpdateManager({
@@ -120,6 +123,11 @@ export class AgentCore {
   /** Counters since start, for /metrics/snapshot. Do not mutate. */
   get counts(): Readonly<AgentCounts> {
     return this.#s.counts;
+  }
+
+  /** The resource estimator's latest revocable resources. Do not mutate. */
+  get oversubscribed(): readonly Resource[] {
+    return this.#s.oversubscribed;
   }
 
   /** Frameworks with nothing left on this agent, oldest first (bounded). Do not mutate. */
@@ -265,7 +273,10 @@ export class AgentCore {
           m === undefined ? undefined : ctx.executor(m.framework_id.value, m.executor_id.value);
         // Unreliable, as in Mesos: dropped when the executor is not connected.
         if (executor !== undefined && m !== undefined) {
+          this.#s.counts.validFrameworkMessages++;
           ctx.toExecutor(executor, { type: "MESSAGE", message: { data: m.data } });
+        } else {
+          this.#s.counts.invalidFrameworkMessages++;
         }
         break;
       }
@@ -346,6 +357,7 @@ export class AgentCore {
       call.message !== undefined &&
       this.#s.connection === "registered"
     ) {
+      this.#s.counts.validFrameworkMessages++;
       ctx.toMaster({
         type: "FRAMEWORK_MESSAGE",
         agent_id: { value: ctx.agentId },

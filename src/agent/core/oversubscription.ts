@@ -47,6 +47,7 @@ export function qosCorrection(ctx: Ctx, containerId: string): boolean {
   executor.terminationReason = "REASON_CONTAINER_PREEMPTED";
   executor.terminationMessage = QOS_CORRECTION_MESSAGE;
   executor.terminationState = partitionAware ? "TASK_GONE_BY_OPERATOR" : "TASK_LOST";
+  ctx.s.counts.executorsPreempted++;
   ctx.out.push({ kind: "destroy_container", containerId });
   return true;
 }

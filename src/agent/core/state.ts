@@ -137,6 +137,11 @@ export interface AgentCounts {
   containerLaunchErrors: number;
   /** Checkpoint writes that failed (each one the shell reported). */
   checkpointWriteErrors: number;
+  /** Framework messages relayed (either way), and those for an unknown executor or framework. */
+  validFrameworkMessages: number;
+  invalidFrameworkMessages: number;
+  /** Executors destroyed by a QoS correction. */
+  executorsPreempted: number;
 }
 
 /** The wire ids of an executor, as the agent's calls to the master carry them. */

@@ -32,6 +32,7 @@ import type { Containerizer } from "../containerizer/containerizer.ts";
 import type { AgentCore } from "../core/agent.ts";
 import { agentSandboxRoot } from "../core/paths.ts";
 import type { AgentContainers } from "../nested/agent-containers.ts";
+import { registerAgentMetrics } from "./agent-metrics.ts";
 import { attachContainerInput } from "./attach-input.ts";
 import { containerCall, streamsAnswer } from "./container-calls.ts";
 import { agentAccept, isStreamingRequest, streamingContent } from "./container-media.ts";
@@ -66,8 +67,10 @@ export interface AgentEndpointsContext {
   pid: string;
   masterHostname(): string | undefined;
   recovered(): boolean;
-  /** The sandbox garbage collector's counts. */
-  gcStats(): { pending: number; succeeded: number; failed: number };
+  /** The sandbox garbage collector's counts, and how old a sandbox may get at the disk's use. */
+  gcStats(): { pending: number; succeeded: number; failed: number; maxAllowedAgeMs: number };
+  /** Recovery's errors (unreadable checkpoints) and time, once it is done. */
+  recovery(): { errors: number; durationMs: number } | undefined;
   /**
    * KILL_CONTAINER (reference §4.4): signal a top-level container (`signal` unset = SIGKILL),
    * through its executor, so that a command task ends TASK_KILLED.
@@ -89,82 +92,6 @@ const recoveringGuard = (ctx: AgentEndpointsContext) => () =>
   ctx.recovered()
     ? undefined
     : { code: "RECOVERING" as const, message: "Agent has not finished recovery" };
-
-export function registerAgentMetrics(ctx: AgentEndpointsContext): void {
-  const { core, metrics } = ctx;
-  const executors = () => executorsOf(core);
-  const tasks = () => executors().flatMap((e) => [...e.tasks.values()]);
-  metrics.pullGauge("slave/registered", () => (core.connection === "registered" ? 1 : 0));
-  metrics.pullGauge("slave/uptime_secs", () => (Date.now() - ctx.startTimeMs) / 1000);
-  metrics.pullGauge("slave/frameworks_active", () => core.frameworks.size);
-  for (const phase of ["registering", "running", "terminating", "terminated"] as const) {
-    metrics.pullGauge(
-      `slave/executors_${phase}`,
-      () => executors().filter((e) => e.phase === phase).length,
-    );
-  }
-  for (const state of ["staging", "starting", "running", "killing"] as const) {
-    const name = `TASK_${state.toUpperCase()}`;
-    metrics.pullGauge(
-      `slave/tasks_${state}`,
-      () => tasks().filter((t) => t.task.state === name).length,
-    );
-  }
-  const total = (name: string) => {
-    let sum = 0;
-    for (const r of ctx.agentInfo.resources ?? []) {
-      if (r.name === name && r.scalar !== undefined) sum += r.scalar.value;
-    }
-    return sum;
-  };
-  const used = (name: string) => {
-    let sum = 0;
-    for (const e of executors()) {
-      if (e.phase === "terminated") continue;
-      for (const r of e.info.resources ?? []) if (r.name === name) sum += r.scalar?.value ?? 0;
-      for (const t of e.tasks.values()) {
-        if (t.stage === "terminated") continue;
-        for (const r of t.task.resources ?? []) if (r.name === name) sum += r.scalar?.value ?? 0;
-      }
-    }
-    return sum;
-  };
-  const counts = core.counts;
-  for (const state of [
-    "TASK_FINISHED",
-    "TASK_FAILED",
-    "TASK_KILLED",
-    "TASK_LOST",
-    "TASK_GONE",
-  ] as const) {
-    const key = `slave/tasks_${state.slice("TASK_".length).toLowerCase()}`;
-    metrics.pullCounter(key, () => counts.tasksEnded.get(state) ?? 0);
-  }
-  metrics.pullCounter("slave/valid_status_updates", () => counts.validStatusUpdates);
-  metrics.pullCounter("slave/invalid_status_updates", () => counts.invalidStatusUpdates);
-  metrics.pullCounter("slave/container_launch_errors", () => counts.containerLaunchErrors);
-  // Tessera's own: a checkpoint that cannot be written stops the agent taking work.
-  metrics.pullCounter("slave/checkpoint_write_errors", () => counts.checkpointWriteErrors);
-  metrics.pullCounter(
-    "containerizer/mesos/container_destroy_errors",
-    () => ctx.containerizer.errors().destroy,
-  );
-  // Tessera's own: failed writes of the runtime log (orphans it misses are not found).
-  metrics.pullCounter(
-    "containerizer/runtime_log_errors",
-    () => ctx.containerizer.errors().runtimeLog,
-  );
-  metrics.pullGauge("gc/path_removals_pending", () => ctx.gcStats().pending);
-  metrics.pullCounter("gc/path_removals_succeeded", () => ctx.gcStats().succeeded);
-  metrics.pullCounter("gc/path_removals_failed", () => ctx.gcStats().failed);
-  for (const name of ["cpus", "gpus", "mem", "disk"]) {
-    metrics.pullGauge(`slave/${name}_total`, () => total(name));
-    metrics.pullGauge(`slave/${name}_used`, () => used(name));
-    metrics.pullGauge(`slave/${name}_percent`, () =>
-      total(name) > 0 ? used(name) / total(name) : 0,
-    );
-  }
-}
 
 export function registerAgentEndpoints(server: HttpServer, ctx: AgentEndpointsContext): void {
   registerAgentMetrics(ctx);

@@ -75,8 +75,12 @@ export function reregisterTimeout(ctx: Ctx, agentId: string): void {
     return;
   }
   if (!ctx.s.recoveredAgents.has(agentId)) return;
+  ctx.count("master/slave_unreachable_scheduled");
   ctx.persist([{ type: "MarkAgentUnreachable", agentId, unreachableTimeMs: ctx.nowMs }], (next) => {
+    next.count("master/slave_unreachable_completed");
     if (!next.s.recoveredAgents.delete(agentId)) return;
+    // A recovered agent that never came back (Mesos's recovery_slave_removals).
+    next.count("master/recovery_slave_removals");
     next.s.unreachableAgents.set(agentId, { unreachableTimeMs: ctx.nowMs });
     next.operator({ type: "AGENT_REMOVED", agent_removed: { agent_id: { value: agentId } } });
   });
@@ -92,7 +96,9 @@ export function markUnreachable(ctx: Ctx, agent: AgentRecord, message: string): 
   ctx.cancelTimer(pingTimerId(agent.id));
   ctx.cancelTimer(reregisterTimerId(agent.id));
   const unreachableTimeMs = ctx.nowMs;
+  ctx.count("master/slave_unreachable_scheduled");
   ctx.persist([{ type: "MarkAgentUnreachable", agentId: agent.id, unreachableTimeMs }], (next) => {
+    next.count("master/slave_unreachable_completed");
     next.s.unreachableAgents.set(agent.id, { unreachableTimeMs });
     agentOperationsLost(next, agent.id, "OPERATION_UNREACHABLE");
     removeAgent(next, agent, (task, framework) => {

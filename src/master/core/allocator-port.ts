@@ -26,6 +26,11 @@ export type AllocatorPort = Pick<
   | "updateInverseOffer"
   | "generateInverseOffers"
   | "getInverseOfferStatuses"
+  // Read for the allocator's metrics (allocator-metrics.ts).
+  | "allocatedOn"
+  | "allocatedTo"
+  | "roleShare"
+  | "quotaConsumed"
 >;
 
 export type {

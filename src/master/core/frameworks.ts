@@ -56,6 +56,7 @@ export function newFrameworkRecord(
     unreachableTasks: new Map(),
     completedTasks: [],
     executors: new Map(),
+    counters: new Map(),
   };
 }
 

@@ -1,6 +1,7 @@
 // MasterCore: the pure master state machine (DESIGN.md "Pure core, thin shell"). The shell hands
 // in inputs with the current time and carries out the returned outputs in order; nothing here
 // reads a clock, opens a socket or touches a disk.
+
 import { Allocator } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
 import { Resources } from "../../resources/index.ts";
@@ -8,6 +9,7 @@ import { agentCall } from "./agent-calls.ts";
 import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-health.ts";
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
+import { countSchedulerCall } from "./framework-metrics.ts";
 import { disconnect, failoverTimeout, subscribe } from "./frameworks.ts";
 import { inverseOfferTimeout, sendInverseOffers } from "./inverse-offers.ts";
 import { maintenanceSchedule, maintenanceStatus } from "./maintenance.ts";
@@ -124,10 +126,12 @@ export class MasterCore {
       case "scheduler_subscribe": {
         const sub = input.call.subscribe;
         if (sub === undefined) throw new Error("SUBSCRIBE without subscribe (shell must validate)");
+        countSchedulerCall(ctx, input.call);
         subscribe(ctx, input.streamId, sub.framework_info, sub.suppressed_roles ?? []);
         break;
       }
       case "scheduler_call": {
+        countSchedulerCall(ctx, input.call);
         const reply = schedulerCall(ctx, input.streamId, input.call);
         ctx.out.push({ kind: "reply", requestId: input.requestId, reply });
         break;

@@ -2,9 +2,32 @@
 // it goes (valid/invalid status updates and acknowledgements, events) are merged in.
 import { fromMilli } from "../../resources/index.ts";
 import { isDeactivated } from "./agent-activity.ts";
+import { allocatorMetrics } from "./allocator-metrics.ts";
+import { frameworkMetrics } from "./framework-metrics.ts";
 import type { Ctx } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import type { MasterInput } from "./types.ts";
+
+const OPERATION_STATES = [
+  "pending",
+  "recovering",
+  "unreachable",
+  "finished",
+  "failed",
+  "error",
+  "dropped",
+  "gone_by_operator",
+];
+const OPERATION_KINDS = [
+  "reserve",
+  "unreserve",
+  "create",
+  "destroy",
+  "grow_volume",
+  "shrink_volume",
+  "create_disk",
+  "destroy_disk",
+];
 
 /** Counters Mesos lists from the start, at 0 until something happens (reference §4.6). */
 const COUNTERS = [
@@ -32,7 +55,48 @@ const COUNTERS = [
   "master/valid_executor_to_framework_messages",
   "master/invalid_executor_to_framework_messages",
   "master/dropped_messages",
+  "master/slave_unreachable_scheduled",
+  "master/slave_unreachable_completed",
+  "master/slave_unreachable_canceled",
+  // Mesos keeps these beside the unreachable ones; its master no longer shuts agents down.
+  "master/slave_shutdowns_scheduled",
+  "master/slave_shutdowns_completed",
+  "master/slave_shutdowns_canceled",
+  "master/recovery_slave_removals",
+  "master/valid_operation_status_updates",
+  "master/invalid_operation_status_updates",
+  "master/valid_operation_status_update_acknowledgements",
+  "master/invalid_operation_status_update_acknowledgements",
+  "master/http_cache_hits",
+  "master/operations/total",
+  ...OPERATION_STATES.map((state) => `master/operations/${state}`),
+  ...OPERATION_KINDS.flatMap((kind) =>
+    OPERATION_STATES.map((state) => `master/operations/${kind}/${state}`),
+  ),
 ];
+
+const reasonMetrics = new Map<string, string>();
+
+/**
+ * `master/task_lost/source_master/reason_slave_removed`: a task that ended, by its state and
+ * the update's source and reason, in the v0 names Mesos's keys use (AGENT is SLAVE there).
+ * Undefined for an update without a source or reason.
+ */
+export function taskReasonMetric(
+  state: string,
+  source: string | undefined,
+  reason: string | undefined,
+): string | undefined {
+  if (source === undefined || reason === undefined) return undefined;
+  const cacheKey = `${state}/${source}/${reason}`;
+  let key = reasonMetrics.get(cacheKey);
+  if (key === undefined) {
+    const v0 = (name: string) => name.replace(/_AGENT/g, "_SLAVE").toLowerCase();
+    key = `master/${state.toLowerCase()}/${v0(source)}/${v0(reason)}`;
+    reasonMetrics.set(cacheKey, key);
+  }
+  return key;
+}
 
 /** Mesos's message counter for each scheduler call (its v0 message names). */
 const SCHEDULER_MESSAGES: Record<string, string> = {
@@ -65,6 +129,10 @@ const MESSAGE_NAMES = [
     "reregister_framework",
     "register_slave",
     "reregister_slave",
+    // v0 messages: no v1 call sends them, so they stay at 0.
+    "authenticate",
+    "deactivate_framework",
+    "unregister_slave",
   ]),
 ];
 
@@ -156,5 +224,7 @@ export function metrics(ctx: Ctx, startedAtMs: number): Record<string, number> {
     out[`master/tasks_${state.toLowerCase()}`] = byState.get(`TASK_${state}`) ?? 0;
   }
   out["master/outstanding_offers"] = ctx.s.offers.size;
+  if (ctx.flags.publishPerFrameworkMetrics) frameworkMetrics(ctx, out);
+  allocatorMetrics(ctx, out);
   return out;
 }

@@ -4,6 +4,7 @@
 import type { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { AllocatorOffer } from "./allocator-port.ts";
+import { countOffers } from "./framework-metrics.ts";
 import { hasCapability } from "./frameworks-info.ts";
 import type { Ctx, FrameworkRecord, OfferRecord } from "./state.ts";
 import type { TaskReason } from "./tasks.ts";
@@ -84,7 +85,8 @@ export function createOffers(ctx: Ctx, allocations: readonly AllocatorOffer[]): 
     byFramework.set(framework, list);
   }
   for (const [framework, offers] of byFramework) {
-    ctx.toFramework(framework, { type: "OFFERS", offers: { offers } });
+    if (ctx.toFramework(framework, { type: "OFFERS", offers: { offers } }))
+      countOffers(framework, "sent", offers.length);
     ctx.count("master/outstanding_offers", 0);
   }
 }
@@ -105,6 +107,7 @@ export function removeOffer(
     const framework = ctx.s.frameworks.get(offer.frameworkId);
     if (framework !== undefined) {
       ctx.toFramework(framework, { type: "RESCIND", rescind: { offer_id: { value: offer.id } } });
+      countOffers(framework, "rescinded", 1);
     }
   }
   if (options.recover) {

@@ -1,8 +1,10 @@
 // The master's in-memory state, split by concern into records, plus the context every handler
 // works in: the state, the current time, and the list of outputs being built.
+
 import type { Resources } from "../../resources/index.ts";
 import type { AgentCapabilityType } from "../../wire/framework.ts";
 import type { AllocatorPort } from "./allocator-port.ts";
+import { countEvent } from "./framework-metrics.ts";
 import type { MaintenanceRuntime } from "./maintenance-state.ts";
 import type { OperationBook } from "./operation-feedback.ts";
 import type { RegistryOperation, RegistryState } from "./registry-state.ts";
@@ -77,6 +79,8 @@ export interface FrameworkRecord {
   completedTasks: TaskRecord[];
   /** Executors by agent id, then executor id. */
   executors: Map<string, Map<string, ExecutorRecord>>;
+  /** Its per-framework metric counters by key under its prefix (framework-metrics.ts). */
+  counters: Map<string, number>;
 }
 
 export interface ExecutorRecord {
@@ -205,6 +209,7 @@ export class Ctx {
       event,
     });
     this.count(eventMetric(event.type ?? "UNKNOWN"));
+    countEvent(framework, event.type ?? "UNKNOWN");
     return true;
   }
 

@@ -11,7 +11,7 @@ import {
   taskStateMetric,
 } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
-import { applyStatus, releaseResources, removeTask } from "./tasks.ts";
+import { applyStatus, countTaskEnd, releaseResources, removeTask } from "./tasks.ts";
 import type { TaskState, TaskStatus } from "./wire-types.ts";
 
 export function statusUpdate(ctx: Ctx, agent: AgentRecord, update: AgentStatusUpdate): void {
@@ -82,6 +82,7 @@ function retried(
   if (latestState === undefined || latestState === task.state || isTerminal(task.state)) return;
   task.state = latestState;
   ctx.count(taskStateMetric(latestState));
+  if (isTerminal(latestState)) countTaskEnd(ctx, task, status);
   ctx.operator({
     type: "TASK_UPDATED",
     task_updated: { framework_id: { value: task.frameworkId }, status, state: latestState },

@@ -1,6 +1,9 @@
 // Task records: creation, state changes the master makes itself, and removal to the unreachable
 // or completed (bounded) lists (reference §2.7, §5.5, §5.6).
+
 import type { Resources } from "../../resources/index.ts";
+import { countTerminalTask } from "./framework-metrics.ts";
+import { taskReasonMetric } from "./metrics.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { taskKey, taskStateMetric } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
@@ -101,6 +104,7 @@ export function applyStatus(
   else task.statuses.push(status);
   if (task.state !== before) {
     ctx.count(taskStateMetric(task.state));
+    if (isTerminal(task.state)) countTaskEnd(ctx, task, status);
   }
   ctx.operator({
     type: "TASK_UPDATED",
@@ -108,6 +112,13 @@ export function applyStatus(
   });
   if (isTerminal(task.state)) releaseResources(ctx, task);
   return true;
+}
+
+/** A task's latest state became terminal: the per-reason and per-framework counters. */
+export function countTaskEnd(ctx: Ctx, task: TaskRecord, status: TaskStatus): void {
+  const reason = taskReasonMetric(task.state, status.source, status.reason);
+  if (reason !== undefined) ctx.count(reason);
+  countTerminalTask(ctx, task);
 }
 
 /** Gives a task's resources back to the allocator once (terminal latest state, removal). */

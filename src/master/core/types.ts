@@ -53,6 +53,8 @@ export interface MasterFlags {
   rolesWhitelist: readonly string[] | undefined;
   /** `--root_submissions` (true). */
   rootSubmissions: boolean;
+  /** `--publish_per_framework_metrics` (true): the `master/frameworks/<name>/<id>/` keys. */
+  publishPerFrameworkMetrics: boolean;
   /**
    * Not a Mesos flag: how long a framework whose stream is congested (its consumer stopped
    * reading) keeps its offers before they are rescinded (src/master/core/stream-pressure.ts).
@@ -82,6 +84,7 @@ export const DEFAULT_MASTER_FLAGS: MasterFlags = {
   maxUnreachableTasksPerFramework: 1000,
   rolesWhitelist: undefined,
   rootSubmissions: true,
+  publishPerFrameworkMetrics: true,
   // Long enough for a consumer that paused (a GC, a slow disk) to catch up; short next to the
   // 30 s a normal framework went without offers behind 500 silent ones.
   congestedOfferTimeoutMs: 5_000,

@@ -63,6 +63,19 @@ describe("oversubscription with the usage estimator and QoS controller", () => {
       }),
     ]);
     await framework.state("revocable", "TASK_RUNNING");
+    const metrics = async () =>
+      (await (await fetch(`${cluster.agent.url}/metrics/snapshot`)).json()) as Record<
+        string,
+        number
+      >;
+    const lending = await metrics();
+    assert.ok((lending["slave/cpus_revocable_total"] ?? 0) > 0, "the estimate is revocable");
+    assert.equal(
+      Math.round((lending["slave/cpus_revocable_used"] ?? 0) * 100),
+      Math.round(lent * 100),
+    );
+    // The regular task's cpu and the two command executors' 0.1 each, not the revocable ones.
+    assert.equal(Math.round((lending["slave/cpus_used"] ?? 0) * 100), 120);
     const sandbox = cluster.sandbox("regular");
     assert.ok(sandbox !== undefined);
     writeFileSync(join(sandbox, "go"), "");
@@ -70,6 +83,7 @@ describe("oversubscription with the usage estimator and QoS controller", () => {
     assert.equal(ended.state, "TASK_LOST");
     assert.equal(ended.status.reason, "REASON_CONTAINER_PREEMPTED");
     assert.equal(ended.status.source, "SOURCE_AGENT");
+    assert.equal((await metrics())["slave/executors_preempted"], 1);
     assert.ok(
       !framework.updates.some(
         (u) => u.taskId === "regular" && u.state !== "TASK_RUNNING" && u.state !== "TASK_STARTING",

@@ -36,9 +36,11 @@ describe("--strict", () => {
     });
   });
 
-  it("with --strict=false the agent starts afresh", async () => {
+  it("with --strict=false the agent starts afresh and counts the recovery error", async () => {
     const agent = await startTestAgent(undefined, work.dir, { strict: "false" });
     assert.equal(agent.agentId(), undefined, "the unreadable checkpoint's agent is not taken on");
+    const metrics = (await (await fetch(`${agent.url}/metrics/snapshot`)).json()) as Loose;
+    assert.equal(metrics["slave/recovery_errors"], 1);
     await agent.close();
   });
 });

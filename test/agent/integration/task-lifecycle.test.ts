@@ -71,6 +71,14 @@ describe("agent task lifecycle with a real master", () => {
     assert.equal(metrics["slave/tasks_failed"], 1, "fails");
     assert.ok((metrics["slave/valid_status_updates"] ?? 0) >= 6, "3 updates per task");
     assert.equal(metrics["slave/invalid_status_updates"], 0);
+    // The keys Mesos lists beside them (reference §4.6), at their values for this agent.
+    assert.equal(metrics["slave/recovery_errors"], 0);
+    assert.equal(typeof metrics["slave/recovery_time_secs"], "number");
+    assert.equal(metrics["slave/valid_framework_messages"], 0);
+    assert.equal(metrics["slave/executors_preempted"], 0);
+    assert.equal(metrics["slave/cpus_revocable_total"], 0);
+    assert.equal(metrics["slave/cpus_revocable_used"], 0);
+    assert.ok((metrics["slave/executor_directory_max_allowed_age_secs"] ?? 0) > 0);
   });
 
   it("a killed task gets SIGTERM, then SIGKILL after its grace period, and is TASK_KILLED", async () => {

@@ -16,7 +16,7 @@ type FrameworkState = {
   offered: number;
 };
 
-import { Resources } from "../../../src/resources/index.ts";
+import { ResourceQuantities, Resources } from "../../../src/resources/index.ts";
 
 interface AgentState {
   total: Resources;
@@ -152,6 +152,19 @@ export class FakeAllocator implements AllocatorPort {
   }
   getInverseOfferStatuses(): Map<string, never[]> {
     return new Map();
+  }
+  // The metrics' reads: what each agent has given out, no shares and no quota of its own.
+  allocatedOn(agentId: string): Resources {
+    return this.agents.get(agentId)?.allocated ?? Resources.empty();
+  }
+  allocatedTo(): Resources {
+    return Resources.empty();
+  }
+  roleShare(): number {
+    return 0;
+  }
+  quotaConsumed(): ResourceQuantities {
+    return ResourceQuantities.empty();
   }
 }
 

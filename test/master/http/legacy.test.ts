@@ -102,4 +102,36 @@ describe("legacy endpoints and metrics with three tasks", () => {
     assert.match(text, /^master_tasks_running 3$/m);
     assert.match(text, /^master_messages_launch_tasks 3$/m);
   });
+
+  it("/metrics/snapshot times allocation runs and registry writes, and lists the framework's own keys", async () => {
+    const m = (await getJson(`${master.url}/metrics/snapshot`)).json as Record<string, number>;
+    // Allocation runs every 50 ms here: several have run, each timed.
+    assert.ok(
+      (m["allocator/mesos/allocation_runs"] ?? 0) >= 2,
+      String(m["allocator/mesos/allocation_runs"]),
+    );
+    for (const timer of [
+      "allocator/mesos/allocation_run_ms",
+      "allocator/mesos/allocation_run_latency_ms",
+      "registrar/state_store_ms",
+      "registrar/state_fetch_ms",
+    ]) {
+      for (const suffix of ["", "/count", "/min", "/max", "/p50", "/p99", "/p9999"]) {
+        assert.equal(typeof m[timer + suffix], "number", timer + suffix);
+      }
+    }
+    assert.ok((m["registrar/state_store_ms/count"] ?? 0) >= 1);
+    assert.equal(m["registrar/queued_operations"], 0);
+    assert.equal(m["allocator/mesos/resources/cpus/total"], m["master/cpus_total"]);
+    const prefix = Object.keys(m).find((k) =>
+      /^master\/frameworks\/[^/]+\/[^/]+\/subscribed$/.test(k),
+    );
+    assert.ok(prefix !== undefined, "a per-framework key");
+    const base = prefix.slice(0, -"subscribed".length);
+    assertMetrics(m, {
+      [`${base}subscribed`]: 1,
+      [`${base}tasks/active/task_running`]: 3,
+      [`${base}operations/launch`]: 3,
+    });
+  });
 });
