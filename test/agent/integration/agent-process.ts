@@ -3,16 +3,16 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync, rmdirSync } from "node:fs";
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { after, before } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { RunningMaster } from "../../../src/master/server.ts";
 import { freePort, killPids, type TempDir, tempWorkDir } from "../../support/cluster.ts";
 import { watchOutput } from "../../support/eventually.ts";
 import { cgroupRootDirs, leftoverCgroups } from "../containerizer/helpers.ts";
-import { Framework, startMasterForAgents, TEST_RESOURCES } from "./helpers.ts";
+import { agentCgroupsRoot, Framework, startMasterForAgents, TEST_RESOURCES } from "./helpers.ts";
 
-export { freePort };
+export { agentCgroupsRoot, freePort };
 
 const BIN = fileURLToPath(new URL("../../../bin/tessera.mjs", import.meta.url));
 
@@ -41,10 +41,6 @@ export async function agentProcessFlags(
 }
 
 /** The cgroups root of the agent process working in `workDir` (a unique temporary dir). */
-export function agentCgroupsRoot(workDir: string): string {
-  return `tessera-agent-it-${basename(workDir)}`;
-}
-
 export interface AgentProcess {
   child: ChildProcess;
   output: () => string;

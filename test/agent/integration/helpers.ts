@@ -3,6 +3,7 @@
 // launches tasks and acknowledges every update while waiting (bounded) for task states.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { pino } from "pino";
 import {
   type RunningAgent,
@@ -30,6 +31,16 @@ export async function startMasterForAgents(): Promise<RunningMaster> {
   return startTestMaster({ allocation_interval: "20ms" });
 }
 
+/**
+ * The cgroups root of a test agent: its own per work dir, so that one test file's agent never
+ * takes another's containers for orphans (a restarted agent destroys every container under its
+ * root that its checkpoint does not know), while an agent restarted on the same work dir finds
+ * its containers again.
+ */
+export function agentCgroupsRoot(workDir: string): string {
+  return `tessera-agent-it-${basename(workDir)}`;
+}
+
 export async function startTestAgent(
   master: RunningMaster | undefined,
   workDir: string,
@@ -41,6 +52,7 @@ export async function startTestAgent(
     flags: {
       ...(master === undefined ? {} : { master: master.url.replace("http://", "") }),
       work_dir: workDir,
+      cgroups_root: agentCgroupsRoot(workDir),
       port: "0",
       ip: "127.0.0.1",
       hostname: "localhost",
