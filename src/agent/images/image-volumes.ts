@@ -1,10 +1,11 @@
 // ContainerInfo volumes of a container that runs in an image (containers.md §1, Mesos's
 // volume/host_path, volume/sandbox_path and volume/image isolators): HOST_PATH (also the legacy
-// `host_path` form), SANDBOX_PATH of type SELF and RO DOCKER image volumes (the image's
-// unpacked root), bound at `container_path` in the rootfs
+// `host_path` form), SANDBOX_PATH of type SELF and DOCKER image volumes (the image's unpacked
+// root: the store's one copy for RO, the container's own copy for RW, container-images.ts),
+// bound at `container_path` in the rootfs
 // (a relative path is below the sandbox, /mnt/mesos/sandbox), read-only for mode RO. What
 // cannot be honoured is refused with a message: PARENT sandbox paths (a task's container has
-// no parent; nested containers do not run in images here), RW or APPC image volumes, secret,
+// no parent; nested containers do not run in images here), APPC image volumes, secret,
 // Docker and CSI volumes, a missing host path, a container_path that leaves the rootfs. Pure apart from checking that the host paths exist.
 import { statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
@@ -47,8 +48,6 @@ function source(
   if (v.image !== undefined) {
     const dir = imageDirs.get(v);
     if (dir === undefined) return { refused: "only DOCKER image volumes are supported" };
-    // The image's one unpacked copy, shared by every container: never written through.
-    if (v.mode !== "RO") return { refused: "an image volume must be mode RO here" };
     return dir;
   }
   const src = v.source;
