@@ -15,17 +15,26 @@
 //
 // Why child processes, not nested containers: the executor is a plain process in the
 // container the agent made for it; the children inherit that container's namespaces and
-// cgroups, which is what sharing means here.
+// cgroups, which is what sharing means here. A task that names its own image is the exception:
+// it runs in a nested container the agent provisions (nested-tasks.ts), in the executor's
+// network, with its own sandbox below the executor's (SANDBOX_PATH PARENT volumes share paths
+// of the executor's sandbox), as Mesos's default executor runs every task.
 import { type ChildProcess, spawn } from "node:child_process";
 import { DEFAULT_KILL_GRACE_MS, terminationMessage } from "../agent/executor/command-executor.ts";
 import { HealthChecker } from "../agent/executor/health-check.ts";
 import { ExecutorClient } from "../sdk/executor-client.ts";
+import type { ContainerID } from "../wire/ids.ts";
 import type { TaskInfo } from "../wire/task.ts";
+import { type NestedEnd, NestedTasks, needsOwnContainer } from "./nested-tasks.ts";
 
 interface RunningTask {
   readonly info: TaskInfo;
   readonly group: string;
   child: ChildProcess | undefined;
+  /** Its nested container, for a task in its own image. */
+  nested: ContainerID | undefined;
+  /** The SIGKILL pending after a nested task's grace period. */
+  killTimer: NodeJS.Timeout | undefined;
   health: HealthChecker | undefined;
   /** Set once a kill began: the terminal state and message it ends with. */
   killing: { message: string; healthy?: boolean } | undefined;
@@ -37,6 +46,13 @@ const executor = new ExecutorClient();
 const tasks = new Map<string, RunningTask>();
 let groups = 0;
 let shuttingDown = false;
+/** The executor's own container (SUBSCRIBED), the parent of nested tasks. */
+let ownContainer: ContainerID | undefined;
+let nestedClient: NestedTasks | undefined;
+const nestedTasks = () => {
+  nestedClient ??= new NestedTasks();
+  return nestedClient;
+};
 
 function taskEnv(info: TaskInfo): Record<string, string> {
   const env: Record<string, string> = {};
@@ -75,6 +91,10 @@ function kill(task: RunningTask, why: { message: string; healthy?: boolean }, gr
   if (task.terminal || task.killing !== undefined) return;
   task.killing = why;
   task.health?.stop();
+  if (task.nested !== undefined) {
+    killNested(task, task.nested, graceMs(task, grace));
+    return;
+  }
   const child = task.child;
   if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
   const signal = (name: NodeJS.Signals) => {
@@ -89,6 +109,12 @@ function kill(task: RunningTask, why: { message: string; healthy?: boolean }, gr
   child.once("exit", () => clearTimeout(timer));
 }
 
+/** SIGTERM through the agent, SIGKILL after the grace period (cleared once it has ended). */
+function killNested(task: RunningTask, id: ContainerID, grace: number): void {
+  void nestedTasks().kill(id, "SIGTERM");
+  task.killTimer = setTimeout(() => void nestedTasks().kill(id, "SIGKILL"), grace);
+}
+
 function killGroup(group: string, message: string, grace?: number): void {
   for (const t of tasks.values()) if (t.group === group) kill(t, { message }, grace);
 }
@@ -101,6 +127,7 @@ async function start(task: RunningTask): Promise<void> {
     await update(task, "TASK_KILLED", { message: task.killing.message });
     return;
   }
+  if (needsOwnContainer(info)) return startNested(task);
   const argv =
     command?.shell === false
       ? [command.value ?? "", ...(command.arguments ?? []).slice(1)]
@@ -135,6 +162,40 @@ async function start(task: RunningTask): Promise<void> {
   await ended(task, code, signal);
 }
 
+/** A task in its own image: a nested container the agent launches (nested-tasks.ts). */
+async function startNested(task: RunningTask): Promise<void> {
+  const { info } = task;
+  const fail = async (message: string) => {
+    await update(task, "TASK_FAILED", { message });
+    killGroup(task.group, `Killed since task ${info.task_id.value} of its group ended`);
+  };
+  if (ownContainer === undefined) return fail("The executor's container is not known");
+  // A COMMAND check would run here, outside the task's image.
+  if (info.health_check?.type === "COMMAND") {
+    return fail("A COMMAND health check of a task in its own image is not supported");
+  }
+  const launched = await nestedTasks().launch(ownContainer, info);
+  if (!launched.ok) return fail(launched.message);
+  task.nested = launched.id;
+  const end: Promise<NestedEnd> = nestedTasks().wait(launched.id);
+  // A kill that came while it was launching.
+  if (task.killing !== undefined) killNested(task, launched.id, graceMs(task));
+  await update(task, "TASK_RUNNING");
+  if (info.health_check !== undefined && task.killing === undefined) {
+    task.health = new HealthChecker(info.health_check, taskEnv(info), process.cwd(), {
+      healthChanged: (healthy) => void update(task, "TASK_RUNNING", { healthy }),
+      unhealthy: (failures) =>
+        kill(task, {
+          healthy: false,
+          message: `Task was killed since health check failed ${failures} times consecutively`,
+        }),
+    });
+  }
+  const { code, signal } = await end;
+  clearTimeout(task.killTimer);
+  await ended(task, code, signal);
+}
+
 async function ended(task: RunningTask, code: number | null, signal: NodeJS.Signals | null) {
   task.health?.stop();
   const why = task.killing;
@@ -166,6 +227,10 @@ function allDone(): boolean {
   return executor.unacknowledgedUpdates.length === 0;
 }
 
+executor.on("subscribed", (subscribed) => {
+  ownContainer = subscribed.containerId;
+});
+
 executor.on("launchGroup", (group) => {
   const id = `group-${++groups}`;
   const list = (group.tasks ?? []).map(
@@ -173,6 +238,8 @@ executor.on("launchGroup", (group) => {
       info,
       group: id,
       child: undefined,
+      nested: undefined,
+      killTimer: undefined,
       health: undefined,
       killing: undefined,
       terminal: false,
@@ -191,6 +258,8 @@ executor.on("launch", (info) => {
     info,
     group: `group-${++groups}`,
     child: undefined,
+    nested: undefined,
+    killTimer: undefined,
     health: undefined,
     killing: undefined,
     terminal: false,

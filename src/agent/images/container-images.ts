@@ -196,11 +196,13 @@ export class ContainerImages {
     return image === undefined || state === undefined ? undefined : { image, ...state };
   }
 
-  /** Pulls and provisions the container's image; undefined image: it runs on the host. */
+  /** Pulls and provisions the container's image; undefined image: it runs on the host.
+   *  `parentSandboxDir`: a nested container's parent's sandbox (SANDBOX_PATH PARENT). */
   async prepare(
     containerId: string,
     info: ContainerInfo | undefined,
     sandboxDir: string,
+    parentSandboxDir?: string,
   ): Promise<PrepareResult> {
     const named = info === undefined ? undefined : namedImage(info);
     if (info === undefined || this.#flags.providers === undefined || named === undefined) {
@@ -236,7 +238,7 @@ export class ContainerImages {
     if (!pulled.ok) return pulled;
     const volumeImages = await this.#volumeImages(containerId, store, info.volumes ?? []);
     if (!volumeImages.ok) return volumeImages;
-    const volumes = imageVolumes(info.volumes, sandboxDir, volumeImages.dirs);
+    const volumes = imageVolumes(info.volumes, sandboxDir, volumeImages.dirs, parentSandboxDir);
     if (!volumes.ok) return volumes;
     try {
       const provisioned = await this.#provisioner.provision(containerId, pulled.value);

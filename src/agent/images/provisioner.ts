@@ -157,7 +157,7 @@ export class Provisioner {
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, "", { flag: "a" });
       }
-      if (b.from.startsWith(sandboxDir)) await mkdir(b.from, { recursive: true });
+      if (b.inSandbox) await mkdir(b.from, { recursive: true });
     }
   }
 

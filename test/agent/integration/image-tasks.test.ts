@@ -188,8 +188,7 @@ describe("tasks in a container image", { skip }, () => {
     const next = await run(
       "imgvol-rw-next",
       {
-        value:
-          "test -e /img/etc/written && echo seen; echo checked",
+        value: "test -e /img/etc/written && echo seen; echo checked",
       },
       rwVolume,
     );
