@@ -25,7 +25,7 @@ import { HealthChecker } from "../agent/executor/health-check.ts";
 import { ExecutorClient } from "../sdk/executor-client.ts";
 import type { ContainerID } from "../wire/ids.ts";
 import type { TaskInfo } from "../wire/task.ts";
-import { type NestedEnd, NestedTasks, needsOwnContainer } from "./nested-tasks.ts";
+import { type NestedEnd, NestedTasks, needsOwnContainer, taskRefusal } from "./nested-tasks.ts";
 
 interface RunningTask {
   readonly info: TaskInfo;
@@ -127,6 +127,8 @@ async function start(task: RunningTask): Promise<void> {
     await update(task, "TASK_KILLED", { message: task.killing.message });
     return;
   }
+  const refused = taskRefusal(info);
+  if (refused !== undefined) return failBeforeStart(task, refused);
   if (needsOwnContainer(info)) return startNested(task);
   const argv =
     command?.shell === false
@@ -162,13 +164,16 @@ async function start(task: RunningTask): Promise<void> {
   await ended(task, code, signal);
 }
 
+/** The task could not be started: it fails, and takes its group down with it. */
+async function failBeforeStart(task: RunningTask, message: string): Promise<void> {
+  await update(task, "TASK_FAILED", { message });
+  killGroup(task.group, `Killed since task ${task.info.task_id.value} of its group ended`);
+}
+
 /** A task in its own image: a nested container the agent launches (nested-tasks.ts). */
 async function startNested(task: RunningTask): Promise<void> {
   const { info } = task;
-  const fail = async (message: string) => {
-    await update(task, "TASK_FAILED", { message });
-    killGroup(task.group, `Killed since task ${info.task_id.value} of its group ended`);
-  };
+  const fail = (message: string) => failBeforeStart(task, message);
   if (ownContainer === undefined) return fail("The executor's container is not known");
   // A COMMAND check would run here, outside the task's image.
   if (info.health_check?.type === "COMMAND") {

@@ -21,6 +21,21 @@ export function needsOwnContainer(info: TaskInfo): boolean {
   return info.container?.mesos?.image !== undefined;
 }
 
+/** Why the task cannot run as asked (it must not run without what it asked for), if so. */
+export function taskRefusal(info: TaskInfo): string | undefined {
+  const container = info.container;
+  if (container === undefined) return undefined;
+  // Mesos's master refuses it for a task of a task group with the same words.
+  if (container.type === "DOCKER") return "Docker ContainerInfo is not supported on the task";
+  if (!needsOwnContainer(info) && (container.volumes ?? []).length > 0) {
+    return (
+      "ContainerInfo volumes of a task without an image of its own are not mounted by the " +
+      "default executor: the task was not run without them"
+    );
+  }
+  return undefined;
+}
+
 export interface NestedEnd {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;

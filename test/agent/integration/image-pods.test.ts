@@ -2,7 +2,8 @@
 // default executor runs each such task as a nested container the agent provisions (Mesos
 // supports an image per task of a group), which sees its image's /etc, not the host's; tasks
 // share paths of the executor's sandbox through SANDBOX_PATH volumes of type PARENT (one
-// writes, the other reads). Afterwards no mount of the work dir is left on the host and the
+// writes, the other reads); a task that asks for what cannot be given (type DOCKER, volumes
+// without an image) fails without running. Afterwards no mount of the work dir is left on the host and the
 // nested containers' rootfses are gone. The image is built offline (image-fixture.ts).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -65,7 +66,7 @@ describe("task groups whose tasks have their own image", { skip }, () => {
 
   /** Launches `tasks` as one group on the default executor `executorId`. */
   async function launchGroup(executorId: string, tasks: Loose[]): Promise<void> {
-    const offer = await cluster.framework.offer();
+    const offer = await cluster.framework.offerWithRoom(0.3, 192);
     const res = await cluster.framework.scheduler.call({
       type: "ACCEPT",
       accept: {
@@ -135,5 +136,27 @@ describe("task groups whose tasks have their own image", { skip }, () => {
     const killed = await terminal(cluster.framework, "sleeper", START_MS);
     assert.equal(killed.state, "TASK_KILLED", killed.status.message);
     await leftNothing();
+  });
+
+  it("a task with a DOCKER ContainerInfo, or volumes but no image of its own, fails without running", async () => {
+    const marker = (id: string) => `touch ${join(cluster.workDir, `${id}.ran`)}`;
+    await launchGroup("pod-refused", [
+      {
+        ...imageTask("docker-type", marker("docker-type")),
+        container: { type: "DOCKER", docker: { image: "busybox" } },
+      },
+      {
+        ...imageTask("no-image", marker("no-image")),
+        container: { ...imageTask("x", "").container, mesos: undefined },
+      },
+    ]);
+    const docker = await terminal(cluster.framework, "docker-type", START_MS);
+    assert.equal(docker.state, "TASK_FAILED", docker.status.message);
+    assert.match(String(docker.status.message), /Docker ContainerInfo is not supported/);
+    const noImage = await terminal(cluster.framework, "no-image", START_MS);
+    assert.equal(noImage.state, "TASK_FAILED");
+    assert.match(String(noImage.status.message), /volumes of a task without an image/);
+    assert.equal(existsSync(join(cluster.workDir, "docker-type.ran")), false);
+    assert.equal(existsSync(join(cluster.workDir, "no-image.ran")), false);
   });
 });
