@@ -40,12 +40,16 @@ interface RunningTask {
   killing: { message: string; healthy?: boolean } | undefined;
   terminal: boolean;
   terminalUuid: string | undefined;
+  /** The task's last status update sent (they go out in order). */
+  updates: Promise<void>;
 }
 
 const executor = new ExecutorClient();
 const tasks = new Map<string, RunningTask>();
 let groups = 0;
 let shuttingDown = false;
+/** Status updates waiting for the one before them (not yet handed to the client). */
+let queuedUpdates = 0;
 /** The executor's own container (SUBSCRIBED), the parent of nested tasks. */
 let ownContainer: ContainerID | undefined;
 let nestedClient: NestedTasks | undefined;
@@ -69,14 +73,25 @@ async function update(
 ): Promise<void> {
   const terminal = state !== "TASK_STARTING" && state !== "TASK_RUNNING";
   if (terminal) task.terminal = true;
-  const sent = await executor.sendUpdate({
-    taskId: task.info.task_id.value,
-    state,
-    ...extra,
-    ...(extra.healthy !== undefined && !terminal
-      ? { reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED" as const }
-      : {}),
+  // One at a time per task: a health change sent without waiting and the kill it causes
+  // went out on two connections, and the terminal update could overtake it.
+  queuedUpdates++;
+  const send = task.updates.then(() => {
+    queuedUpdates--;
+    return executor.sendUpdate({
+      taskId: task.info.task_id.value,
+      state,
+      ...extra,
+      ...(extra.healthy !== undefined && !terminal
+        ? { reason: "REASON_TASK_HEALTH_CHECK_STATUS_UPDATED" as const }
+        : {}),
+    });
   });
+  task.updates = send.then(
+    () => undefined,
+    () => undefined,
+  );
+  const sent = await send;
   if (terminal) task.terminalUuid = sent.uuid;
 }
 
@@ -150,18 +165,23 @@ async function start(task: RunningTask): Promise<void> {
     child.once("exit", (code, signal) => resolve([code, signal])),
   );
   await update(task, "TASK_RUNNING");
-  if (info.health_check !== undefined) {
-    task.health = new HealthChecker(info.health_check, env, process.cwd(), {
-      healthChanged: (healthy) => void update(task, "TASK_RUNNING", { healthy }),
-      unhealthy: (failures) =>
-        kill(task, {
-          healthy: false,
-          message: `Task was killed since health check failed ${failures} times consecutively`,
-        }),
-    });
-  }
+  watchHealth(task, env);
   const [code, signal] = await exited;
   await ended(task, code, signal);
+}
+
+/** Its health check, if it has one: health changes reported, a kill after too many failures. */
+function watchHealth(task: RunningTask, env: Record<string, string>): void {
+  const check = task.info.health_check;
+  if (check === undefined) return;
+  task.health = new HealthChecker(check, env, process.cwd(), {
+    healthChanged: (healthy) => void update(task, "TASK_RUNNING", { healthy }),
+    unhealthy: (failures) =>
+      kill(task, {
+        healthy: false,
+        message: `Task was killed since health check failed ${failures} times consecutively`,
+      }),
+  });
 }
 
 /** The task could not be started: it fails, and takes its group down with it. */
@@ -186,16 +206,7 @@ async function startNested(task: RunningTask): Promise<void> {
   // A kill that came while it was launching.
   if (task.killing !== undefined) killNested(task, launched.id, graceMs(task));
   await update(task, "TASK_RUNNING");
-  if (info.health_check !== undefined && task.killing === undefined) {
-    task.health = new HealthChecker(info.health_check, taskEnv(info), process.cwd(), {
-      healthChanged: (healthy) => void update(task, "TASK_RUNNING", { healthy }),
-      unhealthy: (failures) =>
-        kill(task, {
-          healthy: false,
-          message: `Task was killed since health check failed ${failures} times consecutively`,
-        }),
-    });
-  }
+  if (task.killing === undefined) watchHealth(task, taskEnv(info));
   const { code, signal } = await end;
   clearTimeout(task.killTimer);
   await ended(task, code, signal);
@@ -229,7 +240,22 @@ async function ended(task: RunningTask, code: number | null, signal: NodeJS.Sign
  */
 function allDone(): boolean {
   for (const t of tasks.values()) if (!t.terminal) return false;
-  return executor.unacknowledgedUpdates.length === 0;
+  return queuedUpdates === 0 && executor.unacknowledgedUpdates.length === 0;
+}
+
+function newTask(info: TaskInfo, group: string): RunningTask {
+  return {
+    info,
+    group,
+    child: undefined,
+    nested: undefined,
+    killTimer: undefined,
+    health: undefined,
+    killing: undefined,
+    terminal: false,
+    terminalUuid: undefined,
+    updates: Promise.resolve(),
+  };
 }
 
 executor.on("subscribed", (subscribed) => {
@@ -238,19 +264,7 @@ executor.on("subscribed", (subscribed) => {
 
 executor.on("launchGroup", (group) => {
   const id = `group-${++groups}`;
-  const list = (group.tasks ?? []).map(
-    (info): RunningTask => ({
-      info,
-      group: id,
-      child: undefined,
-      nested: undefined,
-      killTimer: undefined,
-      health: undefined,
-      killing: undefined,
-      terminal: false,
-      terminalUuid: undefined,
-    }),
-  );
+  const list = (group.tasks ?? []).map((info) => newTask(info, id));
   for (const t of list) tasks.set(t.info.task_id.value, t);
   // Not awaited: the client delivers the next event (a KILL, an ACKNOWLEDGED) only once a
   // handler returns, and a task runs for as long as it likes.
@@ -259,17 +273,7 @@ executor.on("launchGroup", (group) => {
 
 executor.on("launch", (info) => {
   // A single task on the default executor is a group of one.
-  const t: RunningTask = {
-    info,
-    group: `group-${++groups}`,
-    child: undefined,
-    nested: undefined,
-    killTimer: undefined,
-    health: undefined,
-    killing: undefined,
-    terminal: false,
-    terminalUuid: undefined,
-  };
+  const t = newTask(info, `group-${++groups}`);
   tasks.set(info.task_id.value, t);
   void start(t);
 });
