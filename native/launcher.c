@@ -57,7 +57,7 @@
 #define MAX_LIST 4096
 #define MAX_CGROUPS 8
 #define MAX_BINDS 8
-#define MAX_MKDIRS 4
+#define MAX_MKDIRS 8
 #define MAX_NETFILES 4
 #define MAX_RDONLY 96
 #define MAX_GROUPS 1024

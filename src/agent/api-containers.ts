@@ -9,16 +9,19 @@ import type { AgentCore } from "./core/agent.ts";
 import { sandboxPath } from "./core/paths.ts";
 import { containerResources, pidFile } from "./launching.ts";
 import { AgentContainers } from "./nested/agent-containers.ts";
+import type { NestedImages } from "./nested/image-container.ts";
 
 export function apiContainers(
   core: AgentCore,
   containerizer: Containerizer,
   flags: { readonly workDir: string; readonly sandboxDirectory: string },
   logger: Logger,
+  images?: NestedImages,
 ): AgentContainers {
   return new AgentContainers({
     workDir: flags.workDir,
     containerizer,
+    images,
     sandboxMountPoint: containerizer.isolators.includes("filesystem/linux")
       ? flags.sandboxDirectory
       : null,

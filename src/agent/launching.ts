@@ -123,6 +123,11 @@ export class Launching {
     });
   }
 
+  /** The image support, for nested containers with their own image (src/agent/nested). */
+  get images(): ContainerImages {
+    return this.#images;
+  }
+
   pullProgress(containerId: string) {
     return this.#images.pullProgress(containerId);
   }

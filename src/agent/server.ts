@@ -314,7 +314,7 @@ export async function startAgent(options: StartAgentOptions = {}): Promise<Runni
     },
     executorTokenCheck(core),
   );
-  const containers = apiContainers(core, containerizer, flags, logger);
+  const containers = apiContainers(core, containerizer, flags, logger, launching.images);
   let recovery: RecoverySummary | undefined;
   registerAgentEndpoints(server, {
     core,

@@ -37,6 +37,7 @@ import {
   parseIsolation,
 } from "./isolation-flags.ts";
 import type { CommandSpec } from "./launcher.ts";
+import { launcherDirsUnderTmp } from "./launcher-dirs.ts";
 import { LinuxContainerizer } from "./linux-containerizer.ts";
 import { detectNamespaces, findTools } from "./namespaces-detect.ts";
 import { nativeLauncher } from "./native-launcher.ts";
@@ -170,6 +171,9 @@ export interface ContainerizerOptions {
   readonly pollIntervalMs?: number | undefined;
   /** Mesos `--sandbox_directory`: where filesystem/linux shows the sandbox. */
   readonly sandboxMountPoint?: string | undefined;
+  /** Directories below /tmp that containers keep seeing through their private /tmp
+   *  (filesystem/linux); default: the agent's own install where it is there (launcher-dirs.ts). */
+  readonly launcherDirs?: readonly string[] | undefined;
   /** Where the containerizer records the containers it starts, to find the ones no checkpoint
    *  knows after a crash (Mesos's --runtime_dir); unset: not recorded. */
   readonly runtimeDir?: string | undefined;
@@ -254,6 +258,7 @@ export function createContainerizer(
     enableCfs: options.enableCfs ?? true,
     pollIntervalMs: options.pollIntervalMs ?? DEFAULT_POLL_INTERVAL_MS,
     sandboxMountPoint: options.sandboxMountPoint ?? DEFAULT_SANDBOX_MOUNT_POINT,
+    launcherDirs: launcherDirsUnderTmp(options.launcherDirs),
     diskWatchIntervalMs,
     enforceDiskQuota,
     pidsLimit: options.pidsLimit ?? DEFAULT_CONTAINER_PIDS_LIMIT,

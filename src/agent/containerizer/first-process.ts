@@ -20,6 +20,8 @@ export interface Launchers {
   readonly tools: Tools;
   /** filesystem/linux's mount point, or null when the isolator is off. */
   readonly mountPoint: string | null;
+  /** With filesystem/linux: the agent's install dirs its private /tmp would hide. */
+  readonly launcherDirs: readonly string[];
   readonly pidNamespace: boolean;
   /** What every container gives up before its task runs (task-hardening.ts). */
   readonly hardening: TaskHardening;
@@ -33,6 +35,7 @@ export function makeLaunchers(
     readonly tools: Tools;
     readonly sandboxMountPoint: string;
     readonly pidsLimit: number;
+    readonly launcherDirs: readonly string[];
   },
   exitLog: string | null,
 ): Launchers {
@@ -44,6 +47,7 @@ export function makeLaunchers(
     helper: native === null ? new SpawnHelper(nodeHelperDialect(exitLog)) : null,
     tools: config.tools,
     mountPoint: config.isolators.includes("filesystem/linux") ? config.sandboxMountPoint : null,
+    launcherDirs: config.launcherDirs,
     pidNamespace: config.isolators.includes("namespaces/pid"),
     hardening: taskHardening(pidsCgroup, config.pidsLimit, !!native || !!config.tools.unshare),
   };
@@ -56,7 +60,7 @@ export function startFirstProcess(
   cgroupProcsFiles: string[],
   user: ContainerUser | null,
 ): Promise<HelperSpawnResult> {
-  const { mountPoint, pidNamespace, hardening } = launchers;
+  const { mountPoint, pidNamespace, hardening, launcherDirs } = launchers;
   if (launchers.native !== null) {
     return launchers.native.spawn({
       name: containerId,
@@ -68,6 +72,7 @@ export function startFirstProcess(
       cgroupProcsFiles,
       pidNamespace,
       mountPoint,
+      launcherDirs,
       user,
       hardening,
       network: launch.network,
@@ -88,7 +93,8 @@ export function startFirstProcess(
     command: launch.command,
     cgroupProcsFiles,
     pidNamespace,
-    filesystem: mountPoint === null ? null : { sandboxDir: launch.sandboxDir, mountPoint },
+    filesystem:
+      mountPoint === null ? null : { sandboxDir: launch.sandboxDir, mountPoint, launcherDirs },
     user,
     hardening,
     tools: {

@@ -20,6 +20,7 @@
 
 import { chmodSync, chownSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
+import { privateTmpTarget } from "./launcher-dirs.ts";
 import { KEPT_CAPABILITIES, type TaskHardening } from "./task-hardening.ts";
 
 export interface CommandSpec {
@@ -34,8 +35,13 @@ export interface LaunchPlanInput {
   readonly command: CommandSpec;
   readonly cgroupProcsFiles: readonly string[];
   readonly pidNamespace: boolean;
-  /** filesystem/linux: the host sandbox path and where it appears inside the container. */
-  readonly filesystem: { readonly sandboxDir: string; readonly mountPoint: string } | null;
+  /** filesystem/linux: the host sandbox path and where it appears inside the container, and
+   *  the directories below /tmp kept visible in it, read-only (launcher-dirs.ts). */
+  readonly filesystem: {
+    readonly sandboxDir: string;
+    readonly mountPoint: string;
+    readonly launcherDirs?: readonly string[] | undefined;
+  } | null;
   readonly user: { readonly uid: number; readonly gid: number } | null;
   readonly hardening?: TaskHardening | undefined;
   readonly tools: {
@@ -61,13 +67,16 @@ export const CGROUP_JOIN_FAILED_EXIT = 125;
 const READ_ONLY_SCRIPT =
   'while [ "$1" != -- ]; do if [ -e "$1" ]; then mount -o remount,bind,ro "$1" 2>/dev/null || { mount --bind "$1" "$1" && mount -o remount,bind,ro "$1"; } || exit 126; fi; shift; done; shift; exec "$@"';
 
-// Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, rest the command.
+// Runs as root inside the new mount namespace: $1 sandbox, $2 mount point, $3 a count N, then N
+// pairs of a directory below /tmp to keep visible (launcher-dirs.ts) and where in
+// `<sandbox>/tmp` it goes, rest the command.
 // `<sandbox>/tmp` is created by prepareSandbox beforehand (one exec fewer on the launch path).
 // The task starts in the mount point (Mesos runs it in the container's sandbox path): the host
 // path of the sandbox is hidden once /tmp is replaced, when the work dir lives under /tmp.
-// The sandbox is bound recursively: persistent volumes mounted in it (volume-mounts.ts) come along.
+// The sandbox is bound recursively: persistent volumes mounted in it (volume-mounts.ts) come
+// along; so is `<sandbox>/tmp`, with the kept directories bound into it while /tmp is the host's.
 const MOUNT_SCRIPT =
-  'mount --rbind "$1" "$2" && mount --bind "$1/tmp" /tmp && cd "$2" && shift 2 && exec "$@"';
+  's=$1 m=$2 n=$3; shift 3; mount --rbind "$s" "$m" || exit; while [ "$n" -gt 0 ]; do mkdir -p "$2" && mount --bind "$1" "$2" && mount -o remount,bind,ro "$2" || exit; shift 2; n=$((n-1)); done; mount --rbind "$s/tmp" /tmp && cd "$m" && exec "$@"';
 
 /** The argv that starts a container as described in the header. Pure. */
 export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
@@ -104,18 +113,23 @@ export function buildLaunchPlan(input: LaunchPlanInput): LaunchPlan {
     const paths = [...hardening.readOnly, ...(rootTask ? hardening.rootReadOnly : [])];
     argv = [tools.sh, "-c", READ_ONLY_SCRIPT, "tessera-ro", ...paths, "--", ...argv];
   }
-  if (input.filesystem !== null) {
+  const fs = input.filesystem;
+  if (fs !== null) {
+    const kept = fs.launcherDirs ?? [];
+    const sandboxTmp = join(fs.sandboxDir, "tmp");
     argv = [
       tools.sh,
       "-c",
       MOUNT_SCRIPT,
       "tessera-mount",
-      input.filesystem.sandboxDir,
-      input.filesystem.mountPoint,
+      fs.sandboxDir,
+      fs.mountPoint,
+      String(kept.length),
+      ...kept.flatMap((dir) => [dir, privateTmpTarget(sandboxTmp, dir)]),
       ...argv,
     ];
   }
-  if (input.pidNamespace || input.filesystem !== null || mountNamespace) {
+  if (input.pidNamespace || fs !== null || mountNamespace) {
     const flags = input.pidNamespace ? ["--pid", "--mount-proc", "--kill-child"] : [];
     // --mount-proc implies a mount namespace; filesystem/linux alone asks for one.
     if (!input.pidNamespace) flags.push("--mount");

@@ -63,6 +63,8 @@ export interface LinuxContainerizerConfig {
   readonly enableCfs: boolean;
   readonly pollIntervalMs: number;
   readonly sandboxMountPoint: string;
+  /** filesystem/linux: directories below /tmp kept visible in containers (launcher-dirs.ts). */
+  readonly launcherDirs: readonly string[];
   /** disk/du: how often sandboxes are measured, and whether a quota breach ends a container. */
   readonly diskWatchIntervalMs: number;
   readonly enforceDiskQuota: boolean;

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import type { ContainerNetworkJoin } from "../network/network-join.ts";
 import type { ContainerRootfs } from "./containerizer.ts";
 import type { CommandSpec } from "./launcher.ts";
+import { privateTmpTarget } from "./launcher-dirs.ts";
 import type { LauncherDialect, Reply } from "./spawn-helper.ts";
 import type { TaskHardening } from "./task-hardening.ts";
 
@@ -45,6 +46,8 @@ export interface NativeLaunchRequest {
   readonly pidNamespace: boolean;
   /** filesystem/linux: the sandbox is bind-mounted here, `<sandbox>/tmp` on /tmp. */
   readonly mountPoint: string | null;
+  /** With `mountPoint`: directories below /tmp kept visible, read-only (launcher-dirs.ts). */
+  readonly launcherDirs?: readonly string[] | undefined;
   readonly user: { readonly name: string; readonly uid: number; readonly gid: number } | null;
   /** What the container gives up (task-hardening.ts); absent: nothing. */
   readonly hardening?: TaskHardening | undefined;
@@ -136,7 +139,16 @@ export function encodeNativeRequest(id: number, r: NativeLaunchRequest): Buffer 
     // The task starts in the mount point: the sandbox's host path is hidden once /tmp is
     // replaced, when the work dir is under /tmp.
     const tmp = join(r.sandboxDir, "tmp");
-    tokens.push("mountns", "mkdir", tmp, "bind", r.sandboxDir, r.mountPoint, "bind", tmp, "/tmp");
+    tokens.push("mountns", "mkdir", tmp, "bind", r.sandboxDir, r.mountPoint);
+    // Bound into `<sandbox>/tmp` while the host's /tmp can still be seen, then carried along
+    // by the recursive bind over /tmp; read-only once there.
+    const kept = r.launcherDirs ?? [];
+    for (const dir of kept) {
+      const at = privateTmpTarget(tmp, dir);
+      tokens.push("mkdir", at, "bind", dir, at);
+    }
+    tokens.push("bind", tmp, "/tmp");
+    for (const dir of kept) tokens.push("rdonly", dir);
     tokens.push("cwd", r.mountPoint);
   }
   if (r.user !== null) tokens.push("user", r.user.name, String(r.user.uid), String(r.user.gid));

@@ -18,7 +18,7 @@ import { CONTAINER_SANDBOX, imageEnv, mergeCommand } from "./command-merge.ts";
 import { containerRefusal } from "./container-refusal.ts";
 import type { ImageRuntimeConfig } from "./image-config.ts";
 import type { ImageFlags } from "./image-flags.ts";
-import { ImageStore } from "./image-store.ts";
+import { ImageStore, type StoredImage } from "./image-store.ts";
 import { imageVolumes } from "./image-volumes.ts";
 import { Provisioner } from "./provisioner.ts";
 import {
@@ -127,22 +127,40 @@ export class ContainerImages {
     return this.#store;
   }
 
-  /** Pulls the images of DOCKER image volumes (Mesos's volume/image) and unpacks each once;
-   *  they are bound read-only from there (image-volumes.ts). */
+  /** Pulls the images of DOCKER image volumes (Mesos's volume/image). An RO one is unpacked
+   *  once in the store and bound read-only from there; an RW one is the container's own copy,
+   *  as Mesos provisions each image volume for its container: what the task writes there is
+   *  its alone, and goes with the container. The copies are made once the rootfs is
+   *  (`copies`: the container's directory is fresh then). */
   async #volumeImages(
+    containerId: string,
     store: ImageStore,
     volumes: readonly Volume[],
   ): Promise<
-    { ok: true; dirs: Map<Volume, string>; names: string[] } | { ok: false; message: string }
+    | {
+        ok: true;
+        dirs: Map<Volume, string>;
+        names: string[];
+        copies: { dir: string; image: StoredImage }[];
+      }
+    | { ok: false; message: string }
   > {
     const dirs = new Map<Volume, string>();
     const names: string[] = [];
-    for (const v of volumes) {
+    const copies: { dir: string; image: StoredImage }[] = [];
+    for (const [i, v] of volumes.entries()) {
       const image = v.image;
       if (image?.type !== "DOCKER" || image.docker === undefined) continue;
       const pulled = await store.pull(image.docker.name, { cached: image.cached !== false });
       if (!pulled.ok) {
         return { ok: false, message: `Image volume at '${v.container_path}': ${pulled.message}` };
+      }
+      names.push(image.docker.name);
+      if ((v.mode ?? "RW") === "RW") {
+        const dir = this.#provisioner.volumeDir(containerId, i);
+        dirs.set(v, dir);
+        copies.push({ dir, image: pulled.value });
+        continue;
       }
       try {
         dirs.set(v, await this.#provisioner.unpacked(pulled.value));
@@ -152,9 +170,8 @@ export class ContainerImages {
           message: `Image volume at '${v.container_path}': cannot unpack '${image.docker.name}': ${(error as Error).message}`,
         };
       }
-      names.push(image.docker.name);
     }
-    return { ok: true, dirs, names };
+    return { ok: true, dirs, names, copies };
   }
 
   /** Pull progress in the agent's log (each layer) and for pullProgress, while it runs. */
@@ -179,11 +196,13 @@ export class ContainerImages {
     return image === undefined || state === undefined ? undefined : { image, ...state };
   }
 
-  /** Pulls and provisions the container's image; undefined image: it runs on the host. */
+  /** Pulls and provisions the container's image; undefined image: it runs on the host.
+   *  `parentSandboxDir`: a nested container's parent's sandbox (SANDBOX_PATH PARENT). */
   async prepare(
     containerId: string,
     info: ContainerInfo | undefined,
     sandboxDir: string,
+    parentSandboxDir?: string,
   ): Promise<PrepareResult> {
     const named = info === undefined ? undefined : namedImage(info);
     if (info === undefined || this.#flags.providers === undefined || named === undefined) {
@@ -217,12 +236,15 @@ export class ContainerImages {
       .pull(named.name, { cached: named.cached })
       .finally(() => this.#waiting.delete(containerId));
     if (!pulled.ok) return pulled;
-    const volumeImages = await this.#volumeImages(store, info.volumes ?? []);
+    const volumeImages = await this.#volumeImages(containerId, store, info.volumes ?? []);
     if (!volumeImages.ok) return volumeImages;
-    const volumes = imageVolumes(info.volumes, sandboxDir, volumeImages.dirs);
+    const volumes = imageVolumes(info.volumes, sandboxDir, volumeImages.dirs, parentSandboxDir);
     if (!volumes.ok) return volumes;
     try {
       const provisioned = await this.#provisioner.provision(containerId, pulled.value);
+      for (const copy of volumeImages.copies) {
+        await this.#provisioner.copyImage(copy.image, copy.dir);
+      }
       const rootfs = { ...provisioned, volumes: volumes.binds };
       await this.#provisioner.mountTargets(containerId, provisioned, sandboxDir, volumes.binds);
       this.#provisioned.set(containerId, [named.name, ...volumeImages.names]);

@@ -1,10 +1,11 @@
 // ContainerInfo volumes of a container that runs in an image (containers.md §1, Mesos's
 // volume/host_path, volume/sandbox_path and volume/image isolators): HOST_PATH (also the legacy
-// `host_path` form), SANDBOX_PATH of type SELF and RO DOCKER image volumes (the image's
-// unpacked root), bound at `container_path` in the rootfs
+// `host_path` form), SANDBOX_PATH (SELF, and PARENT for a nested container) and DOCKER image volumes (the image's unpacked
+// root: the store's one copy for RO, the container's own copy for RW, container-images.ts),
+// bound at `container_path` in the rootfs
 // (a relative path is below the sandbox, /mnt/mesos/sandbox), read-only for mode RO. What
-// cannot be honoured is refused with a message: PARENT sandbox paths (a task's container has
-// no parent; nested containers do not run in images here), RW or APPC image volumes, secret,
+// cannot be honoured is refused with a message: PARENT sandbox paths of a container without a
+// parent (a task's; nested containers in images have one), APPC image volumes, secret,
 // Docker and CSI volumes, a missing host path, a container_path that leaves the rootfs. Pure apart from checking that the host paths exist.
 import { statSync } from "node:fs";
 import { isAbsolute, join, normalize } from "node:path";
@@ -21,6 +22,8 @@ export interface VolumeBind {
   readonly to: string;
   readonly readOnly: boolean;
   readonly isDirectory: boolean;
+  /** A SANDBOX_PATH source (the container's sandbox or its parent's): created if missing. */
+  readonly inSandbox: boolean;
 }
 
 export type VolumesResult =
@@ -43,12 +46,11 @@ function source(
   v: Volume,
   sandboxDir: string,
   imageDirs: ImageVolumeDirs,
+  parentSandboxDir: string | undefined,
 ): string | { refused: string } {
   if (v.image !== undefined) {
     const dir = imageDirs.get(v);
     if (dir === undefined) return { refused: "only DOCKER image volumes are supported" };
-    // The image's one unpacked copy, shared by every container: never written through.
-    if (v.mode !== "RO") return { refused: "an image volume must be mode RO here" };
     return dir;
   }
   const src = v.source;
@@ -59,7 +61,8 @@ function source(
   }
   if (src.type === "HOST_PATH" && src.host_path !== undefined) return src.host_path.path;
   if (src.type === "SANDBOX_PATH" && src.sandbox_path !== undefined) {
-    if (src.sandbox_path.type === "PARENT") {
+    const parent = src.sandbox_path.type === "PARENT";
+    if (parent && parentSandboxDir === undefined) {
       return {
         refused:
           "SANDBOX_PATH of type PARENT is for a nested container's parent sandbox; a task's container has no parent (as in Mesos)",
@@ -69,15 +72,17 @@ function source(
     if (isAbsolute(rel) || rel.startsWith("..")) {
       return { refused: `sandbox path '${src.sandbox_path.path}' leaves the sandbox` };
     }
-    return join(sandboxDir, rel);
+    return join(parent ? (parentSandboxDir as string) : sandboxDir, rel);
   }
   return { refused: `${src.type ?? "UNKNOWN"} volumes are not supported` };
 }
 
+/** `parentSandboxDir`: a nested container's parent's sandbox, for SANDBOX_PATH PARENT. */
 export function imageVolumes(
   volumes: readonly Volume[] | undefined,
   sandboxDir: string,
   imageDirs: ImageVolumeDirs = new Map(),
+  parentSandboxDir?: string,
 ): VolumesResult {
   const list = volumes ?? [];
   if (list.length > MAX_VOLUMES)
@@ -91,11 +96,12 @@ export function imageVolumes(
         message: `volume container_path '${v.container_path}' is outside the container's rootfs`,
       };
     }
-    const from = source(v, sandboxDir, imageDirs);
+    const from = source(v, sandboxDir, imageDirs, parentSandboxDir);
     if (typeof from !== "string")
       return { ok: false, message: `volume at '${v.container_path}': ${from.refused}` };
     let isDirectory = true;
-    if (!from.startsWith(sandboxDir) && !imageDirs.has(v)) {
+    const inSandbox = v.source?.type === "SANDBOX_PATH";
+    if (!inSandbox && !imageDirs.has(v)) {
       try {
         isDirectory = statSync(from).isDirectory();
       } catch {
@@ -105,7 +111,7 @@ export function imageVolumes(
         };
       }
     }
-    binds.push({ from, to, readOnly: (v.mode ?? "RW") === "RO", isDirectory });
+    binds.push({ from, to, readOnly: (v.mode ?? "RW") === "RO", isDirectory, inSandbox });
   }
   return { ok: true, binds };
 }

@@ -67,6 +67,18 @@ export class Provisioner {
     return join(this.#workDir, "provisioner", "containers", containerId);
   }
 
+  /** Where the container's own copy of its `index`th volume's image goes (an RW image
+   *  volume), removed with the container's directory. */
+  volumeDir(containerId: string, index: number): string {
+    return join(this.containerDir(containerId), "volumes", String(index));
+  }
+
+  /** Unpacks `image` into `dir`, whiteouts applied (the copy backend's way). */
+  async copyImage(image: StoredImage, dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    await copyLayers(image.layerPaths, dir);
+  }
+
   /** The backend, or why the one asked for cannot work here. */
   #chooseBackend(): Promise<Backend | string> {
     this.#backend ??= (async () => {
@@ -145,7 +157,7 @@ export class Provisioner {
         await mkdir(dirname(target), { recursive: true });
         await writeFile(target, "", { flag: "a" });
       }
-      if (b.from.startsWith(sandboxDir)) await mkdir(b.from, { recursive: true });
+      if (b.inSandbox) await mkdir(b.from, { recursive: true });
     }
   }
 

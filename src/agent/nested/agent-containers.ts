@@ -37,6 +37,7 @@ import {
   terminationOf,
   userSwitch,
 } from "./container-process.ts";
+import { launchNestedInImage, type NestedImages } from "./image-container.ts";
 import { parentIsolation, wrapArgv } from "./parent-isolation.ts";
 
 /** How long a nested container's output may stay open after its first process ended. */
@@ -65,6 +66,8 @@ export interface ContainersHost {
   /** The cgroup limits of a standalone container's LAUNCH_CONTAINER resources. */
   containerResources(resources: readonly Resource[]): ContainerResources;
   readonly logger: Logger;
+  /** Image support for nested containers with their own image; absent: refused. */
+  readonly images?: NestedImages | undefined;
 }
 
 export interface LaunchRequest {
@@ -86,6 +89,9 @@ interface Entry {
   readonly pid: number;
   /** The agent holds its pipes (nested containers); standalone ones write their own files. */
   readonly io: ContainerIO | null;
+  /** Its id in the containerizer (standalone containers and nested ones in an image), else
+   *  null: a process of its root container's. */
+  readonly containerizerId: string | null;
   readonly termination: Promise<ContainerTermination>;
   ended: ContainerTermination | undefined;
 }
@@ -138,16 +144,22 @@ export class AgentContainers {
     if (info?.type !== undefined && info.type !== "MESOS") {
       return { status: 400, message: "The provided ContainerInfo is not supported" };
     }
-    if (info?.mesos?.image !== undefined || info?.tty_info !== undefined) {
-      // Images and terminals for these containers are not built: refused, nothing started.
+    const images = this.host.images;
+    const inImage =
+      info?.mesos?.image !== undefined &&
+      request.containerId.parent !== undefined &&
+      request.class === "DEFAULT" &&
+      images !== undefined;
+    if ((info?.mesos?.image !== undefined && !inImage) || info?.tty_info !== undefined) {
+      // Images of standalone and DEBUG containers, and terminals, are not built: refused.
       return {
         status: 400,
-        message: `The provided ContainerInfo is not supported: Tessera's agent launches ${info?.tty_info === undefined ? "no container images" : "no terminal (tty_info)"} for API-launched containers`,
+        message: `The provided ContainerInfo is not supported: Tessera's agent launches ${info?.tty_info === undefined ? "container images only for nested DEFAULT containers" : "no terminal (tty_info)"}`,
       };
     }
     const key = containerKey(request.containerId);
     if (this.live(request.containerId) !== undefined) return { status: 202 };
-    if ((request.command?.value ?? "") === "") {
+    if (!inImage && (request.command?.value ?? "") === "") {
       // Mesos would run the image's entrypoint; without images there is nothing to run.
       return { status: 400, message: "Expecting 'command.value' to be set (no image to run)" };
     }
@@ -157,7 +169,11 @@ export class AgentContainers {
     }
     if (this.#closed) return { status: 400, message: "The agent is shutting down" };
     const launched =
-      id.parent === undefined ? await this.#launchStandalone(request) : this.#launchNested(request);
+      id.parent === undefined
+        ? await this.#launchStandalone(request)
+        : inImage
+          ? await this.#launchNestedImage(request, images)
+          : this.#launchNested(request);
     if (typeof launched === "string") return { status: 400, message: launched };
     this.#remember(key, launched);
     return { status: 200 };
@@ -195,6 +211,41 @@ export class AgentContainers {
       sandboxDir,
       pid: started.value.pid,
       io: null,
+      containerizerId: containerId.value,
+      termination,
+      ended: undefined,
+    };
+  }
+
+  /** A nested DEFAULT container in its own image (image-container.ts). */
+  async #launchNestedImage(request: LaunchRequest, images: NestedImages): Promise<Entry | string> {
+    const id = request.containerId;
+    const parent = id.parent!;
+    const root = this.#root(rootOf(id));
+    const parentLive = parent.parent === undefined ? root : this.live(parent);
+    if (root === undefined || parentLive === undefined) {
+      return `Parent container ${containerKey(parent)} does not exist`;
+    }
+    const sandboxDir = join(root.sandboxDir, ...nestedSegments(id));
+    const key = containerKey(id);
+    const started = await launchNestedInImage(images, this.host.containerizer, {
+      key,
+      command: request.command,
+      container: request.container!,
+      resources: this.host.containerResources(request.resources),
+      sandboxDir,
+      parentSandboxDir: join(root.sandboxDir, ...nestedSegments(parent)),
+      rootPid: root.pid,
+    });
+    if (typeof started === "string") return started;
+    const { pid, termination } = started;
+    return {
+      id,
+      cls: "DEFAULT",
+      sandboxDir,
+      pid,
+      io: null,
+      containerizerId: key,
       termination,
       ended: undefined,
     };
@@ -286,7 +337,17 @@ export class AgentContainers {
         });
       });
     });
-    return { id, cls: request.class, sandboxDir, pid, io, termination, ended: undefined };
+    const ended = undefined;
+    return {
+      id,
+      cls: request.class,
+      sandboxDir,
+      pid,
+      io,
+      containerizerId: null,
+      termination,
+      ended,
+    };
   }
 
   #watchRoot(rootValue: string): void {
@@ -354,7 +415,8 @@ export class AgentContainers {
       const executor = this.host.executorContainer(root);
       const standalone = executor === undefined;
       if ((nested && !which.nested) || (standalone && !which.standalone)) continue;
-      const usage = nested ? undefined : this.host.containerizer.usage(entry.id.value);
+      const own = entry.containerizerId;
+      const usage = own === null ? undefined : this.host.containerizer.usage(own);
       out.push({
         id: entry.id,
         ...(executor === undefined ? {} : { executor }),
@@ -391,8 +453,8 @@ export class AgentContainers {
     this.#closed = true;
     const live = [...this.#entries.values()].filter((e) => e.ended === undefined);
     for (const entry of live) {
-      if (entry.io !== null) signalGroup(entry.pid, "SIGKILL");
-      else await this.host.containerizer.destroy(entry.id.value, { gracePeriodMs: 0 });
+      if (entry.containerizerId === null) signalGroup(entry.pid, "SIGKILL");
+      else await this.host.containerizer.destroy(entry.containerizerId, { gracePeriodMs: 0 });
     }
     await Promise.all(live.map((e) => e.termination));
   }

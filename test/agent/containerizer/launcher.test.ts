@@ -73,3 +73,23 @@ test("filesystem/linux alone asks unshare for a mount namespace only", () => {
   assert.ok(plan.args.includes("--mount"));
   assert.ok(!plan.args.includes("--pid"));
 });
+
+test("filesystem/linux passes the directories kept visible through the private /tmp to the mount script", () => {
+  const plan = buildLaunchPlan({
+    ...base,
+    filesystem: { sandboxDir: "/sb", mountPoint: "/m", launcherDirs: ["/tmp/a", "/tmp/b"] },
+  });
+  const at = plan.args.indexOf("tessera-mount");
+  assert.deepEqual(plan.args.slice(at + 1, at + 8), [
+    "/sb",
+    "/m",
+    "2",
+    "/tmp/a",
+    "/sb/tmp/a",
+    "/tmp/b",
+    "/sb/tmp/b",
+  ]);
+  const none = buildLaunchPlan({ ...base, filesystem: { sandboxDir: "/sb", mountPoint: "/m" } });
+  const at0 = none.args.indexOf("tessera-mount");
+  assert.deepEqual(none.args.slice(at0 + 1, at0 + 5), ["/sb", "/m", "0", "/bin/sh"]);
+});

@@ -3,7 +3,7 @@
 // nothing behind. Namespace tests are skipped, with the reason, where they cannot work.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { createContainerizer } from "../../../src/agent/containerizer/containerizer.ts";
@@ -98,6 +98,33 @@ test("as another user under filesystem/linux, the task can write to its sandbox 
   assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
   assert.equal(readFileSync(join(sandbox, "in-sandbox"), "utf8"), "a\n");
   assert.equal(readFileSync(join(sandbox, "tmp", "in-tmp"), "utf8"), "b\n");
+});
+
+test("filesystem/linux keeps the agent's install below /tmp visible through the private /tmp, read-only", async (t) => {
+  if (!namespaces.filesystem.ok) return t.skip(namespaces.filesystem.detail);
+  // An install cloned under /tmp, as CI does: its executors are started from there.
+  const install = mkdtempSync("/tmp/tessera-install-");
+  t.after(() => rmSync(install, { recursive: true, force: true }));
+  mkdirSync(join(install, "bin"));
+  writeFileSync(join(install, "bin", "executor.sh"), "echo from the install\n");
+  const script = `sh ${install}/bin/executor.sh && { touch ${install}/w 2>/dev/null && echo writable || echo read-only; }`;
+  const kept = make({ isolation: "posix/cpu,posix/mem,filesystem/linux", launcherDirs: [install] });
+  const sandbox = sandboxes.sandbox("kept");
+  await kept.launch("kept", shell(sandbox, script));
+  const waited = await kept.wait("kept");
+  kept.close();
+  assert.ok(waited.ok);
+  assert.equal(waited.value.exitCode, 0, readSandbox(sandbox, "stderr"));
+  assert.equal(readSandbox(sandbox, "stdout"), "from the install\nread-only\n");
+  assert.equal(existsSync(join(install, "w")), false);
+  // Without it, the private /tmp hides the install (what failed every executor from there).
+  const hidden = make({ isolation: "posix/cpu,posix/mem,filesystem/linux", launcherDirs: [] });
+  const other = sandboxes.sandbox("hidden");
+  await hidden.launch("hidden", shell(other, script));
+  const ended = await hidden.wait("hidden");
+  hidden.close();
+  assert.ok(ended.ok);
+  assert.notEqual(ended.value.exitCode, 0);
 });
 
 test("recover re-attaches to a container launched by another instance, then waits and destroys it", async () => {

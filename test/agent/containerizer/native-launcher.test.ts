@@ -128,3 +128,17 @@ test("where a C compiler is installed the launcher is built, cached by source ha
   assert.match(built.path, /tessera-launcher-[0-9a-f]{16}$/);
   assert.equal(spawnSync(built.path, [], { input: "" }).status, 0, "it exits at end of input");
 });
+
+test("directories below /tmp kept visible are bound into the sandbox's tmp before it covers /tmp, then made read-only", () => {
+  const t = tokens(
+    encodeNativeRequest(8, {
+      ...base,
+      mountPoint: "/mnt/mesos/sandbox",
+      launcherDirs: ["/tmp/ci-clone"],
+    }),
+  );
+  const joined = t.join(" ");
+  assert.match(joined, /mkdir \/w\/sb\/tmp\/ci-clone bind \/tmp\/ci-clone \/w\/sb\/tmp\/ci-clone/);
+  assert.ok(joined.indexOf("bind /tmp/ci-clone") < joined.indexOf("bind /w/sb/tmp /tmp"));
+  assert.match(joined, /rdonly \/tmp\/ci-clone/);
+});

@@ -22,14 +22,14 @@ test("a volume whose container_path goes through a symlink in the image is refus
     const provisioner = new Provisioner(join(dir, "store"), join(dir, "work"), "copy");
     await assert.rejects(
       provisioner.mountTargets("c1", { dir: rootfs, cwd: "/" }, sandbox, [
-        { from: sandbox, to: "/data/x", readOnly: false, isDirectory: true },
+        { from: sandbox, to: "/data/x", readOnly: false, isDirectory: true, inSandbox: false },
       ]),
       /outside the container's rootfs \(a symlink in the image\)/,
     );
     assert.equal(existsSync(join(outside, "x")), false, "nothing was made through the link");
     // A path without links is made inside the rootfs.
     await provisioner.mountTargets("c1", { dir: rootfs, cwd: "/" }, sandbox, [
-      { from: sandbox, to: "/srv/x", readOnly: false, isDirectory: true },
+      { from: sandbox, to: "/srv/x", readOnly: false, isDirectory: true, inSandbox: false },
     ]);
     assert.equal(existsSync(join(rootfs, "srv", "x")), true);
   } finally {

@@ -49,11 +49,13 @@ export interface AgentProcess {
   kill9(): Promise<void>;
 }
 
+/** `bin`: the `tessera` command to run (default: this checkout's). */
 export async function spawnAgent(
   flags: Record<string, string>,
   timeoutMs = 20_000,
+  bin = BIN,
 ): Promise<AgentProcess> {
-  const args = [BIN, "agent", ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
+  const args = [bin, "agent", ...Object.entries(flags).map(([k, v]) => `--${k}=${v}`)];
   const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) =>
     child.once("exit", (code) => resolve(code)),
@@ -117,6 +119,8 @@ export function processClusterForSuite(
     leftoverPids?: () => number[];
     /** More agent flags, computed once the work dir exists. */
     flags?: (workDir: string) => Record<string, string>;
+    /** The `tessera` command the agent runs from (default: this checkout's). */
+    bin?: string;
   } = {},
 ): ProcessCluster {
   let master: RunningMaster | undefined;
@@ -125,7 +129,7 @@ export function processClusterForSuite(
   let flags: Record<string, string> = {};
   let agent: AgentProcess | undefined;
   const start = async (extra: Record<string, string> = {}) => {
-    agent = await spawnAgent({ ...flags, ...extra });
+    agent = await spawnAgent({ ...flags, ...extra }, undefined, options.bin);
     return agent;
   };
   before(async () => {

@@ -20,27 +20,12 @@ after(async () => {
   await cluster?.stop();
 });
 
-/** An offer with room for a group (resources freed by a group come back in pieces). */
-async function roomyOffer(): Promise<Loose> {
-  const has = (o: Loose, name: string) =>
-    (o.resources ?? []).find((r: Loose) => r.name === name)?.scalar?.value ?? 0;
-  for (let k = 0; k < 100; k++) {
-    const offer = await cluster.framework.offer();
-    if (has(offer, "cpus") >= 0.3 && has(offer, "mem") >= 192) return offer;
-    await cluster.framework.scheduler.call({
-      type: "DECLINE",
-      decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } },
-    });
-  }
-  throw new Error("no offer with room for a task group");
-}
-
 /** Launches `tasks` as one group on the default executor `executorId`; returns the agent id. */
 async function launchGroup(
   executorId: string,
   tasks: { id: string; cmd: string; health?: Record<string, unknown> }[],
 ) {
-  const offer = await roomyOffer();
+  const offer = await cluster.framework.offerWithRoom(0.3, 192);
   const res = await cluster.framework.scheduler.call({
     type: "ACCEPT",
     accept: {

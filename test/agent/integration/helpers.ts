@@ -145,6 +145,22 @@ export class Framework {
     return this.until("an offer", () => this.offers.shift());
   }
 
+  /** An offer holding at least `cpus` and `mem`. Resources freed by tasks come back in
+   *  pieces: smaller offers are declined, so that they come back together. */
+  async offerWithRoom(cpus: number, mem: number): Promise<Loose> {
+    const has = (o: Loose, name: string) =>
+      (o.resources ?? []).find((r: Loose) => r.name === name)?.scalar?.value ?? 0;
+    for (let k = 0; k < 100; k++) {
+      const offer = await this.offer();
+      if (has(offer, "cpus") >= cpus && has(offer, "mem") >= mem) return offer;
+      await this.scheduler.call({
+        type: "DECLINE",
+        decline: { offer_ids: [offer.id], filters: { refuse_seconds: 0 } },
+      });
+    }
+    throw new Error(`no offer with cpus ${cpus} and mem ${mem}`);
+  }
+
   async state(taskId: string, state: string, timeoutMs = EVENT_WAIT_MS): Promise<TaskUpdate> {
     return this.until(
       `${taskId} in ${state}`,

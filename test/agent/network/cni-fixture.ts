@@ -7,13 +7,30 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
+import { claimPortSlot } from "../../frameworks/services/port-slots.ts";
 
 export const PLUGINS = "/usr/lib/cni";
 export const tag = process.pid % 200;
 export const BRIDGE = `tsr-br${tag}`;
 export const SUBNET = `10.222.${tag}.0/24`;
-/** In the test agents' ports, [31000-31100]. */
-export const HOST_PORT = 31000 + (process.pid % 90);
+
+/** The host port a CNI test file maps, and the agent resources that offer it. The port is the
+ *  first of a slot claimed by holding a socket (port-slots.ts): two test files, each in its own
+ *  process, cannot get the same, nor one inside the ranges other tests' agents offer. */
+export interface CniHostPort {
+  readonly port: number;
+  readonly agentResources: string;
+}
+
+let claimed: Promise<CniHostPort> | undefined;
+
+export function cniHostPort(): Promise<CniHostPort> {
+  claimed ??= claimPortSlot().then((slot) => ({
+    port: slot.base,
+    agentResources: `cpus:2;mem:2048;disk:4096;ports:[${slot.base}-${slot.base + 9}]`,
+  }));
+  return claimed;
+}
 
 export function sh(cmd: string): string {
   return spawnSync("sh", ["-c", cmd], { encoding: "utf8" }).stdout;

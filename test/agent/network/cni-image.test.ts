@@ -22,14 +22,16 @@ import { buildBusyboxImage, busyboxUnavailable } from "../images/image-fixture.t
 import { type Cluster, startCluster, terminal } from "../integration/cluster.ts";
 import { commandTask } from "../integration/helpers.ts";
 import {
+  cniHostPort,
   cniNatLines,
   get,
-  HOST_PORT,
   removeSharedPortmapChains,
   sh,
   tag,
   unavailable,
 } from "./cni-fixture.ts";
+
+const { port: HOST_PORT, agentResources } = await cniHostPort();
 
 const why = busyboxUnavailable() ?? unavailable() ?? undefined;
 const BRIDGE = `tsi-br${tag}`;
@@ -64,6 +66,7 @@ describe("a DOCKER BRIDGE container in an image on the Mesos containerizer", { s
     dir = mkdtempSync(join(tmpdir(), "tessera-cni-image-"));
     const built = buildBusyboxImage(join(dir, "image"));
     cluster = await startCluster("cniimg", {
+      resources: agentResources,
       isolation: "posix/cpu,posix/mem,filesystem/linux",
       image_providers: "docker",
       docker_registry: built.tarballDir,

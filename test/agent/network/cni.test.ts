@@ -24,10 +24,10 @@ import { commandTask } from "../integration/helpers.ts";
 import {
   BRIDGE,
   bridgeVeths,
+  cniHostPort,
   cniNatLines,
   configDir,
   get,
-  HOST_PORT,
   natRules,
   PLUGINS,
   removeSharedPortmapChains,
@@ -35,6 +35,8 @@ import {
   tag,
   unavailable,
 } from "./cni-fixture.ts";
+
+const { port: HOST_PORT, agentResources } = await cniHostPort();
 
 const dir = mkdtempSync(join(tmpdir(), "tessera-cni-"));
 after(() => {
@@ -191,7 +193,10 @@ describe("network/cni with a real master and agent", () => {
 
   before(async () => {
     if (why !== null) return;
-    cluster = await startCluster("cni", { network_cni_config_dir: configDir(agentDir) });
+    cluster = await startCluster("cni", {
+      resources: agentResources,
+      network_cni_config_dir: configDir(agentDir),
+    });
   });
 
   after(async () => {

@@ -51,8 +51,8 @@ function events(sandbox: string | undefined): string[] {
 }
 
 describe("the Thermos-like executor on a real cluster", () => {
-  // posix isolation: the executor runs from this checkout, which a container's private /tmp
-  // would hide when the checkout is under /tmp.
+  // posix isolation: the Thermos process model, not the container (an install under /tmp
+  // with filesystem/linux: test/agent/integration/executors-under-tmp.test.ts).
   const cluster = clusterForSuite("thermos", { isolation: "posix/cpu,posix/mem" });
 
   it("order(first, second) runs them one after the other, each with its log", async () => {
