@@ -81,7 +81,8 @@ export class Launching {
   readonly #gc: SandboxGc;
   /** network/cni: the containers' own networks (src/agent/network). */
   readonly networks: CniIsolator;
-  readonly #images: ContainerImages;
+  /** The image support; nested containers with their own image use it (src/agent/nested). */
+  readonly images: ContainerImages;
   #gcStarting: Promise<void> | undefined;
   #closed = false;
   readonly #user = userInfo().username;
@@ -96,7 +97,7 @@ export class Launching {
     this.#agentId = parts.agentId;
     this.#transport = new LocalExecutorTransport(parts.endpoint);
     this.networks = agentCniIsolator(parts.flags, (m) => this.#logger.warn(m));
-    this.#images = new ContainerImages(parts.flags.images, parts.flags.workDir, parts.logger);
+    this.images = new ContainerImages(parts.flags.images, parts.flags.workDir, parts.logger);
     this.#gc = new SandboxGc({
       workDir: parts.flags.workDir,
       gcDelayMs: parts.flags.gcDelayMs,
@@ -123,13 +124,8 @@ export class Launching {
     });
   }
 
-  /** The image support, for nested containers with their own image (src/agent/nested). */
-  get images(): ContainerImages {
-    return this.#images;
-  }
-
   pullProgress(containerId: string) {
-    return this.#images.pullProgress(containerId);
+    return this.images.pullProgress(containerId);
   }
 
   gcStats(): SandboxGcStats {
@@ -147,7 +143,7 @@ export class Launching {
   #sandboxDone(containerId: string): void {
     this.#detachVolumes(containerId);
     void this.networks.detach(containerId);
-    void this.#images.release(containerId);
+    void this.images.release(containerId);
     const dir = this.#sandboxes.get(containerId);
     if (dir === undefined) return;
     this.#sandboxes.delete(containerId);
@@ -212,7 +208,7 @@ export class Launching {
     }
     const prepared =
       docker === undefined
-        ? await this.#images.prepare(containerId, container, launch.directory)
+        ? await this.images.prepare(containerId, container, launch.directory)
         : ({ ok: true, image: undefined } as const);
     if (!prepared.ok) {
       this.#launchFailed(containerId, prepared.message);
@@ -337,7 +333,7 @@ export class Launching {
   #launchFailed(containerId: string, message: string): void {
     this.#detachVolumes(containerId);
     void this.networks.detach(containerId);
-    void this.#images.release(containerId);
+    void this.images.release(containerId);
     this.#dispatch({ kind: "container_launch_failed", containerId, message });
   }
 
@@ -493,7 +489,7 @@ export class Launching {
   /** Leaves the containers running (they are recovered on restart) and stops the collector. */
   async close(): Promise<void> {
     this.#closed = true;
-    this.#images.close();
+    this.images.close();
     for (const hosted of this.#hosted.values()) hosted.detach();
     await this.#gcStarting;
     await this.#gc.stop();
