@@ -190,9 +190,16 @@ export class Daemon {
   }
 }
 
+/** BENCH_PROF_INTERVAL_US: the sampling interval (V8's default 1000 us hides a 1 ms step). */
 function profileArgs(): string[] {
   const dir = process.env.BENCH_PROF;
-  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
+  if (dir === undefined) return [];
+  const interval = process.env.BENCH_PROF_INTERVAL_US;
+  return [
+    "--cpu-prof",
+    `--cpu-prof-dir=${dir}`,
+    ...(interval === undefined ? [] : [`--cpu-prof-interval=${interval}`]),
+  ];
 }
 
 const WORKER = new URL("./agent-bench-worker.ts", import.meta.url).pathname;
