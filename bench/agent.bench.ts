@@ -15,6 +15,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type Daemon,
   percentile,
   removeWorkDirs,
   tasksFitting,
@@ -48,10 +49,12 @@ export async function latency(
   isolation: string | undefined,
   checkpoint: boolean,
 ): Promise<BenchRow[]> {
-  return withCluster(isolation, checkpoint, async (s) => {
+  return withCluster(isolation, checkpoint, async (s, agent, master) => {
     const running: number[] = [];
     const finished: number[] = [];
+    let before = clusterCpu(agent, master);
     for (let i = 0; i < LATENCY_TASKS + 5; i++) {
+      if (i === 5) before = clusterCpu(agent, master);
       const offer = await s.until(() => s.offers.shift());
       const id = `lat-${i}`;
       const start = nowMs();
@@ -64,14 +67,51 @@ export async function latency(
       running.push((states.get("TASK_RUNNING") ?? Number.NaN) - start);
       finished.push((states.get("TASK_FINISHED") ?? Number.NaN) - start);
     }
+    const perTask = cpuPerTask(before, clusterCpu(agent, master), LATENCY_TASKS);
     const ctx = { isolation: isolation ?? "default (strongest)", checkpoint, tasks: LATENCY_TASKS };
     return [
       { name: "ACCEPT->TASK_RUNNING p50", value: percentile(running, 50), unit: "ms", ...ctx },
       { name: "ACCEPT->TASK_RUNNING p99", value: percentile(running, 99), unit: "ms", ...ctx },
       { name: "ACCEPT->TASK_FINISHED p50", value: percentile(finished, 50), unit: "ms", ...ctx },
       { name: "ACCEPT->TASK_FINISHED p99", value: percentile(finished, 99), unit: "ms", ...ctx },
+      {
+        // The work on the launch's path: with the hops between them, a floor under its latency.
+        name: "CPU per task one at a time: master / agent / launcher+task / scheduler",
+        value: round(perTask.master + perTask.agent + perTask.launcher + perTask.scheduler),
+        unit: "ms",
+        note: `sum of ${cpuNote(perTask)}`,
+        ...ctx,
+      },
     ];
   });
+}
+
+type ClusterCpu = Record<"master" | "agent" | "launcher" | "scheduler", number>;
+
+/** CPU seconds used so far by the master, the agent, its launcher with its tasks, and us. */
+function clusterCpu(agent: Daemon, master: Daemon): ClusterCpu {
+  const launcher = launcherPid(agent.child.pid ?? 0);
+  return {
+    master: cpuSecs(master.child.pid ?? 0, false),
+    agent: cpuSecs(agent.child.pid ?? 0, false),
+    launcher: launcher === undefined ? 0 : cpuSecs(launcher, true),
+    scheduler: cpuSecs(process.pid, false),
+  };
+}
+
+/** CPU ms per task of each, between two readings over `tasks` tasks. */
+function cpuPerTask(before: ClusterCpu, after: ClusterCpu, tasks: number): ClusterCpu {
+  const per = (k: keyof ClusterCpu) => round(((after[k] - before[k]) * 1000) / tasks);
+  return {
+    master: per("master"),
+    agent: per("agent"),
+    launcher: per("launcher"),
+    scheduler: per("scheduler"),
+  };
+}
+
+function cpuNote(c: ClusterCpu): string {
+  return `${c.master} / ${c.agent} / ${c.launcher} / ${c.scheduler}`;
 }
 
 /** CPU seconds (user + system) a process has used, with those of its reaped children. */
@@ -107,15 +147,7 @@ function launcherPid(agentPid: number): number | undefined {
 
 export async function throughput(isolation: string | undefined): Promise<BenchRow[]> {
   return withCluster(isolation, false, async (s, agent, master) => {
-    const cpu = () => {
-      const launcher = launcherPid(agent.child.pid ?? 0);
-      return {
-        master: cpuSecs(master.child.pid ?? 0, false),
-        agent: cpuSecs(agent.child.pid ?? 0, false),
-        launcher: launcher === undefined ? 0 : cpuSecs(launcher, true),
-        scheduler: cpuSecs(process.pid, false),
-      };
-    };
+    const cpu = () => clusterCpu(agent, master);
     // Launches `count` tasks of `true`, as many per offer as fit, and waits for them all.
     const run = async (prefix: string, count: number): Promise<void> => {
       const target = s.ended + count;
@@ -140,9 +172,7 @@ export async function throughput(isolation: string | undefined): Promise<BenchRo
     const start = nowMs();
     await run("tp", THROUGHPUT_TASKS);
     const seconds = (nowMs() - start) / 1000;
-    const after = cpu();
-    const perTask = (k: keyof typeof before) =>
-      round(((after[k] - before[k]) * 1000) / THROUGHPUT_TASKS);
+    const perTask = cpuPerTask(before, cpu(), THROUGHPUT_TASKS);
     const ctx = { isolation: isolation ?? "default (strongest)", tasks: THROUGHPUT_TASKS };
     return [
       {
@@ -153,9 +183,9 @@ export async function throughput(isolation: string | undefined): Promise<BenchRo
       },
       {
         name: "CPU per task: master / agent / launcher+task / scheduler",
-        value: perTask("agent"),
+        value: perTask.agent,
         unit: "ms",
-        note: `${perTask("master")} / ${perTask("agent")} / ${perTask("launcher")} / ${perTask("scheduler")}`,
+        note: cpuNote(perTask),
         ...ctx,
       },
     ];
@@ -262,16 +292,23 @@ const THROUGHPUT_TARGET_X_SLURM = 20;
 
 /** The default isolation's launch rows with the issue's targets, and the Slurm peer's rows. */
 async function launchTargets(floor: BenchRow): Promise<BenchRow[]> {
+  const load1 = () => round(loadavg()[0] ?? 0, 1);
   const lat = await latency(undefined, false);
+  const latLoad = load1();
   const tp = await throughput(undefined);
+  const tpLoad = load1();
   const slurm = await slurmPeer();
-  const ctx = { note: `Slurm ${slurm.source}` };
+  const ctx = { note: `Slurm ${slurm.source}`, load: load1() };
   const spawnX = LATENCY_TARGET_X_SPAWN;
   const slurmX = THROUGHPUT_TARGET_X_SLURM;
   return [
     ...lat.map((r) =>
       r.name === "ACCEPT->TASK_FINISHED p50"
-        ? { ...withTarget(r, round(spawnX * floor.value)), target_is: `${spawnX}x bare spawn p50` }
+        ? {
+            ...withTarget(r, round(spawnX * floor.value)),
+            target_is: `${spawnX}x bare spawn p50`,
+            load: latLoad,
+          }
         : r,
     ),
     ...tp.map((r) =>
@@ -279,6 +316,7 @@ async function launchTargets(floor: BenchRow): Promise<BenchRow[]> {
         ? {
             ...withTargetAtLeast(r, Math.ceil(slurmX * slurm.jobsPerSecond)),
             target_is: `${slurmX}x Slurm jobs/s`,
+            load: tpLoad,
           }
         : r,
     ),
