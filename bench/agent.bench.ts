@@ -15,6 +15,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  type BenchScheduler,
   type Daemon,
   percentile,
   removeWorkDirs,
@@ -42,7 +43,8 @@ export {
 
 const LATENCY_TASKS = 60;
 const THROUGHPUT_TASKS = 1000;
-const THROUGHPUT_WARMUP_TASKS = 200;
+/** Tasks run before measuring, as a batch: a running agent's steady state is what counts. */
+const WARMUP_TASKS = 200;
 const MEMORY_TASKS = 50;
 
 export async function latency(
@@ -52,6 +54,8 @@ export async function latency(
   return withCluster(isolation, checkpoint, async (s, agent, master) => {
     const running: number[] = [];
     const finished: number[] = [];
+    // The hot paths compiled first (as in throughput), then a few one at a time to settle.
+    await launchAll(s, "lat-warm", WARMUP_TASKS);
     let before = clusterCpu(agent, master);
     for (let i = 0; i < LATENCY_TASKS + 5; i++) {
       if (i === 5) before = clusterCpu(agent, master);
@@ -145,32 +149,33 @@ function launcherPid(agentPid: number): number | undefined {
   }
 }
 
+/** Launches `count` tasks of `true`, as many per offer as fit, and waits for them all. */
+async function launchAll(s: BenchScheduler, prefix: string, count: number): Promise<void> {
+  const target = s.ended + count;
+  let launched = 0;
+  while (launched < count) {
+    const offer = await s.until(() => s.offers.shift());
+    const batch = Math.min(200, count - launched, tasksFitting(offer));
+    if (batch === 0) continue;
+    const tasks = Array.from({ length: batch }, (_, k) => ({
+      id: `${prefix}-${launched + k}`,
+      command: "true",
+    }));
+    launched += batch;
+    await s.accept(offer, tasks);
+  }
+  await s.until(() => (s.ended >= target ? true : undefined));
+}
+
 export async function throughput(isolation: string | undefined): Promise<BenchRow[]> {
   return withCluster(isolation, false, async (s, agent, master) => {
     const cpu = () => clusterCpu(agent, master);
-    // Launches `count` tasks of `true`, as many per offer as fit, and waits for them all.
-    const run = async (prefix: string, count: number): Promise<void> => {
-      const target = s.ended + count;
-      let launched = 0;
-      while (launched < count) {
-        const offer = await s.until(() => s.offers.shift());
-        const batch = Math.min(200, count - launched, tasksFitting(offer));
-        if (batch === 0) continue;
-        const tasks = Array.from({ length: batch }, (_, k) => ({
-          id: `${prefix}-${launched + k}`,
-          command: "true",
-        }));
-        launched += batch;
-        await s.accept(offer, tasks);
-      }
-      await s.until(() => (s.ended >= target ? true : undefined));
-    };
     // Warm-up: starts the launcher and lets the three processes compile their hot paths, so
     // that what is measured is a running agent's steady state.
-    await run("tp-warm", THROUGHPUT_WARMUP_TASKS);
+    await launchAll(s, "tp-warm", WARMUP_TASKS);
     const before = cpu();
     const start = nowMs();
-    await run("tp", THROUGHPUT_TASKS);
+    await launchAll(s, "tp", THROUGHPUT_TASKS);
     const seconds = (nowMs() - start) / 1000;
     const perTask = cpuPerTask(before, cpu(), THROUGHPUT_TASKS);
     const ctx = { isolation: isolation ?? "default (strongest)", tasks: THROUGHPUT_TASKS };
