@@ -142,7 +142,7 @@ async function run(): Promise<BenchRow[]> {
       sdk_backoff_initial_ms: SETTINGS.sdk.backoffInitialMs,
       agents: cluster.agents.length,
       masters: 3,
-      load_1min: round(loadavg()[0] ?? 0, 2),
+      load: round(loadavg()[0] ?? 0, 1),
     };
     const row = (name: string, pick: (s: Sample) => number): BenchRow => {
       const t = summarise(samples.map(pick));
