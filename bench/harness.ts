@@ -63,6 +63,11 @@ export function withTarget(row: BenchRow, max: number): BenchRow {
   return { ...row, target: `<= ${max}`, met: row.value <= max ? "yes" : "no" };
 }
 
+/** As `withTarget`, for a row whose `value` must be at least `min`. */
+export function withTargetAtLeast(row: BenchRow, min: number): BenchRow {
+  return { ...row, target: `>= ${min}`, met: row.value >= min ? "yes" : "no" };
+}
+
 /** Process CPU time (user + system, every thread) since `since`, in ms. */
 export function cpuMsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);

@@ -224,12 +224,16 @@ export class MasterLink {
       if (streamId === undefined) break;
       const calls = this.#outbox.splice(0, MAX_CALLS_PER_POST);
       const body = calls.length === 1 ? (calls[0] ?? "") : `[${calls.join(",")}]`;
+      // The calls behind this one wait for it: a master that never answers must not hold
+      // them for ever (what is dropped is resent by the core, as for a failed POST). A timer
+      // cleared on the answer, not AbortSignal.timeout: that one fires 10 s after every POST
+      // and builds a DOMException each time, a cost per status update for nothing.
+      const timeout = new AbortController();
+      const timer = setTimeout(() => timeout.abort(), AGENT_CALL_TIMEOUT_MS);
       try {
         const res = await postCall(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
           headers: { ...this.#headers(), "Mesos-Stream-Id": streamId },
-          // The calls behind this one wait for it: a master that never answers must not hold
-          // them for ever (what is dropped is resent by the core, as for a failed POST).
-          signal: AbortSignal.timeout(AGENT_CALL_TIMEOUT_MS),
+          signal: timeout.signal,
         });
         if (res.status !== 202) {
           this.logger.warn(
@@ -239,6 +243,8 @@ export class MasterLink {
         }
       } catch (error) {
         this.logger.debug({ err: error, calls: calls.length }, "agent call failed");
+      } finally {
+        clearTimeout(timer);
       }
     }
     if (this.#sender === sender) this.#sender = undefined;

@@ -243,6 +243,8 @@ export interface Update {
   reason: string | undefined;
 }
 
+const TEST_BACKOFF = { backoffInitialMs: 100, backoffMaxMs: 1_000 };
+
 /**
  * An SDK framework following the leader through ZooKeeper: launches the tasks it is asked for
  * into offers as they come, acknowledges every update (the SDK's auto-acknowledgement) and
@@ -255,8 +257,12 @@ export class HaFramework {
   readonly #wanted: { id: string; cmd: string }[] = [];
   readonly #stopped: Promise<unknown>;
 
-  /** `sdkDefaults`: the SDK's own reconnect backoff (the benchmark); tests retry faster. */
-  constructor(zkUrl: string, name = "ha-test", sdkDefaults = false) {
+  /** `backoff`: the SDK's reconnect backoff (the benchmark's); tests retry faster by default. */
+  constructor(
+    zkUrl: string,
+    name = "ha-test",
+    backoff: { backoffInitialMs: number; backoffMaxMs: number } = TEST_BACKOFF,
+  ) {
     this.client = new SchedulerClient({
       master: zkUrl,
       frameworkInfo: {
@@ -267,7 +273,7 @@ export class HaFramework {
         roles: ["*"],
         capabilities: [{ type: "MULTI_ROLE" }],
       },
-      ...(sdkDefaults ? {} : { backoffInitialMs: 100, backoffMaxMs: 1_000 }),
+      ...backoff,
     });
     this.client.on("subscribed", ({ frameworkId, resubscribed }) => {
       this.subscriptions.push({ frameworkId, resubscribed, atMs: Date.now() });

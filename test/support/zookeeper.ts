@@ -15,7 +15,7 @@ const ROOT = new URL("../..", import.meta.url).pathname;
 /** Bound on a server starting to answer (a JVM start takes a second or two). */
 const START_TIMEOUT_MS = 60_000;
 /** Short ticks keep session timeouts (2..20 ticks by default) small enough for tests. */
-const TICK_MS = 250;
+export const ZK_TICK_MS = 250;
 
 let jarCache: { jar: string } | { skip: string } | undefined;
 
@@ -96,7 +96,7 @@ export class ZooKeeperCluster {
       const nodeDir = join(dir, String(node.id));
       mkdirSync(join(nodeDir, "data"), { recursive: true });
       const lines = [
-        `tickTime=${TICK_MS}`,
+        `tickTime=${ZK_TICK_MS}`,
         `dataDir=${join(nodeDir, "data")}`,
         `clientPort=${node.clientPort}`,
         "clientPortAddress=127.0.0.1",

@@ -211,6 +211,10 @@ export class Ctx {
   findTask(frameworkId: string, taskId: string): AgentTask | undefined {
     const framework = this.s.frameworks.get(frameworkId);
     if (framework === undefined) return undefined;
+    // A command task's executor has the task's id: found without walking every executor
+    // (one per running command task), asked on every status update.
+    const own = framework.executors.get(taskId)?.tasks.get(taskId);
+    if (own !== undefined) return own;
     for (const executor of framework.executors.values()) {
       const task = executor.tasks.get(taskId);
       if (task !== undefined) return task;

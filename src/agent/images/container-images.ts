@@ -7,6 +7,7 @@
 // into it. With `--image_providers` unset, or for what is not built (APPC images, volumes of a
 // container without an image), the launch is refused with a message (container-refusal.ts)
 // and the task never runs on the host.
+import { existsSync } from "node:fs";
 import { rm, statfs } from "node:fs/promises";
 import type { Logger } from "pino";
 import type { ContainerInfo } from "../../wire/container.ts";
@@ -294,14 +295,16 @@ export class ContainerImages {
   /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */
   async release(containerId: string): Promise<void> {
     this.#provisioned.delete(containerId);
-    await rm(this.#provisioner.containerDir(containerId), { recursive: true, force: true }).catch(
-      (error: unknown) => {
-        this.#logger.warn(
-          { containerId, error: String(error) },
-          "cannot remove the container's rootfs",
-        );
-      },
-    );
+    const dir = this.#provisioner.containerDir(containerId);
+    // One stat for the containers without an image (nearly all): rm's walk costs 30-100 us of
+    // the agent's CPU even for a path that is not there, on every task's end.
+    if (!existsSync(dir)) return;
+    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
+      this.#logger.warn(
+        { containerId, error: String(error) },
+        "cannot remove the container's rootfs",
+      );
+    });
   }
 }
 
