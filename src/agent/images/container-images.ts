@@ -15,6 +15,7 @@ import type { Volume } from "../../wire/volume.ts";
 import { Repeating } from "../containerizer/container-watch.ts";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
 import type { CommandSpec } from "../containerizer/launcher.ts";
+import type { NestedImageSpec, NestedImages } from "../nested/image-container.ts";
 import { CONTAINER_SANDBOX, imageEnv, mergeCommand } from "./command-merge.ts";
 import { containerRefusal } from "./container-refusal.ts";
 import type { ImageRuntimeConfig } from "./image-config.ts";
@@ -79,7 +80,7 @@ function dockerRefusal(info: ContainerInfo): string | undefined {
   );
 }
 
-export class ContainerImages {
+export class ContainerImages implements NestedImages {
   readonly #flags: ImageFlags;
   readonly #logger: Logger;
   #store: Promise<ImageStore> | undefined;
@@ -290,6 +291,25 @@ export class ContainerImages {
       this.#logger.info({ images: collected.images, layers: collected.layers.length }, "image GC");
     }
     return collected.images;
+  }
+
+  /** A nested container's image and what runs in it (src/agent/nested/image-container.ts). */
+  async prepareNested(
+    containerId: string,
+    info: ContainerInfo,
+    dirs: { readonly sandboxDir: string; readonly parentSandboxDir: string },
+    command: CommandSpec,
+    env: { readonly agent: Record<string, string>; readonly command: Record<string, string> },
+  ): Promise<NestedImageSpec> {
+    const prepared = await this.prepare(containerId, info, dirs.sandboxDir, dirs.parentSandboxDir);
+    if (!prepared.ok) return prepared;
+    const inImage = launchInImage(prepared.image, command);
+    if (!inImage.ok) {
+      await this.release(containerId);
+      return inImage;
+    }
+    const merged = envInImage(prepared.image, env.agent, env.command);
+    return { ok: true, command: inImage.command, env: merged, rootfs: inImage.rootfs };
   }
 
   /** The container ended: its rootfs goes (its mounts lived in its own mount namespace). */

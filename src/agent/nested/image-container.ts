@@ -10,18 +10,40 @@
 import { readlinkSync } from "node:fs";
 import type { ContainerTermination } from "../../wire/operator-agent.ts";
 import type { CommandInfo, ContainerInfo } from "../../wire/task.ts";
-import type { Containerizer, ContainerResources } from "../containerizer/containerizer.ts";
-import { envInImage, launchInImage, type PrepareResult } from "../images/container-images.ts";
+import type {
+  Containerizer,
+  ContainerResources,
+  ContainerRootfs,
+} from "../containerizer/containerizer.ts";
+import type { CommandSpec } from "../containerizer/launcher.ts";
 import { commandEnv, DEFAULT_PATH, terminationOf } from "./container-process.ts";
 
-/** The agent's image support, as nested containers use it (container-images.ts). */
+/** What runs in a nested container's image: the merged command, environment and rootfs. */
+export type NestedImageSpec =
+  | {
+      readonly ok: true;
+      readonly command: CommandSpec;
+      readonly env: Record<string, string>;
+      readonly rootfs: ContainerRootfs | undefined;
+    }
+  | { readonly ok: false; readonly message: string };
+
+/**
+ * The agent's image support, as nested containers use it (the agent's container-images.ts,
+ * handed in: this folder lies below it).
+ */
 export interface NestedImages {
-  prepare(
+  /**
+   * Provisions the container's image and merges the command and environment with the
+   * image's config; a failure after provisioning releases what was provisioned.
+   */
+  prepareNested(
     containerId: string,
     info: ContainerInfo,
-    sandboxDir: string,
-    parentSandboxDir: string,
-  ): Promise<PrepareResult>;
+    dirs: { readonly sandboxDir: string; readonly parentSandboxDir: string },
+    command: CommandSpec,
+    env: { readonly agent: Record<string, string>; readonly command: Record<string, string> },
+  ): Promise<NestedImageSpec>;
   release(containerId: string): Promise<void>;
 }
 
@@ -56,20 +78,21 @@ export async function launchNestedInImage(
   containerizer: Containerizer,
   l: NestedImageLaunch,
 ): Promise<NestedImageStarted | string> {
-  const prepared = await images.prepare(l.key, l.container, l.sandboxDir, l.parentSandboxDir);
-  if (!prepared.ok) return `Failed to launch nested container: ${prepared.message}`;
   // No value: the image's Entrypoint and Cmd (a shell needs a value).
   const value = l.command?.value ?? "";
-  const inImage = launchInImage(prepared.image, {
-    shell: value === "" ? false : (l.command?.shell ?? true),
-    value,
-    arguments: l.command?.arguments ?? [],
-  });
-  if (!inImage.ok) {
-    await images.release(l.key);
-    return `Failed to launch nested container: ${inImage.message}`;
-  }
-  const env = envInImage(prepared.image, { PATH: DEFAULT_PATH }, commandEnv(l.command));
+  const inImage = await images.prepareNested(
+    l.key,
+    l.container,
+    { sandboxDir: l.sandboxDir, parentSandboxDir: l.parentSandboxDir },
+    {
+      shell: value === "" ? false : (l.command?.shell ?? true),
+      value,
+      arguments: l.command?.arguments ?? [],
+    },
+    { agent: { PATH: DEFAULT_PATH }, command: commandEnv(l.command) },
+  );
+  if (!inImage.ok) return `Failed to launch nested container: ${inImage.message}`;
+  const env = inImage.env;
   const parentNet = netns(l.rootPid);
   const started = await containerizer.launch(l.key, {
     sandboxDir: l.sandboxDir,
