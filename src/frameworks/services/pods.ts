@@ -4,21 +4,28 @@
 // carries the pod spec (`pod`): its resources are the sum of its containers' plus the
 // executor's, its endpoints are its port definitions (one host port each), so placement,
 // deployments, backoff and instances are the apps' own. This file converts the pod JSON both
-// ways and builds an instance's task group; api-pods.ts serves the routes.
-import type { TaskInfoInput } from "../../sdk/offer-matching.ts";
-import type { Resource as WireResource } from "../../wire/resource.ts";
+// ways (pod-group.ts builds an instance's task group); api-pods.ts serves the routes.
 import type { AppDefinition } from "./app-definition.ts";
 import type { AppVersion } from "./app-json.ts";
 import { invalidJson, parseAppDefinition, type ValidationFailure } from "./app-validation.ts";
-import { taskIdFor } from "./task-info.ts";
 
 export interface PodContainer {
   readonly name: string;
   readonly resources: { readonly cpus: number; readonly mem: number; readonly disk: number };
   readonly exec?: { readonly command: { readonly shell: string } };
+  /** Marathon's `image`: the container runs in it (a nested container of its own rootfs). */
+  readonly image?: { readonly kind: "DOCKER"; readonly id: string; readonly forcePull?: boolean };
+  /** Marathon's `volumeMounts`: pod volumes by name, at a path inside the container's image. */
+  readonly volumeMounts?: readonly PodVolumeMount[];
   readonly endpoints: { readonly name: string; readonly hostPort?: number }[];
   readonly environment: Record<string, string>;
   readonly healthCheck?: Record<string, unknown>;
+}
+
+export interface PodVolumeMount {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly?: boolean;
 }
 
 /** The pod spec as given (normalised), kept inside the app definition. */
@@ -65,7 +72,43 @@ const strings = (v: unknown): Record<string, string> =>
 
 const num = (v: unknown, fallback: number) => (typeof v === "number" ? v : fallback);
 
-function parseContainer(raw: unknown, at: string, errors: { path: string; errors: string[] }[]) {
+type Errors = { path: string; errors: string[] }[];
+
+function parseImage(raw: unknown, at: string, errors: Errors): PodContainer["image"] {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw) || typeof raw.id !== "string" || raw.id === "") {
+    errors.push({ path: `${at}/id`, errors: ["error.path.missing"] });
+    return undefined;
+  }
+  const kind = raw.kind ?? "DOCKER";
+  if (kind !== "DOCKER") {
+    errors.push({
+      path: `${at}/kind`,
+      errors: [`image kind '${String(kind)}' is not supported: only DOCKER images run here`],
+    });
+    return undefined;
+  }
+  return { kind, id: raw.id, ...(raw.forcePull === true ? { forcePull: true } : {}) };
+}
+
+function parseMounts(raw: unknown, at: string, errors: Errors): PodVolumeMount[] {
+  if (raw === undefined) return [];
+  if (!Array.isArray(raw)) {
+    errors.push({ path: at, errors: ["error.expected.jsarray"] });
+    return [];
+  }
+  return raw.flatMap((m, k): PodVolumeMount[] => {
+    if (!isObject(m) || typeof m.name !== "string" || typeof m.mountPath !== "string") {
+      errors.push({ path: `${at}(${k})`, errors: ["error.path.missing: name, mountPath"] });
+      return [];
+    }
+    return [
+      { name: m.name, mountPath: m.mountPath, ...(m.readOnly === true ? { readOnly: true } : {}) },
+    ];
+  });
+}
+
+function parseContainer(raw: unknown, at: string, errors: Errors) {
   if (!isObject(raw)) {
     errors.push({ path: at, errors: ["error.expected.jsobject"] });
     return undefined;
@@ -82,8 +125,18 @@ function parseContainer(raw: unknown, at: string, errors: { path: string; errors
   const r = isObject(raw.resources) ? raw.resources : {};
   const shell =
     isObject(raw.exec) && isObject(raw.exec.command) ? raw.exec.command.shell : undefined;
-  if (typeof shell !== "string")
+  const image = parseImage(raw.image, `${at}/image`, errors);
+  // With an image and no command the image's Entrypoint and Cmd run, as in Marathon.
+  if (typeof shell !== "string" && image === undefined)
     errors.push({ path: `${at}/exec/command/shell`, errors: ["error.path.missing"] });
+  const volumeMounts = parseMounts(raw.volumeMounts, `${at}/volumeMounts`, errors);
+  if (volumeMounts.length > 0 && image === undefined)
+    errors.push({
+      path: `${at}/volumeMounts`,
+      errors: [
+        "a container without an image runs in the pod's sandbox here and cannot mount volumes; give it an image, or use the sandbox directly",
+      ],
+    });
   const endpoints = (Array.isArray(raw.endpoints) ? raw.endpoints : []).flatMap((e, k) => {
     if (!isObject(e) || typeof e.name !== "string") {
       errors.push({ path: `${at}/endpoints(${k})/name`, errors: ["error.path.missing"] });
@@ -95,6 +148,8 @@ function parseContainer(raw: unknown, at: string, errors: { path: string; errors
     name: raw.name,
     resources: { cpus: num(r.cpus, 1), mem: num(r.mem, 128), disk: num(r.disk, 0) },
     ...(typeof shell === "string" ? { exec: { command: { shell } } } : {}),
+    ...(image === undefined ? {} : { image }),
+    ...(volumeMounts.length === 0 ? {} : { volumeMounts }),
     endpoints,
     environment: strings(raw.environment),
     ...(isObject(raw.healthCheck) ? { healthCheck: raw.healthCheck } : {}),
@@ -116,6 +171,19 @@ export function parsePod(raw: unknown, defaultRole: string): Parsed {
   const names = containers.map((c) => c.name);
   if (new Set(names).size !== names.length)
     errors.push({ path: "/containers", errors: ["container names are not unique"] });
+  const volumes = Array.isArray(raw.volumes) ? raw.volumes : [];
+  const volumeNames = new Set(
+    volumes.flatMap((v) => (isObject(v) && typeof v.name === "string" ? [v.name] : [])),
+  );
+  containers.forEach((c, k) => {
+    (c.volumeMounts ?? []).forEach((m, j) => {
+      if (!volumeNames.has(m.name))
+        errors.push({
+          path: `/containers(${k})/volumeMounts(${j})/name`,
+          errors: [`no pod volume is named '${m.name}'`],
+        });
+    });
+  });
   if (errors.length > 0) return notValid(errors);
   const exec = isObject(raw.executorResources) ? raw.executorResources : {};
   const executorResources = {
@@ -199,122 +267,3 @@ export function podJson(v: AppVersion & { app: PodApp }): Record<string, unknown
 /** The task id of one container of an instance: the instance's task id and the name. */
 export const containerTaskId = (instanceTaskId: string, name: string) =>
   `${instanceTaskId}.${name}`;
-
-/** A scalar like `template` (same role, allocation, reservations) holding `value`. */
-function scalarLike(all: readonly WireResource[], name: string, value: number): WireResource[] {
-  const template = all.find((r) => r.name === name);
-  if (template === undefined || value <= 0) return [];
-  return [{ ...template, scalar: { value: Math.round(value * 1000) / 1000 } }];
-}
-
-function healthCheckFor(
-  c: PodContainer,
-  ports: Map<string, number>,
-): TaskInfoInput["health_check"] {
-  const h = c.healthCheck;
-  if (h === undefined) return undefined;
-  const common = {
-    delay_seconds: num(h.delaySeconds, 15),
-    interval_seconds: num(h.intervalSeconds, 10),
-    timeout_seconds: num(h.timeoutSeconds, 20),
-    consecutive_failures: num(h.maxConsecutiveFailures, 3),
-    grace_period_seconds: num(h.gracePeriodSeconds, 300),
-  };
-  const exec = isObject(h.exec) && isObject(h.exec.command) ? h.exec.command.shell : undefined;
-  if (typeof exec === "string")
-    return { type: "COMMAND", command: { shell: true, value: exec }, ...common };
-  const http = isObject(h.http) ? h.http : undefined;
-  const httpPort = http === undefined ? undefined : ports.get(String(http.endpoint));
-  if (http !== undefined && httpPort !== undefined)
-    return {
-      type: "HTTP",
-      http: { port: httpPort, path: typeof http.path === "string" ? http.path : "/" },
-      ...common,
-    };
-  const tcp = isObject(h.tcp) ? h.tcp : undefined;
-  const tcpPort = tcp === undefined ? undefined : ports.get(String(tcp.endpoint));
-  if (tcpPort !== undefined) return { type: "TCP", tcp: { port: tcpPort }, ...common };
-  return undefined;
-}
-
-export interface PodGroupInput {
-  readonly app: PodApp;
-  readonly version: string;
-  readonly instanceId: string;
-  readonly incarnation: number;
-  readonly agentId: string;
-  readonly host: string;
-  readonly frameworkId?: string;
-  /** What placement took from the offer for the whole instance. */
-  readonly resources: readonly WireResource[];
-  /** One host port per endpoint, in the order of the containers' endpoints. */
-  readonly hostPorts: readonly number[];
-}
-
-/** The task group of one pod instance: the DEFAULT executor and one task per container. */
-export function buildPodGroup(input: PodGroupInput): {
-  executor: NonNullable<TaskInfoInput["executor"]>;
-  tasks: TaskInfoInput[];
-} {
-  const { app } = input;
-  const instanceTaskId = taskIdFor(input.instanceId, input.incarnation);
-  const ports = new Map<string, number>();
-  app.pod.containers
-    .flatMap((c) => c.endpoints)
-    .forEach((e, k) => {
-      const port = input.hostPorts[k];
-      if (port !== undefined) ports.set(e.name, port);
-    });
-  const portsResource = input.resources.filter((r) => r.name === "ports");
-  const env = (c: PodContainer): { name: string; value: string }[] =>
-    Object.entries({
-      ...app.pod.environment,
-      ...c.environment,
-      MARATHON_APP_ID: app.id,
-      MARATHON_APP_VERSION: input.version,
-      MESOS_TASK_ID: containerTaskId(instanceTaskId, c.name),
-      HOST: input.host,
-      ...Object.fromEntries(
-        [...ports].map(([name, port]) => [
-          `ENDPOINT_${name.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`,
-          String(port),
-        ]),
-      ),
-    }).map(([name, value]) => ({ name, value }));
-  const tasks = app.pod.containers.map((c, k): TaskInfoInput => {
-    const health = healthCheckFor(c, ports);
-    return {
-      name: `${app.id.slice(1).replaceAll("/", ".")}.${c.name}`,
-      task_id: { value: containerTaskId(instanceTaskId, c.name) },
-      agent_id: { value: input.agentId },
-      resources: [
-        ...scalarLike(input.resources, "cpus", c.resources.cpus),
-        ...scalarLike(input.resources, "mem", c.resources.mem),
-        ...scalarLike(input.resources, "disk", c.resources.disk),
-        // The host ports go with the first container: they are the instance's, shared.
-        ...(k === 0 ? portsResource : []),
-      ],
-      command: {
-        shell: true,
-        value: c.exec?.command.shell ?? "true",
-        environment: { variables: env(c) },
-      },
-      ...(app.taskKillGracePeriodSeconds === undefined
-        ? {}
-        : { kill_policy: { grace_period: { nanoseconds: app.taskKillGracePeriodSeconds * 1e9 } } }),
-      ...(health === undefined ? {} : { health_check: health }),
-    };
-  });
-  const { executorResources: er } = app.pod;
-  const executor = {
-    type: "DEFAULT" as const,
-    executor_id: { value: `instance-${input.instanceId}` },
-    ...(input.frameworkId === undefined ? {} : { framework_id: { value: input.frameworkId } }),
-    resources: [
-      ...scalarLike(input.resources, "cpus", er.cpus),
-      ...scalarLike(input.resources, "mem", er.mem),
-      ...scalarLike(input.resources, "disk", er.disk),
-    ],
-  };
-  return { executor, tasks };
-}

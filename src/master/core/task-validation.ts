@@ -185,6 +185,12 @@ export function validateGroup(
         message: `'TaskInfo.executor' must not be set for task '${task.task_id.value}' in a task group`,
       };
     }
+    // Mesos's task group rules: the group's network is the executor's, and a nested
+    // container runs in the Mesos containerizer.
+    if ((task.container?.network_infos ?? []).length > 0)
+      return { ok: false, message: "NetworkInfos must not be set on the task" };
+    if (task.container?.type === "DOCKER")
+      return { ok: false, message: "Docker ContainerInfo is not supported on the task" };
     // Each task is validated as if it ran on the group's executor (a command stand-in).
     const result = validateTask(
       { ...task, command: task.command ?? { shell: true } },

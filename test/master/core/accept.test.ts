@@ -301,4 +301,42 @@ describe("ACCEPT", () => {
     );
     assert.equal(h.master.snapshot(h.nowMs).tasks.length, 0);
   });
+
+  for (const [what, container, message] of [
+    [
+      "a DOCKER ContainerInfo",
+      { type: "DOCKER", docker: { image: "busybox" } },
+      "Docker ContainerInfo is not supported on the task",
+    ],
+    [
+      "NetworkInfos",
+      { type: "MESOS", network_infos: [{ name: "net" }] },
+      "NetworkInfos must not be set on the task",
+    ],
+  ] as const) {
+    it(`a task of a group with ${what} fails the group, as in Mesos`, () => {
+      const { h, agent, fw, offer } = withOffer();
+      const task = { ...commandTask("g1", agent.agentId), container };
+      h.call(
+        fw.streamId,
+        fw.frameworkId,
+        acceptCall(
+          [offer.id],
+          [
+            {
+              type: "LAUNCH_GROUP",
+              launch_group: {
+                executor: { type: "DEFAULT", executor_id: { value: "ex" } },
+                task_group: { tasks: [task as never] },
+              },
+            },
+          ],
+        ),
+      );
+      const update = h.updates(fw.streamId).at(-1);
+      assert.equal(update?.state, "TASK_ERROR");
+      assert.equal(update?.reason, "REASON_TASK_GROUP_INVALID");
+      assert.equal(update?.message, message);
+    });
+  }
 });
