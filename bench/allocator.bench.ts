@@ -22,6 +22,7 @@
 // timing). That is off by default: measured here it made cycles slower, not steadier (after a
 // full collection V8 starts over with a small young generation, so the cycle scavenges more).
 import { loadavg } from "node:os";
+import { PerformanceObserver, performance } from "node:perf_hooks";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { Allocator, type Offer, type Quota } from "../src/allocator/index.ts";
@@ -64,6 +65,28 @@ function settle(): void {
   fullGc?.();
 }
 
+// Garbage collection time inside the timed cycles (gcMs: the median per round of the pauses
+// V8 reported, from the 'gc' performance entries, main-thread wall time; the collector's
+// helper threads are in cpuMs, which is why cpuMs can exceed the wall time).
+const gcPauses: { readonly startMs: number; readonly durationMs: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    gcPauses.push({ startMs: e.startTime, durationMs: e.duration });
+}).observe({ entryTypes: ["gc"] });
+
+/** Sums, per [start, end] window, the GC pauses that began in it (entries arrive async). */
+async function gcMsIn(windows: readonly (readonly [number, number])[]): Promise<number[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  const sums = windows.map(([from, to]) =>
+    gcPauses
+      .filter((p) => p.startMs >= from && p.startMs < to)
+      .reduce((sum, p) => sum + p.durationMs, 0),
+  );
+  gcPauses.length = 0;
+  return sums;
+}
+
 interface DeclineResult {
   rows: BenchRow[];
   allocator: Allocator;
@@ -84,7 +107,11 @@ function load(): number {
   return round(loadavg()[0]!, 1);
 }
 
-function declineOffers(agents: number, frameworks: number, rounds: number): DeclineResult {
+async function declineOffers(
+  agents: number,
+  frameworks: number,
+  rounds: number,
+): Promise<DeclineResult> {
   const allocator = new Allocator({ seed: 42 });
   const total = parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
   const used = parse("cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
@@ -104,13 +131,16 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
   let now = 0;
   const samples: number[] = [];
   const cpuSamples: number[] = [];
+  const windows: [number, number][] = [];
   let offers: Offer[] = [];
   let firstOffers = 0;
   for (let round = 0; round < rounds; round++) {
     settle();
     const cpuStart = process.cpuUsage();
     start = nowMs();
+    const windowStart = performance.now();
     offers = allocator.allocate(now, { full: true });
+    windows.push([windowStart, performance.now()]);
     samples.push(nowMs() - start);
     cpuSamples.push(cpuMsSince(cpuStart));
     if (round === 0) firstOffers = offers.length;
@@ -131,6 +161,8 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
     value: t.medianMs,
     unit: "ms",
     cpuMs: summarise(cpuSamples).medianMs,
+    cpuMinMs: summarise(cpuSamples).minMs,
+    gcMs: summarise(await gcMsIn(windows)).medianMs,
     load: load(),
     minMs: t.minMs,
     maxMs: t.maxMs,
@@ -147,8 +179,8 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
 }
 
 /** Cycles with nothing to do on the DeclineOffers cluster once every agent is offered out. */
-function noWork(agents: number, frameworks: number): BenchRow[] {
-  const { allocator, nowMs: now } = declineOffers(agents, frameworks, 1);
+async function noWork(agents: number, frameworks: number): Promise<BenchRow[]> {
+  const { allocator, nowMs: now } = await declineOffers(agents, frameworks, 1);
   // Round 1's offers were declined; this round offers every agent again and keeps them out.
   const outstanding = allocator.allocate(now, { full: true }).length;
   const triggered: number[] = [];
@@ -193,11 +225,11 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
   ];
 }
 
-function largeAndSmallQuota(
+async function largeAndSmallQuota(
   smallRoles: number,
   largeRoles: number,
   sorter: "drf" | "random",
-): BenchRow[] {
+): Promise<BenchRow[]> {
   const allocator = new Allocator({ seed: 7, sorter });
   const agents = smallRoles / 5 + 5 * largeRoles;
   const total = parse("cpus:2;mem:2048;disk:2048");
@@ -227,7 +259,9 @@ function largeAndSmallQuota(
   settle();
   const cpuStart = process.cpuUsage();
   start = nowMs();
+  const windowStart = performance.now();
   const first = allocator.allocate(0, { full: true });
+  const firstWindow: [number, number] = [windowStart, performance.now()];
   const firstMs = nowMs() - start;
   const firstCpuMs = cpuMsSince(cpuStart);
   const firstHeapMb = heapUsedMb();
@@ -241,6 +275,7 @@ function largeAndSmallQuota(
     value: round(firstMs),
     unit: "ms",
     cpuMs: round(firstCpuMs),
+    gcMs: round((await gcMsIn([firstWindow]))[0]!),
     load: load(),
     allocations: first.length,
     addAgentsMs: round(addAgentsMs),
@@ -263,7 +298,7 @@ export const suite: BenchSuite = {
   name: "allocator",
   description:
     "Mesos allocator benchmark scenarios: DeclineOffers grid, LargeAndSmallQuota, no-work cycles",
-  run() {
+  async run() {
     const only = process.env.ALLOCATOR_BENCH_ONLY;
     const rows: BenchRow[] = [];
     const points: [number, number, number][] = [
@@ -276,13 +311,13 @@ export const suite: BenchSuite = {
     ];
     for (const [agents, frameworks, rounds] of points) {
       if (only !== undefined && !`${agents}x${frameworks}`.includes(only)) continue;
-      rows.push(...declineOffers(agents, frameworks, rounds).rows);
+      rows.push(...(await declineOffers(agents, frameworks, rounds)).rows);
     }
     if (only === undefined || only === "quota") {
-      rows.push(...largeAndSmallQuota(2_500, 500, "drf"));
-      rows.push(...largeAndSmallQuota(2_500, 500, "random"));
+      rows.push(...(await largeAndSmallQuota(2_500, 500, "drf")));
+      rows.push(...(await largeAndSmallQuota(2_500, 500, "random")));
     }
-    if (only === undefined || only === "nowork") rows.push(...noWork(10_000, 1_000));
+    if (only === undefined || only === "nowork") rows.push(...(await noWork(10_000, 1_000)));
     return rows;
   },
 };

@@ -147,7 +147,7 @@ export class AllocationCycle {
     const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top, names);
     const allocated = this.state.allocate(fw, role, agent, offer);
     if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top, names));
-    const earlier = stage === 2 ? this.stage1.get(agent) : undefined;
+    const earlier = stage === 2 && this.stage1.size > 0 ? this.stage1.get(agent) : undefined;
     const same = earlier?.find((o) => o.frameworkId === fw.id && o.role === role.path);
     if (same !== undefined) {
       same.resources.addInPlace(allocated);

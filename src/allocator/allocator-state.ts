@@ -7,7 +7,7 @@ import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,
   ResourceQuantities,
-  Resources,
+  type Resources,
   reservationRole,
   toMilli,
 } from "../resources/index.ts";
@@ -223,19 +223,17 @@ export class AllocatorState {
   allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
     // `offer` is cut from `agent.available` by the cycle, so it is contained by construction;
     // the property tests check allocated + available = total after every step. An offer of
-    // everything may be the available collection itself: it is then replaced, not emptied,
-    // since it is read below.
-    if (offer === agent.available) agent.available = Resources.empty();
-    else {
-      // (subtractInPlace clamps: an offer not contained would leave allocated > total.)
-      if (!agent.available.contains(offer)) {
-        assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
-      }
-      agent.available.subtractInPlace(offer);
+    // everything may be the available collection itself: it is read first, then emptied.
+    const whole = offer === agent.available;
+    // (subtractInPlace clamps: an offer not contained would leave allocated > total.)
+    if (!whole && !agent.available.contains(offer)) {
+      assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
     }
     const allocated = agent.allocateHere(offer, role.path);
-    this.hold(fw, role.path, agent, allocated);
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
+    if (whole) agent.available.clearInPlace();
+    else agent.available.subtractInPlace(offer);
+    this.hold(fw, role.path, agent, agent.booked(allocated));
     this.roleSorter.allocated(role.path, all);
     role.frameworkSorter.allocated(fw.id, all);
     this.assertRoleSum(role, all.ids);
@@ -249,7 +247,7 @@ export class AllocatorState {
     return allocated;
   }
 
-  /** Records resources (carrying their allocation role) as held by the framework. */
+  /** Records resources (carrying their allocation role, read-only) as held by the framework. */
   hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
     let holding = agent.holdingOf(fw);
     if (holding === undefined) {
@@ -257,12 +255,11 @@ export class AllocatorState {
       agent.addHolding(holding);
       fw.link(holding);
     }
-    const held = holding.get(path);
-    if (held === undefined) {
-      holding.add(path, allocated.clone());
+    if (holding.get(path) === undefined) {
+      holding.add(path, allocated);
       fw.heldRoles.set(path, (fw.heldRoles.get(path) ?? 0) + 1);
     } else {
-      held.addInPlace(allocated);
+      holding.addTo(path, allocated);
     }
   }
 
@@ -279,7 +276,7 @@ export class AllocatorState {
         `recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
       );
     }
-    held.subtractInPlace(resources);
+    holding.subtractFrom(path, resources);
     const role = this.role(path);
     const unallocated = agent.unallocateHere(resources);
     agent.available.addInPlace(unallocated);
@@ -294,7 +291,7 @@ export class AllocatorState {
       if (top.quota !== undefined) this.refreshSubtree(top);
     }
     agent.settledEpoch = -1;
-    if (held.isEmpty()) {
+    if (holding.get(path)!.isEmpty()) {
       holding.delete(path);
       if (holding.isEmpty()) {
         agent.removeHolding(holding);

@@ -49,14 +49,42 @@ export class AgentState {
   private readonly plainTwins: Resource[] = [];
   private readonly allocatedTwins: Resource[] = [];
 
+  // The collections kept in the books for what `allocateHere` and `unallocateHere` made last.
+  // When the next one holds the very same entries (an agent offered whole again after a
+  // decline, a decline of the same resources again) the earlier collection is kept instead,
+  // and the new one dies young: holdings and offer filters live until the next cycle or
+  // longer, and every collection kept alive is copied by the young-generation collector (most
+  // of a round's garbage collection time at 50,000 agents). They are therefore shared: the
+  // books never change them in place (offer filters only read, holdings copy on change).
+  private lastAllocated: Resources | undefined;
+  private lastUnallocated: Resources | undefined;
+
   /** `resources.allocate(role)`, reusing the allocated twins of the agent's resources. */
   allocateHere(resources: Resources, role: string): Resources {
     return resources.map((r) => this.allocatedTwin(r, role));
   }
 
-  /** `resources.unallocate()`, answering the agent's own objects where they are twins. */
+  /**
+   * A read-only collection with the very entries of `allocated` (made by `allocateHere`) for
+   * the books to keep, shared with earlier allocations of the same entries.
+   */
+  booked(allocated: Resources): Resources {
+    const last = this.lastAllocated;
+    if (last !== undefined && last.sameEntries(allocated)) return last;
+    this.lastAllocated = allocated.clone();
+    return this.lastAllocated;
+  }
+
+  /**
+   * `resources.unallocate()`, answering the agent's own objects where they are twins; the
+   * answer is read-only (shared with earlier answers holding the same entries).
+   */
   unallocateHere(resources: Resources): Resources {
-    return resources.map((r) => this.plainTwin(r));
+    const out = resources.map((r) => this.plainTwin(r));
+    const last = this.lastUnallocated;
+    if (last !== undefined && last.sameEntries(out)) return last;
+    this.lastUnallocated = out;
+    return out;
   }
 
   private allocatedTwin(r: Resource, role: string): Resource {
@@ -236,7 +264,11 @@ export class FrameworkState {
 export class Holding {
   private firstRole: string | undefined;
   private firstHeld: Resources | undefined;
+  // Collections handed to `add` stay the caller's (they may be shared, see
+  // `AgentState.booked`): each is copied before its first change here.
+  private firstShared = false;
   private more: Map<string, Resources> | undefined;
+  private moreShared: Set<string> | undefined;
   prev: Holding | undefined;
   next: Holding | undefined;
 
@@ -249,23 +281,62 @@ export class Holding {
     return this.firstRole === role ? this.firstHeld : this.more?.get(role);
   }
 
-  /** Adds a role not held yet. */
+  /** Adds a role not held yet; `held` stays the caller's (it is read, never changed). */
   add(role: string, held: Resources): void {
     if (this.firstRole === undefined && (this.more === undefined || this.more.size === 0)) {
       this.firstRole = role;
       this.firstHeld = held;
+      this.firstShared = true;
     } else {
       this.more ??= new Map();
       this.more.set(role, held);
+      this.moreShared ??= new Set();
+      this.moreShared.add(role);
     }
+  }
+
+  /** Adds `resources` to what the role holds (held already). */
+  addTo(role: string, resources: Resources): void {
+    this.owned(role).addInPlace(resources);
+  }
+
+  /** Takes `resources` (contained) out of what the role holds. */
+  subtractFrom(role: string, resources: Resources): void {
+    if (this.firstRole === role && this.firstHeld!.sameEntries(resources)) {
+      // All of it back, as it was offered: nothing to copy or subtract.
+      this.firstHeld = Resources.empty();
+      this.firstShared = false;
+      return;
+    }
+    this.owned(role).subtractInPlace(resources);
+  }
+
+  /** The role's collection, copied first if it is still shared with its offer. */
+  private owned(role: string): Resources {
+    if (this.firstRole === role) {
+      if (this.firstShared) {
+        this.firstHeld = this.firstHeld!.clone();
+        this.firstShared = false;
+      }
+      return this.firstHeld!;
+    }
+    let held = this.more?.get(role);
+    if (held === undefined) throw new Error(`bug: ${this.fw.id} holds nothing in ${role}`);
+    if (this.moreShared!.delete(role)) {
+      held = held.clone();
+      this.more!.set(role, held);
+    }
+    return held;
   }
 
   delete(role: string): void {
     if (this.firstRole === role) {
       this.firstRole = undefined;
       this.firstHeld = undefined;
+      this.firstShared = false;
     } else {
       this.more?.delete(role);
+      this.moreShared?.delete(role);
     }
   }
 
