@@ -39,49 +39,30 @@ const nonRevocable = (r: Resource) => !r.revocable;
 const nonShared = (r: Resource) => !r.shared;
 const notRefined = (r: Resource) => r.reservations.length <= 1;
 
-/** What the role may be offered on the agent before framework-specific stripping. */
-interface Candidate {
-  readonly resources: Resources;
-  readonly hasRevocable: boolean;
-  readonly hasShared: boolean;
-  readonly hasRefined: boolean;
-}
-
-function candidate(resources: Resources): Candidate {
-  let hasRevocable = false;
-  let hasShared = false;
-  let hasRefined = false;
-  for (const r of resources) {
-    if (r.revocable) hasRevocable = true;
-    if (r.shared) hasShared = true;
-    if (r.reservations.length > 1) hasRefined = true;
-  }
-  return { resources, hasRevocable, hasShared, hasRefined };
-}
-
 /**
- * A fair-share candidate (undefined: nothing to offer the role here), and whether quota
- * limits or headroom cut something off it: an agent where that happened is not settled
- * (what was cut off may be offered once the limits or the headroom move).
+ * What `fairShareCandidate` found: nothing to offer the role here (`NOTHING`,
+ * `CUT_TO_NOTHING`) or the candidate itself (`CUT`: quota limits or headroom cut something
+ * off it; `WHOLE`: they did not). An agent where something was cut is not settled (what was
+ * cut off may be offered once the limits or the headroom move).
  */
-interface FairShareCut {
-  readonly candidate: Candidate | undefined;
-  readonly chopped: boolean;
-}
-
-const NOTHING: FairShareCut = { candidate: undefined, chopped: false };
-const CUT_TO_NOTHING: FairShareCut = { candidate: undefined, chopped: true };
+const NOTHING = 0;
+const CUT_TO_NOTHING = 1;
+const WHOLE = 2;
+const CUT = 3;
 
 /** The offer filters in force on one agent, by subscription (see `OfferFilters.forAgent`). */
 type AgentFilters = ReadonlyMap<number, readonly OfferFilter[]> | undefined;
 
-/** The candidate with what the framework cannot accept removed. */
-function forFramework(c: Candidate, fw: FrameworkState): Resources {
-  let out = c.resources;
+/**
+ * The candidate (what the role may be offered on the agent) with what the framework cannot
+ * accept removed; the agent's flags say whether it has such resources at all.
+ */
+function forFramework(c: Resources, agent: AgentState, fw: FrameworkState): Resources {
+  let out = c;
   const caps = fw.capabilities;
-  if (c.hasRevocable && !caps.revocableResources) out = out.filter(nonRevocable);
-  if (c.hasShared && !caps.sharedResources) out = out.filter(nonShared);
-  if (c.hasRefined && !caps.reservationRefinement) out = out.filter(notRefined);
+  if (agent.hasRevocable && !caps.revocableResources) out = out.filter(nonRevocable);
+  if (agent.hasShared && !caps.sharedResources) out = out.filter(nonShared);
+  if (agent.hasRefined && !caps.reservationRefinement) out = out.filter(notRefined);
   return out;
 }
 
@@ -153,11 +134,12 @@ export class AllocationCycle {
       same.resources.addInPlace(allocated);
       return;
     }
+    // The offer's collection is the caller's; `allocated` stays in the books.
     const made: MutableOffer = {
       frameworkId: fw.id,
       role: role.path,
       agentId: agent.id,
-      resources: allocated,
+      resources: allocated.clone(),
     };
     this.out.push(made);
     if (stage === 1) {
@@ -178,15 +160,15 @@ export class AllocationCycle {
       if (role.quota.guarantees.isEmpty()) return true;
       let unsatisfied = unsatisfiedGuarantees(role, this.state.names);
       if (unsatisfied.isEmpty()) return true;
-      let base = candidate(agent.available.allocatableTo(role.path));
+      let base = agent.available.allocatableTo(role.path);
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
-        const offer = this.guaranteeOffer(role, forFramework(base, fw), unsatisfied);
+        const offer = this.guaranteeOffer(role, forFramework(base, agent, fw), unsatisfied);
         if (offer === undefined || !this.wanted(fw, role, offer, filters)) return true;
         this.give(fw, role, agent, offer, 1);
         unsatisfied = unsatisfiedGuarantees(role, this.state.names);
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
-        base = candidate(agent.available.allocatableTo(role.path));
+        base = agent.available.allocatableTo(role.path);
         return true;
       });
       return true;
@@ -220,26 +202,38 @@ export class AllocationCycle {
     let chopped = false;
     state.roleSorter.walk((role) => {
       if (agent.available.isEmpty()) return false;
-      const first = this.fairShareCandidate(role, agent);
-      if (first.chopped) chopped = true;
-      let c = first.candidate;
-      if (c === undefined) return true;
+      const found = this.fairShareCandidate(role, agent);
+      if (found === CUT || found === CUT_TO_NOTHING) chopped = true;
+      if (found === NOTHING || found === CUT_TO_NOTHING) return true;
+      let c = this.found!;
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
-        const offer = forFramework(c!, fw);
+        const offer = forFramework(c, agent, fw);
         if (!this.wanted(fw, role, offer, filters)) return true;
         this.give(fw, role, agent, offer, 2);
         offered = true;
-        c = this.fairShareCandidate(role, agent).candidate;
-        return c !== undefined;
+        const next = this.fairShareCandidate(role, agent);
+        if (next === NOTHING || next === CUT_TO_NOTHING) return false;
+        c = this.found!;
+        return true;
       });
       return true;
     });
     if (!offered && !chopped) agent.settledEpoch = state.epoch;
   }
 
-  /** Everything allocatable to the role, governed scalars cut to limits and headroom. */
-  private fairShareCandidate(role: RoleState, agent: AgentState): FairShareCut {
+  /** The candidate `fairShareCandidate` found last (for `WHOLE` and `CUT`). */
+  private found: Resources | undefined;
+
+  /**
+   * Everything allocatable to the role, governed scalars cut to limits and headroom; the
+   * candidate is left in `found` (no result object per visit).
+   */
+  private fairShareCandidate(
+    role: RoleState,
+    agent: AgentState,
+  ): typeof NOTHING | typeof CUT_TO_NOTHING | typeof WHOLE | typeof CUT {
+    this.found = undefined;
     const available = agent.available;
     if (available.isEmpty()) return NOTHING;
     // Without reservations on the agent everything is allocatable: the candidate is the
@@ -248,19 +242,29 @@ export class AllocationCycle {
     const all = agent.reservedRoles.size === 0 ? available : available.allocatableTo(role.path);
     if (all.isEmpty()) return NOTHING;
     const top = this.state.topOf(role);
+    if (top.quota === undefined && this.headroom.unconstrained) {
+      this.found = all;
+      return WHOLE;
+    }
     const names = this.state.names;
     const limits = top.quota === undefined ? undefined : remainingLimits(top, names);
     const headroom = this.headroom.unconstrained
       ? undefined
       : this.headroom.bounds(unsatisfiedGuarantees(top, names));
     const bounds = tightest(limits, headroom);
-    if (bounds === undefined) return { candidate: candidate(all), chopped: false };
+    if (bounds === undefined) {
+      this.found = all;
+      return WHOLE;
+    }
     const pool = all.filter(governed);
     const cut = pool.shrink(bounds);
-    if (cut.contains(pool)) return { candidate: candidate(all), chopped: false };
+    if (cut.contains(pool)) {
+      this.found = all;
+      return WHOLE;
+    }
     const resources = all.filter(notGoverned).addInPlace(cut);
-    return resources.isEmpty()
-      ? CUT_TO_NOTHING
-      : { candidate: candidate(resources), chopped: true };
+    if (resources.isEmpty()) return CUT_TO_NOTHING;
+    this.found = resources;
+    return CUT;
   }
 }

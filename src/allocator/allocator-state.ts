@@ -219,7 +219,10 @@ export class AllocatorState {
 
   // --- allocation bookkeeping --------------------------------------------------------------
 
-  /** Allocates `offer` (unallocated resources from the agent's available) to (fw, role). */
+  /**
+   * Allocates `offer` (unallocated resources from the agent's available) to (fw, role);
+   * answers it allocated, read-only (kept in the books: copy it to hand it out).
+   */
   allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
     // `offer` is cut from `agent.available` by the cycle, so it is contained by construction;
     // the property tests check allocated + available = total after every step. An offer of
@@ -233,7 +236,7 @@ export class AllocatorState {
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
     if (whole) agent.available.clearInPlace();
     else agent.available.subtractInPlace(offer);
-    this.hold(fw, role.path, agent, agent.booked(allocated));
+    this.hold(fw, role.path, agent, allocated);
     this.roleSorter.allocated(role.path, all);
     role.frameworkSorter.allocated(fw.id, all);
     this.assertRoleSum(role, all.ids);
@@ -367,6 +370,13 @@ export class AllocatorState {
     for (const path of reservedRoles) this.role(path).reservationAgents += sign;
     agent.reservedRoles = sign > 0 ? reservedRoles : new Set();
     agent.hasGpus = agent.total.get("gpus") > 0;
+    agent.hasRevocable = hasRevocable;
+    agent.hasShared = false;
+    agent.hasRefined = false;
+    for (const r of agent.total) {
+      if (r.shared) agent.hasShared = true;
+      if (r.reservations.length > 1) agent.hasRefined = true;
+    }
     if (hasRevocable) {
       const before = this.revocableAgents;
       this.revocableAgents += sign;

@@ -83,7 +83,10 @@ export class OfferFilters<A> {
   /** True when some filter of `subscription` on the agent refuses all of `offer`. */
   static filters(list: readonly OfferFilter[] | undefined, offer: Resources): boolean {
     if (list === undefined) return false;
-    for (const f of list) if (f.refused.contains(offer)) return true;
+    // The same entries are the common case: an agent offered again just as it was declined
+    // (refused and offered collections then hold the agent's very resource objects).
+    for (const f of list)
+      if (f.refused.sameEntries(offer) || f.refused.contains(offer)) return true;
     return false;
   }
 

@@ -34,6 +34,12 @@ export class AgentState {
   /** Roles holding reservations on this agent (current reservation role). */
   reservedRoles: ReadonlySet<string> = new Set();
   hasGpus = false;
+  // Whether the agent's total has revocable, shared or refined (reservation stack deeper
+  // than one) resources: without them, nothing needs stripping for a framework lacking the
+  // capability, and the cycle does not look at each resource.
+  hasRevocable = false;
+  hasShared = false;
+  hasRefined = false;
   /**
    * The allocator epoch at which a visit of this agent ended with nothing offered, nothing
    * chopped by quota and everyone refusing; while the epoch and the agent are unchanged, the
@@ -49,42 +55,43 @@ export class AgentState {
   private readonly plainTwins: Resource[] = [];
   private readonly allocatedTwins: Resource[] = [];
 
-  // The collections kept in the books for what `allocateHere` and `unallocateHere` made last.
-  // When the next one holds the very same entries (an agent offered whole again after a
-  // decline, a decline of the same resources again) the earlier collection is kept instead,
-  // and the new one dies young: holdings and offer filters live until the next cycle or
-  // longer, and every collection kept alive is copied by the young-generation collector (most
-  // of a round's garbage collection time at 50,000 agents). They are therefore shared: the
-  // books never change them in place (offer filters only read, holdings copy on change).
-  private lastAllocated: Resources | undefined;
-  private lastUnallocated: Resources | undefined;
-
-  /** `resources.allocate(role)`, reusing the allocated twins of the agent's resources. */
-  allocateHere(resources: Resources, role: string): Resources {
-    return resources.map((r) => this.allocatedTwin(r, role));
-  }
+  // The last allocation's entries as a pair of read-only collections: `pairPlain` (as they
+  // were available) and `pairAllocated` (allocated to `pairRole`). An agent offered whole
+  // again after a decline has the very same entries available, and a decline returns the very
+  // same entries: both are then answered from the pair, with no collection built and none
+  // kept alive. That matters beyond the copying: holdings and offer filters live until the
+  // next cycle or longer, and every collection kept alive is copied by the young-generation
+  // collector (most of a round's garbage collection time at 50,000 agents). The pair is
+  // shared by the books: they never change it in place (holdings copy on change, offer
+  // filters only read).
+  private pairPlain: Resources | undefined;
+  private pairAllocated: Resources | undefined;
+  private pairRole: string | undefined;
 
   /**
-   * A read-only collection with the very entries of `allocated` (made by `allocateHere`) for
-   * the books to keep, shared with earlier allocations of the same entries.
+   * `resources.allocate(role)`, reusing the allocated twins of the agent's resources; the
+   * answer is read-only (copy it to hand it out).
    */
-  booked(allocated: Resources): Resources {
-    const last = this.lastAllocated;
-    if (last !== undefined && last.sameEntries(allocated)) return last;
-    this.lastAllocated = allocated.clone();
-    return this.lastAllocated;
+  allocateHere(resources: Resources, role: string): Resources {
+    if (role === this.pairRole && resources.sameEntries(this.pairPlain!)) {
+      return this.pairAllocated!;
+    }
+    const out = resources.map((r) => this.allocatedTwin(r, role));
+    this.pairPlain = resources.clone();
+    this.pairAllocated = out;
+    this.pairRole = role;
+    return out;
   }
 
   /**
    * `resources.unallocate()`, answering the agent's own objects where they are twins; the
-   * answer is read-only (shared with earlier answers holding the same entries).
+   * answer is read-only.
    */
   unallocateHere(resources: Resources): Resources {
-    const out = resources.map((r) => this.plainTwin(r));
-    const last = this.lastUnallocated;
-    if (last !== undefined && last.sameEntries(out)) return last;
-    this.lastUnallocated = out;
-    return out;
+    if (this.pairAllocated !== undefined && resources.sameEntries(this.pairAllocated)) {
+      return this.pairPlain!;
+    }
+    return resources.map((r) => this.plainTwin(r));
   }
 
   private allocatedTwin(r: Resource, role: string): Resource {
@@ -265,7 +272,7 @@ export class Holding {
   private firstRole: string | undefined;
   private firstHeld: Resources | undefined;
   // Collections handed to `add` stay the caller's (they may be shared, see
-  // `AgentState.booked`): each is copied before its first change here.
+  // `AgentState.allocateHere`): each is copied before its first change here.
   private firstShared = false;
   private more: Map<string, Resources> | undefined;
   private moreShared: Set<string> | undefined;
