@@ -8,7 +8,11 @@
 // - LargeAndSmallQuota/2 (hierarchical_allocator_benchmarks.cpp): 2,500 small-quota roles
 //   (half an agent each) and 500 large-quota roles (two agents each), one framework per role,
 //   3,000 agents of `cpus:2;mem:2048;disk:2048`; timed: the first cycle (3,500 allocations)
-//   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s.
+//   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s. What ran in the
+//   process before the row with the target: the DeclineOffers and no-work rows (unless
+//   ALLOCATOR_BENCH_ONLY leaves them out) and the same scenario at a tenth of the size
+//   (300 agents, its own rows), each on a fresh allocator. The cold figure is its own row:
+//   the first drf cycle in a child process that ran nothing else (bench/allocator-quota.ts).
 // - No-work rounds: a cycle when nothing changed (event-triggered with no events, and a full
 //   periodic cycle over a cluster whose resources are all offered).
 //
@@ -21,12 +25,16 @@
 // `ALLOCATOR_BENCH_GC=1` a full collection also runs before every timed cycle (outside the
 // timing). That is off by default: measured here it made cycles slower, not steadier (after a
 // full collection V8 starts over with a small young generation, so the cycle scavenges more).
+import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
 import { PerformanceObserver, performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Allocator, type Offer, type Quota } from "../src/allocator/index.ts";
-import { parseResourcesText, ResourceQuantities, type Resources } from "../src/resources/index.ts";
+import { Allocator, type Offer } from "../src/allocator/index.ts";
+import { parseResourcesText, type Resources } from "../src/resources/index.ts";
+import { quotaCluster } from "./allocator-quota.ts";
 import {
   type BenchRow,
   type BenchSuite,
@@ -230,35 +238,14 @@ async function largeAndSmallQuota(
   largeRoles: number,
   sorter: "drf" | "random",
 ): Promise<BenchRow[]> {
-  const allocator = new Allocator({ seed: 7, sorter });
-  const agents = smallRoles / 5 + 5 * largeRoles;
-  const total = parse("cpus:2;mem:2048;disk:2048");
-  const quota = (cpus: number, mem: number): Quota => {
-    const q = ResourceQuantities.fromRecord({
-      cpus: cpus * 1000,
-      mem: mem * 1000,
-      disk: mem * 1000,
-    });
-    return { guarantees: q, limits: new Map(q) };
-  };
-  const small = quota(1, 1024);
-  const large = quota(4, 4096);
-  let start = nowMs();
-  for (let a = 0; a < agents; a++) allocator.addAgent(`agent-${a}`, { hostname: `h${a}`, total });
-  const addAgentsMs = nowMs() - start;
-  start = nowMs();
-  for (let i = 0; i < smallRoles; i++) {
-    allocator.updateQuota(`small-${i}`, small);
-    allocator.addFramework(`fw-small-${i}`, { roles: [`small-${i}`] });
-  }
-  for (let i = 0; i < largeRoles; i++) {
-    allocator.updateQuota(`large-${i}`, large);
-    allocator.addFramework(`fw-large-${i}`, { roles: [`large-${i}`] });
-  }
-  const addFrameworksMs = nowMs() - start;
+  const { allocator, agents, addAgentsMs, addFrameworksMs } = quotaCluster(
+    smallRoles,
+    largeRoles,
+    sorter,
+  );
   settle();
   const cpuStart = process.cpuUsage();
-  start = nowMs();
+  let start = nowMs();
   const windowStart = performance.now();
   const first = allocator.allocate(0, { full: true });
   const firstWindow: [number, number] = [windowStart, performance.now()];
@@ -294,10 +281,24 @@ async function largeAndSmallQuota(
   ];
 }
 
+/** The first drf cycle at 3,000 agents in a process that ran nothing before it. */
+function coldQuotaRow(): BenchRow {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "allocator-quota.ts");
+  const out = execFileSync(process.execPath, [...process.execArgv, script], { encoding: "utf8" });
+  const { wallMs, cpuMs } = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+  return {
+    name: "LargeAndSmallQuota drf 3000 agents, 3000 roles: first cycle in a fresh process",
+    value: wallMs!,
+    unit: "ms",
+    cpuMs: cpuMs!,
+    load: load(),
+  };
+}
+
 export const suite: BenchSuite = {
   name: "allocator",
   description:
-    "Mesos allocator benchmark scenarios: DeclineOffers grid, LargeAndSmallQuota, no-work cycles",
+    "Mesos allocator benchmark scenarios: DeclineOffers grid, no-work cycles, LargeAndSmallQuota (first in a fresh process, then after the same scenario at 300 agents)",
   async run() {
     const only = process.env.ALLOCATOR_BENCH_ONLY;
     const rows: BenchRow[] = [];
@@ -314,8 +315,14 @@ export const suite: BenchSuite = {
       rows.push(...(await declineOffers(agents, frameworks, rounds)).rows);
     }
     if (only === undefined || only === "quota") {
-      rows.push(...(await largeAndSmallQuota(2_500, 500, "drf")));
-      rows.push(...(await largeAndSmallQuota(2_500, 500, "random")));
+      rows.push(coldQuotaRow());
+      // Each sorter type's code runs once on a tenth of the cluster first, so that the row
+      // with the target is the first cycle of a fresh allocator in warm code, as in a master
+      // that has been allocating (the fresh-process row above is the cold figure).
+      for (const sorter of ["drf", "random"] as const) {
+        rows.push(...(await largeAndSmallQuota(250, 50, sorter)));
+        rows.push(...(await largeAndSmallQuota(2_500, 500, sorter)));
+      }
     }
     if (only === undefined || only === "nowork") rows.push(...(await noWork(10_000, 1_000)));
     return rows;

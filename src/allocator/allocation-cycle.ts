@@ -16,6 +16,7 @@ import type { Resource, Resources } from "../resources/index.ts";
 import type { AllocatorState } from "./allocator-state.ts";
 import { type OfferFilter, OfferFilters } from "./offer-filters.ts";
 import {
+  asBounds,
   Headroom,
   isAllocatable,
   isQuotaGoverned,
@@ -185,7 +186,7 @@ export class AllocationCycle {
     const pool = resources.filter(governed);
     const towardGuarantee = pool
       .filter((r) => guarantees.has(r.name))
-      .shrink(tightest(new Map(unsatisfied), limits)!);
+      .shrink(tightest(asBounds(unsatisfied), limits)!);
     if (towardGuarantee.isEmpty()) return undefined; // no progress possible here
     const bounds = tightest(limits, this.headroom.bounds(unsatisfied));
     let beyond = pool.filter((r) => !guarantees.has(r.name));

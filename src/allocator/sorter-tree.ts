@@ -300,8 +300,9 @@ export class SorterTree<T> implements Sorter<T> {
   private flush(): void {
     if (this.sortedTotalVersion !== this.context.totalVersion) {
       this.sortedTotalVersion = this.context.totalVersion;
-      for (const parent of this.dirtyParents) {
-        for (const n of parent.pending) n.isPending = false;
+      for (let i = 0; i < this.dirtyParents.length; i++) {
+        const parent = this.dirtyParents[i]!;
+        for (let k = 0; k < parent.pending.length; k++) parent.pending[k]!.isPending = false;
         parent.pending = [];
       }
       this.dirtyParents.length = 0;
@@ -312,19 +313,22 @@ export class SorterTree<T> implements Sorter<T> {
       const parent = this.dirtyParents[i]!;
       // The pending array is emptied when done, not replaced (one flush per agent visited).
       const pending = parent.pending;
-      for (const n of pending) n.isPending = false;
+      for (let k = 0; k < pending.length; k++) pending[k]!.isPending = false;
       if (parent.removed && parent !== this.root) {
         pending.length = 0;
         continue;
       }
       const single = this.order.keyed && pending.length === 1;
       if (!single && pending.length * REBUILD_FRACTION > parent.list.length) {
-        for (const n of pending) n.share = this.computeShare(n.alloc, n.weight);
+        for (let k = 0; k < pending.length; k++) {
+          const n = pending[k]!;
+          n.share = this.computeShare(n.alloc, n.weight);
+        }
         pending.length = 0;
         this.relist(parent);
         continue;
       }
-      for (const n of pending) this.reposition(parent, n);
+      for (let k = 0; k < pending.length; k++) this.reposition(parent, pending[k]!);
       pending.length = 0;
     }
     this.dirtyParents.length = 0;

@@ -387,7 +387,9 @@ export class Resources implements Iterable<Resource> {
    * disks) are kept only if they fit entirely. Entries are taken in collection order.
    */
   shrink(limits: ReadonlyMap<string, Milli>): Resources {
-    const left = new Map(limits);
+    // Copied by forEach: `new Map(limits)` allocates an entry array per name.
+    const left = new Map<string, Milli>();
+    limits.forEach((limit, name) => left.set(name, limit));
     const out = Resources.empty();
     for (let i = 0; i < this.items.length; i++) {
       const r = this.items[i]!;
