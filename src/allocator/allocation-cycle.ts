@@ -196,32 +196,45 @@ export class AllocationCycle {
 
   // --- stage 2 -----------------------------------------------------------------------------
 
+  // The fair-share walk's state and visitors: made once per cycle, not once per agent.
+  private visiting: AgentState | undefined;
+  private visitingFilters: AgentFilters;
+  private visitingRole: RoleState | undefined;
+  private offeredHere = false;
+  private choppedHere = false;
+
   private fairShare(agent: AgentState): void {
-    const state = this.state;
-    const filters = state.filters.forAgent(agent);
-    let offered = false;
-    let chopped = false;
-    state.roleSorter.walk((role) => {
-      if (agent.available.isEmpty()) return false;
-      const found = this.fairShareCandidate(role, agent);
-      if (found === CUT || found === CUT_TO_NOTHING) chopped = true;
-      if (found === NOTHING || found === CUT_TO_NOTHING) return true;
-      let c = this.found!;
-      role.frameworkSorter.walk((fw) => {
-        if (!this.eligible(fw, role, agent)) return true;
-        const offer = forFramework(c, agent, fw);
-        if (!this.wanted(fw, role, offer, filters)) return true;
-        this.give(fw, role, agent, offer, 2);
-        offered = true;
-        const next = this.fairShareCandidate(role, agent);
-        if (next === NOTHING || next === CUT_TO_NOTHING) return false;
-        c = this.found!;
-        return true;
-      });
-      return true;
-    });
-    if (!offered && !chopped) agent.settledEpoch = state.epoch;
+    this.visiting = agent;
+    this.visitingFilters = this.state.filters.forAgent(agent);
+    this.offeredHere = false;
+    this.choppedHere = false;
+    this.state.roleSorter.walk(this.fairShareRole);
+    if (!this.offeredHere && !this.choppedHere) agent.settledEpoch = this.state.epoch;
   }
+
+  private readonly fairShareRole = (role: RoleState): boolean => {
+    const agent = this.visiting!;
+    if (agent.available.isEmpty()) return false;
+    const found = this.fairShareCandidate(role, agent);
+    if (found === CUT || found === CUT_TO_NOTHING) this.choppedHere = true;
+    if (found === NOTHING || found === CUT_TO_NOTHING) return true;
+    this.visitingRole = role;
+    role.frameworkSorter.walk(this.fairShareFramework);
+    return true;
+  };
+
+  /** Offers the role's candidate (`found`) to a framework; false when nothing is left. */
+  private readonly fairShareFramework = (fw: FrameworkState): boolean => {
+    const agent = this.visiting!;
+    const role = this.visitingRole!;
+    if (!this.eligible(fw, role, agent)) return true;
+    const offer = forFramework(this.found!, agent, fw);
+    if (!this.wanted(fw, role, offer, this.visitingFilters)) return true;
+    this.give(fw, role, agent, offer, 2);
+    this.offeredHere = true;
+    const next = this.fairShareCandidate(role, agent);
+    return next === WHOLE || next === CUT;
+  };
 
   /** The candidate `fairShareCandidate` found last (for `WHOLE` and `CUT`). */
   private found: Resources | undefined;

@@ -262,6 +262,9 @@ export class FrameworkState {
   }
 }
 
+/** An emptied inline slot (shared like any collection handed in: copied before a change). */
+const NOTHING_HELD = Resources.empty();
+
 /**
  * What one framework holds on one agent, by role (resources carry their allocation role).
  * Behaves like a Map from role to resources, insertion order included, but the first role
@@ -311,8 +314,8 @@ export class Holding {
   subtractFrom(role: string, resources: Resources): void {
     if (this.firstRole === role && this.firstHeld!.sameEntries(resources)) {
       // All of it back, as it was offered: nothing to copy or subtract.
-      this.firstHeld = Resources.empty();
-      this.firstShared = false;
+      this.firstHeld = NOTHING_HELD;
+      this.firstShared = true;
       return;
     }
     this.owned(role).subtractInPlace(resources);

@@ -64,6 +64,15 @@ export interface SiblingOrder {
   walk<T>(node: SorterNode<T>, visit: (payload: T) => boolean): boolean;
 }
 
+/**
+ * Empties an array that is filled again soon (the pending lists, once per agent visited):
+ * popped, so that it keeps its backing store (`length = 0` gives it up, and the next push
+ * allocates a new one).
+ */
+function emptyArray(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
 /** Past this fraction of a list pending at once, the list is rebuilt instead of patched. */
 const REBUILD_FRACTION = 8;
 
@@ -315,7 +324,7 @@ export class SorterTree<T> implements Sorter<T> {
       const pending = parent.pending;
       for (let k = 0; k < pending.length; k++) pending[k]!.isPending = false;
       if (parent.removed && parent !== this.root) {
-        pending.length = 0;
+        emptyArray(pending);
         continue;
       }
       const single = this.order.keyed && pending.length === 1;
@@ -324,14 +333,14 @@ export class SorterTree<T> implements Sorter<T> {
           const n = pending[k]!;
           n.share = this.computeShare(n.alloc, n.weight);
         }
-        pending.length = 0;
+        emptyArray(pending);
         this.relist(parent);
         continue;
       }
       for (let k = 0; k < pending.length; k++) this.reposition(parent, pending[k]!);
-      pending.length = 0;
+      emptyArray(pending);
     }
-    this.dirtyParents.length = 0;
+    emptyArray(this.dirtyParents);
   }
 
   /** Takes a pending node out of its parent's list and puts it back where it now belongs. */
