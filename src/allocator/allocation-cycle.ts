@@ -94,7 +94,7 @@ export class AllocationCycle {
       return false;
     }
     if (fw.capabilities.multiRole && !agent.capabilities.multiRole) return false;
-    if (!agent.capabilities.hierarchicalRole && role.path.includes("/")) return false;
+    if (role.nested && !agent.capabilities.hierarchicalRole) return false;
     return true;
   }
 

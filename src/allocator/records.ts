@@ -381,10 +381,14 @@ export class RoleState {
   readonly subtree = new Set<RoleState>();
   /** True when quota limits leave nothing this role could be offered anywhere. */
   blocked = false;
+  /** Whether the role is below another (agents without HIERARCHICAL_ROLE are not offered). */
+  readonly nested: boolean;
 
   constructor(
     readonly path: string,
     readonly top: string,
     readonly frameworkSorter: Sorter<FrameworkState>,
-  ) {}
+  ) {
+    this.nested = path.includes("/");
+  }
 }
