@@ -10,8 +10,8 @@
 //   3,000 agents of `cpus:2;mem:2048;disk:2048`; timed: the first cycle (3,500 allocations)
 //   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s. What ran in the
 //   process before the row with the target: the DeclineOffers and no-work rows (unless
-//   ALLOCATOR_BENCH_ONLY leaves them out) and the same scenario at a tenth of the size
-//   (300 agents, its own rows), each on a fresh allocator. The cold figure is its own row:
+//   ALLOCATOR_BENCH_ONLY leaves them out) and the same scenario at half the size (1,500
+//   agents, its own rows), each on a fresh allocator. The cold figure is its own row:
 //   the first drf cycle in a child process that ran nothing else (bench/allocator-quota.ts).
 // - No-work rounds: a cycle when nothing changed (event-triggered with no events, and a full
 //   periodic cycle over a cluster whose resources are all offered).
@@ -298,7 +298,7 @@ function coldQuotaRow(): BenchRow {
 export const suite: BenchSuite = {
   name: "allocator",
   description:
-    "Mesos allocator benchmark scenarios: DeclineOffers grid, no-work cycles, LargeAndSmallQuota (first in a fresh process, then after the same scenario at 300 agents)",
+    "Mesos allocator benchmark scenarios: DeclineOffers grid, no-work cycles, LargeAndSmallQuota (first in a fresh process, then after the same scenario at 1,500 agents)",
   async run() {
     const only = process.env.ALLOCATOR_BENCH_ONLY;
     const rows: BenchRow[] = [];
@@ -316,11 +316,11 @@ export const suite: BenchSuite = {
     }
     if (only === undefined || only === "quota") {
       rows.push(coldQuotaRow());
-      // Each sorter type's code runs once on a tenth of the cluster first, so that the row
-      // with the target is the first cycle of a fresh allocator in warm code, as in a master
-      // that has been allocating (the fresh-process row above is the cold figure).
+      // Each sorter type's code runs once on half the cluster first, so that the row with
+      // the target is the first cycle of a fresh allocator in warm code, as in a master that
+      // has been allocating (the fresh-process row above is the cold figure).
       for (const sorter of ["drf", "random"] as const) {
-        rows.push(...(await largeAndSmallQuota(250, 50, sorter)));
+        rows.push(...(await largeAndSmallQuota(1_250, 250, sorter)));
         rows.push(...(await largeAndSmallQuota(2_500, 500, sorter)));
       }
     }

@@ -184,14 +184,20 @@ export class AllocationCycle {
     const guarantees = top.quota!.guarantees;
     const limits = remainingLimits(top, this.state.names);
     const pool = resources.filter(governed);
-    const towardGuarantee = pool
-      .filter((r) => guarantees.has(r.name))
-      .shrink(tightest(asBounds(unsatisfied), limits)!);
+    // Usually every governed name has a guarantee: nothing goes beyond, and the headroom
+    // bounds of what would are not needed.
+    let beyondAny = false;
+    for (const r of pool) if (!guarantees.has(r.name)) beyondAny = true;
+    const towardGuarantee = (beyondAny ? pool.filter((r) => guarantees.has(r.name)) : pool).shrink(
+      tightest(asBounds(unsatisfied), limits)!,
+    );
     if (towardGuarantee.isEmpty()) return undefined; // no progress possible here
+    const offer = resources.filter(notGoverned).addInPlace(towardGuarantee);
+    if (!beyondAny) return offer;
     const bounds = tightest(limits, this.headroom.bounds(unsatisfied));
     let beyond = pool.filter((r) => !guarantees.has(r.name));
     if (bounds !== undefined) beyond = beyond.shrink(bounds);
-    return resources.filter(notGoverned).addInPlace(towardGuarantee).addInPlace(beyond);
+    return offer.addInPlace(beyond);
   }
 
   // --- stage 2 -----------------------------------------------------------------------------

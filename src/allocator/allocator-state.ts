@@ -12,7 +12,7 @@ import {
   toMilli,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
-import { remainingLimits } from "./quota.ts";
+import { remainingLimit } from "./quota.ts";
 import { type AgentState, type FrameworkState, Holding, RoleState, unsettle } from "./records.ts";
 import {
   applyDelta,
@@ -209,9 +209,8 @@ export class AllocatorState {
     for (let p: string | undefined = role.path; p !== undefined; p = parentRole(p)) {
       if ((this.roles.get(p)?.reservationAgents ?? 0) > 0) return false;
     }
-    const remaining = remainingLimits(top, this.names)!;
     for (const name of this.unreservedNames.keys()) {
-      const left = remaining.get(name);
+      const left = remainingLimit(top, name, this.names);
       if (left === undefined || left > 0) return false;
     }
     return true;

@@ -66,6 +66,12 @@ export function unsatisfiedGuarantees(top: RoleState, names: NameIndex): Resourc
   return out;
 }
 
+/** What the subtree may still be allocated of `name`; undefined when it is not limited. */
+export function remainingLimit(top: RoleState, name: string, names: NameIndex): Milli | undefined {
+  const limit = top.quota?.limits.get(name);
+  return limit === undefined ? undefined : Math.max(0, limit - consumedOf(top, name, names));
+}
+
 /** Per limited name, what may still be allocated to the subtree; undefined when unlimited. */
 export function remainingLimits(top: RoleState, names: NameIndex): Map<string, Milli> | undefined {
   const limits = top.quota?.limits;
