@@ -77,7 +77,9 @@ export function remainingLimits(top: RoleState, names: NameIndex): Map<string, M
   const limits = top.quota?.limits;
   if (limits === undefined || limits.size === 0) return undefined;
   const out = new Map<string, Milli>();
-  limits.forEach((limit, name) => out.set(name, Math.max(0, limit - consumedOf(top, name, names))));
+  limits.forEach((limit, name) => {
+    out.set(name, Math.max(0, limit - consumedOf(top, name, names)));
+  });
   return out;
 }
 
@@ -138,14 +140,18 @@ export function tightest(
 ): Map<string, Milli> | undefined {
   if (a === undefined) return b === undefined ? undefined : copy(b);
   const out = copy(a);
-  b?.forEach((v, name) => out.set(name, Math.min(v, out.get(name) ?? v)));
+  b?.forEach((v, name) => {
+    out.set(name, Math.min(v, out.get(name) ?? v));
+  });
   return out;
 }
 
 /** `new Map(m)` without an entry array per name. */
 function copy(m: ReadonlyMap<string, Milli>): Map<string, Milli> {
   const out = new Map<string, Milli>();
-  m.forEach((v, name) => out.set(name, v));
+  m.forEach((v, name) => {
+    out.set(name, v);
+  });
   return out;
 }
 

@@ -389,7 +389,9 @@ export class Resources implements Iterable<Resource> {
   shrink(limits: ReadonlyMap<string, Milli>): Resources {
     // Copied by forEach: `new Map(limits)` allocates an entry array per name.
     const left = new Map<string, Milli>();
-    limits.forEach((limit, name) => left.set(name, limit));
+    limits.forEach((limit, name) => {
+      left.set(name, limit);
+    });
     const out = Resources.empty();
     for (let i = 0; i < this.items.length; i++) {
       const r = this.items[i]!;
