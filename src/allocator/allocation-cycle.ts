@@ -52,7 +52,7 @@ const WHOLE = 2;
 const CUT = 3;
 
 /** The offer filters in force on one agent, by subscription (see `OfferFilters.forAgent`). */
-type AgentFilters = ReadonlyMap<number, readonly OfferFilter[]> | undefined;
+type AgentFilters = ReadonlyMap<number, OfferFilter> | undefined;
 
 /**
  * The candidate (what the role may be offered on the agent) with what the framework cannot
