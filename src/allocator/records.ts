@@ -81,10 +81,15 @@ export class AgentState {
     if (role === this.pairRole && resources.sameEntries(this.pairPlain!)) {
       return this.pairAllocated!;
     }
-    const out = resources.map((r) => this.allocatedTwin(r, role));
-    this.pairPlain = resources.clone();
-    this.pairAllocated = out;
-    this.pairRole = role;
+    let plain = true;
+    const out = resources.map((r) => {
+      if (r.allocationRole !== undefined) plain = false;
+      return this.allocatedTwin(r, role);
+    });
+    // Only plain entries make a pair (`unallocateHere` answers `pairPlain` for the reverse).
+    this.pairPlain = plain ? resources.clone() : undefined;
+    this.pairAllocated = plain ? out : undefined;
+    this.pairRole = plain ? role : undefined;
     return out;
   }
 
