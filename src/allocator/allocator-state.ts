@@ -13,7 +13,13 @@ import {
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
 import { remainingLimit } from "./quota.ts";
-import { type AgentState, type FrameworkState, Holding, RoleState, unsettle } from "./records.ts";
+import {
+  type AgentState,
+  type FrameworkState,
+  type Holding,
+  RoleState,
+  unsettle,
+} from "./records.ts";
 import {
   applyDelta,
   emptyDeltas,
@@ -253,7 +259,7 @@ export class AllocatorState {
   hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
     let holding = agent.holdingOf(fw);
     if (holding === undefined) {
-      holding = new Holding(fw, agent);
+      holding = agent.newHolding(fw);
       agent.addHolding(holding);
       fw.link(holding);
     }

@@ -110,4 +110,22 @@ describe("holdings on an agent", () => {
     model.push(hs[5]!);
     check();
   });
+
+  it("reuse the holding last given up for the next framework, empty", () => {
+    const agent = agentRecord("a0");
+    const [f, g] = [new FrameworkState("f"), new FrameworkState("g")];
+    const h = agent.newHolding(f);
+    agent.addHolding(h);
+    h.add("a", res("cpus:1"));
+    h.delete("a");
+    agent.removeHolding(h);
+    const next = agent.newHolding(g);
+    assert.equal(next, h);
+    assert.equal(next.fw, g);
+    assert.ok(next.isEmpty());
+    agent.addHolding(next);
+    assert.equal(agent.holdingOf(g), next);
+    assert.equal(agent.holdingOf(f), undefined);
+    assert.notEqual(agent.newHolding(f), next);
+  });
 });
