@@ -12,7 +12,7 @@
 // In both stages a framework is skipped when an offer filter refuses the candidate, when it
 // is not allocatable (`min_allocatable_resources`) or when its capabilities exclude the agent.
 // An agent is one greedy pass: the first framework asked typically takes all of it.
-import type { Resource, Resources } from "../resources/index.ts";
+import type { Resource, ResourceQuantities, Resources } from "../resources/index.ts";
 import type { AllocatorState } from "./allocator-state.ts";
 import { type OfferFilter, OfferFilters } from "./offer-filters.ts";
 import {
@@ -123,17 +123,22 @@ export class AllocationCycle {
     agent: AgentState,
     offer: Resources,
     stage: 1 | 2,
-  ) {
+    unsatisfied?: ResourceQuantities,
+  ): ResourceQuantities | undefined {
+    // With quota, the top role's unsatisfied guarantees before (`unsatisfied` when the caller
+    // has them) and after: the headroom follows the change, and the caller gets them.
     const top = this.state.topOf(role);
     const names = this.state.names;
-    const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top, names);
+    const before =
+      top.quota === undefined ? undefined : (unsatisfied ?? unsatisfiedGuarantees(top, names));
     const allocated = this.state.allocate(fw, role, agent, offer);
-    if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top, names));
+    const after = before === undefined ? undefined : unsatisfiedGuarantees(top, names);
+    if (before !== undefined) this.headroom.replace(before, after!);
     const earlier = stage === 2 && this.stage1.size > 0 ? this.stage1.get(agent) : undefined;
     const same = earlier?.find((o) => o.frameworkId === fw.id && o.role === role.path);
     if (same !== undefined) {
       same.resources.addInPlace(allocated);
-      return;
+      return after;
     }
     // The offer's collection is the caller's; `allocated` stays in the books.
     const made: MutableOffer = {
@@ -148,6 +153,7 @@ export class AllocationCycle {
       if (list === undefined) this.stage1.set(agent, [made]);
       else list.push(made);
     }
+    return after;
   }
 
   // --- stage 1 -----------------------------------------------------------------------------
@@ -166,8 +172,8 @@ export class AllocationCycle {
         if (!this.eligible(fw, role, agent)) return true;
         const offer = this.guaranteeOffer(role, forFramework(base, agent, fw), unsatisfied);
         if (offer === undefined || !this.wanted(fw, role, offer, filters)) return true;
-        this.give(fw, role, agent, offer, 1);
-        unsatisfied = unsatisfiedGuarantees(role, this.state.names);
+        // (A top-level role with quota: `give` answers its unsatisfied guarantees.)
+        unsatisfied = this.give(fw, role, agent, offer, 1, unsatisfied)!;
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
         base = agent.available.allocatableTo(role.path);
         return true;

@@ -106,7 +106,8 @@ export class Headroom {
 
   /** After an allocation changed one role's unsatisfied guarantees from `before` to `after`. */
   replace(before: ResourceQuantities, after: ResourceQuantities): void {
-    this.required = this.required.subtract(before).add(after);
+    // In place (the same clamped per-name arithmetic): `required` is this object's own.
+    this.required.subtractAllInPlace(before).addAllInPlace(after);
   }
 
   /** True when every allocation may proceed without looking at headroom. */
