@@ -8,7 +8,11 @@
 // - LargeAndSmallQuota/2 (hierarchical_allocator_benchmarks.cpp): 2,500 small-quota roles
 //   (half an agent each) and 500 large-quota roles (two agents each), one framework per role,
 //   3,000 agents of `cpus:2;mem:2048;disk:2048`; timed: the first cycle (3,500 allocations)
-//   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s.
+//   and the second cycle, which allocates nothing. Mesos: ~15 s and ~14 s. What ran in the
+//   process before the row with the target: the DeclineOffers and no-work rows (unless
+//   ALLOCATOR_BENCH_ONLY leaves them out) and the same scenario at half the size (1,500
+//   agents, its own rows), each on a fresh allocator. The cold figure is its own row:
+//   the first drf cycle in a child process that ran nothing else (bench/allocator-quota.ts).
 // - No-work rounds: a cycle when nothing changed (event-triggered with no events, and a full
 //   periodic cycle over a cluster whose resources are all offered).
 //
@@ -21,11 +25,16 @@
 // `ALLOCATOR_BENCH_GC=1` a full collection also runs before every timed cycle (outside the
 // timing). That is off by default: measured here it made cycles slower, not steadier (after a
 // full collection V8 starts over with a small young generation, so the cycle scavenges more).
+import { execFileSync } from "node:child_process";
 import { loadavg } from "node:os";
+import { dirname, join } from "node:path";
+import { PerformanceObserver, performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { Allocator, type Offer, type Quota } from "../src/allocator/index.ts";
-import { parseResourcesText, ResourceQuantities, type Resources } from "../src/resources/index.ts";
+import { Allocator, type Offer } from "../src/allocator/index.ts";
+import { parseResourcesText, type Resources } from "../src/resources/index.ts";
+import { quotaCluster } from "./allocator-quota.ts";
 import {
   type BenchRow,
   type BenchSuite,
@@ -64,6 +73,28 @@ function settle(): void {
   fullGc?.();
 }
 
+// Garbage collection time inside the timed cycles (gcMs: the median per round of the pauses
+// V8 reported, from the 'gc' performance entries, main-thread wall time; the collector's
+// helper threads are in cpuMs, which is why cpuMs can exceed the wall time).
+const gcPauses: { readonly startMs: number; readonly durationMs: number }[] = [];
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries())
+    gcPauses.push({ startMs: e.startTime, durationMs: e.duration });
+}).observe({ entryTypes: ["gc"] });
+
+/** Sums, per [start, end] window, the GC pauses that began in it (entries arrive async). */
+async function gcMsIn(windows: readonly (readonly [number, number])[]): Promise<number[]> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setImmediate(resolve));
+  const sums = windows.map(([from, to]) =>
+    gcPauses
+      .filter((p) => p.startMs >= from && p.startMs < to)
+      .reduce((sum, p) => sum + p.durationMs, 0),
+  );
+  gcPauses.length = 0;
+  return sums;
+}
+
 interface DeclineResult {
   rows: BenchRow[];
   allocator: Allocator;
@@ -84,7 +115,11 @@ function load(): number {
   return round(loadavg()[0]!, 1);
 }
 
-function declineOffers(agents: number, frameworks: number, rounds: number): DeclineResult {
+async function declineOffers(
+  agents: number,
+  frameworks: number,
+  rounds: number,
+): Promise<DeclineResult> {
   const allocator = new Allocator({ seed: 42 });
   const total = parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
   const used = parse("cpus:16;mem:2014;disk:1024;ports:[31000-31015]").allocate("*");
@@ -104,13 +139,16 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
   let now = 0;
   const samples: number[] = [];
   const cpuSamples: number[] = [];
+  const windows: [number, number][] = [];
   let offers: Offer[] = [];
   let firstOffers = 0;
   for (let round = 0; round < rounds; round++) {
     settle();
     const cpuStart = process.cpuUsage();
     start = nowMs();
+    const windowStart = performance.now();
     offers = allocator.allocate(now, { full: true });
+    windows.push([windowStart, performance.now()]);
     samples.push(nowMs() - start);
     cpuSamples.push(cpuMsSince(cpuStart));
     if (round === 0) firstOffers = offers.length;
@@ -131,6 +169,8 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
     value: t.medianMs,
     unit: "ms",
     cpuMs: summarise(cpuSamples).medianMs,
+    cpuMinMs: summarise(cpuSamples).minMs,
+    gcMs: summarise(await gcMsIn(windows)).medianMs,
     load: load(),
     minMs: t.minMs,
     maxMs: t.maxMs,
@@ -147,8 +187,8 @@ function declineOffers(agents: number, frameworks: number, rounds: number): Decl
 }
 
 /** Cycles with nothing to do on the DeclineOffers cluster once every agent is offered out. */
-function noWork(agents: number, frameworks: number): BenchRow[] {
-  const { allocator, nowMs: now } = declineOffers(agents, frameworks, 1);
+async function noWork(agents: number, frameworks: number): Promise<BenchRow[]> {
+  const { allocator, nowMs: now } = await declineOffers(agents, frameworks, 1);
   // Round 1's offers were declined; this round offers every agent again and keeps them out.
   const outstanding = allocator.allocate(now, { full: true }).length;
   const triggered: number[] = [];
@@ -193,41 +233,22 @@ function noWork(agents: number, frameworks: number): BenchRow[] {
   ];
 }
 
-function largeAndSmallQuota(
+async function largeAndSmallQuota(
   smallRoles: number,
   largeRoles: number,
   sorter: "drf" | "random",
-): BenchRow[] {
-  const allocator = new Allocator({ seed: 7, sorter });
-  const agents = smallRoles / 5 + 5 * largeRoles;
-  const total = parse("cpus:2;mem:2048;disk:2048");
-  const quota = (cpus: number, mem: number): Quota => {
-    const q = ResourceQuantities.fromRecord({
-      cpus: cpus * 1000,
-      mem: mem * 1000,
-      disk: mem * 1000,
-    });
-    return { guarantees: q, limits: new Map(q) };
-  };
-  const small = quota(1, 1024);
-  const large = quota(4, 4096);
-  let start = nowMs();
-  for (let a = 0; a < agents; a++) allocator.addAgent(`agent-${a}`, { hostname: `h${a}`, total });
-  const addAgentsMs = nowMs() - start;
-  start = nowMs();
-  for (let i = 0; i < smallRoles; i++) {
-    allocator.updateQuota(`small-${i}`, small);
-    allocator.addFramework(`fw-small-${i}`, { roles: [`small-${i}`] });
-  }
-  for (let i = 0; i < largeRoles; i++) {
-    allocator.updateQuota(`large-${i}`, large);
-    allocator.addFramework(`fw-large-${i}`, { roles: [`large-${i}`] });
-  }
-  const addFrameworksMs = nowMs() - start;
+): Promise<BenchRow[]> {
+  const { allocator, agents, addAgentsMs, addFrameworksMs } = quotaCluster(
+    smallRoles,
+    largeRoles,
+    sorter,
+  );
   settle();
   const cpuStart = process.cpuUsage();
-  start = nowMs();
+  let start = nowMs();
+  const windowStart = performance.now();
   const first = allocator.allocate(0, { full: true });
+  const firstWindow: [number, number] = [windowStart, performance.now()];
   const firstMs = nowMs() - start;
   const firstCpuMs = cpuMsSince(cpuStart);
   const firstHeapMb = heapUsedMb();
@@ -241,6 +262,7 @@ function largeAndSmallQuota(
     value: round(firstMs),
     unit: "ms",
     cpuMs: round(firstCpuMs),
+    gcMs: round((await gcMsIn([firstWindow]))[0]!),
     load: load(),
     allocations: first.length,
     addAgentsMs: round(addAgentsMs),
@@ -259,11 +281,25 @@ function largeAndSmallQuota(
   ];
 }
 
+/** The first drf cycle at 3,000 agents in a process that ran nothing before it. */
+function coldQuotaRow(): BenchRow {
+  const script = join(dirname(fileURLToPath(import.meta.url)), "allocator-quota.ts");
+  const out = execFileSync(process.execPath, [...process.execArgv, script], { encoding: "utf8" });
+  const { wallMs, cpuMs } = JSON.parse(out.trim().split("\n").pop()!) as Record<string, number>;
+  return {
+    name: "LargeAndSmallQuota drf 3000 agents, 3000 roles: first cycle in a fresh process",
+    value: wallMs!,
+    unit: "ms",
+    cpuMs: cpuMs!,
+    load: load(),
+  };
+}
+
 export const suite: BenchSuite = {
   name: "allocator",
   description:
-    "Mesos allocator benchmark scenarios: DeclineOffers grid, LargeAndSmallQuota, no-work cycles",
-  run() {
+    "Mesos allocator benchmark scenarios: DeclineOffers grid, no-work cycles, LargeAndSmallQuota (first in a fresh process, then after the same scenario at 1,500 agents)",
+  async run() {
     const only = process.env.ALLOCATOR_BENCH_ONLY;
     const rows: BenchRow[] = [];
     const points: [number, number, number][] = [
@@ -276,13 +312,19 @@ export const suite: BenchSuite = {
     ];
     for (const [agents, frameworks, rounds] of points) {
       if (only !== undefined && !`${agents}x${frameworks}`.includes(only)) continue;
-      rows.push(...declineOffers(agents, frameworks, rounds).rows);
+      rows.push(...(await declineOffers(agents, frameworks, rounds)).rows);
     }
     if (only === undefined || only === "quota") {
-      rows.push(...largeAndSmallQuota(2_500, 500, "drf"));
-      rows.push(...largeAndSmallQuota(2_500, 500, "random"));
+      rows.push(coldQuotaRow());
+      // Each sorter type's code runs once on half the cluster first, so that the row with
+      // the target is the first cycle of a fresh allocator in warm code, as in a master that
+      // has been allocating (the fresh-process row above is the cold figure).
+      for (const sorter of ["drf", "random"] as const) {
+        rows.push(...(await largeAndSmallQuota(1_250, 250, sorter)));
+        rows.push(...(await largeAndSmallQuota(2_500, 500, sorter)));
+      }
     }
-    if (only === undefined || only === "nowork") rows.push(...noWork(10_000, 1_000));
+    if (only === undefined || only === "nowork") rows.push(...(await noWork(10_000, 1_000)));
     return rows;
   },
 };

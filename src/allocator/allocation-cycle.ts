@@ -12,10 +12,11 @@
 // In both stages a framework is skipped when an offer filter refuses the candidate, when it
 // is not allocatable (`min_allocatable_resources`) or when its capabilities exclude the agent.
 // An agent is one greedy pass: the first framework asked typically takes all of it.
-import type { Resource, Resources } from "../resources/index.ts";
+import type { Resource, ResourceQuantities, Resources } from "../resources/index.ts";
 import type { AllocatorState } from "./allocator-state.ts";
 import { type OfferFilter, OfferFilters } from "./offer-filters.ts";
 import {
+  asBounds,
   Headroom,
   isAllocatable,
   isQuotaGoverned,
@@ -39,49 +40,30 @@ const nonRevocable = (r: Resource) => !r.revocable;
 const nonShared = (r: Resource) => !r.shared;
 const notRefined = (r: Resource) => r.reservations.length <= 1;
 
-/** What the role may be offered on the agent before framework-specific stripping. */
-interface Candidate {
-  readonly resources: Resources;
-  readonly hasRevocable: boolean;
-  readonly hasShared: boolean;
-  readonly hasRefined: boolean;
-}
-
-function candidate(resources: Resources): Candidate {
-  let hasRevocable = false;
-  let hasShared = false;
-  let hasRefined = false;
-  for (const r of resources) {
-    if (r.revocable) hasRevocable = true;
-    if (r.shared) hasShared = true;
-    if (r.reservations.length > 1) hasRefined = true;
-  }
-  return { resources, hasRevocable, hasShared, hasRefined };
-}
-
 /**
- * A fair-share candidate (undefined: nothing to offer the role here), and whether quota
- * limits or headroom cut something off it: an agent where that happened is not settled
- * (what was cut off may be offered once the limits or the headroom move).
+ * What `fairShareCandidate` found: nothing to offer the role here (`NOTHING`,
+ * `CUT_TO_NOTHING`) or the candidate itself (`CUT`: quota limits or headroom cut something
+ * off it; `WHOLE`: they did not). An agent where something was cut is not settled (what was
+ * cut off may be offered once the limits or the headroom move).
  */
-interface FairShareCut {
-  readonly candidate: Candidate | undefined;
-  readonly chopped: boolean;
-}
-
-const NOTHING: FairShareCut = { candidate: undefined, chopped: false };
-const CUT_TO_NOTHING: FairShareCut = { candidate: undefined, chopped: true };
+const NOTHING = 0;
+const CUT_TO_NOTHING = 1;
+const WHOLE = 2;
+const CUT = 3;
 
 /** The offer filters in force on one agent, by subscription (see `OfferFilters.forAgent`). */
-type AgentFilters = ReadonlyMap<number, readonly OfferFilter[]> | undefined;
+type AgentFilters = ReadonlyMap<number, OfferFilter> | undefined;
 
-/** The candidate with what the framework cannot accept removed. */
-function forFramework(c: Candidate, fw: FrameworkState): Resources {
-  let out = c.resources;
+/**
+ * The candidate (what the role may be offered on the agent) with what the framework cannot
+ * accept removed; the agent's flags say whether it has such resources at all.
+ */
+function forFramework(c: Resources, agent: AgentState, fw: FrameworkState): Resources {
+  let out = c;
   const caps = fw.capabilities;
-  if (c.hasRevocable && !caps.revocableResources) out = out.filter(nonRevocable);
-  if (c.hasShared && !caps.sharedResources) out = out.filter(nonShared);
-  if (c.hasRefined && !caps.reservationRefinement) out = out.filter(notRefined);
+  if (agent.hasRevocable && !caps.revocableResources) out = out.filter(nonRevocable);
+  if (agent.hasShared && !caps.sharedResources) out = out.filter(nonShared);
+  if (agent.hasRefined && !caps.reservationRefinement) out = out.filter(notRefined);
   return out;
 }
 
@@ -112,7 +94,7 @@ export class AllocationCycle {
       return false;
     }
     if (fw.capabilities.multiRole && !agent.capabilities.multiRole) return false;
-    if (!agent.capabilities.hierarchicalRole && role.path.includes("/")) return false;
+    if (role.nested && !agent.capabilities.hierarchicalRole) return false;
     return true;
   }
 
@@ -141,23 +123,29 @@ export class AllocationCycle {
     agent: AgentState,
     offer: Resources,
     stage: 1 | 2,
-  ) {
+    unsatisfied?: ResourceQuantities,
+  ): ResourceQuantities | undefined {
+    // With quota, the top role's unsatisfied guarantees before (`unsatisfied` when the caller
+    // has them) and after: the headroom follows the change, and the caller gets them.
     const top = this.state.topOf(role);
     const names = this.state.names;
-    const before = top.quota === undefined ? undefined : unsatisfiedGuarantees(top, names);
+    const before =
+      top.quota === undefined ? undefined : (unsatisfied ?? unsatisfiedGuarantees(top, names));
     const allocated = this.state.allocate(fw, role, agent, offer);
-    if (before !== undefined) this.headroom.replace(before, unsatisfiedGuarantees(top, names));
-    const earlier = stage === 2 ? this.stage1.get(agent) : undefined;
+    const after = before === undefined ? undefined : unsatisfiedGuarantees(top, names);
+    if (before !== undefined) this.headroom.replace(before, after!);
+    const earlier = stage === 2 && this.stage1.size > 0 ? this.stage1.get(agent) : undefined;
     const same = earlier?.find((o) => o.frameworkId === fw.id && o.role === role.path);
     if (same !== undefined) {
       same.resources.addInPlace(allocated);
-      return;
+      return after;
     }
+    // The offer's collection is the caller's; `allocated` stays in the books.
     const made: MutableOffer = {
       frameworkId: fw.id,
       role: role.path,
       agentId: agent.id,
-      resources: allocated,
+      resources: allocated.clone(),
     };
     this.out.push(made);
     if (stage === 1) {
@@ -165,6 +153,7 @@ export class AllocationCycle {
       if (list === undefined) this.stage1.set(agent, [made]);
       else list.push(made);
     }
+    return after;
   }
 
   // --- stage 1 -----------------------------------------------------------------------------
@@ -178,15 +167,15 @@ export class AllocationCycle {
       if (role.quota.guarantees.isEmpty()) return true;
       let unsatisfied = unsatisfiedGuarantees(role, this.state.names);
       if (unsatisfied.isEmpty()) return true;
-      let base = candidate(agent.available.allocatableTo(role.path));
+      let base = agent.available.allocatableTo(role.path);
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
-        const offer = this.guaranteeOffer(role, forFramework(base, fw), unsatisfied);
+        const offer = this.guaranteeOffer(role, forFramework(base, agent, fw), unsatisfied);
         if (offer === undefined || !this.wanted(fw, role, offer, filters)) return true;
-        this.give(fw, role, agent, offer, 1);
-        unsatisfied = unsatisfiedGuarantees(role, this.state.names);
+        // (A top-level role with quota: `give` answers its unsatisfied guarantees.)
+        unsatisfied = this.give(fw, role, agent, offer, 1, unsatisfied)!;
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
-        base = candidate(agent.available.allocatableTo(role.path));
+        base = agent.available.allocatableTo(role.path);
         return true;
       });
       return true;
@@ -201,45 +190,76 @@ export class AllocationCycle {
     const guarantees = top.quota!.guarantees;
     const limits = remainingLimits(top, this.state.names);
     const pool = resources.filter(governed);
-    const towardGuarantee = pool
-      .filter((r) => guarantees.has(r.name))
-      .shrink(tightest(new Map(unsatisfied), limits)!);
+    // Usually every governed name has a guarantee: nothing goes beyond, and the headroom
+    // bounds of what would are not needed.
+    let beyondAny = false;
+    for (const r of pool) if (!guarantees.has(r.name)) beyondAny = true;
+    const towardGuarantee = (beyondAny ? pool.filter((r) => guarantees.has(r.name)) : pool).shrink(
+      tightest(asBounds(unsatisfied), limits)!,
+    );
     if (towardGuarantee.isEmpty()) return undefined; // no progress possible here
+    const offer = resources.filter(notGoverned).addInPlace(towardGuarantee);
+    if (!beyondAny) return offer;
     const bounds = tightest(limits, this.headroom.bounds(unsatisfied));
     let beyond = pool.filter((r) => !guarantees.has(r.name));
     if (bounds !== undefined) beyond = beyond.shrink(bounds);
-    return resources.filter(notGoverned).addInPlace(towardGuarantee).addInPlace(beyond);
+    return offer.addInPlace(beyond);
   }
 
   // --- stage 2 -----------------------------------------------------------------------------
 
+  // The fair-share walk's state and visitors: made once per cycle, not once per agent.
+  private visiting: AgentState | undefined;
+  private visitingFilters: AgentFilters;
+  private visitingRole: RoleState | undefined;
+  private offeredHere = false;
+  private choppedHere = false;
+
   private fairShare(agent: AgentState): void {
-    const state = this.state;
-    const filters = state.filters.forAgent(agent);
-    let offered = false;
-    let chopped = false;
-    state.roleSorter.walk((role) => {
-      if (agent.available.isEmpty()) return false;
-      const first = this.fairShareCandidate(role, agent);
-      if (first.chopped) chopped = true;
-      let c = first.candidate;
-      if (c === undefined) return true;
-      role.frameworkSorter.walk((fw) => {
-        if (!this.eligible(fw, role, agent)) return true;
-        const offer = forFramework(c!, fw);
-        if (!this.wanted(fw, role, offer, filters)) return true;
-        this.give(fw, role, agent, offer, 2);
-        offered = true;
-        c = this.fairShareCandidate(role, agent).candidate;
-        return c !== undefined;
-      });
-      return true;
-    });
-    if (!offered && !chopped) agent.settledEpoch = state.epoch;
+    this.visiting = agent;
+    this.visitingFilters = this.state.filters.forAgent(agent);
+    this.offeredHere = false;
+    this.choppedHere = false;
+    this.state.roleSorter.walk(this.fairShareRole);
+    if (!this.offeredHere && !this.choppedHere) agent.settledEpoch = this.state.epoch;
   }
 
-  /** Everything allocatable to the role, governed scalars cut to limits and headroom. */
-  private fairShareCandidate(role: RoleState, agent: AgentState): FairShareCut {
+  private readonly fairShareRole = (role: RoleState): boolean => {
+    const agent = this.visiting!;
+    if (agent.available.isEmpty()) return false;
+    const found = this.fairShareCandidate(role, agent);
+    if (found === CUT || found === CUT_TO_NOTHING) this.choppedHere = true;
+    if (found === NOTHING || found === CUT_TO_NOTHING) return true;
+    this.visitingRole = role;
+    role.frameworkSorter.walk(this.fairShareFramework);
+    return true;
+  };
+
+  /** Offers the role's candidate (`found`) to a framework; false when nothing is left. */
+  private readonly fairShareFramework = (fw: FrameworkState): boolean => {
+    const agent = this.visiting!;
+    const role = this.visitingRole!;
+    if (!this.eligible(fw, role, agent)) return true;
+    const offer = forFramework(this.found!, agent, fw);
+    if (!this.wanted(fw, role, offer, this.visitingFilters)) return true;
+    this.give(fw, role, agent, offer, 2);
+    this.offeredHere = true;
+    const next = this.fairShareCandidate(role, agent);
+    return next === WHOLE || next === CUT;
+  };
+
+  /** The candidate `fairShareCandidate` found last (for `WHOLE` and `CUT`). */
+  private found: Resources | undefined;
+
+  /**
+   * Everything allocatable to the role, governed scalars cut to limits and headroom; the
+   * candidate is left in `found` (no result object per visit).
+   */
+  private fairShareCandidate(
+    role: RoleState,
+    agent: AgentState,
+  ): typeof NOTHING | typeof CUT_TO_NOTHING | typeof WHOLE | typeof CUT {
+    this.found = undefined;
     const available = agent.available;
     if (available.isEmpty()) return NOTHING;
     // Without reservations on the agent everything is allocatable: the candidate is the
@@ -248,19 +268,29 @@ export class AllocationCycle {
     const all = agent.reservedRoles.size === 0 ? available : available.allocatableTo(role.path);
     if (all.isEmpty()) return NOTHING;
     const top = this.state.topOf(role);
+    if (top.quota === undefined && this.headroom.unconstrained) {
+      this.found = all;
+      return WHOLE;
+    }
     const names = this.state.names;
     const limits = top.quota === undefined ? undefined : remainingLimits(top, names);
     const headroom = this.headroom.unconstrained
       ? undefined
       : this.headroom.bounds(unsatisfiedGuarantees(top, names));
     const bounds = tightest(limits, headroom);
-    if (bounds === undefined) return { candidate: candidate(all), chopped: false };
+    if (bounds === undefined) {
+      this.found = all;
+      return WHOLE;
+    }
     const pool = all.filter(governed);
     const cut = pool.shrink(bounds);
-    if (cut.contains(pool)) return { candidate: candidate(all), chopped: false };
+    if (cut.contains(pool)) {
+      this.found = all;
+      return WHOLE;
+    }
     const resources = all.filter(notGoverned).addInPlace(cut);
-    return resources.isEmpty()
-      ? CUT_TO_NOTHING
-      : { candidate: candidate(resources), chopped: true };
+    if (resources.isEmpty()) return CUT_TO_NOTHING;
+    this.found = resources;
+    return CUT;
   }
 }

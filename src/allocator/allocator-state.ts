@@ -7,13 +7,19 @@ import { SeededRandom } from "../base/prng.ts";
 import {
   parentRole,
   ResourceQuantities,
-  Resources,
+  type Resources,
   reservationRole,
   toMilli,
 } from "../resources/index.ts";
 import { OfferFilters } from "./offer-filters.ts";
-import { remainingLimits } from "./quota.ts";
-import { type AgentState, type FrameworkState, Holding, RoleState, unsettle } from "./records.ts";
+import { remainingLimit } from "./quota.ts";
+import {
+  type AgentState,
+  type FrameworkState,
+  type Holding,
+  RoleState,
+  unsettle,
+} from "./records.ts";
 import {
   applyDelta,
   emptyDeltas,
@@ -209,9 +215,8 @@ export class AllocatorState {
     for (let p: string | undefined = role.path; p !== undefined; p = parentRole(p)) {
       if ((this.roles.get(p)?.reservationAgents ?? 0) > 0) return false;
     }
-    const remaining = remainingLimits(top, this.names)!;
     for (const name of this.unreservedNames.keys()) {
-      const left = remaining.get(name);
+      const left = remainingLimit(top, name, this.names);
       if (left === undefined || left > 0) return false;
     }
     return true;
@@ -219,23 +224,24 @@ export class AllocatorState {
 
   // --- allocation bookkeeping --------------------------------------------------------------
 
-  /** Allocates `offer` (unallocated resources from the agent's available) to (fw, role). */
+  /**
+   * Allocates `offer` (unallocated resources from the agent's available) to (fw, role);
+   * answers it allocated, read-only (kept in the books: copy it to hand it out).
+   */
   allocate(fw: FrameworkState, role: RoleState, agent: AgentState, offer: Resources): Resources {
     // `offer` is cut from `agent.available` by the cycle, so it is contained by construction;
     // the property tests check allocated + available = total after every step. An offer of
-    // everything may be the available collection itself: it is then replaced, not emptied,
-    // since it is read below.
-    if (offer === agent.available) agent.available = Resources.empty();
-    else {
-      // (subtractInPlace clamps: an offer not contained would leave allocated > total.)
-      if (!agent.available.contains(offer)) {
-        assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
-      }
-      agent.available.subtractInPlace(offer);
+    // everything may be the available collection itself: it is read first, then emptied.
+    const whole = offer === agent.available;
+    // (subtractInPlace clamps: an offer not contained would leave allocated > total.)
+    if (!whole && !agent.available.contains(offer)) {
+      assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
     }
     const allocated = agent.allocateHere(offer, role.path);
-    this.hold(fw, role.path, agent, allocated);
     const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
+    if (whole) agent.available.clearInPlace();
+    else agent.available.subtractInPlace(offer);
+    this.hold(fw, role.path, agent, allocated);
     this.roleSorter.allocated(role.path, all);
     role.frameworkSorter.allocated(fw.id, all);
     this.assertRoleSum(role, all.ids);
@@ -249,20 +255,19 @@ export class AllocatorState {
     return allocated;
   }
 
-  /** Records resources (carrying their allocation role) as held by the framework. */
+  /** Records resources (carrying their allocation role, read-only) as held by the framework. */
   hold(fw: FrameworkState, path: string, agent: AgentState, allocated: Resources): void {
     let holding = agent.holdingOf(fw);
     if (holding === undefined) {
-      holding = new Holding(fw, agent);
+      holding = agent.newHolding(fw);
       agent.addHolding(holding);
       fw.link(holding);
     }
-    const held = holding.get(path);
-    if (held === undefined) {
-      holding.add(path, allocated.clone());
+    if (holding.get(path) === undefined) {
+      holding.add(path, allocated);
       fw.heldRoles.set(path, (fw.heldRoles.get(path) ?? 0) + 1);
     } else {
-      held.addInPlace(allocated);
+      holding.addTo(path, allocated);
     }
   }
 
@@ -279,7 +284,7 @@ export class AllocatorState {
         `recovering ${resources.toString()} that ${fw.id} does not hold in ${path} on ${agent.id}`,
       );
     }
-    held.subtractInPlace(resources);
+    holding.subtractFrom(path, resources);
     const role = this.role(path);
     const unallocated = agent.unallocateHere(resources);
     agent.available.addInPlace(unallocated);
@@ -294,7 +299,7 @@ export class AllocatorState {
       if (top.quota !== undefined) this.refreshSubtree(top);
     }
     agent.settledEpoch = -1;
-    if (held.isEmpty()) {
+    if (holding.get(path)!.isEmpty()) {
       holding.delete(path);
       if (holding.isEmpty()) {
         agent.removeHolding(holding);
@@ -370,6 +375,13 @@ export class AllocatorState {
     for (const path of reservedRoles) this.role(path).reservationAgents += sign;
     agent.reservedRoles = sign > 0 ? reservedRoles : new Set();
     agent.hasGpus = agent.total.get("gpus") > 0;
+    agent.hasRevocable = hasRevocable;
+    agent.hasShared = false;
+    agent.hasRefined = false;
+    for (const r of agent.total) {
+      if (r.shared) agent.hasShared = true;
+      if (r.reservations.length > 1) agent.hasRefined = true;
+    }
     if (hasRevocable) {
       const before = this.revocableAgents;
       this.revocableAgents += sign;

@@ -31,12 +31,15 @@ export function filterTimeoutMs(refuseSeconds: number, allocationIntervalMs: num
 export interface OfferFilter {
   readonly refused: Resources;
   readonly expiresAtMs: number;
+  /** The next filter of the same subscription on the same agent (a list without arrays). */
+  readonly next: OfferFilter | undefined;
 }
 
 /** A filter is its own expiry-heap entry (one object per decline, not two). */
 interface HeapEntry<A> extends OfferFilter {
   readonly agent: A;
   readonly subscription: number;
+  next: HeapEntry<A> | undefined;
 }
 
 // Removed filters leave their heap entry behind until it surfaces; past this much garbage the
@@ -44,7 +47,8 @@ interface HeapEntry<A> extends OfferFilter {
 const HEAP_SLACK = 1024;
 
 export class OfferFilters<A> {
-  private readonly byAgent = new Map<A, Map<number, OfferFilter[]>>();
+  // Per agent and subscription, the first filter of its list (linked through `next`).
+  private readonly byAgent = new Map<A, Map<number, HeapEntry<A>>>();
   private readonly bySubscription = new Map<number, Set<A>>();
   private readonly heap: HeapEntry<A>[] = [];
   private count = 0;
@@ -60,10 +64,14 @@ export class OfferFilters<A> {
       perAgent = new Map();
       this.byAgent.set(agent, perAgent);
     }
-    const filter: HeapEntry<A> = { refused, expiresAtMs, agent, subscription };
-    const list = perAgent.get(subscription);
-    if (list === undefined) perAgent.set(subscription, [filter]);
-    else list.push(filter);
+    const filter: HeapEntry<A> = { refused, expiresAtMs, next: undefined, agent, subscription };
+    const first = perAgent.get(subscription);
+    if (first === undefined) perAgent.set(subscription, filter);
+    else {
+      let last = first;
+      while (last.next !== undefined) last = last.next;
+      last.next = filter;
+    }
     let agents = this.bySubscription.get(subscription);
     if (agents === undefined) {
       agents = new Set();
@@ -75,15 +83,18 @@ export class OfferFilters<A> {
     if (this.heap.length > 4 * this.count + HEAP_SLACK) this.compact();
   }
 
-  /** The filters of one agent, keyed by subscription (undefined when there are none). */
-  forAgent(agent: A): ReadonlyMap<number, readonly OfferFilter[]> | undefined {
+  /** The first filter of each subscription on one agent (undefined when there are none). */
+  forAgent(agent: A): ReadonlyMap<number, OfferFilter> | undefined {
     return this.byAgent.get(agent);
   }
 
-  /** True when some filter of `subscription` on the agent refuses all of `offer`. */
-  static filters(list: readonly OfferFilter[] | undefined, offer: Resources): boolean {
-    if (list === undefined) return false;
-    for (const f of list) if (f.refused.contains(offer)) return true;
+  /** True when some filter of the list starting at `first` refuses all of `offer`. */
+  static filters(first: OfferFilter | undefined, offer: Resources): boolean {
+    // The same entries are the common case: an agent offered again just as it was declined
+    // (refused and offered collections then hold the agent's very resource objects).
+    for (let f = first; f !== undefined; f = f.next) {
+      if (f.refused.sameEntries(offer) || f.refused.contains(offer)) return true;
+    }
     return false;
   }
 
@@ -100,8 +111,8 @@ export class OfferFilters<A> {
   removeAgent(agent: A): void {
     const perAgent = this.byAgent.get(agent);
     if (perAgent === undefined) return;
-    for (const [subscription, list] of perAgent) {
-      this.count -= list.length;
+    for (const [subscription, first] of perAgent) {
+      this.count -= listLength(first);
       this.bySubscription.get(subscription)?.delete(agent);
     }
     this.byAgent.delete(agent);
@@ -114,9 +125,9 @@ export class OfferFilters<A> {
     this.bySubscription.delete(subscription);
     for (const agent of agents) {
       const perAgent = this.byAgent.get(agent);
-      const list = perAgent?.get(subscription);
-      if (perAgent === undefined || list === undefined) continue;
-      this.count -= list.length;
+      const first = perAgent?.get(subscription);
+      if (perAgent === undefined || first === undefined) continue;
+      this.count -= listLength(first);
       perAgent.delete(subscription);
       if (perAgent.size === 0) this.byAgent.delete(agent);
       touched(agent);
@@ -124,15 +135,22 @@ export class OfferFilters<A> {
   }
 
   // Heap entries of filters already removed are skipped lazily when they surface.
-  private removeOne(agent: A, subscription: number, filter: OfferFilter): boolean {
+  private removeOne(agent: A, subscription: number, filter: HeapEntry<A>): boolean {
     const perAgent = this.byAgent.get(agent);
-    const list = perAgent?.get(subscription);
-    if (perAgent === undefined || list === undefined) return false;
-    const at = list.indexOf(filter);
-    if (at < 0) return false;
-    list.splice(at, 1);
+    const first = perAgent?.get(subscription);
+    if (perAgent === undefined || first === undefined) return false;
+    if (first === filter) {
+      if (filter.next === undefined) perAgent.delete(subscription);
+      else perAgent.set(subscription, filter.next);
+    } else {
+      let before = first;
+      while (before.next !== undefined && before.next !== filter) before = before.next;
+      if (before.next === undefined) return false;
+      before.next = filter.next;
+    }
+    filter.next = undefined;
     this.count--;
-    if (list.length === 0) {
+    if (!perAgent.has(subscription)) {
       perAgent.delete(subscription);
       this.bySubscription.get(subscription)?.delete(agent);
       if (perAgent.size === 0) this.byAgent.delete(agent);
@@ -141,9 +159,12 @@ export class OfferFilters<A> {
   }
 
   private compact(): void {
-    const live = this.heap.filter(
-      (e) => this.byAgent.get(e.agent)?.get(e.subscription)?.includes(e) === true,
-    );
+    const live = this.heap.filter((e) => {
+      for (let f = this.byAgent.get(e.agent)?.get(e.subscription); f !== undefined; f = f.next) {
+        if (f === e) return true;
+      }
+      return false;
+    });
     this.heap.length = 0;
     for (const e of live) this.push(e);
   }
@@ -185,4 +206,10 @@ export class OfferFilters<A> {
     }
     return top;
   }
+}
+
+function listLength(first: OfferFilter | undefined): number {
+  let n = 0;
+  for (let f = first; f !== undefined; f = f.next) n++;
+  return n;
 }

@@ -43,20 +43,43 @@ export function consumedQuota(top: RoleState, names: NameIndex): ResourceQuantit
   return vectorQuantities(top.allocatedUnreserved, names).addAllInPlace(top.reserved);
 }
 
+/**
+ * `consumedQuota(top, names).get(name)` without building the quantities (the cycle asks
+ * this several times per allocation to a role with quota).
+ */
+function consumedOf(top: RoleState, name: string, names: NameIndex): Milli {
+  const id = names.lookup(name);
+  const allocated = id === undefined ? 0 : (top.allocatedUnreserved[id] ?? 0);
+  return allocated + top.reserved.get(name);
+}
+
 /** What the role's guarantees still lack (empty when satisfied or without guarantees). */
 export function unsatisfiedGuarantees(top: RoleState, names: NameIndex): ResourceQuantities {
+  const out = ResourceQuantities.empty();
   const guarantees = top.quota?.guarantees;
-  if (guarantees === undefined || guarantees.isEmpty()) return ResourceQuantities.empty();
-  return guarantees.subtract(consumedQuota(top, names));
+  if (guarantees === undefined) return out;
+  for (let i = 0; i < guarantees.size; i++) {
+    const name = guarantees.nameAt(i);
+    const lack = guarantees.amountAt(i) - consumedOf(top, name, names);
+    if (lack > 0) out.addInPlace(name, lack);
+  }
+  return out;
+}
+
+/** What the subtree may still be allocated of `name`; undefined when it is not limited. */
+export function remainingLimit(top: RoleState, name: string, names: NameIndex): Milli | undefined {
+  const limit = top.quota?.limits.get(name);
+  return limit === undefined ? undefined : Math.max(0, limit - consumedOf(top, name, names));
 }
 
 /** Per limited name, what may still be allocated to the subtree; undefined when unlimited. */
 export function remainingLimits(top: RoleState, names: NameIndex): Map<string, Milli> | undefined {
   const limits = top.quota?.limits;
   if (limits === undefined || limits.size === 0) return undefined;
-  const consumed = consumedQuota(top, names);
   const out = new Map<string, Milli>();
-  for (const [name, limit] of limits) out.set(name, Math.max(0, limit - consumed.get(name)));
+  limits.forEach((limit, name) => {
+    out.set(name, Math.max(0, limit - consumedOf(top, name, names)));
+  });
   return out;
 }
 
@@ -83,7 +106,8 @@ export class Headroom {
 
   /** After an allocation changed one role's unsatisfied guarantees from `before` to `after`. */
   replace(before: ResourceQuantities, after: ResourceQuantities): void {
-    this.required = this.required.subtract(before).add(after);
+    // In place (the same clamped per-name arithmetic): `required` is this object's own.
+    this.required.subtractAllInPlace(before).addAllInPlace(after);
   }
 
   /** True when every allocation may proceed without looking at headroom. */
@@ -97,7 +121,10 @@ export class Headroom {
    */
   bounds(ownUnsatisfied: ResourceQuantities): Map<string, Milli> {
     const out = new Map<string, Milli>();
-    for (const [name, required] of this.required) {
+    const requiredAll = this.required;
+    for (let i = 0; i < requiredAll.size; i++) {
+      const name = requiredAll.nameAt(i);
+      const required = requiredAll.amountAt(i);
       const id = this.names.lookup(name);
       const available = id === undefined ? 0 : (this.available[id] ?? 0);
       const surplus = Math.max(0, available - required);
@@ -112,9 +139,27 @@ export function tightest(
   a: ReadonlyMap<string, Milli> | undefined,
   b: ReadonlyMap<string, Milli> | undefined,
 ): Map<string, Milli> | undefined {
-  if (a === undefined) return b === undefined ? undefined : new Map(b);
-  const out = new Map(a);
-  if (b !== undefined) for (const [name, v] of b) out.set(name, Math.min(v, out.get(name) ?? v));
+  if (a === undefined) return b === undefined ? undefined : copy(b);
+  const out = copy(a);
+  b?.forEach((v, name) => {
+    out.set(name, Math.min(v, out.get(name) ?? v));
+  });
+  return out;
+}
+
+/** `new Map(m)` without an entry array per name. */
+function copy(m: ReadonlyMap<string, Milli>): Map<string, Milli> {
+  const out = new Map<string, Milli>();
+  m.forEach((v, name) => {
+    out.set(name, v);
+  });
+  return out;
+}
+
+/** The quantities as a map of bounds by name. */
+export function asBounds(q: ResourceQuantities): Map<string, Milli> {
+  const out = new Map<string, Milli>();
+  for (let i = 0; i < q.size; i++) out.set(q.nameAt(i), q.amountAt(i));
   return out;
 }
 

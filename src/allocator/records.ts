@@ -6,6 +6,7 @@ import {
   Resources,
   withAllocationRole,
 } from "../resources/index.ts";
+import { Holding } from "./holding.ts";
 import type { ScalarVector } from "./scalar-vector.ts";
 import type { Sorter } from "./sorter.ts";
 import type {
@@ -22,6 +23,8 @@ const INDEXED_HOLDINGS = 8;
 /** Twins remembered per agent (see `AgentState.allocateHere`); past this they start afresh. */
 const AGENT_TWINS = 32;
 
+export { Holding };
+
 export class AgentState {
   /** Unallocated resources (total − allocated); owned, mutated in place. */
   available: Resources;
@@ -30,10 +33,21 @@ export class AgentState {
   // (an agent usually serves a few frameworks; a Map's add/delete churn per offer was
   // measurable), with a Map index once it grows past INDEXED_HOLDINGS.
   private readonly holdingList: Holding[] = [];
+  /**
+   * `holdingList[i].fw` at index i: `holdingOf` compares these without reading each holding
+   * (a cache miss per holding on a large cluster, the hottest line of a DeclineOffers round).
+   */
+  private readonly holdingFws: FrameworkState[] = [];
   private holdingIndex: Map<FrameworkState, Holding> | undefined;
   /** Roles holding reservations on this agent (current reservation role). */
   reservedRoles: ReadonlySet<string> = new Set();
   hasGpus = false;
+  // Whether the agent's total has revocable, shared or refined (reservation stack deeper
+  // than one) resources: without them, nothing needs stripping for a framework lacking the
+  // capability, and the cycle does not look at each resource.
+  hasRevocable = false;
+  hasShared = false;
+  hasRefined = false;
   /**
    * The allocator epoch at which a visit of this agent ended with nothing offered, nothing
    * chopped by quota and everyone refusing; while the epoch and the agent are unchanged, the
@@ -49,13 +63,47 @@ export class AgentState {
   private readonly plainTwins: Resource[] = [];
   private readonly allocatedTwins: Resource[] = [];
 
-  /** `resources.allocate(role)`, reusing the allocated twins of the agent's resources. */
+  // The last allocation's entries as a pair of read-only collections: `pairPlain` (as they
+  // were available) and `pairAllocated` (allocated to `pairRole`). An agent offered whole
+  // again after a decline has the very same entries available, and a decline returns the very
+  // same entries: both are then answered from the pair, with no collection built and none
+  // kept alive. That matters beyond the copying: holdings and offer filters live until the
+  // next cycle or longer, and every collection kept alive is copied by the young-generation
+  // collector (most of a round's garbage collection time at 50,000 agents). The pair is
+  // shared by the books: they never change it in place (holdings copy on change, offer
+  // filters only read).
+  private pairPlain: Resources | undefined;
+  private pairAllocated: Resources | undefined;
+  private pairRole: string | undefined;
+
+  /**
+   * `resources.allocate(role)`, reusing the allocated twins of the agent's resources; the
+   * answer is read-only (copy it to hand it out).
+   */
   allocateHere(resources: Resources, role: string): Resources {
-    return resources.map((r) => this.allocatedTwin(r, role));
+    if (role === this.pairRole && resources.sameEntries(this.pairPlain!)) {
+      return this.pairAllocated!;
+    }
+    let plain = true;
+    const out = resources.map((r) => {
+      if (r.allocationRole !== undefined) plain = false;
+      return this.allocatedTwin(r, role);
+    });
+    // Only plain entries make a pair (`unallocateHere` answers `pairPlain` for the reverse).
+    this.pairPlain = plain ? resources.clone() : undefined;
+    this.pairAllocated = plain ? out : undefined;
+    this.pairRole = plain ? role : undefined;
+    return out;
   }
 
-  /** `resources.unallocate()`, answering the agent's own objects where they are twins. */
+  /**
+   * `resources.unallocate()`, answering the agent's own objects where they are twins; the
+   * answer is read-only.
+   */
   unallocateHere(resources: Resources): Resources {
+    if (this.pairAllocated !== undefined && resources.sameEntries(this.pairAllocated)) {
+      return this.pairPlain!;
+    }
     return resources.map((r) => this.plainTwin(r));
   }
 
@@ -102,13 +150,30 @@ export class AgentState {
 
   holdingOf(fw: FrameworkState): Holding | undefined {
     if (this.holdingIndex !== undefined) return this.holdingIndex.get(fw);
-    const list = this.holdingList;
-    for (let i = 0; i < list.length; i++) if (list[i]!.fw === fw) return list[i];
+    const fws = this.holdingFws;
+    for (let i = 0; i < fws.length; i++) if (fws[i] === fw) return this.holdingList[i];
     return undefined;
   }
 
+  /**
+   * The agent's last holding given up, for its next one (`newHolding`): a decline gives up
+   * a holding and the next offer makes one, and every one made lives until the next decline.
+   */
+  private spare: Holding | undefined;
+
+  /** A holding of `fw` on this agent, reusing the one last given up when there is one. */
+  newHolding(fw: FrameworkState): Holding {
+    const spare = this.spare;
+    if (spare === undefined) return new Holding(fw, this);
+    this.spare = undefined;
+    spare.reuseFor(fw);
+    return spare;
+  }
+
   addHolding(h: Holding): void {
+    if (this.spare === h) this.spare = undefined;
     this.holdingList.push(h);
+    this.holdingFws.push(h.fw);
     if (this.holdingIndex !== undefined) this.holdingIndex.set(h.fw, h);
     else if (this.holdingList.length > INDEXED_HOLDINGS) {
       this.holdingIndex = new Map(this.holdingList.map((x) => [x.fw, x]));
@@ -119,10 +184,16 @@ export class AgentState {
     const list = this.holdingList;
     const at = list.indexOf(h);
     if (at < 0) throw new Error(`bug: holding of ${h.fw.id} missing on ${this.id}`);
-    for (let i = at; i < list.length - 1; i++) list[i] = list[i + 1]!;
+    const fws = this.holdingFws;
+    for (let i = at; i < list.length - 1; i++) {
+      list[i] = list[i + 1]!;
+      fws[i] = fws[i + 1]!;
+    }
     list.pop();
+    fws.pop();
     this.holdingIndex?.delete(h.fw);
     if (list.length === 0) this.holdingIndex = undefined;
+    if (h.isEmpty()) this.spare = h;
   }
 
   /** The holdings in the order they were made (a snapshot). */
@@ -227,61 +298,6 @@ export class FrameworkState {
   }
 }
 
-/**
- * What one framework holds on one agent, by role (resources carry their allocation role).
- * Behaves like a Map from role to resources, insertion order included, but the first role
- * is kept inline: nearly every holding has one role, and one Map per offer was measurable.
- * The inline slot is only filled while no other role is held, so it is always the oldest.
- */
-export class Holding {
-  private firstRole: string | undefined;
-  private firstHeld: Resources | undefined;
-  private more: Map<string, Resources> | undefined;
-  prev: Holding | undefined;
-  next: Holding | undefined;
-
-  constructor(
-    readonly fw: FrameworkState,
-    readonly agent: AgentState,
-  ) {}
-
-  get(role: string): Resources | undefined {
-    return this.firstRole === role ? this.firstHeld : this.more?.get(role);
-  }
-
-  /** Adds a role not held yet. */
-  add(role: string, held: Resources): void {
-    if (this.firstRole === undefined && (this.more === undefined || this.more.size === 0)) {
-      this.firstRole = role;
-      this.firstHeld = held;
-    } else {
-      this.more ??= new Map();
-      this.more.set(role, held);
-    }
-  }
-
-  delete(role: string): void {
-    if (this.firstRole === role) {
-      this.firstRole = undefined;
-      this.firstHeld = undefined;
-    } else {
-      this.more?.delete(role);
-    }
-  }
-
-  isEmpty(): boolean {
-    return this.firstRole === undefined && (this.more === undefined || this.more.size === 0);
-  }
-
-  /** (role, resources) in the order the roles were added (a snapshot). */
-  entries(): [string, Resources][] {
-    const out: [string, Resources][] = [];
-    if (this.firstRole !== undefined) out.push([this.firstRole, this.firstHeld!]);
-    if (this.more !== undefined) for (const entry of this.more) out.push(entry);
-    return out;
-  }
-}
-
 export class RoleState {
   /** Frameworks tracked under the role: subscribed to it or holding resources in it. */
   readonly frameworks = new Set<FrameworkState>();
@@ -300,10 +316,14 @@ export class RoleState {
   readonly subtree = new Set<RoleState>();
   /** True when quota limits leave nothing this role could be offered anywhere. */
   blocked = false;
+  /** Whether the role is below another (agents without HIERARCHICAL_ROLE are not offered). */
+  readonly nested: boolean;
 
   constructor(
     readonly path: string,
     readonly top: string,
     readonly frameworkSorter: Sorter<FrameworkState>,
-  ) {}
+  ) {
+    this.nested = path.includes("/");
+  }
 }

@@ -64,6 +64,15 @@ export interface SiblingOrder {
   walk<T>(node: SorterNode<T>, visit: (payload: T) => boolean): boolean;
 }
 
+/**
+ * Empties an array that is filled again soon (the pending lists, once per agent visited):
+ * popped, so that it keeps its backing store (`length = 0` gives it up, and the next push
+ * allocates a new one).
+ */
+function emptyArray(a: unknown[]): void {
+  while (a.length > 0) a.pop();
+}
+
 /** Past this fraction of a list pending at once, the list is rebuilt instead of patched. */
 const REBUILD_FRACTION = 8;
 
@@ -300,8 +309,9 @@ export class SorterTree<T> implements Sorter<T> {
   private flush(): void {
     if (this.sortedTotalVersion !== this.context.totalVersion) {
       this.sortedTotalVersion = this.context.totalVersion;
-      for (const parent of this.dirtyParents) {
-        for (const n of parent.pending) n.isPending = false;
+      for (let i = 0; i < this.dirtyParents.length; i++) {
+        const parent = this.dirtyParents[i]!;
+        for (let k = 0; k < parent.pending.length; k++) parent.pending[k]!.isPending = false;
         parent.pending = [];
       }
       this.dirtyParents.length = 0;
@@ -312,22 +322,25 @@ export class SorterTree<T> implements Sorter<T> {
       const parent = this.dirtyParents[i]!;
       // The pending array is emptied when done, not replaced (one flush per agent visited).
       const pending = parent.pending;
-      for (const n of pending) n.isPending = false;
+      for (let k = 0; k < pending.length; k++) pending[k]!.isPending = false;
       if (parent.removed && parent !== this.root) {
-        pending.length = 0;
+        emptyArray(pending);
         continue;
       }
       const single = this.order.keyed && pending.length === 1;
       if (!single && pending.length * REBUILD_FRACTION > parent.list.length) {
-        for (const n of pending) n.share = this.computeShare(n.alloc, n.weight);
-        pending.length = 0;
+        for (let k = 0; k < pending.length; k++) {
+          const n = pending[k]!;
+          n.share = this.computeShare(n.alloc, n.weight);
+        }
+        emptyArray(pending);
         this.relist(parent);
         continue;
       }
-      for (const n of pending) this.reposition(parent, n);
-      pending.length = 0;
+      for (let k = 0; k < pending.length; k++) this.reposition(parent, pending[k]!);
+      emptyArray(pending);
     }
-    this.dirtyParents.length = 0;
+    emptyArray(this.dirtyParents);
   }
 
   /** Takes a pending node out of its parent's list and puts it back where it now belongs. */

@@ -125,16 +125,30 @@ export class ResourceQuantities {
     }
     const i = this.find(name);
     const present = i < this.names.length && this.names[i] === name;
+    // Shifted by hand: `splice` allocates its result array on every call (the allocator's
+    // quota arithmetic builds many small quantities per allocation).
+    const names = this.names;
+    const millis = this.millis;
     if (milli === 0) {
       if (present) {
-        this.names.splice(i, 1);
-        this.millis.splice(i, 1);
+        for (let k = i; k < names.length - 1; k++) {
+          names[k] = names[k + 1]!;
+          millis[k] = millis[k + 1]!;
+        }
+        names.pop();
+        millis.pop();
       }
     } else if (present) {
-      this.millis[i] = milli;
+      millis[i] = milli;
     } else {
-      this.names.splice(i, 0, name);
-      this.millis.splice(i, 0, milli);
+      names.push(name);
+      millis.push(milli);
+      for (let k = names.length - 1; k > i; k--) {
+        names[k] = names[k - 1]!;
+        millis[k] = millis[k - 1]!;
+      }
+      names[i] = name;
+      millis[i] = milli;
     }
     return this;
   }

@@ -119,6 +119,19 @@ export class Resources implements Iterable<Resource> {
     return this;
   }
 
+  /**
+   * Empties `this` in place; returns it. Popped one by one, which keeps the arrays' backing
+   * stores (`length = 0` gives them up, and the next additions would allocate them again).
+   * Only for owners of the collection.
+   */
+  clearInPlace(): this {
+    while (this.items.length > 0) {
+      this.items.pop();
+      this.counts.pop();
+    }
+    return this;
+  }
+
   /** `this - other`, throwing (a bug) unless `this` contains `other`. */
   subtractContained(other: Resources | Resource): Resources {
     if (!this.contains(other)) {
@@ -137,6 +150,18 @@ export class Resources implements Iterable<Resource> {
       return true;
     }
     return isEmptyResource(other) || this.containsOne(other, 1);
+  }
+
+  /**
+   * True when both hold the very same entry objects in the same order, with the same counts
+   * (identity, not value: cheaper than `equals`, for sharing one immutable collection).
+   */
+  sameEntries(other: Resources): boolean {
+    if (this.items.length !== other.items.length) return false;
+    for (let i = 0; i < this.items.length; i++) {
+      if (this.items[i] !== other.items[i] || this.counts[i] !== other.counts[i]) return false;
+    }
+    return true;
   }
 
   equals(other: Resources): boolean {
@@ -362,7 +387,11 @@ export class Resources implements Iterable<Resource> {
    * disks) are kept only if they fit entirely. Entries are taken in collection order.
    */
   shrink(limits: ReadonlyMap<string, Milli>): Resources {
-    const left = new Map(limits);
+    // Copied by forEach: `new Map(limits)` allocates an entry array per name.
+    const left = new Map<string, Milli>();
+    limits.forEach((limit, name) => {
+      left.set(name, limit);
+    });
     const out = Resources.empty();
     for (let i = 0; i < this.items.length; i++) {
       const r = this.items[i]!;

@@ -3,7 +3,7 @@ import { describe, it } from "node:test";
 import fc from "fast-check";
 import { FrameworkState, Holding } from "../../src/allocator/records.ts";
 import { Resources } from "../../src/resources/index.ts";
-import { agentRecord } from "./helpers.ts";
+import { agentRecord, res } from "./helpers.ts";
 
 describe("holdings of a framework on an agent", () => {
   it("behave like a Map from role to resources, insertion order included", () => {
@@ -30,6 +30,31 @@ describe("holdings of a framework on an agent", () => {
         }
       }),
     );
+  });
+
+  it("copy a collection handed in before changing it, in the first role and the others", () => {
+    const fw = new FrameworkState("f");
+    const h = new Holding(fw, agentRecord("a0"));
+    const first = res("cpus:1");
+    const second = res("mem:32");
+    h.add("a", first);
+    h.add("b", second);
+    h.addTo("a", res("cpus:1"));
+    h.addTo("b", res("mem:32"));
+    assert.ok(first.equals(res("cpus:1")));
+    assert.ok(second.equals(res("mem:32")));
+    assert.ok(h.get("a")!.equals(res("cpus:2")));
+    assert.ok(h.get("b")!.equals(res("mem:64")));
+    h.subtractFrom("a", res("cpus:2"));
+    assert.ok(h.get("a")!.isEmpty());
+    // Handed back whole (the very entries): emptied without touching what was handed in.
+    const third = res("disk:5");
+    h.delete("a");
+    h.delete("b");
+    h.add("c", third);
+    h.subtractFrom("c", third.clone());
+    assert.ok(h.get("c")!.isEmpty());
+    assert.ok(third.equals(res("disk:5")));
   });
 
   it("are listed per framework in the order they were made, without the unlinked ones", () => {
@@ -84,5 +109,23 @@ describe("holdings on an agent", () => {
     agent.addHolding(hs[5]!);
     model.push(hs[5]!);
     check();
+  });
+
+  it("reuse the holding last given up for the next framework, empty", () => {
+    const agent = agentRecord("a0");
+    const [f, g] = [new FrameworkState("f"), new FrameworkState("g")];
+    const h = agent.newHolding(f);
+    agent.addHolding(h);
+    h.add("a", res("cpus:1"));
+    h.delete("a");
+    agent.removeHolding(h);
+    const next = agent.newHolding(g);
+    assert.equal(next, h);
+    assert.equal(next.fw, g);
+    assert.ok(next.isEmpty());
+    agent.addHolding(next);
+    assert.equal(agent.holdingOf(g), next);
+    assert.equal(agent.holdingOf(f), undefined);
+    assert.notEqual(agent.newHolding(f), next);
   });
 });
