@@ -13,8 +13,9 @@ import {
   onAuthChange,
 } from "./auth.ts";
 import { Jobs, jobsFramework } from "./jobs.ts";
+import { Maintenance } from "./maintenance.ts";
 import { ClusterModel } from "./model.ts";
-import { Maintenance, Offers, Roles } from "./operator-pages.ts";
+import { Offers, Roles } from "./operator-pages.ts";
 import { Overview } from "./overview.ts";
 import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
 import { Sandbox } from "./sandbox.ts";
@@ -57,11 +58,11 @@ function page(parts: string[]): ComponentChild {
     case "roles":
       return h(Roles, null);
     case "maintenance":
-      return h(Maintenance, null);
+      return h(Maintenance, { model });
     case "jobs":
       return h(Jobs, { model });
     case "services":
-      return h(Services, { model });
+      return h(Services, { model, selected: parts[1] });
     case "sandbox":
       return h(Sandbox, {
         agentId: parts[1] ?? "",

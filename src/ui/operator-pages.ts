@@ -1,15 +1,15 @@
-// The roles, offers and maintenance pages, read with operator API calls (v1 JSON on /api/v1)
-// every REFRESH_MS while open: weights, quota and offers change without an event on the
-// SUBSCRIBE stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
+// The roles and offers pages, read with operator API calls (v1 JSON on /api/v1) every
+// REFRESH_MS while open: weights, quota and offers change without an event on the SUBSCRIBE
+// stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
 
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
-import { fmt, mb, scalar, time } from "./format.ts";
+import { fmt, mb, scalar } from "./format.ts";
 import type { Framework, Resource } from "./model.ts";
 import { usePolled } from "./poll.ts";
 
-const REFRESH_MS = 2_000;
+export const REFRESH_MS = 2_000;
 
 export async function operatorCall(
   call: Record<string, unknown>,
@@ -40,6 +40,13 @@ function amounts(record: Record<string, unknown>): string {
   return parts.length === 0 ? "—" : parts.join(", ");
 }
 
+/** `{cpus: 2, mem: 1024}` → `cpus=2,mem=1024`: the editor's text of a quota as set now. */
+function amountsText(record: Record<string, unknown>): string {
+  return Object.entries(record)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? v : ((v as { value?: number }).value ?? 0)}`)
+    .join(",");
+}
+
 /** `cpus=2,mem=1024` → `{cpus: {value: 2}, mem: {value: 1024}}`; undefined when malformed. */
 function parseAmounts(text: string): Record<string, { value: number }> | undefined {
   const out: Record<string, { value: number }> = {};
@@ -56,9 +63,16 @@ function parseAmounts(text: string): Record<string, { value: number }> | undefin
 }
 
 function RoleEditor({ role, done }: { role: Role; done: (error: string) => void }): ComponentChild {
-  const [weight, setWeight] = useState(String(role.weight));
-  const [guarantee, setGuarantee] = useState("");
-  const [limit, setLimit] = useState("");
+  // The fields start from the role's quota as set: UPDATE_QUOTA replaces the whole quota, so
+  // an empty guarantee field sent beside a new limit would remove the guarantee.
+  const initial = {
+    weight: String(role.weight),
+    guarantee: amountsText(role.quota.guarantee),
+    limit: amountsText(role.quota.limit),
+  };
+  const [weight, setWeight] = useState(initial.weight);
+  const [guarantee, setGuarantee] = useState(initial.guarantee);
+  const [limit, setLimit] = useState(initial.limit);
   const save = async () => {
     const w = Number(weight);
     const g = parseAmounts(guarantee);
@@ -68,11 +82,13 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
       return;
     }
     try {
-      await operatorCall({
-        type: "UPDATE_WEIGHTS",
-        update_weights: { weight_infos: [{ role: role.name, weight: w }] },
-      });
-      if (guarantee !== "" || limit !== "") {
+      if (weight !== initial.weight)
+        await operatorCall({
+          type: "UPDATE_WEIGHTS",
+          update_weights: { weight_infos: [{ role: role.name, weight: w }] },
+        });
+      // Both fields emptied: the role's quota is removed (an empty config, as in Mesos).
+      if (guarantee !== initial.guarantee || limit !== initial.limit) {
         await operatorCall({
           type: "UPDATE_QUOTA",
           update_quota: { quota_configs: [{ role: role.name, guarantees: g, limits: l }] },
@@ -91,6 +107,7 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
       h("input", {
         value,
         placeholder: hint,
+        "data-field": label,
         onInput: (e: Event) => set((e.currentTarget as HTMLInputElement).value),
       }),
     );
@@ -100,7 +117,7 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
     field("weight", weight, setWeight, "1"),
     field("quota guarantee", guarantee, setGuarantee, "cpus=1,mem=512"),
     field("limit", limit, setLimit, "cpus=4"),
-    h("button", { onClick: () => void save() }, "Save"),
+    h("button", { onClick: () => void save(), "data-testid": "role-save" }, "Save"),
   );
 }
 
@@ -225,97 +242,6 @@ export function Offers(): ComponentChild {
               h("td", { class: "num" }, mb(scalar(o.resources, "disk"))),
             ),
           ),
-        ),
-  );
-}
-
-interface Machine {
-  hostname?: string;
-  ip?: string;
-}
-interface Window {
-  machine_ids?: Machine[];
-  unavailability?: { start?: { nanoseconds?: number }; duration?: { nanoseconds?: number } };
-}
-interface Status {
-  draining_machines?: {
-    id: Machine;
-    statuses?: { status: string; framework_id: { value: string } }[];
-  }[];
-  down_machines?: Machine[];
-}
-
-const machine = (m: Machine) => m.hostname ?? m.ip ?? "?";
-
-export function Maintenance(): ComponentChild {
-  const polled = usePolled(
-    "/api/v1",
-    async () => {
-      const [schedule, status] = await Promise.all([
-        operatorCall({ type: "GET_MAINTENANCE_SCHEDULE" }),
-        operatorCall({ type: "GET_MAINTENANCE_STATUS" }),
-      ]);
-      return {
-        windows:
-          (schedule.get_maintenance_schedule as { schedule?: { windows?: Window[] } } | undefined)
-            ?.schedule?.windows ?? [],
-        status: (status.get_maintenance_status as { status?: Status } | undefined)?.status ?? {},
-      };
-    },
-    [],
-    REFRESH_MS,
-  );
-  const { windows, status } = polled.value ?? { windows: [], status: {} };
-  const seconds = (ns: number | undefined) => (ns === undefined ? undefined : ns / 1e9);
-  return h(
-    "div",
-    { class: "page", "data-testid": "maintenance" },
-    h("h2", null, "Maintenance"),
-    polled.error ? h("p", { class: "error" }, polled.error) : null,
-    h("h3", null, "Schedule"),
-    windows.length === 0
-      ? h(
-          "p",
-          { class: "empty" },
-          "No maintenance is scheduled (`tessera maintenance schedule`, docs/maintenance.md).",
-        )
-      : h(
-          "ul",
-          null,
-          windows.map((w, i) =>
-            h(
-              "li",
-              { key: i },
-              `${(w.machine_ids ?? []).map(machine).join(", ")}: from ${time(seconds(w.unavailability?.start?.nanoseconds))}`,
-              w.unavailability?.duration?.nanoseconds === undefined
-                ? ""
-                : ` for ${fmt((seconds(w.unavailability.duration.nanoseconds) ?? 0) / 60)} min`,
-            ),
-          ),
-        ),
-    h("h3", null, "Draining machines"),
-    (status.draining_machines ?? []).length === 0
-      ? h("p", { class: "empty" }, "none")
-      : h(
-          "ul",
-          null,
-          (status.draining_machines ?? []).map((d) =>
-            h(
-              "li",
-              { key: machine(d.id) },
-              `${machine(d.id)}: `,
-              (d.statuses ?? []).map((s) => `${s.framework_id.value} ${s.status}`).join(", ") ||
-                "no inverse-offer answer yet",
-            ),
-          ),
-        ),
-    h("h3", null, "Down machines"),
-    (status.down_machines ?? []).length === 0
-      ? h("p", { class: "empty" }, "none")
-      : h(
-          "ul",
-          null,
-          (status.down_machines ?? []).map((m) => h("li", { key: machine(m) }, machine(m))),
         ),
   );
 }

@@ -38,7 +38,11 @@ interface Entry {
   mtime: number;
 }
 
-function filesUrl(agentId: string, op: string, params: Record<string, string | number>): string {
+export function filesUrl(
+  agentId: string,
+  op: string,
+  params: Record<string, string | number>,
+): string {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
   return `/files/agent/${encodeURIComponent(agentId)}/${op}?${query}`;
 }
@@ -51,7 +55,7 @@ async function browse(agentId: string, path: string): Promise<Entry[] | string> 
 }
 
 /** The run directory: `runs/latest` while the agent keeps that link, else the newest run. */
-async function runDirectory(
+export async function runDirectory(
   agentId: string,
   frameworkId: string,
   executorId: string,

@@ -10,6 +10,7 @@ import { useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { LastFailure, type TaskFailure } from "./service-failure.ts";
 
 const REFRESH_MS = 2_000;
 export const SERVICES_FRAMEWORK_NAME = "tessera-services";
@@ -23,7 +24,7 @@ interface App {
   tasksStaged?: number;
   healthChecks?: unknown[];
   deployments?: { id: string }[];
-  lastTaskFailure?: { message?: string; state?: string; timestamp?: string };
+  lastTaskFailure?: TaskFailure;
 }
 interface QueueItem {
   app: { id: string };
@@ -179,7 +180,7 @@ interface Listing {
 
 async function listing(base: string): Promise<Listing> {
   const [a, q, d] = await Promise.all([
-    call(base, "GET", "/v2/apps"),
+    call(base, "GET", "/v2/apps?embed=apps.lastTaskFailure"),
     call(base, "GET", "/v2/queue"),
     call(base, "GET", "/v2/deployments"),
   ]);
@@ -199,15 +200,29 @@ interface AppActions {
   remove(): void;
 }
 
+/** An app's own URL on the page: its row and its last failure with the output's tails. */
+const appHref = (id: string) => `#/services/${encodeURIComponent(id)}`;
+
 function appRow(app: App, actions: AppActions): ComponentChild {
+  const failure = app.lastTaskFailure;
   return h(
     "tr",
-    { key: app.id },
-    h("td", null, app.id),
+    { key: app.id, "data-app": app.id },
+    h("td", null, h("a", { href: appHref(app.id) }, app.id)),
     h("td", { class: "num" }, `${app.tasksRunning ?? 0} / ${app.instances}`),
     h("td", null, healthBar(app)),
     h("td", null, String(app.deployments?.length ?? 0)),
-    h("td", null, app.lastTaskFailure?.message ?? ""),
+    h(
+      "td",
+      null,
+      failure === undefined
+        ? ""
+        : h(
+            "a",
+            { href: appHref(app.id), "data-failure": app.id },
+            `${failure.state.replace(/^TASK_/, "")} ${failure.timestamp.slice(11, 19)}: ${failure.message}`,
+          ),
+    ),
     h(
       "td",
       null,
@@ -216,7 +231,7 @@ function appRow(app: App, actions: AppActions): ComponentChild {
       h("button", { "data-suspend": app.id, onClick: actions.suspend }, "Suspend"),
       h("button", { "data-rollback": app.id, onClick: actions.rollback }, "Versions"),
       h("button", { onClick: actions.restart }, "Restart"),
-      h("button", { onClick: actions.remove }, "Delete"),
+      h("button", { "data-delete": app.id, onClick: actions.remove }, "Delete"),
     ),
   );
 }
@@ -257,7 +272,14 @@ function appActions(
   };
 }
 
-export function Services({ model }: { model: ClusterModel }): ComponentChild {
+export function Services({
+  model,
+  selected,
+}: {
+  model: ClusterModel;
+  /** The app whose last failure is shown (`#/services/<app id>`). */
+  selected?: string | undefined;
+}): ComponentChild {
   const framework = servicesFramework(model);
   const base = frameworkBase(framework);
   const [failure, setError] = useState("");
@@ -329,6 +351,16 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
             ),
           ),
         ),
+    selected === undefined
+      ? null
+      : apps.some((a) => a.id === selected)
+        ? h(LastFailure, {
+            appId: selected,
+            failure: apps.find((a) => a.id === selected)?.lastTaskFailure,
+            frameworkId: framework.framework_info.id?.value ?? "",
+            model,
+          })
+        : h("p", { class: "empty" }, `No app ${selected} (yet): it may still be loading.`),
     h("h3", null, "Deployments"),
     deployments.length === 0
       ? h("p", { class: "empty" }, "none in progress")

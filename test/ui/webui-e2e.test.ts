@@ -2,7 +2,8 @@
 // real task processes): the overview shows the agent and the totals; a task launched with the
 // CLI appears on the tasks page and finishes there without a reload (the event stream, not a
 // poll); its sandbox, read through the master, shows its stdout; an app deployed from the
-// services page turns its health bar healthy; a job created on the jobs page and run now shows
+// services page turns its health bar healthy; an app whose task fails shows that failure with
+// its stdout and stderr tails; a job created on the jobs page and run now shows
 // its run in the history. Screenshots of each page go
 // to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
@@ -234,6 +235,52 @@ test("Suspend scales an app to 0 and Versions rolls it back to its earlier versi
   } finally {
     page.off("dialog", answer);
     await screenshot(page, "services-rollback");
+  }
+});
+
+test("an app whose task fails shows its last failure with the tails of its stdout and stderr, read through the master", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/services`);
+  await page.waitForSelector("[data-testid=app-new]", { timeout: WAIT_MS });
+  await page.click("[data-testid=app-new]");
+  const app = {
+    id: "/uitest-fail",
+    cmd: "echo out-marker-1; echo err-marker-2 >&2; exit 1",
+    cpus: 0.1,
+    mem: 32,
+    instances: 1,
+  };
+  await fillJson(page, "[data-testid=app-json]", JSON.stringify(app));
+  await page.click("[data-testid=app-submit]");
+  await page.waitForSelector("[data-failure='/uitest-fail']", { timeout: WAIT_MS });
+  await page.click("[data-failure='/uitest-fail']");
+  const confirm = (d: Dialog) => void d.accept();
+  try {
+    assert.equal(await page.evaluate("location.hash"), "#/services/%2Fuitest-fail");
+    await waitForText(
+      page,
+      "[data-testid=last-failure] [data-field=state]",
+      "TASK_FAILED",
+      WAIT_MS,
+    );
+    await waitForText(page, "[data-testid=failure-stdout]", "out-marker-1", WAIT_MS);
+    await waitForText(page, "[data-testid=failure-stderr]", "err-marker-2", WAIT_MS);
+    assert.doesNotMatch(await textOf(page, "[data-testid=failure-stdout]"), /err-marker-2/);
+    assert.match(await textOf(page, "[data-testid=last-failure] [data-field=time]"), /^\d{4}-/);
+    assert.match(
+      String(await page.evaluate(`document.querySelector("[data-testid=failure-sandbox]").hash`)),
+      /^#\/sandbox\/[^/]+\/[^/]+\/uitest-fail\./,
+    );
+  } finally {
+    await screenshot(page, "services-failure");
+    // The app would fail and relaunch for the rest of the run.
+    page.on("dialog", confirm);
+    await page.click("[data-delete='/uitest-fail']");
+    await page.waitForFunction(`!document.querySelector("[data-app='/uitest-fail']")`, {
+      timeout: WAIT_MS,
+    });
+    page.off("dialog", confirm);
   }
 });
 
