@@ -93,6 +93,9 @@ export interface Sample {
   allocated: Amounts;
   offered: Amounts;
   running: number;
+  /** Tasks launched (TASK_ADDED) and finished (a live task turned terminal) a minute, since the sample before. */
+  launchedPerMin: number;
+  finishedPerMin: number;
 }
 /** The session's samples kept: one a 5 s tick, the last hour. */
 export const SAMPLES_MAX = 720;
@@ -125,6 +128,10 @@ export class ClusterModel {
   /** Bumped on every change: pages re-render only when it moved. */
   version = 0;
   events = 0;
+  /** Tasks launched and finished since the page loaded, for the rates of the samples. */
+  launched = 0;
+  finished = 0;
+  #sampled = { launched: 0, finished: 0 };
 
   reset(state: Snapshot): void {
     this.agents.clear();
@@ -167,7 +174,10 @@ export class ClusterModel {
       case "HEARTBEAT":
         return true;
       case "TASK_ADDED":
-        if (e.task_added !== undefined) this.addTask(e.task_added.task);
+        if (e.task_added !== undefined) {
+          this.launched++;
+          this.addTask(e.task_added.task);
+        }
         break;
       case "TASK_UPDATED":
         if (e.task_updated !== undefined) this.updateTask(e.task_updated);
@@ -214,7 +224,15 @@ export class ClusterModel {
   sample(atMs: number): void {
     let running = 0;
     for (const [state, n] of this.taskStates) if (!TERMINAL_STATES.has(state)) running += n;
+    const previous = this.samples.at(-1);
+    const minutes = previous === undefined ? 0 : (atMs - previous.atMs) / 60_000;
+    const rate = (now: number, then: number) => (minutes > 0 ? (now - then) / minutes : 0);
+    const launchedPerMin = rate(this.launched, this.#sampled.launched);
+    const finishedPerMin = rate(this.finished, this.#sampled.finished);
+    this.#sampled = { launched: this.launched, finished: this.finished };
     this.samples.push({
+      launchedPerMin,
+      finishedPerMin,
       atMs,
       total: { ...this.total },
       allocated: { ...this.allocated },
@@ -286,6 +304,7 @@ export class ClusterModel {
   }): void {
     const old = this.tasks.get(u.status.task_id.value);
     if (old === undefined) return;
+    if (!TERMINAL_STATES.has(old.state) && TERMINAL_STATES.has(u.state)) this.finished++;
     this.forget(old);
     const { task_id: _, ...status } = u.status;
     const statuses = [...(old.statuses ?? []), status].slice(-TASK_STATUSES_MAX);

@@ -141,6 +141,10 @@ export function Overview({
         ["offered", "#36c", (s) => per(s, "mem", "offered")],
       ]),
       chart("Live tasks", model.samples, [["running", "#393", (s) => s.running]]),
+      chart("Tasks a minute", model.samples, [
+        ["launched", "#36c", (s) => s.launchedPerMin],
+        ["finished", "#c33", (s) => s.finishedPerMin],
+      ]),
     ),
     h(
       "div",
