@@ -3,6 +3,7 @@
 // operator event stream keeps current. Rendering is batched: events only bump the model's
 // version, and a frame is drawn at most every RENDER_INTERVAL_MS when it moved.
 import { type ComponentChild, h, render } from "preact";
+import { AgentDetail } from "./agent-detail.ts";
 import {
   authFetch,
   authorization,
@@ -48,7 +49,9 @@ function route(): string[] {
 function page(parts: string[]): ComponentChild {
   switch (parts[0]) {
     case "agents":
-      return h(Agents, { model });
+      return parts[1] === undefined
+        ? h(Agents, { model })
+        : h(AgentDetail, { model, id: parts[1] });
     case "frameworks":
       return h(Frameworks, { model });
     case "tasks":

@@ -6,8 +6,18 @@ export interface Resource {
   name: string;
   type?: string;
   scalar?: { value: number };
+  ranges?: { range?: { begin: number; end: number }[] };
+  set?: { item?: string[] };
   role?: string;
-  reservations?: { role?: string }[];
+  reservations?: { role?: string; type?: string; principal?: string }[];
+}
+/** An agent's attribute (Mesos's Attribute): a name with a text, scalar, ranges or set value. */
+export interface Attribute {
+  name: string;
+  text?: { value: string };
+  scalar?: { value: number };
+  ranges?: { range?: { begin: number; end: number }[] };
+  set?: { item?: string[] };
 }
 export interface TaskStatus {
   state: string;
@@ -32,7 +42,7 @@ export interface Agent {
     id?: { value: string };
     hostname: string;
     port?: number;
-    attributes?: unknown[];
+    attributes?: Attribute[];
   };
   active: boolean;
   deactivated?: boolean;

@@ -8,6 +8,7 @@ import { authFetch } from "./auth.ts";
 import { fmt, mb, scalar } from "./format.ts";
 import type { Framework, Resource } from "./model.ts";
 import { usePolled } from "./poll.ts";
+import { type Column, Table } from "./table.ts";
 
 export const REFRESH_MS = 2_000;
 
@@ -202,6 +203,32 @@ interface Offer {
   resources?: Resource[];
 }
 
+const offerColumns: Column<Offer>[] = [
+  { title: "Offer", cell: (o) => o.id.value, sort: (o) => o.id.value, width: "2.5fr" },
+  {
+    title: "Framework",
+    cell: (o) => o.framework_id.value,
+    sort: (o) => o.framework_id.value,
+    width: "2.5fr",
+  },
+  { title: "Host", cell: (o) => o.hostname, sort: (o) => o.hostname, width: "1.5fr" },
+  {
+    title: "CPUs",
+    cell: (o) => fmt(scalar(o.resources, "cpus")),
+    sort: (o) => scalar(o.resources, "cpus"),
+  },
+  {
+    title: "Mem",
+    cell: (o) => mb(scalar(o.resources, "mem")),
+    sort: (o) => scalar(o.resources, "mem"),
+  },
+  {
+    title: "Disk",
+    cell: (o) => mb(scalar(o.resources, "disk")),
+    sort: (o) => scalar(o.resources, "disk"),
+  },
+];
+
 export function Offers(): ComponentChild {
   const polled = usePolled(
     "/api/v1",
@@ -220,28 +247,13 @@ export function Offers(): ComponentChild {
     { class: "page", "data-testid": "offers" },
     h("h2", null, `Outstanding offers (${offers.length})`),
     polled.error ? h("p", { class: "error" }, polled.error) : null,
-    offers.length === 0
-      ? h("p", { class: "empty" }, "No offer is outstanding: frameworks hold none right now.")
-      : h(
-          "table",
-          { class: "apps" },
-          h(
-            "tr",
-            null,
-            ["offer", "framework", "host", "cpus", "mem", "disk"].map((c) => h("th", null, c)),
-          ),
-          offers.map((o) =>
-            h(
-              "tr",
-              { key: o.id.value },
-              h("td", null, o.id.value),
-              h("td", null, o.framework_id.value),
-              h("td", null, o.hostname),
-              h("td", { class: "num" }, fmt(scalar(o.resources, "cpus"))),
-              h("td", { class: "num" }, mb(scalar(o.resources, "mem"))),
-              h("td", { class: "num" }, mb(scalar(o.resources, "disk"))),
-            ),
-          ),
-        ),
+    h(Table<Offer>, {
+      rows: offers,
+      columns: offerColumns,
+      rowKey: (o) => o.id.value,
+      search: (o) => `${o.id.value} ${o.framework_id.value} ${o.hostname}`,
+      testId: "offers-table",
+      empty: "No offer is outstanding: frameworks hold none right now.",
+    }),
   );
 }

@@ -7,9 +7,10 @@
 
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
-import { authFetch } from "./auth.ts";
+import { definitionOf } from "./app-check.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { call, Editor, TEMPLATE } from "./service-editor.ts";
 import { LastFailure, type TaskFailure } from "./service-failure.ts";
 
 const REFRESH_MS = 2_000;
@@ -40,7 +41,8 @@ interface Deployment {
   affectedApps: string[];
   currentStep: number;
   totalSteps: number;
-  currentActions?: { action: string; app: string }[];
+  /** `waitingFor`: Tessera's reason an action has not finished (the services API's). */
+  currentActions?: { action: string; app: string; waitingFor?: string }[];
 }
 
 /** The live services framework with a webui_url, if one is subscribed. */
@@ -55,17 +57,6 @@ export function servicesFramework(model: ClusterModel): Framework | undefined {
     }
   }
   return undefined;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const r = await authFetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${r.status}: ${text.slice(0, 300)}`);
-  return text === "" ? undefined : JSON.parse(text);
 }
 
 /** A bar of an app's instances: healthy, unhealthy, running without verdict, staged, missing. */
@@ -106,70 +97,6 @@ function whyWaiting(item: QueueItem): string {
       `no offer processed yet (${item.processedOffersSummary?.processedOffersCount ?? 0})`,
     );
   return parts.join("; ");
-}
-
-const TEMPLATE = JSON.stringify(
-  {
-    id: "/hello",
-    cmd: "python3 -m http.server $PORT0",
-    cpus: 0.1,
-    mem: 32,
-    instances: 1,
-    portDefinitions: [{ port: 0 }],
-  },
-  null,
-  2,
-);
-
-function Editor({
-  base,
-  initial,
-  onDone,
-}: {
-  base: string;
-  initial: string;
-  onDone: (message: string) => void;
-}): ComponentChild {
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState("");
-  const submit = async () => {
-    let app: { id?: unknown };
-    try {
-      app = JSON.parse(text) as { id?: unknown };
-    } catch (e) {
-      setError(`not JSON: ${String(e)}`);
-      return;
-    }
-    if (typeof app !== "object" || app === null || typeof app.id !== "string") {
-      setError("an app is a JSON object with a string `id`");
-      return;
-    }
-    try {
-      await call(base, "PUT", `/v2/apps${app.id.startsWith("/") ? "" : "/"}${app.id}`, app);
-      onDone(`deploying ${app.id}`);
-    } catch (e) {
-      setError(String(e));
-    }
-  };
-  return h(
-    "section",
-    { class: "editor" },
-    h("textarea", {
-      rows: 12,
-      cols: 80,
-      value: text,
-      "data-testid": "app-json",
-      onInput: (e: Event) => setText((e.currentTarget as HTMLTextAreaElement).value),
-    }),
-    h(
-      "div",
-      null,
-      h("button", { onClick: () => void submit(), "data-testid": "app-submit" }, "Deploy"),
-      " ",
-      h("button", { onClick: () => onDone("") }, "Cancel"),
-    ),
-    error === "" ? null : h("p", { class: "error", "data-testid": "app-error" }, error),
-  );
 }
 
 interface Listing {
@@ -347,7 +274,9 @@ export function Services({
           apps.map((app) =>
             appRow(
               app,
-              appActions(base, app, act, setError, () => setEditing(JSON.stringify(app, null, 2))),
+              appActions(base, app, act, setError, () =>
+                setEditing(JSON.stringify(definitionOf(app), null, 2)),
+              ),
             ),
           ),
         ),
@@ -370,9 +299,16 @@ export function Services({
           deployments.map((d) =>
             h(
               "li",
-              { key: d.id },
+              { key: d.id, "data-deployment": d.id },
               `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
+              h("progress", { max: d.totalSteps, value: d.currentStep }),
+              " ",
               (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
+              (d.currentActions ?? [])
+                .filter((a) => a.waitingFor !== undefined)
+                .map((a) =>
+                  h("div", { class: "why", "data-waiting": a.app }, `${a.app}: ${a.waitingFor}`),
+                ),
             ),
           ),
         ),

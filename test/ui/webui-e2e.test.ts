@@ -244,6 +244,14 @@ test("an app whose task fails shows its last failure with the tails of its stdou
   await page.goto(`${master}/#/services`);
   await page.waitForSelector("[data-testid=app-new]", { timeout: WAIT_MS });
   await page.click("[data-testid=app-new]");
+  // Checked in the page before anything is sent.
+  await fillJson(
+    page,
+    "[data-testid=app-json]",
+    '{"id": "/uitest-fail", "cmd": "x", "instances": -1}',
+  );
+  await page.click("[data-testid=app-submit]");
+  await waitForText(page, "[data-testid=app-error]", "`instances`", WAIT_MS);
   const app = {
     id: "/uitest-fail",
     cmd: "echo out-marker-1; echo err-marker-2 >&2; exit 1",

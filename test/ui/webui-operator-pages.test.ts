@@ -3,7 +3,8 @@
 // the schedule, one framework accepts its inverse offer and the other declines, and the
 // maintenance page shows the machine DRAINING with each framework's answer; a role's quota
 // edited on the roles page is what GET_QUOTA and the page show after a reload, and editing only
-// its limit keeps its guarantee. Skipped with a printed reason where Chromium is missing.
+// its limit keeps its guarantee; the agents table filters, and a click opens the agent's page
+// with its resources, reservation, attributes and tasks, whose table sorts. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "puppeteer-core";
@@ -18,7 +19,7 @@ import {
   taskInfo,
   webFramework,
 } from "../master/http/helpers.ts";
-import { TestAgent } from "../master/http/test-agent.ts";
+import { DEFAULT_AGENT_RESOURCES, TestAgent } from "../master/http/test-agent.ts";
 import { launchCall } from "../master/scheduler-calls.ts";
 import {
   browserSkipReason,
@@ -64,6 +65,19 @@ before(async () => {
   agent = await TestAgent.start(master.url, {
     hostname: MACHINE.hostname,
     address: { ip: MACHINE.ip, port: 5051 },
+    resources: [
+      ...DEFAULT_AGENT_RESOURCES,
+      {
+        name: "disk",
+        type: "SCALAR",
+        scalar: { value: 500 },
+        reservations: [{ type: "STATIC", role: "web" }],
+      },
+    ],
+    attributes: [
+      { name: "rack", type: "TEXT", text: { value: "r7" } },
+      { name: "level", type: "SCALAR", scalar: { value: 3 } },
+    ],
   });
   browser = await startBrowser();
   page = await browser.newPage();
@@ -173,4 +187,44 @@ test("a quota edited on the roles page is what GET_QUOTA and the page show after
     await page.$eval('[data-role="web"] td:nth-child(3)', (el) => el.textContent ?? ""),
     /cpus 1, mem 256 MB/,
   );
+});
+
+/** The text of each row of the table `testId`, in order. */
+const rowTexts = (testId: string) =>
+  page.$$eval(`[data-testid=${testId}] .trow:not(.thead)`, (rows) =>
+    rows.map((r) => r.textContent ?? ""),
+  );
+
+test("the agents table filters; a click opens the agent's page with its resources, reservation, attributes and sortable tasks", {
+  skip,
+}, async () => {
+  await page.goto(`${master!.url}/#/agents`, { waitUntil: "load" });
+  await page.waitForSelector("[data-testid=agents-table][data-rows='1']", { timeout: WAIT_MS });
+  assert.match((await rowTexts("agents-table"))[0] ?? "", /rack:r7; level:3/);
+  await fill("[data-testid=agents-table-filter]", "no-such-host");
+  await page.waitForSelector("[data-testid=agents-table][data-rows='0']", { timeout: WAIT_MS });
+  await waitForText(page, "[data-testid=agents-table] .empty", "No row matches", WAIT_MS);
+  await fill("[data-testid=agents-table-filter]", "maint1");
+  await page.waitForSelector("[data-testid=agents-table][data-rows='1']", { timeout: WAIT_MS });
+  await page.click("[data-testid=agents-table] .trow.clickable");
+  await page.waitForSelector("[data-testid=agent-detail]", { timeout: WAIT_MS });
+  assert.equal(await page.evaluate("location.hash"), `#/agents/${agent!.agentId}`);
+  await waitForText(page, "[data-testid=agent-state]", "active", WAIT_MS);
+  // Two tasks of 1 cpu each (the frameworks of the first test).
+  await waitForText(page, "[data-testid=agent-resources] [data-row=allocated]", "2", WAIT_MS);
+  assert.match(
+    await page.$eval("[data-testid=agent-reservations]", (el) => el.textContent ?? ""),
+    /web\s*disk\s*500\s*STATIC/,
+  );
+  assert.match(
+    await page.$eval("[data-testid=agent-attributes]", (el) => el.textContent ?? ""),
+    /rack\s*r7\s*level\s*3/,
+  );
+  await page.waitForSelector("[data-testid=agent-tasks][data-rows='2']", { timeout: WAIT_MS });
+  const idHeader = "[data-testid=agent-tasks] .th.sortable";
+  await page.click(idHeader);
+  assert.match((await rowTexts("agent-tasks"))[0] ?? "", /^acceptor-task/);
+  await page.click(idHeader);
+  assert.match((await rowTexts("agent-tasks"))[0] ?? "", /^decliner-task/);
+  await screenshot(page, "agent-detail");
 });
