@@ -15,6 +15,7 @@ export const JOBS_FRAMEWORK_NAME = "tessera-jobs";
 const API = "/v1/scheduler";
 const JOB_COLUMNS = [
   "job",
+  "status",
   "schedule / parents",
   "next run",
   "last success",
@@ -34,6 +35,9 @@ interface Job {
   lastError?: string;
   successCount: number;
   errorCount: number;
+  /** From /jobs/summary: idle | queued | running | "N running", and the last run's end. */
+  status?: string;
+  lastState?: "success" | "failure" | "fresh";
 }
 interface Run {
   runId: string;
@@ -185,6 +189,12 @@ interface JobActions {
   toggle(): void;
 }
 
+/** The job as its API stores it: without the status this page adds from the summary. */
+function definition(j: Job): Omit<Job, "status" | "lastState"> {
+  const { status: _status, lastState: _lastState, ...rest } = j;
+  return rest;
+}
+
 function jobRow(j: Job, actions: JobActions): ComponentChild {
   return h(
     "tr",
@@ -195,6 +205,11 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
       h("a", { href: "javascript:void 0", onClick: actions.select }, j.name),
       j.disabled ? " (disabled)" : "",
     ),
+    h(
+      "td",
+      { "data-status": j.name, class: `job-${j.lastState ?? "fresh"}` },
+      `${j.status ?? "?"} · ${j.lastState === "fresh" || j.lastState === undefined ? "never ran" : `last ${j.lastState}`}`,
+    ),
     h("td", null, j.schedule ?? (j.parents ?? []).join(", ")),
     h("td", { "data-next-run": j.name }, j.nextRun ?? ""),
     h("td", null, j.lastSuccess ?? ""),
@@ -204,8 +219,12 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
       "td",
       null,
       h("button", { "data-run": j.name, onClick: actions.run }, "Run now"),
-      h("button", { onClick: actions.kill }, "Kill"),
-      h("button", { onClick: actions.toggle }, j.disabled ? "Enable" : "Disable"),
+      h("button", { "data-kill": j.name, onClick: actions.kill }, "Kill"),
+      h(
+        "button",
+        { "data-toggle": j.name, onClick: actions.toggle },
+        j.disabled ? "Enable" : "Disable",
+      ),
     ),
   );
 }
@@ -219,7 +238,24 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
   const [tick, setTick] = useState(0);
   const polled = usePolled(
     base,
-    async () => JSON.parse(await call(base, "GET", "/jobs")) as Job[],
+    async () => {
+      const [jobs, summary] = await Promise.all([
+        call(base, "GET", "/jobs"),
+        call(base, "GET", "/jobs/summary"),
+      ]);
+      const byName = new Map(
+        (
+          JSON.parse(summary) as {
+            jobs: { name: string; status: string; state: Job["lastState"] }[];
+          }
+        ).jobs.map((s) => [s.name, s]),
+      );
+      return (JSON.parse(jobs) as Job[]).map((j) => ({
+        ...j,
+        status: byName.get(j.name)?.status,
+        lastState: byName.get(j.name)?.state,
+      }));
+    },
     [tick],
     REFRESH_MS,
   );
@@ -305,7 +341,7 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
               toggle: () =>
                 act(
                   call(base, "POST", j.parents === undefined ? "/iso8601" : "/dependency", {
-                    ...j,
+                    ...definition(j),
                     disabled: !j.disabled,
                   }),
                 ),

@@ -301,7 +301,8 @@ export function Services({
               "li",
               { key: d.id, "data-deployment": d.id },
               `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
-              h("progress", { max: d.totalSteps, value: d.currentStep }),
+              // currentStep is the one under way (1-based): the steps before it are done.
+              h("progress", { max: d.totalSteps, value: Math.max(0, d.currentStep - 1) }),
               " ",
               (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
               (d.currentActions ?? [])

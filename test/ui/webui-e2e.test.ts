@@ -3,7 +3,7 @@
 // CLI appears on the tasks page and finishes there without a reload (the event stream, not a
 // poll); its sandbox, read through the master, shows its stdout; an app deployed from the
 // services page turns its health bar healthy; an app whose task fails shows that failure with
-// its stdout and stderr tails; a job created on the jobs page and run now shows
+// its stdout and stderr tails, and one no agent fits shows why its deployment waits; a job created on the jobs page and run now shows
 // its run in the history. Screenshots of each page go
 // to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
@@ -292,6 +292,31 @@ test("an app whose task fails shows its last failure with the tails of its stdou
   }
 });
 
+test("an app no agent can fit shows its deployment waiting and why: the offers' reject reasons", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/services`);
+  await page.waitForSelector("[data-testid=app-new]", { timeout: WAIT_MS });
+  await page.click("[data-testid=app-new]");
+  const app = { id: "/uitest-wait", cmd: "sleep 100", cpus: 512, mem: 32, instances: 1 };
+  await fillJson(page, "[data-testid=app-json]", JSON.stringify(app));
+  await page.click("[data-testid=app-submit]");
+  const confirm = (d: Dialog) => void d.accept();
+  try {
+    // The deployment names its top reason; the queue every reason with its counts.
+    await waitForText(page, "[data-waiting='/uitest-wait']", "offers declined", WAIT_MS);
+    await waitForText(page, "[data-testid=queue]", "InsufficientCpus", WAIT_MS);
+  } finally {
+    await screenshot(page, "services-waiting");
+    page.on("dialog", confirm);
+    await page.click("[data-delete='/uitest-wait']");
+    await page.waitForFunction(`!document.querySelector("[data-app='/uitest-wait']")`, {
+      timeout: WAIT_MS,
+    });
+    page.off("dialog", confirm);
+  }
+});
+
 test("a job created on the jobs page and run now shows its run in the history", {
   skip,
 }, async () => {
@@ -313,6 +338,29 @@ test("a job created on the jobs page and run now shows its run in the history", 
   await page.click("[data-job=uijob] a");
   try {
     await waitForText(page, "[data-testid=job-history]", "success", WAIT_MS);
+    await waitForText(page, "[data-status=uijob]", "idle · last success", WAIT_MS);
+    // A dependent job: drawn in the graph with an edge from its parent; disabled and enabled.
+    await page.click("[data-testid=job-new]");
+    const child = {
+      name: "uichild",
+      command: "echo child",
+      parents: ["uijob"],
+      cpus: 0.1,
+      mem: 32,
+    };
+    await fillJson(page, "[data-testid=job-json]", JSON.stringify(child));
+    await page.click("[data-testid=job-submit]");
+    await page.waitForSelector("[data-toggle=uichild]", { timeout: WAIT_MS });
+    await page.waitForFunction(
+      `document.querySelectorAll("[data-testid=job-graph] rect").length === 2 &&
+       document.querySelectorAll("[data-testid=job-graph] line").length === 1`,
+      { timeout: WAIT_MS },
+    );
+    await page.click("[data-toggle=uichild]");
+    await waitForText(page, "[data-job=uichild]", "(disabled)", WAIT_MS);
+    await waitForText(page, "[data-toggle=uichild]", "Enable", WAIT_MS);
+    await page.click("[data-toggle=uichild]");
+    await waitForText(page, "[data-toggle=uichild]", "Disable", WAIT_MS);
   } finally {
     await screenshot(page, "jobs");
   }
