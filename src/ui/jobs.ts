@@ -27,6 +27,7 @@ const JOB_COLUMNS = [
 interface Job {
   name: string;
   schedule?: string;
+  command?: string;
   parents?: string[];
   /** When a scheduled job runs next ("" once its repetitions are spent). */
   nextRun?: string;
@@ -142,6 +143,8 @@ function History({ base, name }: { base: string; name: string }): ComponentChild
   );
   const runs = polled.value;
   if (runs === undefined) return h("p", { class: "empty" }, polled.error || "loading…");
+  if (runs.length === 0)
+    return h("p", { class: "empty" }, "No run yet: Run now, or wait for its schedule or parents.");
   return h(
     "table",
     { class: "history", "data-testid": "job-history" },
@@ -229,10 +232,17 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
   );
 }
 
-export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
+export function Jobs({
+  model,
+  selected,
+}: {
+  model: ClusterModel;
+  /** The job whose runs are shown (`#/jobs/<name>`). */
+  selected?: string | undefined;
+}): ComponentChild {
   const framework = jobsFramework(model);
   const base = frameworkBase(framework);
-  const [selected, setSelected] = useState<string | undefined>();
+  const [filter, setFilter] = useState("");
   const [editing, setEditing] = useState<string | undefined>();
   const [failure, setError] = useState("");
   const [tick, setTick] = useState(0);
@@ -260,6 +270,8 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
     REFRESH_MS,
   );
   const jobs = polled.value ?? [];
+  const needle = filter.trim().toLowerCase();
+  const shown = jobs.filter((j) => `${j.name} ${j.command ?? ""}`.toLowerCase().includes(needle));
   const error = failure || polled.error;
   if (framework === undefined) {
     return h(
@@ -324,6 +336,19 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
         ),
     error === "" ? null : h("p", { class: "error" }, error),
     jobs.length === 0
+      ? null
+      : h(
+          "div",
+          { class: "filters" },
+          h("input", {
+            type: "search",
+            placeholder: "filter by name or command",
+            value: filter,
+            "data-testid": "jobs-filter",
+            onInput: (e: Event) => setFilter((e.currentTarget as HTMLInputElement).value),
+          }),
+        ),
+    jobs.length === 0
       ? h("p", { class: "empty" }, "No job yet: `New job`.")
       : h(
           "table",
@@ -333,9 +358,22 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
             null,
             JOB_COLUMNS.map((c) => h("th", null, c)),
           ),
-          jobs.map((j) =>
+          shown.length === 0
+            ? h(
+                "tr",
+                null,
+                h(
+                  "td",
+                  { colSpan: JOB_COLUMNS.length, class: "empty" },
+                  "No job matches the filter.",
+                ),
+              )
+            : null,
+          shown.map((j) =>
             jobRow(j, {
-              select: () => setSelected(j.name),
+              select: () => {
+                location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
+              },
               run: () => act(call(base, "PUT", `/job/${encodeURIComponent(j.name)}`)),
               kill: () => act(call(base, "DELETE", `/task/kill/${encodeURIComponent(j.name)}`)),
               toggle: () =>

@@ -63,7 +63,7 @@ function page(parts: string[]): ComponentChild {
     case "maintenance":
       return h(Maintenance, { model });
     case "jobs":
-      return h(Jobs, { model });
+      return h(Jobs, { model, selected: parts[1] });
     case "services":
       return h(Services, { model, selected: parts[1] });
     case "sandbox":
@@ -71,6 +71,7 @@ function page(parts: string[]): ComponentChild {
         agentId: parts[1] ?? "",
         frameworkId: parts[2] ?? "",
         executorId: parts[3] ?? "",
+        sub: parts.slice(4).join("/"),
       });
     default:
       return h(Overview, { model, leader });

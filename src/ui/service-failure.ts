@@ -6,7 +6,7 @@ import { type ComponentChild, h } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
 import type { ClusterModel } from "./model.ts";
-import { filesUrl, runDirectory } from "./sandbox.ts";
+import { filesUrl, runDirectory, sandboxHref } from "./sandbox.ts";
 
 /** How much of the end of each output is shown (the Mesos UI's viewer opens on its last 32 KiB). */
 const TAIL_BYTES = 4 * 1024;
@@ -97,7 +97,7 @@ export function LastFailure({
         "None: no task of this app has failed since the framework started.",
       ),
     );
-  const sandbox = `#/sandbox/${[agentId, frameworkId, executorId].map(encodeURIComponent).join("/")}`;
+  const sandbox = sandboxHref(agentId, frameworkId, executorId);
   const field = (name: string, value: string | undefined) => [
     h("dt", null, name),
     h("dd", { "data-field": name }, value ?? ""),

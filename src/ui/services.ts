@@ -10,14 +10,16 @@ import { useState } from "preact/hooks";
 import { definitionOf } from "./app-check.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { AppPage } from "./service-app.ts";
 import { call, Editor, TEMPLATE } from "./service-editor.ts";
-import { LastFailure, type TaskFailure } from "./service-failure.ts";
+import type { TaskFailure } from "./service-failure.ts";
 
 const REFRESH_MS = 2_000;
 export const SERVICES_FRAMEWORK_NAME = "tessera-services";
 
 interface App {
   id: string;
+  cmd?: string;
   instances: number;
   tasksRunning?: number;
   tasksHealthy?: number;
@@ -213,9 +215,12 @@ export function Services({
   const [note, setNote] = useState("");
   const [editing, setEditing] = useState<string | undefined>();
   const [tick, setTick] = useState(0);
+  const [filter, setFilter] = useState("");
   const polled = usePolled(base, () => listing(base), [tick], REFRESH_MS);
   const { apps, queue, deployments } = polled.value ?? { apps: [], queue: [], deployments: [] };
   const error = failure || polled.error;
+  const needle = filter.trim().toLowerCase();
+  const shown = apps.filter((a) => `${a.id} ${a.cmd ?? ""}`.toLowerCase().includes(needle));
   if (framework === undefined) {
     return h(
       "div",
@@ -260,6 +265,19 @@ export function Services({
     note === "" ? null : h("p", { class: "note" }, note),
     error === "" ? null : h("p", { class: "error" }, error),
     apps.length === 0
+      ? null
+      : h(
+          "div",
+          { class: "filters" },
+          h("input", {
+            type: "search",
+            placeholder: "filter by id or command",
+            value: filter,
+            "data-testid": "apps-filter",
+            onInput: (e: Event) => setFilter((e.currentTarget as HTMLInputElement).value),
+          }),
+        ),
+    apps.length === 0
       ? h("p", { class: "empty" }, "No app yet: `New app`, or `tessera services deploy app.json`.")
       : h(
           "table",
@@ -271,7 +289,10 @@ export function Services({
               h("th", null, c),
             ),
           ),
-          apps.map((app) =>
+          shown.length === 0
+            ? h("tr", null, h("td", { colSpan: 6, class: "empty" }, "No app matches the filter."))
+            : null,
+          shown.map((app) =>
             appRow(
               app,
               appActions(base, app, act, setError, () =>
@@ -282,14 +303,12 @@ export function Services({
         ),
     selected === undefined
       ? null
-      : apps.some((a) => a.id === selected)
-        ? h(LastFailure, {
-            appId: selected,
-            failure: apps.find((a) => a.id === selected)?.lastTaskFailure,
-            frameworkId: framework.framework_info.id?.value ?? "",
-            model,
-          })
-        : h("p", { class: "empty" }, `No app ${selected} (yet): it may still be loading.`),
+      : h(AppPage, {
+          base,
+          appId: selected,
+          frameworkId: framework.framework_info.id?.value ?? "",
+          model,
+        }),
     h("h3", null, "Deployments"),
     deployments.length === 0
       ? h("p", { class: "empty" }, "none in progress")

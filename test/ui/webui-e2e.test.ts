@@ -1,11 +1,12 @@
 // The web UI in real headless Chromium against a real `tessera dev` cluster (master, agent,
 // real task processes): the overview shows the agent and the totals; a task launched with the
 // CLI appears on the tasks page and finishes there without a reload (the event stream, not a
-// poll); its sandbox, read through the master, shows its stdout; an app deployed from the
-// services page turns its health bar healthy; an app whose task fails shows that failure with
-// its stdout and stderr tails, and one no agent fits shows why its deployment waits; a job created on the jobs page and run now shows
-// its run in the history. Screenshots of each page go
-// to test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
+// poll); its sandbox, read through the master, shows its stdout, a file in a directory and its
+// download; an app deployed from the services page turns its health bar healthy; an app whose
+// task fails shows that failure with its stdout and stderr tails, and one no agent fits shows
+// why its deployment waits; a job created on the jobs page and run now shows its run in the
+// history, and a dependent job is drawn in the graph. Screenshots of each page go to
+// test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -128,7 +129,7 @@ test("the overview at / shows the live stream, the agent and the cluster's total
   await screenshot(page, "agents");
 });
 
-test("a task launched with the CLI appears and finishes on the tasks page without a reload, and its sandbox shows its stdout", {
+test("a task launched with the CLI appears and finishes on the tasks page without a reload, and its sandbox shows its stdout, a file in a directory and its download", {
   skip,
 }, async () => {
   await page.goto(`${master}/#/tasks`);
@@ -145,7 +146,7 @@ test("a task launched with the CLI appears and finishes on the tasks page withou
     "--",
     "sh",
     "-c",
-    "echo hello-from-ui; sleep 3",
+    "echo hello-from-ui; mkdir -p sub; echo nested-file > sub/inner.txt; sleep 3",
   ]);
   await waitForRow(page, "tasks-table", /uitest.*RUNNING/, WAIT_MS);
   await screenshot(page, "tasks-running");
@@ -175,9 +176,24 @@ test("a task launched with the CLI appears and finishes on the tasks page withou
   await page.click("[data-file=stdout]");
   await waitForText(page, "[data-testid=file-content]", "hello-from-ui", WAIT_MS);
   await screenshot(page, "sandbox");
+
+  // Into a directory (its own URL), a file there opened and downloaded, and back up.
+  await page.click("[data-dir=sub]");
+  await page.waitForSelector("[data-file='inner.txt']", { timeout: WAIT_MS });
+  assert.match(String(await page.evaluate("location.hash")), /\/sub$/);
+  await page.click("[data-file='inner.txt']");
+  await waitForText(page, "[data-testid=file-content]", "nested-file", WAIT_MS);
+  const downloaded = await page.evaluate(
+    `fetch(document.querySelector(".viewer a[download]").href).then((r) => r.text())`,
+  );
+  assert.equal(downloaded, "nested-file\n");
+  await page.click("[data-dir='..']");
+  await page.waitForSelector("[data-file=stdout]", { timeout: WAIT_MS });
 });
 
-test("an app deployed from the services page turns its health bar healthy", { skip }, async () => {
+test("an app deployed from the services page turns its health bar healthy; the filter finds it and its page lists its healthy instance", {
+  skip,
+}, async () => {
   await page.goto(`${master}/#/services`);
   await page.waitForSelector("[data-testid=app-new]", { timeout: WAIT_MS });
   await page.click("[data-testid=app-new]");
@@ -207,6 +223,20 @@ test("an app deployed from the services page turns its health bar healthy", { sk
     // Also on failure: the page then shows what the services API said.
     await screenshot(page, "services");
   }
+  await fillJson(page, "[data-testid=apps-filter]", "no-such-app");
+  await waitForText(page, "[data-testid=apps]", "No app matches the filter.", WAIT_MS);
+  await fillJson(page, "[data-testid=apps-filter]", "web");
+  // The app's own page lists its instance, running and healthy.
+  await page.click("[data-app='/uitest-web'] a");
+  await page.waitForFunction(
+    `[...document.querySelectorAll("[data-testid=app-tasks] [data-task]")].some((tr) =>
+       /TASK_RUNNINGs*healthy/.test(tr.textContent ?? ""))`,
+    { timeout: WAIT_MS },
+  );
+  assert.equal(await page.evaluate("location.hash"), "#/services/%2Fuitest-web");
+  await screenshot(page, "services-app");
+  // The filter stays while the page lives: the next tests see every app.
+  await fillJson(page, "[data-testid=apps-filter]", "");
 });
 
 /** Waits until the app's row on the services page shows `running / instances`. */
@@ -317,7 +347,7 @@ test("an app no agent can fit shows its deployment waiting and why: the offers' 
   }
 });
 
-test("a job created on the jobs page and run now shows its run in the history", {
+test("a job created on the jobs page and run now shows its run and status; a dependent job is drawn in the graph, disabled, enabled and filtered", {
   skip,
 }, async () => {
   await page.goto(`${master}/#/jobs`);
@@ -336,6 +366,7 @@ test("a job created on the jobs page and run now shows its run in the history", 
   await waitForText(page, "[data-next-run=uijob]", "2030-01-01T00:00:00", WAIT_MS);
   await page.click("[data-run=uijob]");
   await page.click("[data-job=uijob] a");
+  await page.waitForFunction(`location.hash === "#/jobs/uijob"`, { timeout: WAIT_MS });
   try {
     await waitForText(page, "[data-testid=job-history]", "success", WAIT_MS);
     await waitForText(page, "[data-status=uijob]", "idle · last success", WAIT_MS);
@@ -361,6 +392,12 @@ test("a job created on the jobs page and run now shows its run in the history", 
     await waitForText(page, "[data-toggle=uichild]", "Enable", WAIT_MS);
     await page.click("[data-toggle=uichild]");
     await waitForText(page, "[data-toggle=uichild]", "Disable", WAIT_MS);
+    await fillJson(page, "[data-testid=jobs-filter]", "child");
+    await page.waitForFunction(
+      `document.querySelectorAll("[data-testid=jobs-table] [data-job]").length === 1 &&
+       !!document.querySelector("[data-job=uichild]")`,
+      { timeout: WAIT_MS },
+    );
   } finally {
     await screenshot(page, "jobs");
   }
