@@ -13,6 +13,7 @@ import {
   noteStatus,
   onAuthChange,
 } from "./auth.ts";
+import { FrameworkDetail } from "./framework-detail.ts";
 import { Jobs, jobsFramework } from "./jobs.ts";
 import { Maintenance } from "./maintenance.ts";
 import { ClusterModel } from "./model.ts";
@@ -53,7 +54,9 @@ function page(parts: string[]): ComponentChild {
         ? h(Agents, { model })
         : h(AgentDetail, { model, id: parts[1] });
     case "frameworks":
-      return h(Frameworks, { model });
+      return parts[1] === undefined
+        ? h(Frameworks, { model })
+        : h(FrameworkDetail, { model, id: parts[1] });
     case "tasks":
       return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
     case "offers":

@@ -60,9 +60,14 @@ export interface Framework {
     role?: string;
     webui_url?: string;
     user?: string;
+    principal?: string;
+    hostname?: string;
+    failover_timeout?: number;
+    capabilities?: { type: string }[];
   };
   active: boolean;
   connected: boolean;
+  registered_time?: { nanoseconds: number };
   offers?: unknown[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];

@@ -84,8 +84,15 @@ export function Agents({ model }: { model: ClusterModel }): ComponentChild {
   );
 }
 
+const frameworkHref = (id: string) => `#/frameworks/${encodeURIComponent(id)}`;
+
 const frameworkColumns: Column<[string, Framework]>[] = [
-  { title: "ID", cell: ([id]) => id, sort: ([id]) => id, width: "2fr" },
+  {
+    title: "ID",
+    cell: ([id]) => h("a", { href: frameworkHref(id) }, id),
+    sort: ([id]) => id,
+    width: "2fr",
+  },
   { title: "Name", cell: ([, f]) => f.framework_info.name, sort: ([, f]) => f.framework_info.name },
   {
     title: "Roles",
@@ -116,6 +123,9 @@ export function Frameworks({ model }: { model: ClusterModel }): ComponentChild {
       rows: [...model.frameworks],
       columns: frameworkColumns,
       rowKey: ([id]) => id,
+      onRowClick: ([id]) => {
+        location.hash = frameworkHref(id);
+      },
       search: ([id, f]) =>
         `${id} ${f.framework_info.name} ${(f.framework_info.roles ?? [f.framework_info.role ?? "*"]).join(" ")}`,
       testId: "frameworks-table",

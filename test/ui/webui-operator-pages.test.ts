@@ -4,7 +4,8 @@
 // maintenance page shows the machine DRAINING with each framework's answer; a role's quota
 // edited on the roles page is what GET_QUOTA and the page show after a reload, and editing only
 // its limit keeps its guarantee; the agents table filters, and a click opens the agent's page
-// with its resources, reservation, attributes and tasks, whose table sorts. Skipped with a printed reason where Chromium is missing.
+// with its resources, reservation, attributes and tasks, whose table sorts; likewise a
+// framework's page. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "puppeteer-core";
@@ -227,4 +228,25 @@ test("the agents table filters; a click opens the agent's page with its resource
   await page.click(idHeader);
   assert.match((await rowTexts("agent-tasks"))[0] ?? "", /^decliner-task/);
   await screenshot(page, "agent-detail");
+});
+
+test("the frameworks table filters; a click opens the framework's page with who it is, its allocation and its tasks", {
+  skip,
+}, async () => {
+  const acceptor = schedulers[0]!;
+  await page.goto(`${master!.url}/#/frameworks`, { waitUntil: "load" });
+  await page.waitForSelector("[data-testid=frameworks-table][data-rows='2']", { timeout: WAIT_MS });
+  await fill("[data-testid=frameworks-table-filter]", "acceptor");
+  await page.waitForSelector("[data-testid=frameworks-table][data-rows='1']", { timeout: WAIT_MS });
+  await page.click("[data-testid=frameworks-table] .trow.clickable");
+  await page.waitForSelector("[data-testid=framework-detail]", { timeout: WAIT_MS });
+  assert.equal(await page.evaluate("location.hash"), `#/frameworks/${acceptor.frameworkId}`);
+  await waitForText(page, "[data-field=state]", "active", WAIT_MS);
+  await waitForText(page, "[data-field=user]", "alice", WAIT_MS);
+  await waitForText(page, "[data-field=roles]", "web", WAIT_MS);
+  await waitForText(page, "[data-field=capabilities]", "MULTI_ROLE", WAIT_MS);
+  await waitForText(page, "[data-testid=framework-resources] [data-row=allocated]", "1", WAIT_MS);
+  await page.waitForSelector("[data-testid=framework-tasks][data-rows='1']", { timeout: WAIT_MS });
+  assert.match((await rowTexts("framework-tasks"))[0] ?? "", /^acceptor-task/);
+  await screenshot(page, "framework-detail");
 });
