@@ -156,10 +156,10 @@ function appRow(app: App, actions: AppActions): ComponentChild {
       "td",
       null,
       h("button", { onClick: actions.edit }, "Edit"),
-      h("button", { onClick: actions.scale }, "Scale"),
+      h("button", { "data-scale": app.id, onClick: actions.scale }, "Scale"),
       h("button", { "data-suspend": app.id, onClick: actions.suspend }, "Suspend"),
       h("button", { "data-rollback": app.id, onClick: actions.rollback }, "Versions"),
-      h("button", { onClick: actions.restart }, "Restart"),
+      h("button", { "data-restart": app.id, onClick: actions.restart }, "Restart"),
       h("button", { "data-delete": app.id, onClick: actions.remove }, "Delete"),
     ),
   );

@@ -268,6 +268,50 @@ test("Suspend scales an app to 0 and Versions rolls it back to its earlier versi
   }
 });
 
+/** The ids of the app's running tasks on its page (#/services/<id>). */
+async function runningTaskIds(id: string): Promise<string[]> {
+  await page.goto(`${master}/#/services/${encodeURIComponent(id)}`);
+  await page.waitForSelector("[data-testid=app-page]", { timeout: WAIT_MS });
+  return (await page.evaluate(
+    `[...document.querySelectorAll("[data-testid=app-tasks] [data-task]")]
+       .filter((tr) => tr.textContent.includes("TASK_RUNNING")).map((tr) => tr.dataset.task)`,
+  )) as string[];
+}
+
+test("Scale sets an app's instances, and Restart replaces every one of its tasks", {
+  skip,
+}, async () => {
+  await page.goto(`${master}/#/services`);
+  await appCounts(page, "/uitest-web", "1 / 1");
+  const answer = (d: Dialog) => void d.accept("2");
+  page.on("dialog", answer);
+  try {
+    await page.click("[data-scale='/uitest-web']");
+    await appCounts(page, "/uitest-web", "2 / 2");
+  } finally {
+    page.off("dialog", answer);
+  }
+  let before: string[] = [];
+  await eventually(
+    "the app's page to list its 2 running tasks",
+    async () => {
+      before = await runningTaskIds("/uitest-web");
+      return before.length === 2;
+    },
+    { timeoutMs: WAIT_MS, everyMs: 500 },
+  );
+  await page.click("[data-restart='/uitest-web']");
+  await eventually(
+    "2 running tasks, none of them from before the restart",
+    async () => {
+      const now = await runningTaskIds("/uitest-web");
+      return now.length === 2 && now.every((t) => !before.includes(t));
+    },
+    { timeoutMs: WAIT_MS, everyMs: 500 },
+  );
+  await screenshot(page, "services-restarted");
+});
+
 test("an app whose task fails shows its last failure with the tails of its stdout and stderr, read through the master", {
   skip,
 }, async () => {
