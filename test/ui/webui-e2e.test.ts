@@ -8,48 +8,28 @@
 // history, and a dependent job is drawn in the graph. Screenshots of each page go to
 // test-artifacts/ui/. Skipped with a printed reason where Chromium is missing.
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import type { Browser, Dialog, Page } from "puppeteer-core";
-import { BIN, tessera } from "../cli/helpers.ts";
-import { eventually, watchOutput } from "../support/eventually.ts";
+import { tessera } from "../cli/helpers.ts";
+import { eventually } from "../support/eventually.ts";
 import {
   browserSkipReason,
   buildUiAssets,
+  fillInput as fillJson,
   screenshot,
   startBrowser,
   textOf,
   waitForRow,
   waitForText,
 } from "./browser.ts";
+import { type DevCluster, startDevCluster } from "./dev-cluster.ts";
 
 /** Longest wait for the dev cluster, a page or a task on this (loaded) machine. */
 const WAIT_MS = 120_000;
 const skip = browserSkipReason();
 if (skip !== undefined) console.warn(`skipping the web UI browser tests: ${skip}`);
 
-/**
- * Puts `text` in a textarea and tells the page in the same step (an input event), so that a
- * re-render between setting the value and the page reading it cannot put the old text back
- * (the page polls and re-renders every 2 s).
- */
-async function fillJson(page: Page, selector: string, text: string): Promise<void> {
-  await page.$eval(
-    selector,
-    (el, value) => {
-      const area = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
-      area.value = value;
-      area.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    text,
-  );
-}
-
-let dev: ChildProcess | undefined;
-let dataDir = "";
+let cluster: DevCluster | undefined;
 let master = "";
 let browser: Browser | undefined;
 let page: Page;
@@ -57,55 +37,16 @@ let page: Page;
 before(async () => {
   if (skip !== undefined) return;
   buildUiAssets();
-  dataDir = mkdtempSync(join(tmpdir(), "tessera-ui-"));
-  dev = spawn(
-    process.execPath,
-    [BIN, "dev", "--data_dir", dataDir, "--port", "0", "--services_port", "0", "--jobs_port", "0"],
-    { stdio: ["ignore", "pipe", "pipe"] },
-  );
-  master = await watchOutput(dev).until(
-    "the dev cluster's banner",
-    (out) => (out.includes("agent 0:") ? /master:\s+(http:\/\/\S+)/.exec(out)?.[1] : undefined),
-    WAIT_MS,
-  );
+  cluster = await startDevCluster(WAIT_MS);
+  master = cluster.master;
   browser = await startBrowser();
   page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
 });
 
-/**
- * Ctrl-C of `tessera dev` leaves services' tasks running for the next `tessera dev` (README):
- * the test's app would outlive the test, so every framework is torn down first and its tasks
- * are waited out.
- */
-async function endAllTasks(): Promise<void> {
-  const state = async () =>
-    (await (await fetch(`${master}/master/state`)).json()) as {
-      frameworks: { id: string; tasks: unknown[] }[];
-    };
-  for (const f of (await state()).frameworks) {
-    await fetch(`${master}/api/v1`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ type: "TEARDOWN", teardown: { framework_id: { value: f.id } } }),
-    });
-  }
-  await eventually(
-    "every task of the dev cluster to end",
-    async () => (await state()).frameworks.every((f) => f.tasks.length === 0),
-    { timeoutMs: WAIT_MS, everyMs: 200 },
-  );
-}
-
 after(async () => {
   await browser?.close();
-  if (master !== "") await endAllTasks();
-  if (dev !== undefined && dev.exitCode === null && dev.signalCode === null) {
-    const exited = new Promise((resolve) => dev?.once("exit", resolve));
-    dev.kill("SIGINT");
-    await exited;
-  }
-  if (dataDir !== "") rmSync(dataDir, { recursive: true, force: true });
+  await cluster?.stop();
 });
 
 test("the overview at / shows the live stream, the agent and the cluster's totals", {

@@ -16,6 +16,7 @@ import { TestAgent } from "../master/http/test-agent.ts";
 import {
   browserSkipReason,
   buildUiAssets,
+  fillInput,
   screenshot,
   startBrowser,
   textOf,
@@ -34,6 +35,7 @@ let master: RunningMaster | undefined;
 let agent: TestAgent | undefined;
 let browser: Browser | undefined;
 let page: Page;
+const fill = (selector: string, text: string) => fillInput(page, selector, text);
 
 before(async () => {
   if (skip !== undefined) return;
@@ -67,19 +69,6 @@ after(async () => {
   await master?.close();
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
-
-/** Fills a field and tells the page in one step (an input event), as fillJson does in webui-e2e. */
-async function fill(selector: string, text: string): Promise<void> {
-  await page.$eval(
-    selector,
-    (el, value) => {
-      const input = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    text,
-  );
-}
 
 async function logIn(user: string, password: string): Promise<void> {
   await page.waitForSelector("[data-testid=login-user]", { timeout: WAIT_MS });

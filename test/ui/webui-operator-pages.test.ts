@@ -25,6 +25,7 @@ import { launchCall } from "../master/scheduler-calls.ts";
 import {
   browserSkipReason,
   buildUiAssets,
+  fillInput,
   screenshot,
   startBrowser,
   waitForText,
@@ -40,6 +41,7 @@ let agent: TestAgent | undefined;
 const schedulers: TestScheduler[] = [];
 let browser: Browser | undefined;
 let page: Page;
+const fill = (selector: string, text: string) => fillInput(page, selector, text);
 
 /**
  * Subscribes a framework of role web and runs one task of it on the agent; the rest of the
@@ -91,19 +93,6 @@ after(async () => {
   agent?.close();
   await master?.close();
 });
-
-/** Sets a field's value and tells the page in one step (an input event), as in webui-e2e. */
-async function fill(selector: string, text: string): Promise<void> {
-  await page.$eval(
-    selector,
-    (el, value) => {
-      const input = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    text,
-  );
-}
 
 test("the maintenance page shows a draining machine's inverse-offer answers per framework", {
   skip,
