@@ -3,16 +3,15 @@
 // model (the SUBSCRIBED state and its events, re-read after an action as on the agents page).
 import { type ComponentChild, h } from "preact";
 import { actionButtons, useAgentActions } from "./agent-actions.ts";
-import { amount } from "./format.ts";
 import {
   type Attribute,
   addResources,
   type ClusterModel,
   type Resource,
-  SCALARS,
   type Task,
   zero,
 } from "./model.ts";
+import { totalsTable } from "./overview.ts";
 import { agentState, taskColumns } from "./pages.ts";
 import { Table } from "./table.ts";
 
@@ -75,24 +74,7 @@ export function AgentDetail({ model, id }: { model: ClusterModel; id: string }):
       h("dd", null, actionButtons(id, agent, ask)),
     ),
     h("h3", null, "Resources"),
-    h(
-      "table",
-      { class: "totals", "data-testid": "agent-resources" },
-      h(
-        "tr",
-        null,
-        h("th", null, ""),
-        SCALARS.map((k) => h("th", null, k)),
-      ),
-      rows.map(([name, a]) =>
-        h(
-          "tr",
-          { "data-row": name },
-          h("th", null, name),
-          SCALARS.map((k) => h("td", { class: "num" }, amount(k, a[k]))),
-        ),
-      ),
-    ),
+    totalsTable(rows, "agent-resources"),
     h("h3", null, "Reservations"),
     reserved.length === 0
       ? h("p", { class: "empty" }, "None: every resource of the agent is unreserved (`*`).")

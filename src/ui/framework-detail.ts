@@ -2,8 +2,9 @@
 // capabilities, failover timeout, web UI), its state, what it holds allocated and offered, and
 // its tasks, all from the live model.
 import { type ComponentChild, h } from "preact";
-import { amount, time } from "./format.ts";
-import { addResources, type ClusterModel, SCALARS, type Task, zero } from "./model.ts";
+import { time } from "./format.ts";
+import { addResources, type ClusterModel, type Task, zero } from "./model.ts";
+import { totalsTable } from "./overview.ts";
 import { taskColumns } from "./pages.ts";
 import { Table } from "./table.ts";
 
@@ -56,28 +57,12 @@ export function FrameworkDetail({
       field("web UI", info.webui_url ? h("a", { href: info.webui_url }, info.webui_url) : ""),
     ),
     h("h3", null, "Resources"),
-    h(
-      "table",
-      { class: "totals", "data-testid": "framework-resources" },
-      h(
-        "tr",
-        null,
-        h("th", null, ""),
-        SCALARS.map((k) => h("th", null, k)),
-      ),
-      (
-        [
-          ["allocated", held(f.allocated_resources)],
-          ["offered", held(f.offered_resources)],
-        ] as const
-      ).map(([name, a]) =>
-        h(
-          "tr",
-          { "data-row": name },
-          h("th", null, name),
-          SCALARS.map((k) => h("td", { class: "num" }, amount(k, a[k]))),
-        ),
-      ),
+    totalsTable(
+      [
+        ["allocated", held(f.allocated_resources)],
+        ["offered", held(f.offered_resources)],
+      ],
+      "framework-resources",
     ),
     h("h3", null, `Tasks (${tasks.length})`),
     h(Table<Task>, {

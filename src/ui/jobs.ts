@@ -9,6 +9,7 @@ import { useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { filterBox } from "./table.ts";
 
 const REFRESH_MS = 2_000;
 export const JOBS_FRAMEWORK_NAME = "tessera-jobs";
@@ -337,17 +338,7 @@ export function Jobs({
     error === "" ? null : h("p", { class: "error" }, error),
     jobs.length === 0
       ? null
-      : h(
-          "div",
-          { class: "filters" },
-          h("input", {
-            type: "search",
-            placeholder: "filter by name or command",
-            value: filter,
-            "data-testid": "jobs-filter",
-            onInput: (e: Event) => setFilter((e.currentTarget as HTMLInputElement).value),
-          }),
-        ),
+      : filterBox(filter, setFilter, "filter by name or command", "jobs-filter"),
     jobs.length === 0
       ? h("p", { class: "empty" }, "No job yet: `New job`.")
       : h(

@@ -13,6 +13,7 @@ import { frameworkBase, usePolled } from "./poll.ts";
 import { AppPage } from "./service-app.ts";
 import { call, Editor, TEMPLATE } from "./service-editor.ts";
 import type { TaskFailure } from "./service-failure.ts";
+import { filterBox } from "./table.ts";
 
 const REFRESH_MS = 2_000;
 export const SERVICES_FRAMEWORK_NAME = "tessera-services";
@@ -266,17 +267,7 @@ export function Services({
     error === "" ? null : h("p", { class: "error" }, error),
     apps.length === 0
       ? null
-      : h(
-          "div",
-          { class: "filters" },
-          h("input", {
-            type: "search",
-            placeholder: "filter by id or command",
-            value: filter,
-            "data-testid": "apps-filter",
-            onInput: (e: Event) => setFilter((e.currentTarget as HTMLInputElement).value),
-          }),
-        ),
+      : filterBox(filter, setFilter, "filter by id or command", "apps-filter"),
     apps.length === 0
       ? h("p", { class: "empty" }, "No app yet: `New app`, or `tessera services deploy app.json`.")
       : h(

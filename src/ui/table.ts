@@ -30,6 +30,28 @@ export interface TableProps<T> {
   readonly search?: (row: T) => string;
 }
 
+/** A filter box above a table; `note` follows it (how many rows match). */
+export function filterBox(
+  value: string,
+  set: (value: string) => void,
+  placeholder: string,
+  testId: string,
+  note: ComponentChild = null,
+): ComponentChild {
+  return h(
+    "div",
+    { class: "filters" },
+    h("input", {
+      type: "search",
+      placeholder,
+      value,
+      "data-testid": testId,
+      onInput: (e: Event) => set((e.currentTarget as HTMLInputElement).value),
+    }),
+    note,
+  );
+}
+
 export function Table<T>(props: TableProps<T>): ComponentChild {
   const [scrollTop, setScrollTop] = useState(0);
   const [sortBy, setSortBy] = useState<{ column: number; descending: boolean } | undefined>();
@@ -93,16 +115,11 @@ export function Table<T>(props: TableProps<T>): ComponentChild {
   const filter =
     search === undefined
       ? null
-      : h(
-          "div",
-          { class: "filters" },
-          h("input", {
-            type: "search",
-            placeholder: "filter",
-            value: needle,
-            "data-testid": `${props.testId}-filter`,
-            onInput: (e: Event) => setNeedle((e.currentTarget as HTMLInputElement).value),
-          }),
+      : filterBox(
+          needle,
+          setNeedle,
+          "filter",
+          `${props.testId}-filter`,
           find === "" ? null : ` ${rows.length} of ${props.rows.length}`,
         );
   return h(
