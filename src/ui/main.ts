@@ -91,6 +91,20 @@ function statusLine(): ComponentChild {
   return h("span", { class: `status ${status.kind}`, "data-testid": "stream-status" }, text);
 }
 
+/** While the stream is down: what the page shows is stale, and what the user can do. */
+function streamDown(): ComponentChild {
+  if (status.kind !== "down") return null;
+  const others = new URLSearchParams(location.search).get("masters");
+  return h(
+    "p",
+    { class: "error", "data-testid": "stream-down" },
+    `The master at ${location.host} does not answer (${status.error}); what this page shows may be out of date. It keeps retrying. `,
+    others === null
+      ? "Is the master running? To follow a leader change, open the page with ?masters=host1:5050,host2:5050."
+      : `It also tries the other masters of ?masters=${others}.`,
+  );
+}
+
 function App(): ComponentChild {
   const parts = route();
   return h(
@@ -112,7 +126,7 @@ function App(): ComponentChild {
         ? null
         : h("button", { class: "logout", onClick: logout, "data-testid": "logout" }, "Log out"),
     ),
-    h("main", null, loginNeeded() ? h(LoginForm, null) : page(parts)),
+    h("main", null, streamDown(), loginNeeded() ? h(LoginForm, null) : page(parts)),
   );
 }
 

@@ -142,6 +142,13 @@ export function Roles(): ComponentChild {
     { class: "page", "data-testid": "roles" },
     h("h2", null, `Roles (${roles.length})`),
     error || polled.error ? h("p", { class: "error" }, error || polled.error) : null,
+    polled.value !== undefined && roles.length === 0
+      ? h(
+          "p",
+          { class: "empty" },
+          "No role yet: a role appears when a framework subscribes with it or it gets a weight or quota (`tessera quota set ROLE --guarantee cpus=1`).",
+        )
+      : null,
     h(
       "table",
       { class: "apps" },

@@ -1,11 +1,12 @@
-// The web UI's maintenance and roles pages in headless Chromium against a real master with a
+// The web UI's operator pages in headless Chromium against a real master with a
 // test agent on machine maint1 and two schedulers, each running a task there: with maint1 in
 // the schedule, one framework accepts its inverse offer and the other declines, and the
 // maintenance page shows the machine DRAINING with each framework's answer; a role's quota
 // edited on the roles page is what GET_QUOTA and the page show after a reload, and editing only
 // its limit keeps its guarantee; the agents table filters, and a click opens the agent's page
 // with its resources, reservation, attributes and tasks, whose table sorts; likewise a
-// framework's page. Skipped with a printed reason where Chromium is missing.
+// framework's page; a master that stops answering is said so on the page. Skipped with a
+// printed reason where Chromium is missing.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { Browser, Page } from "puppeteer-core";
@@ -238,4 +239,17 @@ test("the frameworks table filters; a click opens the framework's page with who 
   await page.waitForSelector("[data-testid=framework-tasks][data-rows='1']", { timeout: WAIT_MS });
   assert.match((await rowTexts("framework-tasks"))[0] ?? "", /^acceptor-task/);
   await screenshot(page, "framework-detail");
+});
+
+test("when the master stops answering, the page says so, that what it shows may be stale, and what to do", {
+  skip,
+}, async () => {
+  await page.goto(`${master!.url}/#/overview`, { waitUntil: "load" });
+  await waitForText(page, "[data-testid=stream-status]", "live", WAIT_MS);
+  const stopped = master!;
+  master = undefined;
+  await stopped.close();
+  await waitForText(page, "[data-testid=stream-down]", "does not answer", WAIT_MS);
+  await waitForText(page, "[data-testid=stream-down]", "?masters=", WAIT_MS);
+  await screenshot(page, "master-down");
 });
