@@ -82,7 +82,7 @@ export function Editor({
       null,
       h("button", { onClick: () => void submit(), "data-testid": "app-submit" }, "Deploy"),
       " ",
-      h("button", { onClick: () => onDone("") }, "Cancel"),
+      h("button", { "data-testid": "app-cancel", onClick: () => onDone("") }, "Cancel"),
     ),
     error === "" ? null : h("p", { class: "error", "data-testid": "app-error" }, error),
   );

@@ -156,7 +156,7 @@ function appRow(app: App, actions: AppActions): ComponentChild {
     h(
       "td",
       null,
-      h("button", { onClick: actions.edit }, "Edit"),
+      h("button", { "data-edit": app.id, onClick: actions.edit }, "Edit"),
       h("button", { "data-scale": app.id, onClick: actions.scale }, "Scale"),
       h("button", { "data-suspend": app.id, onClick: actions.suspend }, "Suspend"),
       h("button", { "data-rollback": app.id, onClick: actions.rollback }, "Versions"),

@@ -136,7 +136,7 @@ test("a task launched with the CLI appears and finishes on the tasks page withou
   await page.waitForSelector("[data-file=stdout]", { timeout: WAIT_MS });
 });
 
-test("an app deployed from the services page turns its health bar healthy; the filter finds it and its page lists its healthy instance", {
+test("an app deployed from the services page turns its health bar healthy; the filter finds it, its page lists its healthy instance and Edit shows its definition", {
   skip,
 }, async () => {
   await page.goto(`${master}/#/services`);
@@ -182,6 +182,21 @@ test("an app deployed from the services page turns its health bar healthy; the f
   await screenshot(page, "services-app");
   // The filter stays while the page lives: the next tests see every app.
   await fillJson(page, "[data-testid=apps-filter]", "");
+  // Edit starts from the app's definition, without the fields the API adds when it lists it.
+  await page.click("[data-edit='/uitest-web']");
+  const edited = JSON.parse(
+    String(
+      await page.$eval(
+        "[data-testid=app-json]",
+        (el) => (el as unknown as { value: string }).value,
+      ),
+    ),
+  ) as Record<string, unknown>;
+  assert.equal(edited.id, "/uitest-web");
+  assert.equal(edited.cmd, "sleep 1000");
+  for (const field of ["tasksRunning", "version", "deployments", "tasks"])
+    assert.equal(edited[field], undefined, field);
+  await page.click("[data-testid=app-cancel]");
 });
 
 /** Waits until the app's row on the services page shows `running / instances`. */
