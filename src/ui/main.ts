@@ -91,14 +91,21 @@ function statusLine(): ComponentChild {
   return h("span", { class: `status ${status.kind}`, "data-testid": "stream-status" }, text);
 }
 
+/**
+ * Why the stream is down, from its failure until it is live again: the reconnection attempts
+ * in between ("connecting") keep the line, so the page does not jump with each retry.
+ */
+let downError: string | undefined;
+
 /** While the stream is down: what the page shows is stale, and what the user can do. */
 function streamDown(): ComponentChild {
-  if (status.kind !== "down") return null;
+  // A master that wants a login answered: the login form says what to do.
+  if (downError === undefined || loginNeeded()) return null;
   const others = new URLSearchParams(location.search).get("masters");
   return h(
     "p",
     { class: "error", "data-testid": "stream-down" },
-    `The master at ${location.host} does not answer (${status.error}); what this page shows may be out of date. It keeps retrying. `,
+    `The master at ${location.host} does not answer (${downError}); what this page shows may be out of date. It keeps retrying. `,
     others === null
       ? "Is the master running? To follow a leader change, open the page with ?masters=host1:5050,host2:5050."
       : `It also tries the other masters of ?masters=${others}.`,
@@ -202,6 +209,8 @@ const follow = () =>
     onHttpStatus: noteStatus,
     onStatus: (next) => {
       status = next;
+      if (next.kind === "down") downError = next.error;
+      if (next.kind === "live") downError = undefined;
       if (next.kind === "live") failures = 0;
       if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
         failingOver = true;

@@ -83,6 +83,8 @@ test("a master requiring authentication: the login form refuses a wrong password
   await page.goto(`${master!.url}/#/overview`, { waitUntil: "load" });
   await logIn(PRINCIPAL, "wrong");
   await waitForText(page, "[data-testid=login-error]", "refused", WAIT_MS);
+  // The master answers (it wants a login): no "does not answer" line above the form.
+  assert.equal(await textOf(page, "[data-testid=stream-down]"), "");
   await screenshot(page, "login-refused");
   await logIn(PRINCIPAL, SECRET);
   await page.waitForSelector("[data-testid=overview]", { timeout: WAIT_MS });
