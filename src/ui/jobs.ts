@@ -9,12 +9,14 @@ import { useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { filterBox } from "./table.ts";
 
 const REFRESH_MS = 2_000;
 export const JOBS_FRAMEWORK_NAME = "tessera-jobs";
 const API = "/v1/scheduler";
 const JOB_COLUMNS = [
   "job",
+  "status",
   "schedule / parents",
   "next run",
   "last success",
@@ -26,6 +28,7 @@ const JOB_COLUMNS = [
 interface Job {
   name: string;
   schedule?: string;
+  command?: string;
   parents?: string[];
   /** When a scheduled job runs next ("" once its repetitions are spent). */
   nextRun?: string;
@@ -34,6 +37,9 @@ interface Job {
   lastError?: string;
   successCount: number;
   errorCount: number;
+  /** From /jobs/summary: idle | queued | running | "N running", and the last run's end. */
+  status?: string;
+  lastState?: "success" | "failure" | "fresh";
 }
 interface Run {
   runId: string;
@@ -138,6 +144,8 @@ function History({ base, name }: { base: string; name: string }): ComponentChild
   );
   const runs = polled.value;
   if (runs === undefined) return h("p", { class: "empty" }, polled.error || "loading…");
+  if (runs.length === 0)
+    return h("p", { class: "empty" }, "No run yet: Run now, or wait for its schedule or parents.");
   return h(
     "table",
     { class: "history", "data-testid": "job-history" },
@@ -185,6 +193,12 @@ interface JobActions {
   toggle(): void;
 }
 
+/** The job as its API stores it: without the status this page adds from the summary. */
+function definition(j: Job): Omit<Job, "status" | "lastState"> {
+  const { status: _status, lastState: _lastState, ...rest } = j;
+  return rest;
+}
+
 function jobRow(j: Job, actions: JobActions): ComponentChild {
   return h(
     "tr",
@@ -195,6 +209,11 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
       h("a", { href: "javascript:void 0", onClick: actions.select }, j.name),
       j.disabled ? " (disabled)" : "",
     ),
+    h(
+      "td",
+      { "data-status": j.name, class: `job-${j.lastState ?? "fresh"}` },
+      `${j.status ?? "?"} · ${j.lastState === "fresh" || j.lastState === undefined ? "never ran" : `last ${j.lastState}`}`,
+    ),
     h("td", null, j.schedule ?? (j.parents ?? []).join(", ")),
     h("td", { "data-next-run": j.name }, j.nextRun ?? ""),
     h("td", null, j.lastSuccess ?? ""),
@@ -204,26 +223,56 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
       "td",
       null,
       h("button", { "data-run": j.name, onClick: actions.run }, "Run now"),
-      h("button", { onClick: actions.kill }, "Kill"),
-      h("button", { onClick: actions.toggle }, j.disabled ? "Enable" : "Disable"),
+      h("button", { "data-kill": j.name, onClick: actions.kill }, "Kill"),
+      h(
+        "button",
+        { "data-toggle": j.name, onClick: actions.toggle },
+        j.disabled ? "Enable" : "Disable",
+      ),
     ),
   );
 }
 
-export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
+export function Jobs({
+  model,
+  selected,
+}: {
+  model: ClusterModel;
+  /** The job whose runs are shown (`#/jobs/<name>`). */
+  selected?: string | undefined;
+}): ComponentChild {
   const framework = jobsFramework(model);
   const base = frameworkBase(framework);
-  const [selected, setSelected] = useState<string | undefined>();
+  const [filter, setFilter] = useState("");
   const [editing, setEditing] = useState<string | undefined>();
   const [failure, setError] = useState("");
   const [tick, setTick] = useState(0);
   const polled = usePolled(
     base,
-    async () => JSON.parse(await call(base, "GET", "/jobs")) as Job[],
+    async () => {
+      const [jobs, summary] = await Promise.all([
+        call(base, "GET", "/jobs"),
+        call(base, "GET", "/jobs/summary"),
+      ]);
+      const byName = new Map(
+        (
+          JSON.parse(summary) as {
+            jobs: { name: string; status: string; state: Job["lastState"] }[];
+          }
+        ).jobs.map((s) => [s.name, s]),
+      );
+      return (JSON.parse(jobs) as Job[]).map((j) => ({
+        ...j,
+        status: byName.get(j.name)?.status,
+        lastState: byName.get(j.name)?.state,
+      }));
+    },
     [tick],
     REFRESH_MS,
   );
   const jobs = polled.value ?? [];
+  const needle = filter.trim().toLowerCase();
+  const shown = jobs.filter((j) => `${j.name} ${j.command ?? ""}`.toLowerCase().includes(needle));
   const error = failure || polled.error;
   if (framework === undefined) {
     return h(
@@ -288,6 +337,9 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
         ),
     error === "" ? null : h("p", { class: "error" }, error),
     jobs.length === 0
+      ? null
+      : filterBox(filter, setFilter, "filter by name or command", "jobs-filter"),
+    jobs.length === 0
       ? h("p", { class: "empty" }, "No job yet: `New job`.")
       : h(
           "table",
@@ -297,15 +349,28 @@ export function Jobs({ model }: { model: ClusterModel }): ComponentChild {
             null,
             JOB_COLUMNS.map((c) => h("th", null, c)),
           ),
-          jobs.map((j) =>
+          shown.length === 0
+            ? h(
+                "tr",
+                null,
+                h(
+                  "td",
+                  { colSpan: JOB_COLUMNS.length, class: "empty" },
+                  "No job matches the filter.",
+                ),
+              )
+            : null,
+          shown.map((j) =>
             jobRow(j, {
-              select: () => setSelected(j.name),
+              select: () => {
+                location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
+              },
               run: () => act(call(base, "PUT", `/job/${encodeURIComponent(j.name)}`)),
               kill: () => act(call(base, "DELETE", `/task/kill/${encodeURIComponent(j.name)}`)),
               toggle: () =>
                 act(
                   call(base, "POST", j.parents === undefined ? "/iso8601" : "/dependency", {
-                    ...j,
+                    ...definition(j),
                     disabled: !j.disabled,
                   }),
                 ),

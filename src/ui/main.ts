@@ -3,6 +3,7 @@
 // operator event stream keeps current. Rendering is batched: events only bump the model's
 // version, and a frame is drawn at most every RENDER_INTERVAL_MS when it moved.
 import { type ComponentChild, h, render } from "preact";
+import { AgentDetail } from "./agent-detail.ts";
 import {
   authFetch,
   authorization,
@@ -12,9 +13,11 @@ import {
   noteStatus,
   onAuthChange,
 } from "./auth.ts";
+import { FrameworkDetail } from "./framework-detail.ts";
 import { Jobs, jobsFramework } from "./jobs.ts";
+import { Maintenance } from "./maintenance.ts";
 import { ClusterModel } from "./model.ts";
-import { Maintenance, Offers, Roles } from "./operator-pages.ts";
+import { Offers, Roles } from "./operator-pages.ts";
 import { Overview } from "./overview.ts";
 import { Agents, Frameworks, TaskDetail, Tasks } from "./pages.ts";
 import { Sandbox } from "./sandbox.ts";
@@ -47,9 +50,13 @@ function route(): string[] {
 function page(parts: string[]): ComponentChild {
   switch (parts[0]) {
     case "agents":
-      return h(Agents, { model });
+      return parts[1] === undefined
+        ? h(Agents, { model })
+        : h(AgentDetail, { model, id: parts[1] });
     case "frameworks":
-      return h(Frameworks, { model });
+      return parts[1] === undefined
+        ? h(Frameworks, { model })
+        : h(FrameworkDetail, { model, id: parts[1] });
     case "tasks":
       return parts[1] === undefined ? h(Tasks, { model }) : h(TaskDetail, { model, id: parts[1] });
     case "offers":
@@ -57,16 +64,17 @@ function page(parts: string[]): ComponentChild {
     case "roles":
       return h(Roles, null);
     case "maintenance":
-      return h(Maintenance, null);
+      return h(Maintenance, { model });
     case "jobs":
-      return h(Jobs, { model });
+      return h(Jobs, { model, selected: parts[1] });
     case "services":
-      return h(Services, { model });
+      return h(Services, { model, selected: parts[1] });
     case "sandbox":
       return h(Sandbox, {
         agentId: parts[1] ?? "",
         frameworkId: parts[2] ?? "",
         executorId: parts[3] ?? "",
+        sub: parts.slice(4).join("/"),
       });
     default:
       return h(Overview, { model, leader });
@@ -81,6 +89,27 @@ function statusLine(): ComponentChild {
         ? "connecting…"
         : `reconnecting: ${status.error}`;
   return h("span", { class: `status ${status.kind}`, "data-testid": "stream-status" }, text);
+}
+
+/**
+ * Why the stream is down, from its failure until it is live again: the reconnection attempts
+ * in between ("connecting") keep the line, so the page does not jump with each retry.
+ */
+let downError: string | undefined;
+
+/** While the stream is down: what the page shows is stale, and what the user can do. */
+function streamDown(): ComponentChild {
+  // A master that wants a login answered: the login form says what to do.
+  if (downError === undefined || loginNeeded()) return null;
+  const others = new URLSearchParams(location.search).get("masters");
+  return h(
+    "p",
+    { class: "error", "data-testid": "stream-down" },
+    `The master at ${location.host} does not answer (${downError}); what this page shows may be out of date. It keeps retrying. `,
+    others === null
+      ? "Is the master running? To follow a leader change, open the page with ?masters=host1:5050,host2:5050."
+      : `It also tries the other masters of ?masters=${others}.`,
+  );
 }
 
 function App(): ComponentChild {
@@ -104,7 +133,7 @@ function App(): ComponentChild {
         ? null
         : h("button", { class: "logout", onClick: logout, "data-testid": "logout" }, "Log out"),
     ),
-    h("main", null, loginNeeded() ? h(LoginForm, null) : page(parts)),
+    h("main", null, streamDown(), loginNeeded() ? h(LoginForm, null) : page(parts)),
   );
 }
 
@@ -180,6 +209,8 @@ const follow = () =>
     onHttpStatus: noteStatus,
     onStatus: (next) => {
       status = next;
+      if (next.kind === "down") downError = next.error;
+      if (next.kind === "live") downError = undefined;
       if (next.kind === "live") failures = 0;
       if (next.kind === "down" && ++failures >= FAILOVER_AFTER_FAILURES && !failingOver) {
         failingOver = true;

@@ -6,8 +6,18 @@ export interface Resource {
   name: string;
   type?: string;
   scalar?: { value: number };
+  ranges?: { range?: { begin: number; end: number }[] };
+  set?: { item?: string[] };
   role?: string;
-  reservations?: { role?: string }[];
+  reservations?: { role?: string; type?: string; principal?: string }[];
+}
+/** An agent's attribute (Mesos's Attribute): a name with a text, scalar, ranges or set value. */
+export interface Attribute {
+  name: string;
+  text?: { value: string };
+  scalar?: { value: number };
+  ranges?: { range?: { begin: number; end: number }[] };
+  set?: { item?: string[] };
 }
 export interface TaskStatus {
   state: string;
@@ -32,7 +42,7 @@ export interface Agent {
     id?: { value: string };
     hostname: string;
     port?: number;
-    attributes?: unknown[];
+    attributes?: Attribute[];
   };
   active: boolean;
   deactivated?: boolean;
@@ -50,9 +60,14 @@ export interface Framework {
     role?: string;
     webui_url?: string;
     user?: string;
+    principal?: string;
+    hostname?: string;
+    failover_timeout?: number;
+    capabilities?: { type: string }[];
   };
   active: boolean;
   connected: boolean;
+  registered_time?: { nanoseconds: number };
   offers?: unknown[];
   allocated_resources?: Resource[];
   offered_resources?: Resource[];
@@ -93,6 +108,9 @@ export interface Sample {
   allocated: Amounts;
   offered: Amounts;
   running: number;
+  /** Tasks launched (TASK_ADDED) and finished (a live task turned terminal) a minute, since the sample before. */
+  launchedPerMin: number;
+  finishedPerMin: number;
 }
 /** The session's samples kept: one a 5 s tick, the last hour. */
 export const SAMPLES_MAX = 720;
@@ -125,6 +143,10 @@ export class ClusterModel {
   /** Bumped on every change: pages re-render only when it moved. */
   version = 0;
   events = 0;
+  /** Tasks launched and finished since the page loaded, for the rates of the samples. */
+  launched = 0;
+  finished = 0;
+  #sampled = { launched: 0, finished: 0 };
 
   reset(state: Snapshot): void {
     this.agents.clear();
@@ -167,7 +189,10 @@ export class ClusterModel {
       case "HEARTBEAT":
         return true;
       case "TASK_ADDED":
-        if (e.task_added !== undefined) this.addTask(e.task_added.task);
+        if (e.task_added !== undefined) {
+          this.launched++;
+          this.addTask(e.task_added.task);
+        }
         break;
       case "TASK_UPDATED":
         if (e.task_updated !== undefined) this.updateTask(e.task_updated);
@@ -214,7 +239,15 @@ export class ClusterModel {
   sample(atMs: number): void {
     let running = 0;
     for (const [state, n] of this.taskStates) if (!TERMINAL_STATES.has(state)) running += n;
+    const previous = this.samples.at(-1);
+    const minutes = previous === undefined ? 0 : (atMs - previous.atMs) / 60_000;
+    const rate = (now: number, then: number) => (minutes > 0 ? (now - then) / minutes : 0);
+    const launchedPerMin = rate(this.launched, this.#sampled.launched);
+    const finishedPerMin = rate(this.finished, this.#sampled.finished);
+    this.#sampled = { launched: this.launched, finished: this.finished };
     this.samples.push({
+      launchedPerMin,
+      finishedPerMin,
       atMs,
       total: { ...this.total },
       allocated: { ...this.allocated },
@@ -286,6 +319,7 @@ export class ClusterModel {
   }): void {
     const old = this.tasks.get(u.status.task_id.value);
     if (old === undefined) return;
+    if (!TERMINAL_STATES.has(old.state) && TERMINAL_STATES.has(u.state)) this.finished++;
     this.forget(old);
     const { task_id: _, ...status } = u.status;
     const statuses = [...(old.statuses ?? []), status].slice(-TASK_STATUSES_MAX);

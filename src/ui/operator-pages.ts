@@ -1,15 +1,16 @@
-// The roles, offers and maintenance pages, read with operator API calls (v1 JSON on /api/v1)
-// every REFRESH_MS while open: weights, quota and offers change without an event on the
-// SUBSCRIBE stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
+// The roles and offers pages, read with operator API calls (v1 JSON on /api/v1) every
+// REFRESH_MS while open: weights, quota and offers change without an event on the SUBSCRIBE
+// stream. Roles are edited in place (UPDATE_WEIGHTS, UPDATE_QUOTA).
 
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
 import { authFetch } from "./auth.ts";
-import { fmt, mb, scalar, time } from "./format.ts";
+import { fmt, mb, scalar } from "./format.ts";
 import type { Framework, Resource } from "./model.ts";
 import { usePolled } from "./poll.ts";
+import { type Column, Table } from "./table.ts";
 
-const REFRESH_MS = 2_000;
+export const REFRESH_MS = 2_000;
 
 export async function operatorCall(
   call: Record<string, unknown>,
@@ -40,6 +41,13 @@ function amounts(record: Record<string, unknown>): string {
   return parts.length === 0 ? "—" : parts.join(", ");
 }
 
+/** `{cpus: 2, mem: 1024}` → `cpus=2,mem=1024`: the editor's text of a quota as set now. */
+function amountsText(record: Record<string, unknown>): string {
+  return Object.entries(record)
+    .map(([k, v]) => `${k}=${typeof v === "number" ? v : ((v as { value?: number }).value ?? 0)}`)
+    .join(",");
+}
+
 /** `cpus=2,mem=1024` → `{cpus: {value: 2}, mem: {value: 1024}}`; undefined when malformed. */
 function parseAmounts(text: string): Record<string, { value: number }> | undefined {
   const out: Record<string, { value: number }> = {};
@@ -56,9 +64,16 @@ function parseAmounts(text: string): Record<string, { value: number }> | undefin
 }
 
 function RoleEditor({ role, done }: { role: Role; done: (error: string) => void }): ComponentChild {
-  const [weight, setWeight] = useState(String(role.weight));
-  const [guarantee, setGuarantee] = useState("");
-  const [limit, setLimit] = useState("");
+  // The fields start from the role's quota as set: UPDATE_QUOTA replaces the whole quota, so
+  // an empty guarantee field sent beside a new limit would remove the guarantee.
+  const initial = {
+    weight: String(role.weight),
+    guarantee: amountsText(role.quota.guarantee),
+    limit: amountsText(role.quota.limit),
+  };
+  const [weight, setWeight] = useState(initial.weight);
+  const [guarantee, setGuarantee] = useState(initial.guarantee);
+  const [limit, setLimit] = useState(initial.limit);
   const save = async () => {
     const w = Number(weight);
     const g = parseAmounts(guarantee);
@@ -68,11 +83,13 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
       return;
     }
     try {
-      await operatorCall({
-        type: "UPDATE_WEIGHTS",
-        update_weights: { weight_infos: [{ role: role.name, weight: w }] },
-      });
-      if (guarantee !== "" || limit !== "") {
+      if (weight !== initial.weight)
+        await operatorCall({
+          type: "UPDATE_WEIGHTS",
+          update_weights: { weight_infos: [{ role: role.name, weight: w }] },
+        });
+      // Both fields emptied: the role's quota is removed (an empty config, as in Mesos).
+      if (guarantee !== initial.guarantee || limit !== initial.limit) {
         await operatorCall({
           type: "UPDATE_QUOTA",
           update_quota: { quota_configs: [{ role: role.name, guarantees: g, limits: l }] },
@@ -91,6 +108,7 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
       h("input", {
         value,
         placeholder: hint,
+        "data-field": label,
         onInput: (e: Event) => set((e.currentTarget as HTMLInputElement).value),
       }),
     );
@@ -100,7 +118,7 @@ function RoleEditor({ role, done }: { role: Role; done: (error: string) => void 
     field("weight", weight, setWeight, "1"),
     field("quota guarantee", guarantee, setGuarantee, "cpus=1,mem=512"),
     field("limit", limit, setLimit, "cpus=4"),
-    h("button", { onClick: () => void save() }, "Save"),
+    h("button", { onClick: () => void save(), "data-testid": "role-save" }, "Save"),
   );
 }
 
@@ -124,6 +142,13 @@ export function Roles(): ComponentChild {
     { class: "page", "data-testid": "roles" },
     h("h2", null, `Roles (${roles.length})`),
     error || polled.error ? h("p", { class: "error" }, error || polled.error) : null,
+    polled.value !== undefined && roles.length === 0
+      ? h(
+          "p",
+          { class: "empty" },
+          "No role yet: a role appears when a framework subscribes with it or it gets a weight or quota (`tessera quota set ROLE --guarantee cpus=1`).",
+        )
+      : null,
     h(
       "table",
       { class: "apps" },
@@ -185,6 +210,32 @@ interface Offer {
   resources?: Resource[];
 }
 
+const offerColumns: Column<Offer>[] = [
+  { title: "Offer", cell: (o) => o.id.value, sort: (o) => o.id.value, width: "2.5fr" },
+  {
+    title: "Framework",
+    cell: (o) => o.framework_id.value,
+    sort: (o) => o.framework_id.value,
+    width: "2.5fr",
+  },
+  { title: "Host", cell: (o) => o.hostname, sort: (o) => o.hostname, width: "1.5fr" },
+  {
+    title: "CPUs",
+    cell: (o) => fmt(scalar(o.resources, "cpus")),
+    sort: (o) => scalar(o.resources, "cpus"),
+  },
+  {
+    title: "Mem",
+    cell: (o) => mb(scalar(o.resources, "mem")),
+    sort: (o) => scalar(o.resources, "mem"),
+  },
+  {
+    title: "Disk",
+    cell: (o) => mb(scalar(o.resources, "disk")),
+    sort: (o) => scalar(o.resources, "disk"),
+  },
+];
+
 export function Offers(): ComponentChild {
   const polled = usePolled(
     "/api/v1",
@@ -203,119 +254,13 @@ export function Offers(): ComponentChild {
     { class: "page", "data-testid": "offers" },
     h("h2", null, `Outstanding offers (${offers.length})`),
     polled.error ? h("p", { class: "error" }, polled.error) : null,
-    offers.length === 0
-      ? h("p", { class: "empty" }, "No offer is outstanding: frameworks hold none right now.")
-      : h(
-          "table",
-          { class: "apps" },
-          h(
-            "tr",
-            null,
-            ["offer", "framework", "host", "cpus", "mem", "disk"].map((c) => h("th", null, c)),
-          ),
-          offers.map((o) =>
-            h(
-              "tr",
-              { key: o.id.value },
-              h("td", null, o.id.value),
-              h("td", null, o.framework_id.value),
-              h("td", null, o.hostname),
-              h("td", { class: "num" }, fmt(scalar(o.resources, "cpus"))),
-              h("td", { class: "num" }, mb(scalar(o.resources, "mem"))),
-              h("td", { class: "num" }, mb(scalar(o.resources, "disk"))),
-            ),
-          ),
-        ),
-  );
-}
-
-interface Machine {
-  hostname?: string;
-  ip?: string;
-}
-interface Window {
-  machine_ids?: Machine[];
-  unavailability?: { start?: { nanoseconds?: number }; duration?: { nanoseconds?: number } };
-}
-interface Status {
-  draining_machines?: {
-    id: Machine;
-    statuses?: { status: string; framework_id: { value: string } }[];
-  }[];
-  down_machines?: Machine[];
-}
-
-const machine = (m: Machine) => m.hostname ?? m.ip ?? "?";
-
-export function Maintenance(): ComponentChild {
-  const polled = usePolled(
-    "/api/v1",
-    async () => {
-      const [schedule, status] = await Promise.all([
-        operatorCall({ type: "GET_MAINTENANCE_SCHEDULE" }),
-        operatorCall({ type: "GET_MAINTENANCE_STATUS" }),
-      ]);
-      return {
-        windows:
-          (schedule.get_maintenance_schedule as { schedule?: { windows?: Window[] } } | undefined)
-            ?.schedule?.windows ?? [],
-        status: (status.get_maintenance_status as { status?: Status } | undefined)?.status ?? {},
-      };
-    },
-    [],
-    REFRESH_MS,
-  );
-  const { windows, status } = polled.value ?? { windows: [], status: {} };
-  const seconds = (ns: number | undefined) => (ns === undefined ? undefined : ns / 1e9);
-  return h(
-    "div",
-    { class: "page", "data-testid": "maintenance" },
-    h("h2", null, "Maintenance"),
-    polled.error ? h("p", { class: "error" }, polled.error) : null,
-    h("h3", null, "Schedule"),
-    windows.length === 0
-      ? h(
-          "p",
-          { class: "empty" },
-          "No maintenance is scheduled (`tessera maintenance schedule`, docs/maintenance.md).",
-        )
-      : h(
-          "ul",
-          null,
-          windows.map((w, i) =>
-            h(
-              "li",
-              { key: i },
-              `${(w.machine_ids ?? []).map(machine).join(", ")}: from ${time(seconds(w.unavailability?.start?.nanoseconds))}`,
-              w.unavailability?.duration?.nanoseconds === undefined
-                ? ""
-                : ` for ${fmt((seconds(w.unavailability.duration.nanoseconds) ?? 0) / 60)} min`,
-            ),
-          ),
-        ),
-    h("h3", null, "Draining machines"),
-    (status.draining_machines ?? []).length === 0
-      ? h("p", { class: "empty" }, "none")
-      : h(
-          "ul",
-          null,
-          (status.draining_machines ?? []).map((d) =>
-            h(
-              "li",
-              { key: machine(d.id) },
-              `${machine(d.id)}: `,
-              (d.statuses ?? []).map((s) => `${s.framework_id.value} ${s.status}`).join(", ") ||
-                "no inverse-offer answer yet",
-            ),
-          ),
-        ),
-    h("h3", null, "Down machines"),
-    (status.down_machines ?? []).length === 0
-      ? h("p", { class: "empty" }, "none")
-      : h(
-          "ul",
-          null,
-          (status.down_machines ?? []).map((m) => h("li", { key: machine(m) }, machine(m))),
-        ),
+    h(Table<Offer>, {
+      rows: offers,
+      columns: offerColumns,
+      rowKey: (o) => o.id.value,
+      search: (o) => `${o.id.value} ${o.framework_id.value} ${o.hostname}`,
+      testId: "offers-table",
+      empty: "No offer is outstanding: frameworks hold none right now.",
+    }),
   );
 }

@@ -48,6 +48,31 @@ function chart(
   );
 }
 
+/** Amounts per scalar, a row each (total, allocated, ...): the overview's and the detail pages'. */
+export function totalsTable(
+  rows: readonly (readonly [string, Amounts])[],
+  testId: string,
+): ComponentChild {
+  return h(
+    "table",
+    { class: "totals", "data-testid": testId },
+    h(
+      "tr",
+      null,
+      h("th", null, ""),
+      SCALARS.map((k) => h("th", null, k)),
+    ),
+    rows.map(([name, a]) =>
+      h(
+        "tr",
+        { "data-row": name },
+        h("th", null, name),
+        SCALARS.map((k) => h("td", { class: "num", "data-cell": `${name}-${k}` }, amount(k, a[k]))),
+      ),
+    ),
+  );
+}
+
 function idle(total: Amounts, allocated: Amounts, offered: Amounts): Amounts {
   const out = { ...total };
   for (const k of SCALARS) out[k] = Math.max(0, total[k] - allocated[k] - offered[k]);
@@ -107,26 +132,7 @@ export function Overview({
     { class: "page", "data-testid": "overview" },
     h("h2", null, "Overview"),
     h("p", null, "Leader: ", h("code", { "data-testid": "leader" }, leader || "unknown")),
-    h(
-      "table",
-      { class: "totals", "data-testid": "totals" },
-      h(
-        "tr",
-        null,
-        h("th", null, ""),
-        SCALARS.map((k) => h("th", null, k)),
-      ),
-      rows.map(([name, a]) =>
-        h(
-          "tr",
-          { "data-row": name },
-          h("th", null, name),
-          SCALARS.map((k) =>
-            h("td", { class: "num", "data-cell": `${name}-${k}` }, amount(k, a[k])),
-          ),
-        ),
-      ),
-    ),
+    totalsTable(rows, "totals"),
     h(
       "div",
       { class: "charts" },
@@ -141,6 +147,10 @@ export function Overview({
         ["offered", "#36c", (s) => per(s, "mem", "offered")],
       ]),
       chart("Live tasks", model.samples, [["running", "#393", (s) => s.running]]),
+      chart("Tasks a minute", model.samples, [
+        ["launched", "#36c", (s) => s.launchedPerMin],
+        ["finished", "#c33", (s) => s.finishedPerMin],
+      ]),
     ),
     h(
       "div",

@@ -7,8 +7,22 @@ import { fmt, mb, scalar, shortState, time } from "./format.ts";
 import type { Agent, ClusterModel, Framework, Task } from "./model.ts";
 import { type Column, Table } from "./table.ts";
 
+const agentHref = (id: string) => `#/agents/${encodeURIComponent(id)}`;
+
+/** `rack:r1; zone:a`: an agent's attributes in one line (text and scalar values). */
+function attributesLine(a: Agent): string {
+  return (a.agent_info.attributes ?? [])
+    .map((x) => `${x.name}:${x.text?.value ?? x.scalar?.value ?? "…"}`)
+    .join("; ");
+}
+
 const agentColumns: Column<[string, Agent]>[] = [
-  { title: "ID", cell: ([id]) => id, sort: ([id]) => id, width: "2fr" },
+  {
+    title: "ID",
+    cell: ([id]) => h("a", { href: agentHref(id) }, id),
+    sort: ([id]) => id,
+    width: "2fr",
+  },
   {
     title: "Host",
     cell: ([, a]) => a.agent_info.hostname,
@@ -36,9 +50,10 @@ const agentColumns: Column<[string, Agent]>[] = [
     sort: ([, a]) => scalar(a.total_resources, "disk"),
   },
   { title: "GPUs", cell: ([, a]) => fmt(scalar(a.total_resources, "gpus")) },
+  { title: "Attributes", cell: ([, a]) => attributesLine(a), sort: ([, a]) => attributesLine(a) },
 ];
 
-function agentState(a: Agent): string {
+export function agentState(a: Agent): string {
   if (a.drain_info?.state !== undefined) return a.drain_info.state.toLowerCase();
   if (a.deactivated === true) return "deactivated";
   return a.active ? "active" : "inactive";
@@ -59,14 +74,25 @@ export function Agents({ model }: { model: ClusterModel }): ComponentChild {
       rows: [...model.agents],
       columns,
       rowKey: ([id]) => id,
+      onRowClick: ([id]) => {
+        location.hash = agentHref(id);
+      },
+      search: ([id, a]) => `${id} ${a.agent_info.hostname} ${agentState(a)} ${attributesLine(a)}`,
       testId: "agents-table",
       empty: "No agent has registered. Start one with `tessera agent --master <this master>`.",
     }),
   );
 }
 
+const frameworkHref = (id: string) => `#/frameworks/${encodeURIComponent(id)}`;
+
 const frameworkColumns: Column<[string, Framework]>[] = [
-  { title: "ID", cell: ([id]) => id, sort: ([id]) => id, width: "2fr" },
+  {
+    title: "ID",
+    cell: ([id]) => h("a", { href: frameworkHref(id) }, id),
+    sort: ([id]) => id,
+    width: "2fr",
+  },
   { title: "Name", cell: ([, f]) => f.framework_info.name, sort: ([, f]) => f.framework_info.name },
   {
     title: "Roles",
@@ -97,13 +123,18 @@ export function Frameworks({ model }: { model: ClusterModel }): ComponentChild {
       rows: [...model.frameworks],
       columns: frameworkColumns,
       rowKey: ([id]) => id,
+      onRowClick: ([id]) => {
+        location.hash = frameworkHref(id);
+      },
+      search: ([id, f]) =>
+        `${id} ${f.framework_info.name} ${(f.framework_info.roles ?? [f.framework_info.role ?? "*"]).join(" ")}`,
       testId: "frameworks-table",
       empty: "No framework has subscribed. `tessera run -- <command>` runs one for a task.",
     }),
   );
 }
 
-const taskColumns: Column<Task>[] = [
+export const taskColumns: Column<Task>[] = [
   {
     title: "ID",
     cell: (t) =>

@@ -38,7 +38,11 @@ interface Entry {
   mtime: number;
 }
 
-function filesUrl(agentId: string, op: string, params: Record<string, string | number>): string {
+export function filesUrl(
+  agentId: string,
+  op: string,
+  params: Record<string, string | number>,
+): string {
   const query = new URLSearchParams(Object.entries(params).map(([k, v]) => [k, String(v)]));
   return `/files/agent/${encodeURIComponent(agentId)}/${op}?${query}`;
 }
@@ -51,7 +55,7 @@ async function browse(agentId: string, path: string): Promise<Entry[] | string> 
 }
 
 /** The run directory: `runs/latest` while the agent keeps that link, else the newest run. */
-async function runDirectory(
+export async function runDirectory(
   agentId: string,
   frameworkId: string,
   executorId: string,
@@ -125,14 +129,57 @@ function Viewer({ agentId, path }: { agentId: string; path: string }): Component
   );
 }
 
+/** The sandbox's URL, optionally at a directory below its run directory. */
+export function sandboxHref(
+  agentId: string,
+  frameworkId: string,
+  executorId: string,
+  sub = "",
+): string {
+  const parts = [agentId, frameworkId, executorId].map(encodeURIComponent);
+  const below = sub
+    .split("/")
+    .filter((p) => p !== "")
+    .map(encodeURIComponent);
+  return `#/sandbox/${[...parts, ...below].join("/")}`;
+}
+
+function entryRow(e: Entry, openDir: (path: string) => void, openFile: (path: string) => void) {
+  const name = e.path.split("/").at(-1) ?? e.path;
+  const dir = e.mode.startsWith("d");
+  return h(
+    "tr",
+    { key: e.path },
+    h(
+      "td",
+      null,
+      h(
+        "a",
+        {
+          href: "javascript:void 0",
+          ...(dir ? { "data-dir": name } : { "data-file": name }),
+          onClick: () => (dir ? openDir(e.path) : openFile(e.path)),
+        },
+        dir ? `${name}/` : name,
+      ),
+    ),
+    h("td", null, e.mode),
+    h("td", { class: "num" }, mb(e.size / (1024 * 1024))),
+    h("td", null, time(e.mtime)),
+  );
+}
+
 export function Sandbox(props: {
   agentId: string;
   frameworkId: string;
   executorId: string;
+  /** A directory below the run directory (the URL's rest), "" for the run directory. */
+  sub?: string;
 }): ComponentChild {
-  const [dir, setDir] = useState<string | undefined>();
+  const [root, setRoot] = useState<string | undefined>();
   const [entries, setEntries] = useState<Entry[] | string>("loading…");
   const [open, setOpen] = useState<string | undefined>();
+  const sub = (props.sub ?? "").replace(/^\/+|\/+$/g, "");
   useEffect(() => {
     void (async () => {
       const found = await runDirectory(props.agentId, props.frameworkId, props.executorId);
@@ -142,15 +189,35 @@ export function Sandbox(props: {
         );
         return;
       }
-      setDir(found);
-      setEntries(await browse(props.agentId, found));
+      setRoot(found);
     })();
   }, [props.agentId, props.frameworkId, props.executorId]);
+  const dir = root === undefined ? undefined : sub === "" ? root : `${root}/${sub}`;
+  useEffect(() => {
+    if (dir === undefined) return;
+    setEntries("loading…");
+    void browse(props.agentId, dir).then(setEntries);
+  }, [props.agentId, dir]);
+  const go = (below: string) => {
+    location.hash = sandboxHref(props.agentId, props.frameworkId, props.executorId, below);
+  };
+  // A directory's path below the run directory, from the path the agent listed it by.
+  const below = (path: string) =>
+    root !== undefined && path.startsWith(`${root}/`)
+      ? path.slice(root.length + 1)
+      : `${sub}/${path.split("/").at(-1)}`;
   return h(
     "div",
     { class: "page", "data-testid": "sandbox" },
     h("h2", null, "Sandbox of ", h("code", null, props.executorId)),
-    h("p", null, "agent ", h("code", null, props.agentId), dir === undefined ? "" : ` · ${dir}`),
+    h(
+      "p",
+      null,
+      "agent ",
+      h("code", null, props.agentId),
+      root === undefined ? "" : ` · ${root}`,
+      sub === "" ? "" : h("span", { "data-testid": "sandbox-dir" }, ` / ${sub}`),
+    ),
     typeof entries === "string"
       ? h("p", { class: "empty" }, entries)
       : h(
@@ -161,30 +228,28 @@ export function Sandbox(props: {
             null,
             ["name", "mode", "size", "modified"].map((c) => h("th", null, c)),
           ),
-          entries.map((e) =>
-            h(
-              "tr",
-              { key: e.path },
-              h(
-                "td",
-                null,
-                e.mode.startsWith("d")
-                  ? e.path.split("/").at(-1)
-                  : h(
-                      "a",
-                      {
-                        href: "javascript:void 0",
-                        "data-file": e.path.split("/").at(-1),
-                        onClick: () => setOpen(e.path),
-                      },
-                      e.path.split("/").at(-1),
-                    ),
+          sub === ""
+            ? null
+            : h(
+                "tr",
+                { key: ".." },
+                h(
+                  "td",
+                  { colSpan: 4 },
+                  h(
+                    "a",
+                    {
+                      href: "javascript:void 0",
+                      "data-dir": "..",
+                      onClick: () => go(sub.split("/").slice(0, -1).join("/")),
+                    },
+                    "../",
+                  ),
+                ),
               ),
-              h("td", null, e.mode),
-              h("td", { class: "num" }, mb(e.size / (1024 * 1024))),
-              h("td", null, time(e.mtime)),
-            ),
-          ),
+          entries.length === 0
+            ? h("tr", null, h("td", { colSpan: 4, class: "empty" }, "This directory is empty."))
+            : entries.map((e) => entryRow(e, (path) => go(below(path)), setOpen)),
         ),
     open === undefined ? null : h(Viewer, { agentId: props.agentId, path: open }),
   );

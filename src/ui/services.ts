@@ -7,15 +7,20 @@
 
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
-import { authFetch } from "./auth.ts";
+import { definitionOf } from "./app-check.ts";
 import type { ClusterModel, Framework } from "./model.ts";
 import { frameworkBase, usePolled } from "./poll.ts";
+import { AppPage } from "./service-app.ts";
+import { call, Editor, TEMPLATE } from "./service-editor.ts";
+import type { TaskFailure } from "./service-failure.ts";
+import { filterBox } from "./table.ts";
 
 const REFRESH_MS = 2_000;
 export const SERVICES_FRAMEWORK_NAME = "tessera-services";
 
 interface App {
   id: string;
+  cmd?: string;
   instances: number;
   tasksRunning?: number;
   tasksHealthy?: number;
@@ -23,7 +28,7 @@ interface App {
   tasksStaged?: number;
   healthChecks?: unknown[];
   deployments?: { id: string }[];
-  lastTaskFailure?: { message?: string; state?: string; timestamp?: string };
+  lastTaskFailure?: TaskFailure;
 }
 interface QueueItem {
   app: { id: string };
@@ -39,7 +44,8 @@ interface Deployment {
   affectedApps: string[];
   currentStep: number;
   totalSteps: number;
-  currentActions?: { action: string; app: string }[];
+  /** `waitingFor`: Tessera's reason an action has not finished (the services API's). */
+  currentActions?: { action: string; app: string; waitingFor?: string }[];
 }
 
 /** The live services framework with a webui_url, if one is subscribed. */
@@ -54,17 +60,6 @@ export function servicesFramework(model: ClusterModel): Framework | undefined {
     }
   }
   return undefined;
-}
-
-async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
-  const r = await authFetch(`${base}${path}`, {
-    method,
-    headers: { "Content-Type": "application/json", Accept: "application/json" },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
-  const text = await r.text();
-  if (!r.ok) throw new Error(`${r.status}: ${text.slice(0, 300)}`);
-  return text === "" ? undefined : JSON.parse(text);
 }
 
 /** A bar of an app's instances: healthy, unhealthy, running without verdict, staged, missing. */
@@ -107,70 +102,6 @@ function whyWaiting(item: QueueItem): string {
   return parts.join("; ");
 }
 
-const TEMPLATE = JSON.stringify(
-  {
-    id: "/hello",
-    cmd: "python3 -m http.server $PORT0",
-    cpus: 0.1,
-    mem: 32,
-    instances: 1,
-    portDefinitions: [{ port: 0 }],
-  },
-  null,
-  2,
-);
-
-function Editor({
-  base,
-  initial,
-  onDone,
-}: {
-  base: string;
-  initial: string;
-  onDone: (message: string) => void;
-}): ComponentChild {
-  const [text, setText] = useState(initial);
-  const [error, setError] = useState("");
-  const submit = async () => {
-    let app: { id?: unknown };
-    try {
-      app = JSON.parse(text) as { id?: unknown };
-    } catch (e) {
-      setError(`not JSON: ${String(e)}`);
-      return;
-    }
-    if (typeof app !== "object" || app === null || typeof app.id !== "string") {
-      setError("an app is a JSON object with a string `id`");
-      return;
-    }
-    try {
-      await call(base, "PUT", `/v2/apps${app.id.startsWith("/") ? "" : "/"}${app.id}`, app);
-      onDone(`deploying ${app.id}`);
-    } catch (e) {
-      setError(String(e));
-    }
-  };
-  return h(
-    "section",
-    { class: "editor" },
-    h("textarea", {
-      rows: 12,
-      cols: 80,
-      value: text,
-      "data-testid": "app-json",
-      onInput: (e: Event) => setText((e.currentTarget as HTMLTextAreaElement).value),
-    }),
-    h(
-      "div",
-      null,
-      h("button", { onClick: () => void submit(), "data-testid": "app-submit" }, "Deploy"),
-      " ",
-      h("button", { onClick: () => onDone("") }, "Cancel"),
-    ),
-    error === "" ? null : h("p", { class: "error", "data-testid": "app-error" }, error),
-  );
-}
-
 interface Listing {
   apps: App[];
   queue: QueueItem[];
@@ -179,7 +110,7 @@ interface Listing {
 
 async function listing(base: string): Promise<Listing> {
   const [a, q, d] = await Promise.all([
-    call(base, "GET", "/v2/apps"),
+    call(base, "GET", "/v2/apps?embed=apps.lastTaskFailure"),
     call(base, "GET", "/v2/queue"),
     call(base, "GET", "/v2/deployments"),
   ]);
@@ -199,24 +130,38 @@ interface AppActions {
   remove(): void;
 }
 
+/** An app's own URL on the page: its row and its last failure with the output's tails. */
+const appHref = (id: string) => `#/services/${encodeURIComponent(id)}`;
+
 function appRow(app: App, actions: AppActions): ComponentChild {
+  const failure = app.lastTaskFailure;
   return h(
     "tr",
-    { key: app.id },
-    h("td", null, app.id),
+    { key: app.id, "data-app": app.id },
+    h("td", null, h("a", { href: appHref(app.id) }, app.id)),
     h("td", { class: "num" }, `${app.tasksRunning ?? 0} / ${app.instances}`),
     h("td", null, healthBar(app)),
     h("td", null, String(app.deployments?.length ?? 0)),
-    h("td", null, app.lastTaskFailure?.message ?? ""),
     h(
       "td",
       null,
-      h("button", { onClick: actions.edit }, "Edit"),
-      h("button", { onClick: actions.scale }, "Scale"),
+      failure === undefined
+        ? ""
+        : h(
+            "a",
+            { href: appHref(app.id), "data-failure": app.id },
+            `${failure.state.replace(/^TASK_/, "")} ${failure.timestamp.slice(11, 19)}: ${failure.message}`,
+          ),
+    ),
+    h(
+      "td",
+      null,
+      h("button", { "data-edit": app.id, onClick: actions.edit }, "Edit"),
+      h("button", { "data-scale": app.id, onClick: actions.scale }, "Scale"),
       h("button", { "data-suspend": app.id, onClick: actions.suspend }, "Suspend"),
       h("button", { "data-rollback": app.id, onClick: actions.rollback }, "Versions"),
-      h("button", { onClick: actions.restart }, "Restart"),
-      h("button", { onClick: actions.remove }, "Delete"),
+      h("button", { "data-restart": app.id, onClick: actions.restart }, "Restart"),
+      h("button", { "data-delete": app.id, onClick: actions.remove }, "Delete"),
     ),
   );
 }
@@ -257,16 +202,26 @@ function appActions(
   };
 }
 
-export function Services({ model }: { model: ClusterModel }): ComponentChild {
+export function Services({
+  model,
+  selected,
+}: {
+  model: ClusterModel;
+  /** The app whose last failure is shown (`#/services/<app id>`). */
+  selected?: string | undefined;
+}): ComponentChild {
   const framework = servicesFramework(model);
   const base = frameworkBase(framework);
   const [failure, setError] = useState("");
   const [note, setNote] = useState("");
   const [editing, setEditing] = useState<string | undefined>();
   const [tick, setTick] = useState(0);
+  const [filter, setFilter] = useState("");
   const polled = usePolled(base, () => listing(base), [tick], REFRESH_MS);
   const { apps, queue, deployments } = polled.value ?? { apps: [], queue: [], deployments: [] };
   const error = failure || polled.error;
+  const needle = filter.trim().toLowerCase();
+  const shown = apps.filter((a) => `${a.id} ${a.cmd ?? ""}`.toLowerCase().includes(needle));
   if (framework === undefined) {
     return h(
       "div",
@@ -311,6 +266,9 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
     note === "" ? null : h("p", { class: "note" }, note),
     error === "" ? null : h("p", { class: "error" }, error),
     apps.length === 0
+      ? null
+      : filterBox(filter, setFilter, "filter by id or command", "apps-filter"),
+    apps.length === 0
       ? h("p", { class: "empty" }, "No app yet: `New app`, or `tessera services deploy app.json`.")
       : h(
           "table",
@@ -322,13 +280,26 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
               h("th", null, c),
             ),
           ),
-          apps.map((app) =>
+          shown.length === 0
+            ? h("tr", null, h("td", { colSpan: 6, class: "empty" }, "No app matches the filter."))
+            : null,
+          shown.map((app) =>
             appRow(
               app,
-              appActions(base, app, act, setError, () => setEditing(JSON.stringify(app, null, 2))),
+              appActions(base, app, act, setError, () =>
+                setEditing(JSON.stringify(definitionOf(app), null, 2)),
+              ),
             ),
           ),
         ),
+    selected === undefined
+      ? null
+      : h(AppPage, {
+          base,
+          appId: selected,
+          frameworkId: framework.framework_info.id?.value ?? "",
+          model,
+        }),
     h("h3", null, "Deployments"),
     deployments.length === 0
       ? h("p", { class: "empty" }, "none in progress")
@@ -338,9 +309,17 @@ export function Services({ model }: { model: ClusterModel }): ComponentChild {
           deployments.map((d) =>
             h(
               "li",
-              { key: d.id },
+              { key: d.id, "data-deployment": d.id },
               `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
+              // currentStep is the one under way (1-based): the steps before it are done.
+              h("progress", { max: d.totalSteps, value: Math.max(0, d.currentStep - 1) }),
+              " ",
               (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
+              (d.currentActions ?? [])
+                .filter((a) => a.waitingFor !== undefined)
+                .map((a) =>
+                  h("div", { class: "why", "data-waiting": a.app }, `${a.app}: ${a.waitingFor}`),
+                ),
             ),
           ),
         ),

@@ -1,6 +1,7 @@
-// A virtualized, sortable table: only the rows in view (plus a few either side) are in the
-// DOM, so 100,000 tasks cost as much to render as 40. Rows have one fixed height, which is
-// what makes the visible range a division instead of a measurement.
+// A virtualized, sortable, filterable table: only the rows in view (plus a few either side)
+// are in the DOM, so 100,000 tasks cost as much to render as 40 (scrolling is the paging).
+// Rows have one fixed height, which is what makes the visible range a division instead of a
+// measurement.
 import { type ComponentChild, h } from "preact";
 import { useState } from "preact/hooks";
 
@@ -25,13 +26,42 @@ export interface TableProps<T> {
   readonly testId: string;
   /** What to say when there are no rows: what the user can do about it. */
   readonly empty: string;
+  /** The text a row is found by; with it the table has a filter box above it. */
+  readonly search?: (row: T) => string;
+}
+
+/** A filter box above a table; `note` follows it (how many rows match). */
+export function filterBox(
+  value: string,
+  set: (value: string) => void,
+  placeholder: string,
+  testId: string,
+  note: ComponentChild = null,
+): ComponentChild {
+  return h(
+    "div",
+    { class: "filters" },
+    h("input", {
+      type: "search",
+      placeholder,
+      value,
+      "data-testid": testId,
+      onInput: (e: Event) => set((e.currentTarget as HTMLInputElement).value),
+    }),
+    note,
+  );
 }
 
 export function Table<T>(props: TableProps<T>): ComponentChild {
   const [scrollTop, setScrollTop] = useState(0);
   const [sortBy, setSortBy] = useState<{ column: number; descending: boolean } | undefined>();
+  const [needle, setNeedle] = useState("");
   const height = props.heightPx ?? 560;
   let rows = props.rows;
+  const find = needle.trim().toLowerCase();
+  const search = props.search;
+  if (search !== undefined && find !== "")
+    rows = rows.filter((r) => search(r).toLowerCase().includes(find));
   const sortColumn = sortBy === undefined ? undefined : props.columns[sortBy.column];
   if (sortBy !== undefined && sortColumn?.sort !== undefined) {
     const key = sortColumn.sort;
@@ -82,12 +112,27 @@ export function Table<T>(props: TableProps<T>): ComponentChild {
       ),
     );
   }
+  const filter =
+    search === undefined
+      ? null
+      : filterBox(
+          needle,
+          setNeedle,
+          "filter",
+          `${props.testId}-filter`,
+          find === "" ? null : ` ${rows.length} of ${props.rows.length}`,
+        );
   return h(
     "div",
     { class: "table", "data-testid": props.testId, "data-rows": String(rows.length) },
+    filter,
     header,
     rows.length === 0
-      ? h("div", { class: "empty" }, props.empty)
+      ? h(
+          "div",
+          { class: "empty" },
+          props.rows.length > 0 ? "No row matches the filter." : props.empty,
+        )
       : h(
           "div",
           {

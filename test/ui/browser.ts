@@ -70,3 +70,20 @@ export async function waitForText(
     { timeout },
   );
 }
+
+/**
+ * Puts `text` in an input or textarea and tells the page in the same step (an input event), so
+ * that a re-render between setting the value and the page reading it cannot put the old text
+ * back (the pages poll and re-render every 2 s).
+ */
+export async function fillInput(page: Page, selector: string, text: string): Promise<void> {
+  await page.$eval(
+    selector,
+    (el, value) => {
+      const input = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
+      input.value = value;
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    },
+    text,
+  );
+}

@@ -145,4 +145,27 @@ describe("ClusterModel", () => {
     assert.equal(m.tasks.has("live"), true);
     assert.equal(m.allocated.cpus, 0.5);
   });
+  it("samples the launch and finish rates a minute since the sample before", () => {
+    const m = new ClusterModel();
+    m.apply({ type: "SUBSCRIBED", subscribed: { get_state: {} } });
+    m.sample(0);
+    for (const id of ["t1", "t2", "t3"])
+      m.apply({ type: "TASK_ADDED", task_added: { task: task(id, "TASK_STAGING") } });
+    const finish = (id: string, state: string) =>
+      m.apply({
+        type: "TASK_UPDATED",
+        task_updated: { status: { task_id: { value: id }, state }, state },
+      });
+    finish("t1", "TASK_FINISHED");
+    // A terminal task's later update is no second finish.
+    finish("t1", "TASK_FINISHED");
+    m.sample(30_000);
+    assert.equal(m.samples[0]?.launchedPerMin, 0, "no rate without an earlier sample");
+    assert.equal(m.samples[1]?.launchedPerMin, 6);
+    assert.equal(m.samples[1]?.finishedPerMin, 2);
+    finish("t2", "TASK_FAILED");
+    m.sample(90_000);
+    assert.equal(m.samples[2]?.launchedPerMin, 0);
+    assert.equal(m.samples[2]?.finishedPerMin, 1);
+  });
 });

@@ -16,6 +16,7 @@ import { TestAgent } from "../master/http/test-agent.ts";
 import {
   browserSkipReason,
   buildUiAssets,
+  fillInput,
   screenshot,
   startBrowser,
   textOf,
@@ -34,6 +35,7 @@ let master: RunningMaster | undefined;
 let agent: TestAgent | undefined;
 let browser: Browser | undefined;
 let page: Page;
+const fill = (selector: string, text: string) => fillInput(page, selector, text);
 
 before(async () => {
   if (skip !== undefined) return;
@@ -68,19 +70,6 @@ after(async () => {
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
 });
 
-/** Fills a field and tells the page in one step (an input event), as fillJson does in webui-e2e. */
-async function fill(selector: string, text: string): Promise<void> {
-  await page.$eval(
-    selector,
-    (el, value) => {
-      const input = el as unknown as { value: string; dispatchEvent(event: Event): boolean };
-      input.value = value;
-      input.dispatchEvent(new Event("input", { bubbles: true }));
-    },
-    text,
-  );
-}
-
 async function logIn(user: string, password: string): Promise<void> {
   await page.waitForSelector("[data-testid=login-user]", { timeout: WAIT_MS });
   await fill("[data-testid=login-user]", user);
@@ -94,6 +83,8 @@ test("a master requiring authentication: the login form refuses a wrong password
   await page.goto(`${master!.url}/#/overview`, { waitUntil: "load" });
   await logIn(PRINCIPAL, "wrong");
   await waitForText(page, "[data-testid=login-error]", "refused", WAIT_MS);
+  // The master answers (it wants a login): no "does not answer" line above the form.
+  assert.equal(await textOf(page, "[data-testid=stream-down]"), "");
   await screenshot(page, "login-refused");
   await logIn(PRINCIPAL, SECRET);
   await page.waitForSelector("[data-testid=overview]", { timeout: WAIT_MS });

@@ -91,11 +91,21 @@ export class GroupsApi {
   ): Record<string, unknown> | undefined {
     const node = groupNode(id, apps, this.known);
     if (node === undefined) return undefined;
-    const withInfo = ["group.apps.counts", "group.apps.tasks", "group.apps.deployments"].some((e) =>
-      embeds.has(e),
-    );
+    const withInfo = [
+      "group.apps.counts",
+      "group.apps.tasks",
+      "group.apps.deployments",
+      "group.apps.lastTaskFailure",
+    ].some((e) => embeds.has(e));
     const appJson = (v: AppVersion) =>
-      withInfo ? appInfoJson(this.ctx.state, v, embeds.has("group.apps.tasks")) : appToJson(v);
+      withInfo
+        ? appInfoJson(
+            this.ctx.state,
+            v,
+            embeds.has("group.apps.tasks"),
+            embeds.has("group.apps.lastTaskFailure"),
+          )
+        : appToJson(v);
     return {
       id,
       apps:

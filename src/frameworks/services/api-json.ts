@@ -6,6 +6,7 @@ import { type Instance, isScheduled } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
 import { isPod } from "./pods.ts";
 import type { ServicesState } from "./services-state.ts";
+import { taskFailureJson } from "./task-failures.ts";
 import { taskIdFor } from "./task-info.ts";
 import { deploymentUpdateJson } from "./update-control.ts";
 
@@ -59,6 +60,7 @@ export function appInfoJson(
   state: ServicesState,
   v: AppVersion,
   withTasks: boolean,
+  withLastTaskFailure = false,
 ): Record<string, unknown> {
   const id = v.app.id as AppId;
   const instances = state.instancesOf(id).filter((i) => !isScheduled(i));
@@ -73,6 +75,9 @@ export function appInfoJson(
     deployments: state.deploymentsOf(id).map((d) => ({ id: d.id })),
   };
   if (withTasks) out.tasks = tasksOf(state, id);
+  const failure = withLastTaskFailure ? state.lastTaskFailure(id) : undefined;
+  // Marathon leaves the field out while the app has had no failure.
+  if (failure !== undefined) out.lastTaskFailure = taskFailureJson(failure);
   return out;
 }
 

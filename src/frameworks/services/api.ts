@@ -210,14 +210,20 @@ export class ServicesApi {
     const cmd = q.get("cmd")?.toLowerCase();
     const idPart = q.get("id");
     const label = q.get("label");
-    const embedTasks = q.getAll("embed").includes("apps.tasks");
+    const embeds = q.getAll("embed");
+    const embedTasks = embeds.includes("apps.tasks");
+    // `apps.failures` is Marathon's deprecated shorthand for tasks and the last failure.
+    const embedFailure =
+      embeds.includes("apps.lastTaskFailure") || embeds.includes("apps.failures");
     return this.state
       .apps()
       .filter((v) => !isPod(v.app))
       .filter((v) => cmd === undefined || (v.app.cmd ?? "").toLowerCase().includes(cmd))
       .filter((v) => idPart === null || v.app.id.includes(idPart))
       .filter((v) => label === null || matchesLabelSelector(label, v.app.labels))
-      .map((v) => appInfoJson(this.state, v, embedTasks));
+      .map((v) =>
+        appInfoJson(this.state, v, embedTasks || embeds.includes("apps.failures"), embedFailure),
+      );
   }
 
   private body(req: ApiRequest): { ok: true; value: unknown } | { ok: false; reply: ApiReply } {
@@ -349,7 +355,8 @@ export class ServicesApi {
     switch (req.method) {
       case "GET":
         if (current === undefined) return message(404, `App '${id}' does not exist`);
-        return json(200, { app: appInfoJson(this.state, current, true) });
+        // Marathon's code always embeds the tasks and the last failure here.
+        return json(200, { app: appInfoJson(this.state, current, true, true) });
       case "DELETE": {
         if (current === undefined) return message(404, `App '${id}' does not exist`);
         // Marathon's code defaults `force` to true here.

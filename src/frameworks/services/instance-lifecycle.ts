@@ -225,6 +225,11 @@ export class InstanceLifecycle {
     }
   }
 
+  /** Whether the framework sent a kill for this task (its end is then no failure). */
+  killRequested(taskId: string): boolean {
+    return this.killSentMs.has(taskId);
+  }
+
   /** Sends again each kill of KILL_RETRY_MS ago whose task is still alive; forgets the others. */
   retryKills(ctx: ServicesCtx): void {
     for (const [taskId, sentMs] of this.killSentMs) {

@@ -34,6 +34,7 @@ import type {
 } from "./services-outputs.ts";
 import type { Backoff, DeploymentResult, Result, ServicesCoreOptions } from "./services-types.ts";
 import { statusEvents, unknownTaskEvent } from "./status-events.ts";
+import { isTaskFailure, type TaskFailure, TaskFailures } from "./task-failures.ts";
 import { parseTaskId, taskIdFor } from "./task-info.ts";
 import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tiers.ts";
 
@@ -52,6 +53,7 @@ export class ServicesCore {
   /** The roles' quotas from the master; undefined until it first answered. */
   #quotas: ReadonlyMap<string, RoleQuota> | undefined;
   readonly #drain = new MaintenanceDrain();
+  readonly #failures = new TaskFailures();
 
   constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
     this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
@@ -147,6 +149,10 @@ export class ServicesCore {
         this.#driver.advance(ctx);
         break;
     }
+    // A removed app's last failure goes with it (a new app of that id starts clean).
+    for (const o of ctx.out)
+      if (o.kind === "store_write" && o.write.kind === "delete_app")
+        this.#failures.forget(o.write.appId);
     return ctx.out;
   }
 
@@ -190,6 +196,10 @@ export class ServicesCore {
   }
   readinessResultsOf(id: AppId): ReadinessResult[] {
     return this.#lifecycle.readinessResultsOf(id);
+  }
+  /** The app's last task failure (Marathon's lastTaskFailure), if one is known. */
+  lastTaskFailure(id: AppId): TaskFailure | undefined {
+    return this.#failures.of(id);
   }
   /** The tier config in use (Aurora's getTierConfigs). */
   tierConfig(): TierConfig {
@@ -306,6 +316,8 @@ export class ServicesCore {
       version: i.version,
     });
     statusEvents(ctx, i, update, this.#registry.get(i.appId));
+    if (isTaskFailure(i, update, this.#lifecycle.killRequested(update.taskId)))
+      this.#failures.note(i, update, ctx.nowMs);
     this.#lifecycle.applyStatus(ctx, i, update, this.#registry.get(i.appId), this.#hooks(ctx));
     this.#reviewUnreachable(ctx);
     this.#lifecycle.drainKills(ctx);

@@ -27,6 +27,8 @@ export interface TestAgentOptions {
   pong?: boolean;
   /** The advertised address (default none: the master takes the hostname as its IP). */
   address?: { ip: string; port: number };
+  /** The agent's attributes (AgentInfo.attributes). */
+  attributes?: unknown[];
 }
 
 export class TestAgent {
@@ -49,7 +51,12 @@ export class TestAgent {
     agent.#pong = options.pong ?? true;
     const resources = options.resources ?? DEFAULT_AGENT_RESOURCES;
     const sub: Record<string, unknown> = {
-      agent_info: { hostname: options.hostname ?? "agent1", port: options.port ?? 5051, resources },
+      agent_info: {
+        hostname: options.hostname ?? "agent1",
+        port: options.port ?? 5051,
+        resources,
+        ...(options.attributes === undefined ? {} : { attributes: options.attributes }),
+      },
       version: "1.11.0",
       capabilities: [{ type: "MULTI_ROLE" }, { type: "HIERARCHICAL_ROLE" }],
       total_resources: resources,
