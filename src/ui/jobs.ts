@@ -233,6 +233,92 @@ function jobRow(j: Job, actions: JobActions): ComponentChild {
   );
 }
 
+/** The jobs and their scheduler's view of them (its summary's status and last state). */
+async function loadJobs(base: string): Promise<Job[]> {
+  const [jobs, summary] = await Promise.all([
+    call(base, "GET", "/jobs"),
+    call(base, "GET", "/jobs/summary"),
+  ]);
+  const byName = new Map(
+    (
+      JSON.parse(summary) as {
+        jobs: { name: string; status: string; state: Job["lastState"] }[];
+      }
+    ).jobs.map((s) => [s.name, s]),
+  );
+  return (JSON.parse(jobs) as Job[]).map((j) => ({
+    ...j,
+    status: byName.get(j.name)?.status,
+    lastState: byName.get(j.name)?.state,
+  }));
+}
+
+/** A job as JSON to edit, with Save and Cancel. */
+function jobEditor(
+  editing: string,
+  setEditing: (text: string | undefined) => void,
+  save: (text: string) => void,
+): ComponentChild {
+  return h(
+    "section",
+    { class: "editor" },
+    h("textarea", {
+      rows: 8,
+      cols: 80,
+      value: editing,
+      "data-testid": "job-json",
+      onInput: (e: Event) => setEditing((e.currentTarget as HTMLTextAreaElement).value),
+    }),
+    h(
+      "div",
+      null,
+      h("button", { "data-testid": "job-submit", onClick: () => save(editing) }, "Save"),
+      " ",
+      h("button", { onClick: () => setEditing(undefined) }, "Cancel"),
+    ),
+  );
+}
+
+/** The jobs table: a row per job shown, with its actions. */
+function jobsTable(
+  shown: readonly Job[],
+  base: string,
+  act: (what: Promise<unknown>) => void,
+): ComponentChild {
+  return h(
+    "table",
+    { class: "apps", "data-testid": "jobs-table" },
+    h(
+      "tr",
+      null,
+      JOB_COLUMNS.map((c) => h("th", null, c)),
+    ),
+    shown.length === 0
+      ? h(
+          "tr",
+          null,
+          h("td", { colSpan: JOB_COLUMNS.length, class: "empty" }, "No job matches the filter."),
+        )
+      : null,
+    shown.map((j) =>
+      jobRow(j, {
+        select: () => {
+          location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
+        },
+        run: () => act(call(base, "PUT", `/job/${encodeURIComponent(j.name)}`)),
+        kill: () => act(call(base, "DELETE", `/task/kill/${encodeURIComponent(j.name)}`)),
+        toggle: () =>
+          act(
+            call(base, "POST", j.parents === undefined ? "/iso8601" : "/dependency", {
+              ...definition(j),
+              disabled: !j.disabled,
+            }),
+          ),
+      }),
+    ),
+  );
+}
+
 export function Jobs({
   model,
   selected,
@@ -247,29 +333,7 @@ export function Jobs({
   const [editing, setEditing] = useState<string | undefined>();
   const [failure, setError] = useState("");
   const [tick, setTick] = useState(0);
-  const polled = usePolled(
-    base,
-    async () => {
-      const [jobs, summary] = await Promise.all([
-        call(base, "GET", "/jobs"),
-        call(base, "GET", "/jobs/summary"),
-      ]);
-      const byName = new Map(
-        (
-          JSON.parse(summary) as {
-            jobs: { name: string; status: string; state: Job["lastState"] }[];
-          }
-        ).jobs.map((s) => [s.name, s]),
-      );
-      return (JSON.parse(jobs) as Job[]).map((j) => ({
-        ...j,
-        status: byName.get(j.name)?.status,
-        lastState: byName.get(j.name)?.state,
-      }));
-    },
-    [tick],
-    REFRESH_MS,
-  );
+  const polled = usePolled(base, () => loadJobs(base), [tick], REFRESH_MS);
   const jobs = polled.value ?? [];
   const needle = filter.trim().toLowerCase();
   const shown = jobs.filter((j) => `${j.name} ${j.command ?? ""}`.toLowerCase().includes(needle));
@@ -315,68 +379,14 @@ export function Jobs({
       " ",
       h("button", { "data-testid": "job-new", onClick: () => setEditing(TEMPLATE) }, "New job"),
     ),
-    editing === undefined
-      ? null
-      : h(
-          "section",
-          { class: "editor" },
-          h("textarea", {
-            rows: 8,
-            cols: 80,
-            value: editing,
-            "data-testid": "job-json",
-            onInput: (e: Event) => setEditing((e.currentTarget as HTMLTextAreaElement).value),
-          }),
-          h(
-            "div",
-            null,
-            h("button", { "data-testid": "job-submit", onClick: () => save(editing) }, "Save"),
-            " ",
-            h("button", { onClick: () => setEditing(undefined) }, "Cancel"),
-          ),
-        ),
+    editing === undefined ? null : jobEditor(editing, setEditing, save),
     error === "" ? null : h("p", { class: "error" }, error),
     jobs.length === 0
       ? null
       : filterBox(filter, setFilter, "filter by name or command", "jobs-filter"),
     jobs.length === 0
       ? h("p", { class: "empty" }, "No job yet: `New job`.")
-      : h(
-          "table",
-          { class: "apps", "data-testid": "jobs-table" },
-          h(
-            "tr",
-            null,
-            JOB_COLUMNS.map((c) => h("th", null, c)),
-          ),
-          shown.length === 0
-            ? h(
-                "tr",
-                null,
-                h(
-                  "td",
-                  { colSpan: JOB_COLUMNS.length, class: "empty" },
-                  "No job matches the filter.",
-                ),
-              )
-            : null,
-          shown.map((j) =>
-            jobRow(j, {
-              select: () => {
-                location.hash = `#/jobs/${encodeURIComponent(j.name)}`;
-              },
-              run: () => act(call(base, "PUT", `/job/${encodeURIComponent(j.name)}`)),
-              kill: () => act(call(base, "DELETE", `/task/kill/${encodeURIComponent(j.name)}`)),
-              toggle: () =>
-                act(
-                  call(base, "POST", j.parents === undefined ? "/iso8601" : "/dependency", {
-                    ...definition(j),
-                    disabled: !j.disabled,
-                  }),
-                ),
-            }),
-          ),
-        ),
+      : jobsTable(shown, base, act),
     jobs.length === 0 ? null : h("section", null, h("h3", null, "Dependencies"), graph(jobs)),
     selected === undefined
       ? null

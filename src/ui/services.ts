@@ -202,6 +202,49 @@ function appActions(
   };
 }
 
+/** The deployments under way: progress, what each step does, and why a step waits. */
+function deploymentList(deployments: readonly Deployment[]): ComponentChild {
+  return deployments.length === 0
+    ? h("p", { class: "empty" }, "none in progress")
+    : h(
+        "ul",
+        { "data-testid": "deployments" },
+        deployments.map((d) =>
+          h(
+            "li",
+            { key: d.id, "data-deployment": d.id },
+            `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
+            // currentStep is the one under way (1-based): the steps before it are done.
+            h("progress", { max: d.totalSteps, value: Math.max(0, d.currentStep - 1) }),
+            " ",
+            (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
+            (d.currentActions ?? [])
+              .filter((a) => a.waitingFor !== undefined)
+              .map((a) =>
+                h("div", { class: "why", "data-waiting": a.app }, `${a.app}: ${a.waitingFor}`),
+              ),
+          ),
+        ),
+      );
+}
+
+/** The launch queue: what waits for offers, and why. */
+function queueList(queue: readonly QueueItem[]): ComponentChild {
+  return queue.length === 0
+    ? h("p", { class: "empty" }, "nothing waits")
+    : h(
+        "ul",
+        { "data-testid": "queue" },
+        queue.map((q) =>
+          h(
+            "li",
+            { key: q.app.id },
+            `${q.app.id}: ${q.count} instance(s) waiting — ${whyWaiting(q)}`,
+          ),
+        ),
+      );
+}
+
 export function Services({
   model,
   selected,
@@ -301,41 +344,8 @@ export function Services({
           model,
         }),
     h("h3", null, "Deployments"),
-    deployments.length === 0
-      ? h("p", { class: "empty" }, "none in progress")
-      : h(
-          "ul",
-          { "data-testid": "deployments" },
-          deployments.map((d) =>
-            h(
-              "li",
-              { key: d.id, "data-deployment": d.id },
-              `${d.affectedApps.join(", ")}: step ${d.currentStep} of ${d.totalSteps} `,
-              // currentStep is the one under way (1-based): the steps before it are done.
-              h("progress", { max: d.totalSteps, value: Math.max(0, d.currentStep - 1) }),
-              " ",
-              (d.currentActions ?? []).map((a) => `${a.action} ${a.app}`).join(", "),
-              (d.currentActions ?? [])
-                .filter((a) => a.waitingFor !== undefined)
-                .map((a) =>
-                  h("div", { class: "why", "data-waiting": a.app }, `${a.app}: ${a.waitingFor}`),
-                ),
-            ),
-          ),
-        ),
+    deploymentList(deployments),
     h("h3", null, "Waiting to launch"),
-    queue.length === 0
-      ? h("p", { class: "empty" }, "nothing waits")
-      : h(
-          "ul",
-          { "data-testid": "queue" },
-          queue.map((q) =>
-            h(
-              "li",
-              { key: q.app.id },
-              `${q.app.id}: ${q.count} instance(s) waiting — ${whyWaiting(q)}`,
-            ),
-          ),
-        ),
+    queueList(queue),
   );
 }
