@@ -2,9 +2,10 @@
 // cluster whose agents serve an offline-built busybox image from a tarball directory: a MESOS
 // app and a DOCKER app (run by the Mesos containerizer from the same image), each busybox's
 // httpd serving the image's /etc on its host port, become healthy through their HTTP health
-// checks, and what they serve is the image's file, not the host's.
+// checks, and what they serve is the image's file, not the host's; a pod's containers run in
+// the image too and share an ephemeral pod volume.
 import assert from "node:assert/strict";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -58,6 +59,41 @@ describe("services apps in a container image on a real cluster", { skip }, () =>
   after(async () => {
     await cluster?.close();
     rmSync(images, { recursive: true, force: true });
+  });
+
+  it("a pod of two busybox containers: each sees the image's files and they share an ephemeral volume", async () => {
+    const reader =
+      "until [ -f /data/note ]; do sleep 0.1; done; cat /data/note /etc/image-marker > $MESOS_SANDBOX/seen.txt; exec sleep 1000";
+    const created = await api(base, "POST", "/v2/pods", {
+      id: "/img-pod",
+      volumes: [{ name: "data" }],
+      containers: [
+        {
+          name: "writer",
+          resources: { cpus: 0.1, mem: 32 },
+          image: { kind: "DOCKER", id: "busybox" },
+          exec: { command: { shell: "echo shared > /data/note; exec sleep 1000" } },
+          volumeMounts: [{ name: "data", mountPath: "/data" }],
+        },
+        {
+          name: "reader",
+          resources: { cpus: 0.1, mem: 32 },
+          image: { kind: "DOCKER", id: "busybox" },
+          exec: { command: { shell: reader } },
+          volumeMounts: [{ name: "data", mountPath: "/data", readOnly: true }],
+        },
+      ],
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const seen = await eventually("the reader's file in its sandbox", async () => {
+      for (const entry of readdirSync(cluster.dir, { recursive: true, encoding: "utf8" })) {
+        if (entry.endsWith("seen.txt")) return readFileSync(join(cluster.dir, entry), "utf8");
+      }
+      return undefined;
+    });
+    // The writer's note through the shared volume, then the image's own file.
+    assert.equal(seen, "shared\nfrom-the-image\n");
+    assert.equal((await api(base, "DELETE", "/v2/pods/img-pod")).status, 202);
   });
 
   for (const type of ["MESOS", "DOCKER"] as const) {
