@@ -1,13 +1,12 @@
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tessera } from "../cli/helpers.ts";
-import { freePort } from "../support/cluster.ts";
 import { eventually, watchOutput } from "../support/eventually.ts";
+import { claimPortSlot } from "../support/port-slots.ts";
 
 const bin = new URL("../../bin/tessera.mjs", import.meta.url).pathname;
 
@@ -86,24 +85,32 @@ test("`tessera dev` starts a master with a registered agent, the services and jo
   }
 });
 
-/** A port p with p+1 free too (the dev cluster's master and its one agent). */
-async function twoFreePorts(): Promise<number> {
-  for (;;) {
-    const port = await freePort();
-    if (port >= 65535) continue;
-    const next = await new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once("error", () => resolve(false));
-      probe.listen(port + 1, "127.0.0.1", () => probe.close(() => resolve(true)));
-    });
-    if (next) return port;
-  }
+/**
+ * Ports for a dev cluster that is stopped and started again on the same ports: the first two
+ * of a claimed slot (the master's and its one agent's), below the ephemeral range, so no
+ * client socket of another test takes them while the cluster is down.
+ */
+async function devPorts(): Promise<{ port: number; release: () => Promise<void> }> {
+  const slot = await claimPortSlot();
+  return { port: slot.base, release: slot.release };
 }
 
 function startDev(dataDir: string, port: number) {
   const child = spawn(
     process.execPath,
-    [bin, "dev", "--data_dir", dataDir, "--port", String(port), "--services_port", "off"],
+    // No services or jobs API: their fixed default ports could be another test's.
+    [
+      bin,
+      "dev",
+      "--data_dir",
+      dataDir,
+      "--port",
+      String(port),
+      "--services_port",
+      "off",
+      "--jobs_port",
+      "off",
+    ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   const output = watchOutput(child);
@@ -124,7 +131,7 @@ async function stopDev(child: ReturnType<typeof spawn>): Promise<void> {
 
 test("a `tessera run --detach` task keeps running across Ctrl-C and a restart of `tessera dev`, recovered", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-restart-"));
-  const port = await twoFreePorts();
+  const { port, release } = await devPorts();
   const master = `http://127.0.0.1:${port}`;
   const cli = (...args: string[]) => tessera(args, { TESSERA_MASTER: master });
   let dev = startDev(dataDir, port);
@@ -160,12 +167,13 @@ test("a `tessera run --detach` task keeps running across Ctrl-C and a restart of
       }
     }
     rmSync(dataDir, { recursive: true, force: true });
+    await release();
   }
 });
 
 test("a finished task stays listed by `tessera tasks --all` across Ctrl-C and a restart of `tessera dev`", async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "tessera-dev-history-"));
-  const port = await twoFreePorts();
+  const { port, release } = await devPorts();
   const cli = (...args: string[]) => tessera(args, { TESSERA_MASTER: `http://127.0.0.1:${port}` });
   const finished = async () =>
     (
@@ -190,5 +198,6 @@ test("a finished task stays listed by `tessera tasks --all` across Ctrl-C and a 
   } finally {
     await stopDev(dev.child);
     rmSync(dataDir, { recursive: true, force: true });
+    await release();
   }
 });

@@ -2,8 +2,8 @@
 // default executor runs each such task as a nested container the agent provisions (Mesos
 // supports an image per task of a group), which sees its image's /etc, not the host's; tasks
 // share paths of the executor's sandbox through SANDBOX_PATH volumes of type PARENT (one
-// writes, the other reads); a task that asks for what cannot be given (type DOCKER, volumes
-// without an image) fails without running. Afterwards no mount of the work dir is left on the host and the
+// writes, the other reads); a task that asks for what cannot be given (type DOCKER: refused by
+// the master; volumes without an image: by the executor) fails without running. Afterwards no mount of the work dir is left on the host and the
 // nested containers' rootfses are gone. The image is built offline (image-fixture.ts).
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -140,19 +140,23 @@ describe("task groups whose tasks have their own image", { skip }, () => {
 
   it("a task with a DOCKER ContainerInfo, or volumes but no image of its own, fails without running", async () => {
     const marker = (id: string) => `touch ${join(cluster.workDir, `${id}.ran`)}`;
-    await launchGroup("pod-refused", [
+    // The master refuses the first group whole, as Mesos's does; the executor the second.
+    await launchGroup("pod-docker", [
       {
         ...imageTask("docker-type", marker("docker-type")),
         container: { type: "DOCKER", docker: { image: "busybox" } },
       },
+    ]);
+    const docker = await terminal(cluster.framework, "docker-type", START_MS);
+    assert.equal(docker.state, "TASK_ERROR", docker.status.message);
+    assert.equal(docker.status.reason, "REASON_TASK_GROUP_INVALID");
+    assert.match(String(docker.status.message), /Docker ContainerInfo is not supported/);
+    await launchGroup("pod-refused", [
       {
         ...imageTask("no-image", marker("no-image")),
         container: { ...imageTask("x", "").container, mesos: undefined },
       },
     ]);
-    const docker = await terminal(cluster.framework, "docker-type", START_MS);
-    assert.equal(docker.state, "TASK_FAILED", docker.status.message);
-    assert.match(String(docker.status.message), /Docker ContainerInfo is not supported/);
     const noImage = await terminal(cluster.framework, "no-image", START_MS);
     assert.equal(noImage.state, "TASK_FAILED");
     assert.match(String(noImage.status.message), /volumes of a task without an image/);

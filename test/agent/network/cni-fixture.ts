@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
-import { claimPortSlot } from "../../frameworks/services/port-slots.ts";
+import { claimPortSlot } from "../../support/port-slots.ts";
 
 export const PLUGINS = "/usr/lib/cni";
 export const tag = process.pid % 200;

@@ -24,7 +24,7 @@ import {
   spawnAgent,
 } from "../../agent/integration/agent-process.ts";
 import { type Loose, startTestMaster } from "../../master/http/helpers.ts";
-import { claimPortSlot, type PortSlot } from "./port-slots.ts";
+import { claimPortSlot, type PortSlot } from "../../support/port-slots.ts";
 
 export const HTTP_APP = new URL("../../fixtures/services/http-app.mjs", import.meta.url).pathname;
 
