@@ -1,0 +1,86 @@
+// One agent emulator process (bench/agent-emulator.ts), driven over IPC by a bench: a process
+// holds at most as many agents as its open-file limit allows (one socket per agent stream), so
+// a bench starts as many as it needs (bench/emulator-process.ts). Options as JSON in argv[2].
+//   in:  { cmd: "register", master? }  every agent (re-)registers (with `master`, a new leader)
+//        { cmd: "adopt", frameworks, tasksPerAgent }  each agent takes tasks "launched before"
+//        { cmd: "stats" }  answered { kind: "stats", ... }
+//        { cmd: "close" }
+//   out: { kind: "ready" }, { kind: "round", round } once every agent of the round subscribed
+import type { FrameworkInfo } from "../src/wire/framework.ts";
+import { AgentEmulator, type EmulatorOptions } from "./agent-emulator.ts";
+
+type Command =
+  | { cmd: "register"; master?: string }
+  | { cmd: "adopt"; frameworks: FrameworkInfo[]; tasksPerAgent: number; role: string }
+  | { cmd: "stats" }
+  | { cmd: "close" };
+
+const options = JSON.parse(process.argv[2] ?? "{}") as EmulatorOptions;
+const emulator = new AgentEmulator(options);
+let reported = true;
+emulator.onSubscribed = () => {
+  if (!reported && emulator.round.subscribed === emulator.agents.length) {
+    reported = true;
+    process.send?.({ kind: "round", round: emulator.round });
+  }
+};
+
+function adopt(frameworks: FrameworkInfo[], tasksPerAgent: number, role: string): void {
+  for (const agent of emulator.agents) {
+    for (let j = 0; j < tasksPerAgent; j++) {
+      const framework = frameworks[j % frameworks.length];
+      if (framework?.id === undefined) continue;
+      const task_id = { value: `t-${agent.index}-${j}` };
+      const agent_id = { value: agent.id ?? "" };
+      const alloc = { allocation_info: { role } };
+      agent.adoptTask(framework, {
+        name: `emulated-${j}`,
+        task_id,
+        framework_id: framework.id,
+        agent_id,
+        state: "TASK_RUNNING",
+        resources: [
+          { name: "cpus", type: "SCALAR", scalar: { value: options.taskCpus }, ...alloc },
+          { name: "mem", type: "SCALAR", scalar: { value: options.taskMemMb }, ...alloc },
+        ],
+        statuses: [
+          {
+            task_id,
+            state: "TASK_RUNNING",
+            source: "SOURCE_EXECUTOR",
+            agent_id,
+            timestamp: Date.now() / 1000,
+          },
+        ],
+      });
+    }
+  }
+}
+
+process.on("message", (m: Command) => {
+  switch (m.cmd) {
+    case "register":
+      reported = false;
+      emulator.register(m.master);
+      return;
+    case "adopt":
+      adopt(m.frameworks, m.tasksPerAgent, m.role);
+      process.send?.({ kind: "adopted", tasks: emulator.tasks });
+      return;
+    case "stats":
+      process.send?.({
+        kind: "stats",
+        tasks: emulator.tasks,
+        pingTimeouts: emulator.pingTimeouts,
+        registered: emulator.agents.filter((a) => a.registered).length,
+        cpu: process.cpuUsage(),
+        rss: process.memoryUsage().rss,
+      });
+      return;
+    case "close":
+      emulator.close();
+      process.exit(0);
+  }
+});
+process.on("disconnect", () => process.exit(0));
+process.send?.({ kind: "ready" });
