@@ -25,38 +25,6 @@ emulator.onSubscribed = () => {
   }
 };
 
-function adopt(frameworks: FrameworkInfo[], tasksPerAgent: number, role: string): void {
-  for (const agent of emulator.agents) {
-    for (let j = 0; j < tasksPerAgent; j++) {
-      const framework = frameworks[j % frameworks.length];
-      if (framework?.id === undefined) continue;
-      const task_id = { value: `t-${agent.index}-${j}` };
-      const agent_id = { value: agent.id ?? "" };
-      const alloc = { allocation_info: { role } };
-      agent.adoptTask(framework, {
-        name: `emulated-${j}`,
-        task_id,
-        framework_id: framework.id,
-        agent_id,
-        state: "TASK_RUNNING",
-        resources: [
-          { name: "cpus", type: "SCALAR", scalar: { value: options.taskCpus }, ...alloc },
-          { name: "mem", type: "SCALAR", scalar: { value: options.taskMemMb }, ...alloc },
-        ],
-        statuses: [
-          {
-            task_id,
-            state: "TASK_RUNNING",
-            source: "SOURCE_EXECUTOR",
-            agent_id,
-            timestamp: Date.now() / 1000,
-          },
-        ],
-      });
-    }
-  }
-}
-
 process.on("message", (m: Command) => {
   switch (m.cmd) {
     case "register":
@@ -64,7 +32,7 @@ process.on("message", (m: Command) => {
       emulator.register(m.master);
       return;
     case "adopt":
-      adopt(m.frameworks, m.tasksPerAgent, m.role);
+      emulator.adoptTasks(m.frameworks, m.tasksPerAgent, m.role);
       process.send?.({ kind: "adopted", tasks: emulator.tasks });
       return;
     case "stats":

@@ -333,6 +333,37 @@ export class AgentEmulator {
     this.onSubscribed(agent);
   }
 
+  /**
+   * Each registered agent takes `tasksPerAgent` running tasks of these frameworks (round robin)
+   * as if launched before: what the failover bench's agents re-register with.
+   */
+  adoptTasks(frameworks: FrameworkInfo[], tasksPerAgent: number, role: string): void {
+    const o = this.options;
+    const alloc = { allocation_info: { role } };
+    const resources: Resource[] = [
+      { ...scalar("cpus", o.taskCpus), ...alloc },
+      { ...scalar("mem", o.taskMemMb), ...alloc },
+    ];
+    for (const agent of this.agents) {
+      for (let j = 0; j < tasksPerAgent; j++) {
+        const framework = frameworks[j % frameworks.length];
+        if (framework?.id === undefined) continue;
+        const task_id = { value: `t-${agent.index}-${j}` };
+        const agent_id = { value: agent.id ?? "" };
+        const status = { task_id, state: "TASK_RUNNING" as const, agent_id };
+        agent.adoptTask(framework, {
+          name: `emulated-${j}`,
+          task_id,
+          framework_id: framework.id,
+          agent_id,
+          state: "TASK_RUNNING",
+          resources,
+          statuses: [{ ...status, source: "SOURCE_EXECUTOR", timestamp: Date.now() / 1000 }],
+        });
+      }
+    }
+  }
+
   get tasks(): number {
     let n = 0;
     for (const agent of this.agents) n += agent.tasks.size;
