@@ -49,13 +49,18 @@ export interface EmulatorOptions {
   taskMemMb: number;
   /** --registration_backoff_factor: first (re-)registration after a random delay up to this. */
   backoffFactorMs: number;
-  /** An emulated task finishes (TASK_FINISHED) this long after it started; 0 = never. */
+  /**
+   * An emulated task finishes (TASK_FINISHED) after a random time in [0, 2 × taskRunMs] (a mean
+   * of taskRunMs, so the cluster churns steadily rather than in waves); 0 = never.
+   */
   taskRunMs: number;
 }
 
 interface EmulatedTask {
   task: Task;
   startedMs: number;
+  /** When it finishes (emulator time), or Infinity. */
+  endMs: number;
   /** Updates not yet acknowledged, oldest first; the first is the one out. */
   pending: { state: TaskState; uuid: string }[];
   sentMs: number;
@@ -233,7 +238,10 @@ export class EmulatedAgent {
       resources: info.resources ?? [],
       statuses: [],
     };
-    const t: EmulatedTask = { task, startedMs: nowMs(), pending: [], sentMs: 0 };
+    const runMs = this.emulator.options.taskRunMs;
+    const startedMs = nowMs();
+    const endMs = runMs > 0 ? startedMs + Math.random() * 2 * runMs : Number.POSITIVE_INFINITY;
+    const t: EmulatedTask = { task, startedMs, endMs, pending: [], sentMs: 0 };
     this.tasks.set(info.task_id.value, t);
     this.update(t, "TASK_RUNNING");
   }
@@ -241,7 +249,8 @@ export class EmulatedAgent {
   /** A task the agent already runs (the failover bench's tasks, launched "before"). */
   adoptTask(framework: FrameworkInfo, task: Task): void {
     if (framework.id !== undefined) this.frameworks.set(framework.id.value, framework);
-    this.tasks.set(task.task_id.value, { task, startedMs: nowMs(), pending: [], sentMs: 0 });
+    const t = { task, startedMs: nowMs(), endMs: Number.POSITIVE_INFINITY, pending: [], sentMs: 0 };
+    this.tasks.set(task.task_id.value, t);
   }
 
   /** The task moves to `state`; the update is queued behind unacknowledged ones. */
@@ -280,9 +289,8 @@ export class EmulatedAgent {
       this.startRegistration();
       return;
     }
-    const runMs = this.emulator.options.taskRunMs;
     for (const t of this.tasks.values()) {
-      if (runMs > 0 && t.task.state === "TASK_RUNNING" && now - t.startedMs >= runMs) {
+      if (t.task.state === "TASK_RUNNING" && now >= t.endMs) {
         this.update(t, "TASK_FINISHED");
       } else if (t.pending.length > 0 && now - t.sentMs >= UPDATE_RETRY_MS) {
         this.#sendUpdate(t);

@@ -1,14 +1,34 @@
 // A bench master in a process of its own (started by bench/master-process.ts): the load runs in
 // the bench process (or in emulator processes), so the master's CPU is its own. Flags as JSON
 // in argv[2]; over IPC it sends `{ url, port, id }` once listening (and leading), answers "cpu"
-// with its process.cpuUsage() and "rss" with its resident set size, and stops on "close".
+// with its process.cpuUsage(), "rss" with its resident set size, "allocations" with the
+// allocation cycles' times since last asked, and stops on "close".
 // "profile-start" / "profile-stop" profile just the window between them (node:inspector),
 // written as a .cpuprofile under BENCH_MASTER_PROF, answered { profiled: path }.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { pino } from "pino";
+import { ALLOCATION_TIMER_ID, MasterCore } from "../src/master/core/index.ts";
 import { startMaster } from "../src/master/server.ts";
+import { nowMs } from "./harness.ts";
+
+/** Allocation cycles kept for the next "allocations" answer (the newest). */
+const ALLOCATION_SAMPLES_MAX = 10_000;
+let allocationMs: number[] = [];
+// The allocation cycle's time (the allocator's run and the offers made of it, in the core): the
+// bench wraps the core's one input switch, so nothing in src/ measures for it.
+const handle = MasterCore.prototype.handle;
+MasterCore.prototype.handle = function (this: MasterCore, input, now) {
+  if (input.kind !== "timer_fired" || input.timerId !== ALLOCATION_TIMER_ID) {
+    return handle.call(this, input, now);
+  }
+  const start = nowMs();
+  const out = handle.call(this, input, now);
+  if (allocationMs.length >= ALLOCATION_SAMPLES_MAX) allocationMs.shift();
+  allocationMs.push(nowMs() - start);
+  return out;
+};
 
 const master = await startMaster({
   flags: JSON.parse(process.argv[2] ?? "{}") as Record<string, string>,
@@ -39,7 +59,10 @@ process.send?.({ url: master.url, port: master.port, id: master.masterInfo.id })
 process.on("message", (m) => {
   if (m === "cpu") process.send?.({ cpu: process.cpuUsage() });
   else if (m === "rss") process.send?.({ rss: process.memoryUsage().rss });
-  else if (m === "profile-start") void profile(true);
+  else if (m === "allocations") {
+    process.send?.({ allocationMs });
+    allocationMs = [];
+  } else if (m === "profile-start") void profile(true);
   else if (m === "profile-stop") void profile(false);
   else if (m === "close") void master.close().then(() => process.exit(0));
 });

@@ -15,6 +15,8 @@ export interface ChildMaster {
   cpuMs(): Promise<number>;
   /** The child's resident set size, in bytes. */
   rssBytes(): Promise<number>;
+  /** Times of the allocation cycles (ms) since last asked. */
+  allocationMs(): Promise<number[]>;
   /** Profiles the master from now until `profileStop` (under BENCH_MASTER_PROF, if set). */
   profileStart(): Promise<void>;
   profileStop(): Promise<void>;
@@ -67,6 +69,11 @@ export async function childMaster(
       const answer = next<{ rss: number }>();
       child.send("rss");
       return (await answer).rss;
+    },
+    async allocationMs() {
+      const answer = next<{ allocationMs: number[] }>();
+      child.send("allocations");
+      return (await answer).allocationMs;
     },
     async profileStart() {
       if (process.env.BENCH_MASTER_PROF === undefined) return;
