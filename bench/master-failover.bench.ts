@@ -112,10 +112,12 @@ async function failover(size: Size): Promise<BenchRow[]> {
     second = await childMaster(flags, { nodeArgs: MASTER_NODE_ARGS, profile: false });
     await second.profileStart();
     const cpuBefore = await second.cpuMs();
+    const emulatorBefore = (await fleet.stats()).cpuMs;
     const readyAt = nowMs();
     const reregistration = await withTimeout(fleet.register(second.url), "re-registration");
     const elapsedMs = nowMs() - readyAt;
     const cpuMs = (await second.cpuMs()) - cpuBefore;
+    const emulatorMs = (await fleet.stats()).cpuMs - emulatorBefore;
     await second.profileStop();
     const seen = await metrics(second.url);
     const running = seen["master/tasks_running"] ?? 0;
@@ -170,6 +172,7 @@ async function failover(size: Size): Promise<BenchRow[]> {
         value: round(cpuMs, 1),
         unit: "ms",
         per_agent_us: round((cpuMs / agents) * 1000, 1),
+        emulator_cpu_ms: round(emulatorMs, 1),
         ...context,
       },
       {
