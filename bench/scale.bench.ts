@@ -43,7 +43,8 @@ class Launcher {
   readonly #offeredAt = new Map<string, number>();
   readonly latenciesMs: number[] = [];
   launched = 0;
-  failed = 0;
+  /** Tasks that ended otherwise than TASK_FINISHED, by state and reason. */
+  readonly failed = new Map<string, number>();
   #next = 0;
   readonly #stopped: Promise<unknown>;
 
@@ -93,7 +94,8 @@ class Launcher {
       if (at !== undefined) this.latenciesMs.push(nowMs() - at);
       this.#offeredAt.delete(id);
     } else if (status.state !== "TASK_FINISHED") {
-      this.failed++;
+      const key = `${status.state}/${status.reason ?? ""}`;
+      this.failed.set(key, (this.failed.get(key) ?? 0) + 1);
       this.#offeredAt.delete(id);
     }
   }
@@ -102,6 +104,12 @@ class Launcher {
     await this.client.stop();
     await this.#stopped;
   }
+}
+
+function failures(launchers: Launcher[]): string {
+  const all = new Map<string, number>();
+  for (const l of launchers) for (const [k, n] of l.failed) all.set(k, (all.get(k) ?? 0) + n);
+  return all.size === 0 ? "0" : [...all].map(([k, n]) => `${k} ${n}`).join(", ");
 }
 
 async function scale(): Promise<BenchRow[]> {
@@ -221,7 +229,7 @@ async function scale(): Promise<BenchRow[]> {
         unit: "ms",
         fill_ms: round(fillMs, 1),
         ping_timeouts: stats.pingTimeouts,
-        failed_tasks: launchers.reduce((sum, l) => sum + l.failed, 0),
+        failed_tasks: failures(launchers),
         ...context,
       },
     ];
