@@ -6,8 +6,16 @@
 //        { cmd: "stats" }  answered { kind: "stats", ... }
 //        { cmd: "close" }
 //   out: { kind: "ready" }, { kind: "round", round } once every agent of the round subscribed
+import { setCallPoolMaxSockets } from "../src/http/client.ts";
 import type { FrameworkInfo } from "../src/wire/framework.ts";
 import { AgentEmulator, type EmulatorOptions } from "./agent-emulator.ts";
+
+/**
+ * Keep-alive connections this process's agents share for their calls (PONG, status updates):
+ * a real agent has its own; the master's open-file headroom (bench/file-limit.ts) bounds them.
+ */
+const CALL_SOCKETS_PER_PROCESS = Number(process.env.EMULATOR_CALL_SOCKETS ?? 128);
+setCallPoolMaxSockets(CALL_SOCKETS_PER_PROCESS);
 
 type Command =
   | { cmd: "register"; master?: string }
