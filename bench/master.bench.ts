@@ -2,7 +2,6 @@
 // (keep-alive DECLINE -> 202), offer -> launch -> TASK_RUNNING throughput driving the MasterCore
 // and Allocator in-process with simulated agents (calls parsed with the wire schemas, no HTTP),
 // and master memory per agent and per task (heap delta / count). Bounded in count and time.
-import { fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { Allocator } from "../src/allocator/index.ts";
@@ -22,6 +21,7 @@ import {
   summarise,
   withTarget,
 } from "./harness.ts";
+import { childMaster } from "./master-process.ts";
 
 const CALLS_PER_RUN = 6_000;
 const CALL_RUNS = 15;
@@ -85,55 +85,6 @@ function secureFlags(): Record<string, string> {
 const BENCH_AUTH = {
   Authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}`,
 };
-
-interface ChildMaster {
-  readonly url: string;
-  readonly port: number;
-  readonly id: string;
-  /** The child's CPU time so far (user + system), in ms. */
-  cpuMs(): Promise<number>;
-  close(): Promise<void>;
-}
-
-function profileFlags(): string[] {
-  const dir = process.env.BENCH_MASTER_PROF;
-  return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
-}
-
-/** Starts bench/master-child.ts with these flags and waits until it listens. */
-async function childMaster(flags: Record<string, string>): Promise<ChildMaster> {
-  const child = fork(
-    new URL("./master-child.ts", import.meta.url).pathname,
-    [JSON.stringify(flags)],
-    {
-      // BENCH_MASTER_PROF=<dir>: each bench master writes a CPU profile there (node --cpu-prof).
-      execArgv: ["--import", "tsx", ...profileFlags()],
-      stdio: ["ignore", "ignore", "inherit", "ipc"],
-    },
-  );
-  const next = <T>() =>
-    new Promise<T>((resolve, reject) => {
-      child.once("message", (m) => resolve(m as T));
-      child.once("exit", (code) => reject(new Error(`the bench master exited (${code})`)));
-    });
-  const { url, port, id } = await next<{ url: string; port: number; id: string }>();
-  return {
-    url,
-    port,
-    id,
-    async cpuMs() {
-      const answer = next<{ cpu: NodeJS.CpuUsage }>();
-      child.send("cpu");
-      const { cpu } = await answer;
-      return (cpu.user + cpu.system) / 1000;
-    },
-    async close() {
-      const exited = new Promise((resolve) => child.once("exit", resolve));
-      child.send("close");
-      await exited;
-    },
-  };
-}
 
 /** One master (its own process) with a subscribed framework, timing runs of DECLINE calls. */
 async function declineTarget(concurrency: number, secure: boolean) {

@@ -98,6 +98,15 @@ const pool = new Agent({
   scheduling: "lifo",
 });
 
+/**
+ * Connections per server of the process's pool (default 8). For a process that speaks for many
+ * clients at once, the agent emulator of the scale benches: thousands of agents' calls behind
+ * 8 connections waited tens of seconds, where each real agent has connections of its own.
+ */
+export function setCallPoolMaxSockets(maxSockets: number): void {
+  pool.maxSockets = maxSockets;
+}
+
 /** The https pool and the tls options of unpooled https requests, made at first use. */
 let https: { pool: HttpsAgent; options: Record<string, unknown> } | undefined;
 onProcessTlsChange(() => {

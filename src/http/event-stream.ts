@@ -81,7 +81,7 @@ export class EventStream {
   /** The allowance of the oversized record in the backlog (bytes), 0 when none is. */
   #oversized = 0;
 
-  /** Sends the `200` head at once, so the client learns the stream id before any record. */
+  /** Sends the `200` head in this turn, so the client learns the stream id before any record. */
   constructor(res: ServerResponse, options: EventStreamOptions = {}) {
     assert(!res.headersSent, "EventStream: response headers already sent");
     this.res = res;
@@ -111,6 +111,9 @@ export class EventStream {
     };
     if (this.streamId !== undefined) headers["Mesos-Stream-Id"] = this.streamId;
     res.writeHead(200, headers);
+    // The head joins the records sent in this turn (SUBSCRIBED, a first PING) in one socket
+    // write: a write each cost more than the whole re-registration of an agent's tasks.
+    this.#coalesce();
     res.flushHeaders();
     // 'close' fires when the response finished or the connection went away, whichever first.
     res.on("close", () => this.finish("client_disconnected"));

@@ -10,6 +10,7 @@ import {
   agentAcknowledgeEvent,
   agentPingEvent,
   agentRunTaskEvent,
+  agentSubscribeCall,
   agentUpdateCall,
   anyOf,
 } from "./fast-path.ts";
@@ -127,7 +128,7 @@ export const AgentCall = z.object({
     .optional(),
 });
 export type AgentCall = z.output<typeof AgentCall>;
-registerFastPath(AgentCall, agentUpdateCall);
+registerFastPath(AgentCall, anyOf(agentUpdateCall, agentSubscribeCall));
 
 // --- master -> agent ---------------------------------------------------------------------
 

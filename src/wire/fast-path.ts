@@ -1,7 +1,8 @@
 // Fast paths for the few small messages every status update sends across a process boundary:
 // the agent's UPDATE call (at the master), the master's UPDATE event (at a scheduler), the
 // scheduler's ACKNOWLEDGE call (at the master) and the master's ACKNOWLEDGE event (at the
-// agent). Each is still validated where it enters the process; a shape below only recognises,
+// agent); and the agent's SUBSCRIBE, which after a master failover every agent sends at once
+// with all its tasks (zod's parse of it was half the master's cost of a re-registration). Each is still validated where it enters the process; a shape below only recognises,
 // without zod, JSON that its schema would accept and give back unchanged, and parseWire then
 // returns it as it is (see `registerFastPath` in json.ts). Zod's general machinery cost
 // several times more per message than the rest of handling it.
@@ -11,7 +12,7 @@
 // ones), base64 checked with the schema's own pattern. Anything else, null included, falls
 // through to zod, so what is refused and every error message are zod's, unchanged. Under the
 // test runner parseWire also runs zod on what a shape accepted and checks the two agree.
-import { FRAMEWORK_CAPABILITY_TYPES } from "./framework.ts";
+import { AGENT_CAPABILITY_TYPES, FRAMEWORK_CAPABILITY_TYPES } from "./framework.ts";
 import { BASE64 } from "./json.ts";
 import { REASONS, SOURCES, TASK_STATES } from "./status.ts";
 
@@ -22,6 +23,11 @@ export const text: Shape = (v) => typeof v === "string";
 export const number: Shape = (v) => typeof v === "number";
 export const boolean: Shape = (v) => typeof v === "boolean";
 export const base64: Shape = (v) => typeof v === "string" && BASE64.test(v);
+/** A proto int32 given as a JSON number (the schema also converts "1"). */
+export const int32: Shape = (v) =>
+  typeof v === "number" && Number.isInteger(v) && v >= -(2 ** 31) && v <= 2 ** 31 - 1;
+/** A repeated field left empty: `[]`. */
+const none: Shape = (v) => Array.isArray(v) && v.length === 0;
 
 export function oneOf(values: readonly string[]): Shape {
   const known = new Set(values);
@@ -172,3 +178,47 @@ export const agentRunTaskEvent = typed(
 
 /** Agent channel Event PING. */
 export const agentPingEvent = typed("PING", complete({ connected: boolean }));
+
+/** A task as an agent reports it when it (re-)subscribes: scalar resources, plain statuses. */
+const reportedTask = exact(
+  {
+    name: text,
+    task_id: id,
+    framework_id: id,
+    executor_id: id,
+    agent_id: id,
+    state: oneOf(TASK_STATES),
+    resources: arrayOf(scalarResource),
+    statuses: arrayOf(plainTaskStatus),
+    status_update_state: oneOf(TASK_STATES),
+    status_update_uuid: base64,
+  },
+  ["name", "task_id", "framework_id", "agent_id", "state"],
+);
+
+/**
+ * Agent channel Call SUBSCRIBE of an agent with scalar resources and no attributes, running
+ * plain tasks of command executors (src/agent/core/registration.ts subscribeCall).
+ */
+export const agentSubscribeCall = typed(
+  "SUBSCRIBE",
+  exact(
+    {
+      agent_info: exact({ hostname: text, port: int32, resources: arrayOf(scalarResource), id }, [
+        "hostname",
+        "port",
+      ]),
+      agent_id: id,
+      address: complete({ ip: text, port: int32 }),
+      version: text,
+      capabilities: arrayOf(complete({ type: oneOf(AGENT_CAPABILITY_TYPES) })),
+      total_resources: arrayOf(scalarResource),
+      checkpointed_resources: arrayOf(scalarResource),
+      executors: none,
+      tasks: arrayOf(reportedTask),
+      frameworks: arrayOf(frameworkInfo),
+    },
+    ["agent_info", "version"],
+  ),
+  { agent_id: id },
+);

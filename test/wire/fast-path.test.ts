@@ -8,6 +8,7 @@ import {
   agentAcknowledgeEvent,
   agentPingEvent,
   agentRunTaskEvent,
+  agentSubscribeCall,
   agentUpdateCall,
   updateEvent,
 } from "../../src/wire/fast-path.ts";
@@ -100,6 +101,62 @@ const cases: [string, z.ZodType, (json: unknown) => boolean, Record<string, unkn
     },
   ],
   ["agent PING event", AgentEvent, agentPingEvent, { type: "PING", ping: { connected: true } }],
+  [
+    "agent SUBSCRIBE call (re-registration with a task)",
+    AgentCall,
+    agentSubscribeCall,
+    {
+      type: "SUBSCRIBE",
+      agent_id: { value: "a-1" },
+      subscribe: {
+        agent_info: {
+          hostname: "h-1",
+          port: 5051,
+          resources: [{ name: "cpus", type: "SCALAR", scalar: { value: 2 } }],
+          id: { value: "a-1" },
+        },
+        agent_id: { value: "a-1" },
+        address: { ip: "10.0.0.1", port: 5051 },
+        version: "1.11.0",
+        capabilities: [{ type: "MULTI_ROLE" }],
+        total_resources: [{ name: "mem", type: "SCALAR", scalar: { value: 64 } }],
+        checkpointed_resources: [],
+        executors: [],
+        tasks: [
+          {
+            name: "t-1",
+            task_id: { value: "t-1" },
+            framework_id: { value: "f-1" },
+            executor_id: { value: "e-1" },
+            agent_id: { value: "a-1" },
+            state: "TASK_RUNNING",
+            resources: [
+              {
+                name: "cpus",
+                type: "SCALAR",
+                scalar: { value: 0.1 },
+                allocation_info: { role: "web" },
+              },
+            ],
+            statuses: [status],
+            status_update_state: "TASK_RUNNING",
+            status_update_uuid: UUID,
+          },
+        ],
+        frameworks: [
+          {
+            user: "root",
+            name: "bench",
+            id: { value: "f-1" },
+            failover_timeout: 0,
+            checkpoint: true,
+            roles: ["web"],
+            capabilities: [{ type: "MULTI_ROLE" }],
+          },
+        ],
+      },
+    },
+  ],
 ];
 
 /** What parseWire answered before fast paths: the schema on the JSON without nulls. */

@@ -76,6 +76,10 @@ export class Registrar implements RegistryStore {
           continue;
         }
         await this.#write(batch);
+        // The requests that arrived during the write (sqlite's fsync blocks the event loop)
+        // are read before the next batch is taken, so they share one write: without this
+        // yield each agent of a registration herd got a write (an fsync) of its own.
+        await new Promise<void>((resolve) => setImmediate(resolve));
       }
     } finally {
       this.#draining = undefined;
