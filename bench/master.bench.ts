@@ -2,7 +2,7 @@
 // (keep-alive DECLINE -> 202), offer -> launch -> TASK_RUNNING throughput driving the MasterCore
 // and Allocator in-process with simulated agents (calls parsed with the wire schemas, no HTTP),
 // and master memory per agent and per task (heap delta / count). Bounded in count and time.
-import { fork } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { Agent, request } from "node:http";
 import { Allocator } from "../src/allocator/index.ts";
@@ -86,7 +86,7 @@ const BENCH_AUTH = {
   Authorization: `Basic ${Buffer.from("bench:bench-secret").toString("base64")}`,
 };
 
-interface ChildMaster {
+export interface ChildMaster {
   readonly url: string;
   readonly port: number;
   readonly id: string;
@@ -100,15 +100,22 @@ function profileFlags(): string[] {
   return dir === undefined ? [] : ["--cpu-prof", `--cpu-prof-dir=${dir}`];
 }
 
-/** Starts bench/master-child.ts with these flags and waits until it listens. */
-async function childMaster(flags: Record<string, string>): Promise<ChildMaster> {
+/**
+ * Starts bench/master-child.ts with these flags (and extra node options, environment) and
+ * waits until it listens; `child` is there for IPC messages of its own (master-child.ts).
+ */
+export async function childMaster(
+  flags: Record<string, string>,
+  node: { execArgv?: string[]; env?: Record<string, string> } = {},
+): Promise<ChildMaster & { child: ChildProcess }> {
   const child = fork(
     new URL("./master-child.ts", import.meta.url).pathname,
     [JSON.stringify(flags)],
     {
       // BENCH_MASTER_PROF=<dir>: each bench master writes a CPU profile there (node --cpu-prof).
-      execArgv: ["--import", "tsx", ...profileFlags()],
+      execArgv: ["--import", "tsx", ...profileFlags(), ...(node.execArgv ?? [])],
       stdio: ["ignore", "ignore", "inherit", "ipc"],
+      ...(node.env === undefined ? {} : { env: { ...process.env, ...node.env } }),
     },
   );
   const next = <T>() =>
@@ -118,6 +125,7 @@ async function childMaster(flags: Record<string, string>): Promise<ChildMaster> 
     });
   const { url, port, id } = await next<{ url: string; port: number; id: string }>();
   return {
+    child,
     url,
     port,
     id,

@@ -1,0 +1,403 @@
+// State queries at scale (issue 21): a real master process (bench/master-child.ts) with fake
+// agents and tasks on the real agent channel (bench/ui-bench-cluster.ts); `/master/state` and
+// the operator API's GET_STATE (JSON and protobuf) timed end to end, request to last byte (the
+// client's JSON.parse of the answer beside it), and the latency of what else the master does
+// while it answers: allocation cycles and a scheduler call (DECLINE -> 202), p99 during state
+// queries vs without. Mesos 1.7 took ~3.1 s for 20,000 agents, 200,000 running and 200,000
+// completed tasks (reference mesos-api.md §6.5).
+//
+// The completed tasks are real: the scheduler's tasks finish (churn) and are launched again on
+// the freed resources, and one framework keeps them all (--max_completed_tasks_per_framework
+// set to their count; Mesos's default of 1,000 would keep 1,000).
+//
+// Sizes: STATE_BENCH_AGENTS (20,000, capped below the open-file limit: each fake agent is one
+// socket in this process and one in the master's), STATE_BENCH_RUNNING (200,000),
+// STATE_BENCH_COMPLETED (200,000), STATE_BENCH_QUERIES (3 of each kind).
+import { execSync } from "node:child_process";
+import { Agent, request } from "node:http";
+import { loadavg } from "node:os";
+import { type BenchRow, type BenchSuite, nowMs, round, withTarget } from "./harness.ts";
+import { childMaster } from "./master.bench.ts";
+import { FakeCluster } from "./ui-bench-cluster.ts";
+
+const QUERY_TARGET_MS = 1_000;
+/** Sockets each process needs beside the agents' streams (calls, stdio, the query). */
+const FD_RESERVE = 600;
+/** Tasks finished per churn step while the completed history is built. */
+const CHURN_STEP = 5_000;
+const LAUNCH_TIMEOUT_MS = 30 * 60_000;
+/** The quiet window's length; and how often the scheduler-call probe calls. */
+const QUIET_MS = 4_000;
+const CALL_GAP_MS = 10;
+/** Light steady churn during both windows, so allocation cycles have work to do. */
+const CHURN_PER_TICK = 5;
+const CHURN_TICK_MS = 100;
+const ALLOCATION_INTERVAL = "100ms";
+
+const progress = (what: string) => console.error(`state bench: ${what}`);
+
+function setting(name: string, fallback: number): number {
+  const n = Number(process.env[`STATE_BENCH_${name}`]);
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+function fdLimit(): number {
+  return Number(execSync("ulimit -n", { shell: "/bin/sh" }).toString().trim()) || 1024;
+}
+
+interface Probe {
+  cycles: [number, number][];
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  heapUsedMb: number;
+  rssMb: number;
+  loadavg: number[];
+}
+
+type Master = Awaited<ReturnType<typeof childMaster>>;
+
+function probe(master: Master): Promise<Probe> {
+  return new Promise((resolve) => {
+    const on = (m: unknown) => {
+      const p = (m as { probe?: Probe }).probe;
+      if (p === undefined) return;
+      master.child.off("message", on);
+      resolve(p);
+    };
+    master.child.on("message", on);
+    master.child.send("probe");
+  });
+}
+
+interface Answer {
+  status: number;
+  firstByteMs: number;
+  lastByteMs: number;
+  bytes: number;
+  parseMs: number;
+  body: unknown;
+}
+
+/** One request, timed to its first and last byte; the body parsed after (JSON) or kept. */
+function query(port: number, path: string, method: string, body?: string, accept?: string) {
+  return new Promise<Answer>((resolve, reject) => {
+    const start = nowMs();
+    let firstByteMs = 0;
+    const chunks: Buffer[] = [];
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method,
+        agent: false,
+        headers: {
+          ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+          Accept: accept ?? "application/json",
+        },
+      },
+      (res) => {
+        res.on("data", (chunk: Buffer) => {
+          if (chunks.length === 0) firstByteMs = nowMs() - start;
+          chunks.push(chunk);
+        });
+        res.on("end", () => {
+          const lastByteMs = nowMs() - start;
+          const buffer = Buffer.concat(chunks);
+          const parseStart = nowMs();
+          const json = accept === undefined && res.statusCode === 200;
+          const parsed = json ? JSON.parse(buffer.toString("utf8")) : undefined;
+          resolve({
+            status: res.statusCode ?? 0,
+            firstByteMs: round(firstByteMs, 1),
+            lastByteMs: round(lastByteMs, 1),
+            bytes: buffer.length,
+            parseMs: json ? round(nowMs() - parseStart, 1) : 0,
+            body: parsed,
+          });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+/** DECLINE -> 202 latencies, one call at a time, until `stop()` is called. */
+function declineLoop(cluster: FakeCluster, port: number) {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const { frameworkId, streamId } = cluster.scheduler;
+  const body = JSON.stringify({
+    framework_id: { value: frameworkId },
+    type: "DECLINE",
+    decline: { offer_ids: [{ value: `${frameworkId}-O999999999` }] },
+  });
+  const latencies: number[] = [];
+  let running = true;
+  const one = () =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: "127.0.0.1",
+          port,
+          path: "/api/v1/scheduler",
+          method: "POST",
+          agent,
+          headers: { "Content-Type": "application/json", "Mesos-Stream-Id": streamId },
+        },
+        (res) => {
+          res.resume();
+          res.on("end", () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on("error", reject);
+      req.end(body);
+    });
+  const done = (async () => {
+    while (running) {
+      const start = nowMs();
+      const status = await one();
+      if (status !== 202) throw new Error(`DECLINE answered ${status}`);
+      latencies.push(nowMs() - start);
+      await new Promise((resolve) => setTimeout(resolve, CALL_GAP_MS));
+    }
+  })();
+  return {
+    async stop(): Promise<number[]> {
+      running = false;
+      await done;
+      agent.destroy();
+      return latencies;
+    },
+  };
+}
+
+function p99(samples: readonly number[]): number {
+  if (samples.length === 0) return 0;
+  const sorted = [...samples].sort((a, b) => a - b);
+  return round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))]!, 1);
+}
+
+interface Window {
+  declineP99Ms: number;
+  declines: number;
+  cycleP99Ms: number;
+  gapP99Ms: number;
+  cycles: number;
+  probe: Probe;
+}
+
+/** Runs `during` with the DECLINE probe and steady churn going; what the master did meanwhile. */
+async function window(
+  master: Master,
+  cluster: FakeCluster,
+  during: () => Promise<void>,
+): Promise<Window> {
+  await probe(master);
+  const calls = declineLoop(cluster, master.port);
+  const churn = setInterval(() => cluster.churn(CHURN_PER_TICK), CHURN_TICK_MS);
+  await during();
+  clearInterval(churn);
+  const latencies = await calls.stop();
+  const seen = await probe(master);
+  const gaps = seen.cycles.slice(1).map(([start], i) => start - seen.cycles[i]![0]);
+  return {
+    declineP99Ms: p99(latencies),
+    declines: latencies.length,
+    cycleP99Ms: p99(seen.cycles.map(([, ms]) => ms)),
+    gapP99Ms: p99(gaps),
+    cycles: seen.cycles.length,
+    probe: seen,
+  };
+}
+
+interface Shape {
+  agents: number;
+  running: number;
+  completed: number;
+}
+
+/** Registers the agents, launches the running tasks, then finishes (and relaunches) tasks
+ *  until the completed history holds `completed`. */
+async function fill(cluster: FakeCluster, shape: Shape): Promise<void> {
+  progress(`registering ${shape.agents} agents`);
+  await cluster.registerAgents();
+  progress(`launching ${shape.running} tasks`);
+  await cluster.launchTasks(LAUNCH_TIMEOUT_MS);
+  for (let done = 0; done < shape.completed; ) {
+    const step = Math.min(CHURN_STEP, shape.completed - done);
+    cluster.churn(step);
+    done += step;
+    const deadline = Date.now() + LAUNCH_TIMEOUT_MS;
+    while (cluster.running < shape.running) {
+      if (Date.now() > deadline) throw new Error("relaunching finished tasks timed out");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    if (done % 50_000 === 0 || done === shape.completed) progress(`${done} tasks completed`);
+  }
+}
+
+/** Counts in a /master/state answer, to check the master holds what the bench built. */
+function stateCounts(body: unknown): { agents: number; running: number; completed: number } {
+  const s = body as {
+    slaves: unknown[];
+    frameworks: { tasks: unknown[]; completed_tasks: unknown[] }[];
+  };
+  let running = 0;
+  let completed = 0;
+  for (const f of s.frameworks) {
+    running += f.tasks.length;
+    completed += f.completed_tasks.length;
+  }
+  return { agents: s.slaves.length, running, completed };
+}
+
+type Kind = { name: string; path: string; method: string; body?: string; accept?: string };
+
+const KINDS: Kind[] = [
+  { name: "/master/state", path: "/master/state", method: "GET" },
+  {
+    name: "GET_STATE (JSON)",
+    path: "/api/v1",
+    method: "POST",
+    body: JSON.stringify({ type: "GET_STATE" }),
+  },
+  {
+    name: "GET_STATE (protobuf)",
+    path: "/api/v1",
+    method: "POST",
+    body: JSON.stringify({ type: "GET_STATE" }),
+    accept: "application/x-protobuf",
+  },
+];
+
+async function run(): Promise<BenchRow[]> {
+  const limit = fdLimit();
+  const asked = setting("AGENTS", 20_000);
+  const shape: Shape = {
+    agents: Math.min(asked, limit - FD_RESERVE),
+    running: setting("RUNNING", 200_000),
+    completed: setting("COMPLETED", 200_000),
+  };
+  if (shape.agents < asked) {
+    progress(`${shape.agents} agents, not ${asked}: the open-file limit is ${limit}`);
+  }
+  const queries = setting("QUERIES", 3);
+  const master = await childMaster(
+    {
+      registry: "in_memory",
+      port: "0",
+      ip: "127.0.0.1",
+      agent_ping_timeout: "10mins",
+      allocation_interval: ALLOCATION_INTERVAL,
+      max_completed_tasks_per_framework: String(shape.completed),
+    },
+    { execArgv: ["--max-old-space-size=8192"], env: { BENCH_MASTER_PROBE: "1" } },
+  );
+  const cluster = new FakeCluster(master.port, { agents: shape.agents, tasks: shape.running });
+  try {
+    await fill(cluster, shape);
+    const held = stateCounts((await query(master.port, "/master/state", "GET")).body);
+    progress(`the master holds ${JSON.stringify(held)}`);
+    const size = { ...held, load1: round(loadavg()[0]!, 2) };
+    const quiet = await window(master, cluster, () => new Promise((r) => setTimeout(r, QUIET_MS)));
+    const rows: BenchRow[] = [];
+    const busy: Window[] = [];
+    for (const kind of KINDS) {
+      const answers: Answer[] = [];
+      busy.push(
+        await window(master, cluster, async () => {
+          for (let i = 0; i < queries; i++) {
+            answers.push(await query(master.port, kind.path, kind.method, kind.body, kind.accept));
+          }
+        }),
+      );
+      const sorted = answers.sort((a, b) => a.lastByteMs - b.lastByteMs);
+      const median = sorted[sorted.length >> 1]!;
+      progress(`${kind.name}: ${JSON.stringify({ ...median, body: undefined })}`);
+      rows.push(
+        withTarget(
+          {
+            name: `${kind.name}: request to last byte (median of ${queries})`,
+            value: median.lastByteMs,
+            unit: "ms",
+            status: median.status,
+            firstByteMs: median.firstByteMs,
+            clientParseMs: median.parseMs,
+            mb: round(median.bytes / 2 ** 20, 1),
+            ...size,
+          },
+          QUERY_TARGET_MS,
+        ),
+      );
+    }
+    rows.push(...latencyRows(quiet, busy, size));
+    return rows;
+  } finally {
+    cluster.close();
+    await master.close();
+  }
+}
+
+function latencyRows(
+  quiet: Window,
+  busy: readonly Window[],
+  size: Record<string, number>,
+): BenchRow[] {
+  const worst = (pick: (w: Window) => number) => Math.max(...busy.map(pick));
+  const during = busy.at(-1)!.probe;
+  const rows = (what: string, pick: (w: Window) => number, count: (w: Window) => number) => [
+    {
+      name: `${what} p99, no state query`,
+      value: pick(quiet),
+      unit: "ms",
+      samples: count(quiet),
+      ...size,
+    },
+    {
+      name: `${what} p99, during state queries (worst kind)`,
+      value: worst(pick),
+      unit: "ms",
+      samples: busy.reduce((n, w) => n + count(w), 0),
+      ...size,
+    },
+  ];
+  return [
+    ...rows(
+      "scheduler call DECLINE -> 202",
+      (w) => w.declineP99Ms,
+      (w) => w.declines,
+    ),
+    ...rows(
+      `allocation cycle run time (every ${ALLOCATION_INTERVAL})`,
+      (w) => w.cycleP99Ms,
+      (w) => w.cycles,
+    ),
+    ...rows(
+      "allocation cycle start to next start",
+      (w) => w.gapP99Ms,
+      (w) => w.cycles,
+    ),
+    ...rows(
+      "master event loop delay",
+      (w) => round(w.probe.loopDelayP99Ms, 1),
+      () => 1,
+    ),
+    {
+      name: "master heap used after the queries",
+      value: round(during.heapUsedMb, 0),
+      unit: "MB",
+      rssMb: round(during.rssMb, 0),
+      masterLoad1: round(during.loadavg[0]!, 2),
+      ...size,
+    },
+  ];
+}
+
+export const suite: BenchSuite = {
+  name: "state",
+  description:
+    "/master/state and GET_STATE of a real master with 20,000 fake agents, 200,000 running and 200,000 completed tasks: end to end, and allocation/scheduler-call p99 during the queries",
+  run,
+};
