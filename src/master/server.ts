@@ -267,7 +267,11 @@ class MasterProcess {
       onAbort: () => void this.stop(),
       timings: this.metrics.timings,
     });
-    hub = new OperatorEventHub(() => core.getState(), flags.maxOperatorEventStreamSubscribers);
+    hub = new OperatorEventHub(
+      () => core.getState(),
+      flags.maxOperatorEventStreamSubscribers,
+      () => core.getStateDocument(),
+    );
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
     // back in time are marked unreachable (the core's recovery, reference §5.8).
