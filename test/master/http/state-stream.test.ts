@@ -1,0 +1,150 @@
+// The master's state printed as it is written (issue 21): /master/state and GET_STATE answer
+// in chunks, their text is the state (running, completed, unicode, Infinity limits) as before,
+// and a scheduler call made while a large state is being written is answered before its end.
+import assert from "node:assert/strict";
+import { request } from "node:http";
+import { before, describe, it } from "node:test";
+import { scalar } from "../scheduler-calls.ts";
+import { acceptLaunch, currentOffer, getJson, type Loose, webFramework } from "./helpers.ts";
+import { masterSuite } from "./suite.ts";
+
+const TASKS = 48;
+/** Each task's label: TASKS of them make a state of several chunks (JSON_CHUNK_CHARS). */
+const LABEL_CHARS = 40_000;
+
+interface Timeline {
+  events: string[];
+  chunks: number;
+  transferEncoding: string | undefined;
+}
+
+/** Requests `path`; once its first chunk arrives, makes `call`; records what ended first. */
+function stateWithCallDuring(
+  port: number,
+  path: string,
+  body: string | undefined,
+  call: () => Promise<{ status: number }>,
+): Promise<Timeline> {
+  return new Promise((resolve, reject) => {
+    const timeline: Timeline = { events: [], chunks: 0, transferEncoding: undefined };
+    let called: Promise<void> | undefined;
+    const req = request(
+      {
+        host: "127.0.0.1",
+        port,
+        path,
+        method: body === undefined ? "GET" : "POST",
+        headers: {
+          "Content-Type": "application/json",
+        },
+      },
+      (res) => {
+        timeline.transferEncoding = res.headers["transfer-encoding"];
+        res.on("data", () => {
+          timeline.chunks++;
+          called ??= call().then((answer) => {
+            timeline.events.push(`call answered ${answer.status}`);
+          });
+        });
+        res.on("end", () => {
+          timeline.events.push("state ended");
+          void (called ?? Promise.resolve()).then(() => resolve(timeline), reject);
+        });
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+describe("the state printed as it is written", () => {
+  const { master, agent, scheduler } = masterSuite({
+    flags: { allocation_interval: "50ms" },
+    agent: { hostname: "state-agent" },
+    framework: webFramework("ünïcode ✓", "state 雪 🚀"),
+  });
+  before(async () => {
+    const offer = await currentOffer(master, scheduler);
+    const tasks = Array.from({ length: TASKS }, (_, i) => ({
+      name: `task ${i} ✓`,
+      task_id: { value: `t-${i}` },
+      agent_id: offer.agent_id,
+      resources: [scalar("cpus", 0.01, "web")],
+      limits: { cpus: "Infinity" },
+      labels: { labels: [{ key: "pad", value: `${"é".repeat(LABEL_CHARS)}` }] },
+      command: { value: "sleep 100" },
+    }));
+    const res = await acceptLaunch(scheduler, [offer.id], tasks);
+    assert.equal(res.status, 202, res.body);
+    for (let i = 0; i < TASKS; i++) await agent.waitFor("RUN_TASK");
+    await agent.sendUpdate(scheduler.frameworkId, "t-0", "TASK_RUNNING");
+    await agent.sendUpdate(scheduler.frameworkId, "t-1", "TASK_FINISHED");
+    for (let i = 0; i < 2; i++) {
+      const { status } = (await scheduler.events.next("UPDATE")).update as Loose;
+      const ack = await scheduler.call({
+        type: "ACKNOWLEDGE",
+        acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+      });
+      assert.equal(ack.status, 202, ack.body);
+    }
+  });
+
+  const decline = () =>
+    scheduler.call({
+      type: "DECLINE",
+      decline: { offer_ids: [{ value: `${scheduler.frameworkId}-O999999` }] },
+    });
+
+  it("/master/state lists running, staging and completed tasks with their unicode and limits", async () => {
+    const { status, json } = await getJson(`${master.url}/master/state`);
+    assert.equal(status, 200);
+    const f = (json as Loose).frameworks[0];
+    assert.equal(f.name, "state 雪 🚀");
+    assert.equal(f.user, "ünïcode ✓");
+    assert.equal(f.tasks.length, TASKS - 1);
+    assert.deepEqual(
+      f.completed_tasks.map((t: Loose) => [t.id, t.state]),
+      [["t-1", "TASK_FINISHED"]],
+    );
+    const running = f.tasks.find((t: Loose) => t.id === "t-0");
+    assert.equal(running.state, "TASK_RUNNING");
+    assert.equal(running.name, "task 0 ✓");
+    // Legacy JSON is JSON.stringify's: a limit of Infinity shows as null, as before.
+    assert.deepEqual(running.limits, { cpus: { value: null } });
+    assert.equal(running.labels[0].value.length, LABEL_CHARS);
+    assert.deepEqual(json.orphan_tasks, []);
+  });
+
+  it("GET_STATE shows the same tasks, Infinity as Mesos prints it, no empty lists", async () => {
+    const res = await fetch(`${master.url}/api/v1`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", Accept: "application/json" },
+      body: JSON.stringify({ type: "GET_STATE" }),
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    const text = await res.text();
+    assert.match(text, /"limits":\{"cpus":\{"value":Infinity\}\}/);
+    assert.doesNotMatch(text, /"unreachable_tasks"/);
+    const state = JSON.parse(text.replaceAll(":Infinity", ':"Infinity"')) as Loose;
+    const tasks = state.get_state.get_tasks;
+    assert.equal(tasks.tasks.length, TASKS - 1);
+    assert.deepEqual(
+      tasks.completed_tasks.map((t: Loose) => t.task_id.value),
+      ["t-1"],
+    );
+    assert.equal(tasks.tasks[0].user, "ünïcode ✓");
+  });
+
+  for (const [name, path, body] of [
+    ["/master/state", "/master/state", undefined],
+    ["GET_STATE", "/api/v1", JSON.stringify({ type: "GET_STATE" })],
+  ] as const) {
+    it(`a scheduler call made while ${name} is written is answered before its last chunk`, async () => {
+      const timeline = await stateWithCallDuring(master.port, path, body, decline);
+      assert.equal(timeline.transferEncoding, "chunked");
+      assert.ok(timeline.chunks > 1, `${timeline.chunks} chunks`);
+      assert.deepEqual(timeline.events, ["call answered 202", "state ended"]);
+    });
+  }
+});
