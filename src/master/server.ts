@@ -43,6 +43,7 @@ import { registerLegacyResourceOperations } from "./http/operator-resource-calls
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import { operationAuthorizer } from "./http/security-checks.ts";
+import { v1Texts } from "./http/state-json.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
@@ -270,7 +271,7 @@ class MasterProcess {
     hub = new OperatorEventHub(
       () => core.getState(),
       flags.maxOperatorEventStreamSubscribers,
-      () => core.getStateDocument(),
+      () => core.getStateDocument(v1Texts),
     );
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come

@@ -22,11 +22,20 @@ export class StreamedObject {
   constructor(readonly members: readonly (readonly [string, unknown])[]) {}
 }
 
+/**
+ * An item's printed text kept from an earlier answer: `fragment(item, print)` returns the text
+ * it keeps for the item while still valid, else `print(item)` (the item rendered and printed
+ * now), which it may keep. Its validity is the keeper's to judge (state-json.ts).
+ */
+export type Fragments<T> = (item: T, print: (item: T) => string) => string;
+
 /** A list printed item by item: `render` turns each item into the JSON value it shows as. */
 export class StreamedArray<T = unknown> {
   constructor(
     readonly items: readonly T[],
     readonly render: (item: T) => unknown,
+    /** Kept texts of items; an item with one renders to a plain value (no markers). */
+    readonly fragments?: Fragments<T>,
   ) {}
 }
 
@@ -76,9 +85,18 @@ function* printValue(value: unknown, dialect: JsonDialect, out: Out): Generator<
     out.text += "}";
   } else if (value instanceof StreamedArray) {
     out.text += "[";
-    const { items, render } = value;
+    const { items, render, fragments } = value;
+    const print = (raw: unknown) => printPlain(render(raw), dialect, out);
     for (let i = 0; i < items.length; i++) {
       if (i > 0) out.text += ",";
+      if (fragments !== undefined) {
+        out.text += fragments(items[i]!, print);
+        if (out.text.length >= JSON_CHUNK_CHARS) {
+          yield out.text;
+          out.text = "";
+        }
+        continue;
+      }
       const item = render(items[i]);
       if (leftOut("item", item, dialect)) {
         // Inside an array, what the dialect leaves out shows as null (as JSON.stringify has it).
@@ -101,4 +119,13 @@ function* printValue(value: unknown, dialect: JsonDialect, out: Out): Generator<
     yield out.text;
     out.text = "";
   }
+}
+
+/** An array item that holds no markers, as its text. */
+function printPlain(item: unknown, dialect: JsonDialect, out: Out): string {
+  if (leftOut("item", item, dialect)) return "null";
+  if (item instanceof StreamedObject || item instanceof StreamedArray) {
+    return jsonText(item, dialect);
+  }
+  return out.print(item) ?? "null";
 }

@@ -89,3 +89,15 @@ test("items are rendered as they are printed, not before", () => {
   chunks.next();
   assert.ok(rendered.length > 0 && rendered.length < items.length, `${rendered.length} rendered`);
 });
+
+test("a list with kept texts prints each kept text in place of printing the item again", () => {
+  const items = [{ id: "a" }, { id: "b", empty: [] }, { id: "c" }];
+  const kept = new Map<unknown, string>([[items[0], '{"id":"kept-a"}']]);
+  const doc = new StreamedArray(
+    items,
+    (t) => t,
+    (t, print) => kept.get(t) ?? print(t),
+  );
+  assert.equal(jsonText(doc, "wire"), '[{"id":"kept-a"},{"id":"b"},{"id":"c"}]');
+  assert.equal(jsonText(doc, "json"), '[{"id":"kept-a"},{"id":"b","empty":[]},{"id":"c"}]');
+});

@@ -47,6 +47,7 @@ import {
   getState,
   getTasks,
   stateDocument,
+  type TaskTexts,
 } from "./views.ts";
 import type { FrameworkInfo } from "./wire-types.ts";
 
@@ -228,8 +229,8 @@ export class MasterCore {
   }
 
   /** GET_STATE as a document printed as it is written (views.ts stateDocument). */
-  getStateDocument(): StreamedObject {
-    return stateDocument(this.#s);
+  getStateDocument(texts?: TaskTexts): StreamedObject {
+    return stateDocument(this.#s, texts);
   }
 
   getAgents(): ReturnType<typeof getAgents> {

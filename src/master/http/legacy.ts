@@ -28,7 +28,7 @@ import {
 } from "./legacy-render.ts";
 import { authorizeOne } from "./security-checks.ts";
 import { Viewer, viewSnapshot } from "./security-views.ts";
-import { streamedJsonOrJsonp } from "./state-json.ts";
+import { legacyTaskTexts, streamedJsonOrJsonp } from "./state-json.ts";
 
 export interface LegacyContext extends MasterHttpContext {
   readonly masterInfo: MasterInfo;
@@ -176,7 +176,8 @@ function state(ctx: LegacyContext, s: MasterSnapshot, whole: MasterSnapshot = s)
   const active = whole.agents.filter(
     (a) => a.connection === "registered" && !whole.activity(a.id).deactivated,
   ).length;
-  const tasks: TaskList = (list) => new StreamedArray(list, legacyTask);
+  const tasks: TaskList = (list) =>
+    new StreamedArray(list, legacyTask, (t, print) => legacyTaskTexts.text(t, undefined, print));
   const out: Json = {
     version: version.version,
     build_date: version.build_date,

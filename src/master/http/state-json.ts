@@ -7,6 +7,8 @@ import { verifyTrustedText } from "../../wire/json.ts";
 import { type JsonDialect, jsonChunks, jsonText, StreamedObject } from "../../wire/json-stream.ts";
 import { MasterResponse } from "../../wire/operator-master.ts";
 import type { MasterCore } from "../core/master.ts";
+import type { TaskRecord } from "../core/state.ts";
+import type { TaskTexts } from "../core/views.ts";
 
 /** `document` as a 200 JSON answer in chunks, wrapped when the query asks for `jsonp`. */
 export function streamedJsonOrJsonp(
@@ -42,7 +44,7 @@ function* wrapped(callback: string, document: unknown): Generator<string> {
 export function getStateJson(core: MasterCore): Reply {
   const document = new StreamedObject([
     ["type", "GET_STATE"],
-    ["get_state", core.getStateDocument()],
+    ["get_state", core.getStateDocument(v1Texts)],
   ]);
   verifyTrustedText(
     MasterResponse,
@@ -51,3 +53,76 @@ export function getStateJson(core: MasterCore): Reply {
   );
   return streamedJson(document, "wire");
 }
+
+/** What a task's kept text was printed from: every field its renderings read. */
+interface TaskText {
+  readonly agentId: string;
+  readonly executorId: string | undefined;
+  readonly info: TaskRecord["info"];
+  readonly role: string;
+  readonly resources: TaskRecord["resources"];
+  readonly state: TaskRecord["state"];
+  readonly statusUpdateState: TaskRecord["statusUpdateState"];
+  readonly statusUpdateUuid: string | undefined;
+  readonly statuses: TaskRecord["statuses"];
+  /** The statuses array grows in place past 8 entries (tasks.ts applyStatus). */
+  readonly statusCount: number;
+  readonly user: string | undefined;
+  readonly text: string;
+}
+
+function unchanged(kept: TaskText, task: TaskRecord, user: string | undefined): boolean {
+  return (
+    kept.state === task.state &&
+    kept.statuses === task.statuses &&
+    kept.statusCount === task.statuses.length &&
+    kept.statusUpdateState === task.statusUpdateState &&
+    kept.statusUpdateUuid === task.statusUpdateUuid &&
+    kept.info === task.info &&
+    kept.resources === task.resources &&
+    kept.agentId === task.agentId &&
+    kept.executorId === task.executorId &&
+    kept.role === task.role &&
+    kept.user === user
+  );
+}
+
+/**
+ * Each task's printed text, kept for the next state answer: most of the tasks of a big state
+ * (the completed ones, and running ones between updates) print the same text every time, and
+ * printing was most of an answer's time. A text is used only while every field it was printed
+ * from is still the task's own (records change in place: compared by identity and value);
+ * a task that changed is printed again. Kept in a WeakMap on the task records: the texts are
+ * bounded by the tasks the master holds (its --max_completed_* bounds) and go with them.
+ */
+export class TaskTextCache {
+  readonly #kept = new WeakMap<TaskRecord, TaskText>();
+
+  text(task: TaskRecord, user: string | undefined, print: (task: TaskRecord) => string): string {
+    const kept = this.#kept.get(task);
+    if (kept !== undefined && unchanged(kept, task, user)) return kept.text;
+    const text = print(task);
+    this.#kept.set(task, {
+      agentId: task.agentId,
+      executorId: task.executorId,
+      info: task.info,
+      role: task.role,
+      resources: task.resources,
+      state: task.state,
+      statusUpdateState: task.statusUpdateState,
+      statusUpdateUuid: task.statusUpdateUuid,
+      statuses: task.statuses,
+      statusCount: task.statuses.length,
+      user,
+      text,
+    });
+    return text;
+  }
+}
+
+/** Tasks as GET_STATE and SUBSCRIBED show them (protobuf JSON), and as /master/state does. */
+export const v1TaskTexts = new TaskTextCache();
+export const legacyTaskTexts = new TaskTextCache();
+
+/** v1TaskTexts as the core's stateDocument takes it. */
+export const v1Texts: TaskTexts = (task, user, print) => v1TaskTexts.text(task, user, print);

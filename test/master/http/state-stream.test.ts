@@ -136,6 +136,27 @@ describe("the state printed as it is written", () => {
     assert.equal(tasks.tasks[0].user, "ünïcode ✓");
   });
 
+  it("a task that changed after a state answer shows its new state in the next (kept texts)", async () => {
+    const stateOf = async (id: string) => {
+      const legacy = (await getJson(`${master.url}/master/state`)).json as Loose;
+      const v1 = await fetch(`${master.url}/api/v1`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ type: "GET_STATE" }),
+      });
+      const text = (await v1.text()).replaceAll(":Infinity", ':"Infinity"');
+      const tasks = (JSON.parse(text) as Loose).get_state.get_tasks.tasks as Loose[];
+      return [
+        legacy.frameworks[0].tasks.find((t: Loose) => t.id === id).state,
+        tasks.find((t) => t.task_id.value === id).state,
+      ];
+    };
+    assert.deepEqual(await stateOf("t-2"), ["TASK_STAGING", "TASK_STAGING"]);
+    await agent.sendUpdate(scheduler.frameworkId, "t-2", "TASK_RUNNING");
+    await scheduler.events.next("UPDATE");
+    assert.deepEqual(await stateOf("t-2"), ["TASK_RUNNING", "TASK_RUNNING"]);
+  });
+
   for (const [name, path, body] of [
     ["/master/state", "/master/state", undefined],
     ["GET_STATE", "/api/v1", JSON.stringify({ type: "GET_STATE" })],
