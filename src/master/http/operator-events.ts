@@ -170,8 +170,9 @@ export class OperatorEventHub {
     const queued = this.#pending.get(stream) ?? [];
     this.#pending.delete(stream);
     if (!stream.sendParts(parts, bytes)) return;
-    for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
+    // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
     stream.startHeartbeats();
+    for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
   }
 
   close(): void {

@@ -4,8 +4,16 @@
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { before, describe, it } from "node:test";
+import { subscribe } from "../../../src/http/client.ts";
 import { scalar } from "../scheduler-calls.ts";
-import { acceptLaunch, currentOffer, getJson, type Loose, webFramework } from "./helpers.ts";
+import {
+  acceptLaunch,
+  currentOffer,
+  EventReader,
+  getJson,
+  type Loose,
+  webFramework,
+} from "./helpers.ts";
 import { masterSuite } from "./suite.ts";
 
 const TASKS = 48;
@@ -134,6 +142,29 @@ describe("the state printed as it is written", () => {
       ["t-1"],
     );
     assert.equal(tasks.tasks[0].user, "ünïcode ✓");
+  });
+
+  it("the operator stream's SUBSCRIBED of a state of several chunks is whole, then HEARTBEAT, then what happened meanwhile", async () => {
+    const sub = await subscribe(`${master.url}/api/v1`, JSON.stringify({ type: "SUBSCRIBE" }));
+    assert.ok(sub.ok);
+    // Made while SUBSCRIBED may still be printing: its event must come after SUBSCRIBED.
+    await agent.sendUpdate(scheduler.frameworkId, "t-3", "TASK_RUNNING");
+    try {
+      const events = new EventReader(sub.events);
+      const first = (await events.nextAny()) as Loose;
+      assert.equal(first.type, "SUBSCRIBED");
+      const tasks = first.subscribed.get_state.get_tasks;
+      assert.equal(tasks.tasks.length + tasks.completed_tasks.length, TASKS);
+      assert.equal((await events.nextAny())?.type, "HEARTBEAT");
+      const t3 = tasks.tasks.find((t: Loose) => t.task_id.value === "t-3");
+      if (t3.state === "TASK_STAGING") {
+        const updated = (await events.next("TASK_UPDATED")) as Loose;
+        assert.equal(updated.task_updated.state, "TASK_RUNNING");
+      }
+    } finally {
+      sub.close();
+    }
+    await scheduler.events.next("UPDATE");
   });
 
   it("a task that changed after a state answer shows its new state in the next (kept texts)", async () => {
