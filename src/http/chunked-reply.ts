@@ -10,8 +10,8 @@ import { setImmediate as nextTurn } from "node:timers/promises";
 import { createGzip } from "node:zlib";
 import type { ChunkedReply } from "./response.ts";
 
-async function* paced(chunks: Iterable<string>): AsyncGenerator<string> {
-  for (const chunk of chunks) {
+async function* paced(chunks: ChunkedReply["chunks"]): AsyncGenerator<string | Uint8Array> {
+  for await (const chunk of chunks) {
     yield chunk;
     await nextTurn();
   }

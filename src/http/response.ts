@@ -49,7 +49,7 @@ export interface ChunkedReply {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
   /** The body in order; pulled one chunk at a time, as the socket takes them. */
-  readonly chunks: Iterable<string>;
+  readonly chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
 }
 
 export type Reply = HttpResponse | StreamReply | SseReply | FileReply | ChunkedReply;
@@ -89,7 +89,7 @@ export function jsonResponse(
 export function chunkedReply(
   status: number,
   headers: Record<string, string>,
-  chunks: Iterable<string>,
+  chunks: ChunkedReply["chunks"],
 ): ChunkedReply {
   return { kind: "chunked", status, headers, chunks };
 }

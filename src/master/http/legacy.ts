@@ -177,7 +177,9 @@ function state(ctx: LegacyContext, s: MasterSnapshot, whole: MasterSnapshot = s)
     (a) => a.connection === "registered" && !whole.activity(a.id).deactivated,
   ).length;
   const tasks: TaskList = (list) =>
-    new StreamedArray(list, legacyTask, (t, print) => legacyTaskTexts.text(t, undefined, print));
+    new StreamedArray(list, legacyTask, (t, print) =>
+      legacyTaskTexts.kept(t, undefined, () => print(t)),
+    );
   const out: Json = {
     version: version.version,
     build_date: version.build_date,

@@ -46,6 +46,7 @@ import { replyResponse } from "./scheduler-api.ts";
 import { authorizeCoreCall, authorizeMasterCall } from "./security-checks.ts";
 import { OperatorEventView, Viewer, viewMasterResponse } from "./security-views.ts";
 import { getStateJson } from "./state-json.ts";
+import { getStateProtobuf } from "./state-protobuf.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
 
@@ -179,9 +180,9 @@ async function handleOperatorCall(
         },
       });
     case "GET_STATE":
-      // JSON is printed as it is written; protobuf, and answers filtered by ACLs, at once.
-      if (accept.value === APPLICATION_JSON && viewerOf(ctx, principal) === undefined) {
-        return getStateJson(core);
+      // Printed (JSON) or encoded (protobuf) piece by piece; answers filtered by ACLs at once.
+      if (viewerOf(ctx, principal) === undefined) {
+        return accept.value === APPLICATION_JSON ? getStateJson(core) : getStateProtobuf(core);
       }
       return ok({ type: "GET_STATE", get_state: core.getState() });
     case "GET_AGENTS":

@@ -54,8 +54,8 @@ export function getStateJson(core: MasterCore): Reply {
   return streamedJson(document, "wire");
 }
 
-/** What a task's kept text was printed from: every field its renderings read. */
-interface TaskText {
+/** What a task's kept rendering was made from: every field its renderings read. */
+interface TaskKept<T> {
   readonly agentId: string;
   readonly executorId: string | undefined;
   readonly info: TaskRecord["info"];
@@ -67,11 +67,12 @@ interface TaskText {
   readonly statuses: TaskRecord["statuses"];
   /** The statuses array grows in place past 8 entries (tasks.ts applyStatus). */
   readonly statusCount: number;
-  readonly user: string | undefined;
-  readonly text: string;
+  /** What else it was made for (the user shown, the list it is in). */
+  readonly slot: string | undefined;
+  readonly value: T;
 }
 
-function unchanged(kept: TaskText, task: TaskRecord, user: string | undefined): boolean {
+function unchanged(kept: TaskKept<unknown>, task: TaskRecord, slot: string | undefined): boolean {
   return (
     kept.state === task.state &&
     kept.statuses === task.statuses &&
@@ -83,25 +84,25 @@ function unchanged(kept: TaskText, task: TaskRecord, user: string | undefined): 
     kept.agentId === task.agentId &&
     kept.executorId === task.executorId &&
     kept.role === task.role &&
-    kept.user === user
+    kept.slot === slot
   );
 }
 
 /**
- * Each task's printed text, kept for the next state answer: most of the tasks of a big state
- * (the completed ones, and running ones between updates) print the same text every time, and
- * printing was most of an answer's time. A text is used only while every field it was printed
- * from is still the task's own (records change in place: compared by identity and value);
- * a task that changed is printed again. Kept in a WeakMap on the task records: the texts are
- * bounded by the tasks the master holds (its --max_completed_* bounds) and go with them.
+ * Each task's rendering (printed text, encoded bytes), kept for the next state answer: most of
+ * the tasks of a big state (the completed ones, and running ones between updates) render the
+ * same every time, and rendering was most of an answer's time. A kept one is used only while
+ * every field it was made from is still the task's own (records change in place: compared by
+ * identity and value); a task that changed is rendered again. Kept in a WeakMap on the task
+ * records: bounded by the tasks the master holds (its --max_completed_* bounds), gone with them.
  */
-export class TaskTextCache {
-  readonly #kept = new WeakMap<TaskRecord, TaskText>();
+export class TaskKeptCache<T> {
+  readonly #kept = new WeakMap<TaskRecord, TaskKept<T>>();
 
-  text(task: TaskRecord, user: string | undefined, print: (task: TaskRecord) => string): string {
+  kept(task: TaskRecord, slot: string | undefined, make: () => T): T {
     const kept = this.#kept.get(task);
-    if (kept !== undefined && unchanged(kept, task, user)) return kept.text;
-    const text = print(task);
+    if (kept !== undefined && unchanged(kept, task, slot)) return kept.value;
+    const value = make();
     this.#kept.set(task, {
       agentId: task.agentId,
       executorId: task.executorId,
@@ -113,16 +114,17 @@ export class TaskTextCache {
       statusUpdateUuid: task.statusUpdateUuid,
       statuses: task.statuses,
       statusCount: task.statuses.length,
-      user,
-      text,
+      slot,
+      value,
     });
-    return text;
+    return value;
   }
 }
 
 /** Tasks as GET_STATE and SUBSCRIBED show them (protobuf JSON), and as /master/state does. */
-export const v1TaskTexts = new TaskTextCache();
-export const legacyTaskTexts = new TaskTextCache();
+export const v1TaskTexts = new TaskKeptCache<string>();
+export const legacyTaskTexts = new TaskKeptCache<string>();
 
 /** v1TaskTexts as the core's stateDocument takes it. */
-export const v1Texts: TaskTexts = (task, user, print) => v1TaskTexts.text(task, user, print);
+export const v1Texts: TaskTexts = (task, user, print) =>
+  v1TaskTexts.kept(task, user, () => print(task));

@@ -5,6 +5,9 @@ import assert from "node:assert/strict";
 import { request } from "node:http";
 import { before, describe, it } from "node:test";
 import { subscribe } from "../../../src/http/client.ts";
+import { parseWireText } from "../../../src/wire/json.ts";
+import { MasterResponse } from "../../../src/wire/operator-master.ts";
+import { encodeProtobufChecked } from "../../../src/wire/protobuf.ts";
 import { scalar } from "../scheduler-calls.ts";
 import {
   acceptLaunch,
@@ -97,6 +100,25 @@ describe("the state printed as it is written", () => {
     }
   });
 
+  /** `answers` protobuf GET_STATEs, each the bytes of the JSON answer's state encoded at once. */
+  const protobufMatchesJson = async (answers: number) => {
+    const call = (accept: string) =>
+      fetch(`${master.url}/api/v1`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: accept },
+        body: JSON.stringify({ type: "GET_STATE" }),
+      });
+    const json = parseWireText(await (await call("application/json")).text());
+    const expected = Buffer.from(encodeProtobufChecked(MasterResponse, json as Loose));
+    for (let i = 0; i < answers; i++) {
+      const res = await call("application/x-protobuf");
+      assert.equal(res.headers.get("content-type"), "application/x-protobuf");
+      assert.equal(res.headers.get("transfer-encoding"), "chunked");
+      const bytes = Buffer.from(await res.arrayBuffer());
+      assert.ok(bytes.equals(expected), `answer ${i} differs`);
+    }
+  };
+
   const decline = () =>
     scheduler.call({
       type: "DECLINE",
@@ -144,6 +166,10 @@ describe("the state printed as it is written", () => {
     assert.equal(tasks.tasks[0].user, "ünïcode ✓");
   });
 
+  it("GET_STATE in protobuf is, byte for byte, the JSON answer's state encoded at once (and stays so from kept entries)", async () => {
+    await protobufMatchesJson(2);
+  });
+
   it("the operator stream's SUBSCRIBED of a state of several chunks is whole, then HEARTBEAT, then what happened meanwhile", async () => {
     const sub = await subscribe(`${master.url}/api/v1`, JSON.stringify({ type: "SUBSCRIBE" }));
     assert.ok(sub.ok);
@@ -183,9 +209,11 @@ describe("the state printed as it is written", () => {
       ];
     };
     assert.deepEqual(await stateOf("t-2"), ["TASK_STAGING", "TASK_STAGING"]);
+    await protobufMatchesJson(1);
     await agent.sendUpdate(scheduler.frameworkId, "t-2", "TASK_RUNNING");
     await scheduler.events.next("UPDATE");
     assert.deepEqual(await stateOf("t-2"), ["TASK_RUNNING", "TASK_RUNNING"]);
+    await protobufMatchesJson(1);
   });
 
   for (const [name, path, body] of [
