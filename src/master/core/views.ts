@@ -230,11 +230,6 @@ export function getExecutors(s: MasterState): In<typeof MasterGetExecutors> {
 }
 
 /**
- * GET_STATE as a document printed item by item (src/wire/json-stream.ts, "wire" dialect): the
- * text of getState(s) printed at once. Which tasks, agents and frameworks it lists, and the
- * agents' usage, are taken now; each task's and agent's fields are read when it is printed.
- */
-/**
  * Kept texts of printed tasks (the shell keeps them, state-json.ts): the text kept for the task
  * shown with `user` while still valid, else `print(task)`.
  */
@@ -244,6 +239,11 @@ export type TaskTexts = (
   print: (task: TaskRecord) => string,
 ) => string;
 
+/**
+ * GET_STATE as a document printed item by item (src/wire/json-stream.ts, "wire" dialect): the
+ * text of getState(s) printed at once. Which tasks, agents and frameworks it lists, and the
+ * agents' usage, are taken now; each task's and agent's fields are read when it is printed.
+ */
 export function stateDocument(s: MasterState, texts?: TaskTexts): StreamedObject {
   const frameworks = [...s.frameworks.values()];
   const withCompleted = [...frameworks, ...s.completedFrameworks];
