@@ -14,8 +14,9 @@
 // socket in this process and one in the master's), STATE_BENCH_RUNNING (200,000),
 // STATE_BENCH_COMPLETED (200,000), STATE_BENCH_QUERIES (3 of each kind).
 import { execSync } from "node:child_process";
-import { Agent, request } from "node:http";
+import { Agent, type ClientRequest, type IncomingMessage, request } from "node:http";
 import { loadavg } from "node:os";
+import { RecordIoReader } from "../src/ui/recordio.ts";
 import { type BenchRow, type BenchSuite, nowMs, round, withTarget } from "./harness.ts";
 import { childMaster } from "./master.bench.ts";
 import { FakeCluster } from "./ui-bench-cluster.ts";
@@ -78,8 +79,43 @@ interface Answer {
   body: unknown;
 }
 
+/** The first record of an event stream (the operator SUBSCRIBE's SUBSCRIBED), timed as a query. */
+function firstRecord(res: IncomingMessage, req: ClientRequest, start: number) {
+  return new Promise<Answer>((resolve) => {
+    const reader = new RecordIoReader();
+    let firstByteMs = 0;
+    let bytes = 0;
+    res.on("data", (chunk: Buffer) => {
+      if (bytes === 0) firstByteMs = nowMs() - start;
+      bytes += chunk.length;
+      const [record] = reader.push(chunk);
+      if (record === undefined) return;
+      const lastByteMs = nowMs() - start;
+      const parseStart = nowMs();
+      const parsed = JSON.parse(record);
+      const parseMs = nowMs() - parseStart;
+      req.destroy();
+      resolve({
+        status: res.statusCode ?? 0,
+        firstByteMs: round(firstByteMs, 1),
+        lastByteMs: round(lastByteMs, 1),
+        bytes,
+        parseMs: round(parseMs, 1),
+        body: parsed,
+      });
+    });
+  });
+}
+
 /** One request, timed to its first and last byte; the body parsed after (JSON) or kept. */
-function query(port: number, path: string, method: string, body?: string, accept?: string) {
+function query(
+  port: number,
+  path: string,
+  method: string,
+  body?: string,
+  accept?: string,
+  stream = false,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const start = nowMs();
     let firstByteMs = 0;
@@ -97,6 +133,10 @@ function query(port: number, path: string, method: string, body?: string, accept
         },
       },
       (res) => {
+        if (stream) {
+          void firstRecord(res, req, start).then(resolve);
+          return;
+        }
         res.on("data", (chunk: Buffer) => {
           if (chunks.length === 0) firstByteMs = nowMs() - start;
           chunks.push(chunk);
@@ -260,7 +300,14 @@ function stateCounts(body: unknown): { agents: number; running: number; complete
   return { agents: s.slaves.length, running, completed };
 }
 
-type Kind = { name: string; path: string; method: string; body?: string; accept?: string };
+type Kind = {
+  name: string;
+  path: string;
+  method: string;
+  body?: string;
+  accept?: string;
+  stream?: boolean;
+};
 
 const KINDS: Kind[] = [
   { name: "/master/state", path: "/master/state", method: "GET" },
@@ -276,6 +323,13 @@ const KINDS: Kind[] = [
     method: "POST",
     body: JSON.stringify({ type: "GET_STATE" }),
     accept: "application/x-protobuf",
+  },
+  {
+    name: "operator SUBSCRIBE: SUBSCRIBED",
+    path: "/api/v1",
+    method: "POST",
+    body: JSON.stringify({ type: "SUBSCRIBE" }),
+    stream: true,
   },
 ];
 
@@ -315,7 +369,9 @@ async function run(): Promise<BenchRow[]> {
       const answers: Answer[] = [];
       const during = await window(master, cluster, async () => {
         for (let i = 0; i < queries; i++) {
-          answers.push(await query(master.port, kind.path, kind.method, kind.body, kind.accept));
+          answers.push(
+            await query(master.port, kind.path, kind.method, kind.body, kind.accept, kind.stream),
+          );
         }
       });
       busy.push({ kind: kind.name, window: during });
