@@ -6,6 +6,7 @@
 import type { z } from "zod";
 import type { EventStream } from "../../http/event-stream.ts";
 import { APPLICATION_JSON, APPLICATION_PROTOBUF } from "../../http/response.ts";
+import { TimeSlice } from "../../http/time-slice.ts";
 import { encodeV1 } from "../../http/v1-request.ts";
 import { verifyTrustedText } from "../../wire/json.ts";
 import { jsonChunks, StreamedObject } from "../../wire/json-stream.ts";
@@ -118,7 +119,7 @@ export class OperatorEventHub {
   }
 
   /**
-   * SUBSCRIBED printed a chunk per turn of the event loop (a state of 100,000 tasks is tens of
+   * SUBSCRIBED printed in slices of the event loop (time-slice.ts) (a state of 100,000 tasks is tens of
    * MB: printed at once, it held every other call for seconds), then written as one record:
    * RecordIO puts the length first, so the record is whole before its first byte goes out.
    * A small state is printed and sent at once, as before.
@@ -138,9 +139,12 @@ export class OperatorEventHub {
     const parts: string[] = [];
     let bytes = 0;
     this.#pending.set(stream, []);
-    const step = (chunksNow: number, first: boolean) => {
+    const slice = new TimeSlice();
+    const step = (first: boolean) => {
       if (!stream.isOpen) return;
-      for (let i = 0; i < chunksNow; i++) {
+      slice.restart();
+      // At least SUBSCRIBED_CHUNKS_AT_ONCE at first, then as many as fit in the slice.
+      for (let i = 0; (first && i < SUBSCRIBED_CHUNKS_AT_ONCE) || !slice.spent(); i++) {
         const next = chunks.next();
         if (next.done === true) {
           this.#sendSubscribed(stream, parts, bytes, first);
@@ -149,9 +153,9 @@ export class OperatorEventHub {
         parts.push(next.value);
         bytes += Buffer.byteLength(next.value);
       }
-      setImmediate(() => step(1, false));
+      setImmediate(() => step(false));
     };
-    step(SUBSCRIBED_CHUNKS_AT_ONCE, true);
+    step(true);
   }
 
   #sendSubscribed(stream: EventStream, parts: string[], bytes: number, atOnce: boolean): void {

@@ -1,4 +1,4 @@
-// GET_STATE in protobuf, encoded item by item with the event loop turning between slices, then
+// GET_STATE in protobuf, encoded item by item in slices of the event loop (time-slice.ts), then
 // written (issue 21). A length-delimited message needs its length before its content, so the
 // whole answer is encoded before its first byte goes out, as the operator stream's SUBSCRIBED
 // is printed (operator-events.ts). The bytes are those the whole answer encoded at once gave:
@@ -8,6 +8,7 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { z } from "zod";
 import { APPLICATION_PROTOBUF, chunkedReply, type Reply } from "../../http/response.ts";
+import { TimeSlice } from "../../http/time-slice.ts";
 import { StreamedArray, StreamedObject } from "../../wire/json-stream.ts";
 import { MasterResponse } from "../../wire/operator-master.ts";
 import { encodeProtobuf, unwrapSchema } from "../../wire/protobuf.ts";
@@ -16,8 +17,8 @@ import type { MasterCore } from "../core/master.ts";
 import type { TaskRecord } from "../core/state.ts";
 import { TaskKeptCache } from "./state-json.ts";
 
-/** List items encoded between two turns of the event loop. */
-const ITEMS_PER_TURN = 500;
+/** List items encoded between two looks at the time slice (time-slice.ts). */
+const ITEMS_PER_LOOK = 100;
 /** Pieces are gathered into writes of about this many bytes. */
 const WRITE_BYTES = 256 * 1024;
 
@@ -81,7 +82,7 @@ function* encode(
               )
             : entry(item),
         );
-        if ((i + 1) % ITEMS_PER_TURN === 0) yield;
+        if ((i + 1) % ITEMS_PER_LOOK === 0) yield;
       }
     } else if (member !== undefined) {
       add(encodeProtobuf(schema, schema.parse({ [name]: member })));
@@ -98,7 +99,12 @@ async function* answer(core: MasterCore): AsyncGenerator<Uint8Array> {
   // A task shows its framework's user (gone with a completed framework, whose user is final).
   const slot = (task: TaskRecord, name: string) =>
     `${name}\u0000${core.frameworkInfo(task.frameworkId)?.user ?? ""}`;
-  for (const _ of encode(MasterResponse, document, out, slot)) await nextTurn();
+  const slice = new TimeSlice();
+  for (const _ of encode(MasterResponse, document, out, slot)) {
+    if (!slice.spent()) continue;
+    await nextTurn();
+    slice.restart();
+  }
   let batch: Uint8Array[] = [];
   let bytes = 0;
   for (const piece of out.pieces) {
@@ -113,7 +119,7 @@ async function* answer(core: MasterCore): AsyncGenerator<Uint8Array> {
   if (bytes > 0) yield Buffer.concat(batch, bytes);
 }
 
-/** GET_STATE answered in protobuf, encoded a slice per turn of the event loop. */
+/** GET_STATE answered in protobuf, encoded in slices of the event loop. */
 export function getStateProtobuf(core: MasterCore): Reply {
   return chunkedReply(200, { "Content-Type": APPLICATION_PROTOBUF }, answer(core));
 }
