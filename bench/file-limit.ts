@@ -32,6 +32,7 @@ export function forkWithFileLimit(
   args: readonly string[],
   nodeArgs: readonly string[],
   stdio: "inherit" | "ignore" = "ignore",
+  env: Readonly<Record<string, string>> = {},
 ): ChildProcess {
   const limit = hardFileLimit();
   return spawn(
@@ -46,6 +47,6 @@ export function forkWithFileLimit(
       script,
       ...args,
     ],
-    { stdio: ["ignore", stdio, "inherit", "ipc"] },
+    { stdio: ["ignore", stdio, "inherit", "ipc"], env: { ...process.env, ...env } },
   );
 }

@@ -5,10 +5,17 @@
 // allocation cycles' times since last asked, and stops on "close".
 // "profile-start" / "profile-stop" profile just the window between them (node:inspector),
 // written as a .cpuprofile under BENCH_MASTER_PROF, answered { profiled: path }.
+//
+// BENCH_MASTER_PROBE=1 (the state bench): it also times every allocation cycle (the
+// allocator's allocate(), wall-clock start and duration) and its event loop's delay, and
+// answers "probe" with what it saw since the last "probe", its memory and the load average.
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
+import { loadavg } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay, performance } from "node:perf_hooks";
 import { pino } from "pino";
+import { Allocator } from "../src/allocator/index.ts";
 import { ALLOCATION_TIMER_ID, MasterCore } from "../src/master/core/index.ts";
 import { startMaster } from "../src/master/server.ts";
 import { nowMs } from "./harness.ts";
@@ -29,6 +36,22 @@ MasterCore.prototype.handle = function (this: MasterCore, input, now) {
   allocationMs.push(nowMs() - start);
   return out;
 };
+
+/** Allocation cycles seen since the last probe: [epoch ms at start, ms taken]. */
+let cycles: [number, number][] = [];
+const loop = monitorEventLoopDelay({ resolution: 5 });
+if (process.env.BENCH_MASTER_PROBE === "1") {
+  const allocate = Allocator.prototype.allocate;
+  Allocator.prototype.allocate = function timed(this: Allocator, ...args) {
+    const start = performance.now();
+    try {
+      return allocate.apply(this, args);
+    } finally {
+      cycles.push([performance.timeOrigin + start, performance.now() - start]);
+    }
+  };
+  loop.enable();
+}
 
 const master = await startMaster({
   flags: JSON.parse(process.argv[2] ?? "{}") as Record<string, string>,
@@ -64,6 +87,20 @@ process.on("message", (m) => {
     allocationMs = [];
   } else if (m === "profile-start") void profile(true);
   else if (m === "profile-stop") void profile(false);
-  else if (m === "close") void master.close().then(() => process.exit(0));
+  else if (m === "probe") {
+    const memory = process.memoryUsage();
+    process.send?.({
+      probe: {
+        cycles,
+        loopDelayP99Ms: loop.percentile(99) / 1e6,
+        loopDelayMaxMs: loop.max / 1e6,
+        heapUsedMb: memory.heapUsed / 2 ** 20,
+        rssMb: memory.rss / 2 ** 20,
+        loadavg: loadavg(),
+      },
+    });
+    cycles = [];
+    loop.reset();
+  } else if (m === "close") void master.close().then(() => process.exit(0));
 });
 process.on("disconnect", () => process.exit(0));

@@ -23,6 +23,8 @@ export interface ChildMaster {
   close(): Promise<void>;
   /** SIGKILL, as a crash: resolves once the process is gone. */
   kill(): Promise<void>;
+  /** With BENCH_MASTER_PROBE=1: what the child's probe saw since last asked (master-child.ts). */
+  probe<T>(): Promise<T>;
 }
 
 export interface ChildMasterOptions {
@@ -30,6 +32,8 @@ export interface ChildMasterOptions {
   readonly nodeArgs?: readonly string[];
   /** Whether this master profiles its whole life under BENCH_MASTER_PROF (default true). */
   readonly profile?: boolean;
+  /** Extra environment (e.g. BENCH_MASTER_PROBE=1, see master-child.ts). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 function profileFlags(): string[] {
@@ -46,6 +50,8 @@ export async function childMaster(
     new URL("./master-child.ts", import.meta.url).pathname,
     [JSON.stringify(flags)],
     [...(options.nodeArgs ?? []), ...(options.profile === false ? [] : profileFlags())],
+    "ignore",
+    options.env,
   );
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const next = <T>() =>
@@ -91,6 +97,19 @@ export async function childMaster(
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.send("close");
       await exited;
+    },
+    async probe<T>() {
+      const answer = new Promise<T>((resolve) => {
+        const on = (m: unknown) => {
+          const p = (m as { probe?: T }).probe;
+          if (p === undefined) return;
+          child.off("message", on);
+          resolve(p);
+        };
+        child.on("message", on);
+      });
+      child.send("probe");
+      return answer;
     },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");

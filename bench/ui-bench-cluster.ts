@@ -129,6 +129,11 @@ export class FakeCluster {
     return this.#running.length;
   }
 
+  /** The scheduler's framework id and stream id, for calls of the bench's own. */
+  get scheduler(): { frameworkId: string; streamId: string } {
+    return { frameworkId: this.#frameworkId, streamId: this.#schedulerStream };
+  }
+
   /** Registers every agent (bounded concurrency); resolves when all are SUBSCRIBED. */
   async registerAgents(): Promise<void> {
     const cpus = Math.round(this.#tasksPerAgent * TASK_CPUS * 10) / 10;

@@ -145,17 +145,10 @@ export class EventStream {
    * disconnected subscriber).
    */
   send(payload: string | Uint8Array): boolean {
-    if (!this.isOpen) return false;
-    const backlog = this.res.writableLength;
-    if (backlog <= this.maxBufferedBytes) this.#oversized = 0;
-    if (backlog > this.maxBufferedBytes + this.#oversized) {
-      this.disconnect("slow_consumer");
+    // A string's UTF-8 form is at most 3 bytes per UTF-16 unit: a bound without encoding it.
+    if (!this.#admit(typeof payload === "string" ? payload.length * 3 : payload.length)) {
       return false;
     }
-    // A string's UTF-8 form is at most 3 bytes per UTF-16 unit: a bound without encoding it.
-    const bytes = typeof payload === "string" ? payload.length * 3 : payload.length;
-    if (bytes > this.maxBufferedBytes) this.#oversized = Math.max(this.#oversized, bytes);
-    this.#coalesce();
     if (typeof payload === "string") {
       // Framed as text: node encodes it once, as it writes, with no copy made here.
       if (payload.length === 0) throw new Error("RecordIO: refusing to encode an empty record");
@@ -164,6 +157,34 @@ export class EventStream {
       this.res.write(encodeRecord(payload));
     }
     this.recordsSent += 1;
+    return true;
+  }
+
+  /**
+   * Writes one record whose payload is `parts` joined, `bytes` long in UTF-8, without joining
+   * them: a payload printed in pieces (the operator stream's SUBSCRIBED, json-stream.ts).
+   * Returns false as `send` does.
+   */
+  sendParts(parts: readonly string[], bytes: number): boolean {
+    if (bytes === 0) throw new Error("RecordIO: refusing to encode an empty record");
+    if (!this.#admit(bytes)) return false;
+    this.res.write(`${bytes}\n`);
+    for (const part of parts) this.res.write(part);
+    this.recordsSent += 1;
+    return true;
+  }
+
+  /** Whether a record of at most `bytes` may be written now (else the stream is cut: slow). */
+  #admit(bytes: number): boolean {
+    if (!this.isOpen) return false;
+    const backlog = this.res.writableLength;
+    if (backlog <= this.maxBufferedBytes) this.#oversized = 0;
+    if (backlog > this.maxBufferedBytes + this.#oversized) {
+      this.disconnect("slow_consumer");
+      return false;
+    }
+    if (bytes > this.maxBufferedBytes) this.#oversized = Math.max(this.#oversized, bytes);
+    this.#coalesce();
     return true;
   }
 

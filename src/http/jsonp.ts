@@ -3,7 +3,7 @@
 // response does; a callback that is not a JavaScript name is refused.
 import { type HttpResponse, jsonResponse, response, textResponse } from "./response.ts";
 
-const JSONP_CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
+export const JSONP_CALLBACK = /^[A-Za-z_$][A-Za-z0-9_$.]*$/;
 
 /** `text` (JSON) as the answer, wrapped when the query asks for `jsonp`. */
 export function jsonOrJsonp(query: URLSearchParams, text: string): HttpResponse {

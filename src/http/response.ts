@@ -43,7 +43,16 @@ export interface FileReply {
   };
 }
 
-export type Reply = HttpResponse | StreamReply | SseReply | FileReply;
+/** A complete response printed in pieces (chunked-reply.ts): a big JSON state. */
+export interface ChunkedReply {
+  readonly kind: "chunked";
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  /** The body in order; pulled one chunk at a time, as the socket takes them. */
+  readonly chunks: Iterable<string | Uint8Array> | AsyncIterable<string | Uint8Array>;
+}
+
+export type Reply = HttpResponse | StreamReply | SseReply | FileReply | ChunkedReply;
 
 /** libprocess answers its error responses (BadRequest, NotFound, ...) as plain UTF-8 text. */
 export const TEXT_PLAIN = "text/plain; charset=utf-8";
@@ -75,6 +84,14 @@ export function jsonResponse(
   headers: Record<string, string> = {},
 ): HttpResponse {
   return response(status, jsonText, { "Content-Type": APPLICATION_JSON, ...headers });
+}
+
+export function chunkedReply(
+  status: number,
+  headers: Record<string, string>,
+  chunks: ChunkedReply["chunks"],
+): ChunkedReply {
+  return { kind: "chunked", status, headers, chunks };
 }
 
 export function streamReply(

@@ -16,6 +16,7 @@ import type { AddressInfo, Socket } from "node:net";
 import { pipeline } from "node:stream/promises";
 import { gzipSync } from "node:zlib";
 import { assert } from "../base/assert.ts";
+import { sendChunked } from "./chunked-reply.ts";
 import { EventStream } from "./event-stream.ts";
 import {
   type FileReply,
@@ -313,6 +314,10 @@ export class HttpServer {
     }
     if (reply.kind === "response") return this.answer(req, res, reply);
     if (reply.kind === "file") return sendFile(req, res, reply);
+    if (reply.kind === "chunked") {
+      const gzip = this.gzip && acceptsGzip(req.headers["accept-encoding"]);
+      return sendChunked(req, res, reply, gzip);
+    }
     if (reply.kind === "stream") {
       this.openStream(res, () => new EventStream(res, reply.options), reply.onOpen);
     } else {

@@ -43,6 +43,7 @@ import { registerLegacyResourceOperations } from "./http/operator-resource-calls
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import { operationAuthorizer } from "./http/security-checks.ts";
+import { v1Texts } from "./http/state-json.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
@@ -267,7 +268,11 @@ class MasterProcess {
       onAbort: () => void this.stop(),
       timings: this.metrics.timings,
     });
-    hub = new OperatorEventHub(() => core.getState(), flags.maxOperatorEventStreamSubscribers);
+    hub = new OperatorEventHub(
+      () => core.getState(),
+      flags.maxOperatorEventStreamSubscribers,
+      () => core.getStateDocument(v1Texts),
+    );
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come
     // back in time are marked unreachable (the core's recovery, reference §5.8).

@@ -434,6 +434,19 @@ export function encodeTrusted<S extends z.ZodType>(schema: S, value: z.output<S>
 
 const verifyTrusted = process.env.NODE_TEST_CONTEXT !== undefined;
 
+/**
+ * encodeTrusted's check for text this process printed some other way (piece by piece,
+ * json-stream.ts): under the test runner, `text` must carry the JSON of `value` validated.
+ * `text` is only called then.
+ */
+export function verifyTrustedText<S extends z.ZodType>(
+  schema: S,
+  text: () => string,
+  value: () => z.input<S>,
+): void {
+  if (verifyTrusted) assertSameJson(text(), encodeWire(schema, value()), schema);
+}
+
 function assertSameJson(trusted: string, checked: string, schema: z.ZodType): void {
   if (trusted === checked) return;
   if (sameJson(parseWireText(trusted), parseWireText(checked))) return;

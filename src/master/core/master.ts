@@ -5,6 +5,7 @@
 import { Allocator } from "../../allocator/index.ts";
 import { assert } from "../../base/assert.ts";
 import { Resources } from "../../resources/index.ts";
+import type { StreamedObject } from "../../wire/json-stream.ts";
 import { agentCall } from "./agent-calls.ts";
 import { agentDisconnected, pingTimeout, reregisterTimeout } from "./agent-health.ts";
 import { agentSubscribe, reregisterTimerId } from "./agents.ts";
@@ -39,7 +40,15 @@ import {
   type SchedulerCallReply,
   type TaskAuthorizer,
 } from "./types.ts";
-import { getAgents, getExecutors, getFrameworks, getState, getTasks } from "./views.ts";
+import {
+  getAgents,
+  getExecutors,
+  getFrameworks,
+  getState,
+  getTasks,
+  stateDocument,
+  type TaskTexts,
+} from "./views.ts";
 import type { FrameworkInfo } from "./wire-types.ts";
 
 export { ALLOCATION_TIMER_ID };
@@ -217,6 +226,11 @@ export class MasterCore {
   /** GET_STATE / GET_AGENTS / GET_FRAMEWORKS / GET_TASKS / GET_EXECUTORS payloads (wire values). */
   getState(): ReturnType<typeof getState> {
     return getState(this.#s);
+  }
+
+  /** GET_STATE as a document printed as it is written (views.ts stateDocument). */
+  getStateDocument(texts?: TaskTexts): StreamedObject {
+    return stateDocument(this.#s, texts);
   }
 
   getAgents(): ReturnType<typeof getAgents> {

@@ -6,6 +6,7 @@ import type { z } from "zod";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { DrainInfo } from "../../wire/framework.ts";
+import { type Fragments, StreamedArray, StreamedObject } from "../../wire/json-stream.ts";
 import type {
   MasterAgent,
   MasterFramework,
@@ -226,6 +227,58 @@ export function getExecutors(s: MasterState): In<typeof MasterGetExecutors> {
     }
   }
   return { executors };
+}
+
+/**
+ * Kept texts of printed tasks (the shell keeps them, state-json.ts): the text kept for the task
+ * shown with `user` while still valid, else `print(task)`.
+ */
+export type TaskTexts = (
+  task: TaskRecord,
+  user: string | undefined,
+  print: (task: TaskRecord) => string,
+) => string;
+
+/**
+ * GET_STATE as a document printed item by item (src/wire/json-stream.ts, "wire" dialect): the
+ * text of getState(s) printed at once. Which tasks, agents and frameworks it lists, and the
+ * agents' usage, are taken now; each task's and agent's fields are read when it is printed.
+ */
+export function stateDocument(s: MasterState, texts?: TaskTexts): StreamedObject {
+  const frameworks = [...s.frameworks.values()];
+  const withCompleted = [...frameworks, ...s.completedFrameworks];
+  // Each task shows its framework's user (a completed framework's for its own tasks).
+  const users = new Map<string, string | undefined>();
+  for (const f of [...s.completedFrameworks, ...frameworks]) users.set(f.id, f.info.user);
+  const task = (t: TaskRecord) => renderTask(t, users.get(t.frameworkId));
+  const usage = agentUsage(s.frameworks.values(), s.offers.values());
+  const kept: Fragments<TaskRecord> | undefined =
+    texts && ((t, print) => texts(t, users.get(t.frameworkId), print));
+  const tasks = (list: TaskRecord[]) => new StreamedArray(list, task, kept);
+  return new StreamedObject([
+    [
+      "get_tasks",
+      new StreamedObject([
+        ["tasks", tasks(frameworks.flatMap((f) => [...f.tasks.values()]))],
+        ["unreachable_tasks", tasks(frameworks.flatMap((f) => [...f.unreachableTasks.values()]))],
+        ["completed_tasks", tasks(withCompleted.flatMap((f) => f.completedTasks))],
+      ]),
+    ],
+    ["get_executors", getExecutors(s)],
+    ["get_frameworks", getFrameworks(s)],
+    [
+      "get_agents",
+      new StreamedObject([
+        [
+          "agents",
+          new StreamedArray([...s.agents.values()], (a) =>
+            renderAgent(s, a, usage.get(a.id) ?? NO_USAGE),
+          ),
+        ],
+        ["recovered_agents", [...s.recoveredAgents.values()]],
+      ]),
+    ],
+  ]);
 }
 
 export function getState(s: MasterState): In<typeof MasterGetState> {

@@ -132,7 +132,16 @@ export function legacyAgent(
   return agent;
 }
 
-export function legacyFramework(f: FrameworkRecord, s: MasterSnapshot): Json {
+/** How a framework's task lists are shown: rendered at once, or (for /state) as they print. */
+export type TaskList = (tasks: TaskRecord[]) => unknown;
+
+const renderedTasks: TaskList = (tasks) => tasks.map(legacyTask);
+
+export function legacyFramework(
+  f: FrameworkRecord,
+  s: MasterSnapshot,
+  taskList: TaskList = renderedTasks,
+): Json {
   let used = Resources.empty();
   for (const t of f.tasks.values()) if (!t.released) used = used.add(t.resources);
   const offers = s.offers.filter((o) => o.frameworkId === f.id);
@@ -172,9 +181,9 @@ export function legacyFramework(f: FrameworkRecord, s: MasterSnapshot): Json {
     registered_time: secs(f.registeredTimeMs),
     unregistered_time: secs(f.unregisteredTimeMs ?? 0),
     resources: resourcesObject(used.add(offered)),
-    tasks: [...f.tasks.values()].map(legacyTask),
-    unreachable_tasks: [...f.unreachableTasks.values()].map(legacyTask),
-    completed_tasks: f.completedTasks.map(legacyTask),
+    tasks: taskList([...f.tasks.values()]),
+    unreachable_tasks: taskList([...f.unreachableTasks.values()]),
+    completed_tasks: taskList([...f.completedTasks]),
     offers: offers.map((o) => ({
       id: o.id,
       framework_id: f.id,

@@ -11,6 +11,7 @@ import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { Resources } from "../../resources/index.ts";
 import { resourcesToWire } from "../../resources/wire-format.ts";
 import type { MasterInfo } from "../../wire/framework.ts";
+import { StreamedArray, streamedObject } from "../../wire/json-stream.ts";
 import type { MasterSnapshot } from "../core/operator.ts";
 import type { AgentRecord, TaskRecord } from "../core/state.ts";
 import { type AgentUsage, agentUsage } from "../core/views.ts";
@@ -23,9 +24,11 @@ import {
   reservedByRole,
   resourcesObject,
   stateCounts,
+  type TaskList,
 } from "./legacy-render.ts";
 import { authorizeOne } from "./security-checks.ts";
 import { Viewer, viewSnapshot } from "./security-views.ts";
+import { legacyTaskTexts, streamedJsonOrJsonp } from "./state-json.ts";
 
 export interface LegacyContext extends MasterHttpContext {
   readonly masterInfo: MasterInfo;
@@ -74,7 +77,7 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
       delete out.cluster;
       delete out.log_dir;
     }
-    return json(request, out);
+    return streamedJsonOrJsonp(request.query, streamedObject(out));
   });
   get("state-summary", (request) => json(request, stateSummary(ctx, snapshot(request))));
   get("frameworks", (request) => {
@@ -130,11 +133,6 @@ export function registerLegacyEndpoints(server: HttpServer, ctx: LegacyContext):
   });
 }
 
-function agents(s: MasterSnapshot): Json[] {
-  const usage = agentUsage(s.frameworks, s.offers);
-  return s.agents.map((a) => legacyAgent(a, usage.get(a.id), s.activity(a.id)));
-}
-
 /**
  * `/master/slaves` also shows an agent's resources as protobuf JSON in the ENDPOINT format:
  * reserved per role, unreserved, used and offered (`*_full`, reference §4.5).
@@ -162,11 +160,26 @@ function recoveredAgents(s: MasterSnapshot): Json[] {
   }));
 }
 
-/** `s` as the caller may see it; the agents' usage from `whole` (agents are not filtered). */
+/**
+ * `s` as the caller may see it; the agents' usage from `whole` (agents are not filtered). Its
+ * big lists (agents, each framework's tasks) are printed item by item as the answer is written
+ * (state-json.ts): which agents, frameworks and tasks it lists, and the agents' usage, are
+ * those of the moment of the request; an item's own fields are read when it is printed.
+ */
 function state(ctx: LegacyContext, s: MasterSnapshot, whole: MasterSnapshot = s): Json {
   const version = versionInfo();
   const info = ctx.masterInfo;
-  const slaves = agents(whole);
+  const usage = agentUsage(whole.frameworks, whole.offers);
+  const slaves = new StreamedArray(whole.agents, (a) =>
+    legacyAgent(a, usage.get(a.id), whole.activity(a.id)),
+  );
+  const active = whole.agents.filter(
+    (a) => a.connection === "registered" && !whole.activity(a.id).deactivated,
+  ).length;
+  const tasks: TaskList = (list) =>
+    new StreamedArray(list, legacyTask, (t, print) =>
+      legacyTaskTexts.kept(t, undefined, () => print(t)),
+    );
   const out: Json = {
     version: version.version,
     build_date: version.build_date,
@@ -178,21 +191,31 @@ function state(ctx: LegacyContext, s: MasterSnapshot, whole: MasterSnapshot = s)
     pid: info.pid,
     hostname: info.hostname,
     capabilities: (info.capabilities ?? []).flatMap((c) => (c.type ? [c.type] : [])),
-    activated_slaves: slaves.filter((a) => a.active === true).length,
-    deactivated_slaves: slaves.filter((a) => a.active !== true).length,
+    activated_slaves: active,
+    deactivated_slaves: whole.agents.length - active,
     unreachable_slaves: s.unreachableAgents.size,
     leader: info.pid,
     leader_info: { id: info.id, pid: info.pid, port: info.port, hostname: info.hostname },
     flags: ctx.flags,
     slaves,
     recovered_slaves: recoveredAgents(s),
-    frameworks: s.frameworks.map((f) => legacyFramework(f, s)),
-    completed_frameworks: s.completedFrameworks.map((f) => legacyFramework(f, s)),
+    frameworks: streamedFrameworks(s.frameworks, s, tasks),
+    completed_frameworks: streamedFrameworks(s.completedFrameworks, s, tasks),
     orphan_tasks: [],
     unregistered_frameworks: [],
   };
   if (ctx.cluster !== undefined) out.cluster = ctx.cluster;
   return out;
+}
+
+/** Frameworks rendered now (which tasks each lists), their task lists printed later. */
+function streamedFrameworks(
+  list: MasterSnapshot["frameworks"],
+  s: MasterSnapshot,
+  tasks: TaskList,
+): StreamedArray<Json> {
+  const rendered = list.map((f) => legacyFramework(f, s, tasks));
+  return new StreamedArray(rendered, streamedObject);
 }
 
 function stateSummary(ctx: LegacyContext, s: MasterSnapshot): Json {
@@ -226,7 +249,7 @@ function stateSummary(ctx: LegacyContext, s: MasterSnapshot): Json {
         offers: _o,
         executors: _e,
         ...summary
-      } = legacyFramework(f, s);
+      } = legacyFramework(f, s, () => []); // the task lists are left out: not rendered
       const mine = byFramework.get(f.id) ?? [];
       return {
         ...summary,

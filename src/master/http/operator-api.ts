@@ -9,7 +9,13 @@ import { versionInfo } from "../../http/endpoints.ts";
 import { leaderGuard } from "../../http/leader.ts";
 import { LoggingLevel } from "../../http/logging-level.ts";
 import { notBuiltResponse } from "../../http/not-built.ts";
-import { failureResponse, type Reply, streamReply, textResponse } from "../../http/response.ts";
+import {
+  APPLICATION_JSON,
+  failureResponse,
+  type Reply,
+  streamReply,
+  textResponse,
+} from "../../http/response.ts";
 import type { HttpRequest, HttpServer } from "../../http/server.ts";
 import { explainInvalid, negotiateAccept, readV1Call, v1Response } from "../../http/v1-request.ts";
 import { Resources } from "../../resources/index.ts";
@@ -39,6 +45,8 @@ import { resourceOperationOf } from "./operator-resource-calls.ts";
 import { replyResponse } from "./scheduler-api.ts";
 import { authorizeCoreCall, authorizeMasterCall } from "./security-checks.ts";
 import { OperatorEventView, Viewer, viewMasterResponse } from "./security-views.ts";
+import { getStateJson } from "./state-json.ts";
+import { getStateProtobuf } from "./state-protobuf.ts";
 
 export const OPERATOR_API_PATH = "api/v1";
 
@@ -172,6 +180,10 @@ async function handleOperatorCall(
         },
       });
     case "GET_STATE":
+      // Printed (JSON) or encoded (protobuf) piece by piece; answers filtered by ACLs at once.
+      if (viewerOf(ctx, principal) === undefined) {
+        return accept.value === APPLICATION_JSON ? getStateJson(core) : getStateProtobuf(core);
+      }
       return ok({ type: "GET_STATE", get_state: core.getState() });
     case "GET_AGENTS":
       return ok({ type: "GET_AGENTS", get_agents: core.getAgents() });

@@ -5,14 +5,26 @@
 // (--max_operator_event_stream_subscribers).
 import type { z } from "zod";
 import type { EventStream } from "../../http/event-stream.ts";
-import { APPLICATION_PROTOBUF } from "../../http/response.ts";
+import { APPLICATION_JSON, APPLICATION_PROTOBUF } from "../../http/response.ts";
+import { TimeSlice } from "../../http/time-slice.ts";
 import { encodeV1 } from "../../http/v1-request.ts";
+import { verifyTrustedText } from "../../wire/json.ts";
+import { jsonChunks, StreamedObject } from "../../wire/json-stream.ts";
 import { MasterEvent } from "../../wire/operator-master.ts";
 import type { OperatorEvent } from "../core/types.ts";
 import type { getState } from "../core/views.ts";
 
 /** The GET_STATE payload, as the core renders it (MasterCore.getState). */
 type StatePayload = ReturnType<typeof getState>;
+
+/**
+ * Events kept for a subscriber while its SUBSCRIBED is printed (a second or two at 100,000
+ * tasks); one that falls this far behind is closed, and re-subscribes.
+ */
+export const OPERATOR_PENDING_EVENTS_MAX = 100_000;
+
+/** Chunks of SUBSCRIBED printed before the first yield: a small state is sent at once. */
+const SUBSCRIBED_CHUNKS_AT_ONCE = 4;
 
 /** One HEARTBEAT record in a stream's media type. */
 export function operatorHeartbeatRecord(mediaType: string): string | Uint8Array {
@@ -40,10 +52,15 @@ export class OperatorEventHub {
   readonly #filters = new Map<EventStream, OperatorEventFilter>();
   readonly #maxSubscribers: number;
   readonly #state: () => StatePayload;
+  readonly #document: (() => StreamedObject) | undefined;
+  /** Subscribers whose SUBSCRIBED is being printed, with the events that came meanwhile. */
+  readonly #pending = new Map<EventStream, OperatorEvent[]>();
 
-  constructor(state: () => StatePayload, maxSubscribers: number) {
+  /** `document`: the same state as a document printed piece by piece (views.ts). */
+  constructor(state: () => StatePayload, maxSubscribers: number, document?: () => StreamedObject) {
     this.#state = state;
     this.#maxSubscribers = maxSubscribers;
+    this.#document = document;
   }
 
   get size(): number {
@@ -59,7 +76,12 @@ export class OperatorEventHub {
       const at = this.#subscribers.indexOf(stream);
       if (at >= 0) this.#subscribers.splice(at, 1);
       this.#filters.delete(stream);
+      this.#pending.delete(stream);
     });
+    if (filter === undefined && stream.contentType === APPLICATION_JSON && this.#document) {
+      this.#printSubscribed(stream, this.#document());
+      return;
+    }
     const subscribed: OperatorEvent = {
       type: "SUBSCRIBED",
       subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
@@ -74,6 +96,13 @@ export class OperatorEventHub {
     // Encoded once per media type among the subscribers.
     const records = new Map<string, string | Uint8Array>();
     for (const stream of [...this.#subscribers]) {
+      const queue = this.#pending.get(stream);
+      if (queue !== undefined) {
+        // Behind a SUBSCRIBED still printing: sent after it, unless it is hopelessly behind.
+        if (queue.length < OPERATOR_PENDING_EVENTS_MAX) queue.push(event);
+        else stream.close();
+        continue;
+      }
       const filter = this.#filters.get(stream);
       if (filter !== undefined) {
         const seen = filter.view(event);
@@ -87,6 +116,67 @@ export class OperatorEventHub {
       }
       stream.send(record);
     }
+  }
+
+  /**
+   * SUBSCRIBED printed in slices of the event loop (time-slice.ts) (a state of 100,000 tasks is tens of
+   * MB: printed at once, it held every other call for seconds), then written as one record:
+   * RecordIO puts the length first, so the record is whole before its first byte goes out.
+   * A small state is printed and sent at once, as before.
+   */
+  #printSubscribed(stream: EventStream, state: StreamedObject): void {
+    const document = new StreamedObject([
+      ["type", "SUBSCRIBED"],
+      [
+        "subscribed",
+        new StreamedObject([
+          ["get_state", state],
+          ["heartbeat_interval_seconds", 15],
+        ]),
+      ],
+    ]);
+    const chunks = jsonChunks(document, "wire");
+    const parts: string[] = [];
+    let bytes = 0;
+    this.#pending.set(stream, []);
+    const slice = new TimeSlice();
+    const step = (first: boolean) => {
+      if (!stream.isOpen) return;
+      slice.restart();
+      // At least SUBSCRIBED_CHUNKS_AT_ONCE at first, then as many as fit in the slice.
+      for (let i = 0; (first && i < SUBSCRIBED_CHUNKS_AT_ONCE) || !slice.spent(); i++) {
+        const next = chunks.next();
+        if (next.done === true) {
+          this.#sendSubscribed(stream, parts, bytes, first);
+          return;
+        }
+        parts.push(next.value);
+        bytes += Buffer.byteLength(next.value);
+      }
+      setImmediate(() => step(false));
+    };
+    step(true);
+  }
+
+  #sendSubscribed(stream: EventStream, parts: string[], bytes: number, atOnce: boolean): void {
+    // Checked against the validated state only when printed at once: printed over many turns,
+    // its items show their fields as they were when printed, which later calls may change.
+    if (atOnce) {
+      verifyTrustedText(
+        MasterEvent,
+        () => parts.join(""),
+        () => ({
+          type: "SUBSCRIBED" as const,
+          subscribed: { get_state: this.#state(), heartbeat_interval_seconds: 15 },
+        }),
+      );
+    }
+    const queued = this.#pending.get(stream) ?? [];
+    this.#pending.delete(stream);
+    if (!stream.sendParts(parts, bytes)) return;
+    // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
+    stream.startHeartbeats();
+    for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
   }
 
   close(): void {
