@@ -8,7 +8,9 @@
 // Mutability: every method returns a new collection and leaves `this` unchanged, except the
 // explicit `addInPlace` / `subtractInPlace`, which exist for owners of a collection on hot paths
 // (e.g. an agent's available resources in the allocator). A collection is two small arrays;
-// an immutable op copies them once, so no operation allocates more than O(entries).
+// an immutable op copies them once, so no operation allocates more than O(entries). A clone
+// shares the arrays until either side changes (copy on write): the allocator hands out a
+// clone of the same read-only collection with every offer, and most are never changed.
 //
 // Subtraction follows Mesos (`Resources::subtract`): it never goes below zero. A scalar that
 // would become zero or negative is dropped, ranges and sets lose only what they hold, a counted
@@ -33,10 +35,17 @@ import { containsValue, equalValue, mergeValues, subtractValues } from "./resour
 import { isStrictSubroleOf } from "./roles.ts";
 import type { Milli } from "./scalar.ts";
 
+// The arrays of a collection emptied while shared (`clearInPlace`): shared by all of them, so
+// never changed (a collection holding them is marked shared and copies before a change).
+const NO_ITEMS: Resource[] = [];
+const NO_COUNTS: number[] = [];
+
 export class Resources implements Iterable<Resource> {
   // Parallel arrays: entry i is items[i] held counts[i] times (counts[i] is 1 unless atomic).
-  private readonly items: Resource[];
-  private readonly counts: number[];
+  private items: Resource[];
+  private counts: number[];
+  /** Whether the arrays may be shared with a clone: copied before the next change. */
+  private arraysShared = false;
 
   private constructor(items: Resource[], counts: number[]) {
     this.items = items;
@@ -84,22 +93,44 @@ export class Resources implements Iterable<Resource> {
   }
 
   clone(): Resources {
-    return new Resources(this.items.slice(), this.counts.slice());
+    const copy = new Resources(this.items, this.counts);
+    copy.arraysShared = true;
+    this.arraysShared = true;
+    return copy;
+  }
+
+  /** Makes the arrays this collection's own before a change (see `clone`). */
+  private own(): void {
+    if (!this.arraysShared) return;
+    this.items = this.items.slice();
+    this.counts = this.counts.slice();
+    this.arraysShared = false;
   }
 
   // --- arithmetic -------------------------------------------------------------------------
 
+  // (A copy of its own, not a clone: it changes at once, and `this` would be left shared.)
   add(other: Resources | Resource): Resources {
-    return this.clone().addInPlace(other);
+    return new Resources(this.items.slice(), this.counts.slice()).addInPlace(other);
   }
 
   subtract(other: Resources | Resource): Resources {
-    return this.clone().subtractInPlace(other);
+    return new Resources(this.items.slice(), this.counts.slice()).subtractInPlace(other);
   }
 
   /** Mutates `this`; returns it. Only for owners of the collection. */
   addInPlace(other: Resources | Resource): this {
     if (other instanceof Resources) {
+      // Into an empty collection: share the other's (canonical) arrays, as a clone does. An
+      // agent's resources declined whole come back so, and an offer of them again, or a
+      // filter on them, is then recognised by identity (`sameEntries`) without a read.
+      if (this.items.length === 0 && other.items.length > 0) {
+        this.items = other.items;
+        this.counts = other.counts;
+        this.arraysShared = true;
+        other.arraysShared = true;
+        return this;
+      }
       for (let j = 0; j < other.items.length; j++) this.addOne(other.items[j]!, other.counts[j]!);
     } else {
       this.addOne(other, 1);
@@ -121,10 +152,15 @@ export class Resources implements Iterable<Resource> {
 
   /**
    * Empties `this` in place; returns it. Popped one by one, which keeps the arrays' backing
-   * stores (`length = 0` gives them up, and the next additions would allocate them again).
-   * Only for owners of the collection.
+   * stores (`length = 0` gives them up, and the next additions would allocate them again);
+   * arrays shared with a clone are let go instead. Only for owners of the collection.
    */
   clearInPlace(): this {
+    if (this.arraysShared) {
+      this.items = NO_ITEMS;
+      this.counts = NO_COUNTS;
+      return this;
+    }
     while (this.items.length > 0) {
       this.items.pop();
       this.counts.pop();
@@ -157,6 +193,7 @@ export class Resources implements Iterable<Resource> {
    * (identity, not value: cheaper than `equals`, for sharing one immutable collection).
    */
   sameEntries(other: Resources): boolean {
+    if (this.items === other.items && this.counts === other.counts) return true;
     if (this.items.length !== other.items.length) return false;
     for (let i = 0; i < this.items.length; i++) {
       if (this.items[i] !== other.items[i] || this.counts[i] !== other.counts[i]) return false;
@@ -182,6 +219,7 @@ export class Resources implements Iterable<Resource> {
 
   private addOne(r: Resource, count: number): void {
     if (isEmptyResource(r) || count <= 0) return;
+    this.own();
     const i = this.indexOf(r.key);
     if (i < 0) {
       this.items.push(r);
@@ -197,6 +235,7 @@ export class Resources implements Iterable<Resource> {
     if (isEmptyResource(r) || count <= 0) return;
     const i = this.indexOf(r.key);
     if (i < 0) return;
+    this.own();
     if (isAtomic(r)) {
       const left = this.counts[i]! - count;
       if (left > 0) this.counts[i] = left;
