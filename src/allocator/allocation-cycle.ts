@@ -105,6 +105,7 @@ export class AllocationCycle {
   private wanted(
     fw: FrameworkState,
     role: RoleState,
+    agent: AgentState,
     offer: Resources,
     filters: AgentFilters,
   ): boolean {
@@ -114,7 +115,7 @@ export class AllocationCycle {
       if (OfferFilters.filters(list, offer)) return false;
     }
     const min = fw.minAllocatable.get(role.path) ?? this.state.options.minAllocatableResources;
-    return isAllocatable(offer, min);
+    return agent.allocatableHere(offer, min, isAllocatable);
   }
 
   private give(
@@ -171,7 +172,7 @@ export class AllocationCycle {
       role.frameworkSorter.walk((fw) => {
         if (!this.eligible(fw, role, agent)) return true;
         const offer = this.guaranteeOffer(role, forFramework(base, agent, fw), unsatisfied);
-        if (offer === undefined || !this.wanted(fw, role, offer, filters)) return true;
+        if (offer === undefined || !this.wanted(fw, role, agent, offer, filters)) return true;
         // (A top-level role with quota: `give` answers its unsatisfied guarantees.)
         unsatisfied = this.give(fw, role, agent, offer, 1, unsatisfied)!;
         if (unsatisfied.isEmpty() || agent.available.isEmpty()) return false;
@@ -241,7 +242,7 @@ export class AllocationCycle {
     const role = this.visitingRole!;
     if (!this.eligible(fw, role, agent)) return true;
     const offer = forFramework(this.found!, agent, fw);
-    if (!this.wanted(fw, role, offer, this.visitingFilters)) return true;
+    if (!this.wanted(fw, role, agent, offer, this.visitingFilters)) return true;
     this.give(fw, role, agent, offer, 2);
     this.offeredHere = true;
     const next = this.fairShareCandidate(role, agent);
@@ -265,7 +266,7 @@ export class AllocationCycle {
     // Without reservations on the agent everything is allocatable: the candidate is the
     // available collection itself, and an offer of all of it is taken over whole by
     // `AllocatorState.allocate` (no copy, no subtraction).
-    const all = agent.reservedRoles.size === 0 ? available : available.allocatableTo(role.path);
+    const all = agent.hasReservations ? available.allocatableTo(role.path) : available;
     if (all.isEmpty()) return NOTHING;
     const top = this.state.topOf(role);
     if (top.quota === undefined && this.headroom.unconstrained) {

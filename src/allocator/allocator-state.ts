@@ -24,11 +24,15 @@ import {
   applyDelta,
   emptyDeltas,
   NameIndex,
+  type ScalarDeltas,
   type ScalarVector,
   scalarDeltas,
 } from "./scalar-vector.ts";
 import { createSorter, type Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 import type { AllocatorOptions } from "./types.ts";
+
+/** Distinct pair deltas kept shared (`internDeltas`); beyond, each agent keeps its own. */
+const PAIR_DELTAS_BOUND = 4096;
 
 export interface NormalizedOptions {
   readonly allocationIntervalMs: number;
@@ -83,6 +87,8 @@ export class AllocatorState {
   private nextSubscription = 0;
   /** Scratch for the scalar deltas of one allocation or recovery (applied at once). */
   private readonly deltas = emptyDeltas();
+  /** The agents' pair deltas, one copy per distinct content (see `internDeltas`). */
+  private readonly keptDeltas = new Map<string, ScalarDeltas>();
   nextAgentOrder = 0;
 
   constructor(
@@ -238,7 +244,7 @@ export class AllocatorState {
       assert(false, `allocating ${offer.toString()} beyond what ${agent.id} has available`);
     }
     const allocated = agent.allocateHere(offer, role.path);
-    const { all, governed } = scalarDeltas(offer, this.names, this.deltas);
+    const { all, governed } = this.deltasOf(agent, offer);
     if (whole) agent.available.clearInPlace();
     else agent.available.subtractInPlace(offer);
     this.hold(fw, role.path, agent, allocated);
@@ -287,8 +293,8 @@ export class AllocatorState {
     holding.subtractFrom(path, resources);
     const role = this.role(path);
     const unallocated = agent.unallocateHere(resources);
+    const { all, governed } = this.deltasOf(agent, unallocated);
     agent.available.addInPlace(unallocated);
-    const { all, governed } = scalarDeltas(unallocated, this.names, this.deltas);
     this.roleSorter.unallocated(path, all);
     role.frameworkSorter.unallocated(fw.id, all);
     this.assertRoleSum(role, all.ids);
@@ -314,6 +320,35 @@ export class AllocatorState {
       }
     }
     return unallocated;
+  }
+
+  /**
+   * The scalar deltas of unallocated resources of the agent: the pair's own (kept) when they
+   * are its plain side, else computed into the scratch buffer.
+   */
+  private deltasOf(agent: AgentState, plain: Resources): ScalarDeltas {
+    if (!agent.isPairPlain(plain)) return scalarDeltas(plain, this.names, this.deltas);
+    agent.pairDeltas ??= this.internDeltas(scalarDeltas(plain, this.names, this.deltas));
+    return agent.pairDeltas;
+  }
+
+  /**
+   * One kept copy of each distinct deltas (agents of one cluster are mostly alike: one copy
+   * per agent would be a few hundred bytes each); past PAIR_DELTAS_BOUND distinct ones, copies
+   * are not shared.
+   */
+  private internDeltas(d: ScalarDeltas): ScalarDeltas {
+    const key = `${d.all.ids}/${d.all.millis}/${d.governed.ids}/${d.governed.millis}`;
+    const known = this.keptDeltas.get(key);
+    if (known !== undefined) return known;
+    const all = { ids: d.all.ids.slice(), millis: d.all.millis.slice() };
+    const same = key.startsWith(`${d.all.ids}/${d.all.millis}/${d.all.ids}/${d.all.millis}`);
+    const governed = same
+      ? all
+      : { ids: d.governed.ids.slice(), millis: d.governed.millis.slice() };
+    const kept = { all, governed };
+    if (this.keptDeltas.size < PAIR_DELTAS_BOUND) this.keptDeltas.set(key, kept);
+    return kept;
   }
 
   /** Returns everything the holding has, in every role, to its agent. */
@@ -373,7 +408,7 @@ export class AllocatorState {
       }
     }
     for (const path of reservedRoles) this.role(path).reservationAgents += sign;
-    agent.reservedRoles = sign > 0 ? reservedRoles : new Set();
+    agent.hasReservations = sign > 0 && reservedRoles.size > 0;
     agent.hasGpus = agent.total.get("gpus") > 0;
     agent.hasRevocable = hasRevocable;
     agent.hasShared = false;
