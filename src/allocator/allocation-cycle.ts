@@ -98,6 +98,9 @@ export class AllocationCycle {
     return true;
   }
 
+  /** The minimum allocatable list `wanted` last checked an offer against. */
+  private wantedMin: readonly ResourceQuantities[] | undefined;
+
   /**
    * False when one of the agent's `filters` refuses the offer or it is below the minimum
    * allocatable.
@@ -115,6 +118,7 @@ export class AllocationCycle {
       if (OfferFilters.filters(list, offer)) return false;
     }
     const min = fw.minAllocatable.get(role.path) ?? this.state.options.minAllocatableResources;
+    this.wantedMin = min;
     return agent.allocatableHere(offer, min, isAllocatable);
   }
 
@@ -133,6 +137,8 @@ export class AllocationCycle {
     const before =
       top.quota === undefined ? undefined : (unsatisfied ?? unsatisfiedGuarantees(top, names));
     const allocated = this.state.allocate(fw, role, agent, offer);
+    // `wanted` just found this very offer allocatable (every `give` follows one).
+    agent.notePairAllocatable(allocated, this.wantedMin!);
     const after = before === undefined ? undefined : unsatisfiedGuarantees(top, names);
     if (before !== undefined) this.headroom.replace(before, after!);
     const earlier = stage === 2 && this.stage1.size > 0 ? this.stage1.get(agent) : undefined;

@@ -105,6 +105,17 @@ export class AgentState {
   }
 
   /**
+   * `allocated` (just answered by `allocateHere`) was cut from resources found allocatable
+   * against `min`: when they made (or matched) the pair, the pair keeps that answer, so the
+   * agent declined whole and offered again is not read for it (the resources were just read).
+   */
+  notePairAllocatable(allocated: Resources, min: readonly ResourceQuantities[]): void {
+    if (allocated !== this.pairAllocated || this.pairMin !== undefined) return;
+    this.pairMin = min;
+    this.pairMinAnswer = true;
+  }
+
+  /**
    * `resources.allocate(role)`, reusing the allocated twins of the agent's resources; the
    * answer is read-only (copy it to hand it out).
    */
