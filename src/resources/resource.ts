@@ -329,7 +329,10 @@ function allocationKey(r: Resource, allocationRole: string | undefined): string 
   let perKey = allocationKeys.get(r.key);
   let key = perKey?.get(role);
   if (key !== undefined) return key;
-  key = internKey(computeKey(r.kind, { ...metaOf(r), allocationRole }, valueFields(r)));
+  // Not interned as well: this cache already makes it one string per (key, role), and
+  // interning hashed every new key into the global table (a quarter of the first
+  // LargeAndSmallQuota cycle, which makes 9,000 of them).
+  key = computeKey(r.kind, { ...metaOf(r), allocationRole }, valueFields(r));
   if (allocationKeyCount >= KEY_CACHE_LIMIT) {
     allocationKeys = new Map();
     allocationKeyCount = 0;
