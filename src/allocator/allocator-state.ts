@@ -23,6 +23,7 @@ import {
 import {
   applyDelta,
   emptyDeltas,
+  KeptDeltas,
   NameIndex,
   type ScalarDeltas,
   type ScalarVector,
@@ -30,9 +31,6 @@ import {
 } from "./scalar-vector.ts";
 import { createSorter, type Sorter, type SorterContext, type SorterKind } from "./sorter.ts";
 import type { AllocatorOptions } from "./types.ts";
-
-/** Distinct pair deltas kept shared (`internDeltas`); beyond, each agent keeps its own. */
-const PAIR_DELTAS_BOUND = 4096;
 
 export interface NormalizedOptions {
   readonly allocationIntervalMs: number;
@@ -87,8 +85,8 @@ export class AllocatorState {
   private nextSubscription = 0;
   /** Scratch for the scalar deltas of one allocation or recovery (applied at once). */
   private readonly deltas = emptyDeltas();
-  /** The agents' pair deltas, one copy per distinct content (see `internDeltas`). */
-  private readonly keptDeltas = new Map<string, ScalarDeltas>();
+  /** The agents' pair deltas, one copy per distinct content. */
+  private readonly keptDeltas = new KeptDeltas();
   nextAgentOrder = 0;
 
   constructor(
@@ -328,27 +326,8 @@ export class AllocatorState {
    */
   private deltasOf(agent: AgentState, plain: Resources): ScalarDeltas {
     if (!agent.isPairPlain(plain)) return scalarDeltas(plain, this.names, this.deltas);
-    agent.pairDeltas ??= this.internDeltas(scalarDeltas(plain, this.names, this.deltas));
+    agent.pairDeltas ??= this.keptDeltas.keep(scalarDeltas(plain, this.names, this.deltas));
     return agent.pairDeltas;
-  }
-
-  /**
-   * One kept copy of each distinct deltas (agents of one cluster are mostly alike: one copy
-   * per agent would be a few hundred bytes each); past PAIR_DELTAS_BOUND distinct ones, copies
-   * are not shared.
-   */
-  private internDeltas(d: ScalarDeltas): ScalarDeltas {
-    const key = `${d.all.ids}/${d.all.millis}/${d.governed.ids}/${d.governed.millis}`;
-    const known = this.keptDeltas.get(key);
-    if (known !== undefined) return known;
-    const all = { ids: d.all.ids.slice(), millis: d.all.millis.slice() };
-    const same = key.startsWith(`${d.all.ids}/${d.all.millis}/${d.all.ids}/${d.all.millis}`);
-    const governed = same
-      ? all
-      : { ids: d.governed.ids.slice(), millis: d.governed.millis.slice() };
-    const kept = { all, governed };
-    if (this.keptDeltas.size < PAIR_DELTAS_BOUND) this.keptDeltas.set(key, kept);
-    return kept;
   }
 
   /** Returns everything the holding has, in every role, to its agent. */

@@ -105,6 +105,60 @@ function truncate(delta: ScalarDelta, size: number): void {
   }
 }
 
+/** Distinct deltas `KeptDeltas` keeps shared; past it, each caller gets a copy of its own. */
+export const KEPT_DELTAS_BOUND = 4096;
+
+function sameDelta(a: ScalarDelta, b: ScalarDelta): boolean {
+  if (a.ids.length !== b.ids.length) return false;
+  for (let i = 0; i < a.ids.length; i++) {
+    if (a.ids[i] !== b.ids[i] || a.millis[i] !== b.millis[i]) return false;
+  }
+  return true;
+}
+
+function hashDelta(h: number, d: ScalarDelta): number {
+  let out = h;
+  for (let i = 0; i < d.ids.length; i++) {
+    const m = d.millis[i]!;
+    out = Math.imul(out ^ d.ids[i]!, 0x9e3779b1);
+    out = Math.imul(out ^ (m | 0), 0x85ebca6b) ^ ((m / 0x100000000) | 0);
+  }
+  return out;
+}
+
+/**
+ * One kept copy of each distinct deltas, for deltas kept per agent (agents of one cluster are
+ * mostly alike: a copy each would be a few hundred bytes per agent). Found by a numeric hash
+ * of the content (no key string to build), compared in full.
+ */
+export class KeptDeltas {
+  private readonly byHash = new Map<number, ScalarDeltas[]>();
+  private size = 0;
+
+  /** The kept deltas equal to `d` (kept now when new); `d` itself is not kept. */
+  keep(d: ScalarDeltas): ScalarDeltas {
+    // Masked to a small integer: the Map key stays unboxed.
+    const hash = hashDelta(hashDelta(0, d.all), d.governed) & 0x3fffffff;
+    const bucket = this.byHash.get(hash);
+    if (bucket !== undefined) {
+      for (const k of bucket) {
+        if (sameDelta(k.all, d.all) && sameDelta(k.governed, d.governed)) return k;
+      }
+    }
+    const all = { ids: d.all.ids.slice(), millis: d.all.millis.slice() };
+    const governed = sameDelta(d.governed, d.all)
+      ? all
+      : { ids: d.governed.ids.slice(), millis: d.governed.millis.slice() };
+    const kept = { all, governed };
+    if (this.size < KEPT_DELTAS_BOUND) {
+      if (bucket !== undefined) bucket.push(kept);
+      else this.byHash.set(hash, [kept]);
+      this.size++;
+    }
+    return kept;
+  }
+}
+
 /** A vector as quantities by name (zeros dropped). */
 export function vectorQuantities(v: ScalarVector, names: NameIndex): ResourceQuantities {
   const q = ResourceQuantities.empty();
