@@ -245,3 +245,42 @@ describe("Resources algebraic laws", () => {
     );
   });
 });
+
+describe("Resources copies that share arrays", () => {
+  it("a clone and its original change independently, whichever changes first", () => {
+    fc.assert(
+      fc.property(arbResources, arbResources, (a, b) => {
+        const before = a.toString();
+        const copy = a.clone();
+        copy.addInPlace(b);
+        assert.equal(a.toString(), before);
+        assert.ok(copy.equals(a.add(b)));
+        const again = a.clone();
+        a.subtractInPlace(b);
+        assert.equal(again.toString(), before);
+        assert.ok(copy.contains(again));
+        a.clearInPlace();
+        assert.ok(a.isEmpty());
+        assert.equal(again.toString(), before);
+      }),
+    );
+  });
+
+  it("adding into an empty collection copies nothing the other side's changes could reach", () => {
+    fc.assert(
+      fc.property(arbResources, arbResources, (a, b) => {
+        const before = a.toString();
+        const into = Resources.empty().addInPlace(a);
+        assert.ok(into.sameEntries(a));
+        a.addInPlace(b);
+        assert.equal(into.toString(), before);
+        into.subtractInPlace(b);
+        assert.ok(a.contains(into));
+        const emptied = a.clone().clearInPlace();
+        const refilled = emptied.addInPlace(b);
+        assert.ok(refilled.equals(Resources.empty().addInPlace(b)));
+        assert.ok(a.contains(b));
+      }),
+    );
+  });
+});
