@@ -13,6 +13,7 @@ import {
   type Violation,
 } from "./checks.ts";
 import type { NemesisCluster } from "./cluster.ts";
+import type { JobsCounts, JobsWorkload } from "./jobs-workload.ts";
 import { type FaultKind, planFaults, runFault } from "./nemesis.ts";
 import { observe, taskProcesses } from "./observe.ts";
 import type { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
@@ -31,6 +32,7 @@ export interface SeedResult {
   readonly faults: FaultKind[];
   readonly tasks: number;
   readonly updates: number;
+  readonly jobs: JobsCounts | undefined;
   readonly violations: Violation[];
   readonly ms: number;
 }
@@ -38,6 +40,7 @@ export interface SeedResult {
 export interface Workloads {
   readonly sdk: readonly SdkWorkload[];
   readonly services: ServicesWorkload | undefined;
+  readonly jobs: JobsWorkload | undefined;
   readonly operator: OperatorWrites;
 }
 
@@ -88,6 +91,7 @@ async function notWhole(cluster: NemesisCluster, w: Workloads): Promise<string[]
   if (view.activeAgents < cluster.agents.length)
     out.push(`${view.activeAgents}/${cluster.agents.length} agents active`);
   for (const s of w.sdk) if (s.client.phase !== "subscribed") out.push(`${s.name} not subscribed`);
+  if (w.jobs !== undefined) out.push(...(await w.jobs.notReady()));
   return out;
 }
 
@@ -158,6 +162,7 @@ async function unsettled(
   if (w.services !== undefined)
     for (const v of await checkServices(cluster, w, taskProcesses(cluster).services))
       out.push(`services ${v.detail}`);
+  if (w.jobs !== undefined) out.push(...(await w.jobs.unsettled()));
   return out;
 }
 
@@ -194,6 +199,8 @@ export async function runSeed(
       detail: notReady.join("; "),
     });
   const random = new SeededRandom(seed);
+  // The jobs' occurrences start just after the window opens and fall inside it.
+  if (w.jobs !== undefined) violations.push(...(await w.jobs.post(seed, o.windowMs)));
   const windowAt = Date.now();
   const faults = await faultWindow(cluster, w, random, seed, o);
   const healedAt = Date.now();
@@ -219,6 +226,15 @@ export async function runSeed(
     ...checkCheckpointed(tasks, seen),
   );
   violations.push(...(await checkServices(cluster, w, seen.services)));
+  const jobs = await w.jobs?.check(cluster);
+  if (jobs !== undefined) violations.push(...jobs.violations);
+  // Every run of the seed's jobs ended: nothing of them may still run.
+  for (const [task, agents] of seen.jobs)
+    violations.push({
+      property: "no process alive whose task is terminal",
+      task,
+      detail: `a job's task runs on ${agents.join(",")} with every run of the seed's jobs ended`,
+    });
   const leader = cluster.leaderUrl();
   const readBack = leader === undefined ? undefined : await w.operator.readBack(leader);
   if (readBack === undefined)
@@ -242,12 +258,14 @@ export async function runSeed(
   );
   const updates = tasks.reduce((n, t) => n + t.updates.length, 0);
   for (const s of w.sdk) s.clear();
+  await w.jobs?.forget();
   const unique = [...new Map(violations.map((v) => [JSON.stringify(v), v])).values()];
   return {
     seed,
     faults,
     tasks: tasks.length,
     updates,
+    jobs: jobs?.counts,
     violations: unique,
     ms: Date.now() - started,
   };
