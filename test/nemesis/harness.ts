@@ -15,6 +15,7 @@ import type { SeedSpec } from "./regressions.ts";
 import { runSeed, type SeedResult, type Workloads } from "./seed-run.ts";
 import { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
 import { SdkWorkload } from "./workload.ts";
+import { absorbUnknownZkReplyCodes, unknownZkReplies } from "./zk-replies.ts";
 
 export interface HarnessOptions {
   readonly seeds: readonly SeedSpec[];
@@ -43,6 +44,8 @@ export interface HarnessSummary {
   readonly supervisorRestarts: string[];
   /** Operator writes sent, and answered 200, by kind (weight, quota, maintenance). */
   readonly operatorWrites: Record<string, { sent: number; acknowledged: number }>;
+  /** ZooKeeper replies with an unknown error code the harness process took as CONNECTION_LOSS. */
+  readonly unknownZkReplies: number;
   /** What of the run was left on the host after teardown ([] = nothing). */
   readonly leftovers: string[];
 }
@@ -65,6 +68,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
   if (unavailable !== undefined) throw new Error(`the nemesis cannot run here: ${unavailable}`);
   const zk = zooKeeperJar();
   if (!("jar" in zk)) throw new Error(zk.skip);
+  absorbUnknownZkReplyCodes();
   const dir = mkdtempSync(join(tmpdir(), "tessera-nemesis-"));
   const doneDir = join(dir, "done");
   mkdirSync(doneDir);
@@ -158,6 +162,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     updates: results.reduce((n, r) => n + r.updates, 0),
     violations: results.reduce((n, r) => n + r.violations.length, 0),
     jobs: sumJobs(results),
+    unknownZkReplies: unknownZkReplies(),
     leftovers: cluster.leftovers(),
   };
 }
@@ -196,6 +201,11 @@ export function formatSummary(s: HarnessSummary): string {
     `nemesis: servers restarted after exiting on their own: ${s.supervisorRestarts.length === 0 ? "none" : s.supervisorRestarts.join(" ")}`,
     ...(failed.length > 0
       ? [`nemesis: failing seeds ${failed.join(" ")} (add them to test/nemesis/regressions)`]
+      : []),
+    ...(s.unknownZkReplies > 0
+      ? [
+          `nemesis: ZooKeeper replies with an unknown error code in the harness process (taken as CONNECTION_LOSS, see zk-replies.ts): ${s.unknownZkReplies}`,
+        ]
       : []),
     ...(s.leftovers.length > 0 ? [`nemesis: LEFT ON THE HOST: ${s.leftovers.join(", ")}`] : []),
   ].join("\n");
