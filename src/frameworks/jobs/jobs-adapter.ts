@@ -91,8 +91,12 @@ export class JobsAdapter {
         : {}),
     };
     const effects = this.state.handleStatus(update, this.nowMs());
-    // Acknowledged (by the client, when this resolves) only once the outcome is durable.
-    return this.apply(effects).then(() => this.state.store.durable().catch(() => undefined));
+    // Acknowledged (by the client, when this resolves) only once the outcome is durable. When
+    // it is not (a ZooKeeper write failed) this rejects and the client leaves the update
+    // unacknowledged: Mesos sends it again, to the term that reloads the store (start.ts).
+    // Acknowledging it anyway lost the outcome: the next term found the attempt unfinished,
+    // Mesos no longer knew it, and it ran again (nemesis seed 909).
+    return this.apply(effects).then(() => this.state.store.durable());
   }
 
   tick(): void {
