@@ -9,6 +9,7 @@ import { type RunningJobs, startJobs } from "../../src/frameworks/jobs/start.ts"
 import type { Violation } from "./checks.ts";
 import type { NemesisCluster } from "./cluster.ts";
 import { checkJobs, type JobRun } from "./jobs-checks.ts";
+import { jobsTrail, recordJobsTrail } from "./jobs-trail.ts";
 import { doneMarkers } from "./observe.ts";
 
 /** Bound on one jobs API call or master read. */
@@ -19,6 +20,8 @@ export const JOBS_PERIOD_MS = 1_000;
 const FIRST_DUE_AFTER_MS = 500;
 /** Chronos's `--failure_retry` for the run: a failed attempt (a full disk) is retried soon. */
 const FAILURE_RETRY_MS = 500;
+/** How long the check waits for a leading master's view. */
+const MASTER_WAIT_MS = 15_000;
 /** How long a job's POST is retried while the jobs API answers 503 or nothing. */
 const POST_RETRY_MS = 10_000;
 /** Attempts a run may fail (full disks) before it fails; a failed run is a violation. */
@@ -48,6 +51,7 @@ export class JobsWorkload {
   ) {}
 
   static async start(zkUrl: string, dataDir: string, doneDir: string): Promise<JobsWorkload> {
+    recordJobsTrail();
     const instances: RunningJobs[] = [];
     for (const i of [1, 2])
       instances.push(
@@ -174,7 +178,15 @@ export class JobsWorkload {
     const jobs = this.#current;
     if (jobs === undefined) return { violations: [], counts };
     const runs = await this.#runs();
-    const masterTasks = await tasksOnMaster(cluster);
+    // Through a leader change (a master stops on losing ZooKeeper for a moment), bounded.
+    let masterTasks = await tasksOnMaster(cluster);
+    for (
+      const deadline = Date.now() + MASTER_WAIT_MS;
+      masterTasks === undefined && Date.now() < deadline;
+    ) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      masterTasks = await tasksOnMaster(cluster);
+    }
     if (runs === undefined || masterTasks === undefined)
       return {
         violations: [
@@ -200,6 +212,12 @@ export class JobsWorkload {
       done: doneMarkers(this.doneDir),
     });
     return { violations, counts };
+  }
+
+  /** What the framework did about the seed's jobs (for a violation's story). */
+  trail(): string[] {
+    const jobs = this.#current;
+    return jobs === undefined ? [] : jobsTrail([jobs.parent, jobs.child]);
   }
 
   /** Deletes the seed's jobs (child first: a parent's delete would re-parent it). */

@@ -83,6 +83,21 @@ async function leaderView(cluster: NemesisCluster): Promise<MasterView | undefin
   return { url, activeAgents, running };
 }
 
+/** How long a check waits for a leading master to answer through a leader change. */
+const LEADER_WAIT_MS = 15_000;
+
+async function leaderViewWithin(
+  cluster: NemesisCluster,
+  boundMs: number,
+): Promise<MasterView | undefined> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const view = await leaderView(cluster);
+    if (view !== undefined || Date.now() > deadline) return view;
+    await sleep(250);
+  }
+}
+
 /** Why the cluster is not whole yet ([] once it is). */
 async function notWhole(cluster: NemesisCluster, w: Workloads): Promise<string[]> {
   const out: string[] = [];
@@ -228,6 +243,8 @@ export async function runSeed(
   violations.push(...(await checkServices(cluster, w, seen.services)));
   const jobs = await w.jobs?.check(cluster);
   if (jobs !== undefined) violations.push(...jobs.violations);
+  if (jobs !== undefined && jobs.violations.length > 0)
+    for (const line of w.jobs?.trail() ?? []) o.log(`jobs trail ${line}`);
   // Every run of the seed's jobs ended: nothing of them may still run.
   for (const [task, agents] of seen.jobs)
     violations.push({
@@ -306,7 +323,9 @@ async function checkServices(
       property,
       detail: `API: ${app?.tasksRunning ?? "?"} running, want ${[...want].join("|")}`,
     });
-  const view = await leaderView(cluster);
+  // A master that loses ZooKeeper for a moment stops, also right after the heal: wait (bounded)
+  // for the next leader's view rather than count a leader change as a wrong instance count.
+  const view = await leaderViewWithin(cluster, LEADER_WAIT_MS);
   const id = services.frameworkId;
   const onMaster = id === undefined ? undefined : view?.running.get(id)?.length;
   if (onMaster === undefined || !want.has(onMaster))
