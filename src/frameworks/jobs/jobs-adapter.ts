@@ -21,12 +21,20 @@ export const JOBS_TICK_MS = 200;
 export const JOBS_WANTS_OFFERS_CHECK_MS = 100;
 /** While runs wait for offers, revive again this often. */
 export const JOBS_REVIVE_REPEAT_MS = 5000;
+/**
+ * Every launched, unfinished attempt is reconciled explicitly this often, besides after each
+ * (re)subscription (Mesos's advice: reconcile periodically). A task reported TASK_UNREACHABLE
+ * whose agent came back without it, or a launch lost on the way, is otherwise never heard of
+ * again while the subscription lasts: its run waited for good (nemesis seed 5230).
+ */
+export const JOBS_RECONCILE_INTERVAL_MS = 30_000;
 
 export class JobsAdapter {
   client: AdapterClient | undefined;
   #wantedOffers = false;
   #lastReviveMs = Number.NEGATIVE_INFINITY;
   #lastCheckMs = Number.NEGATIVE_INFINITY;
+  #lastReconcileMs = Number.NEGATIVE_INFINITY;
   /** Calls wait for the store; this keeps them in order. */
   #sending: Promise<void> = Promise.resolve();
 
@@ -100,13 +108,21 @@ export class JobsAdapter {
   }
 
   tick(): void {
-    void this.apply(this.state.tick(this.nowMs()));
+    const now = this.nowMs();
+    if (this.client !== undefined && now - this.#lastReconcileMs >= JOBS_RECONCILE_INTERVAL_MS) {
+      this.#lastReconcileMs = now;
+      const tasks = this.state.activeTasks();
+      if (tasks.length > 0) this.client.reconcile(tasks);
+    }
+    void this.apply(this.state.tick(now));
   }
 
   onSubscribed(frameworkId: string): void {
     this.state.setFrameworkId(frameworkId);
     this.#wantedOffers = false;
     this.#lastCheckMs = Number.NEGATIVE_INFINITY;
+    // The client reconciles every unfinished attempt now: the periodic round starts over.
+    this.#lastReconcileMs = this.nowMs();
     this.reviveIfNeeded();
   }
 }
