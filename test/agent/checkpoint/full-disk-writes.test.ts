@@ -5,54 +5,15 @@
 // records written once the disk has room again.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  truncateSync,
-  writeSync,
-} from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, it } from "node:test";
 import { applyCheckpointWrites } from "../../../src/agent/checkpoint/agent-state-store.ts";
 import { decodeRecords } from "../../../src/agent/checkpoint/durable-files.ts";
 import type { CheckpointWrite } from "../../../src/agent/core/types.ts";
+import { fillDisk, mountTmpfs } from "../../support/tmpfs.ts";
 
-/** A 1 MB tmpfs (root only), or why there is none. */
-function mountTmpfs(): { dir: string } | { reason: string } {
-  if (process.getuid?.() !== 0) return { reason: "needs root to mount a tmpfs" };
-  const dir = mkdtempSync(join(tmpdir(), "tessera-checkpoint-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]);
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: `cannot mount a tmpfs: ${(error as Error).message}` };
-  }
-}
-
-/** Takes every byte left on the file system, then gives back `leaveBytes`. */
-function fillBut(path: string, leaveBytes: number): void {
-  const fd = openSync(path, "w");
-  try {
-    for (const size of [64 * 1024, 512, 1]) {
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(size, 1));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-  truncateSync(path, statSync(path).size - leaveBytes);
-}
-
-const mounted = mountTmpfs();
+const mounted = mountTmpfs("tessera-checkpoint-full-");
 const skip = "reason" in mounted ? { skip: mounted.reason } : {};
 const run = { agentId: "A1", frameworkId: "F1", executorId: "E1", containerId: "C1" };
 const taskDir = (dir: string, id: string) =>
@@ -108,7 +69,7 @@ describe("checkpoint writes on a nearly full disk", () => {
     async () => {
       const dir = (mounted as { dir: string }).dir;
       const filler = join(dir, "filler-1");
-      fillBut(filler, 16 * 1024);
+      fillDisk(filler, 16 * 1024);
       await assert.rejects(applyCheckpointWrites(dir, [task("t-big", 200 * 1024)]), /ENOSPC/);
       let info: string | undefined;
       try {
@@ -130,7 +91,7 @@ describe("checkpoint writes on a nearly full disk", () => {
       const updates = join(taskDir(dir, "t1"), "task.updates");
       const before = statSync(updates).size;
       const filler = join(dir, "filler-2");
-      fillBut(filler, 16 * 1024);
+      fillDisk(filler, 16 * 1024);
       await assert.rejects(applyCheckpointWrites(dir, [update("t1", "u2", 200 * 1024)]), /ENOSPC/);
       assert.equal(statSync(updates).size, before, "the failed append is undone");
       // The disk has room again: the next record follows the first one, readable.
