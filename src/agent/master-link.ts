@@ -11,6 +11,13 @@
 // unacknowledged update; the status update manager resends those until acknowledged), as
 // Mesos's agent does when its detector names a new master. While no leader is known a SUBSCRIBE
 // is dropped: the registration timer tries again, and the next leader restarts registration.
+//
+// A SUBSCRIBE gets a bound on its first event (AGENT_FIRST_EVENT_TIMEOUT_MS): a master that
+// never answers, or opens the stream and never sends SUBSCRIBED (nemesis seed 5057: a master
+// that ignored a re-registration while marking the agent unreachable), would otherwise keep
+// the agent out for good, since no second SUBSCRIBE goes out while the first is unanswered.
+// Past the bound the link drops it and reports a disconnection: the core subscribes again
+// after its registration backoff, as Mesos's agent re-sends its registration until answered.
 
 import type { Logger } from "pino";
 import { postCall, type Subscription, subscribe } from "../http/client.ts";
@@ -38,6 +45,9 @@ export const MAX_CALLS_PER_POST = 256;
 /** How long a POST of agent calls may wait for the master's answer. */
 export const AGENT_CALL_TIMEOUT_MS = 10_000;
 
+/** How long a SUBSCRIBE may wait for its first event (the master's SUBSCRIBED) before it is dropped. */
+export const AGENT_FIRST_EVENT_TIMEOUT_MS = 15_000;
+
 /** `baseUrl` before a zk:// link has seen any leader (an address nothing answers on). */
 export const UNKNOWN_MASTER_URL = "http://0.0.0.0:0";
 
@@ -55,6 +65,10 @@ export class MasterLink {
   #closed = false;
   /** A SUBSCRIBE is in flight, or its stream is open but nothing came on it yet. */
   #awaitingFirstEvent = false;
+  /** Drops the SUBSCRIBE in flight once it waited AGENT_FIRST_EVENT_TIMEOUT_MS for an event. */
+  #firstEventTimer: NodeJS.Timeout | undefined;
+  /** Aborts the SUBSCRIBE in flight (its request, or its stream once open). */
+  #abort: AbortController | undefined;
   /** Set for `zk://` masters: who leads, and whether anyone does. */
   #detector: ZkDetector | undefined;
   #leaderKnown = true;
@@ -74,6 +88,7 @@ export class MasterLink {
     zkSessionTimeoutMs?: number,
     /** `--credential`: sent as Basic on every call, for the master's --authenticate_agents. */
     credential?: { readonly principal: string; readonly secret: string },
+    private readonly firstEventTimeoutMs = AGENT_FIRST_EVENT_TIMEOUT_MS,
   ) {
     if (credential !== undefined) {
       this.#authorization = basicAuthorization(credential.principal, credential.secret);
@@ -135,14 +150,37 @@ export class MasterLink {
     this.#streamId = undefined;
     // The new stream's calls must not wait behind a POST made on the old one.
     this.#sender = undefined;
-    void this.#run(generation, encodeTrusted(AgentCall, call));
+    const abort = new AbortController();
+    this.#abort = abort;
+    clearTimeout(this.#firstEventTimer);
+    this.#firstEventTimer = setTimeout(
+      () => this.#firstEventOverdue(generation),
+      this.firstEventTimeoutMs,
+    );
+    void this.#run(generation, encodeTrusted(AgentCall, call), abort.signal);
   }
 
-  async #run(generation: number, body: string): Promise<void> {
+  /** The SUBSCRIBE of `generation` got no event in time: drop it, so that the core subscribes again. */
+  #firstEventOverdue(generation: number): void {
+    if (generation !== this.#generation || !this.#awaitingFirstEvent || this.#closed) return;
+    this.logger.warn(
+      { master: this.#baseUrl, waitedMs: this.firstEventTimeoutMs },
+      "the master did not answer the subscription: subscribing again",
+    );
+    this.#generation++;
+    this.#abort?.abort();
+    this.#subscription?.close();
+    this.#subscription = undefined;
+    this.#streamId = undefined;
+    this.#lost();
+  }
+
+  async #run(generation: number, body: string, signal: AbortSignal): Promise<void> {
     let sub: Awaited<ReturnType<typeof subscribe>>;
     try {
       sub = await subscribe(`${this.#baseUrl}${AGENT_CHANNEL_URL_PATH}`, body, {
         headers: this.#headers(),
+        signal,
       });
     } catch (error) {
       this.logger.debug({ err: error }, "master not reachable");
@@ -172,6 +210,7 @@ export class MasterLink {
     try {
       for await (const json of sub.events) {
         if (generation !== this.#generation) break;
+        if (this.#awaitingFirstEvent) clearTimeout(this.#firstEventTimer);
         this.#awaitingFirstEvent = false;
         const parsed = parseWire(AgentEvent, json);
         if (parsed.ok) this.events.event(parsed.value);
@@ -189,6 +228,7 @@ export class MasterLink {
 
   #lost(): void {
     this.#awaitingFirstEvent = false;
+    clearTimeout(this.#firstEventTimer);
     // A POST to the lost master may never be answered: the next stream's calls must not
     // wait behind it.
     this.#sender = undefined;
@@ -252,6 +292,8 @@ export class MasterLink {
 
   close(): void {
     this.#closed = true;
+    clearTimeout(this.#firstEventTimer);
+    this.#abort?.abort();
     this.#generation++;
     this.#subscription?.close();
     void this.#detector?.close();

@@ -1,6 +1,7 @@
 // The agent's link to a real master (src/agent/master-link.ts): SUBSCRIBE opens the event
 // stream, and the calls made in one turn of the event loop leave together in one POST, in
-// order. A counting HTTP relay between the two sees each request the link makes.
+// order. A counting HTTP relay between the two sees each request the link makes. A SUBSCRIBE
+// that gets no first event within its bound is dropped, so that the agent subscribes again.
 import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -9,6 +10,7 @@ import { pino } from "pino";
 import { MasterLink } from "../../src/agent/master-link.ts";
 import { type RunningMaster, startMaster } from "../../src/master/server.ts";
 import type { AgentEvent } from "../../src/wire/agent-channel.ts";
+import { eventually } from "../support/eventually.ts";
 
 interface Relay {
   url: string;
@@ -156,4 +158,70 @@ describe("the agent's master link", () => {
       agent_id: { value: agentId },
     });
   });
+});
+
+describe("the agent's master link and a master that never answers its subscription", () => {
+  /** A "master" that takes each SUBSCRIBE and answers nothing, or opens the stream and sends no event. */
+  async function silentMaster(opensStream: boolean) {
+    const subscribes: number[] = [];
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        subscribes.push(Date.now());
+        if (opensStream) {
+          res.writeHead(200, { "Content-Type": "application/recordio", "Mesos-Stream-Id": "s1" });
+          res.flushHeaders();
+        }
+      });
+    });
+    server.listen(0, "127.0.0.1");
+    await new Promise((resolve) => server.once("listening", resolve));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      subscribes,
+      server,
+    };
+  }
+
+  for (const opensStream of [true, false]) {
+    it(`a SUBSCRIBE ${opensStream ? "whose stream opens but never sends SUBSCRIBED" : "never answered"} is dropped after its bound and the agent subscribes again`, async () => {
+      const master = await silentMaster(opensStream);
+      let disconnects = 0;
+      const call = {
+        type: "SUBSCRIBE" as const,
+        subscribe: {
+          agent_info: { hostname: "link-agent", port: 5051, resources: [] },
+          version: "1",
+        },
+      };
+      const link: MasterLink = new MasterLink(
+        master.url,
+        {
+          event: () => {},
+          // As the agent core does, after its registration backoff.
+          disconnected: () => {
+            disconnects++;
+            setTimeout(() => link.subscribe(call), 20);
+          },
+        },
+        pino({ level: "silent" }),
+        undefined,
+        undefined,
+        200,
+      );
+      try {
+        link.subscribe(call);
+        await eventually("a third SUBSCRIBE", () => master.subscribes.length >= 3, {
+          timeoutMs: 10_000,
+        });
+        assert.ok(disconnects >= 2, `${disconnects} disconnections reported`);
+        const [first, second] = master.subscribes as [number, number];
+        assert.ok(second - first >= 180, "each SUBSCRIBE waits its bound before the next");
+      } finally {
+        link.close();
+        master.server.closeAllConnections();
+        master.server.close();
+      }
+    });
+  }
 });

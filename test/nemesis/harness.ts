@@ -8,12 +8,14 @@ import { join } from "node:path";
 import { zooKeeperJar } from "../support/zookeeper.ts";
 import type { Violation } from "./checks.ts";
 import { NemesisCluster } from "./cluster.ts";
+import { type JobsCounts, JobsWorkload } from "./jobs-workload.ts";
 import { FAULT_KINDS, type FaultKind } from "./nemesis.ts";
 import { networkUnavailable } from "./network.ts";
 import type { SeedSpec } from "./regressions.ts";
 import { runSeed, type SeedResult, type Workloads } from "./seed-run.ts";
-import { JOBS_FRAMEWORK_HOOK, OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
+import { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
 import { SdkWorkload } from "./workload.ts";
+import { absorbUnknownZkReplyCodes, unknownZkReplies } from "./zk-replies.ts";
 
 export interface HarnessOptions {
   readonly seeds: readonly SeedSpec[];
@@ -25,6 +27,8 @@ export interface HarnessOptions {
   /** Environment of the agents (the test-only TESSERA_TEST_BREAK of the harness's own test). */
   readonly agentEnv?: Record<string, string>;
   readonly services?: boolean;
+  /** The jobs framework's workload (on unless false). */
+  readonly jobs?: boolean;
   readonly log?: (line: string) => void;
 }
 
@@ -33,14 +37,17 @@ export interface HarnessSummary {
   readonly faultsByKind: Record<string, number>;
   readonly tasks: number;
   readonly updates: number;
+  /** The jobs framework's occurrences over every seed (undefined when it did not run). */
+  readonly jobs: JobsCounts | undefined;
   readonly violations: number;
   /** Servers that exited on their own and were started again (masters losing ZooKeeper). */
   readonly supervisorRestarts: string[];
   /** Operator writes sent, and answered 200, by kind (weight, quota, maintenance). */
   readonly operatorWrites: Record<string, { sent: number; acknowledged: number }>;
+  /** ZooKeeper replies with an unknown error code the harness process took as CONNECTION_LOSS. */
+  readonly unknownZkReplies: number;
   /** What of the run was left on the host after teardown ([] = nothing). */
   readonly leftovers: string[];
-  readonly notRun: string[];
 }
 
 /** Why the nemesis cannot run here (printed as the skip reason), or undefined. */
@@ -61,6 +68,7 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
   if (unavailable !== undefined) throw new Error(`the nemesis cannot run here: ${unavailable}`);
   const zk = zooKeeperJar();
   if (!("jar" in zk)) throw new Error(zk.skip);
+  absorbUnknownZkReplyCodes();
   const dir = mkdtempSync(join(tmpdir(), "tessera-nemesis-"));
   const doneDir = join(dir, "done");
   mkdirSync(doneDir);
@@ -73,9 +81,11 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
   log(`nemesis: cluster on 10.213.${options.octet}.0/24, logs in ${dir}/logs`);
   let sdk: SdkWorkload[] = [];
   let services: ServicesWorkload | undefined;
+  let jobs: JobsWorkload | undefined;
   const teardown = async () => {
     for (const s of sdk) await s.stop().catch(() => undefined);
     await services?.close().catch(() => undefined);
+    await jobs?.close();
     await cluster.destroy();
   };
   let interrupted = false;
@@ -104,7 +114,9 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     ];
     if (options.services !== false)
       services = await ServicesWorkload.start(cluster.zkUrl, join(dir, "services"));
-    const w: Workloads = { sdk, services, operator };
+    if (options.jobs !== false)
+      jobs = await JobsWorkload.start(cluster.zkUrl, join(dir, "jobs"), doneDir);
+    const w: Workloads = { sdk, services, jobs, operator };
     for (const spec of options.seeds) {
       const seed = spec.seed;
       const kinds = spec.kinds ?? options.kinds ?? FAULT_KINDS;
@@ -116,8 +128,10 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
         log: (line) => log(`  fault ${line}`),
       });
       results.push(result);
+      const j = result.jobs;
       log(
         `nemesis: seed ${seed}: ${result.tasks} tasks, ${result.updates} updates, ` +
+          (j === undefined ? "" : `${j.occurrences} job occurrences (${j.coalesced} coalesced), `) +
           `${result.violations.length} violations, ${(result.ms / 1000).toFixed(1)} s`,
       );
       for (const v of result.violations) log(`  VIOLATION ${formatViolation(v)}`);
@@ -147,8 +161,21 @@ export async function runHarness(options: HarnessOptions): Promise<HarnessSummar
     tasks: results.reduce((n, r) => n + r.tasks, 0),
     updates: results.reduce((n, r) => n + r.updates, 0),
     violations: results.reduce((n, r) => n + r.violations.length, 0),
+    jobs: sumJobs(results),
+    unknownZkReplies: unknownZkReplies(),
     leftovers: cluster.leftovers(),
-    notRun: [JOBS_FRAMEWORK_HOOK],
+  };
+}
+
+function sumJobs(results: readonly SeedResult[]): JobsCounts | undefined {
+  const each = results.flatMap((r) => (r.jobs === undefined ? [] : [r.jobs]));
+  if (each.length === 0) return undefined;
+  const sum = (k: keyof JobsCounts) => each.reduce((n, c) => n + c[k], 0);
+  return {
+    occurrences: sum("occurrences"),
+    ran: sum("ran"),
+    coalesced: sum("coalesced"),
+    dependentRuns: sum("dependentRuns"),
   };
 }
 
@@ -167,11 +194,19 @@ export function formatSummary(s: HarnessSummary): string {
   return [
     `nemesis: ${s.results.length} seeds, faults ${kinds || "none"}, ${s.tasks} tasks, ` +
       `${s.updates} updates checked, ${s.violations} violations; operator writes answered 200: ${writes || "none"}`,
+    s.jobs === undefined
+      ? "nemesis: jobs framework: not run"
+      : `nemesis: jobs framework: ${s.jobs.occurrences} occurrences due, ${s.jobs.ran} run and ` +
+        `${s.jobs.coalesced} coalesced, ${s.jobs.dependentRuns} dependent runs`,
     `nemesis: servers restarted after exiting on their own: ${s.supervisorRestarts.length === 0 ? "none" : s.supervisorRestarts.join(" ")}`,
     ...(failed.length > 0
       ? [`nemesis: failing seeds ${failed.join(" ")} (add them to test/nemesis/regressions)`]
       : []),
+    ...(s.unknownZkReplies > 0
+      ? [
+          `nemesis: ZooKeeper replies with an unknown error code in the harness process (taken as CONNECTION_LOSS, see zk-replies.ts): ${s.unknownZkReplies}`,
+        ]
+      : []),
     ...(s.leftovers.length > 0 ? [`nemesis: LEFT ON THE HOST: ${s.leftovers.join(", ")}`] : []),
-    ...s.notRun.map((line) => `nemesis: not run: ${line}`),
   ].join("\n");
 }

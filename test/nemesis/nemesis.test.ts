@@ -61,6 +61,7 @@ describe("the nemesis harness", () => {
       kinds: ["pause"],
       windowMs: 3_000,
       services: false,
+      jobs: false,
       agentEnv: { TESSERA_TEST_BREAK: "ack-before-checkpoint" },
       log,
     });

@@ -1,9 +1,9 @@
 // What the harness reads off the real cluster for the checkers: the task processes alive in
-// every agent's namespace (by the NEMESIS_TASK_ID / NEMESIS_SERVICE environment the workload
+// every agent's namespace (by the NEMESIS_TASK_ID / NEMESIS_SERVICE / NEMESIS_JOB environment the workload
 // gives its tasks), the done markers, and the uuids each agent checkpointed per task
 // (<work_dir>/meta/.../tasks/<task id>/task.updates, one JSON record per line).
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { decodeRecords } from "../../src/agent/checkpoint/durable-files.ts";
 import type { StatusUpdateRecord } from "../../src/agent/core/status-update-types.ts";
 import type { Observed } from "./checks.ts";
@@ -27,12 +27,15 @@ export interface TaskProcesses {
   readonly byTask: Map<string, string[]>;
   /** Services tasks alive (by their MESOS_TASK_ID-less identity: the sandbox), per agent. */
   readonly services: Map<string, string[]>;
+  /** Tasks of the jobs framework's nemesis jobs alive (NEMESIS_JOB), by task id, per agent. */
+  readonly jobs: Map<string, string[]>;
 }
 
 /** The task processes alive on each agent (zombies awaiting their reaper left out). */
 export function taskProcesses(cluster: NemesisCluster): TaskProcesses {
   const byTask = new Map<string, string[]>();
   const services = new Map<string, string[]>();
+  const jobs = new Map<string, string[]>();
   for (const agent of cluster.agents) {
     for (const pid of cluster.namespacePids(agent.name)) {
       if (isZombie(pid)) continue;
@@ -42,9 +45,12 @@ export function taskProcesses(cluster: NemesisCluster): TaskProcesses {
       const sandbox = env.get("MESOS_SANDBOX");
       if (env.get("NEMESIS_SERVICE") !== undefined && sandbox !== undefined)
         add(services, sandbox, agent.name);
+      const jobTask = env.get("MESOS_TASK_ID");
+      if (env.get("NEMESIS_JOB") !== undefined && jobTask !== undefined)
+        add(jobs, jobTask, agent.name);
     }
   }
-  return { byTask, services };
+  return { byTask, services, jobs };
 }
 
 function add(map: Map<string, string[]>, key: string, value: string): void {
@@ -71,7 +77,14 @@ export function doneMarkers(doneDir: string): Set<string> {
   }
 }
 
-/** Task id -> uuids of the UPDATE records in its task.updates, over every agent's work dir. */
+/**
+ * Task id -> uuids of the UPDATE records in its task.updates, over every agent's work dir, for
+ * the tasks the checkpoint holds: those with a task.info, as the agent's recovery reads it. A
+ * batch that failed on a full disk may leave a task.updates created beside a task.info never
+ * renamed into place: that agent, restarted, does not know the task, and its answer about it
+ * (TASK_DROPPED to the master's reconciliation) is rightly not checkpointed (Mesos neither
+ * checkpoints an update about a task the agent does not hold).
+ */
 export function checkpointedUpdates(workDirs: readonly string[]): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   for (const workDir of workDirs) {
@@ -87,6 +100,7 @@ export function checkpointedUpdates(workDirs: readonly string[]): Map<string, Se
       const parts = entry.split("/");
       if (parts.at(-1) !== "task.updates" || parts.at(-3) !== "tasks") continue;
       const taskId = parts.at(-2) as string;
+      if (!existsSync(join(meta, dirname(entry), "task.info"))) continue;
       const uuids = out.get(taskId) ?? new Set<string>();
       let data: Buffer;
       try {

@@ -13,6 +13,7 @@ import {
   type Violation,
 } from "./checks.ts";
 import type { NemesisCluster } from "./cluster.ts";
+import type { JobsCounts, JobsWorkload } from "./jobs-workload.ts";
 import { type FaultKind, planFaults, runFault } from "./nemesis.ts";
 import { observe, taskProcesses } from "./observe.ts";
 import type { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
@@ -31,6 +32,7 @@ export interface SeedResult {
   readonly faults: FaultKind[];
   readonly tasks: number;
   readonly updates: number;
+  readonly jobs: JobsCounts | undefined;
   readonly violations: Violation[];
   readonly ms: number;
 }
@@ -38,6 +40,7 @@ export interface SeedResult {
 export interface Workloads {
   readonly sdk: readonly SdkWorkload[];
   readonly services: ServicesWorkload | undefined;
+  readonly jobs: JobsWorkload | undefined;
   readonly operator: OperatorWrites;
 }
 
@@ -80,6 +83,21 @@ async function leaderView(cluster: NemesisCluster): Promise<MasterView | undefin
   return { url, activeAgents, running };
 }
 
+/** How long a check waits for a leading master to answer through a leader change. */
+const LEADER_WAIT_MS = 15_000;
+
+async function leaderViewWithin(
+  cluster: NemesisCluster,
+  boundMs: number,
+): Promise<MasterView | undefined> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const view = await leaderView(cluster);
+    if (view !== undefined || Date.now() > deadline) return view;
+    await sleep(250);
+  }
+}
+
 /** Why the cluster is not whole yet ([] once it is). */
 async function notWhole(cluster: NemesisCluster, w: Workloads): Promise<string[]> {
   const out: string[] = [];
@@ -88,6 +106,7 @@ async function notWhole(cluster: NemesisCluster, w: Workloads): Promise<string[]
   if (view.activeAgents < cluster.agents.length)
     out.push(`${view.activeAgents}/${cluster.agents.length} agents active`);
   for (const s of w.sdk) if (s.client.phase !== "subscribed") out.push(`${s.name} not subscribed`);
+  if (w.jobs !== undefined) out.push(...(await w.jobs.notReady()));
   return out;
 }
 
@@ -158,6 +177,7 @@ async function unsettled(
   if (w.services !== undefined)
     for (const v of await checkServices(cluster, w, taskProcesses(cluster).services))
       out.push(`services ${v.detail}`);
+  if (w.jobs !== undefined) out.push(...(await w.jobs.unsettled()));
   return out;
 }
 
@@ -194,6 +214,8 @@ export async function runSeed(
       detail: notReady.join("; "),
     });
   const random = new SeededRandom(seed);
+  // The jobs' occurrences start just after the window opens and fall inside it.
+  if (w.jobs !== undefined) violations.push(...(await w.jobs.post(seed, o.windowMs)));
   const windowAt = Date.now();
   const faults = await faultWindow(cluster, w, random, seed, o);
   const healedAt = Date.now();
@@ -219,12 +241,22 @@ export async function runSeed(
     ...checkCheckpointed(tasks, seen),
   );
   violations.push(...(await checkServices(cluster, w, seen.services)));
-  const leader = cluster.leaderUrl();
-  const readBack = leader === undefined ? undefined : await w.operator.readBack(leader);
+  const jobs = await w.jobs?.check(cluster);
+  if (jobs !== undefined) violations.push(...jobs.violations);
+  if (jobs !== undefined && jobs.violations.length > 0)
+    for (const line of w.jobs?.trail() ?? []) o.log(`jobs trail ${line}`);
+  // Every run of the seed's jobs ended: nothing of them may still run.
+  for (const [task, agents] of seen.jobs)
+    violations.push({
+      property: "no process alive whose task is terminal",
+      task,
+      detail: `a job's task runs on ${agents.join(",")} with every run of the seed's jobs ended`,
+    });
+  const readBack = await readBackFromLeader(cluster, w, o.settleMs);
   if (readBack === undefined)
     violations.push({
       property: "operator writes answered 200 survive failover",
-      detail: "no leader answered GET_WEIGHTS/GET_QUOTA",
+      detail: `no leader answered GET_WEIGHTS, GET_QUOTA and GET_MAINTENANCE_SCHEDULE within ${o.settleMs} ms`,
     });
   else violations.push(...checkOperatorWrites(w.operator.writes, readBack));
   // Masters stop when they lose ZooKeeper (by design); any other server exiting is a crash.
@@ -242,15 +274,36 @@ export async function runSeed(
   );
   const updates = tasks.reduce((n, t) => n + t.updates.length, 0);
   for (const s of w.sdk) s.clear();
+  await w.jobs?.forget();
   const unique = [...new Map(violations.map((v) => [JSON.stringify(v), v])).values()];
   return {
     seed,
     faults,
     tasks: tasks.length,
     updates,
+    jobs: jobs?.counts,
     violations: unique,
     ms: Date.now() - started,
   };
+}
+
+/**
+ * The operator writes as the leading master holds them. A master that loses ZooKeeper for a
+ * moment stops (by design) and the next one takes over, on a loaded machine even after the
+ * heal: the read waits (bounded) for a leader that answers, as an operator would retry.
+ */
+async function readBackFromLeader(
+  cluster: NemesisCluster,
+  w: Workloads,
+  boundMs: number,
+): Promise<Map<string, string | undefined> | undefined> {
+  const deadline = Date.now() + boundMs;
+  for (;;) {
+    const leader = cluster.leaderUrl();
+    const readBack = leader === undefined ? undefined : await w.operator.readBack(leader);
+    if (readBack !== undefined || Date.now() > deadline) return readBack;
+    await sleep(250);
+  }
 }
 
 /** The services framework runs exactly its instance count: in its API, on the master, on the agents. */
@@ -270,7 +323,9 @@ async function checkServices(
       property,
       detail: `API: ${app?.tasksRunning ?? "?"} running, want ${[...want].join("|")}`,
     });
-  const view = await leaderView(cluster);
+  // A master that loses ZooKeeper for a moment stops, also right after the heal: wait (bounded)
+  // for the next leader's view rather than count a leader change as a wrong instance count.
+  const view = await leaderViewWithin(cluster, LEADER_WAIT_MS);
   const id = services.frameworkId;
   const onMaster = id === undefined ? undefined : view?.running.get(id)?.length;
   if (onMaster === undefined || !want.has(onMaster))

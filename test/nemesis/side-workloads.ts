@@ -5,8 +5,7 @@
 //   and read back after healing (GET_WEIGHTS, GET_QUOTA, GET_MAINTENANCE_SCHEDULE).
 // - the services framework (src/frameworks/services, its Marathon API) with one app whose
 //   instance count the nemesis run changes; after healing its running instances must match.
-// - the jobs framework: not built yet. JOBS_FRAMEWORK_HOOK marks where its workload (a cron job
-//   whose due occurrences must each run once) goes when it exists.
+// (The jobs framework's workload is in jobs-workload.ts.)
 import type { SeededRandom } from "../../src/base/prng.ts";
 import { type RunningServices, startServices } from "../../src/frameworks/services/start.ts";
 import type { OperatorWrite } from "./checks.ts";
@@ -223,11 +222,3 @@ export class ServicesWorkload {
     return this.services.close();
   }
 }
-
-/**
- * Where the jobs framework's workload goes once src/frameworks/jobs exists (issue 22: "the jobs
- * framework ran each due occurrence once"): start it against the cluster's zk URL, add a job
- * due every few seconds, and after healing check each due occurrence ran exactly once. Until
- * then the harness reports it as not run, never as passed.
- */
-export const JOBS_FRAMEWORK_HOOK = "the jobs framework is not built yet: no jobs workload ran";

@@ -2,7 +2,17 @@
 // (write a temp file, fsync it, rename over the target, fsync the directory) and append-only
 // record files whose torn tail (a crash mid-append) is ignored on read.
 import { randomBytes } from "node:crypto";
-import { closeSync, fsync, mkdirSync, openSync, renameSync, symlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  fstatSync,
+  fsync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  renameSync,
+  symlinkSync,
+  writeSync,
+} from "node:fs";
 import { mkdir, open, readFile, rename, rm, symlink, unlink } from "node:fs/promises";
 import { dirname, join } from "node:path";
 
@@ -188,8 +198,8 @@ async function applySegment(ops: readonly DurableOp[]): Promise<void> {
         fd = openForAppend(op.path, () => dirsToSync.add(dir));
       }
       open.push(fd);
-      if (op.kind === "replace") writeSync(fd, op.data);
-      if (op.kind === "append") writeSync(fd, encodeRecord(op.value));
+      if (op.kind === "replace") writeWhole(fd, op.data, false);
+      if (op.kind === "append") writeWhole(fd, encodeRecord(op.value), true);
       if (op.kind !== "create") toSync.push(fd);
     }
     await Promise.all(toSync.map(fsyncFd));
@@ -202,6 +212,37 @@ async function applySegment(ops: readonly DurableOp[]): Promise<void> {
     await Promise.all(dirFds.map(fsyncFd));
   } finally {
     for (const fd of dirFds) closeSync(fd);
+  }
+}
+
+/**
+ * Writes all of `data`, or throws. On a nearly full disk write(2) takes what fits and returns
+ * a short count (writeSync does not retry): left at that, a temp file would be renamed over a
+ * task.info with its JSON cut off, and an append would leave a torn record reported durable,
+ * its update then sent (found chasing nemesis seed 3). The rest is written until the disk refuses (ENOSPC
+ * is thrown); an append that fails is cut back to where it began, so that no torn record stays
+ * in front of the records written once the disk has room again.
+ */
+function writeWhole(fd: number, data: string, append: boolean): void {
+  const bytes = Buffer.from(data);
+  const start = append ? fstatSync(fd).size : 0;
+  let written = 0;
+  try {
+    while (written < bytes.length) {
+      const n = writeSync(fd, bytes, written, bytes.length - written);
+      if (n <= 0)
+        throw Object.assign(new Error("ENOSPC: the write made no progress"), { code: "ENOSPC" });
+      written += n;
+    }
+  } catch (error) {
+    if (append && written > 0) {
+      try {
+        ftruncateSync(fd, start);
+      } catch {
+        // The batch fails with the write's own error; the reader still stops at a torn tail.
+      }
+    }
+    throw error;
   }
 }
 

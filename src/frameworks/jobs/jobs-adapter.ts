@@ -21,12 +21,20 @@ export const JOBS_TICK_MS = 200;
 export const JOBS_WANTS_OFFERS_CHECK_MS = 100;
 /** While runs wait for offers, revive again this often. */
 export const JOBS_REVIVE_REPEAT_MS = 5000;
+/**
+ * Every launched, unfinished attempt is reconciled explicitly this often, besides after each
+ * (re)subscription (Mesos's advice: reconcile periodically). A task reported TASK_UNREACHABLE
+ * whose agent came back without it, or a launch lost on the way, is otherwise never heard of
+ * again while the subscription lasts: its run waited for good (nemesis seed 5230).
+ */
+export const JOBS_RECONCILE_INTERVAL_MS = 30_000;
 
 export class JobsAdapter {
   client: AdapterClient | undefined;
   #wantedOffers = false;
   #lastReviveMs = Number.NEGATIVE_INFINITY;
   #lastCheckMs = Number.NEGATIVE_INFINITY;
+  #lastReconcileMs = Number.NEGATIVE_INFINITY;
   /** Calls wait for the store; this keeps them in order. */
   #sending: Promise<void> = Promise.resolve();
 
@@ -91,18 +99,30 @@ export class JobsAdapter {
         : {}),
     };
     const effects = this.state.handleStatus(update, this.nowMs());
-    // Acknowledged (by the client, when this resolves) only once the outcome is durable.
-    return this.apply(effects).then(() => this.state.store.durable().catch(() => undefined));
+    // Acknowledged (by the client, when this resolves) only once the outcome is durable. When
+    // it is not (a ZooKeeper write failed) this rejects and the client leaves the update
+    // unacknowledged: Mesos sends it again, to the term that reloads the store (start.ts).
+    // Acknowledging it anyway lost the outcome: the next term found the attempt unfinished,
+    // Mesos no longer knew it, and it ran again (nemesis seed 909).
+    return this.apply(effects).then(() => this.state.store.durable());
   }
 
   tick(): void {
-    void this.apply(this.state.tick(this.nowMs()));
+    const now = this.nowMs();
+    if (this.client !== undefined && now - this.#lastReconcileMs >= JOBS_RECONCILE_INTERVAL_MS) {
+      this.#lastReconcileMs = now;
+      const tasks = this.state.activeTasks();
+      if (tasks.length > 0) this.client.reconcile(tasks);
+    }
+    void this.apply(this.state.tick(now));
   }
 
   onSubscribed(frameworkId: string): void {
     this.state.setFrameworkId(frameworkId);
     this.#wantedOffers = false;
     this.#lastCheckMs = Number.NEGATIVE_INFINITY;
+    // The client reconciles every unfinished attempt now: the periodic round starts over.
+    this.#lastReconcileMs = this.nowMs();
     this.reviveIfNeeded();
   }
 }

@@ -21,6 +21,8 @@ import { scheduleModule } from "./schedule/index.ts";
 import { jobsZkRoot, ZkJobStore } from "./zk-job-store.ts";
 
 export const JOBS_DEFAULT_PORT = 4400;
+/** How long a leader that could not load its store waits before it tries again. */
+export const STORE_RELOAD_DELAY_MS = 1_000;
 
 export interface StartJobsOptions {
   /** Master URL (http://127.0.0.1:5050) or zk://… */
@@ -138,20 +140,39 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
   // Leadership changes are handled one at a time, in order.
   let transitions: Promise<void> = Promise.resolve();
   let closed = false;
-  contender.contend((event) => {
-    if (event.type === "elected") {
-      transitions = transitions
-        .then(async () => {
-          if (closed || !contender.leading) return;
+  /** While this instance leads: loads the store (again, until it loads) and leads with it. */
+  const takeOffice = (): void => {
+    transitions = transitions.then(async () => {
+      while (!closed && contender.leading) {
+        try {
           const store = await ZkJobStore.open(parsed.url);
           if (closed || !contender.leading) return store.close();
           leading = lead(store);
-        })
-        .catch((error: unknown) => {
-          // The store could not be loaded: give the leadership to another instance.
-          process.stderr.write(`tessera jobs: cannot lead: ${String(error)}\n`);
-          void contender.withdraw();
-        });
+          void store.failed.then((error) => renew(store, error));
+          return;
+        } catch (error) {
+          // ZooKeeper is in trouble; the contender says when the leadership is gone with it.
+          process.stderr.write(`tessera jobs: cannot load the store: ${String(error)}\n`);
+          await new Promise((resolve) => setTimeout(resolve, STORE_RELOAD_DELAY_MS));
+        }
+      }
+    });
+  };
+  // A write ZooKeeper did not take (CONNECTION_LOSS: its outcome unknown) poisons the store:
+  // nothing more becomes durable, so nothing is launched or acknowledged again. Still leading,
+  // the term starts afresh: the store is loaded from ZooKeeper (the truth), the framework
+  // re-subscribes and reconciles, and the updates left unacknowledged come again.
+  const renew = (store: ZkJobStore, error: Error): void => {
+    if (closed || leading?.store !== store) return;
+    process.stderr.write(`tessera jobs: ${error.message}: loading the store afresh\n`);
+    const was = leading;
+    leading = undefined;
+    transitions = transitions.then(() => was.stop()).catch(() => undefined);
+    takeOffice();
+  };
+  contender.contend((event) => {
+    if (event.type === "elected") {
+      takeOffice();
     } else if (event.type === "lost") {
       const was = leading;
       leading = undefined; // stops serving as leader before the listener returns

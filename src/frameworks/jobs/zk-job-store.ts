@@ -118,6 +118,7 @@ export class ZkJobStore extends MemoryJobStore {
         await multi(this.client, ops, this.acls);
       } catch (error) {
         this.#failure = new Error(`ZooKeeper write failed (${ops.length} ops): ${String(error)}`);
+        this.#failed(this.#failure);
       }
     });
   }
@@ -132,6 +133,13 @@ export class ZkJobStore extends MemoryJobStore {
       present ? { op: "setData", path, data, version: -1 } : { op: "create", path, data },
     ]);
   }
+
+  // (Declared before `failed`, whose initializer sets it: fields initialize in order.)
+  #failed: (error: Error) => void = () => undefined;
+  /** Resolves once a write failed (the store is poisoned: its leader must load it afresh). */
+  readonly failed: Promise<Error> = new Promise((resolve) => {
+    this.#failed = resolve;
+  });
 
   override durable(): Promise<void> {
     return this.#queue.then(() => {

@@ -285,7 +285,7 @@ export function connectServices(
   const authorization = credential === undefined ? undefined : basicAuthorizationHeader(credential);
   adapter.quotaSource = () =>
     fetchQuotas(
-      client.endpoint,
+      () => client.endpoint,
       authorization === undefined ? undefined : { Authorization: authorization },
     );
   client.on("subscribed", ({ frameworkId: id }) => adapter.onSubscribed(id, master));

@@ -3,15 +3,7 @@
 // before it goes; the agent restarted meanwhile then finds the real status, not "unknown".
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import {
-  closeSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, unlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,36 +11,8 @@ import { ExitLog } from "../../../src/agent/containerizer/exit-log.ts";
 import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
 import { nodeHelperDialect } from "../../../src/agent/containerizer/spawn-helper.ts";
 import { eventually } from "../../support/eventually.ts";
+import { fillDisk, mountTmpfs } from "../../support/tmpfs.ts";
 import { plainShellRequest } from "./helpers.ts";
-
-/** A 1 MB tmpfs (root only), or why there is none. */
-function mountTmpfs(): { dir: string } | { reason: string } {
-  if (process.getuid?.() !== 0) return { reason: "needs root to mount a tmpfs" };
-  const dir = mkdtempSync(join(tmpdir(), "tessera-exit-log-full-"));
-  try {
-    execFileSync("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", dir]);
-    return { dir };
-  } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
-    return { reason: `cannot mount a tmpfs: ${(error as Error).message}` };
-  }
-}
-
-/** Takes every byte left on the file system, in one file. */
-function fill(path: string): void {
-  const fd = openSync(path, "w");
-  try {
-    for (const size of [64 * 1024, 512, 1]) {
-      try {
-        for (;;) writeSync(fd, Buffer.alloc(size, 1));
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "ENOSPC") throw error;
-      }
-    }
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function readLog(path: string): string {
   try {
@@ -59,7 +23,7 @@ function readLog(path: string): string {
 }
 
 describe("the exit log on a full disk", () => {
-  const mounted = mountTmpfs();
+  const mounted = mountTmpfs("tessera-exit-log-full-");
   const work = mkdtempSync(join(tmpdir(), "tessera-exit-log-sandboxes-"));
   let n = 0;
 
@@ -72,7 +36,7 @@ describe("the exit log on a full disk", () => {
   });
 
   before(() => {
-    if ("dir" in mounted) fill(join(mounted.dir, "filler"));
+    if ("dir" in mounted) fillDisk(join(mounted.dir, "filler"));
   });
 
   /** Starts one container through `launcher`, lets the agent go, and frees the disk once the
@@ -100,7 +64,7 @@ describe("the exit log on a full disk", () => {
       assert.equal(await exited, 0, "the launcher goes once the end is written");
     } finally {
       launcher.kill("SIGKILL");
-      fill(join(mounted.dir, "filler"));
+      fillDisk(join(mounted.dir, "filler"));
     }
   }
 
