@@ -61,6 +61,38 @@ interface Leading {
   stop(): Promise<void>;
 }
 
+/** This instance leads with `store`: the engine, its API and its connection to the master. */
+function leadWith(
+  store: JobStore,
+  options: StartJobsOptions,
+  self: { readonly role: string; readonly user: string; readonly selfUrl: string },
+): Leading {
+  const { role, user, selfUrl } = self;
+  const state = new JobsState({
+    store,
+    schedules: scheduleModule,
+    role,
+    ...(options.failureRetryMs === undefined ? {} : { failureRetryMs: options.failureRetryMs }),
+  });
+  const adapter = new JobsAdapter(state, Date.now, role);
+  const api = new JobsApi({
+    state,
+    nowMs: Date.now,
+    effects: (effects) => void adapter.apply(effects),
+    leader: () => selfUrl.replace(/^https?:\/\//, ""),
+  });
+  const connection = connectJobs(adapter, options.master, user, selfUrl, options.mesosCredential);
+  return {
+    state,
+    api,
+    store,
+    async stop() {
+      await connection.stop();
+      store.close();
+    },
+  };
+}
+
 export async function startJobs(options: StartJobsOptions): Promise<RunningJobs> {
   const host = options.host ?? "127.0.0.1";
   const role = options.role ?? JOBS_ROLE;
@@ -82,31 +114,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
   const address = await http.listen(options.httpPort, host);
   selfUrl = `http://${address.host}:${address.port}`;
 
-  const lead = (store: JobStore): Leading => {
-    const state = new JobsState({
-      store,
-      schedules: scheduleModule,
-      role,
-      ...(options.failureRetryMs === undefined ? {} : { failureRetryMs: options.failureRetryMs }),
-    });
-    const adapter = new JobsAdapter(state, Date.now, role);
-    const api = new JobsApi({
-      state,
-      nowMs: Date.now,
-      effects: (effects) => void adapter.apply(effects),
-      leader: () => selfUrl.replace(/^https?:\/\//, ""),
-    });
-    const connection = connectJobs(adapter, options.master, user, selfUrl, options.mesosCredential);
-    return {
-      state,
-      api,
-      store,
-      async stop() {
-        await connection.stop();
-        store.close();
-      },
-    };
-  };
+  const lead = (store: JobStore): Leading => leadWith(store, options, { role, user, selfUrl });
 
   if (options.zk === undefined) {
     leading = lead(new SqliteJobStore(options.dataDir));
