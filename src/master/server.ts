@@ -45,6 +45,7 @@ import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import { operationAuthorizer } from "./http/security-checks.ts";
 import { v1Texts } from "./http/state-json.ts";
+import { registerUsageRelay } from "./http/usage-relay.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
@@ -335,6 +336,7 @@ class MasterProcess {
     registerLegacyResourceOperations(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags, this.security.authorizer);
     registerAgentFilesProxy(this.server, ctx);
+    registerUsageRelay(this.server, ctx);
     registerFrameworkProxy(this.server, ctx);
     registerWebUi(this.server, ctx.view);
     const detector = this.detector;
