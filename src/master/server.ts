@@ -37,6 +37,7 @@ import { registerMasterFiles } from "./http/legacy-files.ts";
 import { registerLegacyWrites } from "./http/legacy-writes.ts";
 import { registerMaintenanceEndpoints } from "./http/maintenance-api.ts";
 import { MasterMetrics } from "./http/master-metrics.ts";
+import { registerMastersEndpoint } from "./http/masters.ts";
 import { registerOperatorApi } from "./http/operator-api.ts";
 import { OperatorEventHub } from "./http/operator-events.ts";
 import { registerLegacyResourceOperations } from "./http/operator-resource-calls.ts";
@@ -44,6 +45,7 @@ import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import { operationAuthorizer } from "./http/security-checks.ts";
 import { v1Texts } from "./http/state-json.ts";
+import { registerUsageRelay } from "./http/usage-relay.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
   type MemoryRegistryStorage,
@@ -158,6 +160,7 @@ function masterInfoFor(flags: MasterCommandFlags, boundPort: number): MasterInfo
 class MasterProcess {
   readonly startTimeMs = Date.now();
   readonly leadership: MasterLeadership;
+  readonly detector: ZkDetector | undefined;
   readonly stopped: Promise<void>;
   #reign: Reign | undefined;
   #closing: Promise<void> | undefined;
@@ -193,15 +196,19 @@ class MasterProcess {
       this.#resolveStopped = resolve;
     });
     const zk = flags.zk;
+    // With `members`, the detector also keeps the group for /master/masters (masters.ts).
+    this.detector =
+      zk === undefined
+        ? undefined
+        : new ZkDetector({ url: zk, sessionTimeoutMs: flags.zkSessionTimeoutMs, members: true });
+    const detector = this.detector;
     this.leadership = new MasterLeadership({
       self: masterInfo,
       contender:
         zk === undefined
           ? new StandaloneContender()
           : new ZkContender({ url: zk, masterInfo, sessionTimeoutMs: flags.zkSessionTimeoutMs }),
-      ...(zk === undefined
-        ? {}
-        : { detector: new ZkDetector({ url: zk, sessionTimeoutMs: flags.zkSessionTimeoutMs }) }),
+      ...(detector === undefined ? {} : { detector }),
       recovered: () => this.#reign?.dispatcher.recovered ?? false,
       hooks: {
         lead: () => this.#lead(),
@@ -329,8 +336,14 @@ class MasterProcess {
     registerLegacyResourceOperations(this.server, ctx);
     registerMasterFiles(this.server, ctx.flags, this.security.authorizer);
     registerAgentFilesProxy(this.server, ctx);
+    registerUsageRelay(this.server, ctx);
     registerFrameworkProxy(this.server, ctx);
     registerWebUi(this.server, ctx.view);
+    const detector = this.detector;
+    registerMastersEndpoint(this.server, {
+      self: this.masterInfo,
+      ...(detector === undefined ? {} : { members: () => detector.members() }),
+    });
   }
 
   stop(): Promise<void> {

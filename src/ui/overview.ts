@@ -1,52 +1,12 @@
 // The overview page: cluster totals as numbers (total, allocated, offered, idle per scalar),
-// SVG time-series charts of the session's samples, the leader, and counts of agents,
+// SVG time-series charts of the session's samples (allocation, and usage from the agents'
+// statistics through the master's relay), the leader and standbys, and counts of agents,
 // frameworks and tasks by state.
 import { type ComponentChild, h } from "preact";
+import { chart } from "./chart.ts";
 import { amount } from "./format.ts";
 import { type Amounts, type ClusterModel, type Sample, SCALARS } from "./model.ts";
-
-const CHART_WIDTH = 360;
-const CHART_HEIGHT = 90;
-
-/** A line chart of `series` over the samples' times; y from 0 to the largest value. */
-function chart(
-  title: string,
-  samples: readonly Sample[],
-  series: readonly [string, string, (s: Sample) => number][],
-): ComponentChild {
-  const t0 = samples[0]?.atMs ?? 0;
-  const t1 = samples[samples.length - 1]?.atMs ?? 1;
-  let max = 1;
-  for (const s of samples) for (const [, , get] of series) max = Math.max(max, get(s));
-  const x = (ms: number) => (t1 === t0 ? CHART_WIDTH : ((ms - t0) / (t1 - t0)) * CHART_WIDTH);
-  const y = (v: number) => CHART_HEIGHT - (v / max) * (CHART_HEIGHT - 4);
-  return h(
-    "figure",
-    { class: "chart" },
-    h(
-      "figcaption",
-      null,
-      title,
-      " ",
-      series.map(([name, color]) => h("span", { style: { color } }, ` ● ${name}`)),
-    ),
-    h(
-      "svg",
-      { width: CHART_WIDTH, height: CHART_HEIGHT, viewBox: `0 0 ${CHART_WIDTH} ${CHART_HEIGHT}` },
-      h("rect", { width: CHART_WIDTH, height: CHART_HEIGHT, fill: "#fafafa", stroke: "#ddd" }),
-      series.map(([name, color, get]) =>
-        h("polyline", {
-          key: name,
-          fill: "none",
-          stroke: color,
-          "stroke-width": 1.5,
-          points: samples.map((s) => `${x(s.atMs).toFixed(1)},${y(get(s)).toFixed(1)}`).join(" "),
-        }),
-      ),
-      h("text", { x: 4, y: 12, "font-size": 10, fill: "#666" }, String(Number(max.toFixed(2)))),
-    ),
-  );
-}
+import { MastersCard, UsageCharts } from "./overview-live.ts";
 
 /** Amounts per scalar, a row each (total, allocated, ...): the overview's and the detail pages'. */
 export function totalsTable(
@@ -146,6 +106,7 @@ export function Overview({
         ["allocated", "#c33", (s) => per(s, "mem", "allocated")],
         ["offered", "#36c", (s) => per(s, "mem", "offered")],
       ]),
+      h(UsageCharts, null),
       chart("Live tasks", model.samples, [["running", "#393", (s) => s.running]]),
       chart("Tasks a minute", model.samples, [
         ["launched", "#36c", (s) => s.launchedPerMin],
@@ -155,6 +116,7 @@ export function Overview({
     h(
       "div",
       { class: "cards" },
+      h(MastersCard, null),
       counts(
         "Agents",
         [

@@ -3,9 +3,13 @@
 // read its MasterInfo JSON; re-evaluate whenever the children change. Other children are
 // ignored. While the session is lost (expired, or no server contact for the lease, see
 // src/zk/session.ts) no leader is known, as Mesos's detector reports none on expiry.
+//
+// With `members: true` (the masters' /master/masters) it also keeps every member's MasterInfo,
+// in sequence order: each member's znode is read once (a candidacy's data never changes), so a
+// change of the group costs one read per new member, and asking costs nothing.
 import type { MasterInfo } from "../wire/framework.ts";
 import { ZkError } from "./calls.ts";
-import { childPath, leaderCandidacy } from "./layout.ts";
+import { type Candidacy, childPath, leaderCandidacy, parseCandidacy } from "./layout.ts";
 import {
   type DetectorListener,
   DetectorListeners,
@@ -19,6 +23,14 @@ import type { ZkUrl } from "./url.ts";
 export interface ZkDetectorOptions {
   url: ZkUrl;
   sessionTimeoutMs?: number;
+  /** Also keep every member's MasterInfo (members()); default false. */
+  members?: boolean;
+}
+
+/** One contender of the group, as its znode says. */
+export interface GroupMember {
+  readonly candidacy: string;
+  readonly info: MasterInfo;
 }
 
 interface Round {
@@ -33,6 +45,9 @@ export class ZkDetector implements LeaderDetector {
   readonly #listeners = new DetectorListeners();
   #round: Round | undefined;
   #leader: MasterInfo | undefined;
+  #members: GroupMember[] = [];
+  /** Decoded member znodes by name (undefined: unreadable), kept while the member lives. */
+  readonly #memberCache = new Map<string, MasterInfo | undefined>();
   /** False until the first read completes: `detect()` waits for a real answer. */
   #known = false;
   #closed = false;
@@ -46,6 +61,11 @@ export class ZkDetector implements LeaderDetector {
 
   current(): MasterInfo | undefined {
     return this.#leader;
+  }
+
+  /** Every member whose MasterInfo could be read, lowest sequence (the leader) first. */
+  members(): readonly GroupMember[] {
+    return this.#members;
   }
 
   detect(previous?: MasterInfo): Promise<MasterInfo | undefined> {
@@ -99,6 +119,7 @@ export class ZkDetector implements LeaderDetector {
     round.done = true;
     round.session.close();
     if (this.#closed) return;
+    this.#members = [];
     this.#set(undefined);
     this.#startRound();
   }
@@ -123,6 +144,10 @@ export class ZkDetector implements LeaderDetector {
       children = [];
     }
     if (round.done || generation !== round.generation) return;
+    if (this.#options.members === true) {
+      await this.#readMembers(round, generation, children);
+      if (round.done || generation !== round.generation) return;
+    }
     const candidacy = leaderCandidacy(children);
     if (candidacy === undefined) {
       this.#set(undefined);
@@ -145,5 +170,34 @@ export class ZkDetector implements LeaderDetector {
       this.lastError = `${candidacy.name}: ${decoded.error.message}`;
       this.#set(undefined);
     }
+  }
+
+  /** Reads the members not read before; forgets those gone. */
+  async #readMembers(round: Round, generation: number, children: string[]): Promise<void> {
+    const path = this.#options.url.path;
+    const members = children
+      .map(parseCandidacy)
+      .filter((c): c is Candidacy => c !== undefined)
+      .sort((a, b) => a.sequence - b.sequence);
+    const live = new Set(members.map((c) => c.name));
+    for (const name of this.#memberCache.keys())
+      if (!live.has(name)) this.#memberCache.delete(name);
+    for (const { name } of members) {
+      if (this.#memberCache.has(name)) continue;
+      let data: Buffer;
+      try {
+        data = await round.session.getData(childPath(path, name));
+      } catch (error) {
+        if (error instanceof ZkError && error.code === "NO_NODE") continue; // gone meanwhile
+        throw error;
+      }
+      if (round.done || generation !== round.generation) return;
+      const decoded = decodeMasterInfo(data);
+      this.#memberCache.set(name, decoded.ok ? decoded.info : undefined);
+    }
+    this.#members = members.flatMap(({ name }) => {
+      const info = this.#memberCache.get(name);
+      return info === undefined ? [] : [{ candidacy: name, info }];
+    });
   }
 }

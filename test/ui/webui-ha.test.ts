@@ -1,7 +1,9 @@
 // The web UI across a leader change, in headless Chromium: opened on the leader of a real HA
 // cluster (ZooKeeper, two master processes, an agent) with `?masters=` naming both, the page
-// goes on, live, on the new leader after the leader is SIGKILLed. Skipped with a printed
-// reason without Chromium or ZooKeeper.
+// goes on, live, on the new leader after the leader is SIGKILLed. The overview lists the
+// leader and the standby (/master/masters) before and after, and charts the usage the master
+// relays from the agent's statistics. Skipped with a printed reason without Chromium or
+// ZooKeeper.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import type { Browser } from "puppeteer-core";
@@ -26,7 +28,7 @@ after(async () => {
   await cluster?.stop();
 });
 
-test("the UI goes on, live, on the new leader after the leading master is killed", {
+test("the UI lists leader and standby, charts usage, and goes on on the new leader after a kill", {
   skip,
 }, async () => {
   buildUiAssets();
@@ -38,6 +40,24 @@ test("the UI goes on, live, on the new leader after the leading master is killed
   await page.goto(`${leader.url}/?masters=${masters}#/overview`);
   await page.waitForSelector(".status.live", { timeout: HA_WAIT_MS });
   await waitForText(page, "[data-testid=agent-counts]", "1", HA_WAIT_MS);
+  const standby = cluster.masters.find((m) => m !== leader);
+  assert.ok(standby !== undefined);
+  await waitForText(
+    page,
+    "[data-testid=masters] [data-role=leader]",
+    `:${leader.port}`,
+    HA_WAIT_MS,
+  );
+  await waitForText(
+    page,
+    "[data-testid=masters] [data-role=standby]",
+    `:${standby.port}`,
+    HA_WAIT_MS,
+  );
+  // The usage charts, from the master's relay of the agent's /monitor/statistics.
+  await waitForText(page, "[data-testid=usage-note]", "on 1 of 1 agents", HA_WAIT_MS);
+  const usageCharts = await page.$$eval("[data-testid=usage] svg polyline", (l) => l.length);
+  assert.equal(usageCharts, 2, "cpus and memory in use are charted");
   await screenshot(page, "ha-before");
 
   leader.kill("SIGKILL");
@@ -54,6 +74,7 @@ test("the UI goes on, live, on the new leader after the leading master is killed
   }
   // The leader line is filled in by a GET_MASTER call just after the stream is live.
   await waitForText(page, "[data-testid=leader]", `:${next.port}`, HA_WAIT_MS);
+  await waitForText(page, "[data-testid=masters] [data-role=leader]", `:${next.port}`, HA_WAIT_MS);
   assert.equal(new URL(page.url()).hash, "#/overview");
   await screenshot(page, "ha-after");
 });

@@ -1,6 +1,7 @@
 // What the services framework persists (reference §1.11 "ZooKeeper layout", pain point §4.3):
 // each app's current definition and its last MAX_APP_VERSIONS versions, deployments, instances
-// and the framework id — each entity its own small record, versions pruned. One interface, two
+// each app's last task failure (task-failures.ts) and the framework id — each entity its own
+// small record, versions pruned. One interface, two
 // backends: memory (tests) and SQLite (a file under a directory; every write is committed
 // before the call returns, so the API answers only after the change is durable).
 import { mkdirSync } from "node:fs";
@@ -11,6 +12,7 @@ import type { AuroraUpdate } from "./aurora-update.ts";
 import type { DeploymentSteps, RestartBounds } from "./deployment-plan.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
+import type { TaskFailure } from "./task-failures.ts";
 
 export { MAX_APP_VERSIONS };
 
@@ -42,7 +44,7 @@ export interface AppStore {
   apps(): AppVersion[];
   /** Makes `v` the app's current version and adds it to its history (pruned). */
   putApp(v: AppVersion): void;
-  /** Removes the app and its history. */
+  /** Removes the app, its history and its last task failure. */
   deleteApp(id: AppId): void;
   /** Stored version ids of an app, newest first. */
   versions(id: AppId): string[];
@@ -53,6 +55,10 @@ export interface AppStore {
   instances(): Instance[];
   putInstance(i: Instance): void;
   deleteInstance(instanceId: string): void;
+  /** Every app's last task failure. */
+  taskFailures(): TaskFailure[];
+  /** Replaces the app's last task failure. */
+  putTaskFailure(f: TaskFailure): void;
   close(): void;
 }
 
@@ -62,15 +68,18 @@ const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 export interface StoredRecords {
   deployments: DeploymentRecord;
   instances: Instance;
+  failures: TaskFailure;
 }
 
 export type RecordKind = keyof StoredRecords;
 
-export const RECORD_KINDS: readonly RecordKind[] = ["deployments", "instances"];
+export const RECORD_KINDS: readonly RecordKind[] = ["deployments", "instances", "failures"];
 
 /** The id a record is kept under. */
 export function recordId(kind: RecordKind, record: StoredRecords[RecordKind]): string {
-  return kind === "deployments" ? (record as DeploymentRecord).id : (record as Instance).instanceId;
+  if (kind === "deployments") return (record as DeploymentRecord).id;
+  if (kind === "failures") return (record as TaskFailure).appId;
+  return (record as Instance).instanceId;
 }
 
 /**
@@ -100,6 +109,12 @@ abstract class RecordStore {
   deleteInstance(instanceId: string): void {
     this.deleteRecord("instances", instanceId);
   }
+  taskFailures(): TaskFailure[] {
+    return this.listRecords("failures");
+  }
+  putTaskFailure(f: TaskFailure): void {
+    this.putRecord("failures", f);
+  }
 }
 
 export class MemoryAppStore extends RecordStore implements AppStore {
@@ -109,6 +124,7 @@ export class MemoryAppStore extends RecordStore implements AppStore {
   private readonly records: { readonly [K in RecordKind]: Map<string, StoredRecords[K]> } = {
     deployments: new Map(),
     instances: new Map(),
+    failures: new Map(),
   };
 
   frameworkId(): string | undefined {
@@ -131,6 +147,7 @@ export class MemoryAppStore extends RecordStore implements AppStore {
   deleteApp(id: AppId): void {
     this.current.delete(id);
     this.history.delete(id);
+    this.deleteRecord("failures", id);
   }
   versions(id: AppId): string[] {
     return [...(this.history.get(id)?.keys() ?? [])].sort().reverse();
@@ -171,6 +188,7 @@ export class SqliteAppStore extends RecordStore implements AppStore {
         id TEXT NOT NULL, version TEXT NOT NULL, json TEXT NOT NULL, PRIMARY KEY (id, version));
       CREATE TABLE IF NOT EXISTS deployments (id TEXT PRIMARY KEY, json TEXT NOT NULL);
       CREATE TABLE IF NOT EXISTS instances (id TEXT PRIMARY KEY, json TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS failures (id TEXT PRIMARY KEY, json TEXT NOT NULL);
     `);
   }
 
@@ -206,6 +224,7 @@ export class SqliteAppStore extends RecordStore implements AppStore {
     this.db.transaction(() => {
       this.db.prepare("DELETE FROM apps WHERE id = ?").run(id);
       this.db.prepare("DELETE FROM app_versions WHERE id = ?").run(id);
+      this.db.prepare("DELETE FROM failures WHERE id = ?").run(id);
     })();
   }
   versions(id: AppId): string[] {

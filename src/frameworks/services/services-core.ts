@@ -42,6 +42,8 @@ import { DEFAULT_TIER_CONFIG, type TierConfig } from "./tiers.ts";
 export interface ServicesSnapshot extends RegistrySnapshot {
   readonly instances: readonly Instance[];
   readonly deployments: readonly DeploymentRecord[];
+  /** The apps' last task failures an earlier run stored. */
+  readonly failures?: readonly TaskFailure[];
 }
 
 export class ServicesCore {
@@ -53,9 +55,10 @@ export class ServicesCore {
   /** The roles' quotas from the master; undefined until it first answered. */
   #quotas: ReadonlyMap<string, RoleQuota> | undefined;
   readonly #drain = new MaintenanceDrain();
-  readonly #failures = new TaskFailures();
+  readonly #failures: TaskFailures;
 
   constructor(options: ServicesCoreOptions, snapshot: ServicesSnapshot) {
+    this.#failures = new TaskFailures(snapshot.failures);
     this.#registry = new AppRegistry(options.servicePortRange ?? [10000, 20000], snapshot);
     this.#lifecycle = new InstanceLifecycle(options.newId, snapshot.instances);
     this.#preemptor = new Preemptor(
@@ -317,7 +320,7 @@ export class ServicesCore {
     });
     statusEvents(ctx, i, update, this.#registry.get(i.appId));
     if (isTaskFailure(i, update, this.#lifecycle.killRequested(update.taskId)))
-      this.#failures.note(i, update, ctx.nowMs);
+      ctx.write({ kind: "put_task_failure", failure: this.#failures.note(i, update, ctx.nowMs) });
     this.#lifecycle.applyStatus(ctx, i, update, this.#registry.get(i.appId), this.#hooks(ctx));
     this.#reviewUnreachable(ctx);
     this.#lifecycle.drainKills(ctx);

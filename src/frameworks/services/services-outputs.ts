@@ -20,6 +20,7 @@ import type { RoleQuota } from "./quota-admission.ts";
 import type { ReadinessProbeTarget, ReadinessResult } from "./readiness.ts";
 import type { ServiceEvent } from "./services-events.ts";
 import type { DeploymentResult, Result } from "./services-types.ts";
+import type { TaskFailure } from "./task-failures.ts";
 
 /** One pod instance's LAUNCH_GROUP: the DEFAULT executor and a task per container. */
 export interface PodTaskGroup {
@@ -73,7 +74,9 @@ export type ServicesWrite =
   | { readonly kind: "put_deployment"; readonly deployment: DeploymentRecord }
   | { readonly kind: "delete_deployment"; readonly deploymentId: string }
   | { readonly kind: "put_instance"; readonly instance: Instance }
-  | { readonly kind: "delete_instance"; readonly instanceId: string };
+  | { readonly kind: "delete_instance"; readonly instanceId: string }
+  /** The app's last task failure (a delete_app removes it too). */
+  | { readonly kind: "put_task_failure"; readonly failure: TaskFailure };
 
 /** One change of the app tree (see DeploymentDriver.deploy). */
 export interface AppChange {

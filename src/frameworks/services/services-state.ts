@@ -59,7 +59,14 @@ function readSnapshot(store: AppStore): ServicesSnapshot {
     if (v !== undefined) runningVersions.push(v);
     if (!versionIds.has(i.appId)) versionIds.set(i.appId, store.versions(i.appId));
   }
-  return { apps, instances, versionIds, runningVersions, deployments: store.deployments() };
+  return {
+    apps,
+    instances,
+    versionIds,
+    runningVersions,
+    deployments: store.deployments(),
+    failures: store.taskFailures(),
+  };
 }
 
 /** How each store write is carried out. */
@@ -75,6 +82,7 @@ const WRITERS: {
   delete_deployment: (store, w) => store.deleteDeployment(w.deploymentId),
   put_instance: (store, w) => store.putInstance(w.instance),
   delete_instance: (store, w) => store.deleteInstance(w.instanceId),
+  put_task_failure: (store, w) => store.putTaskFailure(w.failure),
 };
 
 function write(store: AppStore, w: ServicesWrite): void {

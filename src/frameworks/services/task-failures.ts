@@ -3,8 +3,8 @@
 // failure is an end the framework did not ask for — a task of an instance that should keep
 // running ended (failed, finished, lost, errored, or killed by someone else: a health check's
 // kill included, pain point §4.16) — so kills for restarts, scale-downs, drains and preemption
-// never show. Kept in memory, one record an app, forgotten with the app (Marathon keeps it in
-// its store; here a restart of the framework starts with none).
+// never show. One record an app, kept in the framework's store with the app's records (as
+// Marathon keeps it), so a restarted framework still shows it; removed with the app.
 import { isTerminalState } from "../../wire/status.ts";
 import type { Instance } from "./instance.ts";
 import type { AppId } from "./path-id.ts";
@@ -34,9 +34,14 @@ export class TaskFailures {
   /** One record an app: the bound is the number of apps. */
   readonly #byApp = new Map<AppId, TaskFailure>();
 
-  /** Records the failure (the instance as it was when its task ended). */
-  note(i: Instance, update: TaskStatusInput, nowMs: number): void {
-    this.#byApp.set(i.appId, {
+  /** Starts from the failures an earlier run stored. */
+  constructor(stored: readonly TaskFailure[] = []) {
+    for (const f of stored) this.#byApp.set(f.appId, f);
+  }
+
+  /** Records the failure (the instance as it was when its task ended) and returns it to store. */
+  note(i: Instance, update: TaskStatusInput, nowMs: number): TaskFailure {
+    const failure: TaskFailure = {
       appId: i.appId,
       taskId: update.taskId,
       state: update.state,
@@ -45,7 +50,9 @@ export class TaskFailures {
       slaveId: i.agentId ?? update.agentId ?? "",
       version: i.version,
       timestampMs: nowMs,
-    });
+    };
+    this.#byApp.set(i.appId, failure);
+    return failure;
   }
 
   of(id: AppId): TaskFailure | undefined {

@@ -1,7 +1,7 @@
 // The services framework's store in ZooKeeper, for HA clusters (`--zk`): the same records as the
 // SQLite store, one znode each, under `<path>/services` (Marathon keeps its state in ZooKeeper
 // the same way, reference §1.11), so a services framework started against any master of the
-// ensemble resumes the same apps, deployments, instances and framework id.
+// ensemble resumes the same apps, deployments, instances, last task failures and framework id.
 //
 // The AppStore interface is synchronous (the services shell calls it inline), ZooKeeper is not:
 // reads come from an in-memory copy loaded at open, writes update that copy at once and are
@@ -75,7 +75,7 @@ export class ZkAppStore extends MemoryAppStore {
     const { client, acls } = await connectStore(url);
     const root = `${url.path === "/" ? "" : url.path}/services`;
     try {
-      for (const dir of ["apps", "versions", "deployments", "instances"]) {
+      for (const dir of ["apps", "versions", ...RECORD_KINDS]) {
         await mkdirp(client, `${root}/${dir}`, acls);
       }
       const store = new ZkAppStore(client, root, acls);

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { ServicesHttpServer } from "../../../src/frameworks/services/api-http.ts";
 import type { AppDefinition } from "../../../src/frameworks/services/app-definition.ts";
-import { MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
+import { type AppStore, MemoryAppStore } from "../../../src/frameworks/services/app-store.ts";
 import { parseAppDefinition } from "../../../src/frameworks/services/app-validation.ts";
 import {
   type ServicesEffect,
@@ -23,9 +23,14 @@ export function servicesInMemory(options: {
   nowMs: () => number;
   newId: () => string;
   role?: string;
+  /** Default: a fresh MemoryAppStore. */
+  store?: AppStore;
 }) {
   const effects: ServicesEffect[] = [];
-  const state = new ServicesState({ store: new MemoryAppStore(), newId: options.newId });
+  const state = new ServicesState({
+    store: options.store ?? new MemoryAppStore(),
+    newId: options.newId,
+  });
   const server = new ServicesHttpServer({
     state,
     nowMs: options.nowMs,

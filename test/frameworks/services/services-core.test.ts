@@ -212,7 +212,8 @@ function apply(store: MemoryAppStore, w: ServicesWrite): void {
   else if (w.kind === "put_deployment") store.putDeployment(w.deployment);
   else if (w.kind === "delete_deployment") store.deleteDeployment(w.deploymentId);
   else if (w.kind === "put_instance") store.putInstance(w.instance);
-  else store.deleteInstance(w.instanceId);
+  else if (w.kind === "delete_instance") store.deleteInstance(w.instanceId);
+  else store.putTaskFailure(w.failure);
 }
 
 const byId = <T>(list: T[], id: (t: T) => string) =>

@@ -1,6 +1,6 @@
 // The services framework's ZooKeeper store (HA clusters) against a real ZooKeeper: what one run
 // stores, the next run reads back — framework id, apps with their pruned history, deployments,
-// instances — and through the REST API an app created before a restart is there after it.
+// instances, last task failures (removed with their app) — and through the REST API an app created before a restart is there after it.
 import assert from "node:assert/strict";
 import { after, describe, test } from "node:test";
 import type { AppVersion } from "../../../src/frameworks/services/app-json.ts";
@@ -45,7 +45,7 @@ function appVersion(id: string, n: number): AppVersion {
 }
 
 describe("services state in ZooKeeper", { skip: skip.skip }, () => {
-  test("a second store on the same path reads back the framework id, apps, pruned versions, deployments and instances", async () => {
+  test("a second store on the same path reads back the framework id, apps, pruned versions, deployments, instances and task failures", async () => {
     const url = await freshUrl();
     const first = await openStore(url);
     first.setFrameworkId("fw-1");
@@ -57,6 +57,20 @@ describe("services state in ZooKeeper", { skip: skip.skip }, () => {
     first.putInstance({ instanceId: "team_web.i1" } as unknown as Instance);
     first.putInstance({ instanceId: "team_web.i2" } as unknown as Instance);
     first.deleteInstance("team_web.i2");
+    const failure = (appId: string) => ({
+      appId: appId as AppId,
+      taskId: `${appId}.t1`,
+      state: "TASK_FAILED",
+      message: "exited 1",
+      host: "h",
+      slaveId: "S1",
+      version: "v",
+      timestampMs: 1,
+    });
+    first.putTaskFailure(failure("/team/web"));
+    first.putApp(appVersion("/gone", 1));
+    first.putTaskFailure(failure("/gone"));
+    first.deleteApp("/gone" as AppId);
     await first.durable();
     first.close();
 
@@ -83,6 +97,7 @@ describe("services state in ZooKeeper", { skip: skip.skip }, () => {
         second.instances().map((i) => i.instanceId),
         ["team_web.i1"],
       );
+      assert.deepEqual(second.taskFailures(), [failure("/team/web")]);
     } finally {
       second.close();
     }

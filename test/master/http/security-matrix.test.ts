@@ -62,6 +62,9 @@ const CASES: readonly Case[] = [
   get("/master/slaves"),
   get("/master/tasks"),
   get("/master/roles"),
+  // Tessera's additions for the web UI, in the same realm as /master/state.
+  get("/master/masters"),
+  get("/master/usage"),
   get("/master/flags", 403),
   get("/metrics/snapshot", 403),
   get("/files/browse?path=/master/log", 403),
