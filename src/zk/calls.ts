@@ -8,6 +8,7 @@
 // digest auth, and session state events.
 import zookeeper, { type ACL, type Client, type Event, type Stat } from "node-zookeeper-client";
 import { assert } from "../base/assert.ts";
+import { absorbUnknownZkReplyCodes } from "./unknown-replies.ts";
 import { connectString, type ZkUrl } from "./url.ts";
 
 /** A ZooKeeper error as a value: the library's code name ("NO_NODE", "BAD_VERSION", ...). */
@@ -49,6 +50,7 @@ export interface ZkClientOptions {
 
 /** A client, not yet connected, authenticated with `digest` when given. */
 export function createZkClient(options: ZkClientOptions): Client {
+  absorbUnknownZkReplyCodes();
   const client = zookeeper.createClient(options.connectString, {
     sessionTimeout: options.sessionTimeoutMs,
     spinDelay: 100,

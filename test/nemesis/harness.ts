@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { absorbUnknownZkReplyCodes, unknownZkReplies } from "../../src/zk/unknown-replies.ts";
 import { zooKeeperJar } from "../support/zookeeper.ts";
 import type { Violation } from "./checks.ts";
 import { NemesisCluster } from "./cluster.ts";
@@ -15,7 +16,6 @@ import type { SeedSpec } from "./regressions.ts";
 import { runSeed, type SeedResult, type Workloads } from "./seed-run.ts";
 import { OperatorWrites, ServicesWorkload } from "./side-workloads.ts";
 import { SdkWorkload } from "./workload.ts";
-import { absorbUnknownZkReplyCodes, unknownZkReplies } from "./zk-replies.ts";
 
 export interface HarnessOptions {
   readonly seeds: readonly SeedSpec[];
@@ -204,7 +204,7 @@ export function formatSummary(s: HarnessSummary): string {
       : []),
     ...(s.unknownZkReplies > 0
       ? [
-          `nemesis: ZooKeeper replies with an unknown error code in the harness process (taken as CONNECTION_LOSS, see zk-replies.ts): ${s.unknownZkReplies}`,
+          `nemesis: ZooKeeper replies with an unknown error code in the harness process (taken as CONNECTION_LOSS, see src/zk/unknown-replies.ts): ${s.unknownZkReplies}`,
         ]
       : []),
     ...(s.leftovers.length > 0 ? [`nemesis: LEFT ON THE HOST: ${s.leftovers.join(", ")}`] : []),

@@ -1,12 +1,10 @@
 // node-zookeeper-client (1.1.3) throws from its socket's data callback when a reply carries an
 // error code it does not know ("Unknown code: -1355612152", seen in the nemesis when the
-// ZooKeeper leader is killed mid-answer, by two clients of the harness at once): the harness
-// process — its schedulers, the services and jobs frameworks — would die of an uncaught
-// exception and end the run, and the request would never be answered. In the harness process
-// such a reply is taken as CONNECTION_LOSS (the request's outcome is unknown, which every
-// caller handles) and counted; the summary prints the count, so it is never silent. The
-// servers (masters, agents) run in processes of their own, unpatched: one dying of it is
-// reported as a crash.
+// ZooKeeper leader is killed mid-answer): the process — a master, an agent, a framework — would
+// die of an uncaught exception, and the request would never be answered. Such a reply is taken
+// as CONNECTION_LOSS instead (the request's outcome is unknown, which every caller handles:
+// a session fails over, a registry write fails, a store reloads) and counted. Installed once per
+// process by createZkClient (calls.ts), before any client exists.
 import zookeeper from "node-zookeeper-client";
 
 let absorbed = 0;
