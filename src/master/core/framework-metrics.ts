@@ -3,6 +3,7 @@
 // the events sent to it, its offers and operations and its tasks that ended, which the core
 // bumps as it goes, and gauges read from its state (subscribed, active tasks by state,
 // suppressed roles). They go when the framework is removed, as in Mesos.
+import { TERMINAL_TASK_STATES } from "../../wire/status.ts";
 import type { Ctx, FrameworkRecord, TaskRecord } from "./state.ts";
 import { isTerminal } from "./task-states.ts";
 import type { SchedulerCall } from "./wire-types.ts";
@@ -59,17 +60,6 @@ const ACTIVE_STATES = [
   "TASK_KILLING",
   "TASK_UNREACHABLE",
 ];
-const TERMINAL_STATES = [
-  "TASK_FINISHED",
-  "TASK_FAILED",
-  "TASK_KILLED",
-  "TASK_LOST",
-  "TASK_ERROR",
-  "TASK_DROPPED",
-  "TASK_GONE",
-  "TASK_GONE_BY_OPERATOR",
-];
-
 const keyCache = new Map<string, Map<string, string>>();
 
 /** `calls/accept`, `events/offers`, `operations/launch`, `tasks/terminal/task_finished`. */
@@ -155,7 +145,7 @@ export function frameworkMetrics(ctx: Ctx, out: Record<string, number>): void {
     for (const type of CALL_TYPES) out[prefix + subKey("calls", type)] = 0;
     for (const type of EVENT_TYPES) out[prefix + subKey("events", type)] = 0;
     for (const type of OPERATION_TYPES) out[prefix + subKey("operations", type)] = 0;
-    for (const state of TERMINAL_STATES) out[prefix + subKey("tasks/terminal", state)] = 0;
+    for (const state of TERMINAL_TASK_STATES) out[prefix + subKey("tasks/terminal", state)] = 0;
     for (const [key, value] of framework.counters) out[prefix + key] = value;
     const active = new Map<string, number>(ACTIVE_STATES.map((state) => [state, 0]));
     for (const task of framework.tasks.values()) {
