@@ -175,7 +175,14 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
     process.stderr.write(`tessera jobs: ${error.message}: loading the store afresh\n`);
     const was = leading;
     leading = undefined;
-    transitions = transitions.then(() => was.stop()).catch(() => undefined);
+    // A pause before the next term: a store that fails at once again (ZooKeeper still in
+    // trouble) would otherwise start terms back to back, each with a new ZooKeeper client and
+    // scheduler connection, thousands of sockets a second (the nemesis harness ran out of
+    // file descriptors).
+    transitions = transitions
+      .then(() => was.stop())
+      .catch(() => undefined)
+      .then(() => new Promise((resolve) => setTimeout(resolve, STORE_RELOAD_DELAY_MS)));
     takeOffice();
   };
   contender.contend((event) => {
