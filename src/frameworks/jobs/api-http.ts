@@ -108,7 +108,7 @@ export class JobsHttpServer {
   private async proxy(req: HttpRequest): Promise<HttpResponse> {
     const leader = this.serving.leaderUrl();
     if (leader === undefined)
-      return answer(errorReply(503, "No jobs leader is elected yet; retry shortly"));
+      return answer(errorReply(503, "No jobs leader is serving yet; retry shortly"));
     try {
       const init: RequestInit = {
         method: req.method,

@@ -61,6 +61,18 @@ interface Leading {
   stop(): Promise<void>;
 }
 
+const reloadPause = () =>
+  new Promise<void>((resolve) => setTimeout(resolve, STORE_RELOAD_DELAY_MS));
+
+/**
+ * The leader a standby's API forwards to, unless that is this instance itself: elected but
+ * (re)loading its store, it would forward to itself, and each such request again (thousands
+ * of sockets a second, seen in the nemesis). Undefined: "no leader serving yet, retry".
+ */
+function otherLeader(selfUrl: string, detected: string | undefined): string | undefined {
+  return detected === selfUrl ? undefined : detected;
+}
+
 /** This instance leads with `store`: the engine, its API and its connection to the master. */
 function leadWith(
   store: JobStore,
@@ -105,7 +117,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
     {
       api: () => leading?.api,
       durable: () => leading?.store.durable() ?? Promise.resolve(),
-      leaderUrl: () => (leading !== undefined ? selfUrl : leaderUrl()),
+      leaderUrl: () => (leading !== undefined ? selfUrl : otherLeader(selfUrl, leaderUrl())),
     },
     options.httpCredentials === undefined
       ? undefined
@@ -161,7 +173,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
         } catch (error) {
           // ZooKeeper is in trouble; the contender says when the leadership is gone with it.
           process.stderr.write(`tessera jobs: cannot load the store: ${String(error)}\n`);
-          await new Promise((resolve) => setTimeout(resolve, STORE_RELOAD_DELAY_MS));
+          await reloadPause();
         }
       }
     });
@@ -182,7 +194,7 @@ export async function startJobs(options: StartJobsOptions): Promise<RunningJobs>
     transitions = transitions
       .then(() => was.stop())
       .catch(() => undefined)
-      .then(() => new Promise((resolve) => setTimeout(resolve, STORE_RELOAD_DELAY_MS)));
+      .then(reloadPause);
     takeOffice();
   };
   contender.contend((event) => {
