@@ -6,6 +6,38 @@ import { commandTask, Harness, wireResources, withOffer } from "./harness.ts";
 
 const PA = [{ type: "PARTITION_AWARE" as const }];
 
+/** The framework ACCEPTs the offer with one LAUNCH_GROUP of `tasks` on DEFAULT executor "ex". */
+function launchGroup(
+  h: ReturnType<typeof withOffer>["h"],
+  fw: ReturnType<typeof withOffer>["fw"],
+  offerId: ReturnType<typeof withOffer>["offer"]["id"],
+  tasks: unknown[],
+  executorResources?: string,
+): void {
+  h.call(
+    fw.streamId,
+    fw.frameworkId,
+    acceptCall(
+      [offerId],
+      [
+        {
+          type: "LAUNCH_GROUP",
+          launch_group: {
+            executor: {
+              type: "DEFAULT",
+              executor_id: { value: "ex" },
+              ...(executorResources === undefined
+                ? {}
+                : { resources: wireResources(executorResources) }),
+            },
+            task_group: { tasks: tasks as never },
+          },
+        },
+      ],
+    ),
+  );
+}
+
 describe("offers", () => {
   it("one offer per framework, role and agent, with hostname, url and the agent's resources", () => {
     const { offer, agent } = withOffer();
@@ -237,26 +269,7 @@ describe("ACCEPT", () => {
   it("LAUNCH_GROUP launches every task on the default executor with one RUN_TASK_GROUP", () => {
     const { h, agent, fw, offer } = withOffer();
     const tasks = [commandTask("g1", agent.agentId), commandTask("g2", agent.agentId)];
-    h.call(
-      fw.streamId,
-      fw.frameworkId,
-      acceptCall(
-        [offer.id],
-        [
-          {
-            type: "LAUNCH_GROUP",
-            launch_group: {
-              executor: {
-                type: "DEFAULT",
-                executor_id: { value: "ex" },
-                resources: wireResources("cpus:0.1;mem:32"),
-              },
-              task_group: { tasks },
-            },
-          },
-        ],
-      ),
-    );
+    launchGroup(h, fw, offer.id, tasks, "cpus:0.1;mem:32");
     const snap = h.master.snapshot(h.nowMs);
     assert.deepEqual(
       snap.tasks.map((t) => [t.taskId, t.executorId, t.state]),
@@ -273,24 +286,10 @@ describe("ACCEPT", () => {
 
   it("an invalid task in a group fails the whole group with REASON_TASK_GROUP_INVALID", () => {
     const { h, agent, fw, offer } = withOffer();
-    h.call(
-      fw.streamId,
-      fw.frameworkId,
-      acceptCall(
-        [offer.id],
-        [
-          {
-            type: "LAUNCH_GROUP",
-            launch_group: {
-              executor: { type: "DEFAULT", executor_id: { value: "ex" } },
-              task_group: {
-                tasks: [commandTask("g1", agent.agentId), commandTask("g1", agent.agentId)],
-              },
-            },
-          },
-        ],
-      ),
-    );
+    launchGroup(h, fw, offer.id, [
+      commandTask("g1", agent.agentId),
+      commandTask("g1", agent.agentId),
+    ]);
     const updates = h.updates(fw.streamId);
     assert.deepEqual(
       updates.map((u) => [u.state, u.reason]),
@@ -317,22 +316,7 @@ describe("ACCEPT", () => {
     it(`a task of a group with ${what} fails the group, as in Mesos`, () => {
       const { h, agent, fw, offer } = withOffer();
       const task = { ...commandTask("g1", agent.agentId), container };
-      h.call(
-        fw.streamId,
-        fw.frameworkId,
-        acceptCall(
-          [offer.id],
-          [
-            {
-              type: "LAUNCH_GROUP",
-              launch_group: {
-                executor: { type: "DEFAULT", executor_id: { value: "ex" } },
-                task_group: { tasks: [task as never] },
-              },
-            },
-          ],
-        ),
-      );
+      launchGroup(h, fw, offer.id, [task]);
       const update = h.updates(fw.streamId).at(-1);
       assert.equal(update?.state, "TASK_ERROR");
       assert.equal(update?.reason, "REASON_TASK_GROUP_INVALID");
