@@ -12,6 +12,10 @@
 //   against the retries — this is how a scheduler that died between recording a launch and
 //   sending it recovers without running anything twice.
 // - TASK_UNREACHABLE: the agent is away; the run waits for the task to come back or be gone.
+// - TASK_ERROR "Task has duplicate ID": the master already holds a live task with this id, i.e.
+//   this very attempt, launched by an earlier term whose store write was lost: it says nothing
+//   of the attempt's outcome, which its own updates (or reconciliation) bring. Taken as a
+//   failure, it ran the occurrence a second time (nemesis seed 5952).
 // - A task this framework made but no run owns (or an older attempt) is killed if it still runs.
 import { isTerminalState } from "../../wire/status.ts";
 import { parentSucceeded } from "./job-firing.ts";
@@ -30,6 +34,7 @@ export function applyStatus(model: JobsModel, ctx: JobsCtx, u: TaskStatusInput):
     return;
   }
   if (!isActive(run)) return; // a repeated terminal update
+  if (isDuplicateLaunch(u)) return;
   if (u.message !== undefined) run.message = u.message;
   if (u.agentId !== undefined) run.agentId = u.agentId;
   switch (u.state) {
@@ -56,6 +61,15 @@ export function applyStatus(model: JobsModel, ctx: JobsCtx, u: TaskStatusInput):
     default:
       failed(model, ctx, run, u);
   }
+}
+
+/** The master's refusal of a second launch of a task id it knows as live (or unreachable). */
+function isDuplicateLaunch(u: TaskStatusInput): boolean {
+  return (
+    u.state === "TASK_ERROR" &&
+    u.reason === "REASON_TASK_INVALID" &&
+    u.message?.startsWith("Task has duplicate ID") === true
+  );
 }
 
 function failed(model: JobsModel, ctx: JobsCtx, run: RunRecord, u: TaskStatusInput): void {

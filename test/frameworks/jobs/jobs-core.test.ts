@@ -256,6 +256,25 @@ describe("jobs core: firing and outputs", () => {
     assert.deepEqual(taskIds(h.offer()), [`ct:${T0 + 2 * MIN}:0:r`]);
   });
 
+  test("a launch the master refuses as a duplicate id leaves the live attempt to finish the run", () => {
+    const h = new JobsHarness();
+    h.put({ name: "dup", retries: 2 });
+    const [id] = taskIds(h.offer());
+    const duplicate = { reason: "REASON_TASK_INVALID", message: `Task has duplicate ID: ${id}` };
+    h.status(id as string, "TASK_ERROR", duplicate);
+    const run = () => h.state.runsOf("dup")[0];
+    assert.equal(run()?.failures, 0);
+    assert.equal(run()?.taskId, id, "still the same attempt");
+    assert.deepEqual(h.offer(), [], "no second attempt is launched");
+    h.complete(id as string);
+    assert.equal(run()?.state, "success");
+    // Any other TASK_ERROR is a failed attempt, retried as a new one.
+    h.put({ name: "bad", retries: 1 });
+    const [bad] = taskIds(h.offer());
+    h.status(bad as string, "TASK_ERROR", { reason: "REASON_TASK_INVALID", message: "no" });
+    assert.equal(h.state.runsOf("bad")[0]?.failures, 1);
+  });
+
   test("an attempt recorded but never sent is relaunched as the next attempt, not counted as a failure", () => {
     const h = new JobsHarness();
     h.put({ name: "lost", retries: 0 });
