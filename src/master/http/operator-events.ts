@@ -172,11 +172,16 @@ export class OperatorEventHub {
       );
     }
     const queued = this.#pending.get(stream) ?? [];
-    this.#pending.delete(stream);
-    if (!stream.sendParts(parts, bytes)) return;
-    // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
-    stream.startHeartbeats();
-    for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
+    // Events that come while SUBSCRIBED is written wait behind it, as those that came while it
+    // was printed do.
+    this.#pending.set(stream, queued);
+    const sent = stream.sendParts(parts, bytes, () => {
+      this.#pending.delete(stream);
+      // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
+      stream.startHeartbeats();
+      for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
+    });
+    if (!sent) this.#pending.delete(stream);
   }
 
   close(): void {
