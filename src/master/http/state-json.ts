@@ -54,6 +54,12 @@ export function getStateJson(core: MasterCore): Reply {
   return streamedJson(document, "wire");
 }
 
+/**
+ * Most tasks a TaskKeptCache keeps a rendering for (each about 0.4 to 0.9 KB of text): the
+ * issue-21 state of 200,000 running and 200,000 completed tasks, all kept.
+ */
+export const TASK_KEPT_MAX = 400_000;
+
 /** What a task's kept rendering was made from: every field its renderings read. */
 interface TaskKept<T> {
   readonly agentId: string;
@@ -94,15 +100,28 @@ function unchanged(kept: TaskKept<unknown>, task: TaskRecord, slot: string | und
  * same every time, and rendering was most of an answer's time. A kept one is used only while
  * every field it was made from is still the task's own (records change in place: compared by
  * identity and value); a task that changed is rendered again. Kept in a WeakMap on the task
- * records: bounded by the tasks the master holds (its --max_completed_* bounds), gone with them.
+ * records, gone with them, and at most `max` of them (TASK_KEPT_MAX): a WeakMap cannot say how
+ * many it still holds, so the tasks given one are counted, and past the bound it starts over
+ * empty (every task is rendered once again, then kept).
  */
 export class TaskKeptCache<T> {
-  readonly #kept = new WeakMap<TaskRecord, TaskKept<T>>();
+  #kept = new WeakMap<TaskRecord, TaskKept<T>>();
+  /** Tasks given an entry since the cache last started over (some may be gone since). */
+  #entries = 0;
+  readonly #max: number;
+
+  constructor(max = TASK_KEPT_MAX) {
+    this.#max = max;
+  }
 
   kept(task: TaskRecord, slot: string | undefined, make: () => T): T {
     const kept = this.#kept.get(task);
     if (kept !== undefined && unchanged(kept, task, slot)) return kept.value;
     const value = make();
+    if (kept === undefined && ++this.#entries > this.#max) {
+      this.#kept = new WeakMap();
+      this.#entries = 1;
+    }
     this.#kept.set(task, {
       agentId: task.agentId,
       executorId: task.executorId,
