@@ -4,6 +4,7 @@
 // behind whatever each other turn did (100,000 tasks' acknowledgements just after a launch: a
 // SUBSCRIBED of 53 MB took 9.7 s); slices of a few ms keep both moving.
 import { performance } from "node:perf_hooks";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 /** Longest a slice of long work holds the event loop before letting other work run. */
 export const SLICE_MS = 10;
@@ -18,5 +19,16 @@ export class TimeSlice {
 
   restart(): void {
     this.#start = performance.now();
+  }
+}
+
+/** Runs `steps` to its end in slices: a turn for everything else whenever one is spent. */
+export async function inSlices<R>(steps: Generator<unknown, R>): Promise<R> {
+  const slice = new TimeSlice();
+  for (let next = steps.next(); ; next = steps.next()) {
+    if (next.done === true) return next.value;
+    if (!slice.spent()) continue;
+    await nextTurn();
+    slice.restart();
   }
 }

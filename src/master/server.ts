@@ -44,7 +44,7 @@ import { registerLegacyResourceOperations } from "./http/operator-resource-calls
 import { registerSchedulerApi } from "./http/scheduler-api.ts";
 import { type MasterSecurity, masterSecurity, taskAuthorizer } from "./http/security.ts";
 import { operationAuthorizer } from "./http/security-checks.ts";
-import { v1Texts } from "./http/state-json.ts";
+import { v1StateSteps } from "./http/state-json.ts";
 import { registerUsageRelay } from "./http/usage-relay.ts";
 import { registerWebUi } from "./http/webui.ts";
 import {
@@ -278,7 +278,7 @@ class MasterProcess {
     hub = new OperatorEventHub(
       () => core.getState(),
       flags.maxOperatorEventStreamSubscribers,
-      () => core.getStateDocument(v1Texts),
+      () => v1StateSteps(core),
     );
     this.#reign = { registry, core, dispatcher, hub, electedTimeMs };
     // Recovery starts the agent_reregister_timeout: agents in the registry that do not come

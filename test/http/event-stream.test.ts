@@ -98,6 +98,30 @@ describe("RecordIO event streams", () => {
     assert.equal(running.server.openStreams, 0);
   });
 
+  test("a record sent in parts goes out a part at a time: whole, and `written` once the last is handed over", async () => {
+    const { sub, stream, events } = await openSubscription(running, endpoint);
+    await events.next(); // SUBSCRIBED
+    await events.next(); // HEARTBEAT
+    const pad = "é".repeat(100_000);
+    const parts = ['{"type":"MESSAGE","pad":"', pad, pad, pad, '"}'];
+    const bytes = parts.reduce((n, part) => n + Buffer.byteLength(part), 0);
+    let written = false;
+    assert.equal(
+      stream.sendParts(parts, bytes, () => {
+        written = true;
+      }),
+      true,
+    );
+    // Past the socket's buffer after the first large part: the rest waits for it to drain.
+    assert.equal(written, false);
+    const event = (await events.next()).value as { type: string; pad: string };
+    assert.equal(event.type, "MESSAGE");
+    assert.equal(event.pad, pad.repeat(3));
+    assert.equal(written, true);
+    sub.close();
+    await closed(stream);
+  });
+
   test("close() ends the response cleanly: the client reads every record, then the end", async () => {
     const { stream, events } = await openSubscription(running, endpoint);
     stream.send('{"type":"MESSAGE"}');

@@ -41,6 +41,8 @@ import {
   type TaskAuthorizer,
 } from "./types.ts";
 import {
+  type AgentUsage,
+  agentUsageSteps,
   getAgents,
   getExecutors,
   getFrameworks,
@@ -228,9 +230,15 @@ export class MasterCore {
     return getState(this.#s);
   }
 
-  /** GET_STATE as a document printed as it is written (views.ts stateDocument). */
-  getStateDocument(texts?: TaskTexts): StreamedObject {
-    return stateDocument(this.#s, texts);
+  /** GET_STATE as a document printed as it is written (views.ts stateDocument); `usage`
+   *  the agents' usage added up by agentUsageSteps. */
+  getStateDocument(texts?: TaskTexts, usage?: Map<string, AgentUsage>): StreamedObject {
+    return stateDocument(this.#s, texts, usage);
+  }
+
+  /** The agents' usage into `usage`, in steps (views.ts agentUsageSteps). */
+  agentUsageSteps(usage: Map<string, AgentUsage>): Generator<void> {
+    return agentUsageSteps(this.#s.frameworks.values(), this.#s.offers.values(), usage);
   }
 
   getAgents(): ReturnType<typeof getAgents> {

@@ -41,6 +41,25 @@ function encodeEvent(mediaType: string, event: z.input<typeof MasterEvent>): str
   return encodeV1(mediaType, MasterEvent, event as z.output<typeof MasterEvent>);
 }
 
+/** SUBSCRIBED's text in chunks, after the steps that make its state (each an undefined). */
+function* subscribedChunks(
+  state: Generator<void, StreamedObject>,
+): Generator<string | undefined, void, void> {
+  let made = state.next();
+  for (; made.done !== true; made = state.next()) yield undefined;
+  const document = new StreamedObject([
+    ["type", "SUBSCRIBED"],
+    [
+      "subscribed",
+      new StreamedObject([
+        ["get_state", made.value],
+        ["heartbeat_interval_seconds", 15],
+      ]),
+    ],
+  ]);
+  yield* jsonChunks(document, "wire");
+}
+
 /** What one subscriber may see of each event (security-views.ts); undefined: not sent. */
 export interface OperatorEventFilter {
   view(event: OperatorEvent): OperatorEvent | undefined;
@@ -52,12 +71,17 @@ export class OperatorEventHub {
   readonly #filters = new Map<EventStream, OperatorEventFilter>();
   readonly #maxSubscribers: number;
   readonly #state: () => StatePayload;
-  readonly #document: (() => StreamedObject) | undefined;
+  readonly #document: (() => Generator<void, StreamedObject>) | undefined;
   /** Subscribers whose SUBSCRIBED is being printed, with the events that came meanwhile. */
   readonly #pending = new Map<EventStream, OperatorEvent[]>();
 
-  /** `document`: the same state as a document printed piece by piece (views.ts). */
-  constructor(state: () => StatePayload, maxSubscribers: number, document?: () => StreamedObject) {
+  /** `document`: the same state as a document printed piece by piece (views.ts), made in
+   *  steps (state-json.ts v1StateSteps) run in the same slices as its printing. */
+  constructor(
+    state: () => StatePayload,
+    maxSubscribers: number,
+    document?: () => Generator<void, StreamedObject>,
+  ) {
     this.#state = state;
     this.#maxSubscribers = maxSubscribers;
     this.#document = document;
@@ -124,18 +148,8 @@ export class OperatorEventHub {
    * RecordIO puts the length first, so the record is whole before its first byte goes out.
    * A small state is printed and sent at once, as before.
    */
-  #printSubscribed(stream: EventStream, state: StreamedObject): void {
-    const document = new StreamedObject([
-      ["type", "SUBSCRIBED"],
-      [
-        "subscribed",
-        new StreamedObject([
-          ["get_state", state],
-          ["heartbeat_interval_seconds", 15],
-        ]),
-      ],
-    ]);
-    const chunks = jsonChunks(document, "wire");
+  #printSubscribed(stream: EventStream, state: Generator<void, StreamedObject>): void {
+    const chunks = subscribedChunks(state);
     const parts: string[] = [];
     let bytes = 0;
     this.#pending.set(stream, []);
@@ -150,6 +164,7 @@ export class OperatorEventHub {
           this.#sendSubscribed(stream, parts, bytes, first);
           return;
         }
+        if (next.value === undefined) continue;
         parts.push(next.value);
         bytes += Buffer.byteLength(next.value);
       }
@@ -172,11 +187,16 @@ export class OperatorEventHub {
       );
     }
     const queued = this.#pending.get(stream) ?? [];
-    this.#pending.delete(stream);
-    if (!stream.sendParts(parts, bytes)) return;
-    // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
-    stream.startHeartbeats();
-    for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
+    // Events that come while SUBSCRIBED is written wait behind it, as those that came while it
+    // was printed do.
+    this.#pending.set(stream, queued);
+    const sent = stream.sendParts(parts, bytes, () => {
+      this.#pending.delete(stream);
+      // HEARTBEAT right after SUBSCRIBED, as when it is sent at once; then what happened since.
+      stream.startHeartbeats();
+      for (const event of queued) stream.send(encodeEvent(stream.contentType, event));
+    });
+    if (!sent) this.#pending.delete(stream);
   }
 
   close(): void {

@@ -3,12 +3,13 @@
 // text is the one the whole answer would have printed as at once; only its pacing changed.
 import { JSONP_CALLBACK } from "../../http/jsonp.ts";
 import { APPLICATION_JSON, chunkedReply, type Reply, textResponse } from "../../http/response.ts";
+import { inSlices } from "../../http/time-slice.ts";
 import { verifyTrustedText } from "../../wire/json.ts";
 import { type JsonDialect, jsonChunks, jsonText, StreamedObject } from "../../wire/json-stream.ts";
 import { MasterResponse } from "../../wire/operator-master.ts";
 import type { MasterCore } from "../core/master.ts";
 import type { TaskRecord } from "../core/state.ts";
-import type { TaskTexts } from "../core/views.ts";
+import type { AgentUsage, TaskTexts } from "../core/views.ts";
 
 /** `document` as a 200 JSON answer in chunks, wrapped when the query asks for `jsonp`. */
 export function streamedJsonOrJsonp(
@@ -42,17 +43,42 @@ function* wrapped(callback: string, document: unknown): Generator<string> {
  * (verifyTrustedText), as the operator stream's SUBSCRIBED is (operator-events.ts).
  */
 export function getStateJson(core: MasterCore): Reply {
-  const document = new StreamedObject([
-    ["type", "GET_STATE"],
-    ["get_state", core.getStateDocument(v1Texts)],
-  ]);
   verifyTrustedText(
     MasterResponse,
-    () => jsonText(document, "wire"),
+    () => jsonText(answerDocument(core.getStateDocument(v1Texts)), "wire"),
     () => ({ type: "GET_STATE" as const, get_state: core.getState() }),
   );
-  return streamedJson(document, "wire");
+  return chunkedReply(200, { "Content-Type": APPLICATION_JSON }, getStateChunks(core));
 }
+
+function answerDocument(state: StreamedObject): StreamedObject {
+  return new StreamedObject([
+    ["type", "GET_STATE"],
+    ["get_state", state],
+  ]);
+}
+
+async function* getStateChunks(core: MasterCore): AsyncGenerator<string> {
+  yield* jsonChunks(answerDocument(await inSlices(v1StateSteps(core))), "wire");
+}
+
+/**
+ * The GET_STATE document (tasks shown with their kept v1 texts), made in steps: the agents'
+ * usage is added up first, a step every few thousand tasks (views.ts agentUsageSteps), as
+ * the shell runs it in slices of the event loop; then the document is returned. At 100,000
+ * tasks the usage made at once held every other call for 50-80 ms.
+ */
+export function* v1StateSteps(core: MasterCore): Generator<void, StreamedObject> {
+  const usage = new Map<string, AgentUsage>();
+  yield* core.agentUsageSteps(usage);
+  return core.getStateDocument(v1Texts, usage);
+}
+
+/**
+ * Most tasks a TaskKeptCache keeps a rendering for (each about 0.4 to 0.9 KB of text): the
+ * issue-21 state of 200,000 running and 200,000 completed tasks, all kept.
+ */
+export const TASK_KEPT_MAX = 400_000;
 
 /** What a task's kept rendering was made from: every field its renderings read. */
 interface TaskKept<T> {
@@ -94,15 +120,28 @@ function unchanged(kept: TaskKept<unknown>, task: TaskRecord, slot: string | und
  * same every time, and rendering was most of an answer's time. A kept one is used only while
  * every field it was made from is still the task's own (records change in place: compared by
  * identity and value); a task that changed is rendered again. Kept in a WeakMap on the task
- * records: bounded by the tasks the master holds (its --max_completed_* bounds), gone with them.
+ * records, gone with them, and at most `max` of them (TASK_KEPT_MAX): a WeakMap cannot say how
+ * many it still holds, so the tasks given one are counted, and past the bound it starts over
+ * empty (every task is rendered once again, then kept).
  */
 export class TaskKeptCache<T> {
-  readonly #kept = new WeakMap<TaskRecord, TaskKept<T>>();
+  #kept = new WeakMap<TaskRecord, TaskKept<T>>();
+  /** Tasks given an entry since the cache last started over (some may be gone since). */
+  #entries = 0;
+  readonly #max: number;
+
+  constructor(max = TASK_KEPT_MAX) {
+    this.#max = max;
+  }
 
   kept(task: TaskRecord, slot: string | undefined, make: () => T): T {
     const kept = this.#kept.get(task);
     if (kept !== undefined && unchanged(kept, task, slot)) return kept.value;
     const value = make();
+    if (kept === undefined && ++this.#entries > this.#max) {
+      this.#kept = new WeakMap();
+      this.#entries = 1;
+    }
     this.#kept.set(task, {
       agentId: task.agentId,
       executorId: task.executorId,

@@ -8,13 +8,14 @@
 import { setImmediate as nextTurn } from "node:timers/promises";
 import type { z } from "zod";
 import { APPLICATION_PROTOBUF, chunkedReply, type Reply } from "../../http/response.ts";
-import { TimeSlice } from "../../http/time-slice.ts";
+import { inSlices, TimeSlice } from "../../http/time-slice.ts";
 import { StreamedArray, StreamedObject } from "../../wire/json-stream.ts";
 import { MasterResponse } from "../../wire/operator-master.ts";
 import { encodeProtobuf, unwrapSchema } from "../../wire/protobuf.ts";
 import { ProtoWriter } from "../../wire/protobuf-bytes.ts";
 import type { MasterCore } from "../core/master.ts";
 import type { TaskRecord } from "../core/state.ts";
+import type { AgentUsage } from "../core/views.ts";
 import { TaskKeptCache } from "./state-json.ts";
 
 /** List items encoded between two looks at the time slice (time-slice.ts). */
@@ -91,9 +92,12 @@ function* encode(
 }
 
 async function* answer(core: MasterCore): AsyncGenerator<Uint8Array> {
+  // The agents' usage added up in slices first (views.ts agentUsageSteps).
+  const usage = new Map<string, AgentUsage>();
+  await inSlices(core.agentUsageSteps(usage));
   const document = new StreamedObject([
     ["type", "GET_STATE"],
-    ["get_state", core.getStateDocument()],
+    ["get_state", core.getStateDocument(undefined, usage)],
   ]);
   const out: Encoded = { pieces: [], length: 0 };
   // A task shows its framework's user (gone with a completed framework, whose user is final).
