@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -65,7 +65,10 @@ describe("tessera jobs against the Chronos API", () => {
     server = await serveHarness(h);
     env = { TESSERA_JOBS: server.url };
   });
-  after(() => server.close());
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it("add saves a scheduled and a dependent job from one file", async () => {
     const result = await jobs(
@@ -210,6 +213,7 @@ describe("tessera jobs serve", () => {
       );
     } finally {
       await stop(running.child);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

@@ -2,7 +2,7 @@
 // the rate limiter of --rate_limits (§6). Fuzzed Authorization headers, tokens, credentials,
 // ACL and rate-limit texts never throw (issue 18 acceptance).
 import assert from "node:assert/strict";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
@@ -120,6 +120,7 @@ describe("credentials, ACL and rate-limit texts", () => {
     }
     const one = parseCredential(JSON.stringify({ principal: "agent", secret: "x" }));
     assert.deepEqual(one.ok && one.value, { principal: "agent", secret: "x" });
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("the removed text format and a missing file are refused with a reason, never the secret", () => {
@@ -135,6 +136,7 @@ describe("credentials, ACL and rate-limit texts", () => {
     const missing = parseCredentials("/no/such/file.json");
     assert.ok(!missing.ok);
     assert.match(missing.message, /cannot read/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   it("fuzzed credentials files, ACLs and rate limits never throw", () => {
