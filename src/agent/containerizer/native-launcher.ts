@@ -188,7 +188,11 @@ function networkTokens(tokens: string[], network: ContainerNetworkJoin | undefin
 function rootfsTokens(sandboxDir: string, rootfs: ContainerRootfs): string[] {
   const mount = join(rootfs.dir, "mnt/mesos/sandbox");
   const overlay = rootfs.overlay === undefined ? [] : ["overlay", rootfs.overlay];
-  const bind = ["mkdir", mount, "bind", sandboxDir, mount];
+  // The provisioner made the mount point in the rootfs (the copy) or its view (the overlay:
+  // in the upper dir or the image); made again on the host below an overlay it would be three
+  // hidden directories more to create and remove on every image task.
+  const made = rootfs.overlay === undefined ? ["mkdir", mount] : [];
+  const bind = [...made, "bind", sandboxDir, mount];
   // Volumes after the sandbox, so those below it land on its mount; read-only once inside.
   const volumes = (rootfs.volumes ?? []).flatMap((v) => [
     "bind",

@@ -319,7 +319,7 @@ export class ContainerImages implements NestedImages {
     // One stat for the containers without an image (nearly all): rm's walk costs 30-100 us of
     // the agent's CPU even for a path that is not there, on every task's end.
     if (!existsSync(dir)) return;
-    await rm(dir, { recursive: true, force: true }).catch((error: unknown) => {
+    await this.#provisioner.removeContainerDir(containerId).catch((error: unknown) => {
       this.#logger.warn(
         { containerId, error: String(error) },
         "cannot remove the container's rootfs",

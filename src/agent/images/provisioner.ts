@@ -9,7 +9,15 @@
 // container's mount namespace, so it goes with the container. Copy unpacks the layers into
 // the container's own directory each time.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, lstatSync, mkdirSync } from "node:fs";
+import {
+  type Dirent,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  rmdirSync,
+  unlinkSync,
+} from "node:fs";
 import { mkdir, readdir, rename, rm, statfs, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { ContainerRootfs } from "../containerizer/containerizer.ts";
@@ -27,6 +35,9 @@ const NO_OVERLAY_ON: ReadonlyMap<number, string> = new Map([
 ]);
 
 export type Backend = "overlay" | "copy";
+
+/** #hasDirectory's answers kept (a few per image in the store); cleared when full. */
+const HAS_DIRECTORY_BOUND = 1024;
 
 function unpackKey(image: StoredImage): string {
   return createHash("sha256").update(image.layerDigests.join(",")).digest("hex");
@@ -49,6 +60,28 @@ function refuseSymlinks(root: string, containerPath: string): void {
   }
 }
 
+/** The most entries of a container's directory removed on the event loop. */
+const SYNC_REMOVE_BOUND = 32;
+
+/** Lists `dir`'s tree into `files` and `dirs` (children before their parents); false when it
+ *  has more than SYNC_REMOVE_BOUND entries or cannot be read. Symlinks are files here. */
+function smallTree(dir: string, files: string[], dirs: string[]): boolean {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return false;
+  }
+  for (const e of entries) {
+    if (files.length + dirs.length >= SYNC_REMOVE_BOUND) return false;
+    const path = join(dir, e.name);
+    if (!e.isDirectory()) files.push(path);
+    else if (!smallTree(path, files, dirs)) return false;
+  }
+  dirs.push(dir);
+  return true;
+}
+
 export class Provisioner {
   readonly #storeDir: string;
   readonly #workDir: string;
@@ -56,6 +89,8 @@ export class Provisioner {
   #backend: Promise<Backend | string> | undefined;
   /** Images being unpacked for overlay, by directory: one unpack each. */
   readonly #unpacking = new Map<string, Promise<void>>();
+  /** #hasDirectory's answers, by unpacked image and path. */
+  readonly #directories = new Map<string, boolean>();
 
   constructor(storeDir: string, workDir: string, flag: Backend | undefined) {
     this.#storeDir = storeDir;
@@ -120,11 +155,35 @@ export class Provisioner {
     }
     // On the launch path of every image task: a few local mkdirs, made at once rather than
     // each a round trip through the thread pool (measured: bench/images.bench.ts).
+    // A directory the image already has (most have the sandbox's mount point, all their
+    // WorkingDir) is not made again in the upper dir: fewer entries to remove at the end.
     mkdirSync(dir, { recursive: true });
-    mkdirSync(join(upper, CONTAINER_SANDBOX), { recursive: true });
-    if (cwd !== "/") mkdirSync(join(upper, cwd), { recursive: true });
+    if (!this.#hasDirectory(lower, CONTAINER_SANDBOX))
+      mkdirSync(join(upper, CONTAINER_SANDBOX), { recursive: true });
+    else mkdirSync(upper);
+    if (cwd !== "/" && !this.#hasDirectory(lower, cwd))
+      mkdirSync(join(upper, cwd), { recursive: true });
     mkdirSync(work);
     return { dir, cwd, overlay: `lowerdir=${lower},upperdir=${upper},workdir=${work}` };
+  }
+
+  /** Whether the unpacked image `lower` has `path` as a directory, every part of it a real
+   *  directory (a symlink there is hidden by a directory made in the upper dir, as before).
+   *  An unpacked image never changes: remembered, up to HAS_DIRECTORY_BOUND answers. */
+  #hasDirectory(lower: string, path: string): boolean {
+    const key = `${lower}\0${path}`;
+    const known = this.#directories.get(key);
+    if (known !== undefined) return known;
+    let at = lower;
+    let has = true;
+    for (const part of path.split("/").filter((p) => p !== "")) {
+      at = join(at, part);
+      has = lstatSync(at, { throwIfNoEntry: false })?.isDirectory() === true;
+      if (!has) break;
+    }
+    if (this.#directories.size >= HAS_DIRECTORY_BOUND) this.#directories.clear();
+    this.#directories.set(key, has);
+    return has;
   }
 
   /**
@@ -161,12 +220,33 @@ export class Provisioner {
     }
   }
 
+  /** Removes a container's directory. An overlay container's is a few entries (the upper
+   *  and work dirs): removed at once, on the event loop, where fs.rm's walk through the thread
+   *  pool cost the agent about 1 ms of CPU per image task (bench/images.bench.ts); a larger
+   *  tree (a copy backend's rootfs, a task that wrote into its image) goes through fs.rm. */
+  async removeContainerDir(containerId: string): Promise<void> {
+    const base = this.containerDir(containerId);
+    const files: string[] = [];
+    const dirs: string[] = [];
+    if (smallTree(base, files, dirs)) {
+      try {
+        for (const f of files) unlinkSync(f);
+        for (const d of dirs) rmdirSync(d);
+        return;
+      } catch {
+        // Changed while being removed (a process of the container still writing): fs.rm's.
+      }
+    }
+    await rm(base, { recursive: true, force: true });
+  }
+
   /** Removes the unpacked images (overlay lower dirs) no image in `kept` has. */
   async collect(kept: readonly StoredImage[]): Promise<void> {
     const keys = new Set(kept.map((i) => unpackKey(i)));
     const dir = join(this.#storeDir, "rootfs");
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (!keys.has(name) && !this.#unpacking.has(join(dir, name))) {
+        this.#directories.clear();
         await rm(join(dir, name), { recursive: true, force: true });
       }
     }
