@@ -37,9 +37,10 @@ static int under(char *buf, const char *root, const char *path) {
     }                     \
   } while (0)
 
-// An empty file (a mount point for a file bind) at `path`.
+// An empty file (a mount point for a file bind) at `path`. Read-only: opening an image's own
+// file for writing would copy it up into the container's overlay upper dir for nothing.
 static int touch(const char *path) {
-  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  int fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return -1;
   close(fd);
   return 0;
@@ -136,11 +137,11 @@ int enter_rootfs(const char *root, const struct generated_files *net, const char
   if ((e = dev(root, step)) != 0) return e;
   if ((e = network_files(root, net, step)) != 0) return e;
   STEP("cannot enter", chdir(root) == 0);
-  mkdir(".pivot_root", 0700);
-  STEP("cannot pivot_root into", syscall(SYS_pivot_root, ".", ".pivot_root") == 0);
-  STEP("cannot chroot into", chroot(".") == 0);
-  STEP("cannot unmount the old root of", umount2("/.pivot_root", MNT_DETACH) == 0);
-  rmdir("/.pivot_root");
+  // pivot_root(".", "."): the old root is stacked on the new one at the same place, and
+  // detaching "." takes it away, so no put_old directory is made (and removed) in the rootfs.
+  STEP("cannot pivot_root into", syscall(SYS_pivot_root, ".", ".") == 0);
+  STEP("cannot unmount the old root of", umount2(".", MNT_DETACH) == 0);
+  STEP("cannot enter", chdir("/") == 0);
   return 0;
 }
 
