@@ -115,6 +115,9 @@ export class FakeCluster {
   #closeScheduler: () => void = () => {};
   #nextTask = 0;
   #launched = 0;
+  /** TASK_RUNNING updates the scheduler got, and its ACKNOWLEDGE calls not yet answered. */
+  #runningSeen = 0;
+  #acksInFlight = 0;
   #flusher: ReturnType<typeof setInterval> | undefined;
   /** Tasks that ended in a state other than the ones churn asked for (should stay 0). */
   failures = 0;
@@ -235,7 +238,12 @@ export class FakeCluster {
     }
   }
 
-  /** Subscribes the scheduler; resolves once `tasks` tasks are running. */
+  /**
+   * Subscribes the scheduler; resolves once `tasks` tasks are running and the launch is over:
+   * the scheduler got every TASK_RUNNING and the master answered every acknowledgement (the
+   * agents count a task once RUN_TASK reaches them, long before; the first render measured
+   * next would otherwise share the master with the launch's last thousands of updates).
+   */
   async launchTasks(timeoutMs: number): Promise<void> {
     let subscribed: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
@@ -254,19 +262,27 @@ export class FakeCluster {
     this.#closeScheduler = stream.close;
     await ready;
     const deadline = Date.now() + timeoutMs;
-    while (this.#running.length < this.#shape.tasks) {
+    while (
+      this.#running.length < this.#shape.tasks ||
+      this.#runningSeen < this.#shape.tasks ||
+      this.#acksInFlight > 0
+    ) {
       if (Date.now() > deadline) {
-        throw new Error(`only ${this.#running.length} of ${this.#shape.tasks} tasks running`);
+        throw new Error(
+          `only ${this.#running.length} of ${this.#shape.tasks} tasks running (${this.#runningSeen} seen by the scheduler, ${this.#acksInFlight} acknowledgements unanswered)`,
+        );
       }
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
   }
 
-  #schedulerCall(call: Json): void {
+  #schedulerCall(call: Json, answered: () => void = () => {}): void {
     const body = JSON.stringify({ framework_id: { value: this.#frameworkId }, ...call });
     void post(this.#port, "/api/v1/scheduler", body, {
       "Mesos-Stream-Id": this.#schedulerStream,
-    }).catch(() => {});
+    })
+      .catch(() => {})
+      .finally(answered);
   }
 
   #onSchedulerEvent(event: Json, subscribed: () => void): void {
@@ -285,11 +301,16 @@ export class FakeCluster {
         uuid?: string;
       };
       if (status.state !== "TASK_RUNNING" && status.state !== "TASK_FINISHED") this.failures++;
+      if (status.state === "TASK_RUNNING") this.#runningSeen++;
       if (status.uuid === undefined) return;
-      this.#schedulerCall({
-        type: "ACKNOWLEDGE",
-        acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
-      });
+      this.#acksInFlight++;
+      this.#schedulerCall(
+        {
+          type: "ACKNOWLEDGE",
+          acknowledge: { agent_id: status.agent_id, task_id: status.task_id, uuid: status.uuid },
+        },
+        () => this.#acksInFlight--,
+      );
     }
   }
 
