@@ -142,6 +142,8 @@ export class ClusterModel {
   readonly #terminal = new Set<string>();
   /** Bumped on every change: pages re-render only when it moved. */
   version = 0;
+  /** Whether a SUBSCRIBED has been applied (the state is the master's, not empty). */
+  synced = false;
   events = 0;
   /** Tasks launched and finished since the page loaded, for the rates of the samples. */
   launched = 0;
@@ -165,6 +167,7 @@ export class ClusterModel {
     for (const list of [t?.tasks, t?.unreachable_tasks, t?.completed_tasks]) {
       for (const task of list ?? []) this.addTask(task);
     }
+    this.synced = true;
     this.version++;
   }
 

@@ -2,6 +2,9 @@
 // page is open (neither is on the event stream): the leader and standbys (`/master/masters`,
 // from the ZooKeeper election group) and the cluster's usage from the agents' statistics
 // (`/master/usage`, the master's relay: the browser never asks an agent) as time series.
+// Both wait for the stream's first SUBSCRIBED: on a large cluster the master prints tens of MB
+// of state for it, and a usage sweep (hundreds of agent requests) beside it delayed the
+// overview's totals, which matter more (bench/ui.bench.ts).
 import { type ComponentChild, h } from "preact";
 import { authFetch } from "./auth.ts";
 import { chart } from "./chart.ts";
@@ -51,9 +54,9 @@ function where(m: MasterInfo): string {
 }
 
 /** The leader and the standbys, as the masters' election group lists them. */
-export function MastersCard(): ComponentChild {
+export function MastersCard({ synced }: { synced: boolean }): ComponentChild {
   const { value, error } = usePolled(
-    "/master",
+    synced ? "/master" : "",
     () => getJson<Masters>("/master/masters"),
     [],
     POLL_MS,
@@ -87,9 +90,9 @@ export function MastersCard(): ComponentChild {
 }
 
 /** Cpus and memory in use over time, from the master's relay of the agents' statistics. */
-export function UsageCharts(): ComponentChild {
+export function UsageCharts({ synced }: { synced: boolean }): ComponentChild {
   const { value, error } = usePolled(
-    "/master",
+    synced ? "/master" : "",
     async () => {
       const usage = await getJson<Usage>("/master/usage");
       const last = usageSamples[usageSamples.length - 1];

@@ -106,7 +106,7 @@ export function Overview({
         ["allocated", "#c33", (s) => per(s, "mem", "allocated")],
         ["offered", "#36c", (s) => per(s, "mem", "offered")],
       ]),
-      h(UsageCharts, null),
+      h(UsageCharts, { synced: model.synced }),
       chart("Live tasks", model.samples, [["running", "#393", (s) => s.running]]),
       chart("Tasks a minute", model.samples, [
         ["launched", "#36c", (s) => s.launchedPerMin],
@@ -116,7 +116,7 @@ export function Overview({
     h(
       "div",
       { class: "cards" },
-      h(MastersCard, null),
+      h(MastersCard, { synced: model.synced }),
       counts(
         "Agents",
         [
