@@ -9,7 +9,13 @@
 // 1; the issue's figure is 10). Before the measured minutes, traffic runs until the page holds
 // its bound of finished tasks (COMPLETED_TASKS_MAX), so that growth means a leak, not the
 // history filling up to its bound (UI_BENCH_WARMUP or `--warmup=S` seconds overrides).
+// The overview's progress line shows where its first render went (the page's marks of its
+// SUBSCRIBE, stream.ts, ms from navigation). UI_BENCH_PROF=DIR writes CPU profiles there: the
+// master's while the overview first renders, and the page's of each first render
+// (bench/cpu-profile-summary.ts reads them).
 import { type ChildProcess, spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, CDPSession, Page } from "puppeteer-core";
 import { COMPLETED_TASKS_MAX } from "../src/ui/model.ts";
@@ -70,11 +76,36 @@ async function firstRender(
 ): Promise<{ page: Page; ms: number }> {
   const page = await browser.newPage();
   await page.setViewport({ width: 1280, height: 800 });
+  const prof = process.env.UI_BENCH_PROF;
+  // Profiled from a page of the master's origin: a navigation from about:blank changes the
+  // renderer process, and the profile would miss the page.
+  if (prof !== undefined) await page.goto(`${url}/version`);
+  const cdp = prof === undefined ? undefined : await page.createCDPSession();
+  await cdp?.send("Profiler.enable");
+  await cdp?.send("Profiler.start");
   const start = nowMs();
   await page.goto(`${url}/${hash}`, { waitUntil: "load" });
   await page.waitForFunction(ready, { timeout: RENDER_TIMEOUT_MS, polling: 50 });
-  return { page, ms: round(nowMs() - start, 0) };
+  const ms = round(nowMs() - start, 0);
+  if (cdp !== undefined) {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(
+      join(prof!, `ui-page-${hash.replace(/\W/g, "")}.cpuprofile`),
+      JSON.stringify(profile),
+    );
+    await cdp.detach();
+  }
+  return { page, ms };
 }
+
+/** The page's marks of its first SUBSCRIBE (stream.ts), ms from navigation: where the time went. */
+const marks = (page: Page) =>
+  page.evaluate(() =>
+    performance
+      .getEntriesByType("mark")
+      .map((m) => `${m.name} ${Math.round(m.startTime)}`)
+      .join(", "),
+  );
 
 const eventsSeen = (page: Page) =>
   page.evaluate(
@@ -89,9 +120,15 @@ interface Shape {
   warmup: number;
 }
 
-async function measure(url: string, cluster: FakeCluster, shape: Shape) {
+async function measure(
+  url: string,
+  cluster: FakeCluster,
+  shape: Shape,
+  tellMaster: (line: string) => void,
+) {
   const browser = await startBrowser();
   try {
+    tellMaster("profile-start");
     const overview = await firstRender(
       browser,
       url,
@@ -99,8 +136,10 @@ async function measure(url: string, cluster: FakeCluster, shape: Shape) {
       `document.querySelector("[data-testid=stream-status]")?.classList.contains("live") &&
        Number(/active(\\d+)/.exec(document.querySelector("[data-testid=agent-counts]")?.textContent ?? "")?.[1] ?? 0) >= ${shape.agents}`,
     );
+    tellMaster("profile-stop");
+    progress(`overview rendered in ${overview.ms} ms (${await marks(overview.page)})`);
     await overview.page.close();
-    progress(`overview rendered in ${overview.ms} ms; opening the tasks page`);
+    progress("opening the tasks page");
     const tasks = await firstRender(
       browser,
       url,
@@ -176,7 +215,9 @@ async function run(): Promise<BenchRow[]> {
     await cluster.launchTasks(LAUNCH_TIMEOUT_MS);
     progress("opening the overview");
     const launchMs = round(nowMs() - start, 0);
-    const m = await measure(master.url, cluster, shape);
+    const m = await measure(master.url, cluster, shape, (line) =>
+      master.child.stdin?.write(`${line}\n`),
+    );
     const size = { agents: shape.agents, tasks: shape.tasks };
     return [
       {

@@ -9,6 +9,19 @@ import { RecordIoReader } from "./recordio.ts";
 const RECONNECT_FIRST_MS = 250;
 const RECONNECT_MAX_MS = 5_000;
 
+/**
+ * Marks (performance.mark) of a SUBSCRIBE's way in, from the request to the state applied: the
+ * UI load bench (bench/ui.bench.ts) prints them to show where a first render's time went.
+ */
+const SUBSCRIBE_MARKS = [
+  "subscribe-sent",
+  "subscribe-headers",
+  "subscribe-first-bytes",
+  "subscribed-whole",
+  "subscribed-parsed",
+  "subscribed-applied",
+] as const;
+
 export type StreamStatus =
   | { kind: "connecting"; base: string }
   | { kind: "live"; base: string }
@@ -65,6 +78,9 @@ async function subscribeOnce(
   const auth = options.authorization();
   if (auth !== undefined) headers.Authorization = auth;
   let response: Response;
+  // Only this attempt's marks are kept: a page reconnecting for days would pile them up.
+  for (const name of SUBSCRIBE_MARKS) performance.clearMarks(name);
+  performance.mark("subscribe-sent");
   try {
     response = await fetch(`${base}/api/v1`, {
       method: "POST",
@@ -81,16 +97,25 @@ async function subscribeOnce(
   if (!response.ok || response.body === null) {
     return `${response.status} ${await response.text().catch(() => "")}`.trim();
   }
+  performance.mark("subscribe-headers");
   const reader = new RecordIoReader();
   const body = response.body.getReader();
+  let first = true;
+  let whole = false;
   try {
     for (;;) {
       const { done, value } = await body.read();
       if (done) return "the event stream ended";
+      if (first) performance.mark("subscribe-first-bytes");
+      first = false;
       for (const record of reader.push(value)) {
+        if (!whole) performance.mark("subscribed-whole");
+        whole = true;
         const event = JSON.parse(record) as Record<string, unknown>;
+        if (event.type === "SUBSCRIBED") performance.mark("subscribed-parsed");
         model.apply(event);
         if (event.type === "SUBSCRIBED") {
+          performance.mark("subscribed-applied");
           onLive();
           options.onStatus({ kind: "live", base });
         }
