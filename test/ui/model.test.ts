@@ -101,6 +101,14 @@ describe("ClusterModel", () => {
     assert.equal(m.total.cpus, 4);
     assert.equal(m.agents.size, 1);
   });
+  it("is synced once a SUBSCRIBED is applied, not before (the overview's polls wait for it)", () => {
+    const m = new ClusterModel();
+    assert.equal(m.synced, false);
+    m.apply({ type: "HEARTBEAT" });
+    assert.equal(m.synced, false, "a heartbeat is not the master's state");
+    m.apply({ type: "SUBSCRIBED", subscribed: { get_state: {} } });
+    assert.equal(m.synced, true);
+  });
   it("a second SUBSCRIBED (a new leader) replaces everything", () => {
     const m = new ClusterModel();
     m.apply({
