@@ -3,7 +3,7 @@
 // leave the host's network as it was (the bridge and the portmap plugin's shared chains stay
 // after CNI DEL by design of the plugins: removed by the last test done with them).
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { nativeLauncher } from "../../../src/agent/containerizer/native-launcher.ts";
@@ -99,6 +99,39 @@ export function cniNatLines(mark: string): string[] {
     .filter((l) => l.includes("CNI-") && l.includes(mark));
 }
 
+/** One file per live CNI test process: the chain check below alone raced with another file's
+ *  portmap ADD (an empty chain flushed just as that file's mapping went in: its HTTP never
+ *  answered). A file registers when it loads the fixture, seconds before its first ADD. */
+const CNI_USERS = "/run/tessera-cni-tests";
+for (let tries = 0; ; tries++) {
+  try {
+    mkdirSync(CNI_USERS, { recursive: true });
+    writeFileSync(join(CNI_USERS, String(process.pid)), "");
+    break;
+  } catch (error) {
+    if (tries === 3) throw error; // the last file done removed the folder meanwhile: again
+  }
+}
+
+function otherCniUsers(): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(CNI_USERS);
+  } catch {
+    return false;
+  }
+  for (const name of names) {
+    try {
+      process.kill(Number(name), 0);
+      return true;
+    } catch {
+      rmSync(join(CNI_USERS, name), { force: true }); // its process is gone
+    }
+  }
+  rmSync(CNI_USERS, { recursive: true, force: true });
+  return false;
+}
+
 /** The veths on this test's bridge (the host ends of its containers' pairs). */
 export function bridgeVeths(): string {
   return sh(`ip -o link show master ${BRIDGE} 2>/dev/null`);
@@ -108,6 +141,8 @@ export function bridgeVeths(): string {
  *  plugin keeps them, and makes them again at its next ADD): removed here once no mapping is
  *  left in them. Test files run beside each other: the last one done with them removes them. */
 export function removeSharedPortmapChains(): void {
+  rmSync(join(CNI_USERS, String(process.pid)), { force: true });
+  if (otherCniUsers()) return;
   if (sh("iptables -t nat -S CNI-HOSTPORT-DNAT 2>/dev/null").includes("-A CNI-HOSTPORT-DNAT"))
     return;
   for (const chain of ["CNI-HOSTPORT-DNAT", "CNI-HOSTPORT-SETMARK", "CNI-HOSTPORT-MASQ"]) {
