@@ -70,9 +70,12 @@ describe("cgroups/pids", () => {
   }, async () => {
     const c = containerizer("cgroups/cpu,cgroups/mem,cgroups/pids");
     const before = scanProcesses().length;
+    // The bomb in a subshell, and the first process becomes `sleep` with no fork of its own:
+    // `b; sleep 100` had to fork sleep after the bomb filled the limit, and where that fork
+    // failed the container ended (and its cgroup went) before the first check.
     const launched = await c.launch(
       "bomb",
-      shell(sandboxes.sandbox("bomb"), "b() { b | b & }; b; sleep 100"),
+      shell(sandboxes.sandbox("bomb"), "(b() { b | b & }; b) & exec sleep 100"),
     );
     assert.ok(launched.ok);
     const probe =
