@@ -82,6 +82,8 @@ export interface TaskUpdate {
 export class Framework {
   readonly updates: TaskUpdate[] = [];
   readonly offers: Loose[] = [];
+  /** Offers the master rescinded (RESCIND), dropped from `offers` as they come. */
+  readonly rescinded = new Set<string>();
   /** The statuses of UPDATE_OPERATION_STATUS events, in order. */
   readonly operationStatuses: Loose[] = [];
   readonly #waiters = new Waiters();
@@ -111,6 +113,11 @@ export class Framework {
       if (event === undefined) return;
       if (event.type === "OFFERS") {
         for (const offer of (event.offers as Loose).offers ?? []) this.offers.push(offer);
+      } else if (event.type === "RESCIND") {
+        const id: string = (event.rescind as Loose).offer_id.value;
+        this.rescinded.add(id);
+        const i = this.offers.findIndex((o) => o.id.value === id);
+        if (i >= 0) this.offers.splice(i, 1);
       } else if (event.type === "UPDATE") {
         const status = (event.update as Loose).status;
         this.updates.push({ taskId: status.task_id.value, state: status.state, status });

@@ -55,7 +55,8 @@ describe("reservations and persistent volumes with real processes", () => {
   async function offerWith(what: string, test: (o: Loose) => boolean): Promise<Loose> {
     const { framework } = cluster;
     return framework.until(what, () => {
-      const i = framework.offers.findIndex(test);
+      // An offer a test put back may have been rescinded since (the agent's restart).
+      const i = framework.offers.findIndex((o) => !framework.rescinded.has(o.id.value) && test(o));
       return i < 0 ? undefined : framework.offers.splice(i, 1)[0];
     });
   }
