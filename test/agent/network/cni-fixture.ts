@@ -108,8 +108,10 @@ for (let tries = 0; ; tries++) {
     mkdirSync(CNI_USERS, { recursive: true });
     writeFileSync(join(CNI_USERS, String(process.pid)), "");
     break;
-  } catch (error) {
-    if (tries === 3) throw error; // the last file done removed the folder meanwhile: again
+  } catch {
+    // The last file done removed the folder meanwhile: again. Still failing, /run is not
+    // writable here (not root): such a process makes no CNI mapping, and its tests skip.
+    if (tries === 3) break;
   }
 }
 
