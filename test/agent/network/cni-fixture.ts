@@ -108,10 +108,12 @@ for (let tries = 0; ; tries++) {
     mkdirSync(CNI_USERS, { recursive: true });
     writeFileSync(join(CNI_USERS, String(process.pid)), "");
     break;
-  } catch {
-    // The last file done removed the folder meanwhile: again. Still failing, /run is not
-    // writable here (not root): such a process makes no CNI mapping, and its tests skip.
-    if (tries === 3) break;
+  } catch (error) {
+    // /run is not writable here (not root): such a process makes no CNI mapping, and its
+    // tests skip. Any other failure would leave this file's mappings unguarded: it throws.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "EROFS") break;
+    if (tries === 3) throw error; // the last file done removed the folder meanwhile: again
   }
 }
 
